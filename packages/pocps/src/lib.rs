@@ -1,0 +1,1 @@
+//! PoCPS core (work in progress).
