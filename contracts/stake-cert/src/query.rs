@@ -1,0 +1,268 @@
+//! Query handlers. Certificates are always reported with their status at the query's block time.
+
+use cosmwasm_std::{
+    Addr, Binary, Deps, Env, Order, StdError, StdResult, Storage, Timestamp, to_json_binary,
+};
+use cw_storage_plus::Bound;
+use cw721::msg::{AllNftInfoResponse, NftInfoResponse, OwnerOfResponse};
+use cw721::query as cw721_query;
+use loopin::page_limit;
+use loopin::stake_cert::{
+    CertificateResponse, CertificateStatus, CertificatesResponse, IssuersResponse, QueryMsg,
+    StakeCertificate,
+};
+
+use crate::state::{
+    ACTIVE_BY_EXPIRY, DEVICE_CERTIFICATE, ISSUERS, POOL_ACTIVE_BY_EXPIRY, POOL_CERTIFICATES,
+    certificates,
+};
+
+pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
+    let now = env.block.time;
+    match msg {
+        QueryMsg::Certificate { token_id } => {
+            to_json_binary(&certificate(deps.storage, token_id, now)?)
+        }
+        QueryMsg::CertificatesByOwner {
+            owner,
+            start_after,
+            limit,
+        } => to_json_binary(&by_owner(deps, owner, start_after, limit, now)?),
+        QueryMsg::CertificatesByPool {
+            pool,
+            start_after,
+            limit,
+        } => to_json_binary(&by_pool(deps, pool, start_after, limit, now)?),
+        QueryMsg::ActiveAt {
+            time,
+            pool,
+            start_after,
+            limit,
+        } => to_json_binary(&active_at(
+            deps,
+            time.unwrap_or(now),
+            pool,
+            start_after,
+            limit,
+        )?),
+        QueryMsg::DeviceCertificate { device_id } => {
+            to_json_binary(&device_certificate(deps.storage, device_id, now)?)
+        }
+        QueryMsg::Issuers { start_after, limit } => {
+            to_json_binary(&issuers(deps, start_after, limit)?)
+        }
+        QueryMsg::OwnerOf {
+            token_id,
+            include_expired,
+        } => to_json_binary(&cw721_query::query_owner_of(
+            deps,
+            &env,
+            token_id,
+            include_expired.unwrap_or(false),
+        )?),
+        QueryMsg::Approvals {
+            token_id,
+            include_expired,
+        } => to_json_binary(&cw721_query::query_approvals(
+            deps,
+            &env,
+            token_id,
+            include_expired.unwrap_or(false),
+        )?),
+        QueryMsg::NftInfo { token_id } => to_json_binary(&nft_info(deps.storage, &token_id, now)?),
+        QueryMsg::AllNftInfo { token_id, .. } => {
+            let info = nft_info(deps.storage, &token_id, now)?;
+            to_json_binary(&AllNftInfoResponse {
+                access: OwnerOfResponse {
+                    owner: info.extension.miner.to_string(),
+                    approvals: vec![],
+                },
+                info,
+            })
+        }
+        QueryMsg::Tokens {
+            owner,
+            start_after,
+            limit,
+        } => to_json_binary(&cw721_query::query_tokens(
+            deps,
+            &env,
+            owner,
+            start_after,
+            limit,
+        )?),
+        QueryMsg::AllTokens { start_after, limit } => to_json_binary(
+            &cw721_query::query_all_tokens(deps, &env, start_after, limit)?,
+        ),
+        QueryMsg::NumTokens {} => to_json_binary(&cw721_query::query_num_tokens(deps.storage)?),
+        QueryMsg::ContractInfo {} => {
+            to_json_binary(&cw721_query::query_collection_info(deps.storage)?)
+        }
+        #[allow(deprecated)]
+        QueryMsg::Minter {} => to_json_binary(&cw721_query::query_minter(deps.storage)?),
+        QueryMsg::GetMinterOwnership {} => {
+            to_json_binary(&cw721_query::query_minter_ownership(deps.storage)?)
+        }
+    }
+}
+
+fn load(storage: &dyn Storage, token_id: &str) -> StdResult<StakeCertificate> {
+    certificates()
+        .nft_info
+        .may_load(storage, token_id)?
+        .map(|nft| nft.extension)
+        .ok_or_else(|| StdError::not_found(format!("certificate {token_id}")))
+}
+
+fn certificate(
+    storage: &dyn Storage,
+    token_id: String,
+    now: Timestamp,
+) -> StdResult<CertificateResponse> {
+    let certificate = load(storage, &token_id)?.at(now);
+    Ok(CertificateResponse {
+        token_id,
+        certificate,
+    })
+}
+
+fn nft_info(
+    storage: &dyn Storage,
+    token_id: &str,
+    now: Timestamp,
+) -> StdResult<NftInfoResponse<StakeCertificate>> {
+    let nft = certificates()
+        .nft_info
+        .may_load(storage, token_id)?
+        .ok_or_else(|| StdError::not_found(format!("certificate {token_id}")))?;
+    Ok(NftInfoResponse {
+        token_uri: nft.token_uri,
+        extension: nft.extension.at(now),
+    })
+}
+
+fn collect(
+    storage: &dyn Storage,
+    token_ids: impl Iterator<Item = StdResult<String>>,
+    now: Timestamp,
+) -> StdResult<CertificatesResponse> {
+    let certificates = token_ids
+        .map(|token_id| certificate(storage, token_id?, now))
+        .collect::<StdResult<_>>()?;
+    Ok(CertificatesResponse { certificates })
+}
+
+fn by_owner(
+    deps: Deps,
+    owner: String,
+    start_after: Option<String>,
+    limit: Option<u32>,
+    now: Timestamp,
+) -> StdResult<CertificatesResponse> {
+    let owner = deps.api.addr_validate(&owner)?;
+    let start = start_after.map(|id| Bound::ExclusiveRaw(id.into_bytes()));
+    let store = certificates();
+    let token_ids = store
+        .nft_info
+        .idx
+        .owner
+        .prefix(owner)
+        .keys(deps.storage, start, None, Order::Ascending)
+        .take(page_limit(limit));
+    collect(deps.storage, token_ids, now)
+}
+
+fn by_pool(
+    deps: Deps,
+    pool: String,
+    start_after: Option<String>,
+    limit: Option<u32>,
+    now: Timestamp,
+) -> StdResult<CertificatesResponse> {
+    let pool = deps.api.addr_validate(&pool)?;
+    let start = start_after.as_deref().map(Bound::exclusive);
+    let token_ids = POOL_CERTIFICATES
+        .prefix(&pool)
+        .keys(deps.storage, start, None, Order::Ascending)
+        .take(page_limit(limit));
+    collect(deps.storage, token_ids, now)
+}
+
+/// Walks the expiry index from `time` on, keeping certificates that have started by `time`.
+fn active_at(
+    deps: Deps,
+    time: Timestamp,
+    pool: Option<String>,
+    start_after: Option<String>,
+    limit: Option<u32>,
+) -> StdResult<CertificatesResponse> {
+    let pool: Option<Addr> = pool.map(|p| deps.api.addr_validate(&p)).transpose()?;
+    let cursor = match &start_after {
+        Some(token_id) => Some((
+            load(deps.storage, token_id)?.expiry.nanos(),
+            token_id.as_str(),
+        )),
+        None => None,
+    };
+    // Certificates expiring at `time` or earlier are not active at `time`.
+    let start = match cursor {
+        Some(key) => Bound::exclusive(key),
+        None => Bound::inclusive((time.nanos().saturating_add(1), "")),
+    };
+    let keys: Box<dyn Iterator<Item = StdResult<(u64, String)>>> = match &pool {
+        Some(pool) => POOL_ACTIVE_BY_EXPIRY.sub_prefix(pool).keys(
+            deps.storage,
+            Some(start),
+            None,
+            Order::Ascending,
+        ),
+        None => ACTIVE_BY_EXPIRY.keys(deps.storage, Some(start), None, Order::Ascending),
+    };
+    let mut certificates = Vec::new();
+    for key in keys {
+        let (_, token_id) = key?;
+        let cert = load(deps.storage, &token_id)?;
+        if cert.is_active_at(time) {
+            certificates.push(CertificateResponse {
+                token_id,
+                certificate: cert.at(time),
+            });
+            if certificates.len() == page_limit(limit) {
+                break;
+            }
+        }
+    }
+    Ok(CertificatesResponse { certificates })
+}
+
+fn device_certificate(
+    storage: &dyn Storage,
+    device_id: String,
+    now: Timestamp,
+) -> StdResult<Option<CertificateResponse>> {
+    let Some(token_id) = DEVICE_CERTIFICATE.may_load(storage, &device_id)? else {
+        return Ok(None);
+    };
+    let response = certificate(storage, token_id, now)?;
+    Ok((response.certificate.status == CertificateStatus::Active).then_some(response))
+}
+
+fn issuers(
+    deps: Deps,
+    start_after: Option<String>,
+    limit: Option<u32>,
+) -> StdResult<IssuersResponse> {
+    let start = start_after
+        .map(|issuer| deps.api.addr_validate(&issuer))
+        .transpose()?;
+    let issuers = ISSUERS
+        .keys(
+            deps.storage,
+            start.as_ref().map(Bound::exclusive),
+            None,
+            Order::Ascending,
+        )
+        .take(page_limit(limit))
+        .collect::<StdResult<_>>()?;
+    Ok(IssuersResponse { issuers })
+}

@@ -1,0 +1,43 @@
+//! Storage: cw721's token store holds the certificates; LooPIN adds issuers and indexes.
+
+use cosmwasm_std::{Addr, Empty, StdResult, Storage};
+use cw_storage_plus::Map;
+use cw721::state::Cw721Config;
+use loopin::stake_cert::{CertificateStatus, StakeCertificate};
+
+/// cw721's token store, with the certificate as each NFT's extension.
+pub fn certificates() -> Cw721Config<'static, StakeCertificate> {
+    Cw721Config::default()
+}
+
+/// Pools authorised by the minter to issue certificates for themselves.
+pub const ISSUERS: Map<&Addr, Empty> = Map::new("issuers");
+/// Device id -> token id of the device's latest certificate.
+pub const DEVICE_CERTIFICATE: Map<&str, String> = Map::new("device_certificate");
+/// (pool, token id): every certificate of a pool.
+pub const POOL_CERTIFICATES: Map<(&Addr, &str), Empty> = Map::new("pool_certificates");
+/// (expiry ns, token id) of every certificate recorded `Active`.
+pub const ACTIVE_BY_EXPIRY: Map<(u64, &str), Empty> = Map::new("active_by_expiry");
+/// (pool, expiry ns, token id) of every certificate recorded `Active`.
+pub const POOL_ACTIVE_BY_EXPIRY: Map<(&Addr, u64, &str), Empty> = Map::new("pool_active_by_expiry");
+
+/// Adds a certificate recorded `Active` to the expiry indexes.
+pub fn index_active(
+    storage: &mut dyn Storage,
+    token_id: &str,
+    cert: &StakeCertificate,
+) -> StdResult<()> {
+    if cert.status == CertificateStatus::Active {
+        let expiry = cert.expiry.nanos();
+        ACTIVE_BY_EXPIRY.save(storage, (expiry, token_id), &Empty {})?;
+        POOL_ACTIVE_BY_EXPIRY.save(storage, (&cert.pool, expiry, token_id), &Empty {})?;
+    }
+    Ok(())
+}
+
+/// Removes a certificate from the expiry indexes (no-op when it is not there).
+pub fn unindex_active(storage: &mut dyn Storage, token_id: &str, cert: &StakeCertificate) {
+    let expiry = cert.expiry.nanos();
+    ACTIVE_BY_EXPIRY.remove(storage, (expiry, token_id));
+    POOL_ACTIVE_BY_EXPIRY.remove(storage, (&cert.pool, expiry, token_id));
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds every contract for wasm32 in release, lowers and optimises it with wasm-opt, checks it with
+# cosmwasm-check (a current wasmd's capabilities) and refuses any artifact over wasmd's 800 KiB
+# upload limit. Output: artifacts/<crate>.wasm and artifacts/checksums.txt.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
+
+# Every contract crate, and the cw20-base baseline the gas report compares LOOP against.
+CONTRACTS=(loopin-token loopin-stake-cert cw20-baseline)
+# Capabilities of wasmd 0.5x (CosmWasm 2.2).
+CAPABILITIES="iterator,staking,stargate,cosmwasm_1_1,cosmwasm_1_2,cosmwasm_1_3,cosmwasm_1_4,cosmwasm_2_0,cosmwasm_2_1,cosmwasm_2_2"
+MAX_BYTES=$((800 * 1024))
+
+ensure_wasm_target
+ensure_wasm_opt
+ensure_cosmwasm_check
+
+cd "$ROOT"
+mkdir -p artifacts
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+for crate in "${CONTRACTS[@]}"; do
+  # One crate per cargo invocation, so no feature ("library") leaks between contracts.
+  log "building $crate"
+  RUSTFLAGS='-C link-arg=-s' cargo build --quiet --release --locked \
+    --target wasm32-unknown-unknown --lib -p "$crate"
+  name="${crate//-/_}"
+  "$WASM_OPT" "$TARGET_DIR/wasm32-unknown-unknown/release/$name.wasm" -O3 \
+    --enable-bulk-memory --enable-bulk-memory-opt --enable-sign-ext --enable-mutable-globals \
+    --enable-nontrapping-float-to-int --enable-multivalue --enable-reference-types \
+    --llvm-memory-copy-fill-lowering --strip-target-features -o "artifacts/$name.wasm"
+done
+
+log "checking artifacts"
+"$COSMWASM_CHECK" --available-capabilities "$CAPABILITIES" artifacts/*.wasm >&2
+(cd artifacts && sha256sum ./*.wasm > checksums.txt)
+
+status=0
+printf '%-28s %10s %8s\n' artifact bytes KiB
+for wasm in artifacts/*.wasm; do
+  bytes=$(stat -c %s "$wasm")
+  printf '%-28s %10d %8.1f\n' "$(basename "$wasm")" "$bytes" "$(echo "$bytes / 1024" | bc -l)"
+  if [ "$bytes" -gt "$MAX_BYTES" ]; then
+    echo "error: $wasm is over wasmd's 800 KiB upload limit" >&2
+    status=1
+  fi
+done
+exit $status

@@ -1,0 +1,46 @@
+# shellcheck shell=bash
+# Installs (once) and puts on PATH the tools the wasm pipeline needs. Source it; don't run it.
+#   - the wasm32-unknown-unknown Rust target
+#   - binaryen's wasm-opt (npm, pinned): Rust 1.95 emits bulk-memory that cosmwasm-vm 2.x refuses,
+#     and Debian's binaryen is too old to lower it
+#   - cosmwasm-check (cargo, pinned to the cosmwasm-vm the tests use)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/.tools"
+BINARYEN_VERSION=132
+COSMWASM_CHECK_VERSION=2.3.5
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+ensure_wasm_target() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    log "adding Rust target wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown >&2
+  fi
+}
+
+ensure_wasm_opt() {
+  local bin="$TOOLS/binaryen/node_modules/.bin/wasm-opt"
+  if ! [ -x "$bin" ] || ! "$bin" --version | grep -q "version $BINARYEN_VERSION"; then
+    command -v npm >/dev/null || { log "npm is missing: apt-get install -y npm"; apt-get install -y npm >&2; }
+    log "installing binaryen@$BINARYEN_VERSION (wasm-opt) from npm"
+    npm install --silent --no-audit --no-fund --prefix "$TOOLS/binaryen" "binaryen@$BINARYEN_VERSION" >&2
+  fi
+  WASM_OPT="$bin"
+}
+
+ensure_cosmwasm_check() {
+  local bin="$TOOLS/bin/cosmwasm-check"
+  if ! [ -x "$bin" ]; then
+    local found
+    found="$(command -v cosmwasm-check || true)"
+    if [ -n "$found" ] && "$found" --version | grep -q " $COSMWASM_CHECK_VERSION"; then
+      bin="$found"
+    else
+      log "installing cosmwasm-check $COSMWASM_CHECK_VERSION (a few minutes, once)"
+      cargo install --quiet --locked --root "$TOOLS" cosmwasm-check --version "$COSMWASM_CHECK_VERSION" >&2
+    fi
+  fi
+  COSMWASM_CHECK="$bin"
+}
