@@ -1,0 +1,1 @@
+//! Compiled-wasm harness.
