@@ -1,1 +1,250 @@
-//! Compiled-wasm harness.
+//! Runs the compiled contracts (`artifacts/*.wasm`) in cosmwasm-vm, the VM a chain runs, with gas
+//! metering. Used by the compiled-wasm tests and by the gas report.
+
+use std::path::PathBuf;
+
+use cosmwasm_std::{
+    Binary, BlockInfo, Coin, ContractResult, Empty, Env, MessageInfo, Response, Timestamp,
+};
+use cosmwasm_vm::testing::{
+    MockApi, MockInstanceOptions, MockQuerier, MockStorage, mock_env, mock_instance_with_options,
+};
+use cosmwasm_vm::{Instance, VmError, call_execute, call_instantiate, call_migrate, call_query};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use thiserror::Error;
+
+/// Gas limit of a harness instance: far above any single call, so every call is measured whole.
+const INSTANCE_GAS_LIMIT: u64 = 100_000_000_000_000;
+
+/// What can go wrong outside the contract itself.
+#[derive(Error, Debug)]
+pub enum HarnessError {
+    #[error("cannot read {path}: {source}; build the contracts first with scripts/build-contracts.sh")]
+    MissingArtifact {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("vm: {0}")]
+    Vm(#[from] VmError),
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Directory of the optimised artifacts: `$LOOPIN_ARTIFACTS`, or `artifacts/` at the repo root.
+pub fn artifacts_dir() -> PathBuf {
+    std::env::var_os("LOOPIN_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../artifacts"))
+}
+
+/// Reads `artifacts/<name>.wasm`.
+pub fn read_artifact(name: &str) -> Result<Vec<u8>, HarnessError> {
+    let path = artifacts_dir().join(format!("{name}.wasm"));
+    std::fs::read(&path).map_err(|source| HarnessError::MissingArtifact {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// VM gas one call used: executing wasm and host API calls (internal) plus backend storage and
+/// querier costs (external). A chain adds its own storage and instance set-up charges on top.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gas {
+    pub internal: u64,
+    pub external: u64,
+}
+
+impl Gas {
+    pub fn total(self) -> u64 {
+        self.internal + self.external
+    }
+}
+
+/// The outcome of one call and the gas it used.
+#[derive(Debug)]
+pub struct Outcome<T> {
+    pub result: Result<T, String>,
+    pub gas: Gas,
+}
+
+impl<T: std::fmt::Debug> Outcome<T> {
+    /// The successful value; panics with the contract's error otherwise (tests only).
+    pub fn unwrap(self) -> T {
+        self.result.expect("contract call failed")
+    }
+
+    /// The contract's error message; panics if the call succeeded (tests only).
+    pub fn unwrap_err(self) -> String {
+        self.result.expect_err("contract call should have failed")
+    }
+}
+
+fn from_contract<T>(result: ContractResult<T>) -> Result<T, String> {
+    result.into_result()
+}
+
+/// One compiled contract instance with its own storage, block clock and gas meter.
+pub struct WasmContract {
+    instance: Instance<MockApi, MockStorage, MockQuerier>,
+    env: Env,
+}
+
+impl WasmContract {
+    /// Loads `artifacts/<name>.wasm`, checking it as a chain would on upload.
+    pub fn load(name: &str) -> Result<Self, HarnessError> {
+        let wasm = read_artifact(name)?;
+        let instance = mock_instance_with_options(
+            &wasm,
+            MockInstanceOptions {
+                gas_limit: INSTANCE_GAS_LIMIT,
+                ..MockInstanceOptions::default()
+            },
+        );
+        Ok(Self {
+            instance,
+            env: mock_env(),
+        })
+    }
+
+    /// A valid bech32 address derived from `label`.
+    pub fn addr(&self, label: &str) -> String {
+        self.instance.api().addr_make(label)
+    }
+
+    /// The contract's own address.
+    pub fn contract_addr(&self) -> String {
+        self.env.contract.address.to_string()
+    }
+
+    /// The current block.
+    pub fn block(&self) -> &BlockInfo {
+        &self.env.block
+    }
+
+    /// Moves the clock forward by `seconds` and the height by one block.
+    pub fn advance(&mut self, seconds: u64) {
+        self.env.block.height += 1;
+        self.env.block.time = self.env.block.time.plus_seconds(seconds);
+    }
+
+    /// Sets the block time.
+    pub fn set_time(&mut self, time: Timestamp) {
+        self.env.block.time = time;
+    }
+
+    fn gas_used(&mut self) -> Gas {
+        let report = self.instance.create_gas_report();
+        Gas {
+            internal: report.used_internally,
+            external: report.used_externally,
+        }
+    }
+
+    fn metered<T>(
+        &mut self,
+        call: impl FnOnce(&mut Self) -> Result<Result<T, String>, HarnessError>,
+    ) -> Result<Outcome<T>, HarnessError> {
+        let before = self.gas_used();
+        let result = call(self)?;
+        let after = self.gas_used();
+        Ok(Outcome {
+            result,
+            gas: Gas {
+                internal: after.internal - before.internal,
+                external: after.external - before.external,
+            },
+        })
+    }
+
+    fn info(sender: &str, funds: &[Coin]) -> MessageInfo {
+        MessageInfo {
+            sender: cosmwasm_std::Addr::unchecked(sender),
+            funds: funds.to_vec(),
+        }
+    }
+
+    /// Instantiates the contract with `msg` sent by `sender`.
+    pub fn instantiate<M: Serialize>(
+        &mut self,
+        sender: &str,
+        msg: &M,
+    ) -> Result<Outcome<Response>, HarnessError> {
+        let msg = serde_json::to_vec(msg)?;
+        self.instantiate_raw(sender, &msg, &[])
+    }
+
+    /// Instantiates with raw message bytes and funds.
+    pub fn instantiate_raw(
+        &mut self,
+        sender: &str,
+        msg: &[u8],
+        funds: &[Coin],
+    ) -> Result<Outcome<Response>, HarnessError> {
+        let info = Self::info(sender, funds);
+        self.metered(|this| {
+            Ok(from_contract(call_instantiate::<_, _, _, Empty>(
+                &mut this.instance,
+                &this.env,
+                &info,
+                msg,
+            )?))
+        })
+    }
+
+    /// Executes `msg` sent by `sender`.
+    pub fn execute<M: Serialize>(
+        &mut self,
+        sender: &str,
+        msg: &M,
+    ) -> Result<Outcome<Response>, HarnessError> {
+        let msg = serde_json::to_vec(msg)?;
+        self.execute_raw(sender, &msg, &[])
+    }
+
+    /// Executes raw message bytes with funds.
+    pub fn execute_raw(
+        &mut self,
+        sender: &str,
+        msg: &[u8],
+        funds: &[Coin],
+    ) -> Result<Outcome<Response>, HarnessError> {
+        let info = Self::info(sender, funds);
+        self.metered(|this| {
+            Ok(from_contract(call_execute::<_, _, _, Empty>(
+                &mut this.instance,
+                &this.env,
+                &info,
+                msg,
+            )?))
+        })
+    }
+
+    /// Runs `migrate` with `msg` on the stored state.
+    pub fn migrate<M: Serialize>(&mut self, msg: &M) -> Result<Outcome<Response>, HarnessError> {
+        let msg = serde_json::to_vec(msg)?;
+        self.metered(|this| {
+            Ok(from_contract(call_migrate::<_, _, _, Empty>(
+                &mut this.instance,
+                &this.env,
+                &msg,
+            )?))
+        })
+    }
+
+    /// Queries with `msg` and decodes the answer as `T`.
+    pub fn query<M: Serialize, T: DeserializeOwned>(
+        &mut self,
+        msg: &M,
+    ) -> Result<Outcome<T>, HarnessError> {
+        let msg = serde_json::to_vec(msg)?;
+        self.metered(|this| {
+            let answer: Result<Binary, String> =
+                from_contract(call_query(&mut this.instance, &this.env, &msg)?);
+            Ok(match answer {
+                Ok(bytes) => Ok(serde_json::from_slice(&bytes)?),
+                Err(err) => Err(err),
+            })
+        })
+    }
+}

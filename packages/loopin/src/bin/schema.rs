@@ -1,0 +1,84 @@
+//! Writes the JSON schemas of every contract's messages to `schema/<contract>/`, or with `--check`
+//! verifies that the committed schemas are up to date (CI fails when they are stale).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use cosmwasm_schema::generate_api;
+use loopin::{stake_cert, token};
+
+/// Every contract's API, as (directory name, files).
+fn apis() -> Vec<(&'static str, Vec<(String, String)>)> {
+    let token = generate_api! {
+        name: "loopin-token",
+        instantiate: token::InstantiateMsg,
+        execute: token::ExecuteMsg,
+        query: token::QueryMsg,
+        migrate: token::MigrateMsg,
+    };
+    let stake_cert = generate_api! {
+        name: "loopin-stake-cert",
+        instantiate: stake_cert::InstantiateMsg,
+        execute: stake_cert::ExecuteMsg,
+        query: stake_cert::QueryMsg,
+        migrate: stake_cert::MigrateMsg,
+    };
+    [("loopin-token", token), ("loopin-stake-cert", stake_cert)]
+        .into_iter()
+        .map(|(name, api)| {
+            let api = api.render();
+            let mut files = vec![(
+                format!("{name}.json"),
+                api.to_string().expect("schema encodes"),
+            )];
+            files.extend(
+                api.to_schema_files()
+                    .expect("schema encodes")
+                    .into_iter()
+                    .map(|(file, body)| (format!("raw/{file}"), body)),
+            );
+            (name, files)
+        })
+        .collect()
+}
+
+fn main() -> ExitCode {
+    let check = std::env::args().any(|arg| arg == "--check");
+    // packages/loopin -> repository root.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .map(|repo| repo.join("schema"))
+        .unwrap_or_else(|| PathBuf::from("schema"));
+    let mut stale = Vec::new();
+    for (contract, files) in apis() {
+        let dir = root.join(contract);
+        for (file, body) in files {
+            let path = dir.join(&file);
+            let body = body + "\n";
+            if check {
+                if std::fs::read_to_string(&path).ok().as_deref() != Some(body.as_str()) {
+                    stale.push(path);
+                }
+            } else if let Err(err) = write(&path, &body) {
+                eprintln!("cannot write {}: {err}", path.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if stale.is_empty() {
+        println!("schemas {} in {}", if check { "up to date" } else { "written" }, root.display());
+        ExitCode::SUCCESS
+    } else {
+        for path in stale {
+            eprintln!("stale schema: {}", path.display());
+        }
+        eprintln!("run `cargo run -p loopin --bin schema` and commit schema/");
+        ExitCode::FAILURE
+    }
+}
+
+fn write(path: &Path, body: &str) -> std::io::Result<()> {
+    std::fs::create_dir_all(path.parent().expect("schema files live in a directory"))?;
+    std::fs::write(path, body)
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The project's test command: formatting, lints, the wasm build and check, schema freshness, then
+# every test in the workspace. The last line printed is the test runner's own summary.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
+cd "$ROOT"
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+
+log "cargo clippy (warnings are errors)"
+cargo clippy --quiet --locked --workspace --all-targets -- -D warnings
+
+log "building and checking the contracts"
+scripts/build-contracts.sh
+
+log "checking that schema/ is up to date"
+cargo run --quiet --locked -p loopin --bin schema -- --check
+
+log "doc tests"
+cargo test --quiet --locked --workspace --doc
+
+if cargo nextest --version >/dev/null 2>&1; then
+  log "tests (cargo nextest)"
+  cargo nextest run --locked --workspace --no-fail-fast
+else
+  log "tests (cargo test; cargo-nextest is not installed)"
+  cargo test --locked --workspace --no-fail-fast
+fi
