@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/build-contracts.sh
-cargo run --quiet --release --locked -p loopin-wasm-tests --bin gas-report
+LOOPIN_RUSTC="$(rustc --version)" cargo run --quiet --release --locked -p loopin-wasm-tests --bin gas-report

@@ -20,7 +20,9 @@ const INSTANCE_GAS_LIMIT: u64 = 100_000_000_000_000;
 /// What can go wrong outside the contract itself.
 #[derive(Error, Debug)]
 pub enum HarnessError {
-    #[error("cannot read {path}: {source}; build the contracts first with scripts/build-contracts.sh")]
+    #[error(
+        "cannot read {path}: {source}; build the contracts first with scripts/build-contracts.sh"
+    )]
     MissingArtifact {
         path: String,
         source: std::io::Error,

@@ -52,7 +52,10 @@ fn token_transfers_mints_burns_and_audits_supply() {
         amount: Uint128::new(400),
     };
     contract.execute(&alice, &transfer).unwrap().unwrap();
-    assert_eq!((balance(&mut contract, &alice), balance(&mut contract, &bob)), (600, 400));
+    assert_eq!(
+        (balance(&mut contract, &alice), balance(&mut contract, &bob)),
+        (600, 400)
+    );
 
     let overdraw = token::ExecuteMsg::Transfer {
         recipient: alice.clone(),
@@ -69,7 +72,12 @@ fn token_transfers_mints_burns_and_audits_supply() {
     assert_eq!(err, "Unauthorized");
     contract.execute(&minter, &mint).unwrap().unwrap();
     contract
-        .execute(&bob, &token::ExecuteMsg::Burn { amount: Uint128::new(150) })
+        .execute(
+            &bob,
+            &token::ExecuteMsg::Burn {
+                amount: Uint128::new(150),
+            },
+        )
         .unwrap()
         .unwrap();
 
@@ -79,10 +87,16 @@ fn token_transfers_mints_burns_and_audits_supply() {
         .unwrap()
         .unwrap_err();
     assert_eq!(err, "This message does no accept funds");
-    let err = contract.execute_raw(&alice, b"{\"transfer\":", &[]).unwrap().unwrap_err();
+    let err = contract
+        .execute_raw(&alice, b"{\"transfer\":", &[])
+        .unwrap()
+        .unwrap_err();
     assert!(err.contains("Error parsing"), "{err}");
 
-    assert_eq!((balance(&mut contract, &alice), balance(&mut contract, &bob)), (600, 300));
+    assert_eq!(
+        (balance(&mut contract, &alice), balance(&mut contract, &bob)),
+        (600, 300)
+    );
     let audit: SupplyAuditResponse = contract
         .query(&token::QueryMsg::SupplyAudit {})
         .unwrap()
@@ -106,7 +120,11 @@ fn token_transfers_mints_burns_and_audits_supply() {
 #[test]
 fn stake_certificate_is_soulbound_and_expires_with_block_time() {
     let mut contract = WasmContract::load("loopin_stake_cert").unwrap();
-    let (minter, miner, thief) = (contract.addr("factory"), contract.addr("miner"), contract.addr("thief"));
+    let (minter, miner, thief) = (
+        contract.addr("factory"),
+        contract.addr("miner"),
+        contract.addr("thief"),
+    );
     let pool = contract.addr("pool-h100");
     contract
         .instantiate(

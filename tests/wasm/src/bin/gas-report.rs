@@ -81,7 +81,11 @@ fn query<M: Serialize>(
 }
 
 /// cw20-base and LOOP run the same script; LOOP adds its own entry points.
-fn cw20_scenario(report: &mut Report, artifact: &str, name: &'static str) -> Result<(), HarnessError> {
+fn cw20_scenario(
+    report: &mut Report,
+    artifact: &str,
+    name: &'static str,
+) -> Result<(), HarnessError> {
     let mut contract = WasmContract::load(artifact)?;
     let (minter, alice, bob, spender) = (
         contract.addr("minter"),
@@ -90,10 +94,19 @@ fn cw20_scenario(report: &mut Report, artifact: &str, name: &'static str) -> Res
         contract.addr("spender"),
     );
     let initial_balances = vec![
-        Cw20Coin { address: alice.clone(), amount: Uint128::new(1_000_000) },
-        Cw20Coin { address: bob.clone(), amount: Uint128::new(1_000_000) },
+        Cw20Coin {
+            address: alice.clone(),
+            amount: Uint128::new(1_000_000),
+        },
+        Cw20Coin {
+            address: bob.clone(),
+            amount: Uint128::new(1_000_000),
+        },
     ];
-    let minter_info = MinterResponse { minter: minter.clone(), cap: None };
+    let minter_info = MinterResponse {
+        minter: minter.clone(),
+        cap: None,
+    };
     let outcome = if name == "cw20-base" {
         contract.instantiate(
             &minter,
@@ -119,47 +132,179 @@ fn cw20_scenario(report: &mut Report, artifact: &str, name: &'static str) -> Res
             },
         )?
     };
-    report.record(name, "instantiate (2 balances)", outcome).unwrap();
+    report
+        .record(name, "instantiate (2 balances)", outcome)
+        .unwrap();
 
     let amount = Uint128::new(1_000);
-    exec(report, &mut contract, name, "Transfer", &alice,
-        &token::ExecuteMsg::Transfer { recipient: bob.clone(), amount }, true)?;
+    exec(
+        report,
+        &mut contract,
+        name,
+        "Transfer",
+        &alice,
+        &token::ExecuteMsg::Transfer {
+            recipient: bob.clone(),
+            amount,
+        },
+        true,
+    )?;
     let carol = contract.addr("carol");
-    exec(report, &mut contract, name, "Transfer (new recipient)", &alice,
-        &token::ExecuteMsg::Transfer { recipient: carol, amount }, true)?;
-    exec(report, &mut contract, name, "Transfer (insufficient funds)", &alice,
-        &token::ExecuteMsg::Transfer { recipient: bob.clone(), amount: Uint128::new(u64::MAX.into()) }, false)?;
-    exec(report, &mut contract, name, "Send", &alice,
-        &token::ExecuteMsg::Send { contract: bob.clone(), amount, msg: b"{}".into() }, true)?;
-    exec(report, &mut contract, name, "Mint", &minter,
-        &token::ExecuteMsg::Mint { recipient: alice.clone(), amount }, true)?;
-    exec(report, &mut contract, name, "Burn", &alice, &token::ExecuteMsg::Burn { amount }, true)?;
-    exec(report, &mut contract, name, "IncreaseAllowance", &alice,
-        &token::ExecuteMsg::IncreaseAllowance { spender: spender.clone(), amount, expires: Some(Expiration::Never {}) }, true)?;
-    exec(report, &mut contract, name, "TransferFrom", &spender,
-        &token::ExecuteMsg::TransferFrom { owner: alice.clone(), recipient: bob.clone(), amount: Uint128::new(10) }, true)?;
-    exec(report, &mut contract, name, "BurnFrom", &spender,
-        &token::ExecuteMsg::BurnFrom { owner: alice.clone(), amount: Uint128::new(10) }, true)?;
+    exec(
+        report,
+        &mut contract,
+        name,
+        "Transfer (new recipient)",
+        &alice,
+        &token::ExecuteMsg::Transfer {
+            recipient: carol,
+            amount,
+        },
+        true,
+    )?;
+    exec(
+        report,
+        &mut contract,
+        name,
+        "Transfer (insufficient funds)",
+        &alice,
+        &token::ExecuteMsg::Transfer {
+            recipient: bob.clone(),
+            amount: Uint128::new(u64::MAX.into()),
+        },
+        false,
+    )?;
+    exec(
+        report,
+        &mut contract,
+        name,
+        "Send",
+        &alice,
+        &token::ExecuteMsg::Send {
+            contract: bob.clone(),
+            amount,
+            msg: b"{}".into(),
+        },
+        true,
+    )?;
+    exec(
+        report,
+        &mut contract,
+        name,
+        "Mint",
+        &minter,
+        &token::ExecuteMsg::Mint {
+            recipient: alice.clone(),
+            amount,
+        },
+        true,
+    )?;
+    exec(
+        report,
+        &mut contract,
+        name,
+        "Burn",
+        &alice,
+        &token::ExecuteMsg::Burn { amount },
+        true,
+    )?;
+    exec(
+        report,
+        &mut contract,
+        name,
+        "IncreaseAllowance",
+        &alice,
+        &token::ExecuteMsg::IncreaseAllowance {
+            spender: spender.clone(),
+            amount,
+            expires: Some(Expiration::Never {}),
+        },
+        true,
+    )?;
+    exec(
+        report,
+        &mut contract,
+        name,
+        "TransferFrom",
+        &spender,
+        &token::ExecuteMsg::TransferFrom {
+            owner: alice.clone(),
+            recipient: bob.clone(),
+            amount: Uint128::new(10),
+        },
+        true,
+    )?;
+    exec(
+        report,
+        &mut contract,
+        name,
+        "BurnFrom",
+        &spender,
+        &token::ExecuteMsg::BurnFrom {
+            owner: alice.clone(),
+            amount: Uint128::new(10),
+        },
+        true,
+    )?;
 
-    query(report, &mut contract, name, "query Balance", &token::QueryMsg::Balance { address: alice.clone() })?;
-    query(report, &mut contract, name, "query TokenInfo", &token::QueryMsg::TokenInfo {})?;
-    query(report, &mut contract, name, "query AllAccounts", &token::QueryMsg::AllAccounts { start_after: None, limit: None })?;
+    query(
+        report,
+        &mut contract,
+        name,
+        "query Balance",
+        &token::QueryMsg::Balance {
+            address: alice.clone(),
+        },
+    )?;
+    query(
+        report,
+        &mut contract,
+        name,
+        "query TokenInfo",
+        &token::QueryMsg::TokenInfo {},
+    )?;
+    query(
+        report,
+        &mut contract,
+        name,
+        "query AllAccounts",
+        &token::QueryMsg::AllAccounts {
+            start_after: None,
+            limit: None,
+        },
+    )?;
     if name != "cw20-base" {
-        query(report, &mut contract, name, "query SupplyAudit", &token::QueryMsg::SupplyAudit {})?;
+        query(
+            report,
+            &mut contract,
+            name,
+            "query SupplyAudit",
+            &token::QueryMsg::SupplyAudit {},
+        )?;
         let migrated = contract.migrate(&token::MigrateMsg {})?;
         report.record(name, "migrate", migrated).unwrap();
     }
     Ok(())
 }
 
-fn mint_msg(contract: &WasmContract, id: u32, pool: &str, start: Timestamp, hours: u64) -> stake_cert::ExecuteMsg {
+fn mint_msg(
+    contract: &WasmContract,
+    id: u32,
+    pool: &str,
+    start: Timestamp,
+    hours: u64,
+) -> stake_cert::ExecuteMsg {
     stake_cert::ExecuteMsg::Mint {
         token_id: format!("h100-{id}"),
         owner: contract.addr(&format!("miner-{id}")),
         terms: StakeTerms {
             pool: pool.to_string(),
             device_id: format!("gpu-{id}"),
-            mode: if id % 2 == 0 { StakeMode::Seller } else { StakeMode::LiquidityProvider },
+            mode: if id.is_multiple_of(2) {
+                StakeMode::Seller
+            } else {
+                StakeMode::LiquidityProvider
+            },
             start,
             expiry: start.plus_seconds(3_600 * hours),
             rate: Decimal::one(),
@@ -172,52 +317,206 @@ fn mint_msg(contract: &WasmContract, id: u32, pool: &str, start: Timestamp, hour
 fn stake_cert_scenario(report: &mut Report) -> Result<(), HarnessError> {
     const NAME: &str = "stake-cert";
     let mut contract = WasmContract::load("loopin_stake_cert")?;
-    let (factory, pool, miner) = (contract.addr("factory"), contract.addr("pool-h100"), contract.addr("miner-1"));
+    let (factory, pool, miner) = (
+        contract.addr("factory"),
+        contract.addr("pool-h100"),
+        contract.addr("miner-1"),
+    );
     let outcome = contract.instantiate(
         &factory,
-        &stake_cert::InstantiateMsg { name: "LooPIN stake certificates".into(), symbol: "stLOOP".into(), minter: factory.clone() },
+        &stake_cert::InstantiateMsg {
+            name: "LooPIN stake certificates".into(),
+            symbol: "stLOOP".into(),
+            minter: factory.clone(),
+        },
     )?;
     report.record(NAME, "instantiate", outcome).unwrap();
-    exec(report, &mut contract, NAME, "AddIssuer", &factory,
-        &stake_cert::ExecuteMsg::AddIssuer { issuer: pool.clone() }, true)?;
+    exec(
+        report,
+        &mut contract,
+        NAME,
+        "AddIssuer",
+        &factory,
+        &stake_cert::ExecuteMsg::AddIssuer {
+            issuer: pool.clone(),
+        },
+        true,
+    )?;
 
     let now = contract.block().time;
     let first = mint_msg(&contract, 1, &pool, now, 24);
-    exec(report, &mut contract, NAME, "Mint (issuer, first)", &pool, &first, true)?;
+    exec(
+        report,
+        &mut contract,
+        NAME,
+        "Mint (issuer, first)",
+        &pool,
+        &first,
+        true,
+    )?;
     for id in 2..100 {
-        contract.execute(&pool, &mint_msg(&contract, id, &pool, now, u64::from(id % 48) + 1))?.unwrap();
+        contract
+            .execute(
+                &pool,
+                &mint_msg(&contract, id, &pool, now, u64::from(id % 48) + 1),
+            )?
+            .unwrap();
     }
     let hundredth = mint_msg(&contract, 100, &pool, now, 24);
-    exec(report, &mut contract, NAME, "Mint (issuer, 100th)", &pool, &hundredth, true)?;
+    exec(
+        report,
+        &mut contract,
+        NAME,
+        "Mint (issuer, 100th)",
+        &pool,
+        &hundredth,
+        true,
+    )?;
     let mut again = mint_msg(&contract, 1, &pool, now, 24);
     if let stake_cert::ExecuteMsg::Mint { token_id, .. } = &mut again {
         *token_id = "h100-again".into();
     }
-    exec(report, &mut contract, NAME, "Mint (device already staked)", &pool, &again, false)?;
+    exec(
+        report,
+        &mut contract,
+        NAME,
+        "Mint (device already staked)",
+        &pool,
+        &again,
+        false,
+    )?;
     let token_id = "h100-1".to_string();
-    exec(report, &mut contract, NAME, "TransferNft (refused)", &miner,
-        &stake_cert::ExecuteMsg::TransferNft { recipient: factory.clone(), token_id: token_id.clone() }, false)?;
-    exec(report, &mut contract, NAME, "Burn by owner (refused)", &miner,
-        &stake_cert::ExecuteMsg::Burn { token_id: token_id.clone() }, false)?;
-    exec(report, &mut contract, NAME, "Extend", &pool,
-        &stake_cert::ExecuteMsg::Extend { token_id: token_id.clone(), expiry: now.plus_seconds(48 * 3_600) }, true)?;
+    exec(
+        report,
+        &mut contract,
+        NAME,
+        "TransferNft (refused)",
+        &miner,
+        &stake_cert::ExecuteMsg::TransferNft {
+            recipient: factory.clone(),
+            token_id: token_id.clone(),
+        },
+        false,
+    )?;
+    exec(
+        report,
+        &mut contract,
+        NAME,
+        "Burn by owner (refused)",
+        &miner,
+        &stake_cert::ExecuteMsg::Burn {
+            token_id: token_id.clone(),
+        },
+        false,
+    )?;
+    exec(
+        report,
+        &mut contract,
+        NAME,
+        "Extend",
+        &pool,
+        &stake_cert::ExecuteMsg::Extend {
+            token_id: token_id.clone(),
+            expiry: now.plus_seconds(48 * 3_600),
+        },
+        true,
+    )?;
 
-    query(report, &mut contract, NAME, "query Certificate", &stake_cert::QueryMsg::Certificate { token_id: token_id.clone() })?;
-    query(report, &mut contract, NAME, "query NftInfo", &stake_cert::QueryMsg::NftInfo { token_id: token_id.clone() })?;
-    query(report, &mut contract, NAME, "query OwnerOf", &stake_cert::QueryMsg::OwnerOf { token_id: token_id.clone(), include_expired: None })?;
-    query(report, &mut contract, NAME, "query ActiveAt (pool, page of 30 of 100)",
-        &stake_cert::QueryMsg::ActiveAt { time: None, pool: Some(pool.clone()), start_after: None, limit: Some(30) })?;
-    query(report, &mut contract, NAME, "query CertificatesByPool (page of 30)",
-        &stake_cert::QueryMsg::CertificatesByPool { pool: pool.clone(), start_after: None, limit: Some(30) })?;
-    query(report, &mut contract, NAME, "query DeviceCertificate",
-        &stake_cert::QueryMsg::DeviceCertificate { device_id: "gpu-1".into() })?;
+    query(
+        report,
+        &mut contract,
+        NAME,
+        "query Certificate",
+        &stake_cert::QueryMsg::Certificate {
+            token_id: token_id.clone(),
+        },
+    )?;
+    query(
+        report,
+        &mut contract,
+        NAME,
+        "query NftInfo",
+        &stake_cert::QueryMsg::NftInfo {
+            token_id: token_id.clone(),
+        },
+    )?;
+    query(
+        report,
+        &mut contract,
+        NAME,
+        "query OwnerOf",
+        &stake_cert::QueryMsg::OwnerOf {
+            token_id: token_id.clone(),
+            include_expired: None,
+        },
+    )?;
+    query(
+        report,
+        &mut contract,
+        NAME,
+        "query ActiveAt (pool, page of 30 of 100)",
+        &stake_cert::QueryMsg::ActiveAt {
+            time: None,
+            pool: Some(pool.clone()),
+            start_after: None,
+            limit: Some(30),
+        },
+    )?;
+    query(
+        report,
+        &mut contract,
+        NAME,
+        "query CertificatesByPool (page of 30)",
+        &stake_cert::QueryMsg::CertificatesByPool {
+            pool: pool.clone(),
+            start_after: None,
+            limit: Some(30),
+        },
+    )?;
+    query(
+        report,
+        &mut contract,
+        NAME,
+        "query DeviceCertificate",
+        &stake_cert::QueryMsg::DeviceCertificate {
+            device_id: "gpu-1".into(),
+        },
+    )?;
 
-    exec(report, &mut contract, NAME, "Invalidate", &pool,
-        &stake_cert::ExecuteMsg::Invalidate { token_id: "h100-2".into(), reason: "bad openings".into() }, true)?;
-    exec(report, &mut contract, NAME, "Expire", &pool,
-        &stake_cert::ExecuteMsg::Expire { token_id: "h100-3".into() }, true)?;
-    exec(report, &mut contract, NAME, "Burn (issuer)", &pool,
-        &stake_cert::ExecuteMsg::Burn { token_id: "h100-4".into() }, true)?;
+    exec(
+        report,
+        &mut contract,
+        NAME,
+        "Invalidate",
+        &pool,
+        &stake_cert::ExecuteMsg::Invalidate {
+            token_id: "h100-2".into(),
+            reason: "bad openings".into(),
+        },
+        true,
+    )?;
+    exec(
+        report,
+        &mut contract,
+        NAME,
+        "Expire",
+        &pool,
+        &stake_cert::ExecuteMsg::Expire {
+            token_id: "h100-3".into(),
+        },
+        true,
+    )?;
+    exec(
+        report,
+        &mut contract,
+        NAME,
+        "Burn (issuer)",
+        &pool,
+        &stake_cert::ExecuteMsg::Burn {
+            token_id: "h100-4".into(),
+        },
+        true,
+    )?;
     let migrated = contract.migrate(&stake_cert::MigrateMsg {})?;
     report.record(NAME, "migrate", migrated).unwrap();
     Ok(())
@@ -226,18 +525,30 @@ fn stake_cert_scenario(report: &mut Report) -> Result<(), HarnessError> {
 fn render(report: &Report) -> String {
     let baseline = report.gas("cw20-base", "Transfer").expect("baseline row");
     let mut out = String::new();
-    let rustc = option_env!("LOOPIN_RUSTC_VERSION").unwrap_or("see rust-toolchain");
-    writeln!(out, "# Gas report\n").unwrap();
-    writeln!(out, "Generated by `scripts/gas-report.sh` from the compiled, optimised artifacts in `artifacts/`").unwrap();
-    writeln!(out, "(release profile, opt-level 3, LTO, then `wasm-opt -O3` with bulk-memory lowering), run in").unwrap();
-    writeln!(out, "cosmwasm-vm {} with {rustc}.\n", "2.3.5").unwrap();
-    writeln!(out, "*VM gas* is CosmWasm gas metered by the VM: wasm execution and host API calls, plus the").unwrap();
-    writeln!(out, "backend's storage/query gas (nominal in the VM's mock backend). About 10^12 VM gas is one second").unwrap();
-    writeln!(out, "of compute. A chain such as wasmd converts it to SDK gas with its gas multiplier and charges").unwrap();
-    writeln!(out, "storage reads/writes and instance set-up separately; those charges are not in this table.").unwrap();
-    writeln!(out, "The ratio column compares each call with cw20-base's own `Transfer` ({baseline} VM gas), built and").unwrap();
-    writeln!(out, "run the same way. Figures are deterministic for a given artifact.\n").unwrap();
-    writeln!(out, "| contract | call | outcome | VM gas | of which wasm | ratio to cw20-base Transfer |").unwrap();
+    let rustc = std::env::var("LOOPIN_RUSTC").unwrap_or_else(|_| "the workspace's rustc".into());
+    write!(
+        out,
+        "# Gas report
+
+Generated by `scripts/gas-report.sh` from the compiled, optimised artifacts in `artifacts/`
+(release profile: opt-level 3, LTO, one codegen unit; then `wasm-opt -O3` with bulk-memory
+lowering), run in cosmwasm-vm 2.3.5; built with {rustc}.
+
+*VM gas* is CosmWasm gas metered by the VM: wasm execution and host API calls (*internal*),
+plus the backend's storage and query gas, which the VM's mock backend prices nominally. About
+10^12 VM gas is one second of compute. A chain such as wasmd converts VM gas to SDK gas with its
+gas multiplier and charges storage reads/writes and instance set-up separately; those charges are
+not in this table. The ratio compares each call with cw20-base's own `Transfer` ({baseline} VM
+gas), built and run the same way. Figures are deterministic for a given artifact.
+
+"
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "| contract | call | outcome | VM gas | internal | ratio to cw20-base Transfer |"
+    )
+    .unwrap();
     writeln!(out, "|---|---|---|---:|---:|---:|").unwrap();
     for row in &report.rows {
         writeln!(
