@@ -67,7 +67,11 @@ fn main() -> ExitCode {
         }
     }
     if stale.is_empty() {
-        println!("schemas {} in {}", if check { "up to date" } else { "written" }, root.display());
+        println!(
+            "schemas {} in {}",
+            if check { "up to date" } else { "written" },
+            root.display()
+        );
         ExitCode::SUCCESS
     } else {
         for path in stale {
