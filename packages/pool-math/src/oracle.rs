@@ -1,0 +1,92 @@
+//! Cumulative price accumulators (Uniswap v2 style): anyone, including another chain, reads a
+//! time-weighted average price over any window from two observations.
+//!
+//! The accumulator is advanced with the reserves as they stood *before* the first change in a
+//! block, so trades inside one block cannot move what the block contributes.
+
+use cosmwasm_schema::cw_serde;
+use cosmwasm_std::{Decimal256, Uint256};
+
+use crate::MathError;
+use crate::amm::Reserves;
+
+/// Σ price × seconds, price in LOOP per device-hour as `Decimal256` atomics.
+#[cw_serde]
+#[derive(Copy, Default)]
+pub struct PriceAccumulator {
+    /// Block time (seconds) of the last update.
+    pub time: u64,
+    /// Cumulative price up to `time`.
+    pub cumulative: Uint256,
+}
+
+impl PriceAccumulator {
+    /// Starts accumulating at `time`.
+    pub fn start(time: u64) -> Self {
+        Self {
+            time,
+            cumulative: Uint256::zero(),
+        }
+    }
+
+    /// Adds the price of `reserves` held since the last update until `now`. An empty pool adds
+    /// nothing (the TWAP then covers only the time it had a price).
+    pub fn advance(&self, now: u64, reserves: &Reserves) -> Result<Self, MathError> {
+        if now <= self.time {
+            return Ok(*self);
+        }
+        let elapsed = now - self.time;
+        let cumulative = match reserves.spot_price() {
+            Ok(price) => self
+                .cumulative
+                .checked_add(price.atomics().checked_mul(Uint256::from(elapsed))?)?,
+            Err(MathError::EmptyPool) => self.cumulative,
+            Err(err) => return Err(err),
+        };
+        Ok(Self {
+            time: now,
+            cumulative,
+        })
+    }
+
+    /// Time-weighted average price between an earlier observation and this one.
+    pub fn twap_since(&self, earlier: &PriceAccumulator) -> Result<Decimal256, MathError> {
+        if self.time <= earlier.time {
+            return Err(MathError::DivideByZero);
+        }
+        let sum = self.cumulative.checked_sub(earlier.cumulative)?;
+        Ok(Decimal256::new(
+            sum / Uint256::from(self.time - earlier.time),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::HOUR;
+
+    #[test]
+    fn twap_weights_prices_by_time() {
+        let start = PriceAccumulator::start(100);
+        // 10 LOOP/h for 30 s, then 40 LOOP/h for 10 s: (300 + 400) / 40 = 17.5.
+        let a = start.advance(130, &Reserves::new(HOUR, 10)).unwrap();
+        let b = a.advance(140, &Reserves::new(HOUR, 40)).unwrap();
+        assert_eq!(
+            b.twap_since(&start).unwrap(),
+            Decimal256::from_ratio(35u128, 2u128)
+        );
+        assert_eq!(
+            b.twap_since(&a).unwrap(),
+            Decimal256::from_ratio(40u128, 1u128)
+        );
+        // Same-block updates change nothing.
+        assert_eq!(b.advance(140, &Reserves::new(HOUR, 1_000)).unwrap(), b);
+        assert_eq!(b.twap_since(&b), Err(MathError::DivideByZero));
+        // An empty pool does not accumulate.
+        assert_eq!(
+            b.advance(150, &Reserves::default()).unwrap().cumulative,
+            b.cumulative
+        );
+    }
+}
