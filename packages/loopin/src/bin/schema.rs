@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cosmwasm_schema::generate_api;
-use loopin::{stake_cert, token};
+use loopin::{factory, stake_cert, token};
 
 /// Every contract's API, as (directory name, files).
 fn apis() -> Vec<(&'static str, Vec<(String, String)>)> {
@@ -23,7 +23,18 @@ fn apis() -> Vec<(&'static str, Vec<(String, String)>)> {
         query: stake_cert::QueryMsg,
         migrate: stake_cert::MigrateMsg,
     };
-    [("loopin-token", token), ("loopin-stake-cert", stake_cert)]
+    let factory = generate_api! {
+        name: "loopin-factory",
+        instantiate: factory::InstantiateMsg,
+        execute: factory::ExecuteMsg,
+        query: factory::QueryMsg,
+        migrate: factory::MigrateMsg,
+    };
+    [
+        ("loopin-token", token),
+        ("loopin-stake-cert", stake_cert),
+        ("loopin-factory", factory),
+    ]
         .into_iter()
         .map(|(name, api)| {
             let api = api.render();

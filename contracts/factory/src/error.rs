@@ -1,0 +1,58 @@
+use cosmwasm_std::{StdError, Uint128};
+use cw_ownable::OwnershipError;
+use cw_utils::PaymentError;
+use loopin::migrate::MigrateError;
+use loopin::pool::ParamsError;
+use thiserror::Error;
+
+/// Errors of the factory.
+#[derive(Error, Debug, PartialEq)]
+pub enum ContractError {
+    #[error("{0}")]
+    Std(#[from] StdError),
+
+    #[error("{0}")]
+    Ownership(#[from] OwnershipError),
+
+    #[error("{0}")]
+    Payment(#[from] PaymentError),
+
+    #[error("{0}")]
+    Migrate(#[from] MigrateError),
+
+    #[error("invalid parameters: {0}")]
+    Params(#[from] ParamsError),
+
+    #[error("class must be 1 to 32 characters of [a-z0-9-]")]
+    InvalidClass {},
+
+    #[error("no parameters are set for class {class}")]
+    UnknownClass { class: String },
+
+    #[error("class {class} already has a pool")]
+    PoolExists { class: String },
+
+    #[error("only registered pools and the registry may request rewards")]
+    NotRewarder {},
+
+    #[error("emission cap reached: {remaining} LOOP left this epoch, {requested} requested")]
+    EmissionCapExceeded {
+        requested: Uint128,
+        remaining: Uint128,
+    },
+
+    #[error("amount must be positive")]
+    ZeroAmount {},
+
+    #[error("emission epoch length must be positive")]
+    ZeroEmissionEpoch {},
+
+    #[error("the token and stake-certificate contracts are not instantiated yet")]
+    NotWired {},
+
+    #[error("reply {id} carries no contract address")]
+    MissingContractAddress { id: u64 },
+
+    #[error("unknown reply id {id}")]
+    UnknownReply { id: u64 },
+}

@@ -1,0 +1,13 @@
+//! The LooPIN pool factory.
+//!
+//! It instantiates the LOOP token and the stake-certificate contract at its own instantiation, so
+//! it is their only minter from the first block. Anyone creates the pool of a resource class whose
+//! parameters governance has set; the factory instantiates the pair with those parameters (never
+//! the caller's), authorises it as a stake-certificate issuer, and mints rewards on request of
+//! registered pools and the PoCPS registry within a per-epoch emission cap.
+
+pub mod contract;
+pub mod error;
+pub mod state;
+
+pub use crate::error::ContractError;

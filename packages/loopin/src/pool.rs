@@ -1,0 +1,143 @@
+//! Parameters of a pool (one resource class) and the pair's instantiation message.
+
+use cosmwasm_schema::cw_serde;
+use cosmwasm_std::{Decimal, Uint128};
+use loopin_pool_math::MathError;
+use loopin_pool_math::economics::Economics;
+
+/// Longest accepted resource-class name ("rtx4090", "h100", ...).
+pub const MAX_CLASS_LEN: usize = 32;
+
+/// Whether `class` is a valid resource-class name: 1 to 32 of `[a-z0-9-]`.
+pub fn is_valid_class(class: &str) -> bool {
+    !class.is_empty()
+        && class.len() <= MAX_CLASS_LEN
+        && class
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Economic and timing parameters of a resource class, set by governance in the factory.
+#[cw_serde]
+pub struct PoolParams {
+    /// Staking fee, maintenance burn and reward rate (paper §5).
+    pub economics: Economics,
+    /// Exchange fee, burned, on every swap.
+    pub exchange_fee: Decimal,
+    /// Epoch length Δ in seconds (an hour on a real chain, seconds on the devnet).
+    pub epoch_seconds: u64,
+    /// Shortest stake in epochs; at least T_min rounded up to whole epochs (eq. 8).
+    pub min_epochs: u64,
+    /// Longest stake in epochs.
+    pub max_epochs: u64,
+    /// Maintenance deposit a seller leaves per unit of rate (LOOP); waived for providers.
+    pub seller_deposit: Uint128,
+    /// How far below the TWAP a settlement may price (see `settlement_price`).
+    pub settlement_tolerance: Decimal,
+}
+
+/// Why pool parameters were refused.
+#[derive(thiserror::Error, Debug, PartialEq)]
+pub enum ParamsError {
+    #[error("{0}")]
+    Math(#[from] MathError),
+
+    #[error("minimum duration {min_epochs} epochs is below T_min = {t_min_epochs} epochs")]
+    BelowTMin { min_epochs: u64, t_min_epochs: u64 },
+
+    #[error("maximum duration must be at least the minimum duration")]
+    MaxBelowMin,
+
+    #[error("exchange fee and settlement tolerance must be below 1")]
+    FractionTooLarge,
+}
+
+impl PoolParams {
+    /// T_min in whole epochs of this class.
+    pub fn t_min_epochs(&self) -> Result<u64, ParamsError> {
+        Ok(self.economics.t_min_epochs(self.epoch_seconds)?)
+    }
+
+    /// Refuses beta >= gamma, a zero epoch, a minimum duration below T_min, and fractions >= 1.
+    pub fn validate(&self) -> Result<(), ParamsError> {
+        let t_min_epochs = self.t_min_epochs()?;
+        if self.min_epochs < t_min_epochs {
+            return Err(ParamsError::BelowTMin {
+                min_epochs: self.min_epochs,
+                t_min_epochs,
+            });
+        }
+        if self.max_epochs < self.min_epochs {
+            return Err(ParamsError::MaxBelowMin);
+        }
+        if self.exchange_fee >= Decimal::one() || self.settlement_tolerance >= Decimal::one() {
+            return Err(ParamsError::FractionTooLarge);
+        }
+        Ok(())
+    }
+}
+
+/// Instantiates a dissipative pair. Sent by the factory only: the parameters are governance's.
+#[cw_serde]
+pub struct PairInstantiateMsg {
+    pub class: String,
+    pub factory: String,
+    pub token: String,
+    pub stake_cert: String,
+    pub params: PoolParams,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(min_epochs: u64) -> PoolParams {
+        PoolParams {
+            economics: Economics {
+                alpha: Decimal::from_ratio(10u128, 1u128),
+                beta: Decimal::permille(100),
+                gamma: Decimal::permille(500),
+            },
+            exchange_fee: Decimal::permille(3),
+            epoch_seconds: 3_600,
+            min_epochs,
+            max_epochs: 1_000,
+            seller_deposit: Uint128::new(1_000_000),
+            settlement_tolerance: Decimal::percent(5),
+        }
+    }
+
+    #[test]
+    fn validation_enforces_t_min_and_beta_below_gamma() {
+        assert_eq!(params(25).validate(), Ok(()));
+        assert_eq!(
+            params(24).validate(),
+            Err(ParamsError::BelowTMin {
+                min_epochs: 24,
+                t_min_epochs: 25
+            })
+        );
+        let mut equal = params(25);
+        equal.economics.beta = equal.economics.gamma;
+        assert_eq!(
+            equal.validate(),
+            Err(ParamsError::Math(MathError::BetaNotBelowGamma))
+        );
+        let mut zero_epoch = params(25);
+        zero_epoch.epoch_seconds = 0;
+        assert_eq!(
+            zero_epoch.validate(),
+            Err(ParamsError::Math(MathError::ZeroEpoch))
+        );
+    }
+
+    #[test]
+    fn class_names() {
+        assert!(is_valid_class("rtx4090"));
+        assert!(is_valid_class("h100-80g"));
+        assert!(!is_valid_class(""));
+        assert!(!is_valid_class("H100"));
+        assert!(!is_valid_class("a/b"));
+        assert!(!is_valid_class(&"a".repeat(33)));
+    }
+}
