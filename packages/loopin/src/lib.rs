@@ -5,6 +5,7 @@
 
 pub mod factory;
 pub mod migrate;
+pub mod pair;
 pub mod pool;
 pub mod stake_cert;
 pub mod token;

@@ -87,6 +87,17 @@ impl Reserves {
             .map_err(|_| MathError::Overflow)
     }
 
+    /// LOOP that matches `hours` at the spot price, rounded up: what a provider adds beside its
+    /// hours so the price does not move.
+    pub fn matching_tokens(&self, hours: Uint128) -> Result<Uint128, MathError> {
+        let (pool_hours, tokens) = self.ensure_liquid()?;
+        Ok(Uint128::new(mul_div_ceil(
+            hours.u128(),
+            tokens,
+            pool_hours,
+        )?))
+    }
+
     /// Pays `offer` LOOP for hours; the fee is burned from the offer.
     pub fn buy_hours(&self, offer: Uint128, fee: Decimal) -> Result<Swap, MathError> {
         let (hours, tokens) = self.ensure_liquid()?;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cosmwasm_schema::generate_api;
-use loopin::{factory, stake_cert, token};
+use loopin::{factory, pair, pool, stake_cert, token};
 
 /// Every contract's API, as (directory name, files).
 fn apis() -> Vec<(&'static str, Vec<(String, String)>)> {
@@ -30,10 +30,18 @@ fn apis() -> Vec<(&'static str, Vec<(String, String)>)> {
         query: factory::QueryMsg,
         migrate: factory::MigrateMsg,
     };
+    let pair = generate_api! {
+        name: "loopin-pair",
+        instantiate: pool::PairInstantiateMsg,
+        execute: pair::ExecuteMsg,
+        query: pair::QueryMsg,
+        migrate: pair::MigrateMsg,
+    };
     [
         ("loopin-token", token),
         ("loopin-stake-cert", stake_cert),
         ("loopin-factory", factory),
+        ("loopin-pair", pair),
     ]
         .into_iter()
         .map(|(name, api)| {

@@ -1,0 +1,190 @@
+//! Entry points of the pair.
+
+#[cfg(not(feature = "library"))]
+use cosmwasm_std::entry_point;
+use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response, Uint128, from_json};
+use cw20::Cw20ReceiveMsg;
+use loopin::migrate::ensure_upgrade;
+use loopin::pair::{ExecuteMsg, MigrateMsg, QueryMsg, ReceiveMsg};
+use loopin::pool::{PairInstantiateMsg, is_valid_class};
+use loopin_pool_math::amm::Reserves;
+use loopin_pool_math::capacity::EpochClock;
+use loopin_pool_math::oracle::PriceAccumulator;
+
+use crate::epoch::{DEFAULT_ADVANCE, MAX_ADVANCE, advance};
+use crate::error::ContractError;
+use crate::leasing::{self, LeaseRequest};
+use crate::slashing;
+use crate::staking::{self, StakeRequest};
+use crate::state::{CONFIG, Config, POOL, Pool};
+use crate::{outflow, query};
+
+/// cw2 name of this contract.
+pub const CONTRACT_NAME: &str = "crates.io:loopin-pair";
+/// cw2 version of this contract.
+pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn instantiate(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: PairInstantiateMsg,
+) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
+    if !is_valid_class(&msg.class) {
+        return Err(ContractError::Unauthorized {});
+    }
+    msg.params
+        .validate()
+        .map_err(|err| cosmwasm_std::StdError::generic_err(err.to_string()))?;
+    let now = env.block.time.seconds();
+    let clock = EpochClock::new(now, msg.params.epoch_seconds)?;
+    CONFIG.save(
+        deps.storage,
+        &Config {
+            class: msg.class.clone(),
+            factory: deps.api.addr_validate(&msg.factory)?,
+            token: deps.api.addr_validate(&msg.token)?,
+            stake_cert: deps.api.addr_validate(&msg.stake_cert)?,
+            params: msg.params,
+            clock,
+        },
+    )?;
+    POOL.save(
+        deps.storage,
+        &Pool {
+            epoch: 0,
+            reserves: Reserves::default(),
+            total_shares: Uint128::zero(),
+            provider_hours: Uint128::zero(),
+            seller_hours: Uint128::zero(),
+            escrow: Uint128::zero(),
+            accumulator: PriceAccumulator::start(now),
+            next_stake_id: 1,
+            next_lease_id: 1,
+        },
+    )?;
+    cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    Ok(Response::new()
+        .add_attribute("action", "instantiate")
+        .add_attribute("class", msg.class)
+        .add_attribute("genesis", now.to_string()))
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn execute(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
+    match msg {
+        ExecuteMsg::Receive(receive) => receive_loop(deps, env, info, receive),
+        ExecuteMsg::AdvanceEpoch { max_epochs } => advance_epoch(deps, env, max_epochs),
+        ExecuteMsg::Renew { stake_id } => staking::renew(deps, env, info.sender, stake_id),
+        ExecuteMsg::Claim { stake_id } => staking::claim(deps, env, info.sender, stake_id),
+        ExecuteMsg::CancelLease {
+            lease_id,
+            min_refund,
+            deadline,
+        } => leasing::cancel_lease(deps, env, info.sender, lease_id, min_refund, deadline),
+        ExecuteMsg::PostAccess {
+            lease_id,
+            ciphertext,
+        } => leasing::post_access(deps, info.sender, lease_id, ciphertext),
+        ExecuteMsg::Invalidate { token_id, reason } => {
+            slashing::invalidate(deps, env, info, token_id, reason)
+        }
+    }
+}
+
+fn receive_loop(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    receive: Cw20ReceiveMsg,
+) -> Result<Response, ContractError> {
+    if info.sender != CONFIG.load(deps.storage)?.token {
+        return Err(ContractError::WrongToken {});
+    }
+    let sender = deps.api.addr_validate(&receive.sender)?;
+    match from_json(&receive.msg)? {
+        ReceiveMsg::Stake {
+            device_id,
+            mode,
+            rate,
+            epochs,
+            commitment,
+            max_liquidity,
+        } => staking::stake(
+            deps,
+            env,
+            sender,
+            receive.amount,
+            StakeRequest {
+                device_id,
+                mode,
+                rate,
+                epochs,
+                commitment,
+                max_liquidity,
+            },
+        ),
+        ReceiveMsg::Lease {
+            stake_id,
+            hours,
+            client_key,
+            deadline,
+        } => leasing::lease(
+            deps,
+            env,
+            sender,
+            receive.amount,
+            LeaseRequest {
+                stake_id,
+                hours,
+                client_key,
+                deadline,
+            },
+        ),
+    }
+}
+
+fn advance_epoch(
+    deps: DepsMut,
+    env: Env,
+    max_epochs: Option<u32>,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut pool = POOL.load(deps.storage)?;
+    let limit = max_epochs.unwrap_or(DEFAULT_ADVANCE).clamp(1, MAX_ADVANCE);
+    let advanced = advance(deps.storage, &env, &mut pool, u64::from(limit))?;
+    if advanced.boundaries == 0 {
+        return Err(ContractError::NothingToAdvance {});
+    }
+    POOL.save(deps.storage, &pool)?;
+    Ok(Response::new()
+        .add_attribute("action", "advance_epoch")
+        .add_attribute("epoch", pool.epoch.to_string())
+        .add_attribute("boundaries", advanced.boundaries.to_string())
+        .add_attribute("hours", pool.reserves.hours)
+        .add_attribute("tokens", pool.reserves.tokens)
+        .add_attribute("burned", advanced.fees)
+        .add_messages(outflow::burn(&config.token, advanced.fees)?))
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
+    query::dispatch(deps, env, msg)
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
+    let from = ensure_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    Ok(Response::new()
+        .add_attribute("action", "migrate")
+        .add_attribute("from_version", from.to_string())
+        .add_attribute("to_version", CONTRACT_VERSION))
+}

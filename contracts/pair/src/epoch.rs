@@ -1,0 +1,134 @@
+//! Epoch boundaries: withdrawal, settlement, renewal and the sellers' sale (docs/pair.md).
+//! Each boundary touches aggregates only, so its cost is independent of the number of stakes.
+
+use cosmwasm_std::{Decimal256, Env, Storage, Uint128};
+use loopin_pool_math::shares::share_of;
+
+use crate::error::ContractError;
+use crate::state::{
+    CONFIG, Config, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING, SELLER_PRICE,
+    SHARE_VALUE, SHARES_ENDING,
+};
+
+/// Boundaries any other operation processes on its own before it runs; more need AdvanceEpoch.
+pub const AUTO_ADVANCE_LIMIT: u64 = 4;
+/// Default and largest page of AdvanceEpoch.
+pub const DEFAULT_ADVANCE: u32 = 16;
+pub const MAX_ADVANCE: u32 = 64;
+
+/// What processing boundaries did.
+#[derive(Default)]
+pub struct Advanced {
+    pub boundaries: u64,
+    /// Exchange fees of the sellers' sales, to burn.
+    pub fees: Uint128,
+}
+
+/// Processes the next boundary: into epoch `pool.epoch + 1`, trading `pool.epoch + 2`.
+fn process_boundary(
+    storage: &mut dyn Storage,
+    config: &Config,
+    pool: &mut Pool,
+) -> Result<Uint128, ContractError> {
+    let boundary = pool.epoch + 1;
+    let trading = boundary + 1;
+    pool.accumulator = pool
+        .accumulator
+        .advance(config.clock.start_of(boundary)?, &pool.reserves)?;
+
+    // Withdrawal: the unleased hours of the epoch now starting are gone.
+    pool.reserves.hours = Uint128::zero();
+
+    // Settlement of providers whose last epoch starts now: they do not supply `trading`.
+    if let Some(shares) = SHARES_ENDING.may_load(storage, trading)? {
+        SHARES_ENDING.remove(storage, trading);
+        if !shares.is_zero() {
+            let tokens = pool.reserves.tokens;
+            let value = share_of(tokens, shares, pool.total_shares)?;
+            SHARE_VALUE.save(
+                storage,
+                trading,
+                &Decimal256::from_ratio(tokens, pool.total_shares),
+            )?;
+            pool.reserves.tokens -= value;
+            pool.total_shares -= shares;
+            pool.escrow += value;
+        }
+    }
+
+    // Renewal: the hours of every stake active in `trading`.
+    let ended = PROVIDER_HOURS_ENDING
+        .may_load(storage, trading)?
+        .unwrap_or_default();
+    PROVIDER_HOURS_ENDING.remove(storage, trading);
+    pool.provider_hours = pool.provider_hours.checked_sub(ended)?;
+    let ended = SELLER_HOURS_ENDING
+        .may_load(storage, trading)?
+        .unwrap_or_default();
+    SELLER_HOURS_ENDING.remove(storage, trading);
+    pool.seller_hours = pool.seller_hours.checked_sub(ended)?;
+    pool.reserves.hours = pool.provider_hours;
+    pool.epoch = boundary;
+
+    // Sellers sell their hours of `trading` to the pool as one swap; the proceeds are escrowed.
+    // Without a price (no provider hours or no LOOP) their hours stay unlisted this epoch.
+    let mut fees = Uint128::zero();
+    if !pool.seller_hours.is_zero()
+        && let Ok(sale) = pool
+            .reserves
+            .sell_hours(pool.seller_hours, config.params.exchange_fee)
+    {
+        pool.reserves = sale.reserves;
+        pool.escrow += sale.receive;
+        fees = sale.fee;
+        SELLER_PRICE.save(
+            storage,
+            trading,
+            &Decimal256::from_ratio(sale.receive, pool.seller_hours),
+        )?;
+    }
+    Ok(fees)
+}
+
+/// Processes up to `limit` due boundaries.
+pub fn advance(
+    storage: &mut dyn Storage,
+    env: &Env,
+    pool: &mut Pool,
+    limit: u64,
+) -> Result<Advanced, ContractError> {
+    let config = CONFIG.load(storage)?;
+    let due = config
+        .clock
+        .epoch_at(env.block.time.seconds())
+        .saturating_sub(pool.epoch);
+    let mut advanced = Advanced::default();
+    while advanced.boundaries < due.min(limit) {
+        let fees = process_boundary(storage, &config, pool)?;
+        advanced.fees += fees;
+        advanced.boundaries += 1;
+    }
+    Ok(advanced)
+}
+
+/// Loads the pool brought up to the current epoch (processing a few due boundaries itself) and
+/// its price accumulator up to now, as every trade needs.
+pub fn current_pool(
+    storage: &mut dyn Storage,
+    env: &Env,
+) -> Result<(Pool, Advanced), ContractError> {
+    let config = CONFIG.load(storage)?;
+    let mut pool = POOL.load(storage)?;
+    let behind = config
+        .clock
+        .epoch_at(env.block.time.seconds())
+        .saturating_sub(pool.epoch);
+    if behind > AUTO_ADVANCE_LIMIT {
+        return Err(ContractError::EpochsDue { behind });
+    }
+    let advanced = advance(storage, env, &mut pool, AUTO_ADVANCE_LIMIT)?;
+    pool.accumulator = pool
+        .accumulator
+        .advance(env.block.time.seconds(), &pool.reserves)?;
+    Ok((pool, advanced))
+}

@@ -1,0 +1,110 @@
+use cosmwasm_std::{OverflowError, StdError, Timestamp, Uint128};
+use cw_utils::PaymentError;
+use loopin::migrate::MigrateError;
+use loopin_pool_math::MathError;
+use thiserror::Error;
+
+/// Errors of the pair. Every refusal changes nothing.
+#[derive(Error, Debug, PartialEq)]
+pub enum ContractError {
+    #[error("{0}")]
+    Std(#[from] StdError),
+
+    #[error("{0}")]
+    Overflow(#[from] OverflowError),
+
+    #[error("{0}")]
+    Payment(#[from] PaymentError),
+
+    #[error("{0}")]
+    Migrate(#[from] MigrateError),
+
+    #[error("pool math: {0}")]
+    Math(#[from] MathError),
+
+    #[error("only the pool's LOOP token may be sent here")]
+    WrongToken {},
+
+    #[error("unauthorized")]
+    Unauthorized {},
+
+    #[error("only the PoCPS registry may invalidate stakes")]
+    NotRegistry {},
+
+    #[error("deadline {deadline} has passed")]
+    DeadlinePassed { deadline: Timestamp },
+
+    #[error("{behind} epoch boundaries are due; call AdvanceEpoch first")]
+    EpochsDue { behind: u64 },
+
+    #[error("no epoch boundary is due")]
+    NothingToAdvance {},
+
+    #[error("duration must be {min} to {max} epochs")]
+    InvalidDuration { min: u64, max: u64 },
+
+    #[error("rate must be positive and supply at least one micro-hour per epoch")]
+    InvalidRate {},
+
+    #[error("{needed} LOOP needed, {offered} sent")]
+    InsufficientFunds { needed: Uint128, offered: Uint128 },
+
+    #[error("the pool has no price yet: a liquidity provider must stake first")]
+    NoPrice {},
+
+    #[error("stake {id} not found")]
+    StakeNotFound { id: u64 },
+
+    #[error("lease {id} not found")]
+    LeaseNotFound { id: u64 },
+
+    #[error("stake {id} does not supply epoch {epoch}")]
+    NotSupplying { id: u64, epoch: u64 },
+
+    #[error("stake {id} has {free} free micro-hours in epoch {epoch}, {wanted} wanted")]
+    NotEnoughFreeHours {
+        id: u64,
+        epoch: u64,
+        free: Uint128,
+        wanted: Uint128,
+    },
+
+    #[error("stake {id} already carries the most leases allowed in epoch {epoch}")]
+    TooManyLeases { id: u64, epoch: u64 },
+
+    #[error("client key must be 32 bytes")]
+    InvalidClientKey {},
+
+    #[error("access record must be 1 to 1024 bytes")]
+    InvalidAccess {},
+
+    #[error("stake {id} can no longer be renewed: its last epoch is already traded")]
+    RenewTooLate { id: u64 },
+
+    #[error("the seller's deposit does not cover the maintenance burn of a longer stake")]
+    DepositTooLow {},
+
+    #[error("stake {id} is invalidated")]
+    Invalidated { id: u64 },
+
+    #[error("nothing to claim yet")]
+    NothingToClaim {},
+
+    #[error("lease {id} can no longer be cancelled")]
+    CannotCancel { id: u64 },
+
+    #[error("lease {id} is cancelled or refunded")]
+    LeaseClosed { id: u64 },
+
+    #[error("refund {refund} is below the minimum {min_refund}")]
+    RefundBelowMinimum {
+        refund: Uint128,
+        min_refund: Uint128,
+    },
+
+    #[error("no stake holds certificate {token_id}")]
+    UnknownCertificate { token_id: String },
+
+    #[error("reason must be 1 to 256 characters")]
+    InvalidReason {},
+}

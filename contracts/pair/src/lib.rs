@@ -1,0 +1,16 @@
+//! The LooPIN dissipative pair: an AMM of dated compute hours against LOOP.
+//!
+//! The model — dated, rolling hours; liquidity shares that claim LOOP only; leases bound to a
+//! device — is in `docs/pair.md`. Pure arithmetic lives in `loopin-pool-math`.
+
+pub mod contract;
+mod epoch;
+pub mod error;
+mod leasing;
+mod outflow;
+mod query;
+mod slashing;
+mod staking;
+pub mod state;
+
+pub use crate::error::ContractError;

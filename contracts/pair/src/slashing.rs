@@ -1,0 +1,190 @@
+//! Invalidation after a failed PoCPS challenge: the device's hours leave, its clients are
+//! refunded out of the failed miner's position, and the rest of that position is burned.
+
+use cosmwasm_std::{Decimal256, DepsMut, Env, MessageInfo, Order, Response, StdError, Uint128};
+use loopin::stake_cert::{self, StakeMode};
+use loopin::{factory, stake_cert::MAX_REASON_LEN};
+use loopin_pool_math::shares::share_of;
+
+use crate::epoch::current_pool;
+use crate::error::ContractError;
+use crate::outflow;
+use crate::state::{
+    CONFIG, LEASED, LEASES, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING, SELLER_PRICE,
+    SHARE_VALUE, SHARES_ENDING, STAKE_BY_TOKEN, STAKE_LEASES, STAKES, Stake,
+};
+
+fn to_uint(value: Decimal256) -> Result<Uint128, ContractError> {
+    value
+        .to_uint_floor()
+        .try_into()
+        .map_err(|_| StdError::generic_err("amount overflow").into())
+}
+
+/// Takes what the stake still holds in the pool or in escrow: the pot its refunds come from.
+fn seize_position(
+    deps: &mut DepsMut,
+    pool: &mut Pool,
+    stake: &Stake,
+) -> Result<Uint128, ContractError> {
+    let trading = pool.trading_epoch();
+    let pot = match stake.mode {
+        StakeMode::LiquidityProvider if stake.end_epoch > trading => {
+            // Not settled yet: its shares leave the pool with their value.
+            let value = share_of(pool.reserves.tokens, stake.shares, pool.total_shares)?;
+            pool.reserves.tokens -= value;
+            pool.total_shares -= stake.shares;
+            let left = SHARES_ENDING
+                .load(deps.storage, stake.end_epoch)?
+                .checked_sub(stake.shares)?;
+            SHARES_ENDING.save(deps.storage, stake.end_epoch, &left)?;
+            value
+        }
+        StakeMode::LiquidityProvider => {
+            // Settled into escrow, not yet claimed.
+            let per_share = SHARE_VALUE.load(deps.storage, stake.end_epoch)?;
+            to_uint(Decimal256::from_ratio(stake.shares, 1u128) * per_share)?
+        }
+        StakeMode::Seller => {
+            let mut unpaid = stake.deposit;
+            for epoch in stake.paid_until..stake.end_epoch.min(trading + 1) {
+                unpaid += if epoch == stake.start_epoch {
+                    stake.first_proceeds
+                } else {
+                    let price = SELLER_PRICE
+                        .may_load(deps.storage, epoch)?
+                        .unwrap_or_default();
+                    to_uint(Decimal256::from_ratio(stake.hours_per_epoch, 1u128) * price)?
+                };
+            }
+            unpaid
+        }
+    };
+    if stake.mode == StakeMode::Seller || stake.end_epoch <= trading {
+        pool.escrow = pool.escrow.checked_sub(pot)?;
+    }
+    Ok(pot)
+}
+
+/// Removes the stake's hours from the trading epoch on.
+fn withdraw_capacity(
+    deps: &mut DepsMut,
+    pool: &mut Pool,
+    stake: &Stake,
+) -> Result<(), ContractError> {
+    let trading = pool.trading_epoch();
+    if stake.end_epoch <= trading {
+        return Ok(());
+    }
+    let hours = stake.hours_per_epoch;
+    let leased = LEASED
+        .may_load(deps.storage, (stake.id, trading))?
+        .unwrap_or_default();
+    let listed = stake.mode == StakeMode::LiquidityProvider
+        || trading == stake.start_epoch
+        || SELLER_PRICE.has(deps.storage, trading);
+    if listed {
+        pool.reserves.hours = pool
+            .reserves
+            .hours
+            .checked_sub(hours.checked_sub(leased)?)?;
+    }
+    LEASED.remove(deps.storage, (stake.id, trading));
+    let (total, ending) = match stake.mode {
+        StakeMode::LiquidityProvider => (&mut pool.provider_hours, &PROVIDER_HOURS_ENDING),
+        StakeMode::Seller => (&mut pool.seller_hours, &SELLER_HOURS_ENDING),
+    };
+    *total = total.checked_sub(hours)?;
+    let left = ending
+        .load(deps.storage, stake.end_epoch)?
+        .checked_sub(hours)?;
+    ending.save(deps.storage, stake.end_epoch, &left)?;
+    Ok(())
+}
+
+pub fn invalidate(
+    mut deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    token_id: String,
+    reason: String,
+) -> Result<Response, ContractError> {
+    if reason.is_empty() || reason.len() > MAX_REASON_LEN {
+        return Err(ContractError::InvalidReason {});
+    }
+    let config = CONFIG.load(deps.storage)?;
+    let factory_config: factory::ConfigResponse = deps
+        .querier
+        .query_wasm_smart(&config.factory, &factory::QueryMsg::Config {})?;
+    if factory_config.registry.as_ref() != Some(&info.sender) {
+        return Err(ContractError::NotRegistry {});
+    }
+    let id = STAKE_BY_TOKEN
+        .may_load(deps.storage, &token_id)?
+        .ok_or_else(|| ContractError::UnknownCertificate {
+            token_id: token_id.clone(),
+        })?;
+    let mut stake = STAKES.load(deps.storage, id)?;
+    if stake.invalidated {
+        return Err(ContractError::Invalidated { id });
+    }
+    let (mut pool, advanced) = current_pool(deps.storage, &env)?;
+    let mut pot = if stake.finished {
+        Uint128::zero()
+    } else {
+        seize_position(&mut deps, &mut pool, &stake)?
+    };
+    withdraw_capacity(&mut deps, &mut pool, &stake)?;
+
+    // Refund the leases of the epoch in delivery (for its remaining time) and of the trading
+    // epoch (in full), in lease order, as far as the pot goes.
+    let current = pool.epoch;
+    let epoch_end = config.clock.start_of(current + 1)?;
+    let remaining = epoch_end.saturating_sub(env.block.time.seconds());
+    let mut refunds = Vec::new();
+    for epoch in [current, current + 1] {
+        let lease_ids: Vec<u64> = STAKE_LEASES
+            .prefix((id, epoch))
+            .keys(deps.storage, None, None, Order::Ascending)
+            .collect::<Result<_, _>>()?;
+        for lease_id in lease_ids {
+            let mut lease = LEASES.load(deps.storage, lease_id)?;
+            if lease.cancelled {
+                continue;
+            }
+            let owed = if epoch == current {
+                lease
+                    .paid
+                    .multiply_ratio(remaining, config.params.epoch_seconds)
+            } else {
+                lease.paid
+            };
+            let refund = owed.min(pot);
+            pot -= refund;
+            lease.refunded = refund;
+            lease.cancelled = true;
+            LEASES.save(deps.storage, lease_id, &lease)?;
+            if let Some(msg) = outflow::transfer(&config.token, &lease.client, refund)? {
+                refunds.push(msg);
+            }
+        }
+    }
+
+    stake.invalidated = true;
+    stake.finished = true;
+    STAKES.save(deps.storage, id, &stake)?;
+    POOL.save(deps.storage, &pool)?;
+    let cert_msg = stake_cert::ExecuteMsg::Invalidate {
+        token_id: token_id.clone(),
+        reason: reason.clone(),
+    };
+    Ok(Response::new()
+        .add_attribute("action", "invalidate")
+        .add_attribute("stake_id", id.to_string())
+        .add_attribute("token_id", token_id)
+        .add_attribute("reason", reason)
+        .add_attribute("burned", pot + advanced.fees)
+        .add_message(outflow::execute(&config.stake_cert, &cert_msg)?)
+        .add_messages(refunds)
+        .add_messages(outflow::burn(&config.token, pot + advanced.fees)?))
+}

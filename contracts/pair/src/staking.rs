@@ -1,0 +1,389 @@
+//! Stakes: stake, renew, claim.
+
+use cosmwasm_std::{
+    Addr, Decimal, Decimal256, DepsMut, Env, HexBinary, Response, Storage, Timestamp, Uint128,
+};
+use loopin::stake_cert::{self, StakeMode, StakeTerms};
+use loopin_pool_math::amm::Reserves;
+use loopin_pool_math::capacity::hours_per_epoch;
+use loopin_pool_math::shares;
+
+use crate::epoch::current_pool;
+use crate::error::ContractError;
+use crate::outflow::{self, per_device_hour};
+use crate::state::{
+    CONFIG, Config, POOL, PROVIDER_HOURS_ENDING, SELLER_HOURS_ENDING, SELLER_PRICE, SHARE_VALUE,
+    SHARES_ENDING, STAKE_BY_TOKEN, STAKES, Stake,
+};
+
+/// Seller epochs one Claim pays at most.
+const CLAIM_PAGE: u64 = 64;
+
+/// What a Stake hook asks for.
+pub struct StakeRequest {
+    pub device_id: String,
+    pub mode: StakeMode,
+    pub rate: Decimal,
+    pub epochs: u64,
+    pub commitment: HexBinary,
+    pub max_liquidity: Option<Uint128>,
+}
+
+fn add(
+    storage: &mut dyn Storage,
+    map: &cw_storage_plus::Map<u64, Uint128>,
+    epoch: u64,
+    amount: Uint128,
+) -> Result<(), ContractError> {
+    let total = map
+        .may_load(storage, epoch)?
+        .unwrap_or_default()
+        .checked_add(amount)?;
+    map.save(storage, epoch, &total)?;
+    Ok(())
+}
+
+fn sub(
+    storage: &mut dyn Storage,
+    map: &cw_storage_plus::Map<u64, Uint128>,
+    epoch: u64,
+    amount: Uint128,
+) -> Result<(), ContractError> {
+    let total = map
+        .may_load(storage, epoch)?
+        .unwrap_or_default()
+        .checked_sub(amount)?;
+    if total.is_zero() {
+        map.remove(storage, epoch);
+    } else {
+        map.save(storage, epoch, &total)?;
+    }
+    Ok(())
+}
+
+fn timestamp(config: &Config, epoch: u64) -> Result<Timestamp, ContractError> {
+    Ok(Timestamp::from_seconds(config.clock.start_of(epoch)?))
+}
+
+/// The maintenance burn of a stake over `epochs`, rounded up.
+fn maintenance(config: &Config, hours: Uint128, epochs: u64) -> Result<Uint128, ContractError> {
+    Ok(per_device_hour(
+        config.params.economics.beta,
+        hours,
+        epochs,
+        true,
+    )?)
+}
+
+pub fn stake(
+    deps: DepsMut,
+    env: Env,
+    staker: Addr,
+    amount: Uint128,
+    request: StakeRequest,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let params = &config.params;
+    let (mut pool, advanced) = current_pool(deps.storage, &env)?;
+    if request.epochs < params.min_epochs || request.epochs > params.max_epochs {
+        return Err(ContractError::InvalidDuration {
+            min: params.min_epochs,
+            max: params.max_epochs,
+        });
+    }
+    let hours = hours_per_epoch(request.rate, params.epoch_seconds)?;
+    if hours.is_zero() {
+        return Err(ContractError::InvalidRate {});
+    }
+    let staking_fee = params
+        .economics
+        .alpha
+        .checked_mul(request.rate)?
+        .to_uint_ceil();
+    let available =
+        amount
+            .checked_sub(staking_fee)
+            .map_err(|_| ContractError::InsufficientFunds {
+                needed: staking_fee,
+                offered: amount,
+            })?;
+    let start = pool.trading_epoch();
+    let end = start + request.epochs;
+    let id = pool.next_stake_id;
+    pool.next_stake_id += 1;
+    let token_id = format!("{}-{id}", config.class);
+    let mut stake = Stake {
+        id,
+        owner: staker.clone(),
+        token_id: token_id.clone(),
+        device_id: request.device_id.clone(),
+        mode: request.mode,
+        rate: request.rate,
+        hours_per_epoch: hours,
+        start_epoch: start,
+        end_epoch: end,
+        shares: Uint128::zero(),
+        deposit: Uint128::zero(),
+        first_proceeds: Uint128::zero(),
+        invalidated: false,
+        paid_until: start,
+        finished: false,
+    };
+    let mut burned = staking_fee + advanced.fees;
+
+    let spent = match request.mode {
+        StakeMode::LiquidityProvider => {
+            let liquidity = if pool.total_shares.is_zero() {
+                request.max_liquidity.unwrap_or(available).min(available)
+            } else {
+                if pool.reserves.hours.is_zero() {
+                    return Err(ContractError::NoPrice {});
+                }
+                let needed = pool.reserves.matching_tokens(hours)?;
+                if request.max_liquidity.is_some_and(|max| needed > max) || needed > available {
+                    return Err(ContractError::InsufficientFunds {
+                        needed: staking_fee + needed,
+                        offered: request
+                            .max_liquidity
+                            .map_or(amount, |max| staking_fee + max),
+                    });
+                }
+                needed
+            };
+            let deposit = shares::deposit(
+                &pool.reserves,
+                pool.total_shares,
+                &Reserves {
+                    hours,
+                    tokens: liquidity,
+                },
+            )?;
+            // Every hour of the device is listed, whatever the share rounding took.
+            pool.reserves.hours = pool.reserves.hours.checked_add(hours)?;
+            pool.reserves.tokens = pool.reserves.tokens.checked_add(deposit.taken.tokens)?;
+            pool.total_shares = pool
+                .total_shares
+                .checked_add(deposit.shares + deposit.locked)?;
+            pool.provider_hours = pool.provider_hours.checked_add(hours)?;
+            stake.shares = deposit.shares;
+            add(deps.storage, &SHARES_ENDING, end, deposit.shares)?;
+            add(deps.storage, &PROVIDER_HOURS_ENDING, end, hours)?;
+            deposit.taken.tokens
+        }
+        StakeMode::Seller => {
+            let deposit = params
+                .seller_deposit
+                .mul_ceil(request.rate)
+                .max(maintenance(&config, hours, request.epochs)?);
+            if deposit > available {
+                return Err(ContractError::InsufficientFunds {
+                    needed: staking_fee + deposit,
+                    offered: amount,
+                });
+            }
+            let sale = pool
+                .reserves
+                .sell_hours(hours, params.exchange_fee)
+                .map_err(|_| ContractError::NoPrice {})?;
+            pool.reserves = sale.reserves;
+            pool.escrow = pool.escrow.checked_add(sale.receive + deposit)?;
+            pool.seller_hours = pool.seller_hours.checked_add(hours)?;
+            burned += sale.fee;
+            stake.deposit = deposit;
+            stake.first_proceeds = sale.receive;
+            add(deps.storage, &SELLER_HOURS_ENDING, end, hours)?;
+            deposit
+        }
+    };
+
+    STAKES.save(deps.storage, id, &stake)?;
+    STAKE_BY_TOKEN.save(deps.storage, &token_id, &id)?;
+    POOL.save(deps.storage, &pool)?;
+
+    let mint = stake_cert::ExecuteMsg::Mint {
+        token_id: token_id.clone(),
+        owner: staker.to_string(),
+        terms: StakeTerms {
+            pool: env.contract.address.to_string(),
+            device_id: request.device_id,
+            mode: request.mode,
+            start: timestamp(&config, start)?,
+            expiry: timestamp(&config, end)?,
+            rate: request.rate,
+            commitment: request.commitment,
+        },
+        token_uri: None,
+    };
+    Ok(Response::new()
+        .add_attribute("action", "stake")
+        .add_attribute("stake_id", id.to_string())
+        .add_attribute("token_id", token_id)
+        .add_attribute("staker", &staker)
+        .add_attribute("mode", format!("{:?}", request.mode))
+        .add_attribute("hours_per_epoch", hours)
+        .add_attribute("start_epoch", start.to_string())
+        .add_attribute("end_epoch", end.to_string())
+        .add_attribute("shares", stake.shares)
+        .add_attribute("deposit", stake.deposit)
+        .add_attribute("staking_fee_burned", staking_fee)
+        .add_attribute("burned", burned)
+        .add_message(outflow::execute(&config.stake_cert, &mint)?)
+        .add_messages(outflow::burn(&config.token, burned)?)
+        .add_messages(outflow::transfer(
+            &config.token,
+            &staker,
+            available - spent,
+        )?))
+}
+
+fn load_owned(storage: &dyn Storage, sender: &Addr, id: u64) -> Result<Stake, ContractError> {
+    let stake = STAKES
+        .may_load(storage, id)?
+        .ok_or(ContractError::StakeNotFound { id })?;
+    if stake.owner != *sender {
+        return Err(ContractError::Unauthorized {});
+    }
+    if stake.invalidated {
+        return Err(ContractError::Invalidated { id });
+    }
+    Ok(stake)
+}
+
+pub fn renew(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut stake = load_owned(deps.storage, &sender, id)?;
+    let (pool, advanced) = current_pool(deps.storage, &env)?;
+    if stake.end_epoch <= pool.trading_epoch() {
+        return Err(ContractError::RenewTooLate { id });
+    }
+    let epochs = stake.end_epoch - stake.start_epoch + 1;
+    if epochs > config.params.max_epochs {
+        return Err(ContractError::InvalidDuration {
+            min: config.params.min_epochs,
+            max: config.params.max_epochs,
+        });
+    }
+    let (old_end, new_end) = (stake.end_epoch, stake.end_epoch + 1);
+    match stake.mode {
+        StakeMode::LiquidityProvider => {
+            sub(
+                deps.storage,
+                &PROVIDER_HOURS_ENDING,
+                old_end,
+                stake.hours_per_epoch,
+            )?;
+            add(
+                deps.storage,
+                &PROVIDER_HOURS_ENDING,
+                new_end,
+                stake.hours_per_epoch,
+            )?;
+            sub(deps.storage, &SHARES_ENDING, old_end, stake.shares)?;
+            add(deps.storage, &SHARES_ENDING, new_end, stake.shares)?;
+        }
+        StakeMode::Seller => {
+            if maintenance(&config, stake.hours_per_epoch, epochs)? > stake.deposit {
+                return Err(ContractError::DepositTooLow {});
+            }
+            sub(
+                deps.storage,
+                &SELLER_HOURS_ENDING,
+                old_end,
+                stake.hours_per_epoch,
+            )?;
+            add(
+                deps.storage,
+                &SELLER_HOURS_ENDING,
+                new_end,
+                stake.hours_per_epoch,
+            )?;
+        }
+    }
+    stake.end_epoch = new_end;
+    STAKES.save(deps.storage, id, &stake)?;
+    POOL.save(deps.storage, &pool)?;
+    let extend = stake_cert::ExecuteMsg::Extend {
+        token_id: stake.token_id.clone(),
+        expiry: timestamp(&config, new_end)?,
+    };
+    Ok(Response::new()
+        .add_attribute("action", "renew")
+        .add_attribute("stake_id", id.to_string())
+        .add_attribute("end_epoch", new_end.to_string())
+        .add_message(outflow::execute(&config.stake_cert, &extend)?)
+        .add_messages(outflow::burn(&config.token, advanced.fees)?))
+}
+
+pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut stake = load_owned(deps.storage, &sender, id)?;
+    let (mut pool, advanced) = current_pool(deps.storage, &env)?;
+    if stake.finished {
+        return Err(ContractError::NothingToClaim {});
+    }
+    let epochs = stake.end_epoch - stake.start_epoch;
+    let economics = config.params.economics;
+    // Epochs before `pool.epoch` have been delivered.
+    let delivered = pool.epoch.min(stake.end_epoch);
+    let mut payout = Uint128::zero();
+    let mut burned = advanced.fees;
+    let mut rewards = Uint128::zero();
+    match stake.mode {
+        StakeMode::LiquidityProvider => {
+            if delivered < stake.end_epoch {
+                return Err(ContractError::NothingToClaim {});
+            }
+            let per_share = SHARE_VALUE.load(deps.storage, stake.end_epoch)?;
+            payout = (Decimal256::from_ratio(stake.shares, 1u128) * per_share)
+                .to_uint_floor()
+                .try_into()
+                .map_err(|_| cosmwasm_std::StdError::generic_err("payout overflow"))?;
+            // A provider's maintenance burn is netted against its reward.
+            let net = economics.gamma.checked_sub(economics.beta)?;
+            rewards = per_device_hour(net, stake.hours_per_epoch, epochs, false)?;
+            stake.finished = true;
+        }
+        StakeMode::Seller => {
+            let until = delivered.min(stake.paid_until + CLAIM_PAGE);
+            for epoch in stake.paid_until..until {
+                payout += if epoch == stake.start_epoch {
+                    stake.first_proceeds
+                } else {
+                    let price = SELLER_PRICE
+                        .may_load(deps.storage, epoch)?
+                        .unwrap_or_default();
+                    (Decimal256::from_ratio(stake.hours_per_epoch, 1u128) * price)
+                        .to_uint_floor()
+                        .try_into()
+                        .map_err(|_| cosmwasm_std::StdError::generic_err("payout overflow"))?
+                };
+            }
+            stake.paid_until = stake.paid_until.max(until);
+            if stake.paid_until == stake.end_epoch {
+                let upkeep =
+                    maintenance(&config, stake.hours_per_epoch, epochs)?.min(stake.deposit);
+                burned += upkeep;
+                payout += stake.deposit - upkeep;
+                pool.escrow = pool.escrow.checked_sub(upkeep)?;
+                rewards = per_device_hour(economics.gamma, stake.hours_per_epoch, epochs, false)?;
+                stake.finished = true;
+            }
+        }
+    }
+    if payout.is_zero() && rewards.is_zero() && !stake.finished {
+        return Err(ContractError::NothingToClaim {});
+    }
+    pool.escrow = pool.escrow.checked_sub(payout)?;
+    STAKES.save(deps.storage, id, &stake)?;
+    POOL.save(deps.storage, &pool)?;
+    Ok(Response::new()
+        .add_attribute("action", "claim")
+        .add_attribute("stake_id", id.to_string())
+        .add_attribute("payout", payout)
+        .add_attribute("rewards", rewards)
+        .add_attribute("burned", burned)
+        .add_attribute("finished", stake.finished.to_string())
+        .add_messages(outflow::transfer(&config.token, &stake.owner, payout)?)
+        .add_messages(outflow::burn(&config.token, burned)?)
+        .add_messages(outflow::reward(&config.factory, &stake.owner, rewards)?))
+}

@@ -1,0 +1,102 @@
+//! Storage of the pair. Books are keyed by trading epoch; see `docs/pair.md`.
+
+use cosmwasm_schema::cw_serde;
+use cosmwasm_std::{Addr, Decimal, Decimal256, Empty, HexBinary, Uint128};
+use cw_storage_plus::{Item, Map};
+use loopin::pool::PoolParams;
+use loopin::stake_cert::StakeMode;
+use loopin_pool_math::amm::Reserves;
+use loopin_pool_math::capacity::EpochClock;
+use loopin_pool_math::oracle::PriceAccumulator;
+
+#[cw_serde]
+pub struct Config {
+    pub class: String,
+    pub factory: Addr,
+    pub token: Addr,
+    pub stake_cert: Addr,
+    pub params: PoolParams,
+    pub clock: EpochClock,
+}
+
+#[cw_serde]
+pub struct Pool {
+    /// Last epoch whose boundary has been processed; the trading epoch is `epoch + 1`.
+    pub epoch: u64,
+    pub reserves: Reserves,
+    pub total_shares: Uint128,
+    /// Hours per epoch supplied to the trading epoch by provider and seller stakes.
+    pub provider_hours: Uint128,
+    pub seller_hours: Uint128,
+    /// LOOP owed to stakes (settled positions, seller proceeds, deposits), outside the reserves.
+    pub escrow: Uint128,
+    pub accumulator: PriceAccumulator,
+    pub next_stake_id: u64,
+    pub next_lease_id: u64,
+}
+
+impl Pool {
+    pub fn trading_epoch(&self) -> u64 {
+        self.epoch + 1
+    }
+}
+
+#[cw_serde]
+pub struct Stake {
+    pub id: u64,
+    pub owner: Addr,
+    pub token_id: String,
+    pub device_id: String,
+    pub mode: StakeMode,
+    pub rate: Decimal,
+    pub hours_per_epoch: Uint128,
+    pub start_epoch: u64,
+    pub end_epoch: u64,
+    /// Liquidity shares (providers), locked until the stake ends.
+    pub shares: Uint128,
+    /// Maintenance deposit (sellers).
+    pub deposit: Uint128,
+    /// A seller's proceeds for its first epoch, sold when it staked.
+    pub first_proceeds: Uint128,
+    pub invalidated: bool,
+    /// Seller proceeds have been paid for epochs before this one.
+    pub paid_until: u64,
+    pub finished: bool,
+}
+
+#[cw_serde]
+pub struct Lease {
+    pub id: u64,
+    pub client: Addr,
+    pub stake_id: u64,
+    pub epoch: u64,
+    pub hours: Uint128,
+    pub paid: Uint128,
+    pub client_key: HexBinary,
+    pub access: Option<cosmwasm_std::Binary>,
+    pub refunded: Uint128,
+    pub cancelled: bool,
+}
+
+pub const CONFIG: Item<Config> = Item::new("config");
+pub const POOL: Item<Pool> = Item::new("pool");
+pub const STAKES: Map<u64, Stake> = Map::new("stakes");
+/// Certificate token id -> stake id.
+pub const STAKE_BY_TOKEN: Map<&str, u64> = Map::new("stake_by_token");
+pub const LEASES: Map<u64, Lease> = Map::new("leases");
+/// (stake, epoch, lease) for refunds on invalidation.
+pub const STAKE_LEASES: Map<(u64, u64, u64), Empty> = Map::new("stake_leases");
+/// (stake, epoch) -> micro-hours leased.
+pub const LEASED: Map<(u64, u64), Uint128> = Map::new("leased");
+/// (stake, epoch) -> number of leases.
+pub const LEASE_COUNT: Map<(u64, u64), u32> = Map::new("lease_count");
+/// Trading epoch -> provider hours per epoch that stop being supplied there.
+pub const PROVIDER_HOURS_ENDING: Map<u64, Uint128> = Map::new("provider_hours_ending");
+/// Trading epoch -> seller hours per epoch that stop being supplied there.
+pub const SELLER_HOURS_ENDING: Map<u64, Uint128> = Map::new("seller_hours_ending");
+/// End epoch -> shares of provider stakes ending there, settled at the boundary it is traded.
+pub const SHARES_ENDING: Map<u64, Uint128> = Map::new("shares_ending");
+/// End epoch -> LOOP per share those stakes were settled at.
+pub const SHARE_VALUE: Map<u64, Decimal256> = Map::new("share_value");
+/// Trading epoch -> LOOP per micro-hour paid to sellers for it.
+pub const SELLER_PRICE: Map<u64, Decimal256> = Map::new("seller_price");

@@ -1,0 +1,164 @@
+//! Messages of the dissipative pair (`contracts/pair`). The model is in `docs/pair.md`.
+
+use cosmwasm_schema::{QueryResponses, cw_serde};
+use cosmwasm_std::{Addr, Binary, Decimal, Decimal256, HexBinary, Timestamp, Uint128};
+use cw20::Cw20ReceiveMsg;
+use loopin_pool_math::amm::{Reserves, Swap};
+use loopin_pool_math::oracle::PriceAccumulator;
+
+use crate::pool::PoolParams;
+use crate::stake_cert::StakeMode;
+
+/// Length of a client's X25519 public key.
+pub const CLIENT_KEY_LEN: usize = 32;
+/// Leases one stake may carry in one epoch; bounds the refunds an invalidation pays.
+pub const MAX_LEASES_PER_EPOCH: u32 = 32;
+/// Largest encrypted access record a miner may post.
+pub const MAX_ACCESS_LEN: usize = 1024;
+
+#[cw_serde]
+pub enum ExecuteMsg {
+    /// LOOP sent with a [`ReceiveMsg`] (cw20 `Send`).
+    Receive(Cw20ReceiveMsg),
+    /// Processes due epoch boundaries, at most `max_epochs` (default 16) of them. Anyone.
+    AdvanceEpoch { max_epochs: Option<u32> },
+    /// Extends a stake by one epoch, before its last epoch is traded. Its owner only.
+    Renew { stake_id: u64 },
+    /// Pays what a stake has earned so far: settled liquidity, released seller proceeds, the
+    /// deposit and rewards at the end. Its owner only.
+    Claim { stake_id: u64 },
+    /// Sells a lease's hours back before its epoch starts. Its client only.
+    CancelLease {
+        lease_id: u64,
+        min_refund: Uint128,
+        deadline: Option<Timestamp>,
+    },
+    /// Posts the lease's access details, encrypted to the client's key. The device's miner only.
+    PostAccess { lease_id: u64, ciphertext: Binary },
+    /// Invalidates the stake behind a certificate after a failed PoCPS challenge. The registry
+    /// only.
+    Invalidate { token_id: String, reason: String },
+}
+
+/// What LOOP sent to the pair is for.
+#[cw_serde]
+pub enum ReceiveMsg {
+    /// Stakes a device. The LOOP pays the staking fee and, for a liquidity provider, the LOOP
+    /// side of its first epoch (up to `max_liquidity`) or, for a seller, the maintenance deposit.
+    /// The rest is refunded.
+    Stake {
+        device_id: String,
+        mode: StakeMode,
+        rate: Decimal,
+        epochs: u64,
+        commitment: HexBinary,
+        max_liquidity: Option<Uint128>,
+    },
+    /// Leases `hours` micro-hours of the trading epoch on a stake's device. The LOOP sent is the
+    /// most the client pays; the rest is refunded.
+    Lease {
+        stake_id: u64,
+        hours: Uint128,
+        client_key: HexBinary,
+        deadline: Option<Timestamp>,
+    },
+}
+
+#[cw_serde]
+#[derive(QueryResponses)]
+pub enum QueryMsg {
+    #[returns(ConfigResponse)]
+    Config {},
+    /// Reserves, shares, epochs, capacity and the price accumulator.
+    #[returns(PoolResponse)]
+    Pool {},
+    #[returns(StakeResponse)]
+    Stake { stake_id: u64 },
+    #[returns(LeaseResponse)]
+    Lease { lease_id: u64 },
+    /// What a lease of `hours` costs now.
+    #[returns(Swap)]
+    SimulateLease { hours: Uint128 },
+    /// What selling `hours` back pays now.
+    #[returns(Swap)]
+    SimulateSell { hours: Uint128 },
+    /// The accumulator as of now; with `since`, the TWAP over the window.
+    #[returns(TwapResponse)]
+    Twap { since: Option<PriceAccumulator> },
+}
+
+#[cw_serde]
+pub struct ConfigResponse {
+    pub class: String,
+    pub factory: Addr,
+    pub token: Addr,
+    pub stake_cert: Addr,
+    pub params: PoolParams,
+    pub genesis: u64,
+}
+
+#[cw_serde]
+pub struct PoolResponse {
+    /// Last epoch whose boundary has been processed.
+    pub epoch: u64,
+    /// Epoch whose hours are being traded (`epoch + 1`).
+    pub trading_epoch: u64,
+    /// Epoch by block time; above `epoch` when boundaries are due.
+    pub clock_epoch: u64,
+    pub reserves: Reserves,
+    pub total_shares: Uint128,
+    /// Spot price, LOOP per device-hour; none while a reserve is empty.
+    pub spot_price: Option<Decimal256>,
+    /// Hours per epoch of liquidity-provider stakes in the trading epoch.
+    pub provider_hours: Uint128,
+    /// Hours per epoch of seller stakes in the trading epoch.
+    pub seller_hours: Uint128,
+    /// LOOP held for settled positions and seller proceeds, not in the reserves.
+    pub escrow: Uint128,
+    pub accumulator: PriceAccumulator,
+}
+
+#[cw_serde]
+pub struct StakeResponse {
+    pub id: u64,
+    pub owner: Addr,
+    pub token_id: String,
+    pub device_id: String,
+    pub mode: StakeMode,
+    pub rate: Decimal,
+    pub hours_per_epoch: Uint128,
+    /// First trading epoch supplied.
+    pub start_epoch: u64,
+    /// First epoch no longer supplied.
+    pub end_epoch: u64,
+    pub shares: Uint128,
+    pub deposit: Uint128,
+    pub invalidated: bool,
+    /// Seller proceeds are paid for epochs before this one.
+    pub paid_until: u64,
+    pub finished: bool,
+}
+
+#[cw_serde]
+pub struct LeaseResponse {
+    pub id: u64,
+    pub client: Addr,
+    pub stake_id: u64,
+    pub epoch: u64,
+    pub hours: Uint128,
+    /// LOOP paid, fee included.
+    pub paid: Uint128,
+    pub client_key: HexBinary,
+    pub access: Option<Binary>,
+    pub refunded: Uint128,
+    pub cancelled: bool,
+}
+
+#[cw_serde]
+pub struct TwapResponse {
+    pub accumulator: PriceAccumulator,
+    pub twap: Option<Decimal256>,
+}
+
+#[cw_serde]
+pub struct MigrateMsg {}
