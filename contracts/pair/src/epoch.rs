@@ -7,7 +7,7 @@ use loopin_pool_math::shares::share_of;
 use crate::error::ContractError;
 use crate::state::{
     CONFIG, Config, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING, SELLER_PRICE,
-    SHARE_VALUE, SHARES_ENDING,
+    SHARE_VALUE, SHARES_ENDING, Settlement,
 };
 
 /// Boundaries any other operation processes on its own before it runs; more need AdvanceEpoch.
@@ -48,7 +48,10 @@ fn process_boundary(
             SHARE_VALUE.save(
                 storage,
                 trading,
-                &Decimal256::from_ratio(tokens, pool.total_shares),
+                &Settlement {
+                    tokens,
+                    total_shares: pool.total_shares,
+                },
             )?;
             pool.reserves.tokens -= value;
             pool.total_shares -= shares;

@@ -1,7 +1,7 @@
 //! Invalidation after a failed PoCPS challenge: the device's hours leave, its clients are
 //! refunded out of the failed miner's position, and the rest of that position is burned.
 
-use cosmwasm_std::{Decimal256, DepsMut, Env, MessageInfo, Order, Response, StdError, Uint128};
+use cosmwasm_std::{DepsMut, Env, MessageInfo, Order, Response, Uint128};
 use loopin::stake_cert::{self, StakeMode};
 use loopin::{factory, stake_cert::MAX_REASON_LEN};
 use loopin_pool_math::shares::share_of;
@@ -9,17 +9,11 @@ use loopin_pool_math::shares::share_of;
 use crate::epoch::current_pool;
 use crate::error::ContractError;
 use crate::outflow;
+use crate::staking::seller_proceeds;
 use crate::state::{
     CONFIG, LEASED, LEASES, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING, SELLER_PRICE,
     SHARE_VALUE, SHARES_ENDING, STAKE_BY_TOKEN, STAKE_LEASES, STAKES, Stake,
 };
-
-fn to_uint(value: Decimal256) -> Result<Uint128, ContractError> {
-    value
-        .to_uint_floor()
-        .try_into()
-        .map_err(|_| StdError::generic_err("amount overflow").into())
-}
 
 /// Takes what the stake still holds in the pool or in escrow: the pot its refunds come from.
 fn seize_position(
@@ -42,20 +36,14 @@ fn seize_position(
         }
         StakeMode::LiquidityProvider => {
             // Settled into escrow, not yet claimed.
-            let per_share = SHARE_VALUE.load(deps.storage, stake.end_epoch)?;
-            to_uint(Decimal256::from_ratio(stake.shares, 1u128) * per_share)?
+            SHARE_VALUE
+                .load(deps.storage, stake.end_epoch)?
+                .payout(stake.shares)?
         }
         StakeMode::Seller => {
             let mut unpaid = stake.deposit;
             for epoch in stake.paid_until..stake.end_epoch.min(trading + 1) {
-                unpaid += if epoch == stake.start_epoch {
-                    stake.first_proceeds
-                } else {
-                    let price = SELLER_PRICE
-                        .may_load(deps.storage, epoch)?
-                        .unwrap_or_default();
-                    to_uint(Decimal256::from_ratio(stake.hours_per_epoch, 1u128) * price)?
-                };
+                unpaid += seller_proceeds(deps.storage, stake, epoch)?;
             }
             unpaid
         }

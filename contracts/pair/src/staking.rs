@@ -6,7 +6,7 @@ use cosmwasm_std::{
 use loopin::stake_cert::{self, StakeMode, StakeTerms};
 use loopin_pool_math::amm::Reserves;
 use loopin_pool_math::capacity::hours_per_epoch;
-use loopin_pool_math::shares;
+use loopin_pool_math::{MathError, shares};
 
 use crate::epoch::current_pool;
 use crate::error::ContractError;
@@ -236,6 +236,22 @@ pub fn stake(
         )?))
 }
 
+/// What a seller stake earned for the hours it sold to `epoch`, rounded down.
+pub(crate) fn seller_proceeds(
+    storage: &dyn Storage,
+    stake: &Stake,
+    epoch: u64,
+) -> Result<Uint128, ContractError> {
+    if epoch == stake.start_epoch {
+        return Ok(stake.first_proceeds);
+    }
+    let price = SELLER_PRICE.may_load(storage, epoch)?.unwrap_or_default();
+    (Decimal256::from_ratio(stake.hours_per_epoch, 1u128) * price)
+        .to_uint_floor()
+        .try_into()
+        .map_err(|_| MathError::Overflow.into())
+}
+
 fn load_owned(storage: &dyn Storage, sender: &Addr, id: u64) -> Result<Stake, ContractError> {
     let stake = STAKES
         .may_load(storage, id)?
@@ -333,11 +349,9 @@ pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
             if delivered < stake.end_epoch {
                 return Err(ContractError::NothingToClaim {});
             }
-            let per_share = SHARE_VALUE.load(deps.storage, stake.end_epoch)?;
-            payout = (Decimal256::from_ratio(stake.shares, 1u128) * per_share)
-                .to_uint_floor()
-                .try_into()
-                .map_err(|_| cosmwasm_std::StdError::generic_err("payout overflow"))?;
+            payout = SHARE_VALUE
+                .load(deps.storage, stake.end_epoch)?
+                .payout(stake.shares)?;
             // A provider's maintenance burn is netted against its reward.
             let net = economics.gamma.checked_sub(economics.beta)?;
             rewards = per_device_hour(net, stake.hours_per_epoch, epochs, false)?;

@@ -96,7 +96,21 @@ pub const PROVIDER_HOURS_ENDING: Map<u64, Uint128> = Map::new("provider_hours_en
 pub const SELLER_HOURS_ENDING: Map<u64, Uint128> = Map::new("seller_hours_ending");
 /// End epoch -> shares of provider stakes ending there, settled at the boundary it is traded.
 pub const SHARES_ENDING: Map<u64, Uint128> = Map::new("shares_ending");
-/// End epoch -> LOOP per share those stakes were settled at.
-pub const SHARE_VALUE: Map<u64, Decimal256> = Map::new("share_value");
+/// The pool's LOOP and shares at a settlement: a settled stake is paid
+/// `shares * tokens / total_shares`, rounded down.
+#[cw_serde]
+pub struct Settlement {
+    pub tokens: Uint128,
+    pub total_shares: Uint128,
+}
+
+impl Settlement {
+    pub fn payout(&self, shares: Uint128) -> Result<Uint128, loopin_pool_math::MathError> {
+        Ok(shares.checked_multiply_ratio(self.tokens, self.total_shares)?)
+    }
+}
+
+/// End epoch -> the settlement of the provider stakes ending there.
+pub const SHARE_VALUE: Map<u64, Settlement> = Map::new("share_value");
 /// Trading epoch -> LOOP per micro-hour paid to sellers for it.
 pub const SELLER_PRICE: Map<u64, Decimal256> = Map::new("seller_price");

@@ -1,0 +1,617 @@
+//! The dissipative pair on the full protocol: factory, LOOP, stake certificates and the pair.
+
+use cosmwasm_std::{Addr, Decimal, Empty, HexBinary, Uint128, to_json_binary};
+use cw_multi_test::{App, AppResponse, Contract, ContractWrapper, Executor};
+use loopin::factory::{self, EmissionConfig, TokenInit};
+use loopin::pair::{ExecuteMsg, LeaseResponse, PoolResponse, QueryMsg, ReceiveMsg, StakeResponse};
+use loopin::pool::PoolParams;
+use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, StakeMode};
+use loopin::token;
+use loopin_integration_tests::{contract_error, stake_cert_contract, token_contract};
+use loopin_pair::ContractError;
+use loopin_pool_math::HOUR;
+use loopin_pool_math::amm::Reserves;
+use loopin_pool_math::economics::Economics;
+
+const EPOCH: u64 = 3_600;
+const LOOP: u128 = 1_000_000;
+const RICH: u128 = 1_000_000 * LOOP;
+
+fn factory_contract() -> Box<dyn Contract<Empty>> {
+    Box::new(
+        ContractWrapper::new(
+            loopin_factory::contract::execute,
+            loopin_factory::contract::instantiate,
+            loopin_factory::contract::query,
+        )
+        .with_reply(loopin_factory::contract::reply),
+    )
+}
+
+fn pair_contract() -> Box<dyn Contract<Empty>> {
+    Box::new(
+        ContractWrapper::new(
+            loopin_pair::contract::execute,
+            loopin_pair::contract::instantiate,
+            loopin_pair::contract::query,
+        )
+        .with_migrate(loopin_pair::contract::migrate),
+    )
+}
+
+/// alpha 1 LOOP, beta 0.1 LOOP/h, gamma 0.5 LOOP/h: T_min = 2.5 h, so 3 one-hour epochs.
+fn params() -> PoolParams {
+    PoolParams {
+        economics: Economics {
+            alpha: Decimal::from_ratio(LOOP, 1u128),
+            beta: Decimal::from_ratio(LOOP / 10, 1u128),
+            gamma: Decimal::from_ratio(LOOP / 2, 1u128),
+        },
+        exchange_fee: Decimal::permille(3),
+        epoch_seconds: EPOCH,
+        min_epochs: 3,
+        max_epochs: 200,
+        seller_deposit: Uint128::new(LOOP),
+        settlement_tolerance: Decimal::percent(5),
+    }
+}
+
+struct Protocol {
+    app: App,
+    token: Addr,
+    stake_cert: Addr,
+    pair: Addr,
+    registry: Addr,
+}
+
+fn actor(app: &App, name: &str) -> Addr {
+    app.api().addr_make(name)
+}
+
+const ACTORS: [&str; 6] = ["alice", "bob", "carol", "seller", "client", "dave"];
+
+fn protocol() -> Protocol {
+    let mut app = App::default();
+    let owner = actor(&app, "governance");
+    let registry = actor(&app, "registry");
+    let token_code = app.store_code(token_contract());
+    let cert_code = app.store_code(stake_cert_contract());
+    let pair_code = app.store_code(pair_contract());
+    let factory_code = app.store_code(factory_contract());
+    let initial_balances = ACTORS
+        .iter()
+        .map(|name| cw20::Cw20Coin {
+            address: actor(&app, name).to_string(),
+            amount: Uint128::new(RICH),
+        })
+        .collect();
+    let msg = factory::InstantiateMsg {
+        owner: owner.to_string(),
+        token_code_id: token_code,
+        token: TokenInit {
+            name: "LooPIN".into(),
+            symbol: "LOOP".into(),
+            decimals: 6,
+            initial_balances,
+            cap: None,
+            marketing: None,
+        },
+        stake_cert_code_id: cert_code,
+        pair_code_id: pair_code,
+        emission: EmissionConfig {
+            cap_per_epoch: Uint128::new(1_000 * LOOP),
+            epoch_seconds: EPOCH,
+        },
+    };
+    let factory = app
+        .instantiate_contract(factory_code, owner.clone(), &msg, &[], "factory", None)
+        .unwrap();
+    app.execute_contract(
+        owner.clone(),
+        factory.clone(),
+        &factory::ExecuteMsg::SetClassParams {
+            class: "h100".into(),
+            params: params(),
+        },
+        &[],
+    )
+    .unwrap();
+    app.execute_contract(
+        owner.clone(),
+        factory.clone(),
+        &factory::ExecuteMsg::SetRegistry {
+            registry: registry.to_string(),
+        },
+        &[],
+    )
+    .unwrap();
+    app.execute_contract(
+        owner,
+        factory.clone(),
+        &factory::ExecuteMsg::CreatePool {
+            class: "h100".into(),
+        },
+        &[],
+    )
+    .unwrap();
+    let config: factory::ConfigResponse = app
+        .wrap()
+        .query_wasm_smart(&factory, &factory::QueryMsg::Config {})
+        .unwrap();
+    let pool: factory::PoolResponse = app
+        .wrap()
+        .query_wasm_smart(
+            &factory,
+            &factory::QueryMsg::Pool {
+                class: "h100".into(),
+            },
+        )
+        .unwrap();
+    Protocol {
+        app,
+        token: config.token,
+        stake_cert: config.stake_cert,
+        pair: pool.pair,
+        registry,
+    }
+}
+
+impl Protocol {
+    fn addr(&self, name: &str) -> Addr {
+        actor(&self.app, name)
+    }
+
+    fn send(&mut self, from: &str, amount: u128, msg: &ReceiveMsg) -> anyhow::Result<AppResponse> {
+        let sender = self.addr(from);
+        let send = token::ExecuteMsg::Send {
+            contract: self.pair.to_string(),
+            amount: Uint128::new(amount),
+            msg: to_json_binary(msg).unwrap(),
+        };
+        let result = self
+            .app
+            .execute_contract(sender, self.token.clone(), &send, &[]);
+        self.check_invariants();
+        result
+    }
+
+    fn stake(
+        &mut self,
+        miner: &str,
+        device: &str,
+        mode: StakeMode,
+        epochs: u64,
+        amount: u128,
+    ) -> anyhow::Result<AppResponse> {
+        let msg = ReceiveMsg::Stake {
+            device_id: device.into(),
+            mode,
+            rate: Decimal::one(),
+            epochs,
+            commitment: HexBinary::from([9u8; 32]),
+            max_liquidity: None,
+        };
+        self.send(miner, amount, &msg)
+    }
+
+    fn lease(
+        &mut self,
+        client: &str,
+        stake_id: u64,
+        hours: u128,
+        max: u128,
+    ) -> anyhow::Result<AppResponse> {
+        let msg = ReceiveMsg::Lease {
+            stake_id,
+            hours: Uint128::new(hours),
+            client_key: HexBinary::from([1u8; 32]),
+            deadline: None,
+        };
+        self.send(client, max, &msg)
+    }
+
+    fn exec(&mut self, sender: &Addr, msg: &ExecuteMsg) -> anyhow::Result<AppResponse> {
+        let result = self
+            .app
+            .execute_contract(sender.clone(), self.pair.clone(), msg, &[]);
+        self.check_invariants();
+        result
+    }
+
+    /// Moves to the next epoch boundary and processes it.
+    fn next_epoch(&mut self) {
+        self.app.update_block(|block| {
+            block.time = block.time.plus_seconds(EPOCH);
+            block.height += 1;
+        });
+        let keeper = self.addr("dave");
+        self.exec(&keeper, &ExecuteMsg::AdvanceEpoch { max_epochs: None })
+            .unwrap();
+    }
+
+    fn pool(&self) -> PoolResponse {
+        self.app
+            .wrap()
+            .query_wasm_smart(&self.pair, &QueryMsg::Pool {})
+            .unwrap()
+    }
+
+    fn stake_info(&self, id: u64) -> StakeResponse {
+        self.app
+            .wrap()
+            .query_wasm_smart(&self.pair, &QueryMsg::Stake { stake_id: id })
+            .unwrap()
+    }
+
+    fn balance(&self, who: &Addr) -> u128 {
+        let answer: cw20::BalanceResponse = self
+            .app
+            .wrap()
+            .query_wasm_smart(
+                &self.token,
+                &token::QueryMsg::Balance {
+                    address: who.to_string(),
+                },
+            )
+            .unwrap();
+        answer.balance.u128()
+    }
+
+    fn balance_of(&self, name: &str) -> u128 {
+        self.balance(&self.addr(name))
+    }
+
+    /// Checked after every call, whatever its outcome:
+    /// - the pair holds exactly its reserves plus what it owes (escrow);
+    /// - the unleased hours of the trading epoch are what supplying stakes have free, so no
+    ///   epoch is ever oversold;
+    /// - LOOP supply balances: every balance sums to the total supply, which is genesis plus
+    ///   minted minus burned.
+    fn check_invariants(&self) {
+        let pool = self.pool();
+        assert_eq!(
+            self.balance(&self.pair),
+            (pool.reserves.tokens + pool.escrow).u128(),
+            "pair balance is reserves + escrow"
+        );
+        let trading = pool.trading_epoch;
+        let mut free = 0u128;
+        let mut id = 1;
+        while let Ok(stake) = self
+            .app
+            .wrap()
+            .query_wasm_smart::<StakeResponse>(&self.pair, &QueryMsg::Stake { stake_id: id })
+        {
+            let supplying =
+                !stake.invalidated && stake.start_epoch <= trading && trading < stake.end_epoch;
+            if supplying && pool.clock_epoch == pool.epoch {
+                let leased = loopin_pair::state::LEASED
+                    .query(&self.app.wrap(), self.pair.clone(), (id, trading))
+                    .unwrap()
+                    .unwrap_or_default();
+                assert!(leased <= stake.hours_per_epoch, "stake {id} oversold");
+                free += (stake.hours_per_epoch - leased).u128();
+            }
+            id += 1;
+        }
+        if pool.clock_epoch == pool.epoch {
+            assert_eq!(
+                pool.reserves.hours.u128(),
+                free,
+                "x is the free hours of the trading epoch"
+            );
+        }
+        let audit: token::SupplyAuditResponse = self
+            .app
+            .wrap()
+            .query_wasm_smart(&self.token, &token::QueryMsg::SupplyAudit {})
+            .unwrap();
+        let accounts: cw20::AllAccountsResponse = self
+            .app
+            .wrap()
+            .query_wasm_smart(
+                &self.token,
+                &token::QueryMsg::AllAccounts {
+                    start_after: None,
+                    limit: Some(100),
+                },
+            )
+            .unwrap();
+        let held: u128 = accounts
+            .accounts
+            .iter()
+            .map(|a| self.balance(&Addr::unchecked(a)))
+            .sum();
+        assert_eq!(held, audit.total_supply.u128());
+        assert_eq!(
+            audit.total_supply,
+            audit.initial_supply + audit.minted - audit.burned
+        );
+    }
+}
+
+#[test]
+fn the_first_provider_sets_the_price_and_an_idle_renewed_pool_is_conservative() {
+    let mut p = protocol();
+    // 1 LOOP staking fee + 10 LOOP of liquidity: 10 LOOP per device-hour.
+    p.stake(
+        "alice",
+        "gpu-a",
+        StakeMode::LiquidityProvider,
+        10,
+        11 * LOOP,
+    )
+    .unwrap();
+    let pool = p.pool();
+    assert_eq!(pool.reserves, Reserves::new(HOUR, 10 * LOOP));
+    assert_eq!(
+        pool.spot_price,
+        Some(cosmwasm_std::Decimal256::from_ratio(10 * LOOP, 1u128))
+    );
+    assert_eq!(p.balance_of("alice"), RICH - 11 * LOOP);
+    let cert: CertificateResponse = p
+        .app
+        .wrap()
+        .query_wasm_smart(
+            &p.stake_cert,
+            &stake_cert::QueryMsg::Certificate {
+                token_id: "h100-1".into(),
+            },
+        )
+        .unwrap();
+    assert_eq!(cert.certificate.status, CertificateStatus::Active);
+    assert_eq!(
+        cert.certificate.expiry.seconds() - cert.certificate.start.seconds(),
+        10 * EPOCH
+    );
+
+    // No trades, the stake renewed by its length: each boundary withdraws and re-mints the same
+    // hours, and the LOOP side does not move (the DeFi limit of §4).
+    for _ in 0..9 {
+        p.next_epoch();
+        assert_eq!(p.pool().reserves, Reserves::new(HOUR, 10 * LOOP));
+    }
+    // Its last epoch has started: it supplies nothing more and its shares are settled.
+    p.next_epoch();
+    assert_eq!(p.pool().reserves.hours, Uint128::zero());
+}
+
+#[test]
+fn a_short_stake_has_no_claim_on_a_long_stakes_hours() {
+    let mut p = protocol();
+    p.stake(
+        "alice",
+        "gpu-a",
+        StakeMode::LiquidityProvider,
+        100,
+        11 * LOOP,
+    )
+    .unwrap();
+    // Bob matches the price: 10 LOOP for his hour, plus the fee; the rest is refunded.
+    p.stake("bob", "gpu-b", StakeMode::LiquidityProvider, 3, 50 * LOOP)
+        .unwrap();
+    assert_eq!(p.balance_of("bob"), RICH - 11 * LOOP);
+    assert_eq!(p.pool().reserves, Reserves::new(2 * HOUR, 20 * LOOP));
+    let (alice, bob) = (p.stake_info(1), p.stake_info(2));
+    assert_eq!(bob.shares.u128(), alice.shares.u128() + 1_000);
+
+    // Bob supplies trading epochs 1, 2 and 3; at the boundary into epoch 3 his shares settle.
+    p.next_epoch();
+    p.next_epoch();
+    assert_eq!(p.pool().reserves, Reserves::new(2 * HOUR, 20 * LOOP));
+    p.next_epoch();
+    let pool = p.pool();
+    assert_eq!(
+        pool.reserves,
+        Reserves::new(HOUR, 10 * LOOP),
+        "only Alice's hour is listed"
+    );
+    assert_eq!(pool.escrow.u128(), 10 * LOOP);
+    // Not before his last epoch is delivered.
+    let bob_addr = p.addr("bob");
+    let err: ContractError = contract_error(p.exec(&bob_addr, &ExecuteMsg::Claim { stake_id: 2 }));
+    assert_eq!(err, ContractError::NothingToClaim {});
+    p.next_epoch();
+    p.exec(&bob_addr, &ExecuteMsg::Claim { stake_id: 2 })
+        .unwrap();
+    // Bob gets his 10 LOOP back plus (gamma - beta) * 3 h = 1.2 LOOP of rewards; he paid a 1 LOOP fee.
+    assert_eq!(p.balance_of("bob"), RICH - LOOP + 12 * LOOP / 10);
+    let err: ContractError = contract_error(p.exec(&bob_addr, &ExecuteMsg::Claim { stake_id: 2 }));
+    assert_eq!(err, ContractError::NothingToClaim {});
+    // Alice's hours and the pool's LOOP are untouched by Bob's exit.
+    for _ in 0..5 {
+        p.next_epoch();
+        assert_eq!(p.pool().reserves, Reserves::new(HOUR, 10 * LOOP));
+    }
+}
+
+#[test]
+fn leases_bind_hours_to_a_device_and_never_oversell() {
+    let mut p = protocol();
+    p.stake(
+        "alice",
+        "gpu-a",
+        StakeMode::LiquidityProvider,
+        10,
+        11 * LOOP,
+    )
+    .unwrap();
+    p.stake("bob", "gpu-b", StakeMode::LiquidityProvider, 10, 11 * LOOP)
+        .unwrap();
+    let before = p.pool().reserves;
+    let quote: loopin_pool_math::amm::Swap = p
+        .app
+        .wrap()
+        .query_wasm_smart(
+            &p.pair,
+            &QueryMsg::SimulateLease {
+                hours: Uint128::new(8 * HOUR / 10),
+            },
+        )
+        .unwrap();
+    p.lease("client", 1, 8 * HOUR / 10, 100 * LOOP).unwrap();
+    assert_eq!(
+        p.balance_of("client"),
+        RICH - quote.offer.u128(),
+        "pays exactly the quote"
+    );
+    let after = p.pool().reserves;
+    assert_eq!(after, quote.reserves);
+    assert!(after.k() >= before.k(), "a swap never lowers k");
+    let lease: LeaseResponse = p
+        .app
+        .wrap()
+        .query_wasm_smart(&p.pair, &QueryMsg::Lease { lease_id: 1 })
+        .unwrap();
+    assert_eq!(lease.hours, quote.receive);
+    assert_eq!(lease.epoch, 1);
+
+    // Alice's device has 0.2 h left; the pool has 1.2 h. A second lease on Alice must fail.
+    let err: ContractError = contract_error(p.lease("client", 1, 3 * HOUR / 10, 100 * LOOP));
+    assert!(matches!(
+        err,
+        ContractError::NotEnoughFreeHours {
+            id: 1,
+            epoch: 1,
+            ..
+        }
+    ));
+    // Too little LOOP sent is refused with what is needed.
+    let err: ContractError = contract_error(p.lease("client", 2, HOUR / 10, 1));
+    assert!(matches!(err, ContractError::InsufficientFunds { .. }));
+    // Leases of the trading epoch cannot be sold back once it has started (no swap-advance-swap).
+    p.next_epoch();
+    let client = p.addr("client");
+    let err: ContractError = contract_error(p.exec(
+        &client,
+        &ExecuteMsg::CancelLease {
+            lease_id: 1,
+            min_refund: Uint128::zero(),
+            deadline: None,
+        },
+    ));
+    assert_eq!(err, ContractError::CannotCancel { id: 1 });
+}
+
+#[test]
+fn an_epoch_is_never_advanced_twice() {
+    let mut p = protocol();
+    let keeper = p.addr("dave");
+    let err: ContractError =
+        contract_error(p.exec(&keeper, &ExecuteMsg::AdvanceEpoch { max_epochs: None }));
+    assert_eq!(err, ContractError::NothingToAdvance {});
+    p.next_epoch();
+    let err: ContractError =
+        contract_error(p.exec(&keeper, &ExecuteMsg::AdvanceEpoch { max_epochs: None }));
+    assert_eq!(err, ContractError::NothingToAdvance {});
+    assert_eq!(p.pool().epoch, 1);
+}
+
+#[test]
+fn a_cheating_seller_leaves_with_no_more_than_it_put_at_risk() {
+    let mut p = protocol();
+    p.stake(
+        "alice",
+        "gpu-a",
+        StakeMode::LiquidityProvider,
+        10,
+        101 * LOOP,
+    )
+    .unwrap();
+    // The seller pays the 1 LOOP fee and leaves max(1 LOOP, beta * 3 h = 0.3 LOOP) as deposit; it
+    // sells its hour of the trading epoch to the pool at once.
+    p.stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
+        .unwrap();
+    assert_eq!(p.balance_of("seller"), RICH - 2 * LOOP);
+    let seller = p.stake_info(2);
+    assert_eq!(seller.deposit.u128(), LOOP);
+    p.lease("client", 2, HOUR / 2, 100 * LOOP).unwrap();
+    let paid = RICH - p.balance_of("client");
+
+    let stranger = p.addr("dave");
+    let invalidate = ExecuteMsg::Invalidate {
+        token_id: "h100-2".into(),
+        reason: "bad openings".into(),
+    };
+    let err: ContractError = contract_error(p.exec(&stranger, &invalidate));
+    assert_eq!(err, ContractError::NotRegistry {});
+    let registry = p.registry.clone();
+    p.exec(&registry, &invalidate).unwrap();
+
+    // The client is refunded in full out of the seller's escrow and deposit.
+    assert_eq!(p.balance_of("client"), RICH);
+    assert!(paid > 0);
+    // The seller has nothing to claim: it lost its fee and deposit and kept no proceeds.
+    let seller_addr = p.addr("seller");
+    let err: ContractError =
+        contract_error(p.exec(&seller_addr, &ExecuteMsg::Claim { stake_id: 2 }));
+    assert_eq!(err, ContractError::Invalidated { id: 2 });
+    assert_eq!(p.balance_of("seller"), RICH - 2 * LOOP);
+    let cert: CertificateResponse = p
+        .app
+        .wrap()
+        .query_wasm_smart(
+            &p.stake_cert,
+            &stake_cert::QueryMsg::Certificate {
+                token_id: "h100-2".into(),
+            },
+        )
+        .unwrap();
+    assert_eq!(cert.certificate.status, CertificateStatus::Invalidated);
+    // Its device's hours are gone from the pool: only Alice's hour is listed.
+    assert_eq!(p.pool().reserves.hours.u128(), HOUR);
+}
+
+#[test]
+fn a_cheating_provider_recovers_nothing_its_clients_paid_for() {
+    let mut p = protocol();
+    p.stake(
+        "alice",
+        "gpu-a",
+        StakeMode::LiquidityProvider,
+        10,
+        11 * LOOP,
+    )
+    .unwrap();
+    p.stake("bob", "gpu-b", StakeMode::LiquidityProvider, 10, 11 * LOOP)
+        .unwrap();
+    p.lease("client", 2, HOUR / 2, 100 * LOOP).unwrap();
+    let registry = p.registry.clone();
+    p.exec(
+        &registry,
+        &ExecuteMsg::Invalidate {
+            token_id: "h100-2".into(),
+            reason: "late".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(p.balance_of("client"), RICH, "the client is made whole");
+    let bob = p.addr("bob");
+    let err: ContractError = contract_error(p.exec(&bob, &ExecuteMsg::Claim { stake_id: 2 }));
+    assert_eq!(err, ContractError::Invalidated { id: 2 });
+    let err: ContractError = contract_error(p.exec(&bob, &ExecuteMsg::Renew { stake_id: 2 }));
+    assert_eq!(err, ContractError::Invalidated { id: 2 });
+    assert_eq!(p.pool().reserves.hours.u128(), HOUR);
+}
+
+#[test]
+fn renewal_works_before_the_last_traded_epoch_only() {
+    let mut p = protocol();
+    p.stake("alice", "gpu-a", StakeMode::LiquidityProvider, 3, 11 * LOOP)
+        .unwrap();
+    let alice = p.addr("alice");
+    p.exec(&alice, &ExecuteMsg::Renew { stake_id: 1 }).unwrap();
+    assert_eq!(p.stake_info(1).end_epoch, 5);
+    let stranger = p.addr("dave");
+    let err: ContractError = contract_error(p.exec(&stranger, &ExecuteMsg::Renew { stake_id: 1 }));
+    assert_eq!(err, ContractError::Unauthorized {});
+    for _ in 0..3 {
+        p.next_epoch();
+    }
+    // Trading epoch 4 is its last: still renewable. After the next boundary it is not.
+    p.exec(&alice, &ExecuteMsg::Renew { stake_id: 1 }).unwrap();
+    p.next_epoch();
+    p.next_epoch();
+    let err: ContractError = contract_error(p.exec(&alice, &ExecuteMsg::Renew { stake_id: 1 }));
+    assert_eq!(err, ContractError::RenewTooLate { id: 1 });
+}
