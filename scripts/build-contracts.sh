@@ -21,7 +21,7 @@ TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 for crate in "${CONTRACTS[@]}"; do
   # One crate per cargo invocation, so no feature ("library") leaks between contracts.
   log "building $crate"
-  RUSTFLAGS='-C link-arg=-s' cargo build --quiet --release --locked \
+  RUSTFLAGS='-C link-arg=-s -D warnings' cargo build --quiet --release --locked \
     --target wasm32-unknown-unknown --lib -p "$crate"
   name="${crate//-/_}"
   "$WASM_OPT" "$TARGET_DIR/wasm32-unknown-unknown/release/$name.wasm" -O3 \

@@ -3,7 +3,7 @@
 use cosmwasm_schema::{QueryResponses, cw_serde};
 use cosmwasm_std::{Addr, Binary, Decimal, Decimal256, HexBinary, Timestamp, Uint128};
 use cw20::Cw20ReceiveMsg;
-use loopin_pool_math::amm::{Reserves, Swap};
+use loopin_pool_math::amm::Reserves;
 use loopin_pool_math::oracle::PriceAccumulator;
 
 use crate::pool::PoolParams;
@@ -77,10 +77,10 @@ pub enum QueryMsg {
     #[returns(LeaseResponse)]
     Lease { lease_id: u64 },
     /// What a lease of `hours` costs now.
-    #[returns(Swap)]
+    #[returns(loopin_pool_math::amm::Swap)]
     SimulateLease { hours: Uint128 },
     /// What selling `hours` back pays now.
-    #[returns(Swap)]
+    #[returns(loopin_pool_math::amm::Swap)]
     SimulateSell { hours: Uint128 },
     /// The accumulator as of now; with `since`, the TWAP over the window.
     #[returns(TwapResponse)]

@@ -1,0 +1,35 @@
+//! Gas report: runs every entry point of the compiled contracts in cosmwasm-vm and prints the VM
+//! gas each call used, with cw20-base's own Transfer as the baseline. Writes `bench/gas.md`.
+//!
+//! Run: `scripts/gas-report.sh` (builds the artifacts first), or
+//! `cargo run --release -p loopin-wasm-tests --bin gas-report` with `artifacts/` built.
+
+mod cw20;
+mod pair;
+mod report;
+mod stake_cert;
+
+use std::path::PathBuf;
+
+use loopin_wasm_tests::HarnessError;
+
+use crate::report::Report;
+
+fn main() -> Result<(), HarnessError> {
+    let mut report = Report::default();
+    cw20::scenario(&mut report, "cw20_baseline", "cw20-base")?;
+    cw20::scenario(&mut report, "loopin_token", "loopin-token")?;
+    stake_cert::scenario(&mut report)?;
+    pair::scenario(&mut report)?;
+    let markdown = report.render();
+    print!("{markdown}");
+    let out = std::env::var_os("LOOPIN_GAS_REPORT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../bench/gas.md"));
+    std::fs::write(&out, markdown).map_err(|source| HarnessError::MissingArtifact {
+        path: out.display().to_string(),
+        source,
+    })?;
+    eprintln!("wrote {}", out.display());
+    Ok(())
+}

@@ -1,0 +1,199 @@
+//! The dissipative pair: stake, lease, cancel, renew, claim, and AdvanceEpoch at 10 and at
+//! 10,000 stakes, active and all expiring at one boundary.
+
+use cosmwasm_std::{Decimal, HexBinary, Uint128, to_json_binary};
+use cw20::Cw20ReceiveMsg;
+use loopin::pair::{ExecuteMsg, QueryMsg, ReceiveMsg};
+use loopin::pool::{PairInstantiateMsg, PoolParams};
+use loopin::stake_cert::StakeMode;
+use loopin_pool_math::HOUR;
+use loopin_pool_math::economics::Economics;
+use loopin_wasm_tests::{HarnessError, WasmContract};
+
+use crate::report::{Report, exec, query};
+
+const NAME: &str = "pair";
+const EPOCH: u64 = 3_600;
+const LOOP: u128 = 1_000_000;
+
+fn params() -> PoolParams {
+    PoolParams {
+        economics: Economics {
+            alpha: Decimal::from_ratio(LOOP, 1u128),
+            beta: Decimal::from_ratio(LOOP / 10, 1u128),
+            gamma: Decimal::from_ratio(LOOP / 2, 1u128),
+        },
+        exchange_fee: Decimal::permille(3),
+        epoch_seconds: EPOCH,
+        min_epochs: 3,
+        max_epochs: 200,
+        seller_deposit: Uint128::new(LOOP),
+        settlement_tolerance: Decimal::percent(5),
+    }
+}
+
+/// LOOP sent to the pair by `from` through the token's Send.
+fn hook(from: &str, amount: u128, msg: &ReceiveMsg) -> ExecuteMsg {
+    ExecuteMsg::Receive(Cw20ReceiveMsg {
+        sender: from.to_string(),
+        amount: Uint128::new(amount),
+        msg: to_json_binary(msg).expect("hook encodes"),
+    })
+}
+
+fn stake_msg(id: u32) -> ReceiveMsg {
+    ReceiveMsg::Stake {
+        device_id: format!("gpu-{id}"),
+        mode: StakeMode::LiquidityProvider,
+        rate: Decimal::one(),
+        epochs: 3,
+        commitment: HexBinary::from([7u8; 32]),
+        max_liquidity: None,
+    }
+}
+
+/// Runs the pool with `stakes` provider stakes; with `detail`, records every entry point.
+/// Returns the gas of the boundary with all stakes active and of the one where they all end.
+fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), HarnessError> {
+    let mut pair = WasmContract::load("loopin_pair")?;
+    let (factory, token, cert) = (
+        pair.addr("factory"),
+        pair.addr("token"),
+        pair.addr("stake-cert"),
+    );
+    let miner = |pair: &WasmContract, i: u32| pair.addr(&format!("miner-{i}"));
+    let (miner_1, miner_2) = (miner(&pair, 1), miner(&pair, 2));
+    let instantiate = PairInstantiateMsg {
+        class: "h100".into(),
+        factory: factory.clone(),
+        token: token.clone(),
+        stake_cert: cert,
+        params: params(),
+    };
+    let outcome = pair.instantiate(&factory, &instantiate)?;
+    if detail {
+        report.record(NAME, "instantiate", outcome).unwrap();
+    }
+    for i in 1..=stakes {
+        let msg = hook(&miner(&pair, i), 11 * LOOP, &stake_msg(i));
+        let label = match i {
+            1 => "Stake (provider, sets the price)",
+            2 => "Stake (provider, matches the price)",
+            _ => "",
+        };
+        if detail && !label.is_empty() {
+            exec(report, &mut pair, NAME, label, &token, &msg, true)?;
+        } else {
+            pair.execute(&token, &msg)?.unwrap();
+        }
+    }
+
+    let client = pair.addr("client");
+    let lease = hook(
+        &client,
+        100 * LOOP,
+        &ReceiveMsg::Lease {
+            stake_id: 1,
+            hours: Uint128::new(HOUR / 2),
+            client_key: HexBinary::from([1u8; 32]),
+            deadline: None,
+        },
+    );
+    if detail {
+        query(
+            report,
+            &mut pair,
+            NAME,
+            "query SimulateLease",
+            &QueryMsg::SimulateLease {
+                hours: Uint128::new(HOUR / 2),
+            },
+        )?;
+        query(report, &mut pair, NAME, "query Pool", &QueryMsg::Pool {})?;
+        exec(
+            report,
+            &mut pair,
+            NAME,
+            "Lease (LOOP -> hours swap)",
+            &token,
+            &lease,
+            true,
+        )?;
+        let cancel = ExecuteMsg::CancelLease {
+            lease_id: 1,
+            min_refund: Uint128::zero(),
+            deadline: None,
+        };
+        exec(
+            report,
+            &mut pair,
+            NAME,
+            "CancelLease (hours -> LOOP swap)",
+            &client,
+            &cancel,
+            true,
+        )?;
+        exec(
+            report,
+            &mut pair,
+            NAME,
+            "Renew",
+            &miner_2,
+            &ExecuteMsg::Renew { stake_id: 2 },
+            true,
+        )?;
+    }
+
+    let advance = ExecuteMsg::AdvanceEpoch {
+        max_epochs: Some(1),
+    };
+    let keeper = pair.addr("keeper");
+    let boundary = |pair: &mut WasmContract| -> Result<u64, HarnessError> {
+        pair.advance(EPOCH);
+        let outcome = pair.execute(&keeper, &advance)?;
+        let gas = outcome.gas.total();
+        outcome.unwrap();
+        Ok(gas)
+    };
+    let active = boundary(&mut pair)?;
+    boundary(&mut pair)?;
+    // Trading epoch 4 is the end of every 3-epoch stake (but the renewed one).
+    let expiring = boundary(&mut pair)?;
+    let label = |what: &str| format!("AdvanceEpoch ({stakes} stakes, {what})");
+    report.record_gas(NAME, &label("all active"), active);
+    report.record_gas(
+        NAME,
+        &label(&format!("{} expiring", stakes - u32::from(detail))),
+        expiring,
+    );
+    if detail {
+        boundary(&mut pair)?;
+        exec(
+            report,
+            &mut pair,
+            NAME,
+            "Claim (settled provider + rewards)",
+            &miner_1,
+            &ExecuteMsg::Claim { stake_id: 1 },
+            true,
+        )?;
+    }
+    Ok((active, expiring))
+}
+
+pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
+    let (small_active, small_expiring) = run(report, 10, true)?;
+    let (large_active, large_expiring) = run(report, 10_000, false)?;
+    report.note(format!(
+        "AdvanceEpoch, 10,000 against 10 stakes: {:.3}x with all active, {:.3}x with all expiring \
+         at the boundary (target <= 1.1).",
+        large_active as f64 / small_active as f64,
+        large_expiring as f64 / small_expiring as f64,
+    ));
+    report.note(
+        "Lease is the pair's LOOP -> hours swap; Astroport's xyk Swap measured 103.5M VM gas at \
+         opt-level 3 in cosmwasm-vm 2.3.5 with the same wasm-opt pipeline (../shared/NOTES.md)."
+            .to_string(),
+    );
+    Ok(())
+}
