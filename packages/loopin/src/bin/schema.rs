@@ -43,22 +43,22 @@ fn apis() -> Vec<(&'static str, Vec<(String, String)>)> {
         ("loopin-factory", factory),
         ("loopin-pair", pair),
     ]
-        .into_iter()
-        .map(|(name, api)| {
-            let api = api.render();
-            let mut files = vec![(
-                format!("{name}.json"),
-                api.to_string().expect("schema encodes"),
-            )];
-            files.extend(
-                api.to_schema_files()
-                    .expect("schema encodes")
-                    .into_iter()
-                    .map(|(file, body)| (format!("raw/{file}"), body)),
-            );
-            (name, files)
-        })
-        .collect()
+    .into_iter()
+    .map(|(name, api)| {
+        let api = api.render();
+        let mut files = vec![(
+            format!("{name}.json"),
+            api.to_string().expect("schema encodes"),
+        )];
+        files.extend(
+            api.to_schema_files()
+                .expect("schema encodes")
+                .into_iter()
+                .map(|(file, body)| (format!("raw/{file}"), body)),
+        );
+        (name, files)
+    })
+    .collect()
 }
 
 fn main() -> ExitCode {
