@@ -32,9 +32,11 @@ fn process_boundary(
 ) -> Result<Uint128, ContractError> {
     let boundary = pool.epoch + 1;
     let trading = boundary + 1;
-    pool.accumulator = pool
-        .accumulator
-        .advance(config.clock.start_of(boundary)?, &pool.reserves)?;
+    let boundary_time = config.clock.start_of(boundary)?;
+    pool.accumulator = pool.accumulator.advance(boundary_time, &pool.reserves)?;
+    pool.tokens_twap = pool
+        .tokens_twap
+        .advance(boundary_time, pool.reserves.tokens)?;
 
     // Withdrawal: the unleased hours of the epoch now starting are gone.
     pool.reserves.hours = Uint128::zero();
@@ -43,7 +45,10 @@ fn process_boundary(
     if let Some(shares) = SHARES_ENDING.may_load(storage, trading)? {
         SHARES_ENDING.remove(storage, trading);
         if !shares.is_zero() {
-            let tokens = pool.reserves.tokens;
+            // Priced at the spot LOOP reserve, never above its average over the ending epoch:
+            // LOOP pushed into the pool just before the boundary does not reach the payout.
+            let average = pool.tokens_twap.average_since(&pool.epoch_mark)?;
+            let tokens = average.map_or(pool.reserves.tokens, |avg| avg.min(pool.reserves.tokens));
             let value = share_of(tokens, shares, pool.total_shares)?;
             SHARE_VALUE.save(
                 storage,
@@ -58,6 +63,8 @@ fn process_boundary(
             pool.escrow += value;
         }
     }
+
+    pool.epoch_mark = pool.tokens_twap;
 
     // Renewal: the hours of every stake active in `trading`.
     let ended = PROVIDER_HOURS_ENDING
@@ -130,8 +137,8 @@ pub fn current_pool(
         return Err(ContractError::EpochsDue { behind });
     }
     let advanced = advance(storage, env, &mut pool, AUTO_ADVANCE_LIMIT)?;
-    pool.accumulator = pool
-        .accumulator
-        .advance(env.block.time.seconds(), &pool.reserves)?;
+    let now = env.block.time.seconds();
+    pool.accumulator = pool.accumulator.advance(now, &pool.reserves)?;
+    pool.tokens_twap = pool.tokens_twap.advance(now, pool.reserves.tokens)?;
     Ok((pool, advanced))
 }

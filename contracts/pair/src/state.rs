@@ -7,7 +7,7 @@ use loopin::pool::PoolParams;
 use loopin::stake_cert::StakeMode;
 use loopin_pool_math::amm::Reserves;
 use loopin_pool_math::capacity::EpochClock;
-use loopin_pool_math::oracle::PriceAccumulator;
+use loopin_pool_math::oracle::{PriceAccumulator, TimeWeighted};
 
 #[cw_serde]
 pub struct Config {
@@ -31,6 +31,10 @@ pub struct Pool {
     /// LOOP owed to stakes (settled positions, seller proceeds, deposits), outside the reserves.
     pub escrow: Uint128,
     pub accumulator: PriceAccumulator,
+    /// Time-weighted LOOP reserve, and its value at the last boundary: settlements are bounded
+    /// by the average over the epoch that ends.
+    pub tokens_twap: TimeWeighted,
+    pub epoch_mark: TimeWeighted,
     pub next_stake_id: u64,
     pub next_lease_id: u64,
 }

@@ -32,8 +32,6 @@ pub struct PoolParams {
     pub max_epochs: u64,
     /// Maintenance deposit a seller leaves per unit of rate (LOOP); waived for providers.
     pub seller_deposit: Uint128,
-    /// How far below the TWAP a settlement may price (see `settlement_price`).
-    pub settlement_tolerance: Decimal,
 }
 
 /// Why pool parameters were refused.
@@ -48,7 +46,7 @@ pub enum ParamsError {
     #[error("maximum duration must be at least the minimum duration")]
     MaxBelowMin,
 
-    #[error("exchange fee and settlement tolerance must be below 1")]
+    #[error("exchange fee must be below 1")]
     FractionTooLarge,
 }
 
@@ -70,7 +68,7 @@ impl PoolParams {
         if self.max_epochs < self.min_epochs {
             return Err(ParamsError::MaxBelowMin);
         }
-        if self.exchange_fee >= Decimal::one() || self.settlement_tolerance >= Decimal::one() {
+        if self.exchange_fee >= Decimal::one() {
             return Err(ParamsError::FractionTooLarge);
         }
         Ok(())
@@ -103,7 +101,6 @@ mod tests {
             min_epochs,
             max_epochs: 1_000,
             seller_deposit: Uint128::new(1_000_000),
-            settlement_tolerance: Decimal::percent(5),
         }
     }
 

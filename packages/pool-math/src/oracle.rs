@@ -5,7 +5,7 @@
 //! block, so trades inside one block cannot move what the block contributes.
 
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Decimal256, Uint256};
+use cosmwasm_std::{Decimal256, Uint128, Uint256};
 
 use crate::MathError;
 use crate::amm::Reserves;
@@ -61,6 +61,48 @@ impl PriceAccumulator {
     }
 }
 
+/// Σ value × seconds of a quantity (a reserve, say): its time-weighted average over any window.
+#[cw_serde]
+#[derive(Copy, Default)]
+pub struct TimeWeighted {
+    /// Block time (seconds) of the last update.
+    pub time: u64,
+    /// Cumulative value × seconds up to `time`.
+    pub cumulative: Uint256,
+}
+
+impl TimeWeighted {
+    /// Starts accumulating at `time`.
+    pub fn start(time: u64) -> Self {
+        Self {
+            time,
+            cumulative: Uint256::zero(),
+        }
+    }
+
+    /// Adds `value`, held since the last update, until `now`.
+    pub fn advance(&self, now: u64, value: Uint128) -> Result<Self, MathError> {
+        if now <= self.time {
+            return Ok(*self);
+        }
+        let added = Uint256::from(value).checked_mul(Uint256::from(now - self.time))?;
+        Ok(Self {
+            time: now,
+            cumulative: self.cumulative.checked_add(added)?,
+        })
+    }
+
+    /// The average since `earlier`, rounded down; `None` over an empty window.
+    pub fn average_since(&self, earlier: &TimeWeighted) -> Result<Option<Uint128>, MathError> {
+        if self.time <= earlier.time {
+            return Ok(None);
+        }
+        let sum = self.cumulative.checked_sub(earlier.cumulative)?;
+        let average = sum / Uint256::from(self.time - earlier.time);
+        Ok(Some(average.try_into().map_err(|_| MathError::Overflow)?))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +130,15 @@ mod tests {
             b.advance(150, &Reserves::default()).unwrap().cumulative,
             b.cumulative
         );
+    }
+
+    #[test]
+    fn time_weighted_average_of_a_reserve() {
+        let start = TimeWeighted::start(0);
+        // 100 for 90 s, then 1,000 for the last 10 s: (9,000 + 10,000) / 100 = 190.
+        let a = start.advance(90, Uint128::new(100)).unwrap();
+        let b = a.advance(100, Uint128::new(1_000)).unwrap();
+        assert_eq!(b.average_since(&start).unwrap(), Some(Uint128::new(190)));
+        assert_eq!(b.average_since(&b).unwrap(), None);
     }
 }

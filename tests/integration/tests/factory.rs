@@ -63,7 +63,6 @@ fn params() -> PoolParams {
         min_epochs: 25,
         max_epochs: 1_000,
         seller_deposit: Uint128::new(1_000_000),
-        settlement_tolerance: Decimal::percent(5),
     }
 }
 

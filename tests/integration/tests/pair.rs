@@ -52,7 +52,6 @@ fn params() -> PoolParams {
         min_epochs: 3,
         max_epochs: 200,
         seller_deposit: Uint128::new(LOOP),
-        settlement_tolerance: Decimal::percent(5),
     }
 }
 
@@ -614,4 +613,40 @@ fn renewal_works_before_the_last_traded_epoch_only() {
     p.next_epoch();
     let err: ContractError = contract_error(p.exec(&alice, &ExecuteMsg::Renew { stake_id: 1 }));
     assert_eq!(err, ContractError::RenewTooLate { id: 1 });
+}
+
+#[test]
+fn loop_pushed_in_just_before_a_settlement_does_not_reach_the_payout() {
+    let mut p = protocol();
+    p.stake(
+        "alice",
+        "gpu-a",
+        StakeMode::LiquidityProvider,
+        100,
+        11 * LOOP,
+    )
+    .unwrap();
+    p.stake("bob", "gpu-b", StakeMode::LiquidityProvider, 3, 11 * LOOP)
+        .unwrap();
+    p.next_epoch();
+    p.next_epoch();
+    // One second before Bob's settlement he buys 0.9 h on Alice's device, pushing ~16 LOOP into
+    // the reserve: at spot he would leave with about half of it.
+    p.app
+        .update_block(|block| block.time = block.time.plus_seconds(EPOCH - 1));
+    p.lease("bob", 1, 9 * HOUR / 10, 100 * LOOP).unwrap();
+    let inflated = p.pool().reserves.tokens.u128();
+    assert!(inflated > 36 * LOOP);
+    p.app
+        .update_block(|block| block.time = block.time.plus_seconds(1));
+    let keeper = p.addr("dave");
+    p.exec(&keeper, &ExecuteMsg::AdvanceEpoch { max_epochs: None })
+        .unwrap();
+    // Settled at the epoch's average reserve, (20 LOOP * 3599 s + inflated * 1 s) / 3600 s.
+    let average = (20 * LOOP * (EPOCH as u128 - 1) + inflated) / EPOCH as u128;
+    let bob = p.stake_info(2);
+    // Alice's shares plus the locked minimum equal Bob's.
+    let total = 2 * bob.shares.u128();
+    assert_eq!(p.pool().escrow.u128(), bob.shares.u128() * average / total);
+    assert!(p.pool().escrow.u128() < 10 * LOOP + LOOP / 100);
 }

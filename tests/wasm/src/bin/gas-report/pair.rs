@@ -28,7 +28,6 @@ fn params() -> PoolParams {
         min_epochs: 3,
         max_epochs: 200,
         seller_deposit: Uint128::new(LOOP),
-        settlement_tolerance: Decimal::percent(5),
     }
 }
 
