@@ -133,12 +133,12 @@ pub fn stake(
 
     let spent = match request.mode {
         StakeMode::LiquidityProvider => {
-            let liquidity = if pool.total_shares.is_zero() {
+            // Without hours listed (a new pool, or every hour leased or gone) the provider sets
+            // the price with the LOOP it brings; otherwise it matches the spot price.
+            let sets_price = pool.reserves.hours.is_zero();
+            let liquidity = if sets_price {
                 request.max_liquidity.unwrap_or(available).min(available)
             } else {
-                if pool.reserves.hours.is_zero() {
-                    return Err(ContractError::NoPrice {});
-                }
                 let needed = pool.reserves.matching_tokens(hours)?;
                 if request.max_liquidity.is_some_and(|max| needed > max) || needed > available {
                     return Err(ContractError::InsufficientFunds {
@@ -150,14 +150,28 @@ pub fn stake(
                 }
                 needed
             };
-            let deposit = shares::deposit(
-                &pool.reserves,
-                pool.total_shares,
-                &Reserves {
-                    hours,
-                    tokens: liquidity,
-                },
-            )?;
+            let offered = Reserves {
+                hours,
+                tokens: liquidity,
+            };
+            let deposit = if sets_price && !pool.total_shares.is_zero() {
+                // Shares are claims on LOOP: valued on the LOOP side alone.
+                if pool.reserves.tokens.is_zero() {
+                    return Err(ContractError::NoPrice {});
+                }
+                let minted = liquidity.multiply_ratio(pool.total_shares, pool.reserves.tokens);
+                if minted.is_zero() {
+                    return Err(MathError::DepositTooSmall.into());
+                }
+                shares::Deposit {
+                    shares: minted,
+                    locked: Uint128::zero(),
+                    taken: offered,
+                    reserves: pool.reserves,
+                }
+            } else {
+                shares::deposit(&pool.reserves, pool.total_shares, &offered)?
+            };
             // Every hour of the device is listed, whatever the share rounding took.
             pool.reserves.hours = pool.reserves.hours.checked_add(hours)?;
             pool.reserves.tokens = pool.reserves.tokens.checked_add(deposit.taken.tokens)?;

@@ -14,24 +14,13 @@ use loopin::pool::{PairInstantiateMsg, ParamsError, PoolParams};
 use loopin::stake_cert::{self, IssuersResponse};
 use loopin::token::{self, MinterResponse};
 use loopin_factory::ContractError;
+use loopin_integration_tests::protocol::factory_contract;
 use loopin_integration_tests::{contract_error, stake_cert_contract, token_contract};
 use loopin_pool_math::MathError;
 use loopin_pool_math::economics::Economics;
 
 const EMISSION_EPOCH: u64 = 3_600;
 const CAP: u128 = 1_000_000;
-
-fn factory_contract() -> Box<dyn Contract<Empty>> {
-    Box::new(
-        ContractWrapper::new(
-            loopin_factory::contract::execute,
-            loopin_factory::contract::instantiate,
-            loopin_factory::contract::query,
-        )
-        .with_reply(loopin_factory::contract::reply)
-        .with_migrate(loopin_factory::contract::migrate),
-    )
-}
 
 /// A stand-in pair that records the message it was instantiated with.
 fn recording_pair() -> Box<dyn Contract<Empty>> {

@@ -1,0 +1,345 @@
+//! The whole protocol on cw-multi-test — factory, LOOP, stake certificates and one pair — with
+//! the invariants every test checks after every call.
+
+use cosmwasm_std::{Addr, Decimal, Empty, HexBinary, Uint128, to_json_binary};
+use cw_multi_test::{App, AppResponse, Contract, ContractWrapper, Executor};
+use loopin::factory::{self, EmissionConfig, TokenInit};
+use loopin::pair::{ExecuteMsg, PoolResponse, QueryMsg, ReceiveMsg, StakeResponse};
+use loopin::pool::PoolParams;
+use loopin::stake_cert::StakeMode;
+use loopin::token;
+use loopin_pool_math::economics::Economics;
+
+use crate::{stake_cert_contract, token_contract};
+
+pub const EPOCH: u64 = 3_600;
+pub const LOOP: u128 = 1_000_000;
+pub const RICH: u128 = 1_000_000 * LOOP;
+
+pub fn factory_contract() -> Box<dyn Contract<Empty>> {
+    Box::new(
+        ContractWrapper::new(
+            loopin_factory::contract::execute,
+            loopin_factory::contract::instantiate,
+            loopin_factory::contract::query,
+        )
+        .with_reply(loopin_factory::contract::reply)
+        .with_migrate(loopin_factory::contract::migrate),
+    )
+}
+
+pub fn pair_contract() -> Box<dyn Contract<Empty>> {
+    Box::new(
+        ContractWrapper::new(
+            loopin_pair::contract::execute,
+            loopin_pair::contract::instantiate,
+            loopin_pair::contract::query,
+        )
+        .with_migrate(loopin_pair::contract::migrate),
+    )
+}
+
+/// alpha 1 LOOP, beta 0.1 LOOP/h, gamma 0.5 LOOP/h: T_min = 2.5 h, so 3 one-hour epochs.
+pub fn params() -> PoolParams {
+    PoolParams {
+        economics: Economics {
+            alpha: Decimal::from_ratio(LOOP, 1u128),
+            beta: Decimal::from_ratio(LOOP / 10, 1u128),
+            gamma: Decimal::from_ratio(LOOP / 2, 1u128),
+        },
+        exchange_fee: Decimal::permille(3),
+        epoch_seconds: EPOCH,
+        min_epochs: 3,
+        max_epochs: 200,
+        seller_deposit: Uint128::new(LOOP),
+    }
+}
+
+pub struct Protocol {
+    pub app: App,
+    pub token: Addr,
+    pub stake_cert: Addr,
+    pub pair: Addr,
+    pub registry: Addr,
+}
+
+pub fn actor(app: &App, name: &str) -> Addr {
+    app.api().addr_make(name)
+}
+
+pub const ACTORS: [&str; 6] = ["alice", "bob", "carol", "seller", "client", "dave"];
+
+pub fn protocol() -> Protocol {
+    let mut app = App::default();
+    let owner = actor(&app, "governance");
+    let registry = actor(&app, "registry");
+    let token_code = app.store_code(token_contract());
+    let cert_code = app.store_code(stake_cert_contract());
+    let pair_code = app.store_code(pair_contract());
+    let factory_code = app.store_code(factory_contract());
+    let initial_balances = ACTORS
+        .iter()
+        .map(|name| cw20::Cw20Coin {
+            address: actor(&app, name).to_string(),
+            amount: Uint128::new(RICH),
+        })
+        .collect();
+    let msg = factory::InstantiateMsg {
+        owner: owner.to_string(),
+        token_code_id: token_code,
+        token: TokenInit {
+            name: "LooPIN".into(),
+            symbol: "LOOP".into(),
+            decimals: 6,
+            initial_balances,
+            cap: None,
+            marketing: None,
+        },
+        stake_cert_code_id: cert_code,
+        pair_code_id: pair_code,
+        emission: EmissionConfig {
+            cap_per_epoch: Uint128::new(1_000 * LOOP),
+            epoch_seconds: EPOCH,
+        },
+    };
+    let factory = app
+        .instantiate_contract(factory_code, owner.clone(), &msg, &[], "factory", None)
+        .unwrap();
+    app.execute_contract(
+        owner.clone(),
+        factory.clone(),
+        &factory::ExecuteMsg::SetClassParams {
+            class: "h100".into(),
+            params: params(),
+        },
+        &[],
+    )
+    .unwrap();
+    app.execute_contract(
+        owner.clone(),
+        factory.clone(),
+        &factory::ExecuteMsg::SetRegistry {
+            registry: registry.to_string(),
+        },
+        &[],
+    )
+    .unwrap();
+    app.execute_contract(
+        owner,
+        factory.clone(),
+        &factory::ExecuteMsg::CreatePool {
+            class: "h100".into(),
+        },
+        &[],
+    )
+    .unwrap();
+    let config: factory::ConfigResponse = app
+        .wrap()
+        .query_wasm_smart(&factory, &factory::QueryMsg::Config {})
+        .unwrap();
+    let pool: factory::PoolResponse = app
+        .wrap()
+        .query_wasm_smart(
+            &factory,
+            &factory::QueryMsg::Pool {
+                class: "h100".into(),
+            },
+        )
+        .unwrap();
+    Protocol {
+        app,
+        token: config.token,
+        stake_cert: config.stake_cert,
+        pair: pool.pair,
+        registry,
+    }
+}
+
+impl Protocol {
+    pub fn addr(&self, name: &str) -> Addr {
+        actor(&self.app, name)
+    }
+
+    pub fn send(
+        &mut self,
+        from: &str,
+        amount: u128,
+        msg: &ReceiveMsg,
+    ) -> anyhow::Result<AppResponse> {
+        let sender = self.addr(from);
+        let send = token::ExecuteMsg::Send {
+            contract: self.pair.to_string(),
+            amount: Uint128::new(amount),
+            msg: to_json_binary(msg).unwrap(),
+        };
+        let result = self
+            .app
+            .execute_contract(sender, self.token.clone(), &send, &[]);
+        self.check_invariants();
+        result
+    }
+
+    pub fn stake(
+        &mut self,
+        miner: &str,
+        device: &str,
+        mode: StakeMode,
+        epochs: u64,
+        amount: u128,
+    ) -> anyhow::Result<AppResponse> {
+        let msg = ReceiveMsg::Stake {
+            device_id: device.into(),
+            mode,
+            rate: Decimal::one(),
+            epochs,
+            commitment: HexBinary::from([9u8; 32]),
+            max_liquidity: None,
+        };
+        self.send(miner, amount, &msg)
+    }
+
+    pub fn lease(
+        &mut self,
+        client: &str,
+        stake_id: u64,
+        hours: u128,
+        max: u128,
+    ) -> anyhow::Result<AppResponse> {
+        let msg = ReceiveMsg::Lease {
+            stake_id,
+            hours: Uint128::new(hours),
+            client_key: HexBinary::from([1u8; 32]),
+            deadline: None,
+        };
+        self.send(client, max, &msg)
+    }
+
+    pub fn exec(&mut self, sender: &Addr, msg: &ExecuteMsg) -> anyhow::Result<AppResponse> {
+        let result = self
+            .app
+            .execute_contract(sender.clone(), self.pair.clone(), msg, &[]);
+        self.check_invariants();
+        result
+    }
+
+    /// Moves to the next epoch boundary and processes it.
+    pub fn next_epoch(&mut self) {
+        self.app.update_block(|block| {
+            block.time = block.time.plus_seconds(EPOCH);
+            block.height += 1;
+        });
+        let keeper = self.addr("dave");
+        self.exec(&keeper, &ExecuteMsg::AdvanceEpoch { max_epochs: None })
+            .unwrap();
+    }
+
+    pub fn pool(&self) -> PoolResponse {
+        self.app
+            .wrap()
+            .query_wasm_smart(&self.pair, &QueryMsg::Pool {})
+            .unwrap()
+    }
+
+    pub fn stake_info(&self, id: u64) -> StakeResponse {
+        self.app
+            .wrap()
+            .query_wasm_smart(&self.pair, &QueryMsg::Stake { stake_id: id })
+            .unwrap()
+    }
+
+    pub fn balance(&self, who: &Addr) -> u128 {
+        let answer: cw20::BalanceResponse = self
+            .app
+            .wrap()
+            .query_wasm_smart(
+                &self.token,
+                &token::QueryMsg::Balance {
+                    address: who.to_string(),
+                },
+            )
+            .unwrap();
+        answer.balance.u128()
+    }
+
+    pub fn balance_of(&self, name: &str) -> u128 {
+        self.balance(&self.addr(name))
+    }
+
+    /// Checked after every call, whatever its outcome:
+    /// - the pair holds exactly its reserves plus what it owes (escrow);
+    /// - the unleased hours of the trading epoch are what supplying stakes have free, so no
+    ///   epoch is ever oversold;
+    /// - LOOP supply balances: every balance sums to the total supply, which is genesis plus
+    ///   minted minus burned.
+    pub fn check_invariants(&self) {
+        let pool = self.pool();
+        assert_eq!(
+            self.balance(&self.pair),
+            (pool.reserves.tokens + pool.escrow).u128(),
+            "pair balance is reserves + escrow"
+        );
+        let trading = pool.trading_epoch;
+        let mut free = 0u128;
+        let mut id = 1;
+        while let Ok(stake) = self
+            .app
+            .wrap()
+            .query_wasm_smart::<StakeResponse>(&self.pair, &QueryMsg::Stake { stake_id: id })
+        {
+            // A seller's hours are listed once sold: at stake time for its first epoch, then by
+            // each boundary's sale, which needs a price.
+            let listed = stake.mode == loopin::stake_cert::StakeMode::LiquidityProvider
+                || trading == stake.start_epoch
+                || loopin_pair::state::SELLER_PRICE
+                    .query(&self.app.wrap(), self.pair.clone(), trading)
+                    .unwrap()
+                    .is_some();
+            let supplying = listed
+                && !stake.invalidated
+                && stake.start_epoch <= trading
+                && trading < stake.end_epoch;
+            if supplying && pool.clock_epoch == pool.epoch {
+                let leased = loopin_pair::state::LEASED
+                    .query(&self.app.wrap(), self.pair.clone(), (id, trading))
+                    .unwrap()
+                    .unwrap_or_default();
+                assert!(leased <= stake.hours_per_epoch, "stake {id} oversold");
+                free += (stake.hours_per_epoch - leased).u128();
+            }
+            id += 1;
+        }
+        if pool.clock_epoch == pool.epoch {
+            assert_eq!(
+                pool.reserves.hours.u128(),
+                free,
+                "x is the free hours of the trading epoch"
+            );
+        }
+        let audit: token::SupplyAuditResponse = self
+            .app
+            .wrap()
+            .query_wasm_smart(&self.token, &token::QueryMsg::SupplyAudit {})
+            .unwrap();
+        let accounts: cw20::AllAccountsResponse = self
+            .app
+            .wrap()
+            .query_wasm_smart(
+                &self.token,
+                &token::QueryMsg::AllAccounts {
+                    start_after: None,
+                    limit: Some(100),
+                },
+            )
+            .unwrap();
+        let held: u128 = accounts
+            .accounts
+            .iter()
+            .map(|a| self.balance(&Addr::unchecked(a)))
+            .sum();
+        assert_eq!(held, audit.total_supply.u128());
+        assert_eq!(
+            audit.total_supply,
+            audit.initial_supply + audit.minted - audit.burned
+        );
+    }
+}

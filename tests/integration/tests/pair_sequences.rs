@@ -1,0 +1,177 @@
+//! Random sequences of stake, lease, cancel, renew, advance, invalidate and claim from many
+//! accounts. After every operation, whatever its outcome, the protocol's invariants hold (see
+//! `Protocol::check_invariants`): nothing oversold, the pair holds its reserves plus what it owes,
+//! and LOOP supply balances. Swaps never lower `k`.
+//!
+//! `LOOPIN_SEQUENCE_OPS` sets the total number of operations (default 100,000, as CI runs).
+
+use cosmwasm_std::{Decimal, HexBinary, Uint128};
+use loopin::pair::{ExecuteMsg, ReceiveMsg};
+use loopin::stake_cert::StakeMode;
+use loopin_integration_tests::protocol::{ACTORS, EPOCH, LOOP, Protocol, protocol};
+use loopin_pool_math::HOUR;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+
+const OPS_PER_CASE: usize = 250;
+
+#[derive(Clone, Debug)]
+enum Op {
+    Stake {
+        who: usize,
+        seller: bool,
+        epochs: u64,
+        rate_tenths: u64,
+        extra: u128,
+    },
+    Lease {
+        who: usize,
+        stake: u64,
+        hours_permille: u128,
+        max: u128,
+    },
+    Cancel {
+        who: usize,
+        lease: u64,
+    },
+    Renew {
+        who: usize,
+        stake: u64,
+    },
+    Claim {
+        who: usize,
+        stake: u64,
+    },
+    Invalidate {
+        stake: u64,
+    },
+    Wait {
+        seconds: u64,
+        advance: bool,
+    },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let who = 0..ACTORS.len();
+    prop_oneof![
+        3 => (who.clone(), any::<bool>(), 3u64..8, 1u64..30, 0u128..20)
+            .prop_map(|(who, seller, epochs, rate_tenths, extra)| Op::Stake { who, seller, epochs, rate_tenths, extra }),
+        5 => (who.clone(), 1u64..12, 1u128..1_000, 1u128..200)
+            .prop_map(|(who, stake, hours_permille, max)| Op::Lease { who, stake, hours_permille, max }),
+        1 => (who.clone(), 1u64..20).prop_map(|(who, lease)| Op::Cancel { who, lease }),
+        1 => (who.clone(), 1u64..12).prop_map(|(who, stake)| Op::Renew { who, stake }),
+        2 => (who.clone(), 1u64..12).prop_map(|(who, stake)| Op::Claim { who, stake }),
+        1 => (1u64..12).prop_map(|stake| Op::Invalidate { stake }),
+        3 => (1u64..2 * EPOCH, prop::bool::weighted(0.8)).prop_map(|(seconds, advance)| Op::Wait { seconds, advance }),
+    ]
+}
+
+/// Applies `op`; refusals are fine, the invariants are what is checked.
+fn apply(p: &mut Protocol, op: &Op) {
+    let name = |who: usize| ACTORS[who];
+    let before = p.pool();
+    let trade = match op {
+        Op::Stake {
+            who,
+            seller,
+            epochs,
+            rate_tenths,
+            extra,
+        } => {
+            let msg = ReceiveMsg::Stake {
+                device_id: format!("gpu-{}-{}", name(*who), before.epoch),
+                mode: if *seller {
+                    StakeMode::Seller
+                } else {
+                    StakeMode::LiquidityProvider
+                },
+                rate: Decimal::from_ratio(*rate_tenths, 10u64),
+                epochs: *epochs,
+                commitment: HexBinary::from([3u8; 32]),
+                max_liquidity: None,
+            };
+            p.send(name(*who), (5 + extra) * LOOP, &msg).is_ok()
+        }
+        Op::Lease {
+            who,
+            stake,
+            hours_permille,
+            max,
+        } => {
+            let msg = ReceiveMsg::Lease {
+                stake_id: *stake,
+                hours: Uint128::new(hours_permille * HOUR / 1_000),
+                client_key: HexBinary::from([5u8; 32]),
+                deadline: None,
+            };
+            p.send(name(*who), max * LOOP, &msg).is_ok()
+        }
+        Op::Cancel { who, lease } => {
+            let msg = ExecuteMsg::CancelLease {
+                lease_id: *lease,
+                min_refund: Uint128::zero(),
+                deadline: None,
+            };
+            p.exec(&p.addr(name(*who)), &msg).is_ok()
+        }
+        Op::Renew { who, stake } => {
+            let _ = p.exec(&p.addr(name(*who)), &ExecuteMsg::Renew { stake_id: *stake });
+            false
+        }
+        Op::Claim { who, stake } => {
+            let _ = p.exec(&p.addr(name(*who)), &ExecuteMsg::Claim { stake_id: *stake });
+            false
+        }
+        Op::Invalidate { stake } => {
+            let registry = p.registry.clone();
+            let msg = ExecuteMsg::Invalidate {
+                token_id: format!("h100-{stake}"),
+                reason: "failed challenge".into(),
+            };
+            let _ = p.exec(&registry, &msg);
+            false
+        }
+        Op::Wait { seconds, advance } => {
+            p.app.update_block(|block| {
+                block.time = block.time.plus_seconds(*seconds);
+                block.height += 1;
+            });
+            if *advance {
+                let keeper = p.addr("dave");
+                let _ = p.exec(&keeper, &ExecuteMsg::AdvanceEpoch { max_epochs: None });
+            }
+            false
+        }
+    };
+    // Stakes, leases and cancellations never lower k, unless a boundary was processed first.
+    let after = p.pool();
+    if trade && before.epoch == after.epoch && before.clock_epoch == before.epoch {
+        assert!(
+            after.reserves.k() >= before.reserves.k(),
+            "{op:?} lowered k"
+        );
+    }
+}
+
+#[test]
+fn invariants_hold_after_every_operation_of_random_sequences() {
+    let total: usize = std::env::var("LOOPIN_SEQUENCE_OPS")
+        .ok()
+        .and_then(|ops| ops.parse().ok())
+        .unwrap_or(100_000);
+    let cases = total.div_ceil(OPS_PER_CASE) as u32;
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&prop::collection::vec(op(), OPS_PER_CASE), |ops| {
+            let mut p = protocol();
+            for op in &ops {
+                apply(&mut p, op);
+            }
+            Ok(())
+        })
+        .unwrap();
+}
