@@ -61,6 +61,8 @@ pub struct Protocol {
     pub stake_cert: Addr,
     pub pair: Addr,
     pub registry: Addr,
+    /// LOOP transferred to the pair outside its messages: it never enters the books.
+    pub donated: u128,
 }
 
 pub fn actor(app: &App, name: &str) -> Addr {
@@ -152,6 +154,7 @@ pub fn protocol() -> Protocol {
         stake_cert: config.stake_cert,
         pair: pool.pair,
         registry,
+        donated: 0,
     }
 }
 
@@ -275,8 +278,8 @@ impl Protocol {
         let pool = self.pool();
         assert_eq!(
             self.balance(&self.pair),
-            (pool.reserves.tokens + pool.escrow).u128(),
-            "pair balance is reserves + escrow"
+            (pool.reserves.tokens + pool.escrow).u128() + self.donated,
+            "pair balance is reserves + escrow (+ donations, outside the books)"
         );
         let trading = pool.trading_epoch;
         let mut free = 0u128;

@@ -1,7 +1,8 @@
 //! The dissipative pair on the full protocol: factory, LOOP, stake certificates and the pair.
 
 use cosmwasm_std::Uint128;
-use loopin::pair::{ExecuteMsg, LeaseResponse, QueryMsg};
+use cw_multi_test::Executor;
+use loopin::pair::{ExecuteMsg, LeaseResponse, QueryMsg, ReceiveMsg};
 use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, StakeMode};
 use loopin_integration_tests::contract_error;
 use loopin_integration_tests::protocol::{EPOCH, LOOP, RICH, protocol};
@@ -329,4 +330,153 @@ fn loop_pushed_in_just_before_a_settlement_does_not_reach_the_payout() {
     let total = 2 * bob.shares.u128();
     assert_eq!(p.pool().escrow.u128(), bob.shares.u128() * average / total);
     assert!(p.pool().escrow.u128() < 10 * LOOP + LOOP / 100);
+}
+
+#[test]
+fn a_donation_changes_no_price_and_no_share() {
+    let mut p = protocol();
+    p.stake("alice", "gpu-a", StakeMode::LiquidityProvider, 5, 11 * LOOP)
+        .unwrap();
+    let before = p.pool();
+    // A plain transfer to the pair, outside any message: the books ignore it.
+    let alice = p.addr("alice");
+    let donate = loopin::token::ExecuteMsg::Transfer {
+        recipient: p.pair.to_string(),
+        amount: Uint128::new(1_000 * LOOP),
+    };
+    p.app
+        .execute_contract(alice, p.token.clone(), &donate, &[])
+        .unwrap();
+    p.donated += 1_000 * LOOP;
+    p.check_invariants();
+    assert_eq!(p.pool().reserves, before.reserves);
+    assert_eq!(p.pool().total_shares, before.total_shares);
+    // The next provider still pays the undistorted price.
+    p.stake("bob", "gpu-b", StakeMode::LiquidityProvider, 5, 50 * LOOP)
+        .unwrap();
+    assert_eq!(p.balance_of("bob"), RICH - 11 * LOOP);
+}
+
+#[test]
+fn dust_round_trips_drain_nothing() {
+    let mut p = protocol();
+    p.stake("alice", "gpu-a", StakeMode::LiquidityProvider, 5, 11 * LOOP)
+        .unwrap();
+    let client = p.addr("client");
+    let mut lease_id = 0;
+    for hours in [1u128, 2, 3, 7, 50, 99] {
+        let before = p.pool().reserves;
+        let spent_before = p.balance_of("client");
+        if p.lease("client", 1, hours, LOOP).is_err() {
+            continue;
+        }
+        lease_id += 1;
+        let _ = p.exec(
+            &client,
+            &ExecuteMsg::CancelLease {
+                lease_id,
+                min_refund: Uint128::zero(),
+                deadline: None,
+            },
+        );
+        assert!(
+            p.balance_of("client") <= spent_before,
+            "a round trip never profits"
+        );
+        assert!(p.pool().reserves.k() >= before.k(), "k never falls");
+    }
+}
+
+#[test]
+fn deadlines_and_slippage_bounds_are_enforced() {
+    let mut p = protocol();
+    p.stake("alice", "gpu-a", StakeMode::LiquidityProvider, 5, 11 * LOOP)
+        .unwrap();
+    let now = p.app.block_info().time;
+    let late = ReceiveMsg::Lease {
+        stake_id: 1,
+        hours: Uint128::new(HOUR / 10),
+        client_key: cosmwasm_std::HexBinary::from([1u8; 32]),
+        deadline: Some(now.minus_seconds(1)),
+    };
+    let err: ContractError = contract_error(p.send("client", 10 * LOOP, &late));
+    assert_eq!(
+        err,
+        ContractError::DeadlinePassed {
+            deadline: now.minus_seconds(1)
+        }
+    );
+    p.lease("client", 1, HOUR / 10, 10 * LOOP).unwrap();
+    let client = p.addr("client");
+    let greedy = ExecuteMsg::CancelLease {
+        lease_id: 1,
+        min_refund: Uint128::new(10 * LOOP),
+        deadline: None,
+    };
+    let err: ContractError = contract_error(p.exec(&client, &greedy));
+    assert!(matches!(err, ContractError::RefundBelowMinimum { .. }));
+    let short_key = ReceiveMsg::Lease {
+        stake_id: 1,
+        hours: Uint128::new(HOUR / 10),
+        client_key: cosmwasm_std::HexBinary::from([1u8; 31]),
+        deadline: None,
+    };
+    let err: ContractError = contract_error(p.send("client", 10 * LOOP, &short_key));
+    assert_eq!(err, ContractError::InvalidClientKey {});
+}
+
+#[test]
+fn committed_hours_follow_eq_3_and_6_as_staircases() {
+    use cosmwasm_std::{Decimal, Decimal256};
+    use loopin_pool_math::capacity::committed_continuous;
+    let mut p = protocol();
+    // Three staggered providers of rate 1: 6 epochs from epoch 1, 4 from 2, 3 from 3.
+    p.stake("alice", "gpu-a", StakeMode::LiquidityProvider, 6, 11 * LOOP)
+        .unwrap();
+    p.next_epoch();
+    p.stake("bob", "gpu-b", StakeMode::LiquidityProvider, 4, 50 * LOOP)
+        .unwrap();
+    p.next_epoch();
+    p.stake("carol", "gpu-c", StakeMode::LiquidityProvider, 3, 50 * LOOP)
+        .unwrap();
+    let genesis: loopin::pair::ConfigResponse = p
+        .app
+        .wrap()
+        .query_wasm_smart(&p.pair, &QueryMsg::Config {})
+        .unwrap();
+    let start = |epoch: u64| genesis.genesis + epoch * EPOCH;
+    let periods = [(1u64, 7u64), (2, 6), (3, 6)];
+    let max_error = Decimal256::from_ratio(HOUR * 3, 1u128); // r·Δ per stake, three stakes
+    for _ in 0..6 {
+        let pool = p.pool();
+        let now = p.app.block_info().time.seconds();
+        // Hours still committed by the pool's book: every stake's epochs from the trading one on.
+        let staircase: u128 = (1..=3)
+            .map(|id| p.stake_info(id))
+            .map(|s| {
+                s.hours_per_epoch.u128() * s.end_epoch.saturating_sub(pool.trading_epoch) as u128
+            })
+            .sum();
+        let curve: Decimal256 = periods
+            .iter()
+            .map(|&(s, e)| committed_continuous(Decimal::one(), start(s), start(e), now))
+            .sum();
+        let staircase = Decimal256::from_ratio(staircase, 1u128);
+        let error = if staircase > curve {
+            staircase - curve
+        } else {
+            curve - staircase
+        };
+        assert!(
+            error <= max_error,
+            "eq. (6): error {error} above Σ r·Δ at {now}"
+        );
+        // The pool lists exactly the providers active in the trading epoch (eq. 6, sampled).
+        let active = periods
+            .iter()
+            .filter(|&&(s, e)| s <= pool.trading_epoch && pool.trading_epoch < e)
+            .count() as u128;
+        assert_eq!(pool.provider_hours.u128(), active * HOUR);
+        p.next_epoch();
+    }
 }
