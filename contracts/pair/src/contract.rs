@@ -14,9 +14,9 @@ use loopin_pool_math::oracle::{PriceAccumulator, TimeWeighted};
 use crate::epoch::{DEFAULT_ADVANCE, MAX_ADVANCE, advance};
 use crate::error::ContractError;
 use crate::leasing::{self, LeaseRequest};
-use crate::slashing;
 use crate::staking::{self, StakeRequest};
 use crate::state::{CONFIG, Config, POOL, Pool};
+use crate::{liquidity, slashing};
 use crate::{outflow, query};
 
 /// cw2 name of this contract.
@@ -99,6 +99,11 @@ pub fn execute(
         ExecuteMsg::Invalidate { token_id, reason } => {
             slashing::invalidate(deps, env, info, token_id, reason)
         }
+        ExecuteMsg::WithdrawLiquidity {
+            shares,
+            min_out,
+            deadline,
+        } => liquidity::withdraw(deps, env, info.sender, shares, min_out, deadline),
     }
 }
 
@@ -134,6 +139,10 @@ fn receive_loop(
                 max_liquidity,
             },
         ),
+        ReceiveMsg::ProvideLiquidity {
+            min_shares,
+            deadline,
+        } => liquidity::provide(deps, env, sender, receive.amount, min_shares, deadline),
         ReceiveMsg::Lease {
             stake_id,
             hours,

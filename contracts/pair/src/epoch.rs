@@ -24,6 +24,13 @@ pub struct Advanced {
     pub fees: Uint128,
 }
 
+/// The LOOP reserve shares are paid out at: spot, never above its time-weighted average since
+/// the last boundary, so LOOP pushed in just before a payout does not reach it.
+pub fn tokens_for_shares(pool: &Pool) -> Result<Uint128, ContractError> {
+    let average = pool.tokens_twap.average_since(&pool.epoch_mark)?;
+    Ok(average.map_or(pool.reserves.tokens, |avg| avg.min(pool.reserves.tokens)))
+}
+
 /// Processes the next boundary: into epoch `pool.epoch + 1`, trading `pool.epoch + 2`.
 fn process_boundary(
     storage: &mut dyn Storage,
@@ -47,8 +54,7 @@ fn process_boundary(
         if !shares.is_zero() {
             // Priced at the spot LOOP reserve, never above its average over the ending epoch:
             // LOOP pushed into the pool just before the boundary does not reach the payout.
-            let average = pool.tokens_twap.average_since(&pool.epoch_mark)?;
-            let tokens = average.map_or(pool.reserves.tokens, |avg| avg.min(pool.reserves.tokens));
+            let tokens = tokens_for_shares(pool)?;
             let value = share_of(tokens, shares, pool.total_shares)?;
             SHARE_VALUE.save(
                 storage,

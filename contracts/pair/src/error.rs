@@ -102,6 +102,12 @@ pub enum ContractError {
         min_refund: Uint128,
     },
 
+    #[error("{got} is below the minimum {min}")]
+    SlippageExceeded { got: Uint128, min: Uint128 },
+
+    #[error("{held} shares held, {wanted} asked")]
+    InsufficientShares { held: Uint128, wanted: Uint128 },
+
     #[error("no stake holds certificate {token_id}")]
     UnknownCertificate { token_id: String },
 

@@ -8,10 +8,11 @@ use crate::epoch::current_pool;
 use crate::error::ContractError;
 use crate::outflow;
 use crate::state::{
-    CONFIG, LEASE_COUNT, LEASED, LEASES, Lease, POOL, SELLER_PRICE, STAKE_LEASES, STAKES,
+    CONFIG, LEASE_COUNT, LEASED, LEASES, LEASES_BY_CLIENT, Lease, POOL, SELLER_PRICE, STAKE_LEASES,
+    STAKES,
 };
 
-fn check_deadline(env: &Env, deadline: Option<Timestamp>) -> Result<(), ContractError> {
+pub(crate) fn check_deadline(env: &Env, deadline: Option<Timestamp>) -> Result<(), ContractError> {
     match deadline {
         Some(deadline) if env.block.time > deadline => {
             Err(ContractError::DeadlinePassed { deadline })
@@ -89,6 +90,7 @@ pub fn lease(
     LEASED.save(deps.storage, (id, epoch), &(leased + swap.receive))?;
     LEASE_COUNT.save(deps.storage, (id, epoch), &(count + 1))?;
     STAKE_LEASES.save(deps.storage, (id, epoch, lease_id), &Empty {})?;
+    LEASES_BY_CLIENT.save(deps.storage, (&client, lease_id), &Empty {})?;
     LEASES.save(
         deps.storage,
         lease_id,

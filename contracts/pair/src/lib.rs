@@ -7,6 +7,7 @@ pub mod contract;
 mod epoch;
 pub mod error;
 mod leasing;
+mod liquidity;
 mod outflow;
 mod query;
 mod slashing;

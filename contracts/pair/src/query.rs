@@ -1,13 +1,18 @@
 //! Queries. Simulations price exactly what execution would, and refuse while a boundary is due
 //! (execution would first process it).
 
-use cosmwasm_std::{Binary, Deps, Env, to_json_binary};
+use cosmwasm_std::{Binary, Deps, Env, Order, Storage, Uint128, to_json_binary};
+use cw_storage_plus::Bound;
+use loopin::page_limit;
 use loopin::pair::{
-    ConfigResponse, LeaseResponse, PoolResponse, QueryMsg, StakeResponse, TwapResponse,
+    ConfigResponse, LeaseResponse, LeasesResponse, LiquidityResponse, PoolResponse, QueryMsg,
+    StakeResponse, StakesResponse, TwapResponse,
 };
 
 use crate::error::ContractError;
-use crate::state::{CONFIG, LEASES, POOL, Pool, STAKES};
+use crate::state::{
+    CONFIG, LEASES, LEASES_BY_CLIENT, LIQUIDITY, POOL, Pool, STAKE_LEASES, STAKES, STAKES_BY_OWNER,
+};
 
 fn pool_now(deps: Deps, env: &Env) -> Result<(Pool, u64), ContractError> {
     let config = CONFIG.load(deps.storage)?;
@@ -23,6 +28,46 @@ fn current(deps: Deps, env: &Env) -> Result<Pool, ContractError> {
         });
     }
     Ok(pool)
+}
+
+fn stake(storage: &dyn Storage, id: u64) -> Result<StakeResponse, ContractError> {
+    let s = STAKES
+        .may_load(storage, id)?
+        .ok_or(ContractError::StakeNotFound { id })?;
+    Ok(StakeResponse {
+        id: s.id,
+        owner: s.owner,
+        token_id: s.token_id,
+        device_id: s.device_id,
+        mode: s.mode,
+        rate: s.rate,
+        hours_per_epoch: s.hours_per_epoch,
+        start_epoch: s.start_epoch,
+        end_epoch: s.end_epoch,
+        shares: s.shares,
+        deposit: s.deposit,
+        invalidated: s.invalidated,
+        paid_until: s.paid_until,
+        finished: s.finished,
+    })
+}
+
+fn lease(storage: &dyn Storage, id: u64) -> Result<LeaseResponse, ContractError> {
+    let l = LEASES
+        .may_load(storage, id)?
+        .ok_or(ContractError::LeaseNotFound { id })?;
+    Ok(LeaseResponse {
+        id: l.id,
+        client: l.client,
+        stake_id: l.stake_id,
+        epoch: l.epoch,
+        hours: l.hours,
+        paid: l.paid,
+        client_key: l.client_key,
+        access: l.access,
+        refunded: l.refunded,
+        cancelled: l.cancelled,
+    })
 }
 
 pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
@@ -52,43 +97,67 @@ pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractE
                 accumulator: pool.accumulator,
             })?
         }
-        QueryMsg::Stake { stake_id } => {
-            let s = STAKES
-                .may_load(deps.storage, stake_id)?
-                .ok_or(ContractError::StakeNotFound { id: stake_id })?;
-            to_json_binary(&StakeResponse {
-                id: s.id,
-                owner: s.owner,
-                token_id: s.token_id,
-                device_id: s.device_id,
-                mode: s.mode,
-                rate: s.rate,
-                hours_per_epoch: s.hours_per_epoch,
-                start_epoch: s.start_epoch,
-                end_epoch: s.end_epoch,
-                shares: s.shares,
-                deposit: s.deposit,
-                invalidated: s.invalidated,
-                paid_until: s.paid_until,
-                finished: s.finished,
-            })?
+        QueryMsg::Stake { stake_id } => to_json_binary(&stake(deps.storage, stake_id)?)?,
+        QueryMsg::Lease { lease_id } => to_json_binary(&lease(deps.storage, lease_id)?)?,
+        QueryMsg::StakesByOwner {
+            owner,
+            start_after,
+            limit,
+        } => {
+            let owner = deps.api.addr_validate(&owner)?;
+            let stakes = STAKES_BY_OWNER
+                .prefix(&owner)
+                .keys(
+                    deps.storage,
+                    start_after.map(Bound::exclusive),
+                    None,
+                    Order::Ascending,
+                )
+                .take(page_limit(limit))
+                .map(|id| stake(deps.storage, id?))
+                .collect::<Result<_, _>>()?;
+            to_json_binary(&StakesResponse { stakes })?
         }
-        QueryMsg::Lease { lease_id } => {
-            let l = LEASES
-                .may_load(deps.storage, lease_id)?
-                .ok_or(ContractError::LeaseNotFound { id: lease_id })?;
-            to_json_binary(&LeaseResponse {
-                id: l.id,
-                client: l.client,
-                stake_id: l.stake_id,
-                epoch: l.epoch,
-                hours: l.hours,
-                paid: l.paid,
-                client_key: l.client_key,
-                access: l.access,
-                refunded: l.refunded,
-                cancelled: l.cancelled,
-            })?
+        QueryMsg::LeasesByClient {
+            client,
+            start_after,
+            limit,
+        } => {
+            let client = deps.api.addr_validate(&client)?;
+            let leases = LEASES_BY_CLIENT
+                .prefix(&client)
+                .keys(
+                    deps.storage,
+                    start_after.map(Bound::exclusive),
+                    None,
+                    Order::Ascending,
+                )
+                .take(page_limit(limit))
+                .map(|id| lease(deps.storage, id?))
+                .collect::<Result<_, _>>()?;
+            to_json_binary(&LeasesResponse { leases })?
+        }
+        QueryMsg::LeasesByStake { stake_id, epoch } => {
+            // At most MAX_LEASES_PER_EPOCH entries.
+            let leases = STAKE_LEASES
+                .prefix((stake_id, epoch))
+                .keys(deps.storage, None, None, Order::Ascending)
+                .map(|id| lease(deps.storage, id?))
+                .collect::<Result<_, _>>()?;
+            to_json_binary(&LeasesResponse { leases })?
+        }
+        QueryMsg::Liquidity { owner } => {
+            let owner = deps.api.addr_validate(&owner)?;
+            let shares = LIQUIDITY
+                .may_load(deps.storage, &owner)?
+                .unwrap_or_default();
+            let pool = POOL.load(deps.storage)?;
+            let value = if pool.total_shares.is_zero() {
+                Uint128::zero()
+            } else {
+                shares.multiply_ratio(pool.reserves.tokens, pool.total_shares)
+            };
+            to_json_binary(&LiquidityResponse { shares, value })?
         }
         QueryMsg::SimulateLease { hours } => {
             to_json_binary(&current(deps, &env)?.reserves.buy_exact_hours(hours, fee)?)?

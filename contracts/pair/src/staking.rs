@@ -13,7 +13,7 @@ use crate::error::ContractError;
 use crate::outflow::{self, per_device_hour};
 use crate::state::{
     CONFIG, Config, POOL, PROVIDER_HOURS_ENDING, SELLER_HOURS_ENDING, SELLER_PRICE, SHARE_VALUE,
-    SHARES_ENDING, STAKE_BY_TOKEN, STAKES, Stake,
+    SHARES_ENDING, STAKE_BY_TOKEN, STAKES, STAKES_BY_OWNER, Stake,
 };
 
 /// Seller epochs one Claim pays at most.
@@ -211,6 +211,7 @@ pub fn stake(
     };
 
     STAKES.save(deps.storage, id, &stake)?;
+    STAKES_BY_OWNER.save(deps.storage, (&staker, id), &cosmwasm_std::Empty {})?;
     STAKE_BY_TOKEN.save(deps.storage, &token_id, &id)?;
     POOL.save(deps.storage, &pool)?;
 

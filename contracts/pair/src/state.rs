@@ -85,6 +85,12 @@ pub struct Lease {
 pub const CONFIG: Item<Config> = Item::new("config");
 pub const POOL: Item<Pool> = Item::new("pool");
 pub const STAKES: Map<u64, Stake> = Map::new("stakes");
+/// (owner, stake id).
+pub const STAKES_BY_OWNER: Map<(&Addr, u64), Empty> = Map::new("stakes_by_owner");
+/// (client, lease id).
+pub const LEASES_BY_CLIENT: Map<(&Addr, u64), Empty> = Map::new("leases_by_client");
+/// Liquidity shares of passive providers (stake shares live on their stakes).
+pub const LIQUIDITY: Map<&Addr, Uint128> = Map::new("liquidity");
 /// Certificate token id -> stake id.
 pub const STAKE_BY_TOKEN: Map<&str, u64> = Map::new("stake_by_token");
 pub const LEASES: Map<u64, Lease> = Map::new("leases");

@@ -38,6 +38,12 @@ pub enum ExecuteMsg {
     /// Invalidates the stake behind a certificate after a failed PoCPS challenge. The registry
     /// only.
     Invalidate { token_id: String, reason: String },
+    /// Burns `shares` of the sender's liquidity for LOOP, less the exchange fee (burned).
+    WithdrawLiquidity {
+        shares: Uint128,
+        min_out: Uint128,
+        deadline: Option<Timestamp>,
+    },
 }
 
 /// What LOOP sent to the pair is for.
@@ -53,6 +59,12 @@ pub enum ReceiveMsg {
         epochs: u64,
         commitment: HexBinary,
         max_liquidity: Option<Uint128>,
+    },
+    /// Adds LOOP liquidity, which funds the sellers' sales and earns from leases. Shares are
+    /// minted at the pool's LOOP per share; at least `min_shares`.
+    ProvideLiquidity {
+        min_shares: Uint128,
+        deadline: Option<Timestamp>,
     },
     /// Leases `hours` micro-hours of the trading epoch on a stake's device. The LOOP sent is the
     /// most the client pays; the rest is refunded.
@@ -82,6 +94,26 @@ pub enum QueryMsg {
     /// What selling `hours` back pays now.
     #[returns(loopin_pool_math::amm::Swap)]
     SimulateSell { hours: Uint128 },
+    /// Stakes of one owner, by id.
+    #[returns(StakesResponse)]
+    StakesByOwner {
+        owner: String,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
+    /// Leases of one client, by id.
+    #[returns(LeasesResponse)]
+    LeasesByClient {
+        client: String,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
+    /// Leases on one stake in one epoch (what its miner must serve).
+    #[returns(LeasesResponse)]
+    LeasesByStake { stake_id: u64, epoch: u64 },
+    /// A liquidity provider's shares and their LOOP value now.
+    #[returns(LiquidityResponse)]
+    Liquidity { owner: String },
     /// The accumulator as of now; with `since`, the TWAP over the window.
     #[returns(TwapResponse)]
     Twap { since: Option<PriceAccumulator> },
@@ -152,6 +184,22 @@ pub struct LeaseResponse {
     pub access: Option<Binary>,
     pub refunded: Uint128,
     pub cancelled: bool,
+}
+
+#[cw_serde]
+pub struct StakesResponse {
+    pub stakes: Vec<StakeResponse>,
+}
+
+#[cw_serde]
+pub struct LeasesResponse {
+    pub leases: Vec<LeaseResponse>,
+}
+
+#[cw_serde]
+pub struct LiquidityResponse {
+    pub shares: Uint128,
+    pub value: Uint128,
 }
 
 #[cw_serde]

@@ -480,3 +480,73 @@ fn committed_hours_follow_eq_3_and_6_as_staircases() {
         p.next_epoch();
     }
 }
+
+#[test]
+fn passive_liquidity_funds_sellers_and_exits_with_a_burned_fee() {
+    let mut p = protocol();
+    p.stake(
+        "alice",
+        "gpu-a",
+        StakeMode::LiquidityProvider,
+        10,
+        11 * LOOP,
+    )
+    .unwrap();
+    let provide = ReceiveMsg::ProvideLiquidity {
+        min_shares: Uint128::zero(),
+        deadline: None,
+    };
+    let greedy = ReceiveMsg::ProvideLiquidity {
+        min_shares: Uint128::new(u128::MAX),
+        deadline: None,
+    };
+    let err: ContractError = contract_error(p.send("dave", 10 * LOOP, &greedy));
+    assert!(matches!(err, ContractError::SlippageExceeded { .. }));
+    p.send("dave", 10 * LOOP, &provide).unwrap();
+    let held: loopin::pair::LiquidityResponse = p
+        .app
+        .wrap()
+        .query_wasm_smart(
+            &p.pair,
+            &QueryMsg::Liquidity {
+                owner: p.addr("dave").to_string(),
+            },
+        )
+        .unwrap();
+    // Dave doubled the LOOP side: he holds as many shares as the pool had, worth his 10 LOOP.
+    assert_eq!(held.shares, p.stake_info(1).shares + Uint128::new(1_000));
+    assert_eq!(held.value.u128(), 10 * LOOP);
+    assert_eq!(p.pool().reserves, Reserves::new(HOUR, 20 * LOOP));
+
+    let dave = p.addr("dave");
+    let err: ContractError = contract_error(p.exec(
+        &dave,
+        &ExecuteMsg::WithdrawLiquidity {
+            shares: held.shares + Uint128::one(),
+            min_out: Uint128::zero(),
+            deadline: None,
+        },
+    ));
+    assert!(matches!(err, ContractError::InsufficientShares { .. }));
+    let err: ContractError = contract_error(p.exec(
+        &dave,
+        &ExecuteMsg::WithdrawLiquidity {
+            shares: held.shares,
+            min_out: Uint128::new(10 * LOOP),
+            deadline: None,
+        },
+    ));
+    assert!(matches!(err, ContractError::SlippageExceeded { .. }));
+    p.exec(
+        &dave,
+        &ExecuteMsg::WithdrawLiquidity {
+            shares: held.shares,
+            min_out: Uint128::zero(),
+            deadline: None,
+        },
+    )
+    .unwrap();
+    // 10 LOOP back less the 0.3 % exchange fee, which is burned (paper §5).
+    assert_eq!(p.balance_of("dave"), RICH - 30_000);
+    assert_eq!(p.pool().reserves, Reserves::new(HOUR, 10 * LOOP));
+}

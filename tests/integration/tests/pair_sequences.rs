@@ -1,5 +1,5 @@
-//! Random sequences of stake, lease, cancel, renew, advance, invalidate and claim from many
-//! accounts. After every operation, whatever its outcome, the protocol's invariants hold (see
+//! Random sequences of stake, provide, withdraw, lease, cancel, renew, advance, invalidate and
+//! claim from many accounts. After every operation, whatever its outcome, the protocol's invariants hold (see
 //! `Protocol::check_invariants`): nothing oversold, the pair holds its reserves plus what it owes,
 //! and LOOP supply balances. Swaps never lower `k`.
 //!
@@ -34,6 +34,14 @@ enum Op {
         who: usize,
         lease: u64,
     },
+    Provide {
+        who: usize,
+        amount: u128,
+    },
+    Withdraw {
+        who: usize,
+        permille: u128,
+    },
     Renew {
         who: usize,
         stake: u64,
@@ -59,6 +67,8 @@ fn op() -> impl Strategy<Value = Op> {
         5 => (who.clone(), 1u64..12, 1u128..1_000, 1u128..200)
             .prop_map(|(who, stake, hours_permille, max)| Op::Lease { who, stake, hours_permille, max }),
         1 => (who.clone(), 1u64..20).prop_map(|(who, lease)| Op::Cancel { who, lease }),
+        1 => (who.clone(), 1u128..50).prop_map(|(who, amount)| Op::Provide { who, amount }),
+        1 => (who.clone(), 1u128..=1_000).prop_map(|(who, permille)| Op::Withdraw { who, permille }),
         1 => (who.clone(), 1u64..12).prop_map(|(who, stake)| Op::Renew { who, stake }),
         2 => (who.clone(), 1u64..12).prop_map(|(who, stake)| Op::Claim { who, stake }),
         1 => (1u64..12).prop_map(|stake| Op::Invalidate { stake }),
@@ -113,6 +123,33 @@ fn apply(p: &mut Protocol, op: &Op) {
                 deadline: None,
             };
             p.exec(&p.addr(name(*who)), &msg).is_ok()
+        }
+        Op::Provide { who, amount } => {
+            let msg = ReceiveMsg::ProvideLiquidity {
+                min_shares: Uint128::zero(),
+                deadline: None,
+            };
+            let _ = p.send(name(*who), amount * LOOP, &msg);
+            false
+        }
+        Op::Withdraw { who, permille } => {
+            let held: loopin::pair::LiquidityResponse = p
+                .app
+                .wrap()
+                .query_wasm_smart(
+                    &p.pair,
+                    &loopin::pair::QueryMsg::Liquidity {
+                        owner: p.addr(name(*who)).to_string(),
+                    },
+                )
+                .unwrap();
+            let msg = ExecuteMsg::WithdrawLiquidity {
+                shares: held.shares.multiply_ratio(*permille, 1_000u128),
+                min_out: Uint128::zero(),
+                deadline: None,
+            };
+            let _ = p.exec(&p.addr(name(*who)), &msg);
+            false
         }
         Op::Renew { who, stake } => {
             let _ = p.exec(&p.addr(name(*who)), &ExecuteMsg::Renew { stake_id: *stake });
