@@ -92,6 +92,8 @@ pub fn execute(
             min_refund,
             deadline,
         } => leasing::cancel_lease(deps, env, info.sender, lease_id, min_refund, deadline),
+        ExecuteMsg::RenewLease { lease_id } => leasing::renew_lease(deps, env, lease_id),
+        ExecuteMsg::CloseOrder { lease_id } => leasing::close_order(deps, info.sender, lease_id),
         ExecuteMsg::PostAccess {
             lease_id,
             ciphertext,
@@ -148,6 +150,7 @@ fn receive_loop(
             hours,
             client_key,
             deadline,
+            renewals,
         } => leasing::lease(
             deps,
             env,
@@ -158,6 +161,7 @@ fn receive_loop(
                 hours,
                 client_key,
                 deadline,
+                renewals: renewals.unwrap_or(0),
             },
         ),
     }

@@ -93,6 +93,9 @@ pub enum ContractError {
     #[error("lease {id} can no longer be cancelled")]
     CannotCancel { id: u64 },
 
+    #[error("lease {id} is no standing order due for renewal now")]
+    NotRenewable { id: u64 },
+
     #[error("lease {id} is cancelled or refunded")]
     LeaseClosed { id: u64 },
 

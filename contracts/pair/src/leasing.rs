@@ -1,15 +1,18 @@
 //! Leases: buy hours of the trading epoch on a device, cancel before the epoch, post access.
 
-use cosmwasm_std::{Addr, Binary, DepsMut, Empty, Env, HexBinary, Response, Timestamp, Uint128};
+use cosmwasm_std::{
+    Addr, Binary, Decimal, DepsMut, Empty, Env, HexBinary, Response, Storage, Timestamp, Uint128,
+};
 use loopin::pair::{CLIENT_KEY_LEN, MAX_ACCESS_LEN, MAX_LEASES_PER_EPOCH};
 use loopin::stake_cert::StakeMode;
+use loopin_pool_math::amm::Swap;
 
 use crate::epoch::current_pool;
 use crate::error::ContractError;
 use crate::outflow;
 use crate::state::{
-    CONFIG, LEASE_COUNT, LEASED, LEASES, LEASES_BY_CLIENT, Lease, POOL, SELLER_PRICE, STAKE_LEASES,
-    STAKES,
+    CONFIG, LEASE_COUNT, LEASED, LEASES, LEASES_BY_CLIENT, Lease, POOL, Pool, SELLER_PRICE,
+    STAKE_LEASES, STAKES,
 };
 
 pub(crate) fn check_deadline(env: &Env, deadline: Option<Timestamp>) -> Result<(), ContractError> {
@@ -27,6 +30,67 @@ pub struct LeaseRequest {
     pub hours: Uint128,
     pub client_key: HexBinary,
     pub deadline: Option<Timestamp>,
+    pub renewals: u32,
+}
+
+/// Buys `hours` of the trading epoch on stake `id` and records the lease. Checks the device
+/// supplies the epoch with enough free hours; the caller checks the payment.
+fn book_lease(
+    storage: &mut dyn Storage,
+    pool: &mut Pool,
+    fee: Decimal,
+    id: u64,
+    hours: Uint128,
+) -> Result<(Swap, u64), ContractError> {
+    let stake = STAKES
+        .may_load(storage, id)?
+        .ok_or(ContractError::StakeNotFound { id })?;
+    let epoch = pool.trading_epoch();
+    if stake.invalidated {
+        return Err(ContractError::Invalidated { id });
+    }
+    let listed = match stake.mode {
+        StakeMode::LiquidityProvider => true,
+        StakeMode::Seller => epoch == stake.start_epoch || SELLER_PRICE.has(storage, epoch),
+    };
+    if epoch < stake.start_epoch || epoch >= stake.end_epoch || !listed {
+        return Err(ContractError::NotSupplying { id, epoch });
+    }
+    let count = LEASE_COUNT.may_load(storage, (id, epoch))?.unwrap_or(0);
+    if count >= MAX_LEASES_PER_EPOCH {
+        return Err(ContractError::TooManyLeases { id, epoch });
+    }
+    let swap = pool.reserves.buy_exact_hours(hours, fee)?;
+    let leased = LEASED.may_load(storage, (id, epoch))?.unwrap_or_default();
+    let free = stake.hours_per_epoch.checked_sub(leased)?;
+    if swap.receive > free {
+        return Err(ContractError::NotEnoughFreeHours {
+            id,
+            epoch,
+            free,
+            wanted: swap.receive,
+        });
+    }
+    pool.reserves = swap.reserves;
+    let lease_id = pool.next_lease_id;
+    pool.next_lease_id += 1;
+    LEASED.save(storage, (id, epoch), &(leased + swap.receive))?;
+    LEASE_COUNT.save(storage, (id, epoch), &(count + 1))?;
+    STAKE_LEASES.save(storage, (id, epoch, lease_id), &Empty {})?;
+    Ok((swap, lease_id))
+}
+
+fn lease_response(lease: &Lease, swap: &Swap, fees: Uint128) -> Response {
+    Response::new()
+        .add_attribute("action", "lease")
+        .add_attribute("lease_id", lease.id.to_string())
+        .add_attribute("stake_id", lease.stake_id.to_string())
+        .add_attribute("client", &lease.client)
+        .add_attribute("epoch", lease.epoch.to_string())
+        .add_attribute("hours", lease.hours)
+        .add_attribute("paid", lease.paid)
+        .add_attribute("renewals_left", lease.renewals_left.to_string())
+        .add_attribute("fee_burned", swap.fee + fees)
 }
 
 pub fn lease(
@@ -42,87 +106,121 @@ pub fn lease(
     }
     let config = CONFIG.load(deps.storage)?;
     let (mut pool, advanced) = current_pool(deps.storage, &env)?;
-    let id = request.stake_id;
-    let stake = STAKES
-        .may_load(deps.storage, id)?
-        .ok_or(ContractError::StakeNotFound { id })?;
-    let epoch = pool.trading_epoch();
-    if stake.invalidated {
-        return Err(ContractError::Invalidated { id });
-    }
-    let listed = match stake.mode {
-        StakeMode::LiquidityProvider => true,
-        StakeMode::Seller => epoch == stake.start_epoch || SELLER_PRICE.has(deps.storage, epoch),
-    };
-    if epoch < stake.start_epoch || epoch >= stake.end_epoch || !listed {
-        return Err(ContractError::NotSupplying { id, epoch });
-    }
-    let count = LEASE_COUNT
-        .may_load(deps.storage, (id, epoch))?
-        .unwrap_or(0);
-    if count >= MAX_LEASES_PER_EPOCH {
-        return Err(ContractError::TooManyLeases { id, epoch });
-    }
-    let swap = pool
-        .reserves
-        .buy_exact_hours(request.hours, config.params.exchange_fee)?;
-    let leased = LEASED
-        .may_load(deps.storage, (id, epoch))?
-        .unwrap_or_default();
-    let free = stake.hours_per_epoch.checked_sub(leased)?;
-    if swap.receive > free {
-        return Err(ContractError::NotEnoughFreeHours {
-            id,
-            epoch,
-            free,
-            wanted: swap.receive,
-        });
-    }
+    let (swap, lease_id) = book_lease(
+        deps.storage,
+        &mut pool,
+        config.params.exchange_fee,
+        request.stake_id,
+        request.hours,
+    )?;
     if swap.offer > amount {
         return Err(ContractError::InsufficientFunds {
             needed: swap.offer,
             offered: amount,
         });
     }
-    pool.reserves = swap.reserves;
-    let lease_id = pool.next_lease_id;
-    pool.next_lease_id += 1;
-    LEASED.save(deps.storage, (id, epoch), &(leased + swap.receive))?;
-    LEASE_COUNT.save(deps.storage, (id, epoch), &(count + 1))?;
-    STAKE_LEASES.save(deps.storage, (id, epoch, lease_id), &Empty {})?;
+    // A standing order keeps the rest as its budget; a single lease refunds it.
+    let rest = amount - swap.offer;
+    let (budget, refund) = if request.renewals > 0 {
+        pool.escrow = pool.escrow.checked_add(rest)?;
+        (rest, Uint128::zero())
+    } else {
+        (Uint128::zero(), rest)
+    };
+    let lease = Lease {
+        id: lease_id,
+        client: client.clone(),
+        stake_id: request.stake_id,
+        epoch: pool.trading_epoch(),
+        hours: swap.receive,
+        paid: swap.offer,
+        client_key: request.client_key,
+        access: None,
+        refunded: Uint128::zero(),
+        cancelled: false,
+        renewals_left: request.renewals,
+        budget,
+    };
+    LEASES.save(deps.storage, lease_id, &lease)?;
     LEASES_BY_CLIENT.save(deps.storage, (&client, lease_id), &Empty {})?;
-    LEASES.save(
+    POOL.save(deps.storage, &pool)?;
+    Ok(lease_response(&lease, &swap, advanced.fees)
+        .add_messages(outflow::burn(&config.token, swap.fee + advanced.fees)?)
+        .add_messages(outflow::transfer(&config.token, &client, refund)?))
+}
+
+/// Buys the next epoch of a standing order while its current lease is being delivered.
+pub fn renew_lease(deps: DepsMut, env: Env, lease_id: u64) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let (mut pool, advanced) = current_pool(deps.storage, &env)?;
+    let mut previous = LEASES
+        .may_load(deps.storage, lease_id)?
+        .ok_or(ContractError::LeaseNotFound { id: lease_id })?;
+    if previous.cancelled
+        || previous.renewals_left == 0
+        || previous.epoch + 1 != pool.trading_epoch()
+    {
+        return Err(ContractError::NotRenewable { id: lease_id });
+    }
+    let (swap, next_id) = book_lease(
         deps.storage,
-        lease_id,
-        &Lease {
-            id: lease_id,
-            client: client.clone(),
-            stake_id: id,
-            epoch,
-            hours: swap.receive,
-            paid: swap.offer,
-            client_key: request.client_key,
-            access: None,
-            refunded: Uint128::zero(),
-            cancelled: false,
-        },
+        &mut pool,
+        config.params.exchange_fee,
+        previous.stake_id,
+        previous.hours,
     )?;
+    if swap.offer > previous.budget {
+        return Err(ContractError::InsufficientFunds {
+            needed: swap.offer,
+            offered: previous.budget,
+        });
+    }
+    pool.escrow = pool.escrow.checked_sub(swap.offer)?;
+    let lease = Lease {
+        id: next_id,
+        epoch: pool.trading_epoch(),
+        hours: swap.receive,
+        paid: swap.offer,
+        access: None,
+        renewals_left: previous.renewals_left - 1,
+        budget: previous.budget - swap.offer,
+        ..previous.clone()
+    };
+    previous.renewals_left = 0;
+    previous.budget = Uint128::zero();
+    LEASES.save(deps.storage, lease_id, &previous)?;
+    LEASES.save(deps.storage, next_id, &lease)?;
+    LEASES_BY_CLIENT.save(deps.storage, (&lease.client, next_id), &Empty {})?;
+    POOL.save(deps.storage, &pool)?;
+    Ok(lease_response(&lease, &swap, advanced.fees)
+        .add_attribute("renewal_of", lease_id.to_string())
+        .add_messages(outflow::burn(&config.token, swap.fee + advanced.fees)?))
+}
+
+/// Ends a standing order and refunds its budget.
+pub fn close_order(deps: DepsMut, sender: Addr, lease_id: u64) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut lease = LEASES
+        .may_load(deps.storage, lease_id)?
+        .ok_or(ContractError::LeaseNotFound { id: lease_id })?;
+    if lease.client != sender {
+        return Err(ContractError::Unauthorized {});
+    }
+    if lease.renewals_left == 0 && lease.budget.is_zero() {
+        return Err(ContractError::NotRenewable { id: lease_id });
+    }
+    let refund = lease.budget;
+    lease.renewals_left = 0;
+    lease.budget = Uint128::zero();
+    LEASES.save(deps.storage, lease_id, &lease)?;
+    let mut pool = POOL.load(deps.storage)?;
+    pool.escrow = pool.escrow.checked_sub(refund)?;
     POOL.save(deps.storage, &pool)?;
     Ok(Response::new()
-        .add_attribute("action", "lease")
+        .add_attribute("action", "close_order")
         .add_attribute("lease_id", lease_id.to_string())
-        .add_attribute("stake_id", id.to_string())
-        .add_attribute("client", &client)
-        .add_attribute("epoch", epoch.to_string())
-        .add_attribute("hours", swap.receive)
-        .add_attribute("paid", swap.offer)
-        .add_attribute("fee_burned", swap.fee)
-        .add_messages(outflow::burn(&config.token, swap.fee + advanced.fees)?)
-        .add_messages(outflow::transfer(
-            &config.token,
-            &client,
-            amount - swap.offer,
-        )?))
+        .add_attribute("refund", refund)
+        .add_messages(outflow::transfer(&config.token, &sender, refund)?))
 }
 
 pub fn cancel_lease(
@@ -158,7 +256,12 @@ pub fn cancel_lease(
     let key = (lease.stake_id, lease.epoch);
     let leased = LEASED.load(deps.storage, key)?.checked_sub(lease.hours)?;
     LEASED.save(deps.storage, key, &leased)?;
+    // A standing order ends with its lease: its budget goes back too.
+    let budget = lease.budget;
+    pool.escrow = pool.escrow.checked_sub(budget)?;
     lease.cancelled = true;
+    lease.renewals_left = 0;
+    lease.budget = Uint128::zero();
     LEASES.save(deps.storage, lease_id, &lease)?;
     POOL.save(deps.storage, &pool)?;
     Ok(Response::new()
@@ -167,7 +270,11 @@ pub fn cancel_lease(
         .add_attribute("refund", sale.receive)
         .add_attribute("fee_burned", sale.fee)
         .add_messages(outflow::burn(&config.token, sale.fee + advanced.fees)?)
-        .add_messages(outflow::transfer(&config.token, &sender, sale.receive)?))
+        .add_messages(outflow::transfer(
+            &config.token,
+            &sender,
+            sale.receive + budget,
+        )?))
 }
 
 pub fn post_access(

@@ -5,11 +5,12 @@ use cosmwasm_std::{Binary, Deps, Env, Order, Storage, Uint128, to_json_binary};
 use cw_storage_plus::Bound;
 use loopin::page_limit;
 use loopin::pair::{
-    ConfigResponse, LeaseResponse, LeasesResponse, LiquidityResponse, PoolResponse, QueryMsg,
-    StakeResponse, StakesResponse, TwapResponse,
+    ClaimableResponse, ConfigResponse, LeaseResponse, LeasesResponse, LiquidityResponse,
+    PoolResponse, QueryMsg, StakeResponse, StakesResponse, TwapResponse,
 };
 
 use crate::error::ContractError;
+use crate::staking::plan_claim;
 use crate::state::{
     CONFIG, LEASES, LEASES_BY_CLIENT, LIQUIDITY, POOL, Pool, STAKE_LEASES, STAKES, STAKES_BY_OWNER,
 };
@@ -67,6 +68,8 @@ fn lease(storage: &dyn Storage, id: u64) -> Result<LeaseResponse, ContractError>
         access: l.access,
         refunded: l.refunded,
         cancelled: l.cancelled,
+        renewals_left: l.renewals_left,
+        budget: l.budget,
     })
 }
 
@@ -145,6 +148,19 @@ pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractE
                 .map(|id| lease(deps.storage, id?))
                 .collect::<Result<_, _>>()?;
             to_json_binary(&LeasesResponse { leases })?
+        }
+        QueryMsg::Claimable { stake_id } => {
+            let pool = current(deps, &env)?;
+            let stake = STAKES
+                .may_load(deps.storage, stake_id)?
+                .ok_or(ContractError::StakeNotFound { id: stake_id })?;
+            let plan = plan_claim(deps.storage, &config, &pool, &stake)?;
+            to_json_binary(&ClaimableResponse {
+                payout: plan.payout,
+                rewards: plan.rewards,
+                burned: plan.upkeep,
+                finished: plan.finished,
+            })?
         }
         QueryMsg::Liquidity { owner } => {
             let owner = deps.api.addr_validate(&owner)?;

@@ -149,10 +149,15 @@ pub fn invalidate(
             };
             let refund = owed.min(pot);
             pot -= refund;
+            // A standing order on the failed device ends: its budget goes back as well.
+            pool.escrow = pool.escrow.checked_sub(lease.budget)?;
+            let returned = refund + lease.budget;
             lease.refunded = refund;
             lease.cancelled = true;
+            lease.renewals_left = 0;
+            lease.budget = Uint128::zero();
             LEASES.save(deps.storage, lease_id, &lease)?;
-            if let Some(msg) = outflow::transfer(&config.token, &lease.client, refund)? {
+            if let Some(msg) = outflow::transfer(&config.token, &lease.client, returned)? {
                 refunds.push(msg);
             }
         }

@@ -12,8 +12,8 @@ use crate::epoch::current_pool;
 use crate::error::ContractError;
 use crate::outflow::{self, per_device_hour};
 use crate::state::{
-    CONFIG, Config, POOL, PROVIDER_HOURS_ENDING, SELLER_HOURS_ENDING, SELLER_PRICE, SHARE_VALUE,
-    SHARES_ENDING, STAKE_BY_TOKEN, STAKES, STAKES_BY_OWNER, Stake,
+    CONFIG, Config, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING, SELLER_PRICE,
+    SHARE_VALUE, SHARES_ENDING, STAKE_BY_TOKEN, STAKES, STAKES_BY_OWNER, Stake,
 };
 
 /// Seller epochs one Claim pays at most.
@@ -345,10 +345,22 @@ pub fn renew(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
         .add_messages(outflow::burn(&config.token, advanced.fees)?))
 }
 
-pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
-    let mut stake = load_owned(deps.storage, &sender, id)?;
-    let (mut pool, advanced) = current_pool(deps.storage, &env)?;
+/// What claiming a stake pays now.
+pub(crate) struct ClaimPlan {
+    pub payout: Uint128,
+    /// A seller's maintenance burn, taken from its deposit at the end.
+    pub upkeep: Uint128,
+    pub rewards: Uint128,
+    pub paid_until: u64,
+    pub finished: bool,
+}
+
+pub(crate) fn plan_claim(
+    storage: &dyn Storage,
+    config: &Config,
+    pool: &Pool,
+    stake: &Stake,
+) -> Result<ClaimPlan, ContractError> {
     if stake.finished {
         return Err(ContractError::NothingToClaim {});
     }
@@ -356,63 +368,71 @@ pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
     let economics = config.params.economics;
     // Epochs before `pool.epoch` have been delivered.
     let delivered = pool.epoch.min(stake.end_epoch);
-    let mut payout = Uint128::zero();
-    let mut burned = advanced.fees;
-    let mut rewards = Uint128::zero();
+    let mut plan = ClaimPlan {
+        payout: Uint128::zero(),
+        upkeep: Uint128::zero(),
+        rewards: Uint128::zero(),
+        paid_until: stake.paid_until,
+        finished: false,
+    };
     match stake.mode {
         StakeMode::LiquidityProvider => {
             if delivered < stake.end_epoch {
                 return Err(ContractError::NothingToClaim {});
             }
-            payout = SHARE_VALUE
-                .load(deps.storage, stake.end_epoch)?
+            plan.payout = SHARE_VALUE
+                .load(storage, stake.end_epoch)?
                 .payout(stake.shares)?;
             // A provider's maintenance burn is netted against its reward.
             let net = economics.gamma.checked_sub(economics.beta)?;
-            rewards = per_device_hour(net, stake.hours_per_epoch, epochs, false)?;
-            stake.finished = true;
+            plan.rewards = per_device_hour(net, stake.hours_per_epoch, epochs, false)?;
+            plan.finished = true;
         }
         StakeMode::Seller => {
             let until = delivered.min(stake.paid_until + CLAIM_PAGE);
             for epoch in stake.paid_until..until {
-                payout += if epoch == stake.start_epoch {
-                    stake.first_proceeds
-                } else {
-                    let price = SELLER_PRICE
-                        .may_load(deps.storage, epoch)?
-                        .unwrap_or_default();
-                    (Decimal256::from_ratio(stake.hours_per_epoch, 1u128) * price)
-                        .to_uint_floor()
-                        .try_into()
-                        .map_err(|_| cosmwasm_std::StdError::generic_err("payout overflow"))?
-                };
+                plan.payout += seller_proceeds(storage, stake, epoch)?;
             }
-            stake.paid_until = stake.paid_until.max(until);
-            if stake.paid_until == stake.end_epoch {
-                let upkeep =
-                    maintenance(&config, stake.hours_per_epoch, epochs)?.min(stake.deposit);
-                burned += upkeep;
-                payout += stake.deposit - upkeep;
-                pool.escrow = pool.escrow.checked_sub(upkeep)?;
-                rewards = per_device_hour(economics.gamma, stake.hours_per_epoch, epochs, false)?;
-                stake.finished = true;
+            plan.paid_until = stake.paid_until.max(until);
+            if plan.paid_until == stake.end_epoch {
+                plan.upkeep =
+                    maintenance(config, stake.hours_per_epoch, epochs)?.min(stake.deposit);
+                plan.payout += stake.deposit - plan.upkeep;
+                plan.rewards =
+                    per_device_hour(economics.gamma, stake.hours_per_epoch, epochs, false)?;
+                plan.finished = true;
             }
         }
     }
-    if payout.is_zero() && rewards.is_zero() && !stake.finished {
+    if plan.payout.is_zero() && plan.rewards.is_zero() && !plan.finished {
         return Err(ContractError::NothingToClaim {});
     }
-    pool.escrow = pool.escrow.checked_sub(payout)?;
+    Ok(plan)
+}
+
+pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut stake = load_owned(deps.storage, &sender, id)?;
+    let (mut pool, advanced) = current_pool(deps.storage, &env)?;
+    let plan = plan_claim(deps.storage, &config, &pool, &stake)?;
+    pool.escrow = pool.escrow.checked_sub(plan.payout + plan.upkeep)?;
+    stake.paid_until = plan.paid_until;
+    stake.finished = plan.finished;
     STAKES.save(deps.storage, id, &stake)?;
     POOL.save(deps.storage, &pool)?;
+    let burned = advanced.fees + plan.upkeep;
     Ok(Response::new()
         .add_attribute("action", "claim")
         .add_attribute("stake_id", id.to_string())
-        .add_attribute("payout", payout)
-        .add_attribute("rewards", rewards)
+        .add_attribute("payout", plan.payout)
+        .add_attribute("rewards", plan.rewards)
         .add_attribute("burned", burned)
         .add_attribute("finished", stake.finished.to_string())
-        .add_messages(outflow::transfer(&config.token, &stake.owner, payout)?)
+        .add_messages(outflow::transfer(&config.token, &stake.owner, plan.payout)?)
         .add_messages(outflow::burn(&config.token, burned)?)
-        .add_messages(outflow::reward(&config.factory, &stake.owner, rewards)?))
+        .add_messages(outflow::reward(
+            &config.factory,
+            &stake.owner,
+            plan.rewards,
+        )?))
 }

@@ -80,6 +80,9 @@ pub struct Lease {
     pub access: Option<cosmwasm_std::Binary>,
     pub refunded: Uint128,
     pub cancelled: bool,
+    /// Epochs a standing order still renews, and its budget (held in escrow).
+    pub renewals_left: u32,
+    pub budget: Uint128,
 }
 
 pub const CONFIG: Item<Config> = Item::new("config");

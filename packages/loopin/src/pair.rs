@@ -33,6 +33,11 @@ pub enum ExecuteMsg {
         min_refund: Uint128,
         deadline: Option<Timestamp>,
     },
+    /// Buys the next epoch of a standing order: the same hours on the same device, from the
+    /// order's budget, while the lease's epoch is being delivered. Anyone (a keeper).
+    RenewLease { lease_id: u64 },
+    /// Ends a standing order and refunds what is left of its budget. Its client only.
+    CloseOrder { lease_id: u64 },
     /// Posts the lease's access details, encrypted to the client's key. The device's miner only.
     PostAccess { lease_id: u64, ciphertext: Binary },
     /// Invalidates the stake behind a certificate after a failed PoCPS challenge. The registry
@@ -67,12 +72,14 @@ pub enum ReceiveMsg {
         deadline: Option<Timestamp>,
     },
     /// Leases `hours` micro-hours of the trading epoch on a stake's device. The LOOP sent is the
-    /// most the client pays; the rest is refunded.
+    /// most the client pays; the rest is refunded, or, with `renewals`, kept as the budget of a
+    /// standing order renewed epoch by epoch (`RenewLease`) for a longer job.
     Lease {
         stake_id: u64,
         hours: Uint128,
         client_key: HexBinary,
         deadline: Option<Timestamp>,
+        renewals: Option<u32>,
     },
 }
 
@@ -111,6 +118,9 @@ pub enum QueryMsg {
     /// Leases on one stake in one epoch (what its miner must serve).
     #[returns(LeasesResponse)]
     LeasesByStake { stake_id: u64, epoch: u64 },
+    /// What Claim would pay a stake now.
+    #[returns(ClaimableResponse)]
+    Claimable { stake_id: u64 },
     /// A liquidity provider's shares and their LOOP value now.
     #[returns(LiquidityResponse)]
     Liquidity { owner: String },
@@ -184,6 +194,18 @@ pub struct LeaseResponse {
     pub access: Option<Binary>,
     pub refunded: Uint128,
     pub cancelled: bool,
+    /// Epochs a standing order still renews, and the LOOP left to pay for them.
+    pub renewals_left: u32,
+    pub budget: Uint128,
+}
+
+#[cw_serde]
+pub struct ClaimableResponse {
+    pub payout: Uint128,
+    pub rewards: Uint128,
+    /// A seller's maintenance burn taken from its deposit.
+    pub burned: Uint128,
+    pub finished: bool,
 }
 
 #[cw_serde]

@@ -213,6 +213,7 @@ impl Protocol {
             hours: Uint128::new(hours),
             client_key: HexBinary::from([1u8; 32]),
             deadline: None,
+            renewals: None,
         };
         self.send(client, max, &msg)
     }

@@ -398,6 +398,7 @@ fn deadlines_and_slippage_bounds_are_enforced() {
         hours: Uint128::new(HOUR / 10),
         client_key: cosmwasm_std::HexBinary::from([1u8; 32]),
         deadline: Some(now.minus_seconds(1)),
+        renewals: None,
     };
     let err: ContractError = contract_error(p.send("client", 10 * LOOP, &late));
     assert_eq!(
@@ -420,6 +421,7 @@ fn deadlines_and_slippage_bounds_are_enforced() {
         hours: Uint128::new(HOUR / 10),
         client_key: cosmwasm_std::HexBinary::from([1u8; 31]),
         deadline: None,
+        renewals: None,
     };
     let err: ContractError = contract_error(p.send("client", 10 * LOOP, &short_key));
     assert_eq!(err, ContractError::InvalidClientKey {});
@@ -549,4 +551,93 @@ fn passive_liquidity_funds_sellers_and_exits_with_a_burned_fee() {
     // 10 LOOP back less the 0.3 % exchange fee, which is burned (paper §5).
     assert_eq!(p.balance_of("dave"), RICH - 30_000);
     assert_eq!(p.pool().reserves, Reserves::new(HOUR, 10 * LOOP));
+}
+
+#[test]
+fn a_standing_order_renews_a_job_epoch_by_epoch_from_its_budget() {
+    let mut p = protocol();
+    p.stake(
+        "alice",
+        "gpu-a",
+        StakeMode::LiquidityProvider,
+        10,
+        11 * LOOP,
+    )
+    .unwrap();
+    let order = ReceiveMsg::Lease {
+        stake_id: 1,
+        hours: Uint128::new(HOUR / 4),
+        client_key: cosmwasm_std::HexBinary::from([1u8; 32]),
+        deadline: None,
+        renewals: Some(2),
+    };
+    p.send("client", 30 * LOOP, &order).unwrap();
+    // The rest of the 30 LOOP is the order's budget, held by the pair, not refunded.
+    assert_eq!(p.balance_of("client"), RICH - 30 * LOOP);
+    let keeper = p.addr("dave");
+    // Not due while its own epoch is still the trading epoch.
+    let err: ContractError =
+        contract_error(p.exec(&keeper, &ExecuteMsg::RenewLease { lease_id: 1 }));
+    assert_eq!(err, ContractError::NotRenewable { id: 1 });
+    p.next_epoch();
+    p.exec(&keeper, &ExecuteMsg::RenewLease { lease_id: 1 })
+        .unwrap();
+    let renewed: LeaseResponse = p
+        .app
+        .wrap()
+        .query_wasm_smart(&p.pair, &QueryMsg::Lease { lease_id: 2 })
+        .unwrap();
+    assert_eq!(
+        (renewed.epoch, renewed.stake_id, renewed.renewals_left),
+        (2, 1, 1)
+    );
+    assert!(renewed.hours.u128() >= HOUR / 4);
+    // Renewing the same epoch twice is refused: the first lease handed its order on.
+    let err: ContractError =
+        contract_error(p.exec(&keeper, &ExecuteMsg::RenewLease { lease_id: 1 }));
+    assert_eq!(err, ContractError::NotRenewable { id: 1 });
+    // The client ends the order and gets the budget left back.
+    let client = p.addr("client");
+    let budget = renewed.budget.u128();
+    let before = p.balance_of("client");
+    p.exec(&client, &ExecuteMsg::CloseOrder { lease_id: 2 })
+        .unwrap();
+    assert_eq!(p.balance_of("client"), before + budget);
+    let err: ContractError =
+        contract_error(p.exec(&client, &ExecuteMsg::CloseOrder { lease_id: 2 }));
+    assert_eq!(err, ContractError::NotRenewable { id: 2 });
+}
+
+#[test]
+fn claimable_shows_exactly_what_claim_pays() {
+    let mut p = protocol();
+    p.stake(
+        "alice",
+        "gpu-a",
+        StakeMode::LiquidityProvider,
+        10,
+        101 * LOOP,
+    )
+    .unwrap();
+    p.stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
+        .unwrap();
+    for _ in 0..4 {
+        p.next_epoch();
+    }
+    let quote: loopin::pair::ClaimableResponse = p
+        .app
+        .wrap()
+        .query_wasm_smart(&p.pair, &QueryMsg::Claimable { stake_id: 2 })
+        .unwrap();
+    assert!(quote.finished);
+    // Upkeep is beta * 3 h = 0.3 LOOP, burned from the 1 LOOP deposit; gamma * 3 h is minted.
+    assert_eq!(quote.burned.u128(), 3 * LOOP / 10);
+    assert_eq!(quote.rewards.u128(), 3 * LOOP / 2);
+    let before = p.balance_of("seller");
+    let seller = p.addr("seller");
+    p.exec(&seller, &ExecuteMsg::Claim { stake_id: 2 }).unwrap();
+    assert_eq!(
+        p.balance_of("seller"),
+        before + quote.payout.u128() + quote.rewards.u128()
+    );
 }

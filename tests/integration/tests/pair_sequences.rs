@@ -1,5 +1,5 @@
-//! Random sequences of stake, provide, withdraw, lease, cancel, renew, advance, invalidate and
-//! claim from many accounts. After every operation, whatever its outcome, the protocol's invariants hold (see
+//! Random sequences of stake, provide, withdraw, lease (single or standing order), renew an order,
+//! close it, cancel, renew a stake, advance, invalidate and claim from many accounts. After every operation, whatever its outcome, the protocol's invariants hold (see
 //! `Protocol::check_invariants`): nothing oversold, the pair holds its reserves plus what it owes,
 //! and LOOP supply balances. Swaps never lower `k`.
 //!
@@ -38,6 +38,13 @@ enum Op {
         who: usize,
         amount: u128,
     },
+    RenewOrder {
+        lease: u64,
+    },
+    CloseOrder {
+        who: usize,
+        lease: u64,
+    },
     Withdraw {
         who: usize,
         permille: u128,
@@ -68,6 +75,8 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(who, stake, hours_permille, max)| Op::Lease { who, stake, hours_permille, max }),
         1 => (who.clone(), 1u64..20).prop_map(|(who, lease)| Op::Cancel { who, lease }),
         1 => (who.clone(), 1u128..50).prop_map(|(who, amount)| Op::Provide { who, amount }),
+        2 => (1u64..30).prop_map(|lease| Op::RenewOrder { lease }),
+        1 => (who.clone(), 1u64..30).prop_map(|(who, lease)| Op::CloseOrder { who, lease }),
         1 => (who.clone(), 1u128..=1_000).prop_map(|(who, permille)| Op::Withdraw { who, permille }),
         1 => (who.clone(), 1u64..12).prop_map(|(who, stake)| Op::Renew { who, stake }),
         2 => (who.clone(), 1u64..12).prop_map(|(who, stake)| Op::Claim { who, stake }),
@@ -113,6 +122,7 @@ fn apply(p: &mut Protocol, op: &Op) {
                 hours: Uint128::new(hours_permille * HOUR / 1_000),
                 client_key: HexBinary::from([5u8; 32]),
                 deadline: None,
+                renewals: Some((*max % 3) as u32),
             };
             p.send(name(*who), max * LOOP, &msg).is_ok()
         }
@@ -123,6 +133,18 @@ fn apply(p: &mut Protocol, op: &Op) {
                 deadline: None,
             };
             p.exec(&p.addr(name(*who)), &msg).is_ok()
+        }
+        Op::RenewOrder { lease } => {
+            let keeper = p.addr("dave");
+            p.exec(&keeper, &ExecuteMsg::RenewLease { lease_id: *lease })
+                .is_ok()
+        }
+        Op::CloseOrder { who, lease } => {
+            let _ = p.exec(
+                &p.addr(name(*who)),
+                &ExecuteMsg::CloseOrder { lease_id: *lease },
+            );
+            false
         }
         Op::Provide { who, amount } => {
             let msg = ReceiveMsg::ProvideLiquidity {

@@ -96,6 +96,7 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
             hours: Uint128::new(HOUR / 2),
             client_key: HexBinary::from([1u8; 32]),
             deadline: None,
+            renewals: None,
         },
     );
     if detail {
