@@ -11,6 +11,7 @@
 
 pub mod amm;
 pub mod capacity;
+pub mod dissipation;
 pub mod economics;
 mod error;
 pub mod oracle;

@@ -1,0 +1,303 @@
+//! Writes the CSV tables and PNG figures of `docs/economics.md`.
+
+use std::error::Error;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use cosmwasm_std::Decimal;
+
+use crate::experiments::{self, example_stakes};
+use crate::plot::{Series, line_chart};
+use crate::report::{self, Summary};
+use crate::scenario::{Preset, Scenario};
+use crate::sim::{EpochRecord, Outcome, run};
+
+type Res = Result<(), Box<dyn Error>>;
+
+fn column(records: &[EpochRecord], f: fn(&EpochRecord) -> f64) -> Vec<(f64, f64)> {
+    records.iter().map(|r| (r.epoch as f64, f(r))).collect()
+}
+
+fn cumulative(records: &[EpochRecord], f: fn(&EpochRecord) -> f64) -> Vec<(f64, f64)> {
+    let mut total = 0.0;
+    records
+        .iter()
+        .map(|r| {
+            total += f(r);
+            (r.epoch as f64, total)
+        })
+        .collect()
+}
+
+/// CSV and plots of one run, files prefixed with the scenario's name.
+pub fn run_report(outcome: &Outcome, dir: &Path) -> Res {
+    let name = &outcome.scenario.name;
+    let r = &outcome.records;
+    report::write(dir, &format!("{name}-epochs.csv"), &report::records_csv(r))?;
+    report::write(
+        dir,
+        &format!("{name}-summary.csv"),
+        &Summary::of(outcome).to_csv(),
+    )?;
+    line_chart(
+        &dir.join(format!("{name}-price.png")),
+        &format!("{name}: price of an hour and the baseline"),
+        "epoch",
+        "LOOP per device-hour",
+        &[
+            Series {
+                name: "pool spot price",
+                points: column(r, |e| e.price),
+            },
+            Series {
+                name: "clients' average price",
+                points: column(r, |e| {
+                    if e.leased > 0.0 {
+                        e.client_paid / e.leased
+                    } else {
+                        0.0
+                    }
+                }),
+            },
+            Series {
+                name: "fixed-price baseline",
+                points: r
+                    .iter()
+                    .map(|e| (e.epoch as f64, outcome.scenario.baseline_price))
+                    .collect(),
+            },
+        ],
+    )?;
+    line_chart(
+        &dir.join(format!("{name}-reserves.png")),
+        &format!("{name}: reserves and capacity"),
+        "epoch",
+        "device-hours / LOOP",
+        &[
+            Series {
+                name: "capacity (h)",
+                points: column(r, |e| e.capacity),
+            },
+            Series {
+                name: "leased (h)",
+                points: column(r, |e| e.leased),
+            },
+            Series {
+                name: "demanded (h)",
+                points: column(r, |e| e.demanded),
+            },
+            Series {
+                name: "LOOP reserve / 10",
+                points: column(r, |e| e.reserve_loop / 10.0),
+            },
+        ],
+    )?;
+    line_chart(
+        &dir.join(format!("{name}-utilisation.png")),
+        &format!("{name}: utilisation"),
+        "epoch",
+        "leased / capacity",
+        &[Series {
+            name: "utilisation",
+            points: column(r, |e| e.utilisation),
+        }],
+    )?;
+    line_chart(
+        &dir.join(format!("{name}-supply.png")),
+        &format!("{name}: cumulative emission and burns"),
+        "epoch",
+        "LOOP",
+        &[
+            Series {
+                name: "emission",
+                points: cumulative(r, EpochRecord::emission),
+            },
+            Series {
+                name: "burned",
+                points: cumulative(r, EpochRecord::burned),
+            },
+            Series {
+                name: "client payments",
+                points: cumulative(r, |e| e.client_paid),
+            },
+        ],
+    )?;
+    Ok(())
+}
+
+/// Every figure of the paper's sections 4-5 and the reports.
+pub fn all(dir: &Path, seed: u64, epochs: u64) -> Res {
+    let mut notes = String::new();
+
+    let stakes = example_stakes();
+    let stair = experiments::staircase(&stakes, 3_600, 60)?;
+    report::write(
+        dir,
+        "eq6-staircase.csv",
+        &report::table_csv(
+            &["t_hours", "continuous", "staircase", "bound"],
+            &stair.rows,
+        ),
+    )?;
+    let pick = |i: usize| stair.rows.iter().map(|r| (r[0], r[i])).collect::<Vec<_>>();
+    line_chart(
+        &dir.join("eq6-staircase.png"),
+        "Eq. (3)/(6): committed hours, continuous vs the pool's staircase",
+        "time (hours)",
+        "committed device-hours",
+        &[
+            Series {
+                name: "eq. (6) continuous",
+                points: pick(1),
+            },
+            Series {
+                name: "staircase (Δ = 1 h)",
+                points: pick(2),
+            },
+        ],
+    )?;
+    writeln!(
+        notes,
+        "staircase_max_error_hours,{}\nstaircase_bound_hours,{}",
+        stair.max_error, stair.max_bound
+    )?;
+
+    let diss = experiments::dissipation(&stakes, 3_600, 60)?;
+    report::write(
+        dir,
+        "eq5-dissipation.csv",
+        &report::table_csv(&["t_hours", "continuous", "staircase"], &diss),
+    )?;
+    line_chart(
+        &dir.join("eq5-dissipation.png"),
+        "Eq. (5): dissipation rate of the stakes of eq. (6)",
+        "time (hours)",
+        "device-hours per hour",
+        &[
+            Series {
+                name: "eq. (5) summed",
+                points: diss.iter().map(|r| (r[0], r[1])).collect(),
+            },
+            Series {
+                name: "pool, per epoch",
+                points: diss.iter().map(|r| (r[0], r[2])).collect(),
+            },
+        ],
+    )?;
+
+    let ratios = [0, 200, 400, 600, 800, 900];
+    let ts: Vec<u64> = (1..=50).map(|i| i * 20).collect();
+    let sweep = experiments::break_even_sweep(&[2, 10], &ratios, Decimal::percent(5), &ts)?;
+    let rows: Vec<Vec<f64>> = sweep
+        .iter()
+        .map(|b| {
+            vec![
+                b.alpha,
+                b.beta,
+                b.gamma,
+                b.t_hours,
+                b.t1_hours,
+                b.t_min_hours,
+            ]
+        })
+        .collect();
+    report::write(
+        dir,
+        "eq8-break-even.csv",
+        &report::table_csv(&["alpha", "beta", "gamma", "T", "T1", "T_min"], &rows),
+    )?;
+    let names: Vec<String> = ratios
+        .iter()
+        .map(|r| format!("β/γ = {:.1}", *r as f64 / 1000.0))
+        .collect();
+    let series: Vec<Series> = ratios
+        .iter()
+        .zip(&names)
+        .map(|(&ratio, name)| Series {
+            name,
+            points: sweep
+                .iter()
+                .filter(|b| b.alpha == 10.0 && (b.beta / b.gamma * 1000.0).round() as u64 == ratio)
+                .filter(|b| b.t_hours >= b.t_min_hours)
+                .map(|b| (b.t_hours, b.t1_hours / b.t_hours))
+                .collect(),
+        })
+        .collect();
+    line_chart(
+        &dir.join("eq8-break-even.png"),
+        "Eq. (8): share of T a device must work to break even (α = 10, γ = 0.05)",
+        "stake length T (hours), from T_min",
+        "T1 / T",
+        &series,
+    )?;
+    let tmin: Vec<(f64, f64)> = (0..95)
+        .map(|i| {
+            let r = i as f64 / 100.0;
+            (r, 10.0 / (0.05 * (1.0 - r)))
+        })
+        .collect();
+    line_chart(
+        &dir.join("eq8-t-min.png"),
+        "Eq. (8): T_min = α / (γ − β), α = 10, γ = 0.05",
+        "β / γ",
+        "T_min (hours)",
+        &[Series {
+            name: "T_min",
+            points: tmin,
+        }],
+    )?;
+
+    let limit = experiments::defi_limit(seed, epochs.min(720))?;
+    writeln!(notes, "defi_limit_max_relative_reserve_change,{limit}")?;
+
+    let base = Scenario::market(seed, epochs.min(24 * 60));
+    let roi = experiments::roi_against_t(&base, &[24, 50, 100, 168, 336, 720])?;
+    report::write(
+        dir,
+        "roi-vs-t.csv",
+        &report::table_csv(
+            &["T_hours", "sim_net_per_hour", "eq7_net_per_hour", "sim_roi"],
+            &roi,
+        ),
+    )?;
+    line_chart(
+        &dir.join("roi-vs-t.png"),
+        "Miner net LOOP per committed hour against T (before operating costs)",
+        "T (hours)",
+        "LOOP per device-hour",
+        &[
+            Series {
+                name: "simulated (contract rules)",
+                points: roi.iter().map(|r| (r[0], r[1])).collect(),
+            },
+            Series {
+                name: "eq. (7) rewards only, expected",
+                points: roi.iter().map(|r| (r[0], r[2])).collect(),
+            },
+        ],
+    )?;
+
+    let mut cost = String::from(
+        "preset,client_cost,cost_with_issuance,baseline,ratio,served_pool,served_baseline,utilisation,miner_roi\n",
+    );
+    for (preset, s) in experiments::cost_comparison(seed, epochs)? {
+        writeln!(
+            cost,
+            "{preset:?},{},{},{},{},{},{},{},{}",
+            s.client_cost,
+            s.cost_with_issuance,
+            1.0,
+            s.cost_ratio,
+            s.leased,
+            s.baseline_hours,
+            s.mean_utilisation,
+            s.miner_roi
+        )?;
+    }
+    report::write(dir, "cost-vs-baseline.csv", &cost)?;
+    for preset in [Preset::Market, Preset::ProvidersOnly, Preset::IdleGpus] {
+        run_report(&run(&preset.scenario(seed, epochs))?, dir)?;
+    }
+    report::write(dir, "paper-checks.csv", &format!("metric,value\n{notes}"))?;
+    Ok(())
+}

@@ -1,0 +1,160 @@
+//! Summaries of a run and CSV output.
+
+use std::fmt::Write as _;
+use std::io;
+use std::path::Path;
+
+use crate::sim::{EpochRecord, Outcome};
+
+/// The headline numbers of a run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Summary {
+    pub demanded: f64,
+    pub leased: f64,
+    pub baseline_hours: f64,
+    /// LOOP per leased device-hour that clients paid (fees included, refunds deducted).
+    pub client_cost: f64,
+    /// Client payments plus net issuance (emission less burns) per leased hour: the cost of the
+    /// hours counting what token holders pay through dilution.
+    pub cost_with_issuance: f64,
+    /// `client_cost / baseline price`.
+    pub cost_ratio: f64,
+    pub mean_utilisation: f64,
+    pub mean_price: f64,
+    pub emission: f64,
+    pub burned: f64,
+    pub miners: usize,
+    /// Mean net LOOP per committed device-hour over finished, valid stakes, before costs.
+    pub miner_net_per_hour: f64,
+    /// Mean return on outlay, `(net − operating cost) / (LOOP put in + operating cost)`, over
+    /// finished valid stakes.
+    pub miner_roi: f64,
+    pub invalidated: usize,
+    pub undelivered: f64,
+}
+
+impl Summary {
+    pub fn of(outcome: &Outcome) -> Self {
+        let r = &outcome.records;
+        let sum = |f: fn(&EpochRecord) -> f64| r.iter().map(f).sum::<f64>();
+        let leased = sum(|e| e.leased);
+        let paid = sum(|e| e.client_paid);
+        let emission = sum(|e| e.emission());
+        let burned = sum(|e| e.burned());
+        let n = r.len().max(1) as f64;
+        let done: Vec<_> = outcome
+            .miners
+            .iter()
+            .filter(|m| m.finished && !m.invalidated)
+            .collect();
+        let hours = |m: &crate::agents::Miner| {
+            (m.hours * (m.end - m.start) as u128) as f64 / loopin_pool_math::HOUR as f64
+        };
+        let count = done.len().max(1) as f64;
+        let per = |x: f64| if leased > 0.0 { x / leased } else { 0.0 };
+        Summary {
+            demanded: sum(|e| e.demanded),
+            leased,
+            baseline_hours: sum(|e| e.baseline_hours),
+            client_cost: per(paid),
+            cost_with_issuance: per(paid + emission - burned),
+            cost_ratio: per(paid) / outcome.scenario.baseline_price,
+            mean_utilisation: sum(|e| e.utilisation) / n,
+            mean_price: sum(|e| e.price) / n,
+            emission,
+            burned,
+            miners: outcome.miners.len(),
+            miner_net_per_hour: done.iter().map(|m| m.net() / 1e6 / hours(m)).sum::<f64>() / count,
+            miner_roi: done
+                .iter()
+                .map(|m| {
+                    let cost = m.cost * hours(m);
+                    (m.net() / 1e6 - cost) / (m.paid_in as f64 / 1e6 + cost)
+                })
+                .sum::<f64>()
+                / count,
+            invalidated: outcome.miners.iter().filter(|m| m.invalidated).count(),
+            undelivered: sum(|e| e.undelivered),
+        }
+    }
+
+    /// `name,value` lines.
+    pub fn to_csv(&self) -> String {
+        format!(
+            "metric,value\ndemanded_hours,{}\nleased_hours,{}\nbaseline_hours,{}\nclient_cost_per_hour,{}\n\
+             cost_with_issuance_per_hour,{}\ncost_ratio_to_baseline,{}\nmean_utilisation,{}\nmean_price,{}\n\
+             emission,{}\nburned,{}\nminers,{}\nminer_net_per_hour,{}\nminer_roi,{}\ninvalidated,{}\n\
+             undelivered_hours,{}\n",
+            self.demanded,
+            self.leased,
+            self.baseline_hours,
+            self.client_cost,
+            self.cost_with_issuance,
+            self.cost_ratio,
+            self.mean_utilisation,
+            self.mean_price,
+            self.emission,
+            self.burned,
+            self.miners,
+            self.miner_net_per_hour,
+            self.miner_roi,
+            self.invalidated,
+            self.undelivered
+        )
+    }
+}
+
+/// The per-epoch report as CSV.
+pub fn records_csv(records: &[EpochRecord]) -> String {
+    let mut out = String::from(
+        "epoch,price,reserve_hours,reserve_loop,capacity,demanded,baseline_hours,leased,utilisation,\
+         client_paid,withdrawn,burned_fees,burned_staking,burned_maintenance,burned_slashed,\
+         emission_miners,emission_verifiers,active_stakes,failed_undetected,invalidated,undelivered\n",
+    );
+    for r in records {
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            r.epoch,
+            r.price,
+            r.reserve_hours,
+            r.reserve_loop,
+            r.capacity,
+            r.demanded,
+            r.baseline_hours,
+            r.leased,
+            r.utilisation,
+            r.client_paid,
+            r.withdrawn,
+            r.burned_fees,
+            r.burned_staking,
+            r.burned_maintenance,
+            r.burned_slashed,
+            r.emission_miners,
+            r.emission_verifiers,
+            r.active_stakes,
+            r.failed_undetected,
+            r.invalidated,
+            r.undelivered
+        );
+    }
+    out
+}
+
+/// A table of columns as CSV.
+pub fn table_csv(header: &[&str], rows: &[Vec<f64>]) -> String {
+    let mut out = header.join(",");
+    out.push('\n');
+    for row in rows {
+        let cells: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// Writes `text` to `dir/name`.
+pub fn write(dir: &Path, name: &str, text: &str) -> io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join(name), text)
+}
