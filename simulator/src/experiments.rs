@@ -170,12 +170,19 @@ pub fn expected_net(e: &Economics, epochs: u64, epoch_hours: f64, p: f64) -> f64
 }
 
 /// Miner ROI against T: rows `[T hours, simulated net LOOP/h, eq. (7) expected net LOOP/h,
-/// simulated ROI]` with every candidate staking and no renewals.
-pub fn roi_against_t(base: &Scenario, ts: &[u64]) -> Result<Vec<Vec<f64>>, MathError> {
+/// simulated ROI]` with every candidate staking, no renewals and arrivals sized so that about
+/// `devices` stakes are active whatever T.
+pub fn roi_against_t(
+    base: &Scenario,
+    ts: &[u64],
+    devices: f64,
+) -> Result<Vec<Vec<f64>>, MathError> {
     let mut rows = Vec::new();
     for &t in ts {
         let mut s = base.clone();
         s.miners.epochs = t;
+        s.miners.arrivals_per_epoch = devices / t as f64;
+        s.miners.initial = (devices as u64).min(t) as u32;
         s.miners.entry = EntryPolicy::Always;
         s.miners.renewal = RenewalPolicy::Never;
         let summary = Summary::of(&run(&s)?);
@@ -209,4 +216,35 @@ pub fn cost_comparison(seed: u64, epochs: u64) -> Result<Vec<(Preset, Summary)>,
         .iter()
         .map(|&p| Ok((p, Summary::of(&run(&p.scenario(seed, epochs))?))))
         .collect()
+}
+
+/// Client cost against miners' cost: rows `[mean miner cost / baseline, client cost / baseline,
+/// (client + issuance) / baseline, useful hours / baseline hours, mean miner ROI]`. Miners' costs
+/// are uniform in `[0.5, 1.5] × scale × baseline`; `subsidy: false` sets `gamma` barely above
+/// `beta`, so miners live on clients' payments alone.
+pub fn cost_sweep(
+    seed: u64,
+    epochs: u64,
+    scales: &[f64],
+    subsidy: bool,
+) -> Result<Vec<Vec<f64>>, MathError> {
+    let mut rows = Vec::new();
+    for &scale in scales {
+        let mut s = Scenario::market(seed, epochs);
+        s.miners.cost_low = 0.5 * scale * s.baseline_price;
+        s.miners.cost_high = 1.5 * scale * s.baseline_price;
+        s.miners.arrivals_per_epoch = 2.0;
+        if !subsidy {
+            s.economics.gamma = s.economics.beta + Decimal::permille(1);
+        }
+        let summary = Summary::of(&run(&s)?);
+        rows.push(vec![
+            scale,
+            summary.cost_ratio,
+            summary.cost_with_issuance / s.baseline_price,
+            summary.useful / summary.baseline_hours.max(1e-9),
+            summary.miner_roi,
+        ]);
+    }
+    Ok(rows)
 }

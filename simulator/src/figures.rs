@@ -14,8 +14,15 @@ use crate::sim::{EpochRecord, Outcome, run};
 
 type Res = Result<(), Box<dyn Error>>;
 
+/// Daily (24-epoch) averages, plotted at each day's first epoch.
 fn column(records: &[EpochRecord], f: fn(&EpochRecord) -> f64) -> Vec<(f64, f64)> {
-    records.iter().map(|r| (r.epoch as f64, f(r))).collect()
+    records
+        .chunks(24)
+        .map(|day| {
+            let mean = day.iter().map(f).sum::<f64>() / day.len() as f64;
+            (day[0].epoch as f64, mean)
+        })
+        .collect()
 }
 
 fn cumulative(records: &[EpochRecord], f: fn(&EpochRecord) -> f64) -> Vec<(f64, f64)> {
@@ -41,7 +48,7 @@ pub fn run_report(outcome: &Outcome, dir: &Path) -> Res {
     )?;
     line_chart(
         &dir.join(format!("{name}-price.png")),
-        &format!("{name}: price of an hour and the baseline"),
+        &format!("{name}: price of an hour and the baseline (daily means)"),
         "epoch",
         "LOOP per device-hour",
         &[
@@ -70,7 +77,7 @@ pub fn run_report(outcome: &Outcome, dir: &Path) -> Res {
     )?;
     line_chart(
         &dir.join(format!("{name}-reserves.png")),
-        &format!("{name}: reserves and capacity"),
+        &format!("{name}: reserves and capacity (daily means)"),
         "epoch",
         "device-hours / LOOP",
         &[
@@ -94,7 +101,7 @@ pub fn run_report(outcome: &Outcome, dir: &Path) -> Res {
     )?;
     line_chart(
         &dir.join(format!("{name}-utilisation.png")),
-        &format!("{name}: utilisation"),
+        &format!("{name}: utilisation (daily means)"),
         "epoch",
         "leased / capacity",
         &[Series {
@@ -251,7 +258,7 @@ pub fn all(dir: &Path, seed: u64, epochs: u64) -> Res {
     writeln!(notes, "defi_limit_max_relative_reserve_change,{limit}")?;
 
     let base = Scenario::market(seed, epochs.min(24 * 60));
-    let roi = experiments::roi_against_t(&base, &[24, 50, 100, 168, 336, 720])?;
+    let roi = experiments::roi_against_t(&base, &[24, 50, 100, 168, 336, 720], 100.0)?;
     report::write(
         dir,
         "roi-vs-t.csv",
@@ -295,6 +302,47 @@ pub fn all(dir: &Path, seed: u64, epochs: u64) -> Res {
         )?;
     }
     report::write(dir, "cost-vs-baseline.csv", &cost)?;
+    let scales = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8];
+    let header = [
+        "miner_cost",
+        "client_cost",
+        "cost_with_issuance",
+        "served",
+        "miner_roi",
+    ];
+    let with = experiments::cost_sweep(seed, epochs, &scales, true)?;
+    let without = experiments::cost_sweep(seed, epochs, &scales, false)?;
+    report::write(dir, "cost-sweep.csv", &report::table_csv(&header, &with))?;
+    report::write(
+        dir,
+        "cost-sweep-no-subsidy.csv",
+        &report::table_csv(&header, &without),
+    )?;
+    let col = |rows: &[Vec<f64>], i: usize| rows.iter().map(|r| (r[0], r[i])).collect::<Vec<_>>();
+    line_chart(
+        &dir.join("cost-sweep.png"),
+        "Clients' cost per GPU-hour against miners' cost (both / fixed baseline price)",
+        "mean miner cost / baseline price",
+        "cost / baseline price",
+        &[
+            Series {
+                name: "clients pay (γ − β = 0.04)",
+                points: col(&with, 1),
+            },
+            Series {
+                name: "clients + issuance (γ − β = 0.04)",
+                points: col(&with, 2),
+            },
+            Series {
+                name: "clients pay (γ − β = 0.001)",
+                points: col(&without, 1),
+            },
+            Series {
+                name: "miner cost (break-even line)",
+                points: col(&with, 0),
+            },
+        ],
+    )?;
     for preset in [Preset::Market, Preset::ProvidersOnly, Preset::IdleGpus] {
         run_report(&run(&preset.scenario(seed, epochs))?, dir)?;
     }

@@ -71,6 +71,7 @@ pub fn line_chart(
         .x_desc(x_label)
         .y_desc(y_label)
         .label_style(("sans-serif", 14))
+        .light_line_style(WHITE)
         .draw()?;
     for (i, s) in series.iter().enumerate() {
         let colour = COLOURS[i % COLOURS.len()];

@@ -11,11 +11,14 @@ use crate::sim::{EpochRecord, Outcome};
 pub struct Summary {
     pub demanded: f64,
     pub leased: f64,
+    /// Leased hours clients wanted: per epoch, the lesser of leased and demanded (a pool with
+    /// almost no LOOP rounds purchases up to far more hours than asked).
+    pub useful: f64,
     pub baseline_hours: f64,
-    /// LOOP per leased device-hour that clients paid (fees included, refunds deducted).
+    /// LOOP per useful device-hour that clients paid (fees included, refunds deducted).
     pub client_cost: f64,
-    /// Client payments plus net issuance (emission less burns) per leased hour: the cost of the
-    /// hours counting what token holders pay through dilution.
+    /// Client payments plus emission per leased hour: what miners and verifiers are paid per
+    /// hour, counting what token holders pay through dilution.
     pub cost_with_issuance: f64,
     /// `client_cost / baseline price`.
     pub cost_ratio: f64,
@@ -51,13 +54,15 @@ impl Summary {
             (m.hours * (m.end - m.start) as u128) as f64 / loopin_pool_math::HOUR as f64
         };
         let count = done.len().max(1) as f64;
-        let per = |x: f64| if leased > 0.0 { x / leased } else { 0.0 };
+        let useful = sum(|e| e.leased.min(e.demanded));
+        let per = |x: f64| if useful > 0.0 { x / useful } else { 0.0 };
         Summary {
             demanded: sum(|e| e.demanded),
             leased,
+            useful,
             baseline_hours: sum(|e| e.baseline_hours),
             client_cost: per(paid),
-            cost_with_issuance: per(paid + emission - burned),
+            cost_with_issuance: per(paid + emission),
             cost_ratio: per(paid) / outcome.scenario.baseline_price,
             mean_utilisation: sum(|e| e.utilisation) / n,
             mean_price: sum(|e| e.price) / n,
@@ -81,12 +86,13 @@ impl Summary {
     /// `name,value` lines.
     pub fn to_csv(&self) -> String {
         format!(
-            "metric,value\ndemanded_hours,{}\nleased_hours,{}\nbaseline_hours,{}\nclient_cost_per_hour,{}\n\
+            "metric,value\ndemanded_hours,{}\nleased_hours,{}\nuseful_hours,{}\nbaseline_hours,{}\nclient_cost_per_hour,{}\n\
              cost_with_issuance_per_hour,{}\ncost_ratio_to_baseline,{}\nmean_utilisation,{}\nmean_price,{}\n\
              emission,{}\nburned,{}\nminers,{}\nminer_net_per_hour,{}\nminer_roi,{}\ninvalidated,{}\n\
              undelivered_hours,{}\n",
             self.demanded,
             self.leased,
+            self.useful,
             self.baseline_hours,
             self.client_cost,
             self.cost_with_issuance,
