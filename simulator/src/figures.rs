@@ -295,7 +295,7 @@ pub fn all(dir: &Path, seed: u64, epochs: u64) -> Res {
             s.cost_with_issuance,
             1.0,
             s.cost_ratio,
-            s.leased,
+            s.useful,
             s.baseline_hours,
             s.mean_utilisation,
             s.miner_roi
