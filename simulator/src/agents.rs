@@ -34,6 +34,8 @@ pub struct Miner {
     pub received: u128,
     /// LOOP minted to it as rewards.
     pub rewards: u128,
+    /// LOOP burned from it: staking fee and maintenance.
+    pub fees: u128,
 }
 
 impl Miner {

@@ -170,7 +170,7 @@ pub fn expected_net(e: &Economics, epochs: u64, epoch_hours: f64, p: f64) -> f64
 }
 
 /// Miner ROI against T: rows `[T hours, simulated net LOOP/h, eq. (7) expected net LOOP/h,
-/// simulated ROI]` with every candidate staking, no renewals and arrivals sized so that about
+/// simulated ROI, simulated eq. (7) net LOOP/h under the contract's rules]` with every candidate staking, no renewals and arrivals sized so that about
 /// `devices` stakes are active whatever T.
 pub fn roi_against_t(
     base: &Scenario,
@@ -198,6 +198,7 @@ pub fn roi_against_t(
             summary.miner_net_per_hour,
             expected / hours,
             summary.miner_roi,
+            summary.miner_reward_net_per_hour,
         ]);
     }
     Ok(rows)
@@ -244,6 +245,7 @@ pub fn cost_sweep(
             summary.cost_with_issuance / s.baseline_price,
             summary.useful / summary.baseline_hours.max(1e-9),
             summary.miner_roi,
+            summary.miner_reward_net_per_hour,
         ]);
     }
     Ok(rows)

@@ -32,6 +32,9 @@ pub struct Summary {
     /// Mean return on outlay, `(net − operating cost) / (LOOP put in + operating cost)`, over
     /// finished valid stakes.
     pub miner_roi: f64,
+    /// Eq. (7) under the contract's rules: mean `(rewards − staking fee − maintenance) / T` over
+    /// every finished stake, invalidated ones (which forfeit their rewards) included.
+    pub miner_reward_net_per_hour: f64,
     pub invalidated: usize,
     pub undelivered: f64,
 }
@@ -78,6 +81,14 @@ impl Summary {
                 })
                 .sum::<f64>()
                 / count,
+            miner_reward_net_per_hour: {
+                let ended: Vec<_> = outcome.miners.iter().filter(|m| m.finished).collect();
+                ended
+                    .iter()
+                    .map(|m| (m.rewards as f64 - m.fees as f64) / 1e6 / hours(m))
+                    .sum::<f64>()
+                    / ended.len().max(1) as f64
+            },
             invalidated: outcome.miners.iter().filter(|m| m.invalidated).count(),
             undelivered: sum(|e| e.undelivered),
         }
@@ -88,7 +99,7 @@ impl Summary {
         format!(
             "metric,value\ndemanded_hours,{}\nleased_hours,{}\nuseful_hours,{}\nbaseline_hours,{}\nclient_cost_per_hour,{}\n\
              cost_with_issuance_per_hour,{}\ncost_ratio_to_baseline,{}\nmean_utilisation,{}\nmean_price,{}\n\
-             emission,{}\nburned,{}\nminers,{}\nminer_net_per_hour,{}\nminer_roi,{}\ninvalidated,{}\n\
+             emission,{}\nburned,{}\nminers,{}\nminer_net_per_hour,{}\nminer_roi,{}\nminer_reward_net_per_hour,{}\ninvalidated,{}\n\
              undelivered_hours,{}\n",
             self.demanded,
             self.leased,
@@ -104,6 +115,7 @@ impl Summary {
             self.miners,
             self.miner_net_per_hour,
             self.miner_roi,
+            self.miner_reward_net_per_hour,
             self.invalidated,
             self.undelivered
         )

@@ -152,6 +152,7 @@ impl Sim {
             start,
             end,
             paid_in: alpha,
+            fees: alpha,
             ..Miner::default()
         };
         if provider {
@@ -409,6 +410,7 @@ impl Sim {
             let m = &mut self.miners[i];
             m.received += received;
             m.rewards += rewards;
+            m.fees += burned;
             m.finished = true;
         }
     }
