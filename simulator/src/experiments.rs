@@ -219,6 +219,20 @@ pub fn cost_comparison(seed: u64, epochs: u64) -> Result<Vec<(Preset, Summary)>,
         .collect()
 }
 
+/// The market with miners' costs uniform in `[0.5, 1.5] × scale × baseline`, two candidates per
+/// epoch, and with `subsidy: false` `gamma` barely above `beta`.
+pub fn sweep_scenario(seed: u64, epochs: u64, scale: f64, subsidy: bool) -> Scenario {
+    let mut s = Scenario::market(seed, epochs);
+    s.name = format!("cost{scale}{}", if subsidy { "" } else { "-nosubsidy" });
+    s.miners.cost_low = 0.5 * scale * s.baseline_price;
+    s.miners.cost_high = 1.5 * scale * s.baseline_price;
+    s.miners.arrivals_per_epoch = 2.0;
+    if !subsidy {
+        s.economics.gamma = s.economics.beta + Decimal::permille(1);
+    }
+    s
+}
+
 /// Client cost against miners' cost: rows `[mean miner cost / baseline, client cost / baseline,
 /// (client + issuance) / baseline, useful hours / baseline hours, mean miner ROI]`. Miners' costs
 /// are uniform in `[0.5, 1.5] × scale × baseline`; `subsidy: false` sets `gamma` barely above
@@ -231,13 +245,7 @@ pub fn cost_sweep(
 ) -> Result<Vec<Vec<f64>>, MathError> {
     let mut rows = Vec::new();
     for &scale in scales {
-        let mut s = Scenario::market(seed, epochs);
-        s.miners.cost_low = 0.5 * scale * s.baseline_price;
-        s.miners.cost_high = 1.5 * scale * s.baseline_price;
-        s.miners.arrivals_per_epoch = 2.0;
-        if !subsidy {
-            s.economics.gamma = s.economics.beta + Decimal::permille(1);
-        }
+        let s = sweep_scenario(seed, epochs, scale, subsidy);
         let summary = Summary::of(&run(&s)?);
         rows.push(vec![
             scale,

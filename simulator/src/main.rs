@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use loopin_simulator::figures;
 use loopin_simulator::report::Summary;
 use loopin_simulator::scenario::Preset;
 use loopin_simulator::sim::run;
+use loopin_simulator::{experiments, figures};
 
 #[derive(Parser)]
 #[command(name = "loopin-sim", about = "LooPIN protocol economics simulator")]
@@ -28,6 +28,13 @@ enum Command {
         seed: u64,
         #[arg(long, default_value = "sim-out")]
         out: PathBuf,
+        /// Instead of the preset, the cost sweep's market with miners' mean cost at this
+        /// fraction of the baseline price.
+        #[arg(long)]
+        cost_scale: Option<f64>,
+        /// With --cost-scale: gamma barely above beta (no emission subsidy).
+        #[arg(long)]
+        no_subsidy: bool,
     },
     /// Writes every figure and table of docs/economics.md.
     Figures {
@@ -47,8 +54,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             epochs,
             seed,
             out,
+            cost_scale,
+            no_subsidy,
         } => {
-            let outcome = run(&preset.scenario(seed, epochs))?;
+            let scenario = match cost_scale {
+                Some(scale) => experiments::sweep_scenario(seed, epochs, scale, !no_subsidy),
+                None => preset.scenario(seed, epochs),
+            };
+            let outcome = run(&scenario)?;
             figures::run_report(&outcome, &out)?;
             print!("{}", Summary::of(&outcome).to_csv());
         }
