@@ -232,8 +232,9 @@ impl Sim {
         }
     }
 
-    /// Largest purchase (in steps) whose average price stays within `max_price`.
-    fn buy(&mut self, want: u128, max_price: f64) -> Result<Option<(u128, u128)>, MathError> {
+    /// Largest purchase (in steps) whose average price stays within `max_price`: `(hours
+    /// received, LOOP paid, fee burned)`.
+    fn buy(&mut self, want: u128, max_price: f64) -> Result<Option<(u128, u128, u128)>, MathError> {
         let available = self.pair.reserves.hours.u128();
         let cap = want.min(available.saturating_sub(1)) / LEASE_STEP;
         let budget = |q: u128| to_loop(max_price * hours_f(q * LEASE_STEP));
@@ -259,7 +260,7 @@ impl Sim {
             .lease(lo * LEASE_STEP, budget(lo))
             .ok()
             .flatten()
-            .map(|swap| (swap.receive.u128(), swap.offer.u128())))
+            .map(|swap| (swap.receive.u128(), swap.offer.u128(), swap.fee.u128())))
     }
 
     /// Places a lease's hours on devices with free hours in the trading epoch.
@@ -290,12 +291,11 @@ impl Sim {
                 self.rec.baseline_hours += want;
             }
             let want = (want * HOUR as f64) as u128;
-            if let Some((hours, paid)) = self.buy(want, client.max_price)? {
+            if let Some((hours, paid, fee)) = self.buy(want, client.max_price)? {
                 self.assign(hours, paid);
                 self.rec.leased += hours_f(hours);
                 self.rec.client_paid += loop_f(paid);
-                let fee = (Decimal::from_ratio(paid, 1u128) * self.pair.fee).to_uint_ceil();
-                self.rec.burned_fees += loop_f(fee.u128());
+                self.rec.burned_fees += loop_f(fee);
             }
         }
         Ok(())
