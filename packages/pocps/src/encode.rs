@@ -1,0 +1,127 @@
+//! Setup: ek derivation, the chained Sloth encoding P = PoW(ek), and recovery of ek from P.
+
+use crate::field::{P as PRIME, sloth_fast, sloth_slow};
+use sha2::{Digest, Sha256};
+
+/// Encoding parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Params {
+    /// Independent chains of blocks.
+    pub lanes: u32,
+    /// Blocks per lane.
+    pub blocks_per_lane: u32,
+    /// Sloth rounds per block.
+    pub rounds: u32,
+    /// Blocks bundled in one Merkle leaf (16 bytes each).
+    pub blocks_per_leaf: u32,
+}
+
+impl Params {
+    /// Small parameters for CI.
+    pub const TEST: Params = Params {
+        lanes: 4,
+        blocks_per_lane: 256,
+        rounds: 4,
+        blocks_per_leaf: 64,
+    };
+    /// Number of leaves in the tree.
+    pub fn leaves(&self) -> u64 {
+        self.lanes as u64 * (self.blocks_per_lane / self.blocks_per_leaf) as u64
+    }
+    /// Parameters are usable.
+    pub fn is_valid(&self) -> bool {
+        self.lanes > 0
+            && self.rounds > 0
+            && self.blocks_per_leaf > 0
+            && self.blocks_per_lane >= self.blocks_per_leaf
+            && self.blocks_per_lane % self.blocks_per_leaf == 0
+    }
+}
+
+fn to_field(h: &[u8]) -> u128 {
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&h[..16]);
+    u128::from_le_bytes(b) & ((1u128 << 126) - 1)
+}
+
+/// ek = H(fingerprint, miner, pool, randomness), as a field element.
+pub fn derive_ek(fingerprint: &[u8], miner: &str, pool: &str, randomness: &[u8]) -> u128 {
+    let mut h = Sha256::new();
+    for part in [fingerprint, miner.as_bytes(), pool.as_bytes(), randomness] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part);
+    }
+    to_field(&h.finalize())
+}
+
+/// Public tweak added before encoding block `i` of `lane` (binds position).
+pub fn tweak(lane: u32, i: u32) -> u128 {
+    ((lane as u128) << 64) | (i as u128 + 1)
+}
+
+/// Seed of a lane: lane 0 starts from ek itself, so ek is recoverable from P.
+pub fn lane_seed(ek: u128, lane: u32) -> u128 {
+    if lane == 0 {
+        return ek;
+    }
+    let mut h = Sha256::new();
+    h.update(b"loopin-pocps/lane");
+    h.update(ek.to_le_bytes());
+    h.update(lane.to_le_bytes());
+    to_field(&h.finalize())
+}
+
+/// Input of block `i` given its predecessor (the lane seed for i = 0).
+pub fn block_input(prev: u128, lane: u32, i: u32) -> u128 {
+    let s = prev + tweak(lane, i) % PRIME;
+    if s >= PRIME { s - PRIME } else { s }
+}
+
+/// Slow: `rounds` Sloth rounds.
+pub fn encode_block(input: u128, rounds: u32) -> u128 {
+    (0..rounds).fold(input, |x, _| sloth_slow(x))
+}
+
+/// Fast: inverse of [`encode_block`].
+pub fn decode_block(block: u128, rounds: u32) -> u128 {
+    (0..rounds).fold(block, |x, _| sloth_fast(x))
+}
+
+/// Recover ek from P (first block of lane 0) by the fast direction.
+pub fn recover_ek(first_block: u128, rounds: u32) -> u128 {
+    let s = decode_block(first_block, rounds);
+    let t = tweak(0, 0);
+    if s >= t { s - t } else { s + PRIME - t }
+}
+
+/// An encoding backend.
+pub trait Encoder {
+    /// Encode all lanes; returns blocks lane-major.
+    fn encode(&self, ek: u128, params: &Params) -> Vec<u128>;
+}
+
+/// Encode one lane serially.
+pub fn encode_lane(ek: u128, lane: u32, params: &Params) -> Vec<u128> {
+    let mut prev = lane_seed(ek, lane);
+    (0..params.blocks_per_lane)
+        .map(|i| {
+            prev = encode_block(block_input(prev, lane, i), params.rounds);
+            prev
+        })
+        .collect()
+}
+
+/// Multi-threaded CPU backend (one rayon task per lane).
+#[cfg(feature = "prover")]
+pub struct CpuEncoder;
+
+#[cfg(feature = "prover")]
+impl Encoder for CpuEncoder {
+    fn encode(&self, ek: u128, params: &Params) -> Vec<u128> {
+        use rayon::prelude::*;
+        (0..params.lanes)
+            .into_par_iter()
+            .flat_map_iter(|l| encode_lane(ek, l, params))
+            .collect()
+    }
+}

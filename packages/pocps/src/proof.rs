@@ -1,0 +1,223 @@
+//! Proof types, the prover (storage openings, throughput batch) and verification.
+
+use crate::challenge::indices;
+use crate::encode::{Params, block_input, decode_block, lane_seed};
+use crate::field::sloth_fast;
+use crate::merkle::{Hash, Tree, leaf_hash, verify_path};
+use crate::sig::SigVerifier;
+use sha2::{Digest, Sha256};
+
+/// Public commitment made at stake time.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Commitment {
+    /// Encoding parameters.
+    pub params: Params,
+    /// Merkle root of P.
+    pub root: Hash,
+    /// ek (public: derived from fingerprint, miner, pool and randomness).
+    pub ek: u128,
+    /// Device public key (SEC1).
+    pub pubkey: Vec<u8>,
+}
+
+/// One opened leaf.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Opening {
+    /// Leaf index.
+    pub index: u64,
+    /// The leaf's blocks.
+    pub blocks: Vec<u128>,
+    /// Authentication path.
+    pub path: Vec<Hash>,
+}
+
+/// Answer to one challenge round.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RoundProof {
+    /// Openings, one per challenged index, in order.
+    pub openings: Vec<Opening>,
+    /// Device signature over [`round_message`].
+    pub signature: Vec<u8>,
+}
+
+/// Why a proof was rejected.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    /// Parameters are unusable.
+    #[error("invalid parameters")]
+    BadParams,
+    /// Wrong number of openings.
+    #[error("expected {expected} openings, got {got}")]
+    OpeningCount { expected: usize, got: usize },
+    /// Opening at the wrong index.
+    #[error("opening {0} at wrong index")]
+    WrongIndex(usize),
+    /// Leaf has the wrong size.
+    #[error("opening {0} has the wrong number of blocks")]
+    LeafSize(usize),
+    /// A block is not the encoding of its predecessor.
+    #[error("opening {0}: block chain broken")]
+    BadBlock(usize),
+    /// Merkle path does not lead to the root.
+    #[error("opening {0}: bad Merkle path")]
+    BadPath(usize),
+    /// Signature invalid.
+    #[error("bad signature")]
+    BadSignature,
+    /// Throughput output wrong or missing.
+    #[error("throughput spot-check {0} failed")]
+    Throughput(usize),
+}
+
+/// Message signed by the device: binds the commitment, the challenge seed and the openings.
+pub fn round_message(c: &Commitment, seed: &Hash, openings: &[Opening]) -> Hash {
+    let mut h = Sha256::new();
+    h.update(b"loopin-pocps/answer");
+    h.update(c.root);
+    h.update(seed);
+    for o in openings {
+        h.update(o.index.to_le_bytes());
+        h.update(leaf_hash(&o.blocks));
+    }
+    h.finalize().into()
+}
+
+/// Hash of an answer, folded into the next round's seed.
+pub fn answer_hash(p: &RoundProof) -> Hash {
+    let mut h = Sha256::new();
+    for o in &p.openings {
+        h.update(leaf_hash(&o.blocks));
+    }
+    h.update(&p.signature);
+    h.finalize().into()
+}
+
+/// Prover state: P and its tree.
+pub struct Prover {
+    /// Blocks lane-major.
+    pub blocks: Vec<u128>,
+    /// Merkle tree over leaves.
+    pub tree: Tree,
+    /// Parameters.
+    pub params: Params,
+}
+
+impl Prover {
+    /// Build from encoded blocks.
+    pub fn new(blocks: Vec<u128>, params: Params) -> Prover {
+        let tree = Tree::new(
+            blocks
+                .chunks(params.blocks_per_leaf as usize)
+                .map(leaf_hash)
+                .collect(),
+        );
+        Prover {
+            blocks,
+            tree,
+            params,
+        }
+    }
+    /// Openings for a round seed (signature left for the caller).
+    pub fn open(&self, seed: &Hash, k: u32) -> Vec<Opening> {
+        let m = self.params.blocks_per_leaf as usize;
+        indices(seed, k, self.params.leaves())
+            .into_iter()
+            .map(|i| Opening {
+                index: i,
+                blocks: self.blocks[i as usize * m..(i as usize + 1) * m].to_vec(),
+                path: self.tree.path(i as usize),
+            })
+            .collect()
+    }
+}
+
+/// Verify one leaf: each block decodes to its predecessor's block input; the lane's first leaf links to the seed.
+fn check_leaf(c: &Commitment, o: &Opening, j: usize) -> Result<(), VerifyError> {
+    let p = &c.params;
+    let per_lane = (p.blocks_per_lane / p.blocks_per_leaf) as u64;
+    let lane = (o.index / per_lane) as u32;
+    let first = ((o.index % per_lane) as u32) * p.blocks_per_leaf;
+    for (n, b) in o.blocks.iter().enumerate() {
+        let i = first + n as u32;
+        let input = decode_block(*b, p.rounds);
+        let prev = if n > 0 {
+            o.blocks[n - 1]
+        } else if i == 0 {
+            lane_seed(c.ek, lane)
+        } else {
+            continue;
+        };
+        if *b >= crate::field::P || block_input(prev, lane, i) != input {
+            return Err(VerifyError::BadBlock(j));
+        }
+    }
+    Ok(())
+}
+
+/// Verify one challenge round (fast direction plus hashing): the entry point a contract calls.
+pub fn verify_round(
+    c: &Commitment,
+    seed: &Hash,
+    k: u32,
+    proof: &RoundProof,
+    sig: &dyn SigVerifier,
+) -> Result<(), VerifyError> {
+    if !c.params.is_valid() {
+        return Err(VerifyError::BadParams);
+    }
+    let idx = indices(seed, k, c.params.leaves());
+    if proof.openings.len() != idx.len() {
+        return Err(VerifyError::OpeningCount {
+            expected: idx.len(),
+            got: proof.openings.len(),
+        });
+    }
+    for (j, (o, &i)) in proof.openings.iter().zip(&idx).enumerate() {
+        if o.index != i {
+            return Err(VerifyError::WrongIndex(j));
+        }
+        if o.blocks.len() != c.params.blocks_per_leaf as usize {
+            return Err(VerifyError::LeafSize(j));
+        }
+        check_leaf(c, o, j)?;
+        if !verify_path(&c.root, leaf_hash(&o.blocks), i, &o.path) {
+            return Err(VerifyError::BadPath(j));
+        }
+    }
+    let msg = round_message(c, seed, &proof.openings);
+    if !sig.verify(&msg, &proof.signature, &c.pubkey) {
+        return Err(VerifyError::BadSignature);
+    }
+    Ok(())
+}
+
+/// Inputs of the throughput batch: x_j = H(seed, root, j) as a field element.
+pub fn throughput_input(seed: &Hash, root: &Hash, j: u64) -> u128 {
+    let h: Hash = Sha256::new()
+        .chain_update(b"loopin-pocps/tp")
+        .chain_update(seed)
+        .chain_update(root)
+        .chain_update(j.to_le_bytes())
+        .finalize()
+        .into();
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&h[..16]);
+    u128::from_le_bytes(b) & ((1u128 << 126) - 1)
+}
+
+/// Check spot indices of a throughput batch: `outputs[n]` is the claimed slow output at `spots[n]`.
+pub fn verify_throughput(
+    seed: &Hash,
+    root: &Hash,
+    batch_root: &Hash,
+    spots: &[(u64, u128, Vec<Hash>)],
+) -> Result<(), VerifyError> {
+    for (n, (j, y, path)) in spots.iter().enumerate() {
+        if sloth_fast(*y) != throughput_input(seed, root, *j)
+            || !verify_path(batch_root, leaf_hash(&[*y]), *j, path)
+        {
+            return Err(VerifyError::Throughput(n));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,35 @@
+//! Signature checking behind a trait: the contract uses the host's secp256k1_verify, services use k256.
+
+/// Verifies a secp256k1 ECDSA signature (64-byte compact r||s) over a 32-byte message hash.
+pub trait SigVerifier {
+    /// True when `sig` is a valid signature of `msg_hash` by `pubkey` (SEC1 bytes).
+    fn verify(&self, msg_hash: &[u8; 32], sig: &[u8], pubkey: &[u8]) -> bool;
+}
+
+/// k256 implementation.
+#[cfg(feature = "k256")]
+pub struct K256Verifier;
+
+#[cfg(feature = "k256")]
+impl SigVerifier for K256Verifier {
+    fn verify(&self, msg_hash: &[u8; 32], sig: &[u8], pubkey: &[u8]) -> bool {
+        use k256::ecdsa::{Signature, VerifyingKey, signature::hazmat::PrehashVerifier};
+        let (Ok(vk), Ok(s)) = (
+            VerifyingKey::from_sec1_bytes(pubkey),
+            Signature::from_slice(sig),
+        ) else {
+            return false;
+        };
+        vk.verify_prehash(msg_hash, &s).is_ok()
+    }
+}
+
+/// Sign a message hash with k256 (prover side).
+#[cfg(feature = "k256")]
+pub fn k256_sign(key: &k256::ecdsa::SigningKey, msg_hash: &[u8; 32]) -> Vec<u8> {
+    use k256::ecdsa::{Signature, signature::hazmat::PrehashSigner};
+    let s: Signature = key
+        .sign_prehash(msg_hash)
+        .expect("32-byte prehash is accepted");
+    s.to_bytes().to_vec()
+}
