@@ -34,7 +34,7 @@ impl Params {
             && self.rounds > 0
             && self.blocks_per_leaf > 0
             && self.blocks_per_lane >= self.blocks_per_leaf
-            && self.blocks_per_lane % self.blocks_per_leaf == 0
+            && self.blocks_per_lane.is_multiple_of(self.blocks_per_leaf)
     }
 }
 

@@ -2,7 +2,6 @@
 
 use crate::challenge::indices;
 use crate::encode::{Params, block_input, decode_block, lane_seed};
-use crate::field::sloth_fast;
 use crate::merkle::{Hash, Tree, leaf_hash, verify_path};
 use crate::sig::SigVerifier;
 use sha2::{Digest, Sha256};
@@ -132,7 +131,7 @@ impl Prover {
 }
 
 /// Verify one leaf: each block decodes to its predecessor's block input; the lane's first leaf links to the seed.
-fn check_leaf(c: &Commitment, o: &Opening, j: usize) -> Result<(), VerifyError> {
+pub(crate) fn check_leaf(c: &Commitment, o: &Opening, j: usize) -> Result<(), VerifyError> {
     let p = &c.params;
     let per_lane = (p.blocks_per_lane / p.blocks_per_leaf) as u64;
     let lane = (o.index / per_lane) as u32;
@@ -205,15 +204,22 @@ pub fn throughput_input(seed: &Hash, root: &Hash, j: u64) -> u128 {
     u128::from_le_bytes(b) & ((1u128 << 126) - 1)
 }
 
-/// Check spot indices of a throughput batch: `outputs[n]` is the claimed slow output at `spots[n]`.
+/// Output of throughput input `j`: `rounds` slow Sloth rounds (GPU side).
+pub fn throughput_output(seed: &Hash, root: &Hash, j: u64, rounds: u32) -> u128 {
+    crate::encode::encode_block(throughput_input(seed, root, j), rounds)
+}
+
+/// Check spot indices `(j, y_j, path)` of a throughput batch committed by `batch_root`
+/// (indices chosen by the verifier after it received `batch_root`).
 pub fn verify_throughput(
     seed: &Hash,
+    rounds: u32,
     root: &Hash,
     batch_root: &Hash,
     spots: &[(u64, u128, Vec<Hash>)],
 ) -> Result<(), VerifyError> {
     for (n, (j, y, path)) in spots.iter().enumerate() {
-        if sloth_fast(*y) != throughput_input(seed, root, *j)
+        if decode_block(*y, rounds) != throughput_input(seed, root, *j)
             || !verify_path(batch_root, leaf_hash(&[*y]), *j, path)
         {
             return Err(VerifyError::Throughput(n));

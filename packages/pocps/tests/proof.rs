@@ -117,13 +117,13 @@ fn partial_throughput_batch_fails() {
     let spots: Vec<_> = (0..16u64)
         .map(|j| (j, outs[j as usize], tree.path(j as usize)))
         .collect();
-    assert!(verify_throughput(&seed, &root, &tree.root(), &spots).is_err());
+    assert!(verify_throughput(&seed, 1, &root, &tree.root(), &spots).is_err());
     let honest: Vec<_> = (0..16u64)
         .step_by(2)
         .map(|j| (j, outs[j as usize], tree.path(j as usize)))
         .collect();
     assert_eq!(
-        verify_throughput(&seed, &root, &tree.root(), &honest),
+        verify_throughput(&seed, 1, &root, &tree.root(), &honest),
         Ok(())
     );
 }
