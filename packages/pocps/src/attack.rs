@@ -51,7 +51,7 @@ impl BlockSource for Checkpoint<'_> {
             )
         };
         for j in start..=i {
-            prev = encode_block(block_input(prev, lane, j), pr.rounds);
+            prev = encode_block(block_input(self.ek, prev, lane, j), pr.rounds);
         }
         (prev, (i + 1 - start) as u64 * pr.rounds as u64)
     }
@@ -68,9 +68,9 @@ pub struct Discard<'a> {
 impl BlockSource for Discard<'_> {
     fn read(&mut self, pos: u64) -> (u128, u64) {
         let leaf = pos / self.p.params.blocks_per_leaf as u64;
-        // A fixed pseudo-random subset of leaves is kept.
-        let h = leaf.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11;
-        if (h as f64) / ((1u64 << 53) as f64) < self.f {
+        // A fixed, evenly spread subset holding a fraction f of the leaves is kept.
+        let u = ((leaf + 1) as f64 * 0.618_033_988_749_895).fract();
+        if u < self.f {
             (self.p.blocks[pos as usize], 0)
         } else {
             (pos as u128 ^ 0x5a5a, 0)

@@ -54,9 +54,12 @@ pub fn derive_ek(fingerprint: &[u8], miner: &str, pool: &str, randomness: &[u8])
     to_field(&h.finalize())
 }
 
-/// Public tweak added before encoding block `i` of `lane` (binds position).
-pub fn tweak(lane: u32, i: u32) -> u128 {
-    ((lane as u128) << 64) | (i as u128 + 1)
+/// Public tweak added before encoding block `i` of `lane`: binds the position and ek, so no
+/// leaf of one identity's P chains correctly under another identity's ek (Sybil sharing).
+pub fn tweak(ek: u128, lane: u32, i: u32) -> u128 {
+    let pos = ((lane as u128) << 64) | (i as u128 + 1);
+    let s = ek + pos;
+    if s >= PRIME { s - PRIME } else { s }
 }
 
 /// Seed of a lane: lane 0 starts from ek itself, so ek is recoverable from P.
@@ -72,8 +75,8 @@ pub fn lane_seed(ek: u128, lane: u32) -> u128 {
 }
 
 /// Input of block `i` given its predecessor (the lane seed for i = 0).
-pub fn block_input(prev: u128, lane: u32, i: u32) -> u128 {
-    let s = prev + tweak(lane, i) % PRIME;
+pub fn block_input(ek: u128, prev: u128, lane: u32, i: u32) -> u128 {
+    let s = prev + tweak(ek, lane, i);
     if s >= PRIME { s - PRIME } else { s }
 }
 
@@ -89,9 +92,8 @@ pub fn decode_block(block: u128, rounds: u32) -> u128 {
 
 /// Recover ek from P (first block of lane 0) by the fast direction.
 pub fn recover_ek(first_block: u128, rounds: u32) -> u128 {
-    let s = decode_block(first_block, rounds);
-    let t = tweak(0, 0);
-    if s >= t { s - t } else { s + PRIME - t }
+    // decode = seed + ek + 1 = 2 ek + 1 (mod p), and ek < 2^126.
+    ((decode_block(first_block, rounds) + PRIME - 1) % PRIME) / 2
 }
 
 /// An encoding backend.
@@ -105,7 +107,7 @@ pub fn encode_lane(ek: u128, lane: u32, params: &Params) -> Vec<u128> {
     let mut prev = lane_seed(ek, lane);
     (0..params.blocks_per_lane)
         .map(|i| {
-            prev = encode_block(block_input(prev, lane, i), params.rounds);
+            prev = encode_block(block_input(ek, prev, lane, i), params.rounds);
             prev
         })
         .collect()

@@ -146,7 +146,7 @@ pub(crate) fn check_leaf(c: &Commitment, o: &Opening, j: usize) -> Result<(), Ve
         } else {
             continue;
         };
-        if *b >= crate::field::P || block_input(prev, lane, i) != input {
+        if *b >= crate::field::P || block_input(c.ek, prev, lane, i) != input {
             return Err(VerifyError::BadBlock(j));
         }
     }

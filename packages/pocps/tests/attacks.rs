@@ -16,7 +16,10 @@ struct Id {
 }
 
 fn identity(miner: &str) -> Id {
-    let params = TEST.params;
+    identity_with(miner, TEST.params)
+}
+
+fn identity_with(miner: &str, params: loopin_pocps::encode::Params) -> Id {
     let ek = derive_ek(b"gpu-1", miner, "pool", b"rand");
     let p = Prover::new(CpuEncoder.encode(ek, &params), params);
     let key = SigningKey::from_slice(&[5u8; 32]).unwrap();
@@ -139,7 +142,13 @@ fn regeneration_on_demand_pays_whole_lanes() {
 
 #[test]
 fn partial_storage_forging_is_rejected() {
-    let id = identity("m1");
+    // 64 leaves, so that f = 0.9 really discards some.
+    let params = loopin_pocps::encode::Params {
+        lanes: 16,
+        rounds: 1,
+        ..TEST.params
+    };
+    let id = identity_with("m1", params);
     for f in [0.5, 0.9] {
         for n in 10..14 {
             let (v, _) = run(&id, &mut Discard { p: &id.p, f }, &seed(n), TEST.rounds);
@@ -196,4 +205,32 @@ fn p_not_resident_pays_fetch_per_chained_round() {
             "fetch {t_fetch}"
         );
     }
+}
+
+#[test]
+fn sybil_cannot_share_leaves_between_identities() {
+    // B commits to A's P with only B's lane-start leaves replaced: every shared leaf fails to
+    // chain under B's ek.
+    let a = identity("miner-a");
+    let b = identity("miner-b");
+    let per_lane = (TEST.params.blocks_per_lane / TEST.params.blocks_per_leaf) as usize;
+    let m = TEST.params.blocks_per_leaf as usize;
+    let mut blocks = a.p.blocks.clone();
+    for (leaf, chunk) in blocks.chunks_mut(m).enumerate() {
+        if leaf % per_lane == 0 {
+            chunk.copy_from_slice(&b.p.blocks[leaf * m..(leaf + 1) * m]);
+        }
+    }
+    let forged = Prover::new(blocks, TEST.params);
+    let c = Commitment {
+        root: forged.tree.root(),
+        ..b.c.clone()
+    };
+    let fake = Id {
+        c,
+        p: forged,
+        key: b.key.clone(),
+    };
+    let (v, _) = run(&fake, &mut Honest(&fake.p), &seed(6), TEST.rounds);
+    assert!(v.is_err());
 }
