@@ -54,6 +54,37 @@ fn benches(c: &mut Criterion) {
         .sum::<usize>()
         + 64;
     println!("proof size (k=8, test params): {size} bytes");
+    // Timed challenge at test parameters (R = 256, s = 64).
+    let set = loopin_pocps::attack::TEST;
+    let (transcript, openings, fin) =
+        loopin_pocps::timed::prove_timed(&prover, &seed, set.rounds, set.spots);
+    let signature = k256_sign(&key, &loopin_pocps::timed::timed_message(&com, &seed, &fin));
+    let tp = loopin_pocps::timed::TimedProof {
+        transcript,
+        openings,
+        signature,
+    };
+    c.bench_function("verify_timed (test: R=256, s=64)", |b| {
+        b.iter(|| {
+            loopin_pocps::timed::verify_timed(
+                &com,
+                &seed,
+                set.rounds,
+                set.spots,
+                &tp,
+                &K256Verifier,
+            )
+        })
+    });
+    // Production cost driver of verification: one 1 KiB leaf decoded at r = 1000.
+    let leaf: Vec<u128> = (0..64u128).collect();
+    c.bench_function("decode one leaf (64 blocks, r=1000)", |b| {
+        b.iter(|| {
+            leaf.iter()
+                .map(|x| loopin_pocps::encode::decode_block(black_box(*x), 1000))
+                .fold(0u128, |a, y| a ^ y)
+        })
+    });
 }
 
 criterion_group!(g, benches);

@@ -131,3 +131,44 @@ fn partial_throughput_batch_fails() {
 fn slow(x: u128) -> u128 {
     loopin_pocps::field::sloth_slow(x)
 }
+
+#[test]
+fn timed_proof_honest_tamper_replay_wrong_key() {
+    use loopin_pocps::timed::*;
+    let (c, p, key) = setup();
+    let (r, s) = (256, 64);
+    let make = |seed: &[u8; 32], key: &SigningKey| {
+        let (transcript, openings, fin) = prove_timed(&p, seed, r, s);
+        let signature = k256_sign(key, &timed_message(&c, seed, &fin));
+        TimedProof {
+            transcript,
+            openings,
+            signature,
+        }
+    };
+    let seed = round_seed(&[2u8; 32], b"r", 0, &[0u8; 32]);
+    let a = make(&seed, &key);
+    let v = |t: &TimedProof| verify_timed(&c, &seed, r, s, t, &K256Verifier);
+    assert_eq!(v(&a), Ok(()));
+    let mut t = a.clone();
+    t.transcript[100] ^= 1;
+    assert!(v(&t).is_err());
+    let mut t = a.clone();
+    t.openings[0].blocks[5] ^= 1 << 70;
+    assert!(v(&t).is_err());
+    let mut t = a.clone();
+    t.openings[3].path[2][0] ^= 1;
+    assert!(v(&t).is_err());
+    let mut t = a.clone();
+    t.transcript.pop();
+    assert!(v(&t).is_err());
+    assert_eq!(
+        v(&make(&seed, &SigningKey::from_slice(&[9u8; 32]).unwrap())),
+        Err(VerifyError::BadSignature)
+    );
+    let other = round_seed(&[2u8; 32], b"r", 1, &[0u8; 32]);
+    assert!(
+        verify_timed(&c, &other, r, s, &a, &K256Verifier).is_err(),
+        "replay accepted"
+    );
+}
