@@ -3,6 +3,15 @@
 use crate::field::{P as PRIME, sloth_fast, sloth_slow};
 use sha2::{Digest, Sha256};
 
+/// Most lanes a commitment may have.
+pub const MAX_LANES: u32 = 1 << 24;
+/// Most Sloth rounds per block: bounds the fast-direction work of checking one block.
+pub const MAX_ROUNDS: u32 = 4096;
+/// Most blocks in one Merkle leaf (4 KiB): bounds the work of checking one opening.
+pub const MAX_BLOCKS_PER_LEAF: u32 = 256;
+/// Most leaves in a tree (2^40): bounds the authentication path at 40 hashes.
+pub const MAX_LEAVES: u64 = 1 << 40;
+
 /// Encoding parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Params {
@@ -28,13 +37,23 @@ impl Params {
     pub fn leaves(&self) -> u64 {
         self.lanes as u64 * (self.blocks_per_lane / self.blocks_per_leaf) as u64
     }
-    /// Parameters are usable.
+    /// Parameters are usable, and within the caps that keep checking one opening bounded
+    /// (at most [`MAX_BLOCKS_PER_LEAF`] × [`MAX_ROUNDS`] fast steps and a path of
+    /// log2([`MAX_LEAVES`]) hashes), so absurd parameters cannot make verification unbounded.
     pub fn is_valid(&self) -> bool {
         self.lanes > 0
+            && self.lanes <= MAX_LANES
             && self.rounds > 0
+            && self.rounds <= MAX_ROUNDS
             && self.blocks_per_leaf > 0
+            && self.blocks_per_leaf <= MAX_BLOCKS_PER_LEAF
             && self.blocks_per_lane >= self.blocks_per_leaf
             && self.blocks_per_lane.is_multiple_of(self.blocks_per_leaf)
+            && self.leaves() <= MAX_LEAVES
+    }
+    /// Depth of the Merkle tree (length of every authentication path).
+    pub fn depth(&self) -> usize {
+        self.leaves().max(1).next_power_of_two().trailing_zeros() as usize
     }
 }
 
@@ -125,5 +144,87 @@ impl Encoder for CpuEncoder {
             .into_par_iter()
             .flat_map_iter(|l| encode_lane(ek, l, params))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_caps_bound_verification() {
+        assert!(Params::TEST.is_valid());
+        let production = Params {
+            lanes: 1 << 17,
+            blocks_per_lane: 1 << 15,
+            rounds: 1000,
+            blocks_per_leaf: 64,
+        };
+        assert!(production.is_valid());
+        assert_eq!(production.depth(), 26);
+        assert_eq!(Params::TEST.depth(), 4);
+        let over = [
+            Params {
+                rounds: MAX_ROUNDS + 1,
+                ..production
+            },
+            Params {
+                rounds: u32::MAX,
+                ..production
+            },
+            Params {
+                blocks_per_leaf: 512,
+                blocks_per_lane: 1 << 15,
+                ..production
+            },
+            Params {
+                lanes: MAX_LANES + 1,
+                ..production
+            },
+            Params {
+                lanes: MAX_LANES,
+                blocks_per_lane: 1 << 31,
+                blocks_per_leaf: 1,
+                ..production
+            },
+            Params {
+                lanes: 0,
+                ..production
+            },
+            Params {
+                rounds: 0,
+                ..production
+            },
+            Params {
+                blocks_per_leaf: 0,
+                ..production
+            },
+            Params {
+                blocks_per_lane: 100,
+                blocks_per_leaf: 64,
+                ..production
+            },
+        ];
+        for p in over {
+            assert!(!p.is_valid(), "{p:?}");
+        }
+        // At the caps: still valid.
+        assert!(
+            Params {
+                rounds: MAX_ROUNDS,
+                blocks_per_leaf: MAX_BLOCKS_PER_LEAF,
+                ..production
+            }
+            .is_valid()
+        );
+        assert!(
+            Params {
+                lanes: 1 << 16,
+                blocks_per_lane: 1 << 24,
+                blocks_per_leaf: 1,
+                ..production
+            }
+            .is_valid()
+        );
     }
 }

@@ -19,6 +19,24 @@ pub struct Commitment {
     pub pubkey: Vec<u8>,
 }
 
+impl Commitment {
+    /// Digest of the commitment (parameters, root, ek, device key), the 32-byte reference a stake
+    /// certificate carries.
+    pub fn digest(&self) -> Hash {
+        let p = &self.params;
+        let mut h = Sha256::new();
+        h.update(b"loopin-pocps/commitment");
+        for v in [p.lanes, p.blocks_per_lane, p.rounds, p.blocks_per_leaf] {
+            h.update(v.to_le_bytes());
+        }
+        h.update(self.root);
+        h.update(self.ek.to_le_bytes());
+        h.update((self.pubkey.len() as u64).to_le_bytes());
+        h.update(&self.pubkey);
+        h.finalize().into()
+    }
+}
+
 /// One opened leaf.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Opening {
@@ -188,6 +206,66 @@ pub fn verify_round(
         return Err(VerifyError::BadSignature);
     }
     Ok(())
+}
+
+/// The part of one round the device's signature covers, checked **signature first**, so that any
+/// later failure is attributable to the device (a judge such as the registry contract must not
+/// blame a device for data someone else forged): the number of openings, their indices and leaf
+/// sizes, and the block chain of the openings listed in `decode` (every opening when `None`).
+/// Merkle paths are not signed; check them with [`verify_opening_path`].
+///
+/// With `decode: None` followed by [`verify_opening_path`] on every opening, this accepts exactly
+/// what [`verify_round`] accepts; only the order of the checks differs.
+pub fn verify_round_signed(
+    c: &Commitment,
+    seed: &Hash,
+    k: u32,
+    proof: &RoundProof,
+    decode: Option<&[usize]>,
+    sig: &dyn SigVerifier,
+) -> Result<(), VerifyError> {
+    if !c.params.is_valid() {
+        return Err(VerifyError::BadParams);
+    }
+    let msg = round_message(c, seed, &proof.openings);
+    if !sig.verify(&msg, &proof.signature, &c.pubkey) {
+        return Err(VerifyError::BadSignature);
+    }
+    let idx = indices(seed, k, c.params.leaves());
+    if proof.openings.len() != idx.len() {
+        return Err(VerifyError::OpeningCount {
+            expected: idx.len(),
+            got: proof.openings.len(),
+        });
+    }
+    for (j, (o, &i)) in proof.openings.iter().zip(&idx).enumerate() {
+        if o.index != i {
+            return Err(VerifyError::WrongIndex(j));
+        }
+        if o.blocks.len() != c.params.blocks_per_leaf as usize {
+            return Err(VerifyError::LeafSize(j));
+        }
+    }
+    match decode {
+        None => {
+            for (j, o) in proof.openings.iter().enumerate() {
+                check_leaf(c, o, j)?;
+            }
+        }
+        Some(list) => {
+            for &j in list {
+                if let Some(o) = proof.openings.get(j) {
+                    check_leaf(c, o, j)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether an opening's authentication path has the tree's depth and leads to the root.
+pub fn verify_opening_path(c: &Commitment, o: &Opening) -> bool {
+    o.path.len() == c.params.depth() && verify_path(&c.root, leaf_hash(&o.blocks), o.index, &o.path)
 }
 
 /// Inputs of the throughput batch: x_j = H(seed, root, j) as a field element.
