@@ -1,0 +1,215 @@
+//! Encoding backends: the lane encoding of P and the throughput batch (slow Sloth direction).
+//!
+//! [`CpuBackend`] uses loopin-pocps (rayon). The CUDA backend (feature `cuda`) runs the NVRTC-compiled
+//! kernel in `kernels/sloth.cu`; [`HostKernel`] runs the very same kernel source compiled for the host,
+//! which is how its arithmetic is checked bit for bit without a GPU.
+
+use loopin_pocps::encode::{Params, encode_lane, lane_seed};
+use loopin_pocps::field::P as PRIME;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Returned when a computation was cancelled (deadline passed, client gone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("cancelled")]
+pub struct Cancelled;
+
+/// A backend computing the slow direction.
+pub trait Backend: Send + Sync {
+    /// "cpu", "cuda", ...
+    fn name(&self) -> &'static str;
+    /// Blocks of lanes `lane0 .. lane0 + n`, lane-major (n · blocks_per_lane blocks).
+    fn encode_lanes(
+        &self,
+        ek: u128,
+        params: &Params,
+        lane0: u32,
+        n: u32,
+    ) -> Result<Vec<u128>, String>;
+    /// `rounds` slow Sloth rounds on every input; stops early when `cancel` is set.
+    fn throughput(
+        &self,
+        inputs: &[u128],
+        rounds: u32,
+        cancel: &AtomicBool,
+    ) -> Result<Vec<u128>, Cancelled>;
+}
+
+/// Multi-threaded CPU backend (loopin-pocps' encoder, rayon).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CpuBackend;
+
+impl Backend for CpuBackend {
+    fn name(&self) -> &'static str {
+        "cpu"
+    }
+    fn encode_lanes(
+        &self,
+        ek: u128,
+        params: &Params,
+        lane0: u32,
+        n: u32,
+    ) -> Result<Vec<u128>, String> {
+        use rayon::prelude::*;
+        Ok((lane0..lane0.saturating_add(n))
+            .into_par_iter()
+            .flat_map_iter(|l| encode_lane(ek, l, params))
+            .collect())
+    }
+    fn throughput(
+        &self,
+        inputs: &[u128],
+        rounds: u32,
+        cancel: &AtomicBool,
+    ) -> Result<Vec<u128>, Cancelled> {
+        use rayon::prelude::*;
+        let out: Vec<Option<u128>> = inputs
+            .par_iter()
+            .map(|&x| {
+                if cancel.load(Ordering::Relaxed) {
+                    return None;
+                }
+                Some(loopin_pocps::encode::encode_block(x, rounds))
+            })
+            .collect();
+        out.into_iter().collect::<Option<Vec<_>>>().ok_or(Cancelled)
+    }
+}
+
+pub(crate) fn split(v: u128) -> (u64, u64) {
+    (v as u64, (v >> 64) as u64)
+}
+
+pub(crate) fn to_limbs(v: &[u128]) -> Vec<u64> {
+    v.iter()
+        .flat_map(|&x| {
+            let (lo, hi) = split(x);
+            [lo, hi]
+        })
+        .collect()
+}
+
+pub(crate) fn from_limbs(v: &[u64]) -> Vec<u128> {
+    v.chunks_exact(2)
+        .map(|c| c[0] as u128 | (c[1] as u128) << 64)
+        .collect()
+}
+
+/// Lane seeds (SHA-256 based, computed on the host for every backend), as limbs.
+pub(crate) fn seed_limbs(ek: u128, lane0: u32, n: u32) -> Vec<u64> {
+    let seeds: Vec<u128> = (lane0..lane0.saturating_add(n))
+        .map(|l| lane_seed(ek, l))
+        .collect();
+    to_limbs(&seeds)
+}
+
+/// Inputs must be field elements (< p) for the kernels; loopin-pocps' inputs always are.
+pub(crate) fn inputs_valid(inputs: &[u128]) -> bool {
+    inputs.iter().all(|&x| x < PRIME)
+}
+
+mod ffi {
+    unsafe extern "C" {
+        pub fn loopin_encode_lanes_host(
+            seeds: *const u64,
+            ek_lo: u64,
+            ek_hi: u64,
+            lane0: u32,
+            n: u32,
+            bpl: u32,
+            rounds: u32,
+            out: *mut u64,
+        );
+        pub fn loopin_throughput_host(inp: *const u64, n: u32, rounds: u32, out: *mut u64);
+    }
+}
+
+/// The CUDA kernel source compiled for the host (single-threaded, for checking only).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct HostKernel;
+
+impl Backend for HostKernel {
+    fn name(&self) -> &'static str {
+        "host-kernel"
+    }
+    fn encode_lanes(
+        &self,
+        ek: u128,
+        params: &Params,
+        lane0: u32,
+        n: u32,
+    ) -> Result<Vec<u128>, String> {
+        if !params.is_valid() || ek >= PRIME {
+            return Err("invalid parameters".into());
+        }
+        let seeds = seed_limbs(ek, lane0, n);
+        let len = (n as usize)
+            .checked_mul(params.blocks_per_lane as usize)
+            .and_then(|x| x.checked_mul(2))
+            .ok_or("size overflow")?;
+        let mut out = vec![0u64; len];
+        let (lo, hi) = split(ek);
+        // SAFETY: `seeds` holds 2n limbs and `out` 2·n·blocks_per_lane, exactly what the C loop
+        // reads and writes; both outlive the call.
+        unsafe {
+            ffi::loopin_encode_lanes_host(
+                seeds.as_ptr(),
+                lo,
+                hi,
+                lane0,
+                n,
+                params.blocks_per_lane,
+                params.rounds,
+                out.as_mut_ptr(),
+            )
+        };
+        Ok(from_limbs(&out))
+    }
+    fn throughput(
+        &self,
+        inputs: &[u128],
+        rounds: u32,
+        cancel: &AtomicBool,
+    ) -> Result<Vec<u128>, Cancelled> {
+        if !inputs_valid(inputs) || cancel.load(Ordering::Relaxed) {
+            return Err(Cancelled);
+        }
+        let mut res = Vec::with_capacity(inputs.len());
+        for chunk in inputs.chunks(1 << 16) {
+            let inp = to_limbs(chunk);
+            let mut out = vec![0u64; inp.len()];
+            // SAFETY: both buffers hold 2·chunk.len() limbs, as the C loop expects.
+            unsafe {
+                ffi::loopin_throughput_host(
+                    inp.as_ptr(),
+                    chunk.len() as u32,
+                    rounds,
+                    out.as_mut_ptr(),
+                )
+            };
+            res.extend(from_limbs(&out));
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Cancelled);
+            }
+        }
+        Ok(res)
+    }
+}
+
+#[cfg(feature = "cuda")]
+pub mod cuda;
+
+/// The best backend available: CUDA when compiled in and a driver and GPU are present, else CPU.
+pub fn select(prefer_cuda: bool) -> std::sync::Arc<dyn Backend> {
+    #[cfg(feature = "cuda")]
+    if prefer_cuda {
+        match cuda::CudaBackend::new() {
+            Ok(b) => return std::sync::Arc::new(b),
+            Err(e) => tracing::warn!(error = %e, "CUDA backend unavailable, falling back to CPU"),
+        }
+    }
+    #[cfg(not(feature = "cuda"))]
+    if prefer_cuda {
+        tracing::info!("built without the `cuda` feature: CPU backend");
+    }
+    std::sync::Arc::new(CpuBackend)
+}

@@ -1,0 +1,429 @@
+//! `loopin-prover`: init (build P), commitment, serve, bench.
+
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use loopin_prover::auth::{Gate, StaticAllowlist};
+use loopin_prover::backend::{self, Backend};
+use loopin_prover::config::Config;
+use loopin_prover::metrics::Metrics;
+use loopin_prover::service::{self, Limits, ProverService};
+use loopin_prover::state::ProverState;
+use loopin_prover::storage;
+use loopin_prover::verifier::{self, CommitmentFile, Spec, Target, Verifier};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(
+    name = "loopin-prover",
+    version,
+    about = "LooPIN PoCPS prover: build P, publish the commitment, answer challenges"
+)]
+struct Cli {
+    /// TOML configuration file (flags and environment variables override it).
+    #[arg(long, env = "LOOPIN_PROVER_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Directory of P, its metadata and the device key.
+    #[arg(long, env = "LOOPIN_PROVER_DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
+    /// gRPC listen address.
+    #[arg(long, env = "LOOPIN_PROVER_LISTEN", global = true)]
+    listen: Option<String>,
+    /// Prometheus listen address ("" disables).
+    #[arg(long, env = "LOOPIN_PROVER_METRICS_LISTEN", global = true)]
+    metrics_listen: Option<String>,
+    /// Backend: auto, cpu or cuda.
+    #[arg(long, env = "LOOPIN_PROVER_BACKEND", global = true)]
+    backend: Option<String>,
+    /// Parameter set: test, production-24g, production-80g.
+    #[arg(long, env = "LOOPIN_PROVER_PARAMS", global = true)]
+    params: Option<String>,
+    /// Device fingerprint (GPU UUID).
+    #[arg(long, env = "LOOPIN_PROVER_FINGERPRINT", global = true)]
+    fingerprint: Option<String>,
+    /// Miner address.
+    #[arg(long, env = "LOOPIN_PROVER_MINER", global = true)]
+    miner: Option<String>,
+    /// Pool identifier.
+    #[arg(long, env = "LOOPIN_PROVER_POOL", global = true)]
+    pool: Option<String>,
+    /// Chain randomness at stake time (hex).
+    #[arg(long, env = "LOOPIN_PROVER_RANDOMNESS", global = true)]
+    randomness: Option<String>,
+    /// Assigned verifier public keys (hex SEC1), comma separated; added to the config's list.
+    #[arg(
+        long = "allow",
+        env = "LOOPIN_PROVER_ALLOW",
+        value_delimiter = ',',
+        global = true
+    )]
+    allow: Vec<String>,
+    /// Log filter (tracing env-filter syntax).
+    #[arg(long, env = "LOOPIN_LOG", default_value = "info", global = true)]
+    log: String,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Build P on disk (resumable), with a progress bar.
+    Init {
+        /// Lanes per chunk (resume granularity); 0 = automatic.
+        #[arg(long)]
+        chunk_lanes: Option<u32>,
+        /// No progress bar.
+        #[arg(long)]
+        no_progress: bool,
+    },
+    /// Print the commitment that goes on chain (JSON).
+    Commitment,
+    /// Serve challenges.
+    Serve,
+    /// Measure encoding, the throughput batch and challenge latency under load.
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Lanes of the configured parameters to encode for the encoding rate (0 skips).
+    #[arg(long, default_value_t = 2)]
+    encode_lanes: u32,
+    /// Throughput batch width measured (the production width is extrapolated from it).
+    #[arg(long, default_value_t = 4096)]
+    tp_width: u64,
+    /// Slow rounds per throughput output.
+    #[arg(long, default_value_t = 1000)]
+    tp_rounds: u32,
+    /// Production batch width W and deadline D_tp (docs/pocps.md) to compare against.
+    #[arg(long, default_value_t = 1 << 20)]
+    tp_prod_width: u64,
+    /// Production throughput deadline, ms.
+    #[arg(long, default_value_t = 2000)]
+    tp_prod_deadline_ms: u64,
+    /// Concurrent challenges of the in-process load test over TCP (test parameters; 0 skips).
+    #[arg(long, default_value_t = 1000)]
+    load: usize,
+    /// Deadline of each load challenge, ms.
+    #[arg(long, default_value_t = 30_000)]
+    load_deadline_ms: u64,
+    /// Concurrent proof computations allowed in the load test's server.
+    #[arg(long, default_value_t = 8)]
+    load_max_concurrent: usize,
+}
+
+fn config(cli: &Cli) -> Result<Config, String> {
+    let mut c = match &cli.config {
+        Some(p) => Config::from_file(p)?,
+        None => Config::default(),
+    };
+    if let Some(v) = &cli.data_dir {
+        c.data_dir = v.clone();
+    }
+    if let Some(v) = &cli.listen {
+        c.listen = v.clone();
+    }
+    if let Some(v) = &cli.metrics_listen {
+        c.metrics_listen = v.clone();
+    }
+    if let Some(v) = &cli.backend {
+        c.backend = v.clone();
+    }
+    if let Some(v) = &cli.params {
+        c.params = v.clone();
+        c.custom_params = None;
+    }
+    if let Some(v) = &cli.fingerprint {
+        c.identity.fingerprint = v.clone();
+    }
+    if let Some(v) = &cli.miner {
+        c.identity.miner = v.clone();
+    }
+    if let Some(v) = &cli.pool {
+        c.identity.pool = v.clone();
+    }
+    if let Some(v) = &cli.randomness {
+        c.identity.randomness = v.clone();
+    }
+    c.verifiers.allow.extend(cli.allow.iter().cloned());
+    Ok(c)
+}
+
+fn pick_backend(c: &Config) -> Result<Arc<dyn Backend>, String> {
+    match c.backend.as_str() {
+        "cpu" => Ok(Arc::new(backend::CpuBackend)),
+        "auto" => Ok(backend::select(true)),
+        "cuda" => {
+            let b = backend::select(true);
+            if b.name() == "cuda" {
+                Ok(b)
+            } else {
+                Err(
+                    "backend = cuda but no CUDA driver/GPU (or built without --features cuda)"
+                        .into(),
+                )
+            }
+        }
+        other => Err(format!("unknown backend {other:?} (auto, cpu, cuda)")),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    loopin_prover::init_tracing(&cli.log);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: tokio runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let c = config(&cli)?;
+    match &cli.cmd {
+        Cmd::Init {
+            chunk_lanes,
+            no_progress,
+        } => init(&c, chunk_lanes.unwrap_or(c.chunk_lanes), *no_progress),
+        Cmd::Commitment => {
+            let l = storage::load(&c.data_dir).map_err(|e| e.to_string())?;
+            let key = storage::device_key(&c.data_dir).map_err(|e| e.to_string())?;
+            let st = ProverState::from_loaded(l, key);
+            let out =
+                serde_json::to_string_pretty(&CommitmentFile::from_commitment(&st.commitment))
+                    .map_err(|e| e.to_string())?;
+            println!("{out}");
+            Ok(())
+        }
+        Cmd::Serve => serve(&c).await,
+        Cmd::Bench(b) => bench(&c, b).await,
+    }
+}
+
+fn init(c: &Config, chunk_lanes: u32, no_progress: bool) -> Result<(), String> {
+    let params = c.encoding_params()?;
+    let ek = c.ek()?;
+    let backend = pick_backend(c)?;
+    let _key = storage::device_key(&c.data_dir).map_err(|e| e.to_string())?;
+    let chunk = if chunk_lanes == 0 {
+        storage::default_chunk_lanes(&params)
+    } else {
+        chunk_lanes
+    };
+    let bpl = params.blocks_per_lane as u64;
+    let pb = if no_progress {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(params.lanes as u64 * bpl)
+    };
+    pb.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} blocks {per_sec} ETA {eta}",
+        )
+        .map_err(|e| e.to_string())?,
+    );
+    tracing::info!(backend = backend.name(), ?params, chunk_lanes = chunk, dir = %c.data_dir.display(), "init");
+    let mut first = true;
+    let t = Instant::now();
+    let r = storage::init(
+        &c.data_dir,
+        ek,
+        &params,
+        backend.as_ref(),
+        chunk,
+        &mut |done, _| {
+            if first {
+                // Lanes found on disk do not count towards the rate.
+                pb.set_position(done * bpl);
+                pb.reset_eta();
+                first = false;
+            } else {
+                pb.set_position(done * bpl);
+            }
+            true
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    pb.finish();
+    eprintln!(
+        "P ready in {}: {} lanes encoded, {} reused, root {} ({:.1} s)",
+        c.data_dir.display(),
+        r.encoded_lanes,
+        r.reused_lanes,
+        hex::encode(r.root),
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn serve(c: &Config) -> Result<(), String> {
+    let backend = pick_backend(c)?;
+    let t = Instant::now();
+    let loaded = storage::load(&c.data_dir).map_err(|e| e.to_string())?;
+    let key = storage::device_key(&c.data_dir).map_err(|e| e.to_string())?;
+    let state = Arc::new(ProverState::from_loaded(loaded, key));
+    tracing::info!(
+        root = %hex::encode(state.root()),
+        backend = backend.name(),
+        load_s = t.elapsed().as_secs_f64(),
+        "P loaded from disk (checksums and root verified, not re-encoded)"
+    );
+    let allow = c.allowlist()?;
+    if allow.is_empty() {
+        tracing::warn!("no assigned verifiers: every challenge will be refused");
+    }
+    let gate = Arc::new(Gate::new(
+        Box::new(StaticAllowlist::new(
+            allow,
+            c.verifiers.rate_per_s,
+            c.verifiers.burst,
+        )),
+        Duration::from_millis(c.limits.freshness_window_ms),
+    ));
+    let metrics = Metrics::new();
+    if !c.metrics_listen.is_empty() {
+        let l = tokio::net::TcpListener::bind(&c.metrics_listen)
+            .await
+            .map_err(|e| format!("metrics listen {}: {e}", c.metrics_listen))?;
+        tracing::info!(addr = %c.metrics_listen, "metrics on /metrics");
+        tokio::spawn(metrics.clone().serve(l));
+    }
+    let svc = ProverService::new(state, backend, gate, c.limits.clone(), metrics);
+    let listener = tokio::net::TcpListener::bind(&c.listen)
+        .await
+        .map_err(|e| format!("listen {}: {e}", c.listen))?;
+    service::serve(svc, listener, async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
+    .await
+    .map_err(|e| e.to_string())
+}
+
+async fn bench(c: &Config, b: &BenchArgs) -> Result<(), String> {
+    let backend = pick_backend(c)?;
+    let threads = rayon::current_num_threads();
+    println!("backend: {} ({} worker threads)", backend.name(), threads);
+    if b.encode_lanes > 0 {
+        let params = c.encoding_params()?;
+        let n = b.encode_lanes.min(params.lanes);
+        let t = Instant::now();
+        let blocks = backend.encode_lanes(0x1234_5678, &params, 0, n)?;
+        let s = t.elapsed().as_secs_f64();
+        let slow = blocks.len() as f64 * params.rounds as f64;
+        let gib_blocks = (1u64 << 30) as f64 / 16.0;
+        println!(
+            "encode: {} lanes x {} blocks x r={} in {:.3} s: {:.0} blocks/s, {:.3e} slow rounds/s, {:.2} h per GiB (this machine, all threads)",
+            n,
+            params.blocks_per_lane,
+            params.rounds,
+            s,
+            blocks.len() as f64 / s,
+            slow / s,
+            gib_blocks * params.rounds as f64 / (slow / s) / 3600.0
+        );
+    }
+    if b.tp_width > 0 {
+        let inputs: Vec<u128> = (0..b.tp_width)
+            .map(|j| loopin_pocps::proof::throughput_input(&[1u8; 32], &[2u8; 32], j))
+            .collect();
+        let t = Instant::now();
+        backend
+            .throughput(&inputs, b.tp_rounds, &AtomicBool::new(false))
+            .map_err(|e| e.to_string())?;
+        let s = t.elapsed().as_secs_f64();
+        let per = s / b.tp_width as f64;
+        let prod = per * b.tp_prod_width as f64;
+        println!(
+            "throughput: W={} x r_tp={} in {:.3} s ({:.3e} slow rounds/s); production W={} extrapolates to {:.1} s vs D_tp = {:.1} s: {:.0}x the deadline ({})",
+            b.tp_width,
+            b.tp_rounds,
+            s,
+            b.tp_width as f64 * b.tp_rounds as f64 / s,
+            b.tp_prod_width,
+            prod,
+            b.tp_prod_deadline_ms as f64 / 1e3,
+            prod / (b.tp_prod_deadline_ms as f64 / 1e3),
+            if prod * 1e3 > b.tp_prod_deadline_ms as f64 {
+                "MISSES"
+            } else {
+                "meets"
+            }
+        );
+    }
+    if b.load > 0 {
+        let r = load_bench(backend, b).await?;
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?
+        );
+    }
+    Ok(())
+}
+
+/// In-process server over TCP with the test parameters; `n` simultaneous challenges.
+async fn load_bench(
+    backend: Arc<dyn Backend>,
+    b: &BenchArgs,
+) -> Result<verifier::LoadReport, String> {
+    let (params, rounds, spots) = loopin_prover::config::preset("test").ok_or("no test preset")?;
+    let ek = loopin_pocps::encode::derive_ek(b"bench", "miner", "pool", b"r");
+    let blocks = backend.encode_lanes(ek, &params, 0, params.lanes)?;
+    let p = loopin_pocps::proof::Prover::new(blocks, params);
+    let key = loopin_prover::auth::random_key();
+    let loaded = storage::Loaded { ek, prover: p };
+    let state = Arc::new(ProverState::from_loaded(loaded, key));
+    let vkey = loopin_prover::auth::random_key();
+    let gate = Arc::new(Gate::new(
+        Box::new(StaticAllowlist::new(
+            [loopin_prover::auth::pubkey_bytes(&vkey)],
+            1e9,
+            1e9,
+        )),
+        Duration::from_secs(60),
+    ));
+    let limits = Limits {
+        max_concurrent: b.load_max_concurrent,
+        queue_wait_ms: b.load_deadline_ms,
+        max_concurrent_streams: 4096,
+        ..Limits::default()
+    };
+    let commitment = state.commitment.clone();
+    let svc = ProverService::new(state, backend, gate, limits, Metrics::new());
+    let running = service::spawn(svc, "127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let v = Arc::new(Verifier::new(vkey, Metrics::new()));
+    let target = Target::new(&running.url(), commitment)?;
+    let spec = Spec {
+        chain_rounds: rounds,
+        spots,
+        openings: 8,
+        deadline_ms: b.load_deadline_ms,
+        randomness: b"bench".to_vec(),
+        throughput: None,
+    };
+    println!(
+        "load: {} simultaneous challenges (R={rounds}, s={spots}, k=8, test parameters) over one TCP connection to {}",
+        b.load,
+        running.url()
+    );
+    let r = verifier::load(&v, &target, &spec, b.load).await;
+    running.stop().await;
+    Ok(r)
+}

@@ -1,0 +1,143 @@
+//! Configuration: a TOML file, overridden by environment variables and flags (see the binaries).
+
+use crate::service::Limits;
+use loopin_pocps::encode::Params;
+use std::path::{Path, PathBuf};
+
+/// Named parameter sets (from loopin-pocps' documented sets).
+pub fn preset(name: &str) -> Option<(Params, u32, u32)> {
+    use loopin_pocps::attack::{PRODUCTION_24G, PRODUCTION_80G, TEST};
+    [TEST, PRODUCTION_24G, PRODUCTION_80G]
+        .into_iter()
+        .find(|s| s.name == name)
+        .map(|s| (s.params, s.rounds, s.spots))
+}
+
+/// Identity inputs of ek.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Identity {
+    /// Device fingerprint (e.g. the GPU UUID).
+    pub fingerprint: String,
+    /// Miner address.
+    pub miner: String,
+    /// Pool identifier.
+    pub pool: String,
+    /// Chain randomness at stake time, hex.
+    pub randomness: String,
+}
+
+/// Assigned verifiers (static allowlist; the chain-backed source replaces it in production).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Verifiers {
+    /// SEC1 public keys, hex.
+    pub allow: Vec<String>,
+    /// Sustained challenges per second per verifier.
+    pub rate_per_s: f64,
+    /// Burst per verifier.
+    pub burst: f64,
+}
+
+impl Default for Verifiers {
+    fn default() -> Self {
+        Verifiers {
+            allow: Vec::new(),
+            rate_per_s: 1.0,
+            burst: 8.0,
+        }
+    }
+}
+
+/// Prover configuration file.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where P, its metadata and the device key live.
+    pub data_dir: PathBuf,
+    /// gRPC listen address.
+    pub listen: String,
+    /// Prometheus listen address ("" to disable).
+    pub metrics_listen: String,
+    /// "auto", "cpu" or "cuda".
+    pub backend: String,
+    /// Parameter preset: "test", "production-24g", "production-80g".
+    pub params: String,
+    /// Explicit parameters (override the preset).
+    pub custom_params: Option<Params>,
+    /// Lanes per init chunk (0 = automatic).
+    pub chunk_lanes: u32,
+    /// ek inputs.
+    pub identity: Identity,
+    /// Assigned verifiers.
+    pub verifiers: Verifiers,
+    /// Service limits.
+    pub limits: Limits,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("loopin-prover-data"),
+            listen: "127.0.0.1:7470".into(),
+            metrics_listen: "127.0.0.1:9470".into(),
+            backend: "auto".into(),
+            params: "test".into(),
+            custom_params: None,
+            chunk_lanes: 0,
+            identity: Identity::default(),
+            verifiers: Verifiers::default(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Read a TOML file.
+    pub fn from_file(p: &Path) -> Result<Config, String> {
+        let s = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        toml::from_str(&s).map_err(|e| format!("{}: {e}", p.display()))
+    }
+
+    /// Encoding parameters.
+    pub fn encoding_params(&self) -> Result<Params, String> {
+        let p = match self.custom_params {
+            Some(p) => p,
+            None => preset(&self.params)
+                .map(|x| x.0)
+                .ok_or_else(|| format!("unknown parameter set {:?}", self.params))?,
+        };
+        if p.is_valid() {
+            Ok(p)
+        } else {
+            Err("invalid parameters".into())
+        }
+    }
+
+    /// ek from the identity.
+    pub fn ek(&self) -> Result<u128, String> {
+        let i = &self.identity;
+        if i.fingerprint.is_empty() || i.miner.is_empty() || i.pool.is_empty() {
+            return Err(
+                "identity.fingerprint, identity.miner and identity.pool are required".into(),
+            );
+        }
+        let r =
+            hex::decode(&i.randomness).map_err(|e| format!("identity.randomness (hex): {e}"))?;
+        Ok(loopin_pocps::encode::derive_ek(
+            i.fingerprint.as_bytes(),
+            &i.miner,
+            &i.pool,
+            &r,
+        ))
+    }
+
+    /// Allowlisted keys as bytes.
+    pub fn allowlist(&self) -> Result<Vec<Vec<u8>>, String> {
+        self.verifiers
+            .allow
+            .iter()
+            .map(|k| hex::decode(k.trim()).map_err(|e| format!("verifier key {k:?}: {e}")))
+            .collect()
+    }
+}

@@ -1,0 +1,36 @@
+//! LooPIN prover service and verifier client.
+//!
+//! - [`storage`]: P on disk (chunk checksums, resumable init, Merkle root check on load).
+//! - [`backend`]: CPU (rayon) and CUDA (feature `cuda`, NVRTC) encoders of the slow direction.
+//! - [`state`]: block sources and the proofs the prover builds.
+//! - [`auth`]: verifier assignments, signed headers, replay and rate limiting.
+//! - [`service`]: the tonic gRPC service (with health and reflection).
+//! - [`verifier`]: the client (deadlines, RTT, verification, verdict records, load).
+//! - [`metrics`]: Prometheus endpoint. [`config`]: configuration file and defaults.
+pub mod auth;
+pub mod backend;
+pub mod config;
+pub mod metrics;
+pub mod service;
+pub mod state;
+pub mod storage;
+pub mod verifier;
+pub mod wire;
+
+/// Generated protobuf and tonic code for `loopin.prover.v1`.
+pub mod pb {
+    #![allow(missing_docs, clippy::all, clippy::pedantic)]
+    tonic::include_proto!("loopin.prover.v1");
+    /// Encoded file descriptor set, for server reflection.
+    pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("prover_descriptor");
+}
+
+/// Log to stderr with an env-filter directive such as "info" or "loopin_prover=debug".
+pub fn init_tracing(filter: &str) {
+    let f = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(f)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,587 @@
+//! The gRPC service: Info, Challenge, Throughput, ThroughputOpen; plus health and reflection.
+//!
+//! Order of work in every signed call: shape checks and limits, then the [`Gate`] (assignment,
+//! freshness, signature, replay, rate), then a concurrency permit (bounded wait), and only then
+//! proof work, on a blocking thread that stops when the caller's deadline passes or it goes away.
+
+use crate::auth::{
+    Gate, Kind, Refusal, body_challenge, body_open, body_throughput, throughput_message,
+};
+use crate::backend::Backend;
+use crate::metrics::Metrics;
+use crate::pb::{self, prover_server};
+use crate::state::ProverState;
+use crate::wire;
+use loopin_pocps::merkle::{Hash, Tree, leaf_hash};
+use loopin_pocps::proof::throughput_input;
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tonic::{Request, Response, Status};
+
+/// Service limits.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest R.
+    pub max_chain_rounds: u32,
+    /// Largest s.
+    pub max_spots: u32,
+    /// Largest k.
+    pub max_openings: u32,
+    /// Largest throughput width W.
+    pub max_throughput_width: u64,
+    /// Largest throughput rounds per output.
+    pub max_throughput_rounds: u32,
+    /// Most spot indices per ThroughputOpen.
+    pub max_open_indices: u32,
+    /// Challenges computed at once; the rest wait (bounded) then get RESOURCE_EXHAUSTED.
+    pub max_concurrent: usize,
+    /// Longest wait for a permit, ms (also bounded by the caller's deadline).
+    pub queue_wait_ms: u64,
+    /// Throughput sessions kept at once.
+    pub max_sessions: usize,
+    /// Session lifetime, ms.
+    pub session_ttl_ms: u64,
+    /// Largest request message, bytes.
+    pub max_request_bytes: usize,
+    /// Accepted clock skew of challenge headers, ms.
+    pub freshness_window_ms: u64,
+    /// Longest call the server allows whatever grpc-timeout says, ms.
+    pub max_call_ms: u64,
+    /// HTTP/2 streams per connection.
+    pub max_concurrent_streams: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_chain_rounds: 100_000,
+            max_spots: 256,
+            max_openings: 64,
+            max_throughput_width: 1 << 22,
+            max_throughput_rounds: 4000,
+            max_open_indices: 256,
+            max_concurrent: 8,
+            queue_wait_ms: 1000,
+            max_sessions: 8,
+            session_ttl_ms: 30_000,
+            max_request_bytes: 16 * 1024,
+            freshness_window_ms: 30_000,
+            max_call_ms: 60_000,
+            max_concurrent_streams: 256,
+        }
+    }
+}
+
+struct Session {
+    verifier: Vec<u8>,
+    width: u64,
+    outputs: Vec<u128>,
+    tree: Tree,
+    created: Instant,
+}
+
+/// The Prover gRPC service.
+pub struct ProverService {
+    state: Arc<ProverState>,
+    backend: Arc<dyn Backend>,
+    gate: Arc<Gate>,
+    limits: Limits,
+    permits: Arc<Semaphore>,
+    sessions: Arc<Mutex<HashMap<[u8; 16], Session>>>,
+    metrics: Arc<Metrics>,
+}
+
+/// Sets the flag when dropped: the caller went away or the deadline passed.
+struct CancelOnDrop(Arc<AtomicBool>);
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+fn refusal_status(r: Refusal) -> Status {
+    match r {
+        Refusal::Malformed(_) => Status::invalid_argument(r.to_string()),
+        Refusal::Unassigned => Status::permission_denied(r.to_string()),
+        Refusal::Stale => Status::failed_precondition(r.to_string()),
+        Refusal::BadSignature => Status::unauthenticated(r.to_string()),
+        Refusal::Replay => Status::already_exists(r.to_string()),
+        Refusal::RateLimited => Status::resource_exhausted(r.to_string()),
+    }
+}
+
+fn refusal_label(r: &Refusal) -> &'static str {
+    match r {
+        Refusal::Malformed(_) => "malformed",
+        Refusal::Unassigned => "unassigned",
+        Refusal::Stale => "stale",
+        Refusal::BadSignature => "bad_signature",
+        Refusal::Replay => "replay",
+        Refusal::RateLimited => "rate_limited",
+    }
+}
+
+impl ProverService {
+    /// New service.
+    pub fn new(
+        state: Arc<ProverState>,
+        backend: Arc<dyn Backend>,
+        gate: Arc<Gate>,
+        limits: Limits,
+        metrics: Arc<Metrics>,
+    ) -> ProverService {
+        metrics.describe(
+            "loopin_prover_requests_total",
+            "counter",
+            "gRPC calls by method and status code",
+        );
+        metrics.describe(
+            "loopin_prover_request_seconds",
+            "histogram",
+            "gRPC call latency by method (server side)",
+        );
+        metrics.describe(
+            "loopin_prover_refusals_total",
+            "counter",
+            "signed requests refused before any work, by reason",
+        );
+        metrics.describe(
+            "loopin_prover_inflight",
+            "gauge",
+            "proof computations running",
+        );
+        ProverService {
+            permits: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
+            state,
+            backend,
+            gate,
+            limits,
+            sessions: Arc::new(Mutex::new(HashMap::new())),
+            metrics,
+        }
+    }
+
+    fn record<T>(&self, method: &str, started: Instant, r: &Result<T, Status>) {
+        let code = match r {
+            Ok(_) => "OK".to_string(),
+            Err(s) => format!("{:?}", s.code()),
+        };
+        self.metrics.inc(
+            "loopin_prover_requests_total",
+            &[("method", method), ("code", &code)],
+            1.0,
+        );
+        self.metrics.observe(
+            "loopin_prover_request_seconds",
+            &[("method", method)],
+            started.elapsed().as_secs_f64(),
+        );
+    }
+
+    fn gate(&self, kind: Kind, auth: Option<&pb::Auth>, body: &Hash) -> Result<Vec<u8>, Status> {
+        let a = auth.ok_or_else(|| Status::unauthenticated("missing auth header"))?;
+        let h = wire::auth_from_pb(a);
+        match self.gate.check(kind, &self.state.root(), &h, body) {
+            Ok(()) => Ok(h.verifier_pubkey),
+            Err(r) => {
+                self.metrics.inc(
+                    "loopin_prover_refusals_total",
+                    &[("reason", refusal_label(&r))],
+                    1.0,
+                );
+                tracing::debug!(reason = %r, "refused");
+                Err(refusal_status(r))
+            }
+        }
+    }
+
+    /// Deadline of this call: the grpc-timeout header, capped by max_call_ms.
+    fn deadline<T>(&self, req: &Request<T>, started: Instant) -> Instant {
+        let cap = Duration::from_millis(self.limits.max_call_ms);
+        let d = req
+            .metadata()
+            .get("grpc-timeout")
+            .and_then(|v| v.to_str().ok())
+            .and_then(wire::parse_grpc_timeout)
+            .map_or(cap, |d| d.min(cap));
+        started + d
+    }
+
+    async fn permit(&self, deadline: Instant) -> Result<OwnedSemaphorePermit, Status> {
+        let wait = Duration::from_millis(self.limits.queue_wait_ms)
+            .min(deadline.saturating_duration_since(Instant::now()));
+        match tokio::time::timeout(wait, self.permits.clone().acquire_owned()).await {
+            Ok(Ok(p)) => Ok(p),
+            _ => {
+                self.metrics
+                    .inc("loopin_prover_refusals_total", &[("reason", "busy")], 1.0);
+                Err(Status::resource_exhausted(
+                    "prover busy: too many concurrent challenges",
+                ))
+            }
+        }
+    }
+
+    /// Run `f` on a blocking thread holding `permit`; cancelled at `deadline` or when the caller drops.
+    async fn work<T: Send + 'static>(
+        &self,
+        permit: OwnedSemaphorePermit,
+        deadline: Instant,
+        f: impl FnOnce(&AtomicBool) -> Result<T, Status> + Send + 'static,
+    ) -> Result<T, Status> {
+        let cancel = Arc::new(AtomicBool::new(false));
+        let _guard = CancelOnDrop(cancel.clone());
+        let c = cancel.clone();
+        let metrics = self.metrics.clone();
+        metrics.gauge_add("loopin_prover_inflight", &[], 1.0);
+        let task = tokio::task::spawn_blocking(move || {
+            let r = f(&c);
+            drop(permit);
+            metrics.gauge_add("loopin_prover_inflight", &[], -1.0);
+            r
+        });
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, task).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => Err(Status::internal(format!("worker failed: {e}"))),
+            Err(_) => {
+                cancel.store(true, Ordering::Relaxed);
+                Err(Status::deadline_exceeded(
+                    "deadline passed during the computation",
+                ))
+            }
+        }
+    }
+
+    async fn challenge_inner(
+        &self,
+        req: Request<pb::ChallengeRequest>,
+    ) -> Result<pb::ChallengeResponse, Status> {
+        let started = Instant::now();
+        let deadline = self.deadline(&req, started);
+        let r = req.into_inner();
+        let seed = wire::hash(&r.seed, "seed").map_err(Status::invalid_argument)?;
+        let l = &self.limits;
+        if r.chain_rounds == 0 || r.chain_rounds > l.max_chain_rounds {
+            return Err(Status::invalid_argument(format!(
+                "chain_rounds must be in 1..={}",
+                l.max_chain_rounds
+            )));
+        }
+        if r.spots > l.max_spots || r.openings > l.max_openings {
+            return Err(Status::invalid_argument(format!(
+                "spots <= {} and openings <= {}",
+                l.max_spots, l.max_openings
+            )));
+        }
+        let body = body_challenge(&r.seed, r.chain_rounds, r.spots, r.openings);
+        self.gate(Kind::Challenge, r.auth.as_ref(), &body)?;
+        let permit = self.permit(deadline).await?;
+        let state = self.state.clone();
+        let (rounds, spots, k) = (r.chain_rounds, r.spots, r.openings);
+        let (timed, round) = self
+            .work(permit, deadline, move |cancel| {
+                let timed = state
+                    .prove_timed(&seed, rounds, spots, cancel)
+                    .map_err(|_| Status::deadline_exceeded("cancelled"))?;
+                let round = if k > 0 {
+                    Some(
+                        state
+                            .prove_round(&seed, k, cancel)
+                            .map_err(|_| Status::deadline_exceeded("cancelled"))?,
+                    )
+                } else {
+                    None
+                };
+                Ok((timed, round))
+            })
+            .await?;
+        let (round_openings, round_signature) = match round {
+            Some(p) => (
+                p.openings.iter().map(wire::opening_to_pb).collect(),
+                p.signature,
+            ),
+            None => (Vec::new(), Vec::new()),
+        };
+        Ok(pb::ChallengeResponse {
+            transcript: wire::blocks_to_bytes(&timed.transcript),
+            timed_openings: timed.openings.iter().map(wire::opening_to_pb).collect(),
+            timed_signature: timed.signature,
+            round_openings,
+            round_signature,
+            server_us: started.elapsed().as_micros() as u64,
+        })
+    }
+
+    fn purge_sessions(&self) -> usize {
+        let ttl = Duration::from_millis(self.limits.session_ttl_ms);
+        let mut s = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        s.retain(|_, v| v.created.elapsed() < ttl);
+        s.len()
+    }
+
+    async fn throughput_inner(
+        &self,
+        req: Request<pb::ThroughputRequest>,
+    ) -> Result<pb::ThroughputCommit, Status> {
+        let started = Instant::now();
+        let deadline = self.deadline(&req, started);
+        let r = req.into_inner();
+        let seed = wire::hash(&r.seed, "seed").map_err(Status::invalid_argument)?;
+        let l = &self.limits;
+        if r.width == 0
+            || r.width > l.max_throughput_width
+            || r.rounds == 0
+            || r.rounds > l.max_throughput_rounds
+        {
+            return Err(Status::invalid_argument(format!(
+                "width must be in 1..={} and rounds in 1..={}",
+                l.max_throughput_width, l.max_throughput_rounds
+            )));
+        }
+        let body = body_throughput(&r.seed, r.width, r.rounds);
+        let verifier = self.gate(Kind::Throughput, r.auth.as_ref(), &body)?;
+        if self.purge_sessions() >= l.max_sessions {
+            return Err(Status::resource_exhausted(
+                "too many open throughput sessions",
+            ));
+        }
+        let permit = self.permit(deadline).await?;
+        let state = self.state.clone();
+        let backend = self.backend.clone();
+        let (width, rounds) = (r.width, r.rounds);
+        let root = state.root();
+        let (outputs, tree) = self
+            .work(permit, deadline, move |cancel| {
+                let inputs: Vec<u128> = (0..width)
+                    .map(|j| throughput_input(&seed, &root, j))
+                    .collect();
+                let outputs = backend
+                    .throughput(&inputs, rounds, cancel)
+                    .map_err(|_| Status::deadline_exceeded("cancelled"))?;
+                let tree = Tree::new(outputs.iter().map(|y| leaf_hash(&[*y])).collect());
+                Ok((outputs, tree))
+            })
+            .await?;
+        let batch_root = tree.root();
+        let signature = self.state.sign(&throughput_message(
+            &root,
+            &seed,
+            width,
+            rounds,
+            &batch_root,
+        ));
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&crate::auth::random_bytes()[..16]);
+        {
+            let mut s = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+            if s.len() >= l.max_sessions {
+                return Err(Status::resource_exhausted(
+                    "too many open throughput sessions",
+                ));
+            }
+            s.insert(
+                id,
+                Session {
+                    verifier,
+                    width,
+                    outputs,
+                    tree,
+                    created: Instant::now(),
+                },
+            );
+        }
+        Ok(pb::ThroughputCommit {
+            session: id.to_vec(),
+            batch_root: batch_root.to_vec(),
+            signature,
+            server_us: started.elapsed().as_micros() as u64,
+        })
+    }
+
+    async fn open_inner(
+        &self,
+        req: Request<pb::ThroughputOpenRequest>,
+    ) -> Result<pb::ThroughputOpening, Status> {
+        let r = req.into_inner();
+        let id: [u8; 16] = r
+            .session
+            .as_slice()
+            .try_into()
+            .map_err(|_| Status::invalid_argument("session must be 16 bytes"))?;
+        if r.indices.is_empty() || r.indices.len() > self.limits.max_open_indices as usize {
+            return Err(Status::invalid_argument(format!(
+                "1..={} indices",
+                self.limits.max_open_indices
+            )));
+        }
+        let body = body_open(&r.session, &r.indices);
+        let verifier = self.gate(Kind::ThroughputOpen, r.auth.as_ref(), &body)?;
+        self.purge_sessions();
+        let mut s = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let owned = s.get(&id).is_some_and(|x| x.verifier == verifier);
+        if !owned {
+            return Err(Status::not_found("no such session for this verifier"));
+        }
+        let sess = s
+            .get(&id)
+            .ok_or_else(|| Status::not_found("no such session"))?;
+        if r.indices.iter().any(|&j| j >= sess.width) {
+            return Err(Status::invalid_argument("index out of range"));
+        }
+        let spots = r
+            .indices
+            .iter()
+            .map(|&j| pb::Spot {
+                index: j,
+                output: sess.outputs[j as usize].to_le_bytes().to_vec(),
+                path: wire::hashes_to_bytes(&sess.tree.path(j as usize)),
+            })
+            .collect();
+        // One opening per session: the verifier's indices are final.
+        s.remove(&id);
+        Ok(pb::ThroughputOpening { spots })
+    }
+}
+
+#[tonic::async_trait]
+impl prover_server::Prover for ProverService {
+    async fn info(
+        &self,
+        _req: Request<pb::InfoRequest>,
+    ) -> Result<Response<pb::InfoResponse>, Status> {
+        let started = Instant::now();
+        let c = &self.state.commitment;
+        let l = &self.limits;
+        let r = Ok(pb::InfoResponse {
+            params: Some(wire::params_to_pb(&c.params)),
+            root: c.root.to_vec(),
+            ek: c.ek.to_le_bytes().to_vec(),
+            device_pubkey: c.pubkey.clone(),
+            backend: self.backend.name().to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            max_chain_rounds: l.max_chain_rounds,
+            max_spots: l.max_spots,
+            max_openings: l.max_openings,
+            max_throughput_width: l.max_throughput_width,
+            max_throughput_rounds: l.max_throughput_rounds,
+        });
+        self.record("Info", started, &r);
+        r.map(Response::new)
+    }
+
+    async fn challenge(
+        &self,
+        req: Request<pb::ChallengeRequest>,
+    ) -> Result<Response<pb::ChallengeResponse>, Status> {
+        let started = Instant::now();
+        let r = self.challenge_inner(req).await;
+        self.record("Challenge", started, &r);
+        r.map(Response::new)
+    }
+
+    async fn throughput(
+        &self,
+        req: Request<pb::ThroughputRequest>,
+    ) -> Result<Response<pb::ThroughputCommit>, Status> {
+        let started = Instant::now();
+        let r = self.throughput_inner(req).await;
+        self.record("Throughput", started, &r);
+        r.map(Response::new)
+    }
+
+    async fn throughput_open(
+        &self,
+        req: Request<pb::ThroughputOpenRequest>,
+    ) -> Result<Response<pb::ThroughputOpening>, Status> {
+        let started = Instant::now();
+        let r = self.open_inner(req).await;
+        self.record("ThroughputOpen", started, &r);
+        r.map(Response::new)
+    }
+}
+
+/// Serve the prover (with health and reflection) on `listener` until `shutdown` completes.
+pub async fn serve(
+    svc: ProverService,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let limits = svc.limits.clone();
+    let (health, health_svc) = tonic_health::server::health_reporter();
+    health
+        .set_serving::<prover_server::ProverServer<ProverService>>()
+        .await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let prover = prover_server::ProverServer::new(svc)
+        .max_decoding_message_size(limits.max_request_bytes)
+        .max_encoding_message_size(64 << 20);
+    let addr: Option<SocketAddr> = listener.local_addr().ok();
+    tracing::info!(?addr, "prover serving");
+    tonic::transport::Server::builder()
+        .timeout(Duration::from_millis(limits.max_call_ms))
+        .max_concurrent_streams(Some(limits.max_concurrent_streams))
+        .tcp_nodelay(true)
+        .add_service(health_svc)
+        .add_service(reflection)
+        .add_service(prover)
+        .serve_with_incoming_shutdown(
+            tokio_stream::wrappers::TcpListenerStream::new(listener),
+            shutdown,
+        )
+        .await?;
+    Ok(())
+}
+
+/// A server running in this process (tests, benchmarks).
+pub struct Running {
+    /// Bound address.
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Endpoint URL.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+    /// Stop and wait for the server to finish.
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Bind `addr` (port 0 for any) and serve `svc` in a task.
+pub async fn spawn(svc: ProverService, addr: &str) -> std::io::Result<Running> {
+    let listener = TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        if let Err(e) = serve(svc, listener, async {
+            let _ = rx.await;
+        })
+        .await
+        {
+            tracing::error!(error = %e, "server stopped");
+        }
+    });
+    Ok(Running {
+        addr,
+        stop: Some(tx),
+        task,
+    })
+}

@@ -1,0 +1,189 @@
+//! The prover's proving state: where blocks come from, the Merkle tree, the commitment and the device
+//! key, and the proofs built from them.
+
+use crate::backend::Cancelled;
+use k256::ecdsa::SigningKey;
+use loopin_pocps::challenge::indices;
+use loopin_pocps::encode::{Params, block_input, encode_block, lane_seed};
+use loopin_pocps::merkle::{Hash, Tree};
+use loopin_pocps::proof::{Commitment, Opening, RoundProof, round_message};
+use loopin_pocps::sig::k256_sign;
+use loopin_pocps::timed::{TimedProof, next_state, position, replay, spot_rounds, timed_message};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Where the prover reads blocks of P from.
+pub trait BlockSource: Send + Sync {
+    /// Short name for logs and Info.
+    fn name(&self) -> &'static str;
+    /// Block at global position `pos` (< lanes · blocks_per_lane).
+    fn block(&self, pos: u64) -> u128;
+    /// Number of blocks.
+    fn len(&self) -> u64;
+    /// No blocks.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// P resident in memory (the honest prover).
+pub struct Resident(pub Vec<u128>);
+
+impl BlockSource for Resident {
+    fn name(&self) -> &'static str {
+        "resident"
+    }
+    fn block(&self, pos: u64) -> u128 {
+        self.0.get(pos as usize).copied().unwrap_or(0)
+    }
+    fn len(&self) -> u64 {
+        self.0.len() as u64
+    }
+}
+
+/// Keeps only ek and regenerates every block from its lane seed when asked (outsourcing /
+/// regeneration on demand). Used to show that such a prover is late.
+pub struct Regenerate {
+    /// ek.
+    pub ek: u128,
+    /// Parameters.
+    pub params: Params,
+}
+
+impl BlockSource for Regenerate {
+    fn name(&self) -> &'static str {
+        "regenerate-on-demand"
+    }
+    fn block(&self, pos: u64) -> u128 {
+        let bpl = self.params.blocks_per_lane as u64;
+        let (lane, i) = ((pos / bpl) as u32, (pos % bpl) as u32);
+        let mut prev = lane_seed(self.ek, lane);
+        for j in 0..=i {
+            prev = encode_block(block_input(self.ek, prev, lane, j), self.params.rounds);
+        }
+        prev
+    }
+    fn len(&self) -> u64 {
+        self.params.lanes as u64 * self.params.blocks_per_lane as u64
+    }
+}
+
+/// Everything needed to answer challenges.
+pub struct ProverState {
+    /// Public commitment (params, root, ek, device pubkey).
+    pub commitment: Commitment,
+    /// Merkle tree of P.
+    pub tree: Tree,
+    /// Block source.
+    pub source: Box<dyn BlockSource>,
+    key: SigningKey,
+}
+
+impl ProverState {
+    /// Assemble a state; the commitment is derived from the tree, ek and the device key.
+    pub fn new(
+        params: Params,
+        ek: u128,
+        tree: Tree,
+        source: Box<dyn BlockSource>,
+        key: SigningKey,
+    ) -> ProverState {
+        let commitment = Commitment {
+            params,
+            root: tree.root(),
+            ek,
+            pubkey: crate::auth::pubkey_bytes(&key),
+        };
+        ProverState {
+            commitment,
+            tree,
+            source,
+            key,
+        }
+    }
+
+    /// From P loaded from disk (resident).
+    pub fn from_loaded(l: crate::storage::Loaded, key: SigningKey) -> ProverState {
+        let loopin_pocps::proof::Prover {
+            blocks,
+            tree,
+            params,
+        } = l.prover;
+        ProverState::new(params, l.ek, tree, Box::new(Resident(blocks)), key)
+    }
+
+    /// Root of P.
+    pub fn root(&self) -> Hash {
+        self.commitment.root
+    }
+
+    /// Sign a 32-byte message hash with the device key.
+    pub fn sign(&self, msg: &Hash) -> Vec<u8> {
+        k256_sign(&self.key, msg)
+    }
+
+    fn leaf(&self, i: u64) -> Opening {
+        let m = self.commitment.params.blocks_per_leaf as u64;
+        Opening {
+            index: i,
+            blocks: (i * m..(i + 1) * m).map(|p| self.source.block(p)).collect(),
+            path: self.tree.path(i as usize),
+        }
+    }
+
+    /// Timed proof: `rounds` locally chained reads, `spots` openings, signed. Checks `cancel` between reads.
+    pub fn prove_timed(
+        &self,
+        seed: &Hash,
+        rounds: u32,
+        spots: u32,
+        cancel: &AtomicBool,
+    ) -> Result<TimedProof, Cancelled> {
+        let total = self.source.len();
+        let mut st = *seed;
+        let mut transcript = Vec::with_capacity(rounds as usize);
+        for _ in 0..rounds {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Cancelled);
+            }
+            let b = self.source.block(position(&st, total));
+            transcript.push(b);
+            st = next_state(&st, b);
+        }
+        let (_, pos) = replay(seed, &transcript, total);
+        let m = self.commitment.params.blocks_per_leaf as u64;
+        let mut openings = Vec::with_capacity(spots as usize);
+        for r in spot_rounds(&st, transcript.len(), spots) {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Cancelled);
+            }
+            openings.push(self.leaf(pos[r] / m));
+        }
+        let signature = self.sign(&timed_message(&self.commitment, seed, &st));
+        Ok(TimedProof {
+            transcript,
+            openings,
+            signature,
+        })
+    }
+
+    /// Round proof: `k` openings for `seed`, signed.
+    pub fn prove_round(
+        &self,
+        seed: &Hash,
+        k: u32,
+        cancel: &AtomicBool,
+    ) -> Result<RoundProof, Cancelled> {
+        let mut openings = Vec::with_capacity(k as usize);
+        for i in indices(seed, k, self.commitment.params.leaves()) {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Cancelled);
+            }
+            openings.push(self.leaf(i));
+        }
+        let signature = self.sign(&round_message(&self.commitment, seed, &openings));
+        Ok(RoundProof {
+            openings,
+            signature,
+        })
+    }
+}

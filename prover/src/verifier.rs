@@ -1,0 +1,756 @@
+//! The verifier client: timed challenges with a deadline, RTT measurement, verification with
+//! loopin-pocps, JSON verdict records, several provers at once, and a load generator.
+
+use crate::auth::{
+    Kind, body_challenge, body_open, body_throughput, now_ms, sign_header, throughput_message,
+};
+use crate::metrics::Metrics;
+use crate::pb::{self, prover_client::ProverClient};
+use crate::wire;
+use k256::ecdsa::SigningKey;
+use loopin_pocps::challenge::{commit_secret, round_seed};
+use loopin_pocps::encode::Params;
+use loopin_pocps::merkle::Hash;
+use loopin_pocps::proof::{Commitment, RoundProof, verify_round, verify_throughput};
+use loopin_pocps::sig::{K256Verifier, SigVerifier};
+use loopin_pocps::timed::{TimedProof, replay, verify_timed};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tonic::transport::{Channel, Endpoint};
+
+/// The public commitment as a JSON file (what `loopin-prover commitment --json` prints and what
+/// goes on chain).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CommitmentFile {
+    /// Encoding parameters.
+    pub params: Params,
+    /// Merkle root, hex.
+    pub root: String,
+    /// ek, hex of 16 little-endian bytes.
+    pub ek: String,
+    /// Device public key (SEC1 compressed), hex.
+    pub device_pubkey: String,
+}
+
+impl CommitmentFile {
+    /// From a commitment.
+    pub fn from_commitment(c: &Commitment) -> Self {
+        CommitmentFile {
+            params: c.params,
+            root: hex::encode(c.root),
+            ek: hex::encode(c.ek.to_le_bytes()),
+            device_pubkey: hex::encode(&c.pubkey),
+        }
+    }
+    /// To a commitment.
+    pub fn to_commitment(&self) -> Result<Commitment, String> {
+        let root = hex::decode(&self.root)
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .ok_or("root must be 32 bytes of hex")?;
+        let ek = hex::decode(&self.ek)
+            .ok()
+            .and_then(|b| <[u8; 16]>::try_from(b).ok())
+            .map(u128::from_le_bytes)
+            .ok_or("ek must be 16 bytes of hex")?;
+        let pubkey = hex::decode(&self.device_pubkey).map_err(|e| format!("device_pubkey: {e}"))?;
+        Ok(Commitment {
+            params: self.params,
+            root,
+            ek,
+            pubkey,
+        })
+    }
+}
+
+/// A prover to challenge.
+#[derive(Clone)]
+pub struct Target {
+    /// Endpoint URL, e.g. http://127.0.0.1:7470.
+    pub endpoint: String,
+    /// Its on-chain commitment.
+    pub commitment: Commitment,
+    client: ProverClient<Channel>,
+}
+
+impl Target {
+    /// A target with a lazily connected channel.
+    pub fn new(endpoint: &str, commitment: Commitment) -> Result<Target, String> {
+        let ch = Endpoint::from_shared(endpoint.to_string())
+            .map_err(|e| format!("bad endpoint {endpoint}: {e}"))?
+            .tcp_nodelay(true)
+            .connect_timeout(Duration::from_secs(5))
+            .connect_lazy();
+        Ok(Target {
+            endpoint: endpoint.to_string(),
+            commitment,
+            client: ProverClient::new(ch).max_decoding_message_size(64 << 20),
+        })
+    }
+
+    /// Fetch the prover's Info (also warms the connection).
+    pub async fn info(&self) -> Result<pb::InfoResponse, tonic::Status> {
+        let mut req = tonic::Request::new(pb::InfoRequest {});
+        req.set_timeout(Duration::from_secs(10));
+        Ok(self.client.clone().info(req).await?.into_inner())
+    }
+}
+
+/// What to ask for.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Spec {
+    /// Chained reads R.
+    pub chain_rounds: u32,
+    /// Spot openings s.
+    pub spots: u32,
+    /// Round openings k.
+    pub openings: u32,
+    /// Deadline D of the timed challenge.
+    pub deadline_ms: u64,
+    /// Chain randomness mixed with the verifier's secret.
+    pub randomness: Vec<u8>,
+    /// Throughput part, if any.
+    pub throughput: Option<ThroughputSpec>,
+}
+
+/// Throughput part of a challenge.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct ThroughputSpec {
+    /// Batch width W.
+    pub width: u64,
+    /// Slow rounds per output.
+    pub rounds: u32,
+    /// Spot checks.
+    pub spots: u32,
+    /// Deadline of the Throughput call (until the root arrives).
+    pub deadline_ms: u64,
+}
+
+/// Outcome of a challenge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Valid and in time.
+    Pass,
+    /// Invalid proof (submittable on chain: bad openings invalidate the st-token).
+    Fail,
+    /// Valid or not, no answer by the deadline (an attestation: needs a quorum).
+    Late,
+    /// Refused or unreachable (no verdict on the prover).
+    Error,
+}
+
+/// An opening in hex (for the record).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OpeningHex {
+    /// Leaf index.
+    pub index: u64,
+    /// Blocks, 16 LE bytes each, hex.
+    pub blocks: String,
+    /// Path, 32 bytes per level, hex.
+    pub path: String,
+}
+
+/// A round proof in hex (the part a contract re-checks).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RoundProofHex {
+    /// Openings.
+    pub openings: Vec<OpeningHex>,
+    /// Device signature, hex.
+    pub signature: String,
+}
+
+impl RoundProofHex {
+    fn from(p: &RoundProof) -> Self {
+        RoundProofHex {
+            openings: p
+                .openings
+                .iter()
+                .map(|o| OpeningHex {
+                    index: o.index,
+                    blocks: hex::encode(wire::blocks_to_bytes(&o.blocks)),
+                    path: hex::encode(wire::hashes_to_bytes(&o.path)),
+                })
+                .collect(),
+            signature: hex::encode(&p.signature),
+        }
+    }
+}
+
+/// Verdict of the throughput part.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ThroughputVerdict {
+    /// Outcome.
+    pub outcome: Outcome,
+    /// Why, when not a pass.
+    pub reason: Option<String>,
+    /// W, rounds, spots.
+    pub width: u64,
+    /// Rounds per output.
+    pub rounds: u32,
+    /// Spot indices opened.
+    pub indices: Vec<u64>,
+    /// Deadline of the commit call, ms.
+    pub deadline_ms: u64,
+    /// Time until the root arrived, ms.
+    pub commit_ms: Option<f64>,
+    /// Batch root, hex.
+    pub batch_root: Option<String>,
+    /// Device signature over the commitment, hex.
+    pub signature: Option<String>,
+}
+
+/// A verdict record, ready for on-chain submission.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Verdict {
+    /// Overall outcome (fail > late > error > pass, throughput included).
+    pub outcome: Outcome,
+    /// Why, when not a pass.
+    pub reason: Option<String>,
+    /// Prover endpoint.
+    pub endpoint: String,
+    /// Prover commitment root, hex.
+    pub prover_root: String,
+    /// Prover device key, hex.
+    pub device_pubkey: String,
+    /// Verifier key, hex.
+    pub verifier_pubkey: String,
+    /// Verifier secret (revealed with the verdict), hex.
+    pub secret: String,
+    /// Its commitment, published before the randomness, hex.
+    pub secret_commitment: String,
+    /// Chain randomness, hex.
+    pub randomness: String,
+    /// Seed = round_seed(secret, randomness, 0, 0), hex.
+    pub seed: String,
+    /// Nonce and time of the signed header.
+    pub nonce: u64,
+    /// Header time, ms since the epoch.
+    pub issued_at_ms: u64,
+    /// R, s, k.
+    pub chain_rounds: u32,
+    /// s.
+    pub spots: u32,
+    /// k.
+    pub openings: u32,
+    /// Deadline D, ms.
+    pub deadline_ms: u64,
+    /// Round trip of the challenge (send to answer), ms.
+    pub rtt_ms: Option<f64>,
+    /// Round trip of an Info call just before (network baseline), ms.
+    pub baseline_rtt_ms: Option<f64>,
+    /// Prover-reported compute time, ms.
+    pub server_ms: Option<f64>,
+    /// Final state of the timed chain, hex (signed by the device with root and seed).
+    pub final_state: Option<String>,
+    /// Device signature of the timed proof, hex.
+    pub timed_signature: Option<String>,
+    /// The round proof (k openings), re-checkable on chain.
+    pub round_proof: Option<RoundProofHex>,
+    /// Throughput part.
+    pub throughput: Option<ThroughputVerdict>,
+}
+
+/// The verifier: a key and metrics.
+pub struct Verifier {
+    key: SigningKey,
+    metrics: Arc<Metrics>,
+    nonce: AtomicU64,
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+impl Verifier {
+    /// A verifier signing with `key`.
+    pub fn new(key: SigningKey, metrics: Arc<Metrics>) -> Verifier {
+        metrics.describe(
+            "loopin_verifier_verdicts_total",
+            "counter",
+            "verdicts by outcome",
+        );
+        metrics.describe(
+            "loopin_verifier_rtt_seconds",
+            "histogram",
+            "challenge round trip (send to answer)",
+        );
+        // Nonces start at the current time in µs so a restarted verifier does not reuse them.
+        let start = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros() as u64)
+            .unwrap_or(0);
+        Verifier {
+            key,
+            metrics,
+            nonce: AtomicU64::new(start),
+        }
+    }
+
+    /// Public key (SEC1 compressed).
+    pub fn pubkey(&self) -> Vec<u8> {
+        crate::auth::pubkey_bytes(&self.key)
+    }
+
+    fn next_nonce(&self) -> u64 {
+        self.nonce.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Challenge one prover and judge the answer.
+    pub async fn challenge(&self, t: &Target, spec: &Spec) -> Verdict {
+        let c = &t.commitment;
+        let secret = crate::auth::random_bytes();
+        let seed = round_seed(&secret, &spec.randomness, 0, &[0u8; 32]);
+        let nonce = self.next_nonce();
+        let issued_at_ms = now_ms();
+        let deadline = Duration::from_millis(spec.deadline_ms);
+        let mut v = Verdict {
+            outcome: Outcome::Error,
+            reason: None,
+            endpoint: t.endpoint.clone(),
+            prover_root: hex::encode(c.root),
+            device_pubkey: hex::encode(&c.pubkey),
+            verifier_pubkey: hex::encode(self.pubkey()),
+            secret: hex::encode(secret),
+            secret_commitment: hex::encode(commit_secret(&secret)),
+            randomness: hex::encode(&spec.randomness),
+            seed: hex::encode(seed),
+            nonce,
+            issued_at_ms,
+            chain_rounds: spec.chain_rounds,
+            spots: spec.spots,
+            openings: spec.openings,
+            deadline_ms: spec.deadline_ms,
+            rtt_ms: None,
+            baseline_rtt_ms: None,
+            server_ms: None,
+            final_state: None,
+            timed_signature: None,
+            round_proof: None,
+            throughput: None,
+        };
+        let t0 = Instant::now();
+        if let Err(e) = t.info().await {
+            v.reason = Some(format!("prover unreachable: {e}"));
+            return self.finish(v);
+        }
+        v.baseline_rtt_ms = Some(ms(t0.elapsed()));
+
+        let body = body_challenge(&seed, spec.chain_rounds, spec.spots, spec.openings);
+        let h = sign_header(
+            &self.key,
+            Kind::Challenge,
+            &c.root,
+            nonce,
+            issued_at_ms,
+            &body,
+        );
+        let mut req = tonic::Request::new(pb::ChallengeRequest {
+            auth: Some(wire::auth_to_pb(&h)),
+            seed: seed.to_vec(),
+            chain_rounds: spec.chain_rounds,
+            spots: spec.spots,
+            openings: spec.openings,
+        });
+        req.set_timeout(deadline);
+        let mut client = t.client.clone();
+        let sent = Instant::now();
+        let res = tokio::time::timeout(deadline, client.challenge(req)).await;
+        let rtt = sent.elapsed();
+        let resp = match res {
+            Err(_) => {
+                v.outcome = Outcome::Late;
+                v.reason = Some(format!(
+                    "no answer within the deadline ({} ms)",
+                    spec.deadline_ms
+                ));
+                return self.finish(v);
+            }
+            Ok(Err(s))
+                if s.code() == tonic::Code::DeadlineExceeded
+                    || s.code() == tonic::Code::Cancelled =>
+            {
+                v.outcome = Outcome::Late;
+                v.reason = Some(format!("deadline exceeded: {}", s.message()));
+                return self.finish(v);
+            }
+            Ok(Err(s)) => {
+                v.reason = Some(format!("prover refused: {:?}: {}", s.code(), s.message()));
+                return self.finish(v);
+            }
+            Ok(Ok(r)) => r.into_inner(),
+        };
+        v.rtt_ms = Some(ms(rtt));
+        v.server_ms = Some(resp.server_us as f64 / 1e3);
+        self.metrics
+            .observe("loopin_verifier_rtt_seconds", &[], rtt.as_secs_f64());
+
+        let c2 = c.clone();
+        let spec2 = spec.clone();
+        let checked =
+            tokio::task::spawn_blocking(move || check_answer(&c2, &seed, &spec2, &resp)).await;
+        match checked {
+            Ok(Ok((round, timed))) => {
+                let total = c.params.leaves() * c.params.blocks_per_leaf as u64;
+                let (fin, _) = replay(&seed, &timed.transcript, total);
+                v.final_state = Some(hex::encode(fin));
+                v.timed_signature = Some(hex::encode(&timed.signature));
+                v.round_proof = round.as_ref().map(RoundProofHex::from);
+                if rtt > deadline {
+                    v.outcome = Outcome::Late;
+                    v.reason = Some(format!(
+                        "valid but late: {:.3} ms > {} ms",
+                        ms(rtt),
+                        spec.deadline_ms
+                    ));
+                } else {
+                    v.outcome = Outcome::Pass;
+                }
+            }
+            Ok(Err(e)) => {
+                v.outcome = Outcome::Fail;
+                v.reason = Some(e);
+            }
+            Err(e) => {
+                v.reason = Some(format!("verification task failed: {e}"));
+            }
+        }
+        if let (Outcome::Pass, Some(tp)) = (v.outcome, spec.throughput.as_ref()) {
+            let tv = self.throughput(t, &seed, tp).await;
+            if tv.outcome != Outcome::Pass {
+                v.outcome = tv.outcome;
+                v.reason = Some(format!(
+                    "throughput: {}",
+                    tv.reason.clone().unwrap_or_default()
+                ));
+            }
+            v.throughput = Some(tv);
+        }
+        self.finish(v)
+    }
+
+    fn finish(&self, v: Verdict) -> Verdict {
+        let o = serde_json::to_value(v.outcome)
+            .ok()
+            .and_then(|x| x.as_str().map(str::to_string))
+            .unwrap_or_default();
+        self.metrics
+            .inc("loopin_verifier_verdicts_total", &[("outcome", &o)], 1.0);
+        tracing::info!(endpoint = %v.endpoint, outcome = %o, rtt_ms = ?v.rtt_ms, reason = ?v.reason, "verdict");
+        v
+    }
+
+    /// Throughput part: get the root within its deadline, then choose the spot indices and open them.
+    pub async fn throughput(
+        &self,
+        t: &Target,
+        seed: &Hash,
+        tp: &ThroughputSpec,
+    ) -> ThroughputVerdict {
+        let c = &t.commitment;
+        let mut v = ThroughputVerdict {
+            outcome: Outcome::Error,
+            reason: None,
+            width: tp.width,
+            rounds: tp.rounds,
+            indices: Vec::new(),
+            deadline_ms: tp.deadline_ms,
+            commit_ms: None,
+            batch_root: None,
+            signature: None,
+        };
+        let body = body_throughput(seed, tp.width, tp.rounds);
+        let h = sign_header(
+            &self.key,
+            Kind::Throughput,
+            &c.root,
+            self.next_nonce(),
+            now_ms(),
+            &body,
+        );
+        let deadline = Duration::from_millis(tp.deadline_ms);
+        let mut req = tonic::Request::new(pb::ThroughputRequest {
+            auth: Some(wire::auth_to_pb(&h)),
+            seed: seed.to_vec(),
+            width: tp.width,
+            rounds: tp.rounds,
+        });
+        req.set_timeout(deadline);
+        let mut client = t.client.clone();
+        let sent = Instant::now();
+        let commit = match tokio::time::timeout(deadline, client.throughput(req)).await {
+            Err(_) => {
+                v.outcome = Outcome::Late;
+                v.reason = Some(format!("no root within {} ms", tp.deadline_ms));
+                return v;
+            }
+            Ok(Err(s))
+                if s.code() == tonic::Code::DeadlineExceeded
+                    || s.code() == tonic::Code::Cancelled =>
+            {
+                v.outcome = Outcome::Late;
+                v.reason = Some(format!("deadline exceeded: {}", s.message()));
+                return v;
+            }
+            Ok(Err(s)) => {
+                v.reason = Some(format!("prover refused: {:?}: {}", s.code(), s.message()));
+                return v;
+            }
+            Ok(Ok(r)) => r.into_inner(),
+        };
+        let took = sent.elapsed();
+        v.commit_ms = Some(ms(took));
+        v.batch_root = Some(hex::encode(&commit.batch_root));
+        v.signature = Some(hex::encode(&commit.signature));
+        let Ok(batch_root) = wire::hash(&commit.batch_root, "batch_root") else {
+            v.outcome = Outcome::Fail;
+            v.reason = Some("batch_root must be 32 bytes".into());
+            return v;
+        };
+        if !K256Verifier.verify(
+            &throughput_message(&c.root, seed, tp.width, tp.rounds, &batch_root),
+            &commit.signature,
+            &c.pubkey,
+        ) {
+            v.outcome = Outcome::Fail;
+            v.reason = Some("bad device signature on the batch root".into());
+            return v;
+        }
+        // Indices chosen now, after the root is fixed.
+        let r = crate::auth::random_bytes();
+        let indices: Vec<u64> = loopin_pocps::challenge::indices(&r, tp.spots, tp.width);
+        v.indices = indices.clone();
+        let body = body_open(&commit.session, &indices);
+        let h = sign_header(
+            &self.key,
+            Kind::ThroughputOpen,
+            &c.root,
+            self.next_nonce(),
+            now_ms(),
+            &body,
+        );
+        let mut req = tonic::Request::new(pb::ThroughputOpenRequest {
+            auth: Some(wire::auth_to_pb(&h)),
+            session: commit.session.clone(),
+            indices: indices.clone(),
+        });
+        req.set_timeout(Duration::from_secs(10));
+        let opening = match client.throughput_open(req).await {
+            Ok(r) => r.into_inner(),
+            Err(s) => {
+                v.reason = Some(format!("open refused: {:?}: {}", s.code(), s.message()));
+                return v;
+            }
+        };
+        let mut spots = Vec::with_capacity(opening.spots.len());
+        for (s, &want) in opening.spots.iter().zip(&indices) {
+            let parsed = (|| {
+                let y: [u8; 16] = s
+                    .output
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| "output must be 16 bytes".to_string())?;
+                Ok::<_, String>((
+                    s.index,
+                    u128::from_le_bytes(y),
+                    wire::bytes_to_hashes(&s.path)?,
+                ))
+            })();
+            match parsed {
+                Ok(p) if p.0 == want => spots.push(p),
+                Ok(_) => {
+                    v.outcome = Outcome::Fail;
+                    v.reason = Some("spot at the wrong index".into());
+                    return v;
+                }
+                Err(e) => {
+                    v.outcome = Outcome::Fail;
+                    v.reason = Some(e);
+                    return v;
+                }
+            }
+        }
+        if spots.len() != indices.len() {
+            v.outcome = Outcome::Fail;
+            v.reason = Some("missing spot openings".into());
+            return v;
+        }
+        match verify_throughput(seed, tp.rounds, &c.root, &batch_root, &spots) {
+            Ok(()) if took <= deadline => v.outcome = Outcome::Pass,
+            Ok(()) => {
+                v.outcome = Outcome::Late;
+                v.reason = Some(format!(
+                    "root after {:.1} ms > {} ms",
+                    ms(took),
+                    tp.deadline_ms
+                ));
+            }
+            Err(e) => {
+                v.outcome = Outcome::Fail;
+                v.reason = Some(e.to_string());
+            }
+        }
+        v
+    }
+
+    /// Challenge every target at the same moment (one GPU posing as two cannot answer both in time).
+    pub async fn challenge_many(self: &Arc<Self>, targets: &[Target], spec: &Spec) -> Vec<Verdict> {
+        let tasks: Vec<_> = targets
+            .iter()
+            .cloned()
+            .map(|t| {
+                let me = self.clone();
+                let spec = spec.clone();
+                tokio::spawn(async move { me.challenge(&t, &spec).await })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(tasks.len());
+        for (t, task) in targets.iter().zip(tasks) {
+            out.push(task.await.unwrap_or_else(|e| Verdict {
+                outcome: Outcome::Error,
+                reason: Some(format!("task failed: {e}")),
+                endpoint: t.endpoint.clone(),
+                prover_root: hex::encode(t.commitment.root),
+                device_pubkey: hex::encode(&t.commitment.pubkey),
+                verifier_pubkey: hex::encode(self.pubkey()),
+                secret: String::new(),
+                secret_commitment: String::new(),
+                randomness: hex::encode(&spec.randomness),
+                seed: String::new(),
+                nonce: 0,
+                issued_at_ms: 0,
+                chain_rounds: spec.chain_rounds,
+                spots: spec.spots,
+                openings: spec.openings,
+                deadline_ms: spec.deadline_ms,
+                rtt_ms: None,
+                baseline_rtt_ms: None,
+                server_ms: None,
+                final_state: None,
+                timed_signature: None,
+                round_proof: None,
+                throughput: None,
+            }));
+        }
+        out
+    }
+}
+
+/// Decode and verify a Challenge answer.
+pub fn check_answer(
+    c: &Commitment,
+    seed: &Hash,
+    spec: &Spec,
+    r: &pb::ChallengeResponse,
+) -> Result<(Option<RoundProof>, TimedProof), String> {
+    let transcript = wire::bytes_to_blocks(&r.transcript)?;
+    let openings = r
+        .timed_openings
+        .iter()
+        .map(wire::opening_from_pb)
+        .collect::<Result<Vec<_>, _>>()?;
+    let timed = TimedProof {
+        transcript,
+        openings,
+        signature: r.timed_signature.clone(),
+    };
+    verify_timed(
+        c,
+        seed,
+        spec.chain_rounds,
+        spec.spots,
+        &timed,
+        &K256Verifier,
+    )
+    .map_err(|e| format!("timed proof: {e}"))?;
+    let round = if spec.openings > 0 {
+        let p = RoundProof {
+            openings: r
+                .round_openings
+                .iter()
+                .map(wire::opening_from_pb)
+                .collect::<Result<Vec<_>, _>>()?,
+            signature: r.round_signature.clone(),
+        };
+        verify_round(c, seed, spec.openings, &p, &K256Verifier)
+            .map_err(|e| format!("round proof: {e}"))?;
+        Some(p)
+    } else {
+        None
+    };
+    Ok((round, timed))
+}
+
+/// Latency summary of a load run.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LoadReport {
+    /// Challenges issued.
+    pub challenges: usize,
+    /// How many passed.
+    pub pass: usize,
+    /// Outcomes other than pass, by outcome.
+    pub other: std::collections::BTreeMap<String, usize>,
+    /// Latency percentiles of answered challenges, ms.
+    pub p50_ms: f64,
+    /// 99th percentile, ms.
+    pub p99_ms: f64,
+    /// Maximum, ms.
+    pub max_ms: f64,
+    /// Wall time of the run, s.
+    pub wall_s: f64,
+}
+
+/// Percentile (nearest rank) of sorted values.
+pub fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+/// Issue `n` challenges at once to `t` and summarise.
+pub async fn load(v: &Arc<Verifier>, t: &Target, spec: &Spec, n: usize) -> LoadReport {
+    let _ = t.info().await;
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let v = v.clone();
+            let t = t.clone();
+            let spec = spec.clone();
+            tokio::spawn(async move { v.challenge(&t, &spec).await })
+        })
+        .collect();
+    let mut lat = Vec::with_capacity(n);
+    let mut pass = 0;
+    let mut other = std::collections::BTreeMap::new();
+    for task in tasks {
+        match task.await {
+            Ok(vd) => {
+                if let Some(r) = vd.rtt_ms {
+                    lat.push(r);
+                }
+                if vd.outcome == Outcome::Pass {
+                    pass += 1;
+                } else {
+                    let k = format!("{:?}: {}", vd.outcome, vd.reason.unwrap_or_default());
+                    let k: String = k.chars().take(80).collect();
+                    *other.entry(k).or_insert(0) += 1;
+                }
+            }
+            Err(e) => *other.entry(format!("task: {e}")).or_insert(0) += 1,
+        }
+    }
+    let wall_s = start.elapsed().as_secs_f64();
+    lat.sort_by(f64::total_cmp);
+    LoadReport {
+        challenges: n,
+        pass,
+        other,
+        p50_ms: percentile(&lat, 0.50),
+        p99_ms: percentile(&lat, 0.99),
+        max_ms: lat.last().copied().unwrap_or(f64::NAN),
+        wall_s,
+    }
+}

@@ -1,0 +1,78 @@
+//! Shared helpers: P in a temp dir, an in-process server over TCP, verifier keys and specs.
+#![allow(dead_code)]
+
+use k256::ecdsa::SigningKey;
+use loopin_pocps::encode::{Params, derive_ek};
+use loopin_prover::auth::{Gate, StaticAllowlist, pubkey_bytes};
+use loopin_prover::backend::{Backend, CpuBackend};
+use loopin_prover::metrics::Metrics;
+use loopin_prover::service::{self, Limits, ProverService, Running};
+use loopin_prover::state::ProverState;
+use loopin_prover::storage;
+use loopin_prover::verifier::{Spec, Target, ThroughputSpec, Verifier};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const PARAMS: Params = Params::TEST;
+
+pub fn ek(n: u8) -> u128 {
+    derive_ek(&[b'g', n], "miner", "pool", b"randomness")
+}
+
+pub fn key(n: u8) -> SigningKey {
+    SigningKey::from_slice(&[n; 32]).expect("valid key")
+}
+
+/// Encode P into `dir` with the CPU backend and load it back.
+pub fn init_and_load(dir: &Path, n: u8) -> storage::Loaded {
+    storage::init(dir, ek(n), &PARAMS, &CpuBackend, 1, &mut |_, _| true).expect("init");
+    storage::load(dir).expect("load")
+}
+
+pub fn gate(verifiers: &[&SigningKey], rate: f64, burst: f64) -> Arc<Gate> {
+    Arc::new(Gate::new(
+        Box::new(StaticAllowlist::new(
+            verifiers.iter().map(|k| pubkey_bytes(k)),
+            rate,
+            burst,
+        )),
+        Duration::from_secs(30),
+    ))
+}
+
+pub async fn spawn(
+    state: ProverState,
+    gate: Arc<Gate>,
+    limits: Limits,
+    metrics: Arc<Metrics>,
+) -> Running {
+    let backend: Arc<dyn Backend> = Arc::new(CpuBackend);
+    let svc = ProverService::new(Arc::new(state), backend, gate, limits, metrics);
+    service::spawn(svc, "127.0.0.1:0").await.expect("bind")
+}
+
+pub fn verifier(n: u8) -> Arc<Verifier> {
+    Arc::new(Verifier::new(key(n), Metrics::new()))
+}
+
+pub fn target(r: &Running, state_commitment: &loopin_pocps::proof::Commitment) -> Target {
+    Target::new(&r.url(), state_commitment.clone()).expect("target")
+}
+
+/// Test-parameter challenge: R = 256, s = 32, k = 8, with a throughput part (W = 256, 4 rounds).
+pub fn spec(deadline_ms: u64) -> Spec {
+    Spec {
+        chain_rounds: 256,
+        spots: 32,
+        openings: 8,
+        deadline_ms,
+        randomness: b"chain randomness".to_vec(),
+        throughput: Some(ThroughputSpec {
+            width: 256,
+            rounds: 4,
+            spots: 16,
+            deadline_ms,
+        }),
+    }
+}

@@ -1,0 +1,278 @@
+//! End to end over a real TCP socket: init (test parameters) → serve → verifier challenge.
+
+mod common;
+use common::*;
+use loopin_pocps::merkle::Tree;
+use loopin_prover::backend::{Backend, Cancelled, CpuBackend};
+use loopin_prover::metrics::Metrics;
+use loopin_prover::service::Limits;
+use loopin_prover::state::{ProverState, Regenerate, Resident};
+use loopin_prover::storage;
+use loopin_prover::verifier::{Outcome, Verdict};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn honest_prover_passes_and_verdict_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let loaded = init_and_load(dir.path(), 1);
+    let state = ProverState::from_loaded(loaded, key(100));
+    let commitment = state.commitment.clone();
+    let metrics = Metrics::new();
+    let v = key(1);
+    let server = spawn(
+        state,
+        gate(&[&v], 10.0, 10.0),
+        Limits::default(),
+        metrics.clone(),
+    )
+    .await;
+    let verifier = verifier(1);
+    let verdict = verifier
+        .challenge(&target(&server, &commitment), &spec(5_000))
+        .await;
+    assert_eq!(verdict.outcome, Outcome::Pass, "{:?}", verdict.reason);
+    assert!(verdict.rtt_ms.is_some_and(|r| r <= 5_000.0));
+    let tp = verdict.throughput.as_ref().expect("throughput part");
+    assert_eq!(tp.outcome, Outcome::Pass, "{:?}", tp.reason);
+    assert_eq!(tp.indices.len(), 16);
+    let rp = verdict
+        .round_proof
+        .as_ref()
+        .expect("round proof in the record");
+    assert_eq!(rp.openings.len(), 8);
+
+    // The JSON record round-trips and carries what a contract needs.
+    let path = dir.path().join("verdict.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&verdict).unwrap()).unwrap();
+    let back: Verdict = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(back, verdict);
+    assert_eq!(back.prover_root, hex::encode(commitment.root));
+
+    // Metrics saw the calls.
+    let text = metrics.render();
+    assert!(
+        text.contains("loopin_prover_requests_total{method=\"Challenge\",code=\"OK\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("loopin_prover_request_seconds_bucket"));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prover_that_lost_part_of_p_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let loaded = init_and_load(dir.path(), 2);
+    let params = loaded.prover.params;
+    let tree: Tree = loaded.prover.tree.clone();
+    // Half the leaves are gone (zeros); the prover kept the tree and answers with what it has.
+    let m = params.blocks_per_leaf as usize;
+    let mut blocks = loaded.prover.blocks.clone();
+    for (leaf, chunk) in blocks.chunks_mut(m).enumerate() {
+        if leaf % 2 == 1 {
+            chunk.fill(0);
+        }
+    }
+    let state = ProverState::new(
+        params,
+        loaded.ek,
+        tree,
+        Box::new(Resident(blocks)),
+        key(101),
+    );
+    let commitment = state.commitment.clone();
+    let v = key(2);
+    let server = spawn(
+        state,
+        gate(&[&v], 10.0, 10.0),
+        Limits::default(),
+        Metrics::new(),
+    )
+    .await;
+    let mut s = spec(5_000);
+    s.throughput = None;
+    let verdict = verifier(2)
+        .challenge(&target(&server, &commitment), &s)
+        .await;
+    assert_eq!(verdict.outcome, Outcome::Fail, "{:?}", verdict.reason);
+    assert!(verdict.reason.as_deref().unwrap_or("").contains("proof"));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prover_regenerating_p_on_demand_is_late() {
+    let dir = tempfile::tempdir().unwrap();
+    let loaded = init_and_load(dir.path(), 3);
+    let params = loaded.prover.params;
+    let tree = loaded.prover.tree.clone();
+    // Keeps only ek (and the tree); every read regenerates its lane prefix.
+    let regen = Regenerate {
+        ek: loaded.ek,
+        params,
+    };
+    let state = ProverState::new(params, loaded.ek, tree, Box::new(regen), key(102));
+    let commitment = state.commitment.clone();
+    let v = key(3);
+    let server = spawn(
+        state,
+        gate(&[&v], 10.0, 10.0),
+        Limits::default(),
+        Metrics::new(),
+    )
+    .await;
+    // R = 8192 reads: the honest prover needs 8192 hashes; this one ≈ 8192 · 128 · 4 slow rounds
+    // (≈ 2 s at the fastest measured 0.5 µs per round, far more in a debug build).
+    let mut s = spec(1_000);
+    s.chain_rounds = 8192;
+    s.throughput = None;
+    let verdict = verifier(3)
+        .challenge(&target(&server, &commitment), &s)
+        .await;
+    assert_eq!(verdict.outcome, Outcome::Late, "{:?}", verdict.reason);
+
+    // The same challenge against the honest P (same commitment) passes within the same deadline.
+    let honest = ProverState::from_loaded(storage::load(dir.path()).unwrap(), key(102));
+    assert_eq!(honest.commitment, commitment);
+    let server2 = spawn(
+        honest,
+        gate(&[&v], 10.0, 10.0),
+        Limits::default(),
+        Metrics::new(),
+    )
+    .await;
+    let verdict = verifier(3)
+        .challenge(&target(&server2, &commitment), &s)
+        .await;
+    assert_eq!(verdict.outcome, Outcome::Pass, "{:?}", verdict.reason);
+    server.stop().await;
+    server2.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_provers_challenged_at_once() {
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let v = key(4);
+    let s1 = ProverState::from_loaded(init_and_load(d1.path(), 4), key(104));
+    let s2 = ProverState::from_loaded(init_and_load(d2.path(), 5), key(105));
+    let (c1, c2) = (s1.commitment.clone(), s2.commitment.clone());
+    assert_ne!(c1.root, c2.root);
+    let r1 = spawn(
+        s1,
+        gate(&[&v], 10.0, 10.0),
+        Limits::default(),
+        Metrics::new(),
+    )
+    .await;
+    let r2 = spawn(
+        s2,
+        gate(&[&v], 10.0, 10.0),
+        Limits::default(),
+        Metrics::new(),
+    )
+    .await;
+    let verdicts = verifier(4)
+        .challenge_many(&[target(&r1, &c1), target(&r2, &c2)], &spec(5_000))
+        .await;
+    assert_eq!(verdicts.len(), 2);
+    for vd in &verdicts {
+        assert_eq!(
+            vd.outcome,
+            Outcome::Pass,
+            "{}: {:?}",
+            vd.endpoint,
+            vd.reason
+        );
+    }
+    // A commitment that is not the prover's (another identity) fails verification.
+    let wrong = verifier(4).challenge(&target(&r1, &c2), &spec(5_000)).await;
+    assert_ne!(wrong.outcome, Outcome::Pass);
+    r1.stop().await;
+    r2.stop().await;
+}
+
+/// Counts encoded lanes.
+struct Counting(AtomicU64);
+impl Backend for Counting {
+    fn name(&self) -> &'static str {
+        "counting"
+    }
+    fn encode_lanes(
+        &self,
+        ek: u128,
+        p: &loopin_pocps::encode::Params,
+        lane0: u32,
+        n: u32,
+    ) -> Result<Vec<u128>, String> {
+        self.0.fetch_add(n as u64, Ordering::SeqCst);
+        CpuBackend.encode_lanes(ek, p, lane0, n)
+    }
+    fn throughput(&self, i: &[u128], r: u32, c: &AtomicBool) -> Result<Vec<u128>, Cancelled> {
+        CpuBackend.throughput(i, r, c)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_reuses_p_from_disk_without_reencoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let enc = Counting(AtomicU64::new(0));
+    let r = storage::init(dir.path(), ek(6), &PARAMS, &enc, 1, &mut |_, _| true).unwrap();
+    assert_eq!(enc.0.load(Ordering::SeqCst), PARAMS.lanes as u64);
+    assert_eq!(r.encoded_lanes, PARAMS.lanes as u64);
+    let dkey = storage::device_key(dir.path()).unwrap();
+    let v = key(6);
+
+    // First run.
+    let s = ProverState::from_loaded(storage::load(dir.path()).unwrap(), dkey.clone());
+    let c = s.commitment.clone();
+    let server = spawn(
+        s,
+        gate(&[&v], 10.0, 10.0),
+        Limits::default(),
+        Metrics::new(),
+    )
+    .await;
+    assert_eq!(
+        verifier(6)
+            .challenge(&target(&server, &c), &spec(5_000))
+            .await
+            .outcome,
+        Outcome::Pass
+    );
+    server.stop().await;
+
+    // Restart: init again is a no-op, load never encodes, the device key and commitment are the same.
+    let r2 = storage::init(dir.path(), ek(6), &PARAMS, &enc, 1, &mut |_, _| true).unwrap();
+    assert_eq!(
+        (r2.encoded_lanes, r2.reused_lanes),
+        (0, PARAMS.lanes as u64)
+    );
+    assert_eq!(r2.root, r.root);
+    assert_eq!(
+        enc.0.load(Ordering::SeqCst),
+        PARAMS.lanes as u64,
+        "re-encoded"
+    );
+    let dkey2 = storage::device_key(dir.path()).unwrap();
+    assert_eq!(dkey2.to_bytes(), dkey.to_bytes());
+    let s = ProverState::from_loaded(storage::load(dir.path()).unwrap(), dkey2);
+    assert_eq!(s.commitment, c);
+    let server = spawn(
+        s,
+        gate(&[&v], 10.0, 10.0),
+        Limits::default(),
+        Metrics::new(),
+    )
+    .await;
+    assert_eq!(
+        verifier(6)
+            .challenge(&target(&server, &c), &spec(5_000))
+            .await
+            .outcome,
+        Outcome::Pass
+    );
+    assert_eq!(
+        enc.0.load(Ordering::SeqCst),
+        PARAMS.lanes as u64,
+        "re-encoded"
+    );
+    server.stop().await;
+}
