@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cosmwasm_schema::generate_api;
-use loopin::{factory, pair, pool, stake_cert, token};
+use loopin::{factory, pair, pool, registry, stake_cert, token};
 
 /// Every contract's API, as (directory name, files).
 fn apis() -> Vec<(&'static str, Vec<(String, String)>)> {
@@ -37,11 +37,19 @@ fn apis() -> Vec<(&'static str, Vec<(String, String)>)> {
         query: pair::QueryMsg,
         migrate: pair::MigrateMsg,
     };
+    let registry = generate_api! {
+        name: "loopin-pocps-registry",
+        instantiate: registry::InstantiateMsg,
+        execute: registry::ExecuteMsg,
+        query: registry::QueryMsg,
+        migrate: registry::MigrateMsg,
+    };
     [
         ("loopin-token", token),
         ("loopin-stake-cert", stake_cert),
         ("loopin-factory", factory),
         ("loopin-pair", pair),
+        ("loopin-pocps-registry", registry),
     ]
     .into_iter()
     .map(|(name, api)| {

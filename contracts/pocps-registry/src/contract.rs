@@ -1,0 +1,1188 @@
+//! Entry points of the PoCPS registry.
+
+#[cfg(not(feature = "library"))]
+use cosmwasm_std::entry_point;
+use cosmwasm_std::{
+    Addr, Binary, CosmosMsg, Deps, DepsMut, Empty, Env, HexBinary, MessageInfo, Order, Reply,
+    Response, StdResult, Storage, SubMsg, Uint128, WasmMsg, from_json, to_json_binary,
+};
+use cw_storage_plus::Bound;
+use cw20::Cw20ReceiveMsg;
+use loopin::migrate::ensure_upgrade;
+use loopin::registry::{
+    BeaconResponse, BeaconRoundResponse, ChallengeResponse, ChallengeStatus, CommitmentMsg,
+    ConfigResponse, DeviceResponse, DeviceStatus, DevicesResponse, ExecuteMsg, HASH_LEN,
+    InstantiateMsg, MAX_ASSIGN_TRIES, MAX_ENDPOINT_LEN, MAX_OPENINGS_PER_ROUND, MAX_RANDOMNESS_LEN,
+    MAX_ROUND_SCAN, MigrateMsg, QueryMsg, ReceiveMsg, RegistrySettings, Verdict, VerifierResponse,
+};
+use loopin::stake_cert::{self, CertificateResponse, MAX_REASON_LEN};
+use loopin::{factory, page_limit, pair, token};
+use loopin_pocps::challenge::commit_secret;
+use loopin_pocps::encode::derive_ek;
+use loopin_pocps::merkle::{leaf_hash, verify_path};
+use loopin_pocps::proof::{VerifyError, verify_opening_path, verify_round_signed};
+
+use crate::error::ContractError;
+use crate::judge::{self, HostVerifier, hash32, hex};
+use crate::state::{
+    BeaconRound, CHALLENGES, CONFIG, CONTRIBUTORS, Challenge, Config, DEVICE_COUNT, DEVICE_LIST,
+    DEVICES, Device, DisputedLeaf, ENTROPY_COMMITS, EPOCH_REWARDS, EpochRewards, FINGERPRINTS,
+    LATE_COUNT, LATE_VOTES, LATEST_ROUND, NEXT_CHALLENGE, ROUNDS, SECRET_HASHES, VERIFIERS,
+    Verifier,
+};
+
+/// cw2 name of this contract.
+pub const CONTRACT_NAME: &str = "crates.io:loopin-pocps-registry";
+/// cw2 version of this contract.
+pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Reply to a reward request: a mint the factory refuses (emission cap) must not undo a verdict.
+const REPLY_REWARD: u64 = 1;
+
+fn invalid(reason: &str) -> ContractError {
+    ContractError::InvalidSettings {
+        reason: reason.to_string(),
+    }
+}
+
+fn validate_settings(s: &RegistrySettings) -> Result<(), ContractError> {
+    if s.round_seconds == 0 || s.reward_epoch_seconds == 0 || s.lateness_window_seconds == 0 {
+        return Err(invalid("periods must be positive"));
+    }
+    if s.openings_per_round == 0 || s.openings_per_round > MAX_OPENINGS_PER_ROUND {
+        return Err(invalid("openings per round must be 1 to 32"));
+    }
+    if s.max_recheck_openings == 0 || s.max_recheck_openings > s.openings_per_round {
+        return Err(invalid(
+            "re-checked openings must be 1 to the openings per round",
+        ));
+    }
+    if s.entropy_quorum == 0 || s.lateness_quorum == 0 {
+        return Err(invalid("quorums must be positive"));
+    }
+    if s.max_open_challenges == 0 || s.min_bond.is_zero() {
+        return Err(invalid("bond and open challenges must be positive"));
+    }
+    // A verifier must stay slashable while any verdict of its can still be refuted.
+    if s.unbonding_seconds < s.response_seconds.saturating_add(s.dispute_seconds) {
+        return Err(invalid(
+            "unbonding must outlast the response and dispute windows",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn instantiate(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: InstantiateMsg,
+) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
+    validate_settings(&msg.settings)?;
+    let factory = deps.api.addr_validate(&msg.factory)?;
+    let wired: factory::ConfigResponse = deps
+        .querier
+        .query_wasm_smart(&factory, &factory::QueryMsg::Config {})?;
+    CONFIG.save(
+        deps.storage,
+        &Config {
+            factory: factory.clone(),
+            token: wired.token,
+            stake_cert: wired.stake_cert,
+            genesis: env.block.time,
+            settings: msg.settings,
+        },
+    )?;
+    DEVICE_COUNT.save(deps.storage, &0)?;
+    NEXT_CHALLENGE.save(deps.storage, &1)?;
+    EPOCH_REWARDS.save(deps.storage, &EpochRewards::default())?;
+    cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    Ok(Response::new()
+        .add_attribute("action", "instantiate")
+        .add_attribute("factory", factory))
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn execute(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
+    match msg {
+        ExecuteMsg::Receive(msg) => receive(deps, env, info, msg),
+        ExecuteMsg::Unbond { amount } => unbond(deps, env, info, amount),
+        ExecuteMsg::WithdrawUnbonded {} => withdraw(deps, env, info),
+        ExecuteMsg::RegisterDevice {
+            token_id,
+            fingerprint,
+            commitment,
+            endpoint,
+            ek_randomness,
+        } => register_device(
+            deps,
+            env,
+            info,
+            token_id,
+            fingerprint,
+            commitment,
+            endpoint,
+            ek_randomness,
+        ),
+        ExecuteMsg::CommitEntropy { hash } => commit_entropy(deps, env, info, hash),
+        ExecuteMsg::RevealEntropy { secret } => reveal_entropy(deps, env, info, secret),
+        ExecuteMsg::Commit { secret_hash } => commit(deps, env, info, secret_hash),
+        ExecuteMsg::Assign { challenge_id } => assign(deps, env, challenge_id),
+        ExecuteMsg::Submit {
+            challenge_id,
+            secret,
+            verdict,
+        } => submit(deps, env, info, challenge_id, secret, verdict),
+        ExecuteMsg::Defend { challenge_id, path } => defend(deps, env, info, challenge_id, path),
+        ExecuteMsg::Finalize { challenge_id } => finalize(deps, env, challenge_id),
+        ExecuteMsg::Expire { challenge_id } => expire(deps, env, challenge_id),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time.
+
+fn current_round(config: &Config, env: &Env) -> u64 {
+    env.block
+        .time
+        .seconds()
+        .saturating_sub(config.genesis.seconds())
+        / config.settings.round_seconds
+}
+
+fn reward_epoch(config: &Config, env: &Env) -> u64 {
+    env.block
+        .time
+        .seconds()
+        .saturating_sub(config.genesis.seconds())
+        / config.settings.reward_epoch_seconds
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verifier bonds.
+
+fn receive(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: Cw20ReceiveMsg,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    if info.sender != config.token {
+        return Err(ContractError::NotToken {});
+    }
+    if msg.amount.is_zero() {
+        return Err(ContractError::ZeroAmount {});
+    }
+    let sender = deps.api.addr_validate(&msg.sender)?;
+    match from_json::<ReceiveMsg>(&msg.msg)? {
+        ReceiveMsg::Bond {} => {
+            let mut verifier = VERIFIERS
+                .may_load(deps.storage, &sender)?
+                .unwrap_or_else(|| Verifier {
+                    release_at: env.block.time,
+                    ..Verifier::default()
+                });
+            if verifier.slashed {
+                return Err(ContractError::VerifierSlashed {});
+            }
+            verifier.bonded = verifier
+                .bonded
+                .checked_add(msg.amount)
+                .map_err(cosmwasm_std::StdError::from)?;
+            VERIFIERS.save(deps.storage, &sender, &verifier)?;
+            Ok(Response::new()
+                .add_attribute("action", "bond")
+                .add_attribute("verifier", sender)
+                .add_attribute("amount", msg.amount)
+                .add_attribute("bonded", verifier.bonded))
+        }
+    }
+}
+
+fn load_verifier(storage: &dyn Storage, address: &Addr) -> Result<Verifier, ContractError> {
+    VERIFIERS
+        .may_load(storage, address)?
+        .ok_or_else(|| ContractError::NotVerifier {
+            address: address.to_string(),
+        })
+}
+
+/// A verifier with at least the minimum bond, not slashed.
+fn bonded_verifier(
+    storage: &dyn Storage,
+    config: &Config,
+    address: &Addr,
+) -> Result<Verifier, ContractError> {
+    let verifier = load_verifier(storage, address)?;
+    if verifier.slashed {
+        return Err(ContractError::VerifierSlashed {});
+    }
+    if verifier.bonded < config.settings.min_bond {
+        return Err(ContractError::InsufficientBond {
+            bonded: verifier.bonded,
+            min: config.settings.min_bond,
+        });
+    }
+    Ok(verifier)
+}
+
+fn unbond(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    amount: Uint128,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut verifier = load_verifier(deps.storage, &info.sender)?;
+    if verifier.slashed {
+        return Err(ContractError::VerifierSlashed {});
+    }
+    if amount.is_zero() {
+        return Err(ContractError::ZeroAmount {});
+    }
+    if amount > verifier.bonded {
+        return Err(ContractError::UnbondTooLarge {
+            requested: amount,
+            bonded: verifier.bonded,
+        });
+    }
+    verifier.bonded -= amount;
+    verifier.unbonding += amount;
+    verifier.release_at = env
+        .block
+        .time
+        .plus_seconds(config.settings.unbonding_seconds);
+    VERIFIERS.save(deps.storage, &info.sender, &verifier)?;
+    Ok(Response::new()
+        .add_attribute("action", "unbond")
+        .add_attribute("verifier", &info.sender)
+        .add_attribute("amount", amount)
+        .add_attribute("release_at", verifier.release_at.seconds().to_string()))
+}
+
+fn withdraw(deps: DepsMut, env: Env, info: MessageInfo) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut verifier = load_verifier(deps.storage, &info.sender)?;
+    if verifier.open_challenges > 0 {
+        return Err(ContractError::ChallengesOpen {
+            open: verifier.open_challenges,
+        });
+    }
+    if verifier.unbonding.is_zero() || env.block.time < verifier.release_at {
+        return Err(ContractError::NothingToWithdraw {
+            release_at: verifier.release_at.seconds(),
+        });
+    }
+    let amount = verifier.unbonding;
+    verifier.unbonding = Uint128::zero();
+    VERIFIERS.save(deps.storage, &info.sender, &verifier)?;
+    Ok(Response::new()
+        .add_attribute("action", "withdraw_unbonded")
+        .add_attribute("verifier", &info.sender)
+        .add_attribute("amount", amount)
+        .add_message(execute_msg(
+            &config.token,
+            &token::ExecuteMsg::Transfer {
+                recipient: info.sender.to_string(),
+                amount,
+            },
+        )?))
+}
+
+fn execute_msg<M: serde::Serialize>(contract: &Addr, msg: &M) -> StdResult<CosmosMsg> {
+    Ok(WasmMsg::Execute {
+        contract_addr: contract.to_string(),
+        msg: to_json_binary(msg)?,
+        funds: vec![],
+    }
+    .into())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Devices.
+
+fn certificate(
+    deps: Deps,
+    config: &Config,
+    token_id: &str,
+) -> Result<CertificateResponse, ContractError> {
+    deps.querier
+        .query_wasm_smart(
+            &config.stake_cert,
+            &stake_cert::QueryMsg::Certificate {
+                token_id: token_id.to_string(),
+            },
+        )
+        .map_err(|_| ContractError::UnknownCertificate {
+            token_id: token_id.to_string(),
+        })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn register_device(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    token_id: String,
+    fingerprint: HexBinary,
+    commitment: CommitmentMsg,
+    endpoint: String,
+    ek_randomness: HexBinary,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    if fingerprint.len() != HASH_LEN {
+        return Err(ContractError::BadLength {
+            field: "fingerprint".into(),
+            expected: HASH_LEN,
+        });
+    }
+    if ek_randomness.len() > MAX_RANDOMNESS_LEN {
+        return Err(ContractError::BadLength {
+            field: "ek_randomness".into(),
+            expected: MAX_RANDOMNESS_LEN,
+        });
+    }
+    if endpoint.is_empty() || endpoint.len() > MAX_ENDPOINT_LEN {
+        return Err(ContractError::InvalidEndpoint {});
+    }
+    if !matches!(commitment.pubkey.len(), 33 | 65) {
+        return Err(ContractError::BadLength {
+            field: "pubkey".into(),
+            expected: 33,
+        });
+    }
+    let pocps = judge::commitment(&commitment)?;
+    if !pocps.params.is_valid() || pocps.params.rounds < config.settings.min_rounds {
+        return Err(ContractError::InvalidParams {});
+    }
+    if DEVICES.has(deps.storage, &token_id) {
+        return Err(ContractError::AlreadyRegistered { token_id });
+    }
+    let cert = certificate(deps.as_ref(), &config, &token_id)?.certificate;
+    if cert.miner != info.sender {
+        return Err(ContractError::NotCertificateOwner {});
+    }
+    if !cert.is_active_at(env.block.time) {
+        return Err(ContractError::CertificateNotActive { token_id });
+    }
+    if cert.device_id != fingerprint.to_hex() {
+        return Err(ContractError::FingerprintMismatch {});
+    }
+    if cert.commitment.as_slice() != pocps.digest() {
+        return Err(ContractError::CommitmentMismatch {});
+    }
+    // ek binds the fingerprint, the miner and the pool: no two identities share an encoding.
+    if derive_ek(
+        &fingerprint,
+        info.sender.as_str(),
+        cert.pool.as_str(),
+        &ek_randomness,
+    ) != pocps.ek
+    {
+        return Err(ContractError::EkMismatch {});
+    }
+    if let Some(other) = FINGERPRINTS.may_load(deps.storage, &fingerprint)? {
+        return Err(ContractError::FingerprintInUse { token_id: other });
+    }
+    let slot = DEVICE_COUNT.load(deps.storage)?;
+    DEVICE_LIST.save(deps.storage, slot, &token_id)?;
+    DEVICE_COUNT.save(deps.storage, &(slot + 1))?;
+    FINGERPRINTS.save(deps.storage, &fingerprint, &token_id)?;
+    DEVICES.save(
+        deps.storage,
+        &token_id,
+        &Device {
+            owner: info.sender.clone(),
+            pool: cert.pool.clone(),
+            fingerprint,
+            commitment,
+            endpoint: endpoint.clone(),
+            status: DeviceStatus::Active,
+            passes: 0,
+            slot,
+        },
+    )?;
+    Ok(Response::new()
+        .add_attribute("action", "register_device")
+        .add_attribute("token_id", token_id)
+        .add_attribute("owner", info.sender)
+        .add_attribute("pool", cert.pool)
+        .add_attribute("endpoint", endpoint))
+}
+
+/// Marks the device invalid, takes it out of the draw and asks its pool to invalidate the
+/// certificate (the pair settles the miner's position).
+fn invalidate_device(
+    storage: &mut dyn Storage,
+    token_id: &str,
+    reason: &str,
+) -> Result<CosmosMsg, ContractError> {
+    let mut device = DEVICES.load(storage, token_id)?;
+    device.status = DeviceStatus::Invalidated;
+    DEVICES.save(storage, token_id, &device)?;
+    FINGERPRINTS.remove(storage, &device.fingerprint);
+    // Swap-remove from the dense list.
+    let last = DEVICE_COUNT.load(storage)? - 1;
+    if device.slot != last {
+        let moved = DEVICE_LIST.load(storage, last)?;
+        DEVICE_LIST.save(storage, device.slot, &moved)?;
+        let mut other = DEVICES.load(storage, &moved)?;
+        other.slot = device.slot;
+        DEVICES.save(storage, &moved, &other)?;
+    }
+    DEVICE_LIST.remove(storage, last);
+    DEVICE_COUNT.save(storage, &last)?;
+    let mut reason = reason.to_string();
+    reason.truncate(MAX_REASON_LEN);
+    Ok(execute_msg(
+        &device.pool,
+        &pair::ExecuteMsg::Invalidate {
+            token_id: token_id.to_string(),
+            reason,
+        },
+    )?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entropy beacon.
+
+fn commit_entropy(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    hash: HexBinary,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut verifier = bonded_verifier(deps.storage, &config, &info.sender)?;
+    let hash = hash32("hash", &hash)?;
+    let round = current_round(&config, &env);
+    if let Some((pending, _)) = ENTROPY_COMMITS.may_load(deps.storage, &info.sender)? {
+        if pending == round {
+            return Err(ContractError::EntropyAlreadyCommitted { round });
+        }
+        // Never revealed: recorded against the verifier (withholding is visible).
+        verifier.lapsed_entropy += 1;
+        VERIFIERS.save(deps.storage, &info.sender, &verifier)?;
+    }
+    ENTROPY_COMMITS.save(deps.storage, &info.sender, &(round, hash))?;
+    Ok(Response::new()
+        .add_attribute("action", "commit_entropy")
+        .add_attribute("verifier", info.sender)
+        .add_attribute("round", round.to_string()))
+}
+
+fn reveal_entropy(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    secret: HexBinary,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    load_verifier(deps.storage, &info.sender)?;
+    let secret = hash32("secret", &secret)?;
+    let round = current_round(&config, &env);
+    let (_, hash) = ENTROPY_COMMITS
+        .may_load(deps.storage, &info.sender)?
+        .filter(|(committed, _)| committed + 1 == round)
+        .ok_or(ContractError::NoEntropyCommitted {})?;
+    if commit_secret(&secret) != hash {
+        return Err(ContractError::WrongSecret {});
+    }
+    let mut beacon = match ROUNDS.may_load(deps.storage, round)? {
+        Some(beacon) => beacon,
+        None => {
+            let previous = match LATEST_ROUND.may_load(deps.storage)? {
+                Some(latest) => ROUNDS.load(deps.storage, latest)?.value,
+                None => judge::round_start(&[0u8; 32], 0),
+            };
+            BeaconRound {
+                value: judge::round_start(&previous, round),
+                contributors: 0,
+            }
+        }
+    };
+    beacon.value = judge::mix(&beacon.value, info.sender.as_str(), &secret);
+    beacon.contributors += 1;
+    ROUNDS.save(deps.storage, round, &beacon)?;
+    LATEST_ROUND.save(deps.storage, &round)?;
+    CONTRIBUTORS.save(deps.storage, (round, &info.sender), &Empty {})?;
+    ENTROPY_COMMITS.remove(deps.storage, &info.sender);
+    Ok(Response::new()
+        .add_attribute("action", "reveal_entropy")
+        .add_attribute("verifier", info.sender)
+        .add_attribute("round", round.to_string())
+        .add_attribute("contributors", beacon.contributors.to_string()))
+}
+
+/// The first final round after `after` with the entropy quorum not counting `challenger`.
+fn randomness_round(
+    storage: &dyn Storage,
+    config: &Config,
+    env: &Env,
+    after: u64,
+    challenger: &Addr,
+) -> Result<Option<(u64, BeaconRound)>, ContractError> {
+    let now = current_round(config, env);
+    for item in ROUNDS
+        .range(
+            storage,
+            Some(Bound::exclusive(after)),
+            Some(Bound::exclusive(now)),
+            Order::Ascending,
+        )
+        .take(MAX_ROUND_SCAN as usize)
+    {
+        let (round, beacon) = item?;
+        let own = u32::from(CONTRIBUTORS.has(storage, (round, challenger)));
+        if beacon.contributors - own >= config.settings.entropy_quorum {
+            return Ok(Some((round, beacon)));
+        }
+    }
+    Ok(None)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Challenges.
+
+fn load_challenge(storage: &dyn Storage, id: u64) -> Result<Challenge, ContractError> {
+    CHALLENGES
+        .may_load(storage, id)?
+        .ok_or(ContractError::UnknownChallenge { id })
+}
+
+fn expect_status(challenge: &Challenge, expected: ChallengeStatus) -> Result<(), ContractError> {
+    if challenge.status != expected {
+        return Err(ContractError::WrongStatus {
+            status: format!("{:?}", challenge.status),
+            expected: format!("{expected:?}"),
+        });
+    }
+    Ok(())
+}
+
+fn commit(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    secret_hash: HexBinary,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut verifier = bonded_verifier(deps.storage, &config, &info.sender)?;
+    if verifier.open_challenges >= config.settings.max_open_challenges {
+        return Err(ContractError::TooManyChallenges {
+            max: config.settings.max_open_challenges,
+        });
+    }
+    let secret_hash = hash32("secret_hash", &secret_hash)?;
+    if SECRET_HASHES.has(deps.storage, &secret_hash) {
+        return Err(ContractError::SecretReused {});
+    }
+    let id = NEXT_CHALLENGE.load(deps.storage)?;
+    NEXT_CHALLENGE.save(deps.storage, &(id + 1))?;
+    SECRET_HASHES.save(deps.storage, &secret_hash, &id)?;
+    let round = current_round(&config, &env);
+    CHALLENGES.save(
+        deps.storage,
+        id,
+        &Challenge {
+            verifier: info.sender.clone(),
+            secret_hash,
+            committed_round: round,
+            randomness_round: None,
+            randomness: None,
+            target: None,
+            assigned_at: None,
+            status: ChallengeStatus::Committed,
+            disputed: None,
+        },
+    )?;
+    verifier.open_challenges += 1;
+    VERIFIERS.save(deps.storage, &info.sender, &verifier)?;
+    Ok(Response::new()
+        .add_attribute("action", "commit")
+        .add_attribute("challenge_id", id.to_string())
+        .add_attribute("verifier", info.sender)
+        .add_attribute("round", round.to_string()))
+}
+
+fn assign(deps: DepsMut, env: Env, id: u64) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut challenge = load_challenge(deps.storage, id)?;
+    expect_status(&challenge, ChallengeStatus::Committed)?;
+    let (round, beacon) = randomness_round(
+        deps.storage,
+        &config,
+        &env,
+        challenge.committed_round,
+        &challenge.verifier,
+    )?
+    .ok_or(ContractError::RandomnessPending {
+        round: challenge.committed_round,
+    })?;
+    if current_round(&config, &env) > round + config.settings.assign_window_rounds {
+        return Err(ContractError::ChallengeLapsed {});
+    }
+    let randomness = judge::challenge_randomness(&beacon.value, id);
+    let count = DEVICE_COUNT.load(deps.storage)?;
+    let mut target = None;
+    if count > 0 {
+        for attempt in 0..MAX_ASSIGN_TRIES {
+            let token_id =
+                DEVICE_LIST.load(deps.storage, judge::draw(&randomness, attempt, count))?;
+            let device = DEVICES.load(deps.storage, &token_id)?;
+            // Never a device of the verifier's own.
+            if device.owner == challenge.verifier {
+                continue;
+            }
+            let cert = certificate(deps.as_ref(), &config, &token_id)?;
+            if cert.certificate.is_active_at(env.block.time) {
+                target = Some(token_id);
+                break;
+            }
+        }
+    }
+    let target = target.ok_or(ContractError::NoEligibleTarget {})?;
+    challenge.randomness_round = Some(round);
+    challenge.randomness = Some(randomness);
+    challenge.target = Some(target.clone());
+    challenge.assigned_at = Some(env.block.time);
+    challenge.status = ChallengeStatus::Assigned;
+    CHALLENGES.save(deps.storage, id, &challenge)?;
+    Ok(Response::new()
+        .add_attribute("action", "assign")
+        .add_attribute("challenge_id", id.to_string())
+        .add_attribute("verifier", challenge.verifier)
+        .add_attribute("target", target)
+        .add_attribute("randomness_round", round.to_string()))
+}
+
+/// Closes a challenge of the verifier: one fewer open, and saves both.
+fn close(
+    storage: &mut dyn Storage,
+    id: u64,
+    challenge: &mut Challenge,
+    status: ChallengeStatus,
+) -> Result<Verifier, ContractError> {
+    challenge.status = status;
+    CHALLENGES.save(storage, id, challenge)?;
+    let mut verifier = load_verifier(storage, &challenge.verifier)?;
+    verifier.open_challenges = verifier.open_challenges.saturating_sub(1);
+    VERIFIERS.save(storage, &challenge.verifier, &verifier)?;
+    Ok(verifier)
+}
+
+/// Counts a valid check and asks the factory for its reward within the per-verifier and
+/// registry caps. The mint is a sub-message whose failure (the factory's emission cap) is
+/// caught, so it never undoes the verdict.
+fn reward(
+    storage: &mut dyn Storage,
+    config: &Config,
+    env: &Env,
+    address: &Addr,
+) -> Result<Option<SubMsg>, ContractError> {
+    let mut verifier = load_verifier(storage, address)?;
+    verifier.valid_checks += 1;
+    let epoch = reward_epoch(config, env);
+    if verifier.reward_epoch != epoch {
+        verifier.reward_epoch = epoch;
+        verifier.rewarded = 0;
+    }
+    let amount = config.settings.reward_per_check;
+    let mut totals = EPOCH_REWARDS.load(storage)?;
+    if totals.epoch != epoch {
+        totals = EpochRewards {
+            epoch,
+            paid: Uint128::zero(),
+        };
+    }
+    let within = !amount.is_zero()
+        && verifier.rewarded < config.settings.max_rewarded_checks
+        && totals.paid + amount <= config.settings.max_rewards_per_epoch;
+    let msg = if within {
+        verifier.rewarded += 1;
+        totals.paid += amount;
+        EPOCH_REWARDS.save(storage, &totals)?;
+        Some(SubMsg::reply_on_error(
+            execute_msg(
+                &config.factory,
+                &factory::ExecuteMsg::MintRewards {
+                    recipient: address.to_string(),
+                    amount,
+                },
+            )?,
+            REPLY_REWARD,
+        ))
+    } else {
+        None
+    };
+    VERIFIERS.save(storage, address, &verifier)?;
+    Ok(msg)
+}
+
+/// Burns everything a verifier has bonded or unbonding.
+fn slash(
+    storage: &mut dyn Storage,
+    config: &Config,
+    address: &Addr,
+) -> Result<(Uint128, Option<CosmosMsg>), ContractError> {
+    let mut verifier = load_verifier(storage, address)?;
+    let amount = verifier.bonded + verifier.unbonding;
+    verifier.bonded = Uint128::zero();
+    verifier.unbonding = Uint128::zero();
+    verifier.slashed = true;
+    VERIFIERS.save(storage, address, &verifier)?;
+    let msg = if amount.is_zero() {
+        None
+    } else {
+        Some(execute_msg(
+            &config.token,
+            &token::ExecuteMsg::Burn { amount },
+        )?)
+    };
+    Ok((amount, msg))
+}
+
+fn submit(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    id: u64,
+    secret: HexBinary,
+    verdict: Verdict,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut challenge = load_challenge(deps.storage, id)?;
+    if challenge.verifier != info.sender {
+        return Err(ContractError::NotChallenger {});
+    }
+    expect_status(&challenge, ChallengeStatus::Assigned)?;
+    let verifier = load_verifier(deps.storage, &info.sender)?;
+    if verifier.slashed {
+        return Err(ContractError::VerifierSlashed {});
+    }
+    let (Some(target), Some(randomness), Some(assigned_at)) = (
+        challenge.target.clone(),
+        challenge.randomness,
+        challenge.assigned_at,
+    ) else {
+        return Err(ContractError::WrongStatus {
+            status: "unassigned".into(),
+            expected: "Assigned".into(),
+        });
+    };
+    if env.block.time > assigned_at.plus_seconds(config.settings.response_seconds) {
+        return Err(ContractError::ChallengeLapsed {});
+    }
+    let secret = hash32("secret", &secret)?;
+    if commit_secret(&secret) != challenge.secret_hash {
+        return Err(ContractError::WrongSecret {});
+    }
+    let device = DEVICES.load(deps.storage, &target)?;
+    if device.status != DeviceStatus::Active {
+        return Err(ContractError::DeviceNotActive { token_id: target });
+    }
+    let seed = judge::seed(&secret, &randomness);
+    let commitment = judge::commitment(&device.commitment)?;
+    let k = config.settings.openings_per_round;
+    let host = HostVerifier(deps.api);
+    let response = Response::new()
+        .add_attribute("action", "submit")
+        .add_attribute("challenge_id", id.to_string())
+        .add_attribute("verifier", &info.sender)
+        .add_attribute("target", &target);
+
+    match verdict {
+        Verdict::Pass { answer, latency_ms } => {
+            if latency_ms > config.settings.deadline_ms {
+                return Err(ContractError::LatencyOverDeadline {
+                    latency_ms,
+                    deadline_ms: config.settings.deadline_ms,
+                });
+            }
+            let proof = judge::answer(&answer, k)?;
+            // Proof that the check was made: the device signed this challenge's answer.
+            match verify_round_signed(&commitment, &seed, k, &proof, Some(&[]), &host) {
+                Ok(()) => {}
+                Err(VerifyError::BadSignature) => {
+                    return Err(ContractError::NotSignedForChallenge {});
+                }
+                Err(err) => {
+                    return Err(ContractError::InvalidPass {
+                        reason: err.to_string(),
+                    });
+                }
+            }
+            let mut device = device;
+            device.passes += 1;
+            DEVICES.save(deps.storage, &target, &device)?;
+            close(deps.storage, id, &mut challenge, ChallengeStatus::Passed)?;
+            let reward = reward(deps.storage, &config, &env, &info.sender)?;
+            Ok(response
+                .add_attribute("verdict", "pass")
+                .add_attribute("latency_ms", latency_ms.to_string())
+                .add_submessages(reward))
+        }
+        Verdict::Late { latency_ms } => {
+            if let Some(latency_ms) = latency_ms
+                && latency_ms <= config.settings.deadline_ms
+            {
+                return Err(ContractError::NotLate { latency_ms });
+            }
+            let window = env.block.time.seconds() / config.settings.lateness_window_seconds;
+            let mut count = LATE_COUNT
+                .may_load(deps.storage, (&target, window))?
+                .unwrap_or_default();
+            // One vote per verifier and window: distinct, independently assigned verifiers.
+            if !LATE_VOTES.has(deps.storage, (&target, window, &info.sender)) {
+                LATE_VOTES.save(deps.storage, (&target, window, &info.sender), &Empty {})?;
+                count += 1;
+                LATE_COUNT.save(deps.storage, (&target, window), &count)?;
+            }
+            close(deps.storage, id, &mut challenge, ChallengeStatus::Late)?;
+            let mut response = response
+                .add_attribute("verdict", "late")
+                .add_attribute(
+                    "latency_ms",
+                    latency_ms.map_or("none".to_string(), |l| l.to_string()),
+                )
+                .add_attribute("late_votes", count.to_string());
+            if count >= config.settings.lateness_quorum {
+                let msg = invalidate_device(
+                    deps.storage,
+                    &target,
+                    &format!("pocps: late, attested by {count} verifiers"),
+                )?;
+                response = response
+                    .add_attribute("invalidated", &target)
+                    .add_message(msg);
+            }
+            Ok(response)
+        }
+        Verdict::BadProof { answer, openings } => {
+            let max = config.settings.max_recheck_openings;
+            let mut named: Vec<usize> = openings.iter().map(|&j| j as usize).collect();
+            named.sort_unstable();
+            named.dedup();
+            if named.is_empty()
+                || named.len() != openings.len()
+                || named.len() > max as usize
+                || named.iter().any(|&j| j >= k as usize)
+            {
+                return Err(ContractError::InvalidClaim { max, k });
+            }
+            let proof = judge::answer(&answer, k)?;
+            match verify_round_signed(&commitment, &seed, k, &proof, Some(&named), &host) {
+                Err(VerifyError::BadSignature) => Err(ContractError::NotSignedForChallenge {}),
+                Err(VerifyError::BadParams) => Err(ContractError::InvalidParams {}),
+                Err(err) => {
+                    // The device signed a bad answer: proven on chain, invalidated at once.
+                    let msg = invalidate_device(deps.storage, &target, &format!("pocps: {err}"))?;
+                    close(deps.storage, id, &mut challenge, ChallengeStatus::Proven)?;
+                    let reward = reward(deps.storage, &config, &env, &info.sender)?;
+                    Ok(response
+                        .add_attribute("verdict", "bad_proof")
+                        .add_attribute("outcome", "proven")
+                        .add_attribute("failure", err.to_string())
+                        .add_attribute("invalidated", &target)
+                        .add_message(msg)
+                        .add_submessages(reward))
+                }
+                Ok(()) => {
+                    // The signed blocks are sound; only the unsigned paths can still be bad.
+                    let bad_path = named
+                        .iter()
+                        .copied()
+                        .find(|&j| !verify_opening_path(&commitment, &proof.openings[j]));
+                    match bad_path {
+                        None => {
+                            // Refuted on chain: the verifier loses its bond.
+                            close(deps.storage, id, &mut challenge, ChallengeStatus::Refuted)?;
+                            let (slashed, burn) = slash(deps.storage, &config, &info.sender)?;
+                            Ok(response
+                                .add_attribute("verdict", "bad_proof")
+                                .add_attribute("outcome", "refuted")
+                                .add_attribute("slashed", slashed)
+                                .add_messages(burn))
+                        }
+                        Some(j) => {
+                            // A path is not signed: the device answers with its own.
+                            let opening = &proof.openings[j];
+                            let deadline =
+                                env.block.time.plus_seconds(config.settings.dispute_seconds);
+                            challenge.status = ChallengeStatus::Disputed;
+                            challenge.disputed = Some(DisputedLeaf {
+                                index: opening.index,
+                                leaf_hash: leaf_hash(&opening.blocks),
+                                deadline,
+                            });
+                            CHALLENGES.save(deps.storage, id, &challenge)?;
+                            Ok(response
+                                .add_attribute("verdict", "bad_proof")
+                                .add_attribute("outcome", "disputed")
+                                .add_attribute("opening", j.to_string())
+                                .add_attribute("deadline", deadline.seconds().to_string()))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn defend(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    id: u64,
+    path: Vec<HexBinary>,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut challenge = load_challenge(deps.storage, id)?;
+    expect_status(&challenge, ChallengeStatus::Disputed)?;
+    let (Some(target), Some(disputed)) = (challenge.target.clone(), challenge.disputed.clone())
+    else {
+        return Err(ContractError::WrongStatus {
+            status: "undisputed".into(),
+            expected: "Disputed".into(),
+        });
+    };
+    let device = DEVICES.load(deps.storage, &target)?;
+    if device.owner != info.sender {
+        return Err(ContractError::NotDeviceOwner {});
+    }
+    if env.block.time > disputed.deadline {
+        return Err(ContractError::ChallengeLapsed {});
+    }
+    let commitment = judge::commitment(&device.commitment)?;
+    if path.len() != commitment.params.depth() {
+        return Err(ContractError::InvalidPath {});
+    }
+    let path = path
+        .iter()
+        .map(|h| hash32("path", h))
+        .collect::<Result<Vec<_>, _>>()?;
+    if !verify_path(&commitment.root, disputed.leaf_hash, disputed.index, &path) {
+        return Err(ContractError::InvalidPath {});
+    }
+    let verifier = challenge.verifier.clone();
+    close(deps.storage, id, &mut challenge, ChallengeStatus::Refuted)?;
+    let (slashed, burn) = slash(deps.storage, &config, &verifier)?;
+    Ok(Response::new()
+        .add_attribute("action", "defend")
+        .add_attribute("challenge_id", id.to_string())
+        .add_attribute("target", target)
+        .add_attribute("verifier", verifier)
+        .add_attribute("slashed", slashed)
+        .add_messages(burn))
+}
+
+fn finalize(deps: DepsMut, env: Env, id: u64) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut challenge = load_challenge(deps.storage, id)?;
+    expect_status(&challenge, ChallengeStatus::Disputed)?;
+    let (Some(target), Some(disputed)) = (challenge.target.clone(), challenge.disputed.clone())
+    else {
+        return Err(ContractError::WrongStatus {
+            status: "undisputed".into(),
+            expected: "Disputed".into(),
+        });
+    };
+    if env.block.time <= disputed.deadline {
+        return Err(ContractError::NotLapsed {});
+    }
+    let device = DEVICES.load(deps.storage, &target)?;
+    let verifier = challenge.verifier.clone();
+    close(deps.storage, id, &mut challenge, ChallengeStatus::Proven)?;
+    let mut response = Response::new()
+        .add_attribute("action", "finalize")
+        .add_attribute("challenge_id", id.to_string())
+        .add_attribute("target", &target);
+    // Another verdict may have invalidated the device meanwhile.
+    if device.status == DeviceStatus::Active {
+        let msg = invalidate_device(
+            deps.storage,
+            &target,
+            "pocps: opening not in the committed tree (unanswered)",
+        )?;
+        response = response
+            .add_attribute("invalidated", &target)
+            .add_message(msg);
+    }
+    let reward = reward(deps.storage, &config, &env, &verifier)?;
+    Ok(response.add_submessages(reward))
+}
+
+fn expire(deps: DepsMut, env: Env, id: u64) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut challenge = load_challenge(deps.storage, id)?;
+    let lapsed = match challenge.status {
+        ChallengeStatus::Committed => {
+            // Lapsed once a qualifying round exists and its assignment window passed, or when
+            // no round qualified for the scan length.
+            let now = current_round(&config, &env);
+            match randomness_round(
+                deps.storage,
+                &config,
+                &env,
+                challenge.committed_round,
+                &challenge.verifier,
+            )? {
+                Some((round, _)) => now > round + config.settings.assign_window_rounds,
+                None => {
+                    now > challenge.committed_round
+                        + u64::from(MAX_ROUND_SCAN)
+                        + config.settings.assign_window_rounds
+                }
+            }
+        }
+        ChallengeStatus::Assigned => challenge
+            .assigned_at
+            .is_some_and(|at| env.block.time > at.plus_seconds(config.settings.response_seconds)),
+        _ => {
+            return Err(ContractError::WrongStatus {
+                status: format!("{:?}", challenge.status),
+                expected: "Committed or Assigned".into(),
+            });
+        }
+    };
+    if !lapsed {
+        return Err(ContractError::NotLapsed {});
+    }
+    close(deps.storage, id, &mut challenge, ChallengeStatus::Expired)?;
+    Ok(Response::new()
+        .add_attribute("action", "expire")
+        .add_attribute("challenge_id", id.to_string())
+        .add_attribute("verifier", challenge.verifier.as_str()))
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn reply(_deps: DepsMut, _env: Env, msg: Reply) -> Result<Response, ContractError> {
+    match msg.id {
+        REPLY_REWARD => Ok(Response::new()
+            .add_attribute("action", "reward_unpaid")
+            .add_attribute("error", msg.result.into_result().err().unwrap_or_default())),
+        id => Err(ContractError::UnknownReply { id }),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries.
+
+fn device_response(token_id: String, device: Device) -> DeviceResponse {
+    DeviceResponse {
+        token_id,
+        owner: device.owner,
+        pool: device.pool,
+        fingerprint: device.fingerprint,
+        commitment: device.commitment,
+        endpoint: device.endpoint,
+        status: device.status,
+        passes: device.passes,
+    }
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
+    Ok(match msg {
+        QueryMsg::Config {} => {
+            let config = CONFIG.load(deps.storage)?;
+            to_json_binary(&ConfigResponse {
+                factory: config.factory,
+                token: config.token,
+                stake_cert: config.stake_cert,
+                genesis: config.genesis,
+                settings: config.settings,
+            })?
+        }
+        QueryMsg::Device { token_id } => {
+            let device = DEVICES.may_load(deps.storage, &token_id)?.ok_or_else(|| {
+                ContractError::UnknownDevice {
+                    token_id: token_id.clone(),
+                }
+            })?;
+            to_json_binary(&device_response(token_id, device))?
+        }
+        QueryMsg::Devices { start_after, limit } => {
+            let start = start_after.as_deref().map(Bound::exclusive);
+            let devices = DEVICES
+                .range(deps.storage, start, None, Order::Ascending)
+                .filter(|item| {
+                    item.as_ref()
+                        .map_or(true, |(_, d)| d.status == DeviceStatus::Active)
+                })
+                .take(page_limit(limit))
+                .map(|item| item.map(|(id, d)| device_response(id, d)))
+                .collect::<StdResult<_>>()?;
+            to_json_binary(&DevicesResponse { devices })?
+        }
+        QueryMsg::Verifier { address } => {
+            let address = deps.api.addr_validate(&address)?;
+            let v = load_verifier(deps.storage, &address)?;
+            to_json_binary(&VerifierResponse {
+                address,
+                bonded: v.bonded,
+                unbonding: v.unbonding,
+                release_at: v.release_at,
+                slashed: v.slashed,
+                open_challenges: v.open_challenges,
+                valid_checks: v.valid_checks,
+                lapsed_entropy: v.lapsed_entropy,
+            })?
+        }
+        QueryMsg::Challenge { challenge_id } => {
+            let c = load_challenge(deps.storage, challenge_id)?;
+            to_json_binary(&ChallengeResponse {
+                id: challenge_id,
+                verifier: c.verifier,
+                secret_hash: hex(&c.secret_hash),
+                committed_round: c.committed_round,
+                randomness_round: c.randomness_round,
+                randomness: c.randomness.map(|r| hex(&r)),
+                target: c.target,
+                assigned_at: c.assigned_at,
+                status: c.status,
+                dispute_deadline: c.disputed.map(|d| d.deadline),
+            })?
+        }
+        QueryMsg::Beacon {} => {
+            let config = CONFIG.load(deps.storage)?;
+            to_json_binary(&BeaconResponse {
+                current_round: current_round(&config, &env),
+                latest_round: LATEST_ROUND.may_load(deps.storage)?,
+            })?
+        }
+        QueryMsg::BeaconRound { round } => {
+            let config = CONFIG.load(deps.storage)?;
+            let beacon = ROUNDS
+                .may_load(deps.storage, round)?
+                .unwrap_or(BeaconRound {
+                    value: [0u8; 32],
+                    contributors: 0,
+                });
+            to_json_binary(&BeaconRoundResponse {
+                round,
+                value: hex(&beacon.value),
+                contributors: beacon.contributors,
+                is_final: round < current_round(&config, &env),
+            })?
+        }
+    })
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
+    let from = ensure_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    Ok(Response::new()
+        .add_attribute("action", "migrate")
+        .add_attribute("from_version", from.to_string())
+        .add_attribute("to_version", CONTRACT_VERSION))
+}

@@ -1,0 +1,146 @@
+use cosmwasm_std::{StdError, Uint128};
+use cw_utils::PaymentError;
+use loopin::migrate::MigrateError;
+use thiserror::Error;
+
+/// Errors of the PoCPS registry. Every refusal changes nothing.
+#[derive(Error, Debug, PartialEq)]
+pub enum ContractError {
+    #[error("{0}")]
+    Std(#[from] StdError),
+
+    #[error("{0}")]
+    Payment(#[from] PaymentError),
+
+    #[error("{0}")]
+    Migrate(#[from] MigrateError),
+
+    #[error("invalid settings: {reason}")]
+    InvalidSettings { reason: String },
+
+    #[error("only the LOOP token may send a hook")]
+    NotToken {},
+
+    #[error("amount must be positive")]
+    ZeroAmount {},
+
+    #[error("{field} must be {expected} bytes")]
+    BadLength { field: String, expected: usize },
+
+    #[error("endpoint must be 1 to 256 characters")]
+    InvalidEndpoint {},
+
+    #[error("certificate {token_id} is unknown")]
+    UnknownCertificate { token_id: String },
+
+    #[error("only the certificate's owner may register its device")]
+    NotCertificateOwner {},
+
+    #[error("certificate {token_id} is not active")]
+    CertificateNotActive { token_id: String },
+
+    #[error("the certificate's device id must be the hex fingerprint")]
+    FingerprintMismatch {},
+
+    #[error("the commitment's digest is not the one on the certificate")]
+    CommitmentMismatch {},
+
+    #[error("ek is not derive_ek(fingerprint, miner, pool, randomness)")]
+    EkMismatch {},
+
+    #[error("PoCPS parameters are out of bounds or below the required rounds")]
+    InvalidParams {},
+
+    #[error("certificate {token_id} already has a device")]
+    AlreadyRegistered { token_id: String },
+
+    #[error("fingerprint already backs certificate {token_id}")]
+    FingerprintInUse { token_id: String },
+
+    #[error("device {token_id} is not registered")]
+    UnknownDevice { token_id: String },
+
+    #[error("device {token_id} is not active")]
+    DeviceNotActive { token_id: String },
+
+    #[error("{address} is not a verifier")]
+    NotVerifier { address: String },
+
+    #[error("bond {bonded} is below the minimum {min}")]
+    InsufficientBond { bonded: Uint128, min: Uint128 },
+
+    #[error("verifier was slashed")]
+    VerifierSlashed {},
+
+    #[error("cannot unbond {requested}: {bonded} bonded")]
+    UnbondTooLarge { requested: Uint128, bonded: Uint128 },
+
+    #[error("nothing to withdraw before {release_at} s")]
+    NothingToWithdraw { release_at: u64 },
+
+    #[error("{open} challenges are still open")]
+    ChallengesOpen { open: u32 },
+
+    #[error("too many open challenges (at most {max})")]
+    TooManyChallenges { max: u32 },
+
+    #[error("entropy already committed in round {round}")]
+    EntropyAlreadyCommitted { round: u64 },
+
+    #[error("no entropy committed in the previous round")]
+    NoEntropyCommitted {},
+
+    #[error("secret does not match its commitment")]
+    WrongSecret {},
+
+    #[error("this secret hash was already used")]
+    SecretReused {},
+
+    #[error("challenge {id} is unknown")]
+    UnknownChallenge { id: u64 },
+
+    #[error("challenge is {status}, not {expected}")]
+    WrongStatus { status: String, expected: String },
+
+    #[error("no final beacon round with the entropy quorum after round {round} yet")]
+    RandomnessPending { round: u64 },
+
+    #[error("the challenge's time is over")]
+    ChallengeLapsed {},
+
+    #[error("the challenge's time is not over")]
+    NotLapsed {},
+
+    #[error("no eligible device to assign")]
+    NoEligibleTarget {},
+
+    #[error("only the challenge's verifier may submit")]
+    NotChallenger {},
+
+    #[error("the answer is not signed by the device for this challenge")]
+    NotSignedForChallenge {},
+
+    #[error("the answer is malformed: {reason}")]
+    MalformedAnswer { reason: String },
+
+    #[error("a pass needs a valid signed answer: {reason}")]
+    InvalidPass { reason: String },
+
+    #[error("latency {latency_ms} ms is over the {deadline_ms} ms deadline: submit Late")]
+    LatencyOverDeadline { latency_ms: u64, deadline_ms: u64 },
+
+    #[error("latency {latency_ms} ms is within the deadline: not late")]
+    NotLate { latency_ms: u64 },
+
+    #[error("a bad-proof claim names 1 to {max} distinct openings below {k}")]
+    InvalidClaim { max: u32, k: u32 },
+
+    #[error("only the device's owner may defend it")]
+    NotDeviceOwner {},
+
+    #[error("the path does not lead the disputed leaf to the root")]
+    InvalidPath {},
+
+    #[error("unknown reply id {id}")]
+    UnknownReply { id: u64 },
+}

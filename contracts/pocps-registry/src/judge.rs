@@ -1,0 +1,142 @@
+//! Conversions from the message types to `loopin_pocps`'s, the host signature verifier, and the
+//! challenge seed.
+
+use cosmwasm_std::{Api, HexBinary};
+use loopin::registry::{CommitmentMsg, PocpsParams, RoundAnswer};
+use loopin_pocps::challenge::round_seed;
+use loopin_pocps::encode::{MAX_BLOCKS_PER_LEAF, Params};
+use loopin_pocps::merkle::Hash;
+use loopin_pocps::proof::{Commitment, Opening, RoundProof};
+use loopin_pocps::sig::SigVerifier;
+use sha2::{Digest, Sha256};
+
+use crate::error::ContractError;
+
+/// Longest authentication path accepted in a message (the caps allow 40).
+const MAX_PATH: usize = 64;
+
+/// secp256k1 through the host's `secp256k1_verify` (the VM's native implementation).
+pub struct HostVerifier<'a>(pub &'a dyn Api);
+
+impl SigVerifier for HostVerifier<'_> {
+    fn verify(&self, msg_hash: &[u8; 32], sig: &[u8], pubkey: &[u8]) -> bool {
+        self.0
+            .secp256k1_verify(msg_hash, sig, pubkey)
+            .unwrap_or(false)
+    }
+}
+
+pub fn params(p: &PocpsParams) -> Params {
+    Params {
+        lanes: p.lanes,
+        blocks_per_lane: p.blocks_per_lane,
+        rounds: p.rounds,
+        blocks_per_leaf: p.blocks_per_leaf,
+    }
+}
+
+/// A 32-byte field.
+pub fn hash32(field: &str, bytes: &[u8]) -> Result<Hash, ContractError> {
+    bytes.try_into().map_err(|_| ContractError::BadLength {
+        field: field.to_string(),
+        expected: 32,
+    })
+}
+
+pub fn commitment(c: &CommitmentMsg) -> Result<Commitment, ContractError> {
+    Ok(Commitment {
+        params: params(&c.params),
+        root: hash32("root", &c.root)?,
+        ek: c.ek.u128(),
+        pubkey: c.pubkey.to_vec(),
+    })
+}
+
+fn malformed(reason: &str) -> ContractError {
+    ContractError::MalformedAnswer {
+        reason: reason.to_string(),
+    }
+}
+
+/// The answer as a `RoundProof`, with its sizes bounded before anything is allocated per item.
+pub fn answer(a: &RoundAnswer, max_openings: u32) -> Result<RoundProof, ContractError> {
+    if a.openings.len() > max_openings as usize {
+        return Err(malformed("too many openings"));
+    }
+    let openings = a
+        .openings
+        .iter()
+        .map(|o| {
+            if o.blocks.len() > MAX_BLOCKS_PER_LEAF as usize || o.path.len() > MAX_PATH {
+                return Err(malformed("opening too large"));
+            }
+            Ok(Opening {
+                index: o.index,
+                blocks: o.blocks.iter().map(|b| b.u128()).collect(),
+                path: o
+                    .path
+                    .iter()
+                    .map(|h| hash32("path", h))
+                    .collect::<Result<_, _>>()?,
+            })
+        })
+        .collect::<Result<_, ContractError>>()?;
+    Ok(RoundProof {
+        openings,
+        signature: a.signature.to_vec(),
+    })
+}
+
+/// Randomness of a challenge: the beacon value bound to the challenge id, so no two challenges
+/// share a seed.
+pub fn challenge_randomness(beacon: &Hash, challenge_id: u64) -> Hash {
+    Sha256::new()
+        .chain_update(b"loopin-registry/challenge")
+        .chain_update(beacon)
+        .chain_update(challenge_id.to_be_bytes())
+        .finalize()
+        .into()
+}
+
+/// The seed of the challenge's round: `round_seed(secret, randomness, 0, 0)`.
+pub fn seed(secret: &Hash, randomness: &Hash) -> Hash {
+    round_seed(secret, randomness, 0, &[0u8; 32])
+}
+
+/// Draw `attempt` over `count` slots.
+pub fn draw(randomness: &Hash, attempt: u32, count: u64) -> u64 {
+    let h: Hash = Sha256::new()
+        .chain_update(b"loopin-registry/draw")
+        .chain_update(randomness)
+        .chain_update(attempt.to_be_bytes())
+        .finalize()
+        .into();
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&h[..8]);
+    u64::from_be_bytes(b) % count.max(1)
+}
+
+/// Value of a beacon round's first contribution: the previous value chained with the round.
+pub fn round_start(previous: &Hash, round: u64) -> Hash {
+    Sha256::new()
+        .chain_update(b"loopin-registry/beacon")
+        .chain_update(previous)
+        .chain_update(round.to_be_bytes())
+        .finalize()
+        .into()
+}
+
+/// A contribution mixed into a round's value.
+pub fn mix(value: &Hash, contributor: &str, secret: &Hash) -> Hash {
+    Sha256::new()
+        .chain_update(value)
+        .chain_update((contributor.len() as u64).to_be_bytes())
+        .chain_update(contributor.as_bytes())
+        .chain_update(secret)
+        .finalize()
+        .into()
+}
+
+pub fn hex(bytes: &[u8]) -> HexBinary {
+    HexBinary::from(bytes)
+}

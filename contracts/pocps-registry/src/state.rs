@@ -1,0 +1,104 @@
+use cosmwasm_schema::cw_serde;
+use cosmwasm_std::{Addr, Empty, HexBinary, Timestamp, Uint128};
+use cw_storage_plus::{Item, Map};
+use loopin::registry::{ChallengeStatus, CommitmentMsg, DeviceStatus, RegistrySettings};
+
+#[cw_serde]
+pub struct Config {
+    pub factory: Addr,
+    pub token: Addr,
+    pub stake_cert: Addr,
+    /// Beacon rounds and reward epochs count from here.
+    pub genesis: Timestamp,
+    pub settings: RegistrySettings,
+}
+
+#[cw_serde]
+pub struct Device {
+    pub owner: Addr,
+    pub pool: Addr,
+    pub fingerprint: HexBinary,
+    pub commitment: CommitmentMsg,
+    pub endpoint: String,
+    pub status: DeviceStatus,
+    pub passes: u64,
+    /// Position in [`DEVICE_LIST`] while active.
+    pub slot: u64,
+}
+
+#[cw_serde]
+#[derive(Default)]
+pub struct Verifier {
+    pub bonded: Uint128,
+    pub unbonding: Uint128,
+    pub release_at: Timestamp,
+    pub slashed: bool,
+    pub open_challenges: u32,
+    pub valid_checks: u64,
+    pub lapsed_entropy: u32,
+    /// Reward epoch of `rewarded`, and the checks rewarded in it.
+    pub reward_epoch: u64,
+    pub rewarded: u32,
+}
+
+/// One beacon round with contributions.
+#[cw_serde]
+pub struct BeaconRound {
+    pub value: [u8; 32],
+    pub contributors: u32,
+}
+
+/// A disputed opening: what the device's path must lead to the root.
+#[cw_serde]
+pub struct DisputedLeaf {
+    pub index: u64,
+    pub leaf_hash: [u8; 32],
+    pub deadline: Timestamp,
+}
+
+#[cw_serde]
+pub struct Challenge {
+    pub verifier: Addr,
+    pub secret_hash: [u8; 32],
+    pub committed_round: u64,
+    pub randomness_round: Option<u64>,
+    pub randomness: Option<[u8; 32]>,
+    pub target: Option<String>,
+    pub assigned_at: Option<Timestamp>,
+    pub status: ChallengeStatus,
+    pub disputed: Option<DisputedLeaf>,
+}
+
+/// Registry rewards paid in one reward epoch.
+#[cw_serde]
+#[derive(Default)]
+pub struct EpochRewards {
+    pub epoch: u64,
+    pub paid: Uint128,
+}
+
+pub const CONFIG: Item<Config> = Item::new("config");
+/// Token id -> device.
+pub const DEVICES: Map<&str, Device> = Map::new("devices");
+/// Dense list of active devices (slot -> token id), for uniform draws.
+pub const DEVICE_LIST: Map<u64, String> = Map::new("device_list");
+pub const DEVICE_COUNT: Item<u64> = Item::new("device_count");
+/// Fingerprint of an active device -> its token id.
+pub const FINGERPRINTS: Map<&[u8], String> = Map::new("fingerprints");
+pub const VERIFIERS: Map<&Addr, Verifier> = Map::new("verifiers");
+/// Verifier -> (round, hash) of its pending entropy commitment.
+pub const ENTROPY_COMMITS: Map<&Addr, (u64, [u8; 32])> = Map::new("entropy_commits");
+pub const ROUNDS: Map<u64, BeaconRound> = Map::new("rounds");
+/// (round, verifier) of every entropy contribution.
+pub const CONTRIBUTORS: Map<(u64, &Addr), Empty> = Map::new("contributors");
+/// Latest round with contributions.
+pub const LATEST_ROUND: Item<u64> = Item::new("latest_round");
+pub const CHALLENGES: Map<u64, Challenge> = Map::new("challenges");
+pub const NEXT_CHALLENGE: Item<u64> = Item::new("next_challenge");
+/// Challenge secret hashes ever committed (each is single use).
+pub const SECRET_HASHES: Map<&[u8], u64> = Map::new("secret_hashes");
+/// (token id, lateness window, verifier) of each lateness attestation.
+pub const LATE_VOTES: Map<(&str, u64, &Addr), Empty> = Map::new("late_votes");
+/// (token id, lateness window) -> distinct verifiers attesting lateness.
+pub const LATE_COUNT: Map<(&str, u64), u32> = Map::new("late_count");
+pub const EPOCH_REWARDS: Item<EpochRewards> = Item::new("epoch_rewards");

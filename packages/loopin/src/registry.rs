@@ -1,0 +1,301 @@
+//! Messages of the PoCPS registry (`contracts/pocps-registry`): devices, verifier bonds, the
+//! entropy beacon, challenges and verdicts. The design is in `docs/registry.md`.
+
+use cosmwasm_schema::{QueryResponses, cw_serde};
+use cosmwasm_std::{Addr, HexBinary, Timestamp, Uint128};
+use cw20::Cw20ReceiveMsg;
+
+/// Length of a device fingerprint hash, a commitment root, a secret and its hash.
+pub const HASH_LEN: usize = 32;
+/// Longest accepted prover endpoint.
+pub const MAX_ENDPOINT_LEN: usize = 256;
+/// Longest accepted ek randomness.
+pub const MAX_RANDOMNESS_LEN: usize = 64;
+/// Most openings per challenge round a configuration may ask for.
+pub const MAX_OPENINGS_PER_ROUND: u32 = 32;
+/// Attempts at drawing an eligible target before Assign gives up.
+pub const MAX_ASSIGN_TRIES: u32 = 16;
+/// Beacon rounds Assign looks through for the challenge's randomness round.
+pub const MAX_ROUND_SCAN: u32 = 64;
+
+/// Encoding parameters of a PoCPS commitment (`loopin_pocps::encode::Params`).
+#[cw_serde]
+#[derive(Copy)]
+pub struct PocpsParams {
+    pub lanes: u32,
+    pub blocks_per_lane: u32,
+    pub rounds: u32,
+    pub blocks_per_leaf: u32,
+}
+
+/// A device's PoCPS commitment (`loopin_pocps::proof::Commitment`). Its digest
+/// (`Commitment::digest`) is the `commitment` the stake certificate carries.
+#[cw_serde]
+pub struct CommitmentMsg {
+    pub params: PocpsParams,
+    /// Merkle root of the encoding P, 32 bytes.
+    pub root: HexBinary,
+    /// The encoding key: `derive_ek(fingerprint, miner, pool, ek_randomness)`.
+    pub ek: Uint128,
+    /// The device's secp256k1 public key (SEC1, 33 or 65 bytes).
+    pub pubkey: HexBinary,
+}
+
+/// One opened leaf of a round answer (`loopin_pocps::proof::Opening`).
+#[cw_serde]
+pub struct OpeningMsg {
+    pub index: u64,
+    pub blocks: Vec<Uint128>,
+    pub path: Vec<HexBinary>,
+}
+
+/// The prover's signed answer to one round (`loopin_pocps::proof::RoundProof`).
+#[cw_serde]
+pub struct RoundAnswer {
+    pub openings: Vec<OpeningMsg>,
+    /// 64-byte compact secp256k1 signature over `round_message(commitment, seed, openings)`.
+    pub signature: HexBinary,
+}
+
+/// Protocol settings of the registry.
+#[cw_serde]
+pub struct RegistrySettings {
+    /// Least LOOP a verifier keeps bonded to open challenges or add entropy.
+    pub min_bond: Uint128,
+    /// Time unbonded LOOP stays slashable before it can be withdrawn.
+    pub unbonding_seconds: u64,
+    /// Length of one beacon round.
+    pub round_seconds: u64,
+    /// Distinct contributors, other than the challenger, a beacon round needs before a
+    /// challenge may take its randomness from it.
+    pub entropy_quorum: u32,
+    /// Rounds after its randomness round within which a challenge must be assigned.
+    pub assign_window_rounds: u64,
+    /// Time after assignment within which the verifier submits its verdict.
+    pub response_seconds: u64,
+    /// Latency (ms) above which an answer is late; a Pass must attest at most this.
+    pub deadline_ms: u64,
+    /// Leaves opened per challenge round (k).
+    pub openings_per_round: u32,
+    /// Openings one bad-proof claim may have decoded on chain (the gas bound of a re-check).
+    pub max_recheck_openings: u32,
+    /// Time a device's owner has to answer a bad-path claim with a valid Merkle path.
+    pub dispute_seconds: u64,
+    /// Distinct verifiers whose lateness attestations on one device, within one lateness
+    /// window, invalidate its certificate.
+    pub lateness_quorum: u32,
+    pub lateness_window_seconds: u64,
+    /// LOOP minted (through the factory) to a verifier per valid check.
+    pub reward_per_check: Uint128,
+    /// Checks rewarded per verifier per reward epoch; the registry's total per epoch.
+    pub max_rewarded_checks: u32,
+    pub max_rewards_per_epoch: Uint128,
+    pub reward_epoch_seconds: u64,
+    /// Challenges one verifier may have open (committed, assigned or disputed).
+    pub max_open_challenges: u32,
+    /// Least Sloth rounds per block a commitment must use.
+    pub min_rounds: u32,
+}
+
+#[cw_serde]
+pub struct InstantiateMsg {
+    /// The factory: it knows the LOOP token and the stake certificates, and mints rewards.
+    pub factory: String,
+    pub settings: RegistrySettings,
+}
+
+#[cw_serde]
+pub enum ExecuteMsg {
+    /// LOOP sent with a [`ReceiveMsg`] (cw20 `Send`).
+    Receive(Cw20ReceiveMsg),
+    /// Starts unbonding `amount` of the sender's bond; withdrawable after the unbonding period
+    /// and slashable until then.
+    Unbond { amount: Uint128 },
+    /// Pays out unbonded LOOP whose period has passed. No challenge may be open.
+    WithdrawUnbonded {},
+    /// Registers the device behind a stake certificate. The certificate's owner only; the
+    /// certificate must be active, its device id the hex fingerprint and its commitment the
+    /// digest of `commitment`.
+    RegisterDevice {
+        token_id: String,
+        fingerprint: HexBinary,
+        commitment: CommitmentMsg,
+        endpoint: String,
+        ek_randomness: HexBinary,
+    },
+    /// Commits H(secret) (`loopin_pocps::challenge::commit_secret`) of an entropy contribution
+    /// to the current beacon round, revealed in the next one. Bonded verifiers only.
+    CommitEntropy { hash: HexBinary },
+    /// Reveals the secret committed in the previous round; mixed into this round's value.
+    RevealEntropy { secret: HexBinary },
+    /// Opens a challenge: commits H(secret) of the challenge secret before the beacon round
+    /// its randomness comes from exists. Bonded verifiers only. No target: the registry draws it.
+    Commit { secret_hash: HexBinary },
+    /// Draws the target of a challenge once its randomness round is final. Anyone.
+    Assign { challenge_id: u64 },
+    /// The verifier's verdict with the revealed secret. Its verifier only.
+    Submit {
+        challenge_id: u64,
+        secret: HexBinary,
+        verdict: Verdict,
+    },
+    /// The device owner answers a bad-path claim with the opening's Merkle path.
+    Defend {
+        challenge_id: u64,
+        path: Vec<HexBinary>,
+    },
+    /// Invalidates the device of a bad-path claim nobody answered in time. Anyone.
+    Finalize { challenge_id: u64 },
+    /// Closes a challenge that was not assigned or answered in time. Anyone.
+    Expire { challenge_id: u64 },
+}
+
+/// What LOOP sent to the registry is for.
+#[cw_serde]
+pub enum ReceiveMsg {
+    /// Adds to the sender's verifier bond.
+    Bond {},
+}
+
+/// A verifier's verdict on its challenge.
+#[cw_serde]
+pub enum Verdict {
+    /// The full chained proof checked out off chain within the deadline. The device-signed
+    /// round answer proves the check was made.
+    Pass {
+        answer: RoundAnswer,
+        latency_ms: u64,
+    },
+    /// The answer came late (`latency_ms`) or not at all (`None`): an attestation, counted
+    /// towards the lateness quorum.
+    Late { latency_ms: Option<u64> },
+    /// The device-signed answer has bad openings, at these positions; re-checked on chain.
+    BadProof {
+        answer: RoundAnswer,
+        openings: Vec<u32>,
+    },
+}
+
+#[cw_serde]
+#[derive(QueryResponses)]
+pub enum QueryMsg {
+    #[returns(ConfigResponse)]
+    Config {},
+    #[returns(DeviceResponse)]
+    Device { token_id: String },
+    /// Registered, active devices, by token id.
+    #[returns(DevicesResponse)]
+    Devices {
+        start_after: Option<String>,
+        limit: Option<u32>,
+    },
+    #[returns(VerifierResponse)]
+    Verifier { address: String },
+    #[returns(ChallengeResponse)]
+    Challenge { challenge_id: u64 },
+    /// The current beacon round and the latest round with contributions.
+    #[returns(BeaconResponse)]
+    Beacon {},
+    /// One beacon round.
+    #[returns(BeaconRoundResponse)]
+    BeaconRound { round: u64 },
+}
+
+#[cw_serde]
+pub struct ConfigResponse {
+    pub factory: Addr,
+    pub token: Addr,
+    pub stake_cert: Addr,
+    pub genesis: Timestamp,
+    pub settings: RegistrySettings,
+}
+
+#[cw_serde]
+#[derive(Copy)]
+pub enum DeviceStatus {
+    Active,
+    Invalidated,
+}
+
+#[cw_serde]
+pub struct DeviceResponse {
+    pub token_id: String,
+    pub owner: Addr,
+    pub pool: Addr,
+    pub fingerprint: HexBinary,
+    pub commitment: CommitmentMsg,
+    pub endpoint: String,
+    pub status: DeviceStatus,
+    pub passes: u64,
+}
+
+#[cw_serde]
+pub struct DevicesResponse {
+    pub devices: Vec<DeviceResponse>,
+}
+
+#[cw_serde]
+pub struct VerifierResponse {
+    pub address: Addr,
+    pub bonded: Uint128,
+    pub unbonding: Uint128,
+    pub release_at: Timestamp,
+    pub slashed: bool,
+    pub open_challenges: u32,
+    pub valid_checks: u64,
+    /// Entropy commitments never revealed.
+    pub lapsed_entropy: u32,
+}
+
+#[cw_serde]
+#[derive(Copy)]
+pub enum ChallengeStatus {
+    /// Committed; waiting for a final beacon round with the entropy quorum.
+    Committed,
+    /// Target drawn; waiting for the verdict.
+    Assigned,
+    Passed,
+    /// Lateness attested.
+    Late,
+    /// Bad openings proven (or a bad-path claim unanswered): the certificate was invalidated.
+    Proven,
+    /// The bad-proof claim was refuted on chain: the verifier lost its bond.
+    Refuted,
+    /// A bad-path claim awaits the device's answer.
+    Disputed,
+    Expired,
+}
+
+#[cw_serde]
+pub struct ChallengeResponse {
+    pub id: u64,
+    pub verifier: Addr,
+    pub secret_hash: HexBinary,
+    pub committed_round: u64,
+    pub randomness_round: Option<u64>,
+    /// Randomness mixed into the seed: H(beacon value, challenge id).
+    pub randomness: Option<HexBinary>,
+    pub target: Option<String>,
+    pub assigned_at: Option<Timestamp>,
+    pub status: ChallengeStatus,
+    /// End of the device's time to answer a bad-path claim.
+    pub dispute_deadline: Option<Timestamp>,
+}
+
+#[cw_serde]
+pub struct BeaconResponse {
+    pub current_round: u64,
+    pub latest_round: Option<u64>,
+}
+
+#[cw_serde]
+pub struct BeaconRoundResponse {
+    pub round: u64,
+    pub value: HexBinary,
+    pub contributors: u32,
+    /// The round is over: its value can no longer change.
+    pub is_final: bool,
+}
+
+#[cw_serde]
+pub struct MigrateMsg {}
