@@ -15,7 +15,7 @@ use loopin::registry::{
     InstantiateMsg, MAX_ASSIGN_TRIES, MAX_ENDPOINT_LEN, MAX_OPENINGS_PER_ROUND, MAX_RANDOMNESS_LEN,
     MAX_ROUND_SCAN, MigrateMsg, QueryMsg, ReceiveMsg, RegistrySettings, Verdict, VerifierResponse,
 };
-use loopin::stake_cert::{self, CertificateResponse, MAX_REASON_LEN};
+use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, MAX_REASON_LEN};
 use loopin::{factory, page_limit, pair, token};
 use loopin_pocps::challenge::commit_secret;
 use loopin_pocps::encode::derive_ek;
@@ -371,7 +371,8 @@ fn register_device(
     if cert.miner != info.sender {
         return Err(ContractError::NotCertificateOwner {});
     }
-    if !cert.is_active_at(env.block.time) {
+    // Registered at stake time, before the stake's first epoch starts: not expired, not invalid.
+    if cert.status_at(env.block.time) != CertificateStatus::Active {
         return Err(ContractError::CertificateNotActive { token_id });
     }
     if cert.device_id != fingerprint.to_hex() {
@@ -644,7 +645,7 @@ fn assign(deps: DepsMut, env: Env, id: u64) -> Result<Response, ContractError> {
                 continue;
             }
             let cert = certificate(deps.as_ref(), &config, &token_id)?;
-            if cert.certificate.is_active_at(env.block.time) {
+            if cert.certificate.status_at(env.block.time) == CertificateStatus::Active {
                 target = Some(token_id);
                 break;
             }

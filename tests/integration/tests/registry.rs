@@ -1,0 +1,1136 @@
+//! The PoCPS registry with the real factory, pair, LOOP token and stake certificates: devices,
+//! verifier bonds, the entropy beacon, random assignment and verdicts, with real PoCPS proofs
+//! (`Params::TEST`, k256 device keys).
+
+use cosmwasm_std::{Addr, Decimal, Empty, HexBinary, Uint128, to_json_binary};
+use cw_multi_test::{AppResponse, Contract, ContractWrapper, Executor};
+use k256::ecdsa::SigningKey;
+use loopin::pair::{self, ReceiveMsg as PairReceive};
+use loopin::registry::{
+    ChallengeResponse, ChallengeStatus, CommitmentMsg, DeviceResponse, DeviceStatus, ExecuteMsg,
+    InstantiateMsg, MigrateMsg, OpeningMsg, PocpsParams, QueryMsg, ReceiveMsg, RegistrySettings,
+    RoundAnswer, Verdict, VerifierResponse,
+};
+use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, StakeMode};
+use loopin::{factory, token};
+use loopin_integration_tests::contract_error;
+use loopin_integration_tests::protocol::{LOOP, Protocol, RICH, protocol};
+use loopin_pocps::challenge::{commit_secret, round_seed};
+use loopin_pocps::encode::{CpuEncoder, Encoder, Params, derive_ek};
+use loopin_pocps::merkle::Hash;
+use loopin_pocps::proof::{Commitment, Opening, Prover, round_message};
+use loopin_pocps::sig::k256_sign;
+use loopin_pocps_registry::ContractError;
+use loopin_pool_math::HOUR;
+
+const K: u32 = 8;
+const ROUND: u64 = 60;
+const BOND: u128 = 100 * LOOP;
+const REWARD: u128 = LOOP;
+const EK_RANDOMNESS: &[u8] = b"beacon-value-at-setup";
+
+fn registry_contract() -> Box<dyn Contract<Empty>> {
+    Box::new(
+        ContractWrapper::new(
+            loopin_pocps_registry::contract::execute,
+            loopin_pocps_registry::contract::instantiate,
+            loopin_pocps_registry::contract::query,
+        )
+        .with_reply(loopin_pocps_registry::contract::reply)
+        .with_migrate(loopin_pocps_registry::contract::migrate),
+    )
+}
+
+fn settings() -> RegistrySettings {
+    RegistrySettings {
+        min_bond: Uint128::new(BOND),
+        unbonding_seconds: 7 * 86_400,
+        round_seconds: ROUND,
+        entropy_quorum: 2,
+        assign_window_rounds: 5,
+        response_seconds: 600,
+        deadline_ms: 100,
+        openings_per_round: K,
+        max_recheck_openings: 2,
+        dispute_seconds: 3_600,
+        lateness_quorum: 3,
+        lateness_window_seconds: 86_400,
+        reward_per_check: Uint128::new(REWARD),
+        max_rewarded_checks: 3,
+        max_rewards_per_epoch: Uint128::new(100 * LOOP),
+        reward_epoch_seconds: 3_600,
+        max_open_challenges: 4,
+        min_rounds: 4,
+    }
+}
+
+/// A staked GPU: its encoding, key and commitment.
+struct Device {
+    miner: &'static str,
+    token_id: String,
+    fingerprint: [u8; 32],
+    prover: Prover,
+    key: SigningKey,
+    commitment: Commitment,
+}
+
+impl Device {
+    fn commitment_msg(&self) -> CommitmentMsg {
+        let p = self.commitment.params;
+        CommitmentMsg {
+            params: PocpsParams {
+                lanes: p.lanes,
+                blocks_per_lane: p.blocks_per_lane,
+                rounds: p.rounds,
+                blocks_per_leaf: p.blocks_per_leaf,
+            },
+            root: HexBinary::from(self.commitment.root),
+            ek: Uint128::new(self.commitment.ek),
+            pubkey: HexBinary::from(self.commitment.pubkey.clone()),
+        }
+    }
+
+    fn register_msg(&self) -> ExecuteMsg {
+        ExecuteMsg::RegisterDevice {
+            token_id: self.token_id.clone(),
+            fingerprint: HexBinary::from(self.fingerprint),
+            commitment: self.commitment_msg(),
+            endpoint: format!("https://{}.example:7443", self.miner),
+            ek_randomness: HexBinary::from(EK_RANDOMNESS),
+        }
+    }
+
+    /// The device's signed answer to a seed, with `tamper` applied to the openings first.
+    fn answer_with(&self, seed: &Hash, tamper: impl FnOnce(&mut Vec<Opening>)) -> RoundAnswer {
+        let mut openings = self.prover.open(seed, K);
+        tamper(&mut openings);
+        let signature = k256_sign(&self.key, &round_message(&self.commitment, seed, &openings));
+        RoundAnswer {
+            openings: openings
+                .into_iter()
+                .map(|o| OpeningMsg {
+                    index: o.index,
+                    blocks: o.blocks.into_iter().map(Uint128::new).collect(),
+                    path: o.path.into_iter().map(HexBinary::from).collect(),
+                })
+                .collect(),
+            signature: HexBinary::from(signature),
+        }
+    }
+
+    fn answer(&self, seed: &Hash) -> RoundAnswer {
+        self.answer_with(seed, |_| {})
+    }
+}
+
+struct Net {
+    p: Protocol,
+    factory: Addr,
+    reg: Addr,
+    devices: Vec<Device>,
+    /// Secrets of open challenges, by id.
+    secrets: Vec<(u64, [u8; 32])>,
+    nonce: u8,
+}
+
+fn net_with(settings: RegistrySettings) -> Net {
+    let mut p = protocol();
+    let config: pair::ConfigResponse = p
+        .app
+        .wrap()
+        .query_wasm_smart(&p.pair, &pair::QueryMsg::Config {})
+        .unwrap();
+    let governance = p.addr("governance");
+    let code = p.app.store_code(registry_contract());
+    let reg = p
+        .app
+        .instantiate_contract(
+            code,
+            governance.clone(),
+            &InstantiateMsg {
+                factory: config.factory.to_string(),
+                settings,
+            },
+            &[],
+            "pocps registry",
+            Some(governance.to_string()),
+        )
+        .unwrap();
+    p.app
+        .execute_contract(
+            governance,
+            config.factory.clone(),
+            &factory::ExecuteMsg::SetRegistry {
+                registry: reg.to_string(),
+            },
+            &[],
+        )
+        .unwrap();
+    Net {
+        p,
+        factory: config.factory,
+        reg,
+        devices: vec![],
+        secrets: vec![],
+        nonce: 0,
+    }
+}
+
+fn net() -> Net {
+    net_with(settings())
+}
+
+fn attr(res: &AppResponse, key: &str) -> Option<String> {
+    res.events
+        .iter()
+        .flat_map(|e| e.attributes.iter())
+        .find(|a| a.key == key)
+        .map(|a| a.value.clone())
+}
+
+impl Net {
+    fn addr(&self, name: &str) -> Addr {
+        self.p.addr(name)
+    }
+
+    fn exec(&mut self, who: &str, msg: &ExecuteMsg) -> anyhow::Result<AppResponse> {
+        let sender = self.addr(who);
+        let res = self
+            .p
+            .app
+            .execute_contract(sender, self.reg.clone(), msg, &[]);
+        self.p.check_invariants();
+        res
+    }
+
+    /// Runs a call that must fail and checks it left the registry's storage untouched.
+    fn refused(&mut self, who: &str, msg: &ExecuteMsg) -> ContractError {
+        let before = self.p.app.dump_wasm_raw(&self.reg);
+        let err = contract_error(self.exec(who, msg));
+        assert_eq!(self.p.app.dump_wasm_raw(&self.reg), before, "{err:?}");
+        err
+    }
+
+    fn wait(&mut self, seconds: u64) {
+        self.p.app.update_block(|b| {
+            b.time = b.time.plus_seconds(seconds);
+            b.height += 1;
+        });
+    }
+
+    fn q<T: serde::de::DeserializeOwned>(&self, msg: &QueryMsg) -> T {
+        self.p.app.wrap().query_wasm_smart(&self.reg, msg).unwrap()
+    }
+
+    fn challenge(&self, id: u64) -> ChallengeResponse {
+        self.q(&QueryMsg::Challenge { challenge_id: id })
+    }
+
+    fn verifier(&self, who: &str) -> VerifierResponse {
+        self.q(&QueryMsg::Verifier {
+            address: self.addr(who).to_string(),
+        })
+    }
+
+    fn device(&self, token_id: &str) -> DeviceResponse {
+        self.q(&QueryMsg::Device {
+            token_id: token_id.into(),
+        })
+    }
+
+    fn certificate(&self, token_id: &str) -> CertificateStatus {
+        let cert: CertificateResponse = self
+            .p
+            .app
+            .wrap()
+            .query_wasm_smart(
+                &self.p.stake_cert,
+                &stake_cert::QueryMsg::Certificate {
+                    token_id: token_id.into(),
+                },
+            )
+            .unwrap();
+        cert.certificate.status
+    }
+
+    fn supply(&self) -> token::SupplyAuditResponse {
+        self.p
+            .app
+            .wrap()
+            .query_wasm_smart(&self.p.token, &token::QueryMsg::SupplyAudit {})
+            .unwrap()
+    }
+
+    fn bond(&mut self, who: &str, amount: u128) -> anyhow::Result<AppResponse> {
+        let sender = self.addr(who);
+        let send = token::ExecuteMsg::Send {
+            contract: self.reg.to_string(),
+            amount: Uint128::new(amount),
+            msg: to_json_binary(&ReceiveMsg::Bond {}).unwrap(),
+        };
+        let token = self.p.token.clone();
+        self.p.app.execute_contract(sender, token, &send, &[])
+    }
+
+    /// Builds a device's encoding (P, root, key) and stakes it with its commitment's digest.
+    fn encode_and_stake(
+        &mut self,
+        miner: &'static str,
+        n: u8,
+        mode: StakeMode,
+        amount: u128,
+    ) -> usize {
+        let fingerprint = [n; 32];
+        let params = Params::TEST;
+        let ek = derive_ek(
+            &fingerprint,
+            self.addr(miner).as_str(),
+            self.p.pair.as_str(),
+            EK_RANDOMNESS,
+        );
+        let prover = Prover::new(CpuEncoder.encode(ek, &params), params);
+        let key = SigningKey::from_slice(&[n.wrapping_add(100); 32]).unwrap();
+        let pubkey = key
+            .verifying_key()
+            .to_encoded_point(true)
+            .as_bytes()
+            .to_vec();
+        let commitment = Commitment {
+            params,
+            root: prover.tree.root(),
+            ek,
+            pubkey,
+        };
+        let res = self
+            .p
+            .send(
+                miner,
+                amount,
+                &PairReceive::Stake {
+                    device_id: HexBinary::from(fingerprint).to_hex(),
+                    mode,
+                    rate: Decimal::one(),
+                    epochs: 10,
+                    commitment: HexBinary::from(commitment.digest()),
+                    max_liquidity: None,
+                },
+            )
+            .unwrap();
+        let token_id = attr(&res, "token_id").unwrap();
+        self.devices.push(Device {
+            miner,
+            token_id,
+            fingerprint,
+            prover,
+            key,
+            commitment,
+        });
+        self.devices.len() - 1
+    }
+
+    fn stake_device(&mut self, miner: &'static str, n: u8, mode: StakeMode, amount: u128) -> usize {
+        let d = self.encode_and_stake(miner, n, mode, amount);
+        let msg = self.devices[d].register_msg();
+        self.exec(miner, &msg).unwrap();
+        d
+    }
+
+    /// One beacon round with contributions from `who`, then waits until it is final.
+    fn beacon(&mut self, who: &[&str]) {
+        self.nonce += 1;
+        let secrets: Vec<[u8; 32]> = who
+            .iter()
+            .enumerate()
+            .map(|(i, _)| [self.nonce.wrapping_mul(7).wrapping_add(i as u8); 32])
+            .collect();
+        for (name, secret) in who.iter().zip(&secrets) {
+            let hash = HexBinary::from(commit_secret(secret));
+            self.exec(name, &ExecuteMsg::CommitEntropy { hash })
+                .unwrap();
+        }
+        self.wait(ROUND);
+        for (name, secret) in who.iter().zip(&secrets) {
+            let secret = HexBinary::from(secret.to_vec());
+            self.exec(name, &ExecuteMsg::RevealEntropy { secret })
+                .unwrap();
+        }
+        self.wait(ROUND);
+    }
+
+    /// Commits a fresh secret for `verifier`; returns the challenge id.
+    fn commit(&mut self, verifier: &str) -> u64 {
+        self.nonce += 1;
+        let secret = [self.nonce ^ 0xA5; 32];
+        let res = self
+            .exec(
+                verifier,
+                &ExecuteMsg::Commit {
+                    secret_hash: HexBinary::from(commit_secret(&secret)),
+                },
+            )
+            .unwrap();
+        let id: u64 = attr(&res, "challenge_id").unwrap().parse().unwrap();
+        self.secrets.push((id, secret));
+        id
+    }
+
+    fn secret(&self, id: u64) -> [u8; 32] {
+        self.secrets.iter().find(|(i, _)| *i == id).unwrap().1
+    }
+
+    /// Commit, a beacon round by the `entropy` verifiers, Assign: (id, target device index).
+    fn assigned(&mut self, verifier: &str, entropy: &[&str]) -> (u64, usize) {
+        let id = self.commit(verifier);
+        self.beacon(entropy);
+        self.exec("client", &ExecuteMsg::Assign { challenge_id: id })
+            .unwrap();
+        let target = self.challenge(id).target.unwrap();
+        let d = self
+            .devices
+            .iter()
+            .position(|d| d.token_id == target)
+            .unwrap();
+        (id, d)
+    }
+
+    /// The seed the verifier of challenge `id` sends to the prover.
+    fn seed(&self, id: u64) -> Hash {
+        let randomness = self.challenge(id).randomness.unwrap();
+        round_seed(&self.secret(id), randomness.as_slice(), 0, &[0u8; 32])
+    }
+
+    fn submit(&mut self, verifier: &str, id: u64, verdict: Verdict) -> anyhow::Result<AppResponse> {
+        let secret = HexBinary::from(self.secret(id).to_vec());
+        self.exec(
+            verifier,
+            &ExecuteMsg::Submit {
+                challenge_id: id,
+                secret,
+                verdict,
+            },
+        )
+    }
+
+    fn pass(&mut self, verifier: &str, id: u64, d: usize) -> anyhow::Result<AppResponse> {
+        let answer = self.devices[d].answer(&self.seed(id));
+        self.submit(
+            verifier,
+            id,
+            Verdict::Pass {
+                answer,
+                latency_ms: 20,
+            },
+        )
+    }
+
+    /// Challenges by `verifier` until one lands on device `want`; others pass honestly.
+    fn assigned_to(&mut self, verifier: &str, entropy: &[&str], want: usize) -> u64 {
+        for _ in 0..32 {
+            let (id, d) = self.assigned(verifier, entropy);
+            if d == want {
+                return id;
+            }
+            self.pass(verifier, id, d).unwrap();
+        }
+        panic!("device {want} never drawn");
+    }
+}
+
+const VERIFIERS: [&str; 3] = ["bob", "carol", "dave"];
+
+fn bonded_net() -> Net {
+    bonded_net_with(settings())
+}
+
+fn bonded_net_with(settings: RegistrySettings) -> Net {
+    let mut n = net_with(settings);
+    for v in VERIFIERS {
+        n.bond(v, BOND).unwrap();
+    }
+    n
+}
+
+#[test]
+fn an_honest_device_passes_and_its_verifier_is_rewarded_within_the_cap() {
+    let mut n = bonded_net();
+    let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let token_id = n.devices[alice].token_id.clone();
+    assert_eq!(n.device(&token_id).status, DeviceStatus::Active);
+    let before = n.p.balance_of("bob");
+    let minted = n.supply().minted;
+
+    for check in 1..=4u128 {
+        let (id, d) = n.assigned("bob", &VERIFIERS);
+        assert_eq!(d, alice, "the only device is drawn");
+        n.pass("bob", id, d).unwrap();
+        assert_eq!(n.challenge(id).status, ChallengeStatus::Passed);
+        // Three checks per reward epoch are paid; the fourth is counted but not paid.
+        let paid = check.min(3);
+        assert_eq!(n.p.balance_of("bob"), before + paid * REWARD);
+        assert_eq!(n.supply().minted, minted + Uint128::new(paid * REWARD));
+    }
+    assert_eq!(n.verifier("bob").valid_checks, 4);
+    assert_eq!(n.device(&token_id).passes, 4);
+    assert_eq!(n.certificate(&token_id), CertificateStatus::Active);
+    let emission: factory::EmissionResponse =
+        n.p.app
+            .wrap()
+            .query_wasm_smart(&n.factory, &factory::QueryMsg::Emission {})
+            .unwrap();
+    assert_eq!(emission.total_minted.u128(), 3 * REWARD);
+    assert!(!n.p.stake_info(1).invalidated);
+}
+
+#[test]
+fn a_bad_proof_invalidates_the_certificate_and_the_pair_settles_the_miner() {
+    let mut n = bonded_net_with(RegistrySettings {
+        max_rewarded_checks: 100,
+        ..settings()
+    });
+    let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 101 * LOOP);
+    // The seller pays the 1 LOOP fee and leaves a 1 LOOP deposit; it sells its hour at once.
+    let seller = n.stake_device("seller", 2, StakeMode::Seller, 10 * LOOP);
+    assert_eq!(n.p.balance_of("seller"), RICH - 2 * LOOP);
+    let seller_stake = n.p.stake_info(2);
+    assert_eq!(seller_stake.deposit.u128(), LOOP);
+
+    // A bad block in the seller's signed answer: proven on chain at once.
+    let id = n.assigned_to("bob", &VERIFIERS, seller);
+    let seed = n.seed(id);
+    let answer = n.devices[seller].answer_with(&seed, |o| o[1].blocks[7] ^= 1 << 9);
+    let pool = n.p.pool();
+    let burned = n.supply().burned;
+    let bob = n.p.balance_of("bob");
+    let res = n
+        .submit(
+            "bob",
+            id,
+            Verdict::BadProof {
+                answer,
+                openings: vec![1],
+            },
+        )
+        .unwrap();
+    assert_eq!(attr(&res, "outcome").unwrap(), "proven");
+    let token_id = n.devices[seller].token_id.clone();
+    assert_eq!(n.certificate(&token_id), CertificateStatus::Invalidated);
+    assert_eq!(n.device(&token_id).status, DeviceStatus::Invalidated);
+    assert!(n.p.stake_info(2).invalidated);
+    assert_eq!(n.challenge(id).status, ChallengeStatus::Proven);
+    // The seller's deposit and unpaid proceeds (its escrow) are burned; it gets nothing back.
+    assert_eq!(n.p.balance_of("seller"), RICH - 2 * LOOP);
+    let after = n.p.pool();
+    assert_eq!(pool.escrow - after.escrow, n.supply().burned - burned);
+    assert!(n.supply().burned - burned >= Uint128::new(LOOP));
+    assert_eq!(
+        n.p.balance_of("bob"),
+        bob + REWARD,
+        "a valid check is rewarded"
+    );
+    // The device leaves the draw: every later challenge lands on Alice's device.
+    let (id2, d2) = n.assigned("carol", &VERIFIERS);
+    assert_eq!(d2, alice);
+    n.pass("carol", id2, d2).unwrap();
+
+    // Alice, a liquidity provider with a client's lease on her device, proves bad too: the
+    // client is refunded in full out of her locked position and the rest is burned.
+    n.p.lease("client", 1, HOUR / 2, 100 * LOOP).unwrap();
+    let client_paid = RICH - n.p.balance_of("client");
+    assert!(client_paid > 0);
+    let id = n.commit("dave");
+    n.beacon(&VERIFIERS);
+    n.exec("client", &ExecuteMsg::Assign { challenge_id: id })
+        .unwrap();
+    let seed = n.seed(id);
+    let answer = n.devices[alice].answer_with(&seed, |o| o[0].blocks[3] ^= 1);
+    let pool = n.p.pool();
+    let alice_stake = n.p.stake_info(1);
+    let position = pool
+        .reserves
+        .tokens
+        .multiply_ratio(alice_stake.shares, pool.total_shares);
+    let burned = n.supply().burned;
+    let alice_balance = n.p.balance_of("alice");
+    n.submit(
+        "dave",
+        id,
+        Verdict::BadProof {
+            answer,
+            openings: vec![0, 5],
+        },
+    )
+    .unwrap();
+    let alice_token = n.devices[alice].token_id.clone();
+    assert_eq!(n.certificate(&alice_token), CertificateStatus::Invalidated);
+    assert_eq!(n.p.balance_of("client"), RICH, "the client is made whole");
+    assert_eq!(
+        n.p.balance_of("alice"),
+        alice_balance,
+        "nothing returns to Alice"
+    );
+    assert_eq!(
+        (n.supply().burned - burned).u128(),
+        position.u128() - client_paid,
+        "her position pays the refund, the rest is burned"
+    );
+    let after = n.p.pool();
+    assert_eq!(
+        (pool.reserves.tokens - after.reserves.tokens).u128(),
+        position.u128()
+    );
+    assert_eq!(after.reserves.hours.u128(), 0, "no hours of failed devices");
+}
+
+#[test]
+fn lateness_needs_a_quorum_of_independently_assigned_verifiers() {
+    let mut n = bonded_net();
+    let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let token_id = n.devices[alice].token_id.clone();
+
+    // Within the deadline is not late.
+    let (id, _) = n.assigned("bob", &VERIFIERS);
+    let err = n.refused(
+        "bob",
+        &ExecuteMsg::Submit {
+            challenge_id: id,
+            secret: HexBinary::from(n.secret(id).to_vec()),
+            verdict: Verdict::Late {
+                latency_ms: Some(100),
+            },
+        },
+    );
+    assert_eq!(err, ContractError::NotLate { latency_ms: 100 });
+    let res = n
+        .submit(
+            "bob",
+            id,
+            Verdict::Late {
+                latency_ms: Some(250),
+            },
+        )
+        .unwrap();
+    assert_eq!(attr(&res, "late_votes").unwrap(), "1");
+    // The same verifier again counts once: one verifier never slashes.
+    let (id, _) = n.assigned("bob", &VERIFIERS);
+    let res = n
+        .submit("bob", id, Verdict::Late { latency_ms: None })
+        .unwrap();
+    assert_eq!(attr(&res, "late_votes").unwrap(), "1");
+    assert_eq!(n.certificate(&token_id), CertificateStatus::Active);
+    assert_eq!(n.device(&token_id).status, DeviceStatus::Active);
+
+    let (id, _) = n.assigned("carol", &VERIFIERS);
+    n.submit("carol", id, Verdict::Late { latency_ms: None })
+        .unwrap();
+    assert_eq!(n.certificate(&token_id), CertificateStatus::Active);
+    // The third distinct verifier makes the quorum: the certificate is invalidated.
+    let (id, _) = n.assigned("dave", &VERIFIERS);
+    let res = n
+        .submit(
+            "dave",
+            id,
+            Verdict::Late {
+                latency_ms: Some(5_000),
+            },
+        )
+        .unwrap();
+    assert_eq!(attr(&res, "late_votes").unwrap(), "3");
+    assert_eq!(n.certificate(&token_id), CertificateStatus::Invalidated);
+    assert_eq!(n.device(&token_id).status, DeviceStatus::Invalidated);
+    assert!(n.p.stake_info(1).invalidated);
+    // Lateness attestations earn nothing; no verifier was slashed.
+    for v in VERIFIERS {
+        let info = n.verifier(v);
+        assert_eq!(info.bonded.u128(), BOND);
+        assert!(!info.slashed);
+        assert_eq!(info.valid_checks, 0);
+    }
+}
+
+#[test]
+fn a_verifier_claiming_bad_openings_on_a_valid_proof_loses_its_bond() {
+    let mut n = bonded_net();
+    let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let token_id = n.devices[alice].token_id.clone();
+    let (id, d) = n.assigned("bob", &VERIFIERS);
+    let answer = n.devices[d].answer(&n.seed(id));
+    let burned = n.supply().burned;
+    let res = n
+        .submit(
+            "bob",
+            id,
+            Verdict::BadProof {
+                answer,
+                openings: vec![2, 6],
+            },
+        )
+        .unwrap();
+    assert_eq!(attr(&res, "outcome").unwrap(), "refuted");
+    assert_eq!(n.challenge(id).status, ChallengeStatus::Refuted);
+    let bob = n.verifier("bob");
+    assert!(bob.slashed);
+    assert_eq!(bob.bonded.u128() + bob.unbonding.u128(), 0);
+    assert_eq!(
+        (n.supply().burned - burned).u128(),
+        BOND,
+        "the bond is burned"
+    );
+    assert_eq!(n.certificate(&token_id), CertificateStatus::Active);
+    assert_eq!(n.device(&token_id).status, DeviceStatus::Active);
+    // A slashed verifier can do nothing more, and cannot bond again.
+    let err = n.refused(
+        "bob",
+        &ExecuteMsg::Commit {
+            secret_hash: HexBinary::from([3u8; 32]),
+        },
+    );
+    assert_eq!(err, ContractError::VerifierSlashed {});
+    let err: ContractError = contract_error(n.bond("bob", BOND));
+    assert_eq!(err, ContractError::VerifierSlashed {});
+
+    // A forged block (not signed by the device) proves nothing and changes nothing.
+    n.bond("client", BOND).unwrap();
+    let (id, _) = n.assigned("carol", &["carol", "dave", "client"]);
+    let seed = n.seed(id);
+    let mut answer = n.devices[alice].answer(&seed);
+    answer.openings[0].blocks[0] = Uint128::new(answer.openings[0].blocks[0].u128() ^ 1);
+    let err = n.refused(
+        "carol",
+        &ExecuteMsg::Submit {
+            challenge_id: id,
+            secret: HexBinary::from(n.secret(id).to_vec()),
+            verdict: Verdict::BadProof {
+                answer,
+                openings: vec![0],
+            },
+        },
+    );
+    assert_eq!(err, ContractError::NotSignedForChallenge {});
+
+    // A tampered (unsigned) Merkle path is disputed; the device answers with its path and the
+    // verifier is slashed.
+    let mut answer = n.devices[alice].answer(&seed);
+    answer.openings[4].path[2] = HexBinary::from([0u8; 32]);
+    let res = n
+        .submit(
+            "carol",
+            id,
+            Verdict::BadProof {
+                answer,
+                openings: vec![4],
+            },
+        )
+        .unwrap();
+    assert_eq!(attr(&res, "outcome").unwrap(), "disputed");
+    assert_eq!(n.challenge(id).status, ChallengeStatus::Disputed);
+    let opening = n.devices[alice].prover.open(&seed, K).swap_remove(4);
+    let path: Vec<HexBinary> = opening.path.into_iter().map(HexBinary::from).collect();
+    let err = n.refused(
+        "bob",
+        &ExecuteMsg::Defend {
+            challenge_id: id,
+            path: path.clone(),
+        },
+    );
+    assert_eq!(err, ContractError::NotDeviceOwner {});
+    let mut wrong = path.clone();
+    wrong[0] = HexBinary::from([1u8; 32]);
+    let err = n.refused(
+        "alice",
+        &ExecuteMsg::Defend {
+            challenge_id: id,
+            path: wrong,
+        },
+    );
+    assert_eq!(err, ContractError::InvalidPath {});
+    n.exec(
+        "alice",
+        &ExecuteMsg::Defend {
+            challenge_id: id,
+            path,
+        },
+    )
+    .unwrap();
+    assert_eq!(n.challenge(id).status, ChallengeStatus::Refuted);
+    assert!(n.verifier("carol").slashed);
+    assert_eq!(n.certificate(&token_id), CertificateStatus::Active);
+}
+
+#[test]
+fn an_unanswered_bad_path_claim_invalidates_after_the_dispute_window() {
+    let mut n = bonded_net();
+    let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let token_id = n.devices[alice].token_id.clone();
+    let (id, _) = n.assigned("bob", &VERIFIERS);
+    // The device serves a leaf that is not under its committed root (it lost that data): the
+    // blocks chain correctly (regenerated) but no path leads to the root.
+    let seed = n.seed(id);
+    let answer = n.devices[alice].answer_with(&seed, |o| {
+        o[3].path[0] = [7u8; 32];
+    });
+    let res = n
+        .submit(
+            "bob",
+            id,
+            Verdict::BadProof {
+                answer,
+                openings: vec![3],
+            },
+        )
+        .unwrap();
+    assert_eq!(attr(&res, "outcome").unwrap(), "disputed");
+    let err = n.refused("dave", &ExecuteMsg::Finalize { challenge_id: id });
+    assert_eq!(err, ContractError::NotLapsed {});
+    n.wait(3_601);
+    let err = n.refused(
+        "alice",
+        &ExecuteMsg::Defend {
+            challenge_id: id,
+            path: vec![],
+        },
+    );
+    assert_eq!(err, ContractError::ChallengeLapsed {});
+    n.exec("dave", &ExecuteMsg::Finalize { challenge_id: id })
+        .unwrap();
+    assert_eq!(n.challenge(id).status, ChallengeStatus::Proven);
+    assert_eq!(n.certificate(&token_id), CertificateStatus::Invalidated);
+    assert!(!n.verifier("bob").slashed);
+}
+
+#[test]
+fn verifiers_cannot_pick_targets_or_check_their_own_owners_devices() {
+    let mut n = bonded_net();
+    let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    n.bond("alice", BOND).unwrap();
+    // Alice's only device is her own: nothing to draw for her.
+    let id = n.commit("alice");
+    let err = n.refused("client", &ExecuteMsg::Assign { challenge_id: id });
+    assert_eq!(err, ContractError::RandomnessPending { round: 0 });
+    n.beacon(&VERIFIERS);
+    let err = n.refused("client", &ExecuteMsg::Assign { challenge_id: id });
+    assert_eq!(err, ContractError::NoEligibleTarget {});
+
+    let carol = n.stake_device("carol", 2, StakeMode::LiquidityProvider, 11 * LOOP);
+    let mut draws = [0u32; 2];
+    for _ in 0..6 {
+        let (id, d) = n.assigned("alice", &VERIFIERS);
+        assert_eq!(d, carol, "never her own device");
+        n.pass("alice", id, d).unwrap();
+        let (id, d) = n.assigned("bob", &VERIFIERS);
+        draws[usize::from(d == carol)] += 1;
+        n.pass("bob", id, d).unwrap();
+    }
+    assert!(
+        draws[0] > 0 && draws[1] > 0,
+        "both devices drawn for bob: {draws:?}"
+    );
+
+    // The target is the registry's: an answer from the device she would rather check is
+    // refused, so is one for another challenge.
+    let (id, d) = n.assigned("alice", &VERIFIERS);
+    assert_eq!(d, carol);
+    let seed = n.seed(id);
+    let own = n.devices[alice].answer(&seed);
+    let err = n.refused(
+        "alice",
+        &ExecuteMsg::Submit {
+            challenge_id: id,
+            secret: HexBinary::from(n.secret(id).to_vec()),
+            verdict: Verdict::Pass {
+                answer: own,
+                latency_ms: 10,
+            },
+        },
+    );
+    assert_eq!(err, ContractError::NotSignedForChallenge {});
+    // Only the challenge's verifier submits, with its own secret.
+    let answer = n.devices[carol].answer(&seed);
+    let err = n.refused(
+        "bob",
+        &ExecuteMsg::Submit {
+            challenge_id: id,
+            secret: HexBinary::from(n.secret(id).to_vec()),
+            verdict: Verdict::Pass {
+                answer: answer.clone(),
+                latency_ms: 10,
+            },
+        },
+    );
+    assert_eq!(err, ContractError::NotChallenger {});
+    let err = n.refused(
+        "alice",
+        &ExecuteMsg::Submit {
+            challenge_id: id,
+            secret: HexBinary::from([0u8; 32]),
+            verdict: Verdict::Pass {
+                answer: answer.clone(),
+                latency_ms: 10,
+            },
+        },
+    );
+    assert_eq!(err, ContractError::WrongSecret {});
+    // A challenge only takes randomness from a round its verifier did not make alone.
+    let id = n.commit("bob");
+    n.beacon(&["bob", "carol"]);
+    let err = n.refused("client", &ExecuteMsg::Assign { challenge_id: id });
+    assert_eq!(
+        err,
+        ContractError::RandomnessPending {
+            round: n.challenge(id).committed_round
+        }
+    );
+}
+
+#[test]
+fn replayed_responses_are_refused() {
+    let mut n = bonded_net();
+    let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let (first, d) = n.assigned("bob", &VERIFIERS);
+    assert_eq!(d, alice);
+    let answer = n.devices[alice].answer(&n.seed(first));
+    n.submit(
+        "bob",
+        first,
+        Verdict::Pass {
+            answer: answer.clone(),
+            latency_ms: 30,
+        },
+    )
+    .unwrap();
+    // The same answer again, to the same challenge...
+    let err = n.refused(
+        "bob",
+        &ExecuteMsg::Submit {
+            challenge_id: first,
+            secret: HexBinary::from(n.secret(first).to_vec()),
+            verdict: Verdict::Pass {
+                answer: answer.clone(),
+                latency_ms: 30,
+            },
+        },
+    );
+    assert!(matches!(err, ContractError::WrongStatus { .. }), "{err:?}");
+    // ...or to a later challenge on the same device: it was signed for another seed.
+    let (second, _) = n.assigned("bob", &VERIFIERS);
+    let err = n.refused(
+        "bob",
+        &ExecuteMsg::Submit {
+            challenge_id: second,
+            secret: HexBinary::from(n.secret(second).to_vec()),
+            verdict: Verdict::Pass {
+                answer,
+                latency_ms: 30,
+            },
+        },
+    );
+    assert_eq!(err, ContractError::NotSignedForChallenge {});
+    // A reused secret commitment is refused too (its seeds would repeat).
+    let hash = HexBinary::from(commit_secret(&n.secret(first)));
+    let err = n.refused("bob", &ExecuteMsg::Commit { secret_hash: hash });
+    assert_eq!(err, ContractError::SecretReused {});
+    n.pass("bob", second, alice).unwrap();
+    assert_eq!(n.verifier("bob").valid_checks, 2);
+}
+
+#[test]
+fn unregistered_and_unbonded_callers_are_refused() {
+    let mut n = net();
+    let d = n.encode_and_stake("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let good = n.devices[d].register_msg();
+    let ExecuteMsg::RegisterDevice {
+        token_id,
+        fingerprint,
+        commitment,
+        endpoint,
+        ek_randomness,
+    } = good.clone()
+    else {
+        unreachable!()
+    };
+    let register = |fingerprint: HexBinary, commitment: CommitmentMsg, randomness: &[u8]| {
+        ExecuteMsg::RegisterDevice {
+            token_id: token_id.clone(),
+            fingerprint,
+            commitment,
+            endpoint: endpoint.clone(),
+            ek_randomness: HexBinary::from(randomness),
+        }
+    };
+    // Only the certificate's owner registers, with the certificate's own commitment.
+    assert_eq!(
+        n.refused("bob", &good),
+        ContractError::NotCertificateOwner {}
+    );
+    let mut other = commitment.clone();
+    other.root = HexBinary::from([0u8; 32]);
+    assert_eq!(
+        n.refused(
+            "alice",
+            &register(fingerprint.clone(), other, &ek_randomness)
+        ),
+        ContractError::CommitmentMismatch {}
+    );
+    assert_eq!(
+        n.refused(
+            "alice",
+            &register(
+                HexBinary::from([2u8; 32]),
+                commitment.clone(),
+                &ek_randomness
+            )
+        ),
+        ContractError::FingerprintMismatch {}
+    );
+    assert_eq!(
+        n.refused(
+            "alice",
+            &register(fingerprint.clone(), commitment.clone(), b"other")
+        ),
+        ContractError::EkMismatch {}
+    );
+    let mut absurd = commitment.clone();
+    absurd.params.rounds = u32::MAX;
+    assert_eq!(
+        n.refused(
+            "alice",
+            &register(fingerprint.clone(), absurd, &ek_randomness)
+        ),
+        ContractError::InvalidParams {}
+    );
+    let unknown = ExecuteMsg::RegisterDevice {
+        token_id: "h100-99".into(),
+        fingerprint: fingerprint.clone(),
+        commitment: commitment.clone(),
+        endpoint: endpoint.clone(),
+        ek_randomness: ek_randomness.clone(),
+    };
+    assert_eq!(
+        n.refused("alice", &unknown),
+        ContractError::UnknownCertificate {
+            token_id: "h100-99".into()
+        }
+    );
+    n.exec("alice", &good).unwrap();
+    assert_eq!(
+        n.refused("alice", &good),
+        ContractError::AlreadyRegistered {
+            token_id: token_id.clone()
+        }
+    );
+
+    // Not a verifier: no entropy, no challenge.
+    let hash = HexBinary::from([1u8; 32]);
+    let not_verifier = ContractError::NotVerifier {
+        address: n.addr("bob").to_string(),
+    };
+    assert_eq!(
+        n.refused(
+            "bob",
+            &ExecuteMsg::Commit {
+                secret_hash: hash.clone()
+            }
+        ),
+        not_verifier
+    );
+    assert_eq!(
+        n.refused("bob", &ExecuteMsg::CommitEntropy { hash: hash.clone() }),
+        not_verifier
+    );
+    assert_eq!(
+        n.refused(
+            "bob",
+            &ExecuteMsg::Unbond {
+                amount: Uint128::new(1)
+            }
+        ),
+        not_verifier
+    );
+    // Bonded below the minimum.
+    n.bond("bob", BOND - 1).unwrap();
+    assert_eq!(
+        n.refused(
+            "bob",
+            &ExecuteMsg::Commit {
+                secret_hash: hash.clone()
+            }
+        ),
+        ContractError::InsufficientBond {
+            bonded: Uint128::new(BOND - 1),
+            min: Uint128::new(BOND)
+        }
+    );
+    n.bond("bob", 1).unwrap();
+    n.exec(
+        "bob",
+        &ExecuteMsg::Commit {
+            secret_hash: hash.clone(),
+        },
+    )
+    .unwrap();
+    // LOOP sent by hand is no bond; a hook from anything but the token is refused.
+    let fake = ExecuteMsg::Receive(cw20::Cw20ReceiveMsg {
+        sender: n.addr("bob").to_string(),
+        amount: Uint128::new(BOND),
+        msg: to_json_binary(&ReceiveMsg::Bond {}).unwrap(),
+    });
+    assert_eq!(n.refused("bob", &fake), ContractError::NotToken {});
+
+    // Unbonding: no longer bonded for new challenges, withdrawable after the period only and
+    // with no challenge open.
+    let before = n.p.balance_of("bob");
+    n.exec(
+        "bob",
+        &ExecuteMsg::Unbond {
+            amount: Uint128::new(BOND),
+        },
+    )
+    .unwrap();
+    assert!(matches!(
+        n.refused(
+            "bob",
+            &ExecuteMsg::Commit {
+                secret_hash: HexBinary::from([9u8; 32])
+            }
+        ),
+        ContractError::InsufficientBond { .. }
+    ));
+    assert!(matches!(
+        n.refused("bob", &ExecuteMsg::WithdrawUnbonded {}),
+        ContractError::ChallengesOpen { open: 1 }
+    ));
+    // The open challenge never finds a qualifying round: it lapses.
+    n.wait(70 * ROUND);
+    n.exec("client", &ExecuteMsg::Expire { challenge_id: 1 })
+        .unwrap();
+    assert_eq!(n.challenge(1).status, ChallengeStatus::Expired);
+    assert!(matches!(
+        n.refused("bob", &ExecuteMsg::WithdrawUnbonded {}),
+        ContractError::NothingToWithdraw { .. }
+    ));
+    n.wait(7 * 86_400);
+    n.exec("bob", &ExecuteMsg::WithdrawUnbonded {}).unwrap();
+    assert_eq!(n.p.balance_of("bob"), before + BOND);
+    assert_eq!(n.verifier("bob").unbonding.u128(), 0);
+}
+
+#[test]
+fn migrate_is_guarded_by_cw2() {
+    let mut n = net();
+    let code = n.p.app.store_code(registry_contract());
+    let governance = n.addr("governance");
+    let reg = n.reg.clone();
+    n.p.app
+        .migrate_contract(governance, reg, &MigrateMsg {}, code)
+        .unwrap();
+    // Another contract's code refuses to take the registry's state.
+    let cert_code =
+        n.p.app
+            .store_code(loopin_integration_tests::stake_cert_contract());
+    let governance = n.addr("governance");
+    let reg = n.reg.clone();
+    assert!(
+        n.p.app
+            .migrate_contract(governance, reg, &stake_cert::MigrateMsg {}, cert_code)
+            .is_err()
+    );
+}
