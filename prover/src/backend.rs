@@ -32,6 +32,10 @@ pub trait Backend: Send + Sync {
         rounds: u32,
         cancel: &AtomicBool,
     ) -> Result<Vec<u128>, Cancelled>;
+    /// Keep a copy of P in device memory (GPU backends); returns whether anything was uploaded.
+    fn make_resident(&self, _blocks: &[u128]) -> Result<bool, String> {
+        Ok(false)
+    }
 }
 
 /// Multi-threaded CPU backend (loopin-pocps' encoder, rayon).

@@ -21,6 +21,7 @@ pub struct CudaBackend {
     encode: CudaFunction,
     throughput: CudaFunction,
     device: String,
+    resident: std::sync::Mutex<Option<cudarc::driver::CudaSlice<u64>>>,
 }
 
 /// Whether the CUDA driver and NVRTC libraries can be loaded (never panics).
@@ -67,6 +68,7 @@ impl CudaBackend {
             encode,
             throughput,
             device,
+            resident: std::sync::Mutex::new(None),
         })
     }
 
@@ -127,6 +129,13 @@ impl Backend for CudaBackend {
         unsafe { b.launch(cfg(n)) }.map_err(|e| format!("launch: {e:?}"))?;
         let host = self.stream.clone_dtoh(&out).map_err(|e| format!("{e:?}"))?;
         Ok(from_limbs(&host))
+    }
+
+    fn make_resident(&self, blocks: &[u128]) -> Result<bool, String> {
+        let slice = self.upload(blocks)?;
+        *self.resident.lock().unwrap_or_else(|e| e.into_inner()) = Some(slice);
+        tracing::info!(bytes = blocks.len() * 16, "P resident in GPU memory");
+        Ok(true)
     }
 
     fn throughput(

@@ -276,6 +276,13 @@ async fn serve(c: &Config) -> Result<(), String> {
     let t = Instant::now();
     let loaded = storage::load(&c.data_dir).map_err(|e| e.to_string())?;
     let key = storage::device_key(&c.data_dir).map_err(|e| e.to_string())?;
+    match backend.make_resident(&loaded.prover.blocks) {
+        Ok(true) => {}
+        Ok(false) => tracing::info!("P resident in host memory"),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not load P into GPU memory; serving from host memory")
+        }
+    }
     let state = Arc::new(ProverState::from_loaded(loaded, key));
     tracing::info!(
         root = %hex::encode(state.root()),
