@@ -90,6 +90,9 @@ pub enum ContractError {
     #[error("nothing to claim yet")]
     NothingToClaim {},
 
+    #[error("{owed} LOOP of rewards are owed, but the factory's emission for this epoch is spent")]
+    EmissionExhausted { owed: Uint128 },
+
     #[error("lease {id} can no longer be cancelled")]
     CannotCancel { id: u64 },
 

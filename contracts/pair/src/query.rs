@@ -10,7 +10,7 @@ use loopin::pair::{
 };
 
 use crate::error::ContractError;
-use crate::staking::plan_claim;
+use crate::staking::{emission_left, plan_claim};
 use crate::state::{
     CONFIG, LEASES, LEASES_BY_CLIENT, LIQUIDITY, POOL, Pool, STAKE_LEASES, STAKES, STAKES_BY_OWNER,
 };
@@ -50,6 +50,7 @@ fn stake(storage: &dyn Storage, id: u64) -> Result<StakeResponse, ContractError>
         invalidated: s.invalidated,
         paid_until: s.paid_until,
         finished: s.finished,
+        rewards_owed: s.rewards_owed,
     })
 }
 
@@ -155,9 +156,12 @@ pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractE
                 .may_load(deps.storage, stake_id)?
                 .ok_or(ContractError::StakeNotFound { id: stake_id })?;
             let plan = plan_claim(deps.storage, &config, &pool, &stake)?;
+            let left = emission_left(&deps.querier, &config, plan.rewards)?;
+            let plan = plan.within_emission(&stake, left)?;
             to_json_binary(&ClaimableResponse {
                 payout: plan.payout,
                 rewards: plan.rewards,
+                rewards_owed: plan.rewards_owed,
                 burned: plan.upkeep,
                 finished: plan.finished,
             })?

@@ -1,8 +1,10 @@
 //! Stakes: stake, renew, claim.
 
 use cosmwasm_std::{
-    Addr, Decimal, Decimal256, DepsMut, Env, HexBinary, Response, Storage, Timestamp, Uint128,
+    Addr, Decimal, Decimal256, DepsMut, Env, HexBinary, QuerierWrapper, Response, Storage,
+    Timestamp, Uint128,
 };
+use loopin::factory;
 use loopin::stake_cert::{self, StakeMode, StakeTerms};
 use loopin_pool_math::amm::Reserves;
 use loopin_pool_math::capacity::hours_per_epoch;
@@ -128,6 +130,7 @@ pub fn stake(
         invalidated: false,
         paid_until: start,
         finished: false,
+        rewards_owed: Uint128::zero(),
     };
     let mut burned = staking_fee + advanced.fees;
 
@@ -350,31 +353,73 @@ pub(crate) struct ClaimPlan {
     pub payout: Uint128,
     /// A seller's maintenance burn, taken from its deposit at the end.
     pub upkeep: Uint128,
+    /// Rewards minted by this claim.
     pub rewards: Uint128,
+    /// Rewards left owed after this claim (the factory's emission cap was reached).
+    pub rewards_owed: Uint128,
     pub paid_until: u64,
     pub finished: bool,
 }
 
+impl ClaimPlan {
+    /// Mints at most `emission_left` of the rewards now and leaves the rest owed. A stake that
+    /// was already finished and can be paid nothing now is refused.
+    pub(crate) fn within_emission(
+        mut self,
+        stake: &Stake,
+        emission_left: Uint128,
+    ) -> Result<ClaimPlan, ContractError> {
+        let earned = self.rewards;
+        self.rewards = earned.min(emission_left);
+        self.rewards_owed = earned - self.rewards;
+        if stake.finished && self.rewards.is_zero() {
+            return Err(ContractError::EmissionExhausted {
+                owed: self.rewards_owed,
+            });
+        }
+        Ok(self)
+    }
+}
+
+/// What the factory may still mint this emission epoch; nothing is asked for no rewards.
+pub(crate) fn emission_left(
+    querier: &QuerierWrapper,
+    config: &Config,
+    rewards: Uint128,
+) -> Result<Uint128, ContractError> {
+    if rewards.is_zero() {
+        return Ok(Uint128::zero());
+    }
+    let emission: factory::EmissionResponse =
+        querier.query_wasm_smart(&config.factory, &factory::QueryMsg::Emission {})?;
+    Ok(emission.remaining_this_epoch)
+}
+
+/// What claiming a stake earns now, before the emission cap is applied.
 pub(crate) fn plan_claim(
     storage: &dyn Storage,
     config: &Config,
     pool: &Pool,
     stake: &Stake,
 ) -> Result<ClaimPlan, ContractError> {
+    let mut plan = ClaimPlan {
+        payout: Uint128::zero(),
+        upkeep: Uint128::zero(),
+        rewards: stake.rewards_owed,
+        rewards_owed: Uint128::zero(),
+        paid_until: stake.paid_until,
+        finished: stake.finished,
+    };
     if stake.finished {
-        return Err(ContractError::NothingToClaim {});
+        if stake.rewards_owed.is_zero() {
+            return Err(ContractError::NothingToClaim {});
+        }
+        return Ok(plan);
     }
     let epochs = stake.end_epoch - stake.start_epoch;
     let economics = config.params.economics;
     // Epochs before `pool.epoch` have been delivered.
     let delivered = pool.epoch.min(stake.end_epoch);
-    let mut plan = ClaimPlan {
-        payout: Uint128::zero(),
-        upkeep: Uint128::zero(),
-        rewards: Uint128::zero(),
-        paid_until: stake.paid_until,
-        finished: false,
-    };
     match stake.mode {
         StakeMode::LiquidityProvider => {
             if delivered < stake.end_epoch {
@@ -415,9 +460,12 @@ pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
     let mut stake = load_owned(deps.storage, &sender, id)?;
     let (mut pool, advanced) = current_pool(deps.storage, &env)?;
     let plan = plan_claim(deps.storage, &config, &pool, &stake)?;
+    let left = emission_left(&deps.querier, &config, plan.rewards)?;
+    let plan = plan.within_emission(&stake, left)?;
     pool.escrow = pool.escrow.checked_sub(plan.payout + plan.upkeep)?;
     stake.paid_until = plan.paid_until;
     stake.finished = plan.finished;
+    stake.rewards_owed = plan.rewards_owed;
     STAKES.save(deps.storage, id, &stake)?;
     POOL.save(deps.storage, &pool)?;
     let burned = advanced.fees + plan.upkeep;
@@ -426,6 +474,7 @@ pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
         .add_attribute("stake_id", id.to_string())
         .add_attribute("payout", plan.payout)
         .add_attribute("rewards", plan.rewards)
+        .add_attribute("rewards_owed", plan.rewards_owed)
         .add_attribute("burned", burned)
         .add_attribute("finished", stake.finished.to_string())
         .add_messages(outflow::transfer(&config.token, &stake.owner, plan.payout)?)

@@ -66,6 +66,10 @@ pub struct Stake {
     /// Seller proceeds have been paid for epochs before this one.
     pub paid_until: u64,
     pub finished: bool,
+    /// Rewards earned but not minted yet: the factory's emission cap for the epoch was reached
+    /// when the stake was claimed. Paid by later claims.
+    #[serde(default)]
+    pub rewards_owed: Uint128,
 }
 
 #[cw_serde]

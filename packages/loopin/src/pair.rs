@@ -179,6 +179,8 @@ pub struct StakeResponse {
     /// Seller proceeds are paid for epochs before this one.
     pub paid_until: u64,
     pub finished: bool,
+    /// Rewards earned but not minted yet (the factory's emission cap was reached); claimable.
+    pub rewards_owed: Uint128,
 }
 
 #[cw_serde]
@@ -202,7 +204,10 @@ pub struct LeaseResponse {
 #[cw_serde]
 pub struct ClaimableResponse {
     pub payout: Uint128,
+    /// Rewards the claim mints now, within the factory's emission left this epoch.
     pub rewards: Uint128,
+    /// Rewards that stay owed after the claim, paid by a later claim.
+    pub rewards_owed: Uint128,
     /// A seller's maintenance burn taken from its deposit.
     pub burned: Uint128,
     pub finished: bool,

@@ -71,7 +71,13 @@ pub fn actor(app: &App, name: &str) -> Addr {
 
 pub const ACTORS: [&str; 6] = ["alice", "bob", "carol", "seller", "client", "dave"];
 
+/// The protocol with a factory minting at most 1,000 LOOP per epoch.
 pub fn protocol() -> Protocol {
+    protocol_with_emission_cap(1_000 * LOOP)
+}
+
+/// The protocol with the factory's per-epoch emission cap set to `cap` micro-LOOP.
+pub fn protocol_with_emission_cap(cap: u128) -> Protocol {
     let mut app = App::default();
     let owner = actor(&app, "governance");
     let registry = actor(&app, "registry");
@@ -100,7 +106,7 @@ pub fn protocol() -> Protocol {
         stake_cert_code_id: cert_code,
         pair_code_id: pair_code,
         emission: EmissionConfig {
-            cap_per_epoch: Uint128::new(1_000 * LOOP),
+            cap_per_epoch: Uint128::new(cap),
             epoch_seconds: EPOCH,
         },
     };

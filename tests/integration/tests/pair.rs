@@ -5,7 +5,7 @@ use cw_multi_test::Executor;
 use loopin::pair::{ExecuteMsg, LeaseResponse, QueryMsg, ReceiveMsg};
 use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, StakeMode};
 use loopin_integration_tests::contract_error;
-use loopin_integration_tests::protocol::{EPOCH, LOOP, RICH, protocol};
+use loopin_integration_tests::protocol::{EPOCH, LOOP, RICH, protocol, protocol_with_emission_cap};
 use loopin_pair::ContractError;
 use loopin_pool_math::HOUR;
 use loopin_pool_math::amm::Reserves;
@@ -640,4 +640,59 @@ fn claimable_shows_exactly_what_claim_pays() {
         p.balance_of("seller"),
         before + quote.payout.u128() + quote.rewards.u128()
     );
+}
+
+#[test]
+fn rewards_beyond_the_emission_cap_stay_owed_and_are_paid_later() {
+    // The factory mints at most 1 LOOP per epoch; the seller earns gamma * 3 h = 1.5 LOOP.
+    let mut p = protocol_with_emission_cap(LOOP);
+    p.stake(
+        "alice",
+        "gpu-a",
+        StakeMode::LiquidityProvider,
+        10,
+        101 * LOOP,
+    )
+    .unwrap();
+    p.stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
+        .unwrap();
+    for _ in 0..4 {
+        p.next_epoch();
+    }
+    let seller = p.addr("seller");
+    let quote: loopin::pair::ClaimableResponse = p
+        .app
+        .wrap()
+        .query_wasm_smart(&p.pair, &QueryMsg::Claimable { stake_id: 2 })
+        .unwrap();
+    assert_eq!(quote.rewards.u128(), LOOP);
+    assert_eq!(quote.rewards_owed.u128(), LOOP / 2);
+    let before = p.balance_of("seller");
+    // The principal is paid in full although the rewards are capped.
+    p.exec(&seller, &ExecuteMsg::Claim { stake_id: 2 }).unwrap();
+    assert_eq!(p.balance_of("seller"), before + quote.payout.u128() + LOOP);
+    let stake = p.stake_info(2);
+    assert!(stake.finished);
+    assert_eq!(stake.rewards_owed.u128(), LOOP / 2);
+    p.check_invariants();
+
+    // Nothing more can be minted this epoch: a typed refusal that changes nothing.
+    let err: ContractError = contract_error(p.exec(&seller, &ExecuteMsg::Claim { stake_id: 2 }));
+    assert_eq!(
+        err,
+        ContractError::EmissionExhausted {
+            owed: Uint128::new(LOOP / 2)
+        }
+    );
+    assert_eq!(p.stake_info(2).rewards_owed.u128(), LOOP / 2);
+
+    // The next emission epoch pays the rest, once.
+    p.next_epoch();
+    let before = p.balance_of("seller");
+    p.exec(&seller, &ExecuteMsg::Claim { stake_id: 2 }).unwrap();
+    assert_eq!(p.balance_of("seller"), before + LOOP / 2);
+    assert!(p.stake_info(2).rewards_owed.is_zero());
+    let err: ContractError = contract_error(p.exec(&seller, &ExecuteMsg::Claim { stake_id: 2 }));
+    assert_eq!(err, ContractError::NothingToClaim {});
+    p.check_invariants();
 }
