@@ -131,10 +131,11 @@ async fn prover_regenerating_p_on_demand_is_late() {
         Metrics::new(),
     )
     .await;
-    // R = 8192 reads: the honest prover needs 8192 hashes; this one ≈ 8192 · 128 · 4 slow rounds
-    // (≈ 2 s at the fastest measured 0.5 µs per round, far more in a debug build).
-    let mut s = spec(1_000);
-    s.chain_rounds = 8192;
+    // R = 32768 reads: the honest prover needs 32768 hashes (tens of ms even in a debug build on
+    // a loaded machine, so the 4 s deadline leaves it a wide margin); this one ≈ 32768 · 128 · 4
+    // slow rounds (≈ 8 s at the fastest measured 0.5 µs per round in release, far more in debug).
+    let mut s = spec(4_000);
+    s.chain_rounds = 32_768;
     s.throughput = None;
     let verdict = verifier(3)
         .challenge(&target(&server, &commitment), &s)
