@@ -1,0 +1,281 @@
+//! `loopin-deploy`: stores the LooPIN contracts, instantiates the factory (which creates the
+//! LOOP token and the stake certificates), sets the class parameters and creates the pools, all
+//! from a TOML config, against any CosmWasm chain's gRPC endpoint. It writes the deployment
+//! (addresses and code ids) and a chain-registry style `chain.json`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use loopin::factory::{self, EmissionConfig, TokenInit};
+use loopin::pool::PoolParams;
+use loopin_chain_client::{ChainClient, ChainConfig, DEFAULT_HD_PATH, Key};
+use serde::{Deserialize, Serialize};
+
+/// The contracts every deployment stores, by artifact name (`<dir>/<name>.wasm`).
+pub const CONTRACTS: [&str; 4] = [
+    "loopin_token",
+    "loopin_stake_cert",
+    "loopin_pair",
+    "loopin_factory",
+];
+
+/// Who signs the deployment.
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Deployer {
+    /// A BIP-39 mnemonic (prefer `key_file` outside tests).
+    pub mnemonic: Option<String>,
+    /// A key file: a mnemonic, or `hex:<private key>`.
+    pub key_file: Option<PathBuf>,
+    /// HD path for `mnemonic`.
+    pub hd_path: Option<String>,
+}
+
+/// One resource class: its governance parameters and whether to open its pool now.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct ClassConfig {
+    pub name: String,
+    pub params: PoolParams,
+    #[serde(default = "yes")]
+    pub create_pool: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_artifacts() -> PathBuf {
+    PathBuf::from("artifacts")
+}
+
+/// The whole deploy config (see `deploy/devnet.toml`).
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct DeployConfig {
+    pub chain: ChainConfig,
+    #[serde(default)]
+    pub deployer: Deployer,
+    /// Directory of the optimised `.wasm` artifacts.
+    #[serde(default = "default_artifacts")]
+    pub artifacts: PathBuf,
+    /// Governance owner of the factory; the deployer if absent.
+    pub owner: Option<String>,
+    pub token: TokenInit,
+    pub emission: EmissionConfig,
+    /// The PoCPS registry's address, if one is deployed already.
+    pub registry: Option<String>,
+    #[serde(default)]
+    pub classes: Vec<ClassConfig>,
+    /// Where to write the deployment JSON.
+    pub output: Option<PathBuf>,
+    /// Where to write the chain-registry `chain.json`.
+    pub chain_json: Option<PathBuf>,
+}
+
+impl DeployConfig {
+    pub fn from_toml(text: &str) -> anyhow::Result<Self> {
+        Ok(toml::from_str(text)?)
+    }
+
+    /// The deployer's key from the config.
+    pub fn key(&self) -> anyhow::Result<Key> {
+        let prefix = &self.chain.prefix;
+        match (&self.deployer.mnemonic, &self.deployer.key_file) {
+            (Some(m), _) => Ok(Key::from_mnemonic(
+                m,
+                self.deployer.hd_path.as_deref().unwrap_or(DEFAULT_HD_PATH),
+                prefix,
+            )?),
+            (None, Some(path)) => Ok(Key::from_file(path, prefix)?),
+            (None, None) => bail!("[deployer] needs mnemonic or key_file"),
+        }
+    }
+}
+
+/// What was deployed.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Deployment {
+    pub chain_id: String,
+    pub code_ids: BTreeMap<String, u64>,
+    pub factory: String,
+    pub token: String,
+    pub stake_cert: String,
+    /// Pair address by class.
+    pub pools: BTreeMap<String, String>,
+    /// Gas used by each step, for the record.
+    pub gas_used: BTreeMap<String, i64>,
+}
+
+fn read_wasm(dir: &Path, name: &str) -> anyhow::Result<Vec<u8>> {
+    let path = dir.join(format!("{name}.wasm"));
+    std::fs::read(&path).with_context(|| {
+        format!(
+            "reading {}; build the contracts first with scripts/build-contracts.sh",
+            path.display()
+        )
+    })
+}
+
+/// Runs the deployment with `client` (whose key is the deployer).
+pub async fn deploy(config: &DeployConfig, client: &ChainClient) -> anyhow::Result<Deployment> {
+    let mut code_ids = BTreeMap::new();
+    let mut gas_used = BTreeMap::new();
+    for name in CONTRACTS {
+        let wasm = read_wasm(&config.artifacts, name)?;
+        let (id, tx) = client
+            .store_code(wasm)
+            .await
+            .with_context(|| format!("storing {name}"))?;
+        tracing::info!("stored {name} as code {id} (gas {})", tx.gas_used);
+        gas_used.insert(format!("store {name}"), tx.gas_used);
+        code_ids.insert(name.to_string(), id);
+    }
+    let deployer = client.address().to_string();
+    let owner = config.owner.clone().unwrap_or_else(|| deployer.clone());
+    let msg = factory::InstantiateMsg {
+        owner: owner.clone(),
+        token_code_id: code_ids["loopin_token"],
+        token: config.token.clone(),
+        stake_cert_code_id: code_ids["loopin_stake_cert"],
+        pair_code_id: code_ids["loopin_pair"],
+        emission: config.emission.clone(),
+    };
+    let (factory_addr, tx) = client
+        .instantiate(
+            code_ids["loopin_factory"],
+            &msg,
+            "LooPIN factory",
+            Some(&owner),
+            &[],
+        )
+        .await
+        .context("instantiating the factory")?;
+    gas_used.insert("instantiate factory".into(), tx.gas_used);
+    let wired: factory::ConfigResponse = client
+        .query_smart(&factory_addr, &factory::QueryMsg::Config {})
+        .await?;
+    let owner_signs = owner == deployer;
+    if !owner_signs && (config.registry.is_some() || !config.classes.is_empty()) {
+        tracing::warn!(
+            "the owner {owner} is not the deployer: class parameters and the registry are left to governance"
+        );
+    }
+    if owner_signs {
+        if let Some(registry) = &config.registry {
+            let tx = client
+                .execute(
+                    &factory_addr,
+                    &factory::ExecuteMsg::SetRegistry {
+                        registry: registry.clone(),
+                    },
+                    &[],
+                )
+                .await
+                .context("setting the registry")?;
+            gas_used.insert("set registry".into(), tx.gas_used);
+        }
+        for class in &config.classes {
+            let tx = client
+                .execute(
+                    &factory_addr,
+                    &factory::ExecuteMsg::SetClassParams {
+                        class: class.name.clone(),
+                        params: class.params.clone(),
+                    },
+                    &[],
+                )
+                .await
+                .with_context(|| format!("setting the parameters of class {}", class.name))?;
+            gas_used.insert(format!("set class {}", class.name), tx.gas_used);
+        }
+    }
+    let mut pools = BTreeMap::new();
+    for class in config.classes.iter().filter(|c| c.create_pool) {
+        let tx = client
+            .execute(
+                &factory_addr,
+                &factory::ExecuteMsg::CreatePool {
+                    class: class.name.clone(),
+                },
+                &[],
+            )
+            .await
+            .with_context(|| format!("creating the pool of class {}", class.name))?;
+        gas_used.insert(format!("create pool {}", class.name), tx.gas_used);
+        let pool: factory::PoolResponse = client
+            .query_smart(
+                &factory_addr,
+                &factory::QueryMsg::Pool {
+                    class: class.name.clone(),
+                },
+            )
+            .await?;
+        pools.insert(class.name.clone(), pool.pair.to_string());
+    }
+    Ok(Deployment {
+        chain_id: config.chain.chain_id.clone(),
+        code_ids,
+        factory: factory_addr,
+        token: wired.token.to_string(),
+        stake_cert: wired.stake_cert.to_string(),
+        pools,
+        gas_used,
+    })
+}
+
+/// A chain-registry style `chain.json` for the chain in `chain`.
+pub fn chain_json(chain: &ChainConfig) -> serde_json::Value {
+    let price = chain.gas_price;
+    serde_json::json!({
+        "$schema": "https://github.com/cosmos/chain-registry/raw/master/chain.schema.json",
+        "chain_name": chain.chain_id.replace('-', ""),
+        "chain_type": "cosmos",
+        "status": "live",
+        "network_type": "devnet",
+        "pretty_name": "LooPIN devnet",
+        "chain_id": chain.chain_id,
+        "bech32_prefix": chain.prefix,
+        "slip44": 118,
+        "fees": {
+            "fee_tokens": [{
+                "denom": chain.denom,
+                "fixed_min_gas_price": price,
+                "low_gas_price": price,
+                "average_gas_price": price * 1.5,
+                "high_gas_price": price * 2.0
+            }]
+        },
+        "codebase": {
+            "cosmwasm_enabled": true,
+            "cosmwasm_version": "2.2"
+        },
+        "apis": {
+            "grpc": [{ "address": chain.grpc, "provider": "loopin-devnet" }],
+            "rpc": [],
+            "rest": []
+        }
+    })
+}
+
+/// Loads the config, connects, deploys and writes the outputs.
+pub async fn run(config: &DeployConfig) -> anyhow::Result<Deployment> {
+    let key = config.key()?;
+    let client = ChainClient::connect(config.chain.clone(), key)
+        .await
+        .with_context(|| format!("connecting to {}", config.chain.grpc))?;
+    let deployment = deploy(config, &client).await?;
+    if let Some(path) = &config.output {
+        std::fs::write(path, serde_json::to_string_pretty(&deployment)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = &config.chain_json {
+        std::fs::write(
+            path,
+            serde_json::to_string_pretty(&chain_json(&config.chain))?,
+        )
+        .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(deployment)
+}

@@ -1,0 +1,19 @@
+//! `loopin-devnet`: a single-process local CosmWasm chain for LooPIN.
+//!
+//! It stores and runs the compiled contracts in cosmwasm-vm (gas metered, per-transaction gas
+//! limits from the fee), keeps a bank module and secp256k1 accounts with sequences
+//! (SIGN_MODE_DIRECT), produces blocks on a clock, persists everything in redb and serves the
+//! Cosmos gRPC subset that cosmrs-based services use. See docs/devnet.md.
+
+pub mod bank;
+pub mod chain;
+pub mod config;
+pub mod grpc;
+pub mod keys;
+pub mod node;
+pub mod state;
+pub mod store;
+pub mod wasm;
+
+pub use config::{Config, GenesisAccount};
+pub use node::{NodeHandle, start};

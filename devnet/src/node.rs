@@ -1,0 +1,135 @@
+//! The running node: the chain behind a mutex, the block clock and the gRPC server.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinHandle;
+
+use crate::chain::{Chain, Header};
+use crate::config::Config;
+use crate::grpc;
+
+/// Shared by every service.
+pub struct Node {
+    chain: Mutex<Chain>,
+    pub config: Config,
+    heights: watch::Sender<u64>,
+}
+
+impl Node {
+    /// Locks the chain (a poisoned lock is still usable: every write path is transactional).
+    pub fn chain(&self) -> MutexGuard<'_, Chain> {
+        self.chain.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` on the chain on the blocking pool.
+    pub async fn with_chain<R: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&mut Chain) -> R + Send + 'static,
+    ) -> Result<R, tonic::Status> {
+        let node = self.clone();
+        tokio::task::spawn_blocking(move || f(&mut node.chain()))
+            .await
+            .map_err(|e| tonic::Status::internal(format!("chain task failed: {e}")))
+    }
+
+    /// Produces a block now.
+    pub async fn produce_block(self: &Arc<Self>) -> Result<Header, tonic::Status> {
+        let header = self
+            .with_chain(|chain| chain.produce_block())
+            .await?
+            .map_err(|e| tonic::Status::internal(format!("block: {e}")))?;
+        self.heights.send_replace(header.height);
+        Ok(header)
+    }
+
+    /// Subscribes to committed heights.
+    pub fn heights(&self) -> watch::Receiver<u64> {
+        self.heights.subscribe()
+    }
+}
+
+/// A started devnet. [`NodeHandle::stop`] shuts it down and closes the store.
+pub struct NodeHandle {
+    pub grpc_addr: SocketAddr,
+    pub node: Arc<Node>,
+    shutdown: Vec<oneshot::Sender<()>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl NodeHandle {
+    /// `http://<addr>` of the gRPC endpoint.
+    pub fn grpc_url(&self) -> String {
+        format!("http://{}", self.grpc_addr)
+    }
+
+    pub async fn stop(self) {
+        for tx in self.shutdown {
+            let _ = tx.send(());
+        }
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Opens the chain and starts the block clock and the gRPC server.
+pub async fn start(config: Config) -> anyhow::Result<NodeHandle> {
+    let open_config = config.clone();
+    let chain = tokio::task::spawn_blocking(move || Chain::open(open_config)).await??;
+    let height = chain.header().height;
+    let (heights, _) = watch::channel(height);
+    let node = Arc::new(Node {
+        chain: Mutex::new(chain),
+        config: config.clone(),
+        heights,
+    });
+    let listener = tokio::net::TcpListener::bind(&config.grpc_addr).await?;
+    let grpc_addr = listener.local_addr()?;
+
+    let (stop_blocks, mut stopped_blocks) = oneshot::channel::<()>();
+    let block_node = node.clone();
+    let block_time = Duration::from_millis(config.block_time_ms.max(1));
+    let blocks = tokio::spawn(async move {
+        let mut interval = tokio::time::interval(block_time);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        interval.tick().await;
+        loop {
+            tokio::select! {
+                _ = &mut stopped_blocks => break,
+                _ = interval.tick() => {
+                    if let Err(e) = block_node.produce_block().await {
+                        tracing::error!("block production failed: {e}");
+                    }
+                }
+            }
+        }
+    });
+
+    let (stop_grpc, stopped_grpc) = oneshot::channel::<()>();
+    let router = grpc::router(node.clone());
+    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    let server = tokio::spawn(async move {
+        let shutdown = async {
+            let _ = stopped_grpc.await;
+        };
+        if let Err(e) = router
+            .serve_with_incoming_shutdown(incoming, shutdown)
+            .await
+        {
+            tracing::error!("gRPC server failed: {e}");
+        }
+    });
+    tracing::info!(
+        "devnet {} at height {height}, gRPC on {grpc_addr}",
+        config.chain_id
+    );
+    Ok(NodeHandle {
+        grpc_addr,
+        node,
+        shutdown: vec![stop_blocks, stop_grpc],
+        tasks: vec![blocks, server],
+    })
+}

@@ -1,0 +1,284 @@
+//! End to end on the real compiled contracts: a devnet on a TCP port, `loopin-deploy`, then a
+//! miner stakes and a client leases through the chain client with signed transactions; the
+//! devnet restarts from its store and serves the same state.
+
+mod common;
+
+use std::path::PathBuf;
+
+use cosmwasm_std::{Decimal, HexBinary, Uint128, to_json_binary};
+use loopin::factory::{EmissionConfig, TokenInit};
+use loopin::pair::{self, LeaseResponse, PoolResponse, ReceiveMsg};
+use loopin::pool::PoolParams;
+use loopin::stake_cert::StakeMode;
+use loopin::token;
+use loopin_chain_client::{ChainClient, devnet};
+use loopin_deploy::{ClassConfig, DeployConfig, Deployer, Deployment};
+use loopin_pool_math::HOUR;
+use loopin_pool_math::amm::Swap;
+use loopin_pool_math::economics::Economics;
+
+use common::*;
+
+const LOOP: u128 = 1_000_000;
+const RICH: u128 = 1_000_000 * LOOP;
+const EPOCH: u64 = 3_600;
+
+/// `artifacts/` (or `$LOOPIN_ARTIFACTS`), built with scripts/build-contracts.sh if missing.
+fn artifacts() -> PathBuf {
+    let dir = std::env::var_os("LOOPIN_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../artifacts"));
+    let missing = loopin_deploy::CONTRACTS
+        .iter()
+        .any(|name| !dir.join(format!("{name}.wasm")).exists());
+    if missing {
+        let script =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/build-contracts.sh");
+        let status = std::process::Command::new(script)
+            .status()
+            .expect("running scripts/build-contracts.sh");
+        assert!(status.success(), "scripts/build-contracts.sh failed");
+    }
+    dir
+}
+
+fn deploy_config(
+    node: &loopin_devnet::NodeHandle,
+    deployer: u8,
+    funded: &[String],
+) -> DeployConfig {
+    DeployConfig {
+        chain: chain_config(node),
+        deployer: Deployer {
+            mnemonic: Some(loopin_chain_client::Key::mnemonic_from_entropy(
+                [deployer; 32],
+            )),
+            key_file: None,
+            hd_path: None,
+        },
+        artifacts: artifacts(),
+        owner: None,
+        token: TokenInit {
+            name: "LooPIN".into(),
+            symbol: "LOOP".into(),
+            decimals: 6,
+            initial_balances: funded
+                .iter()
+                .map(|a| cw20::Cw20Coin {
+                    address: a.clone(),
+                    amount: Uint128::new(RICH),
+                })
+                .collect(),
+            cap: None,
+            marketing: None,
+        },
+        emission: EmissionConfig {
+            cap_per_epoch: Uint128::new(1_000 * LOOP),
+            epoch_seconds: EPOCH,
+        },
+        registry: None,
+        classes: vec![ClassConfig {
+            name: "h100".into(),
+            params: PoolParams {
+                economics: Economics {
+                    alpha: Decimal::from_ratio(LOOP, 1u128),
+                    beta: Decimal::from_ratio(LOOP / 10, 1u128),
+                    gamma: Decimal::from_ratio(LOOP / 2, 1u128),
+                },
+                exchange_fee: Decimal::permille(3),
+                epoch_seconds: EPOCH,
+                min_epochs: 3,
+                max_epochs: 200,
+                seller_deposit: Uint128::new(LOOP),
+            },
+            create_pool: true,
+        }],
+        output: None,
+        chain_json: None,
+    }
+}
+
+async fn loop_balance(client: &ChainClient, token: &str, who: &str) -> u128 {
+    let answer: cw20::BalanceResponse = client
+        .query_smart(
+            token,
+            &token::QueryMsg::Balance {
+                address: who.to_string(),
+            },
+        )
+        .await
+        .expect("balance query");
+    answer.balance.u128()
+}
+
+async fn send_hook(client: &ChainClient, d: &Deployment, amount: u128, msg: &ReceiveMsg) {
+    let send = token::ExecuteMsg::Send {
+        contract: d.pools["h100"].clone(),
+        amount: Uint128::new(amount),
+        msg: to_json_binary(msg).expect("hook json"),
+    };
+    client
+        .execute(&d.token, &send, &[])
+        .await
+        .expect("send with hook");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_stake_lease_restart() {
+    let home = fresh_home("e2e");
+    let config = common::config(home.clone(), &[1, 2, 3]);
+    let node = loopin_devnet::start(config.clone()).await.expect("devnet");
+    let (deployer, miner, client) = (
+        client(&node, 1).await,
+        client(&node, 2).await,
+        client(&node, 3).await,
+    );
+    let miner_addr = miner.address().to_string();
+    let client_addr = client.address().to_string();
+
+    let d = loopin_deploy::deploy(
+        &deploy_config(&node, 1, &[miner_addr.clone(), client_addr.clone()]),
+        &deployer,
+    )
+    .await
+    .expect("deploy");
+    eprintln!("deployment: {d:#?}");
+    assert_eq!(d.code_ids.len(), 4);
+    let pair_addr = d.pools["h100"].clone();
+    let info = deployer.contract_info(&pair_addr).await.expect("pair info");
+    assert_eq!(info.code_id, d.code_ids["loopin_pair"]);
+    assert_eq!(info.creator, d.factory, "the factory instantiated the pair");
+
+    // A liquidity-provider miner stakes 10 epochs with 1 LOOP fee + 10 LOOP of liquidity.
+    send_hook(
+        &miner,
+        &d,
+        11 * LOOP,
+        &ReceiveMsg::Stake {
+            device_id: "gpu-a".into(),
+            mode: StakeMode::LiquidityProvider,
+            rate: Decimal::one(),
+            epochs: 10,
+            commitment: HexBinary::from([9u8; 32]),
+            max_liquidity: None,
+        },
+    )
+    .await;
+    assert_eq!(
+        loop_balance(&miner, &d.token, &miner_addr).await,
+        RICH - 11 * LOOP
+    );
+    let pool: PoolResponse = miner
+        .query_smart(&pair_addr, &pair::QueryMsg::Pool {})
+        .await
+        .unwrap();
+    assert_eq!(pool.reserves.hours.u128(), HOUR);
+    assert_eq!(pool.reserves.tokens.u128(), 10 * LOOP);
+
+    // A client leases 0.5 h and pays exactly the quote.
+    let quote: Swap = client
+        .query_smart(
+            &pair_addr,
+            &pair::QueryMsg::SimulateLease {
+                hours: Uint128::new(HOUR / 2),
+            },
+        )
+        .await
+        .unwrap();
+    send_hook(
+        &client,
+        &d,
+        100 * LOOP,
+        &ReceiveMsg::Lease {
+            stake_id: 1,
+            hours: Uint128::new(HOUR / 2),
+            client_key: HexBinary::from([1u8; 32]),
+            deadline: None,
+            renewals: None,
+        },
+    )
+    .await;
+    let paid = RICH - loop_balance(&client, &d.token, &client_addr).await;
+    assert_eq!(paid, quote.offer.u128(), "pays exactly the quote");
+    let lease: LeaseResponse = client
+        .query_smart(&pair_addr, &pair::QueryMsg::Lease { lease_id: 1 })
+        .await
+        .unwrap();
+    assert_eq!(lease.hours, quote.receive);
+    assert_eq!(lease.client.as_str(), client_addr);
+
+    // An epoch passes (fast-forward), and the keeper's AdvanceEpoch processes the boundary.
+    let before = miner.latest_block().await.unwrap();
+    devnet::advance_time(miner.channel(), EPOCH)
+        .await
+        .expect("advance");
+    let after = miner.latest_block().await.unwrap();
+    assert!(after.1 >= before.1 + EPOCH as i64);
+    deployer
+        .execute(
+            &pair_addr,
+            &pair::ExecuteMsg::AdvanceEpoch { max_epochs: None },
+            &[],
+        )
+        .await
+        .expect("advance epoch");
+    let pool: PoolResponse = miner
+        .query_smart(&pair_addr, &pair::QueryMsg::Pool {})
+        .await
+        .unwrap();
+    assert_eq!(pool.epoch, 1);
+
+    // Fees were paid in the native denom.
+    let native = deployer.balance(&miner_addr, DENOM).await.unwrap();
+    assert!(native < FUNDS as u128 && native > 0);
+
+    // Restart from the store: same state, same sequences, and it goes on.
+    let snapshot = (
+        loop_balance(&miner, &d.token, &miner_addr).await,
+        loop_balance(&client, &d.token, &client_addr).await,
+        serde_json::to_string(&pool).unwrap(),
+        deployer.account_of(&miner_addr).await.unwrap(),
+        native,
+    );
+    let height = miner.latest_block().await.unwrap().0;
+    drop((deployer, miner, client));
+    node.stop().await;
+
+    let node = loopin_devnet::start(config).await.expect("restart");
+    let (miner, client) = (
+        common::client(&node, 2).await,
+        common::client(&node, 3).await,
+    );
+    assert!(miner.latest_block().await.unwrap().0 >= height);
+    let pool: PoolResponse = miner
+        .query_smart(&pair_addr, &pair::QueryMsg::Pool {})
+        .await
+        .unwrap();
+    let again = (
+        loop_balance(&miner, &d.token, &miner_addr).await,
+        loop_balance(&client, &d.token, &client_addr).await,
+        serde_json::to_string(&pool).unwrap(),
+        miner.account_of(&miner_addr).await.unwrap(),
+        miner.balance(&miner_addr, DENOM).await.unwrap(),
+    );
+    assert_eq!(
+        snapshot, again,
+        "the restarted devnet serves the same state"
+    );
+    // A signed transaction after the restart: the sequence continues.
+    let transfer = token::ExecuteMsg::Transfer {
+        recipient: client_addr.clone(),
+        amount: Uint128::new(LOOP),
+    };
+    miner
+        .execute(&d.token, &transfer, &[])
+        .await
+        .expect("transfer after restart");
+    assert_eq!(
+        loop_balance(&client, &d.token, &client_addr).await,
+        again.1 + LOOP
+    );
+    node.stop().await;
+    let _ = std::fs::remove_dir_all(home);
+}

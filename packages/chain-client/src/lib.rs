@@ -1,0 +1,733 @@
+//! `loopin-chain-client`: the chain client every LooPIN service uses, over Cosmos gRPC with
+//! cosmrs and tonic. It works against the devnet and against any CosmWasm chain.
+//!
+//! - keys from a BIP-39 mnemonic (BIP-32 path `m/44'/118'/0'/0/0` by default) or a key file;
+//! - transactions signed with SIGN_MODE_DIRECT, gas simulated and multiplied by an adjustment,
+//!   fees from the configured gas price;
+//! - sequences tracked locally (so several transactions can be in one block) and refreshed and
+//!   retried when the chain reports a mismatch;
+//! - confirmation by polling `GetTx` until the transaction is in a block;
+//! - typed smart queries (JSON in, `T: DeserializeOwned` out), raw queries, balances.
+
+use std::time::Duration;
+
+use bip32::{DerivationPath, Language, Mnemonic, XPrv};
+use cosmrs::crypto::secp256k1::SigningKey;
+use cosmrs::proto::cosmos::auth::v1beta1 as authpb;
+use cosmrs::proto::cosmos::bank::v1beta1 as bankpb;
+use cosmrs::proto::cosmos::base::abci::v1beta1::TxResponse;
+use cosmrs::proto::cosmos::base::tendermint::v1beta1 as tmpb;
+use cosmrs::proto::cosmos::tx::v1beta1 as txpb;
+use cosmrs::proto::cosmwasm::wasm::v1 as wasmpb;
+use cosmrs::tx::{Body, Fee, Msg, SignDoc, SignerInfo};
+use cosmrs::{AccountId, Any, Coin, Denom};
+use prost::Message;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+use tonic::transport::Channel;
+
+pub use cosmrs;
+
+/// The default Cosmos HD path.
+pub const DEFAULT_HD_PATH: &str = "m/44'/118'/0'/0/0";
+
+/// What can go wrong talking to the chain.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("transport: {0}")]
+    Transport(#[from] tonic::transport::Error),
+    #[error("gRPC {}: {}", .0.code(), .0.message())]
+    Status(#[from] tonic::Status),
+    #[error("the endpoint serves chain {got}, expected {expected}")]
+    ChainIdMismatch { expected: String, got: String },
+    #[error("key: {0}")]
+    Key(String),
+    #[error("tx {txhash} rejected (codespace {codespace}, code {code}): {log}")]
+    CheckTx {
+        txhash: String,
+        codespace: String,
+        code: u32,
+        log: String,
+    },
+    #[error("tx {txhash} failed at height {height} (codespace {codespace}, code {code}): {log}")]
+    DeliverTx {
+        txhash: String,
+        height: i64,
+        codespace: String,
+        code: u32,
+        log: String,
+        gas_wanted: i64,
+        gas_used: i64,
+    },
+    #[error("tx {txhash} not confirmed within {waited:?}")]
+    Timeout { txhash: String, waited: Duration },
+    #[error("account {0} not found on chain (fund it first)")]
+    NoAccount(String),
+    #[error("building the tx: {0}")]
+    Tx(String),
+    #[error("decoding: {0}")]
+    Decode(String),
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("event {ty}.{key} missing from tx {txhash}")]
+    MissingEvent {
+        txhash: String,
+        ty: String,
+        key: String,
+    },
+}
+
+impl ClientError {
+    /// The ABCI code of a rejected or failed transaction.
+    pub fn tx_code(&self) -> Option<u32> {
+        match self {
+            Self::CheckTx { code, .. } | Self::DeliverTx { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+pub type Result<T, E = ClientError> = std::result::Result<T, E>;
+
+fn tx_err(e: impl std::fmt::Display) -> ClientError {
+    ClientError::Tx(e.to_string())
+}
+
+/// Which chain to talk to and how to pay for gas.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChainConfig {
+    /// gRPC endpoint, e.g. `http://127.0.0.1:9090`.
+    pub grpc: String,
+    pub chain_id: String,
+    /// Bech32 account prefix.
+    pub prefix: String,
+    /// Fee denom.
+    pub denom: String,
+    /// Fee per unit of gas, in `denom`.
+    pub gas_price: f64,
+    /// Simulated gas is multiplied by this.
+    pub gas_adjustment: f64,
+    /// How long to wait for a transaction to be included.
+    pub confirm_timeout_ms: u64,
+    /// How often to poll `GetTx` while waiting.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for ChainConfig {
+    fn default() -> Self {
+        Self {
+            grpc: "http://127.0.0.1:9090".into(),
+            chain_id: "loopin-devnet-1".into(),
+            prefix: "loopin".into(),
+            denom: "uloop".into(),
+            gas_price: 0.0025,
+            gas_adjustment: 1.3,
+            confirm_timeout_ms: 30_000,
+            poll_interval_ms: 100,
+        }
+    }
+}
+
+/// A secp256k1 signing key and its address.
+pub struct Key {
+    signing: SigningKey,
+    pub address: AccountId,
+}
+
+impl Key {
+    /// From a BIP-39 mnemonic at `path` (e.g. [`DEFAULT_HD_PATH`]).
+    pub fn from_mnemonic(phrase: &str, path: &str, prefix: &str) -> Result<Self> {
+        let mnemonic = Mnemonic::new(phrase.trim(), Language::English)
+            .map_err(|e| ClientError::Key(format!("mnemonic: {e}")))?;
+        let path: DerivationPath = path
+            .parse()
+            .map_err(|e| ClientError::Key(format!("derivation path: {e}")))?;
+        let seed = mnemonic.to_seed("");
+        let xprv = XPrv::derive_from_path(seed, &path)
+            .map_err(|e| ClientError::Key(format!("derivation: {e}")))?;
+        Self::from_bytes(&xprv.private_key().to_bytes(), prefix)
+    }
+
+    /// From 32 raw private-key bytes.
+    pub fn from_bytes(bytes: &[u8], prefix: &str) -> Result<Self> {
+        let signing = SigningKey::from_slice(bytes)
+            .map_err(|e| ClientError::Key(format!("private key: {e}")))?;
+        let address = signing
+            .public_key()
+            .account_id(prefix)
+            .map_err(|e| ClientError::Key(e.to_string()))?;
+        Ok(Self { signing, address })
+    }
+
+    /// A BIP-39 mnemonic from 32 bytes of entropy (tests and dev accounts).
+    pub fn mnemonic_from_entropy(entropy: [u8; 32]) -> String {
+        Mnemonic::from_entropy(entropy, Language::English)
+            .phrase()
+            .to_string()
+    }
+
+    /// A key file: either a mnemonic phrase, or `hex:<64 hex digits>` for a raw private key.
+    /// Surrounding whitespace and `#` comment lines are ignored.
+    pub fn from_file(path: &std::path::Path, prefix: &str) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ClientError::Key(format!("{}: {e}", path.display())))?;
+        let content: String = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let content = content.trim();
+        match content.strip_prefix("hex:") {
+            Some(hex_key) => {
+                let bytes = hex::decode(hex_key.trim())
+                    .map_err(|e| ClientError::Key(format!("hex key: {e}")))?;
+                Self::from_bytes(&bytes, prefix)
+            }
+            None => Self::from_mnemonic(content, DEFAULT_HD_PATH, prefix),
+        }
+    }
+}
+
+/// A confirmed transaction.
+#[derive(Debug, Clone)]
+pub struct TxResult {
+    pub txhash: String,
+    pub height: i64,
+    pub gas_wanted: i64,
+    pub gas_used: i64,
+    pub response: TxResponse,
+}
+
+impl TxResult {
+    /// The first value of attribute `key` in an event of type `ty`.
+    pub fn event_attr(&self, ty: &str, key: &str) -> Option<&str> {
+        self.response
+            .events
+            .iter()
+            .filter(|e| e.r#type == ty)
+            .flat_map(|e| e.attributes.iter())
+            .find(|a| a.key == key)
+            .map(|a| a.value.as_str())
+    }
+
+    fn require_attr(&self, ty: &str, key: &str) -> Result<&str> {
+        self.event_attr(ty, key)
+            .ok_or_else(|| ClientError::MissingEvent {
+                txhash: self.txhash.clone(),
+                ty: ty.into(),
+                key: key.into(),
+            })
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct AccountState {
+    number: u64,
+    sequence: u64,
+}
+
+/// A connection to one chain with one signing key.
+pub struct ChainClient {
+    pub config: ChainConfig,
+    key: Key,
+    channel: Channel,
+    account: Mutex<Option<AccountState>>,
+}
+
+/// Attempts on a sequence mismatch before giving up.
+const SEQUENCE_RETRIES: usize = 4;
+
+fn sequence_mismatch(message: &str) -> bool {
+    message.contains("account sequence mismatch")
+}
+
+impl ChainClient {
+    /// Connects and checks the endpoint serves `config.chain_id` (GetNodeInfo).
+    pub async fn connect(config: ChainConfig, key: Key) -> Result<Self> {
+        let channel = Channel::from_shared(config.grpc.clone())
+            .map_err(|e| ClientError::Tx(format!("endpoint {}: {e}", config.grpc)))?
+            .connect()
+            .await?;
+        let info = tmpb::service_client::ServiceClient::new(channel.clone())
+            .get_node_info(tmpb::GetNodeInfoRequest {})
+            .await?
+            .into_inner();
+        let network = info
+            .default_node_info
+            .map(|n| n.network)
+            .unwrap_or_default();
+        if network != config.chain_id {
+            return Err(ClientError::ChainIdMismatch {
+                expected: config.chain_id,
+                got: network,
+            });
+        }
+        Ok(Self {
+            config,
+            key,
+            channel,
+            account: Mutex::new(None),
+        })
+    }
+
+    /// The signer's address.
+    pub fn address(&self) -> &AccountId {
+        &self.key.address
+    }
+
+    pub fn channel(&self) -> Channel {
+        self.channel.clone()
+    }
+
+    /// (account number, sequence) of `address`, `None` if the chain has no such account.
+    pub async fn account_of(&self, address: &str) -> Result<Option<(u64, u64)>> {
+        let answer = authpb::query_client::QueryClient::new(self.channel.clone())
+            .account(authpb::QueryAccountRequest {
+                address: address.to_string(),
+            })
+            .await;
+        let any = match answer {
+            Ok(r) => r.into_inner().account,
+            Err(status) if status.code() == tonic::Code::NotFound => return Ok(None),
+            Err(status) => return Err(status.into()),
+        };
+        let any = any.ok_or_else(|| ClientError::Decode("empty account".into()))?;
+        let account = authpb::BaseAccount::decode(&*any.value)
+            .map_err(|e| ClientError::Decode(format!("account: {e}")))?;
+        Ok(Some((account.account_number, account.sequence)))
+    }
+
+    async fn fetch_account(&self) -> Result<AccountState> {
+        let (number, sequence) = self
+            .account_of(self.key.address.as_ref())
+            .await?
+            .ok_or_else(|| ClientError::NoAccount(self.key.address.to_string()))?;
+        Ok(AccountState { number, sequence })
+    }
+
+    /// The latest block's height and time (Unix seconds).
+    pub async fn latest_block(&self) -> Result<(i64, i64)> {
+        let block = tmpb::service_client::ServiceClient::new(self.channel.clone())
+            .get_latest_block(tmpb::GetLatestBlockRequest {})
+            .await?
+            .into_inner();
+        let header = block
+            .sdk_block
+            .and_then(|b| b.header)
+            .ok_or_else(|| ClientError::Decode("block without header".into()))?;
+        Ok((header.height, header.time.map(|t| t.seconds).unwrap_or(0)))
+    }
+
+    /// Native balance of `address` in `denom`.
+    pub async fn balance(&self, address: &str, denom: &str) -> Result<u128> {
+        let coin = bankpb::query_client::QueryClient::new(self.channel.clone())
+            .balance(bankpb::QueryBalanceRequest {
+                address: address.to_string(),
+                denom: denom.to_string(),
+            })
+            .await?
+            .into_inner()
+            .balance
+            .unwrap_or_default();
+        coin.amount
+            .parse()
+            .map_err(|e| ClientError::Decode(format!("amount {}: {e}", coin.amount)))
+    }
+
+    fn sign(
+        &self,
+        msgs: &[Any],
+        memo: &str,
+        account: AccountState,
+        gas_limit: u64,
+    ) -> Result<Vec<u8>> {
+        let fee_amount = (gas_limit as f64 * self.config.gas_price).ceil() as u128;
+        let denom: Denom = self.config.denom.parse().map_err(tx_err)?;
+        let fee = Fee::from_amount_and_gas(
+            Coin {
+                denom,
+                amount: fee_amount,
+            },
+            gas_limit,
+        );
+        let body = Body::new(msgs.to_vec(), memo, 0u32);
+        let auth_info =
+            SignerInfo::single_direct(Some(self.key.signing.public_key()), account.sequence)
+                .auth_info(fee);
+        let chain_id = self.config.chain_id.parse().map_err(tx_err)?;
+        let doc = SignDoc::new(&body, &auth_info, &chain_id, account.number).map_err(tx_err)?;
+        let raw = doc.sign(&self.key.signing).map_err(tx_err)?;
+        raw.to_bytes().map_err(tx_err)
+    }
+
+    /// Simulates `msgs` (signed with the current sequence) and returns the gas used.
+    pub async fn simulate(&self, msgs: &[Any], memo: &str) -> Result<u64> {
+        let account = self.current_account().await?;
+        self.simulate_at(msgs, memo, account).await
+    }
+
+    async fn current_account(&self) -> Result<AccountState> {
+        let mut guard = self.account.lock().await;
+        match *guard {
+            Some(a) => Ok(a),
+            None => {
+                let a = self.fetch_account().await?;
+                *guard = Some(a);
+                Ok(a)
+            }
+        }
+    }
+
+    async fn simulate_at(&self, msgs: &[Any], memo: &str, account: AccountState) -> Result<u64> {
+        let tx_bytes = self.sign(msgs, memo, account, 0)?;
+        #[allow(deprecated)]
+        let response = txpb::service_client::ServiceClient::new(self.channel.clone())
+            .simulate(txpb::SimulateRequest { tx: None, tx_bytes })
+            .await?
+            .into_inner();
+        Ok(response.gas_info.map(|g| g.gas_used).unwrap_or(0))
+    }
+
+    /// Broadcasts signed bytes (BROADCAST_MODE_SYNC) and returns the CheckTx response.
+    pub async fn broadcast_raw(&self, tx_bytes: Vec<u8>) -> Result<TxResponse> {
+        let response = txpb::service_client::ServiceClient::new(self.channel.clone())
+            .broadcast_tx(txpb::BroadcastTxRequest {
+                tx_bytes,
+                mode: txpb::BroadcastMode::Sync as i32,
+            })
+            .await?
+            .into_inner()
+            .tx_response
+            .ok_or_else(|| ClientError::Decode("empty broadcast response".into()))?;
+        Ok(response)
+    }
+
+    /// Signs and broadcasts `msgs` with simulated gas, retrying on sequence mismatches, and
+    /// returns the hash once the chain has admitted the transaction to its mempool.
+    pub async fn submit(&self, msgs: Vec<Any>, memo: &str) -> Result<String> {
+        let mut guard = self.account.lock().await;
+        let mut last_error = None;
+        for _ in 0..SEQUENCE_RETRIES {
+            let account = match *guard {
+                Some(a) => a,
+                None => self.fetch_account().await?,
+            };
+            *guard = Some(account);
+            let gas = match self.simulate_at(&msgs, memo, account).await {
+                Ok(gas) => gas,
+                Err(ClientError::Status(s)) if sequence_mismatch(s.message()) => {
+                    *guard = None;
+                    last_error = Some(ClientError::Status(s));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let gas_limit = ((gas as f64) * self.config.gas_adjustment).ceil() as u64;
+            let bytes = self.sign(&msgs, memo, account, gas_limit.max(1))?;
+            let response = self.broadcast_raw(bytes).await?;
+            if response.code == 0 {
+                *guard = Some(AccountState {
+                    sequence: account.sequence + 1,
+                    ..account
+                });
+                return Ok(response.txhash);
+            }
+            let error = ClientError::CheckTx {
+                txhash: response.txhash,
+                codespace: response.codespace,
+                code: response.code,
+                log: response.raw_log,
+            };
+            if error.tx_code() == Some(32) {
+                *guard = None;
+                last_error = Some(error);
+                continue;
+            }
+            return Err(error);
+        }
+        Err(last_error.unwrap_or_else(|| ClientError::Tx("sequence retries exhausted".into())))
+    }
+
+    /// Polls `GetTx` until the transaction is in a block.
+    pub async fn wait_tx(&self, txhash: &str) -> Result<TxResult> {
+        let start = std::time::Instant::now();
+        let timeout = Duration::from_millis(self.config.confirm_timeout_ms);
+        let mut client = txpb::service_client::ServiceClient::new(self.channel.clone());
+        loop {
+            match client
+                .get_tx(txpb::GetTxRequest {
+                    hash: txhash.to_string(),
+                })
+                .await
+            {
+                Ok(r) => {
+                    let response = r
+                        .into_inner()
+                        .tx_response
+                        .ok_or_else(|| ClientError::Decode("empty tx response".into()))?;
+                    if response.code != 0 {
+                        // The sequence may not have moved (failed ante): refresh it next time.
+                        *self.account.lock().await = None;
+                        return Err(ClientError::DeliverTx {
+                            txhash: response.txhash,
+                            height: response.height,
+                            codespace: response.codespace,
+                            code: response.code,
+                            log: response.raw_log,
+                            gas_wanted: response.gas_wanted,
+                            gas_used: response.gas_used,
+                        });
+                    }
+                    return Ok(TxResult {
+                        txhash: response.txhash.clone(),
+                        height: response.height,
+                        gas_wanted: response.gas_wanted,
+                        gas_used: response.gas_used,
+                        response,
+                    });
+                }
+                Err(s) if s.code() == tonic::Code::NotFound => {}
+                Err(s) => return Err(s.into()),
+            }
+            if start.elapsed() > timeout {
+                return Err(ClientError::Timeout {
+                    txhash: txhash.to_string(),
+                    waited: start.elapsed(),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(self.config.poll_interval_ms)).await;
+        }
+    }
+
+    /// Submits `msgs` and waits for the block: the full transaction path.
+    pub async fn send(&self, msgs: Vec<Any>, memo: &str) -> Result<TxResult> {
+        let hash = self.submit(msgs, memo).await?;
+        self.wait_tx(&hash).await
+    }
+
+    fn sender(&self) -> AccountId {
+        self.key.address.clone()
+    }
+
+    fn coins(&self, funds: &[(u128, &str)]) -> Result<Vec<Coin>> {
+        funds
+            .iter()
+            .map(|(amount, denom)| {
+                Ok(Coin {
+                    denom: denom.parse().map_err(tx_err)?,
+                    amount: *amount,
+                })
+            })
+            .collect()
+    }
+
+    /// `MsgStoreCode`; returns the code id.
+    pub async fn store_code(&self, wasm: Vec<u8>) -> Result<(u64, TxResult)> {
+        let msg = cosmrs::cosmwasm::MsgStoreCode {
+            sender: self.sender(),
+            wasm_byte_code: wasm,
+            instantiate_permission: None,
+        }
+        .to_any()
+        .map_err(tx_err)?;
+        let result = self.send(vec![msg], "").await?;
+        let id = result
+            .require_attr("store_code", "code_id")?
+            .parse()
+            .map_err(|e| ClientError::Decode(format!("code id: {e}")))?;
+        Ok((id, result))
+    }
+
+    /// The `MsgInstantiateContract` as an `Any` (to batch several in one tx).
+    pub fn instantiate_msg<M: Serialize>(
+        &self,
+        code_id: u64,
+        msg: &M,
+        label: &str,
+        admin: Option<&str>,
+        funds: &[(u128, &str)],
+    ) -> Result<Any> {
+        cosmrs::cosmwasm::MsgInstantiateContract {
+            sender: self.sender(),
+            admin: admin.map(|a| a.parse()).transpose().map_err(tx_err)?,
+            code_id,
+            label: Some(label.to_string()),
+            msg: serde_json::to_vec(msg)?,
+            funds: self.coins(funds)?,
+        }
+        .to_any()
+        .map_err(tx_err)
+    }
+
+    /// `MsgInstantiateContract`; returns the new contract's address.
+    pub async fn instantiate<M: Serialize>(
+        &self,
+        code_id: u64,
+        msg: &M,
+        label: &str,
+        admin: Option<&str>,
+        funds: &[(u128, &str)],
+    ) -> Result<(String, TxResult)> {
+        let any = self.instantiate_msg(code_id, msg, label, admin, funds)?;
+        let result = self.send(vec![any], "").await?;
+        let address = result
+            .require_attr("instantiate", "_contract_address")?
+            .to_string();
+        Ok((address, result))
+    }
+
+    /// The `MsgExecuteContract` as an `Any` (to batch several in one tx).
+    pub fn execute_msg<M: Serialize>(
+        &self,
+        contract: &str,
+        msg: &M,
+        funds: &[(u128, &str)],
+    ) -> Result<Any> {
+        cosmrs::cosmwasm::MsgExecuteContract {
+            sender: self.sender(),
+            contract: contract.parse().map_err(tx_err)?,
+            msg: serde_json::to_vec(msg)?,
+            funds: self.coins(funds)?,
+        }
+        .to_any()
+        .map_err(tx_err)
+    }
+
+    /// `MsgExecuteContract`, confirmed.
+    pub async fn execute<M: Serialize>(
+        &self,
+        contract: &str,
+        msg: &M,
+        funds: &[(u128, &str)],
+    ) -> Result<TxResult> {
+        let any = self.execute_msg(contract, msg, funds)?;
+        self.send(vec![any], "").await
+    }
+
+    /// Bank `MsgSend` of the fee denom.
+    pub async fn bank_send(&self, to: &str, amount: u128) -> Result<TxResult> {
+        let msg = cosmrs::bank::MsgSend {
+            from_address: self.sender(),
+            to_address: to.parse().map_err(tx_err)?,
+            amount: self.coins(&[(amount, self.config.denom.as_str())])?,
+        }
+        .to_any()
+        .map_err(tx_err)?;
+        self.send(vec![msg], "").await
+    }
+
+    /// A smart query, its answer decoded as `T`.
+    pub async fn query_smart<M: Serialize, T: DeserializeOwned>(
+        &self,
+        contract: &str,
+        msg: &M,
+    ) -> Result<T> {
+        let data = wasmpb::query_client::QueryClient::new(self.channel.clone())
+            .smart_contract_state(wasmpb::QuerySmartContractStateRequest {
+                address: contract.to_string(),
+                query_data: serde_json::to_vec(msg)?,
+            })
+            .await?
+            .into_inner()
+            .data;
+        Ok(serde_json::from_slice(&data)?)
+    }
+
+    /// A raw storage read (empty when absent).
+    pub async fn query_raw(&self, contract: &str, key: &[u8]) -> Result<Vec<u8>> {
+        Ok(wasmpb::query_client::QueryClient::new(self.channel.clone())
+            .raw_contract_state(wasmpb::QueryRawContractStateRequest {
+                address: contract.to_string(),
+                query_data: key.to_vec(),
+            })
+            .await?
+            .into_inner()
+            .data)
+    }
+
+    /// A contract's metadata (code id, creator, admin, label).
+    pub async fn contract_info(&self, contract: &str) -> Result<wasmpb::ContractInfo> {
+        wasmpb::query_client::QueryClient::new(self.channel.clone())
+            .contract_info(wasmpb::QueryContractInfoRequest {
+                address: contract.to_string(),
+            })
+            .await?
+            .into_inner()
+            .contract_info
+            .ok_or_else(|| ClientError::Decode("empty contract info".into()))
+    }
+}
+
+/// The devnet's dev-only admin service (`loopin.devnet.v1.Admin`); absent on real chains.
+pub mod devnet {
+    use super::*;
+
+    #[derive(Clone, PartialEq, Message)]
+    struct AdvanceTimeRequest {
+        #[prost(uint64, tag = "1")]
+        seconds: u64,
+    }
+
+    /// The block sealed after a fast-forward.
+    #[derive(Clone, PartialEq, Message)]
+    pub struct AdvanceTimeResponse {
+        #[prost(uint64, tag = "1")]
+        pub height: u64,
+        #[prost(uint64, tag = "2")]
+        pub time_unix_nanos: u64,
+    }
+
+    #[derive(Clone, PartialEq, Message)]
+    struct FundRequest {
+        #[prost(string, tag = "1")]
+        address: String,
+        #[prost(string, tag = "2")]
+        amount: String,
+    }
+
+    #[derive(Clone, PartialEq, Message)]
+    struct FundResponse {}
+
+    async fn unary<Req, Resp>(channel: Channel, path: &'static str, req: Req) -> Result<Resp>
+    where
+        Req: Message + Send + Sync + 'static,
+        Resp: Message + Default + Send + Sync + 'static,
+    {
+        let mut grpc = tonic::client::Grpc::new(channel);
+        grpc.ready()
+            .await
+            .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+        let codec = tonic::codec::ProstCodec::<Req, Resp>::default();
+        let path = tonic::codegen::http::uri::PathAndQuery::from_static(path);
+        Ok(grpc
+            .unary(tonic::Request::new(req), path, codec)
+            .await?
+            .into_inner())
+    }
+
+    /// Moves the devnet's clock forward by `seconds` and seals a block.
+    pub async fn advance_time(channel: Channel, seconds: u64) -> Result<AdvanceTimeResponse> {
+        unary(
+            channel,
+            "/loopin.devnet.v1.Admin/AdvanceTime",
+            AdvanceTimeRequest { seconds },
+        )
+        .await
+    }
+
+    /// Mints the fee denom to `address` (the devnet faucet).
+    pub async fn fund(channel: Channel, address: &str, amount: u128) -> Result<()> {
+        unary::<_, FundResponse>(
+            channel,
+            "/loopin.devnet.v1.Admin/Fund",
+            FundRequest {
+                address: address.to_string(),
+                amount: amount.to_string(),
+            },
+        )
+        .await
+        .map(|_| ())
+    }
+}
