@@ -20,7 +20,7 @@ use loopin::{factory, page_limit, pair, token};
 use loopin_pocps::challenge::commit_secret;
 use loopin_pocps::encode::derive_ek;
 use loopin_pocps::merkle::{leaf_hash, verify_path};
-use loopin_pocps::proof::{VerifyError, verify_opening_path, verify_round_signed};
+use loopin_pocps::proof::{VerifyError, check_block, verify_opening_path, verify_round_digests};
 
 use crate::error::ContractError;
 use crate::judge::{self, HostVerifier, hash32, hex};
@@ -52,10 +52,8 @@ fn validate_settings(s: &RegistrySettings) -> Result<(), ContractError> {
     if s.openings_per_round == 0 || s.openings_per_round > MAX_OPENINGS_PER_ROUND {
         return Err(invalid("openings per round must be 1 to 32"));
     }
-    if s.max_recheck_openings == 0 || s.max_recheck_openings > s.openings_per_round {
-        return Err(invalid(
-            "re-checked openings must be 1 to the openings per round",
-        ));
+    if s.max_recheck_steps == 0 {
+        return Err(invalid("re-check steps must be positive"));
     }
     if s.entropy_quorum == 0 || s.lateness_quorum == 0 {
         return Err(invalid("quorums must be positive"));
@@ -809,9 +807,9 @@ fn submit(
                     deadline_ms: config.settings.deadline_ms,
                 });
             }
-            let proof = judge::answer(&answer, k)?;
+            let (leaves, signature) = judge::signed(&answer)?;
             // Proof that the check was made: the device signed this challenge's answer.
-            match verify_round_signed(&commitment, &seed, k, &proof, Some(&[]), &host) {
+            match verify_round_digests(&commitment, &seed, k, &leaves, &signature, &host) {
                 Ok(()) => {}
                 Err(VerifyError::BadSignature) => {
                     return Err(ContractError::NotSignedForChallenge {});
@@ -868,75 +866,114 @@ fn submit(
             }
             Ok(response)
         }
-        Verdict::BadProof { answer, openings } => {
-            let max = config.settings.max_recheck_openings;
-            let mut named: Vec<usize> = openings.iter().map(|&j| j as usize).collect();
-            named.sort_unstable();
-            named.dedup();
-            if named.is_empty()
-                || named.len() != openings.len()
-                || named.len() > max as usize
-                || named.iter().any(|&j| j >= k as usize)
-            {
-                return Err(ContractError::InvalidClaim { max, k });
-            }
-            let proof = judge::answer(&answer, k)?;
-            match verify_round_signed(&commitment, &seed, k, &proof, Some(&named), &host) {
-                Err(VerifyError::BadSignature) => Err(ContractError::NotSignedForChallenge {}),
-                Err(VerifyError::BadParams) => Err(ContractError::InvalidParams {}),
-                Err(err) => {
+        Verdict::BadProof {
+            answer,
+            opening,
+            leaf,
+            block,
+        } => {
+            let (leaves, signature) = judge::signed(&answer)?;
+            let j = opening as usize;
+            let claim =
+                match verify_round_digests(&commitment, &seed, k, &leaves, &signature, &host) {
+                    Err(VerifyError::BadSignature) => {
+                        return Err(ContractError::NotSignedForChallenge {});
+                    }
+                    Err(VerifyError::BadParams) => return Err(ContractError::InvalidParams {}),
+                    // The device signed an answer of the wrong shape: proven as it stands.
+                    Err(err) => Claim::Proven(err.to_string()),
+                    Ok(()) => {
+                        let Some(&(index, signed_hash)) = leaves.get(j) else {
+                            return Err(ContractError::InvalidClaim { k });
+                        };
+                        let o = judge::opening(&leaf)?;
+                        if o.index != index || leaf_hash(&o.blocks) != signed_hash {
+                            return Err(ContractError::LeafNotSigned {});
+                        }
+                        let m = commitment.params.blocks_per_leaf as usize;
+                        if o.blocks.len() != m {
+                            Claim::Proven(format!("opening {j} has the wrong number of blocks"))
+                        } else {
+                            let bad = match block {
+                                Some(b) if (b as usize) < m => {
+                                    !check_block(&commitment, &o, b as usize)
+                                }
+                                Some(_) => return Err(ContractError::InvalidClaim { k }),
+                                None => {
+                                    let steps = m as u64 * u64::from(commitment.params.rounds);
+                                    if steps > config.settings.max_recheck_steps {
+                                        return Err(ContractError::RecheckTooCostly {
+                                            steps,
+                                            max: config.settings.max_recheck_steps,
+                                        });
+                                    }
+                                    !(0..m).all(|n| check_block(&commitment, &o, n))
+                                }
+                            };
+                            if bad {
+                                Claim::Proven(format!("opening {j}: block chain broken"))
+                            } else if verify_opening_path(&commitment, &o) {
+                                Claim::Refuted
+                            } else {
+                                Claim::Disputed(o.index, signed_hash)
+                            }
+                        }
+                    }
+                };
+            match claim {
+                Claim::Proven(failure) => {
                     // The device signed a bad answer: proven on chain, invalidated at once.
-                    let msg = invalidate_device(deps.storage, &target, &format!("pocps: {err}"))?;
+                    let msg =
+                        invalidate_device(deps.storage, &target, &format!("pocps: {failure}"))?;
                     close(deps.storage, id, &mut challenge, ChallengeStatus::Proven)?;
                     let reward = reward(deps.storage, &config, &env, &info.sender)?;
                     Ok(response
                         .add_attribute("verdict", "bad_proof")
                         .add_attribute("outcome", "proven")
-                        .add_attribute("failure", err.to_string())
+                        .add_attribute("failure", failure)
                         .add_attribute("invalidated", &target)
                         .add_message(msg)
                         .add_submessages(reward))
                 }
-                Ok(()) => {
-                    // The signed blocks are sound; only the unsigned paths can still be bad.
-                    let bad_path = named
-                        .iter()
-                        .copied()
-                        .find(|&j| !verify_opening_path(&commitment, &proof.openings[j]));
-                    match bad_path {
-                        None => {
-                            // Refuted on chain: the verifier loses its bond.
-                            close(deps.storage, id, &mut challenge, ChallengeStatus::Refuted)?;
-                            let (slashed, burn) = slash(deps.storage, &config, &info.sender)?;
-                            Ok(response
-                                .add_attribute("verdict", "bad_proof")
-                                .add_attribute("outcome", "refuted")
-                                .add_attribute("slashed", slashed)
-                                .add_messages(burn))
-                        }
-                        Some(j) => {
-                            // A path is not signed: the device answers with its own.
-                            let opening = &proof.openings[j];
-                            let deadline =
-                                env.block.time.plus_seconds(config.settings.dispute_seconds);
-                            challenge.status = ChallengeStatus::Disputed;
-                            challenge.disputed = Some(DisputedLeaf {
-                                index: opening.index,
-                                leaf_hash: leaf_hash(&opening.blocks),
-                                deadline,
-                            });
-                            CHALLENGES.save(deps.storage, id, &challenge)?;
-                            Ok(response
-                                .add_attribute("verdict", "bad_proof")
-                                .add_attribute("outcome", "disputed")
-                                .add_attribute("opening", j.to_string())
-                                .add_attribute("deadline", deadline.seconds().to_string()))
-                        }
-                    }
+                Claim::Refuted => {
+                    // Refuted on chain: the verifier loses its bond.
+                    close(deps.storage, id, &mut challenge, ChallengeStatus::Refuted)?;
+                    let (slashed, burn) = slash(deps.storage, &config, &info.sender)?;
+                    Ok(response
+                        .add_attribute("verdict", "bad_proof")
+                        .add_attribute("outcome", "refuted")
+                        .add_attribute("slashed", slashed)
+                        .add_messages(burn))
+                }
+                Claim::Disputed(index, leaf_hash) => {
+                    // A path is not signed: the device answers with its own.
+                    let deadline = env.block.time.plus_seconds(config.settings.dispute_seconds);
+                    challenge.status = ChallengeStatus::Disputed;
+                    challenge.disputed = Some(DisputedLeaf {
+                        index,
+                        leaf_hash,
+                        deadline,
+                    });
+                    CHALLENGES.save(deps.storage, id, &challenge)?;
+                    Ok(response
+                        .add_attribute("verdict", "bad_proof")
+                        .add_attribute("outcome", "disputed")
+                        .add_attribute("opening", j.to_string())
+                        .add_attribute("deadline", deadline.seconds().to_string()))
                 }
             }
         }
     }
+}
+
+/// What the on-chain re-check of a bad-proof claim found.
+enum Claim {
+    /// Signed data is bad: the device's fault.
+    Proven(String),
+    /// Everything named checks out: the verifier's fault.
+    Refuted,
+    /// The signed leaf is sound but its path fails: the device may answer with a path.
+    Disputed(u64, [u8; 32]),
 }
 
 fn defend(

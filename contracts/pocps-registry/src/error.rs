@@ -132,8 +132,14 @@ pub enum ContractError {
     #[error("latency {latency_ms} ms is within the deadline: not late")]
     NotLate { latency_ms: u64 },
 
-    #[error("a bad-proof claim names 1 to {max} distinct openings below {k}")]
-    InvalidClaim { max: u32, k: u32 },
+    #[error("a bad-proof claim names an opening below {k} and a block of it")]
+    InvalidClaim { k: u32 },
+
+    #[error("the claimed leaf is not the one the device signed")]
+    LeafNotSigned {},
+
+    #[error("re-checking {steps} Sloth steps is over the {max} allowed: name one block")]
+    RecheckTooCostly { steps: u64, max: u64 },
 
     #[error("only the device's owner may defend it")]
     NotDeviceOwner {},

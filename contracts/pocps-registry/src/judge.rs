@@ -2,11 +2,13 @@
 //! challenge seed.
 
 use cosmwasm_std::{Api, HexBinary};
-use loopin::registry::{CommitmentMsg, PocpsParams, RoundAnswer};
+use loopin::registry::{
+    CommitmentMsg, MAX_OPENINGS_PER_ROUND, OpeningMsg, PocpsParams, SignedAnswer,
+};
 use loopin_pocps::challenge::round_seed;
 use loopin_pocps::encode::{MAX_BLOCKS_PER_LEAF, Params};
 use loopin_pocps::merkle::Hash;
-use loopin_pocps::proof::{Commitment, Opening, RoundProof};
+use loopin_pocps::proof::{Commitment, Opening};
 use loopin_pocps::sig::SigVerifier;
 use sha2::{Digest, Sha256};
 
@@ -58,32 +60,42 @@ fn malformed(reason: &str) -> ContractError {
     }
 }
 
-/// The answer as a `RoundProof`, with its sizes bounded before anything is allocated per item.
-pub fn answer(a: &RoundAnswer, max_openings: u32) -> Result<RoundProof, ContractError> {
-    if a.openings.len() > max_openings as usize {
+/// (index, leaf hash) of every opening of a signed answer.
+pub type SignedLeaves = Vec<(u64, Hash)>;
+
+/// The (index, leaf hash) pairs and signature of a signed answer, bounded in size.
+pub fn signed(a: &SignedAnswer) -> Result<(SignedLeaves, Vec<u8>), ContractError> {
+    if a.leaves.len() > MAX_OPENINGS_PER_ROUND as usize {
         return Err(malformed("too many openings"));
     }
-    let openings = a
-        .openings
+    let leaves = a
+        .leaves
         .iter()
-        .map(|o| {
-            if o.blocks.len() > MAX_BLOCKS_PER_LEAF as usize || o.path.len() > MAX_PATH {
-                return Err(malformed("opening too large"));
-            }
-            Ok(Opening {
-                index: o.index,
-                blocks: o.blocks.iter().map(|b| b.u128()).collect(),
-                path: o
-                    .path
-                    .iter()
-                    .map(|h| hash32("path", h))
-                    .collect::<Result<_, _>>()?,
-            })
-        })
+        .map(|l| Ok((l.index, hash32("leaf_hash", &l.leaf_hash)?)))
         .collect::<Result<_, ContractError>>()?;
-    Ok(RoundProof {
-        openings,
-        signature: a.signature.to_vec(),
+    Ok((leaves, a.signature.to_vec()))
+}
+
+/// A full opening from its message: 16-byte blocks and 32-byte path hashes.
+pub fn opening(o: &OpeningMsg) -> Result<Opening, ContractError> {
+    if !o.blocks.len().is_multiple_of(16) || o.blocks.len() > 16 * MAX_BLOCKS_PER_LEAF as usize {
+        return Err(malformed("blocks must be 16 bytes each, at most 256"));
+    }
+    if !o.path.len().is_multiple_of(32) || o.path.len() > 32 * MAX_PATH {
+        return Err(malformed("path hashes must be 32 bytes each"));
+    }
+    Ok(Opening {
+        index: o.index,
+        blocks: o
+            .blocks
+            .chunks_exact(16)
+            .map(|c| u128::from_le_bytes(c.try_into().unwrap_or([0u8; 16])))
+            .collect(),
+        path: o
+            .path
+            .chunks_exact(32)
+            .map(|c| c.try_into().unwrap_or([0u8; 32]))
+            .collect(),
     })
 }
 

@@ -2,7 +2,7 @@
 //! entropy beacon, challenges and verdicts. The design is in `docs/registry.md`.
 
 use cosmwasm_schema::{QueryResponses, cw_serde};
-use cosmwasm_std::{Addr, HexBinary, Timestamp, Uint128};
+use cosmwasm_std::{Addr, Binary, HexBinary, Timestamp, Uint128};
 use cw20::Cw20ReceiveMsg;
 
 /// Length of a device fingerprint hash, a commitment root, a secret and its hash.
@@ -41,20 +41,32 @@ pub struct CommitmentMsg {
     pub pubkey: HexBinary,
 }
 
-/// One opened leaf of a round answer (`loopin_pocps::proof::Opening`).
+/// One opening of a signed answer, in digest form.
+#[cw_serde]
+pub struct SignedLeaf {
+    pub index: u64,
+    /// `leaf_hash` of the opened blocks, 32 bytes.
+    pub leaf_hash: HexBinary,
+}
+
+/// The prover's signed answer to one round, in the form its signature covers: the (index, leaf
+/// hash) of every opening and the 64-byte compact secp256k1 signature over
+/// `round_message_digests(commitment, seed, leaves)`. Enough to prove the device answered this
+/// challenge, without carrying the leaves.
+#[cw_serde]
+pub struct SignedAnswer {
+    pub leaves: Vec<SignedLeaf>,
+    pub signature: HexBinary,
+}
+
+/// One opened leaf in full (`loopin_pocps::proof::Opening`).
 #[cw_serde]
 pub struct OpeningMsg {
     pub index: u64,
-    pub blocks: Vec<Uint128>,
-    pub path: Vec<HexBinary>,
-}
-
-/// The prover's signed answer to one round (`loopin_pocps::proof::RoundProof`).
-#[cw_serde]
-pub struct RoundAnswer {
-    pub openings: Vec<OpeningMsg>,
-    /// 64-byte compact secp256k1 signature over `round_message(commitment, seed, openings)`.
-    pub signature: HexBinary,
+    /// The leaf's blocks, 16 bytes little-endian each.
+    pub blocks: Binary,
+    /// The authentication path, 32-byte hashes from the leaf up.
+    pub path: Binary,
 }
 
 /// Protocol settings of the registry.
@@ -77,8 +89,9 @@ pub struct RegistrySettings {
     pub deadline_ms: u64,
     /// Leaves opened per challenge round (k).
     pub openings_per_round: u32,
-    /// Openings one bad-proof claim may have decoded on chain (the gas bound of a re-check).
-    pub max_recheck_openings: u32,
+    /// Fast Sloth steps one bad-proof re-check may run: a claim on a whole leaf needs
+    /// `blocks_per_leaf × rounds` within it, a claim on one block costs `rounds`.
+    pub max_recheck_steps: u64,
     /// Time a device's owner has to answer a bad-path claim with a valid Merkle path.
     pub dispute_seconds: u64,
     /// Distinct verifiers whose lateness attestations on one device, within one lateness
@@ -163,16 +176,20 @@ pub enum Verdict {
     /// The full chained proof checked out off chain within the deadline. The device-signed
     /// round answer proves the check was made.
     Pass {
-        answer: RoundAnswer,
+        answer: SignedAnswer,
         latency_ms: u64,
     },
     /// The answer came late (`latency_ms`) or not at all (`None`): an attestation, counted
     /// towards the lateness quorum.
     Late { latency_ms: Option<u64> },
-    /// The device-signed answer has bad openings, at these positions; re-checked on chain.
+    /// The device-signed answer has a bad opening: `leaf` is opening number `opening` of
+    /// `answer` in full, and `block` the block whose chain check fails (`None`: the whole leaf,
+    /// within `max_recheck_steps`). Re-checked on chain.
     BadProof {
-        answer: RoundAnswer,
-        openings: Vec<u32>,
+        answer: SignedAnswer,
+        opening: u32,
+        leaf: OpeningMsg,
+        block: Option<u32>,
     },
 }
 

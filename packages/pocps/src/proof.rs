@@ -88,15 +88,83 @@ pub enum VerifyError {
 
 /// Message signed by the device: binds the commitment, the challenge seed and the openings.
 pub fn round_message(c: &Commitment, seed: &Hash, openings: &[Opening]) -> Hash {
+    let leaves: Vec<(u64, Hash)> = openings
+        .iter()
+        .map(|o| (o.index, leaf_hash(&o.blocks)))
+        .collect();
+    round_message_digests(c, seed, &leaves)
+}
+
+/// [`round_message`] from the openings' (index, leaf hash) pairs: what the signature covers,
+/// without the leaves themselves.
+pub fn round_message_digests(c: &Commitment, seed: &Hash, leaves: &[(u64, Hash)]) -> Hash {
     let mut h = Sha256::new();
     h.update(b"loopin-pocps/answer");
     h.update(c.root);
     h.update(seed);
-    for o in openings {
-        h.update(o.index.to_le_bytes());
-        h.update(leaf_hash(&o.blocks));
+    for (index, leaf) in leaves {
+        h.update(index.to_le_bytes());
+        h.update(leaf);
     }
     h.finalize().into()
+}
+
+/// The signed digest of a round: the device's signature over (index, leaf hash) of every
+/// opening, checked signature first, then the count and the indices the seed selects. This is
+/// what proves that the device answered this seed, at the cost of one signature check and no
+/// leaf data.
+pub fn verify_round_digests(
+    c: &Commitment,
+    seed: &Hash,
+    k: u32,
+    leaves: &[(u64, Hash)],
+    signature: &[u8],
+    sig: &dyn SigVerifier,
+) -> Result<(), VerifyError> {
+    if !c.params.is_valid() {
+        return Err(VerifyError::BadParams);
+    }
+    if !sig.verify(
+        &round_message_digests(c, seed, leaves),
+        signature,
+        &c.pubkey,
+    ) {
+        return Err(VerifyError::BadSignature);
+    }
+    let idx = indices(seed, k, c.params.leaves());
+    if leaves.len() != idx.len() {
+        return Err(VerifyError::OpeningCount {
+            expected: idx.len(),
+            got: leaves.len(),
+        });
+    }
+    for (j, ((index, _), &i)) in leaves.iter().zip(&idx).enumerate() {
+        if *index != i {
+            return Err(VerifyError::WrongIndex(j));
+        }
+    }
+    Ok(())
+}
+
+/// Whether block `n` of an opening is the encoding of its predecessor's block input (the lane
+/// seed for a lane's first block); a leaf's first block is free unless it starts a lane, as in
+/// the full leaf check. `false` for a block out of range or not a field element.
+pub fn check_block(c: &Commitment, o: &Opening, n: usize) -> bool {
+    let p = &c.params;
+    let Some(&b) = o.blocks.get(n) else {
+        return false;
+    };
+    let per_lane = (p.blocks_per_lane / p.blocks_per_leaf) as u64;
+    let lane = (o.index / per_lane) as u32;
+    let i = ((o.index % per_lane) as u32) * p.blocks_per_leaf + n as u32;
+    let prev = if n > 0 {
+        o.blocks[n - 1]
+    } else if i == 0 {
+        lane_seed(c.ek, lane)
+    } else {
+        return true;
+    };
+    b < crate::field::P && block_input(c.ek, prev, lane, i) == decode_block(b, p.rounds)
 }
 
 /// Hash of an answer, folded into the next round's seed.

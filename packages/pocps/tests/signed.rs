@@ -122,3 +122,60 @@ fn commitment_digest_binds_every_field() {
     other.pubkey[1] ^= 1;
     assert_ne!(other.digest(), d);
 }
+
+#[test]
+fn digest_form_and_single_blocks() {
+    let (c, p, key) = setup();
+    let seed = round_seed(&[3u8; 32], b"beacon", 0, &[0u8; 32]);
+    let honest = sign(&c, &key, &seed, p.open(&seed, K));
+    let leaves: Vec<(u64, [u8; 32])> = honest
+        .openings
+        .iter()
+        .map(|o| (o.index, loopin_pocps::merkle::leaf_hash(&o.blocks)))
+        .collect();
+    assert_eq!(
+        round_message_digests(&c, &seed, &leaves),
+        round_message(&c, &seed, &honest.openings)
+    );
+    assert_eq!(
+        verify_round_digests(&c, &seed, K, &leaves, &honest.signature, &K256Verifier),
+        Ok(())
+    );
+    let mut other = leaves.clone();
+    other[2].1[0] ^= 1;
+    assert_eq!(
+        verify_round_digests(&c, &seed, K, &other, &honest.signature, &K256Verifier),
+        Err(VerifyError::BadSignature)
+    );
+    let other_seed = round_seed(&[4u8; 32], b"beacon", 0, &[0u8; 32]);
+    assert_eq!(
+        verify_round_digests(
+            &c,
+            &other_seed,
+            K,
+            &leaves,
+            &honest.signature,
+            &K256Verifier
+        ),
+        Err(VerifyError::BadSignature)
+    );
+
+    // Every block of an honest opening checks; a flipped block fails, and so does its successor.
+    for o in &honest.openings {
+        assert!((0..o.blocks.len()).all(|n| check_block(&c, o, n)));
+        assert!(!check_block(&c, o, o.blocks.len()));
+    }
+    let mut o = honest.openings[1].clone();
+    o.blocks[10] ^= 1 << 3;
+    assert!(!check_block(&c, &o, 10));
+    assert!(!check_block(&c, &o, 11));
+    assert!(check_block(&c, &o, 9) && check_block(&c, &o, 12));
+    // A lane's first block is checked against the lane seed.
+    let first = Prover::new(p.blocks.clone(), p.params);
+    let mut lane_start = first.open(&seed, 1)[0].clone();
+    lane_start.index = 0;
+    lane_start.blocks = p.blocks[..64].to_vec();
+    assert!(check_block(&c, &lane_start, 0));
+    lane_start.blocks[0] ^= 1;
+    assert!(!check_block(&c, &lane_start, 0));
+}

@@ -2,14 +2,14 @@
 //! verifier bonds, the entropy beacon, random assignment and verdicts, with real PoCPS proofs
 //! (`Params::TEST`, k256 device keys).
 
-use cosmwasm_std::{Addr, Decimal, Empty, HexBinary, Uint128, to_json_binary};
+use cosmwasm_std::{Addr, Binary, Decimal, Empty, HexBinary, Uint128, to_json_binary};
 use cw_multi_test::{AppResponse, Contract, ContractWrapper, Executor};
 use k256::ecdsa::SigningKey;
 use loopin::pair::{self, ReceiveMsg as PairReceive};
 use loopin::registry::{
     ChallengeResponse, ChallengeStatus, CommitmentMsg, DeviceResponse, DeviceStatus, ExecuteMsg,
     InstantiateMsg, MigrateMsg, OpeningMsg, PocpsParams, QueryMsg, ReceiveMsg, RegistrySettings,
-    RoundAnswer, Verdict, VerifierResponse,
+    SignedAnswer, SignedLeaf, Verdict, VerifierResponse,
 };
 use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, StakeMode};
 use loopin::{factory, token};
@@ -17,7 +17,7 @@ use loopin_integration_tests::contract_error;
 use loopin_integration_tests::protocol::{LOOP, Protocol, RICH, protocol};
 use loopin_pocps::challenge::{commit_secret, round_seed};
 use loopin_pocps::encode::{CpuEncoder, Encoder, Params, derive_ek};
-use loopin_pocps::merkle::Hash;
+use loopin_pocps::merkle::{Hash, leaf_hash};
 use loopin_pocps::proof::{Commitment, Opening, Prover, round_message};
 use loopin_pocps::sig::k256_sign;
 use loopin_pocps_registry::ContractError;
@@ -51,7 +51,7 @@ fn settings() -> RegistrySettings {
         response_seconds: 600,
         deadline_ms: 100,
         openings_per_round: K,
-        max_recheck_openings: 2,
+        max_recheck_steps: 4_096,
         dispute_seconds: 3_600,
         lateness_quorum: 3,
         lateness_window_seconds: 86_400,
@@ -100,26 +100,55 @@ impl Device {
         }
     }
 
-    /// The device's signed answer to a seed, with `tamper` applied to the openings first.
-    fn answer_with(&self, seed: &Hash, tamper: impl FnOnce(&mut Vec<Opening>)) -> RoundAnswer {
+    /// The device's signed answer to a seed and its openings, with `tamper` applied to the
+    /// openings before signing.
+    fn answer_with(
+        &self,
+        seed: &Hash,
+        tamper: impl FnOnce(&mut Vec<Opening>),
+    ) -> (SignedAnswer, Vec<Opening>) {
         let mut openings = self.prover.open(seed, K);
         tamper(&mut openings);
         let signature = k256_sign(&self.key, &round_message(&self.commitment, seed, &openings));
-        RoundAnswer {
-            openings: openings
-                .into_iter()
-                .map(|o| OpeningMsg {
+        let answer = SignedAnswer {
+            leaves: openings
+                .iter()
+                .map(|o| SignedLeaf {
                     index: o.index,
-                    blocks: o.blocks.into_iter().map(Uint128::new).collect(),
-                    path: o.path.into_iter().map(HexBinary::from).collect(),
+                    leaf_hash: HexBinary::from(leaf_hash(&o.blocks)),
                 })
                 .collect(),
             signature: HexBinary::from(signature),
-        }
+        };
+        (answer, openings)
     }
 
-    fn answer(&self, seed: &Hash) -> RoundAnswer {
-        self.answer_with(seed, |_| {})
+    fn answer(&self, seed: &Hash) -> SignedAnswer {
+        self.answer_with(seed, |_| {}).0
+    }
+}
+
+/// An opening in full, as a bad-proof claim carries it.
+fn leaf_msg(o: &Opening) -> OpeningMsg {
+    OpeningMsg {
+        index: o.index,
+        blocks: Binary::from(
+            o.blocks
+                .iter()
+                .flat_map(|b| b.to_le_bytes())
+                .collect::<Vec<u8>>(),
+        ),
+        path: Binary::from(o.path.concat()),
+    }
+}
+
+/// A bad-proof verdict on opening `j` of `openings`, naming `block`.
+fn bad_proof(answer: SignedAnswer, openings: &[Opening], j: usize, block: Option<u32>) -> Verdict {
+    Verdict::BadProof {
+        answer,
+        opening: j as u32,
+        leaf: leaf_msg(&openings[j]),
+        block,
     }
 }
 
@@ -497,19 +526,12 @@ fn a_bad_proof_invalidates_the_certificate_and_the_pair_settles_the_miner() {
     // A bad block in the seller's signed answer: proven on chain at once.
     let id = n.assigned_to("bob", &VERIFIERS, seller);
     let seed = n.seed(id);
-    let answer = n.devices[seller].answer_with(&seed, |o| o[1].blocks[7] ^= 1 << 9);
+    let (answer, openings) = n.devices[seller].answer_with(&seed, |o| o[1].blocks[7] ^= 1 << 9);
     let pool = n.p.pool();
     let burned = n.supply().burned;
     let bob = n.p.balance_of("bob");
     let res = n
-        .submit(
-            "bob",
-            id,
-            Verdict::BadProof {
-                answer,
-                openings: vec![1],
-            },
-        )
+        .submit("bob", id, bad_proof(answer, &openings, 1, Some(7)))
         .unwrap();
     assert_eq!(attr(&res, "outcome").unwrap(), "proven");
     let token_id = n.devices[seller].token_id.clone();
@@ -542,7 +564,7 @@ fn a_bad_proof_invalidates_the_certificate_and_the_pair_settles_the_miner() {
     n.exec("client", &ExecuteMsg::Assign { challenge_id: id })
         .unwrap();
     let seed = n.seed(id);
-    let answer = n.devices[alice].answer_with(&seed, |o| o[0].blocks[3] ^= 1);
+    let (answer, openings) = n.devices[alice].answer_with(&seed, |o| o[0].blocks[3] ^= 1);
     let pool = n.p.pool();
     let alice_stake = n.p.stake_info(1);
     let position = pool
@@ -554,10 +576,8 @@ fn a_bad_proof_invalidates_the_certificate_and_the_pair_settles_the_miner() {
     n.submit(
         "dave",
         id,
-        Verdict::BadProof {
-            answer,
-            openings: vec![0, 5],
-        },
+        // The whole leaf re-checked (64 blocks x 4 rounds is within max_recheck_steps).
+        bad_proof(answer, &openings, 0, None),
     )
     .unwrap();
     let alice_token = n.devices[alice].token_id.clone();
@@ -653,17 +673,10 @@ fn a_verifier_claiming_bad_openings_on_a_valid_proof_loses_its_bond() {
     let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
     let token_id = n.devices[alice].token_id.clone();
     let (id, d) = n.assigned("bob", &VERIFIERS);
-    let answer = n.devices[d].answer(&n.seed(id));
+    let (answer, openings) = n.devices[d].answer_with(&n.seed(id), |_| {});
     let burned = n.supply().burned;
     let res = n
-        .submit(
-            "bob",
-            id,
-            Verdict::BadProof {
-                answer,
-                openings: vec![2, 6],
-            },
-        )
+        .submit("bob", id, bad_proof(answer, &openings, 2, Some(6)))
         .unwrap();
     assert_eq!(attr(&res, "outcome").unwrap(), "refuted");
     assert_eq!(n.challenge(id).status, ChallengeStatus::Refuted);
@@ -692,34 +705,40 @@ fn a_verifier_claiming_bad_openings_on_a_valid_proof_loses_its_bond() {
     n.bond("client", BOND).unwrap();
     let (id, _) = n.assigned("carol", &["carol", "dave", "client"]);
     let seed = n.seed(id);
-    let mut answer = n.devices[alice].answer(&seed);
-    answer.openings[0].blocks[0] = Uint128::new(answer.openings[0].blocks[0].u128() ^ 1);
+    let (answer, mut openings) = n.devices[alice].answer_with(&seed, |_| {});
+    openings[0].blocks[1] ^= 1;
     let err = n.refused(
         "carol",
         &ExecuteMsg::Submit {
             challenge_id: id,
             secret: HexBinary::from(n.secret(id).to_vec()),
-            verdict: Verdict::BadProof {
-                answer,
-                openings: vec![0],
-            },
+            verdict: bad_proof(answer.clone(), &openings, 0, Some(1)),
+        },
+    );
+    assert_eq!(err, ContractError::LeafNotSigned {});
+    // Neither is a signature made by anyone but the device.
+    let mut forged = answer;
+    forged.signature = HexBinary::from(k256_sign(
+        &SigningKey::from_slice(&[1u8; 32]).unwrap(),
+        &[0u8; 32],
+    ));
+    let (_, honest_openings) = n.devices[alice].answer_with(&seed, |_| {});
+    let err = n.refused(
+        "carol",
+        &ExecuteMsg::Submit {
+            challenge_id: id,
+            secret: HexBinary::from(n.secret(id).to_vec()),
+            verdict: bad_proof(forged, &honest_openings, 0, Some(1)),
         },
     );
     assert_eq!(err, ContractError::NotSignedForChallenge {});
 
     // A tampered (unsigned) Merkle path is disputed; the device answers with its path and the
     // verifier is slashed.
-    let mut answer = n.devices[alice].answer(&seed);
-    answer.openings[4].path[2] = HexBinary::from([0u8; 32]);
+    let (answer, mut openings) = n.devices[alice].answer_with(&seed, |_| {});
+    openings[4].path[2] = [0u8; 32];
     let res = n
-        .submit(
-            "carol",
-            id,
-            Verdict::BadProof {
-                answer,
-                openings: vec![4],
-            },
-        )
+        .submit("carol", id, bad_proof(answer, &openings, 4, Some(0)))
         .unwrap();
     assert_eq!(attr(&res, "outcome").unwrap(), "disputed");
     assert_eq!(n.challenge(id).status, ChallengeStatus::Disputed);
@@ -765,18 +784,11 @@ fn an_unanswered_bad_path_claim_invalidates_after_the_dispute_window() {
     // The device serves a leaf that is not under its committed root (it lost that data): the
     // blocks chain correctly (regenerated) but no path leads to the root.
     let seed = n.seed(id);
-    let answer = n.devices[alice].answer_with(&seed, |o| {
+    let (answer, openings) = n.devices[alice].answer_with(&seed, |o| {
         o[3].path[0] = [7u8; 32];
     });
     let res = n
-        .submit(
-            "bob",
-            id,
-            Verdict::BadProof {
-                answer,
-                openings: vec![3],
-            },
-        )
+        .submit("bob", id, bad_proof(answer, &openings, 3, None))
         .unwrap();
     assert_eq!(attr(&res, "outcome").unwrap(), "disputed");
     let err = n.refused("dave", &ExecuteMsg::Finalize { challenge_id: id });
@@ -1133,4 +1145,48 @@ fn migrate_is_guarded_by_cw2() {
             .migrate_contract(governance, reg, &stake_cert::MigrateMsg {}, cert_code)
             .is_err()
     );
+}
+
+#[test]
+fn a_claim_is_re_checked_within_the_step_budget() {
+    let mut n = bonded_net_with(RegistrySettings {
+        max_recheck_steps: 100,
+        ..settings()
+    });
+    let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let (id, _) = n.assigned("bob", &VERIFIERS);
+    let seed = n.seed(id);
+    let (answer, openings) = n.devices[alice].answer_with(&seed, |o| o[5].blocks[40] ^= 1);
+    let secret = HexBinary::from(n.secret(id).to_vec());
+    let submit = |verdict: Verdict| ExecuteMsg::Submit {
+        challenge_id: id,
+        secret: secret.clone(),
+        verdict,
+    };
+    // A whole leaf is 64 blocks x 4 rounds = 256 steps, over the budget of 100.
+    let whole = submit(bad_proof(answer.clone(), &openings, 5, None));
+    assert_eq!(
+        n.refused("bob", &whole),
+        ContractError::RecheckTooCostly {
+            steps: 256,
+            max: 100
+        }
+    );
+    for (j, block) in [(5, 64), (8, 0)] {
+        let mut verdict = bad_proof(answer.clone(), &openings, 5, Some(block));
+        if let Verdict::BadProof { opening, .. } = &mut verdict {
+            *opening = j;
+        }
+        assert_eq!(
+            n.refused("bob", &submit(verdict)),
+            ContractError::InvalidClaim { k: K }
+        );
+    }
+    // The bad block itself (4 steps) proves it.
+    let res = n
+        .submit("bob", id, bad_proof(answer, &openings, 5, Some(40)))
+        .unwrap();
+    assert_eq!(attr(&res, "outcome").unwrap(), "proven");
+    let token_id = n.devices[alice].token_id.clone();
+    assert_eq!(n.certificate(&token_id), CertificateStatus::Invalidated);
 }
