@@ -135,6 +135,19 @@ impl WasmContract {
         self.env.block.time = time;
     }
 
+    /// Answers the contract's queries to other contracts with `handler` (only one contract runs
+    /// in this harness, so the others are stood in for).
+    pub fn set_wasm_querier<H>(&mut self, handler: H) -> Result<(), HarnessError>
+    where
+        H: Fn(&cosmwasm_std::WasmQuery) -> cosmwasm_std::QuerierResult + 'static,
+    {
+        self.instance.with_querier(|querier| {
+            querier.update_wasm(handler);
+            Ok(())
+        })?;
+        Ok(())
+    }
+
     fn gas_used(&mut self) -> Gas {
         let report = self.instance.create_gas_report();
         Gas {

@@ -97,12 +97,13 @@ pub fn query<M: Serialize>(
 }
 
 /// Every artifact, by size.
-const ARTIFACTS: [&str; 5] = [
+const ARTIFACTS: [&str; 6] = [
     "cw20_baseline",
     "loopin_token",
     "loopin_stake_cert",
     "loopin_factory",
     "loopin_pair",
+    "loopin_pocps_registry",
 ];
 
 impl Report {

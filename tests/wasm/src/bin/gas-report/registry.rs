@@ -1,0 +1,513 @@
+//! PoCPS registry: bonds, the entropy beacon, registration and assignment, and the on-chain
+//! re-check of a round at production parameters (production-80g: r = 1000 Sloth rounds per
+//! block, 1 KiB leaves of 64 blocks, a 26-level tree, k = 8 openings).
+//!
+//! The factory and the stake-certificate contract are stood in for by the querier. The device's
+//! tree is sparse: it holds exactly the leaves the challenges open, each a correctly chained leaf
+//! of P, so every check the contract makes is the real one.
+
+use std::collections::HashMap;
+
+use cosmwasm_std::{
+    Addr, Binary, ContractResult, Decimal, HexBinary, SystemResult, Uint128, WasmQuery, from_json,
+    to_json_binary,
+};
+use k256::ecdsa::SigningKey;
+use loopin::registry::{
+    BeaconRoundResponse, ChallengeResponse, CommitmentMsg, ExecuteMsg, InstantiateMsg, OpeningMsg,
+    PocpsParams, QueryMsg, ReceiveMsg, RegistrySettings, SignedAnswer, SignedLeaf, Verdict,
+};
+use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, StakeCertificate};
+use loopin::{factory, stake_cert::StakeMode};
+use loopin_pocps::challenge::{commit_secret, indices, round_seed};
+use loopin_pocps::encode::{Params, block_input, derive_ek, encode_block, lane_seed};
+use loopin_pocps::merkle::{Hash, leaf_hash, node_hash};
+use loopin_pocps::proof::{Commitment, Opening, round_message};
+use loopin_pocps::sig::k256_sign;
+use loopin_wasm_tests::{HarnessError, WasmContract};
+use sha2::{Digest, Sha256};
+
+use crate::report::{Report, exec, query};
+
+const NAME: &str = "pocps-registry";
+const PASS: &str = "Submit Pass (signed digests of 8 openings)";
+const ONE_BLOCK: &str = "Submit BadProof refuted: re-check 1 block";
+const WHOLE_LEAF: &str = "Submit BadProof refuted: re-check a whole 64-block leaf";
+const K: u32 = 8;
+const ROUND: u64 = 60;
+
+/// production-80g (`loopin_pocps::attack::PRODUCTION_80G`).
+const PRODUCTION: Params = Params {
+    lanes: 1 << 17,
+    blocks_per_lane: 1 << 15,
+    rounds: 1000,
+    blocks_per_leaf: 64,
+};
+
+fn settings() -> RegistrySettings {
+    RegistrySettings {
+        min_bond: Uint128::new(100_000_000),
+        unbonding_seconds: 7 * 86_400,
+        round_seconds: ROUND,
+        entropy_quorum: 2,
+        assign_window_rounds: 5,
+        response_seconds: 600,
+        deadline_ms: 100,
+        openings_per_round: K,
+        // A whole leaf here, to measure it; production sets one block's worth (1000).
+        max_recheck_steps: 64_000,
+        dispute_seconds: 3_600,
+        lateness_quorum: 3,
+        lateness_window_seconds: 86_400,
+        reward_per_check: Uint128::new(1_000_000),
+        max_rewarded_checks: 10,
+        max_rewards_per_epoch: Uint128::new(100_000_000),
+        reward_epoch_seconds: 3_600,
+        max_open_challenges: 4,
+        min_rounds: 1000,
+    }
+}
+
+/// Blocks of leaf `leaf` of P, chained as the encoding chains them (its first block is free
+/// unless it starts a lane, as `check_leaf` allows).
+fn leaf_blocks(ek: u128, p: &Params, leaf: u64) -> Vec<u128> {
+    let per_lane = u64::from(p.blocks_per_lane / p.blocks_per_leaf);
+    let lane = (leaf / per_lane) as u32;
+    let first = (leaf % per_lane) as u32 * p.blocks_per_leaf;
+    let mut prev = if first == 0 {
+        lane_seed(ek, lane)
+    } else {
+        0x5eed_0000 + leaf as u128
+    };
+    (0..p.blocks_per_leaf)
+        .map(|n| {
+            if n > 0 || first == 0 {
+                prev = encode_block(block_input(ek, prev, lane, first + n), p.rounds);
+            }
+            prev
+        })
+        .collect()
+}
+
+/// A sparse Merkle tree of `depth` levels holding only some leaves (the rest are zero digests).
+struct Sparse {
+    levels: Vec<HashMap<u64, Hash>>,
+    zero: Vec<Hash>,
+}
+
+impl Sparse {
+    fn new(depth: usize, leaves: &HashMap<u64, Hash>) -> Sparse {
+        let mut zero = vec![[0u8; 32]];
+        let mut levels = vec![leaves.clone()];
+        for l in 0..depth {
+            let below = &levels[l];
+            let mut up = HashMap::new();
+            for &i in below.keys() {
+                let parent = i >> 1;
+                let left = *below.get(&(parent << 1)).unwrap_or(&zero[l]);
+                let right = *below.get(&((parent << 1) | 1)).unwrap_or(&zero[l]);
+                up.insert(parent, node_hash(&left, &right));
+            }
+            zero.push(node_hash(&zero[l], &zero[l]));
+            levels.push(up);
+        }
+        Sparse { levels, zero }
+    }
+
+    fn root(&self) -> Hash {
+        self.levels.last().unwrap()[&0]
+    }
+
+    fn path(&self, leaf: u64) -> Vec<Hash> {
+        (0..self.levels.len() - 1)
+            .map(|l| {
+                *self.levels[l]
+                    .get(&((leaf >> l) ^ 1))
+                    .unwrap_or(&self.zero[l])
+            })
+            .collect()
+    }
+}
+
+fn challenge_randomness(beacon: &[u8], id: u64) -> Hash {
+    Sha256::new()
+        .chain_update(b"loopin-registry/challenge")
+        .chain_update(beacon)
+        .chain_update(id.to_be_bytes())
+        .finalize()
+        .into()
+}
+
+fn signed(openings: &[Opening], signature: Vec<u8>) -> SignedAnswer {
+    SignedAnswer {
+        leaves: openings
+            .iter()
+            .map(|o| SignedLeaf {
+                index: o.index,
+                leaf_hash: HexBinary::from(leaf_hash(&o.blocks)),
+            })
+            .collect(),
+        signature: HexBinary::from(signature),
+    }
+}
+
+fn leaf_msg(o: &Opening) -> OpeningMsg {
+    OpeningMsg {
+        index: o.index,
+        blocks: Binary::from(
+            o.blocks
+                .iter()
+                .flat_map(|b| b.to_le_bytes())
+                .collect::<Vec<u8>>(),
+        ),
+        path: Binary::from(o.path.concat()),
+    }
+}
+
+/// Answers for the factory's config and the stake certificates known so far.
+fn querier(
+    factory: String,
+    config: factory::ConfigResponse,
+    certs: HashMap<String, CertificateResponse>,
+) -> impl Fn(&WasmQuery) -> cosmwasm_std::QuerierResult + 'static {
+    move |query| {
+        let WasmQuery::Smart { contract_addr, msg } = query else {
+            return SystemResult::Ok(ContractResult::Err("unsupported".into()));
+        };
+        let answer = if *contract_addr == factory {
+            to_json_binary(&config)
+        } else {
+            match from_json::<stake_cert::QueryMsg>(msg) {
+                Ok(stake_cert::QueryMsg::Certificate { token_id }) => match certs.get(&token_id) {
+                    Some(cert) => to_json_binary(cert),
+                    None => return SystemResult::Ok(ContractResult::Err("not found".into())),
+                },
+                _ => return SystemResult::Ok(ContractResult::Err("unsupported".into())),
+            }
+        };
+        SystemResult::Ok(ContractResult::Ok(answer.expect("encodes")))
+    }
+}
+
+pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
+    let mut c = WasmContract::load("loopin_pocps_registry")?;
+    let factory_addr = c.addr("factory");
+    let token = c.addr("loop-token");
+    let stake_cert_addr = c.addr("stake-cert");
+    let pool = c.addr("pool-h100");
+    let miner = c.addr("miner");
+    let config = factory::ConfigResponse {
+        token: Addr::unchecked(&token),
+        stake_cert: Addr::unchecked(&stake_cert_addr),
+        pair_code_id: 3,
+        registry: None,
+        emission: factory::EmissionConfig {
+            cap_per_epoch: Uint128::new(1_000_000_000),
+            epoch_seconds: 3_600,
+        },
+    };
+    c.set_wasm_querier(querier(
+        factory_addr.clone(),
+        config.clone(),
+        HashMap::new(),
+    ))?;
+    let outcome = c.instantiate(
+        &factory_addr,
+        &InstantiateMsg {
+            factory: factory_addr.clone(),
+            settings: settings(),
+        },
+    )?;
+    report.record(NAME, "instantiate", outcome).unwrap();
+
+    // Two entropy contributors and four checkers, one per verdict measured.
+    let entropy = [c.addr("entropy-1"), c.addr("entropy-2")];
+    let checkers: Vec<String> = (0..4).map(|i| c.addr(&format!("checker-{i}"))).collect();
+    for (n, who) in entropy.iter().chain(&checkers).enumerate() {
+        let msg = ExecuteMsg::Receive(cw20::Cw20ReceiveMsg {
+            sender: who.clone(),
+            amount: Uint128::new(100_000_000),
+            msg: to_json_binary(&ReceiveMsg::Bond {}).unwrap(),
+        });
+        let call = if n == 0 {
+            "Receive Bond"
+        } else {
+            "Receive Bond (again)"
+        };
+        exec(report, &mut c, NAME, call, &token, &msg, true)?;
+    }
+
+    // Every checker commits its secret before the beacon round its randomness comes from.
+    let secrets: Vec<Hash> = (0..4u8).map(|i| [0x40 + i; 32]).collect();
+    let mut ids = vec![];
+    for (i, (who, secret)) in checkers.iter().zip(&secrets).enumerate() {
+        let call = if i == 0 { "Commit" } else { "Commit (again)" };
+        let res = exec(
+            report,
+            &mut c,
+            NAME,
+            call,
+            who,
+            &ExecuteMsg::Commit {
+                secret_hash: HexBinary::from(commit_secret(secret)),
+            },
+            true,
+        )?;
+        let id = res
+            .attributes
+            .iter()
+            .find(|a| a.key == "challenge_id")
+            .unwrap()
+            .value
+            .parse::<u64>()
+            .unwrap();
+        ids.push(id);
+    }
+    c.advance(ROUND);
+    let entropy_secrets = [[0x11u8; 32], [0x22u8; 32]];
+    for (who, secret) in entropy.iter().zip(&entropy_secrets) {
+        exec(
+            report,
+            &mut c,
+            NAME,
+            "CommitEntropy",
+            who,
+            &ExecuteMsg::CommitEntropy {
+                hash: HexBinary::from(commit_secret(secret)),
+            },
+            true,
+        )?;
+    }
+    c.advance(ROUND);
+    for (who, secret) in entropy.iter().zip(&entropy_secrets) {
+        exec(
+            report,
+            &mut c,
+            NAME,
+            "RevealEntropy",
+            who,
+            &ExecuteMsg::RevealEntropy {
+                secret: HexBinary::from(secret.to_vec()),
+            },
+            true,
+        )?;
+    }
+    let round = 2;
+    c.advance(ROUND);
+    let beacon: BeaconRoundResponse = c.query(&QueryMsg::BeaconRound { round })?.unwrap();
+    assert!(beacon.is_final && beacon.contributors == 2);
+
+    // The device: its tree holds the leaves every challenge will open.
+    let fingerprint = [0xf1u8; 32];
+    let ek_randomness = b"setup-randomness";
+    let ek = derive_ek(&fingerprint, &miner, &pool, ek_randomness);
+    let key = SigningKey::from_slice(&[0x77u8; 32]).unwrap();
+    let pubkey = key
+        .verifying_key()
+        .to_encoded_point(true)
+        .as_bytes()
+        .to_vec();
+    let seeds: Vec<Hash> = ids
+        .iter()
+        .zip(&secrets)
+        .map(|(&id, secret)| {
+            round_seed(
+                secret,
+                &challenge_randomness(beacon.value.as_slice(), id),
+                0,
+                &[0u8; 32],
+            )
+        })
+        .collect();
+    // Opening 0 of challenges 1-3 is re-checked: those leaves are real chained leaves of P and
+    // sit in the tree. The other openings are only hashed into the signed message.
+    let mut blocks: HashMap<u64, Vec<u128>> = HashMap::new();
+    for seed in &seeds[1..] {
+        let leaf = indices(seed, K, PRODUCTION.leaves())[0];
+        blocks
+            .entry(leaf)
+            .or_insert_with(|| leaf_blocks(ek, &PRODUCTION, leaf));
+    }
+    let hashes = blocks.iter().map(|(&i, b)| (i, leaf_hash(b))).collect();
+    let tree = Sparse::new(PRODUCTION.depth(), &hashes);
+    let commitment = Commitment {
+        params: PRODUCTION,
+        root: tree.root(),
+        ek,
+        pubkey: pubkey.clone(),
+    };
+    let token_id = "h100-1".to_string();
+    let cert = CertificateResponse {
+        token_id: token_id.clone(),
+        certificate: StakeCertificate {
+            pool: Addr::unchecked(&pool),
+            device_id: HexBinary::from(fingerprint).to_hex(),
+            miner: Addr::unchecked(&miner),
+            mode: StakeMode::LiquidityProvider,
+            start: c.block().time,
+            expiry: c.block().time.plus_seconds(100 * 3_600),
+            rate: Decimal::one(),
+            commitment: HexBinary::from(commitment.digest()),
+            status: CertificateStatus::Active,
+        },
+    };
+    c.set_wasm_querier(querier(
+        factory_addr,
+        config,
+        HashMap::from([(token_id.clone(), cert)]),
+    ))?;
+    exec(
+        report,
+        &mut c,
+        NAME,
+        "RegisterDevice (production-80g)",
+        &miner,
+        &ExecuteMsg::RegisterDevice {
+            token_id: token_id.clone(),
+            fingerprint: HexBinary::from(fingerprint),
+            commitment: CommitmentMsg {
+                params: PocpsParams {
+                    lanes: PRODUCTION.lanes,
+                    blocks_per_lane: PRODUCTION.blocks_per_lane,
+                    rounds: PRODUCTION.rounds,
+                    blocks_per_leaf: PRODUCTION.blocks_per_leaf,
+                },
+                root: HexBinary::from(commitment.root),
+                ek: Uint128::new(ek),
+                pubkey: HexBinary::from(pubkey),
+            },
+            endpoint: "https://miner.example:7443".into(),
+            ek_randomness: HexBinary::from(ek_randomness.as_slice()),
+        },
+        true,
+    )?;
+    for (i, &id) in ids.iter().enumerate() {
+        let call = if i == 0 { "Assign" } else { "Assign (again)" };
+        exec(
+            report,
+            &mut c,
+            NAME,
+            call,
+            &checkers[0],
+            &ExecuteMsg::Assign { challenge_id: id },
+            true,
+        )?;
+    }
+    query(
+        report,
+        &mut c,
+        NAME,
+        "Challenge (query)",
+        &QueryMsg::Challenge {
+            challenge_id: ids[0],
+        },
+    )?;
+    let assigned: ChallengeResponse = c
+        .query(&QueryMsg::Challenge {
+            challenge_id: ids[0],
+        })?
+        .unwrap();
+    assert_eq!(assigned.target.as_deref(), Some(token_id.as_str()));
+
+    // The device's signed answers; the last one carries a bad last block in opening 0.
+    let answer = |n: usize, bad: bool| {
+        let mut openings: Vec<Opening> = indices(&seeds[n], K, PRODUCTION.leaves())
+            .into_iter()
+            .map(|leaf| Opening {
+                index: leaf,
+                blocks: blocks
+                    .get(&leaf)
+                    .cloned()
+                    .unwrap_or_else(|| vec![leaf as u128; 64]),
+                path: tree.path(leaf),
+            })
+            .collect();
+        if bad {
+            openings[0].blocks[63] ^= 1 << 20;
+        }
+        let signature = k256_sign(&key, &round_message(&commitment, &seeds[n], &openings));
+        (signed(&openings, signature), openings)
+    };
+    let bad_proof = |n: usize, bad: bool, block: Option<u32>| {
+        let (answer, openings) = answer(n, bad);
+        Verdict::BadProof {
+            answer,
+            opening: 0,
+            leaf: leaf_msg(&openings[0]),
+            block,
+        }
+    };
+    let verdicts = [
+        (
+            PASS,
+            Verdict::Pass {
+                answer: answer(0, false).0,
+                latency_ms: 40,
+            },
+            None,
+        ),
+        (ONE_BLOCK, bad_proof(1, false, Some(63)), Some("refuted")),
+        (WHOLE_LEAF, bad_proof(2, false, None), Some("refuted")),
+        (
+            "Submit BadProof proven: re-check 1 block (bad)",
+            bad_proof(3, true, Some(63)),
+            Some("proven"),
+        ),
+    ];
+    for (n, (call, verdict, outcome)) in verdicts.into_iter().enumerate() {
+        let res = exec(
+            report,
+            &mut c,
+            NAME,
+            call,
+            &checkers[n],
+            &ExecuteMsg::Submit {
+                challenge_id: ids[n],
+                secret: HexBinary::from(secrets[n].to_vec()),
+                verdict,
+            },
+            true,
+        )?;
+        if let Some(expected) = outcome {
+            let got = res.attributes.iter().find(|a| a.key == "outcome").unwrap();
+            assert_eq!(got.value, expected, "{call}");
+        }
+    }
+    let pass = report.gas(NAME, PASS).unwrap();
+    let one = report.gas(NAME, ONE_BLOCK).unwrap();
+    let leaf = report.gas(NAME, WHOLE_LEAF).unwrap();
+    let per_block = leaf.saturating_sub(one) / 63;
+    report.note(format!(
+        "PoCPS registry at production-80g (r = 1000 Sloth rounds per block, 64-block leaves, \
+         26-level paths, k = 8): a Pass (the device's signature over the 8 signed leaf digests) \
+         costs {pass} VM gas; re-checking one named block of a signed opening (1000 fast Sloth \
+         steps, the leaf hash and its path) {one} ({:.2}e9, target <= 1e9); a whole 64-block leaf \
+         {leaf} ({:.2}e9); each further block about {per_block}. Re-checking all 8 openings, as \
+         `verify_round` does, would be about {:.1}e9 (8 whole leaves, extrapolated), so the \
+         registry re-checks the one block a claim names (`max_recheck_steps` = 1000 in \
+         production; a verifier knows the failing block from its off-chain check).",
+        one as f64 / 1e9,
+        leaf as f64 / 1e9,
+        (pass + 8 * leaf.saturating_sub(pass)) as f64 / 1e9,
+    ));
+    for call in [
+        "instantiate",
+        "Receive Bond",
+        "Commit",
+        "CommitEntropy",
+        "RevealEntropy",
+        "RegisterDevice (production-80g)",
+        "Assign",
+        "Challenge (query)",
+        PASS,
+        ONE_BLOCK,
+        WHOLE_LEAF,
+        "Submit BadProof proven: re-check 1 block (bad)",
+    ] {
+        eprintln!(
+            "| {NAME} | {call} | {} |",
+            report.gas(NAME, call).unwrap_or(0)
+        );
+    }
+    Ok(())
+}
