@@ -279,3 +279,17 @@ pub async fn run(config: &DeployConfig) -> anyhow::Result<Deployment> {
     }
     Ok(deployment)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_devnet_config_parses() {
+        let config = DeployConfig::from_toml(include_str!("../devnet.toml")).unwrap();
+        assert_eq!(config.chain.chain_id, "loopin-devnet-1");
+        assert_eq!(config.classes[0].params.min_epochs, 3);
+        let json = chain_json(&config.chain);
+        assert_eq!(json["bech32_prefix"], "loopin");
+    }
+}

@@ -4,7 +4,7 @@
 use anyhow::{Context, bail};
 use loopin_deploy::DeployConfig;
 
-const USAGE: &str = "usage: loopin-deploy --config FILE [--grpc URL] [--artifacts DIR] [--output FILE] [--chain-json FILE]";
+const USAGE: &str = "usage: loopin-deploy --config FILE [--grpc URL] [--artifacts DIR] [--output FILE] [--chain-json FILE]\n       loopin-deploy dev-key N [--address PREFIX]";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -16,6 +16,27 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("dev-key") {
+        // A deterministic development key (never for real funds): the mnemonic, or its address.
+        let n: u8 = args
+            .get(1)
+            .context("dev-key N [--address PREFIX]")?
+            .parse()?;
+        let phrase = loopin_chain_client::Key::mnemonic_from_entropy([n; 32]);
+        match args.iter().position(|a| a == "--address") {
+            Some(i) => {
+                let prefix = args.get(i + 1).map_or("loopin", String::as_str);
+                let key = loopin_chain_client::Key::from_mnemonic(
+                    &phrase,
+                    loopin_chain_client::DEFAULT_HD_PATH,
+                    prefix,
+                )?;
+                println!("{}", key.address);
+            }
+            None => println!("{phrase}"),
+        }
+        return Ok(());
+    }
     let path = args
         .iter()
         .position(|a| a == "--config")
