@@ -45,9 +45,24 @@ fn invalid(reason: &str) -> ContractError {
     }
 }
 
+/// Longest period a setting may name (ten years), so no deadline arithmetic can overflow.
+const MAX_PERIOD_SECONDS: u64 = 10 * 365 * 86_400;
+
 fn validate_settings(s: &RegistrySettings) -> Result<(), ContractError> {
     if s.round_seconds == 0 || s.reward_epoch_seconds == 0 || s.lateness_window_seconds == 0 {
         return Err(invalid("periods must be positive"));
+    }
+    let periods = [
+        s.unbonding_seconds,
+        s.round_seconds,
+        s.response_seconds,
+        s.dispute_seconds,
+        s.lateness_window_seconds,
+        s.reward_epoch_seconds,
+        s.assign_window_rounds.saturating_mul(s.round_seconds),
+    ];
+    if periods.iter().any(|&p| p > MAX_PERIOD_SECONDS) {
+        return Err(invalid("periods must be at most ten years"));
     }
     if s.openings_per_round == 0 || s.openings_per_round > MAX_OPENINGS_PER_ROUND {
         return Err(invalid("openings per round must be 1 to 32"));
@@ -254,7 +269,10 @@ fn unbond(
         });
     }
     verifier.bonded -= amount;
-    verifier.unbonding += amount;
+    verifier.unbonding = verifier
+        .unbonding
+        .checked_add(amount)
+        .map_err(cosmwasm_std::StdError::from)?;
     verifier.release_at = env
         .block
         .time
@@ -430,7 +448,11 @@ fn invalidate_device(
     DEVICES.save(storage, token_id, &device)?;
     FINGERPRINTS.remove(storage, &device.fingerprint);
     // Swap-remove from the dense list.
-    let last = DEVICE_COUNT.load(storage)? - 1;
+    let last = DEVICE_COUNT.load(storage)?.checked_sub(1).ok_or_else(|| {
+        ContractError::DeviceNotActive {
+            token_id: token_id.to_string(),
+        }
+    })?;
     if device.slot != last {
         let moved = DEVICE_LIST.load(storage, last)?;
         DEVICE_LIST.save(storage, device.slot, &moved)?;
@@ -469,7 +491,7 @@ fn commit_entropy(
             return Err(ContractError::EntropyAlreadyCommitted { round });
         }
         // Never revealed: recorded against the verifier (withholding is visible).
-        verifier.lapsed_entropy += 1;
+        verifier.lapsed_entropy = verifier.lapsed_entropy.saturating_add(1);
         VERIFIERS.save(deps.storage, &info.sender, &verifier)?;
     }
     ENTROPY_COMMITS.save(deps.storage, &info.sender, &(round, hash))?;
@@ -510,7 +532,7 @@ fn reveal_entropy(
         }
     };
     beacon.value = judge::mix(&beacon.value, info.sender.as_str(), &secret);
-    beacon.contributors += 1;
+    beacon.contributors = beacon.contributors.saturating_add(1);
     ROUNDS.save(deps.storage, round, &beacon)?;
     LATEST_ROUND.save(deps.storage, &round)?;
     CONTRIBUTORS.save(deps.storage, (round, &info.sender), &Empty {})?;
@@ -542,7 +564,7 @@ fn randomness_round(
     {
         let (round, beacon) = item?;
         let own = u32::from(CONTRIBUTORS.has(storage, (round, challenger)));
-        if beacon.contributors - own >= config.settings.entropy_quorum {
+        if beacon.contributors.saturating_sub(own) >= config.settings.entropy_quorum {
             return Ok(Some((round, beacon)));
         }
     }
@@ -627,7 +649,7 @@ fn assign(deps: DepsMut, env: Env, id: u64) -> Result<Response, ContractError> {
     .ok_or(ContractError::RandomnessPending {
         round: challenge.committed_round,
     })?;
-    if current_round(&config, &env) > round + config.settings.assign_window_rounds {
+    if current_round(&config, &env) > round.saturating_add(config.settings.assign_window_rounds) {
         return Err(ContractError::ChallengeLapsed {});
     }
     let randomness = judge::challenge_randomness(&beacon.value, id);
@@ -642,7 +664,10 @@ fn assign(deps: DepsMut, env: Env, id: u64) -> Result<Response, ContractError> {
             if device.owner == challenge.verifier {
                 continue;
             }
-            let cert = certificate(deps.as_ref(), &config, &token_id)?;
+            // A certificate the stake-cert contract no longer knows is skipped like an ended one.
+            let Ok(cert) = certificate(deps.as_ref(), &config, &token_id) else {
+                continue;
+            };
             if cert.certificate.status_at(env.block.time) == CertificateStatus::Active {
                 target = Some(token_id);
                 break;
@@ -703,12 +728,13 @@ fn reward(
             paid: Uint128::zero(),
         };
     }
+    let paid = totals.paid.checked_add(amount).ok();
     let within = !amount.is_zero()
         && verifier.rewarded < config.settings.max_rewarded_checks
-        && totals.paid + amount <= config.settings.max_rewards_per_epoch;
+        && paid.is_some_and(|paid| paid <= config.settings.max_rewards_per_epoch);
     let msg = if within {
         verifier.rewarded += 1;
-        totals.paid += amount;
+        totals.paid = paid.unwrap_or(totals.paid);
         EPOCH_REWARDS.save(storage, &totals)?;
         Some(SubMsg::reply_on_error(
             execute_msg(
@@ -734,7 +760,10 @@ fn slash(
     address: &Addr,
 ) -> Result<(Uint128, Option<CosmosMsg>), ContractError> {
     let mut verifier = load_verifier(storage, address)?;
-    let amount = verifier.bonded + verifier.unbonding;
+    let amount = verifier
+        .bonded
+        .checked_add(verifier.unbonding)
+        .map_err(cosmwasm_std::StdError::from)?;
     verifier.bonded = Uint128::zero();
     verifier.unbonding = Uint128::zero();
     verifier.slashed = true;
@@ -843,7 +872,7 @@ fn submit(
             // One vote per verifier and window: distinct, independently assigned verifiers.
             if !LATE_VOTES.has(deps.storage, (&target, window, &info.sender)) {
                 LATE_VOTES.save(deps.storage, (&target, window, &info.sender), &Empty {})?;
-                count += 1;
+                count = count.saturating_add(1);
                 LATE_COUNT.save(deps.storage, (&target, window), &count)?;
             }
             close(deps.storage, id, &mut challenge, ChallengeStatus::Late)?;
@@ -1074,11 +1103,14 @@ fn expire(deps: DepsMut, env: Env, id: u64) -> Result<Response, ContractError> {
                 challenge.committed_round,
                 &challenge.verifier,
             )? {
-                Some((round, _)) => now > round + config.settings.assign_window_rounds,
+                Some((round, _)) => {
+                    now > round.saturating_add(config.settings.assign_window_rounds)
+                }
                 None => {
-                    now > challenge.committed_round
-                        + u64::from(MAX_ROUND_SCAN)
-                        + config.settings.assign_window_rounds
+                    now > challenge
+                        .committed_round
+                        .saturating_add(u64::from(MAX_ROUND_SCAN))
+                        .saturating_add(config.settings.assign_window_rounds)
                 }
             }
         }

@@ -1190,3 +1190,65 @@ fn a_claim_is_re_checked_within_the_step_budget() {
     let token_id = n.devices[alice].token_id.clone();
     assert_eq!(n.certificate(&token_id), CertificateStatus::Invalidated);
 }
+
+#[test]
+fn settings_are_validated_at_instantiation() {
+    let mut n = net();
+    let code = n.p.app.store_code(registry_contract());
+    let governance = n.addr("governance");
+    let bad = [
+        RegistrySettings {
+            round_seconds: 0,
+            ..settings()
+        },
+        RegistrySettings {
+            unbonding_seconds: 600,
+            ..settings()
+        },
+        RegistrySettings {
+            dispute_seconds: u64::MAX,
+            ..settings()
+        },
+        RegistrySettings {
+            assign_window_rounds: u64::MAX,
+            ..settings()
+        },
+        RegistrySettings {
+            openings_per_round: 33,
+            ..settings()
+        },
+        RegistrySettings {
+            max_recheck_steps: 0,
+            ..settings()
+        },
+        RegistrySettings {
+            entropy_quorum: 0,
+            ..settings()
+        },
+        RegistrySettings {
+            min_bond: Uint128::zero(),
+            ..settings()
+        },
+    ];
+    for settings in bad {
+        let result = n.p.app.instantiate_contract(
+            code,
+            governance.clone(),
+            &InstantiateMsg {
+                factory: n.factory.to_string(),
+                settings: settings.clone(),
+            },
+            &[],
+            "bad registry",
+            None,
+        );
+        let err = result
+            .expect_err("refused")
+            .downcast::<ContractError>()
+            .unwrap();
+        assert!(
+            matches!(err, ContractError::InvalidSettings { .. }),
+            "{settings:?}: {err:?}"
+        );
+    }
+}
