@@ -386,6 +386,9 @@ impl Chain {
         let parse = |what: &str, e: prost::DecodeError| {
             ExecError::sdk(2, format!("{what}: {e}: tx parse error"))
         };
+        if bytes.is_empty() {
+            return Err(ExecError::sdk(2, "tx bytes are empty: tx parse error"));
+        }
         let raw = TxRaw::decode(bytes).map_err(|e| parse("tx", e))?;
         let body = TxBody::decode(&*raw.body_bytes).map_err(|e| parse("body", e))?;
         let auth = AuthInfo::decode(&*raw.auth_info_bytes).map_err(|e| parse("auth info", e))?;
