@@ -3,6 +3,9 @@
 //! (served by hand over the prost types: cosmos-sdk-proto generates wasm clients only).
 //! Each service is its own type; a REST gateway or CometBFT RPC can sit beside them later.
 
+// tonic's service traits return `Result<_, Status>`; the helpers follow them.
+#![allow(clippy::result_large_err)]
+
 use std::convert::Infallible;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -463,7 +466,7 @@ fn block_response(chain_id: &str, header: &Header) -> tmpb::GetLatestBlockRespon
     let last = (!header.last_hash.is_empty()).then(|| block_id(&header.last_hash));
     let app_hash = hex::decode(&header.app_hash).unwrap_or_default();
     let tm_header = tm::types::Header {
-        version: Some(version.clone()),
+        version: Some(version),
         chain_id: chain_id.to_string(),
         height: header.height as i64,
         time: Some(timestamp(header.time_nanos)),

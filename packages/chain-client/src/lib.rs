@@ -38,7 +38,7 @@ pub enum ClientError {
     #[error("transport: {0}")]
     Transport(#[from] tonic::transport::Error),
     #[error("gRPC {}: {}", .0.code(), .0.message())]
-    Status(#[from] tonic::Status),
+    Status(Box<tonic::Status>),
     #[error("the endpoint serves chain {got}, expected {expected}")]
     ChainIdMismatch { expected: String, got: String },
     #[error("key: {0}")]
@@ -76,6 +76,12 @@ pub enum ClientError {
         ty: String,
         key: String,
     },
+}
+
+impl From<tonic::Status> for ClientError {
+    fn from(status: tonic::Status) -> Self {
+        Self::Status(Box::new(status))
+    }
 }
 
 impl ClientError {
