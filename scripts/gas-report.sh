@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/build-contracts.sh
-LOOPIN_RUSTC="$(rustc --version)" cargo run --quiet --release --locked -p loopin-wasm-tests --bin gas-report
+# The harness binary uses the service profile (no whole-program LTO); the gas is the wasm's.
+LOOPIN_RUSTC="$(rustc --version)" cargo run --quiet --profile service --locked -p loopin-wasm-tests --bin gas-report

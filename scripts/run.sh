@@ -1,7 +1,63 @@
 #!/usr/bin/env bash
-# The project's main job. Today: build every contract to wasm, check it as a chain would, and
-# measure each entry point's gas on the compiled wasm (bench/gas.md). The local devnet with the
-# contracts deployed and the protocol running replaces this once it lands.
+# The project's main job: a local LooPIN devnet with the contracts deployed.
+#   1. builds every contract to wasm and checks it as a chain does (scripts/build-contracts.sh);
+#   2. builds the devnet and the deploy tool (cargo profile `service`);
+#   3. starts the devnet (gRPC on $LOOPIN_GRPC, default 127.0.0.1:9090; state in .devnet/, so a
+#      restart resumes the chain; delete it for a fresh one) with a funded development key;
+#   4. deploys token, stake certificates, factory and the pools of deploy/devnet.toml, once per
+#      chain (.devnet/deployment.json, .devnet/chain.json);
+#   5. keeps the chain producing blocks until Ctrl-C (`--once`: stop after the deployment).
+# Provers, verifiers, the epoch keeper and the scripted market join it with issue 7's rest.
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-scripts/gas-report.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
+cd "$ROOT"
+
+once=false
+for arg in "$@"; do
+  case "$arg" in
+    --once) once=true ;;
+    *) echo "usage: scripts/run.sh [--once]" >&2; exit 2 ;;
+  esac
+done
+
+home=.devnet  # deploy/devnet.toml reads the deployer key from here
+grpc="${LOOPIN_GRPC:-127.0.0.1:9090}"
+
+scripts/build-contracts.sh
+
+log "building loopin-devnet and loopin-deploy"
+cargo build --quiet --locked --profile service -p loopin-devnet -p loopin-deploy
+bin="${CARGO_TARGET_DIR:-$ROOT/target}/service"
+
+mkdir -p "$home"
+[ -s "$home/deployer.key" ] || "$bin/loopin-deploy" dev-key 1 > "$home/deployer.key"
+deployer="$("$bin/loopin-deploy" dev-key 1 --address loopin)"
+
+log "starting loopin-devnet (home $home, gRPC $grpc)"
+"$bin/loopin-devnet" --home "$home" --grpc "$grpc" --fund "$deployer=1000000000000" &
+devnet=$!
+trap 'kill "$devnet" 2>/dev/null || true; wait "$devnet" 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
+
+host="${grpc%:*}"; port="${grpc##*:}"
+for _ in $(seq 1 120); do
+  (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null && break
+  kill -0 "$devnet" 2>/dev/null || { echo "loopin-devnet exited" >&2; exit 1; }
+  sleep 0.5
+done
+
+if [ -s "$home/deployment.json" ]; then
+  log "already deployed on this chain: $home/deployment.json"
+else
+  log "deploying (deploy/devnet.toml)"
+  "$bin/loopin-deploy" --config deploy/devnet.toml --grpc "http://$grpc" \
+    --output "$home/deployment.json" --chain-json "$home/chain.json" > /dev/null
+fi
+cat "$home/deployment.json"
+echo
+if $once; then
+  log "deployed; stopping (--once)"
+  exit 0
+fi
+log "devnet running with LooPIN deployed; Ctrl-C stops it (a restart resumes from $home)"
+wait "$devnet"

@@ -10,6 +10,8 @@ cargo fmt --all -- --check
 
 log "cargo clippy (warnings are errors)"
 cargo clippy --quiet --locked --workspace --all-targets -- -D warnings
+log "cargo clippy, prover with the CUDA backend (builds without CUDA; loaded at run time)"
+cargo clippy --quiet --locked -p loopin-prover --all-targets --features cuda -- -D warnings
 
 log "building and checking the contracts"
 scripts/build-contracts.sh

@@ -37,6 +37,54 @@ fn main() {
         "attacker model: fastest serial hardware = this CPU's measured slow round; parallel regeneration of openings\n"
     );
 
+    // The deadline model with P resident, at a given RTT.
+    let resident = |rtt: f64| Model {
+        t_slow,
+        t_round,
+        rtt,
+        t_fetch: 0.0,
+    };
+    // Honest response times: whole chains of the production R reads on the same table, as the
+    // prover runs them, so the tail (p99.9) is measured rather than modelled.
+    let r_prod = PRODUCTION_80G.rounds;
+    let mut chains: Vec<f64> = (0..2_000u32)
+        .map(|i| {
+            let mut st = [0u8; 32];
+            st[..4].copy_from_slice(&i.to_le_bytes());
+            let t0 = Instant::now();
+            for _ in 0..r_prod {
+                let b = table[position(&st, table.len() as u64) as usize];
+                st = next_state(&st, b);
+            }
+            black_box(st);
+            t0.elapsed().as_secs_f64()
+        })
+        .collect();
+    chains.sort_by(f64::total_cmp);
+    let quantile =
+        |q: f64| chains[((chains.len() as f64 * q).ceil() as usize).clamp(1, chains.len()) - 1];
+    println!(
+        "honest chain of R = {r_prod} reads, {} runs: p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.2} ms",
+        chains.len(),
+        quantile(0.5) * 1e3,
+        quantile(0.99) * 1e3,
+        quantile(0.999) * 1e3,
+        quantile(1.0) * 1e3
+    );
+    for rtt in [0.001, 0.050] {
+        let m = resident(rtt);
+        let d = m.deadline(r_prod);
+        let p999 = rtt + quantile(0.999);
+        println!(
+            "  RTT {:.0} ms: D = {:.1} ms, honest p99.9 = RTT + chain = {:.1} ms = {:.2} D",
+            rtt * 1e3,
+            d * 1e3,
+            p999 * 1e3,
+            p999 / d
+        );
+    }
+    println!();
+
     for set in [PRODUCTION_80G, PRODUCTION_24G] {
         let p = set.params;
         println!(
@@ -52,12 +100,7 @@ fn main() {
             "attack", "RTT", "T_honest", "T_attack", "D", "ratio", "T_att/D"
         );
         for rtt in [0.001, 0.05] {
-            let m = Model {
-                t_slow,
-                t_round,
-                rtt,
-                t_fetch: 0.0,
-            };
+            let m = resident(rtt);
             let rows: Vec<(String, f64)> = vec![
                 ("honest".into(), m.honest(set.rounds)),
                 (

@@ -1,8 +1,13 @@
-//! The dissipative pair: stake, lease, cancel, renew, claim, and AdvanceEpoch at 10 and at
-//! 10,000 stakes, active and all expiring at one boundary.
+//! The dissipative pair: stake, lease, cancel, renew, liquidity, standing orders, claim,
+//! invalidate, and AdvanceEpoch at 10 and at 10,000 stakes, active and all expiring at one
+//! boundary. The factory it queries is stood in for.
 
-use cosmwasm_std::{Decimal, HexBinary, Uint128, to_json_binary};
+use cosmwasm_std::{
+    Addr, ContractResult, Decimal, HexBinary, QuerierResult, SystemError, SystemResult, Uint128,
+    WasmQuery, from_json, to_json_binary,
+};
 use cw20::Cw20ReceiveMsg;
+use loopin::factory::{self, EmissionConfig};
 use loopin::pair::{ExecuteMsg, QueryMsg, ReceiveMsg};
 use loopin::pool::{PairInstantiateMsg, PoolParams};
 use loopin::stake_cert::StakeMode;
@@ -51,6 +56,42 @@ fn stake_msg(id: u32) -> ReceiveMsg {
     }
 }
 
+/// Stands in for the factory, the only contract the pair queries: its registry, and emission
+/// with room left.
+fn factory_stand_in(factory: &str, registry: &str, query: &WasmQuery) -> QuerierResult {
+    let answer = match query {
+        WasmQuery::Smart { contract_addr, msg } if contract_addr == factory => {
+            match from_json::<factory::QueryMsg>(msg) {
+                Ok(factory::QueryMsg::Config {}) => to_json_binary(&factory::ConfigResponse {
+                    token: Addr::unchecked("token"),
+                    stake_cert: Addr::unchecked("stake-cert"),
+                    pair_code_id: 1,
+                    registry: Some(Addr::unchecked(registry)),
+                    emission: EmissionConfig {
+                        cap_per_epoch: Uint128::new(1_000_000 * LOOP),
+                        epoch_seconds: EPOCH,
+                    },
+                }),
+                Ok(factory::QueryMsg::Emission {}) => to_json_binary(&factory::EmissionResponse {
+                    epoch: 0,
+                    minted_this_epoch: Uint128::zero(),
+                    remaining_this_epoch: Uint128::new(1_000_000 * LOOP),
+                    total_minted: Uint128::zero(),
+                }),
+                _ => return unsupported(query),
+            }
+        }
+        _ => return unsupported(query),
+    };
+    SystemResult::Ok(ContractResult::Ok(answer.expect("stand-in answers encode")))
+}
+
+fn unsupported(query: &WasmQuery) -> QuerierResult {
+    SystemResult::Err(SystemError::UnsupportedRequest {
+        kind: format!("{query:?}"),
+    })
+}
+
 /// Runs the pool with `stakes` provider stakes; with `detail`, records every entry point.
 /// Returns the gas of the boundary with all stakes active and of the one where they all end.
 fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), HarnessError> {
@@ -69,6 +110,9 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
         stake_cert: cert,
         params: params(),
     };
+    let registry = pair.addr("registry");
+    let (stand_in, stand_in_registry) = (factory.clone(), registry.clone());
+    pair.set_wasm_querier(move |query| factory_stand_in(&stand_in, &stand_in_registry, query))?;
     let outcome = pair.instantiate(&factory, &instantiate)?;
     if detail {
         report.record(NAME, "instantiate", outcome).unwrap();
@@ -142,6 +186,45 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
             &ExecuteMsg::Renew { stake_id: 2 },
             true,
         )?;
+        let lp = pair.addr("liquidity");
+        let provide = ReceiveMsg::ProvideLiquidity {
+            min_shares: Uint128::zero(),
+            deadline: None,
+        };
+        let provide = hook(&lp, 10 * LOOP, &provide);
+        exec(
+            report,
+            &mut pair,
+            NAME,
+            "ProvideLiquidity",
+            &token,
+            &provide,
+            true,
+        )?;
+        let withdraw = ExecuteMsg::WithdrawLiquidity {
+            shares: Uint128::new(1_000_000),
+            min_out: Uint128::zero(),
+            deadline: None,
+        };
+        exec(
+            report,
+            &mut pair,
+            NAME,
+            "WithdrawLiquidity",
+            &lp,
+            &withdraw,
+            true,
+        )?;
+        // A standing order (lease 2), renewed after the boundary below.
+        let order = ReceiveMsg::Lease {
+            stake_id: 2,
+            hours: Uint128::new(HOUR / 4),
+            client_key: HexBinary::from([1u8; 32]),
+            deadline: None,
+            renewals: Some(3),
+        };
+        pair.execute(&token, &hook(&client, 100 * LOOP, &order))?
+            .unwrap();
     }
 
     let advance = ExecuteMsg::AdvanceEpoch {
@@ -156,6 +239,18 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
         Ok(gas)
     };
     let active = boundary(&mut pair)?;
+    if detail {
+        let renew = ExecuteMsg::RenewLease { lease_id: 2 };
+        exec(
+            report,
+            &mut pair,
+            NAME,
+            "RenewLease (standing order)",
+            &keeper,
+            &renew,
+            true,
+        )?;
+    }
     boundary(&mut pair)?;
     // Trading epoch 4 is the end of every 3-epoch stake (but the renewed one).
     let expiring = boundary(&mut pair)?;
@@ -175,6 +270,20 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
             "Claim (settled provider + rewards)",
             &miner_1,
             &ExecuteMsg::Claim { stake_id: 1 },
+            true,
+        )?;
+        // The renewed stake 2 still supplies hours and carries the standing order.
+        let invalidate = ExecuteMsg::Invalidate {
+            token_id: "h100-2".into(),
+            reason: "bad openings".into(),
+        };
+        exec(
+            report,
+            &mut pair,
+            NAME,
+            "Invalidate (provider, leases refunded)",
+            &registry,
+            &invalidate,
             true,
         )?;
     }
