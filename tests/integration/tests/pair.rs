@@ -5,7 +5,9 @@ use cw_multi_test::Executor;
 use loopin::pair::{ExecuteMsg, LeaseResponse, QueryMsg, ReceiveMsg};
 use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, StakeMode};
 use loopin_integration_tests::contract_error;
-use loopin_integration_tests::protocol::{EPOCH, LOOP, RICH, protocol, protocol_with_emission_cap};
+use loopin_integration_tests::protocol::{
+    EPOCH, LOOP, Protocol, RICH, protocol, protocol_with_emission_cap,
+};
 use loopin_pair::ContractError;
 use loopin_pool_math::HOUR;
 use loopin_pool_math::amm::Reserves;
@@ -608,9 +610,9 @@ fn a_standing_order_renews_a_job_epoch_by_epoch_from_its_budget() {
     assert_eq!(err, ContractError::NotRenewable { id: 2 });
 }
 
-#[test]
-fn claimable_shows_exactly_what_claim_pays() {
-    let mut p = protocol();
+/// A provider (stake 1, 10 epochs) and a 3-epoch seller (stake 2), run until the seller's hours
+/// are delivered; returns what claiming the seller's stake pays now.
+fn seller_stake_delivered(p: &mut Protocol) -> loopin::pair::ClaimableResponse {
     p.stake(
         "alice",
         "gpu-a",
@@ -624,11 +626,16 @@ fn claimable_shows_exactly_what_claim_pays() {
     for _ in 0..4 {
         p.next_epoch();
     }
-    let quote: loopin::pair::ClaimableResponse = p
-        .app
+    p.app
         .wrap()
         .query_wasm_smart(&p.pair, &QueryMsg::Claimable { stake_id: 2 })
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn claimable_shows_exactly_what_claim_pays() {
+    let mut p = protocol();
+    let quote = seller_stake_delivered(&mut p);
     assert!(quote.finished);
     // Upkeep is beta * 3 h = 0.3 LOOP, burned from the 1 LOOP deposit; gamma * 3 h is minted.
     assert_eq!(quote.burned.u128(), 3 * LOOP / 10);
@@ -646,25 +653,8 @@ fn claimable_shows_exactly_what_claim_pays() {
 fn rewards_beyond_the_emission_cap_stay_owed_and_are_paid_later() {
     // The factory mints at most 1 LOOP per epoch; the seller earns gamma * 3 h = 1.5 LOOP.
     let mut p = protocol_with_emission_cap(LOOP);
-    p.stake(
-        "alice",
-        "gpu-a",
-        StakeMode::LiquidityProvider,
-        10,
-        101 * LOOP,
-    )
-    .unwrap();
-    p.stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
-        .unwrap();
-    for _ in 0..4 {
-        p.next_epoch();
-    }
+    let quote = seller_stake_delivered(&mut p);
     let seller = p.addr("seller");
-    let quote: loopin::pair::ClaimableResponse = p
-        .app
-        .wrap()
-        .query_wasm_smart(&p.pair, &QueryMsg::Claimable { stake_id: 2 })
-        .unwrap();
     assert_eq!(quote.rewards.u128(), LOOP);
     assert_eq!(quote.rewards_owed.u128(), LOOP / 2);
     let before = p.balance_of("seller");
