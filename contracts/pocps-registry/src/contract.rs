@@ -10,10 +10,11 @@ use cw_storage_plus::Bound;
 use cw20::Cw20ReceiveMsg;
 use loopin::migrate::ensure_upgrade;
 use loopin::registry::{
-    BeaconResponse, BeaconRoundResponse, ChallengeResponse, ChallengeStatus, CommitmentMsg,
-    ConfigResponse, DeviceResponse, DeviceStatus, DevicesResponse, ExecuteMsg, HASH_LEN,
-    InstantiateMsg, MAX_ASSIGN_TRIES, MAX_ENDPOINT_LEN, MAX_OPENINGS_PER_ROUND, MAX_RANDOMNESS_LEN,
-    MAX_ROUND_SCAN, MigrateMsg, QueryMsg, ReceiveMsg, RegistrySettings, Verdict, VerifierResponse,
+    AssignmentInfo, AssignmentsResponse, BeaconResponse, BeaconRoundResponse, CHALLENGE_KEY_LEN,
+    ChallengeResponse, ChallengeStatus, CommitmentMsg, ConfigResponse, DeviceResponse,
+    DeviceStatus, DevicesResponse, ExecuteMsg, HASH_LEN, InstantiateMsg, MAX_ASSIGN_TRIES,
+    MAX_ENDPOINT_LEN, MAX_OPENINGS_PER_ROUND, MAX_RANDOMNESS_LEN, MAX_ROUND_SCAN, MigrateMsg,
+    QueryMsg, ReceiveMsg, RegistrySettings, Verdict, VerifierResponse,
 };
 use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, MAX_REASON_LEN};
 use loopin::{factory, page_limit, pair, token};
@@ -21,14 +22,15 @@ use loopin_pocps::challenge::commit_secret;
 use loopin_pocps::encode::derive_ek;
 use loopin_pocps::merkle::{leaf_hash, verify_path};
 use loopin_pocps::proof::{VerifyError, check_block, verify_opening_path, verify_round_digests};
+use loopin_pocps::sig::{SigVerifier, challenge_key_message};
 
 use crate::error::ContractError;
 use crate::judge::{self, HostVerifier, hash32, hex};
 use crate::state::{
-    BeaconRound, CHALLENGES, CONFIG, CONTRIBUTORS, Challenge, Config, DEVICE_COUNT, DEVICE_LIST,
-    DEVICES, Device, DisputedLeaf, ENTROPY_COMMITS, EPOCH_REWARDS, EpochRewards, FINGERPRINTS,
-    LATE_COUNT, LATE_VOTES, LATEST_ROUND, NEXT_CHALLENGE, ROUNDS, SECRET_HASHES, VERIFIERS,
-    Verifier,
+    BeaconRound, CHALLENGE_KEYS, CHALLENGES, CONFIG, CONTRIBUTORS, Challenge, Config, DEVICE_COUNT,
+    DEVICE_LIST, DEVICES, Device, DisputedLeaf, ENTROPY_COMMITS, EPOCH_REWARDS, EpochRewards,
+    FINGERPRINTS, LATE_COUNT, LATE_VOTES, LATEST_ROUND, NEXT_CHALLENGE, OPEN_ASSIGNMENTS, ROUNDS,
+    SECRET_HASHES, VERIFIERS, Verifier,
 };
 
 /// cw2 name of this contract.
@@ -147,6 +149,9 @@ pub fn execute(
         ),
         ExecuteMsg::CommitEntropy { hash } => commit_entropy(deps, env, info, hash),
         ExecuteMsg::RevealEntropy { secret } => reveal_entropy(deps, env, info, secret),
+        ExecuteMsg::SetChallengeKey { pubkey, signature } => {
+            set_challenge_key(deps, env, info, pubkey, signature)
+        }
         ExecuteMsg::Commit { secret_hash } => commit(deps, env, info, secret_hash),
         ExecuteMsg::Assign { challenge_id } => assign(deps, env, challenge_id),
         ExecuteMsg::Submit {
@@ -590,6 +595,38 @@ fn expect_status(challenge: &Challenge, expected: ChallengeStatus) -> Result<(),
     Ok(())
 }
 
+fn set_challenge_key(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    pubkey: HexBinary,
+    signature: HexBinary,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut verifier = bonded_verifier(deps.storage, &config, &info.sender)?;
+    if pubkey.len() != CHALLENGE_KEY_LEN || !matches!(pubkey[0], 2 | 3) {
+        return Err(ContractError::InvalidChallengeKey {});
+    }
+    let message =
+        challenge_key_message(env.contract.address.as_str(), info.sender.as_str(), &pubkey);
+    if !HostVerifier(deps.api).verify(&message, &signature, &pubkey) {
+        return Err(ContractError::ChallengeKeyNotProven {});
+    }
+    match CHALLENGE_KEYS.may_load(deps.storage, &pubkey)? {
+        Some(owner) if owner != info.sender => return Err(ContractError::ChallengeKeyTaken {}),
+        _ => {}
+    }
+    if let Some(old) = verifier.challenge_key.replace(pubkey.clone()) {
+        CHALLENGE_KEYS.remove(deps.storage, &old);
+    }
+    CHALLENGE_KEYS.save(deps.storage, &pubkey, &info.sender)?;
+    VERIFIERS.save(deps.storage, &info.sender, &verifier)?;
+    Ok(Response::new()
+        .add_attribute("action", "set_challenge_key")
+        .add_attribute("verifier", info.sender)
+        .add_attribute("challenge_key", pubkey.to_hex()))
+}
+
 fn commit(
     deps: DepsMut,
     env: Env,
@@ -598,6 +635,9 @@ fn commit(
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let mut verifier = bonded_verifier(deps.storage, &config, &info.sender)?;
+    if verifier.challenge_key.is_none() {
+        return Err(ContractError::NoChallengeKey {});
+    }
     if verifier.open_challenges >= config.settings.max_open_challenges {
         return Err(ContractError::TooManyChallenges {
             max: config.settings.max_open_challenges,
@@ -681,12 +721,22 @@ fn assign(deps: DepsMut, env: Env, id: u64) -> Result<Response, ContractError> {
     challenge.assigned_at = Some(env.block.time);
     challenge.status = ChallengeStatus::Assigned;
     CHALLENGES.save(deps.storage, id, &challenge)?;
+    OPEN_ASSIGNMENTS.save(deps.storage, (&target, id), &Empty {})?;
     Ok(Response::new()
         .add_attribute("action", "assign")
         .add_attribute("challenge_id", id.to_string())
         .add_attribute("verifier", challenge.verifier)
         .add_attribute("target", target)
         .add_attribute("randomness_round", round.to_string()))
+}
+
+/// Drops the challenge from its target's open assignments (no-op unless it was assigned).
+fn leave_assigned(storage: &mut dyn Storage, id: u64, challenge: &Challenge) {
+    if challenge.status == ChallengeStatus::Assigned
+        && let Some(target) = &challenge.target
+    {
+        OPEN_ASSIGNMENTS.remove(storage, (target, id));
+    }
 }
 
 /// Closes a challenge of the verifier: one fewer open, and saves both.
@@ -696,6 +746,7 @@ fn close(
     challenge: &mut Challenge,
     status: ChallengeStatus,
 ) -> Result<Verifier, ContractError> {
+    leave_assigned(storage, id, challenge);
     challenge.status = status;
     CHALLENGES.save(storage, id, challenge)?;
     let mut verifier = load_verifier(storage, &challenge.verifier)?;
@@ -977,6 +1028,7 @@ fn submit(
                 Claim::Disputed(index, leaf_hash) => {
                     // A path is not signed: the device answers with its own.
                     let deadline = env.block.time.plus_seconds(config.settings.dispute_seconds);
+                    leave_assigned(deps.storage, id, &challenge);
                     challenge.status = ChallengeStatus::Disputed;
                     challenge.disputed = Some(DisputedLeaf {
                         index,
@@ -1206,6 +1258,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
                 open_challenges: v.open_challenges,
                 valid_checks: v.valid_checks,
                 lapsed_entropy: v.lapsed_entropy,
+                challenge_key: v.challenge_key,
             })?
         }
         QueryMsg::Challenge { challenge_id } => {
@@ -1222,6 +1275,46 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
                 status: c.status,
                 dispute_deadline: c.disputed.map(|d| d.deadline),
             })?
+        }
+        QueryMsg::Assignments {
+            token_id,
+            start_after,
+            limit,
+        } => {
+            let config = CONFIG.load(deps.storage)?;
+            let start = start_after.map(Bound::exclusive);
+            // Lapsed ones (not yet expired by anyone) are skipped before the page is cut, so a
+            // short page always means the end.
+            let limit = page_limit(limit);
+            let mut assignments = Vec::with_capacity(limit);
+            for item in
+                OPEN_ASSIGNMENTS
+                    .prefix(&token_id)
+                    .keys(deps.storage, start, None, Order::Ascending)
+            {
+                if assignments.len() == limit {
+                    break;
+                }
+                let challenge_id = item?;
+                let c = load_challenge(deps.storage, challenge_id)?;
+                let Some(assigned_at) = c.assigned_at else {
+                    continue;
+                };
+                let answer_by = assigned_at.plus_seconds(config.settings.response_seconds);
+                let key = load_verifier(deps.storage, &c.verifier)?.challenge_key;
+                if let Some(challenge_key) = key
+                    && env.block.time <= answer_by
+                {
+                    assignments.push(AssignmentInfo {
+                        challenge_id,
+                        verifier: c.verifier,
+                        challenge_key,
+                        assigned_at,
+                        answer_by,
+                    });
+                }
+            }
+            to_json_binary(&AssignmentsResponse { assignments })?
         }
         QueryMsg::Beacon {} => {
             let config = CONFIG.load(deps.storage)?;

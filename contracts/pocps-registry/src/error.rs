@@ -72,6 +72,18 @@ pub enum ContractError {
     #[error("verifier was slashed")]
     VerifierSlashed {},
 
+    #[error("a challenge key is a 33-byte compressed secp256k1 public key")]
+    InvalidChallengeKey {},
+
+    #[error("the signature does not prove possession of the challenge key")]
+    ChallengeKeyNotProven {},
+
+    #[error("this challenge key belongs to another verifier")]
+    ChallengeKeyTaken {},
+
+    #[error("register a challenge key first (SetChallengeKey): provers serve only known keys")]
+    NoChallengeKey {},
+
     #[error("cannot unbond {requested}: {bonded} bonded")]
     UnbondTooLarge { requested: Uint128, bonded: Uint128 },
 

@@ -39,6 +39,8 @@ pub struct Verifier {
     /// Reward epoch of `rewarded`, and the checks rewarded in it.
     pub reward_epoch: u64,
     pub rewarded: u32,
+    /// The key it signs challenge requests to provers with (compressed SEC1).
+    pub challenge_key: Option<HexBinary>,
 }
 
 /// One beacon round with contributions.
@@ -94,6 +96,10 @@ pub const CONTRIBUTORS: Map<(u64, &Addr), Empty> = Map::new("contributors");
 /// Latest round with contributions.
 pub const LATEST_ROUND: Item<u64> = Item::new("latest_round");
 pub const CHALLENGES: Map<u64, Challenge> = Map::new("challenges");
+/// Challenge key -> its verifier (a key belongs to one verifier).
+pub const CHALLENGE_KEYS: Map<&[u8], Addr> = Map::new("challenge_keys");
+/// (target token id, challenge id) of every challenge in status Assigned.
+pub const OPEN_ASSIGNMENTS: Map<(&str, u64), Empty> = Map::new("open_assignments");
 pub const NEXT_CHALLENGE: Item<u64> = Item::new("next_challenge");
 /// Challenge secret hashes ever committed (each is single use).
 pub const SECRET_HASHES: Map<&[u8], u64> = Map::new("secret_hashes");

@@ -9,6 +9,8 @@ use cw20::Cw20ReceiveMsg;
 pub const HASH_LEN: usize = 32;
 /// Longest accepted prover endpoint.
 pub const MAX_ENDPOINT_LEN: usize = 256;
+/// A challenge key: a compressed SEC1 secp256k1 public key.
+pub const CHALLENGE_KEY_LEN: usize = 33;
 /// Longest accepted ek randomness.
 pub const MAX_RANDOMNESS_LEN: usize = 64;
 /// Most openings per challenge round a configuration may ask for.
@@ -141,6 +143,15 @@ pub enum ExecuteMsg {
     CommitEntropy { hash: HexBinary },
     /// Reveals the secret committed in the previous round; mixed into this round's value.
     RevealEntropy { secret: HexBinary },
+    /// Registers (or replaces) the secp256k1 key the sender signs challenge requests to provers
+    /// with: 33-byte compressed SEC1, and `signature` by that key over
+    /// `loopin_pocps::sig::challenge_key_message(registry, sender, pubkey)` (proof of
+    /// possession). Provers serve the keys of verifiers with an open assignment on their device
+    /// ([`QueryMsg::Assignments`]). Bonded verifiers only; a key belongs to one verifier.
+    SetChallengeKey {
+        pubkey: HexBinary,
+        signature: HexBinary,
+    },
     /// Opens a challenge: commits H(secret) of the challenge secret before the beacon round
     /// its randomness comes from exists. Bonded verifiers only. No target: the registry draws it.
     Commit { secret_hash: HexBinary },
@@ -210,6 +221,14 @@ pub enum QueryMsg {
     Verifier { address: String },
     #[returns(ChallengeResponse)]
     Challenge { challenge_id: u64 },
+    /// Open assignments on a device (assigned, not answered, within the response time), by
+    /// challenge id: what its prover serves.
+    #[returns(AssignmentsResponse)]
+    Assignments {
+        token_id: String,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
     /// The current beacon round and the latest round with contributions.
     #[returns(BeaconResponse)]
     Beacon {},
@@ -262,6 +281,25 @@ pub struct VerifierResponse {
     pub valid_checks: u64,
     /// Entropy commitments never revealed.
     pub lapsed_entropy: u32,
+    /// The key it signs challenge requests with.
+    pub challenge_key: Option<HexBinary>,
+}
+
+/// A verifier's open challenge on a device.
+#[cw_serde]
+pub struct AssignmentInfo {
+    pub challenge_id: u64,
+    pub verifier: Addr,
+    /// The key the verifier signs its requests to the prover with.
+    pub challenge_key: HexBinary,
+    pub assigned_at: Timestamp,
+    /// After this the challenge can only expire.
+    pub answer_by: Timestamp,
+}
+
+#[cw_serde]
+pub struct AssignmentsResponse {
+    pub assignments: Vec<AssignmentInfo>,
 }
 
 #[cw_serde]

@@ -33,3 +33,16 @@ pub fn k256_sign(key: &k256::ecdsa::SigningKey, msg_hash: &[u8; 32]) -> Vec<u8> 
         .expect("32-byte prehash is accepted");
     s.to_bytes().to_vec()
 }
+
+/// The message a verifier signs with its challenge key to register it with the registry
+/// `registry` for its account `verifier`: proof of possession, so nobody can claim another's key.
+pub fn challenge_key_message(registry: &str, verifier: &str, pubkey: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"loopin-registry/challenge-key/v1");
+    for part in [registry.as_bytes(), verifier.as_bytes(), pubkey] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part);
+    }
+    h.finalize().into()
+}

@@ -7,9 +7,9 @@ use cw_multi_test::{AppResponse, Contract, ContractWrapper, Executor};
 use k256::ecdsa::SigningKey;
 use loopin::pair::{self, ReceiveMsg as PairReceive};
 use loopin::registry::{
-    ChallengeResponse, ChallengeStatus, CommitmentMsg, DeviceResponse, DeviceStatus, ExecuteMsg,
-    InstantiateMsg, MigrateMsg, OpeningMsg, PocpsParams, QueryMsg, ReceiveMsg, RegistrySettings,
-    SignedAnswer, SignedLeaf, Verdict, VerifierResponse,
+    AssignmentInfo, AssignmentsResponse, ChallengeResponse, ChallengeStatus, CommitmentMsg,
+    DeviceResponse, DeviceStatus, ExecuteMsg, InstantiateMsg, MigrateMsg, OpeningMsg, PocpsParams,
+    QueryMsg, ReceiveMsg, RegistrySettings, SignedAnswer, SignedLeaf, Verdict, VerifierResponse,
 };
 use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, StakeMode};
 use loopin::{factory, token};
@@ -19,7 +19,7 @@ use loopin_pocps::challenge::{commit_secret, round_seed};
 use loopin_pocps::encode::{CpuEncoder, Encoder, Params, derive_ek};
 use loopin_pocps::merkle::{Hash, leaf_hash};
 use loopin_pocps::proof::{Commitment, Opening, Prover, round_message};
-use loopin_pocps::sig::k256_sign;
+use loopin_pocps::sig::{challenge_key_message, k256_sign};
 use loopin_pocps_registry::ContractError;
 use loopin_pool_math::HOUR;
 
@@ -386,6 +386,34 @@ impl Net {
         self.wait(ROUND);
     }
 
+    /// `SetChallengeKey` for `who` with `key`, its possession proven by `signer`.
+    fn set_key_msg(&self, who: &str, key: &SigningKey, signer: &SigningKey) -> ExecuteMsg {
+        let pubkey = key
+            .verifying_key()
+            .to_encoded_point(true)
+            .as_bytes()
+            .to_vec();
+        let message = challenge_key_message(self.reg.as_str(), self.addr(who).as_str(), &pubkey);
+        ExecuteMsg::SetChallengeKey {
+            pubkey: HexBinary::from(pubkey),
+            signature: HexBinary::from(k256_sign(signer, &message)),
+        }
+    }
+
+    fn set_key(&mut self, who: &str, key: &SigningKey) -> anyhow::Result<AppResponse> {
+        let msg = self.set_key_msg(who, key, key);
+        self.exec(who, &msg)
+    }
+
+    fn assignments(&self, token_id: &str) -> Vec<AssignmentInfo> {
+        let res: AssignmentsResponse = self.q(&QueryMsg::Assignments {
+            token_id: token_id.to_string(),
+            start_after: None,
+            limit: None,
+        });
+        res.assignments
+    }
+
     /// Commits a fresh secret for `verifier`; returns the challenge id.
     fn commit(&mut self, verifier: &str) -> u64 {
         self.nonce += 1;
@@ -471,10 +499,18 @@ fn bonded_net() -> Net {
     bonded_net_with(settings())
 }
 
+/// A verifier's challenge key, fixed per name (and generation, for rotations).
+fn challenge_key(who: &str, generation: u8) -> SigningKey {
+    let mut bytes = [generation.wrapping_add(1); 32];
+    bytes[1..1 + who.len()].copy_from_slice(who.as_bytes());
+    SigningKey::from_slice(&bytes).unwrap()
+}
+
 fn bonded_net_with(settings: RegistrySettings) -> Net {
     let mut n = net_with(settings);
     for v in VERIFIERS {
         n.bond(v, BOND).unwrap();
+        n.set_key(v, &challenge_key(v, 0)).unwrap();
     }
     n
 }
@@ -814,6 +850,7 @@ fn verifiers_cannot_pick_targets_or_check_their_own_owners_devices() {
     let mut n = bonded_net();
     let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
     n.bond("alice", BOND).unwrap();
+    n.set_key("alice", &challenge_key("alice", 0)).unwrap();
     // Alice's only device is her own: nothing to draw for her.
     let id = n.commit("alice");
     let err = n.refused("client", &ExecuteMsg::Assign { challenge_id: id });
@@ -1072,6 +1109,17 @@ fn unregistered_and_unbonded_callers_are_refused() {
         }
     );
     n.bond("bob", 1).unwrap();
+    // Bonded, but provers would not know its requests: no key, no challenge.
+    assert_eq!(
+        n.refused(
+            "bob",
+            &ExecuteMsg::Commit {
+                secret_hash: hash.clone()
+            }
+        ),
+        ContractError::NoChallengeKey {}
+    );
+    n.set_key("bob", &challenge_key("bob", 0)).unwrap();
     n.exec(
         "bob",
         &ExecuteMsg::Commit {
@@ -1251,4 +1299,117 @@ fn settings_are_validated_at_instantiation() {
             "{settings:?}: {err:?}"
         );
     }
+}
+
+#[test]
+fn provers_learn_their_open_assignments_and_the_verifiers_keys_from_the_chain() {
+    let mut n = net();
+    n.bond("bob", BOND).unwrap();
+    n.bond("carol", BOND).unwrap();
+    n.bond("dave", BOND).unwrap();
+    let (bob_key, carol_key) = (challenge_key("bob", 0), challenge_key("carol", 0));
+
+    // Keys are checked before they are stored: shape, proof of possession, one owner.
+    let mut short = n.set_key_msg("bob", &bob_key, &bob_key);
+    if let ExecuteMsg::SetChallengeKey { pubkey, .. } = &mut short {
+        *pubkey = HexBinary::from(&pubkey.as_slice()[..32]);
+    }
+    assert_eq!(
+        n.refused("bob", &short),
+        ContractError::InvalidChallengeKey {}
+    );
+    let uncompressed = bob_key.verifying_key().to_encoded_point(false);
+    let long = ExecuteMsg::SetChallengeKey {
+        pubkey: HexBinary::from(uncompressed.as_bytes()),
+        signature: HexBinary::from([0u8; 64]),
+    };
+    assert_eq!(
+        n.refused("bob", &long),
+        ContractError::InvalidChallengeKey {}
+    );
+    let unproven = n.set_key_msg("bob", &bob_key, &carol_key);
+    assert_eq!(
+        n.refused("bob", &unproven),
+        ContractError::ChallengeKeyNotProven {}
+    );
+    // Carol's proof names carol: bob cannot replay it to claim her key.
+    let carols = n.set_key_msg("carol", &carol_key, &carol_key);
+    assert_eq!(
+        n.refused("bob", &carols),
+        ContractError::ChallengeKeyNotProven {}
+    );
+    assert_eq!(
+        n.refused("erin", &n.set_key_msg("erin", &bob_key, &bob_key)),
+        ContractError::NotVerifier {
+            address: n.addr("erin").to_string()
+        }
+    );
+    n.exec("carol", &carols).unwrap();
+    // A key someone else holds is theirs even with a valid proof.
+    let taken = n.set_key_msg("bob", &carol_key, &carol_key);
+    assert_eq!(
+        n.refused("bob", &taken),
+        ContractError::ChallengeKeyTaken {}
+    );
+    n.set_key("bob", &bob_key).unwrap();
+    n.set_key("dave", &challenge_key("dave", 0)).unwrap();
+    assert_eq!(
+        n.verifier("bob").challenge_key.unwrap().as_slice(),
+        bob_key.verifying_key().to_encoded_point(true).as_bytes()
+    );
+
+    let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let token_id = n.devices[alice].token_id.clone();
+    assert!(n.assignments(&token_id).is_empty());
+
+    // Assigned: the device's prover sees the challenge and the key to expect.
+    let (first, _) = n.assigned("bob", &VERIFIERS);
+    let assigned_at = n.challenge(first).assigned_at.unwrap();
+    let open = n.assignments(&token_id);
+    assert_eq!(
+        open,
+        vec![AssignmentInfo {
+            challenge_id: first,
+            verifier: n.addr("bob"),
+            challenge_key: n.verifier("bob").challenge_key.unwrap(),
+            assigned_at,
+            answer_by: assigned_at.plus_seconds(settings().response_seconds),
+        }]
+    );
+    assert!(n.assignments("h100-99").is_empty());
+
+    // A rotated key is what the prover is told to expect; the old one is free again.
+    let rotated = challenge_key("bob", 1);
+    n.set_key("bob", &rotated).unwrap();
+    assert_eq!(
+        n.assignments(&token_id)[0].challenge_key.as_slice(),
+        rotated.verifying_key().to_encoded_point(true).as_bytes()
+    );
+    n.set_key("dave", &bob_key).unwrap();
+
+    // A second verifier's challenge on the same device; pages by challenge id.
+    let (second, _) = n.assigned("carol", &VERIFIERS);
+    let ids = |a: Vec<AssignmentInfo>| a.into_iter().map(|a| a.challenge_id).collect::<Vec<_>>();
+    assert_eq!(ids(n.assignments(&token_id)), vec![first, second]);
+    let page: AssignmentsResponse = n.q(&QueryMsg::Assignments {
+        token_id: token_id.clone(),
+        start_after: Some(first),
+        limit: Some(1),
+    });
+    assert_eq!(ids(page.assignments), vec![second]);
+
+    // Answered: no longer served.
+    n.pass("bob", first, alice).unwrap();
+    assert_eq!(ids(n.assignments(&token_id)), vec![second]);
+    // Past its answer time it is no longer served, even before anyone expires it.
+    n.wait(settings().response_seconds + 1);
+    assert!(n.assignments(&token_id).is_empty());
+    n.exec(
+        "client",
+        &ExecuteMsg::Expire {
+            challenge_id: second,
+        },
+    )
+    .unwrap();
+    assert!(n.assignments(&token_id).is_empty());
 }

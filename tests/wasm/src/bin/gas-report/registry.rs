@@ -23,7 +23,7 @@ use loopin_pocps::challenge::{commit_secret, indices, round_seed};
 use loopin_pocps::encode::{Params, block_input, derive_ek, encode_block, lane_seed};
 use loopin_pocps::merkle::{Hash, leaf_hash, node_hash};
 use loopin_pocps::proof::{Commitment, Opening, round_message};
-use loopin_pocps::sig::k256_sign;
+use loopin_pocps::sig::{challenge_key_message, k256_sign};
 use loopin_wasm_tests::{HarnessError, WasmContract};
 use sha2::{Digest, Sha256};
 
@@ -237,6 +237,27 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
         exec(report, &mut c, NAME, call, &token, &msg, true)?;
     }
 
+    // Every checker registers the key it signs prover requests with (proof of possession).
+    for (i, who) in checkers.iter().enumerate() {
+        let key = SigningKey::from_slice(&[0x50 + i as u8; 32]).unwrap();
+        let pubkey = key
+            .verifying_key()
+            .to_encoded_point(true)
+            .as_bytes()
+            .to_vec();
+        let message = challenge_key_message(&c.contract_addr(), who, &pubkey);
+        let call = if i == 0 {
+            "SetChallengeKey"
+        } else {
+            "SetChallengeKey (again)"
+        };
+        let msg = ExecuteMsg::SetChallengeKey {
+            pubkey: HexBinary::from(pubkey),
+            signature: HexBinary::from(k256_sign(&key, &message)),
+        };
+        exec(report, &mut c, NAME, call, who, &msg, true)?;
+    }
+
     // Every checker commits its secret before the beacon round its randomness comes from.
     let secrets: Vec<Hash> = (0..4u8).map(|i| [0x40 + i; 32]).collect();
     let mut ids = vec![];
@@ -408,6 +429,18 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
         })?
         .unwrap();
     assert_eq!(assigned.target.as_deref(), Some(token_id.as_str()));
+    // What the device's prover polls: its open assignments (all four challenges).
+    query(
+        report,
+        &mut c,
+        NAME,
+        "Assignments (query, 4 open)",
+        &QueryMsg::Assignments {
+            token_id: token_id.clone(),
+            start_after: None,
+            limit: None,
+        },
+    )?;
 
     // The device's signed answers; the last one carries a bad last block in opening 0.
     let answer = |n: usize, bad: bool| {
@@ -493,12 +526,14 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
     for call in [
         "instantiate",
         "Receive Bond",
+        "SetChallengeKey",
         "Commit",
         "CommitEntropy",
         "RevealEntropy",
         "RegisterDevice (production-80g)",
         "Assign",
         "Challenge (query)",
+        "Assignments (query, 4 open)",
         PASS,
         ONE_BLOCK,
         WHOLE_LEAF,
