@@ -1,5 +1,6 @@
 //! `loopin-deploy`: stores the LooPIN contracts, instantiates the factory (which creates the
-//! LOOP token and the stake certificates), sets the class parameters and creates the pools, all
+//! LOOP token and the stake certificates) and the PoCPS registry, wires the registry into the
+//! factory, sets the class parameters and creates the pools, all
 //! from a TOML config, against any CosmWasm chain's gRPC endpoint. It writes the deployment
 //! (addresses and code ids) and a chain-registry style `chain.json`.
 
@@ -9,15 +10,17 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use loopin::factory::{self, EmissionConfig, TokenInit};
 use loopin::pool::PoolParams;
+use loopin::registry::{self, RegistrySettings};
 use loopin_chain_client::{ChainClient, ChainConfig, DEFAULT_HD_PATH, Key};
 use serde::{Deserialize, Serialize};
 
 /// The contracts every deployment stores, by artifact name (`<dir>/<name>.wasm`).
-pub const CONTRACTS: [&str; 4] = [
+pub const CONTRACTS: [&str; 5] = [
     "loopin_token",
     "loopin_stake_cert",
     "loopin_pair",
     "loopin_factory",
+    "loopin_pocps_registry",
 ];
 
 /// Who signs the deployment.
@@ -50,6 +53,14 @@ fn default_artifacts() -> PathBuf {
     PathBuf::from("artifacts")
 }
 
+/// The PoCPS registry: instantiate a new one with `settings`, or wire the existing `address`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryConfig {
+    pub address: Option<String>,
+    pub settings: Option<RegistrySettings>,
+}
+
 /// The whole deploy config (see `deploy/devnet.toml`).
 #[derive(Serialize, Deserialize, Clone, Debug)]
 #[serde(deny_unknown_fields)]
@@ -64,8 +75,8 @@ pub struct DeployConfig {
     pub owner: Option<String>,
     pub token: TokenInit,
     pub emission: EmissionConfig,
-    /// The PoCPS registry's address, if one is deployed already.
-    pub registry: Option<String>,
+    /// The PoCPS registry (none: the factory has no registry, so nothing can invalidate).
+    pub registry: Option<RegistryConfig>,
     #[serde(default)]
     pub classes: Vec<ClassConfig>,
     /// Where to write the deployment JSON.
@@ -102,6 +113,8 @@ pub struct Deployment {
     pub factory: String,
     pub token: String,
     pub stake_cert: String,
+    /// The PoCPS registry wired into the factory.
+    pub registry: Option<String>,
     /// Pair address by class.
     pub pools: BTreeMap<String, String>,
     /// Gas used by each step, for the record.
@@ -162,8 +175,37 @@ pub async fn deploy(config: &DeployConfig, client: &ChainClient) -> anyhow::Resu
             "the owner {owner} is not the deployer: class parameters and the registry are left to governance"
         );
     }
+    let registry = match &config.registry {
+        None => None,
+        Some(RegistryConfig {
+            address: Some(address),
+            settings: None,
+        }) => Some(address.clone()),
+        Some(RegistryConfig {
+            address: None,
+            settings: Some(settings),
+        }) => {
+            let msg = registry::InstantiateMsg {
+                factory: factory_addr.clone(),
+                settings: settings.clone(),
+            };
+            let (address, tx) = client
+                .instantiate(
+                    code_ids["loopin_pocps_registry"],
+                    &msg,
+                    "LooPIN PoCPS registry",
+                    Some(&owner),
+                    &[],
+                )
+                .await
+                .context("instantiating the registry")?;
+            gas_used.insert("instantiate registry".into(), tx.gas_used);
+            Some(address)
+        }
+        Some(_) => bail!("[registry] needs exactly one of address and settings"),
+    };
     if owner_signs {
-        if let Some(registry) = &config.registry {
+        if let Some(registry) = &registry {
             let tx = client
                 .execute(
                     &factory_addr,
@@ -220,6 +262,7 @@ pub async fn deploy(config: &DeployConfig, client: &ChainClient) -> anyhow::Resu
         factory: factory_addr,
         token: wired.token.to_string(),
         stake_cert: wired.stake_cert.to_string(),
+        registry,
         pools,
         gas_used,
     })
@@ -289,6 +332,9 @@ mod tests {
         let config = DeployConfig::from_toml(include_str!("../devnet.toml")).unwrap();
         assert_eq!(config.chain.chain_id, "loopin-devnet-1");
         assert_eq!(config.classes[0].params.min_epochs, 3);
+        let registry = config.registry.clone().unwrap();
+        assert!(registry.address.is_none());
+        assert_eq!(registry.settings.unwrap().min_rounds, 4);
         let json = chain_json(&config.chain);
         assert_eq!(json["bech32_prefix"], "loopin");
     }

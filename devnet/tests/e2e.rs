@@ -144,7 +144,7 @@ async fn deploy_stake_lease_restart() {
     .await
     .expect("deploy");
     eprintln!("deployment: {d:#?}");
-    assert_eq!(d.code_ids.len(), 4);
+    assert_eq!(d.code_ids.len(), loopin_deploy::CONTRACTS.len());
     let pair_addr = d.pools["h100"].clone();
     let info = deployer.contract_info(&pair_addr).await.expect("pair info");
     assert_eq!(info.code_id, d.code_ids["loopin_pair"]);

@@ -27,7 +27,8 @@ pub struct Identity {
     pub randomness: String,
 }
 
-/// Assigned verifiers (static allowlist; the chain-backed source replaces it in production).
+/// Verifier rates, and a static allowlist for when no registry is configured (tests, private
+/// deployments).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Verifiers {
@@ -49,8 +50,34 @@ impl Default for Verifiers {
     }
 }
 
+/// Assignments from the chain: the PoCPS registry and this device's stake certificate. An empty
+/// `registry` means the static allowlist ([`Verifiers::allow`]) decides instead.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChainSource {
+    /// The chain's gRPC endpoint and chain id.
+    pub node: loopin_chain_client::ChainConfig,
+    /// Registry contract address.
+    pub registry: String,
+    /// Stake certificate (token id) of this device.
+    pub token_id: String,
+    /// How often the open assignments are read, ms.
+    pub poll_ms: u64,
+}
+
+impl Default for ChainSource {
+    fn default() -> Self {
+        ChainSource {
+            node: loopin_chain_client::ChainConfig::default(),
+            registry: String::new(),
+            token_id: String::new(),
+            poll_ms: 1000,
+        }
+    }
+}
+
 /// Prover configuration file.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Where P, its metadata and the device key live.
@@ -69,8 +96,10 @@ pub struct Config {
     pub chunk_lanes: u32,
     /// ek inputs.
     pub identity: Identity,
-    /// Assigned verifiers.
+    /// Verifier rates, and the static allowlist used when `chain.registry` is empty.
     pub verifiers: Verifiers,
+    /// Assignments from the chain.
+    pub chain: ChainSource,
     /// Service limits.
     pub limits: Limits,
 }
@@ -87,6 +116,7 @@ impl Default for Config {
             chunk_lanes: 0,
             identity: Identity::default(),
             verifiers: Verifiers::default(),
+            chain: ChainSource::default(),
             limits: Limits::default(),
         }
     }
@@ -114,7 +144,14 @@ impl Config {
         }
     }
 
-    /// ek from the identity.
+    /// The on-chain device fingerprint: SHA-256 of `identity.fingerprint` (the stake
+    /// certificate's device id is its hex, and the registry derives ek from these bytes).
+    pub fn fingerprint_hash(&self) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(self.identity.fingerprint.as_bytes()).into()
+    }
+
+    /// ek from the identity, as the registry checks it.
     pub fn ek(&self) -> Result<u128, String> {
         let i = &self.identity;
         if i.fingerprint.is_empty() || i.miner.is_empty() || i.pool.is_empty() {
@@ -125,7 +162,7 @@ impl Config {
         let r =
             hex::decode(&i.randomness).map_err(|e| format!("identity.randomness (hex): {e}"))?;
         Ok(loopin_pocps::encode::derive_ek(
-            i.fingerprint.as_bytes(),
+            &self.fingerprint_hash(),
             &i.miner,
             &i.pool,
             &r,

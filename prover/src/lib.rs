@@ -4,13 +4,17 @@
 //! - [`backend`]: CPU (rayon) and CUDA (feature `cuda`, NVRTC) encoders of the slow direction.
 //! - [`state`]: block sources and the proofs the prover builds.
 //! - [`auth`]: verifier assignments, signed headers, replay and rate limiting.
+//! - [`chain`]: assignments read from the PoCPS registry on chain.
 //! - [`service`]: the tonic gRPC service (with health and reflection).
 //! - [`verifier`]: the client (deadlines, RTT, verification, verdict records, load).
+//! - [`onchain`]: verdict records as the registry's `Submit` verdicts.
 //! - [`metrics`]: Prometheus endpoint. [`config`]: configuration file and defaults.
 pub mod auth;
 pub mod backend;
+pub mod chain;
 pub mod config;
 pub mod metrics;
+pub mod onchain;
 pub mod service;
 pub mod state;
 pub mod storage;

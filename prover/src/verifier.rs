@@ -110,6 +110,10 @@ pub struct Spec {
     pub deadline_ms: u64,
     /// Chain randomness mixed with the verifier's secret.
     pub randomness: Vec<u8>,
+    /// The secret whose hash the verifier committed on chain; `None`: a fresh random one
+    /// (off-chain checks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<[u8; 32]>,
     /// Throughput part, if any.
     pub throughput: Option<ThroughputSpec>,
 }
@@ -300,7 +304,7 @@ impl Verifier {
     /// Challenge one prover and judge the answer.
     pub async fn challenge(&self, t: &Target, spec: &Spec) -> Verdict {
         let c = &t.commitment;
-        let secret = crate::auth::random_bytes();
+        let secret = spec.secret.unwrap_or_else(crate::auth::random_bytes);
         let seed = round_seed(&secret, &spec.randomness, 0, &[0u8; 32]);
         let nonce = self.next_nonce();
         let issued_at_ms = now_ms();

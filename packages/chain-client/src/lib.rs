@@ -234,24 +234,16 @@ struct AccountState {
     sequence: u64,
 }
 
-/// A connection to one chain with one signing key.
-pub struct ChainClient {
+/// A read-only connection to one chain: queries, no key (provers and watchers).
+#[derive(Clone)]
+pub struct ChainQuerier {
     pub config: ChainConfig,
-    key: Key,
     channel: Channel,
-    account: Mutex<Option<AccountState>>,
 }
 
-/// Attempts on a sequence mismatch before giving up.
-const SEQUENCE_RETRIES: usize = 4;
-
-fn sequence_mismatch(message: &str) -> bool {
-    message.contains("account sequence mismatch")
-}
-
-impl ChainClient {
+impl ChainQuerier {
     /// Connects and checks the endpoint serves `config.chain_id` (GetNodeInfo).
-    pub async fn connect(config: ChainConfig, key: Key) -> Result<Self> {
+    pub async fn connect(config: ChainConfig) -> Result<Self> {
         let channel = Channel::from_shared(config.grpc.clone())
             .map_err(|e| ClientError::Tx(format!("endpoint {}: {e}", config.grpc)))?
             .connect()
@@ -270,17 +262,7 @@ impl ChainClient {
                 got: network,
             });
         }
-        Ok(Self {
-            config,
-            key,
-            channel,
-            account: Mutex::new(None),
-        })
-    }
-
-    /// The signer's address.
-    pub fn address(&self) -> &AccountId {
-        &self.key.address
+        Ok(Self { config, channel })
     }
 
     pub fn channel(&self) -> Channel {
@@ -303,14 +285,6 @@ impl ChainClient {
         let account = authpb::BaseAccount::decode(&*any.value)
             .map_err(|e| ClientError::Decode(format!("account: {e}")))?;
         Ok(Some((account.account_number, account.sequence)))
-    }
-
-    async fn fetch_account(&self) -> Result<AccountState> {
-        let (number, sequence) = self
-            .account_of(self.key.address.as_ref())
-            .await?
-            .ok_or_else(|| ClientError::NoAccount(self.key.address.to_string()))?;
-        Ok(AccountState { number, sequence })
     }
 
     /// The latest block's height and time (Unix seconds).
@@ -340,6 +314,100 @@ impl ChainClient {
         coin.amount
             .parse()
             .map_err(|e| ClientError::Decode(format!("amount {}: {e}", coin.amount)))
+    }
+
+    /// A smart query, its answer decoded as `T`.
+    pub async fn query_smart<M: Serialize, T: DeserializeOwned>(
+        &self,
+        contract: &str,
+        msg: &M,
+    ) -> Result<T> {
+        let data = wasmpb::query_client::QueryClient::new(self.channel.clone())
+            .smart_contract_state(wasmpb::QuerySmartContractStateRequest {
+                address: contract.to_string(),
+                query_data: serde_json::to_vec(msg)?,
+            })
+            .await?
+            .into_inner()
+            .data;
+        Ok(serde_json::from_slice(&data)?)
+    }
+
+    /// A raw storage read (empty when absent).
+    pub async fn query_raw(&self, contract: &str, key: &[u8]) -> Result<Vec<u8>> {
+        Ok(wasmpb::query_client::QueryClient::new(self.channel.clone())
+            .raw_contract_state(wasmpb::QueryRawContractStateRequest {
+                address: contract.to_string(),
+                query_data: key.to_vec(),
+            })
+            .await?
+            .into_inner()
+            .data)
+    }
+
+    /// A contract's metadata (code id, creator, admin, label).
+    pub async fn contract_info(&self, contract: &str) -> Result<wasmpb::ContractInfo> {
+        wasmpb::query_client::QueryClient::new(self.channel.clone())
+            .contract_info(wasmpb::QueryContractInfoRequest {
+                address: contract.to_string(),
+            })
+            .await?
+            .into_inner()
+            .contract_info
+            .ok_or_else(|| ClientError::Decode("empty contract info".into()))
+    }
+}
+
+/// A connection to one chain with one signing key. Queries go through its [`ChainQuerier`].
+pub struct ChainClient {
+    querier: ChainQuerier,
+    key: Key,
+    account: Mutex<Option<AccountState>>,
+}
+
+impl std::ops::Deref for ChainClient {
+    type Target = ChainQuerier;
+    fn deref(&self) -> &ChainQuerier {
+        &self.querier
+    }
+}
+
+/// Attempts on a sequence mismatch before giving up.
+const SEQUENCE_RETRIES: usize = 4;
+
+fn sequence_mismatch(message: &str) -> bool {
+    message.contains("account sequence mismatch")
+}
+
+impl ChainClient {
+    /// Connects and checks the endpoint serves `config.chain_id` (GetNodeInfo).
+    pub async fn connect(config: ChainConfig, key: Key) -> Result<Self> {
+        Ok(Self::with_querier(
+            ChainQuerier::connect(config).await?,
+            key,
+        ))
+    }
+
+    /// A signer over an existing connection.
+    pub fn with_querier(querier: ChainQuerier, key: Key) -> Self {
+        Self {
+            querier,
+            key,
+            account: Mutex::new(None),
+        }
+    }
+
+    /// The signer's address.
+    pub fn address(&self) -> &AccountId {
+        &self.key.address
+    }
+
+    async fn fetch_account(&self) -> Result<AccountState> {
+        let (number, sequence) = self
+            .account_of(self.key.address.as_ref())
+            .await?
+            .ok_or_else(|| ClientError::NoAccount(self.key.address.to_string()))?;
+        Ok(AccountState { number, sequence })
     }
 
     fn sign(
@@ -622,47 +690,6 @@ impl ChainClient {
         .to_any()
         .map_err(tx_err)?;
         self.send(vec![msg], "").await
-    }
-
-    /// A smart query, its answer decoded as `T`.
-    pub async fn query_smart<M: Serialize, T: DeserializeOwned>(
-        &self,
-        contract: &str,
-        msg: &M,
-    ) -> Result<T> {
-        let data = wasmpb::query_client::QueryClient::new(self.channel.clone())
-            .smart_contract_state(wasmpb::QuerySmartContractStateRequest {
-                address: contract.to_string(),
-                query_data: serde_json::to_vec(msg)?,
-            })
-            .await?
-            .into_inner()
-            .data;
-        Ok(serde_json::from_slice(&data)?)
-    }
-
-    /// A raw storage read (empty when absent).
-    pub async fn query_raw(&self, contract: &str, key: &[u8]) -> Result<Vec<u8>> {
-        Ok(wasmpb::query_client::QueryClient::new(self.channel.clone())
-            .raw_contract_state(wasmpb::QueryRawContractStateRequest {
-                address: contract.to_string(),
-                query_data: key.to_vec(),
-            })
-            .await?
-            .into_inner()
-            .data)
-    }
-
-    /// A contract's metadata (code id, creator, admin, label).
-    pub async fn contract_info(&self, contract: &str) -> Result<wasmpb::ContractInfo> {
-        wasmpb::query_client::QueryClient::new(self.channel.clone())
-            .contract_info(wasmpb::QueryContractInfoRequest {
-                address: contract.to_string(),
-            })
-            .await?
-            .into_inner()
-            .contract_info
-            .ok_or_else(|| ClientError::Decode("empty contract info".into()))
     }
 }
 

@@ -2,8 +2,9 @@
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use loopin_prover::auth::{Gate, StaticAllowlist};
+use loopin_prover::auth::{Assignments, Gate, StaticAllowlist};
 use loopin_prover::backend::{self, Backend};
+use loopin_prover::chain::{ChainAssignments, RegistrySource};
 use loopin_prover::config::Config;
 use loopin_prover::metrics::Metrics;
 use loopin_prover::service::{self, Limits, ProverService};
@@ -61,6 +62,18 @@ struct Cli {
         global = true
     )]
     allow: Vec<String>,
+    /// PoCPS registry address: assignments are read from the chain (replaces the allowlist).
+    #[arg(long, env = "LOOPIN_PROVER_REGISTRY", global = true)]
+    registry: Option<String>,
+    /// Stake certificate (token id) of this device in the registry.
+    #[arg(long, env = "LOOPIN_PROVER_TOKEN_ID", global = true)]
+    token_id: Option<String>,
+    /// The chain's gRPC endpoint.
+    #[arg(long, env = "LOOPIN_PROVER_CHAIN_GRPC", global = true)]
+    chain_grpc: Option<String>,
+    /// The chain's id.
+    #[arg(long, env = "LOOPIN_PROVER_CHAIN_ID", global = true)]
+    chain_id: Option<String>,
     /// Log filter (tracing env-filter syntax).
     #[arg(long, env = "LOOPIN_LOG", default_value = "info", global = true)]
     log: String,
@@ -149,6 +162,18 @@ fn config(cli: &Cli) -> Result<Config, String> {
         c.identity.randomness = v.clone();
     }
     c.verifiers.allow.extend(cli.allow.iter().cloned());
+    if let Some(v) = &cli.registry {
+        c.chain.registry = v.clone();
+    }
+    if let Some(v) = &cli.token_id {
+        c.chain.token_id = v.clone();
+    }
+    if let Some(v) = &cli.chain_grpc {
+        c.chain.node.grpc = v.clone();
+    }
+    if let Some(v) = &cli.chain_id {
+        c.chain.node.chain_id = v.clone();
+    }
     Ok(c)
 }
 
@@ -290,16 +315,8 @@ async fn serve(c: &Config) -> Result<(), String> {
         load_s = t.elapsed().as_secs_f64(),
         "P loaded from disk (checksums and root verified, not re-encoded)"
     );
-    let allow = c.allowlist()?;
-    if allow.is_empty() {
-        tracing::warn!("no assigned verifiers: every challenge will be refused");
-    }
     let gate = Arc::new(Gate::new(
-        Box::new(StaticAllowlist::new(
-            allow,
-            c.verifiers.rate_per_s,
-            c.verifiers.burst,
-        )),
+        assignments(c).await?,
         Duration::from_millis(c.limits.freshness_window_ms),
     ));
     let metrics = Metrics::new();
@@ -320,6 +337,42 @@ async fn serve(c: &Config) -> Result<(), String> {
     })
     .await
     .map_err(|e| e.to_string())
+}
+
+/// Who may challenge: the registry's open assignments when one is configured, else the
+/// static allowlist.
+async fn assignments(c: &Config) -> Result<Box<dyn Assignments>, String> {
+    let (rate, burst) = (c.verifiers.rate_per_s, c.verifiers.burst);
+    if c.chain.registry.is_empty() {
+        let allow = c.allowlist()?;
+        if allow.is_empty() {
+            tracing::warn!(
+                "no registry and no allowlisted verifiers: every challenge will be refused"
+            );
+        }
+        return Ok(Box::new(StaticAllowlist::new(allow, rate, burst)));
+    }
+    if c.chain.token_id.is_empty() {
+        return Err("chain.token_id (--token-id) is required with a registry".into());
+    }
+    if !c.verifiers.allow.is_empty() {
+        tracing::warn!("a registry is configured: the static allowlist is ignored");
+    }
+    let querier = loopin_chain_client::ChainQuerier::connect(c.chain.node.clone())
+        .await
+        .map_err(|e| format!("chain {}: {e}", c.chain.node.grpc))?;
+    let source = RegistrySource::new(querier, c.chain.registry.clone(), c.chain.token_id.clone());
+    let chain = ChainAssignments::new(rate, burst);
+    match chain.refresh(&source).await {
+        Ok(n) => {
+            tracing::info!(registry = %c.chain.registry, token_id = %c.chain.token_id, assigned = n, "assignments read from the chain")
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "first assignments read failed; retrying in the background")
+        }
+    }
+    chain.spawn_refresh(source, Duration::from_millis(c.chain.poll_ms.max(100)));
+    Ok(Box::new(chain))
 }
 
 async fn bench(c: &Config, b: &BenchArgs) -> Result<(), String> {
@@ -423,6 +476,7 @@ async fn load_bench(
         openings: 8,
         deadline_ms: b.load_deadline_ms,
         randomness: b"bench".to_vec(),
+        secret: None,
         throughput: None,
     };
     println!(

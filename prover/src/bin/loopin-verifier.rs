@@ -178,6 +178,7 @@ fn spec(c: &ChallengeArgs) -> Result<Spec, String> {
         openings: c.openings,
         deadline_ms: c.deadline_ms,
         randomness: hex::decode(&c.randomness).map_err(|e| format!("--randomness: {e}"))?,
+        secret: None,
         throughput: (c.throughput_width > 0).then_some(ThroughputSpec {
             width: c.throughput_width,
             rounds: c.throughput_rounds,

@@ -68,6 +68,7 @@ pub fn spec(deadline_ms: u64) -> Spec {
         openings: 8,
         deadline_ms,
         randomness: b"chain randomness".to_vec(),
+        secret: None,
         throughput: Some(ThroughputSpec {
             width: 256,
             rounds: 4,

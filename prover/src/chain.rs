@@ -1,0 +1,131 @@
+//! Assignments from the chain: the PoCPS registry's open assignments on this prover's device,
+//! polled in the background, so the gate's lookup stays a map read.
+//!
+//! A verifier is served while the registry lists a challenge of its on this device (assigned,
+//! unanswered, within the response time) under the challenge key it registered (compressed SEC1).
+//! Between two polls the set can lag the chain by one poll interval: a verifier waits that long
+//! after its `Assign` before it challenges, and an answered challenge's key is served until the
+//! next poll at most.
+
+use crate::auth::{Assignment, Assignments, now_ms};
+use loopin::registry::{AssignmentsResponse, QueryMsg};
+use loopin_chain_client::{ChainQuerier, ClientError};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+/// Where the assignments of one device are read.
+#[derive(Clone)]
+pub struct RegistrySource {
+    querier: ChainQuerier,
+    registry: String,
+    token_id: String,
+}
+
+/// Assignments per page read from the registry.
+const PAGE: u32 = 30;
+
+impl RegistrySource {
+    /// The device of stake certificate `token_id` in the registry at `registry`.
+    pub fn new(querier: ChainQuerier, registry: String, token_id: String) -> RegistrySource {
+        RegistrySource {
+            querier,
+            registry,
+            token_id,
+        }
+    }
+
+    /// Every open assignment on the device: (challenge key, answer-by in Unix seconds).
+    pub async fn fetch(&self) -> Result<Vec<(Vec<u8>, u64)>, ClientError> {
+        let mut out = Vec::new();
+        let mut start_after = None;
+        loop {
+            let page: AssignmentsResponse = self
+                .querier
+                .query_smart(
+                    &self.registry,
+                    &QueryMsg::Assignments {
+                        token_id: self.token_id.clone(),
+                        start_after,
+                        limit: Some(PAGE),
+                    },
+                )
+                .await?;
+            let Some(last) = page.assignments.last() else {
+                return Ok(out);
+            };
+            start_after = Some(last.challenge_id);
+            let full = page.assignments.len() == PAGE as usize;
+            out.extend(
+                page.assignments
+                    .into_iter()
+                    .map(|a| (a.challenge_key.to_vec(), a.answer_by.seconds())),
+            );
+            if !full {
+                return Ok(out);
+            }
+        }
+    }
+}
+
+/// The keys the chain currently assigns to this device, each with the latest time it may be
+/// served; every assigned key gets the same rate.
+#[derive(Clone)]
+pub struct ChainAssignments {
+    keys: Arc<RwLock<HashMap<Vec<u8>, u64>>>,
+    rate: Assignment,
+}
+
+impl ChainAssignments {
+    /// Empty until the first refresh; each assigned verifier gets `rate_per_s` with `burst`.
+    pub fn new(rate_per_s: f64, burst: f64) -> ChainAssignments {
+        ChainAssignments {
+            keys: Arc::default(),
+            rate: Assignment { rate_per_s, burst },
+        }
+    }
+
+    /// Replaces the set with what `source` reads now; returns the number of assigned keys. On
+    /// an error the previous set stays (its entries still lapse at their answer-by time).
+    pub async fn refresh(&self, source: &RegistrySource) -> Result<usize, ClientError> {
+        let mut fresh: HashMap<Vec<u8>, u64> = HashMap::new();
+        for (key, answer_by) in source.fetch().await? {
+            let until = fresh.entry(key).or_insert(answer_by);
+            *until = (*until).max(answer_by);
+        }
+        let n = fresh.len();
+        *self.keys.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        Ok(n)
+    }
+
+    /// Refreshes every `interval`, logging failures, until the runtime stops or the returned
+    /// handle is aborted.
+    pub fn spawn_refresh(
+        &self,
+        source: RegistrySource,
+        interval: Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(interval);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match this.refresh(&source).await {
+                    Ok(n) => tracing::debug!(assigned = n, "assignments refreshed"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "assignments refresh failed; keeping the last set")
+                    }
+                }
+            }
+        })
+    }
+}
+
+impl Assignments for ChainAssignments {
+    fn assignment(&self, verifier_pubkey: &[u8]) -> Option<Assignment> {
+        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+        let answer_by = *keys.get(verifier_pubkey)?;
+        (now_ms() / 1000 <= answer_by).then(|| self.rate.clone())
+    }
+}

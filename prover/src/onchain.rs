@@ -1,0 +1,103 @@
+//! What a verifier's verdict record becomes on chain: the registry's `Submit` verdict.
+//!
+//! - Pass: the device-signed (index, leaf hash) of every round opening and the latency.
+//! - Late: the measured latency (`None` when nothing came back): an attestation for the quorum.
+//! - Fail on a round opening: a bad-proof claim naming the opening and the first block whose
+//!   chain check fails; when the blocks are right and the path is wrong, it names block 0 (the
+//!   cheapest re-check), which passes, and the registry opens a dispute on the unsigned path.
+//! - Error (refused, unreachable) and a Fail outside the signed round are no verdict.
+
+use crate::verifier::{OpeningHex, Outcome, Verdict};
+use crate::wire;
+use cosmwasm_std::{Binary, HexBinary};
+use loopin::registry::{self, OpeningMsg, SignedAnswer, SignedLeaf};
+use loopin_pocps::merkle::leaf_hash;
+use loopin_pocps::proof::{Commitment, Opening, check_block, verify_opening_path};
+
+/// Why a record cannot be submitted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotSubmittable {
+    /// Refused or unreachable: nothing was measured about the device.
+    #[error("the challenge failed before any answer: {0}")]
+    NoAnswer(String),
+    /// A pass or failure without the round proof the registry re-checks.
+    #[error("the record has no round proof")]
+    NoRoundProof,
+    /// The round proof in the record is malformed.
+    #[error("malformed round proof: {0}")]
+    Malformed(String),
+    /// Every signed opening checks out: the failure was elsewhere (timed chain, throughput),
+    /// which the registry cannot re-check.
+    #[error("the signed round openings are valid; the failure is not provable on chain")]
+    NotProvable,
+}
+
+fn opening(o: &OpeningHex) -> Result<Opening, NotSubmittable> {
+    let bad = |e: String| NotSubmittable::Malformed(e);
+    let blocks = hex::decode(&o.blocks).map_err(|e| bad(e.to_string()))?;
+    let path = hex::decode(&o.path).map_err(|e| bad(e.to_string()))?;
+    Ok(Opening {
+        index: o.index,
+        blocks: wire::bytes_to_blocks(&blocks).map_err(bad)?,
+        path: wire::bytes_to_hashes(&path).map_err(bad)?,
+    })
+}
+
+fn latency_ms(v: &Verdict) -> Option<u64> {
+    v.rtt_ms.map(|ms| ms.ceil().max(0.0) as u64)
+}
+
+/// The registry verdict for `v`, a record of a challenge to the device committed as `c`.
+pub fn registry_verdict(v: &Verdict, c: &Commitment) -> Result<registry::Verdict, NotSubmittable> {
+    if v.outcome == Outcome::Late {
+        return Ok(registry::Verdict::Late {
+            latency_ms: latency_ms(v),
+        });
+    }
+    if v.outcome == Outcome::Error {
+        return Err(NotSubmittable::NoAnswer(
+            v.reason.clone().unwrap_or_default(),
+        ));
+    }
+    let proof = v.round_proof.as_ref().ok_or(NotSubmittable::NoRoundProof)?;
+    let openings = proof
+        .openings
+        .iter()
+        .map(opening)
+        .collect::<Result<Vec<_>, _>>()?;
+    let signature =
+        hex::decode(&proof.signature).map_err(|e| NotSubmittable::Malformed(e.to_string()))?;
+    let answer = SignedAnswer {
+        leaves: openings
+            .iter()
+            .map(|o| SignedLeaf {
+                index: o.index,
+                leaf_hash: HexBinary::from(leaf_hash(&o.blocks)),
+            })
+            .collect(),
+        signature: HexBinary::from(signature),
+    };
+    if v.outcome == Outcome::Pass {
+        return Ok(registry::Verdict::Pass {
+            answer,
+            latency_ms: latency_ms(v).unwrap_or(0),
+        });
+    }
+    for (j, o) in openings.iter().enumerate() {
+        let bad_block = (0..o.blocks.len()).find(|&n| !check_block(c, o, n));
+        if bad_block.is_none() && verify_opening_path(c, o) {
+            continue;
+        }
+        return Ok(registry::Verdict::BadProof {
+            answer,
+            opening: j as u32,
+            leaf: OpeningMsg {
+                index: o.index,
+                blocks: Binary::from(wire::blocks_to_bytes(&o.blocks)),
+                path: Binary::from(wire::hashes_to_bytes(&o.path)),
+            },
+            block: Some(bad_block.unwrap_or(0) as u32),
+        });
+    }
+    Err(NotSubmittable::NotProvable)
+}

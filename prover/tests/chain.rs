@@ -1,0 +1,366 @@
+//! Assignments from the chain, end to end: a devnet running the compiled contracts deployed with
+//! `deploy/devnet.toml`, a device staked and registered with its real commitment, bonded
+//! verifiers with registered challenge keys, the entropy beacon and a drawn assignment. The
+//! prover serves exactly the verifier the registry assigned it, until the verdict is on chain,
+//! and the verdict record is accepted by the registry as it is.
+
+use cosmwasm_std::{Decimal, HexBinary, Uint128, to_json_binary};
+use k256::ecdsa::SigningKey;
+use loopin::pair::ReceiveMsg as PairReceive;
+use loopin::registry::{
+    ChallengeResponse, ChallengeStatus, CommitmentMsg, ConfigResponse, DeviceResponse, ExecuteMsg,
+    PocpsParams, QueryMsg, ReceiveMsg,
+};
+use loopin::stake_cert::StakeMode;
+use loopin::token;
+use loopin_chain_client::{ChainClient, ChainConfig, ChainQuerier, DEFAULT_HD_PATH, Key, devnet};
+use loopin_deploy::{DeployConfig, Deployer, Deployment};
+use loopin_pocps::challenge::commit_secret;
+use loopin_pocps::encode::{Params, derive_ek};
+use loopin_pocps::sig::{challenge_key_message, k256_sign};
+use loopin_prover::auth::{Gate, pubkey_bytes};
+use loopin_prover::backend::CpuBackend;
+use loopin_prover::chain::{ChainAssignments, RegistrySource};
+use loopin_prover::metrics::Metrics;
+use loopin_prover::onchain::registry_verdict;
+use loopin_prover::service::{self, Limits, ProverService};
+use loopin_prover::state::ProverState;
+use loopin_prover::storage;
+use loopin_prover::verifier::{Outcome, Spec, Target, Verdict, Verifier};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+const LOOP: u128 = 1_000_000;
+const EK_RANDOMNESS: &[u8] = b"ek randomness";
+
+fn key(n: u8) -> Key {
+    let phrase = Key::mnemonic_from_entropy([n; 32]);
+    Key::from_mnemonic(&phrase, DEFAULT_HD_PATH, "loopin").expect("dev key")
+}
+
+fn artifacts() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../artifacts");
+    for name in loopin_deploy::CONTRACTS {
+        assert!(
+            dir.join(format!("{name}.wasm")).exists(),
+            "{name}.wasm missing: run scripts/build-contracts.sh first"
+        );
+    }
+    dir
+}
+
+/// The shipped devnet deploy config, pointed at this devnet, with LOOP for `holders`.
+fn deploy_config(chain: &ChainConfig, holders: &[String]) -> DeployConfig {
+    let mut config =
+        DeployConfig::from_toml(include_str!("../../deploy/devnet.toml")).expect("devnet.toml");
+    config.chain = chain.clone();
+    config.deployer = Deployer {
+        mnemonic: Some(Key::mnemonic_from_entropy([1; 32])),
+        key_file: None,
+        hd_path: None,
+    };
+    config.artifacts = artifacts();
+    config.output = None;
+    config.chain_json = None;
+    config.token.initial_balances = holders
+        .iter()
+        .map(|a| cw20::Cw20Coin {
+            address: a.clone(),
+            amount: Uint128::new(1_000 * LOOP),
+        })
+        .collect();
+    config
+}
+
+/// A challenge key per verifier, and its registration with proof of possession.
+fn challenge_key(n: u8) -> SigningKey {
+    SigningKey::from_slice(&[0x60 + n; 32]).expect("key")
+}
+
+fn set_key_msg(registry: &str, verifier: &str, key: &SigningKey) -> ExecuteMsg {
+    let pubkey = pubkey_bytes(key);
+    let message = challenge_key_message(registry, verifier, &pubkey);
+    ExecuteMsg::SetChallengeKey {
+        pubkey: HexBinary::from(pubkey),
+        signature: HexBinary::from(k256_sign(key, &message)),
+    }
+}
+
+fn spec(secret: Option<[u8; 32]>, randomness: Vec<u8>) -> Spec {
+    Spec {
+        chain_rounds: 256,
+        spots: 32,
+        openings: 8,
+        deadline_ms: 2_000,
+        randomness,
+        secret,
+        throughput: None,
+    }
+}
+
+fn refused(v: &Verdict) -> bool {
+    v.outcome == Outcome::Error
+        && v.reason
+            .as_deref()
+            .is_some_and(|r| r.contains("not assigned"))
+}
+
+/// Moves the chain to one second into the next beacon round, so a round's transactions
+/// cannot straddle a boundary.
+async fn align_to_round(client: &ChainClient, registry: &str) {
+    let config: ConfigResponse = client
+        .query_smart(registry, &QueryMsg::Config {})
+        .await
+        .unwrap();
+    let round = config.settings.round_seconds;
+    let (_, now) = client.latest_block().await.unwrap();
+    let offset = (now as u64 - config.genesis.seconds()) % round;
+    devnet::advance_time(client.channel(), round - offset + 1)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it() {
+    let home = tempfile::tempdir().unwrap();
+    // 1 deploys, 2 mines, 3-5 verify.
+    let node = loopin_devnet::start(loopin_devnet::Config {
+        home: home.path().join("devnet"),
+        grpc_addr: "127.0.0.1:0".into(),
+        block_time_ms: 100,
+        accounts: (1..=5)
+            .map(|n| loopin_devnet::GenesisAccount {
+                address: key(n).address.to_string(),
+                amount: 1_000_000_000_000,
+            })
+            .collect(),
+        ..loopin_devnet::Config::default()
+    })
+    .await
+    .expect("devnet");
+    let chain = ChainConfig {
+        grpc: node.grpc_url(),
+        poll_interval_ms: 25,
+        ..ChainConfig::default()
+    };
+    let mut clients = Vec::new();
+    for n in 1..=5 {
+        clients.push(ChainClient::connect(chain.clone(), key(n)).await.unwrap());
+    }
+    let [deployer, miner, verifiers @ ..] = &clients[..] else {
+        unreachable!()
+    };
+    let holders: Vec<String> = clients[1..]
+        .iter()
+        .map(|c| c.address().to_string())
+        .collect();
+    let d: Deployment = loopin_deploy::deploy(&deploy_config(&chain, &holders), deployer)
+        .await
+        .expect("deploy");
+    let registry = d
+        .registry
+        .clone()
+        .expect("the devnet config deploys a registry");
+    let pool = d.pools["h100"].clone();
+
+    // The device: P at test parameters under the ek the registry will check.
+    let miner_addr = miner.address().to_string();
+    let fingerprint: [u8; 32] = Sha256::digest(b"GPU-chain-test").into();
+    let ek = derive_ek(&fingerprint, &miner_addr, &pool, EK_RANDOMNESS);
+    let data = home.path().join("p");
+    storage::init(&data, ek, &Params::TEST, &CpuBackend, 1, &mut |_, _| true).expect("init");
+    let state = ProverState::from_loaded(
+        storage::load(&data).expect("load"),
+        SigningKey::from_slice(&[0x42; 32]).unwrap(),
+    );
+    let commitment = state.commitment.clone();
+
+    // Staked with the commitment's digest, then registered with the commitment itself.
+    let stake = token::ExecuteMsg::Send {
+        contract: pool.clone(),
+        amount: Uint128::new(11 * LOOP),
+        msg: to_json_binary(&PairReceive::Stake {
+            device_id: hex::encode(fingerprint),
+            mode: StakeMode::LiquidityProvider,
+            rate: Decimal::one(),
+            epochs: 10,
+            commitment: HexBinary::from(commitment.digest()),
+            max_liquidity: None,
+        })
+        .unwrap(),
+    };
+    let staked = miner.execute(&d.token, &stake, &[]).await.expect("stake");
+    let token_id = staked
+        .event_attr("wasm", "token_id")
+        .expect("certificate id")
+        .to_string();
+    let p = commitment.params;
+    let register = ExecuteMsg::RegisterDevice {
+        token_id: token_id.clone(),
+        fingerprint: HexBinary::from(fingerprint),
+        commitment: CommitmentMsg {
+            params: PocpsParams {
+                lanes: p.lanes,
+                blocks_per_lane: p.blocks_per_lane,
+                rounds: p.rounds,
+                blocks_per_leaf: p.blocks_per_leaf,
+            },
+            root: HexBinary::from(commitment.root),
+            ek: Uint128::new(commitment.ek),
+            pubkey: HexBinary::from(commitment.pubkey.clone()),
+        },
+        endpoint: "http://127.0.0.1:7470".into(),
+        ek_randomness: HexBinary::from(EK_RANDOMNESS),
+    };
+    miner
+        .execute(&registry, &register, &[])
+        .await
+        .expect("register");
+
+    // Three bonded verifiers with registered challenge keys.
+    let config: ConfigResponse = miner
+        .query_smart(&registry, &QueryMsg::Config {})
+        .await
+        .unwrap();
+    for (i, v) in verifiers.iter().enumerate() {
+        let bond = token::ExecuteMsg::Send {
+            contract: registry.clone(),
+            amount: config.settings.min_bond,
+            msg: to_json_binary(&ReceiveMsg::Bond {}).unwrap(),
+        };
+        v.execute(&d.token, &bond, &[]).await.expect("bond");
+        let msg = set_key_msg(&registry, v.address().as_ref(), &challenge_key(i as u8));
+        v.execute(&registry, &msg, &[]).await.expect("set key");
+    }
+
+    // The prover, gated by the chain's assignments.
+    let source = RegistrySource::new(
+        ChainQuerier::connect(chain.clone()).await.unwrap(),
+        registry.clone(),
+        token_id.clone(),
+    );
+    let assignments = ChainAssignments::new(10.0, 10.0);
+    let gate = Arc::new(Gate::new(
+        Box::new(assignments.clone()),
+        Duration::from_secs(30),
+    ));
+    let svc = ProverService::new(
+        Arc::new(state),
+        Arc::new(CpuBackend),
+        gate,
+        Limits::default(),
+        Metrics::new(),
+    );
+    let server = service::spawn(svc, "127.0.0.1:0").await.expect("serve");
+    let target = Target::new(&server.url(), commitment.clone()).unwrap();
+    let checker: Vec<Verifier> = (0..3)
+        .map(|i| Verifier::new(challenge_key(i), Metrics::new()))
+        .collect();
+
+    // Nothing assigned yet: a bonded, registered verifier is refused before any work.
+    assert_eq!(assignments.refresh(&source).await.unwrap(), 0);
+    let early = checker[0].challenge(&target, &spec(None, vec![1])).await;
+    assert!(refused(&early), "{early:?}");
+
+    // Verifier 0 commits its secret; a beacon round by all three; anyone assigns.
+    align_to_round(miner, &registry).await;
+    let secret = [0x5e; 32];
+    let committed = verifiers[0]
+        .execute(
+            &registry,
+            &ExecuteMsg::Commit {
+                secret_hash: HexBinary::from(commit_secret(&secret)),
+            },
+            &[],
+        )
+        .await
+        .expect("commit");
+    let id: u64 = committed
+        .event_attr("wasm", "challenge_id")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let entropy: Vec<[u8; 32]> = (0..3u8).map(|i| [0xe0 + i; 32]).collect();
+    for (v, e) in verifiers.iter().zip(&entropy) {
+        let msg = ExecuteMsg::CommitEntropy {
+            hash: HexBinary::from(commit_secret(e)),
+        };
+        v.execute(&registry, &msg, &[]).await.expect("entropy");
+    }
+    devnet::advance_time(miner.channel(), config.settings.round_seconds)
+        .await
+        .unwrap();
+    for (v, e) in verifiers.iter().zip(&entropy) {
+        let msg = ExecuteMsg::RevealEntropy {
+            secret: HexBinary::from(e.to_vec()),
+        };
+        v.execute(&registry, &msg, &[]).await.expect("reveal");
+    }
+    devnet::advance_time(miner.channel(), config.settings.round_seconds)
+        .await
+        .unwrap();
+    miner
+        .execute(&registry, &ExecuteMsg::Assign { challenge_id: id }, &[])
+        .await
+        .expect("assign");
+    let challenge: ChallengeResponse = miner
+        .query_smart(&registry, &QueryMsg::Challenge { challenge_id: id })
+        .await
+        .unwrap();
+    assert_eq!(challenge.target.as_deref(), Some(token_id.as_str()));
+    let randomness = challenge.randomness.unwrap().to_vec();
+
+    // The prover reads the assignment: the assigned verifier passes with its committed secret;
+    // the other two, bonded and registered, are still refused.
+    assert_eq!(assignments.refresh(&source).await.unwrap(), 1);
+    let verdict = checker[0]
+        .challenge(&target, &spec(Some(secret), randomness.clone()))
+        .await;
+    assert_eq!(verdict.outcome, Outcome::Pass, "{:?}", verdict.reason);
+    for other in &checker[1..] {
+        let v = other
+            .challenge(&target, &spec(None, randomness.clone()))
+            .await;
+        assert!(refused(&v), "{v:?}");
+    }
+
+    // The record goes on chain as it is, and the registry accepts the device's signed answer.
+    let on_chain = registry_verdict(&verdict, &commitment).expect("submittable");
+    verifiers[0]
+        .execute(
+            &registry,
+            &ExecuteMsg::Submit {
+                challenge_id: id,
+                secret: HexBinary::from(secret.to_vec()),
+                verdict: on_chain,
+            },
+            &[],
+        )
+        .await
+        .expect("submit");
+    let challenge: ChallengeResponse = miner
+        .query_smart(&registry, &QueryMsg::Challenge { challenge_id: id })
+        .await
+        .unwrap();
+    assert_eq!(challenge.status, ChallengeStatus::Passed);
+    let device: DeviceResponse = miner
+        .query_smart(
+            &registry,
+            &QueryMsg::Device {
+                token_id: token_id.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(device.passes, 1);
+
+    // Answered: the next read drops the key, and the verifier is refused again.
+    assert_eq!(assignments.refresh(&source).await.unwrap(), 0);
+    let after = checker[0]
+        .challenge(&target, &spec(Some([0x5f; 32]), randomness))
+        .await;
+    assert!(refused(&after), "{after:?}");
+    node.stop().await;
+}
