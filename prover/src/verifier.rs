@@ -390,6 +390,9 @@ impl Verifier {
         self.metrics
             .observe("loopin_verifier_rtt_seconds", &[], rtt.as_secs_f64());
 
+        // The device-signed round answer is kept whatever the verdict: a bad one is what a
+        // bad-proof claim on chain carries.
+        let signed_round = signed_round_proof(&resp);
         let c2 = c.clone();
         let spec2 = spec.clone();
         let checked =
@@ -415,6 +418,7 @@ impl Verifier {
             Ok(Err(e)) => {
                 v.outcome = Outcome::Fail;
                 v.reason = Some(e);
+                v.round_proof = signed_round.as_ref().map(RoundProofHex::from);
             }
             Err(e) => {
                 v.reason = Some(format!("verification task failed: {e}"));
@@ -669,14 +673,7 @@ pub fn check_answer(
     )
     .map_err(|e| format!("timed proof: {e}"))?;
     let round = if spec.openings > 0 {
-        let p = RoundProof {
-            openings: r
-                .round_openings
-                .iter()
-                .map(wire::opening_from_pb)
-                .collect::<Result<Vec<_>, _>>()?,
-            signature: r.round_signature.clone(),
-        };
+        let p = signed_round_proof(r).ok_or("round proof: missing or malformed openings")?;
         verify_round(c, seed, spec.openings, &p, &K256Verifier)
             .map_err(|e| format!("round proof: {e}"))?;
         Some(p)
@@ -684,6 +681,22 @@ pub fn check_answer(
         None
     };
     Ok((round, timed))
+}
+
+/// The round openings and signature of an answer, if it has well-formed ones.
+fn signed_round_proof(r: &pb::ChallengeResponse) -> Option<RoundProof> {
+    if r.round_openings.is_empty() {
+        return None;
+    }
+    Some(RoundProof {
+        openings: r
+            .round_openings
+            .iter()
+            .map(wire::opening_from_pb)
+            .collect::<Result<Vec<_>, _>>()
+            .ok()?,
+        signature: r.round_signature.clone(),
+    })
 }
 
 /// Latency summary of a load run.

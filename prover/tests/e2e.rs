@@ -2,13 +2,17 @@
 
 mod common;
 use common::*;
+use loopin::registry::Verdict as OnChain;
 use loopin_pocps::merkle::Tree;
+use loopin_pocps::proof::{Opening, check_block};
 use loopin_prover::backend::{Backend, Cancelled, CpuBackend};
 use loopin_prover::metrics::Metrics;
+use loopin_prover::onchain::registry_verdict;
 use loopin_prover::service::Limits;
 use loopin_prover::state::{ProverState, Regenerate, Resident};
 use loopin_prover::storage;
 use loopin_prover::verifier::{Outcome, Verdict};
+use loopin_prover::wire;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -102,11 +106,34 @@ async fn prover_that_lost_part_of_p_fails() {
     .await;
     let mut s = spec(5_000);
     s.throughput = None;
+    // A fixed secret: the round's openings (and so the named leaf) are the same every run.
+    s.secret = Some([0x3c; 32]);
     let verdict = verifier(2)
         .challenge(&target(&server, &commitment), &s)
         .await;
     assert_eq!(verdict.outcome, Outcome::Fail, "{:?}", verdict.reason);
     assert!(verdict.reason.as_deref().unwrap_or("").contains("proof"));
+
+    // The record becomes a bad-proof claim the registry can prove: it names a discarded leaf
+    // among the signed ones and a block whose chain check fails.
+    match registry_verdict(&verdict, &commitment).expect("submittable") {
+        OnChain::BadProof {
+            answer,
+            opening,
+            leaf,
+            block,
+        } => {
+            assert_eq!(leaf.index % 2, 1, "a discarded leaf is named");
+            assert_eq!(answer.leaves[opening as usize].index, leaf.index);
+            let named = Opening {
+                index: leaf.index,
+                blocks: wire::bytes_to_blocks(&leaf.blocks).unwrap(),
+                path: wire::bytes_to_hashes(&leaf.path).unwrap(),
+            };
+            assert!(!check_block(&commitment, &named, block.unwrap() as usize));
+        }
+        other => panic!("expected a bad-proof claim, got {other:?}"),
+    }
     server.stop().await;
 }
 
