@@ -7,7 +7,8 @@
 //! after its `Assign` before it challenges, and an answered challenge's key is served until the
 //! next poll at most.
 
-use crate::auth::{Assignment, Assignments, now_ms};
+use crate::auth::{Assignment, Assignments, StaticAllowlist, now_ms};
+use crate::config::Config;
 use loopin::registry::{AssignmentsResponse, QueryMsg};
 use loopin_chain_client::{ChainQuerier, ClientError};
 use std::collections::HashMap;
@@ -128,4 +129,44 @@ impl Assignments for ChainAssignments {
         let answer_by = *keys.get(verifier_pubkey)?;
         (now_ms() / 1000 <= answer_by).then(|| self.rate.clone())
     }
+}
+
+/// Who may challenge a prover configured by `c`: the registry's open assignments, read now and
+/// then every `chain.poll_ms` in the background, when a registry is configured; else the static
+/// allowlist.
+pub async fn assignments(c: &Config) -> Result<Box<dyn Assignments>, String> {
+    let (rate, burst) = (c.verifiers.rate_per_s, c.verifiers.burst);
+    if c.chain.registry.is_empty() {
+        let allow = c.allowlist()?;
+        if allow.is_empty() {
+            tracing::warn!(
+                "no registry and no allowlisted verifiers: every challenge will be refused"
+            );
+        }
+        return Ok(Box::new(StaticAllowlist::new(allow, rate, burst)));
+    }
+    if c.chain.token_id.is_empty() {
+        return Err("chain.token_id (--token-id) is required with a registry".into());
+    }
+    if !c.verifiers.allow.is_empty() {
+        tracing::warn!("a registry is configured: the static allowlist is ignored");
+    }
+    let querier = ChainQuerier::connect(c.chain.node.clone())
+        .await
+        .map_err(|e| format!("chain {}: {e}", c.chain.node.grpc))?;
+    let source = RegistrySource::new(querier, c.chain.registry.clone(), c.chain.token_id.clone());
+    let chain = ChainAssignments::new(rate, burst);
+    match chain.refresh(&source).await {
+        Ok(n) => tracing::info!(
+            registry = %c.chain.registry,
+            token_id = %c.chain.token_id,
+            assigned = n,
+            "assignments read from the chain"
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "first assignments read failed; retrying in the background")
+        }
+    }
+    chain.spawn_refresh(source, Duration::from_millis(c.chain.poll_ms.max(100)));
+    Ok(Box::new(chain))
 }

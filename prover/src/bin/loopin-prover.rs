@@ -2,9 +2,8 @@
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use loopin_prover::auth::{Assignments, Gate, StaticAllowlist};
+use loopin_prover::auth::{Gate, StaticAllowlist};
 use loopin_prover::backend::{self, Backend};
-use loopin_prover::chain::{ChainAssignments, RegistrySource};
 use loopin_prover::config::Config;
 use loopin_prover::metrics::Metrics;
 use loopin_prover::service::{self, Limits, ProverService};
@@ -316,7 +315,7 @@ async fn serve(c: &Config) -> Result<(), String> {
         "P loaded from disk (checksums and root verified, not re-encoded)"
     );
     let gate = Arc::new(Gate::new(
-        assignments(c).await?,
+        loopin_prover::chain::assignments(c).await?,
         Duration::from_millis(c.limits.freshness_window_ms),
     ));
     let metrics = Metrics::new();
@@ -337,42 +336,6 @@ async fn serve(c: &Config) -> Result<(), String> {
     })
     .await
     .map_err(|e| e.to_string())
-}
-
-/// Who may challenge: the registry's open assignments when one is configured, else the
-/// static allowlist.
-async fn assignments(c: &Config) -> Result<Box<dyn Assignments>, String> {
-    let (rate, burst) = (c.verifiers.rate_per_s, c.verifiers.burst);
-    if c.chain.registry.is_empty() {
-        let allow = c.allowlist()?;
-        if allow.is_empty() {
-            tracing::warn!(
-                "no registry and no allowlisted verifiers: every challenge will be refused"
-            );
-        }
-        return Ok(Box::new(StaticAllowlist::new(allow, rate, burst)));
-    }
-    if c.chain.token_id.is_empty() {
-        return Err("chain.token_id (--token-id) is required with a registry".into());
-    }
-    if !c.verifiers.allow.is_empty() {
-        tracing::warn!("a registry is configured: the static allowlist is ignored");
-    }
-    let querier = loopin_chain_client::ChainQuerier::connect(c.chain.node.clone())
-        .await
-        .map_err(|e| format!("chain {}: {e}", c.chain.node.grpc))?;
-    let source = RegistrySource::new(querier, c.chain.registry.clone(), c.chain.token_id.clone());
-    let chain = ChainAssignments::new(rate, burst);
-    match chain.refresh(&source).await {
-        Ok(n) => {
-            tracing::info!(registry = %c.chain.registry, token_id = %c.chain.token_id, assigned = n, "assignments read from the chain")
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "first assignments read failed; retrying in the background")
-        }
-    }
-    chain.spawn_refresh(source, Duration::from_millis(c.chain.poll_ms.max(100)));
-    Ok(Box::new(chain))
 }
 
 async fn bench(c: &Config, b: &BenchArgs) -> Result<(), String> {
