@@ -1,61 +1,207 @@
-//! `loopin-devnet [--config FILE] [--home DIR] [--grpc ADDR] [--block-time-ms N]
+//! `loopin-devnet [--config FILE] [--home DIR] [--grpc ADDR] [--block-time-ms N] [--chain-id ID]
 //!                [--fund ADDRESS=AMOUNT]...`: runs the devnet until Ctrl-C.
+//!
+//! Every flag also reads a `LOOPIN_DEVNET_*` environment variable; flags and variables override
+//! the `--config` file, which overrides the defaults.
 
-use anyhow::{Context, bail};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
 use loopin_devnet::{Config, GenesisAccount};
 
-const USAGE: &str = "usage: loopin-devnet [--config FILE] [--home DIR] [--grpc ADDR] [--block-time-ms N] [--chain-id ID] [--fund ADDRESS=AMOUNT]...";
+/// A single-process local CosmWasm chain: runs the compiled contracts and serves Cosmos gRPC.
+#[derive(Parser, Debug)]
+#[command(name = "loopin-devnet", version, about)]
+struct Cli {
+    /// TOML config file (every field optional; see docs/devnet.md).
+    #[arg(long, env = "LOOPIN_DEVNET_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Directory of the store and the compiled-module cache [config default: .devnet].
+    #[arg(long, env = "LOOPIN_DEVNET_HOME", value_name = "DIR")]
+    home: Option<PathBuf>,
+    /// gRPC listen address; port 0 picks a free one [config default: 127.0.0.1:9090].
+    #[arg(long, env = "LOOPIN_DEVNET_GRPC", value_name = "ADDR")]
+    grpc: Option<String>,
+    /// Block interval in milliseconds, at least 1 [config default: 1000].
+    #[arg(long, env = "LOOPIN_DEVNET_BLOCK_TIME_MS", value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    block_time_ms: Option<u64>,
+    /// Chain id [config default: loopin-devnet-1].
+    #[arg(long, env = "LOOPIN_DEVNET_CHAIN_ID", value_name = "ID")]
+    chain_id: Option<String>,
+    /// Funds ADDRESS with AMOUNT of the native denom at genesis (repeatable; the variable takes
+    /// a comma-separated list). Applied on the first start only.
+    #[arg(long, env = "LOOPIN_DEVNET_FUND", value_name = "ADDRESS=AMOUNT",
+          value_parser = parse_fund, value_delimiter = ',')]
+    fund: Vec<GenesisAccount>,
+}
 
-fn parse_args() -> anyhow::Result<Config> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut config = Config::default();
-    if let Some(i) = args.iter().position(|a| a == "--config") {
-        let path = args.get(i + 1).context("--config needs a file")?;
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
-        config = Config::from_toml(&text).with_context(|| format!("parsing {path}"))?;
+/// `ADDRESS=AMOUNT` with a non-empty address and an integer amount.
+fn parse_fund(value: &str) -> Result<GenesisAccount, String> {
+    let (address, amount) = value
+        .split_once('=')
+        .ok_or_else(|| format!("expected ADDRESS=AMOUNT, got `{value}`"))?;
+    let address = address.trim();
+    if address.is_empty() {
+        return Err(format!("no address before `=` in `{value}`"));
     }
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = || it.next().with_context(|| format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--config" => {
-                value()?;
+    let amount = amount
+        .trim()
+        .parse()
+        .map_err(|e| format!("amount `{amount}` is not a whole number of base units: {e}"))?;
+    Ok(GenesisAccount {
+        address: address.to_string(),
+        amount,
+    })
+}
+
+impl Cli {
+    /// The config file (or the defaults) with the flags applied over it.
+    fn into_config(self) -> anyhow::Result<Config> {
+        let mut config = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading --config {}", path.display()))?;
+                Config::from_toml(&text)
+                    .with_context(|| format!("parsing --config {}", path.display()))?
             }
-            "--home" => config.home = value()?.into(),
-            "--grpc" => config.grpc_addr = value()?.clone(),
-            "--chain-id" => config.chain_id = value()?.clone(),
-            "--block-time-ms" => config.block_time_ms = value()?.parse()?,
-            "--fund" => {
-                let v = value()?;
-                let (address, amount) = v.split_once('=').context("--fund ADDRESS=AMOUNT")?;
-                config.accounts.push(GenesisAccount {
-                    address: address.into(),
-                    amount: amount.parse()?,
-                });
-            }
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
-            other => bail!("unknown argument {other}\n{USAGE}"),
+            None => Config::default(),
+        };
+        if let Some(home) = self.home {
+            config.home = home;
         }
+        if let Some(grpc) = self.grpc {
+            config.grpc_addr = grpc;
+        }
+        if let Some(block_time_ms) = self.block_time_ms {
+            config.block_time_ms = block_time_ms;
+        }
+        if let Some(chain_id) = self.chain_id {
+            config.chain_id = chain_id;
+        }
+        config.accounts.extend(self.fund);
+        Ok(config)
     }
-    Ok(config)
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("loopin-devnet: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.into_config()?;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let config = parse_args()?;
     let handle = loopin_devnet::start(config).await?;
     println!("loopin-devnet: gRPC on {}", handle.grpc_url());
-    tokio::signal::ctrl_c().await?;
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
     println!("loopin-devnet: stopping");
     handle.stop().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("loopin-devnet").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn flags_as_run_sh_passes_them() {
+        let config = parse(&[
+            "--home",
+            ".devnet",
+            "--grpc",
+            "127.0.0.1:9090",
+            "--fund",
+            "loopin1abc=1000000000000",
+            "--fund",
+            "loopin1def=5",
+            "--block-time-ms",
+            "250",
+            "--chain-id",
+            "test-1",
+        ])
+        .unwrap()
+        .into_config()
+        .unwrap();
+        assert_eq!(config.home, PathBuf::from(".devnet"));
+        assert_eq!(config.grpc_addr, "127.0.0.1:9090");
+        assert_eq!(config.block_time_ms, 250);
+        assert_eq!(config.chain_id, "test-1");
+        let funded: Vec<_> = config
+            .accounts
+            .iter()
+            .map(|a| (a.address.as_str(), a.amount))
+            .collect();
+        assert_eq!(
+            funded,
+            [("loopin1abc", 1_000_000_000_000), ("loopin1def", 5)]
+        );
+    }
+
+    #[test]
+    fn flags_override_the_config_file() {
+        let dir = std::env::temp_dir().join(format!("loopin-devnet-cli-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("devnet.toml");
+        std::fs::write(
+            &file,
+            "chain_id = \"from-file\"\nblock_time_ms = 5\n[[accounts]]\naddress = \"loopin1a\"\namount = 1\n",
+        )
+        .unwrap();
+        let config = parse(&[
+            "--config",
+            file.to_str().unwrap(),
+            "--block-time-ms",
+            "7",
+            "--fund",
+            "loopin1b=2",
+        ])
+        .unwrap()
+        .into_config()
+        .unwrap();
+        assert_eq!(config.chain_id, "from-file");
+        assert_eq!(config.block_time_ms, 7);
+        assert_eq!(config.accounts.len(), 2);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        for args in [
+            &["--fund", "loopin1abc"][..],
+            &["--fund", "=5"],
+            &["--fund", "loopin1abc=-1"],
+            &["--fund", "loopin1abc=lots"],
+            &["--block-time-ms", "0"],
+            &["--block-time-ms", "soon"],
+            &["--home"],
+            &["--unknown"],
+        ] {
+            assert!(parse(args).is_err(), "{args:?} should be refused");
+        }
+        let missing = parse(&["--config", "/nonexistent/devnet.toml"])
+            .unwrap()
+            .into_config()
+            .unwrap_err();
+        assert!(format!("{missing:#}").contains("reading --config"));
+    }
 }

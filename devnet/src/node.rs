@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use anyhow::Context;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
@@ -86,7 +87,9 @@ pub async fn start(config: Config) -> anyhow::Result<NodeHandle> {
         config: config.clone(),
         heights,
     });
-    let listener = tokio::net::TcpListener::bind(&config.grpc_addr).await?;
+    let listener = tokio::net::TcpListener::bind(&config.grpc_addr)
+        .await
+        .with_context(|| format!("binding gRPC on {}", config.grpc_addr))?;
     let grpc_addr = listener.local_addr()?;
 
     let (stop_blocks, mut stopped_blocks) = oneshot::channel::<()>();
