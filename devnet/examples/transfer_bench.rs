@@ -1,0 +1,489 @@
+//! Signed cw20 transfers per second through the devnet, on the real path:
+//!
+//! 1. a devnet node on a TCP port (gRPC on 127.0.0.1, a fresh home under the temp dir);
+//! 2. the real token artifact (`artifacts/loopin_token.wasm`) stored and instantiated by a
+//!    deployer through the chain client, with a balance for each of `--accounts` senders;
+//! 3. `--txs-per-account` cw20 `Transfer` transactions per sender, each signed with
+//!    secp256k1 / SIGN_MODE_DIRECT at its own sequence **before** the timed window (signing is
+//!    timed separately);
+//! 4. the timed window: every sender broadcasts its transactions in sequence order over gRPC
+//!    (`BroadcastTx`, sync), all senders at once over `--connections` HTTP/2 connections, and the
+//!    window closes when the chain has committed the last of them (seen by `GetTx`);
+//! 5. verification, which fails the run: every transaction's `GetTx` result has code 0, every
+//!    sender's sequence, native fee balance and cw20 balance is exactly what the transfers imply,
+//!    and the token's balances add up to its unchanged total supply.
+//!
+//! `cargo run --profile service -p loopin-devnet --example transfer_bench -- --help`
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail, ensure};
+use clap::Parser;
+use cosmrs::crypto::secp256k1::SigningKey;
+use cosmrs::proto::cosmos::tx::v1beta1 as txpb;
+use cosmrs::tx::{Body, Fee, Msg, SignDoc, SignerInfo};
+use cosmrs::{AccountId, Coin};
+use cosmwasm_std::Uint128;
+use cw20::{Cw20Coin, MinterResponse};
+use loopin::token;
+use loopin_chain_client::{ChainClient, ChainConfig, Key};
+use loopin_devnet::{Config, GenesisAccount};
+use sha2::{Digest, Sha256};
+use tonic::transport::Channel;
+
+/// Native funds of every genesis account (fees).
+const NATIVE_FUNDS: u64 = 1_000_000_000_000;
+/// cw20 balance of every sender at instantiation.
+const INITIAL: u128 = 1_000_000_000;
+
+#[derive(Parser, Debug)]
+#[command(about = "Signed cw20 transfers per second through a devnet node over gRPC")]
+struct Args {
+    /// Sender accounts, each with its own sequence.
+    #[arg(long, default_value_t = 100)]
+    accounts: usize,
+    /// Transfers signed and broadcast per sender.
+    #[arg(long, default_value_t = 100)]
+    txs_per_account: u64,
+    /// The devnet's block interval.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
+    block_time_ms: u64,
+    /// gRPC (HTTP/2) connections the senders share.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..))]
+    connections: u64,
+    /// The token artifact [default: $LOOPIN_ARTIFACTS or artifacts/, loopin_token.wasm].
+    #[arg(long)]
+    artifact: Option<PathBuf>,
+}
+
+fn artifact_path(args: &Args) -> PathBuf {
+    args.artifact.clone().unwrap_or_else(|| {
+        std::env::var_os("LOOPIN_ARTIFACTS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../artifacts"))
+            .join("loopin_token.wasm")
+    })
+}
+
+/// cosmrs errors (eyre reports) as anyhow errors.
+fn cosmos(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+/// A benchmark key from a fixed seed (not a secret: the devnet is throwaway).
+fn bench_key(name: &str) -> anyhow::Result<SigningKey> {
+    SigningKey::from_slice(&Sha256::digest(format!("loopin transfer_bench {name}")))
+        .map_err(|e| anyhow::anyhow!("key {name}: {e}"))
+}
+
+struct Sender {
+    key: SigningKey,
+    address: AccountId,
+}
+
+/// What sender `i`'s `k`-th transfer moves, and to whom: amounts vary so a lost or doubled
+/// transfer shows in the balances.
+fn transfer_of(i: usize, k: u64, accounts: usize) -> (usize, u128) {
+    ((i + 1 + k as usize % 3) % accounts, 1 + u128::from(k % 7))
+}
+
+struct Signer<'a> {
+    chain_id: cosmrs::tendermint::chain::Id,
+    token: AccountId,
+    denom: cosmrs::Denom,
+    senders: &'a [Sender],
+}
+
+impl Signer<'_> {
+    /// Sender `i`'s `k`-th transfer, signed at sequence `k` with `gas_limit`.
+    fn sign(
+        &self,
+        i: usize,
+        k: u64,
+        account_number: u64,
+        gas_limit: u64,
+    ) -> anyhow::Result<Vec<u8>> {
+        let sender = &self.senders[i];
+        let (to, amount) = transfer_of(i, k, self.senders.len());
+        let msg = cosmrs::cosmwasm::MsgExecuteContract {
+            sender: sender.address.clone(),
+            contract: self.token.clone(),
+            msg: serde_json::to_vec(&token::ExecuteMsg::Transfer {
+                recipient: self.senders[to].address.to_string(),
+                amount: Uint128::new(amount),
+            })?,
+            funds: vec![],
+        }
+        .to_any()
+        .map_err(cosmos)?;
+        let fee = Fee::from_amount_and_gas(
+            Coin {
+                denom: self.denom.clone(),
+                amount: fee_for(gas_limit),
+            },
+            gas_limit,
+        );
+        let auth = SignerInfo::single_direct(Some(sender.key.public_key()), k).auth_info(fee);
+        let body = Body::new(vec![msg], "", 0u32);
+        let doc = SignDoc::new(&body, &auth, &self.chain_id, account_number).map_err(cosmos)?;
+        doc.sign(&sender.key)
+            .and_then(|raw| raw.to_bytes())
+            .map_err(cosmos)
+    }
+}
+
+/// The fee at the devnet's default minimum gas price (0.0025).
+fn fee_for(gas_limit: u64) -> u128 {
+    (u128::from(gas_limit) * 25).div_ceil(10_000)
+}
+
+/// Broadcasts one sender's transactions in order; returns their hashes.
+async fn broadcast_all(channel: Channel, txs: Vec<Vec<u8>>) -> anyhow::Result<Vec<String>> {
+    let mut client = txpb::service_client::ServiceClient::new(channel);
+    let mut hashes = Vec::with_capacity(txs.len());
+    for tx_bytes in txs {
+        let response = client
+            .broadcast_tx(txpb::BroadcastTxRequest {
+                tx_bytes,
+                mode: txpb::BroadcastMode::Sync as i32,
+            })
+            .await?
+            .into_inner()
+            .tx_response
+            .context("empty broadcast response")?;
+        ensure!(
+            response.code == 0,
+            "tx {} rejected at broadcast: code {} {}",
+            response.txhash,
+            response.code,
+            response.raw_log
+        );
+        hashes.push(response.txhash);
+    }
+    Ok(hashes)
+}
+
+/// `GetTx` of `hash`: `None` while it is not in a block.
+async fn get_tx(
+    client: &mut txpb::service_client::ServiceClient<Channel>,
+    hash: &str,
+) -> anyhow::Result<Option<cosmrs::proto::cosmos::base::abci::v1beta1::TxResponse>> {
+    match client
+        .get_tx(txpb::GetTxRequest {
+            hash: hash.to_string(),
+        })
+        .await
+    {
+        Ok(r) => Ok(Some(
+            r.into_inner().tx_response.context("empty tx response")?,
+        )),
+        Err(s) if s.code() == tonic::Code::NotFound => Ok(None),
+        Err(s) => Err(s.into()),
+    }
+}
+
+async fn cw20_balance(client: &ChainClient, token: &str, who: &str) -> anyhow::Result<u128> {
+    let answer: cw20::BalanceResponse = client
+        .query_smart(
+            token,
+            &token::QueryMsg::Balance {
+                address: who.to_string(),
+            },
+        )
+        .await?;
+    Ok(answer.balance.u128())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    ensure!(args.accounts >= 2, "--accounts must be at least 2");
+    ensure!(
+        args.txs_per_account >= 1,
+        "--txs-per-account must be at least 1"
+    );
+    let wasm_path = artifact_path(&args);
+    let wasm = std::fs::read(&wasm_path).with_context(|| {
+        format!(
+            "reading {} (build it with scripts/build-contracts.sh)",
+            wasm_path.display()
+        )
+    })?;
+
+    // The node: a fresh home, gRPC on a free TCP port, deployer and senders funded at genesis.
+    let deployer_key =
+        Key::from_bytes(&Sha256::digest(b"loopin transfer_bench deployer"), "loopin")?;
+    let senders = (0..args.accounts)
+        .map(|i| {
+            let key = bench_key(&format!("sender {i}"))?;
+            let address = key.public_key().account_id("loopin").map_err(cosmos)?;
+            Ok(Sender { key, address })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let home = std::env::temp_dir().join(format!("loopin-transfer-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    let config = Config {
+        home: home.clone(),
+        grpc_addr: "127.0.0.1:0".into(),
+        block_time_ms: args.block_time_ms,
+        accounts: std::iter::once(deployer_key.address.to_string())
+            .chain(senders.iter().map(|s| s.address.to_string()))
+            .map(|address| GenesisAccount {
+                address,
+                amount: NATIVE_FUNDS,
+            })
+            .collect(),
+        ..Config::default()
+    };
+    let (chain_id, denom, min_gas_price) = (
+        config.chain_id.clone(),
+        config.denom.clone(),
+        config.min_gas_price,
+    );
+    ensure!(
+        min_gas_price == 0.0025,
+        "fee_for assumes the default gas price"
+    );
+    let node = loopin_devnet::start(config).await?;
+    let chain = ChainConfig {
+        grpc: node.grpc_url(),
+        chain_id: chain_id.clone(),
+        poll_interval_ms: 20,
+        ..ChainConfig::default()
+    };
+    let deployer = ChainClient::connect(chain.clone(), deployer_key).await?;
+
+    // The real token, with a balance for every sender.
+    let (code_id, _) = deployer.store_code(wasm).await?;
+    let init = token::InstantiateMsg {
+        name: "Bench Token".into(),
+        symbol: "BENCH".into(),
+        decimals: 6,
+        initial_balances: senders
+            .iter()
+            .map(|s| Cw20Coin {
+                address: s.address.to_string(),
+                amount: Uint128::new(INITIAL),
+            })
+            .collect(),
+        minter: MinterResponse {
+            minter: deployer.address().to_string(),
+            cap: None,
+        },
+        marketing: None,
+    };
+    let (token_addr, _) = deployer
+        .instantiate(code_id, &init, "bench token", None, &[])
+        .await?;
+    let supply = INITIAL * args.accounts as u128;
+
+    // Account numbers, then one simulated transfer for the gas limit (x1.3, as the client does).
+    let mut numbers = Vec::with_capacity(senders.len());
+    for s in &senders {
+        let (number, sequence) = deployer
+            .account_of(s.address.as_ref())
+            .await?
+            .context("sender account missing")?;
+        ensure!(
+            sequence == 0,
+            "sender {} has sequence {sequence}",
+            s.address
+        );
+        numbers.push(number);
+    }
+    let signer = Signer {
+        chain_id: chain_id.parse()?,
+        token: token_addr.parse().map_err(cosmos)?,
+        denom: denom.parse().map_err(cosmos)?,
+        senders: &senders,
+    };
+    let mut tx_client = txpb::service_client::ServiceClient::new(deployer.channel());
+    #[allow(deprecated)]
+    let simulated = tx_client
+        .simulate(txpb::SimulateRequest {
+            tx: None,
+            tx_bytes: signer.sign(0, 0, numbers[0], 0)?,
+        })
+        .await?
+        .into_inner()
+        .gas_info
+        .context("no gas info")?
+        .gas_used;
+    let gas_limit = (simulated as f64 * 1.3).ceil() as u64;
+
+    // Pre-signing (outside the timed window).
+    let sign_start = Instant::now();
+    let signed: Vec<Vec<Vec<u8>>> = (0..senders.len())
+        .map(|i| {
+            (0..args.txs_per_account)
+                .map(|k| signer.sign(i, k, numbers[i], gas_limit))
+                .collect()
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let sign_time = sign_start.elapsed();
+    let total = senders.len() as u64 * args.txs_per_account;
+
+    let mut channels = Vec::new();
+    for _ in 0..args.connections {
+        channels.push(Channel::from_shared(node.grpc_url())?.connect().await?);
+    }
+    let start_height = deployer.latest_block().await?.0;
+
+    // The timed window: broadcast everything concurrently, then wait for the last commits.
+    let start = Instant::now();
+    let tasks: Vec<_> = signed
+        .into_iter()
+        .enumerate()
+        .map(|(i, txs)| {
+            let channel = channels[i % channels.len()].clone();
+            tokio::spawn(broadcast_all(channel, txs))
+        })
+        .collect();
+    let mut hashes = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        hashes.push(task.await??);
+    }
+    let broadcast_time = start.elapsed();
+    // Every block takes the whole mempool, and a sender's transactions are admitted in order:
+    // once each sender's last transaction is committed, all are.
+    let mut pending: Vec<&str> = hashes
+        .iter()
+        .filter_map(|h| h.last())
+        .map(String::as_str)
+        .collect();
+    let mut watch = txpb::service_client::ServiceClient::new(channels[0].clone());
+    while !pending.is_empty() {
+        let mut still = Vec::new();
+        for hash in pending {
+            if get_tx(&mut watch, hash).await?.is_none() {
+                still.push(hash);
+            }
+        }
+        pending = still;
+        if !pending.is_empty() {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        ensure!(
+            start.elapsed() < Duration::from_secs(600),
+            "transactions not committed within 10 minutes"
+        );
+    }
+    let window = start.elapsed();
+
+    // Verification: every transaction committed with code 0; sequences, fees and balances exact.
+    let verify_start = Instant::now();
+    let mut per_block: BTreeMap<i64, u64> = BTreeMap::new();
+    let mut gas_used = 0i64;
+    for account_hashes in &hashes {
+        ensure!(account_hashes.len() as u64 == args.txs_per_account);
+        for hash in account_hashes {
+            let Some(response) = get_tx(&mut tx_client, hash).await? else {
+                bail!("tx {hash} is not in any block");
+            };
+            ensure!(
+                response.code == 0,
+                "tx {hash} failed in block {}: code {} {}",
+                response.height,
+                response.code,
+                response.raw_log
+            );
+            *per_block.entry(response.height).or_default() += 1;
+            gas_used = gas_used.max(response.gas_used);
+        }
+    }
+    let mut expected = vec![INITIAL; senders.len()];
+    for i in 0..senders.len() {
+        for k in 0..args.txs_per_account {
+            let (to, amount) = transfer_of(i, k, senders.len());
+            expected[i] -= amount;
+            expected[to] += amount;
+        }
+    }
+    let fees = fee_for(gas_limit) * u128::from(args.txs_per_account);
+    let mut sum = 0u128;
+    for (i, s) in senders.iter().enumerate() {
+        let address = s.address.to_string();
+        let balance = cw20_balance(&deployer, &token_addr, &address).await?;
+        ensure!(
+            balance == expected[i],
+            "sender {i}: cw20 balance {balance}, expected {}",
+            expected[i]
+        );
+        sum += balance;
+        let (_, sequence) = deployer
+            .account_of(&address)
+            .await?
+            .context("sender account missing")?;
+        ensure!(
+            sequence == args.txs_per_account,
+            "sender {i}: sequence {sequence}, expected {}",
+            args.txs_per_account
+        );
+        let native = deployer.balance(&address, &denom).await?;
+        ensure!(
+            native == u128::from(NATIVE_FUNDS) - fees,
+            "sender {i}: native balance {native}, expected {}",
+            u128::from(NATIVE_FUNDS) - fees
+        );
+    }
+    let info: cw20::TokenInfoResponse = deployer
+        .query_smart(&token_addr, &token::QueryMsg::TokenInfo {})
+        .await?;
+    ensure!(
+        info.total_supply.u128() == supply && sum == supply,
+        "supply {} and sum of balances {sum}, expected {supply}",
+        info.total_supply
+    );
+    let verify_time = verify_start.elapsed();
+    let end_height = deployer.latest_block().await?.0;
+
+    let blocks = per_block.len() as u64;
+    let max_per_block = per_block.values().copied().max().unwrap_or(0);
+    let secs = window.as_secs_f64();
+    println!("transfer_bench: signed cw20 Transfer txs through loopin-devnet over gRPC");
+    println!(
+        "  config      : {} senders x {} txs = {total} txs, block time {} ms, {} gRPC connections, \
+         gas limit {gas_limit} (simulated {simulated}, max used {gas_used}), fee {}{denom}",
+        senders.len(),
+        args.txs_per_account,
+        args.block_time_ms,
+        args.connections,
+        fee_for(gas_limit),
+    );
+    println!(
+        "  artifact    : {} ({} bytes)",
+        wasm_path.display(),
+        std::fs::metadata(&wasm_path)?.len()
+    );
+    println!(
+        "  signing     : {:.3} s before the window ({:.0} signatures/s, not counted)",
+        sign_time.as_secs_f64(),
+        total as f64 / sign_time.as_secs_f64()
+    );
+    println!(
+        "  window      : {secs:.3} s from the first broadcast to the last commit \
+         (all broadcasts admitted after {:.3} s)",
+        broadcast_time.as_secs_f64()
+    );
+    println!(
+        "  blocks      : {blocks} with transfers (heights {}..={}; chain went {start_height} -> {end_height}), \
+         mean {:.1} txs/block, max {max_per_block}",
+        per_block.keys().next().copied().unwrap_or(0),
+        per_block.keys().last().copied().unwrap_or(0),
+        total as f64 / blocks as f64,
+    );
+    println!(
+        "  verified    : {total} txs code 0; {} sequences, fee balances and cw20 balances exact; \
+         supply {supply} = sum of balances ({:.1} s)",
+        senders.len(),
+        verify_time.as_secs_f64()
+    );
+    println!("  throughput  : {:.0} transfers/s", total as f64 / secs);
+
+    drop(deployer);
+    node.stop().await;
+    let _ = std::fs::remove_dir_all(&home);
+    Ok(())
+}
