@@ -1,10 +1,59 @@
-//! `loopin-deploy --config deploy.toml [--grpc URL] [--artifacts DIR] [--output FILE]
-//!                [--chain-json FILE]`: deploys LooPIN and prints the deployment as JSON.
+//! `loopin-deploy`: deploys LooPIN from a TOML config and prints the deployment as JSON;
+//! `loopin-deploy dev-key N`: a deterministic development key.
 
-use anyhow::{Context, bail};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use cosmwasm_std::Uint128;
+use loopin_chain_client::{DEFAULT_HD_PATH, Key};
 use loopin_deploy::DeployConfig;
+use std::path::PathBuf;
 
-const USAGE: &str = "usage: loopin-deploy --config FILE [--grpc URL] [--artifacts DIR] [--output FILE] [--chain-json FILE]\n       loopin-deploy dev-key N [--address PREFIX]";
+#[derive(Parser)]
+#[command(
+    name = "loopin-deploy",
+    version,
+    about = "Deploys LooPIN to a CosmWasm chain"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+    /// The deploy config (see deploy/devnet.toml).
+    #[arg(long, env = "LOOPIN_DEPLOY_CONFIG")]
+    config: Option<PathBuf>,
+    /// Overrides [chain] grpc.
+    #[arg(long)]
+    grpc: Option<String>,
+    /// Overrides the artifacts directory.
+    #[arg(long)]
+    artifacts: Option<PathBuf>,
+    /// Where to write the deployment JSON.
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Where to write the chain-registry chain.json.
+    #[arg(long)]
+    chain_json: Option<PathBuf>,
+    /// Extra initial LOOP balances, ADDRESS=AMOUNT (micro-LOOP); repeatable.
+    #[arg(long, value_parser = parse_balance)]
+    fund_loop: Vec<(String, Uint128)>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Prints development key N (fixed entropy; never for real funds): its mnemonic, or its
+    /// address with --address.
+    DevKey {
+        n: u8,
+        /// Print the address with this bech32 prefix instead of the mnemonic.
+        #[arg(long, num_args = 0..=1, default_missing_value = "loopin")]
+        address: Option<String>,
+    },
+}
+
+fn parse_balance(s: &str) -> Result<(String, Uint128), String> {
+    let (address, amount) = s.split_once('=').ok_or("expected ADDRESS=AMOUNT")?;
+    let amount: u128 = amount.parse().map_err(|e| format!("amount: {e}"))?;
+    Ok((address.to_string(), Uint128::new(amount)))
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -15,49 +64,38 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("dev-key") {
-        // A deterministic development key (never for real funds): the mnemonic, or its address.
-        let n: u8 = args
-            .get(1)
-            .context("dev-key N [--address PREFIX]")?
-            .parse()?;
-        let phrase = loopin_chain_client::Key::mnemonic_from_entropy([n; 32]);
-        match args.iter().position(|a| a == "--address") {
-            Some(i) => {
-                let prefix = args.get(i + 1).map_or("loopin", String::as_str);
-                let key = loopin_chain_client::Key::from_mnemonic(
-                    &phrase,
-                    loopin_chain_client::DEFAULT_HD_PATH,
-                    prefix,
-                )?;
-                println!("{}", key.address);
-            }
+    let cli = Cli::parse();
+    if let Some(Cmd::DevKey { n, address }) = cli.cmd {
+        let phrase = Key::mnemonic_from_entropy([n; 32]);
+        match address {
+            Some(prefix) => println!(
+                "{}",
+                Key::from_mnemonic(&phrase, DEFAULT_HD_PATH, &prefix)?.address
+            ),
             None => println!("{phrase}"),
         }
         return Ok(());
     }
-    let path = args
-        .iter()
-        .position(|a| a == "--config")
-        .and_then(|i| args.get(i + 1))
-        .context(USAGE)?;
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
-    let mut config = DeployConfig::from_toml(&text).with_context(|| format!("parsing {path}"))?;
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = || it.next().with_context(|| format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--config" => {
-                value()?;
-            }
-            "--grpc" => config.chain.grpc = value()?.clone(),
-            "--artifacts" => config.artifacts = value()?.into(),
-            "--output" => config.output = Some(value()?.into()),
-            "--chain-json" => config.chain_json = Some(value()?.into()),
-            other => bail!("unknown argument {other}\n{USAGE}"),
-        }
+    let path = cli
+        .config
+        .context("--config FILE is required (or a subcommand)")?;
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let mut config =
+        DeployConfig::from_toml(&text).with_context(|| format!("parsing {}", path.display()))?;
+    if let Some(grpc) = cli.grpc {
+        config.chain.grpc = grpc;
     }
+    if let Some(dir) = cli.artifacts {
+        config.artifacts = dir;
+    }
+    config.output = cli.output.or(config.output);
+    config.chain_json = cli.chain_json.or(config.chain_json);
+    config.token.initial_balances.extend(
+        cli.fund_loop
+            .into_iter()
+            .map(|(address, amount)| cw20::Cw20Coin { address, amount }),
+    );
     let deployment = loopin_deploy::run(&config).await?;
     println!("{}", serde_json::to_string_pretty(&deployment)?);
     Ok(())

@@ -9,10 +9,42 @@
 
 use crate::verifier::{OpeningHex, Outcome, Verdict};
 use crate::wire;
+use cosmwasm_std::Uint128;
 use cosmwasm_std::{Binary, HexBinary};
-use loopin::registry::{self, OpeningMsg, SignedAnswer, SignedLeaf};
+use loopin::registry::{self, CommitmentMsg, OpeningMsg, PocpsParams, SignedAnswer, SignedLeaf};
 use loopin_pocps::merkle::leaf_hash;
 use loopin_pocps::proof::{Commitment, Opening, check_block, verify_opening_path};
+
+/// A device's commitment as the registry's `RegisterDevice` carries it.
+pub fn commitment_msg(c: &Commitment) -> CommitmentMsg {
+    let p = c.params;
+    CommitmentMsg {
+        params: PocpsParams {
+            lanes: p.lanes,
+            blocks_per_lane: p.blocks_per_lane,
+            rounds: p.rounds,
+            blocks_per_leaf: p.blocks_per_leaf,
+        },
+        root: HexBinary::from(c.root),
+        ek: Uint128::new(c.ek),
+        pubkey: HexBinary::from(c.pubkey.clone()),
+    }
+}
+
+/// The commitment a registry `DeviceResponse` carries, for checking the device.
+pub fn commitment_from_msg(m: &CommitmentMsg) -> Result<Commitment, String> {
+    Ok(Commitment {
+        params: loopin_pocps::encode::Params {
+            lanes: m.params.lanes,
+            blocks_per_lane: m.params.blocks_per_lane,
+            rounds: m.params.rounds,
+            blocks_per_leaf: m.params.blocks_per_leaf,
+        },
+        root: wire::hash(m.root.as_slice(), "root")?,
+        ek: m.ek.u128(),
+        pubkey: m.pubkey.to_vec(),
+    })
+}
 
 /// Why a record cannot be submitted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -8,8 +8,8 @@ use cosmwasm_std::{Decimal, HexBinary, Uint128, to_json_binary};
 use k256::ecdsa::SigningKey;
 use loopin::pair::ReceiveMsg as PairReceive;
 use loopin::registry::{
-    ChallengeResponse, ChallengeStatus, CommitmentMsg, ConfigResponse, DeviceResponse, ExecuteMsg,
-    PocpsParams, QueryMsg, ReceiveMsg,
+    ChallengeResponse, ChallengeStatus, ConfigResponse, DeviceResponse, ExecuteMsg, QueryMsg,
+    ReceiveMsg,
 };
 use loopin::stake_cert::StakeMode;
 use loopin::token;
@@ -22,7 +22,7 @@ use loopin_prover::auth::{Gate, pubkey_bytes};
 use loopin_prover::backend::CpuBackend;
 use loopin_prover::chain::{ChainAssignments, RegistrySource};
 use loopin_prover::metrics::Metrics;
-use loopin_prover::onchain::registry_verdict;
+use loopin_prover::onchain::{commitment_msg, registry_verdict};
 use loopin_prover::service::{self, Limits, ProverService};
 use loopin_prover::state::ProverState;
 use loopin_prover::storage;
@@ -196,21 +196,10 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it() {
         .event_attr("wasm", "token_id")
         .expect("certificate id")
         .to_string();
-    let p = commitment.params;
     let register = ExecuteMsg::RegisterDevice {
         token_id: token_id.clone(),
         fingerprint: HexBinary::from(fingerprint),
-        commitment: CommitmentMsg {
-            params: PocpsParams {
-                lanes: p.lanes,
-                blocks_per_lane: p.blocks_per_lane,
-                rounds: p.rounds,
-                blocks_per_leaf: p.blocks_per_leaf,
-            },
-            root: HexBinary::from(commitment.root),
-            ek: Uint128::new(commitment.ek),
-            pubkey: HexBinary::from(commitment.pubkey.clone()),
-        },
+        commitment: commitment_msg(&commitment),
         endpoint: "http://127.0.0.1:7470".into(),
         ek_randomness: HexBinary::from(EK_RANDOMNESS),
     };

@@ -48,32 +48,32 @@ fn bounds(series: &[Series]) -> ((f64, f64), (f64, f64)) {
     ((x0, x1.max(x0 + 1e-9)), (y0 - pad, y1 + pad))
 }
 
-/// Draws `series` into a PNG at `path`.
-pub fn line_chart(
-    path: &Path,
-    title: &str,
-    x_label: &str,
-    y_label: &str,
-    series: &[Series],
-) -> Result<(), Box<dyn std::error::Error>> {
-    ensure_font();
-    let root = BitMapBackend::new(path, (900, 520)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let ((x0, x1), (y0, y1)) = bounds(series);
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 22))
+/// One chart of a figure: its title, axis labels and lines.
+pub struct Panel<'a> {
+    pub title: &'a str,
+    pub x_label: &'a str,
+    pub y_label: &'a str,
+    pub series: Vec<Series<'a>>,
+}
+
+type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+fn draw_panel(area: &DrawingArea<BitMapBackend, plotters::coord::Shift>, p: &Panel) -> DrawResult {
+    let ((x0, x1), (y0, y1)) = bounds(&p.series);
+    let mut chart = ChartBuilder::on(area)
+        .caption(p.title, ("sans-serif", 22))
         .margin(12)
         .x_label_area_size(42)
         .y_label_area_size(64)
         .build_cartesian_2d(x0..x1, y0..y1)?;
     chart
         .configure_mesh()
-        .x_desc(x_label)
-        .y_desc(y_label)
+        .x_desc(p.x_label)
+        .y_desc(p.y_label)
         .label_style(("sans-serif", 14))
         .light_line_style(WHITE)
         .draw()?;
-    for (i, s) in series.iter().enumerate() {
+    for (i, s) in p.series.iter().enumerate() {
         let colour = COLOURS[i % COLOURS.len()];
         chart
             .draw_series(LineSeries::new(
@@ -91,6 +91,48 @@ pub fn line_chart(
         .border_style(BLACK)
         .label_font(("sans-serif", 14))
         .draw()?;
+    Ok(())
+}
+
+/// Draws `panels` stacked vertically into one PNG at `path`.
+pub fn panels(path: &Path, panels: &[Panel]) -> DrawResult {
+    ensure_font();
+    let height = 520 * panels.len().max(1) as u32;
+    let root = BitMapBackend::new(path, (900, height)).into_drawing_area();
+    root.fill(&WHITE)?;
+    for (area, panel) in root
+        .split_evenly((panels.len().max(1), 1))
+        .iter()
+        .zip(panels)
+    {
+        draw_panel(area, panel)?;
+    }
     root.present()?;
     Ok(())
+}
+
+/// Draws `series` into a PNG at `path`.
+pub fn line_chart(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+) -> DrawResult {
+    let series = series
+        .iter()
+        .map(|s| Series {
+            name: s.name,
+            points: s.points.clone(),
+        })
+        .collect();
+    panels(
+        path,
+        &[Panel {
+            title,
+            x_label,
+            y_label,
+            series,
+        }],
+    )
 }

@@ -1,0 +1,73 @@
+//! The scenario's two cheating provers. They run the real prover service over the real encoding
+//! and the real chain assignments; only their block source lies:
+//!
+//! - [`Cheat::Discard`] kept half of P (every odd leaf zeroed, the Merkle tree kept): its signed
+//!   openings fail, and a verifier's bad-proof claim is proven on chain.
+//! - [`Cheat::Regenerate`] kept only ek and recomputes each block it reads (outsourcing, or P not
+//!   resident): its proofs are valid but late, and a quorum of verifiers' lateness verdicts
+//!   invalidates it.
+
+use loopin_prover::auth::Gate;
+use loopin_prover::backend::CpuBackend;
+use loopin_prover::config::Config;
+use loopin_prover::metrics::Metrics;
+use loopin_prover::service::{self, ProverService};
+use loopin_prover::state::{BlockSource, ProverState, Regenerate, Resident};
+use loopin_prover::{chain, storage};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How a cheating prover misbehaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cheat {
+    /// Discarded half of its encoding.
+    Discard,
+    /// Regenerates every read from ek.
+    Regenerate,
+}
+
+/// Serves the prover configured by `c` (P from `c.data_dir`, built by `loopin-prover init`) with
+/// `cheat`'s block source, until Ctrl-C.
+pub async fn serve(c: &Config, cheat: Cheat) -> Result<(), String> {
+    let loaded = storage::load(&c.data_dir).map_err(|e| e.to_string())?;
+    let key = storage::device_key(&c.data_dir).map_err(|e| e.to_string())?;
+    let params = loaded.prover.params;
+    let source: Box<dyn BlockSource> = match cheat {
+        Cheat::Discard => {
+            let mut blocks = loaded.prover.blocks.clone();
+            let per_leaf = params.blocks_per_leaf as usize;
+            for (leaf, chunk) in blocks.chunks_mut(per_leaf).enumerate() {
+                if leaf % 2 == 1 {
+                    chunk.fill(0);
+                }
+            }
+            Box::new(Resident(blocks))
+        }
+        Cheat::Regenerate => Box::new(Regenerate {
+            ek: loaded.ek,
+            params,
+        }),
+    };
+    let state = ProverState::new(params, loaded.ek, loaded.prover.tree.clone(), source, key);
+    let gate = Arc::new(Gate::new(
+        chain::assignments(c).await?,
+        Duration::from_millis(c.limits.freshness_window_ms),
+    ));
+    let svc = ProverService::new(
+        Arc::new(state),
+        Arc::new(CpuBackend),
+        gate,
+        c.limits.clone(),
+        Metrics::new(),
+    );
+    let listener = tokio::net::TcpListener::bind(&c.listen)
+        .await
+        .map_err(|e| format!("listen {}: {e}", c.listen))?;
+    tracing::warn!(?cheat, listen = %c.listen, "serving as a cheating prover (scenario)");
+    service::serve(svc, listener, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| e.to_string())
+}

@@ -1,0 +1,246 @@
+//! A miner: its prover process, its stake and its device registration.
+//!
+//! A miner builds P with `loopin-prover init` (test parameters, CPU), reads the commitment with
+//! `loopin-prover commitment`, stakes the device in a pool with the commitment's digest,
+//! registers the device with the registry, then serves: `loopin-prover serve` reading its
+//! assignments from the chain, or, for the scenario's cheaters, `loopin-network cheat-prover`.
+
+use crate::actors::{Actor, derived, wasm_attr};
+use crate::cheat::Cheat;
+use anyhow::{Context, bail};
+use cosmwasm_std::{Decimal, HexBinary, Uint128};
+use loopin::pair::ReceiveMsg;
+use loopin::registry::ExecuteMsg as RegistryMsg;
+use loopin::stake_cert::StakeMode;
+use loopin_chain_client::ChainConfig;
+use loopin_pocps::proof::Commitment;
+use loopin_prover::config::{ChainSource, Config, Identity};
+use loopin_prover::onchain::commitment_msg;
+use loopin_prover::verifier::CommitmentFile;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::process::{Child, Command};
+
+/// Where the binaries are and where the miners keep their data.
+#[derive(Clone, Debug)]
+pub struct Launcher {
+    pub prover_bin: PathBuf,
+    /// `loopin-network`, for the cheating provers.
+    pub network_bin: PathBuf,
+    pub work_dir: PathBuf,
+    pub chain: ChainConfig,
+}
+
+/// What a miner does.
+#[derive(Clone, Debug)]
+pub struct MinerPlan {
+    pub name: String,
+    pub key: u8,
+    pub mode: StakeMode,
+    pub epochs: u64,
+    pub cheat: Option<Cheat>,
+    /// LOOP sent with the stake (the rest is refunded).
+    pub stake_loop: u128,
+    /// A provider's cap on the LOOP side (the first provider sets the price with it).
+    pub max_liquidity: Option<u128>,
+    pub port: u16,
+}
+
+/// A staked, registered miner with its serving prover.
+pub struct Miner {
+    pub plan: MinerPlan,
+    pub actor: Actor,
+    pub token_id: String,
+    pub stake_id: u64,
+    pub commitment: Commitment,
+    pub endpoint: String,
+    child: Child,
+}
+
+fn prover_config(
+    dir: &Path,
+    listen: &str,
+    identity: Identity,
+    chain: Option<ChainSource>,
+) -> Config {
+    Config {
+        data_dir: dir.join("p"),
+        listen: listen.to_string(),
+        metrics_listen: String::new(),
+        backend: "cpu".into(),
+        params: "test".into(),
+        identity,
+        chain: chain.unwrap_or_default(),
+        ..Config::default()
+    }
+}
+
+fn write_config(path: &Path, c: &Config) -> anyhow::Result<()> {
+    std::fs::write(path, toml::to_string(c).context("prover config")?)
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+async fn run(cmd: &mut Command, what: &str) -> anyhow::Result<String> {
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .with_context(|| format!("starting {what}"))?;
+    if !out.status.success() {
+        bail!(
+            "{what} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Waits until `addr` accepts TCP connections.
+async fn wait_listening(addr: &str, child: &mut Child, name: &str) -> anyhow::Result<()> {
+    for _ in 0..300 {
+        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+            return Ok(());
+        }
+        if let Some(status) = child.try_wait()? {
+            bail!("the prover of {name} exited: {status}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("the prover of {name} is not listening on {addr}")
+}
+
+impl Miner {
+    /// Builds P, stakes in `pool`, registers with `registry` and starts serving. `tag` makes the
+    /// device's fingerprint unique per run, so a scenario can run again on the same chain.
+    pub async fn start(
+        plan: MinerPlan,
+        actor: Actor,
+        launcher: &Launcher,
+        token: &str,
+        pool: &str,
+        registry: &str,
+        tag: &str,
+    ) -> anyhow::Result<Miner> {
+        let dir = launcher.work_dir.join(&plan.name);
+        std::fs::create_dir_all(&dir)?;
+        let listen = format!("127.0.0.1:{}", plan.port);
+        let fingerprint = format!("GPU-{}-{tag}", plan.name);
+        let ek_randomness = derived(&fingerprint, 0);
+        let identity = Identity {
+            fingerprint: fingerprint.clone(),
+            miner: actor.address(),
+            pool: pool.to_string(),
+            randomness: hex::encode(ek_randomness),
+        };
+        let config_path = dir.join("prover.toml");
+        write_config(
+            &config_path,
+            &prover_config(&dir, &listen, identity.clone(), None),
+        )?;
+        let prover = |args: &[&str]| {
+            let mut cmd = Command::new(&launcher.prover_bin);
+            cmd.arg("--config")
+                .arg(&config_path)
+                .args(["--log", "warn"]);
+            cmd.args(args);
+            cmd
+        };
+        run(
+            &mut prover(&["init", "--no-progress"]),
+            "loopin-prover init",
+        )
+        .await?;
+        let printed = run(&mut prover(&["commitment"]), "loopin-prover commitment").await?;
+        let commitment = serde_json::from_str::<CommitmentFile>(&printed)
+            .context("commitment JSON")?
+            .to_commitment()
+            .map_err(anyhow::Error::msg)?;
+
+        let fingerprint_hash: [u8; 32] = Sha256::digest(fingerprint.as_bytes()).into();
+        let stake = ReceiveMsg::Stake {
+            device_id: hex::encode(fingerprint_hash),
+            mode: plan.mode,
+            rate: Decimal::one(),
+            epochs: plan.epochs,
+            commitment: HexBinary::from(commitment.digest()),
+            max_liquidity: plan.max_liquidity.map(Uint128::new),
+        };
+        let tx = actor
+            .send_loop(token, pool, plan.stake_loop, &stake)
+            .await
+            .with_context(|| format!("stake of {}", plan.name))?;
+        let token_id = wasm_attr(&tx, "token_id")?;
+        let stake_id = wasm_attr(&tx, "stake_id")?.parse()?;
+        let endpoint = format!("http://{listen}");
+        let register = RegistryMsg::RegisterDevice {
+            token_id: token_id.clone(),
+            fingerprint: HexBinary::from(fingerprint_hash),
+            commitment: commitment_msg(&commitment),
+            endpoint: endpoint.clone(),
+            ek_randomness: HexBinary::from(ek_randomness),
+        };
+        actor
+            .client
+            .execute(registry, &register, &[])
+            .await
+            .with_context(|| format!("device registration of {}", plan.name))?;
+
+        let chain = ChainSource {
+            node: launcher.chain.clone(),
+            registry: registry.to_string(),
+            token_id: token_id.clone(),
+            poll_ms: 300,
+        };
+        write_config(
+            &config_path,
+            &prover_config(&dir, &listen, identity, Some(chain)),
+        )?;
+        let log = std::fs::File::create(dir.join("prover.log"))?;
+        let mut cmd = match plan.cheat {
+            None => {
+                let mut cmd = prover(&["serve"]);
+                cmd.stdout(Stdio::null());
+                cmd
+            }
+            Some(cheat) => {
+                let mut cmd = Command::new(&launcher.network_bin);
+                cmd.args(["--log", "warn", "cheat-prover", "--config"])
+                    .arg(&config_path)
+                    .args(["--mode", cheat_name(cheat)]);
+                cmd
+            }
+        };
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting the prover of {}", plan.name))?;
+        wait_listening(&listen, &mut child, &plan.name).await?;
+        tracing::info!(miner = %plan.name, %token_id, stake_id, cheat = ?plan.cheat, %endpoint, "miner serving");
+        Ok(Miner {
+            plan,
+            actor,
+            token_id,
+            stake_id,
+            commitment,
+            endpoint,
+            child,
+        })
+    }
+
+    /// Stops the prover process.
+    pub async fn stop(&mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+fn cheat_name(cheat: Cheat) -> &'static str {
+    match cheat {
+        Cheat::Discard => "discard",
+        Cheat::Regenerate => "regenerate",
+    }
+}

@@ -1,0 +1,243 @@
+//! A verifier agent: bonds, registers its challenge key, contributes to the entropy beacon,
+//! opens challenges, has them assigned, challenges the drawn device's prover with its committed
+//! secret and submits the verdict on chain.
+//!
+//! Its work is split by beacon round: [`VerifierAgent::duties`] (reveal last round's entropy,
+//! commit this round's, open or assign its challenge) and [`VerifierAgent::check`] (challenge
+//! the assigned device and submit), run once a prover had time to read its new assignments.
+
+use crate::actors::{Actor, derived, wasm_attr};
+use anyhow::Context;
+use cosmwasm_std::HexBinary;
+use k256::ecdsa::SigningKey;
+use loopin::registry::{
+    ChallengeResponse, ChallengeStatus, ConfigResponse, DeviceResponse, ExecuteMsg, QueryMsg,
+    ReceiveMsg, RegistrySettings,
+};
+use loopin_pocps::challenge::commit_secret;
+use loopin_pocps::sig::{challenge_key_message, k256_sign};
+use loopin_prover::auth::pubkey_bytes;
+use loopin_prover::metrics::Metrics;
+use loopin_prover::onchain::{commitment_from_msg, registry_verdict};
+use loopin_prover::verifier::{Outcome, Spec, Target, Verifier};
+use serde::Serialize;
+
+/// Chained reads R of the scenario's timed challenges (test parameters: an honest CPU prover
+/// answers in milliseconds, a regenerating one needs seconds).
+pub const CHAIN_ROUNDS: u32 = 8192;
+/// Spot openings s of the timed challenges.
+pub const SPOTS: u32 = 64;
+
+/// One challenge checked and submitted.
+#[derive(Clone, Debug, Serialize)]
+pub struct Checked {
+    pub challenge_id: u64,
+    pub verifier: String,
+    pub target: String,
+    pub outcome: Outcome,
+    pub rtt_ms: Option<f64>,
+    /// What the registry did with the verdict (its `outcome` attribute, or the error).
+    pub on_chain: String,
+}
+
+/// A bonded verifier taking part in the scenario.
+pub struct VerifierAgent {
+    pub actor: Actor,
+    registry: String,
+    client: Verifier,
+    counter: u64,
+    /// Entropy committed in the previous round, revealed in this one.
+    entropy: Option<[u8; 32]>,
+    /// Its open challenge and the secret committed for it.
+    challenge: Option<(u64, [u8; 32])>,
+}
+
+impl VerifierAgent {
+    /// Bonds the registry's minimum and registers the challenge key `challenge_key`.
+    pub async fn join(
+        actor: Actor,
+        token: &str,
+        registry: &str,
+        challenge_key: SigningKey,
+    ) -> anyhow::Result<VerifierAgent> {
+        let config: ConfigResponse = actor
+            .client
+            .query_smart(registry, &QueryMsg::Config {})
+            .await?;
+        actor
+            .send_loop(
+                token,
+                registry,
+                config.settings.min_bond.u128(),
+                &ReceiveMsg::Bond {},
+            )
+            .await
+            .with_context(|| format!("bond of {}", actor.name))?;
+        let pubkey = pubkey_bytes(&challenge_key);
+        let message = challenge_key_message(registry, &actor.address(), &pubkey);
+        let register = ExecuteMsg::SetChallengeKey {
+            pubkey: HexBinary::from(pubkey),
+            signature: HexBinary::from(k256_sign(&challenge_key, &message)),
+        };
+        actor
+            .client
+            .execute(registry, &register, &[])
+            .await
+            .with_context(|| format!("challenge key of {}", actor.name))?;
+        Ok(VerifierAgent {
+            actor,
+            registry: registry.to_string(),
+            client: Verifier::new(challenge_key, Metrics::new()),
+            counter: 0,
+            entropy: None,
+            challenge: None,
+        })
+    }
+
+    fn fresh(&mut self, what: &str) -> [u8; 32] {
+        self.counter += 1;
+        derived(&format!("{}/{what}", self.actor.address()), self.counter)
+    }
+
+    async fn exec(&self, msg: &ExecuteMsg) -> anyhow::Result<loopin_chain_client::TxResult> {
+        Ok(self.actor.client.execute(&self.registry, msg, &[]).await?)
+    }
+
+    async fn challenge_state(&self, id: u64) -> anyhow::Result<ChallengeResponse> {
+        Ok(self
+            .actor
+            .client
+            .query_smart(&self.registry, &QueryMsg::Challenge { challenge_id: id })
+            .await?)
+    }
+
+    /// This round's duties: reveal and commit entropy, open a challenge or get it assigned.
+    pub async fn duties(&mut self) -> anyhow::Result<()> {
+        if let Some(secret) = self.entropy.take() {
+            let reveal = ExecuteMsg::RevealEntropy {
+                secret: HexBinary::from(secret.to_vec()),
+            };
+            if let Err(e) = self.exec(&reveal).await {
+                tracing::warn!(verifier = %self.actor.name, error = %e, "reveal failed");
+            }
+        }
+        let secret = self.fresh("entropy");
+        let commit = ExecuteMsg::CommitEntropy {
+            hash: HexBinary::from(commit_secret(&secret)),
+        };
+        match self.exec(&commit).await {
+            Ok(_) => self.entropy = Some(secret),
+            Err(e) => {
+                tracing::warn!(verifier = %self.actor.name, error = %e, "entropy commit failed")
+            }
+        }
+        match self.challenge {
+            None => {
+                let secret = self.fresh("challenge");
+                let tx = self
+                    .exec(&ExecuteMsg::Commit {
+                        secret_hash: HexBinary::from(commit_secret(&secret)),
+                    })
+                    .await?;
+                self.challenge = Some((wasm_attr(&tx, "challenge_id")?.parse()?, secret));
+            }
+            Some((id, _)) => match self.challenge_state(id).await?.status {
+                ChallengeStatus::Committed => {
+                    if let Err(e) = self.exec(&ExecuteMsg::Assign { challenge_id: id }).await {
+                        let text = e.to_string();
+                        // Waiting for a final round with the entropy quorum is normal.
+                        if !text.contains("no final beacon round") {
+                            tracing::info!(verifier = %self.actor.name, id, error = %text, "not assigned; expiring");
+                            let _ = self.exec(&ExecuteMsg::Expire { challenge_id: id }).await;
+                            self.challenge = None;
+                        }
+                    }
+                }
+                ChallengeStatus::Assigned => {}
+                _ => self.challenge = None,
+            },
+        }
+        Ok(())
+    }
+
+    /// Challenges the device of its assigned challenge and submits the verdict.
+    pub async fn check(&mut self, settings: &RegistrySettings) -> anyhow::Result<Option<Checked>> {
+        let Some((id, secret)) = self.challenge else {
+            return Ok(None);
+        };
+        let state = self.challenge_state(id).await?;
+        let (ChallengeStatus::Assigned, Some(target), Some(randomness)) =
+            (state.status, state.target, state.randomness)
+        else {
+            return Ok(None);
+        };
+        let device: DeviceResponse = self
+            .actor
+            .client
+            .query_smart(
+                &self.registry,
+                &QueryMsg::Device {
+                    token_id: target.clone(),
+                },
+            )
+            .await?;
+        let commitment = commitment_from_msg(&device.commitment).map_err(anyhow::Error::msg)?;
+        let spec = Spec {
+            chain_rounds: CHAIN_ROUNDS,
+            spots: SPOTS,
+            openings: settings.openings_per_round,
+            deadline_ms: settings.deadline_ms,
+            randomness: randomness.to_vec(),
+            secret: Some(secret),
+            throughput: None,
+        };
+        let prover =
+            Target::new(&device.endpoint, commitment.clone()).map_err(anyhow::Error::msg)?;
+        let record = self.client.challenge(&prover, &spec).await;
+        let refused_early = record.outcome == Outcome::Error
+            && record
+                .reason
+                .as_deref()
+                .is_some_and(|r| r.contains("not assigned"));
+        if refused_early {
+            // The prover has not read the assignment yet: try again next round.
+            return Ok(None);
+        }
+        let verdict = match registry_verdict(&record, &commitment) {
+            Ok(v) => v,
+            // Unreachable or refused: no answer at all is lateness.
+            Err(_) if record.outcome == Outcome::Error => {
+                loopin::registry::Verdict::Late { latency_ms: None }
+            }
+            Err(e) => {
+                tracing::warn!(verifier = %self.actor.name, id, error = %e, "nothing provable to submit");
+                self.challenge = None;
+                return Ok(None);
+            }
+        };
+        let submitted = self
+            .exec(&ExecuteMsg::Submit {
+                challenge_id: id,
+                secret: HexBinary::from(secret.to_vec()),
+                verdict,
+            })
+            .await;
+        self.challenge = None;
+        let on_chain = match submitted {
+            Ok(tx) => tx
+                .event_attr("wasm", "outcome")
+                .or(tx.event_attr("wasm", "verdict"))
+                .unwrap_or("accepted")
+                .to_string(),
+            Err(e) => format!("refused: {e}"),
+        };
+        Ok(Some(Checked {
+            challenge_id: id,
+            verifier: self.actor.name.clone(),
+            target,
+            outcome: record.outcome,
+            rtt_ms: record.rtt_ms,
+            on_chain,
+        }))
+    }
+}

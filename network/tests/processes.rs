@@ -1,0 +1,178 @@
+//! The main job's flow as separate processes talking over gRPC: `loopin-devnet`, `loopin-deploy`,
+//! `loopin-network market` (which itself starts `loopin-network keeper`, six `loopin-prover serve`
+//! or `loopin-network cheat-prover` processes and more later), with nothing in process. The
+//! report it writes must show the market working, both cheaters invalidated by the registry, and
+//! a balanced LOOP supply.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// Builds `bin` of `package` (same profile as this test) and returns its path.
+fn binary(package: &str, bin: &str) -> PathBuf {
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "-p", package, "--bin", bin])
+        .status()
+        .expect("cargo build");
+    assert!(status.success(), "building {bin}");
+    let network = PathBuf::from(env!("CARGO_BIN_EXE_loopin-network"));
+    network.with_file_name(bin)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_port(port: u16, child: &mut Child) {
+    for _ in 0..600 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "process exited");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("nothing listening on {port}");
+}
+
+fn output(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("run");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn artifacts() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../artifacts");
+    assert!(
+        dir.join("loopin_pocps_registry.wasm").exists(),
+        "run scripts/build-contracts.sh first"
+    );
+    dir
+}
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+}
+
+#[test]
+fn the_scripted_market_runs_as_separate_processes() {
+    let devnet = binary("loopin-devnet", "loopin-devnet");
+    let deploy = binary("loopin-deploy", "loopin-deploy");
+    binary("loopin-prover", "loopin-prover");
+    let network = PathBuf::from(env!("CARGO_BIN_EXE_loopin-network"));
+    let home = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let grpc = format!("http://127.0.0.1:{port}");
+
+    let key_file = home.path().join("deployer.key");
+    std::fs::write(
+        &key_file,
+        output(Command::new(&deploy).args(["dev-key", "1"])),
+    )
+    .unwrap();
+    let deployer = output(Command::new(&deploy).args(["dev-key", "1", "--address"]));
+    let bank = output(Command::new(&deploy).args(["dev-key", "2", "--address"]));
+    let mut chain = Command::new(&devnet)
+        .arg("--home")
+        .arg(home.path().join("chain"))
+        .args(["--grpc", &format!("127.0.0.1:{port}")])
+        .args(["--fund", &format!("{}=1000000000000", deployer.trim())])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("loopin-devnet");
+    wait_port(port, &mut chain);
+    let chain = Killed(chain);
+
+    // The shipped devnet config, with this test's key file and artifacts.
+    let config = std::fs::read_to_string(repo("deploy/devnet.toml"))
+        .unwrap()
+        .replace(".devnet/deployer.key", key_file.to_str().unwrap())
+        .replace(
+            "artifacts = \"artifacts\"",
+            &format!("artifacts = {:?}", artifacts()),
+        );
+    let config_path = home.path().join("deploy.toml");
+    std::fs::write(&config_path, config).unwrap();
+    let deployment = home.path().join("deployment.json");
+    output(
+        Command::new(&deploy)
+            .arg("--config")
+            .arg(&config_path)
+            .args(["--grpc", &grpc])
+            .arg("--output")
+            .arg(&deployment)
+            .arg("--chain-json")
+            .arg(home.path().join("chain.json"))
+            .args(["--fund-loop", &format!("{}=100000000000", bank.trim())]),
+    );
+
+    let report = home.path().join("report.json");
+    let chart = home.path().join("report.png");
+    let table = output(
+        Command::new(&network)
+            .args([
+                "market",
+                "--grpc",
+                &grpc,
+                "--epochs",
+                "6",
+                "--max-epochs",
+                "16",
+            ])
+            .arg("--deployment")
+            .arg(&deployment)
+            .arg("--work-dir")
+            .arg(home.path().join("network"))
+            .args(["--first-port", &free_port().to_string()])
+            .arg("--report")
+            .arg(&report)
+            .arg("--chart")
+            .arg(&chart),
+    );
+    println!("{table}");
+    drop(chain);
+
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert!(
+        std::fs::metadata(&chart).unwrap().len() > 1_000,
+        "a PNG chart"
+    );
+    assert!(r["epochs"].as_array().unwrap().len() >= 6);
+    assert_eq!(r["price_rose_as_capacity_dissipated"], true, "{table}");
+    assert_eq!(r["price_fell_after_new_stakes"], true, "{table}");
+    assert_eq!(r["supply"]["balanced"], true, "{}", r["supply"]);
+    for cheater in r["cheaters"].as_array().unwrap() {
+        assert!(
+            cheater["invalidated_at_epoch"].is_u64(),
+            "cheater not caught: {cheater}"
+        );
+    }
+    let checks = r["checks"].as_array().unwrap();
+    let passes = checks.iter().filter(|c| c["outcome"] == "pass").count();
+    assert!(passes > 0, "honest devices pass");
+    // No honest device was ever invalidated.
+    for row in r["epochs"].as_array().unwrap() {
+        for name in row["invalidated"].as_array().unwrap() {
+            assert!(name.as_str().unwrap().starts_with("cheat-"), "{row}");
+        }
+    }
+}
