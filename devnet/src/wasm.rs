@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::collections::HashSet;
 use std::path::Path;
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use cosmos_sdk_proto::cosmwasm::wasm::v1 as wasmpb;
 use cosmwasm_std::{
@@ -334,6 +334,8 @@ impl Querier for ChainQuerier {
 /// The compiled-module cache and the chain's wasm settings.
 pub struct Vm {
     cache: Cache<Api, ContractStorage, ChainQuerier>,
+    /// Codes pinned in the cache's in-memory module cache (see [`Vm::ensure_module`]).
+    pinned: Mutex<HashSet<Checksum>>,
     prefix: String,
     chain_id: String,
 }
@@ -369,6 +371,7 @@ impl Vm {
         let cache = unsafe { Cache::new(options) }.map_err(|e| e.to_string())?;
         Ok(Self {
             cache,
+            pinned: Mutex::new(HashSet::new()),
             prefix: prefix.to_string(),
             chain_id: chain_id.to_string(),
         })
@@ -442,20 +445,34 @@ impl Vm {
         }
     }
 
-    /// Makes sure a stored code's module is in the cache (after a restart on a fresh cache dir).
+    /// Makes sure a stored code's module is pinned in memory, so every instance is made from the
+    /// compiled module without touching the disk. The first call per code pins it: from the
+    /// on-disk module cache, or from the code in the state (a restart on a fresh cache dir).
     fn ensure_module(&self, ctx: &Shared, checksum: &Checksum) -> Result<(), ExecError> {
-        if self.cache.load_wasm(checksum).is_ok() {
+        if self
+            .pinned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(checksum)
+        {
             return Ok(());
         }
-        let wasm = ctx
-            .borrow()
-            .state
-            .get(&keys::wasm(checksum.as_slice()))
-            .ok_or_else(|| ExecError::wasm(8, "wasm code not found"))?;
-        self.cache
-            .store_code(&wasm, false, true)
-            .map(|_| ())
-            .map_err(|e| ExecError::wasm(2, e.to_string()))
+        if self.cache.pin(checksum).is_err() {
+            let wasm = ctx
+                .borrow()
+                .state
+                .get(&keys::wasm(checksum.as_slice()))
+                .ok_or_else(|| ExecError::wasm(8, "wasm code not found"))?;
+            self.cache
+                .store_code(&wasm, false, true)
+                .and_then(|_| self.cache.pin(checksum))
+                .map_err(|e| ExecError::wasm(2, e.to_string()))?;
+        }
+        self.pinned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(*checksum);
+        Ok(())
     }
 
     /// Runs one entry point of `contract`, charging the instance and the VM gas to the meter.

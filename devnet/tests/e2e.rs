@@ -1,6 +1,6 @@
 //! End to end on the real compiled contracts: a devnet on a TCP port, `loopin-deploy`, then a
 //! miner stakes and a client leases through the chain client with signed transactions; the
-//! devnet restarts from its store and serves the same state.
+//! devnet restarts from its store (without its compiled-module cache) and serves the same state.
 
 mod common;
 
@@ -244,6 +244,8 @@ async fn deploy_stake_lease_restart() {
     let height = miner.latest_block().await.unwrap().0;
     drop((deployer, miner, client));
     node.stop().await;
+    // Without its compiled-module cache: the devnet recompiles the code from its state.
+    std::fs::remove_dir_all(home.join("wasm-cache")).expect("removing the module cache");
 
     let node = loopin_devnet::start(config).await.expect("restart");
     let (miner, client) = (
