@@ -2,7 +2,7 @@
 //! the state every service reads.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -211,8 +211,12 @@ pub struct Chain {
     /// Offset added to the wall clock (fast-forward), nanoseconds.
     offset_nanos: u64,
     mempool: Vec<(String, Vec<u8>)>,
+    /// Hashes of the mempool's transactions.
+    mempool_hashes: HashSet<String>,
     /// Next sequence per account including the mempool (CheckTx state).
     check_sequences: HashMap<Vec<u8>, u64>,
+    /// Signatures verified since the last block: tx hash -> (public key, account number).
+    verified: HashMap<String, (Vec<u8>, u64)>,
 }
 
 impl Chain {
@@ -232,7 +236,9 @@ impl Chain {
             header: Header::default(),
             offset_nanos: 0,
             mempool: Vec::new(),
+            mempool_hashes: HashSet::new(),
             check_sequences: HashMap::new(),
+            verified: HashMap::new(),
         };
         match chain.state.get(&keys::meta("header")) {
             Some(bytes) => {
@@ -486,13 +492,60 @@ impl Chain {
         (gas_limit as f64 * price).ceil() as u128
     }
 
+    /// Checks the tx's one signature over its `SignDoc` (this chain's id, `account_number`) with
+    /// `pubkey`. A tx whose signature CheckTx verified with the same key and account number is
+    /// not verified again in DeliverTx: the hash covers the body, auth info and signature, so
+    /// the answer cannot differ.
+    fn verify_signature(
+        &mut self,
+        tx: &DecodedTx,
+        hash: &str,
+        pubkey: &[u8],
+        account_number: u64,
+    ) -> Result<(), ExecError> {
+        if self
+            .verified
+            .get(hash)
+            .is_some_and(|(key, number)| key == pubkey && *number == account_number)
+        {
+            return Ok(());
+        }
+        let doc = SignDoc {
+            body_bytes: tx.raw.body_bytes.clone(),
+            auth_info_bytes: tx.raw.auth_info_bytes.clone(),
+            chain_id: self.config.chain_id.clone(),
+            account_number,
+        };
+        let valid = tx.raw.signatures.len() == 1
+            && k256::ecdsa::VerifyingKey::from_sec1_bytes(pubkey)
+                .ok()
+                .zip(k256::ecdsa::Signature::from_slice(&tx.raw.signatures[0]).ok())
+                .is_some_and(|(key, sig)| {
+                    sig.normalize_s().is_none() && key.verify(&doc.encode_to_vec(), &sig).is_ok()
+                });
+        if !valid {
+            return Err(ExecError::sdk(
+                4,
+                format!(
+                    "signature verification failed; please verify account number ({account_number}) and chain-id ({}): unauthorized",
+                    self.config.chain_id
+                ),
+            ));
+        }
+        self.verified
+            .insert(hash.to_string(), (pubkey.to_vec(), account_number));
+        Ok(())
+    }
+
     /// The ante handler: fee, account, sequence and signature. Writes (fee, sequence, public
     /// key) go to the state's current layer. `expected` overrides the stored sequence (CheckTx).
+    /// `checked` is the tx's hash when fee and signature are checked (CheckTx, DeliverTx), `None`
+    /// when simulating.
     fn ante(
         &mut self,
         tx: &DecodedTx,
         tx_len: usize,
-        check_signature: bool,
+        checked: Option<&str>,
         expected: Option<u64>,
         meter: &mut GasMeter,
     ) -> Result<(), ExecError> {
@@ -523,7 +576,7 @@ impl Chain {
             .filter(|c| c.denom == denom)
             .map(|c| c.amount.u128())
             .sum();
-        if check_signature && paid < required {
+        if checked.is_some() && paid < required {
             return Err(ExecError::sdk(
                 13,
                 format!(
@@ -573,30 +626,8 @@ impl Chain {
             ));
         }
         meter.consume(SIG_VERIFY_COST)?;
-        if check_signature {
-            let doc = SignDoc {
-                body_bytes: tx.raw.body_bytes.clone(),
-                auth_info_bytes: tx.raw.auth_info_bytes.clone(),
-                chain_id: self.config.chain_id.clone(),
-                account_number: account.account_number,
-            };
-            let valid = tx.raw.signatures.len() == 1
-                && k256::ecdsa::VerifyingKey::from_sec1_bytes(&pubkey)
-                    .ok()
-                    .zip(k256::ecdsa::Signature::from_slice(&tx.raw.signatures[0]).ok())
-                    .is_some_and(|(key, sig)| {
-                        sig.normalize_s().is_none()
-                            && key.verify(&doc.encode_to_vec(), &sig).is_ok()
-                    });
-            if !valid {
-                return Err(ExecError::sdk(
-                    4,
-                    format!(
-                        "signature verification failed; please verify account number ({}) and chain-id ({}): unauthorized",
-                        account.account_number, self.config.chain_id
-                    ),
-                ));
-            }
+        if let Some(hash) = checked {
+            self.verify_signature(tx, hash, &pubkey, account.account_number)?;
         }
         if paid > 0 {
             let collector = pubkey_address(FEE_COLLECTOR.as_bytes());
@@ -635,7 +666,7 @@ impl Chain {
     /// CheckTx: admits a transaction to the mempool or says why not. Returns its hash.
     pub fn check_tx(&mut self, bytes: Vec<u8>) -> Result<String, ExecError> {
         let hash = tx_hash(&bytes);
-        if self.mempool.iter().any(|(h, _)| *h == hash) {
+        if self.mempool_hashes.contains(&hash) {
             return Err(ExecError::sdk(19, "tx already in mempool"));
         }
         if let Ok(Some(_)) = self.store.tx(hash.as_bytes()) {
@@ -645,11 +676,12 @@ impl Chain {
         let expected = self.check_sequences.get(&tx.signer).copied();
         let mut meter = GasMeter::new(tx.gas_limit);
         self.state.push();
-        let result = self.ante(&tx, bytes.len(), true, expected, &mut meter);
+        let result = self.ante(&tx, bytes.len(), Some(&hash), expected, &mut meter);
         self.state.discard();
         result?;
         self.check_sequences
             .insert(tx.signer.clone(), tx.sequence + 1);
+        self.mempool_hashes.insert(hash.clone());
         self.mempool.push((hash.clone(), bytes));
         Ok(hash)
     }
@@ -754,7 +786,7 @@ impl Chain {
     fn deliver(&mut self, bytes: &[u8], tx_index: u32, simulate: bool) -> TxResponse {
         let hash = tx_hash(bytes);
         let mut response = TxResponse {
-            txhash: hash,
+            txhash: hash.clone(),
             height: (self.header.height + 1) as i64,
             ..TxResponse::default()
         };
@@ -770,7 +802,8 @@ impl Chain {
         } else {
             None
         };
-        if let Err(e) = self.ante(&tx, bytes.len(), !simulate, expected, &mut meter) {
+        let checked = (!simulate).then_some(hash.as_str());
+        if let Err(e) = self.ante(&tx, bytes.len(), checked, expected, &mut meter) {
             response.gas_used = meter.used as i64;
             return fail(response, e);
         }
@@ -862,6 +895,7 @@ impl Chain {
     /// Produces one block with every mempool transaction, persists it and returns its header.
     pub fn produce_block(&mut self) -> anyhow::Result<Header> {
         let txs = std::mem::take(&mut self.mempool);
+        self.mempool_hashes.clear();
         self.check_sequences.clear();
         let mut results = Vec::with_capacity(txs.len());
         let time = self.next_time();
@@ -870,6 +904,7 @@ impl Chain {
             response.timestamp = rfc3339(time);
             results.push((hash.clone().into_bytes(), response.encode_to_vec()));
         }
+        self.verified.clear();
         self.commit_at(results, time)
     }
 
