@@ -175,7 +175,7 @@ impl Market {
     }
 
     async fn add_miner(&mut self, plan: MinerPlan) -> anyhow::Result<()> {
-        let actor = self.actor(&plan.name, plan.key, 200 * LOOP).await?;
+        let actor = self.actor(&plan.name, plan.key, 500 * LOOP).await?;
         let miner = Miner::start(
             plan,
             actor,
@@ -389,7 +389,7 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
         .context("the deployment has no PoCPS registry")?;
     let bank = Actor::connect("bank", config.bank_key, &config.launcher.chain).await?;
     faucet(&bank, GAS_FUNDS).await?;
-    let needed = 2_000 * LOOP;
+    let needed = 6_000 * LOOP;
     let held = bank.loop_balance(&d.token).await?;
     if held < needed {
         bail!(
@@ -500,15 +500,10 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
             // New capacity: a provider at the spot price and a seller, whose hours are sold
             // into the pool at each boundary.
             let base = config.first_port + 5;
-            m.add_miner(plan(
-                "lp-new",
-                16,
-                StakeMode::LiquidityProvider,
-                30,
-                None,
-                base,
-            ))
-            .await?;
+            // It matches the spot price, whatever it has become: up to 400 LOOP.
+            let mut new_lp = plan("lp-new", 16, StakeMode::LiquidityProvider, 30, None, base);
+            new_lp.stake_loop = 400 * LOOP;
+            m.add_miner(new_lp).await?;
             m.add_miner(plan("seller", 17, StakeMode::Seller, 30, None, base + 1))
                 .await?;
             invalidated_at.resize(m.miners.len(), None);

@@ -372,6 +372,9 @@ impl std::ops::Deref for ChainClient {
     }
 }
 
+/// The SDK's out-of-gas code (codespace `sdk`).
+const OUT_OF_GAS: u32 = 11;
+
 /// Attempts on a sequence mismatch before giving up.
 const SEQUENCE_RETRIES: usize = 4;
 
@@ -575,10 +578,21 @@ impl ChainClient {
         }
     }
 
-    /// Submits `msgs` and waits for the block: the full transaction path.
+    /// Submits `msgs` and waits for the block: the full transaction path. A transaction that
+    /// ran out of gas changed nothing; when the state moved between simulation and execution
+    /// (another transaction in the same block), it is simulated and sent once more.
     pub async fn send(&self, msgs: Vec<Any>, memo: &str) -> Result<TxResult> {
-        let hash = self.submit(msgs, memo).await?;
-        self.wait_tx(&hash).await
+        let hash = self.submit(msgs.clone(), memo).await?;
+        match self.wait_tx(&hash).await {
+            Err(ClientError::DeliverTx {
+                code, codespace, ..
+            }) if code == OUT_OF_GAS && codespace == "sdk" => {
+                tracing::info!(txhash = %hash, "out of gas after simulation; simulating again");
+                let hash = self.submit(msgs, memo).await?;
+                self.wait_tx(&hash).await
+            }
+            other => other,
+        }
     }
 
     fn sender(&self) -> AccountId {
