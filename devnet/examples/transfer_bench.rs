@@ -93,6 +93,7 @@ struct Signer<'a> {
     chain_id: cosmrs::tendermint::chain::Id,
     token: AccountId,
     denom: cosmrs::Denom,
+    gas_price: f64,
     senders: &'a [Sender],
 }
 
@@ -121,7 +122,7 @@ impl Signer<'_> {
         let fee = Fee::from_amount_and_gas(
             Coin {
                 denom: self.denom.clone(),
-                amount: fee_for(gas_limit),
+                amount: fee_for(gas_limit, self.gas_price),
             },
             gas_limit,
         );
@@ -134,9 +135,9 @@ impl Signer<'_> {
     }
 }
 
-/// The fee at the devnet's default minimum gas price (0.0025).
-fn fee_for(gas_limit: u64) -> u128 {
-    (u128::from(gas_limit) * 25).div_ceil(10_000)
+/// The fee the devnet requires for `gas_limit` at `gas_price` (its ante handler's formula).
+fn fee_for(gas_limit: u64, gas_price: f64) -> u128 {
+    (gas_limit as f64 * gas_price).ceil() as u128
 }
 
 /// Broadcasts one sender's transactions in order; returns their hashes.
@@ -201,8 +202,8 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     ensure!(args.accounts >= 2, "--accounts must be at least 2");
     ensure!(
-        args.txs_per_account >= 1,
-        "--txs-per-account must be at least 1"
+        (1..=1_000_000).contains(&args.txs_per_account),
+        "--txs-per-account must be 1 to 1,000,000"
     );
     let wasm_path = artifact_path(&args);
     let wasm = std::fs::read(&wasm_path).with_context(|| {
@@ -237,23 +238,21 @@ async fn main() -> anyhow::Result<()> {
             .collect(),
         ..Config::default()
     };
-    let (chain_id, denom, min_gas_price) = (
+    let (chain_id, denom, gas_price) = (
         config.chain_id.clone(),
         config.denom.clone(),
         config.min_gas_price,
-    );
-    ensure!(
-        min_gas_price == 0.0025,
-        "fee_for assumes the default gas price"
     );
     let node = loopin_devnet::start(config).await?;
     let chain = ChainConfig {
         grpc: node.grpc_url(),
         chain_id: chain_id.clone(),
+        denom: denom.clone(),
+        gas_price,
         poll_interval_ms: 20,
         ..ChainConfig::default()
     };
-    let deployer = ChainClient::connect(chain.clone(), deployer_key).await?;
+    let deployer = ChainClient::connect(chain, deployer_key).await?;
 
     // The real token, with a balance for every sender.
     let (code_id, _) = deployer.store_code(wasm).await?;
@@ -297,6 +296,7 @@ async fn main() -> anyhow::Result<()> {
         chain_id: chain_id.parse()?,
         token: token_addr.parse().map_err(cosmos)?,
         denom: denom.parse().map_err(cosmos)?,
+        gas_price,
         senders: &senders,
     };
     let mut tx_client = txpb::service_client::ServiceClient::new(deployer.channel());
@@ -401,7 +401,8 @@ async fn main() -> anyhow::Result<()> {
             expected[to] += amount;
         }
     }
-    let fees = fee_for(gas_limit) * u128::from(args.txs_per_account);
+    let fee = fee_for(gas_limit, gas_price);
+    let fees = fee * u128::from(args.txs_per_account);
     let mut sum = 0u128;
     for (i, s) in senders.iter().enumerate() {
         let address = s.address.to_string();
@@ -450,7 +451,7 @@ async fn main() -> anyhow::Result<()> {
         args.txs_per_account,
         args.block_time_ms,
         args.connections,
-        fee_for(gas_limit),
+        fee,
     );
     println!(
         "  artifact    : {} ({} bytes)",
