@@ -7,9 +7,9 @@
 #   4. deploys token, stake certificates, factory, PoCPS registry and the pools of
 #      deploy/devnet.toml, once per chain (.devnet/deployment.json, .devnet/chain.json), with
 #      LOOP for the scenario's bank account;
-#   5. runs the scripted market (loopin-network market): the epoch keeper, six miners with their
-#      provers (two of them cheating), four verifiers and two clients for at least 8 epochs, with
-#      a live table, .devnet/report.json and .devnet/report.png;
+#   5. runs the scripted market (loopin-network market): the epoch keeper, five miners with their
+#      provers (two of them cheating; two more join halfway), four verifiers and two clients for
+#      at least 8 epochs, with a live table, .devnet/report.json and .devnet/report.png;
 #   6. keeps the chain producing blocks until Ctrl-C (`--once`: stop after the scenario).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"

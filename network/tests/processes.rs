@@ -1,6 +1,6 @@
 //! The main job's flow as separate processes talking over gRPC: `loopin-devnet`, `loopin-deploy`,
-//! `loopin-network market` (which itself starts `loopin-network keeper`, six `loopin-prover serve`
-//! or `loopin-network cheat-prover` processes and more later), with nothing in process. The
+//! `loopin-network market` (which itself starts `loopin-network keeper`, five `loopin-prover serve`
+//! or `loopin-network cheat-prover` processes, two more halfway), with nothing in process. The
 //! report it writes must show the market working, both cheaters invalidated by the registry, and
 //! a balanced LOOP supply.
 
