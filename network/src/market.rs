@@ -6,7 +6,8 @@
 //! agents and two clients (two more miners join halfway), and drives the market epoch by epoch
 //! on the devnet's clock: liquidity-provider and seller miners stake, clients lease, a miner
 //! renews, new miners stake halfway, verifiers challenge the drawn devices each beacon round,
-//! miners claim. It prints a live table per epoch and writes a JSON report and a PNG chart of price and CPH reserve.
+//! miners claim. It prints a live table per epoch and writes a JSON report and a PNG chart of
+//! price and CPH reserve.
 
 use crate::actors::{Actor, derived, faucet, loop_balance};
 use crate::cheat::Cheat;
