@@ -28,7 +28,7 @@ use cosmrs::{AccountId, Coin};
 use cosmwasm_std::Uint128;
 use cw20::{Cw20Coin, MinterResponse};
 use loopin::token;
-use loopin_chain_client::{ChainClient, ChainConfig, Key};
+use loopin_chain_client::{ChainClient, ChainConfig, ChainQuerier, Key};
 use loopin_devnet::{Config, GenesisAccount};
 use sha2::{Digest, Sha256};
 use tonic::transport::Channel;
@@ -141,19 +141,10 @@ fn fee_for(gas_limit: u64, gas_price: f64) -> u128 {
 }
 
 /// Broadcasts one sender's transactions in order; returns their hashes.
-async fn broadcast_all(channel: Channel, txs: Vec<Vec<u8>>) -> anyhow::Result<Vec<String>> {
-    let mut client = txpb::service_client::ServiceClient::new(channel);
+async fn broadcast_all(querier: ChainQuerier, txs: Vec<Vec<u8>>) -> anyhow::Result<Vec<String>> {
     let mut hashes = Vec::with_capacity(txs.len());
     for tx_bytes in txs {
-        let response = client
-            .broadcast_tx(txpb::BroadcastTxRequest {
-                tx_bytes,
-                mode: txpb::BroadcastMode::Sync as i32,
-            })
-            .await?
-            .into_inner()
-            .tx_response
-            .context("empty broadcast response")?;
+        let response = querier.broadcast_raw(tx_bytes).await?;
         ensure!(
             response.code == 0,
             "tx {} rejected at broadcast: code {} {}",
@@ -325,9 +316,9 @@ async fn main() -> anyhow::Result<()> {
     let sign_time = sign_start.elapsed();
     let total = senders.len() as u64 * args.txs_per_account;
 
-    let mut channels = Vec::new();
+    let mut connections = Vec::new();
     for _ in 0..args.connections {
-        channels.push(Channel::from_shared(node.grpc_url())?.connect().await?);
+        connections.push(ChainQuerier::connect(deployer.config.clone()).await?);
     }
     let start_height = deployer.latest_block().await?.0;
 
@@ -337,8 +328,8 @@ async fn main() -> anyhow::Result<()> {
         .into_iter()
         .enumerate()
         .map(|(i, txs)| {
-            let channel = channels[i % channels.len()].clone();
-            tokio::spawn(broadcast_all(channel, txs))
+            let querier = connections[i % connections.len()].clone();
+            tokio::spawn(broadcast_all(querier, txs))
         })
         .collect();
     let mut hashes = Vec::with_capacity(tasks.len());
@@ -353,7 +344,7 @@ async fn main() -> anyhow::Result<()> {
         .filter_map(|h| h.last())
         .map(String::as_str)
         .collect();
-    let mut watch = txpb::service_client::ServiceClient::new(channels[0].clone());
+    let mut watch = txpb::service_client::ServiceClient::new(connections[0].channel());
     while !pending.is_empty() {
         let mut still = Vec::new();
         for hash in pending {

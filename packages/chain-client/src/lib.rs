@@ -316,6 +316,20 @@ impl ChainQuerier {
             .map_err(|e| ClientError::Decode(format!("amount {}: {e}", coin.amount)))
     }
 
+    /// Broadcasts transaction bytes signed elsewhere (BROADCAST_MODE_SYNC) and returns the CheckTx response.
+    pub async fn broadcast_raw(&self, tx_bytes: Vec<u8>) -> Result<TxResponse> {
+        let response = txpb::service_client::ServiceClient::new(self.channel.clone())
+            .broadcast_tx(txpb::BroadcastTxRequest {
+                tx_bytes,
+                mode: txpb::BroadcastMode::Sync as i32,
+            })
+            .await?
+            .into_inner()
+            .tx_response
+            .ok_or_else(|| ClientError::Decode("empty broadcast response".into()))?;
+        Ok(response)
+    }
+
     /// A smart query, its answer decoded as `T`.
     pub async fn query_smart<M: Serialize, T: DeserializeOwned>(
         &self,
@@ -465,20 +479,6 @@ impl ChainClient {
             .await?
             .into_inner();
         Ok(response.gas_info.map(|g| g.gas_used).unwrap_or(0))
-    }
-
-    /// Broadcasts signed bytes (BROADCAST_MODE_SYNC) and returns the CheckTx response.
-    pub async fn broadcast_raw(&self, tx_bytes: Vec<u8>) -> Result<TxResponse> {
-        let response = txpb::service_client::ServiceClient::new(self.channel.clone())
-            .broadcast_tx(txpb::BroadcastTxRequest {
-                tx_bytes,
-                mode: txpb::BroadcastMode::Sync as i32,
-            })
-            .await?
-            .into_inner()
-            .tx_response
-            .ok_or_else(|| ClientError::Decode("empty broadcast response".into()))?;
-        Ok(response)
     }
 
     /// Signs and broadcasts `msgs` with simulated gas, retrying on sequence mismatches, and
