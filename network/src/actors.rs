@@ -2,7 +2,7 @@
 //! the fee denom by the devnet's faucet and with LOOP by a bank account.
 
 use anyhow::Context;
-use cosmwasm_std::{Binary, Uint128, to_json_binary};
+use cosmwasm_std::{Uint128, to_json_binary};
 use loopin::token;
 use loopin_chain_client::{ChainClient, ChainConfig, DEFAULT_HD_PATH, Key, TxResult, devnet};
 use serde::Serialize;
@@ -107,9 +107,4 @@ pub fn derived(label: &str, n: u64) -> [u8; 32] {
         .chain_update(n.to_le_bytes())
         .finalize()
         .into()
-}
-
-/// A `Binary` of JSON, for hooks.
-pub fn json<M: Serialize>(msg: &M) -> anyhow::Result<Binary> {
-    Ok(to_json_binary(msg)?)
 }
