@@ -10,12 +10,12 @@ use crate::cheat::Cheat;
 use anyhow::{Context, bail};
 use cosmwasm_std::{Decimal, HexBinary, Uint128};
 use loopin::pair::ReceiveMsg;
-use loopin::registry::ExecuteMsg as RegistryMsg;
+use loopin::registry::{CommitmentMsg, ExecuteMsg as RegistryMsg};
 use loopin::stake_cert::StakeMode;
 use loopin_chain_client::ChainConfig;
 use loopin_pocps::proof::Commitment;
 use loopin_prover::config::{ChainSource, Config, Identity};
-use loopin_prover::onchain::commitment_msg;
+
 use loopin_prover::verifier::CommitmentFile;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -178,7 +178,7 @@ impl Miner {
         let register = RegistryMsg::RegisterDevice {
             token_id: token_id.clone(),
             fingerprint: HexBinary::from(fingerprint_hash),
-            commitment: commitment_msg(&commitment),
+            commitment: CommitmentMsg::from(&commitment),
             endpoint: endpoint.clone(),
             ek_randomness: HexBinary::from(ek_randomness),
         };

@@ -9,27 +9,8 @@
 
 use crate::verifier::{OpeningHex, Outcome, Verdict};
 use crate::wire;
-use cosmwasm_std::Uint128;
-use cosmwasm_std::{Binary, HexBinary};
-use loopin::registry::{self, CommitmentMsg, OpeningMsg, PocpsParams, SignedAnswer, SignedLeaf};
-use loopin_pocps::merkle::leaf_hash;
+use loopin::registry::{self, CommitmentMsg, OpeningMsg, SignedAnswer};
 use loopin_pocps::proof::{Commitment, Opening, check_block, verify_opening_path};
-
-/// A device's commitment as the registry's `RegisterDevice` carries it.
-pub fn commitment_msg(c: &Commitment) -> CommitmentMsg {
-    let p = c.params;
-    CommitmentMsg {
-        params: PocpsParams {
-            lanes: p.lanes,
-            blocks_per_lane: p.blocks_per_lane,
-            rounds: p.rounds,
-            blocks_per_leaf: p.blocks_per_leaf,
-        },
-        root: HexBinary::from(c.root),
-        ek: Uint128::new(c.ek),
-        pubkey: HexBinary::from(c.pubkey.clone()),
-    }
-}
 
 /// The commitment a registry `DeviceResponse` carries, for checking the device.
 pub fn commitment_from_msg(m: &CommitmentMsg) -> Result<Commitment, String> {
@@ -99,16 +80,7 @@ pub fn registry_verdict(v: &Verdict, c: &Commitment) -> Result<registry::Verdict
         .collect::<Result<Vec<_>, _>>()?;
     let signature =
         hex::decode(&proof.signature).map_err(|e| NotSubmittable::Malformed(e.to_string()))?;
-    let answer = SignedAnswer {
-        leaves: openings
-            .iter()
-            .map(|o| SignedLeaf {
-                index: o.index,
-                leaf_hash: HexBinary::from(leaf_hash(&o.blocks)),
-            })
-            .collect(),
-        signature: HexBinary::from(signature),
-    };
+    let answer = SignedAnswer::from_openings(&openings, &signature);
     if v.outcome == Outcome::Pass {
         return Ok(registry::Verdict::Pass {
             answer,
@@ -123,11 +95,7 @@ pub fn registry_verdict(v: &Verdict, c: &Commitment) -> Result<registry::Verdict
         return Ok(registry::Verdict::BadProof {
             answer,
             opening: j as u32,
-            leaf: OpeningMsg {
-                index: o.index,
-                blocks: Binary::from(wire::blocks_to_bytes(&o.blocks)),
-                path: Binary::from(wire::hashes_to_bytes(&o.path)),
-            },
+            leaf: OpeningMsg::from(o),
             block: Some(bad_block.unwrap_or(0) as u32),
         });
     }

@@ -8,8 +8,8 @@ use cosmwasm_std::{Decimal, HexBinary, Uint128, to_json_binary};
 use k256::ecdsa::SigningKey;
 use loopin::pair::ReceiveMsg as PairReceive;
 use loopin::registry::{
-    ChallengeResponse, ChallengeStatus, ConfigResponse, DeviceResponse, ExecuteMsg, QueryMsg,
-    ReceiveMsg,
+    ChallengeResponse, ChallengeStatus, CommitmentMsg, ConfigResponse, DeviceResponse, ExecuteMsg,
+    QueryMsg, ReceiveMsg,
 };
 use loopin::stake_cert::StakeMode;
 use loopin::token;
@@ -22,7 +22,7 @@ use loopin_prover::auth::{Gate, pubkey_bytes};
 use loopin_prover::backend::CpuBackend;
 use loopin_prover::chain::{ChainAssignments, RegistrySource};
 use loopin_prover::metrics::Metrics;
-use loopin_prover::onchain::{commitment_msg, registry_verdict};
+use loopin_prover::onchain::registry_verdict;
 use loopin_prover::service::{self, Limits, ProverService};
 use loopin_prover::state::ProverState;
 use loopin_prover::storage;
@@ -199,7 +199,7 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it() {
     let register = ExecuteMsg::RegisterDevice {
         token_id: token_id.clone(),
         fingerprint: HexBinary::from(fingerprint),
-        commitment: commitment_msg(&commitment),
+        commitment: CommitmentMsg::from(&commitment),
         endpoint: "http://127.0.0.1:7470".into(),
         ek_randomness: HexBinary::from(EK_RANDOMNESS),
     };

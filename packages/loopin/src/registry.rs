@@ -354,3 +354,59 @@ pub struct BeaconRoundResponse {
 
 #[cw_serde]
 pub struct MigrateMsg {}
+
+// ---------------------------------------------------------------------------------------------
+// Conversions from `loopin_pocps`'s types (what provers, verifiers and tests send).
+
+impl From<&loopin_pocps::encode::Params> for PocpsParams {
+    fn from(p: &loopin_pocps::encode::Params) -> Self {
+        PocpsParams {
+            lanes: p.lanes,
+            blocks_per_lane: p.blocks_per_lane,
+            rounds: p.rounds,
+            blocks_per_leaf: p.blocks_per_leaf,
+        }
+    }
+}
+
+impl From<&loopin_pocps::proof::Commitment> for CommitmentMsg {
+    fn from(c: &loopin_pocps::proof::Commitment) -> Self {
+        CommitmentMsg {
+            params: PocpsParams::from(&c.params),
+            root: HexBinary::from(c.root),
+            ek: Uint128::new(c.ek),
+            pubkey: HexBinary::from(c.pubkey.clone()),
+        }
+    }
+}
+
+impl From<&loopin_pocps::proof::Opening> for OpeningMsg {
+    fn from(o: &loopin_pocps::proof::Opening) -> Self {
+        OpeningMsg {
+            index: o.index,
+            blocks: Binary::from(
+                o.blocks
+                    .iter()
+                    .flat_map(|b| b.to_le_bytes())
+                    .collect::<Vec<u8>>(),
+            ),
+            path: Binary::from(o.path.concat()),
+        }
+    }
+}
+
+impl SignedAnswer {
+    /// The digest form of a signed round answer: (index, leaf hash) of every opening.
+    pub fn from_openings(openings: &[loopin_pocps::proof::Opening], signature: &[u8]) -> Self {
+        SignedAnswer {
+            leaves: openings
+                .iter()
+                .map(|o| SignedLeaf {
+                    index: o.index,
+                    leaf_hash: HexBinary::from(loopin_pocps::merkle::leaf_hash(&o.blocks)),
+                })
+                .collect(),
+            signature: HexBinary::from(signature),
+        }
+    }
+}

@@ -2,14 +2,14 @@
 //! verifier bonds, the entropy beacon, random assignment and verdicts, with real PoCPS proofs
 //! (`Params::TEST`, k256 device keys).
 
-use cosmwasm_std::{Addr, Binary, Decimal, Empty, HexBinary, Uint128, to_json_binary};
+use cosmwasm_std::{Addr, Decimal, Empty, HexBinary, Uint128, to_json_binary};
 use cw_multi_test::{AppResponse, Contract, ContractWrapper, Executor};
 use k256::ecdsa::SigningKey;
 use loopin::pair::{self, ReceiveMsg as PairReceive};
 use loopin::registry::{
     AssignmentInfo, AssignmentsResponse, ChallengeResponse, ChallengeStatus, CommitmentMsg,
-    DeviceResponse, DeviceStatus, ExecuteMsg, InstantiateMsg, MigrateMsg, OpeningMsg, PocpsParams,
-    QueryMsg, ReceiveMsg, RegistrySettings, SignedAnswer, SignedLeaf, Verdict, VerifierResponse,
+    DeviceResponse, DeviceStatus, ExecuteMsg, InstantiateMsg, MigrateMsg, OpeningMsg, QueryMsg,
+    ReceiveMsg, RegistrySettings, SignedAnswer, Verdict, VerifierResponse,
 };
 use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, StakeMode};
 use loopin::{factory, token};
@@ -17,7 +17,7 @@ use loopin_integration_tests::contract_error;
 use loopin_integration_tests::protocol::{LOOP, Protocol, RICH, protocol};
 use loopin_pocps::challenge::{commit_secret, round_seed};
 use loopin_pocps::encode::{CpuEncoder, Encoder, Params, derive_ek};
-use loopin_pocps::merkle::{Hash, leaf_hash};
+use loopin_pocps::merkle::Hash;
 use loopin_pocps::proof::{Commitment, Opening, Prover, round_message};
 use loopin_pocps::sig::{challenge_key_message, k256_sign};
 use loopin_pocps_registry::ContractError;
@@ -76,18 +76,7 @@ struct Device {
 
 impl Device {
     fn commitment_msg(&self) -> CommitmentMsg {
-        let p = self.commitment.params;
-        CommitmentMsg {
-            params: PocpsParams {
-                lanes: p.lanes,
-                blocks_per_lane: p.blocks_per_lane,
-                rounds: p.rounds,
-                blocks_per_leaf: p.blocks_per_leaf,
-            },
-            root: HexBinary::from(self.commitment.root),
-            ek: Uint128::new(self.commitment.ek),
-            pubkey: HexBinary::from(self.commitment.pubkey.clone()),
-        }
+        CommitmentMsg::from(&self.commitment)
     }
 
     fn register_msg(&self) -> ExecuteMsg {
@@ -110,16 +99,7 @@ impl Device {
         let mut openings = self.prover.open(seed, K);
         tamper(&mut openings);
         let signature = k256_sign(&self.key, &round_message(&self.commitment, seed, &openings));
-        let answer = SignedAnswer {
-            leaves: openings
-                .iter()
-                .map(|o| SignedLeaf {
-                    index: o.index,
-                    leaf_hash: HexBinary::from(leaf_hash(&o.blocks)),
-                })
-                .collect(),
-            signature: HexBinary::from(signature),
-        };
+        let answer = SignedAnswer::from_openings(&openings, &signature);
         (answer, openings)
     }
 
@@ -129,25 +109,12 @@ impl Device {
 }
 
 /// An opening in full, as a bad-proof claim carries it.
-fn leaf_msg(o: &Opening) -> OpeningMsg {
-    OpeningMsg {
-        index: o.index,
-        blocks: Binary::from(
-            o.blocks
-                .iter()
-                .flat_map(|b| b.to_le_bytes())
-                .collect::<Vec<u8>>(),
-        ),
-        path: Binary::from(o.path.concat()),
-    }
-}
-
 /// A bad-proof verdict on opening `j` of `openings`, naming `block`.
 fn bad_proof(answer: SignedAnswer, openings: &[Opening], j: usize, block: Option<u32>) -> Verdict {
     Verdict::BadProof {
         answer,
         opening: j as u32,
-        leaf: leaf_msg(&openings[j]),
+        leaf: OpeningMsg::from(&openings[j]),
         block,
     }
 }

@@ -9,13 +9,13 @@
 use std::collections::HashMap;
 
 use cosmwasm_std::{
-    Addr, Binary, ContractResult, Decimal, HexBinary, SystemResult, Uint128, WasmQuery, from_json,
+    Addr, ContractResult, Decimal, HexBinary, SystemResult, Uint128, WasmQuery, from_json,
     to_json_binary,
 };
 use k256::ecdsa::SigningKey;
 use loopin::registry::{
     BeaconRoundResponse, ChallengeResponse, CommitmentMsg, ExecuteMsg, InstantiateMsg, OpeningMsg,
-    PocpsParams, QueryMsg, ReceiveMsg, RegistrySettings, SignedAnswer, SignedLeaf, Verdict,
+    PocpsParams, QueryMsg, ReceiveMsg, RegistrySettings, SignedAnswer, Verdict,
 };
 use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, StakeCertificate};
 use loopin::{factory, stake_cert::StakeMode};
@@ -136,32 +136,6 @@ fn challenge_randomness(beacon: &[u8], id: u64) -> Hash {
         .chain_update(id.to_be_bytes())
         .finalize()
         .into()
-}
-
-fn signed(openings: &[Opening], signature: Vec<u8>) -> SignedAnswer {
-    SignedAnswer {
-        leaves: openings
-            .iter()
-            .map(|o| SignedLeaf {
-                index: o.index,
-                leaf_hash: HexBinary::from(leaf_hash(&o.blocks)),
-            })
-            .collect(),
-        signature: HexBinary::from(signature),
-    }
-}
-
-fn leaf_msg(o: &Opening) -> OpeningMsg {
-    OpeningMsg {
-        index: o.index,
-        blocks: Binary::from(
-            o.blocks
-                .iter()
-                .flat_map(|b| b.to_le_bytes())
-                .collect::<Vec<u8>>(),
-        ),
-        path: Binary::from(o.path.concat()),
-    }
 }
 
 /// Answers for the factory's config and the stake certificates known so far.
@@ -459,14 +433,14 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
             openings[0].blocks[63] ^= 1 << 20;
         }
         let signature = k256_sign(&key, &round_message(&commitment, &seeds[n], &openings));
-        (signed(&openings, signature), openings)
+        (SignedAnswer::from_openings(&openings, &signature), openings)
     };
     let bad_proof = |n: usize, bad: bool, block: Option<u32>| {
         let (answer, openings) = answer(n, bad);
         Verdict::BadProof {
             answer,
             opening: 0,
-            leaf: leaf_msg(&openings[0]),
+            leaf: OpeningMsg::from(&openings[0]),
             block,
         }
     };
