@@ -3,6 +3,7 @@
 //! Each contract's public API lives here (as in Astroport's `packages/astroport`), so a contract
 //! that calls another one, a service and the schema generator all use the same types.
 
+pub mod access;
 pub mod factory;
 pub mod migrate;
 pub mod pair;

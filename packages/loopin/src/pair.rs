@@ -15,6 +15,8 @@ pub const CLIENT_KEY_LEN: usize = 32;
 pub const MAX_LEASES_PER_EPOCH: u32 = 32;
 /// Largest encrypted access record a miner may post.
 pub const MAX_ACCESS_LEN: usize = 1024;
+/// Longest reason a client may give for a dispute.
+pub const MAX_DISPUTE_REASON_LEN: usize = 256;
 
 #[cw_serde]
 pub enum ExecuteMsg {
@@ -40,6 +42,18 @@ pub enum ExecuteMsg {
     CloseOrder { lease_id: u64 },
     /// Posts the lease's access details, encrypted to the client's key. The device's miner only.
     PostAccess { lease_id: u64, ciphertext: Binary },
+    /// Records that the miner has ended the client's sessions and removed its account: after
+    /// the lease's epoch, or once the lease was cancelled or the device invalidated. The device's
+    /// miner only; once per lease.
+    CompleteLease { lease_id: u64 },
+    /// Disputes a lease whose epoch has started, before the pool's dispute window after it
+    /// closes. The serving stake's pay is frozen from the lease's epoch on until governance
+    /// resolves it. The lease's client only; once per lease.
+    Dispute { lease_id: u64, reason: String },
+    /// Resolves a dispute: `refund` (at most what the lease paid) goes back to the client out of
+    /// the serving stake's held pay, as far as it goes, and the stake's pay is released. The
+    /// factory's owner (governance) only.
+    ResolveDispute { lease_id: u64, refund: Uint128 },
     /// Invalidates the stake behind a certificate after a failed PoCPS challenge. The registry
     /// only.
     Invalidate { token_id: String, reason: String },
@@ -77,10 +91,17 @@ pub enum ReceiveMsg {
     Lease {
         stake_id: u64,
         hours: Uint128,
+        /// X25519 public key the access details are encrypted to.
         client_key: HexBinary,
+        /// OpenSSH public key the miner installs for the client (`loopin::access`); stored in
+        /// canonical form.
+        ssh_key: String,
         deadline: Option<Timestamp>,
         renewals: Option<u32>,
     },
+    /// Adds `renewals` epochs to the standing order whose latest lease is `lease_id`; the LOOP
+    /// sent joins its budget. The lease's client only, while the lease is not over.
+    Extend { lease_id: u64, renewals: u32 },
 }
 
 #[cw_serde]
@@ -118,6 +139,13 @@ pub enum QueryMsg {
     /// Leases on one stake in one epoch (what its miner must serve).
     #[returns(LeasesResponse)]
     LeasesByStake { stake_id: u64, epoch: u64 },
+    /// Open disputes on one stake, by lease id.
+    #[returns(LeasesResponse)]
+    Disputes {
+        stake_id: u64,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
     /// What Claim would pay a stake now.
     #[returns(ClaimableResponse)]
     Claimable { stake_id: u64 },
@@ -181,6 +209,10 @@ pub struct StakeResponse {
     pub finished: bool,
     /// Rewards earned but not minted yet (the factory's emission cap was reached); claimable.
     pub rewards_owed: Uint128,
+    /// Refunds granted to clients by resolved disputes, still to be taken from the stake's pay.
+    pub clawback: Uint128,
+    /// Pay for epochs from this one on is frozen by an open dispute.
+    pub frozen_from: Option<u64>,
 }
 
 #[cw_serde]
@@ -193,12 +225,38 @@ pub struct LeaseResponse {
     /// LOOP paid, fee included.
     pub paid: Uint128,
     pub client_key: HexBinary,
+    /// The client's OpenSSH public key, canonical.
+    pub ssh_key: String,
     pub access: Option<Binary>,
     pub refunded: Uint128,
     pub cancelled: bool,
     /// Epochs a standing order still renews, and the LOOP left to pay for them.
     pub renewals_left: u32,
     pub budget: Uint128,
+    /// First lease of the standing order this one belongs to (its own id for a single lease):
+    /// one account serves the whole order.
+    pub order: u64,
+    /// The lease that renewed this one, if any.
+    pub renewed_by: Option<u64>,
+    /// The miner recorded the account removed.
+    pub completed: bool,
+    pub dispute: Option<Dispute>,
+}
+
+/// A client's dispute of a lease.
+#[cw_serde]
+pub struct Dispute {
+    pub reason: String,
+    pub opened_at: Timestamp,
+    /// Set when governance resolved it: the refund granted (possibly zero) and what the
+    /// stake's held pay could cover of it.
+    pub resolution: Option<DisputeResolution>,
+}
+
+#[cw_serde]
+pub struct DisputeResolution {
+    pub refund: Uint128,
+    pub paid: Uint128,
 }
 
 #[cw_serde]

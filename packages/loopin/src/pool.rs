@@ -32,7 +32,15 @@ pub struct PoolParams {
     pub max_epochs: u64,
     /// Maintenance deposit a seller leaves per unit of rate (LOOP); waived for providers.
     pub seller_deposit: Uint128,
+    /// Epochs after a lease's epoch during which its client may dispute it. The serving
+    /// miner's pay for an epoch is held until this window has closed (and while a dispute on
+    /// one of its leases is open).
+    #[serde(default)]
+    pub dispute_epochs: u64,
 }
+
+/// Longest dispute window governance may set, in epochs.
+pub const MAX_DISPUTE_EPOCHS: u64 = 168;
 
 /// Why pool parameters were refused.
 #[derive(thiserror::Error, Debug, PartialEq)]
@@ -48,6 +56,9 @@ pub enum ParamsError {
 
     #[error("exchange fee must be below 1")]
     FractionTooLarge,
+
+    #[error("dispute window of {dispute_epochs} epochs is above the maximum {MAX_DISPUTE_EPOCHS}")]
+    DisputeWindowTooLong { dispute_epochs: u64 },
 }
 
 impl PoolParams {
@@ -70,6 +81,11 @@ impl PoolParams {
         }
         if self.exchange_fee >= Decimal::one() {
             return Err(ParamsError::FractionTooLarge);
+        }
+        if self.dispute_epochs > MAX_DISPUTE_EPOCHS {
+            return Err(ParamsError::DisputeWindowTooLong {
+                dispute_epochs: self.dispute_epochs,
+            });
         }
         Ok(())
     }
@@ -101,6 +117,7 @@ mod tests {
             min_epochs,
             max_epochs: 1_000,
             seller_deposit: Uint128::new(1_000_000),
+            dispute_epochs: 2,
         }
     }
 
@@ -125,6 +142,16 @@ mod tests {
         assert_eq!(
             zero_epoch.validate(),
             Err(ParamsError::Math(MathError::ZeroEpoch))
+        );
+        let mut long_window = params(25);
+        long_window.dispute_epochs = MAX_DISPUTE_EPOCHS;
+        assert_eq!(long_window.validate(), Ok(()));
+        long_window.dispute_epochs += 1;
+        assert_eq!(
+            long_window.validate(),
+            Err(ParamsError::DisputeWindowTooLong {
+                dispute_epochs: MAX_DISPUTE_EPOCHS + 1
+            })
         );
     }
 
