@@ -102,6 +102,8 @@ pub struct Config {
     pub chain: ChainSource,
     /// Service limits.
     pub limits: Limits,
+    /// The miner agent's section (`loopin-agent` reads this file too); not used by the prover.
+    pub agent: Option<toml::Table>,
 }
 
 impl Default for Config {
@@ -118,6 +120,7 @@ impl Default for Config {
             verifiers: Verifiers::default(),
             chain: ChainSource::default(),
             limits: Limits::default(),
+            agent: None,
         }
     }
 }

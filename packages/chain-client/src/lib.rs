@@ -24,6 +24,7 @@ use cosmrs::{AccountId, Any, Coin, Denom};
 use prost::Message;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
 use tonic::transport::Channel;
 
@@ -139,6 +140,8 @@ impl Default for ChainConfig {
 /// A secp256k1 signing key and its address.
 pub struct Key {
     signing: SigningKey,
+    /// SHA-256 of a domain tag and the private key: the root of [`Key::derive_secret`].
+    derivation_root: [u8; 32],
     pub address: AccountId,
 }
 
@@ -164,7 +167,28 @@ impl Key {
             .public_key()
             .account_id(prefix)
             .map_err(|e| ClientError::Key(e.to_string()))?;
-        Ok(Self { signing, address })
+        let derivation_root = Sha256::new()
+            .chain_update(b"loopin/key-derivation/v1")
+            .chain_update(bytes)
+            .finalize()
+            .into();
+        Ok(Self {
+            signing,
+            derivation_root,
+            address,
+        })
+    }
+
+    /// A 32-byte secret for `purpose` derived from the private key: the same account always
+    /// gets the same secret for a purpose, different purposes get unrelated secrets, and none of
+    /// them reveals the key (e.g. the X25519 key a client receives lease access details with).
+    pub fn derive_secret(&self, purpose: &str) -> [u8; 32] {
+        Sha256::new()
+            .chain_update(self.derivation_root)
+            .chain_update((purpose.len() as u64).to_be_bytes())
+            .chain_update(purpose.as_bytes())
+            .finalize()
+            .into()
     }
 
     /// A BIP-39 mnemonic from 32 bytes of entropy (tests and dev accounts).

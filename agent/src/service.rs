@@ -1,0 +1,276 @@
+//! The agent's loop: read the chain, read the system, plan, act; metrics for each step.
+
+use crate::accounts::{Accounts, LinuxAccounts};
+use crate::config::Settings;
+use crate::follow::snapshot;
+use crate::plan::{Action, plan};
+use loopin::access::SshPublicKey;
+use loopin::pair::ExecuteMsg;
+use loopin_access::AccessDetails;
+use loopin_chain_client::{ChainClient, Key};
+use loopin_prover::metrics::Metrics;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What one pass did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PassReport {
+    pub epoch: u64,
+    pub provisioned: Vec<String>,
+    pub removed: Vec<String>,
+    pub posted: Vec<u64>,
+    pub completed: Vec<u64>,
+    pub refused: Vec<u64>,
+    pub errors: Vec<String>,
+}
+
+/// The miner agent.
+pub struct Agent {
+    settings: Settings,
+    client: ChainClient,
+    accounts: Arc<dyn Accounts>,
+    host_key: SshPublicKey,
+    metrics: Arc<Metrics>,
+}
+
+fn describe(metrics: &Metrics) {
+    for (name, kind, help) in [
+        (
+            "loopin_agent_passes_total",
+            "counter",
+            "Reconciliation passes",
+        ),
+        (
+            "loopin_agent_accounts_provisioned_total",
+            "counter",
+            "Accounts provisioned",
+        ),
+        (
+            "loopin_agent_accounts_removed_total",
+            "counter",
+            "Accounts removed",
+        ),
+        (
+            "loopin_agent_access_posted_total",
+            "counter",
+            "Access records posted",
+        ),
+        (
+            "loopin_agent_leases_completed_total",
+            "counter",
+            "Leases recorded complete",
+        ),
+        (
+            "loopin_agent_leases_refused_total",
+            "counter",
+            "Active leases refused (hostile key)",
+        ),
+        (
+            "loopin_agent_errors_total",
+            "counter",
+            "Failed steps, by step",
+        ),
+        ("loopin_agent_accounts", "gauge", "Managed accounts present"),
+        ("loopin_agent_epoch", "gauge", "Epoch being delivered"),
+    ] {
+        metrics.describe(name, kind, help);
+    }
+}
+
+impl Agent {
+    /// Connects to the chain with the miner's key; the system's accounts through `accounts`.
+    pub async fn connect(
+        settings: Settings,
+        accounts: Arc<dyn Accounts>,
+        metrics: Arc<Metrics>,
+    ) -> anyhow::Result<Agent> {
+        settings.validate()?;
+        let key = Key::from_file(&settings.agent.key_file, &settings.chain.prefix)?;
+        let client = ChainClient::connect(settings.chain.clone(), key).await?;
+        let line = std::fs::read_to_string(&settings.agent.host_key_file)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", settings.agent.host_key_file.display()))?;
+        let host_key = SshPublicKey::parse(line.trim())
+            .map_err(|e| anyhow::anyhow!("{}: {e}", settings.agent.host_key_file.display()))?;
+        describe(&metrics);
+        Ok(Agent {
+            settings,
+            client,
+            accounts,
+            host_key,
+            metrics,
+        })
+    }
+
+    /// Linux accounts as configured.
+    pub fn linux_accounts(settings: &Settings) -> Arc<dyn Accounts> {
+        Arc::new(LinuxAccounts {
+            prefix: settings.agent.user_prefix.clone(),
+            home_root: settings.agent.home_root.clone(),
+            state_dir: settings.agent.state_dir.clone(),
+            gpu_groups: settings.agent.gpu_groups.clone(),
+            passwd: "/etc/passwd".into(),
+        })
+    }
+
+    pub fn address(&self) -> String {
+        self.client.address().to_string()
+    }
+
+    fn error(&self, report: &mut PassReport, step: &str, error: impl std::fmt::Display) {
+        tracing::warn!(step, %error, "step failed");
+        self.metrics
+            .inc("loopin_agent_errors_total", &[("step", step)], 1.0);
+        report.errors.push(format!("{step}: {error}"));
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&dyn Accounts) -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let accounts = self.accounts.clone();
+        Ok(tokio::task::spawn_blocking(move || work(accounts.as_ref())).await?)
+    }
+
+    /// One pass: compare the chain with the system and act. A failed step is reported and
+    /// retried on the next pass; the others go on.
+    pub async fn reconcile(&self) -> anyhow::Result<PassReport> {
+        let agent = &self.settings.agent;
+        let chain = snapshot(
+            &self.client,
+            &agent.pair,
+            &self.address(),
+            &self.settings.token_id,
+            agent.lookback_epochs,
+        )
+        .await?;
+        let accounts = self.blocking(|accounts| accounts.list()).await??;
+        let plan = plan(&agent.user_prefix, chain.epoch, &chain.leases, &accounts)?;
+        let mut report = PassReport {
+            epoch: chain.epoch,
+            ..PassReport::default()
+        };
+        for (lease_id, reason) in &plan.refused {
+            tracing::warn!(lease_id, reason, "lease refused");
+            self.metrics
+                .inc("loopin_agent_leases_refused_total", &[], 1.0);
+            report.refused.push(*lease_id);
+        }
+        // Orders whose account could not be removed: their leases are not complete yet.
+        let mut still_present = BTreeSet::new();
+        for action in plan.actions {
+            match action {
+                Action::Remove(user) => {
+                    let name = user.to_string();
+                    let order = user.order();
+                    match self
+                        .blocking(move |accounts| accounts.remove(&user))
+                        .await?
+                    {
+                        Ok(()) => {
+                            tracing::info!(user = name, "account removed");
+                            self.metrics
+                                .inc("loopin_agent_accounts_removed_total", &[], 1.0);
+                            report.removed.push(name);
+                        }
+                        Err(error) => {
+                            still_present.insert(order);
+                            self.error(&mut report, "remove", error);
+                        }
+                    }
+                }
+                Action::Provision { user, key } => {
+                    let name = user.to_string();
+                    match self
+                        .blocking(move |accounts| accounts.provision(&user, &key))
+                        .await?
+                    {
+                        Ok(()) => {
+                            tracing::info!(user = name, "account provisioned");
+                            self.metrics
+                                .inc("loopin_agent_accounts_provisioned_total", &[], 1.0);
+                            report.provisioned.push(name);
+                        }
+                        Err(error) => self.error(&mut report, "provision", error),
+                    }
+                }
+                Action::PostAccess {
+                    lease_id,
+                    user,
+                    client_key,
+                } => match self.post_access(lease_id, &user, &client_key).await {
+                    Ok(()) => {
+                        tracing::info!(lease_id, user = %user, "access posted");
+                        self.metrics
+                            .inc("loopin_agent_access_posted_total", &[], 1.0);
+                        report.posted.push(lease_id);
+                    }
+                    Err(error) => self.error(&mut report, "post_access", error),
+                },
+                Action::Complete { lease_id, order } => {
+                    if still_present.contains(&order) {
+                        continue;
+                    }
+                    let msg = ExecuteMsg::CompleteLease { lease_id };
+                    match self.client.execute(&agent.pair, &msg, &[]).await {
+                        Ok(_) => {
+                            tracing::info!(lease_id, "lease completed");
+                            self.metrics
+                                .inc("loopin_agent_leases_completed_total", &[], 1.0);
+                            report.completed.push(lease_id);
+                        }
+                        Err(error) => self.error(&mut report, "complete", error),
+                    }
+                }
+            }
+        }
+        let present = self.blocking(|accounts| accounts.list()).await??.len();
+        self.metrics
+            .gauge_set("loopin_agent_accounts", &[], present as f64);
+        self.metrics
+            .gauge_set("loopin_agent_epoch", &[], chain.epoch as f64);
+        self.metrics.inc("loopin_agent_passes_total", &[], 1.0);
+        Ok(report)
+    }
+
+    async fn post_access(
+        &self,
+        lease_id: u64,
+        user: &crate::username::Username,
+        client_key: &[u8],
+    ) -> anyhow::Result<()> {
+        let agent = &self.settings.agent;
+        let details = AccessDetails::new(
+            lease_id,
+            user.order(),
+            &agent.ssh_host,
+            agent.ssh_port,
+            user.as_str(),
+            &self.host_key.to_openssh(),
+        )?;
+        let msg = ExecuteMsg::PostAccess {
+            lease_id,
+            ciphertext: details.seal(client_key)?.into(),
+        };
+        self.client.execute(&agent.pair, &msg, &[]).await?;
+        Ok(())
+    }
+
+    /// Reconciles every `poll_ms` until `shutdown` resolves.
+    pub async fn run(&self, shutdown: impl std::future::Future<Output = ()>) {
+        let mut shutdown = std::pin::pin!(shutdown);
+        let mut ticker = tokio::time::interval(Duration::from_millis(self.settings.agent.poll_ms));
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = ticker.tick() => {
+                    if let Err(error) = self.reconcile().await {
+                        tracing::warn!(%error, "reconciliation pass failed");
+                        self.metrics.inc("loopin_agent_errors_total", &[("step", "pass")], 1.0);
+                    }
+                }
+            }
+        }
+    }
+}

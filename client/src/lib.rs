@@ -1,0 +1,294 @@
+//! The client side of a lease: quote, lease (swap with slippage and a deadline, redeemed on a
+//! device at once), wait for the sealed access details and open them, list, extend, cancel and
+//! dispute. `loopin-client` is the command line over [`LeaseClient`].
+
+pub mod amount;
+
+use anyhow::{Context as _, bail};
+use cosmwasm_std::{HexBinary, Timestamp, Uint128, to_json_binary};
+use loopin::access::SshPublicKey;
+use loopin::pair::{
+    ConfigResponse, ExecuteMsg, LeaseResponse, LeasesResponse, QueryMsg, ReceiveMsg,
+};
+use loopin::token;
+use loopin_access::{AccessDetails, ClientSecret};
+use loopin_chain_client::{ChainClient, ChainConfig, Key, TxResult};
+use loopin_pool_math::amm::Swap;
+use std::path::Path;
+use std::time::Duration;
+
+/// Purpose string of the X25519 secret derived from the account key.
+pub const ACCESS_KEY_PURPOSE: &str = "loopin/lease-access/x25519/v1";
+
+/// A client account on one pool.
+pub struct LeaseClient {
+    chain: ChainClient,
+    secret: ClientSecret,
+    pair: String,
+    token: String,
+}
+
+/// What `lease` asks for.
+#[derive(Clone, Debug)]
+pub struct LeaseOrder {
+    pub stake_id: u64,
+    /// Micro-hours.
+    pub hours: u128,
+    /// The OpenSSH public key to log in with (one line).
+    pub ssh_key: String,
+    /// Most the price may move against the quote, in basis points.
+    pub max_slippage_bps: u32,
+    /// Seconds from now after which the chain refuses the lease.
+    pub deadline_secs: u64,
+    /// Further epochs of a standing order, and the LOOP kept as its budget.
+    pub renewals: u32,
+    pub budget: u128,
+}
+
+/// What a lease cost.
+#[derive(Clone, Debug)]
+pub struct Leased {
+    pub lease_id: u64,
+    pub epoch: u64,
+    pub paid: u128,
+    pub quote: Swap,
+}
+
+fn attr(tx: &TxResult, key: &str) -> anyhow::Result<String> {
+    tx.event_attr("wasm", key)
+        .map(str::to_string)
+        .with_context(|| format!("transaction {} has no {key} attribute", tx.txhash))
+}
+
+impl LeaseClient {
+    /// Connects `key` to the pool `pair`.
+    pub async fn connect(chain: ChainConfig, key: Key, pair: &str) -> anyhow::Result<Self> {
+        let secret = ClientSecret::from_bytes(key.derive_secret(ACCESS_KEY_PURPOSE));
+        let chain = ChainClient::connect(chain, key).await?;
+        let config: ConfigResponse = chain
+            .query_smart(pair, &QueryMsg::Config {})
+            .await
+            .with_context(|| format!("{pair} is not a LooPIN pool"))?;
+        Ok(LeaseClient {
+            chain,
+            secret,
+            pair: pair.to_string(),
+            token: config.token.to_string(),
+        })
+    }
+
+    pub fn address(&self) -> String {
+        self.chain.address().to_string()
+    }
+
+    /// The X25519 key registered on this client's leases.
+    pub fn access_key(&self) -> [u8; 32] {
+        self.secret.public_key()
+    }
+
+    /// What `hours` micro-hours of the trading epoch cost now.
+    pub async fn quote(&self, hours: u128) -> anyhow::Result<Swap> {
+        Ok(self
+            .chain
+            .query_smart(
+                &self.pair,
+                &QueryMsg::SimulateLease {
+                    hours: Uint128::new(hours),
+                },
+            )
+            .await?)
+    }
+
+    async fn send(&self, amount: u128, msg: &ReceiveMsg) -> anyhow::Result<TxResult> {
+        let send = token::ExecuteMsg::Send {
+            contract: self.pair.clone(),
+            amount: Uint128::new(amount),
+            msg: to_json_binary(msg)?,
+        };
+        Ok(self.chain.execute(&self.token, &send, &[]).await?)
+    }
+
+    async fn deadline(&self, secs: u64) -> anyhow::Result<Timestamp> {
+        let (_, now) = self.chain.latest_block().await?;
+        Ok(Timestamp::from_seconds(now.max(0) as u64 + secs))
+    }
+
+    /// Leases hours on a device: quotes, sends at most the quote plus the slippage allowance
+    /// (and the order's budget), refunded what is not spent.
+    pub async fn lease(&self, order: &LeaseOrder) -> anyhow::Result<Leased> {
+        let ssh_key = SshPublicKey::parse(order.ssh_key.trim())
+            .context("the ssh public key")?
+            .to_openssh();
+        let quote = self.quote(order.hours).await?;
+        let offer = quote.offer.u128();
+        let max_in = offer
+            .checked_mul(10_000 + u128::from(order.max_slippage_bps))
+            .map(|scaled| scaled.div_ceil(10_000))
+            .context("amount overflows")?;
+        let msg = ReceiveMsg::Lease {
+            stake_id: order.stake_id,
+            hours: Uint128::new(order.hours),
+            client_key: HexBinary::from(self.access_key()),
+            ssh_key,
+            deadline: Some(self.deadline(order.deadline_secs).await?),
+            renewals: (order.renewals > 0).then_some(order.renewals),
+        };
+        let tx = self.send(max_in + order.budget, &msg).await?;
+        Ok(Leased {
+            lease_id: attr(&tx, "lease_id")?.parse()?,
+            epoch: attr(&tx, "epoch")?.parse()?,
+            paid: attr(&tx, "paid")?.parse()?,
+            quote,
+        })
+    }
+
+    pub async fn lease_info(&self, lease_id: u64) -> anyhow::Result<LeaseResponse> {
+        Ok(self
+            .chain
+            .query_smart(&self.pair, &QueryMsg::Lease { lease_id })
+            .await?)
+    }
+
+    /// Opens a lease's access details, if the miner has posted them.
+    pub async fn access(&self, lease_id: u64) -> anyhow::Result<Option<AccessDetails>> {
+        let lease = self.lease_info(lease_id).await?;
+        if lease.client.as_str() != self.address() {
+            bail!("lease {lease_id} is not this account's");
+        }
+        lease
+            .access
+            .map(|sealed| AccessDetails::open(&self.secret, &sealed))
+            .transpose()
+            .map_err(Into::into)
+    }
+
+    /// Waits up to `timeout` for the miner to post the access details, and opens them.
+    pub async fn wait_access(
+        &self,
+        lease_id: u64,
+        timeout: Duration,
+    ) -> anyhow::Result<AccessDetails> {
+        let until = tokio::time::Instant::now() + timeout;
+        loop {
+            if let Some(details) = self.access(lease_id).await? {
+                if details.lease_id != lease_id {
+                    bail!("access record is for lease {}", details.lease_id);
+                }
+                return Ok(details);
+            }
+            let lease = self.lease_info(lease_id).await?;
+            if lease.cancelled {
+                bail!("lease {lease_id} was cancelled");
+            }
+            if tokio::time::Instant::now() >= until {
+                bail!(
+                    "no access details for lease {lease_id} after {}s (its epoch {} may not have started)",
+                    timeout.as_secs(),
+                    lease.epoch
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    /// This account's leases, every page.
+    pub async fn leases(&self) -> anyhow::Result<Vec<LeaseResponse>> {
+        let mut all = Vec::new();
+        let mut start_after = None;
+        loop {
+            let page: LeasesResponse = self
+                .chain
+                .query_smart(
+                    &self.pair,
+                    &QueryMsg::LeasesByClient {
+                        client: self.address(),
+                        start_after,
+                        limit: Some(loopin::MAX_PAGE_LIMIT),
+                    },
+                )
+                .await?;
+            let Some(last) = page.leases.last() else {
+                return Ok(all);
+            };
+            start_after = Some(last.id);
+            all.extend(page.leases);
+        }
+    }
+
+    /// Adds `renewals` epochs and `budget` LOOP to a standing order.
+    pub async fn extend(&self, lease_id: u64, renewals: u32, budget: u128) -> anyhow::Result<()> {
+        self.send(budget, &ReceiveMsg::Extend { lease_id, renewals })
+            .await?;
+        Ok(())
+    }
+
+    /// Cancels a lease before its epoch (hours sold back, at least `min_refund`); a standing
+    /// order already in delivery is closed instead (its budget refunded). Returns what came back.
+    pub async fn cancel(
+        &self,
+        lease_id: u64,
+        min_refund: u128,
+        deadline_secs: u64,
+    ) -> anyhow::Result<u128> {
+        let lease = self.lease_info(lease_id).await?;
+        let pool: loopin::pair::PoolResponse = self
+            .chain
+            .query_smart(&self.pair, &QueryMsg::Pool {})
+            .await?;
+        let msg = if lease.epoch >= pool.clock_epoch + 1 {
+            ExecuteMsg::CancelLease {
+                lease_id,
+                min_refund: Uint128::new(min_refund),
+                deadline: Some(self.deadline(deadline_secs).await?),
+            }
+        } else if lease.renewals_left > 0 || !lease.budget.is_zero() {
+            ExecuteMsg::CloseOrder { lease_id }
+        } else {
+            bail!("lease {lease_id} is in delivery or over: nothing to cancel");
+        };
+        let tx = self.chain.execute(&self.pair, &msg, &[]).await?;
+        Ok(attr(&tx, "refund")?.parse()?)
+    }
+
+    /// Disputes a lease (the serving miner's pay is held until governance rules).
+    pub async fn dispute(&self, lease_id: u64, reason: &str) -> anyhow::Result<()> {
+        let msg = ExecuteMsg::Dispute {
+            lease_id,
+            reason: reason.to_string(),
+        };
+        self.chain.execute(&self.pair, &msg, &[]).await?;
+        Ok(())
+    }
+}
+
+/// Pins the host key in `known_hosts` (replacing an older line for the same host and port) and
+/// returns the ssh command that logs in with it, host key checking strict.
+pub fn pin_and_command(
+    details: &AccessDetails,
+    known_hosts: &Path,
+    identity: Option<&Path>,
+) -> anyhow::Result<String> {
+    let line = details.known_hosts_line();
+    let host_field = line.split(' ').next().unwrap_or_default().to_string();
+    let existing = std::fs::read_to_string(known_hosts).unwrap_or_default();
+    let mut lines: Vec<&str> = existing
+        .lines()
+        .filter(|l| l.split(' ').next() != Some(host_field.as_str()))
+        .collect();
+    lines.push(&line);
+    if let Some(dir) = known_hosts.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(known_hosts, lines.join("\n") + "\n")
+        .with_context(|| format!("writing {}", known_hosts.display()))?;
+    let identity = identity
+        .map(|path| format!(" -i {}", path.display()))
+        .unwrap_or_default();
+    Ok(format!(
+        "ssh{identity} -o UserKnownHostsFile={} -o StrictHostKeyChecking=yes -p {} {}@{}",
+        known_hosts.display(),
+        details.port,
+        details.user,
+        details.host
+    ))
+}

@@ -1,0 +1,273 @@
+//! `loopin-client`: lease GPU hours from the command line.
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use loopin_chain_client::{ChainConfig, Key};
+use loopin_client::amount::{format, parse};
+use loopin_client::{LeaseClient, LeaseOrder, pin_and_command};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Lease GPU hours in a LooPIN pool and log in to them.
+#[derive(Parser, Debug)]
+#[command(name = "loopin-client", version)]
+struct Cli {
+    #[command(flatten)]
+    chain: ChainArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Debug)]
+struct ChainArgs {
+    /// The chain's gRPC endpoint.
+    #[arg(
+        long,
+        env = "LOOPIN_GRPC",
+        default_value = "http://127.0.0.1:9090",
+        global = true
+    )]
+    grpc: String,
+    #[arg(
+        long,
+        env = "LOOPIN_CHAIN_ID",
+        default_value = "loopin-devnet-1",
+        global = true
+    )]
+    chain_id: String,
+    /// The pool (pair contract) address.
+    #[arg(long, env = "LOOPIN_PAIR", global = true)]
+    pair: Option<String>,
+    /// The account's key file (mnemonic, or `hex:` private key).
+    #[arg(long, env = "LOOPIN_KEY_FILE", global = true)]
+    key_file: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// The price of N device-hours of the next epoch.
+    Quote {
+        /// Device-hours, e.g. 0.5.
+        hours: String,
+    },
+    /// Leases hours on a device and prints the ssh command once the miner posts access.
+    Lease {
+        /// The device's stake id in the pool.
+        #[arg(long)]
+        stake_id: u64,
+        /// Device-hours, e.g. 0.5.
+        #[arg(long)]
+        hours: String,
+        /// Your OpenSSH public key file.
+        #[arg(long)]
+        ssh_key: PathBuf,
+        /// Most the price may move against the quote, in basis points.
+        #[arg(long, default_value_t = 100)]
+        max_slippage_bps: u32,
+        /// Seconds after which the chain refuses the lease.
+        #[arg(long, default_value_t = 60)]
+        deadline_secs: u64,
+        /// Further epochs of a standing order.
+        #[arg(long, default_value_t = 0)]
+        renewals: u32,
+        /// LOOP kept as the standing order's budget.
+        #[arg(long, default_value = "0")]
+        budget: String,
+        /// Seconds to wait for the access details (0: do not wait).
+        #[arg(long, default_value_t = 3_900)]
+        wait_secs: u64,
+        /// Where the host key is pinned.
+        #[arg(long, default_value = "loopin_known_hosts")]
+        known_hosts: PathBuf,
+    },
+    /// Prints the ssh command of a lease whose access details are posted.
+    Access {
+        lease_id: u64,
+        #[arg(long, default_value = "loopin_known_hosts")]
+        known_hosts: PathBuf,
+    },
+    /// Lists this account's leases.
+    Leases,
+    /// Adds epochs and budget to a standing order.
+    Extend {
+        lease_id: u64,
+        #[arg(long)]
+        renewals: u32,
+        /// LOOP added to the order's budget.
+        #[arg(long)]
+        budget: String,
+    },
+    /// Cancels a lease before its epoch, or closes a standing order in delivery.
+    Cancel {
+        lease_id: u64,
+        /// Least LOOP accepted back.
+        #[arg(long, default_value = "0")]
+        min_refund: String,
+        #[arg(long, default_value_t = 60)]
+        deadline_secs: u64,
+    },
+    /// Disputes a lease: the miner's pay is held until governance rules.
+    Dispute {
+        lease_id: u64,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+async fn connect(chain: &ChainArgs) -> anyhow::Result<LeaseClient> {
+    let config = ChainConfig {
+        grpc: chain.grpc.clone(),
+        chain_id: chain.chain_id.clone(),
+        ..ChainConfig::default()
+    };
+    let key_file = chain
+        .key_file
+        .as_ref()
+        .context("--key-file (or LOOPIN_KEY_FILE) is required")?;
+    let key = Key::from_file(key_file, &config.prefix)?;
+    let pair = chain
+        .pair
+        .as_ref()
+        .context("--pair (or LOOPIN_PAIR) is required")?;
+    LeaseClient::connect(config, key, pair).await
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let client = connect(&cli.chain).await?;
+    match cli.command {
+        Command::Quote { hours } => {
+            let hours = parse(&hours)?;
+            let quote = client.quote(hours).await?;
+            println!(
+                "{} h cost {} LOOP (fee {} LOOP burned), {} LOOP/h",
+                format(quote.receive.u128()),
+                format(quote.offer.u128()),
+                format(quote.fee.u128()),
+                format(quote.offer.u128() * 1_000_000 / quote.receive.u128().max(1)),
+            );
+        }
+        Command::Lease {
+            stake_id,
+            hours,
+            ssh_key,
+            max_slippage_bps,
+            deadline_secs,
+            renewals,
+            budget,
+            wait_secs,
+            known_hosts,
+        } => {
+            let order = LeaseOrder {
+                stake_id,
+                hours: parse(&hours)?,
+                ssh_key: std::fs::read_to_string(&ssh_key)
+                    .with_context(|| format!("reading {}", ssh_key.display()))?,
+                max_slippage_bps,
+                deadline_secs,
+                renewals,
+                budget: parse(&budget)?,
+            };
+            let leased = client.lease(&order).await?;
+            println!(
+                "lease {} on stake {stake_id}: {} h of epoch {} for {} LOOP",
+                leased.lease_id,
+                format(order.hours),
+                leased.epoch,
+                format(leased.paid)
+            );
+            if wait_secs > 0 {
+                println!("waiting for the miner's access details...");
+                let details = client
+                    .wait_access(leased.lease_id, Duration::from_secs(wait_secs))
+                    .await?;
+                println!("{}", pin_and_command(&details, &known_hosts, None)?);
+            }
+        }
+        Command::Access {
+            lease_id,
+            known_hosts,
+        } => match client.access(lease_id).await? {
+            Some(details) => println!("{}", pin_and_command(&details, &known_hosts, None)?),
+            None => anyhow::bail!("lease {lease_id}: no access details posted yet"),
+        },
+        Command::Leases => {
+            println!("lease  order  stake  epoch  hours      paid       status");
+            for lease in client.leases().await? {
+                let status = if lease.cancelled {
+                    "cancelled"
+                } else if lease.completed {
+                    "completed"
+                } else if lease.dispute.is_some() {
+                    "disputed"
+                } else if lease.access.is_some() {
+                    "access posted"
+                } else {
+                    "booked"
+                };
+                println!(
+                    "{:<6} {:<6} {:<6} {:<6} {:<10} {:<10} {status}{}",
+                    lease.id,
+                    lease.order,
+                    lease.stake_id,
+                    lease.epoch,
+                    format(lease.hours.u128()),
+                    format(lease.paid.u128()),
+                    if lease.renewals_left > 0 {
+                        format!(
+                            ", {} renewals left, budget {}",
+                            lease.renewals_left,
+                            format(lease.budget.u128())
+                        )
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+        }
+        Command::Extend {
+            lease_id,
+            renewals,
+            budget,
+        } => {
+            client.extend(lease_id, renewals, parse(&budget)?).await?;
+            println!("order of lease {lease_id}: {renewals} more epochs");
+        }
+        Command::Cancel {
+            lease_id,
+            min_refund,
+            deadline_secs,
+        } => {
+            let refund = client
+                .cancel(lease_id, parse(&min_refund)?, deadline_secs)
+                .await?;
+            println!("lease {lease_id}: {} LOOP refunded", format(refund));
+        }
+        Command::Dispute { lease_id, reason } => {
+            client.dispute(lease_id, &reason).await?;
+            println!("lease {lease_id} disputed; the miner's pay is held until governance rules");
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("loopin-client: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("loopin-client: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
