@@ -98,10 +98,7 @@ impl AccessDetails {
     /// Opens a sealed record with the client's secret and checks it: version, and that the
     /// fingerprint is the host key's.
     pub fn open(secret: &ClientSecret, ciphertext: &[u8]) -> Result<Self, AccessError> {
-        let plaintext = secret
-            .0
-            .unseal(ciphertext)
-            .map_err(|_| AccessError::Open)?;
+        let plaintext = secret.0.unseal(ciphertext).map_err(|_| AccessError::Open)?;
         let details: AccessDetails = serde_json::from_slice(&plaintext)?;
         if details.version != ACCESS_VERSION {
             return Err(AccessError::Version(details.version));
@@ -145,8 +142,7 @@ impl ClientSecret {
 mod tests {
     use super::*;
 
-    const HOST_KEY: &str =
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA/sviTJfQXJKl0MknakEdkHhZdlVSTJbzhi3Oejh+S5 root@host";
+    const HOST_KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA/sviTJfQXJKl0MknakEdkHhZdlVSTJbzhi3Oejh+S5 root@host";
 
     fn details() -> AccessDetails {
         AccessDetails::new(7, 5, "127.0.0.1", 2222, "lpn5", HOST_KEY).unwrap()
