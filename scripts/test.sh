@@ -19,6 +19,8 @@ scripts/build-contracts.sh
 log "checking that schema/ is up to date"
 cargo run --quiet --locked -p loopin --bin schema -- --check
 
+ensure_sshd
+
 log "doc tests"
 cargo test --quiet --locked --workspace --doc
 

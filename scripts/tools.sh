@@ -44,3 +44,15 @@ ensure_cosmwasm_check() {
   fi
   COSMWASM_CHECK="$bin"
 }
+
+# OpenSSH's server, for the miner agent's end-to-end tests (a real sshd on loopback). They create
+# and remove Linux accounts, so they run as root, as the CI and the devnet machines do.
+ensure_sshd() {
+  if ! [ -x /usr/sbin/sshd ] || ! command -v ssh >/dev/null; then
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    log "installing openssh-server and openssh-client (Debian)"
+    $sudo apt-get update -qq >&2 || true
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq openssh-server openssh-client >&2
+  fi
+}
