@@ -23,7 +23,12 @@ const LOOP: u128 = 1_000_000;
 const EPOCH_SECONDS: u64 = 3_600;
 
 fn key(n: u8) -> Key {
-    Key::from_mnemonic(&Key::mnemonic_from_entropy([n; 32]), DEFAULT_HD_PATH, "loopin").unwrap()
+    Key::from_mnemonic(
+        &Key::mnemonic_from_entropy([n; 32]),
+        DEFAULT_HD_PATH,
+        "loopin",
+    )
+    .unwrap()
 }
 
 fn artifacts() -> PathBuf {
@@ -72,7 +77,15 @@ impl Sshd {
         let host_key = dir.join("host_ed25519");
         let out = run(
             "ssh-keygen",
-            &["-q", "-t", "ed25519", "-N", "", "-f", host_key.to_str().unwrap()],
+            &[
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-f",
+                host_key.to_str().unwrap(),
+            ],
         );
         assert!(out.status.success(), "ssh-keygen: {out:?}");
         std::fs::create_dir_all("/run/sshd").unwrap();
@@ -142,8 +155,11 @@ impl Harness {
         let dir = tempfile::tempdir().unwrap();
         // Homes live under the temporary directory; sshd (StrictModes) and the accounts must be
         // able to reach them.
-        std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .unwrap();
+        std::fs::set_permissions(
+            dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
         let node = loopin_devnet::start(loopin_devnet::Config {
             home: dir.path().join("devnet"),
             grpc_addr: "127.0.0.1:0".into(),
@@ -206,7 +222,11 @@ impl Harness {
             .execute(&deployment.token, &stake, &[])
             .await
             .expect("stake");
-        let stake_id = staked.event_attr("wasm", "stake_id").unwrap().parse().unwrap();
+        let stake_id = staked
+            .event_attr("wasm", "stake_id")
+            .unwrap()
+            .parse()
+            .unwrap();
 
         let client = LeaseClient::connect(chain.clone(), key(3), &pair)
             .await
@@ -347,7 +367,10 @@ async fn a_client_leases_logs_in_with_its_key_and_is_locked_out_when_the_lease_e
     let lease = h.lease_info(lease_id).await;
     let user = format!("lpnssh{}", lease.order);
     let pass = agent.reconcile().await.unwrap();
-    assert!(pass.provisioned.is_empty() && pass.posted.is_empty(), "{pass:?}");
+    assert!(
+        pass.provisioned.is_empty() && pass.posted.is_empty(),
+        "{pass:?}"
+    );
     assert!(!user_exists(&user), "provisioned before the lease's epoch");
 
     // The epoch starts: the account is created and the access details posted, once.
@@ -371,13 +394,23 @@ async fn a_client_leases_logs_in_with_its_key_and_is_locked_out_when_the_lease_e
     assert_eq!(details.user, user);
     assert_eq!(details.port, h.sshd.port);
     let login = h.login_command(&details);
-    let out = h.ssh(&login, "echo hello from $(whoami); touch /tmp/left-by-$(whoami)");
+    let out = h.ssh(
+        &login,
+        "echo hello from $(whoami); touch /tmp/left-by-$(whoami)",
+    );
     assert!(out.status.success(), "ssh: {out:?}");
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("hello from {user}"));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("hello from {user}")
+    );
     assert!(Path::new(&format!("/tmp/left-by-{user}")).exists());
     // The key is restricted: no port forwarding to the host's loopback.
     let forward = h.ssh(
-        &login.replacen("ssh ", "ssh -o ExitOnForwardFailure=yes -L 0:127.0.0.1:22 ", 1),
+        &login.replacen(
+            "ssh ",
+            "ssh -o ExitOnForwardFailure=yes -L 0:127.0.0.1:22 ",
+            1,
+        ),
         "true",
     );
     assert!(!forward.status.success(), "forwarding allowed: {forward:?}");
@@ -392,7 +425,10 @@ async fn a_client_leases_logs_in_with_its_key_and_is_locked_out_when_the_lease_e
         .spawn()
         .unwrap();
     tokio::time::sleep(Duration::from_secs(1)).await;
-    assert!(session.try_wait().unwrap().is_none(), "session did not start");
+    assert!(
+        session.try_wait().unwrap().is_none(),
+        "session did not start"
+    );
 
     // 3. The lease's epoch ends: sessions ended, account and files gone, completion on chain.
     h.next_epoch().await;
@@ -421,7 +457,13 @@ async fn a_client_leases_logs_in_with_its_key_and_is_locked_out_when_the_lease_e
     );
     assert!(h.lease_info(lease_id).await.completed);
     let idle = agent.reconcile().await.unwrap();
-    assert_eq!(idle, loopin_agent::service::PassReport { epoch: idle.epoch, ..Default::default() });
+    assert_eq!(
+        idle,
+        loopin_agent::service::PassReport {
+            epoch: idle.epoch,
+            ..Default::default()
+        }
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -460,7 +502,12 @@ async fn an_agent_killed_during_a_lease_reconciles_without_leaks_or_duplicates()
         &[
             "--create-home",
             "--home-dir",
-            h.settings.agent.home_root.join(&second_user).to_str().unwrap(),
+            h.settings
+                .agent
+                .home_root
+                .join(&second_user)
+                .to_str()
+                .unwrap(),
             "--comment",
             &format!("loopin-agent order {}", h.lease_info(second).await.order),
             "--user-group",
@@ -469,7 +516,10 @@ async fn an_agent_killed_during_a_lease_reconciles_without_leaks_or_duplicates()
     );
     assert!(out.status.success(), "{out:?}");
     let uid_before = run("id", &["-u", &second_user]).stdout;
-    assert!(user_exists(&first_user), "nothing cleans up while the agent is down");
+    assert!(
+        user_exists(&first_user),
+        "nothing cleans up while the agent is down"
+    );
 
     // Restarted: the ended lease is cleaned up and completed, the started one provisioned.
     let mut agent = spawn();
@@ -492,7 +542,11 @@ async fn an_agent_killed_during_a_lease_reconciles_without_leaks_or_duplicates()
     assert_eq!(managed[0].user.as_str(), second_user);
     assert!(managed[0].provisioned);
     // The client gets in with the finished account.
-    let details = h.client.wait_access(second, Duration::from_secs(5)).await.unwrap();
+    let details = h
+        .client
+        .wait_access(second, Duration::from_secs(5))
+        .await
+        .unwrap();
     let out = h.ssh(&h.login_command(&details), "whoami");
     assert!(out.status.success(), "{out:?}");
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), second_user);

@@ -235,7 +235,7 @@ impl LeaseClient {
             .chain
             .query_smart(&self.pair, &QueryMsg::Pool {})
             .await?;
-        let msg = if lease.epoch >= pool.clock_epoch + 1 {
+        let msg = if lease.epoch > pool.clock_epoch {
             ExecuteMsg::CancelLease {
                 lease_id,
                 min_refund: Uint128::new(min_refund),

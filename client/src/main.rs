@@ -271,3 +271,29 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from([
+            "loopin-client",
+            "--pair",
+            "loopin1pair",
+            "lease",
+            "--stake-id",
+            "3",
+            "--hours",
+            "0.5",
+            "--ssh-key",
+            "id.pub",
+        ])
+        .unwrap();
+        assert!(matches!(cli.command, Command::Lease { stake_id: 3, .. }));
+        assert!(Cli::try_parse_from(["loopin-client", "lease", "--hours", "1"]).is_err());
+    }
+}
