@@ -8,6 +8,7 @@ pub mod factory;
 pub mod migrate;
 pub mod pair;
 pub mod pool;
+pub mod price_feed;
 pub mod registry;
 pub mod stake_cert;
 pub mod token;

@@ -1,0 +1,118 @@
+//! Entry points of the price consumer other than IBC's (`ibc.rs`).
+
+#[cfg(not(feature = "library"))]
+use cosmwasm_std::entry_point;
+use cosmwasm_std::{
+    Binary, Deps, DepsMut, Env, MessageInfo, Order, Response, StdResult, to_json_binary,
+};
+use cw_storage_plus::Bound;
+use loopin::migrate::ensure_upgrade;
+use loopin::page_limit;
+use loopin::price_feed::MigrateMsg;
+use loopin::price_feed::consumer::{
+    ConfigResponse, ExecuteMsg, InstantiateMsg, PriceResponse, PricesResponse, QueryMsg,
+};
+
+use crate::error::ContractError;
+use crate::state::{ALLOWED_CONNECTIONS, PRICES, StoredPrice};
+
+/// cw2 name of this contract.
+pub const CONTRACT_NAME: &str = "crates.io:loopin-price-consumer";
+/// cw2 version of this contract.
+pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+fn allowed_attribute(connections: &Option<Vec<String>>) -> String {
+    connections
+        .as_ref()
+        .map_or_else(|| "any".to_string(), |list| list.join(","))
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn instantiate(
+    deps: DepsMut,
+    _env: Env,
+    info: MessageInfo,
+    msg: InstantiateMsg,
+) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
+    let owner = cw_ownable::initialize_owner(deps.storage, deps.api, Some(&msg.owner))?;
+    ALLOWED_CONNECTIONS.save(deps.storage, &msg.allowed_connections)?;
+    cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    Ok(Response::new()
+        .add_attribute("action", "instantiate")
+        .add_attribute("owner", owner.owner.map(String::from).unwrap_or_default())
+        .add_attribute(
+            "allowed_connections",
+            allowed_attribute(&msg.allowed_connections),
+        ))
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn execute(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
+    match msg {
+        ExecuteMsg::SetAllowedConnections { connections } => {
+            cw_ownable::assert_owner(deps.storage, &info.sender)?;
+            ALLOWED_CONNECTIONS.save(deps.storage, &connections)?;
+            Ok(Response::new()
+                .add_attribute("action", "set_allowed_connections")
+                .add_attribute("allowed_connections", allowed_attribute(&connections)))
+        }
+        ExecuteMsg::UpdateOwnership(action) => {
+            let ownership = cw_ownable::update_ownership(deps, &env.block, &info.sender, action)?;
+            Ok(Response::new().add_attributes(ownership.into_attributes()))
+        }
+    }
+}
+
+fn price_response(channel: String, stored: StoredPrice) -> PriceResponse {
+    PriceResponse {
+        channel,
+        packet: stored.packet,
+        received_at: stored.received_at,
+    }
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
+    Ok(match msg {
+        QueryMsg::Config {} => to_json_binary(&ConfigResponse {
+            allowed_connections: ALLOWED_CONNECTIONS.load(deps.storage)?,
+        })?,
+        QueryMsg::Price { channel, pool } => {
+            let stored = PRICES
+                .may_load(deps.storage, (&channel, &pool))?
+                .ok_or_else(|| ContractError::PriceNotFound {
+                    channel: channel.clone(),
+                    pool,
+                })?;
+            to_json_binary(&price_response(channel, stored))?
+        }
+        QueryMsg::Prices { start_after, limit } => {
+            let start = start_after
+                .as_ref()
+                .map(|key| Bound::exclusive((key.channel.as_str(), key.pool.as_str())));
+            let prices = PRICES
+                .range(deps.storage, start, None, Order::Ascending)
+                .take(page_limit(limit))
+                .map(|item| item.map(|((channel, _), stored)| price_response(channel, stored)))
+                .collect::<StdResult<_>>()?;
+            to_json_binary(&PricesResponse { prices })?
+        }
+        QueryMsg::Ownership {} => to_json_binary(&cw_ownable::get_ownership(deps.storage)?)?,
+    })
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
+    let from = ensure_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    Ok(Response::new()
+        .add_attribute("action", "migrate")
+        .add_attribute("from_version", from.to_string())
+        .add_attribute("to_version", CONTRACT_VERSION))
+}

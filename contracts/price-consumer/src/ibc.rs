@@ -1,0 +1,165 @@
+//! IBC entry points of the price consumer: the channel handshake (version, order and the
+//! allowed connections) and the price packets.
+
+#[cfg(not(feature = "library"))]
+use cosmwasm_std::entry_point;
+use cosmwasm_std::{
+    DepsMut, Env, IbcBasicResponse, IbcChannel, IbcChannelCloseMsg, IbcChannelConnectMsg,
+    IbcChannelOpenMsg, IbcChannelOpenResponse, IbcPacket, IbcPacketAckMsg, IbcPacketReceiveMsg,
+    IbcPacketTimeoutMsg, IbcReceiveResponse, Never, Storage,
+};
+use loopin::price_feed::{Ack, PricePacket, Receipt, check_channel};
+
+use crate::error::ContractError;
+use crate::state::{ALLOWED_CONNECTIONS, CHANNELS, PRICES, StoredPrice};
+
+fn ensure_allowed(storage: &dyn Storage, connection_id: &str) -> Result<(), ContractError> {
+    match ALLOWED_CONNECTIONS.load(storage)? {
+        Some(list) if !list.iter().any(|allowed| allowed == connection_id) => {
+            Err(ContractError::ConnectionNotAllowed {
+                connection_id: connection_id.to_string(),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check(
+    storage: &dyn Storage,
+    channel: &IbcChannel,
+    counterparty_version: Option<&str>,
+) -> Result<(), ContractError> {
+    check_channel(channel, counterparty_version)?;
+    ensure_allowed(storage, &channel.connection_id)
+}
+
+/// Accepts unordered `loopin-price-1` channels on an allowed connection.
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn ibc_channel_open(
+    deps: DepsMut,
+    _env: Env,
+    msg: IbcChannelOpenMsg,
+) -> Result<IbcChannelOpenResponse, ContractError> {
+    check(deps.storage, msg.channel(), msg.counterparty_version())?;
+    Ok(None)
+}
+
+/// Records the channel and its connection.
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn ibc_channel_connect(
+    deps: DepsMut,
+    _env: Env,
+    msg: IbcChannelConnectMsg,
+) -> Result<IbcBasicResponse, ContractError> {
+    let channel = msg.channel();
+    check(deps.storage, channel, msg.counterparty_version())?;
+    CHANNELS.save(
+        deps.storage,
+        &channel.endpoint.channel_id,
+        &channel.connection_id,
+    )?;
+    Ok(IbcBasicResponse::new()
+        .add_attribute("action", "channel_connect")
+        .add_attribute("channel", &channel.endpoint.channel_id)
+        .add_attribute("connection", &channel.connection_id))
+}
+
+/// Forgets the channel; the prices it delivered stay queryable (their time shows their age).
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn ibc_channel_close(
+    deps: DepsMut,
+    _env: Env,
+    msg: IbcChannelCloseMsg,
+) -> Result<IbcBasicResponse, ContractError> {
+    let id = &msg.channel().endpoint.channel_id;
+    CHANNELS.remove(deps.storage, id);
+    Ok(IbcBasicResponse::new()
+        .add_attribute("action", "channel_close")
+        .add_attribute("channel", id))
+}
+
+/// Checks a packet and stores it if it is newer than the channel's price of its pool. Writes
+/// only once every check has passed, so a refused packet changes nothing.
+fn receive(
+    deps: DepsMut,
+    env: &Env,
+    packet: &IbcPacket,
+) -> Result<(Receipt, PricePacket), ContractError> {
+    let channel = packet.dest.channel_id.as_str();
+    let connection =
+        CHANNELS
+            .may_load(deps.storage, channel)?
+            .ok_or_else(|| ContractError::UnknownChannel {
+                channel: channel.to_string(),
+            })?;
+    ensure_allowed(deps.storage, &connection)?;
+    let price = PricePacket::decode(&packet.data)?;
+    let key = (channel, price.pool.as_str());
+    let newer = PRICES
+        .may_load(deps.storage, key)?
+        .is_none_or(|stored| price.is_newer_than(&stored.packet));
+    if !newer {
+        return Ok((Receipt::Ignored, price));
+    }
+    PRICES.save(
+        deps.storage,
+        key,
+        &StoredPrice {
+            packet: price.clone(),
+            received_at: env.block.time,
+        },
+    )?;
+    Ok((Receipt::Stored, price))
+}
+
+/// Stores a price packet (success acknowledgement with result "stored"), ignores a stale or
+/// replayed one (result "ignored"), and answers anything else with an error acknowledgement,
+/// state unchanged.
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn ibc_packet_receive(
+    deps: DepsMut,
+    env: Env,
+    msg: IbcPacketReceiveMsg,
+) -> Result<IbcReceiveResponse, Never> {
+    let channel = msg.packet.dest.channel_id.clone();
+    Ok(match receive(deps, &env, &msg.packet) {
+        Ok((receipt, price)) => {
+            let outcome = match receipt {
+                Receipt::Stored => "stored",
+                Receipt::Ignored => "ignored",
+            };
+            IbcReceiveResponse::new(receipt.ack())
+                .add_attribute("action", "receive_price")
+                .add_attribute("channel", channel)
+                .add_attribute("pool", price.pool)
+                .add_attribute("epoch", price.epoch.to_string())
+                .add_attribute("height", price.height.to_string())
+                .add_attribute("outcome", outcome)
+        }
+        Err(err) => IbcReceiveResponse::new(Ack::error(err.to_string()))
+            .add_attribute("action", "receive_price")
+            .add_attribute("channel", channel)
+            .add_attribute("outcome", "refused")
+            .add_attribute("error", err.to_string()),
+    })
+}
+
+/// The consumer sends no packets, so there is nothing to acknowledge.
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn ibc_packet_ack(
+    _deps: DepsMut,
+    _env: Env,
+    _msg: IbcPacketAckMsg,
+) -> Result<IbcBasicResponse, ContractError> {
+    Ok(IbcBasicResponse::new().add_attribute("action", "packet_ack"))
+}
+
+/// The consumer sends no packets, so none can time out.
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn ibc_packet_timeout(
+    _deps: DepsMut,
+    _env: Env,
+    _msg: IbcPacketTimeoutMsg,
+) -> Result<IbcBasicResponse, ContractError> {
+    Ok(IbcBasicResponse::new().add_attribute("action", "packet_timeout"))
+}

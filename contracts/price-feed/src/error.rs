@@ -1,0 +1,50 @@
+use cosmwasm_std::StdError;
+use cw_ownable::OwnershipError;
+use cw_utils::PaymentError;
+use loopin::migrate::MigrateError;
+use loopin::price_feed::ChannelError;
+use loopin::price_feed::feed::{MAX_POOLS, MAX_SUBSCRIBERS};
+use thiserror::Error;
+
+/// Errors of the price feed.
+#[derive(Error, Debug, PartialEq)]
+pub enum ContractError {
+    #[error("{0}")]
+    Std(#[from] StdError),
+
+    #[error("{0}")]
+    Ownership(#[from] OwnershipError),
+
+    #[error("{0}")]
+    Payment(#[from] PaymentError),
+
+    #[error("{0}")]
+    Migrate(#[from] MigrateError),
+
+    #[error("{0}")]
+    Channel(#[from] ChannelError),
+
+    #[error("packet timeout must be positive")]
+    ZeroTimeout {},
+
+    #[error("pool {pair} is already published")]
+    PoolExists { pair: String },
+
+    #[error("pool {pair} is not published")]
+    PoolNotFound { pair: String },
+
+    #[error("the feed publishes at most {MAX_POOLS} pools")]
+    TooManyPools {},
+
+    #[error("the feed serves at most {MAX_SUBSCRIBERS} open channels")]
+    TooManySubscribers {},
+
+    #[error("nothing has been published for pool {pool}")]
+    NotPublished { pool: String },
+
+    #[error("no pool has a new epoch to publish")]
+    NothingToPublish {},
+
+    #[error("the price feed only sends packets")]
+    SendOnly {},
+}
