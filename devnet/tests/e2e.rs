@@ -91,6 +91,7 @@ fn deploy_config(
                 min_epochs: 3,
                 max_epochs: 200,
                 seller_deposit: Uint128::new(LOOP),
+                dispute_epochs: 0,
             },
             create_pool: true,
         }],
@@ -194,6 +195,9 @@ async fn deploy_stake_lease_restart() {
             stake_id: 1,
             hours: Uint128::new(HOUR / 2),
             client_key: HexBinary::from([1u8; 32]),
+            ssh_key:
+                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA/sviTJfQXJKl0MknakEdkHhZdlVSTJbzhi3Oejh+S5"
+                    .into(),
             deadline: None,
             renewals: None,
         },

@@ -255,6 +255,7 @@ impl Market {
                 stake_id,
                 hours,
                 client_key: HexBinary::from(derived(&client.name, epoch)),
+                ssh_key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA/sviTJfQXJKl0MknakEdkHhZdlVSTJbzhi3Oejh+S5".into(),
                 deadline: None,
                 renewals: None,
             };

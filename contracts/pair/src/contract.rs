@@ -16,7 +16,7 @@ use crate::error::ContractError;
 use crate::leasing::{self, LeaseRequest};
 use crate::staking::{self, StakeRequest};
 use crate::state::{CONFIG, Config, POOL, Pool};
-use crate::{liquidity, slashing};
+use crate::{disputes, liquidity, slashing};
 use crate::{outflow, query};
 
 /// cw2 name of this contract.
@@ -98,6 +98,15 @@ pub fn execute(
             lease_id,
             ciphertext,
         } => leasing::post_access(deps, info.sender, lease_id, ciphertext),
+        ExecuteMsg::CompleteLease { lease_id } => {
+            leasing::complete_lease(deps, env, info.sender, lease_id)
+        }
+        ExecuteMsg::Dispute { lease_id, reason } => {
+            disputes::dispute(deps, env, info.sender, lease_id, reason)
+        }
+        ExecuteMsg::ResolveDispute { lease_id, refund } => {
+            disputes::resolve_dispute(deps, env, info.sender, lease_id, refund)
+        }
         ExecuteMsg::Invalidate { token_id, reason } => {
             slashing::invalidate(deps, env, info, token_id, reason)
         }
@@ -149,6 +158,7 @@ fn receive_loop(
             stake_id,
             hours,
             client_key,
+            ssh_key,
             deadline,
             renewals,
         } => leasing::lease(
@@ -160,10 +170,14 @@ fn receive_loop(
                 stake_id,
                 hours,
                 client_key,
+                ssh_key,
                 deadline,
                 renewals: renewals.unwrap_or(0),
             },
         ),
+        ReceiveMsg::Extend { lease_id, renewals } => {
+            leasing::extend(deps, env, sender, receive.amount, lease_id, renewals)
+        }
     }
 }
 

@@ -119,4 +119,43 @@ pub enum ContractError {
 
     #[error("reason must be 1 to 256 characters")]
     InvalidReason {},
+
+    #[error("invalid ssh key: {reason}")]
+    InvalidSshKey { reason: String },
+
+    #[error("lease {id} was renewed by lease {renewed_by}: extend the order's latest lease")]
+    NotLatestLease { id: u64, renewed_by: u64 },
+
+    #[error("lease {id} is over")]
+    LeaseOver { id: u64 },
+
+    #[error("an order is extended by at least one renewal")]
+    ZeroRenewals {},
+
+    #[error("lease {id} is already completed")]
+    AlreadyCompleted { id: u64 },
+
+    #[error("lease {id} is not over yet")]
+    LeaseNotOver { id: u64 },
+
+    #[error("a dispute's reason must be 1 to {max} bytes")]
+    InvalidDisputeReason { max: usize },
+
+    #[error("lease {id} cannot be disputed before its epoch {epoch} starts")]
+    LeaseNotStarted { id: u64, epoch: u64 },
+
+    #[error("the dispute window of lease {id} has closed")]
+    DisputeWindowClosed { id: u64 },
+
+    #[error("lease {id} is already disputed")]
+    AlreadyDisputed { id: u64 },
+
+    #[error("only governance (the factory's owner) may resolve disputes")]
+    NotGovernance {},
+
+    #[error("lease {id} has no open dispute")]
+    NoOpenDispute { id: u64 },
+
+    #[error("refund {refund} is above the {paid} the lease paid")]
+    RefundAboveLeasePaid { refund: Uint128, paid: Uint128 },
 }

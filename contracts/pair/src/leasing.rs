@@ -1,8 +1,10 @@
 //! Leases: buy hours of the trading epoch on a device, cancel before the epoch, post access.
 
 use cosmwasm_std::{
-    Addr, Binary, Decimal, DepsMut, Empty, Env, HexBinary, Response, Storage, Timestamp, Uint128,
+    Addr, Binary, Decimal, DepsMut, Empty, Env, HexBinary, OverflowError, OverflowOperation,
+    Response, Storage, Timestamp, Uint128,
 };
+use loopin::access::SshPublicKey;
 use loopin::pair::{CLIENT_KEY_LEN, MAX_ACCESS_LEN, MAX_LEASES_PER_EPOCH};
 use loopin::stake_cert::StakeMode;
 use loopin_pool_math::amm::Swap;
@@ -29,6 +31,7 @@ pub struct LeaseRequest {
     pub stake_id: u64,
     pub hours: Uint128,
     pub client_key: HexBinary,
+    pub ssh_key: String,
     pub deadline: Option<Timestamp>,
     pub renewals: u32,
 }
@@ -104,6 +107,11 @@ pub fn lease(
     if request.client_key.len() != CLIENT_KEY_LEN {
         return Err(ContractError::InvalidClientKey {});
     }
+    let ssh_key = SshPublicKey::parse(&request.ssh_key)
+        .map_err(|err| ContractError::InvalidSshKey {
+            reason: err.to_string(),
+        })?
+        .to_openssh();
     let config = CONFIG.load(deps.storage)?;
     let (mut pool, advanced) = current_pool(deps.storage, &env)?;
     let (swap, lease_id) = book_lease(
@@ -140,6 +148,11 @@ pub fn lease(
         cancelled: false,
         renewals_left: request.renewals,
         budget,
+        ssh_key,
+        order: lease_id,
+        renewed_by: None,
+        completed: false,
+        dispute: None,
     };
     LEASES.save(deps.storage, lease_id, &lease)?;
     LEASES_BY_CLIENT.save(deps.storage, (&client, lease_id), &Empty {})?;
@@ -184,8 +197,13 @@ pub fn renew_lease(deps: DepsMut, env: Env, lease_id: u64) -> Result<Response, C
         access: None,
         renewals_left: previous.renewals_left - 1,
         budget: previous.budget - swap.offer,
+        order: previous.order(),
+        renewed_by: None,
+        completed: false,
+        dispute: None,
         ..previous.clone()
     };
+    previous.renewed_by = Some(next_id);
     previous.renewals_left = 0;
     previous.budget = Uint128::zero();
     LEASES.save(deps.storage, lease_id, &previous)?;
@@ -301,4 +319,87 @@ pub fn post_access(
     Ok(Response::new()
         .add_attribute("action", "post_access")
         .add_attribute("lease_id", lease_id.to_string()))
+}
+
+/// Adds `renewals` epochs and the LOOP sent to the standing order whose latest lease is
+/// `lease_id`.
+pub fn extend(
+    deps: DepsMut,
+    env: Env,
+    sender: Addr,
+    amount: Uint128,
+    lease_id: u64,
+    renewals: u32,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut lease = LEASES
+        .may_load(deps.storage, lease_id)?
+        .ok_or(ContractError::LeaseNotFound { id: lease_id })?;
+    if lease.client != sender {
+        return Err(ContractError::Unauthorized {});
+    }
+    if lease.cancelled {
+        return Err(ContractError::LeaseClosed { id: lease_id });
+    }
+    if let Some(renewed_by) = lease.renewed_by {
+        return Err(ContractError::NotLatestLease {
+            id: lease_id,
+            renewed_by,
+        });
+    }
+    if renewals == 0 {
+        return Err(ContractError::ZeroRenewals {});
+    }
+    let (mut pool, advanced) = current_pool(deps.storage, &env)?;
+    // Its epoch is being delivered or traded: a keeper can still renew it.
+    if lease.epoch < pool.epoch {
+        return Err(ContractError::LeaseOver { id: lease_id });
+    }
+    lease.renewals_left = lease
+        .renewals_left
+        .checked_add(renewals)
+        .ok_or(OverflowError::new(OverflowOperation::Add))?;
+    lease.budget = lease.budget.checked_add(amount)?;
+    pool.escrow = pool.escrow.checked_add(amount)?;
+    LEASES.save(deps.storage, lease_id, &lease)?;
+    POOL.save(deps.storage, &pool)?;
+    Ok(Response::new()
+        .add_attribute("action", "extend")
+        .add_attribute("lease_id", lease_id.to_string())
+        .add_attribute("order", lease.order().to_string())
+        .add_attribute("renewals_left", lease.renewals_left.to_string())
+        .add_attribute("budget", lease.budget)
+        .add_messages(outflow::burn(&config.token, advanced.fees)?))
+}
+
+/// Records that the serving miner removed the client's account, once the lease is over.
+pub fn complete_lease(
+    deps: DepsMut,
+    env: Env,
+    sender: Addr,
+    lease_id: u64,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut lease = LEASES
+        .may_load(deps.storage, lease_id)?
+        .ok_or(ContractError::LeaseNotFound { id: lease_id })?;
+    let stake = STAKES.load(deps.storage, lease.stake_id)?;
+    if stake.owner != sender {
+        return Err(ContractError::Unauthorized {});
+    }
+    if lease.completed {
+        return Err(ContractError::AlreadyCompleted { id: lease_id });
+    }
+    let (pool, advanced) = current_pool(deps.storage, &env)?;
+    if !(lease.epoch < pool.epoch || lease.cancelled || stake.invalidated) {
+        return Err(ContractError::LeaseNotOver { id: lease_id });
+    }
+    lease.completed = true;
+    LEASES.save(deps.storage, lease_id, &lease)?;
+    POOL.save(deps.storage, &pool)?;
+    Ok(Response::new()
+        .add_attribute("action", "complete_lease")
+        .add_attribute("lease_id", lease_id.to_string())
+        .add_attribute("order", lease.order().to_string())
+        .add_messages(outflow::burn(&config.token, advanced.fees)?))
 }

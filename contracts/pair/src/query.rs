@@ -12,7 +12,8 @@ use loopin::pair::{
 use crate::error::ContractError;
 use crate::staking::{emission_left, plan_claim};
 use crate::state::{
-    CONFIG, LEASES, LEASES_BY_CLIENT, LIQUIDITY, POOL, Pool, STAKE_LEASES, STAKES, STAKES_BY_OWNER,
+    CONFIG, LEASES, LEASES_BY_CLIENT, LIQUIDITY, OPEN_DISPUTES, POOL, Pool, STAKE_LEASES, STAKES,
+    STAKES_BY_OWNER,
 };
 
 fn pool_now(deps: Deps, env: &Env) -> Result<(Pool, u64), ContractError> {
@@ -51,6 +52,8 @@ fn stake(storage: &dyn Storage, id: u64) -> Result<StakeResponse, ContractError>
         paid_until: s.paid_until,
         finished: s.finished,
         rewards_owed: s.rewards_owed,
+        clawback: s.clawback,
+        frozen_from: s.frozen_from,
     })
 }
 
@@ -58,6 +61,7 @@ fn lease(storage: &dyn Storage, id: u64) -> Result<LeaseResponse, ContractError>
     let l = LEASES
         .may_load(storage, id)?
         .ok_or(ContractError::LeaseNotFound { id })?;
+    let order = l.order();
     Ok(LeaseResponse {
         id: l.id,
         client: l.client,
@@ -71,6 +75,11 @@ fn lease(storage: &dyn Storage, id: u64) -> Result<LeaseResponse, ContractError>
         cancelled: l.cancelled,
         renewals_left: l.renewals_left,
         budget: l.budget,
+        ssh_key: l.ssh_key,
+        order,
+        renewed_by: l.renewed_by,
+        completed: l.completed,
+        dispute: l.dispute,
     })
 }
 
@@ -146,6 +155,24 @@ pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractE
             let leases = STAKE_LEASES
                 .prefix((stake_id, epoch))
                 .keys(deps.storage, None, None, Order::Ascending)
+                .map(|id| lease(deps.storage, id?))
+                .collect::<Result<_, _>>()?;
+            to_json_binary(&LeasesResponse { leases })?
+        }
+        QueryMsg::Disputes {
+            stake_id,
+            start_after,
+            limit,
+        } => {
+            let leases = OPEN_DISPUTES
+                .prefix(stake_id)
+                .keys(
+                    deps.storage,
+                    start_after.map(Bound::exclusive),
+                    None,
+                    Order::Ascending,
+                )
+                .take(page_limit(limit))
                 .map(|id| lease(deps.storage, id?))
                 .collect::<Result<_, _>>()?;
             to_json_binary(&LeasesResponse { leases })?

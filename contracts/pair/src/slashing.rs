@@ -9,13 +9,14 @@ use loopin_pool_math::shares::share_of;
 use crate::epoch::current_pool;
 use crate::error::ContractError;
 use crate::outflow;
-use crate::staking::seller_proceeds;
+use crate::staking::{seller_proceeds, settled_value, sub};
 use crate::state::{
     CONFIG, LEASED, LEASES, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING, SELLER_PRICE,
-    SHARE_VALUE, SHARES_ENDING, STAKE_BY_TOKEN, STAKE_LEASES, STAKES, Stake,
+    SHARES_ENDING, STAKE_BY_TOKEN, STAKE_LEASES, STAKES, Stake,
 };
 
 /// Takes what the stake still holds in the pool or in escrow: the pot its refunds come from.
+/// Dispute refunds already paid out of its escrow (its clawback) are not taken again.
 fn seize_position(
     deps: &mut DepsMut,
     pool: &mut Pool,
@@ -28,24 +29,20 @@ fn seize_position(
             let value = share_of(pool.reserves.tokens, stake.shares, pool.total_shares)?;
             pool.reserves.tokens -= value;
             pool.total_shares -= stake.shares;
-            let left = SHARES_ENDING
-                .load(deps.storage, stake.end_epoch)?
-                .checked_sub(stake.shares)?;
-            SHARES_ENDING.save(deps.storage, stake.end_epoch, &left)?;
+            // (Dispute refunds may have burned all of its shares, and the book entry with them.)
+            sub(deps.storage, &SHARES_ENDING, stake.end_epoch, stake.shares)?;
             value
         }
         StakeMode::LiquidityProvider => {
             // Settled into escrow, not yet claimed.
-            SHARE_VALUE
-                .load(deps.storage, stake.end_epoch)?
-                .payout(stake.shares)?
+            settled_value(deps.storage, stake)?.checked_sub(stake.clawback)?
         }
         StakeMode::Seller => {
             let mut unpaid = stake.deposit;
             for epoch in stake.paid_until..stake.end_epoch.min(trading + 1) {
                 unpaid += seller_proceeds(deps.storage, stake, epoch)?;
             }
-            unpaid
+            unpaid.checked_sub(stake.clawback)?
         }
     };
     if stake.mode == StakeMode::Seller || stake.end_epoch <= trading {

@@ -45,7 +45,7 @@ fn add(
     Ok(())
 }
 
-fn sub(
+pub(crate) fn sub(
     storage: &mut dyn Storage,
     map: &cw_storage_plus::Map<u64, Uint128>,
     epoch: u64,
@@ -68,7 +68,11 @@ fn timestamp(config: &Config, epoch: u64) -> Result<Timestamp, ContractError> {
 }
 
 /// The maintenance burn of a stake over `epochs`, rounded up.
-fn maintenance(config: &Config, hours: Uint128, epochs: u64) -> Result<Uint128, ContractError> {
+pub(crate) fn maintenance(
+    config: &Config,
+    hours: Uint128,
+    epochs: u64,
+) -> Result<Uint128, ContractError> {
     Ok(per_device_hour(
         config.params.economics.beta,
         hours,
@@ -131,6 +135,8 @@ pub fn stake(
         paid_until: start,
         finished: false,
         rewards_owed: Uint128::zero(),
+        clawback: Uint128::zero(),
+        frozen_from: None,
     };
     let mut burned = staking_fee + advanced.fees;
 
@@ -270,6 +276,20 @@ pub(crate) fn seller_proceeds(
         .map_err(|_| MathError::Overflow.into())
 }
 
+/// A settled provider's payout, before any clawback; nothing for no shares (all burned by
+/// refunds: no settlement may have been recorded for its end epoch).
+pub(crate) fn settled_value(
+    storage: &dyn Storage,
+    stake: &Stake,
+) -> Result<Uint128, ContractError> {
+    if stake.shares.is_zero() {
+        return Ok(Uint128::zero());
+    }
+    Ok(SHARE_VALUE
+        .load(storage, stake.end_epoch)?
+        .payout(stake.shares)?)
+}
+
 fn load_owned(storage: &dyn Storage, sender: &Addr, id: u64) -> Result<Stake, ContractError> {
     let stake = STAKES
         .may_load(storage, id)?
@@ -316,7 +336,10 @@ pub fn renew(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
             add(deps.storage, &SHARES_ENDING, new_end, stake.shares)?;
         }
         StakeMode::Seller => {
-            if maintenance(&config, stake.hours_per_epoch, epochs)? > stake.deposit {
+            // A clawback still owed must stay covered by what the deposit returns at the end.
+            if maintenance(&config, stake.hours_per_epoch, epochs)?
+                > stake.deposit.saturating_sub(stake.clawback)
+            {
                 return Err(ContractError::DepositTooLow {});
             }
             sub(
@@ -350,7 +373,10 @@ pub fn renew(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
 
 /// What claiming a stake pays now.
 pub(crate) struct ClaimPlan {
+    /// What the claim transfers: the stake's pay less the clawback netted off it.
     pub payout: Uint128,
+    /// Clawback left after this claim.
+    pub clawback: Uint128,
     /// A seller's maintenance burn, taken from its deposit at the end.
     pub upkeep: Uint128,
     /// Rewards minted by this claim.
@@ -404,6 +430,7 @@ pub(crate) fn plan_claim(
 ) -> Result<ClaimPlan, ContractError> {
     let mut plan = ClaimPlan {
         payout: Uint128::zero(),
+        clawback: stake.clawback,
         upkeep: Uint128::zero(),
         rewards: stake.rewards_owed,
         rewards_owed: Uint128::zero(),
@@ -418,16 +445,21 @@ pub(crate) fn plan_claim(
     }
     let epochs = stake.end_epoch - stake.start_epoch;
     let economics = config.params.economics;
-    // Epochs before `pool.epoch` have been delivered.
-    let delivered = pool.epoch.min(stake.end_epoch);
+    // Pay for an epoch is released once the dispute window after it has been delivered too,
+    // and not from the earliest epoch of an open dispute on.
+    let mut delivered = pool
+        .epoch
+        .saturating_sub(config.params.dispute_epochs)
+        .min(stake.end_epoch);
+    if let Some(frozen) = stake.frozen_from {
+        delivered = delivered.min(frozen);
+    }
     match stake.mode {
         StakeMode::LiquidityProvider => {
             if delivered < stake.end_epoch {
                 return Err(ContractError::NothingToClaim {});
             }
-            plan.payout = SHARE_VALUE
-                .load(storage, stake.end_epoch)?
-                .payout(stake.shares)?;
+            plan.payout = settled_value(storage, stake)?;
             // A provider's maintenance burn is netted against its reward.
             let net = economics.gamma.checked_sub(economics.beta)?;
             plan.rewards = per_device_hour(net, stake.hours_per_epoch, epochs, false)?;
@@ -452,6 +484,10 @@ pub(crate) fn plan_claim(
     if plan.payout.is_zero() && plan.rewards.is_zero() && !plan.finished {
         return Err(ContractError::NothingToClaim {});
     }
+    // Refunds already paid to clients out of escrow are netted off the pay.
+    let netted = plan.payout.min(stake.clawback);
+    plan.payout -= netted;
+    plan.clawback = stake.clawback - netted;
     Ok(plan)
 }
 
@@ -466,6 +502,7 @@ pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
     stake.paid_until = plan.paid_until;
     stake.finished = plan.finished;
     stake.rewards_owed = plan.rewards_owed;
+    stake.clawback = plan.clawback;
     STAKES.save(deps.storage, id, &stake)?;
     POOL.save(deps.storage, &pool)?;
     let burned = advanced.fees + plan.upkeep;

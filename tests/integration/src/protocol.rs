@@ -52,8 +52,13 @@ pub fn params() -> PoolParams {
         min_epochs: 3,
         max_epochs: 200,
         seller_deposit: Uint128::new(LOOP),
+        dispute_epochs: 0,
     }
 }
+
+/// A client's OpenSSH key (`ssh-keygen -t ed25519`, public half, no comment).
+pub const SSH_KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA/sviTJfQXJKl0MknakEdkHhZdlVSTJbzhi3Oejh+S5";
 
 pub struct Protocol {
     pub app: App,
@@ -78,6 +83,22 @@ pub fn protocol() -> Protocol {
 
 /// The protocol with the factory's per-epoch emission cap set to `cap` micro-LOOP.
 pub fn protocol_with_emission_cap(cap: u128) -> Protocol {
+    protocol_with(params(), cap)
+}
+
+/// The protocol with the test parameters but a dispute window of `dispute_epochs` epochs.
+pub fn protocol_with_dispute_window(dispute_epochs: u64) -> Protocol {
+    protocol_with(
+        PoolParams {
+            dispute_epochs,
+            ..params()
+        },
+        1_000 * LOOP,
+    )
+}
+
+/// The protocol with the pool's class parameters `params` and an emission cap of `cap`.
+pub fn protocol_with(params: PoolParams, cap: u128) -> Protocol {
     let mut app = App::default();
     let owner = actor(&app, "governance");
     let registry = actor(&app, "registry");
@@ -118,7 +139,7 @@ pub fn protocol_with_emission_cap(cap: u128) -> Protocol {
         factory.clone(),
         &factory::ExecuteMsg::SetClassParams {
             class: "h100".into(),
-            params: params(),
+            params,
         },
         &[],
     )
@@ -218,6 +239,7 @@ impl Protocol {
             stake_id,
             hours: Uint128::new(hours),
             client_key: HexBinary::from([1u8; 32]),
+            ssh_key: SSH_KEY.into(),
             deadline: None,
             renewals: None,
         };

@@ -52,6 +52,7 @@ fn params() -> PoolParams {
         min_epochs: 25,
         max_epochs: 1_000,
         seller_deposit: Uint128::new(1_000_000),
+        dispute_epochs: 0,
     }
 }
 

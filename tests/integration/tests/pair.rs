@@ -6,7 +6,7 @@ use loopin::pair::{ExecuteMsg, LeaseResponse, QueryMsg, ReceiveMsg};
 use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, StakeMode};
 use loopin_integration_tests::contract_error;
 use loopin_integration_tests::protocol::{
-    EPOCH, LOOP, Protocol, RICH, protocol, protocol_with_emission_cap,
+    EPOCH, LOOP, Protocol, RICH, SSH_KEY, protocol, protocol_with_emission_cap,
 };
 use loopin_pair::ContractError;
 use loopin_pool_math::HOUR;
@@ -399,6 +399,7 @@ fn deadlines_and_slippage_bounds_are_enforced() {
         stake_id: 1,
         hours: Uint128::new(HOUR / 10),
         client_key: cosmwasm_std::HexBinary::from([1u8; 32]),
+        ssh_key: SSH_KEY.into(),
         deadline: Some(now.minus_seconds(1)),
         renewals: None,
     };
@@ -422,6 +423,7 @@ fn deadlines_and_slippage_bounds_are_enforced() {
         stake_id: 1,
         hours: Uint128::new(HOUR / 10),
         client_key: cosmwasm_std::HexBinary::from([1u8; 31]),
+        ssh_key: SSH_KEY.into(),
         deadline: None,
         renewals: None,
     };
@@ -570,6 +572,7 @@ fn a_standing_order_renews_a_job_epoch_by_epoch_from_its_budget() {
         stake_id: 1,
         hours: Uint128::new(HOUR / 4),
         client_key: cosmwasm_std::HexBinary::from([1u8; 32]),
+        ssh_key: SSH_KEY.into(),
         deadline: None,
         renewals: Some(2),
     };

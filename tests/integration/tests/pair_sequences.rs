@@ -8,7 +8,7 @@
 use cosmwasm_std::{Decimal, HexBinary, Uint128};
 use loopin::pair::{ExecuteMsg, ReceiveMsg};
 use loopin::stake_cert::StakeMode;
-use loopin_integration_tests::protocol::{ACTORS, EPOCH, LOOP, Protocol, protocol};
+use loopin_integration_tests::protocol::{ACTORS, EPOCH, LOOP, Protocol, SSH_KEY, protocol};
 use loopin_pool_math::HOUR;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -121,6 +121,7 @@ fn apply(p: &mut Protocol, op: &Op) {
                 stake_id: *stake,
                 hours: Uint128::new(hours_permille * HOUR / 1_000),
                 client_key: HexBinary::from([5u8; 32]),
+                ssh_key: SSH_KEY.into(),
                 deadline: None,
                 renewals: Some((*max % 3) as u32),
             };

@@ -1,0 +1,195 @@
+//! Disputes: a client contests a lease within the pool's dispute window; the serving stake's pay
+//! is frozen until governance (the factory's owner) rules, and a refund is paid out of the
+//! stake's held pay, as far as it goes (docs/pair.md, "Access, completion and disputes").
+
+use cosmwasm_std::{Addr, DepsMut, Env, Order, Response, Storage, Uint128};
+use cw_ownable::Ownership;
+use loopin::factory;
+use loopin::pair::{Dispute, DisputeResolution, MAX_DISPUTE_REASON_LEN};
+use loopin::stake_cert::StakeMode;
+use loopin_pool_math::shares::share_of;
+
+use crate::epoch::current_pool;
+use crate::error::ContractError;
+use crate::outflow;
+use crate::staking::{maintenance, seller_proceeds, settled_value, sub};
+use crate::state::{
+    CONFIG, Config, LEASES, OPEN_DISPUTES, POOL, Pool, SHARES_ENDING, STAKES, Stake,
+};
+
+/// Opens a dispute on a lease and freezes the serving stake's pay from the lease's epoch on.
+pub fn dispute(
+    deps: DepsMut,
+    env: Env,
+    sender: Addr,
+    lease_id: u64,
+    reason: String,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut lease = LEASES
+        .may_load(deps.storage, lease_id)?
+        .ok_or(ContractError::LeaseNotFound { id: lease_id })?;
+    if lease.client != sender {
+        return Err(ContractError::Unauthorized {});
+    }
+    if reason.is_empty() || reason.len() > MAX_DISPUTE_REASON_LEN {
+        return Err(ContractError::InvalidDisputeReason {
+            max: MAX_DISPUTE_REASON_LEN,
+        });
+    }
+    if lease.dispute.is_some() {
+        return Err(ContractError::AlreadyDisputed { id: lease_id });
+    }
+    if lease.cancelled {
+        return Err(ContractError::LeaseClosed { id: lease_id });
+    }
+    let (pool, advanced) = current_pool(deps.storage, &env)?;
+    if lease.epoch > pool.epoch {
+        return Err(ContractError::LeaseNotStarted {
+            id: lease_id,
+            epoch: lease.epoch,
+        });
+    }
+    if pool.epoch > lease.epoch.saturating_add(config.params.dispute_epochs) {
+        return Err(ContractError::DisputeWindowClosed { id: lease_id });
+    }
+    let mut stake = STAKES.load(deps.storage, lease.stake_id)?;
+    stake.frozen_from = Some(
+        stake
+            .frozen_from
+            .map_or(lease.epoch, |frozen| frozen.min(lease.epoch)),
+    );
+    lease.dispute = Some(Dispute {
+        reason,
+        opened_at: env.block.time,
+        resolution: None,
+    });
+    OPEN_DISPUTES.save(deps.storage, (stake.id, lease_id), &lease.epoch)?;
+    LEASES.save(deps.storage, lease_id, &lease)?;
+    STAKES.save(deps.storage, stake.id, &stake)?;
+    POOL.save(deps.storage, &pool)?;
+    Ok(Response::new()
+        .add_attribute("action", "dispute")
+        .add_attribute("lease_id", lease_id.to_string())
+        .add_attribute("stake_id", stake.id.to_string())
+        .add_attribute("epoch", lease.epoch.to_string())
+        .add_messages(outflow::burn(&config.token, advanced.fees)?))
+}
+
+/// Pay of a stake still held in the pair's escrow, net of refunds already taken from it: a
+/// seller's unclaimed proceeds and its deposit less the maintenance burn of its final claim, a
+/// settled provider's payout. Nothing for a provider whose shares are still in the pool.
+fn escrowed_pay(
+    storage: &dyn Storage,
+    config: &Config,
+    pool: &Pool,
+    stake: &Stake,
+) -> Result<Uint128, ContractError> {
+    let gross = match stake.mode {
+        StakeMode::Seller => {
+            let mut unpaid = stake.deposit;
+            for epoch in stake.paid_until..stake.end_epoch.min(pool.trading_epoch() + 1) {
+                unpaid = unpaid.checked_add(seller_proceeds(storage, stake, epoch)?)?;
+            }
+            let epochs = stake.end_epoch - stake.start_epoch;
+            let upkeep = maintenance(config, stake.hours_per_epoch, epochs)?.min(stake.deposit);
+            unpaid.checked_sub(upkeep)?
+        }
+        StakeMode::LiquidityProvider => settled_value(storage, stake)?,
+    };
+    Ok(gross.saturating_sub(stake.clawback))
+}
+
+/// Takes up to `refund` from a provider's shares still in the pool: burns enough shares to cover
+/// what is taken (rounded up, so the other holders lose nothing) and takes it from the LOOP
+/// reserve. Returns what was taken.
+fn take_from_shares(
+    storage: &mut dyn Storage,
+    pool: &mut Pool,
+    stake: &mut Stake,
+    refund: Uint128,
+) -> Result<Uint128, ContractError> {
+    if stake.shares.is_zero() || pool.reserves.tokens.is_zero() {
+        return Ok(Uint128::zero());
+    }
+    let value = share_of(pool.reserves.tokens, stake.shares, pool.total_shares)?;
+    let paid = refund.min(value);
+    if paid.is_zero() {
+        return Ok(paid);
+    }
+    let burned = paid
+        .checked_mul_ceil((pool.total_shares, pool.reserves.tokens))
+        .map_err(|_| cosmwasm_std::StdError::generic_err("share burn overflows"))?
+        .min(stake.shares);
+    pool.reserves.tokens = pool.reserves.tokens.checked_sub(paid)?;
+    pool.total_shares = pool.total_shares.checked_sub(burned)?;
+    stake.shares = stake.shares.checked_sub(burned)?;
+    sub(storage, &SHARES_ENDING, stake.end_epoch, burned)?;
+    Ok(paid)
+}
+
+/// Governance's ruling on an open dispute: `refund` goes to the client out of the stake's held
+/// pay, as far as it goes, and the stake's pay is released up to its next open dispute.
+pub fn resolve_dispute(
+    deps: DepsMut,
+    env: Env,
+    sender: Addr,
+    lease_id: u64,
+    refund: Uint128,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let ownership: Ownership<Addr> = deps
+        .querier
+        .query_wasm_smart(&config.factory, &factory::QueryMsg::Ownership {})?;
+    if ownership.owner.as_ref() != Some(&sender) {
+        return Err(ContractError::NotGovernance {});
+    }
+    let mut lease = LEASES
+        .may_load(deps.storage, lease_id)?
+        .ok_or(ContractError::LeaseNotFound { id: lease_id })?;
+    let mut dispute = match lease.dispute.take() {
+        Some(dispute) if dispute.resolution.is_none() => dispute,
+        _ => return Err(ContractError::NoOpenDispute { id: lease_id }),
+    };
+    if refund > lease.paid {
+        return Err(ContractError::RefundAboveLeasePaid {
+            refund,
+            paid: lease.paid,
+        });
+    }
+    let (mut pool, advanced) = current_pool(deps.storage, &env)?;
+    let mut stake = STAKES.load(deps.storage, lease.stake_id)?;
+    let unsettled =
+        stake.mode == StakeMode::LiquidityProvider && stake.end_epoch > pool.trading_epoch();
+    let paid = if stake.finished || refund.is_zero() {
+        Uint128::zero()
+    } else if unsettled {
+        take_from_shares(deps.storage, &mut pool, &mut stake, refund)?
+    } else {
+        let paid = refund.min(escrowed_pay(deps.storage, &config, &pool, &stake)?);
+        pool.escrow = pool.escrow.checked_sub(paid)?;
+        stake.clawback = stake.clawback.checked_add(paid)?;
+        paid
+    };
+    dispute.resolution = Some(DisputeResolution { refund, paid });
+    lease.dispute = Some(dispute);
+    OPEN_DISPUTES.remove(deps.storage, (stake.id, lease_id));
+    // Lease ids grow with their epochs: the first open dispute left is the earliest.
+    stake.frozen_from = OPEN_DISPUTES
+        .prefix(stake.id)
+        .range(deps.storage, None, None, Order::Ascending)
+        .next()
+        .transpose()?
+        .map(|(_, epoch)| epoch);
+    LEASES.save(deps.storage, lease_id, &lease)?;
+    STAKES.save(deps.storage, stake.id, &stake)?;
+    POOL.save(deps.storage, &pool)?;
+    Ok(Response::new()
+        .add_attribute("action", "resolve_dispute")
+        .add_attribute("lease_id", lease_id.to_string())
+        .add_attribute("stake_id", stake.id.to_string())
+        .add_attribute("refund", refund)
+        .add_attribute("paid", paid)
+        .add_messages(outflow::transfer(&config.token, &lease.client, paid)?)
+        .add_messages(outflow::burn(&config.token, advanced.fees)?))
+}
