@@ -20,6 +20,8 @@ use crate::report::{Report, exec, query};
 const NAME: &str = "pair";
 const EPOCH: u64 = 3_600;
 const LOOP: u128 = 1_000_000;
+const SSH_KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA/sviTJfQXJKl0MknakEdkHhZdlVSTJbzhi3Oejh+S5";
 
 fn params() -> PoolParams {
     PoolParams {
@@ -33,6 +35,7 @@ fn params() -> PoolParams {
         min_epochs: 3,
         max_epochs: 200,
         seller_deposit: Uint128::new(LOOP),
+        dispute_epochs: 0,
     }
 }
 
@@ -56,9 +59,14 @@ fn stake_msg(id: u32) -> ReceiveMsg {
     }
 }
 
-/// Stands in for the factory, the only contract the pair queries: its registry, and emission
-/// with room left.
-fn factory_stand_in(factory: &str, registry: &str, query: &WasmQuery) -> QuerierResult {
+/// Stands in for the factory, the only contract the pair queries: its registry, its owner
+/// (governance), and emission with room left.
+fn factory_stand_in(
+    factory: &str,
+    registry: &str,
+    governance: &str,
+    query: &WasmQuery,
+) -> QuerierResult {
     let answer = match query {
         WasmQuery::Smart { contract_addr, msg } if contract_addr == factory => {
             match from_json::<factory::QueryMsg>(msg) {
@@ -78,6 +86,11 @@ fn factory_stand_in(factory: &str, registry: &str, query: &WasmQuery) -> Querier
                     remaining_this_epoch: Uint128::new(1_000_000 * LOOP),
                     total_minted: Uint128::zero(),
                 }),
+                Ok(factory::QueryMsg::Ownership {}) => to_json_binary(&serde_json::json!({
+                    "owner": governance,
+                    "pending_owner": null,
+                    "pending_expiry": null,
+                })),
                 _ => return unsupported(query),
             }
         }
@@ -111,8 +124,12 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
         params: params(),
     };
     let registry = pair.addr("registry");
-    let (stand_in, stand_in_registry) = (factory.clone(), registry.clone());
-    pair.set_wasm_querier(move |query| factory_stand_in(&stand_in, &stand_in_registry, query))?;
+    let governance = pair.addr("governance");
+    let (stand_in, stand_in_registry, stand_in_governance) =
+        (factory.clone(), registry.clone(), governance.clone());
+    pair.set_wasm_querier(move |query| {
+        factory_stand_in(&stand_in, &stand_in_registry, &stand_in_governance, query)
+    })?;
     let outcome = pair.instantiate(&factory, &instantiate)?;
     if detail {
         report.record(NAME, "instantiate", outcome).unwrap();
@@ -139,6 +156,7 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
             stake_id: 1,
             hours: Uint128::new(HOUR / 2),
             client_key: HexBinary::from([1u8; 32]),
+            ssh_key: SSH_KEY.into(),
             deadline: None,
             renewals: None,
         },
@@ -220,11 +238,25 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
             stake_id: 2,
             hours: Uint128::new(HOUR / 4),
             client_key: HexBinary::from([1u8; 32]),
+            ssh_key: SSH_KEY.into(),
             deadline: None,
             renewals: Some(3),
         };
         pair.execute(&token, &hook(&client, 100 * LOOP, &order))?
             .unwrap();
+        let extend = ReceiveMsg::Extend {
+            lease_id: 2,
+            renewals: 2,
+        };
+        exec(
+            report,
+            &mut pair,
+            NAME,
+            "Extend (standing order)",
+            &token,
+            &hook(&client, 10 * LOOP, &extend),
+            true,
+        )?;
     }
 
     let advance = ExecuteMsg::AdvanceEpoch {
@@ -250,8 +282,40 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
             &renew,
             true,
         )?;
+        // Lease 2's epoch is being delivered: its client disputes it, governance refunds part
+        // of it out of the (unsettled) provider's shares.
+        let dispute = ExecuteMsg::Dispute {
+            lease_id: 2,
+            reason: "no access".into(),
+        };
+        exec(report, &mut pair, NAME, "Dispute", &client, &dispute, true)?;
+        let resolve = ExecuteMsg::ResolveDispute {
+            lease_id: 2,
+            refund: Uint128::new(LOOP),
+        };
+        exec(
+            report,
+            &mut pair,
+            NAME,
+            "ResolveDispute (refund from provider shares)",
+            &governance,
+            &resolve,
+            true,
+        )?;
     }
     boundary(&mut pair)?;
+    if detail {
+        let complete = ExecuteMsg::CompleteLease { lease_id: 2 };
+        exec(
+            report,
+            &mut pair,
+            NAME,
+            "CompleteLease",
+            &miner_2,
+            &complete,
+            true,
+        )?;
+    }
     // Trading epoch 4 is the end of every 3-epoch stake (but the renewed one).
     let expiring = boundary(&mut pair)?;
     let label = |what: &str| format!("AdvanceEpoch ({stakes} stakes, {what})");
