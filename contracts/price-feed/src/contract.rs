@@ -228,6 +228,64 @@ fn optional(value: Option<impl ToString>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
 }
 
+/// What a publish did with one pool.
+enum Outcome {
+    /// Its epoch was published already.
+    Unchanged,
+    /// Boundaries are due: its reserves are those of an epoch that is over. The keeper advances
+    /// the pool first; a later publish sends it.
+    Lagging,
+    /// Its packet, recorded as sent to `channels` channels.
+    Published(Box<PricePacket>),
+}
+
+/// Reads one pool and, when its epoch advanced and no boundary is due, builds and records its
+/// packet. Kept out of line: inlined into `publish` it takes that function over the VM's limit
+/// of 100 locals per function (`cosmwasm-check`).
+#[inline(never)]
+fn publish_pool(
+    mut deps: DepsMut,
+    env: &Env,
+    config: &Config,
+    (pair, class): (Addr, String),
+    channels: u32,
+) -> Result<Outcome, ContractError> {
+    let pool: PoolResponse = deps
+        .querier
+        .query_wasm_smart(&pair, &pair::QueryMsg::Pool {})?;
+    let last = PUBLISHED.may_load(deps.storage, &pair)?;
+    if last.is_some_and(|last| last.packet.epoch >= pool.epoch) {
+        return Ok(Outcome::Unchanged);
+    }
+    if pool.clock_epoch > pool.epoch {
+        return Ok(Outcome::Lagging);
+    }
+    let packet = observe(deps.branch(), env, config, &pair, class, pool)?;
+    PUBLISHED.save(
+        deps.storage,
+        &pair,
+        &PublishedResponse {
+            packet: packet.clone(),
+            channels,
+        },
+    )?;
+    Ok(Outcome::Published(Box::new(packet)))
+}
+
+/// The event a published packet is announced by.
+fn price_event(packet: &PricePacket) -> Event {
+    Event::new("loopin_price")
+        .add_attribute("pool", &packet.pool)
+        .add_attribute("class", &packet.class)
+        .add_attribute("epoch", packet.epoch.to_string())
+        .add_attribute("spot_price", optional(packet.spot_price))
+        .add_attribute("twap", optional(packet.twap))
+        .add_attribute(
+            "twap_window_seconds",
+            packet.twap_window_seconds.to_string(),
+        )
+}
+
 fn publish(mut deps: DepsMut, env: Env) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let subscribers = SUBSCRIBERS
@@ -241,21 +299,17 @@ fn publish(mut deps: DepsMut, env: Env) -> Result<Response, ContractError> {
     let mut response = Response::new();
     let mut published = 0u64;
     let mut lagging = Vec::new();
-    for (pair, class) in pools {
-        let pool: PoolResponse = deps
-            .querier
-            .query_wasm_smart(&pair, &pair::QueryMsg::Pool {})?;
-        let last = PUBLISHED.may_load(deps.storage, &pair)?;
-        if last.is_some_and(|last| last.packet.epoch >= pool.epoch) {
-            continue;
-        }
-        if pool.clock_epoch > pool.epoch {
-            // Boundaries are due: the reserves are those of an epoch that is over. The keeper
-            // advances the pool first; it is published by a later call.
-            lagging.push(pair.into_string());
-            continue;
-        }
-        let packet = observe(deps.branch(), &env, &config, &pair, class, pool)?;
+    for pool in pools {
+        let pair = pool.0.clone();
+        let packet =
+            match publish_pool(deps.branch(), &env, &config, pool, subscribers.len() as u32)? {
+                Outcome::Unchanged => continue,
+                Outcome::Lagging => {
+                    lagging.push(pair.into_string());
+                    continue;
+                }
+                Outcome::Published(packet) => *packet,
+            };
         let data = to_json_binary(&packet)?;
         response = response
             .add_messages(subscribers.iter().map(|channel| IbcMsg::SendPacket {
@@ -263,26 +317,7 @@ fn publish(mut deps: DepsMut, env: Env) -> Result<Response, ContractError> {
                 data: data.clone(),
                 timeout: timeout.clone(),
             }))
-            .add_event(
-                Event::new("loopin_price")
-                    .add_attribute("pool", &packet.pool)
-                    .add_attribute("class", &packet.class)
-                    .add_attribute("epoch", packet.epoch.to_string())
-                    .add_attribute("spot_price", optional(packet.spot_price))
-                    .add_attribute("twap", optional(packet.twap))
-                    .add_attribute(
-                        "twap_window_seconds",
-                        packet.twap_window_seconds.to_string(),
-                    ),
-            );
-        PUBLISHED.save(
-            deps.storage,
-            &pair,
-            &PublishedResponse {
-                packet,
-                channels: subscribers.len() as u32,
-            },
-        )?;
+            .add_event(price_event(&packet));
         published += 1;
     }
     if published == 0 {

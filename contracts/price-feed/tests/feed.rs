@@ -11,7 +11,7 @@ use cosmwasm_std::testing::{
     mock_ibc_packet_ack, mock_ibc_packet_recv, mock_ibc_packet_timeout,
 };
 use cosmwasm_std::{
-    Addr, Attribute, Binary, ContractResult, CosmosMsg, Decimal, Decimal256, Env,
+    Addr, Attribute, Binary, ContractResult, CosmosMsg, Decimal, Decimal256, Env, Event,
     IbcAcknowledgement, IbcChannelConnectMsg, IbcChannelOpenMsg, IbcMsg, IbcOrder, IbcTimeout,
     Order, OwnedDeps, QuerierResult, Response, SystemError, SystemResult, Timestamp, Uint128,
     WasmQuery, from_json, to_json_binary,
@@ -400,6 +400,18 @@ fn publishes_one_packet_per_pool_and_channel() {
         vec![
             ("channel-0".into(), first.clone(), timeout.clone()),
             ("channel-1".into(), first.clone(), timeout),
+        ]
+    );
+    assert_eq!(
+        response.events,
+        vec![
+            Event::new("loopin_price")
+                .add_attribute("pool", pair.as_str())
+                .add_attribute("class", "h100")
+                .add_attribute("epoch", "5")
+                .add_attribute("spot_price", "12500000")
+                .add_attribute("twap", "12500000")
+                .add_attribute("twap_window_seconds", "0")
         ]
     );
     assert_eq!(attribute(&response.attributes, "pools"), "1");

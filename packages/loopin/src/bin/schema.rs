@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cosmwasm_schema::generate_api;
+use loopin::price_feed::{self, consumer, feed};
 use loopin::{factory, pair, pool, registry, stake_cert, token};
 
 /// Every contract's API, as (directory name, files).
@@ -44,12 +45,28 @@ fn apis() -> Vec<(&'static str, Vec<(String, String)>)> {
         query: registry::QueryMsg,
         migrate: registry::MigrateMsg,
     };
+    let price_feed = generate_api! {
+        name: "loopin-price-feed",
+        instantiate: feed::InstantiateMsg,
+        execute: feed::ExecuteMsg,
+        query: feed::QueryMsg,
+        migrate: price_feed::MigrateMsg,
+    };
+    let price_consumer = generate_api! {
+        name: "loopin-price-consumer",
+        instantiate: consumer::InstantiateMsg,
+        execute: consumer::ExecuteMsg,
+        query: consumer::QueryMsg,
+        migrate: price_feed::MigrateMsg,
+    };
     [
         ("loopin-token", token),
         ("loopin-stake-cert", stake_cert),
         ("loopin-factory", factory),
         ("loopin-pair", pair),
         ("loopin-pocps-registry", registry),
+        ("loopin-price-feed", price_feed),
+        ("loopin-price-consumer", price_consumer),
     ]
     .into_iter()
     .map(|(name, api)| {
