@@ -140,18 +140,55 @@ impl LinuxAccounts {
             .cloned()
             .collect()
     }
+}
 
-    fn kill_processes(&self, user: &Username) -> Result<(), AccountError> {
-        for _ in 0..50 {
-            // pkill: 0 = signalled some, 1 = none left.
-            let out = run("pkill", &["-KILL", "-u", user.as_str()])?;
-            if out.status.code() == Some(1) {
-                return Ok(());
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
+/// Live (not zombie) processes whose real or effective uid is `uid`, from `/proc`.
+fn live_processes(uid: u32) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+                return false;
+            };
+            let field = |name: &str| {
+                status
+                    .lines()
+                    .find_map(|line| line.strip_prefix(name))
+                    .map(str::trim)
+            };
+            let zombie = field("State:").is_some_and(|state| state.starts_with('Z'));
+            let owned = field("Uid:").is_some_and(|uids| {
+                uids.split_whitespace()
+                    .take(2)
+                    .any(|id| id.parse() == Ok(uid))
+            });
+            owned && !zombie
+        })
+        .collect()
+}
+
+/// SIGKILLs every process of `uid` (its ssh sessions included) until none is left alive;
+/// zombies are their parents' to reap.
+fn kill_processes(user: &Username, uid: u32) -> Result<(), AccountError> {
+    for _ in 0..250 {
+        let pids = live_processes(uid);
+        if pids.is_empty() {
+            return Ok(());
         }
-        Err(AccountError::Unkillable(user.to_string()))
+        for pid in pids {
+            // SAFETY: kill(2) with a pid read from /proc; a pid that has exited meanwhile only
+            // yields ESRCH.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    Err(AccountError::Unkillable(user.to_string()))
 }
 
 impl Accounts for LinuxAccounts {
@@ -181,7 +218,14 @@ impl Accounts for LinuxAccounts {
             Some(entry) if !entry.gecos.starts_with(MARKER) => {
                 return Err(AccountError::Foreign(user.to_string()));
             }
-            Some(entry) => entry,
+            Some(entry) => {
+                // Left half-made (or half-removed) by a crash: make sure it can log in.
+                run_ok(
+                    "usermod",
+                    &["--password", "*", "--expiredate", "", user.as_str()],
+                )?;
+                entry
+            }
             None => {
                 DirBuilder::new()
                     .recursive(true)
@@ -200,6 +244,10 @@ impl Accounts for LinuxAccounts {
                     "--comment",
                     &comment,
                     "--user-group",
+                    // No password, but not locked: sshd (without PAM) refuses locked accounts,
+                    // which is how removal shuts the door first.
+                    "--password",
+                    "*",
                 ];
                 if !groups.is_empty() {
                     args.extend(["--groups", &groups]);
@@ -229,7 +277,7 @@ impl Accounts for LinuxAccounts {
             }
             // No new logins, then no processes (its ssh sessions included).
             run_ok("usermod", &["--lock", "--expiredate", "1", user.as_str()])?;
-            self.kill_processes(user)?;
+            kill_processes(user, entry.uid)?;
             run_ok("userdel", &["--remove", "--force", user.as_str()]).or_else(|error| {
                 // userdel exits 12 when the home was already gone; the account is what counts.
                 match self.entry(user)? {

@@ -61,6 +61,16 @@ fn clear_accounts(accounts: &dyn Accounts) {
     }
 }
 
+/// A child process killed (SIGKILL) when the test ends, passed or not.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// `sshd` on a free loopback port with its own host key, allowing only `prefix*` users.
 struct Sshd {
     child: Child,
@@ -396,14 +406,14 @@ async fn a_client_leases_logs_in_with_its_key_and_is_locked_out_when_the_lease_e
     let login = h.login_command(&details);
     let out = h.ssh(
         &login,
-        "echo hello from $(whoami); touch /tmp/left-by-$(whoami)",
+        "echo hello from $(whoami); mktemp /tmp/left-by-lease.XXXXXX",
     );
     assert!(out.status.success(), "ssh: {out:?}");
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        format!("hello from {user}")
-    );
-    assert!(Path::new(&format!("/tmp/left-by-{user}")).exists());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut lines = stdout.lines();
+    assert_eq!(lines.next(), Some(format!("hello from {user}").as_str()));
+    let left_behind = PathBuf::from(lines.next().expect("mktemp path"));
+    assert!(left_behind.exists());
     // The key is restricted: no port forwarding to the host's loopback.
     let forward = h.ssh(
         &login.replacen(
@@ -437,7 +447,11 @@ async fn a_client_leases_logs_in_with_its_key_and_is_locked_out_when_the_lease_e
     assert_eq!(pass.completed, vec![lease_id]);
     assert!(!user_exists(&user));
     assert!(!h.settings.agent.home_root.join(&user).exists());
-    assert!(!Path::new(&format!("/tmp/left-by-{user}")).exists());
+    assert!(
+        !left_behind.exists(),
+        "{} left behind",
+        left_behind.display()
+    );
     let ended = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             if let Some(status) = session.try_wait().unwrap() {
@@ -471,14 +485,16 @@ async fn an_agent_killed_during_a_lease_reconciles_without_leaks_or_duplicates()
     let h = Harness::start("lpnkill").await;
     let binary = env!("CARGO_BIN_EXE_loopin-agent");
     let spawn = || {
-        Command::new(binary)
-            .arg("--config")
-            .arg(&h.config)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("loopin-agent")
+        KillOnDrop(
+            Command::new(binary)
+                .arg("--config")
+                .arg(&h.config)
+                .env("RUST_LOG", "warn")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("loopin-agent"),
+        )
     };
     let first = h.lease(400_000).await;
     let first_user = format!("lpnkill{}", h.lease_info(first).await.order);
@@ -489,8 +505,8 @@ async fn an_agent_killed_during_a_lease_reconciles_without_leaks_or_duplicates()
     assert!(user_exists(&first_user));
 
     // kill -9 during the lease.
-    agent.kill().unwrap();
-    agent.wait().unwrap();
+    agent.0.kill().unwrap();
+    agent.0.wait().unwrap();
 
     // While it is down: a second lease is booked, the first one ends, the second one starts.
     let second = h.lease(300_000).await;
@@ -522,7 +538,7 @@ async fn an_agent_killed_during_a_lease_reconciles_without_leaks_or_duplicates()
     );
 
     // Restarted: the ended lease is cleaned up and completed, the started one provisioned.
-    let mut agent = spawn();
+    let agent = spawn();
     h.until(second, |lease| lease.access.is_some(), "access posted")
         .await;
     h.until(first, |lease| lease.completed, "completed").await;
@@ -551,7 +567,6 @@ async fn an_agent_killed_during_a_lease_reconciles_without_leaks_or_duplicates()
     assert!(out.status.success(), "{out:?}");
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), second_user);
 
-    agent.kill().unwrap();
-    agent.wait().unwrap();
+    drop(agent);
     clear_accounts(Agent::linux_accounts(&h.settings).as_ref());
 }

@@ -8,7 +8,7 @@ use anyhow::{Context as _, bail};
 use cosmwasm_std::{HexBinary, Timestamp, Uint128, to_json_binary};
 use loopin::access::SshPublicKey;
 use loopin::pair::{
-    ConfigResponse, ExecuteMsg, LeaseResponse, LeasesResponse, QueryMsg, ReceiveMsg,
+    ConfigResponse, ExecuteMsg, LeaseResponse, LeasesResponse, PoolResponse, QueryMsg, ReceiveMsg,
 };
 use loopin::token;
 use loopin_access::{AccessDetails, ClientSecret};
@@ -113,12 +113,27 @@ impl LeaseClient {
         Ok(Timestamp::from_seconds(now.max(0) as u64 + secs))
     }
 
-    /// Leases hours on a device: quotes, sends at most the quote plus the slippage allowance
-    /// (and the order's budget), refunded what is not spent.
+    /// Processes the pool's due epoch boundaries (anyone may), so quotes are for the epoch the
+    /// lease will buy. Nothing is sent when none is due.
+    pub async fn advance_if_due(&self) -> anyhow::Result<()> {
+        let pool: PoolResponse = self
+            .chain
+            .query_smart(&self.pair, &QueryMsg::Pool {})
+            .await?;
+        if pool.clock_epoch > pool.epoch {
+            let msg = ExecuteMsg::AdvanceEpoch { max_epochs: None };
+            self.chain.execute(&self.pair, &msg, &[]).await?;
+        }
+        Ok(())
+    }
+
+    /// Leases hours on a device: processes due boundaries, quotes, sends at most the quote plus
+    /// the slippage allowance (and the order's budget), refunded what is not spent.
     pub async fn lease(&self, order: &LeaseOrder) -> anyhow::Result<Leased> {
         let ssh_key = SshPublicKey::parse(order.ssh_key.trim())
             .context("the ssh public key")?
             .to_openssh();
+        self.advance_if_due().await?;
         let quote = self.quote(order.hours).await?;
         let offer = quote.offer.u128();
         let max_in = offer
@@ -231,7 +246,7 @@ impl LeaseClient {
         deadline_secs: u64,
     ) -> anyhow::Result<u128> {
         let lease = self.lease_info(lease_id).await?;
-        let pool: loopin::pair::PoolResponse = self
+        let pool: PoolResponse = self
             .chain
             .query_smart(&self.pair, &QueryMsg::Pool {})
             .await?;

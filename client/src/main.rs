@@ -138,7 +138,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Quote { hours } => {
             let hours = parse(&hours)?;
-            let quote = client.quote(hours).await?;
+            let quote = client.quote(hours).await.context(
+                "quote (when epoch boundaries are due, `lease` processes them first; \
+                 a quote waits for that)",
+            )?;
             println!(
                 "{} h cost {} LOOP (fee {} LOOP burned), {} LOOP/h",
                 format(quote.receive.u128()),

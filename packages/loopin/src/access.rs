@@ -172,8 +172,7 @@ mod tests {
     use super::*;
 
     /// `ssh-keygen -t ed25519` output (public half), comment included.
-    const ED25519: &str =
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA/sviTJfQXJKl0MknakEdkHhZdlVSTJbzhi3Oejh+S5 client@laptop";
+    const ED25519: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA/sviTJfQXJKl0MknakEdkHhZdlVSTJbzhi3Oejh+S5 client@laptop";
 
     fn ed25519_blob(key: [u8; 32]) -> String {
         let mut blob = Vec::new();
@@ -244,7 +243,9 @@ mod tests {
         });
         // Too short, truncated, the wrong type inside, trailing bytes.
         assert_eq!(SshPublicKey::parse("ssh-ed25519 AAAA"), malformed);
-        let good = Binary::from_base64(&ed25519_blob([1; 32])).unwrap().to_vec();
+        let good = Binary::from_base64(&ed25519_blob([1; 32]))
+            .unwrap()
+            .to_vec();
         let truncated = Binary::from(&good[..good.len() - 1]).to_base64();
         assert_eq!(
             SshPublicKey::parse(&format!("ssh-ed25519 {truncated}")),
