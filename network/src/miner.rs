@@ -98,14 +98,32 @@ async fn run(cmd: &mut Command, what: &str) -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// Waits until `addr` accepts TCP connections.
-async fn wait_listening(addr: &str, child: &mut Child, name: &str) -> anyhow::Result<()> {
+/// Waits until `addr` accepts TCP connections; if the prover exits first, fails with the end of
+/// its log.
+async fn wait_listening(
+    addr: &str,
+    child: &mut Child,
+    name: &str,
+    log: &Path,
+) -> anyhow::Result<()> {
     for _ in 0..300 {
         if tokio::net::TcpStream::connect(addr).await.is_ok() {
             return Ok(());
         }
         if let Some(status) = child.try_wait()? {
-            bail!("the prover of {name} exited: {status}");
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            let tail: String = text
+                .chars()
+                .rev()
+                .take(2_000)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            bail!(
+                "the prover of {name} exited: {status}; {}:\n{tail}",
+                log.display()
+            );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -198,7 +216,8 @@ impl Miner {
             &config_path,
             &prover_config(&dir, &listen, identity, Some(chain)),
         )?;
-        let log = std::fs::File::create(dir.join("prover.log"))?;
+        let log_path = dir.join("prover.log");
+        let log = std::fs::File::create(&log_path)?;
         let mut cmd = match plan.cheat {
             None => {
                 let mut cmd = prover(&["serve"]);
@@ -219,7 +238,7 @@ impl Miner {
             .kill_on_drop(true)
             .spawn()
             .with_context(|| format!("starting the prover of {}", plan.name))?;
-        wait_listening(&listen, &mut child, &plan.name).await?;
+        wait_listening(&listen, &mut child, &plan.name, &log_path).await?;
         tracing::info!(miner = %plan.name, %token_id, stake_id, cheat = ?plan.cheat, %endpoint, "miner serving");
         Ok(Miner {
             plan,

@@ -28,6 +28,17 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// The first of `n` consecutive free ports below Linux's ephemeral range (32768-60999). The
+/// provers bind `first-port + i`, some of them minutes after the start: a block inside the
+/// ephemeral range can meanwhile be taken as the source port of an outgoing connection.
+fn free_port_block(n: u16) -> u16 {
+    let start = 20_000 + (std::process::id() % 1_000) as u16 * 10;
+    (start..32_000)
+        .step_by(usize::from(n))
+        .find(|base| (*base..base + n).all(|port| TcpListener::bind(("127.0.0.1", port)).is_ok()))
+        .expect("a block of free ports below 32000")
+}
+
 struct Killed(Child);
 
 impl Drop for Killed {
@@ -141,7 +152,7 @@ fn the_scripted_market_runs_as_separate_processes() {
             .arg(&deployment)
             .arg("--work-dir")
             .arg(home.path().join("network"))
-            .args(["--first-port", &free_port().to_string()])
+            .args(["--first-port", &free_port_block(8).to_string()])
             .arg("--report")
             .arg(&report)
             .arg("--chart")
