@@ -28,9 +28,9 @@ grpc="${LOOPIN_GRPC:-127.0.0.1:9090}"
 
 scripts/build-contracts.sh
 
-log "building loopin-devnet, loopin-deploy, loopin-prover and loopin-network"
+log "building loopin-devnet, loopin-deploy, loopin-prover, loopin-network, loopin-agent and loopin-client"
 cargo build --quiet --locked --profile service -p loopin-devnet -p loopin-deploy -p loopin-prover \
-  -p loopin-network --bins
+  -p loopin-network -p loopin-agent -p loopin-client --bins
 bin="${CARGO_TARGET_DIR:-$ROOT/target}/service"
 
 mkdir -p "$home"

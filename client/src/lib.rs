@@ -130,6 +130,9 @@ impl LeaseClient {
     /// Leases hours on a device: processes due boundaries, quotes, sends at most the quote plus
     /// the slippage allowance (and the order's budget), refunded what is not spent.
     pub async fn lease(&self, order: &LeaseOrder) -> anyhow::Result<Leased> {
+        if order.ssh_key.contains("PRIVATE KEY") {
+            bail!("that is a private key: pass the public one (the .pub file)");
+        }
         let ssh_key = SshPublicKey::parse(order.ssh_key.trim())
             .context("the ssh public key")?
             .to_openssh();
