@@ -11,6 +11,7 @@ use loopin_pool_math::shares::share_of;
 
 use crate::epoch::current_pool;
 use crate::error::ContractError;
+use crate::leasing::load_clients_lease;
 use crate::outflow;
 use crate::staking::{maintenance, seller_proceeds, settled_value, sub};
 use crate::state::{
@@ -26,12 +27,7 @@ pub fn dispute(
     reason: String,
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    let mut lease = LEASES
-        .may_load(deps.storage, lease_id)?
-        .ok_or(ContractError::LeaseNotFound { id: lease_id })?;
-    if lease.client != sender {
-        return Err(ContractError::Unauthorized {});
-    }
+    let mut lease = load_clients_lease(deps.storage, &sender, lease_id)?;
     if reason.is_empty() || reason.len() > MAX_DISPUTE_REASON_LEN {
         return Err(ContractError::InvalidDisputeReason {
             max: MAX_DISPUTE_REASON_LEN,

@@ -26,6 +26,21 @@ pub(crate) fn check_deadline(env: &Env, deadline: Option<Timestamp>) -> Result<(
     }
 }
 
+/// Loads a lease for an action only its client may take.
+pub(crate) fn load_clients_lease(
+    storage: &dyn Storage,
+    sender: &Addr,
+    lease_id: u64,
+) -> Result<Lease, ContractError> {
+    let lease = LEASES
+        .may_load(storage, lease_id)?
+        .ok_or(ContractError::LeaseNotFound { id: lease_id })?;
+    if lease.client != *sender {
+        return Err(ContractError::Unauthorized {});
+    }
+    Ok(lease)
+}
+
 /// A lease request from a Lease hook.
 pub struct LeaseRequest {
     pub stake_id: u64,
@@ -218,12 +233,7 @@ pub fn renew_lease(deps: DepsMut, env: Env, lease_id: u64) -> Result<Response, C
 /// Ends a standing order and refunds its budget.
 pub fn close_order(deps: DepsMut, sender: Addr, lease_id: u64) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    let mut lease = LEASES
-        .may_load(deps.storage, lease_id)?
-        .ok_or(ContractError::LeaseNotFound { id: lease_id })?;
-    if lease.client != sender {
-        return Err(ContractError::Unauthorized {});
-    }
+    let mut lease = load_clients_lease(deps.storage, &sender, lease_id)?;
     if lease.renewals_left == 0 && lease.budget.is_zero() {
         return Err(ContractError::NotRenewable { id: lease_id });
     }
@@ -252,12 +262,7 @@ pub fn cancel_lease(
     check_deadline(&env, deadline)?;
     let config = CONFIG.load(deps.storage)?;
     let (mut pool, advanced) = current_pool(deps.storage, &env)?;
-    let mut lease = LEASES
-        .may_load(deps.storage, lease_id)?
-        .ok_or(ContractError::LeaseNotFound { id: lease_id })?;
-    if lease.client != sender {
-        return Err(ContractError::Unauthorized {});
-    }
+    let mut lease = load_clients_lease(deps.storage, &sender, lease_id)?;
     if lease.cancelled || !lease.refunded.is_zero() || lease.epoch != pool.trading_epoch() {
         return Err(ContractError::CannotCancel { id: lease_id });
     }
@@ -332,12 +337,7 @@ pub fn extend(
     renewals: u32,
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    let mut lease = LEASES
-        .may_load(deps.storage, lease_id)?
-        .ok_or(ContractError::LeaseNotFound { id: lease_id })?;
-    if lease.client != sender {
-        return Err(ContractError::Unauthorized {});
-    }
+    let mut lease = load_clients_lease(deps.storage, &sender, lease_id)?;
     if lease.cancelled {
         return Err(ContractError::LeaseClosed { id: lease_id });
     }
