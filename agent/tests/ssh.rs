@@ -11,9 +11,9 @@ use loopin::token;
 use loopin_agent::accounts::Accounts;
 use loopin_agent::config::{AgentConfig, Settings};
 use loopin_agent::service::Agent;
-use loopin_chain_client::{ChainClient, ChainConfig, DEFAULT_HD_PATH, Key, devnet};
+use loopin_chain_client::{ChainClient, ChainConfig, Key, devnet};
 use loopin_client::{LeaseClient, LeaseOrder, pin_and_command};
-use loopin_deploy::{DeployConfig, Deployer, Deployment};
+use loopin_deploy::{DeployConfig, Deployment};
 use loopin_prover::metrics::Metrics;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -23,23 +23,7 @@ const LOOP: u128 = 1_000_000;
 const EPOCH_SECONDS: u64 = 3_600;
 
 fn key(n: u8) -> Key {
-    Key::from_mnemonic(
-        &Key::mnemonic_from_entropy([n; 32]),
-        DEFAULT_HD_PATH,
-        "loopin",
-    )
-    .unwrap()
-}
-
-fn artifacts() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../artifacts");
-    for name in loopin_deploy::CONTRACTS {
-        assert!(
-            dir.join(format!("{name}.wasm")).exists(),
-            "{name}.wasm missing: run scripts/build-contracts.sh first"
-        );
-    }
-    dir
+    Key::development(n, "loopin").unwrap()
 }
 
 fn run(program: &str, args: &[&str]) -> Output {
@@ -191,24 +175,11 @@ impl Harness {
         };
         let deployer = ChainClient::connect(chain.clone(), key(1)).await.unwrap();
         let miner = ChainClient::connect(chain.clone(), key(2)).await.unwrap();
-        let mut config =
-            DeployConfig::from_toml(include_str!("../../deploy/devnet.toml")).expect("devnet.toml");
-        config.chain = chain.clone();
-        config.deployer = Deployer {
-            mnemonic: Some(Key::mnemonic_from_entropy([1; 32])),
-            key_file: None,
-            hd_path: None,
-        };
-        config.artifacts = artifacts();
-        config.output = None;
-        config.chain_json = None;
-        config.token.initial_balances = [2u8, 3]
+        let holders: Vec<(String, u128)> = [2u8, 3]
             .iter()
-            .map(|n| cw20::Cw20Coin {
-                address: key(*n).address.to_string(),
-                amount: Uint128::new(1_000 * LOOP),
-            })
+            .map(|n| (key(*n).address.to_string(), 1_000 * LOOP))
             .collect();
+        let config = DeployConfig::devnet(&chain, 1, &holders).expect("devnet.toml");
         let deployment: Deployment = loopin_deploy::deploy(&config, &deployer)
             .await
             .expect("deploy");
@@ -251,7 +222,7 @@ impl Harness {
 
         let sshd = Sshd::start(dir.path(), prefix);
         let key_file = dir.path().join("miner.key");
-        std::fs::write(&key_file, Key::mnemonic_from_entropy([2; 32])).unwrap();
+        std::fs::write(&key_file, Key::development_mnemonic(2)).unwrap();
         let agent = AgentConfig {
             pair: pair.clone(),
             key_file,

@@ -85,9 +85,55 @@ pub struct DeployConfig {
     pub chain_json: Option<PathBuf>,
 }
 
+/// The repository's `artifacts/` (or `$LOOPIN_ARTIFACTS`), checked to hold every contract
+/// (`scripts/build-contracts.sh` builds them). For tests.
+pub fn repository_artifacts() -> anyhow::Result<PathBuf> {
+    let dir = std::env::var_os("LOOPIN_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../artifacts"));
+    for name in CONTRACTS {
+        let path = dir.join(format!("{name}.wasm"));
+        if !path.exists() {
+            bail!(
+                "{} missing: run scripts/build-contracts.sh first",
+                path.display()
+            );
+        }
+    }
+    Ok(dir)
+}
+
 impl DeployConfig {
     pub fn from_toml(text: &str) -> anyhow::Result<Self> {
         Ok(toml::from_str(text)?)
+    }
+
+    /// The shipped `deploy/devnet.toml` for an in-process devnet (tests): pointed at `chain`,
+    /// signed by development key `deployer`, the repository's artifacts, `holders` given LOOP,
+    /// nothing written to disk.
+    pub fn devnet(
+        chain: &ChainConfig,
+        deployer: u8,
+        holders: &[(String, u128)],
+    ) -> anyhow::Result<Self> {
+        let mut config = Self::from_toml(include_str!("../devnet.toml"))?;
+        config.chain = chain.clone();
+        config.deployer = Deployer {
+            mnemonic: Some(Key::development_mnemonic(deployer)),
+            key_file: None,
+            hd_path: None,
+        };
+        config.artifacts = repository_artifacts()?;
+        config.output = None;
+        config.chain_json = None;
+        config.token.initial_balances = holders
+            .iter()
+            .map(|(address, amount)| cw20::Cw20Coin {
+                address: address.clone(),
+                amount: (*amount).into(),
+            })
+            .collect();
+        Ok(config)
     }
 
     /// The deployer's key from the config.

@@ -4,7 +4,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use cosmwasm_std::Uint128;
-use loopin_chain_client::{DEFAULT_HD_PATH, Key};
+use loopin_chain_client::Key;
 use loopin_deploy::DeployConfig;
 use std::path::PathBuf;
 
@@ -66,13 +66,9 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     if let Some(Cmd::DevKey { n, address }) = cli.cmd {
-        let phrase = Key::mnemonic_from_entropy([n; 32]);
         match address {
-            Some(prefix) => println!(
-                "{}",
-                Key::from_mnemonic(&phrase, DEFAULT_HD_PATH, &prefix)?.address
-            ),
-            None => println!("{phrase}"),
+            Some(prefix) => println!("{}", Key::development(n, &prefix)?.address),
+            None => println!("{}", Key::development_mnemonic(n)),
         }
         return Ok(());
     }

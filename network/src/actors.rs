@@ -4,13 +4,12 @@
 use anyhow::Context;
 use cosmwasm_std::{Uint128, to_json_binary};
 use loopin::token;
-use loopin_chain_client::{ChainClient, ChainConfig, DEFAULT_HD_PATH, Key, TxResult, devnet};
+use loopin_chain_client::{ChainClient, ChainConfig, Key, TxResult, devnet};
 use serde::Serialize;
 
 /// A development key from fixed entropy `n` (the same as `loopin-deploy dev-key n`).
 pub fn dev_key(n: u8, prefix: &str) -> anyhow::Result<Key> {
-    let phrase = Key::mnemonic_from_entropy([n; 32]);
-    Ok(Key::from_mnemonic(&phrase, DEFAULT_HD_PATH, prefix)?)
+    Ok(Key::development(n, prefix)?)
 }
 
 /// A named account with its own connection.

@@ -70,12 +70,7 @@ fn output(cmd: &mut Command) -> String {
 }
 
 fn artifacts() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../artifacts");
-    assert!(
-        dir.join("loopin_pocps_registry.wasm").exists(),
-        "run scripts/build-contracts.sh first"
-    );
-    dir
+    loopin_deploy::repository_artifacts().expect("contract artifacts")
 }
 
 fn repo(path: &str) -> PathBuf {

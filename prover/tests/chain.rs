@@ -13,8 +13,8 @@ use loopin::registry::{
 };
 use loopin::stake_cert::StakeMode;
 use loopin::token;
-use loopin_chain_client::{ChainClient, ChainConfig, ChainQuerier, DEFAULT_HD_PATH, Key, devnet};
-use loopin_deploy::{DeployConfig, Deployer, Deployment};
+use loopin_chain_client::{ChainClient, ChainConfig, ChainQuerier, Key, devnet};
+use loopin_deploy::{DeployConfig, Deployment};
 use loopin_pocps::challenge::commit_secret;
 use loopin_pocps::encode::{Params, derive_ek};
 use loopin_pocps::sig::{challenge_key_message, k256_sign};
@@ -28,7 +28,6 @@ use loopin_prover::state::ProverState;
 use loopin_prover::storage;
 use loopin_prover::verifier::{Outcome, Spec, Target, Verdict, Verifier};
 use sha2::{Digest, Sha256};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,42 +35,7 @@ const LOOP: u128 = 1_000_000;
 const EK_RANDOMNESS: &[u8] = b"ek randomness";
 
 fn key(n: u8) -> Key {
-    let phrase = Key::mnemonic_from_entropy([n; 32]);
-    Key::from_mnemonic(&phrase, DEFAULT_HD_PATH, "loopin").expect("dev key")
-}
-
-fn artifacts() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../artifacts");
-    for name in loopin_deploy::CONTRACTS {
-        assert!(
-            dir.join(format!("{name}.wasm")).exists(),
-            "{name}.wasm missing: run scripts/build-contracts.sh first"
-        );
-    }
-    dir
-}
-
-/// The shipped devnet deploy config, pointed at this devnet, with LOOP for `holders`.
-fn deploy_config(chain: &ChainConfig, holders: &[String]) -> DeployConfig {
-    let mut config =
-        DeployConfig::from_toml(include_str!("../../deploy/devnet.toml")).expect("devnet.toml");
-    config.chain = chain.clone();
-    config.deployer = Deployer {
-        mnemonic: Some(Key::mnemonic_from_entropy([1; 32])),
-        key_file: None,
-        hd_path: None,
-    };
-    config.artifacts = artifacts();
-    config.output = None;
-    config.chain_json = None;
-    config.token.initial_balances = holders
-        .iter()
-        .map(|a| cw20::Cw20Coin {
-            address: a.clone(),
-            amount: Uint128::new(1_000 * LOOP),
-        })
-        .collect();
-    config
+    Key::development(n, "loopin").expect("dev key")
 }
 
 /// A challenge key per verifier, and its registration with proof of possession.
@@ -152,11 +116,12 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it() {
     let [deployer, miner, verifiers @ ..] = &clients[..] else {
         unreachable!()
     };
-    let holders: Vec<String> = clients[1..]
+    let holders: Vec<(String, u128)> = clients[1..]
         .iter()
-        .map(|c| c.address().to_string())
+        .map(|c| (c.address().to_string(), 1_000 * LOOP))
         .collect();
-    let d: Deployment = loopin_deploy::deploy(&deploy_config(&chain, &holders), deployer)
+    let config = DeployConfig::devnet(&chain, 1, &holders).expect("devnet.toml");
+    let d: Deployment = loopin_deploy::deploy(&config, deployer)
         .await
         .expect("deploy");
     let registry = d

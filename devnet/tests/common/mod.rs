@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use loopin_chain_client::{ChainClient, ChainConfig, DEFAULT_HD_PATH, Key};
+use loopin_chain_client::{ChainClient, ChainConfig, Key};
 use loopin_devnet::{Config, GenesisAccount, NodeHandle};
 
 pub const PREFIX: &str = "loopin";
@@ -14,8 +14,7 @@ pub const FUNDS: u64 = 1_000_000_000_000;
 
 /// A dev key from fixed entropy (no mnemonic is written in the source).
 pub fn key(n: u8) -> Key {
-    let phrase = Key::mnemonic_from_entropy([n; 32]);
-    Key::from_mnemonic(&phrase, DEFAULT_HD_PATH, PREFIX).expect("dev key")
+    Key::development(n, PREFIX).expect("dev key")
 }
 
 pub fn address(n: u8) -> String {

@@ -191,6 +191,17 @@ impl Key {
             .into()
     }
 
+    /// Development key `n`: the mnemonic of 32 bytes of `n`, at [`DEFAULT_HD_PATH`]. For tests
+    /// and devnets only, never for real funds (`loopin-deploy dev-key n` prints it).
+    pub fn development(n: u8, prefix: &str) -> Result<Self> {
+        Self::from_mnemonic(&Self::development_mnemonic(n), DEFAULT_HD_PATH, prefix)
+    }
+
+    /// The mnemonic of development key `n`.
+    pub fn development_mnemonic(n: u8) -> String {
+        Self::mnemonic_from_entropy([n; 32])
+    }
+
     /// A BIP-39 mnemonic from 32 bytes of entropy (tests and dev accounts).
     pub fn mnemonic_from_entropy(entropy: [u8; 32]) -> String {
         Mnemonic::from_entropy(entropy, Language::English)
