@@ -1,14 +1,12 @@
 //! `loopin-network`: the LooPIN network running on a chain, as its participants run it.
 //!
 //! - [`actors`]: accounts of the scenario (development keys), funding, cw20 helpers.
-//! - [`keeper`]: the epoch keeper: advances every pool at its boundary, retries, never twice.
 //! - [`miner`]: a miner: builds P with `loopin-prover`, stakes, registers the device, serves.
 //! - [`cheat`]: the two cheating provers of the scenario (discarded encoding, regeneration).
 //! - [`verifier`]: a verifier agent: bond, entropy beacon, challenges, verdicts on chain.
 //! - [`market`]: the scripted market of the main job, its live table and its report.
 pub mod actors;
 pub mod cheat;
-pub mod keeper;
 pub mod market;
 pub mod miner;
 pub mod verifier;

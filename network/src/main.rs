@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use loopin_chain_client::{ChainClient, ChainConfig};
 use loopin_network::actors::dev_key;
 use loopin_network::cheat::{self, Cheat};
-use loopin_network::keeper::Keeper;
+use loopin_relayer::keeper::Keeper;
 use loopin_network::market::{self, MarketConfig};
 use loopin_network::miner::Launcher;
 use std::path::PathBuf;

@@ -11,7 +11,7 @@
 
 use crate::actors::{Actor, derived, faucet, loop_balance};
 use crate::cheat::Cheat;
-use crate::keeper::wait_advanced;
+use loopin_relayer::keeper::wait_advanced;
 use crate::miner::{Launcher, Miner, MinerPlan};
 use crate::verifier::{Checked, VerifierAgent};
 use anyhow::{Context, bail};

@@ -1,0 +1,3 @@
+//! `loopin-relayer`: see docs/relayer.md.
+
+fn main() {}
