@@ -1,0 +1,140 @@
+//! The relayer's persisted state: per chain, the height up to which every block has been
+//! handled (the cursor), and the account sequence of a transaction that was broadcast but not
+//! yet seen in a block.
+//!
+//! The file is replaced atomically (written beside, synced, renamed, directory synced), so a
+//! `kill -9` at any instant leaves either the old or the new state, never a torn one.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+const FILE: &str = "cursors.json";
+
+/// What survives a restart.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelayState {
+    /// Chain id → height: every packet event at or below it has been handled (delivered,
+    /// acknowledged or timed out, or found already done).
+    pub cursors: BTreeMap<String, u64>,
+    /// Chain id → the relayer account's sequence of a broadcast transaction not yet seen
+    /// committed. On start the relayer waits for it to land or expire before it reads which
+    /// packets are still unreceived, so a transaction in a mempool at a crash is never sent
+    /// twice.
+    pub pending: BTreeMap<String, u64>,
+}
+
+/// The state file of one relayer.
+pub struct StateFile {
+    path: PathBuf,
+    state: RelayState,
+}
+
+impl StateFile {
+    /// Opens `dir/cursors.json`, creating the directory; a missing file is an empty state, an
+    /// unreadable one an error (never silently reset: that would relay from genesis again).
+    pub fn open(dir: &Path) -> anyhow::Result<StateFile> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
+        let path = dir.join(FILE);
+        let state = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| anyhow::anyhow!("{} is corrupt: {e}", path.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => RelayState::default(),
+            Err(e) => anyhow::bail!("reading {}: {e}", path.display()),
+        };
+        Ok(StateFile { path, state })
+    }
+
+    pub fn state(&self) -> &RelayState {
+        &self.state
+    }
+
+    pub fn cursor(&self, chain: &str) -> Option<u64> {
+        self.state.cursors.get(chain).copied()
+    }
+
+    /// Moves a chain's cursor (never backwards) and persists.
+    pub fn advance(&mut self, chain: &str, height: u64) -> anyhow::Result<()> {
+        let cursor = self.state.cursors.entry(chain.to_string()).or_default();
+        if height <= *cursor {
+            return Ok(());
+        }
+        *cursor = height;
+        self.save()
+    }
+
+    /// Sets a chain's cursor if it has none (a new channel: nothing before it to relay).
+    pub fn start_at(&mut self, chain: &str, height: u64) -> anyhow::Result<()> {
+        if self.state.cursors.contains_key(chain) {
+            return Ok(());
+        }
+        self.state.cursors.insert(chain.to_string(), height);
+        self.save()
+    }
+
+    /// Records a broadcast about to happen with `sequence`, before it happens.
+    pub fn set_pending(&mut self, chain: &str, sequence: u64) -> anyhow::Result<()> {
+        self.state.pending.insert(chain.to_string(), sequence);
+        self.save()
+    }
+
+    pub fn clear_pending(&mut self, chain: &str) -> anyhow::Result<()> {
+        if self.state.pending.remove(chain).is_some() {
+            self.save()?;
+        }
+        Ok(())
+    }
+
+    fn save(&self) -> anyhow::Result<()> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let tmp = self.path.with_extension("json.tmp");
+        let bytes = serde_json::to_vec_pretty(&self.state)?;
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(&bytes)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&tmp, &self.path)?;
+        std::fs::File::open(dir)?.sync_all()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_and_pending_survive_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut file = StateFile::open(dir.path()).unwrap();
+        assert_eq!(file.cursor("a"), None);
+        file.start_at("a", 10).unwrap();
+        file.start_at("a", 3).unwrap();
+        file.advance("a", 12).unwrap();
+        file.advance("a", 11).unwrap();
+        file.set_pending("b", 7).unwrap();
+        let reopened = StateFile::open(dir.path()).unwrap();
+        assert_eq!(reopened.cursor("a"), Some(12));
+        assert_eq!(reopened.state().pending.get("b"), Some(&7));
+        let mut reopened = reopened;
+        reopened.clear_pending("b").unwrap();
+        assert!(
+            StateFile::open(dir.path())
+                .unwrap()
+                .state()
+                .pending
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_corrupt_file_is_an_error_not_a_reset() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(FILE), b"{\"cursors\": {\"a\": 1").unwrap();
+        let err = StateFile::open(dir.path()).err().unwrap();
+        assert!(err.to_string().contains("corrupt"), "{err}");
+    }
+}
