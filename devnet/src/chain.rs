@@ -26,6 +26,8 @@ use sha2::{Digest, Sha256};
 
 use crate::bank;
 use crate::config::Config;
+use crate::ibc::IbcTxMsg;
+use crate::ibc::proof::Prover;
 use crate::keys;
 use crate::state::State;
 use crate::store::Store;
@@ -77,6 +79,8 @@ pub enum ChainMsg {
     Execute(wasmpb::MsgExecuteContract),
     Migrate(wasmpb::MsgMigrateContract),
     Send(MsgSend),
+    /// A client, connection, channel, packet or ICS-20 message (`devnet/src/ibc`).
+    Ibc(Box<IbcTxMsg>),
 }
 
 impl ChainMsg {
@@ -100,6 +104,16 @@ impl ChainMsg {
             "/cosmos.bank.v1beta1.MsgSend" => {
                 Self::Send(Message::decode(&*any.value).map_err(bad)?)
             }
+            other if IbcTxMsg::decode(any).is_some() => match IbcTxMsg::decode(any) {
+                Some(Ok(msg)) => Self::Ibc(Box::new(msg)),
+                Some(Err(e)) => return Err(bad(e)),
+                None => {
+                    return Err(ExecError::sdk(
+                        2,
+                        format!("unable to resolve type URL {other}: tx parse error"),
+                    ));
+                }
+            },
             other => {
                 return Err(ExecError::sdk(
                     2,
@@ -116,6 +130,7 @@ impl ChainMsg {
             Self::Execute(m) => &m.sender,
             Self::Migrate(m) => &m.sender,
             Self::Send(m) => &m.from_address,
+            Self::Ibc(m) => m.signer(),
         }
     }
 
@@ -126,6 +141,7 @@ impl ChainMsg {
             Self::Execute(_) => "/cosmwasm.wasm.v1.MsgExecuteContract",
             Self::Migrate(_) => "/cosmwasm.wasm.v1.MsgMigrateContract",
             Self::Send(_) => "/cosmos.bank.v1beta1.MsgSend",
+            Self::Ibc(m) => m.type_url(),
         }
     }
 }
@@ -217,6 +233,8 @@ pub struct Chain {
     check_sequences: HashMap<Vec<u8>, u64>,
     /// Signatures verified since the last block: tx hash -> (public key, account number).
     verified: HashMap<String, (Vec<u8>, u64)>,
+    /// The key that proves this chain's IBC state to counterparties (docs/devnet.md, "IBC").
+    ibc_signer: k256::ecdsa::SigningKey,
 }
 
 impl Chain {
@@ -228,6 +246,9 @@ impl Chain {
         let vm = Vm::new(&home.join("wasm-cache"), &config.prefix, &config.chain_id)
             .map_err(|e| anyhow::anyhow!("wasm cache: {e}"))?;
         let state = State::from_committed(store.load_state()?);
+        let ibc_signer =
+            crate::ibc::proof::signer_key(config.ibc_signer_hex.as_deref(), &config.chain_id)
+                .map_err(|e| anyhow::anyhow!(e))?;
         let mut chain = Self {
             config,
             state,
@@ -239,6 +260,7 @@ impl Chain {
             mempool_hashes: HashSet::new(),
             check_sequences: HashMap::new(),
             verified: HashMap::new(),
+            ibc_signer,
         };
         match chain.state.get(&keys::meta("header")) {
             Some(bytes) => {
@@ -297,6 +319,27 @@ impl Chain {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The state as of the last committed block (plus dev-only faucet and clock writes):
+    /// read it with `ibc::store`'s accessors, for instance.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The IBC signer key.
+    pub fn ibc_signer(&self) -> &k256::ecdsa::SigningKey {
+        &self.ibc_signer
+    }
+
+    /// Proofs of the IBC state at the latest committed block.
+    pub fn ibc_prover(&self) -> Prover<'_> {
+        Prover {
+            key: &self.ibc_signer,
+            chain_id: &self.config.chain_id,
+            height: self.header.height,
+            time_nanos: self.header.time_nanos,
+        }
     }
 
     pub fn block_info(&self) -> BlockInfo {
@@ -697,10 +740,10 @@ impl Chain {
                     .add_attribute("sender", sender.as_str())
                     .add_attribute(
                         "module",
-                        if matches!(msg, ChainMsg::Send(_)) {
-                            "bank"
-                        } else {
-                            "wasm"
+                        match msg {
+                            ChainMsg::Send(_) => "bank",
+                            ChainMsg::Ibc(m) => m.module(),
+                            _ => "wasm",
                         },
                     ),
             );
@@ -755,6 +798,7 @@ impl Chain {
                     &m.msg,
                     0,
                 )?,
+                ChainMsg::Ibc(m) => crate::ibc::execute(ctx, vm, m)?,
                 ChainMsg::Send(m) => {
                     vm.canonical(&m.to_address)?;
                     let events = crate::wasm::bank_transfer(

@@ -33,6 +33,10 @@ pub struct Config {
     /// Serves the dev-only admin service (fast-forward, faucet).
     pub admin: bool,
     pub accounts: Vec<GenesisAccount>,
+    /// Secret key (32 bytes, hex) that signs this chain's IBC proofs. Without one the devnet
+    /// derives `sha256("loopin-devnet ibc signer" || chain_id)`: fine for a devnet, where
+    /// anyone can compute it, never for anything of value.
+    pub ibc_signer_hex: Option<String>,
 }
 
 impl Default for Config {
@@ -48,6 +52,7 @@ impl Default for Config {
             max_tx_gas: 100_000_000,
             admin: true,
             accounts: Vec::new(),
+            ibc_signer_hex: None,
         }
     }
 }

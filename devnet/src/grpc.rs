@@ -27,7 +27,12 @@ use tonic::server::{NamedService, UnaryService};
 use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
+use ibc_proto::ibc::core::channel::v1 as chanpb;
+use ibc_proto::ibc::core::client::v1 as clientpb;
+use ibc_proto::ibc::core::connection::v1 as connpb;
+
 use crate::chain::{Chain, Header};
+use crate::ibc::query::{ChannelQuery, ClientQuery, ConnectionQuery};
 use crate::node::Node;
 use crate::wasm::{QUERY_GAS_LIMIT, QueryError, bech32_decode};
 
@@ -48,7 +53,16 @@ pub fn router(node: Arc<Node>) -> Router {
         .add_service(tmpb::service_server::ServiceServer::new(TendermintService(
             node.clone(),
         )))
-        .add_service(WasmQueryService(node.clone()));
+        .add_service(WasmQueryService(node.clone()))
+        .add_service(chanpb::query_server::QueryServer::new(ChannelQuery(
+            node.clone(),
+        )))
+        .add_service(connpb::query_server::QueryServer::new(ConnectionQuery(
+            node.clone(),
+        )))
+        .add_service(clientpb::query_server::QueryServer::new(ClientQuery(
+            node.clone(),
+        )));
     if node.config.admin {
         router = router.add_service(AdminService(node));
     }
@@ -70,6 +84,30 @@ fn unimplemented<T>(what: &str) -> Rpc<T> {
 // tx
 
 pub struct TxService(Arc<Node>);
+
+/// The height of a `tx.height=N` query (cosmos-sdk 0.50's `query`, else the one condition of the
+/// older `events`), the only query GetTxsEvent serves.
+fn tx_height_query(query: &str, events: &[String]) -> Result<u64, Status> {
+    let condition = match (query.trim(), events) {
+        ("", [one]) => one.as_str(),
+        ("", _) => {
+            return Err(Status::invalid_argument(
+                "GetTxsEvent needs the query tx.height=N",
+            ));
+        }
+        (q, _) => q,
+    };
+    let compact: String = condition.chars().filter(|c| !c.is_whitespace()).collect();
+    compact
+        .strip_prefix("tx.height=")
+        .map(|h| h.trim_matches(|c| c == '\'' || c == '"'))
+        .and_then(|h| h.parse::<u64>().ok())
+        .ok_or_else(|| {
+            Status::invalid_argument(format!(
+                "the devnet serves only the query tx.height=N, not {condition:?}"
+            ))
+        })
+}
 
 fn tx_bytes(tx_bytes: Vec<u8>, tx: Option<txpb::Tx>) -> Vec<u8> {
     if !tx_bytes.is_empty() {
@@ -187,9 +225,46 @@ impl txpb::service_server::Service for TxService {
 
     async fn get_txs_event(
         &self,
-        _: Request<txpb::GetTxsEventRequest>,
+        request: Request<txpb::GetTxsEventRequest>,
     ) -> Rpc<txpb::GetTxsEventResponse> {
-        unimplemented("GetTxsEvent")
+        let req = request.into_inner();
+        #[allow(deprecated)]
+        let height = tx_height_query(&req.query, &req.events)?;
+        let stored = self
+            .0
+            .with_chain(move |chain| chain.store().block_txs(height))
+            .await?
+            .map_err(|e| Status::internal(e.to_string()))?;
+        let mut responses = stored
+            .iter()
+            .map(|bytes| abcipb::TxResponse::decode(bytes.as_slice()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Status::internal(e.to_string()))?;
+        let total = responses.len() as u64;
+        if req.limit > 0 {
+            let page = req.page.max(1);
+            let skip = (page - 1).saturating_mul(req.limit) as usize;
+            responses = responses
+                .into_iter()
+                .skip(skip)
+                .take(req.limit as usize)
+                .collect();
+        }
+        let txs = responses
+            .iter()
+            .map(|r| {
+                r.tx.as_ref()
+                    .and_then(|any| txpb::Tx::decode(&*any.value).ok())
+                    .unwrap_or_default()
+            })
+            .collect();
+        #[allow(deprecated)]
+        Ok(Response::new(txpb::GetTxsEventResponse {
+            txs,
+            tx_responses: responses,
+            pagination: None,
+            total,
+        }))
     }
     async fn get_block_with_txs(
         &self,
@@ -569,11 +644,37 @@ impl tmpb::service_server::Service for TendermintService {
             sdk_block: r.sdk_block,
         }))
     }
+    /// One validator: the IBC signer, whose key counterparties' clients verify proofs with.
     async fn get_latest_validator_set(
         &self,
         _: Request<tmpb::GetLatestValidatorSetRequest>,
     ) -> Rpc<tmpb::GetLatestValidatorSetResponse> {
-        unimplemented("GetLatestValidatorSet")
+        let prefix = format!("{}valcons", self.0.config.prefix);
+        let (height, key) = self
+            .0
+            .with_chain(|chain| (chain.header().height, *chain.ibc_signer().verifying_key()))
+            .await?;
+        let compressed = key.to_encoded_point(true);
+        let address = crate::wasm::bech32_encode(
+            &prefix,
+            &crate::chain::pubkey_address(compressed.as_bytes()),
+        )
+        .map_err(Status::internal)?;
+        Ok(Response::new(tmpb::GetLatestValidatorSetResponse {
+            block_height: height as i64,
+            validators: vec![tmpb::Validator {
+                address,
+                pub_key: Some(crate::ibc::proof::public_key_any(&key)),
+                voting_power: 1,
+                proposer_priority: 0,
+            }],
+            pagination: Some(
+                cosmos_sdk_proto::cosmos::base::query::v1beta1::PageResponse {
+                    next_key: Vec::new(),
+                    total: 1,
+                },
+            ),
+        }))
     }
     async fn get_validator_set_by_height(
         &self,
@@ -710,14 +811,20 @@ impl tonic::codegen::Service<http::Request<tonic::body::Body>> for WasmQueryServ
                     let prefix = node.config.prefix.clone();
                     let canonical = bech32_decode(&prefix, &r.address)
                         .map_err(|e| Status::invalid_argument(format!("invalid address: {e}")))?;
-                    let meta = node
+                    let address = r.address.clone();
+                    let (meta, port) = node
                         .with_chain(move |chain| {
-                            chain.query(|ctx, vm| vm.contract_meta(ctx, &canonical))
+                            chain.query(|ctx, vm| {
+                                (
+                                    vm.contract_meta(ctx, &canonical),
+                                    vm.ibc_port_of(ctx, &address),
+                                )
+                            })
                         })
-                        .await?
-                        .ok_or_else(|| {
-                            Status::not_found(format!("no such contract: {}", r.address))
-                        })?;
+                        .await?;
+                    let meta = meta.ok_or_else(|| {
+                        Status::not_found(format!("no such contract: {}", r.address))
+                    })?;
                     Ok(wasmpb::QueryContractInfoResponse {
                         address: r.address,
                         contract_info: Some(wasmpb::ContractInfo {
@@ -729,7 +836,7 @@ impl tonic::codegen::Service<http::Request<tonic::body::Body>> for WasmQueryServ
                                 block_height: meta.created_height,
                                 tx_index: 0,
                             }),
-                            ibc_port_id: String::new(),
+                            ibc_port_id: port.unwrap_or_default(),
                             extension: None,
                         }),
                     })

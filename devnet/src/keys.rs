@@ -50,3 +50,36 @@ pub fn contract_store(addr: &[u8]) -> Vec<u8> {
 pub fn meta(name: &str) -> Vec<u8> {
     join(&[META, name.as_bytes()])
 }
+
+/// The IBC host's records (`devnet/src/ibc/store.rs`): clients, connections, channels, packet
+/// commitments, receipts and acknowledgements, counters, ICS-20 denom traces.
+pub const IBC: &[u8] = b"ibc/";
+
+/// `ibc/<kind>/<id>`: one record of a kind (client, connection, counter, denom trace).
+pub fn ibc(kind: &str, id: &str) -> Vec<u8> {
+    join(&[IBC, kind.as_bytes(), b"/", id.as_bytes()])
+}
+
+/// `ibc/<kind>/`: every record of a kind.
+pub fn ibc_all(kind: &str) -> Vec<u8> {
+    join(&[IBC, kind.as_bytes(), b"/"])
+}
+
+/// `ibc/<kind>/<port>/<channel>/`: a channel's records of a kind (identifiers hold no `/`).
+pub fn ibc_channel(kind: &str, port: &str, channel: &str) -> Vec<u8> {
+    join(&[
+        IBC,
+        kind.as_bytes(),
+        b"/",
+        port.as_bytes(),
+        b"/",
+        channel.as_bytes(),
+        b"/",
+    ])
+}
+
+/// `ibc/<kind>/<port>/<channel>/<sequence, 8 bytes big-endian>`: one packet's record, so a
+/// channel's packets iterate in sequence order.
+pub fn ibc_packet(kind: &str, port: &str, channel: &str, sequence: u64) -> Vec<u8> {
+    join(&[&ibc_channel(kind, port, channel), &sequence.to_be_bytes()])
+}

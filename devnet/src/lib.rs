@@ -9,6 +9,7 @@ pub mod bank;
 pub mod chain;
 pub mod config;
 pub mod grpc;
+pub mod ibc;
 pub mod keys;
 pub mod node;
 pub mod state;

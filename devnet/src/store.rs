@@ -12,6 +12,8 @@ use crate::state::Write;
 const STATE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("state");
 const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
 const TXS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("txs");
+/// Height -> the hashes of the block's transactions, in order (JSON list), for GetTxsEvent.
+const BLOCK_TXS: TableDefinition<u64, &[u8]> = TableDefinition::new("block_txs");
 
 #[derive(Debug, thiserror::Error)]
 #[error("store: {0}")]
@@ -35,6 +37,7 @@ impl Store {
         tx.open_table(STATE).map_err(err)?;
         tx.open_table(BLOCKS).map_err(err)?;
         tx.open_table(TXS).map_err(err)?;
+        tx.open_table(BLOCK_TXS).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(Self { db })
     }
@@ -80,6 +83,15 @@ impl Store {
                     .insert(hash.as_slice(), result.as_slice())
                     .map_err(err)?;
             }
+            if !txs.is_empty() {
+                let hashes: Vec<String> = txs
+                    .iter()
+                    .map(|(hash, _)| String::from_utf8_lossy(hash).into_owned())
+                    .collect();
+                let index = serde_json::to_vec(&hashes).map_err(err)?;
+                let mut block_txs = tx.open_table(BLOCK_TXS).map_err(err)?;
+                block_txs.insert(height, index.as_slice()).map_err(err)?;
+            }
         }
         tx.commit().map_err(err)
     }
@@ -88,6 +100,25 @@ impl Store {
         let tx = self.db.begin_read().map_err(err)?;
         let table = tx.open_table(BLOCKS).map_err(err)?;
         Ok(table.get(height).map_err(err)?.map(|v| v.value().to_vec()))
+    }
+
+    /// The results of block `height`'s transactions, in order (empty for an empty block or one
+    /// not committed).
+    pub fn block_txs(&self, height: u64) -> Result<Vec<Vec<u8>>, StoreError> {
+        let tx = self.db.begin_read().map_err(err)?;
+        let index = tx.open_table(BLOCK_TXS).map_err(err)?;
+        let Some(hashes) = index.get(height).map_err(err)? else {
+            return Ok(Vec::new());
+        };
+        let hashes: Vec<String> = serde_json::from_slice(hashes.value()).map_err(err)?;
+        let results = tx.open_table(TXS).map_err(err)?;
+        let mut out = Vec::with_capacity(hashes.len());
+        for hash in hashes {
+            if let Some(result) = results.get(hash.as_bytes()).map_err(err)? {
+                out.push(result.value().to_vec());
+            }
+        }
+        Ok(out)
     }
 
     pub fn tx(&self, hash: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {

@@ -8,7 +8,7 @@
 //! upload costs 3 per byte.
 
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
@@ -46,12 +46,12 @@ pub const CAPABILITIES: &str = "iterator,staking,stargate,cosmwasm_1_1,cosmwasm_
 /// How deep contracts may call each other.
 const MAX_DEPTH: usize = 10;
 
-const READ_FLAT: u64 = 1_000;
-const READ_PER_BYTE: u64 = 3;
-const WRITE_FLAT: u64 = 2_000;
-const WRITE_PER_BYTE: u64 = 30;
-const DELETE_FLAT: u64 = 1_000;
-const ITER_FLAT: u64 = 30;
+pub(crate) const READ_FLAT: u64 = 1_000;
+pub(crate) const READ_PER_BYTE: u64 = 3;
+pub(crate) const WRITE_FLAT: u64 = 2_000;
+pub(crate) const WRITE_PER_BYTE: u64 = 30;
+pub(crate) const DELETE_FLAT: u64 = 1_000;
+pub(crate) const ITER_FLAT: u64 = 30;
 
 fn vm_gas(sdk: u64) -> u64 {
     sdk.saturating_mul(GAS_MULTIPLIER)
@@ -124,6 +124,9 @@ pub struct Ctx {
 }
 
 pub type Shared = Rc<RefCell<Ctx>>;
+
+/// A contract instance on the devnet's backend.
+pub type ContractInstance = cosmwasm_vm::Instance<Api, ContractStorage, ChainQuerier>;
 
 /// Stored code: its checksum and uploader.
 #[derive(Serialize, Deserialize, Clone, Debug)]
@@ -336,6 +339,8 @@ pub struct Vm {
     cache: Cache<Api, ContractStorage, ChainQuerier>,
     /// Codes pinned in the cache's in-memory module cache (see [`Vm::ensure_module`]).
     pinned: Mutex<HashSet<Checksum>>,
+    /// Whether a code exports the IBC entry points (static analysis, once per code).
+    ibc_codes: Mutex<HashMap<Checksum, bool>>,
     prefix: String,
     chain_id: String,
 }
@@ -372,6 +377,7 @@ impl Vm {
         Ok(Self {
             cache,
             pinned: Mutex::new(HashSet::new()),
+            ibc_codes: Mutex::new(HashMap::new()),
             prefix: prefix.to_string(),
             chain_id: chain_id.to_string(),
         })
@@ -483,6 +489,25 @@ impl Vm {
         call: Call,
         depth: usize,
     ) -> Result<Response, ExecError> {
+        self.call_entry(ctx, contract, depth, |instance, env| match call {
+            Call::Instantiate(info, msg) => {
+                call_instantiate::<_, _, _, Empty>(instance, env, info, msg)
+            }
+            Call::Execute(info, msg) => call_execute::<_, _, _, Empty>(instance, env, info, msg),
+            Call::Migrate(msg) => call_migrate::<_, _, _, Empty>(instance, env, msg),
+            Call::Reply(reply) => call_reply::<_, _, _, Empty>(instance, env, reply),
+        })
+    }
+
+    /// Runs `entry` (one of cosmwasm-vm's `call_*`) on an instance of `contract`, charging the
+    /// instance and the VM gas to the meter. A contract error is `wasm` code 5 with its message.
+    pub(crate) fn call_entry<R>(
+        self: &Arc<Self>,
+        ctx: &Shared,
+        contract: &Addr,
+        depth: usize,
+        entry: impl FnOnce(&mut ContractInstance, &Env) -> Result<ContractResult<R>, VmError>,
+    ) -> Result<R, ExecError> {
         if depth > MAX_DEPTH {
             return Err(ExecError::wasm(13, "contract call depth exceeded"));
         }
@@ -521,16 +546,7 @@ impl Vm {
                 },
             )
             .map_err(|e| vm_error(e, &gas))?;
-        let result = match call {
-            Call::Instantiate(info, msg) => {
-                call_instantiate::<_, _, _, Empty>(&mut instance, &env, info, msg)
-            }
-            Call::Execute(info, msg) => {
-                call_execute::<_, _, _, Empty>(&mut instance, &env, info, msg)
-            }
-            Call::Migrate(msg) => call_migrate::<_, _, _, Empty>(&mut instance, &env, msg),
-            Call::Reply(reply) => call_reply::<_, _, _, Empty>(&mut instance, &env, reply),
-        };
+        let result = entry(&mut instance, &env);
         let report = instance.create_gas_report();
         drop(instance);
         let used = (report.used_internally + report.used_externally).div_ceil(GAS_MULTIPLIER);
@@ -540,6 +556,33 @@ impl Vm {
             ContractResult::Ok(response) => Ok(response),
             ContractResult::Err(msg) => Err(ExecError::wasm(5, msg)),
         }
+    }
+
+    /// The IBC port of `contract`, `wasm.{address}`, if it is a contract whose code exports the
+    /// IBC entry points (wasmd binds such a port at instantiation).
+    pub fn ibc_port_of(&self, ctx: &Shared, contract: &str) -> Option<String> {
+        let canonical = self.canonical(contract).ok()?;
+        let meta = self.contract_meta(ctx, &canonical)?;
+        let checksum = self.checksum_of(ctx, meta.code_id).ok()?;
+        let known = self
+            .ibc_codes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&checksum)
+            .copied();
+        let has_ibc = match known {
+            Some(has) => has,
+            None => {
+                self.ensure_module(ctx, &checksum).ok()?;
+                let has = self.cache.analyze(&checksum).ok()?.has_ibc_entry_points;
+                self.ibc_codes
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(checksum, has);
+                has
+            }
+        };
+        has_ibc.then(|| format!("{}{contract}", crate::ibc::app::WASM_PORT_PREFIX))
     }
 
     /// Instantiates a new contract of `code_id`.
@@ -587,7 +630,7 @@ impl Vm {
         let base = Event::new("instantiate")
             .add_attribute("_contract_address", contract.as_str())
             .add_attribute("code_id", code_id.to_string());
-        let (mut more, data) = self.handle_response(ctx, &contract, base, response, depth)?;
+        let (mut more, data) = self.handle_response(ctx, &contract, Some(base), response, depth)?;
         events.append(&mut more);
         let reply = wasmpb::MsgInstantiateContractResponse {
             address: contract.to_string(),
@@ -624,7 +667,7 @@ impl Vm {
         };
         let response = self.call(ctx, contract, Call::Execute(&info, msg), depth)?;
         let base = Event::new("execute").add_attribute("_contract_address", contract.as_str());
-        let (mut more, data) = self.handle_response(ctx, contract, base, response, depth)?;
+        let (mut more, data) = self.handle_response(ctx, contract, Some(base), response, depth)?;
         events.append(&mut more);
         let reply = wasmpb::MsgExecuteContractResponse {
             data: data.clone().map(|d| d.to_vec()).unwrap_or_default(),
@@ -669,7 +712,7 @@ impl Vm {
         let base = Event::new("migrate")
             .add_attribute("_contract_address", contract.as_str())
             .add_attribute("code_id", code_id.to_string());
-        let (events, data) = self.handle_response(ctx, contract, base, response, depth)?;
+        let (events, data) = self.handle_response(ctx, contract, Some(base), response, depth)?;
         Ok(MsgOutcome {
             events,
             data,
@@ -677,16 +720,17 @@ impl Vm {
         })
     }
 
-    /// Turns a contract's response into events and dispatches its submessages in order.
-    fn handle_response(
+    /// Turns a contract's response into events (after `base`, the message's own event, if any)
+    /// and dispatches its submessages in order.
+    pub(crate) fn handle_response(
         self: &Arc<Self>,
         ctx: &Shared,
         contract: &Addr,
-        base: Event,
+        base: Option<Event>,
         response: Response,
         depth: usize,
     ) -> Result<(Vec<Event>, Option<Binary>), ExecError> {
-        let mut events = vec![base];
+        let mut events: Vec<Event> = base.into_iter().collect();
         if !response.attributes.is_empty() {
             events.push(
                 Event::new("wasm")
@@ -768,7 +812,7 @@ impl Vm {
         let response = self.call(ctx, contract, Call::Reply(&reply), depth + 1)?;
         let base = Event::new("reply").add_attribute("_contract_address", contract.as_str());
         let (mut reply_events, data) =
-            self.handle_response(ctx, contract, base, response, depth + 1)?;
+            self.handle_response(ctx, contract, Some(base), response, depth + 1)?;
         let mut all = events;
         all.append(&mut reply_events);
         Ok((all, data))
@@ -847,6 +891,7 @@ impl Vm {
             CosmosMsg::Wasm(WasmMsg::ClearAdmin { contract_addr }) => {
                 self.set_admin(ctx, sender, &contract_addr, None)
             }
+            CosmosMsg::Ibc(msg) => crate::ibc::contract_msg(self, ctx, sender, msg, depth),
             other => Err(ExecError::wasm(
                 20,
                 format!("unsupported message on the devnet: {other:?}"),
@@ -1021,7 +1066,7 @@ impl Vm {
                             "creator": meta.creator,
                             "admin": meta.admin,
                             "pinned": false,
-                            "ibc_port": null,
+                            "ibc_port": self.ibc_port_of(ctx, contract_addr),
                         })),
                         read_cost,
                     ),
