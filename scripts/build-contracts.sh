@@ -7,7 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 
 # Every contract crate, and the cw20-base baseline the gas report compares LOOP against.
 CONTRACTS=(loopin-token loopin-stake-cert loopin-factory loopin-pair loopin-pocps-registry loopin-price-feed
-  loopin-price-consumer cw20-baseline)
+  loopin-price-consumer loopin-rewards-bridge cw20-baseline)
 # Capabilities of wasmd 0.5x (CosmWasm 2.2).
 CAPABILITIES="iterator,staking,stargate,cosmwasm_1_1,cosmwasm_1_2,cosmwasm_1_3,cosmwasm_1_4,cosmwasm_2_0,cosmwasm_2_1,cosmwasm_2_2"
 MAX_BYTES=$((800 * 1024))

@@ -1,0 +1,22 @@
+use cw_utils::PaymentError;
+use thiserror::Error;
+
+/// Errors of the rewards bridge: cw20-ics20's, and the bridge's own refusals.
+#[derive(Error, Debug, PartialEq)]
+pub enum ContractError {
+    #[error("{0}")]
+    Ics20(#[from] cw20_ics20::ContractError),
+
+    #[error("{0}")]
+    Payment(#[from] PaymentError),
+
+    #[error(
+        "the rewards bridge carries cw20 tokens only: send them with the token's Send; native coins go through the chain's transfer module"
+    )]
+    NativeTransfer {},
+
+    #[error(
+        "an ICS-20 channel cannot be closed from this end: vouchers on the other chain come back through it"
+    )]
+    CloseRefused {},
+}
