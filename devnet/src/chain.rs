@@ -104,7 +104,7 @@ impl ChainMsg {
             "/cosmos.bank.v1beta1.MsgSend" => {
                 Self::Send(Message::decode(&*any.value).map_err(bad)?)
             }
-            other if IbcTxMsg::decode(any).is_some() => match IbcTxMsg::decode(any) {
+            other => match IbcTxMsg::decode(any) {
                 Some(Ok(msg)) => Self::Ibc(Box::new(msg)),
                 Some(Err(e)) => return Err(bad(e)),
                 None => {
@@ -114,12 +114,6 @@ impl ChainMsg {
                     ));
                 }
             },
-            other => {
-                return Err(ExecError::sdk(
-                    2,
-                    format!("unable to resolve type URL {other}: tx parse error"),
-                ));
-            }
         })
     }
 
@@ -908,15 +902,12 @@ impl Chain {
             self.state.discard();
         }
         if response.code != 0 {
-            return Err(ExecError::new(
-                if response.codespace == "wasm" {
-                    "wasm"
-                } else {
-                    "sdk"
-                },
-                response.code,
-                response.raw_log,
-            ));
+            let codespace = match response.codespace.as_str() {
+                "wasm" => "wasm",
+                crate::ibc::error::CODESPACE => crate::ibc::error::CODESPACE,
+                _ => "sdk",
+            };
+            return Err(ExecError::new(codespace, response.code, response.raw_log));
         }
         Ok(response)
     }

@@ -158,7 +158,7 @@ impl txpb::service_server::Service for TxService {
                 ),
             })),
             Err(e) => {
-                let code = if e.code == 11 {
+                let code = if e.is_out_of_gas() {
                     tonic::Code::ResourceExhausted
                 } else {
                     tonic::Code::InvalidArgument

@@ -331,12 +331,12 @@ mod tests {
             identifier: "1".into(),
             features: vec!["ORDER_UNORDERED".into()],
         };
-        assert_eq!(pick_version(&[unordered.clone()]).unwrap(), unordered);
+        assert_eq!(pick_version(std::slice::from_ref(&unordered)).unwrap(), unordered);
         let ordered_only = Version {
             identifier: "1".into(),
             features: vec!["ORDER_ORDERED".into()],
         };
-        assert!(pick_version(&[ordered_only.clone()]).is_err());
+        assert!(pick_version(std::slice::from_ref(&ordered_only)).is_err());
         assert!(check_version(&ordered_only).is_err());
         assert!(
             check_version(&Version {
