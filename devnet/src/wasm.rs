@@ -304,6 +304,8 @@ pub struct ChainQuerier {
     ctx: Shared,
     vm: Arc<Vm>,
     depth: usize,
+    /// The contract that queries (its IBC port answers `IbcQuery`).
+    contract: Addr,
 }
 
 impl Querier for ChainQuerier {
@@ -324,9 +326,13 @@ impl Querier for ChainQuerier {
                 );
             }
         };
-        let (result, gas) = self
-            .vm
-            .query_request(&self.ctx, &request, gas_limit, self.depth + 1);
+        let (result, gas) = self.vm.query_request(
+            &self.ctx,
+            &request,
+            gas_limit,
+            self.depth + 1,
+            &self.contract,
+        );
         (Ok(result), GasInfo::with_externally_used(gas))
     }
 }
@@ -533,6 +539,7 @@ impl Vm {
                 ctx: ctx.clone(),
                 vm: self.clone(),
                 depth,
+                contract: contract.clone(),
             },
         };
         let env = self.env(ctx, contract);
@@ -970,6 +977,7 @@ impl Vm {
                 ctx: ctx.clone(),
                 vm: self.clone(),
                 depth,
+                contract: Addr::unchecked(contract),
             },
         };
         let env = self.env(ctx, &Addr::unchecked(contract));
@@ -1019,6 +1027,7 @@ impl Vm {
         request: &QueryRequest<Empty>,
         gas_limit: u64,
         depth: usize,
+        caller: &Addr,
     ) -> (SystemResult<ContractResult<Binary>>, u64) {
         let read_cost = vm_gas(READ_FLAT);
         let ok = |value: serde_json::Value| {
@@ -1117,6 +1126,9 @@ impl Vm {
                     .map(|(denom, amount)| serde_json::json!({"denom": denom, "amount": amount.to_string()}))
                     .collect();
                 (ok(serde_json::json!({ "amount": amount })), read_cost)
+            }
+            QueryRequest::Ibc(query) => {
+                (crate::ibc::app::query(self, ctx, caller, query), read_cost)
             }
             other => (
                 SystemResult::Err(SystemError::UnsupportedRequest {

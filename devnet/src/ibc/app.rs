@@ -1,10 +1,13 @@
 //! The applications behind the ports: an IBC-enabled contract owns `wasm.{address}` (its
 //! `ibc_*` entry points are called), the native ICS-20 module owns `transfer`.
 
+use std::sync::Arc;
+
 use cosmwasm_std::{
-    Addr, Binary, Event, IbcAcknowledgement, IbcChannel, IbcChannelCloseMsg, IbcChannelConnectMsg,
-    IbcChannelOpenMsg, IbcEndpoint, IbcOrder, IbcPacket, IbcPacketAckMsg, IbcPacketReceiveMsg,
-    IbcPacketTimeoutMsg, IbcTimeout, IbcTimeoutBlock, Response, StdAck, Timestamp,
+    Addr, Binary, ContractResult, Event, IbcAcknowledgement, IbcChannel, IbcChannelCloseMsg,
+    IbcChannelConnectMsg, IbcChannelOpenMsg, IbcEndpoint, IbcOrder, IbcPacket, IbcPacketAckMsg,
+    IbcPacketReceiveMsg, IbcPacketTimeoutMsg, IbcQuery, IbcTimeout, IbcTimeoutBlock, Response,
+    StdAck, SystemError, SystemResult, Timestamp,
 };
 use cosmwasm_vm::{
     call_ibc_channel_close, call_ibc_channel_connect, call_ibc_channel_open, call_ibc_packet_ack,
@@ -13,8 +16,8 @@ use cosmwasm_vm::{
 use ibc_proto::ibc::core::channel::v1::{Channel, Order, Packet};
 
 use super::error::IbcError;
-use super::{Host, transfer};
-use crate::wasm::ExecError;
+use super::{Host, store, transfer};
+use crate::wasm::{ExecError, Shared, Vm};
 
 /// Prefix of a contract's port: `wasm.{address}`.
 pub const WASM_PORT_PREFIX: &str = "wasm.";
@@ -230,7 +233,8 @@ pub fn error_ack(message: &str) -> Vec<u8> {
 }
 
 /// Delivers a received packet in its own state layer. On success the application's writes stay
-/// and its acknowledgement (if it wrote one now) is returned; on an application error its
+/// and its acknowledgement (if it wrote one now; a submessage reply's data replaces it) is
+/// returned; on an application error its
 /// writes are dropped and the acknowledgement is `{"error":"<message>"}` (wasmd 2.x behaviour).
 /// Running out of gas fails the transaction.
 pub fn on_recv(
@@ -250,9 +254,13 @@ pub fn on_recv(
                 .and_then(|r| {
                     let ack = r.acknowledgement.map(|a| a.to_vec());
                     let response = as_response(r.messages, r.attributes, r.events);
+                    // As in wasmd, data a submessage's reply sets replaces the acknowledgement
+                    // (cw20-ics20 turns a failed payout into an error acknowledgement so).
                     host.vm
                         .handle_response(host.ctx, contract, None, response, host.depth)
-                        .map(|(events, _)| (events, ack))
+                        .map(|(events, data)| {
+                            (events, ack.map(|ack| data.map_or(ack, |d| d.to_vec())))
+                        })
                 })
         }
         App::Transfer => transfer::on_recv(host, packet)
@@ -311,4 +319,52 @@ pub fn on_timeout(
         }
         App::Transfer => transfer::on_timeout(host, packet),
     }
+}
+
+/// A contract's `IbcQuery`: its port (`PortId`), the OPEN channels of a port (`ListChannels`,
+/// its own by default) and one OPEN channel (`Channel`), as wasmd answers them.
+pub fn query(
+    vm: &Arc<Vm>,
+    ctx: &Shared,
+    caller: &Addr,
+    query: &IbcQuery,
+) -> SystemResult<ContractResult<Binary>> {
+    let open = |end: &Channel| end.state == ibc_proto::ibc::core::channel::v1::State::Open as i32;
+    let own_port = || format!("{WASM_PORT_PREFIX}{caller}");
+    let answer = match query {
+        IbcQuery::PortId {} => match vm.ibc_port_of(ctx, caller.as_str()) {
+            Some(port_id) => serde_json::json!({ "port_id": port_id }),
+            None => {
+                return SystemResult::Ok(ContractResult::Err(format!("{caller} has no IBC port")));
+            }
+        },
+        #[allow(deprecated)]
+        IbcQuery::ListChannels { port_id } => {
+            let port = port_id.clone().unwrap_or_else(own_port);
+            let channels: Vec<IbcChannel> = store::channels(&ctx.borrow().state)
+                .into_iter()
+                .filter(|(p, _, end)| *p == port && open(end))
+                .map(|(p, id, end)| ibc_channel(&p, &id, &end, &end.version))
+                .collect();
+            serde_json::json!({ "channels": channels })
+        }
+        IbcQuery::Channel {
+            channel_id,
+            port_id,
+        } => {
+            let port = port_id.clone().unwrap_or_else(own_port);
+            let channel = store::channel(&ctx.borrow().state, &port, channel_id)
+                .filter(open)
+                .map(|end| ibc_channel(&port, channel_id, &end, &end.version));
+            serde_json::json!({ "channel": channel })
+        }
+        other => {
+            return SystemResult::Err(SystemError::UnsupportedRequest {
+                kind: format!("{other:?}").chars().take(64).collect(),
+            });
+        }
+    };
+    SystemResult::Ok(ContractResult::Ok(Binary::from(
+        serde_json::to_vec(&answer).unwrap_or_default(),
+    )))
 }

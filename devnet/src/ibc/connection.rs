@@ -331,7 +331,10 @@ mod tests {
             identifier: "1".into(),
             features: vec!["ORDER_UNORDERED".into()],
         };
-        assert_eq!(pick_version(std::slice::from_ref(&unordered)).unwrap(), unordered);
+        assert_eq!(
+            pick_version(std::slice::from_ref(&unordered)).unwrap(),
+            unordered
+        );
         let ordered_only = Version {
             identifier: "1".into(),
             features: vec!["ORDER_ORDERED".into()],
