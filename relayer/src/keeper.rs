@@ -20,11 +20,19 @@ impl Keeper {
         Keeper { client, pools }
     }
 
-    /// Advances every pool whose boundary is due; returns the pools advanced.
+    /// Advances every pool whose boundary is due; returns the pools advanced. A pool that cannot
+    /// be read (not a pair, a node error) is logged and skipped: the others still advance.
     pub async fn advance_due(&self) -> anyhow::Result<usize> {
         let mut advanced = 0;
         for pool in &self.pools {
-            let state: PoolResponse = self.client.query_smart(pool, &QueryMsg::Pool {}).await?;
+            let state: PoolResponse = match self.client.query_smart(pool, &QueryMsg::Pool {}).await
+            {
+                Ok(state) => state,
+                Err(e) => {
+                    tracing::warn!(pool, error = %e, "reading the pool failed; retrying next tick");
+                    continue;
+                }
+            };
             if state.clock_epoch <= state.epoch {
                 continue;
             }
