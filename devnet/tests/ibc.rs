@@ -1037,3 +1037,168 @@ async fn ics20_transfers_mint_vouchers_and_refund_error_acknowledgements() {
     c.node.stop().await;
     d.node.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn malformed_ibc_messages_are_refused_with_typed_errors() {
+    let a = side("loopin-e").await;
+    let b = side("loopin-f").await;
+    let signer = a.relayer.address().to_string();
+
+    let undecodable = Any {
+        type_url: "/ibc.core.channel.v1.MsgRecvPacket".into(),
+        value: vec![0xff, 0xff, 0xff],
+    };
+    let message = refusal(a.relay(undecodable).await);
+    assert!(
+        message.starts_with("codespace sdk code 2: /ibc.core.channel.v1.MsgRecvPacket: "),
+        "{message}"
+    );
+    let no_packet = any(&chanpb::MsgRecvPacket {
+        signer: signer.clone(),
+        ..Default::default()
+    });
+    assert_eq!(
+        refusal(a.relay(no_packet).await),
+        "codespace ibc code 1: no packet: invalid message"
+    );
+    let not_a_client = any(&MsgCreateClient {
+        client_state: Some(Any {
+            type_url: "/ibc.lightclients.tendermint.v1.ClientState".into(),
+            value: vec![],
+        }),
+        consensus_state: None,
+        signer: signer.clone(),
+    });
+    assert_eq!(
+        refusal(a.relay(not_a_client).await),
+        "codespace ibc code 3: invalid client: client state type /ibc.lightclients.tendermint.v1.ClientState is not /ibc.lightclients.solomachine.v3.ClientState"
+    );
+    let bad_key = any(&MsgCreateClient {
+        client_state: Some(any(&solopb::ClientState {
+            sequence: 1,
+            is_frozen: false,
+            consensus_state: Some(solopb::ConsensusState {
+                public_key: Some(Any {
+                    type_url: "/cosmos.crypto.secp256k1.PubKey".into(),
+                    value: vec![10, 3, 1, 2, 3],
+                }),
+                diversifier: b.id.clone(),
+                timestamp: 1,
+            }),
+        })),
+        consensus_state: None,
+        signer: signer.clone(),
+    });
+    assert_eq!(
+        refusal(a.relay(bad_key).await),
+        "codespace ibc code 3: invalid client: public key: not a secp256k1 point"
+    );
+
+    // A client and an INIT connection, then handshake steps with bad proofs and bad ports.
+    let client = create_client(&a, &b).await;
+    let init = a
+        .relay(any(&connpb::MsgConnectionOpenInit {
+            client_id: client.clone(),
+            counterparty: Some(connpb::Counterparty {
+                client_id: "06-solomachine-0".into(),
+                connection_id: String::new(),
+                prefix: prefix(),
+            }),
+            version: None,
+            delay_period: 0,
+            signer: signer.clone(),
+        }))
+        .await
+        .expect("open init");
+    let conn = init
+        .event_attr("connection_open_init", "connection_id")
+        .unwrap()
+        .to_string();
+    let garbage = any(&connpb::MsgConnectionOpenAck {
+        connection_id: conn.clone(),
+        counterparty_connection_id: "connection-0".into(),
+        version: Some(version()),
+        proof_try: vec![1, 2, 3],
+        proof_height: Some(Height {
+            revision_number: 0,
+            revision_height: 5,
+        }),
+        signer: signer.clone(),
+        ..Default::default()
+    });
+    let message = refusal(a.relay(garbage).await);
+    assert!(
+        message.starts_with(
+            "codespace ibc code 5: invalid proof of connections/connection-0 at height 5: undecodable proof"
+        ),
+        "{message}"
+    );
+    let confirm_on_init = any(&connpb::MsgConnectionOpenConfirm {
+        connection_id: conn.clone(),
+        proof_ack: vec![],
+        proof_height: None,
+        signer: signer.clone(),
+    });
+    assert_eq!(
+        refusal(a.relay(confirm_on_init).await),
+        "codespace ibc code 7: connection connection-0 is STATE_INIT, expected STATE_TRYOPEN"
+    );
+    let unbound = any(&chanpb::MsgChannelOpenInit {
+        port_id: "wasm.nobody".into(),
+        channel: Some(unordered(
+            "transfer",
+            "",
+            &conn,
+            "ics20-1",
+            chanpb::State::Init,
+        )),
+        signer: signer.clone(),
+    });
+    assert_eq!(
+        refusal(a.relay(unbound).await),
+        "codespace ibc code 12: port wasm.nobody is not bound to a module or an IBC-enabled contract"
+    );
+    let bad_version = any(&chanpb::MsgChannelOpenInit {
+        port_id: "transfer".into(),
+        channel: Some(unordered(
+            "transfer",
+            "",
+            &conn,
+            "ics20-2",
+            chanpb::State::Init,
+        )),
+        signer: signer.clone(),
+    });
+    assert_eq!(
+        refusal(a.relay(bad_version).await),
+        "codespace ibc code 21: invalid channel version: ICS-20 channels use ics20-1, not ics20-2"
+    );
+    let no_channel = any(&MsgTransfer {
+        source_port: "transfer".into(),
+        source_channel: "channel-9".into(),
+        token: Some(cosmos_sdk_proto::cosmos::base::v1beta1::Coin {
+            denom: DENOM.into(),
+            amount: "1".into(),
+        }),
+        sender: signer.clone(),
+        receiver: "someone".into(),
+        timeout_height: None,
+        timeout_timestamp: u64::MAX,
+        memo: String::new(),
+    });
+    assert_eq!(
+        refusal(a.relay(no_channel).await),
+        "codespace ibc code 9: channel transfer/channel-9 not found"
+    );
+    // Nothing of the refused messages was kept: one client, one connection, no channel.
+    {
+        let chain = a.node.node.chain();
+        let state = chain.state();
+        assert_eq!(loopin_devnet::ibc::store::clients(state).len(), 1);
+        assert_eq!(loopin_devnet::ibc::store::connections(state).len(), 1);
+        assert!(loopin_devnet::ibc::store::channels(state).is_empty());
+    }
+
+    a.node.stop().await;
+    b.node.stop().await;
+}
