@@ -56,7 +56,8 @@ fn event(kind: &str, p: &Packet, end: &Channel, with_data: bool) -> Event {
     )
 }
 
-fn open_channel(m: &Metered, port: &str, id: &str) -> Result<Channel, IbcError> {
+/// The channel end, which must be OPEN.
+pub fn open_channel(m: &Metered, port: &str, id: &str) -> Result<Channel, IbcError> {
     let end = channel::get(m, port, id)?;
     expect_state(port, id, &end, State::Open)?;
     Ok(end)

@@ -301,6 +301,7 @@ pub fn transfer(host: &Host, msg: &MsgTransfer) -> Result<MsgOutcome, ExecError>
     }
     let sender = host.vm.canonical(&msg.sender)?;
     let m = host.m();
+    packet::open_channel(&m, &msg.source_port, &msg.source_channel)?;
     let full_denom = match token.denom.strip_prefix("ibc/") {
         Some(hash) => {
             let trace = store::denom_trace(&m, &hash.to_uppercase())
