@@ -6,9 +6,9 @@ use clap::{Parser, Subcommand};
 use loopin_chain_client::{ChainClient, ChainConfig};
 use loopin_network::actors::dev_key;
 use loopin_network::cheat::{self, Cheat};
-use loopin_relayer::keeper::Keeper;
 use loopin_network::market::{self, MarketConfig};
 use loopin_network::miner::Launcher;
+use loopin_relayer::keeper::Keeper;
 use std::path::PathBuf;
 use std::time::Duration;
 

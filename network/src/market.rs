@@ -11,7 +11,6 @@
 
 use crate::actors::{Actor, derived, faucet, loop_balance};
 use crate::cheat::Cheat;
-use loopin_relayer::keeper::wait_advanced;
 use crate::miner::{Launcher, Miner, MinerPlan};
 use crate::verifier::{Checked, VerifierAgent};
 use anyhow::{Context, bail};
@@ -27,6 +26,7 @@ use loopin_chain_client::devnet;
 use loopin_deploy::Deployment;
 use loopin_pool_math::HOUR;
 use loopin_pool_math::amm::Swap;
+use loopin_relayer::keeper::wait_advanced;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Duration;

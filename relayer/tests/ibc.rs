@@ -125,10 +125,11 @@ impl TwoChains {
         let deployment = loopin_deploy::deploy(&config, &deployer)
             .await
             .expect("deploy");
-        for n in [RELAYER] {
-            let mnemonic = Key::development_mnemonic(n);
-            std::fs::write(dir.path().join(format!("key{n}")), mnemonic).unwrap();
-        }
+        std::fs::write(
+            dir.path().join(format!("key{RELAYER}")),
+            Key::development_mnemonic(RELAYER),
+        )
+        .unwrap();
         let holder = ChainClient::connect(a.clone(), key(HOLDER, "loopin"))
             .await
             .unwrap();
@@ -612,7 +613,28 @@ fn write_config(path: &Path, config: &Config) {
     std::fs::write(path, toml::to_string(config).unwrap()).unwrap();
 }
 
-fn spawn_relayer(config: &Path, log: &Path) -> Child {
+/// The relayer binary; SIGKILLed and reaped when dropped (also when a test fails).
+struct RelayerProcess(Child);
+
+impl RelayerProcess {
+    /// SIGKILL, as a crash.
+    fn kill(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for RelayerProcess {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn spawn_relayer(config: &Path, log: &Path) -> RelayerProcess {
     let log = std::fs::File::options()
         .create(true)
         .append(true)
@@ -626,6 +648,7 @@ fn spawn_relayer(config: &Path, log: &Path) -> Child {
         .stdout(log.try_clone().unwrap())
         .stderr(log)
         .spawn()
+        .map(RelayerProcess)
         .unwrap()
 }
 
@@ -660,13 +683,12 @@ async fn a_relayer_killed_mid_batch_delivers_every_packet_exactly_once() {
         &chains.relayer_config((&format!("wasm.{bridge}"), "transfer"), &open, 1),
     );
     let sequences: Vec<u64> = (1..=PACKETS).collect();
-    let mut child = spawn_relayer(&config_path, &log);
+    let child = spawn_relayer(&config_path, &log);
     let start = Instant::now();
     let at_kill = loop {
         let n = received(&b, &open.b_channel, PACKETS).await;
         if n >= 3 {
-            child.kill().unwrap(); // SIGKILL
-            child.wait().unwrap();
+            child.kill();
             break received(&b, &open.b_channel, PACKETS).await;
         }
         assert!(
@@ -684,7 +706,7 @@ async fn a_relayer_killed_mid_batch_delivers_every_packet_exactly_once() {
     let cursors = StateFile::open(&chains.state_dir()).unwrap();
     assert!(cursors.cursor(A_ID).unwrap() < sent.height as u64);
 
-    let mut child = spawn_relayer(&config_path, &log);
+    let child = spawn_relayer(&config_path, &log);
     let start = Instant::now();
     while !relayer_done(&chains, &open, &bridge).await {
         assert!(
@@ -694,8 +716,7 @@ async fn a_relayer_killed_mid_batch_delivers_every_packet_exactly_once() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.kill();
 
     // Every packet arrived once: the vouchers are exactly 1 + ... + 12 LOOP, B wrote one
     // receipt event per sequence, and no relayer transaction on B failed.
