@@ -188,6 +188,9 @@ pub struct KeeperConfig {
     /// A chain id of `[[chains]]`.
     pub chain: String,
     pub pools: Vec<String>,
+    /// A price feed whose prices the keeper publishes each epoch.
+    #[serde(default)]
+    pub price_feed: Option<String>,
     #[serde(default = "default_keeper_interval")]
     pub interval_ms: u64,
 }

@@ -4,8 +4,13 @@
 //! boundary is processed once; the pair itself ignores a second advance of the same epoch, so two
 //! keepers (or a retry after an unconfirmed transaction) cannot advance twice either. A failed
 //! advance is retried on the next tick; a keeper that was down catches up, 16 epochs per call.
+//!
+//! With a price feed (`[keeper] price_feed`), the keeper also publishes each epoch: once every
+//! pool of the feed is advanced and one has an epoch the feed has not sent yet, it calls the
+//! feed's `Publish {}`, which sends the packets to every subscribed chain (docs/price-feed.md).
 
 use loopin::pair::{ExecuteMsg, PoolResponse, QueryMsg};
+use loopin::price_feed::feed;
 use loopin_chain_client::ChainClient;
 use std::time::Duration;
 
@@ -13,11 +18,60 @@ use std::time::Duration;
 pub struct Keeper {
     client: ChainClient,
     pools: Vec<String>,
+    price_feed: Option<String>,
 }
 
 impl Keeper {
     pub fn new(client: ChainClient, pools: Vec<String>) -> Keeper {
-        Keeper { client, pools }
+        Keeper {
+            client,
+            pools,
+            price_feed: None,
+        }
+    }
+
+    /// Also publishes `feed`'s prices each epoch (see [`Keeper::publish_due`]).
+    pub fn with_price_feed(mut self, feed: String) -> Keeper {
+        self.price_feed = Some(feed);
+        self
+    }
+
+    /// Calls the price feed's `Publish {}` when it has something to send: every pool of the
+    /// feed has processed its due boundaries and at least one has an epoch not yet published.
+    /// Returns whether it published. Without a feed, does nothing.
+    pub async fn publish_due(&self) -> anyhow::Result<bool> {
+        let Some(feed_addr) = &self.price_feed else {
+            return Ok(false);
+        };
+        let config: feed::ConfigResponse = self
+            .client
+            .query_smart(feed_addr, &feed::QueryMsg::Config {})
+            .await?;
+        let mut due = false;
+        for pool in &config.pools {
+            let pair = pool.pair.to_string();
+            let state: PoolResponse = self.client.query_smart(&pair, &QueryMsg::Pool {}).await?;
+            if state.clock_epoch > state.epoch {
+                return Ok(false);
+            }
+            let published = self
+                .client
+                .query_smart::<_, feed::PublishedResponse>(
+                    feed_addr,
+                    &feed::QueryMsg::Published { pool: pair },
+                )
+                .await
+                .ok();
+            due |= published.is_none_or(|p| p.packet.epoch < state.epoch);
+        }
+        if !due {
+            return Ok(false);
+        }
+        self.client
+            .execute(feed_addr, &feed::ExecuteMsg::Publish {}, &[])
+            .await?;
+        tracing::info!(feed = feed_addr, "published prices");
+        Ok(true)
     }
 
     /// Advances every pool whose boundary is due; returns the pools advanced. A pool that cannot
@@ -64,6 +118,9 @@ impl Keeper {
             tick.tick().await;
             if let Err(e) = self.advance_due().await {
                 tracing::warn!(error = %e, "keeper tick failed");
+            }
+            if let Err(e) = self.publish_due().await {
+                tracing::warn!(error = %e, "publishing prices failed; retrying next tick");
             }
         }
     }

@@ -120,10 +120,12 @@ async fn start(config: Config) -> anyhow::Result<()> {
         let entry = config.chain(&keeper.chain)?.clone();
         let client =
             loopin_chain_client::ChainClient::connect(entry.chain_config(), entry.key()?).await?;
+        let mut worker = Keeper::new(client, keeper.pools);
+        if let Some(feed) = keeper.price_feed {
+            worker = worker.with_price_feed(feed);
+        }
         tasks.spawn(async move {
-            Keeper::new(client, keeper.pools)
-                .run(Duration::from_millis(keeper.interval_ms))
-                .await;
+            worker.run(Duration::from_millis(keeper.interval_ms)).await;
             Ok(())
         });
     }

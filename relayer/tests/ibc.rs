@@ -391,17 +391,22 @@ async fn a_price_packet_reaches_the_consumer_and_its_ack_returns() {
     let b_port = format!("wasm.{consumer_addr}");
     let open = chains.open(&a_port, &b_port, "loopin-price-1").await;
 
-    // An epoch passes; the keeper advances the pool; anyone publishes.
+    // An epoch passes: the keeper publishes only once the pool is advanced, then once only.
     devnet::advance_time(owner.channel(), EPOCH_SECONDS)
         .await
         .unwrap();
-    let keeper = Keeper::new(chains.client(false, RELAYER).await, vec![pair.clone()]);
+    let keeper = Keeper::new(chains.client(false, RELAYER).await, vec![pair.clone()])
+        .with_price_feed(feed_addr.clone());
+    assert!(
+        !keeper.publish_due().await.unwrap(),
+        "the pool lags its clock"
+    );
     assert_eq!(keeper.advance_due().await.unwrap(), 1);
-    chains
-        .holder
-        .execute(&feed_addr, &feed::ExecuteMsg::Publish {}, &[])
-        .await
-        .unwrap();
+    assert!(keeper.publish_due().await.unwrap());
+    assert!(
+        !keeper.publish_due().await.unwrap(),
+        "this epoch is published"
+    );
     let published: feed::PublishedResponse = owner
         .query_smart(
             &feed_addr,
