@@ -4,6 +4,8 @@
 //! from a TOML config, against any CosmWasm chain's gRPC endpoint. It writes the deployment
 //! (addresses and code ids) and a chain-registry style `chain.json`.
 
+pub mod ibc;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -167,7 +169,7 @@ pub struct Deployment {
     pub gas_used: BTreeMap<String, i64>,
 }
 
-fn read_wasm(dir: &Path, name: &str) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn read_wasm(dir: &Path, name: &str) -> anyhow::Result<Vec<u8>> {
     let path = dir.join(format!("{name}.wasm"));
     std::fs::read(&path).with_context(|| {
         format!(

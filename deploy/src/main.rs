@@ -4,8 +4,8 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use cosmwasm_std::Uint128;
-use loopin_chain_client::Key;
-use loopin_deploy::DeployConfig;
+use loopin_chain_client::{ChainClient, ChainConfig, Key};
+use loopin_deploy::{DeployConfig, ibc};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -47,6 +47,29 @@ enum Cmd {
         #[arg(long, num_args = 0..=1, default_missing_value = "loopin")]
         address: Option<String>,
     },
+    /// Deploys the IBC applications: the price feed (every pool of the deployment) and the
+    /// rewards bridge on the chain of --config, the price consumer on the remote chain; prints
+    /// their addresses as JSON (docs/relayer.md).
+    Ibc {
+        /// The deployment JSON of the LooPIN chain.
+        #[arg(long)]
+        deployment: PathBuf,
+        /// The other chain's gRPC endpoint, chain id, account prefix and fee denom.
+        #[arg(long)]
+        remote_grpc: String,
+        #[arg(long)]
+        remote_chain_id: String,
+        #[arg(long)]
+        remote_prefix: String,
+        #[arg(long)]
+        remote_denom: String,
+        /// The key (mnemonic or `hex:`) that deploys and owns the consumer there.
+        #[arg(long)]
+        remote_key_file: PathBuf,
+        /// Where to write the addresses JSON.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 fn parse_balance(s: &str) -> Result<(String, Uint128), String> {
@@ -65,7 +88,8 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    if let Some(Cmd::DevKey { n, address }) = cli.cmd {
+    let cmd = cli.cmd;
+    if let Some(Cmd::DevKey { n, address }) = cmd {
         match address {
             Some(prefix) => println!("{}", Key::development(n, &prefix)?.address),
             None => println!("{}", Key::development_mnemonic(n)),
@@ -84,6 +108,50 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(dir) = cli.artifacts {
         config.artifacts = dir;
+    }
+    if let Some(Cmd::Ibc {
+        deployment,
+        remote_grpc,
+        remote_chain_id,
+        remote_prefix,
+        remote_denom,
+        remote_key_file,
+        output,
+    }) = cmd
+    {
+        let text = std::fs::read_to_string(&deployment)
+            .with_context(|| format!("reading {}", deployment.display()))?;
+        let deployment: loopin_deploy::Deployment = serde_json::from_str(&text)
+            .with_context(|| format!("parsing {}", deployment.display()))?;
+        let client = ChainClient::connect(config.chain.clone(), config.key()?).await?;
+        let apps = ibc::deploy_ibc_apps(
+            &client,
+            &config.artifacts,
+            &deployment,
+            &ibc::IbcSettings::default(),
+        )
+        .await?;
+        let remote = ChainConfig {
+            grpc: remote_grpc,
+            chain_id: remote_chain_id,
+            prefix: remote_prefix.clone(),
+            denom: remote_denom,
+            ..config.chain.clone()
+        };
+        let remote_key = Key::from_file(&remote_key_file, &remote_prefix)?;
+        let remote_client = ChainClient::connect(remote, remote_key).await?;
+        let consumer = ibc::deploy_price_consumer(&remote_client, &config.artifacts, None).await?;
+        let json = serde_json::to_string_pretty(&serde_json::json!({
+            "price_feed": apps.price_feed,
+            "rewards_bridge": apps.rewards_bridge,
+            "price_consumer": consumer,
+        }))?;
+        if let Some(output) = output {
+            std::fs::write(&output, &json)
+                .with_context(|| format!("writing {}", output.display()))?;
+        }
+        println!("{json}");
+        return Ok(());
     }
     config.output = cli.output.or(config.output);
     config.chain_json = cli.chain_json.or(config.chain_json);

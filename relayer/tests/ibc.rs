@@ -9,6 +9,7 @@
 use cosmwasm_std::{Uint128, to_json_binary};
 use loopin::price_feed::{consumer, feed};
 use loopin_chain_client::{ChainClient, ChainConfig, Key, devnet};
+use loopin_deploy::ibc::{self, IbcApps, IbcSettings};
 use loopin_deploy::{DeployConfig, Deployment, repository_artifacts};
 use loopin_prover::metrics::Metrics;
 use loopin_relayer::chain::IbcChain;
@@ -17,7 +18,8 @@ use loopin_relayer::handshake::{ChannelSpec, OpenChannel, create_channel};
 use loopin_relayer::keeper::Keeper;
 use loopin_relayer::relay::{PassReport, Relayer};
 use loopin_relayer::state::StateFile;
-use serde::{Deserialize, Serialize};
+use loopin_rewards_bridge::msg::TransferMsg;
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
@@ -33,29 +35,6 @@ const EPOCH_SECONDS: u64 = 3_600;
 const DEPLOYER: u8 = 1;
 const HOLDER: u8 = 3;
 const RELAYER: u8 = 5;
-
-/// cw20-ics20's messages (the rewards bridge speaks them unchanged).
-#[derive(Serialize)]
-struct BridgeInit {
-    default_timeout: u64,
-    gov_contract: String,
-    allowlist: Vec<AllowMsg>,
-    default_gas_limit: Option<u64>,
-}
-
-#[derive(Serialize)]
-struct AllowMsg {
-    contract: String,
-    gas_limit: Option<u64>,
-}
-
-#[derive(Serialize)]
-struct TransferMsg {
-    channel: String,
-    remote_address: String,
-    timeout: Option<u64>,
-    memo: Option<String>,
-}
 
 #[derive(Deserialize)]
 struct Cw20Balance {
@@ -73,6 +52,10 @@ struct TwoChains {
     a: ChainConfig,
     b: ChainConfig,
     deployment: Deployment,
+    /// The price feed (publishing every pool) and the rewards bridge on A.
+    apps: IbcApps,
+    /// The price consumer on B.
+    consumer: String,
     /// Key 3 on A (holds LOOP) and its address on B.
     holder: ChainClient,
     holder_on_b: String,
@@ -133,6 +116,17 @@ impl TwoChains {
         let holder = ChainClient::connect(a.clone(), key(HOLDER, "loopin"))
             .await
             .unwrap();
+        let artifacts = repository_artifacts().unwrap();
+        let apps =
+            ibc::deploy_ibc_apps(&deployer, &artifacts, &deployment, &IbcSettings::default())
+                .await
+                .expect("IBC apps");
+        let b_deployer = ChainClient::connect(b.clone(), key(DEPLOYER, B_PREFIX))
+            .await
+            .unwrap();
+        let consumer = ibc::deploy_price_consumer(&b_deployer, &artifacts, None)
+            .await
+            .expect("consumer");
         TwoChains {
             holder_on_b: key(HOLDER, B_PREFIX).address.to_string(),
             dir,
@@ -141,6 +135,8 @@ impl TwoChains {
             a,
             b,
             deployment,
+            apps,
+            consumer,
             holder,
         }
     }
@@ -154,18 +150,6 @@ impl TwoChains {
         ChainClient::connect(config.clone(), key(n, prefix))
             .await
             .unwrap()
-    }
-
-    /// Stores and instantiates `artifact` on A (`on_b` false) or B, by the deployer.
-    async fn instantiate<M: Serialize>(&self, on_b: bool, artifact: &str, msg: &M) -> String {
-        let client = self.client(on_b, DEPLOYER).await;
-        let wasm = std::fs::read(repository_artifacts().unwrap().join(artifact)).unwrap();
-        let (code_id, _) = client.store_code(wasm).await.unwrap();
-        let (address, _) = client
-            .instantiate(code_id, msg, artifact, None, &[])
-            .await
-            .unwrap();
-        address
     }
 
     fn entry(&self, on_b: bool, filter: Vec<(String, String)>, max_msg_num: usize) -> ChainEntry {
@@ -273,22 +257,11 @@ impl TwoChains {
         answer.balance.u128()
     }
 
-    /// The rewards bridge on A with LOOP allowed, and its channel to B's `transfer` port.
+    /// The rewards bridge's channel to B's `transfer` port.
     async fn bridge(&self) -> (String, OpenChannel) {
-        let init = BridgeInit {
-            default_timeout: 600,
-            gov_contract: key(DEPLOYER, "loopin").address.to_string(),
-            allowlist: vec![AllowMsg {
-                contract: self.deployment.token.clone(),
-                gas_limit: None,
-            }],
-            default_gas_limit: None,
-        };
-        let bridge = self
-            .instantiate(false, "loopin_rewards_bridge.wasm", &init)
-            .await;
+        let bridge = self.apps.rewards_bridge.clone();
         let open = self
-            .open(&format!("wasm.{bridge}"), "transfer", "ics20-1")
+            .open(&self.apps.rewards_bridge_port(), "transfer", "ics20-1")
             .await;
         (bridge, open)
     }
@@ -355,38 +328,10 @@ where
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_price_packet_reaches_the_consumer_and_its_ack_returns() {
     let chains = TwoChains::start().await;
-    let deployer = key(DEPLOYER, "loopin").address.to_string();
     let pair = chains.deployment.pools["h100"].clone();
-    let feed_addr = chains
-        .instantiate(
-            false,
-            "loopin_price_feed.wasm",
-            &feed::InstantiateMsg {
-                owner: deployer.clone(),
-                packet_timeout_seconds: 600,
-                twap_window_seconds: EPOCH_SECONDS,
-            },
-        )
-        .await;
-    let consumer_addr = chains
-        .instantiate(
-            true,
-            "loopin_price_consumer.wasm",
-            &consumer::InstantiateMsg {
-                owner: key(DEPLOYER, B_PREFIX).address.to_string(),
-                allowed_connections: None,
-            },
-        )
-        .await;
+    let feed_addr = chains.apps.price_feed.clone();
+    let consumer_addr = chains.consumer.clone();
     let owner = chains.client(false, DEPLOYER).await;
-    owner
-        .execute(
-            &feed_addr,
-            &feed::ExecuteMsg::AddPool { pair: pair.clone() },
-            &[],
-        )
-        .await
-        .unwrap();
     let a_port = format!("wasm.{feed_addr}");
     let b_port = format!("wasm.{consumer_addr}");
     let open = chains.open(&a_port, &b_port, "loopin-price-1").await;
@@ -679,6 +624,8 @@ async fn a_relayer_killed_mid_batch_delivers_every_packet_exactly_once() {
         })
         .collect();
     let sent = chains.holder.send(msgs, "").await.unwrap();
+    // From here on only the relayer sends transactions to B.
+    let (b_start, _) = b.latest().await.unwrap();
 
     // One message per transaction, so the batch takes twelve transactions on B.
     let config_path = chains.dir.path().join("relayer.toml");
@@ -739,9 +686,8 @@ async fn a_relayer_killed_mid_batch_delivers_every_packet_exactly_once() {
     let relayer_addr = key(RELAYER, B_PREFIX).address.to_string();
     let mut recv_events = Vec::new();
     let mut failed = 0;
-    for height in 1..=latest {
+    for height in b_start + 1..=latest {
         for tx in b.txs_at(height).await.unwrap() {
-            // Only the relayer sends transactions to B in this test.
             if tx.code != 0 {
                 failed += 1;
                 continue;

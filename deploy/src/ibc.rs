@@ -1,0 +1,129 @@
+//! LooPIN's IBC applications: the price feed and the rewards bridge on the LooPIN chain, and the
+//! price consumer on another chain. Kept apart from [`crate::deploy`]: they are only useful
+//! where a relayer connects a second chain (docs/relayer.md).
+
+use crate::{Deployment, read_wasm};
+use anyhow::Context;
+use loopin::price_feed::{consumer, feed};
+use loopin_chain_client::ChainClient;
+use loopin_rewards_bridge::msg::{AllowMsg, InitMsg};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Settings of the LooPIN-side applications.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IbcSettings {
+    /// A price packet not received this long after it was sent times out.
+    pub packet_timeout_seconds: u64,
+    /// Span of the TWAP in a price packet.
+    pub twap_window_seconds: u64,
+    /// Default lifetime of a rewards transfer (the sender may choose another).
+    pub transfer_timeout_seconds: u64,
+}
+
+impl Default for IbcSettings {
+    fn default() -> Self {
+        Self {
+            packet_timeout_seconds: 600,
+            twap_window_seconds: 3_600,
+            transfer_timeout_seconds: 600,
+        }
+    }
+}
+
+/// The applications on the LooPIN chain.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IbcApps {
+    /// Publishes every pool of the deployment.
+    pub price_feed: String,
+    /// Bridges LOOP (the deployment's token) over ICS-20.
+    pub rewards_bridge: String,
+}
+
+impl IbcApps {
+    /// The contracts' IBC ports (`wasm.<address>`).
+    pub fn price_feed_port(&self) -> String {
+        format!("wasm.{}", self.price_feed)
+    }
+
+    pub fn rewards_bridge_port(&self) -> String {
+        format!("wasm.{}", self.rewards_bridge)
+    }
+}
+
+async fn store(client: &ChainClient, artifacts: &Path, name: &str) -> anyhow::Result<u64> {
+    let (code_id, _) = client
+        .store_code(read_wasm(artifacts, name)?)
+        .await
+        .with_context(|| format!("storing {name}"))?;
+    Ok(code_id)
+}
+
+/// Deploys the price feed (with every pool of `deployment`) and the rewards bridge (LOOP on its
+/// allowlist) on the LooPIN chain; `client`'s key owns both.
+pub async fn deploy_ibc_apps(
+    client: &ChainClient,
+    artifacts: &Path,
+    deployment: &Deployment,
+    settings: &IbcSettings,
+) -> anyhow::Result<IbcApps> {
+    let owner = client.address().to_string();
+    let code_id = store(client, artifacts, "loopin_price_feed").await?;
+    let init = feed::InstantiateMsg {
+        owner: owner.clone(),
+        packet_timeout_seconds: settings.packet_timeout_seconds,
+        twap_window_seconds: settings.twap_window_seconds,
+    };
+    let (price_feed, _) = client
+        .instantiate(code_id, &init, "LooPIN price feed", Some(&owner), &[])
+        .await
+        .context("instantiating the price feed")?;
+    for pair in deployment.pools.values() {
+        client
+            .execute(
+                &price_feed,
+                &feed::ExecuteMsg::AddPool { pair: pair.clone() },
+                &[],
+            )
+            .await
+            .with_context(|| format!("adding pool {pair} to the price feed"))?;
+    }
+    let code_id = store(client, artifacts, "loopin_rewards_bridge").await?;
+    let init = InitMsg {
+        default_timeout: settings.transfer_timeout_seconds,
+        gov_contract: owner.clone(),
+        allowlist: vec![AllowMsg {
+            contract: deployment.token.clone(),
+            gas_limit: None,
+        }],
+        default_gas_limit: None,
+    };
+    let (rewards_bridge, _) = client
+        .instantiate(code_id, &init, "LooPIN rewards bridge", Some(&owner), &[])
+        .await
+        .context("instantiating the rewards bridge")?;
+    Ok(IbcApps {
+        price_feed,
+        rewards_bridge,
+    })
+}
+
+/// Deploys the price consumer on another chain; `client`'s key owns it.
+pub async fn deploy_price_consumer(
+    client: &ChainClient,
+    artifacts: &Path,
+    allowed_connections: Option<Vec<String>>,
+) -> anyhow::Result<String> {
+    let owner = client.address().to_string();
+    let code_id = store(client, artifacts, "loopin_price_consumer").await?;
+    let init = consumer::InstantiateMsg {
+        owner: owner.clone(),
+        allowed_connections,
+    };
+    let (address, _) = client
+        .instantiate(code_id, &init, "LooPIN price consumer", Some(&owner), &[])
+        .await
+        .context("instantiating the price consumer")?;
+    Ok(address)
+}
