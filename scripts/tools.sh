@@ -56,3 +56,14 @@ ensure_sshd() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq openssh-server openssh-client >&2
   fi
 }
+
+# jq and curl, which the main job uses to read deployment files and the relayer's metrics.
+ensure_jq_curl() {
+  if ! command -v jq >/dev/null || ! command -v curl >/dev/null; then
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    log "installing jq and curl (Debian)"
+    $sudo apt-get update -qq >&2 || true
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq jq curl >&2
+  fi
+}
