@@ -194,6 +194,9 @@ impl Relayer {
         let to = latest.min(from + self.mode.max_blocks_per_pass.max(1) - 1);
         let mut sent = Vec::new();
         let mut acked = Vec::new();
+        // A served channel whose other end is not open yet (a handshake in progress): its
+        // packets wait, so the cursor must not pass them.
+        let mut unrouted = false;
         for height in from..=to {
             let found = block_packets(&chain.txs_at(height).await?);
             for packet in found.sent {
@@ -207,6 +210,8 @@ impl Relayer {
                     && there.channel == packet.destination_channel
                 {
                     sent.push((there.chain, packet));
+                } else if chain.entry.packet_filter.allows(&here.port, &here.channel) {
+                    unrouted = true;
                 }
             }
             for (packet, ack) in found.acknowledged {
@@ -217,10 +222,12 @@ impl Relayer {
                 };
                 if let Some(there) = self.routes.get(&here) {
                     acked.push((there.chain, packet, ack));
+                } else if chain.entry.packet_filter.allows(&here.port, &here.channel) {
+                    unrouted = true;
                 }
             }
         }
-        let mut complete = true;
+        let mut complete = !unrouted;
         for y in 0..self.chains.len() {
             let to_y: Vec<Packet> = sent
                 .iter()

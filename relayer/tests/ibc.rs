@@ -361,6 +361,17 @@ async fn a_price_packet_reaches_the_consumer_and_its_ack_returns() {
         .unwrap();
     assert_eq!(published.channels, 1);
 
+    // A relayer that serves only A's end cannot route the packet: it holds A's cursor below
+    // the packet instead of passing it by.
+    let mut half = chains.relayer_config((&a_port, &b_port), &open, 30);
+    half.chains[1].packet_filter.list.clear();
+    let cursor_before = StateFile::open(&chains.state_dir()).unwrap().cursor(A_ID);
+    let mut half_relayer = chains.relayer(&half).await;
+    let report = half_relayer.pass().await.unwrap();
+    assert_eq!((report.received, report.held), (0, 1));
+    assert_eq!(half_relayer.state().cursor(A_ID), cursor_before);
+    drop(half_relayer);
+
     let config = chains.relayer_config((&a_port, &b_port), &open, 30);
     let mut relayer = chains.relayer(&config).await;
     let reader = chains.client(true, DEPLOYER).await;
