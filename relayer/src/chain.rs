@@ -41,6 +41,21 @@ impl Proof {
     }
 }
 
+/// A query answer: the end, if any, its proof and the proof's height.
+type ProvenAnswer<T> = (Option<T>, Vec<u8>, Option<Height>);
+
+/// A queried channel or connection end with its proof; `None` when the chain has none.
+fn proven_end<T>(
+    answer: Result<ProvenAnswer<T>, tonic::Status>,
+) -> anyhow::Result<Option<(T, Proof)>> {
+    match answer {
+        Ok((Some(end), proof, height)) => Ok(Some((end, Proof::new(proof, height)?))),
+        Ok((None, _, _)) => Ok(None),
+        Err(s) if s.code() == tonic::Code::NotFound => Ok(None),
+        Err(s) => Err(s.into()),
+    }
+}
+
 /// A connected chain with the relayer's key.
 pub struct IbcChain {
     pub entry: ChainEntry,
@@ -117,17 +132,10 @@ impl IbcChain {
                 channel_id: channel.into(),
             })
             .await;
-        match answer {
-            Ok(r) => {
-                let r = r.into_inner();
-                let Some(end) = r.channel else {
-                    return Ok(None);
-                };
-                Ok(Some((end, Proof::new(r.proof, r.proof_height)?)))
-            }
-            Err(s) if s.code() == tonic::Code::NotFound => Ok(None),
-            Err(s) => Err(s.into()),
-        }
+        proven_end(answer.map(|r| {
+            let r = r.into_inner();
+            (r.channel, r.proof, r.proof_height)
+        }))
     }
 
     /// The connection end `id`, `None` if there is none.
@@ -140,17 +148,10 @@ impl IbcChain {
                 connection_id: id.into(),
             })
             .await;
-        match answer {
-            Ok(r) => {
-                let r = r.into_inner();
-                let Some(end) = r.connection else {
-                    return Ok(None);
-                };
-                Ok(Some((end, Proof::new(r.proof, r.proof_height)?)))
-            }
-            Err(s) if s.code() == tonic::Code::NotFound => Ok(None),
-            Err(s) => Err(s.into()),
-        }
+        proven_end(answer.map(|r| {
+            let r = r.into_inner();
+            (r.connection, r.proof, r.proof_height)
+        }))
     }
 
     /// Sequences among `sequences` this chain has not received on (port, channel).
