@@ -26,10 +26,6 @@ ensure_sshd
 log "doc tests"
 cargo test --quiet --locked --workspace --doc
 
-if cargo nextest --version >/dev/null 2>&1; then
-  log "tests (cargo nextest)"
-  cargo nextest run --locked --workspace --no-fail-fast
-else
-  log "tests (cargo test; cargo-nextest is not installed)"
-  cargo test --locked --workspace --no-fail-fast
-fi
+ensure_nextest
+log "tests (cargo nextest)"
+cargo nextest run --locked --workspace --no-fail-fast

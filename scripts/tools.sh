@@ -4,12 +4,17 @@
 #   - binaryen's wasm-opt (npm, pinned): Rust 1.95 emits bulk-memory that cosmwasm-vm 2.x refuses,
 #     and Debian's binaryen is too old to lower it
 #   - cosmwasm-check (cargo, pinned to the cosmwasm-vm the tests use)
+#   - cargo-nextest (cargo, pinned): the test runner; .config/nextest.toml gives the network test
+#     the machine to itself
+# Each tool is cached outside the clone, in a folder named for its version, so a fresh clone (CI)
+# reuses what an earlier one built: $LOOPIN_TOOLS_CACHE, default ~/.cache/loopin-tools.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TOOLS="$ROOT/.tools"
+TOOLS_CACHE="${LOOPIN_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/loopin-tools}"
 BINARYEN_VERSION=132
 COSMWASM_CHECK_VERSION=2.3.5
+NEXTEST_VERSION=0.9.151
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -21,17 +26,19 @@ ensure_wasm_target() {
 }
 
 ensure_wasm_opt() {
-  local bin="$TOOLS/binaryen/node_modules/.bin/wasm-opt"
+  local dir="$TOOLS_CACHE/binaryen-$BINARYEN_VERSION"
+  local bin="$dir/node_modules/.bin/wasm-opt"
   if ! [ -x "$bin" ] || ! "$bin" --version | grep -q "version $BINARYEN_VERSION"; then
     command -v npm >/dev/null || { log "npm is missing: apt-get install -y npm"; apt-get install -y npm >&2; }
-    log "installing binaryen@$BINARYEN_VERSION (wasm-opt) from npm"
-    npm install --silent --no-audit --no-fund --prefix "$TOOLS/binaryen" "binaryen@$BINARYEN_VERSION" >&2
+    log "installing binaryen@$BINARYEN_VERSION (wasm-opt) from npm into $dir"
+    npm install --silent --no-audit --no-fund --prefix "$dir" "binaryen@$BINARYEN_VERSION" >&2
   fi
   WASM_OPT="$bin"
 }
 
 ensure_cosmwasm_check() {
-  local bin="$TOOLS/bin/cosmwasm-check"
+  local root="$TOOLS_CACHE/cosmwasm-check-$COSMWASM_CHECK_VERSION"
+  local bin="$root/bin/cosmwasm-check"
   if ! [ -x "$bin" ]; then
     local found
     found="$(command -v cosmwasm-check || true)"
@@ -39,10 +46,24 @@ ensure_cosmwasm_check() {
       bin="$found"
     else
       log "installing cosmwasm-check $COSMWASM_CHECK_VERSION (a few minutes, once)"
-      cargo install --quiet --locked --root "$TOOLS" cosmwasm-check --version "$COSMWASM_CHECK_VERSION" >&2
+      cargo install --quiet --locked --root "$root" cosmwasm-check --version "$COSMWASM_CHECK_VERSION" >&2
     fi
   fi
   COSMWASM_CHECK="$bin"
+}
+
+# cargo-nextest, pinned; a machine's own install of the same version is used as it is.
+ensure_nextest() {
+  local root="$TOOLS_CACHE/cargo-nextest-$NEXTEST_VERSION"
+  if ! cargo nextest --version 2>/dev/null | grep -q "cargo-nextest $NEXTEST_VERSION\b"; then
+    if ! [ -x "$root/bin/cargo-nextest" ]; then
+      log "installing cargo-nextest $NEXTEST_VERSION (a few minutes, once) into $root"
+      # Without the self-update feature: nothing here may download a binary at run time.
+      cargo install --quiet --locked --root "$root" cargo-nextest --version "$NEXTEST_VERSION" \
+        --no-default-features --features default-no-update >&2
+    fi
+    export PATH="$root/bin:$PATH"
+  fi
 }
 
 # OpenSSH's server, for the miner agent's end-to-end tests (a real sshd on loopback). They create
