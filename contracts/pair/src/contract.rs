@@ -9,7 +9,7 @@ use loopin::pair::{ExecuteMsg, MigrateMsg, QueryMsg, ReceiveMsg};
 use loopin::pool::{PairInstantiateMsg, is_valid_class};
 use loopin_pool_math::amm::Reserves;
 use loopin_pool_math::capacity::EpochClock;
-use loopin_pool_math::oracle::{PriceAccumulator, TimeWeighted};
+use loopin_pool_math::oracle::{PriceAccumulator, TimeWeightedRatio};
 
 use crate::epoch::{DEFAULT_ADVANCE, MAX_ADVANCE, advance};
 use crate::error::ContractError;
@@ -61,8 +61,10 @@ pub fn instantiate(
             seller_hours: Uint128::zero(),
             escrow: Uint128::zero(),
             accumulator: PriceAccumulator::start(now),
-            tokens_twap: TimeWeighted::start(now),
-            epoch_mark: TimeWeighted::start(now),
+            share_value_twap: TimeWeightedRatio::start(now),
+            share_value_mark: TimeWeightedRatio::start(now),
+            tokens_twap: None,
+            epoch_mark: None,
             next_stake_id: 1,
             next_lease_id: 1,
         },

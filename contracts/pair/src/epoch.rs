@@ -1,7 +1,7 @@
 //! Epoch boundaries: withdrawal, settlement, renewal and the sellers' sale (docs/pair.md).
 //! Each boundary touches aggregates only, so its cost is independent of the number of stakes.
 
-use cosmwasm_std::{Decimal256, Env, Storage, Uint128};
+use cosmwasm_std::{Decimal256, Env, Storage, Uint128, Uint256};
 use loopin_pool_math::shares::share_of;
 
 use crate::error::ContractError;
@@ -24,11 +24,24 @@ pub struct Advanced {
     pub fees: Uint128,
 }
 
-/// The LOOP reserve shares are paid out at: spot, never above its time-weighted average since
-/// the last boundary, so LOOP pushed in just before a payout does not reach it.
+/// The LOOP reserve a settlement divides among all shares: the spot LOOP per share, never above
+/// its time-weighted average since the last boundary, times the shares. LOOP pushed in just
+/// before a payout does not reach it, and shares minted then (at spot) do not dilute it.
 pub fn tokens_for_shares(pool: &Pool) -> Result<Uint128, ContractError> {
-    let average = pool.tokens_twap.average_since(&pool.epoch_mark)?;
-    Ok(average.map_or(pool.reserves.tokens, |avg| avg.min(pool.reserves.tokens)))
+    let average = pool
+        .share_value_twap
+        .average_since(&pool.share_value_mark)?;
+    let (Some(average), Some(spot)) = (average, pool.share_value()) else {
+        return Ok(pool.reserves.tokens);
+    };
+    if average >= spot {
+        return Ok(pool.reserves.tokens);
+    }
+    let at_average = Uint256::from(pool.total_shares).checked_mul(average.atomics())?
+        / Decimal256::one().atomics();
+    Ok(Uint128::try_from(at_average)
+        .unwrap_or(Uint128::MAX)
+        .min(pool.reserves.tokens))
 }
 
 /// Processes the next boundary: into epoch `pool.epoch + 1`, trading `pool.epoch + 2`.
@@ -41,9 +54,9 @@ fn process_boundary(
     let trading = boundary + 1;
     let boundary_time = config.clock.start_of(boundary)?;
     pool.accumulator = pool.accumulator.advance(boundary_time, &pool.reserves)?;
-    pool.tokens_twap = pool
-        .tokens_twap
-        .advance(boundary_time, pool.reserves.tokens)?;
+    pool.share_value_twap = pool
+        .share_value_twap
+        .advance(boundary_time, pool.share_value())?;
 
     // Withdrawal: the unleased hours of the epoch now starting are gone.
     pool.reserves.hours = Uint128::zero();
@@ -52,8 +65,8 @@ fn process_boundary(
     if let Some(shares) = SHARES_ENDING.may_load(storage, trading)? {
         SHARES_ENDING.remove(storage, trading);
         if !shares.is_zero() {
-            // Priced at the spot LOOP reserve, never above its average over the ending epoch:
-            // LOOP pushed into the pool just before the boundary does not reach the payout.
+            // Priced per share at spot, never above its average over the ending epoch: neither
+            // LOOP nor shares pushed into the pool just before the boundary move the payout.
             let tokens = tokens_for_shares(pool)?;
             let value = share_of(tokens, shares, pool.total_shares)?;
             SHARE_VALUE.save(
@@ -70,7 +83,7 @@ fn process_boundary(
         }
     }
 
-    pool.epoch_mark = pool.tokens_twap;
+    pool.share_value_mark = pool.share_value_twap;
 
     // Renewal: the hours of every stake active in `trading`.
     let ended = PROVIDER_HOURS_ENDING
@@ -145,6 +158,6 @@ pub fn current_pool(
     let advanced = advance(storage, env, &mut pool, AUTO_ADVANCE_LIMIT)?;
     let now = env.block.time.seconds();
     pool.accumulator = pool.accumulator.advance(now, &pool.reserves)?;
-    pool.tokens_twap = pool.tokens_twap.advance(now, pool.reserves.tokens)?;
+    pool.share_value_twap = pool.share_value_twap.advance(now, pool.share_value())?;
     Ok((pool, advanced))
 }

@@ -8,7 +8,7 @@ use loopin::pool::PoolParams;
 use loopin::stake_cert::StakeMode;
 use loopin_pool_math::amm::Reserves;
 use loopin_pool_math::capacity::EpochClock;
-use loopin_pool_math::oracle::{PriceAccumulator, TimeWeighted};
+use loopin_pool_math::oracle::{PriceAccumulator, TimeWeighted, TimeWeightedRatio};
 
 #[cw_serde]
 pub struct Config {
@@ -32,10 +32,19 @@ pub struct Pool {
     /// LOOP owed to stakes (settled positions, seller proceeds, deposits), outside the reserves.
     pub escrow: Uint128,
     pub accumulator: PriceAccumulator,
-    /// Time-weighted LOOP reserve, and its value at the last boundary: settlements are bounded
-    /// by the average over the epoch that ends.
-    pub tokens_twap: TimeWeighted,
-    pub epoch_mark: TimeWeighted,
+    /// LOOP per liquidity share, time-weighted, and its value at the last boundary: a settling
+    /// provider is paid per share at spot, never above the average over the epoch that ends, so
+    /// neither LOOP nor shares pushed in just before the boundary move its payout.
+    #[serde(default)]
+    pub share_value_twap: TimeWeightedRatio,
+    #[serde(default)]
+    pub share_value_mark: TimeWeightedRatio,
+    /// The time-weighted LOOP reserve of state written before `share_value_twap`: read, never
+    /// written (settlements divided it by the shares of the instant, which a deposit dilutes).
+    #[serde(default, skip_serializing)]
+    pub tokens_twap: Option<TimeWeighted>,
+    #[serde(default, skip_serializing)]
+    pub epoch_mark: Option<TimeWeighted>,
     pub next_stake_id: u64,
     pub next_lease_id: u64,
 }
@@ -43,6 +52,12 @@ pub struct Pool {
 impl Pool {
     pub fn trading_epoch(&self) -> u64 {
         self.epoch + 1
+    }
+
+    /// LOOP per liquidity share at spot; `None` while there are no shares.
+    pub fn share_value(&self) -> Option<Decimal256> {
+        (!self.total_shares.is_zero())
+            .then(|| Decimal256::from_ratio(self.reserves.tokens, self.total_shares))
     }
 }
 
@@ -196,5 +211,28 @@ mod tests {
         assert_eq!(stake.clawback, Uint128::zero());
         assert_eq!(stake.frozen_from, None);
         assert_eq!(stake.rewards_owed, Uint128::zero());
+    }
+
+    /// A pool written before the per-share TWAP loads; its LOOP TWAP is dropped on the next
+    /// save, and the per-share TWAP starts at the pool's next update.
+    #[test]
+    fn a_pool_written_with_the_loop_twap_still_loads() {
+        let pool: Pool = from_json(
+            br#"{"epoch":4,"reserves":{"hours":"1000000","tokens":"10000000"},
+                "total_shares":"3162277","provider_hours":"1000000","seller_hours":"0",
+                "escrow":"0","accumulator":{"time":100,"cumulative":"0"},
+                "tokens_twap":{"time":100,"cumulative":"5"},
+                "epoch_mark":{"time":90,"cumulative":"0"},"next_stake_id":2,"next_lease_id":1}"#,
+        )
+        .unwrap();
+        assert_eq!(pool.share_value_twap, TimeWeightedRatio::default());
+        assert!(pool.tokens_twap.is_some());
+        let saved = cosmwasm_std::to_json_string(&pool).unwrap();
+        assert!(!saved.contains("tokens_twap") && !saved.contains("epoch_mark"));
+        let twap = pool
+            .share_value_twap
+            .advance(200, pool.share_value())
+            .unwrap();
+        assert_eq!(twap, TimeWeightedRatio::start(200));
     }
 }

@@ -103,6 +103,70 @@ impl TimeWeighted {
     }
 }
 
+/// Σ ratio × seconds of a ratio defined only part of the time (LOOP per liquidity share: none
+/// while there are no shares), with the seconds it was defined: its time-weighted average over
+/// any window, counting only the time it had a value.
+#[cw_serde]
+#[derive(Copy, Default)]
+pub struct TimeWeightedRatio {
+    /// Block time (seconds) of the last update; 0: not started (state written before it).
+    pub time: u64,
+    /// Cumulative ratio (`Decimal256` atomics) × seconds up to `time`.
+    pub cumulative: Uint256,
+    /// Seconds up to `time` during which the ratio was defined.
+    pub seconds: u64,
+}
+
+impl TimeWeightedRatio {
+    /// Starts accumulating at `time`.
+    pub fn start(time: u64) -> Self {
+        Self {
+            time,
+            cumulative: Uint256::zero(),
+            seconds: 0,
+        }
+    }
+
+    /// Adds `ratio`, held since the last update, until `now`; `None` adds no time. One not
+    /// started yet starts at `now`.
+    pub fn advance(&self, now: u64, ratio: Option<Decimal256>) -> Result<Self, MathError> {
+        if self.time == 0 {
+            return Ok(Self::start(now));
+        }
+        if now <= self.time {
+            return Ok(*self);
+        }
+        let elapsed = now - self.time;
+        let Some(ratio) = ratio else {
+            return Ok(Self { time: now, ..*self });
+        };
+        Ok(Self {
+            time: now,
+            cumulative: self
+                .cumulative
+                .checked_add(ratio.atomics().checked_mul(Uint256::from(elapsed))?)?,
+            seconds: self
+                .seconds
+                .checked_add(elapsed)
+                .ok_or(MathError::Overflow)?,
+        })
+    }
+
+    /// The average since `earlier` over the time the ratio was defined, rounded down; `None`
+    /// when it was never defined in the window.
+    pub fn average_since(
+        &self,
+        earlier: &TimeWeightedRatio,
+    ) -> Result<Option<Decimal256>, MathError> {
+        let seconds = self.seconds.saturating_sub(earlier.seconds);
+        if seconds == 0 {
+            return Ok(None);
+        }
+        let sum = self.cumulative.checked_sub(earlier.cumulative)?;
+        Ok(Some(Decimal256::new(sum / Uint256::from(seconds))))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +204,28 @@ mod tests {
         let b = a.advance(100, Uint128::new(1_000)).unwrap();
         assert_eq!(b.average_since(&start).unwrap(), Some(Uint128::new(190)));
         assert_eq!(b.average_since(&b).unwrap(), None);
+    }
+
+    #[test]
+    fn a_ratio_is_averaged_over_the_time_it_was_defined() {
+        let half = Decimal256::percent(50);
+        let two = Decimal256::percent(200);
+        // Not started: starts at the first update, adding nothing.
+        let start = TimeWeightedRatio::default()
+            .advance(100, Some(two))
+            .unwrap();
+        assert_eq!(start, TimeWeightedRatio::start(100));
+        // 0.5 for 30 s, undefined for 50 s, 2 for 10 s: (15 + 20) / 40 = 0.875.
+        let a = start.advance(130, Some(half)).unwrap();
+        let b = a.advance(180, None).unwrap();
+        let c = b.advance(190, Some(two)).unwrap();
+        assert_eq!(
+            c.average_since(&start).unwrap(),
+            Some(Decimal256::permille(875))
+        );
+        assert_eq!(b.average_since(&a).unwrap(), None);
+        assert_eq!(c.average_since(&b).unwrap(), Some(two));
+        // Same-block updates change nothing.
+        assert_eq!(c.advance(190, Some(half)).unwrap(), c);
     }
 }
