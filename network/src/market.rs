@@ -553,6 +553,8 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
                     invalidated.push(miner.plan.name.clone());
                     invalidated_at[i].get_or_insert(state.epoch);
                 }
+                // Its stake ended and it was pruned: neither active nor caught.
+                DeviceStatus::Expired => {}
             }
         }
         let row = EpochRow {

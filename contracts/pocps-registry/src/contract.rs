@@ -25,12 +25,13 @@ use loopin_pocps::proof::{VerifyError, check_block, verify_opening_path, verify_
 use loopin_pocps::sig::{SigVerifier, challenge_key_message};
 
 use crate::error::ContractError;
+use crate::expiry;
 use crate::judge::{self, HostVerifier, hash32, hex};
 use crate::state::{
     BeaconRound, CHALLENGE_KEYS, CHALLENGES, CONFIG, CONTRIBUTORS, Challenge, Config, DEVICE_COUNT,
     DEVICE_LIST, DEVICES, Device, DisputedLeaf, ENTROPY_COMMITS, EPOCH_REWARDS, EpochRewards,
-    FINGERPRINTS, LATE_COUNT, LATE_VOTES, LATEST_ROUND, NEXT_CHALLENGE, OPEN_ASSIGNMENTS, ROUNDS,
-    SECRET_HASHES, VERIFIERS, Verifier,
+    FINGERPRINTS, LATE_COUNT, LATE_VOTES, LATEST_ROUND, NEXT_CHALLENGE, OPEN_ASSIGNMENTS,
+    OPEN_DISPUTES, ROUNDS, SECRET_HASHES, VERIFIERS, Verifier,
 };
 
 /// cw2 name of this contract.
@@ -162,6 +163,7 @@ pub fn execute(
         ExecuteMsg::Defend { challenge_id, path } => defend(deps, env, info, challenge_id, path),
         ExecuteMsg::Finalize { challenge_id } => finalize(deps, env, challenge_id),
         ExecuteMsg::Expire { challenge_id } => expire(deps, env, challenge_id),
+        ExecuteMsg::Prune { token_id } => expiry::prune(deps, env, token_id),
     }
 }
 
@@ -331,7 +333,7 @@ fn execute_msg<M: serde::Serialize>(contract: &Addr, msg: &M) -> StdResult<Cosmo
 // ---------------------------------------------------------------------------------------------
 // Devices.
 
-fn certificate(
+pub(crate) fn certificate(
     deps: Deps,
     config: &Config,
     token_id: &str,
@@ -350,7 +352,7 @@ fn certificate(
 
 #[allow(clippy::too_many_arguments)]
 fn register_device(
-    deps: DepsMut,
+    mut deps: DepsMut,
     env: Env,
     info: MessageInfo,
     token_id: String,
@@ -412,8 +414,11 @@ fn register_device(
     {
         return Err(ContractError::EkMismatch {});
     }
-    if let Some(other) = FINGERPRINTS.may_load(deps.storage, &fingerprint)? {
-        return Err(ContractError::FingerprintInUse { token_id: other });
+    // One active registration per fingerprint; one whose certificate has ended is pruned here,
+    // so the device registers again under its new certificate.
+    let released = FINGERPRINTS.may_load(deps.storage, &fingerprint)?;
+    if let Some(holder) = &released {
+        expiry::free_fingerprint(deps.branch(), &config, &env, holder)?;
     }
     let slot = DEVICE_COUNT.load(deps.storage)?;
     DEVICE_LIST.save(deps.storage, slot, &token_id)?;
@@ -433,12 +438,16 @@ fn register_device(
             slot,
         },
     )?;
-    Ok(Response::new()
+    let response = Response::new()
         .add_attribute("action", "register_device")
         .add_attribute("token_id", token_id)
         .add_attribute("owner", info.sender)
         .add_attribute("pool", cert.pool)
-        .add_attribute("endpoint", endpoint))
+        .add_attribute("endpoint", endpoint);
+    Ok(match released {
+        Some(holder) => response.add_attribute("released", holder),
+        None => response,
+    })
 }
 
 /// Marks the device invalid, takes it out of the draw and asks its pool to invalidate the
@@ -449,24 +458,9 @@ fn invalidate_device(
     reason: &str,
 ) -> Result<CosmosMsg, ContractError> {
     let mut device = DEVICES.load(storage, token_id)?;
+    expiry::leave_draw(storage, token_id, &device)?;
     device.status = DeviceStatus::Invalidated;
     DEVICES.save(storage, token_id, &device)?;
-    FINGERPRINTS.remove(storage, &device.fingerprint);
-    // Swap-remove from the dense list.
-    let last = DEVICE_COUNT.load(storage)?.checked_sub(1).ok_or_else(|| {
-        ContractError::DeviceNotActive {
-            token_id: token_id.to_string(),
-        }
-    })?;
-    if device.slot != last {
-        let moved = DEVICE_LIST.load(storage, last)?;
-        DEVICE_LIST.save(storage, device.slot, &moved)?;
-        let mut other = DEVICES.load(storage, &moved)?;
-        other.slot = device.slot;
-        DEVICES.save(storage, &moved, &other)?;
-    }
-    DEVICE_LIST.remove(storage, last);
-    DEVICE_COUNT.save(storage, &last)?;
     let mut reason = reason.to_string();
     reason.truncate(MAX_REASON_LEN);
     Ok(execute_msg(
@@ -693,27 +687,41 @@ fn assign(deps: DepsMut, env: Env, id: u64) -> Result<Response, ContractError> {
         return Err(ContractError::ChallengeLapsed {});
     }
     let randomness = judge::challenge_randomness(&beacon.value, id);
-    let count = DEVICE_COUNT.load(deps.storage)?;
+    let mut count = DEVICE_COUNT.load(deps.storage)?;
     let mut target = None;
-    if count > 0 {
-        for attempt in 0..MAX_ASSIGN_TRIES {
-            let token_id =
-                DEVICE_LIST.load(deps.storage, judge::draw(&randomness, attempt, count))?;
-            let device = DEVICES.load(deps.storage, &token_id)?;
-            // Never a device of the verifier's own.
-            if device.owner == challenge.verifier {
-                continue;
-            }
-            // A certificate the stake-cert contract no longer knows is skipped like an ended one.
-            let Ok(cert) = certificate(deps.as_ref(), &config, &token_id) else {
-                continue;
-            };
-            if cert.certificate.status_at(env.block.time) == CertificateStatus::Active {
+    // Devices whose certificate ended, met on the way: pruned (out of the draw, fingerprint
+    // free), each at the cost of its draw, so gas stays bounded by MAX_ASSIGN_TRIES queries.
+    let mut pruned = vec![];
+    for attempt in 0..MAX_ASSIGN_TRIES {
+        if count == 0 {
+            break;
+        }
+        let token_id = DEVICE_LIST.load(deps.storage, judge::draw(&randomness, attempt, count))?;
+        let device = DEVICES.load(deps.storage, &token_id)?;
+        // Never a device of the verifier's own.
+        if device.owner == challenge.verifier {
+            continue;
+        }
+        match expiry::cert_state(deps.as_ref(), &config, env.block.time, &token_id) {
+            expiry::CertState::Running { .. } => {
                 target = Some(token_id);
                 break;
             }
+            // One with a challenge still open stays until it closes; it is skipped.
+            expiry::CertState::Ended(status) => {
+                match expiry::release(deps.storage, &token_id, device, status) {
+                    Ok(()) => {
+                        count -= 1;
+                        pruned.push(token_id);
+                    }
+                    Err(ContractError::DeviceChallenged { .. }) => {}
+                    Err(err) => return Err(err),
+                }
+            }
         }
     }
+    // A refusal undoes the prunes with everything else: a draw that meets only ended devices
+    // is refused until they are pruned (`Prune`) or their challenges close.
     let target = target.ok_or(ContractError::NoEligibleTarget {})?;
     challenge.randomness_round = Some(round);
     challenge.randomness = Some(randomness);
@@ -722,20 +730,29 @@ fn assign(deps: DepsMut, env: Env, id: u64) -> Result<Response, ContractError> {
     challenge.status = ChallengeStatus::Assigned;
     CHALLENGES.save(deps.storage, id, &challenge)?;
     OPEN_ASSIGNMENTS.save(deps.storage, (&target, id), &Empty {})?;
-    Ok(Response::new()
+    let response = Response::new()
         .add_attribute("action", "assign")
         .add_attribute("challenge_id", id.to_string())
         .add_attribute("verifier", challenge.verifier)
         .add_attribute("target", target)
-        .add_attribute("randomness_round", round.to_string()))
+        .add_attribute("randomness_round", round.to_string());
+    Ok(if pruned.is_empty() {
+        response
+    } else {
+        response.add_attribute("pruned", pruned.join(","))
+    })
 }
 
-/// Drops the challenge from its target's open assignments (no-op unless it was assigned).
-fn leave_assigned(storage: &mut dyn Storage, id: u64, challenge: &Challenge) {
-    if challenge.status == ChallengeStatus::Assigned
-        && let Some(target) = &challenge.target
-    {
-        OPEN_ASSIGNMENTS.remove(storage, (target, id));
+/// Drops the challenge from its target's open assignments or disputes (no-op unless it was
+/// assigned or disputed).
+fn leave_open(storage: &mut dyn Storage, id: u64, challenge: &Challenge) {
+    let Some(target) = &challenge.target else {
+        return;
+    };
+    match challenge.status {
+        ChallengeStatus::Assigned => OPEN_ASSIGNMENTS.remove(storage, (target, id)),
+        ChallengeStatus::Disputed => OPEN_DISPUTES.remove(storage, (target, id)),
+        _ => {}
     }
 }
 
@@ -746,7 +763,7 @@ fn close(
     challenge: &mut Challenge,
     status: ChallengeStatus,
 ) -> Result<Verifier, ContractError> {
-    leave_assigned(storage, id, challenge);
+    leave_open(storage, id, challenge);
     challenge.status = status;
     CHALLENGES.save(storage, id, challenge)?;
     let mut verifier = load_verifier(storage, &challenge.verifier)?;
@@ -1028,7 +1045,8 @@ fn submit(
                 Claim::Disputed(index, leaf_hash) => {
                     // A path is not signed: the device answers with its own.
                     let deadline = env.block.time.plus_seconds(config.settings.dispute_seconds);
-                    leave_assigned(deps.storage, id, &challenge);
+                    leave_open(deps.storage, id, &challenge);
+                    OPEN_DISPUTES.save(deps.storage, (&target, id), &Empty {})?;
                     challenge.status = ChallengeStatus::Disputed;
                     challenge.disputed = Some(DisputedLeaf {
                         index,

@@ -159,6 +159,12 @@ pub enum ContractError {
     #[error("the path does not lead the disputed leaf to the root")]
     InvalidPath {},
 
+    #[error("certificate {token_id} is active until {expiry} s: its device stays in the draw")]
+    CertificateStillActive { token_id: String, expiry: u64 },
+
+    #[error("challenge {challenge_id} on device {token_id} is still open")]
+    DeviceChallenged { token_id: String, challenge_id: u64 },
+
     #[error("unknown reply id {id}")]
     UnknownReply { id: u64 },
 }

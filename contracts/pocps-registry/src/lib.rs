@@ -5,6 +5,7 @@
 
 pub mod contract;
 pub mod error;
+mod expiry;
 mod judge;
 pub mod state;
 

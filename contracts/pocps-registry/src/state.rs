@@ -100,6 +100,8 @@ pub const CHALLENGES: Map<u64, Challenge> = Map::new("challenges");
 pub const CHALLENGE_KEYS: Map<&[u8], Addr> = Map::new("challenge_keys");
 /// (target token id, challenge id) of every challenge in status Assigned.
 pub const OPEN_ASSIGNMENTS: Map<(&str, u64), Empty> = Map::new("open_assignments");
+/// (target token id, challenge id) of every challenge in status Disputed.
+pub const OPEN_DISPUTES: Map<(&str, u64), Empty> = Map::new("open_disputes");
 pub const NEXT_CHALLENGE: Item<u64> = Item::new("next_challenge");
 /// Challenge secret hashes ever committed (each is single use).
 pub const SECRET_HASHES: Map<&[u8], u64> = Map::new("secret_hashes");

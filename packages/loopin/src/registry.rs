@@ -172,6 +172,12 @@ pub enum ExecuteMsg {
     Finalize { challenge_id: u64 },
     /// Closes a challenge that was not assigned or answered in time. Anyone.
     Expire { challenge_id: u64 },
+    /// Takes a device whose certificate has ended (expired, or invalidated or removed outside
+    /// the registry) out of the draw and frees its fingerprint, so the same device can register
+    /// under a new certificate. Anyone; refused while the certificate is active or a challenge
+    /// on the device is still assigned or disputed. `Assign` and `RegisterDevice` do the same for
+    /// the ended devices they meet.
+    Prune { token_id: String },
 }
 
 /// What LOOP sent to the registry is for.
@@ -250,7 +256,11 @@ pub struct ConfigResponse {
 #[derive(Copy)]
 pub enum DeviceStatus {
     Active,
+    /// Its certificate was invalidated (by a verdict, or outside the registry).
     Invalidated,
+    /// Its certificate expired (or no longer exists) and it was pruned: out of the draw, its
+    /// fingerprint free for a new certificate.
+    Expired,
 }
 
 #[cw_serde]

@@ -8,13 +8,13 @@ use k256::ecdsa::SigningKey;
 use loopin::pair::{self, ReceiveMsg as PairReceive};
 use loopin::registry::{
     AssignmentInfo, AssignmentsResponse, ChallengeResponse, ChallengeStatus, CommitmentMsg,
-    DeviceResponse, DeviceStatus, ExecuteMsg, InstantiateMsg, MigrateMsg, OpeningMsg, QueryMsg,
-    ReceiveMsg, RegistrySettings, SignedAnswer, Verdict, VerifierResponse,
+    DeviceResponse, DeviceStatus, DevicesResponse, ExecuteMsg, InstantiateMsg, MigrateMsg,
+    OpeningMsg, QueryMsg, ReceiveMsg, RegistrySettings, SignedAnswer, Verdict, VerifierResponse,
 };
 use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, StakeMode};
 use loopin::{factory, token};
 use loopin_integration_tests::contract_error;
-use loopin_integration_tests::protocol::{LOOP, Protocol, RICH, protocol};
+use loopin_integration_tests::protocol::{EPOCH, LOOP, Protocol, RICH, protocol};
 use loopin_pocps::challenge::{commit_secret, round_seed};
 use loopin_pocps::encode::{CpuEncoder, Encoder, Params, derive_ek};
 use loopin_pocps::merkle::Hash;
@@ -130,7 +130,11 @@ struct Net {
 }
 
 fn net_with(settings: RegistrySettings) -> Net {
-    let mut p = protocol();
+    net_on(protocol(), settings)
+}
+
+/// The registry on protocol `p` (a factory with its own emission cap, for example).
+fn net_on(mut p: Protocol, settings: RegistrySettings) -> Net {
     let config: pair::ConfigResponse = p
         .app
         .wrap()
@@ -276,6 +280,18 @@ impl Net {
         mode: StakeMode,
         amount: u128,
     ) -> usize {
+        self.encode_and_stake_for(miner, n, mode, amount, 10)
+    }
+
+    /// [`Self::encode_and_stake`] for a stake of `epochs` epochs.
+    fn encode_and_stake_for(
+        &mut self,
+        miner: &'static str,
+        n: u8,
+        mode: StakeMode,
+        amount: u128,
+        epochs: u64,
+    ) -> usize {
         let fingerprint = [n; 32];
         let params = Params::TEST;
         let ek = derive_ek(
@@ -306,7 +322,7 @@ impl Net {
                     device_id: HexBinary::from(fingerprint).to_hex(),
                     mode,
                     rate: Decimal::one(),
-                    epochs: 10,
+                    epochs,
                     commitment: HexBinary::from(commitment.digest()),
                     max_liquidity: None,
                 },
@@ -325,10 +341,91 @@ impl Net {
     }
 
     fn stake_device(&mut self, miner: &'static str, n: u8, mode: StakeMode, amount: u128) -> usize {
-        let d = self.encode_and_stake(miner, n, mode, amount);
+        self.stake_device_for(miner, n, mode, amount, 10)
+    }
+
+    /// Stakes and registers a device for `epochs` epochs.
+    fn stake_device_for(
+        &mut self,
+        miner: &'static str,
+        n: u8,
+        mode: StakeMode,
+        amount: u128,
+        epochs: u64,
+    ) -> usize {
+        let d = self.encode_and_stake_for(miner, n, mode, amount, epochs);
         let msg = self.devices[d].register_msg();
         self.exec(miner, &msg).unwrap();
         d
+    }
+
+    /// `Assign` by a stranger: the target drawn and the ended devices pruned on the way, or
+    /// the registry's refusal.
+    fn try_assign(&mut self, id: u64) -> Result<(String, Vec<String>), ContractError> {
+        match self.exec("client", &ExecuteMsg::Assign { challenge_id: id }) {
+            Ok(res) => Ok((
+                attr(&res, "target").unwrap(),
+                attr(&res, "pruned")
+                    .map(|p| p.split(',').map(String::from).collect())
+                    .unwrap_or_default(),
+            )),
+            Err(err) => Err(err.downcast().unwrap()),
+        }
+    }
+
+    fn expiry(&self, token_id: &str) -> u64 {
+        let cert: CertificateResponse = self
+            .p
+            .app
+            .wrap()
+            .query_wasm_smart(
+                &self.p.stake_cert,
+                &stake_cert::QueryMsg::Certificate {
+                    token_id: token_id.into(),
+                },
+            )
+            .unwrap();
+        cert.certificate.expiry.seconds()
+    }
+
+    /// Processes the pool's epochs, then waits, until `seconds` before `time`.
+    fn until_before(&mut self, time: u64, seconds: u64) {
+        while self.p.app.block_info().time.seconds() + EPOCH + seconds < time {
+            self.p.next_epoch();
+        }
+        let now = self.p.app.block_info().time.seconds();
+        self.wait(time - seconds - now);
+    }
+
+    /// Token ids the `Devices` query lists (the registry's active devices), ascending.
+    fn listed(&self) -> Vec<String> {
+        let res: DevicesResponse = self.q(&QueryMsg::Devices {
+            start_after: None,
+            limit: Some(100),
+        });
+        res.devices.into_iter().map(|d| d.token_id).collect()
+    }
+
+    /// Processes the pool's epochs until device `d`'s certificate has expired.
+    fn until_expired(&mut self, d: usize) {
+        let token_id = self.devices[d].token_id.clone();
+        for _ in 0..32 {
+            if self.certificate(&token_id) == CertificateStatus::Expired {
+                return;
+            }
+            self.p.next_epoch();
+        }
+        panic!("certificate {token_id} never expired");
+    }
+
+    /// Token ids of devices `ds`, ascending (as [`Self::listed`] orders them).
+    fn tokens(&self, ds: &[usize]) -> Vec<String> {
+        let mut tokens: Vec<String> = ds
+            .iter()
+            .map(|&d| self.devices[d].token_id.clone())
+            .collect();
+        tokens.sort();
+        tokens
     }
 
     /// One beacon round with contributions from `who`, then waits until it is final.
@@ -474,7 +571,11 @@ fn challenge_key(who: &str, generation: u8) -> SigningKey {
 }
 
 fn bonded_net_with(settings: RegistrySettings) -> Net {
-    let mut n = net_with(settings);
+    bonded_net_on(protocol(), settings)
+}
+
+fn bonded_net_on(p: Protocol, settings: RegistrySettings) -> Net {
+    let mut n = net_on(p, settings);
     for v in VERIFIERS {
         n.bond(v, BOND).unwrap();
         n.set_key(v, &challenge_key(v, 0)).unwrap();
@@ -1379,4 +1480,205 @@ fn provers_learn_their_open_assignments_and_the_verifiers_keys_from_the_chain() 
     )
     .unwrap();
     assert!(n.assignments(&token_id).is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expiry: a certificate that ends frees its device's fingerprint and takes it out of the draw.
+
+fn prune(token_id: &str) -> ExecuteMsg {
+    ExecuteMsg::Prune {
+        token_id: token_id.into(),
+    }
+}
+
+#[test]
+fn an_expired_device_registers_again_and_leaves_the_draw() {
+    let mut n = bonded_net();
+    let old = n.stake_device_for("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP, 3);
+    let other = n.stake_device("seller", 2, StakeMode::LiquidityProvider, 11 * LOOP);
+    let old_token = n.devices[old].token_id.clone();
+    n.until_expired(old);
+    assert_eq!(
+        n.certificate(&n.devices[other].token_id),
+        CertificateStatus::Active
+    );
+
+    // The same GPU (same fingerprint) staked again under a new certificate registers.
+    let new = n.encode_and_stake_for("alice", 1, StakeMode::LiquidityProvider, 12 * LOOP, 3);
+    let new_token = n.devices[new].token_id.clone();
+    assert_ne!(new_token, old_token);
+    let msg = n.devices[new].register_msg();
+    let res = n.exec("alice", &msg).unwrap();
+    assert_eq!(attr(&res, "released"), Some(old_token.clone()));
+    assert_eq!(n.device(&new_token).status, DeviceStatus::Active);
+    assert_eq!(n.device(&old_token).status, DeviceStatus::Expired);
+    assert_eq!(
+        n.listed(),
+        n.tokens(&[other, new]),
+        "the old entry left the draw"
+    );
+
+    // Pruning is refused, changing nothing, for a device already out, one whose certificate
+    // runs, and one never registered.
+    let msg = prune(&old_token);
+    let err = n.refused("client", &msg);
+    assert_eq!(
+        err,
+        ContractError::DeviceNotActive {
+            token_id: old_token.clone()
+        }
+    );
+    let msg = prune(&new_token);
+    let err = n.refused("client", &msg);
+    assert_eq!(
+        err,
+        ContractError::CertificateStillActive {
+            token_id: new_token.clone(),
+            expiry: n.expiry(&new_token),
+        }
+    );
+    let msg = prune("h100-99");
+    let err = n.refused("client", &msg);
+    assert_eq!(
+        err,
+        ContractError::UnknownDevice {
+            token_id: "h100-99".into()
+        }
+    );
+
+    // Every draw lands on a live device.
+    for v in VERIFIERS {
+        let (id, d) = n.assigned(v, &VERIFIERS);
+        assert!(d == new || d == other, "drew device {d}");
+        n.pass(v, id, d).unwrap();
+    }
+}
+
+#[test]
+fn expired_devices_do_not_clog_assignment() {
+    let mut n = bonded_net();
+    let expired: Vec<usize> = (10..25u8)
+        .map(|f| n.stake_device_for("alice", f, StakeMode::LiquidityProvider, 11 * LOOP, 3))
+        .collect();
+    let live = n.stake_device_for("seller", 2, StakeMode::LiquidityProvider, 11 * LOOP, 20);
+    n.until_expired(expired[0]);
+    for &d in &expired {
+        assert_eq!(
+            n.certificate(&n.devices[d].token_id),
+            CertificateStatus::Expired
+        );
+    }
+
+    // Fifteen expired entries and one live device: every verifier's challenge is assigned, at
+    // the first Assign, to the live device; the expired ones it draws on the way leave the draw.
+    let live_token = n.devices[live].token_id.clone();
+    let mut listed = n.listed();
+    assert_eq!(listed.len(), 16);
+    for _ in 0..2 {
+        for v in VERIFIERS {
+            let id = n.commit(v);
+            n.beacon(&VERIFIERS);
+            let (target, pruned) = n.try_assign(id).unwrap_or_else(|e| panic!("{v}: {e:?}"));
+            assert_eq!(target, live_token, "{v}'s challenge {id}");
+            for token_id in &pruned {
+                assert_eq!(n.device(token_id).status, DeviceStatus::Expired);
+            }
+            listed.retain(|t| !pruned.contains(t));
+            assert_eq!(n.listed(), listed);
+            n.pass(v, id, live).unwrap();
+        }
+    }
+    assert!(listed.len() < 16, "Assign pruned some");
+
+    // Anyone prunes the rest: only the live device is left in the draw.
+    for token_id in n.listed() {
+        if token_id != live_token {
+            let res = n.exec("client", &prune(&token_id)).unwrap();
+            assert_eq!(attr(&res, "status").as_deref(), Some("Expired"));
+        }
+    }
+    assert_eq!(n.listed(), vec![live_token]);
+    for &d in &expired {
+        assert_eq!(
+            n.device(&n.devices[d].token_id).status,
+            DeviceStatus::Expired
+        );
+    }
+}
+
+#[test]
+fn an_open_challenge_keeps_an_expired_device_until_it_closes() {
+    let mut n = bonded_net_with(RegistrySettings {
+        max_rewarded_checks: 100,
+        ..settings()
+    });
+    let alice = n.stake_device_for("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP, 3);
+    let alice_token = n.devices[alice].token_id.clone();
+
+    // Alice's device, the only one, is drawn just before its certificate expires.
+    let expiry = n.expiry(&alice_token);
+    n.until_before(expiry, 3 * ROUND);
+    let (id, d) = n.assigned("bob", &VERIFIERS);
+    assert_eq!(d, alice);
+    let seller = n.stake_device_for("seller", 2, StakeMode::LiquidityProvider, 11 * LOOP, 3);
+    let seller_token = n.devices[seller].token_id.clone();
+    assert!(n.expiry(&seller_token) > expiry + EPOCH);
+    n.wait(2 * ROUND);
+    assert_eq!(n.certificate(&alice_token), CertificateStatus::Expired);
+
+    // Expired, but Bob's check is still open: pruning is refused and the verdict still lands.
+    let msg = prune(&alice_token);
+    let err = n.refused("client", &msg);
+    assert_eq!(
+        err,
+        ContractError::DeviceChallenged {
+            token_id: alice_token.clone(),
+            challenge_id: id,
+        }
+    );
+    let bob = n.p.balance_of("bob");
+    n.pass("bob", id, alice).unwrap();
+    assert_eq!(n.p.balance_of("bob"), bob + REWARD);
+    let res = n.exec("client", &prune(&alice_token)).unwrap();
+    assert_eq!(attr(&res, "status").as_deref(), Some("Expired"));
+    assert_eq!(n.listed(), vec![seller_token.clone()]);
+
+    // The seller's device, the only one left, is claimed against just before its expiry with a
+    // path that does not reach its root: a dispute keeps it until the dispute is settled.
+    let expiry = n.expiry(&seller_token);
+    n.until_before(expiry, 3 * ROUND);
+    let (id, d) = n.assigned("carol", &VERIFIERS);
+    assert_eq!(d, seller);
+    let seed = n.seed(id);
+    let (answer, openings) = n.devices[seller].answer_with(&seed, |o| o[3].path[0] = [7u8; 32]);
+    let res = n
+        .submit("carol", id, bad_proof(answer, &openings, 3, None))
+        .unwrap();
+    assert_eq!(attr(&res, "outcome").as_deref(), Some("disputed"));
+    n.wait(2 * ROUND);
+    assert_eq!(n.certificate(&seller_token), CertificateStatus::Expired);
+    let msg = prune(&seller_token);
+    let err = n.refused("client", &msg);
+    assert_eq!(
+        err,
+        ContractError::DeviceChallenged {
+            token_id: seller_token.clone(),
+            challenge_id: id,
+        }
+    );
+    // Unanswered: the claim is finalized and the device invalidated, not merely expired.
+    n.wait(3_601);
+    n.exec("dave", &ExecuteMsg::Finalize { challenge_id: id })
+        .unwrap();
+    assert_eq!(n.challenge(id).status, ChallengeStatus::Proven);
+    assert_eq!(n.device(&seller_token).status, DeviceStatus::Invalidated);
+    assert!(n.listed().is_empty());
+    let msg = prune(&seller_token);
+    let err = n.refused("client", &msg);
+    assert_eq!(
+        err,
+        ContractError::DeviceNotActive {
+            token_id: seller_token
+        }
+    );
 }

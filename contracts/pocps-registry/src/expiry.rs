@@ -1,0 +1,161 @@
+//! Devices whose certificate has ended: out of the draw, fingerprint free.
+//!
+//! The registry learns that a certificate ended only by reading it from the stake-certificate
+//! contract (`status_at` the block time); nothing tells it when one expires. So an ended device
+//! is pruned when someone meets it: `Prune { token_id }` (anyone), `Assign` for every ended
+//! device it draws, `RegisterDevice` for the device holding the fingerprint it registers. Each
+//! prune is one certificate query, two one-key range reads and a swap-remove from the dense
+//! list: constant work. `Assign` prunes only devices it queried anyway (at most
+//! `MAX_ASSIGN_TRIES`), so its gas stays bounded; a pass over the whole device list would not be.
+//! A device is not pruned while a challenge on it is still assigned or disputed: the verifier's
+//! verdict (and the invalidation it may bring) must still reach it.
+
+use cosmwasm_std::{Deps, DepsMut, Env, Order, Response, Storage, Timestamp};
+use loopin::registry::DeviceStatus;
+use loopin::stake_cert::CertificateStatus;
+
+use crate::contract::certificate;
+use crate::error::ContractError;
+use crate::state::{
+    CONFIG, Config, DEVICE_COUNT, DEVICE_LIST, DEVICES, Device, FINGERPRINTS, OPEN_ASSIGNMENTS,
+    OPEN_DISPUTES,
+};
+
+/// What the stake certificate behind a device says at `now`.
+pub(crate) enum CertState {
+    /// Active: the device stays in the draw. Its expiry, in seconds.
+    Running { expiry: Timestamp },
+    /// Ended: the status the device takes when pruned.
+    Ended(DeviceStatus),
+}
+
+/// Reads the certificate behind `token_id`. One the stake-certificate contract no longer knows
+/// (burned) has ended like an expired one.
+pub(crate) fn cert_state(deps: Deps, config: &Config, now: Timestamp, token_id: &str) -> CertState {
+    match certificate(deps, config, token_id) {
+        Err(_) => CertState::Ended(DeviceStatus::Expired),
+        Ok(cert) => match cert.certificate.status_at(now) {
+            CertificateStatus::Active => CertState::Running {
+                expiry: cert.certificate.expiry,
+            },
+            CertificateStatus::Expired => CertState::Ended(DeviceStatus::Expired),
+            CertificateStatus::Invalidated => CertState::Ended(DeviceStatus::Invalidated),
+        },
+    }
+}
+
+/// The first challenge still assigned to or disputed on the device, if any.
+fn open_challenge(storage: &dyn Storage, token_id: &str) -> Result<Option<u64>, ContractError> {
+    for index in [&OPEN_ASSIGNMENTS, &OPEN_DISPUTES] {
+        if let Some(id) = index
+            .prefix(token_id)
+            .keys(storage, None, None, Order::Ascending)
+            .next()
+            .transpose()?
+        {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
+}
+
+/// Takes an active device out of the dense draw list (swap-remove) and frees its fingerprint.
+/// The caller saves the device's new status.
+pub(crate) fn leave_draw(
+    storage: &mut dyn Storage,
+    token_id: &str,
+    device: &Device,
+) -> Result<(), ContractError> {
+    if FINGERPRINTS
+        .may_load(storage, &device.fingerprint)?
+        .as_deref()
+        == Some(token_id)
+    {
+        FINGERPRINTS.remove(storage, &device.fingerprint);
+    }
+    let last = DEVICE_COUNT.load(storage)?.checked_sub(1).ok_or_else(|| {
+        ContractError::DeviceNotActive {
+            token_id: token_id.to_string(),
+        }
+    })?;
+    if device.slot != last {
+        let moved = DEVICE_LIST.load(storage, last)?;
+        DEVICE_LIST.save(storage, device.slot, &moved)?;
+        let mut other = DEVICES.load(storage, &moved)?;
+        other.slot = device.slot;
+        DEVICES.save(storage, &moved, &other)?;
+    }
+    DEVICE_LIST.remove(storage, last);
+    DEVICE_COUNT.save(storage, &last)?;
+    Ok(())
+}
+
+/// Prunes the active device `token_id` whose certificate ended with `status`, unless a
+/// challenge on it is still open (`DeviceChallenged`, nothing changed).
+pub(crate) fn release(
+    storage: &mut dyn Storage,
+    token_id: &str,
+    mut device: Device,
+    status: DeviceStatus,
+) -> Result<(), ContractError> {
+    if let Some(challenge_id) = open_challenge(storage, token_id)? {
+        return Err(ContractError::DeviceChallenged {
+            token_id: token_id.to_string(),
+            challenge_id,
+        });
+    }
+    leave_draw(storage, token_id, &device)?;
+    device.status = status;
+    DEVICES.save(storage, token_id, &device)?;
+    Ok(())
+}
+
+/// Frees a fingerprint held by device `holder` for a new registration: the holder's certificate
+/// must have ended (else `FingerprintInUse`) and no challenge on it be open.
+pub(crate) fn free_fingerprint(
+    deps: DepsMut,
+    config: &Config,
+    env: &Env,
+    holder: &str,
+) -> Result<(), ContractError> {
+    let device = DEVICES.load(deps.storage, holder)?;
+    if device.status != DeviceStatus::Active {
+        // Not in the draw; the index is stale. Nothing else to undo.
+        FINGERPRINTS.remove(deps.storage, &device.fingerprint);
+        return Ok(());
+    }
+    match cert_state(deps.as_ref(), config, env.block.time, holder) {
+        CertState::Running { .. } => Err(ContractError::FingerprintInUse {
+            token_id: holder.to_string(),
+        }),
+        CertState::Ended(status) => release(deps.storage, holder, device, status),
+    }
+}
+
+/// `Prune { token_id }`: anyone takes an ended device out of the draw.
+pub fn prune(deps: DepsMut, env: Env, token_id: String) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let device =
+        DEVICES
+            .may_load(deps.storage, &token_id)?
+            .ok_or_else(|| ContractError::UnknownDevice {
+                token_id: token_id.clone(),
+            })?;
+    if device.status != DeviceStatus::Active {
+        return Err(ContractError::DeviceNotActive { token_id });
+    }
+    let status = match cert_state(deps.as_ref(), &config, env.block.time, &token_id) {
+        CertState::Running { expiry } => {
+            return Err(ContractError::CertificateStillActive {
+                token_id,
+                expiry: expiry.seconds(),
+            });
+        }
+        CertState::Ended(status) => status,
+    };
+    release(deps.storage, &token_id, device, status)?;
+    Ok(Response::new()
+        .add_attribute("action", "prune")
+        .add_attribute("token_id", token_id)
+        .add_attribute("status", format!("{status:?}")))
+}
