@@ -42,6 +42,15 @@ pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Reply to a reward request: a mint the factory refuses (emission cap) must not undo a verdict.
 const REPLY_REWARD: u64 = 1;
 
+/// A reward counted against the caps when it was asked for (the payload of its sub-message):
+/// uncounted if the factory refuses the mint, so the caps count only what was minted.
+#[cosmwasm_schema::cw_serde]
+struct RewardCounted {
+    verifier: Addr,
+    epoch: u64,
+    amount: Uint128,
+}
+
 fn invalid(reason: &str) -> ContractError {
     ContractError::InvalidSettings {
         reason: reason.to_string(),
@@ -774,7 +783,7 @@ fn close(
 
 /// Counts a valid check and asks the factory for its reward within the per-verifier and
 /// registry caps. The mint is a sub-message whose failure (the factory's emission cap) is
-/// caught, so it never undoes the verdict.
+/// caught, so it never undoes the verdict, and uncounted from the caps in [`reply`].
 fn reward(
     storage: &mut dyn Storage,
     config: &Config,
@@ -804,16 +813,23 @@ fn reward(
         verifier.rewarded += 1;
         totals.paid = paid.unwrap_or(totals.paid);
         EPOCH_REWARDS.save(storage, &totals)?;
-        Some(SubMsg::reply_on_error(
-            execute_msg(
-                &config.factory,
-                &factory::ExecuteMsg::MintRewards {
-                    recipient: address.to_string(),
-                    amount,
-                },
-            )?,
-            REPLY_REWARD,
-        ))
+        Some(
+            SubMsg::reply_on_error(
+                execute_msg(
+                    &config.factory,
+                    &factory::ExecuteMsg::MintRewards {
+                        recipient: address.to_string(),
+                        amount,
+                    },
+                )?,
+                REPLY_REWARD,
+            )
+            .with_payload(to_json_binary(&RewardCounted {
+                verifier: address.clone(),
+                epoch,
+                amount,
+            })?),
+        )
     } else {
         None
     };
@@ -1205,13 +1221,45 @@ fn expire(deps: DepsMut, env: Env, id: u64) -> Result<Response, ContractError> {
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn reply(_deps: DepsMut, _env: Env, msg: Reply) -> Result<Response, ContractError> {
+pub fn reply(deps: DepsMut, _env: Env, msg: Reply) -> Result<Response, ContractError> {
     match msg.id {
-        REPLY_REWARD => Ok(Response::new()
-            .add_attribute("action", "reward_unpaid")
-            .add_attribute("error", msg.result.into_result().err().unwrap_or_default())),
+        REPLY_REWARD => {
+            let counted: RewardCounted =
+                from_json(&msg.payload).map_err(|_| ContractError::BadReplyPayload {})?;
+            uncount_reward(deps.storage, &counted)?;
+            let error = msg.result.into_result().err().unwrap_or_default();
+            Ok(Response::new()
+                .add_attribute("action", "reward_unpaid")
+                .add_attribute("verifier", counted.verifier)
+                .add_attribute("amount", counted.amount)
+                .add_attribute(
+                    "error",
+                    if error.is_empty() {
+                        "refused".to_string()
+                    } else {
+                        error
+                    },
+                ))
+        }
         id => Err(ContractError::UnknownReply { id }),
     }
+}
+
+/// Gives back the caps a refused mint had taken: the verifier's rewarded checks and the
+/// registry's total, if still in the epoch they were counted in (the reply comes in the same
+/// transaction, so they are).
+fn uncount_reward(storage: &mut dyn Storage, counted: &RewardCounted) -> Result<(), ContractError> {
+    let mut verifier = load_verifier(storage, &counted.verifier)?;
+    if verifier.reward_epoch == counted.epoch {
+        verifier.rewarded = verifier.rewarded.saturating_sub(1);
+        VERIFIERS.save(storage, &counted.verifier, &verifier)?;
+    }
+    let mut totals = EPOCH_REWARDS.load(storage)?;
+    if totals.epoch == counted.epoch {
+        totals.paid = totals.paid.saturating_sub(counted.amount);
+        EPOCH_REWARDS.save(storage, &totals)?;
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------

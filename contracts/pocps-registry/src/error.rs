@@ -165,6 +165,9 @@ pub enum ContractError {
     #[error("challenge {challenge_id} on device {token_id} is still open")]
     DeviceChallenged { token_id: String, challenge_id: u64 },
 
+    #[error("reward reply carries no valid payload")]
+    BadReplyPayload {},
+
     #[error("unknown reply id {id}")]
     UnknownReply { id: u64 },
 }

@@ -14,7 +14,9 @@ use loopin::registry::{
 use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, StakeMode};
 use loopin::{factory, token};
 use loopin_integration_tests::contract_error;
-use loopin_integration_tests::protocol::{EPOCH, LOOP, Protocol, RICH, protocol};
+use loopin_integration_tests::protocol::{
+    EPOCH, LOOP, Protocol, RICH, protocol, protocol_with_emission_cap,
+};
 use loopin_pocps::challenge::{commit_secret, round_seed};
 use loopin_pocps::encode::{CpuEncoder, Encoder, Params, derive_ek};
 use loopin_pocps::merkle::Hash;
@@ -1681,4 +1683,68 @@ fn an_open_challenge_keeps_an_expired_device_until_it_closes() {
             token_id: seller_token
         }
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rewards: only what the factory minted counts against the registry's caps.
+
+fn emission(n: &Net) -> factory::EmissionResponse {
+    n.p.app
+        .wrap()
+        .query_wasm_smart(&n.factory, &factory::QueryMsg::Emission {})
+        .unwrap()
+}
+
+#[test]
+fn a_reward_the_factory_refused_does_not_use_up_the_verifiers_cap() {
+    // The factory mints one reward per (one-hour) emission epoch; the registry pays a verifier
+    // two checks per ten-hour reward epoch.
+    let mut n = bonded_net_on(
+        protocol_with_emission_cap(REWARD),
+        RegistrySettings {
+            max_rewarded_checks: 2,
+            reward_epoch_seconds: 10 * EPOCH,
+            ..settings()
+        },
+    );
+    let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let before = n.p.balance_of("bob");
+
+    // First check: minted.
+    let (id, d) = n.assigned("bob", &VERIFIERS);
+    assert_eq!(d, alice);
+    let res = n.pass("bob", id, d).unwrap();
+    assert_eq!(attr(&res, "reward_unpaid"), None);
+    assert_eq!(n.p.balance_of("bob"), before + REWARD);
+    let first = emission(&n);
+    assert_eq!(first.remaining_this_epoch, Uint128::zero());
+
+    // Second check, same emission epoch: the factory refuses; the verdict stands, unpaid.
+    let (id, d) = n.assigned("bob", &VERIFIERS);
+    let res = n.pass("bob", id, d).unwrap();
+    assert_eq!(n.challenge(id).status, ChallengeStatus::Passed);
+    assert_eq!(attr(&res, "action").as_deref(), Some("submit"));
+    assert!(
+        attr(&res, "error").is_some_and(|e| e.contains("emission cap reached")),
+        "{res:?}"
+    );
+    assert_eq!(n.p.balance_of("bob"), before + REWARD);
+    assert_eq!(n.verifier("bob").valid_checks, 2);
+
+    // The next emission epoch, the same reward epoch: the refused mint did not use up Bob's
+    // two paid checks, so this one is paid.
+    n.wait(EPOCH);
+    let (id, d) = n.assigned("bob", &VERIFIERS);
+    n.pass("bob", id, d).unwrap();
+    assert!(emission(&n).epoch > first.epoch);
+    assert_eq!(n.p.balance_of("bob"), before + 2 * REWARD);
+
+    // A third paid check in the reward epoch is over the registry's cap: not even asked for.
+    n.wait(EPOCH);
+    let (id, d) = n.assigned("bob", &VERIFIERS);
+    let res = n.pass("bob", id, d).unwrap();
+    assert_eq!(attr(&res, "error"), None);
+    assert_eq!(n.p.balance_of("bob"), before + 2 * REWARD);
+    assert_eq!(emission(&n).total_minted.u128(), 2 * REWARD);
+    assert_eq!(n.verifier("bob").valid_checks, 4);
 }
