@@ -281,6 +281,8 @@ impl Harness {
             deadline_secs: 60,
             renewals: 0,
             budget: 0,
+            max_renewal_price: None,
+            renewer: None,
         };
         self.client.lease(&order).await.expect("lease").lease_id
     }

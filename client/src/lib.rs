@@ -43,6 +43,11 @@ pub struct LeaseOrder {
     /// Further epochs of a standing order, and the LOOP kept as its budget.
     pub renewals: u32,
     pub budget: u128,
+    /// The most a renewal pays, LOOP (smallest unit) per device-hour; None: the budget split
+    /// evenly over the renewals left.
+    pub max_renewal_price: Option<u128>,
+    /// Who besides this account may renew the order (a keeper); None: this account only.
+    pub renewer: Option<String>,
 }
 
 /// What a lease cost.
@@ -150,6 +155,10 @@ impl LeaseClient {
             ssh_key,
             deadline: Some(self.deadline(order.deadline_secs).await?),
             renewals: (order.renewals > 0).then_some(order.renewals),
+            max_renewal_price: order
+                .max_renewal_price
+                .map(|price| cosmwasm_std::Decimal::from_ratio(price, 1u128)),
+            renewer: order.renewer.clone(),
         };
         let tx = self.send(max_in + order.budget, &msg).await?;
         Ok(Leased {
@@ -234,6 +243,16 @@ impl LeaseClient {
     }
 
     /// Adds `renewals` epochs and `budget` LOOP to a standing order.
+    /// Renews a standing order for the next epoch (its client, or the renewer it named).
+    pub async fn renew(&self, lease_id: u64) -> anyhow::Result<u64> {
+        self.advance_if_due().await?;
+        let tx = self
+            .chain
+            .execute(&self.pair, &ExecuteMsg::RenewLease { lease_id }, &[])
+            .await?;
+        Ok(attr(&tx, "lease_id")?.parse()?)
+    }
+
     pub async fn extend(&self, lease_id: u64, renewals: u32, budget: u128) -> anyhow::Result<()> {
         self.send(budget, &ReceiveMsg::Extend { lease_id, renewals })
             .await?;

@@ -74,6 +74,13 @@ enum Command {
         /// LOOP kept as the standing order's budget.
         #[arg(long, default_value = "0")]
         budget: String,
+        /// The most a renewal pays, LOOP per device-hour (default: the budget split evenly over
+        /// the renewals left).
+        #[arg(long)]
+        max_renewal_price: Option<String>,
+        /// An address besides yours allowed to renew the order (a keeper you trust).
+        #[arg(long)]
+        renewer: Option<String>,
         /// Seconds to wait for the access details (0: do not wait).
         #[arg(long, default_value_t = 3_900)]
         wait_secs: u64,
@@ -89,6 +96,8 @@ enum Command {
     },
     /// Lists this account's leases.
     Leases,
+    /// Renews a standing order for the next epoch, from its budget (run it once per epoch).
+    Renew { lease_id: u64 },
     /// Adds epochs and budget to a standing order.
     Extend {
         lease_id: u64,
@@ -158,6 +167,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             deadline_secs,
             renewals,
             budget,
+            max_renewal_price,
+            renewer,
             wait_secs,
             known_hosts,
         } => {
@@ -170,6 +181,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 deadline_secs,
                 renewals,
                 budget: parse(&budget)?,
+                max_renewal_price: max_renewal_price.as_deref().map(parse).transpose()?,
+                renewer,
             };
             let leased = client.lease(&order).await?;
             println!(
@@ -227,6 +240,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 );
             }
+        }
+        Command::Renew { lease_id } => {
+            let renewal = client.renew(lease_id).await?;
+            println!("order of lease {lease_id} renewed: lease {renewal}");
         }
         Command::Extend {
             lease_id,

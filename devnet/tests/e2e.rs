@@ -92,6 +92,7 @@ fn deploy_config(
                 max_epochs: 200,
                 seller_deposit: Uint128::new(LOOP),
                 dispute_epochs: 0,
+                min_lease_hours: loopin::pool::DEFAULT_MIN_LEASE_HOURS.into(),
             },
             create_pool: true,
         }],
@@ -200,6 +201,8 @@ async fn deploy_stake_lease_restart() {
                     .into(),
             deadline: None,
             renewals: None,
+            max_renewal_price: None,
+            renewer: None,
         },
     )
     .await;

@@ -258,6 +258,8 @@ impl Market {
                 ssh_key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA/sviTJfQXJKl0MknakEdkHhZdlVSTJbzhi3Oejh+S5".into(),
                 deadline: None,
                 renewals: None,
+                max_renewal_price: None,
+                renewer: None,
             };
             match client
                 .send_loop(&self.token, &self.pool, max_in, &lease)

@@ -94,7 +94,9 @@ pub fn execute(
             min_refund,
             deadline,
         } => leasing::cancel_lease(deps, env, info.sender, lease_id, min_refund, deadline),
-        ExecuteMsg::RenewLease { lease_id } => leasing::renew_lease(deps, env, lease_id),
+        ExecuteMsg::RenewLease { lease_id } => {
+            leasing::renew_lease(deps, env, info.sender, lease_id)
+        }
         ExecuteMsg::CloseOrder { lease_id } => leasing::close_order(deps, info.sender, lease_id),
         ExecuteMsg::PostAccess {
             lease_id,
@@ -163,20 +165,29 @@ fn receive_loop(
             ssh_key,
             deadline,
             renewals,
-        } => leasing::lease(
-            deps,
-            env,
-            sender,
-            receive.amount,
-            LeaseRequest {
-                stake_id,
-                hours,
-                client_key,
-                ssh_key,
-                deadline,
-                renewals: renewals.unwrap_or(0),
-            },
-        ),
+            max_renewal_price,
+            renewer,
+        } => {
+            let renewer = renewer
+                .map(|renewer| deps.api.addr_validate(&renewer))
+                .transpose()?;
+            leasing::lease(
+                deps,
+                env,
+                sender,
+                receive.amount,
+                LeaseRequest {
+                    stake_id,
+                    hours,
+                    client_key,
+                    ssh_key,
+                    deadline,
+                    renewals: renewals.unwrap_or(0),
+                    max_renewal_price,
+                    renewer,
+                },
+            )
+        }
         ReceiveMsg::Extend { lease_id, renewals } => {
             leasing::extend(deps, env, sender, receive.amount, lease_id, renewals)
         }

@@ -99,6 +99,12 @@ pub enum ContractError {
     #[error("lease {id} is no standing order due for renewal now")]
     NotRenewable { id: u64 },
 
+    #[error("a lease of {hours} micro-hours is below the pool's smallest, {min}")]
+    LeaseBelowMinimum { hours: Uint128, min: Uint128 },
+
+    #[error("the renewal costs {offer} LOOP, above the order's bound of {bound}")]
+    RenewalAboveBound { offer: Uint128, bound: Uint128 },
+
     #[error("lease {id} is cancelled or refunded")]
     LeaseClosed { id: u64 },
 

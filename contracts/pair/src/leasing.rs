@@ -6,7 +6,9 @@ use cosmwasm_std::{
 };
 use loopin::access::SshPublicKey;
 use loopin::pair::{CLIENT_KEY_LEN, MAX_ACCESS_LEN, MAX_LEASES_PER_EPOCH};
+use loopin::pool::PoolParams;
 use loopin::stake_cert::StakeMode;
+use loopin_pool_math::HOUR;
 use loopin_pool_math::amm::Swap;
 
 use crate::epoch::current_pool;
@@ -49,6 +51,8 @@ pub struct LeaseRequest {
     pub ssh_key: String,
     pub deadline: Option<Timestamp>,
     pub renewals: u32,
+    pub max_renewal_price: Option<Decimal>,
+    pub renewer: Option<Addr>,
 }
 
 /// Buys `hours` of the trading epoch on stake `id` and records the lease. Checks the device
@@ -56,10 +60,16 @@ pub struct LeaseRequest {
 fn book_lease(
     storage: &mut dyn Storage,
     pool: &mut Pool,
-    fee: Decimal,
+    params: &PoolParams,
     id: u64,
     hours: Uint128,
 ) -> Result<(Swap, u64), ContractError> {
+    if hours < params.min_lease_hours {
+        return Err(ContractError::LeaseBelowMinimum {
+            hours,
+            min: params.min_lease_hours,
+        });
+    }
     let stake = STAKES
         .may_load(storage, id)?
         .ok_or(ContractError::StakeNotFound { id })?;
@@ -78,7 +88,7 @@ fn book_lease(
     if count >= MAX_LEASES_PER_EPOCH {
         return Err(ContractError::TooManyLeases { id, epoch });
     }
-    let swap = pool.reserves.buy_exact_hours(hours, fee)?;
+    let swap = pool.reserves.buy_exact_hours(hours, params.exchange_fee)?;
     let leased = LEASED.may_load(storage, (id, epoch))?.unwrap_or_default();
     let free = stake.hours_per_epoch.checked_sub(leased)?;
     if swap.receive > free {
@@ -132,7 +142,7 @@ pub fn lease(
     let (swap, lease_id) = book_lease(
         deps.storage,
         &mut pool,
-        config.params.exchange_fee,
+        &config.params,
         request.stake_id,
         request.hours,
     )?;
@@ -168,6 +178,8 @@ pub fn lease(
         renewed_by: None,
         completed: false,
         dispute: None,
+        max_renewal_price: request.max_renewal_price,
+        renewer: request.renewer,
     };
     LEASES.save(deps.storage, lease_id, &lease)?;
     LEASES_BY_CLIENT.save(deps.storage, (&client, lease_id), &Empty {})?;
@@ -178,12 +190,21 @@ pub fn lease(
 }
 
 /// Buys the next epoch of a standing order while its current lease is being delivered.
-pub fn renew_lease(deps: DepsMut, env: Env, lease_id: u64) -> Result<Response, ContractError> {
+pub fn renew_lease(
+    deps: DepsMut,
+    env: Env,
+    sender: Addr,
+    lease_id: u64,
+) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let (mut pool, advanced) = current_pool(deps.storage, &env)?;
     let mut previous = LEASES
         .may_load(deps.storage, lease_id)?
         .ok_or(ContractError::LeaseNotFound { id: lease_id })?;
+    // Whoever chooses the moment of a purchase can sandwich it: the client, or its keeper.
+    if sender != previous.client && previous.renewer.as_ref() != Some(&sender) {
+        return Err(ContractError::Unauthorized {});
+    }
     if previous.cancelled
         || previous.renewals_left == 0
         || previous.epoch + 1 != pool.trading_epoch()
@@ -193,14 +214,15 @@ pub fn renew_lease(deps: DepsMut, env: Env, lease_id: u64) -> Result<Response, C
     let (swap, next_id) = book_lease(
         deps.storage,
         &mut pool,
-        config.params.exchange_fee,
+        &config.params,
         previous.stake_id,
         previous.hours,
     )?;
-    if swap.offer > previous.budget {
-        return Err(ContractError::InsufficientFunds {
-            needed: swap.offer,
-            offered: previous.budget,
+    let bound = renewal_bound(&previous)?;
+    if swap.offer > bound {
+        return Err(ContractError::RenewalAboveBound {
+            offer: swap.offer,
+            bound,
         });
     }
     pool.escrow = pool.escrow.checked_sub(swap.offer)?;
@@ -228,6 +250,23 @@ pub fn renew_lease(deps: DepsMut, env: Env, lease_id: u64) -> Result<Response, C
     Ok(lease_response(&lease, &swap, advanced.fees)
         .add_attribute("renewal_of", lease_id.to_string())
         .add_messages(outflow::burn(&config.token, swap.fee + advanced.fees)?))
+}
+
+/// The most one renewal of a standing order may pay: its budget split evenly over the renewals
+/// left, and no more than the order's price per device-hour for its hours.
+fn renewal_bound(lease: &Lease) -> Result<Uint128, ContractError> {
+    let share = lease
+        .budget
+        .checked_div(Uint128::from(lease.renewals_left))
+        .map_err(|_| ContractError::NotRenewable { id: lease.id })?;
+    Ok(match lease.max_renewal_price {
+        Some(price) => share.min(
+            price
+                .checked_mul(Decimal::from_ratio(lease.hours, HOUR))?
+                .to_uint_floor(),
+        ),
+        None => share,
+    })
 }
 
 /// Ends a standing order and refunds its budget.
@@ -279,6 +318,12 @@ pub fn cancel_lease(
     let key = (lease.stake_id, lease.epoch);
     let leased = LEASED.load(deps.storage, key)?.checked_sub(lease.hours)?;
     LEASED.save(deps.storage, key, &leased)?;
+    // The slot is given back and the lease leaves the device's book, so lease-and-cancel
+    // cycles neither exhaust a device's slots nor grow what an invalidation walks. (The miner's
+    // agent lists leases of started epochs only, which can no longer be cancelled.)
+    let count = LEASE_COUNT.may_load(deps.storage, key)?.unwrap_or(0);
+    LEASE_COUNT.save(deps.storage, key, &count.saturating_sub(1))?;
+    STAKE_LEASES.remove(deps.storage, (lease.stake_id, lease.epoch, lease_id));
     // A standing order ends with its lease: its budget goes back too.
     let budget = lease.budget;
     pool.escrow = pool.escrow.checked_sub(budget)?;

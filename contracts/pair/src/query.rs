@@ -80,6 +80,8 @@ fn lease(storage: &dyn Storage, id: u64) -> Result<LeaseResponse, ContractError>
         renewed_by: l.renewed_by,
         completed: l.completed,
         dispute: l.dispute,
+        max_renewal_price: l.max_renewal_price,
+        renewer: l.renewer,
     })
 }
 

@@ -125,6 +125,12 @@ pub struct Lease {
     pub completed: bool,
     #[serde(default)]
     pub dispute: Option<Dispute>,
+    /// A standing order's bound on a renewal's price (LOOP per device-hour) and the keeper
+    /// allowed to renew it besides the client.
+    #[serde(default)]
+    pub max_renewal_price: Option<Decimal>,
+    #[serde(default)]
+    pub renewer: Option<Addr>,
 }
 
 impl Lease {

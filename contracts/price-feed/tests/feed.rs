@@ -95,6 +95,7 @@ impl MockPair {
                     max_epochs: 100,
                     seller_deposit: Uint128::zero(),
                     dispute_epochs: 0,
+                    min_lease_hours: loopin::pool::DEFAULT_MIN_LEASE_HOURS.into(),
                 },
                 genesis: 0,
             }),

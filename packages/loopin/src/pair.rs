@@ -36,7 +36,9 @@ pub enum ExecuteMsg {
         deadline: Option<Timestamp>,
     },
     /// Buys the next epoch of a standing order: the same hours on the same device, from the
-    /// order's budget, while the lease's epoch is being delivered. Anyone (a keeper).
+    /// order's budget, within the order's price bounds, while the lease's epoch is being
+    /// delivered. The order's client or the renewer it named only: whoever picks the moment of
+    /// a purchase could otherwise sandwich it.
     RenewLease { lease_id: u64 },
     /// Ends a standing order and refunds what is left of its budget. Its client only.
     CloseOrder { lease_id: u64 },
@@ -98,6 +100,15 @@ pub enum ReceiveMsg {
         ssh_key: String,
         deadline: Option<Timestamp>,
         renewals: Option<u32>,
+        /// The most a renewal of this standing order pays, in LOOP (smallest unit) per
+        /// device-hour, fee included. Whatever it is, a renewal never spends more than the
+        /// budget left divided by the renewals left.
+        #[serde(default)]
+        max_renewal_price: Option<Decimal>,
+        /// Who besides the client may renew the order (`RenewLease`): a keeper the client
+        /// trusts with the timing of its purchases. None: the client only.
+        #[serde(default)]
+        renewer: Option<String>,
     },
     /// Adds `renewals` epochs to the standing order whose latest lease is `lease_id`; the LOOP
     /// sent joins its budget. The lease's client only, while the lease is not over.
@@ -233,6 +244,10 @@ pub struct LeaseResponse {
     /// Epochs a standing order still renews, and the LOOP left to pay for them.
     pub renewals_left: u32,
     pub budget: Uint128,
+    /// The order's bound on a renewal's price, LOOP per device-hour, and who besides the client
+    /// may renew it.
+    pub max_renewal_price: Option<Decimal>,
+    pub renewer: Option<Addr>,
     /// First lease of the standing order this one belongs to (its own id for a single lease):
     /// one account serves the whole order.
     pub order: u64,

@@ -37,6 +37,17 @@ pub struct PoolParams {
     /// one of its leases is open).
     #[serde(default)]
     pub dispute_epochs: u64,
+    /// Smallest lease, in micro-hours: a device's lease slots per epoch cannot be filled with
+    /// dust. State and configuration written before it read the default, 0.01 device-hour.
+    #[serde(default = "default_min_lease_hours")]
+    pub min_lease_hours: Uint128,
+}
+
+/// Smallest lease unless governance sets another: 0.01 device-hour (36 s of a device).
+pub const DEFAULT_MIN_LEASE_HOURS: u128 = 10_000;
+
+fn default_min_lease_hours() -> Uint128 {
+    Uint128::new(DEFAULT_MIN_LEASE_HOURS)
 }
 
 /// Longest dispute window governance may set, in epochs.
@@ -56,6 +67,9 @@ pub enum ParamsError {
 
     #[error("exchange fee must be below 1")]
     FractionTooLarge,
+
+    #[error("the smallest lease must be above zero hours")]
+    ZeroMinLease,
 
     #[error("dispute window of {dispute_epochs} epochs is above the maximum {MAX_DISPUTE_EPOCHS}")]
     DisputeWindowTooLong { dispute_epochs: u64 },
@@ -81,6 +95,9 @@ impl PoolParams {
         }
         if self.exchange_fee >= Decimal::one() {
             return Err(ParamsError::FractionTooLarge);
+        }
+        if self.min_lease_hours.is_zero() {
+            return Err(ParamsError::ZeroMinLease);
         }
         if self.dispute_epochs > MAX_DISPUTE_EPOCHS {
             return Err(ParamsError::DisputeWindowTooLong {
@@ -118,7 +135,17 @@ mod tests {
             max_epochs: 1_000,
             seller_deposit: Uint128::new(1_000_000),
             dispute_epochs: 2,
+            min_lease_hours: Uint128::new(DEFAULT_MIN_LEASE_HOURS),
         }
+    }
+
+    #[test]
+    fn a_pool_needs_a_smallest_lease() {
+        let no_minimum = PoolParams {
+            min_lease_hours: Uint128::zero(),
+            ..params(25)
+        };
+        assert_eq!(no_minimum.validate(), Err(ParamsError::ZeroMinLease));
     }
 
     #[test]

@@ -53,6 +53,7 @@ pub fn params() -> PoolParams {
         max_epochs: 200,
         seller_deposit: Uint128::new(LOOP),
         dispute_epochs: 0,
+        min_lease_hours: loopin::pool::DEFAULT_MIN_LEASE_HOURS.into(),
     }
 }
 
@@ -242,6 +243,8 @@ impl Protocol {
             ssh_key: SSH_KEY.into(),
             deadline: None,
             renewals: None,
+            max_renewal_price: None,
+            renewer: None,
         };
         self.send(client, max, &msg)
     }

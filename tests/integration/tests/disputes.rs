@@ -56,6 +56,13 @@ fn lease_msg(stake_id: u64, hours: u128, ssh_key: &str, renewals: Option<u32>) -
         ssh_key: ssh_key.into(),
         deadline: None,
         renewals,
+        max_renewal_price: None,
+        // The keeper ("dave") renews the tests' orders.
+        renewer: renewals.map(|_| {
+            cosmwasm_std::testing::MockApi::default()
+                .addr_make("dave")
+                .to_string()
+        }),
     }
 }
 
@@ -755,7 +762,11 @@ fn extend_adds_renewals_and_budget_to_the_latest_lease_of_an_order() {
     )
     .unwrap();
     p.next_epoch();
-    p.exec(&keeper, &ExecuteMsg::RenewLease { lease_id: 3 })
+    // It named no renewer: its client renews it, and the keeper may not.
+    refused(&mut p, ContractError::Unauthorized {}, |p| {
+        p.exec(&keeper, &ExecuteMsg::RenewLease { lease_id: 3 })
+    });
+    p.exec(&client, &ExecuteMsg::RenewLease { lease_id: 3 })
         .unwrap();
     let renewal = lease_info(&p, 5);
     assert_eq!((renewal.order, renewal.renewals_left), (3, 0));

@@ -53,6 +53,7 @@ fn params() -> PoolParams {
         max_epochs: 1_000,
         seller_deposit: Uint128::new(1_000_000),
         dispute_epochs: 0,
+        min_lease_hours: loopin::pool::DEFAULT_MIN_LEASE_HOURS.into(),
     }
 }
 

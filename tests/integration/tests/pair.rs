@@ -402,6 +402,8 @@ fn deadlines_and_slippage_bounds_are_enforced() {
         ssh_key: SSH_KEY.into(),
         deadline: Some(now.minus_seconds(1)),
         renewals: None,
+        max_renewal_price: None,
+        renewer: None,
     };
     let err: ContractError = contract_error(p.send("client", 10 * LOOP, &late));
     assert_eq!(
@@ -426,6 +428,8 @@ fn deadlines_and_slippage_bounds_are_enforced() {
         ssh_key: SSH_KEY.into(),
         deadline: None,
         renewals: None,
+        max_renewal_price: None,
+        renewer: None,
     };
     let err: ContractError = contract_error(p.send("client", 10 * LOOP, &short_key));
     assert_eq!(err, ContractError::InvalidClientKey {});
@@ -575,6 +579,9 @@ fn a_standing_order_renews_a_job_epoch_by_epoch_from_its_budget() {
         ssh_key: SSH_KEY.into(),
         deadline: None,
         renewals: Some(2),
+        max_renewal_price: None,
+        // A keeper the client trusts renews it.
+        renewer: Some(p.addr("dave").to_string()),
     };
     p.send("client", 30 * LOOP, &order).unwrap();
     // The rest of the 30 LOOP is the order's budget, held by the pair, not refunded.

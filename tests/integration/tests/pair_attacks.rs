@@ -2,10 +2,13 @@
 //! without the attacker, and asserts that the victim loses nothing and the attacker gains nothing
 //! beyond rounding. Each was written first and failed on the code before its fix.
 
-use cosmwasm_std::Uint128;
-use loopin::pair::{ExecuteMsg, LiquidityResponse, QueryMsg, ReceiveMsg};
+use cosmwasm_std::{HexBinary, Uint128};
+use cw_multi_test::AppResponse;
+use loopin::pair::{ExecuteMsg, LeaseResponse, LiquidityResponse, QueryMsg, ReceiveMsg};
 use loopin::stake_cert::StakeMode;
-use loopin_integration_tests::protocol::{EPOCH, LOOP, Protocol, RICH, protocol};
+use loopin_integration_tests::protocol::{EPOCH, LOOP, Protocol, RICH, SSH_KEY, protocol};
+use loopin_pair::ContractError;
+use loopin_pool_math::HOUR;
 
 /// LOOP lost to rounding in one settlement or one round trip, at most.
 const ROUNDING: u128 = 10;
@@ -19,6 +22,24 @@ fn liquidity(p: &Protocol, who: &str) -> LiquidityResponse {
                 owner: p.addr(who).to_string(),
             },
         )
+        .unwrap()
+}
+
+fn lease_info(p: &Protocol, lease_id: u64) -> LeaseResponse {
+    p.app
+        .wrap()
+        .query_wasm_smart(&p.pair, &QueryMsg::Lease { lease_id })
+        .unwrap()
+}
+
+/// The id of the lease a Lease hook or a renewal recorded.
+fn lease_id(response: &AppResponse) -> u64 {
+    response
+        .events
+        .iter()
+        .flat_map(|event| &event.attributes)
+        .find(|attr| attr.key == "lease_id")
+        .map(|attr| attr.value.parse().unwrap())
         .unwrap()
 }
 
@@ -88,4 +109,192 @@ fn last_second_liquidity_does_not_dilute_a_settling_provider() {
             "Carol gained {carol} with a deposit of {deposit}"
         );
     }
+}
+
+/// A standing order of 0.5 h a epoch on Alice's device (stake 1) with two renewals and a budget;
+/// Bob's device (stake 2) is the other half of the pool. During the order's first epoch, with
+/// `attack`, Carol leases 0.9 h on Bob's device, renews the client's order at the price she
+/// inflated, and cancels her lease; whoever renews, the order is renewed once in that epoch.
+/// Returns what the renewal cost the client and Carol's LOOP balance change.
+fn renewal_sandwich(attack: bool) -> (u128, i128) {
+    let mut p = protocol();
+    for (miner, device) in [("alice", "gpu-a"), ("bob", "gpu-b")] {
+        p.stake(miner, device, StakeMode::LiquidityProvider, 10, 11 * LOOP)
+            .unwrap();
+    }
+    let order = ReceiveMsg::Lease {
+        stake_id: 1,
+        hours: Uint128::new(HOUR / 2),
+        client_key: HexBinary::from([1u8; 32]),
+        ssh_key: SSH_KEY.into(),
+        deadline: None,
+        renewals: Some(2),
+        max_renewal_price: None,
+        renewer: None,
+    };
+    p.send("client", 100 * LOOP, &order).unwrap();
+    p.next_epoch();
+    p.app
+        .update_block(|block| block.time = block.time.plus_seconds(60));
+    let budget = |p: &Protocol, id: u64| lease_info(p, id).budget.u128();
+    let before = budget(&p, 1);
+    let (carol, client) = (p.addr("carol"), p.addr("client"));
+    let mut renewed = false;
+    if attack {
+        let leased = p.lease("carol", 2, 9 * HOUR / 10, 1_000 * LOOP).unwrap();
+        let carols_lease = lease_id(&leased);
+        match p.exec(&carol, &ExecuteMsg::RenewLease { lease_id: 1 }) {
+            Ok(_) => renewed = true,
+            Err(err) => assert_eq!(
+                err.downcast::<ContractError>().unwrap(),
+                ContractError::Unauthorized {}
+            ),
+        }
+        p.exec(
+            &carol,
+            &ExecuteMsg::CancelLease {
+                lease_id: carols_lease,
+                min_refund: Uint128::zero(),
+                deadline: None,
+            },
+        )
+        .unwrap();
+    }
+    if !renewed {
+        p.exec(&client, &ExecuteMsg::RenewLease { lease_id: 1 })
+            .unwrap();
+    }
+    let renewal = lease_info(&p, 1).renewed_by.unwrap();
+    let after = budget(&p, renewal);
+    (before - after, p.balance_of("carol") as i128 - RICH as i128)
+}
+
+#[test]
+fn a_sandwiched_renewal_drains_no_standing_order() {
+    let (honest, _) = renewal_sandwich(false);
+    let (paid, carol) = renewal_sandwich(true);
+    assert!(
+        paid <= honest + ROUNDING,
+        "the renewal cost {paid} instead of {honest}"
+    );
+    assert!(carol <= 0, "Carol gained {carol}");
+}
+
+/// Even the keeper a client trusts with renewals cannot make one pay more than the client's price
+/// per device-hour, nor more than the budget split evenly over the renewals left.
+#[test]
+fn a_renewal_never_pays_above_the_bounds_the_client_set() {
+    let mut p = protocol();
+    for (miner, device) in [("alice", "gpu-a"), ("bob", "gpu-b")] {
+        p.stake(miner, device, StakeMode::LiquidityProvider, 10, 11 * LOOP)
+            .unwrap();
+    }
+    let dave = p.addr("dave");
+    let order = |max_renewal_price| ReceiveMsg::Lease {
+        stake_id: 1,
+        hours: Uint128::new(HOUR / 4),
+        client_key: HexBinary::from([1u8; 32]),
+        ssh_key: SSH_KEY.into(),
+        deadline: None,
+        renewals: Some(2),
+        max_renewal_price,
+        renewer: Some(dave.to_string()),
+    };
+    // 20 LOOP per device-hour at most; the other order only splits its budget.
+    p.send(
+        "client",
+        100 * LOOP,
+        &order(Some(cosmwasm_std::Decimal::from_ratio(20 * LOOP, 1u128))),
+    )
+    .unwrap();
+    p.send("client", 24 * LOOP, &order(None)).unwrap();
+    let budget = lease_info(&p, 2).budget.u128();
+    p.next_epoch();
+    // Dave buys most of the free hours and renews at the price he made.
+    p.lease("dave", 2, 9 * HOUR / 10, 1_000 * LOOP).unwrap();
+    let err = p
+        .exec(&dave, &ExecuteMsg::RenewLease { lease_id: 1 })
+        .unwrap_err()
+        .downcast::<ContractError>()
+        .unwrap();
+    let ContractError::RenewalAboveBound { offer, bound } = err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(bound.u128(), 5 * LOOP, "20 LOOP/h for 0.25 h");
+    assert!(offer.u128() > 5 * LOOP);
+    let err = p
+        .exec(&dave, &ExecuteMsg::RenewLease { lease_id: 2 })
+        .unwrap_err()
+        .downcast::<ContractError>()
+        .unwrap();
+    assert!(
+        matches!(err, ContractError::RenewalAboveBound { bound, .. } if bound.u128() == budget / 2),
+        "{err:?}"
+    );
+    // Nothing was spent; anyone else is refused outright.
+    assert_eq!(lease_info(&p, 2).budget.u128(), budget);
+    let carol = p.addr("carol");
+    let err = p
+        .exec(&carol, &ExecuteMsg::RenewLease { lease_id: 1 })
+        .unwrap_err()
+        .downcast::<ContractError>()
+        .unwrap();
+    assert_eq!(err, ContractError::Unauthorized {});
+}
+
+/// A device's lease slots per epoch cannot be filled with dust, nor with leases cancelled again:
+/// a cancel gives the slot back and takes the lease out of the device's book.
+#[test]
+fn dust_leases_and_cancels_do_not_lock_a_device_out() {
+    let mut p = protocol();
+    p.stake(
+        "alice",
+        "gpu-a",
+        StakeMode::LiquidityProvider,
+        10,
+        11 * LOOP,
+    )
+    .unwrap();
+    let err = p
+        .lease("carol", 1, 1, LOOP)
+        .unwrap_err()
+        .downcast::<ContractError>()
+        .unwrap();
+    let min = Uint128::new(loopin::pool::DEFAULT_MIN_LEASE_HOURS);
+    assert_eq!(
+        err,
+        ContractError::LeaseBelowMinimum {
+            hours: Uint128::one(),
+            min
+        }
+    );
+    let carol = p.addr("carol");
+    let slots = loopin::pair::MAX_LEASES_PER_EPOCH as usize;
+    for _ in 0..slots + 8 {
+        let leased = p.lease("carol", 1, min.u128(), LOOP).unwrap();
+        let cancel = ExecuteMsg::CancelLease {
+            lease_id: lease_id(&leased),
+            min_refund: Uint128::zero(),
+            deadline: None,
+        };
+        p.exec(&carol, &cancel).unwrap();
+    }
+    // Each round trip burned two exchange fees: Carol paid for every try.
+    assert!(p.balance_of("carol") < RICH);
+    let leased = p.lease("client", 1, HOUR / 2, 100 * LOOP).unwrap();
+    // The device's book for the trading epoch holds the client's lease only: an invalidation
+    // walks no more than the live leases.
+    let book: loopin::pair::LeasesResponse = p
+        .app
+        .wrap()
+        .query_wasm_smart(
+            &p.pair,
+            &QueryMsg::LeasesByStake {
+                stake_id: 1,
+                epoch: p.pool().trading_epoch,
+            },
+        )
+        .unwrap();
+    let ids: Vec<u64> = book.leases.iter().map(|lease| lease.id).collect();
+    assert_eq!(ids, vec![lease_id(&leased)]);
 }

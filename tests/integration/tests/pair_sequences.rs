@@ -124,6 +124,8 @@ fn apply(p: &mut Protocol, op: &Op) {
                 ssh_key: SSH_KEY.into(),
                 deadline: None,
                 renewals: Some((*max % 3) as u32),
+                max_renewal_price: None,
+                renewer: Some(p.addr("dave").to_string()),
             };
             p.send(name(*who), max * LOOP, &msg).is_ok()
         }

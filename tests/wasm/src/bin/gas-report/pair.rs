@@ -36,6 +36,7 @@ fn params() -> PoolParams {
         max_epochs: 200,
         seller_deposit: Uint128::new(LOOP),
         dispute_epochs: 0,
+        min_lease_hours: loopin::pool::DEFAULT_MIN_LEASE_HOURS.into(),
     }
 }
 
@@ -159,6 +160,8 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
             ssh_key: SSH_KEY.into(),
             deadline: None,
             renewals: None,
+            max_renewal_price: None,
+            renewer: None,
         },
     );
     if detail {
@@ -241,6 +244,8 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
             ssh_key: SSH_KEY.into(),
             deadline: None,
             renewals: Some(3),
+            max_renewal_price: None,
+            renewer: Some(pair.addr("keeper")),
         };
         pair.execute(&token, &hook(&client, 100 * LOOP, &order))?
             .unwrap();
