@@ -5,6 +5,7 @@
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Reply, Response, StdResult};
 use cw20_ics20::contract as ics20;
+use cw20_ics20::state::CONFIG;
 
 use crate::error::ContractError;
 use crate::msg::{ExecuteMsg, InitMsg, MigrateMsg, QueryMsg};
@@ -43,10 +44,23 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
     ics20::query(deps, env, msg)
 }
 
-/// cw20-ics20's migration: same contract (`crates.io:cw20-ics20`), never a downgrade;
-/// `default_gas_limit` may be set.
+/// cw20-ics20's migration: same contract (`crates.io:cw20-ics20`), never a downgrade. Its
+/// `default_gas_limit` may only keep the stored value: setting one lets every cw20 token in
+/// (cw20-ics20 refuses tokens off the allowlist only while it is unset), which is governance's
+/// decision, token by token (`Allow`), not the code admin's.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, env: Env, msg: MigrateMsg) -> Result<Response, ContractError> {
+    if let Some(limit) = msg.default_gas_limit {
+        let stored = CONFIG
+            .load(deps.storage)
+            .map_err(cw20_ics20::ContractError::from)?
+            .default_gas_limit;
+        if stored != Some(limit) {
+            return Err(ContractError::MigrationWidensAllowlist {
+                default_gas_limit: limit,
+            });
+        }
+    }
     Ok(ics20::migrate(deps, env, msg)?)
 }
 

@@ -1,3 +1,4 @@
+use cosmwasm_std::Uint128;
 use cw_utils::PaymentError;
 use thiserror::Error;
 
@@ -19,4 +20,18 @@ pub enum ContractError {
         "an ICS-20 channel cannot be closed from this end: vouchers on the other chain come back through it"
     )]
     CloseRefused {},
+
+    #[error(
+        "channel {channel_id} still holds {outstanding} {denom} in escrow: its close is refused until nothing is outstanding"
+    )]
+    CloseWithEscrow {
+        channel_id: String,
+        denom: String,
+        outstanding: Uint128,
+    },
+
+    #[error(
+        "migration cannot set default_gas_limit {default_gas_limit}: it would allow every cw20 token; governance allows tokens one by one"
+    )]
+    MigrationWidensAllowlist { default_gas_limit: u64 },
 }

@@ -6,9 +6,10 @@ use cosmwasm_std::entry_point;
 use cosmwasm_std::{
     DepsMut, Env, IbcBasicResponse, IbcChannelCloseMsg, IbcChannelConnectMsg, IbcChannelOpenMsg,
     IbcChannelOpenResponse, IbcPacketAckMsg, IbcPacketReceiveMsg, IbcPacketTimeoutMsg,
-    IbcReceiveResponse, Never,
+    IbcReceiveResponse, Never, Order, Storage,
 };
 use cw20_ics20::ibc as ics20;
+use cw20_ics20::state::CHANNEL_STATE;
 
 use crate::error::ContractError;
 
@@ -32,19 +33,43 @@ pub fn ibc_channel_connect(
     Ok(ics20::ibc_channel_connect(deps, env, msg)?)
 }
 
-/// Refuses to close a channel from this end; accepts the counterparty's close (see `lib.rs`).
+/// Refuses to close a channel from this end; accepts the counterparty's close only once nothing
+/// is escrowed for the channel (see `lib.rs`).
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn ibc_channel_close(
-    _deps: DepsMut,
+    deps: DepsMut,
     _env: Env,
     msg: IbcChannelCloseMsg,
 ) -> Result<IbcBasicResponse, ContractError> {
     match msg {
         IbcChannelCloseMsg::CloseInit { .. } => Err(ContractError::CloseRefused {}),
-        IbcChannelCloseMsg::CloseConfirm { channel } => Ok(IbcBasicResponse::new()
-            .add_attribute("action", "channel_close")
-            .add_attribute("channel", channel.endpoint.channel_id)),
+        IbcChannelCloseMsg::CloseConfirm { channel } => {
+            let id = channel.endpoint.channel_id;
+            ensure_nothing_escrowed(deps.storage, &id)?;
+            Ok(IbcBasicResponse::new()
+                .add_attribute("action", "channel_close")
+                .add_attribute("channel", id))
+        }
     }
+}
+
+/// Refuses while any denom has a non-zero outstanding balance on the channel (cw20-ics20's
+/// escrow accounting, `CHANNEL_STATE`): closing would strand it.
+fn ensure_nothing_escrowed(storage: &dyn Storage, channel_id: &str) -> Result<(), ContractError> {
+    for item in CHANNEL_STATE
+        .prefix(channel_id)
+        .range(storage, None, None, Order::Ascending)
+    {
+        let (denom, state) = item.map_err(cw20_ics20::ContractError::from)?;
+        if !state.outstanding.is_zero() {
+            return Err(ContractError::CloseWithEscrow {
+                channel_id: channel_id.to_string(),
+                denom,
+                outstanding: state.outstanding,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Vouchers of tokens this bridge sent, coming back: released from escrow to the receiver. Any

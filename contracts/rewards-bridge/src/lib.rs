@@ -20,14 +20,17 @@
 //!   bridge does what the ICS-20 specification and ibc-go's transfer module do: a close that
 //!   this end initiates (`CloseInit`) is refused, because vouchers on the other chain can only
 //!   come back through the channel; a close the counterparty already made (`CloseConfirm`) is
-//!   accepted, as it cannot be undone. Packets in flight on a closed channel then time out and
-//!   are refunded by `ibc_packet_timeout`; escrowed LOOP whose vouchers are on the other chain
-//!   stays escrowed, as in ibc-go.
+//!   accepted only while nothing is escrowed for the channel (`CloseWithEscrow` otherwise, with
+//!   the denom and amount): closing this end with LOOP outstanding would leave it with no
+//!   channel to come back through. Packets in flight then time out and are refunded by
+//!   `ibc_packet_timeout`, after which the close can be confirmed.
 //! - **`reply`** is exported: cw20-ics20 sends its refunds and releases as sub-messages and
 //!   turns their failure into an error acknowledgement in its `reply`.
 //!
-//! Migration is cw20-ics20's: it checks that the stored cw2 record is `crates.io:cw20-ics20` and
-//! refuses a downgrade, as every LooPIN contract's migration does for its own name.
+//! - **Migration** is cw20-ics20's — it checks that the stored cw2 record is
+//!   `crates.io:cw20-ics20` and refuses a downgrade — except that its `default_gas_limit` may
+//!   only keep the stored value (`MigrationWidensAllowlist`): setting one would let every cw20
+//!   token past the allowlist, which is governance's decision (`Allow`, token by token).
 
 pub mod contract;
 pub mod error;
