@@ -20,7 +20,16 @@ pub struct IbcSettings {
     pub twap_window_seconds: u64,
     /// Default lifetime of a rewards transfer (the sender may choose another).
     pub transfer_timeout_seconds: u64,
+    /// Connections (on the LooPIN chain) the price feed's subscribers may use; the feed refuses
+    /// a channel on any other. Default: [`FIRST_CONNECTION`].
+    pub feed_connections: Vec<String>,
 }
+
+/// The connection `loopin-relayer create channel` makes first on a chain that has none, which is
+/// the price channel's on both chains when it is opened first (as `scripts/run.sh` and the
+/// relayer's tests do). Elsewhere, name the connection: the feed's `SetAllowedConnections`, the
+/// consumer's `SetAllowedConnections` (owner) change it later.
+pub const FIRST_CONNECTION: &str = "connection-0";
 
 impl Default for IbcSettings {
     fn default() -> Self {
@@ -28,6 +37,7 @@ impl Default for IbcSettings {
             packet_timeout_seconds: 600,
             twap_window_seconds: 3_600,
             transfer_timeout_seconds: 600,
+            feed_connections: vec![FIRST_CONNECTION.to_string()],
         }
     }
 }
@@ -74,6 +84,9 @@ pub async fn deploy_ibc_apps(
         owner: owner.clone(),
         packet_timeout_seconds: settings.packet_timeout_seconds,
         twap_window_seconds: settings.twap_window_seconds,
+        allowed_connections: settings.feed_connections.clone(),
+        // The consumer is not deployed yet: `pin_price_consumer` names its port.
+        allowed_counterparty_ports: None,
     };
     let (price_feed, _) = client
         .instantiate(code_id, &init, "LooPIN price feed", Some(&owner), &[])
@@ -109,21 +122,45 @@ pub async fn deploy_ibc_apps(
     })
 }
 
-/// Deploys the price consumer on another chain; `client`'s key owns it.
+/// Deploys the price consumer on another chain, pinned to the feed: it accepts price channels
+/// only from `feed_port` (the feed's `wasm.<address>`, [`IbcApps::price_feed_port`]) over one of
+/// `connections` (that chain's connections to the LooPIN chain); `client`'s key owns it.
 pub async fn deploy_price_consumer(
     client: &ChainClient,
     artifacts: &Path,
-    allowed_connections: Option<Vec<String>>,
+    feed_port: &str,
+    connections: Vec<String>,
 ) -> anyhow::Result<String> {
     let owner = client.address().to_string();
     let code_id = store(client, artifacts, "loopin_price_consumer").await?;
     let init = consumer::InstantiateMsg {
         owner: owner.clone(),
-        allowed_connections,
+        allowed_connections: Some(connections),
+        allowed_counterparty_ports: Some(vec![feed_port.to_string()]),
     };
     let (address, _) = client
         .instantiate(code_id, &init, "LooPIN price consumer", Some(&owner), &[])
         .await
         .context("instantiating the price consumer")?;
     Ok(address)
+}
+
+/// Lets only the consumer's port (`wasm.<consumer>`) subscribe to the feed, over the feed's
+/// allowed connections; `client` is the feed's owner.
+pub async fn pin_price_consumer(
+    client: &ChainClient,
+    apps: &IbcApps,
+    consumer: &str,
+) -> anyhow::Result<()> {
+    client
+        .execute(
+            &apps.price_feed,
+            &feed::ExecuteMsg::SetAllowedCounterpartyPorts {
+                ports: Some(vec![format!("wasm.{consumer}")]),
+            },
+            &[],
+        )
+        .await
+        .context("allowing the price consumer's port on the price feed")?;
+    Ok(())
 }

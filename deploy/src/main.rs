@@ -69,6 +69,14 @@ enum Cmd {
         /// Where to write the addresses JSON.
         #[arg(long)]
         output: Option<PathBuf>,
+        /// The LooPIN chain's connection the price channel will use: the feed accepts
+        /// subscribers on it only.
+        #[arg(long, default_value = ibc::FIRST_CONNECTION)]
+        price_connection: String,
+        /// The other chain's connection the price channel will use: the consumer accepts the
+        /// feed's channel on it only.
+        #[arg(long, default_value = ibc::FIRST_CONNECTION)]
+        remote_price_connection: String,
     },
 }
 
@@ -117,6 +125,8 @@ async fn main() -> anyhow::Result<()> {
         remote_denom,
         remote_key_file,
         output,
+        price_connection,
+        remote_price_connection,
     }) = cmd
     {
         let text = std::fs::read_to_string(&deployment)
@@ -128,7 +138,10 @@ async fn main() -> anyhow::Result<()> {
             &client,
             &config.artifacts,
             &deployment,
-            &ibc::IbcSettings::default(),
+            &ibc::IbcSettings {
+                feed_connections: vec![price_connection],
+                ..ibc::IbcSettings::default()
+            },
         )
         .await?;
         let remote = ChainConfig {
@@ -140,7 +153,14 @@ async fn main() -> anyhow::Result<()> {
         };
         let remote_key = Key::from_file(&remote_key_file, &remote_prefix)?;
         let remote_client = ChainClient::connect(remote, remote_key).await?;
-        let consumer = ibc::deploy_price_consumer(&remote_client, &config.artifacts, None).await?;
+        let consumer = ibc::deploy_price_consumer(
+            &remote_client,
+            &config.artifacts,
+            &apps.price_feed_port(),
+            vec![remote_price_connection],
+        )
+        .await?;
+        ibc::pin_price_consumer(&client, &apps, &consumer).await?;
         let json = serde_json::to_string_pretty(&serde_json::json!({
             "price_feed": apps.price_feed,
             "rewards_bridge": apps.rewards_bridge,

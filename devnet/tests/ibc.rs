@@ -559,6 +559,8 @@ async fn price_packets_flow_from_the_feed_to_the_consumer_and_time_out() {
             owner: owner.clone(),
             packet_timeout_seconds: 600,
             twap_window_seconds: 3_600,
+            allowed_connections: vec!["connection-0".into()],
+            allowed_counterparty_ports: None,
         },
     )
     .await;
@@ -576,6 +578,7 @@ async fn price_packets_flow_from_the_feed_to_the_consumer_and_time_out() {
         &consumer::InstantiateMsg {
             owner: b.relayer.address().to_string(),
             allowed_connections: Some(vec!["connection-0".into()]),
+            allowed_counterparty_ports: None,
         },
     )
     .await;

@@ -124,9 +124,18 @@ impl TwoChains {
         let b_deployer = ChainClient::connect(b.clone(), key(DEPLOYER, B_PREFIX))
             .await
             .unwrap();
-        let consumer = ibc::deploy_price_consumer(&b_deployer, &artifacts, None)
+        // The price channel, when a test opens one, is the first: connection-0 on both chains.
+        let consumer = ibc::deploy_price_consumer(
+            &b_deployer,
+            &artifacts,
+            &apps.price_feed_port(),
+            vec![ibc::FIRST_CONNECTION.into()],
+        )
+        .await
+        .expect("consumer");
+        ibc::pin_price_consumer(&deployer, &apps, &consumer)
             .await
-            .expect("consumer");
+            .expect("feed pinned to the consumer");
         TwoChains {
             holder_on_b: key(HOLDER, B_PREFIX).address.to_string(),
             dir,

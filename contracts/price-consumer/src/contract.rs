@@ -14,7 +14,7 @@ use loopin::price_feed::consumer::{
 };
 
 use crate::error::ContractError;
-use crate::state::{ALLOWED_CONNECTIONS, PRICES, StoredPrice};
+use crate::state::{ALLOWED_CONNECTIONS, ALLOWED_PORTS, PRICES, StoredPrice};
 
 /// cw2 name of this contract.
 pub const CONTRACT_NAME: &str = "crates.io:loopin-price-consumer";
@@ -37,6 +37,7 @@ pub fn instantiate(
     cw_utils::nonpayable(&info)?;
     let owner = cw_ownable::initialize_owner(deps.storage, deps.api, Some(&msg.owner))?;
     ALLOWED_CONNECTIONS.save(deps.storage, &msg.allowed_connections)?;
+    ALLOWED_PORTS.save(deps.storage, &msg.allowed_counterparty_ports)?;
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     Ok(Response::new()
         .add_attribute("action", "instantiate")
@@ -44,6 +45,10 @@ pub fn instantiate(
         .add_attribute(
             "allowed_connections",
             allowed_attribute(&msg.allowed_connections),
+        )
+        .add_attribute(
+            "allowed_counterparty_ports",
+            allowed_attribute(&msg.allowed_counterparty_ports),
         ))
 }
 
@@ -62,6 +67,13 @@ pub fn execute(
             Ok(Response::new()
                 .add_attribute("action", "set_allowed_connections")
                 .add_attribute("allowed_connections", allowed_attribute(&connections)))
+        }
+        ExecuteMsg::SetAllowedCounterpartyPorts { ports } => {
+            cw_ownable::assert_owner(deps.storage, &info.sender)?;
+            ALLOWED_PORTS.save(deps.storage, &ports)?;
+            Ok(Response::new()
+                .add_attribute("action", "set_allowed_counterparty_ports")
+                .add_attribute("allowed_counterparty_ports", allowed_attribute(&ports)))
         }
         ExecuteMsg::UpdateOwnership(action) => {
             let ownership = cw_ownable::update_ownership(deps, &env.block, &info.sender, action)?;
@@ -83,6 +95,7 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> Result<Binary, ContractErr
     Ok(match msg {
         QueryMsg::Config {} => to_json_binary(&ConfigResponse {
             allowed_connections: ALLOWED_CONNECTIONS.load(deps.storage)?,
+            allowed_counterparty_ports: ALLOWED_PORTS.may_load(deps.storage)?.flatten(),
         })?,
         QueryMsg::Price { channel, pool } => {
             let stored = PRICES

@@ -30,6 +30,9 @@ pub enum ContractError {
     #[error("connection {connection_id} is not allowed")]
     ConnectionNotAllowed { connection_id: String },
 
+    #[error("counterparty port {port_id} is not allowed")]
+    CounterpartyPortNotAllowed { port_id: String },
+
     #[error("channel {channel} is not connected")]
     UnknownChannel { channel: String },
 

@@ -11,16 +11,34 @@ use cosmwasm_std::{
 use loopin::price_feed::{Ack, PricePacket, Receipt, check_channel};
 
 use crate::error::ContractError;
-use crate::state::{ALLOWED_CONNECTIONS, CHANNELS, PRICES, StoredPrice};
+use crate::state::{ALLOWED_CONNECTIONS, ALLOWED_PORTS, CHANNELS, ChannelEnd, PRICES, StoredPrice};
 
-fn ensure_allowed(storage: &dyn Storage, connection_id: &str) -> Result<(), ContractError> {
-    match ALLOWED_CONNECTIONS.load(storage)? {
-        Some(list) if !list.iter().any(|allowed| allowed == connection_id) => {
-            Err(ContractError::ConnectionNotAllowed {
-                connection_id: connection_id.to_string(),
-            })
-        }
-        _ => Ok(()),
+/// The channel's connection is allowed and, when the owner pinned the feed's port, its other
+/// end is that port. The connection alone does not pin the feed: any contract on the LooPIN
+/// chain can open a channel over it; the port alone does not either: a chain of an attacker's
+/// (a client it controls) can name any port.
+fn ensure_allowed(storage: &dyn Storage, end: &ChannelEnd) -> Result<(), ContractError> {
+    if let Some(list) = ALLOWED_CONNECTIONS.load(storage)?
+        && !list.contains(&end.connection_id)
+    {
+        return Err(ContractError::ConnectionNotAllowed {
+            connection_id: end.connection_id.clone(),
+        });
+    }
+    if let Some(ports) = ALLOWED_PORTS.may_load(storage)?.flatten()
+        && !ports.contains(&end.counterparty_port)
+    {
+        return Err(ContractError::CounterpartyPortNotAllowed {
+            port_id: end.counterparty_port.clone(),
+        });
+    }
+    Ok(())
+}
+
+fn end_of(channel: &IbcChannel) -> ChannelEnd {
+    ChannelEnd {
+        connection_id: channel.connection_id.clone(),
+        counterparty_port: channel.counterparty_endpoint.port_id.clone(),
     }
 }
 
@@ -30,10 +48,10 @@ fn check(
     counterparty_version: Option<&str>,
 ) -> Result<(), ContractError> {
     check_channel(channel, counterparty_version)?;
-    ensure_allowed(storage, &channel.connection_id)
+    ensure_allowed(storage, &end_of(channel))
 }
 
-/// Accepts unordered `loopin-price-1` channels on an allowed connection.
+/// Accepts unordered `loopin-price-1` channels on an allowed connection from an allowed port.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn ibc_channel_open(
     deps: DepsMut,
@@ -44,7 +62,7 @@ pub fn ibc_channel_open(
     Ok(None)
 }
 
-/// Records the channel and its connection.
+/// Records the channel, its connection and the feed's port.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn ibc_channel_connect(
     deps: DepsMut,
@@ -53,11 +71,7 @@ pub fn ibc_channel_connect(
 ) -> Result<IbcBasicResponse, ContractError> {
     let channel = msg.channel();
     check(deps.storage, channel, msg.counterparty_version())?;
-    CHANNELS.save(
-        deps.storage,
-        &channel.endpoint.channel_id,
-        &channel.connection_id,
-    )?;
+    CHANNELS.save(deps.storage, &channel.endpoint.channel_id, &end_of(channel))?;
     Ok(IbcBasicResponse::new()
         .add_attribute("action", "channel_connect")
         .add_attribute("channel", &channel.endpoint.channel_id)
@@ -86,13 +100,13 @@ fn receive(
     packet: &IbcPacket,
 ) -> Result<(Receipt, PricePacket), ContractError> {
     let channel = packet.dest.channel_id.as_str();
-    let connection =
+    let end =
         CHANNELS
             .may_load(deps.storage, channel)?
             .ok_or_else(|| ContractError::UnknownChannel {
                 channel: channel.to_string(),
             })?;
-    ensure_allowed(deps.storage, &connection)?;
+    ensure_allowed(deps.storage, &end)?;
     let price = PricePacket::decode(&packet.data)?;
     let key = (channel, price.pool.as_str());
     let newer = PRICES

@@ -5,8 +5,19 @@ use loopin::price_feed::PricePacket;
 
 /// IBC connections price channels may use; `None`: any.
 pub const ALLOWED_CONNECTIONS: Item<Option<Vec<String>>> = Item::new("allowed_connections");
-/// Open channel id -> its connection.
-pub const CHANNELS: Map<&str, String> = Map::new("channels");
+/// Ports the feed's end of a price channel may be (`wasm.<feed>`); `None` (also when not stored,
+/// as in a consumer migrated from a version without it): any port.
+pub const ALLOWED_PORTS: Item<Option<Vec<String>>> = Item::new("allowed_counterparty_ports");
+/// Open channel id -> its connection and the feed's port.
+pub const CHANNELS: Map<&str, ChannelEnd> = Map::new("channels");
+
+/// What a packet's channel is checked against: its connection and the port of the feed's end.
+#[cw_serde]
+pub struct ChannelEnd {
+    pub connection_id: String,
+    pub counterparty_port: String,
+}
+
 /// (channel, pool) -> the latest packet received.
 pub const PRICES: Map<(&str, &str), StoredPrice> = Map::new("prices");
 

@@ -36,6 +36,7 @@ fn consumer(allowed: Option<Vec<&str>>) -> (Deps, Env, Addr) {
         InstantiateMsg {
             owner: owner.to_string(),
             allowed_connections: allowed.map(|list| list.into_iter().map(String::from).collect()),
+            allowed_counterparty_ports: None,
         },
     )
     .unwrap();
@@ -220,7 +221,8 @@ fn accepts_only_unordered_price_channels_on_allowed_connections() {
         )
         .unwrap(),
         ConfigResponse {
-            allowed_connections: None
+            allowed_connections: None,
+            allowed_counterparty_ports: None,
         }
     );
     connect(&mut deps, &env, "channel-6");

@@ -19,7 +19,10 @@ use loopin::price_feed::feed::{
 use loopin_pool_math::oracle::PriceAccumulator;
 
 use crate::error::ContractError;
-use crate::state::{CHANNELS, CONFIG, Config, OBSERVATIONS, POOLS, PUBLISHED, SUBSCRIBERS};
+use crate::state::{
+    ALLOWED_CONNECTIONS, ALLOWED_PORTS, CHANNELS, CONFIG, Config, OBSERVATIONS, POOLS, PUBLISHED,
+    SUBSCRIBERS,
+};
 
 /// cw2 name of this contract.
 pub const CONTRACT_NAME: &str = "crates.io:loopin-price-feed";
@@ -50,10 +53,23 @@ pub fn instantiate(
     let config = validated(msg.packet_timeout_seconds, msg.twap_window_seconds)?;
     let owner = cw_ownable::initialize_owner(deps.storage, deps.api, Some(&msg.owner))?;
     CONFIG.save(deps.storage, &config)?;
+    ALLOWED_CONNECTIONS.save(deps.storage, &msg.allowed_connections)?;
+    ALLOWED_PORTS.save(deps.storage, &msg.allowed_counterparty_ports)?;
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     Ok(Response::new()
         .add_attribute("action", "instantiate")
-        .add_attribute("owner", owner.owner.map(String::from).unwrap_or_default()))
+        .add_attribute("owner", owner.owner.map(String::from).unwrap_or_default())
+        .add_attribute("allowed_connections", msg.allowed_connections.join(","))
+        .add_attribute(
+            "allowed_counterparty_ports",
+            ports_attribute(&msg.allowed_counterparty_ports),
+        ))
+}
+
+fn ports_attribute(ports: &Option<Vec<String>>) -> String {
+    ports
+        .as_ref()
+        .map_or_else(|| "any".to_string(), |list| list.join(","))
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
@@ -78,6 +94,24 @@ pub fn execute(
             cw_ownable::assert_owner(deps.storage, &info.sender)?;
             remove_pool(deps, pair)
         }
+        ExecuteMsg::SetAllowedConnections { connections } => {
+            cw_ownable::assert_owner(deps.storage, &info.sender)?;
+            ALLOWED_CONNECTIONS.save(deps.storage, &connections)?;
+            Ok(Response::new()
+                .add_attribute("action", "set_allowed_connections")
+                .add_attribute("allowed_connections", connections.join(",")))
+        }
+        ExecuteMsg::SetAllowedCounterpartyPorts { ports } => {
+            cw_ownable::assert_owner(deps.storage, &info.sender)?;
+            ALLOWED_PORTS.save(deps.storage, &ports)?;
+            Ok(Response::new()
+                .add_attribute("action", "set_allowed_counterparty_ports")
+                .add_attribute("allowed_counterparty_ports", ports_attribute(&ports)))
+        }
+        ExecuteMsg::CloseChannel { channel_id } => {
+            cw_ownable::assert_owner(deps.storage, &info.sender)?;
+            evict(deps, channel_id)
+        }
         ExecuteMsg::UpdateConfig {
             packet_timeout_seconds,
             twap_window_seconds,
@@ -101,6 +135,21 @@ pub fn execute(
                 ))
         }
     }
+}
+
+/// Frees a subscriber's slot now and closes its channel (the chain then calls
+/// `ibc_channel_close` with `CloseInit`, which finds it unsubscribed already).
+fn evict(deps: DepsMut, channel_id: String) -> Result<Response, ContractError> {
+    if !SUBSCRIBERS.has(deps.storage, &channel_id) {
+        return Err(ContractError::NotSubscribed { channel_id });
+    }
+    crate::ibc::unsubscribe(deps.storage, &channel_id)?;
+    Ok(Response::new()
+        .add_message(IbcMsg::CloseChannel {
+            channel_id: channel_id.clone(),
+        })
+        .add_attribute("action", "close_channel")
+        .add_attribute("channel", channel_id))
 }
 
 fn add_pool(deps: DepsMut, pair: String) -> Result<Response, ContractError> {
@@ -352,6 +401,10 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> Result<Binary, ContractErr
                 packet_timeout_seconds: config.packet_timeout_seconds,
                 twap_window_seconds: config.twap_window_seconds,
                 pools,
+                allowed_connections: ALLOWED_CONNECTIONS
+                    .may_load(deps.storage)?
+                    .unwrap_or_default(),
+                allowed_counterparty_ports: ALLOWED_PORTS.may_load(deps.storage)?.flatten(),
             })?
         }
         QueryMsg::Channels { start_after, limit } => {

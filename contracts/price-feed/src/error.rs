@@ -39,6 +39,15 @@ pub enum ContractError {
     #[error("the feed serves at most {MAX_SUBSCRIBERS} open channels")]
     TooManySubscribers {},
 
+    #[error("connection {connection_id} is not allowed to subscribe")]
+    ConnectionNotAllowed { connection_id: String },
+
+    #[error("counterparty port {port_id} is not allowed to subscribe")]
+    CounterpartyPortNotAllowed { port_id: String },
+
+    #[error("channel {channel_id} is not a subscriber")]
+    NotSubscribed { channel_id: String },
+
     #[error("nothing has been published for pool {pool}")]
     NotPublished { pool: String },
 

@@ -4,7 +4,7 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{
-    DepsMut, Empty, Env, IbcBasicResponse, IbcChannelCloseMsg, IbcChannelConnectMsg,
+    DepsMut, Empty, Env, IbcBasicResponse, IbcChannel, IbcChannelCloseMsg, IbcChannelConnectMsg,
     IbcChannelOpenMsg, IbcChannelOpenResponse, IbcPacketAckMsg, IbcPacketReceiveMsg,
     IbcPacketTimeoutMsg, IbcReceiveResponse, Never, Order, StdResult, Storage, from_json,
 };
@@ -12,7 +12,7 @@ use loopin::price_feed::feed::{ChannelInfo, MAX_SUBSCRIBERS};
 use loopin::price_feed::{Ack, check_channel};
 
 use crate::error::ContractError;
-use crate::state::{CHANNELS, SUBSCRIBERS};
+use crate::state::{ALLOWED_CONNECTIONS, ALLOWED_PORTS, CHANNELS, SUBSCRIBERS};
 
 fn ensure_room(storage: &dyn Storage) -> Result<(), ContractError> {
     if SUBSCRIBERS
@@ -25,7 +25,30 @@ fn ensure_room(storage: &dyn Storage) -> Result<(), ContractError> {
     Ok(())
 }
 
-/// Accepts unordered `loopin-price-1` channels while there is room for another subscriber.
+/// Only the owner's choice of subscribers: a channel on an allowed connection and, when the owner
+/// names ports, from one of them. Anyone with a client of another chain here can make a
+/// connection, and anyone on a permissionless chain a port, so without this any of them could
+/// take every slot.
+fn ensure_allowed(storage: &dyn Storage, channel: &IbcChannel) -> Result<(), ContractError> {
+    let connections = ALLOWED_CONNECTIONS.may_load(storage)?.unwrap_or_default();
+    if !connections.contains(&channel.connection_id) {
+        return Err(ContractError::ConnectionNotAllowed {
+            connection_id: channel.connection_id.clone(),
+        });
+    }
+    let port = &channel.counterparty_endpoint.port_id;
+    if let Some(ports) = ALLOWED_PORTS.may_load(storage)?.flatten()
+        && !ports.contains(port)
+    {
+        return Err(ContractError::CounterpartyPortNotAllowed {
+            port_id: port.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Accepts unordered `loopin-price-1` channels on an allowed connection (and port) while there
+/// is room for another subscriber.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn ibc_channel_open(
     deps: DepsMut,
@@ -33,6 +56,7 @@ pub fn ibc_channel_open(
     msg: IbcChannelOpenMsg,
 ) -> Result<IbcChannelOpenResponse, ContractError> {
     check_channel(msg.channel(), msg.counterparty_version())?;
+    ensure_allowed(deps.storage, msg.channel())?;
     ensure_room(deps.storage)?;
     Ok(None)
 }
@@ -46,6 +70,7 @@ pub fn ibc_channel_connect(
 ) -> Result<IbcBasicResponse, ContractError> {
     let channel = msg.channel();
     check_channel(channel, msg.counterparty_version())?;
+    ensure_allowed(deps.storage, channel)?;
     ensure_room(deps.storage)?;
     let id = channel.endpoint.channel_id.as_str();
     CHANNELS.save(
@@ -70,7 +95,19 @@ pub fn ibc_channel_connect(
         .add_attribute("connection", &channel.connection_id))
 }
 
-/// Unsubscribes the channel; its delivery counts stay queryable.
+/// Unsubscribes a channel: it gets no more packets and its slot is free; its record stays, with
+/// `open: false`. Used by the close (either end's) and by the owner's eviction.
+pub(crate) fn unsubscribe(storage: &mut dyn Storage, id: &str) -> StdResult<()> {
+    SUBSCRIBERS.remove(storage, id);
+    if let Some(mut info) = CHANNELS.may_load(storage, id)? {
+        info.open = false;
+        CHANNELS.save(storage, id, &info)?;
+    }
+    Ok(())
+}
+
+/// Unsubscribes the channel; its delivery counts stay queryable. Also the callback of the
+/// owner's eviction (`CloseChannel`), which unsubscribed it already.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn ibc_channel_close(
     deps: DepsMut,
@@ -78,11 +115,7 @@ pub fn ibc_channel_close(
     msg: IbcChannelCloseMsg,
 ) -> Result<IbcBasicResponse, ContractError> {
     let id = msg.channel().endpoint.channel_id.as_str();
-    SUBSCRIBERS.remove(deps.storage, id);
-    if let Some(mut info) = CHANNELS.may_load(deps.storage, id)? {
-        info.open = false;
-        CHANNELS.save(deps.storage, id, &info)?;
-    }
+    unsubscribe(deps.storage, id)?;
     Ok(IbcBasicResponse::new()
         .add_attribute("action", "channel_close")
         .add_attribute("channel", id))

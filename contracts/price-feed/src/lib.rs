@@ -1,7 +1,8 @@
 //! The LooPIN IBC price feed.
 //!
-//! Runs on the LooPIN chain. The owner lists the pairs it publishes; any chain opens an unordered
-//! `loopin-price-1` channel to it to subscribe. Each epoch, `Publish` (called by the epoch keeper
+//! Runs on the LooPIN chain. The owner lists the pairs it publishes and the connections (and,
+//! optionally, counterparty ports) subscribers may use; a chain on one of them opens an
+//! unordered `loopin-price-1` channel to it to subscribe, and the owner may evict a subscriber. Each epoch, `Publish` (called by the epoch keeper
 //! after it advanced the pools) sends one [`loopin::price_feed::PricePacket`] per pool whose epoch
 //! advanced to every open channel; acknowledgements and timeouts are counted per channel. The
 //! protocol is in `docs/price-feed.md`.

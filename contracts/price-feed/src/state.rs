@@ -12,6 +12,11 @@ pub struct Config {
 }
 
 pub const CONFIG: Item<Config> = Item::new("config");
+/// Connections a subscriber's channel may use (none stored, as in a feed migrated from a version
+/// without it: none).
+pub const ALLOWED_CONNECTIONS: Item<Vec<String>> = Item::new("allowed_connections");
+/// Ports a subscriber's end may be; `None`: any port on an allowed connection.
+pub const ALLOWED_PORTS: Item<Option<Vec<String>>> = Item::new("allowed_counterparty_ports");
 /// Pair -> its resource class: the pools published.
 pub const POOLS: Map<&Addr, String> = Map::new("pools");
 /// (pair, block time) -> the pair's price accumulator observed by a publish: the starting points

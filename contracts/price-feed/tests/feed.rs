@@ -177,6 +177,9 @@ impl Feed {
                 owner: feed.owner.to_string(),
                 packet_timeout_seconds: TIMEOUT,
                 twap_window_seconds: WINDOW,
+                // cosmwasm-std's mock channels are on connection-2.
+                allowed_connections: vec!["connection-2".into()],
+                allowed_counterparty_ports: None,
             },
         )
         .unwrap();
@@ -713,6 +716,8 @@ fn only_the_owner_manages_pools_and_settings() {
                 pair: pair.clone(),
                 class: "h100".into()
             }],
+            allowed_connections: vec!["connection-2".into()],
+            allowed_counterparty_ports: None,
         }
     );
 
@@ -790,6 +795,7 @@ fn a_published_price_reaches_the_consumer_and_its_acknowledgement_is_counted() {
         consumer_msg::InstantiateMsg {
             owner: admin.to_string(),
             allowed_connections: Some(vec!["connection-2".into()]),
+            allowed_counterparty_ports: None,
         },
     )
     .unwrap();

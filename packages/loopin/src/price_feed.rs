@@ -170,6 +170,13 @@ pub mod feed {
         pub packet_timeout_seconds: u64,
         /// Span the TWAP of a packet should cover (see `docs/price-feed.md`).
         pub twap_window_seconds: u64,
+        /// IBC connections (on this chain) a subscriber's channel may use; empty: none yet (the
+        /// owner adds them with `SetAllowedConnections`). There is no "any": subscriber slots
+        /// are scarce, so who may take one is the owner's choice.
+        pub allowed_connections: Vec<String>,
+        /// Ports a subscriber's end may be (e.g. `wasm.<consumer>`); none: any port on an
+        /// allowed connection.
+        pub allowed_counterparty_ports: Option<Vec<String>>,
     }
 
     #[cw_ownable_execute]
@@ -187,6 +194,14 @@ pub mod feed {
         /// Sends a price packet to every subscribed channel for every pool whose epoch advanced
         /// since its last publish. Anyone (the epoch keeper, after advancing the pools).
         Publish {},
+        /// Replaces the connections subscribers' channels may use (checked at the handshake;
+        /// channels already open stay until closed with `CloseChannel`). Owner only.
+        SetAllowedConnections { connections: Vec<String> },
+        /// Replaces the ports subscribers' ends may be (none: any). Owner only.
+        SetAllowedCounterpartyPorts { ports: Option<Vec<String>> },
+        /// Evicts a subscriber: it receives nothing more, its slot is free at once, and the
+        /// channel is closed (`IbcMsg::CloseChannel`). Owner only.
+        CloseChannel { channel_id: String },
     }
 
     #[cw_ownable_query]
@@ -222,6 +237,10 @@ pub mod feed {
         pub packet_timeout_seconds: u64,
         pub twap_window_seconds: u64,
         pub pools: Vec<PoolInfo>,
+        /// Connections subscribers may use.
+        pub allowed_connections: Vec<String>,
+        /// Ports subscribers' ends may be; none: any.
+        pub allowed_counterparty_ports: Option<Vec<String>>,
     }
 
     /// A channel that connected to the feed, and what became of the packets sent on it.
@@ -273,6 +292,8 @@ pub mod consumer {
         pub owner: String,
         /// IBC connections price channels may use; none: any connection.
         pub allowed_connections: Option<Vec<String>>,
+        /// Ports the feed's end of a channel may be (`wasm.<feed>`); none: any port.
+        pub allowed_counterparty_ports: Option<Vec<String>>,
     }
 
     #[cw_ownable_execute]
@@ -282,6 +303,10 @@ pub mod consumer {
         /// allowed are refused at their handshake and their packets get error
         /// acknowledgements. Owner only.
         SetAllowedConnections { connections: Option<Vec<String>> },
+        /// Replaces the ports the feed's end may be (none: any). Channels from a port no longer
+        /// allowed are refused at their handshake and their packets get error
+        /// acknowledgements. Owner only.
+        SetAllowedCounterpartyPorts { ports: Option<Vec<String>> },
     }
 
     #[cw_ownable_query]
@@ -306,6 +331,7 @@ pub mod consumer {
     #[cw_serde]
     pub struct ConfigResponse {
         pub allowed_connections: Option<Vec<String>>,
+        pub allowed_counterparty_ports: Option<Vec<String>>,
     }
 
     /// Where a price is kept: the channel it arrived on (which identifies the feed) and the pool.

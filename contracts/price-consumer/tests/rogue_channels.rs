@@ -1,0 +1,222 @@
+//! A consumer pinned to one feed (its port, over the connection to the LooPIN chain): a rogue
+//! channel — another contract's port over the same connection, or the feed's port name claimed
+//! over another connection — cannot open, and its packets cannot overwrite or sit beside the
+//! feed's prices (issue 16, defect 8).
+
+use cosmwasm_std::testing::{
+    MockApi, MockQuerier, MockStorage, message_info, mock_dependencies, mock_env,
+    mock_ibc_packet_recv,
+};
+use cosmwasm_std::{
+    Addr, Decimal256, Env, IbcChannel, IbcChannelConnectMsg, IbcChannelOpenMsg, IbcEndpoint,
+    IbcOrder, OwnedDeps, Timestamp, Uint128, from_json, to_json_binary,
+};
+use cw_ownable::OwnershipError;
+use loopin::price_feed::consumer::{
+    ConfigResponse, ExecuteMsg, InstantiateMsg, PriceResponse, PricesResponse, QueryMsg,
+};
+use loopin::price_feed::{Ack, PRICE_VERSION, PricePacket, Receipt};
+use loopin_pool_math::amm::Reserves;
+use loopin_price_consumer::ContractError;
+use loopin_price_consumer::contract::{execute, instantiate, query};
+use loopin_price_consumer::ibc::{ibc_channel_connect, ibc_channel_open, ibc_packet_receive};
+
+type Deps = OwnedDeps<MockStorage, MockApi, MockQuerier>;
+
+/// The connection to the LooPIN chain and the feed's port there.
+const LOOPIN: &str = "connection-0";
+const FEED: &str = "wasm.feed";
+const POOL: &str = "loopin1pair";
+
+/// A consumer pinned to `FEED` over `LOOPIN`, as loopin-deploy instantiates it.
+fn pinned() -> (Deps, Env, Addr) {
+    let mut deps = mock_dependencies();
+    let env = mock_env();
+    let owner = deps.api.addr_make("owner");
+    instantiate(
+        deps.as_mut(),
+        env.clone(),
+        message_info(&owner, &[]),
+        InstantiateMsg {
+            owner: owner.to_string(),
+            allowed_connections: Some(vec![LOOPIN.into()]),
+            allowed_counterparty_ports: Some(vec![FEED.into()]),
+        },
+    )
+    .unwrap();
+    (deps, env, owner)
+}
+
+/// The consumer's end `id` of a channel on `connection` from `port`.
+fn channel(id: &str, connection: &str, port: &str) -> IbcChannel {
+    IbcChannel::new(
+        IbcEndpoint {
+            port_id: "wasm.consumer".into(),
+            channel_id: id.into(),
+        },
+        IbcEndpoint {
+            port_id: port.into(),
+            channel_id: "channel-7".into(),
+        },
+        IbcOrder::Unordered,
+        PRICE_VERSION,
+        connection,
+    )
+}
+
+/// OpenTry and OpenConfirm on this end; the first refusal.
+fn handshake(deps: &mut Deps, env: &Env, channel: &IbcChannel) -> Result<(), ContractError> {
+    ibc_channel_open(
+        deps.as_mut(),
+        env.clone(),
+        IbcChannelOpenMsg::new_try(channel.clone(), PRICE_VERSION),
+    )?;
+    ibc_channel_connect(
+        deps.as_mut(),
+        env.clone(),
+        IbcChannelConnectMsg::new_confirm(channel.clone()),
+    )?;
+    Ok(())
+}
+
+fn packet(epoch: u64, spot: u128) -> PricePacket {
+    PricePacket {
+        pool: POOL.into(),
+        class: "h100".into(),
+        spot_price: Some(Decimal256::from_atomics(spot, 0).unwrap()),
+        twap: Some(Decimal256::from_atomics(spot, 0).unwrap()),
+        twap_window_seconds: 60,
+        reserves: Reserves::new(4_000_000, 50_000_000),
+        capacity: Uint128::new(5_000_000),
+        epoch,
+        height: 100 + epoch,
+        time: Timestamp::from_seconds(1_000 + epoch),
+    }
+}
+
+fn receive(deps: &mut Deps, env: &Env, channel: &str, packet: &PricePacket) -> Ack {
+    let mut msg = mock_ibc_packet_recv(channel, &()).unwrap();
+    msg.packet.data = to_json_binary(packet).unwrap();
+    let response = ibc_packet_receive(deps.as_mut(), env.clone(), msg).unwrap();
+    from_json(response.acknowledgement.unwrap()).unwrap()
+}
+
+fn prices(deps: &Deps, env: &Env) -> Vec<PriceResponse> {
+    from_json::<PricesResponse>(
+        query(
+            deps.as_ref(),
+            env.clone(),
+            QueryMsg::Prices {
+                start_after: None,
+                limit: Some(100),
+            },
+        )
+        .unwrap(),
+    )
+    .unwrap()
+    .prices
+}
+
+#[test]
+fn a_rogue_channel_cannot_overwrite_or_pollute_the_pinned_feeds_prices() {
+    let (mut deps, env, _) = pinned();
+    handshake(&mut deps, &env, &channel("channel-0", LOOPIN, FEED)).unwrap();
+    assert_eq!(
+        receive(&mut deps, &env, "channel-0", &packet(5, 12)),
+        Receipt::Stored.ack()
+    );
+    let genuine = PriceResponse {
+        channel: "channel-0".into(),
+        packet: packet(5, 12),
+        received_at: env.block.time,
+    };
+
+    // Another contract on the LooPIN chain, over the same connection: refused at each step.
+    let rogue = channel("channel-1", LOOPIN, "wasm.rogue");
+    assert_eq!(
+        handshake(&mut deps, &env, &rogue),
+        Err(ContractError::CounterpartyPortNotAllowed {
+            port_id: "wasm.rogue".into()
+        })
+    );
+    assert_eq!(
+        ibc_channel_connect(
+            deps.as_mut(),
+            env.clone(),
+            IbcChannelConnectMsg::new_ack(rogue, PRICE_VERSION)
+        ),
+        Err(ContractError::CounterpartyPortNotAllowed {
+            port_id: "wasm.rogue".into()
+        })
+    );
+    // A chain of the attacker's (a client it controls) naming the feed's port: refused too.
+    assert_eq!(
+        handshake(&mut deps, &env, &channel("channel-2", "connection-9", FEED)),
+        Err(ContractError::ConnectionNotAllowed {
+            connection_id: "connection-9".into()
+        })
+    );
+
+    // Its packets — a later epoch of the same pool at a price of 1 — are refused.
+    for rogue in ["channel-1", "channel-2"] {
+        assert_eq!(
+            receive(&mut deps, &env, rogue, &packet(99, 1)),
+            Ack::error(format!("channel {rogue} is not connected"))
+        );
+    }
+    assert_eq!(prices(&deps, &env), vec![genuine.clone()]);
+    let price: PriceResponse = from_json(
+        query(
+            deps.as_ref(),
+            env.clone(),
+            QueryMsg::Price {
+                channel: "channel-0".into(),
+                pool: POOL.into(),
+            },
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(price, genuine);
+}
+
+#[test]
+fn packets_from_a_port_no_longer_allowed_are_refused() {
+    let (mut deps, env, owner) = pinned();
+    handshake(&mut deps, &env, &channel("channel-0", LOOPIN, FEED)).unwrap();
+    receive(&mut deps, &env, "channel-0", &packet(5, 12));
+    let stranger = deps.api.addr_make("stranger");
+    let set = |ports: Option<Vec<String>>| ExecuteMsg::SetAllowedCounterpartyPorts { ports };
+    assert_eq!(
+        execute(
+            deps.as_mut(),
+            env.clone(),
+            message_info(&stranger, &[]),
+            set(None)
+        ),
+        Err(ContractError::Ownership(OwnershipError::NotOwner))
+    );
+    // The feed moved (a new feed contract): the old port's packets are refused.
+    execute(
+        deps.as_mut(),
+        env.clone(),
+        message_info(&owner, &[]),
+        set(Some(vec!["wasm.feed2".into()])),
+    )
+    .unwrap();
+    assert_eq!(
+        from_json::<ConfigResponse>(
+            query(deps.as_ref(), env.clone(), QueryMsg::Config {}).unwrap()
+        )
+        .unwrap(),
+        ConfigResponse {
+            allowed_connections: Some(vec![LOOPIN.into()]),
+            allowed_counterparty_ports: Some(vec!["wasm.feed2".into()]),
+        }
+    );
+    assert_eq!(
+        receive(&mut deps, &env, "channel-0", &packet(6, 1)),
+        Ack::error("counterparty port wasm.feed is not allowed")
+    );
+    assert_eq!(prices(&deps, &env)[0].packet, packet(5, 12));
+}
