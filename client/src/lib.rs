@@ -287,14 +287,19 @@ impl LeaseClient {
         Ok(attr(&tx, "refund")?.parse()?)
     }
 
-    /// Disputes a lease (the serving miner's pay is held until governance rules).
-    pub async fn dispute(&self, lease_id: u64, reason: &str) -> anyhow::Result<()> {
-        let msg = ExecuteMsg::Dispute {
+    /// Disputes a lease with its bond, a tenth of what the lease paid (returned if governance
+    /// upholds the dispute, burned if it rejects it); what the lease paid is retained from the
+    /// miner's pay until governance rules. Returns the bond.
+    pub async fn dispute(&self, lease_id: u64, reason: &str) -> anyhow::Result<u128> {
+        let lease = self.lease_info(lease_id).await?;
+        let bond = loopin::pair::DISPUTE_BOND_DIVISOR;
+        let bond = lease.paid.u128().div_ceil(bond).max(1);
+        let msg = ReceiveMsg::Dispute {
             lease_id,
             reason: reason.to_string(),
         };
-        self.chain.execute(&self.pair, &msg, &[]).await?;
-        Ok(())
+        self.send(bond, &msg).await?;
+        Ok(bond)
     }
 }
 

@@ -116,7 +116,8 @@ enum Command {
         #[arg(long, default_value_t = 60)]
         deadline_secs: u64,
     },
-    /// Disputes a lease: the miner's pay is held until governance rules.
+    /// Disputes a lease with a bond of a tenth of its price (back if upheld, burned if
+    /// rejected): what the lease paid is held from the miner's pay until governance rules.
     Dispute {
         lease_id: u64,
         #[arg(long)]
@@ -264,8 +265,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("lease {lease_id}: {} LOOP refunded", format(refund));
         }
         Command::Dispute { lease_id, reason } => {
-            client.dispute(lease_id, &reason).await?;
-            println!("lease {lease_id} disputed; the miner's pay is held until governance rules");
+            let bond = client.dispute(lease_id, &reason).await?;
+            println!(
+                "lease {lease_id} disputed with a bond of {} LOOP; what it paid is held from the \
+                 miner's pay until governance rules",
+                format(bond)
+            );
         }
     }
     Ok(())

@@ -105,9 +105,6 @@ pub fn execute(
         ExecuteMsg::CompleteLease { lease_id } => {
             leasing::complete_lease(deps, env, info.sender, lease_id)
         }
-        ExecuteMsg::Dispute { lease_id, reason } => {
-            disputes::dispute(deps, env, info.sender, lease_id, reason)
-        }
         ExecuteMsg::ResolveDispute { lease_id, refund } => {
             disputes::resolve_dispute(deps, env, info.sender, lease_id, refund)
         }
@@ -187,6 +184,9 @@ fn receive_loop(
                     renewer,
                 },
             )
+        }
+        ReceiveMsg::Dispute { lease_id, reason } => {
+            disputes::dispute(deps, env, sender, receive.amount, lease_id, reason)
         }
         ReceiveMsg::Extend { lease_id, renewals } => {
             leasing::extend(deps, env, sender, receive.amount, lease_id, renewals)

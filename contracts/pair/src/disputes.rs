@@ -1,11 +1,13 @@
-//! Disputes: a client contests a lease within the pool's dispute window; the serving stake's pay
-//! is frozen until governance (the factory's owner) rules, and a refund is paid out of the
-//! stake's held pay, as far as it goes (docs/pair.md, "Access, completion and disputes").
+//! Disputes: a client contests a lease within the pool's dispute window with a bond; what the
+//! lease paid is retained from the serving stake's pay until governance (the factory's owner)
+//! rules, a refund is paid out of the stake's held pay, as far as it goes, and the bond is
+//! returned if the dispute is upheld, burned if rejected (docs/pair.md, "Access, completion and
+//! disputes").
 
-use cosmwasm_std::{Addr, DepsMut, Env, Order, Response, Storage, Uint128};
+use cosmwasm_std::{Addr, DepsMut, Env, Response, Storage, Uint128};
 use cw_ownable::Ownership;
 use loopin::factory;
-use loopin::pair::{Dispute, DisputeResolution, MAX_DISPUTE_REASON_LEN};
+use loopin::pair::{DISPUTE_BOND_DIVISOR, Dispute, DisputeResolution, MAX_DISPUTE_REASON_LEN};
 use loopin::stake_cert::StakeMode;
 use loopin_pool_math::shares::share_of;
 
@@ -18,11 +20,18 @@ use crate::state::{
     CONFIG, Config, LEASES, OPEN_DISPUTES, POOL, Pool, SHARES_ENDING, STAKES, Stake,
 };
 
-/// Opens a dispute on a lease and freezes the serving stake's pay from the lease's epoch on.
+/// The bond a dispute of a lease that paid `paid` needs: a tenth of it, rounded up, at least 1.
+pub fn dispute_bond(paid: Uint128) -> Uint128 {
+    Uint128::new(paid.u128().div_ceil(DISPUTE_BOND_DIVISOR).max(1))
+}
+
+/// Opens a dispute on a lease, bonded with `amount` (the rest over the bond is refunded), and
+/// retains what the lease paid from the serving stake's pay.
 pub fn dispute(
     deps: DepsMut,
     env: Env,
     sender: Addr,
+    amount: Uint128,
     lease_id: u64,
     reason: String,
 ) -> Result<Response, ContractError> {
@@ -49,16 +58,22 @@ pub fn dispute(
     if pool.epoch > lease.epoch.saturating_add(config.params.dispute_epochs) {
         return Err(ContractError::DisputeWindowClosed { id: lease_id });
     }
+    let bond = dispute_bond(lease.paid);
+    if amount < bond {
+        return Err(ContractError::InsufficientFunds {
+            needed: bond,
+            offered: amount,
+        });
+    }
+    let mut pool = pool;
+    pool.escrow = pool.escrow.checked_add(bond)?;
     let mut stake = STAKES.load(deps.storage, lease.stake_id)?;
-    stake.frozen_from = Some(
-        stake
-            .frozen_from
-            .map_or(lease.epoch, |frozen| frozen.min(lease.epoch)),
-    );
+    stake.disputed = stake.disputed.checked_add(lease.paid)?;
     lease.dispute = Some(Dispute {
         reason,
         opened_at: env.block.time,
         resolution: None,
+        bond,
     });
     OPEN_DISPUTES.save(deps.storage, (stake.id, lease_id), &lease.epoch)?;
     LEASES.save(deps.storage, lease_id, &lease)?;
@@ -69,6 +84,8 @@ pub fn dispute(
         .add_attribute("lease_id", lease_id.to_string())
         .add_attribute("stake_id", stake.id.to_string())
         .add_attribute("epoch", lease.epoch.to_string())
+        .add_attribute("bond", bond)
+        .add_messages(outflow::transfer(&config.token, &sender, amount - bond)?)
         .add_messages(outflow::burn(&config.token, advanced.fees)?))
 }
 
@@ -125,7 +142,8 @@ fn take_from_shares(
 }
 
 /// Governance's ruling on an open dispute: `refund` goes to the client out of the stake's held
-/// pay, as far as it goes, and the stake's pay is released up to its next open dispute.
+/// pay, as far as it goes (what was retained for disputes first), what the lease paid is no
+/// longer retained, and the bond goes back to the client if upheld, is burned if rejected.
 pub fn resolve_dispute(
     deps: DepsMut,
     env: Env,
@@ -157,26 +175,34 @@ pub fn resolve_dispute(
     let mut stake = STAKES.load(deps.storage, lease.stake_id)?;
     let unsettled =
         stake.mode == StakeMode::LiquidityProvider && stake.end_epoch > pool.trading_epoch();
-    let paid = if stake.finished || refund.is_zero() {
+    // Pay retained for disputes first, then the rest of the stake's held pay.
+    let retained = refund.min(stake.retained);
+    stake.retained -= retained;
+    pool.escrow = pool.escrow.checked_sub(retained)?;
+    let rest = refund - retained;
+    let taken = if stake.finished || rest.is_zero() {
         Uint128::zero()
     } else if unsettled {
-        take_from_shares(deps.storage, &mut pool, &mut stake, refund)?
+        take_from_shares(deps.storage, &mut pool, &mut stake, rest)?
     } else {
-        let paid = refund.min(escrowed_pay(deps.storage, &config, &pool, &stake)?);
-        pool.escrow = pool.escrow.checked_sub(paid)?;
-        stake.clawback = stake.clawback.checked_add(paid)?;
-        paid
+        let taken = rest.min(escrowed_pay(deps.storage, &config, &pool, &stake)?);
+        pool.escrow = pool.escrow.checked_sub(taken)?;
+        stake.clawback = stake.clawback.checked_add(taken)?;
+        taken
+    };
+    let paid = retained + taken;
+    // (Disputes opened before amounts were retained count nothing here.)
+    stake.disputed = stake.disputed.saturating_sub(lease.paid);
+    let bond = dispute.bond;
+    pool.escrow = pool.escrow.checked_sub(bond)?;
+    let (bond_returned, bond_burned) = if refund.is_zero() {
+        (Uint128::zero(), bond)
+    } else {
+        (bond, Uint128::zero())
     };
     dispute.resolution = Some(DisputeResolution { refund, paid });
     lease.dispute = Some(dispute);
     OPEN_DISPUTES.remove(deps.storage, (stake.id, lease_id));
-    // Lease ids grow with their epochs: the first open dispute left is the earliest.
-    stake.frozen_from = OPEN_DISPUTES
-        .prefix(stake.id)
-        .range(deps.storage, None, None, Order::Ascending)
-        .next()
-        .transpose()?
-        .map(|(_, epoch)| epoch);
     LEASES.save(deps.storage, lease_id, &lease)?;
     STAKES.save(deps.storage, stake.id, &stake)?;
     POOL.save(deps.storage, &pool)?;
@@ -186,6 +212,12 @@ pub fn resolve_dispute(
         .add_attribute("stake_id", stake.id.to_string())
         .add_attribute("refund", refund)
         .add_attribute("paid", paid)
-        .add_messages(outflow::transfer(&config.token, &lease.client, paid)?)
-        .add_messages(outflow::burn(&config.token, advanced.fees)?))
+        .add_attribute("bond_returned", bond_returned)
+        .add_attribute("bond_burned", bond_burned)
+        .add_messages(outflow::transfer(
+            &config.token,
+            &lease.client,
+            paid + bond_returned,
+        )?)
+        .add_messages(outflow::burn(&config.token, advanced.fees + bond_burned)?))
 }

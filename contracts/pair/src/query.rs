@@ -53,7 +53,8 @@ fn stake(storage: &dyn Storage, id: u64) -> Result<StakeResponse, ContractError>
         finished: s.finished,
         rewards_owed: s.rewards_owed,
         clawback: s.clawback,
-        frozen_from: s.frozen_from,
+        disputed: s.disputed,
+        retained: s.retained,
     })
 }
 

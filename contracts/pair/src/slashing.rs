@@ -114,11 +114,13 @@ pub fn invalidate(
         return Err(ContractError::Invalidated { id });
     }
     let (mut pool, advanced) = current_pool(deps.storage, &env)?;
-    let mut pot = if stake.finished {
-        Uint128::zero()
-    } else {
-        seize_position(&mut deps, &mut pool, &stake)?
-    };
+    // Pay retained for open disputes is part of what the failed miner loses.
+    pool.escrow = pool.escrow.checked_sub(stake.retained)?;
+    let mut pot = stake.retained;
+    stake.retained = Uint128::zero();
+    if !stake.finished {
+        pot += seize_position(&mut deps, &mut pool, &stake)?;
+    }
     withdraw_capacity(&mut deps, &mut pool, &stake)?;
 
     // Refund the leases of the epoch in delivery (for its remaining time) and of the trading

@@ -137,6 +137,8 @@ pub fn stake(
         rewards_owed: Uint128::zero(),
         clawback: Uint128::zero(),
         frozen_from: None,
+        disputed: Uint128::zero(),
+        retained: Uint128::zero(),
     };
     let mut burned = staking_fee + advanced.fees;
 
@@ -385,6 +387,8 @@ pub(crate) struct ClaimPlan {
     pub rewards_owed: Uint128,
     pub paid_until: u64,
     pub finished: bool,
+    /// Pay retained in escrow for open disputes after this claim.
+    pub retained: Uint128,
 }
 
 impl ClaimPlan {
@@ -398,7 +402,7 @@ impl ClaimPlan {
         let earned = self.rewards;
         self.rewards = earned.min(emission_left);
         self.rewards_owed = earned - self.rewards;
-        if stake.finished && self.rewards.is_zero() {
+        if stake.finished && self.rewards.is_zero() && self.payout.is_zero() {
             return Err(ContractError::EmissionExhausted {
                 owed: self.rewards_owed,
             });
@@ -436,24 +440,25 @@ pub(crate) fn plan_claim(
         rewards_owed: Uint128::zero(),
         paid_until: stake.paid_until,
         finished: stake.finished,
+        retained: stake.retained,
     };
     if stake.finished {
-        if stake.rewards_owed.is_zero() {
+        // Pay retained for disputes resolved since, and rewards left owed.
+        plan.payout = stake.retained.saturating_sub(stake.disputed);
+        plan.retained = stake.retained - plan.payout;
+        if stake.rewards_owed.is_zero() && plan.payout.is_zero() {
             return Err(ContractError::NothingToClaim {});
         }
         return Ok(plan);
     }
     let epochs = stake.end_epoch - stake.start_epoch;
     let economics = config.params.economics;
-    // Pay for an epoch is released once the dispute window after it has been delivered too,
-    // and not from the earliest epoch of an open dispute on.
-    let mut delivered = pool
+    // Pay for an epoch is released once the dispute window after it has been delivered too;
+    // what open disputes' leases paid is retained from it (below).
+    let delivered = pool
         .epoch
         .saturating_sub(config.params.dispute_epochs)
         .min(stake.end_epoch);
-    if let Some(frozen) = stake.frozen_from {
-        delivered = delivered.min(frozen);
-    }
     match stake.mode {
         StakeMode::LiquidityProvider => {
             if delivered < stake.end_epoch {
@@ -481,13 +486,17 @@ pub(crate) fn plan_claim(
             }
         }
     }
-    if plan.payout.is_zero() && plan.rewards.is_zero() && !plan.finished {
-        return Err(ContractError::NothingToClaim {});
-    }
-    // Refunds already paid to clients out of escrow are netted off the pay.
+    // Refunds already paid to clients out of escrow are netted off the pay; then what open
+    // disputes' leases paid is retained (with what was retained before), and no more.
     let netted = plan.payout.min(stake.clawback);
     plan.payout -= netted;
     plan.clawback = stake.clawback - netted;
+    let due = plan.payout.checked_add(stake.retained)?;
+    plan.retained = due.min(stake.disputed);
+    plan.payout = due - plan.retained;
+    if plan.payout.is_zero() && plan.rewards.is_zero() && !plan.finished {
+        return Err(ContractError::NothingToClaim {});
+    }
     Ok(plan)
 }
 
@@ -503,6 +512,7 @@ pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
     stake.finished = plan.finished;
     stake.rewards_owed = plan.rewards_owed;
     stake.clawback = plan.clawback;
+    stake.retained = plan.retained;
     STAKES.save(deps.storage, id, &stake)?;
     POOL.save(deps.storage, &pool)?;
     let burned = advanced.fees + plan.upkeep;

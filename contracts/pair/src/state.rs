@@ -90,9 +90,17 @@ pub struct Stake {
     /// netted off its claims.
     #[serde(default)]
     pub clawback: Uint128,
-    /// Pay for epochs from this one on is frozen: the earliest epoch of an open dispute.
-    #[serde(default)]
+    /// Superseded by `disputed`: state written when an open dispute froze all pay from its
+    /// epoch on. Read, never written.
+    #[serde(default, skip_serializing)]
     pub frozen_from: Option<u64>,
+    /// What the leases under open disputes paid: the stake's pay held back for them, and no
+    /// more.
+    #[serde(default)]
+    pub disputed: Uint128,
+    /// Pay due to the stake but retained in escrow for its open disputes.
+    #[serde(default)]
+    pub retained: Uint128,
 }
 
 #[cw_serde]

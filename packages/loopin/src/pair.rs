@@ -17,6 +17,8 @@ pub const MAX_LEASES_PER_EPOCH: u32 = 32;
 pub const MAX_ACCESS_LEN: usize = 1024;
 /// Longest reason a client may give for a dispute.
 pub const MAX_DISPUTE_REASON_LEN: usize = 256;
+/// A dispute's bond is the disputed lease's price divided by this, rounded up (at least 1).
+pub const DISPUTE_BOND_DIVISOR: u128 = 10;
 
 #[cw_serde]
 pub enum ExecuteMsg {
@@ -48,13 +50,10 @@ pub enum ExecuteMsg {
     /// the lease's epoch, or once the lease was cancelled or the device invalidated. The device's
     /// miner only; once per lease.
     CompleteLease { lease_id: u64 },
-    /// Disputes a lease whose epoch has started, before the pool's dispute window after it
-    /// closes. The serving stake's pay is frozen from the lease's epoch on until governance
-    /// resolves it. The lease's client only; once per lease.
-    Dispute { lease_id: u64, reason: String },
     /// Resolves a dispute: `refund` (at most what the lease paid) goes back to the client out of
-    /// the serving stake's held pay, as far as it goes, and the stake's pay is released. The
-    /// factory's owner (governance) only.
+    /// the serving stake's held pay, as far as it goes, and what the lease paid is no longer
+    /// retained from the stake's pay. The bond goes back to the client when `refund` is above
+    /// zero and is burned when it is zero. The factory's owner (governance) only.
     ResolveDispute { lease_id: u64, refund: Uint128 },
     /// Invalidates the stake behind a certificate after a failed PoCPS challenge. The registry
     /// only.
@@ -110,6 +109,11 @@ pub enum ReceiveMsg {
         #[serde(default)]
         renewer: Option<String>,
     },
+    /// Disputes a lease whose epoch has started, before the pool's dispute window after it
+    /// closes, with a bond of [`DISPUTE_BOND_DIVISOR`]-th of what the lease paid (rounded up;
+    /// LOOP sent above it is refunded). What the lease paid is retained from the serving stake's
+    /// pay until governance rules. The lease's client only; once per lease.
+    Dispute { lease_id: u64, reason: String },
     /// Adds `renewals` epochs to the standing order whose latest lease is `lease_id`; the LOOP
     /// sent joins its budget. The lease's client only, while the lease is not over.
     Extend { lease_id: u64, renewals: u32 },
@@ -222,8 +226,10 @@ pub struct StakeResponse {
     pub rewards_owed: Uint128,
     /// Refunds granted to clients by resolved disputes, still to be taken from the stake's pay.
     pub clawback: Uint128,
-    /// Pay for epochs from this one on is frozen by an open dispute.
-    pub frozen_from: Option<u64>,
+    /// What the leases under open disputes paid: retained from the stake's pay, and no more.
+    pub disputed: Uint128,
+    /// Pay due to the stake but retained in escrow for its open disputes.
+    pub retained: Uint128,
 }
 
 #[cw_serde]
@@ -263,6 +269,9 @@ pub struct LeaseResponse {
 pub struct Dispute {
     pub reason: String,
     pub opened_at: Timestamp,
+    /// LOOP bonded by the client (0 for disputes opened before bonds).
+    #[serde(default)]
+    pub bond: Uint128,
     /// Set when governance resolved it: the refund granted (possibly zero) and what the
     /// stake's held pay could cover of it.
     pub resolution: Option<DisputeResolution>,

@@ -66,15 +66,16 @@ fn lease_msg(stake_id: u64, hours: u128, ssh_key: &str, renewals: Option<u32>) -
     }
 }
 
+/// Disputes a lease, sending 2,000 LOOP for the bond (what is above the bond comes back).
 fn dispute(
     p: &mut Protocol,
     who: &str,
     lease_id: u64,
 ) -> anyhow::Result<cw_multi_test::AppResponse> {
-    let sender = p.addr(who);
-    p.exec(
-        &sender,
-        &ExecuteMsg::Dispute {
+    p.send(
+        who,
+        2_000 * LOOP,
+        &ReceiveMsg::Dispute {
             lease_id,
             reason: "no access".into(),
         },
@@ -263,8 +264,13 @@ fn disputed_seller(disputed: bool) -> Protocol {
     p
 }
 
+/// The bond a dispute of `lease` takes.
+fn bond(lease: &LeaseResponse) -> u128 {
+    lease.paid.u128().div_ceil(10).max(1)
+}
+
 #[test]
-fn a_dispute_freezes_the_pay_and_a_refund_is_netted_off_it() {
+fn a_dispute_retains_what_the_lease_paid_and_a_refund_is_taken_from_it() {
     // The same history without disputes: what the seller's pay is.
     let mut twin = disputed_seller(false);
     let pay = claim(&mut twin, "seller", 2).unwrap();
@@ -279,28 +285,39 @@ fn a_dispute_freezes_the_pay_and_a_refund_is_netted_off_it() {
             reason: "no access".into(),
             opened_at: p.app.block_info().time.minus_seconds(4 * EPOCH),
             resolution: None,
+            bond: Uint128::new(bond(&first)),
         })
     );
-    assert_eq!(p.stake_info(2).frozen_from, Some(1));
+    let disputed = first.paid + second.paid;
+    assert_eq!(p.stake_info(2).disputed, disputed);
     assert_eq!(disputes(&p, 2, None, None), [1, 2]);
     assert_eq!(disputes(&p, 2, None, Some(1)), [1]);
     assert_eq!(disputes(&p, 2, Some(1), None), [2]);
     assert_eq!(disputes(&p, 1, None, None), Vec::<u64>::new());
-    // Frozen from epoch 1: nothing is paid although every epoch is out of the window.
+    // Every epoch is out of the window: the pay is released but for what the disputed leases
+    // paid, which stays in escrow.
+    assert!(disputed < pay.payout);
+    let released = claim(&mut p, "seller", 2).unwrap();
+    assert_eq!(released.payout, pay.payout - disputed);
+    assert_eq!(
+        (released.rewards, released.burned),
+        (pay.rewards, pay.burned)
+    );
+    assert!(released.finished);
+    assert_eq!(p.stake_info(2).retained, disputed);
     assert_eq!(claim(&mut p, "seller", 2), None);
 
-    // Governance refunds lease 1 in full: its price is well within the seller's held pay.
+    // Governance refunds lease 1 in full out of what was retained; the bond comes back.
     let refund = first.paid.u128();
-    assert!(refund < pay.payout.u128());
     let client = p.balance_of("client");
     let escrow = p.pool().escrow.u128();
     resolve(&mut p, "governance", 1, refund).unwrap();
-    assert_eq!(p.balance_of("client"), client + refund);
-    assert_eq!(p.pool().escrow.u128(), escrow - refund);
+    assert_eq!(p.balance_of("client"), client + refund + bond(&first));
+    assert_eq!(p.pool().escrow.u128(), escrow - refund - bond(&first));
     let stake = p.stake_info(2);
     assert_eq!(
-        (stake.clawback.u128(), stake.frozen_from),
-        (refund, Some(2))
+        (stake.clawback, stake.disputed, stake.retained),
+        (Uint128::zero(), second.paid, second.paid)
     );
     assert_eq!(
         lease_info(&p, 1).dispute.unwrap().resolution,
@@ -310,16 +327,13 @@ fn a_dispute_freezes_the_pay_and_a_refund_is_netted_off_it() {
         })
     );
     assert_eq!(disputes(&p, 2, None, None), [2]);
-
-    // Epoch 1 is released, net of the refund; epochs 2 and 3 stay frozen.
-    let released = claim(&mut p, "seller", 2).unwrap();
-    assert!(!released.finished);
-    let stake = p.stake_info(2);
-    assert_eq!(stake.paid_until, 2);
+    // Lease 2 is still disputed: its price stays retained.
     assert_eq!(claim(&mut p, "seller", 2), None);
 
-    // Lease 2's dispute is rejected (no refund): the rest of the pay is released.
+    // Lease 2's dispute is rejected (no refund): its price is released, the bond burned.
+    let burned_before = burned(&p);
     resolve(&mut p, "governance", 2, 0).unwrap();
+    assert_eq!(burned(&p), burned_before + bond(&second));
     assert_eq!(
         lease_info(&p, 2).dispute.unwrap().resolution,
         Some(DisputeResolution {
@@ -327,49 +341,50 @@ fn a_dispute_freezes_the_pay_and_a_refund_is_netted_off_it() {
             paid: Uint128::zero(),
         })
     );
-    assert_eq!(p.stake_info(2).frozen_from, None);
     assert_eq!(disputes(&p, 2, None, None), Vec::<u64>::new());
     let rest = claim(&mut p, "seller", 2).unwrap();
-    assert!(rest.finished);
-    assert!(p.stake_info(2).clawback.is_zero());
-    // Together the seller is paid exactly its pay less the refund; rewards and upkeep as usual.
-    assert_eq!(
-        released.payout.u128() + rest.payout.u128(),
-        pay.payout.u128() - refund
-    );
-    assert_eq!(
-        released.rewards.u128() + rest.rewards.u128(),
-        pay.rewards.u128()
-    );
-    assert_eq!(rest.burned, pay.burned);
+    assert_eq!(rest.payout, second.paid);
+    assert!(p.stake_info(2).retained.is_zero());
+    assert_eq!(claim(&mut p, "seller", 2), None);
+    // Together the seller is paid exactly its pay less the refund.
     assert_eq!(p.balance_of("seller"), twin.balance_of("seller") - refund);
-    // The client paid its leases and got lease 1's price back.
-    assert_eq!(p.balance_of("client"), twin.balance_of("client") + refund);
+    // The client got lease 1's price and bond back and lost lease 2's bond.
+    assert_eq!(
+        p.balance_of("client"),
+        twin.balance_of("client") + refund - bond(&second)
+    );
 }
 
 #[test]
-fn a_rejected_dispute_releases_the_full_pay() {
+fn a_rejected_dispute_releases_the_full_pay_and_burns_the_bond() {
     let mut twin = disputed_seller(false);
     let pay = claim(&mut twin, "seller", 2).unwrap();
     let mut p = disputed_seller(true);
-    let client = p.balance_of("client");
+    let (first, second) = (lease_info(&p, 1), lease_info(&p, 2));
     resolve(&mut p, "governance", 2, 0).unwrap();
-    // Still frozen from lease 1's epoch.
-    assert_eq!(p.stake_info(2).frozen_from, Some(1));
-    assert_eq!(claim(&mut p, "seller", 2), None);
+    // Lease 1's price is still retained; the rest is paid.
+    let released = claim(&mut p, "seller", 2).unwrap();
+    assert_eq!(released.payout, pay.payout - first.paid);
     resolve(&mut p, "governance", 1, 0).unwrap();
-    assert_eq!(p.balance_of("client"), client);
     let stake = p.stake_info(2);
-    assert_eq!((stake.clawback, stake.frozen_from), (Uint128::zero(), None));
-    assert_eq!(claim(&mut p, "seller", 2), Some(pay));
+    assert_eq!(
+        (stake.clawback, stake.disputed, stake.retained),
+        (Uint128::zero(), Uint128::zero(), first.paid)
+    );
+    assert_eq!(claim(&mut p, "seller", 2).unwrap().payout, first.paid);
     assert_eq!(p.balance_of("seller"), twin.balance_of("seller"));
+    assert_eq!(
+        p.balance_of("client"),
+        twin.balance_of("client") - bond(&first) - bond(&second)
+    );
 }
 
 #[test]
 fn a_refund_is_paid_only_as_far_as_the_held_pay_goes() {
     // Seller epochs 1 to 3, window 1. In epoch 2 a first client buys most of Alice's free hour,
     // then the client buys 0.99 h of the seller's epoch 3 at a price far above what the seller
-    // got for that hour.
+    // got for that hour; in epoch 3 it disputes that lease. Nothing is claimed before the
+    // ruling, so the seller holds all its pay.
     let run = |disputed: bool| {
         let mut p = provider_and_seller(1);
         p.next_epoch();
@@ -381,30 +396,31 @@ fn a_refund_is_paid_only_as_far_as_the_held_pay_goes() {
         if disputed {
             dispute(&mut p, "client", 2).unwrap();
         }
-        // Epochs 1 and 2 are paid: the freeze starts at epoch 3.
-        let epoch_1 = claim(&mut p, "seller", 2).unwrap();
         p.next_epoch();
-        let epoch_2 = claim(&mut p, "seller", 2).unwrap();
-        assert_eq!(p.stake_info(2).paid_until, 3);
-        (p, epoch_1, epoch_2)
+        p.next_epoch();
+        p
     };
-    let (mut twin, twin_1, twin_2) = run(false);
-    twin.next_epoch();
-    let last = claim(&mut twin, "seller", 2).unwrap();
-    assert!(last.finished);
-    // What the seller still holds: epoch 3's proceeds and its deposit less the upkeep.
-    let held = last.payout.u128();
+    let mut twin = run(false);
+    let all = claim(&mut twin, "seller", 2).unwrap();
+    assert!(all.finished);
+    // What the seller holds: its proceeds for epochs 1 to 3 and its deposit less the upkeep.
+    let held = all.payout.u128();
 
-    let (mut p, epoch_1, epoch_2) = run(true);
-    assert_eq!((epoch_1, epoch_2), (twin_1, twin_2));
+    let mut p = run(true);
     let lease = lease_info(&p, 2);
     assert!(
         lease.paid.u128() > held,
         "the lease cost more than the seller holds"
     );
+    // The seller's claim pays its rewards and burns the upkeep; all of its pay is retained.
+    let rest = claim(&mut p, "seller", 2).unwrap();
+    assert_eq!(rest.payout, Uint128::zero());
+    assert_eq!((rest.rewards, rest.burned), (all.rewards, all.burned));
+    assert!(rest.finished);
+    assert_eq!(p.stake_info(2).retained.u128(), held);
     let client = p.balance_of("client");
     resolve(&mut p, "governance", 2, lease.paid.u128()).unwrap();
-    assert_eq!(p.balance_of("client"), client + held);
+    assert_eq!(p.balance_of("client"), client + held + bond(&lease));
     assert_eq!(
         lease_info(&p, 2).dispute.unwrap().resolution,
         Some(DisputeResolution {
@@ -412,14 +428,12 @@ fn a_refund_is_paid_only_as_far_as_the_held_pay_goes() {
             paid: Uint128::new(held),
         })
     );
-    assert_eq!(p.stake_info(2).clawback.u128(), held);
-    // The seller's last claim pays nothing but its rewards and burns the upkeep.
-    p.next_epoch();
-    let rest = claim(&mut p, "seller", 2).unwrap();
-    assert_eq!(rest.payout, Uint128::zero());
-    assert_eq!((rest.rewards, rest.burned), (last.rewards, last.burned));
-    assert!(rest.finished);
-    assert!(p.stake_info(2).clawback.is_zero());
+    let stake = p.stake_info(2);
+    assert_eq!(
+        (stake.retained, stake.clawback),
+        (Uint128::zero(), Uint128::zero())
+    );
+    assert_eq!(claim(&mut p, "seller", 2), None);
     assert_eq!(p.balance_of("seller"), twin.balance_of("seller") - held);
 }
 
@@ -439,7 +453,8 @@ fn a_refund_from_an_unsettled_provider_burns_its_shares() {
     p.lease("client", 2, HOUR / 2, 100 * LOOP).unwrap();
     p.next_epoch();
     dispute(&mut p, "client", 1).unwrap();
-    assert_eq!(p.stake_info(2).frozen_from, Some(1));
+    let leased = lease_info(&p, 1);
+    assert_eq!(p.stake_info(2).disputed, leased.paid);
 
     let refund = lease_info(&p, 1).paid.u128() / 2;
     let before = p.pool();
@@ -456,19 +471,20 @@ fn a_refund_from_an_unsettled_provider_burns_its_shares() {
     assert_eq!(after.reserves.tokens.u128(), tokens - refund);
     assert_eq!(after.reserves.hours, before.reserves.hours);
     assert_eq!(after.total_shares.u128(), total - shares_burned);
-    assert_eq!(after.escrow, before.escrow);
+    // The upheld dispute's bond left the escrow, back to the client.
+    assert_eq!(after.escrow.u128(), before.escrow.u128() - bond(&leased));
     let bob_after = p.stake_info(2);
     assert_eq!(bob_after.shares.u128(), bob.shares.u128() - shares_burned);
     assert_eq!(
-        (bob_after.clawback, bob_after.frozen_from),
-        (Uint128::zero(), None)
+        (bob_after.clawback, bob_after.disputed),
+        (Uint128::zero(), Uint128::zero())
     );
     let ending = loopin_pair::state::SHARES_ENDING
         .query(&p.app.wrap(), p.pair.clone(), bob.end_epoch)
         .unwrap()
         .unwrap();
     assert_eq!(ending, bob_after.shares);
-    assert_eq!(p.balance_of("client"), client + refund);
+    assert_eq!(p.balance_of("client"), client + refund + bond(&leased));
     // Alice's shares lose nothing.
     assert!(
         value(alice.shares.u128(), tokens - refund, total - shares_burned)
@@ -528,10 +544,10 @@ fn disputes_and_rulings_are_refused_to_the_wrong_caller_and_out_of_time() {
             &mut p,
             ContractError::InvalidDisputeReason { max: 256 },
             |p| {
-                let client = p.addr("client");
-                p.exec(
-                    &client,
-                    &ExecuteMsg::Dispute {
+                p.send(
+                    "client",
+                    LOOP,
+                    &ReceiveMsg::Dispute {
                         lease_id: 1,
                         reason,
                     },
@@ -545,9 +561,10 @@ fn disputes_and_rulings_are_refused_to_the_wrong_caller_and_out_of_time() {
     });
     // The last epoch of the window (lease epoch 1 + 1), with the longest reason allowed.
     p.next_epoch();
-    p.exec(
-        &client,
-        &ExecuteMsg::Dispute {
+    p.send(
+        "client",
+        100 * LOOP,
+        &ReceiveMsg::Dispute {
             lease_id: 1,
             reason: "x".repeat(256),
         },
@@ -622,10 +639,11 @@ fn invalidation_after_a_refund_does_not_take_the_refunded_loop_again() {
     // Its leases are over (epochs 1 and 2): nothing is refunded, the rest is burned, once.
     assert_eq!(p.pool().escrow.u128(), escrow - held);
     assert_eq!(burned(&p), burned_before + held);
-    // Lease 2's dispute can still be ruled on; the invalidated stake holds nothing.
+    // Lease 2's dispute can still be ruled on; the invalidated stake holds nothing, and the
+    // upheld dispute's bond goes back.
     let client = p.balance_of("client");
     resolve(&mut p, "governance", 2, 1).unwrap();
-    assert_eq!(p.balance_of("client"), client);
+    assert_eq!(p.balance_of("client"), client + bond(&lease_info(&p, 2)));
     assert_eq!(
         lease_info(&p, 2).dispute.unwrap().resolution,
         Some(DisputeResolution {

@@ -298,3 +298,72 @@ fn dust_leases_and_cancels_do_not_lock_a_device_out() {
     let ids: Vec<u64> = book.leases.iter().map(|lease| lease.id).collect();
     assert_eq!(ids, vec![lease_id(&leased)]);
 }
+
+/// A seller (stake 2) with one small lease of Carol's in its first epoch, run until its whole
+/// pay is out of the dispute window; with `disputed`, Carol disputes her lease and governance
+/// rejects the dispute only after the seller's claim. Returns what the seller's claim paid and
+/// Carol's LOOP balance change.
+fn seller_with_a_disputed_dust_lease(disputed: bool) -> (u128, i128) {
+    let mut p = loopin_integration_tests::protocol::protocol_with_dispute_window(1);
+    p.stake(
+        "alice",
+        "gpu-a",
+        StakeMode::LiquidityProvider,
+        10,
+        101 * LOOP,
+    )
+    .unwrap();
+    p.stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
+        .unwrap();
+    let min = loopin::pool::DEFAULT_MIN_LEASE_HOURS;
+    let leased = p.lease("carol", 2, min, LOOP).unwrap();
+    let lease = lease_id(&leased);
+    p.next_epoch();
+    if disputed {
+        let msg = ReceiveMsg::Dispute {
+            lease_id: lease,
+            reason: "no access".into(),
+        };
+        p.send("carol", LOOP, &msg).unwrap();
+    }
+    for _ in 0..4 {
+        p.next_epoch();
+    }
+    let seller = p.addr("seller");
+    let claimed = p
+        .exec(&seller, &ExecuteMsg::Claim { stake_id: 2 })
+        .map(|response| {
+            response
+                .events
+                .iter()
+                .flat_map(|event| &event.attributes)
+                .find(|attr| attr.key == "payout")
+                .map(|attr| attr.value.parse::<u128>().unwrap())
+                .unwrap()
+        })
+        .unwrap_or(0);
+    if disputed {
+        let governance = p.addr("governance");
+        let resolve = ExecuteMsg::ResolveDispute {
+            lease_id: lease,
+            refund: Uint128::zero(),
+        };
+        p.exec(&governance, &resolve).unwrap();
+    }
+    (claimed, p.balance_of("carol") as i128 - RICH as i128)
+}
+
+#[test]
+fn a_dispute_holds_no_more_than_the_lease_paid_and_costs_a_bond() {
+    let (honest, carol_honest) = seller_with_a_disputed_dust_lease(false);
+    let (paid, carol) = seller_with_a_disputed_dust_lease(true);
+    // Carol's lease cost her -carol_honest; the dispute holds back at most that much.
+    let lease_price = (-carol_honest) as u128;
+    assert!(
+        paid + lease_price >= honest,
+        "a dispute of a {lease_price} lease held {} of the seller's pay",
+        honest - paid
+    );
+    // The rejected dispute burned her bond: she is worse off than without it.
+    assert!(carol < carol_honest, "{carol} vs {carol_honest}");
+}

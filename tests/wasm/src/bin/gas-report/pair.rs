@@ -289,11 +289,19 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
         )?;
         // Lease 2's epoch is being delivered: its client disputes it, governance refunds part
         // of it out of the (unsettled) provider's shares.
-        let dispute = ExecuteMsg::Dispute {
+        let dispute = ReceiveMsg::Dispute {
             lease_id: 2,
             reason: "no access".into(),
         };
-        exec(report, &mut pair, NAME, "Dispute", &client, &dispute, true)?;
+        exec(
+            report,
+            &mut pair,
+            NAME,
+            "Dispute (bonded)",
+            &token,
+            &hook(&client, 10 * LOOP, &dispute),
+            true,
+        )?;
         let resolve = ExecuteMsg::ResolveDispute {
             lease_id: 2,
             refund: Uint128::new(LOOP),
