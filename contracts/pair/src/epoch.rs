@@ -44,6 +44,28 @@ pub fn tokens_for_shares(pool: &Pool) -> Result<Uint128, ContractError> {
         .min(pool.reserves.tokens))
 }
 
+/// The LOOP reserve a deposit of liquidity buys shares against: the spot LOOP per share, never
+/// below its time-weighted average since the last boundary, times the shares. With withdrawals
+/// paid at [`tokens_for_shares`], liquidity moved in just before a lease and out just after it
+/// takes none of the lease's revenue from the providers who held the pool.
+pub fn tokens_for_deposits(pool: &Pool) -> Result<Uint128, ContractError> {
+    let average = pool
+        .share_value_twap
+        .average_since(&pool.share_value_mark)?;
+    let (Some(average), Some(spot)) = (average, pool.share_value()) else {
+        return Ok(pool.reserves.tokens);
+    };
+    if average <= spot {
+        return Ok(pool.reserves.tokens);
+    }
+    let one = Decimal256::one().atomics();
+    let at_average = Uint256::from(pool.total_shares)
+        .checked_mul(average.atomics())?
+        .checked_add(one - Uint256::one())?
+        / one;
+    Ok(Uint128::try_from(at_average).unwrap_or(Uint128::MAX))
+}
+
 /// Processes the next boundary: into epoch `pool.epoch + 1`, trading `pool.epoch + 2`.
 fn process_boundary(
     storage: &mut dyn Storage,

@@ -2,7 +2,7 @@
 
 use cosmwasm_std::{Addr, DepsMut, Env, Response, Timestamp, Uint128};
 
-use crate::epoch::current_pool;
+use crate::epoch::{current_pool, tokens_for_deposits, tokens_for_shares};
 use crate::error::ContractError;
 use crate::leasing::check_deadline;
 use crate::outflow;
@@ -22,8 +22,9 @@ pub fn provide(
     if pool.total_shares.is_zero() || pool.reserves.tokens.is_zero() {
         return Err(ContractError::NoPrice {});
     }
-    // Minted at the spot LOOP per share, rounded down: the pool never gives more.
-    let minted = amount.multiply_ratio(pool.total_shares, pool.reserves.tokens);
+    // Minted at the spot LOOP per share or its average this epoch, whichever is higher,
+    // rounded down: the pool never gives more.
+    let minted = amount.multiply_ratio(pool.total_shares, tokens_for_deposits(&pool)?);
     if minted.is_zero() || minted < min_shares {
         return Err(ContractError::SlippageExceeded {
             got: minted,
@@ -65,8 +66,9 @@ pub fn withdraw(
         });
     }
     let (mut pool, advanced) = current_pool(deps.storage, &env)?;
-    // A voluntary exit at spot, bounded by `min_out`.
-    let gross = shares.multiply_ratio(pool.reserves.tokens, pool.total_shares);
+    // A voluntary exit at the spot LOOP per share or its average this epoch, whichever is
+    // lower, bounded by `min_out`.
+    let gross = shares.multiply_ratio(tokens_for_shares(&pool)?, pool.total_shares);
     let fee = config
         .params
         .exchange_fee

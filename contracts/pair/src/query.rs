@@ -9,6 +9,7 @@ use loopin::pair::{
     PoolResponse, QueryMsg, StakeResponse, StakesResponse, TwapResponse,
 };
 
+use crate::epoch::tokens_for_shares;
 use crate::error::ContractError;
 use crate::staking::{emission_left, plan_claim};
 use crate::state::{
@@ -201,11 +202,14 @@ pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractE
             let shares = LIQUIDITY
                 .may_load(deps.storage, &owner)?
                 .unwrap_or_default();
-            let pool = POOL.load(deps.storage)?;
+            // What a withdrawal would be paid now, before the exit fee.
+            let mut pool = POOL.load(deps.storage)?;
+            let now = env.block.time.seconds();
+            pool.share_value_twap = pool.share_value_twap.advance(now, pool.share_value())?;
             let value = if pool.total_shares.is_zero() {
                 Uint128::zero()
             } else {
-                shares.multiply_ratio(pool.reserves.tokens, pool.total_shares)
+                shares.multiply_ratio(tokens_for_shares(&pool)?, pool.total_shares)
             };
             to_json_binary(&LiquidityResponse { shares, value })?
         }

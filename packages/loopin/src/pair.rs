@@ -164,7 +164,8 @@ pub enum QueryMsg {
     /// What Claim would pay a stake now.
     #[returns(ClaimableResponse)]
     Claimable { stake_id: u64 },
-    /// A liquidity provider's shares and their LOOP value now.
+    /// A liquidity provider's shares and what withdrawing them pays now, before the exit fee
+    /// (LOOP per share at spot, never above its average this epoch).
     #[returns(LiquidityResponse)]
     Liquidity { owner: String },
     /// The accumulator as of now; with `since`, the TWAP over the window.

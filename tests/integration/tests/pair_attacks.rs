@@ -367,3 +367,59 @@ fn a_dispute_holds_no_more_than_the_lease_paid_and_costs_a_bond() {
     // The rejected dispute burned her bond: she is worse off than without it.
     assert!(carol < carol_honest, "{carol} vs {carol_honest}");
 }
+
+/// Alice provides for 100 epochs and Dave holds passive liquidity; half an hour into the
+/// epoch a client leases 0.8 h. With `deposit`, Carol provides that much LOOP just before the
+/// lease and withdraws everything right after it. Returns Dave's liquidity value after the
+/// lease and Carol's LOOP balance change.
+fn lease_sandwiched_by_liquidity(deposit: u128) -> (u128, i128) {
+    let mut p = protocol();
+    p.stake(
+        "alice",
+        "gpu-a",
+        StakeMode::LiquidityProvider,
+        100,
+        11 * LOOP,
+    )
+    .unwrap();
+    let provide = ReceiveMsg::ProvideLiquidity {
+        min_shares: Uint128::zero(),
+        deadline: None,
+    };
+    p.send("dave", 10 * LOOP, &provide).unwrap();
+    p.next_epoch();
+    p.app
+        .update_block(|block| block.time = block.time.plus_seconds(EPOCH / 2));
+    if deposit > 0 {
+        p.send("carol", deposit, &provide).unwrap();
+    }
+    p.lease("client", 1, 8 * HOUR / 10, 10_000 * LOOP).unwrap();
+    let shares = liquidity(&p, "carol").shares;
+    if !shares.is_zero() {
+        let carol = p.addr("carol");
+        p.exec(
+            &carol,
+            &ExecuteMsg::WithdrawLiquidity {
+                shares,
+                min_out: Uint128::zero(),
+                deadline: None,
+            },
+        )
+        .unwrap();
+    }
+    let dave = liquidity(&p, "dave").value.u128();
+    (dave, p.balance_of("carol") as i128 - RICH as i128)
+}
+
+#[test]
+fn liquidity_sandwiching_a_lease_takes_none_of_its_revenue() {
+    let (honest, _) = lease_sandwiched_by_liquidity(0);
+    for deposit in [10 * LOOP, 100 * LOOP, 1_000 * LOOP] {
+        let (dave, carol) = lease_sandwiched_by_liquidity(deposit);
+        assert!(carol <= 0, "Carol gained {carol} with a deposit of {deposit}");
+        assert!(
+            dave + ROUNDING >= honest,
+            "a deposit of {deposit} cut Dave's liquidity from {honest} to {dave}"
+        );
+    }
+}
