@@ -416,7 +416,10 @@ fn liquidity_sandwiching_a_lease_takes_none_of_its_revenue() {
     let (honest, _) = lease_sandwiched_by_liquidity(0);
     for deposit in [10 * LOOP, 100 * LOOP, 1_000 * LOOP] {
         let (dave, carol) = lease_sandwiched_by_liquidity(deposit);
-        assert!(carol <= 0, "Carol gained {carol} with a deposit of {deposit}");
+        assert!(
+            carol <= 0,
+            "Carol gained {carol} with a deposit of {deposit}"
+        );
         assert!(
             dave + ROUNDING >= honest,
             "a deposit of {deposit} cut Dave's liquidity from {honest} to {dave}"
