@@ -5,7 +5,7 @@
 //! Needs root (accounts are created and removed) and `/usr/sbin/sshd`.
 
 use cosmwasm_std::{Decimal, HexBinary, Uint128, to_json_binary};
-use loopin::pair::{LeaseResponse, QueryMsg, ReceiveMsg};
+use loopin::pair::{LeaseResponse, QueryMsg};
 use loopin::stake_cert::StakeMode;
 use loopin::token;
 use loopin_agent::accounts::Accounts;
@@ -15,6 +15,7 @@ use loopin_chain_client::{ChainClient, ChainConfig, Key, devnet};
 use loopin_client::{LeaseClient, LeaseOrder, pin_and_command};
 use loopin_deploy::{DeployConfig, Deployment};
 use loopin_prover::metrics::Metrics;
+use loopin_prover::stake::{StakeOffer, signed_stake};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
@@ -186,17 +187,24 @@ impl Harness {
         let pair = deployment.pools["h100"].clone();
 
         // The miner's device: 1 h per epoch for 4 epochs, priced at 10 LOOP/h.
+        let device_key = loopin_prover::storage::device_key(dir.path()).unwrap();
         let stake = token::ExecuteMsg::Send {
             contract: pair.clone(),
             amount: Uint128::new(11 * LOOP),
-            msg: to_json_binary(&ReceiveMsg::Stake {
-                device_id: "ab".repeat(32),
-                mode: StakeMode::LiquidityProvider,
-                rate: Decimal::one(),
-                epochs: 4,
-                commitment: HexBinary::from([7u8; 32]),
-                max_liquidity: None,
-            })
+            // Signed by the device's key, as the pair requires.
+            msg: to_json_binary(&signed_stake(
+                &device_key,
+                &StakeOffer {
+                    chain_id: chain.chain_id.clone(),
+                    pair: pair.clone(),
+                    staker: miner.address().to_string(),
+                    commitment: HexBinary::from([7u8; 32]),
+                    mode: StakeMode::LiquidityProvider,
+                    rate: Decimal::one(),
+                    epochs: 4,
+                    max_liquidity: None,
+                },
+            ))
             .unwrap(),
         };
         let staked = miner

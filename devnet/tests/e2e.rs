@@ -59,6 +59,8 @@ fn deploy_config(
         },
         artifacts: artifacts(),
         owner: None,
+        admin: None,
+        min_delay: Some(0),
         token: TokenInit {
             name: "LooPIN".into(),
             symbol: "LOOP".into(),
@@ -93,6 +95,7 @@ fn deploy_config(
                 seller_deposit: Uint128::new(LOOP),
                 dispute_epochs: 0,
                 min_lease_hours: loopin::pool::DEFAULT_MIN_LEASE_HOURS.into(),
+                min_rate: loopin::pool::DEFAULT_MIN_RATE,
             },
             create_pool: true,
         }],
@@ -126,6 +129,47 @@ async fn send_hook(client: &ChainClient, d: &Deployment, amount: u128, msg: &Rec
         .expect("send with hook");
 }
 
+/// A Stake hook of one test device (rate 1), named by its key's id and signed by that key over
+/// the stake's claim, as the pair requires (`loopin::device`).
+fn device_stake(
+    chain_id: &str,
+    pair: &str,
+    staker: &str,
+    mode: StakeMode,
+    epochs: u64,
+) -> ReceiveMsg {
+    use k256::ecdsa::{Signature, SigningKey, signature::hazmat::PrehashSigner};
+    let key = SigningKey::from_slice(&[0x42; 32]).expect("a valid key");
+    let pubkey = key
+        .verifying_key()
+        .to_encoded_point(true)
+        .as_bytes()
+        .to_vec();
+    let device_id = loopin::device::device_id(&pubkey);
+    let commitment = HexBinary::from([9u8; 32]);
+    let claim = loopin::device::StakeClaim {
+        chain_id,
+        pair,
+        device_id: &device_id,
+        staker,
+        commitment: &commitment,
+        mode,
+        rate: Decimal::one(),
+        epochs,
+    };
+    let signature: Signature = key.sign_prehash(&claim.message()).expect("a 32-byte hash");
+    ReceiveMsg::Stake {
+        device_id,
+        mode,
+        rate: Decimal::one(),
+        epochs,
+        commitment,
+        max_liquidity: None,
+        device_key: HexBinary::from(pubkey),
+        device_signature: HexBinary::from(signature.to_bytes().to_vec()),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deploy_stake_lease_restart() {
     let home = fresh_home("e2e");
@@ -157,14 +201,13 @@ async fn deploy_stake_lease_restart() {
         &miner,
         &d,
         11 * LOOP,
-        &ReceiveMsg::Stake {
-            device_id: "gpu-a".into(),
-            mode: StakeMode::LiquidityProvider,
-            rate: Decimal::one(),
-            epochs: 10,
-            commitment: HexBinary::from([9u8; 32]),
-            max_liquidity: None,
-        },
+        &device_stake(
+            &config.chain_id,
+            &pair_addr,
+            &miner_addr,
+            StakeMode::LiquidityProvider,
+            10,
+        ),
     )
     .await;
     assert_eq!(

@@ -8,7 +8,7 @@
 use crate::actors::{Actor, derived, wasm_attr};
 use crate::cheat::Cheat;
 use anyhow::{Context, bail};
-use cosmwasm_std::{Decimal, HexBinary, Uint128};
+use cosmwasm_std::HexBinary;
 use loopin::pair::ReceiveMsg;
 use loopin::registry::{CommitmentMsg, ExecuteMsg as RegistryMsg};
 use loopin::stake_cert::StakeMode;
@@ -17,7 +17,6 @@ use loopin_pocps::proof::Commitment;
 use loopin_prover::config::{ChainSource, Config, Identity};
 
 use loopin_prover::verifier::CommitmentFile;
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -177,15 +176,32 @@ impl Miner {
             .to_commitment()
             .map_err(anyhow::Error::msg)?;
 
-        let fingerprint_hash: [u8; 32] = Sha256::digest(fingerprint.as_bytes()).into();
-        let stake = ReceiveMsg::Stake {
-            device_id: hex::encode(fingerprint_hash),
-            mode: plan.mode,
-            rate: Decimal::one(),
-            epochs: plan.epochs,
-            commitment: HexBinary::from(commitment.digest()),
-            max_liquidity: plan.max_liquidity.map(Uint128::new),
+        // The device's consent: the prover signs the stake with the device key, whose
+        // fingerprint is the device id (and the fingerprint the registry derives ek from).
+        let mode = match plan.mode {
+            StakeMode::LiquidityProvider => "liquidity-provider",
+            StakeMode::Seller => "seller",
         };
+        let epochs = plan.epochs.to_string();
+        let mut args = vec![
+            "--chain-id",
+            launcher.chain.chain_id.as_str(),
+            "stake-msg",
+            "--mode",
+            mode,
+            "--epochs",
+            epochs.as_str(),
+        ];
+        let max_liquidity = plan.max_liquidity.map(|m| m.to_string());
+        if let Some(m) = &max_liquidity {
+            args.extend(["--max-liquidity", m.as_str()]);
+        }
+        let printed = run(&mut prover(&args), "loopin-prover stake-msg").await?;
+        let stake: ReceiveMsg = serde_json::from_str(&printed).context("stake hook JSON")?;
+        let ReceiveMsg::Stake { device_id, .. } = &stake else {
+            bail!("loopin-prover stake-msg printed another hook");
+        };
+        let fingerprint_hash = HexBinary::from_hex(device_id).context("device id")?;
         let tx = actor
             .send_loop(token, pool, plan.stake_loop, &stake)
             .await
@@ -195,7 +211,7 @@ impl Miner {
         let endpoint = format!("http://{listen}");
         let register = RegistryMsg::RegisterDevice {
             token_id: token_id.clone(),
-            fingerprint: HexBinary::from(fingerprint_hash),
+            fingerprint: fingerprint_hash,
             commitment: CommitmentMsg::from(&commitment),
             endpoint: endpoint.clone(),
             ek_randomness: HexBinary::from(ek_randomness),

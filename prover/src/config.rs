@@ -17,7 +17,8 @@ pub fn preset(name: &str) -> Option<(Params, u32, u32)> {
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Identity {
-    /// Device fingerprint (e.g. the GPU UUID).
+    /// A label for the device (e.g. the GPU UUID), for the operator only: the device's on-chain
+    /// identity is its key (`Config::fingerprint_hash`), which nobody else can claim.
     pub fingerprint: String,
     /// Miner address.
     pub miner: String,
@@ -147,25 +148,23 @@ impl Config {
         }
     }
 
-    /// The on-chain device fingerprint: SHA-256 of `identity.fingerprint` (the stake
-    /// certificate's device id is its hex, and the registry derives ek from these bytes).
-    pub fn fingerprint_hash(&self) -> [u8; 32] {
-        use sha2::{Digest, Sha256};
-        Sha256::digest(self.identity.fingerprint.as_bytes()).into()
+    /// The on-chain device fingerprint: the hash of the device key
+    /// (`loopin::device::device_fingerprint`). The stake certificate's device id is its hex, the
+    /// pair takes a stake of it only signed by that key, and the registry derives ek from it.
+    pub fn fingerprint_hash(&self, key: &k256::ecdsa::SigningKey) -> [u8; 32] {
+        crate::stake::fingerprint(key)
     }
 
-    /// ek from the identity, as the registry checks it.
-    pub fn ek(&self) -> Result<u128, String> {
+    /// ek from the device key and the identity, as the registry checks it.
+    pub fn ek(&self, key: &k256::ecdsa::SigningKey) -> Result<u128, String> {
         let i = &self.identity;
-        if i.fingerprint.is_empty() || i.miner.is_empty() || i.pool.is_empty() {
-            return Err(
-                "identity.fingerprint, identity.miner and identity.pool are required".into(),
-            );
+        if i.miner.is_empty() || i.pool.is_empty() {
+            return Err("identity.miner and identity.pool are required".into());
         }
         let r =
             hex::decode(&i.randomness).map_err(|e| format!("identity.randomness (hex): {e}"))?;
         Ok(loopin_pocps::encode::derive_ek(
-            &self.fingerprint_hash(),
+            &self.fingerprint_hash(key),
             &i.miner,
             &i.pool,
             &r,

@@ -16,6 +16,7 @@ pub mod config;
 pub mod metrics;
 pub mod onchain;
 pub mod service;
+pub mod stake;
 pub mod state;
 pub mod storage;
 pub mod verifier;

@@ -6,7 +6,6 @@
 
 use cosmwasm_std::{Decimal, HexBinary, Uint128, to_json_binary};
 use k256::ecdsa::SigningKey;
-use loopin::pair::ReceiveMsg as PairReceive;
 use loopin::registry::{
     ChallengeResponse, ChallengeStatus, CommitmentMsg, ConfigResponse, DeviceResponse, ExecuteMsg,
     QueryMsg, ReceiveMsg,
@@ -24,10 +23,10 @@ use loopin_prover::chain::{ChainAssignments, RegistrySource};
 use loopin_prover::metrics::Metrics;
 use loopin_prover::onchain::registry_verdict;
 use loopin_prover::service::{self, Limits, ProverService};
+use loopin_prover::stake::{StakeOffer, signed_stake};
 use loopin_prover::state::ProverState;
 use loopin_prover::storage;
 use loopin_prover::verifier::{Outcome, Spec, Target, Verdict, Verifier};
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -132,28 +131,31 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it() {
 
     // The device: P at test parameters under the ek the registry will check.
     let miner_addr = miner.address().to_string();
-    let fingerprint: [u8; 32] = Sha256::digest(b"GPU-chain-test").into();
+    let device_key = SigningKey::from_slice(&[0x42; 32]).unwrap();
+    let fingerprint = loopin_prover::stake::fingerprint(&device_key);
     let ek = derive_ek(&fingerprint, &miner_addr, &pool, EK_RANDOMNESS);
     let data = home.path().join("p");
     storage::init(&data, ek, &Params::TEST, &CpuBackend, 1, &mut |_, _| true).expect("init");
-    let state = ProverState::from_loaded(
-        storage::load(&data).expect("load"),
-        SigningKey::from_slice(&[0x42; 32]).unwrap(),
-    );
+    let state = ProverState::from_loaded(storage::load(&data).expect("load"), device_key.clone());
     let commitment = state.commitment.clone();
 
     // Staked with the commitment's digest, then registered with the commitment itself.
     let stake = token::ExecuteMsg::Send {
         contract: pool.clone(),
         amount: Uint128::new(11 * LOOP),
-        msg: to_json_binary(&PairReceive::Stake {
-            device_id: hex::encode(fingerprint),
-            mode: StakeMode::LiquidityProvider,
-            rate: Decimal::one(),
-            epochs: 10,
-            commitment: HexBinary::from(commitment.digest()),
-            max_liquidity: None,
-        })
+        msg: to_json_binary(&signed_stake(
+            &device_key,
+            &StakeOffer {
+                chain_id: chain.chain_id.clone(),
+                pair: pool.clone(),
+                staker: miner_addr.clone(),
+                commitment: HexBinary::from(commitment.digest()),
+                mode: StakeMode::LiquidityProvider,
+                rate: Decimal::one(),
+                epochs: 10,
+                max_liquidity: None,
+            },
+        ))
         .unwrap(),
     };
     let staked = miner.execute(&d.token, &stake, &[]).await.expect("stake");

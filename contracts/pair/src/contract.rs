@@ -137,6 +137,8 @@ fn receive_loop(
             epochs,
             commitment,
             max_liquidity,
+            device_key,
+            device_signature,
         } => staking::stake(
             deps,
             env,
@@ -149,6 +151,8 @@ fn receive_loop(
                 epochs,
                 commitment,
                 max_liquidity,
+                device_key,
+                device_signature,
             },
         ),
         ReceiveMsg::ProvideLiquidity {

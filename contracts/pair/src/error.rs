@@ -1,4 +1,4 @@
-use cosmwasm_std::{OverflowError, StdError, Timestamp, Uint128};
+use cosmwasm_std::{Decimal, OverflowError, StdError, Timestamp, Uint128};
 use cw_utils::PaymentError;
 use loopin::migrate::MigrateError;
 use loopin_pool_math::MathError;
@@ -164,4 +164,16 @@ pub enum ContractError {
 
     #[error("refund {refund} is above the {paid} the lease paid")]
     RefundAboveLeasePaid { refund: Uint128, paid: Uint128 },
+
+    #[error("a stake's rate {rate} is below the pool's smallest, {min} device-hours per hour")]
+    RateBelowMinimum { rate: Decimal, min: Decimal },
+
+    #[error("a device key is a compressed secp256k1 key of 33 bytes")]
+    InvalidDeviceKey {},
+
+    #[error("device id {device_id} is not the id of the device key, {expected}")]
+    DeviceKeyMismatch { device_id: String, expected: String },
+
+    #[error("the device key did not sign this stake (staker, pool, chain and terms)")]
+    InvalidDeviceSignature {},
 }

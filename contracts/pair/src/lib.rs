@@ -4,6 +4,7 @@
 //! device — is in `docs/pair.md`. Pure arithmetic lives in `loopin-pool-math`.
 
 pub mod contract;
+mod device_claim;
 mod disputes;
 mod epoch;
 pub mod error;

@@ -10,6 +10,7 @@ use loopin_pool_math::amm::Reserves;
 use loopin_pool_math::capacity::hours_per_epoch;
 use loopin_pool_math::{MathError, shares};
 
+use crate::device_claim;
 use crate::epoch::current_pool;
 use crate::error::ContractError;
 use crate::outflow::{self, per_device_hour};
@@ -29,6 +30,9 @@ pub struct StakeRequest {
     pub epochs: u64,
     pub commitment: HexBinary,
     pub max_liquidity: Option<Uint128>,
+    /// The device's key and its signature over the stake (`device_claim`).
+    pub device_key: HexBinary,
+    pub device_signature: HexBinary,
 }
 
 fn add(
@@ -97,6 +101,7 @@ pub fn stake(
             max: params.max_epochs,
         });
     }
+    device_claim::check(deps.api, &env, &staker, &request, params)?;
     let hours = hours_per_epoch(request.rate, params.epoch_seconds)?;
     if hours.is_zero() {
         return Err(ContractError::InvalidRate {});

@@ -22,7 +22,7 @@ use loopin_pocps::challenge::commit_secret;
 use loopin_pocps::encode::derive_ek;
 use loopin_pocps::merkle::{leaf_hash, verify_path};
 use loopin_pocps::proof::{VerifyError, check_block, verify_opening_path, verify_round_digests};
-use loopin_pocps::sig::{SigVerifier, challenge_key_message};
+use loopin_pocps::sig::{SigVerifier, challenge_key_message, device_fingerprint};
 
 use crate::error::ContractError;
 use crate::expiry;
@@ -409,6 +409,11 @@ fn register_device(
     }
     if cert.device_id != fingerprint.to_hex() {
         return Err(ContractError::FingerprintMismatch {});
+    }
+    // The device is its key: the id the pair let only that key's holder stake (a signature by
+    // it) is the fingerprint of the key the commitment names, which signs the device's answers.
+    if fingerprint.as_slice() != device_fingerprint(&commitment.pubkey) {
+        return Err(ContractError::FingerprintNotOfDeviceKey {});
     }
     if cert.commitment.as_slice() != pocps.digest() {
         return Err(ContractError::CommitmentMismatch {});

@@ -42,6 +42,9 @@ pub enum ContractError {
     #[error("the certificate's device id must be the hex fingerprint")]
     FingerprintMismatch {},
 
+    #[error("the fingerprint must be the one of the commitment's device key")]
+    FingerprintNotOfDeviceKey {},
+
     #[error("the commitment's digest is not the one on the certificate")]
     CommitmentMismatch {},
 

@@ -96,6 +96,7 @@ impl MockPair {
                     seller_deposit: Uint128::zero(),
                     dispute_epochs: 0,
                     min_lease_hours: loopin::pool::DEFAULT_MIN_LEASE_HOURS.into(),
+                    min_rate: loopin::pool::DEFAULT_MIN_RATE,
                 },
                 genesis: 0,
             }),

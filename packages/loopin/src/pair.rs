@@ -72,6 +72,12 @@ pub enum ReceiveMsg {
     /// Stakes a device. The LOOP pays the staking fee and, for a liquidity provider, the LOOP
     /// side of its first epoch (up to `max_liquidity`) or, for a seller, the maintenance deposit.
     /// The rest is refunded.
+    ///
+    /// The device is its key: `device_id` must be `loopin::device::device_id(device_key)` (the
+    /// hash of the compressed secp256k1 key its PoCPS commitment names), and `device_signature`
+    /// that key's signature over the `loopin::device::StakeClaim` of this stake (chain id, pair,
+    /// device id, staker, commitment, mode, rate, epochs). Nobody can stake a device without its
+    /// key, and a signature does not serve another staker, pool, chain or terms.
     Stake {
         device_id: String,
         mode: StakeMode,
@@ -79,6 +85,10 @@ pub enum ReceiveMsg {
         epochs: u64,
         commitment: HexBinary,
         max_liquidity: Option<Uint128>,
+        /// The device's compressed SEC1 public key (33 bytes).
+        device_key: HexBinary,
+        /// The device key's compact signature (r‖s, 64 bytes) over the stake claim.
+        device_signature: HexBinary,
     },
     /// Adds LOOP liquidity, which funds the sellers' sales and earns from leases. Shares are
     /// minted at the pool's LOOP per share; at least `min_shares`.

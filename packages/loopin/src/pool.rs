@@ -41,6 +41,11 @@ pub struct PoolParams {
     /// dust. State and configuration written before it read the default, 0.01 device-hour.
     #[serde(default = "default_min_lease_hours")]
     pub min_lease_hours: Uint128,
+    /// Smallest stake, as a rate in device-hours per hour: no dust stake can hold a device's
+    /// certificate (one per device) for a pittance. State and configuration written before it
+    /// read the default, 0.1 (a seventh of a GPU, one MIG slice, is 0.14).
+    #[serde(default = "default_min_rate")]
+    pub min_rate: Decimal,
 }
 
 /// Smallest lease unless governance sets another: 0.01 device-hour (36 s of a device).
@@ -48,6 +53,13 @@ pub const DEFAULT_MIN_LEASE_HOURS: u128 = 10_000;
 
 fn default_min_lease_hours() -> Uint128 {
     Uint128::new(DEFAULT_MIN_LEASE_HOURS)
+}
+
+/// Smallest stake rate unless governance sets another: 0.1 device-hour per hour.
+pub const DEFAULT_MIN_RATE: Decimal = Decimal::permille(100);
+
+fn default_min_rate() -> Decimal {
+    DEFAULT_MIN_RATE
 }
 
 /// Longest dispute window governance may set, in epochs.
@@ -70,6 +82,9 @@ pub enum ParamsError {
 
     #[error("the smallest lease must be above zero hours")]
     ZeroMinLease,
+
+    #[error("the smallest stake rate must be above zero")]
+    ZeroMinRate,
 
     #[error("dispute window of {dispute_epochs} epochs is above the maximum {MAX_DISPUTE_EPOCHS}")]
     DisputeWindowTooLong { dispute_epochs: u64 },
@@ -98,6 +113,9 @@ impl PoolParams {
         }
         if self.min_lease_hours.is_zero() {
             return Err(ParamsError::ZeroMinLease);
+        }
+        if self.min_rate.is_zero() {
+            return Err(ParamsError::ZeroMinRate);
         }
         if self.dispute_epochs > MAX_DISPUTE_EPOCHS {
             return Err(ParamsError::DisputeWindowTooLong {
@@ -136,7 +154,28 @@ mod tests {
             seller_deposit: Uint128::new(1_000_000),
             dispute_epochs: 2,
             min_lease_hours: Uint128::new(DEFAULT_MIN_LEASE_HOURS),
+            min_rate: DEFAULT_MIN_RATE,
         }
+    }
+
+    #[test]
+    fn a_pool_needs_a_smallest_stake() {
+        let no_minimum = PoolParams {
+            min_rate: Decimal::zero(),
+            ..params(25)
+        };
+        assert_eq!(no_minimum.validate(), Err(ParamsError::ZeroMinRate));
+    }
+
+    #[test]
+    fn params_written_before_the_smallest_stake_read_the_default() {
+        let mut json = cosmwasm_std::to_json_vec(&params(25)).unwrap();
+        let text = String::from_utf8(json.clone()).unwrap();
+        let old = text.replace(",\"min_rate\":\"0.1\"", "");
+        assert_ne!(old, text);
+        json = old.into_bytes();
+        let read: PoolParams = cosmwasm_std::from_json(&json).unwrap();
+        assert_eq!(read, params(25));
     }
 
     #[test]

@@ -46,3 +46,16 @@ pub fn challenge_key_message(registry: &str, verifier: &str, pubkey: &[u8]) -> [
     }
     h.finalize().into()
 }
+
+/// A device's fingerprint: the hash of its signing key (SEC1 bytes as given; the pair accepts
+/// compressed keys only, so one key has one fingerprint). The stake certificate's device id is
+/// its hex, and `derive_ek` takes it as the identity: only the key's holder can sign a stake of
+/// the device (the pair's device claim) or answer challenges as it.
+pub fn device_fingerprint(pubkey: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"loopin-pocps/device-fingerprint/v1");
+    h.update((pubkey.len() as u64).to_le_bytes());
+    h.update(pubkey);
+    h.finalize().into()
+}

@@ -41,7 +41,7 @@ struct Cli {
     /// Parameter set: test, production-24g, production-80g.
     #[arg(long, env = "LOOPIN_PROVER_PARAMS", global = true)]
     params: Option<String>,
-    /// Device fingerprint (GPU UUID).
+    /// A label for the device (GPU UUID); its on-chain identity is the device key's fingerprint.
     #[arg(long, env = "LOOPIN_PROVER_FINGERPRINT", global = true)]
     fingerprint: Option<String>,
     /// Miner address.
@@ -93,10 +93,35 @@ enum Cmd {
     },
     /// Print the commitment that goes on chain (JSON).
     Commitment,
+    /// Print the pair's Stake hook (JSON) for this device, signed by the device key: the pair
+    /// takes a stake of the device only with it (chain id from --chain-id or [chain.node]).
+    StakeMsg(StakeArgs),
     /// Serve challenges.
     Serve,
     /// Measure encoding, the throughput batch and challenge latency under load.
     Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct StakeArgs {
+    /// The pair (pool) address; default identity.pool.
+    #[arg(long)]
+    pair: Option<String>,
+    /// The staking account; default identity.miner.
+    #[arg(long)]
+    staker: Option<String>,
+    /// liquidity-provider or seller.
+    #[arg(long, default_value = "liquidity-provider")]
+    mode: String,
+    /// Device-hours per hour.
+    #[arg(long, default_value = "1")]
+    rate: String,
+    /// Duration in epochs.
+    #[arg(long)]
+    epochs: u64,
+    /// A liquidity provider's most LOOP (smallest unit) for its first epoch.
+    #[arg(long)]
+    max_liquidity: Option<u128>,
 }
 
 #[derive(Args)]
@@ -234,16 +259,53 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{out}");
             Ok(())
         }
+        Cmd::StakeMsg(a) => stake_msg(&c, a),
         Cmd::Serve => serve(&c).await,
         Cmd::Bench(b) => bench(&c, b).await,
     }
 }
 
+fn stake_msg(c: &Config, a: &StakeArgs) -> Result<(), String> {
+    use loopin::stake_cert::StakeMode;
+    use loopin_prover::stake::{StakeOffer, signed_stake};
+    let mode = match a.mode.as_str() {
+        "liquidity-provider" | "provider" => StakeMode::LiquidityProvider,
+        "seller" => StakeMode::Seller,
+        other => {
+            return Err(format!(
+                "unknown mode {other:?} (liquidity-provider, seller)"
+            ));
+        }
+    };
+    let rate = a
+        .rate
+        .parse::<cosmwasm_std::Decimal>()
+        .map_err(|e| format!("rate: {e}"))?;
+    let l = storage::load(&c.data_dir).map_err(|e| e.to_string())?;
+    let key = storage::device_key(&c.data_dir).map_err(|e| e.to_string())?;
+    let st = ProverState::from_loaded(l, key.clone());
+    let offer = StakeOffer {
+        chain_id: c.chain.node.chain_id.clone(),
+        pair: a.pair.clone().unwrap_or_else(|| c.identity.pool.clone()),
+        staker: a.staker.clone().unwrap_or_else(|| c.identity.miner.clone()),
+        commitment: cosmwasm_std::HexBinary::from(st.commitment.digest()),
+        mode,
+        rate,
+        epochs: a.epochs,
+        max_liquidity: a.max_liquidity.map(cosmwasm_std::Uint128::new),
+    };
+    let out =
+        serde_json::to_string_pretty(&signed_stake(&key, &offer)).map_err(|e| e.to_string())?;
+    println!("{out}");
+    Ok(())
+}
+
 fn init(c: &Config, chunk_lanes: u32, no_progress: bool) -> Result<(), String> {
     let params = c.encoding_params()?;
-    let ek = c.ek()?;
+    // The device key first: the device's identity (and so ek) is its fingerprint.
+    let key = storage::device_key(&c.data_dir).map_err(|e| e.to_string())?;
+    let ek = c.ek(&key)?;
     let backend = pick_backend(c)?;
-    let _key = storage::device_key(&c.data_dir).map_err(|e| e.to_string())?;
     let chunk = if chunk_lanes == 0 {
         storage::default_chunk_lanes(&params)
     } else {

@@ -3,6 +3,8 @@
 
 use cosmwasm_std::{Addr, Decimal, Empty, HexBinary, Uint128, to_json_binary};
 use cw_multi_test::{App, AppResponse, Contract, ContractWrapper, Executor};
+use k256::ecdsa::SigningKey;
+use loopin::device::{StakeClaim, device_id};
 use loopin::factory::{self, EmissionConfig, TokenInit};
 use loopin::pair::{ExecuteMsg, PoolResponse, QueryMsg, ReceiveMsg, StakeResponse};
 use loopin::pool::PoolParams;
@@ -54,7 +56,31 @@ pub fn params() -> PoolParams {
         seller_deposit: Uint128::new(LOOP),
         dispute_epochs: 0,
         min_lease_hours: loopin::pool::DEFAULT_MIN_LEASE_HOURS.into(),
+        min_rate: loopin::pool::DEFAULT_MIN_RATE,
     }
+}
+
+/// The signing key of the test device `name` (derived from the name).
+pub fn device_key(name: &str) -> SigningKey {
+    let mut seed = [7u8; 32];
+    for (i, b) in name.bytes().enumerate() {
+        seed[i % 32] ^= b;
+    }
+    SigningKey::from_slice(&seed).expect("a valid secp256k1 key")
+}
+
+/// The compressed public key of the test device `name`.
+pub fn device_pubkey(name: &str) -> Vec<u8> {
+    device_key(name)
+        .verifying_key()
+        .to_encoded_point(true)
+        .as_bytes()
+        .to_vec()
+}
+
+/// The device id of the test device `name`: the fingerprint of its key.
+pub fn test_device_id(name: &str) -> String {
+    device_id(&device_pubkey(name))
 }
 
 /// A client's OpenSSH key (`ssh-keygen -t ed25519`, public half, no comment).
@@ -218,15 +244,57 @@ impl Protocol {
         epochs: u64,
         amount: u128,
     ) -> anyhow::Result<AppResponse> {
-        let msg = ReceiveMsg::Stake {
-            device_id: device.into(),
-            mode,
-            rate: Decimal::one(),
-            epochs,
-            commitment: HexBinary::from([9u8; 32]),
-            max_liquidity: None,
-        };
+        let msg = self.stake_msg(miner, device, mode, Decimal::one(), epochs);
         self.send(miner, amount, &msg)
+    }
+
+    /// A Stake hook for the test device `device`, signed by its key for `staker` on this pair.
+    pub fn stake_msg(
+        &self,
+        staker: &str,
+        device: &str,
+        mode: StakeMode,
+        rate: Decimal,
+        epochs: u64,
+    ) -> ReceiveMsg {
+        let commitment = HexBinary::from([9u8; 32]);
+        self.signed_stake(staker, &device_key(device), mode, rate, epochs, commitment)
+    }
+
+    /// A Stake hook for the device whose key is `key`, signed by it for `staker` on this pair.
+    pub fn signed_stake(
+        &self,
+        staker: &str,
+        key: &SigningKey,
+        mode: StakeMode,
+        rate: Decimal,
+        epochs: u64,
+        commitment: HexBinary,
+    ) -> ReceiveMsg {
+        let pubkey = key.verifying_key().to_encoded_point(true);
+        let device_id = device_id(pubkey.as_bytes());
+        let (chain_id, staker) = (self.app.block_info().chain_id, self.addr(staker));
+        let claim = StakeClaim {
+            chain_id: &chain_id,
+            pair: self.pair.as_str(),
+            device_id: &device_id,
+            staker: staker.as_str(),
+            commitment: &commitment,
+            mode,
+            rate,
+            epochs,
+        };
+        let signature = loopin_pocps::sig::k256_sign(key, &claim.message());
+        ReceiveMsg::Stake {
+            device_id,
+            mode,
+            rate,
+            epochs,
+            commitment,
+            max_liquidity: None,
+            device_key: HexBinary::from(pubkey.as_bytes()),
+            device_signature: HexBinary::from(signature),
+        }
     }
 
     pub fn lease(

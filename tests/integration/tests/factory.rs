@@ -54,6 +54,7 @@ fn params() -> PoolParams {
         seller_deposit: Uint128::new(1_000_000),
         dispute_epochs: 0,
         min_lease_hours: loopin::pool::DEFAULT_MIN_LEASE_HOURS.into(),
+        min_rate: loopin::pool::DEFAULT_MIN_RATE,
     }
 }
 

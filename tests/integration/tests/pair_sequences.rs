@@ -97,18 +97,18 @@ fn apply(p: &mut Protocol, op: &Op) {
             rate_tenths,
             extra,
         } => {
-            let msg = ReceiveMsg::Stake {
-                device_id: format!("gpu-{}-{}", name(*who), before.epoch),
-                mode: if *seller {
-                    StakeMode::Seller
-                } else {
-                    StakeMode::LiquidityProvider
-                },
-                rate: Decimal::from_ratio(*rate_tenths, 10u64),
-                epochs: *epochs,
-                commitment: HexBinary::from([3u8; 32]),
-                max_liquidity: None,
+            let mode = if *seller {
+                StakeMode::Seller
+            } else {
+                StakeMode::LiquidityProvider
             };
+            let msg = p.stake_msg(
+                name(*who),
+                &format!("gpu-{}-{}", name(*who), before.epoch),
+                mode,
+                Decimal::from_ratio(*rate_tenths, 10u64),
+                *epochs,
+            );
             p.send(name(*who), (5 + extra) * LOOP, &msg).is_ok()
         }
         Op::Lease {

@@ -5,7 +5,7 @@
 use cosmwasm_std::{Addr, Decimal, Empty, HexBinary, Uint128, to_json_binary};
 use cw_multi_test::{AppResponse, Contract, ContractWrapper, Executor};
 use k256::ecdsa::SigningKey;
-use loopin::pair::{self, ReceiveMsg as PairReceive};
+use loopin::pair;
 use loopin::registry::{
     AssignmentInfo, AssignmentsResponse, ChallengeResponse, ChallengeStatus, CommitmentMsg,
     DeviceResponse, DeviceStatus, DevicesResponse, ExecuteMsg, InstantiateMsg, MigrateMsg,
@@ -21,7 +21,7 @@ use loopin_pocps::challenge::{commit_secret, round_seed};
 use loopin_pocps::encode::{CpuEncoder, Encoder, Params, derive_ek};
 use loopin_pocps::merkle::Hash;
 use loopin_pocps::proof::{Commitment, Opening, Prover, round_message};
-use loopin_pocps::sig::{challenge_key_message, k256_sign};
+use loopin_pocps::sig::{challenge_key_message, device_fingerprint, k256_sign};
 use loopin_pocps_registry::ContractError;
 use loopin_pool_math::HOUR;
 
@@ -158,16 +158,18 @@ fn net_on(mut p: Protocol, settings: RegistrySettings) -> Net {
             Some(governance.to_string()),
         )
         .unwrap();
-    p.app
-        .execute_contract(
-            governance,
-            config.factory.clone(),
-            &factory::ExecuteMsg::SetRegistry {
-                registry: reg.to_string(),
-            },
-            &[],
-        )
-        .unwrap();
+    // The pool exists, so re-pointing the registry is a proposal (the fixture's delay is zero).
+    let repoint = factory::GovernanceAction::SetRegistry {
+        registry: reg.to_string(),
+    };
+    for msg in [
+        factory::ExecuteMsg::Propose { action: repoint },
+        factory::ExecuteMsg::Execute { id: 1 },
+    ] {
+        p.app
+            .execute_contract(governance.clone(), config.factory.clone(), &msg, &[])
+            .unwrap();
+    }
     Net {
         p,
         factory: config.factory,
@@ -294,7 +296,14 @@ impl Net {
         amount: u128,
         epochs: u64,
     ) -> usize {
-        let fingerprint = [n; 32];
+        // The device is its key: its fingerprint (the certificate's device id) is the key's.
+        let key = SigningKey::from_slice(&[n.wrapping_add(100); 32]).unwrap();
+        let pubkey = key
+            .verifying_key()
+            .to_encoded_point(true)
+            .as_bytes()
+            .to_vec();
+        let fingerprint = device_fingerprint(&pubkey);
         let params = Params::TEST;
         let ek = derive_ek(
             &fingerprint,
@@ -303,33 +312,21 @@ impl Net {
             EK_RANDOMNESS,
         );
         let prover = Prover::new(CpuEncoder.encode(ek, &params), params);
-        let key = SigningKey::from_slice(&[n.wrapping_add(100); 32]).unwrap();
-        let pubkey = key
-            .verifying_key()
-            .to_encoded_point(true)
-            .as_bytes()
-            .to_vec();
         let commitment = Commitment {
             params,
             root: prover.tree.root(),
             ek,
             pubkey,
         };
-        let res = self
-            .p
-            .send(
-                miner,
-                amount,
-                &PairReceive::Stake {
-                    device_id: HexBinary::from(fingerprint).to_hex(),
-                    mode,
-                    rate: Decimal::one(),
-                    epochs,
-                    commitment: HexBinary::from(commitment.digest()),
-                    max_liquidity: None,
-                },
-            )
-            .unwrap();
+        let stake = self.p.signed_stake(
+            miner,
+            &key,
+            mode,
+            Decimal::one(),
+            epochs,
+            HexBinary::from(commitment.digest()),
+        );
+        let res = self.p.send(miner, amount, &stake).unwrap();
         let token_id = attr(&res, "token_id").unwrap();
         self.devices.push(Device {
             miner,
@@ -1099,6 +1096,22 @@ fn unregistered_and_unbonded_callers_are_refused() {
             )
         ),
         ContractError::FingerprintMismatch {}
+    );
+    // A commitment naming another device key than the one whose fingerprint is the device.
+    let mut other_key = commitment.clone();
+    other_key.pubkey = HexBinary::from(
+        SigningKey::from_slice(&[0x55; 32])
+            .unwrap()
+            .verifying_key()
+            .to_encoded_point(true)
+            .as_bytes(),
+    );
+    assert_eq!(
+        n.refused(
+            "alice",
+            &register(fingerprint.clone(), other_key, &ek_randomness)
+        ),
+        ContractError::FingerprintNotOfDeviceKey {}
     );
     assert_eq!(
         n.refused(

@@ -7,10 +7,12 @@ use cosmwasm_std::{
     WasmQuery, from_json, to_json_binary,
 };
 use cw20::Cw20ReceiveMsg;
+use loopin::device::{StakeClaim, device_id};
 use loopin::factory::{self, EmissionConfig};
 use loopin::pair::{ExecuteMsg, QueryMsg, ReceiveMsg};
 use loopin::pool::{PairInstantiateMsg, PoolParams};
 use loopin::stake_cert::StakeMode;
+use loopin_pocps::sig::k256_sign;
 use loopin_pool_math::HOUR;
 use loopin_pool_math::economics::Economics;
 use loopin_wasm_tests::{HarnessError, WasmContract};
@@ -37,6 +39,7 @@ fn params() -> PoolParams {
         seller_deposit: Uint128::new(LOOP),
         dispute_epochs: 0,
         min_lease_hours: loopin::pool::DEFAULT_MIN_LEASE_HOURS.into(),
+        min_rate: loopin::pool::DEFAULT_MIN_RATE,
     }
 }
 
@@ -49,14 +52,35 @@ fn hook(from: &str, amount: u128, msg: &ReceiveMsg) -> ExecuteMsg {
     })
 }
 
-fn stake_msg(id: u32) -> ReceiveMsg {
+/// Device `id`'s stake by `staker`, signed by the device's key (`loopin::device`).
+fn stake_msg(pair: &WasmContract, staker: &str, id: u32) -> ReceiveMsg {
+    let mut seed = [0x11u8; 32];
+    seed[..4].copy_from_slice(&id.to_le_bytes());
+    let key = k256::ecdsa::SigningKey::from_slice(&seed).expect("a valid secp256k1 key");
+    let pubkey = key.verifying_key().to_encoded_point(true);
+    let device_id = device_id(pubkey.as_bytes());
+    let commitment = HexBinary::from([7u8; 32]);
+    let (mode, rate, epochs) = (StakeMode::LiquidityProvider, Decimal::one(), 3);
+    let contract = pair.contract_addr();
+    let claim = StakeClaim {
+        chain_id: &pair.block().chain_id,
+        pair: &contract,
+        device_id: &device_id,
+        staker,
+        commitment: &commitment,
+        mode,
+        rate,
+        epochs,
+    };
     ReceiveMsg::Stake {
-        device_id: format!("gpu-{id}"),
-        mode: StakeMode::LiquidityProvider,
-        rate: Decimal::one(),
-        epochs: 3,
-        commitment: HexBinary::from([7u8; 32]),
+        device_id: device_id.clone(),
+        mode,
+        rate,
+        epochs,
+        commitment: commitment.clone(),
         max_liquidity: None,
+        device_key: HexBinary::from(pubkey.as_bytes()),
+        device_signature: HexBinary::from(k256_sign(&key, &claim.message())),
     }
 }
 
@@ -136,7 +160,8 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
         report.record(NAME, "instantiate", outcome).unwrap();
     }
     for i in 1..=stakes {
-        let msg = hook(&miner(&pair, i), 11 * LOOP, &stake_msg(i));
+        let staker = miner(&pair, i);
+        let msg = hook(&staker, 11 * LOOP, &stake_msg(&pair, &staker, i));
         let label = match i {
             1 => "Stake (provider, sets the price)",
             2 => "Stake (provider, matches the price)",

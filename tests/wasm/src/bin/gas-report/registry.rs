@@ -292,16 +292,17 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
     let beacon: BeaconRoundResponse = c.query(&QueryMsg::BeaconRound { round })?.unwrap();
     assert!(beacon.is_final && beacon.contributors == 2);
 
-    // The device: its tree holds the leaves every challenge will open.
-    let fingerprint = [0xf1u8; 32];
-    let ek_randomness = b"setup-randomness";
-    let ek = derive_ek(&fingerprint, &miner, &pool, ek_randomness);
+    // The device: its tree holds the leaves every challenge will open; its fingerprint is its
+    // key's.
     let key = SigningKey::from_slice(&[0x77u8; 32]).unwrap();
     let pubkey = key
         .verifying_key()
         .to_encoded_point(true)
         .as_bytes()
         .to_vec();
+    let fingerprint = loopin_pocps::sig::device_fingerprint(&pubkey);
+    let ek_randomness = b"setup-randomness";
+    let ek = derive_ek(&fingerprint, &miner, &pool, ek_randomness);
     let seeds: Vec<Hash> = ids
         .iter()
         .zip(&secrets)

@@ -1,0 +1,106 @@
+//! The device's consent to a stake: the Stake hook signed by the device key (`loopin::device`).
+//!
+//! The pair accepts a device only under the id of its key and only with that key's signature
+//! over the stake's chain, pair, staker, commitment and terms, so the miner's stake is signed
+//! here, where the device key lives (`storage::device_key`).
+
+use cosmwasm_std::{Decimal, HexBinary, Uint128};
+use k256::ecdsa::SigningKey;
+use loopin::device::{StakeClaim, device_id};
+use loopin::pair::ReceiveMsg;
+use loopin::stake_cert::StakeMode;
+use loopin_pocps::sig::k256_sign;
+
+use crate::auth::pubkey_bytes;
+
+/// A stake of this device, as the miner asks for it.
+#[derive(Clone, Debug)]
+pub struct StakeOffer {
+    /// The chain's id (`env.block.chain_id` of the pair).
+    pub chain_id: String,
+    /// The pair (pool) address.
+    pub pair: String,
+    /// The account that sends the LOOP (the certificate's owner).
+    pub staker: String,
+    /// The PoCPS commitment's digest.
+    pub commitment: HexBinary,
+    pub mode: StakeMode,
+    pub rate: Decimal,
+    pub epochs: u64,
+    pub max_liquidity: Option<Uint128>,
+}
+
+/// The device's fingerprint: the hash of its compressed key (the registry's fingerprint and
+/// the first input of ek).
+pub fn fingerprint(key: &SigningKey) -> [u8; 32] {
+    loopin::device::device_fingerprint(&pubkey_bytes(key))
+}
+
+/// The Stake hook for `offer`, naming the device by its key and signed by it.
+pub fn signed_stake(key: &SigningKey, offer: &StakeOffer) -> ReceiveMsg {
+    let pubkey = pubkey_bytes(key);
+    let device_id = device_id(&pubkey);
+    let claim = StakeClaim {
+        chain_id: &offer.chain_id,
+        pair: &offer.pair,
+        device_id: &device_id,
+        staker: &offer.staker,
+        commitment: offer.commitment.as_slice(),
+        mode: offer.mode,
+        rate: offer.rate,
+        epochs: offer.epochs,
+    };
+    let signature = k256_sign(key, &claim.message());
+    ReceiveMsg::Stake {
+        device_id,
+        mode: offer.mode,
+        rate: offer.rate,
+        epochs: offer.epochs,
+        commitment: offer.commitment.clone(),
+        max_liquidity: offer.max_liquidity,
+        device_key: HexBinary::from(pubkey),
+        device_signature: HexBinary::from(signature),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use loopin_pocps::sig::{K256Verifier, SigVerifier};
+
+    #[test]
+    fn the_hook_names_the_device_by_its_key_and_carries_its_signature() {
+        let key = SigningKey::from_slice(&[0x42; 32]).unwrap();
+        let offer = StakeOffer {
+            chain_id: "loopin-devnet-1".into(),
+            pair: "pair".into(),
+            staker: "miner".into(),
+            commitment: HexBinary::from([9u8; 32]),
+            mode: StakeMode::Seller,
+            rate: Decimal::one(),
+            epochs: 10,
+            max_liquidity: None,
+        };
+        let ReceiveMsg::Stake {
+            device_id,
+            device_key,
+            device_signature,
+            ..
+        } = signed_stake(&key, &offer)
+        else {
+            panic!("a stake hook")
+        };
+        assert_eq!(device_id, hex::encode(fingerprint(&key)));
+        let claim = StakeClaim {
+            chain_id: "loopin-devnet-1",
+            pair: "pair",
+            device_id: &device_id,
+            staker: "miner",
+            commitment: &[9u8; 32],
+            mode: StakeMode::Seller,
+            rate: Decimal::one(),
+            epochs: 10,
+        };
+        assert!(K256Verifier.verify(&claim.message(), &device_signature, &device_key));
+    }
+}
