@@ -23,6 +23,9 @@ pub struct IbcSettings {
     /// Connections (on the LooPIN chain) the price feed's subscribers may use; the feed refuses
     /// a channel on any other. Default: [`FIRST_CONNECTION`].
     pub feed_connections: Vec<String>,
+    /// The wasm admin of the feed and the bridge (the bridge escrows LOOP): a multisig, never
+    /// the deployer's key. Default: none, they cannot be migrated.
+    pub admin: Option<String>,
 }
 
 /// The connection `loopin-relayer create channel` makes first on a chain that has none, which is
@@ -38,6 +41,7 @@ impl Default for IbcSettings {
             twap_window_seconds: 3_600,
             transfer_timeout_seconds: 600,
             feed_connections: vec![FIRST_CONNECTION.to_string()],
+            admin: None,
         }
     }
 }
@@ -89,7 +93,13 @@ pub async fn deploy_ibc_apps(
         allowed_counterparty_ports: None,
     };
     let (price_feed, _) = client
-        .instantiate(code_id, &init, "LooPIN price feed", Some(&owner), &[])
+        .instantiate(
+            code_id,
+            &init,
+            "LooPIN price feed",
+            settings.admin.as_deref(),
+            &[],
+        )
         .await
         .context("instantiating the price feed")?;
     for pair in deployment.pools.values() {
@@ -113,7 +123,13 @@ pub async fn deploy_ibc_apps(
         default_gas_limit: None,
     };
     let (rewards_bridge, _) = client
-        .instantiate(code_id, &init, "LooPIN rewards bridge", Some(&owner), &[])
+        .instantiate(
+            code_id,
+            &init,
+            "LooPIN rewards bridge",
+            settings.admin.as_deref(),
+            &[],
+        )
         .await
         .context("instantiating the rewards bridge")?;
     Ok(IbcApps {
@@ -124,12 +140,14 @@ pub async fn deploy_ibc_apps(
 
 /// Deploys the price consumer on another chain, pinned to the feed: it accepts price channels
 /// only from `feed_port` (the feed's `wasm.<address>`, [`IbcApps::price_feed_port`]) over one of
-/// `connections` (that chain's connections to the LooPIN chain); `client`'s key owns it.
+/// `connections` (that chain's connections to the LooPIN chain); `client`'s key owns it and
+/// `admin` (none: no one) may migrate it.
 pub async fn deploy_price_consumer(
     client: &ChainClient,
     artifacts: &Path,
     feed_port: &str,
     connections: Vec<String>,
+    admin: Option<&str>,
 ) -> anyhow::Result<String> {
     let owner = client.address().to_string();
     let code_id = store(client, artifacts, "loopin_price_consumer").await?;
@@ -139,7 +157,7 @@ pub async fn deploy_price_consumer(
         allowed_counterparty_ports: Some(vec![feed_port.to_string()]),
     };
     let (address, _) = client
-        .instantiate(code_id, &init, "LooPIN price consumer", Some(&owner), &[])
+        .instantiate(code_id, &init, "LooPIN price consumer", admin, &[])
         .await
         .context("instantiating the price consumer")?;
     Ok(address)

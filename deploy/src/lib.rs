@@ -73,8 +73,16 @@ pub struct DeployConfig {
     /// Directory of the optimised `.wasm` artifacts.
     #[serde(default = "default_artifacts")]
     pub artifacts: PathBuf,
-    /// Governance owner of the factory; the deployer if absent.
+    /// Governance owner of the factory; the deployer if absent. Its changes that can reach
+    /// value in a pool wait `min_delay` (docs/governance.md).
     pub owner: Option<String>,
+    /// The wasm admin (who may migrate the code) of every contract: the factory, the registry,
+    /// the IBC applications and what the factory creates (token, stake certificates, pairs). A
+    /// multisig, never the deployer's key; absent: no admin, the contracts cannot be migrated.
+    pub admin: Option<String>,
+    /// Seconds a governance proposal waits before it can be executed; absent: the factory's
+    /// default, two days. The devnet uses a minute.
+    pub min_delay: Option<u64>,
     pub token: TokenInit,
     pub emission: EmissionConfig,
     /// The PoCPS registry (none: the factory has no registry, so nothing can invalidate).
@@ -195,6 +203,14 @@ pub async fn deploy(config: &DeployConfig, client: &ChainClient) -> anyhow::Resu
     }
     let deployer = client.address().to_string();
     let owner = config.owner.clone().unwrap_or_else(|| deployer.clone());
+    let admin = config.admin.as_deref();
+    match admin {
+        None => tracing::info!("no wasm admin: the contracts cannot be migrated"),
+        Some(admin) if admin == deployer => tracing::warn!(
+            "the deployer {deployer} is the wasm admin: its key can migrate every contract to any code; use a multisig"
+        ),
+        Some(admin) => tracing::info!("wasm admin of every contract: {admin}"),
+    }
     let msg = factory::InstantiateMsg {
         owner: owner.clone(),
         token_code_id: code_ids["loopin_token"],
@@ -202,13 +218,15 @@ pub async fn deploy(config: &DeployConfig, client: &ChainClient) -> anyhow::Resu
         stake_cert_code_id: code_ids["loopin_stake_cert"],
         pair_code_id: code_ids["loopin_pair"],
         emission: config.emission.clone(),
+        admin: config.admin.clone(),
+        min_delay: config.min_delay,
     };
     let (factory_addr, tx) = client
         .instantiate(
             code_ids["loopin_factory"],
             &msg,
             "LooPIN factory",
-            Some(&owner),
+            admin,
             &[],
         )
         .await
@@ -242,7 +260,7 @@ pub async fn deploy(config: &DeployConfig, client: &ChainClient) -> anyhow::Resu
                     code_ids["loopin_pocps_registry"],
                     &msg,
                     "LooPIN PoCPS registry",
-                    Some(&owner),
+                    admin,
                     &[],
                 )
                 .await
@@ -252,6 +270,7 @@ pub async fn deploy(config: &DeployConfig, client: &ChainClient) -> anyhow::Resu
         }
         Some(_) => bail!("[registry] needs exactly one of address and settings"),
     };
+    // Before the first pool these take effect at once; afterwards they are proposals.
     if owner_signs {
         if let Some(registry) = &registry {
             let tx = client
@@ -384,6 +403,11 @@ mod tests {
         let registry = config.registry.clone().unwrap();
         assert!(registry.address.is_none());
         assert_eq!(registry.settings.unwrap().min_rounds, 4);
+        assert_eq!(
+            config.admin, None,
+            "the devnet's contracts have no wasm admin"
+        );
+        assert_eq!(config.min_delay, Some(60));
         let json = chain_json(&config.chain);
         assert_eq!(json["bech32_prefix"], "loopin");
     }

@@ -77,6 +77,10 @@ enum Cmd {
         /// feed's channel on it only.
         #[arg(long, default_value = ibc::FIRST_CONNECTION)]
         remote_price_connection: String,
+        /// The wasm admin of the consumer on the other chain (a multisig there); none if absent.
+        /// The LooPIN side's admin is the config's `admin`.
+        #[arg(long)]
+        remote_admin: Option<String>,
     },
 }
 
@@ -127,6 +131,7 @@ async fn main() -> anyhow::Result<()> {
         output,
         price_connection,
         remote_price_connection,
+        remote_admin,
     }) = cmd
     {
         let text = std::fs::read_to_string(&deployment)
@@ -140,6 +145,7 @@ async fn main() -> anyhow::Result<()> {
             &deployment,
             &ibc::IbcSettings {
                 feed_connections: vec![price_connection],
+                admin: config.admin.clone(),
                 ..ibc::IbcSettings::default()
             },
         )
@@ -158,6 +164,7 @@ async fn main() -> anyhow::Result<()> {
             &config.artifacts,
             &apps.price_feed_port(),
             vec![remote_price_connection],
+            remote_admin.as_deref(),
         )
         .await?;
         ibc::pin_price_consumer(&client, &apps, &consumer).await?;

@@ -130,6 +130,7 @@ impl TwoChains {
             &artifacts,
             &apps.price_feed_port(),
             vec![ibc::FIRST_CONNECTION.into()],
+            None,
         )
         .await
         .expect("consumer");

@@ -8,17 +8,19 @@ use cosmwasm_std::{
 };
 use cw_storage_plus::Bound;
 use loopin::factory::{
-    ConfigResponse, EmissionResponse, ExecuteMsg, InstantiateMsg, MigrateMsg, PoolResponse,
-    PoolsResponse, QueryMsg, TMinResponse,
+    ConfigResponse, DEFAULT_MIN_DELAY, EmissionResponse, ExecuteMsg, GovernanceAction,
+    InstantiateMsg, MigrateMsg, PoolResponse, PoolsResponse, QueryMsg, TMinResponse,
 };
 use loopin::migrate::ensure_upgrade;
 use loopin::page_limit;
-use loopin::pool::{PairInstantiateMsg, PoolParams, is_valid_class};
+use loopin::pool::{PairInstantiateMsg, PoolParams};
 use loopin::{stake_cert, token};
 
 use crate::error::ContractError;
+use crate::governance::{self, ensure_class, ensure_delay, has_pools, timelocked};
 use crate::state::{
-    CLASS_PARAMS, CONFIG, Config, EMISSION, Emission, PENDING_CLASS, POOL_CLASSES, POOLS,
+    CLASS_PARAMS, CONFIG, Config, EMISSION, Emission, GOVERNANCE, Governance, PENDING_CLASS,
+    POOL_CLASSES, POOLS,
 };
 
 /// cw2 name of this contract.
@@ -43,6 +45,20 @@ pub fn instantiate(
     }
     let owner = deps.api.addr_validate(&msg.owner)?;
     cw_ownable::initialize_owner(deps.storage, deps.api, Some(owner.as_str()))?;
+    let admin = msg
+        .admin
+        .as_deref()
+        .map(|admin| deps.api.addr_validate(admin))
+        .transpose()?;
+    let min_delay = ensure_delay(msg.min_delay.unwrap_or(DEFAULT_MIN_DELAY))?;
+    GOVERNANCE.save(
+        deps.storage,
+        &Governance {
+            min_delay,
+            admin: admin.clone(),
+            next_id: 1,
+        },
+    )?;
     CONFIG.save(
         deps.storage,
         &Config {
@@ -74,7 +90,7 @@ pub fn instantiate(
         minter: this,
     };
     let instantiate = |code_id: u64, msg: Binary, label: &str| WasmMsg::Instantiate {
-        admin: Some(owner.to_string()),
+        admin: admin.as_ref().map(Addr::to_string),
         code_id,
         msg,
         funds: vec![],
@@ -84,6 +100,7 @@ pub fn instantiate(
     Ok(Response::new()
         .add_attribute("action", "instantiate")
         .add_attribute("owner", owner.as_str())
+        .add_attribute("min_delay", min_delay.to_string())
         .add_submessage(SubMsg::reply_on_success(
             instantiate(
                 msg.token_code_id,
@@ -114,26 +131,14 @@ pub fn execute(
         ExecuteMsg::SetClassParams { class, params } => set_class_params(deps, info, class, params),
         ExecuteMsg::CreatePool { class } => create_pool(deps, env, class),
         ExecuteMsg::SetRegistry { registry } => {
-            cw_ownable::assert_owner(deps.storage, &info.sender)?;
-            let registry = deps.api.addr_validate(&registry)?;
-            CONFIG.update(deps.storage, |mut config| -> StdResult<_> {
-                config.registry = Some(registry.clone());
-                Ok(config)
-            })?;
-            Ok(Response::new()
-                .add_attribute("action", "set_registry")
-                .add_attribute("registry", registry))
+            before_pools(deps, info, GovernanceAction::SetRegistry { registry })
         }
         ExecuteMsg::SetPairCodeId { code_id } => {
-            cw_ownable::assert_owner(deps.storage, &info.sender)?;
-            CONFIG.update(deps.storage, |mut config| -> StdResult<_> {
-                config.pair_code_id = code_id;
-                Ok(config)
-            })?;
-            Ok(Response::new()
-                .add_attribute("action", "set_pair_code_id")
-                .add_attribute("code_id", code_id.to_string()))
+            before_pools(deps, info, GovernanceAction::SetPairCodeId { code_id })
         }
+        ExecuteMsg::Propose { action } => governance::propose(deps, env, info, action),
+        ExecuteMsg::Execute { id } => governance::execute(deps, env, id),
+        ExecuteMsg::Cancel { id } => governance::cancel(deps, info, id),
         ExecuteMsg::MintRewards { recipient, amount } => {
             mint_rewards(deps, env, info, recipient, amount)
         }
@@ -146,14 +151,22 @@ pub fn execute(
     }
 }
 
-fn ensure_class(class: &str) -> Result<(), ContractError> {
-    if is_valid_class(class) {
-        Ok(())
-    } else {
-        Err(ContractError::InvalidClass {})
+/// An owner's change made at once while no pool exists (no user has value it could reach);
+/// afterwards it must be proposed.
+fn before_pools(
+    deps: DepsMut,
+    info: MessageInfo,
+    action: GovernanceAction,
+) -> Result<Response, ContractError> {
+    cw_ownable::assert_owner(deps.storage, &info.sender)?;
+    if has_pools(deps.storage) {
+        return Err(timelocked(deps.storage, &action)?);
     }
+    governance::apply(deps, action)
 }
 
+/// A class without a pool gets its parameters at once: a pool created later is created with
+/// them, in the open, before anyone stakes. A class with a pool goes through the timelock.
 fn set_class_params(
     deps: DepsMut,
     info: MessageInfo,
@@ -163,11 +176,12 @@ fn set_class_params(
     cw_ownable::assert_owner(deps.storage, &info.sender)?;
     ensure_class(&class)?;
     params.validate()?;
-    CLASS_PARAMS.save(deps.storage, &class, &params)?;
-    Ok(Response::new()
-        .add_attribute("action", "set_class_params")
-        .add_attribute("class", class)
-        .add_attribute("t_min_epochs", params.t_min_epochs()?.to_string()))
+    let pooled = POOLS.has(deps.storage, &class);
+    let action = GovernanceAction::SetClassParams { class, params };
+    if pooled {
+        return Err(timelocked(deps.storage, &action)?);
+    }
+    governance::apply(deps, action)
 }
 
 fn create_pool(deps: DepsMut, env: Env, class: String) -> Result<Response, ContractError> {
@@ -182,9 +196,7 @@ fn create_pool(deps: DepsMut, env: Env, class: String) -> Result<Response, Contr
     }
     let config = CONFIG.load(deps.storage)?;
     let (token, stake_cert) = wired(&config)?;
-    let admin = cw_ownable::get_ownership(deps.storage)?
-        .owner
-        .map(String::from);
+    let admin = GOVERNANCE.load(deps.storage)?.admin.map(String::from);
     PENDING_CLASS.save(deps.storage, &class)?;
     let msg = PairInstantiateMsg {
         class: class.clone(),
@@ -395,6 +407,11 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
                 total_minted: emission.total_minted,
             })?
         }
+        QueryMsg::Governance {} => to_json_binary(&governance::query_governance(deps)?)?,
+        QueryMsg::Proposals { start_after, limit } => {
+            to_json_binary(&governance::query_proposals(deps, start_after, limit)?)?
+        }
+        QueryMsg::Proposal { id } => to_json_binary(&governance::query_proposal(deps, id)?)?,
         QueryMsg::Ownership {} => to_json_binary(&cw_ownable::get_ownership(deps.storage)?)?,
     })
 }
@@ -406,8 +423,24 @@ fn class_params(deps: Deps, class: String) -> Result<PoolParams, ContractError> 
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
+pub fn migrate(deps: DepsMut, env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
     let from = ensure_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    if !GOVERNANCE.exists(deps.storage) {
+        // A factory from before the timelock: the default delay, and new pairs get the
+        // factory's own wasm admin (who can already migrate everything) as theirs.
+        let admin = deps
+            .querier
+            .query_wasm_contract_info(env.contract.address)?
+            .admin;
+        GOVERNANCE.save(
+            deps.storage,
+            &Governance {
+                min_delay: DEFAULT_MIN_DELAY,
+                admin,
+                next_id: 1,
+            },
+        )?;
+    }
     Ok(Response::new()
         .add_attribute("action", "migrate")
         .add_attribute("from_version", from.to_string())

@@ -1,4 +1,4 @@
-use cosmwasm_std::{StdError, Uint128};
+use cosmwasm_std::{StdError, Timestamp, Uint128};
 use cw_ownable::OwnershipError;
 use cw_utils::PaymentError;
 use loopin::migrate::MigrateError;
@@ -55,4 +55,29 @@ pub enum ContractError {
 
     #[error("unknown reply id {id}")]
     UnknownReply { id: u64 },
+
+    #[error(
+        "{action} can reach value already in a pool: propose it; it can be executed {min_delay} s later"
+    )]
+    Timelocked { action: String, min_delay: u64 },
+
+    #[error("proposal {id} can be executed from {eta}, not at {now}")]
+    TooEarly {
+        id: u64,
+        eta: Timestamp,
+        now: Timestamp,
+    },
+
+    #[error("proposal {id} expired at {expires} (now {now}): propose it again")]
+    ProposalExpired {
+        id: u64,
+        expires: Timestamp,
+        now: Timestamp,
+    },
+
+    #[error("no pending proposal {id}")]
+    UnknownProposal { id: u64 },
+
+    #[error("min_delay {min_delay} s is above the longest, {max} s")]
+    DelayTooLong { min_delay: u64, max: u64 },
 }

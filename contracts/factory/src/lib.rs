@@ -4,10 +4,12 @@
 //! it is their only minter from the first block. Anyone creates the pool of a resource class whose
 //! parameters governance has set; the factory instantiates the pair with those parameters (never
 //! the caller's), authorises it as a stake-certificate issuer, and mints rewards on request of
-//! registered pools and the PoCPS registry within a per-epoch emission cap.
+//! registered pools and the PoCPS registry within a per-epoch emission cap. Governance changes that
+//! can reach value already in a pool go through a timelock (`governance`, docs/governance.md).
 
 pub mod contract;
 pub mod error;
+pub mod governance;
 pub mod state;
 
 pub use crate::error::ContractError;

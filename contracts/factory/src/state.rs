@@ -1,7 +1,7 @@
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Uint128};
 use cw_storage_plus::{Item, Map};
-use loopin::factory::EmissionConfig;
+use loopin::factory::{EmissionConfig, Proposal};
 use loopin::pool::PoolParams;
 
 #[cw_serde]
@@ -36,3 +36,16 @@ pub const POOLS: Map<&str, Addr> = Map::new("pools");
 pub const POOL_CLASSES: Map<&Addr, String> = Map::new("pool_classes");
 /// The class whose pair is being instantiated, between CreatePool and its reply.
 pub const PENDING_CLASS: Item<String> = Item::new("pending_class");
+
+/// The timelock and the wasm admin of contracts the factory instantiates.
+#[cw_serde]
+pub struct Governance {
+    pub min_delay: u64,
+    pub admin: Option<Addr>,
+    /// Id of the next proposal (ids start at 1 and are never reused).
+    pub next_id: u64,
+}
+
+pub const GOVERNANCE: Item<Governance> = Item::new("governance");
+/// Pending proposals by id; executed and cancelled ones are removed.
+pub const PROPOSALS: Map<u64, Proposal> = Map::new("proposals");

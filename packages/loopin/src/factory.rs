@@ -5,9 +5,14 @@
 //! parameters governance (the owner) has set; the factory wires the new pair into the
 //! stake-certificate contract and mints rewards for pools and the PoCPS registry within a
 //! per-epoch emission cap.
+//!
+//! Governance changes that can reach value already in a pool (the registry, which may invalidate
+//! any stake; the pair code and the class parameters once a pool exists; the wasm admin of new
+//! contracts; the timelock's own delay) are proposed first and take effect no sooner than
+//! `min_delay` seconds later ([`GovernanceAction`]), so users can leave before (docs/governance.md).
 
 use cosmwasm_schema::{QueryResponses, cw_serde};
-use cosmwasm_std::{Addr, Uint128};
+use cosmwasm_std::{Addr, Timestamp, Uint128};
 use cw_ownable::{cw_ownable_execute, cw_ownable_query};
 use cw20::Cw20Coin;
 
@@ -33,6 +38,14 @@ pub struct EmissionConfig {
     pub epoch_seconds: u64,
 }
 
+/// The timelock's delay when the instantiation names none: two days.
+pub const DEFAULT_MIN_DELAY: u64 = 2 * 86_400;
+/// The longest `min_delay`: 30 days (a longer one could freeze governance by mistake).
+pub const MAX_MIN_DELAY: u64 = 30 * 86_400;
+/// A proposal may be executed for this long after its eta; later it has expired (an old
+/// proposal is not a change users can still be expected to watch for).
+pub const EXECUTION_WINDOW: u64 = 14 * 86_400;
+
 #[cw_serde]
 pub struct InstantiateMsg {
     /// Governance: sets class parameters, the registry and the pair code.
@@ -42,20 +55,57 @@ pub struct InstantiateMsg {
     pub stake_cert_code_id: u64,
     pub pair_code_id: u64,
     pub emission: EmissionConfig,
+    /// The wasm admin (who may migrate the code) of the token, the stake certificates and every
+    /// pair the factory instantiates: a multisig, never a single hot key. None: no admin, the
+    /// contracts cannot be migrated.
+    pub admin: Option<String>,
+    /// Seconds between a governance proposal and the earliest time it can be executed, at most
+    /// [`MAX_MIN_DELAY`]. None: [`DEFAULT_MIN_DELAY`]. Tests and devnets use a few seconds;
+    /// zero disables the notice.
+    pub min_delay: Option<u64>,
+}
+
+/// A governance change that goes through the timelock.
+#[cw_serde]
+pub enum GovernanceAction {
+    /// Points the factory at another PoCPS registry: the one address every pair lets
+    /// invalidate (seize) any stake, and a rewards minter.
+    SetRegistry { registry: String },
+    /// Sets the parameters of a class (the immediate `SetClassParams` refuses a class with a
+    /// pool; the pool itself keeps the parameters it was created with).
+    SetClassParams { class: String, params: PoolParams },
+    /// The pair code of later pools: a new pair becomes a stake-certificate issuer and a
+    /// rewards minter.
+    SetPairCodeId { code_id: u64 },
+    /// The wasm admin of the pairs instantiated later (None: no admin).
+    SetAdmin { admin: Option<String> },
+    /// The timelock's delay for proposals made after this one is executed.
+    SetMinDelay { min_delay: u64 },
 }
 
 #[cw_ownable_execute]
 #[cw_serde]
 pub enum ExecuteMsg {
-    /// Sets the parameters of a resource class. Owner only; validated (beta < gamma,
-    /// minimum duration >= T_min). Existing pools keep the parameters they were created with.
+    /// Sets the parameters of a resource class that has no pool yet. Owner only, at once;
+    /// validated (beta < gamma, minimum duration >= T_min). A class with a pool: propose
+    /// [`GovernanceAction::SetClassParams`].
     SetClassParams { class: String, params: PoolParams },
     /// Creates the pool of a resource class. Anyone; one pool per class.
     CreatePool { class: String },
-    /// Sets the PoCPS registry, which may ask for verifier rewards. Owner only.
+    /// Sets the PoCPS registry, which may invalidate stakes and ask for verifier rewards. Owner
+    /// only, at once only while no pool exists; afterwards propose
+    /// [`GovernanceAction::SetRegistry`].
     SetRegistry { registry: String },
-    /// Sets the pair code used by later CreatePool calls. Owner only.
+    /// Sets the pair code used by later CreatePool calls. Owner only, at once only while no
+    /// pool exists; afterwards propose [`GovernanceAction::SetPairCodeId`].
     SetPairCodeId { code_id: u64 },
+    /// Records `action` to be executed `min_delay` seconds from now at the earliest. Owner
+    /// only; the action is validated now and again when executed.
+    Propose { action: GovernanceAction },
+    /// Executes a proposal whose eta has come, within [`EXECUTION_WINDOW`] of it. Anyone.
+    Execute { id: u64 },
+    /// Drops a pending proposal. Owner only.
+    Cancel { id: u64 },
     /// Mints `amount` LOOP to `recipient`. Registered pools and the registry only, within the
     /// per-epoch emission cap.
     MintRewards { recipient: String, amount: Uint128 },
@@ -85,6 +135,42 @@ pub enum QueryMsg {
     /// Emission so far and in the current epoch.
     #[returns(EmissionResponse)]
     Emission {},
+    /// The timelock's delay and the wasm admin given to new contracts.
+    #[returns(GovernanceResponse)]
+    Governance {},
+    /// Pending governance proposals by id, paginated: what may change, and from when.
+    #[returns(ProposalsResponse)]
+    Proposals {
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
+    /// One pending proposal.
+    #[returns(Proposal)]
+    Proposal { id: u64 },
+}
+
+#[cw_serde]
+pub struct GovernanceResponse {
+    pub min_delay: u64,
+    /// The wasm admin of contracts the factory instantiates from now on.
+    pub admin: Option<Addr>,
+}
+
+/// A pending governance change.
+#[cw_serde]
+pub struct Proposal {
+    pub id: u64,
+    pub action: GovernanceAction,
+    pub proposed_at: Timestamp,
+    /// The earliest time it can be executed.
+    pub eta: Timestamp,
+    /// After this it can no longer be executed.
+    pub expires: Timestamp,
+}
+
+#[cw_serde]
+pub struct ProposalsResponse {
+    pub proposals: Vec<Proposal>,
 }
 
 #[cw_serde]

@@ -157,6 +157,9 @@ pub fn protocol_with(params: PoolParams, cap: u128) -> Protocol {
             cap_per_epoch: Uint128::new(cap),
             epoch_seconds: EPOCH,
         },
+        admin: Some(owner.to_string()),
+        // No notice: tests re-point the registry at once (factory_governance.rs sets a delay).
+        min_delay: Some(0),
     };
     let factory = app
         .instantiate_contract(factory_code, owner.clone(), &msg, &[], "factory", None)

@@ -7,8 +7,8 @@ use cosmwasm_std::{
 use cw_multi_test::{App, AppBuilder, Contract, ContractWrapper, Executor};
 use cw_ownable::{Action, Ownership};
 use loopin::factory::{
-    ConfigResponse, EmissionConfig, EmissionResponse, ExecuteMsg, InstantiateMsg, PoolResponse,
-    PoolsResponse, QueryMsg, TMinResponse, TokenInit,
+    ConfigResponse, EmissionConfig, EmissionResponse, ExecuteMsg, GovernanceAction, InstantiateMsg,
+    PoolResponse, PoolsResponse, QueryMsg, TMinResponse, TokenInit,
 };
 use loopin::pool::{PairInstantiateMsg, ParamsError, PoolParams};
 use loopin::stake_cert::{self, IssuersResponse};
@@ -21,6 +21,8 @@ use loopin_pool_math::economics::Economics;
 
 const EMISSION_EPOCH: u64 = 3_600;
 const CAP: u128 = 1_000_000;
+/// The timelock's delay in these tests.
+const DELAY: u64 = 600;
 
 /// A stand-in pair that records the message it was instantiated with.
 fn recording_pair() -> Box<dyn Contract<Empty>> {
@@ -62,6 +64,8 @@ struct Setup {
     app: App,
     factory: Addr,
     owner: Addr,
+    /// The wasm admin of what the factory creates: not the owner, not the deployer.
+    admin: Addr,
     stranger: Addr,
     config: ConfigResponse,
 }
@@ -71,6 +75,7 @@ fn setup() -> Setup {
     let owner = app.api().addr_make("governance");
     let stranger = app.api().addr_make("stranger");
     let holder = app.api().addr_make("holder");
+    let admin = app.api().addr_make("admin");
     let token_code = app.store_code(token_contract());
     let cert_code = app.store_code(stake_cert_contract());
     let pair_code = app.store_code(recording_pair());
@@ -95,6 +100,8 @@ fn setup() -> Setup {
             cap_per_epoch: Uint128::new(CAP),
             epoch_seconds: EMISSION_EPOCH,
         },
+        admin: Some(admin.to_string()),
+        min_delay: Some(DELAY),
     };
     let factory = app
         .instantiate_contract(
@@ -103,7 +110,7 @@ fn setup() -> Setup {
             &msg,
             &[],
             "factory",
-            Some(owner.to_string()),
+            Some(admin.to_string()),
         )
         .unwrap();
     let config: ConfigResponse = app
@@ -114,6 +121,7 @@ fn setup() -> Setup {
         app,
         factory,
         owner,
+        admin,
         stranger,
         config,
     }
@@ -201,13 +209,12 @@ fn factory_creates_and_solely_mints_the_token_and_the_certificates() {
         )
         .unwrap();
     assert_eq!(cert_minter.owner, Some(s.factory.clone()));
-    // Governance is the code admin of what the factory created.
-    let info = s
-        .app
-        .wrap()
-        .query_wasm_contract_info(&s.config.token)
-        .unwrap();
-    assert_eq!(info.admin, Some(s.owner.clone()));
+    // The configured wasm admin, not governance (or whoever instantiated the factory), may
+    // migrate what the factory created.
+    for contract in [&s.config.token, &s.config.stake_cert] {
+        let info = s.app.wrap().query_wasm_contract_info(contract).unwrap();
+        assert_eq!(info.admin, Some(s.admin.clone()));
+    }
 }
 
 #[test]
@@ -303,6 +310,8 @@ fn anyone_creates_a_pool_with_governance_parameters_only() {
     );
 
     let pair = s.pool("h100");
+    let info = s.app.wrap().query_wasm_contract_info(&pair).unwrap();
+    assert_eq!(info.admin, Some(s.admin.clone()));
     let recorded: PairInstantiateMsg = s.app.wrap().query_wasm_smart(&pair, &Empty {}).unwrap();
     assert_eq!(
         recorded,
@@ -393,13 +402,14 @@ fn rewards_are_minted_for_pools_and_registry_within_the_epoch_cap() {
     let registry = s.app.api().addr_make("registry");
     let err: ContractError = contract_error(s.exec(&registry, &mint(100)));
     assert_eq!(err, ContractError::NotRewarder {});
-    s.exec(
-        &owner,
-        &ExecuteMsg::SetRegistry {
-            registry: registry.to_string(),
-        },
-    )
-    .unwrap();
+    // A pool exists: the registry changes only through the timelock.
+    let action = GovernanceAction::SetRegistry {
+        registry: registry.to_string(),
+    };
+    s.exec(&owner, &ExecuteMsg::Propose { action }).unwrap();
+    s.app
+        .update_block(|block| block.time = block.time.plus_seconds(DELAY));
+    s.exec(&stranger, &ExecuteMsg::Execute { id: 1 }).unwrap();
     s.exec(&registry, &mint(100)).unwrap();
     assert_eq!(s.balance(&miner), CAP);
 
