@@ -64,12 +64,6 @@ fn book_lease(
     id: u64,
     hours: Uint128,
 ) -> Result<(Swap, u64), ContractError> {
-    if hours < params.min_lease_hours {
-        return Err(ContractError::LeaseBelowMinimum {
-            hours,
-            min: params.min_lease_hours,
-        });
-    }
     let stake = STAKES
         .may_load(storage, id)?
         .ok_or(ContractError::StakeNotFound { id })?;
@@ -91,6 +85,17 @@ fn book_lease(
     let swap = pool.reserves.buy_exact_hours(hours, params.exchange_fee)?;
     let leased = LEASED.may_load(storage, (id, epoch))?.unwrap_or_default();
     let free = stake.hours_per_epoch.checked_sub(leased)?;
+    // A device's slots cannot run out while it has hours free: a lease is at least its hours
+    // over its slots (and the class's smallest), unless it takes all that is free.
+    let min = params.min_lease_hours.max(Uint128::new(
+        stake
+            .hours_per_epoch
+            .u128()
+            .div_ceil(u128::from(MAX_LEASES_PER_EPOCH)),
+    ));
+    if hours < min && hours != free {
+        return Err(ContractError::LeaseBelowMinimum { hours, min });
+    }
     if swap.receive > free {
         return Err(ContractError::NotEnoughFreeHours {
             id,

@@ -260,7 +260,10 @@ fn dust_leases_and_cancels_do_not_lock_a_device_out() {
         .unwrap_err()
         .downcast::<ContractError>()
         .unwrap();
-    let min = Uint128::new(loopin::pool::DEFAULT_MIN_LEASE_HOURS);
+    // The device's hour over its 32 slots: above the class's smallest lease (0.01 h).
+    let slots = loopin::pair::MAX_LEASES_PER_EPOCH as usize;
+    let min = Uint128::new(HOUR.div_ceil(slots as u128));
+    assert!(min.u128() > loopin::pool::DEFAULT_MIN_LEASE_HOURS);
     assert_eq!(
         err,
         ContractError::LeaseBelowMinimum {
@@ -269,7 +272,6 @@ fn dust_leases_and_cancels_do_not_lock_a_device_out() {
         }
     );
     let carol = p.addr("carol");
-    let slots = loopin::pair::MAX_LEASES_PER_EPOCH as usize;
     for _ in 0..slots + 8 {
         let leased = p.lease("carol", 1, min.u128(), LOOP).unwrap();
         let cancel = ExecuteMsg::CancelLease {
@@ -299,6 +301,47 @@ fn dust_leases_and_cancels_do_not_lock_a_device_out() {
     assert_eq!(ids, vec![lease_id(&leased)]);
 }
 
+/// Leases of the smallest size a device takes run out of its slots only with its hours: 31 of
+/// them (one a little larger) and one lease of what is left (below the smallest, allowed as it
+/// takes all that is free) take the whole hour; no slot is left while hours are free.
+#[test]
+fn smallest_leases_fill_a_devices_slots_only_with_its_hours() {
+    let mut p = protocol();
+    p.stake(
+        "alice",
+        "gpu-a",
+        StakeMode::LiquidityProvider,
+        10,
+        11 * LOOP,
+    )
+    .unwrap();
+    p.stake("bob", "gpu-b", StakeMode::LiquidityProvider, 10, 11 * LOOP)
+        .unwrap();
+    let slots = u128::from(loopin::pair::MAX_LEASES_PER_EPOCH);
+    let min = HOUR.div_ceil(slots);
+    for _ in 0..slots - 2 {
+        p.lease("carol", 1, min, 1_000 * LOOP).unwrap();
+    }
+    p.lease("carol", 1, min + 1_000, 1_000 * LOOP).unwrap();
+    let left = HOUR - (slots - 2) * min - (min + 1_000);
+    assert!(left < min);
+    let err = p
+        .lease("client", 1, left - 1, 1_000 * LOOP)
+        .unwrap_err()
+        .downcast::<ContractError>()
+        .unwrap();
+    assert_eq!(
+        err,
+        ContractError::LeaseBelowMinimum {
+            hours: Uint128::new(left - 1),
+            min: Uint128::new(min)
+        }
+    );
+    p.lease("client", 1, left, 1_000 * LOOP).unwrap();
+    // Alice's hour is all leased in 32 leases; Bob's is what the pool lists.
+    assert_eq!(p.pool().reserves.hours.u128(), HOUR);
+}
+
 /// A seller (stake 2) with one small lease of Carol's in its first epoch, run until its whole
 /// pay is out of the dispute window; with `disputed`, Carol disputes her lease and governance
 /// rejects the dispute only after the seller's claim. Returns what the seller's claim paid and
@@ -315,7 +358,8 @@ fn seller_with_a_disputed_dust_lease(disputed: bool) -> (u128, i128) {
     .unwrap();
     p.stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
         .unwrap();
-    let min = loopin::pool::DEFAULT_MIN_LEASE_HOURS;
+    // The seller's hour over its 32 slots: the smallest lease its device takes.
+    let min = HOUR.div_ceil(u128::from(loopin::pair::MAX_LEASES_PER_EPOCH));
     let leased = p.lease("carol", 2, min, LOOP).unwrap();
     let lease = lease_id(&leased);
     p.next_epoch();

@@ -810,7 +810,7 @@ impl Run {
 }
 
 #[test]
-#[ignore = "issue 16: fails on the two open findings below until they are fixed"]
+#[ignore = "issue 16: fails on the open finding below (a round-trip lease lifting a settlement to spot) until it is ruled on"]
 fn honest_parties_lose_nothing_to_an_adversary() {
     let total: usize = std::env::var("LOOPIN_FAIRNESS_OPS")
         .ok()
@@ -875,7 +875,7 @@ fn a_round_trip_lease_lifts_a_settlement_above_its_average() {
 /// epoch while 0.68 of its hour stays free; cancelled one second before the epoch starts, they
 /// cost carol two exchange fees on 0.32 h. The client's 0.5 h lease is refused meanwhile.
 #[test]
-#[ignore = "issue 16: open finding, not fixed yet"]
+#[ignore = "issue 16: fixed since (a lease is at least its device's hours over its slots; pair_attacks.rs smallest_leases_fill_a_devices_slots_only_with_its_hours); this reproduction leases below that and needs rewriting"]
 fn minimum_size_leases_lock_a_device_out() {
     let mut w = World::new(3, 8);
     let slots = loopin::pair::MAX_LEASES_PER_EPOCH;
