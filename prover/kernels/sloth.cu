@@ -47,26 +47,8 @@ LP_DEV lp_fe lp_add(lp_fe a, lp_fe b) {
     return lp_ge_p(s) ? lp_sub_p(s) : s;
 }
 
-/* a * b mod p for a, b < p. */
-LP_DEV lp_fe lp_mul(lp_fe a, lp_fe b) {
-    u64 l00 = a.lo * b.lo, h00 = lp_mulhi(a.lo, b.lo);
-    u64 l01 = a.lo * b.hi, h01 = lp_mulhi(a.lo, b.hi);
-    u64 l10 = a.hi * b.lo, h10 = lp_mulhi(a.hi, b.lo);
-    u64 l11 = a.hi * b.hi, h11 = lp_mulhi(a.hi, b.hi);
-    /* 256-bit product r3:r2:r1:r0 (< 2^254). */
-    u64 r0 = l00;
-    u64 r1 = h00, c1 = 0;
-    r1 += l01;
-    c1 += r1 < l01;
-    r1 += l10;
-    c1 += r1 < l10;
-    u64 r2 = h01 + c1, c2 = r2 < c1;
-    r2 += h10;
-    c2 += r2 < h10;
-    r2 += l11;
-    c2 += r2 < l11;
-    u64 r3 = h11 + c2;
-    /* product = lo127 + 2^127 * hi127 and 2^127 = 1 (mod p). */
+/* The 256-bit value r3:r2:r1:r0 (< 2^254) mod p: lo127 + 2^127 * hi127 and 2^127 = 1 (mod p). */
+LP_DEV lp_fe lp_reduce(u64 r0, u64 r1, u64 r2, u64 r3) {
     u64 lo_lo = r0, lo_hi = r1 & LP_P_HI;
     u64 hi_lo = (r1 >> 63) | (r2 << 1), hi_hi = (r2 >> 63) | (r3 << 1);
     u64 s_lo = lo_lo + hi_lo;
@@ -76,6 +58,22 @@ LP_DEV lp_fe lp_mul(lp_fe a, lp_fe b) {
     t.lo = s_lo + (s_hi >> 63);
     t.hi = (s_hi & LP_P_HI) + (t.lo < (s_hi >> 63));
     return lp_ge_p(t) ? lp_sub_p(t) : t;
+}
+
+/* a * a mod p for a < p: three limb products instead of four (the cross product once, doubled).
+ * a.hi < 2^63, so 2 * a.lo * a.hi < 2^128 fits two limbs. */
+LP_DEV lp_fe lp_sqr(lp_fe a) {
+    u64 l00 = a.lo * a.lo, h00 = lp_mulhi(a.lo, a.lo);
+    u64 l01 = a.lo * a.hi, h01 = lp_mulhi(a.lo, a.hi);
+    u64 l11 = a.hi * a.hi, h11 = lp_mulhi(a.hi, a.hi);
+    u64 d0 = l01 << 1, d1 = (h01 << 1) | (l01 >> 63);
+    u64 r0 = l00;
+    u64 r1 = h00 + d0, c1 = r1 < d0;
+    u64 r2 = d1 + c1, c2 = r2 < c1;
+    r2 += l11;
+    c2 += r2 < l11;
+    u64 r3 = h11 + c2;
+    return lp_reduce(r0, r1, r2, r3);
 }
 
 LP_DEV lp_fe lp_neg(lp_fe y) {
@@ -89,9 +87,9 @@ LP_DEV lp_fe lp_neg(lp_fe y) {
 LP_DEV lp_fe lp_sloth_slow(lp_fe x) {
     lp_fe y = x;
     for (int i = 0; i < 125; i++) {
-        y = lp_mul(y, y);
+        y = lp_sqr(y);
     }
-    lp_fe sq = lp_mul(y, y);
+    lp_fe sq = lp_sqr(y);
     int odd = (int)(y.lo & 1);
     int zero = y.lo == 0 && y.hi == 0;
     if (sq.lo == x.lo && sq.hi == x.hi) {

@@ -201,6 +201,7 @@ impl Backend for HostKernel {
 
 #[cfg(feature = "cuda")]
 pub mod cuda;
+pub mod selftest;
 
 /// The best backend available: CUDA when compiled in and a driver and GPU are present, else CPU.
 pub fn select(prefer_cuda: bool) -> std::sync::Arc<dyn Backend> {

@@ -38,6 +38,30 @@ fn cfg(n: u32) -> LaunchConfig {
     }
 }
 
+/// The virtual architecture NVRTC compiles for: `LOOPIN_NVRTC_ARCH` (e.g. `compute_75`, or
+/// `default` for NVRTC's own default), else the GPU's compute capability, so the code generator
+/// targets the chip it runs on rather than NVRTC's oldest default.
+fn nvrtc_arch(ctx: &CudaContext) -> Option<String> {
+    match std::env::var("LOOPIN_NVRTC_ARCH") {
+        Ok(a) if a == "default" => None,
+        Ok(a) => Some(a),
+        Err(_) => ctx
+            .compute_capability()
+            .ok()
+            .map(|(major, minor)| format!("compute_{major}{minor}")),
+    }
+}
+
+fn compile(arch: Option<&str>) -> Result<cudarc::nvrtc::Ptx, String> {
+    let opts = cudarc::nvrtc::CompileOptions {
+        options: arch
+            .map(|a| vec![format!("--gpu-architecture={a}")])
+            .unwrap_or_default(),
+        ..Default::default()
+    };
+    cudarc::nvrtc::compile_ptx_with_opts(KERNEL_SRC, opts).map_err(|e| format!("NVRTC: {e:?}"))
+}
+
 impl CudaBackend {
     /// Load the driver, pick device 0, compile and load the kernels.
     pub fn new() -> Result<CudaBackend, String> {
@@ -50,7 +74,16 @@ impl CudaBackend {
         }
         let ctx = CudaContext::new(0).map_err(|e| format!("context: {e:?}"))?;
         let device = ctx.name().unwrap_or_else(|_| "unknown GPU".into());
-        let ptx = cudarc::nvrtc::compile_ptx(KERNEL_SRC).map_err(|e| format!("NVRTC: {e:?}"))?;
+        let arch = nvrtc_arch(&ctx);
+        let ptx = compile(arch.as_deref()).or_else(|e| match arch.as_deref() {
+            // An NVRTC older than the GPU does not know its architecture: its default PTX still
+            // runs there (the driver compiles it at load).
+            Some(a) => {
+                tracing::warn!(arch = %a, error = %e, "NVRTC refused the GPU's architecture; default PTX");
+                compile(None)
+            }
+            None => Err(e),
+        })?;
         let module = ctx
             .load_module(ptx)
             .map_err(|e| format!("load module: {e:?}"))?;
@@ -61,7 +94,7 @@ impl CudaBackend {
             .load_function("loopin_throughput")
             .map_err(|e| format!("{e:?}"))?;
         let stream = ctx.default_stream();
-        tracing::info!(%device, "CUDA backend ready");
+        tracing::info!(%device, arch = arch.as_deref().unwrap_or("default"), "CUDA backend ready");
         Ok(CudaBackend {
             ctx,
             stream,

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The GPU check: bit-exactness of the CUDA kernel, the encoder's rate and the throughput proof's
+# rate on the GPU, next to the CPU backend on the same machine, and the proof service's rate.
+#
+#   scripts/gpu-check.sh build   # here (any machine with Rust): builds the `cuda` prover into .gpu-check/
+#   scripts/gpu-check.sh run     # on the GPU machine (no Rust, no network needed); logs to $OUT or .gpu-check/out
+#
+# The binaries load libcuda and libnvrtc at run time (cudarc, dynamic loading), so a build made
+# without CUDA runs on the GPU machine. `run` fails, rather than skips, when no GPU can be used.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=.gpu-check
+
+build() {
+    mkdir -p "$B"
+    local target=${CARGO_TARGET_DIR:-target}/gpu
+    CARGO_TARGET_DIR="$target" CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+        cargo build --release --locked -p loopin-prover --features cuda --bins
+    cp "$target/release/loopin-prover" "$B/loopin-prover"
+    strip "$B/loopin-prover" 2>/dev/null || true
+    ls -l "$B"
+}
+
+# libcuda comes with the driver (libcuda.so.1); NVRTC with the toolkit or a Python wheel, often only
+# as libnvrtc.so.<major>: link it under the plain name that cudarc tries first.
+find_libs() {
+    local lib=$B/lib
+    mkdir -p "$lib"
+    local nvrtc
+    nvrtc=$(find /usr/local/cuda*/lib64 /usr/local/cuda*/targets/*/lib /usr/lib/x86_64-linux-gnu \
+        /opt/*/.venv/lib/python3*/site-packages/nvidia /usr/local/lib/python3*/dist-packages/nvidia \
+        -name 'libnvrtc.so*' 2>/dev/null | grep -v -e builtins -e stubs | sort -V | tail -1 || true)
+    [ -n "$nvrtc" ] || { echo "no libnvrtc on this machine" >&2; exit 1; }
+    ln -sf "$nvrtc" "$lib/libnvrtc.so"
+    local extra=$lib:$(dirname "$nvrtc")
+    # The driver's own libcuda, never a toolkit stub (CUDA_ERROR_STUB_LIBRARY).
+    for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib/x86_64-linux-gnu; do
+        if [ -e "$d/libcuda.so.1" ]; then
+            ln -sf "$d/libcuda.so.1" "$lib/libcuda.so"
+            echo "libcuda: $d/libcuda.so.1"
+            break
+        fi
+    done
+    export LD_LIBRARY_PATH=$extra${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    echo "libnvrtc: $nvrtc"
+    echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
+}
+
+# A config holding custom parameters: `lanes` chains of `blocks` blocks of r = 1000 rounds.
+params() {
+    local f=$B/params-$1-$2.toml
+    printf '[custom_params]\nlanes = %s\nblocks_per_lane = %s\nrounds = 1000\nblocks_per_leaf = %s\n' \
+        "$1" "$2" "$(($2 < 64 ? $2 : 64))" >"$f"
+    echo "$f"
+}
+
+failed=0
+step() {
+    echo
+    echo "== $1"
+    shift
+    local t0=$SECONDS
+    timeout "$@" || {
+        echo "!! step failed (rc $?)"
+        failed=1
+    }
+    echo "   ($((SECONDS - t0)) s)"
+}
+
+run() {
+    local out=${OUT:-$B/out}
+    mkdir -p "$out"
+    exec > >(tee "$out/gpu-check.log") 2>&1
+    date -u
+    nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,compute_cap --format=csv || true
+    nproc
+    find_libs
+    local p=$B/loopin-prover
+    export LOOPIN_LOG=warn
+    # 1. Bit-exactness (`selftest`, backend::selftest): the published vectors, field edges and 500
+    #    values at 1 and 3 rounds, a full P at the test parameters and a 2^16-input batch, GPU
+    #    against the CPU backend. `--backend cuda` fails, rather than falls back, without a GPU.
+    step "kernel bit-exactness (NVRTC, GPU vs vectors and CPU)" 120 "$p" --backend cuda selftest
+    # 2. GPU encoding at production occupancy (2^17 lanes, one thread each, r = 1000) with short
+    #    lanes, and the production throughput proof (W = 2^20 x r_tp = 1000 vs D_tp = 2 s).
+    local gpu
+    gpu=$(params 131072 64)
+    step "GPU: encode 2^17 lanes x 64 blocks x r=1000; throughput W=2^20 x 1000 (native arch)" \
+        120 "$p" --config "$gpu" --backend cuda bench --encode-lanes 131072 --tp-width 1048576 --load 0
+    step "GPU: the same with NVRTC's default architecture" \
+        90 env LOOPIN_NVRTC_ARCH=default "$p" --config "$gpu" --backend cuda bench --encode-lanes 131072 --tp-width 1048576 --load 0
+    # 3. The CPU backend on the same machine's cores, for the ratio.
+    local cpu
+    cpu=$(params "$(nproc)" 4096)
+    step "CPU ($(nproc) threads): encode $(nproc) lanes x 4096 x r=1000; throughput W=2^16 x 1000" \
+        90 "$p" --config "$cpu" --backend cpu bench --encode-lanes "$(nproc)" --tp-width 65536 --load 0
+    # 4. The proof service: 1,000 simultaneous challenges (test parameters) through gRPC, each
+    #    verified, with the GPU backend and with the CPU backend.
+    step "service: 1000 challenges, GPU backend" 60 "$p" --backend cuda bench --encode-lanes 0 --tp-width 0 --load 1000
+    step "service: 1000 challenges, CPU backend" 60 "$p" --backend cpu bench --encode-lanes 0 --tp-width 0 --load 1000
+    date -u
+    return $failed
+}
+
+case "${1:-}" in
+build) build ;;
+run) run ;;
+*)
+    echo "usage: $0 build|run" >&2
+    exit 2
+    ;;
+esac
