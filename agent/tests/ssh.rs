@@ -4,7 +4,8 @@
 //!
 //! Needs root (accounts are created and removed) and `/usr/sbin/sshd`.
 
-use cosmwasm_std::{Decimal, HexBinary, Uint128, to_json_binary};
+use cosmwasm_std::{Decimal, Uint128, to_json_binary};
+use loopin::device::Registration;
 use loopin::pair::{LeaseResponse, QueryMsg};
 use loopin::stake_cert::StakeMode;
 use loopin::token;
@@ -188,6 +189,15 @@ impl Harness {
 
         // The miner's device: 1 h per epoch for 4 epochs, priced at 10 LOOP/h.
         let device_key = loopin_prover::storage::device_key(dir.path()).unwrap();
+        // Its PoCPS commitment (test parameters), registered after the stake: only a registered
+        // device's hours can be leased.
+        let registration = Registration::encode(
+            &loopin_prover::auth::pubkey_bytes(&device_key),
+            miner.address().as_ref(),
+            &pair,
+            b"randomness",
+            loopin_pocps::encode::Params::TEST,
+        );
         let stake = token::ExecuteMsg::Send {
             contract: pair.clone(),
             amount: Uint128::new(11 * LOOP),
@@ -198,7 +208,7 @@ impl Harness {
                     chain_id: chain.chain_id.clone(),
                     pair: pair.clone(),
                     staker: miner.address().to_string(),
-                    commitment: HexBinary::from([7u8; 32]),
+                    commitment: registration.digest(),
                     mode: StakeMode::LiquidityProvider,
                     rate: Decimal::one(),
                     epochs: 4,
@@ -216,6 +226,16 @@ impl Harness {
             .unwrap()
             .parse()
             .unwrap();
+        let token_id = staked.event_attr("wasm", "token_id").unwrap();
+        let registry = deployment.registry.clone().expect("a registry");
+        miner
+            .execute(
+                &registry,
+                &registration.message(token_id, "http://127.0.0.1:7470"),
+                &[],
+            )
+            .await
+            .expect("device registration");
 
         let client = LeaseClient::connect(chain.clone(), key(3), &pair)
             .await

@@ -79,7 +79,10 @@ fn deploy_config(
             cap_per_epoch: Uint128::new(1_000 * LOOP),
             epoch_seconds: EPOCH,
         },
-        registry: None,
+        // The devnet's registry: only a device it registered supplies hours.
+        registry: DeployConfig::devnet(&chain_config(node), deployer, &[])
+            .expect("devnet.toml")
+            .registry,
         classes: vec![ClassConfig {
             name: "h100".into(),
             params: PoolParams {
@@ -96,6 +99,7 @@ fn deploy_config(
                 dispute_epochs: 0,
                 min_lease_hours: loopin::pool::DEFAULT_MIN_LEASE_HOURS.into(),
                 min_rate: loopin::pool::DEFAULT_MIN_RATE,
+                max_rate: loopin::pool::DEFAULT_MAX_RATE,
             },
             create_pool: true,
         }],
@@ -129,6 +133,19 @@ async fn send_hook(client: &ChainClient, d: &Deployment, amount: u128, msg: &Rec
         .expect("send with hook");
 }
 
+/// The test device's key (compressed) and its registration for `staker` in `pair`.
+fn device_registration(pair: &str, staker: &str) -> loopin::device::Registration {
+    let key = k256::ecdsa::SigningKey::from_slice(&[0x42; 32]).expect("a valid key");
+    let pubkey = key.verifying_key().to_encoded_point(true);
+    loopin::device::Registration::encode(
+        pubkey.as_bytes(),
+        staker,
+        pair,
+        b"randomness",
+        loopin_pocps::encode::Params::TEST,
+    )
+}
+
 /// A Stake hook of one test device (rate 1), named by its key's id and signed by that key over
 /// the stake's claim, as the pair requires (`loopin::device`).
 fn device_stake(
@@ -146,7 +163,7 @@ fn device_stake(
         .as_bytes()
         .to_vec();
     let device_id = loopin::device::device_id(&pubkey);
-    let commitment = HexBinary::from([9u8; 32]);
+    let commitment = device_registration(pair, staker).digest();
     let claim = loopin::device::StakeClaim {
         chain_id,
         pair,
@@ -214,6 +231,18 @@ async fn deploy_stake_lease_restart() {
         loop_balance(&miner, &d.token, &miner_addr).await,
         RICH - 11 * LOOP
     );
+    // The miner registers the device with the registry, which tells the pair: its hours may be
+    // leased from now on.
+    let registry = d.registry.clone().expect("a registry");
+    miner
+        .execute(
+            &registry,
+            &device_registration(&pair_addr, &miner_addr)
+                .message("h100-1", "http://127.0.0.1:7470"),
+            &[],
+        )
+        .await
+        .expect("device registration");
     let pool: PoolResponse = miner
         .query_smart(&pair_addr, &pair::QueryMsg::Pool {})
         .await

@@ -16,7 +16,7 @@ use crate::error::ContractError;
 use crate::leasing::{self, LeaseRequest};
 use crate::staking::{self, StakeRequest};
 use crate::state::{CONFIG, Config, POOL, Pool};
-use crate::{disputes, liquidity, slashing};
+use crate::{disputes, liquidity, slashing, verification};
 use crate::{outflow, query};
 
 /// cw2 name of this contract.
@@ -110,6 +110,9 @@ pub fn execute(
         }
         ExecuteMsg::Invalidate { token_id, reason } => {
             slashing::invalidate(deps, env, info, token_id, reason)
+        }
+        ExecuteMsg::DeviceRegistered { token_id } => {
+            verification::device_registered(deps, env, info.sender, token_id)
         }
         ExecuteMsg::WithdrawLiquidity {
             shares,

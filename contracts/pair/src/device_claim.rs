@@ -30,6 +30,12 @@ pub fn check(
             min: params.min_rate,
         });
     }
+    if request.rate > params.max_rate {
+        return Err(ContractError::RateAboveMaximum {
+            rate: request.rate,
+            max: params.max_rate,
+        });
+    }
     let key = request.device_key.as_slice();
     // Compressed only: one key, one id (an uncompressed encoding would name it a second time).
     if key.len() != DEVICE_KEY_LEN || !matches!(key.first(), Some(2 | 3)) {

@@ -28,7 +28,7 @@ pub enum ContractError {
     #[error("unauthorized")]
     Unauthorized {},
 
-    #[error("only the PoCPS registry may invalidate stakes")]
+    #[error("only the PoCPS registry may invalidate stakes or report a device registered")]
     NotRegistry {},
 
     #[error("deadline {deadline} has passed")]
@@ -167,6 +167,14 @@ pub enum ContractError {
 
     #[error("a stake's rate {rate} is below the pool's smallest, {min} device-hours per hour")]
     RateBelowMinimum { rate: Decimal, min: Decimal },
+
+    #[error(
+        "a stake's rate {rate} is above what one device of the pool supplies, {max} device-hours per hour"
+    )]
+    RateAboveMaximum { rate: Decimal, max: Decimal },
+
+    #[error("stake {id}'s device is not registered with the PoCPS registry: it supplies no hours")]
+    DeviceNotVerified { id: u64 },
 
     #[error("a device key is a compressed secp256k1 key of 33 bytes")]
     InvalidDeviceKey {},

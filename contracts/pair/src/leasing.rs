@@ -71,6 +71,11 @@ fn book_lease(
     if stake.invalidated {
         return Err(ContractError::Invalidated { id });
     }
+    // Hours are supplied by a device the registry has registered with the commitment it was
+    // staked with, and challenges from then on; never by a key alone.
+    if stake.verified_from.is_none() {
+        return Err(ContractError::DeviceNotVerified { id });
+    }
     let listed = match stake.mode {
         StakeMode::LiquidityProvider => true,
         StakeMode::Seller => epoch == stake.start_epoch || SELLER_PRICE.has(storage, epoch),

@@ -15,5 +15,6 @@ mod query;
 mod slashing;
 mod staking;
 pub mod state;
+mod verification;
 
 pub use crate::error::ContractError;

@@ -56,6 +56,7 @@ fn stake(storage: &dyn Storage, id: u64) -> Result<StakeResponse, ContractError>
         clawback: s.clawback,
         disputed: s.disputed,
         retained: s.retained,
+        verified_from: s.verified_from,
     })
 }
 

@@ -2,8 +2,8 @@
 //! refunded out of the failed miner's position, and the rest of that position is burned.
 
 use cosmwasm_std::{DepsMut, Env, MessageInfo, Order, Response, Uint128};
+use loopin::stake_cert::MAX_REASON_LEN;
 use loopin::stake_cert::{self, StakeMode};
-use loopin::{factory, stake_cert::MAX_REASON_LEN};
 use loopin_pool_math::shares::share_of;
 
 use crate::epoch::current_pool;
@@ -98,12 +98,7 @@ pub fn invalidate(
         return Err(ContractError::InvalidReason {});
     }
     let config = CONFIG.load(deps.storage)?;
-    let factory_config: factory::ConfigResponse = deps
-        .querier
-        .query_wasm_smart(&config.factory, &factory::QueryMsg::Config {})?;
-    if factory_config.registry.as_ref() != Some(&info.sender) {
-        return Err(ContractError::NotRegistry {});
-    }
+    crate::verification::ensure_registry(deps.as_ref(), &config, &info.sender)?;
     let id = STAKE_BY_TOKEN
         .may_load(deps.storage, &token_id)?
         .ok_or_else(|| ContractError::UnknownCertificate {

@@ -18,6 +18,7 @@ use crate::state::{
     CONFIG, Config, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING, SELLER_PRICE,
     SHARE_VALUE, SHARES_ENDING, STAKE_BY_TOKEN, STAKES, STAKES_BY_OWNER, Stake,
 };
+use crate::verification::{verified_epochs, verified_in};
 
 /// Seller epochs one Claim pays at most.
 const CLAIM_PAGE: u64 = 64;
@@ -144,6 +145,7 @@ pub fn stake(
         frozen_from: None,
         disputed: Uint128::zero(),
         retained: Uint128::zero(),
+        verified_from: None,
     };
     let mut burned = staking_fee + advanced.fees;
 
@@ -394,6 +396,9 @@ pub(crate) struct ClaimPlan {
     pub finished: bool,
     /// Pay retained in escrow for open disputes after this claim.
     pub retained: Uint128,
+    /// A seller's proceeds of epochs its device was not registered for: not paid, but given
+    /// back to the pool's LOOP, whose providers paid them for hours nobody could lease.
+    pub forfeited: Uint128,
 }
 
 impl ClaimPlan {
@@ -446,6 +451,7 @@ pub(crate) fn plan_claim(
         paid_until: stake.paid_until,
         finished: stake.finished,
         retained: stake.retained,
+        forfeited: Uint128::zero(),
     };
     if stake.finished {
         // Pay retained for disputes resolved since, and rewards left owed.
@@ -457,6 +463,8 @@ pub(crate) fn plan_claim(
         return Ok(plan);
     }
     let epochs = stake.end_epoch - stake.start_epoch;
+    // Rewards are for the hours of a registered device only.
+    let rewarded = verified_epochs(stake);
     let economics = config.params.economics;
     // Pay for an epoch is released once the dispute window after it has been delivered too;
     // what open disputes' leases paid is retained from it (below).
@@ -472,13 +480,20 @@ pub(crate) fn plan_claim(
             plan.payout = settled_value(storage, stake)?;
             // A provider's maintenance burn is netted against its reward.
             let net = economics.gamma.checked_sub(economics.beta)?;
-            plan.rewards = per_device_hour(net, stake.hours_per_epoch, epochs, false)?;
+            plan.rewards = per_device_hour(net, stake.hours_per_epoch, rewarded, false)?;
             plan.finished = true;
         }
         StakeMode::Seller => {
             let until = delivered.min(stake.paid_until + CLAIM_PAGE);
             for epoch in stake.paid_until..until {
-                plan.payout += seller_proceeds(storage, stake, epoch)?;
+                // Hours sold for an epoch the device was not registered for could not be
+                // leased: their proceeds go back to the pool.
+                let proceeds = seller_proceeds(storage, stake, epoch)?;
+                if verified_in(stake, epoch) {
+                    plan.payout += proceeds;
+                } else {
+                    plan.forfeited += proceeds;
+                }
             }
             plan.paid_until = stake.paid_until.max(until);
             if plan.paid_until == stake.end_epoch {
@@ -486,7 +501,7 @@ pub(crate) fn plan_claim(
                     maintenance(config, stake.hours_per_epoch, epochs)?.min(stake.deposit);
                 plan.payout += stake.deposit - plan.upkeep;
                 plan.rewards =
-                    per_device_hour(economics.gamma, stake.hours_per_epoch, epochs, false)?;
+                    per_device_hour(economics.gamma, stake.hours_per_epoch, rewarded, false)?;
                 plan.finished = true;
             }
         }
@@ -499,7 +514,8 @@ pub(crate) fn plan_claim(
     let due = plan.payout.checked_add(stake.retained)?;
     plan.retained = due.min(stake.disputed);
     plan.payout = due - plan.retained;
-    if plan.payout.is_zero() && plan.rewards.is_zero() && !plan.finished {
+    if plan.payout.is_zero() && plan.rewards.is_zero() && plan.forfeited.is_zero() && !plan.finished
+    {
         return Err(ContractError::NothingToClaim {});
     }
     Ok(plan)
@@ -512,7 +528,10 @@ pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
     let plan = plan_claim(deps.storage, &config, &pool, &stake)?;
     let left = emission_left(&deps.querier, &config, plan.rewards)?;
     let plan = plan.within_emission(&stake, left)?;
-    pool.escrow = pool.escrow.checked_sub(plan.payout + plan.upkeep)?;
+    pool.escrow = pool
+        .escrow
+        .checked_sub(plan.payout + plan.upkeep + plan.forfeited)?;
+    pool.reserves.tokens = pool.reserves.tokens.checked_add(plan.forfeited)?;
     stake.paid_until = plan.paid_until;
     stake.finished = plan.finished;
     stake.rewards_owed = plan.rewards_owed;
@@ -527,6 +546,7 @@ pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
         .add_attribute("payout", plan.payout)
         .add_attribute("rewards", plan.rewards)
         .add_attribute("rewards_owed", plan.rewards_owed)
+        .add_attribute("forfeited", plan.forfeited)
         .add_attribute("burned", burned)
         .add_attribute("finished", stake.finished.to_string())
         .add_messages(outflow::transfer(&config.token, &stake.owner, plan.payout)?)

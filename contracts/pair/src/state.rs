@@ -101,6 +101,11 @@ pub struct Stake {
     /// Pay due to the stake but retained in escrow for its open disputes.
     #[serde(default)]
     pub retained: Uint128,
+    /// The trading epoch in which the PoCPS registry registered the stake's device with the
+    /// commitment it was staked with (`DeviceRegistered`); `None` until then. Leases need it,
+    /// and rewards and a seller's pay count only the epochs from it on.
+    #[serde(default)]
+    pub verified_from: Option<u64>,
 }
 
 #[cw_serde]

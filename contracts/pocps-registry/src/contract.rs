@@ -452,12 +452,20 @@ fn register_device(
             slot,
         },
     )?;
+    // The pool supplies the device's hours to clients, and rewards them, only from now on.
+    let registered = execute_msg(
+        &cert.pool,
+        &pair::ExecuteMsg::DeviceRegistered {
+            token_id: token_id.clone(),
+        },
+    )?;
     let response = Response::new()
         .add_attribute("action", "register_device")
         .add_attribute("token_id", token_id)
         .add_attribute("owner", info.sender)
         .add_attribute("pool", cert.pool)
-        .add_attribute("endpoint", endpoint);
+        .add_attribute("endpoint", endpoint)
+        .add_message(registered);
     Ok(match released {
         Some(holder) => response.add_attribute("released", holder),
         None => response,

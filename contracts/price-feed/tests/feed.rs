@@ -97,6 +97,7 @@ impl MockPair {
                     dispute_epochs: 0,
                     min_lease_hours: loopin::pool::DEFAULT_MIN_LEASE_HOURS.into(),
                     min_rate: loopin::pool::DEFAULT_MIN_RATE,
+                    max_rate: loopin::pool::DEFAULT_MAX_RATE,
                 },
                 genesis: 0,
             }),

@@ -64,6 +64,58 @@ impl StakeClaim<'_> {
     }
 }
 
+/// A device's registration for a stake, for tests and devnets: its P encoded here at `params`
+/// (small parameters only; a real device's P comes from `loopin-prover init`), the commitment
+/// whose digest the stake carries, and the registry's `RegisterDevice` for the certificate the
+/// stake minted.
+pub struct Registration {
+    pub commitment: loopin_pocps::proof::Commitment,
+    pub randomness: Vec<u8>,
+}
+
+impl Registration {
+    /// Encodes P for the device with compressed key `pubkey`, staked by `staker` in `pair`.
+    pub fn encode(
+        pubkey: &[u8],
+        staker: &str,
+        pair: &str,
+        randomness: &[u8],
+        params: loopin_pocps::encode::Params,
+    ) -> Registration {
+        use loopin_pocps::encode::{derive_ek, encode_lane};
+        let ek = derive_ek(&device_fingerprint(pubkey), staker, pair, randomness);
+        let blocks = (0..params.lanes)
+            .flat_map(|lane| encode_lane(ek, lane, &params))
+            .collect();
+        let prover = loopin_pocps::proof::Prover::new(blocks, params);
+        Registration {
+            commitment: loopin_pocps::proof::Commitment {
+                params,
+                root: prover.tree.root(),
+                ek,
+                pubkey: pubkey.to_vec(),
+            },
+            randomness: randomness.to_vec(),
+        }
+    }
+
+    /// What the stake commits to (the Stake hook's `commitment`).
+    pub fn digest(&self) -> HexBinary {
+        HexBinary::from(self.commitment.digest())
+    }
+
+    /// The registry's `RegisterDevice` for certificate `token_id`, served at `endpoint`.
+    pub fn message(&self, token_id: &str, endpoint: &str) -> crate::registry::ExecuteMsg {
+        crate::registry::ExecuteMsg::RegisterDevice {
+            token_id: token_id.into(),
+            fingerprint: HexBinary::from(device_fingerprint(&self.commitment.pubkey)),
+            commitment: crate::registry::CommitmentMsg::from(&self.commitment),
+            endpoint: endpoint.into(),
+            ek_randomness: HexBinary::from(self.randomness.clone()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

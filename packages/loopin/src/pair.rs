@@ -58,6 +58,11 @@ pub enum ExecuteMsg {
     /// Invalidates the stake behind a certificate after a failed PoCPS challenge. The registry
     /// only.
     Invalidate { token_id: String, reason: String },
+    /// Reports that the registry registered the device of certificate `token_id` with the
+    /// commitment it was staked with: from the trading epoch of this report (or the stake's
+    /// first), its hours may be leased and its epochs earn rewards and a seller's pay. The
+    /// registry only (it sends this from `RegisterDevice`); a second report changes nothing.
+    DeviceRegistered { token_id: String },
     /// Burns `shares` of the sender's liquidity for LOOP, less the exchange fee (burned).
     WithdrawLiquidity {
         shares: Uint128,
@@ -241,6 +246,10 @@ pub struct StakeResponse {
     pub disputed: Uint128,
     /// Pay due to the stake but retained in escrow for its open disputes.
     pub retained: Uint128,
+    /// The trading epoch from which the PoCPS registry has the stake's device registered;
+    /// `None`: not registered, so its hours cannot be leased and it earns no rewards.
+    #[serde(default)]
+    pub verified_from: Option<u64>,
 }
 
 #[cw_serde]

@@ -46,6 +46,12 @@ pub struct PoolParams {
     /// read the default, 0.1 (a seventh of a GPU, one MIG slice, is 0.14).
     #[serde(default = "default_min_rate")]
     pub min_rate: Decimal,
+    /// Largest stake, as a rate in device-hours per hour: what one device of the class can
+    /// supply (a device is one key, one PoCPS commitment, one certificate), so no stake declares
+    /// hours, and earns rewards on hours, its device cannot have. State and configuration
+    /// written before it read the default, 1.
+    #[serde(default = "default_max_rate")]
+    pub max_rate: Decimal,
 }
 
 /// Smallest lease unless governance sets another: 0.01 device-hour (36 s of a device).
@@ -60,6 +66,13 @@ pub const DEFAULT_MIN_RATE: Decimal = Decimal::permille(100);
 
 fn default_min_rate() -> Decimal {
     DEFAULT_MIN_RATE
+}
+
+/// Largest stake rate unless governance sets another: one device-hour per hour.
+pub const DEFAULT_MAX_RATE: Decimal = Decimal::one();
+
+fn default_max_rate() -> Decimal {
+    DEFAULT_MAX_RATE
 }
 
 /// Longest dispute window governance may set, in epochs.
@@ -85,6 +98,12 @@ pub enum ParamsError {
 
     #[error("the smallest stake rate must be above zero")]
     ZeroMinRate,
+
+    #[error("the largest stake rate {max_rate} is below the smallest {min_rate}")]
+    MaxRateBelowMin {
+        min_rate: Decimal,
+        max_rate: Decimal,
+    },
 
     #[error("dispute window of {dispute_epochs} epochs is above the maximum {MAX_DISPUTE_EPOCHS}")]
     DisputeWindowTooLong { dispute_epochs: u64 },
@@ -116,6 +135,12 @@ impl PoolParams {
         }
         if self.min_rate.is_zero() {
             return Err(ParamsError::ZeroMinRate);
+        }
+        if self.max_rate < self.min_rate {
+            return Err(ParamsError::MaxRateBelowMin {
+                min_rate: self.min_rate,
+                max_rate: self.max_rate,
+            });
         }
         if self.dispute_epochs > MAX_DISPUTE_EPOCHS {
             return Err(ParamsError::DisputeWindowTooLong {
@@ -155,6 +180,7 @@ mod tests {
             dispute_epochs: 2,
             min_lease_hours: Uint128::new(DEFAULT_MIN_LEASE_HOURS),
             min_rate: DEFAULT_MIN_RATE,
+            max_rate: DEFAULT_MAX_RATE,
         }
     }
 
@@ -168,10 +194,25 @@ mod tests {
     }
 
     #[test]
+    fn a_pools_largest_stake_is_at_least_its_smallest() {
+        let inverted = PoolParams {
+            max_rate: Decimal::permille(50),
+            ..params(25)
+        };
+        assert_eq!(
+            inverted.validate(),
+            Err(ParamsError::MaxRateBelowMin {
+                min_rate: DEFAULT_MIN_RATE,
+                max_rate: Decimal::permille(50),
+            })
+        );
+    }
+
+    #[test]
     fn params_written_before_the_smallest_stake_read_the_default() {
         let mut json = cosmwasm_std::to_json_vec(&params(25)).unwrap();
         let text = String::from_utf8(json.clone()).unwrap();
-        let old = text.replace(",\"min_rate\":\"0.1\"", "");
+        let old = text.replace(",\"min_rate\":\"0.1\",\"max_rate\":\"1\"", "");
         assert_ne!(old, text);
         json = old.into_bytes();
         let read: PoolParams = cosmwasm_std::from_json(&json).unwrap();

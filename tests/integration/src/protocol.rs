@@ -57,6 +57,7 @@ pub fn params() -> PoolParams {
         dispute_epochs: 0,
         min_lease_hours: loopin::pool::DEFAULT_MIN_LEASE_HOURS.into(),
         min_rate: loopin::pool::DEFAULT_MIN_RATE,
+        max_rate: loopin::pool::DEFAULT_MAX_RATE,
     }
 }
 
@@ -95,6 +96,20 @@ pub struct Protocol {
     pub registry: Addr,
     /// LOOP transferred to the pair outside its messages: it never enters the books.
     pub donated: u128,
+    /// Whether the registry (here an account standing for it) reports each device registered
+    /// right after its stake, as an honest miner's device is (stake, then `RegisterDevice`).
+    /// Tests of unregistered devices turn it off.
+    pub auto_register: bool,
+}
+
+/// The value of the first attribute `key` among the response's events.
+pub fn attr(response: &AppResponse, key: &str) -> Option<String> {
+    response
+        .events
+        .iter()
+        .flat_map(|event| &event.attributes)
+        .find(|a| a.key == key)
+        .map(|a| a.value.clone())
 }
 
 pub fn actor(app: &App, name: &str) -> Addr {
@@ -212,6 +227,7 @@ pub fn protocol_with(params: PoolParams, cap: u128) -> Protocol {
         pair: pool.pair,
         registry,
         donated: 0,
+        auto_register: true,
     }
 }
 
@@ -236,7 +252,25 @@ impl Protocol {
             .app
             .execute_contract(sender, self.token.clone(), &send, &[]);
         self.check_invariants();
-        result
+        match result {
+            Ok(response) if self.auto_register && matches!(msg, ReceiveMsg::Stake { .. }) => {
+                let token_id = attr(&response, "token_id").expect("a stake's token id");
+                self.register_device(&token_id)?;
+                Ok(response)
+            }
+            other => other,
+        }
+    }
+
+    /// The registry reports the device of certificate `token_id` registered.
+    pub fn register_device(&mut self, token_id: &str) -> anyhow::Result<AppResponse> {
+        let registry = self.registry.clone();
+        self.exec(
+            &registry,
+            &ExecuteMsg::DeviceRegistered {
+                token_id: token_id.into(),
+            },
+        )
     }
 
     pub fn stake(

@@ -16,7 +16,8 @@ use loopin::stake_cert::StakeMode;
 use loopin::token;
 use loopin_integration_tests::contract_error;
 use loopin_integration_tests::protocol::{
-    LOOP, Protocol, device_key, device_pubkey, params, protocol, protocol_with, test_device_id,
+    LOOP, Protocol, attr, device_key, device_pubkey, params, protocol, protocol_with,
+    test_device_id,
 };
 use loopin_pair::ContractError;
 use loopin_pocps::sig::k256_sign;
@@ -162,7 +163,7 @@ fn a_squatter_cannot_stake_someone_elses_device() {
             11 * LOOP,
         )
         .expect("the device's owner stakes its device");
-    let stake_id: u64 = attr(&res, "stake_id").parse().unwrap();
+    let stake_id: u64 = attr(&res, "stake_id").unwrap().parse().unwrap();
     assert_eq!(stake_id, 2, "the refused stakes left no trace");
     let stake = p.stake_info(stake_id);
     assert_eq!(stake.device_id, bob_device);
@@ -303,15 +304,6 @@ fn a_device_signature_serves_only_its_staker_pool_and_terms() {
     assert!(p.send("bob", 5 * LOOP, &bobs).is_err());
     assert_eq!(device_id, test_device_id("gpu-bob"));
     assert_eq!(device_id, self::device_id(bobs_key.as_slice()));
-}
-
-fn attr(res: &AppResponse, key: &str) -> String {
-    res.events
-        .iter()
-        .flat_map(|e| &e.attributes)
-        .find(|a| a.key == key)
-        .map(|a| a.value.clone())
-        .unwrap()
 }
 
 /// A second pool (class "a100", the same parameters) created by governance.

@@ -68,7 +68,7 @@ use loopin::pair::{
 };
 use loopin::stake_cert::StakeMode;
 use loopin::token;
-use loopin_integration_tests::protocol::{EPOCH, LOOP, Protocol, SSH_KEY, protocol};
+use loopin_integration_tests::protocol::{self, EPOCH, LOOP, Protocol, SSH_KEY, protocol};
 use loopin_pair::ContractError;
 use loopin_pair::state::{SELLER_PRICE, SHARE_VALUE, STAKES};
 use loopin_pool_math::HOUR;
@@ -141,7 +141,7 @@ fn adv() -> impl Strategy<Value = Adv> {
         1 => stake.prop_map(Adv::Claim),
         1 => pick.prop_map(Adv::Dispute),
         1 => Just(Adv::Advance),
-        1 => (any::<bool>(), 3u64..8, 1u64..30).prop_map(|(s, e, r)| Adv::Stake(s, e, r)),
+        1 => (any::<bool>(), 3u64..8, 1u64..=10).prop_map(|(s, e, r)| Adv::Stake(s, e, r)),
         1 => pick.prop_map(Adv::RenewStake),
     ]
 }
@@ -162,8 +162,7 @@ fn step() -> impl Strategy<Value = Step> {
 }
 
 fn attr(response: &AppResponse, key: &str) -> Option<u128> {
-    let mut attrs = response.events.iter().flat_map(|event| &event.attributes);
-    attrs.find(|attr| attr.key == key)?.value.parse().ok()
+    protocol::attr(response, key)?.parse().ok()
 }
 
 fn error(err: &anyhow::Error) -> Option<&ContractError> {

@@ -69,7 +69,7 @@ enum Op {
 fn op() -> impl Strategy<Value = Op> {
     let who = 0..ACTORS.len();
     prop_oneof![
-        3 => (who.clone(), any::<bool>(), 3u64..8, 1u64..30, 0u128..20)
+        3 => (who.clone(), any::<bool>(), 3u64..8, 1u64..=10, 0u128..20)
             .prop_map(|(who, seller, epochs, rate_tenths, extra)| Op::Stake { who, seller, epochs, rate_tenths, extra }),
         5 => (who.clone(), 1u64..12, 1u128..1_000, 1u128..200)
             .prop_map(|(who, stake, hours_permille, max)| Op::Lease { who, stake, hours_permille, max }),

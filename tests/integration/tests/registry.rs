@@ -15,7 +15,7 @@ use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, StakeMode
 use loopin::{factory, token};
 use loopin_integration_tests::contract_error;
 use loopin_integration_tests::protocol::{
-    EPOCH, LOOP, Protocol, RICH, protocol, protocol_with_emission_cap,
+    EPOCH, LOOP, Protocol, RICH, attr, protocol, protocol_with_emission_cap,
 };
 use loopin_pocps::challenge::{commit_secret, round_seed};
 use loopin_pocps::encode::{CpuEncoder, Encoder, Params, derive_ek};
@@ -170,6 +170,9 @@ fn net_on(mut p: Protocol, settings: RegistrySettings) -> Net {
             .execute_contract(governance.clone(), config.factory.clone(), &msg, &[])
             .unwrap();
     }
+    // The registry contract reports registrations to the pair itself (RegisterDevice).
+    p.registry = reg.clone();
+    p.auto_register = false;
     Net {
         p,
         factory: config.factory,
@@ -182,14 +185,6 @@ fn net_on(mut p: Protocol, settings: RegistrySettings) -> Net {
 
 fn net() -> Net {
     net_with(settings())
-}
-
-fn attr(res: &AppResponse, key: &str) -> Option<String> {
-    res.events
-        .iter()
-        .flat_map(|e| e.attributes.iter())
-        .find(|a| a.key == key)
-        .map(|a| a.value.clone())
 }
 
 impl Net {

@@ -40,6 +40,7 @@ fn params() -> PoolParams {
         dispute_epochs: 0,
         min_lease_hours: loopin::pool::DEFAULT_MIN_LEASE_HOURS.into(),
         min_rate: loopin::pool::DEFAULT_MIN_RATE,
+        max_rate: loopin::pool::DEFAULT_MAX_RATE,
     }
 }
 
@@ -171,6 +172,16 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
             exec(report, &mut pair, NAME, label, &token, &msg, true)?;
         } else {
             pair.execute(&token, &msg)?.unwrap();
+        }
+        // The registry reports each device registered: only then are its hours leased.
+        let registered = ExecuteMsg::DeviceRegistered {
+            token_id: format!("h100-{i}"),
+        };
+        if detail && i == 1 {
+            let label = "DeviceRegistered (from the registry)";
+            exec(report, &mut pair, NAME, label, &registry, &registered, true)?;
+        } else {
+            pair.execute(&registry, &registered)?.unwrap();
         }
     }
 

@@ -1,0 +1,72 @@
+//! A stake's device registered with the PoCPS registry: the registry reports it
+//! (`DeviceRegistered`), and only from then on do the device's hours go to clients and its
+//! epochs earn rewards and a seller's pay. A key and a signature make a stake; only a registered
+//! commitment, challenged from then on, makes hours.
+
+use cosmwasm_std::{Addr, Deps, DepsMut, Env, Response};
+use loopin::factory;
+
+use crate::epoch::current_pool;
+use crate::error::ContractError;
+use crate::state::{CONFIG, Config, POOL, STAKE_BY_TOKEN, STAKES, Stake};
+
+/// Refuses any sender but the registry the factory names now.
+pub(crate) fn ensure_registry(
+    deps: Deps,
+    config: &Config,
+    sender: &Addr,
+) -> Result<(), ContractError> {
+    let factory_config: factory::ConfigResponse = deps
+        .querier
+        .query_wasm_smart(&config.factory, &factory::QueryMsg::Config {})?;
+    if factory_config.registry.as_ref() != Some(sender) {
+        return Err(ContractError::NotRegistry {});
+    }
+    Ok(())
+}
+
+/// The registry registered the device of certificate `token_id` (its owner, its key's
+/// fingerprint, the commitment it was staked with). Marks the stake verified from the trading
+/// epoch of now (or its first); a second report changes nothing.
+pub fn device_registered(
+    deps: DepsMut,
+    env: Env,
+    sender: Addr,
+    token_id: String,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    ensure_registry(deps.as_ref(), &config, &sender)?;
+    let id = STAKE_BY_TOKEN
+        .may_load(deps.storage, &token_id)?
+        .ok_or_else(|| ContractError::UnknownCertificate {
+            token_id: token_id.clone(),
+        })?;
+    let mut stake = STAKES.load(deps.storage, id)?;
+    if stake.invalidated {
+        return Err(ContractError::Invalidated { id });
+    }
+    let (pool, advanced) = current_pool(deps.storage, &env)?;
+    let epoch = pool.trading_epoch().max(stake.start_epoch);
+    let verified_from = *stake.verified_from.get_or_insert(epoch);
+    STAKES.save(deps.storage, id, &stake)?;
+    POOL.save(deps.storage, &pool)?;
+    Ok(Response::new()
+        .add_attribute("action", "device_registered")
+        .add_attribute("stake_id", id.to_string())
+        .add_attribute("token_id", token_id)
+        .add_attribute("verified_from", verified_from.to_string())
+        .add_messages(crate::outflow::burn(&config.token, advanced.fees)?))
+}
+
+/// Epochs of the stake from `from` to its end that its device was registered for: the ones that
+/// earn rewards and a seller's pay.
+pub(crate) fn verified_epochs(stake: &Stake) -> u64 {
+    stake.verified_from.map_or(0, |from| {
+        stake.end_epoch.saturating_sub(from.max(stake.start_epoch))
+    })
+}
+
+/// Whether the stake's device was registered for `epoch`.
+pub(crate) fn verified_in(stake: &Stake, epoch: u64) -> bool {
+    stake.verified_from.is_some_and(|from| epoch >= from)
+}

@@ -1,0 +1,169 @@
+//! Rewards without a verified device (issue 16, defect 3): a stake's hours go to clients, and
+//! its epochs earn rewards and a seller's pay, only while the PoCPS registry has its device
+//! registered with the commitment it was staked with; a stake declares at most one device's
+//! hours. Before the fix a seller whose device never registered was paid for every hour it
+//! declared and minted (gamma) rewards on each, at any rate it named.
+
+use cosmwasm_std::{Decimal, Uint128};
+use cw_multi_test::AppResponse;
+use loopin::pair::ExecuteMsg;
+use loopin::stake_cert::StakeMode;
+use loopin_integration_tests::contract_error;
+use loopin_integration_tests::protocol::{LOOP, Protocol, attr, protocol};
+use loopin_pair::ContractError;
+use loopin_pool_math::HOUR;
+
+fn stake_id(response: &AppResponse) -> u64 {
+    attr(response, "stake_id").unwrap().parse().unwrap()
+}
+
+/// Claims until the stake is finished; returns (LOOP paid, rewards minted, proceeds forfeited).
+fn claim_to_the_end(p: &mut Protocol, who: &str, id: u64) -> (u128, u128, u128) {
+    let (mut paid, mut rewards, mut forfeited) = (0, 0, 0);
+    let owner = p.addr(who);
+    loop {
+        let Ok(res) = p.exec(&owner, &ExecuteMsg::Claim { stake_id: id }) else {
+            break;
+        };
+        let amount = |key| attr(&res, key).unwrap().parse::<u128>().unwrap();
+        paid += amount("payout");
+        rewards += amount("rewards");
+        forfeited += amount("forfeited");
+        if attr(&res, "finished").as_deref() == Some("true") {
+            break;
+        }
+    }
+    (paid, rewards, forfeited)
+}
+
+/// Alice provides liquidity for 100 epochs with a registered device.
+fn pool_with_a_provider() -> Protocol {
+    let mut p = protocol();
+    p.stake(
+        "alice",
+        "gpu-a",
+        StakeMode::LiquidityProvider,
+        100,
+        11 * LOOP,
+    )
+    .unwrap();
+    p
+}
+
+#[test]
+fn a_seller_whose_device_never_registers_supplies_nothing_and_gains_nothing() {
+    let mut p = pool_with_a_provider();
+    let pool_loop = p.pool().reserves.tokens.u128();
+    // The attacker holds a device key and nothing else: its device never registers.
+    p.auto_register = false;
+    let before = p.balance_of("seller");
+    let res = p
+        .stake("seller", "no-gpu", StakeMode::Seller, 3, 10 * LOOP)
+        .unwrap();
+    let id = stake_id(&res);
+    assert_eq!(p.stake_info(id).verified_from, None);
+    let sold = pool_loop - p.pool().reserves.tokens.u128();
+    assert!(sold > LOOP, "its first epoch was sold to the pool: {sold}");
+
+    // No client can lease its hours.
+    let err: ContractError = contract_error(p.lease("client", id, HOUR / 10, 10 * LOOP));
+    assert_eq!(err, ContractError::DeviceNotVerified { id });
+
+    for _ in 0..4 {
+        p.next_epoch();
+    }
+    let (paid, rewards, forfeited) = claim_to_the_end(&mut p, "seller", id);
+    assert_eq!(rewards, 0, "no rewards for hours no registered device had");
+    assert!(
+        forfeited >= sold,
+        "its sales went back to the pool: {forfeited}"
+    );
+    // What it gets back is what is left of its deposit after maintenance: it gains nothing,
+    // and loses at least the staking fee.
+    let after = p.balance_of("seller");
+    assert!(
+        before - after >= LOOP,
+        "the attacker lost {}",
+        before - after
+    );
+    assert!(paid < LOOP, "paid {paid}");
+}
+
+#[test]
+fn rewards_count_only_the_epochs_from_the_devices_registration() {
+    // The same stake twice: registered at once, and two epochs late.
+    let rewards = |late: u64| {
+        let mut p = pool_with_a_provider();
+        p.auto_register = false;
+        let res = p
+            .stake("bob", "gpu-b", StakeMode::LiquidityProvider, 5, 11 * LOOP)
+            .unwrap();
+        let id = stake_id(&res);
+        let token_id = attr(&res, "token_id").unwrap();
+        for _ in 0..late {
+            p.next_epoch();
+        }
+        p.register_device(&token_id).unwrap();
+        let info = p.stake_info(id);
+        assert_eq!(info.verified_from, Some(info.start_epoch + late));
+        for _ in 0..6 {
+            p.next_epoch();
+        }
+        claim_to_the_end(&mut p, "bob", id).1
+    };
+    // (gamma - beta) = 0.4 LOOP per device-hour, one device-hour per epoch.
+    assert_eq!(rewards(0), 5 * 4 * LOOP / 10);
+    assert_eq!(rewards(2), 3 * 4 * LOOP / 10);
+}
+
+#[test]
+fn a_stake_declares_at_most_one_device_of_hours() {
+    let mut p = pool_with_a_provider();
+    let two = Decimal::from_ratio(2u128, 1u128);
+    let msg = p.stake_msg("bob", "gpu-b", StakeMode::Seller, two, 5);
+    let before = p.balance_of("bob");
+    let pool = p.pool();
+    let err: ContractError = contract_error(p.send("bob", 20 * LOOP, &msg));
+    assert_eq!(
+        err,
+        ContractError::RateAboveMaximum {
+            rate: two,
+            max: Decimal::one(),
+        }
+    );
+    assert_eq!(p.balance_of("bob"), before);
+    assert_eq!(p.pool(), pool);
+}
+
+#[test]
+fn only_the_registry_reports_a_device_registered() {
+    let mut p = pool_with_a_provider();
+    p.auto_register = false;
+    let res = p
+        .stake("bob", "gpu-b", StakeMode::LiquidityProvider, 5, 11 * LOOP)
+        .unwrap();
+    let (id, token_id) = (stake_id(&res), attr(&res, "token_id").unwrap());
+    let bob = p.addr("bob");
+    let err: ContractError = contract_error(p.exec(
+        &bob,
+        &ExecuteMsg::DeviceRegistered {
+            token_id: token_id.clone(),
+        },
+    ));
+    assert_eq!(err, ContractError::NotRegistry {});
+    assert_eq!(p.stake_info(id).verified_from, None);
+    // An unknown certificate is refused too, and a second report changes nothing.
+    let err: ContractError = contract_error(p.register_device("h100-99"));
+    assert_eq!(
+        err,
+        ContractError::UnknownCertificate {
+            token_id: "h100-99".into()
+        }
+    );
+    p.register_device(&token_id).unwrap();
+    let first = p.stake_info(id).verified_from;
+    p.next_epoch();
+    p.register_device(&token_id).unwrap();
+    assert_eq!(p.stake_info(id).verified_from, first);
+    assert_eq!(p.stake_info(id).hours_per_epoch, Uint128::new(HOUR));
+}
