@@ -12,7 +12,7 @@ use crate::outflow;
 use crate::staking::{seller_proceeds, settled_value, sub};
 use crate::state::{
     CONFIG, LEASED, LEASES, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING, SELLER_PRICE,
-    SHARES_ENDING, STAKE_BY_TOKEN, STAKE_LEASES, STAKES, Stake,
+    SHARES_ENDING, STAKE_LEASES, STAKES, Stake,
 };
 
 /// Takes what the stake still holds in the pool or in escrow: the pot its refunds come from.
@@ -98,16 +98,8 @@ pub fn invalidate(
         return Err(ContractError::InvalidReason {});
     }
     let config = CONFIG.load(deps.storage)?;
-    crate::verification::ensure_registry(deps.as_ref(), &config, &info.sender)?;
-    let id = STAKE_BY_TOKEN
-        .may_load(deps.storage, &token_id)?
-        .ok_or_else(|| ContractError::UnknownCertificate {
-            token_id: token_id.clone(),
-        })?;
-    let mut stake = STAKES.load(deps.storage, id)?;
-    if stake.invalidated {
-        return Err(ContractError::Invalidated { id });
-    }
+    let (id, mut stake) =
+        crate::verification::registry_call(deps.as_ref(), &config, &info.sender, &token_id)?;
     let (mut pool, advanced) = current_pool(deps.storage, &env)?;
     // Pay retained for open disputes is part of what the failed miner loses.
     pool.escrow = pool.escrow.checked_sub(stake.retained)?;

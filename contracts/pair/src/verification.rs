@@ -25,6 +25,27 @@ pub(crate) fn ensure_registry(
     Ok(())
 }
 
+/// The stake behind certificate `token_id`, for a call only the registry may make; an
+/// invalidated stake is refused.
+pub(crate) fn registry_call(
+    deps: Deps,
+    config: &Config,
+    sender: &Addr,
+    token_id: &str,
+) -> Result<(u64, Stake), ContractError> {
+    ensure_registry(deps, config, sender)?;
+    let id = STAKE_BY_TOKEN
+        .may_load(deps.storage, token_id)?
+        .ok_or_else(|| ContractError::UnknownCertificate {
+            token_id: token_id.into(),
+        })?;
+    let stake = STAKES.load(deps.storage, id)?;
+    if stake.invalidated {
+        return Err(ContractError::Invalidated { id });
+    }
+    Ok((id, stake))
+}
+
 /// The registry registered the device of certificate `token_id` (its owner, its key's
 /// fingerprint, the commitment it was staked with). Marks the stake verified from the trading
 /// epoch of now (or its first); a second report changes nothing.
@@ -35,16 +56,7 @@ pub fn device_registered(
     token_id: String,
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    ensure_registry(deps.as_ref(), &config, &sender)?;
-    let id = STAKE_BY_TOKEN
-        .may_load(deps.storage, &token_id)?
-        .ok_or_else(|| ContractError::UnknownCertificate {
-            token_id: token_id.clone(),
-        })?;
-    let mut stake = STAKES.load(deps.storage, id)?;
-    if stake.invalidated {
-        return Err(ContractError::Invalidated { id });
-    }
+    let (id, mut stake) = registry_call(deps.as_ref(), &config, &sender, &token_id)?;
     let (pool, advanced) = current_pool(deps.storage, &env)?;
     let epoch = pool.trading_epoch().max(stake.start_epoch);
     let verified_from = *stake.verified_from.get_or_insert(epoch);

@@ -123,6 +123,21 @@ pub fn protocol() -> Protocol {
     protocol_with_emission_cap(1_000 * LOOP)
 }
 
+/// A pool with a price: Alice provides on her device for 100 epochs (1 LOOP of fee, 10 LOOP
+/// for her hour).
+pub fn market() -> Protocol {
+    let mut p = protocol();
+    p.stake(
+        "alice",
+        "gpu-a",
+        StakeMode::LiquidityProvider,
+        100,
+        11 * LOOP,
+    )
+    .unwrap();
+    p
+}
+
 /// The protocol with the factory's per-epoch emission cap set to `cap` micro-LOOP.
 pub fn protocol_with_emission_cap(cap: u128) -> Protocol {
     protocol_with(params(), cap)

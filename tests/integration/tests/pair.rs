@@ -6,7 +6,7 @@ use loopin::pair::{ExecuteMsg, LeaseResponse, QueryMsg, ReceiveMsg};
 use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, StakeMode};
 use loopin_integration_tests::contract_error;
 use loopin_integration_tests::protocol::{
-    EPOCH, LOOP, Protocol, RICH, SSH_KEY, protocol, protocol_with_emission_cap,
+    EPOCH, LOOP, Protocol, RICH, SSH_KEY, market, protocol, protocol_with_emission_cap,
 };
 use loopin_pair::ContractError;
 use loopin_pool_math::HOUR;
@@ -60,15 +60,7 @@ fn the_first_provider_sets_the_price_and_an_idle_renewed_pool_is_conservative() 
 
 #[test]
 fn a_short_stake_has_no_claim_on_a_long_stakes_hours() {
-    let mut p = protocol();
-    p.stake(
-        "alice",
-        "gpu-a",
-        StakeMode::LiquidityProvider,
-        100,
-        11 * LOOP,
-    )
-    .unwrap();
+    let mut p = market();
     // Bob matches the price: 10 LOOP for his hour, plus the fee; the rest is refunded.
     p.stake("bob", "gpu-b", StakeMode::LiquidityProvider, 3, 50 * LOOP)
         .unwrap();
@@ -300,15 +292,7 @@ fn renewal_works_before_the_last_traded_epoch_only() {
 
 #[test]
 fn loop_pushed_in_just_before_a_settlement_does_not_reach_the_payout() {
-    let mut p = protocol();
-    p.stake(
-        "alice",
-        "gpu-a",
-        StakeMode::LiquidityProvider,
-        100,
-        11 * LOOP,
-    )
-    .unwrap();
+    let mut p = market();
     p.stake("bob", "gpu-b", StakeMode::LiquidityProvider, 3, 11 * LOOP)
         .unwrap();
     p.next_epoch();

@@ -6,7 +6,7 @@ use cosmwasm_std::{HexBinary, Uint128};
 use cw_multi_test::AppResponse;
 use loopin::pair::{ExecuteMsg, LeaseResponse, LiquidityResponse, QueryMsg, ReceiveMsg};
 use loopin::stake_cert::StakeMode;
-use loopin_integration_tests::protocol::{EPOCH, LOOP, Protocol, RICH, SSH_KEY, protocol};
+use loopin_integration_tests::protocol::{EPOCH, LOOP, Protocol, RICH, SSH_KEY, market, protocol};
 use loopin_pair::ContractError;
 use loopin_pool_math::HOUR;
 
@@ -47,15 +47,7 @@ fn lease_id(response: &AppResponse) -> u64 {
 /// (if any) arrives through `ProvideLiquidity` from Carol, who withdraws everything right after
 /// the boundary. Returns Bob's settled value and Carol's LOOP balance change.
 fn settlement_with_last_second_liquidity(deposit: u128) -> (u128, i128) {
-    let mut p = protocol();
-    p.stake(
-        "alice",
-        "gpu-a",
-        StakeMode::LiquidityProvider,
-        100,
-        11 * LOOP,
-    )
-    .unwrap();
+    let mut p = market();
     p.stake("bob", "gpu-b", StakeMode::LiquidityProvider, 3, 11 * LOOP)
         .unwrap();
     p.next_epoch();
@@ -417,15 +409,7 @@ fn a_dispute_holds_no_more_than_the_lease_paid_and_costs_a_bond() {
 /// lease and withdraws everything right after it. Returns Dave's liquidity value after the
 /// lease and Carol's LOOP balance change.
 fn lease_sandwiched_by_liquidity(deposit: u128) -> (u128, i128) {
-    let mut p = protocol();
-    p.stake(
-        "alice",
-        "gpu-a",
-        StakeMode::LiquidityProvider,
-        100,
-        11 * LOOP,
-    )
-    .unwrap();
+    let mut p = market();
     let provide = ReceiveMsg::ProvideLiquidity {
         min_shares: Uint128::zero(),
         deadline: None,

@@ -16,27 +16,12 @@ use loopin::stake_cert::StakeMode;
 use loopin::token;
 use loopin_integration_tests::contract_error;
 use loopin_integration_tests::protocol::{
-    LOOP, Protocol, attr, device_key, device_pubkey, params, protocol, protocol_with,
-    test_device_id,
+    LOOP, Protocol, attr, device_key, device_pubkey, market, params, protocol_with, test_device_id,
 };
 use loopin_pair::ContractError;
 use loopin_pocps::sig::k256_sign;
 
 const LONGEST: u64 = 200;
-
-/// A pool with a price: Alice provides on her device for 100 epochs.
-fn market() -> Protocol {
-    let mut p = protocol();
-    p.stake(
-        "alice",
-        "gpu-a",
-        StakeMode::LiquidityProvider,
-        100,
-        11 * LOOP,
-    )
-    .unwrap();
-    p
-}
 
 /// `msg` with its device key and signature replaced.
 fn with_key(msg: ReceiveMsg, key: Vec<u8>, signature: Vec<u8>) -> ReceiveMsg {

@@ -9,7 +9,7 @@ use cw_multi_test::AppResponse;
 use loopin::pair::ExecuteMsg;
 use loopin::stake_cert::StakeMode;
 use loopin_integration_tests::contract_error;
-use loopin_integration_tests::protocol::{LOOP, Protocol, attr, protocol};
+use loopin_integration_tests::protocol::{LOOP, Protocol, attr, market};
 use loopin_pair::ContractError;
 use loopin_pool_math::HOUR;
 
@@ -36,23 +36,9 @@ fn claim_to_the_end(p: &mut Protocol, who: &str, id: u64) -> (u128, u128, u128) 
     (paid, rewards, forfeited)
 }
 
-/// Alice provides liquidity for 100 epochs with a registered device.
-fn pool_with_a_provider() -> Protocol {
-    let mut p = protocol();
-    p.stake(
-        "alice",
-        "gpu-a",
-        StakeMode::LiquidityProvider,
-        100,
-        11 * LOOP,
-    )
-    .unwrap();
-    p
-}
-
 #[test]
 fn a_seller_whose_device_never_registers_supplies_nothing_and_gains_nothing() {
-    let mut p = pool_with_a_provider();
+    let mut p = market();
     let pool_loop = p.pool().reserves.tokens.u128();
     // The attacker holds a device key and nothing else: its device never registers.
     p.auto_register = false;
@@ -93,7 +79,7 @@ fn a_seller_whose_device_never_registers_supplies_nothing_and_gains_nothing() {
 fn rewards_count_only_the_epochs_from_the_devices_registration() {
     // The same stake twice: registered at once, and two epochs late.
     let rewards = |late: u64| {
-        let mut p = pool_with_a_provider();
+        let mut p = market();
         p.auto_register = false;
         let res = p
             .stake("bob", "gpu-b", StakeMode::LiquidityProvider, 5, 11 * LOOP)
@@ -118,7 +104,7 @@ fn rewards_count_only_the_epochs_from_the_devices_registration() {
 
 #[test]
 fn a_stake_declares_at_most_one_device_of_hours() {
-    let mut p = pool_with_a_provider();
+    let mut p = market();
     let two = Decimal::from_ratio(2u128, 1u128);
     let msg = p.stake_msg("bob", "gpu-b", StakeMode::Seller, two, 5);
     let before = p.balance_of("bob");
@@ -137,7 +123,7 @@ fn a_stake_declares_at_most_one_device_of_hours() {
 
 #[test]
 fn only_the_registry_reports_a_device_registered() {
-    let mut p = pool_with_a_provider();
+    let mut p = market();
     p.auto_register = false;
     let res = p
         .stake("bob", "gpu-b", StakeMode::LiquidityProvider, 5, 11 * LOOP)
