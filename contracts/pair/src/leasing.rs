@@ -73,12 +73,13 @@ fn book_lease(
     }
     // Hours are supplied by a device the registry has registered with the commitment it was
     // staked with, and challenges from then on; never by a key alone.
-    if stake.verified_from.is_none() {
+    let Some(first) = stake.verified_from else {
         return Err(ContractError::DeviceNotVerified { id });
-    }
+    };
     let listed = match stake.mode {
         StakeMode::LiquidityProvider => true,
-        StakeMode::Seller => epoch == stake.start_epoch || SELLER_PRICE.has(storage, epoch),
+        // A seller's hours are sold from its registration's epoch on.
+        StakeMode::Seller => epoch == first || (epoch > first && SELLER_PRICE.has(storage, epoch)),
     };
     if epoch < stake.start_epoch || epoch >= stake.end_epoch || !listed {
         return Err(ContractError::NotSupplying { id, epoch });

@@ -58,7 +58,8 @@ fn withdraw_capacity(
     stake: &Stake,
 ) -> Result<(), ContractError> {
     let trading = pool.trading_epoch();
-    if stake.end_epoch <= trading {
+    // A seller whose device never registered has no hours in the books.
+    if stake.end_epoch <= trading || !crate::verification::in_market(stake) {
         return Ok(());
     }
     let hours = stake.hours_per_epoch;
@@ -66,7 +67,7 @@ fn withdraw_capacity(
         .may_load(deps.storage, (stake.id, trading))?
         .unwrap_or_default();
     let listed = stake.mode == StakeMode::LiquidityProvider
-        || trading == stake.start_epoch
+        || Some(trading) == stake.verified_from
         || SELLER_PRICE.has(deps.storage, trading);
     if listed {
         pool.reserves.hours = pool

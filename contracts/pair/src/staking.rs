@@ -18,7 +18,7 @@ use crate::state::{
     CONFIG, Config, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING, SELLER_PRICE,
     SHARE_VALUE, SHARES_ENDING, STAKE_BY_TOKEN, STAKES, STAKES_BY_OWNER, Stake,
 };
-use crate::verification::{verified_epochs, verified_in};
+use crate::verification::{in_market, verified_epochs};
 
 /// Seller epochs one Claim pays at most.
 const CLAIM_PAGE: u64 = 64;
@@ -36,7 +36,7 @@ pub struct StakeRequest {
     pub device_signature: HexBinary,
 }
 
-fn add(
+pub(crate) fn add(
     storage: &mut dyn Storage,
     map: &cw_storage_plus::Map<u64, Uint128>,
     epoch: u64,
@@ -147,7 +147,7 @@ pub fn stake(
         retained: Uint128::zero(),
         verified_from: None,
     };
-    let mut burned = staking_fee + advanced.fees;
+    let burned = staking_fee + advanced.fees;
 
     let spent = match request.mode {
         StakeMode::LiquidityProvider => {
@@ -213,17 +213,10 @@ pub fn stake(
                     offered: amount,
                 });
             }
-            let sale = pool
-                .reserves
-                .sell_hours(hours, params.exchange_fee)
-                .map_err(|_| ContractError::NoPrice {})?;
-            pool.reserves = sale.reserves;
-            pool.escrow = pool.escrow.checked_add(sale.receive + deposit)?;
-            pool.seller_hours = pool.seller_hours.checked_add(hours)?;
-            burned += sale.fee;
+            // Its hours are sold only once its device is registered (`DeviceRegistered`):
+            // the pool pays nothing for hours no device has.
+            pool.escrow = pool.escrow.checked_add(deposit)?;
             stake.deposit = deposit;
-            stake.first_proceeds = sale.receive;
-            add(deps.storage, &SELLER_HOURS_ENDING, end, hours)?;
             deposit
         }
     };
@@ -275,7 +268,15 @@ pub(crate) fn seller_proceeds(
     stake: &Stake,
     epoch: u64,
 ) -> Result<Uint128, ContractError> {
-    if epoch == stake.start_epoch {
+    // Sold from its device's registration on: the first epoch's hours when it registered,
+    // the next ones at each boundary.
+    let Some(first) = stake.verified_from else {
+        return Ok(Uint128::zero());
+    };
+    if epoch < first {
+        return Ok(Uint128::zero());
+    }
+    if epoch == first {
         return Ok(stake.first_proceeds);
     }
     let price = SELLER_PRICE.may_load(storage, epoch)?.unwrap_or_default();
@@ -351,18 +352,20 @@ pub fn renew(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
             {
                 return Err(ContractError::DepositTooLow {});
             }
-            sub(
-                deps.storage,
-                &SELLER_HOURS_ENDING,
-                old_end,
-                stake.hours_per_epoch,
-            )?;
-            add(
-                deps.storage,
-                &SELLER_HOURS_ENDING,
-                new_end,
-                stake.hours_per_epoch,
-            )?;
+            if in_market(&stake) {
+                sub(
+                    deps.storage,
+                    &SELLER_HOURS_ENDING,
+                    old_end,
+                    stake.hours_per_epoch,
+                )?;
+                add(
+                    deps.storage,
+                    &SELLER_HOURS_ENDING,
+                    new_end,
+                    stake.hours_per_epoch,
+                )?;
+            }
         }
     }
     stake.end_epoch = new_end;
@@ -396,9 +399,6 @@ pub(crate) struct ClaimPlan {
     pub finished: bool,
     /// Pay retained in escrow for open disputes after this claim.
     pub retained: Uint128,
-    /// A seller's proceeds of epochs its device was not registered for: not paid, but given
-    /// back to the pool's LOOP, whose providers paid them for hours nobody could lease.
-    pub forfeited: Uint128,
 }
 
 impl ClaimPlan {
@@ -451,7 +451,6 @@ pub(crate) fn plan_claim(
         paid_until: stake.paid_until,
         finished: stake.finished,
         retained: stake.retained,
-        forfeited: Uint128::zero(),
     };
     if stake.finished {
         // Pay retained for disputes resolved since, and rewards left owed.
@@ -486,14 +485,7 @@ pub(crate) fn plan_claim(
         StakeMode::Seller => {
             let until = delivered.min(stake.paid_until + CLAIM_PAGE);
             for epoch in stake.paid_until..until {
-                // Hours sold for an epoch the device was not registered for could not be
-                // leased: their proceeds go back to the pool.
-                let proceeds = seller_proceeds(storage, stake, epoch)?;
-                if verified_in(stake, epoch) {
-                    plan.payout += proceeds;
-                } else {
-                    plan.forfeited += proceeds;
-                }
+                plan.payout += seller_proceeds(storage, stake, epoch)?;
             }
             plan.paid_until = stake.paid_until.max(until);
             if plan.paid_until == stake.end_epoch {
@@ -514,8 +506,7 @@ pub(crate) fn plan_claim(
     let due = plan.payout.checked_add(stake.retained)?;
     plan.retained = due.min(stake.disputed);
     plan.payout = due - plan.retained;
-    if plan.payout.is_zero() && plan.rewards.is_zero() && plan.forfeited.is_zero() && !plan.finished
-    {
+    if plan.payout.is_zero() && plan.rewards.is_zero() && !plan.finished {
         return Err(ContractError::NothingToClaim {});
     }
     Ok(plan)
@@ -528,10 +519,7 @@ pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
     let plan = plan_claim(deps.storage, &config, &pool, &stake)?;
     let left = emission_left(&deps.querier, &config, plan.rewards)?;
     let plan = plan.within_emission(&stake, left)?;
-    pool.escrow = pool
-        .escrow
-        .checked_sub(plan.payout + plan.upkeep + plan.forfeited)?;
-    pool.reserves.tokens = pool.reserves.tokens.checked_add(plan.forfeited)?;
+    pool.escrow = pool.escrow.checked_sub(plan.payout + plan.upkeep)?;
     stake.paid_until = plan.paid_until;
     stake.finished = plan.finished;
     stake.rewards_owed = plan.rewards_owed;
@@ -546,7 +534,6 @@ pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
         .add_attribute("payout", plan.payout)
         .add_attribute("rewards", plan.rewards)
         .add_attribute("rewards_owed", plan.rewards_owed)
-        .add_attribute("forfeited", plan.forfeited)
         .add_attribute("burned", burned)
         .add_attribute("finished", stake.finished.to_string())
         .add_messages(outflow::transfer(&config.token, &stake.owner, plan.payout)?)

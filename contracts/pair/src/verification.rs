@@ -1,14 +1,16 @@
 //! A stake's device registered with the PoCPS registry: the registry reports it
-//! (`DeviceRegistered`), and only from then on do the device's hours go to clients and its
-//! epochs earn rewards and a seller's pay. A key and a signature make a stake; only a registered
-//! commitment, challenged from then on, makes hours.
+//! (`DeviceRegistered`), and only from then on do the device's hours go to clients, a seller's
+//! hours get sold to the pool, and its epochs earn rewards. A key and a signature make a stake;
+//! only a registered commitment, challenged from then on, makes hours.
 
-use cosmwasm_std::{Addr, Deps, DepsMut, Env, Response};
+use cosmwasm_std::{Addr, Deps, DepsMut, Env, Response, Uint128};
 use loopin::factory;
+use loopin::stake_cert::StakeMode;
 
 use crate::epoch::current_pool;
 use crate::error::ContractError;
-use crate::state::{CONFIG, Config, POOL, STAKE_BY_TOKEN, STAKES, Stake};
+use crate::staking::add;
+use crate::state::{CONFIG, Config, POOL, SELLER_HOURS_ENDING, STAKE_BY_TOKEN, STAKES, Stake};
 
 /// Refuses any sender but the registry the factory names now.
 pub(crate) fn ensure_registry(
@@ -57,17 +59,40 @@ pub fn device_registered(
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let (id, mut stake) = registry_call(deps.as_ref(), &config, &sender, &token_id)?;
-    let (pool, advanced) = current_pool(deps.storage, &env)?;
-    let epoch = pool.trading_epoch().max(stake.start_epoch);
-    let verified_from = *stake.verified_from.get_or_insert(epoch);
+    let (mut pool, advanced) = current_pool(deps.storage, &env)?;
+    let mut burned = advanced.fees;
+    let mut sold = Uint128::zero();
+    if stake.verified_from.is_none() {
+        let epoch = pool.trading_epoch().max(stake.start_epoch);
+        stake.verified_from = Some(epoch);
+        if in_market(&stake) && stake.mode == StakeMode::Seller {
+            // A seller's hours join the market now: this epoch's are sold at once, the next
+            // ones at each boundary with every seller's.
+            let hours = stake.hours_per_epoch;
+            let sale = pool
+                .reserves
+                .sell_hours(hours, config.params.exchange_fee)
+                .map_err(|_| ContractError::NoPrice {})?;
+            pool.reserves = sale.reserves;
+            pool.escrow = pool.escrow.checked_add(sale.receive)?;
+            pool.seller_hours = pool.seller_hours.checked_add(hours)?;
+            add(deps.storage, &SELLER_HOURS_ENDING, stake.end_epoch, hours)?;
+            stake.first_proceeds = sale.receive;
+            burned += sale.fee;
+            sold = sale.receive;
+        }
+    }
     STAKES.save(deps.storage, id, &stake)?;
     POOL.save(deps.storage, &pool)?;
+    let verified_from = stake.verified_from.unwrap_or_default();
     Ok(Response::new()
         .add_attribute("action", "device_registered")
         .add_attribute("stake_id", id.to_string())
         .add_attribute("token_id", token_id)
         .add_attribute("verified_from", verified_from.to_string())
-        .add_messages(crate::outflow::burn(&config.token, advanced.fees)?))
+        .add_attribute("first_proceeds", sold)
+        .add_attribute("burned", burned)
+        .add_messages(crate::outflow::burn(&config.token, burned)?))
 }
 
 /// Epochs of the stake from `from` to its end that its device was registered for: the ones that
@@ -78,7 +103,13 @@ pub(crate) fn verified_epochs(stake: &Stake) -> u64 {
     })
 }
 
-/// Whether the stake's device was registered for `epoch`.
-pub(crate) fn verified_in(stake: &Stake, epoch: u64) -> bool {
-    stake.verified_from.is_some_and(|from| epoch >= from)
+/// Whether the stake's hours are in the pool's books: a provider's from its stake, a seller's
+/// from its device's registration (before its end) on.
+pub(crate) fn in_market(stake: &Stake) -> bool {
+    match stake.mode {
+        StakeMode::LiquidityProvider => true,
+        StakeMode::Seller => stake
+            .verified_from
+            .is_some_and(|from| from < stake.end_epoch),
+    }
 }

@@ -60,8 +60,9 @@ pub enum ExecuteMsg {
     Invalidate { token_id: String, reason: String },
     /// Reports that the registry registered the device of certificate `token_id` with the
     /// commitment it was staked with: from the trading epoch of this report (or the stake's
-    /// first), its hours may be leased and its epochs earn rewards and a seller's pay. The
-    /// registry only (it sends this from `RegisterDevice`); a second report changes nothing.
+    /// first), its hours may be leased and its epochs earn rewards; a seller's hours are sold
+    /// to the pool from then on (this epoch's at once, at spot). The registry only (it sends
+    /// this from `RegisterDevice`); a second report changes nothing.
     DeviceRegistered { token_id: String },
     /// Burns `shares` of the sender's liquidity for LOOP, less the exchange fee (burned).
     WithdrawLiquidity {
@@ -76,7 +77,8 @@ pub enum ExecuteMsg {
 pub enum ReceiveMsg {
     /// Stakes a device. The LOOP pays the staking fee and, for a liquidity provider, the LOOP
     /// side of its first epoch (up to `max_liquidity`) or, for a seller, the maintenance deposit.
-    /// The rest is refunded.
+    /// The rest is refunded. A seller's hours are sold only once the registry has registered
+    /// its device ([`ExecuteMsg::DeviceRegistered`]).
     ///
     /// The device is its key: `device_id` must be `loopin::device::device_id(device_key)` (the
     /// hash of the compressed secp256k1 key its PoCPS commitment names), and `device_signature`

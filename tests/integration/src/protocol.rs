@@ -441,14 +441,15 @@ impl Protocol {
             .wrap()
             .query_wasm_smart::<StakeResponse>(&self.pair, &QueryMsg::Stake { stake_id: id })
         {
-            // A seller's hours are listed once sold: at stake time for its first epoch, then by
-            // each boundary's sale, which needs a price.
+            // A seller's hours are listed once sold: from its device's registration on, that
+            // epoch's at once, then by each boundary's sale, which needs a price.
             let listed = stake.mode == loopin::stake_cert::StakeMode::LiquidityProvider
-                || trading == stake.start_epoch
-                || loopin_pair::state::SELLER_PRICE
-                    .query(&self.app.wrap(), self.pair.clone(), trading)
-                    .unwrap()
-                    .is_some();
+                || stake.verified_from == Some(trading)
+                || (stake.verified_from.is_some_and(|from| from < trading)
+                    && loopin_pair::state::SELLER_PRICE
+                        .query(&self.app.wrap(), self.pair.clone(), trading)
+                        .unwrap()
+                        .is_some());
             let supplying = listed
                 && !stake.invalidated
                 && stake.start_epoch <= trading
