@@ -63,6 +63,7 @@ pub fn instantiate(
             accumulator: PriceAccumulator::start(now),
             share_value_twap: TimeWeightedRatio::start(now),
             share_value_mark: TimeWeightedRatio::start(now),
+            share_value_low: None,
             tokens_twap: None,
             epoch_mark: None,
             next_stake_id: 1,

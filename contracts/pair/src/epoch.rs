@@ -44,6 +44,23 @@ pub fn tokens_for_shares(pool: &Pool) -> Result<Uint128, ContractError> {
         .min(pool.reserves.tokens))
 }
 
+/// The LOOP reserve a settlement at a boundary divides among all shares: the lowest LOOP per
+/// share held over the epoch that ends, times the shares (never above the reserve). State
+/// written before the lowest was kept settles as [`tokens_for_shares`].
+pub fn tokens_for_settlement(pool: &Pool) -> Result<Uint128, ContractError> {
+    let Some(low) = pool.share_value_low else {
+        return tokens_for_shares(pool);
+    };
+    if pool.share_value().is_none_or(|spot| low >= spot) {
+        return Ok(pool.reserves.tokens);
+    }
+    let at_low =
+        Uint256::from(pool.total_shares).checked_mul(low.atomics())? / Decimal256::one().atomics();
+    Ok(Uint128::try_from(at_low)
+        .unwrap_or(Uint128::MAX)
+        .min(pool.reserves.tokens))
+}
+
 /// The LOOP reserve a deposit of liquidity buys shares against: the spot LOOP per share, never
 /// below its time-weighted average since the last boundary, times the shares. With withdrawals
 /// paid at [`tokens_for_shares`], liquidity moved in just before a lease and out just after it
@@ -76,9 +93,7 @@ fn process_boundary(
     let trading = boundary + 1;
     let boundary_time = config.clock.start_of(boundary)?;
     pool.accumulator = pool.accumulator.advance(boundary_time, &pool.reserves)?;
-    pool.share_value_twap = pool
-        .share_value_twap
-        .advance(boundary_time, pool.share_value())?;
+    pool.observe_share_value(boundary_time)?;
 
     // Withdrawal: the unleased hours of the epoch now starting are gone.
     pool.reserves.hours = Uint128::zero();
@@ -87,9 +102,10 @@ fn process_boundary(
     if let Some(shares) = SHARES_ENDING.may_load(storage, trading)? {
         SHARES_ENDING.remove(storage, trading);
         if !shares.is_zero() {
-            // Priced per share at spot, never above its average over the ending epoch: neither
-            // LOOP nor shares pushed into the pool just before the boundary move the payout.
-            let tokens = tokens_for_shares(pool)?;
+            // Priced per share at the lowest value held over the ending epoch: neither LOOP
+            // nor shares pushed into the pool before the boundary, nor a lease held through
+            // the epoch and cancelled before it, move the payout.
+            let tokens = tokens_for_settlement(pool)?;
             let value = share_of(tokens, shares, pool.total_shares)?;
             SHARE_VALUE.save(
                 storage,
@@ -106,6 +122,7 @@ fn process_boundary(
     }
 
     pool.share_value_mark = pool.share_value_twap;
+    pool.share_value_low = None;
 
     // Renewal: the hours of every stake active in `trading`.
     let ended = PROVIDER_HOURS_ENDING
@@ -180,6 +197,6 @@ pub fn current_pool(
     let advanced = advance(storage, env, &mut pool, AUTO_ADVANCE_LIMIT)?;
     let now = env.block.time.seconds();
     pool.accumulator = pool.accumulator.advance(now, &pool.reserves)?;
-    pool.share_value_twap = pool.share_value_twap.advance(now, pool.share_value())?;
+    pool.observe_share_value(now)?;
     Ok((pool, advanced))
 }

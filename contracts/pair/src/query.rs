@@ -206,7 +206,7 @@ pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractE
             // What a withdrawal would be paid now, before the exit fee.
             let mut pool = POOL.load(deps.storage)?;
             let now = env.block.time.seconds();
-            pool.share_value_twap = pool.share_value_twap.advance(now, pool.share_value())?;
+            pool.observe_share_value(now)?;
             let value = if pool.total_shares.is_zero() {
                 Uint128::zero()
             } else {

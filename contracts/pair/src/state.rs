@@ -6,6 +6,7 @@ use cw_storage_plus::{Item, Map};
 use loopin::pair::Dispute;
 use loopin::pool::PoolParams;
 use loopin::stake_cert::StakeMode;
+use loopin_pool_math::MathError;
 use loopin_pool_math::amm::Reserves;
 use loopin_pool_math::capacity::EpochClock;
 use loopin_pool_math::oracle::{PriceAccumulator, TimeWeighted, TimeWeightedRatio};
@@ -39,6 +40,12 @@ pub struct Pool {
     pub share_value_twap: TimeWeightedRatio,
     #[serde(default)]
     pub share_value_mark: TimeWeightedRatio,
+    /// The lowest LOOP per share held for any time since the last boundary: what a settling
+    /// provider is paid per share. Only LOOP that stays in the pool lifts it, so a lease held
+    /// through the epoch and cancelled before its boundary moves it no more than a deposit
+    /// pushed in before the boundary does. `None` until observed in the epoch.
+    #[serde(default)]
+    pub share_value_low: Option<Decimal256>,
     /// The time-weighted LOOP reserve of state written before `share_value_twap`: read, never
     /// written (settlements divided it by the shares of the instant, which a deposit dilutes).
     #[serde(default, skip_serializing)]
@@ -58,6 +65,18 @@ impl Pool {
     pub fn share_value(&self) -> Option<Decimal256> {
         (!self.total_shares.is_zero())
             .then(|| Decimal256::from_ratio(self.reserves.tokens, self.total_shares))
+    }
+
+    /// Records the share value that has held since the last observation, up to `now`: in the
+    /// time-weighted average and in the epoch's lowest, even when it held for no time (a state
+    /// the same second's next call changes still counts, so no one skips the epoch's start).
+    pub fn observe_share_value(&mut self, now: u64) -> Result<(), MathError> {
+        let value = self.share_value();
+        if let Some(value) = value {
+            self.share_value_low = Some(self.share_value_low.map_or(value, |low| low.min(value)));
+        }
+        self.share_value_twap = self.share_value_twap.advance(now, value)?;
+        Ok(())
     }
 }
 

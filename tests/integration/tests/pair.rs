@@ -309,13 +309,13 @@ fn loop_pushed_in_just_before_a_settlement_does_not_reach_the_payout() {
     let keeper = p.addr("dave");
     p.exec(&keeper, &ExecuteMsg::AdvanceEpoch { max_epochs: None })
         .unwrap();
-    // Settled at the epoch's average reserve, (20 LOOP * 3599 s + inflated * 1 s) / 3600 s.
-    let average = (20 * LOOP * (EPOCH as u128 - 1) + inflated) / EPOCH as u128;
+    // Settled at the lowest value a share held over the epoch, before the push: Bob's half of
+    // the 20 LOOP, less a micro-LOOP of rounding.
     let bob = p.stake_info(2);
     // Alice's shares plus the locked minimum equal Bob's.
     let total = 2 * bob.shares.u128();
-    assert_eq!(p.pool().escrow.u128(), bob.shares.u128() * average / total);
-    assert!(p.pool().escrow.u128() < 10 * LOOP + LOOP / 100);
+    let before_the_push = bob.shares.u128() * (20 * LOOP) / total;
+    assert_eq!(p.pool().escrow.u128(), before_the_push - 1);
 }
 
 #[test]

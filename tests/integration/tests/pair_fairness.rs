@@ -48,12 +48,17 @@
 //!    within the bounds they set (a sandwich within slippage is an AMM's, not a defect); and
 //!    every supplier's final balance is as in 1.
 //!
-//! Findings (each reproduced by its own test below; the property fails on them until fixed):
-//! - `a_round_trip_lease_lifts_a_settlement_above_its_average` (rule 1): a lease held through a
-//!   provider's last epoch and cancelled 1 s before its settlement pumps the per-share average,
-//!   so the settlement is paid at spot instead; the remaining providers pay the difference.
-//! - `minimum_size_leases_lock_a_device_out` (rule 3): 32 leases of 0.01 h fill a device's slots
-//!   with 0.68 h still free, for two exchange fees on 0.32 h if cancelled before the epoch.
+//! Findings (each reproduced by its own test below, kept once fixed):
+//! - `a_round_trip_lease_does_not_lift_a_settlement` (rule 1): a lease held through a provider's
+//!   last epoch and cancelled 1 s before its settlement pumped the per-share average, so the
+//!   settlement was paid at spot instead; the remaining providers paid the difference. Fixed: a
+//!   settlement is priced at the lowest value a share held over the epoch.
+//! - `minimum_size_leases_do_not_lock_a_device_out` (rule 3): 32 leases of 0.01 h filled a
+//!   device's slots with 0.68 h still free. Fixed: a lease is at least its device's hours over
+//!   its slots unless it takes all that is free.
+//! - Open: since devices must be registered to be leased (and every device here registers at
+//!   once), a 250-step case leaves `alice` 0.11 LOOP worse off beside the adversary (rule 1);
+//!   not shrunk yet, so the property is `#[ignore]`d until it is.
 //!
 //! `LOOPIN_FAIRNESS_OPS` sets the total number of steps (default 10,000: about 3.5 minutes on
 //! two busy cores in a debug build; 100,000 take ten times as long).
@@ -257,6 +262,10 @@ impl World {
         let device = format!("{who}-{}", self.adv_stakes.len());
         let msg = self.p.stake_msg(who, &device, mode, rate, epochs);
         let response = self.send(who, amount, &msg)?;
+        // Every device here registers with the registry at once (the adversary's too: the
+        // strongest adversary supplies verified hours).
+        let token_id = protocol::attr(&response, "token_id").unwrap();
+        self.p.register_device(&token_id)?;
         Ok(attr(&response, "stake_id").unwrap() as u64)
     }
 
@@ -809,7 +818,7 @@ impl Run {
 }
 
 #[test]
-#[ignore = "issue 16: fails on the open finding below (a round-trip lease lifting a settlement to spot) until it is ruled on"]
+#[ignore = "issue 16: with every device registered, a 250-step case leaves alice 0.11 LOOP worse off beside the adversary (not shrunk yet); run with --ignored"]
 fn honest_parties_lose_nothing_to_an_adversary() {
     let total: usize = std::env::var("LOOPIN_FAIRNESS_OPS")
         .ok()
@@ -839,16 +848,16 @@ fn honest_parties_lose_nothing_to_an_adversary() {
         .unwrap();
 }
 
-/// Finding of the property (rule 1): a settling provider is paid LOOP per share at spot, never
-/// above its average over the ending epoch, but a lease held through the epoch and cancelled one
-/// second before the boundary pumps the average (for fees only: the cancel sells back on the same
-/// curve). Bob's stake settles at the boundary into epoch 3, and the client leases 0.3 h on
-/// Alice's device mid-epoch in both worlds; in B carol holds 0.5 h on Alice's device from the
-/// epoch's start to 1 s before the boundary. Bob is paid at spot instead of at the average, and
-/// Alice and `lp` pay for it.
+/// Finding of the property (rule 1), fixed: a settling provider was paid LOOP per share at spot,
+/// never above its average over the ending epoch, and a lease held through the epoch and
+/// cancelled one second before the boundary pumped that average (for fees only: the cancel sells
+/// back on the same curve), so Bob was paid at spot instead of at the average and Alice and `lp`
+/// paid for it. A settlement is now priced at the lowest value a share held over the epoch, which
+/// only LOOP that stays in the pool lifts. Bob's stake settles at the boundary into epoch 3; the
+/// client leases 0.3 h on Alice's device mid-epoch in both worlds; in B carol holds 0.5 h on
+/// Alice's device from the epoch's start to 1 s before the boundary.
 #[test]
-#[ignore = "issue 16: open finding, not fixed yet"]
-fn a_round_trip_lease_lifts_a_settlement_above_its_average() {
+fn a_round_trip_lease_does_not_lift_a_settlement() {
     let mut run = Run::new(3, 8);
     run.apply(&Step::ToBoundary(0, true));
     run.apply(&Step::ToBoundary(0, true));
@@ -859,52 +868,41 @@ fn a_round_trip_lease_lifts_a_settlement_above_its_average() {
     run.apply(&Step::Adv(Adv::Cancel(1)));
     run.apply(&Step::Wait(1, true));
     let (a, b) = (&run.a, &run.b);
-    assert!(
-        b.value("bob") > a.value("bob"),
-        "the round trip lifted Bob's settlement"
-    );
     for who in ["bob", "alice", "lp", "client", ADV] {
         eprintln!("{who}: {} in A, {} in B", a.value(who), b.value(who));
     }
+    assert!(
+        (b.value("bob") - a.value("bob")).abs() <= TOL,
+        "the round trip moved Bob's settlement: {} in A, {} in B",
+        a.value("bob"),
+        b.value("bob")
+    );
     run.compare();
 }
 
-/// Finding of the property (rule 3): the fix for dust leases made a lease at least 0.01 h and a
-/// cancel give its slot back, but 32 leases of 0.01 h still fill a device's 32 slots for an
-/// epoch while 0.68 of its hour stays free; cancelled one second before the epoch starts, they
-/// cost carol two exchange fees on 0.32 h. The client's 0.5 h lease is refused meanwhile.
+/// Finding of the property (rule 3), fixed: 32 leases of the class's smallest size (0.01 h) once
+/// filled a device's 32 slots for an epoch with 0.68 of its hour free, and the client's lease was
+/// refused. A lease is now at least the device's hours over its slots unless it takes all that is
+/// free: the smallest lease carol may take is 1/32 of the hour, and when her leases fill the slots
+/// no hour is left free.
 #[test]
-#[ignore = "issue 16: fixed since (a lease is at least its device's hours over its slots; pair_attacks.rs smallest_leases_fill_a_devices_slots_only_with_its_hours); this reproduction leases below that and needs rewriting"]
-fn minimum_size_leases_lock_a_device_out() {
+fn minimum_size_leases_do_not_lock_a_device_out() {
     let mut w = World::new(3, 8);
     let slots = loopin::pair::MAX_LEASES_PER_EPOCH;
-    let before = w.p.balance_of(ADV);
-    for _ in 0..slots {
-        let (id, _) = w.lease(ADV, 1, MIN_LEASE, LOOP, 0, None).unwrap();
-        w.adv_leases.push(id);
-    }
-    let refused = w.lease("client", 1, HOUR / 2, 100 * LOOP, 0, None);
-    let free = w.free(1);
-    let end = w.pool().clock_epoch + 1;
-    let genesis = w
-        .query::<ConfigResponse>(&QueryMsg::Config {})
-        .unwrap()
-        .genesis;
-    w.set_time(genesis + end * EPOCH - 1, false);
-    for lease_id in w.adv_leases.clone() {
-        let min_refund = Uint128::zero();
-        let cancel = ExecuteMsg::CancelLease {
-            lease_id,
-            min_refund,
-            deadline: None,
-        };
-        w.exec(ADV, &cancel).unwrap();
-    }
-    let cost = before - w.p.balance_of(ADV);
-    eprintln!("{slots} leases of {MIN_LEASE} micro-hours; {free} free; carol paid {cost}");
+    let smallest = HOUR.div_ceil(u128::from(slots)).max(MIN_LEASE);
     assert!(
-        refused.is_ok(),
-        "the client's 0.5 h lease was refused with {free} micro-hours free: {:?}",
-        refused.map_err(|e| e.root_cause().to_string())
+        w.lease(ADV, 1, MIN_LEASE, LOOP, 0, None).is_err(),
+        "0.01 h is below 1/32 h"
     );
+    let mut taken = 0;
+    while w.free(1) > 0 {
+        let hours = smallest.min(w.free(1));
+        let (id, _) = w
+            .lease(ADV, 1, hours, 1_000 * LOOP, 0, None)
+            .unwrap_or_else(|e| panic!("lease {taken} of {hours}: {}", e.root_cause()));
+        w.adv_leases.push(id);
+        taken += 1;
+    }
+    assert!(taken <= slots, "{taken} leases took the hour");
+    assert_eq!(w.free(1), 0, "the slots ran out only with the hours");
 }
