@@ -60,6 +60,7 @@
 //!   once), a 250-step case leaves `alice` 0.11 LOOP worse off beside the adversary (rule 1);
 //!   not shrunk yet, so the property is `#[ignore]`d until it is.
 //!
+//! Each run prints its `LOOPIN_FAIRNESS_SEED`; setting it replays that run's cases exactly.
 //! `LOOPIN_FAIRNESS_OPS` sets the total number of steps (default 10,000: about 3.5 minutes on
 //! two busy cores in a debug build; 100,000 take ten times as long).
 
@@ -79,7 +80,7 @@ use loopin_pair::state::{SELLER_PRICE, SHARE_VALUE, STAKES};
 use loopin_pool_math::HOUR;
 use loopin_pool_math::amm::Swap;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 const OPS_PER_CASE: usize = 200;
 const ADV: &str = "carol";
@@ -835,7 +836,32 @@ fn honest_parties_lose_nothing_to_an_adversary() {
         3u64..9,
         prop::collection::vec(step(), OPS_PER_CASE),
     );
-    TestRunner::new(config)
+    // A random seed unless `LOOPIN_FAIRNESS_SEED` (64 hex digits) replays one: printed, so any
+    // failure can be run again exactly.
+    let seed: [u8; 32] = match std::env::var("LOOPIN_FAIRNESS_SEED") {
+        Ok(hex) => HexBinary::from_hex(&hex)
+            .ok()
+            .and_then(|b| b.to_array().ok())
+            .expect("LOOPIN_FAIRNESS_SEED is 64 hex digits"),
+        Err(_) => {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+                .to_le_bytes();
+            let pid = u128::from(std::process::id()).to_le_bytes();
+            let mut seed = [0u8; 32];
+            seed[..16].copy_from_slice(&nanos);
+            seed[16..].copy_from_slice(&pid);
+            seed
+        }
+    };
+    eprintln!(
+        "LOOPIN_FAIRNESS_SEED={}",
+        HexBinary::from(seed.as_slice()).to_hex()
+    );
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed);
+    TestRunner::new_with_rng(config, rng)
         .run(&case, |(bob_epochs, seller_epochs, steps)| {
             let mut run = Run::new(bob_epochs, seller_epochs);
             for step in &steps {
