@@ -37,9 +37,14 @@ pub fn tokens_for_shares(pool: &Pool) -> Result<Uint128, ContractError> {
     if average >= spot {
         return Ok(pool.reserves.tokens);
     }
-    let at_average = Uint256::from(pool.total_shares).checked_mul(average.atomics())?
+    tokens_at(pool, average)
+}
+
+/// `per_share` LOOP for every share, rounded down, never above the reserve.
+fn tokens_at(pool: &Pool, per_share: Decimal256) -> Result<Uint128, ContractError> {
+    let tokens = Uint256::from(pool.total_shares).checked_mul(per_share.atomics())?
         / Decimal256::one().atomics();
-    Ok(Uint128::try_from(at_average)
+    Ok(Uint128::try_from(tokens)
         .unwrap_or(Uint128::MAX)
         .min(pool.reserves.tokens))
 }
@@ -54,11 +59,7 @@ pub fn tokens_for_settlement(pool: &Pool) -> Result<Uint128, ContractError> {
     if pool.share_value().is_none_or(|spot| low >= spot) {
         return Ok(pool.reserves.tokens);
     }
-    let at_low =
-        Uint256::from(pool.total_shares).checked_mul(low.atomics())? / Decimal256::one().atomics();
-    Ok(Uint128::try_from(at_low)
-        .unwrap_or(Uint128::MAX)
-        .min(pool.reserves.tokens))
+    tokens_at(pool, low)
 }
 
 /// The LOOP reserve a deposit of liquidity buys shares against: the spot LOOP per share, never
