@@ -112,9 +112,10 @@ pub fn execute(
         ExecuteMsg::Invalidate { token_id, reason } => {
             slashing::invalidate(deps, env, info, token_id, reason)
         }
-        ExecuteMsg::DeviceRegistered { token_id } => {
-            verification::device_registered(deps, env, info.sender, token_id)
-        }
+        ExecuteMsg::DeviceRegistered {
+            token_id,
+            min_proceeds,
+        } => verification::device_registered(deps, env, info.sender, token_id, min_proceeds),
         ExecuteMsg::WithdrawLiquidity {
             shares,
             min_out,

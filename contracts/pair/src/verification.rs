@@ -50,12 +50,14 @@ pub(crate) fn registry_call(
 
 /// The registry registered the device of certificate `token_id` (its owner, its key's
 /// fingerprint, the commitment it was staked with). Marks the stake verified from the trading
-/// epoch of now (or its first); a second report changes nothing.
+/// epoch of now (or its first); a second report changes nothing. A seller's first sale pays at
+/// least `min_proceeds`, the bound its owner signed with the registration.
 pub fn device_registered(
     deps: DepsMut,
     env: Env,
     sender: Addr,
     token_id: String,
+    min_proceeds: Option<Uint128>,
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let (id, mut stake) = registry_call(deps.as_ref(), &config, &sender, &token_id)?;
@@ -73,6 +75,13 @@ pub fn device_registered(
                 .reserves
                 .sell_hours(hours, config.params.exchange_fee)
                 .map_err(|_| ContractError::NoPrice {})?;
+            let min = min_proceeds.unwrap_or_default();
+            if sale.receive < min {
+                return Err(ContractError::FirstSaleBelowMinimum {
+                    proceeds: sale.receive,
+                    min,
+                });
+            }
             pool.reserves = sale.reserves;
             pool.escrow = pool.escrow.checked_add(sale.receive)?;
             pool.seller_hours = pool.seller_hours.checked_add(hours)?;

@@ -147,6 +147,7 @@ pub fn execute(
             commitment,
             endpoint,
             ek_randomness,
+            min_first_proceeds,
         } => register_device(
             deps,
             env,
@@ -156,6 +157,7 @@ pub fn execute(
             commitment,
             endpoint,
             ek_randomness,
+            min_first_proceeds,
         ),
         ExecuteMsg::CommitEntropy { hash } => commit_entropy(deps, env, info, hash),
         ExecuteMsg::RevealEntropy { secret } => reveal_entropy(deps, env, info, secret),
@@ -369,6 +371,7 @@ fn register_device(
     commitment: CommitmentMsg,
     endpoint: String,
     ek_randomness: HexBinary,
+    min_first_proceeds: Option<Uint128>,
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     if fingerprint.len() != HASH_LEN {
@@ -457,6 +460,7 @@ fn register_device(
         &cert.pool,
         &pair::ExecuteMsg::DeviceRegistered {
             token_id: token_id.clone(),
+            min_proceeds: min_first_proceeds,
         },
     )?;
     let response = Response::new()

@@ -63,7 +63,13 @@ pub enum ExecuteMsg {
     /// first), its hours may be leased and its epochs earn rewards; a seller's hours are sold
     /// to the pool from then on (this epoch's at once, at spot). The registry only (it sends
     /// this from `RegisterDevice`); a second report changes nothing.
-    DeviceRegistered { token_id: String },
+    DeviceRegistered {
+        token_id: String,
+        /// The seller's bound on its first sale (`RegisterDevice`'s `min_first_proceeds`):
+        /// refused with `FirstSaleBelowMinimum` below it.
+        #[serde(default)]
+        min_proceeds: Option<Uint128>,
+    },
     /// Burns `shares` of the sender's liquidity for LOOP, less the exchange fee (burned).
     WithdrawLiquidity {
         shares: Uint128,

@@ -279,11 +279,21 @@ impl Protocol {
 
     /// The registry reports the device of certificate `token_id` registered.
     pub fn register_device(&mut self, token_id: &str) -> anyhow::Result<AppResponse> {
+        self.register_device_bounded(token_id, None)
+    }
+
+    /// The same, with the seller's bound on its first sale.
+    pub fn register_device_bounded(
+        &mut self,
+        token_id: &str,
+        min_proceeds: Option<u128>,
+    ) -> anyhow::Result<AppResponse> {
         let registry = self.registry.clone();
         self.exec(
             &registry,
             &ExecuteMsg::DeviceRegistered {
                 token_id: token_id.into(),
+                min_proceeds: min_proceeds.map(Uint128::new),
             },
         )
     }

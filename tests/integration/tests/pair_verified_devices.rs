@@ -6,12 +6,13 @@
 
 use cosmwasm_std::{Decimal, Uint128};
 use cw_multi_test::AppResponse;
-use loopin::pair::ExecuteMsg;
+use loopin::pair::{ExecuteMsg, QueryMsg};
 use loopin::stake_cert::StakeMode;
 use loopin_integration_tests::contract_error;
 use loopin_integration_tests::protocol::{LOOP, Protocol, attr, market};
 use loopin_pair::ContractError;
 use loopin_pool_math::HOUR;
+use loopin_pool_math::amm::Swap;
 
 fn stake_id(response: &AppResponse) -> u64 {
     attr(response, "stake_id").unwrap().parse().unwrap()
@@ -133,6 +134,7 @@ fn only_the_registry_reports_a_device_registered() {
         &bob,
         &ExecuteMsg::DeviceRegistered {
             token_id: token_id.clone(),
+            min_proceeds: None,
         },
     ));
     assert_eq!(err, ContractError::NotRegistry {});
@@ -151,4 +153,86 @@ fn only_the_registry_reports_a_device_registered() {
     p.register_device(&token_id).unwrap();
     assert_eq!(p.stake_info(id).verified_from, first);
     assert_eq!(p.stake_info(id).hours_per_epoch, Uint128::new(HOUR));
+}
+
+/// Carol's sandwich of a seller's registration, up to the registration: the seller's stake id,
+/// certificate and the quote for its first sale as it signed.
+fn sandwich(p: &mut Protocol) -> (u64, String, u128) {
+    // Carol bought half an hour of Alice's device this epoch, before the seller staked.
+    let carol = p.lease("carol", 1, HOUR / 2, 100 * LOOP).unwrap();
+    let lease_id: u64 = attr(&carol, "lease_id").unwrap().parse().unwrap();
+    p.auto_register = false;
+    let res = p
+        .stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
+        .unwrap();
+    let (id, token_id) = (stake_id(&res), attr(&res, "token_id").unwrap());
+    // What the seller's first epoch sells for as it signs its registration.
+    let hours = p.stake_info(id).hours_per_epoch;
+    let quote: Swap = p
+        .app
+        .wrap()
+        .query_wasm_smart(&p.pair, &QueryMsg::SimulateSell { hours })
+        .unwrap();
+    // Carol sees the registration coming and sells her hours back first.
+    let cancel = ExecuteMsg::CancelLease {
+        lease_id,
+        min_refund: Uint128::zero(),
+        deadline: None,
+    };
+    let carol = p.addr("carol");
+    p.exec(&carol, &cancel).unwrap();
+    (id, token_id, quote.receive.u128())
+}
+
+/// A seller's first sale had no price bound (issue 16, "a seller's first sale with no
+/// minimum-proceeds bound"): its registration sells this epoch's hours at spot, so whoever sees
+/// it coming sells hours just before (here a lease cancelled back into the pool), lets the
+/// seller sell into the lower price, and buys back cheaper. The registration now carries the
+/// seller's bound (`RegisterDevice { min_first_proceeds }`): below it the registration is
+/// refused and nothing changes.
+#[test]
+fn a_sandwiched_registration_sells_no_hours_below_the_sellers_bound() {
+    // Without a bound the sandwich works: the seller is paid less than it was quoted, and
+    // carol buys her half hour back for less than her cancel refunded.
+    let mut p = market();
+    let (id, token_id, quote) = sandwich(&mut p);
+    let carol_before = p.balance_of("carol");
+    let sold = p.register_device(&token_id).unwrap();
+    let proceeds: u128 = attr(&sold, "first_proceeds").unwrap().parse().unwrap();
+    assert!(proceeds < quote, "the sale paid {proceeds}, quoted {quote}");
+    p.lease("carol", 1, HOUR / 2, 100 * LOOP).unwrap();
+    let carol_spent = carol_before - p.balance_of("carol");
+    assert_eq!(p.stake_info(id).verified_from, Some(p.pool().trading_epoch));
+
+    // With the seller's bound (its quote less 1 %), the same sandwich is refused whole.
+    let mut p = market();
+    let (id, token_id, quote) = sandwich(&mut p);
+    let (pool, seller) = (p.pool(), p.balance_of("seller"));
+    let min = quote * 99 / 100;
+    let err: ContractError = contract_error(p.register_device_bounded(&token_id, Some(min)));
+    assert_eq!(
+        err,
+        ContractError::FirstSaleBelowMinimum {
+            proceeds: Uint128::new(proceeds),
+            min: Uint128::new(min)
+        }
+    );
+    assert_eq!(p.pool(), pool);
+    assert_eq!(p.balance_of("seller"), seller);
+    assert_eq!(p.stake_info(id).verified_from, None);
+    // The loss the bound refused was the seller's; the attack's buy-back was cheaper than the
+    // first purchase, so carol was paid for moving the price.
+    assert!(
+        quote - proceeds > quote / 100,
+        "a loss of {}",
+        quote - proceeds
+    );
+    assert!(carol_spent > 0);
+
+    // Once carol's hours are back in the market the registration goes through within the
+    // bound.
+    p.lease("carol", 1, HOUR / 2, 100 * LOOP).unwrap();
+    let sold = p.register_device_bounded(&token_id, Some(min)).unwrap();
+    let proceeds: u128 = attr(&sold, "first_proceeds").unwrap().parse().unwrap();
+    assert!(proceeds >= min);
 }

@@ -88,6 +88,7 @@ impl Device {
             commitment: self.commitment_msg(),
             endpoint: format!("https://{}.example:7443", self.miner),
             ek_randomness: HexBinary::from(EK_RANDOMNESS),
+            min_first_proceeds: None,
         }
     }
 
@@ -1054,6 +1055,7 @@ fn unregistered_and_unbonded_callers_are_refused() {
         commitment,
         endpoint,
         ek_randomness,
+        ..
     } = good.clone()
     else {
         unreachable!()
@@ -1065,6 +1067,7 @@ fn unregistered_and_unbonded_callers_are_refused() {
             commitment,
             endpoint: endpoint.clone(),
             ek_randomness: HexBinary::from(randomness),
+            min_first_proceeds: None,
         }
     };
     // Only the certificate's owner registers, with the certificate's own commitment.
@@ -1130,6 +1133,7 @@ fn unregistered_and_unbonded_callers_are_refused() {
         commitment: commitment.clone(),
         endpoint: endpoint.clone(),
         ek_randomness: ek_randomness.clone(),
+        min_first_proceeds: None,
     };
     assert_eq!(
         n.refused("alice", &unknown),
