@@ -49,19 +49,6 @@ fn tokens_at(pool: &Pool, per_share: Decimal256) -> Result<Uint128, ContractErro
         .min(pool.reserves.tokens))
 }
 
-/// The LOOP reserve a settlement at a boundary divides among all shares: the lowest LOOP per
-/// share held over the epoch that ends, times the shares (never above the reserve). State
-/// written before the lowest was kept settles as [`tokens_for_shares`].
-pub fn tokens_for_settlement(pool: &Pool) -> Result<Uint128, ContractError> {
-    let Some(low) = pool.share_value_low else {
-        return tokens_for_shares(pool);
-    };
-    if pool.share_value().is_none_or(|spot| low >= spot) {
-        return Ok(pool.reserves.tokens);
-    }
-    tokens_at(pool, low)
-}
-
 /// The LOOP reserve a deposit of liquidity buys shares against: the spot LOOP per share, never
 /// below its time-weighted average since the last boundary, times the shares. With withdrawals
 /// paid at [`tokens_for_shares`], liquidity moved in just before a lease and out just after it
@@ -103,10 +90,13 @@ fn process_boundary(
     if let Some(shares) = SHARES_ENDING.may_load(storage, trading)? {
         SHARES_ENDING.remove(storage, trading);
         if !shares.is_zero() {
-            // Priced per share at the lowest value held over the ending epoch: neither LOOP
-            // nor shares pushed into the pool before the boundary, nor a lease held through
-            // the epoch and cancelled before it, move the payout.
-            let tokens = tokens_for_settlement(pool)?;
+            // Priced per share at spot, after every trade of the epoch. Deposits buy shares at
+            // no less than spot and withdrawals are paid no more, so neither moves it against
+            // a settling provider; a lease can no longer be cancelled once its epoch starts,
+            // so one cancelled before the boundary leaves spot where it was; and what a share
+            // is worth leaves with it, so nothing of it stays behind for whoever deposited
+            // just before the boundary.
+            let tokens = pool.reserves.tokens;
             let value = share_of(tokens, shares, pool.total_shares)?;
             SHARE_VALUE.save(
                 storage,
@@ -123,7 +113,6 @@ fn process_boundary(
     }
 
     pool.share_value_mark = pool.share_value_twap;
-    pool.share_value_low = None;
 
     // Renewal: the hours of every stake active in `trading`.
     let ended = PROVIDER_HOURS_ENDING

@@ -33,18 +33,17 @@ pub struct Pool {
     /// LOOP owed to stakes (settled positions, seller proceeds, deposits), outside the reserves.
     pub escrow: Uint128,
     pub accumulator: PriceAccumulator,
-    /// LOOP per liquidity share, time-weighted, and its value at the last boundary: a settling
-    /// provider is paid per share at spot, never above the average over the epoch that ends, so
-    /// neither LOOP nor shares pushed in just before the boundary move its payout.
+    /// LOOP per liquidity share, time-weighted, and its value at the last boundary: deposits
+    /// buy shares at no less than the average since the boundary and withdrawals are paid no
+    /// more, so liquidity moved around a lease takes none of its revenue.
     #[serde(default)]
     pub share_value_twap: TimeWeightedRatio,
     #[serde(default)]
     pub share_value_mark: TimeWeightedRatio,
-    /// The lowest LOOP per share held for any time since the last boundary: what a settling
-    /// provider is paid per share. Only LOOP that stays in the pool lifts it, so a lease held
-    /// through the epoch and cancelled before its boundary moves it no more than a deposit
-    /// pushed in before the boundary does. `None` until observed in the epoch.
-    #[serde(default)]
+    /// The lowest LOOP per share of the epoch, which settlements were once paid at: read from
+    /// state written then, never written (what it left in the pool went to whoever deposited
+    /// just before the boundary; settlements are paid at spot).
+    #[serde(default, skip_serializing)]
     pub share_value_low: Option<Decimal256>,
     /// The time-weighted LOOP reserve of state written before `share_value_twap`: read, never
     /// written (settlements divided it by the shares of the instant, which a deposit dilutes).
@@ -67,14 +66,10 @@ impl Pool {
             .then(|| Decimal256::from_ratio(self.reserves.tokens, self.total_shares))
     }
 
-    /// Records the share value that has held since the last observation, up to `now`: in the
-    /// time-weighted average and in the epoch's lowest, even when it held for no time (a state
-    /// the same second's next call changes still counts, so no one skips the epoch's start).
+    /// Records the share value that has held since the last observation, up to `now`, in the
+    /// time-weighted average.
     pub fn observe_share_value(&mut self, now: u64) -> Result<(), MathError> {
         let value = self.share_value();
-        if let Some(value) = value {
-            self.share_value_low = Some(self.share_value_low.map_or(value, |low| low.min(value)));
-        }
         self.share_value_twap = self.share_value_twap.advance(now, value)?;
         Ok(())
     }

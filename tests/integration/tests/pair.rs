@@ -290,18 +290,24 @@ fn renewal_works_before_the_last_traded_epoch_only() {
     assert_eq!(err, ContractError::RenewTooLate { id: 1 });
 }
 
+/// A settling provider is paid its shares at spot after every trade of its last epoch: LOOP that
+/// a purchase pushes in just before the boundary reaches the payout, but only the shares' part of
+/// it, so a settler buying hours to lift its own payout gets back less than it paid (as any
+/// provider trading against its own pool does) and the rest stays with the other providers.
 #[test]
-fn loop_pushed_in_just_before_a_settlement_does_not_reach_the_payout() {
+fn a_purchase_just_before_a_settlement_returns_its_buyer_only_its_shares_part() {
     let mut p = market();
     p.stake("bob", "gpu-b", StakeMode::LiquidityProvider, 3, 11 * LOOP)
         .unwrap();
     p.next_epoch();
     p.next_epoch();
     // One second before Bob's settlement he buys 0.9 h on Alice's device, pushing ~16 LOOP into
-    // the reserve: at spot he would leave with about half of it.
+    // the reserve.
     p.app
         .update_block(|block| block.time = block.time.plus_seconds(EPOCH - 1));
+    let before = p.balance_of("bob");
     p.lease("bob", 1, 9 * HOUR / 10, 100 * LOOP).unwrap();
+    let paid = before - p.balance_of("bob");
     let inflated = p.pool().reserves.tokens.u128();
     assert!(inflated > 36 * LOOP);
     p.app
@@ -309,13 +315,18 @@ fn loop_pushed_in_just_before_a_settlement_does_not_reach_the_payout() {
     let keeper = p.addr("dave");
     p.exec(&keeper, &ExecuteMsg::AdvanceEpoch { max_epochs: None })
         .unwrap();
-    // Settled at the lowest value a share held over the epoch, before the push: Bob's half of
-    // the 20 LOOP, less a micro-LOOP of rounding.
+    // Settled at spot: Bob's shares' part of the reserve, rounded down.
     let bob = p.stake_info(2);
-    // Alice's shares plus the locked minimum equal Bob's.
-    let total = 2 * bob.shares.u128();
-    let before_the_push = bob.shares.u128() * (20 * LOOP) / total;
-    assert_eq!(p.pool().escrow.u128(), before_the_push - 1);
+    let total = p.pool().total_shares.u128() + bob.shares.u128();
+    let settled = p.pool().escrow.u128();
+    assert_eq!(settled, bob.shares.u128() * inflated / total);
+    // Of what the purchase pushed in he gets back his half (Alice's shares plus the locked
+    // minimum equal his), less than he paid for the hours.
+    let at_spot_before = bob.shares.u128() * (20 * LOOP) / total;
+    let returned = settled - at_spot_before;
+    assert_eq!(2 * bob.shares.u128(), total);
+    assert!(returned <= (inflated - 20 * LOOP) / 2 + 1);
+    assert!(returned < paid, "{returned} back of {paid}");
 }
 
 #[test]

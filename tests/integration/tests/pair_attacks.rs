@@ -454,3 +454,72 @@ fn liquidity_sandwiching_a_lease_takes_none_of_its_revenue() {
         );
     }
 }
+
+/// Alice provides for 100 epochs, Bob for 3 and Dave holds passive liquidity; in Bob's last
+/// epoch a client leases 0.8 h on Alice's device, so Bob settles at the epoch's lowest LOOP per
+/// share and what the lease added to his shares stays with the providers who remain. With
+/// `deposit`, Carol provides that much LOOP one second before the boundary and withdraws
+/// everything right after it. Returns Dave's liquidity value after the boundary and Carol's
+/// LOOP balance change.
+fn settlement_discount_with_last_second_liquidity(deposit: u128) -> (u128, i128) {
+    let mut p = market();
+    p.stake("bob", "gpu-b", StakeMode::LiquidityProvider, 3, 11 * LOOP)
+        .unwrap();
+    let provide = ReceiveMsg::ProvideLiquidity {
+        min_shares: Uint128::zero(),
+        deadline: None,
+    };
+    p.send("dave", 10 * LOOP, &provide).unwrap();
+    p.next_epoch();
+    p.next_epoch();
+    p.app
+        .update_block(|block| block.time = block.time.plus_seconds(EPOCH / 2));
+    p.lease("client", 1, 8 * HOUR / 10, 10_000 * LOOP).unwrap();
+    p.app
+        .update_block(|block| block.time = block.time.plus_seconds(EPOCH / 2 - 1));
+    if deposit > 0 {
+        p.send("carol", deposit, &provide).unwrap();
+    }
+    p.app
+        .update_block(|block| block.time = block.time.plus_seconds(1));
+    let keeper = p.addr("keeper");
+    p.exec(&keeper, &ExecuteMsg::AdvanceEpoch { max_epochs: None })
+        .unwrap();
+    let dave = liquidity(&p, "dave").value.u128();
+    let shares = liquidity(&p, "carol").shares;
+    if !shares.is_zero() {
+        let carol = p.addr("carol");
+        p.exec(
+            &carol,
+            &ExecuteMsg::WithdrawLiquidity {
+                shares,
+                min_out: Uint128::zero(),
+                deadline: None,
+            },
+        )
+        .unwrap();
+    }
+    (dave, p.balance_of("carol") as i128 - RICH as i128)
+}
+
+/// A settlement priced at the epoch's lowest LOOP per share leaves the rest of the settling
+/// shares' value with the providers who held the pool through the epoch; a deposit made just
+/// before the boundary took its part of that (the fairness property's finding: Alice and the
+/// passive provider 0.002 LOOP worse off beside 0.7 LOOP of the adversary's liquidity). A
+/// deposit now buys shares at no less than what one is worth once the pending settlement is
+/// paid.
+#[test]
+fn liquidity_before_a_settlement_takes_none_of_its_discount() {
+    let (honest, _) = settlement_discount_with_last_second_liquidity(0);
+    for deposit in [LOOP, 100 * LOOP, 10_000 * LOOP] {
+        let (dave, carol) = settlement_discount_with_last_second_liquidity(deposit);
+        assert!(
+            dave + ROUNDING >= honest,
+            "a deposit of {deposit} cut Dave's liquidity from {honest} to {dave}"
+        );
+        assert!(
+            carol <= 0,
+            "Carol gained {carol} with a deposit of {deposit}"
+        );
+    }
+}

@@ -51,18 +51,23 @@
 //! Findings (each reproduced by its own test below, kept once fixed):
 //! - `a_round_trip_lease_does_not_lift_a_settlement` (rule 1): a lease held through a provider's
 //!   last epoch and cancelled 1 s before its settlement pumped the per-share average, so the
-//!   settlement was paid at spot instead; the remaining providers paid the difference. Fixed: a
-//!   settlement is priced at the lowest value a share held over the epoch.
+//!   settlement was paid at spot instead; the remaining providers paid the difference. Fixed
+//!   first by paying the lowest value a share held over the epoch, then (next finding) at spot,
+//!   which a round trip leaves where it was.
 //! - `minimum_size_leases_do_not_lock_a_device_out` (rule 3): 32 leases of 0.01 h filled a
 //!   device's slots with 0.68 h still free. Fixed: a lease is at least its device's hours over
 //!   its slots unless it takes all that is free.
-//! - Open: since devices must be registered to be leased (and every device here registers at
-//!   once), a 250-step case leaves `alice` 0.11 LOOP worse off beside the adversary (rule 1);
-//!   not shrunk yet, so the property is `#[ignore]`d until it is.
+//! - `pair_attacks.rs`: `liquidity_before_a_settlement_takes_none_of_its_discount` (rule 1):
+//!   paid at the epoch's lowest, a settlement left the rest of its shares' value in the pool for
+//!   every share at the boundary, so the adversary's liquidity took part of what Alice and `lp`
+//!   would have had (0.002 LOOP in a 4,000-step run). Fixed: settlements are paid at spot.
+//! - Not a finding: an honest purchase refused because the adversary bought the pool's hours
+//!   (`InsufficientLiquidity` from the pool's math) is rule 3's "hours someone bought".
 //!
-//! Each run prints its `LOOPIN_FAIRNESS_SEED`; setting it replays that run's cases exactly.
-//! `LOOPIN_FAIRNESS_OPS` sets the total number of steps (default 10,000: about 3.5 minutes on
-//! two busy cores in a debug build; 100,000 take ten times as long).
+//! Each run prints its `LOOPIN_FAIRNESS_SEED`; setting it replays that run's cases exactly, and
+//! `LOOPIN_FAIRNESS_TRACE=1` prints both pools after every step and each change of an honest
+//! party's B − A. `LOOPIN_FAIRNESS_OPS` sets the total number of steps (default 100,000, as CI
+//! runs: about 10 minutes on one core of a debug build).
 
 use std::collections::BTreeMap;
 
@@ -77,8 +82,8 @@ use loopin::token;
 use loopin_integration_tests::protocol::{self, EPOCH, LOOP, Protocol, SSH_KEY, protocol};
 use loopin_pair::ContractError;
 use loopin_pair::state::{SELLER_PRICE, SHARE_VALUE, STAKES};
-use loopin_pool_math::HOUR;
 use loopin_pool_math::amm::Swap;
+use loopin_pool_math::{HOUR, MathError};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
@@ -473,7 +478,7 @@ impl Run {
     }
 
     /// Rule 3 for an honest purchase refused in B: a refusal for the client's bound or for
-    /// hours someone bought is fine; one for slots while the hours are free, or one the same
+    /// hours someone bought (on the device, or out of the pool's reserve) is fine; one for slots while the hours are free, or one the same
     /// call in A (`in_a`) does not meet, is not.
     fn refused(
         &mut self,
@@ -486,7 +491,8 @@ impl Run {
             Some(
                 ContractError::InsufficientFunds { .. }
                 | ContractError::RenewalAboveBound { .. }
-                | ContractError::NotEnoughFreeHours { .. },
+                | ContractError::NotEnoughFreeHours { .. }
+                | ContractError::Math(MathError::InsufficientLiquidity { .. }),
             ) => {}
             Some(ContractError::TooManyLeases { .. }) => {
                 let free = self.b.free(stake);
@@ -755,6 +761,38 @@ impl Run {
         }
     }
 
+    /// `LOOPIN_FAIRNESS_TRACE`: both pools after step `i`, and each change of an honest
+    /// supplier's B − A beyond rounding since `last`.
+    fn trace(&self, i: usize, step: &Step, last: &mut [i128; 4]) {
+        let pool = |w: &World| {
+            let p = w.pool();
+            format!(
+                "epoch {} x {} y {} shares {} seller hours {} escrow {}",
+                p.epoch,
+                p.reserves.hours,
+                p.reserves.tokens,
+                p.total_shares,
+                p.seller_hours,
+                p.escrow
+            )
+        };
+        eprintln!(
+            "step {i} {step:?}\n  A {}\n  B {}",
+            pool(&self.a),
+            pool(&self.b)
+        );
+        if !(self.a.current() && self.b.current()) {
+            return;
+        }
+        for (k, who) in ["alice", "bob", "seller", "lp"].into_iter().enumerate() {
+            let diff = self.b.value(who) - self.a.value(who);
+            if (diff - last[k]).abs() > TOL {
+                eprintln!("  {who}: B - A {} -> {diff}", last[k]);
+                last[k] = diff;
+            }
+        }
+    }
+
     /// Unwinds the adversary, ends every stake, claims everything, and checks rules 1 and 4.
     fn finish(&mut self) {
         let b = &mut self.b;
@@ -819,12 +857,11 @@ impl Run {
 }
 
 #[test]
-#[ignore = "issue 16: with every device registered, a 250-step case leaves alice 0.11 LOOP worse off beside the adversary (not shrunk yet); run with --ignored"]
 fn honest_parties_lose_nothing_to_an_adversary() {
     let total: usize = std::env::var("LOOPIN_FAIRNESS_OPS")
         .ok()
         .and_then(|ops| ops.parse().ok())
-        .unwrap_or(10_000);
+        .unwrap_or(100_000);
     let cases = total.div_ceil(OPS_PER_CASE) as u32;
     let config = Config {
         cases,
@@ -864,8 +901,13 @@ fn honest_parties_lose_nothing_to_an_adversary() {
     TestRunner::new_with_rng(config, rng)
         .run(&case, |(bob_epochs, seller_epochs, steps)| {
             let mut run = Run::new(bob_epochs, seller_epochs);
-            for step in &steps {
+            let trace = std::env::var("LOOPIN_FAIRNESS_TRACE").is_ok();
+            let mut last = [0i128; 4];
+            for (i, step) in steps.iter().enumerate() {
                 run.apply(step);
+                if trace {
+                    run.trace(i, step, &mut last);
+                }
                 run.compare();
             }
             run.finish();
