@@ -1,9 +1,10 @@
 //! Invalidation after a failed PoCPS challenge: the device's hours leave, its clients are
 //! refunded out of the failed miner's position, and the rest of that position is burned.
 
-use cosmwasm_std::{DepsMut, Env, MessageInfo, Order, Response, Uint128};
+use cosmwasm_std::{Decimal, DepsMut, Env, MessageInfo, Order, Response, Uint128};
 use loopin::stake_cert::MAX_REASON_LEN;
 use loopin::stake_cert::{self, StakeMode};
+use loopin_pool_math::amm::gross_for_net;
 use loopin_pool_math::shares::share_of;
 
 use crate::epoch::current_pool;
@@ -49,6 +50,31 @@ fn seize_position(
         pool.escrow = pool.escrow.checked_sub(pot)?;
     }
     Ok(pot)
+}
+
+/// What the pool paid (exchange fee included) for the hours of a seller's trading epoch that no
+/// client has leased: they leave the pool with the device, so that LOOP goes back to it.
+fn undelivered_sale(
+    deps: &DepsMut,
+    pool: &Pool,
+    stake: &Stake,
+    fee: Decimal,
+) -> Result<Uint128, ContractError> {
+    let trading = pool.trading_epoch();
+    if stake.mode != StakeMode::Seller
+        || stake.finished
+        || stake.end_epoch <= trading
+        || !crate::verification::in_market(stake)
+    {
+        return Ok(Uint128::zero());
+    }
+    let hours = stake.hours_per_epoch;
+    let leased = LEASED
+        .may_load(deps.storage, (stake.id, trading))?
+        .unwrap_or_default();
+    let proceeds = seller_proceeds(deps.storage, stake, trading)?;
+    let unleased = proceeds.multiply_ratio(hours.checked_sub(leased)?, hours);
+    Ok(Uint128::new(gross_for_net(unleased.u128(), fee)?))
 }
 
 /// Removes the stake's hours from the trading epoch on.
@@ -106,6 +132,7 @@ pub fn invalidate(
     pool.escrow = pool.escrow.checked_sub(stake.retained)?;
     let mut pot = stake.retained;
     stake.retained = Uint128::zero();
+    let undelivered = undelivered_sale(&deps, &pool, &stake, config.params.exchange_fee)?;
     if !stake.finished {
         pot += seize_position(&mut deps, &mut pool, &stake)?;
     }
@@ -150,6 +177,12 @@ pub fn invalidate(
         }
     }
 
+    // The providers paid for the seller's hours of the trading epoch that now leave the pool
+    // unleased: that LOOP goes back to the pool's reserve before anything is burned.
+    let returned = undelivered.min(pot);
+    pot -= returned;
+    pool.reserves.tokens = pool.reserves.tokens.checked_add(returned)?;
+
     stake.invalidated = true;
     stake.finished = true;
     STAKES.save(deps.storage, id, &stake)?;
@@ -163,6 +196,7 @@ pub fn invalidate(
         .add_attribute("stake_id", id.to_string())
         .add_attribute("token_id", token_id)
         .add_attribute("reason", reason)
+        .add_attribute("returned_to_pool", returned)
         .add_attribute("burned", pot + advanced.fees)
         .add_message(outflow::execute(&config.stake_cert, &cert_msg)?)
         .add_messages(refunds)

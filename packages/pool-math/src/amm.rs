@@ -47,8 +47,9 @@ fn fee_on(amount: u128, fee: Decimal) -> Result<u128, MathError> {
     )
 }
 
-/// Smallest `gross` with `gross - ceil(gross * fee) >= net`.
-fn gross_for_net(net: u128, fee: Decimal) -> Result<u128, MathError> {
+/// Smallest `gross` with `gross - ceil(gross * fee) >= net`: what a swap paying `net` after
+/// the fee took from the pool.
+pub fn gross_for_net(net: u128, fee: Decimal) -> Result<u128, MathError> {
     let keep = Decimal::one() - fee;
     if keep.is_zero() {
         return Err(MathError::InvalidFee);

@@ -638,11 +638,23 @@ fn a_bad_proof_invalidates_the_certificate_and_the_pair_settles_the_miner() {
     assert_eq!(n.device(&token_id).status, DeviceStatus::Invalidated);
     assert!(n.p.stake_info(2).invalidated);
     assert_eq!(n.challenge(id).status, ChallengeStatus::Proven);
-    // The seller's deposit and unpaid proceeds (its escrow) are burned; it gets nothing back.
+    // The seller gets nothing back: what the pool paid for its hour of the trading epoch, which
+    // nobody leased, goes back to the pool's LOOP (fee included), and the rest of its deposit
+    // and escrow is burned.
     assert_eq!(n.p.balance_of("seller"), RICH - 2 * LOOP);
     let after = n.p.pool();
-    assert_eq!(pool.escrow - after.escrow, n.supply().burned - burned);
-    assert!(n.supply().burned - burned >= Uint128::new(LOOP));
+    let returned: u128 = attr(&res, "returned_to_pool").unwrap().parse().unwrap();
+    assert!(returned > 0);
+    assert_eq!(
+        after.reserves.tokens.u128(),
+        pool.reserves.tokens.u128() + returned
+    );
+    assert_eq!(
+        (pool.escrow - after.escrow).u128(),
+        (n.supply().burned - burned).u128() + returned
+    );
+    // The exchange fee the pool paid on that hour came out of the deposit; the rest is burned.
+    assert!(n.supply().burned > burned);
     assert_eq!(
         n.p.balance_of("bob"),
         bob + REWARD,
@@ -655,7 +667,7 @@ fn a_bad_proof_invalidates_the_certificate_and_the_pair_settles_the_miner() {
 
     // Alice, a liquidity provider with a client's lease on her device, proves bad too: the
     // client is refunded in full out of her locked position and the rest is burned.
-    n.p.lease("client", 1, HOUR / 2, 100 * LOOP).unwrap();
+    n.p.lease("client", 1, HOUR / 2, 1_000 * LOOP).unwrap();
     let client_paid = RICH - n.p.balance_of("client");
     assert!(client_paid > 0);
     let id = n.commit("dave");
