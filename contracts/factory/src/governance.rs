@@ -5,7 +5,9 @@
 //! then. Pending proposals are public (`Proposals`), so a miner or a client can leave before a
 //! change it does not accept lands.
 
-use cosmwasm_std::{Addr, Deps, DepsMut, Env, MessageInfo, Order, Response, StdResult, Storage};
+use cosmwasm_std::{
+    Addr, Deps, DepsMut, Env, MessageInfo, Order, Response, StdResult, Storage, WasmMsg,
+};
 use cw_storage_plus::Bound;
 use loopin::factory::{
     EXECUTION_WINDOW, GovernanceAction, GovernanceResponse, MAX_MIN_DELAY, Proposal,
@@ -25,6 +27,7 @@ pub fn action_name(action: &GovernanceAction) -> &'static str {
         GovernanceAction::SetPairCodeId { .. } => "set_pair_code_id",
         GovernanceAction::SetAdmin { .. } => "set_admin",
         GovernanceAction::SetMinDelay { .. } => "set_min_delay",
+        GovernanceAction::Migrate { .. } => "migrate",
     }
 }
 
@@ -89,6 +92,9 @@ fn validate(deps: Deps, action: &GovernanceAction) -> Result<(), ContractError> 
         GovernanceAction::SetMinDelay { min_delay } => {
             ensure_delay(*min_delay)?;
         }
+        GovernanceAction::Migrate { contract, .. } => {
+            deps.api.addr_validate(contract)?;
+        }
     }
     Ok(())
 }
@@ -130,6 +136,18 @@ pub fn apply(deps: DepsMut, action: GovernanceAction) -> Result<Response, Contra
             GOVERNANCE.save(deps.storage, &governance)?;
             response.add_attribute("min_delay", min_delay.to_string())
         }
+        GovernanceAction::Migrate {
+            contract,
+            code_id,
+            msg,
+        } => response
+            .add_attribute("contract", &contract)
+            .add_attribute("code_id", code_id.to_string())
+            .add_message(WasmMsg::Migrate {
+                contract_addr: contract,
+                new_code_id: code_id,
+                msg,
+            }),
     })
 }
 

@@ -12,7 +12,7 @@
 //! `min_delay` seconds later ([`GovernanceAction`]), so users can leave before (docs/governance.md).
 
 use cosmwasm_schema::{QueryResponses, cw_serde};
-use cosmwasm_std::{Addr, Timestamp, Uint128};
+use cosmwasm_std::{Addr, Binary, Timestamp, Uint128};
 use cw_ownable::{cw_ownable_execute, cw_ownable_query};
 use cw20::Cw20Coin;
 
@@ -81,6 +81,16 @@ pub enum GovernanceAction {
     SetAdmin { admin: Option<String> },
     /// The timelock's delay for proposals made after this one is executed.
     SetMinDelay { min_delay: u64 },
+    /// Migrates `contract` to code `code_id` with `msg` (its `MigrateMsg`). The factory sends
+    /// the migration, so it must be that contract's wasm admin: a deployment that makes the
+    /// factory the admin of every contract (`admin` = the factory for pairs, `UpdateAdmin` of
+    /// the token, the certificates and the registry) puts every migration behind this notice,
+    /// where a single admin key could migrate at once.
+    Migrate {
+        contract: String,
+        code_id: u64,
+        msg: Binary,
+    },
 }
 
 #[cw_ownable_execute]

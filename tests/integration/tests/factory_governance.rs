@@ -11,7 +11,7 @@ use loopin::pool::ParamsError;
 use loopin::stake_cert::StakeMode;
 use loopin_factory::ContractError;
 use loopin_integration_tests::contract_error;
-use loopin_integration_tests::protocol::{EPOCH, LOOP, Protocol, params, protocol};
+use loopin_integration_tests::protocol::{EPOCH, LOOP, Protocol, pair_contract, params, protocol};
 use loopin_pool_math::MathError;
 
 /// The notice in these tests: six one-hour epochs.
@@ -390,4 +390,118 @@ fn the_delay_the_pair_code_and_the_admin_change_only_through_the_timelock() {
         .unwrap();
     let info = p.app.wrap().query_wasm_contract_info(&pool.pair).unwrap();
     assert_eq!(info.admin, Some(admin));
+}
+
+/// A contract whose wasm admin is the factory migrates only through the timelock: nobody holds a
+/// key that migrates it at once (the owner's own attempt is refused by the chain), the
+/// proposal is public for the notice, and a migration of a contract the factory is not the
+/// admin of fails when executed.
+#[test]
+fn a_migration_waits_for_the_notice_when_the_factory_is_the_admin() {
+    let mut p = protocol_with_delay(DELAY);
+    let factory = factory_of(&p);
+    propose(
+        &mut p,
+        GovernanceAction::SetAdmin {
+            admin: Some(factory.to_string()),
+        },
+    )
+    .unwrap(); // 2
+    wait(&mut p, DELAY);
+    let anyone = p.addr("dave");
+    call(&mut p, &anyone, &factory::ExecuteMsg::Execute { id: 2 }).unwrap();
+    for msg in [
+        factory::ExecuteMsg::SetClassParams {
+            class: "a100".into(),
+            params: params(),
+        },
+        factory::ExecuteMsg::CreatePool {
+            class: "a100".into(),
+        },
+    ] {
+        gov(&mut p, &msg).unwrap();
+    }
+    let pool: factory::PoolResponse = p
+        .app
+        .wrap()
+        .query_wasm_smart(
+            &factory,
+            &factory::QueryMsg::Pool {
+                class: "a100".into(),
+            },
+        )
+        .unwrap();
+    let old_code = p
+        .app
+        .wrap()
+        .query_wasm_contract_info(&pool.pair)
+        .unwrap()
+        .code_id;
+    assert_eq!(
+        p.app
+            .wrap()
+            .query_wasm_contract_info(&pool.pair)
+            .unwrap()
+            .admin,
+        Some(factory.clone())
+    );
+    let new_code = p.app.store_code(pair_contract());
+    let migrate = cosmwasm_std::to_json_binary(&pair::MigrateMsg {}).unwrap();
+
+    // The owner has no key that migrates the pool at once.
+    let owner = p.addr("governance");
+    let direct = p
+        .app
+        .migrate_contract(owner, pool.pair.clone(), &pair::MigrateMsg {}, new_code);
+    assert!(direct.is_err());
+
+    propose(
+        &mut p,
+        GovernanceAction::Migrate {
+            contract: pool.pair.to_string(),
+            code_id: new_code,
+            msg: migrate.clone(),
+        },
+    )
+    .unwrap(); // 3
+    let err: ContractError = contract_error(call(
+        &mut p,
+        &anyone,
+        &factory::ExecuteMsg::Execute { id: 3 },
+    ));
+    assert!(matches!(err, ContractError::TooEarly { id: 3, .. }));
+    assert_eq!(
+        p.app
+            .wrap()
+            .query_wasm_contract_info(&pool.pair)
+            .unwrap()
+            .code_id,
+        old_code
+    );
+    wait(&mut p, DELAY);
+    call(&mut p, &anyone, &factory::ExecuteMsg::Execute { id: 3 }).unwrap();
+    assert_eq!(
+        p.app
+            .wrap()
+            .query_wasm_contract_info(&pool.pair)
+            .unwrap()
+            .code_id,
+        new_code
+    );
+
+    // The fixture's own pool has another admin: its migration fails when executed, and the
+    // proposal stays pending until it expires or is cancelled.
+    let fixture_pool = p.pair.to_string();
+    propose(
+        &mut p,
+        GovernanceAction::Migrate {
+            contract: fixture_pool,
+            code_id: new_code,
+            msg: migrate,
+        },
+    )
+    .unwrap(); // 4
+    wait(&mut p, DELAY);
+    assert!(call(&mut p, &anyone, &factory::ExecuteMsg::Execute { id: 4 }).is_err());
+    assert_eq!(proposals(&p).len(), 1);
 }
