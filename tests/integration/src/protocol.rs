@@ -277,6 +277,40 @@ impl Protocol {
         }
     }
 
+    /// A second pool (class "a100", the test parameters) that governance creates; its pair.
+    pub fn second_pool(&mut self) -> Addr {
+        let config: loopin::pair::ConfigResponse = self
+            .app
+            .wrap()
+            .query_wasm_smart(&self.pair, &loopin::pair::QueryMsg::Config {})
+            .unwrap();
+        let governance = self.addr("governance");
+        for msg in [
+            loopin::factory::ExecuteMsg::SetClassParams {
+                class: "a100".into(),
+                params: params(),
+            },
+            loopin::factory::ExecuteMsg::CreatePool {
+                class: "a100".into(),
+            },
+        ] {
+            self.app
+                .execute_contract(governance.clone(), config.factory.clone(), &msg, &[])
+                .unwrap();
+        }
+        let pool: loopin::factory::PoolResponse = self
+            .app
+            .wrap()
+            .query_wasm_smart(
+                &config.factory,
+                &loopin::factory::QueryMsg::Pool {
+                    class: "a100".into(),
+                },
+            )
+            .unwrap();
+        pool.pair
+    }
+
     /// The registry reports the device of certificate `token_id` registered.
     pub fn register_device(&mut self, token_id: &str) -> anyhow::Result<AppResponse> {
         self.register_device_bounded(token_id, None)

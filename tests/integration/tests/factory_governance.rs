@@ -367,28 +367,8 @@ fn the_delay_the_pair_code_and_the_admin_change_only_through_the_timelock() {
     assert_eq!(proposals(&p)[0].eta, start.plus_seconds(60));
 
     // A class without a pool is still set at once, and its pool gets the new wasm admin.
-    for msg in [
-        factory::ExecuteMsg::SetClassParams {
-            class: "a100".into(),
-            params: params(),
-        },
-        factory::ExecuteMsg::CreatePool {
-            class: "a100".into(),
-        },
-    ] {
-        gov(&mut p, &msg).unwrap();
-    }
-    let pool: factory::PoolResponse = p
-        .app
-        .wrap()
-        .query_wasm_smart(
-            factory_of(&p),
-            &factory::QueryMsg::Pool {
-                class: "a100".into(),
-            },
-        )
-        .unwrap();
-    let info = p.app.wrap().query_wasm_contract_info(&pool.pair).unwrap();
+    let pool = p.second_pool();
+    let info = p.app.wrap().query_wasm_contract_info(&pool).unwrap();
     assert_eq!(info.admin, Some(admin));
 }
 
@@ -410,37 +390,17 @@ fn a_migration_waits_for_the_notice_when_the_factory_is_the_admin() {
     wait(&mut p, DELAY);
     let anyone = p.addr("dave");
     call(&mut p, &anyone, &factory::ExecuteMsg::Execute { id: 2 }).unwrap();
-    for msg in [
-        factory::ExecuteMsg::SetClassParams {
-            class: "a100".into(),
-            params: params(),
-        },
-        factory::ExecuteMsg::CreatePool {
-            class: "a100".into(),
-        },
-    ] {
-        gov(&mut p, &msg).unwrap();
-    }
-    let pool: factory::PoolResponse = p
-        .app
-        .wrap()
-        .query_wasm_smart(
-            &factory,
-            &factory::QueryMsg::Pool {
-                class: "a100".into(),
-            },
-        )
-        .unwrap();
+    let pool_pair = p.second_pool();
     let old_code = p
         .app
         .wrap()
-        .query_wasm_contract_info(&pool.pair)
+        .query_wasm_contract_info(&pool_pair)
         .unwrap()
         .code_id;
     assert_eq!(
         p.app
             .wrap()
-            .query_wasm_contract_info(&pool.pair)
+            .query_wasm_contract_info(&pool_pair)
             .unwrap()
             .admin,
         Some(factory.clone())
@@ -452,13 +412,13 @@ fn a_migration_waits_for_the_notice_when_the_factory_is_the_admin() {
     let owner = p.addr("governance");
     let direct = p
         .app
-        .migrate_contract(owner, pool.pair.clone(), &pair::MigrateMsg {}, new_code);
+        .migrate_contract(owner, pool_pair.clone(), &pair::MigrateMsg {}, new_code);
     assert!(direct.is_err());
 
     propose(
         &mut p,
         GovernanceAction::Migrate {
-            contract: pool.pair.to_string(),
+            contract: pool_pair.to_string(),
             code_id: new_code,
             msg: migrate.clone(),
         },
@@ -473,7 +433,7 @@ fn a_migration_waits_for_the_notice_when_the_factory_is_the_admin() {
     assert_eq!(
         p.app
             .wrap()
-            .query_wasm_contract_info(&pool.pair)
+            .query_wasm_contract_info(&pool_pair)
             .unwrap()
             .code_id,
         old_code
@@ -483,7 +443,7 @@ fn a_migration_waits_for_the_notice_when_the_factory_is_the_admin() {
     assert_eq!(
         p.app
             .wrap()
-            .query_wasm_contract_info(&pool.pair)
+            .query_wasm_contract_info(&pool_pair)
             .unwrap()
             .code_id,
         new_code

@@ -32,6 +32,20 @@ fn lease_info(p: &Protocol, lease_id: u64) -> LeaseResponse {
         .unwrap()
 }
 
+/// `who` withdraws all of its passive liquidity, if it holds any.
+fn withdraw_all(p: &mut Protocol, who: &str) {
+    let shares = liquidity(p, who).shares;
+    if !shares.is_zero() {
+        let sender = p.addr(who);
+        let msg = ExecuteMsg::WithdrawLiquidity {
+            shares,
+            min_out: Uint128::zero(),
+            deadline: None,
+        };
+        p.exec(&sender, &msg).unwrap();
+    }
+}
+
 /// The id of the lease a Lease hook or a renewal recorded.
 fn lease_id(response: &AppResponse) -> u64 {
     response
@@ -67,19 +81,7 @@ fn settlement_with_last_second_liquidity(deposit: u128) -> (u128, i128) {
     p.exec(&keeper, &ExecuteMsg::AdvanceEpoch { max_epochs: None })
         .unwrap();
     let settled = p.pool().escrow.u128();
-    let shares = liquidity(&p, "carol").shares;
-    if !shares.is_zero() {
-        let carol = p.addr("carol");
-        p.exec(
-            &carol,
-            &ExecuteMsg::WithdrawLiquidity {
-                shares,
-                min_out: Uint128::zero(),
-                deadline: None,
-            },
-        )
-        .unwrap();
-    }
+    withdraw_all(&mut p, "carol");
     let change = p.balance_of("carol") as i128 - RICH as i128;
     (settled, change)
 }
@@ -422,19 +424,7 @@ fn lease_sandwiched_by_liquidity(deposit: u128) -> (u128, i128) {
         p.send("carol", deposit, &provide).unwrap();
     }
     p.lease("client", 1, 8 * HOUR / 10, 10_000 * LOOP).unwrap();
-    let shares = liquidity(&p, "carol").shares;
-    if !shares.is_zero() {
-        let carol = p.addr("carol");
-        p.exec(
-            &carol,
-            &ExecuteMsg::WithdrawLiquidity {
-                shares,
-                min_out: Uint128::zero(),
-                deadline: None,
-            },
-        )
-        .unwrap();
-    }
+    withdraw_all(&mut p, "carol");
     let dave = liquidity(&p, "dave").value.u128();
     (dave, p.balance_of("carol") as i128 - RICH as i128)
 }
@@ -486,19 +476,7 @@ fn settlement_discount_with_last_second_liquidity(deposit: u128) -> (u128, i128)
     p.exec(&keeper, &ExecuteMsg::AdvanceEpoch { max_epochs: None })
         .unwrap();
     let dave = liquidity(&p, "dave").value.u128();
-    let shares = liquidity(&p, "carol").shares;
-    if !shares.is_zero() {
-        let carol = p.addr("carol");
-        p.exec(
-            &carol,
-            &ExecuteMsg::WithdrawLiquidity {
-                shares,
-                min_out: Uint128::zero(),
-                deadline: None,
-            },
-        )
-        .unwrap();
-    }
+    withdraw_all(&mut p, "carol");
     (dave, p.balance_of("carol") as i128 - RICH as i128)
 }
 

@@ -9,8 +9,7 @@
 use cosmwasm_std::{Addr, Decimal, HexBinary, Uint128, to_json_binary};
 use cw_multi_test::{AppResponse, Executor};
 use loopin::device::{StakeClaim, device_id};
-use loopin::factory;
-use loopin::pair::{ConfigResponse, QueryMsg, ReceiveMsg};
+use loopin::pair::ReceiveMsg;
 use loopin::pool::DEFAULT_MIN_RATE;
 use loopin::stake_cert::StakeMode;
 use loopin::token;
@@ -258,7 +257,7 @@ fn a_device_signature_serves_only_its_staker_pool_and_terms() {
         );
     }
     // Another pool of the same factory: Bob's signature for this pair does not stake there.
-    let other = second_pool(&mut p);
+    let other = p.second_pool();
     assert_eq!(
         refusal(send_to(&mut p, &other, "bob", 5 * LOOP, &bobs)),
         ContractError::InvalidDeviceSignature {}
@@ -289,40 +288,6 @@ fn a_device_signature_serves_only_its_staker_pool_and_terms() {
     assert!(p.send("bob", 5 * LOOP, &bobs).is_err());
     assert_eq!(device_id, test_device_id("gpu-bob"));
     assert_eq!(device_id, self::device_id(bobs_key.as_slice()));
-}
-
-/// A second pool (class "a100", the same parameters) created by governance.
-fn second_pool(p: &mut Protocol) -> Addr {
-    let config: ConfigResponse = p
-        .app
-        .wrap()
-        .query_wasm_smart(&p.pair, &QueryMsg::Config {})
-        .unwrap();
-    let governance = p.addr("governance");
-    for msg in [
-        factory::ExecuteMsg::SetClassParams {
-            class: "a100".into(),
-            params: params(),
-        },
-        factory::ExecuteMsg::CreatePool {
-            class: "a100".into(),
-        },
-    ] {
-        p.app
-            .execute_contract(governance.clone(), config.factory.clone(), &msg, &[])
-            .unwrap();
-    }
-    let pool: factory::PoolResponse = p
-        .app
-        .wrap()
-        .query_wasm_smart(
-            &config.factory,
-            &factory::QueryMsg::Pool {
-                class: "a100".into(),
-            },
-        )
-        .unwrap();
-    pool.pair
 }
 
 fn send_to(
