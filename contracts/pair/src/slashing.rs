@@ -52,41 +52,34 @@ fn seize_position(
     Ok(pot)
 }
 
-/// What the pool paid (exchange fee included) for the hours of a seller's trading epoch that no
-/// client has leased: they leave the pool with the device, so that LOOP goes back to it.
+/// What the pool paid (exchange fee included) for `unleased` of a seller's hours of the trading
+/// epoch: they leave the pool with the device, so that LOOP goes back to it.
 fn undelivered_sale(
     deps: &DepsMut,
-    pool: &Pool,
+    trading: u64,
     stake: &Stake,
+    unleased: Uint128,
     fee: Decimal,
 ) -> Result<Uint128, ContractError> {
-    let trading = pool.trading_epoch();
-    if stake.mode != StakeMode::Seller
-        || stake.finished
-        || stake.end_epoch <= trading
-        || !crate::verification::in_market(stake)
-    {
+    if stake.mode != StakeMode::Seller || unleased.is_zero() {
         return Ok(Uint128::zero());
     }
-    let hours = stake.hours_per_epoch;
-    let leased = LEASED
-        .may_load(deps.storage, (stake.id, trading))?
-        .unwrap_or_default();
     let proceeds = seller_proceeds(deps.storage, stake, trading)?;
-    let unleased = proceeds.multiply_ratio(hours.checked_sub(leased)?, hours);
-    Ok(Uint128::new(gross_for_net(unleased.u128(), fee)?))
+    let paid = proceeds.multiply_ratio(unleased, stake.hours_per_epoch);
+    Ok(Uint128::new(gross_for_net(paid.u128(), fee)?))
 }
 
-/// Removes the stake's hours from the trading epoch on.
+/// Removes the stake's hours from the trading epoch on; returns its unleased hours that were
+/// listed in the trading epoch (and leave `x`).
 fn withdraw_capacity(
     deps: &mut DepsMut,
     pool: &mut Pool,
     stake: &Stake,
-) -> Result<(), ContractError> {
+) -> Result<Uint128, ContractError> {
     let trading = pool.trading_epoch();
     // A seller whose device never registered has no hours in the books.
     if stake.end_epoch <= trading || !crate::verification::in_market(stake) {
-        return Ok(());
+        return Ok(Uint128::zero());
     }
     let hours = stake.hours_per_epoch;
     let leased = LEASED
@@ -95,12 +88,12 @@ fn withdraw_capacity(
     let listed = stake.mode == StakeMode::LiquidityProvider
         || Some(trading) == stake.verified_from
         || SELLER_PRICE.has(deps.storage, trading);
-    if listed {
-        pool.reserves.hours = pool
-            .reserves
-            .hours
-            .checked_sub(hours.checked_sub(leased)?)?;
-    }
+    let unleased = if listed {
+        hours.checked_sub(leased)?
+    } else {
+        Uint128::zero()
+    };
+    pool.reserves.hours = pool.reserves.hours.checked_sub(unleased)?;
     LEASED.remove(deps.storage, (stake.id, trading));
     let (total, ending) = match stake.mode {
         StakeMode::LiquidityProvider => (&mut pool.provider_hours, &PROVIDER_HOURS_ENDING),
@@ -111,7 +104,7 @@ fn withdraw_capacity(
         .load(deps.storage, stake.end_epoch)?
         .checked_sub(hours)?;
     ending.save(deps.storage, stake.end_epoch, &left)?;
-    Ok(())
+    Ok(unleased)
 }
 
 pub fn invalidate(
@@ -132,11 +125,13 @@ pub fn invalidate(
     pool.escrow = pool.escrow.checked_sub(stake.retained)?;
     let mut pot = stake.retained;
     stake.retained = Uint128::zero();
-    let undelivered = undelivered_sale(&deps, &pool, &stake, config.params.exchange_fee)?;
     if !stake.finished {
         pot += seize_position(&mut deps, &mut pool, &stake)?;
     }
-    withdraw_capacity(&mut deps, &mut pool, &stake)?;
+    let trading = pool.trading_epoch();
+    let unleased = withdraw_capacity(&mut deps, &mut pool, &stake)?;
+    let undelivered =
+        undelivered_sale(&deps, trading, &stake, unleased, config.params.exchange_fee)?;
 
     // Refund the leases of the epoch in delivery (for its remaining time) and of the trading
     // epoch (in full), in lease order, as far as the pot goes.
