@@ -1772,3 +1772,45 @@ fn a_reward_the_factory_refused_does_not_use_up_the_verifiers_cap() {
     assert_eq!(emission(&n).total_minted.u128(), 2 * REWARD);
     assert_eq!(n.verifier("bob").valid_checks, 4);
 }
+
+/// A seller's bound on its first sale travels with its registration: the registry passes
+/// `min_first_proceeds` to the pool, and a sale below it reverts the whole registration (the
+/// registry's storage, the device and the stake unchanged), so the seller can try again later.
+#[test]
+fn a_registration_below_the_sellers_bound_registers_nothing() {
+    let mut n = net();
+    n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let d = n.encode_and_stake("seller", 2, StakeMode::Seller, 10 * LOOP);
+    let ExecuteMsg::RegisterDevice {
+        token_id,
+        fingerprint,
+        commitment,
+        endpoint,
+        ek_randomness,
+        ..
+    } = n.devices[d].register_msg()
+    else {
+        unreachable!()
+    };
+    let register = |min: u128| ExecuteMsg::RegisterDevice {
+        token_id: token_id.clone(),
+        fingerprint: fingerprint.clone(),
+        commitment: commitment.clone(),
+        endpoint: endpoint.clone(),
+        ek_randomness: ek_randomness.clone(),
+        min_first_proceeds: Some(Uint128::new(min)),
+    };
+    let (registry, pool) = (n.p.app.dump_wasm_raw(&n.reg), n.p.pool());
+    let err: loopin_pair::ContractError = contract_error(n.exec("seller", &register(100 * LOOP)));
+    assert!(matches!(
+        err,
+        loopin_pair::ContractError::FirstSaleBelowMinimum { .. }
+    ));
+    assert_eq!(n.p.app.dump_wasm_raw(&n.reg), registry);
+    assert_eq!(n.p.pool(), pool);
+    assert_eq!(n.p.stake_info(2).verified_from, None);
+    // Within the bound it registers and sells.
+    n.exec("seller", &register(1)).unwrap();
+    assert!(n.p.stake_info(2).verified_from.is_some());
+    assert!(n.p.pool().escrow > pool.escrow);
+}
