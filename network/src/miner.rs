@@ -286,7 +286,8 @@ fn cheat_name(cheat: Cheat) -> &'static str {
     }
 }
 
-/// A seller's bound on the sale its registration makes: what selling one epoch's hours pays now,
+/// A seller's bound on the sale its registration makes: what selling one epoch's hours pays now
+/// (within the seller budget),
 /// less 1 %, so a price moved against it before the registration lands refuses the registration.
 async fn first_sale_bound(actor: &Actor, pool: &str, stake_id: u64) -> anyhow::Result<Uint128> {
     let stake: StakeResponse = actor
@@ -294,15 +295,18 @@ async fn first_sale_bound(actor: &Actor, pool: &str, stake_id: u64) -> anyhow::R
         .query_smart(pool, &PairQuery::Stake { stake_id })
         .await
         .context("the stake")?;
-    let sale: Swap = actor
+    // None: the seller budget pays nothing now, and the first epoch's hours stay unlisted.
+    let sale: Option<Swap> = actor
         .client
         .query_smart(
             pool,
-            &PairQuery::SimulateSell {
+            &PairQuery::SimulateSellersSale {
                 hours: stake.hours_per_epoch,
             },
         )
         .await
         .context("a quote for the first sale")?;
-    Ok(sale.receive.multiply_ratio(99u128, 100u128))
+    Ok(sale.map_or(Uint128::zero(), |sale| {
+        sale.receive.multiply_ratio(99u128, 100u128)
+    }))
 }

@@ -2,7 +2,10 @@
 
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
-use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response, Uint128, from_json};
+use cosmwasm_std::{
+    Binary, Decimal256, Deps, DepsMut, Env, MessageInfo, Response, SignedDecimal256, Uint128,
+    from_json,
+};
 use cw20::Cw20ReceiveMsg;
 use loopin::migrate::ensure_upgrade;
 use loopin::pair::{ExecuteMsg, MigrateMsg, QueryMsg, ReceiveMsg};
@@ -68,6 +71,8 @@ pub fn instantiate(
             epoch_mark: None,
             next_stake_id: 1,
             next_lease_id: 1,
+            revenue_per_share: SignedDecimal256::zero(),
+            budget_per_share: Decimal256::zero(),
         },
     )?;
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;

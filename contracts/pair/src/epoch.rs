@@ -1,7 +1,9 @@
 //! Epoch boundaries: withdrawal, settlement, renewal and the sellers' sale (docs/pair.md).
 //! Each boundary touches aggregates only, so its cost is independent of the number of stakes.
 
-use cosmwasm_std::{Decimal256, Env, Storage, Uint128, Uint256};
+use cosmwasm_std::{Decimal, Decimal256, Env, Storage, Uint128, Uint256};
+use loopin_pool_math::MathError;
+use loopin_pool_math::amm::Swap;
 use loopin_pool_math::shares::share_of;
 
 use crate::error::ContractError;
@@ -71,6 +73,23 @@ pub fn tokens_for_deposits(pool: &Pool) -> Result<Uint128, ContractError> {
     Ok(Uint128::try_from(at_average).unwrap_or(Uint128::MAX))
 }
 
+/// What a sale of sellers' hours pays now: along the curve, taking at most the seller budget
+/// out of the LOOP reserve (fee included), down to nothing. Fails only without a price.
+pub fn sellers_sale(pool: &Pool, hours: Uint128, fee: Decimal) -> Result<Swap, MathError> {
+    let budget = pool.seller_budget().map_err(|_| MathError::Overflow)?;
+    pool.reserves.sell_hours_within(hours, fee, budget)
+}
+
+/// Books a sale of sellers' hours: the hours join `x`, the LOOP leaves the reserve (and the
+/// budget) into escrow for the sellers.
+pub fn take_sellers_sale(pool: &mut Pool, sale: &Swap) -> Result<(), ContractError> {
+    let taken = pool.reserves.tokens.checked_sub(sale.reserves.tokens)?;
+    pool.spend_seller_budget(taken)?;
+    pool.reserves = sale.reserves;
+    pool.escrow = pool.escrow.checked_add(sale.receive)?;
+    Ok(())
+}
+
 /// Processes the next boundary: into epoch `pool.epoch + 1`, trading `pool.epoch + 2`.
 fn process_boundary(
     storage: &mut dyn Storage,
@@ -128,16 +147,16 @@ fn process_boundary(
     pool.reserves.hours = pool.provider_hours;
     pool.epoch = boundary;
 
-    // Sellers sell their hours of `trading` to the pool as one swap; the proceeds are escrowed.
+    pool.finalise_lease_revenue()?;
+
+    // Sellers sell their hours of `trading` to the pool as one swap, along the curve within the
+    // budget (down to nothing: the hours are listed all the same); the proceeds are escrowed.
     // Without a price (no provider hours or no LOOP) their hours stay unlisted this epoch.
     let mut fees = Uint128::zero();
     if !pool.seller_hours.is_zero()
-        && let Ok(sale) = pool
-            .reserves
-            .sell_hours(pool.seller_hours, config.params.exchange_fee)
+        && let Ok(sale) = sellers_sale(pool, pool.seller_hours, config.params.exchange_fee)
     {
-        pool.reserves = sale.reserves;
-        pool.escrow += sale.receive;
+        take_sellers_sale(pool, &sale)?;
         fees = sale.fee;
         SELLER_PRICE.save(
             storage,

@@ -7,7 +7,6 @@ use cosmwasm_std::{
 use loopin::access::SshPublicKey;
 use loopin::pair::{CLIENT_KEY_LEN, MAX_ACCESS_LEN, MAX_LEASES_PER_EPOCH};
 use loopin::pool::PoolParams;
-use loopin::stake_cert::StakeMode;
 use loopin_pool_math::HOUR;
 use loopin_pool_math::amm::Swap;
 
@@ -15,8 +14,7 @@ use crate::epoch::current_pool;
 use crate::error::ContractError;
 use crate::outflow;
 use crate::state::{
-    CONFIG, LEASE_COUNT, LEASED, LEASES, LEASES_BY_CLIENT, Lease, POOL, Pool, SELLER_PRICE,
-    STAKE_LEASES, STAKES,
+    CONFIG, LEASE_COUNT, LEASED, LEASES, LEASES_BY_CLIENT, Lease, POOL, Pool, STAKE_LEASES, STAKES,
 };
 
 pub(crate) fn check_deadline(env: &Env, deadline: Option<Timestamp>) -> Result<(), ContractError> {
@@ -73,15 +71,13 @@ fn book_lease(
     }
     // Hours are supplied by a device the registry has registered with the commitment it was
     // staked with, and challenges from then on; never by a key alone.
-    let Some(first) = stake.verified_from else {
+    if stake.verified_from.is_none() {
         return Err(ContractError::DeviceNotVerified { id });
-    };
-    let listed = match stake.mode {
-        StakeMode::LiquidityProvider => true,
-        // A seller's hours are sold from its registration's epoch on.
-        StakeMode::Seller => epoch == first || (epoch > first && SELLER_PRICE.has(storage, epoch)),
-    };
-    if epoch < stake.start_epoch || epoch >= stake.end_epoch || !listed {
+    }
+    if epoch < stake.start_epoch
+        || epoch >= stake.end_epoch
+        || !crate::verification::listed(storage, &stake, epoch)?
+    {
         return Err(ContractError::NotSupplying { id, epoch });
     }
     let count = LEASE_COUNT.may_load(storage, (id, epoch))?.unwrap_or(0);
@@ -110,7 +106,9 @@ fn book_lease(
             wanted: swap.receive,
         });
     }
+    let before = pool.reserves.tokens;
     pool.reserves = swap.reserves;
+    pool.record_lease_trade(before)?;
     let lease_id = pool.next_lease_id;
     pool.next_lease_id += 1;
     LEASED.save(storage, (id, epoch), &(leased + swap.receive))?;
@@ -325,7 +323,9 @@ pub fn cancel_lease(
             min_refund,
         });
     }
+    let before = pool.reserves.tokens;
     pool.reserves = sale.reserves;
+    pool.record_lease_trade(before)?;
     let key = (lease.stake_id, lease.epoch);
     let leased = LEASED.load(deps.storage, key)?.checked_sub(lease.hours)?;
     LEASED.save(deps.storage, key, &leased)?;

@@ -12,6 +12,7 @@ mod leasing;
 mod liquidity;
 mod outflow;
 mod query;
+mod revenue;
 mod slashing;
 mod staking;
 pub mod state;

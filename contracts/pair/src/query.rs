@@ -9,7 +9,7 @@ use loopin::pair::{
     PoolResponse, QueryMsg, StakeResponse, StakesResponse, TwapResponse,
 };
 
-use crate::epoch::tokens_for_shares;
+use crate::epoch::{sellers_sale, tokens_for_shares};
 use crate::error::ContractError;
 use crate::staking::{emission_left, plan_claim};
 use crate::state::{
@@ -113,6 +113,8 @@ pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractE
                 seller_hours: pool.seller_hours,
                 escrow: pool.escrow,
                 accumulator: pool.accumulator,
+                lease_revenue: pool.lease_revenue()?,
+                seller_budget: pool.seller_budget()?,
             })?
         }
         QueryMsg::Stake { stake_id } => to_json_binary(&stake(deps.storage, stake_id)?)?,
@@ -219,6 +221,10 @@ pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractE
         }
         QueryMsg::SimulateSell { hours } => {
             to_json_binary(&current(deps, &env)?.reserves.sell_hours(hours, fee)?)?
+        }
+        QueryMsg::SimulateSellersSale { hours } => {
+            let pool = current(deps, &env)?;
+            to_json_binary(&sellers_sale(&pool, hours, fee).ok())?
         }
         QueryMsg::Twap { since } => {
             let pool = current(deps, &env)?;

@@ -1,10 +1,11 @@
 //! Invalidation after a failed PoCPS challenge: the device's hours leave, its clients are
-//! refunded out of the failed miner's position, and the rest of that position is burned.
+//! refunded (a seller's first out of what the pool gained on hours it will not deliver) out of
+//! the failed miner's position, and the rest of that position is burned.
 
 use cosmwasm_std::{Decimal, DepsMut, Env, MessageInfo, Order, Response, Uint128};
 use loopin::stake_cert::MAX_REASON_LEN;
 use loopin::stake_cert::{self, StakeMode};
-use loopin_pool_math::amm::gross_for_net;
+use loopin_pool_math::amm::{fee_on, gross_for_net};
 use loopin_pool_math::shares::share_of;
 
 use crate::epoch::current_pool;
@@ -12,7 +13,7 @@ use crate::error::ContractError;
 use crate::outflow;
 use crate::staking::{seller_proceeds, settled_value, sub};
 use crate::state::{
-    CONFIG, LEASED, LEASES, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING, SELLER_PRICE,
+    CONFIG, LEASED, LEASES, Lease, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING,
     SHARES_ENDING, STAKE_LEASES, STAKES, Stake,
 };
 
@@ -69,6 +70,29 @@ fn undelivered_sale(
     Ok(Uint128::new(gross_for_net(paid.u128(), fee)?))
 }
 
+/// What the pool gained on `hours` of a failed seller's epoch `epoch` that a client leased for
+/// `owed` (its refund) and will not get: what the payment left in the LOOP reserve beyond what
+/// the pool paid the seller for those hours (fee included). It is the client's: it goes back to
+/// it before the seller's position pays the rest, so the pool ends as if neither trade had been.
+fn pool_margin(
+    deps: &DepsMut,
+    stake: &Stake,
+    epoch: u64,
+    lease: &Lease,
+    owed: Uint128,
+    fee: Decimal,
+) -> Result<Uint128, ContractError> {
+    if stake.mode != StakeMode::Seller || owed.is_zero() {
+        return Ok(Uint128::zero());
+    }
+    let kept = owed.u128() - fee_on(owed.u128(), fee)?;
+    let proceeds = seller_proceeds(deps.storage, stake, epoch)?
+        .multiply_ratio(lease.hours, stake.hours_per_epoch)
+        .multiply_ratio(owed, lease.paid);
+    let cost = gross_for_net(proceeds.u128(), fee)?;
+    Ok(Uint128::new(kept.saturating_sub(cost)))
+}
+
 /// Removes the stake's hours from the trading epoch on; returns its unleased hours that were
 /// listed in the trading epoch (and leave `x`).
 fn withdraw_capacity(
@@ -85,10 +109,7 @@ fn withdraw_capacity(
     let leased = LEASED
         .may_load(deps.storage, (stake.id, trading))?
         .unwrap_or_default();
-    let listed = stake.mode == StakeMode::LiquidityProvider
-        || Some(trading) == stake.verified_from
-        || SELLER_PRICE.has(deps.storage, trading);
-    let unleased = if listed {
+    let unleased = if crate::verification::listed(deps.storage, stake, trading)? {
         hours.checked_sub(leased)?
     } else {
         Uint128::zero()
@@ -156,8 +177,21 @@ pub fn invalidate(
             } else {
                 lease.paid
             };
-            let refund = owed.min(pot);
-            pot -= refund;
+            // The pool's margin on hours it will not deliver first, then the failed miner's
+            // position.
+            let margin = pool_margin(
+                &deps,
+                &stake,
+                epoch,
+                &lease,
+                owed,
+                config.params.exchange_fee,
+            )?
+            .min(pool.reserves.tokens);
+            pool.reserves.tokens -= margin;
+            let from_pot = (owed - margin).min(pot);
+            pot -= from_pot;
+            let refund = margin + from_pot;
             // A standing order on the failed device ends: its budget goes back as well.
             pool.escrow = pool.escrow.checked_sub(lease.budget)?;
             let returned = refund + lease.budget;

@@ -1,7 +1,7 @@
 //! Storage of the pair. Books are keyed by trading epoch; see `docs/pair.md`.
 
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, Decimal, Decimal256, Empty, HexBinary, Uint128};
+use cosmwasm_std::{Addr, Decimal, Decimal256, Empty, HexBinary, SignedDecimal256, Uint128};
 use cw_storage_plus::{Item, Map};
 use loopin::pair::Dispute;
 use loopin::pool::PoolParams;
@@ -53,6 +53,17 @@ pub struct Pool {
     pub epoch_mark: Option<TimeWeighted>,
     pub next_stake_id: u64,
     pub next_lease_id: u64,
+    /// LOOP per share that clients' trades of the trading epoch's hours left in the LOOP
+    /// reserve since the last boundary (leases' payments less cancellations' refunds, each
+    /// divided by the shares of its instant; negative when refunds exceed payments). Final only
+    /// at the boundary, when no lease of that epoch can be cancelled any more (`revenue.rs`).
+    #[serde(default)]
+    pub revenue_per_share: SignedDecimal256,
+    /// LOOP per share that sellers' sales may still take out of the reserve this epoch: what
+    /// the last boundary's sale left of the epoch's revenue per share, less registrations'
+    /// sales since.
+    #[serde(default)]
+    pub budget_per_share: Decimal256,
 }
 
 impl Pool {

@@ -3,14 +3,16 @@
 //! hours get sold to the pool, and its epochs earn rewards. A key and a signature make a stake;
 //! only a registered commitment, challenged from then on, makes hours.
 
-use cosmwasm_std::{Addr, Deps, DepsMut, Env, Response, Uint128};
+use cosmwasm_std::{Addr, Deps, DepsMut, Env, Response, StdResult, Storage, Uint128};
 use loopin::factory;
 use loopin::stake_cert::StakeMode;
 
-use crate::epoch::current_pool;
+use crate::epoch::{current_pool, sellers_sale, take_sellers_sale};
 use crate::error::ContractError;
 use crate::staking::add;
-use crate::state::{CONFIG, Config, POOL, SELLER_HOURS_ENDING, STAKE_BY_TOKEN, STAKES, Stake};
+use crate::state::{
+    CONFIG, Config, POOL, SELLER_HOURS_ENDING, SELLER_PRICE, STAKE_BY_TOKEN, STAKES, Stake,
+};
 
 /// Refuses any sender but the registry the factory names now.
 pub(crate) fn ensure_registry(
@@ -70,10 +72,9 @@ pub fn device_registered(
         if in_market(&stake) && stake.mode == StakeMode::Seller {
             // A seller's hours join the market now: this epoch's are sold at once, the next
             // ones at each boundary with every seller's.
+            // along the curve within what is left of the seller budget, down to nothing.
             let hours = stake.hours_per_epoch;
-            let sale = pool
-                .reserves
-                .sell_hours(hours, config.params.exchange_fee)
+            let sale = sellers_sale(&pool, hours, config.params.exchange_fee)
                 .map_err(|_| ContractError::NoPrice {})?;
             let min = min_proceeds.unwrap_or_default();
             if sale.receive < min {
@@ -82,13 +83,12 @@ pub fn device_registered(
                     min,
                 });
             }
-            pool.reserves = sale.reserves;
-            pool.escrow = pool.escrow.checked_add(sale.receive)?;
-            pool.seller_hours = pool.seller_hours.checked_add(hours)?;
-            add(deps.storage, &SELLER_HOURS_ENDING, stake.end_epoch, hours)?;
+            take_sellers_sale(&mut pool, &sale)?;
             stake.first_proceeds = sale.receive;
             burned += sale.fee;
             sold = sale.receive;
+            pool.seller_hours = pool.seller_hours.checked_add(hours)?;
+            add(deps.storage, &SELLER_HOURS_ENDING, stake.end_epoch, hours)?;
         }
     }
     STAKES.save(deps.storage, id, &stake)?;
@@ -121,4 +121,17 @@ pub(crate) fn in_market(stake: &Stake) -> bool {
             .verified_from
             .is_some_and(|from| from < stake.end_epoch),
     }
+}
+
+/// Whether the stake's hours of `epoch` are listed in the pool: a provider's always, a seller's
+/// once sold to it (its registration's epoch by that sale, later ones by their boundary's, which
+/// lists nothing where the pool has no price). Assumes `epoch` is within the stake.
+pub(crate) fn listed(storage: &dyn Storage, stake: &Stake, epoch: u64) -> StdResult<bool> {
+    Ok(match (stake.mode, stake.verified_from) {
+        (StakeMode::LiquidityProvider, _) => true,
+        (StakeMode::Seller, None) => false,
+        (StakeMode::Seller, Some(first)) => {
+            epoch == first || (epoch > first && SELLER_PRICE.has(storage, epoch))
+        }
+    })
 }

@@ -112,6 +112,8 @@ impl MockPair {
                 seller_hours: self.seller_hours,
                 escrow: Uint128::zero(),
                 accumulator: self.accumulator,
+                lease_revenue: Default::default(),
+                seller_budget: Uint128::zero(),
             }),
             pair::QueryMsg::Twap { since } => {
                 let accumulator = self.accumulator.advance(now, &self.reserves).unwrap();

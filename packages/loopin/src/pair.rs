@@ -1,7 +1,7 @@
 //! Messages of the dissipative pair (`contracts/pair`). The model is in `docs/pair.md`.
 
 use cosmwasm_schema::{QueryResponses, cw_serde};
-use cosmwasm_std::{Addr, Binary, Decimal, Decimal256, HexBinary, Timestamp, Uint128};
+use cosmwasm_std::{Addr, Binary, Decimal, Decimal256, HexBinary, Int128, Timestamp, Uint128};
 use cw20::Cw20ReceiveMsg;
 use loopin_pool_math::amm::Reserves;
 use loopin_pool_math::oracle::PriceAccumulator;
@@ -157,9 +157,13 @@ pub enum QueryMsg {
     /// What a lease of `hours` costs now.
     #[returns(loopin_pool_math::amm::Swap)]
     SimulateLease { hours: Uint128 },
-    /// What selling `hours` back pays now.
+    /// What selling `hours` back (a cancellation) pays now, along the curve.
     #[returns(loopin_pool_math::amm::Swap)]
     SimulateSell { hours: Uint128 },
+    /// What a seller's sale of `hours` pays now (a registration's first sale): along the curve
+    /// within the seller budget; none when it would pay nothing (the hours stay unlisted).
+    #[returns(Option<loopin_pool_math::amm::Swap>)]
+    SimulateSellersSale { hours: Uint128 },
     /// Stakes of one owner, by id.
     #[returns(StakesResponse)]
     StakesByOwner {
@@ -225,6 +229,15 @@ pub struct PoolResponse {
     /// LOOP held for settled positions and seller proceeds, not in the reserves.
     pub escrow: Uint128,
     pub accumulator: PriceAccumulator,
+    /// What clients' leases of the trading epoch's hours left in the LOOP reserve, less
+    /// cancellations' refunds (negative when refunds exceed payments); what is positive of it
+    /// funds the sellers' sales once the epoch starts. (Absent from pairs before it: zero.)
+    #[serde(default)]
+    pub lease_revenue: Int128,
+    /// What sellers' sales may still take out of the LOOP reserve this epoch (fee included):
+    /// the last epoch's lease revenue, less the sales made since.
+    #[serde(default)]
+    pub seller_budget: Uint128,
 }
 
 #[cw_serde]

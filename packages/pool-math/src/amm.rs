@@ -36,7 +36,8 @@ pub struct Swap {
     pub reserves: Reserves,
 }
 
-fn fee_on(amount: u128, fee: Decimal) -> Result<u128, MathError> {
+/// The exchange fee on `amount`, rounded up (in the pool's favour).
+pub fn fee_on(amount: u128, fee: Decimal) -> Result<u128, MathError> {
     if fee >= Decimal::one() {
         return Err(MathError::InvalidFee);
     }
@@ -132,6 +133,44 @@ impl Reserves {
             receive: Uint128::new(receive),
             fee: Uint128::new(fee_paid),
             reserves: Reserves::new(pool_hours, tokens - gross),
+        })
+    }
+
+    /// Sells `offer` micro-hours taking at most `budget` LOOP (fee included) out of the LOOP
+    /// reserve: along the curve while that costs no more, otherwise `budget` for all of them,
+    /// down to nothing (the pool then buys below its curve and `k` rises). Fails only where the
+    /// curve has no price.
+    pub fn sell_hours_within(
+        &self,
+        offer: Uint128,
+        fee: Decimal,
+        budget: Uint128,
+    ) -> Result<Swap, MathError> {
+        let (hours, _) = self.ensure_liquid()?;
+        if offer.is_zero() {
+            return Err(MathError::ZeroAmount);
+        }
+        let pool_hours = hours.checked_add(offer.u128()).ok_or(MathError::Overflow)?;
+        let reserves = Reserves::new(pool_hours, self.tokens.u128());
+        let gross = match self.sell_hours(offer, fee) {
+            Ok(curve) if curve.receive + curve.fee <= budget => return Ok(curve),
+            // The curve pays something, or rounds to nothing: at most the budget.
+            Ok(_) | Err(MathError::ZeroAmount) => {
+                budget
+                    .u128()
+                    .min(mul_div_floor(self.tokens.u128(), offer.u128(), pool_hours)?)
+            }
+            Err(e) => return Err(e),
+        };
+        let fee_paid = fee_on(gross, fee)?;
+        Ok(Swap {
+            offer,
+            receive: Uint128::new(gross - fee_paid),
+            fee: Uint128::new(fee_paid),
+            reserves: Reserves {
+                tokens: reserves.tokens - Uint128::new(gross),
+                ..reserves
+            },
         })
     }
 
@@ -242,6 +281,33 @@ mod tests {
             if let Ok(swap) = pool.sell_hours(Uint128::new(amount), fee(permille)) {
                 prop_assert!(swap.reserves.k() >= pool.k());
                 prop_assert_eq!(swap.receive + swap.fee, pool.tokens - swap.reserves.tokens);
+            }
+        }
+
+        #[test]
+        fn a_sale_within_a_budget_takes_no_more_than_it_and_no_more_than_the_curve(
+            pool in pools(),
+            amount in 1u128..1_000_000_000_000,
+            budget in 0u128..1_000_000_000_000,
+            permille in 0u64..100,
+        ) {
+            let budget = Uint128::new(budget);
+            let sale = pool
+                .sell_hours_within(Uint128::new(amount), fee(permille), budget)
+                .unwrap();
+            let taken = pool.tokens - sale.reserves.tokens;
+            prop_assert_eq!(sale.receive + sale.fee, taken);
+            prop_assert!(taken <= budget);
+            prop_assert!(sale.reserves.k() >= pool.k());
+            prop_assert_eq!(sale.reserves.hours, pool.hours + Uint128::new(amount));
+            match pool.sell_hours(Uint128::new(amount), fee(permille)) {
+                Ok(curve) => {
+                    prop_assert!(sale.receive <= curve.receive);
+                    if curve.receive + curve.fee <= budget {
+                        prop_assert_eq!(sale, curve);
+                    }
+                }
+                Err(_) => prop_assert!(sale.receive.is_zero()),
             }
         }
 

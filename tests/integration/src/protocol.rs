@@ -432,6 +432,16 @@ impl Protocol {
             .unwrap();
     }
 
+    /// Demand for sellers' hours: `client` leases `hours` of stake `stake_id` (a provider's) and
+    /// the pool passes a boundary, after which the seller budget holds what it paid (sellers'
+    /// sales spend only what clients paid the pool). Returns the budget.
+    pub fn fund_sellers(&mut self, client: &str, stake_id: u64, hours: u128) -> u128 {
+        let max = self.balance_of(client);
+        self.lease(client, stake_id, hours, max).unwrap();
+        self.next_epoch();
+        self.pool().seller_budget.u128()
+    }
+
     pub fn pool(&self) -> PoolResponse {
         self.app
             .wrap()
@@ -486,7 +496,8 @@ impl Protocol {
             .query_wasm_smart::<StakeResponse>(&self.pair, &QueryMsg::Stake { stake_id: id })
         {
             // A seller's hours are listed once sold: from its device's registration on, that
-            // epoch's at once, then by each boundary's sale, which needs a price.
+            // epoch's at once, then by each boundary's sale, which needs a price (the seller
+            // budget only sets what they are paid).
             let listed = stake.mode == loopin::stake_cert::StakeMode::LiquidityProvider
                 || stake.verified_from == Some(trading)
                 || (stake.verified_from.is_some_and(|from| from < trading)

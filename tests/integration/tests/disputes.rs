@@ -183,7 +183,9 @@ fn refused(
     assert_eq!(snapshot(p), before, "a refusal changes nothing");
 }
 
-/// A provider (stake 1, 10 epochs) and a 3-epoch seller (stake 2, epochs 1 to 3).
+/// A provider (stake 1, 10 epochs: 1 to 10), 0.6 h of whose epoch 1 Dave leases (lease 1) to
+/// fund the sellers' budget, and a 3-epoch seller (stake 2, epochs 2 to 4) staked in epoch 1,
+/// whose first sale that budget pays in full, along the curve.
 fn provider_and_seller(dispute_epochs: u64) -> Protocol {
     let mut p = protocol_with_dispute_window(dispute_epochs);
     p.stake(
@@ -194,8 +196,12 @@ fn provider_and_seller(dispute_epochs: u64) -> Protocol {
         101 * LOOP,
     )
     .unwrap();
+    assert!(p.fund_sellers("dave", 1, 3 * HOUR / 5) > 0);
     p.stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
         .unwrap();
+    // Some of the budget is left: the first sale was not capped by it.
+    assert!(!p.pool().seller_budget.is_zero());
+    assert_eq!(p.pool().epoch, 1);
     p
 }
 
@@ -204,8 +210,8 @@ fn a_sellers_and_a_providers_pay_is_held_for_the_dispute_window_then_paid_in_ful
     // Each claim that pays: (pool epoch, the seller's claim, the provider's claim).
     let run = |window: u64| {
         let mut p = provider_and_seller(window);
-        // A 3-epoch provider too (stake 3, epochs 1 to 3), and a lease on each device.
-        p.stake("bob", "gpu-b", StakeMode::LiquidityProvider, 3, 50 * LOOP)
+        // A 3-epoch provider too (stake 3, epochs 2 to 4), and a lease on each device.
+        p.stake("bob", "gpu-b", StakeMode::LiquidityProvider, 3, 100 * LOOP)
             .unwrap();
         p.lease("client", 2, HOUR / 2, 100 * LOOP).unwrap();
         p.lease("client", 3, HOUR / 2, 100 * LOOP).unwrap();
@@ -213,6 +219,10 @@ fn a_sellers_and_a_providers_pay_is_held_for_the_dispute_window_then_paid_in_ful
         for _ in 0..8 {
             p.next_epoch();
             let epoch = p.pool().epoch;
+            if epoch == 2 {
+                // Demand in epoch 2 funds the sale of the seller's epoch 4.
+                p.lease("dave", 1, HOUR / 10, 100 * LOOP).unwrap();
+            }
             let seller = claim(&mut p, "seller", 2);
             let provider = claim(&mut p, "bob", 3);
             if seller.is_some() || provider.is_some() {
@@ -224,10 +234,10 @@ fn a_sellers_and_a_providers_pay_is_held_for_the_dispute_window_then_paid_in_ful
     };
     let (today, seller_today, bob_today) = run(0);
     let (held, seller_held, bob_held) = run(2);
-    // Without a window: the seller's epoch e is paid once e is delivered (from epoch 2 on); its
-    // last claim (epoch 4) returns the deposit; the provider is settled in epoch 4.
+    // Without a window: the seller's epoch e is paid once e is delivered (from epoch 3 on); its
+    // last claim (epoch 5) returns the deposit; the provider is settled in epoch 5.
     let epochs: Vec<u64> = today.iter().map(|(epoch, ..)| *epoch).collect();
-    assert_eq!(epochs, [2, 3, 4]);
+    assert_eq!(epochs, [3, 4, 5]);
     assert!(today[0].1.as_ref().unwrap().payout.u128() > 0);
     assert!(today[2].1.as_ref().unwrap().finished);
     assert!(today[2].2.as_ref().unwrap().finished);
@@ -241,26 +251,26 @@ fn a_sellers_and_a_providers_pay_is_held_for_the_dispute_window_then_paid_in_ful
     assert_eq!((seller_held, bob_held), (seller_today, bob_today));
 }
 
-/// A provider, a seller (stake 2) and two leases on the seller: lease 1 (0.5 h, epoch 1) and
-/// lease 2 (0.25 h, epoch 2); run to epoch 5, where everything is delivered and, with a window
-/// of 1, released. With `disputed`, the client disputes lease 1 in epoch 1 and lease 2 in
-/// epoch 2.
+/// A provider, a seller (stake 2, epochs 2 to 4) and two leases on the seller: lease 2 (0.5 h,
+/// epoch 2) and lease 3 (0.25 h, epoch 3), whose payments fund the seller's sales of epochs 3
+/// and 4; run to epoch 6, where everything is delivered and, with a window of 1, released.
+/// With `disputed`, the client disputes lease 2 in epoch 2 and lease 3 in epoch 3.
 fn disputed_seller(disputed: bool) -> Protocol {
     let mut p = provider_and_seller(1);
     p.lease("client", 2, HOUR / 2, 100 * LOOP).unwrap();
     p.next_epoch();
     if disputed {
-        dispute(&mut p, "client", 1).unwrap();
+        dispute(&mut p, "client", 2).unwrap();
     }
     p.lease("client", 2, HOUR / 4, 100 * LOOP).unwrap();
     p.next_epoch();
     if disputed {
-        dispute(&mut p, "client", 2).unwrap();
+        dispute(&mut p, "client", 3).unwrap();
     }
     for _ in 0..3 {
         p.next_epoch();
     }
-    assert_eq!(p.pool().epoch, 5);
+    assert_eq!(p.pool().epoch, 6);
     p
 }
 
@@ -277,8 +287,8 @@ fn a_dispute_retains_what_the_lease_paid_and_a_refund_is_taken_from_it() {
     assert!(pay.finished);
 
     let mut p = disputed_seller(true);
-    let (first, second) = (lease_info(&p, 1), lease_info(&p, 2));
-    assert_eq!((first.epoch, second.epoch), (1, 2));
+    let (first, second) = (lease_info(&p, 2), lease_info(&p, 3));
+    assert_eq!((first.epoch, second.epoch), (2, 3));
     assert_eq!(
         first.dispute,
         Some(Dispute {
@@ -290,9 +300,9 @@ fn a_dispute_retains_what_the_lease_paid_and_a_refund_is_taken_from_it() {
     );
     let disputed = first.paid + second.paid;
     assert_eq!(p.stake_info(2).disputed, disputed);
-    assert_eq!(disputes(&p, 2, None, None), [1, 2]);
-    assert_eq!(disputes(&p, 2, None, Some(1)), [1]);
-    assert_eq!(disputes(&p, 2, Some(1), None), [2]);
+    assert_eq!(disputes(&p, 2, None, None), [2, 3]);
+    assert_eq!(disputes(&p, 2, None, Some(1)), [2]);
+    assert_eq!(disputes(&p, 2, Some(2), None), [3]);
     assert_eq!(disputes(&p, 1, None, None), Vec::<u64>::new());
     // Every epoch is out of the window: the pay is released but for what the disputed leases
     // paid, which stays in escrow.
@@ -307,11 +317,11 @@ fn a_dispute_retains_what_the_lease_paid_and_a_refund_is_taken_from_it() {
     assert_eq!(p.stake_info(2).retained, disputed);
     assert_eq!(claim(&mut p, "seller", 2), None);
 
-    // Governance refunds lease 1 in full out of what was retained; the bond comes back.
+    // Governance refunds lease 2 in full out of what was retained; the bond comes back.
     let refund = first.paid.u128();
     let client = p.balance_of("client");
     let escrow = p.pool().escrow.u128();
-    resolve(&mut p, "governance", 1, refund).unwrap();
+    resolve(&mut p, "governance", 2, refund).unwrap();
     assert_eq!(p.balance_of("client"), client + refund + bond(&first));
     assert_eq!(p.pool().escrow.u128(), escrow - refund - bond(&first));
     let stake = p.stake_info(2);
@@ -320,22 +330,22 @@ fn a_dispute_retains_what_the_lease_paid_and_a_refund_is_taken_from_it() {
         (Uint128::zero(), second.paid, second.paid)
     );
     assert_eq!(
-        lease_info(&p, 1).dispute.unwrap().resolution,
+        lease_info(&p, 2).dispute.unwrap().resolution,
         Some(DisputeResolution {
             refund: Uint128::new(refund),
             paid: Uint128::new(refund),
         })
     );
-    assert_eq!(disputes(&p, 2, None, None), [2]);
-    // Lease 2 is still disputed: its price stays retained.
+    assert_eq!(disputes(&p, 2, None, None), [3]);
+    // Lease 3 is still disputed: its price stays retained.
     assert_eq!(claim(&mut p, "seller", 2), None);
 
-    // Lease 2's dispute is rejected (no refund): its price is released, the bond burned.
+    // Lease 3's dispute is rejected (no refund): its price is released, the bond burned.
     let burned_before = burned(&p);
-    resolve(&mut p, "governance", 2, 0).unwrap();
+    resolve(&mut p, "governance", 3, 0).unwrap();
     assert_eq!(burned(&p), burned_before + bond(&second));
     assert_eq!(
-        lease_info(&p, 2).dispute.unwrap().resolution,
+        lease_info(&p, 3).dispute.unwrap().resolution,
         Some(DisputeResolution {
             refund: Uint128::zero(),
             paid: Uint128::zero(),
@@ -348,7 +358,7 @@ fn a_dispute_retains_what_the_lease_paid_and_a_refund_is_taken_from_it() {
     assert_eq!(claim(&mut p, "seller", 2), None);
     // Together the seller is paid exactly its pay less the refund.
     assert_eq!(p.balance_of("seller"), twin.balance_of("seller") - refund);
-    // The client got lease 1's price and bond back and lost lease 2's bond.
+    // The client got lease 2's price and bond back and lost lease 3's bond.
     assert_eq!(
         p.balance_of("client"),
         twin.balance_of("client") + refund - bond(&second)
@@ -360,12 +370,12 @@ fn a_rejected_dispute_releases_the_full_pay_and_burns_the_bond() {
     let mut twin = disputed_seller(false);
     let pay = claim(&mut twin, "seller", 2).unwrap();
     let mut p = disputed_seller(true);
-    let (first, second) = (lease_info(&p, 1), lease_info(&p, 2));
-    resolve(&mut p, "governance", 2, 0).unwrap();
-    // Lease 1's price is still retained; the rest is paid.
+    let (first, second) = (lease_info(&p, 2), lease_info(&p, 3));
+    resolve(&mut p, "governance", 3, 0).unwrap();
+    // Lease 2's price is still retained; the rest is paid.
     let released = claim(&mut p, "seller", 2).unwrap();
     assert_eq!(released.payout, pay.payout - first.paid);
-    resolve(&mut p, "governance", 1, 0).unwrap();
+    resolve(&mut p, "governance", 2, 0).unwrap();
     let stake = p.stake_info(2);
     assert_eq!(
         (stake.clawback, stake.disputed, stake.retained),
@@ -381,20 +391,24 @@ fn a_rejected_dispute_releases_the_full_pay_and_burns_the_bond() {
 
 #[test]
 fn a_refund_is_paid_only_as_far_as_the_held_pay_goes() {
-    // Seller epochs 1 to 3, window 1. In epoch 2 a first client buys most of Alice's free hour,
-    // then the client buys 0.99 h of the seller's epoch 3 at a price far above what the seller
-    // got for that hour; in epoch 3 it disputes that lease. Nothing is claimed before the
-    // ruling, so the seller holds all its pay.
+    // Seller epochs 2 to 4, window 1. Dave's leases of Alice's hours in epochs 1 and 2 (leases
+    // 2 and 3) fund the seller's sales of epochs 3 and 4. In epoch 3 a first client buys most
+    // of Alice's free hour, then the client buys 0.99 h of the seller's epoch 4 (lease 5) at a
+    // price far above what the seller got for that hour; in epoch 4 it disputes that lease.
+    // Nothing is claimed before the ruling, so the seller holds all its pay.
     let run = |disputed: bool| {
         let mut p = provider_and_seller(1);
-        p.next_epoch();
-        p.next_epoch();
+        for _ in 0..2 {
+            p.lease("dave", 1, HOUR / 10, 100 * LOOP).unwrap();
+            p.next_epoch();
+        }
         p.lease("dave", 1, 9 * HOUR / 10, 10_000 * LOOP).unwrap();
         p.lease("client", 2, 99 * HOUR / 100, 10_000 * LOOP)
             .unwrap();
+        assert_eq!(lease_info(&p, 5).epoch, 4);
         p.next_epoch();
         if disputed {
-            dispute(&mut p, "client", 2).unwrap();
+            dispute(&mut p, "client", 5).unwrap();
         }
         p.next_epoch();
         p.next_epoch();
@@ -403,11 +417,11 @@ fn a_refund_is_paid_only_as_far_as_the_held_pay_goes() {
     let mut twin = run(false);
     let all = claim(&mut twin, "seller", 2).unwrap();
     assert!(all.finished);
-    // What the seller holds: its proceeds for epochs 1 to 3 and its deposit less the upkeep.
+    // What the seller holds: its proceeds for epochs 2 to 4 and its deposit less the upkeep.
     let held = all.payout.u128();
 
     let mut p = run(true);
-    let lease = lease_info(&p, 2);
+    let lease = lease_info(&p, 5);
     assert!(
         lease.paid.u128() > held,
         "the lease cost more than the seller holds"
@@ -419,10 +433,10 @@ fn a_refund_is_paid_only_as_far_as_the_held_pay_goes() {
     assert!(rest.finished);
     assert_eq!(p.stake_info(2).retained.u128(), held);
     let client = p.balance_of("client");
-    resolve(&mut p, "governance", 2, lease.paid.u128()).unwrap();
+    resolve(&mut p, "governance", 5, lease.paid.u128()).unwrap();
     assert_eq!(p.balance_of("client"), client + held + bond(&lease));
     assert_eq!(
-        lease_info(&p, 2).dispute.unwrap().resolution,
+        lease_info(&p, 5).dispute.unwrap().resolution,
         Some(DisputeResolution {
             refund: lease.paid,
             paid: Uint128::new(held),
@@ -510,31 +524,32 @@ fn a_refund_from_an_unsettled_provider_burns_its_shares() {
 #[test]
 fn disputes_and_rulings_are_refused_to_the_wrong_caller_and_out_of_time() {
     let mut p = provider_and_seller(1);
+    // Lease 2, on the seller's epoch 2.
     p.lease("client", 2, HOUR / 2, 100 * LOOP).unwrap();
-    // Lease 2 is cancelled before its epoch.
+    // Lease 3 is cancelled before its epoch.
     p.lease("client", 1, HOUR / 10, 100 * LOOP).unwrap();
     let client = p.addr("client");
     p.exec(
         &client,
         &ExecuteMsg::CancelLease {
-            lease_id: 2,
+            lease_id: 3,
             min_refund: Uint128::zero(),
             deadline: None,
         },
     )
     .unwrap();
-    // Before lease 1's epoch has started.
+    // Before lease 2's epoch has started.
     refused(
         &mut p,
-        ContractError::LeaseNotStarted { id: 1, epoch: 1 },
-        |p| dispute(p, "client", 1),
+        ContractError::LeaseNotStarted { id: 2, epoch: 2 },
+        |p| dispute(p, "client", 2),
     );
     p.next_epoch();
     refused(&mut p, ContractError::Unauthorized {}, |p| {
-        dispute(p, "seller", 1)
+        dispute(p, "seller", 2)
     });
-    refused(&mut p, ContractError::LeaseClosed { id: 2 }, |p| {
-        dispute(p, "client", 2)
+    refused(&mut p, ContractError::LeaseClosed { id: 3 }, |p| {
+        dispute(p, "client", 3)
     });
     refused(&mut p, ContractError::LeaseNotFound { id: 9 }, |p| {
         dispute(p, "client", 9)
@@ -548,7 +563,7 @@ fn disputes_and_rulings_are_refused_to_the_wrong_caller_and_out_of_time() {
                     "client",
                     LOOP,
                     &ReceiveMsg::Dispute {
-                        lease_id: 1,
+                        lease_id: 2,
                         reason,
                     },
                 )
@@ -556,27 +571,29 @@ fn disputes_and_rulings_are_refused_to_the_wrong_caller_and_out_of_time() {
         );
     }
     // Not disputed yet: nothing to resolve.
-    refused(&mut p, ContractError::NoOpenDispute { id: 1 }, |p| {
-        resolve(p, "governance", 1, 0)
+    refused(&mut p, ContractError::NoOpenDispute { id: 2 }, |p| {
+        resolve(p, "governance", 2, 0)
     });
-    // The last epoch of the window (lease epoch 1 + 1), with the longest reason allowed.
+    // Demand in epoch 2 (lease 4) funds the sale of the seller's epoch 4.
+    p.lease("dave", 1, HOUR / 10, 100 * LOOP).unwrap();
+    // The last epoch of the window (lease epoch 2 + 1), with the longest reason allowed.
     p.next_epoch();
     p.send(
         "client",
         100 * LOOP,
         &ReceiveMsg::Dispute {
-            lease_id: 1,
+            lease_id: 2,
             reason: "x".repeat(256),
         },
     )
     .unwrap();
-    refused(&mut p, ContractError::AlreadyDisputed { id: 1 }, |p| {
-        dispute(p, "client", 1)
+    refused(&mut p, ContractError::AlreadyDisputed { id: 2 }, |p| {
+        dispute(p, "client", 2)
     });
-    let paid = lease_info(&p, 1).paid;
+    let paid = lease_info(&p, 2).paid;
     for who in ["client", "seller", "alice", "registry"] {
         refused(&mut p, ContractError::NotGovernance {}, |p| {
-            resolve(p, who, 1, 0)
+            resolve(p, who, 2, 0)
         });
     }
     refused(
@@ -585,43 +602,47 @@ fn disputes_and_rulings_are_refused_to_the_wrong_caller_and_out_of_time() {
             refund: paid + Uint128::one(),
             paid,
         },
-        |p| resolve(p, "governance", 1, paid.u128() + 1),
+        |p| resolve(p, "governance", 2, paid.u128() + 1),
     );
     refused(&mut p, ContractError::LeaseNotFound { id: 9 }, |p| {
         resolve(p, "governance", 9, 0)
     });
-    resolve(&mut p, "governance", 1, paid.u128()).unwrap();
-    refused(&mut p, ContractError::NoOpenDispute { id: 1 }, |p| {
-        resolve(p, "governance", 1, 0)
+    resolve(&mut p, "governance", 2, paid.u128()).unwrap();
+    refused(&mut p, ContractError::NoOpenDispute { id: 2 }, |p| {
+        resolve(p, "governance", 2, 0)
     });
-    refused(&mut p, ContractError::AlreadyDisputed { id: 1 }, |p| {
-        dispute(p, "client", 1)
+    refused(&mut p, ContractError::AlreadyDisputed { id: 2 }, |p| {
+        dispute(p, "client", 2)
     });
 
-    // A lease whose window has closed: lease 3 in epoch 3, disputed in epoch 5.
+    // A lease whose window has closed: lease 5 in epoch 4, disputed in epoch 6.
     p.lease("client", 2, HOUR / 4, 100 * LOOP).unwrap();
-    assert_eq!(lease_info(&p, 3).epoch, 3);
+    assert_eq!(lease_info(&p, 5).epoch, 4);
     p.next_epoch();
     p.next_epoch();
     p.next_epoch();
-    assert_eq!(p.pool().epoch, 5);
-    refused(&mut p, ContractError::DisputeWindowClosed { id: 3 }, |p| {
-        dispute(p, "client", 3)
+    assert_eq!(p.pool().epoch, 6);
+    refused(&mut p, ContractError::DisputeWindowClosed { id: 5 }, |p| {
+        dispute(p, "client", 5)
     });
 }
 
 #[test]
 fn invalidation_after_a_refund_does_not_take_the_refunded_loop_again() {
     let mut p = disputed_seller(true);
-    // A second seller whose escrow must stay whole (stake 3, epochs 6 to 8).
+    // A second seller whose escrow must stay whole (stake 3, epochs 8 to 10), staked once
+    // Dave's lease of Alice's epoch 7 (lease 4) funds its first sale.
+    p.lease("dave", 1, HOUR / 10, 100 * LOOP).unwrap();
+    p.next_epoch();
     p.stake("carol", "gpu-c", StakeMode::Seller, 3, 10 * LOOP)
         .unwrap();
+    assert_eq!(p.stake_info(3).start_epoch, 8);
     let twin = {
         let mut twin = disputed_seller(false);
         claim(&mut twin, "seller", 2).unwrap()
     };
-    let refund = lease_info(&p, 1).paid.u128();
-    resolve(&mut p, "governance", 1, refund).unwrap();
+    let refund = lease_info(&p, 2).paid.u128();
+    resolve(&mut p, "governance", 2, refund).unwrap();
     let clawback = p.stake_info(2).clawback.u128();
     assert_eq!(clawback, refund);
     // Nothing of the seller's pay has been claimed: it holds its whole pay less the refund.
@@ -636,23 +657,28 @@ fn invalidation_after_a_refund_does_not_take_the_refunded_loop_again() {
         },
     )
     .unwrap();
-    // Its leases are over (epochs 1 and 2): nothing is refunded, the rest is burned, once.
+    // Its leases are over (epochs 2 and 3): nothing is refunded, the rest is burned, once.
     assert_eq!(p.pool().escrow.u128(), escrow - held);
     assert_eq!(burned(&p), burned_before + held);
-    // Lease 2's dispute can still be ruled on; the invalidated stake holds nothing, and the
+    // Lease 3's dispute can still be ruled on; the invalidated stake holds nothing, and the
     // upheld dispute's bond goes back.
     let client = p.balance_of("client");
-    resolve(&mut p, "governance", 2, 1).unwrap();
-    assert_eq!(p.balance_of("client"), client + bond(&lease_info(&p, 2)));
+    resolve(&mut p, "governance", 3, 1).unwrap();
+    assert_eq!(p.balance_of("client"), client + bond(&lease_info(&p, 3)));
     assert_eq!(
-        lease_info(&p, 2).dispute.unwrap().resolution,
+        lease_info(&p, 3).dispute.unwrap().resolution,
         Some(DisputeResolution {
             refund: Uint128::one(),
             paid: Uint128::zero(),
         })
     );
-    // Carol is paid in full from what is left in escrow.
-    for _ in 0..5 {
+    // Carol is paid in full from what is left in escrow; demand in epochs 7 and 8 funds the
+    // sales of her epochs 9 and 10.
+    for _ in 0..2 {
+        p.lease("dave", 1, HOUR / 10, 100 * LOOP).unwrap();
+        p.next_epoch();
+    }
+    for _ in 0..3 {
         p.next_epoch();
     }
     assert!(claim(&mut p, "carol", 3).unwrap().finished);

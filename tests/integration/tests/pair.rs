@@ -192,6 +192,8 @@ fn a_cheating_seller_leaves_with_no_more_than_it_put_at_risk() {
         101 * LOOP,
     )
     .unwrap();
+    // Dave's lease of Alice's hours funds the sellers' sales of the next epoch.
+    assert!(p.fund_sellers("dave", 1, HOUR / 10) > 0);
     // The seller pays the 1 LOOP fee and leaves max(1 LOOP, beta * 3 h = 0.3 LOOP) as deposit; it
     // sells its hour of the trading epoch to the pool at once.
     p.stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)

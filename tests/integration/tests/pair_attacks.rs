@@ -350,11 +350,13 @@ fn seller_with_a_disputed_dust_lease(disputed: bool) -> (u128, i128) {
         101 * LOOP,
     )
     .unwrap();
+    // Bob's lease of Alice's hours funds the seller's first sale.
+    p.fund_sellers("bob", 1, HOUR / 10);
     p.stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
         .unwrap();
     // The seller's hour over its 32 slots: the smallest lease its device takes.
     let min = HOUR.div_ceil(u128::from(loopin::pair::MAX_LEASES_PER_EPOCH));
-    let leased = p.lease("carol", 2, min, LOOP).unwrap();
+    let leased = p.lease("carol", 2, min, 10 * LOOP).unwrap();
     let lease = lease_id(&leased);
     p.next_epoch();
     if disputed {
@@ -502,8 +504,9 @@ fn liquidity_before_a_settlement_takes_none_of_its_discount() {
     }
 }
 
-/// Alice provides for 100 epochs and Dave holds 10 LOOP of passive liquidity; a seller stakes
-/// (its hour of the trading epoch is sold to the pool at its registration) and a client leases
+/// Alice provides for 100 epochs and Dave holds 10 LOOP of passive liquidity; Bob's lease funds
+/// the sellers' sales; a seller stakes (its hour of the trading epoch is sold to the pool at its
+/// registration, along the curve) and a client leases
 /// `leased` of it; then the seller's device fails a check and the registry invalidates it.
 /// Returns the pool's LOOP after the invalidation, what it would hold had the pool bought only
 /// the hours the client leased (the pool's LOOP before the seller came, less the leased part of
@@ -516,10 +519,14 @@ fn cheating_seller(leased: u128) -> (u128, u128, i128, i128) {
         deadline: None,
     };
     p.send("dave", 10 * LOOP, &provide).unwrap();
+    // Bob's lease of 0.6 h of Alice's hours funds the sellers' sales of the next epoch, more
+    // than the seller's hour takes along the curve.
+    let budget = p.fund_sellers("bob", 1, 6 * HOUR / 10);
     let before = p.pool().reserves.tokens.u128();
     p.stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
         .unwrap();
     let sold = p.pool().reserves.tokens.u128();
+    assert!(before - sold < budget, "the sale was along the curve");
     if leased > 0 {
         p.lease("client", 2, leased, 100 * LOOP).unwrap();
     }

@@ -275,17 +275,16 @@ impl World {
         Ok(attr(&response, "stake_id").unwrap() as u64)
     }
 
-    /// Whether this pool can take a stake of `rate` now: a seller's first hours need a sale that
-    /// pays something (a pool whose LOOP the sellers' sales have drained to a few µLOOP has no
-    /// price for them), a provider's LOOP a reserve to match.
-    fn can_supply(&self, seller: bool, rate: Decimal) -> bool {
-        let pool = self.pool();
-        if !seller {
-            return !pool.reserves.tokens.is_zero() || pool.reserves.hours.is_zero();
+    /// Whether this pool can take a stake now: a seller's first hours need a price (hours and
+    /// LOOP listed; the seller budget only sets what they are paid), a provider's LOOP a reserve
+    /// to match (or no hours listed, to set the price).
+    fn can_supply(&self, seller: bool) -> bool {
+        let reserves = self.pool().reserves;
+        if seller {
+            !reserves.tokens.is_zero() && !reserves.hours.is_zero()
+        } else {
+            !reserves.tokens.is_zero() || reserves.hours.is_zero()
         }
-        let hours = Uint128::new(HOUR).mul_floor(rate);
-        let sale = self.query::<Swap>(&QueryMsg::SimulateSell { hours });
-        sale.is_ok_and(|sale| !sale.receive.is_zero())
     }
 
     /// Leases hours sending `max`: the lease id and what it paid.
@@ -704,10 +703,10 @@ impl Run {
             }
             Adv::Stake(seller, epochs, rate_tenths) => {
                 let rate = Decimal::from_ratio(rate_tenths, 10u64);
-                // The same supply in both worlds: a stake one of the pools cannot price (the
-                // sellers' sales can drain a pool's LOOP to a few µLOOP: found at 10^6 steps)
-                // is not made in either.
-                if !(b.can_supply(seller, rate) && self.a.can_supply(seller, rate)) {
+                // The same supply in both worlds: a stake one of the pools cannot price is made
+                // in neither (before the seller budget, sellers' sales drained a pool's LOOP to
+                // a few µLOOP: found at 10^6 steps).
+                if !(b.can_supply(seller) && self.a.can_supply(seller)) {
                     return;
                 }
                 if let Ok(id) = b.stake(ADV, seller, epochs, rate, 10_000 * LOOP) {

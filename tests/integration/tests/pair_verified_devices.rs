@@ -158,6 +158,8 @@ fn only_the_registry_reports_a_device_registered() {
 /// Carol's sandwich of a seller's registration, up to the registration: the seller's stake id,
 /// certificate and the quote for its first sale as it signed.
 fn sandwich(p: &mut Protocol) -> (u64, String, u128) {
+    // Bob's lease of Alice's hours last epoch funds this epoch's sellers' sales.
+    p.fund_sellers("bob", 1, 8 * HOUR / 10);
     // Carol bought half an hour of Alice's device this epoch, before the seller staked.
     let carol = p.lease("carol", 1, HOUR / 2, 100 * LOOP).unwrap();
     let lease_id: u64 = attr(&carol, "lease_id").unwrap().parse().unwrap();
@@ -171,7 +173,8 @@ fn sandwich(p: &mut Protocol) -> (u64, String, u128) {
     let quote: Swap = p
         .app
         .wrap()
-        .query_wasm_smart(&p.pair, &QueryMsg::SimulateSell { hours })
+        .query_wasm_smart::<Option<Swap>>(&p.pair, &QueryMsg::SimulateSellersSale { hours })
+        .unwrap()
         .unwrap();
     // Carol sees the registration coming and sells her hours back first.
     let cancel = ExecuteMsg::CancelLease {

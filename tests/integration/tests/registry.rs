@@ -24,6 +24,7 @@ use loopin_pocps::proof::{Commitment, Opening, Prover, round_message};
 use loopin_pocps::sig::{challenge_key_message, device_fingerprint, k256_sign};
 use loopin_pocps_registry::ContractError;
 use loopin_pool_math::HOUR;
+use loopin_pool_math::amm::Swap;
 
 const K: u32 = 8;
 const ROUND: u64 = 60;
@@ -82,13 +83,18 @@ impl Device {
     }
 
     fn register_msg(&self) -> ExecuteMsg {
+        self.register_msg_bounded(None)
+    }
+
+    /// The registration with the seller's bound `min` on its first sale.
+    fn register_msg_bounded(&self, min: Option<u128>) -> ExecuteMsg {
         ExecuteMsg::RegisterDevice {
             token_id: self.token_id.clone(),
             fingerprint: HexBinary::from(self.fingerprint),
             commitment: self.commitment_msg(),
             endpoint: format!("https://{}.example:7443", self.miner),
             ek_randomness: HexBinary::from(EK_RANDOMNESS),
-            min_first_proceeds: None,
+            min_first_proceeds: min.map(Uint128::new),
         }
     }
 
@@ -354,6 +360,12 @@ impl Net {
         d
     }
 
+    /// Device `d`'s miner registers it with the seller's bound `min` on its first sale.
+    fn register_bounded(&mut self, d: usize, min: Option<u128>) -> anyhow::Result<AppResponse> {
+        let msg = self.devices[d].register_msg_bounded(min);
+        self.exec(self.devices[d].miner, &msg)
+    }
+
     /// `Assign` by a stranger: the target drawn and the ended devices pruned on the way, or
     /// the registry's refusal.
     fn try_assign(&mut self, id: u64) -> Result<(String, Vec<String>), ContractError> {
@@ -616,6 +628,19 @@ fn a_bad_proof_invalidates_the_certificate_and_the_pair_settles_the_miner() {
         ..settings()
     });
     let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 101 * LOOP);
+    // Demand for sellers' hours: a client leases most of Alice's hour and the pool passes a
+    // boundary, so the seller budget pays the seller's first sale in full, at the curve's price.
+    let budget = n.p.fund_sellers("client", 1, 3 * HOUR / 4);
+    let curve: Swap =
+        n.p.app
+            .wrap()
+            .query_wasm_smart(
+                &n.p.pair,
+                &pair::QueryMsg::SimulateSell { hours: HOUR.into() },
+            )
+            .unwrap();
+    assert!(curve.receive + curve.fee <= Uint128::new(budget));
+    assert_eq!(sellers_sale(&n, HOUR), Some(curve));
     // The seller pays the 1 LOOP fee and leaves a 1 LOOP deposit; it sells its hour at once.
     let seller = n.stake_device("seller", 2, StakeMode::Seller, 10 * LOOP);
     assert_eq!(n.p.balance_of("seller"), RICH - 2 * LOOP);
@@ -666,9 +691,12 @@ fn a_bad_proof_invalidates_the_certificate_and_the_pair_settles_the_miner() {
     n.pass("carol", id2, d2).unwrap();
 
     // Alice, a liquidity provider with a client's lease on her device, proves bad too: the
-    // client is refunded in full out of her locked position and the rest is burned.
+    // client is refunded in full out of her locked position and the rest is burned. (The epoch
+    // the client's first lease bought is over first, so only this lease is refunded.)
+    n.p.next_epoch();
+    let client = n.p.balance_of("client");
     n.p.lease("client", 1, HOUR / 2, 1_000 * LOOP).unwrap();
-    let client_paid = RICH - n.p.balance_of("client");
+    let client_paid = client - n.p.balance_of("client");
     assert!(client_paid > 0);
     let id = n.commit("dave");
     n.beacon(&VERIFIERS);
@@ -693,7 +721,7 @@ fn a_bad_proof_invalidates_the_certificate_and_the_pair_settles_the_miner() {
     .unwrap();
     let alice_token = n.devices[alice].token_id.clone();
     assert_eq!(n.certificate(&alice_token), CertificateStatus::Invalidated);
-    assert_eq!(n.p.balance_of("client"), RICH, "the client is made whole");
+    assert_eq!(n.p.balance_of("client"), client, "the client is made whole");
     assert_eq!(
         n.p.balance_of("alice"),
         alice_balance,
@@ -1773,6 +1801,20 @@ fn a_reward_the_factory_refused_does_not_use_up_the_verifiers_cap() {
     assert_eq!(n.verifier("bob").valid_checks, 4);
 }
 
+/// What the pool's sale of `hours` of a seller's would pay now (`SimulateSellersSale`): the
+/// quote a seller bounds its registration with; `None` when it would pay nothing.
+fn sellers_sale(n: &Net, hours: u128) -> Option<Swap> {
+    n.p.app
+        .wrap()
+        .query_wasm_smart(
+            &n.p.pair,
+            &pair::QueryMsg::SimulateSellersSale {
+                hours: Uint128::new(hours),
+            },
+        )
+        .unwrap()
+}
+
 /// A seller's bound on its first sale travels with its registration: the registry passes
 /// `min_first_proceeds` to the pool, and a sale below it reverts the whole registration (the
 /// registry's storage, the device and the stake unchanged), so the seller can try again later.
@@ -1780,37 +1822,75 @@ fn a_reward_the_factory_refused_does_not_use_up_the_verifiers_cap() {
 fn a_registration_below_the_sellers_bound_registers_nothing() {
     let mut n = net();
     n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    // A client's lease of Alice's hours, then a boundary: the seller budget pays the first sale.
+    n.p.fund_sellers("client", 1, 3 * HOUR / 4);
     let d = n.encode_and_stake("seller", 2, StakeMode::Seller, 10 * LOOP);
-    let ExecuteMsg::RegisterDevice {
-        token_id,
-        fingerprint,
-        commitment,
-        endpoint,
-        ek_randomness,
-        ..
-    } = n.devices[d].register_msg()
-    else {
-        unreachable!()
-    };
-    let register = |min: u128| ExecuteMsg::RegisterDevice {
-        token_id: token_id.clone(),
-        fingerprint: fingerprint.clone(),
-        commitment: commitment.clone(),
-        endpoint: endpoint.clone(),
-        ek_randomness: ek_randomness.clone(),
-        min_first_proceeds: Some(Uint128::new(min)),
-    };
+    let hours = n.p.stake_info(2).hours_per_epoch.u128();
+    let quote = sellers_sale(&n, hours).expect("a funded sale pays").receive;
     let (registry, pool) = (n.p.app.dump_wasm_raw(&n.reg), n.p.pool());
-    let err: loopin_pair::ContractError = contract_error(n.exec("seller", &register(100 * LOOP)));
-    assert!(matches!(
+    // One micro-LOOP above what the sale pays: refused.
+    let err: loopin_pair::ContractError =
+        contract_error(n.register_bounded(d, Some(quote.u128() + 1)));
+    assert_eq!(
         err,
-        loopin_pair::ContractError::FirstSaleBelowMinimum { .. }
-    ));
+        loopin_pair::ContractError::FirstSaleBelowMinimum {
+            proceeds: quote,
+            min: quote + Uint128::one(),
+        }
+    );
     assert_eq!(n.p.app.dump_wasm_raw(&n.reg), registry);
     assert_eq!(n.p.pool(), pool);
     assert_eq!(n.p.stake_info(2).verified_from, None);
-    // Within the bound it registers and sells.
-    n.exec("seller", &register(1)).unwrap();
+    // Bound at the quote, it registers and sells for just that.
+    n.register_bounded(d, Some(quote.u128())).unwrap();
     assert!(n.p.stake_info(2).verified_from.is_some());
-    assert!(n.p.pool().escrow > pool.escrow);
+    assert_eq!(n.p.pool().escrow, pool.escrow + quote);
+}
+
+/// In a pool clients have paid nothing to yet, a seller's registration still succeeds and its
+/// hours of that epoch are listed, but the pool pays nothing for them (it buys sellers' hours
+/// only with what clients paid it): nothing leaves the reserve, and a seller that bound the sale
+/// above nothing registers nothing.
+#[test]
+fn a_registration_in_an_unfunded_pool_lists_its_first_epoch_for_nothing() {
+    let mut n = net();
+    n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let d = n.encode_and_stake("seller", 2, StakeMode::Seller, 10 * LOOP);
+    assert_eq!(n.p.pool().seller_budget, Uint128::zero());
+    let hours = n.p.stake_info(2).hours_per_epoch.u128();
+    let quote = sellers_sale(&n, hours).expect("the pool has a price");
+    assert_eq!(
+        (quote.receive, quote.fee),
+        (Uint128::zero(), Uint128::zero())
+    );
+
+    let (registry, pool) = (n.p.app.dump_wasm_raw(&n.reg), n.p.pool());
+    let err: loopin_pair::ContractError = contract_error(n.register_bounded(d, Some(1)));
+    assert_eq!(
+        err,
+        loopin_pair::ContractError::FirstSaleBelowMinimum {
+            proceeds: Uint128::zero(),
+            min: Uint128::one(),
+        }
+    );
+    assert_eq!(n.p.app.dump_wasm_raw(&n.reg), registry);
+    assert_eq!(n.p.pool(), pool);
+    assert_eq!(n.p.stake_info(2).verified_from, None);
+
+    // Unbounded, it registers: its hour joins `x`, and nothing leaves the LOOP reserve.
+    n.register_bounded(d, None).unwrap();
+    let token_id = n.devices[d].token_id.clone();
+    assert_eq!(n.device(&token_id).status, DeviceStatus::Active);
+    let first = n.p.stake_info(2).verified_from.expect("registered");
+    let after = n.p.pool();
+    assert_eq!(after.reserves.tokens, pool.reserves.tokens);
+    assert_eq!(
+        after.reserves.hours,
+        pool.reserves.hours + Uint128::new(hours)
+    );
+    assert_eq!(after.escrow, pool.escrow);
+    assert_eq!(after.trading_epoch, first);
+    // A client can lease it; what the client pays stays with the providers.
+    n.p.lease("client", 2, HOUR / 2, 1_000 * LOOP).unwrap();
+    assert!(n.p.pool().reserves.tokens > pool.reserves.tokens);
 }
