@@ -188,7 +188,12 @@ pub fn invalidate(
                 config.params.exchange_fee,
             )?
             .min(pool.reserves.tokens);
+            let before = pool.reserves.tokens;
             pool.reserves.tokens -= margin;
+            if epoch == current + 1 {
+                // Refunded before its epoch started: no longer revenue for the sellers' sale.
+                pool.record_lease_trade(before)?;
+            }
             let from_pot = (owed - margin).min(pot);
             pot -= from_pot;
             let refund = margin + from_pot;

@@ -161,7 +161,8 @@ pub enum QueryMsg {
     #[returns(loopin_pool_math::amm::Swap)]
     SimulateSell { hours: Uint128 },
     /// What a seller's sale of `hours` pays now (a registration's first sale): along the curve
-    /// within the seller budget; none when it would pay nothing (the hours stay unlisted).
+    /// within the seller budget, down to nothing (the hours are listed all the same); none
+    /// where the pool has no price (the registration is then refused with `NoPrice`).
     #[returns(Option<loopin_pool_math::amm::Swap>)]
     SimulateSellersSale { hours: Uint128 },
     /// Stakes of one owner, by id.
