@@ -81,6 +81,7 @@ pub fn withdraw(
             min: min_out,
         });
     }
+    pool.record_exit(shares, gross)?;
     pool.reserves.tokens = pool.reserves.tokens.checked_sub(gross)?;
     pool.total_shares = pool.total_shares.checked_sub(shares)?;
     LIQUIDITY.save(deps.storage, &provider, &(held - shares))?;

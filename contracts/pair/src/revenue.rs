@@ -3,9 +3,10 @@
 //!
 //! Clients' leases of the trading epoch's hours (less cancellations' refunds) raise LOOP per
 //! share; that rise, summed per share over the epoch, is what every share present earned from
-//! clients. It is counted per share, so it follows the shares: a share that leaves (withdrawn,
-//! settled, seized) takes its part with it, and a share bought during the epoch paid for its
-//! part in its price. At the boundary no lease of the epoch can be cancelled any more: the
+//! clients. It is counted per share, so it follows the shares: a share that leaves at spot
+//! (settled, seized) takes its part with it, a share withdrawn below spot leaves what it was
+//! not paid of its part ([`Pool::record_exit`]), and a share bought during the epoch paid for
+//! its part in its price. At the boundary no lease of the epoch can be cancelled any more: the
 //! revenue per share times the shares then present is what the sellers' sale may spend, and
 //! what it leaves, per share, is what registrations' sales may spend until the next boundary.
 //! Either way a sale takes from each share at most what that share earned from clients.
@@ -44,6 +45,67 @@ impl Pool {
         self.revenue_per_share = self
             .revenue_per_share
             .checked_add(SignedDecimal256::new(per_share))?;
+        Ok(())
+    }
+
+    /// A withdrawal of `shares` is about to take `paid` LOOP out of the reserve. A share paid at
+    /// spot takes its part of the revenue and of the budget with it, which leaves both per share
+    /// as they were. Withdrawals are paid no more than the share value's average since the
+    /// boundary, often less than spot: the shares then take only what they were paid above
+    /// their value net of revenue and budget (from the budget first, which that average
+    /// already held), and the rest stays with the shares that remain. A negative revenue (more
+    /// refunded than paid) is borne by every share, the leaver's included. Counting the leaver
+    /// as taking its whole part let liquidity moved in before a lease and out before its
+    /// cancellation turn the epoch's revenue negative, and an honest seller was sold for
+    /// nothing (`pair_seller_sales.rs`).
+    pub fn record_exit(&mut self, shares: Uint128, paid: Uint128) -> Result<(), ContractError> {
+        let total = self.total_shares;
+        if shares.is_zero() || total.is_zero() {
+            return Ok(());
+        }
+        let rest = total.checked_sub(shares)?;
+        if rest.is_zero() {
+            self.revenue_per_share = SignedDecimal256::zero();
+            self.budget_per_share = Decimal256::zero();
+            return Ok(());
+        }
+        let one = Int256::from(Uint128::new(ONE));
+        let leaving = signed(shares);
+        let revenue = self.revenue_per_share.atomics();
+        let budget =
+            Int256::try_from(self.budget_per_share.atomics()).map_err(|_| MathError::Overflow)?;
+        let own_revenue = leaving.checked_mul(revenue)?;
+        let own_budget = leaving.checked_mul(budget)?;
+        // What the shares were paid above their value net of revenue and budget, in atomics.
+        let at_spot = shares.multiply_ratio(self.reserves.tokens, total);
+        let mut excess = own_revenue.checked_add(own_budget)?.checked_sub(
+            signed(at_spot)
+                .checked_sub(signed(paid))?
+                .checked_mul(one)?,
+        )?;
+        let (took_revenue, took_budget) = if revenue.is_negative() {
+            excess = excess.checked_sub(own_revenue)?;
+            (own_revenue, excess.clamp(Int256::zero(), own_budget))
+        } else {
+            let took_budget = excess.clamp(Int256::zero(), own_budget);
+            let took_revenue = (excess - took_budget).clamp(Int256::zero(), own_revenue);
+            (took_revenue, took_budget)
+        };
+        let all = signed(total);
+        let rest = signed(rest);
+        let revenue = revenue
+            .checked_mul(all)?
+            .checked_sub(took_revenue)?
+            .checked_div_euclid(rest)
+            .map_err(|_| MathError::Overflow)?;
+        let budget = budget
+            .checked_mul(all)?
+            .checked_sub(took_budget)?
+            .checked_div_euclid(rest)
+            .map_err(|_| MathError::Overflow)?;
+        self.revenue_per_share = SignedDecimal256::new(revenue);
+        self.budget_per_share =
+            Decimal256::new(Uint256::try_from(budget).map_err(|_| MathError::Overflow)?);
         Ok(())
     }
 

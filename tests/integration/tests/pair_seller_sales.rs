@@ -9,7 +9,7 @@ use cosmwasm_std::Uint128;
 use loopin::pair::{ExecuteMsg, LiquidityResponse, QueryMsg, ReceiveMsg};
 use loopin::stake_cert::StakeMode;
 use loopin_integration_tests::contract_error;
-use loopin_integration_tests::protocol::{LOOP, Protocol, RICH, attr, market};
+use loopin_integration_tests::protocol::{EPOCH, LOOP, Protocol, RICH, attr, market};
 use loopin_pair::ContractError;
 use loopin_pool_math::HOUR;
 use loopin_pool_math::amm::Swap;
@@ -300,6 +300,81 @@ fn liquidity_moved_in_and_out_leaves_the_sellers_budget_unchanged() {
         assert!(
             sale + ROUNDING >= honest,
             "a round trip of {deposit} cut the sellers' sale from {honest} to {sale}"
+        );
+    }
+}
+
+/// Found by the fairness property at 10^6 steps: a withdrawal was counted as taking its whole
+/// part of the epoch's revenue, though withdrawals are paid no more than the share value's
+/// average since the boundary, which the epoch's leases had barely moved. Carol provided 30
+/// LOOP, leased most of Alice's hour, withdrew and cancelled: her lease's payment was counted
+/// over twice the shares her refund was, the revenue per share went negative and the honest
+/// seller's hours were sold for nothing (2.05 LOOP less than without her). A withdrawal now
+/// takes only what it was paid above its shares' value net of revenue; the rest stays counted.
+#[test]
+fn liquidity_withdrawn_before_a_cancel_does_not_sell_the_seller_for_nothing() {
+    let run = |carol_deposit: u128| {
+        let mut p = market();
+        let provide = ReceiveMsg::ProvideLiquidity {
+            min_shares: Uint128::zero(),
+            deadline: None,
+        };
+        p.send("dave", 10 * LOOP, &provide).unwrap();
+        p.fund_sellers("bob", 1, HOUR / 10);
+        p.stake("seller", "gpu-s", StakeMode::Seller, 5, 10 * LOOP)
+            .unwrap();
+        p.lease("client", 1, HOUR / 20, 10_000 * LOOP).unwrap();
+        // Ten minutes into the epoch: its average share value is the boundary's.
+        p.app
+            .update_block(|block| block.time = block.time.plus_seconds(EPOCH / 6));
+        let carol_before = p.balance_of("carol");
+        if carol_deposit > 0 {
+            p.send("carol", carol_deposit, &provide).unwrap();
+            let lease = p.lease("carol", 1, 6 * HOUR / 10, 10_000 * LOOP).unwrap();
+            let lease_id: u64 = attr(&lease, "lease_id").unwrap().parse().unwrap();
+            let carol = p.addr("carol");
+            let shares = p
+                .app
+                .wrap()
+                .query_wasm_smart::<LiquidityResponse>(
+                    &p.pair,
+                    &QueryMsg::Liquidity {
+                        owner: carol.to_string(),
+                    },
+                )
+                .unwrap()
+                .shares;
+            let withdraw = ExecuteMsg::WithdrawLiquidity {
+                shares,
+                min_out: Uint128::zero(),
+                deadline: None,
+            };
+            p.exec(&carol, &withdraw).unwrap();
+            let cancel = ExecuteMsg::CancelLease {
+                lease_id,
+                min_refund: Uint128::zero(),
+                deadline: None,
+            };
+            p.exec(&carol, &cancel).unwrap();
+        }
+        let sale = next_boundary_sale(&mut p);
+        p.check_invariants();
+        let carol = p.balance_of("carol") as i128 - carol_before as i128;
+        (sale, carol, liquidity_value(&p, "dave"))
+    };
+    let (honest, _, dave) = run(0);
+    assert!(honest > 0);
+    for deposit in [30 * LOOP, 1_000 * LOOP] {
+        let (sale, carol, dave_after) = run(deposit);
+        assert!(
+            sale + ROUNDING >= honest,
+            "Carol's {deposit} in and out around her lease cut the sellers' sale from {honest} \
+             to {sale}"
+        );
+        assert!(carol <= 0, "Carol gained {carol}");
+        assert!(
+            dave_after + ROUNDING >= dave,
+            "Dave's passive position fell from {dave} to {dave_after}"
         );
     }
 }
