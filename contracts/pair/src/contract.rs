@@ -135,7 +135,9 @@ fn receive_loop(
     info: MessageInfo,
     receive: Cw20ReceiveMsg,
 ) -> Result<Response, ContractError> {
-    if info.sender != CONFIG.load(deps.storage)?.token {
+    // Loaded once here for every handler below: a Config load is a large share of each.
+    let config = CONFIG.load(deps.storage)?;
+    if info.sender != config.token {
         return Err(ContractError::WrongToken {});
     }
     let sender = deps.api.addr_validate(&receive.sender)?;
@@ -152,6 +154,7 @@ fn receive_loop(
         } => staking::stake(
             deps,
             env,
+            &config,
             sender,
             receive.amount,
             StakeRequest {
@@ -168,7 +171,15 @@ fn receive_loop(
         ReceiveMsg::ProvideLiquidity {
             min_shares,
             deadline,
-        } => liquidity::provide(deps, env, sender, receive.amount, min_shares, deadline),
+        } => liquidity::provide(
+            deps,
+            env,
+            &config,
+            sender,
+            receive.amount,
+            min_shares,
+            deadline,
+        ),
         ReceiveMsg::Lease {
             stake_id,
             hours,
@@ -185,6 +196,7 @@ fn receive_loop(
             leasing::lease(
                 deps,
                 env,
+                &config,
                 sender,
                 receive.amount,
                 LeaseRequest {
@@ -200,11 +212,17 @@ fn receive_loop(
             )
         }
         ReceiveMsg::Dispute { lease_id, reason } => {
-            disputes::dispute(deps, env, sender, receive.amount, lease_id, reason)
+            disputes::dispute(deps, env, &config, sender, receive.amount, lease_id, reason)
         }
-        ReceiveMsg::Extend { lease_id, renewals } => {
-            leasing::extend(deps, env, sender, receive.amount, lease_id, renewals)
-        }
+        ReceiveMsg::Extend { lease_id, renewals } => leasing::extend(
+            deps,
+            env,
+            &config,
+            sender,
+            receive.amount,
+            lease_id,
+            renewals,
+        ),
     }
 }
 
@@ -216,7 +234,7 @@ fn advance_epoch(
     let config = CONFIG.load(deps.storage)?;
     let mut pool = POOL.load(deps.storage)?;
     let limit = max_epochs.unwrap_or(DEFAULT_ADVANCE).clamp(1, MAX_ADVANCE);
-    let advanced = advance(deps.storage, &env, &mut pool, u64::from(limit))?;
+    let advanced = advance(deps.storage, &env, &config, &mut pool, u64::from(limit))?;
     if advanced.boundaries == 0 {
         return Err(ContractError::NothingToAdvance {});
     }

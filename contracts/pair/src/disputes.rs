@@ -30,12 +30,12 @@ pub fn dispute_bond(paid: Uint128) -> Uint128 {
 pub fn dispute(
     deps: DepsMut,
     env: Env,
+    config: &Config,
     sender: Addr,
     amount: Uint128,
     lease_id: u64,
     reason: String,
 ) -> Result<Response, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
     let mut lease = load_clients_lease(deps.storage, &sender, lease_id)?;
     if reason.is_empty() || reason.len() > MAX_DISPUTE_REASON_LEN {
         return Err(ContractError::InvalidDisputeReason {
@@ -48,7 +48,7 @@ pub fn dispute(
     if lease.cancelled {
         return Err(ContractError::LeaseClosed { id: lease_id });
     }
-    let (pool, advanced) = current_pool(deps.storage, &env)?;
+    let (pool, advanced) = current_pool(deps.storage, &env, config)?;
     if lease.epoch > pool.epoch {
         return Err(ContractError::LeaseNotStarted {
             id: lease_id,
@@ -171,7 +171,7 @@ pub fn resolve_dispute(
             paid: lease.paid,
         });
     }
-    let (mut pool, advanced) = current_pool(deps.storage, &env)?;
+    let (mut pool, advanced) = current_pool(deps.storage, &env, &config)?;
     let mut stake = STAKES.load(deps.storage, lease.stake_id)?;
     let unsettled =
         stake.mode == StakeMode::LiquidityProvider && stake.end_epoch > pool.trading_epoch();

@@ -8,8 +8,8 @@ use loopin_pool_math::shares::share_of;
 
 use crate::error::ContractError;
 use crate::state::{
-    CONFIG, Config, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING, SELLER_PRICE,
-    SHARE_VALUE, SHARES_ENDING, Settlement,
+    Config, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING, SELLER_PRICE, SHARE_VALUE,
+    SHARES_ENDING, Settlement,
 };
 
 /// Boundaries any other operation processes on its own before it runs; more need AdvanceEpoch.
@@ -171,17 +171,17 @@ fn process_boundary(
 pub fn advance(
     storage: &mut dyn Storage,
     env: &Env,
+    config: &Config,
     pool: &mut Pool,
     limit: u64,
 ) -> Result<Advanced, ContractError> {
-    let config = CONFIG.load(storage)?;
     let due = config
         .clock
         .epoch_at(env.block.time.seconds())
         .saturating_sub(pool.epoch);
     let mut advanced = Advanced::default();
     while advanced.boundaries < due.min(limit) {
-        let fees = process_boundary(storage, &config, pool)?;
+        let fees = process_boundary(storage, config, pool)?;
         advanced.fees += fees;
         advanced.boundaries += 1;
     }
@@ -193,8 +193,8 @@ pub fn advance(
 pub fn current_pool(
     storage: &mut dyn Storage,
     env: &Env,
+    config: &Config,
 ) -> Result<(Pool, Advanced), ContractError> {
-    let config = CONFIG.load(storage)?;
     let mut pool = POOL.load(storage)?;
     let behind = config
         .clock
@@ -203,7 +203,7 @@ pub fn current_pool(
     if behind > AUTO_ADVANCE_LIMIT {
         return Err(ContractError::EpochsDue { behind });
     }
-    let advanced = advance(storage, env, &mut pool, AUTO_ADVANCE_LIMIT)?;
+    let advanced = advance(storage, env, config, &mut pool, AUTO_ADVANCE_LIMIT)?;
     let now = env.block.time.seconds();
     pool.accumulator = pool.accumulator.advance(now, &pool.reserves)?;
     pool.observe_share_value(now)?;

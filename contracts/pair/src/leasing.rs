@@ -14,7 +14,8 @@ use crate::epoch::current_pool;
 use crate::error::ContractError;
 use crate::outflow;
 use crate::state::{
-    CONFIG, LEASE_COUNT, LEASED, LEASES, LEASES_BY_CLIENT, Lease, POOL, Pool, STAKE_LEASES, STAKES,
+    CONFIG, Config, LEASE_COUNT, LEASED, LEASES, LEASES_BY_CLIENT, Lease, POOL, Pool, STAKE_LEASES,
+    STAKES,
 };
 
 pub(crate) fn check_deadline(env: &Env, deadline: Option<Timestamp>) -> Result<(), ContractError> {
@@ -133,6 +134,7 @@ fn lease_response(lease: &Lease, swap: &Swap, fees: Uint128) -> Response {
 pub fn lease(
     deps: DepsMut,
     env: Env,
+    config: &Config,
     client: Addr,
     amount: Uint128,
     request: LeaseRequest,
@@ -146,8 +148,7 @@ pub fn lease(
             reason: err.to_string(),
         })?
         .to_openssh();
-    let config = CONFIG.load(deps.storage)?;
-    let (mut pool, advanced) = current_pool(deps.storage, &env)?;
+    let (mut pool, advanced) = current_pool(deps.storage, &env, config)?;
     let (swap, lease_id) = book_lease(
         deps.storage,
         &mut pool,
@@ -206,7 +207,7 @@ pub fn renew_lease(
     lease_id: u64,
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    let (mut pool, advanced) = current_pool(deps.storage, &env)?;
+    let (mut pool, advanced) = current_pool(deps.storage, &env, &config)?;
     let mut previous = LEASES
         .may_load(deps.storage, lease_id)?
         .ok_or(ContractError::LeaseNotFound { id: lease_id })?;
@@ -309,7 +310,7 @@ pub fn cancel_lease(
 ) -> Result<Response, ContractError> {
     check_deadline(&env, deadline)?;
     let config = CONFIG.load(deps.storage)?;
-    let (mut pool, advanced) = current_pool(deps.storage, &env)?;
+    let (mut pool, advanced) = current_pool(deps.storage, &env, &config)?;
     let mut lease = load_clients_lease(deps.storage, &sender, lease_id)?;
     if lease.cancelled || !lease.refunded.is_zero() || lease.epoch != pool.trading_epoch() {
         return Err(ContractError::CannotCancel { id: lease_id });
@@ -387,12 +388,12 @@ pub fn post_access(
 pub fn extend(
     deps: DepsMut,
     env: Env,
+    config: &Config,
     sender: Addr,
     amount: Uint128,
     lease_id: u64,
     renewals: u32,
 ) -> Result<Response, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
     let mut lease = load_clients_lease(deps.storage, &sender, lease_id)?;
     if lease.cancelled {
         return Err(ContractError::LeaseClosed { id: lease_id });
@@ -406,7 +407,7 @@ pub fn extend(
     if renewals == 0 {
         return Err(ContractError::ZeroRenewals {});
     }
-    let (mut pool, advanced) = current_pool(deps.storage, &env)?;
+    let (mut pool, advanced) = current_pool(deps.storage, &env, config)?;
     // Its epoch is being delivered or traded: a keeper can still renew it.
     if lease.epoch < pool.epoch {
         return Err(ContractError::LeaseOver { id: lease_id });
@@ -446,7 +447,7 @@ pub fn complete_lease(
     if lease.completed {
         return Err(ContractError::AlreadyCompleted { id: lease_id });
     }
-    let (pool, advanced) = current_pool(deps.storage, &env)?;
+    let (pool, advanced) = current_pool(deps.storage, &env, &config)?;
     if !(lease.epoch < pool.epoch || lease.cancelled || stake.invalidated) {
         return Err(ContractError::LeaseNotOver { id: lease_id });
     }

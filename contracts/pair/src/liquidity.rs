@@ -6,19 +6,19 @@ use crate::epoch::{current_pool, tokens_for_deposits, tokens_for_shares};
 use crate::error::ContractError;
 use crate::leasing::check_deadline;
 use crate::outflow;
-use crate::state::{CONFIG, LIQUIDITY, POOL};
+use crate::state::{CONFIG, Config, LIQUIDITY, POOL};
 
 pub fn provide(
     deps: DepsMut,
     env: Env,
+    config: &Config,
     provider: Addr,
     amount: Uint128,
     min_shares: Uint128,
     deadline: Option<Timestamp>,
 ) -> Result<Response, ContractError> {
     check_deadline(&env, deadline)?;
-    let config = CONFIG.load(deps.storage)?;
-    let (mut pool, advanced) = current_pool(deps.storage, &env)?;
+    let (mut pool, advanced) = current_pool(deps.storage, &env, config)?;
     if pool.total_shares.is_zero() || pool.reserves.tokens.is_zero() {
         return Err(ContractError::NoPrice {});
     }
@@ -65,7 +65,7 @@ pub fn withdraw(
             wanted: shares,
         });
     }
-    let (mut pool, advanced) = current_pool(deps.storage, &env)?;
+    let (mut pool, advanced) = current_pool(deps.storage, &env, &config)?;
     // A voluntary exit at the spot LOOP per share or its average this epoch, whichever is
     // lower, bounded by `min_out`.
     let gross = shares.multiply_ratio(tokens_for_shares(&pool)?, pool.total_shares);

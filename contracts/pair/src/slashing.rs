@@ -141,7 +141,7 @@ pub fn invalidate(
     let config = CONFIG.load(deps.storage)?;
     let (id, mut stake) =
         crate::verification::registry_call(deps.as_ref(), &config, &info.sender, &token_id)?;
-    let (mut pool, advanced) = current_pool(deps.storage, &env)?;
+    let (mut pool, advanced) = current_pool(deps.storage, &env, &config)?;
     // Pay retained for open disputes is part of what the failed miner loses.
     pool.escrow = pool.escrow.checked_sub(stake.retained)?;
     let mut pot = stake.retained;

@@ -89,13 +89,13 @@ pub(crate) fn maintenance(
 pub fn stake(
     deps: DepsMut,
     env: Env,
+    config: &Config,
     staker: Addr,
     amount: Uint128,
     request: StakeRequest,
 ) -> Result<Response, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
     let params = &config.params;
-    let (mut pool, advanced) = current_pool(deps.storage, &env)?;
+    let (mut pool, advanced) = current_pool(deps.storage, &env, config)?;
     if request.epochs < params.min_epochs || request.epochs > params.max_epochs {
         return Err(ContractError::InvalidDuration {
             min: params.min_epochs,
@@ -206,7 +206,7 @@ pub fn stake(
             let deposit = params
                 .seller_deposit
                 .mul_ceil(request.rate)
-                .max(maintenance(&config, hours, request.epochs)?);
+                .max(maintenance(config, hours, request.epochs)?);
             if deposit > available {
                 return Err(ContractError::InsufficientFunds {
                     needed: staking_fee + deposit,
@@ -233,8 +233,8 @@ pub fn stake(
             pool: env.contract.address.to_string(),
             device_id: request.device_id,
             mode: request.mode,
-            start: timestamp(&config, start)?,
-            expiry: timestamp(&config, end)?,
+            start: timestamp(config, start)?,
+            expiry: timestamp(config, end)?,
             rate: request.rate,
             commitment: request.commitment,
         },
@@ -316,7 +316,7 @@ fn load_owned(storage: &dyn Storage, sender: &Addr, id: u64) -> Result<Stake, Co
 pub fn renew(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let mut stake = load_owned(deps.storage, &sender, id)?;
-    let (pool, advanced) = current_pool(deps.storage, &env)?;
+    let (pool, advanced) = current_pool(deps.storage, &env, &config)?;
     if stake.end_epoch <= pool.trading_epoch() {
         return Err(ContractError::RenewTooLate { id });
     }
@@ -515,7 +515,7 @@ pub(crate) fn plan_claim(
 pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let mut stake = load_owned(deps.storage, &sender, id)?;
-    let (mut pool, advanced) = current_pool(deps.storage, &env)?;
+    let (mut pool, advanced) = current_pool(deps.storage, &env, &config)?;
     let plan = plan_claim(deps.storage, &config, &pool, &stake)?;
     let left = emission_left(&deps.querier, &config, plan.rewards)?;
     let plan = plan.within_emission(&stake, left)?;

@@ -63,7 +63,7 @@ pub fn device_registered(
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let (id, mut stake) = registry_call(deps.as_ref(), &config, &sender, &token_id)?;
-    let (mut pool, advanced) = current_pool(deps.storage, &env)?;
+    let (mut pool, advanced) = current_pool(deps.storage, &env, &config)?;
     let mut burned = advanced.fees;
     let mut sold = Uint128::zero();
     if stake.verified_from.is_none() {
