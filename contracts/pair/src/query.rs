@@ -9,22 +9,21 @@ use loopin::pair::{
     PoolResponse, QueryMsg, StakeResponse, StakesResponse, TwapResponse,
 };
 
-use crate::epoch::{sellers_sale, tokens_for_shares};
+use crate::epoch::{registration_sale, tokens_for_shares};
 use crate::error::ContractError;
 use crate::staking::{emission_left, plan_claim};
 use crate::state::{
-    CONFIG, LEASES, LEASES_BY_CLIENT, LIQUIDITY, OPEN_DISPUTES, POOL, Pool, STAKE_LEASES, STAKES,
-    STAKES_BY_OWNER,
+    CONFIG, Config, DISPUTE_BONDS, LEASES, LEASES_BY_CLIENT, LIQUIDITY, OPEN_DISPUTES, POOL, Pool,
+    STAKE_LEASES, STAKES, STAKES_BY_OWNER,
 };
 
-fn pool_now(deps: Deps, env: &Env) -> Result<(Pool, u64), ContractError> {
-    let config = CONFIG.load(deps.storage)?;
+fn pool_now(deps: Deps, env: &Env, config: &Config) -> Result<(Pool, u64), ContractError> {
     let pool = POOL.load(deps.storage)?;
     Ok((pool, config.clock.epoch_at(env.block.time.seconds())))
 }
 
-fn current(deps: Deps, env: &Env) -> Result<Pool, ContractError> {
-    let (pool, clock_epoch) = pool_now(deps, env)?;
+fn current(deps: Deps, env: &Env, config: &Config) -> Result<Pool, ContractError> {
+    let (pool, clock_epoch) = pool_now(deps, env, config)?;
     if clock_epoch > pool.epoch {
         return Err(ContractError::EpochsDue {
             behind: clock_epoch - pool.epoch,
@@ -101,7 +100,7 @@ pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractE
             genesis: config.clock.genesis,
         })?,
         QueryMsg::Pool {} => {
-            let (pool, clock_epoch) = pool_now(deps, &env)?;
+            let (pool, clock_epoch) = pool_now(deps, &env, &config)?;
             to_json_binary(&PoolResponse {
                 epoch: pool.epoch,
                 trading_epoch: pool.trading_epoch(),
@@ -115,6 +114,7 @@ pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractE
                 accumulator: pool.accumulator,
                 lease_revenue: pool.lease_revenue()?,
                 seller_budget: pool.seller_budget()?,
+                dispute_bonds: DISPUTE_BONDS.may_load(deps.storage)?.unwrap_or_default(),
             })?
         }
         QueryMsg::Stake { stake_id } => to_json_binary(&stake(deps.storage, stake_id)?)?,
@@ -185,7 +185,7 @@ pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractE
             to_json_binary(&LeasesResponse { leases })?
         }
         QueryMsg::Claimable { stake_id } => {
-            let pool = current(deps, &env)?;
+            let pool = current(deps, &env, &config)?;
             let stake = STAKES
                 .may_load(deps.storage, stake_id)?
                 .ok_or(ContractError::StakeNotFound { id: stake_id })?;
@@ -216,18 +216,26 @@ pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractE
             };
             to_json_binary(&LiquidityResponse { shares, value })?
         }
-        QueryMsg::SimulateLease { hours } => {
-            to_json_binary(&current(deps, &env)?.reserves.buy_exact_hours(hours, fee)?)?
-        }
-        QueryMsg::SimulateSell { hours } => {
-            to_json_binary(&current(deps, &env)?.reserves.sell_hours(hours, fee)?)?
-        }
+        QueryMsg::SimulateLease { hours } => to_json_binary(
+            &current(deps, &env, &config)?
+                .reserves
+                .buy_exact_hours(hours, fee)?,
+        )?,
+        QueryMsg::SimulateSell { hours } => to_json_binary(
+            &current(deps, &env, &config)?
+                .reserves
+                .sell_hours(hours, fee)?,
+        )?,
         QueryMsg::SimulateSellersSale { hours } => {
-            let pool = current(deps, &env)?;
-            to_json_binary(&sellers_sale(&pool, hours, fee).ok())?
+            let pool = current(deps, &env, &config)?;
+            to_json_binary(
+                &registration_sale(deps.storage, &pool, hours, fee)
+                    .ok()
+                    .map(|(sale, _)| sale),
+            )?
         }
         QueryMsg::Twap { since } => {
-            let pool = current(deps, &env)?;
+            let pool = current(deps, &env, &config)?;
             let accumulator = pool
                 .accumulator
                 .advance(env.block.time.seconds(), &pool.reserves)?;

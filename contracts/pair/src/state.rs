@@ -180,6 +180,13 @@ impl Lease {
 
 pub const CONFIG: Item<Config> = Item::new("config");
 pub const POOL: Item<Pool> = Item::new("pool");
+/// LOOP of open disputes' bonds, held by the pair outside the reserves and the escrow until
+/// governance rules. Kept apart from the pool so that opening a dispute reads and writes no
+/// pool state. (Bonds of disputes opened before it sit in `Pool::escrow`.)
+pub const DISPUTE_BONDS: Item<Uint128> = Item::new("dispute_bonds");
+/// The curve registrations' first sales are priced on: the pool's reserves as the last
+/// boundary's sellers' sale left them, moved since only by those sales (`epoch.rs`).
+pub const SELLERS_CURVE: Item<Reserves> = Item::new("sellers_curve");
 pub const STAKES: Map<u64, Stake> = Map::new("stakes");
 /// (owner, stake id).
 pub const STAKES_BY_OWNER: Map<(&Addr, u64), Empty> = Map::new("stakes_by_owner");

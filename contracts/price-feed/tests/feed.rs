@@ -114,6 +114,7 @@ impl MockPair {
                 accumulator: self.accumulator,
                 lease_revenue: Default::default(),
                 seller_budget: Uint128::zero(),
+                dispute_bonds: Uint128::zero(),
             }),
             pair::QueryMsg::Twap { since } => {
                 let accumulator = self.accumulator.advance(now, &self.reserves).unwrap();

@@ -239,6 +239,10 @@ pub struct PoolResponse {
     /// the last epoch's lease revenue, less the sales made since.
     #[serde(default)]
     pub seller_budget: Uint128,
+    /// LOOP of open disputes' bonds, held outside the reserves and the escrow until governance
+    /// rules. (Absent from pairs before it: zero; their bonds are in `escrow`.)
+    #[serde(default)]
+    pub dispute_bonds: Uint128,
 }
 
 #[cw_serde]

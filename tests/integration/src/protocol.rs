@@ -475,7 +475,7 @@ impl Protocol {
     }
 
     /// Checked after every call, whatever its outcome:
-    /// - the pair holds exactly its reserves plus what it owes (escrow);
+    /// - the pair holds exactly its reserves plus what it owes (escrow, open disputes' bonds);
     /// - the unleased hours of the trading epoch are what supplying stakes have free, so no
     ///   epoch is ever oversold;
     /// - LOOP supply balances: every balance sums to the total supply, which is genesis plus
@@ -484,8 +484,8 @@ impl Protocol {
         let pool = self.pool();
         assert_eq!(
             self.balance(&self.pair),
-            (pool.reserves.tokens + pool.escrow).u128() + self.donated,
-            "pair balance is reserves + escrow (+ donations, outside the books)"
+            (pool.reserves.tokens + pool.escrow + pool.dispute_bonds).u128() + self.donated,
+            "pair balance is reserves + escrow + dispute bonds (+ donations, outside the books)"
         );
         let trading = pool.trading_epoch;
         let mut free = 0u128;

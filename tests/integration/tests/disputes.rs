@@ -320,10 +320,11 @@ fn a_dispute_retains_what_the_lease_paid_and_a_refund_is_taken_from_it() {
     // Governance refunds lease 2 in full out of what was retained; the bond comes back.
     let refund = first.paid.u128();
     let client = p.balance_of("client");
-    let escrow = p.pool().escrow.u128();
+    let (escrow, bonds) = (p.pool().escrow.u128(), p.pool().dispute_bonds.u128());
     resolve(&mut p, "governance", 2, refund).unwrap();
     assert_eq!(p.balance_of("client"), client + refund + bond(&first));
-    assert_eq!(p.pool().escrow.u128(), escrow - refund - bond(&first));
+    assert_eq!(p.pool().escrow.u128(), escrow - refund);
+    assert_eq!(p.pool().dispute_bonds.u128(), bonds - bond(&first));
     let stake = p.stake_info(2);
     assert_eq!(
         (stake.clawback, stake.disputed, stake.retained),
@@ -485,8 +486,12 @@ fn a_refund_from_an_unsettled_provider_burns_its_shares() {
     assert_eq!(after.reserves.tokens.u128(), tokens - refund);
     assert_eq!(after.reserves.hours, before.reserves.hours);
     assert_eq!(after.total_shares.u128(), total - shares_burned);
-    // The upheld dispute's bond left the escrow, back to the client.
-    assert_eq!(after.escrow.u128(), before.escrow.u128() - bond(&leased));
+    // The upheld dispute's bond left the bonds held, back to the client; the escrow is as it was.
+    assert_eq!(
+        after.dispute_bonds.u128(),
+        before.dispute_bonds.u128() - bond(&leased)
+    );
+    assert_eq!(after.escrow, before.escrow);
     let bob_after = p.stake_info(2);
     assert_eq!(bob_after.shares.u128(), bob.shares.u128() - shares_burned);
     assert_eq!(
