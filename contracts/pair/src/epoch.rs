@@ -3,13 +3,13 @@
 
 use cosmwasm_std::{Decimal, Decimal256, Env, Storage, Uint128, Uint256};
 use loopin_pool_math::MathError;
-use loopin_pool_math::amm::Swap;
+use loopin_pool_math::amm::{Reserves, Swap};
 use loopin_pool_math::shares::share_of;
 
 use crate::error::ContractError;
 use crate::state::{
-    Config, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING, SELLER_PRICE, SHARE_VALUE,
-    SHARES_ENDING, Settlement,
+    Config, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING, SELLER_PRICE, SELLERS_CURVE,
+    SHARE_VALUE, SHARES_ENDING, Settlement,
 };
 
 /// Boundaries any other operation processes on its own before it runs; more need AdvanceEpoch.
@@ -80,14 +80,37 @@ pub fn sellers_sale(pool: &Pool, hours: Uint128, fee: Decimal) -> Result<Swap, M
     pool.reserves.sell_hours_within(hours, fee, budget)
 }
 
-/// Books a sale of sellers' hours: the hours join `x`, the LOOP leaves the reserve (and the
-/// budget) into escrow for the sellers.
+/// Books a sale of sellers' hours: the hours join `x`, the LOOP (fee included) leaves the
+/// reserve and the budget, and the proceeds go into escrow for the sellers.
 pub fn take_sellers_sale(pool: &mut Pool, sale: &Swap) -> Result<(), ContractError> {
-    let taken = pool.reserves.tokens.checked_sub(sale.reserves.tokens)?;
+    let taken = sale.receive.checked_add(sale.fee)?;
     pool.spend_seller_budget(taken)?;
-    pool.reserves = sale.reserves;
+    pool.reserves.hours = pool.reserves.hours.checked_add(sale.offer)?;
+    pool.reserves.tokens = pool.reserves.tokens.checked_sub(taken)?;
     pool.escrow = pool.escrow.checked_add(sale.receive)?;
     Ok(())
+}
+
+/// What a registering seller's first sale of `hours` pays now: priced on the curve the last
+/// boundary's sellers' sale left ([`SELLERS_CURVE`], moved since only by registrations' sales),
+/// within what is left of the seller budget, down to nothing. No trade of the epoch moves that
+/// curve: priced on the pool's, a seller's own lease raised the price its registration sold
+/// at, and the providers' unspent budget paid the difference (found by the fairness property).
+/// Before a pair's first boundary with it, the pool's curve (the budget is then empty). Also
+/// returns the curve the sale leaves.
+pub fn registration_sale(
+    storage: &dyn Storage,
+    pool: &Pool,
+    hours: Uint128,
+    fee: Decimal,
+) -> Result<(Swap, Reserves), ContractError> {
+    let curve = SELLERS_CURVE.may_load(storage)?.unwrap_or(pool.reserves);
+    let budget = pool.seller_budget()?;
+    let sale = curve
+        .sell_hours_within(hours, fee, budget)
+        .map_err(|_| ContractError::NoPrice {})?;
+    let left = sale.reserves;
+    Ok((sale, left))
 }
 
 /// Processes the next boundary: into epoch `pool.epoch + 1`, trading `pool.epoch + 2`.
@@ -164,6 +187,7 @@ fn process_boundary(
             &Decimal256::from_ratio(sale.receive, pool.seller_hours),
         )?;
     }
+    SELLERS_CURVE.save(storage, &pool.reserves)?;
     Ok(fees)
 }
 

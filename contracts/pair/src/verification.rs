@@ -7,11 +7,12 @@ use cosmwasm_std::{Addr, Deps, DepsMut, Env, Response, StdResult, Storage, Uint1
 use loopin::factory;
 use loopin::stake_cert::StakeMode;
 
-use crate::epoch::{current_pool, sellers_sale, take_sellers_sale};
+use crate::epoch::{current_pool, registration_sale, take_sellers_sale};
 use crate::error::ContractError;
 use crate::staking::add;
 use crate::state::{
-    CONFIG, Config, POOL, SELLER_HOURS_ENDING, SELLER_PRICE, STAKE_BY_TOKEN, STAKES, Stake,
+    CONFIG, Config, POOL, SELLER_HOURS_ENDING, SELLER_PRICE, SELLERS_CURVE, STAKE_BY_TOKEN, STAKES,
+    Stake,
 };
 
 /// Refuses any sender but the registry the factory names now.
@@ -74,8 +75,8 @@ pub fn device_registered(
             // ones at each boundary with every seller's.
             // along the curve within what is left of the seller budget, down to nothing.
             let hours = stake.hours_per_epoch;
-            let sale = sellers_sale(&pool, hours, config.params.exchange_fee)
-                .map_err(|_| ContractError::NoPrice {})?;
+            let (sale, curve) =
+                registration_sale(deps.storage, &pool, hours, config.params.exchange_fee)?;
             let min = min_proceeds.unwrap_or_default();
             if sale.receive < min {
                 return Err(ContractError::FirstSaleBelowMinimum {
@@ -84,6 +85,7 @@ pub fn device_registered(
                 });
             }
             take_sellers_sale(&mut pool, &sale)?;
+            SELLERS_CURVE.save(deps.storage, &curve)?;
             stake.first_proceeds = sale.receive;
             burned += sale.fee;
             sold = sale.receive;

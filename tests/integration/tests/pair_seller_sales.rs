@@ -378,3 +378,39 @@ fn liquidity_withdrawn_before_a_cancel_does_not_sell_the_seller_for_nothing() {
         );
     }
 }
+
+/// Found by the fairness property at 10^6 steps (seed `440c074f…`): a registering seller's
+/// first sale was priced on the pool's curve, which the epoch's leases move, and spent the
+/// budget the last boundary left, which otherwise returns to the providers. Carol leased
+/// Alice's hours (her payment funds only the next boundary's sale), then registered her own
+/// seller into the price her lease had raised: the providers paid the difference (0.065 LOOP
+/// each for Alice, Bob and the passive provider). A registration's sale is now priced on the
+/// curve the boundary's sale left, which only registrations' sales move.
+#[test]
+fn a_sellers_own_lease_does_not_raise_its_registrations_price() {
+    let run = |carol_leases: bool| {
+        let mut p = market();
+        p.fund_sellers("bob", 1, 8 * HOUR / 10);
+        if carol_leases {
+            p.lease("carol", 1, HOUR / 2, 100 * LOOP).unwrap();
+        }
+        p.auto_register = false;
+        let staked = p
+            .stake("carol", "gpu-c", StakeMode::Seller, 3, 10 * LOOP)
+            .unwrap();
+        let token_id = attr(&staked, "token_id").unwrap();
+        let sold = p.register_device(&token_id).unwrap();
+        p.check_invariants();
+        attr(&sold, "first_proceeds")
+            .unwrap()
+            .parse::<u128>()
+            .unwrap()
+    };
+    let honest = run(false);
+    assert!(honest > 0);
+    let pumped = run(true);
+    assert_eq!(
+        pumped, honest,
+        "Carol's lease moved her seller's first sale from {honest} to {pumped}"
+    );
+}

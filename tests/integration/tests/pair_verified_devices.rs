@@ -188,54 +188,58 @@ fn sandwich(p: &mut Protocol) -> (u64, String, u128) {
 }
 
 /// A seller's first sale had no price bound (issue 16, "a seller's first sale with no
-/// minimum-proceeds bound"): its registration sells this epoch's hours at spot, so whoever sees
-/// it coming sells hours just before (here a lease cancelled back into the pool), lets the
-/// seller sell into the lower price, and buys back cheaper. The registration now carries the
-/// seller's bound (`RegisterDevice { min_first_proceeds }`): below it the registration is
-/// refused and nothing changes.
+/// minimum-proceeds bound"): its registration sold this epoch's hours at spot, so whoever saw
+/// it coming sold hours just before (a lease cancelled back into the pool), let the seller sell
+/// into the lower price, and bought back cheaper. Registrations' sales are now priced on the
+/// curve the boundary's sellers' sale left, which no trade of the epoch moves, and carry the
+/// seller's bound (`RegisterDevice { min_first_proceeds }`): an earlier registration's sale,
+/// which does move that curve, can still lower the price, and below the bound the
+/// registration is refused and nothing changes.
 #[test]
 fn a_sandwiched_registration_sells_no_hours_below_the_sellers_bound() {
-    // Without a bound the sandwich works: the seller is paid less than it was quoted, and
-    // carol buys her half hour back for less than her cancel refunded.
+    // Carol's cancel before the registration moves nothing the sale is priced on: the seller
+    // is paid its quote, and carol's buy-back costs her more than her cancel refunded.
     let mut p = market();
     let (id, token_id, quote) = sandwich(&mut p);
     let carol_before = p.balance_of("carol");
     let sold = p.register_device(&token_id).unwrap();
     let proceeds: u128 = attr(&sold, "first_proceeds").unwrap().parse().unwrap();
-    assert!(proceeds < quote, "the sale paid {proceeds}, quoted {quote}");
-    p.lease("carol", 1, HOUR / 2, 100 * LOOP).unwrap();
-    let carol_spent = carol_before - p.balance_of("carol");
+    assert_eq!(proceeds, quote);
     assert_eq!(p.stake_info(id).verified_from, Some(p.pool().trading_epoch));
+    p.lease("carol", 1, HOUR / 2, 100 * LOOP).unwrap();
+    assert!(p.balance_of("carol") < carol_before);
 
-    // With the seller's bound (its quote less 1 %), the same sandwich is refused whole.
+    // Dave's seller registers first and sells into the same curve: the seller's sale would
+    // pay less than its quote; with its bound (the quote less 1 %) it is refused whole.
     let mut p = market();
     let (id, token_id, quote) = sandwich(&mut p);
+    p.auto_register = false;
+    let dave = p
+        .stake("dave", "gpu-d", StakeMode::Seller, 3, 10 * LOOP)
+        .unwrap();
+    p.register_device(&attr(&dave, "token_id").unwrap())
+        .unwrap();
     let (pool, seller) = (p.pool(), p.balance_of("seller"));
     let min = quote * 99 / 100;
     let err: ContractError = contract_error(p.register_device_bounded(&token_id, Some(min)));
-    assert_eq!(
-        err,
-        ContractError::FirstSaleBelowMinimum {
-            proceeds: Uint128::new(proceeds),
-            min: Uint128::new(min)
-        }
+    let ContractError::FirstSaleBelowMinimum {
+        proceeds,
+        min: bound,
+    } = err
+    else {
+        panic!("refused with {err:?}");
+    };
+    assert_eq!(bound.u128(), min);
+    assert!(
+        proceeds.u128() < min,
+        "{proceeds} is within the bound {min}"
     );
     assert_eq!(p.pool(), pool);
     assert_eq!(p.balance_of("seller"), seller);
     assert_eq!(p.stake_info(id).verified_from, None);
-    // The loss the bound refused was the seller's; the attack's buy-back was cheaper than the
-    // first purchase, so carol was paid for moving the price.
-    assert!(
-        quote - proceeds > quote / 100,
-        "a loss of {}",
-        quote - proceeds
-    );
-    assert!(carol_spent > 0);
 
-    // Once carol's hours are back in the market the registration goes through within the
-    // bound.
-    p.lease("carol", 1, HOUR / 2, 100 * LOOP).unwrap();
-    let sold = p.register_device_bounded(&token_id, Some(min)).unwrap();
-    let proceeds: u128 = attr(&sold, "first_proceeds").unwrap().parse().unwrap();
-    assert!(proceeds >= min);
+    // Without a bound it registers at the lower price.
+    let sold = p.register_device(&token_id).unwrap();
+    let paid: u128 = attr(&sold, "first_proceeds").unwrap().parse().unwrap();
+    assert_eq!(paid, proceeds.u128());
 }
