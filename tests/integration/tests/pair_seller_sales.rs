@@ -17,9 +17,8 @@ use loopin_pool_math::amm::Swap;
 /// LOOP lost to rounding in a few trades, at most.
 const ROUNDING: u128 = 10;
 
-fn liquidity_value(p: &Protocol, who: &str) -> u128 {
-    let answer: LiquidityResponse = p
-        .app
+fn liquidity(p: &Protocol, who: &str) -> LiquidityResponse {
+    p.app
         .wrap()
         .query_wasm_smart(
             &p.pair,
@@ -27,8 +26,31 @@ fn liquidity_value(p: &Protocol, who: &str) -> u128 {
                 owner: p.addr(who).to_string(),
             },
         )
-        .unwrap();
-    answer.value.u128()
+        .unwrap()
+}
+
+fn liquidity_value(p: &Protocol, who: &str) -> u128 {
+    liquidity(p, who).value.u128()
+}
+
+/// `who` provides `amount` LOOP of passive liquidity.
+fn provide(p: &mut Protocol, who: &str, amount: u128) {
+    let provide = ReceiveMsg::ProvideLiquidity {
+        min_shares: Uint128::zero(),
+        deadline: None,
+    };
+    p.send(who, amount, &provide).unwrap();
+}
+
+/// `who` withdraws all its passive liquidity.
+fn withdraw_all(p: &mut Protocol, who: &str) {
+    let withdraw = ExecuteMsg::WithdrawLiquidity {
+        shares: liquidity(p, who).shares,
+        min_out: Uint128::zero(),
+        deadline: None,
+    };
+    let sender = p.addr(who);
+    p.exec(&sender, &withdraw).unwrap();
 }
 
 /// What `who`'s seller stake was paid for its hours over its life: its claims' payouts, less
@@ -53,11 +75,7 @@ fn proceeds(p: &mut Protocol, who: &str, stake_id: u64) -> u128 {
 /// liquidity value before Carol came and at the end, and what Carol's hours were paid.
 fn seller_against_passive_liquidity(with_carol: bool, demand: u128) -> (u128, u128, u128) {
     let mut p = market();
-    let provide = ReceiveMsg::ProvideLiquidity {
-        min_shares: Uint128::zero(),
-        deadline: None,
-    };
-    p.send("dave", 1_000 * LOOP, &provide).unwrap();
+    provide(&mut p, "dave", 1_000 * LOOP);
     p.next_epoch();
     let before = liquidity_value(&p, "dave");
     if with_carol {
@@ -218,11 +236,7 @@ fn next_boundary_sale(p: &mut Protocol) -> u128 {
 #[test]
 fn a_settling_provider_takes_its_part_of_the_revenue_and_funds_none_of_the_sale() {
     let mut p = market();
-    let provide = ReceiveMsg::ProvideLiquidity {
-        min_shares: Uint128::zero(),
-        deadline: None,
-    };
-    p.send("dave", 20 * LOOP, &provide).unwrap();
+    provide(&mut p, "dave", 20 * LOOP);
     // Bob supplies epochs 1 to 3 (his shares settle at the boundary into epoch 3); a seller
     // sells from epoch 2 on.
     p.stake("bob", "gpu-b", StakeMode::LiquidityProvider, 3, 100 * LOOP)
@@ -267,29 +281,8 @@ fn liquidity_moved_in_and_out_leaves_the_sellers_budget_unchanged() {
             .unwrap();
         p.lease("client", 1, 3 * HOUR / 10, 10_000 * LOOP).unwrap();
         if round_trip > 0 {
-            let provide = ReceiveMsg::ProvideLiquidity {
-                min_shares: Uint128::zero(),
-                deadline: None,
-            };
-            p.send("carol", round_trip, &provide).unwrap();
-            let shares = p
-                .app
-                .wrap()
-                .query_wasm_smart::<LiquidityResponse>(
-                    &p.pair,
-                    &QueryMsg::Liquidity {
-                        owner: p.addr("carol").to_string(),
-                    },
-                )
-                .unwrap()
-                .shares;
-            let carol = p.addr("carol");
-            let withdraw = ExecuteMsg::WithdrawLiquidity {
-                shares,
-                min_out: Uint128::zero(),
-                deadline: None,
-            };
-            p.exec(&carol, &withdraw).unwrap();
+            provide(&mut p, "carol", round_trip);
+            withdraw_all(&mut p, "carol");
         }
         next_boundary_sale(&mut p)
     };
@@ -315,11 +308,7 @@ fn liquidity_moved_in_and_out_leaves_the_sellers_budget_unchanged() {
 fn liquidity_withdrawn_before_a_cancel_does_not_sell_the_seller_for_nothing() {
     let run = |carol_deposit: u128| {
         let mut p = market();
-        let provide = ReceiveMsg::ProvideLiquidity {
-            min_shares: Uint128::zero(),
-            deadline: None,
-        };
-        p.send("dave", 10 * LOOP, &provide).unwrap();
+        provide(&mut p, "dave", 10 * LOOP);
         p.fund_sellers("bob", 1, HOUR / 10);
         p.stake("seller", "gpu-s", StakeMode::Seller, 5, 10 * LOOP)
             .unwrap();
@@ -329,27 +318,11 @@ fn liquidity_withdrawn_before_a_cancel_does_not_sell_the_seller_for_nothing() {
             .update_block(|block| block.time = block.time.plus_seconds(EPOCH / 6));
         let carol_before = p.balance_of("carol");
         if carol_deposit > 0 {
-            p.send("carol", carol_deposit, &provide).unwrap();
+            provide(&mut p, "carol", carol_deposit);
             let lease = p.lease("carol", 1, 6 * HOUR / 10, 10_000 * LOOP).unwrap();
             let lease_id: u64 = attr(&lease, "lease_id").unwrap().parse().unwrap();
+            withdraw_all(&mut p, "carol");
             let carol = p.addr("carol");
-            let shares = p
-                .app
-                .wrap()
-                .query_wasm_smart::<LiquidityResponse>(
-                    &p.pair,
-                    &QueryMsg::Liquidity {
-                        owner: carol.to_string(),
-                    },
-                )
-                .unwrap()
-                .shares;
-            let withdraw = ExecuteMsg::WithdrawLiquidity {
-                shares,
-                min_out: Uint128::zero(),
-                deadline: None,
-            };
-            p.exec(&carol, &withdraw).unwrap();
             let cancel = ExecuteMsg::CancelLease {
                 lease_id,
                 min_refund: Uint128::zero(),
