@@ -9,7 +9,7 @@ use loopin_pool_math::shares::share_of;
 use crate::error::ContractError;
 use crate::state::{
     Config, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING, SELLER_PRICE, SELLERS_CURVE,
-    SHARE_VALUE, SHARES_ENDING, Settlement,
+    SHARE_VALUE, SHARES_ENDING, SellersCurve, Settlement,
 };
 
 /// Boundaries any other operation processes on its own before it runs; more need AdvanceEpoch.
@@ -96,20 +96,36 @@ pub fn take_sellers_sale(pool: &mut Pool, sale: &Swap) -> Result<(), ContractErr
 /// within what is left of the seller budget, down to nothing. No trade of the epoch moves that
 /// curve: priced on the pool's, a seller's own lease raised the price its registration sold
 /// at, and the providers' unspent budget paid the difference (found by the fairness property).
-/// Before a pair's first boundary with it, the pool's curve (the budget is then empty). Also
-/// returns the curve the sale leaves.
+/// Its LOOP side is scaled to the shares of now: the budget is spent per share, and LOOP moved
+/// in or out since the boundary (a deposit of 600,000 LOOP then 10 % of it withdrawn) once made
+/// a registration spend a larger part of every share's budget. Before a pair's first boundary
+/// with it, the pool's curve (the budget is then empty). Also returns the curve the sale leaves.
 pub fn registration_sale(
     storage: &dyn Storage,
     pool: &Pool,
     hours: Uint128,
     fee: Decimal,
-) -> Result<(Swap, Reserves), ContractError> {
-    let curve = SELLERS_CURVE.may_load(storage)?.unwrap_or(pool.reserves);
+) -> Result<(Swap, SellersCurve), ContractError> {
+    let curve = match SELLERS_CURVE.may_load(storage)? {
+        Some(curve) if !curve.shares.is_zero() => Reserves {
+            hours: curve.reserves.hours,
+            tokens: curve
+                .reserves
+                .tokens
+                .checked_multiply_ratio(pool.total_shares, curve.shares)
+                .map_err(|_| MathError::Overflow)?,
+        },
+        Some(curve) => curve.reserves,
+        None => pool.reserves,
+    };
     let budget = pool.seller_budget()?;
     let sale = curve
         .sell_hours_within(hours, fee, budget)
         .map_err(|_| ContractError::NoPrice {})?;
-    let left = sale.reserves;
+    let left = SellersCurve {
+        reserves: sale.reserves,
+        shares: pool.total_shares,
+    };
     Ok((sale, left))
 }
 
@@ -187,7 +203,13 @@ fn process_boundary(
             &Decimal256::from_ratio(sale.receive, pool.seller_hours),
         )?;
     }
-    SELLERS_CURVE.save(storage, &pool.reserves)?;
+    SELLERS_CURVE.save(
+        storage,
+        &SellersCurve {
+            reserves: pool.reserves,
+            shares: pool.total_shares,
+        },
+    )?;
     Ok(fees)
 }
 

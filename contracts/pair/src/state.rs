@@ -186,7 +186,16 @@ pub const POOL: Item<Pool> = Item::new("pool");
 pub const DISPUTE_BONDS: Item<Uint128> = Item::new("dispute_bonds");
 /// The curve registrations' first sales are priced on: the pool's reserves as the last
 /// boundary's sellers' sale left them, moved since only by those sales (`epoch.rs`).
-pub const SELLERS_CURVE: Item<Reserves> = Item::new("sellers_curve");
+pub const SELLERS_CURVE: Item<SellersCurve> = Item::new("sellers_curve");
+
+/// Reserves and the share supply they were taken at: the LOOP side is scaled to the shares of
+/// the moment, so a registration takes the same part of every share's budget whoever has
+/// deposited or withdrawn since.
+#[cw_serde]
+pub struct SellersCurve {
+    pub reserves: Reserves,
+    pub shares: Uint128,
+}
 pub const STAKES: Map<u64, Stake> = Map::new("stakes");
 /// (owner, stake id).
 pub const STAKES_BY_OWNER: Map<(&Addr, u64), Empty> = Map::new("stakes_by_owner");
