@@ -14,8 +14,8 @@ use cosmwasm_std::{Deps, DepsMut, Env, Order, Response, Storage, Timestamp};
 use loopin::registry::DeviceStatus;
 use loopin::stake_cert::CertificateStatus;
 
-use crate::contract::certificate;
 use crate::error::ContractError;
+use crate::registration::certificate;
 use crate::state::{
     CONFIG, Config, DEVICE_COUNT, DEVICE_LIST, DEVICES, Device, FINGERPRINTS, OPEN_ASSIGNMENTS,
     OPEN_DISPUTES,

@@ -3,10 +3,19 @@
 //! chain invalidate a certificate at once, lateness needs a quorum, refuted claims cost the
 //! verifier its bond. The design and its limits are in `docs/registry.md`.
 
+mod bonds;
+mod challenge;
 pub mod contract;
+mod entropy;
 pub mod error;
 mod expiry;
 mod judge;
+mod outgoing;
+mod query;
+mod registration;
+mod rewards;
+mod settings;
 pub mod state;
+mod verdict;
 
 pub use crate::error::ContractError;

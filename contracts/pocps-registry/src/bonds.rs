@@ -1,0 +1,178 @@
+//! Verifier bonds: bonding through the token's `Receive`, unbonding, withdrawal after the
+//! unbonding period, and the slash that burns a refuted verifier's bond.
+
+use cosmwasm_std::{
+    Addr, CosmosMsg, DepsMut, Env, MessageInfo, Response, Storage, Uint128, from_json,
+};
+use cw20::Cw20ReceiveMsg;
+use loopin::registry::ReceiveMsg;
+use loopin::token;
+
+use crate::error::ContractError;
+use crate::outgoing::execute_msg;
+use crate::state::{CONFIG, Config, VERIFIERS, Verifier};
+
+pub(crate) fn receive(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: Cw20ReceiveMsg,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    if info.sender != config.token {
+        return Err(ContractError::NotToken {});
+    }
+    if msg.amount.is_zero() {
+        return Err(ContractError::ZeroAmount {});
+    }
+    let sender = deps.api.addr_validate(&msg.sender)?;
+    match from_json::<ReceiveMsg>(&msg.msg)? {
+        ReceiveMsg::Bond {} => {
+            let mut verifier = VERIFIERS
+                .may_load(deps.storage, &sender)?
+                .unwrap_or_else(|| Verifier {
+                    release_at: env.block.time,
+                    ..Verifier::default()
+                });
+            if verifier.slashed {
+                return Err(ContractError::VerifierSlashed {});
+            }
+            verifier.bonded = verifier
+                .bonded
+                .checked_add(msg.amount)
+                .map_err(cosmwasm_std::StdError::from)?;
+            VERIFIERS.save(deps.storage, &sender, &verifier)?;
+            Ok(Response::new()
+                .add_attribute("action", "bond")
+                .add_attribute("verifier", sender)
+                .add_attribute("amount", msg.amount)
+                .add_attribute("bonded", verifier.bonded))
+        }
+    }
+}
+
+pub(crate) fn load_verifier(
+    storage: &dyn Storage,
+    address: &Addr,
+) -> Result<Verifier, ContractError> {
+    VERIFIERS
+        .may_load(storage, address)?
+        .ok_or_else(|| ContractError::NotVerifier {
+            address: address.to_string(),
+        })
+}
+
+/// A verifier with at least the minimum bond, not slashed.
+pub(crate) fn bonded_verifier(
+    storage: &dyn Storage,
+    config: &Config,
+    address: &Addr,
+) -> Result<Verifier, ContractError> {
+    let verifier = load_verifier(storage, address)?;
+    if verifier.slashed {
+        return Err(ContractError::VerifierSlashed {});
+    }
+    if verifier.bonded < config.settings.min_bond {
+        return Err(ContractError::InsufficientBond {
+            bonded: verifier.bonded,
+            min: config.settings.min_bond,
+        });
+    }
+    Ok(verifier)
+}
+
+pub(crate) fn unbond(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    amount: Uint128,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut verifier = load_verifier(deps.storage, &info.sender)?;
+    if verifier.slashed {
+        return Err(ContractError::VerifierSlashed {});
+    }
+    if amount.is_zero() {
+        return Err(ContractError::ZeroAmount {});
+    }
+    if amount > verifier.bonded {
+        return Err(ContractError::UnbondTooLarge {
+            requested: amount,
+            bonded: verifier.bonded,
+        });
+    }
+    verifier.bonded -= amount;
+    verifier.unbonding = verifier
+        .unbonding
+        .checked_add(amount)
+        .map_err(cosmwasm_std::StdError::from)?;
+    verifier.release_at = env
+        .block
+        .time
+        .plus_seconds(config.settings.unbonding_seconds);
+    VERIFIERS.save(deps.storage, &info.sender, &verifier)?;
+    Ok(Response::new()
+        .add_attribute("action", "unbond")
+        .add_attribute("verifier", &info.sender)
+        .add_attribute("amount", amount)
+        .add_attribute("release_at", verifier.release_at.seconds().to_string()))
+}
+
+pub(crate) fn withdraw(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut verifier = load_verifier(deps.storage, &info.sender)?;
+    if verifier.open_challenges > 0 {
+        return Err(ContractError::ChallengesOpen {
+            open: verifier.open_challenges,
+        });
+    }
+    if verifier.unbonding.is_zero() || env.block.time < verifier.release_at {
+        return Err(ContractError::NothingToWithdraw {
+            release_at: verifier.release_at.seconds(),
+        });
+    }
+    let amount = verifier.unbonding;
+    verifier.unbonding = Uint128::zero();
+    VERIFIERS.save(deps.storage, &info.sender, &verifier)?;
+    Ok(Response::new()
+        .add_attribute("action", "withdraw_unbonded")
+        .add_attribute("verifier", &info.sender)
+        .add_attribute("amount", amount)
+        .add_message(execute_msg(
+            &config.token,
+            &token::ExecuteMsg::Transfer {
+                recipient: info.sender.to_string(),
+                amount,
+            },
+        )?))
+}
+
+/// Burns everything a verifier has bonded or unbonding.
+pub(crate) fn slash(
+    storage: &mut dyn Storage,
+    config: &Config,
+    address: &Addr,
+) -> Result<(Uint128, Option<CosmosMsg>), ContractError> {
+    let mut verifier = load_verifier(storage, address)?;
+    let amount = verifier
+        .bonded
+        .checked_add(verifier.unbonding)
+        .map_err(cosmwasm_std::StdError::from)?;
+    verifier.bonded = Uint128::zero();
+    verifier.unbonding = Uint128::zero();
+    verifier.slashed = true;
+    VERIFIERS.save(storage, address, &verifier)?;
+    let msg = if amount.is_zero() {
+        None
+    } else {
+        Some(execute_msg(
+            &config.token,
+            &token::ExecuteMsg::Burn { amount },
+        )?)
+    };
+    Ok((amount, msg))
+}

@@ -1,0 +1,264 @@
+//! Challenges from a verifier's commit to their close: the challenge key, the commit, the
+//! random assignment to a device, closing, and expiry of lapsed challenges.
+
+use cosmwasm_std::{DepsMut, Empty, Env, HexBinary, MessageInfo, Response, Storage};
+use loopin::registry::{CHALLENGE_KEY_LEN, ChallengeStatus, MAX_ASSIGN_TRIES, MAX_ROUND_SCAN};
+use loopin_pocps::sig::{SigVerifier, challenge_key_message};
+
+use crate::bonds::{bonded_verifier, load_verifier};
+use crate::entropy::{current_round, randomness_round};
+use crate::error::ContractError;
+use crate::expiry;
+use crate::judge::{self, HostVerifier, hash32};
+use crate::state::{
+    CHALLENGE_KEYS, CHALLENGES, CONFIG, Challenge, DEVICE_COUNT, DEVICE_LIST, DEVICES,
+    NEXT_CHALLENGE, OPEN_ASSIGNMENTS, OPEN_DISPUTES, SECRET_HASHES, VERIFIERS, Verifier,
+};
+
+pub(crate) fn load_challenge(storage: &dyn Storage, id: u64) -> Result<Challenge, ContractError> {
+    CHALLENGES
+        .may_load(storage, id)?
+        .ok_or(ContractError::UnknownChallenge { id })
+}
+
+pub(crate) fn expect_status(
+    challenge: &Challenge,
+    expected: ChallengeStatus,
+) -> Result<(), ContractError> {
+    if challenge.status != expected {
+        return Err(ContractError::WrongStatus {
+            status: format!("{:?}", challenge.status),
+            expected: format!("{expected:?}"),
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn set_challenge_key(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    pubkey: HexBinary,
+    signature: HexBinary,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut verifier = bonded_verifier(deps.storage, &config, &info.sender)?;
+    if pubkey.len() != CHALLENGE_KEY_LEN || !matches!(pubkey[0], 2 | 3) {
+        return Err(ContractError::InvalidChallengeKey {});
+    }
+    let message =
+        challenge_key_message(env.contract.address.as_str(), info.sender.as_str(), &pubkey);
+    if !HostVerifier(deps.api).verify(&message, &signature, &pubkey) {
+        return Err(ContractError::ChallengeKeyNotProven {});
+    }
+    match CHALLENGE_KEYS.may_load(deps.storage, &pubkey)? {
+        Some(owner) if owner != info.sender => return Err(ContractError::ChallengeKeyTaken {}),
+        _ => {}
+    }
+    if let Some(old) = verifier.challenge_key.replace(pubkey.clone()) {
+        CHALLENGE_KEYS.remove(deps.storage, &old);
+    }
+    CHALLENGE_KEYS.save(deps.storage, &pubkey, &info.sender)?;
+    VERIFIERS.save(deps.storage, &info.sender, &verifier)?;
+    Ok(Response::new()
+        .add_attribute("action", "set_challenge_key")
+        .add_attribute("verifier", info.sender)
+        .add_attribute("challenge_key", pubkey.to_hex()))
+}
+
+pub(crate) fn commit(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    secret_hash: HexBinary,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut verifier = bonded_verifier(deps.storage, &config, &info.sender)?;
+    if verifier.challenge_key.is_none() {
+        return Err(ContractError::NoChallengeKey {});
+    }
+    if verifier.open_challenges >= config.settings.max_open_challenges {
+        return Err(ContractError::TooManyChallenges {
+            max: config.settings.max_open_challenges,
+        });
+    }
+    let secret_hash = hash32("secret_hash", &secret_hash)?;
+    if SECRET_HASHES.has(deps.storage, &secret_hash) {
+        return Err(ContractError::SecretReused {});
+    }
+    let id = NEXT_CHALLENGE.load(deps.storage)?;
+    NEXT_CHALLENGE.save(deps.storage, &(id + 1))?;
+    SECRET_HASHES.save(deps.storage, &secret_hash, &id)?;
+    let round = current_round(&config, &env);
+    CHALLENGES.save(
+        deps.storage,
+        id,
+        &Challenge {
+            verifier: info.sender.clone(),
+            secret_hash,
+            committed_round: round,
+            randomness_round: None,
+            randomness: None,
+            target: None,
+            assigned_at: None,
+            status: ChallengeStatus::Committed,
+            disputed: None,
+        },
+    )?;
+    verifier.open_challenges += 1;
+    VERIFIERS.save(deps.storage, &info.sender, &verifier)?;
+    Ok(Response::new()
+        .add_attribute("action", "commit")
+        .add_attribute("challenge_id", id.to_string())
+        .add_attribute("verifier", info.sender)
+        .add_attribute("round", round.to_string()))
+}
+
+pub(crate) fn assign(deps: DepsMut, env: Env, id: u64) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut challenge = load_challenge(deps.storage, id)?;
+    expect_status(&challenge, ChallengeStatus::Committed)?;
+    let (round, beacon) = randomness_round(
+        deps.storage,
+        &config,
+        &env,
+        challenge.committed_round,
+        &challenge.verifier,
+    )?
+    .ok_or(ContractError::RandomnessPending {
+        round: challenge.committed_round,
+    })?;
+    if current_round(&config, &env) > round.saturating_add(config.settings.assign_window_rounds) {
+        return Err(ContractError::ChallengeLapsed {});
+    }
+    let randomness = judge::challenge_randomness(&beacon.value, id);
+    let mut count = DEVICE_COUNT.load(deps.storage)?;
+    let mut target = None;
+    // Devices whose certificate ended, met on the way: pruned (out of the draw, fingerprint
+    // free), each at the cost of its draw, so gas stays bounded by MAX_ASSIGN_TRIES queries.
+    let mut pruned = vec![];
+    for attempt in 0..MAX_ASSIGN_TRIES {
+        if count == 0 {
+            break;
+        }
+        let token_id = DEVICE_LIST.load(deps.storage, judge::draw(&randomness, attempt, count))?;
+        let device = DEVICES.load(deps.storage, &token_id)?;
+        // Never a device of the verifier's own.
+        if device.owner == challenge.verifier {
+            continue;
+        }
+        match expiry::cert_state(deps.as_ref(), &config, env.block.time, &token_id) {
+            expiry::CertState::Running { .. } => {
+                target = Some(token_id);
+                break;
+            }
+            // One with a challenge still open stays until it closes; it is skipped.
+            expiry::CertState::Ended(status) => {
+                match expiry::release(deps.storage, &token_id, device, status) {
+                    Ok(()) => {
+                        count -= 1;
+                        pruned.push(token_id);
+                    }
+                    Err(ContractError::DeviceChallenged { .. }) => {}
+                    Err(err) => return Err(err),
+                }
+            }
+        }
+    }
+    // A refusal undoes the prunes with everything else: a draw that meets only ended devices
+    // is refused until they are pruned (`Prune`) or their challenges close.
+    let target = target.ok_or(ContractError::NoEligibleTarget {})?;
+    challenge.randomness_round = Some(round);
+    challenge.randomness = Some(randomness);
+    challenge.target = Some(target.clone());
+    challenge.assigned_at = Some(env.block.time);
+    challenge.status = ChallengeStatus::Assigned;
+    CHALLENGES.save(deps.storage, id, &challenge)?;
+    OPEN_ASSIGNMENTS.save(deps.storage, (&target, id), &Empty {})?;
+    let response = Response::new()
+        .add_attribute("action", "assign")
+        .add_attribute("challenge_id", id.to_string())
+        .add_attribute("verifier", challenge.verifier)
+        .add_attribute("target", target)
+        .add_attribute("randomness_round", round.to_string());
+    Ok(if pruned.is_empty() {
+        response
+    } else {
+        response.add_attribute("pruned", pruned.join(","))
+    })
+}
+
+/// Drops the challenge from its target's open assignments or disputes (no-op unless it was
+/// assigned or disputed).
+pub(crate) fn leave_open(storage: &mut dyn Storage, id: u64, challenge: &Challenge) {
+    let Some(target) = &challenge.target else {
+        return;
+    };
+    match challenge.status {
+        ChallengeStatus::Assigned => OPEN_ASSIGNMENTS.remove(storage, (target, id)),
+        ChallengeStatus::Disputed => OPEN_DISPUTES.remove(storage, (target, id)),
+        _ => {}
+    }
+}
+
+/// Closes a challenge of the verifier: one fewer open, and saves both.
+pub(crate) fn close(
+    storage: &mut dyn Storage,
+    id: u64,
+    challenge: &mut Challenge,
+    status: ChallengeStatus,
+) -> Result<Verifier, ContractError> {
+    leave_open(storage, id, challenge);
+    challenge.status = status;
+    CHALLENGES.save(storage, id, challenge)?;
+    let mut verifier = load_verifier(storage, &challenge.verifier)?;
+    verifier.open_challenges = verifier.open_challenges.saturating_sub(1);
+    VERIFIERS.save(storage, &challenge.verifier, &verifier)?;
+    Ok(verifier)
+}
+
+pub(crate) fn expire(deps: DepsMut, env: Env, id: u64) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut challenge = load_challenge(deps.storage, id)?;
+    let lapsed = match challenge.status {
+        ChallengeStatus::Committed => {
+            // Lapsed once a qualifying round exists and its assignment window passed, or when
+            // no round qualified for the scan length.
+            let now = current_round(&config, &env);
+            match randomness_round(
+                deps.storage,
+                &config,
+                &env,
+                challenge.committed_round,
+                &challenge.verifier,
+            )? {
+                Some((round, _)) => {
+                    now > round.saturating_add(config.settings.assign_window_rounds)
+                }
+                None => {
+                    now > challenge
+                        .committed_round
+                        .saturating_add(u64::from(MAX_ROUND_SCAN))
+                        .saturating_add(config.settings.assign_window_rounds)
+                }
+            }
+        }
+        ChallengeStatus::Assigned => challenge
+            .assigned_at
+            .is_some_and(|at| env.block.time > at.plus_seconds(config.settings.response_seconds)),
+        _ => {
+            return Err(ContractError::WrongStatus {
+                status: format!("{:?}", challenge.status),
+                expected: "Committed or Assigned".into(),
+            });
+        }
+    };
+    if !lapsed {
+        return Err(ContractError::NotLapsed {});
+    }
+    close(deps.storage, id, &mut challenge, ChallengeStatus::Expired)?;
+    Ok(Response::new()
+        .add_attribute("action", "expire")
+        .add_attribute("challenge_id", id.to_string())
+        .add_attribute("verifier", challenge.verifier.as_str()))
+}

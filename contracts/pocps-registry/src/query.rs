@@ -1,0 +1,170 @@
+//! Queries: configuration, devices, verifiers, challenges, open assignments and the beacon.
+
+use cosmwasm_std::{Deps, Env, Order, StdResult};
+use cw_storage_plus::Bound;
+use loopin::page_limit;
+use loopin::registry::{
+    AssignmentInfo, AssignmentsResponse, BeaconResponse, BeaconRoundResponse, ChallengeResponse,
+    ConfigResponse, DeviceResponse, DeviceStatus, DevicesResponse, VerifierResponse,
+};
+
+use crate::bonds::load_verifier;
+use crate::challenge::load_challenge;
+use crate::entropy::current_round;
+use crate::error::ContractError;
+use crate::judge::hex;
+use crate::state::{BeaconRound, CONFIG, DEVICES, Device, LATEST_ROUND, OPEN_ASSIGNMENTS, ROUNDS};
+
+fn device_response(token_id: String, device: Device) -> DeviceResponse {
+    DeviceResponse {
+        token_id,
+        owner: device.owner,
+        pool: device.pool,
+        fingerprint: device.fingerprint,
+        commitment: device.commitment,
+        endpoint: device.endpoint,
+        status: device.status,
+        passes: device.passes,
+    }
+}
+
+pub(crate) fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    Ok(ConfigResponse {
+        factory: config.factory,
+        token: config.token,
+        stake_cert: config.stake_cert,
+        genesis: config.genesis,
+        settings: config.settings,
+    })
+}
+
+pub(crate) fn device(deps: Deps, token_id: String) -> Result<DeviceResponse, ContractError> {
+    let device =
+        DEVICES
+            .may_load(deps.storage, &token_id)?
+            .ok_or_else(|| ContractError::UnknownDevice {
+                token_id: token_id.clone(),
+            })?;
+    Ok(device_response(token_id, device))
+}
+
+pub(crate) fn devices(
+    deps: Deps,
+    start_after: Option<String>,
+    limit: Option<u32>,
+) -> Result<DevicesResponse, ContractError> {
+    let start = start_after.as_deref().map(Bound::exclusive);
+    let devices = DEVICES
+        .range(deps.storage, start, None, Order::Ascending)
+        .filter(|item| {
+            item.as_ref()
+                .map_or(true, |(_, d)| d.status == DeviceStatus::Active)
+        })
+        .take(page_limit(limit))
+        .map(|item| item.map(|(id, d)| device_response(id, d)))
+        .collect::<StdResult<_>>()?;
+    Ok(DevicesResponse { devices })
+}
+
+pub(crate) fn verifier(deps: Deps, address: String) -> Result<VerifierResponse, ContractError> {
+    let address = deps.api.addr_validate(&address)?;
+    let v = load_verifier(deps.storage, &address)?;
+    Ok(VerifierResponse {
+        address,
+        bonded: v.bonded,
+        unbonding: v.unbonding,
+        release_at: v.release_at,
+        slashed: v.slashed,
+        open_challenges: v.open_challenges,
+        valid_checks: v.valid_checks,
+        lapsed_entropy: v.lapsed_entropy,
+        challenge_key: v.challenge_key,
+    })
+}
+
+pub(crate) fn challenge(deps: Deps, challenge_id: u64) -> Result<ChallengeResponse, ContractError> {
+    let c = load_challenge(deps.storage, challenge_id)?;
+    Ok(ChallengeResponse {
+        id: challenge_id,
+        verifier: c.verifier,
+        secret_hash: hex(&c.secret_hash),
+        committed_round: c.committed_round,
+        randomness_round: c.randomness_round,
+        randomness: c.randomness.map(|r| hex(&r)),
+        target: c.target,
+        assigned_at: c.assigned_at,
+        status: c.status,
+        dispute_deadline: c.disputed.map(|d| d.deadline),
+    })
+}
+
+pub(crate) fn assignments(
+    deps: Deps,
+    env: &Env,
+    token_id: String,
+    start_after: Option<u64>,
+    limit: Option<u32>,
+) -> Result<AssignmentsResponse, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let start = start_after.map(Bound::exclusive);
+    // Lapsed ones (not yet expired by anyone) are skipped before the page is cut, so a short
+    // page always means the end.
+    let limit = page_limit(limit);
+    let mut assignments = Vec::with_capacity(limit);
+    for item in OPEN_ASSIGNMENTS
+        .prefix(&token_id)
+        .keys(deps.storage, start, None, Order::Ascending)
+    {
+        if assignments.len() == limit {
+            break;
+        }
+        let challenge_id = item?;
+        let c = load_challenge(deps.storage, challenge_id)?;
+        let Some(assigned_at) = c.assigned_at else {
+            continue;
+        };
+        let answer_by = assigned_at.plus_seconds(config.settings.response_seconds);
+        let key = load_verifier(deps.storage, &c.verifier)?.challenge_key;
+        if let Some(challenge_key) = key
+            && env.block.time <= answer_by
+        {
+            assignments.push(AssignmentInfo {
+                challenge_id,
+                verifier: c.verifier,
+                challenge_key,
+                assigned_at,
+                answer_by,
+            });
+        }
+    }
+    Ok(AssignmentsResponse { assignments })
+}
+
+pub(crate) fn beacon(deps: Deps, env: &Env) -> Result<BeaconResponse, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    Ok(BeaconResponse {
+        current_round: current_round(&config, env),
+        latest_round: LATEST_ROUND.may_load(deps.storage)?,
+    })
+}
+
+pub(crate) fn beacon_round(
+    deps: Deps,
+    env: &Env,
+    round: u64,
+) -> Result<BeaconRoundResponse, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let beacon = ROUNDS
+        .may_load(deps.storage, round)?
+        .unwrap_or(BeaconRound {
+            value: [0u8; 32],
+            contributors: 0,
+        });
+    Ok(BeaconRoundResponse {
+        round,
+        value: hex(&beacon.value),
+        contributors: beacon.contributors,
+        is_final: round < current_round(&config, env),
+    })
+}

@@ -1,0 +1,172 @@
+//! Device registration behind a stake certificate, and invalidation of a device.
+
+use cosmwasm_std::{
+    CosmosMsg, Deps, DepsMut, Env, HexBinary, MessageInfo, Response, Storage, Uint128,
+};
+use loopin::pair;
+use loopin::registry::{
+    CommitmentMsg, DeviceStatus, HASH_LEN, MAX_ENDPOINT_LEN, MAX_RANDOMNESS_LEN,
+};
+use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, MAX_REASON_LEN};
+use loopin_pocps::encode::derive_ek;
+use loopin_pocps::sig::device_fingerprint;
+
+use crate::error::ContractError;
+use crate::expiry;
+use crate::judge;
+use crate::outgoing::execute_msg;
+use crate::state::{CONFIG, Config, DEVICE_COUNT, DEVICE_LIST, DEVICES, Device, FINGERPRINTS};
+
+pub(crate) fn certificate(
+    deps: Deps,
+    config: &Config,
+    token_id: &str,
+) -> Result<CertificateResponse, ContractError> {
+    deps.querier
+        .query_wasm_smart(
+            &config.stake_cert,
+            &stake_cert::QueryMsg::Certificate {
+                token_id: token_id.to_string(),
+            },
+        )
+        .map_err(|_| ContractError::UnknownCertificate {
+            token_id: token_id.to_string(),
+        })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn register_device(
+    mut deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    token_id: String,
+    fingerprint: HexBinary,
+    commitment: CommitmentMsg,
+    endpoint: String,
+    ek_randomness: HexBinary,
+    min_first_proceeds: Option<Uint128>,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    if fingerprint.len() != HASH_LEN {
+        return Err(ContractError::BadLength {
+            field: "fingerprint".into(),
+            expected: HASH_LEN,
+        });
+    }
+    if ek_randomness.len() > MAX_RANDOMNESS_LEN {
+        return Err(ContractError::BadLength {
+            field: "ek_randomness".into(),
+            expected: MAX_RANDOMNESS_LEN,
+        });
+    }
+    if endpoint.is_empty() || endpoint.len() > MAX_ENDPOINT_LEN {
+        return Err(ContractError::InvalidEndpoint {});
+    }
+    if !matches!(commitment.pubkey.len(), 33 | 65) {
+        return Err(ContractError::BadLength {
+            field: "pubkey".into(),
+            expected: 33,
+        });
+    }
+    let pocps = judge::commitment(&commitment)?;
+    if !pocps.params.is_valid() || pocps.params.rounds < config.settings.min_rounds {
+        return Err(ContractError::InvalidParams {});
+    }
+    if DEVICES.has(deps.storage, &token_id) {
+        return Err(ContractError::AlreadyRegistered { token_id });
+    }
+    let cert = certificate(deps.as_ref(), &config, &token_id)?.certificate;
+    if cert.miner != info.sender {
+        return Err(ContractError::NotCertificateOwner {});
+    }
+    // Registered at stake time, before the stake's first epoch starts: not expired, not invalid.
+    if cert.status_at(env.block.time) != CertificateStatus::Active {
+        return Err(ContractError::CertificateNotActive { token_id });
+    }
+    if cert.device_id != fingerprint.to_hex() {
+        return Err(ContractError::FingerprintMismatch {});
+    }
+    // The device is its key: the id the pair let only that key's holder stake (a signature by
+    // it) is the fingerprint of the key the commitment names, which signs the device's answers.
+    if fingerprint.as_slice() != device_fingerprint(&commitment.pubkey) {
+        return Err(ContractError::FingerprintNotOfDeviceKey {});
+    }
+    if cert.commitment.as_slice() != pocps.digest() {
+        return Err(ContractError::CommitmentMismatch {});
+    }
+    // ek binds the fingerprint, the miner and the pool: no two identities share an encoding.
+    if derive_ek(
+        &fingerprint,
+        info.sender.as_str(),
+        cert.pool.as_str(),
+        &ek_randomness,
+    ) != pocps.ek
+    {
+        return Err(ContractError::EkMismatch {});
+    }
+    // One active registration per fingerprint; one whose certificate has ended is pruned here,
+    // so the device registers again under its new certificate.
+    let released = FINGERPRINTS.may_load(deps.storage, &fingerprint)?;
+    if let Some(holder) = &released {
+        expiry::free_fingerprint(deps.branch(), &config, &env, holder)?;
+    }
+    let slot = DEVICE_COUNT.load(deps.storage)?;
+    DEVICE_LIST.save(deps.storage, slot, &token_id)?;
+    DEVICE_COUNT.save(deps.storage, &(slot + 1))?;
+    FINGERPRINTS.save(deps.storage, &fingerprint, &token_id)?;
+    DEVICES.save(
+        deps.storage,
+        &token_id,
+        &Device {
+            owner: info.sender.clone(),
+            pool: cert.pool.clone(),
+            fingerprint,
+            commitment,
+            endpoint: endpoint.clone(),
+            status: DeviceStatus::Active,
+            passes: 0,
+            slot,
+        },
+    )?;
+    // The pool supplies the device's hours to clients, and rewards them, only from now on.
+    let registered = execute_msg(
+        &cert.pool,
+        &pair::ExecuteMsg::DeviceRegistered {
+            token_id: token_id.clone(),
+            min_proceeds: min_first_proceeds,
+        },
+    )?;
+    let response = Response::new()
+        .add_attribute("action", "register_device")
+        .add_attribute("token_id", token_id)
+        .add_attribute("owner", info.sender)
+        .add_attribute("pool", cert.pool)
+        .add_attribute("endpoint", endpoint)
+        .add_message(registered);
+    Ok(match released {
+        Some(holder) => response.add_attribute("released", holder),
+        None => response,
+    })
+}
+
+/// Marks the device invalid, takes it out of the draw and asks its pool to invalidate the
+/// certificate (the pair settles the miner's position).
+pub(crate) fn invalidate_device(
+    storage: &mut dyn Storage,
+    token_id: &str,
+    reason: &str,
+) -> Result<CosmosMsg, ContractError> {
+    let mut device = DEVICES.load(storage, token_id)?;
+    expiry::leave_draw(storage, token_id, &device)?;
+    device.status = DeviceStatus::Invalidated;
+    DEVICES.save(storage, token_id, &device)?;
+    let mut reason = reason.to_string();
+    reason.truncate(MAX_REASON_LEN);
+    Ok(execute_msg(
+        &device.pool,
+        &pair::ExecuteMsg::Invalidate {
+            token_id: token_id.to_string(),
+            reason,
+        },
+    )?)
+}

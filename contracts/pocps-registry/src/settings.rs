@@ -1,0 +1,51 @@
+//! Validation of the registry's settings at instantiation.
+
+use loopin::registry::{MAX_OPENINGS_PER_ROUND, RegistrySettings};
+
+use crate::error::ContractError;
+
+fn invalid(reason: &str) -> ContractError {
+    ContractError::InvalidSettings {
+        reason: reason.to_string(),
+    }
+}
+
+/// Longest period a setting may name (ten years), so no deadline arithmetic can overflow.
+const MAX_PERIOD_SECONDS: u64 = 10 * 365 * 86_400;
+
+pub(crate) fn validate_settings(s: &RegistrySettings) -> Result<(), ContractError> {
+    if s.round_seconds == 0 || s.reward_epoch_seconds == 0 || s.lateness_window_seconds == 0 {
+        return Err(invalid("periods must be positive"));
+    }
+    let periods = [
+        s.unbonding_seconds,
+        s.round_seconds,
+        s.response_seconds,
+        s.dispute_seconds,
+        s.lateness_window_seconds,
+        s.reward_epoch_seconds,
+        s.assign_window_rounds.saturating_mul(s.round_seconds),
+    ];
+    if periods.iter().any(|&p| p > MAX_PERIOD_SECONDS) {
+        return Err(invalid("periods must be at most ten years"));
+    }
+    if s.openings_per_round == 0 || s.openings_per_round > MAX_OPENINGS_PER_ROUND {
+        return Err(invalid("openings per round must be 1 to 32"));
+    }
+    if s.max_recheck_steps == 0 {
+        return Err(invalid("re-check steps must be positive"));
+    }
+    if s.entropy_quorum == 0 || s.lateness_quorum == 0 {
+        return Err(invalid("quorums must be positive"));
+    }
+    if s.max_open_challenges == 0 || s.min_bond.is_zero() {
+        return Err(invalid("bond and open challenges must be positive"));
+    }
+    // A verifier must stay slashable while any verdict of its can still be refuted.
+    if s.unbonding_seconds < s.response_seconds.saturating_add(s.dispute_seconds) {
+        return Err(invalid(
+            "unbonding must outlast the response and dispute windows",
+        ));
+    }
+    Ok(())
+}

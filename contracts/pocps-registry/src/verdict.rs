@@ -1,0 +1,329 @@
+//! Verdicts on assigned challenges: the verifier's pass, late or bad-proof verdict (re-checked
+//! on chain), the device's defence of a disputed opening, and finalization of an unanswered one.
+
+use cosmwasm_std::{DepsMut, Empty, Env, HexBinary, MessageInfo, Response};
+use loopin::registry::{ChallengeStatus, DeviceStatus, Verdict};
+use loopin_pocps::challenge::commit_secret;
+use loopin_pocps::merkle::{leaf_hash, verify_path};
+use loopin_pocps::proof::{VerifyError, check_block, verify_opening_path, verify_round_digests};
+
+use crate::bonds::{load_verifier, slash};
+use crate::challenge::{close, expect_status, leave_open, load_challenge};
+use crate::error::ContractError;
+use crate::judge::{self, HostVerifier, hash32};
+use crate::registration::invalidate_device;
+use crate::rewards::reward;
+use crate::state::{
+    CHALLENGES, CONFIG, DEVICES, DisputedLeaf, LATE_COUNT, LATE_VOTES, OPEN_DISPUTES,
+};
+
+pub(crate) fn submit(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    id: u64,
+    secret: HexBinary,
+    verdict: Verdict,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut challenge = load_challenge(deps.storage, id)?;
+    if challenge.verifier != info.sender {
+        return Err(ContractError::NotChallenger {});
+    }
+    expect_status(&challenge, ChallengeStatus::Assigned)?;
+    let verifier = load_verifier(deps.storage, &info.sender)?;
+    if verifier.slashed {
+        return Err(ContractError::VerifierSlashed {});
+    }
+    let (Some(target), Some(randomness), Some(assigned_at)) = (
+        challenge.target.clone(),
+        challenge.randomness,
+        challenge.assigned_at,
+    ) else {
+        return Err(ContractError::WrongStatus {
+            status: "unassigned".into(),
+            expected: "Assigned".into(),
+        });
+    };
+    if env.block.time > assigned_at.plus_seconds(config.settings.response_seconds) {
+        return Err(ContractError::ChallengeLapsed {});
+    }
+    let secret = hash32("secret", &secret)?;
+    if commit_secret(&secret) != challenge.secret_hash {
+        return Err(ContractError::WrongSecret {});
+    }
+    let device = DEVICES.load(deps.storage, &target)?;
+    if device.status != DeviceStatus::Active {
+        return Err(ContractError::DeviceNotActive { token_id: target });
+    }
+    let seed = judge::seed(&secret, &randomness);
+    let commitment = judge::commitment(&device.commitment)?;
+    let k = config.settings.openings_per_round;
+    let host = HostVerifier(deps.api);
+    let response = Response::new()
+        .add_attribute("action", "submit")
+        .add_attribute("challenge_id", id.to_string())
+        .add_attribute("verifier", &info.sender)
+        .add_attribute("target", &target);
+
+    match verdict {
+        Verdict::Pass { answer, latency_ms } => {
+            if latency_ms > config.settings.deadline_ms {
+                return Err(ContractError::LatencyOverDeadline {
+                    latency_ms,
+                    deadline_ms: config.settings.deadline_ms,
+                });
+            }
+            let (leaves, signature) = judge::signed(&answer)?;
+            // Proof that the check was made: the device signed this challenge's answer.
+            match verify_round_digests(&commitment, &seed, k, &leaves, &signature, &host) {
+                Ok(()) => {}
+                Err(VerifyError::BadSignature) => {
+                    return Err(ContractError::NotSignedForChallenge {});
+                }
+                Err(err) => {
+                    return Err(ContractError::InvalidPass {
+                        reason: err.to_string(),
+                    });
+                }
+            }
+            let mut device = device;
+            device.passes += 1;
+            DEVICES.save(deps.storage, &target, &device)?;
+            close(deps.storage, id, &mut challenge, ChallengeStatus::Passed)?;
+            let reward = reward(deps.storage, &config, &env, &info.sender)?;
+            Ok(response
+                .add_attribute("verdict", "pass")
+                .add_attribute("latency_ms", latency_ms.to_string())
+                .add_submessages(reward))
+        }
+        Verdict::Late { latency_ms } => {
+            if let Some(latency_ms) = latency_ms
+                && latency_ms <= config.settings.deadline_ms
+            {
+                return Err(ContractError::NotLate { latency_ms });
+            }
+            let window = env.block.time.seconds() / config.settings.lateness_window_seconds;
+            let mut count = LATE_COUNT
+                .may_load(deps.storage, (&target, window))?
+                .unwrap_or_default();
+            // One vote per verifier and window: distinct, independently assigned verifiers.
+            if !LATE_VOTES.has(deps.storage, (&target, window, &info.sender)) {
+                LATE_VOTES.save(deps.storage, (&target, window, &info.sender), &Empty {})?;
+                count = count.saturating_add(1);
+                LATE_COUNT.save(deps.storage, (&target, window), &count)?;
+            }
+            close(deps.storage, id, &mut challenge, ChallengeStatus::Late)?;
+            let mut response = response
+                .add_attribute("verdict", "late")
+                .add_attribute(
+                    "latency_ms",
+                    latency_ms.map_or("none".to_string(), |l| l.to_string()),
+                )
+                .add_attribute("late_votes", count.to_string());
+            if count >= config.settings.lateness_quorum {
+                let msg = invalidate_device(
+                    deps.storage,
+                    &target,
+                    &format!("pocps: late, attested by {count} verifiers"),
+                )?;
+                response = response
+                    .add_attribute("invalidated", &target)
+                    .add_message(msg);
+            }
+            Ok(response)
+        }
+        Verdict::BadProof {
+            answer,
+            opening,
+            leaf,
+            block,
+        } => {
+            let (leaves, signature) = judge::signed(&answer)?;
+            let j = opening as usize;
+            let claim =
+                match verify_round_digests(&commitment, &seed, k, &leaves, &signature, &host) {
+                    Err(VerifyError::BadSignature) => {
+                        return Err(ContractError::NotSignedForChallenge {});
+                    }
+                    Err(VerifyError::BadParams) => return Err(ContractError::InvalidParams {}),
+                    // The device signed an answer of the wrong shape: proven as it stands.
+                    Err(err) => Claim::Proven(err.to_string()),
+                    Ok(()) => {
+                        let Some(&(index, signed_hash)) = leaves.get(j) else {
+                            return Err(ContractError::InvalidClaim { k });
+                        };
+                        let o = judge::opening(&leaf)?;
+                        if o.index != index || leaf_hash(&o.blocks) != signed_hash {
+                            return Err(ContractError::LeafNotSigned {});
+                        }
+                        let m = commitment.params.blocks_per_leaf as usize;
+                        if o.blocks.len() != m {
+                            Claim::Proven(format!("opening {j} has the wrong number of blocks"))
+                        } else {
+                            let bad = match block {
+                                Some(b) if (b as usize) < m => {
+                                    !check_block(&commitment, &o, b as usize)
+                                }
+                                Some(_) => return Err(ContractError::InvalidClaim { k }),
+                                None => {
+                                    let steps = m as u64 * u64::from(commitment.params.rounds);
+                                    if steps > config.settings.max_recheck_steps {
+                                        return Err(ContractError::RecheckTooCostly {
+                                            steps,
+                                            max: config.settings.max_recheck_steps,
+                                        });
+                                    }
+                                    !(0..m).all(|n| check_block(&commitment, &o, n))
+                                }
+                            };
+                            if bad {
+                                Claim::Proven(format!("opening {j}: block chain broken"))
+                            } else if verify_opening_path(&commitment, &o) {
+                                Claim::Refuted
+                            } else {
+                                Claim::Disputed(o.index, signed_hash)
+                            }
+                        }
+                    }
+                };
+            match claim {
+                Claim::Proven(failure) => {
+                    // The device signed a bad answer: proven on chain, invalidated at once.
+                    let msg =
+                        invalidate_device(deps.storage, &target, &format!("pocps: {failure}"))?;
+                    close(deps.storage, id, &mut challenge, ChallengeStatus::Proven)?;
+                    let reward = reward(deps.storage, &config, &env, &info.sender)?;
+                    Ok(response
+                        .add_attribute("verdict", "bad_proof")
+                        .add_attribute("outcome", "proven")
+                        .add_attribute("failure", failure)
+                        .add_attribute("invalidated", &target)
+                        .add_message(msg)
+                        .add_submessages(reward))
+                }
+                Claim::Refuted => {
+                    // Refuted on chain: the verifier loses its bond.
+                    close(deps.storage, id, &mut challenge, ChallengeStatus::Refuted)?;
+                    let (slashed, burn) = slash(deps.storage, &config, &info.sender)?;
+                    Ok(response
+                        .add_attribute("verdict", "bad_proof")
+                        .add_attribute("outcome", "refuted")
+                        .add_attribute("slashed", slashed)
+                        .add_messages(burn))
+                }
+                Claim::Disputed(index, leaf_hash) => {
+                    // A path is not signed: the device answers with its own.
+                    let deadline = env.block.time.plus_seconds(config.settings.dispute_seconds);
+                    leave_open(deps.storage, id, &challenge);
+                    OPEN_DISPUTES.save(deps.storage, (&target, id), &Empty {})?;
+                    challenge.status = ChallengeStatus::Disputed;
+                    challenge.disputed = Some(DisputedLeaf {
+                        index,
+                        leaf_hash,
+                        deadline,
+                    });
+                    CHALLENGES.save(deps.storage, id, &challenge)?;
+                    Ok(response
+                        .add_attribute("verdict", "bad_proof")
+                        .add_attribute("outcome", "disputed")
+                        .add_attribute("opening", j.to_string())
+                        .add_attribute("deadline", deadline.seconds().to_string()))
+                }
+            }
+        }
+    }
+}
+
+/// What the on-chain re-check of a bad-proof claim found.
+enum Claim {
+    /// Signed data is bad: the device's fault.
+    Proven(String),
+    /// Everything named checks out: the verifier's fault.
+    Refuted,
+    /// The signed leaf is sound but its path fails: the device may answer with a path.
+    Disputed(u64, [u8; 32]),
+}
+
+pub(crate) fn defend(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    id: u64,
+    path: Vec<HexBinary>,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut challenge = load_challenge(deps.storage, id)?;
+    expect_status(&challenge, ChallengeStatus::Disputed)?;
+    let (Some(target), Some(disputed)) = (challenge.target.clone(), challenge.disputed.clone())
+    else {
+        return Err(ContractError::WrongStatus {
+            status: "undisputed".into(),
+            expected: "Disputed".into(),
+        });
+    };
+    let device = DEVICES.load(deps.storage, &target)?;
+    if device.owner != info.sender {
+        return Err(ContractError::NotDeviceOwner {});
+    }
+    if env.block.time > disputed.deadline {
+        return Err(ContractError::ChallengeLapsed {});
+    }
+    let commitment = judge::commitment(&device.commitment)?;
+    if path.len() != commitment.params.depth() {
+        return Err(ContractError::InvalidPath {});
+    }
+    let path = path
+        .iter()
+        .map(|h| hash32("path", h))
+        .collect::<Result<Vec<_>, _>>()?;
+    if !verify_path(&commitment.root, disputed.leaf_hash, disputed.index, &path) {
+        return Err(ContractError::InvalidPath {});
+    }
+    let verifier = challenge.verifier.clone();
+    close(deps.storage, id, &mut challenge, ChallengeStatus::Refuted)?;
+    let (slashed, burn) = slash(deps.storage, &config, &verifier)?;
+    Ok(Response::new()
+        .add_attribute("action", "defend")
+        .add_attribute("challenge_id", id.to_string())
+        .add_attribute("target", target)
+        .add_attribute("verifier", verifier)
+        .add_attribute("slashed", slashed)
+        .add_messages(burn))
+}
+
+pub(crate) fn finalize(deps: DepsMut, env: Env, id: u64) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut challenge = load_challenge(deps.storage, id)?;
+    expect_status(&challenge, ChallengeStatus::Disputed)?;
+    let (Some(target), Some(disputed)) = (challenge.target.clone(), challenge.disputed.clone())
+    else {
+        return Err(ContractError::WrongStatus {
+            status: "undisputed".into(),
+            expected: "Disputed".into(),
+        });
+    };
+    if env.block.time <= disputed.deadline {
+        return Err(ContractError::NotLapsed {});
+    }
+    let device = DEVICES.load(deps.storage, &target)?;
+    let verifier = challenge.verifier.clone();
+    close(deps.storage, id, &mut challenge, ChallengeStatus::Proven)?;
+    let mut response = Response::new()
+        .add_attribute("action", "finalize")
+        .add_attribute("challenge_id", id.to_string())
+        .add_attribute("target", &target);
+    // Another verdict may have invalidated the device meanwhile.
+    if device.status == DeviceStatus::Active {
+        let msg = invalidate_device(
+            deps.storage,
+            &target,
+            "pocps: opening not in the committed tree (unanswered)",
+        )?;
+        response = response
+            .add_attribute("invalidated", &target)
+            .add_message(msg);
+    }
+    let reward = reward(deps.storage, &config, &env, &verifier)?;
+    Ok(response.add_submessages(reward))
+}
