@@ -1,6 +1,7 @@
 //! Shared set-up for the multi-contract tests: contract wrappers and small assertion helpers.
 
 pub mod protocol;
+pub mod registry;
 
 use cosmwasm_std::Empty;
 use cw_multi_test::{AppResponse, Contract, ContractWrapper};

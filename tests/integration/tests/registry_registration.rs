@@ -1,0 +1,394 @@
+//! The PoCPS registry with the real factory, pair, LOOP token and stake certificates: its
+//! instantiation and migration, device registration (and a seller's bound on its first sale) and
+//! verifier bonds, with real PoCPS encodings (`Params::TEST`, k256 device keys).
+
+use cosmwasm_std::{HexBinary, Uint128, to_json_binary};
+use cw_multi_test::Executor;
+use k256::ecdsa::SigningKey;
+use loopin::registry::{
+    ChallengeStatus, CommitmentMsg, DeviceStatus, ExecuteMsg, InstantiateMsg, MigrateMsg,
+    ReceiveMsg, RegistrySettings,
+};
+use loopin::stake_cert::{self, StakeMode};
+use loopin_integration_tests::contract_error;
+use loopin_integration_tests::protocol::LOOP;
+use loopin_integration_tests::registry::{
+    BOND, ROUND, challenge_key, net, registry_contract, sellers_sale, settings,
+};
+use loopin_pocps_registry::ContractError;
+use loopin_pool_math::HOUR;
+
+#[test]
+fn unregistered_and_unbonded_callers_are_refused() {
+    let mut n = net();
+    let d = n.encode_and_stake("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let good = n.devices[d].register_msg();
+    let ExecuteMsg::RegisterDevice {
+        token_id,
+        fingerprint,
+        commitment,
+        endpoint,
+        ek_randomness,
+        ..
+    } = good.clone()
+    else {
+        unreachable!()
+    };
+    let register = |fingerprint: HexBinary, commitment: CommitmentMsg, randomness: &[u8]| {
+        ExecuteMsg::RegisterDevice {
+            token_id: token_id.clone(),
+            fingerprint,
+            commitment,
+            endpoint: endpoint.clone(),
+            ek_randomness: HexBinary::from(randomness),
+            min_first_proceeds: None,
+        }
+    };
+    // Only the certificate's owner registers, with the certificate's own commitment.
+    assert_eq!(
+        n.refused("bob", &good),
+        ContractError::NotCertificateOwner {}
+    );
+    let mut other = commitment.clone();
+    other.root = HexBinary::from([0u8; 32]);
+    assert_eq!(
+        n.refused(
+            "alice",
+            &register(fingerprint.clone(), other, &ek_randomness)
+        ),
+        ContractError::CommitmentMismatch {}
+    );
+    assert_eq!(
+        n.refused(
+            "alice",
+            &register(
+                HexBinary::from([2u8; 32]),
+                commitment.clone(),
+                &ek_randomness
+            )
+        ),
+        ContractError::FingerprintMismatch {}
+    );
+    // A commitment naming another device key than the one whose fingerprint is the device.
+    let mut other_key = commitment.clone();
+    other_key.pubkey = HexBinary::from(
+        SigningKey::from_slice(&[0x55; 32])
+            .unwrap()
+            .verifying_key()
+            .to_encoded_point(true)
+            .as_bytes(),
+    );
+    assert_eq!(
+        n.refused(
+            "alice",
+            &register(fingerprint.clone(), other_key, &ek_randomness)
+        ),
+        ContractError::FingerprintNotOfDeviceKey {}
+    );
+    assert_eq!(
+        n.refused(
+            "alice",
+            &register(fingerprint.clone(), commitment.clone(), b"other")
+        ),
+        ContractError::EkMismatch {}
+    );
+    let mut absurd = commitment.clone();
+    absurd.params.rounds = u32::MAX;
+    assert_eq!(
+        n.refused(
+            "alice",
+            &register(fingerprint.clone(), absurd, &ek_randomness)
+        ),
+        ContractError::InvalidParams {}
+    );
+    let unknown = ExecuteMsg::RegisterDevice {
+        token_id: "h100-99".into(),
+        fingerprint: fingerprint.clone(),
+        commitment: commitment.clone(),
+        endpoint: endpoint.clone(),
+        ek_randomness: ek_randomness.clone(),
+        min_first_proceeds: None,
+    };
+    assert_eq!(
+        n.refused("alice", &unknown),
+        ContractError::UnknownCertificate {
+            token_id: "h100-99".into()
+        }
+    );
+    n.exec("alice", &good).unwrap();
+    assert_eq!(
+        n.refused("alice", &good),
+        ContractError::AlreadyRegistered {
+            token_id: token_id.clone()
+        }
+    );
+
+    // Not a verifier: no entropy, no challenge.
+    let hash = HexBinary::from([1u8; 32]);
+    let not_verifier = ContractError::NotVerifier {
+        address: n.addr("bob").to_string(),
+    };
+    assert_eq!(
+        n.refused(
+            "bob",
+            &ExecuteMsg::Commit {
+                secret_hash: hash.clone()
+            }
+        ),
+        not_verifier
+    );
+    assert_eq!(
+        n.refused("bob", &ExecuteMsg::CommitEntropy { hash: hash.clone() }),
+        not_verifier
+    );
+    assert_eq!(
+        n.refused(
+            "bob",
+            &ExecuteMsg::Unbond {
+                amount: Uint128::new(1)
+            }
+        ),
+        not_verifier
+    );
+    // Bonded below the minimum.
+    n.bond("bob", BOND - 1).unwrap();
+    assert_eq!(
+        n.refused(
+            "bob",
+            &ExecuteMsg::Commit {
+                secret_hash: hash.clone()
+            }
+        ),
+        ContractError::InsufficientBond {
+            bonded: Uint128::new(BOND - 1),
+            min: Uint128::new(BOND)
+        }
+    );
+    n.bond("bob", 1).unwrap();
+    // Bonded, but provers would not know its requests: no key, no challenge.
+    assert_eq!(
+        n.refused(
+            "bob",
+            &ExecuteMsg::Commit {
+                secret_hash: hash.clone()
+            }
+        ),
+        ContractError::NoChallengeKey {}
+    );
+    n.set_key("bob", &challenge_key("bob", 0)).unwrap();
+    n.exec(
+        "bob",
+        &ExecuteMsg::Commit {
+            secret_hash: hash.clone(),
+        },
+    )
+    .unwrap();
+    // LOOP sent by hand is no bond; a hook from anything but the token is refused.
+    let fake = ExecuteMsg::Receive(cw20::Cw20ReceiveMsg {
+        sender: n.addr("bob").to_string(),
+        amount: Uint128::new(BOND),
+        msg: to_json_binary(&ReceiveMsg::Bond {}).unwrap(),
+    });
+    assert_eq!(n.refused("bob", &fake), ContractError::NotToken {});
+
+    // Unbonding: no longer bonded for new challenges, withdrawable after the period only and
+    // with no challenge open.
+    let before = n.p.balance_of("bob");
+    n.exec(
+        "bob",
+        &ExecuteMsg::Unbond {
+            amount: Uint128::new(BOND),
+        },
+    )
+    .unwrap();
+    assert!(matches!(
+        n.refused(
+            "bob",
+            &ExecuteMsg::Commit {
+                secret_hash: HexBinary::from([9u8; 32])
+            }
+        ),
+        ContractError::InsufficientBond { .. }
+    ));
+    assert!(matches!(
+        n.refused("bob", &ExecuteMsg::WithdrawUnbonded {}),
+        ContractError::ChallengesOpen { open: 1 }
+    ));
+    // The open challenge never finds a qualifying round: it lapses.
+    n.wait(70 * ROUND);
+    n.exec("client", &ExecuteMsg::Expire { challenge_id: 1 })
+        .unwrap();
+    assert_eq!(n.challenge(1).status, ChallengeStatus::Expired);
+    assert!(matches!(
+        n.refused("bob", &ExecuteMsg::WithdrawUnbonded {}),
+        ContractError::NothingToWithdraw { .. }
+    ));
+    n.wait(7 * 86_400);
+    n.exec("bob", &ExecuteMsg::WithdrawUnbonded {}).unwrap();
+    assert_eq!(n.p.balance_of("bob"), before + BOND);
+    assert_eq!(n.verifier("bob").unbonding.u128(), 0);
+}
+
+#[test]
+fn migrate_is_guarded_by_cw2() {
+    let mut n = net();
+    let code = n.p.app.store_code(registry_contract());
+    let governance = n.addr("governance");
+    let reg = n.reg.clone();
+    n.p.app
+        .migrate_contract(governance, reg, &MigrateMsg {}, code)
+        .unwrap();
+    // Another contract's code refuses to take the registry's state.
+    let cert_code =
+        n.p.app
+            .store_code(loopin_integration_tests::stake_cert_contract());
+    let governance = n.addr("governance");
+    let reg = n.reg.clone();
+    assert!(
+        n.p.app
+            .migrate_contract(governance, reg, &stake_cert::MigrateMsg {}, cert_code)
+            .is_err()
+    );
+}
+
+#[test]
+fn settings_are_validated_at_instantiation() {
+    let mut n = net();
+    let code = n.p.app.store_code(registry_contract());
+    let governance = n.addr("governance");
+    let bad = [
+        RegistrySettings {
+            round_seconds: 0,
+            ..settings()
+        },
+        RegistrySettings {
+            unbonding_seconds: 600,
+            ..settings()
+        },
+        RegistrySettings {
+            dispute_seconds: u64::MAX,
+            ..settings()
+        },
+        RegistrySettings {
+            assign_window_rounds: u64::MAX,
+            ..settings()
+        },
+        RegistrySettings {
+            openings_per_round: 33,
+            ..settings()
+        },
+        RegistrySettings {
+            max_recheck_steps: 0,
+            ..settings()
+        },
+        RegistrySettings {
+            entropy_quorum: 0,
+            ..settings()
+        },
+        RegistrySettings {
+            min_bond: Uint128::zero(),
+            ..settings()
+        },
+    ];
+    for settings in bad {
+        let result = n.p.app.instantiate_contract(
+            code,
+            governance.clone(),
+            &InstantiateMsg {
+                factory: n.factory.to_string(),
+                settings: settings.clone(),
+            },
+            &[],
+            "bad registry",
+            None,
+        );
+        let err = result
+            .expect_err("refused")
+            .downcast::<ContractError>()
+            .unwrap();
+        assert!(
+            matches!(err, ContractError::InvalidSettings { .. }),
+            "{settings:?}: {err:?}"
+        );
+    }
+}
+
+/// A seller's bound on its first sale travels with its registration: the registry passes
+/// `min_first_proceeds` to the pool, and a sale below it reverts the whole registration (the
+/// registry's storage, the device and the stake unchanged), so the seller can try again later.
+#[test]
+fn a_registration_below_the_sellers_bound_registers_nothing() {
+    let mut n = net();
+    n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    // A client's lease of Alice's hours, then a boundary: the seller budget pays the first sale.
+    n.p.fund_sellers("client", 1, 3 * HOUR / 4);
+    let d = n.encode_and_stake("seller", 2, StakeMode::Seller, 10 * LOOP);
+    let hours = n.p.stake_info(2).hours_per_epoch.u128();
+    let quote = sellers_sale(&n, hours).expect("a funded sale pays").receive;
+    let (registry, pool) = (n.p.app.dump_wasm_raw(&n.reg), n.p.pool());
+    // One micro-LOOP above what the sale pays: refused.
+    let err: loopin_pair::ContractError =
+        contract_error(n.register_bounded(d, Some(quote.u128() + 1)));
+    assert_eq!(
+        err,
+        loopin_pair::ContractError::FirstSaleBelowMinimum {
+            proceeds: quote,
+            min: quote + Uint128::one(),
+        }
+    );
+    assert_eq!(n.p.app.dump_wasm_raw(&n.reg), registry);
+    assert_eq!(n.p.pool(), pool);
+    assert_eq!(n.p.stake_info(2).verified_from, None);
+    // Bound at the quote, it registers and sells for just that.
+    n.register_bounded(d, Some(quote.u128())).unwrap();
+    assert!(n.p.stake_info(2).verified_from.is_some());
+    assert_eq!(n.p.pool().escrow, pool.escrow + quote);
+}
+
+/// In a pool clients have paid nothing to yet, a seller's registration still succeeds and its
+/// hours of that epoch are listed, but the pool pays nothing for them (it buys sellers' hours
+/// only with what clients paid it): nothing leaves the reserve, and a seller that bound the sale
+/// above nothing registers nothing.
+#[test]
+fn a_registration_in_an_unfunded_pool_lists_its_first_epoch_for_nothing() {
+    let mut n = net();
+    n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let d = n.encode_and_stake("seller", 2, StakeMode::Seller, 10 * LOOP);
+    assert_eq!(n.p.pool().seller_budget, Uint128::zero());
+    let hours = n.p.stake_info(2).hours_per_epoch.u128();
+    let quote = sellers_sale(&n, hours).expect("the pool has a price");
+    assert_eq!(
+        (quote.receive, quote.fee),
+        (Uint128::zero(), Uint128::zero())
+    );
+
+    let (registry, pool) = (n.p.app.dump_wasm_raw(&n.reg), n.p.pool());
+    let err: loopin_pair::ContractError = contract_error(n.register_bounded(d, Some(1)));
+    assert_eq!(
+        err,
+        loopin_pair::ContractError::FirstSaleBelowMinimum {
+            proceeds: Uint128::zero(),
+            min: Uint128::one(),
+        }
+    );
+    assert_eq!(n.p.app.dump_wasm_raw(&n.reg), registry);
+    assert_eq!(n.p.pool(), pool);
+    assert_eq!(n.p.stake_info(2).verified_from, None);
+
+    // Unbounded, it registers: its hour joins `x`, and nothing leaves the LOOP reserve.
+    n.register_bounded(d, None).unwrap();
+    let token_id = n.devices[d].token_id.clone();
+    assert_eq!(n.device(&token_id).status, DeviceStatus::Active);
+    let first = n.p.stake_info(2).verified_from.expect("registered");
+    let after = n.p.pool();
+    assert_eq!(after.reserves.tokens, pool.reserves.tokens);
+    assert_eq!(
+        after.reserves.hours,
+        pool.reserves.hours + Uint128::new(hours)
+    );
+    assert_eq!(after.escrow, pool.escrow);
+    assert_eq!(after.trading_epoch, first);
+    // A client can lease it; what the client pays stays with the providers.
+    n.p.lease("client", 2, HOUR / 2, 1_000 * LOOP).unwrap();
+    assert!(n.p.pool().reserves.tokens > pool.reserves.tokens);
+}
