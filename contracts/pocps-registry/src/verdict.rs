@@ -1,7 +1,7 @@
 //! Verdicts on assigned challenges: the verifier's pass, late or bad-proof verdict (re-checked
 //! on chain), the device's defence of a disputed opening, and finalization of an unanswered one.
 
-use cosmwasm_std::{DepsMut, Empty, Env, HexBinary, MessageInfo, Response};
+use cosmwasm_std::{DepsMut, Empty, Env, HexBinary, MessageInfo, Response, Storage};
 use loopin::registry::{ChallengeStatus, DeviceStatus, Verdict};
 use loopin_pocps::challenge::commit_secret;
 use loopin_pocps::merkle::{leaf_hash, verify_path};
@@ -14,7 +14,7 @@ use crate::judge::{self, HostVerifier, hash32};
 use crate::registration::invalidate_device;
 use crate::rewards::reward;
 use crate::state::{
-    CHALLENGES, CONFIG, DEVICES, DisputedLeaf, LATE_COUNT, LATE_VOTES, OPEN_DISPUTES,
+    CHALLENGES, CONFIG, Challenge, DEVICES, DisputedLeaf, LATE_COUNT, LATE_VOTES, OPEN_DISPUTES,
 };
 
 pub(crate) fn submit(
@@ -253,15 +253,7 @@ pub(crate) fn defend(
     path: Vec<HexBinary>,
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    let mut challenge = load_challenge(deps.storage, id)?;
-    expect_status(&challenge, ChallengeStatus::Disputed)?;
-    let (Some(target), Some(disputed)) = (challenge.target.clone(), challenge.disputed.clone())
-    else {
-        return Err(ContractError::WrongStatus {
-            status: "undisputed".into(),
-            expected: "Disputed".into(),
-        });
-    };
+    let (mut challenge, target, disputed) = load_disputed(deps.storage, id)?;
     let device = DEVICES.load(deps.storage, &target)?;
     if device.owner != info.sender {
         return Err(ContractError::NotDeviceOwner {});
@@ -294,15 +286,7 @@ pub(crate) fn defend(
 
 pub(crate) fn finalize(deps: DepsMut, env: Env, id: u64) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    let mut challenge = load_challenge(deps.storage, id)?;
-    expect_status(&challenge, ChallengeStatus::Disputed)?;
-    let (Some(target), Some(disputed)) = (challenge.target.clone(), challenge.disputed.clone())
-    else {
-        return Err(ContractError::WrongStatus {
-            status: "undisputed".into(),
-            expected: "Disputed".into(),
-        });
-    };
+    let (mut challenge, target, disputed) = load_disputed(deps.storage, id)?;
     if env.block.time <= disputed.deadline {
         return Err(ContractError::NotLapsed {});
     }
@@ -326,4 +310,21 @@ pub(crate) fn finalize(deps: DepsMut, env: Env, id: u64) -> Result<Response, Con
     }
     let reward = reward(deps.storage, &config, &env, &verifier)?;
     Ok(response.add_submessages(reward))
+}
+
+/// Challenge `id`, which must be disputed, with its target device and the disputed claim.
+fn load_disputed(
+    storage: &dyn Storage,
+    id: u64,
+) -> Result<(Challenge, String, DisputedLeaf), ContractError> {
+    let challenge = load_challenge(storage, id)?;
+    expect_status(&challenge, ChallengeStatus::Disputed)?;
+    let (Some(target), Some(disputed)) = (challenge.target.clone(), challenge.disputed.clone())
+    else {
+        return Err(ContractError::WrongStatus {
+            status: "undisputed".into(),
+            expected: "Disputed".into(),
+        });
+    };
+    Ok((challenge, target, disputed))
 }
