@@ -102,7 +102,8 @@ impl World {
         result
     }
 
-    /// Stakes a device named after the staker and its stakes so far.
+    /// Stakes a device named after the staker and its stakes so far; returns the stake's id
+    /// and what its registration's first sale paid (a seller's; 0 for a provider).
     pub(crate) fn stake(
         &mut self,
         who: &str,
@@ -110,7 +111,7 @@ impl World {
         epochs: u64,
         rate: Decimal,
         amount: u128,
-    ) -> anyhow::Result<u64> {
+    ) -> anyhow::Result<(u64, u128)> {
         let mode = if seller {
             StakeMode::Seller
         } else {
@@ -122,8 +123,9 @@ impl World {
         // Every device here registers with the registry at once (the adversary's too: the
         // strongest adversary supplies verified hours).
         let token_id = protocol::attr(&response, "token_id").unwrap();
-        self.p.register_device(&token_id)?;
-        Ok(attr(&response, "stake_id").unwrap() as u64)
+        let registered = self.p.register_device(&token_id)?;
+        let first_proceeds = attr(&registered, "first_proceeds").unwrap_or(0);
+        Ok((attr(&response, "stake_id").unwrap() as u64, first_proceeds))
     }
 
     /// Whether this pool can take a stake now: a seller's first hours need a price (hours and
