@@ -421,6 +421,19 @@ impl Protocol {
         result
     }
 
+    /// `who`'s passive liquidity: its shares and what a withdrawal would be paid now.
+    pub fn liquidity(&self, who: &str) -> loopin::pair::LiquidityResponse {
+        self.app
+            .wrap()
+            .query_wasm_smart(
+                &self.pair,
+                &QueryMsg::Liquidity {
+                    owner: self.addr(who).to_string(),
+                },
+            )
+            .unwrap()
+    }
+
     /// Moves to the next epoch boundary and processes it.
     pub fn next_epoch(&mut self) {
         self.app.update_block(|block| {

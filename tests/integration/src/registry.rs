@@ -208,9 +208,8 @@ impl Net {
         })
     }
 
-    pub fn certificate(&self, token_id: &str) -> CertificateStatus {
-        let cert: CertificateResponse = self
-            .p
+    fn certificate_response(&self, token_id: &str) -> CertificateResponse {
+        self.p
             .app
             .wrap()
             .query_wasm_smart(
@@ -219,8 +218,11 @@ impl Net {
                     token_id: token_id.into(),
                 },
             )
-            .unwrap();
-        cert.certificate.status
+            .unwrap()
+    }
+
+    pub fn certificate(&self, token_id: &str) -> CertificateStatus {
+        self.certificate_response(token_id).certificate.status
     }
 
     pub fn supply(&self) -> token::SupplyAuditResponse {
@@ -232,18 +234,10 @@ impl Net {
     }
 
     pub fn expiry(&self, token_id: &str) -> u64 {
-        let cert: CertificateResponse = self
-            .p
-            .app
-            .wrap()
-            .query_wasm_smart(
-                &self.p.stake_cert,
-                &stake_cert::QueryMsg::Certificate {
-                    token_id: token_id.into(),
-                },
-            )
-            .unwrap();
-        cert.certificate.expiry.seconds()
+        self.certificate_response(token_id)
+            .certificate
+            .expiry
+            .seconds()
     }
 
     /// Token ids the `Devices` query lists (the registry's active devices), ascending.

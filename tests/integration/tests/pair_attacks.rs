@@ -4,7 +4,7 @@
 
 use cosmwasm_std::{HexBinary, Uint128};
 use cw_multi_test::AppResponse;
-use loopin::pair::{ExecuteMsg, LeaseResponse, LiquidityResponse, QueryMsg, ReceiveMsg};
+use loopin::pair::{ExecuteMsg, LeaseResponse, QueryMsg, ReceiveMsg};
 use loopin::stake_cert::StakeMode;
 use loopin_integration_tests::protocol::{EPOCH, LOOP, Protocol, RICH, SSH_KEY, market, protocol};
 use loopin_pair::ContractError;
@@ -12,18 +12,6 @@ use loopin_pool_math::HOUR;
 
 /// LOOP lost to rounding in one settlement or one round trip, at most.
 const ROUNDING: u128 = 10;
-
-fn liquidity(p: &Protocol, who: &str) -> LiquidityResponse {
-    p.app
-        .wrap()
-        .query_wasm_smart(
-            &p.pair,
-            &QueryMsg::Liquidity {
-                owner: p.addr(who).to_string(),
-            },
-        )
-        .unwrap()
-}
 
 fn lease_info(p: &Protocol, lease_id: u64) -> LeaseResponse {
     p.app
@@ -34,7 +22,7 @@ fn lease_info(p: &Protocol, lease_id: u64) -> LeaseResponse {
 
 /// `who` withdraws all of its passive liquidity, if it holds any.
 fn withdraw_all(p: &mut Protocol, who: &str) {
-    let shares = liquidity(p, who).shares;
+    let shares = p.liquidity(who).shares;
     if !shares.is_zero() {
         let sender = p.addr(who);
         let msg = ExecuteMsg::WithdrawLiquidity {
@@ -427,7 +415,7 @@ fn lease_sandwiched_by_liquidity(deposit: u128) -> (u128, i128) {
     }
     p.lease("client", 1, 8 * HOUR / 10, 10_000 * LOOP).unwrap();
     withdraw_all(&mut p, "carol");
-    let dave = liquidity(&p, "dave").value.u128();
+    let dave = p.liquidity("dave").value.u128();
     (dave, p.balance_of("carol") as i128 - RICH as i128)
 }
 
@@ -477,7 +465,7 @@ fn settlement_discount_with_last_second_liquidity(deposit: u128) -> (u128, i128)
     let keeper = p.addr("keeper");
     p.exec(&keeper, &ExecuteMsg::AdvanceEpoch { max_epochs: None })
         .unwrap();
-    let dave = liquidity(&p, "dave").value.u128();
+    let dave = p.liquidity("dave").value.u128();
     withdraw_all(&mut p, "carol");
     (dave, p.balance_of("carol") as i128 - RICH as i128)
 }

@@ -6,7 +6,7 @@
 //! (the seller budget): the providers' LOOP itself is never spent on sellers' hours.
 
 use cosmwasm_std::Uint128;
-use loopin::pair::{ExecuteMsg, LiquidityResponse, QueryMsg, ReceiveMsg};
+use loopin::pair::{ExecuteMsg, QueryMsg, ReceiveMsg};
 use loopin::stake_cert::StakeMode;
 use loopin_integration_tests::contract_error;
 use loopin_integration_tests::protocol::{EPOCH, LOOP, Protocol, RICH, attr, market};
@@ -17,20 +17,8 @@ use loopin_pool_math::amm::Swap;
 /// LOOP lost to rounding in a few trades, at most.
 const ROUNDING: u128 = 10;
 
-fn liquidity(p: &Protocol, who: &str) -> LiquidityResponse {
-    p.app
-        .wrap()
-        .query_wasm_smart(
-            &p.pair,
-            &QueryMsg::Liquidity {
-                owner: p.addr(who).to_string(),
-            },
-        )
-        .unwrap()
-}
-
 fn liquidity_value(p: &Protocol, who: &str) -> u128 {
-    liquidity(p, who).value.u128()
+    p.liquidity(who).value.u128()
 }
 
 /// `who` provides `amount` LOOP of passive liquidity.
@@ -45,7 +33,7 @@ fn provide(p: &mut Protocol, who: &str, amount: u128) {
 /// `who` withdraws all its passive liquidity.
 fn withdraw_all(p: &mut Protocol, who: &str) {
     let withdraw = ExecuteMsg::WithdrawLiquidity {
-        shares: liquidity(p, who).shares,
+        shares: p.liquidity(who).shares,
         min_out: Uint128::zero(),
         deadline: None,
     };
@@ -409,7 +397,7 @@ fn liquidity_moved_after_the_boundary_does_not_raise_a_registrations_part_of_the
         p.next_epoch();
         if carol_deposit > 0 {
             let withdraw = ExecuteMsg::WithdrawLiquidity {
-                shares: liquidity(&p, "carol").shares.multiply_ratio(1u128, 10u128),
+                shares: p.liquidity("carol").shares.multiply_ratio(1u128, 10u128),
                 min_out: Uint128::zero(),
                 deadline: None,
             };
