@@ -257,8 +257,10 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
     let from = ensure_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    let bonds_moved = disputes::move_bonds_out_of_escrow(deps.storage)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")
+        .add_attribute("dispute_bonds_moved", bonds_moved)
         .add_attribute("from_version", from.to_string())
         .add_attribute("to_version", CONTRACT_VERSION))
 }

@@ -4,7 +4,7 @@
 //! returned if the dispute is upheld, burned if rejected (docs/pair.md, "Access, completion and
 //! disputes").
 
-use cosmwasm_std::{Addr, DepsMut, Env, Response, Storage, Uint128};
+use cosmwasm_std::{Addr, DepsMut, Env, Order, Response, StdResult, Storage, Uint128};
 use cw_ownable::Ownership;
 use loopin::factory;
 use loopin::pair::{DISPUTE_BOND_DIVISOR, Dispute, DisputeResolution, MAX_DISPUTE_REASON_LEN};
@@ -195,12 +195,7 @@ pub fn resolve_dispute(
     stake.disputed = stake.disputed.saturating_sub(lease.paid);
     let bond = dispute.bond;
     let bonds = DISPUTE_BONDS.may_load(deps.storage)?.unwrap_or_default();
-    if bonds >= bond {
-        DISPUTE_BONDS.save(deps.storage, &(bonds - bond))?;
-    } else {
-        // Opened before bonds were kept apart: its bond is in the escrow.
-        pool.escrow = pool.escrow.checked_sub(bond)?;
-    }
+    DISPUTE_BONDS.save(deps.storage, &bonds.checked_sub(bond)?)?;
     let (bond_returned, bond_burned) = if refund.is_zero() {
         (Uint128::zero(), bond)
     } else {
@@ -226,4 +221,25 @@ pub fn resolve_dispute(
             paid + bond_returned,
         )?)
         .add_messages(outflow::burn(&config.token, advanced.fees + bond_burned)?))
+}
+
+/// At migration from a pair that held open disputes' bonds in the escrow: moves them to
+/// `DISPUTE_BONDS`, once (a pair that has it already is left as it is). Returns what moved.
+pub fn move_bonds_out_of_escrow(storage: &mut dyn Storage) -> Result<Uint128, ContractError> {
+    if DISPUTE_BONDS.may_load(storage)?.is_some() {
+        return Ok(Uint128::zero());
+    }
+    let mut held = Uint128::zero();
+    let open: Vec<(u64, u64)> = OPEN_DISPUTES
+        .keys(storage, None, None, Order::Ascending)
+        .collect::<StdResult<_>>()?;
+    for (_, lease_id) in open {
+        let lease = LEASES.load(storage, lease_id)?;
+        held = held.checked_add(lease.dispute.map(|d| d.bond).unwrap_or_default())?;
+    }
+    let mut pool = POOL.load(storage)?;
+    pool.escrow = pool.escrow.checked_sub(held)?;
+    POOL.save(storage, &pool)?;
+    DISPUTE_BONDS.save(storage, &held)?;
+    Ok(held)
 }

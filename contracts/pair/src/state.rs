@@ -182,7 +182,7 @@ pub const CONFIG: Item<Config> = Item::new("config");
 pub const POOL: Item<Pool> = Item::new("pool");
 /// LOOP of open disputes' bonds, held by the pair outside the reserves and the escrow until
 /// governance rules. Kept apart from the pool so that opening a dispute reads and writes no
-/// pool state. (Bonds of disputes opened before it sit in `Pool::escrow`.)
+/// pool state. (A pair migrated from one that held them in `Pool::escrow` moves them here.)
 pub const DISPUTE_BONDS: Item<Uint128> = Item::new("dispute_bonds");
 /// The curve registrations' first sales are priced on: the pool's reserves as the last
 /// boundary's sellers' sale left them, moved since only by those sales (`epoch.rs`).
