@@ -3,7 +3,7 @@
 
 use cosmwasm_std::{Decimal, Decimal256, Env, Storage, Uint128, Uint256};
 use loopin_pool_math::MathError;
-use loopin_pool_math::amm::{Reserves, Swap};
+use loopin_pool_math::amm::Swap;
 use loopin_pool_math::shares::share_of;
 
 use crate::error::ContractError;
@@ -89,44 +89,6 @@ pub fn take_sellers_sale(pool: &mut Pool, sale: &Swap) -> Result<(), ContractErr
     pool.reserves.tokens = pool.reserves.tokens.checked_sub(taken)?;
     pool.escrow = pool.escrow.checked_add(sale.receive)?;
     Ok(())
-}
-
-/// What a registering seller's first sale of `hours` pays now: priced on the curve the last
-/// boundary's sellers' sale left ([`SELLERS_CURVE`], moved since only by registrations' sales),
-/// within what is left of the seller budget, down to nothing. No trade of the epoch moves that
-/// curve: priced on the pool's, a seller's own lease raised the price its registration sold
-/// at, and the providers' unspent budget paid the difference (found by the fairness property).
-/// Its LOOP side is scaled to the shares of now: the budget is spent per share, and LOOP moved
-/// in or out since the boundary (a deposit of 600,000 LOOP then 10 % of it withdrawn) once made
-/// a registration spend a larger part of every share's budget. Before a pair's first boundary
-/// with it, the pool's curve (the budget is then empty). Also returns the curve the sale leaves.
-pub fn registration_sale(
-    storage: &dyn Storage,
-    pool: &Pool,
-    hours: Uint128,
-    fee: Decimal,
-) -> Result<(Swap, SellersCurve), ContractError> {
-    let curve = match SELLERS_CURVE.may_load(storage)? {
-        Some(curve) if !curve.shares.is_zero() => Reserves {
-            hours: curve.reserves.hours,
-            tokens: curve
-                .reserves
-                .tokens
-                .checked_multiply_ratio(pool.total_shares, curve.shares)
-                .map_err(|_| MathError::Overflow)?,
-        },
-        Some(curve) => curve.reserves,
-        None => pool.reserves,
-    };
-    let budget = pool.seller_budget()?;
-    let sale = curve
-        .sell_hours_within(hours, fee, budget)
-        .map_err(|_| ContractError::NoPrice {})?;
-    let left = SellersCurve {
-        reserves: sale.reserves,
-        shares: pool.total_shares,
-    };
-    Ok((sale, left))
 }
 
 /// Processes the next boundary: into epoch `pool.epoch + 1`, trading `pool.epoch + 2`.

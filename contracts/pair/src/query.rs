@@ -9,8 +9,9 @@ use loopin::pair::{
     PoolResponse, QueryMsg, StakeResponse, StakesResponse, TwapResponse,
 };
 
-use crate::epoch::{registration_sale, tokens_for_shares};
+use crate::epoch::tokens_for_shares;
 use crate::error::ContractError;
+use crate::sellers_curve::registration_sale;
 use crate::staking::{emission_left, plan_claim};
 use crate::state::{
     CONFIG, Config, DISPUTE_BONDS, LEASES, LEASES_BY_CLIENT, LIQUIDITY, OPEN_DISPUTES, POOL, Pool,

@@ -14,6 +14,7 @@ use crate::device_claim;
 use crate::epoch::current_pool;
 use crate::error::ContractError;
 use crate::outflow::{self, per_device_hour};
+use crate::sellers_curve;
 use crate::state::{
     CONFIG, Config, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING, SELLER_PRICE,
     SHARE_VALUE, SHARES_ENDING, STAKE_BY_TOKEN, STAKES, STAKES_BY_OWNER, Stake,
@@ -191,12 +192,14 @@ pub fn stake(
                 shares::deposit(&pool.reserves, pool.total_shares, &offered)?
             };
             // Every hour of the device is listed, whatever the share rounding took.
+            let shares_before = pool.total_shares;
             pool.reserves.hours = pool.reserves.hours.checked_add(hours)?;
             pool.reserves.tokens = pool.reserves.tokens.checked_add(deposit.taken.tokens)?;
             pool.total_shares = pool
                 .total_shares
                 .checked_add(deposit.shares + deposit.locked)?;
             pool.provider_hours = pool.provider_hours.checked_add(hours)?;
+            sellers_curve::provider_joined(deps.storage, &pool, shares_before)?;
             stake.shares = deposit.shares;
             add(deps.storage, &SHARES_ENDING, end, deposit.shares)?;
             add(deps.storage, &PROVIDER_HOURS_ENDING, end, hours)?;

@@ -7,8 +7,9 @@ use cosmwasm_std::{Addr, Deps, DepsMut, Env, Response, StdResult, Storage, Uint1
 use loopin::factory;
 use loopin::stake_cert::StakeMode;
 
-use crate::epoch::{current_pool, registration_sale, take_sellers_sale};
+use crate::epoch::{current_pool, take_sellers_sale};
 use crate::error::ContractError;
+use crate::sellers_curve::registration_sale;
 use crate::staking::add;
 use crate::state::{
     CONFIG, Config, POOL, SELLER_HOURS_ENDING, SELLER_PRICE, SELLERS_CURVE, STAKE_BY_TOKEN, STAKES,

@@ -426,3 +426,70 @@ fn liquidity_moved_after_the_boundary_does_not_raise_a_registrations_part_of_the
         );
     }
 }
+
+/// Found by CI's random sequences (a seller's registration lowered the pool's `k`): a
+/// provider's stake joining after the boundary adds its hours and their LOOP at spot and mints
+/// shares, and the registrations' curve scaled its LOOP to those shares but kept its hours, so
+/// Carol's provider stake doubled the price her seller's registration then sold an hour at,
+/// above the pool's own, out of the budget the other shares earned. A registration is now paid
+/// no more than the pool's own curve would pay, and the sellers' curve takes a provider's hours
+/// with its LOOP: otherwise Carol's lease, raising the pool's price above the curve's, let her
+/// registration sell at the curve's doubled price all the same.
+#[test]
+fn a_provider_joining_after_the_boundary_does_not_raise_a_registrations_price() {
+    let run = |carol_provides: bool, carol_leases: bool| {
+        let mut p = market();
+        p.fund_sellers("bob", 1, 8 * HOUR / 10);
+        if carol_provides {
+            p.stake(
+                "carol",
+                "gpu-l",
+                StakeMode::LiquidityProvider,
+                3,
+                10_000 * LOOP,
+            )
+            .unwrap();
+        }
+        if carol_leases {
+            p.lease("carol", 1, HOUR / 2, 10_000 * LOOP).unwrap();
+        }
+        let per_share = |p: &Protocol| {
+            let pool = p.pool();
+            cosmwasm_std::Decimal256::from_ratio(pool.seller_budget, pool.total_shares)
+        };
+        let before = p.pool();
+        let budget = per_share(&p);
+        p.auto_register = false;
+        let staked = p
+            .stake("carol", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
+            .unwrap();
+        let token_id = attr(&staked, "token_id").unwrap();
+        let sold = p.register_device(&token_id).unwrap();
+        let after = p.pool();
+        assert!(
+            after.reserves.k() >= before.reserves.k(),
+            "the registration sold hours above the pool's price: k {} -> {}",
+            before.reserves.k(),
+            after.reserves.k()
+        );
+        p.check_invariants();
+        let proceeds: u128 = attr(&sold, "first_proceeds").unwrap().parse().unwrap();
+        ((budget - per_share(&p)) / budget, proceeds)
+    };
+    let (honest, _) = run(false, false);
+    assert!(!honest.is_zero());
+    let (spent, provided) = run(true, false);
+    let rounding = cosmwasm_std::Decimal256::permille(1);
+    assert!(
+        spent <= honest + rounding,
+        "after Carol's provider stake the registration took {spent} of each share's budget, \
+         {honest} without"
+    );
+    let (_, pumped) = run(true, true);
+    assert!(provided > 0);
+    assert!(
+        pumped <= provided,
+        "Carol's lease after her provider stake moved her seller's first sale from {provided} \
+         to {pumped}"
+    );
+}
