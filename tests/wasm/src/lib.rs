@@ -3,13 +3,19 @@
 
 use std::path::PathBuf;
 
+pub mod sdk_gas;
+
 use cosmwasm_std::{
     Binary, BlockInfo, Coin, ContractResult, Empty, Env, MessageInfo, Response, Timestamp,
 };
-use cosmwasm_vm::testing::{
-    MockApi, MockInstanceOptions, MockQuerier, MockStorage, mock_env, mock_instance_with_options,
+use cosmwasm_vm::internals::{Logger, check_wasm};
+use cosmwasm_vm::testing::{MockApi, MockInstanceOptions, MockQuerier, mock_env};
+use cosmwasm_vm::{
+    Backend, Instance, InstanceOptions, VmError, WasmLimits, call_execute, call_instantiate,
+    call_migrate, call_query,
 };
-use cosmwasm_vm::{Instance, VmError, call_execute, call_instantiate, call_migrate, call_query};
+
+use crate::sdk_gas::ChainStorage;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use thiserror::Error;
@@ -50,16 +56,31 @@ pub fn read_artifact(name: &str) -> Result<Vec<u8>, HarnessError> {
 }
 
 /// VM gas one call used: executing wasm and host API calls (internal) plus backend storage and
-/// querier costs (external). A chain adds its own storage and instance set-up charges on top.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// querier costs (external, nominal in the mock backend); and what a wasmd chain charges for
+/// the same call in SDK gas (`sdk_gas`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Gas {
     pub internal: u64,
     pub external: u64,
+    /// SDK gas of the call's storage operations, priced as the chain's KV store prices them.
+    pub storage: u64,
+    /// SDK gas of the events the call emitted.
+    pub events: u64,
 }
 
 impl Gas {
     pub fn total(self) -> u64 {
         self.internal + self.external
+    }
+
+    /// SDK gas on a wasmd chain with its defaults: the instance set-up (not pinned), the VM's
+    /// own gas at the multiplier, storage and events. Queries to other contracts, stood in for
+    /// here, would add their own.
+    pub fn sdk(self) -> u64 {
+        sdk_gas::INSTANCE_COST
+            + self.internal / sdk_gas::GAS_MULTIPLIER
+            + self.storage
+            + self.events
     }
 }
 
@@ -88,7 +109,7 @@ fn from_contract<T>(result: ContractResult<T>) -> Result<T, String> {
 
 /// One compiled contract instance with its own storage, block clock and gas meter.
 pub struct WasmContract {
-    instance: Instance<MockApi, MockStorage, MockQuerier>,
+    instance: Instance<MockApi, ChainStorage, MockQuerier>,
     env: Env,
 }
 
@@ -96,13 +117,23 @@ impl WasmContract {
     /// Loads `artifacts/<name>.wasm`, checking it as a chain would on upload.
     pub fn load(name: &str) -> Result<Self, HarnessError> {
         let wasm = read_artifact(name)?;
-        let instance = mock_instance_with_options(
+        // The mock instance's checks and set-up, on storage that counts what a chain charges.
+        let defaults = MockInstanceOptions::default();
+        check_wasm(
             &wasm,
-            MockInstanceOptions {
-                gas_limit: INSTANCE_GAS_LIMIT,
-                ..MockInstanceOptions::default()
-            },
-        );
+            &defaults.available_capabilities,
+            &WasmLimits::default(),
+            Logger::Off,
+        )?;
+        let backend = Backend {
+            api: MockApi::default(),
+            storage: ChainStorage::default(),
+            querier: MockQuerier::new(&[]),
+        };
+        let options = InstanceOptions {
+            gas_limit: INSTANCE_GAS_LIMIT,
+        };
+        let instance = Instance::from_code(&wasm, backend, options, defaults.memory_limit)?;
         Ok(Self {
             instance,
             env: mock_env(),
@@ -150,9 +181,15 @@ impl WasmContract {
 
     fn gas_used(&mut self) -> Gas {
         let report = self.instance.create_gas_report();
+        let storage = self
+            .instance
+            .with_storage(|storage| Ok(storage.used()))
+            .unwrap_or_default();
         Gas {
             internal: report.used_internally,
             external: report.used_externally,
+            storage,
+            events: 0,
         }
     }
 
@@ -168,8 +205,18 @@ impl WasmContract {
             gas: Gas {
                 internal: after.internal - before.internal,
                 external: after.external - before.external,
+                storage: after.storage - before.storage,
+                events: 0,
             },
         })
+    }
+
+    /// Adds the SDK gas of the events a successful call emitted.
+    fn with_events(mut outcome: Outcome<Response>) -> Outcome<Response> {
+        if let Ok(response) = &outcome.result {
+            outcome.gas.events = sdk_gas::event_cost(response);
+        }
+        outcome
     }
 
     fn info(sender: &str, funds: &[Coin]) -> MessageInfo {
@@ -205,6 +252,7 @@ impl WasmContract {
                 msg,
             )?))
         })
+        .map(Self::with_events)
     }
 
     /// Executes `msg` sent by `sender`.
@@ -233,6 +281,7 @@ impl WasmContract {
                 msg,
             )?))
         })
+        .map(Self::with_events)
     }
 
     /// Runs `migrate` with `msg` on the stored state.
@@ -245,6 +294,7 @@ impl WasmContract {
                 &msg,
             )?))
         })
+        .map(Self::with_events)
     }
 
     /// Queries with `msg` and decodes the answer as `T`.

@@ -209,3 +209,70 @@ fn minimum_size_leases_do_not_lock_a_device_out() {
     assert!(taken <= slots, "{taken} leases took the hour");
     assert_eq!(w.free(1), 0, "the slots ran out only with the hours");
 }
+
+/// Open finding of the property at 10^6 steps (2026-12-05, shrunk case; not yet fixed, so
+/// ignored: `cargo test --profile service -p loopin-integration-tests --test pair_fairness
+/// -- --ignored`). The sellers' budget is spent first come: the boundary's sellers' sale
+/// first, registrations after it out of what it left. The adversary's LOOP-only deposit before
+/// the boundary raised the pool's price of an hour, so the boundary's sale took the whole budget
+/// (paying the boundary's sellers more) and a seller registering after it was paid 0 where it
+/// was paid 111 µLOOP without the deposit. Its signed `min_first_proceeds` bounds such a loss;
+/// docs/pair.md ("Left open") says what would close it.
+#[test]
+#[ignore = "open finding: a deposit before the boundary moves the sellers' budget from registrations to the boundary's sale"]
+fn a_deposit_before_the_boundary_leaves_a_registration_its_part_of_the_budget() {
+    let mut run = Run::new(3, 3);
+    let steps: &[(usize, Step)] = &[
+        (1, Step::RenewOrder),
+        (1, Step::Order(1, 303066, None)),
+        (1, Step::Order(1, 10000, None)),
+        (1, Step::Lease(1, 10000, 0)),
+        (1, Step::Lease(2, 450754, 0)),
+        (1, Step::Lease(1, 10000, 0)),
+        (1, Step::Lease(1, 428005, 0)),
+        (1, Step::Adv(Adv::Lease(3, 31250, 0))),
+        (2, Step::Lease(1, 10000, 0)),
+        (1, Step::Wait(1, false)),
+        (1, Step::Order(1, 10000, None)),
+        (1, Step::Lease(1, 10000, 0)),
+        (2, Step::Order(1, 10000, None)),
+        (1, Step::Adv(Adv::Stake(true, 3, 3))),
+        (1, Step::Order(1, 10000, None)),
+        (1, Step::Adv(Adv::Cancel(2428295923069369936))),
+        (2, Step::Order(1, 10000, None)),
+        (1, Step::Adv(Adv::Provide(20000000))),
+        (1, Step::Lease(1, 10000, 0)),
+        (1, Step::Wait(815, false)),
+        (1, Step::Wait(1, false)),
+        (1, Step::Order(1, 10000, None)),
+        (3, Step::Wait(1, false)),
+        (1, Step::Order(1, 10000, None)),
+        (2, Step::Wait(1, false)),
+        (1, Step::Wait(1421, false)),
+        (1, Step::Wait(1, false)),
+        (1, Step::Wait(1356, false)),
+        (2, Step::Wait(1, false)),
+        (1, Step::Adv(Adv::Stake(true, 3, 1))),
+        (150, Step::Wait(1, false)),
+        (1, Step::Order(1, 10000, Some(102))),
+        (1, Step::RenewOrder),
+        (1, Step::Adv(Adv::Lease(7, 163924, 1))),
+        (1, Step::Adv(Adv::RenewHonest)),
+        (1, Step::Adv(Adv::Renew(15317162965993649653))),
+        (1, Step::Adv(Adv::Claim(6))),
+        (1, Step::Adv(Adv::Stake(true, 7, 2))),
+        (1, Step::Adv(Adv::Provide(20000000))),
+        (1, Step::Adv(Adv::Cancel(11297916884289100221))),
+        (1, Step::Adv(Adv::Cancel(193934772449835115))),
+        (1, Step::Lease(3, 475262, 0)),
+        (1, Step::Wait(3135, true)),
+        (1, Step::Adv(Adv::RenewHonest)),
+    ];
+    for (times, step) in steps {
+        for _ in 0..*times {
+            run.apply(step);
+            run.compare();
+        }
+    }
+    run.finish();
+}

@@ -15,7 +15,7 @@ use loopin::stake_cert::StakeMode;
 use loopin_pocps::sig::k256_sign;
 use loopin_pool_math::HOUR;
 use loopin_pool_math::economics::Economics;
-use loopin_wasm_tests::{HarnessError, WasmContract};
+use loopin_wasm_tests::{Gas, HarnessError, WasmContract};
 
 use crate::report::{Report, exec, query};
 
@@ -305,10 +305,10 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
         max_epochs: Some(1),
     };
     let keeper = pair.addr("keeper");
-    let boundary = |pair: &mut WasmContract| -> Result<u64, HarnessError> {
+    let boundary = |pair: &mut WasmContract| -> Result<Gas, HarnessError> {
         pair.advance(EPOCH);
         let outcome = pair.execute(&keeper, &advance)?;
-        let gas = outcome.gas.total();
+        let gas = outcome.gas;
         outcome.unwrap();
         Ok(gas)
     };
@@ -401,7 +401,7 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
             true,
         )?;
     }
-    Ok((active, expiring))
+    Ok((active.total(), expiring.total()))
 }
 
 pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {

@@ -37,14 +37,11 @@ impl Report {
     }
 
     /// Records a call measured outside [`Report::record`], which succeeded.
-    pub fn record_gas(&mut self, contract: &'static str, call: &str, total: u64) {
+    pub fn record_gas(&mut self, contract: &'static str, call: &str, gas: Gas) {
         self.rows.push(Row {
             contract,
             call: call.to_string(),
-            gas: Gas {
-                internal: total,
-                external: 0,
-            },
+            gas,
             ok: true,
         });
     }
@@ -122,30 +119,40 @@ impl Report {
              \n\
              *VM gas* is CosmWasm gas metered by the VM: wasm execution and host API calls (*internal*),\n\
              plus the backend's storage and query gas, which the VM's mock backend prices nominally. About\n\
-             10^12 VM gas is one second of compute. A chain such as wasmd converts VM gas to SDK gas with its\n\
-             gas multiplier and charges storage reads/writes and instance set-up separately; those charges are\n\
-             not in this table. The ratio compares each call with cw20-base's own `Transfer` ({baseline} VM\n\
-             gas), built and run the same way. Figures are deterministic for a given artifact.\n\
+             10^12 VM gas is one second of compute. The ratio compares each call with cw20-base's own\n\
+             `Transfer` ({baseline} VM gas), built and run the same way.\n\
+             \n\
+             *SDK gas* is what a user pays for the same call on a Cosmos SDK chain running wasmd with its\n\
+             default gas settings (`tests/wasm/src/sdk_gas.rs`): the instance set-up of a contract that is\n\
+             not pinned (60,000), the internal VM gas at wasmd's multiplier (140,000 VM gas per SDK gas),\n\
+             every storage read, write, removal and iteration step the call made, priced as the SDK's\n\
+             gas-metered store prices it (per byte of the key under wasmd's 33-byte contract prefix, and\n\
+             of the value), and its events. *storage* is that storage part. Queries to other contracts,\n\
+             stood in for here, would add their own set-up and execution; a transaction adds its\n\
+             signature check and size, the same for every call. Figures are deterministic for a given\n\
+             artifact.\n\
              \n\
              "
         )
         .unwrap();
         writeln!(
             out,
-            "| contract | call | outcome | VM gas | internal | ratio to cw20-base Transfer |"
+            "| contract | call | outcome | VM gas | internal | ratio to cw20-base Transfer | SDK gas | storage |"
         )
         .unwrap();
-        writeln!(out, "|---|---|---|---:|---:|---:|").unwrap();
+        writeln!(out, "|---|---|---|---:|---:|---:|---:|---:|").unwrap();
         for row in &self.rows {
             writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {:.2} |",
+                "| {} | {} | {} | {} | {} | {:.2} | {} | {} |",
                 row.contract,
                 row.call,
                 if row.ok { "ok" } else { "refused" },
                 row.gas.total(),
                 row.gas.internal,
-                row.gas.total() as f64 / baseline as f64
+                row.gas.total() as f64 / baseline as f64,
+                row.gas.sdk(),
+                row.gas.storage
             )
             .unwrap();
         }
