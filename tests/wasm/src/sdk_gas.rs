@@ -130,3 +130,51 @@ pub fn event_cost(response: &Response) -> u64 {
     }
     gas
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cosmwasm_std::{Attribute, Event};
+
+    #[test]
+    fn reads_and_writes_pay_per_byte_of_the_prefixed_key_and_the_value() {
+        let mut storage = ChainStorage::default();
+        let _ = storage.set(b"0123456789", &[7u8; 20]);
+        assert_eq!(storage.used(), 2_000 + 30 * (33 + 10 + 20));
+        let before = storage.used();
+        let (value, _) = storage.get(b"0123456789");
+        assert_eq!(value.unwrap(), Some(vec![7u8; 20]));
+        assert_eq!(storage.used() - before, 1_000 + 3 * (33 + 10 + 20));
+        let before = storage.used();
+        let _ = storage.get(b"missing");
+        assert_eq!(storage.used() - before, 1_000 + 3 * (33 + 7));
+        let before = storage.used();
+        let _ = storage.remove(b"0123456789");
+        assert_eq!(storage.used() - before, 1_000);
+    }
+
+    #[test]
+    fn an_iterations_first_item_is_charged_twice_and_its_end_once() {
+        let mut storage = ChainStorage::default();
+        let _ = storage.set(b"a", b"xy");
+        let _ = storage.set(b"b", b"z");
+        let before = storage.used();
+        let (id, _) = storage.scan(None, None, Order::Ascending);
+        let id = id.unwrap();
+        for _ in 0..3 {
+            let _ = storage.next(id);
+        }
+        let first = 3 * (33 + 1 + 2) + 30;
+        let second = 3 * (33 + 1 + 1) + 30;
+        assert_eq!(storage.used() - before, 2 * first + second + 30);
+    }
+
+    #[test]
+    fn events_pay_per_attribute_and_per_byte_beyond_the_free_tier() {
+        let response = Response::new()
+            .add_attribute("action", "x".repeat(94))
+            .add_event(Event::new("lease").add_attributes(vec![Attribute::new("id", "7")]));
+        // 100 bytes of top-level attributes are free; the event's 3 bytes are not.
+        assert_eq!(event_cost(&response), 10 + (20 + 5) + (3 + 10));
+    }
+}
