@@ -2,6 +2,7 @@
 
 pub mod protocol;
 pub mod registry;
+pub mod seeds;
 
 use cosmwasm_std::Empty;
 use cw_multi_test::{AppResponse, Contract, ContractWrapper};

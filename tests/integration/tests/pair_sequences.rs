@@ -3,15 +3,17 @@
 //! `Protocol::check_invariants`): nothing oversold, the pair holds its reserves plus what it owes,
 //! and LOOP supply balances. Swaps never lower `k`.
 //!
-//! `LOOPIN_SEQUENCE_OPS` sets the total number of operations (default 100,000, as CI runs).
+//! `LOOPIN_SEQUENCE_OPS` sets the total number of operations (default 100,000, as CI runs);
+//! `LOOPIN_SEQUENCE_SEED` replays the seed a run printed.
 
 use cosmwasm_std::{Decimal, HexBinary, Uint128};
 use loopin::pair::{ExecuteMsg, ReceiveMsg};
 use loopin::stake_cert::StakeMode;
 use loopin_integration_tests::protocol::{ACTORS, EPOCH, LOOP, Protocol, SSH_KEY, protocol};
+use loopin_integration_tests::seeds;
 use loopin_pool_math::HOUR;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::Config;
 
 const OPS_PER_CASE: usize = 250;
 
@@ -222,12 +224,13 @@ fn invariants_hold_after_every_operation_of_random_sequences() {
         .and_then(|ops| ops.parse().ok())
         .unwrap_or(100_000);
     let cases = total.div_ceil(OPS_PER_CASE) as u32;
-    let mut runner = TestRunner::new(Config {
+    // A random seed unless `LOOPIN_SEQUENCE_SEED` replays one (printed either way).
+    let config = Config {
         cases,
         failure_persistence: None,
         ..Config::default()
-    });
-    runner
+    };
+    seeds::runner(config, "LOOPIN_SEQUENCE_SEED")
         .run(&prop::collection::vec(op(), OPS_PER_CASE), |ops| {
             let mut p = protocol();
             for op in &ops {

@@ -73,11 +73,11 @@ mod run;
 mod steps;
 mod world;
 
-use cosmwasm_std::HexBinary;
 use loopin_integration_tests::protocol::{EPOCH, LOOP};
+use loopin_integration_tests::seeds;
 use loopin_pool_math::HOUR;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use proptest::test_runner::Config;
 
 use run::Run;
 use steps::{Adv, Step, step};
@@ -110,30 +110,7 @@ fn honest_parties_lose_nothing_to_an_adversary() {
     );
     // A random seed unless `LOOPIN_FAIRNESS_SEED` (64 hex digits) replays one: printed, so any
     // failure can be run again exactly.
-    let seed: [u8; 32] = match std::env::var("LOOPIN_FAIRNESS_SEED") {
-        Ok(hex) => HexBinary::from_hex(&hex)
-            .ok()
-            .and_then(|b| b.to_array().ok())
-            .expect("LOOPIN_FAIRNESS_SEED is 64 hex digits"),
-        Err(_) => {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-                .to_le_bytes();
-            let pid = u128::from(std::process::id()).to_le_bytes();
-            let mut seed = [0u8; 32];
-            seed[..16].copy_from_slice(&nanos);
-            seed[16..].copy_from_slice(&pid);
-            seed
-        }
-    };
-    eprintln!(
-        "LOOPIN_FAIRNESS_SEED={}",
-        HexBinary::from(seed.as_slice()).to_hex()
-    );
-    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed);
-    TestRunner::new_with_rng(config, rng)
+    seeds::runner(config, "LOOPIN_FAIRNESS_SEED")
         .run(&case, |(bob_epochs, seller_epochs, steps)| {
             let mut run = Run::new(bob_epochs, seller_epochs);
             let trace = std::env::var("LOOPIN_FAIRNESS_TRACE").is_ok();

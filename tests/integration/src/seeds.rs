@@ -1,0 +1,30 @@
+//! Seeds of the random property tests: a fresh one each run unless `variable` (64 hex digits)
+//! replays one, and printed either way, so any failure CI finds can be run again exactly.
+
+use cosmwasm_std::HexBinary;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+/// A runner for `config` on the seed `variable` names, or on a fresh one; prints
+/// `variable=<seed>`.
+pub fn runner(config: Config, variable: &str) -> TestRunner {
+    let seed: [u8; 32] = match std::env::var(variable) {
+        Ok(hex) => HexBinary::from_hex(&hex)
+            .ok()
+            .and_then(|bytes| bytes.to_array().ok())
+            .unwrap_or_else(|| panic!("{variable} is 64 hex digits")),
+        Err(_) => {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos()
+                .to_le_bytes();
+            let pid = u128::from(std::process::id()).to_le_bytes();
+            let mut seed = [0u8; 32];
+            seed[..16].copy_from_slice(&nanos);
+            seed[16..].copy_from_slice(&pid);
+            seed
+        }
+    };
+    eprintln!("{variable}={}", HexBinary::from(seed.as_slice()).to_hex());
+    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed))
+}
