@@ -33,12 +33,6 @@ use crate::bank;
 use crate::keys;
 use crate::state::{State, prefix_end};
 
-/// VM gas per SDK gas unit (wasmd's DefaultGasMultiplier).
-pub const GAS_MULTIPLIER: u64 = 140_000;
-/// SDK gas charged for every contract instance (wasmd's DefaultInstanceCost).
-pub const INSTANCE_COST: u64 = 60_000;
-/// SDK gas per byte of uploaded wasm (wasmd's DefaultCompileCost).
-pub const COMPILE_COST_PER_BYTE: u64 = 3;
 /// Gas limit of a smart query served over gRPC (wasmd's default), SDK gas.
 pub const QUERY_GAS_LIMIT: u64 = 3_000_000;
 /// Capabilities of a wasmd 0.5x chain (CosmWasm 2.2), as scripts/build-contracts.sh checks.
@@ -46,16 +40,11 @@ pub const CAPABILITIES: &str = "iterator,staking,stargate,cosmwasm_1_1,cosmwasm_
 /// How deep contracts may call each other.
 const MAX_DEPTH: usize = 10;
 
-pub(crate) const READ_FLAT: u64 = 1_000;
-pub(crate) const READ_PER_BYTE: u64 = 3;
-pub(crate) const WRITE_FLAT: u64 = 2_000;
-pub(crate) const WRITE_PER_BYTE: u64 = 30;
-pub(crate) const DELETE_FLAT: u64 = 1_000;
-pub(crate) const ITER_FLAT: u64 = 30;
-
-fn vm_gas(sdk: u64) -> u64 {
-    sdk.saturating_mul(GAS_MULTIPLIER)
-}
+// wasmd's and the SDK's gas model, shared with the gas report.
+pub use loopin_sdk_gas::{COMPILE_COST_PER_BYTE, GAS_MULTIPLIER, INSTANCE_COST};
+pub(crate) use loopin_sdk_gas::{
+    DELETE_FLAT, ITER_FLAT, READ_FLAT, READ_PER_BYTE, WRITE_FLAT, WRITE_PER_BYTE, vm_gas,
+};
 
 /// What a failed message reports: an ABCI code in a codespace and a log.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
