@@ -231,7 +231,7 @@ impl Harness {
         miner
             .execute(
                 &registry,
-                &registration.message(token_id, "http://127.0.0.1:7470", None),
+                &registration.message(token_id, "http://127.0.0.1:7470"),
                 &[],
             )
             .await

@@ -237,11 +237,8 @@ async fn deploy_stake_lease_restart() {
     miner
         .execute(
             &registry,
-            &device_registration(&pair_addr, &miner_addr).message(
-                "h100-1",
-                "http://127.0.0.1:7470",
-                None,
-            ),
+            &device_registration(&pair_addr, &miner_addr)
+                .message("h100-1", "http://127.0.0.1:7470"),
             &[],
         )
         .await

@@ -8,13 +8,12 @@
 use crate::actors::{Actor, derived, wasm_attr};
 use crate::cheat::Cheat;
 use anyhow::{Context, bail};
-use cosmwasm_std::{HexBinary, Uint128};
-use loopin::pair::{QueryMsg as PairQuery, ReceiveMsg, StakeResponse};
+use cosmwasm_std::HexBinary;
+use loopin::pair::ReceiveMsg;
 use loopin::registry::{CommitmentMsg, ExecuteMsg as RegistryMsg};
 use loopin::stake_cert::StakeMode;
 use loopin_chain_client::ChainConfig;
 use loopin_pocps::proof::Commitment;
-use loopin_pool_math::amm::Swap;
 use loopin_prover::config::{ChainSource, Config, Identity};
 
 use loopin_prover::verifier::CommitmentFile;
@@ -210,17 +209,12 @@ impl Miner {
         let token_id = wasm_attr(&tx, "token_id")?;
         let stake_id = wasm_attr(&tx, "stake_id")?.parse()?;
         let endpoint = format!("http://{listen}");
-        let min_first_proceeds = match plan.mode {
-            StakeMode::Seller => Some(first_sale_bound(&actor, pool, stake_id).await?),
-            StakeMode::LiquidityProvider => None,
-        };
         let register = RegistryMsg::RegisterDevice {
             token_id: token_id.clone(),
             fingerprint: fingerprint_hash,
             commitment: CommitmentMsg::from(&commitment),
             endpoint: endpoint.clone(),
             ek_randomness: HexBinary::from(ek_randomness),
-            min_first_proceeds,
         };
         actor
             .client
@@ -284,29 +278,4 @@ fn cheat_name(cheat: Cheat) -> &'static str {
         Cheat::Discard => "discard",
         Cheat::Regenerate => "regenerate",
     }
-}
-
-/// A seller's bound on the sale its registration makes: what selling one epoch's hours pays now
-/// (within the seller budget),
-/// less 1 %, so a price moved against it before the registration lands refuses the registration.
-async fn first_sale_bound(actor: &Actor, pool: &str, stake_id: u64) -> anyhow::Result<Uint128> {
-    let stake: StakeResponse = actor
-        .client
-        .query_smart(pool, &PairQuery::Stake { stake_id })
-        .await
-        .context("the stake")?;
-    // None: the seller budget pays nothing now, and the first epoch's hours stay unlisted.
-    let sale: Option<Swap> = actor
-        .client
-        .query_smart(
-            pool,
-            &PairQuery::SimulateSellersSale {
-                hours: stake.hours_per_epoch,
-            },
-        )
-        .await
-        .context("a quote for the first sale")?;
-    Ok(sale.map_or(Uint128::zero(), |sale| {
-        sale.receive.multiply_ratio(99u128, 100u128)
-    }))
 }

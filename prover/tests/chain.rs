@@ -169,7 +169,6 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it() {
         commitment: CommitmentMsg::from(&commitment),
         endpoint: "http://127.0.0.1:7470".into(),
         ek_randomness: HexBinary::from(EK_RANDOMNESS),
-        min_first_proceeds: None,
     };
     miner
         .execute(&registry, &register, &[])

@@ -117,10 +117,9 @@ pub fn execute(
         ExecuteMsg::Invalidate { token_id, reason } => {
             slashing::invalidate(deps, env, info, token_id, reason)
         }
-        ExecuteMsg::DeviceRegistered {
-            token_id,
-            min_proceeds,
-        } => verification::device_registered(deps, env, info.sender, token_id, min_proceeds),
+        ExecuteMsg::DeviceRegistered { token_id } => {
+            verification::device_registered(deps, env, info.sender, token_id)
+        }
         ExecuteMsg::WithdrawLiquidity {
             shares,
             min_out,
@@ -258,6 +257,9 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
     let from = ensure_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     let bonds_moved = disputes::move_bonds_out_of_escrow(deps.storage)?;
+    // The curve registrations' first sales were priced on, before registrations stopped
+    // selling at once.
+    deps.storage.remove(b"sellers_curve");
     Ok(Response::new()
         .add_attribute("action", "migrate")
         .add_attribute("dispute_bonds_moved", bonds_moved)

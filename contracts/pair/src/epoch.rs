@@ -8,8 +8,8 @@ use loopin_pool_math::shares::share_of;
 
 use crate::error::ContractError;
 use crate::state::{
-    Config, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING, SELLER_PRICE, SELLERS_CURVE,
-    SHARE_VALUE, SHARES_ENDING, SellersCurve, Settlement,
+    Config, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING, SELLER_PRICE, SHARE_VALUE,
+    SHARES_ENDING, Settlement,
 };
 
 /// Boundaries any other operation processes on its own before it runs; more need AdvanceEpoch.
@@ -165,13 +165,6 @@ fn process_boundary(
             &Decimal256::from_ratio(sale.receive, pool.seller_hours),
         )?;
     }
-    SELLERS_CURVE.save(
-        storage,
-        &SellersCurve {
-            reserves: pool.reserves,
-            shares: pool.total_shares,
-        },
-    )?;
     Ok(fees)
 }
 

@@ -117,9 +117,6 @@ pub enum ContractError {
     #[error("{got} is below the minimum {min}")]
     SlippageExceeded { got: Uint128, min: Uint128 },
 
-    #[error("the seller's first sale pays {proceeds} LOOP, below its bound of {min}")]
-    FirstSaleBelowMinimum { proceeds: Uint128, min: Uint128 },
-
     #[error("{held} shares held, {wanted} asked")]
     InsufficientShares { held: Uint128, wanted: Uint128 },
 

@@ -13,7 +13,6 @@ mod liquidity;
 mod outflow;
 mod query;
 mod revenue;
-mod sellers_curve;
 mod slashing;
 mod staking;
 pub mod state;

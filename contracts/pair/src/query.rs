@@ -11,7 +11,6 @@ use loopin::pair::{
 
 use crate::epoch::tokens_for_shares;
 use crate::error::ContractError;
-use crate::sellers_curve::registration_sale;
 use crate::staking::{emission_left, plan_claim};
 use crate::state::{
     CONFIG, Config, DISPUTE_BONDS, LEASES, LEASES_BY_CLIENT, LIQUIDITY, OPEN_DISPUTES, POOL, Pool,
@@ -227,14 +226,6 @@ pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractE
                 .reserves
                 .sell_hours(hours, fee)?,
         )?,
-        QueryMsg::SimulateSellersSale { hours } => {
-            let pool = current(deps, &env, &config)?;
-            to_json_binary(
-                &registration_sale(deps.storage, &pool, hours, fee)
-                    .ok()
-                    .map(|(sale, _)| sale),
-            )?
-        }
         QueryMsg::Twap { since } => {
             let pool = current(deps, &env, &config)?;
             let accumulator = pool

@@ -14,7 +14,6 @@ use crate::device_claim;
 use crate::epoch::current_pool;
 use crate::error::ContractError;
 use crate::outflow::{self, per_device_hour};
-use crate::sellers_curve;
 use crate::state::{
     CONFIG, Config, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING, SELLER_PRICE,
     SHARE_VALUE, SHARES_ENDING, STAKE_BY_TOKEN, STAKES, STAKES_BY_OWNER, Stake,
@@ -120,7 +119,13 @@ pub fn stake(
                 needed: staking_fee,
                 offered: amount,
             })?;
-    let start = pool.trading_epoch();
+    // A provider's hours join the trading epoch's curve at once; a seller's are sold to the pool
+    // only at a boundary, with every seller's, so its first epoch is the first whose sale is
+    // still to come.
+    let start = match request.mode {
+        StakeMode::LiquidityProvider => pool.trading_epoch(),
+        StakeMode::Seller => pool.trading_epoch() + 1,
+    };
     let end = start + request.epochs;
     let id = pool.next_stake_id;
     pool.next_stake_id += 1;
@@ -137,7 +142,7 @@ pub fn stake(
         end_epoch: end,
         shares: Uint128::zero(),
         deposit: Uint128::zero(),
-        first_proceeds: Uint128::zero(),
+        first_proceeds: None,
         invalidated: false,
         paid_until: start,
         finished: false,
@@ -192,14 +197,12 @@ pub fn stake(
                 shares::deposit(&pool.reserves, pool.total_shares, &offered)?
             };
             // Every hour of the device is listed, whatever the share rounding took.
-            let shares_before = pool.total_shares;
             pool.reserves.hours = pool.reserves.hours.checked_add(hours)?;
             pool.reserves.tokens = pool.reserves.tokens.checked_add(deposit.taken.tokens)?;
             pool.total_shares = pool
                 .total_shares
                 .checked_add(deposit.shares + deposit.locked)?;
             pool.provider_hours = pool.provider_hours.checked_add(hours)?;
-            sellers_curve::provider_joined(deps.storage, &pool, shares_before)?;
             stake.shares = deposit.shares;
             add(deps.storage, &SHARES_ENDING, end, deposit.shares)?;
             add(deps.storage, &PROVIDER_HOURS_ENDING, end, hours)?;
@@ -271,16 +274,16 @@ pub(crate) fn seller_proceeds(
     stake: &Stake,
     epoch: u64,
 ) -> Result<Uint128, ContractError> {
-    // Sold from its device's registration on: the first epoch's hours when it registered,
-    // the next ones at each boundary.
+    // Sold from its device's registration on, at each boundary (a stake registered when a
+    // registration sold its first epoch at once was paid that sale for it).
     let Some(first) = stake.verified_from else {
         return Ok(Uint128::zero());
     };
     if epoch < first {
         return Ok(Uint128::zero());
     }
-    if epoch == first {
-        return Ok(stake.first_proceeds);
+    if let (true, Some(proceeds)) = (epoch == first, stake.first_proceeds) {
+        return Ok(proceeds);
     }
     let price = SELLER_PRICE.may_load(storage, epoch)?.unwrap_or_default();
     (Decimal256::from_ratio(stake.hours_per_epoch, 1u128) * price)

@@ -101,8 +101,11 @@ pub struct Stake {
     pub shares: Uint128,
     /// Maintenance deposit (sellers).
     pub deposit: Uint128,
-    /// A seller's proceeds for its first epoch, sold when it staked.
-    pub first_proceeds: Uint128,
+    /// What a seller registered before sellers' hours were sold at boundaries only was paid for
+    /// its first epoch, sold when it registered. `None` for every stake registered since (its
+    /// first epoch is sold at its boundary with every seller's).
+    #[serde(default)]
+    pub first_proceeds: Option<Uint128>,
     pub invalidated: bool,
     /// Seller proceeds have been paid for epochs before this one.
     pub paid_until: u64,
@@ -184,18 +187,6 @@ pub const POOL: Item<Pool> = Item::new("pool");
 /// governance rules. Kept apart from the pool so that opening a dispute reads and writes no
 /// pool state. (A pair migrated from one that held them in `Pool::escrow` moves them here.)
 pub const DISPUTE_BONDS: Item<Uint128> = Item::new("dispute_bonds");
-/// The curve registrations' first sales are priced on: the pool's reserves as the last
-/// boundary's sellers' sale left them, moved since only by those sales (`epoch.rs`).
-pub const SELLERS_CURVE: Item<SellersCurve> = Item::new("sellers_curve");
-
-/// Reserves and the share supply they were taken at: the LOOP side is scaled to the shares of
-/// the moment, so a registration takes the same part of every share's budget whoever has
-/// deposited or withdrawn since.
-#[cw_serde]
-pub struct SellersCurve {
-    pub reserves: Reserves,
-    pub shares: Uint128,
-}
 pub const STAKES: Map<u64, Stake> = Map::new("stakes");
 /// (owner, stake id).
 pub const STAKES_BY_OWNER: Map<(&Addr, u64), Empty> = Map::new("stakes_by_owner");

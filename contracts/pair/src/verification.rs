@@ -3,17 +3,15 @@
 //! hours get sold to the pool, and its epochs earn rewards. A key and a signature make a stake;
 //! only a registered commitment, challenged from then on, makes hours.
 
-use cosmwasm_std::{Addr, Deps, DepsMut, Env, Response, StdResult, Storage, Uint128};
+use cosmwasm_std::{Addr, Deps, DepsMut, Env, Response, StdResult, Storage};
 use loopin::factory;
 use loopin::stake_cert::StakeMode;
 
-use crate::epoch::{current_pool, take_sellers_sale};
+use crate::epoch::current_pool;
 use crate::error::ContractError;
-use crate::sellers_curve::registration_sale;
 use crate::staking::add;
 use crate::state::{
-    CONFIG, Config, POOL, SELLER_HOURS_ENDING, SELLER_PRICE, SELLERS_CURVE, STAKE_BY_TOKEN, STAKES,
-    Stake,
+    CONFIG, Config, POOL, SELLER_HOURS_ENDING, SELLER_PRICE, STAKE_BY_TOKEN, STAKES, Stake,
 };
 
 /// Refuses any sender but the registry the factory names now.
@@ -53,43 +51,37 @@ pub(crate) fn registry_call(
 }
 
 /// The registry registered the device of certificate `token_id` (its owner, its key's
-/// fingerprint, the commitment it was staked with). Marks the stake verified from the trading
-/// epoch of now (or its first); a second report changes nothing. A seller's first sale pays at
-/// least `min_proceeds`, the bound its owner signed with the registration.
+/// fingerprint, the commitment it was staked with). Marks the stake verified from the first
+/// epoch whose sale is still to come, or its first: a provider's hours are in the pool's
+/// curve already, so from the trading epoch; a seller's hours are sold to the pool only at a
+/// boundary, with every seller's at one price, so from the epoch after it. A second report
+/// changes nothing.
+///
+/// A registration used to sell the seller's hours of the trading epoch at once, out of the
+/// budget the boundary's sale had left, on a curve of its own: four findings of the fairness
+/// property came from that sale (a seller's own lease raising its price, liquidity moved
+/// around it, a provider joining before it, a deposit before the boundary leaving it nothing),
+/// each patched by a rule. With no sale at registration there is no second price to move.
 pub fn device_registered(
     deps: DepsMut,
     env: Env,
     sender: Addr,
     token_id: String,
-    min_proceeds: Option<Uint128>,
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let (id, mut stake) = registry_call(deps.as_ref(), &config, &sender, &token_id)?;
     let (mut pool, advanced) = current_pool(deps.storage, &env, &config)?;
-    let mut burned = advanced.fees;
-    let mut sold = Uint128::zero();
     if stake.verified_from.is_none() {
-        let epoch = pool.trading_epoch().max(stake.start_epoch);
-        stake.verified_from = Some(epoch);
+        let first_unsold = match stake.mode {
+            StakeMode::LiquidityProvider => pool.trading_epoch(),
+            StakeMode::Seller => pool.trading_epoch() + 1,
+        };
+        stake.verified_from = Some(first_unsold.max(stake.start_epoch));
+        // Staked before registrations stopped selling at once: nothing was sold for it.
+        stake.first_proceeds = None;
         if in_market(&stake) && stake.mode == StakeMode::Seller {
-            // A seller's hours join the market now: this epoch's are sold at once, the next
-            // ones at each boundary with every seller's.
-            // along the curve within what is left of the seller budget, down to nothing.
+            // Sold at the next boundary, which trades the epoch the stake is verified from.
             let hours = stake.hours_per_epoch;
-            let (sale, curve) =
-                registration_sale(deps.storage, &pool, hours, config.params.exchange_fee)?;
-            let min = min_proceeds.unwrap_or_default();
-            if sale.receive < min {
-                return Err(ContractError::FirstSaleBelowMinimum {
-                    proceeds: sale.receive,
-                    min,
-                });
-            }
-            take_sellers_sale(&mut pool, &sale)?;
-            SELLERS_CURVE.save(deps.storage, &curve)?;
-            stake.first_proceeds = sale.receive;
-            burned += sale.fee;
-            sold = sale.receive;
             pool.seller_hours = pool.seller_hours.checked_add(hours)?;
             add(deps.storage, &SELLER_HOURS_ENDING, stake.end_epoch, hours)?;
         }
@@ -102,9 +94,8 @@ pub fn device_registered(
         .add_attribute("stake_id", id.to_string())
         .add_attribute("token_id", token_id)
         .add_attribute("verified_from", verified_from.to_string())
-        .add_attribute("first_proceeds", sold)
-        .add_attribute("burned", burned)
-        .add_messages(crate::outflow::burn(&config.token, burned)?))
+        .add_attribute("burned", advanced.fees)
+        .add_messages(crate::outflow::burn(&config.token, advanced.fees)?))
 }
 
 /// Epochs of the stake from `from` to its end that its device was registered for: the ones that
@@ -127,14 +118,16 @@ pub(crate) fn in_market(stake: &Stake) -> bool {
 }
 
 /// Whether the stake's hours of `epoch` are listed in the pool: a provider's always, a seller's
-/// once sold to it (its registration's epoch by that sale, later ones by their boundary's, which
-/// lists nothing where the pool has no price). Assumes `epoch` is within the stake.
+/// once its boundary's sale sold them (none where the pool had no price), or, for a stake
+/// registered when a registration sold its first epoch at once, that epoch. Assumes `epoch` is
+/// within the stake.
 pub(crate) fn listed(storage: &dyn Storage, stake: &Stake, epoch: u64) -> StdResult<bool> {
     Ok(match (stake.mode, stake.verified_from) {
         (StakeMode::LiquidityProvider, _) => true,
         (StakeMode::Seller, None) => false,
         (StakeMode::Seller, Some(first)) => {
-            epoch == first || (epoch > first && SELLER_PRICE.has(storage, epoch))
+            (epoch == first && stake.first_proceeds.is_some())
+                || (epoch >= first && SELLER_PRICE.has(storage, epoch))
         }
     })
 }

@@ -69,7 +69,6 @@ pub fn execute(
             commitment,
             endpoint,
             ek_randomness,
-            min_first_proceeds,
         } => registration::register_device(
             deps,
             env,
@@ -79,7 +78,6 @@ pub fn execute(
             commitment,
             endpoint,
             ek_randomness,
-            min_first_proceeds,
         ),
         ExecuteMsg::CommitEntropy { hash } => entropy::commit_entropy(deps, env, info, hash),
         ExecuteMsg::RevealEntropy { secret } => entropy::reveal_entropy(deps, env, info, secret),

@@ -1,8 +1,6 @@
 //! Device registration behind a stake certificate, and invalidation of a device.
 
-use cosmwasm_std::{
-    CosmosMsg, Deps, DepsMut, Env, HexBinary, MessageInfo, Response, Storage, Uint128,
-};
+use cosmwasm_std::{CosmosMsg, Deps, DepsMut, Env, HexBinary, MessageInfo, Response, Storage};
 use loopin::pair;
 use loopin::registry::{
     CommitmentMsg, DeviceStatus, HASH_LEN, MAX_ENDPOINT_LEN, MAX_RANDOMNESS_LEN,
@@ -44,7 +42,6 @@ pub(crate) fn register_device(
     commitment: CommitmentMsg,
     endpoint: String,
     ek_randomness: HexBinary,
-    min_first_proceeds: Option<Uint128>,
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     if fingerprint.len() != HASH_LEN {
@@ -133,7 +130,6 @@ pub(crate) fn register_device(
         &cert.pool,
         &pair::ExecuteMsg::DeviceRegistered {
             token_id: token_id.clone(),
-            min_proceeds: min_first_proceeds,
         },
     )?;
     let response = Response::new()

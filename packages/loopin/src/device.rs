@@ -104,21 +104,14 @@ impl Registration {
         HexBinary::from(self.commitment.digest())
     }
 
-    /// The registry's `RegisterDevice` for certificate `token_id`, served at `endpoint`; a
-    /// seller's bound on its first sale (`min_first_proceeds`).
-    pub fn message(
-        &self,
-        token_id: &str,
-        endpoint: &str,
-        min_first_proceeds: Option<cosmwasm_std::Uint128>,
-    ) -> crate::registry::ExecuteMsg {
+    /// The registry's `RegisterDevice` for certificate `token_id`, served at `endpoint`.
+    pub fn message(&self, token_id: &str, endpoint: &str) -> crate::registry::ExecuteMsg {
         crate::registry::ExecuteMsg::RegisterDevice {
             token_id: token_id.into(),
             fingerprint: HexBinary::from(device_fingerprint(&self.commitment.pubkey)),
             commitment: crate::registry::CommitmentMsg::from(&self.commitment),
             endpoint: endpoint.into(),
             ek_randomness: HexBinary::from(self.randomness.clone()),
-            min_first_proceeds,
         }
     }
 }

@@ -59,17 +59,12 @@ pub enum ExecuteMsg {
     /// only.
     Invalidate { token_id: String, reason: String },
     /// Reports that the registry registered the device of certificate `token_id` with the
-    /// commitment it was staked with: from the trading epoch of this report (or the stake's
-    /// first), its hours may be leased and its epochs earn rewards; a seller's hours are sold
-    /// to the pool from then on (this epoch's at once, at spot). The registry only (it sends
-    /// this from `RegisterDevice`); a second report changes nothing.
-    DeviceRegistered {
-        token_id: String,
-        /// The seller's bound on its first sale (`RegisterDevice`'s `min_first_proceeds`):
-        /// refused with `FirstSaleBelowMinimum` below it.
-        #[serde(default)]
-        min_proceeds: Option<Uint128>,
-    },
+    /// commitment it was staked with: its hours may be leased and its epochs earn rewards from
+    /// the first epoch whose sale is still to come (a provider's: the trading epoch of this
+    /// report; a seller's: the one after it, sold at the next boundary with every seller's at
+    /// one price), or the stake's first. The registry only (it sends this from
+    /// `RegisterDevice`); a second report changes nothing.
+    DeviceRegistered { token_id: String },
     /// Burns `shares` of the sender's liquidity for LOOP, less the exchange fee (burned).
     WithdrawLiquidity {
         shares: Uint128,
@@ -160,11 +155,6 @@ pub enum QueryMsg {
     /// What selling `hours` back (a cancellation) pays now, along the curve.
     #[returns(loopin_pool_math::amm::Swap)]
     SimulateSell { hours: Uint128 },
-    /// What a seller's sale of `hours` pays now (a registration's first sale): along the curve
-    /// within the seller budget, down to nothing (the hours are listed all the same); none
-    /// where the pool has no price (the registration is then refused with `NoPrice`).
-    #[returns(Option<loopin_pool_math::amm::Swap>)]
-    SimulateSellersSale { hours: Uint128 },
     /// Stakes of one owner, by id.
     #[returns(StakesResponse)]
     StakesByOwner {

@@ -131,19 +131,13 @@ pub enum ExecuteMsg {
     /// Registers the device behind a stake certificate. The certificate's owner only; the
     /// certificate must be active, its device id the hex fingerprint and its commitment the
     /// digest of `commitment`. The pool is told (`pair::ExecuteMsg::DeviceRegistered`): a
-    /// seller's hours of this epoch are sold at once, at spot.
+    /// seller's hours are sold from the next boundary on, with every seller's.
     RegisterDevice {
         token_id: String,
         fingerprint: HexBinary,
         commitment: CommitmentMsg,
         endpoint: String,
         ek_randomness: HexBinary,
-        /// A seller's bound on that first sale: the least LOOP (smallest unit) it accepts for
-        /// this epoch's hours, so nobody who moves the price just before the registration
-        /// sells them for less (the pair refuses with `FirstSaleBelowMinimum`, and nothing is
-        /// registered). None: any price. Ignored for a liquidity provider.
-        #[serde(default)]
-        min_first_proceeds: Option<Uint128>,
     },
     /// Commits H(secret) (`loopin_pocps::challenge::commit_secret`) of an entropy contribution
     /// to the current beacon round, revealed in the next one. Bonded verifiers only.

@@ -313,21 +313,11 @@ impl Protocol {
 
     /// The registry reports the device of certificate `token_id` registered.
     pub fn register_device(&mut self, token_id: &str) -> anyhow::Result<AppResponse> {
-        self.register_device_bounded(token_id, None)
-    }
-
-    /// The same, with the seller's bound on its first sale.
-    pub fn register_device_bounded(
-        &mut self,
-        token_id: &str,
-        min_proceeds: Option<u128>,
-    ) -> anyhow::Result<AppResponse> {
         let registry = self.registry.clone();
         self.exec(
             &registry,
             &ExecuteMsg::DeviceRegistered {
                 token_id: token_id.into(),
-                min_proceeds: min_proceeds.map(Uint128::new),
             },
         )
     }
@@ -508,12 +498,11 @@ impl Protocol {
             .wrap()
             .query_wasm_smart::<StakeResponse>(&self.pair, &QueryMsg::Stake { stake_id: id })
         {
-            // A seller's hours are listed once sold: from its device's registration on, that
-            // epoch's at once, then by each boundary's sale, which needs a price (the seller
-            // budget only sets what they are paid).
+            // A seller's hours are listed once sold: from its device's registration on, by
+            // each boundary's sale, which needs a price (the seller budget only sets what they
+            // are paid).
             let listed = stake.mode == loopin::stake_cert::StakeMode::LiquidityProvider
-                || stake.verified_from == Some(trading)
-                || (stake.verified_from.is_some_and(|from| from < trading)
+                || (stake.verified_from.is_some_and(|from| from <= trading)
                     && loopin_pair::state::SELLER_PRICE
                         .query(&self.app.wrap(), self.pair.clone(), trading)
                         .unwrap()

@@ -20,7 +20,6 @@ use loopin::registry::{
 use loopin::stake_cert::{self, CertificateResponse, CertificateStatus};
 use loopin::{factory, token};
 use loopin_pocps_registry::ContractError;
-use loopin_pool_math::amm::Swap;
 
 use crate::contract_error;
 use crate::protocol::{LOOP, Protocol, protocol};
@@ -267,18 +266,4 @@ impl Net {
         });
         res.assignments
     }
-}
-
-/// What the pool's sale of `hours` of a seller's would pay now (`SimulateSellersSale`): the
-/// quote a seller bounds its registration with; `None` when it would pay nothing.
-pub fn sellers_sale(n: &Net, hours: u128) -> Option<Swap> {
-    n.p.app
-        .wrap()
-        .query_wasm_smart(
-            &n.p.pair,
-            &pair::QueryMsg::SimulateSellersSale {
-                hours: Uint128::new(hours),
-            },
-        )
-        .unwrap()
 }

@@ -184,8 +184,8 @@ fn refused(
 }
 
 /// A provider (stake 1, 10 epochs: 1 to 10), 0.6 h of whose epoch 1 Dave leases (lease 1) to
-/// fund the sellers' budget, and a 3-epoch seller (stake 2, epochs 2 to 4) staked in epoch 1,
-/// whose first sale that budget pays in full, along the curve.
+/// fund the sellers' budget, and a 3-epoch seller (stake 2, epochs 2 to 4) staked in epoch 0,
+/// whose first epoch the boundary into epoch 1 sells within that budget, along the curve.
 fn provider_and_seller(dispute_epochs: u64) -> Protocol {
     let mut p = protocol_with_dispute_window(dispute_epochs);
     p.stake(
@@ -196,9 +196,9 @@ fn provider_and_seller(dispute_epochs: u64) -> Protocol {
         101 * LOOP,
     )
     .unwrap();
-    assert!(p.fund_sellers("dave", 1, 3 * HOUR / 5) > 0);
     p.stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
         .unwrap();
+    assert!(p.fund_sellers("dave", 1, 3 * HOUR / 5) > 0);
     // Some of the budget is left: the first sale was not capped by it.
     assert!(!p.pool().seller_budget.is_zero());
     assert_eq!(p.pool().epoch, 1);
@@ -635,12 +635,12 @@ fn disputes_and_rulings_are_refused_to_the_wrong_caller_and_out_of_time() {
 #[test]
 fn invalidation_after_a_refund_does_not_take_the_refunded_loop_again() {
     let mut p = disputed_seller(true);
-    // A second seller whose escrow must stay whole (stake 3, epochs 8 to 10), staked once
-    // Dave's lease of Alice's epoch 7 (lease 4) funds its first sale.
-    p.lease("dave", 1, HOUR / 10, 100 * LOOP).unwrap();
-    p.next_epoch();
+    // A second seller whose escrow must stay whole (stake 3, epochs 8 to 10), whose first
+    // sale Dave's lease of Alice's epoch 7 (lease 4) funds at the next boundary.
     p.stake("carol", "gpu-c", StakeMode::Seller, 3, 10 * LOOP)
         .unwrap();
+    p.lease("dave", 1, HOUR / 10, 100 * LOOP).unwrap();
+    p.next_epoch();
     assert_eq!(p.stake_info(3).start_epoch, 8);
     let twin = {
         let mut twin = disputed_seller(false);

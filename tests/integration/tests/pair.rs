@@ -192,12 +192,13 @@ fn a_cheating_seller_leaves_with_no_more_than_it_put_at_risk() {
         101 * LOOP,
     )
     .unwrap();
-    // Dave's lease of Alice's hours funds the sellers' sales of the next epoch.
-    assert!(p.fund_sellers("dave", 1, HOUR / 10) > 0);
-    // The seller pays the 1 LOOP fee and leaves max(1 LOOP, beta * 3 h = 0.3 LOOP) as deposit; it
-    // sells its hour of the trading epoch to the pool at once.
+    // The seller pays the 1 LOOP fee and leaves max(1 LOOP, beta * 3 h = 0.3 LOOP) as deposit;
+    // Dave's lease of Alice's hours funds the sale of its first hour at the next boundary.
     p.stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
         .unwrap();
+    let escrow = p.pool().escrow;
+    p.fund_sellers("dave", 1, HOUR / 10);
+    assert!(p.pool().escrow > escrow, "its first hour was sold");
     assert_eq!(p.balance_of("seller"), RICH - 2 * LOOP);
     let seller = p.stake_info(2);
     assert_eq!(seller.deposit.u128(), LOOP);
@@ -630,7 +631,8 @@ fn seller_stake_delivered(p: &mut Protocol) -> loopin::pair::ClaimableResponse {
     .unwrap();
     p.stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
         .unwrap();
-    for _ in 0..4 {
+    // Its epochs are 2 to 4, each sold at the boundary before it.
+    for _ in 0..5 {
         p.next_epoch();
     }
     p.app

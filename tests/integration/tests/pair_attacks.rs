@@ -338,10 +338,10 @@ fn seller_with_a_disputed_dust_lease(disputed: bool) -> (u128, i128) {
         101 * LOOP,
     )
     .unwrap();
-    // Bob's lease of Alice's hours funds the seller's first sale.
-    p.fund_sellers("bob", 1, HOUR / 10);
+    // Bob's lease of Alice's hours funds the seller's first sale, at the next boundary.
     p.stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
         .unwrap();
+    p.fund_sellers("bob", 1, HOUR / 10);
     // The seller's hour over its 32 slots: the smallest lease its device takes.
     let min = HOUR.div_ceil(u128::from(loopin::pair::MAX_LEASES_PER_EPOCH));
     let leased = p.lease("carol", 2, min, 10 * LOOP).unwrap();
@@ -493,8 +493,8 @@ fn liquidity_before_a_settlement_takes_none_of_its_discount() {
 }
 
 /// Alice provides for 100 epochs and Dave holds 10 LOOP of passive liquidity; Bob's lease funds
-/// the sellers' sales; a seller stakes (its hour of the trading epoch is sold to the pool at its
-/// registration, along the curve) and a client leases
+/// the sellers' sales; a seller stakes (its first hour is sold to the pool at the next
+/// boundary, along the curve) and a client leases
 /// `leased` of it; then the seller's device fails a check and the registry invalidates it.
 /// Returns the pool's LOOP after the invalidation, what it would hold had the pool bought only
 /// the hours the client leased (the pool's LOOP before the seller came, less the leased part of
@@ -507,14 +507,19 @@ fn cheating_seller(leased: u128) -> (u128, u128, i128, i128) {
         deadline: None,
     };
     p.send("dave", 10 * LOOP, &provide).unwrap();
-    // Bob's lease of 0.6 h of Alice's hours funds the sellers' sales of the next epoch, more
-    // than the seller's hour takes along the curve.
-    let budget = p.fund_sellers("bob", 1, 6 * HOUR / 10);
-    let before = p.pool().reserves.tokens.u128();
     p.stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
         .unwrap();
+    // Bob's lease of 0.6 h of Alice's hours funds the sellers' sale at the next boundary, more
+    // than the seller's hour takes along the curve.
+    p.lease("bob", 1, 6 * HOUR / 10, 1_000 * LOOP).unwrap();
+    let before = p.pool().reserves.tokens.u128();
+    p.next_epoch();
     let sold = p.pool().reserves.tokens.u128();
-    assert!(before - sold < budget, "the sale was along the curve");
+    assert!(before > sold, "the seller's hour was sold");
+    assert!(
+        !p.pool().seller_budget.is_zero(),
+        "the sale was along the curve"
+    );
     if leased > 0 {
         p.lease("client", 2, leased, 100 * LOOP).unwrap();
     }

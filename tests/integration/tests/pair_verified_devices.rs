@@ -6,13 +6,12 @@
 
 use cosmwasm_std::{Decimal, Uint128};
 use cw_multi_test::AppResponse;
-use loopin::pair::{ExecuteMsg, QueryMsg};
+use loopin::pair::ExecuteMsg;
 use loopin::stake_cert::StakeMode;
 use loopin_integration_tests::contract_error;
 use loopin_integration_tests::protocol::{LOOP, Protocol, attr, market};
 use loopin_pair::ContractError;
 use loopin_pool_math::HOUR;
-use loopin_pool_math::amm::Swap;
 
 fn stake_id(response: &AppResponse) -> u64 {
     attr(response, "stake_id").unwrap().parse().unwrap()
@@ -134,7 +133,6 @@ fn only_the_registry_reports_a_device_registered() {
         &bob,
         &ExecuteMsg::DeviceRegistered {
             token_id: token_id.clone(),
-            min_proceeds: None,
         },
     ));
     assert_eq!(err, ContractError::NotRegistry {});
@@ -155,91 +153,79 @@ fn only_the_registry_reports_a_device_registered() {
     assert_eq!(p.stake_info(id).hours_per_epoch, Uint128::new(HOUR));
 }
 
-/// Carol's sandwich of a seller's registration, up to the registration: the seller's stake id,
-/// certificate and the quote for its first sale as it signed.
-fn sandwich(p: &mut Protocol) -> (u64, String, u128) {
-    // Bob's lease of Alice's hours last epoch funds this epoch's sellers' sales.
-    p.fund_sellers("bob", 1, 8 * HOUR / 10);
-    // Carol bought half an hour of Alice's device this epoch, before the seller staked.
-    let carol = p.lease("carol", 1, HOUR / 2, 100 * LOOP).unwrap();
-    let lease_id: u64 = attr(&carol, "lease_id").unwrap().parse().unwrap();
-    p.auto_register = false;
-    let res = p
-        .stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
-        .unwrap();
-    let (id, token_id) = (stake_id(&res), attr(&res, "token_id").unwrap());
-    // What the seller's first epoch sells for as it signs its registration.
-    let hours = p.stake_info(id).hours_per_epoch;
-    let quote: Swap = p
-        .app
-        .wrap()
-        .query_wasm_smart::<Option<Swap>>(&p.pair, &QueryMsg::SimulateSellersSale { hours })
-        .unwrap()
-        .unwrap();
-    // Carol sees the registration coming and sells her hours back first.
-    let cancel = ExecuteMsg::CancelLease {
-        lease_id,
-        min_refund: Uint128::zero(),
-        deadline: None,
-    };
-    let carol = p.addr("carol");
-    p.exec(&carol, &cancel).unwrap();
-    (id, token_id, quote.receive.u128())
-}
-
-/// A seller's first sale had no price bound (issue 16, "a seller's first sale with no
-/// minimum-proceeds bound"): its registration sold this epoch's hours at spot, so whoever saw
-/// it coming sold hours just before (a lease cancelled back into the pool), let the seller sell
-/// into the lower price, and bought back cheaper. Registrations' sales are now priced on the
-/// curve the boundary's sellers' sale left, which no trade of the epoch moves, and carry the
-/// seller's bound (`RegisterDevice { min_first_proceeds }`): an earlier registration's sale,
-/// which does move that curve, can still lower the price, and below the bound the
-/// registration is refused and nothing changes.
+/// A registration sold its seller's hours of the trading epoch at once, at spot, with no price
+/// bound (issue 16, "a seller's first sale with no minimum-proceeds bound"): whoever saw it
+/// coming sold hours back just before (a lease cancelled into the pool), let the seller sell
+/// into the lower price and bought back cheaper (4.99 LOOP for an hour quoted 13.29). A bound
+/// and then a curve of its own followed, and four findings of the fairness property came from
+/// that second price. A registration now sells nothing: a seller's first epoch is the first
+/// whose boundary sale is still to come, and its hours are sold there with every seller's, at
+/// one price. Carol's lease cancelled just before the registration changes nothing the seller
+/// is paid, and a seller registered an epoch earlier is paid the same per hour.
 #[test]
-fn a_sandwiched_registration_sells_no_hours_below_the_sellers_bound() {
-    // Carol's cancel before the registration moves nothing the sale is priced on: the seller
-    // is paid its quote, and carol's buy-back costs her more than her cancel refunded.
-    let mut p = market();
-    let (id, token_id, quote) = sandwich(&mut p);
-    let carol_before = p.balance_of("carol");
-    let sold = p.register_device(&token_id).unwrap();
-    let proceeds: u128 = attr(&sold, "first_proceeds").unwrap().parse().unwrap();
-    assert_eq!(proceeds, quote);
-    assert_eq!(p.stake_info(id).verified_from, Some(p.pool().trading_epoch));
-    p.lease("carol", 1, HOUR / 2, 100 * LOOP).unwrap();
-    assert!(p.balance_of("carol") < carol_before);
-
-    // Dave's seller registers first and sells into the same curve: the seller's sale would
-    // pay less than its quote; with its bound (the quote less 1 %) it is refused whole.
-    let mut p = market();
-    let (id, token_id, quote) = sandwich(&mut p);
-    p.auto_register = false;
-    let dave = p
-        .stake("dave", "gpu-d", StakeMode::Seller, 3, 10 * LOOP)
-        .unwrap();
-    p.register_device(&attr(&dave, "token_id").unwrap())
-        .unwrap();
-    let (pool, seller) = (p.pool(), p.balance_of("seller"));
-    let min = quote * 99 / 100;
-    let err: ContractError = contract_error(p.register_device_bounded(&token_id, Some(min)));
-    let ContractError::FirstSaleBelowMinimum {
-        proceeds,
-        min: bound,
-    } = err
-    else {
-        panic!("refused with {err:?}");
+fn a_registration_sells_nothing_and_its_hours_go_at_the_boundary_with_every_sellers() {
+    let run = |carol_sandwiches: bool| {
+        let mut p = market();
+        p.auto_register = false;
+        // Dave's seller registered an epoch earlier; Bob's lease funds the boundary's sale.
+        let dave = p
+            .stake("dave", "gpu-d", StakeMode::Seller, 4, 10 * LOOP)
+            .unwrap();
+        let dave_id = stake_id(&dave);
+        p.register_device(&attr(&dave, "token_id").unwrap())
+            .unwrap();
+        p.fund_sellers("bob", 1, 8 * HOUR / 10);
+        p.lease("bob", 1, 8 * HOUR / 10, 1_000 * LOOP).unwrap();
+        let carol = p.addr("carol");
+        if carol_sandwiches {
+            let lease = p.lease("carol", 1, HOUR / 10, 100 * LOOP).unwrap();
+            let lease_id = attr(&lease, "lease_id").unwrap().parse().unwrap();
+            let cancel = ExecuteMsg::CancelLease {
+                lease_id,
+                min_refund: Uint128::zero(),
+                deadline: None,
+            };
+            p.exec(&carol, &cancel).unwrap();
+        }
+        let res = p
+            .stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
+            .unwrap();
+        let (id, token_id) = (stake_id(&res), attr(&res, "token_id").unwrap());
+        let trading = p.pool().trading_epoch;
+        assert_eq!(p.stake_info(id).start_epoch, trading + 1);
+        let pool = p.pool();
+        p.register_device(&token_id).unwrap();
+        let registered = p.pool();
+        assert_eq!(
+            registered.reserves, pool.reserves,
+            "a registration sells nothing"
+        );
+        assert_eq!(registered.escrow, pool.escrow);
+        assert_eq!(p.stake_info(id).verified_from, Some(trading + 1));
+        // Its hours of the trading epoch were never offered.
+        let err: ContractError = contract_error(p.lease("client", id, HOUR / 10, 100 * LOOP));
+        assert_eq!(err, ContractError::NotSupplying { id, epoch: trading });
+        p.next_epoch();
+        // Sold at the boundary with Dave's: both hours at one price, both leasable now.
+        let price = |stake: u64| {
+            loopin_pair::state::SELLER_PRICE
+                .query(&p.app.wrap(), p.pair.clone(), trading + 1)
+                .unwrap()
+                .map(|price| (price, p.stake_info(stake).hours_per_epoch))
+        };
+        let (seller, dave) = (price(id).unwrap(), price(dave_id).unwrap());
+        assert_eq!(seller, dave);
+        p.lease("client", id, HOUR / 10, 100 * LOOP).unwrap();
+        p.check_invariants();
+        seller.0
     };
-    assert_eq!(bound.u128(), min);
+    let honest = run(false);
+    assert!(!honest.is_zero());
+    // Her round trip leaves its fees' worth in the pool; it never lowers the sellers' price.
+    let sandwiched = run(true);
     assert!(
-        proceeds.u128() < min,
-        "{proceeds} is within the bound {min}"
+        sandwiched >= honest,
+        "Carol's round trip before the registration lowered the sellers' price from {honest} \
+         to {sandwiched}"
     );
-    assert_eq!(p.pool(), pool);
-    assert_eq!(p.balance_of("seller"), seller);
-    assert_eq!(p.stake_info(id).verified_from, None);
-
-    // Without a bound it registers at the lower price.
-    let sold = p.register_device(&token_id).unwrap();
-    let paid: u128 = attr(&sold, "first_proceeds").unwrap().parse().unwrap();
-    assert_eq!(paid, proceeds.u128());
 }

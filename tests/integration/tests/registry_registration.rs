@@ -10,10 +10,9 @@ use loopin::registry::{
     ReceiveMsg, RegistrySettings,
 };
 use loopin::stake_cert::{self, StakeMode};
-use loopin_integration_tests::contract_error;
 use loopin_integration_tests::protocol::LOOP;
 use loopin_integration_tests::registry::{
-    BOND, ROUND, challenge_key, net, registry_contract, sellers_sale, settings,
+    BOND, ROUND, challenge_key, net, registry_contract, settings,
 };
 use loopin_pocps_registry::ContractError;
 use loopin_pool_math::HOUR;
@@ -41,7 +40,6 @@ fn unregistered_and_unbonded_callers_are_refused() {
             commitment,
             endpoint: endpoint.clone(),
             ek_randomness: HexBinary::from(randomness),
-            min_first_proceeds: None,
         }
     };
     // Only the certificate's owner registers, with the certificate's own commitment.
@@ -107,7 +105,6 @@ fn unregistered_and_unbonded_callers_are_refused() {
         commitment: commitment.clone(),
         endpoint: endpoint.clone(),
         ek_randomness: ek_randomness.clone(),
-        min_first_proceeds: None,
     };
     assert_eq!(
         n.refused("alice", &unknown),
@@ -313,82 +310,42 @@ fn settings_are_validated_at_instantiation() {
     }
 }
 
-/// A seller's bound on its first sale travels with its registration: the registry passes
-/// `min_first_proceeds` to the pool, and a sale below it reverts the whole registration (the
-/// registry's storage, the device and the stake unchanged), so the seller can try again later.
+/// A seller's registration through the registry sells nothing at once: the device is active,
+/// the pool's reserves and escrow are as they were, and the seller's hours join at the next
+/// boundary, with every seller's. In a pool clients have paid nothing to, that sale pays
+/// nothing (the pool buys sellers' hours only with what clients paid it), yet the hours are
+/// listed and a client can lease them; what the client pays stays with the providers.
 #[test]
-fn a_registration_below_the_sellers_bound_registers_nothing() {
-    let mut n = net();
-    n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
-    // A client's lease of Alice's hours, then a boundary: the seller budget pays the first sale.
-    n.p.fund_sellers("client", 1, 3 * HOUR / 4);
-    let d = n.encode_and_stake("seller", 2, StakeMode::Seller, 10 * LOOP);
-    let hours = n.p.stake_info(2).hours_per_epoch.u128();
-    let quote = sellers_sale(&n, hours).expect("a funded sale pays").receive;
-    let (registry, pool) = (n.p.app.dump_wasm_raw(&n.reg), n.p.pool());
-    // One micro-LOOP above what the sale pays: refused.
-    let err: loopin_pair::ContractError =
-        contract_error(n.register_bounded(d, Some(quote.u128() + 1)));
-    assert_eq!(
-        err,
-        loopin_pair::ContractError::FirstSaleBelowMinimum {
-            proceeds: quote,
-            min: quote + Uint128::one(),
-        }
-    );
-    assert_eq!(n.p.app.dump_wasm_raw(&n.reg), registry);
-    assert_eq!(n.p.pool(), pool);
-    assert_eq!(n.p.stake_info(2).verified_from, None);
-    // Bound at the quote, it registers and sells for just that.
-    n.register_bounded(d, Some(quote.u128())).unwrap();
-    assert!(n.p.stake_info(2).verified_from.is_some());
-    assert_eq!(n.p.pool().escrow, pool.escrow + quote);
-}
-
-/// In a pool clients have paid nothing to yet, a seller's registration still succeeds and its
-/// hours of that epoch are listed, but the pool pays nothing for them (it buys sellers' hours
-/// only with what clients paid it): nothing leaves the reserve, and a seller that bound the sale
-/// above nothing registers nothing.
-#[test]
-fn a_registration_in_an_unfunded_pool_lists_its_first_epoch_for_nothing() {
+fn a_sellers_registration_sells_nothing_and_its_hours_join_at_the_next_boundary() {
     let mut n = net();
     n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
     let d = n.encode_and_stake("seller", 2, StakeMode::Seller, 10 * LOOP);
     assert_eq!(n.p.pool().seller_budget, Uint128::zero());
-    let hours = n.p.stake_info(2).hours_per_epoch.u128();
-    let quote = sellers_sale(&n, hours).expect("the pool has a price");
-    assert_eq!(
-        (quote.receive, quote.fee),
-        (Uint128::zero(), Uint128::zero())
-    );
-
-    let (registry, pool) = (n.p.app.dump_wasm_raw(&n.reg), n.p.pool());
-    let err: loopin_pair::ContractError = contract_error(n.register_bounded(d, Some(1)));
-    assert_eq!(
-        err,
-        loopin_pair::ContractError::FirstSaleBelowMinimum {
-            proceeds: Uint128::zero(),
-            min: Uint128::one(),
-        }
-    );
-    assert_eq!(n.p.app.dump_wasm_raw(&n.reg), registry);
-    assert_eq!(n.p.pool(), pool);
-    assert_eq!(n.p.stake_info(2).verified_from, None);
-
-    // Unbounded, it registers: its hour joins `x`, and nothing leaves the LOOP reserve.
-    n.register_bounded(d, None).unwrap();
+    let hours = n.p.stake_info(2).hours_per_epoch;
+    let pool = n.p.pool();
+    let msg = n.devices[d].register_msg();
+    n.exec("seller", &msg).unwrap();
     let token_id = n.devices[d].token_id.clone();
     assert_eq!(n.device(&token_id).status, DeviceStatus::Active);
     let first = n.p.stake_info(2).verified_from.expect("registered");
+    assert_eq!(first, pool.trading_epoch + 1);
+    let registered = n.p.pool();
+    assert_eq!(
+        (registered.reserves, registered.escrow),
+        (pool.reserves, pool.escrow)
+    );
+    assert_eq!(registered.seller_hours, hours);
+
+    n.p.next_epoch();
     let after = n.p.pool();
-    assert_eq!(after.reserves.tokens, pool.reserves.tokens);
+    assert_eq!(after.trading_epoch, first);
+    assert_eq!(after.escrow, pool.escrow);
     assert_eq!(
         after.reserves.hours,
-        pool.reserves.hours + Uint128::new(hours)
+        n.p.stake_info(1).hours_per_epoch + hours
     );
-    assert_eq!(after.escrow, pool.escrow);
-    assert_eq!(after.trading_epoch, first);
     // A client can lease it; what the client pays stays with the providers.
+    let tokens = after.reserves.tokens;
     n.p.lease("client", 2, HOUR / 2, 1_000 * LOOP).unwrap();
-    assert!(n.p.pool().reserves.tokens > pool.reserves.tokens);
+    assert!(n.p.pool().reserves.tokens > tokens);
 }

@@ -4,19 +4,18 @@
 
 use cosmwasm_std::{HexBinary, Uint128};
 use k256::ecdsa::SigningKey;
+use loopin::factory;
 use loopin::registry::{ChallengeStatus, DeviceStatus, ExecuteMsg, RegistrySettings, Verdict};
 use loopin::stake_cert::{CertificateStatus, StakeMode};
-use loopin::{factory, pair};
 use loopin_integration_tests::contract_error;
 use loopin_integration_tests::protocol::{EPOCH, LOOP, RICH, attr, protocol_with_emission_cap};
 use loopin_integration_tests::registry::{
     BOND, K, Net, REWARD, VERIFIERS, bad_proof, bonded_net, bonded_net_on, bonded_net_with,
-    sellers_sale, settings,
+    settings,
 };
 use loopin_pocps::sig::k256_sign;
 use loopin_pocps_registry::ContractError;
 use loopin_pool_math::HOUR;
-use loopin_pool_math::amm::Swap;
 
 #[test]
 fn an_honest_device_passes_and_its_verifier_is_rewarded_within_the_cap() {
@@ -56,24 +55,20 @@ fn a_bad_proof_invalidates_the_certificate_and_the_pair_settles_the_miner() {
         ..settings()
     });
     let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 101 * LOOP);
-    // Demand for sellers' hours: a client leases most of Alice's hour and the pool passes a
-    // boundary, so the seller budget pays the seller's first sale in full, at the curve's price.
-    let budget = n.p.fund_sellers("client", 1, 3 * HOUR / 4);
-    let curve: Swap =
-        n.p.app
-            .wrap()
-            .query_wasm_smart(
-                &n.p.pair,
-                &pair::QueryMsg::SimulateSell { hours: HOUR.into() },
-            )
-            .unwrap();
-    assert!(curve.receive + curve.fee <= Uint128::new(budget));
-    assert_eq!(sellers_sale(&n, HOUR), Some(curve));
-    // The seller pays the 1 LOOP fee and leaves a 1 LOOP deposit; it sells its hour at once.
+    // The seller pays the 1 LOOP fee and leaves a 1 LOOP deposit.
     let seller = n.stake_device("seller", 2, StakeMode::Seller, 10 * LOOP);
     assert_eq!(n.p.balance_of("seller"), RICH - 2 * LOOP);
     let seller_stake = n.p.stake_info(2);
     assert_eq!(seller_stake.deposit.u128(), LOOP);
+    // Demand for sellers' hours: a client leases most of Alice's hour and the pool passes a
+    // boundary, which sells the seller's first hour within the budget that lease left.
+    let escrow = n.p.pool().escrow;
+    n.p.fund_sellers("client", 1, 3 * HOUR / 4);
+    assert_eq!(n.p.pool().trading_epoch, seller_stake.start_epoch);
+    assert!(
+        n.p.pool().escrow > escrow,
+        "the seller's first hour was sold"
+    );
 
     // A bad block in the seller's signed answer: proven on chain at once.
     let id = n.assigned_to("bob", &VERIFIERS, seller);

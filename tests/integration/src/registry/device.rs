@@ -1,7 +1,6 @@
 //! Staked devices: a GPU's PoCPS encoding, key and commitment, staked and registered.
 
-use cosmwasm_std::{Decimal, HexBinary, Uint128};
-use cw_multi_test::AppResponse;
+use cosmwasm_std::{Decimal, HexBinary};
 use k256::ecdsa::SigningKey;
 use loopin::registry::{CommitmentMsg, ExecuteMsg, SignedAnswer};
 use loopin::stake_cert::{CertificateStatus, StakeMode};
@@ -29,18 +28,12 @@ impl Device {
     }
 
     pub fn register_msg(&self) -> ExecuteMsg {
-        self.register_msg_bounded(None)
-    }
-
-    /// The registration with the seller's bound `min` on its first sale.
-    pub fn register_msg_bounded(&self, min: Option<u128>) -> ExecuteMsg {
         ExecuteMsg::RegisterDevice {
             token_id: self.token_id.clone(),
             fingerprint: HexBinary::from(self.fingerprint),
             commitment: self.commitment_msg(),
             endpoint: format!("https://{}.example:7443", self.miner),
             ek_randomness: HexBinary::from(EK_RANDOMNESS),
-            min_first_proceeds: min.map(Uint128::new),
         }
     }
 
@@ -150,12 +143,6 @@ impl Net {
         let msg = self.devices[d].register_msg();
         self.exec(miner, &msg).unwrap();
         d
-    }
-
-    /// Device `d`'s miner registers it with the seller's bound `min` on its first sale.
-    pub fn register_bounded(&mut self, d: usize, min: Option<u128>) -> anyhow::Result<AppResponse> {
-        let msg = self.devices[d].register_msg_bounded(min);
-        self.exec(self.devices[d].miner, &msg)
     }
 
     /// Processes the pool's epochs, then waits, until `seconds` before `time`.

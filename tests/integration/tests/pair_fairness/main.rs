@@ -187,16 +187,16 @@ fn minimum_size_leases_do_not_lock_a_device_out() {
     assert_eq!(w.free(1), 0, "the slots ran out only with the hours");
 }
 
-/// Open finding of the property at 10^6 steps (2026-12-05, shrunk case; not yet fixed, so
-/// ignored: `cargo test --profile service -p loopin-integration-tests --test pair_fairness
-/// -- --ignored`). The sellers' budget is spent first come: the boundary's sellers' sale
-/// first, registrations after it out of what it left. The adversary's LOOP-only deposit before
-/// the boundary raised the pool's price of an hour, so the boundary's sale took the whole budget
-/// (paying the boundary's sellers more) and a seller registering after it was paid 0 where it
-/// was paid 111 µLOOP without the deposit. Its signed `min_first_proceeds` bounds such a loss;
-/// docs/pair.md ("Left open") says what would close it.
+/// Finding of the property at 10^6 steps (2026-12-05, the shrunk case replayed), fixed: the
+/// seller budget was spent first come, the boundary's sellers' sale first and registrations
+/// after it out of what it left. The adversary's LOOP-only deposit before the boundary raised
+/// the pool's price of an hour, so the boundary's sale took the whole budget and its mirrored
+/// seller, registering after it, was paid 0 where it was paid 111 µLOOP without the deposit
+/// (an adversary with a seller at the boundary could move the leftover budget from late
+/// registrants to itself). A registration now sells nothing: every seller's hours are sold at
+/// a boundary, at one price, so there is no leftover to move. The case replays with every rule
+/// of the property holding after each step.
 #[test]
-#[ignore = "open finding: a deposit before the boundary moves the sellers' budget from registrations to the boundary's sale"]
 fn a_deposit_before_the_boundary_leaves_a_registration_its_part_of_the_budget() {
     let mut run = Run::new(3, 3);
     let steps: &[(usize, Step)] = &[

@@ -102,8 +102,7 @@ impl World {
         result
     }
 
-    /// Stakes a device named after the staker and its stakes so far; returns the stake's id
-    /// and what its registration's first sale paid (a seller's; 0 for a provider).
+    /// Stakes a device named after the staker and its stakes so far; returns the stake's id.
     pub(crate) fn stake(
         &mut self,
         who: &str,
@@ -111,7 +110,7 @@ impl World {
         epochs: u64,
         rate: Decimal,
         amount: u128,
-    ) -> anyhow::Result<(u64, u128)> {
+    ) -> anyhow::Result<u64> {
         let mode = if seller {
             StakeMode::Seller
         } else {
@@ -123,21 +122,16 @@ impl World {
         // Every device here registers with the registry at once (the adversary's too: the
         // strongest adversary supplies verified hours).
         let token_id = protocol::attr(&response, "token_id").unwrap();
-        let registered = self.p.register_device(&token_id)?;
-        let first_proceeds = attr(&registered, "first_proceeds").unwrap_or(0);
-        Ok((attr(&response, "stake_id").unwrap() as u64, first_proceeds))
+        self.p.register_device(&token_id)?;
+        Ok(attr(&response, "stake_id").unwrap() as u64)
     }
 
-    /// Whether this pool can take a stake now: a seller's first hours need a price (hours and
-    /// LOOP listed; the seller budget only sets what they are paid), a provider's LOOP a reserve
-    /// to match (or no hours listed, to set the price).
+    /// Whether this pool can take a stake now: a seller always (its hours are sold at the next
+    /// boundary, or stay unlisted where the pool has no price then), a provider where there is
+    /// a LOOP reserve to match (or no hours listed, to set the price).
     pub(crate) fn can_supply(&self, seller: bool) -> bool {
         let reserves = self.pool().reserves;
-        if seller {
-            !reserves.tokens.is_zero() && !reserves.hours.is_zero()
-        } else {
-            !reserves.tokens.is_zero() || reserves.hours.is_zero()
-        }
+        seller || !reserves.tokens.is_zero() || reserves.hours.is_zero()
     }
 
     /// Leases hours sending `max`: the lease id and what it paid.
@@ -230,7 +224,6 @@ impl World {
                 let price = SELLER_PRICE.query(&q, pair.clone(), epoch).unwrap();
                 let hours = Decimal256::from_ratio(stake.hours_per_epoch, 1u128);
                 proceeds += match price {
-                    _ if epoch == stake.start_epoch => stake.first_proceeds.u128(),
                     Some(price) => Uint128::try_from((hours * price).to_uint_floor())
                         .unwrap()
                         .u128(),

@@ -176,7 +176,6 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
         // The registry reports each device registered: only then are its hours leased.
         let registered = ExecuteMsg::DeviceRegistered {
             token_id: format!("h100-{i}"),
-            min_proceeds: None,
         };
         if detail && i == 1 {
             let label = "DeviceRegistered (from the registry)";

@@ -374,7 +374,6 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
             },
             endpoint: "https://miner.example:7443".into(),
             ek_randomness: HexBinary::from(ek_randomness.as_slice()),
-            min_first_proceeds: None,
         },
         true,
     )?;
