@@ -8,8 +8,8 @@
 //! not paid of its part ([`Pool::record_exit`]), and a share bought during the epoch paid for
 //! its part in its price. At the boundary no lease of the epoch can be cancelled any more: the
 //! revenue per share times the shares then present is what the sellers' sale may spend, and
-//! what it leaves, per share, is what registrations' sales may spend until the next boundary.
-//! Either way a sale takes from each share at most what that share earned from clients.
+//! what it leaves stays with the providers. The sale takes from each share at most what that
+//! share earned from clients.
 //!
 //! Rounding favours the providers: revenue is floored, spending is ceiled.
 

@@ -322,7 +322,7 @@ fn load_owned(storage: &dyn Storage, sender: &Addr, id: u64) -> Result<Stake, Co
 pub fn renew(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let mut stake = load_owned(deps.storage, &sender, id)?;
-    let (pool, advanced) = current_pool(deps.storage, &env, &config)?;
+    let (mut pool, advanced) = current_pool(deps.storage, &env, &config)?;
     if stake.end_epoch <= pool.trading_epoch() {
         return Err(ContractError::RenewTooLate { id });
     }
@@ -365,6 +365,18 @@ pub fn renew(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
                     old_end,
                     stake.hours_per_epoch,
                 )?;
+                add(
+                    deps.storage,
+                    &SELLER_HOURS_ENDING,
+                    new_end,
+                    stake.hours_per_epoch,
+                )?;
+            } else if stake.verified_from.is_some_and(|from| from < new_end) {
+                // Registered with one epoch left, it was verified from its end and nothing of
+                // it was booked; renewed, that epoch is its first, sold at the next boundary
+                // as a registration's would be. (Left out, its hours were listed by the other
+                // sellers' sale without being sold, and its claim paid out of their escrow.)
+                pool.seller_hours = pool.seller_hours.checked_add(stake.hours_per_epoch)?;
                 add(
                     deps.storage,
                     &SELLER_HOURS_ENDING,

@@ -27,8 +27,10 @@ pub struct Pool {
     pub epoch: u64,
     pub reserves: Reserves,
     pub total_shares: Uint128,
-    /// Hours per epoch supplied to the trading epoch by provider and seller stakes.
+    /// Hours per epoch supplied to the trading epoch by provider stakes.
     pub provider_hours: Uint128,
+    /// Hours per epoch of the seller stakes the next boundary's sale sells: those in the market
+    /// for the epoch it trades (a seller registered during this epoch included).
     pub seller_hours: Uint128,
     /// LOOP owed to stakes (settled positions, seller proceeds, deposits), outside the reserves.
     pub escrow: Uint128,
@@ -59,9 +61,9 @@ pub struct Pool {
     /// at the boundary, when no lease of that epoch can be cancelled any more (`revenue.rs`).
     #[serde(default)]
     pub revenue_per_share: SignedDecimal256,
-    /// LOOP per share that sellers' sales may still take out of the reserve this epoch: what
-    /// the last boundary's sale left of the epoch's revenue per share, less registrations'
-    /// sales since.
+    /// What the last boundary's sellers' sale left of the epoch's revenue per share (it stays
+    /// with the providers; the next boundary sets it anew). Registrations' sales once spent
+    /// it during the epoch.
     #[serde(default)]
     pub budget_per_share: Decimal256,
 }

@@ -229,3 +229,55 @@ fn a_registration_sells_nothing_and_its_hours_go_at_the_boundary_with_every_sell
          to {sandwiched}"
     );
 }
+
+/// Found by an attacker's review of the change above: a seller registered in its stake's last
+/// epoch before the end is verified from its end, so nothing of it was booked; a Renew then put
+/// that epoch inside the stake while the pool's books still left it out. Its hours were listed
+/// by the other sellers' sale without being sold, leasable out of other devices' hours, and its
+/// claim paid out of escrow the sale never funded. A Renew that brings a registered seller into
+/// the market now books its hours as the registration would have: the next boundary sells them.
+#[test]
+fn a_seller_renewed_into_the_market_after_a_late_registration_is_sold_like_any_other() {
+    let mut p = market();
+    p.auto_register = false;
+    // Dave's seller is in the market throughout; Bob's leases fund every sale.
+    let dave = p
+        .stake("dave", "gpu-d", StakeMode::Seller, 8, 10 * LOOP)
+        .unwrap();
+    p.register_device(&attr(&dave, "token_id").unwrap())
+        .unwrap();
+    let res = p
+        .stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
+        .unwrap();
+    let (id, token_id) = (stake_id(&res), attr(&res, "token_id").unwrap());
+    let end = p.stake_info(id).end_epoch;
+    while p.pool().trading_epoch + 1 < end {
+        p.lease("bob", 1, HOUR / 10, 1_000 * LOOP).unwrap();
+        p.next_epoch();
+    }
+    // Registered with one epoch left: verified from its end, so not in the market yet.
+    p.register_device(&token_id).unwrap();
+    assert_eq!(p.stake_info(id).verified_from, Some(end));
+    let sellers = p.pool().seller_hours;
+    let seller = p.addr("seller");
+    p.exec(&seller, &ExecuteMsg::Renew { stake_id: id })
+        .unwrap();
+    let hours = p.stake_info(id).hours_per_epoch;
+    assert_eq!(
+        p.pool().seller_hours,
+        sellers + hours,
+        "its hours are booked"
+    );
+    p.check_invariants();
+    p.lease("bob", 1, HOUR / 10, 1_000 * LOOP).unwrap();
+    p.next_epoch();
+    // Sold at that boundary with Dave's, leasable, and paid for out of what the sale escrowed.
+    p.check_invariants();
+    p.lease("client", id, HOUR / 10, 100 * LOOP).unwrap();
+    p.check_invariants();
+    p.next_epoch();
+    p.next_epoch();
+    let (paid, _) = claim_to_the_end(&mut p, "seller", id);
+    assert!(paid > 0);
+    p.check_invariants();
+}
