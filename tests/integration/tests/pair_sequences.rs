@@ -1,5 +1,6 @@
-//! Random sequences of stake, provide, withdraw, lease (single or standing order), renew an order,
-//! close it, cancel, renew a stake, advance, invalidate and claim from many accounts. After every operation, whatever its outcome, the protocol's invariants hold (see
+//! Random sequences of stake (its device registered at once or later), register, provide,
+//! withdraw, lease (single or standing order), renew an order, close it, cancel, renew a stake,
+//! advance, invalidate and claim from many accounts. After every operation, whatever its outcome, the protocol's invariants hold (see
 //! `Protocol::check_invariants`): nothing oversold, the pair holds its reserves plus what it owes,
 //! and LOOP supply balances. Swaps never lower `k`.
 //!
@@ -25,6 +26,12 @@ enum Op {
         epochs: u64,
         rate_tenths: u64,
         extra: u128,
+        /// The device registers later (`Register`), not at once.
+        late: bool,
+    },
+    /// The registry registers a device staked with `late`, the `n`th still waiting.
+    Register {
+        n: usize,
     },
     Lease {
         who: usize,
@@ -71,8 +78,9 @@ enum Op {
 fn op() -> impl Strategy<Value = Op> {
     let who = 0..ACTORS.len();
     prop_oneof![
-        3 => (who.clone(), any::<bool>(), 3u64..8, 1u64..=10, 0u128..20)
-            .prop_map(|(who, seller, epochs, rate_tenths, extra)| Op::Stake { who, seller, epochs, rate_tenths, extra }),
+        3 => (who.clone(), any::<bool>(), 3u64..8, 1u64..=10, 0u128..20, prop::bool::weighted(0.3))
+            .prop_map(|(who, seller, epochs, rate_tenths, extra, late)| Op::Stake { who, seller, epochs, rate_tenths, extra, late }),
+        1 => (0usize..8).prop_map(|n| Op::Register { n }),
         5 => (who.clone(), 1u64..12, 1u128..1_000, 1u128..200)
             .prop_map(|(who, stake, hours_permille, max)| Op::Lease { who, stake, hours_permille, max }),
         1 => (who.clone(), 1u64..20).prop_map(|(who, lease)| Op::Cancel { who, lease }),
@@ -87,8 +95,9 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// Applies `op`; refusals are fine, the invariants are what is checked.
-fn apply(p: &mut Protocol, op: &Op) {
+/// Applies `op`; refusals are fine, the invariants are what is checked. `waiting` holds the
+/// certificates of devices staked to register later.
+fn apply(p: &mut Protocol, waiting: &mut Vec<String>, op: &Op) {
     let name = |who: usize| ACTORS[who];
     let before = p.pool();
     let trade = match op {
@@ -98,6 +107,7 @@ fn apply(p: &mut Protocol, op: &Op) {
             epochs,
             rate_tenths,
             extra,
+            late,
         } => {
             let mode = if *seller {
                 StakeMode::Seller
@@ -111,7 +121,26 @@ fn apply(p: &mut Protocol, op: &Op) {
                 Decimal::from_ratio(*rate_tenths, 10u64),
                 *epochs,
             );
-            p.send(name(*who), (5 + extra) * LOOP, &msg).is_ok()
+            p.auto_register = !late;
+            let staked = p.send(name(*who), (5 + extra) * LOOP, &msg);
+            p.auto_register = true;
+            match staked {
+                Ok(response) if *late => {
+                    waiting.push(
+                        loopin_integration_tests::protocol::attr(&response, "token_id").unwrap(),
+                    );
+                    true
+                }
+                Ok(_) => true,
+                Err(_) => false,
+            }
+        }
+        Op::Register { n } => {
+            if !waiting.is_empty() {
+                let token_id = waiting.remove(n % waiting.len());
+                let _ = p.register_device(&token_id);
+            }
+            false
         }
         Op::Lease {
             who,
@@ -233,8 +262,9 @@ fn invariants_hold_after_every_operation_of_random_sequences() {
     seeds::runner(config, "LOOPIN_SEQUENCE_SEED")
         .run(&prop::collection::vec(op(), OPS_PER_CASE), |ops| {
             let mut p = protocol();
+            let mut waiting = Vec::new();
             for op in &ops {
-                apply(&mut p, op);
+                apply(&mut p, &mut waiting, op);
             }
             Ok(())
         })
