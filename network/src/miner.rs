@@ -142,6 +142,14 @@ impl Miner {
         tag: &str,
     ) -> anyhow::Result<Miner> {
         let dir = launcher.work_dir.join(&plan.name);
+        // Each run's miners are new devices (their fingerprints carry the run's tag): an
+        // encoding an earlier run left here was made for another identity, and the prover
+        // rightly refuses to serve it.
+        let stale = dir.join("p");
+        if stale.exists() {
+            std::fs::remove_dir_all(&stale)
+                .with_context(|| format!("removing {}", stale.display()))?;
+        }
         std::fs::create_dir_all(&dir)?;
         let listen = format!("127.0.0.1:{}", plan.port);
         let fingerprint = format!("GPU-{}-{tag}", plan.name);
