@@ -358,25 +358,24 @@ pub fn renew(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
             {
                 return Err(ContractError::DepositTooLow {});
             }
-            if in_market(&stake) {
+            // Registered with one epoch left, a seller was verified from its end and nothing
+            // of it was booked; renewed, that epoch is its first, sold at the next boundary as
+            // a registration's would be. (Left out, its hours were listed by the other sellers'
+            // sale without being sold, and its claim paid out of their escrow.)
+            let booked = in_market(&stake);
+            let joins = !booked && stake.verified_from.is_some_and(|from| from < new_end);
+            if booked {
                 sub(
                     deps.storage,
                     &SELLER_HOURS_ENDING,
                     old_end,
                     stake.hours_per_epoch,
                 )?;
-                add(
-                    deps.storage,
-                    &SELLER_HOURS_ENDING,
-                    new_end,
-                    stake.hours_per_epoch,
-                )?;
-            } else if stake.verified_from.is_some_and(|from| from < new_end) {
-                // Registered with one epoch left, it was verified from its end and nothing of
-                // it was booked; renewed, that epoch is its first, sold at the next boundary
-                // as a registration's would be. (Left out, its hours were listed by the other
-                // sellers' sale without being sold, and its claim paid out of their escrow.)
+            }
+            if joins {
                 pool.seller_hours = pool.seller_hours.checked_add(stake.hours_per_epoch)?;
+            }
+            if booked || joins {
                 add(
                     deps.storage,
                     &SELLER_HOURS_ENDING,
