@@ -3,6 +3,7 @@
 pub mod protocol;
 pub mod registry;
 pub mod seeds;
+pub mod stake_cert;
 
 use cosmwasm_std::Empty;
 use cw_multi_test::{AppResponse, Contract, ContractWrapper};
