@@ -18,7 +18,7 @@ use crate::state::{
     CONFIG, Config, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING, SELLER_PRICE,
     SHARE_VALUE, SHARES_ENDING, STAKE_BY_TOKEN, STAKES, STAKES_BY_OWNER, Stake,
 };
-use crate::verification::{in_market, verified_epochs};
+use crate::verification::{book_seller, first_unsold, in_market, verified_epochs};
 
 /// Seller epochs one Claim pays at most.
 const CLAIM_PAGE: u64 = 64;
@@ -119,13 +119,7 @@ pub fn stake(
                 needed: staking_fee,
                 offered: amount,
             })?;
-    // A provider's hours join the trading epoch's curve at once; a seller's are sold to the pool
-    // only at a boundary, with every seller's, so its first epoch is the first whose sale is
-    // still to come.
-    let start = match request.mode {
-        StakeMode::LiquidityProvider => pool.trading_epoch(),
-        StakeMode::Seller => pool.trading_epoch() + 1,
-    };
+    let start = first_unsold(&pool, request.mode);
     let end = start + request.epochs;
     let id = pool.next_stake_id;
     pool.next_stake_id += 1;
@@ -358,30 +352,25 @@ pub fn renew(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
             {
                 return Err(ContractError::DepositTooLow {});
             }
-            // Registered with one epoch left, a seller was verified from its end and nothing
-            // of it was booked; renewed, that epoch is its first, sold at the next boundary as
-            // a registration's would be. (Left out, its hours were listed by the other sellers'
-            // sale without being sold, and its claim paid out of their escrow.)
-            let booked = in_market(&stake);
-            let joins = !booked && stake.verified_from.is_some_and(|from| from < new_end);
-            if booked {
+            if in_market(&stake) {
                 sub(
                     deps.storage,
                     &SELLER_HOURS_ENDING,
                     old_end,
                     stake.hours_per_epoch,
                 )?;
-            }
-            if joins {
-                pool.seller_hours = pool.seller_hours.checked_add(stake.hours_per_epoch)?;
-            }
-            if booked || joins {
                 add(
                     deps.storage,
                     &SELLER_HOURS_ENDING,
                     new_end,
                     stake.hours_per_epoch,
                 )?;
+            } else if stake.verified_from.is_some_and(|from| from < new_end) {
+                // Registered with one epoch left, it was verified from its end and nothing of
+                // it was booked; renewed, that epoch is its first, sold at the next boundary as
+                // a registration's would be. (Left out, its hours were listed by the other
+                // sellers' sale without being sold, and its claim paid out of their escrow.)
+                book_seller(deps.storage, &mut pool, &stake, new_end)?;
             }
         }
     }

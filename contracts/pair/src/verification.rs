@@ -11,7 +11,7 @@ use crate::epoch::current_pool;
 use crate::error::ContractError;
 use crate::staking::add;
 use crate::state::{
-    CONFIG, Config, POOL, SELLER_HOURS_ENDING, SELLER_PRICE, STAKE_BY_TOKEN, STAKES, Stake,
+    CONFIG, Config, POOL, Pool, SELLER_HOURS_ENDING, SELLER_PRICE, STAKE_BY_TOKEN, STAKES, Stake,
 };
 
 /// Refuses any sender but the registry the factory names now.
@@ -72,18 +72,11 @@ pub fn device_registered(
     let (id, mut stake) = registry_call(deps.as_ref(), &config, &sender, &token_id)?;
     let (mut pool, advanced) = current_pool(deps.storage, &env, &config)?;
     if stake.verified_from.is_none() {
-        let first_unsold = match stake.mode {
-            StakeMode::LiquidityProvider => pool.trading_epoch(),
-            StakeMode::Seller => pool.trading_epoch() + 1,
-        };
-        stake.verified_from = Some(first_unsold.max(stake.start_epoch));
+        stake.verified_from = Some(first_unsold(&pool, stake.mode).max(stake.start_epoch));
         // Staked before registrations stopped selling at once: nothing was sold for it.
         stake.first_proceeds = None;
         if in_market(&stake) && stake.mode == StakeMode::Seller {
-            // Sold at the next boundary, which trades the epoch the stake is verified from.
-            let hours = stake.hours_per_epoch;
-            pool.seller_hours = pool.seller_hours.checked_add(hours)?;
-            add(deps.storage, &SELLER_HOURS_ENDING, stake.end_epoch, hours)?;
+            book_seller(deps.storage, &mut pool, &stake, stake.end_epoch)?;
         }
     }
     STAKES.save(deps.storage, id, &stake)?;
@@ -96,6 +89,28 @@ pub fn device_registered(
         .add_attribute("verified_from", verified_from.to_string())
         .add_attribute("burned", advanced.fees)
         .add_messages(crate::outflow::burn(&config.token, advanced.fees)?))
+}
+
+/// The first epoch whose hours a stake of `mode` can still supply: a provider's join the trading
+/// epoch's curve at once; a seller's are sold to the pool only at a boundary, with every
+/// seller's, so from the epoch the next boundary trades.
+pub(crate) fn first_unsold(pool: &Pool, mode: StakeMode) -> u64 {
+    match mode {
+        StakeMode::LiquidityProvider => pool.trading_epoch(),
+        StakeMode::Seller => pool.trading_epoch() + 1,
+    }
+}
+
+/// Books a registered seller's hours for the next boundary's sale and every one until `end`
+/// (the boundary that trades `end` drops them).
+pub(crate) fn book_seller(
+    storage: &mut dyn Storage,
+    pool: &mut Pool,
+    stake: &Stake,
+    end: u64,
+) -> Result<(), ContractError> {
+    pool.seller_hours = pool.seller_hours.checked_add(stake.hours_per_epoch)?;
+    add(storage, &SELLER_HOURS_ENDING, end, stake.hours_per_epoch)
 }
 
 /// Epochs of the stake from `from` to its end that its device was registered for: the ones that
