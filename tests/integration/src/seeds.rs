@@ -4,6 +4,20 @@
 use cosmwasm_std::HexBinary;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
+/// A property's configuration: enough cases of `per_case` steps for the total number of steps
+/// `ops` names (default 100,000, as CI runs), no failure files.
+pub fn config(ops: &str, per_case: usize) -> Config {
+    let total: usize = std::env::var(ops)
+        .ok()
+        .and_then(|ops| ops.parse().ok())
+        .unwrap_or(100_000);
+    Config {
+        cases: total.div_ceil(per_case) as u32,
+        failure_persistence: None,
+        ..Config::default()
+    }
+}
+
 /// A runner for `config` on the seed `variable` names, or on a fresh one; prints
 /// `variable=<seed>`.
 pub fn runner(config: Config, variable: &str) -> TestRunner {

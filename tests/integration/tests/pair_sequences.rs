@@ -14,7 +14,6 @@ use loopin_integration_tests::protocol::{ACTORS, EPOCH, LOOP, Protocol, SSH_KEY,
 use loopin_integration_tests::seeds;
 use loopin_pool_math::HOUR;
 use proptest::prelude::*;
-use proptest::test_runner::Config;
 
 const OPS_PER_CASE: usize = 250;
 
@@ -248,17 +247,8 @@ fn apply(p: &mut Protocol, waiting: &mut Vec<String>, op: &Op) {
 
 #[test]
 fn invariants_hold_after_every_operation_of_random_sequences() {
-    let total: usize = std::env::var("LOOPIN_SEQUENCE_OPS")
-        .ok()
-        .and_then(|ops| ops.parse().ok())
-        .unwrap_or(100_000);
-    let cases = total.div_ceil(OPS_PER_CASE) as u32;
     // A random seed unless `LOOPIN_SEQUENCE_SEED` replays one (printed either way).
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    };
+    let config = seeds::config("LOOPIN_SEQUENCE_OPS", OPS_PER_CASE);
     seeds::runner(config, "LOOPIN_SEQUENCE_SEED")
         .run(&prop::collection::vec(op(), OPS_PER_CASE), |ops| {
             let mut p = protocol();

@@ -77,7 +77,6 @@ use loopin_integration_tests::protocol::{EPOCH, LOOP};
 use loopin_integration_tests::seeds;
 use loopin_pool_math::HOUR;
 use proptest::prelude::*;
-use proptest::test_runner::Config;
 
 use run::Run;
 use steps::{Adv, Step, step};
@@ -93,16 +92,7 @@ const SUPPLIERS: [(&str, u64); 3] = [("alice", 1), ("bob", 2), ("seller", 3)];
 
 #[test]
 fn honest_parties_lose_nothing_to_an_adversary() {
-    let total: usize = std::env::var("LOOPIN_FAIRNESS_OPS")
-        .ok()
-        .and_then(|ops| ops.parse().ok())
-        .unwrap_or(100_000);
-    let cases = total.div_ceil(OPS_PER_CASE) as u32;
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    };
+    let config = seeds::config("LOOPIN_FAIRNESS_OPS", OPS_PER_CASE);
     let case = (
         3u64..7,
         3u64..9,
