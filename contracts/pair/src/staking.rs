@@ -550,3 +550,54 @@ pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
             plan.rewards,
         )?))
 }
+
+#[cfg(test)]
+mod tests {
+    use cosmwasm_std::testing::MockStorage;
+    use cosmwasm_std::{Decimal256, Uint128, from_json};
+
+    use super::seller_proceeds;
+    use crate::state::{SELLER_PRICE, Stake};
+
+    fn seller(first_proceeds: &str) -> Stake {
+        from_json(format!(
+            r#"{{"id":2,"owner":"miner","token_id":"h100-2","device_id":"gpu","mode":"seller",
+                "rate":"1","hours_per_epoch":"1000000","start_epoch":2,"end_epoch":5,
+                "shares":"0","deposit":"1000000",{first_proceeds}"invalidated":false,
+                "paid_until":2,"finished":false,"verified_from":2}}"#
+        ))
+        .unwrap()
+    }
+
+    /// A seller registered when a registration sold its first epoch at once (its stored
+    /// `first_proceeds`) is paid that sale for that epoch and the boundaries' price after it;
+    /// one registered since is paid its boundary's price for every epoch, the first included.
+    #[test]
+    fn a_legacy_sellers_first_epoch_is_paid_what_its_registration_sold() {
+        let mut storage = MockStorage::new();
+        SELLER_PRICE
+            .save(&mut storage, 2, &Decimal256::percent(300))
+            .unwrap();
+        SELLER_PRICE
+            .save(&mut storage, 3, &Decimal256::percent(200))
+            .unwrap();
+        let legacy = seller(r#""first_proceeds":"10","#);
+        assert_eq!(legacy.first_proceeds, Some(Uint128::new(10)));
+        assert_eq!(seller_proceeds(&storage, &legacy, 2).unwrap().u128(), 10);
+        assert_eq!(
+            seller_proceeds(&storage, &legacy, 3).unwrap().u128(),
+            2_000_000
+        );
+        let now = seller("");
+        assert_eq!(now.first_proceeds, None);
+        assert_eq!(
+            seller_proceeds(&storage, &now, 2).unwrap().u128(),
+            3_000_000
+        );
+        assert_eq!(
+            seller_proceeds(&storage, &now, 3).unwrap().u128(),
+            2_000_000
+        );
+        assert_eq!(seller_proceeds(&storage, &now, 1).unwrap().u128(), 0);
+    }
+}
