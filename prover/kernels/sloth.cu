@@ -1,6 +1,7 @@
 /*
  * LooPIN PoCPS kernels: the slow direction of Sloth over p = 2^127 - 1 (a square root: 125
- * squarings plus the sign rule), the chained lane encoding of P, and the throughput batch.
+ * squarings plus the sign rule), the lane encoding of P (independent blocks), and the throughput
+ * batch.
  *
  * Plain C-compatible CUDA: the same source is compiled by NVRTC for the GPU (cuda backend) and by
  * the host C compiler through kernels/sloth_host.c (build.rs), so CI checks the arithmetic bit for
@@ -98,19 +99,17 @@ LP_DEV lp_fe lp_sloth_slow(lp_fe x) {
     return (!odd && !zero) ? lp_neg(y) : y;
 }
 
-/* One lane of P: block i = sloth^rounds(prev + ek + (lane * 2^64 + i + 1)), written to
- * out[(slot * bpl + i) * 2 .. +2] (lo, hi). */
-LP_DEV void lp_encode_lane(u32 slot, u32 lane, lp_fe ek, lp_fe seed, u32 bpl, u32 rounds, u64 *out) {
-    lp_fe prev = seed;
+/* One lane of P: block i = sloth^rounds(ek + (lane * 2^64 + i + 1)), each block on its own (no
+ * predecessor), written to out[(slot * bpl + i) * 2 .. +2] (lo, hi). */
+LP_DEV void lp_encode_lane(u32 slot, u32 lane, lp_fe ek, u32 bpl, u32 rounds, u64 *out) {
     for (u32 i = 0; i < bpl; i++) {
         lp_fe pos;
         pos.lo = (u64)i + 1;
         pos.hi = (u64)lane;
-        lp_fe x = lp_add(prev, lp_add(ek, pos));
+        lp_fe x = lp_add(ek, pos);
         for (u32 r = 0; r < rounds; r++) {
             x = lp_sloth_slow(x);
         }
-        prev = x;
         u64 o = ((u64)slot * bpl + i) * 2;
         out[o] = x.lo;
         out[o + 1] = x.hi;
@@ -129,17 +128,14 @@ LP_DEV void lp_throughput_one(u64 j, const u64 *in, u32 rounds, u64 *out) {
 }
 
 #ifdef __CUDACC__
-/* One thread per lane; lanes lane0 .. lane0 + n, seeds[2 * slot ..] = lane seed (lo, hi). */
-LP_KERNEL void loopin_encode_lanes(const u64 *seeds, u64 ek_lo, u64 ek_hi, u32 lane0, u32 n, u32 bpl,
-                                   u32 rounds, u64 *out) {
+/* One thread per lane; lanes lane0 .. lane0 + n. */
+LP_KERNEL void loopin_encode_lanes(u64 ek_lo, u64 ek_hi, u32 lane0, u32 n, u32 bpl, u32 rounds, u64 *out) {
     u32 t = blockIdx.x * blockDim.x + threadIdx.x;
     if (t < n) {
-        lp_fe ek, seed;
+        lp_fe ek;
         ek.lo = ek_lo;
         ek.hi = ek_hi;
-        seed.lo = seeds[2 * t];
-        seed.hi = seeds[2 * t + 1];
-        lp_encode_lane(t, lane0 + t, ek, seed, bpl, rounds, out);
+        lp_encode_lane(t, lane0 + t, ek, bpl, rounds, out);
     }
 }
 
@@ -151,16 +147,12 @@ LP_KERNEL void loopin_throughput(const u64 *in, u32 n, u32 rounds, u64 *out) {
     }
 }
 #else
-void loopin_encode_lanes_host(const u64 *seeds, u64 ek_lo, u64 ek_hi, u32 lane0, u32 n, u32 bpl, u32 rounds,
-                              u64 *out) {
+void loopin_encode_lanes_host(u64 ek_lo, u64 ek_hi, u32 lane0, u32 n, u32 bpl, u32 rounds, u64 *out) {
     lp_fe ek;
     ek.lo = ek_lo;
     ek.hi = ek_hi;
     for (u32 t = 0; t < n; t++) {
-        lp_fe seed;
-        seed.lo = seeds[2 * t];
-        seed.hi = seeds[2 * t + 1];
-        lp_encode_lane(t, lane0 + t, ek, seed, bpl, rounds, out);
+        lp_encode_lane(t, lane0 + t, ek, bpl, rounds, out);
     }
 }
 

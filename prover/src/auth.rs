@@ -21,6 +21,16 @@ pub enum Kind {
     Throughput = 2,
     /// Throughput spot openings.
     ThroughputOpen = 3,
+    /// Timed challenge, phase 2 (transcript and openings).
+    ChallengeOpen = 4,
+}
+
+impl Kind {
+    /// Whether a call of this kind starts a computation (and a session), rather than opening
+    /// one a verifier already holds.
+    pub fn starts_work(self) -> bool {
+        matches!(self, Kind::Challenge | Kind::Throughput)
+    }
 }
 
 /// A signed header, as carried by the proto `Auth` message.
@@ -67,6 +77,17 @@ pub fn body_challenge(seed: &[u8], chain_rounds: u32, spots: u32, openings: u32)
         .chain_update(chain_rounds.to_le_bytes())
         .chain_update(spots.to_le_bytes())
         .chain_update(openings.to_le_bytes())
+        .finalize()
+        .into()
+}
+
+/// Body hash of a ChallengeOpen request.
+pub fn body_challenge_open(session: &[u8], nonce: &[u8]) -> Hash {
+    Sha256::new()
+        .chain_update((session.len() as u64).to_le_bytes())
+        .chain_update(session)
+        .chain_update((nonce.len() as u64).to_le_bytes())
+        .chain_update(nonce)
         .finalize()
         .into()
 }
@@ -327,8 +348,12 @@ impl Gate {
             if seen.set.contains(&id) {
                 return Err(Refusal::Replay);
             }
-            // Rate first, so refused requests do not fill the replay cache.
-            self.take_token(&h.verifier_pubkey, &a)?;
+            // Rate first, so refused requests do not fill the replay cache. Only the calls that
+            // start work are charged: a phase-2 call continues a session the first call paid
+            // for, and each session is opened once.
+            if kind.starts_work() {
+                self.take_token(&h.verifier_pubkey, &a)?;
+            }
             seen.set.insert(id.clone());
             seen.order.push_back((t, id.0, id.1));
         }

@@ -4,7 +4,7 @@
 //! kernel in `kernels/sloth.cu`; [`HostKernel`] runs the very same kernel source compiled for the host,
 //! which is how its arithmetic is checked bit for bit without a GPU.
 
-use loopin_pocps::encode::{Params, encode_lane, lane_seed};
+use loopin_pocps::encode::{Params, encode_lane};
 use loopin_pocps::field::P as PRIME;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -98,14 +98,6 @@ pub(crate) fn from_limbs(v: &[u64]) -> Vec<u128> {
         .collect()
 }
 
-/// Lane seeds (SHA-256 based, computed on the host for every backend), as limbs.
-pub(crate) fn seed_limbs(ek: u128, lane0: u32, n: u32) -> Vec<u64> {
-    let seeds: Vec<u128> = (lane0..lane0.saturating_add(n))
-        .map(|l| lane_seed(ek, l))
-        .collect();
-    to_limbs(&seeds)
-}
-
 /// Inputs must be field elements (< p) for the kernels; loopin-pocps' inputs always are.
 pub(crate) fn inputs_valid(inputs: &[u128]) -> bool {
     inputs.iter().all(|&x| x < PRIME)
@@ -114,7 +106,6 @@ pub(crate) fn inputs_valid(inputs: &[u128]) -> bool {
 mod ffi {
     unsafe extern "C" {
         pub fn loopin_encode_lanes_host(
-            seeds: *const u64,
             ek_lo: u64,
             ek_hi: u64,
             lane0: u32,
@@ -145,18 +136,16 @@ impl Backend for HostKernel {
         if !params.is_valid() || ek >= PRIME {
             return Err("invalid parameters".into());
         }
-        let seeds = seed_limbs(ek, lane0, n);
         let len = (n as usize)
             .checked_mul(params.blocks_per_lane as usize)
             .and_then(|x| x.checked_mul(2))
             .ok_or("size overflow")?;
         let mut out = vec![0u64; len];
         let (lo, hi) = split(ek);
-        // SAFETY: `seeds` holds 2n limbs and `out` 2·n·blocks_per_lane, exactly what the C loop
-        // reads and writes; both outlive the call.
+        // SAFETY: `out` holds 2·n·blocks_per_lane limbs, exactly what the C loop writes; it
+        // outlives the call.
         unsafe {
             ffi::loopin_encode_lanes_host(
-                seeds.as_ptr(),
                 lo,
                 hi,
                 lane0,

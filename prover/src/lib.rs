@@ -9,6 +9,7 @@
 //! - [`verifier`]: the client (deadlines, RTT, verification, verdict records, load).
 //! - [`onchain`]: verdict records as the registry's `Submit` verdicts.
 //! - [`metrics`]: Prometheus endpoint. [`config`]: configuration file and defaults.
+pub mod answer;
 pub mod auth;
 pub mod backend;
 pub mod chain;
@@ -16,6 +17,7 @@ pub mod config;
 pub mod metrics;
 pub mod onchain;
 pub mod service;
+pub mod sessions;
 pub mod stake;
 pub mod state;
 pub mod storage;

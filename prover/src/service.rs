@@ -1,4 +1,5 @@
-//! The gRPC service: Info, Challenge, Throughput, ThroughputOpen; plus health and reflection.
+//! The gRPC service: Info, Challenge, ChallengeOpen, Throughput, ThroughputOpen; plus health and
+//! reflection.
 //!
 //! Order of work in every signed call: shape checks and limits, then the [`Gate`] (assignment,
 //! freshness, signature, replay, rate), then a concurrency permit (bounded wait), and only then
@@ -8,20 +9,21 @@
 #![allow(clippy::result_large_err)]
 
 use crate::auth::{
-    Gate, Kind, Refusal, body_challenge, body_open, body_throughput, throughput_message,
+    Gate, Kind, Refusal, body_challenge, body_challenge_open, body_open, body_throughput,
+    throughput_message,
 };
 use crate::backend::Backend;
 use crate::metrics::Metrics;
 use crate::pb::{self, prover_server};
+use crate::sessions::{Pending, SessionError, Sessions};
 use crate::state::ProverState;
 use crate::wire;
 use loopin_pocps::merkle::{Hash, Tree, leaf_hash};
 use loopin_pocps::proof::throughput_input;
-use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -47,7 +49,7 @@ pub struct Limits {
     pub max_concurrent: usize,
     /// Longest wait for a permit, ms (also bounded by the caller's deadline).
     pub queue_wait_ms: u64,
-    /// Throughput sessions kept at once.
+    /// Two-phase sessions (timed and throughput) kept at once.
     pub max_sessions: usize,
     /// Session lifetime, ms.
     pub session_ttl_ms: u64,
@@ -82,14 +84,6 @@ impl Default for Limits {
     }
 }
 
-struct Session {
-    verifier: Vec<u8>,
-    width: u64,
-    outputs: Vec<u128>,
-    tree: Tree,
-    created: Instant,
-}
-
 /// The Prover gRPC service.
 pub struct ProverService {
     state: Arc<ProverState>,
@@ -97,7 +91,7 @@ pub struct ProverService {
     gate: Arc<Gate>,
     limits: Limits,
     permits: Arc<Semaphore>,
-    sessions: Arc<Mutex<HashMap<[u8; 16], Session>>>,
+    sessions: Arc<Sessions>,
     metrics: Arc<Metrics>,
 }
 
@@ -118,6 +112,21 @@ fn refusal_status(r: Refusal) -> Status {
         Refusal::Replay => Status::already_exists(r.to_string()),
         Refusal::RateLimited => Status::resource_exhausted(r.to_string()),
     }
+}
+
+impl From<SessionError> for Status {
+    fn from(e: SessionError) -> Status {
+        match e {
+            SessionError::Full => Status::resource_exhausted(e.to_string()),
+            SessionError::NotFound => Status::not_found(e.to_string()),
+        }
+    }
+}
+
+fn session_id(bytes: &[u8]) -> Result<[u8; 16], Status> {
+    bytes
+        .try_into()
+        .map_err(|_| Status::invalid_argument("session must be 16 bytes"))
 }
 
 fn refusal_label(r: &Refusal) -> &'static str {
@@ -162,11 +171,14 @@ impl ProverService {
         );
         ProverService {
             permits: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
+            sessions: Arc::new(Sessions::new(
+                limits.max_sessions,
+                Duration::from_millis(limits.session_ttl_ms),
+            )),
             state,
             backend,
             gate,
             limits,
-            sessions: Arc::new(Mutex::new(HashMap::new())),
             metrics,
         }
     }
@@ -266,7 +278,7 @@ impl ProverService {
     async fn challenge_inner(
         &self,
         req: Request<pb::ChallengeRequest>,
-    ) -> Result<pb::ChallengeResponse, Status> {
+    ) -> Result<pb::ChallengeCommit, Status> {
         let started = Instant::now();
         let deadline = self.deadline(&req, started);
         let r = req.into_inner();
@@ -285,25 +297,75 @@ impl ProverService {
             )));
         }
         let body = body_challenge(&r.seed, r.chain_rounds, r.spots, r.openings);
-        self.gate(Kind::Challenge, r.auth.as_ref(), &body)?;
+        let verifier = self.gate(Kind::Challenge, r.auth.as_ref(), &body)?;
+        if !self.sessions.has_room() {
+            return Err(SessionError::Full.into());
+        }
         let permit = self.permit(deadline).await?;
         let state = self.state.clone();
-        let (rounds, spots, k) = (r.chain_rounds, r.spots, r.openings);
-        let (timed, round) = self
+        let rounds = r.chain_rounds;
+        let (transcript, commit) = self
             .work(permit, deadline, move |cancel| {
+                state
+                    .run_chain(&seed, rounds, cancel)
+                    .map_err(|_| Status::deadline_exceeded("cancelled"))
+            })
+            .await?;
+        let pending = Pending::Timed {
+            seed,
+            transcript,
+            spots: r.spots,
+            openings: r.openings,
+        };
+        let id = self
+            .sessions
+            .insert(verifier, pending)
+            .map_err(Status::from)?;
+        Ok(pb::ChallengeCommit {
+            session: id.to_vec(),
+            final_state: commit.final_state.to_vec(),
+            timed_signature: commit.signature,
+            server_us: started.elapsed().as_micros() as u64,
+        })
+    }
+
+    async fn challenge_open_inner(
+        &self,
+        req: Request<pb::ChallengeOpenRequest>,
+    ) -> Result<pb::ChallengeOpening, Status> {
+        let started = Instant::now();
+        let deadline = self.deadline(&req, started);
+        let r = req.into_inner();
+        let id = session_id(&r.session)?;
+        let nonce = wire::hash(&r.nonce, "nonce").map_err(Status::invalid_argument)?;
+        let body = body_challenge_open(&r.session, &r.nonce);
+        let verifier = self.gate(Kind::ChallengeOpen, r.auth.as_ref(), &body)?;
+        let pending = self.sessions.take(&id, &verifier, |p| match p {
+            Pending::Timed { .. } => Ok(()),
+            Pending::Throughput { .. } => Err(Status::not_found("not a timed challenge session")),
+        })?;
+        let Pending::Timed {
+            seed,
+            transcript,
+            spots,
+            openings,
+        } = pending
+        else {
+            return Err(Status::not_found("not a timed challenge session"));
+        };
+        let permit = self.permit(deadline).await?;
+        let state = self.state.clone();
+        let (transcript, timed, round) = self
+            .work(permit, deadline, move |cancel| {
+                let cancelled = |_| Status::deadline_exceeded("cancelled");
                 let timed = state
-                    .prove_timed(&seed, rounds, spots, cancel)
-                    .map_err(|_| Status::deadline_exceeded("cancelled"))?;
-                let round = if k > 0 {
-                    Some(
-                        state
-                            .prove_round(&seed, k, cancel)
-                            .map_err(|_| Status::deadline_exceeded("cancelled"))?,
-                    )
-                } else {
-                    None
+                    .open_spots(&seed, &transcript, &nonce, spots, cancel)
+                    .map_err(cancelled)?;
+                let round = match openings {
+                    0 => None,
+                    k => Some(state.prove_round(&seed, k, cancel).map_err(cancelled)?),
                 };
-                Ok((timed, round))
+                Ok((transcript, timed, round))
             })
             .await?;
         let (round_openings, round_signature) = match round {
@@ -313,21 +375,13 @@ impl ProverService {
             ),
             None => (Vec::new(), Vec::new()),
         };
-        Ok(pb::ChallengeResponse {
-            transcript: wire::blocks_to_bytes(&timed.transcript),
-            timed_openings: timed.openings.iter().map(wire::opening_to_pb).collect(),
-            timed_signature: timed.signature,
+        Ok(pb::ChallengeOpening {
+            transcript: wire::blocks_to_bytes(&transcript),
+            timed_openings: timed.iter().map(wire::opening_to_pb).collect(),
             round_openings,
             round_signature,
             server_us: started.elapsed().as_micros() as u64,
         })
-    }
-
-    fn purge_sessions(&self) -> usize {
-        let ttl = Duration::from_millis(self.limits.session_ttl_ms);
-        let mut s = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        s.retain(|_, v| v.created.elapsed() < ttl);
-        s.len()
     }
 
     async fn throughput_inner(
@@ -351,10 +405,8 @@ impl ProverService {
         }
         let body = body_throughput(&r.seed, r.width, r.rounds);
         let verifier = self.gate(Kind::Throughput, r.auth.as_ref(), &body)?;
-        if self.purge_sessions() >= l.max_sessions {
-            return Err(Status::resource_exhausted(
-                "too many open throughput sessions",
-            ));
+        if !self.sessions.has_room() {
+            return Err(SessionError::Full.into());
         }
         let permit = self.permit(deadline).await?;
         let state = self.state.clone();
@@ -381,26 +433,17 @@ impl ProverService {
             rounds,
             &batch_root,
         ));
-        let mut id = [0u8; 16];
-        id.copy_from_slice(&crate::auth::random_bytes()[..16]);
-        {
-            let mut s = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-            if s.len() >= l.max_sessions {
-                return Err(Status::resource_exhausted(
-                    "too many open throughput sessions",
-                ));
-            }
-            s.insert(
-                id,
-                Session {
-                    verifier,
+        let id = self
+            .sessions
+            .insert(
+                verifier,
+                Pending::Throughput {
                     width,
                     outputs,
                     tree,
-                    created: Instant::now(),
                 },
-            );
-        }
+            )
+            .map_err(Status::from)?;
         Ok(pb::ThroughputCommit {
             session: id.to_vec(),
             batch_root: batch_root.to_vec(),
@@ -414,11 +457,7 @@ impl ProverService {
         req: Request<pb::ThroughputOpenRequest>,
     ) -> Result<pb::ThroughputOpening, Status> {
         let r = req.into_inner();
-        let id: [u8; 16] = r
-            .session
-            .as_slice()
-            .try_into()
-            .map_err(|_| Status::invalid_argument("session must be 16 bytes"))?;
+        let id = session_id(&r.session)?;
         if r.indices.is_empty() || r.indices.len() > self.limits.max_open_indices as usize {
             return Err(Status::invalid_argument(format!(
                 "1..={} indices",
@@ -427,29 +466,26 @@ impl ProverService {
         }
         let body = body_open(&r.session, &r.indices);
         let verifier = self.gate(Kind::ThroughputOpen, r.auth.as_ref(), &body)?;
-        self.purge_sessions();
-        let mut s = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        let owned = s.get(&id).is_some_and(|x| x.verifier == verifier);
-        if !owned {
-            return Err(Status::not_found("no such session for this verifier"));
-        }
-        let sess = s
-            .get(&id)
-            .ok_or_else(|| Status::not_found("no such session"))?;
-        if r.indices.iter().any(|&j| j >= sess.width) {
-            return Err(Status::invalid_argument("index out of range"));
-        }
+        // One opening per session: the verifier's indices are final.
+        let pending = self.sessions.take(&id, &verifier, |p| match p {
+            Pending::Throughput { width, .. } if r.indices.iter().any(|&j| j >= *width) => {
+                Err(Status::invalid_argument("index out of range"))
+            }
+            Pending::Throughput { .. } => Ok(()),
+            Pending::Timed { .. } => Err(Status::not_found("not a throughput session")),
+        })?;
+        let Pending::Throughput { outputs, tree, .. } = pending else {
+            return Err(Status::not_found("not a throughput session"));
+        };
         let spots = r
             .indices
             .iter()
             .map(|&j| pb::Spot {
                 index: j,
-                output: sess.outputs[j as usize].to_le_bytes().to_vec(),
-                path: wire::hashes_to_bytes(&sess.tree.path(j as usize)),
+                output: outputs[j as usize].to_le_bytes().to_vec(),
+                path: wire::hashes_to_bytes(&tree.path(j as usize)),
             })
             .collect();
-        // One opening per session: the verifier's indices are final.
-        s.remove(&id);
         Ok(pb::ThroughputOpening { spots })
     }
 }
@@ -483,10 +519,20 @@ impl prover_server::Prover for ProverService {
     async fn challenge(
         &self,
         req: Request<pb::ChallengeRequest>,
-    ) -> Result<Response<pb::ChallengeResponse>, Status> {
+    ) -> Result<Response<pb::ChallengeCommit>, Status> {
         let started = Instant::now();
         let r = self.challenge_inner(req).await;
         self.record("Challenge", started, &r);
+        r.map(Response::new)
+    }
+
+    async fn challenge_open(
+        &self,
+        req: Request<pb::ChallengeOpenRequest>,
+    ) -> Result<Response<pb::ChallengeOpening>, Status> {
+        let started = Instant::now();
+        let r = self.challenge_open_inner(req).await;
+        self.record("ChallengeOpen", started, &r);
         r.map(Response::new)
     }
 

@@ -4,11 +4,11 @@
 use crate::backend::Cancelled;
 use k256::ecdsa::SigningKey;
 use loopin_pocps::challenge::indices;
-use loopin_pocps::encode::{Params, block_input, encode_block, lane_seed};
+use loopin_pocps::encode::{Params, block_input, encode_block};
 use loopin_pocps::merkle::{Hash, Tree};
 use loopin_pocps::proof::{Commitment, Opening, RoundProof, round_message};
 use loopin_pocps::sig::k256_sign;
-use loopin_pocps::timed::{TimedProof, next_state, position, replay, spot_rounds, timed_message};
+use loopin_pocps::timed::{TimedCommit, next_state, position, replay, spot_rounds, timed_message};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Where the prover reads blocks of P from.
@@ -40,7 +40,7 @@ impl BlockSource for Resident {
     }
 }
 
-/// Keeps only ek and regenerates every block from its lane seed when asked (outsourcing /
+/// Keeps only ek and regenerates every block from its input when asked (outsourcing /
 /// regeneration on demand). Used to show that such a prover is late.
 pub struct Regenerate {
     /// ek.
@@ -56,11 +56,7 @@ impl BlockSource for Regenerate {
     fn block(&self, pos: u64) -> u128 {
         let bpl = self.params.blocks_per_lane as u64;
         let (lane, i) = ((pos / bpl) as u32, (pos % bpl) as u32);
-        let mut prev = lane_seed(self.ek, lane);
-        for j in 0..=i {
-            prev = encode_block(block_input(self.ek, prev, lane, j), self.params.rounds);
-        }
-        prev
+        encode_block(block_input(self.ek, lane, i), self.params.rounds)
     }
     fn len(&self) -> u64 {
         self.params.lanes as u64 * self.params.blocks_per_lane as u64
@@ -130,14 +126,14 @@ impl ProverState {
         }
     }
 
-    /// Timed proof: `rounds` locally chained reads, `spots` openings, signed. Checks `cancel` between reads.
-    pub fn prove_timed(
+    /// Timed challenge, phase 1: `rounds` locally chained reads; the transcript (kept for phase
+    /// 2) and the signed commit to the final state. Checks `cancel` between reads.
+    pub fn run_chain(
         &self,
         seed: &Hash,
         rounds: u32,
-        spots: u32,
         cancel: &AtomicBool,
-    ) -> Result<TimedProof, Cancelled> {
+    ) -> Result<(Vec<u128>, TimedCommit), Cancelled> {
         let total = self.source.len();
         let mut st = *seed;
         let mut transcript = Vec::with_capacity(rounds as usize);
@@ -149,21 +145,35 @@ impl ProverState {
             transcript.push(b);
             st = next_state(&st, b);
         }
-        let (_, pos) = replay(seed, &transcript, total);
+        let signature = self.sign(&timed_message(&self.commitment, seed, &st));
+        Ok((
+            transcript,
+            TimedCommit {
+                final_state: st,
+                signature,
+            },
+        ))
+    }
+
+    /// Timed challenge, phase 2: the openings of the spot rounds the verifier's `nonce` picks.
+    pub fn open_spots(
+        &self,
+        seed: &Hash,
+        transcript: &[u128],
+        nonce: &Hash,
+        spots: u32,
+        cancel: &AtomicBool,
+    ) -> Result<Vec<Opening>, Cancelled> {
+        let (fin, pos) = replay(seed, transcript, self.source.len());
         let m = self.commitment.params.blocks_per_leaf as u64;
         let mut openings = Vec::with_capacity(spots as usize);
-        for r in spot_rounds(&st, transcript.len(), spots) {
+        for r in spot_rounds(nonce, &fin, transcript.len(), spots) {
             if cancel.load(Ordering::Relaxed) {
                 return Err(Cancelled);
             }
             openings.push(self.leaf(pos[r] / m));
         }
-        let signature = self.sign(&timed_message(&self.commitment, seed, &st));
-        Ok(TimedProof {
-            transcript,
-            openings,
-            signature,
-        })
+        Ok(openings)
     }
 
     /// Round proof: `k` openings for `seed`, signed.

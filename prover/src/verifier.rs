@@ -1,8 +1,10 @@
 //! The verifier client: timed challenges with a deadline, RTT measurement, verification with
 //! loopin-pocps, JSON verdict records, several provers at once, and a load generator.
 
+use crate::answer::{check_answer, signed_round_proof};
 use crate::auth::{
-    Kind, body_challenge, body_open, body_throughput, now_ms, sign_header, throughput_message,
+    Kind, body_challenge, body_challenge_open, body_open, body_throughput, now_ms, sign_header,
+    throughput_message,
 };
 use crate::metrics::Metrics;
 use crate::pb::{self, prover_client::ProverClient};
@@ -11,9 +13,8 @@ use k256::ecdsa::SigningKey;
 use loopin_pocps::challenge::{commit_secret, round_seed};
 use loopin_pocps::encode::Params;
 use loopin_pocps::merkle::Hash;
-use loopin_pocps::proof::{Commitment, RoundProof, verify_round, verify_throughput};
+use loopin_pocps::proof::{Commitment, RoundProof, verify_throughput};
 use loopin_pocps::sig::{K256Verifier, SigVerifier};
-use loopin_pocps::timed::{TimedProof, replay, verify_timed};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -139,7 +140,8 @@ pub enum Outcome {
     Pass,
     /// Invalid proof (submittable on chain: bad openings invalidate the st-token).
     Fail,
-    /// Valid or not, no answer by the deadline (an attestation: needs a quorum).
+    /// Valid or not, no answer by the deadline (an attestation: needs a quorum). A prover
+    /// that committed in time but did not open its chain fails instead.
     Late,
     /// Refused or unreachable (no verdict on the prover).
     Error,
@@ -248,13 +250,19 @@ pub struct Verdict {
     pub server_ms: Option<f64>,
     /// Final state of the timed chain, hex (signed by the device with root and seed).
     pub final_state: Option<String>,
-    /// Device signature of the timed proof, hex.
+    /// Device signature of the timed commit, hex.
     pub timed_signature: Option<String>,
+    /// The verifier's fresh nonce that chose the spot rounds (phase 2), hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spot_nonce: Option<String>,
     /// The round proof (k openings), re-checkable on chain.
     pub round_proof: Option<RoundProofHex>,
     /// Throughput part.
     pub throughput: Option<ThroughputVerdict>,
 }
+
+/// How long a prover has to open its committed chain (phase 2 is not timed, but it must end).
+pub const OPEN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The verifier: a key and metrics.
 pub struct Verifier {
@@ -331,6 +339,7 @@ impl Verifier {
             server_ms: None,
             final_state: None,
             timed_signature: None,
+            spot_nonce: None,
             round_proof: None,
             throughput: None,
         };
@@ -387,22 +396,35 @@ impl Verifier {
         };
         v.rtt_ms = Some(ms(rtt));
         v.server_ms = Some(resp.server_us as f64 / 1e3);
+        v.final_state = Some(hex::encode(&resp.final_state));
+        v.timed_signature = Some(hex::encode(&resp.timed_signature));
         self.metrics
             .observe("loopin_verifier_rtt_seconds", &[], rtt.as_secs_f64());
 
+        // Phase 2, untimed: only now is the nonce that picks the spot rounds drawn. A prover that
+        // committed and does not open fails: its commit is all it can be judged by.
+        let spot_nonce = crate::auth::random_bytes();
+        v.spot_nonce = Some(hex::encode(spot_nonce));
+        let opening = match self.open_chain(t, c, &resp.session, &spot_nonce).await {
+            Ok(o) => o,
+            Err(e) => {
+                v.outcome = Outcome::Fail;
+                v.reason = Some(format!("committed but did not open: {e}"));
+                return self.finish(v);
+            }
+        };
+
         // The device-signed round answer is kept whatever the verdict: a bad one is what a
         // bad-proof claim on chain carries.
-        let signed_round = signed_round_proof(&resp);
+        let signed_round = signed_round_proof(&opening);
         let c2 = c.clone();
         let spec2 = spec.clone();
-        let checked =
-            tokio::task::spawn_blocking(move || check_answer(&c2, &seed, &spec2, &resp)).await;
+        let checked = tokio::task::spawn_blocking(move || {
+            check_answer(&c2, &seed, &spec2, &resp, &spot_nonce, &opening)
+        })
+        .await;
         match checked {
-            Ok(Ok((round, timed))) => {
-                let total = c.params.leaves() * c.params.blocks_per_leaf as u64;
-                let (fin, _) = replay(&seed, &timed.transcript, total);
-                v.final_state = Some(hex::encode(fin));
-                v.timed_signature = Some(hex::encode(&timed.signature));
+            Ok(Ok(round)) => {
                 v.round_proof = round.as_ref().map(RoundProofHex::from);
                 if rtt > deadline {
                     v.outcome = Outcome::Late;
@@ -447,6 +469,37 @@ impl Verifier {
             .inc("loopin_verifier_verdicts_total", &[("outcome", &o)], 1.0);
         tracing::info!(endpoint = %v.endpoint, outcome = %o, rtt_ms = ?v.rtt_ms, reason = ?v.reason, "verdict");
         v
+    }
+
+    /// Phase 2 of a timed challenge: send the fresh nonce, get the transcript and openings.
+    async fn open_chain(
+        &self,
+        t: &Target,
+        c: &Commitment,
+        session: &[u8],
+        spot_nonce: &Hash,
+    ) -> Result<pb::ChallengeOpening, String> {
+        let body = body_challenge_open(session, spot_nonce);
+        let h = sign_header(
+            &self.key,
+            Kind::ChallengeOpen,
+            &c.root,
+            self.next_nonce(),
+            now_ms(),
+            &body,
+        );
+        let mut req = tonic::Request::new(pb::ChallengeOpenRequest {
+            auth: Some(wire::auth_to_pb(&h)),
+            session: session.to_vec(),
+            nonce: spot_nonce.to_vec(),
+        });
+        req.set_timeout(OPEN_TIMEOUT);
+        let mut client = t.client.clone();
+        match tokio::time::timeout(OPEN_TIMEOUT, client.challenge_open(req)).await {
+            Err(_) => Err(format!("no opening within {} s", OPEN_TIMEOUT.as_secs())),
+            Ok(Err(s)) => Err(format!("{:?}: {}", s.code(), s.message())),
+            Ok(Ok(r)) => Ok(r.into_inner()),
+        }
     }
 
     /// Throughput part: get the root within its deadline, then choose the spot indices and open them.
@@ -637,66 +690,13 @@ impl Verifier {
                 server_ms: None,
                 final_state: None,
                 timed_signature: None,
+                spot_nonce: None,
                 round_proof: None,
                 throughput: None,
             }));
         }
         out
     }
-}
-
-/// Decode and verify a Challenge answer.
-pub fn check_answer(
-    c: &Commitment,
-    seed: &Hash,
-    spec: &Spec,
-    r: &pb::ChallengeResponse,
-) -> Result<(Option<RoundProof>, TimedProof), String> {
-    let transcript = wire::bytes_to_blocks(&r.transcript)?;
-    let openings = r
-        .timed_openings
-        .iter()
-        .map(wire::opening_from_pb)
-        .collect::<Result<Vec<_>, _>>()?;
-    let timed = TimedProof {
-        transcript,
-        openings,
-        signature: r.timed_signature.clone(),
-    };
-    verify_timed(
-        c,
-        seed,
-        spec.chain_rounds,
-        spec.spots,
-        &timed,
-        &K256Verifier,
-    )
-    .map_err(|e| format!("timed proof: {e}"))?;
-    let round = if spec.openings > 0 {
-        let p = signed_round_proof(r).ok_or("round proof: missing or malformed openings")?;
-        verify_round(c, seed, spec.openings, &p, &K256Verifier)
-            .map_err(|e| format!("round proof: {e}"))?;
-        Some(p)
-    } else {
-        None
-    };
-    Ok((round, timed))
-}
-
-/// The round openings and signature of an answer, if it has well-formed ones.
-fn signed_round_proof(r: &pb::ChallengeResponse) -> Option<RoundProof> {
-    if r.round_openings.is_empty() {
-        return None;
-    }
-    Some(RoundProof {
-        openings: r
-            .round_openings
-            .iter()
-            .map(wire::opening_from_pb)
-            .collect::<Result<Vec<_>, _>>()
-            .ok()?,
-        signature: r.round_signature.clone(),
-    })
 }
 
 /// Latency summary of a load run.

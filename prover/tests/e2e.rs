@@ -3,6 +3,7 @@
 mod common;
 use common::*;
 use loopin::registry::Verdict as OnChain;
+use loopin_pocps::encode::Params;
 use loopin_pocps::merkle::Tree;
 use loopin_pocps::proof::{Opening, check_block};
 use loopin_prover::backend::{Backend, Cancelled, CpuBackend};
@@ -140,10 +141,18 @@ async fn prover_that_lost_part_of_p_fails() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prover_regenerating_p_on_demand_is_late() {
     let dir = tempfile::tempdir().unwrap();
-    let loaded = init_and_load(dir.path(), 3);
+    // r = 128 Sloth rounds per block, so regenerating one costs 128 slow rounds.
+    let loaded = init_and_load_with(
+        dir.path(),
+        3,
+        &Params {
+            rounds: 128,
+            ..PARAMS
+        },
+    );
     let params = loaded.prover.params;
     let tree = loaded.prover.tree.clone();
-    // Keeps only ek (and the tree); every read regenerates its lane prefix.
+    // Keeps only ek (and the tree); every read regenerates its block.
     let regen = Regenerate {
         ek: loaded.ek,
         params,
@@ -159,9 +168,9 @@ async fn prover_regenerating_p_on_demand_is_late() {
     )
     .await;
     // R = 32768 reads: the honest prover needs 32768 hashes (tens of ms even in a debug build on
-    // a loaded machine, so the 4 s deadline leaves it a wide margin); this one ≈ 32768 · 128 · 4
-    // slow rounds (≈ 8 s at the fastest measured 0.5 µs per round in release, far more in debug).
-    let mut s = spec(4_000);
+    // a loaded machine, so the 1 s deadline leaves it a wide margin); this one 32768 · 128 slow
+    // rounds (≈ 2.1 s at the fastest measured 0.5 µs per round in release, far more in debug).
+    let mut s = spec(1_000);
     s.chain_rounds = 32_768;
     s.throughput = None;
     let verdict = verifier(3)

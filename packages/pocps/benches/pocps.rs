@@ -54,27 +54,26 @@ fn benches(c: &mut Criterion) {
         .sum::<usize>()
         + 64;
     println!("proof size (k=8, test params): {size} bytes");
-    // Timed challenge at test parameters (R = 256, s = 64).
+    // Timed challenge at test parameters (R = 256, s = 128): both phases checked.
+    use loopin_pocps::timed::*;
     let set = loopin_pocps::attack::TEST;
-    let (transcript, openings, fin) =
-        loopin_pocps::timed::prove_timed(&prover, &seed, set.rounds, set.spots);
-    let signature = k256_sign(&key, &loopin_pocps::timed::timed_message(&com, &seed, &fin));
-    let tp = loopin_pocps::timed::TimedProof {
-        transcript,
-        openings,
-        signature,
+    let terms = TimedTerms {
+        seed,
+        rounds: set.rounds,
+        spots: set.spots,
     };
-    c.bench_function("verify_timed (test: R=256, s=64)", |b| {
-        b.iter(|| {
-            loopin_pocps::timed::verify_timed(
-                &com,
-                &seed,
-                set.rounds,
-                set.spots,
-                &tp,
-                &K256Verifier,
-            )
-        })
+    let nonce = [9u8; 32];
+    let (transcript, fin) = run_chain(&prover, &seed, set.rounds);
+    let commit = TimedCommit {
+        final_state: fin,
+        signature: k256_sign(&key, &timed_message(&com, &seed, &fin)),
+    };
+    let reveal = TimedReveal {
+        openings: open_spots(&prover, &seed, &transcript, &nonce, set.spots),
+        transcript,
+    };
+    c.bench_function("verify_timed (test: R=256, s=128)", |b| {
+        b.iter(|| verify_timed(&com, &terms, &commit, &nonce, &reveal, &K256Verifier))
     });
     // Production cost driver of verification: one 1 KiB leaf decoded at r = 1000.
     let leaf: Vec<u128> = (0..64u128).collect();

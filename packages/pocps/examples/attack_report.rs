@@ -104,23 +104,32 @@ fn main() {
             let rows: Vec<(String, f64)> = vec![
                 ("honest".into(), m.honest(set.rounds)),
                 (
-                    "checkpoint c=2 (keeps f=0.5)".into(),
-                    m.attacker(set.rounds, expected_serial_rounds(&p, set.rounds, 2) as u64),
-                ),
-                (
-                    "checkpoint c=8 (keeps f=0.125)".into(),
-                    m.attacker(set.rounds, expected_serial_rounds(&p, set.rounds, 8) as u64),
-                ),
-                (
-                    "regeneration on demand".into(),
+                    "keeps f=0.9, regenerates the rest".into(),
                     m.attacker(
                         set.rounds,
-                        expected_serial_rounds(&p, set.rounds, p.blocks_per_lane) as u64,
+                        expected_serial_rounds(&p, set.rounds, 0.9) as u64,
                     ),
                 ),
                 (
-                    "sybil (half of each, = c=2 each)".into(),
-                    m.attacker(set.rounds, expected_serial_rounds(&p, set.rounds, 2) as u64),
+                    "keeps f=0.5, regenerates the rest".into(),
+                    m.attacker(
+                        set.rounds,
+                        expected_serial_rounds(&p, set.rounds, 0.5) as u64,
+                    ),
+                ),
+                (
+                    "regeneration on demand (f=0)".into(),
+                    m.attacker(
+                        set.rounds,
+                        expected_serial_rounds(&p, set.rounds, 0.0) as u64,
+                    ),
+                ),
+                (
+                    "sybil (half of each, = f=0.5 each)".into(),
+                    m.attacker(
+                        set.rounds,
+                        expected_serial_rounds(&p, set.rounds, 0.5) as u64,
+                    ),
                 ),
                 (
                     "P not resident (NVMe 80 us)".into(),
@@ -147,26 +156,34 @@ fn main() {
             }
         }
         let honest_compute = set.rounds as f64 * t_round;
-        let c2 = expected_serial_rounds(&p, set.rounds, 2) * t_slow;
+        let c2 = expected_serial_rounds(&p, set.rounds, 0.5) * t_slow;
         println!(
-            "compute ratio (attacker c=2 extra / honest chain): {:.0}\n",
+            "compute ratio (attacker f=0.5 extra / honest chain): {:.0}",
             c2 / honest_compute
         );
+        println!("chance per challenge that an attacker keeping f passes (log10 of the bound):");
+        for rtt in [0.001, 0.05, 0.15] {
+            let m = resident(rtt);
+            let bounds: Vec<String> = [0.25, 0.5, 0.8, 0.9, 0.99, 0.999]
+                .iter()
+                .map(|&f| format!("f={f}: {:.0}", log10_pass_bound(&m, &set, f)))
+                .collect();
+            println!(
+                "  RTT {:>3.0} ms (regenerates at most {} reads within D): {}",
+                rtt * 1e3,
+                m.affordable_regenerations(&p, set.rounds),
+                bounds.join(", ")
+            );
+        }
+        println!();
     }
-    println!("partial storage, forging the missing blocks: detection 1 - f^s per challenge:");
-    for f in [0.5f64, 0.9, 0.99] {
-        println!(
-            "  f = {f}: s = 64 -> {:.6}, s = 128 -> {:.6}",
-            1.0 - f.powi(64),
-            1.0 - f.powi(128)
-        );
-    }
+    steering_tries();
     println!(
-        "\ntrade-off (R = 20000, 50 ms RTT): Sloth rounds per block r vs attacker c=2 and encoding cost"
+        "\ntrade-off (R = 20000, 50 ms RTT): Sloth rounds per block r vs attacker f=0.5 and encoding cost"
     );
     println!(
         "{:>6} {:>12} {:>14} {:>18}",
-        "r", "T_att/D c=2", "compute ratio", "encode h/GiB/core"
+        "r", "T_att/D f=.5", "compute ratio", "encode h/GiB/core"
     );
     for r in [1u32, 10, 100, 250, 500, 1000, 2000, 4000] {
         let p = loopin_pocps::encode::Params {
@@ -179,7 +196,7 @@ fn main() {
             rtt: 0.05,
             t_fetch: 0.0,
         };
-        let ser = expected_serial_rounds(&p, 20_000, 2);
+        let ser = expected_serial_rounds(&p, 20_000, 0.5);
         let enc = (1u64 << 26) as f64 * r as f64 * t_slow / 3600.0;
         println!(
             "{:>6} {:>12.2} {:>14.1} {:>18.2}",
@@ -187,6 +204,67 @@ fn main() {
             m.attacker(20_000, ser as u64) / m.deadline(20_000),
             ser * t_slow / (20_000.0 * t_round),
             enc
+        );
+    }
+}
+
+/// The grinding-and-steering attacker through the real two-phase verification at test
+/// parameters: tries, forged reads, grinding work and how many were accepted.
+fn steering_tries() {
+    use loopin_pocps::encode::{CpuEncoder, Encoder, derive_ek};
+    use loopin_pocps::proof::{Commitment, Prover};
+    use loopin_pocps::sig::{K256Verifier, k256_sign};
+    use loopin_pocps::timed::*;
+    let params = TEST.params;
+    let ek = derive_ek(b"gpu", "miner", "pool", b"r");
+    let p = Prover::new(CpuEncoder.encode(ek, &params), params);
+    let key = k256::ecdsa::SigningKey::from_slice(&[5u8; 32]).expect("key");
+    let c = Commitment {
+        params,
+        root: p.tree.root(),
+        ek,
+        pubkey: key
+            .verifying_key()
+            .to_encoded_point(true)
+            .as_bytes()
+            .to_vec(),
+    };
+    let tries = 200u32;
+    println!(
+        "grinding-and-steering attacker, test parameters (R = {}, s = {}), {tries} tries per f, up to 4096 candidates per forged read, lookahead 8:",
+        TEST.rounds, TEST.spots
+    );
+    for f in [0.25, 0.5, 0.8, 0.9] {
+        let (mut accepted, mut forged, mut hashes) = (0u32, 0u64, 0u64);
+        for t in 0..tries {
+            let mut seed = [0u8; 32];
+            seed[..4].copy_from_slice(&t.to_le_bytes());
+            let r = run_steering(&p, f, &seed, TEST.rounds, 8, 4096);
+            forged += r.forged as u64;
+            hashes += r.grind_hashes;
+            let commit = TimedCommit {
+                final_state: r.final_state,
+                signature: k256_sign(&key, &timed_message(&c, &seed, &r.final_state)),
+            };
+            let nonce = [t as u8 ^ 0x5a; 32];
+            let reveal = TimedReveal {
+                openings: open_spots(&p, &seed, &r.transcript, &nonce, TEST.spots),
+                transcript: r.transcript,
+            };
+            let terms = TimedTerms {
+                seed,
+                rounds: TEST.rounds,
+                spots: TEST.spots,
+            };
+            accepted += u32::from(
+                verify_timed(&c, &terms, &commit, &nonce, &reveal, &K256Verifier).is_ok(),
+            );
+        }
+        println!(
+            "  f = {f}: accepted {accepted} of {tries}; forged reads per try {:.1} (of {}); grinding {:.0} SHA-256 per try",
+            forged as f64 / tries as f64,
+            TEST.rounds,
+            hashes as f64 / tries as f64
         );
     }
 }

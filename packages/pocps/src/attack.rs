@@ -1,15 +1,23 @@
-//! Analysis only (not used by prove/verify): the attackers of the attack suite as block sources
-//! that count the serial slow Sloth rounds on their critical path, and the deadline model.
+//! Analysis only (not used by prove/verify): the attackers of the attack suite, the serial slow
+//! Sloth rounds each puts on the chain's critical path, the deadline model, and the bound on an
+//! attacker's chance per challenge.
 
-use crate::encode::{Params, block_input, encode_block, lane_seed};
+use crate::encode::{Params, block_input, encode_block};
 use crate::merkle::Hash;
-use crate::proof::{Opening, Prover};
-use crate::timed::{next_state, position, spot_rounds};
+use crate::proof::{Prover, position_place};
+use crate::timed::{next_state, position};
+use sha2::{Digest, Sha256};
 
 /// Where a prover (honest or not) gets a block from, and what it costs.
 pub trait BlockSource {
     /// Block at global position `pos` and the serial slow rounds spent to produce it.
     fn read(&mut self, pos: u64) -> (u128, u64);
+}
+
+/// Whether the attackers that keep a fraction `f` of P keep the block at `pos`: a fixed, evenly
+/// spread subset (the golden-ratio sequence), the same for every attacker.
+pub fn kept(pos: u64, f: f64) -> bool {
+    ((pos + 1) as f64 * 0.618_033_988_749_895).fract() < f
 }
 
 /// Honest: P resident, every read free of slow rounds.
@@ -21,56 +29,43 @@ impl BlockSource for Honest<'_> {
     }
 }
 
-/// Keeps every `c`-th block of each lane (c = blocks_per_lane: keeps only ek, i.e. regeneration
-/// on demand) and regenerates the others from the nearest checkpoint at or before them.
-pub struct Checkpoint<'a> {
-    /// The full P is used only as the checkpoint store: blocks off the grid are never read.
+/// Keeps a fraction `f` of the blocks and regenerates any other when the chain reads it: r
+/// serial slow rounds each (blocks are independent, so none costs more and none less).
+/// `f = 0` is regeneration on demand from ek alone.
+pub struct Partial<'a> {
+    /// Source of the kept blocks (the others are never read from it).
     pub p: &'a Prover,
-    /// ek, needed to regenerate lane starts.
+    /// ek, from which missing blocks are regenerated.
     pub ek: u128,
-    /// Checkpoint spacing in blocks.
-    pub c: u32,
+    /// Fraction of blocks kept.
+    pub f: f64,
 }
 
-impl BlockSource for Checkpoint<'_> {
+impl BlockSource for Partial<'_> {
     fn read(&mut self, pos: u64) -> (u128, u64) {
-        let pr = &self.p.params;
-        let lane = (pos / pr.blocks_per_lane as u64) as u32;
-        let i = (pos % pr.blocks_per_lane as u64) as u32;
-        let keeps_none = self.c >= pr.blocks_per_lane;
-        if !keeps_none && i.is_multiple_of(self.c) {
+        if kept(pos, self.f) {
             return (self.p.blocks[pos as usize], 0);
         }
-        // Regenerate from the checkpoint before i (or from the lane seed when nothing is kept).
-        let (mut prev, start) = if keeps_none {
-            (lane_seed(self.ek, lane), 0)
-        } else {
-            (
-                self.p.blocks[(pos - (i % self.c) as u64) as usize],
-                i - i % self.c + 1,
-            )
-        };
-        for j in start..=i {
-            prev = encode_block(block_input(self.ek, prev, lane, j), pr.rounds);
-        }
-        (prev, (i + 1 - start) as u64 * pr.rounds as u64)
+        let pr = &self.p.params;
+        let (lane, i) = position_place(pr, pos);
+        (
+            encode_block(block_input(self.ek, lane, i), pr.rounds),
+            pr.rounds as u64,
+        )
     }
 }
 
-/// Discards a fraction 1 - f of leaves for good and answers them with a forged block (free).
+/// Keeps a fraction `f` of the blocks and answers the others with a forged value (free).
 pub struct Discard<'a> {
-    /// Source of the kept leaves.
+    /// Source of the kept blocks.
     pub p: &'a Prover,
-    /// Fraction of leaves kept.
+    /// Fraction of blocks kept.
     pub f: f64,
 }
 
 impl BlockSource for Discard<'_> {
     fn read(&mut self, pos: u64) -> (u128, u64) {
-        let leaf = pos / self.p.params.blocks_per_leaf as u64;
-        // A fixed, evenly spread subset holding a fraction f of the leaves is kept.
-        let u = ((leaf + 1) as f64 * 0.618_033_988_749_895).fract();
-        if u < self.f {
+        if kept(pos, self.f) {
             (self.p.blocks[pos as usize], 0)
         } else {
             (pos as u128 ^ 0x5a5a, 0)
@@ -78,69 +73,111 @@ impl BlockSource for Discard<'_> {
     }
 }
 
-/// Result of running the timed chain with some source.
+/// Phase 1 of a timed challenge as some prover ran it.
 pub struct Run {
     /// Transcript of the chain.
     pub transcript: Vec<u128>,
-    /// Spot openings (built from the source's view of each leaf).
-    pub openings: Vec<Opening>,
     /// Final chain state.
     pub final_state: Hash,
-    /// Serial slow rounds on the critical path: summed over the chain (sequential), plus the
-    /// largest single leaf regeneration for the openings (they are regenerated in parallel).
+    /// Serial slow rounds on the critical path (the chain is sequential, so they add up).
     pub serial_rounds: u64,
+    /// Reads answered with a value that is not the block at their position.
+    pub forged: u32,
+    /// SHA-256 evaluations spent choosing forged values (the steering attacker's grinding).
+    pub grind_hashes: u64,
 }
 
-/// Run the timed chain of `rounds` rounds with `s` spot checks, reading blocks from `src`.
-pub fn run_timed(
-    src: &mut dyn BlockSource,
-    p: &Params,
-    tree_paths: &Prover,
-    seed: &Hash,
-    rounds: u32,
-    s: u32,
-) -> Run {
-    let total = p.leaves() * p.blocks_per_leaf as u64;
+/// Run phase 1 (the timed chain of `rounds` reads) reading blocks from `src`; `truth` is used only
+/// to count the reads that are not the real block.
+pub fn run_timed(src: &mut dyn BlockSource, truth: &Prover, seed: &Hash, rounds: u32) -> Run {
+    let total = truth.blocks.len() as u64;
     let mut st = *seed;
     let mut tr = Vec::with_capacity(rounds as usize);
-    let mut pos = Vec::with_capacity(rounds as usize);
-    let mut serial = 0u64;
+    let (mut serial, mut forged) = (0u64, 0u32);
     for _ in 0..rounds {
         let q = position(&st, total);
         let (b, cost) = src.read(q);
         serial += cost;
+        forged += u32::from(b != truth.blocks[q as usize]);
         tr.push(b);
-        pos.push(q);
         st = next_state(&st, b);
     }
-    let m = p.blocks_per_leaf as u64;
-    let mut worst = 0u64;
-    let openings = spot_rounds(&st, tr.len(), s)
-        .into_iter()
-        .map(|r| {
-            let leaf = pos[r] / m;
-            let mut leaf_cost = 0;
-            let blocks = (leaf * m..(leaf + 1) * m)
-                .map(|q| {
-                    let (b, c) = src.read(q);
-                    leaf_cost = leaf_cost.max(c);
-                    b
-                })
-                .collect();
-            worst = worst.max(leaf_cost);
-            Opening {
-                index: leaf,
-                blocks,
-                path: tree_paths.tree.path(leaf as usize),
-            }
-        })
-        .collect();
     Run {
         transcript: tr,
-        openings,
         final_state: st,
-        serial_rounds: serial + worst,
+        serial_rounds: serial,
+        forged,
+        grind_hashes: 0,
     }
+}
+
+/// The grinding-and-steering attacker: keeps a fraction `f` of the blocks and, at each read of a
+/// missing one, forges a value chosen among up to `tries` candidates so that the next
+/// `lookahead` reads land in kept blocks (the first candidate that does, else the one with the
+/// longest run). Against the Fiat-Shamir spot rounds of before, steering cut the forged reads a
+/// spot check could land on; here every read is checked, so it can only cut how many it forges.
+pub fn run_steering(
+    p: &Prover,
+    f: f64,
+    seed: &Hash,
+    rounds: u32,
+    lookahead: u32,
+    tries: u32,
+) -> Run {
+    let total = p.blocks.len() as u64;
+    let mut st = *seed;
+    let mut tr = Vec::with_capacity(rounds as usize);
+    let (mut forged, mut hashes) = (0u32, 0u64);
+    for _ in 0..rounds {
+        let q = position(&st, total);
+        let b = if kept(q, f) {
+            p.blocks[q as usize]
+        } else {
+            forged += 1;
+            let (mut best, mut best_run) = (0u128, 0u32);
+            for t in 0..tries {
+                let cand = candidate(&st, t);
+                let mut s2 = next_state(&st, cand);
+                hashes += 2;
+                let mut run = 0;
+                while run < lookahead {
+                    let q2 = position(&s2, total);
+                    if !kept(q2, f) {
+                        break;
+                    }
+                    s2 = next_state(&s2, p.blocks[q2 as usize]);
+                    hashes += 1;
+                    run += 1;
+                }
+                if run >= best_run {
+                    (best, best_run) = (cand, run);
+                }
+                if run == lookahead {
+                    break;
+                }
+            }
+            best
+        };
+        tr.push(b);
+        st = next_state(&st, b);
+    }
+    Run {
+        transcript: tr,
+        final_state: st,
+        serial_rounds: 0,
+        forged,
+        grind_hashes: hashes,
+    }
+}
+
+fn candidate(state: &Hash, t: u32) -> u128 {
+    let h: Hash = Sha256::new()
+        .chain_update(b"forge")
+        .chain_update(state)
+        .chain_update(t.to_le_bytes())
+        .finalize()
+        .into();
+    u128::from_le_bytes(h[..16].try_into().unwrap_or([0; 16])) >> 2
 }
 
 /// Timing model of one timed challenge (all times in seconds).
@@ -169,17 +206,41 @@ impl Model {
     pub fn attacker(&self, rounds: u32, serial_rounds: u64) -> f64 {
         self.honest(rounds) + serial_rounds as f64 * self.t_slow + rounds as f64 * self.t_fetch
     }
+    /// Most missing blocks an attacker can regenerate on the chain and still meet D.
+    pub fn affordable_regenerations(&self, p: &Params, rounds: u32) -> u64 {
+        let slack = self.deadline(rounds) - self.attacker(rounds, 0);
+        (slack.max(0.0) / (p.rounds as f64 * self.t_slow)).floor() as u64
+    }
 }
 
-/// Expected serial slow rounds of the chain for a checkpoint spacing `c` (c = blocks_per_lane:
-/// regeneration on demand from ek), over `rounds` uniformly placed reads.
-pub fn expected_serial_rounds(p: &Params, rounds: u32, c: u32) -> f64 {
-    let per_read = if c >= p.blocks_per_lane {
-        (p.blocks_per_lane as f64 + 1.0) / 2.0
-    } else {
-        (c as f64 - 1.0) / 2.0
-    };
-    rounds as f64 * per_read * p.rounds as f64
+/// Expected serial slow rounds of the chain for an attacker keeping a fraction `f` of P.
+pub fn expected_serial_rounds(p: &Params, rounds: u32, f: f64) -> f64 {
+    rounds as f64 * (1.0 - f) * p.rounds as f64
+}
+
+/// log10 of an upper bound on P[X ≤ k] for X ~ Binomial(n, q) (Chernoff:
+/// exp(−n·KL(k/n ‖ q)) for k < n·q, exact for k = 0; 0 when k ≥ n·q).
+pub fn log10_binomial_lower_tail(n: u32, q: f64, k: u64) -> f64 {
+    let n_f = n as f64;
+    let a = k as f64 / n_f;
+    if a >= q {
+        return 0.0;
+    }
+    let term = |x: f64, y: f64| if x == 0.0 { 0.0 } else { x * (x / y).ln() };
+    let kl = term(a, q) + term(1.0 - a, 1.0 - q);
+    -n_f * kl / std::f64::consts::LN_10
+}
+
+/// log10 of the bound on the chance that an attacker keeping a fraction `f` of P passes one
+/// timed challenge: every read it forges is rejected, so it must regenerate every missing block
+/// its chain reads, and it passes only if at most `model.affordable_regenerations` of the R
+/// reads miss (positions are uniform: each misses with probability 1 − f).
+pub fn log10_pass_bound(model: &Model, set: &TimedSet, f: f64) -> f64 {
+    log10_binomial_lower_tail(
+        set.rounds,
+        1.0 - f,
+        model.affordable_regenerations(&set.params, set.rounds),
+    )
 }
 
 /// A documented parameter set for the timed challenge.
@@ -191,12 +252,12 @@ pub struct TimedSet {
     pub params: Params,
     /// Chained rounds R.
     pub rounds: u32,
-    /// Spot checks s.
+    /// Spot openings s (phase 2).
     pub spots: u32,
 }
 
 /// Production set for a 80 GiB-class GPU (H100): P = 2^32 blocks = 64 GiB, r = 1000 Sloth
-/// rounds per block, 1 KiB leaves, R = 20000 chained reads, s = 64 spot checks.
+/// rounds per block, 1 KiB leaves, R = 20000 chained reads, s = 128 spot openings.
 pub const PRODUCTION_80G: TimedSet = TimedSet {
     name: "production-80g",
     params: Params {
@@ -206,7 +267,7 @@ pub const PRODUCTION_80G: TimedSet = TimedSet {
         blocks_per_leaf: 64,
     },
     rounds: 20_000,
-    spots: 64,
+    spots: 128,
 };
 
 /// Production set for a 24 GiB-class GPU: P = 2^30 blocks = 16 GiB.
@@ -219,7 +280,7 @@ pub const PRODUCTION_24G: TimedSet = TimedSet {
         blocks_per_leaf: 64,
     },
     rounds: 20_000,
-    spots: 64,
+    spots: 128,
 };
 
 /// Test set (CI).
@@ -227,5 +288,5 @@ pub const TEST: TimedSet = TimedSet {
     name: "test",
     params: Params::TEST,
     rounds: 256,
-    spots: 32,
+    spots: 128,
 };

@@ -1,4 +1,5 @@
-//! Setup: ek derivation, the chained Sloth encoding P = PoW(ek), and recovery of ek from P.
+//! Setup: ek derivation, the Sloth encoding P = PoW(ek) of independent blocks, and recovery of ek
+//! from P.
 
 use crate::field::{P as PRIME, sloth_fast, sloth_slow};
 use sha2::{Digest, Sha256};
@@ -73,30 +74,23 @@ pub fn derive_ek(fingerprint: &[u8], miner: &str, pool: &str, randomness: &[u8])
     to_field(&h.finalize())
 }
 
-/// Public tweak added before encoding block `i` of `lane`: binds the position and ek, so no
-/// leaf of one identity's P chains correctly under another identity's ek (Sybil sharing).
-pub fn tweak(ek: u128, lane: u32, i: u32) -> u128 {
+/// Input of block `i` of `lane`: ek plus the block's position (lane·2^64 + i + 1), mod p.
+///
+/// Blocks are independent: block (lane, i) = Sloth_slow^r(input(lane, i)), with no predecessor.
+/// So one block is checked on its own by `r` fast steps (`decode_block(b) == block_input(..)`),
+/// with no opening and no neighbour: a verifier checks **every** read of a timed chain, and a
+/// forged read (any value but the one block the position allows) is always caught. ek in every
+/// input stops two identities sharing blocks: a shift of one identity's P onto another's needs
+/// ek' − ek to be one of the ~2^34 differences of positions, a 2^-92 chance per ek tried.
+pub fn block_input(ek: u128, lane: u32, i: u32) -> u128 {
     let pos = ((lane as u128) << 64) | (i as u128 + 1);
     let s = ek + pos;
     if s >= PRIME { s - PRIME } else { s }
 }
 
-/// Seed of a lane: lane 0 starts from ek itself, so ek is recoverable from P.
-pub fn lane_seed(ek: u128, lane: u32) -> u128 {
-    if lane == 0 {
-        return ek;
-    }
-    let mut h = Sha256::new();
-    h.update(b"loopin-pocps/lane");
-    h.update(ek.to_le_bytes());
-    h.update(lane.to_le_bytes());
-    to_field(&h.finalize())
-}
-
-/// Input of block `i` given its predecessor (the lane seed for i = 0).
-pub fn block_input(ek: u128, prev: u128, lane: u32, i: u32) -> u128 {
-    let s = prev + tweak(ek, lane, i);
-    if s >= PRIME { s - PRIME } else { s }
+/// Whether `block` is block `i` of `lane` for this ek (r fast steps).
+pub fn is_block(ek: u128, lane: u32, i: u32, block: u128, rounds: u32) -> bool {
+    block < PRIME && decode_block(block, rounds) == block_input(ek, lane, i)
 }
 
 /// Slow: `rounds` Sloth rounds.
@@ -109,10 +103,9 @@ pub fn decode_block(block: u128, rounds: u32) -> u128 {
     (0..rounds).fold(block, |x, _| sloth_fast(x))
 }
 
-/// Recover ek from P (first block of lane 0) by the fast direction.
+/// Recover ek from P (the first block of lane 0) by the fast direction: its input is ek + 1.
 pub fn recover_ek(first_block: u128, rounds: u32) -> u128 {
-    // decode = seed + ek + 1 = 2 ek + 1 (mod p), and ek < 2^126.
-    ((decode_block(first_block, rounds) + PRIME - 1) % PRIME) / 2
+    (decode_block(first_block, rounds) + PRIME - 1) % PRIME
 }
 
 /// An encoding backend.
@@ -121,14 +114,10 @@ pub trait Encoder {
     fn encode(&self, ek: u128, params: &Params) -> Vec<u128>;
 }
 
-/// Encode one lane serially.
+/// Encode one lane.
 pub fn encode_lane(ek: u128, lane: u32, params: &Params) -> Vec<u128> {
-    let mut prev = lane_seed(ek, lane);
     (0..params.blocks_per_lane)
-        .map(|i| {
-            prev = encode_block(block_input(ek, prev, lane, i), params.rounds);
-            prev
-        })
+        .map(|i| encode_block(block_input(ek, lane, i), params.rounds))
         .collect()
 }
 

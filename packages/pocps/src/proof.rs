@@ -1,10 +1,14 @@
 //! Proof types, the prover (storage openings, throughput batch) and verification.
 
 use crate::challenge::indices;
-use crate::encode::{Params, block_input, decode_block, lane_seed};
+use crate::encode::{Params, decode_block, is_block};
 use crate::merkle::{Hash, Tree, leaf_hash, verify_path};
 use crate::sig::SigVerifier;
 use sha2::{Digest, Sha256};
+
+/// Domain of [`Commitment::digest`]; `v2` is the encoding of independent blocks, so no
+/// commitment to the chained encoding of before matches one today.
+pub const COMMITMENT_DOMAIN: &[u8] = b"loopin-pocps/commitment/v2";
 
 /// Public commitment made at stake time.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -25,7 +29,7 @@ impl Commitment {
     pub fn digest(&self) -> Hash {
         let p = &self.params;
         let mut h = Sha256::new();
-        h.update(b"loopin-pocps/commitment");
+        h.update(COMMITMENT_DOMAIN);
         for v in [p.lanes, p.blocks_per_lane, p.rounds, p.blocks_per_leaf] {
             h.update(v.to_le_bytes());
         }
@@ -72,9 +76,15 @@ pub enum VerifyError {
     /// Leaf has the wrong size.
     #[error("opening {0} has the wrong number of blocks")]
     LeafSize(usize),
-    /// A block is not the encoding of its predecessor.
-    #[error("opening {0}: block chain broken")]
+    /// A block of an opening is not the encoding of its input.
+    #[error("opening {0}: a block is not the encoding of its position")]
     BadBlock(usize),
+    /// The transcript does not replay to the final state the device signed.
+    #[error("the transcript does not lead to the signed final state")]
+    ChainMismatch,
+    /// Read `0` of a timed chain is not the block at the position the chain read.
+    #[error("read {0} of the chain is not the block at its position")]
+    BadRead(usize),
     /// Merkle path does not lead to the root.
     #[error("opening {0}: bad Merkle path")]
     BadPath(usize),
@@ -146,25 +156,29 @@ pub fn verify_round_digests(
     Ok(())
 }
 
-/// Whether block `n` of an opening is the encoding of its predecessor's block input (the lane
-/// seed for a lane's first block); a leaf's first block is free unless it starts a lane, as in
-/// the full leaf check. `false` for a block out of range or not a field element.
+/// Lane and index in its lane of block `n` of leaf `leaf`.
+pub fn block_place(p: &Params, leaf: u64, n: usize) -> (u32, u32) {
+    let per_lane = (p.blocks_per_lane / p.blocks_per_leaf) as u64;
+    let lane = (leaf / per_lane) as u32;
+    let i = ((leaf % per_lane) as u32) * p.blocks_per_leaf + n as u32;
+    (lane, i)
+}
+
+/// Lane and index in its lane of the block at global position `pos` (lane-major).
+pub fn position_place(p: &Params, pos: u64) -> (u32, u32) {
+    let bpl = p.blocks_per_lane as u64;
+    ((pos / bpl) as u32, (pos % bpl) as u32)
+}
+
+/// Whether block `n` of an opening is the encoding of its own input (`r` fast steps; blocks are
+/// independent, so every block of a leaf is checked, the first one too). `false` for a block out
+/// of range or not a field element.
 pub fn check_block(c: &Commitment, o: &Opening, n: usize) -> bool {
-    let p = &c.params;
     let Some(&b) = o.blocks.get(n) else {
         return false;
     };
-    let per_lane = (p.blocks_per_lane / p.blocks_per_leaf) as u64;
-    let lane = (o.index / per_lane) as u32;
-    let i = ((o.index % per_lane) as u32) * p.blocks_per_leaf + n as u32;
-    let prev = if n > 0 {
-        o.blocks[n - 1]
-    } else if i == 0 {
-        lane_seed(c.ek, lane)
-    } else {
-        return true;
-    };
-    b < crate::field::P && block_input(c.ek, prev, lane, i) == decode_block(b, p.rounds)
+    let (lane, i) = block_place(&c.params, o.index, n);
+    is_block(c.ek, lane, i, b, c.params.rounds)
 }
 
 /// Hash of an answer, folded into the next round's seed.
@@ -216,23 +230,10 @@ impl Prover {
     }
 }
 
-/// Verify one leaf: each block decodes to its predecessor's block input; the lane's first leaf links to the seed.
+/// Verify one leaf: every block decodes to its own input.
 pub(crate) fn check_leaf(c: &Commitment, o: &Opening, j: usize) -> Result<(), VerifyError> {
-    let p = &c.params;
-    let per_lane = (p.blocks_per_lane / p.blocks_per_leaf) as u64;
-    let lane = (o.index / per_lane) as u32;
-    let first = ((o.index % per_lane) as u32) * p.blocks_per_leaf;
-    for (n, b) in o.blocks.iter().enumerate() {
-        let i = first + n as u32;
-        let input = decode_block(*b, p.rounds);
-        let prev = if n > 0 {
-            o.blocks[n - 1]
-        } else if i == 0 {
-            lane_seed(c.ek, lane)
-        } else {
-            continue;
-        };
-        if *b >= crate::field::P || block_input(c.ek, prev, lane, i) != input {
+    for n in 0..o.blocks.len() {
+        if !check_block(c, o, n) {
             return Err(VerifyError::BadBlock(j));
         }
     }

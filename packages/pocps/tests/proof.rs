@@ -136,39 +136,100 @@ fn slow(x: u128) -> u128 {
 fn timed_proof_honest_tamper_replay_wrong_key() {
     use loopin_pocps::timed::*;
     let (c, p, key) = setup();
-    let (r, s) = (256, 64);
-    let make = |seed: &[u8; 32], key: &SigningKey| {
-        let (transcript, openings, fin) = prove_timed(&p, seed, r, s);
-        let signature = k256_sign(key, &timed_message(&c, seed, &fin));
-        TimedProof {
-            transcript,
-            openings,
-            signature,
-        }
-    };
     let seed = round_seed(&[2u8; 32], b"r", 0, &[0u8; 32]);
-    let a = make(&seed, &key);
-    let v = |t: &TimedProof| verify_timed(&c, &seed, r, s, t, &K256Verifier);
-    assert_eq!(v(&a), Ok(()));
-    let mut t = a.clone();
+    let terms = TimedTerms {
+        seed,
+        rounds: 256,
+        spots: 128,
+    };
+    let nonce = [0x33u8; 32];
+    let (transcript, fin) = run_chain(&p, &seed, terms.rounds);
+    let commit = TimedCommit {
+        final_state: fin,
+        signature: k256_sign(&key, &timed_message(&c, &seed, &fin)),
+    };
+    let reveal = TimedReveal {
+        openings: open_spots(&p, &seed, &transcript, &nonce, terms.spots),
+        transcript,
+    };
+    let v = |commit: &TimedCommit, t: &TimedReveal| {
+        verify_timed(&c, &terms, commit, &nonce, t, &K256Verifier)
+    };
+    assert_eq!(v(&commit, &reveal), Ok(()));
+    // A read changed: the transcript no longer leads to the signed final state.
+    let mut t = reveal.clone();
     t.transcript[100] ^= 1;
-    assert!(v(&t).is_err());
-    let mut t = a.clone();
+    assert_eq!(v(&commit, &t), Err(VerifyError::ChainMismatch));
+    // A leaf or a path of a spot opening changed.
+    let mut t = reveal.clone();
     t.openings[0].blocks[5] ^= 1 << 70;
-    assert!(v(&t).is_err());
-    let mut t = a.clone();
+    assert!(v(&commit, &t).is_err());
+    let mut t = reveal.clone();
     t.openings[3].path[2][0] ^= 1;
-    assert!(v(&t).is_err());
-    let mut t = a.clone();
+    assert_eq!(v(&commit, &t), Err(VerifyError::BadPath(3)));
+    let mut t = reveal.clone();
     t.transcript.pop();
-    assert!(v(&t).is_err());
-    assert_eq!(
-        v(&make(&seed, &SigningKey::from_slice(&[9u8; 32]).unwrap())),
-        Err(VerifyError::BadSignature)
-    );
-    let other = round_seed(&[2u8; 32], b"r", 1, &[0u8; 32]);
+    assert!(matches!(
+        v(&commit, &t),
+        Err(VerifyError::OpeningCount { .. })
+    ));
+    let mut t = reveal.clone();
+    t.openings.pop();
+    assert!(matches!(
+        v(&commit, &t),
+        Err(VerifyError::OpeningCount { .. })
+    ));
+    // The openings of another nonce (the prover cannot choose what is opened).
+    let other_nonce = [0x44u8; 32];
     assert!(
-        verify_timed(&c, &other, r, s, &a, &K256Verifier).is_err(),
+        verify_timed(&c, &terms, &commit, &other_nonce, &reveal, &K256Verifier).is_err(),
+        "openings for another nonce accepted"
+    );
+    // Signed by another key.
+    let wrong = TimedCommit {
+        signature: k256_sign(
+            &SigningKey::from_slice(&[9u8; 32]).unwrap(),
+            &timed_message(&c, &seed, &fin),
+        ),
+        ..commit.clone()
+    };
+    assert_eq!(v(&wrong, &reveal), Err(VerifyError::BadSignature));
+    // Replayed to another seed.
+    let other = TimedTerms {
+        seed: round_seed(&[2u8; 32], b"r", 1, &[0u8; 32]),
+        ..terms
+    };
+    assert_eq!(
+        verify_timed(&c, &other, &commit, &nonce, &reveal, &K256Verifier),
+        Err(VerifyError::BadSignature),
         "replay accepted"
     );
+}
+
+#[test]
+fn a_timed_commit_fits_one_packet() {
+    use loopin_pocps::timed::*;
+    let (c, p, key) = setup();
+    let seed = [1u8; 32];
+    let (_, fin) = run_chain(&p, &seed, 256);
+    let commit = TimedCommit {
+        final_state: fin,
+        signature: k256_sign(&key, &timed_message(&c, &seed, &fin)),
+    };
+    // 32-byte state + 64-byte signature: what the deadline waits for, whatever R is.
+    assert_eq!(commit.final_state.len() + commit.signature.len(), 96);
+}
+
+#[test]
+fn every_block_is_checked_on_its_own() {
+    // Blocks are independent: each decodes to its own input, the first block of a leaf too.
+    let (c, p, _) = setup();
+    let o = p.open(&[5u8; 32], 1).remove(0);
+    for n in 0..o.blocks.len() {
+        assert!(check_block(&c, &o, n));
+        let mut bad = o.clone();
+        bad.blocks[n] ^= 1;
+        assert!(!check_block(&c, &bad, n), "block {n}");
+    }
+    assert!(!check_block(&c, &o, o.blocks.len()));
 }

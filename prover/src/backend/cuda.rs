@@ -2,7 +2,7 @@
 //! (dynamic loading: the binary does not link libcuda). cudarc panics when libcuda or libnvrtc is
 //! missing, so both are probed with `is_culib_present` before any other cudarc call.
 
-use super::{Backend, Cancelled, from_limbs, inputs_valid, seed_limbs, split, to_limbs};
+use super::{Backend, Cancelled, from_limbs, inputs_valid, split, to_limbs};
 use cudarc::driver::{CudaContext, CudaFunction, CudaStream, LaunchConfig, PushKernelArg};
 use loopin_pocps::encode::Params;
 use std::sync::Arc;
@@ -138,10 +138,6 @@ impl Backend for CudaBackend {
             .checked_mul(params.blocks_per_lane as usize)
             .and_then(|x| x.checked_mul(2))
             .ok_or("size overflow")?;
-        let seeds = self
-            .stream
-            .clone_htod(&seed_limbs(ek, lane0, n))
-            .map_err(|e| format!("{e:?}"))?;
         let mut out = self
             .stream
             .alloc_zeros::<u64>(len)
@@ -149,16 +145,15 @@ impl Backend for CudaBackend {
         let (lo, hi) = split(ek);
         let (bpl, rounds) = (params.blocks_per_lane, params.rounds);
         let mut b = self.stream.launch_builder(&self.encode);
-        b.arg(&seeds)
-            .arg(&lo)
+        b.arg(&lo)
             .arg(&hi)
             .arg(&lane0)
             .arg(&n)
             .arg(&bpl)
             .arg(&rounds)
             .arg(&mut out);
-        // SAFETY: argument types and order match `loopin_encode_lanes`; `seeds` has 2n limbs and
-        // `out` 2·n·bpl, the extent the kernel indexes with t < n.
+        // SAFETY: argument types and order match `loopin_encode_lanes`; `out` has 2·n·bpl limbs,
+        // the extent the kernel indexes with t < n.
         unsafe { b.launch(cfg(n)) }.map_err(|e| format!("launch: {e:?}"))?;
         let host = self.stream.clone_dtoh(&out).map_err(|e| format!("{e:?}"))?;
         Ok(from_limbs(&host))

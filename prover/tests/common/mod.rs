@@ -26,7 +26,11 @@ pub fn key(n: u8) -> SigningKey {
 
 /// Encode P into `dir` with the CPU backend and load it back.
 pub fn init_and_load(dir: &Path, n: u8) -> storage::Loaded {
-    storage::init(dir, ek(n), &PARAMS, &CpuBackend, 1, &mut |_, _| true).expect("init");
+    init_and_load_with(dir, n, &PARAMS)
+}
+
+pub fn init_and_load_with(dir: &Path, n: u8, params: &Params) -> storage::Loaded {
+    storage::init(dir, ek(n), params, &CpuBackend, 1, &mut |_, _| true).expect("init");
     storage::load(dir).expect("load")
 }
 

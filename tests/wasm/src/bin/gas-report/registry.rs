@@ -20,7 +20,7 @@ use loopin::registry::{
 use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, StakeCertificate};
 use loopin::{factory, stake_cert::StakeMode};
 use loopin_pocps::challenge::{commit_secret, indices, round_seed};
-use loopin_pocps::encode::{Params, block_input, derive_ek, encode_block, lane_seed};
+use loopin_pocps::encode::{Params, block_input, derive_ek, encode_block};
 use loopin_pocps::merkle::{Hash, leaf_hash, node_hash};
 use loopin_pocps::proof::{Commitment, Opening, round_message};
 use loopin_pocps::sig::{challenge_key_message, k256_sign};
@@ -68,24 +68,13 @@ fn settings() -> RegistrySettings {
     }
 }
 
-/// Blocks of leaf `leaf` of P, chained as the encoding chains them (its first block is free
-/// unless it starts a lane, as `check_leaf` allows).
+/// Blocks of leaf `leaf` of P (each block the encoding of its own input).
 fn leaf_blocks(ek: u128, p: &Params, leaf: u64) -> Vec<u128> {
     let per_lane = u64::from(p.blocks_per_lane / p.blocks_per_leaf);
     let lane = (leaf / per_lane) as u32;
     let first = (leaf % per_lane) as u32 * p.blocks_per_leaf;
-    let mut prev = if first == 0 {
-        lane_seed(ek, lane)
-    } else {
-        0x5eed_0000 + leaf as u128
-    };
     (0..p.blocks_per_leaf)
-        .map(|n| {
-            if n > 0 || first == 0 {
-                prev = encode_block(block_input(ek, prev, lane, first + n), p.rounds);
-            }
-            prev
-        })
+        .map(|n| encode_block(block_input(ek, lane, first + n), p.rounds))
         .collect()
 }
 

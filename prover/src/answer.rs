@@ -1,0 +1,63 @@
+//! Decoding and checking a timed challenge's two answers (the commit of phase 1, the opening of
+//! phase 2) with loopin-pocps.
+
+use crate::pb;
+use crate::verifier::Spec;
+use crate::wire;
+use loopin_pocps::merkle::Hash;
+use loopin_pocps::proof::{Commitment, RoundProof, verify_round};
+use loopin_pocps::sig::K256Verifier;
+use loopin_pocps::timed::{TimedCommit, TimedReveal, TimedTerms, verify_timed};
+
+/// Decode and verify both answers of a timed challenge; the round proof, if one was asked for.
+pub fn check_answer(
+    c: &Commitment,
+    seed: &Hash,
+    spec: &Spec,
+    commit: &pb::ChallengeCommit,
+    spot_nonce: &Hash,
+    opening: &pb::ChallengeOpening,
+) -> Result<Option<RoundProof>, String> {
+    let commit = TimedCommit {
+        final_state: wire::hash(&commit.final_state, "final_state")?,
+        signature: commit.timed_signature.clone(),
+    };
+    let reveal = TimedReveal {
+        transcript: wire::bytes_to_blocks(&opening.transcript)?,
+        openings: opening
+            .timed_openings
+            .iter()
+            .map(wire::opening_from_pb)
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    let terms = TimedTerms {
+        seed: *seed,
+        rounds: spec.chain_rounds,
+        spots: spec.spots,
+    };
+    verify_timed(c, &terms, &commit, spot_nonce, &reveal, &K256Verifier)
+        .map_err(|e| format!("timed proof: {e}"))?;
+    if spec.openings == 0 {
+        return Ok(None);
+    }
+    let p = signed_round_proof(opening).ok_or("round proof: missing or malformed openings")?;
+    verify_round(c, seed, spec.openings, &p, &K256Verifier)
+        .map_err(|e| format!("round proof: {e}"))?;
+    Ok(Some(p))
+}
+
+/// The round openings and signature of an opening, if it has well-formed ones.
+pub fn signed_round_proof(r: &pb::ChallengeOpening) -> Option<RoundProof> {
+    if r.round_openings.is_empty() {
+        return None;
+    }
+    Some(RoundProof {
+        openings: r
+            .round_openings
+            .iter()
+            .map(wire::opening_from_pb)
+            .collect::<Result<Vec<_>, _>>()
+            .ok()?,
+        signature: r.round_signature.clone(),
+    })
+}
