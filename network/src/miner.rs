@@ -58,6 +58,15 @@ pub struct Miner {
     child: Child,
 }
 
+/// The scenario's encoding: the test set's 16 KiB P with r = 512 Sloth rounds per block, so a
+/// prover that regenerates each read (`Cheat::Regenerate`) spends 8192 × 512 slow rounds (≥ 2 s
+/// even in release) on a challenge an honest one answers in milliseconds; blocks are
+/// independent, so a missing block costs r and no more.
+pub const SCENARIO_PARAMS: loopin_pocps::encode::Params = loopin_pocps::encode::Params {
+    rounds: 512,
+    ..loopin_pocps::encode::Params::TEST
+};
+
 fn prover_config(
     dir: &Path,
     listen: &str,
@@ -70,6 +79,7 @@ fn prover_config(
         metrics_listen: String::new(),
         backend: "cpu".into(),
         params: "test".into(),
+        custom_params: Some(SCENARIO_PARAMS),
         identity,
         chain: chain.unwrap_or_default(),
         ..Config::default()

@@ -25,8 +25,8 @@ use serde::Serialize;
 /// Chained reads R of the scenario's timed challenges (test parameters: an honest CPU prover
 /// answers in milliseconds, a regenerating one needs seconds).
 pub const CHAIN_ROUNDS: u32 = 8192;
-/// Spot openings s of the timed challenges.
-pub const SPOTS: u32 = 64;
+/// Spot openings s of the timed challenges (phase 2, chosen by a nonce drawn after the commit).
+pub const SPOTS: u32 = 128;
 
 /// One challenge checked and submitted.
 #[derive(Clone, Debug, Serialize)]

@@ -71,8 +71,8 @@ struct ChallengeArgs {
     /// Chained reads R.
     #[arg(long, default_value_t = 256)]
     chain_rounds: u32,
-    /// Spot openings s.
-    #[arg(long, default_value_t = 32)]
+    /// Spot openings s (phase 2; at least 128 in every documented parameter set).
+    #[arg(long, default_value_t = 128)]
     spots: u32,
     /// Round openings k.
     #[arg(long, default_value_t = 8)]
