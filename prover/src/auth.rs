@@ -154,10 +154,7 @@ pub fn sign_header(
 
 /// SEC1 compressed public key.
 pub fn pubkey_bytes(key: &SigningKey) -> Vec<u8> {
-    key.verifying_key()
-        .to_encoded_point(true)
-        .as_bytes()
-        .to_vec()
+    loopin_pocps::sig::k256_pubkey(key)
 }
 
 /// A fresh key from OS randomness.

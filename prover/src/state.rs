@@ -8,7 +8,7 @@ use loopin_pocps::encode::{Params, block_input, encode_block};
 use loopin_pocps::merkle::{Hash, Tree};
 use loopin_pocps::proof::{Commitment, Opening, RoundProof, round_message};
 use loopin_pocps::sig::k256_sign;
-use loopin_pocps::timed::{TimedCommit, next_state, position, replay, spot_rounds, timed_message};
+use loopin_pocps::timed::{TimedCommit, chain, spot_leaves, timed_message};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Where the prover reads blocks of P from.
@@ -134,17 +134,10 @@ impl ProverState {
         rounds: u32,
         cancel: &AtomicBool,
     ) -> Result<(Vec<u128>, TimedCommit), Cancelled> {
-        let total = self.source.len();
-        let mut st = *seed;
-        let mut transcript = Vec::with_capacity(rounds as usize);
-        for _ in 0..rounds {
-            if cancel.load(Ordering::Relaxed) {
-                return Err(Cancelled);
-            }
-            let b = self.source.block(position(&st, total));
-            transcript.push(b);
-            st = next_state(&st, b);
-        }
+        let (transcript, st) = chain(seed, rounds, self.source.len(), |q| {
+            (!cancel.load(Ordering::Relaxed)).then(|| self.source.block(q))
+        })
+        .ok_or(Cancelled)?;
         let signature = self.sign(&timed_message(&self.commitment, seed, &st));
         Ok((
             transcript,
@@ -164,16 +157,15 @@ impl ProverState {
         spots: u32,
         cancel: &AtomicBool,
     ) -> Result<Vec<Opening>, Cancelled> {
-        let (fin, pos) = replay(seed, transcript, self.source.len());
-        let m = self.commitment.params.blocks_per_leaf as u64;
-        let mut openings = Vec::with_capacity(spots as usize);
-        for r in spot_rounds(nonce, &fin, transcript.len(), spots) {
-            if cancel.load(Ordering::Relaxed) {
-                return Err(Cancelled);
-            }
-            openings.push(self.leaf(pos[r] / m));
-        }
-        Ok(openings)
+        let m = self.commitment.params.blocks_per_leaf;
+        spot_leaves(seed, transcript, nonce, spots, self.source.len(), m)
+            .into_iter()
+            .map(|leaf| {
+                (!cancel.load(Ordering::Relaxed))
+                    .then(|| self.leaf(leaf))
+                    .ok_or(Cancelled)
+            })
+            .collect()
     }
 
     /// Round proof: `k` openings for `seed`, signed.

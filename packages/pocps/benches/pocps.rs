@@ -26,11 +26,7 @@ fn benches(c: &mut Criterion) {
         params,
         root: prover.tree.root(),
         ek,
-        pubkey: key
-            .verifying_key()
-            .to_encoded_point(true)
-            .as_bytes()
-            .to_vec(),
+        pubkey: loopin_pocps::sig::k256_pubkey(&key),
     };
     let seed = round_seed(&[1; 32], b"r", 0, &[0; 32]);
     let k = 8;

@@ -223,11 +223,7 @@ fn steering_tries() {
         params,
         root: p.tree.root(),
         ek,
-        pubkey: key
-            .verifying_key()
-            .to_encoded_point(true)
-            .as_bytes()
-            .to_vec(),
+        pubkey: loopin_pocps::sig::k256_pubkey(&key),
     };
     let tries = 200u32;
     println!(

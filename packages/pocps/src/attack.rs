@@ -5,7 +5,7 @@
 use crate::encode::{Params, block_input, encode_block};
 use crate::merkle::Hash;
 use crate::proof::{Prover, position_place};
-use crate::timed::{next_state, position};
+use crate::timed::{chain, next_state, position};
 use sha2::{Digest, Sha256};
 
 /// Where a prover (honest or not) gets a block from, and what it costs.
@@ -90,21 +90,17 @@ pub struct Run {
 /// Run phase 1 (the timed chain of `rounds` reads) reading blocks from `src`; `truth` is used only
 /// to count the reads that are not the real block.
 pub fn run_timed(src: &mut dyn BlockSource, truth: &Prover, seed: &Hash, rounds: u32) -> Run {
-    let total = truth.blocks.len() as u64;
-    let mut st = *seed;
-    let mut tr = Vec::with_capacity(rounds as usize);
     let (mut serial, mut forged) = (0u64, 0u32);
-    for _ in 0..rounds {
-        let q = position(&st, total);
+    let (transcript, final_state) = chain(seed, rounds, truth.blocks.len() as u64, |q| {
         let (b, cost) = src.read(q);
         serial += cost;
-        forged += u32::from(b != truth.blocks[q as usize]);
-        tr.push(b);
-        st = next_state(&st, b);
-    }
+        forged += u32::from(Some(&b) != truth.blocks.get(q as usize));
+        Some(b)
+    })
+    .unwrap_or_default();
     Run {
-        transcript: tr,
-        final_state: st,
+        transcript,
+        final_state,
         serial_rounds: serial,
         forged,
         grind_hashes: 0,

@@ -34,6 +34,15 @@ pub fn k256_sign(key: &k256::ecdsa::SigningKey, msg_hash: &[u8; 32]) -> Vec<u8> 
     s.to_bytes().to_vec()
 }
 
+/// A k256 key's public key as SEC1 compressed bytes (33), the form commitments carry.
+#[cfg(feature = "k256")]
+pub fn k256_pubkey(key: &k256::ecdsa::SigningKey) -> Vec<u8> {
+    key.verifying_key()
+        .to_encoded_point(true)
+        .as_bytes()
+        .to_vec()
+}
+
 /// The message a verifier signs with its challenge key to register it with the registry
 /// `registry` for its account `verifier`: proof of possession, so nobody can claim another's key.
 pub fn challenge_key_message(registry: &str, verifier: &str, pubkey: &[u8]) -> [u8; 32] {

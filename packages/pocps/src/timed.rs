@@ -111,18 +111,48 @@ pub fn timed_message(c: &Commitment, seed: &Hash, final_state: &Hash) -> Hash {
         .into()
 }
 
-/// Honest prover, phase 1: run the chain; returns the transcript (kept for phase 2) and the
-/// final state (signature left to the caller).
-pub fn run_chain(p: &Prover, seed: &Hash, rounds: u32) -> (Vec<u128>, Hash) {
-    let total = p.blocks.len() as u64;
+/// Phase 1 over any source of blocks: `rounds` chained reads of `read(position)` over
+/// `total_blocks`; the transcript and the final state, or `None` as soon as `read` gives up
+/// (a cancelled prover). Every prover and attacker model runs its chain through this.
+pub fn chain(
+    seed: &Hash,
+    rounds: u32,
+    total_blocks: u64,
+    mut read: impl FnMut(u64) -> Option<u128>,
+) -> Option<(Vec<u128>, Hash)> {
     let mut st = *seed;
     let mut tr = Vec::with_capacity(rounds as usize);
     for _ in 0..rounds {
-        let b = p.blocks[position(&st, total) as usize];
+        let b = read(position(&st, total_blocks))?;
         tr.push(b);
         st = next_state(&st, b);
     }
-    (tr, st)
+    Some((tr, st))
+}
+
+/// Leaves to open in phase 2: the leaf of each spot round the verifier's `nonce` picks, in order.
+pub fn spot_leaves(
+    seed: &Hash,
+    transcript: &[u128],
+    nonce: &Hash,
+    s: u32,
+    total_blocks: u64,
+    blocks_per_leaf: u32,
+) -> Vec<u64> {
+    let (fin, pos) = replay(seed, transcript, total_blocks);
+    spot_rounds(nonce, &fin, transcript.len(), s)
+        .into_iter()
+        .map(|r| pos[r] / blocks_per_leaf.max(1) as u64)
+        .collect()
+}
+
+/// Honest prover, phase 1: run the chain; returns the transcript (kept for phase 2) and the
+/// final state (signature left to the caller).
+pub fn run_chain(p: &Prover, seed: &Hash, rounds: u32) -> (Vec<u128>, Hash) {
+    chain(seed, rounds, p.blocks.len() as u64, |q| {
+        p.blocks.get(q as usize).copied()
+    })
+    .unwrap_or_default()
 }
 
 /// Honest prover, phase 2: open the spot rounds the verifier's nonce picks.
@@ -133,15 +163,14 @@ pub fn open_spots(
     nonce: &Hash,
     s: u32,
 ) -> Vec<Opening> {
-    let (fin, pos) = replay(seed, transcript, p.blocks.len() as u64);
-    let m = p.params.blocks_per_leaf as u64;
-    spot_rounds(nonce, &fin, transcript.len(), s)
+    let m = p.params.blocks_per_leaf;
+    spot_leaves(seed, transcript, nonce, s, p.blocks.len() as u64, m)
         .into_iter()
-        .map(|r| {
-            let leaf = pos[r] / m;
+        .map(|leaf| {
+            let (a, b) = (leaf * m as u64, (leaf + 1) * m as u64);
             Opening {
                 index: leaf,
-                blocks: p.blocks[(leaf * m) as usize..((leaf + 1) * m) as usize].to_vec(),
+                blocks: p.blocks[a as usize..b as usize].to_vec(),
                 path: p.tree.path(leaf as usize),
             }
         })

@@ -26,11 +26,7 @@ fn identity_with(miner: &str, params: loopin_pocps::encode::Params) -> Id {
     let ek = derive_ek(b"gpu-1", miner, "pool", b"rand");
     let p = Prover::new(CpuEncoder.encode(ek, &params), params);
     let key = SigningKey::from_slice(&[5u8; 32]).unwrap();
-    let pubkey = key
-        .verifying_key()
-        .to_encoded_point(true)
-        .as_bytes()
-        .to_vec();
+    let pubkey = loopin_pocps::sig::k256_pubkey(&key);
     Id {
         c: Commitment {
             params,

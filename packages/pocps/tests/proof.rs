@@ -14,11 +14,7 @@ fn setup() -> (Commitment, Prover, SigningKey) {
     let ek = derive_ek(b"gpu-uuid-1", "miner1", "pool1", b"rand");
     let prover = Prover::new(CpuEncoder.encode(ek, &params), params);
     let key = SigningKey::from_slice(&[7u8; 32]).unwrap();
-    let pubkey = key
-        .verifying_key()
-        .to_encoded_point(true)
-        .as_bytes()
-        .to_vec();
+    let pubkey = loopin_pocps::sig::k256_pubkey(&key);
     (
         Commitment {
             params,
