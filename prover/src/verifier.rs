@@ -140,8 +140,8 @@ pub enum Outcome {
     Pass,
     /// Invalid proof (submittable on chain: bad openings invalidate the st-token).
     Fail,
-    /// Valid or not, no answer by the deadline (an attestation: needs a quorum). A prover
-    /// that committed in time but did not open its chain fails instead.
+    /// Valid or not, no answer by the deadline (an attestation: needs a quorum); also a prover
+    /// that committed its chain and did not open it (no latency: nothing came back).
     Late,
     /// Refused or unreachable (no verdict on the prover).
     Error,
@@ -402,14 +402,19 @@ impl Verifier {
             .observe("loopin_verifier_rtt_seconds", &[], rtt.as_secs_f64());
 
         // Phase 2, untimed: only now is the nonce that picks the spot rounds drawn. A prover that
-        // committed and does not open fails: its commit is all it can be judged by.
+        // committed and does not open has not answered: a lateness attestation with no latency
+        // (what the registry counts towards its quorum), never a quiet off-chain failure.
         let spot_nonce = crate::auth::random_bytes();
         v.spot_nonce = Some(hex::encode(spot_nonce));
         let opening = match self.open_chain(t, c, &resp.session, &spot_nonce).await {
             Ok(o) => o,
             Err(e) => {
-                v.outcome = Outcome::Fail;
-                v.reason = Some(format!("committed but did not open: {e}"));
+                v.outcome = Outcome::Late;
+                v.reason = Some(format!(
+                    "committed in {:.3} ms but did not open: {e}",
+                    ms(rtt)
+                ));
+                v.rtt_ms = None;
                 return self.finish(v);
             }
         };

@@ -325,3 +325,30 @@ async fn restart_reuses_p_from_disk_without_reencoding() {
     );
     server.stop().await;
 }
+
+/// A prover that commits its chain in time and then never opens it (here: its sessions expire at
+/// once, as if it dropped them) must not escape: it has not answered, so the verdict is a
+/// lateness attestation with no latency, which the registry counts towards the quorum that
+/// invalidates. Off chain only, it would be a failure nobody can submit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prover_that_commits_and_never_opens_is_attested_as_not_answering() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = ProverState::from_loaded(init_and_load(dir.path(), 6), key(106));
+    let commitment = state.commitment.clone();
+    let v = key(6);
+    let limits = Limits {
+        session_ttl_ms: 0,
+        ..Limits::default()
+    };
+    let server = spawn(state, gate(&[&v], 10.0, 10.0), limits, Metrics::new()).await;
+    let verdict = verifier(6)
+        .challenge(&target(&server, &commitment), &spec(5_000))
+        .await;
+    assert_eq!(verdict.outcome, Outcome::Late, "{:?}", verdict.reason);
+    assert!(verdict.final_state.is_some() && verdict.timed_signature.is_some());
+    assert_eq!(
+        registry_verdict(&verdict, &commitment).expect("submittable"),
+        OnChain::Late { latency_ms: None }
+    );
+    server.stop().await;
+}
