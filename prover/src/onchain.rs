@@ -5,7 +5,10 @@
 //! - Fail on a round opening: a bad-proof claim naming the opening and the first block whose
 //!   chain check fails; when the blocks are right and the path is wrong, it names block 0 (the
 //!   cheapest re-check), which passes, and the registry opens a dispute on the unsigned path.
-//! - Error (refused, unreachable) and a Fail outside the signed round are no verdict.
+//! - Fail outside the signed round (the timed chain, the throughput batch, or no round proof at
+//!   all): no valid answer, which the registry cannot re-check; a lateness attestation with no
+//!   latency, so it counts towards the same quorum as silence.
+//! - Error (refused, unreachable) is no verdict.
 
 use crate::verifier::{OpeningHex, Outcome, Verdict};
 use crate::wire;
@@ -33,16 +36,12 @@ pub enum NotSubmittable {
     /// Refused or unreachable: nothing was measured about the device.
     #[error("the challenge failed before any answer: {0}")]
     NoAnswer(String),
-    /// A pass or failure without the round proof the registry re-checks.
+    /// A pass without the round proof the registry re-checks.
     #[error("the record has no round proof")]
     NoRoundProof,
     /// The round proof in the record is malformed.
     #[error("malformed round proof: {0}")]
     Malformed(String),
-    /// Every signed opening checks out: the failure was elsewhere (timed chain, throughput),
-    /// which the registry cannot re-check.
-    #[error("the signed round openings are valid; the failure is not provable on chain")]
-    NotProvable,
 }
 
 fn opening(o: &OpeningHex) -> Result<Opening, NotSubmittable> {
@@ -72,7 +71,13 @@ pub fn registry_verdict(v: &Verdict, c: &Commitment) -> Result<registry::Verdict
             v.reason.clone().unwrap_or_default(),
         ));
     }
-    let proof = v.round_proof.as_ref().ok_or(NotSubmittable::NoRoundProof)?;
+    // A failure the registry cannot re-check is still no valid answer.
+    let not_answered = registry::Verdict::Late { latency_ms: None };
+    let proof = match (&v.round_proof, v.outcome) {
+        (Some(p), _) => p,
+        (None, Outcome::Fail) => return Ok(not_answered),
+        (None, _) => return Err(NotSubmittable::NoRoundProof),
+    };
     let openings = proof
         .openings
         .iter()
@@ -99,5 +104,5 @@ pub fn registry_verdict(v: &Verdict, c: &Commitment) -> Result<registry::Verdict
             block: Some(bad_block.unwrap_or(0) as u32),
         });
     }
-    Err(NotSubmittable::NotProvable)
+    Ok(not_answered)
 }

@@ -352,3 +352,86 @@ async fn a_prover_that_commits_and_never_opens_is_attested_as_not_answering() {
     );
     server.stop().await;
 }
+
+/// Keeps the leaves a round will open and forges every other block.
+struct ForgesAllBut {
+    blocks: Vec<u128>,
+    kept_leaves: Vec<u64>,
+    blocks_per_leaf: u64,
+}
+
+impl loopin_prover::state::BlockSource for ForgesAllBut {
+    fn name(&self) -> &'static str {
+        "forges-all-but-the-round-leaves"
+    }
+    fn block(&self, pos: u64) -> u128 {
+        let b = self.blocks[pos as usize];
+        if self.kept_leaves.contains(&(pos / self.blocks_per_leaf)) {
+            b
+        } else {
+            b ^ 1
+        }
+    }
+    fn len(&self) -> u64 {
+        self.blocks.len() as u64
+    }
+}
+
+/// A cheater that forges its timed reads but keeps (or regenerates, untimed, in phase 2) the k
+/// leaves the round opens: its round proof is sound, so no bad-proof claim can name a block. It
+/// gave no valid answer all the same, so the record is a lateness attestation with no latency,
+/// not a failure nobody can submit; so is a failure whose record has no round proof at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cheater_with_a_sound_round_proof_and_forged_reads_is_attested_as_not_answering() {
+    let dir = tempfile::tempdir().unwrap();
+    let loaded = init_and_load(dir.path(), 7);
+    let params = loaded.prover.params;
+    let mut s = spec(5_000);
+    s.throughput = None;
+    s.secret = Some([0x7e; 32]);
+    let seed = loopin_pocps::challenge::round_seed(&[0x7e; 32], &s.randomness, 0, &[0u8; 32]);
+    let source = ForgesAllBut {
+        blocks: loaded.prover.blocks.clone(),
+        kept_leaves: loopin_pocps::challenge::indices(&seed, s.openings, params.leaves()),
+        blocks_per_leaf: params.blocks_per_leaf as u64,
+    };
+    let state = ProverState::new(
+        params,
+        loaded.ek,
+        loaded.prover.tree.clone(),
+        Box::new(source),
+        key(107),
+    );
+    let commitment = state.commitment.clone();
+    let v = key(7);
+    let server = spawn(
+        state,
+        gate(&[&v], 10.0, 10.0),
+        Limits::default(),
+        Metrics::new(),
+    )
+    .await;
+    let verdict = verifier(7)
+        .challenge(&target(&server, &commitment), &s)
+        .await;
+    assert_eq!(verdict.outcome, Outcome::Fail, "{:?}", verdict.reason);
+    assert!(
+        verdict.reason.as_deref().unwrap_or("").contains("read"),
+        "{:?}",
+        verdict.reason
+    );
+    assert!(verdict.round_proof.is_some(), "the round proof is sound");
+    assert_eq!(
+        registry_verdict(&verdict, &commitment).expect("submittable"),
+        OnChain::Late { latency_ms: None }
+    );
+    let without_round = Verdict {
+        round_proof: None,
+        ..verdict
+    };
+    assert_eq!(
+        registry_verdict(&without_round, &commitment).expect("submittable"),
+        OnChain::Late { latency_ms: None }
+    );
+    server.stop().await;
+}
