@@ -51,6 +51,8 @@ pub struct Limits {
     pub queue_wait_ms: u64,
     /// Two-phase sessions (timed and throughput) kept at once.
     pub max_sessions: usize,
+    /// Of those, the most one verifier may hold, so none can shut the others out.
+    pub max_sessions_per_verifier: usize,
     /// Session lifetime, ms.
     pub session_ttl_ms: u64,
     /// Largest request message, bytes.
@@ -75,6 +77,7 @@ impl Default for Limits {
             max_concurrent: 8,
             queue_wait_ms: 1000,
             max_sessions: 8,
+            max_sessions_per_verifier: 2,
             session_ttl_ms: 30_000,
             max_request_bytes: 16 * 1024,
             freshness_window_ms: 30_000,
@@ -117,7 +120,9 @@ fn refusal_status(r: Refusal) -> Status {
 impl From<SessionError> for Status {
     fn from(e: SessionError) -> Status {
         match e {
-            SessionError::Full => Status::resource_exhausted(e.to_string()),
+            SessionError::Full | SessionError::VerifierFull => {
+                Status::resource_exhausted(e.to_string())
+            }
             SessionError::NotFound => Status::not_found(e.to_string()),
         }
     }
@@ -173,6 +178,7 @@ impl ProverService {
             permits: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
             sessions: Arc::new(Sessions::new(
                 limits.max_sessions,
+                limits.max_sessions_per_verifier,
                 Duration::from_millis(limits.session_ttl_ms),
             )),
             state,
@@ -298,7 +304,7 @@ impl ProverService {
         }
         let body = body_challenge(&r.seed, r.chain_rounds, r.spots, r.openings);
         let verifier = self.gate(Kind::Challenge, r.auth.as_ref(), &body)?;
-        if !self.sessions.has_room() {
+        if !self.sessions.has_room(&verifier) {
             return Err(SessionError::Full.into());
         }
         let permit = self.permit(deadline).await?;
@@ -405,7 +411,7 @@ impl ProverService {
         }
         let body = body_throughput(&r.seed, r.width, r.rounds);
         let verifier = self.gate(Kind::Throughput, r.auth.as_ref(), &body)?;
-        if !self.sessions.has_room() {
+        if !self.sessions.has_room(&verifier) {
             return Err(SessionError::Full.into());
         }
         let permit = self.permit(deadline).await?;

@@ -503,10 +503,13 @@ async fn load_bench(
         )),
         Duration::from_secs(60),
     ));
+    // One verifier issues every challenge at once: each needs a session between its two phases.
     let limits = Limits {
         max_concurrent: b.load_max_concurrent,
         queue_wait_ms: b.load_deadline_ms,
         max_concurrent_streams: 4096,
+        max_sessions: b.load.max(1),
+        max_sessions_per_verifier: b.load.max(1),
         ..Limits::default()
     };
     let commitment = state.commitment.clone();
