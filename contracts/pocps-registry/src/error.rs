@@ -66,6 +66,15 @@ pub enum ContractError {
     #[error("device {token_id} is not active")]
     DeviceNotActive { token_id: String },
 
+    #[error(
+        "device {token_id} registered encoding version {encoding}, which bad-proof claims cannot judge (version {current})"
+    )]
+    LegacyEncoding {
+        token_id: String,
+        encoding: u32,
+        current: u32,
+    },
+
     #[error("{address} is not a verifier")]
     NotVerifier { address: String },
 

@@ -6,7 +6,7 @@ use loopin::registry::{
     CommitmentMsg, DeviceStatus, HASH_LEN, MAX_ENDPOINT_LEN, MAX_RANDOMNESS_LEN,
 };
 use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, MAX_REASON_LEN};
-use loopin_pocps::encode::derive_ek;
+use loopin_pocps::encode::{ENCODING_VERSION, derive_ek};
 use loopin_pocps::sig::device_fingerprint;
 
 use crate::error::ContractError;
@@ -123,6 +123,7 @@ pub(crate) fn register_device(
             status: DeviceStatus::Active,
             passes: 0,
             slot,
+            encoding: ENCODING_VERSION,
         },
     )?;
     // The pool supplies the device's hours to clients, and rewards them, only from now on.

@@ -24,6 +24,14 @@ pub struct Device {
     pub passes: u64,
     /// Position in [`DEVICE_LIST`] while active.
     pub slot: u64,
+    /// `loopin_pocps::encode::ENCODING_VERSION` of its P when it registered; a device stored
+    /// before the field existed registered the chained encoding, version 1.
+    #[serde(default = "chained_encoding")]
+    pub encoding: u32,
+}
+
+fn chained_encoding() -> u32 {
+    1
 }
 
 #[cw_serde]

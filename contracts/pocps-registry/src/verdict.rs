@@ -4,6 +4,7 @@
 use cosmwasm_std::{DepsMut, Empty, Env, HexBinary, MessageInfo, Response, Storage};
 use loopin::registry::{ChallengeStatus, DeviceStatus, Verdict};
 use loopin_pocps::challenge::commit_secret;
+use loopin_pocps::encode::ENCODING_VERSION;
 use loopin_pocps::merkle::{leaf_hash, verify_path};
 use loopin_pocps::proof::{VerifyError, check_block, verify_opening_path, verify_round_digests};
 
@@ -139,6 +140,15 @@ pub(crate) fn submit(
             leaf,
             block,
         } => {
+            // Today's block check is the independent encoding's: under it, every block of a P
+            // encoded before would look bad, and an honest device would be invalidated.
+            if device.encoding != ENCODING_VERSION {
+                return Err(ContractError::LegacyEncoding {
+                    token_id: target,
+                    encoding: device.encoding,
+                    current: ENCODING_VERSION,
+                });
+            }
             let (leaves, signature) = judge::signed(&answer)?;
             let j = opening as usize;
             let claim =
@@ -178,7 +188,7 @@ pub(crate) fn submit(
                                 }
                             };
                             if bad {
-                                Claim::Proven(format!("opening {j}: block chain broken"))
+                                Claim::Proven(format!("opening {j}: a block is not its position's"))
                             } else if verify_opening_path(&commitment, &o) {
                                 Claim::Refuted
                             } else {

@@ -74,6 +74,10 @@ pub fn derive_ek(fingerprint: &[u8], miner: &str, pool: &str, randomness: &[u8])
     to_field(&h.finalize())
 }
 
+/// Version of the encoding: 2 is independent blocks (`block_input`); 1 was blocks chained along
+/// lanes, whose blocks today's checks do not judge.
+pub const ENCODING_VERSION: u32 = 2;
+
 /// Input of block `i` of `lane`: ek plus the block's position (lane·2^64 + i + 1), mod p.
 ///
 /// Blocks are independent: block (lane, i) = Sloth_slow^r(input(lane, i)), with no predecessor.

@@ -478,3 +478,48 @@ fn a_reward_the_factory_refused_does_not_use_up_the_verifiers_cap() {
     assert_eq!(emission(&n).total_minted.u128(), 2 * REWARD);
     assert_eq!(n.verifier("bob").valid_checks, 4);
 }
+
+/// A device registered before the encoding of independent blocks (its stored record has no
+/// `encoding`, as every record written by the registry before it) committed to chained blocks,
+/// which today's block check would find bad everywhere. A bad-proof claim against it would
+/// invalidate an honest device and reward the claimant; it is refused instead, and nothing
+/// changes.
+#[test]
+fn a_bad_proof_claim_cannot_judge_a_device_of_the_earlier_encoding() {
+    use cosmwasm_std::{from_json, to_json_vec};
+    use loopin_pocps_registry::state::{DEVICES, Device};
+    let mut n = bonded_net();
+    let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let token_id = n.devices[alice].token_id.clone();
+    // Rewrite the device's record as the registry stored it before the field existed.
+    let key = DEVICES.key(token_id.as_str());
+    let reg = n.reg.clone();
+    {
+        let mut storage = n.p.app.contract_storage_mut(&reg);
+        let stored: Device = from_json(storage.get(&key).unwrap()).unwrap();
+        assert_eq!(stored.encoding, loopin_pocps::encode::ENCODING_VERSION);
+        let json = String::from_utf8(to_json_vec(&stored).unwrap()).unwrap();
+        let legacy = json.replace(",\"encoding\":2", "");
+        assert_ne!(legacy, json);
+        assert_eq!(from_json::<Device>(legacy.as_bytes()).unwrap().encoding, 1);
+        storage.set(&key, legacy.as_bytes());
+    }
+    let (id, d) = n.assigned("bob", &VERIFIERS);
+    assert_eq!(d, alice);
+    let (answer, openings) = n.devices[d].answer_with(&n.seed(id), |o| o[2].blocks[6] ^= 1);
+    let claim = ExecuteMsg::Submit {
+        challenge_id: id,
+        secret: HexBinary::from(n.secret(id).to_vec()),
+        verdict: bad_proof(answer, &openings, 2, Some(6)),
+    };
+    assert_eq!(
+        n.refused("bob", &claim),
+        ContractError::LegacyEncoding {
+            token_id: token_id.clone(),
+            encoding: 1,
+            current: 2
+        }
+    );
+    assert_eq!(n.device(&token_id).status, DeviceStatus::Active);
+    assert_eq!(n.certificate(&token_id), CertificateStatus::Active);
+}
