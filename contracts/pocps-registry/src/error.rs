@@ -54,6 +54,16 @@ pub enum ContractError {
     #[error("PoCPS parameters are out of bounds or below the required rounds")]
     InvalidParams {},
 
+    #[error(
+        "the commitment's P of {bytes} bytes at {rounds} Sloth rounds is below its class's {min_bytes} bytes at {min_rounds} rounds"
+    )]
+    CommitmentBelowClass {
+        bytes: u64,
+        min_bytes: u64,
+        rounds: u32,
+        min_rounds: u32,
+    },
+
     #[error("certificate {token_id} already has a device")]
     AlreadyRegistered { token_id: String },
 

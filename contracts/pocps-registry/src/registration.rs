@@ -91,6 +91,7 @@ pub(crate) fn register_device(
     if cert.commitment.as_slice() != pocps.digest() {
         return Err(ContractError::CommitmentMismatch {});
     }
+    meets_class(deps.as_ref(), &config, &cert.pool, &pocps.params)?;
     // ek binds the fingerprint, the miner and the pool: no two identities share an encoding.
     if derive_ek(
         &fingerprint,
@@ -144,6 +145,35 @@ pub(crate) fn register_device(
         Some(holder) => response.add_attribute("released", holder),
         None => response,
     })
+}
+
+/// Refuses a commitment whose P is smaller, or whose blocks take fewer Sloth rounds, than the
+/// pool's class asks (and than the registry's own `min_rounds`): proving a 16-byte P proves no
+/// hardware.
+fn meets_class(
+    deps: Deps,
+    config: &Config,
+    pool: &cosmwasm_std::Addr,
+    p: &loopin_pocps::encode::Params,
+) -> Result<(), ContractError> {
+    let class: pair::ConfigResponse = deps
+        .querier
+        .query_wasm_smart(pool, &pair::QueryMsg::Config {})?;
+    let bytes = u64::from(p.lanes) * u64::from(p.blocks_per_lane) * 16;
+    let min_bytes = class.params.min_proof_bytes;
+    let min_rounds = class
+        .params
+        .min_proof_rounds
+        .max(config.settings.min_rounds);
+    if bytes < min_bytes || p.rounds < min_rounds {
+        return Err(ContractError::CommitmentBelowClass {
+            bytes,
+            min_bytes,
+            rounds: p.rounds,
+            min_rounds,
+        });
+    }
+    Ok(())
 }
 
 /// Marks the device invalid, takes it out of the draw and asks its pool to invalidate the

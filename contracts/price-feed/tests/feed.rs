@@ -98,6 +98,8 @@ impl MockPair {
                     min_lease_hours: loopin::pool::DEFAULT_MIN_LEASE_HOURS.into(),
                     min_rate: loopin::pool::DEFAULT_MIN_RATE,
                     max_rate: loopin::pool::DEFAULT_MAX_RATE,
+                    min_proof_bytes: loopin::pool::DEFAULT_MIN_PROOF_BYTES,
+                    min_proof_rounds: loopin::pool::DEFAULT_MIN_PROOF_ROUNDS,
                 },
                 genesis: 0,
             }),

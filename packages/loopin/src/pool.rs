@@ -52,6 +52,16 @@ pub struct PoolParams {
     /// written before it read the default, 1.
     #[serde(default = "default_max_rate")]
     pub max_rate: Decimal,
+    /// Smallest PoCPS encoding P a device of the class may commit to, in bytes (lanes × blocks
+    /// per lane × 16): a device proves it holds P, so a tiny P proves nothing. The registry
+    /// refuses a registration below it. State and configuration written before it read the
+    /// default, 16 KiB (the test set); a real class sets what its cards hold.
+    #[serde(default = "default_min_proof_bytes")]
+    pub min_proof_bytes: u64,
+    /// Fewest Sloth rounds per block r of the class's encoding: what regenerating one missing
+    /// block costs. Default 4 (the test set).
+    #[serde(default = "default_min_proof_rounds")]
+    pub min_proof_rounds: u32,
 }
 
 /// Smallest lease unless governance sets another: 0.01 device-hour (36 s of a device).
@@ -73,6 +83,20 @@ pub const DEFAULT_MAX_RATE: Decimal = Decimal::one();
 
 fn default_max_rate() -> Decimal {
     DEFAULT_MAX_RATE
+}
+
+/// Smallest P unless governance sets another: 16 KiB, the PoCPS test set.
+pub const DEFAULT_MIN_PROOF_BYTES: u64 = 16 * 1024;
+
+fn default_min_proof_bytes() -> u64 {
+    DEFAULT_MIN_PROOF_BYTES
+}
+
+/// Fewest Sloth rounds per block unless governance sets another: 4, the PoCPS test set.
+pub const DEFAULT_MIN_PROOF_ROUNDS: u32 = 4;
+
+fn default_min_proof_rounds() -> u32 {
+    DEFAULT_MIN_PROOF_ROUNDS
 }
 
 /// Longest dispute window governance may set, in epochs.
@@ -107,6 +131,11 @@ pub enum ParamsError {
 
     #[error("dispute window of {dispute_epochs} epochs is above the maximum {MAX_DISPUTE_EPOCHS}")]
     DisputeWindowTooLong { dispute_epochs: u64 },
+
+    #[error(
+        "a class's proof needs at least one 16-byte block and 1 to {max_rounds} Sloth rounds per block"
+    )]
+    ProofMinimumOutOfRange { max_rounds: u32 },
 }
 
 impl PoolParams {
@@ -147,6 +176,10 @@ impl PoolParams {
                 dispute_epochs: self.dispute_epochs,
             });
         }
+        let max_rounds = loopin_pocps::encode::MAX_ROUNDS;
+        if self.min_proof_bytes < 16 || !(1..=max_rounds).contains(&self.min_proof_rounds) {
+            return Err(ParamsError::ProofMinimumOutOfRange { max_rounds });
+        }
         Ok(())
     }
 }
@@ -181,7 +214,37 @@ mod tests {
             min_lease_hours: Uint128::new(DEFAULT_MIN_LEASE_HOURS),
             min_rate: DEFAULT_MIN_RATE,
             max_rate: DEFAULT_MAX_RATE,
+            min_proof_bytes: DEFAULT_MIN_PROOF_BYTES,
+            min_proof_rounds: DEFAULT_MIN_PROOF_ROUNDS,
         }
+    }
+
+    #[test]
+    fn a_class_needs_a_proof_minimum_a_commitment_can_meet() {
+        for (bytes, rounds) in [
+            (0, 4),
+            (15, 4),
+            (16, 0),
+            (16, loopin_pocps::encode::MAX_ROUNDS + 1),
+        ] {
+            let p = PoolParams {
+                min_proof_bytes: bytes,
+                min_proof_rounds: rounds,
+                ..params(25)
+            };
+            assert_eq!(
+                p.validate(),
+                Err(ParamsError::ProofMinimumOutOfRange {
+                    max_rounds: loopin_pocps::encode::MAX_ROUNDS
+                }),
+                "{bytes} bytes, {rounds} rounds"
+            );
+        }
+        let old = String::from_utf8(cosmwasm_std::to_json_vec(&params(25)).unwrap())
+            .unwrap()
+            .replace(",\"min_proof_bytes\":16384,\"min_proof_rounds\":4", "");
+        let read: PoolParams = cosmwasm_std::from_json(old.as_bytes()).unwrap();
+        assert_eq!(read, params(25), "written before: the defaults");
     }
 
     #[test]

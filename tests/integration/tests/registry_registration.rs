@@ -349,3 +349,67 @@ fn a_sellers_registration_sells_nothing_and_its_hours_join_at_the_next_boundary(
     n.p.lease("client", 2, HOUR / 2, 1_000 * LOOP).unwrap();
     assert!(n.p.pool().reserves.tokens > tokens);
 }
+
+/// The zero-hardware miner: a commitment to a P of one 16-byte block proves no memory and no
+/// GPU, and used to register (only `is_valid` and the registry's `min_rounds` were checked). Its
+/// class asks for 16 KiB at 4 rounds by default; a class may ask for more rounds, and the
+/// registry's own `min_rounds` still applies. Each refusal changes nothing, and the pool never
+/// hears of the device, so its stake supplies and earns nothing.
+#[test]
+fn a_commitment_below_its_class_does_not_register() {
+    use loopin_integration_tests::protocol::{params, protocol_with};
+    use loopin_pocps::encode::Params;
+    let tiny = Params {
+        lanes: 1,
+        blocks_per_lane: 1,
+        rounds: 4,
+        blocks_per_leaf: 1,
+    };
+    assert!(tiny.is_valid());
+    let mut n = net();
+    let d = n.encode_and_stake_with(
+        "carol",
+        3,
+        StakeMode::LiquidityProvider,
+        11 * LOOP,
+        10,
+        tiny,
+    );
+    let msg = n.devices[d].register_msg();
+    assert_eq!(
+        n.refused("carol", &msg),
+        ContractError::CommitmentBelowClass {
+            bytes: 16,
+            min_bytes: 16 * 1024,
+            rounds: 4,
+            min_rounds: 4
+        }
+    );
+    let stake = n.p.stake_info(1);
+    assert_eq!(stake.verified_from, None, "the pool never heard of it");
+
+    // A class that asks for 8 rounds refuses the test set's 4, however large P is.
+    let class = loopin::pool::PoolParams {
+        min_proof_rounds: 8,
+        ..params()
+    };
+    let mut n =
+        loopin_integration_tests::registry::net_on(protocol_with(class, 1_000 * LOOP), settings());
+    let d = n.encode_and_stake("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let msg = n.devices[d].register_msg();
+    assert_eq!(
+        n.refused("alice", &msg),
+        ContractError::CommitmentBelowClass {
+            bytes: 16 * 1024,
+            min_bytes: 16 * 1024,
+            rounds: 4,
+            min_rounds: 8
+        }
+    );
+    // The test set meets the default class.
+    let mut n = net();
+    let d = n.encode_and_stake("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let msg = n.devices[d].register_msg();
+    n.exec("alice", &msg)
+        .expect("a commitment meeting its class registers");
+}

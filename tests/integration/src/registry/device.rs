@@ -77,15 +77,23 @@ impl Net {
         amount: u128,
         epochs: u64,
     ) -> usize {
+        self.encode_and_stake_with(miner, n, mode, amount, epochs, Params::TEST)
+    }
+
+    /// Encodes a P of `params` and stakes it (not registered).
+    pub fn encode_and_stake_with(
+        &mut self,
+        miner: &'static str,
+        n: u8,
+        mode: StakeMode,
+        amount: u128,
+        epochs: u64,
+        params: Params,
+    ) -> usize {
         // The device is its key: its fingerprint (the certificate's device id) is the key's.
         let key = SigningKey::from_slice(&[n.wrapping_add(100); 32]).unwrap();
-        let pubkey = key
-            .verifying_key()
-            .to_encoded_point(true)
-            .as_bytes()
-            .to_vec();
+        let pubkey = loopin_pocps::sig::k256_pubkey(&key);
         let fingerprint = device_fingerprint(&pubkey);
-        let params = Params::TEST;
         let ek = derive_ek(
             &fingerprint,
             self.addr(miner).as_str(),

@@ -25,7 +25,8 @@ const LOOP: u128 = 1_000_000;
 const SSH_KEY: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA/sviTJfQXJKl0MknakEdkHhZdlVSTJbzhi3Oejh+S5";
 
-fn params() -> PoolParams {
+/// The h100 class the gas report's pair runs (and the registry's pool answers with).
+pub(crate) fn params() -> PoolParams {
     PoolParams {
         economics: Economics {
             alpha: Decimal::from_ratio(LOOP, 1u128),
@@ -41,6 +42,8 @@ fn params() -> PoolParams {
         min_lease_hours: loopin::pool::DEFAULT_MIN_LEASE_HOURS.into(),
         min_rate: loopin::pool::DEFAULT_MIN_RATE,
         max_rate: loopin::pool::DEFAULT_MAX_RATE,
+        min_proof_bytes: loopin::pool::DEFAULT_MIN_PROOF_BYTES,
+        min_proof_rounds: loopin::pool::DEFAULT_MIN_PROOF_ROUNDS,
     }
 }
 

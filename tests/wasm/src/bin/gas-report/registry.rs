@@ -13,12 +13,13 @@ use cosmwasm_std::{
     to_json_binary,
 };
 use k256::ecdsa::SigningKey;
+use loopin::pool::PoolParams;
 use loopin::registry::{
     BeaconRoundResponse, ChallengeResponse, CommitmentMsg, ExecuteMsg, InstantiateMsg, OpeningMsg,
     PocpsParams, QueryMsg, ReceiveMsg, RegistrySettings, SignedAnswer, Verdict,
 };
 use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, StakeCertificate};
-use loopin::{factory, stake_cert::StakeMode};
+use loopin::{factory, pair, stake_cert::StakeMode};
 use loopin_pocps::challenge::{commit_secret, indices, round_seed};
 use loopin_pocps::encode::{Params, block_input, derive_ek, encode_block};
 use loopin_pocps::merkle::{Hash, leaf_hash, node_hash};
@@ -127,18 +128,34 @@ fn challenge_randomness(beacon: &[u8], id: u64) -> Hash {
         .into()
 }
 
-/// Answers for the factory's config and the stake certificates known so far.
+/// Answers for the factory's config, the pool's class (production-80g: 64 GiB at r = 1000) and
+/// the stake certificates known so far.
 fn querier(
     factory: String,
     config: factory::ConfigResponse,
+    pool: String,
     certs: HashMap<String, CertificateResponse>,
 ) -> impl Fn(&WasmQuery) -> cosmwasm_std::QuerierResult + 'static {
+    let class = pair::ConfigResponse {
+        class: "h100".into(),
+        factory: Addr::unchecked(&factory),
+        token: config.token.clone(),
+        stake_cert: config.stake_cert.clone(),
+        params: PoolParams {
+            min_proof_bytes: 64 << 30,
+            min_proof_rounds: PRODUCTION.rounds,
+            ..crate::pair::params()
+        },
+        genesis: 0,
+    };
     move |query| {
         let WasmQuery::Smart { contract_addr, msg } = query else {
             return SystemResult::Ok(ContractResult::Err("unsupported".into()));
         };
         let answer = if *contract_addr == factory {
             to_json_binary(&config)
+        } else if *contract_addr == pool {
+            to_json_binary(&class)
         } else {
             match from_json::<stake_cert::QueryMsg>(msg) {
                 Ok(stake_cert::QueryMsg::Certificate { token_id }) => match certs.get(&token_id) {
@@ -172,6 +189,7 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
     c.set_wasm_querier(querier(
         factory_addr.clone(),
         config.clone(),
+        pool.clone(),
         HashMap::new(),
     ))?;
     let outcome = c.instantiate(
@@ -339,6 +357,7 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
     c.set_wasm_querier(querier(
         factory_addr,
         config,
+        pool.clone(),
         HashMap::from([(token_id.clone(), cert)]),
     ))?;
     exec(
