@@ -18,7 +18,7 @@ use loopin_pocps::challenge::commit_secret;
 use loopin_pocps::sig::{challenge_key_message, k256_sign};
 use loopin_prover::auth::pubkey_bytes;
 use loopin_prover::metrics::Metrics;
-use loopin_prover::onchain::{commitment_from_msg, registry_verdict};
+use loopin_prover::onchain::{Submission, commitment_from_msg, submission};
 use loopin_prover::verifier::{Outcome, Spec, Target, Verifier};
 use serde::Serialize;
 
@@ -50,6 +50,9 @@ pub struct VerifierAgent {
     entropy: Option<[u8; 32]>,
     /// Its open challenge and the secret committed for it.
     challenge: Option<(u64, [u8; 32])>,
+    /// The challenge its prover has refused once as not assigned (asked again one round later;
+    /// a second refusal is no answer).
+    refused: Option<u64>,
 }
 
 impl VerifierAgent {
@@ -91,6 +94,7 @@ impl VerifierAgent {
             counter: 0,
             entropy: None,
             challenge: None,
+            refused: None,
         })
     }
 
@@ -194,22 +198,14 @@ impl VerifierAgent {
         let prover =
             Target::new(&device.endpoint, commitment.clone()).map_err(anyhow::Error::msg)?;
         let record = self.client.challenge(&prover, &spec).await;
-        let refused_early = record.outcome == Outcome::Error
-            && record
-                .reason
-                .as_deref()
-                .is_some_and(|r| r.contains("not assigned"));
-        if refused_early {
-            // The prover has not read the assignment yet: try again next round.
-            return Ok(None);
-        }
-        let verdict = match registry_verdict(&record, &commitment) {
-            Ok(v) => v,
-            // Unreachable or refused: no answer at all is lateness.
-            Err(_) if record.outcome == Outcome::Error => {
-                loopin::registry::Verdict::Late { latency_ms: None }
+        let verdict = match submission(&record, &commitment, self.refused == Some(id)) {
+            Submission::Retry => {
+                // The prover may not have read the assignment yet: once, try again next round.
+                self.refused = Some(id);
+                return Ok(None);
             }
-            Err(e) => {
+            Submission::Submit(v) => v,
+            Submission::Nothing(e) => {
                 tracing::warn!(verifier = %self.actor.name, id, error = %e, "nothing provable to submit");
                 self.challenge = None;
                 return Ok(None);

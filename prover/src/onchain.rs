@@ -106,3 +106,40 @@ pub fn registry_verdict(v: &Verdict, c: &Commitment) -> Result<registry::Verdict
     }
     Ok(not_answered)
 }
+
+/// What a verifier does with the record of its assigned challenge.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Submission {
+    /// The prover refused the challenge as not assigned to this verifier, for the first time:
+    /// it may not have read the assignment yet (it polls the chain); ask again next round.
+    Retry,
+    /// Submit this verdict.
+    Submit(registry::Verdict),
+    /// Nothing the registry accepts (a pass without its round proof, a malformed one).
+    Nothing(NotSubmittable),
+}
+
+/// Whether the prover refused the challenge as not assigned to this verifier.
+pub fn refused_as_unassigned(v: &Verdict) -> bool {
+    v.outcome == Outcome::Error
+        && v.reason
+            .as_deref()
+            .is_some_and(|r| r.contains("not assigned"))
+}
+
+/// The submission for record `v` of a challenge to the device committed as `c`.
+/// `refused_before`: the prover already refused this very challenge as not assigned, a round
+/// ago. An honest prover reads its assignments every poll, so a second refusal is no answer, as
+/// is an unreachable or refusing prover: a lateness attestation with no latency. Without this a
+/// prover with no hardware answered every challenge "not assigned" and was asked again forever.
+pub fn submission(v: &Verdict, c: &Commitment, refused_before: bool) -> Submission {
+    let not_answered = registry::Verdict::Late { latency_ms: None };
+    if refused_as_unassigned(v) && !refused_before {
+        return Submission::Retry;
+    }
+    match registry_verdict(v, c) {
+        Ok(verdict) => Submission::Submit(verdict),
+        Err(_) if v.outcome == Outcome::Error => Submission::Submit(not_answered),
+        Err(e) => Submission::Nothing(e),
+    }
+}

@@ -21,7 +21,7 @@ use loopin_prover::auth::{Gate, pubkey_bytes};
 use loopin_prover::backend::CpuBackend;
 use loopin_prover::chain::{ChainAssignments, RegistrySource};
 use loopin_prover::metrics::Metrics;
-use loopin_prover::onchain::registry_verdict;
+use loopin_prover::onchain::{refused_as_unassigned, registry_verdict};
 use loopin_prover::service::{self, Limits, ProverService};
 use loopin_prover::stake::{StakeOffer, signed_stake};
 use loopin_prover::state::ProverState;
@@ -61,13 +61,6 @@ fn spec(secret: Option<[u8; 32]>, randomness: Vec<u8>) -> Spec {
         secret,
         throughput: None,
     }
-}
-
-fn refused(v: &Verdict) -> bool {
-    v.outcome == Outcome::Error
-        && v.reason
-            .as_deref()
-            .is_some_and(|r| r.contains("not assigned"))
 }
 
 /// Moves the chain to one second into the next beacon round, so a round's transactions
@@ -218,7 +211,7 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it() {
     // Nothing assigned yet: a bonded, registered verifier is refused before any work.
     assert_eq!(assignments.refresh(&source).await.unwrap(), 0);
     let early = checker[0].challenge(&target, &spec(None, vec![1])).await;
-    assert!(refused(&early), "{early:?}");
+    assert!(refused_as_unassigned(&early), "{early:?}");
 
     // Verifier 0 commits its secret; a beacon round by all three; anyone assigns.
     align_to_round(miner, &registry).await;
@@ -279,7 +272,7 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it() {
         let v = other
             .challenge(&target, &spec(None, randomness.clone()))
             .await;
-        assert!(refused(&v), "{v:?}");
+        assert!(refused_as_unassigned(&v), "{v:?}");
     }
 
     // The record goes on chain as it is, and the registry accepts the device's signed answer.
@@ -317,6 +310,6 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it() {
     let after = checker[0]
         .challenge(&target, &spec(Some([0x5f; 32]), randomness))
         .await;
-    assert!(refused(&after), "{after:?}");
+    assert!(refused_as_unassigned(&after), "{after:?}");
     node.stop().await;
 }

@@ -435,3 +435,45 @@ async fn a_cheater_with_a_sound_round_proof_and_forged_reads_is_attested_as_not_
     );
     server.stop().await;
 }
+
+/// The zero-hardware miner's other answers: refusing every challenge as "not assigned" (it
+/// never reads the chain), or being unreachable. The first refusal is forgiven once (an honest
+/// prover may not have polled its assignments yet); the second, a round later, and an
+/// unreachable prover are no answer: a lateness attestation with no latency.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusing_every_challenge_or_being_unreachable_is_no_answer() {
+    use loopin_prover::onchain::{Submission, submission};
+    let dir = tempfile::tempdir().unwrap();
+    let state = ProverState::from_loaded(init_and_load(dir.path(), 8), key(108));
+    let commitment = state.commitment.clone();
+    // The gate knows no verifier: every challenge is refused as not assigned.
+    let server = spawn(
+        state,
+        gate(&[], 10.0, 10.0),
+        Limits::default(),
+        Metrics::new(),
+    )
+    .await;
+    let refused = verifier(8)
+        .challenge(&target(&server, &commitment), &spec(5_000))
+        .await;
+    assert_eq!(refused.outcome, Outcome::Error, "{:?}", refused.reason);
+    assert_eq!(submission(&refused, &commitment, false), Submission::Retry);
+    assert_eq!(
+        submission(&refused, &commitment, true),
+        Submission::Submit(OnChain::Late { latency_ms: None })
+    );
+    let url = server.url();
+    server.stop().await;
+    let gone = verifier(8)
+        .challenge(
+            &loopin_prover::verifier::Target::new(&url, commitment.clone()).unwrap(),
+            &spec(5_000),
+        )
+        .await;
+    assert_eq!(gone.outcome, Outcome::Error, "{:?}", gone.reason);
+    assert_eq!(
+        submission(&gone, &commitment, false),
+        Submission::Submit(OnChain::Late { latency_ms: None })
+    );
+}
