@@ -26,7 +26,7 @@ use loopin_prover::service::{self, Limits, ProverService};
 use loopin_prover::stake::{StakeOffer, signed_stake};
 use loopin_prover::state::ProverState;
 use loopin_prover::storage;
-use loopin_prover::verifier::{Outcome, Spec, Target, Verdict, Verifier};
+use loopin_prover::verifier::{Outcome, Spec, Target, Verifier};
 use std::sync::Arc;
 use std::time::Duration;
 
