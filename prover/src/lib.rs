@@ -5,17 +5,22 @@
 //! - [`state`]: block sources and the proofs the prover builds.
 //! - [`auth`]: verifier assignments, signed headers, replay and rate limiting.
 //! - [`chain`]: assignments read from the PoCPS registry on chain.
-//! - [`service`]: the tonic gRPC service (with health and reflection).
-//! - [`verifier`]: the client (deadlines, RTT, verification, verdict records, load).
-//! - [`onchain`]: verdict records as the registry's `Submit` verdicts.
+//! - [`service`]: the tonic gRPC service (with health and reflection); [`limits`] its limits,
+//!   [`sessions`] the sessions between a two-phase challenge's calls.
+//! - [`verifier`]: the client (deadlines, RTT, both phases); [`answer`] checks its answers,
+//!   [`record`] is the verdict record, [`load`] the load generator.
+//! - [`onchain`]: verdict records as the registry's `Submit` verdicts (and what to submit).
 //! - [`metrics`]: Prometheus endpoint. [`config`]: configuration file and defaults.
 pub mod answer;
 pub mod auth;
 pub mod backend;
 pub mod chain;
 pub mod config;
+pub mod limits;
+pub mod load;
 pub mod metrics;
 pub mod onchain;
+pub mod record;
 pub mod service;
 pub mod sessions;
 pub mod stake;

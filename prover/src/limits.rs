@@ -1,0 +1,60 @@
+//! The prover service's limits: sizes, concurrency, sessions, deadlines (`[limits]` in the
+//! prover's configuration).
+
+/// Service limits.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest R.
+    pub max_chain_rounds: u32,
+    /// Largest s.
+    pub max_spots: u32,
+    /// Largest k.
+    pub max_openings: u32,
+    /// Largest throughput width W.
+    pub max_throughput_width: u64,
+    /// Largest throughput rounds per output.
+    pub max_throughput_rounds: u32,
+    /// Most spot indices per ThroughputOpen.
+    pub max_open_indices: u32,
+    /// Challenges computed at once; the rest wait (bounded) then get RESOURCE_EXHAUSTED.
+    pub max_concurrent: usize,
+    /// Longest wait for a permit, ms (also bounded by the caller's deadline).
+    pub queue_wait_ms: u64,
+    /// Two-phase sessions (timed and throughput) kept at once.
+    pub max_sessions: usize,
+    /// Of those, the most one verifier may hold, so none can shut the others out.
+    pub max_sessions_per_verifier: usize,
+    /// Session lifetime, ms.
+    pub session_ttl_ms: u64,
+    /// Largest request message, bytes.
+    pub max_request_bytes: usize,
+    /// Accepted clock skew of challenge headers, ms.
+    pub freshness_window_ms: u64,
+    /// Longest call the server allows whatever grpc-timeout says, ms.
+    pub max_call_ms: u64,
+    /// HTTP/2 streams per connection.
+    pub max_concurrent_streams: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_chain_rounds: 100_000,
+            max_spots: 256,
+            max_openings: 64,
+            max_throughput_width: 1 << 22,
+            max_throughput_rounds: 4000,
+            max_open_indices: 256,
+            max_concurrent: 8,
+            queue_wait_ms: 1000,
+            max_sessions: 8,
+            max_sessions_per_verifier: 2,
+            session_ttl_ms: 30_000,
+            max_request_bytes: 16 * 1024,
+            freshness_window_ms: 30_000,
+            max_call_ms: 60_000,
+            max_concurrent_streams: 256,
+        }
+    }
+}
