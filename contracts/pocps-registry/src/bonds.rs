@@ -152,6 +152,35 @@ pub(crate) fn withdraw(
 }
 
 /// Burns everything a verifier has bonded or unbonding.
+/// Burns `bps` basis points of a verifier's bond (bonded first, then unbonding); the amount
+/// and the burn message, if any.
+pub(crate) fn penalize(
+    storage: &mut dyn Storage,
+    config: &Config,
+    address: &Addr,
+    bps: u16,
+) -> Result<(Uint128, Option<CosmosMsg>), ContractError> {
+    let mut verifier = load_verifier(storage, address)?;
+    let total = verifier
+        .bonded
+        .checked_add(verifier.unbonding)
+        .map_err(cosmwasm_std::StdError::from)?;
+    let amount = total.multiply_ratio(u128::from(bps), 10_000u128);
+    let from_bonded = amount.min(verifier.bonded);
+    verifier.bonded -= from_bonded;
+    verifier.unbonding = verifier.unbonding.saturating_sub(amount - from_bonded);
+    VERIFIERS.save(storage, address, &verifier)?;
+    let msg = if amount.is_zero() {
+        None
+    } else {
+        Some(execute_msg(
+            &config.token,
+            &token::ExecuteMsg::Burn { amount },
+        )?)
+    };
+    Ok((amount, msg))
+}
+
 pub(crate) fn slash(
     storage: &mut dyn Storage,
     config: &Config,

@@ -5,7 +5,7 @@ use cosmwasm_std::{DepsMut, Empty, Env, HexBinary, MessageInfo, Response, Storag
 use loopin::registry::{CHALLENGE_KEY_LEN, ChallengeStatus, MAX_ASSIGN_TRIES, MAX_ROUND_SCAN};
 use loopin_pocps::sig::{SigVerifier, challenge_key_message};
 
-use crate::bonds::{bonded_verifier, load_verifier};
+use crate::bonds::{bonded_verifier, load_verifier, penalize};
 use crate::entropy::{current_round, randomness_round};
 use crate::error::ContractError;
 use crate::expiry;
@@ -256,9 +256,24 @@ pub(crate) fn expire(deps: DepsMut, env: Env, id: u64) -> Result<Response, Contr
     if !lapsed {
         return Err(ContractError::NotLapsed {});
     }
+    // A challenge assigned to its verifier and never answered is work it skipped; one never
+    // assigned (no beacon round qualified) is nobody's fault.
+    let skipped = challenge.status == ChallengeStatus::Assigned;
     close(deps.storage, id, &mut challenge, ChallengeStatus::Expired)?;
-    Ok(Response::new()
+    let response = Response::new()
         .add_attribute("action", "expire")
         .add_attribute("challenge_id", id.to_string())
-        .add_attribute("verifier", challenge.verifier.as_str()))
+        .add_attribute("verifier", challenge.verifier.as_str());
+    if !skipped {
+        return Ok(response);
+    }
+    let (penalty, burn) = penalize(
+        deps.storage,
+        &config,
+        &challenge.verifier,
+        config.settings.skip_penalty_bps,
+    )?;
+    Ok(response
+        .add_attribute("penalty", penalty.to_string())
+        .add_messages(burn))
 }

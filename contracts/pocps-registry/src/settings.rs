@@ -38,6 +38,9 @@ pub(crate) fn validate_settings(s: &RegistrySettings) -> Result<(), ContractErro
     if s.entropy_quorum == 0 || s.lateness_quorum == 0 {
         return Err(invalid("quorums must be positive"));
     }
+    if s.skip_penalty_bps > 10_000 {
+        return Err(invalid("the skip penalty is at most 10,000 basis points"));
+    }
     if s.max_open_challenges == 0 || s.min_bond.is_zero() {
         return Err(invalid("bond and open challenges must be positive"));
     }

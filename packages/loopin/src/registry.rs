@@ -110,6 +110,12 @@ pub struct RegistrySettings {
     pub max_open_challenges: u32,
     /// Least Sloth rounds per block a commitment must use.
     pub min_rounds: u32,
+    /// Part of its bond, in basis points, a verifier loses each time a challenge assigned to
+    /// it lapses without a verdict (burned when anyone expires it): skipping the work it was
+    /// drawn for costs it, and repeatedly skipping drains its bond. At most 10,000. Settings
+    /// written before it read 0.
+    #[serde(default)]
+    pub skip_penalty_bps: u16,
 }
 
 #[cw_serde]

@@ -62,6 +62,7 @@ pub fn settings() -> RegistrySettings {
         reward_epoch_seconds: 3_600,
         max_open_challenges: 4,
         min_rounds: 4,
+        skip_penalty_bps: 100,
     }
 }
 

@@ -260,3 +260,57 @@ fn provers_learn_their_open_assignments_and_the_verifiers_keys_from_the_chain() 
     .unwrap();
     assert!(n.assignments(&token_id).is_empty());
 }
+
+/// A verifier drawn to check a device that lets its challenge lapse (no verdict within the
+/// response time) did not do the work it was assigned: it earns nothing, and whoever expires
+/// the challenge burns 1 % of its bond (`skip_penalty_bps`). Skipping again costs again, so a
+/// verifier that never checks is drained, and below the minimum bond it opens no more.
+#[test]
+fn a_verifier_that_skips_its_assigned_challenges_loses_part_of_its_bond_each_time() {
+    let mut n = bonded_net();
+    n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    // Bob bonds twice the minimum; Carol the minimum.
+    n.bond("bob", BOND).unwrap();
+    let mut bond = 2 * BOND;
+    for skip in 1..=2u32 {
+        let penalty = skip_and_expire(&mut n, "bob");
+        assert_eq!(penalty, bond / 100, "skip {skip}");
+        bond -= penalty;
+        assert_eq!(n.verifier("bob").bonded.u128(), bond, "skip {skip}");
+        assert_eq!(
+            n.verifier("bob").valid_checks,
+            0,
+            "no reward for skipped work"
+        );
+    }
+    // One skip takes Carol below the minimum bond: she opens no more challenges.
+    let penalty = skip_and_expire(&mut n, "carol");
+    assert_eq!(penalty, BOND / 100);
+    let err = n.refused(
+        "carol",
+        &ExecuteMsg::Commit {
+            secret_hash: HexBinary::from([9u8; 32]),
+        },
+    );
+    assert_eq!(
+        err,
+        ContractError::InsufficientBond {
+            bonded: (BOND - penalty).into(),
+            min: settings().min_bond
+        }
+    );
+}
+
+/// `who` has a challenge assigned, lets it lapse, and a client expires it: the penalty burned.
+fn skip_and_expire(n: &mut loopin_integration_tests::registry::Net, who: &str) -> u128 {
+    use loopin_integration_tests::protocol::attr;
+    let (id, _) = n.assigned(who, &VERIFIERS);
+    let burned = n.supply().burned.u128();
+    n.wait(settings().response_seconds + 1);
+    let res = n
+        .exec("client", &ExecuteMsg::Expire { challenge_id: id })
+        .unwrap();
+    let penalty: u128 = attr(&res, "penalty").unwrap().parse().unwrap();
+    assert_eq!(n.supply().burned.u128() - burned, penalty, "burned");
+    penalty
+}

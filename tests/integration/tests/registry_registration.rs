@@ -286,6 +286,10 @@ fn settings_are_validated_at_instantiation() {
             min_bond: Uint128::zero(),
             ..settings()
         },
+        RegistrySettings {
+            skip_penalty_bps: 10_001,
+            ..settings()
+        },
     ];
     for settings in bad {
         let result = n.p.app.instantiate_contract(

@@ -66,6 +66,7 @@ fn settings() -> RegistrySettings {
         reward_epoch_seconds: 3_600,
         max_open_challenges: 4,
         min_rounds: 1000,
+        skip_penalty_bps: 100,
     }
 }
 
