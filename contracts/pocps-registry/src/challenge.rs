@@ -2,7 +2,9 @@
 //! random assignment to a device, closing, and expiry of lapsed challenges.
 
 use cosmwasm_std::{DepsMut, Empty, Env, HexBinary, MessageInfo, Response, Storage};
-use loopin::registry::{CHALLENGE_KEY_LEN, ChallengeStatus, MAX_ASSIGN_TRIES, MAX_ROUND_SCAN};
+use loopin::registry::{
+    CHALLENGE_KEY_LEN, ChallengeStatus, DeviceStatus, MAX_ASSIGN_TRIES, MAX_ROUND_SCAN,
+};
 use loopin_pocps::sig::{SigVerifier, challenge_key_message};
 
 use crate::bonds::{bonded_verifier, load_verifier, penalize};
@@ -257,8 +259,15 @@ pub(crate) fn expire(deps: DepsMut, env: Env, id: u64) -> Result<Response, Contr
         return Err(ContractError::NotLapsed {});
     }
     // A challenge assigned to its verifier and never answered is work it skipped; one never
-    // assigned (no beacon round qualified) is nobody's fault.
-    let skipped = challenge.status == ChallengeStatus::Assigned;
+    // assigned (no beacon round qualified), or whose device stopped being active before the
+    // verifier could submit (`Submit` is refused then), is not its fault.
+    let target_active = match challenge.target.as_deref() {
+        Some(t) => DEVICES
+            .may_load(deps.storage, t)?
+            .is_some_and(|d| d.status == DeviceStatus::Active),
+        None => false,
+    };
+    let skipped = challenge.status == ChallengeStatus::Assigned && target_active;
     close(deps.storage, id, &mut challenge, ChallengeStatus::Expired)?;
     let response = Response::new()
         .add_attribute("action", "expire")

@@ -314,3 +314,34 @@ fn skip_and_expire(n: &mut loopin_integration_tests::registry::Net, who: &str) -
     assert_eq!(n.supply().burned.u128() - burned, penalty, "burned");
     penalty
 }
+
+/// Carol cannot submit on a device another verifier's proven claim invalidated (`Submit` is
+/// refused on an inactive device), so her lapsed challenge is no skipped work: expiring it
+/// costs her nothing.
+#[test]
+fn a_challenge_whose_device_was_invalidated_lapses_without_a_penalty() {
+    use loopin_integration_tests::protocol::attr;
+    use loopin_integration_tests::registry::bad_proof;
+    let mut n = bonded_net();
+    let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let (carols, _) = n.assigned("carol", &VERIFIERS);
+    let (bobs, _) = n.assigned("bob", &VERIFIERS);
+    let (answer, openings) = n.devices[alice].answer_with(&n.seed(bobs), |o| o[1].blocks[3] ^= 1);
+    let res = n
+        .submit("bob", bobs, bad_proof(answer, &openings, 1, Some(3)))
+        .unwrap();
+    assert_eq!(attr(&res, "outcome").unwrap(), "proven");
+    n.wait(settings().response_seconds + 1);
+    let burned = n.supply().burned.u128();
+    let res = n
+        .exec(
+            "client",
+            &ExecuteMsg::Expire {
+                challenge_id: carols,
+            },
+        )
+        .unwrap();
+    assert_eq!(attr(&res, "penalty"), None);
+    assert_eq!(n.verifier("carol").bonded.u128(), BOND);
+    assert_eq!(n.supply().burned.u128(), burned);
+}
