@@ -332,15 +332,11 @@ async fn restart_reuses_p_from_disk_without_reencoding() {
 /// invalidates. Off chain only, it would be a failure nobody can submit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_prover_that_commits_and_never_opens_is_attested_as_not_answering() {
-    let dir = tempfile::tempdir().unwrap();
-    let state = ProverState::from_loaded(init_and_load(dir.path(), 6), key(106));
-    let commitment = state.commitment.clone();
-    let v = key(6);
     let limits = Limits {
         session_ttl_ms: 0,
         ..Limits::default()
     };
-    let server = spawn(state, gate(&[&v], 10.0, 10.0), limits, Metrics::new()).await;
+    let (_dir, server, commitment) = honest_prover(6, &[&key(6)], limits).await;
     let verdict = verifier(6)
         .challenge(&target(&server, &commitment), &spec(5_000))
         .await;
@@ -443,17 +439,8 @@ async fn a_cheater_with_a_sound_round_proof_and_forged_reads_is_attested_as_not_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusing_every_challenge_or_being_unreachable_is_no_answer() {
     use loopin_prover::onchain::{Submission, submission};
-    let dir = tempfile::tempdir().unwrap();
-    let state = ProverState::from_loaded(init_and_load(dir.path(), 8), key(108));
-    let commitment = state.commitment.clone();
     // The gate knows no verifier: every challenge is refused as not assigned.
-    let server = spawn(
-        state,
-        gate(&[], 10.0, 10.0),
-        Limits::default(),
-        Metrics::new(),
-    )
-    .await;
+    let (_dir, server, commitment) = honest_prover(8, &[], Limits::default()).await;
     let refused = verifier(8)
         .challenge(&target(&server, &commitment), &spec(5_000))
         .await;

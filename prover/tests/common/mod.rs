@@ -45,6 +45,20 @@ pub fn gate(verifiers: &[&SigningKey], rate: f64, burst: f64) -> Arc<Gate> {
     ))
 }
 
+/// An honest prover `n` (P in a temporary directory, device key `100 + n`) serving the
+/// verifiers `assigned` under `limits`; the directory lives as long as the returned handle.
+pub async fn honest_prover(
+    n: u8,
+    assigned: &[&SigningKey],
+    limits: Limits,
+) -> (tempfile::TempDir, Running, loopin_pocps::proof::Commitment) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let state = ProverState::from_loaded(init_and_load(dir.path(), n), key(100 + n));
+    let commitment = state.commitment.clone();
+    let server = spawn(state, gate(assigned, 10.0, 10.0), limits, Metrics::new()).await;
+    (dir, server, commitment)
+}
+
 pub async fn spawn(
     state: ProverState,
     gate: Arc<Gate>,
