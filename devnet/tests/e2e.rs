@@ -102,6 +102,7 @@ fn deploy_config(
                 max_rate: loopin::pool::DEFAULT_MAX_RATE,
                 min_proof_bytes: loopin::pool::DEFAULT_MIN_PROOF_BYTES,
                 min_proof_rounds: loopin::pool::DEFAULT_MIN_PROOF_ROUNDS,
+                min_passes_per_epoch: loopin::pool::DEFAULT_MIN_PASSES_PER_EPOCH,
             },
             create_pool: true,
         }],

@@ -19,7 +19,7 @@ use crate::error::ContractError;
 use crate::leasing::{self, LeaseRequest};
 use crate::staking::{self, StakeRequest};
 use crate::state::{CONFIG, Config, POOL, Pool};
-use crate::{disputes, liquidity, slashing, verification};
+use crate::{claim, disputes, liquidity, proofs, slashing, unproven, verification};
 use crate::{outflow, query};
 
 /// cw2 name of this contract.
@@ -52,6 +52,7 @@ pub fn instantiate(
             stake_cert: deps.api.addr_validate(&msg.stake_cert)?,
             params: msg.params,
             clock,
+            proofs_from: 0,
         },
     )?;
     POOL.save(
@@ -94,7 +95,7 @@ pub fn execute(
         ExecuteMsg::Receive(receive) => receive_loop(deps, env, info, receive),
         ExecuteMsg::AdvanceEpoch { max_epochs } => advance_epoch(deps, env, max_epochs),
         ExecuteMsg::Renew { stake_id } => staking::renew(deps, env, info.sender, stake_id),
-        ExecuteMsg::Claim { stake_id } => staking::claim(deps, env, info.sender, stake_id),
+        ExecuteMsg::Claim { stake_id } => claim::claim(deps, env, info.sender, stake_id),
         ExecuteMsg::CancelLease {
             lease_id,
             min_refund,
@@ -120,6 +121,11 @@ pub fn execute(
         ExecuteMsg::DeviceRegistered { token_id } => {
             verification::device_registered(deps, env, info.sender, token_id)
         }
+        ExecuteMsg::DeviceProven {
+            token_id,
+            challenged_at,
+        } => proofs::device_proven(deps, env, info.sender, token_id, challenged_at),
+        ExecuteMsg::RefundUnproven { lease_id } => unproven::refund_unproven(deps, env, lease_id),
         ExecuteMsg::WithdrawLiquidity {
             shares,
             min_out,
@@ -254,8 +260,14 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
+pub fn migrate(deps: DepsMut, env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
     let from = ensure_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    // Nothing recorded the passes of epochs up to the current one: they count proven.
+    let mut config = CONFIG.load(deps.storage)?;
+    if config.proofs_from == 0 {
+        config.proofs_from = config.clock.epoch_at(env.block.time.seconds()) + 1;
+        CONFIG.save(deps.storage, &config)?;
+    }
     let bonds_moved = disputes::move_bonds_out_of_escrow(deps.storage)?;
     // The curve registrations' first sales were priced on, before registrations stopped
     // selling at once.
@@ -263,6 +275,7 @@ pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, C
     Ok(Response::new()
         .add_attribute("action", "migrate")
         .add_attribute("dispute_bonds_moved", bonds_moved)
+        .add_attribute("proofs_from", config.proofs_from.to_string())
         .add_attribute("from_version", from.to_string())
         .add_attribute("to_version", CONTRACT_VERSION))
 }

@@ -18,6 +18,7 @@ use crate::outflow;
 use crate::staking::{maintenance, seller_proceeds, settled_value, sub};
 use crate::state::{
     CONFIG, Config, DISPUTE_BONDS, LEASES, OPEN_DISPUTES, POOL, Pool, SHARES_ENDING, STAKES, Stake,
+    UNPROVEN_SETTLED,
 };
 
 /// The bond a dispute of a lease that paid `paid` needs: a tenth of it, rounded up, at least 1.
@@ -47,6 +48,10 @@ pub fn dispute(
     }
     if lease.cancelled {
         return Err(ContractError::LeaseClosed { id: lease_id });
+    }
+    // An unproven epoch's leases were refunded when it settled.
+    if UNPROVEN_SETTLED.has(deps.storage, (lease.stake_id, lease.epoch)) {
+        return Err(ContractError::EpochSettled { epoch: lease.epoch });
     }
     // The clock's epoch, which a pool brought up to date would have processed: opening a
     // dispute needs no pool state.
@@ -141,6 +146,28 @@ fn take_from_shares(
     Ok(paid)
 }
 
+/// Takes up to `amount` of the stake's held pay for a client's refund: from a provider's shares
+/// still in the pool, or from what the pair escrows for the stake (recorded as clawback, netted
+/// off its claims). Nothing from a stake paid out. Returns what was taken.
+pub(crate) fn take_held_pay(
+    storage: &mut dyn Storage,
+    config: &Config,
+    pool: &mut Pool,
+    stake: &mut Stake,
+    amount: Uint128,
+) -> Result<Uint128, ContractError> {
+    if stake.finished || amount.is_zero() {
+        return Ok(Uint128::zero());
+    }
+    if stake.mode == StakeMode::LiquidityProvider && stake.end_epoch > pool.trading_epoch() {
+        return take_from_shares(storage, pool, stake, amount);
+    }
+    let taken = amount.min(escrowed_pay(storage, config, pool, stake)?);
+    pool.escrow = pool.escrow.checked_sub(taken)?;
+    stake.clawback = stake.clawback.checked_add(taken)?;
+    Ok(taken)
+}
+
 /// Governance's ruling on an open dispute: `refund` goes to the client out of the stake's held
 /// pay, as far as it goes (what was retained for disputes first), what the lease paid is no
 /// longer retained, and the bond goes back to the client if upheld, is burned if rejected.
@@ -173,23 +200,17 @@ pub fn resolve_dispute(
     }
     let (mut pool, advanced) = current_pool(deps.storage, &env, &config)?;
     let mut stake = STAKES.load(deps.storage, lease.stake_id)?;
-    let unsettled =
-        stake.mode == StakeMode::LiquidityProvider && stake.end_epoch > pool.trading_epoch();
     // Pay retained for disputes first, then the rest of the stake's held pay.
     let retained = refund.min(stake.retained);
     stake.retained -= retained;
     pool.escrow = pool.escrow.checked_sub(retained)?;
-    let rest = refund - retained;
-    let taken = if stake.finished || rest.is_zero() {
-        Uint128::zero()
-    } else if unsettled {
-        take_from_shares(deps.storage, &mut pool, &mut stake, rest)?
-    } else {
-        let taken = rest.min(escrowed_pay(deps.storage, &config, &pool, &stake)?);
-        pool.escrow = pool.escrow.checked_sub(taken)?;
-        stake.clawback = stake.clawback.checked_add(taken)?;
-        taken
-    };
+    let taken = take_held_pay(
+        deps.storage,
+        &config,
+        &mut pool,
+        &mut stake,
+        refund - retained,
+    )?;
     let paid = retained + taken;
     // (Disputes opened before amounts were retained count nothing here.)
     stake.disputed = stake.disputed.saturating_sub(lease.paid);

@@ -90,6 +90,21 @@ pub enum ContractError {
     #[error("nothing to claim yet")]
     NothingToClaim {},
 
+    #[error("epoch {epoch} is not final yet: passes may still prove it")]
+    EpochNotFinal { epoch: u64 },
+
+    #[error("epoch {epoch} is proven: its leases are paid for")]
+    EpochProven { epoch: u64 },
+
+    #[error("epoch {epoch} ended unproven and was settled: its leases are refunded")]
+    EpochSettled { epoch: u64 },
+
+    #[error("stake {id}'s pay for epoch {epoch} was released already")]
+    PayReleased { id: u64, epoch: u64 },
+
+    #[error("lease {id} is under an open dispute: governance rules on it")]
+    DisputeOpen { id: u64 },
+
     #[error("{owed} LOOP of rewards are owed, but the factory's emission for this epoch is spent")]
     EmissionExhausted { owed: Uint128 },
 

@@ -3,6 +3,7 @@
 //! The model — dated, rolling hours; liquidity shares that claim LOOP only; leases bound to a
 //! device — is in `docs/pair.md`. Pure arithmetic lives in `loopin-pool-math`.
 
+mod claim;
 pub mod contract;
 mod device_claim;
 mod disputes;
@@ -11,11 +12,13 @@ pub mod error;
 mod leasing;
 mod liquidity;
 mod outflow;
+mod proofs;
 mod query;
 mod revenue;
 mod slashing;
 mod staking;
 pub mod state;
+mod unproven;
 mod verification;
 
 pub use crate::error::ContractError;

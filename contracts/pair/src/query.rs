@@ -9,9 +9,9 @@ use loopin::pair::{
     PoolResponse, QueryMsg, StakeResponse, StakesResponse, TwapResponse,
 };
 
+use crate::claim::{emission_left, plan_claim};
 use crate::epoch::tokens_for_shares;
 use crate::error::ContractError;
-use crate::staking::{emission_left, plan_claim};
 use crate::state::{
     CONFIG, Config, DISPUTE_BONDS, LEASES, LEASES_BY_CLIENT, LIQUIDITY, OPEN_DISPUTES, POOL, Pool,
     STAKE_LEASES, STAKES, STAKES_BY_OWNER,
@@ -56,6 +56,7 @@ fn stake(storage: &dyn Storage, id: u64) -> Result<StakeResponse, ContractError>
         disputed: s.disputed,
         retained: s.retained,
         verified_from: s.verified_from,
+        proven_epochs: s.proven_epochs,
     })
 }
 
@@ -184,12 +185,15 @@ pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractE
                 .collect::<Result<_, _>>()?;
             to_json_binary(&LeasesResponse { leases })?
         }
+        QueryMsg::EpochProof { stake_id, epoch } => to_json_binary(
+            &crate::proofs::query_epoch_proof(deps.storage, &env, stake_id, epoch)?,
+        )?,
         QueryMsg::Claimable { stake_id } => {
             let pool = current(deps, &env, &config)?;
             let stake = STAKES
                 .may_load(deps.storage, stake_id)?
                 .ok_or(ContractError::StakeNotFound { id: stake_id })?;
-            let plan = plan_claim(deps.storage, &config, &pool, &stake)?;
+            let plan = plan_claim(deps.storage, &config, env.block.time, &pool, &stake)?;
             let left = emission_left(&deps.querier, &config, plan.rewards)?;
             let plan = plan.within_emission(&stake, left)?;
             to_json_binary(&ClaimableResponse {

@@ -75,9 +75,8 @@ fn undelivered_sale(
 /// the pool paid the seller for those hours (fee included). It is the client's: it goes back to
 /// it before the seller's position pays the rest, so the pool ends as if neither trade had been.
 fn pool_margin(
-    deps: &DepsMut,
+    epoch_proceeds: Uint128,
     stake: &Stake,
-    epoch: u64,
     lease: &Lease,
     owed: Uint128,
     fee: Decimal,
@@ -86,7 +85,7 @@ fn pool_margin(
         return Ok(Uint128::zero());
     }
     let kept = owed.u128() - fee_on(owed.u128(), fee)?;
-    let proceeds = seller_proceeds(deps.storage, stake, epoch)?
+    let proceeds = epoch_proceeds
         .multiply_ratio(lease.hours, stake.hours_per_epoch)
         .multiply_ratio(owed, lease.paid);
     let cost = gross_for_net(proceeds.u128(), fee)?;
@@ -146,6 +145,14 @@ pub fn invalidate(
     pool.escrow = pool.escrow.checked_sub(stake.retained)?;
     let mut pot = stake.retained;
     stake.retained = Uint128::zero();
+    // Clients of its unproven epochs are refunded before its position is seized.
+    let settled = crate::unproven::settle_before_invalidation(
+        deps.storage,
+        &config,
+        env.block.time,
+        &mut pool,
+        &mut stake,
+    )?;
     if !stake.finished {
         pot += seize_position(&mut deps, &mut pool, &stake)?;
     }
@@ -180,9 +187,8 @@ pub fn invalidate(
             // The pool's margin on hours it will not deliver first, then the failed miner's
             // position.
             let margin = pool_margin(
-                &deps,
+                seller_proceeds(deps.storage, &stake, epoch)?,
                 &stake,
-                epoch,
                 &lease,
                 owed,
                 config.params.exchange_fee,
@@ -232,7 +238,9 @@ pub fn invalidate(
         .add_attribute("reason", reason)
         .add_attribute("returned_to_pool", returned)
         .add_attribute("burned", pot + advanced.fees)
+        .add_attribute("refunded_unproven", settled.refunded())
         .add_message(outflow::execute(&config.stake_cert, &cert_msg)?)
+        .add_messages(settled.messages(&config)?)
         .add_messages(refunds)
         .add_messages(outflow::burn(&config.token, pot + advanced.fees)?))
 }

@@ -1,10 +1,8 @@
 //! Stakes: stake, renew, claim.
 
 use cosmwasm_std::{
-    Addr, Decimal, Decimal256, DepsMut, Env, HexBinary, QuerierWrapper, Response, Storage,
-    Timestamp, Uint128,
+    Addr, Decimal, Decimal256, DepsMut, Env, HexBinary, Response, Storage, Timestamp, Uint128,
 };
-use loopin::factory;
 use loopin::stake_cert::{self, StakeMode, StakeTerms};
 use loopin_pool_math::amm::Reserves;
 use loopin_pool_math::capacity::hours_per_epoch;
@@ -15,13 +13,10 @@ use crate::epoch::current_pool;
 use crate::error::ContractError;
 use crate::outflow::{self, per_device_hour};
 use crate::state::{
-    CONFIG, Config, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING, SELLER_PRICE,
-    SHARE_VALUE, SHARES_ENDING, STAKE_BY_TOKEN, STAKES, STAKES_BY_OWNER, Stake,
+    CONFIG, Config, POOL, PROVIDER_HOURS_ENDING, SELLER_HOURS_ENDING, SELLER_PRICE, SHARE_VALUE,
+    SHARES_ENDING, STAKE_BY_TOKEN, STAKES, STAKES_BY_OWNER, Stake, UNPROVEN_SETTLED,
 };
-use crate::verification::{book_seller, first_unsold, in_market, verified_epochs};
-
-/// Seller epochs one Claim pays at most.
-const CLAIM_PAGE: u64 = 64;
+use crate::verification::{book_seller, first_unsold, in_market};
 
 /// What a Stake hook asks for.
 pub struct StakeRequest {
@@ -146,6 +141,8 @@ pub fn stake(
         disputed: Uint128::zero(),
         retained: Uint128::zero(),
         verified_from: None,
+        proven_epochs: 0,
+        settled_through: 0,
     };
     let burned = staking_fee + advanced.fees;
 
@@ -273,7 +270,8 @@ pub(crate) fn seller_proceeds(
     let Some(first) = stake.verified_from else {
         return Ok(Uint128::zero());
     };
-    if epoch < first {
+    // An unproven epoch's proceeds went to its clients and back to the pool when it settled.
+    if epoch < first || UNPROVEN_SETTLED.has(storage, (stake.id, epoch)) {
         return Ok(Uint128::zero());
     }
     if let (true, Some(proceeds)) = (epoch == first, stake.first_proceeds) {
@@ -300,7 +298,11 @@ pub(crate) fn settled_value(
         .payout(stake.shares)?)
 }
 
-fn load_owned(storage: &dyn Storage, sender: &Addr, id: u64) -> Result<Stake, ContractError> {
+pub(crate) fn load_owned(
+    storage: &dyn Storage,
+    sender: &Addr,
+    id: u64,
+) -> Result<Stake, ContractError> {
     let stake = STAKES
         .may_load(storage, id)?
         .ok_or(ContractError::StakeNotFound { id })?;
@@ -387,168 +389,6 @@ pub fn renew(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
         .add_attribute("end_epoch", new_end.to_string())
         .add_message(outflow::execute(&config.stake_cert, &extend)?)
         .add_messages(outflow::burn(&config.token, advanced.fees)?))
-}
-
-/// What claiming a stake pays now.
-pub(crate) struct ClaimPlan {
-    /// What the claim transfers: the stake's pay less the clawback netted off it.
-    pub payout: Uint128,
-    /// Clawback left after this claim.
-    pub clawback: Uint128,
-    /// A seller's maintenance burn, taken from its deposit at the end.
-    pub upkeep: Uint128,
-    /// Rewards minted by this claim.
-    pub rewards: Uint128,
-    /// Rewards left owed after this claim (the factory's emission cap was reached).
-    pub rewards_owed: Uint128,
-    pub paid_until: u64,
-    pub finished: bool,
-    /// Pay retained in escrow for open disputes after this claim.
-    pub retained: Uint128,
-}
-
-impl ClaimPlan {
-    /// Mints at most `emission_left` of the rewards now and leaves the rest owed. A stake that
-    /// was already finished and can be paid nothing now is refused.
-    pub(crate) fn within_emission(
-        mut self,
-        stake: &Stake,
-        emission_left: Uint128,
-    ) -> Result<ClaimPlan, ContractError> {
-        let earned = self.rewards;
-        self.rewards = earned.min(emission_left);
-        self.rewards_owed = earned - self.rewards;
-        if stake.finished && self.rewards.is_zero() && self.payout.is_zero() {
-            return Err(ContractError::EmissionExhausted {
-                owed: self.rewards_owed,
-            });
-        }
-        Ok(self)
-    }
-}
-
-/// What the factory may still mint this emission epoch; nothing is asked for no rewards.
-pub(crate) fn emission_left(
-    querier: &QuerierWrapper,
-    config: &Config,
-    rewards: Uint128,
-) -> Result<Uint128, ContractError> {
-    if rewards.is_zero() {
-        return Ok(Uint128::zero());
-    }
-    let emission: factory::EmissionResponse =
-        querier.query_wasm_smart(&config.factory, &factory::QueryMsg::Emission {})?;
-    Ok(emission.remaining_this_epoch)
-}
-
-/// What claiming a stake earns now, before the emission cap is applied.
-pub(crate) fn plan_claim(
-    storage: &dyn Storage,
-    config: &Config,
-    pool: &Pool,
-    stake: &Stake,
-) -> Result<ClaimPlan, ContractError> {
-    let mut plan = ClaimPlan {
-        payout: Uint128::zero(),
-        clawback: stake.clawback,
-        upkeep: Uint128::zero(),
-        rewards: stake.rewards_owed,
-        rewards_owed: Uint128::zero(),
-        paid_until: stake.paid_until,
-        finished: stake.finished,
-        retained: stake.retained,
-    };
-    if stake.finished {
-        // Pay retained for disputes resolved since, and rewards left owed.
-        plan.payout = stake.retained.saturating_sub(stake.disputed);
-        plan.retained = stake.retained - plan.payout;
-        if stake.rewards_owed.is_zero() && plan.payout.is_zero() {
-            return Err(ContractError::NothingToClaim {});
-        }
-        return Ok(plan);
-    }
-    let epochs = stake.end_epoch - stake.start_epoch;
-    // Rewards are for the hours of a registered device only.
-    let rewarded = verified_epochs(stake);
-    let economics = config.params.economics;
-    // Pay for an epoch is released once the dispute window after it has been delivered too;
-    // what open disputes' leases paid is retained from it (below).
-    let delivered = pool
-        .epoch
-        .saturating_sub(config.params.dispute_epochs)
-        .min(stake.end_epoch);
-    match stake.mode {
-        StakeMode::LiquidityProvider => {
-            if delivered < stake.end_epoch {
-                return Err(ContractError::NothingToClaim {});
-            }
-            plan.payout = settled_value(storage, stake)?;
-            // A provider's maintenance burn is netted against its reward.
-            let net = economics.gamma.checked_sub(economics.beta)?;
-            plan.rewards = per_device_hour(net, stake.hours_per_epoch, rewarded, false)?;
-            plan.finished = true;
-        }
-        StakeMode::Seller => {
-            let until = delivered.min(stake.paid_until + CLAIM_PAGE);
-            for epoch in stake.paid_until..until {
-                plan.payout += seller_proceeds(storage, stake, epoch)?;
-            }
-            plan.paid_until = stake.paid_until.max(until);
-            if plan.paid_until == stake.end_epoch {
-                plan.upkeep =
-                    maintenance(config, stake.hours_per_epoch, epochs)?.min(stake.deposit);
-                plan.payout += stake.deposit - plan.upkeep;
-                plan.rewards =
-                    per_device_hour(economics.gamma, stake.hours_per_epoch, rewarded, false)?;
-                plan.finished = true;
-            }
-        }
-    }
-    // Refunds already paid to clients out of escrow are netted off the pay; then what open
-    // disputes' leases paid is retained (with what was retained before), and no more.
-    let netted = plan.payout.min(stake.clawback);
-    plan.payout -= netted;
-    plan.clawback = stake.clawback - netted;
-    let due = plan.payout.checked_add(stake.retained)?;
-    plan.retained = due.min(stake.disputed);
-    plan.payout = due - plan.retained;
-    if plan.payout.is_zero() && plan.rewards.is_zero() && !plan.finished {
-        return Err(ContractError::NothingToClaim {});
-    }
-    Ok(plan)
-}
-
-pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
-    let mut stake = load_owned(deps.storage, &sender, id)?;
-    let (mut pool, advanced) = current_pool(deps.storage, &env, &config)?;
-    let plan = plan_claim(deps.storage, &config, &pool, &stake)?;
-    let left = emission_left(&deps.querier, &config, plan.rewards)?;
-    let plan = plan.within_emission(&stake, left)?;
-    pool.escrow = pool.escrow.checked_sub(plan.payout + plan.upkeep)?;
-    stake.paid_until = plan.paid_until;
-    stake.finished = plan.finished;
-    stake.rewards_owed = plan.rewards_owed;
-    stake.clawback = plan.clawback;
-    stake.retained = plan.retained;
-    STAKES.save(deps.storage, id, &stake)?;
-    POOL.save(deps.storage, &pool)?;
-    let burned = advanced.fees + plan.upkeep;
-    Ok(Response::new()
-        .add_attribute("action", "claim")
-        .add_attribute("stake_id", id.to_string())
-        .add_attribute("payout", plan.payout)
-        .add_attribute("rewards", plan.rewards)
-        .add_attribute("rewards_owed", plan.rewards_owed)
-        .add_attribute("burned", burned)
-        .add_attribute("finished", stake.finished.to_string())
-        .add_messages(outflow::transfer(&config.token, &stake.owner, plan.payout)?)
-        .add_messages(outflow::burn(&config.token, burned)?)
-        .add_messages(outflow::reward(
-            &config.factory,
-            &stake.owner,
-            plan.rewards,
-        )?))
 }
 
 #[cfg(test)]

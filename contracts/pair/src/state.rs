@@ -19,6 +19,11 @@ pub struct Config {
     pub stake_cert: Addr,
     pub params: PoolParams,
     pub clock: EpochClock,
+    /// First epoch whose proof the pair asks of the registry's passes: 0 for a pair
+    /// instantiated with proven epochs; for one migrated to them, the epoch after the migration
+    /// (earlier epochs count proven, as nothing recorded their passes).
+    #[serde(default)]
+    pub proofs_from: u64,
 }
 
 #[cw_serde]
@@ -136,6 +141,13 @@ pub struct Stake {
     /// and rewards and a seller's pay count only the epochs from it on.
     #[serde(default)]
     pub verified_from: Option<u64>,
+    /// Epochs of the stake that reached the class's passes (`PASSES`): what its rewards count.
+    #[serde(default)]
+    pub proven_epochs: u64,
+    /// A provider's leased epochs before this one were looked at by its final claim for
+    /// unproven ones to settle (the claim pages through them).
+    #[serde(default)]
+    pub settled_through: u64,
 }
 
 #[cw_serde]
@@ -232,6 +244,11 @@ impl Settlement {
 pub const SHARE_VALUE: Map<u64, Settlement> = Map::new("share_value");
 /// Trading epoch -> LOOP per micro-hour paid to sellers for it.
 pub const SELLER_PRICE: Map<u64, Decimal256> = Map::new("seller_price");
+/// (stake id, epoch) -> on-time, valid passes of challenges assigned to its device in the epoch.
+pub const PASSES: Map<(u64, u64), u32> = Map::new("passes");
+/// (stake id, epoch) of every unproven epoch settled: its leases refunded, a seller's proceeds
+/// of it taken back.
+pub const UNPROVEN_SETTLED: Map<(u64, u64), Empty> = Map::new("unproven_settled");
 
 #[cfg(test)]
 mod tests {

@@ -113,14 +113,6 @@ pub(crate) fn book_seller(
     add(storage, &SELLER_HOURS_ENDING, end, stake.hours_per_epoch)
 }
 
-/// Epochs of the stake from `from` to its end that its device was registered for: the ones that
-/// earn rewards and a seller's pay.
-pub(crate) fn verified_epochs(stake: &Stake) -> u64 {
-    stake.verified_from.map_or(0, |from| {
-        stake.end_epoch.saturating_sub(from.max(stake.start_epoch))
-    })
-}
-
 /// Whether the stake's hours are in the pool's books: a provider's from its stake, a seller's
 /// from its device's registration (before its end) on.
 pub(crate) fn in_market(stake: &Stake) -> bool {

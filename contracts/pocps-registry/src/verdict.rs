@@ -2,6 +2,7 @@
 //! on chain), the device's defence of a disputed opening, and finalization of an unanswered one.
 
 use cosmwasm_std::{DepsMut, Empty, Env, HexBinary, MessageInfo, Response, Storage};
+use loopin::pair;
 use loopin::registry::{ChallengeStatus, DeviceStatus, Verdict};
 use loopin_pocps::challenge::commit_secret;
 use loopin_pocps::encode::ENCODING_VERSION;
@@ -12,6 +13,7 @@ use crate::bonds::{load_verifier, slash};
 use crate::challenge::{close, expect_status, leave_open, load_challenge};
 use crate::error::ContractError;
 use crate::judge::{self, HostVerifier, hash32};
+use crate::outgoing::execute_msg;
 use crate::registration::invalidate_device;
 use crate::rewards::reward;
 use crate::state::{
@@ -93,9 +95,19 @@ pub(crate) fn submit(
             DEVICES.save(deps.storage, &target, &device)?;
             close(deps.storage, id, &mut challenge, ChallengeStatus::Passed)?;
             let reward = reward(deps.storage, &config, &env, &info.sender)?;
+            // The pool counts the pass in the epoch the challenge was assigned in: only
+            // epochs with the class's passes pay.
+            let proven = execute_msg(
+                &device.pool,
+                &pair::ExecuteMsg::DeviceProven {
+                    token_id: target.clone(),
+                    challenged_at: assigned_at,
+                },
+            )?;
             Ok(response
                 .add_attribute("verdict", "pass")
                 .add_attribute("latency_ms", latency_ms.to_string())
+                .add_message(proven)
                 .add_submessages(reward))
         }
         Verdict::Late { latency_ms } => {

@@ -100,6 +100,7 @@ impl MockPair {
                     max_rate: loopin::pool::DEFAULT_MAX_RATE,
                     min_proof_bytes: loopin::pool::DEFAULT_MIN_PROOF_BYTES,
                     min_proof_rounds: loopin::pool::DEFAULT_MIN_PROOF_ROUNDS,
+                    min_passes_per_epoch: loopin::pool::DEFAULT_MIN_PASSES_PER_EPOCH,
                 },
                 genesis: 0,
             }),

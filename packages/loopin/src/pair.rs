@@ -65,6 +65,22 @@ pub enum ExecuteMsg {
     /// one price), or the stake's first. The registry only (it sends this from
     /// `RegisterDevice`); a second report changes nothing.
     DeviceRegistered { token_id: String },
+    /// Reports that the registry accepted an on-time, valid pass of a challenge to the device
+    /// of certificate `token_id` assigned at `challenged_at`: one pass for the stake's epoch
+    /// containing that time. An epoch with the class's `min_passes_per_epoch` is *proven*;
+    /// only proven epochs pay (docs/pair.md, "Proven epochs"). A report for an epoch outside
+    /// the stake's registered epochs, or one already final, counts nothing. The registry only
+    /// (it sends this from `Submit` with a `Pass`).
+    DeviceProven {
+        token_id: String,
+        challenged_at: Timestamp,
+    },
+    /// Refunds a lease of an epoch that ended unproven (fewer passes than the class asks, and
+    /// final: it has ended) out of what the serving stake holds: a
+    /// seller's proceeds of that epoch first. Anyone (a client, its app or a keeper); the LOOP
+    /// goes to the lease's client. Refused for a lease under an open dispute (governance rules
+    /// it), cancelled or refunded already, or whose stake's pay for the epoch was released.
+    RefundUnproven { lease_id: u64 },
     /// Burns `shares` of the sender's liquidity for LOOP, less the exchange fee (burned).
     WithdrawLiquidity {
         shares: Uint128,
@@ -179,6 +195,9 @@ pub enum QueryMsg {
         start_after: Option<u64>,
         limit: Option<u32>,
     },
+    /// The passes a stake's device has for `epoch` and whether that epoch is proven.
+    #[returns(EpochProofResponse)]
+    EpochProof { stake_id: u64, epoch: u64 },
     /// What Claim would pay a stake now.
     #[returns(ClaimableResponse)]
     Claimable { stake_id: u64 },
@@ -266,6 +285,28 @@ pub struct StakeResponse {
     /// `None`: not registered, so its hours cannot be leased and it earns no rewards.
     #[serde(default)]
     pub verified_from: Option<u64>,
+    /// Epochs proven by the registry's passes (or before proofs were recorded, see
+    /// `EpochProofResponse::legacy`): the epochs that earn rewards.
+    #[serde(default)]
+    pub proven_epochs: u64,
+}
+
+#[cw_serde]
+pub struct EpochProofResponse {
+    pub stake_id: u64,
+    pub epoch: u64,
+    /// On-time, valid passes of challenges assigned to the device during the epoch.
+    pub passes: u32,
+    /// Passes the class asks of an epoch (`PoolParams::min_passes_per_epoch`).
+    pub required: u32,
+    /// No pass can be added any more: the epoch has ended.
+    pub is_final: bool,
+    /// Earlier than the pair recorded passes (it was migrated to it after): counted proven.
+    pub legacy: bool,
+    /// Proven: enough passes, or legacy.
+    pub proven: bool,
+    /// Unproven and settled: its leases refunded, a seller's proceeds of it not paid.
+    pub settled: bool,
 }
 
 #[cw_serde]

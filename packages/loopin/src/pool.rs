@@ -62,6 +62,12 @@ pub struct PoolParams {
     /// block costs. Default 4 (the test set).
     #[serde(default = "default_min_proof_rounds")]
     pub min_proof_rounds: u32,
+    /// On-time, valid PoCPS passes of challenges assigned to a device during an epoch that make
+    /// the epoch *proven*: the class's challenge rate. Only proven epochs earn rewards, a
+    /// seller's proceeds and the leases' pay; clients of an unproven epoch are refunded. 1 to
+    /// [`MAX_PASSES_PER_EPOCH`]; state and configuration written before it read 1.
+    #[serde(default = "default_min_passes_per_epoch")]
+    pub min_passes_per_epoch: u32,
 }
 
 /// Smallest lease unless governance sets another: 0.01 device-hour (36 s of a device).
@@ -97,6 +103,15 @@ pub const DEFAULT_MIN_PROOF_ROUNDS: u32 = 4;
 
 fn default_min_proof_rounds() -> u32 {
     DEFAULT_MIN_PROOF_ROUNDS
+}
+
+/// Passes an epoch needs unless governance sets another: one.
+pub const DEFAULT_MIN_PASSES_PER_EPOCH: u32 = 1;
+/// Most passes per epoch a class may ask for (every pass is a verifier's transaction).
+pub const MAX_PASSES_PER_EPOCH: u32 = 24;
+
+fn default_min_passes_per_epoch() -> u32 {
+    DEFAULT_MIN_PASSES_PER_EPOCH
 }
 
 /// Longest dispute window governance may set, in epochs.
@@ -136,6 +151,9 @@ pub enum ParamsError {
         "a class's proof needs at least one 16-byte block and 1 to {max_rounds} Sloth rounds per block"
     )]
     ProofMinimumOutOfRange { max_rounds: u32 },
+
+    #[error("an epoch must need 1 to {MAX_PASSES_PER_EPOCH} passes to be proven, not {passes}")]
+    PassesPerEpochOutOfRange { passes: u32 },
 }
 
 impl PoolParams {
@@ -180,6 +198,11 @@ impl PoolParams {
         if self.min_proof_bytes < 16 || !(1..=max_rounds).contains(&self.min_proof_rounds) {
             return Err(ParamsError::ProofMinimumOutOfRange { max_rounds });
         }
+        if !(1..=MAX_PASSES_PER_EPOCH).contains(&self.min_passes_per_epoch) {
+            return Err(ParamsError::PassesPerEpochOutOfRange {
+                passes: self.min_passes_per_epoch,
+            });
+        }
         Ok(())
     }
 }
@@ -216,6 +239,28 @@ mod tests {
             max_rate: DEFAULT_MAX_RATE,
             min_proof_bytes: DEFAULT_MIN_PROOF_BYTES,
             min_proof_rounds: DEFAULT_MIN_PROOF_ROUNDS,
+            min_passes_per_epoch: DEFAULT_MIN_PASSES_PER_EPOCH,
+        }
+    }
+
+    #[test]
+    fn a_class_needs_one_to_the_most_passes_per_epoch() {
+        for passes in [0, MAX_PASSES_PER_EPOCH + 1] {
+            let p = PoolParams {
+                min_passes_per_epoch: passes,
+                ..params(100)
+            };
+            assert_eq!(
+                p.validate(),
+                Err(ParamsError::PassesPerEpochOutOfRange { passes })
+            );
+        }
+        for passes in [1, MAX_PASSES_PER_EPOCH] {
+            let p = PoolParams {
+                min_passes_per_epoch: passes,
+                ..params(100)
+            };
+            assert_eq!(p.validate(), Ok(()));
         }
     }
 

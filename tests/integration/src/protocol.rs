@@ -60,6 +60,7 @@ pub fn params() -> PoolParams {
         max_rate: loopin::pool::DEFAULT_MAX_RATE,
         min_proof_bytes: loopin::pool::DEFAULT_MIN_PROOF_BYTES,
         min_proof_rounds: loopin::pool::DEFAULT_MIN_PROOF_ROUNDS,
+        min_passes_per_epoch: loopin::pool::DEFAULT_MIN_PASSES_PER_EPOCH,
     }
 }
 
@@ -102,6 +103,12 @@ pub struct Protocol {
     /// right after its stake, as an honest miner's device is (stake, then `RegisterDevice`).
     /// Tests of unregistered devices turn it off.
     pub auto_register: bool,
+    /// Whether the registry (the same account) reports a pass of every registered device in
+    /// each epoch `next_epoch` leaves, as verifiers challenging honest devices do: their epochs
+    /// are proven and pay. Tests of unproven epochs turn it off.
+    pub auto_prove: bool,
+    /// Certificates of the devices reported registered, in order.
+    pub registered: Vec<String>,
 }
 
 /// The value of the first attribute `key` among the response's events.
@@ -245,6 +252,8 @@ pub fn protocol_with(params: PoolParams, cap: u128) -> Protocol {
         registry,
         donated: 0,
         auto_register: true,
+        auto_prove: true,
+        registered: vec![],
     }
 }
 
@@ -316,10 +325,27 @@ impl Protocol {
     /// The registry reports the device of certificate `token_id` registered.
     pub fn register_device(&mut self, token_id: &str) -> anyhow::Result<AppResponse> {
         let registry = self.registry.clone();
-        self.exec(
+        let response = self.exec(
             &registry,
             &ExecuteMsg::DeviceRegistered {
                 token_id: token_id.into(),
+            },
+        )?;
+        if !self.registered.iter().any(|t| t == token_id) {
+            self.registered.push(token_id.into());
+        }
+        Ok(response)
+    }
+
+    /// The registry reports a pass of a challenge to the device of `token_id` assigned now.
+    pub fn prove(&mut self, token_id: &str) -> anyhow::Result<AppResponse> {
+        let registry = self.registry.clone();
+        let challenged_at = self.app.block_info().time;
+        self.exec(
+            &registry,
+            &ExecuteMsg::DeviceProven {
+                token_id: token_id.into(),
+                challenged_at,
             },
         )
     }
@@ -428,6 +454,11 @@ impl Protocol {
 
     /// Moves to the next epoch boundary and processes it.
     pub fn next_epoch(&mut self) {
+        if self.auto_prove {
+            for token_id in self.registered.clone() {
+                self.prove(&token_id).unwrap();
+            }
+        }
         self.app.update_block(|block| {
             block.time = block.time.plus_seconds(EPOCH);
             block.height += 1;

@@ -118,6 +118,8 @@ pub fn net_on(mut p: Protocol, settings: RegistrySettings) -> Net {
     // The registry contract reports registrations to the pair itself (RegisterDevice).
     p.registry = reg.clone();
     p.auto_register = false;
+    // Passes come from real challenges.
+    p.auto_prove = false;
     Net {
         p,
         factory: config.factory,

@@ -39,6 +39,8 @@ pub(crate) struct World {
     rewards: BTreeMap<Addr, u128>,
     pub(crate) paid: BTreeMap<&'static str, u128>,
     initial: BTreeMap<&'static str, u128>,
+    /// (certificate, clock epoch) of every pass reported.
+    proven: std::collections::BTreeSet<(String, u64)>,
 }
 
 impl World {
@@ -59,6 +61,7 @@ impl World {
             rewards: BTreeMap::new(),
             paid: BTreeMap::new(),
             initial: BTreeMap::new(),
+            proven: Default::default(),
         };
         // Alice sets the price: 10 LOOP per hour (her 11 LOOP less the staking fee).
         w.stake("alice", false, 40, Decimal::one(), 11 * LOOP)
@@ -283,6 +286,27 @@ impl World {
     }
 
     pub(crate) fn set_time(&mut self, time: u64, keeper: bool) {
+        // Every device here is a real GPU its verifiers challenge: each epoch it lives through
+        // is proven before the clock leaves it, those the clock jumps over included.
+        let config: loopin::pair::ConfigResponse = self.query(&QueryMsg::Config {}).unwrap();
+        let epoch_at = |t: u64| t.saturating_sub(config.genesis) / config.params.epoch_seconds;
+        let mut epoch = epoch_at(self.p.app.block_info().time.seconds());
+        loop {
+            for token_id in self.p.registered.clone() {
+                if self.proven.insert((token_id.clone(), epoch)) {
+                    self.p.prove(&token_id).unwrap();
+                }
+            }
+            if epoch >= epoch_at(time) {
+                break;
+            }
+            epoch += 1;
+            let start = config.genesis + epoch * config.params.epoch_seconds;
+            self.p.app.update_block(|block| {
+                block.time = Timestamp::from_seconds(start);
+                block.height += 1;
+            });
+        }
         self.p.app.update_block(|block| {
             block.time = Timestamp::from_seconds(time);
             block.height += 1;

@@ -1,0 +1,265 @@
+//! Claims: what a stake has earned, paid to its owner. A seller is paid epoch by epoch once each
+//! epoch's dispute window has closed, a provider once at the end; both earn rewards at the end
+//! for their proven epochs. Unproven epochs on the way are settled first (`unproven`).
+
+use cosmwasm_std::{Addr, DepsMut, Env, QuerierWrapper, Response, Storage, Timestamp, Uint128};
+use loopin::factory;
+use loopin::stake_cert::StakeMode;
+
+use crate::epoch::current_pool;
+use crate::error::ContractError;
+use crate::outflow::{self, per_device_hour};
+use crate::proofs::{is_proven, needs_settling, rewarded_epochs};
+use crate::staking::{load_owned, maintenance, seller_proceeds, settled_value};
+use crate::state::{CONFIG, Config, POOL, Pool, STAKES, Stake};
+use crate::unproven::{SETTLE_PAGE, Settled, settle, settle_provider};
+
+/// Seller epochs one Claim pays at most.
+const CLAIM_PAGE: u64 = 64;
+
+/// Epochs before this one have their pay released: delivered (so final: no pass can prove them
+/// any more) and their dispute window closed. What open disputes' leases paid is retained from
+/// it (`plan_claim`).
+fn released(config: &Config, pool: &Pool, stake: &Stake) -> u64 {
+    pool.epoch
+        .saturating_sub(config.params.dispute_epochs)
+        .min(stake.end_epoch)
+}
+
+/// Where a seller's claim stops: at most [`CLAIM_PAGE`] epochs, and before the unproven epoch
+/// past the [`SETTLE_PAGE`] it settles.
+fn seller_page_end(
+    storage: &dyn Storage,
+    config: &Config,
+    now: Timestamp,
+    stake: &Stake,
+    delivered: u64,
+) -> Result<u64, ContractError> {
+    let until = delivered.min(stake.paid_until + CLAIM_PAGE);
+    let mut unsettled = 0;
+    for epoch in stake.paid_until..until {
+        if needs_settling(storage, config, now, stake, epoch)? {
+            if unsettled == SETTLE_PAGE {
+                return Ok(epoch);
+            }
+            unsettled += 1;
+        }
+    }
+    Ok(until.max(stake.paid_until))
+}
+
+/// What claiming a stake pays now.
+pub(crate) struct ClaimPlan {
+    /// What the claim transfers: the stake's pay less the clawback netted off it.
+    pub payout: Uint128,
+    /// Clawback left after this claim.
+    pub clawback: Uint128,
+    /// A seller's maintenance burn, taken from its deposit at the end.
+    pub upkeep: Uint128,
+    /// Rewards minted by this claim.
+    pub rewards: Uint128,
+    /// Rewards left owed after this claim (the factory's emission cap was reached).
+    pub rewards_owed: Uint128,
+    pub paid_until: u64,
+    pub finished: bool,
+    /// Pay retained in escrow for open disputes after this claim.
+    pub retained: Uint128,
+}
+
+impl ClaimPlan {
+    /// Mints at most `emission_left` of the rewards now and leaves the rest owed. A stake that
+    /// was already finished and can be paid nothing now is refused.
+    pub(crate) fn within_emission(
+        mut self,
+        stake: &Stake,
+        emission_left: Uint128,
+    ) -> Result<ClaimPlan, ContractError> {
+        let earned = self.rewards;
+        self.rewards = earned.min(emission_left);
+        self.rewards_owed = earned - self.rewards;
+        if stake.finished && self.rewards.is_zero() && self.payout.is_zero() {
+            return Err(ContractError::EmissionExhausted {
+                owed: self.rewards_owed,
+            });
+        }
+        Ok(self)
+    }
+}
+
+/// What the factory may still mint this emission epoch; nothing is asked for no rewards.
+pub(crate) fn emission_left(
+    querier: &QuerierWrapper,
+    config: &Config,
+    rewards: Uint128,
+) -> Result<Uint128, ContractError> {
+    if rewards.is_zero() {
+        return Ok(Uint128::zero());
+    }
+    let emission: factory::EmissionResponse =
+        querier.query_wasm_smart(&config.factory, &factory::QueryMsg::Emission {})?;
+    Ok(emission.remaining_this_epoch)
+}
+
+/// What claiming a stake earns now, before the emission cap is applied.
+pub(crate) fn plan_claim(
+    storage: &dyn Storage,
+    config: &Config,
+    now: Timestamp,
+    pool: &Pool,
+    stake: &Stake,
+) -> Result<ClaimPlan, ContractError> {
+    let mut plan = ClaimPlan {
+        payout: Uint128::zero(),
+        clawback: stake.clawback,
+        upkeep: Uint128::zero(),
+        rewards: stake.rewards_owed,
+        rewards_owed: Uint128::zero(),
+        paid_until: stake.paid_until,
+        finished: stake.finished,
+        retained: stake.retained,
+    };
+    if stake.finished {
+        // Pay retained for disputes resolved since, and rewards left owed.
+        plan.payout = stake.retained.saturating_sub(stake.disputed);
+        plan.retained = stake.retained - plan.payout;
+        if stake.rewards_owed.is_zero() && plan.payout.is_zero() {
+            return Err(ContractError::NothingToClaim {});
+        }
+        return Ok(plan);
+    }
+    let epochs = stake.end_epoch - stake.start_epoch;
+    // Rewards are for the proven epochs of a registered device only.
+    let rewarded = rewarded_epochs(config, stake);
+    let economics = config.params.economics;
+    let delivered = released(config, pool, stake);
+    match stake.mode {
+        StakeMode::LiquidityProvider => {
+            if delivered < stake.end_epoch {
+                return Err(ContractError::NothingToClaim {});
+            }
+            plan.payout = settled_value(storage, stake)?;
+            // A provider's maintenance burn is netted against its reward.
+            let net = economics.gamma.checked_sub(economics.beta)?;
+            plan.rewards = per_device_hour(net, stake.hours_per_epoch, rewarded, false)?;
+            plan.finished = true;
+        }
+        StakeMode::Seller => {
+            let until = seller_page_end(storage, config, now, stake, delivered)?;
+            for epoch in stake.paid_until..until {
+                // An unproven epoch pays its clients back, not the seller (`unproven`).
+                if is_proven(storage, config, stake, epoch)? {
+                    plan.payout += seller_proceeds(storage, stake, epoch)?;
+                }
+            }
+            plan.paid_until = stake.paid_until.max(until);
+            if plan.paid_until == stake.end_epoch {
+                plan.upkeep =
+                    maintenance(config, stake.hours_per_epoch, epochs)?.min(stake.deposit);
+                plan.payout += stake.deposit - plan.upkeep;
+                plan.rewards =
+                    per_device_hour(economics.gamma, stake.hours_per_epoch, rewarded, false)?;
+                plan.finished = true;
+            }
+        }
+    }
+    // Refunds already paid to clients out of escrow are netted off the pay; then what open
+    // disputes' leases paid is retained (with what was retained before), and no more.
+    let netted = plan.payout.min(stake.clawback);
+    plan.payout -= netted;
+    plan.clawback = stake.clawback - netted;
+    let due = plan.payout.checked_add(stake.retained)?;
+    plan.retained = due.min(stake.disputed);
+    plan.payout = due - plan.retained;
+    if plan.payout.is_zero() && plan.rewards.is_zero() && !plan.finished {
+        return Err(ContractError::NothingToClaim {});
+    }
+    Ok(plan)
+}
+
+pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut stake = load_owned(deps.storage, &sender, id)?;
+    let (mut pool, advanced) = current_pool(deps.storage, &env, &config)?;
+    let now = env.block.time;
+    // Unproven epochs on the way are settled first: their clients are refunded before the
+    // stake is paid anything for later ones.
+    let mut settled = Settled::default();
+    let delivered = released(&config, &pool, &stake);
+    let all_settled = match stake.mode {
+        _ if stake.finished => true,
+        StakeMode::Seller => {
+            let until = seller_page_end(deps.storage, &config, now, &stake, delivered)?;
+            for epoch in stake.paid_until..until {
+                if needs_settling(deps.storage, &config, now, &stake, epoch)? {
+                    settle(
+                        deps.storage,
+                        &config,
+                        &mut pool,
+                        &mut stake,
+                        epoch,
+                        &mut settled,
+                    )?;
+                }
+            }
+            true
+        }
+        StakeMode::LiquidityProvider if delivered >= stake.end_epoch => settle_provider(
+            deps.storage,
+            &config,
+            now,
+            &mut pool,
+            &mut stake,
+            &mut settled,
+        )?,
+        StakeMode::LiquidityProvider => true,
+    };
+    let plan = if all_settled {
+        match plan_claim(deps.storage, &config, now, &pool, &stake) {
+            Err(ContractError::NothingToClaim {}) if !settled.refunds.is_empty() => None,
+            plan => Some(plan?),
+        }
+    } else {
+        None
+    };
+    let Some(plan) = plan else {
+        // Only refunds this time: the claim goes on from where they stopped.
+        STAKES.save(deps.storage, id, &stake)?;
+        POOL.save(deps.storage, &pool)?;
+        return Ok(Response::new()
+            .add_attribute("action", "claim")
+            .add_attribute("stake_id", id.to_string())
+            .add_attribute("payout", "0")
+            .add_attribute("refunded_unproven", settled.refunded())
+            .add_attribute("burned", settled.burned + advanced.fees)
+            .add_messages(settled.messages(&config)?)
+            .add_messages(outflow::burn(&config.token, advanced.fees)?));
+    };
+    let left = emission_left(&deps.querier, &config, plan.rewards)?;
+    let plan = plan.within_emission(&stake, left)?;
+    pool.escrow = pool.escrow.checked_sub(plan.payout + plan.upkeep)?;
+    stake.paid_until = plan.paid_until;
+    stake.finished = plan.finished;
+    stake.rewards_owed = plan.rewards_owed;
+    stake.clawback = plan.clawback;
+    stake.retained = plan.retained;
+    STAKES.save(deps.storage, id, &stake)?;
+    POOL.save(deps.storage, &pool)?;
+    let burned = advanced.fees + plan.upkeep;
+    Ok(Response::new()
+        .add_attribute("action", "claim")
+        .add_attribute("stake_id", id.to_string())
+        .add_attribute("payout", plan.payout)
+        .add_attribute("rewards", plan.rewards)
+        .add_attribute("rewards_owed", plan.rewards_owed)
+        .add_attribute("refunded_unproven", settled.refunded())
+        .add_attribute("burned", burned + settled.burned)
+        .add_attribute("finished", stake.finished.to_string())
+        .add_messages(settled.messages(&config)?)
+        .add_messages(outflow::transfer(&config.token, &stake.owner, plan.payout)?)
+        .add_messages(outflow::burn(&config.token, burned)?)
+        .add_messages(outflow::reward(
+            &config.factory,
+            &stake.owner,
+            plan.rewards,
+        )?))
+}

@@ -1,0 +1,136 @@
+//! Proven epochs: the PoCPS registry reports every on-time, valid pass of a challenge to a
+//! stake's device (`DeviceProven`), counted in the stake's epoch that contains the challenge's
+//! assignment. An epoch with the class's `min_passes_per_epoch` is proven; only proven epochs
+//! earn rewards, a seller's proceeds and the leases' pay (docs/pair.md, "Proven epochs").
+//! Nothing proves an epoch but passes: a device nobody challenged, or that answered nothing,
+//! earns nothing for it.
+
+use cosmwasm_std::{Addr, DepsMut, Env, Response, Storage, Timestamp};
+use loopin::pair::EpochProofResponse;
+
+use crate::error::ContractError;
+use crate::state::{CONFIG, Config, PASSES, STAKE_BY_TOKEN, STAKES, Stake, UNPROVEN_SETTLED};
+use crate::verification::ensure_registry;
+
+/// Whether no pass can be added to `epoch` any more at `now`: it has ended. A pass counts in
+/// the epoch its challenge was assigned in, and only if the verifier submits it before that
+/// epoch ends: a pass submitted later counts nowhere (a verifier's agent submits within
+/// seconds; the registry's `response_seconds` is far below an epoch), so an epoch is settled
+/// for good the moment it ends.
+pub(crate) fn is_final(config: &Config, now: Timestamp, epoch: u64) -> bool {
+    config.clock.epoch_at(now.seconds()) > epoch
+}
+
+/// Epochs of a stake that can be proven: from its device's registration to its end.
+fn provable(stake: &Stake, epoch: u64) -> bool {
+    stake
+        .verified_from
+        .is_some_and(|from| epoch >= from.max(stake.start_epoch) && epoch < stake.end_epoch)
+}
+
+/// Passes recorded for the stake's `epoch`.
+pub(crate) fn passes(storage: &dyn Storage, id: u64, epoch: u64) -> Result<u32, ContractError> {
+    Ok(PASSES.may_load(storage, (id, epoch))?.unwrap_or_default())
+}
+
+/// Whether the stake's `epoch` is proven: earlier than the pair recorded passes, or with the
+/// class's passes. Says nothing of finality: an epoch still open may be proven later.
+pub(crate) fn is_proven(
+    storage: &dyn Storage,
+    config: &Config,
+    stake: &Stake,
+    epoch: u64,
+) -> Result<bool, ContractError> {
+    Ok(epoch < config.proofs_from
+        || passes(storage, stake.id, epoch)? >= config.params.min_passes_per_epoch)
+}
+
+/// Whether the stake's `epoch` ended unproven for good and its leases are still to be refunded.
+pub(crate) fn needs_settling(
+    storage: &dyn Storage,
+    config: &Config,
+    now: Timestamp,
+    stake: &Stake,
+    epoch: u64,
+) -> Result<bool, ContractError> {
+    Ok(is_final(config, now, epoch)
+        && !is_proven(storage, config, stake, epoch)?
+        && !UNPROVEN_SETTLED.has(storage, (stake.id, epoch)))
+}
+
+/// Registered epochs of the stake that earn rewards: those proven by passes, and those before
+/// the pair recorded passes.
+pub(crate) fn rewarded_epochs(config: &Config, stake: &Stake) -> u64 {
+    let legacy = stake.verified_from.map_or(0, |from| {
+        config
+            .proofs_from
+            .min(stake.end_epoch)
+            .saturating_sub(from.max(stake.start_epoch))
+    });
+    stake.proven_epochs + legacy
+}
+
+/// The registry accepted a pass of a challenge to the device of `token_id` assigned at
+/// `challenged_at`: one more pass for that epoch of the stake, and the epoch proven when it
+/// reaches the class's passes. A report the stake cannot use (invalidated, outside its
+/// registered epochs, final) changes nothing and is not refused: the verifier's Submit, which
+/// sends it, stands.
+pub fn device_proven(
+    deps: DepsMut,
+    env: Env,
+    sender: Addr,
+    token_id: String,
+    challenged_at: Timestamp,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    ensure_registry(deps.as_ref(), &config, &sender)?;
+    let id = STAKE_BY_TOKEN
+        .may_load(deps.storage, &token_id)?
+        .ok_or_else(|| ContractError::UnknownCertificate {
+            token_id: token_id.clone(),
+        })?;
+    let mut stake = STAKES.load(deps.storage, id)?;
+    let epoch = config.clock.epoch_at(challenged_at.seconds());
+    let response = Response::new()
+        .add_attribute("action", "device_proven")
+        .add_attribute("stake_id", id.to_string())
+        .add_attribute("epoch", epoch.to_string());
+    if stake.invalidated
+        || !provable(&stake, epoch)
+        || challenged_at > env.block.time
+        || is_final(&config, env.block.time, epoch)
+    {
+        return Ok(response.add_attribute("counted", "false"));
+    }
+    let count = passes(deps.storage, id, epoch)?.saturating_add(1);
+    PASSES.save(deps.storage, (id, epoch), &count)?;
+    if count == config.params.min_passes_per_epoch && epoch >= config.proofs_from {
+        stake.proven_epochs += 1;
+        STAKES.save(deps.storage, id, &stake)?;
+    }
+    Ok(response
+        .add_attribute("counted", "true")
+        .add_attribute("passes", count.to_string()))
+}
+
+pub(crate) fn query_epoch_proof(
+    storage: &dyn Storage,
+    env: &Env,
+    stake_id: u64,
+    epoch: u64,
+) -> Result<EpochProofResponse, ContractError> {
+    let config = CONFIG.load(storage)?;
+    let stake = STAKES
+        .may_load(storage, stake_id)?
+        .ok_or(ContractError::StakeNotFound { id: stake_id })?;
+    Ok(EpochProofResponse {
+        stake_id,
+        epoch,
+        passes: passes(storage, stake_id, epoch)?,
+        required: config.params.min_passes_per_epoch,
+        is_final: is_final(&config, env.block.time, epoch),
+        legacy: epoch < config.proofs_from,
+        proven: is_proven(storage, &config, &stake, epoch)?,
+        settled: UNPROVEN_SETTLED.has(storage, (stake_id, epoch)),
+    })
+}

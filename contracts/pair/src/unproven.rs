@@ -1,0 +1,271 @@
+//! Unproven epochs: an epoch of a stake that ended without the class's passes is paid for by
+//! nobody. Its clients get back what their leases paid. For a seller both trades are undone, at
+//! the seller's cost: the pool returns the lease LOOP it holds, the epoch's proceeds pay the
+//! lease fees and give the pool back what it paid for the hours (exchange fee included), and
+//! the seller's other held pay covers what they lack, so the providers end as if the seller had
+//! never sold; what the proceeds leave is burned. A provider's refunds come from its shares or
+//! its settled pay. Settled once per (stake, epoch): by a seller's claim on its way past the
+//! epoch, by a provider's final claim, or by anyone's `RefundUnproven` (docs/pair.md, "Proven
+//! epochs").
+
+use cosmwasm_std::{Addr, DepsMut, Empty, Env, Order, Response, Storage, Uint128};
+use loopin::stake_cert::StakeMode;
+use loopin_pool_math::amm::{fee_on, gross_for_net};
+
+use crate::disputes::take_held_pay;
+use crate::epoch::current_pool;
+use crate::error::ContractError;
+use crate::outflow;
+use crate::proofs::{is_final, is_proven};
+use crate::staking::seller_proceeds;
+use crate::state::{
+    CONFIG, Config, LEASES, POOL, Pool, STAKE_LEASES, STAKES, Stake, UNPROVEN_SETTLED,
+};
+
+/// What settling unproven epochs did.
+#[derive(Default)]
+pub(crate) struct Settled {
+    /// LOOP owed to clients, in lease order.
+    pub refunds: Vec<(Addr, Uint128)>,
+    /// Back to the pool's LOOP reserve: what it paid for a seller's hours nobody leased.
+    pub returned: Uint128,
+    /// Of a seller's proceeds, what neither refunds nor the pool took.
+    pub burned: Uint128,
+}
+
+impl Settled {
+    pub(crate) fn refunded(&self) -> Uint128 {
+        self.refunds.iter().map(|(_, amount)| *amount).sum()
+    }
+
+    /// The transfers to the clients and the burn.
+    pub(crate) fn messages(
+        &self,
+        config: &Config,
+    ) -> Result<Vec<cosmwasm_std::CosmosMsg>, ContractError> {
+        let mut messages = vec![];
+        for (client, amount) in &self.refunds {
+            messages.extend(outflow::transfer(&config.token, client, *amount)?);
+        }
+        messages.extend(outflow::burn(&config.token, self.burned)?);
+        Ok(messages)
+    }
+}
+
+/// Settles the stake's unproven `epoch` (the caller checked it needs it), adding to `settled`.
+/// Leases under an open dispute are left to governance's ruling.
+pub(crate) fn settle(
+    storage: &mut dyn Storage,
+    config: &Config,
+    pool: &mut Pool,
+    stake: &mut Stake,
+    epoch: u64,
+    settled: &mut Settled,
+) -> Result<(), ContractError> {
+    let fee = config.params.exchange_fee;
+    // A seller's proceeds of the epoch leave escrow: they pay its clients first.
+    let proceeds = match stake.mode {
+        StakeMode::Seller if epoch >= stake.paid_until => seller_proceeds(storage, stake, epoch)?,
+        _ => Uint128::zero(),
+    };
+    pool.escrow = pool.escrow.checked_sub(proceeds)?;
+    // From here on the epoch's proceeds are no longer the stake's held pay.
+    UNPROVEN_SETTLED.save(storage, (stake.id, epoch), &Empty {})?;
+    let mut pot = proceeds;
+    let lease_ids: Vec<u64> = STAKE_LEASES
+        .prefix((stake.id, epoch))
+        .keys(storage, None, None, Order::Ascending)
+        .collect::<Result<_, _>>()?;
+    for lease_id in lease_ids {
+        let mut lease = LEASES.load(storage, lease_id)?;
+        if lease.cancelled {
+            continue;
+        }
+        if lease
+            .dispute
+            .as_ref()
+            .is_some_and(|d| d.resolution.is_none())
+        {
+            continue;
+        }
+        let owed = lease.paid.saturating_sub(lease.refunded);
+        // A seller's client: what the lease left in the LOOP reserve goes back from there.
+        let from_pool = if proceeds.is_zero() {
+            Uint128::zero()
+        } else {
+            Uint128::new(owed.u128() - fee_on(owed.u128(), fee)?).min(pool.reserves.tokens)
+        };
+        pool.reserves.tokens -= from_pool;
+        let from_pot = (owed - from_pool).min(pot);
+        pot -= from_pot;
+        let from_held = take_held_pay(storage, config, pool, stake, owed - from_pool - from_pot)?;
+        let refund = from_pool + from_pot + from_held;
+        lease.refunded = lease.refunded.checked_add(refund)?;
+        LEASES.save(storage, lease_id, &lease)?;
+        settled.refunds.push((lease.client, refund));
+    }
+    // The pool gets back what it paid for the hours, leased or not, fee included.
+    if !proceeds.is_zero() {
+        let cost = Uint128::new(gross_for_net(proceeds.u128(), fee)?);
+        let from_pot = cost.min(pot);
+        pot -= from_pot;
+        let from_held = take_held_pay(storage, config, pool, stake, cost - from_pot)?;
+        let returned = from_pot + from_held;
+        pool.reserves.tokens = pool.reserves.tokens.checked_add(returned)?;
+        settled.returned = settled.returned.checked_add(returned)?;
+    }
+    settled.burned = settled.burned.checked_add(pot)?;
+    Ok(())
+}
+
+/// Most unproven epochs one claim settles; a claim past more settles them over several calls.
+pub(crate) const SETTLE_PAGE: u32 = 4;
+
+/// A provider's final claim settles its unproven leased epochs first, up to [`SETTLE_PAGE`] of
+/// them from where the last claim stopped. Returns whether every one is settled.
+pub(crate) fn settle_provider(
+    storage: &mut dyn Storage,
+    config: &Config,
+    now: cosmwasm_std::Timestamp,
+    pool: &mut Pool,
+    stake: &mut Stake,
+    settled: &mut Settled,
+) -> Result<bool, ContractError> {
+    let mut done = 0;
+    loop {
+        // The next leased epoch from the cursor on.
+        let next = STAKE_LEASES
+            .sub_prefix(stake.id)
+            .keys(
+                storage,
+                Some(cw_storage_plus::Bound::inclusive((
+                    stake.settled_through,
+                    0,
+                ))),
+                None,
+                Order::Ascending,
+            )
+            .next()
+            .transpose()?;
+        let Some((epoch, _)) = next else {
+            stake.settled_through = stake.end_epoch;
+            return Ok(true);
+        };
+        if epoch >= stake.end_epoch {
+            stake.settled_through = stake.end_epoch;
+            return Ok(true);
+        }
+        // (Only an invalidation meets epochs still open: the cursor waits at them.)
+        if !is_final(config, now, epoch) {
+            return Ok(false);
+        }
+        if crate::proofs::needs_settling(storage, config, now, stake, epoch)? {
+            if done == SETTLE_PAGE {
+                return Ok(false);
+            }
+            settle(storage, config, pool, stake, epoch, settled)?;
+            done += 1;
+        }
+        stake.settled_through = epoch + 1;
+    }
+}
+
+/// Epochs back from the one in delivery an invalidation looks at for a seller's unproven ones.
+const INVALIDATION_LOOKBACK: u64 = 64;
+
+/// Before an invalidation seizes the stake's position: settles up to [`SETTLE_PAGE`] of its
+/// unproven epochs still unpaid (a seller's among the last [`INVALIDATION_LOOKBACK`], a
+/// provider's leased ones), so their clients are refunded rather than the position burned.
+/// Clients of older ones had `RefundUnproven` from the moment their epoch was final.
+pub(crate) fn settle_before_invalidation(
+    storage: &mut dyn Storage,
+    config: &Config,
+    now: cosmwasm_std::Timestamp,
+    pool: &mut Pool,
+    stake: &mut Stake,
+) -> Result<Settled, ContractError> {
+    let mut settled = Settled::default();
+    if stake.finished {
+        return Ok(settled);
+    }
+    match stake.mode {
+        StakeMode::Seller => {
+            let from = stake
+                .paid_until
+                .max(pool.epoch.saturating_sub(INVALIDATION_LOOKBACK));
+            let mut done = 0;
+            for epoch in from..pool.epoch.min(stake.end_epoch) {
+                if done < SETTLE_PAGE
+                    && crate::proofs::needs_settling(storage, config, now, stake, epoch)?
+                {
+                    settle(storage, config, pool, stake, epoch, &mut settled)?;
+                    done += 1;
+                }
+            }
+        }
+        StakeMode::LiquidityProvider => {
+            settle_provider(storage, config, now, pool, stake, &mut settled)?;
+        }
+    }
+    Ok(settled)
+}
+
+/// Refunds the leases of the unproven epoch lease `lease_id` belongs to (every lease of that
+/// stake's epoch), for whoever asks.
+pub fn refund_unproven(deps: DepsMut, env: Env, lease_id: u64) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let lease = LEASES
+        .may_load(deps.storage, lease_id)?
+        .ok_or(ContractError::LeaseNotFound { id: lease_id })?;
+    let mut stake = STAKES.load(deps.storage, lease.stake_id)?;
+    let epoch = lease.epoch;
+    if lease.cancelled {
+        return Err(ContractError::LeaseClosed { id: lease_id });
+    }
+    if lease
+        .dispute
+        .as_ref()
+        .is_some_and(|d| d.resolution.is_none())
+    {
+        return Err(ContractError::DisputeOpen { id: lease_id });
+    }
+    if !is_final(&config, env.block.time, epoch) {
+        return Err(ContractError::EpochNotFinal { epoch });
+    }
+    if is_proven(deps.storage, &config, &stake, epoch)? {
+        return Err(ContractError::EpochProven { epoch });
+    }
+    if UNPROVEN_SETTLED.has(deps.storage, (stake.id, epoch)) {
+        return Err(ContractError::EpochSettled { epoch });
+    }
+    // The stake's pay for the epoch is still held: a seller's not claimed past it, a
+    // provider's not paid out (an invalidated stake's went to the refunds of its last epochs
+    // and the burn).
+    if stake.finished || (stake.mode == StakeMode::Seller && epoch < stake.paid_until) {
+        return Err(ContractError::PayReleased {
+            id: stake.id,
+            epoch,
+        });
+    }
+    let (mut pool, advanced) = current_pool(deps.storage, &env, &config)?;
+    let mut settled = Settled::default();
+    settle(
+        deps.storage,
+        &config,
+        &mut pool,
+        &mut stake,
+        epoch,
+        &mut settled,
+    )?;
+    STAKES.save(deps.storage, stake.id, &stake)?;
+    POOL.save(deps.storage, &pool)?;
+    Ok(Response::new()
+        .add_attribute("action", "refund_unproven")
+        .add_attribute("stake_id", stake.id.to_string())
+        .add_attribute("epoch", epoch.to_string())
+        .add_attribute("refunded", settled.refunded())
+        .add_attribute("returned_to_pool", settled.returned)
+        .add_attribute("burned", settled.burned + advanced.fees)
+        .add_messages(settled.messages(&config)?)
+        .add_messages(outflow::burn(&config.token, advanced.fees)?))
+}

@@ -1,0 +1,218 @@
+//! Proven epochs (issue 22, "fail closed"): a stake's epoch pays (rewards, a seller's proceeds,
+//! the leases' pay) only when the registry reported the class's passes of its device's
+//! challenges in it. Before, any registered device that was not invalidated was paid for every
+//! epoch: a miner with no GPU behind its registration earned gamma x hours and sold hours
+//! nobody could use. Here the registry is an account standing for it (`Protocol::prove`); the
+//! registry tests drive real passes (`registry_proven_epochs.rs`).
+
+use cosmwasm_std::Timestamp;
+use cw_multi_test::AppResponse;
+use loopin::pair::{EpochProofResponse, ExecuteMsg, QueryMsg};
+use loopin::stake_cert::StakeMode;
+use loopin_integration_tests::contract_error;
+use loopin_integration_tests::protocol::{LOOP, Protocol, attr, market};
+use loopin_pair::ContractError;
+use loopin_pool_math::HOUR;
+
+fn number(response: &AppResponse, key: &str) -> u128 {
+    attr(response, key).unwrap().parse().unwrap()
+}
+
+/// Claims until the stake is finished; returns (LOOP paid, rewards minted).
+fn claim_to_the_end(p: &mut Protocol, who: &str, id: u64) -> (u128, u128) {
+    let (mut paid, mut rewards) = (0, 0);
+    let owner = p.addr(who);
+    for _ in 0..16 {
+        let Ok(res) = p.exec(&owner, &ExecuteMsg::Claim { stake_id: id }) else {
+            continue;
+        };
+        paid += number(&res, "payout");
+        rewards += attr(&res, "rewards").map_or(0, |r| r.parse().unwrap());
+        if attr(&res, "finished").as_deref() == Some("true") {
+            break;
+        }
+    }
+    (paid, rewards)
+}
+
+fn epoch_proof(p: &Protocol, stake_id: u64, epoch: u64) -> EpochProofResponse {
+    p.app
+        .wrap()
+        .query_wasm_smart(&p.pair, &QueryMsg::EpochProof { stake_id, epoch })
+        .unwrap()
+}
+
+/// Stake `device` and, unless `proven`, keep its device out of the registry's passes: it is
+/// registered (its miner ran `RegisterDevice` with a commitment) but answers no challenge.
+fn stake(p: &mut Protocol, who: &str, device: &str, mode: StakeMode, proven: bool) -> u64 {
+    let amount = if mode == StakeMode::Seller { 10 } else { 11 } * LOOP;
+    let res = p.stake(who, device, mode, 3, amount).unwrap();
+    let token_id = attr(&res, "token_id").unwrap();
+    if !proven {
+        p.registered.retain(|t| *t != token_id);
+    }
+    number(&res, "stake_id") as u64
+}
+
+struct SellerRun {
+    /// What the client's lease on the seller's hours cost it in the end.
+    client_cost: u128,
+    lease_paid: u128,
+    seller_paid: u128,
+    seller_rewards: u128,
+    proven_epochs: u64,
+    pool_tokens: u128,
+}
+
+/// A seller's three epochs; demand funds the first sale, and a client leases a tenth of the
+/// seller's hour of that epoch.
+fn seller_run(proven: bool) -> SellerRun {
+    let mut p = market();
+    let id = stake(&mut p, "seller", "gpu-s", StakeMode::Seller, proven);
+    // Demand (Dave's lease of Alice's hours) funds the boundary's sale of the seller's hours.
+    p.fund_sellers("dave", 1, HOUR / 2);
+    let before = p.balance_of("client");
+    let res = p.lease("client", id, HOUR / 10, 10 * LOOP).unwrap();
+    let lease_paid = number(&res, "paid");
+    for _ in 0..6 {
+        p.next_epoch();
+    }
+    let (seller_paid, seller_rewards) = claim_to_the_end(&mut p, "seller", id);
+    assert!(p.stake_info(id).finished);
+    SellerRun {
+        client_cost: before - p.balance_of("client"),
+        lease_paid,
+        seller_paid,
+        seller_rewards,
+        proven_epochs: p.stake_info(id).proven_epochs,
+        pool_tokens: p.pool().reserves.tokens.u128(),
+    }
+}
+
+#[test]
+fn a_registered_seller_that_proves_no_epoch_earns_nothing_and_its_client_pays_nothing() {
+    let honest = seller_run(true);
+    let idle = seller_run(false);
+    // The honest seller: three proven epochs, gamma = 0.5 LOOP per device-hour, and proceeds
+    // beyond its deposit less maintenance (10 LOOP - 0.3).
+    assert_eq!(honest.proven_epochs, 3);
+    assert_eq!(honest.seller_rewards, 3 * LOOP / 2);
+    assert!(honest.seller_paid > 10 * LOOP - 3 * LOOP / 10);
+    assert_eq!(honest.client_cost, honest.lease_paid);
+
+    // The same seller with no GPU answering: no rewards, no proceeds, and at most its deposit
+    // less maintenance back (what its client's refund needed beyond the epoch's proceeds came
+    // out of it).
+    assert_eq!(idle.proven_epochs, 0);
+    assert_eq!(idle.seller_rewards, 0);
+    assert!(idle.seller_paid <= 10 * LOOP - 3 * LOOP / 10);
+    // Its client got back every micro-LOOP the lease paid, without asking: the seller's claim
+    // refunded it on its way past the epoch.
+    assert!(idle.lease_paid > 0);
+    assert_eq!(idle.client_cost, 0);
+    // The providers are not the ones paying: the pool took back all it paid for the hours,
+    // fee included, and kept no client's LOOP. It holds exactly what it holds where the seller
+    // never registered (so nothing was sold and nobody could lease its hours); the seller's
+    // deposit paid the exchange fees.
+    assert_eq!(idle.pool_tokens, pool_without_the_seller());
+    assert!(idle.seller_paid < 10 * LOOP - 3 * LOOP / 10);
+}
+
+/// The pool's LOOP at the end of [`seller_run`] where the seller's device never registers.
+fn pool_without_the_seller() -> u128 {
+    let mut p = market();
+    p.auto_register = false;
+    stake(&mut p, "seller", "gpu-s", StakeMode::Seller, false);
+    p.fund_sellers("dave", 1, HOUR / 2);
+    for _ in 0..6 {
+        p.next_epoch();
+    }
+    p.pool().reserves.tokens.u128()
+}
+
+#[test]
+fn a_provider_that_proves_no_epoch_earns_no_rewards_and_anyone_refunds_its_clients() {
+    let run = |proven: bool| {
+        let mut p = market();
+        let id = stake(&mut p, "bob", "gpu-b", StakeMode::LiquidityProvider, proven);
+        let epoch = p.pool().trading_epoch;
+        let before = p.balance_of("client");
+        let res = p.lease("client", id, HOUR / 2, 10 * LOOP).unwrap();
+        let lease_id = number(&res, "lease_id") as u64;
+        let paid = number(&res, "paid");
+        let dave = p.addr("dave");
+        let refund = ExecuteMsg::RefundUnproven { lease_id };
+        // Delivered now: its epoch may still be proven.
+        p.next_epoch();
+        let err: ContractError = contract_error(p.exec(&dave, &refund));
+        assert_eq!(err, ContractError::EpochNotFinal { epoch });
+        p.next_epoch();
+        let proof = epoch_proof(&p, id, epoch);
+        assert!(proof.is_final && !proof.legacy);
+        assert_eq!((proof.passes, proof.required), (u32::from(proven), 1));
+        let result = p.exec(&dave, &refund);
+        if proven {
+            let err: ContractError = contract_error(result);
+            assert_eq!(err, ContractError::EpochProven { epoch });
+        } else {
+            // A keeper (here Dave) refunds the client in full out of Bob's shares.
+            let res = result.unwrap();
+            assert_eq!(number(&res, "refunded"), paid);
+            assert!(epoch_proof(&p, id, epoch).settled);
+            let err: ContractError = contract_error(p.exec(&dave, &refund));
+            assert_eq!(err, ContractError::EpochSettled { epoch });
+        }
+        let client_cost = before - p.balance_of("client");
+        for _ in 0..4 {
+            p.next_epoch();
+        }
+        let (bob_paid, rewards) = claim_to_the_end(&mut p, "bob", id);
+        (client_cost, paid, bob_paid, rewards)
+    };
+    let (cost, paid, bob_honest, rewards) = run(true);
+    assert_eq!(cost, paid);
+    // (gamma - beta) = 0.4 LOOP per device-hour, three proven epochs.
+    assert_eq!(rewards, 3 * 4 * LOOP / 10);
+    let (cost, _, bob_idle, rewards) = run(false);
+    assert_eq!(cost, 0, "the client paid nothing for an unproven epoch");
+    assert_eq!(rewards, 0, "no rewards for epochs nothing proved");
+    // The refund came out of Bob's own position.
+    assert!(bob_idle + paid <= bob_honest + 2);
+}
+
+#[test]
+fn only_the_registry_reports_passes_and_a_report_too_late_counts_nothing() {
+    let mut p = market();
+    let id = stake(&mut p, "bob", "gpu-b", StakeMode::LiquidityProvider, false);
+    let token_id = p.stake_info(id).token_id;
+    let epoch = p.pool().trading_epoch;
+    let msg = |at: Timestamp| ExecuteMsg::DeviceProven {
+        token_id: token_id.clone(),
+        challenged_at: at,
+    };
+    let now = p.app.block_info().time;
+    let bob = p.addr("bob");
+    let err: ContractError = contract_error(p.exec(&bob, &msg(now)));
+    assert_eq!(err, ContractError::NotRegistry {});
+    // A pass of the epoch the stake starts in, reported in it, counts.
+    p.next_epoch();
+    let in_epoch = p.app.block_info().time;
+    assert_eq!(p.pool().epoch, epoch);
+    let registry = p.registry.clone();
+    let res = p.exec(&registry, &msg(in_epoch)).unwrap();
+    assert_eq!(attr(&res, "counted").as_deref(), Some("true"));
+    assert!(epoch_proof(&p, id, epoch).proven);
+    // One for the epoch after it, reported once that epoch has ended, counts nowhere: the
+    // epoch is settled for good when it ends.
+    p.next_epoch();
+    p.next_epoch();
+    let res = p
+        .exec(&registry, &msg(in_epoch.plus_seconds(3_600)))
+        .unwrap();
+    assert_eq!(attr(&res, "counted").as_deref(), Some("false"));
+    assert_eq!(epoch_proof(&p, id, epoch + 1).passes, 0);
+    // Nor does one from before the stake's first epoch.
+    let res = p.exec(&registry, &msg(now)).unwrap();
+    assert_eq!(attr(&res, "counted").as_deref(), Some("false"));
+    assert_eq!(p.stake_info(id).proven_epochs, 1);
+}

@@ -1,0 +1,107 @@
+//! Proven epochs with the real registry (issue 22, "fail closed"): a verifier's accepted pass
+//! proves the pool epoch its challenge was assigned in, and only proven epochs earn; a device
+//! that answers no challenge (garbage, nothing, "not assigned": the verifier agent submits
+//! `Late { latency_ms: None }` for each, `prover/tests/e2e.rs`) earns nothing and is invalidated
+//! by a quorum of verifiers.
+
+use loopin::factory;
+use loopin::pair::{EpochProofResponse, ExecuteMsg as PairMsg, QueryMsg as PairQuery};
+use loopin::registry::{DeviceStatus, Verdict};
+use loopin::stake_cert::{CertificateStatus, StakeMode};
+use loopin_integration_tests::contract_error;
+use loopin_integration_tests::protocol::{LOOP, attr};
+use loopin_integration_tests::registry::{Net, VERIFIERS, bonded_net};
+use loopin_pair::ContractError as PairError;
+
+fn epoch_proof(n: &Net, stake_id: u64, epoch: u64) -> EpochProofResponse {
+    n.p.app
+        .wrap()
+        .query_wasm_smart(&n.p.pair, &PairQuery::EpochProof { stake_id, epoch })
+        .unwrap()
+}
+
+fn total_minted(n: &Net) -> u128 {
+    let emission: factory::EmissionResponse =
+        n.p.app
+            .wrap()
+            .query_wasm_smart(&n.factory, &factory::QueryMsg::Emission {})
+            .unwrap();
+    emission.total_minted.u128()
+}
+
+#[test]
+fn a_pass_proves_the_epoch_its_challenge_was_assigned_in_and_only_proven_epochs_earn_rewards() {
+    let mut n = bonded_net();
+    let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let stake = n.p.stake_info(1);
+    let first = stake.verified_from.unwrap();
+    // Bob challenges the device in every other epoch of its stake, and it passes each time.
+    let mut passed = vec![];
+    for i in 0..stake.end_epoch + 1 {
+        let epoch = n.p.pool().clock_epoch;
+        if i % 2 == 0 && (first..stake.end_epoch).contains(&epoch) {
+            let (id, d) = n.assigned("bob", &VERIFIERS);
+            assert_eq!(d, alice);
+            let res = n.pass("bob", id, d).unwrap();
+            // The registry reported it to the pool, which counted it in the epoch it was
+            // assigned in.
+            let epoch = n.p.pool().clock_epoch;
+            assert_eq!(attr(&res, "counted").as_deref(), Some("true"));
+            assert_eq!(attr(&res, "epoch"), Some(epoch.to_string()));
+            passed.push(epoch);
+        }
+        n.p.next_epoch();
+    }
+    passed.dedup();
+    assert!(passed.len() >= 3, "passes in epochs {passed:?}");
+    for epoch in first..stake.end_epoch {
+        let proof = epoch_proof(&n, 1, epoch);
+        assert!(proof.is_final);
+        assert_eq!(proof.proven, passed.contains(&epoch), "epoch {epoch}");
+    }
+    let proven = passed.len() as u128;
+    assert_eq!(n.p.stake_info(1).proven_epochs as u128, proven);
+    while n.p.pool().epoch < stake.end_epoch + 1 {
+        n.p.next_epoch();
+    }
+    // Alice's rewards: (gamma - beta) = 0.4 LOOP per device-hour of each proven epoch only
+    // (with every epoch counted she would have had 4 LOOP).
+    let owner = n.addr("alice");
+    let res = n.p.exec(&owner, &PairMsg::Claim { stake_id: 1 }).unwrap();
+    assert_eq!(
+        attr(&res, "rewards"),
+        Some((proven * 4 * LOOP / 10).to_string())
+    );
+    assert!(proven < 10);
+}
+
+#[test]
+fn a_device_that_answers_no_challenge_earns_nothing_and_a_quorum_of_verifiers_invalidates_it() {
+    let mut n = bonded_net();
+    let d = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let token_id = n.devices[d].token_id.clone();
+    let minted = total_minted(&n);
+    // Each of three verifiers is drawn to it and gets no valid answer in time.
+    for (i, verifier) in VERIFIERS.into_iter().enumerate() {
+        let (id, drawn) = n.assigned(verifier, &VERIFIERS);
+        assert_eq!(drawn, d);
+        let epoch = n.p.pool().clock_epoch;
+        n.submit(verifier, id, Verdict::Late { latency_ms: None })
+            .unwrap();
+        // Nothing proved its epoch.
+        assert_eq!(epoch_proof(&n, 1, epoch).passes, 0);
+        if i + 1 < VERIFIERS.len() {
+            n.p.next_epoch();
+        }
+    }
+    assert_eq!(n.device(&token_id).status, DeviceStatus::Invalidated);
+    assert_eq!(n.certificate(&token_id), CertificateStatus::Invalidated);
+    let stake = n.p.stake_info(1);
+    assert!(stake.invalidated);
+    assert_eq!(stake.proven_epochs, 0);
+    // It can claim nothing, and nothing was minted: no reward to it, none for lateness votes.
+    let owner = n.addr("alice");
+    let err: PairError = contract_error(n.p.exec(&owner, &PairMsg::Claim { stake_id: 1 }));
+    assert_eq!(err, PairError::Invalidated { id: 1 });
+    assert_eq!(total_minted(&n), minted);
+}
