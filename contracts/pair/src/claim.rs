@@ -101,12 +101,15 @@ pub(crate) fn emission_left(
 }
 
 /// What claiming a stake earns now, before the emission cap is applied.
+/// `page_end`: where a seller's claim stops, when the caller has fixed it (a claim settles the
+/// unproven epochs before it first); otherwise [`seller_page_end`] now.
 pub(crate) fn plan_claim(
     storage: &dyn Storage,
     config: &Config,
     now: Timestamp,
     pool: &Pool,
     stake: &Stake,
+    page_end: Option<u64>,
 ) -> Result<ClaimPlan, ContractError> {
     let mut plan = ClaimPlan {
         payout: Uint128::zero(),
@@ -144,7 +147,10 @@ pub(crate) fn plan_claim(
             plan.finished = true;
         }
         StakeMode::Seller => {
-            let until = seller_page_end(storage, config, now, stake, delivered)?;
+            let until = match page_end {
+                Some(until) => until,
+                None => seller_page_end(storage, config, now, stake, delivered)?,
+            };
             for epoch in stake.paid_until..until {
                 // An unproven epoch pays its clients back, not the seller (`unproven`).
                 if is_proven(storage, config, stake, epoch)? {
@@ -185,10 +191,14 @@ pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
     // stake is paid anything for later ones.
     let mut settled = Settled::default();
     let delivered = released(&config, &pool, &stake);
+    // A seller's page is fixed before its unproven epochs are settled, so the plan pays up to
+    // the same epoch.
+    let mut page_end = None;
     let all_settled = match stake.mode {
         _ if stake.finished => true,
         StakeMode::Seller => {
             let until = seller_page_end(deps.storage, &config, now, &stake, delivered)?;
+            page_end = Some(until);
             for epoch in stake.paid_until..until {
                 if needs_settling(deps.storage, &config, now, &stake, epoch)? {
                     settle(
@@ -214,21 +224,26 @@ pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
         StakeMode::LiquidityProvider => true,
     };
     let plan = if all_settled {
-        match plan_claim(deps.storage, &config, now, &pool, &stake) {
-            Err(ContractError::NothingToClaim {}) if !settled.refunds.is_empty() => None,
+        match plan_claim(deps.storage, &config, now, &pool, &stake, page_end) {
+            Err(ContractError::NothingToClaim {}) if settled.epochs > 0 => None,
             plan => Some(plan?),
         }
     } else {
         None
     };
     let Some(plan) = plan else {
-        // Only refunds this time: the claim goes on from where they stopped.
+        // Only settlements this time (nothing else due on the page): a seller's next claim
+        // goes on after them.
+        if let Some(until) = page_end {
+            stake.paid_until = stake.paid_until.max(until);
+        }
         STAKES.save(deps.storage, id, &stake)?;
         POOL.save(deps.storage, &pool)?;
         return Ok(Response::new()
             .add_attribute("action", "claim")
             .add_attribute("stake_id", id.to_string())
             .add_attribute("payout", "0")
+            .add_attribute("rewards", "0")
             .add_attribute("refunded_unproven", settled.refunded())
             .add_attribute("burned", settled.burned + advanced.fees)
             .add_messages(settled.messages(&config)?)

@@ -52,7 +52,7 @@ pub fn instantiate(
             stake_cert: deps.api.addr_validate(&msg.stake_cert)?,
             params: msg.params,
             clock,
-            proofs_from: 0,
+            proofs_from: Some(0),
         },
     )?;
     POOL.save(
@@ -125,7 +125,9 @@ pub fn execute(
             token_id,
             challenged_at,
         } => proofs::device_proven(deps, env, info.sender, token_id, challenged_at),
-        ExecuteMsg::RefundUnproven { lease_id } => unproven::refund_unproven(deps, env, lease_id),
+        ExecuteMsg::SettleUnproven { stake_id, epoch } => {
+            unproven::settle_unproven(deps, env, stake_id, epoch)
+        }
         ExecuteMsg::WithdrawLiquidity {
             shares,
             min_out,
@@ -264,8 +266,8 @@ pub fn migrate(deps: DepsMut, env: Env, _msg: MigrateMsg) -> Result<Response, Co
     let from = ensure_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     // Nothing recorded the passes of epochs up to the current one: they count proven.
     let mut config = CONFIG.load(deps.storage)?;
-    if config.proofs_from == 0 {
-        config.proofs_from = config.clock.epoch_at(env.block.time.seconds()) + 1;
+    if config.proofs_from.is_none() {
+        config.proofs_from = Some(config.clock.epoch_at(env.block.time.seconds()) + 1);
         CONFIG.save(deps.storage, &config)?;
     }
     let bonds_moved = disputes::move_bonds_out_of_escrow(deps.storage)?;
@@ -275,7 +277,7 @@ pub fn migrate(deps: DepsMut, env: Env, _msg: MigrateMsg) -> Result<Response, Co
     Ok(Response::new()
         .add_attribute("action", "migrate")
         .add_attribute("dispute_bonds_moved", bonds_moved)
-        .add_attribute("proofs_from", config.proofs_from.to_string())
+        .add_attribute("proofs_from", config.proofs_from().to_string())
         .add_attribute("from_version", from.to_string())
         .add_attribute("to_version", CONTRACT_VERSION))
 }

@@ -15,6 +15,7 @@ use crate::epoch::current_pool;
 use crate::error::ContractError;
 use crate::leasing::load_clients_lease;
 use crate::outflow;
+use crate::proofs::is_proven;
 use crate::staking::{maintenance, seller_proceeds, settled_value, sub};
 use crate::state::{
     CONFIG, Config, DISPUTE_BONDS, LEASES, OPEN_DISPUTES, POOL, Pool, SHARES_ENDING, STAKES, Stake,
@@ -95,8 +96,10 @@ pub fn dispute(
 }
 
 /// Pay of a stake still held in the pair's escrow, net of refunds already taken from it: a
-/// seller's unclaimed proceeds and its deposit less the maintenance burn of its final claim, a
-/// settled provider's payout. Nothing for a provider whose shares are still in the pool.
+/// seller's unclaimed proceeds of proven epochs and its deposit less the maintenance burn of its
+/// final claim, a settled provider's payout. Nothing for a provider whose shares are still in
+/// the pool. Proceeds of an epoch not yet ended, or ended unproven, are not the seller's: its
+/// settlement may take them back, so nothing else may count on them.
 fn escrowed_pay(
     storage: &dyn Storage,
     config: &Config,
@@ -106,8 +109,10 @@ fn escrowed_pay(
     let gross = match stake.mode {
         StakeMode::Seller => {
             let mut unpaid = stake.deposit;
-            for epoch in stake.paid_until..stake.end_epoch.min(pool.trading_epoch() + 1) {
-                unpaid = unpaid.checked_add(seller_proceeds(storage, stake, epoch)?)?;
+            for epoch in stake.paid_until..stake.end_epoch.min(pool.epoch) {
+                if is_proven(storage, config, stake, epoch)? {
+                    unpaid = unpaid.checked_add(seller_proceeds(storage, stake, epoch)?)?;
+                }
             }
             let epochs = stake.end_epoch - stake.start_epoch;
             let upkeep = maintenance(config, stake.hours_per_epoch, epochs)?.min(stake.deposit);
@@ -223,6 +228,8 @@ pub fn resolve_dispute(
         (bond, Uint128::zero())
     };
     dispute.resolution = Some(DisputeResolution { refund, paid });
+    // What the lease got back, so an unproven epoch's settlement does not pay it again.
+    lease.refunded = lease.refunded.checked_add(paid)?;
     lease.dispute = Some(dispute);
     OPEN_DISPUTES.remove(deps.storage, (stake.id, lease_id));
     LEASES.save(deps.storage, lease_id, &lease)?;

@@ -102,8 +102,8 @@ pub enum ContractError {
     #[error("stake {id}'s pay for epoch {epoch} was released already")]
     PayReleased { id: u64, epoch: u64 },
 
-    #[error("lease {id} is under an open dispute: governance rules on it")]
-    DisputeOpen { id: u64 },
+    #[error("epoch {epoch} is not one of stake {id}'s")]
+    EpochOutsideStake { id: u64, epoch: u64 },
 
     #[error("{owed} LOOP of rewards are owed, but the factory's emission for this epoch is spent")]
     EmissionExhausted { owed: Uint128 },

@@ -41,11 +41,12 @@ pub(crate) fn is_proven(
     stake: &Stake,
     epoch: u64,
 ) -> Result<bool, ContractError> {
-    Ok(epoch < config.proofs_from
+    Ok(epoch < config.proofs_from()
         || passes(storage, stake.id, epoch)? >= config.params.min_passes_per_epoch)
 }
 
 /// Whether the stake's `epoch` ended unproven for good and its leases are still to be refunded.
+/// (Epochs before its device registered sold nothing and leased nothing: nothing to settle.)
 pub(crate) fn needs_settling(
     storage: &dyn Storage,
     config: &Config,
@@ -53,7 +54,8 @@ pub(crate) fn needs_settling(
     stake: &Stake,
     epoch: u64,
 ) -> Result<bool, ContractError> {
-    Ok(is_final(config, now, epoch)
+    Ok(provable(stake, epoch)
+        && is_final(config, now, epoch)
         && !is_proven(storage, config, stake, epoch)?
         && !UNPROVEN_SETTLED.has(storage, (stake.id, epoch)))
 }
@@ -63,7 +65,7 @@ pub(crate) fn needs_settling(
 pub(crate) fn rewarded_epochs(config: &Config, stake: &Stake) -> u64 {
     let legacy = stake.verified_from.map_or(0, |from| {
         config
-            .proofs_from
+            .proofs_from()
             .min(stake.end_epoch)
             .saturating_sub(from.max(stake.start_epoch))
     });
@@ -104,7 +106,7 @@ pub fn device_proven(
     }
     let count = passes(deps.storage, id, epoch)?.saturating_add(1);
     PASSES.save(deps.storage, (id, epoch), &count)?;
-    if count == config.params.min_passes_per_epoch && epoch >= config.proofs_from {
+    if count == config.params.min_passes_per_epoch && epoch >= config.proofs_from() {
         stake.proven_epochs += 1;
         STAKES.save(deps.storage, id, &stake)?;
     }
@@ -129,7 +131,7 @@ pub(crate) fn query_epoch_proof(
         passes: passes(storage, stake_id, epoch)?,
         required: config.params.min_passes_per_epoch,
         is_final: is_final(&config, env.block.time, epoch),
-        legacy: epoch < config.proofs_from,
+        legacy: epoch < config.proofs_from(),
         proven: is_proven(storage, &config, &stake, epoch)?,
         settled: UNPROVEN_SETTLED.has(storage, (stake_id, epoch)),
     })

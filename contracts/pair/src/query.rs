@@ -193,7 +193,7 @@ pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractE
             let stake = STAKES
                 .may_load(deps.storage, stake_id)?
                 .ok_or(ContractError::StakeNotFound { id: stake_id })?;
-            let plan = plan_claim(deps.storage, &config, env.block.time, &pool, &stake)?;
+            let plan = plan_claim(deps.storage, &config, env.block.time, &pool, &stake, None)?;
             let left = emission_left(&deps.querier, &config, plan.rewards)?;
             let plan = plan.within_emission(&stake, left)?;
             to_json_binary(&ClaimableResponse {

@@ -21,9 +21,17 @@ pub struct Config {
     pub clock: EpochClock,
     /// First epoch whose proof the pair asks of the registry's passes: 0 for a pair
     /// instantiated with proven epochs; for one migrated to them, the epoch after the migration
-    /// (earlier epochs count proven, as nothing recorded their passes).
+    /// (earlier epochs count proven, as nothing recorded their passes). Set once.
+    /// `None` only in state written before the field (the migration sets it).
     #[serde(default)]
-    pub proofs_from: u64,
+    pub proofs_from: Option<u64>,
+}
+
+impl Config {
+    /// First epoch whose proof the pair asks of the registry's passes (`proofs_from`).
+    pub fn proofs_from(&self) -> u64 {
+        self.proofs_from.unwrap_or_default()
+    }
 }
 
 #[cw_serde]

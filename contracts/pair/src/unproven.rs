@@ -31,6 +31,8 @@ pub(crate) struct Settled {
     pub returned: Uint128,
     /// Of a seller's proceeds, what neither refunds nor the pool took.
     pub burned: Uint128,
+    /// Epochs settled.
+    pub epochs: u32,
 }
 
 impl Settled {
@@ -72,36 +74,47 @@ pub(crate) fn settle(
     // From here on the epoch's proceeds are no longer the stake's held pay.
     UNPROVEN_SETTLED.save(storage, (stake.id, epoch), &Empty {})?;
     let mut pot = proceeds;
+    let seller = stake.mode == StakeMode::Seller;
     let lease_ids: Vec<u64> = STAKE_LEASES
         .prefix((stake.id, epoch))
         .keys(storage, None, None, Order::Ascending)
         .collect::<Result<_, _>>()?;
+    // (lease, what the pool and the proceeds pay of its refund, what they lack)
+    let mut owed_to = vec![];
+    let mut short = Uint128::zero();
     for lease_id in lease_ids {
-        let mut lease = LEASES.load(storage, lease_id)?;
-        if lease.cancelled {
-            continue;
-        }
-        if lease
+        let lease = LEASES.load(storage, lease_id)?;
+        let open_dispute = lease
             .dispute
             .as_ref()
-            .is_some_and(|d| d.resolution.is_none())
-        {
+            .is_some_and(|d| d.resolution.is_none());
+        if lease.cancelled || open_dispute {
             continue;
         }
+        // What a dispute or a cancellation already gave back is not owed again.
         let owed = lease.paid.saturating_sub(lease.refunded);
         // A seller's client: what the lease left in the LOOP reserve goes back from there.
-        let from_pool = if proceeds.is_zero() {
-            Uint128::zero()
-        } else {
+        let from_pool = if seller {
             Uint128::new(owed.u128() - fee_on(owed.u128(), fee)?).min(pool.reserves.tokens)
+        } else {
+            Uint128::zero()
         };
         pool.reserves.tokens -= from_pool;
         let from_pot = (owed - from_pool).min(pot);
         pot -= from_pot;
-        let from_held = take_held_pay(storage, config, pool, stake, owed - from_pool - from_pot)?;
-        let refund = from_pool + from_pot + from_held;
+        let lack = owed - from_pool - from_pot;
+        short = short.checked_add(lack)?;
+        owed_to.push((lease, from_pool + from_pot, lack));
+    }
+    // What the pool and the proceeds lack comes from the stake's other held pay, taken once,
+    // to the leases in order.
+    let mut held = take_held_pay(storage, config, pool, stake, short)?;
+    for (mut lease, paid, lack) in owed_to {
+        let from_held = lack.min(held);
+        held -= from_held;
+        let refund = paid + from_held;
         lease.refunded = lease.refunded.checked_add(refund)?;
-        LEASES.save(storage, lease_id, &lease)?;
+        LEASES.save(storage, lease.id, &lease)?;
         settled.refunds.push((lease.client, refund));
     }
     // The pool gets back what it paid for the hours, leased or not, fee included.
@@ -114,6 +127,7 @@ pub(crate) fn settle(
         pool.reserves.tokens = pool.reserves.tokens.checked_add(returned)?;
         settled.returned = settled.returned.checked_add(returned)?;
     }
+    settled.epochs += 1;
     settled.burned = settled.burned.checked_add(pot)?;
     Ok(())
 }
@@ -210,30 +224,38 @@ pub(crate) fn settle_before_invalidation(
     Ok(settled)
 }
 
-/// Refunds the leases of the unproven epoch lease `lease_id` belongs to (every lease of that
-/// stake's epoch), for whoever asks.
-pub fn refund_unproven(deps: DepsMut, env: Env, lease_id: u64) -> Result<Response, ContractError> {
+/// Settles the stake's unproven `epoch` for whoever asks: refunds its leases and gives the pool
+/// back what a seller's sale of it cost.
+pub fn settle_unproven(
+    deps: DepsMut,
+    env: Env,
+    stake_id: u64,
+    epoch: u64,
+) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    let lease = LEASES
-        .may_load(deps.storage, lease_id)?
-        .ok_or(ContractError::LeaseNotFound { id: lease_id })?;
-    let mut stake = STAKES.load(deps.storage, lease.stake_id)?;
-    let epoch = lease.epoch;
-    if lease.cancelled {
-        return Err(ContractError::LeaseClosed { id: lease_id });
-    }
-    if lease
-        .dispute
-        .as_ref()
-        .is_some_and(|d| d.resolution.is_none())
-    {
-        return Err(ContractError::DisputeOpen { id: lease_id });
+    let mut stake = STAKES
+        .may_load(deps.storage, stake_id)?
+        .ok_or(ContractError::StakeNotFound { id: stake_id })?;
+    if epoch < stake.start_epoch || epoch >= stake.end_epoch {
+        return Err(ContractError::EpochOutsideStake {
+            id: stake_id,
+            epoch,
+        });
     }
     if !is_final(&config, env.block.time, epoch) {
         return Err(ContractError::EpochNotFinal { epoch });
     }
     if is_proven(deps.storage, &config, &stake, epoch)? {
         return Err(ContractError::EpochProven { epoch });
+    }
+    if !crate::proofs::needs_settling(deps.storage, &config, env.block.time, &stake, epoch)?
+        && !UNPROVEN_SETTLED.has(deps.storage, (stake.id, epoch))
+    {
+        // Before its device registered: nothing was sold or leased.
+        return Err(ContractError::EpochOutsideStake {
+            id: stake_id,
+            epoch,
+        });
     }
     if UNPROVEN_SETTLED.has(deps.storage, (stake.id, epoch)) {
         return Err(ContractError::EpochSettled { epoch });
@@ -260,7 +282,7 @@ pub fn refund_unproven(deps: DepsMut, env: Env, lease_id: u64) -> Result<Respons
     STAKES.save(deps.storage, stake.id, &stake)?;
     POOL.save(deps.storage, &pool)?;
     Ok(Response::new()
-        .add_attribute("action", "refund_unproven")
+        .add_attribute("action", "settle_unproven")
         .add_attribute("stake_id", stake.id.to_string())
         .add_attribute("epoch", epoch.to_string())
         .add_attribute("refunded", settled.refunded())

@@ -75,12 +75,12 @@ pub enum ExecuteMsg {
         token_id: String,
         challenged_at: Timestamp,
     },
-    /// Refunds a lease of an epoch that ended unproven (fewer passes than the class asks, and
-    /// final: it has ended) out of what the serving stake holds: a
-    /// seller's proceeds of that epoch first. Anyone (a client, its app or a keeper); the LOOP
-    /// goes to the lease's client. Refused for a lease under an open dispute (governance rules
-    /// it), cancelled or refunded already, or whose stake's pay for the epoch was released.
-    RefundUnproven { lease_id: u64 },
+    /// Settles a stake's epoch that ended unproven (fewer passes than the class asks): every
+    /// lease of it is refunded to its client out of what the stake holds (a lease under an
+    /// open dispute is left to governance), and for a seller the pool gets back what it paid
+    /// for the epoch's hours. Anyone (a client, its app, a keeper). Refused for an epoch not
+    /// the stake's, not ended, proven, settled already, or whose pay was released.
+    SettleUnproven { stake_id: u64, epoch: u64 },
     /// Burns `shares` of the sender's liquidity for LOOP, less the exchange fee (burned).
     WithdrawLiquidity {
         shares: Uint128,

@@ -7,10 +7,12 @@
 
 use cosmwasm_std::Timestamp;
 use cw_multi_test::AppResponse;
-use loopin::pair::{EpochProofResponse, ExecuteMsg, QueryMsg};
+use loopin::pair::{EpochProofResponse, ExecuteMsg, QueryMsg, ReceiveMsg};
 use loopin::stake_cert::StakeMode;
 use loopin_integration_tests::contract_error;
-use loopin_integration_tests::protocol::{LOOP, Protocol, attr, market};
+use loopin_integration_tests::protocol::{
+    LOOP, Protocol, attr, market, protocol_with_dispute_window,
+};
 use loopin_pair::ContractError;
 use loopin_pool_math::HOUR;
 
@@ -138,10 +140,12 @@ fn a_provider_that_proves_no_epoch_earns_no_rewards_and_anyone_refunds_its_clien
         let epoch = p.pool().trading_epoch;
         let before = p.balance_of("client");
         let res = p.lease("client", id, HOUR / 2, 10 * LOOP).unwrap();
-        let lease_id = number(&res, "lease_id") as u64;
         let paid = number(&res, "paid");
         let dave = p.addr("dave");
-        let refund = ExecuteMsg::RefundUnproven { lease_id };
+        let refund = ExecuteMsg::SettleUnproven {
+            stake_id: id,
+            epoch,
+        };
         // Delivered now: its epoch may still be proven.
         p.next_epoch();
         let err: ContractError = contract_error(p.exec(&dave, &refund));
@@ -215,4 +219,90 @@ fn only_the_registry_reports_passes_and_a_report_too_late_counts_nothing() {
     let res = p.exec(&registry, &msg(now)).unwrap();
     assert_eq!(attr(&res, "counted").as_deref(), Some("false"));
     assert_eq!(p.stake_info(id).proven_epochs, 1);
+}
+
+#[test]
+fn a_seller_unproven_for_many_epochs_is_settled_page_by_page_and_paid_for_the_rest() {
+    let mut p = market();
+    let res = p
+        .stake("seller", "gpu-s", StakeMode::Seller, 14, 20 * LOOP)
+        .unwrap();
+    let id = number(&res, "stake_id") as u64;
+    let token_id = attr(&res, "token_id").unwrap();
+    p.registered.retain(|t| *t != token_id);
+    let stake = p.stake_info(id);
+    // Its device answers nothing for ten epochs (more than two claim pages of four), then
+    // comes up and is proven to the end; demand funds a sale now and then.
+    for e in 0..16 {
+        if e == 10 {
+            p.registered.push(token_id.clone());
+        }
+        if e % 3 == 0 {
+            p.fund_sellers("dave", 1, HOUR / 10);
+        } else {
+            p.next_epoch();
+        }
+    }
+    let (paid, rewards) = claim_to_the_end(&mut p, "seller", id);
+    let info = p.stake_info(id);
+    assert!(info.finished, "the claims reach the end");
+    let first = info.verified_from.unwrap();
+    let proven: Vec<u64> = (first..stake.end_epoch)
+        .filter(|e| epoch_proof(&p, id, *e).proven)
+        .collect();
+    assert_eq!(info.proven_epochs, proven.len() as u64);
+    assert!(!proven.is_empty() && proven.len() < 10);
+    // Every unproven epoch was settled on the way, none skipped.
+    for epoch in first..stake.end_epoch {
+        let proof = epoch_proof(&p, id, epoch);
+        assert!(proof.proven || proof.settled, "epoch {epoch}: {proof:?}");
+    }
+    assert_eq!(rewards, proven.len() as u128 * LOOP / 2);
+    assert!(paid > 0);
+    p.check_invariants();
+}
+
+#[test]
+fn a_lease_refunded_by_a_dispute_is_not_refunded_again_when_its_epoch_is_unproven() {
+    let mut p = protocol_with_dispute_window(2);
+    p.stake(
+        "alice",
+        "gpu-a",
+        StakeMode::LiquidityProvider,
+        100,
+        11 * LOOP,
+    )
+    .unwrap();
+    let id = stake(&mut p, "bob", "gpu-b", StakeMode::LiquidityProvider, false);
+    let epoch = p.pool().trading_epoch;
+    let res = p.lease("client", id, HOUR / 2, 10 * LOOP).unwrap();
+    let lease_id = number(&res, "lease_id") as u64;
+    let paid = number(&res, "paid");
+    p.next_epoch();
+    let dispute = ReceiveMsg::Dispute {
+        lease_id,
+        reason: "no GPU behind it".into(),
+    };
+    p.send("client", 10 * LOOP, &dispute).unwrap();
+    let governance = p.addr("governance");
+    let resolve = ExecuteMsg::ResolveDispute {
+        lease_id,
+        refund: paid.into(),
+    };
+    p.exec(&governance, &resolve).unwrap();
+    p.next_epoch();
+    let before = p.balance_of("client");
+    let dave = p.addr("dave");
+    let res = p
+        .exec(
+            &dave,
+            &ExecuteMsg::SettleUnproven {
+                stake_id: id,
+                epoch,
+            },
+        )
+        .unwrap();
+    assert_eq!(number(&res, "refunded"), 0);
+    assert_eq!(p.balance_of("client"), before);
+    assert!(epoch_proof(&p, id, epoch).settled);
 }
