@@ -124,7 +124,8 @@ pub fn execute(
         ExecuteMsg::DeviceProven {
             token_id,
             challenged_at,
-        } => proofs::device_proven(deps, env, info.sender, token_id, challenged_at),
+            verifier,
+        } => proofs::device_proven(deps, env, info.sender, token_id, challenged_at, verifier),
         ExecuteMsg::SettleUnproven { stake_id, epoch } => {
             unproven::settle_unproven(deps, env, stake_id, epoch)
         }

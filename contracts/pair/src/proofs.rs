@@ -5,11 +5,13 @@
 //! Nothing proves an epoch but passes: a device nobody challenged, or that answered nothing,
 //! earns nothing for it.
 
-use cosmwasm_std::{Addr, DepsMut, Env, Response, Storage, Timestamp};
+use cosmwasm_std::{Addr, DepsMut, Empty, Env, Response, Storage, Timestamp};
 use loopin::pair::EpochProofResponse;
 
 use crate::error::ContractError;
-use crate::state::{CONFIG, Config, PASSES, STAKE_BY_TOKEN, STAKES, Stake, UNPROVEN_SETTLED};
+use crate::state::{
+    CONFIG, Config, PASS_VERIFIERS, PASSES, STAKE_BY_TOKEN, STAKES, Stake, UNPROVEN_SETTLED,
+};
 use crate::verification::ensure_registry;
 
 /// Whether no pass can be added to `epoch` any more at `now`: it has ended. A pass counts in
@@ -83,9 +85,11 @@ pub fn device_proven(
     sender: Addr,
     token_id: String,
     challenged_at: Timestamp,
+    verifier: String,
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     ensure_registry(deps.as_ref(), &config, &sender)?;
+    let verifier = deps.api.addr_validate(&verifier)?;
     let id = STAKE_BY_TOKEN
         .may_load(deps.storage, &token_id)?
         .ok_or_else(|| ContractError::UnknownCertificate {
@@ -97,13 +101,17 @@ pub fn device_proven(
         .add_attribute("action", "device_proven")
         .add_attribute("stake_id", id.to_string())
         .add_attribute("epoch", epoch.to_string());
+    // One verifier proves an epoch once: a class that asks for two passes asks for two
+    // verifiers, whom the beacon drew independently.
     if stake.invalidated
         || !provable(&stake, epoch)
         || challenged_at > env.block.time
         || is_final(&config, env.block.time, epoch)
+        || PASS_VERIFIERS.has(deps.storage, (id, epoch, &verifier))
     {
         return Ok(response.add_attribute("counted", "false"));
     }
+    PASS_VERIFIERS.save(deps.storage, (id, epoch, &verifier), &Empty {})?;
     let count = passes(deps.storage, id, epoch)?.saturating_add(1);
     PASSES.save(deps.storage, (id, epoch), &count)?;
     if count == config.params.min_passes_per_epoch && epoch >= config.proofs_from() {

@@ -252,8 +252,11 @@ impl Settlement {
 pub const SHARE_VALUE: Map<u64, Settlement> = Map::new("share_value");
 /// Trading epoch -> LOOP per micro-hour paid to sellers for it.
 pub const SELLER_PRICE: Map<u64, Decimal256> = Map::new("seller_price");
-/// (stake id, epoch) -> on-time, valid passes of challenges assigned to its device in the epoch.
+/// (stake id, epoch) -> on-time, valid passes of challenges assigned to its device in the epoch,
+/// one per distinct verifier.
 pub const PASSES: Map<(u64, u64), u32> = Map::new("passes");
+/// (stake id, epoch, verifier) of every pass counted in `PASSES`.
+pub const PASS_VERIFIERS: Map<(u64, u64, &Addr), Empty> = Map::new("pass_verifiers");
 /// (stake id, epoch) of every unproven epoch settled: its leases refunded, a seller's proceeds
 /// of it taken back.
 pub const UNPROVEN_SETTLED: Map<(u64, u64), Empty> = Map::new("unproven_settled");

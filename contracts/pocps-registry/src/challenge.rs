@@ -135,24 +135,33 @@ pub(crate) fn assign(deps: DepsMut, env: Env, id: u64) -> Result<Response, Contr
     }
     let randomness = judge::challenge_randomness(&beacon.value, id);
     let mut count = DEVICE_COUNT.load(deps.storage)?;
-    let mut target = None;
+    // The running candidate: the one whose last pass is oldest among those drawn so far.
+    let mut target: Option<(String, Option<cosmwasm_std::Timestamp>)> = None;
+    let mut compared = 0;
     // Devices whose certificate ended, met on the way: pruned (out of the draw, fingerprint
     // free), each at the cost of its draw, so gas stays bounded by MAX_ASSIGN_TRIES queries.
     let mut pruned = vec![];
     for attempt in 0..MAX_ASSIGN_TRIES {
-        if count == 0 {
+        if count == 0 || compared >= config.settings.assign_choices {
             break;
         }
-        let token_id = DEVICE_LIST.load(deps.storage, judge::draw(&randomness, attempt, count))?;
+        let token_id = DEVICE_LIST.load(deps.storage, judge::walk(&randomness, attempt, count))?;
         let device = DEVICES.load(deps.storage, &token_id)?;
         // Never a device of the verifier's own.
         if device.owner == challenge.verifier {
             continue;
         }
+        // Not older than the candidate: it loses the comparison without a query.
+        if let Some((best, best_pass)) = &target
+            && (*best == token_id || device.last_pass >= *best_pass)
+        {
+            compared += 1;
+            continue;
+        }
         match expiry::cert_state(deps.as_ref(), &config, env.block.time, &token_id) {
             expiry::CertState::Running { .. } => {
-                target = Some(token_id);
-                break;
+                compared += 1;
+                target = Some((token_id, device.last_pass));
             }
             // One with a challenge still open stays until it closes; it is skipped.
             expiry::CertState::Ended(status) => {
@@ -167,6 +176,7 @@ pub(crate) fn assign(deps: DepsMut, env: Env, id: u64) -> Result<Response, Contr
             }
         }
     }
+    let target = target.map(|(token_id, _)| token_id);
     // A refusal undoes the prunes with everything else: a draw that meets only ended devices
     // is refused until they are pruned (`Prune`) or their challenges close.
     let target = target.ok_or(ContractError::NoEligibleTarget {})?;

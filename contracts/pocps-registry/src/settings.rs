@@ -1,6 +1,6 @@
 //! Validation of the registry's settings at instantiation.
 
-use loopin::registry::{MAX_OPENINGS_PER_ROUND, RegistrySettings};
+use loopin::registry::{MAX_ASSIGN_TRIES, MAX_OPENINGS_PER_ROUND, RegistrySettings};
 
 use crate::error::ContractError;
 
@@ -37,6 +37,9 @@ pub(crate) fn validate_settings(s: &RegistrySettings) -> Result<(), ContractErro
     }
     if s.entropy_quorum == 0 || s.lateness_quorum == 0 {
         return Err(invalid("quorums must be positive"));
+    }
+    if !(1..=MAX_ASSIGN_TRIES).contains(&s.assign_choices) {
+        return Err(invalid("an assignment compares 1 to 16 devices"));
     }
     if s.skip_penalty_bps > 10_000 {
         return Err(invalid("the skip penalty is at most 10,000 basis points"));

@@ -28,6 +28,10 @@ pub struct Device {
     /// before the field existed registered the chained encoding, version 1.
     #[serde(default = "chained_encoding")]
     pub encoding: u32,
+    /// When its last accepted pass was assigned; `None` before its first (or in state written
+    /// before the field). Assignments prefer the device whose last pass is oldest.
+    #[serde(default)]
+    pub last_pass: Option<Timestamp>,
 }
 
 fn chained_encoding() -> u32 {

@@ -66,14 +66,17 @@ pub enum ExecuteMsg {
     /// `RegisterDevice`); a second report changes nothing.
     DeviceRegistered { token_id: String },
     /// Reports that the registry accepted an on-time, valid pass of a challenge to the device
-    /// of certificate `token_id` assigned at `challenged_at`: one pass for the stake's epoch
-    /// containing that time. An epoch with the class's `min_passes_per_epoch` is *proven*;
+    /// of certificate `token_id` assigned at `challenged_at` and checked by `verifier`: one pass
+    /// for the stake's epoch containing that time, if no pass of that verifier counted in it
+    /// already. An epoch with the class's `min_passes_per_epoch` (from as many distinct
+    /// verifiers) is *proven*;
     /// only proven epochs pay (docs/pair.md, "Proven epochs"). A report for an epoch outside
     /// the stake's registered epochs, or one already final, counts nothing. The registry only
     /// (it sends this from `Submit` with a `Pass`).
     DeviceProven {
         token_id: String,
         challenged_at: Timestamp,
+        verifier: String,
     },
     /// Settles a stake's epoch that ended unproven (fewer passes than the class asks): every
     /// lease of it is refunded to its client out of what the stake holds (a lease under an
@@ -295,7 +298,8 @@ pub struct StakeResponse {
 pub struct EpochProofResponse {
     pub stake_id: u64,
     pub epoch: u64,
-    /// On-time, valid passes of challenges assigned to the device during the epoch.
+    /// On-time, valid passes of challenges assigned to the device during the epoch, one per
+    /// distinct verifier.
     pub passes: u32,
     /// Passes the class asks of an epoch (`PoolParams::min_passes_per_epoch`).
     pub required: u32,

@@ -62,8 +62,8 @@ pub struct PoolParams {
     /// block costs. Default 4 (the test set).
     #[serde(default = "default_min_proof_rounds")]
     pub min_proof_rounds: u32,
-    /// On-time, valid PoCPS passes of challenges assigned to a device during an epoch that make
-    /// the epoch *proven*: the class's challenge rate. Only proven epochs earn rewards, a
+    /// On-time, valid PoCPS passes of challenges assigned to a device during an epoch, each from
+    /// a distinct verifier, that make the epoch *proven*: the class's challenge rate. Only proven epochs earn rewards, a
     /// seller's proceeds and the leases' pay; clients of an unproven epoch are refunded. 1 to
     /// [`MAX_PASSES_PER_EPOCH`]; state and configuration written before it read 1.
     #[serde(default = "default_min_passes_per_epoch")]

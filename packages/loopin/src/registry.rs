@@ -116,6 +116,16 @@ pub struct RegistrySettings {
     /// written before it read 0.
     #[serde(default)]
     pub skip_penalty_bps: u16,
+    /// Devices an assignment draws and compares: the challenge goes to the one whose last pass
+    /// is oldest (never passed first), so challenges reach every device at a steady rate and a
+    /// device that cannot pass is challenged most. 1 is a uniform draw. 1 to
+    /// `MAX_ASSIGN_TRIES`; settings written before it read 1.
+    #[serde(default = "one_choice")]
+    pub assign_choices: u32,
+}
+
+fn one_choice() -> u32 {
+    1
 }
 
 #[cw_serde]

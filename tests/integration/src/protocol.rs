@@ -337,15 +337,24 @@ impl Protocol {
         Ok(response)
     }
 
-    /// The registry reports a pass of a challenge to the device of `token_id` assigned now.
+    /// The registry reports a pass of a challenge to the device of `token_id` assigned now,
+    /// checked by a verifier (Carol).
     pub fn prove(&mut self, token_id: &str) -> anyhow::Result<AppResponse> {
+        self.prove_by(token_id, "carol")
+    }
+
+    /// The registry reports a pass of a challenge to the device of `token_id` assigned now,
+    /// checked by `verifier`.
+    pub fn prove_by(&mut self, token_id: &str, verifier: &str) -> anyhow::Result<AppResponse> {
         let registry = self.registry.clone();
         let challenged_at = self.app.block_info().time;
+        let verifier = self.addr(verifier).to_string();
         self.exec(
             &registry,
             &ExecuteMsg::DeviceProven {
                 token_id: token_id.into(),
                 challenged_at,
+                verifier,
             },
         )
     }

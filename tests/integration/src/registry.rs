@@ -63,6 +63,7 @@ pub fn settings() -> RegistrySettings {
         max_open_challenges: 4,
         min_rounds: 4,
         skip_penalty_bps: 100,
+        assign_choices: 8,
     }
 }
 

@@ -8,10 +8,11 @@
 use cosmwasm_std::Timestamp;
 use cw_multi_test::AppResponse;
 use loopin::pair::{EpochProofResponse, ExecuteMsg, QueryMsg, ReceiveMsg};
+use loopin::pool::PoolParams;
 use loopin::stake_cert::StakeMode;
 use loopin_integration_tests::contract_error;
 use loopin_integration_tests::protocol::{
-    LOOP, Protocol, attr, market, protocol_with_dispute_window,
+    LOOP, Protocol, attr, market, params, protocol_with, protocol_with_dispute_window,
 };
 use loopin_pair::ContractError;
 use loopin_pool_math::HOUR;
@@ -190,9 +191,11 @@ fn only_the_registry_reports_passes_and_a_report_too_late_counts_nothing() {
     let id = stake(&mut p, "bob", "gpu-b", StakeMode::LiquidityProvider, false);
     let token_id = p.stake_info(id).token_id;
     let epoch = p.pool().trading_epoch;
+    let carol = p.addr("carol").to_string();
     let msg = |at: Timestamp| ExecuteMsg::DeviceProven {
         token_id: token_id.clone(),
         challenged_at: at,
+        verifier: carol.clone(),
     };
     let now = p.app.block_info().time;
     let bob = p.addr("bob");
@@ -305,4 +308,38 @@ fn a_lease_refunded_by_a_dispute_is_not_refunded_again_when_its_epoch_is_unprove
     assert_eq!(number(&res, "refunded"), 0);
     assert_eq!(p.balance_of("client"), before);
     assert!(epoch_proof(&p, id, epoch).settled);
+}
+
+#[test]
+fn an_epoch_of_a_class_that_asks_two_passes_needs_two_distinct_verifiers() {
+    let mut p = protocol_with(
+        PoolParams {
+            min_passes_per_epoch: 2,
+            ..params()
+        },
+        1_000 * LOOP,
+    );
+    p.stake(
+        "alice",
+        "gpu-a",
+        StakeMode::LiquidityProvider,
+        100,
+        11 * LOOP,
+    )
+    .unwrap();
+    let id = stake(&mut p, "bob", "gpu-b", StakeMode::LiquidityProvider, false);
+    let token_id = p.stake_info(id).token_id;
+    p.next_epoch();
+    let epoch = p.pool().epoch;
+    // One verifier passing the device again and again proves nothing more than once.
+    for _ in 0..3 {
+        p.prove_by(&token_id, "carol").unwrap();
+    }
+    let proof = epoch_proof(&p, id, epoch);
+    assert_eq!((proof.passes, proof.proven), (1, false));
+    // A second verifier makes two.
+    p.prove_by(&token_id, "dave").unwrap();
+    let proof = epoch_proof(&p, id, epoch);
+    assert_eq!((proof.passes, proof.proven), (2, true));
+    assert_eq!(p.stake_info(id).proven_epochs, 1);
 }

@@ -3,18 +3,25 @@
 //! replayed responses, with real PoCPS proofs (`Params::TEST`, k256 device keys).
 
 use cosmwasm_std::HexBinary;
-use loopin::registry::{AssignmentInfo, AssignmentsResponse, ExecuteMsg, QueryMsg, Verdict};
+use loopin::registry::{
+    AssignmentInfo, AssignmentsResponse, ExecuteMsg, QueryMsg, RegistrySettings, Verdict,
+};
 use loopin::stake_cert::StakeMode;
 use loopin_integration_tests::protocol::LOOP;
 use loopin_integration_tests::registry::{
-    BOND, VERIFIERS, bonded_net, challenge_key, net, settings,
+    BOND, VERIFIERS, bonded_net, bonded_net_with, challenge_key, net, settings,
 };
 use loopin_pocps::challenge::commit_secret;
 use loopin_pocps_registry::ContractError;
 
 #[test]
 fn verifiers_cannot_pick_targets_or_check_their_own_owners_devices() {
-    let mut n = bonded_net();
+    // A uniform draw (with the least-recently-passed preference Alice's passes would steer
+    // every one of Bob's draws to her device; `registry_proven_epochs.rs` tests that).
+    let mut n = bonded_net_with(RegistrySettings {
+        assign_choices: 1,
+        ..settings()
+    });
     let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
     n.bond("alice", BOND).unwrap();
     n.set_key("alice", &challenge_key("alice", 0)).unwrap();

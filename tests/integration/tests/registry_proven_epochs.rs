@@ -6,11 +6,11 @@
 
 use loopin::factory;
 use loopin::pair::{EpochProofResponse, ExecuteMsg as PairMsg, QueryMsg as PairQuery};
-use loopin::registry::{DeviceStatus, Verdict};
+use loopin::registry::{DeviceStatus, RegistrySettings, Verdict};
 use loopin::stake_cert::{CertificateStatus, StakeMode};
 use loopin_integration_tests::contract_error;
 use loopin_integration_tests::protocol::{LOOP, attr};
-use loopin_integration_tests::registry::{Net, VERIFIERS, bonded_net};
+use loopin_integration_tests::registry::{Net, VERIFIERS, bonded_net, bonded_net_with, settings};
 use loopin_pair::ContractError as PairError;
 
 fn epoch_proof(n: &Net, stake_id: u64, epoch: u64) -> EpochProofResponse {
@@ -104,4 +104,73 @@ fn a_device_that_answers_no_challenge_earns_nothing_and_a_quorum_of_verifiers_in
     let err: PairError = contract_error(n.p.exec(&owner, &PairMsg::Claim { stake_id: 1 }));
     assert_eq!(err, PairError::Invalidated { id: 1 });
     assert_eq!(total_minted(&n), minted);
+}
+
+/// Device-epochs proven, out of all, when verifiers run as many challenges in each epoch as there
+/// are devices and every device passes, with assignments comparing `choices` drawn devices.
+fn coverage(choices: u32) -> (usize, usize) {
+    const DEVICES: u8 = 6;
+    const EPOCHS: u64 = 6;
+    let mut n = bonded_net_with(RegistrySettings {
+        assign_choices: choices,
+        ..settings()
+    });
+    let owners = ["alice", "seller", "client"];
+    for i in 0..DEVICES {
+        n.stake_device(
+            owners[usize::from(i) % 3],
+            i + 1,
+            StakeMode::LiquidityProvider,
+            11 * LOOP,
+        );
+    }
+    let first = n.p.stake_info(1).start_epoch;
+    while n.p.pool().clock_epoch < first {
+        n.p.next_epoch();
+    }
+    for _ in 0..EPOCHS {
+        for c in 0..usize::from(DEVICES) {
+            let verifier = VERIFIERS[c % VERIFIERS.len()];
+            let (id, d) = n.assigned(verifier, &VERIFIERS);
+            n.pass(verifier, id, d).unwrap();
+        }
+        // On to the start of the next epoch (the challenges took part of this one).
+        let config: loopin::pair::ConfigResponse =
+            n.p.app
+                .wrap()
+                .query_wasm_smart(&n.p.pair, &PairQuery::Config {})
+                .unwrap();
+        let next = n.p.pool().clock_epoch + 1;
+        let start = config.genesis + next * config.params.epoch_seconds;
+        n.p.app.update_block(|block| {
+            block.time = cosmwasm_std::Timestamp::from_seconds(start);
+            block.height += 1;
+        });
+        let keeper = n.addr("dave");
+        n.p.exec(&keeper, &PairMsg::AdvanceEpoch { max_epochs: None })
+            .unwrap();
+    }
+    let mut proven = 0;
+    for stake_id in 1..=u64::from(DEVICES) {
+        for epoch in first..first + EPOCHS {
+            proven += usize::from(epoch_proof(&n, stake_id, epoch).proven);
+        }
+    }
+    (proven, usize::from(DEVICES) * EPOCHS as usize)
+}
+
+#[test]
+fn comparing_drawn_devices_by_their_last_pass_proves_every_epoch_a_uniform_draw_leaves_unproven() {
+    // A uniform draw leaves about (5/6)^6, a third, of the device-epochs without a challenge;
+    // preferring the device whose last pass is oldest among distinct drawn ones reaches
+    // nearly every one comparing four, every one comparing eight (the devnet's setting).
+    let (uniform, total) = coverage(1);
+    let (four, _) = coverage(4);
+    let (eight, _) = coverage(8);
+    println!(
+        "device-epochs proven: uniform {uniform}/{total}, best of 4 {four}, best of 8 {eight}"
+    );
+    assert!(uniform < four && four <= eight, "{uniform} {four} {eight}");
+    assert!(uniform * 10 < total * 8, "uniform {uniform}/{total}");
+    assert_eq!(eight, total);
 }

@@ -67,6 +67,7 @@ fn settings() -> RegistrySettings {
         max_open_challenges: 4,
         min_rounds: 1000,
         skip_penalty_bps: 100,
+        assign_choices: 8,
     }
 }
 
