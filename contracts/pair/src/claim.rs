@@ -12,7 +12,7 @@ use crate::outflow::{self, per_device_hour};
 use crate::proofs::{is_proven, needs_settling, rewarded_epochs};
 use crate::staking::{load_owned, maintenance, seller_proceeds, settled_value};
 use crate::state::{CONFIG, Config, POOL, Pool, STAKES, Stake};
-use crate::unproven::{SETTLE_PAGE, Settled, settle, settle_provider};
+use crate::unproven::{SETTLE_PAGE, Settled, disputed, settle, settle_provider};
 
 /// Seller epochs one Claim pays at most.
 const CLAIM_PAGE: u64 = 64;
@@ -26,8 +26,8 @@ fn released(config: &Config, pool: &Pool, stake: &Stake) -> u64 {
         .min(stake.end_epoch)
 }
 
-/// Where a seller's claim stops: at most [`CLAIM_PAGE`] epochs, and before the unproven epoch
-/// past the [`SETTLE_PAGE`] it settles.
+/// Where a seller's claim stops: at most [`CLAIM_PAGE`] epochs, before the unproven epoch past
+/// the [`SETTLE_PAGE`] it settles, and before an unproven epoch with a dispute still open.
 fn seller_page_end(
     storage: &dyn Storage,
     config: &Config,
@@ -39,7 +39,7 @@ fn seller_page_end(
     let mut unsettled = 0;
     for epoch in stake.paid_until..until {
         if needs_settling(storage, config, now, stake, epoch)? {
-            if unsettled == SETTLE_PAGE {
+            if unsettled == SETTLE_PAGE || disputed(storage, stake.id, epoch)? {
                 return Ok(epoch);
             }
             unsettled += 1;
@@ -102,8 +102,9 @@ pub(crate) fn emission_left(
 
 /// What claiming a stake earns now, before the emission cap is applied.
 /// `page_end`: where a seller's claim stops, when the caller has fixed it (a claim settles the
-/// unproven epochs before it first); otherwise [`seller_page_end`] now.
-pub(crate) fn plan_claim(
+/// unproven epochs before it first); otherwise [`seller_page_end`] now. The plan may pay
+/// nothing.
+fn plan_page(
     storage: &dyn Storage,
     config: &Config,
     now: Timestamp,
@@ -176,7 +177,27 @@ pub(crate) fn plan_claim(
     let due = plan.payout.checked_add(stake.retained)?;
     plan.retained = due.min(stake.disputed);
     plan.payout = due - plan.retained;
-    if plan.payout.is_zero() && plan.rewards.is_zero() && !plan.finished {
+    Ok(plan)
+}
+
+impl ClaimPlan {
+    /// Whether the claim pays nothing and changes nothing a claimant sees.
+    fn is_empty(&self) -> bool {
+        self.payout.is_zero() && self.rewards.is_zero() && !self.finished
+    }
+}
+
+/// What claiming a stake earns now (as [`plan_page`]); `NothingToClaim` when it pays nothing.
+pub(crate) fn plan_claim(
+    storage: &dyn Storage,
+    config: &Config,
+    now: Timestamp,
+    pool: &Pool,
+    stake: &Stake,
+    page_end: Option<u64>,
+) -> Result<ClaimPlan, ContractError> {
+    let plan = plan_page(storage, config, now, pool, stake, page_end)?;
+    if plan.is_empty() {
         return Err(ContractError::NothingToClaim {});
     }
     Ok(plan)
@@ -223,20 +244,19 @@ pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
         )?,
         StakeMode::LiquidityProvider => true,
     };
+    // A plan that pays nothing is still applied when the claim settled epochs: it moves the
+    // seller's page on and keeps its clawback and retained pay right.
     let plan = if all_settled {
-        match plan_claim(deps.storage, &config, now, &pool, &stake, page_end) {
-            Err(ContractError::NothingToClaim {}) if settled.epochs > 0 => None,
-            plan => Some(plan?),
+        let plan = plan_page(deps.storage, &config, now, &pool, &stake, page_end)?;
+        if plan.is_empty() && settled.epochs == 0 {
+            return Err(ContractError::NothingToClaim {});
         }
+        Some(plan)
     } else {
         None
     };
     let Some(plan) = plan else {
-        // Only settlements this time (nothing else due on the page): a seller's next claim
-        // goes on after them.
-        if let Some(until) = page_end {
-            stake.paid_until = stake.paid_until.max(until);
-        }
+        // Only a provider's settlements this time: its next claim goes on after them.
         STAKES.save(deps.storage, id, &stake)?;
         POOL.save(deps.storage, &pool)?;
         return Ok(Response::new()

@@ -85,11 +85,14 @@ pub fn device_proven(
     sender: Addr,
     token_id: String,
     challenged_at: Timestamp,
-    verifier: String,
+    verifier: Option<String>,
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     ensure_registry(deps.as_ref(), &config, &sender)?;
-    let verifier = deps.api.addr_validate(&verifier)?;
+    let verifier = match verifier {
+        Some(verifier) => deps.api.addr_validate(&verifier)?,
+        None => sender,
+    };
     let id = STAKE_BY_TOKEN
         .may_load(deps.storage, &token_id)?
         .ok_or_else(|| ContractError::UnknownCertificate {

@@ -19,7 +19,8 @@ use crate::outflow;
 use crate::proofs::{is_final, is_proven};
 use crate::staking::seller_proceeds;
 use crate::state::{
-    CONFIG, Config, LEASES, POOL, Pool, STAKE_LEASES, STAKES, Stake, UNPROVEN_SETTLED,
+    CONFIG, Config, LEASES, OPEN_DISPUTES, POOL, Pool, STAKE_LEASES, STAKES, Stake,
+    UNPROVEN_SETTLED,
 };
 
 /// What settling unproven epochs did.
@@ -54,8 +55,27 @@ impl Settled {
     }
 }
 
-/// Settles the stake's unproven `epoch` (the caller checked it needs it), adding to `settled`.
-/// Leases under an open dispute are left to governance's ruling.
+/// Whether a lease of the stake's `epoch` is under an open dispute: the epoch waits for
+/// governance's ruling before it is settled (the ruling decides what the lease gets back; the
+/// settlement then refunds the rest of what it paid).
+pub(crate) fn disputed(
+    storage: &dyn Storage,
+    stake_id: u64,
+    epoch: u64,
+) -> Result<bool, ContractError> {
+    for entry in OPEN_DISPUTES
+        .prefix(stake_id)
+        .range(storage, None, None, Order::Ascending)
+    {
+        if entry?.1 == epoch {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Settles the stake's unproven `epoch` (the caller checked it needs it and no dispute on it is
+/// open), adding to `settled`.
 pub(crate) fn settle(
     storage: &mut dyn Storage,
     config: &Config,
@@ -174,7 +194,7 @@ pub(crate) fn settle_provider(
             return Ok(false);
         }
         if crate::proofs::needs_settling(storage, config, now, stake, epoch)? {
-            if done == SETTLE_PAGE {
+            if done == SETTLE_PAGE || disputed(storage, stake.id, epoch)? {
                 return Ok(false);
             }
             settle(storage, config, pool, stake, epoch, settled)?;
@@ -211,6 +231,7 @@ pub(crate) fn settle_before_invalidation(
             for epoch in from..pool.epoch.min(stake.end_epoch) {
                 if done < SETTLE_PAGE
                     && crate::proofs::needs_settling(storage, config, now, stake, epoch)?
+                    && !disputed(storage, stake.id, epoch)?
                 {
                     settle(storage, config, pool, stake, epoch, &mut settled)?;
                     done += 1;
@@ -259,6 +280,9 @@ pub fn settle_unproven(
     }
     if UNPROVEN_SETTLED.has(deps.storage, (stake.id, epoch)) {
         return Err(ContractError::EpochSettled { epoch });
+    }
+    if disputed(deps.storage, stake.id, epoch)? {
+        return Err(ContractError::EpochDisputed { epoch });
     }
     // The stake's pay for the epoch is still held: a seller's not claimed past it, a
     // provider's not paid out (an invalidated stake's went to the refunds of its last epochs

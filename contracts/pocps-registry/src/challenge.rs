@@ -1,7 +1,7 @@
 //! Challenges from a verifier's commit to their close: the challenge key, the commit, the
 //! random assignment to a device, closing, and expiry of lapsed challenges.
 
-use cosmwasm_std::{DepsMut, Empty, Env, HexBinary, MessageInfo, Response, Storage};
+use cosmwasm_std::{DepsMut, Empty, Env, HexBinary, MessageInfo, Response, Storage, Timestamp};
 use loopin::registry::{
     CHALLENGE_KEY_LEN, ChallengeStatus, DeviceStatus, MAX_ASSIGN_TRIES, MAX_ROUND_SCAN,
 };
@@ -14,7 +14,8 @@ use crate::expiry;
 use crate::judge::{self, HostVerifier, hash32};
 use crate::state::{
     CHALLENGE_KEYS, CHALLENGES, CONFIG, Challenge, DEVICE_COUNT, DEVICE_LIST, DEVICES,
-    NEXT_CHALLENGE, OPEN_ASSIGNMENTS, OPEN_DISPUTES, SECRET_HASHES, VERIFIERS, Verifier,
+    LAST_ASSIGNED, NEXT_CHALLENGE, OPEN_ASSIGNMENTS, OPEN_DISPUTES, SECRET_HASHES, VERIFIERS,
+    Verifier,
 };
 
 pub(crate) fn load_challenge(storage: &dyn Storage, id: u64) -> Result<Challenge, ContractError> {
@@ -135,9 +136,11 @@ pub(crate) fn assign(deps: DepsMut, env: Env, id: u64) -> Result<Response, Contr
     }
     let randomness = judge::challenge_randomness(&beacon.value, id);
     let mut count = DEVICE_COUNT.load(deps.storage)?;
-    // The running candidate: the one whose last pass is oldest among those drawn so far.
-    let mut target: Option<(String, Option<cosmwasm_std::Timestamp>)> = None;
+    // The running candidate: the device assigned longest ago among those compared so far
+    // (never assigned first). A device that does not beat it costs two small reads.
+    let mut target: Option<(String, Option<Timestamp>)> = None;
     let mut compared = 0;
+    let mut walk = judge::Walk::new(&randomness, count);
     // Devices whose certificate ended, met on the way: pruned (out of the draw, fingerprint
     // free), each at the cost of its draw, so gas stays bounded by MAX_ASSIGN_TRIES queries.
     let mut pruned = vec![];
@@ -145,29 +148,30 @@ pub(crate) fn assign(deps: DepsMut, env: Env, id: u64) -> Result<Response, Contr
         if count == 0 || compared >= config.settings.assign_choices {
             break;
         }
-        let token_id = DEVICE_LIST.load(deps.storage, judge::walk(&randomness, attempt, count))?;
+        let token_id = DEVICE_LIST.load(deps.storage, walk.slot(attempt))?;
+        let last = LAST_ASSIGNED.may_load(deps.storage, &token_id)?;
+        if let Some((best, best_last)) = &target
+            && (*best == token_id || last >= *best_last)
+        {
+            compared += 1;
+            continue;
+        }
         let device = DEVICES.load(deps.storage, &token_id)?;
         // Never a device of the verifier's own.
         if device.owner == challenge.verifier {
             continue;
         }
-        // Not older than the candidate: it loses the comparison without a query.
-        if let Some((best, best_pass)) = &target
-            && (*best == token_id || device.last_pass >= *best_pass)
-        {
-            compared += 1;
-            continue;
-        }
         match expiry::cert_state(deps.as_ref(), &config, env.block.time, &token_id) {
             expiry::CertState::Running { .. } => {
                 compared += 1;
-                target = Some((token_id, device.last_pass));
+                target = Some((token_id, last));
             }
             // One with a challenge still open stays until it closes; it is skipped.
             expiry::CertState::Ended(status) => {
                 match expiry::release(deps.storage, &token_id, device, status) {
                     Ok(()) => {
                         count -= 1;
+                        walk = judge::Walk::new(&randomness, count);
                         pruned.push(token_id);
                     }
                     Err(ContractError::DeviceChallenged { .. }) => {}
@@ -185,6 +189,7 @@ pub(crate) fn assign(deps: DepsMut, env: Env, id: u64) -> Result<Response, Contr
     challenge.target = Some(target.clone());
     challenge.assigned_at = Some(env.block.time);
     challenge.status = ChallengeStatus::Assigned;
+    LAST_ASSIGNED.save(deps.storage, &target, &env.block.time)?;
     CHALLENGES.save(deps.storage, id, &challenge)?;
     OPEN_ASSIGNMENTS.save(deps.storage, (&target, id), &Empty {})?;
     let response = Response::new()

@@ -105,6 +105,7 @@ pub(crate) fn release(
         });
     }
     leave_draw(storage, token_id, &device)?;
+    crate::state::LAST_ASSIGNED.remove(storage, token_id);
     device.status = status;
     DEVICES.save(storage, token_id, &device)?;
     Ok(())

@@ -128,22 +128,37 @@ pub fn draw(randomness: &Hash, attempt: u32, count: u64) -> u64 {
     u64::from_be_bytes(b) % count.max(1)
 }
 
-/// Slot of the `attempt`-th device an assignment looks at among `count`: a walk from the
-/// first draw with a stride coprime to `count`, so the first `count` attempts see every slot
-/// once (an assignment comparing several devices compares distinct ones). Attempt 0 is
-/// [`draw`]'s.
-pub fn walk(randomness: &Hash, attempt: u32, count: u64) -> u64 {
-    let count = count.max(1);
-    let start = draw(randomness, 0, count);
-    if count == 1 {
-        return 0;
+/// The slots an assignment looks at among `count` devices: a walk from the first draw with a
+/// stride coprime to `count`, so the first `count` attempts see every slot once (an assignment
+/// comparing several devices compares distinct ones). Attempt 0 is [`draw`]'s slot.
+pub struct Walk {
+    start: u64,
+    stride: u64,
+    count: u64,
+}
+
+impl Walk {
+    pub fn new(randomness: &Hash, count: u64) -> Walk {
+        let count = count.max(1);
+        let start = draw(randomness, 0, count);
+        let mut stride = 1;
+        if count > 1 {
+            stride += draw(randomness, u32::MAX, count - 1);
+            while gcd(stride, count) != 1 {
+                stride += 1;
+            }
+        }
+        Walk {
+            start,
+            stride,
+            count,
+        }
     }
-    let mut stride = 1 + draw(randomness, u32::MAX, count - 1);
-    while gcd(stride, count) != 1 {
-        stride += 1;
+
+    pub fn slot(&self, attempt: u32) -> u64 {
+        let offset = u128::from(attempt) * u128::from(self.stride) % u128::from(self.count);
+        (self.start + offset as u64) % self.count
     }
-    let offset = (u128::from(attempt) * u128::from(stride) % u128::from(count)) as u64;
-    (start + offset) % count
 }
 
 fn gcd(mut a: u64, mut b: u64) -> u64 {
@@ -180,16 +195,15 @@ pub fn hex(bytes: &[u8]) -> HexBinary {
 
 #[cfg(test)]
 mod tests {
-    use super::walk;
+    use super::Walk;
 
     #[test]
     fn a_walk_sees_every_slot_once_in_its_first_count_attempts() {
         for count in 1..=64u64 {
             for seed in 0..8u8 {
                 let randomness = [seed; 32];
-                let mut seen: Vec<u64> = (0..count as u32)
-                    .map(|a| walk(&randomness, a, count))
-                    .collect();
+                let walk = Walk::new(&randomness, count);
+                let mut seen: Vec<u64> = (0..count as u32).map(|a| walk.slot(a)).collect();
                 seen.sort_unstable();
                 assert_eq!(seen, (0..count).collect::<Vec<_>>(), "count {count}");
             }

@@ -125,7 +125,6 @@ pub(crate) fn register_device(
             passes: 0,
             slot,
             encoding: ENCODING_VERSION,
-            last_pass: None,
         },
     )?;
     // The pool supplies the device's hours to clients, and rewards them, only from now on.

@@ -28,10 +28,6 @@ pub struct Device {
     /// before the field existed registered the chained encoding, version 1.
     #[serde(default = "chained_encoding")]
     pub encoding: u32,
-    /// When its last accepted pass was assigned; `None` before its first (or in state written
-    /// before the field). Assignments prefer the device whose last pass is oldest.
-    #[serde(default)]
-    pub last_pass: Option<Timestamp>,
 }
 
 fn chained_encoding() -> u32 {
@@ -97,6 +93,10 @@ pub const DEVICES: Map<&str, Device> = Map::new("devices");
 /// Dense list of active devices (slot -> token id), for uniform draws.
 pub const DEVICE_LIST: Map<u64, String> = Map::new("device_list");
 pub const DEVICE_COUNT: Item<u64> = Item::new("device_count");
+/// Token id of a device in the draw -> when a challenge was last assigned to it (absent: never).
+/// Assignments prefer the device assigned longest ago; a small value, read per comparison
+/// without loading the device.
+pub const LAST_ASSIGNED: Map<&str, Timestamp> = Map::new("last_assigned");
 /// Fingerprint of an active device -> its token id.
 pub const FINGERPRINTS: Map<&[u8], String> = Map::new("fingerprints");
 pub const VERIFIERS: Map<&Addr, Verifier> = Map::new("verifiers");

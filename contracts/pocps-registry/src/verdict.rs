@@ -92,7 +92,6 @@ pub(crate) fn submit(
             }
             let mut device = device;
             device.passes += 1;
-            device.last_pass = Some(assigned_at);
             DEVICES.save(deps.storage, &target, &device)?;
             close(deps.storage, id, &mut challenge, ChallengeStatus::Passed)?;
             let reward = reward(deps.storage, &config, &env, &info.sender)?;
@@ -103,7 +102,7 @@ pub(crate) fn submit(
                 &pair::ExecuteMsg::DeviceProven {
                     token_id: target.clone(),
                     challenged_at: assigned_at,
-                    verifier: info.sender.to_string(),
+                    verifier: Some(info.sender.to_string()),
                 },
             )?;
             Ok(response

@@ -76,7 +76,9 @@ pub enum ExecuteMsg {
     DeviceProven {
         token_id: String,
         challenged_at: Timestamp,
-        verifier: String,
+        /// `None` from a registry older than the field: counted as one verifier, the registry.
+        #[serde(default)]
+        verifier: Option<String>,
     },
     /// Settles a stake's epoch that ended unproven (fewer passes than the class asks): every
     /// lease of it is refunded to its client out of what the stake holds (a lease under an

@@ -116,16 +116,19 @@ pub struct RegistrySettings {
     /// written before it read 0.
     #[serde(default)]
     pub skip_penalty_bps: u16,
-    /// Devices an assignment draws and compares: the challenge goes to the one whose last pass
-    /// is oldest (never passed first), so challenges reach every device at a steady rate and a
-    /// device that cannot pass is challenged most. 1 is a uniform draw. 1 to
-    /// `MAX_ASSIGN_TRIES`; settings written before it read 1.
-    #[serde(default = "one_choice")]
+    /// Devices an assignment draws and compares: the challenge goes to the one assigned a
+    /// challenge longest ago (never assigned first), so challenges reach every device at a
+    /// steady rate, as a pool that pays only proven epochs needs. 1 is a uniform draw. 1 to
+    /// `MAX_ASSIGN_TRIES`; settings written before it read [`DEFAULT_ASSIGN_CHOICES`].
+    #[serde(default = "default_assign_choices")]
     pub assign_choices: u32,
 }
 
-fn one_choice() -> u32 {
-    1
+/// Devices an assignment compares unless the settings say otherwise.
+pub const DEFAULT_ASSIGN_CHOICES: u32 = 8;
+
+fn default_assign_choices() -> u32 {
+    DEFAULT_ASSIGN_CHOICES
 }
 
 #[cw_serde]

@@ -348,7 +348,7 @@ impl Protocol {
     pub fn prove_by(&mut self, token_id: &str, verifier: &str) -> anyhow::Result<AppResponse> {
         let registry = self.registry.clone();
         let challenged_at = self.app.block_info().time;
-        let verifier = self.addr(verifier).to_string();
+        let verifier = Some(self.addr(verifier).to_string());
         self.exec(
             &registry,
             &ExecuteMsg::DeviceProven {

@@ -195,7 +195,7 @@ fn only_the_registry_reports_passes_and_a_report_too_late_counts_nothing() {
     let msg = |at: Timestamp| ExecuteMsg::DeviceProven {
         token_id: token_id.clone(),
         challenged_at: at,
-        verifier: carol.clone(),
+        verifier: Some(carol.clone()),
     };
     let now = p.app.block_info().time;
     let bob = p.addr("bob");
@@ -342,4 +342,73 @@ fn an_epoch_of_a_class_that_asks_two_passes_needs_two_distinct_verifiers() {
     let proof = epoch_proof(&p, id, epoch);
     assert_eq!((proof.passes, proof.proven), (2, true));
     assert_eq!(p.stake_info(id).proven_epochs, 1);
+}
+
+/// A seller's claim that settles an unproven epoch while the next, proven epoch's pay is
+/// retained for an open dispute keeps that pay: the dispute rejected, the next claim pays it.
+/// (The first fix dropped such a claim's plan and moved the seller's page past the retained
+/// epoch, stranding its proceeds in escrow.)
+#[test]
+fn a_claim_that_settles_while_pay_is_retained_keeps_the_retained_pay() {
+    let run = |dispute: bool| {
+        let mut p = protocol_with_dispute_window(1);
+        p.stake(
+            "alice",
+            "gpu-a",
+            StakeMode::LiquidityProvider,
+            100,
+            11 * LOOP,
+        )
+        .unwrap();
+        let res = p
+            .stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
+            .unwrap();
+        let id = number(&res, "stake_id") as u64;
+        let token_id = attr(&res, "token_id").unwrap();
+        // Its first epoch goes unproven; the next two are proven.
+        p.registered.retain(|t| *t != token_id);
+        p.fund_sellers("dave", 1, HOUR / 2);
+        let first = p.pool().trading_epoch;
+        assert_eq!(p.stake_info(id).verified_from, Some(first));
+        p.lease("client", id, HOUR / 10, 10 * LOOP).unwrap();
+        p.lease("dave", 1, HOUR / 2, 100 * LOOP).unwrap();
+        p.next_epoch();
+        // Epoch `first` is delivered: a client leases the whole hour of the next.
+        let res = p.lease("client", id, HOUR, 100 * LOOP).unwrap();
+        let lease_id = number(&res, "lease_id") as u64;
+        p.next_epoch();
+        p.registered.push(token_id.clone());
+        assert!(!epoch_proof(&p, id, first).proven);
+        // In its epoch the client disputes it.
+        if dispute {
+            let msg = ReceiveMsg::Dispute {
+                lease_id,
+                reason: "slow".into(),
+            };
+            p.send("client", 100 * LOOP, &msg).unwrap();
+        }
+        p.next_epoch();
+        p.next_epoch();
+        assert!(epoch_proof(&p, id, first + 1).proven);
+        // The claim settles the unproven first epoch; the second's pay is retained.
+        let seller = p.addr("seller");
+        let res = p
+            .exec(&seller, &ExecuteMsg::Claim { stake_id: id })
+            .unwrap();
+        assert!(number(&res, "refunded_unproven") > 0);
+        if dispute {
+            let governance = p.addr("governance");
+            let reject = ExecuteMsg::ResolveDispute {
+                lease_id,
+                refund: 0u128.into(),
+            };
+            p.exec(&governance, &reject).unwrap();
+        }
+        p.next_epoch();
+        let (rest, _) = claim_to_the_end(&mut p, "seller", id);
+        p.check_invariants();
+        number(&res, "payout") + rest
+    };
+    // Rejected, the dispute costs the seller nothing: it is paid what it is paid undisputed.
+    assert_eq!(run(true), run(false));
 }

@@ -317,7 +317,7 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
             let proven = ExecuteMsg::DeviceProven {
                 token_id: format!("h100-{i}"),
                 challenged_at: pair.block().time,
-                verifier: pair.addr("verifier"),
+                verifier: Some(pair.addr("verifier")),
             };
             pair.execute(&registry, &proven)?.unwrap();
         }
@@ -331,7 +331,7 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
         let proven = ExecuteMsg::DeviceProven {
             token_id: "h100-1".into(),
             challenged_at: pair.block().time,
-            verifier: pair.addr("verifier"),
+            verifier: Some(pair.addr("verifier")),
         };
         let label = "DeviceProven (from the registry, a pass)";
         exec(report, &mut pair, NAME, label, &registry, &proven, true)?;
