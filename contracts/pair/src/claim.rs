@@ -12,7 +12,7 @@ use crate::outflow::{self, per_device_hour};
 use crate::proofs::{is_proven, needs_settling, rewarded_epochs};
 use crate::staking::{load_owned, maintenance, seller_proceeds, settled_value};
 use crate::state::{CONFIG, Config, POOL, Pool, STAKES, Stake};
-use crate::unproven::{SETTLE_PAGE, Settled, disputed, settle, settle_provider};
+use crate::unproven::{SETTLE_PAGE, Settled, settle, settle_provider};
 
 /// Seller epochs one Claim pays at most.
 const CLAIM_PAGE: u64 = 64;
@@ -26,8 +26,8 @@ fn released(config: &Config, pool: &Pool, stake: &Stake) -> u64 {
         .min(stake.end_epoch)
 }
 
-/// Where a seller's claim stops: at most [`CLAIM_PAGE`] epochs, before the unproven epoch past
-/// the [`SETTLE_PAGE`] it settles, and before an unproven epoch with a dispute still open.
+/// Where a seller's claim stops: at most [`CLAIM_PAGE`] epochs, and before the unproven epoch
+/// past the [`SETTLE_PAGE`] it settles.
 fn seller_page_end(
     storage: &dyn Storage,
     config: &Config,
@@ -39,7 +39,7 @@ fn seller_page_end(
     let mut unsettled = 0;
     for epoch in stake.paid_until..until {
         if needs_settling(storage, config, now, stake, epoch)? {
-            if unsettled == SETTLE_PAGE || disputed(storage, stake.id, epoch)? {
+            if unsettled == SETTLE_PAGE {
                 return Ok(epoch);
             }
             unsettled += 1;
@@ -244,11 +244,14 @@ pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
         )?,
         StakeMode::LiquidityProvider => true,
     };
-    // A plan that pays nothing is still applied when the claim settled epochs: it moves the
-    // seller's page on and keeps its clawback and retained pay right.
+    // A plan that pays nothing is still applied when the claim settled epochs or moved the
+    // page: it moves the seller's page on and keeps its clawback and retained pay right.
     let plan = if all_settled {
         let plan = plan_page(deps.storage, &config, now, &pool, &stake, page_end)?;
-        if plan.is_empty() && settled.epochs == 0 {
+        // A page that pays nothing still moves on (epochs before registration, without a
+        // price, settled by others, or netted against a clawback): else a seller whose next 64
+        // epochs pay nothing could never be paid again.
+        if plan.is_empty() && settled.epochs == 0 && plan.paid_until == stake.paid_until {
             return Err(ContractError::NothingToClaim {});
         }
         Some(plan)

@@ -102,9 +102,6 @@ pub enum ContractError {
     #[error("stake {id}'s pay for epoch {epoch} was released already")]
     PayReleased { id: u64, epoch: u64 },
 
-    #[error("a lease of epoch {epoch} is under an open dispute: governance rules first")]
-    EpochDisputed { epoch: u64 },
-
     #[error("epoch {epoch} is not one of stake {id}'s")]
     EpochOutsideStake { id: u64, epoch: u64 },
 

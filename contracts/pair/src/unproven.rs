@@ -9,6 +9,7 @@
 //! epochs").
 
 use cosmwasm_std::{Addr, DepsMut, Empty, Env, Order, Response, Storage, Uint128};
+use loopin::pair::DisputeResolution;
 use loopin::stake_cert::StakeMode;
 use loopin_pool_math::amm::{fee_on, gross_for_net};
 
@@ -19,7 +20,7 @@ use crate::outflow;
 use crate::proofs::{is_final, is_proven};
 use crate::staking::seller_proceeds;
 use crate::state::{
-    CONFIG, Config, LEASES, OPEN_DISPUTES, POOL, Pool, STAKE_LEASES, STAKES, Stake,
+    CONFIG, Config, DISPUTE_BONDS, LEASES, OPEN_DISPUTES, POOL, Pool, STAKE_LEASES, STAKES, Stake,
     UNPROVEN_SETTLED,
 };
 
@@ -55,27 +56,10 @@ impl Settled {
     }
 }
 
-/// Whether a lease of the stake's `epoch` is under an open dispute: the epoch waits for
-/// governance's ruling before it is settled (the ruling decides what the lease gets back; the
-/// settlement then refunds the rest of what it paid).
-pub(crate) fn disputed(
-    storage: &dyn Storage,
-    stake_id: u64,
-    epoch: u64,
-) -> Result<bool, ContractError> {
-    for entry in OPEN_DISPUTES
-        .prefix(stake_id)
-        .range(storage, None, None, Order::Ascending)
-    {
-        if entry?.1 == epoch {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
-/// Settles the stake's unproven `epoch` (the caller checked it needs it and no dispute on it is
-/// open), adding to `settled`.
+/// Settles the stake's unproven `epoch` (the caller checked it needs it), adding to `settled`.
+/// A lease under an open dispute is refunded like the others and its dispute closed as
+/// upheld, its bond returned: an unproven epoch owes its clients everything, whatever the
+/// complaint, and nothing waits for a ruling.
 pub(crate) fn settle(
     storage: &mut dyn Storage,
     config: &Config,
@@ -102,14 +86,17 @@ pub(crate) fn settle(
     // (lease, what the pool and the proceeds pay of its refund, what they lack)
     let mut owed_to = vec![];
     let mut short = Uint128::zero();
+    let mut bonds = Uint128::zero();
     for lease_id in lease_ids {
         let lease = LEASES.load(storage, lease_id)?;
-        let open_dispute = lease
-            .dispute
-            .as_ref()
-            .is_some_and(|d| d.resolution.is_none());
-        if lease.cancelled || open_dispute {
+        if lease.cancelled {
             continue;
+        }
+        if let Some(dispute) = lease.dispute.as_ref().filter(|d| d.resolution.is_none()) {
+            // No longer retained from the stake's pay: the refund below is the ruling.
+            stake.disputed = stake.disputed.saturating_sub(lease.paid);
+            OPEN_DISPUTES.remove(storage, (stake.id, lease_id));
+            bonds = bonds.checked_add(dispute.bond)?;
         }
         // What a dispute or a cancellation already gave back is not owed again.
         let owed = lease.paid.saturating_sub(lease.refunded);
@@ -134,8 +121,20 @@ pub(crate) fn settle(
         held -= from_held;
         let refund = paid + from_held;
         lease.refunded = lease.refunded.checked_add(refund)?;
+        let mut returned = refund;
+        if let Some(dispute) = lease.dispute.as_mut().filter(|d| d.resolution.is_none()) {
+            dispute.resolution = Some(DisputeResolution {
+                refund: lease.paid,
+                paid: refund,
+            });
+            returned = returned.checked_add(dispute.bond)?;
+        }
         LEASES.save(storage, lease.id, &lease)?;
-        settled.refunds.push((lease.client, refund));
+        settled.refunds.push((lease.client, returned));
+    }
+    if !bonds.is_zero() {
+        let held_bonds = DISPUTE_BONDS.may_load(storage)?.unwrap_or_default();
+        DISPUTE_BONDS.save(storage, &held_bonds.checked_sub(bonds)?)?;
     }
     // The pool gets back what it paid for the hours, leased or not, fee included.
     if !proceeds.is_zero() {
@@ -194,7 +193,7 @@ pub(crate) fn settle_provider(
             return Ok(false);
         }
         if crate::proofs::needs_settling(storage, config, now, stake, epoch)? {
-            if done == SETTLE_PAGE || disputed(storage, stake.id, epoch)? {
+            if done == SETTLE_PAGE {
                 return Ok(false);
             }
             settle(storage, config, pool, stake, epoch, settled)?;
@@ -231,7 +230,6 @@ pub(crate) fn settle_before_invalidation(
             for epoch in from..pool.epoch.min(stake.end_epoch) {
                 if done < SETTLE_PAGE
                     && crate::proofs::needs_settling(storage, config, now, stake, epoch)?
-                    && !disputed(storage, stake.id, epoch)?
                 {
                     settle(storage, config, pool, stake, epoch, &mut settled)?;
                     done += 1;
@@ -280,9 +278,6 @@ pub fn settle_unproven(
     }
     if UNPROVEN_SETTLED.has(deps.storage, (stake.id, epoch)) {
         return Err(ContractError::EpochSettled { epoch });
-    }
-    if disputed(deps.storage, stake.id, epoch)? {
-        return Err(ContractError::EpochDisputed { epoch });
     }
     // The stake's pay for the epoch is still held: a seller's not claimed past it, a
     // provider's not paid out (an invalidated stake's went to the refunds of its last epochs

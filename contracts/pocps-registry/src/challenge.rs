@@ -106,6 +106,7 @@ pub(crate) fn commit(
             assigned_at: None,
             status: ChallengeStatus::Committed,
             disputed: None,
+            prev_assigned: None,
         },
     )?;
     verifier.open_challenges += 1;
@@ -189,6 +190,7 @@ pub(crate) fn assign(deps: DepsMut, env: Env, id: u64) -> Result<Response, Contr
     challenge.target = Some(target.clone());
     challenge.assigned_at = Some(env.block.time);
     challenge.status = ChallengeStatus::Assigned;
+    challenge.prev_assigned = LAST_ASSIGNED.may_load(deps.storage, &target)?;
     LAST_ASSIGNED.save(deps.storage, &target, &env.block.time)?;
     CHALLENGES.save(deps.storage, id, &challenge)?;
     OPEN_ASSIGNMENTS.save(deps.storage, (&target, id), &Empty {})?;
@@ -283,6 +285,17 @@ pub(crate) fn expire(deps: DepsMut, env: Env, id: u64) -> Result<Response, Contr
         None => false,
     };
     let skipped = challenge.status == ChallengeStatus::Assigned && target_active;
+    // A lapsed assignment did not challenge its device: its place in the queue comes back
+    // (unless it was assigned again since).
+    if let (Some(target), Some(at)) = (challenge.target.as_deref(), challenge.assigned_at)
+        && challenge.status == ChallengeStatus::Assigned
+        && LAST_ASSIGNED.may_load(deps.storage, target)? == Some(at)
+    {
+        match challenge.prev_assigned {
+            Some(prev) => LAST_ASSIGNED.save(deps.storage, target, &prev)?,
+            None => LAST_ASSIGNED.remove(deps.storage, target),
+        }
+    }
     close(deps.storage, id, &mut challenge, ChallengeStatus::Expired)?;
     let response = Response::new()
         .add_attribute("action", "expire")

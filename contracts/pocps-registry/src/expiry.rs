@@ -66,6 +66,7 @@ pub(crate) fn leave_draw(
     token_id: &str,
     device: &Device,
 ) -> Result<(), ContractError> {
+    crate::state::LAST_ASSIGNED.remove(storage, token_id);
     if FINGERPRINTS
         .may_load(storage, &device.fingerprint)?
         .as_deref()
@@ -105,7 +106,6 @@ pub(crate) fn release(
         });
     }
     leave_draw(storage, token_id, &device)?;
-    crate::state::LAST_ASSIGNED.remove(storage, token_id);
     device.status = status;
     DEVICES.save(storage, token_id, &device)?;
     Ok(())

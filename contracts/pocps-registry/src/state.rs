@@ -77,6 +77,11 @@ pub struct Challenge {
     pub assigned_at: Option<Timestamp>,
     pub status: ChallengeStatus,
     pub disputed: Option<DisputedLeaf>,
+    /// The target's `LAST_ASSIGNED` before this assignment: restored if the verifier lets the
+    /// challenge lapse, so a skipped challenge does not send the device to the back of the
+    /// queue.
+    #[serde(default)]
+    pub prev_assigned: Option<Timestamp>,
 }
 
 /// Registry rewards paid in one reward epoch.

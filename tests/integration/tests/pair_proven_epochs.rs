@@ -412,3 +412,42 @@ fn a_claim_that_settles_while_pay_is_retained_keeps_the_retained_pay() {
     // Rejected, the dispute costs the seller nothing: it is paid what it is paid undisputed.
     assert_eq!(run(true), run(false));
 }
+
+/// An open dispute does not hold up an unproven epoch: its settlement refunds the disputing
+/// client like the others, closes the dispute as upheld and returns its bond. (Waiting for
+/// governance, as a review's fix first did, let one dispute strand every other client of the
+/// epoch when the stake was invalidated, and hold a seller's pay for as long as governance
+/// did not rule.)
+#[test]
+fn an_unproven_epoch_settles_its_open_disputes_in_the_clients_favour() {
+    let mut p = protocol_with_dispute_window(2);
+    p.stake("alice", "gpu-a", StakeMode::LiquidityProvider, 100, 11 * LOOP)
+        .unwrap();
+    let id = stake(&mut p, "bob", "gpu-b", StakeMode::LiquidityProvider, false);
+    let epoch = p.pool().trading_epoch;
+    let before = [p.balance_of("client"), p.balance_of("dave")];
+    let res = p.lease("client", id, HOUR / 4, 10 * LOOP).unwrap();
+    let lease_id = number(&res, "lease_id") as u64;
+    p.lease("dave", id, HOUR / 4, 10 * LOOP).unwrap();
+    p.next_epoch();
+    let dispute = ReceiveMsg::Dispute {
+        lease_id,
+        reason: "nothing answers".into(),
+    };
+    p.send("client", 10 * LOOP, &dispute).unwrap();
+    assert!(p.balance_of("client") < before[0]);
+    p.next_epoch();
+    let carol = p.addr("carol");
+    p.exec(&carol, &ExecuteMsg::SettleUnproven { stake_id: id, epoch })
+        .unwrap();
+    // Both clients have every micro-LOOP back, the disputing one its bond too.
+    assert_eq!([p.balance_of("client"), p.balance_of("dave")], before);
+    let lease: loopin::pair::LeaseResponse = p
+        .app
+        .wrap()
+        .query_wasm_smart(&p.pair, &QueryMsg::Lease { lease_id })
+        .unwrap();
+    assert!(lease.dispute.unwrap().resolution.is_some());
+    assert_eq!(p.pool().dispute_bonds.u128(), 0);
+    p.check_invariants();
+}
