@@ -90,6 +90,18 @@ pub struct CheaterReport {
     pub verdicts: Vec<Checked>,
 }
 
+/// What the pool recorded as proven of a miner's stake (docs/pair.md, "Proven epochs").
+#[derive(Clone, Debug, Serialize)]
+pub struct ProofReport {
+    pub miner: String,
+    pub cheat: Option<Cheat>,
+    pub stake_id: u64,
+    /// Epochs of the stake from its device's registration that had ended by the last row.
+    pub ended_epochs: u64,
+    /// Of those, the ones the registry's passes proved: the only ones that pay.
+    pub proven_epochs: u64,
+}
+
 /// LOOP supply: the token's own audit against the sum of every holder's balance.
 #[derive(Clone, Debug, Serialize)]
 pub struct SupplyAudit {
@@ -115,6 +127,7 @@ pub struct Report {
     /// The price fell at the epoch the new stakes joined.
     pub price_fell_after_new_stakes: bool,
     pub cheaters: Vec<CheaterReport>,
+    pub proofs: Vec<ProofReport>,
     pub checks: Vec<Checked>,
     pub supply: SupplyAudit,
 }
@@ -610,6 +623,35 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
             })
         })
         .collect();
+    let delivered = m.pool_state().await?.epoch;
+    let mut proofs = vec![];
+    for mi in &m.miners {
+        let stake: loopin::pair::StakeResponse = m
+            .bank
+            .client
+            .query_smart(
+                &m.pool,
+                &PairQuery::Stake {
+                    stake_id: mi.stake_id,
+                },
+            )
+            .await?;
+        let from = stake
+            .verified_from
+            .map_or(stake.end_epoch, |v| v.max(stake.start_epoch));
+        proofs.push(ProofReport {
+            miner: mi.plan.name.clone(),
+            cheat: mi.plan.cheat,
+            stake_id: mi.stake_id,
+            ended_epochs: stake.end_epoch.min(delivered).saturating_sub(from),
+            proven_epochs: stake.proven_epochs,
+        });
+    }
+    let summary: Vec<String> = proofs
+        .iter()
+        .map(|p| format!("{} {}/{}", p.miner, p.proven_epochs, p.ended_epochs))
+        .collect();
+    println!("proven epochs (only these pay): {}", summary.join(", "));
     let (rose, fell) = price_trends(&rows, new_stakes_at as usize);
     let report = Report {
         chain_id: d.chain_id.clone(),
@@ -620,6 +662,7 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
         price_rose_as_capacity_dissipated: rose,
         price_fell_after_new_stakes: fell,
         cheaters,
+        proofs,
         checks: m.checks.clone(),
         supply,
     };

@@ -172,6 +172,26 @@ fn the_scripted_market_runs_as_separate_processes() {
             "cheater not caught: {cheater}"
         );
     }
+    // Fail closed on a real chain: the cheaters' devices proved no epoch (so earned nothing),
+    // the honest ones proved theirs.
+    for proof in r["proofs"].as_array().unwrap() {
+        let (ended, proven) = (
+            proof["ended_epochs"].as_u64().unwrap(),
+            proof["proven_epochs"].as_u64().unwrap(),
+        );
+        if proof["cheat"].is_null() {
+            assert!(
+                proven > 0 || ended == 0,
+                "an honest device proved nothing: {proof}"
+            );
+            assert!(
+                proven * 4 >= ended * 3,
+                "an honest device's epochs unproven: {proof}"
+            );
+        } else {
+            assert_eq!(proven, 0, "a cheater proved an epoch: {proof}");
+        }
+    }
     let checks = r["checks"].as_array().unwrap();
     let passes = checks.iter().filter(|c| c["outcome"] == "pass").count();
     assert!(passes > 0, "honest devices pass");

@@ -421,8 +421,14 @@ fn a_claim_that_settles_while_pay_is_retained_keeps_the_retained_pay() {
 #[test]
 fn an_unproven_epoch_settles_its_open_disputes_in_the_clients_favour() {
     let mut p = protocol_with_dispute_window(2);
-    p.stake("alice", "gpu-a", StakeMode::LiquidityProvider, 100, 11 * LOOP)
-        .unwrap();
+    p.stake(
+        "alice",
+        "gpu-a",
+        StakeMode::LiquidityProvider,
+        100,
+        11 * LOOP,
+    )
+    .unwrap();
     let id = stake(&mut p, "bob", "gpu-b", StakeMode::LiquidityProvider, false);
     let epoch = p.pool().trading_epoch;
     let before = [p.balance_of("client"), p.balance_of("dave")];
@@ -438,8 +444,14 @@ fn an_unproven_epoch_settles_its_open_disputes_in_the_clients_favour() {
     assert!(p.balance_of("client") < before[0]);
     p.next_epoch();
     let carol = p.addr("carol");
-    p.exec(&carol, &ExecuteMsg::SettleUnproven { stake_id: id, epoch })
-        .unwrap();
+    p.exec(
+        &carol,
+        &ExecuteMsg::SettleUnproven {
+            stake_id: id,
+            epoch,
+        },
+    )
+    .unwrap();
     // Both clients have every micro-LOOP back, the disputing one its bond too.
     assert_eq!([p.balance_of("client"), p.balance_of("dave")], before);
     let lease: loopin::pair::LeaseResponse = p
