@@ -135,7 +135,11 @@ pub fn protocol() -> Protocol {
 /// A pool with a price: Alice provides on her device for 100 epochs (1 LOOP of fee, 10 LOOP
 /// for her hour).
 pub fn market() -> Protocol {
-    let mut p = protocol();
+    market_on(protocol())
+}
+
+/// `p` with Alice's price-setting stake of [`market`].
+pub fn market_on(mut p: Protocol) -> Protocol {
     p.stake(
         "alice",
         "gpu-a",

@@ -12,7 +12,7 @@ use loopin::pool::PoolParams;
 use loopin::stake_cert::StakeMode;
 use loopin_integration_tests::contract_error;
 use loopin_integration_tests::protocol::{
-    LOOP, Protocol, attr, market, params, protocol_with, protocol_with_dispute_window,
+    LOOP, Protocol, attr, market, market_on, params, protocol_with, protocol_with_dispute_window,
 };
 use loopin_pair::ContractError;
 use loopin_pool_math::HOUR;
@@ -267,15 +267,7 @@ fn a_seller_unproven_for_many_epochs_is_settled_page_by_page_and_paid_for_the_re
 
 #[test]
 fn a_lease_refunded_by_a_dispute_is_not_refunded_again_when_its_epoch_is_unproven() {
-    let mut p = protocol_with_dispute_window(2);
-    p.stake(
-        "alice",
-        "gpu-a",
-        StakeMode::LiquidityProvider,
-        100,
-        11 * LOOP,
-    )
-    .unwrap();
+    let mut p = market_on(protocol_with_dispute_window(2));
     let id = stake(&mut p, "bob", "gpu-b", StakeMode::LiquidityProvider, false);
     let epoch = p.pool().trading_epoch;
     let res = p.lease("client", id, HOUR / 2, 10 * LOOP).unwrap();
@@ -312,21 +304,13 @@ fn a_lease_refunded_by_a_dispute_is_not_refunded_again_when_its_epoch_is_unprove
 
 #[test]
 fn an_epoch_of_a_class_that_asks_two_passes_needs_two_distinct_verifiers() {
-    let mut p = protocol_with(
+    let mut p = market_on(protocol_with(
         PoolParams {
             min_passes_per_epoch: 2,
             ..params()
         },
         1_000 * LOOP,
-    );
-    p.stake(
-        "alice",
-        "gpu-a",
-        StakeMode::LiquidityProvider,
-        100,
-        11 * LOOP,
-    )
-    .unwrap();
+    ));
     let id = stake(&mut p, "bob", "gpu-b", StakeMode::LiquidityProvider, false);
     let token_id = p.stake_info(id).token_id;
     p.next_epoch();
@@ -351,15 +335,7 @@ fn an_epoch_of_a_class_that_asks_two_passes_needs_two_distinct_verifiers() {
 #[test]
 fn a_claim_that_settles_while_pay_is_retained_keeps_the_retained_pay() {
     let run = |dispute: bool| {
-        let mut p = protocol_with_dispute_window(1);
-        p.stake(
-            "alice",
-            "gpu-a",
-            StakeMode::LiquidityProvider,
-            100,
-            11 * LOOP,
-        )
-        .unwrap();
+        let mut p = market_on(protocol_with_dispute_window(1));
         let res = p
             .stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
             .unwrap();
@@ -420,15 +396,7 @@ fn a_claim_that_settles_while_pay_is_retained_keeps_the_retained_pay() {
 /// did not rule.)
 #[test]
 fn an_unproven_epoch_settles_its_open_disputes_in_the_clients_favour() {
-    let mut p = protocol_with_dispute_window(2);
-    p.stake(
-        "alice",
-        "gpu-a",
-        StakeMode::LiquidityProvider,
-        100,
-        11 * LOOP,
-    )
-    .unwrap();
+    let mut p = market_on(protocol_with_dispute_window(2));
     let id = stake(&mut p, "bob", "gpu-b", StakeMode::LiquidityProvider, false);
     let epoch = p.pool().trading_epoch;
     let before = [p.balance_of("client"), p.balance_of("dave")];
