@@ -100,6 +100,9 @@ pub struct ProofReport {
     pub ended_epochs: u64,
     /// Of those, the ones the registry's passes proved: the only ones that pay.
     pub proven_epochs: u64,
+    /// Of the others, the ones settled (clients refunded; for a seller, the sale undone) by
+    /// the keeper, an invalidation or the stake's own claim.
+    pub settled_epochs: u64,
 }
 
 /// LOOP supply: the token's own audit against the sum of every holder's balance.
@@ -639,19 +642,43 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
         let from = stake
             .verified_from
             .map_or(stake.end_epoch, |v| v.max(stake.start_epoch));
+        let mut settled_epochs = 0;
+        for epoch in from..stake.end_epoch.min(delivered) {
+            let proof: loopin::pair::EpochProofResponse = m
+                .bank
+                .client
+                .query_smart(
+                    &m.pool,
+                    &PairQuery::EpochProof {
+                        stake_id: mi.stake_id,
+                        epoch,
+                    },
+                )
+                .await?;
+            settled_epochs += u64::from(proof.settled);
+        }
         proofs.push(ProofReport {
             miner: mi.plan.name.clone(),
             cheat: mi.plan.cheat,
             stake_id: mi.stake_id,
             ended_epochs: stake.end_epoch.min(delivered).saturating_sub(from),
             proven_epochs: stake.proven_epochs,
+            settled_epochs,
         });
     }
     let summary: Vec<String> = proofs
         .iter()
-        .map(|p| format!("{} {}/{}", p.miner, p.proven_epochs, p.ended_epochs))
+        .map(|p| {
+            format!(
+                "{} {}/{} ({} settled)",
+                p.miner, p.proven_epochs, p.ended_epochs, p.settled_epochs
+            )
+        })
         .collect();
-    println!("proven epochs (only these pay): {}", summary.join(", "));
+    println!(
+        "proven epochs (only these pay; unproven ones settled): {}",
+        summary.join(", ")
+    );
     let (rose, fell) = price_trends(&rows, new_stakes_at as usize);
     let report = Report {
         chain_id: d.chain_id.clone(),

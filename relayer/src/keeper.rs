@@ -5,13 +5,18 @@
 //! keepers (or a retry after an unconfirmed transaction) cannot advance twice either. A failed
 //! advance is retried on the next tick; a keeper that was down catches up, 16 epochs per call.
 //!
+//! It also settles every stake's unproven epochs as they end (`SettleUnproven`, docs/pair.md
+//! "Proven epochs"), so a client of a device that proved nothing is refunded without asking.
+//!
 //! With a price feed (`[keeper] price_feed`), the keeper also publishes each epoch: once every
 //! pool of the feed is advanced and one has an epoch the feed has not sent yet, it calls the
 //! feed's `Publish {}`, which sends the packets to every subscribed chain (docs/price-feed.md).
 
-use loopin::pair::{ExecuteMsg, PoolResponse, QueryMsg};
+use loopin::pair::{EpochProofResponse, ExecuteMsg, PoolResponse, QueryMsg, StakeResponse};
 use loopin::price_feed::feed;
 use loopin_chain_client::ChainClient;
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// The keeper of a set of pools.
@@ -19,6 +24,8 @@ pub struct Keeper {
     client: ChainClient,
     pools: Vec<String>,
     price_feed: Option<String>,
+    /// Per pool, the epochs before this one have been looked at for unproven ones to settle.
+    settled_before: Mutex<HashMap<String, u64>>,
 }
 
 impl Keeper {
@@ -27,6 +34,7 @@ impl Keeper {
             client,
             pools,
             price_feed: None,
+            settled_before: Mutex::new(HashMap::new()),
         }
     }
 
@@ -110,6 +118,87 @@ impl Keeper {
         Ok(advanced)
     }
 
+    /// Settles the unproven epochs that ended since the last call, on every stake of every
+    /// pool: whoever would otherwise have to ask (a client, a provider that paid for an idle
+    /// seller's hours) is made whole as the epoch ends. Returns the epochs settled. A settlement
+    /// refused (the stake's own claim settled it first, its pay was released) is logged and
+    /// skipped; a pool that cannot be read is retried on the next tick.
+    pub async fn settle_due(&self) -> anyhow::Result<usize> {
+        let mut settled = 0;
+        for pool in &self.pools {
+            let state: PoolResponse = match self.client.query_smart(pool, &QueryMsg::Pool {}).await
+            {
+                Ok(state) => state,
+                Err(e) => {
+                    tracing::warn!(pool, error = %e, "reading the pool failed; retrying next tick");
+                    continue;
+                }
+            };
+            // Epochs before the one in delivery have ended.
+            let ended = state.epoch;
+            let from = self.cursor(pool);
+            if from >= ended {
+                continue;
+            }
+            for stake_id in 1.. {
+                // Stake ids run from 1 without gaps: the first one not found is the end. Any
+                // other error leaves the cursor where it was, to be retried.
+                let stake: StakeResponse = match self
+                    .client
+                    .query_smart(pool, &QueryMsg::Stake { stake_id })
+                    .await
+                {
+                    Ok(stake) => stake,
+                    Err(e)
+                        if e.to_string()
+                            .contains(&format!("stake {stake_id} not found")) =>
+                    {
+                        break;
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                let Some(registered) = stake.verified_from else {
+                    continue;
+                };
+                if stake.finished {
+                    continue;
+                }
+                let first = from.max(registered).max(stake.start_epoch);
+                for epoch in first..ended.min(stake.end_epoch) {
+                    let proof: EpochProofResponse = self
+                        .client
+                        .query_smart(pool, &QueryMsg::EpochProof { stake_id, epoch })
+                        .await?;
+                    if !proof.is_final || proof.proven || proof.settled {
+                        continue;
+                    }
+                    let msg = ExecuteMsg::SettleUnproven { stake_id, epoch };
+                    match self.client.execute(pool, &msg, &[]).await {
+                        Ok(_) => {
+                            settled += 1;
+                            tracing::info!(pool, stake_id, epoch, "settled an unproven epoch");
+                        }
+                        Err(e) => {
+                            tracing::warn!(pool, stake_id, epoch, error = %e, "settlement refused")
+                        }
+                    }
+                }
+            }
+            self.settled_before
+                .lock()
+                .map_err(|_| anyhow::anyhow!("keeper state poisoned"))?
+                .insert(pool.clone(), ended);
+        }
+        Ok(settled)
+    }
+
+    fn cursor(&self, pool: &str) -> u64 {
+        self.settled_before
+            .lock()
+            .map(|m| m.get(pool).copied().unwrap_or_default())
+            .unwrap_or_default()
+    }
+
     /// Runs until the process stops: a tick every `interval`, errors logged and retried.
     pub async fn run(&self, interval: Duration) {
         let mut tick = tokio::time::interval(interval);
@@ -118,6 +207,9 @@ impl Keeper {
             tick.tick().await;
             if let Err(e) = self.advance_due().await {
                 tracing::warn!(error = %e, "keeper tick failed");
+            }
+            if let Err(e) = self.settle_due().await {
+                tracing::warn!(error = %e, "settling unproven epochs failed; retrying next tick");
             }
             if let Err(e) = self.publish_due().await {
                 tracing::warn!(error = %e, "publishing prices failed; retrying next tick");
