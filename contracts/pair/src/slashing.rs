@@ -141,10 +141,6 @@ pub fn invalidate(
     let (id, mut stake) =
         crate::verification::registry_call(deps.as_ref(), &config, &info.sender, &token_id)?;
     let (mut pool, advanced) = current_pool(deps.storage, &env, &config)?;
-    // Pay retained for open disputes is part of what the failed miner loses.
-    pool.escrow = pool.escrow.checked_sub(stake.retained)?;
-    let mut pot = stake.retained;
-    stake.retained = Uint128::zero();
     // Clients of its unproven epochs are refunded before its position is seized.
     let settled = crate::unproven::settle_before_invalidation(
         deps.storage,
@@ -153,6 +149,11 @@ pub fn invalidate(
         &mut pool,
         &mut stake,
     )?;
+    // Pay retained for open disputes (and what those settlements gave back) is part of what
+    // the failed miner loses.
+    pool.escrow = pool.escrow.checked_sub(stake.retained)?;
+    let mut pot = stake.retained;
+    stake.retained = Uint128::zero();
     if !stake.finished {
         pot += seize_position(&mut deps, &mut pool, &stake)?;
     }

@@ -100,13 +100,21 @@ pub(crate) fn settle(
         }
         // What a dispute or a cancellation already gave back is not owed again.
         let owed = lease.paid.saturating_sub(lease.refunded);
-        // A seller's client: what the lease left in the LOOP reserve goes back from there.
-        let from_pool = if seller {
-            Uint128::new(owed.u128() - fee_on(owed.u128(), fee)?).min(pool.reserves.tokens)
+        // A seller's lease: all it left in the LOOP reserve (the payment less the burned fee)
+        // leaves it, to the client first. What a ruling already refunded the client came out
+        // of the seller's pay: the rest goes back to the seller, as pay it is due (`retained`,
+        // released by its next claim).
+        let kept = if seller {
+            Uint128::new(lease.paid.u128() - fee_on(lease.paid.u128(), fee)?)
+                .min(pool.reserves.tokens)
         } else {
             Uint128::zero()
         };
-        pool.reserves.tokens -= from_pool;
+        pool.reserves.tokens -= kept;
+        let from_pool = kept.min(owed);
+        let to_seller = kept - from_pool;
+        pool.escrow = pool.escrow.checked_add(to_seller)?;
+        stake.retained = stake.retained.checked_add(to_seller)?;
         let from_pot = (owed - from_pool).min(pot);
         pot -= from_pot;
         let lack = owed - from_pool - from_pot;

@@ -431,3 +431,58 @@ fn an_unproven_epoch_settles_its_open_disputes_in_the_clients_favour() {
     assert_eq!(p.pool().dispute_bonds.u128(), 0);
     p.check_invariants();
 }
+
+/// A dispute governance upholds before the unproven epoch settles costs the seller no more
+/// than the settlement alone would: the lease's LOOP the pool still held goes back to the
+/// seller's pay, which refunded the client. (Before, the pool kept it and the seller paid
+/// the refund on top of losing the epoch.)
+#[test]
+fn a_dispute_upheld_before_the_epoch_settles_costs_the_seller_no_more() {
+    let run = |ruled: bool| {
+        let mut p = market_on(protocol_with_dispute_window(1));
+        let res = p
+            .stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
+            .unwrap();
+        let id = number(&res, "stake_id") as u64;
+        let token_id = attr(&res, "token_id").unwrap();
+        p.registered.retain(|t| *t != token_id);
+        p.fund_sellers("dave", 1, HOUR / 2);
+        let before = p.balance_of("client");
+        let res = p.lease("client", id, HOUR / 10, 10 * LOOP).unwrap();
+        let lease_id = number(&res, "lease_id") as u64;
+        let paid = number(&res, "paid");
+        p.next_epoch();
+        if ruled {
+            let msg = ReceiveMsg::Dispute {
+                lease_id,
+                reason: "no GPU".into(),
+            };
+            p.send("client", 10 * LOOP, &msg).unwrap();
+            let governance = p.addr("governance");
+            let uphold = ExecuteMsg::ResolveDispute {
+                lease_id,
+                refund: paid.into(),
+            };
+            p.exec(&governance, &uphold).unwrap();
+        }
+        for _ in 0..5 {
+            p.next_epoch();
+        }
+        let (seller_paid, _) = claim_to_the_end(&mut p, "seller", id);
+        p.check_invariants();
+        (
+            seller_paid,
+            before - p.balance_of("client"),
+            p.pool().reserves.tokens.u128(),
+        )
+    };
+    let (settled, ruled) = (run(false), run(true));
+    assert_eq!(settled.1, 0, "the client got everything back");
+    assert_eq!(ruled.1, 0, "the client got everything back, bond included");
+    assert_eq!(ruled.2, settled.2, "the pool ends the same");
+    assert!(
+        ruled.0 + 2 >= settled.0,
+        "the seller paid {} more",
+        settled.0 - ruled.0
+    );
+}
