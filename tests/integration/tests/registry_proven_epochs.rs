@@ -160,9 +160,9 @@ fn coverage(choices: u32) -> (usize, usize) {
 }
 
 #[test]
-fn comparing_drawn_devices_by_their_last_pass_proves_every_epoch_a_uniform_draw_leaves_unproven() {
+fn preferring_the_longest_unassigned_device_proves_every_epoch_a_uniform_draw_does_not() {
     // A uniform draw leaves about (5/6)^6, a third, of the device-epochs without a challenge;
-    // preferring the device whose last pass is oldest among distinct drawn ones reaches
+    // preferring the device assigned longest ago among distinct drawn ones reaches
     // nearly every one comparing four, every one comparing eight (the devnet's setting).
     let (uniform, total) = coverage(1);
     let (four, _) = coverage(4);
