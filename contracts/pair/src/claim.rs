@@ -26,26 +26,26 @@ fn released(config: &Config, pool: &Pool, stake: &Stake) -> u64 {
         .min(stake.end_epoch)
 }
 
-/// Where a seller's claim stops: at most [`CLAIM_PAGE`] epochs, and before the unproven epoch
-/// past the [`SETTLE_PAGE`] it settles.
-fn seller_page_end(
+/// A seller's claim page: where it stops (at most [`CLAIM_PAGE`] epochs, and before the
+/// unproven epoch past the [`SETTLE_PAGE`] it settles) and the unproven epochs it settles.
+fn seller_page(
     storage: &dyn Storage,
     config: &Config,
     now: Timestamp,
     stake: &Stake,
     delivered: u64,
-) -> Result<u64, ContractError> {
+) -> Result<(u64, Vec<u64>), ContractError> {
     let until = delivered.min(stake.paid_until + CLAIM_PAGE);
-    let mut unsettled = 0;
+    let mut unproven = vec![];
     for epoch in stake.paid_until..until {
         if needs_settling(storage, config, now, stake, epoch)? {
-            if unsettled == SETTLE_PAGE {
-                return Ok(epoch);
+            if unproven.len() == SETTLE_PAGE {
+                return Ok((epoch, unproven));
             }
-            unsettled += 1;
+            unproven.push(epoch);
         }
     }
-    Ok(until.max(stake.paid_until))
+    Ok((until.max(stake.paid_until), unproven))
 }
 
 /// What claiming a stake pays now.
@@ -102,7 +102,7 @@ pub(crate) fn emission_left(
 
 /// What claiming a stake earns now, before the emission cap is applied.
 /// `page_end`: where a seller's claim stops, when the caller has fixed it (a claim settles the
-/// unproven epochs before it first); otherwise [`seller_page_end`] now. The plan may pay
+/// unproven epochs before it first); otherwise [`seller_page`]'s now. The plan may pay
 /// nothing.
 fn plan_page(
     storage: &dyn Storage,
@@ -150,7 +150,7 @@ fn plan_page(
         StakeMode::Seller => {
             let until = match page_end {
                 Some(until) => until,
-                None => seller_page_end(storage, config, now, stake, delivered)?,
+                None => seller_page(storage, config, now, stake, delivered)?.0,
             };
             for epoch in stake.paid_until..until {
                 // An unproven epoch pays its clients back, not the seller (`unproven`).
@@ -218,19 +218,17 @@ pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
     let all_settled = match stake.mode {
         _ if stake.finished => true,
         StakeMode::Seller => {
-            let until = seller_page_end(deps.storage, &config, now, &stake, delivered)?;
+            let (until, unproven) = seller_page(deps.storage, &config, now, &stake, delivered)?;
             page_end = Some(until);
-            for epoch in stake.paid_until..until {
-                if needs_settling(deps.storage, &config, now, &stake, epoch)? {
-                    settle(
-                        deps.storage,
-                        &config,
-                        &mut pool,
-                        &mut stake,
-                        epoch,
-                        &mut settled,
-                    )?;
-                }
+            for epoch in unproven {
+                settle(
+                    deps.storage,
+                    &config,
+                    &mut pool,
+                    &mut stake,
+                    epoch,
+                    &mut settled,
+                )?;
             }
             true
         }

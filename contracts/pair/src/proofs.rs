@@ -24,7 +24,7 @@ pub(crate) fn is_final(config: &Config, now: Timestamp, epoch: u64) -> bool {
 }
 
 /// Epochs of a stake that can be proven: from its device's registration to its end.
-fn provable(stake: &Stake, epoch: u64) -> bool {
+pub(crate) fn provable(stake: &Stake, epoch: u64) -> bool {
     stake
         .verified_from
         .is_some_and(|from| epoch >= from.max(stake.start_epoch) && epoch < stake.end_epoch)

@@ -5,8 +5,8 @@
 //! the seller's other held pay covers what they lack, so the providers end as if the seller had
 //! never sold; what the proceeds leave is burned. A provider's refunds come from its shares or
 //! its settled pay. Settled once per (stake, epoch): by a seller's claim on its way past the
-//! epoch, by a provider's final claim, or by anyone's `RefundUnproven` (docs/pair.md, "Proven
-//! epochs").
+//! epoch, by a provider's final claim, by an invalidation, or by anyone's `SettleUnproven`
+//! (docs/pair.md, "Proven epochs").
 
 use cosmwasm_std::{Addr, DepsMut, Empty, Env, Order, Response, Storage, Uint128};
 use loopin::pair::DisputeResolution;
@@ -17,7 +17,7 @@ use crate::disputes::take_held_pay;
 use crate::epoch::current_pool;
 use crate::error::ContractError;
 use crate::outflow;
-use crate::proofs::{is_final, is_proven};
+use crate::proofs::{is_final, is_proven, provable};
 use crate::staking::seller_proceeds;
 use crate::state::{
     CONFIG, Config, DISPUTE_BONDS, LEASES, OPEN_DISPUTES, POOL, Pool, STAKE_LEASES, STAKES, Stake,
@@ -160,7 +160,7 @@ pub(crate) fn settle(
 }
 
 /// Most unproven epochs one claim settles; a claim past more settles them over several calls.
-pub(crate) const SETTLE_PAGE: u32 = 4;
+pub(crate) const SETTLE_PAGE: usize = 4;
 
 /// A provider's final claim settles its unproven leased epochs first, up to [`SETTLE_PAGE`] of
 /// them from where the last claim stopped. Returns whether every one is settled.
@@ -217,7 +217,7 @@ const INVALIDATION_LOOKBACK: u64 = 64;
 /// Before an invalidation seizes the stake's position: settles up to [`SETTLE_PAGE`] of its
 /// unproven epochs still unpaid (a seller's among the last [`INVALIDATION_LOOKBACK`], a
 /// provider's leased ones), so their clients are refunded rather than the position burned.
-/// Clients of older ones had `RefundUnproven` from the moment their epoch was final.
+/// Older ones could be settled by anyone (`SettleUnproven`) from the moment they ended.
 pub(crate) fn settle_before_invalidation(
     storage: &mut dyn Storage,
     config: &Config,
@@ -275,17 +275,15 @@ pub fn settle_unproven(
     if is_proven(deps.storage, &config, &stake, epoch)? {
         return Err(ContractError::EpochProven { epoch });
     }
-    if !crate::proofs::needs_settling(deps.storage, &config, env.block.time, &stake, epoch)?
-        && !UNPROVEN_SETTLED.has(deps.storage, (stake.id, epoch))
-    {
-        // Before its device registered: nothing was sold or leased.
+    if UNPROVEN_SETTLED.has(deps.storage, (stake.id, epoch)) {
+        return Err(ContractError::EpochSettled { epoch });
+    }
+    // Before its device registered: nothing was sold or leased.
+    if !provable(&stake, epoch) {
         return Err(ContractError::EpochOutsideStake {
             id: stake_id,
             epoch,
         });
-    }
-    if UNPROVEN_SETTLED.has(deps.storage, (stake.id, epoch)) {
-        return Err(ContractError::EpochSettled { epoch });
     }
     // The stake's pay for the epoch is still held: a seller's not claimed past it, a
     // provider's not paid out (an invalidated stake's went to the refunds of its last epochs
