@@ -486,3 +486,56 @@ fn a_dispute_upheld_before_the_epoch_settles_costs_the_seller_no_more() {
         settled.0 - ruled.0
     );
 }
+
+/// An idle seller invalidated after an unproven epoch ended: the invalidation refunds that
+/// epoch's client in full before it seizes and burns the seller's position.
+#[test]
+fn an_invalidation_refunds_the_clients_of_the_unproven_epochs_before_it_seizes() {
+    let mut p = market();
+    let id = stake(&mut p, "seller", "gpu-s", StakeMode::Seller, false);
+    p.fund_sellers("dave", 1, HOUR / 2);
+    let before = p.balance_of("client");
+    p.lease("client", id, HOUR / 10, 10 * LOOP).unwrap();
+    p.next_epoch();
+    p.next_epoch();
+    let registry = p.registry.clone();
+    let invalidate = ExecuteMsg::Invalidate {
+        token_id: p.stake_info(id).token_id,
+        reason: "late".into(),
+    };
+    let res = p.exec(&registry, &invalidate).unwrap();
+    assert!(number(&res, "refunded_unproven") > 0);
+    assert_eq!(p.balance_of("client"), before);
+    assert!(p.stake_info(id).invalidated);
+    p.check_invariants();
+}
+
+/// Settling is refused for an epoch that is not the stake's, or that came before its device
+/// registered (nothing was sold or leased in it).
+#[test]
+fn settling_an_epoch_outside_the_registered_stake_is_refused() {
+    let mut p = market();
+    p.auto_register = false;
+    let res = p
+        .stake("bob", "gpu-b", StakeMode::LiquidityProvider, 3, 11 * LOOP)
+        .unwrap();
+    let id = number(&res, "stake_id") as u64;
+    let token_id = attr(&res, "token_id").unwrap();
+    let start = p.stake_info(id).start_epoch;
+    p.next_epoch();
+    p.next_epoch();
+    p.register_device(&token_id).unwrap();
+    p.registered.retain(|t| *t != token_id);
+    p.next_epoch();
+    let dave = p.addr("dave");
+    for epoch in [start - 1, start, start + 3] {
+        let err: ContractError = contract_error(p.exec(
+            &dave,
+            &ExecuteMsg::SettleUnproven {
+                stake_id: id,
+                epoch,
+            },
+        ));
+        assert_eq!(err, ContractError::EpochOutsideStake { id, epoch });
+    }
+}
