@@ -174,3 +174,32 @@ fn preferring_the_longest_unassigned_device_proves_every_epoch_a_uniform_draw_do
     assert!(uniform * 10 < total * 8, "uniform {uniform}/{total}");
     assert_eq!(eight, total);
 }
+
+/// A challenge its verifier lets lapse gives the device its place in the queue back: skipping
+/// a device's challenge does not push it behind the others (the skipper pays its penalty).
+#[test]
+fn a_lapsed_assignment_gives_the_device_its_place_back() {
+    let mut n = bonded_net();
+    let d = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let token_id = n.devices[d].token_id.clone();
+    let last = |n: &Net| {
+        loopin_pocps_registry::state::LAST_ASSIGNED
+            .query(&n.p.app.wrap(), n.reg.clone(), &token_id)
+            .unwrap()
+    };
+    // Passed once: its place is that assignment.
+    let (id, _) = n.assigned("bob", &VERIFIERS);
+    n.pass("bob", id, d).unwrap();
+    let passed_at = last(&n);
+    assert!(passed_at.is_some());
+    // Assigned again, and the verifier lets it lapse.
+    let (id, _) = n.assigned("carol", &VERIFIERS);
+    assert_ne!(last(&n), passed_at);
+    n.wait(settings().response_seconds + 1);
+    n.exec(
+        "client",
+        &loopin::registry::ExecuteMsg::Expire { challenge_id: id },
+    )
+    .unwrap();
+    assert_eq!(last(&n), passed_at);
+}
