@@ -6,10 +6,24 @@ use crate::verifier::Spec;
 use crate::wire;
 use loopin_pocps::merkle::Hash;
 use loopin_pocps::proof::{Commitment, RoundProof, verify_round};
-use loopin_pocps::sig::K256Verifier;
+use loopin_pocps::sig::{K256Verifier, SigVerifier};
 use loopin_pocps::timed::{TimedCommit, TimedReveal, TimedTerms, verify_timed};
+use loopin_pocps::transcript::{Transcript, transcript_message};
 
-/// Decode and verify both answers of a timed challenge; the round proof, if one was asked for.
+/// What a checked answer leaves for the on-chain verdict.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checked {
+    /// The round proof, if one was asked for.
+    pub round: Option<RoundProof>,
+    /// The transcript root the device signed, checked against the replayed transcript.
+    pub transcript_root: Hash,
+    /// The device's signature over `transcript_message`.
+    pub transcript_signature: Vec<u8>,
+}
+
+/// Decode and verify both answers of a timed challenge: the timed proof, the signed transcript
+/// root (the root of the replayed transcript, signed by the device) and the round proof, if one
+/// was asked for.
 pub fn check_answer(
     c: &Commitment,
     seed: &Hash,
@@ -17,7 +31,7 @@ pub fn check_answer(
     commit: &pb::ChallengeCommit,
     spot_nonce: &Hash,
     opening: &pb::ChallengeOpening,
-) -> Result<Option<RoundProof>, String> {
+) -> Result<Checked, String> {
     let commit = TimedCommit {
         final_state: wire::hash(&commit.final_state, "final_state")?,
         signature: commit.timed_signature.clone(),
@@ -37,13 +51,33 @@ pub fn check_answer(
     };
     verify_timed(c, &terms, &commit, spot_nonce, &reveal, &K256Verifier)
         .map_err(|e| format!("timed proof: {e}"))?;
-    if spec.openings == 0 {
-        return Ok(None);
+    let signed = Transcript::new(seed, &reveal.transcript).signed();
+    if opening.transcript_root.as_slice() != signed.root.as_slice() {
+        return Err("transcript root: not the root of the transcript sent".into());
     }
-    let p = signed_round_proof(opening).ok_or("round proof: missing or malformed openings")?;
-    verify_round(c, seed, spec.openings, &p, &K256Verifier)
-        .map_err(|e| format!("round proof: {e}"))?;
-    Ok(Some(p))
+    let message = transcript_message(
+        &c.root,
+        seed,
+        signed.rounds,
+        &signed.final_state,
+        &signed.root,
+    );
+    if !K256Verifier.verify(&message, &opening.transcript_signature, &c.pubkey) {
+        return Err("transcript root: bad signature".into());
+    }
+    let round = if spec.openings == 0 {
+        None
+    } else {
+        let p = signed_round_proof(opening).ok_or("round proof: missing or malformed openings")?;
+        verify_round(c, seed, spec.openings, &p, &K256Verifier)
+            .map_err(|e| format!("round proof: {e}"))?;
+        Some(p)
+    };
+    Ok(Checked {
+        round,
+        transcript_root: signed.root,
+        transcript_signature: opening.transcript_signature.clone(),
+    })
 }
 
 /// The round openings and signature of an opening, if it has well-formed ones.

@@ -1,6 +1,7 @@
 //! What a verifier's verdict record becomes on chain: the registry's `Submit` verdict.
 //!
-//! - Pass: the device-signed (index, leaf hash) of every round opening and the latency.
+//! - Pass: the device-signed (index, leaf hash) of every round opening, the latency, and the
+//!   device-signed transcript of the timed chain (auditable on chain).
 //! - Late: the measured latency (`None` when nothing came back): an attestation for the quorum.
 //! - Fail on a round opening: a bad-proof claim naming the opening and the first block whose
 //!   chain check fails; when the blocks are right and the path is wrong, it names block 0 (the
@@ -12,7 +13,7 @@
 
 use crate::verifier::{OpeningHex, Outcome, Verdict};
 use crate::wire;
-use loopin::registry::{self, CommitmentMsg, OpeningMsg, SignedAnswer};
+use loopin::registry::{self, CommitmentMsg, OpeningMsg, SignedAnswer, TranscriptMsg};
 use loopin_pocps::proof::{Commitment, Opening, check_block, verify_opening_path};
 
 /// The commitment a registry `DeviceResponse` carries, for checking the device.
@@ -39,6 +40,9 @@ pub enum NotSubmittable {
     /// A pass without the round proof the registry re-checks.
     #[error("the record has no round proof")]
     NoRoundProof,
+    /// A pass without the signed transcript a Pass records for audits.
+    #[error("the record has no signed transcript")]
+    NoTranscript,
     /// The round proof in the record is malformed.
     #[error("malformed round proof: {0}")]
     Malformed(String),
@@ -52,6 +56,20 @@ fn opening(o: &OpeningHex) -> Result<Opening, NotSubmittable> {
         index: o.index,
         blocks: wire::bytes_to_blocks(&blocks).map_err(bad)?,
         path: wire::bytes_to_hashes(&path).map_err(bad)?,
+    })
+}
+
+/// The device-signed transcript a Pass records: R, the final state, the root and signature.
+fn transcript(v: &Verdict) -> Result<TranscriptMsg, NotSubmittable> {
+    let field = |f: &Option<String>| -> Result<Vec<u8>, NotSubmittable> {
+        let f = f.as_deref().ok_or(NotSubmittable::NoTranscript)?;
+        hex::decode(f).map_err(|e| NotSubmittable::Malformed(e.to_string()))
+    };
+    Ok(TranscriptMsg {
+        rounds: v.chain_rounds,
+        final_state: field(&v.final_state)?.into(),
+        root: field(&v.transcript_root)?.into(),
+        signature: field(&v.transcript_signature)?.into(),
     })
 }
 
@@ -90,6 +108,7 @@ pub fn registry_verdict(v: &Verdict, c: &Commitment) -> Result<registry::Verdict
         return Ok(registry::Verdict::Pass {
             answer,
             latency_ms: latency_ms(v).unwrap_or(0),
+            transcript: transcript(v)?,
         });
     }
     for (j, o) in openings.iter().enumerate() {

@@ -128,6 +128,13 @@ pub struct Verdict {
     /// The verifier's fresh nonce that chose the spot rounds (phase 2), hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spot_nonce: Option<String>,
+    /// Root of the timed chain's steps, signed by the device, hex: what a Pass records on chain
+    /// for audits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcript_root: Option<String>,
+    /// Device signature over the transcript, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcript_signature: Option<String>,
     /// The round proof (k openings), re-checkable on chain.
     pub round_proof: Option<RoundProofHex>,
     /// Throughput part.

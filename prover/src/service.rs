@@ -20,6 +20,7 @@ use crate::state::ProverState;
 use crate::wire;
 use loopin_pocps::merkle::{Hash, Tree, leaf_hash};
 use loopin_pocps::proof::throughput_input;
+use loopin_pocps::transcript::{Transcript, transcript_message};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -305,7 +306,7 @@ impl ProverService {
         };
         let permit = self.permit(deadline).await?;
         let state = self.state.clone();
-        let (transcript, timed, round) = self
+        let (transcript, timed, round, (transcript_root, transcript_signature)) = self
             .work(permit, deadline, move |cancel| {
                 let cancelled = |_| Status::deadline_exceeded("cancelled");
                 let timed = state
@@ -315,7 +316,16 @@ impl ProverService {
                     0 => None,
                     k => Some(state.prove_round(&seed, k, cancel).map_err(cancelled)?),
                 };
-                Ok((transcript, timed, round))
+                // The chain's steps under one signed root: what makes a Pass auditable.
+                let signed = Transcript::new(&seed, &transcript).signed();
+                let signature = state.sign(&transcript_message(
+                    &state.root(),
+                    &seed,
+                    signed.rounds,
+                    &signed.final_state,
+                    &signed.root,
+                ));
+                Ok((transcript, timed, round, (signed.root, signature)))
             })
             .await?;
         let (round_openings, round_signature) = match round {
@@ -331,6 +341,8 @@ impl ProverService {
             round_openings,
             round_signature,
             server_us: started.elapsed().as_micros() as u64,
+            transcript_root: transcript_root.to_vec(),
+            transcript_signature,
         })
     }
 

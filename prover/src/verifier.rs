@@ -213,6 +213,8 @@ impl Verifier {
             final_state: None,
             timed_signature: None,
             spot_nonce: None,
+            transcript_root: None,
+            transcript_signature: None,
             round_proof: None,
             throughput: None,
         };
@@ -302,8 +304,10 @@ impl Verifier {
         })
         .await;
         match checked {
-            Ok(Ok(round)) => {
-                v.round_proof = round.as_ref().map(RoundProofHex::from);
+            Ok(Ok(checked)) => {
+                v.round_proof = checked.round.as_ref().map(RoundProofHex::from);
+                v.transcript_root = Some(hex::encode(checked.transcript_root));
+                v.transcript_signature = Some(hex::encode(&checked.transcript_signature));
                 if rtt > deadline {
                     v.outcome = Outcome::Late;
                     v.reason = Some(format!(
@@ -569,6 +573,8 @@ impl Verifier {
                 final_state: None,
                 timed_signature: None,
                 spot_nonce: None,
+                transcript_root: None,
+                transcript_signature: None,
                 round_proof: None,
                 throughput: None,
             }));

@@ -126,6 +126,11 @@ pub fn execute(
             challenged_at,
             verifier,
         } => proofs::device_proven(deps, env, info.sender, token_id, challenged_at, verifier),
+        ExecuteMsg::DeviceProofVoided {
+            token_id,
+            challenged_at,
+            verifier,
+        } => proofs::device_proof_voided(deps, info.sender, token_id, challenged_at, verifier),
         ExecuteMsg::SettleUnproven { stake_id, epoch } => {
             unproven::settle_unproven(deps, env, stake_id, epoch)
         }

@@ -13,6 +13,7 @@ use crate::state::{
     CONFIG, Config, PASS_VERIFIERS, PASSES, STAKE_BY_TOKEN, STAKES, Stake, UNPROVEN_SETTLED,
 };
 use crate::verification::ensure_registry;
+use loopin::stake_cert::StakeMode;
 
 /// Whether no pass can be added to `epoch` any more at `now`: it has ended. A pass counts in
 /// the epoch its challenge was assigned in, and only if the verifier submits it before that
@@ -124,6 +125,49 @@ pub fn device_proven(
     Ok(response
         .add_attribute("counted", "true")
         .add_attribute("passes", count.to_string()))
+}
+
+/// The registry voided a pass it reported: it no longer counts towards its epoch (and the
+/// epoch, back below the class's passes, no longer earns rewards and is settled as unproven
+/// once final). Nothing changes when the pass was never counted or the epoch's pay is out:
+/// a seller already paid for it, or a finished stake.
+pub fn device_proof_voided(
+    deps: DepsMut,
+    sender: Addr,
+    token_id: String,
+    challenged_at: Timestamp,
+    verifier: String,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    ensure_registry(deps.as_ref(), &config, &sender)?;
+    let verifier = deps.api.addr_validate(&verifier)?;
+    let id = STAKE_BY_TOKEN
+        .may_load(deps.storage, &token_id)?
+        .ok_or_else(|| ContractError::UnknownCertificate {
+            token_id: token_id.clone(),
+        })?;
+    let mut stake = STAKES.load(deps.storage, id)?;
+    let epoch = config.clock.epoch_at(challenged_at.seconds());
+    let response = Response::new()
+        .add_attribute("action", "device_proof_voided")
+        .add_attribute("stake_id", id.to_string())
+        .add_attribute("epoch", epoch.to_string());
+    let paid = stake.finished
+        || (stake.mode == StakeMode::Seller && epoch < stake.paid_until)
+        || UNPROVEN_SETTLED.has(deps.storage, (id, epoch));
+    if paid || !PASS_VERIFIERS.has(deps.storage, (id, epoch, &verifier)) {
+        return Ok(response.add_attribute("uncounted", "false"));
+    }
+    PASS_VERIFIERS.remove(deps.storage, (id, epoch, &verifier));
+    let count = passes(deps.storage, id, epoch)?;
+    PASSES.save(deps.storage, (id, epoch), &count.saturating_sub(1))?;
+    if count == config.params.min_passes_per_epoch && epoch >= config.proofs_from() {
+        stake.proven_epochs = stake.proven_epochs.saturating_sub(1);
+        STAKES.save(deps.storage, id, &stake)?;
+    }
+    Ok(response
+        .add_attribute("uncounted", "true")
+        .add_attribute("passes", count.saturating_sub(1).to_string()))
 }
 
 pub(crate) fn query_epoch_proof(

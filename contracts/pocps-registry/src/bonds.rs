@@ -151,15 +151,13 @@ pub(crate) fn withdraw(
         )?))
 }
 
-/// Burns everything a verifier has bonded or unbonding.
-/// Burns `bps` basis points of a verifier's bond (bonded first, then unbonding); the amount
-/// and the burn message, if any.
-pub(crate) fn penalize(
+/// Takes `bps` basis points of a verifier's bond (bonded first, then unbonding) out of its
+/// bond; the amount taken.
+fn take_bond(
     storage: &mut dyn Storage,
-    config: &Config,
     address: &Addr,
     bps: u16,
-) -> Result<(Uint128, Option<CosmosMsg>), ContractError> {
+) -> Result<Uint128, ContractError> {
     let mut verifier = load_verifier(storage, address)?;
     let total = verifier
         .bonded
@@ -170,6 +168,18 @@ pub(crate) fn penalize(
     verifier.bonded -= from_bonded;
     verifier.unbonding = verifier.unbonding.saturating_sub(amount - from_bonded);
     VERIFIERS.save(storage, address, &verifier)?;
+    Ok(amount)
+}
+
+/// Burns `bps` basis points of a verifier's bond (bonded first, then unbonding); the amount
+/// and the burn message, if any.
+pub(crate) fn penalize(
+    storage: &mut dyn Storage,
+    config: &Config,
+    address: &Addr,
+    bps: u16,
+) -> Result<(Uint128, Option<CosmosMsg>), ContractError> {
+    let amount = take_bond(storage, address, bps)?;
     let msg = if amount.is_zero() {
         None
     } else {
@@ -181,6 +191,31 @@ pub(crate) fn penalize(
     Ok((amount, msg))
 }
 
+/// Pays `bps` basis points of a verifier's bond to `recipient`; the amount and the transfer,
+/// if any.
+pub(crate) fn pay_from_bond(
+    storage: &mut dyn Storage,
+    config: &Config,
+    address: &Addr,
+    bps: u16,
+    recipient: &Addr,
+) -> Result<(Uint128, Option<CosmosMsg>), ContractError> {
+    let amount = take_bond(storage, address, bps)?;
+    let msg = if amount.is_zero() {
+        None
+    } else {
+        Some(execute_msg(
+            &config.token,
+            &token::ExecuteMsg::Transfer {
+                recipient: recipient.to_string(),
+                amount,
+            },
+        )?)
+    };
+    Ok((amount, msg))
+}
+
+/// Burns everything a verifier has bonded or unbonding and marks it slashed.
 pub(crate) fn slash(
     storage: &mut dyn Storage,
     config: &Config,

@@ -107,6 +107,8 @@ pub(crate) fn commit(
             status: ChallengeStatus::Committed,
             disputed: None,
             prev_assigned: None,
+            pass: None,
+            audit: None,
         },
     )?;
     verifier.open_challenges += 1;

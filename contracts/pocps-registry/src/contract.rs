@@ -1,5 +1,5 @@
 //! Entry points of the PoCPS registry, dispatching to the modules that own each flow: `bonds`,
-//! `registration`, `entropy`, `challenge`, `verdict`, `rewards` (the reply), `expiry` and `query`.
+//! `registration`, `entropy`, `challenge`, `verdict`, `audit`, `rewards` (the reply), `expiry` and `query`.
 
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
@@ -12,7 +12,7 @@ use crate::error::ContractError;
 use crate::rewards::{self, REPLY_REWARD};
 use crate::settings::validate_settings;
 use crate::state::{CONFIG, Config, DEVICE_COUNT, EPOCH_REWARDS, EpochRewards, NEXT_CHALLENGE};
-use crate::{bonds, challenge, entropy, expiry, query, registration, verdict};
+use crate::{audit, bonds, challenge, entropy, expiry, query, registration, verdict};
 
 /// cw2 name of this contract.
 pub const CONTRACT_NAME: &str = "crates.io:loopin-pocps-registry";
@@ -95,6 +95,18 @@ pub fn execute(
             verdict::defend(deps, env, info, challenge_id, path)
         }
         ExecuteMsg::Finalize { challenge_id } => verdict::finalize(deps, env, challenge_id),
+        ExecuteMsg::Audit {
+            challenge_id,
+            round,
+            proof,
+        } => audit::audit(deps, env, info, challenge_id, round, proof),
+        ExecuteMsg::AnswerAudit {
+            challenge_id,
+            proof,
+        } => audit::answer_audit(deps, env, info, challenge_id, proof),
+        ExecuteMsg::FinalizeAudit { challenge_id } => {
+            audit::finalize_audit(deps, env, challenge_id)
+        }
         ExecuteMsg::Expire { challenge_id } => challenge::expire(deps, env, challenge_id),
         ExecuteMsg::Prune { token_id } => expiry::prune(deps, env, token_id),
     }

@@ -192,4 +192,28 @@ pub enum ContractError {
 
     #[error("unknown reply id {id}")]
     UnknownReply { id: u64 },
+
+    #[error("a Pass's chain of {rounds} reads is below the {min} the registry asks")]
+    ChainTooShort { rounds: u32, min: u32 },
+
+    #[error("challenge {id} recorded no transcript: nothing to audit")]
+    NotAuditable { id: u64 },
+
+    #[error("the audit window of challenge {id} closed at {until}")]
+    AuditWindowClosed { id: u64, until: u64 },
+
+    #[error("step {round} is outside the transcript's {rounds} reads")]
+    StepOutOfRange { round: u32, rounds: u32 },
+
+    #[error("step {round} is right: an audit with a proof must show a bad step")]
+    StepSound { round: u32 },
+
+    #[error("the audit asks for step {expected}, not {got}")]
+    WrongStep { expected: u32, got: u32 },
+
+    #[error("the opened steps are not the signed transcript's: {reason}")]
+    BadStepProof { reason: String },
+
+    #[error("the audit's time to answer ended at {deadline}")]
+    AuditLapsed { deadline: u64 },
 }

@@ -4,8 +4,9 @@ use cosmwasm_std::{Deps, Env, Order, StdResult};
 use cw_storage_plus::Bound;
 use loopin::page_limit;
 use loopin::registry::{
-    AssignmentInfo, AssignmentsResponse, BeaconResponse, BeaconRoundResponse, ChallengeResponse,
-    ConfigResponse, DeviceResponse, DeviceStatus, DevicesResponse, VerifierResponse,
+    AssignmentInfo, AssignmentsResponse, AuditInfo, BeaconResponse, BeaconRoundResponse,
+    ChallengeResponse, ConfigResponse, DeviceResponse, DeviceStatus, DevicesResponse, PassInfo,
+    VerifierResponse,
 };
 
 use crate::bonds::load_verifier;
@@ -85,6 +86,7 @@ pub(crate) fn verifier(deps: Deps, address: String) -> Result<VerifierResponse, 
 
 pub(crate) fn challenge(deps: Deps, challenge_id: u64) -> Result<ChallengeResponse, ContractError> {
     let c = load_challenge(deps.storage, challenge_id)?;
+    let config = CONFIG.load(deps.storage)?;
     Ok(ChallengeResponse {
         id: challenge_id,
         verifier: c.verifier,
@@ -96,6 +98,19 @@ pub(crate) fn challenge(deps: Deps, challenge_id: u64) -> Result<ChallengeRespon
         assigned_at: c.assigned_at,
         status: c.status,
         dispute_deadline: c.disputed.map(|d| d.deadline),
+        pass: c.pass.map(|p| PassInfo {
+            seed: hex(&p.seed),
+            rounds: p.rounds,
+            final_state: hex(&p.final_state),
+            transcript_root: hex(&p.root),
+            passed_at: p.passed_at,
+            audit_until: p.passed_at.plus_seconds(config.settings.audit_seconds),
+        }),
+        audit: c.audit.map(|a| AuditInfo {
+            auditor: a.auditor,
+            round: a.round,
+            deadline: a.deadline,
+        }),
     })
 }
 

@@ -22,6 +22,7 @@ pub(crate) fn validate_settings(s: &RegistrySettings) -> Result<(), ContractErro
         s.round_seconds,
         s.response_seconds,
         s.dispute_seconds,
+        s.audit_seconds,
         s.lateness_window_seconds,
         s.reward_epoch_seconds,
         s.assign_window_rounds.saturating_mul(s.round_seconds),
@@ -41,16 +42,26 @@ pub(crate) fn validate_settings(s: &RegistrySettings) -> Result<(), ContractErro
     if !(1..=MAX_ASSIGN_TRIES).contains(&s.assign_choices) {
         return Err(invalid("an assignment compares 1 to 16 devices"));
     }
-    if s.skip_penalty_bps > 10_000 {
-        return Err(invalid("the skip penalty is at most 10,000 basis points"));
+    if s.skip_penalty_bps > 10_000 || s.audit_fee_bps > 10_000 {
+        return Err(invalid(
+            "the skip penalty and the audit fee are at most 10,000 basis points",
+        ));
+    }
+    if s.min_chain_rounds == 0 {
+        return Err(invalid("a Pass's chain needs at least one read"));
     }
     if s.max_open_challenges == 0 || s.min_bond.is_zero() {
         return Err(invalid("bond and open challenges must be positive"));
     }
-    // A verifier must stay slashable while any verdict of its can still be refuted.
-    if s.unbonding_seconds < s.response_seconds.saturating_add(s.dispute_seconds) {
+    // A verifier must stay slashable while any verdict of its can still be refuted or its
+    // Pass voided by an audit.
+    if s.unbonding_seconds
+        < s.response_seconds
+            .saturating_add(s.audit_seconds)
+            .saturating_add(s.dispute_seconds)
+    {
         return Err(invalid(
-            "unbonding must outlast the response and dispute windows",
+            "unbonding must outlast the response, audit and dispute windows",
         ));
     }
     Ok(())

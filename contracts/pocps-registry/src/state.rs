@@ -82,6 +82,30 @@ pub struct Challenge {
     /// queue.
     #[serde(default)]
     pub prev_assigned: Option<Timestamp>,
+    /// What its Pass recorded: the transcript an audit checks a step of.
+    #[serde(default)]
+    pub pass: Option<PassRecord>,
+    /// The open audit of one of its steps.
+    #[serde(default)]
+    pub audit: Option<OpenAudit>,
+}
+
+/// The device-signed transcript a Pass recorded, and the seed it is checked against.
+#[cw_serde]
+pub struct PassRecord {
+    pub seed: [u8; 32],
+    pub rounds: u32,
+    pub final_state: [u8; 32],
+    pub root: [u8; 32],
+    pub passed_at: Timestamp,
+}
+
+/// An audit waiting for its step.
+#[cw_serde]
+pub struct OpenAudit {
+    pub auditor: Addr,
+    pub round: u32,
+    pub deadline: Timestamp,
 }
 
 /// Registry rewards paid in one reward epoch.

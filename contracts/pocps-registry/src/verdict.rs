@@ -3,11 +3,15 @@
 
 use cosmwasm_std::{DepsMut, Empty, Env, HexBinary, MessageInfo, Response, Storage};
 use loopin::pair;
-use loopin::registry::{ChallengeStatus, DeviceStatus, Verdict};
+use loopin::registry::{ChallengeStatus, DeviceStatus, TranscriptMsg, Verdict};
 use loopin_pocps::challenge::commit_secret;
 use loopin_pocps::encode::ENCODING_VERSION;
-use loopin_pocps::merkle::{leaf_hash, verify_path};
-use loopin_pocps::proof::{VerifyError, check_block, verify_opening_path, verify_round_digests};
+use loopin_pocps::merkle::{Hash, leaf_hash, verify_path};
+use loopin_pocps::proof::{
+    Commitment, VerifyError, check_block, verify_opening_path, verify_round_digests,
+};
+use loopin_pocps::sig::SigVerifier;
+use loopin_pocps::transcript::transcript_message;
 
 use crate::bonds::{load_verifier, slash};
 use crate::challenge::{close, expect_status, leave_open, load_challenge};
@@ -17,7 +21,8 @@ use crate::outgoing::execute_msg;
 use crate::registration::invalidate_device;
 use crate::rewards::reward;
 use crate::state::{
-    CHALLENGES, CONFIG, Challenge, DEVICES, DisputedLeaf, LATE_COUNT, LATE_VOTES, OPEN_DISPUTES,
+    CHALLENGES, CONFIG, Challenge, Config, DEVICES, DisputedLeaf, LATE_COUNT, LATE_VOTES,
+    OPEN_DISPUTES, PassRecord,
 };
 
 pub(crate) fn submit(
@@ -70,13 +75,19 @@ pub(crate) fn submit(
         .add_attribute("target", &target);
 
     match verdict {
-        Verdict::Pass { answer, latency_ms } => {
+        Verdict::Pass {
+            answer,
+            latency_ms,
+            transcript,
+        } => {
             if latency_ms > config.settings.deadline_ms {
                 return Err(ContractError::LatencyOverDeadline {
                     latency_ms,
                     deadline_ms: config.settings.deadline_ms,
                 });
             }
+            // The transcript the device signed: what an audit checks a step of.
+            let record = signed_transcript(&config, &commitment, &seed, &transcript, &host, &env)?;
             let (leaves, signature) = judge::signed(&answer)?;
             // Proof that the check was made: the device signed this challenge's answer.
             match verify_round_digests(&commitment, &seed, k, &leaves, &signature, &host) {
@@ -93,6 +104,7 @@ pub(crate) fn submit(
             let mut device = device;
             device.passes += 1;
             DEVICES.save(deps.storage, &target, &device)?;
+            challenge.pass = Some(record);
             close(deps.storage, id, &mut challenge, ChallengeStatus::Passed)?;
             let reward = reward(deps.storage, &config, &env, &info.sender)?;
             // The pool counts the pass in the epoch the challenge was assigned in: only
@@ -256,6 +268,37 @@ pub(crate) fn submit(
             }
         }
     }
+}
+
+/// The device-signed transcript of a Pass, checked: long enough and signed by the device for
+/// this challenge's seed.
+fn signed_transcript(
+    config: &Config,
+    commitment: &Commitment,
+    seed: &Hash,
+    t: &TranscriptMsg,
+    host: &HostVerifier,
+    env: &Env,
+) -> Result<PassRecord, ContractError> {
+    if t.rounds < config.settings.min_chain_rounds {
+        return Err(ContractError::ChainTooShort {
+            rounds: t.rounds,
+            min: config.settings.min_chain_rounds,
+        });
+    }
+    let final_state = hash32("final_state", &t.final_state)?;
+    let root = hash32("transcript root", &t.root)?;
+    let message = transcript_message(&commitment.root, seed, t.rounds, &final_state, &root);
+    if !host.verify(&message, &t.signature, &commitment.pubkey) {
+        return Err(ContractError::NotSignedForChallenge {});
+    }
+    Ok(PassRecord {
+        seed: *seed,
+        rounds: t.rounds,
+        final_state,
+        root,
+        passed_at: env.block.time,
+    })
 }
 
 /// What the on-chain re-check of a bad-proof claim found.

@@ -80,6 +80,15 @@ pub enum ExecuteMsg {
         #[serde(default)]
         verifier: Option<String>,
     },
+    /// A pass the registry reported (`DeviceProven`) was voided by an audit: it no longer
+    /// counts towards its epoch, which may so end unproven. Changes nothing once the epoch's
+    /// pay was released (a seller paid for it, a finished stake) or the pass was never
+    /// counted. The registry only (it sends this when an audit voids a Pass).
+    DeviceProofVoided {
+        token_id: String,
+        challenged_at: Timestamp,
+        verifier: String,
+    },
     /// Settles a stake's epoch that ended unproven (fewer passes than the class asks): every
     /// lease of it is refunded to its client out of what the stake holds (a lease under an
     /// open dispute is left to governance), and for a seller the pool gets back what it paid

@@ -71,6 +71,41 @@ pub struct OpeningMsg {
     pub path: Binary,
 }
 
+/// The device-signed transcript of a timed chain (`loopin_pocps::transcript`): what a Pass
+/// records so that anyone can audit a step of it later.
+#[cw_serde]
+pub struct TranscriptMsg {
+    /// Chained reads R.
+    pub rounds: u32,
+    /// State after the last read, 32 bytes.
+    pub final_state: HexBinary,
+    /// Merkle root of the step leaves (`step_leaf`), 32 bytes.
+    pub root: HexBinary,
+    /// 64-byte compact secp256k1 signature of the device over
+    /// `transcript_message(commitment, seed, rounds, final_state, root)`.
+    pub signature: HexBinary,
+}
+
+/// One opened step of a transcript (`loopin_pocps::transcript::Step`).
+#[cw_serde]
+pub struct StepMsg {
+    /// Read number r.
+    pub round: u32,
+    /// State before the read, 32 bytes.
+    pub state: HexBinary,
+    /// The block read.
+    pub block: Uint128,
+    /// Path of the step's leaf to the transcript root, 32-byte hashes from the leaf up.
+    pub path: Vec<HexBinary>,
+}
+
+/// Step r of an audited transcript opened: the step, and the next one unless r is the last.
+#[cw_serde]
+pub struct StepProofMsg {
+    pub step: StepMsg,
+    pub next: Option<StepMsg>,
+}
+
 /// Protocol settings of the registry.
 #[cw_serde]
 pub struct RegistrySettings {
@@ -122,10 +157,41 @@ pub struct RegistrySettings {
     /// `MAX_ASSIGN_TRIES`; settings written before it read [`DEFAULT_ASSIGN_CHOICES`].
     #[serde(default = "default_assign_choices")]
     pub assign_choices: u32,
+    /// Time after a Pass within which anyone bonded may audit it ([`ExecuteMsg::Audit`]).
+    /// Settings written before it read [`DEFAULT_AUDIT_SECONDS`]. The unbonding period must
+    /// outlast the response, audit and dispute windows together, so a verifier whose Pass is
+    /// voided is still slashable.
+    #[serde(default = "default_audit_seconds")]
+    pub audit_seconds: u64,
+    /// Part of its bond, in basis points, an auditor pays whoever shows the audited step right:
+    /// what the answer's gas costs, and what makes auditing at random a price and not a free
+    /// nuisance. At most 10,000; settings written before it read [`DEFAULT_AUDIT_FEE_BPS`].
+    #[serde(default = "default_audit_fee_bps")]
+    pub audit_fee_bps: u16,
+    /// Least chained reads R a Pass's transcript may have: a Pass over a shorter chain proves
+    /// too little and is refused. Settings written before it read 1.
+    #[serde(default = "one")]
+    pub min_chain_rounds: u32,
 }
 
 /// Devices an assignment compares unless the settings say otherwise.
 pub const DEFAULT_ASSIGN_CHOICES: u32 = 8;
+/// Audit window of settings written before it existed: one day.
+pub const DEFAULT_AUDIT_SECONDS: u64 = 86_400;
+/// Audit fee of settings written before it existed: 0.5 % of the auditor's bond.
+pub const DEFAULT_AUDIT_FEE_BPS: u16 = 50;
+
+fn default_audit_seconds() -> u64 {
+    DEFAULT_AUDIT_SECONDS
+}
+
+fn default_audit_fee_bps() -> u16 {
+    DEFAULT_AUDIT_FEE_BPS
+}
+
+fn one() -> u32 {
+    1
+}
 
 fn default_assign_choices() -> u32 {
     DEFAULT_ASSIGN_CHOICES
@@ -190,6 +256,27 @@ pub enum ExecuteMsg {
     },
     /// Invalidates the device of a bad-path claim nobody answered in time. Anyone.
     Finalize { challenge_id: u64 },
+    /// Audits step `round` of a passed challenge's transcript, within `audit_seconds` of the
+    /// Pass. Bonded verifiers only; one audit open per challenge at a time. With `proof` (the
+    /// step opened, by an auditor that holds the transcript) it is judged at once and must show
+    /// a bad step; without, the step must be shown right ([`ExecuteMsg::AnswerAudit`]) within
+    /// `dispute_seconds`. A bad step voids the Pass, slashes its verifier and invalidates the
+    /// device, which signed it; an unanswered audit voids the Pass and slashes its verifier
+    /// (the device loses the pass: its epoch may end unproven). A right step costs the auditor
+    /// `audit_fee_bps` of its bond, paid to whoever showed it.
+    Audit {
+        challenge_id: u64,
+        round: u32,
+        proof: Option<StepProofMsg>,
+    },
+    /// Shows the audited step of a challenge. Anyone (the verifier that passed it and the
+    /// device both hold the transcript; the prover can recompute it from the seed).
+    AnswerAudit {
+        challenge_id: u64,
+        proof: StepProofMsg,
+    },
+    /// Voids the Pass of an audit nobody answered in time and slashes its verifier. Anyone.
+    FinalizeAudit { challenge_id: u64 },
     /// Closes a challenge that was not assigned or answered in time. Anyone.
     Expire { challenge_id: u64 },
     /// Takes a device whose certificate has ended (expired, or invalidated or removed outside
@@ -215,6 +302,9 @@ pub enum Verdict {
     Pass {
         answer: SignedAnswer,
         latency_ms: u64,
+        /// The timed chain's transcript, signed by the device: recorded, and auditable for
+        /// `audit_seconds`. Required: a Pass nothing can check later is refused.
+        transcript: TranscriptMsg,
     },
     /// The answer came late (`latency_ms`) or not at all (`None`): an attestation, counted
     /// towards the lateness quorum.
@@ -349,6 +439,11 @@ pub enum ChallengeStatus {
     /// A bad-path claim awaits the device's answer.
     Disputed,
     Expired,
+    /// Passed, with an audit of a step open: it awaits the step.
+    Audited,
+    /// Passed, then voided by an audit (a bad step, or none shown in time): the verifier lost
+    /// its bond and the pass counts for nothing.
+    Voided,
 }
 
 #[cw_serde]
@@ -365,6 +460,34 @@ pub struct ChallengeResponse {
     pub status: ChallengeStatus,
     /// End of the device's time to answer a bad-path claim.
     pub dispute_deadline: Option<Timestamp>,
+    /// What a Pass recorded: the transcript and until when it may be audited.
+    #[serde(default)]
+    pub pass: Option<PassInfo>,
+    /// The open audit, if any.
+    #[serde(default)]
+    pub audit: Option<AuditInfo>,
+}
+
+/// A Pass's auditable record.
+#[cw_serde]
+pub struct PassInfo {
+    /// The challenge's seed, revealed with the verdict.
+    pub seed: HexBinary,
+    pub rounds: u32,
+    pub final_state: HexBinary,
+    pub transcript_root: HexBinary,
+    pub passed_at: Timestamp,
+    /// Audits may open until then.
+    pub audit_until: Timestamp,
+}
+
+/// An open audit of a step.
+#[cw_serde]
+pub struct AuditInfo {
+    pub auditor: Addr,
+    pub round: u32,
+    /// After this, anyone may void the Pass (`FinalizeAudit`).
+    pub deadline: Timestamp,
 }
 
 #[cw_serde]
@@ -438,5 +561,39 @@ impl SignedAnswer {
                 .collect(),
             signature: HexBinary::from(signature),
         }
+    }
+}
+
+impl TranscriptMsg {
+    /// The signed transcript of a chain and the device's signature over it.
+    pub fn new(t: &loopin_pocps::transcript::SignedTranscript, signature: &[u8]) -> Self {
+        TranscriptMsg {
+            rounds: t.rounds,
+            final_state: HexBinary::from(t.final_state),
+            root: HexBinary::from(t.root),
+            signature: HexBinary::from(signature),
+        }
+    }
+}
+
+impl From<&loopin_pocps::transcript::Step> for StepMsg {
+    fn from(s: &loopin_pocps::transcript::Step) -> Self {
+        StepMsg {
+            round: s.round,
+            state: HexBinary::from(s.state),
+            block: Uint128::new(s.block),
+            path: s.path.iter().map(HexBinary::from).collect(),
+        }
+    }
+}
+
+impl StepProofMsg {
+    /// The answer to an audit of step `round` of `t`, if the transcript has that step.
+    pub fn from_transcript(t: &loopin_pocps::transcript::Transcript, round: u32) -> Option<Self> {
+        let (step, next) = t.audit_answer(round)?;
+        Some(StepProofMsg {
+            step: StepMsg::from(&step),
+            next: next.as_ref().map(StepMsg::from),
+        })
     }
 }

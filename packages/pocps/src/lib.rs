@@ -10,3 +10,4 @@ pub mod merkle;
 pub mod proof;
 pub mod sig;
 pub mod timed;
+pub mod transcript;

@@ -25,6 +25,8 @@ use crate::contract_error;
 use crate::protocol::{LOOP, Protocol, protocol};
 
 pub const K: u32 = 8;
+/// Chained reads R of the timed chains the tests' verifiers ask for (the registry's least).
+pub const CHAIN: u32 = 24;
 pub const ROUND: u64 = 60;
 pub const BOND: u128 = 100 * LOOP;
 pub const REWARD: u128 = LOOP;
@@ -64,6 +66,9 @@ pub fn settings() -> RegistrySettings {
         min_rounds: 4,
         skip_penalty_bps: 100,
         assign_choices: 8,
+        audit_seconds: 86_400,
+        audit_fee_bps: 100,
+        min_chain_rounds: CHAIN,
     }
 }
 

@@ -62,6 +62,7 @@ fn verifiers_cannot_pick_targets_or_check_their_own_owners_devices() {
             verdict: Verdict::Pass {
                 answer: own,
                 latency_ms: 10,
+                transcript: n.transcript(id, carol),
             },
         },
     );
@@ -76,6 +77,7 @@ fn verifiers_cannot_pick_targets_or_check_their_own_owners_devices() {
             verdict: Verdict::Pass {
                 answer: answer.clone(),
                 latency_ms: 10,
+                transcript: n.transcript(id, carol),
             },
         },
     );
@@ -88,6 +90,7 @@ fn verifiers_cannot_pick_targets_or_check_their_own_owners_devices() {
             verdict: Verdict::Pass {
                 answer: answer.clone(),
                 latency_ms: 10,
+                transcript: n.transcript(id, carol),
             },
         },
     );
@@ -117,6 +120,7 @@ fn replayed_responses_are_refused() {
         Verdict::Pass {
             answer: answer.clone(),
             latency_ms: 30,
+            transcript: n.transcript(first, alice),
         },
     )
     .unwrap();
@@ -129,6 +133,7 @@ fn replayed_responses_are_refused() {
             verdict: Verdict::Pass {
                 answer: answer.clone(),
                 latency_ms: 30,
+                transcript: n.transcript(first, alice),
             },
         },
     );
@@ -143,6 +148,7 @@ fn replayed_responses_are_refused() {
             verdict: Verdict::Pass {
                 answer,
                 latency_ms: 30,
+                transcript: n.transcript(second, alice),
             },
         },
     );

@@ -3,12 +3,13 @@
 use cosmwasm_std::{HexBinary, Uint128, to_json_binary};
 use cw_multi_test::{AppResponse, Executor};
 use k256::ecdsa::SigningKey;
-use loopin::registry::{ExecuteMsg, OpeningMsg, ReceiveMsg, SignedAnswer, Verdict};
+use loopin::registry::{ExecuteMsg, OpeningMsg, ReceiveMsg, SignedAnswer, TranscriptMsg, Verdict};
 use loopin::token;
 use loopin_pocps::challenge::{commit_secret, round_seed};
 use loopin_pocps::merkle::Hash;
 use loopin_pocps::proof::Opening;
 use loopin_pocps::sig::{challenge_key_message, k256_sign};
+use loopin_pocps::transcript::Transcript;
 use loopin_pocps_registry::ContractError;
 
 use super::{Net, ROUND};
@@ -157,13 +158,35 @@ impl Net {
     }
 
     pub fn pass(&mut self, verifier: &str, id: u64, d: usize) -> anyhow::Result<AppResponse> {
-        let answer = self.devices[d].answer(&self.seed(id));
+        let chain = self.devices[d].chain(&self.seed(id));
+        self.pass_with(verifier, id, d, &chain)
+    }
+
+    /// The honest transcript of challenge `id` by device `d`, signed as a Pass records it.
+    pub fn transcript(&self, id: u64, d: usize) -> TranscriptMsg {
+        let seed = self.seed(id);
+        self.devices[d].sign_transcript(&seed, &self.devices[d].chain(&seed))
+    }
+
+    /// A Pass of challenge `id` to device `d` recording the transcript `chain`, which the
+    /// device signed (honest or not).
+    pub fn pass_with(
+        &mut self,
+        verifier: &str,
+        id: u64,
+        d: usize,
+        chain: &Transcript,
+    ) -> anyhow::Result<AppResponse> {
+        let seed = self.seed(id);
+        let answer = self.devices[d].answer(&seed);
+        let transcript = self.devices[d].sign_transcript(&seed, chain);
         self.submit(
             verifier,
             id,
             Verdict::Pass {
                 answer,
                 latency_ms: 20,
+                transcript,
             },
         )
     }

@@ -2,14 +2,16 @@
 
 use cosmwasm_std::{Decimal, HexBinary};
 use k256::ecdsa::SigningKey;
-use loopin::registry::{CommitmentMsg, ExecuteMsg, SignedAnswer};
+use loopin::registry::{CommitmentMsg, ExecuteMsg, SignedAnswer, TranscriptMsg};
 use loopin::stake_cert::{CertificateStatus, StakeMode};
 use loopin_pocps::encode::{CpuEncoder, Encoder, Params, derive_ek};
 use loopin_pocps::merkle::Hash;
 use loopin_pocps::proof::{Commitment, Opening, Prover, round_message};
 use loopin_pocps::sig::{device_fingerprint, k256_sign};
+use loopin_pocps::timed::run_chain;
+use loopin_pocps::transcript::{Transcript, transcript_message};
 
-use super::{EK_RANDOMNESS, K, Net};
+use super::{CHAIN, EK_RANDOMNESS, K, Net};
 use crate::protocol::{EPOCH, attr};
 
 /// A staked GPU: its encoding, key and commitment.
@@ -53,6 +55,24 @@ impl Device {
 
     pub fn answer(&self, seed: &Hash) -> SignedAnswer {
         self.answer_with(seed, |_| {}).0
+    }
+
+    /// The honest timed chain of [`CHAIN`] reads from `seed`.
+    pub fn chain(&self, seed: &Hash) -> Transcript {
+        Transcript::new(seed, &run_chain(&self.prover, seed, CHAIN).0)
+    }
+
+    /// A transcript of `blocks` read from `seed`, signed by the device as a Pass records it.
+    pub fn sign_transcript(&self, seed: &Hash, t: &Transcript) -> TranscriptMsg {
+        let signed = t.signed();
+        let message = transcript_message(
+            &self.commitment.root,
+            seed,
+            signed.rounds,
+            &signed.final_state,
+            &signed.root,
+        );
+        TranscriptMsg::new(&signed, &k256_sign(&self.key, &message))
     }
 }
 

@@ -16,15 +16,18 @@ use k256::ecdsa::SigningKey;
 use loopin::pool::PoolParams;
 use loopin::registry::{
     BeaconRoundResponse, ChallengeResponse, CommitmentMsg, ExecuteMsg, InstantiateMsg, OpeningMsg,
-    PocpsParams, QueryMsg, ReceiveMsg, RegistrySettings, SignedAnswer, Verdict,
+    PocpsParams, QueryMsg, ReceiveMsg, RegistrySettings, SignedAnswer, StepProofMsg, TranscriptMsg,
+    Verdict,
 };
 use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, StakeCertificate};
 use loopin::{factory, pair, stake_cert::StakeMode};
 use loopin_pocps::challenge::{commit_secret, indices, round_seed};
 use loopin_pocps::encode::{Params, block_input, derive_ek, encode_block};
 use loopin_pocps::merkle::{Hash, leaf_hash, node_hash};
-use loopin_pocps::proof::{Commitment, Opening, round_message};
+use loopin_pocps::proof::{Commitment, Opening, position_place, round_message};
 use loopin_pocps::sig::{challenge_key_message, k256_sign};
+use loopin_pocps::timed::{next_state, position};
+use loopin_pocps::transcript::{Transcript, transcript_message};
 use loopin_wasm_tests::{HarnessError, WasmContract};
 use sha2::{Digest, Sha256};
 
@@ -36,6 +39,25 @@ const ONE_BLOCK: &str = "Submit BadProof refuted: re-check 1 block";
 const WHOLE_LEAF: &str = "Submit BadProof refuted: re-check a whole 64-block leaf";
 const K: u32 = 8;
 const ROUND: u64 = 60;
+/// Chained reads R of a production timed chain, and the step the audit names.
+const CHAIN_ROUNDS: u32 = 20_000;
+const AUDITED: u32 = 12_345;
+const AUDIT_OPEN: &str = "Audit (open, step of a 20,000-read transcript)";
+const AUDIT_SOUND: &str = "AnswerAudit sound (2 steps, 15-level paths, 1 block re-checked)";
+
+/// A transcript of a production chain whose audited step is right: an audit checks one step
+/// (its block and its link to the next state), so the other reads need not be.
+fn production_transcript(ek: u128, seed: &Hash) -> Transcript {
+    let total = PRODUCTION.leaves() * u64::from(PRODUCTION.blocks_per_leaf);
+    let mut blocks = vec![0u128; CHAIN_ROUNDS as usize];
+    let mut state = *seed;
+    for b in &blocks[..AUDITED as usize] {
+        state = next_state(&state, *b);
+    }
+    let (lane, i) = position_place(&PRODUCTION, position(&state, total));
+    blocks[AUDITED as usize] = encode_block(block_input(ek, lane, i), PRODUCTION.rounds);
+    Transcript::new(seed, &blocks)
+}
 
 /// production-80g (`loopin_pocps::attack::PRODUCTION_80G`).
 const PRODUCTION: Params = Params {
@@ -68,6 +90,9 @@ fn settings() -> RegistrySettings {
         min_rounds: 1000,
         skip_penalty_bps: 100,
         assign_choices: 8,
+        audit_seconds: 86_400,
+        audit_fee_bps: 50,
+        min_chain_rounds: CHAIN_ROUNDS,
     }
 }
 
@@ -455,12 +480,28 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
             block,
         }
     };
+    let chain = production_transcript(ek, &seeds[0]);
+    let signed = chain.signed();
+    let transcript = TranscriptMsg::new(
+        &signed,
+        &k256_sign(
+            &key,
+            &transcript_message(
+                &commitment.root,
+                &seeds[0],
+                signed.rounds,
+                &signed.final_state,
+                &signed.root,
+            ),
+        ),
+    );
     let verdicts = [
         (
             PASS,
             Verdict::Pass {
                 answer: answer(0, false).0,
                 latency_ms: 40,
+                transcript,
             },
             None,
         ),
@@ -491,6 +532,35 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
             assert_eq!(got.value, expected, "{call}");
         }
     }
+    // An audit of the Pass's transcript, by the verifier whose claim was proven (the refuted
+    // ones were slashed), answered with the step: judged right.
+    exec(
+        report,
+        &mut c,
+        NAME,
+        AUDIT_OPEN,
+        &checkers[3],
+        &ExecuteMsg::Audit {
+            challenge_id: ids[0],
+            round: AUDITED,
+            proof: None,
+        },
+        true,
+    )?;
+    let res = exec(
+        report,
+        &mut c,
+        NAME,
+        AUDIT_SOUND,
+        &checkers[0],
+        &ExecuteMsg::AnswerAudit {
+            challenge_id: ids[0],
+            proof: StepProofMsg::from_transcript(&chain, AUDITED).unwrap(),
+        },
+        true,
+    )?;
+    let got = res.attributes.iter().find(|a| a.key == "outcome").unwrap();
+    assert_eq!(got.value, "sound");
     let pass = report.gas(NAME, PASS).unwrap();
     let one = report.gas(NAME, ONE_BLOCK).unwrap();
     let leaf = report.gas(NAME, WHOLE_LEAF).unwrap();
@@ -498,7 +568,7 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
     report.note(format!(
         "PoCPS registry at production-80g (r = 1000 Sloth rounds per block, 64-block leaves, \
          26-level paths, k = 8): a Pass (the device's signature over the 8 signed leaf digests) \
-         costs {pass} VM gas; re-checking one named block of a signed opening (1000 fast Sloth \
+         and the device-signed transcript root it records, costs {pass} VM gas; re-checking one named block of a signed opening (1000 fast Sloth \
          steps, the leaf hash and its path) {one} ({:.2}e9, target <= 1e9); a whole 64-block leaf \
          {leaf} ({:.2}e9); each further block about {per_block}. Re-checking all 8 openings, as \
          `verify_round` does, would be about {:.1}e9 (8 whole leaves, extrapolated), so the \
@@ -523,6 +593,8 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
         ONE_BLOCK,
         WHOLE_LEAF,
         "Submit BadProof proven: re-check 1 block (bad)",
+        AUDIT_OPEN,
+        AUDIT_SOUND,
     ] {
         eprintln!(
             "| {NAME} | {call} | {} |",
