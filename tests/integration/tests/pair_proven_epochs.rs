@@ -539,3 +539,88 @@ fn settling_an_epoch_outside_the_registered_stake_is_refused() {
         assert_eq!(err, ContractError::EpochOutsideStake { id, epoch });
     }
 }
+
+/// The registry voids every pass of the seller's stake reported at `times` (an audit found its
+/// verifier's passes unbacked); the responses.
+fn void_passes(p: &mut Protocol, id: u64, times: &[Timestamp]) -> Vec<AppResponse> {
+    let token_id = p.stake_info(id).token_id;
+    let registry = p.registry.clone();
+    let carol = p.addr("carol").to_string();
+    times
+        .iter()
+        .map(|&at| {
+            p.exec(
+                &registry,
+                &ExecuteMsg::DeviceProofVoided {
+                    token_id: token_id.clone(),
+                    challenged_at: at,
+                    verifier: carol.clone(),
+                },
+            )
+            .unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn passes_voided_before_the_sellers_pay_is_released_refund_its_client_and_after_change_nothing() {
+    // Every epoch of the seller is proven by Carol's passes, and its client leases.
+    let run = |void_before_claim: bool| {
+        let mut p = market();
+        let id = stake(&mut p, "seller", "gpu-s", StakeMode::Seller, true);
+        p.fund_sellers("dave", 1, HOUR / 2);
+        let before = p.balance_of("client");
+        p.lease("client", id, HOUR / 10, 10 * LOOP).unwrap();
+        let mut passed_at = vec![];
+        for _ in 0..6 {
+            passed_at.push(p.app.block_info().time);
+            p.next_epoch();
+        }
+        assert_eq!(p.stake_info(id).proven_epochs, 3);
+        // Only the registry voids a pass.
+        let seller = p.addr("seller");
+        let err: ContractError = contract_error(p.exec(
+            &seller,
+            &ExecuteMsg::DeviceProofVoided {
+                token_id: p.stake_info(id).token_id,
+                challenged_at: passed_at[0],
+                verifier: p.addr("carol").to_string(),
+            },
+        ));
+        assert_eq!(err, ContractError::NotRegistry {});
+        let (voided, paid, rewards) = if void_before_claim {
+            let voided = void_passes(&mut p, id, &passed_at);
+            let (paid, rewards) = claim_to_the_end(&mut p, "seller", id);
+            (voided, paid, rewards)
+        } else {
+            let (paid, rewards) = claim_to_the_end(&mut p, "seller", id);
+            (void_passes(&mut p, id, &passed_at), paid, rewards)
+        };
+        let uncounted = voided
+            .iter()
+            .filter(|r| attr(r, "uncounted").as_deref() == Some("true"))
+            .count();
+        let client_cost = before - p.balance_of("client");
+        (
+            uncounted,
+            p.stake_info(id).proven_epochs,
+            client_cost,
+            paid,
+            rewards,
+        )
+    };
+    // Voided while the pay is held: the epochs are unproven, the client is refunded in full,
+    // and the seller earns no rewards and no proceeds beyond its deposit less maintenance.
+    let (uncounted, proven, client_cost, paid, rewards) = run(true);
+    assert_eq!((uncounted, proven), (3, 0));
+    assert_eq!(client_cost, 0);
+    assert_eq!(rewards, 0);
+    assert!(paid < 10 * LOOP - 3 * LOOP / 10);
+    // Voided once the seller was paid: nothing in the pool changes (the registry's slash of the
+    // verifier and, for a bad step, the device's invalidation are what remains).
+    let (uncounted, proven, client_cost, paid, rewards) = run(false);
+    assert_eq!((uncounted, proven), (0, 3));
+    assert!(client_cost > 0);
+    assert_eq!(rewards, 3 * LOOP / 2);
+    assert!(paid > 10 * LOOP - 3 * LOOP / 10);
+}
