@@ -10,7 +10,8 @@ use loopin::pair::EpochProofResponse;
 
 use crate::error::ContractError;
 use crate::state::{
-    CONFIG, Config, PASS_VERIFIERS, PASSES, STAKE_BY_TOKEN, STAKES, Stake, UNPROVEN_SETTLED,
+    CONFIG, Config, PASS_AT, PASS_VERIFIERS, PASSES, STAKE_BY_TOKEN, STAKES, Stake,
+    UNPROVEN_SETTLED,
 };
 use crate::verification::ensure_registry;
 use loopin::stake_cert::StakeMode;
@@ -116,6 +117,7 @@ pub fn device_proven(
         return Ok(response.add_attribute("counted", "false"));
     }
     PASS_VERIFIERS.save(deps.storage, (id, epoch, &verifier), &Empty {})?;
+    PASS_AT.save(deps.storage, (id, epoch, &verifier), &challenged_at)?;
     let count = passes(deps.storage, id, epoch)?.saturating_add(1);
     PASSES.save(deps.storage, (id, epoch), &count)?;
     if count == config.params.min_passes_per_epoch && epoch >= config.proofs_from() {
@@ -155,10 +157,17 @@ pub fn device_proof_voided(
     let paid = stake.finished
         || (stake.mode == StakeMode::Seller && epoch < stake.paid_until)
         || UNPROVEN_SETTLED.has(deps.storage, (id, epoch));
-    if paid || !PASS_VERIFIERS.has(deps.storage, (id, epoch, &verifier)) {
+    // Only the void of the pass that was counted un-counts it (a verifier's second pass in an
+    // epoch counted nothing).
+    let counted = PASS_VERIFIERS.has(deps.storage, (id, epoch, &verifier))
+        && PASS_AT
+            .may_load(deps.storage, (id, epoch, &verifier))?
+            .is_none_or(|at| at == challenged_at);
+    if paid || !counted {
         return Ok(response.add_attribute("uncounted", "false"));
     }
     PASS_VERIFIERS.remove(deps.storage, (id, epoch, &verifier));
+    PASS_AT.remove(deps.storage, (id, epoch, &verifier));
     let count = passes(deps.storage, id, epoch)?;
     PASSES.save(deps.storage, (id, epoch), &count.saturating_sub(1))?;
     if count == config.params.min_passes_per_epoch && epoch >= config.proofs_from() {

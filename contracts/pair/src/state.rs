@@ -1,7 +1,9 @@
 //! Storage of the pair. Books are keyed by trading epoch; see `docs/pair.md`.
 
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, Decimal, Decimal256, Empty, HexBinary, SignedDecimal256, Uint128};
+use cosmwasm_std::{
+    Addr, Decimal, Decimal256, Empty, HexBinary, SignedDecimal256, Timestamp, Uint128,
+};
 use cw_storage_plus::{Item, Map};
 use loopin::pair::Dispute;
 use loopin::pool::PoolParams;
@@ -257,6 +259,9 @@ pub const SELLER_PRICE: Map<u64, Decimal256> = Map::new("seller_price");
 pub const PASSES: Map<(u64, u64), u32> = Map::new("passes");
 /// (stake id, epoch, verifier) of every pass counted in `PASSES`.
 pub const PASS_VERIFIERS: Map<(u64, u64, &Addr), Empty> = Map::new("pass_verifiers");
+/// (stake id, epoch, verifier) -> the assignment time of the pass counted in `PASS_VERIFIERS`:
+/// only the void of that very pass un-counts it.
+pub const PASS_AT: Map<(u64, u64, &Addr), Timestamp> = Map::new("pass_at");
 /// (stake id, epoch) of every unproven epoch settled: its leases refunded, a seller's proceeds
 /// of it taken back.
 pub const UNPROVEN_SETTLED: Map<(u64, u64), Empty> = Map::new("unproven_settled");

@@ -11,7 +11,9 @@
 //! In every voided case the pool is told (`pair::ExecuteMsg::DeviceProofVoided`): the pass no
 //! longer counts towards its epoch.
 
-use cosmwasm_std::{Addr, DepsMut, Env, HexBinary, MessageInfo, Response, Storage};
+use cosmwasm_std::{
+    Addr, DepsMut, Env, HexBinary, MessageInfo, Order, Response, Storage, Timestamp,
+};
 use loopin::pair;
 use loopin::registry::{ChallengeStatus, DeviceStatus, StepMsg, StepProofMsg};
 use loopin_pocps::encode::ENCODING_VERSION;
@@ -24,10 +26,15 @@ use crate::judge::{self, hash32};
 use crate::outgoing::execute_msg;
 use crate::registration::invalidate_device;
 use crate::rewards::reward;
-use crate::state::{CHALLENGES, CONFIG, Challenge, Config, DEVICES, OpenAudit, VERIFIERS};
+use crate::state::{AUDITS, Audit, CHALLENGES, CONFIG, Challenge, Config, DEVICES, VERIFIERS};
 
 /// Longest step path accepted (a transcript of 2^32 reads).
 const MAX_STEP_PATH: usize = 32;
+
+/// Audits one Pass may have open at a time, and ever: bounds what a void walks, and what a
+/// group of auditors can make the answerer do.
+pub const MAX_OPEN_AUDITS: u32 = 4;
+pub const MAX_AUDITS_PER_PASS: u32 = 16;
 
 pub(crate) fn audit(
     deps: DepsMut,
@@ -51,6 +58,13 @@ pub(crate) fn audit(
             until: until.seconds(),
         });
     }
+    // The Pass's own verifier and the device's owner answer audits; they do not open them (an
+    // audit they answer themselves would move bond to them, or hold the Pass's audits).
+    let target = challenge.target.clone().unwrap_or_default();
+    let owner = DEVICES.load(deps.storage, &target)?.owner;
+    if info.sender == challenge.verifier || info.sender == owner {
+        return Err(ContractError::OwnAudit {});
+    }
     let mut auditor = bonded_verifier(deps.storage, &config, &info.sender)?;
     if round >= record.rounds {
         return Err(ContractError::StepOutOfRange {
@@ -58,12 +72,16 @@ pub(crate) fn audit(
             rounds: record.rounds,
         });
     }
+    // Only a step the chain can judge is asked for: nobody is voided for an answer that
+    // could not be checked.
+    judgeable(deps.storage, &config, &target)?;
     let response = Response::new()
         .add_attribute("action", "audit")
         .add_attribute("challenge_id", id.to_string())
         .add_attribute("auditor", &info.sender)
         .add_attribute("round", round.to_string());
     if let Some(proof) = proof {
+        // A proof of a bad step is judged whatever audits are open.
         if proof.step.round != round {
             return Err(ContractError::WrongStep {
                 expected: round,
@@ -82,6 +100,15 @@ pub(crate) fn audit(
             }
         };
     }
+    if AUDITS.has(deps.storage, (id, &info.sender)) {
+        return Err(ContractError::AlreadyAudited { id });
+    }
+    if challenge.open_audits >= MAX_OPEN_AUDITS || challenge.audits >= MAX_AUDITS_PER_PASS {
+        return Err(ContractError::TooManyAudits {
+            open: MAX_OPEN_AUDITS,
+            total: MAX_AUDITS_PER_PASS,
+        });
+    }
     if auditor.open_challenges >= config.settings.max_open_challenges {
         return Err(ContractError::TooManyChallenges {
             max: config.settings.max_open_challenges,
@@ -92,13 +119,20 @@ pub(crate) fn audit(
     auditor.open_challenges += 1;
     VERIFIERS.save(deps.storage, &info.sender, &auditor)?;
     let deadline = env.block.time.plus_seconds(config.settings.dispute_seconds);
-    challenge.status = ChallengeStatus::Audited;
-    challenge.audit = Some(OpenAudit {
-        auditor: info.sender.clone(),
-        round,
-        deadline,
-    });
+    AUDITS.save(
+        deps.storage,
+        (id, &info.sender),
+        &Audit {
+            round,
+            deadline,
+            open: true,
+        },
+    )?;
+    challenge.audits += 1;
+    challenge.open_audits += 1;
     CHALLENGES.save(deps.storage, id, &challenge)?;
+    // The Pass's verifier stays liable while the audit is open.
+    extend_liability(deps.storage, &challenge.verifier, deadline)?;
     Ok(response
         .add_attribute("outcome", "open")
         .add_attribute("deadline", deadline.seconds().to_string()))
@@ -109,10 +143,12 @@ pub(crate) fn answer_audit(
     env: Env,
     info: MessageInfo,
     id: u64,
+    auditor: String,
     proof: StepProofMsg,
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    let (mut challenge, open) = load_audited(deps.storage, id)?;
+    let auditor = deps.api.addr_validate(&auditor)?;
+    let (mut challenge, open) = load_open_audit(deps.storage, id, &auditor)?;
     if env.block.time > open.deadline {
         return Err(ContractError::AuditLapsed {
             deadline: open.deadline.seconds(),
@@ -125,28 +161,35 @@ pub(crate) fn answer_audit(
         });
     }
     let fault = judge(deps.storage, &config, &challenge, &proof)?;
-    let auditor = open.auditor.clone();
-    release_auditor(deps.storage, &auditor)?;
     let response = Response::new()
         .add_attribute("action", "answer_audit")
         .add_attribute("challenge_id", id.to_string())
+        .add_attribute("auditor", &auditor)
         .add_attribute("round", open.round.to_string());
     match fault {
         None => {
-            // Shown right: the pass stands, and the auditor pays for the answer.
-            challenge.status = ChallengeStatus::Passed;
-            challenge.audit = None;
-            CHALLENGES.save(deps.storage, id, &challenge)?;
+            // Shown right: the pass stands, and the auditor pays for the answer: to the
+            // device's owner unless the Pass's verifier answered (not to whoever copies the
+            // answer first).
+            close_audit(deps.storage, id, &mut challenge, &auditor)?;
+            let target = challenge.target.clone().unwrap_or_default();
+            let owner = DEVICES.load(deps.storage, &target)?.owner;
+            let payee = if info.sender == challenge.verifier {
+                info.sender.clone()
+            } else {
+                owner
+            };
             let (fee, transfer) = pay_from_bond(
                 deps.storage,
                 &config,
                 &auditor,
                 config.settings.audit_fee_bps,
-                &info.sender,
+                &payee,
             )?;
             Ok(response
                 .add_attribute("outcome", "sound")
                 .add_attribute("fee", fee)
+                .add_attribute("paid_to", payee)
                 .add_messages(transfer))
         }
         Some(fault) => {
@@ -161,19 +204,24 @@ pub(crate) fn answer_audit(
     }
 }
 
-pub(crate) fn finalize_audit(deps: DepsMut, env: Env, id: u64) -> Result<Response, ContractError> {
+pub(crate) fn finalize_audit(
+    deps: DepsMut,
+    env: Env,
+    id: u64,
+    auditor: String,
+) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    let (mut challenge, open) = load_audited(deps.storage, id)?;
+    let auditor = deps.api.addr_validate(&auditor)?;
+    let (mut challenge, open) = load_open_audit(deps.storage, id, &auditor)?;
     if env.block.time <= open.deadline {
         return Err(ContractError::NotLapsed {});
     }
-    release_auditor(deps.storage, &open.auditor)?;
     let (attributes, mut messages) = void_pass(deps.storage, id, &mut challenge)?;
     // Nobody could show the step: the verifier passed what it cannot back. The device keeps its
     // certificate (it may only have lost a lazy verifier) but not the pass.
     let (slashed, burn) = slash(deps.storage, &config, &challenge.verifier)?;
     messages.extend(burn);
-    let reward = reward(deps.storage, &config, &env, &open.auditor)?;
+    let reward = reward(deps.storage, &config, &env, &auditor)?;
     Ok(Response::new()
         .add_attribute("action", "finalize_audit")
         .add_attribute("challenge_id", id.to_string())
@@ -184,22 +232,77 @@ pub(crate) fn finalize_audit(deps: DepsMut, env: Env, id: u64) -> Result<Respons
         .add_submessages(reward))
 }
 
-/// Challenge `id`, which must be under audit, and its open audit.
-fn load_audited(storage: &dyn Storage, id: u64) -> Result<(Challenge, OpenAudit), ContractError> {
+/// Challenge `id`, which must be passed, and `auditor`'s open audit of it.
+fn load_open_audit(
+    storage: &dyn Storage,
+    id: u64,
+    auditor: &Addr,
+) -> Result<(Challenge, Audit), ContractError> {
     let challenge = load_challenge(storage, id)?;
-    expect_status(&challenge, ChallengeStatus::Audited)?;
-    let open = challenge
-        .audit
-        .clone()
-        .ok_or(ContractError::NotAuditable { id })?;
+    expect_status(&challenge, ChallengeStatus::Passed)?;
+    let open = AUDITS
+        .may_load(storage, (id, auditor))?
+        .filter(|a| a.open)
+        .ok_or(ContractError::NoOpenAudit {
+            id,
+            auditor: auditor.to_string(),
+        })?;
     Ok((challenge, open))
 }
 
-/// The auditor's audit is decided: one fewer open challenge.
-fn release_auditor(storage: &mut dyn Storage, auditor: &Addr) -> Result<(), ContractError> {
+/// `auditor`'s audit of challenge `id` is decided: closed, one fewer open on the challenge and
+/// the auditor.
+fn close_audit(
+    storage: &mut dyn Storage,
+    id: u64,
+    challenge: &mut Challenge,
+    auditor: &Addr,
+) -> Result<(), ContractError> {
+    AUDITS.update(storage, (id, auditor), |a| {
+        a.map(|a| Audit { open: false, ..a })
+            .ok_or(ContractError::NotAuditable { id })
+    })?;
+    challenge.open_audits = challenge.open_audits.saturating_sub(1);
+    CHALLENGES.save(storage, id, challenge)?;
     let mut v = load_verifier(storage, auditor)?;
     v.open_challenges = v.open_challenges.saturating_sub(1);
     VERIFIERS.save(storage, auditor, &v)?;
+    Ok(())
+}
+
+/// `verifier` stays liable (cannot withdraw what it unbonded) until at least `until`.
+pub(crate) fn extend_liability(
+    storage: &mut dyn Storage,
+    verifier: &Addr,
+    until: Timestamp,
+) -> Result<(), ContractError> {
+    let mut v = load_verifier(storage, verifier)?;
+    if v.liable_until.is_none_or(|t| t < until) {
+        v.liable_until = Some(until);
+        VERIFIERS.save(storage, verifier, &v)?;
+    }
+    Ok(())
+}
+
+/// Whether the chain can judge a step of the device's transcript: today's encoding (a block
+/// check under it would find every block of an older one bad) and one block's check within
+/// `max_recheck_steps`.
+fn judgeable(storage: &dyn Storage, config: &Config, target: &str) -> Result<(), ContractError> {
+    let device = DEVICES.load(storage, target)?;
+    if device.encoding != ENCODING_VERSION {
+        return Err(ContractError::LegacyEncoding {
+            token_id: target.to_string(),
+            encoding: device.encoding,
+            current: ENCODING_VERSION,
+        });
+    }
+    let steps = u64::from(device.commitment.params.rounds);
+    if steps > config.settings.max_recheck_steps {
+        return Err(ContractError::RecheckTooCostly {
+            steps,
+            max: config.settings.max_recheck_steps,
+        });
+    }
     Ok(())
 }
 
@@ -214,23 +317,9 @@ fn judge(
     let id_err = || ContractError::NotAuditable { id: 0 };
     let record = challenge.pass.as_ref().ok_or_else(id_err)?;
     let target = challenge.target.as_deref().ok_or_else(id_err)?;
+    judgeable(storage, config, target)?;
     let device = DEVICES.load(storage, target)?;
-    // A block check under today's encoding would find every block of an older one bad.
-    if device.encoding != ENCODING_VERSION {
-        return Err(ContractError::LegacyEncoding {
-            token_id: target.to_string(),
-            encoding: device.encoding,
-            current: ENCODING_VERSION,
-        });
-    }
     let commitment = judge::commitment(&device.commitment)?;
-    let steps = u64::from(commitment.params.rounds);
-    if steps > config.settings.max_recheck_steps {
-        return Err(ContractError::RecheckTooCostly {
-            steps,
-            max: config.settings.max_recheck_steps,
-        });
-    }
     let signed = SignedTranscript {
         rounds: record.rounds,
         final_state: record.final_state,
@@ -276,8 +365,18 @@ fn void_pass(
     let mut device = DEVICES.load(storage, &target)?;
     device.passes = device.passes.saturating_sub(1);
     DEVICES.save(storage, &target, &device)?;
+    // Every open audit of the Pass is decided with it: its auditor is free again.
+    let open: Vec<Addr> = AUDITS
+        .prefix(id)
+        .range(storage, None, None, Order::Ascending)
+        .filter_map(|r| r.ok())
+        .filter(|(_, a)| a.open)
+        .map(|(auditor, _)| auditor)
+        .collect();
+    for auditor in &open {
+        close_audit(storage, id, challenge, auditor)?;
+    }
     challenge.status = ChallengeStatus::Voided;
-    challenge.audit = None;
     CHALLENGES.save(storage, id, challenge)?;
     let mut messages = Vec::new();
     if let Some(at) = challenge.assigned_at {

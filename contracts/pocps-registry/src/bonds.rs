@@ -130,6 +130,13 @@ pub(crate) fn withdraw(
             open: verifier.open_challenges,
         });
     }
+    if let Some(until) = verifier.liable_until
+        && env.block.time <= until
+    {
+        return Err(ContractError::StillLiable {
+            until: until.seconds(),
+        });
+    }
     if verifier.unbonding.is_zero() || env.block.time < verifier.release_at {
         return Err(ContractError::NothingToWithdraw {
             release_at: verifier.release_at.seconds(),

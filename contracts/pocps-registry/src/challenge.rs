@@ -108,7 +108,8 @@ pub(crate) fn commit(
             disputed: None,
             prev_assigned: None,
             pass: None,
-            audit: None,
+            audits: 0,
+            open_audits: 0,
         },
     )?;
     verifier.open_challenges += 1;

@@ -102,11 +102,13 @@ pub fn execute(
         } => audit::audit(deps, env, info, challenge_id, round, proof),
         ExecuteMsg::AnswerAudit {
             challenge_id,
+            auditor,
             proof,
-        } => audit::answer_audit(deps, env, info, challenge_id, proof),
-        ExecuteMsg::FinalizeAudit { challenge_id } => {
-            audit::finalize_audit(deps, env, challenge_id)
-        }
+        } => audit::answer_audit(deps, env, info, challenge_id, auditor, proof),
+        ExecuteMsg::FinalizeAudit {
+            challenge_id,
+            auditor,
+        } => audit::finalize_audit(deps, env, challenge_id, auditor),
         ExecuteMsg::Expire { challenge_id } => challenge::expire(deps, env, challenge_id),
         ExecuteMsg::Prune { token_id } => expiry::prune(deps, env, token_id),
     }

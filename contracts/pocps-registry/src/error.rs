@@ -216,4 +216,19 @@ pub enum ContractError {
 
     #[error("the audit's time to answer ended at {deadline}")]
     AuditLapsed { deadline: u64 },
+
+    #[error("the Pass's verifier and the device's owner answer audits, they do not open them")]
+    OwnAudit {},
+
+    #[error("the sender already audited challenge {id}")]
+    AlreadyAudited { id: u64 },
+
+    #[error("a Pass has at most {open} audits open and {total} in all")]
+    TooManyAudits { open: u32, total: u32 },
+
+    #[error("no open audit of challenge {id} by {auditor}")]
+    NoOpenAudit { id: u64, auditor: String },
+
+    #[error("a Pass of this verifier can be audited until {until} s: nothing is withdrawn before")]
+    StillLiable { until: u64 },
 }

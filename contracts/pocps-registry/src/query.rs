@@ -14,7 +14,9 @@ use crate::challenge::load_challenge;
 use crate::entropy::current_round;
 use crate::error::ContractError;
 use crate::judge::hex;
-use crate::state::{BeaconRound, CONFIG, DEVICES, Device, LATEST_ROUND, OPEN_ASSIGNMENTS, ROUNDS};
+use crate::state::{
+    AUDITS, BeaconRound, CONFIG, DEVICES, Device, LATEST_ROUND, OPEN_ASSIGNMENTS, ROUNDS,
+};
 
 fn device_response(token_id: String, device: Device) -> DeviceResponse {
     DeviceResponse {
@@ -106,11 +108,17 @@ pub(crate) fn challenge(deps: Deps, challenge_id: u64) -> Result<ChallengeRespon
             passed_at: p.passed_at,
             audit_until: p.passed_at.plus_seconds(config.settings.audit_seconds),
         }),
-        audit: c.audit.map(|a| AuditInfo {
-            auditor: a.auditor,
-            round: a.round,
-            deadline: a.deadline,
-        }),
+        audits: AUDITS
+            .prefix(challenge_id)
+            .range(deps.storage, None, None, Order::Ascending)
+            .filter_map(|r| r.ok())
+            .filter(|(_, a)| a.open)
+            .map(|(auditor, a)| AuditInfo {
+                auditor,
+                round: a.round,
+                deadline: a.deadline,
+            })
+            .collect(),
     })
 }
 

@@ -49,6 +49,9 @@ pub struct Verifier {
     pub rewarded: u32,
     /// The key it signs challenge requests to provers with (compressed SEC1).
     pub challenge_key: Option<HexBinary>,
+    /// Its Passes can be audited until then: nothing it unbonded is withdrawn before.
+    #[serde(default)]
+    pub liable_until: Option<Timestamp>,
 }
 
 /// One beacon round with contributions.
@@ -85,9 +88,11 @@ pub struct Challenge {
     /// What its Pass recorded: the transcript an audit checks a step of.
     #[serde(default)]
     pub pass: Option<PassRecord>,
-    /// The open audit of one of its steps.
+    /// Audits of its Pass ever opened, and those still open ([`AUDITS`]).
     #[serde(default)]
-    pub audit: Option<OpenAudit>,
+    pub audits: u32,
+    #[serde(default)]
+    pub open_audits: u32,
 }
 
 /// The device-signed transcript a Pass recorded, and the seed it is checked against.
@@ -100,12 +105,13 @@ pub struct PassRecord {
     pub passed_at: Timestamp,
 }
 
-/// An audit waiting for its step.
+/// An auditor's audit of a Pass.
 #[cw_serde]
-pub struct OpenAudit {
-    pub auditor: Addr,
+pub struct Audit {
     pub round: u32,
     pub deadline: Timestamp,
+    /// Waiting for its step; false once answered or the Pass voided.
+    pub open: bool,
 }
 
 /// Registry rewards paid in one reward epoch.
@@ -151,3 +157,5 @@ pub const LATE_VOTES: Map<(&str, u64, &Addr), Empty> = Map::new("late_votes");
 /// (token id, lateness window) -> distinct verifiers attesting lateness.
 pub const LATE_COUNT: Map<(&str, u64), u32> = Map::new("late_count");
 pub const EPOCH_REWARDS: Item<EpochRewards> = Item::new("epoch_rewards");
+/// (challenge id, auditor) -> its audit of the challenge's Pass: one per auditor and Pass.
+pub const AUDITS: Map<(u64, &Addr), Audit> = Map::new("audits");

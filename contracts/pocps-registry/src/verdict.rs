@@ -13,6 +13,7 @@ use loopin_pocps::proof::{
 use loopin_pocps::sig::SigVerifier;
 use loopin_pocps::transcript::transcript_message;
 
+use crate::audit::extend_liability;
 use crate::bonds::{load_verifier, slash};
 use crate::challenge::{close, expect_status, leave_open, load_challenge};
 use crate::error::ContractError;
@@ -106,6 +107,17 @@ pub(crate) fn submit(
             DEVICES.save(deps.storage, &target, &device)?;
             challenge.pass = Some(record);
             close(deps.storage, id, &mut challenge, ChallengeStatus::Passed)?;
+            // Its verifier answers for the Pass as long as it can be audited.
+            extend_liability(
+                deps.storage,
+                &info.sender,
+                env.block.time.plus_seconds(
+                    config
+                        .settings
+                        .audit_seconds
+                        .saturating_add(config.settings.dispute_seconds),
+                ),
+            )?;
             let reward = reward(deps.storage, &config, &env, &info.sender)?;
             // The pool counts the pass in the epoch the challenge was assigned in: only
             // epochs with the class's passes pay.

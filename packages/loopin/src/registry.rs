@@ -257,13 +257,15 @@ pub enum ExecuteMsg {
     /// Invalidates the device of a bad-path claim nobody answered in time. Anyone.
     Finalize { challenge_id: u64 },
     /// Audits step `round` of a passed challenge's transcript, within `audit_seconds` of the
-    /// Pass. Bonded verifiers only; one audit open per challenge at a time. With `proof` (the
-    /// step opened, by an auditor that holds the transcript) it is judged at once and must show
-    /// a bad step; without, the step must be shown right ([`ExecuteMsg::AnswerAudit`]) within
+    /// Pass. Bonded verifiers only, neither the Pass's verifier nor the device's owner; one
+    /// audit per auditor and Pass, at most 4 open and 16 in all. With `proof` (the step opened,
+    /// by an auditor that holds the transcript) it is judged at once and must show a bad step;
+    /// without, the step must be shown right ([`ExecuteMsg::AnswerAudit`]) within
     /// `dispute_seconds`. A bad step voids the Pass, slashes its verifier and invalidates the
     /// device, which signed it; an unanswered audit voids the Pass and slashes its verifier
     /// (the device loses the pass: its epoch may end unproven). A right step costs the auditor
-    /// `audit_fee_bps` of its bond, paid to whoever showed it.
+    /// `audit_fee_bps` of its bond, paid to the Pass's verifier if it showed it, else to the
+    /// device's owner.
     Audit {
         challenge_id: u64,
         round: u32,
@@ -273,10 +275,12 @@ pub enum ExecuteMsg {
     /// device both hold the transcript; the prover can recompute it from the seed).
     AnswerAudit {
         challenge_id: u64,
+        /// Whose audit it answers.
+        auditor: String,
         proof: StepProofMsg,
     },
     /// Voids the Pass of an audit nobody answered in time and slashes its verifier. Anyone.
-    FinalizeAudit { challenge_id: u64 },
+    FinalizeAudit { challenge_id: u64, auditor: String },
     /// Closes a challenge that was not assigned or answered in time. Anyone.
     Expire { challenge_id: u64 },
     /// Takes a device whose certificate has ended (expired, or invalidated or removed outside
@@ -439,8 +443,6 @@ pub enum ChallengeStatus {
     /// A bad-path claim awaits the device's answer.
     Disputed,
     Expired,
-    /// Passed, with an audit of a step open: it awaits the step.
-    Audited,
     /// Passed, then voided by an audit (a bad step, or none shown in time): the verifier lost
     /// its bond and the pass counts for nothing.
     Voided,
@@ -463,9 +465,9 @@ pub struct ChallengeResponse {
     /// What a Pass recorded: the transcript and until when it may be audited.
     #[serde(default)]
     pub pass: Option<PassInfo>,
-    /// The open audit, if any.
+    /// The open audits of its Pass.
     #[serde(default)]
-    pub audit: Option<AuditInfo>,
+    pub audits: Vec<AuditInfo>,
 }
 
 /// A Pass's auditable record.

@@ -29,9 +29,18 @@ fn forged_chain(seed: &[u8; 32]) -> Transcript {
     Transcript::new(seed, &vec![7u128; CHAIN as usize])
 }
 
+/// `seconds` later, with the pool's due boundaries processed (as the keeper does).
 fn later(n: &mut Net, seconds: u64) {
     n.p.app
         .update_block(|b| b.time = b.time.plus_seconds(seconds));
+    let keeper = n.addr("dave");
+    while n.p.pool().epoch < n.p.pool().clock_epoch {
+        n.p.exec(
+            &keeper,
+            &loopin::pair::ExecuteMsg::AdvanceEpoch { max_epochs: None },
+        )
+        .unwrap();
+    }
 }
 
 /// Alice's device, drawn to Bob, who passes it over `chain(seed)`; the challenge id, the device
@@ -60,7 +69,22 @@ fn audit(id: u64, round: u32, proof: Option<StepProofMsg>) -> ExecuteMsg {
 
 #[test]
 fn a_colluding_verifiers_pass_of_a_device_without_p_is_proven_bad_on_chain_voided_and_slashed() {
-    let mut n = bonded_net();
+    // The shortest unbonding period the settings allow: response + audit + dispute windows.
+    let s = settings();
+    let mut n = bonded_net_with(RegistrySettings {
+        unbonding_seconds: s.response_seconds + s.audit_seconds + s.dispute_seconds,
+        ..s
+    });
+    n.bond("bob", BOND).unwrap();
+    n.exec(
+        "bob",
+        &ExecuteMsg::Unbond {
+            amount: Uint128::new(BOND),
+        },
+    )
+    .unwrap();
+    n.p.next_epoch();
+    n.p.next_epoch();
     let (id, d, epoch) = passed_by_bob(&mut n, |n, id, _| forged_chain(&n.seed(id)));
     let token_id = n.devices[d].token_id.clone();
     // The pass counted: the epoch is proven, for now.
@@ -68,16 +92,36 @@ fn a_colluding_verifiers_pass_of_a_device_without_p_is_proven_bad_on_chain_voide
     let record = n.challenge(id).pass.unwrap();
     assert_eq!(record.rounds, CHAIN);
 
+    // Neither the Pass's verifier nor the device's owner may audit it (an audit they answer
+    // themselves would move bond to them, or hold the Pass's audits).
+    for who in ["bob", "alice"] {
+        assert_eq!(
+            n.refused(who, &audit(id, 5, None)),
+            ContractError::OwnAudit {}
+        );
+    }
+    // Bob unbonded a bond's worth a week before his Pass: its unbonding period is over, but he
+    // answers for the Pass while it can be audited and cannot withdraw it yet.
+    let release_at = n.verifier("bob").release_at;
+    let now = n.p.app.block_info().time;
+    later(&mut n, release_at.seconds() - now.seconds() + 1);
+    let err = n.refused("bob", &ExecuteMsg::WithdrawUnbonded {});
+    assert!(matches!(err, ContractError::StillLiable { .. }), "{err:?}");
     // Carol audits a step at random; the pair must show it, and all they hold is the forgery.
     let res = n.exec("carol", &audit(id, 5, None)).unwrap();
     assert_eq!(attr(&res, "outcome").as_deref(), Some("open"));
-    assert_eq!(n.challenge(id).status, ChallengeStatus::Audited);
+    assert_eq!(n.challenge(id).audits.len(), 1);
+    assert_eq!(
+        n.refused("carol", &audit(id, 6, None)),
+        ContractError::AlreadyAudited { id }
+    );
     let forged = forged_chain(&n.seed(id));
     let res = n
         .exec(
             "alice",
             &ExecuteMsg::AnswerAudit {
                 challenge_id: id,
+                auditor: n.addr("carol").to_string(),
                 proof: StepProofMsg::from_transcript(&forged, 5).unwrap(),
             },
         )
@@ -110,8 +154,13 @@ fn an_audit_nobody_answers_voids_the_pass_and_slashes_its_verifier_but_keeps_the
     let (id, d, epoch) = passed_by_bob(&mut n, |n, id, _| forged_chain(&n.seed(id)));
     let token_id = n.devices[d].token_id.clone();
     n.exec("carol", &audit(id, 0, None)).unwrap();
+    let carol = n.addr("carol").to_string();
+    let finalize = ExecuteMsg::FinalizeAudit {
+        challenge_id: id,
+        auditor: carol.clone(),
+    };
     // Not before the time to answer has passed.
-    let err = n.refused("client", &ExecuteMsg::FinalizeAudit { challenge_id: id });
+    let err = n.refused("client", &finalize);
     assert_eq!(err, ContractError::NotLapsed {});
     later(&mut n, settings().dispute_seconds + 1);
     // Too late to answer now, even with the step.
@@ -121,13 +170,12 @@ fn an_audit_nobody_answers_voids_the_pass_and_slashes_its_verifier_but_keeps_the
         "alice",
         &ExecuteMsg::AnswerAudit {
             challenge_id: id,
+            auditor: carol.clone(),
             proof: StepProofMsg::from_transcript(&honest, 0).unwrap(),
         },
     );
     assert!(matches!(err, ContractError::AuditLapsed { .. }), "{err:?}");
-    let res = n
-        .exec("client", &ExecuteMsg::FinalizeAudit { challenge_id: id })
-        .unwrap();
+    let res = n.exec("client", &finalize).unwrap();
     assert_eq!(attr(&res, "outcome").as_deref(), Some("unanswered"));
     assert_eq!(n.challenge(id).status, ChallengeStatus::Voided);
     assert!(n.verifier("bob").slashed);
@@ -156,18 +204,14 @@ fn an_honest_pass_survives_any_audit_and_the_auditor_pays_whoever_answers() {
     // Asked for the last step (checked against the signed final state), the device's owner
     // shows it and is paid 1 % of Carol's bond for the answer.
     n.exec("carol", &audit(id, CHAIN - 1, None)).unwrap();
-    // One audit at a time.
-    let err = n.refused("dave", &audit(id, 3, None));
-    assert!(matches!(err, ContractError::WrongStatus { .. }), "{err:?}");
+    let carol = n.addr("carol").to_string();
+    let answer = |auditor: &str, t: &Transcript, round: u32| ExecuteMsg::AnswerAudit {
+        challenge_id: id,
+        auditor: auditor.to_string(),
+        proof: StepProofMsg::from_transcript(t, round).unwrap(),
+    };
     // Only the step asked for, and only data of the signed transcript, answer it.
-    let wrong_round = StepProofMsg::from_transcript(&honest, 3).unwrap();
-    let err = n.refused(
-        "alice",
-        &ExecuteMsg::AnswerAudit {
-            challenge_id: id,
-            proof: wrong_round,
-        },
-    );
+    let err = n.refused("alice", &answer(&carol, &honest, 3));
     assert_eq!(
         err,
         ContractError::WrongStep {
@@ -176,23 +220,13 @@ fn an_honest_pass_survives_any_audit_and_the_auditor_pays_whoever_answers() {
         }
     );
     let other = forged_chain(&seed);
-    let err = n.refused(
-        "alice",
-        &ExecuteMsg::AnswerAudit {
-            challenge_id: id,
-            proof: StepProofMsg::from_transcript(&other, CHAIN - 1).unwrap(),
-        },
-    );
+    let err = n.refused("alice", &answer(&carol, &other, CHAIN - 1));
     assert!(matches!(err, ContractError::BadStepProof { .. }), "{err:?}");
+    // Anyone may show the step; the fee goes to the device's owner, not to whoever copies
+    // the answer first.
     let before = n.p.balance_of("alice");
     let res = n
-        .exec(
-            "alice",
-            &ExecuteMsg::AnswerAudit {
-                challenge_id: id,
-                proof: StepProofMsg::from_transcript(&honest, CHAIN - 1).unwrap(),
-            },
-        )
+        .exec("client", &answer(&carol, &honest, CHAIN - 1))
         .unwrap();
     assert_eq!(attr(&res, "outcome").as_deref(), Some("sound"));
     let fee = BOND / 100;
@@ -205,15 +239,17 @@ fn an_honest_pass_survives_any_audit_and_the_auditor_pays_whoever_answers() {
     assert_eq!(n.challenge(id).status, ChallengeStatus::Passed);
     assert!(!n.verifier("bob").slashed);
     assert!(epoch_proof(&n, 1, epoch).proven);
+    // The fee took Carol below the least bond: she audits no more until she bonds again.
+    let err = n.refused("carol", &audit(id, 7, None));
+    assert!(
+        matches!(err, ContractError::InsufficientBond { .. }),
+        "{err:?}"
+    );
     n.exec("dave", &audit(id, 7, None)).unwrap();
-    n.exec(
-        "bob",
-        &ExecuteMsg::AnswerAudit {
-            challenge_id: id,
-            proof: StepProofMsg::from_transcript(&honest, 7).unwrap(),
-        },
-    )
-    .unwrap();
+    // The Pass's verifier answering is paid the fee itself.
+    let dave = n.addr("dave").to_string();
+    let res = n.exec("bob", &answer(&dave, &honest, 7)).unwrap();
+    assert_eq!(attr(&res, "paid_to"), Some(n.addr("bob").to_string()));
     // After the window, no more audits.
     later(&mut n, settings().audit_seconds + 1);
     let err = n.refused("carol", &audit(id, 1, None));
@@ -239,6 +275,9 @@ fn an_auditor_holding_the_forged_transcript_proves_the_bad_step_at_once() {
     let mut blocks: Vec<u128> = (0..CHAIN).map(|r| honest.step(r).unwrap().block).collect();
     blocks[9] ^= 1;
     let forged = Transcript::new(&seed, &blocks);
+    // Carol (say, the forger's friend) opens an audit of a step she knows is right: it does not
+    // hold off anyone's proof of the bad one.
+    n.exec("carol", &audit(id, 0, None)).unwrap();
     // A step before the forgery is right: no proof there.
     let err = n.refused(
         "dave",
@@ -259,6 +298,9 @@ fn an_auditor_holding_the_forged_transcript_proves_the_bad_step_at_once() {
         DeviceStatus::Invalidated
     );
     assert!(!epoch_proof(&n, 1, epoch).proven);
+    // Carol's open audit was decided with the Pass.
+    assert_eq!(n.verifier("carol").open_challenges, 0);
+    assert!(n.challenge(id).audits.is_empty());
 }
 
 #[test]

@@ -555,6 +555,7 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
         &checkers[0],
         &ExecuteMsg::AnswerAudit {
             challenge_id: ids[0],
+            auditor: checkers[3].clone(),
             proof: StepProofMsg::from_transcript(&chain, AUDITED).unwrap(),
         },
         true,
