@@ -12,7 +12,7 @@
 //! longer counts towards its epoch.
 
 use cosmwasm_std::{
-    Addr, DepsMut, Env, HexBinary, MessageInfo, Order, Response, Storage, Timestamp,
+    Addr, CosmosMsg, DepsMut, Env, HexBinary, MessageInfo, Order, Response, Storage, Timestamp,
 };
 use loopin::pair;
 use loopin::registry::{ChallengeStatus, DeviceStatus, StepMsg, StepProofMsg};
@@ -27,6 +27,9 @@ use crate::outgoing::execute_msg;
 use crate::registration::invalidate_device;
 use crate::rewards::reward;
 use crate::state::{AUDITS, Audit, CHALLENGES, CONFIG, Challenge, Config, DEVICES, VERIFIERS};
+
+/// What voiding a Pass adds to the response: attributes and messages.
+type Voided = (Vec<(String, String)>, Vec<CosmosMsg>);
 
 /// Longest step path accepted (a transcript of 2^32 reads).
 const MAX_STEP_PATH: usize = 32;
@@ -357,7 +360,7 @@ fn void_pass(
     storage: &mut dyn Storage,
     id: u64,
     challenge: &mut Challenge,
-) -> Result<(Vec<(String, String)>, Vec<cosmwasm_std::CosmosMsg>), ContractError> {
+) -> Result<Voided, ContractError> {
     let target = challenge
         .target
         .clone()
@@ -378,7 +381,7 @@ fn void_pass(
     }
     challenge.status = ChallengeStatus::Voided;
     CHALLENGES.save(storage, id, challenge)?;
-    let mut messages = Vec::new();
+    let mut messages: Vec<CosmosMsg> = Vec::new();
     if let Some(at) = challenge.assigned_at {
         messages.push(execute_msg(
             &device.pool,
@@ -407,7 +410,7 @@ fn void_bad_step(
     id: u64,
     challenge: &mut Challenge,
     fault: StepFault,
-) -> Result<(Vec<(String, String)>, Vec<cosmwasm_std::CosmosMsg>), ContractError> {
+) -> Result<Voided, ContractError> {
     let (mut attributes, mut messages) = void_pass(storage, id, challenge)?;
     let (slashed, burn) = slash(storage, config, &challenge.verifier)?;
     messages.extend(burn);
