@@ -4,8 +4,10 @@
 //! - [`miner`]: a miner: builds P with `loopin-prover`, stakes, registers the device, serves.
 //! - [`cheat`]: the two cheating provers of the scenario (discarded encoding, regeneration).
 //! - [`verifier`]: a verifier agent: bond, entropy beacon, challenges, verdicts on chain.
+//! - [`audits`]: the agents' audits of each other's Passes, and their answers.
 //! - [`market`]: the scripted market of the main job, its live table and its report.
 pub mod actors;
+pub mod audits;
 pub mod cheat;
 pub mod market;
 pub mod miner;

@@ -10,6 +10,7 @@
 //! price and CPH reserve.
 
 use crate::actors::{Actor, derived, faucet, loop_balance};
+use crate::audits::AuditStats;
 use crate::cheat::Cheat;
 use crate::miner::{Launcher, Miner, MinerPlan};
 use crate::verifier::{Checked, VerifierAgent};
@@ -131,6 +132,8 @@ pub struct Report {
     pub price_fell_after_new_stakes: bool,
     pub cheaters: Vec<CheaterReport>,
     pub proofs: Vec<ProofReport>,
+    /// The verifier agents' audits of each other's Passes, summed.
+    pub audits: AuditStats,
     pub checks: Vec<Checked>,
     pub supply: SupplyAudit,
 }
@@ -679,6 +682,16 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
         "proven epochs (only these pay; unproven ones settled): {}",
         summary.join(", ")
     );
+    let mut audits = AuditStats::default();
+    for v in &m.verifiers {
+        audits.opened += v.audits.stats.opened;
+        audits.answered += v.audits.stats.answered;
+        audits.voided += v.audits.stats.voided;
+    }
+    println!(
+        "audits of passes: {} opened, {} answered with the step, {} voided",
+        audits.opened, audits.answered, audits.voided
+    );
     let (rose, fell) = price_trends(&rows, new_stakes_at as usize);
     let report = Report {
         chain_id: d.chain_id.clone(),
@@ -690,6 +703,7 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
         price_fell_after_new_stakes: fell,
         cheaters,
         proofs,
+        audits,
         checks: m.checks.clone(),
         supply,
     };

@@ -7,6 +7,7 @@
 //! the assigned device and submit), run once a prover had time to read its new assignments.
 
 use crate::actors::{Actor, derived, wasm_attr};
+use crate::audits::Audits;
 use anyhow::Context;
 use cosmwasm_std::HexBinary;
 use k256::ecdsa::SigningKey;
@@ -53,6 +54,10 @@ pub struct VerifierAgent {
     /// The challenge its prover has refused once as not assigned (asked again one round later;
     /// a second refusal is no answer).
     refused: Option<u64>,
+    /// The newest challenge id it opened: where it looks for Passes to audit.
+    newest: u64,
+    /// Its audits of others' Passes and the transcripts of its own.
+    pub audits: Audits,
 }
 
 impl VerifierAgent {
@@ -71,7 +76,8 @@ impl VerifierAgent {
             .send_loop(
                 token,
                 registry,
-                config.settings.min_bond.u128(),
+                // Half again the minimum: audit fees come out of the bond.
+                config.settings.min_bond.u128() * 3 / 2,
                 &ReceiveMsg::Bond {},
             )
             .await
@@ -95,6 +101,8 @@ impl VerifierAgent {
             entropy: None,
             challenge: None,
             refused: None,
+            newest: 0,
+            audits: Audits::default(),
         })
     }
 
@@ -117,6 +125,14 @@ impl VerifierAgent {
 
     /// This round's duties: reveal and commit entropy, open a challenge or get it assigned.
     pub async fn duties(&mut self) -> anyhow::Result<()> {
+        let seed = self.counter;
+        if let Err(e) = self
+            .audits
+            .audit(&self.actor, &self.registry, self.newest, seed)
+            .await
+        {
+            tracing::warn!(verifier = %self.actor.name, error = %e, "audit failed");
+        }
         if let Some(secret) = self.entropy.take() {
             let reveal = ExecuteMsg::RevealEntropy {
                 secret: HexBinary::from(secret.to_vec()),
@@ -143,7 +159,9 @@ impl VerifierAgent {
                         secret_hash: HexBinary::from(commit_secret(&secret)),
                     })
                     .await?;
-                self.challenge = Some((wasm_attr(&tx, "challenge_id")?.parse()?, secret));
+                let id: u64 = wasm_attr(&tx, "challenge_id")?.parse()?;
+                self.newest = self.newest.max(id);
+                self.challenge = Some((id, secret));
             }
             Some((id, _)) => match self.challenge_state(id).await?.status {
                 ChallengeStatus::Committed => {
@@ -166,6 +184,10 @@ impl VerifierAgent {
 
     /// Challenges the device of its assigned challenge and submits the verdict.
     pub async fn check(&mut self, settings: &RegistrySettings) -> anyhow::Result<Option<Checked>> {
+        // Audits of its Passes first: their answer windows are short.
+        if let Err(e) = self.audits.answer(&self.actor, &self.registry).await {
+            tracing::warn!(verifier = %self.actor.name, error = %e, "answering audits failed");
+        }
         let Some((id, secret)) = self.challenge else {
             return Ok(None);
         };
@@ -211,6 +233,7 @@ impl VerifierAgent {
                 return Ok(None);
             }
         };
+        let passed = matches!(verdict, loopin::registry::Verdict::Pass { .. });
         let submitted = self
             .exec(&ExecuteMsg::Submit {
                 challenge_id: id,
@@ -219,6 +242,14 @@ impl VerifierAgent {
             })
             .await;
         self.challenge = None;
+        // It answers for its Pass while it can be audited: keep what shows any step.
+        if passed
+            && submitted.is_ok()
+            && let Ok(seed) = hex::decode(&record.seed)
+            && let Ok(seed) = <[u8; 32]>::try_from(seed.as_slice())
+        {
+            self.audits.keep(id, &seed, &record.transcript);
+        }
         let on_chain = match submitted {
             Ok(tx) => tx
                 .event_attr("wasm", "outcome")

@@ -195,6 +195,15 @@ fn the_scripted_market_runs_as_separate_processes() {
     let checks = r["checks"].as_array().unwrap();
     let passes = checks.iter().filter(|c| c["outcome"] == "pass").count();
     assert!(passes > 0, "honest devices pass");
+    // Passes are audited on chain, and every audit of an honest pass is answered with its step:
+    // none is voided.
+    let audits = &r["audits"];
+    assert!(audits["opened"].as_u64().unwrap() > 0, "no audit: {audits}");
+    assert!(
+        audits["answered"].as_u64().unwrap() > 0,
+        "no answer: {audits}"
+    );
+    assert_eq!(audits["voided"].as_u64(), Some(0), "{audits}");
     // No honest device was ever invalidated.
     for row in r["epochs"].as_array().unwrap() {
         for name in row["invalidated"].as_array().unwrap() {

@@ -19,6 +19,8 @@ pub struct Checked {
     pub transcript_root: Hash,
     /// The device's signature over `transcript_message`.
     pub transcript_signature: Vec<u8>,
+    /// The blocks the chain read: what answers an audit of the Pass's transcript.
+    pub transcript: Vec<u128>,
 }
 
 /// Decode and verify both answers of a timed challenge: the timed proof, the signed transcript
@@ -77,6 +79,7 @@ pub fn check_answer(
         round,
         transcript_root: signed.root,
         transcript_signature: opening.transcript_signature.clone(),
+        transcript: reveal.transcript,
     })
 }
 

@@ -215,6 +215,7 @@ impl Verifier {
             spot_nonce: None,
             transcript_root: None,
             transcript_signature: None,
+            transcript: Vec::new(),
             round_proof: None,
             throughput: None,
         };
@@ -308,6 +309,7 @@ impl Verifier {
                 v.round_proof = checked.round.as_ref().map(RoundProofHex::from);
                 v.transcript_root = Some(hex::encode(checked.transcript_root));
                 v.transcript_signature = Some(hex::encode(&checked.transcript_signature));
+                v.transcript = checked.transcript;
                 if rtt > deadline {
                     v.outcome = Outcome::Late;
                     v.reason = Some(format!(
@@ -575,6 +577,7 @@ impl Verifier {
                 spot_nonce: None,
                 transcript_root: None,
                 transcript_signature: None,
+                transcript: Vec::new(),
                 round_proof: None,
                 throughput: None,
             }));

@@ -1,0 +1,175 @@
+//! Audits by the scenario's verifier agents (docs/registry.md, "Audits"): each keeps the
+//! transcripts of the chains it passed and shows any audited step of them; and now and then it
+//! audits a step of a recent Pass by another verifier, finalizing an audit nobody answered.
+
+use crate::actors::{Actor, derived};
+use loopin::registry::{ChallengeResponse, ChallengeStatus, ExecuteMsg, QueryMsg, StepProofMsg};
+use loopin_pocps::merkle::Hash;
+use loopin_pocps::transcript::Transcript;
+use serde::Serialize;
+use std::collections::HashSet;
+
+/// Rounds between two audits an agent opens.
+const AUDIT_EVERY: u64 = 3;
+/// Challenge ids below the newest one an agent looks through for a Pass to audit.
+const LOOK_BACK: u64 = 12;
+
+/// What an agent's audits came to.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct AuditStats {
+    /// Audits it opened of others' Passes.
+    pub opened: u64,
+    /// Audits of its own Passes it answered with the step.
+    pub answered: u64,
+    /// Its audits that voided a Pass (a bad step, or nobody answered).
+    pub voided: u64,
+}
+
+/// A Pass the agent submitted: what it answers audits of it with.
+struct Kept {
+    id: u64,
+    transcript: Transcript,
+}
+
+/// An agent's audit state.
+#[derive(Default)]
+pub struct Audits {
+    kept: Vec<Kept>,
+    audited: HashSet<u64>,
+    open: Vec<u64>,
+    rounds: u64,
+    pub stats: AuditStats,
+}
+
+async fn challenge(actor: &Actor, registry: &str, id: u64) -> anyhow::Result<ChallengeResponse> {
+    Ok(actor
+        .client
+        .query_smart(registry, &QueryMsg::Challenge { challenge_id: id })
+        .await?)
+}
+
+async fn now(actor: &Actor) -> anyhow::Result<u64> {
+    Ok(actor.client.latest_block().await?.1.max(0) as u64)
+}
+
+impl Audits {
+    /// Keeps the transcript of Pass `id` (the chain of `blocks` from `seed`) for its audits.
+    pub fn keep(&mut self, id: u64, seed: &Hash, blocks: &[u128]) {
+        self.kept.push(Kept {
+            id,
+            transcript: Transcript::new(seed, blocks),
+        });
+    }
+
+    /// Shows the step of every open audit of a kept Pass; drops Passes no longer auditable.
+    pub async fn answer(&mut self, actor: &Actor, registry: &str) -> anyhow::Result<()> {
+        let now = now(actor).await?;
+        let mut still = Vec::new();
+        for kept in self.kept.drain(..) {
+            let c = challenge(actor, registry, kept.id).await?;
+            let Some(pass) = &c.pass else { continue };
+            let auditable =
+                c.status == ChallengeStatus::Passed && pass.audit_until.seconds() >= now;
+            if !auditable && c.audits.is_empty() {
+                continue;
+            }
+            for audit in &c.audits {
+                let Some(proof) = StepProofMsg::from_transcript(&kept.transcript, audit.round)
+                else {
+                    continue;
+                };
+                let answer = ExecuteMsg::AnswerAudit {
+                    challenge_id: kept.id,
+                    auditor: audit.auditor.to_string(),
+                    proof,
+                };
+                match actor.client.execute(registry, &answer, &[]).await {
+                    Ok(_) => self.stats.answered += 1,
+                    Err(e) => {
+                        tracing::warn!(verifier = %actor.name, id = kept.id, error = %e, "audit answer refused")
+                    }
+                }
+            }
+            still.push(kept);
+        }
+        self.kept = still;
+        Ok(())
+    }
+
+    /// Every [`AUDIT_EVERY`] rounds, audits a random step of a recent, still auditable Pass by
+    /// another verifier (ids up to `newest`); finalizes its own audits nobody answered in time.
+    pub async fn audit(
+        &mut self,
+        actor: &Actor,
+        registry: &str,
+        newest: u64,
+        seed: u64,
+    ) -> anyhow::Result<()> {
+        let now = now(actor).await?;
+        let mut open = Vec::new();
+        for id in std::mem::take(&mut self.open) {
+            let c = challenge(actor, registry, id).await?;
+            let mine = c
+                .audits
+                .iter()
+                .find(|a| a.auditor.as_str() == actor.address());
+            match (c.status, mine) {
+                (ChallengeStatus::Voided, _) => self.stats.voided += 1,
+                (_, Some(a)) if a.deadline.seconds() < now => {
+                    let finalize = ExecuteMsg::FinalizeAudit {
+                        challenge_id: id,
+                        auditor: actor.address(),
+                    };
+                    if actor.client.execute(registry, &finalize, &[]).await.is_ok() {
+                        self.stats.voided += 1;
+                    }
+                }
+                (_, Some(_)) => open.push(id),
+                (_, None) => {}
+            }
+        }
+        self.open = open;
+        self.rounds += 1;
+        if !self.rounds.is_multiple_of(AUDIT_EVERY) {
+            return Ok(());
+        }
+        for id in (newest.saturating_sub(LOOK_BACK)..=newest).rev() {
+            if self.audited.contains(&id) {
+                continue;
+            }
+            let Ok(c) = challenge(actor, registry, id).await else {
+                continue;
+            };
+            let Some(pass) = &c.pass else { continue };
+            if c.status != ChallengeStatus::Passed
+                || c.verifier.as_str() == actor.address()
+                || pass.audit_until.seconds() <= now
+            {
+                continue;
+            }
+            let round = (u64::from_le_bytes(
+                derived(&format!("{}/audit", actor.address()), seed)[..8]
+                    .try_into()
+                    .unwrap_or_default(),
+            ) % u64::from(pass.rounds.max(1))) as u32;
+            let audit = ExecuteMsg::Audit {
+                challenge_id: id,
+                round,
+                proof: None,
+            };
+            self.audited.insert(id);
+            match actor.client.execute(registry, &audit, &[]).await {
+                Ok(_) => {
+                    self.stats.opened += 1;
+                    self.open.push(id);
+                    tracing::info!(verifier = %actor.name, id, round, "audit opened");
+                }
+                Err(e) => {
+                    tracing::info!(verifier = %actor.name, id, error = %e, "audit refused")
+                }
+            }
+            return Ok(());
+        }
+        Ok(())
+    }
+}
