@@ -9,7 +9,7 @@ use loopin::stake_cert::StakeMode;
 use crate::epoch::current_pool;
 use crate::error::ContractError;
 use crate::outflow::{self, per_device_hour};
-use crate::proofs::{is_proven, needs_settling, rewarded_epochs};
+use crate::proofs::{final_until, is_proven, needs_settling, rewarded_epochs};
 use crate::staking::{load_owned, maintenance, seller_proceeds, settled_value};
 use crate::state::{CONFIG, Config, POOL, Pool, STAKES, Stake};
 use crate::unproven::{SETTLE_PAGE, Settled, settle, settle_provider};
@@ -35,7 +35,10 @@ fn seller_page(
     stake: &Stake,
     delivered: u64,
 ) -> Result<(u64, Vec<u64>), ContractError> {
-    let until = delivered.min(stake.paid_until + CLAIM_PAGE);
+    // Only final epochs: a pass may still come for one in its grace period.
+    let until = delivered
+        .min(final_until(config, now))
+        .min(stake.paid_until + CLAIM_PAGE);
     let mut unproven = vec![];
     for epoch in stake.paid_until..until {
         if needs_settling(storage, config, now, stake, epoch)? {
@@ -138,7 +141,7 @@ fn plan_page(
     let delivered = released(config, pool, stake);
     match stake.mode {
         StakeMode::LiquidityProvider => {
-            if delivered < stake.end_epoch {
+            if delivered < stake.end_epoch || final_until(config, now) < stake.end_epoch {
                 return Err(ContractError::NothingToClaim {});
             }
             plan.payout = settled_value(storage, stake)?;

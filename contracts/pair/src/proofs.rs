@@ -16,13 +16,21 @@ use crate::state::{
 use crate::verification::ensure_registry;
 use loopin::stake_cert::StakeMode;
 
-/// Whether no pass can be added to `epoch` any more at `now`: it has ended. A pass counts in
-/// the epoch its challenge was assigned in, and only if the verifier submits it before that
-/// epoch ends: a pass submitted later counts nowhere (a verifier's agent submits within
-/// seconds; the registry's `response_seconds` is far below an epoch), so an epoch is settled
-/// for good the moment it ends.
+/// Whether no pass can be added to `epoch` any more at `now`: it ended more than the class's
+/// `pass_grace_seconds` ago. A pass counts in the epoch its challenge was assigned in, if the
+/// verifier submits it before that epoch is final: a verifier assigned near the end has the
+/// grace (the registry's `response_seconds`) to submit. Nothing is settled or paid for an epoch
+/// before it is final, so its proven status is fixed by then.
 pub(crate) fn is_final(config: &Config, now: Timestamp, epoch: u64) -> bool {
-    config.clock.epoch_at(now.seconds()) > epoch
+    final_until(config, now) > epoch
+}
+
+/// The first epoch not final at `now`: every epoch before it is.
+pub(crate) fn final_until(config: &Config, now: Timestamp) -> u64 {
+    config.clock.epoch_at(
+        now.seconds()
+            .saturating_sub(config.params.pass_grace_seconds),
+    )
 }
 
 /// Epochs of a stake that can be proven: from its device's registration to its end.

@@ -68,6 +68,13 @@ pub struct PoolParams {
     /// [`MAX_PASSES_PER_EPOCH`]; state and configuration written before it read 1.
     #[serde(default = "default_min_passes_per_epoch")]
     pub min_passes_per_epoch: u32,
+    /// Time after an epoch's end in which a pass of a challenge assigned in it still counts
+    /// towards it: a verifier assigned near the end has the registry's `response_seconds` to
+    /// submit, so a pass withheld past the boundary still proves the epoch. An epoch is final
+    /// (settled, paid) only once this has passed. At most `epoch_seconds`; state and
+    /// configuration written before it read 0 (final the moment it ends).
+    #[serde(default)]
+    pub pass_grace_seconds: u64,
 }
 
 /// Smallest lease unless governance sets another: 0.01 device-hour (36 s of a device).
@@ -154,6 +161,9 @@ pub enum ParamsError {
 
     #[error("an epoch must need 1 to {MAX_PASSES_PER_EPOCH} passes to be proven, not {passes}")]
     PassesPerEpochOutOfRange { passes: u32 },
+
+    #[error("a pass grace of {grace} s is longer than the {epoch_seconds} s epoch")]
+    PassGraceTooLong { grace: u64, epoch_seconds: u64 },
 }
 
 impl PoolParams {
@@ -203,6 +213,12 @@ impl PoolParams {
                 passes: self.min_passes_per_epoch,
             });
         }
+        if self.pass_grace_seconds > self.epoch_seconds {
+            return Err(ParamsError::PassGraceTooLong {
+                grace: self.pass_grace_seconds,
+                epoch_seconds: self.epoch_seconds,
+            });
+        }
         Ok(())
     }
 }
@@ -240,6 +256,7 @@ mod tests {
             min_proof_bytes: DEFAULT_MIN_PROOF_BYTES,
             min_proof_rounds: DEFAULT_MIN_PROOF_ROUNDS,
             min_passes_per_epoch: DEFAULT_MIN_PASSES_PER_EPOCH,
+            pass_grace_seconds: 0,
         }
     }
 

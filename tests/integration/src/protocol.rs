@@ -61,6 +61,7 @@ pub fn params() -> PoolParams {
         min_proof_bytes: loopin::pool::DEFAULT_MIN_PROOF_BYTES,
         min_proof_rounds: loopin::pool::DEFAULT_MIN_PROOF_ROUNDS,
         min_passes_per_epoch: loopin::pool::DEFAULT_MIN_PASSES_PER_EPOCH,
+        pass_grace_seconds: 0,
     }
 }
 

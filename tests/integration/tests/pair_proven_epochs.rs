@@ -624,3 +624,96 @@ fn passes_voided_before_the_sellers_pay_is_released_refund_its_client_and_after_
     assert_eq!(rewards, 3 * LOOP / 2);
     assert!(paid > 10 * LOOP - 3 * LOOP / 10);
 }
+
+/// Moves `p` to `seconds` after the start of clock epoch `epoch` and processes the pool's
+/// boundaries.
+fn at(p: &mut Protocol, epoch: u64, seconds: u64) {
+    let config: loopin::pair::ConfigResponse = p
+        .app
+        .wrap()
+        .query_wasm_smart(&p.pair, &QueryMsg::Config {})
+        .unwrap();
+    let time = config.genesis + epoch * config.params.epoch_seconds + seconds;
+    p.app.update_block(|b| {
+        b.time = Timestamp::from_seconds(time);
+        b.height += 1;
+    });
+    let keeper = p.addr("dave");
+    // (None due is fine: still within the same epoch.)
+    let _ = p.exec(&keeper, &ExecuteMsg::AdvanceEpoch { max_epochs: None });
+}
+
+#[test]
+fn a_pass_submitted_in_the_grace_after_its_epoch_still_proves_it_and_nothing_settles_before() {
+    let mut p = market_on(protocol_with(
+        PoolParams {
+            pass_grace_seconds: 600,
+            ..params()
+        },
+        1_000 * LOOP,
+    ));
+    let id = stake(&mut p, "bob", "gpu-b", StakeMode::LiquidityProvider, false);
+    let token_id = p.stake_info(id).token_id;
+    p.next_epoch();
+    let epoch = p.pool().clock_epoch;
+    // A challenge assigned a minute before the epoch ends...
+    at(&mut p, epoch + 1, 0);
+    let assigned = p.app.block_info().time.minus_seconds(60);
+    // ...whose verifier submits five minutes into the next epoch: within the grace, it counts
+    // in the epoch it was assigned in, which was not final yet.
+    at(&mut p, epoch + 1, 300);
+    assert!(!epoch_proof(&p, id, epoch).is_final);
+    let registry = p.registry.clone();
+    let carol = p.addr("carol").to_string();
+    let report = |at: Timestamp| ExecuteMsg::DeviceProven {
+        token_id: token_id.clone(),
+        challenged_at: at,
+        verifier: Some(carol.clone()),
+    };
+    let res = p.exec(&registry, &report(assigned)).unwrap();
+    assert_eq!(attr(&res, "counted").as_deref(), Some("true"));
+    assert!(epoch_proof(&p, id, epoch).proven);
+    // The next epoch goes unproven. Nothing settles it during its own grace: a pass may still
+    // come.
+    at(&mut p, epoch + 2, 300);
+    let err: ContractError = contract_error(p.exec(
+        &registry,
+        &ExecuteMsg::SettleUnproven {
+            stake_id: id,
+            epoch: epoch + 1,
+        },
+    ));
+    assert_eq!(err, ContractError::EpochNotFinal { epoch: epoch + 1 });
+    // After the grace it is final: a late pass counts nowhere, and anyone settles the epoch.
+    at(&mut p, epoch + 2, 601);
+    let late = p
+        .exec(&registry, &report(assigned.plus_seconds(3_600)))
+        .unwrap();
+    assert_eq!(attr(&late, "counted").as_deref(), Some("false"));
+    let proof = epoch_proof(&p, id, epoch + 1);
+    assert!(proof.is_final && !proof.proven);
+    p.exec(
+        &registry,
+        &ExecuteMsg::SettleUnproven {
+            stake_id: id,
+            epoch: epoch + 1,
+        },
+    )
+    .unwrap();
+    assert!(epoch_proof(&p, id, epoch + 1).settled);
+}
+
+#[test]
+fn a_pass_grace_longer_than_an_epoch_is_refused() {
+    let params = PoolParams {
+        pass_grace_seconds: params().epoch_seconds + 1,
+        ..params()
+    };
+    assert_eq!(
+        params.validate(),
+        Err(loopin::pool::ParamsError::PassGraceTooLong {
+            grace: params.epoch_seconds + 1,
+            epoch_seconds: params.epoch_seconds
+        })
+    );
+}
