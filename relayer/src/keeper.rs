@@ -140,6 +140,9 @@ impl Keeper {
             if from >= ended {
                 continue;
             }
+            // The cursor moves only past final epochs: one still in its pass grace (a pass may
+            // yet prove it) is looked at again on a later tick.
+            let mut stop = ended;
             for stake_id in 1.. {
                 // Stake ids run from 1 without gaps: the first one not found is the end. Any
                 // other error leaves the cursor where it was, to be retried.
@@ -169,7 +172,11 @@ impl Keeper {
                         .client
                         .query_smart(pool, &QueryMsg::EpochProof { stake_id, epoch })
                         .await?;
-                    if !proof.is_final || proof.proven || proof.settled {
+                    if !proof.is_final {
+                        stop = stop.min(epoch);
+                        continue;
+                    }
+                    if proof.proven || proof.settled {
                         continue;
                     }
                     let msg = ExecuteMsg::SettleUnproven { stake_id, epoch };
@@ -187,7 +194,7 @@ impl Keeper {
             self.settled_before
                 .lock()
                 .map_err(|_| anyhow::anyhow!("keeper state poisoned"))?
-                .insert(pool.clone(), ended);
+                .insert(pool.clone(), stop);
         }
         Ok(settled)
     }

@@ -25,6 +25,14 @@ pub(crate) fn is_final(config: &Config, now: Timestamp, epoch: u64) -> bool {
     final_until(config, now) > epoch
 }
 
+/// Whether the stake's `epoch` takes no more passes at `now`: final, or ended for a stake
+/// that is invalidated (no pass counts for it any more, so its settlement waits for no grace:
+/// an invalidation in the grace settles the epoch that just ended before it seizes).
+pub(crate) fn is_closed(config: &Config, now: Timestamp, stake: &Stake, epoch: u64) -> bool {
+    is_final(config, now, epoch)
+        || (stake.invalidated && config.clock.epoch_at(now.seconds()) > epoch)
+}
+
 /// The first epoch not final at `now`: every epoch before it is.
 pub(crate) fn final_until(config: &Config, now: Timestamp) -> u64 {
     config.clock.epoch_at(
@@ -67,7 +75,7 @@ pub(crate) fn needs_settling(
     epoch: u64,
 ) -> Result<bool, ContractError> {
     Ok(provable(stake, epoch)
-        && is_final(config, now, epoch)
+        && is_closed(config, now, stake, epoch)
         && !is_proven(storage, config, stake, epoch)?
         && !UNPROVEN_SETTLED.has(storage, (stake.id, epoch)))
 }

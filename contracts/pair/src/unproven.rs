@@ -17,7 +17,7 @@ use crate::disputes::take_held_pay;
 use crate::epoch::current_pool;
 use crate::error::ContractError;
 use crate::outflow;
-use crate::proofs::{is_final, is_proven, provable};
+use crate::proofs::{is_closed, is_final, is_proven, provable};
 use crate::staking::seller_proceeds;
 use crate::state::{
     CONFIG, Config, DISPUTE_BONDS, LEASES, OPEN_DISPUTES, POOL, Pool, STAKE_LEASES, STAKES, Stake,
@@ -197,7 +197,7 @@ pub(crate) fn settle_provider(
             return Ok(true);
         }
         // (Only an invalidation meets epochs still open: the cursor waits at them.)
-        if !is_final(config, now, epoch) {
+        if !is_closed(config, now, stake, epoch) {
             return Ok(false);
         }
         if crate::proofs::needs_settling(storage, config, now, stake, epoch)? {
@@ -217,7 +217,7 @@ const INVALIDATION_LOOKBACK: u64 = 64;
 /// Before an invalidation seizes the stake's position: settles up to [`SETTLE_PAGE`] of its
 /// unproven epochs still unpaid (a seller's among the last [`INVALIDATION_LOOKBACK`], a
 /// provider's leased ones), so their clients are refunded rather than the position burned.
-/// Older ones could be settled by anyone (`SettleUnproven`) from the moment they ended.
+/// Older ones could be settled by anyone (`SettleUnproven`) from the moment they were final.
 pub(crate) fn settle_before_invalidation(
     storage: &mut dyn Storage,
     config: &Config,
@@ -229,6 +229,9 @@ pub(crate) fn settle_before_invalidation(
     if stake.finished {
         return Ok(settled);
     }
+    // From here no pass counts for the stake: its ended epochs are closed, even within their
+    // grace (the caller saves the flag with the rest of the invalidation).
+    stake.invalidated = true;
     match stake.mode {
         StakeMode::Seller => {
             let from = stake

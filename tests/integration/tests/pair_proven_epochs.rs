@@ -717,3 +717,35 @@ fn a_pass_grace_longer_than_an_epoch_is_refused() {
         })
     );
 }
+
+/// An invalidation within the grace of the epoch that just ended: no pass can count for an
+/// invalidated stake, so it settles that epoch too before it seizes (with a grace of a whole
+/// epoch, the lease's epoch is still in its grace here; before the fix its client lost the
+/// lease's pay to the seizure, and nothing could settle it after).
+#[test]
+fn an_invalidation_in_the_grace_refunds_the_clients_of_the_epoch_that_just_ended() {
+    let mut p = market_on(protocol_with(
+        PoolParams {
+            pass_grace_seconds: params().epoch_seconds,
+            ..params()
+        },
+        1_000 * LOOP,
+    ));
+    let id = stake(&mut p, "seller", "gpu-s", StakeMode::Seller, false);
+    p.fund_sellers("dave", 1, HOUR / 2);
+    let before = p.balance_of("client");
+    p.lease("client", id, HOUR / 10, 10 * LOOP).unwrap();
+    p.next_epoch();
+    p.next_epoch();
+    let leased = p.pool().epoch - 1;
+    assert!(!epoch_proof(&p, id, leased).is_final);
+    let registry = p.registry.clone();
+    let invalidate = ExecuteMsg::Invalidate {
+        token_id: p.stake_info(id).token_id,
+        reason: "late".into(),
+    };
+    let res = p.exec(&registry, &invalidate).unwrap();
+    assert!(number(&res, "refunded_unproven") > 0);
+    assert_eq!(p.balance_of("client"), before);
+    p.check_invariants();
+}
