@@ -5,6 +5,7 @@
 //! (addresses and code ids) and a chain-registry style `chain.json`.
 
 pub mod ibc;
+pub mod windows;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -114,8 +115,16 @@ pub fn repository_artifacts() -> anyhow::Result<PathBuf> {
 }
 
 impl DeployConfig {
+    /// Reads a config, refusing one whose classes and registry disagree on their windows
+    /// ([`windows::check`]).
     pub fn from_toml(text: &str) -> anyhow::Result<Self> {
-        Ok(toml::from_str(text)?)
+        let config: Self = toml::from_str(text)?;
+        if let Some(settings) = config.registry.as_ref().and_then(|r| r.settings.as_ref()) {
+            for class in &config.classes {
+                windows::check(&class.name, &class.params, settings)?;
+            }
+        }
+        Ok(config)
     }
 
     /// The shipped `deploy/devnet.toml` for an in-process devnet (tests): pointed at `chain`,
