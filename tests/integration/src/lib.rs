@@ -1,6 +1,7 @@
 //! Shared set-up for the multi-contract tests: contract wrappers and small assertion helpers.
 
 pub mod protocol;
+pub mod proven;
 pub mod registry;
 pub mod seeds;
 pub mod stake_cert;
