@@ -5,7 +5,7 @@
 //! Nothing proves an epoch but passes: a device nobody challenged, or that answered nothing,
 //! earns nothing for it.
 
-use cosmwasm_std::{Addr, DepsMut, Empty, Env, Response, Storage, Timestamp};
+use cosmwasm_std::{Addr, Deps, DepsMut, Empty, Env, Response, Storage, Timestamp};
 use loopin::pair::EpochProofResponse;
 
 use crate::error::ContractError;
@@ -105,19 +105,12 @@ pub fn device_proven(
     challenged_at: Timestamp,
     verifier: Option<String>,
 ) -> Result<Response, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
-    ensure_registry(deps.as_ref(), &config, &sender)?;
+    let (config, id, mut stake, epoch) =
+        registry_report(deps.as_ref(), &sender, &token_id, challenged_at)?;
     let verifier = match verifier {
         Some(verifier) => deps.api.addr_validate(&verifier)?,
         None => sender,
     };
-    let id = STAKE_BY_TOKEN
-        .may_load(deps.storage, &token_id)?
-        .ok_or_else(|| ContractError::UnknownCertificate {
-            token_id: token_id.clone(),
-        })?;
-    let mut stake = STAKES.load(deps.storage, id)?;
-    let epoch = config.clock.epoch_at(challenged_at.seconds());
     let response = Response::new()
         .add_attribute("action", "device_proven")
         .add_attribute("stake_id", id.to_string())
@@ -145,6 +138,27 @@ pub fn device_proven(
         .add_attribute("passes", count.to_string()))
 }
 
+/// A report from the registry about the device of `token_id`: the config, the stake's id and
+/// record, and the stake's epoch containing `challenged_at`. Refused unless the sender is the
+/// registry and the certificate is a stake's here.
+fn registry_report(
+    deps: Deps,
+    sender: &Addr,
+    token_id: &str,
+    challenged_at: Timestamp,
+) -> Result<(Config, u64, Stake, u64), ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    ensure_registry(deps, &config, sender)?;
+    let id = STAKE_BY_TOKEN
+        .may_load(deps.storage, token_id)?
+        .ok_or_else(|| ContractError::UnknownCertificate {
+            token_id: token_id.to_string(),
+        })?;
+    let stake = STAKES.load(deps.storage, id)?;
+    let epoch = config.clock.epoch_at(challenged_at.seconds());
+    Ok((config, id, stake, epoch))
+}
+
 /// The registry voided a pass it reported: it no longer counts towards its epoch (and the
 /// epoch, back below the class's passes, no longer earns rewards and is settled as unproven
 /// once final). Nothing changes when the pass was never counted or the epoch's pay is out:
@@ -156,16 +170,9 @@ pub fn device_proof_voided(
     challenged_at: Timestamp,
     verifier: String,
 ) -> Result<Response, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
-    ensure_registry(deps.as_ref(), &config, &sender)?;
+    let (config, id, mut stake, epoch) =
+        registry_report(deps.as_ref(), &sender, &token_id, challenged_at)?;
     let verifier = deps.api.addr_validate(&verifier)?;
-    let id = STAKE_BY_TOKEN
-        .may_load(deps.storage, &token_id)?
-        .ok_or_else(|| ContractError::UnknownCertificate {
-            token_id: token_id.clone(),
-        })?;
-    let mut stake = STAKES.load(deps.storage, id)?;
-    let epoch = config.clock.epoch_at(challenged_at.seconds());
     let response = Response::new()
         .add_attribute("action", "device_proof_voided")
         .add_attribute("stake_id", id.to_string())

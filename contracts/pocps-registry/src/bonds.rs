@@ -178,6 +178,18 @@ fn take_bond(
     Ok(amount)
 }
 
+/// The token message moving `amount` out of the registry's bonds, if any.
+fn bond_msg(
+    config: &Config,
+    amount: Uint128,
+    msg: impl FnOnce(Uint128) -> token::ExecuteMsg,
+) -> Result<Option<CosmosMsg>, ContractError> {
+    if amount.is_zero() {
+        return Ok(None);
+    }
+    Ok(Some(execute_msg(&config.token, &msg(amount))?))
+}
+
 /// Burns `bps` basis points of a verifier's bond (bonded first, then unbonding); the amount
 /// and the burn message, if any.
 pub(crate) fn penalize(
@@ -187,14 +199,7 @@ pub(crate) fn penalize(
     bps: u16,
 ) -> Result<(Uint128, Option<CosmosMsg>), ContractError> {
     let amount = take_bond(storage, address, bps)?;
-    let msg = if amount.is_zero() {
-        None
-    } else {
-        Some(execute_msg(
-            &config.token,
-            &token::ExecuteMsg::Burn { amount },
-        )?)
-    };
+    let msg = bond_msg(config, amount, |amount| token::ExecuteMsg::Burn { amount })?;
     Ok((amount, msg))
 }
 
@@ -208,17 +213,10 @@ pub(crate) fn pay_from_bond(
     recipient: &Addr,
 ) -> Result<(Uint128, Option<CosmosMsg>), ContractError> {
     let amount = take_bond(storage, address, bps)?;
-    let msg = if amount.is_zero() {
-        None
-    } else {
-        Some(execute_msg(
-            &config.token,
-            &token::ExecuteMsg::Transfer {
-                recipient: recipient.to_string(),
-                amount,
-            },
-        )?)
-    };
+    let msg = bond_msg(config, amount, |amount| token::ExecuteMsg::Transfer {
+        recipient: recipient.to_string(),
+        amount,
+    })?;
     Ok((amount, msg))
 }
 
@@ -237,13 +235,6 @@ pub(crate) fn slash(
     verifier.unbonding = Uint128::zero();
     verifier.slashed = true;
     VERIFIERS.save(storage, address, &verifier)?;
-    let msg = if amount.is_zero() {
-        None
-    } else {
-        Some(execute_msg(
-            &config.token,
-            &token::ExecuteMsg::Burn { amount },
-        )?)
-    };
+    let msg = bond_msg(config, amount, |amount| token::ExecuteMsg::Burn { amount })?;
     Ok((amount, msg))
 }
