@@ -23,6 +23,11 @@ pub struct AuditStats {
     pub answered: u64,
     /// Its audits that voided a Pass (a bad step, or nobody answered).
     pub voided: u64,
+    /// Audits or answers the registry refused, and the last refusal's text.
+    pub refused: u64,
+    pub last_refusal: Option<String>,
+    /// Rounds in which it looked for a Pass to audit and found none still auditable.
+    pub nothing_to_audit: u64,
 }
 
 /// A Pass the agent submitted: what it answers audits of it with.
@@ -86,7 +91,9 @@ impl Audits {
                 match actor.client.execute(registry, &answer, &[]).await {
                     Ok(_) => self.stats.answered += 1,
                     Err(e) => {
-                        tracing::warn!(verifier = %actor.name, id = kept.id, error = %e, "audit answer refused")
+                        tracing::warn!(verifier = %actor.name, id = kept.id, error = %e, "audit answer refused");
+                        self.stats.refused += 1;
+                        self.stats.last_refusal = Some(e.to_string());
                     }
                 }
             }
@@ -165,11 +172,14 @@ impl Audits {
                     tracing::info!(verifier = %actor.name, id, round, "audit opened");
                 }
                 Err(e) => {
-                    tracing::info!(verifier = %actor.name, id, error = %e, "audit refused")
+                    tracing::info!(verifier = %actor.name, id, error = %e, "audit refused");
+                    self.stats.refused += 1;
+                    self.stats.last_refusal = Some(e.to_string());
                 }
             }
             return Ok(());
         }
+        self.stats.nothing_to_audit += 1;
         Ok(())
     }
 }

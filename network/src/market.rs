@@ -687,6 +687,11 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
         audits.opened += v.audits.stats.opened;
         audits.answered += v.audits.stats.answered;
         audits.voided += v.audits.stats.voided;
+        audits.refused += v.audits.stats.refused;
+        audits.nothing_to_audit += v.audits.stats.nothing_to_audit;
+        if v.audits.stats.last_refusal.is_some() {
+            audits.last_refusal.clone_from(&v.audits.stats.last_refusal);
+        }
     }
     println!(
         "audits of passes: {} opened, {} answered with the step, {} voided",
