@@ -76,8 +76,9 @@ impl VerifierAgent {
             .send_loop(
                 token,
                 registry,
-                // Half again the minimum: audit fees come out of the bond.
-                config.settings.min_bond.u128() * 3 / 2,
+                // Twice the minimum: audit fees (0.5 % of the bond each, one audit a round)
+                // come out of the bond; what it is paid for answering comes to its account.
+                config.settings.min_bond.u128() * 2,
                 &ReceiveMsg::Bond {},
             )
             .await
