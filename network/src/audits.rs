@@ -33,6 +33,32 @@ pub struct AuditStats {
     pub nothing_to_audit: u64,
 }
 
+impl AuditStats {
+    /// Several agents' stats, summed (with the last refusal any of them saw).
+    pub fn sum<'a>(all: impl IntoIterator<Item = &'a AuditStats>) -> AuditStats {
+        let mut sum = AuditStats::default();
+        for s in all {
+            sum.opened += s.opened;
+            sum.answered += s.answered;
+            sum.voided += s.voided;
+            sum.refused += s.refused;
+            sum.nothing_to_audit += s.nothing_to_audit;
+            if s.last_refusal.is_some() {
+                sum.last_refusal.clone_from(&s.last_refusal);
+            }
+        }
+        sum
+    }
+
+    /// The line the main job prints.
+    pub fn summary(&self) -> String {
+        format!(
+            "audits of passes: {} opened, {} answered with the step, {} voided",
+            self.opened, self.answered, self.voided
+        )
+    }
+}
+
 /// A Pass the agent submitted: what it answers audits of it with.
 struct Kept {
     id: u64,

@@ -682,21 +682,8 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
         "proven epochs (only these pay; unproven ones settled): {}",
         summary.join(", ")
     );
-    let mut audits = AuditStats::default();
-    for v in &m.verifiers {
-        audits.opened += v.audits.stats.opened;
-        audits.answered += v.audits.stats.answered;
-        audits.voided += v.audits.stats.voided;
-        audits.refused += v.audits.stats.refused;
-        audits.nothing_to_audit += v.audits.stats.nothing_to_audit;
-        if v.audits.stats.last_refusal.is_some() {
-            audits.last_refusal.clone_from(&v.audits.stats.last_refusal);
-        }
-    }
-    println!(
-        "audits of passes: {} opened, {} answered with the step, {} voided",
-        audits.opened, audits.answered, audits.voided
-    );
+    let audits = AuditStats::sum(m.verifiers.iter().map(|v| &v.audits.stats));
+    println!("{}", audits.summary());
     let (rose, fell) = price_trends(&rows, new_stakes_at as usize);
     let report = Report {
         chain_id: d.chain_id.clone(),
