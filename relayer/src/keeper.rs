@@ -87,13 +87,8 @@ impl Keeper {
     pub async fn advance_due(&self) -> anyhow::Result<usize> {
         let mut advanced = 0;
         for pool in &self.pools {
-            let state: PoolResponse = match self.client.query_smart(pool, &QueryMsg::Pool {}).await
-            {
-                Ok(state) => state,
-                Err(e) => {
-                    tracing::warn!(pool, error = %e, "reading the pool failed; retrying next tick");
-                    continue;
-                }
+            let Some(state) = self.pool_state(pool).await else {
+                continue;
             };
             if state.clock_epoch <= state.epoch {
                 continue;
@@ -126,13 +121,8 @@ impl Keeper {
     pub async fn settle_due(&self) -> anyhow::Result<usize> {
         let mut settled = 0;
         for pool in &self.pools {
-            let state: PoolResponse = match self.client.query_smart(pool, &QueryMsg::Pool {}).await
-            {
-                Ok(state) => state,
-                Err(e) => {
-                    tracing::warn!(pool, error = %e, "reading the pool failed; retrying next tick");
-                    continue;
-                }
+            let Some(state) = self.pool_state(pool).await else {
+                continue;
             };
             // Epochs before the one in delivery have ended.
             let ended = state.epoch;
@@ -197,6 +187,17 @@ impl Keeper {
                 .insert(pool.clone(), stop);
         }
         Ok(settled)
+    }
+
+    /// The pool's state, or `None` (logged) when it cannot be read: retried on the next tick.
+    async fn pool_state(&self, pool: &str) -> Option<PoolResponse> {
+        match self.client.query_smart(pool, &QueryMsg::Pool {}).await {
+            Ok(state) => Some(state),
+            Err(e) => {
+                tracing::warn!(pool, error = %e, "reading the pool failed; retrying next tick");
+                None
+            }
+        }
     }
 
     fn cursor(&self, pool: &str) -> u64 {

@@ -141,7 +141,10 @@ pub fn invalidate(
     let (id, mut stake) =
         crate::verification::registry_call(deps.as_ref(), &config, &info.sender, &token_id)?;
     let (mut pool, advanced) = current_pool(deps.storage, &env, &config)?;
-    // Clients of its unproven epochs are refunded before its position is seized.
+    // From here no pass counts for the stake: its ended epochs are closed (`is_closed`), even
+    // within their grace, and its clients of unproven ones are refunded before its position is
+    // seized.
+    stake.invalidated = true;
     let settled = crate::unproven::settle_before_invalidation(
         deps.storage,
         &config,
@@ -224,7 +227,6 @@ pub fn invalidate(
     pot -= returned;
     pool.reserves.tokens = pool.reserves.tokens.checked_add(returned)?;
 
-    stake.invalidated = true;
     stake.finished = true;
     STAKES.save(deps.storage, id, &stake)?;
     POOL.save(deps.storage, &pool)?;

@@ -214,7 +214,8 @@ pub(crate) fn settle_provider(
 /// Epochs back from the one in delivery an invalidation looks at for a seller's unproven ones.
 const INVALIDATION_LOOKBACK: u64 = 64;
 
-/// Before an invalidation seizes the stake's position: settles up to [`SETTLE_PAGE`] of its
+/// Before an invalidation seizes the stake's position (the stake already marked invalidated,
+/// so its ended epochs are closed): settles up to [`SETTLE_PAGE`] of its
 /// unproven epochs still unpaid (a seller's among the last [`INVALIDATION_LOOKBACK`], a
 /// provider's leased ones), so their clients are refunded rather than the position burned.
 /// Older ones could be settled by anyone (`SettleUnproven`) from the moment they were final.
@@ -229,9 +230,6 @@ pub(crate) fn settle_before_invalidation(
     if stake.finished {
         return Ok(settled);
     }
-    // From here no pass counts for the stake: its ended epochs are closed, even within their
-    // grace (the caller saves the flag with the rest of the invalidation).
-    stake.invalidated = true;
     match stake.mode {
         StakeMode::Seller => {
             let from = stake

@@ -26,7 +26,9 @@ use crate::judge::{self, hash32};
 use crate::outgoing::execute_msg;
 use crate::registration::invalidate_device;
 use crate::rewards::reward;
-use crate::state::{AUDITS, Audit, CHALLENGES, CONFIG, Challenge, Config, DEVICES, VERIFIERS};
+use crate::state::{
+    AUDITS, Audit, CHALLENGES, CONFIG, Challenge, Config, DEVICES, Device, VERIFIERS,
+};
 
 /// What voiding a Pass adds to the response: attributes and messages.
 type Voided = (Vec<(String, String)>, Vec<CosmosMsg>);
@@ -64,8 +66,8 @@ pub(crate) fn audit(
     // The Pass's own verifier and the device's owner answer audits; they do not open them (an
     // audit they answer themselves would move bond to them, or hold the Pass's audits).
     let target = challenge.target.clone().unwrap_or_default();
-    let owner = DEVICES.load(deps.storage, &target)?.owner;
-    if info.sender == challenge.verifier || info.sender == owner {
+    let device = DEVICES.load(deps.storage, &target)?;
+    if info.sender == challenge.verifier || info.sender == device.owner {
         return Err(ContractError::OwnAudit {});
     }
     let mut auditor = bonded_verifier(deps.storage, &config, &info.sender)?;
@@ -77,7 +79,7 @@ pub(crate) fn audit(
     }
     // Only a step the chain can judge is asked for: nobody is voided for an answer that
     // could not be checked.
-    judgeable(deps.storage, &config, &target)?;
+    judgeable(&config, &device, &target)?;
     let response = Response::new()
         .add_attribute("action", "audit")
         .add_attribute("challenge_id", id.to_string())
@@ -91,7 +93,7 @@ pub(crate) fn audit(
                 got: proof.step.round,
             });
         }
-        return match judge(deps.storage, &config, &challenge, &proof)? {
+        return match judge(&challenge, &device, &proof)? {
             None => Err(ContractError::StepSound { round }),
             Some(fault) => {
                 let voided = void_bad_step(deps.storage, &config, id, &mut challenge, fault)?;
@@ -163,7 +165,10 @@ pub(crate) fn answer_audit(
             got: proof.step.round,
         });
     }
-    let fault = judge(deps.storage, &config, &challenge, &proof)?;
+    let target = challenge.target.clone().unwrap_or_default();
+    let device = DEVICES.load(deps.storage, &target)?;
+    judgeable(&config, &device, &target)?;
+    let fault = judge(&challenge, &device, &proof)?;
     let response = Response::new()
         .add_attribute("action", "answer_audit")
         .add_attribute("challenge_id", id.to_string())
@@ -175,12 +180,11 @@ pub(crate) fn answer_audit(
             // device's owner unless the Pass's verifier answered (not to whoever copies the
             // answer first).
             close_audit(deps.storage, id, &mut challenge, &auditor)?;
-            let target = challenge.target.clone().unwrap_or_default();
-            let owner = DEVICES.load(deps.storage, &target)?.owner;
+            CHALLENGES.save(deps.storage, id, &challenge)?;
             let payee = if info.sender == challenge.verifier {
                 info.sender.clone()
             } else {
-                owner
+                device.owner
             };
             let (fee, transfer) = pay_from_bond(
                 deps.storage,
@@ -253,8 +257,8 @@ fn load_open_audit(
     Ok((challenge, open))
 }
 
-/// `auditor`'s audit of challenge `id` is decided: closed, one fewer open on the challenge and
-/// the auditor.
+/// `auditor`'s audit of challenge `id` is decided: closed, one fewer open on the auditor and on
+/// the challenge (which the caller saves).
 fn close_audit(
     storage: &mut dyn Storage,
     id: u64,
@@ -266,7 +270,6 @@ fn close_audit(
             .ok_or(ContractError::NotAuditable { id })
     })?;
     challenge.open_audits = challenge.open_audits.saturating_sub(1);
-    CHALLENGES.save(storage, id, challenge)?;
     let mut v = load_verifier(storage, auditor)?;
     v.open_challenges = v.open_challenges.saturating_sub(1);
     VERIFIERS.save(storage, auditor, &v)?;
@@ -290,8 +293,7 @@ pub(crate) fn extend_liability(
 /// Whether the chain can judge a step of the device's transcript: today's encoding (a block
 /// check under it would find every block of an older one bad) and one block's check within
 /// `max_recheck_steps`.
-fn judgeable(storage: &dyn Storage, config: &Config, target: &str) -> Result<(), ContractError> {
-    let device = DEVICES.load(storage, target)?;
+fn judgeable(config: &Config, device: &Device, target: &str) -> Result<(), ContractError> {
     if device.encoding != ENCODING_VERSION {
         return Err(ContractError::LegacyEncoding {
             token_id: target.to_string(),
@@ -309,19 +311,18 @@ fn judgeable(storage: &dyn Storage, config: &Config, target: &str) -> Result<(),
     Ok(())
 }
 
-/// Judges the opened step against the challenge's recorded transcript: `None` right,
-/// `Some(fault)` wrong; an error when the data is not the signed transcript's.
+/// Judges the opened step against the challenge's recorded transcript, on its `device` (found
+/// [`judgeable`]): `None` right, `Some(fault)` wrong; an error when the data is not the signed
+/// transcript's.
 fn judge(
-    storage: &dyn Storage,
-    config: &Config,
     challenge: &Challenge,
+    device: &Device,
     proof: &StepProofMsg,
 ) -> Result<Option<StepFault>, ContractError> {
-    let id_err = || ContractError::NotAuditable { id: 0 };
-    let record = challenge.pass.as_ref().ok_or_else(id_err)?;
-    let target = challenge.target.as_deref().ok_or_else(id_err)?;
-    judgeable(storage, config, target)?;
-    let device = DEVICES.load(storage, target)?;
+    let record = challenge
+        .pass
+        .as_ref()
+        .ok_or(ContractError::NotAuditable { id: 0 })?;
     let commitment = judge::commitment(&device.commitment)?;
     let signed = SignedTranscript {
         rounds: record.rounds,

@@ -140,6 +140,11 @@ pub fn market() -> Protocol {
 }
 
 /// `p` with Alice's price-setting stake of [`market`].
+/// [`market`] on a class with `params` (the default emission cap).
+pub fn market_with(params: PoolParams) -> Protocol {
+    market_on(protocol_with(params, 1_000 * LOOP))
+}
+
 pub fn market_on(mut p: Protocol) -> Protocol {
     p.stake(
         "alice",

@@ -10,9 +10,7 @@ use loopin::pair::{ExecuteMsg, QueryMsg};
 use loopin::pool::PoolParams;
 use loopin::stake_cert::StakeMode;
 use loopin_integration_tests::contract_error;
-use loopin_integration_tests::protocol::{
-    LOOP, Protocol, attr, market, market_on, params, protocol_with,
-};
+use loopin_integration_tests::protocol::{LOOP, Protocol, attr, market, market_with, params};
 use loopin_integration_tests::proven::{claim_to_the_end, epoch_proof, number, stake};
 use loopin_pair::ContractError;
 use loopin_pool_math::HOUR;
@@ -122,13 +120,10 @@ fn at(p: &mut Protocol, epoch: u64, seconds: u64) {
 
 #[test]
 fn a_pass_submitted_in_the_grace_after_its_epoch_still_proves_it_and_nothing_settles_before() {
-    let mut p = market_on(protocol_with(
-        PoolParams {
-            pass_grace_seconds: 600,
-            ..params()
-        },
-        1_000 * LOOP,
-    ));
+    let mut p = market_with(PoolParams {
+        pass_grace_seconds: 600,
+        ..params()
+    });
     let id = stake(&mut p, "bob", "gpu-b", StakeMode::LiquidityProvider, false);
     let token_id = p.stake_info(id).token_id;
     p.next_epoch();
@@ -201,13 +196,10 @@ fn a_pass_grace_longer_than_an_epoch_is_refused() {
 /// lease's pay to the seizure, and nothing could settle it after).
 #[test]
 fn an_invalidation_in_the_grace_refunds_the_clients_of_the_epoch_that_just_ended() {
-    let mut p = market_on(protocol_with(
-        PoolParams {
-            pass_grace_seconds: params().epoch_seconds,
-            ..params()
-        },
-        1_000 * LOOP,
-    ));
+    let mut p = market_with(PoolParams {
+        pass_grace_seconds: params().epoch_seconds,
+        ..params()
+    });
     let id = stake(&mut p, "seller", "gpu-s", StakeMode::Seller, false);
     p.fund_sellers("dave", 1, HOUR / 2);
     let before = p.balance_of("client");

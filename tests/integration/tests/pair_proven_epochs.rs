@@ -11,7 +11,7 @@ use loopin::pool::PoolParams;
 use loopin::stake_cert::StakeMode;
 use loopin_integration_tests::contract_error;
 use loopin_integration_tests::protocol::{
-    LOOP, attr, market, market_on, params, protocol_with, protocol_with_dispute_window,
+    LOOP, attr, market, market_on, market_with, params, protocol_with_dispute_window,
 };
 use loopin_integration_tests::proven::{claim_to_the_end, epoch_proof, number, stake};
 use loopin_pair::ContractError;
@@ -264,13 +264,10 @@ fn a_lease_refunded_by_a_dispute_is_not_refunded_again_when_its_epoch_is_unprove
 
 #[test]
 fn an_epoch_of_a_class_that_asks_two_passes_needs_two_distinct_verifiers() {
-    let mut p = market_on(protocol_with(
-        PoolParams {
-            min_passes_per_epoch: 2,
-            ..params()
-        },
-        1_000 * LOOP,
-    ));
+    let mut p = market_with(PoolParams {
+        min_passes_per_epoch: 2,
+        ..params()
+    });
     let id = stake(&mut p, "bob", "gpu-b", StakeMode::LiquidityProvider, false);
     let token_id = p.stake_info(id).token_id;
     p.next_epoch();
@@ -296,13 +293,9 @@ fn an_epoch_of_a_class_that_asks_two_passes_needs_two_distinct_verifiers() {
 fn a_claim_that_settles_while_pay_is_retained_keeps_the_retained_pay() {
     let run = |dispute: bool| {
         let mut p = market_on(protocol_with_dispute_window(1));
-        let res = p
-            .stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
-            .unwrap();
-        let id = number(&res, "stake_id") as u64;
-        let token_id = attr(&res, "token_id").unwrap();
         // Its first epoch goes unproven; the next two are proven.
-        p.registered.retain(|t| *t != token_id);
+        let id = stake(&mut p, "seller", "gpu-s", StakeMode::Seller, false);
+        let token_id = p.stake_info(id).token_id;
         p.fund_sellers("dave", 1, HOUR / 2);
         let first = p.pool().trading_epoch;
         assert_eq!(p.stake_info(id).verified_from, Some(first));
@@ -400,12 +393,7 @@ fn an_unproven_epoch_settles_its_open_disputes_in_the_clients_favour() {
 fn a_dispute_upheld_before_the_epoch_settles_costs_the_seller_no_more() {
     let run = |ruled: bool| {
         let mut p = market_on(protocol_with_dispute_window(1));
-        let res = p
-            .stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
-            .unwrap();
-        let id = number(&res, "stake_id") as u64;
-        let token_id = attr(&res, "token_id").unwrap();
-        p.registered.retain(|t| *t != token_id);
+        let id = stake(&mut p, "seller", "gpu-s", StakeMode::Seller, false);
         p.fund_sellers("dave", 1, HOUR / 2);
         let before = p.balance_of("client");
         let res = p.lease("client", id, HOUR / 10, 10 * LOOP).unwrap();
