@@ -4,16 +4,10 @@
 
 use crate::actors::{Actor, derived};
 use loopin::registry::{ChallengeResponse, ChallengeStatus, ExecuteMsg, QueryMsg, StepProofMsg};
-use loopin_pocps::merkle::Hash;
 use loopin_pocps::transcript::Transcript;
 use serde::Serialize;
 use std::collections::HashSet;
 
-/// Rounds between two audits an agent opens. Every round: an agent's challenges run in a cycle
-/// of a few rounds, and auditing every third round could stay in phase with it and only ever
-/// meet Passes whose audit window (three rounds on the devnet) had just closed, as a run of the
-/// whole suite showed (0 audits opened).
-const AUDIT_EVERY: u64 = 1;
 /// Challenge ids below the newest one an agent looks through for a Pass to audit.
 const LOOK_BACK: u64 = 12;
 
@@ -71,7 +65,6 @@ pub struct Audits {
     kept: Vec<Kept>,
     audited: HashSet<u64>,
     open: Vec<u64>,
-    rounds: u64,
     pub stats: AuditStats,
 }
 
@@ -87,20 +80,22 @@ async fn now(actor: &Actor) -> anyhow::Result<u64> {
 }
 
 impl Audits {
-    /// Keeps the transcript of Pass `id` (the chain of `blocks` from `seed`) for its audits.
-    pub fn keep(&mut self, id: u64, seed: &Hash, blocks: &[u128]) {
-        self.kept.push(Kept {
-            id,
-            transcript: Transcript::new(seed, blocks),
-        });
+    /// Keeps the transcript of Pass `id` for its audits.
+    pub fn keep(&mut self, id: u64, transcript: Transcript) {
+        self.kept.push(Kept { id, transcript });
     }
 
     /// Shows the step of every open audit of a kept Pass; drops Passes no longer auditable.
     pub async fn answer(&mut self, actor: &Actor, registry: &str) -> anyhow::Result<()> {
         let now = now(actor).await?;
         let mut still = Vec::new();
-        for kept in self.kept.drain(..) {
-            let c = challenge(actor, registry, kept.id).await?;
+        for kept in std::mem::take(&mut self.kept) {
+            // A challenge that cannot be read now is kept, to be answered next round: a lost
+            // transcript is a bond lost to the next audit.
+            let Ok(c) = challenge(actor, registry, kept.id).await else {
+                still.push(kept);
+                continue;
+            };
             let Some(pass) = &c.pass else { continue };
             let auditable =
                 c.status == ChallengeStatus::Passed && pass.audit_until.seconds() >= now;
@@ -132,8 +127,11 @@ impl Audits {
         Ok(())
     }
 
-    /// Every [`AUDIT_EVERY`] rounds, audits a random step of a recent, still auditable Pass by
-    /// another verifier (ids up to `newest`); finalizes its own audits nobody answered in time.
+    /// Audits a random step of a recent, still auditable Pass by another verifier (ids up to
+    /// `newest`), once a round: an agent's challenges run in a cycle of a few rounds, and
+    /// auditing every third round could stay in phase with it and only ever meet Passes whose
+    /// audit window (three rounds on the devnet) had just closed, as a run of the whole suite
+    /// showed (0 audits opened). Finalizes its own audits nobody answered in time.
     pub async fn audit(
         &mut self,
         actor: &Actor,
@@ -144,7 +142,10 @@ impl Audits {
         let now = now(actor).await?;
         let mut open = Vec::new();
         for id in std::mem::take(&mut self.open) {
-            let c = challenge(actor, registry, id).await?;
+            let Ok(c) = challenge(actor, registry, id).await else {
+                open.push(id);
+                continue;
+            };
             let mine = c
                 .audits
                 .iter()
@@ -165,10 +166,6 @@ impl Audits {
             }
         }
         self.open = open;
-        self.rounds += 1;
-        if !self.rounds.is_multiple_of(AUDIT_EVERY) {
-            return Ok(());
-        }
         for id in (newest.saturating_sub(LOOK_BACK)..=newest).rev() {
             if self.audited.contains(&id) {
                 continue;

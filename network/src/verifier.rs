@@ -220,7 +220,7 @@ impl VerifierAgent {
         };
         let prover =
             Target::new(&device.endpoint, commitment.clone()).map_err(anyhow::Error::msg)?;
-        let record = self.client.challenge(&prover, &spec).await;
+        let mut record = self.client.challenge(&prover, &spec).await;
         let verdict = match submission(&record, &commitment, self.refused == Some(id)) {
             Submission::Retry => {
                 // The prover may not have read the assignment yet: once, try again next round.
@@ -246,10 +246,9 @@ impl VerifierAgent {
         // It answers for its Pass while it can be audited: keep what shows any step.
         if passed
             && submitted.is_ok()
-            && let Ok(seed) = hex::decode(&record.seed)
-            && let Ok(seed) = <[u8; 32]>::try_from(seed.as_slice())
+            && let Some(transcript) = record.transcript.take()
         {
-            self.audits.keep(id, &seed, &record.transcript);
+            self.audits.keep(id, transcript);
         }
         let on_chain = match submitted {
             Ok(tx) => tx

@@ -15,12 +15,11 @@ use loopin_pocps::transcript::{Transcript, transcript_message};
 pub struct Checked {
     /// The round proof, if one was asked for.
     pub round: Option<RoundProof>,
-    /// The transcript root the device signed, checked against the replayed transcript.
-    pub transcript_root: Hash,
+    /// The chain's transcript, whose root the device signed: what answers an audit of the
+    /// Pass.
+    pub transcript: Transcript,
     /// The device's signature over `transcript_message`.
     pub transcript_signature: Vec<u8>,
-    /// The blocks the chain read: what answers an audit of the Pass's transcript.
-    pub transcript: Vec<u128>,
 }
 
 /// Decode and verify both answers of a timed challenge: the timed proof, the signed transcript
@@ -53,7 +52,8 @@ pub fn check_answer(
     };
     verify_timed(c, &terms, &commit, spot_nonce, &reveal, &K256Verifier)
         .map_err(|e| format!("timed proof: {e}"))?;
-    let signed = Transcript::new(seed, &reveal.transcript).signed();
+    let transcript = Transcript::new(seed, &reveal.transcript);
+    let signed = transcript.signed();
     if opening.transcript_root.as_slice() != signed.root.as_slice() {
         return Err("transcript root: not the root of the transcript sent".into());
     }
@@ -77,9 +77,8 @@ pub fn check_answer(
     };
     Ok(Checked {
         round,
-        transcript_root: signed.root,
+        transcript,
         transcript_signature: opening.transcript_signature.clone(),
-        transcript: reveal.transcript,
     })
 }
 

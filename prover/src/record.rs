@@ -135,10 +135,10 @@ pub struct Verdict {
     /// Device signature over the transcript, hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcript_signature: Option<String>,
-    /// The blocks of the timed chain (kept in memory, not in the record's JSON): what the
+    /// The timed chain's transcript (kept in memory, not in the record's JSON): what the
     /// verifier answers an audit of its Pass with.
     #[serde(skip)]
-    pub transcript: Vec<u128>,
+    pub transcript: Option<loopin_pocps::transcript::Transcript>,
     /// The round proof (k openings), re-checkable on chain.
     pub round_proof: Option<RoundProofHex>,
     /// Throughput part.

@@ -215,7 +215,7 @@ impl Verifier {
             spot_nonce: None,
             transcript_root: None,
             transcript_signature: None,
-            transcript: Vec::new(),
+            transcript: None,
             round_proof: None,
             throughput: None,
         };
@@ -307,9 +307,9 @@ impl Verifier {
         match checked {
             Ok(Ok(checked)) => {
                 v.round_proof = checked.round.as_ref().map(RoundProofHex::from);
-                v.transcript_root = Some(hex::encode(checked.transcript_root));
+                v.transcript_root = Some(hex::encode(checked.transcript.signed().root));
                 v.transcript_signature = Some(hex::encode(&checked.transcript_signature));
-                v.transcript = checked.transcript;
+                v.transcript = Some(checked.transcript);
                 if rtt > deadline {
                     v.outcome = Outcome::Late;
                     v.reason = Some(format!(
@@ -577,7 +577,7 @@ impl Verifier {
                 spot_nonce: None,
                 transcript_root: None,
                 transcript_signature: None,
-                transcript: Vec::new(),
+                transcript: None,
                 round_proof: None,
                 throughput: None,
             }));

@@ -25,7 +25,7 @@ pub fn node_hash(l: &Hash, r: &Hash) -> Hash {
 }
 
 /// A full tree (levels from leaves to root); leaves padded to a power of two with zero digests.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tree {
     levels: Vec<Vec<Hash>>,
 }

@@ -87,7 +87,7 @@ pub struct SignedTranscript {
 
 /// A transcript with its states and tree: what the prover keeps to open steps, and what a
 /// verifier builds to check the signed root.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Transcript {
     states: Vec<Hash>,
     blocks: Vec<u128>,
