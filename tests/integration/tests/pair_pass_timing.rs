@@ -218,3 +218,87 @@ fn an_invalidation_in_the_grace_refunds_the_clients_of_the_epoch_that_just_ended
     assert_eq!(p.balance_of("client"), before);
     p.check_invariants();
 }
+
+/// A seller's claim in the grace of an epoch not yet proven neither pays it nor moves past it:
+/// the pass that arrives in the grace proves it, and the next claim pays it. (Paging past it
+/// unpaid, as a claim past a non-final epoch would, left the seller's proceeds stranded and its
+/// client unrefundable.)
+#[test]
+fn a_sellers_claim_in_the_grace_waits_for_the_epochs_pass() {
+    let mut p = market_with(PoolParams {
+        pass_grace_seconds: 600,
+        dispute_epochs: 0,
+        ..params()
+    });
+    let id = stake(&mut p, "seller", "gpu-s", StakeMode::Seller, false);
+    let token_id = p.stake_info(id).token_id;
+    p.fund_sellers("dave", 1, HOUR / 2);
+    // The client leases the seller's hours of the trading epoch, its first.
+    let leased = p.pool().trading_epoch;
+    assert_eq!(p.stake_info(id).start_epoch, leased);
+    p.lease("client", id, HOUR / 10, 10 * LOOP).unwrap();
+    // The epoch of the lease ends; five minutes into its grace its pass has not come yet.
+    at(&mut p, leased + 1, 300);
+    assert!(!epoch_proof(&p, id, leased).is_final);
+    let seller = p.addr("seller");
+    let claim = ExecuteMsg::Claim { stake_id: id };
+    let _ = p.exec(&seller, &claim);
+    assert!(
+        p.stake_info(id).paid_until <= leased,
+        "paged past an open epoch"
+    );
+    // The pass of a challenge assigned a minute before the end arrives in the grace.
+    let registry = p.registry.clone();
+    let carol = p.addr("carol").to_string();
+    let assigned = Timestamp::from_seconds(p.app.block_info().time.seconds() - 360);
+    let res = p
+        .exec(
+            &registry,
+            &ExecuteMsg::DeviceProven {
+                token_id,
+                challenged_at: assigned,
+                verifier: Some(carol),
+            },
+        )
+        .unwrap();
+    assert_eq!(attr(&res, "counted").as_deref(), Some("true"));
+    // After the grace the seller is paid for the epoch, and its client's lease stands.
+    at(&mut p, leased + 1, 601);
+    let before = p.balance_of("seller");
+    let res = p.exec(&seller, &claim).unwrap();
+    assert!(number(&res, "payout") > 0);
+    assert!(p.balance_of("seller") > before);
+    assert!(p.stake_info(id).paid_until > leased);
+    assert!(epoch_proof(&p, id, leased).proven);
+    assert!(!epoch_proof(&p, id, leased).settled);
+}
+
+/// Only the void of the pass the pool counted un-counts it: a verifier's second pass in an
+/// epoch counted nothing, so voiding it leaves the first standing.
+#[test]
+fn voiding_a_verifiers_uncounted_second_pass_leaves_its_counted_one() {
+    let mut p = market();
+    let id = stake(&mut p, "bob", "gpu-b", StakeMode::LiquidityProvider, false);
+    let token_id = p.stake_info(id).token_id;
+    p.next_epoch();
+    let epoch = p.pool().epoch;
+    let first = p.app.block_info().time;
+    p.prove_by(&token_id, "carol").unwrap();
+    p.app.update_block(|b| b.time = b.time.plus_seconds(60));
+    let second = p.app.block_info().time;
+    let res = p.prove_by(&token_id, "carol").unwrap();
+    assert_eq!(attr(&res, "counted").as_deref(), Some("false"));
+    let registry = p.registry.clone();
+    let carol = p.addr("carol").to_string();
+    let void = |at: Timestamp| ExecuteMsg::DeviceProofVoided {
+        token_id: token_id.clone(),
+        challenged_at: at,
+        verifier: carol.clone(),
+    };
+    let res = p.exec(&registry, &void(second)).unwrap();
+    assert_eq!(attr(&res, "uncounted").as_deref(), Some("false"));
+    assert!(epoch_proof(&p, id, epoch).proven);
+    let res = p.exec(&registry, &void(first)).unwrap();
+    assert_eq!(attr(&res, "uncounted").as_deref(), Some("true"));
+    assert!(!epoch_proof(&p, id, epoch).proven);
+}
