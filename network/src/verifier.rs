@@ -214,6 +214,8 @@ impl VerifierAgent {
             spots: SPOTS,
             openings: settings.openings_per_round,
             deadline_ms: settings.deadline_ms,
+            rtt_factor: settings.rtt_factor,
+            max_deadline_ms: settings.max_deadline_ms,
             randomness: randomness.to_vec(),
             secret: Some(secret),
             throughput: None,

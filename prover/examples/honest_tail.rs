@@ -193,6 +193,8 @@ async fn main() {
                 spots: set.spots,
                 openings: 8,
                 deadline_ms: 10_000,
+                rtt_factor: 0,
+                max_deadline_ms: 0,
                 randomness: b"tail".to_vec(),
                 secret: None,
                 throughput: None,

@@ -11,7 +11,7 @@
 //!   latency, so it counts towards the same quorum as silence.
 //! - Error (refused, unreachable) is no verdict.
 
-use crate::verifier::{OpeningHex, Outcome, Verdict};
+use crate::verifier::{OpeningHex, Outcome, Verdict, whole_ms};
 use crate::wire;
 use loopin::registry::{self, CommitmentMsg, OpeningMsg, SignedAnswer, TranscriptMsg};
 use loopin_pocps::proof::{Commitment, Opening, check_block, verify_opening_path};
@@ -74,7 +74,12 @@ fn transcript(v: &Verdict) -> Result<TranscriptMsg, NotSubmittable> {
 }
 
 fn latency_ms(v: &Verdict) -> Option<u64> {
-    v.rtt_ms.map(|ms| ms.ceil().max(0.0) as u64)
+    v.rtt_ms.map(whole_ms)
+}
+
+/// The round trip the verifier measured before the timed phase, as the registry is told it.
+fn probed_rtt_ms(v: &Verdict) -> u64 {
+    v.baseline_rtt_ms.map_or(0, whole_ms)
 }
 
 /// The registry verdict for `v`, a record of a challenge to the device committed as `c`.
@@ -82,6 +87,7 @@ pub fn registry_verdict(v: &Verdict, c: &Commitment) -> Result<registry::Verdict
     if v.outcome == Outcome::Late {
         return Ok(registry::Verdict::Late {
             latency_ms: latency_ms(v),
+            rtt_ms: probed_rtt_ms(v),
         });
     }
     if v.outcome == Outcome::Error {
@@ -90,7 +96,10 @@ pub fn registry_verdict(v: &Verdict, c: &Commitment) -> Result<registry::Verdict
         ));
     }
     // A failure the registry cannot re-check is still no valid answer.
-    let not_answered = registry::Verdict::Late { latency_ms: None };
+    let not_answered = registry::Verdict::Late {
+        latency_ms: None,
+        rtt_ms: probed_rtt_ms(v),
+    };
     let proof = match (&v.round_proof, v.outcome) {
         (Some(p), _) => p,
         (None, Outcome::Fail) => return Ok(not_answered),
@@ -109,6 +118,7 @@ pub fn registry_verdict(v: &Verdict, c: &Commitment) -> Result<registry::Verdict
             answer,
             latency_ms: latency_ms(v).unwrap_or(0),
             transcript: transcript(v)?,
+            rtt_ms: probed_rtt_ms(v),
         });
     }
     for (j, o) in openings.iter().enumerate() {
@@ -152,7 +162,10 @@ pub fn refused_as_unassigned(v: &Verdict) -> bool {
 /// is an unreachable or refusing prover: a lateness attestation with no latency. Without this a
 /// prover with no hardware answered every challenge "not assigned" and was asked again forever.
 pub fn submission(v: &Verdict, c: &Commitment, refused_before: bool) -> Submission {
-    let not_answered = registry::Verdict::Late { latency_ms: None };
+    let not_answered = registry::Verdict::Late {
+        latency_ms: None,
+        rtt_ms: probed_rtt_ms(v),
+    };
     if refused_as_unassigned(v) && !refused_before {
         return Submission::Retry;
     }

@@ -107,8 +107,17 @@ pub struct Spec {
     pub spots: u32,
     /// Round openings k.
     pub openings: u32,
-    /// Deadline D of the timed challenge.
+    /// Deadline D of the timed challenge at zero round trip: the compute budget and a fixed
+    /// margin. The deadline of a challenge is `deadline_ms + rtt_factor × RTT` (the median of
+    /// [`RTT_PROBES`] probes just before), at most `max_deadline_ms`: the registry's rule
+    /// (`loopin::registry::deadline_for`).
     pub deadline_ms: u64,
+    /// Round trips the deadline allows for (0: the deadline is `deadline_ms`).
+    #[serde(default)]
+    pub rtt_factor: u32,
+    /// Cap of the deadline (0: `deadline_ms`).
+    #[serde(default)]
+    pub max_deadline_ms: u64,
     /// Chain randomness mixed with the verifier's secret.
     pub randomness: Vec<u8>,
     /// The secret whose hash the verifier committed on chain; `None`: a fresh random one
@@ -133,6 +142,39 @@ pub struct ThroughputSpec {
 }
 
 pub use crate::record::{OpeningHex, Outcome, RoundProofHex, ThroughputVerdict, Verdict};
+
+/// Round trips measured before the timed phase; their median sets the deadline.
+pub const RTT_PROBES: usize = 5;
+
+impl Spec {
+    /// The deadline of a challenge whose measured round trip is `rtt_ms` (whole ms, as the
+    /// registry is told).
+    pub fn deadline_for(&self, rtt_ms: u64) -> u64 {
+        loopin::registry::deadline_for(
+            self.deadline_ms,
+            self.rtt_factor,
+            self.max_deadline_ms,
+            rtt_ms,
+        )
+    }
+}
+
+/// A round trip measured in ms, as whole ms (rounded up): what the registry is told.
+pub fn whole_ms(rtt_ms: f64) -> u64 {
+    rtt_ms.ceil().max(0.0) as u64
+}
+
+/// The median round trip (ms) of [`RTT_PROBES`] `Info` calls to the prover.
+async fn probe_rtt(t: &Target) -> Result<f64, tonic::Status> {
+    let mut rtts = Vec::with_capacity(RTT_PROBES);
+    for _ in 0..RTT_PROBES {
+        let sent = Instant::now();
+        t.info().await?;
+        rtts.push(ms(sent.elapsed()));
+    }
+    rtts.sort_by(f64::total_cmp);
+    Ok(rtts[RTT_PROBES / 2])
+}
 
 /// How long a prover has to open its committed chain (phase 2 is not timed, but it must end).
 pub const OPEN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -188,8 +230,6 @@ impl Verifier {
         let secret = spec.secret.unwrap_or_else(crate::auth::random_bytes);
         let seed = round_seed(&secret, &spec.randomness, 0, &[0u8; 32]);
         let nonce = self.next_nonce();
-        let issued_at_ms = now_ms();
-        let deadline = Duration::from_millis(spec.deadline_ms);
         let mut v = Verdict {
             outcome: Outcome::Error,
             reason: None,
@@ -202,7 +242,7 @@ impl Verifier {
             randomness: hex::encode(&spec.randomness),
             seed: hex::encode(seed),
             nonce,
-            issued_at_ms,
+            issued_at_ms: 0,
             chain_rounds: spec.chain_rounds,
             spots: spec.spots,
             openings: spec.openings,
@@ -219,12 +259,20 @@ impl Verifier {
             round_proof: None,
             throughput: None,
         };
-        let t0 = Instant::now();
-        if let Err(e) = t.info().await {
-            v.reason = Some(format!("prover unreachable: {e}"));
-            return self.finish(v);
-        }
-        v.baseline_rtt_ms = Some(ms(t0.elapsed()));
+        // The round trip the deadline allows for: the median of a few probes on the
+        // connection the challenge will use. A prover that delays them gains at most the cap.
+        let rtt = match probe_rtt(t).await {
+            Ok(rtt) => rtt,
+            Err(e) => {
+                v.reason = Some(format!("prover unreachable: {e}"));
+                return self.finish(v);
+            }
+        };
+        v.baseline_rtt_ms = Some(rtt);
+        v.deadline_ms = spec.deadline_for(whole_ms(rtt));
+        let deadline = Duration::from_millis(v.deadline_ms);
+        let issued_at_ms = now_ms();
+        v.issued_at_ms = issued_at_ms;
 
         let body = body_challenge(&seed, spec.chain_rounds, spec.spots, spec.openings);
         let h = sign_header(
@@ -252,7 +300,7 @@ impl Verifier {
                 v.outcome = Outcome::Late;
                 v.reason = Some(format!(
                     "no answer within the deadline ({} ms)",
-                    spec.deadline_ms
+                    v.deadline_ms
                 ));
                 return self.finish(v);
             }
@@ -315,7 +363,7 @@ impl Verifier {
                     v.reason = Some(format!(
                         "valid but late: {:.3} ms > {} ms",
                         ms(rtt),
-                        spec.deadline_ms
+                        v.deadline_ms
                     ));
                 } else {
                     v.outcome = Outcome::Pass;

@@ -59,6 +59,8 @@ fn spec(secret: Option<[u8; 32]>, randomness: Vec<u8>) -> Spec {
         spots: 32,
         openings: 8,
         deadline_ms: 2_000,
+        rtt_factor: 0,
+        max_deadline_ms: 0,
         randomness,
         secret,
         throughput: None,

@@ -7,15 +7,16 @@ use loopin::registry::{
 };
 use loopin_pocps::sig::{SigVerifier, challenge_key_message};
 
+use crate::appeal::{self, Finding};
 use crate::bonds::{bonded_verifier, load_verifier, penalize};
 use crate::entropy::{current_round, randomness_round};
 use crate::error::ContractError;
 use crate::expiry;
 use crate::judge::{self, HostVerifier, hash32};
 use crate::state::{
-    CHALLENGE_KEYS, CHALLENGES, CONFIG, Challenge, DEVICE_COUNT, DEVICE_LIST, DEVICES,
-    LAST_ASSIGNED, NEXT_CHALLENGE, OPEN_ASSIGNMENTS, OPEN_DISPUTES, SECRET_HASHES, VERIFIERS,
-    Verifier,
+    APPEAL_DUTIES, CHALLENGE_KEYS, CHALLENGES, CONFIG, Challenge, DEVICE_COUNT, DEVICE_LIST,
+    DEVICES, LAST_ASSIGNED, NEXT_CHALLENGE, OPEN_ASSIGNMENTS, OPEN_DISPUTES, SECRET_HASHES,
+    VERIFIERS, Verifier,
 };
 
 pub(crate) fn load_challenge(storage: &dyn Storage, id: u64) -> Result<Challenge, ContractError> {
@@ -110,6 +111,7 @@ pub(crate) fn commit(
             pass: None,
             audits: 0,
             open_audits: 0,
+            appeal: false,
         },
     )?;
     verifier.open_challenges += 1;
@@ -217,7 +219,12 @@ pub(crate) fn leave_open(storage: &mut dyn Storage, id: u64, challenge: &Challen
         return;
     };
     match challenge.status {
-        ChallengeStatus::Assigned => OPEN_ASSIGNMENTS.remove(storage, (target, id)),
+        ChallengeStatus::Assigned => {
+            OPEN_ASSIGNMENTS.remove(storage, (target, id));
+            if challenge.appeal {
+                APPEAL_DUTIES.remove(storage, (&challenge.verifier, id));
+            }
+        }
         ChallengeStatus::Disputed => OPEN_DISPUTES.remove(storage, (target, id)),
         _ => {}
     }
@@ -288,6 +295,17 @@ pub(crate) fn expire(deps: DepsMut, env: Env, id: u64) -> Result<Response, Contr
         None => false,
     };
     let skipped = challenge.status == ChallengeStatus::Assigned && target_active;
+    let appeal = match challenge.target.as_deref() {
+        Some(target) if challenge.appeal && skipped => appeal::record(
+            deps.storage,
+            &config,
+            env.block.time,
+            id,
+            target,
+            Finding::Lapsed,
+        )?,
+        _ => (vec![], None),
+    };
     // A lapsed assignment did not challenge its device: its place in the queue comes back
     // (unless it was assigned again since).
     if let (Some(target), Some(at)) = (challenge.target.as_deref(), challenge.assigned_at)
@@ -300,10 +318,14 @@ pub(crate) fn expire(deps: DepsMut, env: Env, id: u64) -> Result<Response, Contr
         }
     }
     close(deps.storage, id, &mut challenge, ChallengeStatus::Expired)?;
-    let response = Response::new()
+    let mut response = Response::new()
         .add_attribute("action", "expire")
         .add_attribute("challenge_id", id.to_string())
-        .add_attribute("verifier", challenge.verifier.as_str());
+        .add_attribute("verifier", challenge.verifier.as_str())
+        .add_messages(appeal.0);
+    if let Some(outcome) = appeal.1 {
+        response = response.add_attribute("appeal", outcome);
+    }
     if !skipped {
         return Ok(response);
     }

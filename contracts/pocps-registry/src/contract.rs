@@ -12,7 +12,7 @@ use crate::error::ContractError;
 use crate::rewards::{self, REPLY_REWARD};
 use crate::settings::validate_settings;
 use crate::state::{CONFIG, Config, DEVICE_COUNT, EPOCH_REWARDS, EpochRewards, NEXT_CHALLENGE};
-use crate::{audit, bonds, challenge, entropy, expiry, query, registration, verdict};
+use crate::{appeal, audit, bonds, challenge, entropy, expiry, query, registration, verdict};
 
 /// cw2 name of this contract.
 pub const CONTRACT_NAME: &str = "crates.io:loopin-pocps-registry";
@@ -111,6 +111,11 @@ pub fn execute(
         } => audit::finalize_audit(deps, env, challenge_id, auditor),
         ExecuteMsg::Expire { challenge_id } => challenge::expire(deps, env, challenge_id),
         ExecuteMsg::Prune { token_id } => expiry::prune(deps, env, token_id),
+        ExecuteMsg::Appeal { token_id } => appeal::appeal(deps, env, info, token_id),
+        ExecuteMsg::DrawAppeal { token_id } => appeal::draw_appeal(deps, env, token_id),
+        ExecuteMsg::FinalizeAccusation { token_id } => {
+            appeal::finalize_accusation(deps, env, token_id)
+        }
     }
 }
 
@@ -149,6 +154,11 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
         QueryMsg::BeaconRound { round } => {
             to_json_binary(&query::beacon_round(deps, &env, round)?)?
         }
+        QueryMsg::AppealDuties {
+            verifier,
+            start_after,
+            limit,
+        } => to_json_binary(&query::appeal_duties(deps, verifier, start_after, limit)?)?,
     })
 }
 

@@ -231,4 +231,25 @@ pub enum ContractError {
 
     #[error("a Pass of this verifier can be audited until {until} s: nothing is withdrawn before")]
     StillLiable { until: u64 },
+
+    #[error("device {token_id} is not accused of lateness")]
+    NotAccused { token_id: String },
+
+    #[error("device {token_id} has an appeal in progress")]
+    AppealPending { token_id: String },
+
+    #[error("device {token_id} has no appeal to draw")]
+    NoAppeal { token_id: String },
+
+    #[error("the time to appeal (or to draw the appeal) ended at {until} s")]
+    AppealLapsed { until: u64 },
+
+    #[error("the device may still appeal until {until} s")]
+    AppealWindowOpen { until: u64 },
+
+    #[error("an accusation may be appealed {max} times")]
+    TooManyAppeals { max: u32 },
+
+    #[error("{eligible} verifiers may be drawn for the appeal; it needs {needed}")]
+    TooFewVerifiers { eligible: u32, needed: u32 },
 }

@@ -3,6 +3,7 @@
 //! chain invalidate a certificate at once, lateness needs a quorum, refuted claims cost the
 //! verifier its bond. The design and its limits are in `docs/registry.md`.
 
+mod appeal;
 mod audit;
 mod bonds;
 mod challenge;

@@ -1,12 +1,13 @@
-//! Queries: configuration, devices, verifiers, challenges, open assignments and the beacon.
+//! Queries: configuration, devices, verifiers, challenges, open assignments, appeal duties and
+//! the beacon.
 
 use cosmwasm_std::{Deps, Env, Order, StdResult};
 use cw_storage_plus::Bound;
 use loopin::page_limit;
 use loopin::registry::{
-    AssignmentInfo, AssignmentsResponse, AuditInfo, BeaconResponse, BeaconRoundResponse,
-    ChallengeResponse, ConfigResponse, DeviceResponse, DeviceStatus, DevicesResponse, PassInfo,
-    VerifierResponse,
+    AppealDutiesResponse, AssignmentInfo, AssignmentsResponse, AuditInfo, BeaconResponse,
+    BeaconRoundResponse, ChallengeResponse, ConfigResponse, DeviceResponse, DeviceStatus,
+    DevicesResponse, PassInfo, VerifierResponse,
 };
 
 use crate::bonds::load_verifier;
@@ -15,7 +16,8 @@ use crate::entropy::current_round;
 use crate::error::ContractError;
 use crate::judge::hex;
 use crate::state::{
-    AUDITS, BeaconRound, CONFIG, DEVICES, Device, LATEST_ROUND, OPEN_ASSIGNMENTS, ROUNDS,
+    APPEAL_DUTIES, AUDITS, BeaconRound, CONFIG, DEVICES, Device, LATEST_ROUND, OPEN_ASSIGNMENTS,
+    ROUNDS,
 };
 
 fn device_response(token_id: String, device: Device) -> DeviceResponse {
@@ -28,6 +30,7 @@ fn device_response(token_id: String, device: Device) -> DeviceResponse {
         endpoint: device.endpoint,
         status: device.status,
         passes: device.passes,
+        accusation: device.accusation,
     }
 }
 
@@ -119,6 +122,7 @@ pub(crate) fn challenge(deps: Deps, challenge_id: u64) -> Result<ChallengeRespon
                 deadline: a.deadline,
             })
             .collect(),
+        appeal: c.appeal,
     })
 }
 
@@ -190,4 +194,25 @@ pub(crate) fn beacon_round(
         contributors: beacon.contributors,
         is_final: round < current_round(&config, env),
     })
+}
+
+pub(crate) fn appeal_duties(
+    deps: Deps,
+    verifier: String,
+    start_after: Option<u64>,
+    limit: Option<u32>,
+) -> Result<AppealDutiesResponse, ContractError> {
+    let verifier = deps.api.addr_validate(&verifier)?;
+    let duties = APPEAL_DUTIES
+        .prefix(&verifier)
+        .range(
+            deps.storage,
+            start_after.map(Bound::exclusive),
+            None,
+            Order::Ascending,
+        )
+        .take(page_limit(limit))
+        .map(|item| item.map(|(_, duty)| duty))
+        .collect::<StdResult<_>>()?;
+    Ok(AppealDutiesResponse { verifier, duties })
 }

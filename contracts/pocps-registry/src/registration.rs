@@ -125,6 +125,7 @@ pub(crate) fn register_device(
             passes: 0,
             slot,
             encoding: ENCODING_VERSION,
+            accusation: None,
         },
     )?;
     // The pool supplies the device's hours to clients, and rewards them, only from now on.

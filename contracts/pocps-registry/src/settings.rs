@@ -10,6 +10,11 @@ fn invalid(reason: &str) -> ContractError {
     }
 }
 
+/// Most verifiers one appeal draws: its draw and its decision stay cheap.
+const MAX_APPEAL_DRAW: u32 = 16;
+/// Most round trips a deadline may allow for.
+const MAX_RTT_FACTOR: u32 = 16;
+
 /// Longest period a setting may name (ten years), so no deadline arithmetic can overflow.
 const MAX_PERIOD_SECONDS: u64 = 10 * 365 * 86_400;
 
@@ -23,6 +28,7 @@ pub(crate) fn validate_settings(s: &RegistrySettings) -> Result<(), ContractErro
         s.response_seconds,
         s.dispute_seconds,
         s.audit_seconds,
+        s.appeal_seconds,
         s.lateness_window_seconds,
         s.reward_epoch_seconds,
         s.assign_window_rounds.saturating_mul(s.round_seconds),
@@ -45,6 +51,23 @@ pub(crate) fn validate_settings(s: &RegistrySettings) -> Result<(), ContractErro
     if s.skip_penalty_bps > 10_000 || s.audit_fee_bps > 10_000 {
         return Err(invalid(
             "the skip penalty and the audit fee are at most 10,000 basis points",
+        ));
+    }
+    if s.appeal_passes == 0 || s.appeal_passes > s.appeal_draw || s.appeal_draw > MAX_APPEAL_DRAW {
+        return Err(invalid(
+            "an appeal draws at most 16 verifiers and needs 1 to all of their Passes",
+        ));
+    }
+    if s.overturned_late_bps > 10_000 {
+        return Err(invalid(
+            "the penalty of an overturned vote is at most 10,000 basis points",
+        ));
+    }
+    if s.rtt_factor > MAX_RTT_FACTOR
+        || (s.max_deadline_ms != 0 && s.max_deadline_ms < s.deadline_ms)
+    {
+        return Err(invalid(
+            "the deadline allows at most 16 round trips and its cap is at least deadline_ms",
         ));
     }
     if s.min_chain_rounds == 0 {

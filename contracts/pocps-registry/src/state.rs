@@ -1,7 +1,9 @@
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Empty, HexBinary, Timestamp, Uint128};
 use cw_storage_plus::{Item, Map};
-use loopin::registry::{ChallengeStatus, CommitmentMsg, DeviceStatus, RegistrySettings};
+use loopin::registry::{
+    Accusation, AppealDuty, ChallengeStatus, CommitmentMsg, DeviceStatus, RegistrySettings,
+};
 
 #[cw_serde]
 pub struct Config {
@@ -28,6 +30,9 @@ pub struct Device {
     /// before the field existed registered the chained encoding, version 1.
     #[serde(default = "chained_encoding")]
     pub encoding: u32,
+    /// Its lateness quorum reached: invalidated unless an appeal upholds it.
+    #[serde(default)]
+    pub accusation: Option<Accusation>,
 }
 
 fn chained_encoding() -> u32 {
@@ -93,6 +98,10 @@ pub struct Challenge {
     pub audits: u32,
     #[serde(default)]
     pub open_audits: u32,
+    /// Drawn for an appeal ([`crate::appeal`]): no committed secret, its verdict decides the
+    /// appeal.
+    #[serde(default)]
+    pub appeal: bool,
 }
 
 /// The device-signed transcript a Pass recorded, and the seed it is checked against.
@@ -149,6 +158,9 @@ pub const CHALLENGE_KEYS: Map<&[u8], Addr> = Map::new("challenge_keys");
 pub const OPEN_ASSIGNMENTS: Map<(&str, u64), Empty> = Map::new("open_assignments");
 /// (target token id, challenge id) of every challenge in status Disputed.
 pub const OPEN_DISPUTES: Map<(&str, u64), Empty> = Map::new("open_disputes");
+/// (verifier, challenge id) of every appeal challenge still Assigned: what a drawn verifier
+/// finds its appeal work by.
+pub const APPEAL_DUTIES: Map<(&Addr, u64), AppealDuty> = Map::new("appeal_duties");
 pub const NEXT_CHALLENGE: Item<u64> = Item::new("next_challenge");
 /// Challenge secret hashes ever committed (each is single use).
 pub const SECRET_HASHES: Map<&[u8], u64> = Map::new("secret_hashes");

@@ -13,6 +13,7 @@ use loopin_pocps::proof::{
 use loopin_pocps::sig::SigVerifier;
 use loopin_pocps::transcript::transcript_message;
 
+use crate::appeal::{self, Finding, accuse, late_liability};
 use crate::audit::extend_liability;
 use crate::bonds::{load_verifier, slash};
 use crate::challenge::{close, expect_status, leave_open, load_challenge};
@@ -23,7 +24,7 @@ use crate::registration::invalidate_device;
 use crate::rewards::reward;
 use crate::state::{
     CHALLENGES, CONFIG, Challenge, Config, DEVICES, DisputedLeaf, LATE_COUNT, LATE_VOTES,
-    OPEN_DISPUTES, PassRecord,
+    OPEN_DISPUTES, PassRecord, SECRET_HASHES,
 };
 
 pub(crate) fn submit(
@@ -58,7 +59,15 @@ pub(crate) fn submit(
         return Err(ContractError::ChallengeLapsed {});
     }
     let secret = hash32("secret", &secret)?;
-    if commit_secret(&secret) != challenge.secret_hash {
+    if challenge.appeal {
+        // Drawn, not committed: the secret is chosen now, and is single use like any other.
+        let hash = commit_secret(&secret);
+        if SECRET_HASHES.has(deps.storage, &hash) {
+            return Err(ContractError::SecretReused {});
+        }
+        SECRET_HASHES.save(deps.storage, &hash, &id)?;
+        challenge.secret_hash = hash;
+    } else if commit_secret(&secret) != challenge.secret_hash {
         return Err(ContractError::WrongSecret {});
     }
     let device = DEVICES.load(deps.storage, &target)?;
@@ -80,11 +89,13 @@ pub(crate) fn submit(
             answer,
             latency_ms,
             transcript,
+            rtt_ms,
         } => {
-            if latency_ms > config.settings.deadline_ms {
+            let deadline_ms = config.settings.deadline_for(rtt_ms);
+            if latency_ms > deadline_ms {
                 return Err(ContractError::LatencyOverDeadline {
                     latency_ms,
-                    deadline_ms: config.settings.deadline_ms,
+                    deadline_ms,
                 });
             }
             // The transcript the device signed: what an audit checks a step of.
@@ -129,17 +140,43 @@ pub(crate) fn submit(
                     verifier: Some(info.sender.to_string()),
                 },
             )?;
-            Ok(response
+            let response = response
                 .add_attribute("verdict", "pass")
                 .add_attribute("latency_ms", latency_ms.to_string())
+                .add_attribute("deadline_ms", deadline_ms.to_string())
                 .add_message(proven)
-                .add_submessages(reward))
+                .add_submessages(reward);
+            decide_appeal(
+                deps.storage,
+                &config,
+                &env,
+                id,
+                &challenge,
+                &target,
+                Finding::Pass,
+                response,
+            )
         }
-        Verdict::Late { latency_ms } => {
+        Verdict::Late { latency_ms, rtt_ms } => {
             if let Some(latency_ms) = latency_ms
-                && latency_ms <= config.settings.deadline_ms
+                && latency_ms <= config.settings.deadline_for(rtt_ms)
             {
                 return Err(ContractError::NotLate { latency_ms });
+            }
+            if challenge.appeal {
+                // Counts towards the appeal it was drawn for, not as a new vote.
+                close(deps.storage, id, &mut challenge, ChallengeStatus::Late)?;
+                let response = response.add_attribute("verdict", "late");
+                return decide_appeal(
+                    deps.storage,
+                    &config,
+                    &env,
+                    id,
+                    &challenge,
+                    &target,
+                    Finding::Late,
+                    response,
+                );
             }
             let window = env.block.time.seconds() / config.settings.lateness_window_seconds;
             let mut count = LATE_COUNT
@@ -159,15 +196,30 @@ pub(crate) fn submit(
                     latency_ms.map_or("none".to_string(), |l| l.to_string()),
                 )
                 .add_attribute("late_votes", count.to_string());
-            if count >= config.settings.lateness_quorum {
-                let msg = invalidate_device(
+            if config.settings.appeal_seconds > 0 {
+                // A vote an appeal overturns costs the voter: it stays slashable until then.
+                extend_liability(
                     deps.storage,
-                    &target,
-                    &format!("pocps: late, attested by {count} verifiers"),
+                    &info.sender,
+                    late_liability(&config, env.block.time),
                 )?;
-                response = response
-                    .add_attribute("invalidated", &target)
-                    .add_message(msg);
+            }
+            if count >= config.settings.lateness_quorum {
+                match accuse(
+                    deps.storage,
+                    &config,
+                    env.block.time,
+                    &target,
+                    window,
+                    count,
+                )? {
+                    Some(msg) => {
+                        response = response
+                            .add_attribute("invalidated", &target)
+                            .add_message(msg);
+                    }
+                    None => response = response.add_attribute("accused", &target),
+                }
             }
             Ok(response)
         }
@@ -253,11 +305,22 @@ pub(crate) fn submit(
                     // Refuted on chain: the verifier loses its bond.
                     close(deps.storage, id, &mut challenge, ChallengeStatus::Refuted)?;
                     let (slashed, burn) = slash(deps.storage, &config, &info.sender)?;
-                    Ok(response
+                    let response = response
                         .add_attribute("verdict", "bad_proof")
                         .add_attribute("outcome", "refuted")
                         .add_attribute("slashed", slashed)
-                        .add_messages(burn))
+                        .add_messages(burn);
+                    // A refuted claim found nothing: for an appeal, as if it had lapsed.
+                    decide_appeal(
+                        deps.storage,
+                        &config,
+                        &env,
+                        id,
+                        &challenge,
+                        &target,
+                        Finding::Lapsed,
+                        response,
+                    )
                 }
                 Claim::Disputed(index, leaf_hash) => {
                     // A path is not signed: the device answers with its own.
@@ -353,13 +416,23 @@ pub(crate) fn defend(
     let verifier = challenge.verifier.clone();
     close(deps.storage, id, &mut challenge, ChallengeStatus::Refuted)?;
     let (slashed, burn) = slash(deps.storage, &config, &verifier)?;
-    Ok(Response::new()
+    let response = Response::new()
         .add_attribute("action", "defend")
         .add_attribute("challenge_id", id.to_string())
-        .add_attribute("target", target)
+        .add_attribute("target", &target)
         .add_attribute("verifier", verifier)
         .add_attribute("slashed", slashed)
-        .add_messages(burn))
+        .add_messages(burn);
+    decide_appeal(
+        deps.storage,
+        &config,
+        &env,
+        id,
+        &challenge,
+        &target,
+        Finding::Lapsed,
+        response,
+    )
 }
 
 pub(crate) fn finalize(deps: DepsMut, env: Env, id: u64) -> Result<Response, ContractError> {
@@ -405,4 +478,28 @@ fn load_disputed(
         });
     };
     Ok((challenge, target, disputed))
+}
+
+/// Counts an appeal challenge's verdict towards its appeal and adds what the decision brings to
+/// `response` (nothing for a challenge that is not an appeal's).
+#[allow(clippy::too_many_arguments)]
+fn decide_appeal(
+    storage: &mut dyn Storage,
+    config: &Config,
+    env: &Env,
+    id: u64,
+    challenge: &Challenge,
+    target: &str,
+    finding: Finding,
+    response: Response,
+) -> Result<Response, ContractError> {
+    if !challenge.appeal {
+        return Ok(response);
+    }
+    let (msgs, outcome) = appeal::record(storage, config, env.block.time, id, target, finding)?;
+    let response = response.add_messages(msgs);
+    Ok(match outcome {
+        Some(outcome) => response.add_attribute("appeal", outcome),
+        None => response,
+    })
 }

@@ -524,6 +524,8 @@ async fn load_bench(
         spots,
         openings: 8,
         deadline_ms: b.load_deadline_ms,
+        rtt_factor: 0,
+        max_deadline_ms: 0,
         randomness: b"bench".to_vec(),
         secret: None,
         throughput: None,

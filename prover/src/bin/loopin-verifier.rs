@@ -77,9 +77,15 @@ struct ChallengeArgs {
     /// Round openings k.
     #[arg(long, default_value_t = 8)]
     openings: u32,
-    /// Deadline D, ms.
+    /// Deadline D at zero round trip, ms.
     #[arg(long, default_value_t = 2000)]
     deadline_ms: u64,
+    /// Round trips (the median of 5 probes) the deadline allows for on top of D.
+    #[arg(long, default_value_t = 0)]
+    rtt_factor: u32,
+    /// Cap of the deadline, ms (0: D).
+    #[arg(long, default_value_t = 0)]
+    max_deadline_ms: u64,
     /// Chain randomness (hex).
     #[arg(long, default_value = "")]
     randomness: String,
@@ -177,6 +183,8 @@ fn spec(c: &ChallengeArgs) -> Result<Spec, String> {
         spots: c.spots,
         openings: c.openings,
         deadline_ms: c.deadline_ms,
+        rtt_factor: c.rtt_factor,
+        max_deadline_ms: c.max_deadline_ms,
         randomness: hex::decode(&c.randomness).map_err(|e| format!("--randomness: {e}"))?,
         secret: None,
         throughput: (c.throughput_width > 0).then_some(ThroughputSpec {

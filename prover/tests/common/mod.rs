@@ -85,6 +85,8 @@ pub fn spec(deadline_ms: u64) -> Spec {
         spots: 32,
         openings: 8,
         deadline_ms,
+        rtt_factor: 0,
+        max_deadline_ms: 0,
         randomness: b"chain randomness".to_vec(),
         secret: None,
         throughput: Some(ThroughputSpec {

@@ -69,6 +69,13 @@ pub fn settings() -> RegistrySettings {
         audit_seconds: 86_400,
         audit_fee_bps: 100,
         min_chain_rounds: CHAIN,
+        rtt_factor: 0,
+        max_deadline_ms: 0,
+        // No appeals unless a test sets them: a lateness quorum invalidates at once.
+        appeal_seconds: 0,
+        appeal_draw: 3,
+        appeal_passes: 2,
+        overturned_late_bps: 0,
     }
 }
 

@@ -322,6 +322,7 @@ fn passes_without_a_checkable_transcript_and_audits_by_strangers_are_refused() {
             answer: answer.clone(),
             latency_ms: 20,
             transcript,
+            rtt_ms: 0,
         },
     };
     // A chain shorter than the registry asks.
@@ -357,8 +358,15 @@ fn passes_without_a_checkable_transcript_and_audits_by_strangers_are_refused() {
     );
     // A challenge that did not pass has nothing to audit.
     let (late, _) = n.assigned("carol", &VERIFIERS);
-    n.submit("carol", late, Verdict::Late { latency_ms: None })
-        .unwrap();
+    n.submit(
+        "carol",
+        late,
+        Verdict::Late {
+            latency_ms: None,
+            rtt_ms: 0,
+        },
+    )
+    .unwrap();
     let err = n.refused("dave", &audit(late, 0, None));
     assert!(matches!(err, ContractError::WrongStatus { .. }), "{err:?}");
 }

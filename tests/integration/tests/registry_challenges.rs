@@ -63,6 +63,7 @@ fn verifiers_cannot_pick_targets_or_check_their_own_owners_devices() {
                 answer: own,
                 latency_ms: 10,
                 transcript: n.transcript(id, carol),
+                rtt_ms: 0,
             },
         },
     );
@@ -78,6 +79,7 @@ fn verifiers_cannot_pick_targets_or_check_their_own_owners_devices() {
                 answer: answer.clone(),
                 latency_ms: 10,
                 transcript: n.transcript(id, carol),
+                rtt_ms: 0,
             },
         },
     );
@@ -91,6 +93,7 @@ fn verifiers_cannot_pick_targets_or_check_their_own_owners_devices() {
                 answer: answer.clone(),
                 latency_ms: 10,
                 transcript: n.transcript(id, carol),
+                rtt_ms: 0,
             },
         },
     );
@@ -121,6 +124,7 @@ fn replayed_responses_are_refused() {
             answer: answer.clone(),
             latency_ms: 30,
             transcript: n.transcript(first, alice),
+            rtt_ms: 0,
         },
     )
     .unwrap();
@@ -134,6 +138,7 @@ fn replayed_responses_are_refused() {
                 answer: answer.clone(),
                 latency_ms: 30,
                 transcript: n.transcript(first, alice),
+                rtt_ms: 0,
             },
         },
     );
@@ -149,6 +154,7 @@ fn replayed_responses_are_refused() {
                 answer,
                 latency_ms: 30,
                 transcript: n.transcript(second, alice),
+                rtt_ms: 0,
             },
         },
     );

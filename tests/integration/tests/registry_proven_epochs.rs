@@ -86,8 +86,15 @@ fn a_device_that_answers_no_challenge_earns_nothing_and_a_quorum_of_verifiers_in
         let (id, drawn) = n.assigned(verifier, &VERIFIERS);
         assert_eq!(drawn, d);
         let epoch = n.p.pool().clock_epoch;
-        n.submit(verifier, id, Verdict::Late { latency_ms: None })
-            .unwrap();
+        n.submit(
+            verifier,
+            id,
+            Verdict::Late {
+                latency_ms: None,
+                rtt_ms: 0,
+            },
+        )
+        .unwrap();
         // Nothing proved its epoch.
         assert_eq!(epoch_proof(&n, 1, epoch).passes, 0);
         if i + 1 < VERIFIERS.len() {

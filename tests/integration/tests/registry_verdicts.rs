@@ -178,6 +178,7 @@ fn lateness_needs_a_quorum_of_independently_assigned_verifiers() {
             secret: HexBinary::from(n.secret(id).to_vec()),
             verdict: Verdict::Late {
                 latency_ms: Some(100),
+                rtt_ms: 0,
             },
         },
     );
@@ -188,6 +189,7 @@ fn lateness_needs_a_quorum_of_independently_assigned_verifiers() {
             id,
             Verdict::Late {
                 latency_ms: Some(250),
+                rtt_ms: 0,
             },
         )
         .unwrap();
@@ -195,15 +197,29 @@ fn lateness_needs_a_quorum_of_independently_assigned_verifiers() {
     // The same verifier again counts once: one verifier never slashes.
     let (id, _) = n.assigned("bob", &VERIFIERS);
     let res = n
-        .submit("bob", id, Verdict::Late { latency_ms: None })
+        .submit(
+            "bob",
+            id,
+            Verdict::Late {
+                latency_ms: None,
+                rtt_ms: 0,
+            },
+        )
         .unwrap();
     assert_eq!(attr(&res, "late_votes").unwrap(), "1");
     assert_eq!(n.certificate(&token_id), CertificateStatus::Active);
     assert_eq!(n.device(&token_id).status, DeviceStatus::Active);
 
     let (id, _) = n.assigned("carol", &VERIFIERS);
-    n.submit("carol", id, Verdict::Late { latency_ms: None })
-        .unwrap();
+    n.submit(
+        "carol",
+        id,
+        Verdict::Late {
+            latency_ms: None,
+            rtt_ms: 0,
+        },
+    )
+    .unwrap();
     assert_eq!(n.certificate(&token_id), CertificateStatus::Active);
     // The third distinct verifier makes the quorum: the certificate is invalidated.
     let (id, _) = n.assigned("dave", &VERIFIERS);
@@ -213,6 +229,7 @@ fn lateness_needs_a_quorum_of_independently_assigned_verifiers() {
             id,
             Verdict::Late {
                 latency_ms: Some(5_000),
+                rtt_ms: 0,
             },
         )
         .unwrap();

@@ -20,9 +20,11 @@ pub const MAX_ASSIGN_TRIES: u32 = 16;
 /// Beacon rounds Assign looks through for the challenge's randomness round.
 pub const MAX_ROUND_SCAN: u32 = 64;
 
+mod appeal;
 mod proofs;
 mod settings;
 
+pub use appeal::*;
 pub use proofs::*;
 pub use settings::*;
 
@@ -112,6 +114,21 @@ pub enum ExecuteMsg {
     FinalizeAudit { challenge_id: u64, auditor: String },
     /// Closes a challenge that was not assigned or answered in time. Anyone.
     Expire { challenge_id: u64 },
+    /// The owner of an accused device ([`Accusation`]) appeals, before its `appeal_by`: the
+    /// first beacon round after this one draws `appeal_draw` verifiers, weighted by bond, none
+    /// of them the device's owner or a verifier that attested its lateness
+    /// ([`ExecuteMsg::DrawAppeal`]), and each is assigned a challenge on the device. Upheld
+    /// when `appeal_passes` of them pass it: the accusation is dropped and each late voter pays
+    /// `overturned_late_bps` of its bond (burned). Lost when too many find it late to leave
+    /// `appeal_passes` possible: the device is invalidated. Undecided (drawn verifiers let
+    /// their challenges lapse): it may be filed again, [`MAX_APPEALS`] times in all.
+    Appeal { token_id: String },
+    /// Draws the verifiers of a filed appeal once a beacon round after it is final, and
+    /// assigns each its challenge. Anyone; by `appeal_by` plus the assignment window.
+    DrawAppeal { token_id: String },
+    /// Invalidates an accused device that did not appeal by its `appeal_by` (or whose appeal
+    /// was never drawn within the assignment window after it). Anyone.
+    FinalizeAccusation { token_id: String },
     /// Takes a device whose certificate has ended (expired, or invalidated or removed outside
     /// the registry) out of the draw and frees its fingerprint, so the same device can register
     /// under a new certificate. Anyone; refused while the certificate is active or a challenge
@@ -138,10 +155,20 @@ pub enum Verdict {
         /// The timed chain's transcript, signed by the device: recorded, and auditable for
         /// `audit_seconds`. Required: a Pass nothing can check later is refused.
         transcript: TranscriptMsg,
+        /// Round trip to the prover (ms) the verifier measured before the timed phase: the
+        /// deadline is `deadline_ms + rtt_factor × rtt_ms`, capped at `max_deadline_ms`.
+        /// Omitted: 0.
+        #[serde(default)]
+        rtt_ms: u64,
     },
     /// The answer came late (`latency_ms`) or not at all (`None`): an attestation, counted
-    /// towards the lateness quorum.
-    Late { latency_ms: Option<u64> },
+    /// towards the lateness quorum (an appeal challenge's counts towards the appeal instead).
+    Late {
+        latency_ms: Option<u64>,
+        /// The measured round trip the deadline allowed for, as in `Pass`.
+        #[serde(default)]
+        rtt_ms: u64,
+    },
     /// The device-signed answer has a bad opening: `leaf` is opening number `opening` of
     /// `answer` in full, and `block` the block whose chain check fails (`None`: the whole leaf,
     /// within `max_recheck_steps`). Re-checked on chain.
@@ -184,6 +211,13 @@ pub enum QueryMsg {
     /// One beacon round.
     #[returns(BeaconRoundResponse)]
     BeaconRound { round: u64 },
+    /// The appeal challenges a verifier was drawn for and has not answered, by challenge id.
+    #[returns(AppealDutiesResponse)]
+    AppealDuties {
+        verifier: String,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
 }
 
 #[cw_serde]
@@ -216,6 +250,9 @@ pub struct DeviceResponse {
     pub endpoint: String,
     pub status: DeviceStatus,
     pub passes: u64,
+    /// Its lateness quorum reached and not yet decided: what it may appeal.
+    #[serde(default)]
+    pub accusation: Option<Accusation>,
 }
 
 #[cw_serde]
@@ -297,6 +334,10 @@ pub struct ChallengeResponse {
     /// The open audits of its Pass.
     #[serde(default)]
     pub audits: Vec<AuditInfo>,
+    /// Drawn for a device's appeal rather than committed: its verdict decides the appeal, and
+    /// its secret is chosen at submission (no commitment; each secret is still single use).
+    #[serde(default)]
+    pub appeal: bool,
 }
 
 /// A Pass's auditable record.

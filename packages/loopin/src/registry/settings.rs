@@ -70,6 +70,66 @@ pub struct RegistrySettings {
     /// too little and is refused. Settings written before it read 1.
     #[serde(default = "one")]
     pub min_chain_rounds: u32,
+    /// Round trips the deadline allows for on top of `deadline_ms`: the deadline of a verdict
+    /// is `deadline_ms + rtt_factor × rtt_ms` (the round trip its verifier measured), capped
+    /// at `max_deadline_ms`. One round trip delivers the answer; each more covers one loss
+    /// recovery (a tail-loss probe takes about two). Settings written before it read 0 (the
+    /// deadline is `deadline_ms` whatever the network).
+    #[serde(default)]
+    pub rtt_factor: u32,
+    /// Cap of the deadline, however long the measured round trip: what a prover that delays
+    /// its answers to the RTT probes can gain. At least `deadline_ms`; settings written
+    /// before it read 0 (no more than `deadline_ms`).
+    #[serde(default)]
+    pub max_deadline_ms: u64,
+    /// Time an accused device's owner has to appeal (`ExecuteMsg::Appeal`). 0: no appeals, a
+    /// lateness quorum invalidates at once (settings written before it read 0).
+    #[serde(default)]
+    pub appeal_seconds: u64,
+    /// Verifiers an appeal draws, and the Passes among them that uphold it (at most
+    /// `appeal_draw`). Settings written before them read 3 and 2.
+    #[serde(default = "default_appeal_draw")]
+    pub appeal_draw: u32,
+    #[serde(default = "default_appeal_passes")]
+    pub appeal_passes: u32,
+    /// Part of its bond, in basis points, each verifier whose lateness vote an upheld appeal
+    /// overturns loses (burned): a vote without evidence is no longer free. At most 10,000;
+    /// settings written before it read 0.
+    #[serde(default)]
+    pub overturned_late_bps: u16,
+}
+
+impl RegistrySettings {
+    /// The deadline (ms) of a verdict whose verifier measured `rtt_ms` to the prover.
+    pub fn deadline_for(&self, rtt_ms: u64) -> u64 {
+        deadline_for(
+            self.deadline_ms,
+            self.rtt_factor,
+            self.max_deadline_ms,
+            rtt_ms,
+        )
+    }
+}
+
+/// The deadline rule, for the registry and for verifiers alike: `deadline_ms` plus
+/// `rtt_factor` measured round trips, at most `max(max_deadline_ms, deadline_ms)`.
+pub fn deadline_for(deadline_ms: u64, rtt_factor: u32, max_deadline_ms: u64, rtt_ms: u64) -> u64 {
+    deadline_ms
+        .saturating_add(u64::from(rtt_factor).saturating_mul(rtt_ms))
+        .min(max_deadline_ms.max(deadline_ms))
+}
+
+/// Verifiers an appeal draws unless the settings say otherwise.
+pub const DEFAULT_APPEAL_DRAW: u32 = 3;
+/// Passes among them that uphold an appeal unless the settings say otherwise.
+pub const DEFAULT_APPEAL_PASSES: u32 = 2;
+
+fn default_appeal_draw() -> u32 {
+    DEFAULT_APPEAL_DRAW
+}
+
+fn default_appeal_passes() -> u32 {
+    DEFAULT_APPEAL_PASSES
 }
 
 /// Devices an assignment compares unless the settings say otherwise.

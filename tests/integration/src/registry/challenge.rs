@@ -187,6 +187,7 @@ impl Net {
                 answer,
                 latency_ms: 20,
                 transcript,
+                rtt_ms: 0,
             },
         )
     }

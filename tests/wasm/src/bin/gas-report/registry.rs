@@ -93,6 +93,12 @@ fn settings() -> RegistrySettings {
         audit_seconds: 86_400,
         audit_fee_bps: 50,
         min_chain_rounds: CHAIN_ROUNDS,
+        rtt_factor: 3,
+        max_deadline_ms: 500,
+        appeal_seconds: 3_600,
+        appeal_draw: 3,
+        appeal_passes: 2,
+        overturned_late_bps: 100,
     }
 }
 
@@ -502,6 +508,7 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
                 answer: answer(0, false).0,
                 latency_ms: 40,
                 transcript,
+                rtt_ms: 50,
             },
             None,
         ),
