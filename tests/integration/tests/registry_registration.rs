@@ -290,6 +290,36 @@ fn settings_are_validated_at_instantiation() {
             skip_penalty_bps: 10_001,
             ..settings()
         },
+        RegistrySettings {
+            appeal_passes: 4,
+            appeal_draw: 3,
+            ..settings()
+        },
+        RegistrySettings {
+            appeal_passes: 0,
+            ..settings()
+        },
+        RegistrySettings {
+            appeal_draw: 17,
+            appeal_passes: 2,
+            ..settings()
+        },
+        RegistrySettings {
+            overturned_late_bps: 10_001,
+            ..settings()
+        },
+        RegistrySettings {
+            max_deadline_ms: 99,
+            ..settings()
+        },
+        RegistrySettings {
+            rtt_factor: 17,
+            ..settings()
+        },
+        RegistrySettings {
+            appeal_seconds: u64::MAX,
+            ..settings()
+        },
     ];
     for settings in bad {
         let result = n.p.app.instantiate_contract(

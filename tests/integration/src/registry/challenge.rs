@@ -101,6 +101,17 @@ impl Net {
         id
     }
 
+    /// Chooses the secret of appeal challenge `id`: drawn, not committed, so its verifier picks
+    /// it when it submits (never equal to a committed one, whose bytes are all alike).
+    pub fn appeal_secret(&mut self, id: u64) -> [u8; 32] {
+        self.nonce += 1;
+        let mut secret = [0x5A; 32];
+        secret[0] = self.nonce;
+        secret[1] = 0x01;
+        self.secrets.push((id, secret));
+        secret
+    }
+
     pub fn secret(&self, id: u64) -> [u8; 32] {
         self.secrets.iter().find(|(i, _)| *i == id).unwrap().1
     }

@@ -1,0 +1,383 @@
+//! Lateness accuses, the device appeals, a beacon-drawn quorum decides: a cartel of verifiers
+//! at the lateness quorum cannot invalidate an honest device that appeals, and pays for trying;
+//! a device that is really late loses its appeal; one that does not appeal is invalidated. And
+//! deadlines that allow the verifier's measured round trip, up to their cap.
+
+use cosmwasm_std::Uint128;
+use cw_multi_test::{AppResponse, Executor};
+use loopin::registry::{
+    AppealDutiesResponse, ChallengeStatus, DeviceStatus, ExecuteMsg, MAX_APPEALS, QueryMsg,
+    RegistrySettings, Verdict,
+};
+use loopin::stake_cert::{CertificateStatus, StakeMode};
+use loopin::token;
+use loopin_integration_tests::protocol::{LOOP, attr};
+use loopin_integration_tests::registry::{BOND, Net, bonded_net_with, challenge_key, settings};
+use loopin_pocps_registry::ContractError;
+
+const APPEAL: u64 = 3_600;
+const OVERTURNED_BPS: u16 = 500;
+/// Honest verifiers bonded on top of bob, carol and dave.
+const MORE: [&str; 3] = ["erin", "frank", "grace"];
+
+fn appeal_settings() -> RegistrySettings {
+    RegistrySettings {
+        lateness_quorum: 2,
+        appeal_seconds: APPEAL,
+        appeal_draw: 3,
+        appeal_passes: 2,
+        overturned_late_bps: OVERTURNED_BPS,
+        ..settings()
+    }
+}
+
+/// bob, carol, dave, and `more` verifiers, bonded with keys; alice's device staked.
+fn accused_net(s: RegistrySettings, more: &[&str]) -> (Net, String) {
+    let mut n = bonded_net_with(s);
+    // Twice the minimum: penalties leave them bonded.
+    for v in ["bob", "carol", "dave"] {
+        n.bond(v, BOND).unwrap();
+    }
+    for v in more {
+        let client = n.addr("client");
+        let to = n.addr(v).to_string();
+        let token = n.p.token.clone();
+        n.p.app
+            .execute_contract(
+                client,
+                token,
+                &token::ExecuteMsg::Transfer {
+                    recipient: to,
+                    amount: Uint128::new(2 * BOND),
+                },
+                &[],
+            )
+            .unwrap();
+        n.bond(v, 2 * BOND).unwrap();
+        n.set_key(v, &challenge_key(v, 0)).unwrap();
+    }
+    let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let token_id = n.devices[alice].token_id.clone();
+    (n, token_id)
+}
+
+/// bob and carol, assigned the device, attest lateness: the quorum accuses it.
+fn cartel_accuses(n: &mut Net, token_id: &str) {
+    let entropy = ["dave", "erin"];
+    let (id, _) = n.assigned("bob", &entropy);
+    let res = n.submit("bob", id, late()).unwrap();
+    assert_eq!(attr(&res, "late_votes").unwrap(), "1");
+    let (id, _) = n.assigned("carol", &entropy);
+    let res = n.submit("carol", id, late()).unwrap();
+    assert_eq!(attr(&res, "late_votes").unwrap(), "2");
+    assert_eq!(attr(&res, "accused").as_deref(), Some(token_id));
+    assert_eq!(attr(&res, "invalidated"), None, "accused, not invalidated");
+}
+
+fn late() -> Verdict {
+    Verdict::Late {
+        latency_ms: None,
+        rtt_ms: 0,
+    }
+}
+
+/// Every `drawn` attribute of a DrawAppeal: (verifier address, challenge id).
+fn drawn(res: &AppResponse) -> Vec<(String, u64)> {
+    res.events
+        .iter()
+        .flat_map(|e| &e.attributes)
+        .filter(|a| a.key == "drawn")
+        .map(|a| {
+            let (who, id) = a.value.split_once(':').unwrap();
+            (who.to_string(), id.parse().unwrap())
+        })
+        .collect()
+}
+
+/// Files alice's appeal, waits for a beacon round after it and draws it.
+fn appeal_drawn(n: &mut Net, token_id: &str) -> Vec<(String, u64)> {
+    n.exec(
+        "alice",
+        &ExecuteMsg::Appeal {
+            token_id: token_id.to_string(),
+        },
+    )
+    .unwrap();
+    let draw = ExecuteMsg::DrawAppeal {
+        token_id: token_id.to_string(),
+    };
+    assert!(matches!(
+        n.refused("client", &draw),
+        ContractError::RandomnessPending { .. }
+    ));
+    n.beacon(&["dave", "erin"]);
+    drawn(&n.exec("client", &draw).unwrap())
+}
+
+fn name_of(n: &Net, address: &str) -> &'static str {
+    ["bob", "carol", "dave", "erin", "frank", "grace"]
+        .into_iter()
+        .find(|v| n.addr(v).as_str() == address)
+        .unwrap()
+}
+
+#[test]
+fn a_cartel_at_the_quorum_cannot_invalidate_an_honest_device_that_appeals() {
+    // Four drawn, three Passes uphold: grace, the cartel's third member, is drawn and lies.
+    let s = RegistrySettings {
+        appeal_draw: 4,
+        appeal_passes: 3,
+        ..appeal_settings()
+    };
+    let (mut n, token_id) = accused_net(s, &MORE);
+    cartel_accuses(&mut n, &token_id);
+    let accusation = n.device(&token_id).accusation.unwrap();
+    assert_eq!((accusation.votes, accusation.appeals), (2, 0));
+    assert_eq!(n.certificate(&token_id), CertificateStatus::Active);
+
+    // Only the owner appeals.
+    let appeal = ExecuteMsg::Appeal {
+        token_id: token_id.clone(),
+    };
+    assert_eq!(n.refused("bob", &appeal), ContractError::NotDeviceOwner {});
+    let drawn = appeal_drawn(&mut n, &token_id);
+    let mut names: Vec<&str> = drawn.iter().map(|(a, _)| name_of(&n, a)).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["dave", "erin", "frank", "grace"],
+        "never an accuser: bob and carol are bonded but not drawn"
+    );
+    // Each drawn verifier finds its duty, and the prover serves its key.
+    for (who, id) in &drawn {
+        let duties: AppealDutiesResponse = n.q(&QueryMsg::AppealDuties {
+            verifier: who.clone(),
+            start_after: None,
+            limit: None,
+        });
+        assert_eq!(duties.duties.len(), 1);
+        assert_eq!(duties.duties[0].challenge_id, *id);
+        assert!(n.challenge(*id).appeal);
+    }
+    assert_eq!(n.assignments(&token_id).len(), 4);
+
+    let bonds_before = [n.verifier("bob").bonded, n.verifier("carol").bonded];
+    let alice = 0;
+    let mut outcome = None;
+    for (who, id) in &drawn {
+        let who = name_of(&n, who);
+        n.appeal_secret(*id);
+        let res = if who == "grace" {
+            n.submit(who, *id, late()).unwrap()
+        } else {
+            n.pass(who, *id, alice).unwrap()
+        };
+        if let Some(o) = attr(&res, "appeal") {
+            outcome = Some(o);
+        }
+    }
+    assert_eq!(outcome.as_deref(), Some("upheld"));
+    let device = n.device(&token_id);
+    assert_eq!(device.status, DeviceStatus::Active);
+    assert_eq!(device.accusation, None);
+    assert_eq!(n.certificate(&token_id), CertificateStatus::Active);
+    assert!(!n.p.stake_info(1).invalidated);
+    // Each accuser paid 5 % of its bond for a vote the appeal overturned.
+    for (who, before) in ["bob", "carol"].iter().zip(bonds_before) {
+        let paid = before.u128() * u128::from(OVERTURNED_BPS) / 10_000;
+        assert_eq!(n.verifier(who).bonded.u128(), before.u128() - paid, "{who}");
+    }
+    // The same accusers cannot vote again in the window: its count starts over without them.
+    let (id, _) = n.assigned("bob", &["dave", "erin"]);
+    let res = n.submit("bob", id, late()).unwrap();
+    assert_eq!(attr(&res, "late_votes").unwrap(), "0");
+    assert_eq!(n.device(&token_id).accusation, None);
+}
+
+#[test]
+fn a_device_that_is_really_late_loses_its_appeal_and_is_invalidated() {
+    let (mut n, token_id) = accused_net(appeal_settings(), &MORE);
+    cartel_accuses(&mut n, &token_id);
+    let bonds_before = [n.verifier("bob").bonded, n.verifier("carol").bonded];
+    let drawn = appeal_drawn(&mut n, &token_id);
+    assert_eq!(drawn.len(), 3);
+    let (first, second) = (drawn[0].clone(), drawn[1].clone());
+    n.appeal_secret(first.1);
+    let res = n.submit(name_of(&n, &first.0), first.1, late()).unwrap();
+    assert_eq!(
+        attr(&res, "appeal"),
+        None,
+        "one Late leaves two Passes possible"
+    );
+    n.appeal_secret(second.1);
+    let res = n.submit(name_of(&n, &second.0), second.1, late()).unwrap();
+    assert_eq!(attr(&res, "appeal").as_deref(), Some("lost"));
+    assert_eq!(n.device(&token_id).status, DeviceStatus::Invalidated);
+    assert_eq!(n.certificate(&token_id), CertificateStatus::Invalidated);
+    assert!(n.p.stake_info(1).invalidated);
+    // The accusers were right: nothing taken from them.
+    assert_eq!(
+        [n.verifier("bob").bonded, n.verifier("carol").bonded],
+        bonds_before
+    );
+    // The third drawn challenge can no longer be answered, and lapses at no cost.
+    let third = drawn[2].1;
+    n.appeal_secret(third);
+    assert!(n.submit(name_of(&n, &drawn[2].0), third, late()).is_err());
+}
+
+#[test]
+fn an_accused_device_that_does_not_appeal_is_invalidated_after_its_window() {
+    let (mut n, token_id) = accused_net(appeal_settings(), &MORE);
+    cartel_accuses(&mut n, &token_id);
+    let finalize = ExecuteMsg::FinalizeAccusation {
+        token_id: token_id.clone(),
+    };
+    let appeal_by = n.device(&token_id).accusation.unwrap().appeal_by.seconds();
+    assert_eq!(
+        n.refused("client", &finalize),
+        ContractError::AppealWindowOpen { until: appeal_by }
+    );
+    n.wait(APPEAL + 1);
+    // Too late to appeal.
+    assert_eq!(
+        n.refused(
+            "alice",
+            &ExecuteMsg::Appeal {
+                token_id: token_id.clone()
+            }
+        ),
+        ContractError::AppealLapsed { until: appeal_by }
+    );
+    n.exec("client", &finalize).unwrap();
+    assert_eq!(n.device(&token_id).status, DeviceStatus::Invalidated);
+    assert_eq!(n.certificate(&token_id), CertificateStatus::Invalidated);
+}
+
+#[test]
+fn an_appeal_needs_enough_verifiers_that_are_not_its_accusers() {
+    // Bonded: bob and carol (the accusers) and dave. One eligible verifier cannot pass it twice.
+    let (mut n, token_id) = accused_net(appeal_settings(), &[]);
+    let entropy = ["dave", "bob", "carol"];
+    for v in ["bob", "carol"] {
+        let (id, _) = n.assigned(v, &entropy);
+        n.submit(v, id, late()).unwrap();
+    }
+    assert!(n.device(&token_id).accusation.is_some());
+    n.exec(
+        "alice",
+        &ExecuteMsg::Appeal {
+            token_id: token_id.clone(),
+        },
+    )
+    .unwrap();
+    n.beacon(&entropy);
+    assert_eq!(
+        n.refused("client", &ExecuteMsg::DrawAppeal { token_id }),
+        ContractError::TooFewVerifiers {
+            eligible: 1,
+            needed: 2
+        }
+    );
+}
+
+#[test]
+fn drawn_verifiers_that_let_an_appeal_lapse_pay_and_the_device_may_appeal_again() {
+    let (mut n, token_id) = accused_net(appeal_settings(), &MORE);
+    cartel_accuses(&mut n, &token_id);
+    for round in 1..=MAX_APPEALS {
+        let drawn = appeal_drawn(&mut n, &token_id);
+        n.wait(settings().response_seconds + 1);
+        let mut outcomes = vec![];
+        let mut paid = vec![];
+        for (who, id) in &drawn {
+            let before = n.verifier(name_of(&n, who)).bonded.u128();
+            let res = n
+                .exec("client", &ExecuteMsg::Expire { challenge_id: *id })
+                .unwrap();
+            assert_eq!(n.challenge(*id).status, ChallengeStatus::Expired);
+            let after = n.verifier(name_of(&n, who)).bonded.u128();
+            paid.push(before - after == before / 100);
+            outcomes.push(attr(&res, "appeal"));
+        }
+        if round < MAX_APPEALS {
+            // Each drawn verifier paid the skip penalty; the last lapse leaves it undecided.
+            assert_eq!(paid, [true; 3]);
+            assert_eq!(outcomes, [None, None, Some("undecided".to_string())]);
+            let accusation = n.device(&token_id).accusation.unwrap();
+            assert_eq!((accusation.appeals, accusation.appeal), (round, None));
+        } else {
+            // The last appeal it may file: once two Passes are out of reach, fail closed. The
+            // third challenge's device is gone by then, so it lapses at no cost.
+            assert_eq!(outcomes, [None, Some("lost".to_string()), None]);
+            assert_eq!(paid, [true, true, false]);
+            assert_eq!(n.device(&token_id).status, DeviceStatus::Invalidated);
+        }
+    }
+}
+
+#[test]
+fn the_deadline_allows_the_measured_round_trip_up_to_its_cap() {
+    let s = RegistrySettings {
+        deadline_ms: 100,
+        rtt_factor: 3,
+        max_deadline_ms: 400,
+        ..appeal_settings()
+    };
+    let (mut n, _) = accused_net(s, &[]);
+    let entropy = ["dave", "carol"];
+    let pass = |n: &mut Net, id: u64, latency_ms: u64, rtt_ms: u64| {
+        let seed = n.seed(id);
+        let answer = n.devices[0].answer(&seed);
+        let chain = n.devices[0].chain(&seed);
+        let transcript = n.devices[0].sign_transcript(&seed, &chain);
+        n.submit(
+            "bob",
+            id,
+            Verdict::Pass {
+                answer,
+                latency_ms,
+                transcript,
+                rtt_ms,
+            },
+        )
+    };
+    let (id, _) = n.assigned("bob", &entropy);
+    // 100 + 3 × 50 = 250 ms.
+    let err = pass(&mut n, id, 251, 50)
+        .unwrap_err()
+        .downcast::<ContractError>()
+        .unwrap();
+    assert_eq!(
+        err,
+        ContractError::LatencyOverDeadline {
+            latency_ms: 251,
+            deadline_ms: 250
+        }
+    );
+    pass(&mut n, id, 250, 50).unwrap();
+    // A 1 s round trip is capped at 400 ms: a prover delaying the probes gains no more.
+    let (id, _) = n.assigned("bob", &entropy);
+    let err = pass(&mut n, id, 401, 1_000)
+        .unwrap_err()
+        .downcast::<ContractError>()
+        .unwrap();
+    assert_eq!(
+        err,
+        ContractError::LatencyOverDeadline {
+            latency_ms: 401,
+            deadline_ms: 400
+        }
+    );
+    let late_at = |latency_ms| Verdict::Late {
+        latency_ms: Some(latency_ms),
+        rtt_ms: 1_000,
+    };
+    let err = n
+        .submit("bob", id, late_at(400))
+        .unwrap_err()
+        .downcast::<ContractError>()
+        .unwrap();
+    assert_eq!(err, ContractError::NotLate { latency_ms: 400 });
+    n.submit("bob", id, late_at(401)).unwrap();
+}
