@@ -5,10 +5,12 @@
 //! - [`cheat`]: the two cheating provers of the scenario (discarded encoding, regeneration).
 //! - [`verifier`]: a verifier agent: bond, entropy beacon, challenges, verdicts on chain.
 //! - [`audits`]: the agents' audits of each other's Passes, and their answers.
-//! - [`market`]: the scripted market of the main job, its live table and its report.
+//! - [`market`]: the scripted market of the main job.
+//! - [`report`]: its live table, JSON report and chart.
 pub mod actors;
 pub mod audits;
 pub mod cheat;
 pub mod market;
 pub mod miner;
+pub mod report;
 pub mod verifier;
