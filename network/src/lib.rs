@@ -4,10 +4,12 @@
 //! - [`miner`]: a miner: builds P with `loopin-prover`, stakes, registers the device, serves.
 //! - [`cheat`]: the two cheating provers of the scenario (discarded encoding, regeneration).
 //! - [`verifier`]: a verifier agent: bond, entropy beacon, challenges, verdicts on chain.
+//! - [`appeals`]: owners appeal accusations of lateness; outcomes counted.
 //! - [`audits`]: the agents' audits of each other's Passes, and their answers.
 //! - [`market`]: the scripted market of the main job.
 //! - [`report`]: its live table, JSON report and chart.
 pub mod actors;
+pub mod appeals;
 pub mod audits;
 pub mod cheat;
 pub mod market;

@@ -10,6 +10,7 @@
 //! price and CPH reserve.
 
 use crate::actors::{Actor, derived, faucet, loop_balance};
+use crate::appeals::AppealStats;
 use crate::audits::AuditStats;
 use crate::cheat::Cheat;
 use crate::miner::{Launcher, Miner, MinerPlan};
@@ -97,6 +98,7 @@ struct Market {
     verifiers: Vec<VerifierAgent>,
     clients: Vec<Actor>,
     checks: Vec<Checked>,
+    appeals: AppealStats,
     tag: String,
 }
 
@@ -221,17 +223,28 @@ impl Market {
                 tracing::warn!(error = %e, "verifier duties");
             }
         }
+        // Owners of accused devices appeal and draw, before the provers read their assignments.
+        for miner in &self.miners {
+            let followed = self
+                .appeals
+                .follow(&miner.actor, &self.registry, &miner.token_id)
+                .await;
+            if let Err(e) = followed {
+                tracing::warn!(miner = %miner.plan.name, error = %e, "appeal step");
+            }
+        }
         tokio::time::sleep(Duration::from_millis(800)).await;
         let settings = self.settings.clone();
         let checks =
             futures::future::join_all(self.verifiers.iter_mut().map(|v| v.check(&settings))).await;
         for r in checks {
             match r {
-                Ok(Some(c)) => {
-                    tracing::info!(verifier = %c.verifier, target = %c.target, outcome = ?c.outcome, on_chain = %c.on_chain, "verdict");
-                    self.checks.push(c);
+                Ok(checked) => {
+                    for c in checked {
+                        tracing::info!(verifier = %c.verifier, target = %c.target, outcome = ?c.outcome, appeal = c.appeal, on_chain = %c.on_chain, "verdict");
+                        self.checks.push(c);
+                    }
                 }
-                Ok(None) => {}
                 Err(e) => tracing::warn!(error = %e, "verifier check"),
             }
         }
@@ -321,6 +334,7 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
         verifiers: vec![],
         clients: vec![],
         checks: vec![],
+        appeals: AppealStats::default(),
         tag: format!("h{height}"),
         config: config.clone(),
     };
@@ -569,6 +583,8 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
     );
     let audits = AuditStats::sum(m.verifiers.iter().map(|v| &v.audits.stats));
     println!("{}", audits.summary());
+    m.appeals.count_outcomes(&m.checks);
+    println!("{}", m.appeals.summary());
     let (rose, fell) = price_trends(&rows, new_stakes_at as usize);
     let report = Report {
         chain_id: d.chain_id.clone(),
@@ -581,6 +597,7 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
         cheaters,
         proofs,
         audits,
+        appeals: m.appeals.clone(),
         checks: m.checks.clone(),
         supply,
     };

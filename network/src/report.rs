@@ -1,6 +1,7 @@
 //! The main job's report: the live table's rows, the cheaters', proofs' and supply's sections,
 //! the JSON written at the end and its chart.
 
+use crate::appeals::AppealStats;
 use crate::audits::AuditStats;
 use crate::cheat::Cheat;
 use crate::verifier::Checked;
@@ -84,6 +85,8 @@ pub struct Report {
     pub proofs: Vec<ProofReport>,
     /// The verifier agents' audits of each other's Passes, summed.
     pub audits: AuditStats,
+    /// Accusations of lateness and their appeals.
+    pub appeals: AppealStats,
     pub checks: Vec<Checked>,
     pub supply: SupplyAudit,
 }

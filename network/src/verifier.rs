@@ -12,8 +12,8 @@ use anyhow::Context;
 use cosmwasm_std::HexBinary;
 use k256::ecdsa::SigningKey;
 use loopin::registry::{
-    ChallengeResponse, ChallengeStatus, ConfigResponse, DeviceResponse, ExecuteMsg, QueryMsg,
-    ReceiveMsg, RegistrySettings,
+    AppealDutiesResponse, ChallengeResponse, ChallengeStatus, ConfigResponse, DeviceResponse,
+    ExecuteMsg, QueryMsg, ReceiveMsg, RegistrySettings,
 };
 use loopin_pocps::challenge::commit_secret;
 use loopin_pocps::sig::{challenge_key_message, k256_sign};
@@ -22,6 +22,7 @@ use loopin_prover::metrics::Metrics;
 use loopin_prover::onchain::{Submission, commitment_from_msg, submission};
 use loopin_prover::verifier::{Outcome, Spec, Target, Verifier};
 use serde::Serialize;
+use std::collections::HashSet;
 
 /// Chained reads R of the scenario's timed challenges (test parameters: an honest CPU prover
 /// answers in milliseconds, a regenerating one needs seconds).
@@ -37,8 +38,20 @@ pub struct Checked {
     pub target: String,
     pub outcome: Outcome,
     pub rtt_ms: Option<f64>,
+    /// Drawn for the device's appeal.
+    pub appeal: bool,
     /// What the registry did with the verdict (its `outcome` attribute, or the error).
     pub on_chain: String,
+}
+
+/// What running a challenge came to.
+enum Ran {
+    /// The challenge is not (or no longer) assigned: nothing to run now.
+    NotAssigned,
+    /// Refused as not assigned, for the first time: asked again next round.
+    Retry,
+    /// Submitted (the record), or nothing to submit.
+    Done(Option<Checked>),
 }
 
 /// A bonded verifier taking part in the scenario.
@@ -51,9 +64,9 @@ pub struct VerifierAgent {
     entropy: Option<[u8; 32]>,
     /// Its open challenge and the secret committed for it.
     challenge: Option<(u64, [u8; 32])>,
-    /// The challenge its prover has refused once as not assigned (asked again one round later;
-    /// a second refusal is no answer).
-    refused: Option<u64>,
+    /// The challenges its prover has refused once as not assigned (asked again one round
+    /// later; a second refusal is no answer).
+    refused: HashSet<u64>,
     /// The newest challenge id it opened: where it looks for Passes to audit.
     newest: u64,
     /// Its audits of others' Passes and the transcripts of its own.
@@ -101,7 +114,7 @@ impl VerifierAgent {
             counter: 0,
             entropy: None,
             challenge: None,
-            refused: None,
+            refused: HashSet::new(),
             newest: 0,
             audits: Audits::default(),
         })
@@ -183,20 +196,63 @@ impl VerifierAgent {
         Ok(())
     }
 
-    /// Challenges the device of its assigned challenge and submits the verdict.
-    pub async fn check(&mut self, settings: &RegistrySettings) -> anyhow::Result<Option<Checked>> {
+    /// Challenges the device of its assigned challenge, and of every appeal challenge it was
+    /// drawn for, and submits the verdicts.
+    pub async fn check(&mut self, settings: &RegistrySettings) -> anyhow::Result<Vec<Checked>> {
         // Audits of its Passes first: their answer windows are short.
         if let Err(e) = self.audits.answer(&self.actor, &self.registry).await {
             tracing::warn!(verifier = %self.actor.name, error = %e, "answering audits failed");
         }
-        let Some((id, secret)) = self.challenge else {
-            return Ok(None);
-        };
+        let mut checked = vec![];
+        // Appeal challenges: drawn, not committed, so the secret is chosen now.
+        let duties: AppealDutiesResponse = self
+            .actor
+            .client
+            .query_smart(
+                &self.registry,
+                &QueryMsg::AppealDuties {
+                    verifier: self.actor.address(),
+                    start_after: None,
+                    limit: None,
+                },
+            )
+            .await?;
+        for duty in duties.duties {
+            let secret = self.fresh("appeal");
+            match self.run(settings, duty.challenge_id, secret).await? {
+                Ran::NotAssigned | Ran::Retry | Ran::Done(None) => {}
+                Ran::Done(Some(mut c)) => {
+                    c.appeal = true;
+                    checked.push(c);
+                }
+            }
+        }
+        if let Some((id, secret)) = self.challenge {
+            match self.run(settings, id, secret).await? {
+                // Still waiting for its randomness (duties assign it), or refused once.
+                Ran::NotAssigned | Ran::Retry => {}
+                Ran::Done(c) => {
+                    self.challenge = None;
+                    checked.extend(c);
+                }
+            }
+        }
+        Ok(checked)
+    }
+
+    /// Challenges the device of challenge `id` with `secret` and submits the verdict, if the
+    /// challenge is still assigned.
+    async fn run(
+        &mut self,
+        settings: &RegistrySettings,
+        id: u64,
+        secret: [u8; 32],
+    ) -> anyhow::Result<Ran> {
         let state = self.challenge_state(id).await?;
         let (ChallengeStatus::Assigned, Some(target), Some(randomness)) =
             (state.status, state.target, state.randomness)
         else {
-            return Ok(None);
+            return Ok(Ran::NotAssigned);
         };
         let device: DeviceResponse = self
             .actor
@@ -223,17 +279,16 @@ impl VerifierAgent {
         let prover =
             Target::new(&device.endpoint, commitment.clone()).map_err(anyhow::Error::msg)?;
         let mut record = self.client.challenge(&prover, &spec).await;
-        let verdict = match submission(&record, &commitment, self.refused == Some(id)) {
+        let verdict = match submission(&record, &commitment, self.refused.contains(&id)) {
             Submission::Retry => {
                 // The prover may not have read the assignment yet: once, try again next round.
-                self.refused = Some(id);
-                return Ok(None);
+                self.refused.insert(id);
+                return Ok(Ran::Retry);
             }
             Submission::Submit(v) => v,
             Submission::Nothing(e) => {
                 tracing::warn!(verifier = %self.actor.name, id, error = %e, "nothing provable to submit");
-                self.challenge = None;
-                return Ok(None);
+                return Ok(Ran::Done(None));
             }
         };
         let passed = matches!(verdict, loopin::registry::Verdict::Pass { .. });
@@ -244,7 +299,7 @@ impl VerifierAgent {
                 verdict,
             })
             .await;
-        self.challenge = None;
+        self.refused.remove(&id);
         // It answers for its Pass while it can be audited: keep what shows any step.
         if passed
             && submitted.is_ok()
@@ -254,19 +309,21 @@ impl VerifierAgent {
         }
         let on_chain = match submitted {
             Ok(tx) => tx
-                .event_attr("wasm", "outcome")
+                .event_attr("wasm", "appeal")
+                .or(tx.event_attr("wasm", "outcome"))
                 .or(tx.event_attr("wasm", "verdict"))
                 .unwrap_or("accepted")
                 .to_string(),
             Err(e) => format!("refused: {e}"),
         };
-        Ok(Some(Checked {
+        Ok(Ran::Done(Some(Checked {
             challenge_id: id,
             verifier: self.actor.name.clone(),
             target,
             outcome: record.outcome,
             rtt_ms: record.rtt_ms,
+            appeal: false,
             on_chain,
-        }))
+        })))
     }
 }

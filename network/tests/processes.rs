@@ -204,6 +204,13 @@ fn the_scripted_market_runs_as_separate_processes() {
         "no answer: {audits}"
     );
     assert_eq!(audits["voided"].as_u64(), Some(0), "{audits}");
+    // The late cheater is accused, appeals, and loses to the verifiers the beacon drew; no
+    // honest device is ever accused, so no appeal is upheld.
+    let appeals = &r["appeals"];
+    for key in ["accused", "appealed", "drawn", "lost"] {
+        assert!(appeals[key].as_u64().unwrap() > 0, "{key}: {appeals}");
+    }
+    assert_eq!(appeals["upheld"].as_u64(), Some(0), "{appeals}");
     // No honest device was ever invalidated.
     for row in r["epochs"].as_array().unwrap() {
         for name in row["invalidated"].as_array().unwrap() {

@@ -9,6 +9,12 @@
 //! minimum retransmission timeout plus an RTT for the pessimistic one. Netem would be the real
 //! thing; this machine's kernel has no netem qdisc.
 //!
+//! Each row compares the fixed deadline D of the attack model with the deadline rule verifiers
+//! and the registry now apply, D(rtt) = D at zero RTT + 30 ms + 3 × the median of five RTT
+//! probes (capped), and turns the rule's per-challenge lateness into false invalidations per
+//! device-year: from the lateness quorum alone ("/yr quorum"), and when the device appeals and a
+//! drawn quorum (two Passes of three) must also find it late ("/yr appeal").
+//!
 //! Run: `cargo run --profile service -p loopin-prover --example honest_tail -- [challenges]`
 
 use loopin_pocps::attack::{Model, PRODUCTION_80G};
@@ -112,6 +118,15 @@ async fn proxy(upstream: std::net::SocketAddr, link: Link) -> std::net::SocketAd
 /// Challenges per device per day and the lateness quorum within one day (the devnet's window).
 const CHALLENGES_PER_DAY: i32 = 24;
 const QUORUM_PER_DAY: i32 = 2;
+/// The deadline rule measured (the devnet's `rtt_factor`): the compute deadline at zero RTT,
+/// plus a fixed margin for the tail-loss probe's 10 ms floor and 20 ms of jitter, plus three
+/// measured round trips (delivery and one tail-loss probe of two), capped where a 200 ms RTT is
+/// still wholly allowed.
+const RTT_FACTOR: u32 = 3;
+const FIXED_MARGIN_MS: f64 = 30.0;
+/// An appeal draws three verifiers and needs two Passes (the devnet's settings).
+const APPEAL_DRAW: i32 = 3;
+const APPEAL_PASSES: i32 = 2;
 
 /// Expected false invalidations per device-year when `late` of `n` honest challenges were late:
 /// the per-challenge rate p (3/n, the 95 % upper bound, when none was), then 365 × P[at least
@@ -123,6 +138,15 @@ fn yearly_false_invalidation(late: usize, n: usize) -> f64 {
         .map(|k| binomial(c, k) * p.powi(k) * (1.0 - p).powi(c - k))
         .sum();
     365.0 * (1.0 - below).max(0.0)
+}
+
+/// The probability that an honest device loses its appeal when each drawn verifier finds it
+/// late with probability p: more than `draw - passes` of the draw late.
+fn appeal_lost(late: usize, n: usize) -> f64 {
+    let p = if late == 0 { 3.0 } else { late as f64 } / n as f64;
+    (APPEAL_DRAW - APPEAL_PASSES + 1..=APPEAL_DRAW)
+        .map(|k| binomial(APPEAL_DRAW, k) * p.powi(k) * (1.0 - p).powi(APPEAL_DRAW - k))
+        .sum()
 }
 
 fn binomial(n: i32, k: i32) -> f64 {
@@ -173,8 +197,19 @@ async fn main() {
         set.rounds, set.spots
     );
     println!(
-        "{:>6} {:>11} {:>9} {:>9} {:>9} {:>9} {:>10} {:>12}",
-        "RTT", "recovery", "p50 ms", "p99 ms", "max ms", "D ms", "late at D", "late at D+m"
+        "{:>6} {:>9} {:>7} {:>7} {:>7} {:>7} {:>9} {:>7} {:>9} {:>9} {:>10} {:>10}",
+        "RTT",
+        "recovery",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "D ms",
+        "late at D",
+        "probe",
+        "D(rtt)",
+        "late",
+        "/yr quorum",
+        "/yr appeal"
     );
     for rtt_ms in [1.0f64, 50.0, 150.0] {
         let rtt = rtt_ms / 1e3;
@@ -201,38 +236,60 @@ async fn main() {
             };
             // One at a time, as a verifier challenges a prover: concurrent challenges on one
             // connection would queue each commit behind another's untimed phase-2 transfer.
-            let mut latencies = Vec::with_capacity(n);
-            for _ in 0..n {
-                let record = verifier.challenge(&target, &spec).await;
-                latencies.push(record.rtt_ms.unwrap_or(f64::INFINITY));
-            }
-            latencies.sort_by(f64::total_cmp);
-            let model = Model {
+            let model = |rtt| Model {
                 t_slow: 0.0,
                 t_round,
                 rtt,
                 t_fetch: 0.0,
             };
-            let d = model.deadline(set.rounds) * 1e3;
-            // The margin one loss recovery needs: the recovery delay and the jitter.
-            let margin = (recovery + 0.020) * 1e3;
-            let late = |limit: f64| latencies.iter().filter(|&&l| l > limit).count();
-            let per_year = |k: usize| yearly_false_invalidation(k, n);
+            // The rule: D(rtt) = D at zero RTT + fixed margin + 3 × the probes' median RTT.
+            let base_ms = (model(0.0).deadline(set.rounds) * 1e3 + FIXED_MARGIN_MS).ceil() as u64;
+            let cap_ms = base_ms + u64::from(RTT_FACTOR) * 200;
+            let mut latencies = Vec::with_capacity(n);
+            let mut probes = Vec::with_capacity(n);
+            let mut late_by_rule = 0;
+            for _ in 0..n {
+                let record = verifier.challenge(&target, &spec).await;
+                let latency = record.rtt_ms.unwrap_or(f64::INFINITY);
+                let probe = record.baseline_rtt_ms.unwrap_or(f64::INFINITY);
+                let d = loopin::registry::deadline_for(
+                    base_ms,
+                    RTT_FACTOR,
+                    cap_ms,
+                    loopin_prover::verifier::whole_ms(probe),
+                );
+                late_by_rule += usize::from(latency > d as f64);
+                latencies.push(latency);
+                probes.push(probe);
+            }
+            latencies.sort_by(f64::total_cmp);
+            probes.sort_by(f64::total_cmp);
+            let d_fixed = model(rtt).deadline(set.rounds) * 1e3;
+            let late_fixed = latencies.iter().filter(|&&l| l > d_fixed).count();
+            let probe = quantile(&probes, 0.5);
+            let d_rule = loopin::registry::deadline_for(
+                base_ms,
+                RTT_FACTOR,
+                cap_ms,
+                loopin_prover::verifier::whole_ms(probe),
+            );
+            let quorum_year = yearly_false_invalidation(late_by_rule, n);
             println!(
-                "{:>4}ms {:>11} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>6}/{:<4} {:>7}/{:<4} (m = {:.0} ms); false invalidations per device-year: {:.1e} at D, {:.1e} at D+m",
+                "{:>4}ms {:>9} {:>7.1} {:>7.1} {:>7.1} {:>7.1} {:>4}/{:<4} {:>7.1} {:>9} {:>4}/{:<4} {:>10.1e} {:>10.1e}",
                 rtt_ms,
                 name,
                 quantile(&latencies, 0.5),
                 quantile(&latencies, 0.99),
                 quantile(&latencies, 1.0),
-                d,
-                late(d),
+                d_fixed,
+                late_fixed,
                 n,
-                late(d + margin),
+                probe,
+                d_rule,
+                late_by_rule,
                 n,
-                margin,
-                per_year(late(d)),
-                per_year(late(d + margin)),
+                quorum_year,
+                quorum_year * appeal_lost(late_by_rule, n),
             );
         }
     }
