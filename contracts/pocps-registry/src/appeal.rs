@@ -24,8 +24,8 @@ use crate::error::ContractError;
 use crate::judge;
 use crate::registration::invalidate_device;
 use crate::state::{
-    APPEAL_DUTIES, CHALLENGES, CONFIG, Challenge, Config, DEVICES, Device, LATE_COUNT, LATE_VOTES,
-    NEXT_CHALLENGE, OPEN_ASSIGNMENTS, VERIFIERS,
+    APPEAL_DUTIES, CHALLENGES, CONFIG, Challenge, Config, DEVICES, Device, LATE_COUNT, LATE_ORDER,
+    LATE_VOTES, NEXT_CHALLENGE, OPEN_ASSIGNMENTS, VERIFIERS,
 };
 
 /// What an appeal challenge's verifier found, or that it found nothing in time.
@@ -38,7 +38,7 @@ pub(crate) enum Finding {
 
 /// How long a late voter stays liable for the penalty of an overturned vote: the rest of its
 /// window (the quorum may come at its end), then every appeal the accusation may draw, each
-/// filed, drawn and answered.
+/// filed, drawn and answered, and one more for the slack of expiring lapsed ones late.
 pub(crate) fn late_liability(config: &Config, now: Timestamp) -> Timestamp {
     let s = &config.settings;
     let one_appeal = s
@@ -47,7 +47,7 @@ pub(crate) fn late_liability(config: &Config, now: Timestamp) -> Timestamp {
         .saturating_add(s.response_seconds);
     now.plus_seconds(
         s.lateness_window_seconds
-            .saturating_add(u64::from(MAX_APPEALS).saturating_mul(one_appeal)),
+            .saturating_add(u64::from(MAX_APPEALS + 1).saturating_mul(one_appeal)),
     )
 }
 
@@ -137,6 +137,7 @@ pub(crate) fn appeal(
     accusation.appeals += 1;
     accusation.appeal = Some(Appeal {
         filed_round,
+        filed_at: env.block.time,
         challenges: vec![],
         passes: 0,
         lates: 0,
@@ -164,14 +165,17 @@ fn appeal_randomness(beacon: &[u8; 32], token_id: &str, appeal: u32) -> [u8; 32]
         .into()
 }
 
-/// Bonded verifiers an appeal of `device` may draw, with their bonds: not slashed, at least the
-/// minimum bond, a challenge key to sign with, neither the owner nor a voter of the window.
+/// Bonded verifiers an appeal of `device` filed at `filed_at` may draw, with their bonds: not
+/// slashed, at least the minimum bond, a challenge key to sign with, neither the owner nor a
+/// voter of the window, and no bond added or key set since the filing (whoever has seen the
+/// beacon cannot buy or key its way in).
 fn eligible(
     storage: &dyn Storage,
     config: &Config,
     token_id: &str,
     device: &Device,
     window: u64,
+    filed_at: Timestamp,
 ) -> Result<Vec<(Addr, Uint128)>, ContractError> {
     let mut out = vec![];
     for item in VERIFIERS.range(storage, None, None, Order::Ascending) {
@@ -179,6 +183,7 @@ fn eligible(
         if v.slashed
             || v.bonded < config.settings.min_bond
             || v.challenge_key.is_none()
+            || v.raised_at.is_some_and(|t| t >= filed_at)
             || address == device.owner
             || LATE_VOTES.has(storage, (token_id, window, &address))
         {
@@ -189,31 +194,48 @@ fn eligible(
     Ok(out)
 }
 
-/// Draws `n` of `pool` without replacement, each with probability proportional to its bond.
-fn draw_weighted(mut pool: Vec<(Addr, Uint128)>, randomness: &[u8; 32], n: usize) -> Vec<Addr> {
-    let mut drawn = vec![];
-    for i in 0..n {
-        let total: u128 = pool.iter().map(|(_, b)| b.u128()).sum();
-        if total == 0 {
-            break;
+/// -log2(x / 2^64) in units of 2^-32, for x in 1..2^64 (0 reads as 1): the integer logarithm
+/// and 32 fraction bits by repeated squaring of the mantissa.
+fn neg_log2(x: u64) -> u128 {
+    let x = x.max(1);
+    let whole = 63 - u128::from(x.leading_zeros());
+    // The mantissa in [2^63, 2^64): 1.f in units of 2^-63.
+    let mut m = u128::from(x) << (63 - whole);
+    let mut frac = 0u128;
+    for _ in 0..32 {
+        m = (m * m) >> 63;
+        frac <<= 1;
+        if m >= 1 << 64 {
+            frac |= 1;
+            m >>= 1;
         }
-        let h: [u8; 32] = Sha256::new()
-            .chain_update(randomness)
-            .chain_update((i as u32).to_be_bytes())
-            .finalize()
-            .into();
-        let mut x = u128::from_be_bytes(h[..16].try_into().unwrap_or_default()) % total;
-        let mut pick = pool.len() - 1;
-        for (j, (_, bond)) in pool.iter().enumerate() {
-            if x < bond.u128() {
-                pick = j;
-                break;
-            }
-            x -= bond.u128();
-        }
-        drawn.push(pool.remove(pick).0);
     }
-    drawn
+    (64u128 << 32) - ((whole << 32) | frac)
+}
+
+/// Draws up to `n` of `pool`, each with a chance proportional to its bond, by weighted
+/// sortition: each verifier's clock is -log2(u) / bond for its own uniform u = H(randomness,
+/// address), and the `n` earliest are drawn (sampling in proportion to bond, without
+/// replacement). A clock depends on nothing but its own verifier, so one that leaves the pool
+/// or lowers its bond after seeing the beacon moves no other's.
+fn sortition(pool: Vec<(Addr, Uint128)>, randomness: &[u8; 32], n: usize) -> Vec<Addr> {
+    let mut clocks: Vec<(u128, Addr)> = pool
+        .into_iter()
+        .filter(|(_, bond)| !bond.is_zero())
+        .map(|(address, bond)| {
+            let h: [u8; 32] = Sha256::new()
+                .chain_update(randomness)
+                .chain_update(address.as_bytes())
+                .finalize()
+                .into();
+            let mut x = [0u8; 8];
+            x.copy_from_slice(&h[..8]);
+            let clock = (neg_log2(u64::from_be_bytes(x)) << 64) / bond.u128();
+            (clock, address)
+        })
+        .collect();
+    clocks.sort();
+    clocks.into_iter().take(n).map(|(_, a)| a).collect()
 }
 
 /// `DrawAppeal { token_id }`: anyone draws a filed appeal's verifiers and assigns their
@@ -247,7 +269,14 @@ pub(crate) fn draw_appeal(
     .ok_or(ContractError::RandomnessPending {
         round: appeal.filed_round,
     })?;
-    let pool = eligible(deps.storage, &config, &token_id, &device, accusation.window)?;
+    let pool = eligible(
+        deps.storage,
+        &config,
+        &token_id,
+        &device,
+        accusation.window,
+        appeal.filed_at,
+    )?;
     let needed = config.settings.appeal_passes;
     if (pool.len() as u64) < u64::from(needed) {
         return Err(ContractError::TooFewVerifiers {
@@ -256,7 +285,7 @@ pub(crate) fn draw_appeal(
         });
     }
     let randomness = appeal_randomness(&beacon.value, &token_id, accusation.appeals);
-    let drawn = draw_weighted(pool, &randomness, config.settings.appeal_draw as usize);
+    let drawn = sortition(pool, &randomness, config.settings.appeal_draw as usize);
     let answer_by = env
         .block
         .time
@@ -375,7 +404,7 @@ pub(crate) fn record(
     if appeal.passes >= needed {
         device.accusation = None;
         DEVICES.save(storage, token_id, &device)?;
-        let msgs = overturn(storage, config, token_id, accusation.window)?;
+        let msgs = overturn(storage, config, token_id, accusation.window, appeal)?;
         return Ok((msgs, Some("upheld")));
     }
     let open = drawn - appeal.passes - appeal.lates - appeal.lapsed;
@@ -409,23 +438,84 @@ pub(crate) fn record(
 }
 
 /// An upheld appeal: the window's count starts again (its voters stay recorded, so they cannot
-/// vote again in it) and each voter pays `overturned_late_bps` of its bond.
+/// vote again in it) and each voter, in the order the votes came (the first
+/// [`MAX_PENALISED_VOTERS`], which include every vote of the quorum), and each drawn verifier
+/// that found the device late, pays `overturned_late_bps` of its bond.
 fn overturn(
     storage: &mut dyn Storage,
     config: &Config,
     token_id: &str,
     window: u64,
+    appeal: &Appeal,
 ) -> Result<Vec<CosmosMsg>, ContractError> {
     LATE_COUNT.remove(storage, (token_id, window));
-    let voters: Vec<Addr> = LATE_VOTES
+    let voters: Vec<(u32, Addr)> = LATE_ORDER
         .prefix((token_id, window))
-        .keys(storage, None, None, Order::Ascending)
+        .range(storage, None, None, Order::Ascending)
         .take(MAX_PENALISED_VOTERS as usize)
         .collect::<Result<_, _>>()?;
+    let mut penalised = vec![];
+    for (seq, voter) in voters {
+        LATE_ORDER.remove(storage, (token_id, window, seq));
+        penalised.push(voter);
+    }
+    for id in &appeal.challenges {
+        let c = CHALLENGES.load(storage, *id)?;
+        if c.status == ChallengeStatus::Late {
+            penalised.push(c.verifier);
+        }
+    }
     let mut msgs = vec![];
-    for voter in voters {
-        let (_, burn) = penalize(storage, config, &voter, config.settings.overturned_late_bps)?;
+    for verifier in penalised {
+        let bps = config.settings.overturned_late_bps;
+        let (_, burn) = penalize(storage, config, &verifier, bps)?;
         msgs.extend(burn);
     }
     Ok(msgs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neg_log2_is_the_logarithm_to_32_fraction_bits() {
+        let unit = (1u128 << 32) as f64;
+        for x in [1u64, 2, 3, 1000, 1 << 40, u64::MAX / 3, u64::MAX - 1] {
+            let want = -((x as f64) / 2f64.powi(64)).log2();
+            let got = neg_log2(x) as f64 / unit;
+            assert!((got - want).abs() < 1e-8, "{x}: {got} vs {want}");
+        }
+        assert_eq!(neg_log2(0), neg_log2(1));
+    }
+
+    #[test]
+    fn sortition_draws_in_proportion_to_bond() {
+        // Bonds 1, 2 and 7: over many beacons each is drawn first about that often.
+        let pool: Vec<(Addr, Uint128)> = [1u128, 2, 7]
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                (
+                    Addr::unchecked(format!("v{i}")),
+                    Uint128::new(b * 1_000_000),
+                )
+            })
+            .collect();
+        let mut first = [0u32; 3];
+        let tries = 20_000;
+        for t in 0..tries {
+            let r: [u8; 32] = Sha256::digest((t as u32).to_be_bytes()).into();
+            let drawn = sortition(pool.clone(), &r, 1);
+            let i = pool.iter().position(|(a, _)| *a == drawn[0]).unwrap();
+            first[i] += 1;
+        }
+        for (i, share) in [0.1, 0.2, 0.7].iter().enumerate() {
+            let got = f64::from(first[i]) / f64::from(tries);
+            assert!(
+                (got - share).abs() < 0.015,
+                "verifier {i}: {got} vs {share}"
+            );
+        }
+    }
 }

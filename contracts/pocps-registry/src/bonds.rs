@@ -41,6 +41,15 @@ pub(crate) fn receive(
                 .bonded
                 .checked_add(msg.amount)
                 .map_err(cosmwasm_std::StdError::from)?;
+            // A verifier enters with at least the least bond: no dust entries for every
+            // appeal's draw to read.
+            if verifier.bonded < config.settings.min_bond {
+                return Err(ContractError::InsufficientBond {
+                    bonded: verifier.bonded,
+                    min: config.settings.min_bond,
+                });
+            }
+            verifier.raised_at = Some(env.block.time);
             VERIFIERS.save(deps.storage, &sender, &verifier)?;
             Ok(Response::new()
                 .add_attribute("action", "bond")

@@ -62,6 +62,7 @@ pub(crate) fn set_challenge_key(
     if let Some(old) = verifier.challenge_key.replace(pubkey.clone()) {
         CHALLENGE_KEYS.remove(deps.storage, &old);
     }
+    verifier.raised_at = Some(env.block.time);
     CHALLENGE_KEYS.save(deps.storage, &pubkey, &info.sender)?;
     VERIFIERS.save(deps.storage, &info.sender, &verifier)?;
     Ok(Response::new()
@@ -180,7 +181,10 @@ pub(crate) fn assign(deps: DepsMut, env: Env, id: u64) -> Result<Response, Contr
                         walk = judge::Walk::new(&randomness, count);
                         pruned.push(token_id);
                     }
-                    Err(ContractError::DeviceChallenged { .. }) => {}
+                    Err(
+                        ContractError::DeviceChallenged { .. }
+                        | ContractError::DeviceAccused { .. },
+                    ) => {}
                     Err(err) => return Err(err),
                 }
             }
@@ -310,6 +314,7 @@ pub(crate) fn expire(deps: DepsMut, env: Env, id: u64) -> Result<Response, Contr
     // (unless it was assigned again since).
     if let (Some(target), Some(at)) = (challenge.target.as_deref(), challenge.assigned_at)
         && challenge.status == ChallengeStatus::Assigned
+        && !challenge.appeal
         && LAST_ASSIGNED.may_load(deps.storage, target)? == Some(at)
     {
         match challenge.prev_assigned {

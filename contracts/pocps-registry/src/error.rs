@@ -232,6 +232,9 @@ pub enum ContractError {
     #[error("a Pass of this verifier can be audited until {until} s: nothing is withdrawn before")]
     StillLiable { until: u64 },
 
+    #[error("device {token_id} is accused of lateness: it stays until the accusation is decided")]
+    DeviceAccused { token_id: String },
+
     #[error("device {token_id} is not accused of lateness")]
     NotAccused { token_id: String },
 

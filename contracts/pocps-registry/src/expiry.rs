@@ -105,6 +105,12 @@ pub(crate) fn release(
             challenge_id,
         });
     }
+    // An accusation, too, must still reach it: a device is not pruned out of its appeal.
+    if device.accusation.is_some() {
+        return Err(ContractError::DeviceAccused {
+            token_id: token_id.to_string(),
+        });
+    }
     leave_draw(storage, token_id, &device)?;
     device.status = status;
     DEVICES.save(storage, token_id, &device)?;

@@ -1,6 +1,8 @@
 //! Validation of the registry's settings at instantiation.
 
-use loopin::registry::{MAX_ASSIGN_TRIES, MAX_OPENINGS_PER_ROUND, RegistrySettings};
+use loopin::registry::{
+    MAX_ASSIGN_TRIES, MAX_OPENINGS_PER_ROUND, MAX_PENALISED_VOTERS, RegistrySettings,
+};
 
 use crate::error::ContractError;
 
@@ -56,6 +58,11 @@ pub(crate) fn validate_settings(s: &RegistrySettings) -> Result<(), ContractErro
     if s.appeal_passes == 0 || s.appeal_passes > s.appeal_draw || s.appeal_draw > MAX_APPEAL_DRAW {
         return Err(invalid(
             "an appeal draws at most 16 verifiers and needs 1 to all of their Passes",
+        ));
+    }
+    if s.appeal_seconds > 0 && s.lateness_quorum > MAX_PENALISED_VOTERS {
+        return Err(invalid(
+            "with appeals, the lateness quorum is at most 32: every vote of it can be penalised",
         ));
     }
     if s.overturned_late_bps > 10_000 {

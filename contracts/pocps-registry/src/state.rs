@@ -57,6 +57,11 @@ pub struct Verifier {
     /// Its Passes can be audited until then: nothing it unbonded is withdrawn before.
     #[serde(default)]
     pub liable_until: Option<Timestamp>,
+    /// Last time its chance in an appeal's draw could rise: a bond added or a challenge key
+    /// set. An appeal draws only verifiers whose chance was fixed before it was filed, so
+    /// nobody who has seen the beacon can buy or key its way into the draw.
+    #[serde(default)]
+    pub raised_at: Option<Timestamp>,
 }
 
 /// One beacon round with contributions.
@@ -168,6 +173,11 @@ pub const SECRET_HASHES: Map<&[u8], u64> = Map::new("secret_hashes");
 pub const LATE_VOTES: Map<(&str, u64, &Addr), Empty> = Map::new("late_votes");
 /// (token id, lateness window) -> distinct verifiers attesting lateness.
 pub const LATE_COUNT: Map<(&str, u64), u32> = Map::new("late_count");
+/// (token id, lateness window, vote number) -> the voter, in the order the votes came: an
+/// upheld appeal penalises the first voters, whose votes made the quorum.
+pub const LATE_ORDER: Map<(&str, u64, u32), Addr> = Map::new("late_order");
+/// (token id, lateness window) -> votes ever numbered in [`LATE_ORDER`] (never reset).
+pub const LATE_SEQ: Map<(&str, u64), u32> = Map::new("late_seq");
 pub const EPOCH_REWARDS: Item<EpochRewards> = Item::new("epoch_rewards");
 /// (challenge id, auditor) -> its audit of the challenge's Pass: one per auditor and Pass.
 pub const AUDITS: Map<(u64, &Addr), Audit> = Map::new("audits");

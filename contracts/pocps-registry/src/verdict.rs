@@ -23,8 +23,8 @@ use crate::outgoing::execute_msg;
 use crate::registration::invalidate_device;
 use crate::rewards::reward;
 use crate::state::{
-    CHALLENGES, CONFIG, Challenge, Config, DEVICES, DisputedLeaf, LATE_COUNT, LATE_VOTES,
-    OPEN_DISPUTES, PassRecord, SECRET_HASHES,
+    CHALLENGES, CONFIG, Challenge, Config, DEVICES, DisputedLeaf, LATE_COUNT, LATE_ORDER, LATE_SEQ,
+    LATE_VOTES, OPEN_DISPUTES, PassRecord,
 };
 
 pub(crate) fn submit(
@@ -60,13 +60,11 @@ pub(crate) fn submit(
     }
     let secret = hash32("secret", &secret)?;
     if challenge.appeal {
-        // Drawn, not committed: the secret is chosen now, and is single use like any other.
-        let hash = commit_secret(&secret);
-        if SECRET_HASHES.has(deps.storage, &hash) {
-            return Err(ContractError::SecretReused {});
-        }
-        SECRET_HASHES.save(deps.storage, &hash, &id)?;
-        challenge.secret_hash = hash;
+        // Drawn, not committed: the secret is chosen now. Its seed is this challenge's alone
+        // (the randomness binds the challenge id), and it is not entered among the committed
+        // hashes: anyone could commit a hash seen in the mempool first and have the drawn
+        // verifier's verdict refused until its time ran out.
+        challenge.secret_hash = commit_secret(&secret);
     } else if commit_secret(&secret) != challenge.secret_hash {
         return Err(ContractError::WrongSecret {});
     }
@@ -187,6 +185,11 @@ pub(crate) fn submit(
                 LATE_VOTES.save(deps.storage, (&target, window, &info.sender), &Empty {})?;
                 count = count.saturating_add(1);
                 LATE_COUNT.save(deps.storage, (&target, window), &count)?;
+                let seq = LATE_SEQ
+                    .may_load(deps.storage, (&target, window))?
+                    .unwrap_or_default();
+                LATE_SEQ.save(deps.storage, (&target, window), &(seq + 1))?;
+                LATE_ORDER.save(deps.storage, (&target, window, seq), &info.sender)?;
             }
             close(deps.storage, id, &mut challenge, ChallengeStatus::Late)?;
             let mut response = response

@@ -161,7 +161,11 @@ fn a_cartel_at_the_quorum_cannot_invalidate_an_honest_device_that_appeals() {
     }
     assert_eq!(n.assignments(&token_id).len(), 4);
 
-    let bonds_before = [n.verifier("bob").bonded, n.verifier("carol").bonded];
+    let bonds_before = [
+        n.verifier("bob").bonded,
+        n.verifier("carol").bonded,
+        n.verifier("grace").bonded,
+    ];
     let alice = 0;
     let mut outcome = None;
     for (who, id) in &drawn {
@@ -182,8 +186,9 @@ fn a_cartel_at_the_quorum_cannot_invalidate_an_honest_device_that_appeals() {
     assert_eq!(device.accusation, None);
     assert_eq!(n.certificate(&token_id), CertificateStatus::Active);
     assert!(!n.p.stake_info(1).invalidated);
-    // Each accuser paid 5 % of its bond for a vote the appeal overturned.
-    for (who, before) in ["bob", "carol"].iter().zip(bonds_before) {
+    // Each accuser, and grace who found it late when drawn, paid 5 % of its bond for a vote
+    // the appeal overturned.
+    for (who, before) in ["bob", "carol", "grace"].iter().zip(bonds_before) {
         let paid = before.u128() * u128::from(OVERTURNED_BPS) / 10_000;
         assert_eq!(n.verifier(who).bonded.u128(), before.u128() - paid, "{who}");
     }
@@ -380,4 +385,166 @@ fn the_deadline_allows_the_measured_round_trip_up_to_its_cap() {
         .unwrap();
     assert_eq!(err, ContractError::NotLate { latency_ms: 400 });
     n.submit("bob", id, late_at(401)).unwrap();
+}
+
+#[test]
+fn nobody_joins_the_draw_after_the_appeal_is_filed_and_the_owner_is_never_drawn() {
+    // Bonded before: the accusers, dave, and alice herself (the device's owner) as a verifier.
+    let (mut n, token_id) = accused_net(appeal_settings(), &[]);
+    n.bond("alice", 2 * BOND).unwrap();
+    n.set_key("alice", &challenge_key("alice", 0)).unwrap();
+    let entropy = ["dave", "bob", "carol"];
+    for v in ["bob", "carol"] {
+        let (id, _) = n.assigned(v, &entropy);
+        n.submit(v, id, late()).unwrap();
+    }
+    n.exec(
+        "alice",
+        &ExecuteMsg::Appeal {
+            token_id: token_id.clone(),
+        },
+    )
+    .unwrap();
+    // After the filing, once the beacon is known: a new verifier bonds, and carol's friend
+    // frank (bonded before, no key) sets a key. Neither may be drawn.
+    for v in ["erin", "frank"] {
+        let client = n.addr("client");
+        let to = n.addr(v).to_string();
+        let token = n.p.token.clone();
+        n.p.app
+            .execute_contract(
+                client,
+                token,
+                &token::ExecuteMsg::Transfer {
+                    recipient: to,
+                    amount: Uint128::new(2 * BOND),
+                },
+                &[],
+            )
+            .unwrap();
+    }
+    n.bond("frank", BOND).unwrap();
+    n.wait(1);
+    n.beacon(&entropy);
+    n.bond("erin", BOND).unwrap();
+    n.set_key("erin", &challenge_key("erin", 0)).unwrap();
+    n.set_key("frank", &challenge_key("frank", 0)).unwrap();
+    assert_eq!(
+        n.refused("client", &ExecuteMsg::DrawAppeal { token_id }),
+        ContractError::TooFewVerifiers {
+            eligible: 1,
+            needed: 2
+        },
+        "only dave: not the owner, not the accusers, not erin or frank"
+    );
+}
+
+#[test]
+fn a_stranger_cannot_block_a_drawn_verdict_by_committing_its_secret_first() {
+    let (mut n, token_id) = accused_net(appeal_settings(), &MORE);
+    cartel_accuses(&mut n, &token_id);
+    let drawn = appeal_drawn(&mut n, &token_id);
+    let (who, id) = drawn[0].clone();
+    let secret = n.appeal_secret(id);
+    // Bob saw the secret (the mempool, or the prover) and commits its hash first.
+    n.exec(
+        "bob",
+        &ExecuteMsg::Commit {
+            secret_hash: cosmwasm_std::HexBinary::from(loopin_pocps::challenge::commit_secret(
+                &secret,
+            )),
+        },
+    )
+    .unwrap();
+    n.pass(name_of(&n, &who), id, 0).unwrap();
+    assert_eq!(n.challenge(id).status, ChallengeStatus::Passed);
+}
+
+#[test]
+fn an_accused_device_is_not_pruned_out_of_its_accusation() {
+    let (mut n, token_id) = accused_net(appeal_settings(), &MORE);
+    cartel_accuses(&mut n, &token_id);
+    n.until_expired(0);
+    let prune = ExecuteMsg::Prune {
+        token_id: token_id.clone(),
+    };
+    assert_eq!(
+        n.refused("client", &prune),
+        ContractError::DeviceAccused {
+            token_id: token_id.clone()
+        }
+    );
+    n.wait(APPEAL + 1);
+    n.exec(
+        "client",
+        &ExecuteMsg::FinalizeAccusation {
+            token_id: token_id.clone(),
+        },
+    )
+    .unwrap();
+    assert_eq!(n.device(&token_id).status, DeviceStatus::Invalidated);
+    assert!(n.p.stake_info(1).invalidated);
+}
+
+#[test]
+fn an_appeal_never_drawn_is_finalized_after_the_assignment_window() {
+    let (mut n, token_id) = accused_net(appeal_settings(), &MORE);
+    cartel_accuses(&mut n, &token_id);
+    n.exec(
+        "alice",
+        &ExecuteMsg::Appeal {
+            token_id: token_id.clone(),
+        },
+    )
+    .unwrap();
+    let s = settings();
+    let appeal_by = n.device(&token_id).accusation.unwrap().appeal_by.seconds();
+    let draw_by = appeal_by + s.assign_window_rounds * s.round_seconds;
+    let finalize = ExecuteMsg::FinalizeAccusation {
+        token_id: token_id.clone(),
+    };
+    n.wait(APPEAL + 1);
+    assert_eq!(
+        n.refused("client", &finalize),
+        ContractError::AppealWindowOpen { until: draw_by }
+    );
+    n.wait(s.assign_window_rounds * s.round_seconds);
+    n.beacon(&["dave", "erin"]);
+    assert_eq!(
+        n.refused(
+            "client",
+            &ExecuteMsg::DrawAppeal {
+                token_id: token_id.clone()
+            }
+        ),
+        ContractError::AppealLapsed { until: draw_by }
+    );
+    n.exec("client", &finalize).unwrap();
+    assert_eq!(n.device(&token_id).status, DeviceStatus::Invalidated);
+}
+
+#[test]
+fn a_late_voter_stays_liable_until_every_appeal_could_overturn_its_vote() {
+    // The shortest unbonding the settings allow: less than the time appeals may take.
+    let s = settings();
+    let (mut n, token_id) = accused_net(
+        RegistrySettings {
+            unbonding_seconds: s.response_seconds + s.audit_seconds + s.dispute_seconds,
+            ..appeal_settings()
+        },
+        &MORE,
+    );
+    n.exec(
+        "bob",
+        &ExecuteMsg::Unbond {
+            amount: Uint128::new(BOND),
+        },
+    )
+    .unwrap();
+    cartel_accuses(&mut n, &token_id);
+    n.wait(s.response_seconds + s.audit_seconds + s.dispute_seconds + 1);
+    assert!(matches!(
+        n.refused("bob", &ExecuteMsg::WithdrawUnbonded {}),
+        ContractError::StillLiable { .. }
+    ));
 }

@@ -147,8 +147,27 @@ fn unregistered_and_unbonded_callers_are_refused() {
         ),
         not_verifier
     );
-    // Bonded below the minimum.
-    n.bond("bob", BOND - 1).unwrap();
+    // A first bond below the minimum is refused: no dust verifiers.
+    let dust = n
+        .bond("bob", BOND - 1)
+        .unwrap_err()
+        .downcast::<ContractError>();
+    assert_eq!(
+        dust.unwrap(),
+        ContractError::InsufficientBond {
+            bonded: Uint128::new(BOND - 1),
+            min: Uint128::new(BOND)
+        }
+    );
+    // Bonded below the minimum after unbonding some.
+    n.bond("bob", BOND).unwrap();
+    n.exec(
+        "bob",
+        &ExecuteMsg::Unbond {
+            amount: Uint128::new(1),
+        },
+    )
+    .unwrap();
     assert_eq!(
         n.refused(
             "bob",
@@ -222,7 +241,8 @@ fn unregistered_and_unbonded_callers_are_refused() {
     ));
     n.wait(7 * 86_400);
     n.exec("bob", &ExecuteMsg::WithdrawUnbonded {}).unwrap();
-    assert_eq!(n.p.balance_of("bob"), before + BOND);
+    // The bond, and the 1 unbonded earlier.
+    assert_eq!(n.p.balance_of("bob"), before + BOND + 1);
     assert_eq!(n.verifier("bob").unbonding.u128(), 0);
 }
 

@@ -33,6 +33,8 @@ pub struct Accusation {
 pub struct Appeal {
     /// Beacon rounds after this one may draw it: its randomness was unknown when it was filed.
     pub filed_round: u64,
+    /// When it was filed: only verifiers whose bond and key were set before may be drawn.
+    pub filed_at: Timestamp,
     /// The appeal challenges of the drawn verifiers; empty until drawn.
     pub challenges: Vec<u64>,
     /// Verdicts so far: Passes, Late verdicts, and challenges that lapsed unanswered.
