@@ -178,6 +178,7 @@ fn main() {
         println!();
     }
     steering_tries();
+    capped(t_slow, t_round);
     println!(
         "\ntrade-off (R = 20000, 50 ms RTT): Sloth rounds per block r vs attacker f=0.5 and encoding cost"
     );
@@ -205,6 +206,43 @@ fn main() {
             ser * t_slow / (20_000.0 * t_round),
             enc
         );
+    }
+}
+
+/// The deadline rule of the registry (`loopin::registry::deadline_for`): D(rtt) = D0 + margin +
+/// 3 × the measured RTT, capped at the RTT a class admits. An attacker next to the verifier
+/// that slows the RTT probes is given the cap: its slack is the cap minus its honest chain, so
+/// the bound is set by the cap, not by the attacker's real RTT. The margin is one minimum
+/// retransmission timeout and jitter (230 ms), what the honest tail needs (docs/pocps.md).
+fn capped(t_slow: f64, t_round: f64) {
+    println!(
+        "\nRTT allowance: an attacker that slows the probes gets the cap (margin 230 ms, 3 round trips, r = 1000)"
+    );
+    println!(
+        "{:>8} {:>10} {:>9} {:>6}  log10 of the pass bound at f = 0.9, 0.95, 0.99, 0.995",
+        "R", "admits RTT", "slack ms", "regen"
+    );
+    let p = PRODUCTION_80G.params;
+    for rounds in [20_000u32, 200_000] {
+        for admitted in [0.0, 0.05, 0.1, 0.2] {
+            let honest = rounds as f64 * t_round;
+            let d0 = 3.0 * honest + 0.005;
+            let cap = d0 + 0.230 + 3.0 * admitted;
+            let slack = cap - honest;
+            let regen = (slack / (p.rounds as f64 * t_slow)).floor() as u64;
+            let bounds: Vec<String> = [0.9, 0.95, 0.99, 0.995]
+                .iter()
+                .map(|&f| format!("{:.0}", log10_binomial_lower_tail(rounds, 1.0 - f, regen)))
+                .collect();
+            println!(
+                "{:>8} {:>7.0} ms {:>9.0} {:>6}  {}",
+                rounds,
+                admitted * 1e3,
+                slack * 1e3,
+                regen,
+                bounds.join(", ")
+            );
+        }
     }
 }
 

@@ -7,6 +7,8 @@
 mod cw20;
 mod pair;
 mod registry;
+mod registry_appeals;
+mod registry_setup;
 mod report;
 mod stake_cert;
 
@@ -20,13 +22,15 @@ fn main() -> Result<(), HarnessError> {
     let mut report = Report::default();
     // `LOOPIN_GAS_ONLY=registry`: that scenario alone, printed to stderr, no report written.
     if std::env::var("LOOPIN_GAS_ONLY").as_deref() == Ok("registry") {
-        return registry::scenario(&mut report);
+        registry::scenario(&mut report)?;
+        return registry_appeals::scenario(&mut report);
     }
     cw20::scenario(&mut report, "cw20_baseline", "cw20-base")?;
     cw20::scenario(&mut report, "loopin_token", "loopin-token")?;
     stake_cert::scenario(&mut report)?;
     pair::scenario(&mut report)?;
     registry::scenario(&mut report)?;
+    registry_appeals::scenario(&mut report)?;
     let markdown = report.render();
     print!("{markdown}");
     let out = std::env::var_os("LOOPIN_GAS_REPORT")

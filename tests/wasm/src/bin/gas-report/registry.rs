@@ -8,19 +8,14 @@
 
 use std::collections::HashMap;
 
-use cosmwasm_std::{
-    Addr, ContractResult, Decimal, HexBinary, SystemResult, Uint128, WasmQuery, from_json,
-    to_json_binary,
-};
+use cosmwasm_std::{Addr, Decimal, HexBinary, Uint128, to_json_binary};
 use k256::ecdsa::SigningKey;
-use loopin::pool::PoolParams;
 use loopin::registry::{
     BeaconRoundResponse, ChallengeResponse, CommitmentMsg, ExecuteMsg, InstantiateMsg, OpeningMsg,
-    PocpsParams, QueryMsg, ReceiveMsg, RegistrySettings, SignedAnswer, StepProofMsg, TranscriptMsg,
-    Verdict,
+    PocpsParams, QueryMsg, ReceiveMsg, SignedAnswer, StepProofMsg, TranscriptMsg, Verdict,
 };
-use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, StakeCertificate};
-use loopin::{factory, pair, stake_cert::StakeMode};
+use loopin::stake_cert::{CertificateResponse, CertificateStatus, StakeCertificate};
+use loopin::{factory, stake_cert::StakeMode};
 use loopin_pocps::challenge::{commit_secret, indices, round_seed};
 use loopin_pocps::encode::{Params, block_input, derive_ek, encode_block};
 use loopin_pocps::merkle::{Hash, leaf_hash, node_hash};
@@ -29,18 +24,17 @@ use loopin_pocps::sig::{challenge_key_message, k256_sign};
 use loopin_pocps::timed::{next_state, position};
 use loopin_pocps::transcript::{Transcript, transcript_message};
 use loopin_wasm_tests::{HarnessError, WasmContract};
-use sha2::{Digest, Sha256};
 
+use crate::registry_setup::{
+    CHAIN_ROUNDS, K, PRODUCTION, ROUND, challenge_randomness, querier, settings,
+};
 use crate::report::{Report, exec, query};
 
 const NAME: &str = "pocps-registry";
 const PASS: &str = "Submit Pass (signed digests of 8 openings)";
 const ONE_BLOCK: &str = "Submit BadProof refuted: re-check 1 block";
 const WHOLE_LEAF: &str = "Submit BadProof refuted: re-check a whole 64-block leaf";
-const K: u32 = 8;
-const ROUND: u64 = 60;
-/// Chained reads R of a production timed chain, and the step the audit names.
-const CHAIN_ROUNDS: u32 = 20_000;
+/// The step of a production timed chain the audit names.
 const AUDITED: u32 = 12_345;
 const AUDIT_OPEN: &str = "Audit (open, step of a 20,000-read transcript)";
 const AUDIT_SOUND: &str = "AnswerAudit sound (2 steps, 15-level paths, 1 block re-checked)";
@@ -57,49 +51,6 @@ fn production_transcript(ek: u128, seed: &Hash) -> Transcript {
     let (lane, i) = position_place(&PRODUCTION, position(&state, total));
     blocks[AUDITED as usize] = encode_block(block_input(ek, lane, i), PRODUCTION.rounds);
     Transcript::new(seed, &blocks)
-}
-
-/// production-80g (`loopin_pocps::attack::PRODUCTION_80G`).
-const PRODUCTION: Params = Params {
-    lanes: 1 << 17,
-    blocks_per_lane: 1 << 15,
-    rounds: 1000,
-    blocks_per_leaf: 64,
-};
-
-fn settings() -> RegistrySettings {
-    RegistrySettings {
-        min_bond: Uint128::new(100_000_000),
-        unbonding_seconds: 7 * 86_400,
-        round_seconds: ROUND,
-        entropy_quorum: 2,
-        assign_window_rounds: 5,
-        response_seconds: 600,
-        deadline_ms: 100,
-        openings_per_round: K,
-        // A whole leaf here, to measure it; production sets one block's worth (1000).
-        max_recheck_steps: 64_000,
-        dispute_seconds: 3_600,
-        lateness_quorum: 3,
-        lateness_window_seconds: 86_400,
-        reward_per_check: Uint128::new(1_000_000),
-        max_rewarded_checks: 10,
-        max_rewards_per_epoch: Uint128::new(100_000_000),
-        reward_epoch_seconds: 3_600,
-        max_open_challenges: 4,
-        min_rounds: 1000,
-        skip_penalty_bps: 100,
-        assign_choices: 8,
-        audit_seconds: 86_400,
-        audit_fee_bps: 50,
-        min_chain_rounds: CHAIN_ROUNDS,
-        rtt_factor: 3,
-        max_deadline_ms: 500,
-        appeal_seconds: 3_600,
-        appeal_draw: 3,
-        appeal_passes: 2,
-        overturned_late_bps: 100,
-    }
 }
 
 /// Blocks of leaf `leaf` of P (each block the encoding of its own input).
@@ -149,56 +100,6 @@ impl Sparse {
                     .unwrap_or(&self.zero[l])
             })
             .collect()
-    }
-}
-
-fn challenge_randomness(beacon: &[u8], id: u64) -> Hash {
-    Sha256::new()
-        .chain_update(b"loopin-registry/challenge")
-        .chain_update(beacon)
-        .chain_update(id.to_be_bytes())
-        .finalize()
-        .into()
-}
-
-/// Answers for the factory's config, the pool's class (production-80g: 64 GiB at r = 1000) and
-/// the stake certificates known so far.
-fn querier(
-    factory: String,
-    config: factory::ConfigResponse,
-    pool: String,
-    certs: HashMap<String, CertificateResponse>,
-) -> impl Fn(&WasmQuery) -> cosmwasm_std::QuerierResult + 'static {
-    let class = pair::ConfigResponse {
-        class: "h100".into(),
-        factory: Addr::unchecked(&factory),
-        token: config.token.clone(),
-        stake_cert: config.stake_cert.clone(),
-        params: PoolParams {
-            min_proof_bytes: 64 << 30,
-            min_proof_rounds: PRODUCTION.rounds,
-            ..crate::pair::params()
-        },
-        genesis: 0,
-    };
-    move |query| {
-        let WasmQuery::Smart { contract_addr, msg } = query else {
-            return SystemResult::Ok(ContractResult::Err("unsupported".into()));
-        };
-        let answer = if *contract_addr == factory {
-            to_json_binary(&config)
-        } else if *contract_addr == pool {
-            to_json_binary(&class)
-        } else {
-            match from_json::<stake_cert::QueryMsg>(msg) {
-                Ok(stake_cert::QueryMsg::Certificate { token_id }) => match certs.get(&token_id) {
-                    Some(cert) => to_json_binary(cert),
-                    None => return SystemResult::Ok(ContractResult::Err("not found".into())),
-                },
-                _ => return SystemResult::Ok(ContractResult::Err("unsupported".into())),
-            }
-        };
-        SystemResult::Ok(ContractResult::Ok(answer.expect("encodes")))
     }
 }
 

@@ -1,0 +1,275 @@
+//! PoCPS registry appeals: the Late verdict that reaches the quorum and accuses, the owner's
+//! Appeal, and DrawAppeal, whose sortition reads every verifier entry once; measured with 10,
+//! 100 and 1,000 bonded verifiers, to show what grows with the verifier set.
+
+use std::collections::HashMap;
+
+use cosmwasm_std::{Addr, Decimal, HexBinary, Uint128, to_json_binary};
+use k256::ecdsa::SigningKey;
+use loopin::factory;
+use loopin::registry::{
+    CommitmentMsg, ExecuteMsg, InstantiateMsg, PocpsParams, ReceiveMsg, RegistrySettings, Verdict,
+};
+use loopin::stake_cert::{CertificateResponse, CertificateStatus, StakeCertificate, StakeMode};
+use loopin_pocps::challenge::commit_secret;
+use loopin_pocps::encode::derive_ek;
+use loopin_pocps::proof::Commitment;
+use loopin_pocps::sig::{challenge_key_message, device_fingerprint, k256_sign};
+use loopin_wasm_tests::{HarnessError, WasmContract};
+
+use crate::registry_setup::{PRODUCTION, ROUND, querier, settings};
+use crate::report::{Report, exec};
+
+const NAME: &str = "pocps-registry";
+const ACCUSE: &str = "Submit Late (reaches the quorum: accuses)";
+const APPEAL: &str = "Appeal";
+/// Bonded verifiers of each run.
+const SIZES: [usize; 3] = [10, 100, 1_000];
+
+fn draw_call(verifiers: usize) -> String {
+    format!("DrawAppeal ({verifiers} bonded verifiers, 3 drawn)")
+}
+
+/// Runs `msg` without a row in the report (set-up), insisting that it succeeds.
+fn setup<M: serde::Serialize>(
+    c: &mut WasmContract,
+    sender: &str,
+    msg: &M,
+) -> Result<cosmwasm_std::Response, HarnessError> {
+    let outcome = c.execute(sender, msg)?;
+    Ok(outcome
+        .result
+        .unwrap_or_else(|e| panic!("set-up call failed: {e}")))
+}
+
+/// One beacon round with the two entropy contributors, left final.
+fn beacon(c: &mut WasmContract, entropy: &[String; 2], n: u8) -> Result<(), HarnessError> {
+    let secrets = [[n; 32], [n.wrapping_add(100); 32]];
+    for (who, secret) in entropy.iter().zip(&secrets) {
+        let hash = HexBinary::from(commit_secret(secret));
+        setup(c, who, &ExecuteMsg::CommitEntropy { hash })?;
+    }
+    c.advance(ROUND);
+    for (who, secret) in entropy.iter().zip(&secrets) {
+        let secret = HexBinary::from(secret.to_vec());
+        setup(c, who, &ExecuteMsg::RevealEntropy { secret })?;
+    }
+    c.advance(ROUND);
+    Ok(())
+}
+
+pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
+    for verifiers in SIZES {
+        run(report, verifiers)?;
+    }
+    let draws: Vec<u64> = SIZES
+        .iter()
+        .map(|&n| report.gas(NAME, &draw_call(n)).unwrap_or(0))
+        .collect();
+    let per_verifier = draws[2].saturating_sub(draws[1]) / (SIZES[2] - SIZES[1]) as u64;
+    report.note(format!(
+        "PoCPS appeals: DrawAppeal reads every verifier entry once (the weighted sortition needs \
+         each bond): {} VM gas with {} bonded verifiers, {} with {}, {} with {}, about \
+         {per_verifier} per verifier entry. The appellant pays it, once per appeal; every entry \
+         is a verifier that bonded at least `min_bond`.",
+        draws[0], SIZES[0], draws[1], SIZES[1], draws[2], SIZES[2],
+    ));
+    Ok(())
+}
+
+fn run(report: &mut Report, verifiers: usize) -> Result<(), HarnessError> {
+    let mut c = WasmContract::load("loopin_pocps_registry")?;
+    let factory_addr = c.addr("factory");
+    let token = c.addr("loop-token");
+    let pool = c.addr("pool-h100");
+    let miner = c.addr("miner");
+    let config = factory::ConfigResponse {
+        token: Addr::unchecked(&token),
+        stake_cert: Addr::unchecked(c.addr("stake-cert")),
+        pair_code_id: 3,
+        registry: None,
+        emission: factory::EmissionConfig {
+            cap_per_epoch: Uint128::new(1_000_000_000),
+            epoch_seconds: 3_600,
+        },
+    };
+    c.set_wasm_querier(querier(
+        factory_addr.clone(),
+        config.clone(),
+        pool.clone(),
+        HashMap::new(),
+    ))?;
+    let s = RegistrySettings {
+        lateness_quorum: 2,
+        ..settings()
+    };
+    c.instantiate(
+        &factory_addr,
+        &InstantiateMsg {
+            factory: factory_addr.clone(),
+            settings: s,
+        },
+    )?
+    .result
+    .unwrap_or_else(|e| panic!("instantiate: {e}"));
+
+    // The verifiers, bonded and keyed; the first two accuse. Two more contribute entropy.
+    let entropy = [c.addr("entropy-1"), c.addr("entropy-2")];
+    let all: Vec<String> = (0..verifiers)
+        .map(|i| c.addr(&format!("verifier-{i}")))
+        .collect();
+    for who in entropy.iter().chain(&all) {
+        let bond = ExecuteMsg::Receive(cw20::Cw20ReceiveMsg {
+            sender: who.clone(),
+            amount: Uint128::new(200_000_000),
+            msg: to_json_binary(&ReceiveMsg::Bond {}).unwrap(),
+        });
+        setup(&mut c, &token, &bond)?;
+    }
+    for (i, who) in all.iter().enumerate() {
+        let mut bytes = [0x33u8; 32];
+        bytes[..8].copy_from_slice(&(i as u64 + 1).to_be_bytes());
+        let key = SigningKey::from_slice(&bytes).unwrap();
+        let pubkey = key
+            .verifying_key()
+            .to_encoded_point(true)
+            .as_bytes()
+            .to_vec();
+        let message = challenge_key_message(&c.contract_addr(), who, &pubkey);
+        let msg = ExecuteMsg::SetChallengeKey {
+            pubkey: HexBinary::from(pubkey),
+            signature: HexBinary::from(k256_sign(&key, &message)),
+        };
+        setup(&mut c, who, &msg)?;
+    }
+    let accusers = [all[0].clone(), all[1].clone()];
+    let secrets = [[0x61u8; 32], [0x62u8; 32]];
+    let mut ids = vec![];
+    for (who, secret) in accusers.iter().zip(&secrets) {
+        let msg = ExecuteMsg::Commit {
+            secret_hash: HexBinary::from(commit_secret(secret)),
+        };
+        let res = setup(&mut c, who, &msg)?;
+        let id = res
+            .attributes
+            .iter()
+            .find(|a| a.key == "challenge_id")
+            .unwrap()
+            .value
+            .parse::<u64>()
+            .unwrap();
+        ids.push(id);
+    }
+    c.advance(ROUND);
+    beacon(&mut c, &entropy, 1)?;
+
+    // The device (production-80g; no opening is checked here, so any root).
+    let key = SigningKey::from_slice(&[0x77u8; 32]).unwrap();
+    let pubkey = key
+        .verifying_key()
+        .to_encoded_point(true)
+        .as_bytes()
+        .to_vec();
+    let fingerprint = device_fingerprint(&pubkey);
+    let ek_randomness = b"setup-randomness";
+    let ek = derive_ek(&fingerprint, &miner, &pool, ek_randomness);
+    let commitment = Commitment {
+        params: PRODUCTION,
+        root: [7u8; 32],
+        ek,
+        pubkey: pubkey.clone(),
+    };
+    let token_id = "h100-1".to_string();
+    let cert = CertificateResponse {
+        token_id: token_id.clone(),
+        certificate: StakeCertificate {
+            pool: Addr::unchecked(&pool),
+            device_id: HexBinary::from(fingerprint).to_hex(),
+            miner: Addr::unchecked(&miner),
+            mode: StakeMode::LiquidityProvider,
+            start: c.block().time,
+            expiry: c.block().time.plus_seconds(100 * 3_600),
+            rate: Decimal::one(),
+            commitment: HexBinary::from(commitment.digest()),
+            status: CertificateStatus::Active,
+        },
+    };
+    c.set_wasm_querier(querier(
+        factory_addr,
+        config,
+        pool,
+        HashMap::from([(token_id.clone(), cert)]),
+    ))?;
+    let register = ExecuteMsg::RegisterDevice {
+        token_id: token_id.clone(),
+        fingerprint: HexBinary::from(fingerprint),
+        commitment: CommitmentMsg {
+            params: PocpsParams {
+                lanes: PRODUCTION.lanes,
+                blocks_per_lane: PRODUCTION.blocks_per_lane,
+                rounds: PRODUCTION.rounds,
+                blocks_per_leaf: PRODUCTION.blocks_per_leaf,
+            },
+            root: HexBinary::from(commitment.root),
+            ek: Uint128::new(ek),
+            pubkey: HexBinary::from(pubkey),
+        },
+        endpoint: "https://miner.example:7443".into(),
+        ek_randomness: HexBinary::from(ek_randomness.as_slice()),
+    };
+    setup(&mut c, &miner, &register)?;
+    for &id in &ids {
+        setup(
+            &mut c,
+            &accusers[0],
+            &ExecuteMsg::Assign { challenge_id: id },
+        )?;
+    }
+
+    // Two Late votes: the second accuses.
+    let late = |id: u64, secret: &[u8; 32]| ExecuteMsg::Submit {
+        challenge_id: id,
+        secret: HexBinary::from(secret.to_vec()),
+        verdict: Verdict::Late {
+            latency_ms: None,
+            rtt_ms: 0,
+        },
+    };
+    setup(&mut c, &accusers[0], &late(ids[0], &secrets[0]))?;
+    let res = exec(
+        report,
+        &mut c,
+        NAME,
+        &format!("{ACCUSE} ({verifiers} verifiers)"),
+        &accusers[1],
+        &late(ids[1], &secrets[1]),
+        true,
+    )?;
+    assert!(res.attributes.iter().any(|a| a.key == "accused"));
+    let appeal = ExecuteMsg::Appeal {
+        token_id: token_id.clone(),
+    };
+    exec(
+        report,
+        &mut c,
+        NAME,
+        &format!("{APPEAL} ({verifiers} verifiers)"),
+        &miner,
+        &appeal,
+        true,
+    )?;
+    c.advance(ROUND);
+    beacon(&mut c, &entropy, 2)?;
+    let res = exec(
+        report,
+        &mut c,
+        NAME,
+        &draw_call(verifiers),
+        &miner,
+        &ExecuteMsg::DrawAppeal { token_id },
+        true,
+    )?;
+    let drawn = res.attributes.iter().filter(|a| a.key == "drawn").count();
+    assert_eq!(drawn, 3, "three drawn of {verifiers}");
+    Ok(())
+}

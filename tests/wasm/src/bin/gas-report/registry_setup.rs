@@ -1,0 +1,113 @@
+//! What the registry's gas scenarios share: production-80g, the settings, and the querier that
+//! stands in for the factory, the pool and the stake certificates.
+
+use std::collections::HashMap;
+
+use cosmwasm_std::{
+    Addr, ContractResult, SystemResult, Uint128, WasmQuery, from_json, to_json_binary,
+};
+use loopin::pool::PoolParams;
+use loopin::registry::RegistrySettings;
+use loopin::stake_cert::{self, CertificateResponse};
+use loopin::{factory, pair};
+use loopin_pocps::encode::Params;
+use loopin_pocps::merkle::Hash;
+use sha2::{Digest, Sha256};
+
+/// Openings per round k, the beacon round, and the chained reads R of a production timed chain.
+pub(crate) const K: u32 = 8;
+pub(crate) const ROUND: u64 = 60;
+pub(crate) const CHAIN_ROUNDS: u32 = 20_000;
+
+/// production-80g (`loopin_pocps::attack::PRODUCTION_80G`).
+pub(crate) const PRODUCTION: Params = Params {
+    lanes: 1 << 17,
+    blocks_per_lane: 1 << 15,
+    rounds: 1000,
+    blocks_per_leaf: 64,
+};
+
+pub(crate) fn settings() -> RegistrySettings {
+    RegistrySettings {
+        min_bond: Uint128::new(100_000_000),
+        unbonding_seconds: 7 * 86_400,
+        round_seconds: ROUND,
+        entropy_quorum: 2,
+        assign_window_rounds: 5,
+        response_seconds: 600,
+        deadline_ms: 100,
+        openings_per_round: K,
+        // A whole leaf here, to measure it; production sets one block's worth (1000).
+        max_recheck_steps: 64_000,
+        dispute_seconds: 3_600,
+        lateness_quorum: 3,
+        lateness_window_seconds: 86_400,
+        reward_per_check: Uint128::new(1_000_000),
+        max_rewarded_checks: 10,
+        max_rewards_per_epoch: Uint128::new(100_000_000),
+        reward_epoch_seconds: 3_600,
+        max_open_challenges: 4,
+        min_rounds: 1000,
+        skip_penalty_bps: 100,
+        assign_choices: 8,
+        audit_seconds: 86_400,
+        audit_fee_bps: 50,
+        min_chain_rounds: CHAIN_ROUNDS,
+        rtt_factor: 3,
+        max_deadline_ms: 500,
+        appeal_seconds: 3_600,
+        appeal_draw: 3,
+        appeal_passes: 2,
+        overturned_late_bps: 100,
+    }
+}
+
+pub(crate) fn challenge_randomness(beacon: &[u8], id: u64) -> Hash {
+    Sha256::new()
+        .chain_update(b"loopin-registry/challenge")
+        .chain_update(beacon)
+        .chain_update(id.to_be_bytes())
+        .finalize()
+        .into()
+}
+
+/// Answers for the factory's config, the pool's class (production-80g: 64 GiB at r = 1000) and
+/// the stake certificates known so far.
+pub(crate) fn querier(
+    factory: String,
+    config: factory::ConfigResponse,
+    pool: String,
+    certs: HashMap<String, CertificateResponse>,
+) -> impl Fn(&WasmQuery) -> cosmwasm_std::QuerierResult + 'static {
+    let class = pair::ConfigResponse {
+        class: "h100".into(),
+        factory: Addr::unchecked(&factory),
+        token: config.token.clone(),
+        stake_cert: config.stake_cert.clone(),
+        params: PoolParams {
+            min_proof_bytes: 64 << 30,
+            min_proof_rounds: PRODUCTION.rounds,
+            ..crate::pair::params()
+        },
+        genesis: 0,
+    };
+    move |query| {
+        let WasmQuery::Smart { contract_addr, msg } = query else {
+            return SystemResult::Ok(ContractResult::Err("unsupported".into()));
+        };
+        let answer = if *contract_addr == factory {
+            to_json_binary(&config)
+        } else if *contract_addr == pool {
+            to_json_binary(&class)
+        } else {
+            match from_json::<stake_cert::QueryMsg>(msg) {
+                Ok(stake_cert::QueryMsg::Certificate { token_id }) => match certs.get(&token_id) {
+                    Some(cert) => to_json_binary(cert),
+                    None => return SystemResult::Ok(ContractResult::Err("not found".into())),
+                },
+                _ => return SystemResult::Ok(ContractResult::Err("unsupported".into())),
+            }
+        };
+        SystemResult::Ok(ContractResult::Ok(answer.expect("encodes")))
+    }
+}
