@@ -4,13 +4,12 @@
 //! deadlines that allow the verifier's measured round trip, up to their cap.
 
 use cosmwasm_std::Uint128;
-use cw_multi_test::{AppResponse, Executor};
+use cw_multi_test::AppResponse;
 use loopin::registry::{
     AppealDutiesResponse, ChallengeStatus, DeviceStatus, ExecuteMsg, MAX_APPEALS, QueryMsg,
     RegistrySettings, Verdict,
 };
 use loopin::stake_cert::{CertificateStatus, StakeMode};
-use loopin::token;
 use loopin_integration_tests::protocol::{LOOP, attr};
 use loopin_integration_tests::registry::{BOND, Net, bonded_net_with, challenge_key, settings};
 use loopin_pocps_registry::ContractError;
@@ -39,20 +38,7 @@ fn accused_net(s: RegistrySettings, more: &[&str]) -> (Net, String) {
         n.bond(v, BOND).unwrap();
     }
     for v in more {
-        let client = n.addr("client");
-        let to = n.addr(v).to_string();
-        let token = n.p.token.clone();
-        n.p.app
-            .execute_contract(
-                client,
-                token,
-                &token::ExecuteMsg::Transfer {
-                    recipient: to,
-                    amount: Uint128::new(2 * BOND),
-                },
-                &[],
-            )
-            .unwrap();
+        n.fund(v, 2 * BOND);
         n.bond(v, 2 * BOND).unwrap();
         n.set_key(v, &challenge_key(v, 0)).unwrap();
     }
@@ -408,20 +394,7 @@ fn nobody_joins_the_draw_after_the_appeal_is_filed_and_the_owner_is_never_drawn(
     // After the filing, once the beacon is known: a new verifier bonds, and carol's friend
     // frank (bonded before, no key) sets a key. Neither may be drawn.
     for v in ["erin", "frank"] {
-        let client = n.addr("client");
-        let to = n.addr(v).to_string();
-        let token = n.p.token.clone();
-        n.p.app
-            .execute_contract(
-                client,
-                token,
-                &token::ExecuteMsg::Transfer {
-                    recipient: to,
-                    amount: Uint128::new(2 * BOND),
-                },
-                &[],
-            )
-            .unwrap();
+        n.fund(v, 2 * BOND);
     }
     n.bond("frank", BOND).unwrap();
     n.wait(1);

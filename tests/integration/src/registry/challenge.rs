@@ -32,6 +32,19 @@ pub fn bad_proof(
 }
 
 impl Net {
+    /// Gives `who` LOOP from the client's balance (for actors the fixture does not fund).
+    pub fn fund(&mut self, who: &str, amount: u128) {
+        let (client, to, token) = (self.addr("client"), self.addr(who), self.p.token.clone());
+        let transfer = token::ExecuteMsg::Transfer {
+            recipient: to.to_string(),
+            amount: Uint128::new(amount),
+        };
+        self.p
+            .app
+            .execute_contract(client, token, &transfer, &[])
+            .unwrap();
+    }
+
     pub fn bond(&mut self, who: &str, amount: u128) -> anyhow::Result<AppResponse> {
         let sender = self.addr(who);
         let send = token::ExecuteMsg::Send {

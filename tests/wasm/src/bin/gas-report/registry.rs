@@ -8,25 +8,24 @@
 
 use std::collections::HashMap;
 
-use cosmwasm_std::{Addr, Decimal, HexBinary, Uint128, to_json_binary};
+use cosmwasm_std::{Addr, HexBinary, Uint128, to_json_binary};
 use k256::ecdsa::SigningKey;
+use loopin::factory;
 use loopin::registry::{
-    BeaconRoundResponse, ChallengeResponse, CommitmentMsg, ExecuteMsg, InstantiateMsg, OpeningMsg,
-    PocpsParams, QueryMsg, ReceiveMsg, SignedAnswer, StepProofMsg, TranscriptMsg, Verdict,
+    BeaconRoundResponse, ChallengeResponse, ExecuteMsg, InstantiateMsg, OpeningMsg, QueryMsg,
+    ReceiveMsg, SignedAnswer, StepProofMsg, TranscriptMsg, Verdict,
 };
-use loopin::stake_cert::{CertificateResponse, CertificateStatus, StakeCertificate};
-use loopin::{factory, stake_cert::StakeMode};
 use loopin_pocps::challenge::{commit_secret, indices, round_seed};
-use loopin_pocps::encode::{Params, block_input, derive_ek, encode_block};
+use loopin_pocps::encode::{Params, block_input, encode_block};
 use loopin_pocps::merkle::{Hash, leaf_hash, node_hash};
-use loopin_pocps::proof::{Commitment, Opening, position_place, round_message};
+use loopin_pocps::proof::{Opening, position_place, round_message};
 use loopin_pocps::sig::{challenge_key_message, k256_sign};
 use loopin_pocps::timed::{next_state, position};
 use loopin_pocps::transcript::{Transcript, transcript_message};
 use loopin_wasm_tests::{HarnessError, WasmContract};
 
 use crate::registry_setup::{
-    CHAIN_ROUNDS, K, PRODUCTION, ROUND, challenge_randomness, querier, settings,
+    CHAIN_ROUNDS, Device, K, PRODUCTION, ROUND, TOKEN_ID, challenge_randomness, querier, settings,
 };
 use crate::report::{Report, exec, query};
 
@@ -235,15 +234,8 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
 
     // The device: its tree holds the leaves every challenge will open; its fingerprint is its
     // key's.
-    let key = SigningKey::from_slice(&[0x77u8; 32]).unwrap();
-    let pubkey = key
-        .verifying_key()
-        .to_encoded_point(true)
-        .as_bytes()
-        .to_vec();
-    let fingerprint = loopin_pocps::sig::device_fingerprint(&pubkey);
-    let ek_randomness = b"setup-randomness";
-    let ek = derive_ek(&fingerprint, &miner, &pool, ek_randomness);
+    let device = Device::new(&miner, &pool);
+    let (key, ek) = (&device.key, device.ek);
     let seeds: Vec<Hash> = ids
         .iter()
         .zip(&secrets)
@@ -267,32 +259,16 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
     }
     let hashes = blocks.iter().map(|(&i, b)| (i, leaf_hash(b))).collect();
     let tree = Sparse::new(PRODUCTION.depth(), &hashes);
-    let commitment = Commitment {
-        params: PRODUCTION,
-        root: tree.root(),
-        ek,
-        pubkey: pubkey.clone(),
-    };
-    let token_id = "h100-1".to_string();
-    let cert = CertificateResponse {
-        token_id: token_id.clone(),
-        certificate: StakeCertificate {
-            pool: Addr::unchecked(&pool),
-            device_id: HexBinary::from(fingerprint).to_hex(),
-            miner: Addr::unchecked(&miner),
-            mode: StakeMode::LiquidityProvider,
-            start: c.block().time,
-            expiry: c.block().time.plus_seconds(100 * 3_600),
-            rate: Decimal::one(),
-            commitment: HexBinary::from(commitment.digest()),
-            status: CertificateStatus::Active,
-        },
-    };
+    let commitment = device.commitment(tree.root());
+    let token_id = TOKEN_ID.to_string();
     c.set_wasm_querier(querier(
         factory_addr,
         config,
         pool.clone(),
-        HashMap::from([(token_id.clone(), cert)]),
+        HashMap::from([(
+            token_id.clone(),
+            device.certificate(tree.root(), c.block().time),
+        )]),
     ))?;
     exec(
         report,
@@ -300,23 +276,7 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
         NAME,
         "RegisterDevice (production-80g)",
         &miner,
-        &ExecuteMsg::RegisterDevice {
-            token_id: token_id.clone(),
-            fingerprint: HexBinary::from(fingerprint),
-            commitment: CommitmentMsg {
-                params: PocpsParams {
-                    lanes: PRODUCTION.lanes,
-                    blocks_per_lane: PRODUCTION.blocks_per_lane,
-                    rounds: PRODUCTION.rounds,
-                    blocks_per_leaf: PRODUCTION.blocks_per_leaf,
-                },
-                root: HexBinary::from(commitment.root),
-                ek: Uint128::new(ek),
-                pubkey: HexBinary::from(pubkey),
-            },
-            endpoint: "https://miner.example:7443".into(),
-            ek_randomness: HexBinary::from(ek_randomness.as_slice()),
-        },
+        &device.register(tree.root()),
         true,
     )?;
     for (i, &id) in ids.iter().enumerate() {
@@ -375,7 +335,7 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
         if bad {
             openings[0].blocks[63] ^= 1 << 20;
         }
-        let signature = k256_sign(&key, &round_message(&commitment, &seeds[n], &openings));
+        let signature = k256_sign(key, &round_message(&commitment, &seeds[n], &openings));
         (SignedAnswer::from_openings(&openings, &signature), openings)
     };
     let bad_proof = |n: usize, bad: bool, block: Option<u32>| {
@@ -392,7 +352,7 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
     let transcript = TranscriptMsg::new(
         &signed,
         &k256_sign(
-            &key,
+            key,
             &transcript_message(
                 &commitment.root,
                 &seeds[0],

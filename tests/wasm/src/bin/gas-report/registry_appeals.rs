@@ -4,20 +4,15 @@
 
 use std::collections::HashMap;
 
-use cosmwasm_std::{Addr, Decimal, HexBinary, Uint128, to_json_binary};
+use cosmwasm_std::{Addr, HexBinary, Uint128, to_json_binary};
 use k256::ecdsa::SigningKey;
 use loopin::factory;
-use loopin::registry::{
-    CommitmentMsg, ExecuteMsg, InstantiateMsg, PocpsParams, ReceiveMsg, RegistrySettings, Verdict,
-};
-use loopin::stake_cert::{CertificateResponse, CertificateStatus, StakeCertificate, StakeMode};
+use loopin::registry::{ExecuteMsg, InstantiateMsg, ReceiveMsg, RegistrySettings, Verdict};
 use loopin_pocps::challenge::commit_secret;
-use loopin_pocps::encode::derive_ek;
-use loopin_pocps::proof::Commitment;
-use loopin_pocps::sig::{challenge_key_message, device_fingerprint, k256_sign};
+use loopin_pocps::sig::{challenge_key_message, k256_sign};
 use loopin_wasm_tests::{HarnessError, WasmContract};
 
-use crate::registry_setup::{PRODUCTION, ROUND, querier, settings};
+use crate::registry_setup::{Device, ROUND, TOKEN_ID, querier, settings};
 use crate::report::{Report, exec};
 
 const NAME: &str = "pocps-registry";
@@ -164,60 +159,16 @@ fn run(report: &mut Report, verifiers: usize) -> Result<(), HarnessError> {
     beacon(&mut c, &entropy, 1)?;
 
     // The device (production-80g; no opening is checked here, so any root).
-    let key = SigningKey::from_slice(&[0x77u8; 32]).unwrap();
-    let pubkey = key
-        .verifying_key()
-        .to_encoded_point(true)
-        .as_bytes()
-        .to_vec();
-    let fingerprint = device_fingerprint(&pubkey);
-    let ek_randomness = b"setup-randomness";
-    let ek = derive_ek(&fingerprint, &miner, &pool, ek_randomness);
-    let commitment = Commitment {
-        params: PRODUCTION,
-        root: [7u8; 32],
-        ek,
-        pubkey: pubkey.clone(),
-    };
-    let token_id = "h100-1".to_string();
-    let cert = CertificateResponse {
-        token_id: token_id.clone(),
-        certificate: StakeCertificate {
-            pool: Addr::unchecked(&pool),
-            device_id: HexBinary::from(fingerprint).to_hex(),
-            miner: Addr::unchecked(&miner),
-            mode: StakeMode::LiquidityProvider,
-            start: c.block().time,
-            expiry: c.block().time.plus_seconds(100 * 3_600),
-            rate: Decimal::one(),
-            commitment: HexBinary::from(commitment.digest()),
-            status: CertificateStatus::Active,
-        },
-    };
+    let device = Device::new(&miner, &pool);
+    let root = [7u8; 32];
+    let token_id = TOKEN_ID.to_string();
     c.set_wasm_querier(querier(
         factory_addr,
         config,
         pool,
-        HashMap::from([(token_id.clone(), cert)]),
+        HashMap::from([(token_id.clone(), device.certificate(root, c.block().time))]),
     ))?;
-    let register = ExecuteMsg::RegisterDevice {
-        token_id: token_id.clone(),
-        fingerprint: HexBinary::from(fingerprint),
-        commitment: CommitmentMsg {
-            params: PocpsParams {
-                lanes: PRODUCTION.lanes,
-                blocks_per_lane: PRODUCTION.blocks_per_lane,
-                rounds: PRODUCTION.rounds,
-                blocks_per_leaf: PRODUCTION.blocks_per_leaf,
-            },
-            root: HexBinary::from(commitment.root),
-            ek: Uint128::new(ek),
-            pubkey: HexBinary::from(pubkey),
-        },
-        endpoint: "https://miner.example:7443".into(),
-        ek_randomness: HexBinary::from(ek_randomness.as_slice()),
-    };
-    setup(&mut c, &miner, &register)?;
+    setup(&mut c, &miner, &device.register(root))?;
     for &id in &ids {
         setup(
             &mut c,

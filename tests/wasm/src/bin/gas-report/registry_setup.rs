@@ -6,12 +6,18 @@ use std::collections::HashMap;
 use cosmwasm_std::{
     Addr, ContractResult, SystemResult, Uint128, WasmQuery, from_json, to_json_binary,
 };
+use cosmwasm_std::{Decimal, HexBinary, Timestamp};
+use k256::ecdsa::SigningKey;
 use loopin::pool::PoolParams;
-use loopin::registry::RegistrySettings;
-use loopin::stake_cert::{self, CertificateResponse};
+use loopin::registry::{CommitmentMsg, ExecuteMsg, PocpsParams, RegistrySettings};
+use loopin::stake_cert::{
+    self, CertificateResponse, CertificateStatus, StakeCertificate, StakeMode,
+};
 use loopin::{factory, pair};
-use loopin_pocps::encode::Params;
+use loopin_pocps::encode::{Params, derive_ek};
 use loopin_pocps::merkle::Hash;
+use loopin_pocps::proof::Commitment;
+use loopin_pocps::sig::device_fingerprint;
 use sha2::{Digest, Sha256};
 
 /// Openings per round k, the beacon round, and the chained reads R of a production timed chain.
@@ -109,5 +115,91 @@ pub(crate) fn querier(
             }
         };
         SystemResult::Ok(ContractResult::Ok(answer.expect("encodes")))
+    }
+}
+
+/// The scenarios' device, of `miner` in `pool` at production-80g: its key, its fingerprint (the
+/// key's) and its ek.
+pub(crate) struct Device {
+    pub key: SigningKey,
+    pub pubkey: Vec<u8>,
+    pub fingerprint: Hash,
+    pub ek: u128,
+    miner: String,
+    pool: String,
+}
+
+/// The ek randomness the device registers with, and its certificate's token id.
+const EK_RANDOMNESS: &[u8] = b"setup-randomness";
+pub(crate) const TOKEN_ID: &str = "h100-1";
+
+impl Device {
+    pub(crate) fn new(miner: &str, pool: &str) -> Device {
+        let key = SigningKey::from_slice(&[0x77u8; 32]).unwrap();
+        let pubkey = key
+            .verifying_key()
+            .to_encoded_point(true)
+            .as_bytes()
+            .to_vec();
+        let fingerprint = device_fingerprint(&pubkey);
+        let ek = derive_ek(&fingerprint, miner, pool, EK_RANDOMNESS);
+        Device {
+            key,
+            pubkey,
+            fingerprint,
+            ek,
+            miner: miner.to_string(),
+            pool: pool.to_string(),
+        }
+    }
+
+    /// Its commitment to a P whose Merkle root is `root`.
+    pub(crate) fn commitment(&self, root: Hash) -> Commitment {
+        Commitment {
+            params: PRODUCTION,
+            root,
+            ek: self.ek,
+            pubkey: self.pubkey.clone(),
+        }
+    }
+
+    /// Its stake certificate from `now` for 100 hours, as the stake-certificate contract
+    /// answers it.
+    pub(crate) fn certificate(&self, root: Hash, now: Timestamp) -> CertificateResponse {
+        CertificateResponse {
+            token_id: TOKEN_ID.to_string(),
+            certificate: StakeCertificate {
+                pool: Addr::unchecked(&self.pool),
+                device_id: HexBinary::from(self.fingerprint).to_hex(),
+                miner: Addr::unchecked(&self.miner),
+                mode: StakeMode::LiquidityProvider,
+                start: now,
+                expiry: now.plus_seconds(100 * 3_600),
+                rate: Decimal::one(),
+                commitment: HexBinary::from(self.commitment(root).digest()),
+                status: CertificateStatus::Active,
+            },
+        }
+    }
+
+    /// Its `RegisterDevice`.
+    pub(crate) fn register(&self, root: Hash) -> ExecuteMsg {
+        ExecuteMsg::RegisterDevice {
+            token_id: TOKEN_ID.to_string(),
+            fingerprint: HexBinary::from(self.fingerprint),
+            commitment: CommitmentMsg {
+                params: PocpsParams {
+                    lanes: PRODUCTION.lanes,
+                    blocks_per_lane: PRODUCTION.blocks_per_lane,
+                    rounds: PRODUCTION.rounds,
+                    blocks_per_leaf: PRODUCTION.blocks_per_leaf,
+                },
+                root: HexBinary::from(root),
+                ek: cosmwasm_std::Uint128::new(self.ek),
+                pubkey: HexBinary::from(self.pubkey.clone()),
+            },
+            endpoint: "https://miner.example:7443".into(),
+            ek_randomness: HexBinary::from(EK_RANDOMNESS),
+        }
     }
 }
