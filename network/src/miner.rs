@@ -245,6 +245,8 @@ impl Miner {
             registry: registry.to_string(),
             token_id: token_id.clone(),
             poll_ms: 300,
+            // The verifier agents answer the audits of their Passes themselves.
+            audit_key_file: None,
         };
         write_config(
             &config_path,

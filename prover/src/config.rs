@@ -64,6 +64,10 @@ pub struct ChainSource {
     pub token_id: String,
     /// How often the open assignments are read, ms.
     pub poll_ms: u64,
+    /// A key of the miner's (mnemonic, or `hex:` private key) that answers the audits of this
+    /// device's Passes on chain (`loopin_prover::audits`): the device recomputes the audited
+    /// step, so a Pass whose verifier does not answer is not voided. Unset: not answered here.
+    pub audit_key_file: Option<std::path::PathBuf>,
 }
 
 impl Default for ChainSource {
@@ -73,6 +77,7 @@ impl Default for ChainSource {
             registry: String::new(),
             token_id: String::new(),
             poll_ms: 1000,
+            audit_key_file: None,
         }
     }
 }

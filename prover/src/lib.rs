@@ -4,7 +4,8 @@
 //! - [`backend`]: CPU (rayon) and CUDA (feature `cuda`, NVRTC) encoders of the slow direction.
 //! - [`state`]: block sources and the proofs the prover builds.
 //! - [`auth`]: verifier assignments, signed headers, replay and rate limiting.
-//! - [`chain`]: assignments read from the PoCPS registry on chain.
+//! - [`chain`]: assignments read from the PoCPS registry on chain; [`audits`]: the device
+//!   answers the audits of its own Passes.
 //! - [`service`]: the tonic gRPC service (with health and reflection); [`limits`] its limits,
 //!   [`sessions`] the sessions between a two-phase challenge's calls.
 //! - [`verifier`]: the client (deadlines, RTT, both phases); [`answer`] checks its answers,
@@ -12,6 +13,7 @@
 //! - [`onchain`]: verdict records as the registry's `Submit` verdicts (and what to submit).
 //! - [`metrics`]: Prometheus endpoint. [`config`]: configuration file and defaults.
 pub mod answer;
+pub mod audits;
 pub mod auth;
 pub mod backend;
 pub mod chain;

@@ -17,6 +17,7 @@ use loopin_deploy::{DeployConfig, Deployment};
 use loopin_pocps::challenge::commit_secret;
 use loopin_pocps::encode::{Params, derive_ek};
 use loopin_pocps::sig::{challenge_key_message, k256_sign};
+use loopin_prover::audits::AuditAnswerer;
 use loopin_prover::auth::{Gate, pubkey_bytes};
 use loopin_prover::backend::CpuBackend;
 use loopin_prover::chain::{ChainAssignments, RegistrySource};
@@ -83,7 +84,8 @@ async fn align_to_round(client: &ChainClient, registry: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it() {
+async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it_and_answers_audits_of_its_passes()
+ {
     let home = tempfile::tempdir().unwrap();
     // 1 deploys, 2 mines, 3-5 verify.
     let node = loopin_devnet::start(loopin_devnet::Config {
@@ -133,7 +135,10 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it() {
     let ek = derive_ek(&fingerprint, &miner_addr, &pool, EK_RANDOMNESS);
     let data = home.path().join("p");
     storage::init(&data, ek, &Params::TEST, &CpuBackend, 1, &mut |_, _| true).expect("init");
-    let state = ProverState::from_loaded(storage::load(&data).expect("load"), device_key.clone());
+    let state = Arc::new(ProverState::from_loaded(
+        storage::load(&data).expect("load"),
+        device_key.clone(),
+    ));
     let commitment = state.commitment.clone();
 
     // Staked with the commitment's digest, then registered with the commitment itself.
@@ -200,7 +205,7 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it() {
         Duration::from_secs(30),
     ));
     let svc = ProverService::new(
-        Arc::new(state),
+        state.clone(),
         Arc::new(CpuBackend),
         gate,
         Limits::default(),
@@ -315,5 +320,53 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it() {
         .challenge(&target, &spec(Some([0x5f; 32]), randomness))
         .await;
     assert!(refused_as_unassigned(&after), "{after:?}");
+
+    // Another verifier audits a step of the Pass and its verifier stays silent: the device
+    // finds the open audit of its own Pass, recomputes the step from the seed over its P, and
+    // answers it with the miner's key. The Pass stands, the fee goes to the device's owner.
+    let audit = ExecuteMsg::Audit {
+        challenge_id: id,
+        round: 4_321,
+        proof: None,
+    };
+    verifiers[1]
+        .execute(&registry, &audit, &[])
+        .await
+        .expect("audit");
+    let answerer = AuditAnswerer::new(
+        ChainClient::connect(chain.clone(), key(2)).await.unwrap(),
+        registry.clone(),
+        token_id.clone(),
+        state.clone(),
+    );
+    let open = answerer.open().await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!((open[0].challenge_id, open[0].round), (id, 4_321));
+    let balance = |who: String| {
+        let token = d.token.clone();
+        async move {
+            let b: cw20::BalanceResponse = miner
+                .query_smart(&token, &cw20::Cw20QueryMsg::Balance { address: who })
+                .await
+                .unwrap();
+            b.balance.u128()
+        }
+    };
+    let before = balance(miner_addr.clone()).await;
+    assert_eq!(answerer.answer_open().await.unwrap(), 1);
+    assert!(answerer.open().await.unwrap().is_empty());
+    let fee = config
+        .settings
+        .min_bond
+        .multiply_ratio(u128::from(config.settings.audit_fee_bps), 10_000u128)
+        .u128();
+    assert_eq!(balance(miner_addr.clone()).await, before + fee);
+    let challenge: ChallengeResponse = miner
+        .query_smart(&registry, &QueryMsg::Challenge { challenge_id: id })
+        .await
+        .unwrap();
+    assert_eq!(challenge.status, ChallengeStatus::Passed);
+    // Nothing left to answer.
+    assert_eq!(answerer.answer_open().await.unwrap(), 0);
     node.stop().await;
 }

@@ -12,7 +12,8 @@
 //! longer counts towards its epoch.
 
 use cosmwasm_std::{
-    Addr, CosmosMsg, DepsMut, Env, HexBinary, MessageInfo, Order, Response, Storage, Timestamp,
+    Addr, CosmosMsg, DepsMut, Empty, Env, HexBinary, MessageInfo, Order, Response, Storage,
+    Timestamp,
 };
 use loopin::pair;
 use loopin::registry::{ChallengeStatus, DeviceStatus, StepMsg, StepProofMsg};
@@ -27,7 +28,7 @@ use crate::outgoing::execute_msg;
 use crate::registration::invalidate_device;
 use crate::rewards::reward;
 use crate::state::{
-    AUDITS, Audit, CHALLENGES, CONFIG, Challenge, Config, DEVICES, Device, VERIFIERS,
+    AUDITS, Audit, CHALLENGES, CONFIG, Challenge, Config, DEVICE_AUDITS, DEVICES, Device, VERIFIERS,
 };
 
 /// What voiding a Pass adds to the response: attributes and messages.
@@ -133,6 +134,9 @@ pub(crate) fn audit(
             open: true,
         },
     )?;
+    if let Some(target) = &challenge.target {
+        DEVICE_AUDITS.save(deps.storage, (target, id, &info.sender), &Empty {})?;
+    }
     challenge.audits += 1;
     challenge.open_audits += 1;
     CHALLENGES.save(deps.storage, id, &challenge)?;
@@ -269,6 +273,9 @@ fn close_audit(
         a.map(|a| Audit { open: false, ..a })
             .ok_or(ContractError::NotAuditable { id })
     })?;
+    if let Some(target) = &challenge.target {
+        DEVICE_AUDITS.remove(storage, (target, id, auditor));
+    }
     challenge.open_audits = challenge.open_audits.saturating_sub(1);
     let mut v = load_verifier(storage, auditor)?;
     v.open_challenges = v.open_challenges.saturating_sub(1);

@@ -154,6 +154,11 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
         QueryMsg::BeaconRound { round } => {
             to_json_binary(&query::beacon_round(deps, &env, round)?)?
         }
+        QueryMsg::DeviceAudits {
+            token_id,
+            start_after,
+            limit,
+        } => to_json_binary(&query::device_audits(deps, token_id, start_after, limit)?)?,
         QueryMsg::AppealDuties {
             verifier,
             start_after,

@@ -6,8 +6,8 @@ use cw_storage_plus::Bound;
 use loopin::page_limit;
 use loopin::registry::{
     AppealDutiesResponse, AssignmentInfo, AssignmentsResponse, AuditInfo, BeaconResponse,
-    BeaconRoundResponse, ChallengeResponse, ConfigResponse, DeviceResponse, DeviceStatus,
-    DevicesResponse, PassInfo, VerifierResponse,
+    BeaconRoundResponse, ChallengeResponse, ConfigResponse, DeviceAudit, DeviceAuditsResponse,
+    DeviceResponse, DeviceStatus, DevicesResponse, PassInfo, VerifierResponse,
 };
 
 use crate::bonds::load_verifier;
@@ -16,8 +16,8 @@ use crate::entropy::current_round;
 use crate::error::ContractError;
 use crate::judge::hex;
 use crate::state::{
-    APPEAL_DUTIES, AUDITS, BeaconRound, CONFIG, DEVICES, Device, LATEST_ROUND, OPEN_ASSIGNMENTS,
-    ROUNDS,
+    APPEAL_DUTIES, AUDITS, BeaconRound, CONFIG, DEVICE_AUDITS, DEVICES, Device, LATEST_ROUND,
+    OPEN_ASSIGNMENTS, ROUNDS,
 };
 
 fn device_response(token_id: String, device: Device) -> DeviceResponse {
@@ -215,4 +215,39 @@ pub(crate) fn appeal_duties(
         .map(|item| item.map(|(_, duty)| duty))
         .collect::<StdResult<_>>()?;
     Ok(AppealDutiesResponse { verifier, duties })
+}
+
+pub(crate) fn device_audits(
+    deps: Deps,
+    token_id: String,
+    start_after: Option<(u64, String)>,
+    limit: Option<u32>,
+) -> Result<DeviceAuditsResponse, ContractError> {
+    let start_after = start_after
+        .map(|(id, auditor)| deps.api.addr_validate(&auditor).map(|a| (id, a)))
+        .transpose()?;
+    let start = start_after
+        .as_ref()
+        .map(|(id, auditor)| Bound::exclusive((*id, auditor)));
+    let mut audits = vec![];
+    for item in DEVICE_AUDITS
+        .sub_prefix(&token_id)
+        .keys(deps.storage, start, None, Order::Ascending)
+        .take(page_limit(limit))
+    {
+        let (challenge_id, auditor) = item?;
+        let audit = AUDITS.load(deps.storage, (challenge_id, &auditor))?;
+        let pass = load_challenge(deps.storage, challenge_id)?
+            .pass
+            .ok_or(ContractError::NotAuditable { id: challenge_id })?;
+        audits.push(DeviceAudit {
+            challenge_id,
+            auditor,
+            round: audit.round,
+            deadline: audit.deadline,
+            seed: hex(&pass.seed),
+            rounds: pass.rounds,
+        });
+    }
+    Ok(DeviceAuditsResponse { audits })
 }

@@ -179,5 +179,7 @@ pub const LATE_ORDER: Map<(&str, u64, u32), Addr> = Map::new("late_order");
 /// (token id, lateness window) -> votes ever numbered in [`LATE_ORDER`] (never reset).
 pub const LATE_SEQ: Map<(&str, u64), u32> = Map::new("late_seq");
 pub const EPOCH_REWARDS: Item<EpochRewards> = Item::new("epoch_rewards");
+/// (device token id, challenge id, auditor) of every open audit: what the device answers.
+pub const DEVICE_AUDITS: Map<(&str, u64, &Addr), Empty> = Map::new("device_audits");
 /// (challenge id, auditor) -> its audit of the challenge's Pass: one per auditor and Pass.
 pub const AUDITS: Map<(u64, &Addr), Audit> = Map::new("audits");

@@ -7,7 +7,8 @@
 use cosmwasm_std::{HexBinary, Uint128};
 use loopin::pair::{EpochProofResponse, QueryMsg as PairQuery};
 use loopin::registry::{
-    ChallengeStatus, DeviceStatus, ExecuteMsg, RegistrySettings, StepProofMsg, Verdict,
+    ChallengeStatus, DeviceAuditsResponse, DeviceStatus, ExecuteMsg, QueryMsg, RegistrySettings,
+    StepProofMsg, Verdict,
 };
 use loopin::stake_cert::{CertificateStatus, StakeMode};
 use loopin_integration_tests::protocol::{LOOP, attr};
@@ -57,6 +58,20 @@ fn passed_by_bob(n: &mut Net, chain: impl Fn(&Net, u64, usize) -> Transcript) ->
     let res = n.pass_with("bob", id, d, &t).unwrap();
     assert_eq!(attr(&res, "counted").as_deref(), Some("true"));
     (id, d, n.p.pool().clock_epoch)
+}
+
+/// The open audits of the device's Passes, as (challenge id, auditor, step): what the device
+/// reads to answer them itself (`loopin_prover::audits`).
+fn device_audits(n: &Net, token_id: &str) -> Vec<(u64, String, u32)> {
+    let page: DeviceAuditsResponse = n.q(&QueryMsg::DeviceAudits {
+        token_id: token_id.to_string(),
+        start_after: None,
+        limit: None,
+    });
+    page.audits
+        .into_iter()
+        .map(|a| (a.challenge_id, a.auditor.to_string(), a.round))
+        .collect()
 }
 
 fn audit(id: u64, round: u32, proof: Option<StepProofMsg>) -> ExecuteMsg {
@@ -155,6 +170,7 @@ fn an_audit_nobody_answers_voids_the_pass_and_slashes_its_verifier_but_keeps_the
     let token_id = n.devices[d].token_id.clone();
     n.exec("carol", &audit(id, 0, None)).unwrap();
     let carol = n.addr("carol").to_string();
+    assert_eq!(device_audits(&n, &token_id), [(id, carol.clone(), 0)]);
     let finalize = ExecuteMsg::FinalizeAudit {
         challenge_id: id,
         auditor: carol.clone(),
@@ -184,6 +200,7 @@ fn an_audit_nobody_answers_voids_the_pass_and_slashes_its_verifier_but_keeps_the
     assert_eq!(n.device(&token_id).passes, 0);
     assert_eq!(epoch_proof(&n, 1, epoch).passes, 0);
     assert_eq!(n.verifier("carol").open_challenges, 0);
+    assert!(device_audits(&n, &token_id).is_empty());
     // A voided pass cannot be audited again.
     let err = n.refused("dave", &audit(id, 1, None));
     assert!(matches!(err, ContractError::WrongStatus { .. }), "{err:?}");
@@ -205,6 +222,19 @@ fn an_honest_pass_survives_any_audit_and_the_auditor_pays_whoever_answers() {
     // shows it and is paid 1 % of Carol's bond for the answer.
     n.exec("carol", &audit(id, CHAIN - 1, None)).unwrap();
     let carol = n.addr("carol").to_string();
+    // The device finds the audit of its Pass, with the seed and R to recompute the step from.
+    let token_id = n.devices[d].token_id.clone();
+    assert_eq!(
+        device_audits(&n, &token_id),
+        [(id, carol.clone(), CHAIN - 1)]
+    );
+    let listed: DeviceAuditsResponse = n.q(&QueryMsg::DeviceAudits {
+        token_id: token_id.clone(),
+        start_after: None,
+        limit: None,
+    });
+    assert_eq!(listed.audits[0].seed.as_slice(), seed.as_slice());
+    assert_eq!(listed.audits[0].rounds, CHAIN);
     let answer = |auditor: &str, t: &Transcript, round: u32| ExecuteMsg::AnswerAudit {
         challenge_id: id,
         auditor: auditor.to_string(),
@@ -229,6 +259,10 @@ fn an_honest_pass_survives_any_audit_and_the_auditor_pays_whoever_answers() {
         .exec("client", &answer(&carol, &honest, CHAIN - 1))
         .unwrap();
     assert_eq!(attr(&res, "outcome").as_deref(), Some("sound"));
+    assert!(
+        device_audits(&n, &token_id).is_empty(),
+        "answered: no longer open"
+    );
     let fee = BOND / 100;
     assert_eq!(n.p.balance_of("alice"), before + fee);
     let carol = n.verifier("carol");

@@ -211,6 +211,14 @@ pub enum QueryMsg {
     /// One beacon round.
     #[returns(BeaconRoundResponse)]
     BeaconRound { round: u64 },
+    /// The open audits of a device's Passes, by (challenge id, auditor): what the device (which
+    /// can recompute any step of its chains from the seed) answers when their verifier does not.
+    #[returns(DeviceAuditsResponse)]
+    DeviceAudits {
+        token_id: String,
+        start_after: Option<(u64, String)>,
+        limit: Option<u32>,
+    },
     /// The appeal challenges a verifier was drawn for and has not answered, by challenge id.
     #[returns(AppealDutiesResponse)]
     AppealDuties {
@@ -360,6 +368,25 @@ pub struct AuditInfo {
     pub round: u32,
     /// After this, anyone may void the Pass (`FinalizeAudit`).
     pub deadline: Timestamp,
+}
+
+/// An open audit of one of a device's Passes, with what recomputing the step needs.
+#[cw_serde]
+pub struct DeviceAudit {
+    pub challenge_id: u64,
+    pub auditor: Addr,
+    /// The step asked for.
+    pub round: u32,
+    /// After this, anyone may void the Pass (`FinalizeAudit`).
+    pub deadline: Timestamp,
+    /// The Pass's seed and chained reads R.
+    pub seed: HexBinary,
+    pub rounds: u32,
+}
+
+#[cw_serde]
+pub struct DeviceAuditsResponse {
+    pub audits: Vec<DeviceAudit>,
 }
 
 #[cw_serde]
