@@ -6,6 +6,7 @@ pub mod attack;
 pub mod challenge;
 pub mod encode;
 pub mod field;
+pub mod gemm;
 pub mod merkle;
 pub mod proof;
 pub mod sig;
