@@ -8,9 +8,8 @@
 
 use std::collections::HashMap;
 
-use cosmwasm_std::{Addr, HexBinary, Uint128, to_json_binary};
+use cosmwasm_std::{HexBinary, Uint128, to_json_binary};
 use k256::ecdsa::SigningKey;
-use loopin::factory;
 use loopin::registry::{
     BeaconRoundResponse, ChallengeResponse, ExecuteMsg, InstantiateMsg, OpeningMsg, QueryMsg,
     ReceiveMsg, SignedAnswer, StepProofMsg, TranscriptMsg, Verdict,
@@ -25,7 +24,7 @@ use loopin_pocps::transcript::{Transcript, transcript_message};
 use loopin_wasm_tests::{HarnessError, WasmContract};
 
 use crate::registry_setup::{
-    CHAIN_ROUNDS, Device, K, PRODUCTION, ROUND, TOKEN_ID, challenge_randomness, querier, settings,
+    CHAIN_ROUNDS, Device, K, PRODUCTION, ROUND, TOKEN_ID, Wiring, challenge_randomness, settings,
 };
 use crate::report::{Report, exec, query};
 
@@ -104,27 +103,13 @@ impl Sparse {
 
 pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
     let mut c = WasmContract::load("loopin_pocps_registry")?;
-    let factory_addr = c.addr("factory");
-    let token = c.addr("loop-token");
-    let stake_cert_addr = c.addr("stake-cert");
-    let pool = c.addr("pool-h100");
-    let miner = c.addr("miner");
-    let config = factory::ConfigResponse {
-        token: Addr::unchecked(&token),
-        stake_cert: Addr::unchecked(&stake_cert_addr),
-        pair_code_id: 3,
-        registry: None,
-        emission: factory::EmissionConfig {
-            cap_per_epoch: Uint128::new(1_000_000_000),
-            epoch_seconds: 3_600,
-        },
-    };
-    c.set_wasm_querier(querier(
-        factory_addr.clone(),
-        config.clone(),
-        pool.clone(),
-        HashMap::new(),
-    ))?;
+    let w = Wiring::new(&mut c)?;
+    let (factory_addr, token, pool, miner) = (
+        w.factory.clone(),
+        w.token.clone(),
+        w.pool.clone(),
+        w.miner.clone(),
+    );
     let outcome = c.instantiate(
         &factory_addr,
         &InstantiateMsg {
@@ -261,15 +246,11 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
     let tree = Sparse::new(PRODUCTION.depth(), &hashes);
     let commitment = device.commitment(tree.root());
     let token_id = TOKEN_ID.to_string();
-    c.set_wasm_querier(querier(
-        factory_addr,
-        config,
-        pool.clone(),
-        HashMap::from([(
-            token_id.clone(),
-            device.certificate(tree.root(), c.block().time),
-        )]),
-    ))?;
+    let now = c.block().time;
+    w.certificates(
+        &mut c,
+        HashMap::from([(token_id.clone(), device.certificate(tree.root(), now))]),
+    )?;
     exec(
         report,
         &mut c,

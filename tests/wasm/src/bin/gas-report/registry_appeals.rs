@@ -4,15 +4,14 @@
 
 use std::collections::HashMap;
 
-use cosmwasm_std::{Addr, HexBinary, Uint128, to_json_binary};
+use cosmwasm_std::{HexBinary, Uint128, to_json_binary};
 use k256::ecdsa::SigningKey;
-use loopin::factory;
 use loopin::registry::{ExecuteMsg, InstantiateMsg, ReceiveMsg, RegistrySettings, Verdict};
 use loopin_pocps::challenge::commit_secret;
 use loopin_pocps::sig::{challenge_key_message, k256_sign};
 use loopin_wasm_tests::{HarnessError, WasmContract};
 
-use crate::registry_setup::{Device, ROUND, TOKEN_ID, querier, settings};
+use crate::registry_setup::{Device, ROUND, TOKEN_ID, Wiring, settings};
 use crate::report::{Report, exec};
 
 const NAME: &str = "pocps-registry";
@@ -74,26 +73,13 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
 
 fn run(report: &mut Report, verifiers: usize) -> Result<(), HarnessError> {
     let mut c = WasmContract::load("loopin_pocps_registry")?;
-    let factory_addr = c.addr("factory");
-    let token = c.addr("loop-token");
-    let pool = c.addr("pool-h100");
-    let miner = c.addr("miner");
-    let config = factory::ConfigResponse {
-        token: Addr::unchecked(&token),
-        stake_cert: Addr::unchecked(c.addr("stake-cert")),
-        pair_code_id: 3,
-        registry: None,
-        emission: factory::EmissionConfig {
-            cap_per_epoch: Uint128::new(1_000_000_000),
-            epoch_seconds: 3_600,
-        },
-    };
-    c.set_wasm_querier(querier(
-        factory_addr.clone(),
-        config.clone(),
-        pool.clone(),
-        HashMap::new(),
-    ))?;
+    let w = Wiring::new(&mut c)?;
+    let (factory_addr, token, pool, miner) = (
+        w.factory.clone(),
+        w.token.clone(),
+        w.pool.clone(),
+        w.miner.clone(),
+    );
     let s = RegistrySettings {
         lateness_quorum: 2,
         ..settings()
@@ -162,12 +148,11 @@ fn run(report: &mut Report, verifiers: usize) -> Result<(), HarnessError> {
     let device = Device::new(&miner, &pool);
     let root = [7u8; 32];
     let token_id = TOKEN_ID.to_string();
-    c.set_wasm_querier(querier(
-        factory_addr,
-        config,
-        pool,
-        HashMap::from([(token_id.clone(), device.certificate(root, c.block().time))]),
-    ))?;
+    let now = c.block().time;
+    w.certificates(
+        &mut c,
+        HashMap::from([(token_id.clone(), device.certificate(root, now))]),
+    )?;
     setup(&mut c, &miner, &device.register(root))?;
     for &id in &ids {
         setup(

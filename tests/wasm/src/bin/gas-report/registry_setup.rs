@@ -203,3 +203,55 @@ impl Device {
         }
     }
 }
+
+/// The registry's neighbours as the querier stands in for them: the factory (with the LOOP
+/// token and the stake-certificate contract) and the h100 pool, and the miner.
+pub(crate) struct Wiring {
+    pub factory: String,
+    pub token: String,
+    pub pool: String,
+    pub miner: String,
+    pub config: factory::ConfigResponse,
+}
+
+impl Wiring {
+    /// The addresses in `c`, and the querier answering for them with no certificate yet.
+    pub(crate) fn new(
+        c: &mut loopin_wasm_tests::WasmContract,
+    ) -> Result<Wiring, loopin_wasm_tests::HarnessError> {
+        let token = c.addr("loop-token");
+        let config = factory::ConfigResponse {
+            token: Addr::unchecked(&token),
+            stake_cert: Addr::unchecked(c.addr("stake-cert")),
+            pair_code_id: 3,
+            registry: None,
+            emission: factory::EmissionConfig {
+                cap_per_epoch: Uint128::new(1_000_000_000),
+                epoch_seconds: 3_600,
+            },
+        };
+        let w = Wiring {
+            factory: c.addr("factory"),
+            token,
+            pool: c.addr("pool-h100"),
+            miner: c.addr("miner"),
+            config,
+        };
+        w.certificates(c, HashMap::new())?;
+        Ok(w)
+    }
+
+    /// The querier, now also answering for `certs`.
+    pub(crate) fn certificates(
+        &self,
+        c: &mut loopin_wasm_tests::WasmContract,
+        certs: HashMap<String, CertificateResponse>,
+    ) -> Result<(), loopin_wasm_tests::HarnessError> {
+        c.set_wasm_querier(querier(
+            self.factory.clone(),
+            self.config.clone(),
+            self.pool.clone(),
+            certs,
+        ))
+    }
+}
