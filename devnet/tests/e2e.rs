@@ -104,6 +104,7 @@ fn deploy_config(
                 min_proof_rounds: loopin::pool::DEFAULT_MIN_PROOF_ROUNDS,
                 min_passes_per_epoch: loopin::pool::DEFAULT_MIN_PASSES_PER_EPOCH,
                 pass_grace_seconds: 0,
+                lateness_quorum: 0,
             },
             create_pool: true,
         }],

@@ -31,6 +31,7 @@ fn device_response(token_id: String, device: Device) -> DeviceResponse {
         status: device.status,
         passes: device.passes,
         accusation: device.accusation,
+        lateness_quorum: device.lateness_quorum,
     }
 }
 

@@ -91,7 +91,7 @@ pub(crate) fn register_device(
     if cert.commitment.as_slice() != pocps.digest() {
         return Err(ContractError::CommitmentMismatch {});
     }
-    meets_class(deps.as_ref(), &config, &cert.pool, &pocps.params)?;
+    let lateness_quorum = meets_class(deps.as_ref(), &config, &cert.pool, &pocps.params)?;
     // ek binds the fingerprint, the miner and the pool: no two identities share an encoding.
     if derive_ek(
         &fingerprint,
@@ -126,6 +126,7 @@ pub(crate) fn register_device(
             slot,
             encoding: ENCODING_VERSION,
             accusation: None,
+            lateness_quorum,
         },
     )?;
     // The pool supplies the device's hours to clients, and rewards them, only from now on.
@@ -150,13 +151,13 @@ pub(crate) fn register_device(
 
 /// Refuses a commitment whose P is smaller, or whose blocks take fewer Sloth rounds, than the
 /// pool's class asks (and than the registry's own `min_rounds`): proving a 16-byte P proves no
-/// hardware.
+/// hardware. Returns the class's lateness quorum (0: the registry's).
 fn meets_class(
     deps: Deps,
     config: &Config,
     pool: &cosmwasm_std::Addr,
     p: &loopin_pocps::encode::Params,
-) -> Result<(), ContractError> {
+) -> Result<u32, ContractError> {
     let class: pair::ConfigResponse = deps
         .querier
         .query_wasm_smart(pool, &pair::QueryMsg::Config {})?;
@@ -174,7 +175,7 @@ fn meets_class(
             min_rounds,
         });
     }
-    Ok(())
+    Ok(class.params.lateness_quorum)
 }
 
 /// Marks the device invalid, takes it out of the draw and asks its pool to invalidate the

@@ -33,6 +33,10 @@ pub struct Device {
     /// Its lateness quorum reached: invalidated unless an appeal upholds it.
     #[serde(default)]
     pub accusation: Option<Accusation>,
+    /// Its class's lateness quorum when it registered (0, and devices stored before the field:
+    /// the registry's).
+    #[serde(default)]
+    pub lateness_quorum: u32,
 }
 
 fn chained_encoding() -> u32 {

@@ -207,7 +207,11 @@ pub(crate) fn submit(
                     late_liability(&config, env.block.time),
                 )?;
             }
-            if count >= config.settings.lateness_quorum {
+            let quorum = match device.lateness_quorum {
+                0 => config.settings.lateness_quorum,
+                class => class,
+            };
+            if count >= quorum {
                 match accuse(
                     deps.storage,
                     &config,

@@ -102,6 +102,7 @@ impl MockPair {
                     min_proof_rounds: loopin::pool::DEFAULT_MIN_PROOF_ROUNDS,
                     min_passes_per_epoch: loopin::pool::DEFAULT_MIN_PASSES_PER_EPOCH,
                     pass_grace_seconds: 0,
+                    lateness_quorum: 0,
                 },
                 genesis: 0,
             }),

@@ -75,10 +75,20 @@ pub struct PoolParams {
     /// configuration written before it read 0 (final the moment it ends).
     #[serde(default)]
     pub pass_grace_seconds: u64,
+    /// Distinct verifiers whose Late verdicts on one of this class's devices, within the
+    /// registry's lateness window, accuse it (docs/registry.md, "Accusations and appeals"); 0:
+    /// the registry's `lateness_quorum`. A class challenged more often needs a higher quorum
+    /// for the same rate of false accusations. At most [`MAX_LATENESS_QUORUM`]; the registry
+    /// reads it when the device registers. Parameters written before it read 0.
+    #[serde(default)]
+    pub lateness_quorum: u32,
 }
 
 /// Smallest lease unless governance sets another: 0.01 device-hour (36 s of a device).
 pub const DEFAULT_MIN_LEASE_HOURS: u128 = 10_000;
+/// Most distinct Late verdicts a class's quorum may ask for: every vote of a quorum an upheld
+/// appeal overturns is penalised (`registry::MAX_PENALISED_VOTERS`).
+pub const MAX_LATENESS_QUORUM: u32 = 32;
 
 fn default_min_lease_hours() -> Uint128 {
     Uint128::new(DEFAULT_MIN_LEASE_HOURS)
@@ -164,6 +174,9 @@ pub enum ParamsError {
 
     #[error("a pass grace of {grace} s is longer than the {epoch_seconds} s epoch")]
     PassGraceTooLong { grace: u64, epoch_seconds: u64 },
+
+    #[error("a lateness quorum of {quorum} is above the maximum {MAX_LATENESS_QUORUM}")]
+    LatenessQuorumTooLarge { quorum: u32 },
 }
 
 impl PoolParams {
@@ -219,6 +232,11 @@ impl PoolParams {
                 epoch_seconds: self.epoch_seconds,
             });
         }
+        if self.lateness_quorum > MAX_LATENESS_QUORUM {
+            return Err(ParamsError::LatenessQuorumTooLarge {
+                quorum: self.lateness_quorum,
+            });
+        }
         Ok(())
     }
 }
@@ -257,6 +275,7 @@ mod tests {
             min_proof_rounds: DEFAULT_MIN_PROOF_ROUNDS,
             min_passes_per_epoch: DEFAULT_MIN_PASSES_PER_EPOCH,
             pass_grace_seconds: 0,
+            lateness_quorum: 0,
         }
     }
 
@@ -278,6 +297,23 @@ mod tests {
                 ..params(100)
             };
             assert_eq!(p.validate(), Ok(()));
+        }
+    }
+
+    #[test]
+    fn a_class_lateness_quorum_is_at_most_what_an_appeal_penalises() {
+        let p = |quorum| PoolParams {
+            lateness_quorum: quorum,
+            ..params(100)
+        };
+        assert_eq!(
+            p(MAX_LATENESS_QUORUM + 1).validate(),
+            Err(ParamsError::LatenessQuorumTooLarge {
+                quorum: MAX_LATENESS_QUORUM + 1
+            })
+        );
+        for quorum in [0, 3, MAX_LATENESS_QUORUM] {
+            assert_eq!(p(quorum).validate(), Ok(()));
         }
     }
 

@@ -62,6 +62,7 @@ pub fn params() -> PoolParams {
         min_proof_rounds: loopin::pool::DEFAULT_MIN_PROOF_ROUNDS,
         min_passes_per_epoch: loopin::pool::DEFAULT_MIN_PASSES_PER_EPOCH,
         pass_grace_seconds: 0,
+        lateness_quorum: 0,
     }
 }
 

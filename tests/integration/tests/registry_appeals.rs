@@ -5,13 +5,16 @@
 
 use cosmwasm_std::Uint128;
 use cw_multi_test::AppResponse;
+use loopin::pool::PoolParams;
 use loopin::registry::{
     AppealDutiesResponse, ChallengeStatus, DeviceStatus, ExecuteMsg, MAX_APPEALS, QueryMsg,
     RegistrySettings, Verdict,
 };
 use loopin::stake_cert::{CertificateStatus, StakeMode};
-use loopin_integration_tests::protocol::{LOOP, attr};
-use loopin_integration_tests::registry::{BOND, Net, bonded_net_with, challenge_key, settings};
+use loopin_integration_tests::protocol::{LOOP, attr, params, protocol_with};
+use loopin_integration_tests::registry::{
+    BOND, Net, bonded_net_on, bonded_net_with, challenge_key, settings,
+};
 use loopin_pocps_registry::ContractError;
 
 const APPEAL: u64 = 3_600;
@@ -520,4 +523,30 @@ fn a_late_voter_stays_liable_until_every_appeal_could_overturn_its_vote() {
         n.refused("bob", &ExecuteMsg::WithdrawUnbonded {}),
         ContractError::StillLiable { .. }
     ));
+}
+
+#[test]
+fn a_class_sets_its_own_lateness_quorum() {
+    // The registry's quorum is 2; this class asks for 3 distinct verifiers.
+    let p = protocol_with(
+        PoolParams {
+            lateness_quorum: 3,
+            ..params()
+        },
+        1_000 * LOOP,
+    );
+    let mut n = bonded_net_on(p, appeal_settings());
+    let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let token_id = n.devices[alice].token_id.clone();
+    assert_eq!(n.device(&token_id).lateness_quorum, 3);
+    let entropy = ["dave", "bob", "carol"];
+    for (v, votes) in [("bob", "1"), ("carol", "2")] {
+        let (id, _) = n.assigned(v, &entropy);
+        let res = n.submit(v, id, late()).unwrap();
+        assert_eq!(attr(&res, "late_votes").as_deref(), Some(votes));
+        assert_eq!(attr(&res, "accused"), None, "{votes} of 3");
+    }
+    let (id, _) = n.assigned("dave", &entropy);
+    let res = n.submit("dave", id, late()).unwrap();
+    assert_eq!(attr(&res, "accused").as_deref(), Some(token_id.as_str()));
 }

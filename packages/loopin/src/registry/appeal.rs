@@ -9,7 +9,7 @@ use cosmwasm_std::{Addr, Timestamp};
 pub const MAX_APPEALS: u32 = 3;
 /// Late voters of one window an upheld appeal penalises: bounds its gas. Votes past it (a
 /// window with this many distinct verifiers attesting) go unpenalised.
-pub const MAX_PENALISED_VOTERS: u32 = 32;
+pub const MAX_PENALISED_VOTERS: u32 = crate::pool::MAX_LATENESS_QUORUM;
 
 /// A device whose lateness votes reached the quorum: it is invalidated unless it appeals and
 /// a freshly drawn quorum of verifiers passes it.

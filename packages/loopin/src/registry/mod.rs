@@ -261,6 +261,9 @@ pub struct DeviceResponse {
     /// Its lateness quorum reached and not yet decided: what it may appeal.
     #[serde(default)]
     pub accusation: Option<Accusation>,
+    /// Its class's lateness quorum (0: the registry's `lateness_quorum`).
+    #[serde(default)]
+    pub lateness_quorum: u32,
 }
 
 #[cw_serde]
