@@ -9,7 +9,7 @@ use crate::state::ProverState;
 use loopin::registry::{DeviceAudit, DeviceAuditsResponse, ExecuteMsg, QueryMsg, StepProofMsg};
 use loopin_chain_client::{ChainClient, ClientError};
 use loopin_pocps::merkle::Hash;
-use loopin_pocps::transcript::Transcript;
+use loopin_pocps::transcript::{SignedTranscript, Transcript, judge_step};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -26,26 +26,65 @@ pub enum AuditError {
     Task(#[from] tokio::task::JoinError),
 }
 
+/// Why the device does not answer an audit itself.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NotAnswered {
+    #[error("a field of the audit has the wrong length")]
+    Malformed,
+    #[error("the recomputed transcript is not the one the device signed (P changed?)")]
+    NotSigned,
+    #[error("step {round} is outside the transcript's {rounds} reads")]
+    OutOfRange { round: u32, rounds: u32 },
+    #[error("the device signed a bad step: {0} (answering would prove its own fault)")]
+    OwnFault(String),
+    #[error("the step does not check: {0}")]
+    Unchecked(String),
+}
+
+fn hash32(bytes: &[u8]) -> Result<Hash, NotAnswered> {
+    bytes.try_into().map_err(|_| NotAnswered::Malformed)
+}
+
 /// The answer to `audit`: the chain recomputed from its seed over this device's P, and the
-/// audited step (with the next) opened under the transcript root the device signed.
-pub fn answer(state: &ProverState, audit: &DeviceAudit) -> Result<StepProofMsg, String> {
-    let seed: Hash = audit.seed.as_slice().try_into().map_err(|_| {
-        format!(
-            "challenge {}: seed of {} bytes",
-            audit.challenge_id,
-            audit.seed.len()
-        )
-    })?;
+/// audited step (with the next) opened under the transcript root the device signed. Refused
+/// unless the recomputed transcript is the signed one and the step checks as the registry
+/// judges it: a device whose P went bad since must not hand an auditor the proof of its own
+/// fault (unanswered, the audit only voids the Pass; proven bad, it invalidates the device).
+pub fn answer(state: &ProverState, audit: &DeviceAudit) -> Result<StepProofMsg, NotAnswered> {
+    let seed = hash32(&audit.seed)?;
+    let signed = SignedTranscript {
+        rounds: audit.rounds,
+        final_state: hash32(&audit.final_state)?,
+        root: hash32(&audit.transcript_root)?,
+    };
+    if audit.round >= audit.rounds {
+        return Err(NotAnswered::OutOfRange {
+            round: audit.round,
+            rounds: audit.rounds,
+        });
+    }
     let never = AtomicBool::new(false);
     let (blocks, _) = state
         .run_chain(&seed, audit.rounds, &never)
-        .map_err(|_| "chain cancelled".to_string())?;
+        .map_err(|_| NotAnswered::Unchecked("chain cancelled".into()))?;
     let transcript = Transcript::new(&seed, &blocks);
-    StepProofMsg::from_transcript(&transcript, audit.round).ok_or_else(|| {
-        format!(
-            "challenge {}: step {} is outside its {} reads",
-            audit.challenge_id, audit.round, audit.rounds
-        )
+    if transcript.signed() != signed {
+        return Err(NotAnswered::NotSigned);
+    }
+    let (step, next) = transcript
+        .audit_answer(audit.round)
+        .ok_or(NotAnswered::OutOfRange {
+            round: audit.round,
+            rounds: audit.rounds,
+        })?;
+    match judge_step(&state.commitment, &seed, &signed, &step, next.as_ref()) {
+        Ok(None) => {}
+        Ok(Some(fault)) => return Err(NotAnswered::OwnFault(fault.to_string())),
+        Err(e) => return Err(NotAnswered::Unchecked(e.to_string())),
+    }
+    StepProofMsg::from_transcript(&transcript, audit.round).ok_or(NotAnswered::OutOfRange {
+        round: audit.round,
+        rounds: audit.rounds,
     })
 }
 
@@ -104,13 +143,21 @@ impl AuditAnswerer {
     /// verifier answered first, the window closed) is logged and skipped.
     pub async fn answer_open(&self) -> Result<usize, AuditError> {
         let mut answered = 0;
+        let now_s = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
         for audit in self.open().await? {
+            // Past its window it can only be finalized: no recompute for an answer refused.
+            if audit.deadline.seconds() < now_s {
+                continue;
+            }
             let state = self.state.clone();
             let a = audit.clone();
             let proof = match tokio::task::spawn_blocking(move || answer(&state, &a)).await? {
                 Ok(proof) => proof,
                 Err(e) => {
-                    tracing::warn!(challenge_id = audit.challenge_id, error = %e, "cannot answer the audit");
+                    tracing::warn!(challenge_id = audit.challenge_id, error = %e, "not answering the audit");
                     continue;
                 }
             };
@@ -144,5 +191,103 @@ impl AuditAnswerer {
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::CpuBackend;
+    use crate::storage;
+    use cosmwasm_std::{Addr, HexBinary, Timestamp};
+    use loopin_pocps::encode::{Params, derive_ek};
+
+    fn state(dir: &std::path::Path) -> ProverState {
+        let ek = derive_ek(b"audits", "miner", "pool", b"r");
+        storage::init(dir, ek, &Params::TEST, &CpuBackend, 1, &mut |_, _| true).unwrap();
+        let key = k256::ecdsa::SigningKey::from_slice(&[9u8; 32]).unwrap();
+        ProverState::from_loaded(storage::load(dir).unwrap(), key)
+    }
+
+    fn audit_of(seed: Hash, signed: SignedTranscript, round: u32) -> DeviceAudit {
+        DeviceAudit {
+            challenge_id: 1,
+            auditor: Addr::unchecked("auditor"),
+            round,
+            deadline: Timestamp::from_seconds(0),
+            seed: HexBinary::from(seed),
+            rounds: signed.rounds,
+            final_state: HexBinary::from(signed.final_state),
+            transcript_root: HexBinary::from(signed.root),
+        }
+    }
+
+    #[test]
+    fn the_device_answers_only_steps_of_the_transcript_it_signed_and_only_right_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(dir.path());
+        let seed = [4u8; 32];
+        let never = AtomicBool::new(false);
+        let (blocks, _) = state.run_chain(&seed, 64, &never).unwrap();
+        let signed = Transcript::new(&seed, &blocks).signed();
+        // Its own transcript: the answer is the step the registry judges right.
+        let proof = answer(&state, &audit_of(seed, signed, 17)).unwrap();
+        assert_eq!(proof.step.round, 17);
+        // A transcript it did not sign (another root), and a step past R: no answer.
+        let other = SignedTranscript {
+            root: [1u8; 32],
+            ..signed
+        };
+        assert_eq!(
+            answer(&state, &audit_of(seed, other, 17)),
+            Err(NotAnswered::NotSigned)
+        );
+        assert_eq!(
+            answer(&state, &audit_of(seed, signed, 64)),
+            Err(NotAnswered::OutOfRange {
+                round: 64,
+                rounds: 64
+            })
+        );
+        // It signed a transcript with a bad read (as a device whose P went bad would): the
+        // recomputed one differs, and it does not hand over the proof of its own fault.
+        let mut bad = blocks.clone();
+        bad[17] ^= 1;
+        let signed_bad = Transcript::new(&seed, &bad).signed();
+        assert_eq!(
+            answer(&state, &audit_of(seed, signed_bad, 17)),
+            Err(NotAnswered::NotSigned)
+        );
+    }
+
+    #[test]
+    fn a_device_whose_p_went_bad_does_not_prove_its_own_fault() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = state(dir.path());
+        let seed = [5u8; 32];
+        let never = AtomicBool::new(false);
+        // The same P with one block flipped in memory, under the same commitment: what the
+        // device reads, and signed a transcript of, is no longer its encoding.
+        let loaded = storage::load(dir.path()).unwrap();
+        let (blocks, _) = good.run_chain(&seed, 64, &never).unwrap();
+        let read = loopin_pocps::timed::position(&seed, good.source.len());
+        let mut p = loaded.prover.blocks.clone();
+        p[read as usize] ^= 1;
+        let key = k256::ecdsa::SigningKey::from_slice(&[9u8; 32]).unwrap();
+        let bad = ProverState::new(
+            loaded.prover.params,
+            loaded.ek,
+            loaded.prover.tree.clone(),
+            Box::new(crate::state::Resident(p)),
+            key,
+        );
+        let (bad_blocks, _) = bad.run_chain(&seed, 64, &never).unwrap();
+        assert_ne!(bad_blocks, blocks);
+        let signed = Transcript::new(&seed, &bad_blocks).signed();
+        // Step 0 read the flipped block: a bad step the device signed. It is not answered.
+        assert!(matches!(
+            answer(&bad, &audit_of(seed, signed, 0)),
+            Err(NotAnswered::OwnFault(_))
+        ));
     }
 }

@@ -248,6 +248,8 @@ pub(crate) fn device_audits(
             deadline: audit.deadline,
             seed: hex(&pass.seed),
             rounds: pass.rounds,
+            final_state: hex(&pass.final_state),
+            transcript_root: hex(&pass.root),
         });
     }
     Ok(DeviceAuditsResponse { audits })

@@ -207,10 +207,8 @@ pub(crate) fn submit(
                     late_liability(&config, env.block.time),
                 )?;
             }
-            let quorum = match device.lateness_quorum {
-                0 => config.settings.lateness_quorum,
-                class => class,
-            };
+            // A class may raise the registry's quorum, never lower it.
+            let quorum = device.lateness_quorum.max(config.settings.lateness_quorum);
             if count >= quorum {
                 match accuse(
                     deps.storage,

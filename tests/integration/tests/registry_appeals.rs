@@ -550,3 +550,22 @@ fn a_class_sets_its_own_lateness_quorum() {
     let res = n.submit("dave", id, late()).unwrap();
     assert_eq!(attr(&res, "accused").as_deref(), Some(token_id.as_str()));
 }
+
+#[test]
+fn a_class_cannot_lower_the_registrys_lateness_quorum() {
+    // The class asks for 1; the registry's 2 still holds.
+    let p = protocol_with(
+        PoolParams {
+            lateness_quorum: 1,
+            ..params()
+        },
+        1_000 * LOOP,
+    );
+    let mut n = bonded_net_on(p, appeal_settings());
+    let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let token_id = n.devices[alice].token_id.clone();
+    let (id, _) = n.assigned("bob", &["dave", "carol"]);
+    let res = n.submit("bob", id, late()).unwrap();
+    assert_eq!(attr(&res, "accused"), None);
+    assert_eq!(n.device(&token_id).accusation, None);
+}

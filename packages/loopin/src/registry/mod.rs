@@ -382,9 +382,14 @@ pub struct DeviceAudit {
     pub round: u32,
     /// After this, anyone may void the Pass (`FinalizeAudit`).
     pub deadline: Timestamp,
-    /// The Pass's seed and chained reads R.
+    /// The Pass's seed, and the transcript the device signed: chained reads R, final state and
+    /// root. A device checks its recomputed step against them before answering: a step of a
+    /// transcript it did not sign proves nothing, and a bad step it did sign would prove its own
+    /// fault.
     pub seed: HexBinary,
     pub rounds: u32,
+    pub final_state: HexBinary,
+    pub transcript_root: HexBinary,
 }
 
 #[cw_serde]
