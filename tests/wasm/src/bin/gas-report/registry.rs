@@ -24,7 +24,8 @@ use loopin_pocps::transcript::{Transcript, transcript_message};
 use loopin_wasm_tests::{HarnessError, WasmContract};
 
 use crate::registry_setup::{
-    CHAIN_ROUNDS, Device, K, PRODUCTION, ROUND, TOKEN_ID, Wiring, challenge_randomness, settings,
+    CHAIN_ROUNDS, Device, K, PRODUCTION, ROUND, TOKEN_ID, Wiring, challenge_id,
+    challenge_randomness, settings,
 };
 use crate::report::{Report, exec, query};
 
@@ -173,15 +174,7 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
             },
             true,
         )?;
-        let id = res
-            .attributes
-            .iter()
-            .find(|a| a.key == "challenge_id")
-            .unwrap()
-            .value
-            .parse::<u64>()
-            .unwrap();
-        ids.push(id);
+        ids.push(challenge_id(&res));
     }
     c.advance(ROUND);
     let entropy_secrets = [[0x11u8; 32], [0x22u8; 32]];

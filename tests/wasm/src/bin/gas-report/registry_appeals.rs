@@ -11,7 +11,7 @@ use loopin_pocps::challenge::commit_secret;
 use loopin_pocps::sig::{challenge_key_message, k256_sign};
 use loopin_wasm_tests::{HarnessError, WasmContract};
 
-use crate::registry_setup::{Device, ROUND, TOKEN_ID, Wiring, settings};
+use crate::registry_setup::{Device, ROUND, TOKEN_ID, Wiring, challenge_id, settings};
 use crate::report::{Report, exec};
 
 const NAME: &str = "pocps-registry";
@@ -131,15 +131,7 @@ fn run(report: &mut Report, verifiers: usize) -> Result<(), HarnessError> {
             secret_hash: HexBinary::from(commit_secret(secret)),
         };
         let res = setup(&mut c, who, &msg)?;
-        let id = res
-            .attributes
-            .iter()
-            .find(|a| a.key == "challenge_id")
-            .unwrap()
-            .value
-            .parse::<u64>()
-            .unwrap();
-        ids.push(id);
+        ids.push(challenge_id(&res));
     }
     c.advance(ROUND);
     beacon(&mut c, &entropy, 1)?;

@@ -255,3 +255,12 @@ impl Wiring {
         ))
     }
 }
+
+/// The challenge id a `Commit` answered with.
+pub(crate) fn challenge_id(res: &cosmwasm_std::Response) -> u64 {
+    res.attributes
+        .iter()
+        .find(|a| a.key == "challenge_id")
+        .and_then(|a| a.value.parse().ok())
+        .expect("Commit answers with its challenge id")
+}
