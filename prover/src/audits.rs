@@ -6,7 +6,9 @@
 //! a key of the miner's (`chain.audit_key_file`; any account may answer, the key only pays gas).
 
 use crate::state::ProverState;
-use loopin::registry::{DeviceAudit, DeviceAuditsResponse, ExecuteMsg, QueryMsg, StepProofMsg};
+use loopin::registry::{
+    DeviceAudit, DeviceAuditsResponse, ExecuteMsg, QueryMsg, StepMsg, StepProofMsg,
+};
 use loopin_chain_client::{ChainClient, ClientError};
 use loopin_pocps::merkle::Hash;
 use loopin_pocps::transcript::{SignedTranscript, Transcript, judge_step};
@@ -82,9 +84,9 @@ pub fn answer(state: &ProverState, audit: &DeviceAudit) -> Result<StepProofMsg, 
         Ok(Some(fault)) => return Err(NotAnswered::OwnFault(fault.to_string())),
         Err(e) => return Err(NotAnswered::Unchecked(e.to_string())),
     }
-    StepProofMsg::from_transcript(&transcript, audit.round).ok_or(NotAnswered::OutOfRange {
-        round: audit.round,
-        rounds: audit.rounds,
+    Ok(StepProofMsg {
+        step: StepMsg::from(&step),
+        next: next.as_ref().map(StepMsg::from),
     })
 }
 

@@ -368,11 +368,34 @@ pub(crate) fn finalize_accusation(
         .add_message(msg))
 }
 
+/// Counts what `challenge` (id `id`) found towards the appeal it was drawn for and adds what
+/// the decision brings (penalties, an invalidation, the outcome) to `response`. A challenge
+/// that is not an appeal's adds nothing: every path that closes a challenge may call it.
+pub(crate) fn count(
+    storage: &mut dyn Storage,
+    config: &Config,
+    now: Timestamp,
+    id: u64,
+    challenge: &Challenge,
+    finding: Finding,
+    response: Response,
+) -> Result<Response, ContractError> {
+    let Some(target) = challenge.target.as_deref().filter(|_| challenge.appeal) else {
+        return Ok(response);
+    };
+    let (msgs, outcome) = record(storage, config, now, id, target, finding)?;
+    let response = response.add_messages(msgs);
+    Ok(match outcome {
+        Some(outcome) => response.add_attribute("appeal", outcome),
+        None => response,
+    })
+}
+
 /// Counts what appeal challenge `id` found on its device and decides the appeal when it can:
 /// the messages (penalties, an invalidation) and the outcome, if decided. A challenge of an
 /// appeal that is no longer in progress (decided, or its device invalidated) counts for
 /// nothing.
-pub(crate) fn record(
+fn record(
     storage: &mut dyn Storage,
     config: &Config,
     now: Timestamp,

@@ -299,17 +299,6 @@ pub(crate) fn expire(deps: DepsMut, env: Env, id: u64) -> Result<Response, Contr
         None => false,
     };
     let skipped = challenge.status == ChallengeStatus::Assigned && target_active;
-    let appeal = match challenge.target.as_deref() {
-        Some(target) if challenge.appeal && skipped => appeal::record(
-            deps.storage,
-            &config,
-            env.block.time,
-            id,
-            target,
-            Finding::Lapsed,
-        )?,
-        _ => (vec![], None),
-    };
     // A lapsed assignment did not challenge its device: its place in the queue comes back
     // (unless it was assigned again since).
     if let (Some(target), Some(at)) = (challenge.target.as_deref(), challenge.assigned_at)
@@ -323,17 +312,23 @@ pub(crate) fn expire(deps: DepsMut, env: Env, id: u64) -> Result<Response, Contr
         }
     }
     close(deps.storage, id, &mut challenge, ChallengeStatus::Expired)?;
-    let mut response = Response::new()
+    let response = Response::new()
         .add_attribute("action", "expire")
         .add_attribute("challenge_id", id.to_string())
-        .add_attribute("verifier", challenge.verifier.as_str())
-        .add_messages(appeal.0);
-    if let Some(outcome) = appeal.1 {
-        response = response.add_attribute("appeal", outcome);
-    }
+        .add_attribute("verifier", challenge.verifier.as_str());
     if !skipped {
         return Ok(response);
     }
+    // A drawn verifier that skipped its appeal challenge found nothing.
+    let response = appeal::count(
+        deps.storage,
+        &config,
+        env.block.time,
+        id,
+        &challenge,
+        Finding::Lapsed,
+        response,
+    )?;
     let (penalty, burn) = penalize(
         deps.storage,
         &config,

@@ -144,13 +144,12 @@ pub(crate) fn submit(
                 .add_attribute("deadline_ms", deadline_ms.to_string())
                 .add_message(proven)
                 .add_submessages(reward);
-            decide_appeal(
+            appeal::count(
                 deps.storage,
                 &config,
-                &env,
+                env.block.time,
                 id,
                 &challenge,
-                &target,
                 Finding::Pass,
                 response,
             )
@@ -165,13 +164,12 @@ pub(crate) fn submit(
                 // Counts towards the appeal it was drawn for, not as a new vote.
                 close(deps.storage, id, &mut challenge, ChallengeStatus::Late)?;
                 let response = response.add_attribute("verdict", "late");
-                return decide_appeal(
+                return appeal::count(
                     deps.storage,
                     &config,
-                    &env,
+                    env.block.time,
                     id,
                     &challenge,
-                    &target,
                     Finding::Late,
                     response,
                 );
@@ -316,13 +314,12 @@ pub(crate) fn submit(
                         .add_attribute("slashed", slashed)
                         .add_messages(burn);
                     // A refuted claim found nothing: for an appeal, as if it had lapsed.
-                    decide_appeal(
+                    appeal::count(
                         deps.storage,
                         &config,
-                        &env,
+                        env.block.time,
                         id,
                         &challenge,
-                        &target,
                         Finding::Lapsed,
                         response,
                     )
@@ -428,13 +425,12 @@ pub(crate) fn defend(
         .add_attribute("verifier", verifier)
         .add_attribute("slashed", slashed)
         .add_messages(burn);
-    decide_appeal(
+    appeal::count(
         deps.storage,
         &config,
-        &env,
+        env.block.time,
         id,
         &challenge,
-        &target,
         Finding::Lapsed,
         response,
     )
@@ -483,28 +479,4 @@ fn load_disputed(
         });
     };
     Ok((challenge, target, disputed))
-}
-
-/// Counts an appeal challenge's verdict towards its appeal and adds what the decision brings to
-/// `response` (nothing for a challenge that is not an appeal's).
-#[allow(clippy::too_many_arguments)]
-fn decide_appeal(
-    storage: &mut dyn Storage,
-    config: &Config,
-    env: &Env,
-    id: u64,
-    challenge: &Challenge,
-    target: &str,
-    finding: Finding,
-    response: Response,
-) -> Result<Response, ContractError> {
-    if !challenge.appeal {
-        return Ok(response);
-    }
-    let (msgs, outcome) = appeal::record(storage, config, env.block.time, id, target, finding)?;
-    let response = response.add_messages(msgs);
-    Ok(match outcome {
-        Some(outcome) => response.add_attribute("appeal", outcome),
-        None => response,
-    })
 }
