@@ -569,3 +569,40 @@ fn a_class_cannot_lower_the_registrys_lateness_quorum() {
     assert_eq!(attr(&res, "accused"), None);
     assert_eq!(n.device(&token_id).accusation, None);
 }
+
+#[test]
+fn an_appeal_pass_is_checked_like_any_pass() {
+    // A drawn verifier is paid (and the epoch counted) only for a Pass the chain can check:
+    // within the deadline, over the transcript the device signed for this challenge's seed.
+    let (mut n, token_id) = accused_net(appeal_settings(), &MORE);
+    cartel_accuses(&mut n, &token_id);
+    let drawn = appeal_drawn(&mut n, &token_id);
+    let (who, id) = (name_of(&n, &drawn[0].0), drawn[0].1);
+    let other = drawn[1].1;
+    let secret = n.appeal_secret(id);
+    n.appeal_secret(other);
+    let seed = n.seed(id);
+    let pass = |n: &Net, latency_ms: u64, transcript_of: u64| ExecuteMsg::Submit {
+        challenge_id: id,
+        secret: cosmwasm_std::HexBinary::from(secret.to_vec()),
+        verdict: Verdict::Pass {
+            answer: n.devices[0].answer(&seed),
+            latency_ms,
+            transcript: n.transcript(transcript_of, 0),
+            rtt_ms: 0,
+        },
+    };
+    let late_pass = pass(&n, settings().deadline_ms + 1, id);
+    assert!(matches!(
+        n.refused(who, &late_pass),
+        ContractError::LatencyOverDeadline { .. }
+    ));
+    let wrong_seed = pass(&n, 20, other);
+    assert_eq!(
+        n.refused(who, &wrong_seed),
+        ContractError::NotSignedForChallenge {}
+    );
+    let right = pass(&n, 20, id);
+    n.exec(who, &right).unwrap();
+    assert_eq!(n.challenge(id).status, ChallengeStatus::Passed);
+}
