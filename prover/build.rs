@@ -21,5 +21,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .compile("loopin_sloth_host");
     println!("cargo:rerun-if-changed=kernels/sloth.cu");
     println!("cargo:rerun-if-changed=kernels/sloth_host.c");
+
+    cc::Build::new()
+        .file("kernels/gemm_host.c")
+        .flag_if_supported("-std=c11")
+        .opt_level(2)
+        .compile("loopin_gemm_host");
+    println!("cargo:rerun-if-changed=kernels/gemm.cu");
+    println!("cargo:rerun-if-changed=kernels/gemm_host.c");
     Ok(())
 }

@@ -105,6 +105,7 @@ fn deploy_config(
                 min_passes_per_epoch: loopin::pool::DEFAULT_MIN_PASSES_PER_EPOCH,
                 pass_grace_seconds: 0,
                 lateness_quorum: 0,
+                gemm: None,
             },
             create_pool: true,
         }],

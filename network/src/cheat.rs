@@ -1,20 +1,27 @@
-//! The scenario's two cheating provers. They run the real prover service over the real encoding
-//! and the real chain assignments; only their block source lies:
+//! The scenario's cheating provers. They run the real prover service over the real encoding
+//! and the real chain assignments; only their block source or their GEMM lies:
 //!
 //! - [`Cheat::Discard`] kept half of P (every odd leaf zeroed, the Merkle tree kept): its signed
 //!   openings fail, and a verifier's bad-proof claim is proven on chain.
 //! - [`Cheat::Regenerate`] kept only ek and recomputes each block it reads (outsourcing, or P not
 //!   resident): its proofs are valid but late, and a quorum of verifiers' lateness verdicts
 //!   invalidates it.
+//! - [`Cheat::NoGpu`] holds P and answers the timed chain in time, but has no GPU: its class's
+//!   GEMM challenge never finishes within the deadline, so every verifier finds its throughput
+//!   part late, and the quorum invalidates it.
 
+use loopin_pocps::encode::Params;
+use loopin_pocps::gemm::Shape;
+use loopin_pocps::merkle::Hash;
 use loopin_prover::auth::Gate;
-use loopin_prover::backend::CpuBackend;
+use loopin_prover::backend::{Backend, Cancelled, CpuBackend, GemmFailed};
 use loopin_prover::config::Config;
 use loopin_prover::metrics::Metrics;
 use loopin_prover::service::{self, ProverService};
 use loopin_prover::state::{BlockSource, ProverState, Regenerate, Resident};
 use loopin_prover::{chain, storage};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// How a cheating prover misbehaves.
@@ -25,6 +32,30 @@ pub enum Cheat {
     Discard,
     /// Regenerates every read from ek.
     Regenerate,
+    /// Holds P but has no GPU: its GEMM never finishes in time.
+    NoGpu,
+}
+
+/// A CPU backend far below its class's GEMM rate: the product is still being computed when the
+/// deadline cancels it.
+struct NoGpu;
+
+impl Backend for NoGpu {
+    fn name(&self) -> &'static str {
+        "no-gpu"
+    }
+    fn encode_lanes(&self, ek: u128, p: &Params, lane0: u32, n: u32) -> Result<Vec<u128>, String> {
+        CpuBackend.encode_lanes(ek, p, lane0, n)
+    }
+    fn slow_rounds(&self, xs: &[u128], r: u32, c: &AtomicBool) -> Result<Vec<u128>, Cancelled> {
+        CpuBackend.slow_rounds(xs, r, c)
+    }
+    fn gemm(&self, _: &Hash, _: Shape, cancel: &AtomicBool) -> Result<Vec<Hash>, GemmFailed> {
+        while !cancel.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Err(GemmFailed::Cancelled)
+    }
 }
 
 /// Serves the prover configured by `c` (P from `c.data_dir`, built by `loopin-prover init`) with
@@ -48,6 +79,11 @@ pub async fn serve(c: &Config, cheat: Cheat) -> Result<(), String> {
             ek: loaded.ek,
             params,
         }),
+        Cheat::NoGpu => Box::new(Resident(loaded.prover.blocks.clone())),
+    };
+    let backend: Arc<dyn Backend> = match cheat {
+        Cheat::NoGpu => Arc::new(NoGpu),
+        Cheat::Discard | Cheat::Regenerate => Arc::new(CpuBackend),
     };
     let state = ProverState::new(params, loaded.ek, loaded.prover.tree.clone(), source, key);
     let gate = Arc::new(Gate::new(
@@ -56,7 +92,7 @@ pub async fn serve(c: &Config, cheat: Cheat) -> Result<(), String> {
     ));
     let svc = ProverService::new(
         Arc::new(state),
-        Arc::new(CpuBackend),
+        backend,
         gate,
         c.limits.clone(),
         Metrics::new(),

@@ -377,6 +377,14 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
             Some(Cheat::Regenerate),
             p + 4,
         ),
+        plan(
+            "cheat-no-gpu",
+            18,
+            StakeMode::LiquidityProvider,
+            30,
+            Some(Cheat::NoGpu),
+            p + 7,
+        ),
     ] {
         m.add_miner(plan).await?;
     }

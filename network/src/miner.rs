@@ -297,5 +297,6 @@ fn cheat_name(cheat: Cheat) -> &'static str {
     match cheat {
         Cheat::Discard => "discard",
         Cheat::Regenerate => "regenerate",
+        Cheat::NoGpu => "no-gpu",
     }
 }

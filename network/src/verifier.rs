@@ -20,7 +20,7 @@ use loopin_pocps::sig::{challenge_key_message, k256_sign};
 use loopin_prover::auth::pubkey_bytes;
 use loopin_prover::metrics::Metrics;
 use loopin_prover::onchain::{Submission, commitment_from_msg, submission};
-use loopin_prover::verifier::{Outcome, Spec, Target, Verifier};
+use loopin_prover::verifier::{Outcome, Spec, Target, ThroughputSpec, Verifier};
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -40,6 +40,10 @@ pub struct Checked {
     pub rtt_ms: Option<f64>,
     /// Drawn for the device's appeal.
     pub appeal: bool,
+    /// The GEMM throughput part, when the device's class asks one and the timed part passed.
+    pub throughput: Option<Outcome>,
+    /// Time to its signed root, ms.
+    pub throughput_ms: Option<f64>,
     /// What the registry did with the verdict (its `outcome` attribute, or the error).
     pub on_chain: String,
 }
@@ -274,7 +278,8 @@ impl VerifierAgent {
             max_deadline_ms: settings.max_deadline_ms,
             randomness: randomness.to_vec(),
             secret: Some(secret),
-            throughput: None,
+            // The device's class's GEMM challenge, asked with the timed one.
+            throughput: device.gemm.as_ref().map(ThroughputSpec::from),
         };
         let prover =
             Target::new(&device.endpoint, commitment.clone()).map_err(anyhow::Error::msg)?;
@@ -323,6 +328,8 @@ impl VerifierAgent {
             outcome: record.outcome,
             rtt_ms: record.rtt_ms,
             appeal: false,
+            throughput: record.throughput.as_ref().map(|t| t.outcome),
+            throughput_ms: record.throughput.as_ref().and_then(|t| t.commit_ms),
             on_chain,
         })))
     }

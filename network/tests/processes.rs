@@ -195,6 +195,10 @@ fn the_scripted_market_runs_as_separate_processes() {
     let checks = r["checks"].as_array().unwrap();
     let passes = checks.iter().filter(|c| c["outcome"] == "pass").count();
     assert!(passes > 0, "honest devices pass");
+    // Every Pass carried the class's GEMM throughput part, passed.
+    for c in checks.iter().filter(|c| c["outcome"] == "pass") {
+        assert_eq!(c["throughput"], "pass", "{c}");
+    }
     // Passes are audited on chain, and every audit of an honest pass is answered with its step:
     // none is voided.
     let audits = &r["audits"];

@@ -5,6 +5,7 @@
 //! map lookup, before its signature is even checked.
 
 use k256::ecdsa::{SigningKey, VerifyingKey};
+use loopin_pocps::gemm::Shape;
 use loopin_pocps::merkle::Hash;
 use loopin_pocps::sig::{K256Verifier, SigVerifier, k256_sign};
 use sha2::{Digest, Sha256};
@@ -17,9 +18,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub enum Kind {
     /// Timed challenge + round openings.
     Challenge = 1,
-    /// Throughput batch.
+    /// Throughput (GEMM) commitment.
     Throughput = 2,
-    /// Throughput spot openings.
+    /// Throughput (GEMM) row openings.
     ThroughputOpen = 3,
     /// Timed challenge, phase 2 (transcript and openings).
     ChallengeOpen = 4,
@@ -92,13 +93,14 @@ pub fn body_challenge_open(session: &[u8], nonce: &[u8]) -> Hash {
         .into()
 }
 
-/// Body hash of a Throughput request.
-pub fn body_throughput(seed: &[u8], width: u64, rounds: u32) -> Hash {
+/// Body hash of a Throughput (GEMM) request.
+pub fn body_throughput(seed: &[u8], shape: Shape) -> Hash {
     Sha256::new()
         .chain_update((seed.len() as u64).to_le_bytes())
         .chain_update(seed)
-        .chain_update(width.to_le_bytes())
-        .chain_update(rounds.to_le_bytes())
+        .chain_update(shape.m.to_le_bytes())
+        .chain_update(shape.k.to_le_bytes())
+        .chain_update(shape.n.to_le_bytes())
         .finalize()
         .into()
 }
@@ -112,25 +114,6 @@ pub fn body_open(session: &[u8], indices: &[u64]) -> Hash {
         h.update(i.to_le_bytes());
     }
     h.finalize().into()
-}
-
-/// Message the device signs over a throughput commitment.
-pub fn throughput_message(
-    root: &Hash,
-    seed: &Hash,
-    width: u64,
-    rounds: u32,
-    batch_root: &Hash,
-) -> Hash {
-    Sha256::new()
-        .chain_update(b"loopin-prover/throughput")
-        .chain_update(root)
-        .chain_update(seed)
-        .chain_update(width.to_le_bytes())
-        .chain_update(rounds.to_le_bytes())
-        .chain_update(batch_root)
-        .finalize()
-        .into()
 }
 
 /// Sign a header (verifier side).

@@ -1,17 +1,31 @@
-//! Encoding backends: the lane encoding of P and the throughput batch (slow Sloth direction).
+//! Backends: the lane encoding of P (slow Sloth direction) and the GEMM throughput challenge.
 //!
-//! [`CpuBackend`] uses loopin-pocps (rayon). The CUDA backend (feature `cuda`) runs the NVRTC-compiled
-//! kernel in `kernels/sloth.cu`; [`HostKernel`] runs the very same kernel source compiled for the host,
-//! which is how its arithmetic is checked bit for bit without a GPU.
+//! [`CpuBackend`] uses loopin-pocps (rayon). The CUDA backend (feature `cuda`) runs the
+//! NVRTC-compiled kernels in `kernels/sloth.cu` and `kernels/gemm.cu`; [`HostKernel`] runs the very
+//! same kernel sources compiled for the host, which is how their arithmetic is checked bit for bit
+//! without a GPU.
 
 use loopin_pocps::encode::{Params, encode_lane};
 use loopin_pocps::field::P as PRIME;
+use loopin_pocps::gemm::Shape;
+use loopin_pocps::merkle::Hash;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Returned when a computation was cancelled (deadline passed, client gone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("cancelled")]
 pub struct Cancelled;
+
+/// Why a GEMM challenge was not computed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GemmFailed {
+    /// Cancelled (deadline passed, client gone).
+    #[error("cancelled")]
+    Cancelled,
+    /// The device failed (out of memory, a launch error, a lost context).
+    #[error("device: {0}")]
+    Device(String),
+}
 
 /// A backend computing the slow direction.
 pub trait Backend: Send + Sync {
@@ -25,13 +39,18 @@ pub trait Backend: Send + Sync {
         lane0: u32,
         n: u32,
     ) -> Result<Vec<u128>, String>;
-    /// `rounds` slow Sloth rounds on every input; stops early when `cancel` is set.
-    fn throughput(
+    /// `rounds` slow Sloth rounds on every input (the kernel's bulk path, which the self-test
+    /// checks bit for bit); stops early when `cancel` is set.
+    fn slow_rounds(
         &self,
         inputs: &[u128],
         rounds: u32,
         cancel: &AtomicBool,
     ) -> Result<Vec<u128>, Cancelled>;
+    /// The leaf of every row of C = A·B of the GEMM challenge with `seed` and `shape`
+    /// (`loopin_pocps::gemm::leaves`); stops early when `cancel` is set.
+    fn gemm(&self, seed: &Hash, shape: Shape, cancel: &AtomicBool)
+    -> Result<Vec<Hash>, GemmFailed>;
     /// Keep a copy of P in device memory (GPU backends); returns whether anything was uploaded.
     fn make_resident(&self, _blocks: &[u128]) -> Result<bool, String> {
         Ok(false)
@@ -59,7 +78,7 @@ impl Backend for CpuBackend {
             .flat_map_iter(|l| encode_lane(ek, l, params))
             .collect())
     }
-    fn throughput(
+    fn slow_rounds(
         &self,
         inputs: &[u128],
         rounds: u32,
@@ -76,6 +95,14 @@ impl Backend for CpuBackend {
             })
             .collect();
         out.into_iter().collect::<Option<Vec<_>>>().ok_or(Cancelled)
+    }
+    fn gemm(
+        &self,
+        seed: &Hash,
+        shape: Shape,
+        cancel: &AtomicBool,
+    ) -> Result<Vec<Hash>, GemmFailed> {
+        loopin_pocps::gemm::leaves(seed, shape, cancel).ok_or(GemmFailed::Cancelled)
     }
 }
 
@@ -157,7 +184,7 @@ impl Backend for HostKernel {
         };
         Ok(from_limbs(&out))
     }
-    fn throughput(
+    fn slow_rounds(
         &self,
         inputs: &[u128],
         rounds: u32,
@@ -186,10 +213,31 @@ impl Backend for HostKernel {
         }
         Ok(res)
     }
+    fn gemm(
+        &self,
+        seed: &Hash,
+        shape: Shape,
+        cancel: &AtomicBool,
+    ) -> Result<Vec<Hash>, GemmFailed> {
+        // Bands of rows, as the GPU computes them; the cancel flag is read between bands.
+        const BAND: u32 = 64;
+        let mut out = Vec::with_capacity(shape.m as usize);
+        let mut row0 = 0u32;
+        while row0 < shape.m {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(GemmFailed::Cancelled);
+            }
+            let rows = BAND.min(shape.m - row0);
+            out.extend(gemm_host::leaves_host(seed, shape, u64::from(row0), rows));
+            row0 += rows;
+        }
+        Ok(out)
+    }
 }
 
 #[cfg(feature = "cuda")]
 pub mod cuda;
+pub mod gemm_host;
 pub mod selftest;
 
 /// The best backend available: CUDA when compiled in and a driver and GPU are present, else CPU.

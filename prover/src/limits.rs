@@ -11,11 +11,13 @@ pub struct Limits {
     pub max_spots: u32,
     /// Largest k.
     pub max_openings: u32,
-    /// Largest throughput width W.
-    pub max_throughput_width: u64,
-    /// Largest throughput rounds per output.
-    pub max_throughput_rounds: u32,
-    /// Most spot indices per ThroughputOpen.
+    /// Largest GEMM challenge: rows m of C (the work grows with it; a challenge that cannot be
+    /// finished is cancelled at its deadline).
+    pub max_gemm_rows: u32,
+    /// Largest GEMM challenge: bytes of B (k × n), which the prover holds while it computes
+    /// and again while it opens rows.
+    pub max_gemm_b_bytes: u64,
+    /// Most rows per ThroughputOpen.
     pub max_open_indices: u32,
     /// Challenges computed at once; the rest wait (bounded) then get RESOURCE_EXHAUSTED.
     pub max_concurrent: usize,
@@ -43,8 +45,8 @@ impl Default for Limits {
             max_chain_rounds: 100_000,
             max_spots: 256,
             max_openings: 64,
-            max_throughput_width: 1 << 22,
-            max_throughput_rounds: 4000,
+            max_gemm_rows: loopin_pocps::gemm::MAX_ROWS,
+            max_gemm_b_bytes: 1 << 30,
             max_open_indices: 256,
             max_concurrent: 8,
             queue_wait_ms: 1000,

@@ -6,14 +6,18 @@
 //! - Fail on a round opening: a bad-proof claim naming the opening and the first block whose
 //!   chain check fails; when the blocks are right and the path is wrong, it names block 0 (the
 //!   cheapest re-check), which passes, and the registry opens a dispute on the unsigned path.
-//! - Fail outside the signed round (the timed chain, the throughput batch, or no round proof at
-//!   all): no valid answer, which the registry cannot re-check; a lateness attestation with no
-//!   latency, so it counts towards the same quorum as silence.
+//! - Pass of a device whose class asks a GEMM throughput part: also its device-signed row root
+//!   and the time it took.
+//! - The timed part passed but the throughput part did not (late, refused, unsigned, a wrong
+//!   row): a lateness attestation marked `throughput`, for the same quorum.
+//! - Fail outside the signed round (the timed chain, or no round proof at all): no valid
+//!   answer, which the registry cannot re-check; a lateness attestation with no latency, so it
+//!   counts towards the same quorum as silence.
 //! - Error (refused, unreachable) is no verdict.
 
 use crate::verifier::{OpeningHex, Outcome, Verdict, whole_ms};
 use crate::wire;
-use loopin::registry::{self, CommitmentMsg, OpeningMsg, SignedAnswer, TranscriptMsg};
+use loopin::registry::{self, CommitmentMsg, GemmPassMsg, OpeningMsg, SignedAnswer, TranscriptMsg};
 use loopin_pocps::proof::{Commitment, Opening, check_block, verify_opening_path};
 
 /// The commitment a registry `DeviceResponse` carries, for checking the device.
@@ -82,12 +86,42 @@ fn probed_rtt_ms(v: &Verdict) -> u64 {
     v.baseline_rtt_ms.map_or(0, whole_ms)
 }
 
+/// The GEMM part of a Pass: the signed root and the time to it.
+fn gemm_pass(v: &Verdict) -> Result<Option<GemmPassMsg>, NotSubmittable> {
+    let Some(t) = &v.throughput else {
+        return Ok(None);
+    };
+    let field = |f: &Option<String>| -> Result<Vec<u8>, NotSubmittable> {
+        let f = f.as_deref().ok_or_else(|| {
+            NotSubmittable::Malformed("a throughput pass without its root".into())
+        })?;
+        hex::decode(f).map_err(|e| NotSubmittable::Malformed(e.to_string()))
+    };
+    Ok(Some(GemmPassMsg {
+        row_root: field(&t.row_root)?.into(),
+        signature: field(&t.signature)?.into(),
+        latency_ms: t.commit_ms.map_or(0, whole_ms),
+    }))
+}
+
 /// The registry verdict for `v`, a record of a challenge to the device committed as `c`.
 pub fn registry_verdict(v: &Verdict, c: &Commitment) -> Result<registry::Verdict, NotSubmittable> {
+    // The timed part passed (the throughput part is asked only then) but the throughput part
+    // did not: no valid root in time, which only the quorum judges.
+    if let Some(t) = &v.throughput
+        && matches!(t.outcome, Outcome::Late | Outcome::Fail)
+    {
+        return Ok(registry::Verdict::Late {
+            latency_ms: latency_ms(v),
+            rtt_ms: probed_rtt_ms(v),
+            throughput: true,
+        });
+    }
     if v.outcome == Outcome::Late {
         return Ok(registry::Verdict::Late {
             latency_ms: latency_ms(v),
             rtt_ms: probed_rtt_ms(v),
+            throughput: false,
         });
     }
     if v.outcome == Outcome::Error {
@@ -99,6 +133,7 @@ pub fn registry_verdict(v: &Verdict, c: &Commitment) -> Result<registry::Verdict
     let not_answered = registry::Verdict::Late {
         latency_ms: None,
         rtt_ms: probed_rtt_ms(v),
+        throughput: false,
     };
     let proof = match (&v.round_proof, v.outcome) {
         (Some(p), _) => p,
@@ -119,6 +154,7 @@ pub fn registry_verdict(v: &Verdict, c: &Commitment) -> Result<registry::Verdict
             latency_ms: latency_ms(v).unwrap_or(0),
             transcript: transcript(v)?,
             rtt_ms: probed_rtt_ms(v),
+            gemm: gemm_pass(v)?,
         });
     }
     for (j, o) in openings.iter().enumerate() {
@@ -165,6 +201,7 @@ pub fn submission(v: &Verdict, c: &Commitment, refused_before: bool) -> Submissi
     let not_answered = registry::Verdict::Late {
         latency_ms: None,
         rtt_ms: probed_rtt_ms(v),
+        throughput: false,
     };
     if refused_as_unassigned(v) && !refused_before {
         return Submission::Retry;

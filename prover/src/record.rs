@@ -57,26 +57,24 @@ impl RoundProofHex {
     }
 }
 
-/// Verdict of the throughput part.
+/// Verdict of the throughput part (the GEMM challenge).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ThroughputVerdict {
     /// Outcome.
     pub outcome: Outcome,
     /// Why, when not a pass.
     pub reason: Option<String>,
-    /// W, rounds, spots.
-    pub width: u64,
-    /// Rounds per output.
-    pub rounds: u32,
-    /// Spot indices opened.
-    pub indices: Vec<u64>,
-    /// Deadline of the commit call, ms.
+    /// Shape of the product.
+    pub shape: loopin_pocps::gemm::Shape,
+    /// Rows of C opened.
+    pub rows: Vec<u64>,
+    /// Deadline the root had to arrive by (class deadline plus the round-trip allowance), ms.
     pub deadline_ms: u64,
     /// Time until the root arrived, ms.
     pub commit_ms: Option<f64>,
-    /// Batch root, hex.
-    pub batch_root: Option<String>,
-    /// Device signature over the commitment, hex.
+    /// Root over C's rows, hex.
+    pub row_root: Option<String>,
+    /// Device signature over `gemm::message(seed, shape, row_root)`, hex.
     pub signature: Option<String>,
 }
 

@@ -8,18 +8,14 @@
 // tonic's handlers return Result<_, Status>; Status is large by design, so helpers share the type.
 #![allow(clippy::result_large_err)]
 
-use crate::auth::{
-    Gate, Kind, Refusal, body_challenge, body_challenge_open, body_open, body_throughput,
-    throughput_message,
-};
+use crate::auth::{Gate, Kind, Refusal, body_challenge, body_challenge_open};
 use crate::backend::Backend;
 use crate::metrics::Metrics;
 use crate::pb::{self, prover_server};
 use crate::sessions::{Pending, SessionError, Sessions};
 use crate::state::ProverState;
 use crate::wire;
-use loopin_pocps::merkle::{Hash, Tree, leaf_hash};
-use loopin_pocps::proof::throughput_input;
+use loopin_pocps::merkle::Hash;
 use loopin_pocps::transcript::{Transcript, transcript_message};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -31,6 +27,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::{Request, Response, Status};
 
 pub use crate::limits::Limits;
+
+mod gemm;
 
 /// The Prover gRPC service.
 pub struct ProverService {
@@ -345,111 +343,6 @@ impl ProverService {
             transcript_signature,
         })
     }
-
-    async fn throughput_inner(
-        &self,
-        req: Request<pb::ThroughputRequest>,
-    ) -> Result<pb::ThroughputCommit, Status> {
-        let started = Instant::now();
-        let deadline = self.deadline(&req, started);
-        let r = req.into_inner();
-        let seed = wire::hash(&r.seed, "seed").map_err(Status::invalid_argument)?;
-        let l = &self.limits;
-        if r.width == 0
-            || r.width > l.max_throughput_width
-            || r.rounds == 0
-            || r.rounds > l.max_throughput_rounds
-        {
-            return Err(Status::invalid_argument(format!(
-                "width must be in 1..={} and rounds in 1..={}",
-                l.max_throughput_width, l.max_throughput_rounds
-            )));
-        }
-        let body = body_throughput(&r.seed, r.width, r.rounds);
-        let verifier = self.gate(Kind::Throughput, r.auth.as_ref(), &body)?;
-        if !self.sessions.has_room(&verifier) {
-            return Err(SessionError::Full.into());
-        }
-        let permit = self.permit(deadline).await?;
-        let state = self.state.clone();
-        let backend = self.backend.clone();
-        let (width, rounds) = (r.width, r.rounds);
-        let root = state.root();
-        let (outputs, tree) = self
-            .work(permit, deadline, move |cancel| {
-                let inputs: Vec<u128> = (0..width)
-                    .map(|j| throughput_input(&seed, &root, j))
-                    .collect();
-                let outputs = backend
-                    .throughput(&inputs, rounds, cancel)
-                    .map_err(|_| Status::deadline_exceeded("cancelled"))?;
-                let tree = Tree::new(outputs.iter().map(|y| leaf_hash(&[*y])).collect());
-                Ok((outputs, tree))
-            })
-            .await?;
-        let batch_root = tree.root();
-        let signature = self.state.sign(&throughput_message(
-            &root,
-            &seed,
-            width,
-            rounds,
-            &batch_root,
-        ));
-        let id = self
-            .sessions
-            .insert(
-                verifier,
-                Pending::Throughput {
-                    width,
-                    outputs,
-                    tree,
-                },
-            )
-            .map_err(Status::from)?;
-        Ok(pb::ThroughputCommit {
-            session: id.to_vec(),
-            batch_root: batch_root.to_vec(),
-            signature,
-            server_us: started.elapsed().as_micros() as u64,
-        })
-    }
-
-    async fn open_inner(
-        &self,
-        req: Request<pb::ThroughputOpenRequest>,
-    ) -> Result<pb::ThroughputOpening, Status> {
-        let r = req.into_inner();
-        let id = session_id(&r.session)?;
-        if r.indices.is_empty() || r.indices.len() > self.limits.max_open_indices as usize {
-            return Err(Status::invalid_argument(format!(
-                "1..={} indices",
-                self.limits.max_open_indices
-            )));
-        }
-        let body = body_open(&r.session, &r.indices);
-        let verifier = self.gate(Kind::ThroughputOpen, r.auth.as_ref(), &body)?;
-        // One opening per session: the verifier's indices are final.
-        let pending = self.sessions.take(&id, &verifier, |p| match p {
-            Pending::Throughput { width, .. } if r.indices.iter().any(|&j| j >= *width) => {
-                Err(Status::invalid_argument("index out of range"))
-            }
-            Pending::Throughput { .. } => Ok(()),
-            Pending::Timed { .. } => Err(Status::not_found("not a throughput session")),
-        })?;
-        let Pending::Throughput { outputs, tree, .. } = pending else {
-            return Err(Status::not_found("not a throughput session"));
-        };
-        let spots = r
-            .indices
-            .iter()
-            .map(|&j| pb::Spot {
-                index: j,
-                output: outputs[j as usize].to_le_bytes().to_vec(),
-                path: wire::hashes_to_bytes(&tree.path(j as usize)),
-            })
-            .collect();
-        Ok(pb::ThroughputOpening { spots })
-    }
 }
 
 #[tonic::async_trait]
@@ -471,8 +364,8 @@ impl prover_server::Prover for ProverService {
             max_chain_rounds: l.max_chain_rounds,
             max_spots: l.max_spots,
             max_openings: l.max_openings,
-            max_throughput_width: l.max_throughput_width,
-            max_throughput_rounds: l.max_throughput_rounds,
+            max_gemm_rows: l.max_gemm_rows,
+            max_gemm_b_bytes: l.max_gemm_b_bytes,
         });
         self.record("Info", started, &r);
         r.map(Response::new)

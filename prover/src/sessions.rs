@@ -20,13 +20,14 @@ pub enum Pending {
         /// Round openings k.
         openings: u32,
     },
-    /// A throughput batch: its outputs and their tree.
+    /// A GEMM throughput commitment: its seed and shape (the opened rows are recomputed from
+    /// them) and the tree of its row leaves. Nothing of C is kept.
     Throughput {
-        /// Batch width W.
-        width: u64,
-        /// The W outputs.
-        outputs: Vec<u128>,
-        /// Tree over their leaf hashes.
+        /// GEMM seed.
+        seed: Hash,
+        /// Shape of the product.
+        shape: loopin_pocps::gemm::Shape,
+        /// Tree over the row leaves.
         tree: Tree,
     },
 }

@@ -2,10 +2,7 @@
 //! loopin-pocps, JSON verdict records, several provers at once, and a load generator.
 
 use crate::answer::{check_answer, signed_round_proof};
-use crate::auth::{
-    Kind, body_challenge, body_challenge_open, body_open, body_throughput, now_ms, sign_header,
-    throughput_message,
-};
+use crate::auth::{Kind, body_challenge, body_challenge_open, now_ms, sign_header};
 use crate::metrics::Metrics;
 use crate::pb::{self, prover_client::ProverClient};
 use crate::wire;
@@ -13,8 +10,7 @@ use k256::ecdsa::SigningKey;
 use loopin_pocps::challenge::{commit_secret, round_seed};
 use loopin_pocps::encode::Params;
 use loopin_pocps::merkle::Hash;
-use loopin_pocps::proof::{Commitment, verify_throughput};
-use loopin_pocps::sig::{K256Verifier, SigVerifier};
+use loopin_pocps::proof::Commitment;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -128,17 +124,31 @@ pub struct Spec {
     pub throughput: Option<ThroughputSpec>,
 }
 
-/// Throughput part of a challenge.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+/// Throughput part of a challenge: the GEMM challenge of the device's class
+/// (`loopin::pool::GemmClass`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ThroughputSpec {
-    /// Batch width W.
-    pub width: u64,
-    /// Slow rounds per output.
-    pub rounds: u32,
-    /// Spot checks.
-    pub spots: u32,
-    /// Deadline of the Throughput call (until the root arrives).
+    /// Shape of the product.
+    pub shape: loopin_pocps::gemm::Shape,
+    /// Rows of C opened, each checked by Freivalds' test.
+    pub rows: u32,
+    /// Deadline until the signed root arrives, at zero round trip; the challenge's measured
+    /// round trip adds the same allowance as to the timed deadline.
     pub deadline_ms: u64,
+}
+
+impl From<&loopin::pool::GemmClass> for ThroughputSpec {
+    fn from(g: &loopin::pool::GemmClass) -> Self {
+        ThroughputSpec {
+            shape: loopin_pocps::gemm::Shape {
+                m: g.m,
+                k: g.k,
+                n: g.n,
+            },
+            rows: g.rows,
+            deadline_ms: g.deadline_ms,
+        }
+    }
 }
 
 pub use crate::record::{OpeningHex, Outcome, RoundProofHex, ThroughputVerdict, Verdict};
@@ -175,6 +185,8 @@ async fn probe_rtt(t: &Target) -> Result<f64, tonic::Status> {
     rtts.sort_by(f64::total_cmp);
     Ok(rtts[RTT_PROBES / 2])
 }
+
+mod throughput;
 
 /// How long a prover has to open its committed chain (phase 2 is not timed, but it must end).
 pub const OPEN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -379,7 +391,10 @@ impl Verifier {
             }
         }
         if let (Outcome::Pass, Some(tp)) = (v.outcome, spec.throughput.as_ref()) {
-            let tv = self.throughput(t, &seed, tp).await;
+            let allowance = v.deadline_ms.saturating_sub(spec.deadline_ms);
+            let tv = self
+                .throughput(t, &loopin_pocps::gemm::seed_for(&seed), tp, allowance)
+                .await;
             if tv.outcome != Outcome::Pass {
                 v.outcome = tv.outcome;
                 v.reason = Some(format!(
@@ -432,159 +447,6 @@ impl Verifier {
             Ok(Err(s)) => Err(format!("{:?}: {}", s.code(), s.message())),
             Ok(Ok(r)) => Ok(r.into_inner()),
         }
-    }
-
-    /// Throughput part: get the root within its deadline, then choose the spot indices and open them.
-    pub async fn throughput(
-        &self,
-        t: &Target,
-        seed: &Hash,
-        tp: &ThroughputSpec,
-    ) -> ThroughputVerdict {
-        let c = &t.commitment;
-        let mut v = ThroughputVerdict {
-            outcome: Outcome::Error,
-            reason: None,
-            width: tp.width,
-            rounds: tp.rounds,
-            indices: Vec::new(),
-            deadline_ms: tp.deadline_ms,
-            commit_ms: None,
-            batch_root: None,
-            signature: None,
-        };
-        let body = body_throughput(seed, tp.width, tp.rounds);
-        let h = sign_header(
-            &self.key,
-            Kind::Throughput,
-            &c.root,
-            self.next_nonce(),
-            now_ms(),
-            &body,
-        );
-        let deadline = Duration::from_millis(tp.deadline_ms);
-        let mut req = tonic::Request::new(pb::ThroughputRequest {
-            auth: Some(wire::auth_to_pb(&h)),
-            seed: seed.to_vec(),
-            width: tp.width,
-            rounds: tp.rounds,
-        });
-        req.set_timeout(deadline);
-        let mut client = t.client.clone();
-        let sent = Instant::now();
-        let commit = match tokio::time::timeout(deadline, client.throughput(req)).await {
-            Err(_) => {
-                v.outcome = Outcome::Late;
-                v.reason = Some(format!("no root within {} ms", tp.deadline_ms));
-                return v;
-            }
-            Ok(Err(s))
-                if s.code() == tonic::Code::DeadlineExceeded
-                    || s.code() == tonic::Code::Cancelled =>
-            {
-                v.outcome = Outcome::Late;
-                v.reason = Some(format!("deadline exceeded: {}", s.message()));
-                return v;
-            }
-            Ok(Err(s)) => {
-                v.reason = Some(format!("prover refused: {:?}: {}", s.code(), s.message()));
-                return v;
-            }
-            Ok(Ok(r)) => r.into_inner(),
-        };
-        let took = sent.elapsed();
-        v.commit_ms = Some(ms(took));
-        v.batch_root = Some(hex::encode(&commit.batch_root));
-        v.signature = Some(hex::encode(&commit.signature));
-        let Ok(batch_root) = wire::hash(&commit.batch_root, "batch_root") else {
-            v.outcome = Outcome::Fail;
-            v.reason = Some("batch_root must be 32 bytes".into());
-            return v;
-        };
-        if !K256Verifier.verify(
-            &throughput_message(&c.root, seed, tp.width, tp.rounds, &batch_root),
-            &commit.signature,
-            &c.pubkey,
-        ) {
-            v.outcome = Outcome::Fail;
-            v.reason = Some("bad device signature on the batch root".into());
-            return v;
-        }
-        // Indices chosen now, after the root is fixed.
-        let r = crate::auth::random_bytes();
-        let indices: Vec<u64> = loopin_pocps::challenge::indices(&r, tp.spots, tp.width);
-        v.indices = indices.clone();
-        let body = body_open(&commit.session, &indices);
-        let h = sign_header(
-            &self.key,
-            Kind::ThroughputOpen,
-            &c.root,
-            self.next_nonce(),
-            now_ms(),
-            &body,
-        );
-        let mut req = tonic::Request::new(pb::ThroughputOpenRequest {
-            auth: Some(wire::auth_to_pb(&h)),
-            session: commit.session.clone(),
-            indices: indices.clone(),
-        });
-        req.set_timeout(Duration::from_secs(10));
-        let opening = match client.throughput_open(req).await {
-            Ok(r) => r.into_inner(),
-            Err(s) => {
-                v.reason = Some(format!("open refused: {:?}: {}", s.code(), s.message()));
-                return v;
-            }
-        };
-        let mut spots = Vec::with_capacity(opening.spots.len());
-        for (s, &want) in opening.spots.iter().zip(&indices) {
-            let parsed = (|| {
-                let y: [u8; 16] = s
-                    .output
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| "output must be 16 bytes".to_string())?;
-                Ok::<_, String>((
-                    s.index,
-                    u128::from_le_bytes(y),
-                    wire::bytes_to_hashes(&s.path)?,
-                ))
-            })();
-            match parsed {
-                Ok(p) if p.0 == want => spots.push(p),
-                Ok(_) => {
-                    v.outcome = Outcome::Fail;
-                    v.reason = Some("spot at the wrong index".into());
-                    return v;
-                }
-                Err(e) => {
-                    v.outcome = Outcome::Fail;
-                    v.reason = Some(e);
-                    return v;
-                }
-            }
-        }
-        if spots.len() != indices.len() {
-            v.outcome = Outcome::Fail;
-            v.reason = Some("missing spot openings".into());
-            return v;
-        }
-        match verify_throughput(seed, tp.rounds, &c.root, &batch_root, &spots) {
-            Ok(()) if took <= deadline => v.outcome = Outcome::Pass,
-            Ok(()) => {
-                v.outcome = Outcome::Late;
-                v.reason = Some(format!(
-                    "root after {:.1} ms > {} ms",
-                    ms(took),
-                    tp.deadline_ms
-                ));
-            }
-            Err(e) => {
-                v.outcome = Outcome::Fail;
-                v.reason = Some(e.to_string());
-            }
-        }
-        v
     }
 
     /// Challenge every target at the same moment (one GPU posing as two cannot answer both in time).

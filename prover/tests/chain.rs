@@ -27,7 +27,7 @@ use loopin_prover::service::{self, Limits, ProverService};
 use loopin_prover::stake::{StakeOffer, signed_stake};
 use loopin_prover::state::ProverState;
 use loopin_prover::storage;
-use loopin_prover::verifier::{Outcome, Spec, Target, Verifier};
+use loopin_prover::verifier::{Outcome, Spec, Target, ThroughputSpec, Verifier};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -64,8 +64,18 @@ fn spec(secret: Option<[u8; 32]>, randomness: Vec<u8>) -> Spec {
         max_deadline_ms: 0,
         randomness,
         secret,
-        throughput: None,
+        // The class's GEMM challenge (deploy/devnet.toml): a Pass must carry its root.
+        throughput: devnet_gemm(),
     }
+}
+
+fn devnet_gemm() -> Option<ThroughputSpec> {
+    let config = DeployConfig::from_toml(include_str!("../../deploy/devnet.toml")).unwrap();
+    config.classes[0]
+        .params
+        .gemm
+        .as_ref()
+        .map(ThroughputSpec::from)
 }
 
 /// Moves the chain to one second into the next beacon round, so a round's transactions
@@ -303,6 +313,14 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it_and_ans
         .await
         .unwrap();
     assert_eq!(challenge.status, ChallengeStatus::Passed);
+    // Both verdicts recorded: the transcript of the timed chain and the GEMM root.
+    let tp = verdict.throughput.as_ref().expect("the class's GEMM part");
+    assert_eq!(tp.outcome, Outcome::Pass, "{:?}", tp.reason);
+    let pass = challenge.pass.as_ref().expect("the Pass's record");
+    assert_eq!(
+        pass.gemm_root.as_ref().map(|r| r.to_hex()),
+        tp.row_root.clone()
+    );
     let device: DeviceResponse = miner
         .query_smart(
             &registry,

@@ -114,7 +114,7 @@ fn init_commitment_serve_and_challenge_through_the_binaries() {
             "challenge",
             "--deadline-ms",
             "5000",
-            "--throughput-width",
+            "--gemm-m",
             "128",
             "--target",
         ])

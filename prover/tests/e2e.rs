@@ -6,7 +6,7 @@ use loopin::registry::Verdict as OnChain;
 use loopin_pocps::encode::Params;
 use loopin_pocps::merkle::Tree;
 use loopin_pocps::proof::{Opening, check_block};
-use loopin_prover::backend::{Backend, Cancelled, CpuBackend};
+use loopin_prover::backend::{Backend, Cancelled, CpuBackend, GemmFailed};
 use loopin_prover::metrics::Metrics;
 use loopin_prover::onchain::registry_verdict;
 use loopin_prover::service::Limits;
@@ -39,7 +39,7 @@ async fn honest_prover_passes_and_verdict_is_written() {
     assert!(verdict.rtt_ms.is_some_and(|r| r <= 5_000.0));
     let tp = verdict.throughput.as_ref().expect("throughput part");
     assert_eq!(tp.outcome, Outcome::Pass, "{:?}", tp.reason);
-    assert_eq!(tp.indices.len(), 16);
+    assert_eq!(tp.rows.len(), 64);
     let rp = verdict
         .round_proof
         .as_ref()
@@ -254,8 +254,16 @@ impl Backend for Counting {
         self.0.fetch_add(n as u64, Ordering::SeqCst);
         CpuBackend.encode_lanes(ek, p, lane0, n)
     }
-    fn throughput(&self, i: &[u128], r: u32, c: &AtomicBool) -> Result<Vec<u128>, Cancelled> {
-        CpuBackend.throughput(i, r, c)
+    fn slow_rounds(&self, i: &[u128], r: u32, c: &AtomicBool) -> Result<Vec<u128>, Cancelled> {
+        CpuBackend.slow_rounds(i, r, c)
+    }
+    fn gemm(
+        &self,
+        seed: &loopin_pocps::merkle::Hash,
+        shape: loopin_pocps::gemm::Shape,
+        c: &AtomicBool,
+    ) -> Result<Vec<loopin_pocps::merkle::Hash>, GemmFailed> {
+        CpuBackend.gemm(seed, shape, c)
     }
 }
 

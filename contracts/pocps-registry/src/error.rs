@@ -166,6 +166,15 @@ pub enum ContractError {
     #[error("latency {latency_ms} ms is within the deadline: not late")]
     NotLate { latency_ms: u64 },
 
+    #[error("the device's class asks a GEMM throughput part: the Pass must carry its signed root")]
+    ThroughputMissing {},
+
+    #[error("the device's class asks no GEMM throughput part")]
+    ThroughputNotAsked {},
+
+    #[error("GEMM root after {latency_ms} ms, over its deadline of {deadline_ms} ms")]
+    ThroughputOverDeadline { latency_ms: u64, deadline_ms: u64 },
+
     #[error("a bad-proof claim names an opening below {k} and a block of it")]
     InvalidClaim { k: u32 },
 

@@ -32,6 +32,7 @@ fn device_response(token_id: String, device: Device) -> DeviceResponse {
         passes: device.passes,
         accusation: device.accusation,
         lateness_quorum: device.lateness_quorum,
+        gemm: device.gemm,
     }
 }
 
@@ -111,6 +112,7 @@ pub(crate) fn challenge(deps: Deps, challenge_id: u64) -> Result<ChallengeRespon
             transcript_root: hex(&p.root),
             passed_at: p.passed_at,
             audit_until: p.passed_at.plus_seconds(config.settings.audit_seconds),
+            gemm_root: p.gemm_root.map(|r| hex(&r)),
         }),
         audits: AUDITS
             .prefix(challenge_id)

@@ -91,7 +91,7 @@ pub(crate) fn register_device(
     if cert.commitment.as_slice() != pocps.digest() {
         return Err(ContractError::CommitmentMismatch {});
     }
-    let lateness_quorum = meets_class(deps.as_ref(), &config, &cert.pool, &pocps.params)?;
+    let (lateness_quorum, gemm) = meets_class(deps.as_ref(), &config, &cert.pool, &pocps.params)?;
     // ek binds the fingerprint, the miner and the pool: no two identities share an encoding.
     if derive_ek(
         &fingerprint,
@@ -127,6 +127,7 @@ pub(crate) fn register_device(
             encoding: ENCODING_VERSION,
             accusation: None,
             lateness_quorum,
+            gemm,
         },
     )?;
     // The pool supplies the device's hours to clients, and rewards them, only from now on.
@@ -151,13 +152,13 @@ pub(crate) fn register_device(
 
 /// Refuses a commitment whose P is smaller, or whose blocks take fewer Sloth rounds, than the
 /// pool's class asks (and than the registry's own `min_rounds`): proving a 16-byte P proves no
-/// hardware. Returns the class's lateness quorum (0: the registry's).
+/// hardware. Returns the class's lateness quorum (0: the registry's) and GEMM challenge.
 fn meets_class(
     deps: Deps,
     config: &Config,
     pool: &cosmwasm_std::Addr,
     p: &loopin_pocps::encode::Params,
-) -> Result<u32, ContractError> {
+) -> Result<(u32, Option<loopin::pool::GemmClass>), ContractError> {
     let class: pair::ConfigResponse = deps
         .querier
         .query_wasm_smart(pool, &pair::QueryMsg::Config {})?;
@@ -175,7 +176,7 @@ fn meets_class(
             min_rounds,
         });
     }
-    Ok(class.params.lateness_quorum)
+    Ok((class.params.lateness_quorum, class.params.gemm))
 }
 
 /// Marks the device invalid, takes it out of the draw and asks its pool to invalidate the

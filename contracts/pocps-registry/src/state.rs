@@ -37,6 +37,10 @@ pub struct Device {
     /// the registry's).
     #[serde(default)]
     pub lateness_quorum: u32,
+    /// Its class's GEMM throughput challenge when it registered: every Pass on it carries the
+    /// signed root in time. `None` (and devices stored before the field): no throughput part.
+    #[serde(default)]
+    pub gemm: Option<loopin::pool::GemmClass>,
 }
 
 fn chained_encoding() -> u32 {
@@ -121,6 +125,9 @@ pub struct PassRecord {
     pub final_state: [u8; 32],
     pub root: [u8; 32],
     pub passed_at: Timestamp,
+    /// The device-signed root of its GEMM challenge's rows, when its class asks one.
+    #[serde(default)]
+    pub gemm_root: Option<[u8; 32]>,
 }
 
 /// An auditor's audit of a Pass.

@@ -3,9 +3,10 @@
 
 use cosmwasm_std::{DepsMut, Empty, Env, HexBinary, MessageInfo, Response, Storage};
 use loopin::pair;
-use loopin::registry::{ChallengeStatus, DeviceStatus, TranscriptMsg, Verdict};
+use loopin::registry::{ChallengeStatus, DeviceStatus, GemmPassMsg, TranscriptMsg, Verdict};
 use loopin_pocps::challenge::commit_secret;
 use loopin_pocps::encode::ENCODING_VERSION;
+use loopin_pocps::gemm;
 use loopin_pocps::merkle::{Hash, leaf_hash, verify_path};
 use loopin_pocps::proof::{
     Commitment, VerifyError, check_block, verify_opening_path, verify_round_digests,
@@ -88,6 +89,7 @@ pub(crate) fn submit(
             latency_ms,
             transcript,
             rtt_ms,
+            gemm,
         } => {
             let deadline_ms = config.settings.deadline_for(rtt_ms);
             if latency_ms > deadline_ms {
@@ -97,7 +99,18 @@ pub(crate) fn submit(
                 });
             }
             // The transcript the device signed: what an audit checks a step of.
-            let record = signed_transcript(&config, &commitment, &seed, &transcript, &host, &env)?;
+            let mut record =
+                signed_transcript(&config, &commitment, &seed, &transcript, &host, &env)?;
+            // The throughput part its class asks, signed for this challenge and in time.
+            record.gemm_root = signed_gemm(
+                &config,
+                &device,
+                &commitment,
+                &seed,
+                gemm.as_ref(),
+                rtt_ms,
+                &host,
+            )?;
             let (leaves, signature) = judge::signed(&answer)?;
             // Proof that the check was made: the device signed this challenge's answer.
             match verify_round_digests(&commitment, &seed, k, &leaves, &signature, &host) {
@@ -154,8 +167,17 @@ pub(crate) fn submit(
                 response,
             )
         }
-        Verdict::Late { latency_ms, rtt_ms } => {
+        Verdict::Late {
+            latency_ms,
+            rtt_ms,
+            throughput,
+        } => {
+            if throughput && device.gemm.is_none() {
+                return Err(ContractError::ThroughputNotAsked {});
+            }
+            // A late throughput part is late whatever the timed part's latency.
             if let Some(latency_ms) = latency_ms
+                && !throughput
                 && latency_ms <= config.settings.deadline_for(rtt_ms)
             {
                 return Err(ContractError::NotLate { latency_ms });
@@ -375,7 +397,42 @@ fn signed_transcript(
         final_state,
         root,
         passed_at: env.block.time,
+        gemm_root: None,
     })
+}
+
+/// The GEMM root of a Pass, checked against the device's class: present exactly when the class
+/// asks one, within its deadline, and signed by the device for this challenge's seed.
+fn signed_gemm(
+    config: &Config,
+    device: &crate::state::Device,
+    commitment: &Commitment,
+    seed: &Hash,
+    gemm: Option<&GemmPassMsg>,
+    rtt_ms: u64,
+    host: &HostVerifier,
+) -> Result<Option<Hash>, ContractError> {
+    let (class, part) = match (device.gemm.as_ref(), gemm) {
+        (None, None) => return Ok(None),
+        (None, Some(_)) => return Err(ContractError::ThroughputNotAsked {}),
+        (Some(_), None) => return Err(ContractError::ThroughputMissing {}),
+        (Some(class), Some(part)) => (class, part),
+    };
+    let deadline_ms = config
+        .settings
+        .throughput_deadline_for(class.deadline_ms, rtt_ms);
+    if part.latency_ms > deadline_ms {
+        return Err(ContractError::ThroughputOverDeadline {
+            latency_ms: part.latency_ms,
+            deadline_ms,
+        });
+    }
+    let root = hash32("GEMM row root", &part.row_root)?;
+    let message = gemm::message(&gemm::seed_for(seed), class.shape(), &root);
+    if !host.verify(&message, &part.signature, &commitment.pubkey) {
+        return Err(ContractError::NotSignedForChallenge {});
+    }
+    Ok(Some(root))
 }
 
 /// What the on-chain re-check of a bad-proof claim found.

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod device;
 pub mod factory;
+pub mod gpu_classes;
 pub mod migrate;
 pub mod pair;
 pub mod pool;

@@ -82,6 +82,46 @@ pub struct PoolParams {
     /// reads it when the device registers. Parameters written before it read 0.
     #[serde(default)]
     pub lateness_quorum: u32,
+    /// The class's GEMM throughput challenge (`loopin_pocps::gemm`), asked with every timed
+    /// challenge of its devices: a Pass must carry the device-signed root of C's rows, within
+    /// the deadline. `None`: no throughput part (parameters written before it). The registry
+    /// reads it when the device registers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gemm: Option<GemmClass>,
+}
+
+/// A class's GEMM throughput challenge: int8 A (m × k) times B (k × n), the rows of C committed
+/// and `rows` of them opened, the root due within `deadline_ms` (plus the timed deadline's
+/// round-trip allowance). Set so that the class's cards meet the deadline and the next class
+/// down cannot (`crate::gpu_classes`).
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub struct GemmClass {
+    pub m: u32,
+    pub k: u32,
+    pub n: u32,
+    /// Rows of C the verifier opens and checks (Freivalds): a prover that computed a fraction
+    /// g of the rows passes with probability about g^rows. At least [`MIN_GEMM_ROWS`].
+    pub rows: u32,
+    /// Time the device has from the request to the signed root, at zero round trip (ms).
+    pub deadline_ms: u64,
+}
+
+/// Fewest rows a class's GEMM challenge opens: computing 90 % of C passes 64 rows with
+/// probability 0.9^64 ≈ 1.2e-3 per challenge, and saves only a tenth of the work.
+pub const MIN_GEMM_ROWS: u32 = 64;
+/// Most rows a challenge opens (what a prover answers in one ThroughputOpen).
+pub const MAX_GEMM_ROWS: u32 = 256;
+
+impl GemmClass {
+    /// The shape of the product.
+    pub fn shape(&self) -> loopin_pocps::gemm::Shape {
+        loopin_pocps::gemm::Shape {
+            m: self.m,
+            k: self.k,
+            n: self.n,
+        }
+    }
 }
 
 /// Smallest lease unless governance sets another: 0.01 device-hour (36 s of a device).
@@ -177,6 +217,8 @@ pub enum ParamsError {
 
     #[error("a lateness quorum of {quorum} is above the maximum {MAX_LATENESS_QUORUM}")]
     LatenessQuorumTooLarge { quorum: u32 },
+    #[error("GEMM challenge: {reason}")]
+    GemmOutOfRange { reason: String },
 }
 
 impl PoolParams {
@@ -237,6 +279,21 @@ impl PoolParams {
                 quorum: self.lateness_quorum,
             });
         }
+        if let Some(g) = &self.gemm {
+            let out = |reason: String| Err(ParamsError::GemmOutOfRange { reason });
+            if let Err(e) = g.shape().check() {
+                return out(e.to_string());
+            }
+            if !(MIN_GEMM_ROWS..=MAX_GEMM_ROWS).contains(&g.rows) || g.rows > g.m {
+                return out(format!(
+                    "rows {} must be in {MIN_GEMM_ROWS}..={MAX_GEMM_ROWS} and at most m",
+                    g.rows
+                ));
+            }
+            if g.deadline_ms == 0 {
+                return out("a zero deadline".into());
+            }
+        }
         Ok(())
     }
 }
@@ -252,10 +309,10 @@ pub struct PairInstantiateMsg {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn params(min_epochs: u64) -> PoolParams {
+    pub(crate) fn params(min_epochs: u64) -> PoolParams {
         PoolParams {
             economics: Economics {
                 alpha: Decimal::from_ratio(10u128, 1u128),
@@ -276,6 +333,51 @@ mod tests {
             min_passes_per_epoch: DEFAULT_MIN_PASSES_PER_EPOCH,
             pass_grace_seconds: 0,
             lateness_quorum: 0,
+            gemm: None,
+        }
+    }
+
+    #[test]
+    fn a_class_gemm_challenge_is_checked() {
+        let gemm = GemmClass {
+            m: 1024,
+            k: 256,
+            n: 256,
+            rows: MIN_GEMM_ROWS,
+            deadline_ms: 1_000,
+        };
+        let with = |g: GemmClass| PoolParams {
+            gemm: Some(g),
+            ..params(100)
+        };
+        assert_eq!(with(gemm).validate(), Ok(()));
+        for bad in [
+            GemmClass { k: 0, ..gemm },
+            GemmClass {
+                k: loopin_pocps::gemm::MAX_INNER + 1,
+                ..gemm
+            },
+            GemmClass {
+                rows: MIN_GEMM_ROWS - 1,
+                ..gemm
+            },
+            GemmClass {
+                rows: MAX_GEMM_ROWS + 1,
+                ..gemm
+            },
+            GemmClass { m: 32, ..gemm },
+            GemmClass {
+                deadline_ms: 0,
+                ..gemm
+            },
+        ] {
+            assert!(
+                matches!(
+                    with(bad).validate(),
+                    Err(ParamsError::GemmOutOfRange { .. })
+                ),
+                "{bad:?}"
+            );
         }
     }
 

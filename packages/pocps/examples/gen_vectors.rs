@@ -1,4 +1,6 @@
-//! Prints the published test vectors (tests/vectors.json) from the CPU backend.
+//! Prints the published test vectors (tests/vectors.json) from the CPU backend, all but the GEMM
+//! vector, which an independent script computed from the challenge's definition (docs/pocps.md)
+//! and `tests/vectors.rs` checks.
 use loopin_pocps::encode::{CpuEncoder, Encoder, Params, derive_ek};
 use loopin_pocps::field::sloth_slow;
 

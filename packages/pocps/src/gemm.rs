@@ -1,5 +1,5 @@
-//! The GEMM throughput challenge (issue 22, "a GPU really measured"), its core: integer matrix
-//! multiplication C = A·B, int8 × int8 → int32, of matrices generated from the verifier's seed,
+//! The GEMM throughput challenge (issue 22, "a GPU really measured"): integer matrix
+//! multiplication C = A·B, int8 × int8 → int32, of matrices generated from the challenge's seed,
 //! committed row by row under a Merkle root, and checked by Freivalds' test on rows the verifier
 //! picks only after the root arrives.
 //!
@@ -9,24 +9,32 @@
 //!   multiply-adds), then each opened row i costs n + k: `C[i]·r == A[i]·(B·r)`. A row that is
 //!   wrong anywhere passes with probability at most 2^-32 (r's entries are uniform 32-bit
 //!   values); a prover that computed only a fraction g of the rows passes `s` opened rows with
-//!   probability g^s.
-//! - **Seeded**: A and B come from the seed alone (SHA-256 in counter mode), so the prover can
-//!   generate them on the device and nothing large crosses the network.
+//!   probability about g^s.
+//! - **Seeded, with random access**: A and Bᵀ come from the seed alone (SHA-256 in counter mode,
+//!   32 bytes a block), so a prover generates them where it computes (nothing large crosses the
+//!   network), any row of A costs k/32 hashes, and one entry C[i][j] needs only row i of A and
+//!   row j of Bᵀ (column j of B), 2k/32 hashes.
+//! - **Streamed**: [`leaves`] computes C a band of rows at a time and keeps only the row leaves,
+//!   so the prover's memory is Bᵀ plus one band per thread, never C.
 //!
-//! What is not here yet: the prover's RPC and GPU kernel, the verifier agents running it, the
-//! registry recording its verdict, and per-class sizes and deadlines from measured rates.
+//! What a pass shows and what it does not is in docs/pocps.md ("The GEMM throughput challenge").
 
 use crate::merkle::{Hash, Tree, verify_path};
 use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Largest inner dimension: 128 · 128 · k stays below 2^31, so the i32 sums never overflow.
+/// Largest inner dimension k: 128 · 128 · k stays below 2^31, so the i32 sums never overflow.
 pub const MAX_INNER: u32 = 1 << 16;
 const _: () = assert!(128 * 128 * (MAX_INNER as i64) <= i32::MAX as i64);
-/// Largest matrix side accepted (rows of C, columns of B).
+/// Largest n (columns of B and C).
 pub const MAX_SIDE: u32 = 1 << 16;
+/// Largest m (rows of A and C; the row tree's leaves).
+pub const MAX_ROWS: u32 = 1 << 24;
+/// Rows of C one task computes in [`leaves`] (one band of A in memory per thread).
+const BAND: usize = 16;
 
 /// The shape of one challenge: A is `m × k`, B is `k × n`, C is `m × n`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Shape {
     pub m: u32,
     pub k: u32,
@@ -36,7 +44,9 @@ pub struct Shape {
 /// Why a GEMM answer was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum GemmError {
-    #[error("shape {m} x {k} x {n} is outside 1..={MAX_SIDE} (inner at most {MAX_INNER})")]
+    #[error(
+        "shape {m} x {k} x {n} is outside m in 1..={MAX_ROWS}, k in 1..={MAX_INNER}, n in 1..={MAX_SIDE}"
+    )]
     BadShape { m: u32, k: u32, n: u32 },
     #[error("{got} openings, {expected} asked for")]
     WrongCount { expected: usize, got: usize },
@@ -60,7 +70,7 @@ pub enum GemmError {
 
 impl Shape {
     pub fn check(&self) -> Result<(), GemmError> {
-        let ok = (1..=MAX_SIDE).contains(&self.m)
+        let ok = (1..=MAX_ROWS).contains(&self.m)
             && (1..=MAX_INNER).contains(&self.k)
             && (1..=MAX_SIDE).contains(&self.n);
         if ok {
@@ -78,64 +88,110 @@ impl Shape {
     pub fn work(&self) -> u64 {
         u64::from(self.m) * u64::from(self.k) * u64::from(self.n)
     }
+
+    /// Bytes of Bᵀ (n × k int8), what a prover and a verifier hold at once.
+    pub fn bt_bytes(&self) -> u64 {
+        u64::from(self.k) * u64::from(self.n)
+    }
 }
 
-/// `len` int8 values from `seed` under `tag`: SHA-256(tag, seed, counter), 32 bytes a block.
-fn stream(seed: &Hash, tag: &[u8], len: usize) -> Vec<i8> {
-    let mut out = Vec::with_capacity(len);
-    let mut counter = 0u64;
-    while out.len() < len {
-        let block: Hash = Sha256::new()
-            .chain_update(b"loopin-pocps/gemm/")
-            .chain_update(tag)
-            .chain_update(seed)
-            .chain_update(counter.to_le_bytes())
-            .finalize()
-            .into();
-        out.extend(block.iter().map(|&b| b as i8));
-        counter += 1;
+/// The GEMM seed of a challenge: its matrices follow from the challenge's seed, so the registry
+/// can tie a recorded commitment to the challenge it answers.
+pub fn seed_for(challenge_seed: &Hash) -> Hash {
+    Sha256::new()
+        .chain_update(b"loopin-pocps/gemm/seed")
+        .chain_update(challenge_seed)
+        .finalize()
+        .into()
+}
+
+/// What the device signs over its commitment: the seed, the shape and the row root.
+pub fn message(seed: &Hash, s: Shape, root: &Hash) -> Hash {
+    Sha256::new()
+        .chain_update(b"loopin-pocps/gemm/commit")
+        .chain_update(seed)
+        .chain_update(s.m.to_le_bytes())
+        .chain_update(s.k.to_le_bytes())
+        .chain_update(s.n.to_le_bytes())
+        .chain_update(root)
+        .finalize()
+        .into()
+}
+
+/// Block `index` of the stream `tag` of `seed`: SHA-256(domain, tag, seed, index).
+pub fn stream_block(seed: &Hash, tag: &[u8], index: u64) -> Hash {
+    Sha256::new()
+        .chain_update(b"loopin-pocps/gemm/")
+        .chain_update(tag)
+        .chain_update(seed)
+        .chain_update(index.to_le_bytes())
+        .finalize()
+        .into()
+}
+
+/// Fills `out` with the stream `tag` of `seed` from byte `offset` on.
+fn fill(seed: &Hash, tag: &[u8], offset: u64, out: &mut [i8]) {
+    let mut pos = offset;
+    let mut done = 0;
+    while done < out.len() {
+        let block = stream_block(seed, tag, pos / 32);
+        let start = (pos % 32) as usize;
+        let take = (32 - start).min(out.len() - done);
+        for (o, &b) in out[done..done + take].iter_mut().zip(&block[start..]) {
+            *o = b as i8;
+        }
+        done += take;
+        pos += take as u64;
     }
-    out.truncate(len);
+}
+
+/// Rows `row0 .. row0 + count` of A (row-major, `count × k`).
+pub fn a_rows(seed: &Hash, s: Shape, row0: u64, count: usize) -> Vec<i8> {
+    let k = s.k as usize;
+    let mut out = vec![0i8; count * k];
+    fill(seed, b"a", row0 * u64::from(s.k), &mut out);
     out
 }
 
-/// A (row-major, m × k) and B (row-major, k × n) of the challenge with `seed`.
-pub fn inputs(seed: &Hash, s: Shape) -> (Vec<i8>, Vec<i8>) {
-    (
-        stream(seed, b"a", s.m as usize * s.k as usize),
-        stream(seed, b"b", s.k as usize * s.n as usize),
-    )
-}
-
-/// Row `i` of C = A·B (the reference the CPU backend and the tests use).
-pub fn product_row(a: &[i8], b: &[i8], s: Shape, i: usize) -> Vec<i32> {
-    let (k, n) = (s.k as usize, s.n as usize);
-    let mut row = vec![0i32; n];
-    for (t, &x) in a[i * k..(i + 1) * k].iter().enumerate() {
-        let x = i32::from(x);
-        for (c, &y) in row.iter_mut().zip(&b[t * n..(t + 1) * n]) {
-            *c += x * i32::from(y);
-        }
-    }
-    row
-}
-
-/// C = A·B, row-major m × n (the CPU reference; rows in parallel with the `prover` feature).
-pub fn product(a: &[i8], b: &[i8], s: Shape) -> Vec<i32> {
+/// Bᵀ (row-major `n × k`: row j is column j of B).
+pub fn bt(seed: &Hash, s: Shape) -> Vec<i8> {
+    let mut out = vec![0i8; s.n as usize * s.k as usize];
     #[cfg(feature = "prover")]
     {
         use rayon::prelude::*;
-        (0..s.m as usize)
-            .into_par_iter()
-            .flat_map_iter(|i| product_row(a, b, s, i))
-            .collect()
+        let k = s.k as usize;
+        out.par_chunks_mut(k).enumerate().for_each(|(j, row)| {
+            fill(seed, b"bt", j as u64 * k as u64, row);
+        });
     }
     #[cfg(not(feature = "prover"))]
-    {
-        (0..s.m as usize)
-            .flat_map(|i| product_row(a, b, s, i))
-            .collect()
-    }
+    fill(seed, b"bt", 0, &mut out);
+    out
+}
+
+/// A (m × k) and Bᵀ (n × k) in full (tests and small shapes).
+pub fn inputs(seed: &Hash, s: Shape) -> (Vec<i8>, Vec<i8>) {
+    (a_rows(seed, s, 0, s.m as usize), bt(seed, s))
+}
+
+fn dot(x: &[i8], y: &[i8]) -> i32 {
+    x.iter()
+        .zip(y)
+        .map(|(&a, &b)| i32::from(a) * i32::from(b))
+        .sum()
+}
+
+/// One row of C from its row of A and Bᵀ.
+pub fn product_row(a_row: &[i8], bt: &[i8], s: Shape) -> Vec<i32> {
+    let k = s.k as usize;
+    bt.chunks_exact(k).map(|col| dot(a_row, col)).collect()
+}
+
+/// C = A·B, row-major m × n (the reference for tests and forged answers).
+pub fn product(a: &[i8], bt: &[i8], s: Shape) -> Vec<i32> {
+    a.chunks_exact(s.k as usize)
+        .flat_map(|row| product_row(row, bt, s))
+        .collect()
 }
 
 /// The leaf of row `i` of C: its index and its entries, little-endian.
@@ -149,7 +205,7 @@ pub fn row_leaf(i: u64, row: &[i32]) -> Hash {
     h.finalize().into()
 }
 
-/// The commitment to C: the Merkle tree of its row leaves.
+/// The commitment to a whole C: the Merkle tree of its row leaves.
 pub fn commit(c: &[i32], s: Shape) -> Tree {
     let n = s.n as usize;
     Tree::new(
@@ -158,6 +214,35 @@ pub fn commit(c: &[i32], s: Shape) -> Tree {
             .map(|(i, row)| row_leaf(i as u64, row))
             .collect(),
     )
+}
+
+/// The prover's work: the leaves of every row of C for `seed`, computed a band of rows at a time
+/// (all cores with the `prover` feature). `None` once `cancel` is set.
+pub fn leaves(seed: &Hash, s: Shape, cancel: &AtomicBool) -> Option<Vec<Hash>> {
+    let bt = bt(seed, s);
+    let band = |b: usize| -> Option<Vec<Hash>> {
+        if cancel.load(Ordering::Relaxed) {
+            return None;
+        }
+        let row0 = (b * BAND) as u64;
+        let count = BAND.min(s.m as usize - b * BAND);
+        let a = a_rows(seed, s, row0, count);
+        Some(
+            a.chunks_exact(s.k as usize)
+                .enumerate()
+                .map(|(r, row)| row_leaf(row0 + r as u64, &product_row(row, &bt, s)))
+                .collect(),
+        )
+    };
+    let bands = (s.m as usize).div_ceil(BAND);
+    #[cfg(feature = "prover")]
+    let out: Option<Vec<Vec<Hash>>> = {
+        use rayon::prelude::*;
+        (0..bands).into_par_iter().map(band).collect()
+    };
+    #[cfg(not(feature = "prover"))]
+    let out: Option<Vec<Vec<Hash>>> = (0..bands).map(band).collect();
+    out.map(|v| v.into_iter().flatten().collect())
 }
 
 /// The `count` rows the verifier opens, from its `nonce` (drawn after the root arrived) and the
@@ -195,8 +280,21 @@ pub struct RowOpening {
     pub path: Vec<Hash>,
 }
 
-/// The prover's openings of `rows` of C under `tree`.
-pub fn open(c: &[i32], s: Shape, tree: &Tree, rows: &[u64]) -> Vec<RowOpening> {
+/// The prover's openings of `rows` under `tree`, recomputed from the seed (Bᵀ once, then one row
+/// of A each): nothing of C is kept between the commitment and the opening.
+pub fn open(seed: &Hash, s: Shape, tree: &Tree, rows: &[u64]) -> Vec<RowOpening> {
+    let bt = bt(seed, s);
+    rows.iter()
+        .map(|&i| RowOpening {
+            index: i,
+            row: product_row(&a_rows(seed, s, i, 1), &bt, s),
+            path: tree.path(i as usize),
+        })
+        .collect()
+}
+
+/// Openings of `rows` of a C held whole (tests, and answers built from a forged C).
+pub fn open_from(c: &[i32], s: Shape, tree: &Tree, rows: &[u64]) -> Vec<RowOpening> {
     let n = s.n as usize;
     rows.iter()
         .map(|&i| RowOpening {
@@ -230,7 +328,8 @@ fn projection(nonce: &Hash, n: usize) -> Vec<i64> {
 }
 
 /// Checks the openings of the rows `nonce` picks under `root` against A·B for `seed`:
-/// each row under the root, and `C[i]·r == A[i]·(B·r)` (Freivalds, exact in i128).
+/// each row under the root, and `C[i]·r == A[i]·(B·r)` (Freivalds, exact in i128). Costs Bᵀ's
+/// generation and k·n multiply-adds once, then n + k per opened row.
 pub fn verify(
     seed: &Hash,
     s: Shape,
@@ -247,19 +346,7 @@ pub fn verify(
             got: openings.len(),
         });
     }
-    let (a, b) = inputs(seed, s);
     let (k, n) = (s.k as usize, s.n as usize);
-    let r = projection(nonce, n);
-    // B·r once: k entries.
-    let br: Vec<i128> = (0..k)
-        .map(|t| {
-            b[t * n..(t + 1) * n]
-                .iter()
-                .zip(&r)
-                .map(|(&y, &x)| i128::from(y) * i128::from(x))
-                .sum()
-        })
-        .collect();
     for (position, (o, &row)) in openings.iter().zip(&want).enumerate() {
         if o.index != row {
             return Err(GemmError::WrongRow {
@@ -278,17 +365,27 @@ pub fn verify(
         if !verify_path(root, row_leaf(row, &o.row), row, &o.path) {
             return Err(GemmError::BadPath { row });
         }
+    }
+    let bt = bt(seed, s);
+    let r = projection(nonce, n);
+    // B·r once: br[t] = Σ_j Bᵀ[j][t]·r_j (each term < 2^39, n ≤ 2^16 terms: fits i64).
+    let mut br = vec![0i64; k];
+    for (col, &x) in bt.chunks_exact(k).zip(&r) {
+        for (acc, &y) in br.iter_mut().zip(col) {
+            *acc += i64::from(y) * x;
+        }
+    }
+    for (o, &row) in openings.iter().zip(&want) {
         let lhs: i128 = o
             .row
             .iter()
             .zip(&r)
             .map(|(&c, &x)| i128::from(c) * i128::from(x))
             .sum();
-        let i = row as usize;
-        let rhs: i128 = a[i * k..(i + 1) * k]
+        let rhs: i128 = a_rows(seed, s, row, 1)
             .iter()
             .zip(&br)
-            .map(|(&x, &y)| i128::from(x) * y)
+            .map(|(&x, &y)| i128::from(x) * i128::from(y))
             .sum();
         if lhs != rhs {
             return Err(GemmError::WrongProduct { row });
@@ -311,35 +408,43 @@ mod tests {
         let tree = commit(c, s);
         let root = tree.root();
         let picked = rows(nonce, &root, s.m, count);
-        (root, open(c, s, &tree, &picked))
+        (root, open_from(c, s, &tree, &picked))
     }
 
     #[test]
     fn an_honest_product_passes_and_matches_the_row_by_row_reference() {
         let seed = [5u8; 32];
-        let (a, b) = inputs(&seed, SHAPE);
-        let c = product(&a, &b, SHAPE);
-        for i in [0, 17, 63] {
-            assert_eq!(
-                &c[i * 48..(i + 1) * 48],
-                product_row(&a, &b, SHAPE, i).as_slice()
-            );
-        }
-        // A value checked by hand: C[0][0] = Σ_t A[0][t]·B[t][0].
-        let c00: i32 = (0..96)
-            .map(|t| i32::from(a[t]) * i32::from(b[t * 48]))
+        let (a, bt) = inputs(&seed, SHAPE);
+        let c = product(&a, &bt, SHAPE);
+        // A value checked by hand: C[2][3] = Σ_t A[2][t]·B[t][3], B[t][3] = Bᵀ[3][t].
+        let c23: i32 = (0..96)
+            .map(|t| i32::from(a[2 * 96 + t]) * i32::from(bt[3 * 96 + t]))
             .sum();
-        assert_eq!(c[0], c00);
+        assert_eq!(c[2 * 48 + 3], c23);
+        // Random access: a band of A from row 17 is the same bytes as A in full.
+        assert_eq!(a_rows(&seed, SHAPE, 17, 3), a[17 * 96..20 * 96].to_vec());
+        // The streamed leaves are the leaves of the whole product.
+        let tree = commit(&c, SHAPE);
+        let streamed = leaves(&seed, SHAPE, &AtomicBool::new(false)).expect("not cancelled");
+        assert_eq!(Tree::new(streamed).root(), tree.root());
+        // The prover's recomputed openings are the openings of the whole product.
         let nonce = [9u8; 32];
-        let (root, openings) = answer(SHAPE, &c, &nonce, 16);
-        assert_eq!(verify(&seed, SHAPE, &root, &nonce, 16, &openings), Ok(()));
+        let picked = rows(&nonce, &tree.root(), SHAPE.m, 16);
+        let recomputed = open(&seed, SHAPE, &tree, &picked);
+        assert_eq!(recomputed, open_from(&c, SHAPE, &tree, &picked));
+        assert_eq!(
+            verify(&seed, SHAPE, &tree.root(), &nonce, 16, &recomputed),
+            Ok(())
+        );
+        // A cancelled computation stops with nothing.
+        assert_eq!(leaves(&seed, SHAPE, &AtomicBool::new(true)), None);
     }
 
     #[test]
     fn one_wrong_entry_in_an_opened_row_is_caught() {
         let seed = [6u8; 32];
-        let (a, b) = inputs(&seed, SHAPE);
-        let mut c = product(&a, &b, SHAPE);
+        let (a, bt) = inputs(&seed, SHAPE);
+        let mut c = product(&a, &bt, SHAPE);
         let nonce = [1u8; 32];
         // Corrupt one entry of a row the verifier will open (the prover commits to it).
         let root = commit(&c, SHAPE).root();
@@ -372,8 +477,8 @@ mod tests {
     fn a_prover_that_skips_rows_passes_about_g_to_the_s() {
         // Half the rows computed, the rest zero: 8 opened rows pass about 2^-8 of the time.
         let seed = [7u8; 32];
-        let (a, b) = inputs(&seed, SHAPE);
-        let mut c = product(&a, &b, SHAPE);
+        let (a, bt) = inputs(&seed, SHAPE);
+        let mut c = product(&a, &bt, SHAPE);
         for i in (1..64).step_by(2) {
             c[i * 48..(i + 1) * 48].fill(0);
         }
@@ -390,7 +495,7 @@ mod tests {
                     &root,
                     &nonce,
                     8,
-                    &open(&c, SHAPE, &tree, &picked),
+                    &open_from(&c, SHAPE, &tree, &picked),
                 )
                 .is_ok()
             })
@@ -402,8 +507,8 @@ mod tests {
     #[test]
     fn malformed_answers_are_refused_with_a_reason() {
         let seed = [8u8; 32];
-        let (a, b) = inputs(&seed, SHAPE);
-        let c = product(&a, &b, SHAPE);
+        let (a, bt) = inputs(&seed, SHAPE);
+        let c = product(&a, &bt, SHAPE);
         let nonce = [2u8; 32];
         let (root, mut openings) = answer(SHAPE, &c, &nonce, 4);
         assert_eq!(

@@ -1,15 +1,35 @@
-//! CUDA backend: `kernels/sloth.cu` compiled at run time by NVRTC and launched through cudarc
-//! (dynamic loading: the binary does not link libcuda). cudarc panics when libcuda or libnvrtc is
-//! missing, so both are probed with `is_culib_present` before any other cudarc call.
+//! CUDA backend: `kernels/sloth.cu` and `kernels/gemm.cu` compiled at run time by NVRTC (one
+//! module each) and launched through cudarc (dynamic loading: the binary does not link libcuda).
+//! cudarc panics when libcuda or libnvrtc is missing, so both are probed with `is_culib_present`
+//! before any other cudarc call.
 
-use super::{Backend, Cancelled, from_limbs, inputs_valid, split, to_limbs};
-use cudarc::driver::{CudaContext, CudaFunction, CudaStream, LaunchConfig, PushKernelArg};
+use super::{Backend, Cancelled, GemmFailed, from_limbs, inputs_valid, split, to_limbs};
+use cudarc::driver::{
+    CudaContext, CudaFunction, CudaSlice, CudaStream, DriverError, LaunchConfig, PushKernelArg,
+};
 use loopin_pocps::encode::Params;
+use loopin_pocps::gemm::Shape;
+use loopin_pocps::merkle::Hash;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Kernel source (also compiled for the host in tests).
 pub const KERNEL_SRC: &str = include_str!("../../kernels/sloth.cu");
+/// GEMM kernel source (also compiled for the host in tests).
+pub const GEMM_SRC: &str = include_str!("../../kernels/gemm.cu");
+
+/// Device memory for one band of rows of the GEMM challenge (its rows of A, C and leaves); Bᵀ
+/// (n · k bytes, at most 4 GiB) is held besides.
+const GEMM_BAND_BYTES: u64 = 256 << 20;
+/// At most this many rows a band (the tile kernel's grid is ceil(rows / 64) blocks high, at most
+/// 65535).
+const GEMM_BAND_ROWS: u64 = 1 << 20;
+/// The tile kernel's output tile (`LP_TM` × `LP_TN` in gemm.cu) and threads a block (`LP_TT`).
+const GEMM_TILE: u32 = 64;
+const GEMM_TILE_THREADS: u32 = 256;
+/// Stream tags of gemm.cu: "a" and "bt".
+const TAG_A: u32 = 0;
+const TAG_BT: u32 = 1;
 
 /// Threads per block (the kernels are register heavy; 128 keeps every GPU class happy).
 const THREADS: u32 = 128;
@@ -20,8 +40,17 @@ pub struct CudaBackend {
     stream: Arc<CudaStream>,
     encode: CudaFunction,
     throughput: CudaFunction,
+    /// The GEMM kernels, or why they could not be compiled (the sloth kernels work regardless).
+    gemm: Result<GemmKernels, String>,
     device: String,
     resident: std::sync::Mutex<Option<cudarc::driver::CudaSlice<u64>>>,
+}
+
+/// The kernels of `kernels/gemm.cu`.
+struct GemmKernels {
+    gen_stream: CudaFunction,
+    tile: CudaFunction,
+    leaves: CudaFunction,
 }
 
 /// Whether the CUDA driver and NVRTC libraries can be loaded (never panics).
@@ -52,14 +81,89 @@ fn nvrtc_arch(ctx: &CudaContext) -> Option<String> {
     }
 }
 
-fn compile(arch: Option<&str>) -> Result<cudarc::nvrtc::Ptx, String> {
+fn compile(src: &str, arch: Option<&str>, defines: &[&str]) -> Result<cudarc::nvrtc::Ptx, String> {
+    let mut options: Vec<String> = arch
+        .map(|a| vec![format!("--gpu-architecture={a}")])
+        .unwrap_or_default();
+    options.extend(defines.iter().map(|d| format!("--define-macro={d}")));
     let opts = cudarc::nvrtc::CompileOptions {
-        options: arch
-            .map(|a| vec![format!("--gpu-architecture={a}")])
-            .unwrap_or_default(),
+        options,
         ..Default::default()
     };
-    cudarc::nvrtc::compile_ptx_with_opts(KERNEL_SRC, opts).map_err(|e| format!("NVRTC: {e:?}"))
+    cudarc::nvrtc::compile_ptx_with_opts(src, opts).map_err(|e| format!("NVRTC: {e:?}"))
+}
+
+/// Compiles and loads `kernels/gemm.cu`: for the GPU's architecture (`__dp4a` on sm_61+), else
+/// without `__dp4a` (the scalar dot product the host build checks), else NVRTC's default PTX.
+fn load_gemm(ctx: &Arc<CudaContext>, arch: Option<&str>) -> Result<GemmKernels, String> {
+    let tries: [(Option<&str>, &[&str]); 3] = [
+        (arch, &[]),
+        (arch, &["LOOPIN_NO_DP4A"]),
+        (None, &["LOOPIN_NO_DP4A"]),
+    ];
+    let mut last = String::new();
+    for (a, defines) in tries {
+        let loaded = compile(GEMM_SRC, a, defines).and_then(|ptx| {
+            let module = ctx
+                .load_module(ptx)
+                .map_err(|e| format!("load GEMM module: {e:?}"))?;
+            let f = |name: &str| {
+                module
+                    .load_function(name)
+                    .map_err(|e| format!("{name}: {e:?}"))
+            };
+            Ok(GemmKernels {
+                gen_stream: f("loopin_gemm_gen")?,
+                tile: f("loopin_gemm_tile")?,
+                leaves: f("loopin_gemm_leaves")?,
+            })
+        });
+        match loaded {
+            Ok(k) => {
+                tracing::info!(
+                    arch = a.unwrap_or("default"),
+                    ?defines,
+                    "GEMM kernels ready"
+                );
+                return Ok(k);
+            }
+            Err(e) => {
+                tracing::warn!(arch = a.unwrap_or("default"), ?defines, error = %e, "GEMM kernels failed");
+                last = e;
+            }
+        }
+    }
+    Err(last)
+}
+
+/// Rows a band of the GEMM challenge: its A (k bytes a row), C (4n) and leaves (32) within
+/// [`GEMM_BAND_BYTES`], a multiple of the tile height when that many fit, at most m.
+fn band_rows(s: Shape) -> u32 {
+    let per_row = u64::from(s.k) + 4 * u64::from(s.n) + 32;
+    let rows = (GEMM_BAND_BYTES / per_row).clamp(1, GEMM_BAND_ROWS);
+    let tile = u64::from(GEMM_TILE);
+    let rows = if rows >= tile {
+        rows / tile * tile
+    } else {
+        rows
+    };
+    // rows <= 2^20, so the conversion cannot fail.
+    u32::try_from(rows.min(u64::from(s.m))).unwrap_or(s.m)
+}
+
+/// The 32 seed bytes as the kernels take them: four little-endian 64-bit words.
+fn seed_words(seed: &[u8; 32]) -> [u64; 4] {
+    let mut w = [0u64; 4];
+    for (word, bytes) in w.iter_mut().zip(seed.chunks_exact(8)) {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(bytes);
+        *word = u64::from_le_bytes(b);
+    }
+    w
+}
+
+fn device_err(what: &str) -> impl Fn(DriverError) -> GemmFailed + '_ {
+    move |e| GemmFailed::Device(format!("{what}: {e:?}"))
 }
 
 impl CudaBackend {
@@ -75,12 +179,12 @@ impl CudaBackend {
         let ctx = CudaContext::new(0).map_err(|e| format!("context: {e:?}"))?;
         let device = ctx.name().unwrap_or_else(|_| "unknown GPU".into());
         let arch = nvrtc_arch(&ctx);
-        let ptx = compile(arch.as_deref()).or_else(|e| match arch.as_deref() {
+        let ptx = compile(KERNEL_SRC, arch.as_deref(), &[]).or_else(|e| match arch.as_deref() {
             // An NVRTC older than the GPU does not know its architecture: its default PTX still
             // runs there (the driver compiles it at load).
             Some(a) => {
                 tracing::warn!(arch = %a, error = %e, "NVRTC refused the GPU's architecture; default PTX");
-                compile(None)
+                compile(KERNEL_SRC, None, &[])
             }
             None => Err(e),
         })?;
@@ -93,6 +197,7 @@ impl CudaBackend {
         let throughput = module
             .load_function("loopin_throughput")
             .map_err(|e| format!("{e:?}"))?;
+        let gemm = load_gemm(&ctx, arch.as_deref());
         let stream = ctx.default_stream();
         tracing::info!(%device, arch = arch.as_deref().unwrap_or("default"), "CUDA backend ready");
         Ok(CudaBackend {
@@ -100,6 +205,7 @@ impl CudaBackend {
             stream,
             encode,
             throughput,
+            gemm,
             device,
             resident: std::sync::Mutex::new(None),
         })
@@ -116,6 +222,156 @@ impl CudaBackend {
         self.stream
             .clone_htod(&to_limbs(blocks))
             .map_err(|e| format!("upload: {e:?}"))
+    }
+
+    /// The leaf of every row of C = A·B of the GEMM challenge with `seed` and `shape`, as
+    /// `loopin_pocps::gemm::leaves` computes them: Bᵀ generated once on the device, then per band
+    /// of rows its A generated, multiplied and hashed there, only the leaves copied back. `cancel`
+    /// is read between bands ("cancelled"). Nothing stays in device memory after the call.
+    pub fn gemm_leaves(
+        &self,
+        seed: &[u8; 32],
+        shape: Shape,
+        cancel: &AtomicBool,
+    ) -> Result<Vec<[u8; 32]>, String> {
+        self.gemm_checked(seed, shape, cancel)
+            .map_err(|e| e.to_string())
+    }
+
+    fn gemm_checked(
+        &self,
+        seed: &Hash,
+        shape: Shape,
+        cancel: &AtomicBool,
+    ) -> Result<Vec<Hash>, GemmFailed> {
+        shape
+            .check()
+            .map_err(|e| GemmFailed::Device(e.to_string()))?;
+        let kernels = self
+            .gemm
+            .as_ref()
+            .map_err(|e| GemmFailed::Device(format!("GEMM kernels unavailable: {e}")))?;
+        let out = self.gemm_bands(kernels, seed, shape, cancel);
+        // Every buffer was dropped (freed on the stream) inside; waiting for the stream lets the
+        // driver's memory pool hand the memory back, so the tenant gets the whole card.
+        let synced = self.stream.synchronize();
+        let leaves = out?;
+        synced.map_err(device_err("synchronize"))?;
+        Ok(leaves)
+    }
+
+    fn gemm_bands(
+        &self,
+        g: &GemmKernels,
+        seed: &Hash,
+        s: Shape,
+        cancel: &AtomicBool,
+    ) -> Result<Vec<Hash>, GemmFailed> {
+        let seed = seed_words(seed);
+        let (m, k, n) = (s.m, s.k, s.n);
+        if cancel.load(Ordering::Relaxed) {
+            return Err(GemmFailed::Cancelled);
+        }
+        let bt_len = u64::from(n) * u64::from(k);
+        let mut bt = self
+            .stream
+            .alloc_zeros::<u8>(bt_len as usize)
+            .map_err(device_err("alloc Bᵀ"))?;
+        self.gemm_gen(g, &seed, TAG_BT, 0, bt_len, &mut bt)?;
+        let band = band_rows(s);
+        let mut a = self
+            .stream
+            .alloc_zeros::<u8>(band as usize * k as usize)
+            .map_err(device_err("alloc A band"))?;
+        let mut c = self
+            .stream
+            .alloc_zeros::<i32>(band as usize * n as usize)
+            .map_err(device_err("alloc C band"))?;
+        let mut leaves = self
+            .stream
+            .alloc_zeros::<u8>(band as usize * 32)
+            .map_err(device_err("alloc leaves"))?;
+        let mut out: Vec<Hash> = Vec::with_capacity(m as usize);
+        let mut row0 = 0u32;
+        while row0 < m {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(GemmFailed::Cancelled);
+            }
+            let rows = band.min(m - row0);
+            let first = u64::from(row0) * u64::from(k);
+            self.gemm_gen(
+                g,
+                &seed,
+                TAG_A,
+                first,
+                u64::from(rows) * u64::from(k),
+                &mut a,
+            )?;
+
+            let tile = LaunchConfig {
+                grid_dim: (n.div_ceil(GEMM_TILE), rows.div_ceil(GEMM_TILE), 1),
+                block_dim: (GEMM_TILE_THREADS, 1, 1),
+                shared_mem_bytes: 0,
+            };
+            let mut b = self.stream.launch_builder(&g.tile);
+            b.arg(&a).arg(&bt).arg(&rows).arg(&k).arg(&n).arg(&mut c);
+            // SAFETY: matches `loopin_gemm_tile(const uchar *a, const uchar *bt, u32 rows, u32 k,
+            // u32 n, int *c)`; `a` holds band·k ≥ rows·k bytes, `bt` n·k bytes, `c` band·n ≥ rows·n
+            // i32s, the extents the kernel indexes (it bounds every row and column it touches);
+            // the grid covers rows × n with 256-thread blocks, as the kernel expects.
+            unsafe { b.launch(tile) }.map_err(device_err("launch tile"))?;
+
+            let row0_64 = u64::from(row0);
+            let mut b = self.stream.launch_builder(&g.leaves);
+            b.arg(&c).arg(&rows).arg(&n).arg(&row0_64).arg(&mut leaves);
+            // SAFETY: matches `loopin_gemm_leaves(const int *c, u32 rows, u32 n, u64 row0, uchar
+            // *out)`; threads t < rows read c[t·n .. t·n + n] (c holds ≥ rows·n) and write
+            // out[32t .. 32t + 32] (leaves holds band·32 ≥ rows·32 bytes).
+            unsafe { b.launch(cfg(rows)) }.map_err(device_err("launch leaves"))?;
+
+            let host = self
+                .stream
+                .clone_dtoh(&leaves.slice(..rows as usize * 32))
+                .map_err(device_err("GEMM band"))?;
+            out.extend(host.chunks_exact(32).map(|h| {
+                let mut leaf = [0u8; 32];
+                leaf.copy_from_slice(h);
+                leaf
+            }));
+            row0 += rows;
+        }
+        Ok(out)
+    }
+
+    /// `out[0 .. len)` = bytes `offset .. offset + len` (`len` > 0) of the stream `tag` of `seed`.
+    fn gemm_gen(
+        &self,
+        g: &GemmKernels,
+        seed: &[u64; 4],
+        tag: u32,
+        offset: u64,
+        len: u64,
+        out: &mut CudaSlice<u8>,
+    ) -> Result<(), GemmFailed> {
+        assert!(len > 0 && out.len() as u64 >= len, "stream slice");
+        // One thread per 32-byte stream block touched (`lp_gen_items` in gemm.cu).
+        let items = (offset + len - 1) / 32 - offset / 32 + 1;
+        let items = u32::try_from(items)
+            .map_err(|_| GemmFailed::Device(format!("{len} stream bytes in one launch")))?;
+        let mut b = self.stream.launch_builder(&g.gen_stream);
+        b.arg(&seed[0])
+            .arg(&seed[1])
+            .arg(&seed[2])
+            .arg(&seed[3])
+            .arg(&tag)
+            .arg(&offset)
+            .arg(&len)
+            .arg(out);
+        // SAFETY: matches `loopin_gemm_gen(u64 s0..s3, u32 tag, u64 offset, u64 len, uchar *out)`;
+        // the kernel writes out[0 .. len) only (each byte by the thread of its stream block), and
+        // `out` holds at least len bytes; threads past `items` return at once.
+        unsafe { b.launch(cfg(items)) }.map_err(device_err("launch gen"))?;
+        Ok(())
     }
 }
 
@@ -166,7 +422,7 @@ impl Backend for CudaBackend {
         Ok(true)
     }
 
-    fn throughput(
+    fn slow_rounds(
         &self,
         inputs: &[u128],
         rounds: u32,
@@ -206,5 +462,14 @@ impl Backend for CudaBackend {
             }
         }
         Ok(res)
+    }
+
+    fn gemm(
+        &self,
+        seed: &Hash,
+        shape: Shape,
+        cancel: &AtomicBool,
+    ) -> Result<Vec<Hash>, GemmFailed> {
+        self.gemm_checked(seed, shape, cancel)
     }
 }

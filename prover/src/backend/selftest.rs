@@ -5,13 +5,15 @@
 use super::{Backend, CpuBackend};
 use loopin_pocps::encode::{CpuEncoder, Encoder, Params, derive_ek};
 use loopin_pocps::field::{P, sloth_slow};
+use loopin_pocps::gemm::{self, Shape};
+use loopin_pocps::merkle::Tree;
 use loopin_pocps::proof::{Prover, throughput_input};
 use std::sync::atomic::AtomicBool;
 
 /// The published vectors (`packages/pocps/tests/vectors.json`).
 const VECTORS: &str = include_str!("../../../packages/pocps/tests/vectors.json");
 
-/// Inputs of the large throughput batch compared with the CPU backend.
+/// Inputs of the large slow-round batch compared with the CPU backend.
 pub const BATCH: u64 = 1 << 16;
 
 /// What one check compared, for the report.
@@ -86,13 +88,15 @@ fn edge_inputs() -> Vec<u128> {
 
 /// Checks `b` bit for bit: the published Sloth and block vectors and the Merkle root of their P,
 /// field edge values and 500 others at 1 and 3 rounds against the reference `sloth_slow`, a full
-/// P at the test parameters (also from a lane offset), and a batch of [`BATCH`] throughput inputs
-/// at 8 rounds against the CPU backend. Returns what was compared, or the first difference.
+/// P at the test parameters (also from a lane offset), a batch of [`BATCH`] inputs at 8 slow
+/// rounds against the CPU backend, and the GEMM challenge: the published root, and the leaves of
+/// every row of a shape with edges (k not a multiple of 4, m not of the band) against the CPU.
+/// Returns what was compared, or the first difference.
 pub fn check(b: &dyn Backend) -> Result<Vec<Check>, String> {
     let no = AtomicBool::new(false);
     let tp = |xs: &[u128], r: u32| {
-        b.throughput(xs, r, &no)
-            .map_err(|e| format!("{}: throughput: {e}", b.name()))
+        b.slow_rounds(xs, r, &no)
+            .map_err(|e| format!("{}: slow rounds: {e}", b.name()))
     };
     let mut checks = Vec::new();
     let v: serde_json::Value =
@@ -151,13 +155,59 @@ pub fn check(b: &dyn Backend) -> Result<Vec<Check>, String> {
         .map(|j| throughput_input(&[3; 32], &[4; 32], j))
         .collect();
     let cpu = CpuBackend
-        .throughput(&batch, 8, &no)
+        .slow_rounds(&batch, 8, &no)
         .map_err(|e| format!("cpu: {e}"))?;
     same(
-        "throughput batch, r = 8",
+        "slow-round batch, r = 8",
         &tp(&batch, 8)?,
         &cpu,
         &mut checks,
     )?;
+    let g = &v["gemm"];
+    let seed: [u8; 32] = hex::decode(g["seed"].as_str().unwrap_or_default())
+        .ok()
+        .and_then(|s| s.try_into().ok())
+        .ok_or("vectors: gemm seed")?;
+    let shape: Shape =
+        serde_json::from_value(g["shape"].clone()).map_err(|e| format!("vectors: gemm: {e}"))?;
+    let leaves = b
+        .gemm(&seed, shape, &no)
+        .map_err(|e| format!("{}: gemm: {e}", b.name()))?;
+    let root = hex::encode(Tree::new(leaves.clone()).root());
+    if Some(root.as_str()) != g["root"].as_str() {
+        return Err(format!("GEMM vector: root {root} differs"));
+    }
+    checks.push(Check {
+        name: "GEMM vector".into(),
+        values: leaves.len(),
+    });
+    for shape in [
+        Shape {
+            m: 333,
+            k: 1027,
+            n: 129,
+        },
+        Shape { m: 5, k: 3, n: 1 },
+    ] {
+        let name = format!("GEMM {} x {} x {}", shape.m, shape.k, shape.n);
+        let got = b
+            .gemm(&seed, shape, &no)
+            .map_err(|e| format!("{}: gemm: {e}", b.name()))?;
+        let want = gemm::leaves(&seed, shape, &no).ok_or("cpu: gemm cancelled")?;
+        if let Some(i) = (0..want.len()).find(|&i| got.get(i) != Some(&want[i])) {
+            return Err(format!("{name}: row {i} differs"));
+        }
+        if got.len() != want.len() {
+            return Err(format!(
+                "{name}: {} rows, expected {}",
+                got.len(),
+                want.len()
+            ));
+        }
+        checks.push(Check {
+            name,
+            values: got.len(),
+        });
+    }
     Ok(checks)
 }

@@ -98,7 +98,7 @@ enum Cmd {
     StakeMsg(StakeArgs),
     /// Serve challenges.
     Serve,
-    /// Measure encoding, the throughput batch and challenge latency under load.
+    /// Measure encoding, the GEMM throughput challenge and challenge latency under load.
     Bench(BenchArgs),
     /// Check the configured backend bit for bit against the published vectors and the CPU
     /// backend (run it on a new GPU before staking it); exits non-zero on any difference.
@@ -132,18 +132,12 @@ struct BenchArgs {
     /// Lanes of the configured parameters to encode for the encoding rate (0 skips).
     #[arg(long, default_value_t = 2)]
     encode_lanes: u32,
-    /// Throughput batch width measured (the production width is extrapolated from it).
-    #[arg(long, default_value_t = 4096)]
-    tp_width: u64,
-    /// Slow rounds per throughput output.
-    #[arg(long, default_value_t = 1000)]
-    tp_rounds: u32,
-    /// Production batch width W and deadline D_tp (docs/pocps.md) to compare against.
-    #[arg(long, default_value_t = 1 << 20)]
-    tp_prod_width: u64,
-    /// Production throughput deadline, ms.
-    #[arg(long, default_value_t = 2000)]
-    tp_prod_deadline_ms: u64,
+    /// Rows m of the GEMM challenge measured (0 skips); k = n = the class's.
+    #[arg(long, default_value_t = 256)]
+    gemm_rows: u32,
+    /// The GPU class (`loopin::gpu_classes`) whose challenge the measured rate is compared with.
+    #[arg(long, default_value = "h100")]
+    gemm_class: String,
     /// Concurrent challenges of the in-process load test over TCP (test parameters; 0 skips).
     #[arg(long, default_value_t = 1000)]
     load: usize,
@@ -447,32 +441,36 @@ async fn bench(c: &Config, b: &BenchArgs) -> Result<(), String> {
             gib_blocks * params.rounds as f64 / (slow / s)
         );
     }
-    if b.tp_width > 0 {
-        let inputs: Vec<u128> = (0..b.tp_width)
-            .map(|j| loopin_pocps::proof::throughput_input(&[1u8; 32], &[2u8; 32], j))
-            .collect();
+    if b.gemm_rows > 0 {
+        let class = loopin::gpu_classes::class(&b.gemm_class)
+            .ok_or_else(|| format!("no GPU class {:?}", b.gemm_class))?;
+        let full = class.gemm.shape();
+        let shape = loopin_pocps::gemm::Shape {
+            m: b.gemm_rows,
+            ..full
+        };
         let t = Instant::now();
         backend
-            .throughput(&inputs, b.tp_rounds, &AtomicBool::new(false))
+            .gemm(&[1u8; 32], shape, &AtomicBool::new(false))
             .map_err(|e| e.to_string())?;
         let s = t.elapsed().as_secs_f64();
-        let per = s / b.tp_width as f64;
-        let prod = per * b.tp_prod_width as f64;
+        let tops = 2.0 * shape.work() as f64 / s / 1e12;
+        let prod = s * f64::from(full.m) / f64::from(shape.m);
+        let deadline = class.gemm.deadline_ms as f64 / 1e3;
         println!(
-            "throughput: W={} x r_tp={} in {:.3} s ({:.3e} slow rounds/s); production W={} extrapolates to {:.1} s vs D_tp = {:.1} s: {:.0}x the deadline ({})",
-            b.tp_width,
-            b.tp_rounds,
+            "gemm: {} x {} x {} in {:.3} s ({:.4} TOPS, backend {}); the {} class's {} rows extrapolate to {:.1} s vs its deadline {:.3} s: {:.0}x ({})",
+            shape.m,
+            shape.k,
+            shape.n,
             s,
-            b.tp_width as f64 * b.tp_rounds as f64 / s,
-            b.tp_prod_width,
+            tops,
+            backend.name(),
+            class.name,
+            full.m,
             prod,
-            b.tp_prod_deadline_ms as f64 / 1e3,
-            prod / (b.tp_prod_deadline_ms as f64 / 1e3),
-            if prod * 1e3 > b.tp_prod_deadline_ms as f64 {
-                "MISSES"
-            } else {
-                "meets"
-            }
+            deadline,
+            prod / deadline,
+            if prod > deadline { "MISSES" } else { "meets" }
         );
     }
     if b.load > 0 {

@@ -89,18 +89,21 @@ struct ChallengeArgs {
     /// Chain randomness (hex).
     #[arg(long, default_value = "")]
     randomness: String,
-    /// Throughput batch width W (0: no throughput part).
+    /// GEMM throughput part: rows m of A and C (0: no throughput part).
     #[arg(long, default_value_t = 0)]
-    throughput_width: u64,
-    /// Slow rounds per throughput output.
-    #[arg(long, default_value_t = 4)]
-    throughput_rounds: u32,
-    /// Throughput spot checks.
-    #[arg(long, default_value_t = 16)]
-    throughput_spots: u32,
-    /// Throughput deadline (until the root arrives), ms.
+    gemm_m: u32,
+    /// Inner dimension k (columns of A, rows of B).
+    #[arg(long, default_value_t = 256)]
+    gemm_k: u32,
+    /// Columns n of B and C.
+    #[arg(long, default_value_t = 256)]
+    gemm_n: u32,
+    /// Rows of C opened and checked (Freivalds).
+    #[arg(long, default_value_t = 64)]
+    gemm_rows: u32,
+    /// Time to the signed row root at zero round trip, ms (the RTT allowance is added).
     #[arg(long, default_value_t = 2000)]
-    throughput_deadline_ms: u64,
+    gemm_deadline_ms: u64,
 }
 
 fn main() -> ExitCode {
@@ -187,11 +190,14 @@ fn spec(c: &ChallengeArgs) -> Result<Spec, String> {
         max_deadline_ms: c.max_deadline_ms,
         randomness: hex::decode(&c.randomness).map_err(|e| format!("--randomness: {e}"))?,
         secret: None,
-        throughput: (c.throughput_width > 0).then_some(ThroughputSpec {
-            width: c.throughput_width,
-            rounds: c.throughput_rounds,
-            spots: c.throughput_spots,
-            deadline_ms: c.throughput_deadline_ms,
+        throughput: (c.gemm_m > 0).then_some(ThroughputSpec {
+            shape: loopin_pocps::gemm::Shape {
+                m: c.gemm_m,
+                k: c.gemm_k,
+                n: c.gemm_n,
+            },
+            rows: c.gemm_rows,
+            deadline_ms: c.gemm_deadline_ms,
         }),
     })
 }

@@ -78,7 +78,8 @@ pub fn target(r: &Running, state_commitment: &loopin_pocps::proof::Commitment) -
     Target::new(&r.url(), state_commitment.clone()).expect("target")
 }
 
-/// Test-parameter challenge: R = 256, s = 32, k = 8, with a throughput part (W = 256, 4 rounds).
+/// Test-parameter challenge: R = 256, s = 32, k = 8, with a GEMM throughput part
+/// (128 × 96 × 64, 64 rows opened).
 pub fn spec(deadline_ms: u64) -> Spec {
     Spec {
         chain_rounds: 256,
@@ -90,9 +91,12 @@ pub fn spec(deadline_ms: u64) -> Spec {
         randomness: b"chain randomness".to_vec(),
         secret: None,
         throughput: Some(ThroughputSpec {
-            width: 256,
-            rounds: 4,
-            spots: 16,
+            shape: loopin_pocps::gemm::Shape {
+                m: 128,
+                k: 96,
+                n: 64,
+            },
+            rows: 64,
             deadline_ms,
         }),
     }

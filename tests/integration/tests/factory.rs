@@ -63,6 +63,7 @@ fn params() -> PoolParams {
         min_passes_per_epoch: loopin::pool::DEFAULT_MIN_PASSES_PER_EPOCH,
         pass_grace_seconds: 0,
         lateness_quorum: 0,
+        gemm: None,
     }
 }
 

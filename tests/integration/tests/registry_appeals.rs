@@ -67,6 +67,7 @@ fn late() -> Verdict {
     Verdict::Late {
         latency_ms: None,
         rtt_ms: 0,
+        throughput: false,
     }
 }
 
@@ -333,6 +334,7 @@ fn the_deadline_allows_the_measured_round_trip_up_to_its_cap() {
                 latency_ms,
                 transcript,
                 rtt_ms,
+                gemm: None,
             },
         )
     };
@@ -366,6 +368,7 @@ fn the_deadline_allows_the_measured_round_trip_up_to_its_cap() {
     let late_at = |latency_ms| Verdict::Late {
         latency_ms: Some(latency_ms),
         rtt_ms: 1_000,
+        throughput: false,
     };
     let err = n
         .submit("bob", id, late_at(400))
@@ -590,6 +593,7 @@ fn an_appeal_pass_is_checked_like_any_pass() {
             latency_ms,
             transcript: n.transcript(transcript_of, 0),
             rtt_ms: 0,
+            gemm: None,
         },
     };
     let late_pass = pass(&n, settings().deadline_ms + 1, id);

@@ -357,6 +357,7 @@ fn passes_without_a_checkable_transcript_and_audits_by_strangers_are_refused() {
             latency_ms: 20,
             transcript,
             rtt_ms: 0,
+            gemm: None,
         },
     };
     // A chain shorter than the registry asks.
@@ -398,6 +399,7 @@ fn passes_without_a_checkable_transcript_and_audits_by_strangers_are_refused() {
         Verdict::Late {
             latency_ms: None,
             rtt_ms: 0,
+            throughput: false,
         },
     )
     .unwrap();

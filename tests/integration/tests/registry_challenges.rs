@@ -64,6 +64,7 @@ fn verifiers_cannot_pick_targets_or_check_their_own_owners_devices() {
                 latency_ms: 10,
                 transcript: n.transcript(id, carol),
                 rtt_ms: 0,
+                gemm: None,
             },
         },
     );
@@ -80,6 +81,7 @@ fn verifiers_cannot_pick_targets_or_check_their_own_owners_devices() {
                 latency_ms: 10,
                 transcript: n.transcript(id, carol),
                 rtt_ms: 0,
+                gemm: None,
             },
         },
     );
@@ -94,6 +96,7 @@ fn verifiers_cannot_pick_targets_or_check_their_own_owners_devices() {
                 latency_ms: 10,
                 transcript: n.transcript(id, carol),
                 rtt_ms: 0,
+                gemm: None,
             },
         },
     );
@@ -125,6 +128,7 @@ fn replayed_responses_are_refused() {
             latency_ms: 30,
             transcript: n.transcript(first, alice),
             rtt_ms: 0,
+            gemm: None,
         },
     )
     .unwrap();
@@ -139,6 +143,7 @@ fn replayed_responses_are_refused() {
                 latency_ms: 30,
                 transcript: n.transcript(first, alice),
                 rtt_ms: 0,
+                gemm: None,
             },
         },
     );
@@ -155,6 +160,7 @@ fn replayed_responses_are_refused() {
                 latency_ms: 30,
                 transcript: n.transcript(second, alice),
                 rtt_ms: 0,
+                gemm: None,
             },
         },
     );

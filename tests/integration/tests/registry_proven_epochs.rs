@@ -92,6 +92,7 @@ fn a_device_that_answers_no_challenge_earns_nothing_and_a_quorum_of_verifiers_in
             Verdict::Late {
                 latency_ms: None,
                 rtt_ms: 0,
+                throughput: false,
             },
         )
         .unwrap();

@@ -179,6 +179,7 @@ fn lateness_needs_a_quorum_of_independently_assigned_verifiers() {
             verdict: Verdict::Late {
                 latency_ms: Some(100),
                 rtt_ms: 0,
+                throughput: false,
             },
         },
     );
@@ -190,6 +191,7 @@ fn lateness_needs_a_quorum_of_independently_assigned_verifiers() {
             Verdict::Late {
                 latency_ms: Some(250),
                 rtt_ms: 0,
+                throughput: false,
             },
         )
         .unwrap();
@@ -203,6 +205,7 @@ fn lateness_needs_a_quorum_of_independently_assigned_verifiers() {
             Verdict::Late {
                 latency_ms: None,
                 rtt_ms: 0,
+                throughput: false,
             },
         )
         .unwrap();
@@ -217,6 +220,7 @@ fn lateness_needs_a_quorum_of_independently_assigned_verifiers() {
         Verdict::Late {
             latency_ms: None,
             rtt_ms: 0,
+            throughput: false,
         },
     )
     .unwrap();
@@ -230,6 +234,7 @@ fn lateness_needs_a_quorum_of_independently_assigned_verifiers() {
             Verdict::Late {
                 latency_ms: Some(5_000),
                 rtt_ms: 0,
+                throughput: false,
             },
         )
         .unwrap();

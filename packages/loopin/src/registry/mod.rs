@@ -160,6 +160,10 @@ pub enum Verdict {
         /// Omitted: 0.
         #[serde(default)]
         rtt_ms: u64,
+        /// The GEMM throughput part: required when the device's class asks one, refused
+        /// otherwise.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        gemm: Option<GemmPassMsg>,
     },
     /// The answer came late (`latency_ms`) or not at all (`None`): an attestation, counted
     /// towards the lateness quorum (an appeal challenge's counts towards the appeal instead).
@@ -168,6 +172,11 @@ pub enum Verdict {
         /// The measured round trip the deadline allowed for, as in `Pass`.
         #[serde(default)]
         rtt_ms: u64,
+        /// The timed part was answered (`latency_ms` may be on time) but the GEMM throughput
+        /// part was not: no valid, signed root within its deadline. Only for devices whose class
+        /// asks one; counted like any Late verdict.
+        #[serde(default)]
+        throughput: bool,
     },
     /// The device-signed answer has a bad opening: `leaf` is opening number `opening` of
     /// `answer` in full, and `block` the block whose chain check fails (`None`: the whole leaf,
@@ -264,6 +273,9 @@ pub struct DeviceResponse {
     /// Its class's lateness quorum (0: the registry's `lateness_quorum`).
     #[serde(default)]
     pub lateness_quorum: u32,
+    /// Its class's GEMM throughput challenge (`None`: no throughput part).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gemm: Option<crate::pool::GemmClass>,
 }
 
 #[cw_serde]
@@ -362,6 +374,9 @@ pub struct PassInfo {
     pub passed_at: Timestamp,
     /// Audits may open until then.
     pub audit_until: Timestamp,
+    /// The device-signed root of its GEMM challenge's rows, when its class asks one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gemm_root: Option<HexBinary>,
 }
 
 /// An open audit of a step.

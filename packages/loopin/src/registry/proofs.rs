@@ -71,6 +71,20 @@ pub struct TranscriptMsg {
     pub signature: HexBinary,
 }
 
+/// The throughput part of a Pass on a device whose class asks a GEMM challenge
+/// (`loopin::pool::GemmClass`, `loopin_pocps::gemm`).
+#[cw_serde]
+pub struct GemmPassMsg {
+    /// Root over the rows of C (`loopin_pocps::gemm::row_leaf`), 32 bytes.
+    pub row_root: HexBinary,
+    /// 64-byte compact secp256k1 signature of the device over
+    /// `gemm::message(gemm::seed_for(seed), class shape, row_root)`.
+    pub signature: HexBinary,
+    /// Time from the verifier's request to the root (ms): at most the class's `deadline_ms`
+    /// plus the round-trip allowance of the timed deadline.
+    pub latency_ms: u64,
+}
+
 /// One opened step of a transcript (`loopin_pocps::transcript::Step`).
 #[cw_serde]
 pub struct StepMsg {

@@ -109,6 +109,13 @@ impl RegistrySettings {
             rtt_ms,
         )
     }
+
+    /// The deadline (ms) of a GEMM root whose class allows `class_deadline_ms`: the class's
+    /// budget plus the same round-trip allowance as the timed deadline.
+    pub fn throughput_deadline_for(&self, class_deadline_ms: u64, rtt_ms: u64) -> u64 {
+        let allowance = self.deadline_for(rtt_ms).saturating_sub(self.deadline_ms);
+        class_deadline_ms.saturating_add(allowance)
+    }
 }
 
 /// The deadline rule, for the registry and for verifiers alike: `deadline_ms` plus

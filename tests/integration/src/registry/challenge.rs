@@ -212,6 +212,7 @@ impl Net {
                 latency_ms: 20,
                 transcript,
                 rtt_ms: 0,
+                gemm: None,
             },
         )
     }

@@ -47,6 +47,7 @@ pub(crate) fn params() -> PoolParams {
         min_passes_per_epoch: loopin::pool::DEFAULT_MIN_PASSES_PER_EPOCH,
         pass_grace_seconds: 0,
         lateness_quorum: 0,
+        gemm: None,
     }
 }
 

@@ -344,6 +344,7 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
                 latency_ms: 40,
                 transcript,
                 rtt_ms: 50,
+                gemm: None,
             },
             None,
         ),

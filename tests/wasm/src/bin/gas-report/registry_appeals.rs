@@ -161,6 +161,7 @@ fn run(report: &mut Report, verifiers: usize) -> Result<(), HarnessError> {
         verdict: Verdict::Late {
             latency_ms: None,
             rtt_ms: 0,
+            throughput: false,
         },
     };
     setup(&mut c, &accusers[0], &late(ids[0], &secrets[0]))?;

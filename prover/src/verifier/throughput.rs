@@ -1,0 +1,176 @@
+//! The throughput part of a challenge: the GEMM challenge (`loopin_pocps::gemm`). The signed row
+//! root must arrive within the class's deadline (plus the round-trip allowance of the timed
+//! part); then the verifier picks the rows to open with fresh randomness and checks each by
+//! Freivalds' test. Any failure (late, refused, unsigned, a wrong row) is a verdict against the
+//! device: no valid root in time is no answer.
+
+use super::{Target, ThroughputSpec, Verifier, ms};
+use crate::auth::{Kind, body_open, body_throughput, now_ms, sign_header};
+use crate::pb;
+use crate::record::{Outcome, ThroughputVerdict};
+use crate::wire;
+use loopin_pocps::gemm::{self, RowOpening};
+use loopin_pocps::merkle::Hash;
+use loopin_pocps::sig::{K256Verifier, SigVerifier};
+use std::time::{Duration, Instant};
+
+/// How long a prover has to open the rows (not timed, but it must end).
+const OPEN_ROWS_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Verifier {
+    /// The GEMM challenge with `seed` (`gemm::seed_for` of the challenge's seed): the root within
+    /// `tp.deadline_ms + allowance_ms`, then the rows chosen now, opened and checked.
+    pub async fn throughput(
+        &self,
+        t: &Target,
+        seed: &Hash,
+        tp: &ThroughputSpec,
+        allowance_ms: u64,
+    ) -> ThroughputVerdict {
+        let c = &t.commitment;
+        let deadline_ms = tp.deadline_ms.saturating_add(allowance_ms);
+        let mut v = ThroughputVerdict {
+            outcome: Outcome::Error,
+            reason: None,
+            shape: tp.shape,
+            rows: Vec::new(),
+            deadline_ms,
+            commit_ms: None,
+            row_root: None,
+            signature: None,
+        };
+        let body = body_throughput(seed, tp.shape);
+        let h = sign_header(
+            &self.key,
+            Kind::Throughput,
+            &c.root,
+            self.next_nonce(),
+            now_ms(),
+            &body,
+        );
+        let deadline = Duration::from_millis(deadline_ms);
+        let mut req = tonic::Request::new(pb::ThroughputRequest {
+            auth: Some(wire::auth_to_pb(&h)),
+            seed: seed.to_vec(),
+            m: tp.shape.m,
+            k: tp.shape.k,
+            n: tp.shape.n,
+        });
+        req.set_timeout(deadline);
+        let mut client = t.client.clone();
+        let sent = Instant::now();
+        let commit = match tokio::time::timeout(deadline, client.throughput(req)).await {
+            Err(_) => {
+                v.outcome = Outcome::Late;
+                v.reason = Some(format!("no root within {deadline_ms} ms"));
+                return v;
+            }
+            Ok(Err(s))
+                if s.code() == tonic::Code::DeadlineExceeded
+                    || s.code() == tonic::Code::Cancelled =>
+            {
+                v.outcome = Outcome::Late;
+                v.reason = Some(format!("deadline exceeded: {}", s.message()));
+                return v;
+            }
+            Ok(Err(s)) => {
+                // A prover that cannot take its class's challenge (too large for it, busy,
+                // refused) has not answered it.
+                v.outcome = Outcome::Late;
+                v.reason = Some(format!("prover refused: {:?}: {}", s.code(), s.message()));
+                return v;
+            }
+            Ok(Ok(r)) => r.into_inner(),
+        };
+        let took = sent.elapsed();
+        v.commit_ms = Some(ms(took));
+        v.row_root = Some(hex::encode(&commit.row_root));
+        v.signature = Some(hex::encode(&commit.signature));
+        let Ok(root) = wire::hash(&commit.row_root, "row_root") else {
+            v.outcome = Outcome::Fail;
+            v.reason = Some("row_root must be 32 bytes".into());
+            return v;
+        };
+        if !K256Verifier.verify(
+            &gemm::message(seed, tp.shape, &root),
+            &commit.signature,
+            &c.pubkey,
+        ) {
+            v.outcome = Outcome::Fail;
+            v.reason = Some("bad device signature on the row root".into());
+            return v;
+        }
+        // The rows are chosen now, after the root is fixed.
+        let nonce = crate::auth::random_bytes();
+        let rows = gemm::rows(&nonce, &root, tp.shape.m, tp.rows);
+        v.rows = rows.clone();
+        let openings = match self.open_rows(t, &commit.session, &rows).await {
+            Ok(o) => o,
+            Err(e) => {
+                v.outcome = Outcome::Fail;
+                v.reason = Some(e);
+                return v;
+            }
+        };
+        let (shape, seed, count) = (tp.shape, *seed, tp.rows);
+        let checked = tokio::task::spawn_blocking(move || {
+            gemm::verify(&seed, shape, &root, &nonce, count, &openings)
+        })
+        .await;
+        match checked {
+            Ok(Ok(())) if took <= deadline => v.outcome = Outcome::Pass,
+            Ok(Ok(())) => {
+                v.outcome = Outcome::Late;
+                v.reason = Some(format!("root after {:.1} ms > {deadline_ms} ms", ms(took)));
+            }
+            Ok(Err(e)) => {
+                v.outcome = Outcome::Fail;
+                v.reason = Some(e.to_string());
+            }
+            Err(e) => v.reason = Some(format!("verification task failed: {e}")),
+        }
+        v
+    }
+
+    /// Phase 2: ask for `rows` of C and parse them.
+    async fn open_rows(
+        &self,
+        t: &Target,
+        session: &[u8],
+        rows: &[u64],
+    ) -> Result<Vec<RowOpening>, String> {
+        let body = body_open(session, rows);
+        let h = sign_header(
+            &self.key,
+            Kind::ThroughputOpen,
+            &t.commitment.root,
+            self.next_nonce(),
+            now_ms(),
+            &body,
+        );
+        let mut req = tonic::Request::new(pb::ThroughputOpenRequest {
+            auth: Some(wire::auth_to_pb(&h)),
+            session: session.to_vec(),
+            indices: rows.to_vec(),
+        });
+        req.set_timeout(OPEN_ROWS_TIMEOUT);
+        let mut client = t.client.clone();
+        let opening =
+            match tokio::time::timeout(OPEN_ROWS_TIMEOUT, client.throughput_open(req)).await {
+                Err(_) => return Err(format!("no rows within {} s", OPEN_ROWS_TIMEOUT.as_secs())),
+                Ok(Err(s)) => return Err(format!("open refused: {:?}: {}", s.code(), s.message())),
+                Ok(Ok(r)) => r.into_inner(),
+            };
+        opening
+            .rows
+            .into_iter()
+            .map(|o| {
+                Ok(RowOpening {
+                    index: o.index,
+                    row: o.row,
+                    path: wire::bytes_to_hashes(&o.path)?,
+                })
+            })
+            .collect()
+    }
+}

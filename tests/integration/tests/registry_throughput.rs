@@ -1,0 +1,197 @@
+//! The GEMM throughput part of a challenge on chain: a device whose class asks one is passed
+//! only with its device-signed row root, for this challenge's seed, within the class's deadline
+//! plus the round-trip allowance; a throughput part that did not come counts as lateness even
+//! when the timed part was on time; a class without one takes none.
+
+use cosmwasm_std::HexBinary;
+use loopin::pool::{GemmClass, PoolParams};
+use loopin::registry::{ChallengeStatus, ExecuteMsg, GemmPassMsg, RegistrySettings, Verdict};
+use loopin::stake_cert::StakeMode;
+use loopin_integration_tests::protocol::{LOOP, attr, params, protocol_with};
+use loopin_integration_tests::registry::{Net, bonded_net_on, bonded_net_with, settings};
+use loopin_pocps::gemm;
+use loopin_pocps::merkle::{Hash, Tree};
+use loopin_pocps::sig::k256_sign;
+use loopin_pocps_registry::ContractError;
+use std::sync::atomic::AtomicBool;
+
+const CLASS: GemmClass = GemmClass {
+    m: 64,
+    k: 40,
+    n: 24,
+    rows: 64,
+    deadline_ms: 1_500,
+};
+
+/// Round trips allowed: 3 of them, the deadline at most 400 ms above the timed one's 100 ms.
+fn rtt_settings() -> RegistrySettings {
+    RegistrySettings {
+        rtt_factor: 3,
+        max_deadline_ms: 500,
+        ..settings()
+    }
+}
+
+/// alice's device staked in a class that asks `CLASS`.
+fn gemm_net() -> (Net, String) {
+    let p = protocol_with(
+        PoolParams {
+            gemm: Some(CLASS),
+            ..params()
+        },
+        1_000 * LOOP,
+    );
+    let mut n = bonded_net_on(p, rtt_settings());
+    let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let token_id = n.devices[alice].token_id.clone();
+    (n, token_id)
+}
+
+/// The honest row root of challenge `id`'s GEMM and the device's signature over it, for the
+/// challenge whose seed is `seed_of`.
+fn gemm_part(n: &Net, seed_of: u64, latency_ms: u64) -> GemmPassMsg {
+    let seed = gemm::seed_for(&n.seed(seed_of));
+    let leaves = gemm::leaves(&seed, CLASS.shape(), &AtomicBool::new(false)).unwrap();
+    let root: Hash = Tree::new(leaves).root();
+    let signature = k256_sign(
+        &n.devices[0].key,
+        &gemm::message(&seed, CLASS.shape(), &root),
+    );
+    GemmPassMsg {
+        row_root: HexBinary::from(root.to_vec()),
+        signature: HexBinary::from(signature),
+        latency_ms,
+    }
+}
+
+fn pass(n: &Net, id: u64, rtt_ms: u64, gemm: Option<GemmPassMsg>) -> ExecuteMsg {
+    let seed = n.seed(id);
+    ExecuteMsg::Submit {
+        challenge_id: id,
+        secret: HexBinary::from(n.secret(id).to_vec()),
+        verdict: Verdict::Pass {
+            answer: n.devices[0].answer(&seed),
+            latency_ms: 20,
+            transcript: n.transcript(id, 0),
+            rtt_ms,
+            gemm,
+        },
+    }
+}
+
+#[test]
+fn a_device_registers_with_its_classs_gemm_challenge() {
+    let (n, token_id) = gemm_net();
+    assert_eq!(n.device(&token_id).gemm, Some(CLASS));
+}
+
+#[test]
+fn a_pass_without_the_throughput_part_its_class_asks_is_refused() {
+    let (mut n, _) = gemm_net();
+    let (id, _) = n.assigned("bob", &["carol", "dave"]);
+    assert_eq!(
+        n.refused("bob", &pass(&n, id, 0, None)),
+        ContractError::ThroughputMissing {}
+    );
+    assert_eq!(n.challenge(id).status, ChallengeStatus::Assigned);
+}
+
+#[test]
+fn a_gemm_root_signed_for_another_challenge_is_refused() {
+    let (mut n, _) = gemm_net();
+    let (id, _) = n.assigned("bob", &["carol", "dave"]);
+    let (other, _) = n.assigned("carol", &["bob", "dave"]);
+    let replayed = gemm_part(&n, other, 900);
+    assert_eq!(
+        n.refused("bob", &pass(&n, id, 0, Some(replayed))),
+        ContractError::NotSignedForChallenge {}
+    );
+    // A root the device did not sign (the signature of the right one, another root).
+    let mut forged = gemm_part(&n, id, 900);
+    forged.row_root = HexBinary::from([7u8; 32].to_vec());
+    assert_eq!(
+        n.refused("bob", &pass(&n, id, 0, Some(forged))),
+        ContractError::NotSignedForChallenge {}
+    );
+}
+
+#[test]
+fn a_gemm_root_over_the_deadline_and_its_round_trip_allowance_is_refused() {
+    let (mut n, _) = gemm_net();
+    let (id, _) = n.assigned("bob", &["carol", "dave"]);
+    // 50 ms measured: the allowance is 3 × 50 = 150 ms, so the root was due by 1,650 ms.
+    let late = gemm_part(&n, id, 1_651);
+    assert_eq!(
+        n.refused("bob", &pass(&n, id, 50, Some(late))),
+        ContractError::ThroughputOverDeadline {
+            latency_ms: 1_651,
+            deadline_ms: 1_650
+        }
+    );
+    // The allowance is capped as the timed deadline's is: 400 ms at most.
+    let capped = gemm_part(&n, id, 1_901);
+    assert_eq!(
+        n.refused("bob", &pass(&n, id, 1_000, Some(capped))),
+        ContractError::ThroughputOverDeadline {
+            latency_ms: 1_901,
+            deadline_ms: 1_900
+        }
+    );
+    let in_time = gemm_part(&n, id, 1_650);
+    let root = in_time.row_root.clone();
+    n.exec("bob", &pass(&n, id, 50, Some(in_time))).unwrap();
+    let c = n.challenge(id);
+    assert_eq!(c.status, ChallengeStatus::Passed);
+    assert_eq!(
+        c.pass.unwrap().gemm_root,
+        Some(root),
+        "recorded with the Pass"
+    );
+}
+
+#[test]
+fn a_late_throughput_part_is_a_late_vote_even_with_the_timed_part_on_time() {
+    let (mut n, token_id) = gemm_net();
+    let (id, _) = n.assigned("bob", &["carol", "dave"]);
+    let on_time = |throughput| Verdict::Late {
+        latency_ms: Some(20),
+        rtt_ms: 0,
+        throughput,
+    };
+    let err = n.submit("bob", id, on_time(false)).unwrap_err();
+    assert_eq!(
+        err.downcast::<ContractError>().unwrap(),
+        ContractError::NotLate { latency_ms: 20 }
+    );
+    let res = n.submit("bob", id, on_time(true)).unwrap();
+    assert_eq!(attr(&res, "late_votes").as_deref(), Some("1"));
+    assert_eq!(n.challenge(id).status, ChallengeStatus::Late);
+    assert!(n.device(&token_id).accusation.is_none(), "one vote of 3");
+}
+
+#[test]
+fn a_class_without_a_gemm_challenge_takes_no_throughput_part() {
+    let mut n = bonded_net_with(rtt_settings());
+    let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    assert_eq!(n.device(&n.devices[alice].token_id.clone()).gemm, None);
+    let (id, _) = n.assigned("bob", &["carol", "dave"]);
+    let part = gemm_part(&n, id, 10);
+    assert_eq!(
+        n.refused("bob", &pass(&n, id, 0, Some(part))),
+        ContractError::ThroughputNotAsked {}
+    );
+    let late = ExecuteMsg::Submit {
+        challenge_id: id,
+        secret: HexBinary::from(n.secret(id).to_vec()),
+        verdict: Verdict::Late {
+            latency_ms: None,
+            rtt_ms: 0,
+            throughput: true,
+        },
+    };
+    assert_eq!(
+        n.refused("bob", &late),
+        ContractError::ThroughputNotAsked {}
+    );
+    n.exec("bob", &pass(&n, id, 0, None)).unwrap();
+}
