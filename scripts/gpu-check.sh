@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The GPU check: bit-exactness of the CUDA kernel, the encoder's rate and the throughput proof's
-# rate on the GPU, next to the CPU backend on the same machine, and the proof service's rate.
+# The GPU check: bit-exactness of the CUDA kernels (Sloth and GEMM, against the published vectors
+# and the CPU), the encoder's rate and the GEMM challenge's rate against every GPU class
+# (`loopin::gpu_classes`) on the GPU, next to the CPU backend on the same machine, and the proof
+# service's rate. Each measurement also lands as JSON in $OUT (encode-*.json, gemm-*.json).
 #
 #   scripts/gpu-check.sh build   # here (any machine with Rust): builds the `cuda` prover into .gpu-check/
 #   scripts/gpu-check.sh run     # on the GPU machine (no Rust, no network needed); logs to $OUT or .gpu-check/out
@@ -78,26 +80,37 @@ run() {
     local p=$B/loopin-prover
     export LOOPIN_LOG=warn
     # 1. Bit-exactness (`selftest`, backend::selftest): the published vectors, field edges and 500
-    #    values at 1 and 3 rounds, a full P at the test parameters and a 2^16-input batch, GPU
-    #    against the CPU backend. `--backend cuda` fails, rather than falls back, without a GPU.
+    #    values at 1 and 3 rounds, a full P at the test parameters, a 2^16-input batch, the GEMM
+    #    vector and two edge shapes, GPU against the CPU backend. `--backend cuda` fails, rather
+    #    than falls back, without a GPU.
     step "kernel bit-exactness (NVRTC, GPU vs vectors and CPU)" 120 "$p" --backend cuda selftest
     # 2. GPU encoding at production occupancy (2^17 lanes, one thread each, r = 1000) with short
-    #    lanes, and the production throughput proof (W = 2^20 x r_tp = 1000 vs D_tp = 2 s).
+    #    lanes.
     local gpu
     gpu=$(params 131072 64)
-    step "GPU: encode 2^17 lanes x 64 blocks x r=1000; throughput W=2^20 x 1000 (native arch)" \
-        120 "$p" --config "$gpu" --backend cuda bench --encode-lanes 131072 --tp-width 1048576 --load 0
-    step "GPU: the same with NVRTC's default architecture" \
-        90 env LOOPIN_NVRTC_ARCH=default "$p" --config "$gpu" --backend cuda bench --encode-lanes 131072 --tp-width 1048576 --load 0
-    # 3. The CPU backend on the same machine's cores, for the ratio.
+    step "GPU: encode 2^17 lanes x 64 blocks x r=1000 (native arch)" \
+        120 "$p" --config "$gpu" --backend cuda bench --encode-lanes 131072 --gemm-rows 0 --load 0 \
+        --json "$out/encode-gpu.json"
+    # 3. The GEMM challenge on the GPU: 2^14 rows of each class's shape (k = n = 16384),
+    #    extrapolated to the class's m and compared with its deadline.
+    for class in h100 a100 l4; do
+        step "GPU: GEMM 16384 rows of the $class class's shape" \
+            120 "$p" --backend cuda bench --encode-lanes 0 --gemm-rows 16384 --gemm-class "$class" \
+            --load 0 --json "$out/gemm-gpu-$class.json"
+    done
+    step "GPU: GEMM with NVRTC's default architecture" \
+        90 env LOOPIN_NVRTC_ARCH=default "$p" --backend cuda bench --encode-lanes 0 --gemm-rows 4096 \
+        --load 0 --json "$out/gemm-gpu-default-arch.json"
+    # 4. The CPU backend on the same machine's cores, for the ratios.
     local cpu
     cpu=$(params "$(nproc)" 4096)
-    step "CPU ($(nproc) threads): encode $(nproc) lanes x 4096 x r=1000; throughput W=2^16 x 1000" \
-        90 "$p" --config "$cpu" --backend cpu bench --encode-lanes "$(nproc)" --tp-width 65536 --load 0
-    # 4. The proof service: 1,000 simultaneous challenges (test parameters) through gRPC, each
+    step "CPU ($(nproc) threads): encode $(nproc) lanes x 4096 x r=1000; GEMM 64 rows" \
+        120 "$p" --config "$cpu" --backend cpu bench --encode-lanes "$(nproc)" --gemm-rows 64 --load 0 \
+        --json "$out/cpu.json"
+    # 5. The proof service: 1,000 simultaneous challenges (test parameters) through gRPC, each
     #    verified, with the GPU backend and with the CPU backend.
-    step "service: 1000 challenges, GPU backend" 60 "$p" --backend cuda bench --encode-lanes 0 --tp-width 0 --load 1000
-    step "service: 1000 challenges, CPU backend" 60 "$p" --backend cpu bench --encode-lanes 0 --tp-width 0 --load 1000
+    step "service: 1000 challenges, GPU backend" 60 "$p" --backend cuda bench --encode-lanes 0 --gemm-rows 0 --load 1000
+    step "service: 1000 challenges, CPU backend" 60 "$p" --backend cpu bench --encode-lanes 0 --gemm-rows 0 --load 1000
     date -u
     return $failed
 }

@@ -51,10 +51,6 @@ pub trait Backend: Send + Sync {
     /// (`loopin_pocps::gemm::leaves`); stops early when `cancel` is set.
     fn gemm(&self, seed: &Hash, shape: Shape, cancel: &AtomicBool)
     -> Result<Vec<Hash>, GemmFailed>;
-    /// Keep a copy of P in device memory (GPU backends); returns whether anything was uploaded.
-    fn make_resident(&self, _blocks: &[u128]) -> Result<bool, String> {
-        Ok(false)
-    }
 }
 
 /// Multi-threaded CPU backend (loopin-pocps' encoder, rayon).

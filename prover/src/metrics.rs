@@ -111,6 +111,15 @@ impl Metrics {
             .unwrap_or(0.0)
     }
 
+    /// Value of a gauge (tests).
+    pub fn gauge(&self, name: &str, l: &[(&str, &str)]) -> f64 {
+        self.lock()
+            .gauges
+            .get(&(name.to_string(), labels(l)))
+            .copied()
+            .unwrap_or(0.0)
+    }
+
     /// Text exposition.
     pub fn render(&self) -> String {
         let g = self.lock();

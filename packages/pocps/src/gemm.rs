@@ -217,22 +217,21 @@ pub fn commit(c: &[i32], s: Shape) -> Tree {
 }
 
 /// The prover's work: the leaves of every row of C for `seed`, computed a band of rows at a time
-/// (all cores with the `prover` feature). `None` once `cancel` is set.
+/// (all cores with the `prover` feature). `None` once `cancel` is set, which is read before every
+/// row: a prover too slow for its deadline stops within a row's work of it.
 pub fn leaves(seed: &Hash, s: Shape, cancel: &AtomicBool) -> Option<Vec<Hash>> {
     let bt = bt(seed, s);
     let band = |b: usize| -> Option<Vec<Hash>> {
-        if cancel.load(Ordering::Relaxed) {
-            return None;
-        }
         let row0 = (b * BAND) as u64;
         let count = BAND.min(s.m as usize - b * BAND);
         let a = a_rows(seed, s, row0, count);
-        Some(
-            a.chunks_exact(s.k as usize)
-                .enumerate()
-                .map(|(r, row)| row_leaf(row0 + r as u64, &product_row(row, &bt, s)))
-                .collect(),
-        )
+        a.chunks_exact(s.k as usize)
+            .enumerate()
+            .map(|(r, row)| {
+                (!cancel.load(Ordering::Relaxed))
+                    .then(|| row_leaf(row0 + r as u64, &product_row(row, &bt, s)))
+            })
+            .collect()
     };
     let bands = (s.m as usize).div_ceil(BAND);
     #[cfg(feature = "prover")]

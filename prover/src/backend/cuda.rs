@@ -36,14 +36,14 @@ const THREADS: u32 = 128;
 
 /// GPU backend on device 0.
 pub struct CudaBackend {
-    ctx: Arc<CudaContext>,
+    /// The context the stream and modules live in, held for the backend's lifetime.
+    _ctx: Arc<CudaContext>,
     stream: Arc<CudaStream>,
     encode: CudaFunction,
     throughput: CudaFunction,
     /// The GEMM kernels, or why they could not be compiled (the sloth kernels work regardless).
     gemm: Result<GemmKernels, String>,
     device: String,
-    resident: std::sync::Mutex<Option<cudarc::driver::CudaSlice<u64>>>,
 }
 
 /// The kernels of `kernels/gemm.cu`.
@@ -201,27 +201,18 @@ impl CudaBackend {
         let stream = ctx.default_stream();
         tracing::info!(%device, arch = arch.as_deref().unwrap_or("default"), "CUDA backend ready");
         Ok(CudaBackend {
-            ctx,
+            _ctx: ctx,
             stream,
             encode,
             throughput,
             gemm,
             device,
-            resident: std::sync::Mutex::new(None),
         })
     }
 
     /// Device name.
     pub fn device(&self) -> &str {
         &self.device
-    }
-
-    /// Upload blocks to device memory (P resident on the GPU); returns the bytes held.
-    pub fn upload(&self, blocks: &[u128]) -> Result<cudarc::driver::CudaSlice<u64>, String> {
-        let _ = &self.ctx;
-        self.stream
-            .clone_htod(&to_limbs(blocks))
-            .map_err(|e| format!("upload: {e:?}"))
     }
 
     /// The leaf of every row of C = A·B of the GEMM challenge with `seed` and `shape`, as
@@ -413,13 +404,6 @@ impl Backend for CudaBackend {
         unsafe { b.launch(cfg(n)) }.map_err(|e| format!("launch: {e:?}"))?;
         let host = self.stream.clone_dtoh(&out).map_err(|e| format!("{e:?}"))?;
         Ok(from_limbs(&host))
-    }
-
-    fn make_resident(&self, blocks: &[u128]) -> Result<bool, String> {
-        let slice = self.upload(blocks)?;
-        *self.resident.lock().unwrap_or_else(|e| e.into_inner()) = Some(slice);
-        tracing::info!(bytes = blocks.len() * 16, "P resident in GPU memory");
-        Ok(true)
     }
 
     fn slow_rounds(

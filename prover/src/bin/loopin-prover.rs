@@ -147,6 +147,9 @@ struct BenchArgs {
     /// Concurrent proof computations allowed in the load test's server.
     #[arg(long, default_value_t = 8)]
     load_max_concurrent: usize,
+    /// Also write the encoding and GEMM figures as JSON to this file.
+    #[arg(long)]
+    json: Option<std::path::PathBuf>,
 }
 
 fn config(cli: &Cli) -> Result<Config, String> {
@@ -360,13 +363,7 @@ async fn serve(c: &Config) -> Result<(), String> {
     let t = Instant::now();
     let loaded = storage::load(&c.data_dir).map_err(|e| e.to_string())?;
     let key = storage::device_key(&c.data_dir).map_err(|e| e.to_string())?;
-    match backend.make_resident(&loaded.prover.blocks) {
-        Ok(true) => {}
-        Ok(false) => tracing::info!("P resident in host memory"),
-        Err(e) => {
-            tracing::warn!(error = %e, "could not load P into GPU memory; serving from host memory")
-        }
-    }
+    // P stays in host memory: between challenges the tenant has the whole card.
     let state = Arc::new(ProverState::from_loaded(loaded, key));
     tracing::info!(
         root = %hex::encode(state.root()),
@@ -422,6 +419,7 @@ async fn bench(c: &Config, b: &BenchArgs) -> Result<(), String> {
     let backend = pick_backend(c)?;
     let threads = rayon::current_num_threads();
     println!("backend: {} ({} worker threads)", backend.name(), threads);
+    let mut json = serde_json::json!({ "backend": backend.name(), "threads": threads });
     if b.encode_lanes > 0 {
         let params = c.encoding_params()?;
         let n = b.encode_lanes.min(params.lanes);
@@ -440,6 +438,11 @@ async fn bench(c: &Config, b: &BenchArgs) -> Result<(), String> {
             slow / s,
             gib_blocks * params.rounds as f64 / (slow / s)
         );
+        json["encode"] = serde_json::json!({
+            "lanes": n, "blocks_per_lane": params.blocks_per_lane, "rounds": params.rounds,
+            "seconds": s, "slow_rounds_per_s": slow / s,
+            "s_per_gib": gib_blocks * params.rounds as f64 / (slow / s),
+        });
     }
     if b.gemm_rows > 0 {
         let class = loopin::gpu_classes::class(&b.gemm_class)
@@ -472,6 +475,14 @@ async fn bench(c: &Config, b: &BenchArgs) -> Result<(), String> {
             prod / deadline,
             if prod > deadline { "MISSES" } else { "meets" }
         );
+        json["gemm"] = serde_json::json!({
+            "m": shape.m, "k": shape.k, "n": shape.n, "seconds": s, "tops": tops,
+            "class": class.name, "class_m": full.m, "class_deadline_s": deadline,
+            "class_extrapolated_s": prod, "meets_class": prod <= deadline,
+        });
+    }
+    if let Some(path) = &b.json {
+        std::fs::write(path, json.to_string()).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     if b.load > 0 {
         let r = load_bench(backend, b).await?;
