@@ -280,16 +280,22 @@ pub struct RowOpening {
 }
 
 /// The prover's openings of `rows` under `tree`, recomputed from the seed (Bᵀ once, then one row
-/// of A each): nothing of C is kept between the commitment and the opening.
+/// of A each, rows in parallel with the `prover` feature): nothing of C is kept between the
+/// commitment and the opening.
 pub fn open(seed: &Hash, s: Shape, tree: &Tree, rows: &[u64]) -> Vec<RowOpening> {
     let bt = bt(seed, s);
-    rows.iter()
-        .map(|&i| RowOpening {
-            index: i,
-            row: product_row(&a_rows(seed, s, i, 1), &bt, s),
-            path: tree.path(i as usize),
-        })
-        .collect()
+    let one = |&i: &u64| RowOpening {
+        index: i,
+        row: product_row(&a_rows(seed, s, i, 1), &bt, s),
+        path: tree.path(i as usize),
+    };
+    #[cfg(feature = "prover")]
+    {
+        use rayon::prelude::*;
+        rows.par_iter().map(one).collect()
+    }
+    #[cfg(not(feature = "prover"))]
+    rows.iter().map(one).collect()
 }
 
 /// Openings of `rows` of a C held whole (tests, and answers built from a forged C).

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use cosmwasm_std::{HexBinary, Uint128, to_json_binary};
 use k256::ecdsa::SigningKey;
 use loopin::registry::{
-    BeaconRoundResponse, ChallengeResponse, ExecuteMsg, InstantiateMsg, OpeningMsg, QueryMsg,
-    ReceiveMsg, SignedAnswer, StepProofMsg, TranscriptMsg, Verdict,
+    BeaconRoundResponse, ChallengeResponse, ExecuteMsg, GemmPassMsg, InstantiateMsg, OpeningMsg,
+    QueryMsg, ReceiveMsg, SignedAnswer, StepProofMsg, TranscriptMsg, Verdict,
 };
 use loopin_pocps::challenge::{commit_secret, indices, round_seed};
 use loopin_pocps::encode::{Params, block_input, encode_block};
@@ -25,12 +25,12 @@ use loopin_wasm_tests::{HarnessError, WasmContract};
 
 use crate::registry_setup::{
     CHAIN_ROUNDS, Device, K, PRODUCTION, ROUND, TOKEN_ID, Wiring, challenge_id,
-    challenge_randomness, settings,
+    challenge_randomness, h100_gemm, settings,
 };
 use crate::report::{Report, exec, query};
 
 const NAME: &str = "pocps-registry";
-const PASS: &str = "Submit Pass (signed digests of 8 openings)";
+const PASS: &str = "Submit Pass (signed digests of 8 openings, the h100 class's GEMM root)";
 const ONE_BLOCK: &str = "Submit BadProof refuted: re-check 1 block";
 const WHOLE_LEAF: &str = "Submit BadProof refuted: re-check a whole 64-block leaf";
 /// The step of a production timed chain the audit names.
@@ -336,6 +336,18 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
             ),
         ),
     );
+    // The class's GEMM root, signed by the device for this challenge (the registry checks the
+    // signature, the seed, the shape and the deadline, not the rows).
+    let gemm_root = [0x5a; 32];
+    let gemm_seed = loopin_pocps::gemm::seed_for(&seeds[0]);
+    let gemm = GemmPassMsg {
+        row_root: HexBinary::from(gemm_root.to_vec()),
+        signature: HexBinary::from(k256_sign(
+            key,
+            &loopin_pocps::gemm::message(&gemm_seed, h100_gemm().shape(), &gemm_root),
+        )),
+        latency_ms: 900,
+    };
     let verdicts = [
         (
             PASS,
@@ -344,7 +356,7 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
                 latency_ms: 40,
                 transcript,
                 rtt_ms: 50,
-                gemm: None,
+                gemm: Some(gemm),
             },
             None,
         ),

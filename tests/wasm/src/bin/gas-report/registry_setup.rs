@@ -77,6 +77,13 @@ pub(crate) fn challenge_randomness(beacon: &[u8], id: u64) -> Hash {
         .into()
 }
 
+/// The h100 class's GEMM challenge (`loopin::gpu_classes`), which the scenarios' class asks.
+pub(crate) fn h100_gemm() -> loopin::pool::GemmClass {
+    loopin::gpu_classes::class("h100")
+        .expect("the h100 class")
+        .gemm
+}
+
 /// Answers for the factory's config, the pool's class (production-80g: 64 GiB at r = 1000) and
 /// the stake certificates known so far.
 pub(crate) fn querier(
@@ -93,6 +100,7 @@ pub(crate) fn querier(
         params: PoolParams {
             min_proof_bytes: 64 << 30,
             min_proof_rounds: PRODUCTION.rounds,
+            gemm: Some(h100_gemm()),
             ..crate::pair::params()
         },
         genesis: 0,
