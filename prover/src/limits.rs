@@ -42,7 +42,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_chain_rounds: 100_000,
+            max_chain_rounds: 250_000,
             max_spots: 256,
             max_openings: 64,
             max_gemm_rows: loopin_pocps::gemm::MAX_ROWS,

@@ -253,7 +253,9 @@ pub struct TimedSet {
 }
 
 /// Production set for a 80 GiB-class GPU (H100): P = 2^32 blocks = 64 GiB, r = 1000 Sloth
-/// rounds per block, 1 KiB leaves, R = 20000 chained reads, s = 128 spot openings.
+/// rounds per block, 1 KiB leaves, R = 200 000 chained reads (what keeps f = 0.99 bounded with a
+/// deadline that allows 200 ms of measured round trip: docs/pocps.md, "RTT allowance"), s = 128
+/// spot openings.
 pub const PRODUCTION_80G: TimedSet = TimedSet {
     name: "production-80g",
     params: Params {
@@ -262,7 +264,7 @@ pub const PRODUCTION_80G: TimedSet = TimedSet {
         rounds: 1000,
         blocks_per_leaf: 64,
     },
-    rounds: 20_000,
+    rounds: 200_000,
     spots: 128,
 };
 
@@ -275,7 +277,7 @@ pub const PRODUCTION_24G: TimedSet = TimedSet {
         rounds: 1000,
         blocks_per_leaf: 64,
     },
-    rounds: 20_000,
+    rounds: 200_000,
     spots: 128,
 };
 
