@@ -280,6 +280,8 @@ impl VerifierAgent {
             secret: Some(secret),
             // The device's class's GEMM challenge, asked with the timed one.
             throughput: device.gemm.as_ref().map(ThroughputSpec::from),
+            // The retry after a refusal gets a seed the prover has not seen.
+            attempt: u32::from(self.refused.contains(&id)),
         };
         let prover =
             Target::new(&device.endpoint, commitment.clone()).map_err(anyhow::Error::msg)?;
@@ -302,6 +304,7 @@ impl VerifierAgent {
                 challenge_id: id,
                 secret: HexBinary::from(secret.to_vec()),
                 verdict,
+                attempt: spec.attempt,
             })
             .await;
         self.refused.remove(&id);

@@ -238,6 +238,7 @@ async fn main() {
                 randomness: b"tail".to_vec(),
                 secret: None,
                 throughput: None,
+                attempt: 0,
             };
             // One at a time, as a verifier challenges a prover: concurrent challenges on one
             // connection would queue each commit behind another's untimed phase-2 transfer.

@@ -170,3 +170,22 @@ pub async fn assignments(c: &Config) -> Result<Box<dyn Assignments>, String> {
     chain.spawn_refresh(source, Duration::from_millis(c.chain.poll_ms.max(100)));
     Ok(Box::new(chain))
 }
+
+/// The GEMM shape of the device's class, as the registry recorded it when the device registered
+/// (`None`: no registry configured, the device not registered yet, or a class without one).
+pub async fn class_gemm(c: &Config) -> Option<loopin_pocps::gemm::Shape> {
+    if c.chain.registry.is_empty() || c.chain.token_id.is_empty() {
+        return None;
+    }
+    let querier = ChainQuerier::connect(c.chain.node.clone()).await.ok()?;
+    let device: loopin::registry::DeviceResponse = querier
+        .query_smart(
+            &c.chain.registry,
+            &QueryMsg::Device {
+                token_id: c.chain.token_id.clone(),
+            },
+        )
+        .await
+        .ok()?;
+    device.gemm.map(|g| g.shape())
+}

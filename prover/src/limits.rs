@@ -17,6 +17,9 @@ pub struct Limits {
     /// Largest GEMM challenge: bytes of B (k × n), which the prover holds while it computes
     /// and again while it opens rows.
     pub max_gemm_b_bytes: u64,
+    /// The one GEMM shape this device serves: its class's (`loopin::pool::GemmClass`). `None`:
+    /// any shape within the limits above (`serve` sets it from the registry when it can).
+    pub gemm_shape: Option<loopin_pocps::gemm::Shape>,
     /// Most rows per ThroughputOpen.
     pub max_open_indices: u32,
     /// Challenges computed at once; the rest wait (bounded) then get RESOURCE_EXHAUSTED.
@@ -46,7 +49,8 @@ impl Default for Limits {
             max_spots: 256,
             max_openings: 64,
             max_gemm_rows: loopin_pocps::gemm::MAX_ROWS,
-            max_gemm_b_bytes: 1 << 30,
+            max_gemm_b_bytes: loopin::pool::MAX_GEMM_B_BYTES,
+            gemm_shape: None,
             max_open_indices: 256,
             max_concurrent: 8,
             queue_wait_ms: 1000,

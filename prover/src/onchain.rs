@@ -198,6 +198,14 @@ pub fn refused_as_unassigned(v: &Verdict) -> bool {
 /// is an unreachable or refusing prover: a lateness attestation with no latency. Without this a
 /// prover with no hardware answered every challenge "not assigned" and was asked again forever.
 pub fn submission(v: &Verdict, c: &Commitment, refused_before: bool) -> Submission {
+    // The verifier's own failure to check the GEMM rows says nothing about the device.
+    if let Some(t) = &v.throughput
+        && t.outcome == Outcome::Error
+    {
+        return Submission::Nothing(NotSubmittable::NoAnswer(
+            t.reason.clone().unwrap_or_default(),
+        ));
+    }
     let not_answered = registry::Verdict::Late {
         latency_ms: None,
         rtt_ms: probed_rtt_ms(v),

@@ -99,7 +99,7 @@ pub struct Verdict {
     pub secret_commitment: String,
     /// Chain randomness, hex.
     pub randomness: String,
-    /// Seed = round_seed(secret, randomness, 0, 0), hex.
+    /// Seed = round_seed(secret, randomness, attempt, 0), hex.
     pub seed: String,
     /// Nonce and time of the signed header.
     pub nonce: u64,

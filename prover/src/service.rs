@@ -39,6 +39,11 @@ pub struct ProverService {
     permits: Arc<Semaphore>,
     sessions: Arc<Sessions>,
     metrics: Arc<Metrics>,
+    /// One GEMM at a time (it needs the whole card), taken in the order asked.
+    gemm_permit: Arc<Semaphore>,
+    /// The verifiers with a GEMM queued or running: one each, so an assigned verifier delays
+    /// another's GEMM by one of its own at most.
+    gemm_busy: Arc<std::sync::Mutex<std::collections::HashSet<Vec<u8>>>>,
 }
 
 /// Sets the flag when dropped: the caller went away or the deadline passed.
@@ -118,6 +123,8 @@ impl ProverService {
             "proof computations running",
         );
         ProverService {
+            gemm_permit: Arc::new(Semaphore::new(1)),
+            gemm_busy: Arc::default(),
             permits: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
             sessions: Arc::new(Sessions::new(
                 limits.max_sessions,

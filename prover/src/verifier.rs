@@ -122,6 +122,10 @@ pub struct Spec {
     pub secret: Option<[u8; 32]>,
     /// Throughput part, if any.
     pub throughput: Option<ThroughputSpec>,
+    /// Which try of the challenge this is (`loopin::registry::ExecuteMsg::Submit::attempt`):
+    /// the timed seed is `round_seed(secret, randomness, attempt, 0)`.
+    #[serde(default)]
+    pub attempt: u32,
 }
 
 /// Throughput part of a challenge: the GEMM challenge of the device's class
@@ -240,7 +244,7 @@ impl Verifier {
     pub async fn challenge(&self, t: &Target, spec: &Spec) -> Verdict {
         let c = &t.commitment;
         let secret = spec.secret.unwrap_or_else(crate::auth::random_bytes);
-        let seed = round_seed(&secret, &spec.randomness, 0, &[0u8; 32]);
+        let seed = round_seed(&secret, &spec.randomness, spec.attempt, &[0u8; 32]);
         let nonce = self.next_nonce();
         let mut v = Verdict {
             outcome: Outcome::Error,
@@ -391,10 +395,14 @@ impl Verifier {
             }
         }
         if let (Outcome::Pass, Some(tp)) = (v.outcome, spec.throughput.as_ref()) {
-            let allowance = v.deadline_ms.saturating_sub(spec.deadline_ms);
-            let tv = self
-                .throughput(t, &loopin_pocps::gemm::seed_for(&seed), tp, allowance)
-                .await;
+            let allowance = loopin::registry::throughput_deadline_for(
+                0,
+                spec.rtt_factor,
+                v.baseline_rtt_ms.map_or(0, whole_ms),
+            );
+            // Not from the timed seed, which the prover already has.
+            let gemm_seed = loopin_pocps::gemm::challenge_seed(&secret, &spec.randomness);
+            let tv = self.throughput(t, &gemm_seed, tp, allowance).await;
             if tv.outcome != Outcome::Pass {
                 v.outcome = tv.outcome;
                 v.reason = Some(format!(

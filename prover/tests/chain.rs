@@ -66,6 +66,7 @@ fn spec(secret: Option<[u8; 32]>, randomness: Vec<u8>) -> Spec {
         secret,
         // The class's GEMM challenge (deploy/devnet.toml): a Pass must carry its root.
         throughput: devnet_gemm(),
+        attempt: 0,
     }
 }
 
@@ -303,6 +304,7 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it_and_ans
                 challenge_id: id,
                 secret: HexBinary::from(secret.to_vec()),
                 verdict: on_chain,
+                attempt: 0,
             },
             &[],
         )

@@ -90,7 +90,8 @@ pub fn execute(
             challenge_id,
             secret,
             verdict,
-        } => verdict::submit(deps, env, info, challenge_id, secret, verdict),
+            attempt,
+        } => verdict::submit(deps, env, info, challenge_id, (secret, attempt), verdict),
         ExecuteMsg::Defend { challenge_id, path } => {
             verdict::defend(deps, env, info, challenge_id, path)
         }

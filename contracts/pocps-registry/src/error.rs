@@ -166,6 +166,9 @@ pub enum ContractError {
     #[error("latency {latency_ms} ms is within the deadline: not late")]
     NotLate { latency_ms: u64 },
 
+    #[error("try {attempt} of a challenge: at most 1 (a retry after a refusal)")]
+    BadAttempt { attempt: u32 },
+
     #[error("the device's class asks a GEMM throughput part: the Pass must carry its signed root")]
     ThroughputMissing {},
 

@@ -110,9 +110,9 @@ pub fn challenge_randomness(beacon: &Hash, challenge_id: u64) -> Hash {
         .into()
 }
 
-/// The seed of the challenge's round: `round_seed(secret, randomness, 0, 0)`.
-pub fn seed(secret: &Hash, randomness: &Hash) -> Hash {
-    round_seed(secret, randomness, 0, &[0u8; 32])
+/// The seed of try `attempt` of the challenge: `round_seed(secret, randomness, attempt, 0)`.
+pub fn seed(secret: &Hash, randomness: &Hash, attempt: u32) -> Hash {
+    round_seed(secret, randomness, attempt, &[0u8; 32])
 }
 
 /// Draw `attempt` over `count` slots.

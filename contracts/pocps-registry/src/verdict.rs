@@ -3,7 +3,9 @@
 
 use cosmwasm_std::{DepsMut, Empty, Env, HexBinary, MessageInfo, Response, Storage};
 use loopin::pair;
-use loopin::registry::{ChallengeStatus, DeviceStatus, GemmPassMsg, TranscriptMsg, Verdict};
+use loopin::registry::{
+    ChallengeStatus, DeviceStatus, GemmPassMsg, MAX_ATTEMPT, TranscriptMsg, Verdict,
+};
 use loopin_pocps::challenge::commit_secret;
 use loopin_pocps::encode::ENCODING_VERSION;
 use loopin_pocps::gemm;
@@ -33,9 +35,12 @@ pub(crate) fn submit(
     env: Env,
     info: MessageInfo,
     id: u64,
-    secret: HexBinary,
+    (secret, attempt): (HexBinary, u32),
     verdict: Verdict,
 ) -> Result<Response, ContractError> {
+    if attempt > MAX_ATTEMPT {
+        return Err(ContractError::BadAttempt { attempt });
+    }
     let config = CONFIG.load(deps.storage)?;
     let mut challenge = load_challenge(deps.storage, id)?;
     if challenge.verifier != info.sender {
@@ -73,7 +78,7 @@ pub(crate) fn submit(
     if device.status != DeviceStatus::Active {
         return Err(ContractError::DeviceNotActive { token_id: target });
     }
-    let seed = judge::seed(&secret, &randomness);
+    let seed = judge::seed(&secret, &randomness, attempt);
     let commitment = judge::commitment(&device.commitment)?;
     let k = config.settings.openings_per_round;
     let host = HostVerifier(deps.api);
@@ -106,7 +111,7 @@ pub(crate) fn submit(
                 &config,
                 &device,
                 &commitment,
-                &seed,
+                &gemm::challenge_seed(&secret, &randomness),
                 gemm.as_ref(),
                 rtt_ms,
                 &host,
@@ -402,12 +407,12 @@ fn signed_transcript(
 }
 
 /// The GEMM root of a Pass, checked against the device's class: present exactly when the class
-/// asks one, within its deadline, and signed by the device for this challenge's seed.
+/// asks one, within its deadline, and signed by the device for this challenge's GEMM seed.
 fn signed_gemm(
     config: &Config,
     device: &crate::state::Device,
     commitment: &Commitment,
-    seed: &Hash,
+    gemm_seed: &Hash,
     gemm: Option<&GemmPassMsg>,
     rtt_ms: u64,
     host: &HostVerifier,
@@ -428,7 +433,7 @@ fn signed_gemm(
         });
     }
     let root = hash32("GEMM row root", &part.row_root)?;
-    let message = gemm::message(&gemm::seed_for(seed), class.shape(), &root);
+    let message = gemm::message(gemm_seed, class.shape(), &root);
     if !host.verify(&message, &part.signature, &commitment.pubkey) {
         return Err(ContractError::NotSignedForChallenge {});
     }

@@ -10,6 +10,7 @@
 //! beside it.
 
 use crate::pool::GemmClass;
+use crate::registry::MAX_THROUGHPUT_RTT_MS;
 
 /// A GPU class's throughput challenge and the figures it was set from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,8 +30,17 @@ pub struct GpuClass {
 impl GpuClass {
     /// Operations (2 per multiply-add) over the deadline, in TOPS (rounded down).
     pub fn required_tops(&self) -> u64 {
-        let ops = 2 * self.gemm.shape().work();
-        ops / (self.gemm.deadline_ms * 1_000_000_000)
+        self.tops_within(self.gemm.deadline_ms)
+    }
+
+    /// What a prover needs when the deadline carries the most round-trip allowance a verifier
+    /// can be made to grant ([`MAX_THROUGHPUT_RTT_MS`]): a prover that slows the probes gets it.
+    pub fn required_tops_at_most_allowance(&self) -> u64 {
+        self.tops_within(self.gemm.deadline_ms + MAX_THROUGHPUT_RTT_MS)
+    }
+
+    fn tops_within(&self, ms: u64) -> u64 {
+        2 * self.gemm.shape().work() / (ms * 1_000_000_000)
     }
 }
 
@@ -105,19 +115,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_class_requires_more_than_the_peak_of_every_slower_card() {
+    fn every_class_requires_more_than_the_peak_of_every_slower_card_even_with_the_rtt_allowance() {
         for (i, c) in CLASSES.iter().enumerate() {
             for slower in &CLASSES[i + 1..] {
                 assert!(
-                    c.required_tops() > u64::from(slower.peak_tops),
-                    "{} requires {} TOPS, {} peaks at {}",
+                    c.required_tops_at_most_allowance() > u64::from(slower.peak_tops),
+                    "{} requires {} TOPS with the allowance, {} peaks at {}",
                     c.name,
-                    c.required_tops(),
+                    c.required_tops_at_most_allowance(),
                     slower.name,
                     slower.peak_tops
                 );
             }
         }
+        // The h100 class keeps out the L40S and the RTX 4090 (733 and 661 TOPS) too.
+        assert!(class("h100").unwrap().required_tops_at_most_allowance() > 733);
     }
 
     #[test]
@@ -135,7 +147,10 @@ mod tests {
 
     #[test]
     fn the_h100_class_is_out_of_reach_of_a_cpu_server() {
-        assert!(class("h100").unwrap().required_tops() > u64::from(AMX_SERVER_PEAK_TOPS));
+        assert!(
+            class("h100").unwrap().required_tops_at_most_allowance()
+                > u64::from(AMX_SERVER_PEAK_TOPS)
+        );
         // The A100 class is not: it says so.
         assert!(class("a100").unwrap().required_tops() < u64::from(AMX_SERVER_PEAK_TOPS));
         assert!(class("a100").unwrap().note.contains("AMX"));

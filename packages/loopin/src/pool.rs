@@ -112,6 +112,11 @@ pub struct GemmClass {
 pub const MIN_GEMM_ROWS: u32 = 64;
 /// Most rows a challenge opens (what a prover answers in one ThroughputOpen).
 pub const MAX_GEMM_ROWS: u32 = 256;
+/// Largest B (k × n bytes) a class may ask: what a prover holds by default
+/// (`max_gemm_b_bytes`), so no class asks what every default prover refuses.
+pub const MAX_GEMM_B_BYTES: u64 = 1 << 30;
+/// Longest GEMM deadline a class may set: a minute.
+pub const MAX_GEMM_DEADLINE_MS: u64 = 60_000;
 
 impl GemmClass {
     /// The shape of the product.
@@ -290,8 +295,17 @@ impl PoolParams {
                     g.rows
                 ));
             }
-            if g.deadline_ms == 0 {
-                return out("a zero deadline".into());
+            if g.shape().bt_bytes() > MAX_GEMM_B_BYTES {
+                return out(format!(
+                    "B of {} bytes: at most {MAX_GEMM_B_BYTES}",
+                    g.shape().bt_bytes()
+                ));
+            }
+            if g.deadline_ms == 0 || g.deadline_ms > MAX_GEMM_DEADLINE_MS {
+                return out(format!(
+                    "deadline {} ms: 1..={MAX_GEMM_DEADLINE_MS}",
+                    g.deadline_ms
+                ));
             }
         }
         Ok(())
@@ -368,6 +382,16 @@ pub(crate) mod tests {
             GemmClass { m: 32, ..gemm },
             GemmClass {
                 deadline_ms: 0,
+                ..gemm
+            },
+            GemmClass {
+                deadline_ms: MAX_GEMM_DEADLINE_MS + 1,
+                ..gemm
+            },
+            // 65536 x 65536: 4 GiB of B, more than a default prover holds.
+            GemmClass {
+                k: 1 << 16,
+                n: 1 << 16,
                 ..gemm
             },
         ] {

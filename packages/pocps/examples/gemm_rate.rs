@@ -31,7 +31,7 @@ fn main() {
     let nonce = [4u8; 32];
     let picked = rows(&nonce, &tree.root(), s.m, 64);
     let t = Instant::now();
-    let openings = open(&seed, s, &tree, &picked);
+    let openings = open(&seed, s, &tree, &picked, &AtomicBool::new(false)).expect("not cancelled");
     let opening = t.elapsed().as_secs_f64();
     let t = Instant::now();
     verify(&seed, s, &tree.root(), &nonce, 64, &openings).expect("an honest product verifies");

@@ -95,12 +95,17 @@ impl Shape {
     }
 }
 
-/// The GEMM seed of a challenge: its matrices follow from the challenge's seed, so the registry
-/// can tie a recorded commitment to the challenge it answers.
-pub fn seed_for(challenge_seed: &Hash) -> Hash {
+/// The GEMM seed of a challenge: from the verifier's secret and the chain's randomness, as the
+/// timed part's seed is, but not from that seed. The prover learns the timed seed when the timed
+/// part starts (and, on a refused try, earlier still); from it nothing of this one follows, so the
+/// product cannot be started before the verifier asks for it. The registry, which learns the
+/// secret with the verdict, ties a recorded root to the challenge it answers.
+pub fn challenge_seed(secret: &Hash, randomness: &[u8]) -> Hash {
     Sha256::new()
         .chain_update(b"loopin-pocps/gemm/seed")
-        .chain_update(challenge_seed)
+        .chain_update(secret)
+        .chain_update((randomness.len() as u64).to_le_bytes())
+        .chain_update(randomness)
         .finalize()
         .into()
 }
@@ -281,13 +286,21 @@ pub struct RowOpening {
 
 /// The prover's openings of `rows` under `tree`, recomputed from the seed (Bᵀ once, then one row
 /// of A each, rows in parallel with the `prover` feature): nothing of C is kept between the
-/// commitment and the opening.
-pub fn open(seed: &Hash, s: Shape, tree: &Tree, rows: &[u64]) -> Vec<RowOpening> {
+/// commitment and the opening. `None` once `cancel` is set (read before every row).
+pub fn open(
+    seed: &Hash,
+    s: Shape,
+    tree: &Tree,
+    rows: &[u64],
+    cancel: &AtomicBool,
+) -> Option<Vec<RowOpening>> {
     let bt = bt(seed, s);
-    let one = |&i: &u64| RowOpening {
-        index: i,
-        row: product_row(&a_rows(seed, s, i, 1), &bt, s),
-        path: tree.path(i as usize),
+    let one = |&i: &u64| {
+        (!cancel.load(Ordering::Relaxed)).then(|| RowOpening {
+            index: i,
+            row: product_row(&a_rows(seed, s, i, 1), &bt, s),
+            path: tree.path(i as usize),
+        })
     };
     #[cfg(feature = "prover")]
     {
@@ -435,7 +448,7 @@ mod tests {
         // The prover's recomputed openings are the openings of the whole product.
         let nonce = [9u8; 32];
         let picked = rows(&nonce, &tree.root(), SHAPE.m, 16);
-        let recomputed = open(&seed, SHAPE, &tree, &picked);
+        let recomputed = open(&seed, SHAPE, &tree, &picked, &AtomicBool::new(false)).unwrap();
         assert_eq!(recomputed, open_from(&c, SHAPE, &tree, &picked));
         assert_eq!(
             verify(&seed, SHAPE, &tree.root(), &nonce, 16, &recomputed),
@@ -443,6 +456,10 @@ mod tests {
         );
         // A cancelled computation stops with nothing.
         assert_eq!(leaves(&seed, SHAPE, &AtomicBool::new(true)), None);
+        assert_eq!(
+            open(&seed, SHAPE, &tree, &picked, &AtomicBool::new(true)),
+            None
+        );
     }
 
     #[test]

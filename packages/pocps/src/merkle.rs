@@ -31,14 +31,24 @@ pub struct Tree {
 }
 
 impl Tree {
-    /// Build from leaf digests (non-empty).
+    /// Build from leaf digests (non-empty). Large levels are hashed on all cores with the
+    /// `prover` feature: a GEMM challenge's tree of 2^21 rows is built inside its deadline.
     pub fn new(mut leaves: Vec<Hash>) -> Tree {
         let n = leaves.len().max(1).next_power_of_two();
         leaves.resize(n, [0u8; 32]);
         let mut levels = vec![leaves];
         while levels.last().map_or(0, Vec::len) > 1 {
             let prev = levels.last().expect("non-empty");
-            let next = prev.chunks(2).map(|c| node_hash(&c[0], &c[1])).collect();
+            let pair = |c: &[Hash]| node_hash(&c[0], &c[1]);
+            #[cfg(feature = "prover")]
+            let next = if prev.len() >= 1 << 12 {
+                use rayon::prelude::*;
+                prev.par_chunks(2).map(pair).collect()
+            } else {
+                prev.chunks(2).map(pair).collect()
+            };
+            #[cfg(not(feature = "prover"))]
+            let next = prev.chunks(2).map(pair).collect();
             levels.push(next);
         }
         Tree { levels }

@@ -386,7 +386,18 @@ async fn serve(c: &Config) -> Result<(), String> {
         tracing::info!(addr = %c.metrics_listen, "metrics on /metrics");
         tokio::spawn(metrics.clone().serve(l));
     }
-    let svc = ProverService::new(state, backend, gate, c.limits.clone(), metrics);
+    // Serve the class's GEMM shape only (an assigned verifier cannot ask a larger one).
+    let mut limits = c.limits.clone();
+    if limits.gemm_shape.is_none() {
+        limits.gemm_shape = loopin_prover::chain::class_gemm(c).await;
+        match limits.gemm_shape {
+            Some(s) => tracing::info!(?s, "serving the class's GEMM shape only"),
+            None => tracing::warn!(
+                "no class GEMM shape from the registry (device not registered yet?): any shape within the limits is served"
+            ),
+        }
+    }
+    let svc = ProverService::new(state, backend, gate, limits, metrics);
     let listener = tokio::net::TcpListener::bind(&c.listen)
         .await
         .map_err(|e| format!("listen {}: {e}", c.listen))?;
@@ -541,6 +552,7 @@ async fn load_bench(
         randomness: b"bench".to_vec(),
         secret: None,
         throughput: None,
+        attempt: 0,
     };
     println!(
         "load: {} simultaneous challenges (R={rounds}, s={spots}, k=8, test parameters) over one TCP connection to {}",

@@ -34,6 +34,12 @@ impl ProverService {
             .check()
             .map_err(|e| Status::invalid_argument(e.to_string()))?;
         let l = &self.limits;
+        if l.gemm_shape.is_some_and(|class| class != shape) {
+            return Err(Status::invalid_argument(format!(
+                "this device serves its class's GEMM shape only: {:?}",
+                l.gemm_shape
+            )));
+        }
         if shape.m > l.max_gemm_rows || shape.bt_bytes() > l.max_gemm_b_bytes {
             return Err(Status::resource_exhausted(format!(
                 "this prover computes at most {} rows with B of at most {} bytes",
@@ -45,10 +51,18 @@ impl ProverService {
         if !self.sessions.has_room(&verifier) {
             return Err(SessionError::Full.into());
         }
+        let _queued = self.one_gemm_per_verifier(&verifier)?;
         let permit = self.permit(deadline).await?;
+        // One GEMM at a time, each waiting no longer than its own deadline.
+        let wait = deadline.saturating_duration_since(Instant::now());
+        let gemm_permit = tokio::time::timeout(wait, self.gemm_permit.clone().acquire_owned())
+            .await
+            .map_err(|_| Status::deadline_exceeded("another GEMM held the card"))?
+            .map_err(|_| Status::unavailable("shutting down"))?;
         let backend = self.backend.clone();
         let tree = self
             .work(permit, deadline, move |cancel| {
+                let _card = gemm_permit;
                 match backend.gemm(&seed, shape, cancel) {
                     Ok(leaves) => Ok(Tree::new(leaves)),
                     Err(GemmFailed::Cancelled) => Err(Status::deadline_exceeded("cancelled")),
@@ -70,6 +84,21 @@ impl ProverService {
         })
     }
 
+    /// Marks `verifier` as having a GEMM queued or running until the guard drops; refuses a
+    /// second one meanwhile.
+    fn one_gemm_per_verifier(&self, verifier: &[u8]) -> Result<GemmBusy, Status> {
+        let mut busy = self.gemm_busy.lock().unwrap_or_else(|e| e.into_inner());
+        if !busy.insert(verifier.to_vec()) {
+            return Err(Status::resource_exhausted(
+                "one GEMM per verifier at a time",
+            ));
+        }
+        Ok(GemmBusy {
+            set: self.gemm_busy.clone(),
+            verifier: verifier.to_vec(),
+        })
+    }
+
     pub(super) async fn open_inner(
         &self,
         req: Request<pb::ThroughputOpenRequest>,
@@ -83,6 +112,13 @@ impl ProverService {
                 "1..={} rows",
                 self.limits.max_open_indices
             )));
+        }
+        // Each row is a recomputation: no row twice.
+        let mut distinct = r.indices.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.len() != r.indices.len() {
+            return Err(Status::invalid_argument("a row asked twice"));
         }
         let body = body_open(&r.session, &r.indices);
         let verifier = self.gate(Kind::ThroughputOpen, r.auth.as_ref(), &body)?;
@@ -103,8 +139,9 @@ impl ProverService {
         let permit = self.permit(deadline).await?;
         let rows = r.indices;
         let opened = self
-            .work(permit, deadline, move |_| {
-                Ok(gemm::open(&seed, shape, &tree, &rows))
+            .work(permit, deadline, move |cancel| {
+                gemm::open(&seed, shape, &tree, &rows, cancel)
+                    .ok_or_else(|| Status::deadline_exceeded("cancelled"))
             })
             .await?;
         Ok(pb::ThroughputOpening {
@@ -117,5 +154,20 @@ impl ProverService {
                 })
                 .collect(),
         })
+    }
+}
+
+/// A verifier's place in the GEMM queue, given back when its call ends.
+struct GemmBusy {
+    set: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<Vec<u8>>>>,
+    verifier: Vec<u8>,
+}
+
+impl Drop for GemmBusy {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.verifier);
     }
 }

@@ -18,8 +18,9 @@ use std::time::{Duration, Instant};
 const OPEN_ROWS_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Verifier {
-    /// The GEMM challenge with `seed` (`gemm::seed_for` of the challenge's seed): the root within
-    /// `tp.deadline_ms + allowance_ms`, then the rows chosen now, opened and checked.
+    /// The GEMM challenge with `seed` (`gemm::challenge_seed(secret, randomness)`): the root within
+    /// `tp.deadline_ms + allowance_ms` (`loopin::registry::throughput_deadline_for`), then the
+    /// rows chosen now, opened and checked.
     pub async fn throughput(
         &self,
         t: &Target,

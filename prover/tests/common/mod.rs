@@ -99,5 +99,6 @@ pub fn spec(deadline_ms: u64) -> Spec {
             rows: 64,
             deadline_ms,
         }),
+        attempt: 0,
     }
 }

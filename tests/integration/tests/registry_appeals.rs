@@ -595,6 +595,7 @@ fn an_appeal_pass_is_checked_like_any_pass() {
             rtt_ms: 0,
             gemm: None,
         },
+        attempt: 0,
     };
     let late_pass = pass(&n, settings().deadline_ms + 1, id);
     assert!(matches!(

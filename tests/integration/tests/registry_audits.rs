@@ -359,6 +359,7 @@ fn passes_without_a_checkable_transcript_and_audits_by_strangers_are_refused() {
             rtt_ms: 0,
             gemm: None,
         },
+        attempt: 0,
     };
     // A chain shorter than the registry asks.
     let short = n.transcript(id, d);

@@ -66,6 +66,7 @@ fn verifiers_cannot_pick_targets_or_check_their_own_owners_devices() {
                 rtt_ms: 0,
                 gemm: None,
             },
+            attempt: 0,
         },
     );
     assert_eq!(err, ContractError::NotSignedForChallenge {});
@@ -83,6 +84,7 @@ fn verifiers_cannot_pick_targets_or_check_their_own_owners_devices() {
                 rtt_ms: 0,
                 gemm: None,
             },
+            attempt: 0,
         },
     );
     assert_eq!(err, ContractError::NotChallenger {});
@@ -98,6 +100,7 @@ fn verifiers_cannot_pick_targets_or_check_their_own_owners_devices() {
                 rtt_ms: 0,
                 gemm: None,
             },
+            attempt: 0,
         },
     );
     assert_eq!(err, ContractError::WrongSecret {});
@@ -145,6 +148,7 @@ fn replayed_responses_are_refused() {
                 rtt_ms: 0,
                 gemm: None,
             },
+            attempt: 0,
         },
     );
     assert!(matches!(err, ContractError::WrongStatus { .. }), "{err:?}");
@@ -162,6 +166,7 @@ fn replayed_responses_are_refused() {
                 rtt_ms: 0,
                 gemm: None,
             },
+            attempt: 0,
         },
     );
     assert_eq!(err, ContractError::NotSignedForChallenge {});

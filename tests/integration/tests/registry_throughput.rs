@@ -9,6 +9,7 @@ use loopin::registry::{ChallengeStatus, ExecuteMsg, GemmPassMsg, RegistrySetting
 use loopin::stake_cert::StakeMode;
 use loopin_integration_tests::protocol::{LOOP, attr, params, protocol_with};
 use loopin_integration_tests::registry::{Net, bonded_net_on, bonded_net_with, settings};
+use loopin_pocps::challenge::round_seed;
 use loopin_pocps::gemm;
 use loopin_pocps::merkle::{Hash, Tree};
 use loopin_pocps::sig::k256_sign;
@@ -23,7 +24,7 @@ const CLASS: GemmClass = GemmClass {
     deadline_ms: 1_500,
 };
 
-/// Round trips allowed: 3 of them, the deadline at most 400 ms above the timed one's 100 ms.
+/// Round trips allowed: 3 of them for the timed part, at most 400 ms above its 100 ms.
 fn rtt_settings() -> RegistrySettings {
     RegistrySettings {
         rtt_factor: 3,
@@ -47,21 +48,30 @@ fn gemm_net() -> (Net, String) {
     (n, token_id)
 }
 
-/// The honest row root of challenge `id`'s GEMM and the device's signature over it, for the
-/// challenge whose seed is `seed_of`.
-fn gemm_part(n: &Net, seed_of: u64, latency_ms: u64) -> GemmPassMsg {
-    let seed = gemm::seed_for(&n.seed(seed_of));
-    let leaves = gemm::leaves(&seed, CLASS.shape(), &AtomicBool::new(false)).unwrap();
+/// The GEMM seed of challenge `id`: from its verifier's secret and its randomness.
+fn gemm_seed(n: &Net, id: u64) -> Hash {
+    let randomness = n.challenge(id).randomness.unwrap();
+    gemm::challenge_seed(&n.secret(id), randomness.as_slice())
+}
+
+/// The honest row root of the GEMM with `seed`, signed by the device.
+fn signed_root(n: &Net, seed: &Hash, latency_ms: u64) -> GemmPassMsg {
+    let leaves = gemm::leaves(seed, CLASS.shape(), &AtomicBool::new(false)).unwrap();
     let root: Hash = Tree::new(leaves).root();
     let signature = k256_sign(
         &n.devices[0].key,
-        &gemm::message(&seed, CLASS.shape(), &root),
+        &gemm::message(seed, CLASS.shape(), &root),
     );
     GemmPassMsg {
         row_root: HexBinary::from(root.to_vec()),
         signature: HexBinary::from(signature),
         latency_ms,
     }
+}
+
+/// The honest, signed GEMM part of challenge `seed_of`.
+fn gemm_part(n: &Net, seed_of: u64, latency_ms: u64) -> GemmPassMsg {
+    signed_root(n, &gemm_seed(n, seed_of), latency_ms)
 }
 
 fn pass(n: &Net, id: u64, rtt_ms: u64, gemm: Option<GemmPassMsg>) -> ExecuteMsg {
@@ -76,6 +86,7 @@ fn pass(n: &Net, id: u64, rtt_ms: u64, gemm: Option<GemmPassMsg>) -> ExecuteMsg 
             rtt_ms,
             gemm,
         },
+        attempt: 0,
     }
 }
 
@@ -106,6 +117,14 @@ fn a_gemm_root_signed_for_another_challenge_is_refused() {
         n.refused("bob", &pass(&n, id, 0, Some(replayed))),
         ContractError::NotSignedForChallenge {}
     );
+    // A root computed ahead, from the seed of the timed part, which the prover has as soon as
+    // the timed part starts: not this challenge's GEMM.
+    let timed_seed = n.seed(id);
+    let ahead = signed_root(&n, &gemm::challenge_seed(&timed_seed, &[]), 900);
+    assert_eq!(
+        n.refused("bob", &pass(&n, id, 0, Some(ahead))),
+        ContractError::NotSignedForChallenge {}
+    );
     // A root the device did not sign (the signature of the right one, another root).
     let mut forged = gemm_part(&n, id, 900);
     forged.row_root = HexBinary::from([7u8; 32].to_vec());
@@ -119,25 +138,27 @@ fn a_gemm_root_signed_for_another_challenge_is_refused() {
 fn a_gemm_root_over_the_deadline_and_its_round_trip_allowance_is_refused() {
     let (mut n, _) = gemm_net();
     let (id, _) = n.assigned("bob", &["carol", "dave"]);
-    // 50 ms measured: the allowance is 3 × 50 = 150 ms, so the root was due by 1,650 ms.
-    let late = gemm_part(&n, id, 1_651);
+    // 50 ms measured: the root is one packet, so the allowance is one round trip: due by
+    // 1,550 ms.
+    let late = gemm_part(&n, id, 1_551);
     assert_eq!(
         n.refused("bob", &pass(&n, id, 50, Some(late))),
         ContractError::ThroughputOverDeadline {
-            latency_ms: 1_651,
-            deadline_ms: 1_650
+            latency_ms: 1_551,
+            deadline_ms: 1_550
         }
     );
-    // The allowance is capped as the timed deadline's is: 400 ms at most.
-    let capped = gemm_part(&n, id, 1_901);
+    // A prover that slows the probes gets at most MAX_THROUGHPUT_RTT_MS (200 ms), whatever the
+    // timed deadline's cap allows.
+    let capped = gemm_part(&n, id, 1_701);
     assert_eq!(
         n.refused("bob", &pass(&n, id, 1_000, Some(capped))),
         ContractError::ThroughputOverDeadline {
-            latency_ms: 1_901,
-            deadline_ms: 1_900
+            latency_ms: 1_701,
+            deadline_ms: 1_700
         }
     );
-    let in_time = gemm_part(&n, id, 1_650);
+    let in_time = gemm_part(&n, id, 1_550);
     let root = in_time.row_root.clone();
     n.exec("bob", &pass(&n, id, 50, Some(in_time))).unwrap();
     let c = n.challenge(id);
@@ -188,10 +209,65 @@ fn a_class_without_a_gemm_challenge_takes_no_throughput_part() {
             rtt_ms: 0,
             throughput: true,
         },
+        attempt: 0,
     };
     assert_eq!(
         n.refused("bob", &late),
         ContractError::ThroughputNotAsked {}
     );
     n.exec("bob", &pass(&n, id, 0, None)).unwrap();
+}
+
+#[test]
+fn a_retry_is_judged_on_a_seed_the_prover_never_saw_and_there_is_one() {
+    // A prover that refuses a try as "not assigned" has seen its seed; the verifier's second
+    // try uses round 1 of the same secret, which that seed does not give away.
+    let mut n = bonded_net_with(rtt_settings());
+    n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let (id, _) = n.assigned("bob", &["carol", "dave"]);
+    let randomness = n.challenge(id).randomness.unwrap();
+    let secret = n.secret(id);
+    let retry_seed = round_seed(&secret, randomness.as_slice(), 1, &[0u8; 32]);
+    assert_ne!(retry_seed, n.seed(id));
+    let submit = |n: &Net, seed: &Hash, attempt: u32| ExecuteMsg::Submit {
+        challenge_id: id,
+        secret: HexBinary::from(secret.to_vec()),
+        verdict: Verdict::Pass {
+            answer: n.devices[0].answer(seed),
+            latency_ms: 20,
+            transcript: n.devices[0].sign_transcript(seed, &n.devices[0].chain(seed)),
+            rtt_ms: 0,
+            gemm: None,
+        },
+        attempt,
+    };
+    // The first try's answer does not pass as the retry's, nor the retry's as the first's.
+    let first = n.seed(id);
+    assert_eq!(
+        n.refused("bob", &submit(&n, &first, 1)),
+        ContractError::NotSignedForChallenge {}
+    );
+    assert_eq!(
+        n.refused("bob", &submit(&n, &retry_seed, 0)),
+        ContractError::NotSignedForChallenge {}
+    );
+    // No third try.
+    assert_eq!(
+        n.refused(
+            "bob",
+            &submit(
+                &n,
+                &round_seed(&secret, randomness.as_slice(), 2, &[0u8; 32]),
+                2
+            )
+        ),
+        ContractError::BadAttempt { attempt: 2 }
+    );
+    n.exec("bob", &submit(&n, &retry_seed, 1)).unwrap();
+    assert_eq!(n.challenge(id).status, ChallengeStatus::Passed);
+    assert_eq!(
+        n.challenge(id).pass.unwrap().seed.as_slice(),
+        retry_seed.as_slice(),
+        "audits check the retry's chain"
+    );
 }

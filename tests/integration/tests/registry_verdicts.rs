@@ -181,6 +181,7 @@ fn lateness_needs_a_quorum_of_independently_assigned_verifiers() {
                 rtt_ms: 0,
                 throughput: false,
             },
+            attempt: 0,
         },
     );
     assert_eq!(err, ContractError::NotLate { latency_ms: 100 });
@@ -297,6 +298,7 @@ fn a_verifier_claiming_bad_openings_on_a_valid_proof_loses_its_bond() {
             challenge_id: id,
             secret: HexBinary::from(n.secret(id).to_vec()),
             verdict: bad_proof(answer.clone(), &openings, 0, Some(1)),
+            attempt: 0,
         },
     );
     assert_eq!(err, ContractError::LeafNotSigned {});
@@ -313,6 +315,7 @@ fn a_verifier_claiming_bad_openings_on_a_valid_proof_loses_its_bond() {
             challenge_id: id,
             secret: HexBinary::from(n.secret(id).to_vec()),
             verdict: bad_proof(forged, &honest_openings, 0, Some(1)),
+            attempt: 0,
         },
     );
     assert_eq!(err, ContractError::NotSignedForChallenge {});
@@ -408,6 +411,7 @@ fn a_claim_is_re_checked_within_the_step_budget() {
         challenge_id: id,
         secret: secret.clone(),
         verdict,
+        attempt: 0,
     };
     // A whole leaf is 64 blocks x 4 rounds = 256 steps, over the budget of 100.
     let whole = submit(bad_proof(answer.clone(), &openings, 5, None));
@@ -533,6 +537,7 @@ fn a_bad_proof_claim_cannot_judge_a_device_of_the_earlier_encoding() {
         challenge_id: id,
         secret: HexBinary::from(n.secret(id).to_vec()),
         verdict: bad_proof(answer, &openings, 2, Some(6)),
+        attempt: 0,
     };
     assert_eq!(
         n.refused("bob", &claim),

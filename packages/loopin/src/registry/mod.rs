@@ -20,6 +20,9 @@ pub const MAX_ASSIGN_TRIES: u32 = 16;
 /// Beacon rounds Assign looks through for the challenge's randomness round.
 pub const MAX_ROUND_SCAN: u32 = 64;
 
+/// The last try a verdict may be of (`ExecuteMsg::Submit::attempt`).
+pub const MAX_ATTEMPT: u32 = 1;
+
 mod appeal;
 mod proofs;
 mod settings;
@@ -79,6 +82,12 @@ pub enum ExecuteMsg {
         challenge_id: u64,
         secret: HexBinary,
         verdict: Verdict,
+        /// Which try the verdict is of: 0, or 1 when the prover refused the first as not
+        /// assigned (it may not have read its assignment yet). Try a's seed is
+        /// `round_seed(secret, randomness, a, 0)`, so a prover that saw the first try's seed and
+        /// refused learns nothing of the second's. At most [`MAX_ATTEMPT`]; omitted: 0.
+        #[serde(default)]
+        attempt: u32,
     },
     /// The device owner answers a bad-path claim with the opening's Merkle path.
     Defend {

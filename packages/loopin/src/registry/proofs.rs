@@ -78,7 +78,7 @@ pub struct GemmPassMsg {
     /// Root over the rows of C (`loopin_pocps::gemm::row_leaf`), 32 bytes.
     pub row_root: HexBinary,
     /// 64-byte compact secp256k1 signature of the device over
-    /// `gemm::message(gemm::seed_for(seed), class shape, row_root)`.
+    /// `gemm::message(gemm::challenge_seed(secret, randomness), class shape, row_root)`.
     pub signature: HexBinary,
     /// Time from the verifier's request to the root (ms): at most the class's `deadline_ms`
     /// plus the round-trip allowance of the timed deadline.

@@ -111,11 +111,27 @@ impl RegistrySettings {
     }
 
     /// The deadline (ms) of a GEMM root whose class allows `class_deadline_ms`: the class's
-    /// budget plus the same round-trip allowance as the timed deadline.
+    /// budget plus one measured round trip (the root is one packet), at most
+    /// [`MAX_THROUGHPUT_RTT_MS`], and none when the settings allow no round trip at all.
     pub fn throughput_deadline_for(&self, class_deadline_ms: u64, rtt_ms: u64) -> u64 {
-        let allowance = self.deadline_for(rtt_ms).saturating_sub(self.deadline_ms);
-        class_deadline_ms.saturating_add(allowance)
+        throughput_deadline_for(class_deadline_ms, self.rtt_factor, rtt_ms)
     }
+}
+
+/// The most round trip a GEMM deadline allows for, whatever the probes measured: a prover that
+/// slows its probes gains at most this, and the classes' deadlines (`crate::gpu_classes`) keep
+/// the next class down out with it added.
+pub const MAX_THROUGHPUT_RTT_MS: u64 = 200;
+
+/// The GEMM deadline rule, for the registry and for verifiers alike: `class_deadline_ms` plus
+/// one round trip, at most [`MAX_THROUGHPUT_RTT_MS`]; no allowance when `rtt_factor` is 0.
+pub fn throughput_deadline_for(class_deadline_ms: u64, rtt_factor: u32, rtt_ms: u64) -> u64 {
+    let allowance = if rtt_factor == 0 {
+        0
+    } else {
+        rtt_ms.min(MAX_THROUGHPUT_RTT_MS)
+    };
+    class_deadline_ms.saturating_add(allowance)
 }
 
 /// The deadline rule, for the registry and for verifiers alike: `deadline_ms` plus

@@ -177,6 +177,7 @@ impl Net {
                 challenge_id: id,
                 secret,
                 verdict,
+                attempt: 0,
             },
         )
     }

@@ -339,7 +339,10 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
     // The class's GEMM root, signed by the device for this challenge (the registry checks the
     // signature, the seed, the shape and the deadline, not the rows).
     let gemm_root = [0x5a; 32];
-    let gemm_seed = loopin_pocps::gemm::seed_for(&seeds[0]);
+    let gemm_seed = loopin_pocps::gemm::challenge_seed(
+        &secrets[0],
+        &challenge_randomness(beacon.value.as_slice(), ids[0]),
+    );
     let gemm = GemmPassMsg {
         row_root: HexBinary::from(gemm_root.to_vec()),
         signature: HexBinary::from(k256_sign(
@@ -379,6 +382,7 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
                 challenge_id: ids[n],
                 secret: HexBinary::from(secrets[n].to_vec()),
                 verdict,
+                attempt: 0,
             },
             true,
         )?;

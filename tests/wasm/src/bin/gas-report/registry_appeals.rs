@@ -163,6 +163,7 @@ fn run(report: &mut Report, verifiers: usize) -> Result<(), HarnessError> {
             rtt_ms: 0,
             throughput: false,
         },
+        attempt: 0,
     };
     setup(&mut c, &accusers[0], &late(ids[0], &secrets[0]))?;
     let res = exec(
