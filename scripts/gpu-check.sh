@@ -98,6 +98,11 @@ run() {
             120 "$p" --backend cuda bench --encode-lanes 0 --gemm-rows 16384 --gemm-class "$class" \
             --load 0 --json "$out/gemm-gpu-$class.json"
     done
+    # The tensor-core tile kernel is used only where its start-up self-check passed; the same
+    # measurement on the dp4a kernel, for the ratio.
+    step "GPU: GEMM 16384 rows of the h100 shape on the dp4a tile kernel" \
+        120 env LOOPIN_GEMM_MMA=0 "$p" --backend cuda bench --encode-lanes 0 --gemm-rows 16384 \
+        --gemm-class h100 --load 0 --json "$out/gemm-gpu-h100-dp4a.json"
     step "GPU: GEMM with NVRTC's default architecture" \
         90 env LOOPIN_NVRTC_ARCH=default "$p" --backend cuda bench --encode-lanes 0 --gemm-rows 4096 \
         --load 0 --json "$out/gemm-gpu-default-arch.json"

@@ -141,25 +141,9 @@ fn the_tile_code_matches_naive_loops_on_arbitrary_bytes() {
 #[cfg(feature = "cuda")]
 #[test]
 fn cuda_gemm_leaves_match_the_reference_when_a_gpu_is_present() {
-    use loopin_prover::backend::cuda::{CudaBackend, libraries_present};
-    let required = std::env::var("LOOPIN_REQUIRE_GPU").is_ok_and(|v| v == "1");
-    if !libraries_present() {
-        assert!(
-            !required,
-            "LOOPIN_REQUIRE_GPU=1 but libcuda/libnvrtc cannot be loaded"
-        );
-        eprintln!("SKIP: no libcuda/libnvrtc on this machine");
+    let Some(b) = loopin_prover::backend::cuda::for_tests() else {
         return;
-    }
-    let b = match CudaBackend::new() {
-        Ok(b) => b,
-        Err(e) => {
-            assert!(!required, "LOOPIN_REQUIRE_GPU=1 but CUDA is unusable: {e}");
-            eprintln!("SKIP: CUDA present but unusable: {e}");
-            return;
-        }
     };
-    eprintln!("GPU: {}", b.device());
     let no = AtomicBool::new(false);
     let mut shapes = SHAPES.to_vec();
     shapes.extend([(3, MAX_INNER, 2), (300, 1000, 257), (2000, 64, 1)]);

@@ -2,6 +2,10 @@
 //! module each) and launched through cudarc (dynamic loading: the binary does not link libcuda).
 //! cudarc panics when libcuda or libnvrtc is missing, so both are probed with `is_culib_present`
 //! before any other cudarc call.
+//!
+//! On sm_80+ the GEMM tile multiply may run on the int8 tensor cores instead (`kernels/gemm_mma.cu`,
+//! a third module): only after it reproduced a CPU product bit for bit on the device at start-up,
+//! else the dp4a tile kernel stays ([`CudaBackend::gemm_path`] tells which).
 
 use super::{Backend, Cancelled, GemmFailed, from_limbs, inputs_valid, split, to_limbs};
 use cudarc::driver::{
@@ -17,6 +21,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub const KERNEL_SRC: &str = include_str!("../../kernels/sloth.cu");
 /// GEMM kernel source (also compiled for the host in tests).
 pub const GEMM_SRC: &str = include_str!("../../kernels/gemm.cu");
+/// GEMM source with the tensor-core tile kernel `loopin_gemm_tile_mma` (gemm_mma.cu uses gemm.cu's
+/// code, so it follows it in one NVRTC source).
+pub const GEMM_MMA_SRC: &str = concat!(
+    include_str!("../../kernels/gemm.cu"),
+    include_str!("../../kernels/gemm_mma.cu")
+);
 
 /// Device memory for one band of rows of the GEMM challenge (its rows of A, C and leaves); Bᵀ
 /// (n · k bytes, at most 4 GiB) is held besides.
@@ -27,6 +37,12 @@ const GEMM_BAND_ROWS: u64 = 1 << 20;
 /// The tile kernel's output tile (`LP_TM` × `LP_TN` in gemm.cu) and threads a block (`LP_TT`).
 const GEMM_TILE: u32 = 64;
 const GEMM_TILE_THREADS: u32 = 256;
+/// The tensor-core tile kernel's output tile (`LP_MM` × `LP_MN` in gemm_mma.cu) and threads a block
+/// (`LP_MT`).
+const GEMM_MMA_TILE: (u32, u32) = (128, 256);
+const GEMM_MMA_THREADS: u32 = 256;
+/// `LOOPIN_GEMM_MMA=0` keeps the dp4a tile kernel even where the tensor-core one passes its check.
+const GEMM_MMA_ENV: &str = "LOOPIN_GEMM_MMA";
 /// Stream tags of gemm.cu: "a" and "bt".
 const TAG_A: u32 = 0;
 const TAG_BT: u32 = 1;
@@ -46,11 +62,40 @@ pub struct CudaBackend {
     device: String,
 }
 
-/// The kernels of `kernels/gemm.cu`.
+/// The kernels of `kernels/gemm.cu` (and the tensor-core tile kernel of `kernels/gemm_mma.cu`).
 struct GemmKernels {
     gen_stream: CudaFunction,
     tile: CudaFunction,
     leaves: CudaFunction,
+    /// `loopin_gemm_tile_mma`, once it passed the self-check; `tile` is used otherwise.
+    tile_mma: Option<CudaFunction>,
+    /// How `tile` was compiled: "dp4a", or "scalar" (`LOOPIN_NO_DP4A`).
+    tile_path: &'static str,
+}
+
+/// The backend on device 0 for a test or a check: `None`, saying why, where no GPU can be used,
+/// unless `LOOPIN_REQUIRE_GPU=1` (as scripts/gpu-check.sh sets it), which makes that a failure.
+pub fn for_tests() -> Option<CudaBackend> {
+    let required = std::env::var("LOOPIN_REQUIRE_GPU").is_ok_and(|v| v == "1");
+    if !libraries_present() {
+        assert!(
+            !required,
+            "LOOPIN_REQUIRE_GPU=1 but libcuda/libnvrtc cannot be loaded"
+        );
+        eprintln!("SKIP: no libcuda/libnvrtc on this machine");
+        return None;
+    }
+    match CudaBackend::new() {
+        Ok(b) => {
+            eprintln!("GPU: {}, GEMM tile kernel: {}", b.device(), b.gemm_path());
+            Some(b)
+        }
+        Err(e) => {
+            assert!(!required, "LOOPIN_REQUIRE_GPU=1 but CUDA is unusable: {e}");
+            eprintln!("SKIP: CUDA present but unusable: {e}");
+            None
+        }
+    }
 }
 
 /// Whether the CUDA driver and NVRTC libraries can be loaded (never panics).
@@ -116,6 +161,8 @@ fn load_gemm(ctx: &Arc<CudaContext>, arch: Option<&str>) -> Result<GemmKernels, 
                 gen_stream: f("loopin_gemm_gen")?,
                 tile: f("loopin_gemm_tile")?,
                 leaves: f("loopin_gemm_leaves")?,
+                tile_mma: None,
+                tile_path: if defines.is_empty() { "dp4a" } else { "scalar" },
             })
         });
         match loaded {
@@ -137,11 +184,11 @@ fn load_gemm(ctx: &Arc<CudaContext>, arch: Option<&str>) -> Result<GemmKernels, 
 }
 
 /// Rows a band of the GEMM challenge: its A (k bytes a row), C (4n) and leaves (32) within
-/// [`GEMM_BAND_BYTES`], a multiple of the tile height when that many fit, at most m.
+/// [`GEMM_BAND_BYTES`], a multiple of both tile kernels' tile height when that many fit, at most m.
 fn band_rows(s: Shape) -> u32 {
     let per_row = u64::from(s.k) + 4 * u64::from(s.n) + 32;
     let rows = (GEMM_BAND_BYTES / per_row).clamp(1, GEMM_BAND_ROWS);
-    let tile = u64::from(GEMM_TILE);
+    let tile = u64::from(GEMM_TILE.max(GEMM_MMA_TILE.0));
     let rows = if rows >= tile {
         rows / tile * tile
     } else {
@@ -166,8 +213,22 @@ fn device_err(what: &str) -> impl Fn(DriverError) -> GemmFailed + '_ {
     move |e| GemmFailed::Device(format!("{what}: {e:?}"))
 }
 
+/// A tile kernel's launch for a band of `rows` × `n`: `tile` (rows, columns) outputs and `threads`
+/// a block.
+fn tile_cfg(rows: u32, n: u32, tile: (u32, u32), threads: u32) -> LaunchConfig {
+    LaunchConfig {
+        grid_dim: (n.div_ceil(tile.1), rows.div_ceil(tile.0), 1),
+        block_dim: (threads, 1, 1),
+        shared_mem_bytes: 0,
+    }
+}
+
+mod mma;
+use mma::{load_mma, mma_checked};
+
 impl CudaBackend {
-    /// Load the driver, pick device 0, compile and load the kernels.
+    /// Load the driver, pick device 0, compile and load the kernels (and check the tensor-core
+    /// tile kernel: [`CudaBackend::gemm_path`]).
     pub fn new() -> Result<CudaBackend, String> {
         if !libraries_present() {
             return Err("libcuda / libnvrtc not found".into());
@@ -176,6 +237,11 @@ impl CudaBackend {
         if n < 1 {
             return Err("no CUDA device".into());
         }
+        // Before the backend's context exists (see `mma_checked`).
+        let mma = mma_checked().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "GEMM: tensor-core tile kernel not used");
+            None
+        });
         let ctx = CudaContext::new(0).map_err(|e| format!("context: {e:?}"))?;
         let device = ctx.name().unwrap_or_else(|_| "unknown GPU".into());
         let arch = nvrtc_arch(&ctx);
@@ -197,17 +263,40 @@ impl CudaBackend {
         let throughput = module
             .load_function("loopin_throughput")
             .map_err(|e| format!("{e:?}"))?;
-        let gemm = load_gemm(&ctx, arch.as_deref());
+        let mut gemm = load_gemm(&ctx, arch.as_deref());
+        if let (Some(ptx), Ok(g)) = (mma, gemm.as_mut()) {
+            match load_mma(&ctx, ptx) {
+                Ok(f) => g.tile_mma = Some(f),
+                Err(e) => tracing::warn!(error = %e, "GEMM: tensor-core tile kernel not used"),
+            }
+        }
         let stream = ctx.default_stream();
-        tracing::info!(%device, arch = arch.as_deref().unwrap_or("default"), "CUDA backend ready");
-        Ok(CudaBackend {
+        let backend = CudaBackend {
             _ctx: ctx,
             stream,
             encode,
             throughput,
             gemm,
             device,
-        })
+        };
+        tracing::info!(
+            device = %backend.device,
+            arch = arch.as_deref().unwrap_or("default"),
+            gemm = backend.gemm_path(),
+            "CUDA backend ready"
+        );
+        Ok(backend)
+    }
+
+    /// The GEMM tile kernel [`CudaBackend::gemm_leaves`] runs: "mma" (int8 tensor cores, after
+    /// its start-up self-check passed), "dp4a", "scalar" (no `__dp4a`), or "none" (no GEMM
+    /// kernels).
+    pub fn gemm_path(&self) -> &'static str {
+        match &self.gemm {
+            Ok(g) if g.tile_mma.is_some() => "mma",
+            Ok(g) => g.tile_path,
+            Err(_) => "none",
+        }
     }
 
     /// Device name.
@@ -299,17 +388,20 @@ impl CudaBackend {
                 &mut a,
             )?;
 
-            let tile = LaunchConfig {
-                grid_dim: (n.div_ceil(GEMM_TILE), rows.div_ceil(GEMM_TILE), 1),
-                block_dim: (GEMM_TILE_THREADS, 1, 1),
-                shared_mem_bytes: 0,
+            let (tile_fn, tile) = match &g.tile_mma {
+                Some(f) => (f, tile_cfg(rows, n, GEMM_MMA_TILE, GEMM_MMA_THREADS)),
+                None => (
+                    &g.tile,
+                    tile_cfg(rows, n, (GEMM_TILE, GEMM_TILE), GEMM_TILE_THREADS),
+                ),
             };
-            let mut b = self.stream.launch_builder(&g.tile);
+            let mut b = self.stream.launch_builder(tile_fn);
             b.arg(&a).arg(&bt).arg(&rows).arg(&k).arg(&n).arg(&mut c);
-            // SAFETY: matches `loopin_gemm_tile(const uchar *a, const uchar *bt, u32 rows, u32 k,
-            // u32 n, int *c)`; `a` holds band·k ≥ rows·k bytes, `bt` n·k bytes, `c` band·n ≥ rows·n
-            // i32s, the extents the kernel indexes (it bounds every row and column it touches);
-            // the grid covers rows × n with 256-thread blocks, as the kernel expects.
+            // SAFETY: matches `loopin_gemm_tile` / `loopin_gemm_tile_mma(const uchar *a, const
+            // uchar *bt, u32 rows, u32 k, u32 n, int *c)`; `a` holds band·k ≥ rows·k bytes, `bt`
+            // n·k bytes, `c` band·n ≥ rows·n i32s, the extents the kernels index (they bound every
+            // row and column they touch); the grid covers rows × n with the block size and tile
+            // each kernel expects (256 threads, and 64 × 64 or 128 × 256).
             unsafe { b.launch(tile) }.map_err(device_err("launch tile"))?;
 
             let row0_64 = u64::from(row0);
