@@ -6,7 +6,7 @@
 //! commit this round's, open or assign its challenge) and [`VerifierAgent::check`] (challenge
 //! the assigned device and submit), run once a prover had time to read its new assignments.
 
-use crate::actors::{Actor, derived, wasm_attr};
+use crate::actors::{Actor, wasm_attr};
 use crate::audits::Audits;
 use anyhow::Context;
 use cosmwasm_std::HexBinary;
@@ -124,9 +124,11 @@ impl VerifierAgent {
         })
     }
 
-    fn fresh(&mut self, what: &str) -> [u8; 32] {
+    /// A secret (a challenge's, an entropy contribution's) from the OS: a prover that could
+    /// guess it from its hash on chain would know its seeds before it is asked (review).
+    fn fresh(&mut self) -> [u8; 32] {
         self.counter += 1;
-        derived(&format!("{}/{what}", self.actor.address()), self.counter)
+        loopin_prover::auth::random_bytes()
     }
 
     async fn exec(&self, msg: &ExecuteMsg) -> anyhow::Result<loopin_chain_client::TxResult> {
@@ -159,7 +161,7 @@ impl VerifierAgent {
                 tracing::warn!(verifier = %self.actor.name, error = %e, "reveal failed");
             }
         }
-        let secret = self.fresh("entropy");
+        let secret = self.fresh();
         let commit = ExecuteMsg::CommitEntropy {
             hash: HexBinary::from(commit_secret(&secret)),
         };
@@ -171,7 +173,7 @@ impl VerifierAgent {
         }
         match self.challenge {
             None => {
-                let secret = self.fresh("challenge");
+                let secret = self.fresh();
                 let tx = self
                     .exec(&ExecuteMsg::Commit {
                         secret_hash: HexBinary::from(commit_secret(&secret)),
@@ -222,7 +224,7 @@ impl VerifierAgent {
             )
             .await?;
         for duty in duties.duties {
-            let secret = self.fresh("appeal");
+            let secret = self.fresh();
             match self.run(settings, duty.challenge_id, secret).await? {
                 Ran::NotAssigned | Ran::Retry | Ran::Done(None) => {}
                 Ran::Done(Some(mut c)) => {

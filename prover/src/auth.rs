@@ -178,6 +178,9 @@ pub struct Assignment {
     pub rate_per_s: f64,
     /// Burst allowed.
     pub burst: f64,
+    /// Its open challenges on this device, by answer-by time (Unix seconds): one GEMM each, so
+    /// an assigned verifier cannot keep the card busy. `None`: no limit (a static allowlist).
+    pub gemm_tickets: Option<Vec<u64>>,
 }
 
 /// Source of assignments: which verifier keys may challenge this prover right now.
@@ -199,7 +202,16 @@ impl StaticAllowlist {
         StaticAllowlist {
             keys: keys
                 .into_iter()
-                .map(|k| (k, Assignment { rate_per_s, burst }))
+                .map(|k| {
+                    (
+                        k,
+                        Assignment {
+                            rate_per_s,
+                            burst,
+                            gemm_tickets: None,
+                        },
+                    )
+                })
                 .collect(),
         }
     }
@@ -272,6 +284,11 @@ impl Gate {
                 order: VecDeque::new(),
             }),
         }
+    }
+
+    /// The current assignment of `verifier_pubkey` (after [`Gate::check`] admitted it).
+    pub fn assignment(&self, verifier_pubkey: &[u8]) -> Option<Assignment> {
+        self.assignments.assignment(verifier_pubkey)
     }
 
     /// Check a header: assignment, shape, freshness, signature, replay, rate, in that order (cheapest

@@ -69,11 +69,11 @@ impl RegistrySource {
     }
 }
 
-/// The keys the chain currently assigns to this device, each with the latest time it may be
-/// served; every assigned key gets the same rate.
+/// The keys the chain currently assigns to this device, each with the answer-by times of its
+/// open challenges; every assigned key gets the same rate, and one GEMM per open challenge.
 #[derive(Clone)]
 pub struct ChainAssignments {
-    keys: Arc<RwLock<HashMap<Vec<u8>, u64>>>,
+    keys: Arc<RwLock<HashMap<Vec<u8>, Vec<u64>>>>,
     rate: Assignment,
 }
 
@@ -82,17 +82,20 @@ impl ChainAssignments {
     pub fn new(rate_per_s: f64, burst: f64) -> ChainAssignments {
         ChainAssignments {
             keys: Arc::default(),
-            rate: Assignment { rate_per_s, burst },
+            rate: Assignment {
+                rate_per_s,
+                burst,
+                gemm_tickets: None,
+            },
         }
     }
 
     /// Replaces the set with what `source` reads now; returns the number of assigned keys. On
     /// an error the previous set stays (its entries still lapse at their answer-by time).
     pub async fn refresh(&self, source: &RegistrySource) -> Result<usize, ClientError> {
-        let mut fresh: HashMap<Vec<u8>, u64> = HashMap::new();
+        let mut fresh: HashMap<Vec<u8>, Vec<u64>> = HashMap::new();
         for (key, answer_by) in source.fetch().await? {
-            let until = fresh.entry(key).or_insert(answer_by);
-            *until = (*until).max(answer_by);
+            fresh.entry(key).or_default().push(answer_by);
         }
         let n = fresh.len();
         *self.keys.write().unwrap_or_else(|e| e.into_inner()) = fresh;
@@ -126,8 +129,17 @@ impl ChainAssignments {
 impl Assignments for ChainAssignments {
     fn assignment(&self, verifier_pubkey: &[u8]) -> Option<Assignment> {
         let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
-        let answer_by = *keys.get(verifier_pubkey)?;
-        (now_ms() / 1000 <= answer_by).then(|| self.rate.clone())
+        let now = now_ms() / 1000;
+        let open: Vec<u64> = keys
+            .get(verifier_pubkey)?
+            .iter()
+            .copied()
+            .filter(|&answer_by| now <= answer_by)
+            .collect();
+        (!open.is_empty()).then(|| Assignment {
+            gemm_tickets: Some(open),
+            ..self.rate.clone()
+        })
     }
 }
 

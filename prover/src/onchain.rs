@@ -101,6 +101,7 @@ fn gemm_pass(v: &Verdict) -> Result<Option<GemmPassMsg>, NotSubmittable> {
         row_root: field(&t.row_root)?.into(),
         signature: field(&t.signature)?.into(),
         latency_ms: t.commit_ms.map_or(0, whole_ms),
+        gemm_try: t.gemm_try,
     }))
 }
 

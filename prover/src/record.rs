@@ -76,6 +76,10 @@ pub struct ThroughputVerdict {
     pub row_root: Option<String>,
     /// Device signature over `gemm::message(seed, shape, row_root)`, hex.
     pub signature: Option<String>,
+    /// The try the verdict is of (`gemm::challenge_seed`'s `gemm_try`): earlier tries found the
+    /// card busy.
+    #[serde(default)]
+    pub gemm_try: u32,
 }
 
 /// A verdict record, ready for on-chain submission.

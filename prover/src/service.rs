@@ -29,6 +29,10 @@ use tonic::{Request, Response, Status};
 pub use crate::limits::Limits;
 
 mod gemm;
+pub use gemm::CARD_BUSY;
+
+/// GEMM tickets used: (verifier key, answer-by time of its open challenge).
+type GemmTickets = std::collections::HashSet<(Vec<u8>, u64)>;
 
 /// The Prover gRPC service.
 pub struct ProverService {
@@ -39,11 +43,11 @@ pub struct ProverService {
     permits: Arc<Semaphore>,
     sessions: Arc<Sessions>,
     metrics: Arc<Metrics>,
-    /// One GEMM at a time (it needs the whole card), taken in the order asked.
+    /// One GEMM at a time (it needs the whole card); another is refused at once as busy, never
+    /// queued, so no GEMM's time is spent waiting for another's.
     gemm_permit: Arc<Semaphore>,
-    /// The verifiers with a GEMM queued or running: one each, so an assigned verifier delays
-    /// another's GEMM by one of its own at most.
-    gemm_busy: Arc<std::sync::Mutex<std::collections::HashSet<Vec<u8>>>>,
+    /// The GEMM tickets used: (verifier, answer-by of its open challenge), one GEMM each.
+    gemm_used: Arc<std::sync::Mutex<GemmTickets>>,
 }
 
 /// Sets the flag when dropped: the caller went away or the deadline passed.
@@ -124,7 +128,7 @@ impl ProverService {
         );
         ProverService {
             gemm_permit: Arc::new(Semaphore::new(1)),
-            gemm_busy: Arc::default(),
+            gemm_used: Arc::default(),
             permits: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
             sessions: Arc::new(Sessions::new(
                 limits.max_sessions,

@@ -401,8 +401,10 @@ impl Verifier {
                 v.baseline_rtt_ms.map_or(0, whole_ms),
             );
             // Not from the timed seed, which the prover already has.
-            let gemm_seed = loopin_pocps::gemm::challenge_seed(&secret, &spec.randomness);
-            let tv = self.throughput(t, &gemm_seed, tp, allowance).await;
+            let randomness = spec.randomness.clone();
+            let seed_of =
+                move |gemm_try| loopin_pocps::gemm::challenge_seed(&secret, &randomness, gemm_try);
+            let tv = self.throughput(t, &seed_of, tp, allowance).await;
             if tv.outcome != Outcome::Pass {
                 v.outcome = tv.outcome;
                 v.reason = Some(format!(

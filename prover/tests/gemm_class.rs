@@ -9,10 +9,12 @@ mod common;
 use common::*;
 use loopin::gpu_classes::CLASSES;
 use loopin_pocps::gemm::Shape;
+use loopin_prover::auth::{Assignment, Assignments, Gate, pubkey_bytes};
 use loopin_prover::metrics::Metrics;
 use loopin_prover::service::Limits;
 use loopin_prover::state::ProverState;
 use loopin_prover::verifier::{Outcome, ThroughputSpec};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -35,7 +37,7 @@ async fn a_cpu_prover_fails_the_gemm_challenge_of_every_gpu_class() {
     for (i, class) in CLASSES.iter().enumerate() {
         let spec = ThroughputSpec::from(&class.gemm);
         let seed = [i as u8 + 1; 32];
-        let verdict = verifier.throughput(&target, &seed, &spec, 0).await;
+        let verdict = verifier.throughput(&target, &|_| seed, &spec, 0).await;
         assert_eq!(
             verdict.outcome,
             Outcome::Late,
@@ -73,13 +75,31 @@ async fn a_cpu_prover_fails_the_gemm_challenge_of_every_gpu_class() {
         rows: 64,
         deadline_ms: 10_000,
     };
-    let verdict = verifier.throughput(&target, &[9; 32], &cpu_sized, 0).await;
+    let verdict = verifier
+        .throughput(&target, &|_| [9; 32], &cpu_sized, 0)
+        .await;
     assert_eq!(verdict.outcome, Outcome::Pass, "{:?}", verdict.reason);
     assert_eq!(verdict.rows.len(), 64);
 }
 
+/// Verifiers each with one open challenge on the device (answer-by far ahead): one GEMM each.
+struct OneChallengeEach(Vec<Vec<u8>>);
+
+impl Assignments for OneChallengeEach {
+    fn assignment(&self, verifier_pubkey: &[u8]) -> Option<Assignment> {
+        self.0
+            .iter()
+            .any(|k| k == verifier_pubkey)
+            .then(|| Assignment {
+                rate_per_s: 10.0,
+                burst: 10.0,
+                gemm_tickets: Some(vec![u64::MAX / 2]),
+            })
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_assigned_verifier_cannot_keep_the_card_busy_nor_ask_another_shape() {
+async fn an_assigned_verifier_gets_one_gemm_of_its_class_shape_and_a_busy_card_is_asked_again() {
     let dir = tempfile::tempdir().unwrap();
     let state = ProverState::from_loaded(init_and_load(dir.path(), 1), key(100));
     let commitment = state.commitment.clone();
@@ -93,59 +113,55 @@ async fn an_assigned_verifier_cannot_keep_the_card_busy_nor_ask_another_shape() 
         gemm_shape: Some(class),
         ..Limits::default()
     };
-    let (a, b) = (key(1), key(2));
-    let server = spawn(state, gate(&[&a, &b], 10.0, 10.0), limits, Metrics::new()).await;
+    let keys = [key(1), key(2), key(3)];
+    let gate = Arc::new(Gate::new(
+        Box::new(OneChallengeEach(keys.iter().map(pubkey_bytes).collect())),
+        Duration::from_secs(30),
+    ));
+    let server = spawn(state, gate, limits, Metrics::new()).await;
     let target = target(&server, &commitment);
     let spec = |shape| ThroughputSpec {
         shape,
         rows: 64,
         deadline_ms: 60_000,
     };
+    let seeds = |x: u8| move |t: u32| [x + 16 * t as u8; 32];
     // Another shape than the device's class: refused before any work.
     let wide = Shape { m: 4096, ..class };
     let v = verifier(1)
-        .throughput(&target, &[1; 32], &spec(wide), 0)
+        .throughput(&target, &seeds(1), &spec(wide), 0)
         .await;
     assert_eq!(v.outcome, Outcome::Late);
-    assert!(
-        v.reason
-            .as_deref()
-            .unwrap_or_default()
-            .contains("class's GEMM shape only"),
-        "{:?}",
-        v.reason
-    );
-    // The class shape passes; a verifier with a GEMM running cannot queue a second one,
-    // another verifier's waits for the card and is served.
-    let (t1, t2, t3) = (target.clone(), target.clone(), target.clone());
-    let slow = ThroughputSpec {
-        shape: class,
-        rows: 64,
-        deadline_ms: 60_000,
-    };
-    let (first, again, other) = tokio::join!(
-        async move { verifier(1).throughput(&t1, &[2; 32], &slow, 0).await },
-        async move {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            verifier(1).throughput(&t2, &[3; 32], &slow, 0).await
-        },
-        async move { verifier(2).throughput(&t3, &[4; 32], &slow, 0).await },
-    );
-    assert_eq!(first.outcome, Outcome::Pass, "{:?}", first.reason);
-    assert_eq!(other.outcome, Outcome::Pass, "{:?}", other.reason);
-    assert_eq!(again.outcome, Outcome::Late, "{:?}", again.reason);
-    assert!(
-        again
-            .reason
-            .as_deref()
-            .unwrap_or_default()
-            .contains("one GEMM per verifier"),
-        "{:?}",
-        again.reason
-    );
-    // Once its GEMM is over, the verifier may ask again.
-    let later = verifier(1)
-        .throughput(&target, &[5; 32], &spec(class), 0)
+    let reason = v.reason.unwrap_or_default();
+    assert!(reason.contains("class's GEMM shape only"), "{reason}");
+    // Its class shape passes; a second GEMM on the same open challenge is refused.
+    let first = verifier(1)
+        .throughput(&target, &seeds(2), &spec(class), 0)
         .await;
-    assert_eq!(later.outcome, Outcome::Pass, "{:?}", later.reason);
+    assert_eq!(first.outcome, Outcome::Pass, "{:?}", first.reason);
+    let again = verifier(1)
+        .throughput(&target, &seeds(3), &spec(class), 0)
+        .await;
+    assert_eq!(again.outcome, Outcome::Late);
+    let reason = again.reason.unwrap_or_default();
+    assert!(reason.contains("one GEMM per open challenge"), "{reason}");
+    // Two verifiers at once: the card runs one GEMM; the other is told it is busy, not queued,
+    // and passes on its next try's seed.
+    // (A short deadline here: the retry waits about one deadline.)
+    let quick = ThroughputSpec {
+        deadline_ms: 4_000,
+        ..spec(class)
+    };
+    let (t2, t3) = (target.clone(), target.clone());
+    let (b, c) = tokio::join!(
+        async move { verifier(2).throughput(&t2, &seeds(4), &quick, 0).await },
+        async move { verifier(3).throughput(&t3, &seeds(5), &quick, 0).await },
+    );
+    assert_eq!(b.outcome, Outcome::Pass, "{:?}", b.reason);
+    assert_eq!(c.outcome, Outcome::Pass, "{:?}", c.reason);
+    assert_eq!(
+        (b.gemm_try.min(c.gemm_try), b.gemm_try.max(c.gemm_try)),
+        (0, 1),
+        "one went first, the other was asked again"
+    );
 }

@@ -169,6 +169,9 @@ pub enum ContractError {
     #[error("try {attempt} of a challenge: at most 1 (a retry after a refusal)")]
     BadAttempt { attempt: u32 },
 
+    #[error("GEMM try {gemm_try}: at most 2 (retries after a busy card)")]
+    BadGemmTry { gemm_try: u32 },
+
     #[error("the device's class asks a GEMM throughput part: the Pass must carry its signed root")]
     ThroughputMissing {},
 

@@ -4,7 +4,7 @@
 use cosmwasm_std::{DepsMut, Empty, Env, HexBinary, MessageInfo, Response, Storage};
 use loopin::pair;
 use loopin::registry::{
-    ChallengeStatus, DeviceStatus, GemmPassMsg, MAX_ATTEMPT, TranscriptMsg, Verdict,
+    ChallengeStatus, DeviceStatus, GemmPassMsg, MAX_ATTEMPT, MAX_GEMM_TRIES, TranscriptMsg, Verdict,
 };
 use loopin_pocps::challenge::commit_secret;
 use loopin_pocps::encode::ENCODING_VERSION;
@@ -111,7 +111,7 @@ pub(crate) fn submit(
                 &config,
                 &device,
                 &commitment,
-                &gemm::challenge_seed(&secret, &randomness),
+                (&secret, &randomness),
                 gemm.as_ref(),
                 rtt_ms,
                 &host,
@@ -412,7 +412,7 @@ fn signed_gemm(
     config: &Config,
     device: &crate::state::Device,
     commitment: &Commitment,
-    gemm_seed: &Hash,
+    (secret, randomness): (&Hash, &Hash),
     gemm: Option<&GemmPassMsg>,
     rtt_ms: u64,
     host: &HostVerifier,
@@ -432,8 +432,14 @@ fn signed_gemm(
             deadline_ms,
         });
     }
+    if part.gemm_try >= MAX_GEMM_TRIES {
+        return Err(ContractError::BadGemmTry {
+            gemm_try: part.gemm_try,
+        });
+    }
     let root = hash32("GEMM row root", &part.row_root)?;
-    let message = gemm::message(gemm_seed, class.shape(), &root);
+    let seed = gemm::challenge_seed(secret, randomness, part.gemm_try);
+    let message = gemm::message(&seed, class.shape(), &root);
     if !host.verify(&message, &part.signature, &commitment.pubkey) {
         return Err(ContractError::NotSignedForChallenge {});
     }

@@ -100,12 +100,16 @@ impl Shape {
 /// part starts (and, on a refused try, earlier still); from it nothing of this one follows, so the
 /// product cannot be started before the verifier asks for it. The registry, which learns the
 /// secret with the verdict, ties a recorded root to the challenge it answers.
-pub fn challenge_seed(secret: &Hash, randomness: &[u8]) -> Hash {
+///
+/// `gemm_try` counts the verifier's tries: a prover whose card was busy with another verifier's
+/// GEMM is asked again, on a fresh seed, so the refused try's seed is of no use to it.
+pub fn challenge_seed(secret: &Hash, randomness: &[u8], gemm_try: u32) -> Hash {
     Sha256::new()
         .chain_update(b"loopin-pocps/gemm/seed")
         .chain_update(secret)
         .chain_update((randomness.len() as u64).to_le_bytes())
         .chain_update(randomness)
+        .chain_update(gemm_try.to_le_bytes())
         .finalize()
         .into()
 }

@@ -16,6 +16,9 @@ use loopin_pocps::merkle::Tree;
 use std::time::Instant;
 use tonic::{Request, Status};
 
+/// What a prover answers (UNAVAILABLE) while its card runs another verifier's GEMM.
+pub const CARD_BUSY: &str = "card busy with another GEMM";
+
 impl ProverService {
     pub(super) async fn throughput_inner(
         &self,
@@ -51,18 +54,19 @@ impl ProverService {
         if !self.sessions.has_room(&verifier) {
             return Err(SessionError::Full.into());
         }
-        let _queued = self.one_gemm_per_verifier(&verifier)?;
+        // The card runs one GEMM: another is refused at once (the verifier asks again on a
+        // fresh seed), never queued behind it.
+        let card = self
+            .gemm_permit
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| Status::unavailable(CARD_BUSY))?;
+        self.take_gemm_ticket(&verifier)?;
         let permit = self.permit(deadline).await?;
-        // One GEMM at a time, each waiting no longer than its own deadline.
-        let wait = deadline.saturating_duration_since(Instant::now());
-        let gemm_permit = tokio::time::timeout(wait, self.gemm_permit.clone().acquire_owned())
-            .await
-            .map_err(|_| Status::deadline_exceeded("another GEMM held the card"))?
-            .map_err(|_| Status::unavailable("shutting down"))?;
         let backend = self.backend.clone();
         let tree = self
             .work(permit, deadline, move |cancel| {
-                let _card = gemm_permit;
+                let _card = card;
                 match backend.gemm(&seed, shape, cancel) {
                     Ok(leaves) => Ok(Tree::new(leaves)),
                     Err(GemmFailed::Cancelled) => Err(Status::deadline_exceeded("cancelled")),
@@ -84,19 +88,23 @@ impl ProverService {
         })
     }
 
-    /// Marks `verifier` as having a GEMM queued or running until the guard drops; refuses a
-    /// second one meanwhile.
-    fn one_gemm_per_verifier(&self, verifier: &[u8]) -> Result<GemmBusy, Status> {
-        let mut busy = self.gemm_busy.lock().unwrap_or_else(|e| e.into_inner());
-        if !busy.insert(verifier.to_vec()) {
-            return Err(Status::resource_exhausted(
-                "one GEMM per verifier at a time",
-            ));
-        }
-        Ok(GemmBusy {
-            set: self.gemm_busy.clone(),
-            verifier: verifier.to_vec(),
-        })
+    /// Uses one of `verifier`'s GEMM tickets (one per open challenge of its on this device);
+    /// refuses when it has none left. A verifier allowed without assignments has no limit.
+    fn take_gemm_ticket(&self, verifier: &[u8]) -> Result<(), Status> {
+        let Some(tickets) = self.gate.assignment(verifier).and_then(|a| a.gemm_tickets) else {
+            return Ok(());
+        };
+        let mut used = self.gemm_used.lock().unwrap_or_else(|e| e.into_inner());
+        let now = crate::auth::now_ms() / 1000;
+        used.retain(|(_, answer_by)| *answer_by >= now);
+        let free = tickets
+            .into_iter()
+            .find(|&t| !used.contains(&(verifier.to_vec(), t)))
+            .ok_or_else(|| {
+                Status::resource_exhausted("one GEMM per open challenge of this verifier")
+            })?;
+        used.insert((verifier.to_vec(), free));
+        Ok(())
     }
 
     pub(super) async fn open_inner(
@@ -154,20 +162,5 @@ impl ProverService {
                 })
                 .collect(),
         })
-    }
-}
-
-/// A verifier's place in the GEMM queue, given back when its call ends.
-struct GemmBusy {
-    set: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<Vec<u8>>>>,
-    verifier: Vec<u8>,
-}
-
-impl Drop for GemmBusy {
-    fn drop(&mut self) {
-        self.set
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&self.verifier);
     }
 }

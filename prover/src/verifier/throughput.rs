@@ -8,23 +8,35 @@ use super::{Target, ThroughputSpec, Verifier, ms};
 use crate::auth::{Kind, body_open, body_throughput, now_ms, sign_header};
 use crate::pb;
 use crate::record::{Outcome, ThroughputVerdict};
+use crate::service::CARD_BUSY;
 use crate::wire;
+use loopin::registry::MAX_GEMM_TRIES;
 use loopin_pocps::gemm::{self, RowOpening};
 use loopin_pocps::merkle::Hash;
 use loopin_pocps::sig::{K256Verifier, SigVerifier};
 use std::time::{Duration, Instant};
 
+/// Why phase 1 brought no root.
+enum Refused {
+    /// The card runs another verifier's GEMM: ask again.
+    Busy,
+    /// Late, or refused: no answer.
+    Late(String),
+}
+
 /// How long a prover has to open the rows (not timed, but it must end).
 const OPEN_ROWS_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Verifier {
-    /// The GEMM challenge with `seed` (`gemm::challenge_seed(secret, randomness)`): the root within
-    /// `tp.deadline_ms + allowance_ms` (`loopin::registry::throughput_deadline_for`), then the
-    /// rows chosen now, opened and checked.
+    /// The GEMM challenge on the seeds `seed_of(gemm_try)` (`gemm::challenge_seed(secret,
+    /// randomness, gemm_try)`): the root within `tp.deadline_ms + allowance_ms`
+    /// (`loopin::registry::throughput_deadline_for`), then the rows chosen now, opened and
+    /// checked. A prover whose card runs another verifier's GEMM says so at once; it is asked
+    /// again on the next try's seed after a random pause, [`MAX_GEMM_TRIES`] tries in all.
     pub async fn throughput(
         &self,
         t: &Target,
-        seed: &Hash,
+        seed_of: &(dyn Fn(u32) -> Hash + Sync),
         tp: &ThroughputSpec,
         allowance_ms: u64,
     ) -> ThroughputVerdict {
@@ -39,51 +51,35 @@ impl Verifier {
             commit_ms: None,
             row_root: None,
             signature: None,
+            gemm_try: 0,
         };
-        let body = body_throughput(seed, tp.shape);
-        let h = sign_header(
-            &self.key,
-            Kind::Throughput,
-            &c.root,
-            self.next_nonce(),
-            now_ms(),
-            &body,
-        );
         let deadline = Duration::from_millis(deadline_ms);
-        let mut req = tonic::Request::new(pb::ThroughputRequest {
-            auth: Some(wire::auth_to_pb(&h)),
-            seed: seed.to_vec(),
-            m: tp.shape.m,
-            k: tp.shape.k,
-            n: tp.shape.n,
-        });
-        req.set_timeout(deadline);
-        let mut client = t.client.clone();
-        let sent = Instant::now();
-        let commit = match tokio::time::timeout(deadline, client.throughput(req)).await {
-            Err(_) => {
-                v.outcome = Outcome::Late;
-                v.reason = Some(format!("no root within {deadline_ms} ms"));
-                return v;
+        let mut gemm_try = 0;
+        let (seed, commit, took) = loop {
+            let seed = seed_of(gemm_try);
+            v.gemm_try = gemm_try;
+            let sent = Instant::now();
+            match self.commit(t, &seed, tp, deadline).await {
+                Ok(commit) => break (seed, commit, sent.elapsed()),
+                Err(Refused::Busy) if gemm_try + 1 < MAX_GEMM_TRIES => {
+                    // Another verifier's GEMM holds the card: wait about one of its deadlines.
+                    let jitter = u64::from(crate::auth::random_bytes()[0]);
+                    tokio::time::sleep(deadline + deadline * jitter as u32 / 256).await;
+                    gemm_try += 1;
+                }
+                Err(Refused::Busy) => {
+                    v.outcome = Outcome::Late;
+                    v.reason = Some(format!("card busy at all {MAX_GEMM_TRIES} tries"));
+                    return v;
+                }
+                Err(Refused::Late(reason)) => {
+                    v.outcome = Outcome::Late;
+                    v.reason = Some(reason);
+                    return v;
+                }
             }
-            Ok(Err(s))
-                if s.code() == tonic::Code::DeadlineExceeded
-                    || s.code() == tonic::Code::Cancelled =>
-            {
-                v.outcome = Outcome::Late;
-                v.reason = Some(format!("deadline exceeded: {}", s.message()));
-                return v;
-            }
-            Ok(Err(s)) => {
-                // A prover that cannot take its class's challenge (too large for it, busy,
-                // refused) has not answered it.
-                v.outcome = Outcome::Late;
-                v.reason = Some(format!("prover refused: {:?}: {}", s.code(), s.message()));
-                return v;
-            }
-            Ok(Ok(r)) => r.into_inner(),
         };
-        let took = sent.elapsed();
+        let seed = &seed;
         v.commit_ms = Some(ms(took));
         v.row_root = Some(hex::encode(&commit.row_root));
         v.signature = Some(hex::encode(&commit.signature));
@@ -131,6 +127,57 @@ impl Verifier {
             Err(e) => v.reason = Some(format!("verification task failed: {e}")),
         }
         v
+    }
+
+    /// Phase 1: ask for the root of the GEMM with `seed`, within `deadline`.
+    async fn commit(
+        &self,
+        t: &Target,
+        seed: &Hash,
+        tp: &ThroughputSpec,
+        deadline: Duration,
+    ) -> Result<pb::ThroughputCommit, Refused> {
+        let body = body_throughput(seed, tp.shape);
+        let h = sign_header(
+            &self.key,
+            Kind::Throughput,
+            &t.commitment.root,
+            self.next_nonce(),
+            now_ms(),
+            &body,
+        );
+        let mut req = tonic::Request::new(pb::ThroughputRequest {
+            auth: Some(wire::auth_to_pb(&h)),
+            seed: seed.to_vec(),
+            m: tp.shape.m,
+            k: tp.shape.k,
+            n: tp.shape.n,
+        });
+        req.set_timeout(deadline);
+        let mut client = t.client.clone();
+        match tokio::time::timeout(deadline, client.throughput(req)).await {
+            Err(_) => Err(Refused::Late(format!(
+                "no root within {} ms",
+                deadline.as_millis()
+            ))),
+            Ok(Err(s)) if s.code() == tonic::Code::Unavailable && s.message() == CARD_BUSY => {
+                Err(Refused::Busy)
+            }
+            Ok(Err(s))
+                if s.code() == tonic::Code::DeadlineExceeded
+                    || s.code() == tonic::Code::Cancelled =>
+            {
+                Err(Refused::Late(format!("deadline exceeded: {}", s.message())))
+            }
+            // A prover that cannot take its class's challenge (too large for it, refused) has
+            // not answered it.
+            Ok(Err(s)) => Err(Refused::Late(format!(
+                "prover refused: {:?}: {}",
+                s.code(),
+                s.message()
+            ))),
+            Ok(Ok(r)) => Ok(r.into_inner()),
+        }
     }
 
     /// Phase 2: ask for `rows` of C and parse them.

@@ -14,6 +14,7 @@ use loopin_pocps::gemm;
 use loopin_pocps::merkle::{Hash, Tree};
 use loopin_pocps::sig::k256_sign;
 use loopin_pocps_registry::ContractError;
+use sha2::{Digest, Sha256};
 use std::sync::atomic::AtomicBool;
 
 const CLASS: GemmClass = GemmClass {
@@ -48,10 +49,15 @@ fn gemm_net() -> (Net, String) {
     (n, token_id)
 }
 
-/// The GEMM seed of challenge `id`: from its verifier's secret and its randomness.
-fn gemm_seed(n: &Net, id: u64) -> Hash {
+/// The GEMM seed of challenge `id`'s try `gemm_try`: from its verifier's secret and its
+/// randomness.
+fn gemm_seed_at(n: &Net, id: u64, gemm_try: u32) -> Hash {
     let randomness = n.challenge(id).randomness.unwrap();
-    gemm::challenge_seed(&n.secret(id), randomness.as_slice())
+    gemm::challenge_seed(&n.secret(id), randomness.as_slice(), gemm_try)
+}
+
+fn gemm_seed(n: &Net, id: u64) -> Hash {
+    gemm_seed_at(n, id, 0)
 }
 
 /// The honest row root of the GEMM with `seed`, signed by the device.
@@ -66,6 +72,7 @@ fn signed_root(n: &Net, seed: &Hash, latency_ms: u64) -> GemmPassMsg {
         row_root: HexBinary::from(root.to_vec()),
         signature: HexBinary::from(signature),
         latency_ms,
+        gemm_try: 0,
     }
 }
 
@@ -118,9 +125,15 @@ fn a_gemm_root_signed_for_another_challenge_is_refused() {
         ContractError::NotSignedForChallenge {}
     );
     // A root computed ahead, from the seed of the timed part, which the prover has as soon as
-    // the timed part starts: not this challenge's GEMM.
+    // the timed part starts, by the derivation the GEMM seed had before the review
+    // (SHA-256 of a domain and the timed seed): not this challenge's GEMM.
     let timed_seed = n.seed(id);
-    let ahead = signed_root(&n, &gemm::challenge_seed(&timed_seed, &[]), 900);
+    let old_derivation: Hash = Sha256::new()
+        .chain_update(b"loopin-pocps/gemm/seed")
+        .chain_update(timed_seed)
+        .finalize()
+        .into();
+    let ahead = signed_root(&n, &old_derivation, 900);
     assert_eq!(
         n.refused("bob", &pass(&n, id, 0, Some(ahead))),
         ContractError::NotSignedForChallenge {}
@@ -270,4 +283,30 @@ fn a_retry_is_judged_on_a_seed_the_prover_never_saw_and_there_is_one() {
         retry_seed.as_slice(),
         "audits check the retry's chain"
     );
+}
+
+#[test]
+fn a_busy_card_is_asked_again_on_a_fresh_seed_at_most_three_times() {
+    let (mut n, _) = gemm_net();
+    let (id, _) = n.assigned("bob", &["carol", "dave"]);
+    let at = |n: &Net, gemm_try: u32, signed_for: u32| GemmPassMsg {
+        gemm_try,
+        ..signed_root(n, &gemm_seed_at(n, id, signed_for), 900)
+    };
+    // The root of the first try's seed does not pass as the second try's, nor the reverse.
+    assert_eq!(
+        n.refused("bob", &pass(&n, id, 0, Some(at(&n, 1, 0)))),
+        ContractError::NotSignedForChallenge {}
+    );
+    assert_eq!(
+        n.refused("bob", &pass(&n, id, 0, Some(at(&n, 0, 1)))),
+        ContractError::NotSignedForChallenge {}
+    );
+    // No fourth try.
+    assert_eq!(
+        n.refused("bob", &pass(&n, id, 0, Some(at(&n, 3, 3)))),
+        ContractError::BadGemmTry { gemm_try: 3 }
+    );
+    n.exec("bob", &pass(&n, id, 0, Some(at(&n, 2, 2)))).unwrap();
+    assert_eq!(n.challenge(id).status, ChallengeStatus::Passed);
 }

@@ -78,12 +78,22 @@ pub struct GemmPassMsg {
     /// Root over the rows of C (`loopin_pocps::gemm::row_leaf`), 32 bytes.
     pub row_root: HexBinary,
     /// 64-byte compact secp256k1 signature of the device over
-    /// `gemm::message(gemm::challenge_seed(secret, randomness), class shape, row_root)`.
+    /// `gemm::message(gemm::challenge_seed(secret, randomness, gemm_try), class shape, row_root)`.
     pub signature: HexBinary,
     /// Time from the verifier's request to the root (ms): at most the class's `deadline_ms`
-    /// plus the round-trip allowance of the timed deadline.
+    /// plus one measured round trip, at most `MAX_THROUGHPUT_RTT_MS`.
     pub latency_ms: u64,
+    /// The verifier's try the root answers: the prover refuses a GEMM while its card runs
+    /// another verifier's, and the verifier asks again on a fresh seed
+    /// (`gemm::challenge_seed(secret, randomness, gemm_try)`). Below [`MAX_GEMM_TRIES`];
+    /// omitted: 0.
+    #[serde(default)]
+    pub gemm_try: u32,
 }
+
+/// Tries of a challenge's GEMM part (`GemmPassMsg::gemm_try`): a verifier that found the card
+/// busy this many times finds the part late.
+pub const MAX_GEMM_TRIES: u32 = 3;
 
 /// One opened step of a transcript (`loopin_pocps::transcript::Step`).
 #[cw_serde]

@@ -342,6 +342,7 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
     let gemm_seed = loopin_pocps::gemm::challenge_seed(
         &secrets[0],
         &challenge_randomness(beacon.value.as_slice(), ids[0]),
+        0,
     );
     let gemm = GemmPassMsg {
         row_root: HexBinary::from(gemm_root.to_vec()),
@@ -350,6 +351,7 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
             &loopin_pocps::gemm::message(&gemm_seed, h100_gemm().shape(), &gemm_root),
         )),
         latency_ms: 900,
+        gemm_try: 0,
     };
     let verdicts = [
         (
