@@ -183,21 +183,38 @@ pub async fn assignments(c: &Config) -> Result<Box<dyn Assignments>, String> {
     Ok(Box::new(chain))
 }
 
-/// The GEMM shape of the device's class, as the registry recorded it when the device registered
-/// (`None`: no registry configured, the device not registered yet, or a class without one).
-pub async fn class_gemm(c: &Config) -> Option<loopin_pocps::gemm::Shape> {
+/// What the registry says of the device's class's GEMM challenge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClassGemm {
+    /// The shape the device registered under: the only one it serves.
+    Shape(loopin_pocps::gemm::Shape),
+    /// The device's class asks none: it serves no GEMM.
+    NotAsked,
+    /// No registry configured, the device not registered yet, or the chain unreachable.
+    Unknown,
+}
+
+/// The GEMM challenge of the device's class, as the registry recorded it when the device
+/// registered.
+pub async fn class_gemm(c: &Config) -> ClassGemm {
     if c.chain.registry.is_empty() || c.chain.token_id.is_empty() {
-        return None;
+        return ClassGemm::Unknown;
     }
-    let querier = ChainQuerier::connect(c.chain.node.clone()).await.ok()?;
-    let device: loopin::registry::DeviceResponse = querier
+    let Ok(querier) = ChainQuerier::connect(c.chain.node.clone()).await else {
+        return ClassGemm::Unknown;
+    };
+    let device: Result<loopin::registry::DeviceResponse, _> = querier
         .query_smart(
             &c.chain.registry,
             &QueryMsg::Device {
                 token_id: c.chain.token_id.clone(),
             },
         )
-        .await
-        .ok()?;
-    device.gemm.map(|g| g.shape())
+        .await;
+    match device {
+        Ok(d) => d
+            .gemm
+            .map_or(ClassGemm::NotAsked, |g| ClassGemm::Shape(g.shape())),
+        Err(_) => ClassGemm::Unknown,
+    }
 }

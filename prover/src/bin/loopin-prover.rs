@@ -389,11 +389,18 @@ async fn serve(c: &Config) -> Result<(), String> {
     // Serve the class's GEMM shape only (an assigned verifier cannot ask a larger one).
     let mut limits = c.limits.clone();
     if limits.gemm_shape.is_none() {
-        limits.gemm_shape = loopin_prover::chain::class_gemm(c).await;
-        match limits.gemm_shape {
-            Some(s) => tracing::info!(?s, "serving the class's GEMM shape only"),
-            None => tracing::warn!(
-                "no class GEMM shape from the registry (device not registered yet?): any shape within the limits is served"
+        use loopin_prover::chain::ClassGemm;
+        match loopin_prover::chain::class_gemm(c).await {
+            ClassGemm::Shape(s) => {
+                tracing::info!(?s, "serving the class's GEMM shape only");
+                limits.gemm_shape = Some(s);
+            }
+            ClassGemm::NotAsked => {
+                tracing::info!("the device's class asks no GEMM: none is served");
+                limits.max_gemm_rows = 0;
+            }
+            ClassGemm::Unknown => tracing::warn!(
+                "no class GEMM shape from the registry (device not registered yet, or the chain unreachable): any shape within the limits is served"
             ),
         }
     }
