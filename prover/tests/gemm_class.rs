@@ -8,13 +8,19 @@ mod common;
 
 use common::*;
 use loopin::gpu_classes::CLASSES;
+use loopin::registry::Verdict as OnChain;
+use loopin_pocps::encode::Params;
 use loopin_pocps::gemm::Shape;
+use loopin_pocps::merkle::Hash;
 use loopin_prover::auth::{Assignment, Assignments, Gate, pubkey_bytes};
+use loopin_prover::backend::{Backend, Cancelled, CpuBackend, GemmFailed};
 use loopin_prover::metrics::Metrics;
+use loopin_prover::onchain::{Submission, registry_verdict, submission};
 use loopin_prover::service::Limits;
 use loopin_prover::state::ProverState;
 use loopin_prover::verifier::{Outcome, ThroughputSpec};
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -164,4 +170,89 @@ async fn an_assigned_verifier_gets_one_gemm_of_its_class_shape_and_a_busy_card_i
         (0, 1),
         "one went first, the other was asked again"
     );
+}
+
+/// A backend whose GEMM commits one wrong row leaf (a card that gets a row wrong, or a prover
+/// that made a row up): the honest recomputation it opens is then not under its root.
+struct OneWrongLeaf;
+
+impl Backend for OneWrongLeaf {
+    fn name(&self) -> &'static str {
+        "one-wrong-leaf"
+    }
+    fn encode_lanes(&self, ek: u128, p: &Params, lane0: u32, n: u32) -> Result<Vec<u128>, String> {
+        CpuBackend.encode_lanes(ek, p, lane0, n)
+    }
+    fn slow_rounds(&self, xs: &[u128], r: u32, c: &AtomicBool) -> Result<Vec<u128>, Cancelled> {
+        CpuBackend.slow_rounds(xs, r, c)
+    }
+    fn gemm(&self, seed: &Hash, s: Shape, c: &AtomicBool) -> Result<Vec<Hash>, GemmFailed> {
+        let mut leaves = CpuBackend.gemm(seed, s, c)?;
+        for leaf in leaves.iter_mut() {
+            leaf[0] ^= 1;
+        }
+        Ok(leaves)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_goes_on_chain_for_each_outcome_of_the_gemm_part() {
+    // Honest: the Pass carries the signed root and its try.
+    let (_dir, server, commitment) = honest_prover(1, &[&key(1)], Limits::default()).await;
+    let honest = verifier(1)
+        .challenge(&target(&server, &commitment), &spec(10_000))
+        .await;
+    assert_eq!(honest.outcome, Outcome::Pass, "{:?}", honest.reason);
+    let tp = honest.throughput.clone().expect("the GEMM part");
+    match registry_verdict(&honest, &commitment).expect("submittable") {
+        OnChain::Pass { gemm: Some(g), .. } => {
+            assert_eq!(Some(g.row_root.to_hex()), tp.row_root);
+            assert_eq!(g.gemm_try, 0);
+        }
+        other => panic!("{other:?}"),
+    }
+    // The verifier's own failure to check the rows is not a vote against the device.
+    let mut own_failure = honest.clone();
+    if let Some(t) = own_failure.throughput.as_mut() {
+        t.outcome = Outcome::Error;
+    }
+    own_failure.outcome = Outcome::Error;
+    assert!(matches!(
+        submission(&own_failure, &commitment, false),
+        Submission::Nothing(_)
+    ));
+    // A wrong row under the signed root: the timed part passed, the GEMM part failed, and on
+    // chain that is a lateness vote marked as the GEMM's, the timed latency as measured.
+    let dir = tempfile::tempdir().unwrap();
+    let state = ProverState::from_loaded(init_and_load(dir.path(), 2), key(102));
+    let commitment = state.commitment.clone();
+    let server = spawn_on(
+        Arc::new(OneWrongLeaf),
+        state,
+        gate(&[&key(2)], 10.0, 10.0),
+        Limits::default(),
+        Metrics::new(),
+    )
+    .await;
+    let wrong = verifier(2)
+        .challenge(&target(&server, &commitment), &spec(10_000))
+        .await;
+    let tp = wrong.throughput.clone().expect("the GEMM part");
+    assert_eq!(tp.outcome, Outcome::Fail, "{:?}", tp.reason);
+    assert!(
+        tp.reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("not under the committed root"),
+        "{:?}",
+        tp.reason
+    );
+    match registry_verdict(&wrong, &commitment).expect("submittable") {
+        OnChain::Late {
+            latency_ms: Some(_),
+            throughput: true,
+            ..
+        } => {}
+        other => panic!("{other:?}"),
+    }
 }

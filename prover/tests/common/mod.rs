@@ -65,7 +65,17 @@ pub async fn spawn(
     limits: Limits,
     metrics: Arc<Metrics>,
 ) -> Running {
-    let backend: Arc<dyn Backend> = Arc::new(CpuBackend);
+    spawn_on(Arc::new(CpuBackend), state, gate, limits, metrics).await
+}
+
+/// [`spawn`] on another backend.
+pub async fn spawn_on(
+    backend: Arc<dyn Backend>,
+    state: ProverState,
+    gate: Arc<Gate>,
+    limits: Limits,
+    metrics: Arc<Metrics>,
+) -> Running {
     let svc = ProverService::new(Arc::new(state), backend, gate, limits, metrics);
     service::spawn(svc, "127.0.0.1:0").await.expect("bind")
 }

@@ -177,3 +177,24 @@ fn one() -> u32 {
 fn default_assign_choices() -> u32 {
     DEFAULT_ASSIGN_CHOICES
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_gemm_deadline_allows_one_round_trip_capped_and_none_without_rtt_allowance() {
+        assert_eq!(throughput_deadline_for(1_250, 3, 40), 1_290);
+        assert_eq!(
+            throughput_deadline_for(1_250, 1, 5_000),
+            1_250 + MAX_THROUGHPUT_RTT_MS
+        );
+        // Settings that allow no round trip (rtt_factor 0) allow the GEMM none either.
+        assert_eq!(throughput_deadline_for(1_250, 0, 40), 1_250);
+        assert_eq!(
+            throughput_deadline_for(u64::MAX, 3, 40),
+            u64::MAX,
+            "saturates"
+        );
+    }
+}
