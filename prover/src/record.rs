@@ -68,7 +68,7 @@ pub struct ThroughputVerdict {
     pub shape: loopin_pocps::gemm::Shape,
     /// Rows of C opened.
     pub rows: Vec<u64>,
-    /// Deadline the root had to arrive by (class deadline plus the round-trip allowance), ms.
+    /// Deadline the root had to arrive by (class deadline plus one round trip, at most 200 ms), ms.
     pub deadline_ms: u64,
     /// Time until the root arrived, ms.
     pub commit_ms: Option<f64>,

@@ -137,7 +137,7 @@ pub struct ThroughputSpec {
     /// Rows of C opened, each checked by Freivalds' test.
     pub rows: u32,
     /// Deadline until the signed root arrives, at zero round trip; the challenge's measured
-    /// round trip adds the same allowance as to the timed deadline.
+    /// round trip adds one round trip, at most 200 ms (`loopin::registry::throughput_deadline_for`).
     pub deadline_ms: u64,
 }
 

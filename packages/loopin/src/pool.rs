@@ -91,9 +91,9 @@ pub struct PoolParams {
 }
 
 /// A class's GEMM throughput challenge: int8 A (m × k) times B (k × n), the rows of C committed
-/// and `rows` of them opened, the root due within `deadline_ms` (plus the timed deadline's
-/// round-trip allowance). Set so that the class's cards meet the deadline and the next class
-/// down cannot (`crate::gpu_classes`).
+/// and `rows` of them opened, the root due within `deadline_ms` plus one measured round trip (at
+/// most `registry::MAX_THROUGHPUT_RTT_MS`). Set so that the class's cards meet the deadline and
+/// the next class down cannot (`crate::gpu_classes`).
 #[cw_serde]
 #[derive(Copy, Eq)]
 pub struct GemmClass {

@@ -1,8 +1,8 @@
 //! The throughput part of a challenge: the GEMM challenge (`loopin_pocps::gemm`). The signed row
-//! root must arrive within the class's deadline (plus the round-trip allowance of the timed
-//! part); then the verifier picks the rows to open with fresh randomness and checks each by
-//! Freivalds' test. Any failure (late, refused, unsigned, a wrong row) is a verdict against the
-//! device: no valid root in time is no answer.
+//! root must arrive within the class's deadline plus one measured round trip (at most 200 ms);
+//! then the verifier picks the rows to open with fresh randomness and checks each by Freivalds'
+//! test. A busy card is asked again on a fresh seed; any other failure (late, refused, unsigned,
+//! a wrong row) is a verdict against the device: no valid root in time is no answer.
 
 use super::{Target, ThroughputSpec, Verifier, ms};
 use crate::auth::{Kind, body_open, body_throughput, now_ms, sign_header};
