@@ -10,12 +10,9 @@ use loopin::stake_cert::StakeMode;
 use loopin_integration_tests::protocol::{LOOP, attr, params, protocol_with};
 use loopin_integration_tests::registry::{Net, bonded_net_on, bonded_net_with, settings};
 use loopin_pocps::challenge::round_seed;
-use loopin_pocps::gemm;
-use loopin_pocps::merkle::{Hash, Tree};
-use loopin_pocps::sig::k256_sign;
+use loopin_pocps::merkle::Hash;
 use loopin_pocps_registry::ContractError;
 use sha2::{Digest, Sha256};
-use std::sync::atomic::AtomicBool;
 
 const CLASS: GemmClass = GemmClass {
     m: 64,
@@ -49,31 +46,17 @@ fn gemm_net() -> (Net, String) {
     (n, token_id)
 }
 
-/// The GEMM seed of challenge `id`'s try `gemm_try`: from its verifier's secret and its
-/// randomness.
 fn gemm_seed_at(n: &Net, id: u64, gemm_try: u32) -> Hash {
-    let randomness = n.challenge(id).randomness.unwrap();
-    gemm::challenge_seed(&n.secret(id), randomness.as_slice(), gemm_try)
+    n.gemm_seed(id, gemm_try)
 }
 
 fn gemm_seed(n: &Net, id: u64) -> Hash {
-    gemm_seed_at(n, id, 0)
+    n.gemm_seed(id, 0)
 }
 
-/// The honest row root of the GEMM with `seed`, signed by the device.
+/// The honest row root of the class's GEMM with `seed`, signed by the device.
 fn signed_root(n: &Net, seed: &Hash, latency_ms: u64) -> GemmPassMsg {
-    let leaves = gemm::leaves(seed, CLASS.shape(), &AtomicBool::new(false)).unwrap();
-    let root: Hash = Tree::new(leaves).root();
-    let signature = k256_sign(
-        &n.devices[0].key,
-        &gemm::message(seed, CLASS.shape(), &root),
-    );
-    GemmPassMsg {
-        row_root: HexBinary::from(root.to_vec()),
-        signature: HexBinary::from(signature),
-        latency_ms,
-        gemm_try: 0,
-    }
+    n.signed_gemm_root(0, &CLASS, seed, latency_ms)
 }
 
 /// The honest, signed GEMM part of challenge `seed_of`.

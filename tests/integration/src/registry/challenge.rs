@@ -3,14 +3,19 @@
 use cosmwasm_std::{HexBinary, Uint128, to_json_binary};
 use cw_multi_test::{AppResponse, Executor};
 use k256::ecdsa::SigningKey;
-use loopin::registry::{ExecuteMsg, OpeningMsg, ReceiveMsg, SignedAnswer, TranscriptMsg, Verdict};
+use loopin::pool::GemmClass;
+use loopin::registry::{
+    ExecuteMsg, GemmPassMsg, OpeningMsg, ReceiveMsg, SignedAnswer, TranscriptMsg, Verdict,
+};
 use loopin::token;
 use loopin_pocps::challenge::{commit_secret, round_seed};
-use loopin_pocps::merkle::Hash;
+use loopin_pocps::gemm;
+use loopin_pocps::merkle::{Hash, Tree};
 use loopin_pocps::proof::Opening;
 use loopin_pocps::sig::{challenge_key_message, k256_sign};
 use loopin_pocps::transcript::Transcript;
 use loopin_pocps_registry::ContractError;
+use std::sync::atomic::AtomicBool;
 
 use super::{Net, ROUND};
 use crate::protocol::attr;
@@ -228,5 +233,56 @@ impl Net {
             self.pass(verifier, id, d).unwrap();
         }
         panic!("device {want} never drawn");
+    }
+}
+
+impl Net {
+    /// The GEMM seed of challenge `id`'s try `gemm_try`: from its verifier's secret and its
+    /// randomness.
+    pub fn gemm_seed(&self, id: u64, gemm_try: u32) -> Hash {
+        let randomness = self.challenge(id).randomness.unwrap();
+        gemm::challenge_seed(&self.secret(id), randomness.as_slice(), gemm_try)
+    }
+
+    /// The honest row root of `class`'s GEMM with `seed`, signed by device `d`.
+    pub fn signed_gemm_root(
+        &self,
+        d: usize,
+        class: &GemmClass,
+        seed: &Hash,
+        latency_ms: u64,
+    ) -> GemmPassMsg {
+        let leaves = gemm::leaves(seed, class.shape(), &AtomicBool::new(false)).unwrap();
+        let root: Hash = Tree::new(leaves).root();
+        let signature = k256_sign(
+            &self.devices[d].key,
+            &gemm::message(seed, class.shape(), &root),
+        );
+        GemmPassMsg {
+            row_root: HexBinary::from(root.to_vec()),
+            signature: HexBinary::from(signature),
+            latency_ms,
+            gemm_try: 0,
+        }
+    }
+
+    /// A Pass of challenge `id` to device `d` whose class asks `class`, with the honest GEMM part.
+    pub fn pass_with_gemm(
+        &mut self,
+        verifier: &str,
+        id: u64,
+        d: usize,
+        class: &GemmClass,
+    ) -> anyhow::Result<AppResponse> {
+        let seed = self.seed(id);
+        let gemm = self.signed_gemm_root(d, class, &self.gemm_seed(id, 0), 900);
+        let verdict = Verdict::Pass {
+            answer: self.devices[d].answer(&seed),
+            latency_ms: 20,
+            transcript: self.transcript(id, d),
+            rtt_ms: 0,
+            gemm: Some(gemm),
+        };
+        self.submit(verifier, id, verdict)
     }
 }
