@@ -5,7 +5,7 @@
 
 use cosmwasm_std::Uint128;
 use cw_multi_test::AppResponse;
-use loopin::pool::PoolParams;
+use loopin::pool::{GemmClass, PoolParams};
 use loopin::registry::{
     AppealDutiesResponse, ChallengeStatus, DeviceStatus, ExecuteMsg, MAX_APPEALS, QueryMsg,
     RegistrySettings, Verdict,
@@ -35,7 +35,10 @@ fn appeal_settings() -> RegistrySettings {
 
 /// bob, carol, dave, and `more` verifiers, bonded with keys; alice's device staked.
 fn accused_net(s: RegistrySettings, more: &[&str]) -> (Net, String) {
-    let mut n = bonded_net_with(s);
+    accused_net_on(bonded_net_with(s), more)
+}
+
+fn accused_net_on(mut n: Net, more: &[&str]) -> (Net, String) {
     // Twice the minimum: penalties leave them bonded.
     for v in ["bob", "carol", "dave"] {
         n.bond(v, BOND).unwrap();
@@ -610,4 +613,76 @@ fn an_appeal_pass_is_checked_like_any_pass() {
     let right = pass(&n, 20, id);
     n.exec(who, &right).unwrap();
     assert_eq!(n.challenge(id).status, ChallengeStatus::Passed);
+}
+
+#[test]
+fn a_cartel_voting_the_gemm_late_cannot_invalidate_a_device_whose_drawn_passes_carry_the_root() {
+    // The device's class asks a GEMM; bob and carol say its GEMM part came late although the
+    // timed part was on time (a vote that needs no evidence). The drawn verifiers' Passes carry
+    // the device-signed root for their own challenges' seeds: the appeal is upheld, and the
+    // accusers pay exactly as for any overturned vote.
+    let class = GemmClass {
+        m: 64,
+        k: 40,
+        n: 24,
+        rows: 64,
+        deadline_ms: 1_500,
+    };
+    let p = protocol_with(
+        PoolParams {
+            gemm: Some(class),
+            ..params()
+        },
+        1_000 * LOOP,
+    );
+    let (mut n, token_id) = accused_net_on(bonded_net_on(p, appeal_settings()), &MORE);
+    let gemm_late = Verdict::Late {
+        latency_ms: Some(20),
+        rtt_ms: 0,
+        throughput: true,
+    };
+    let entropy = ["dave", "erin"];
+    for v in ["bob", "carol"] {
+        let (id, _) = n.assigned(v, &entropy);
+        n.submit(v, id, gemm_late.clone()).unwrap();
+    }
+    assert!(n.device(&token_id).accusation.is_some(), "accused");
+    let bonds_before = [n.verifier("bob").bonded, n.verifier("carol").bonded];
+    let drawn = appeal_drawn(&mut n, &token_id);
+    // A drawn Pass without the GEMM part is refused, as any Pass on this class.
+    let (who, id) = (name_of(&n, &drawn[0].0), drawn[0].1);
+    n.appeal_secret(id);
+    let seed = n.seed(id);
+    let without = ExecuteMsg::Submit {
+        challenge_id: id,
+        secret: cosmwasm_std::HexBinary::from(n.secret(id).to_vec()),
+        verdict: Verdict::Pass {
+            answer: n.devices[0].answer(&seed),
+            latency_ms: 20,
+            transcript: n.transcript(id, 0),
+            rtt_ms: 0,
+            gemm: None,
+        },
+        attempt: 0,
+    };
+    assert_eq!(
+        n.refused(who, &without),
+        ContractError::ThroughputMissing {}
+    );
+    let mut outcome = None;
+    for (address, id) in &drawn {
+        let who = name_of(&n, address);
+        if *id != drawn[0].1 {
+            n.appeal_secret(*id);
+        }
+        let res = n.pass_with_gemm(who, *id, 0, &class).unwrap();
+        outcome = outcome.or(attr(&res, "appeal"));
+    }
+    assert_eq!(outcome.as_deref(), Some("upheld"));
+    assert_eq!(n.device(&token_id).accusation, None);
+    assert_eq!(n.device(&token_id).status, DeviceStatus::Active);
+    for (who, before) in ["bob", "carol"].into_iter().zip(bonds_before) {
+        let penalty = before.multiply_ratio(OVERTURNED_BPS, 10_000u128);
+        assert_eq!(n.verifier(who).bonded, before - penalty, "{who}");
+    }
 }
