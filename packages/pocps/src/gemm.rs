@@ -178,12 +178,20 @@ pub fn bt(seed: &Hash, s: Shape) -> Vec<i8> {
     out
 }
 
+/// Rows `j0 .. j0 + count` of Bᵀ (columns of B), random access: what one entry of C needs.
+pub fn bt_rows(seed: &Hash, s: Shape, j0: u64, count: usize) -> Vec<i8> {
+    let k = s.k as usize;
+    let mut out = vec![0i8; count * k];
+    fill(seed, b"bt", j0 * u64::from(s.k), &mut out);
+    out
+}
+
 /// A (m × k) and Bᵀ (n × k) in full (tests and small shapes).
 pub fn inputs(seed: &Hash, s: Shape) -> (Vec<i8>, Vec<i8>) {
     (a_rows(seed, s, 0, s.m as usize), bt(seed, s))
 }
 
-fn dot(x: &[i8], y: &[i8]) -> i32 {
+pub(crate) fn dot(x: &[i8], y: &[i8]) -> i32 {
     x.iter()
         .zip(y)
         .map(|(&a, &b)| i32::from(a) * i32::from(b))

@@ -7,6 +7,7 @@ pub mod challenge;
 pub mod encode;
 pub mod field;
 pub mod gemm;
+pub mod gemm_audit;
 pub mod merkle;
 pub mod proof;
 pub mod sig;
