@@ -16,7 +16,7 @@ use cosmwasm_std::{
     Timestamp,
 };
 use loopin::pair;
-use loopin::registry::{ChallengeStatus, DeviceStatus, StepMsg, StepProofMsg};
+use loopin::registry::{ChallengeStatus, DeviceStatus, GemmCells, StepMsg, StepProofMsg};
 use loopin_pocps::encode::ENCODING_VERSION;
 use loopin_pocps::transcript::{SignedTranscript, Step, StepFault, judge_step};
 
@@ -28,8 +28,24 @@ use crate::outgoing::execute_msg;
 use crate::registration::invalidate_device;
 use crate::rewards::reward;
 use crate::state::{
-    AUDITS, Audit, CHALLENGES, CONFIG, Challenge, Config, DEVICE_AUDITS, DEVICES, Device, VERIFIERS,
+    AUDITS, Audit, CHALLENGES, CONFIG, Challenge, Config, DEVICE_AUDITS, DEVICES, Device,
+    PassRecord, VERIFIERS, Verifier,
 };
+
+/// What the device signed and an audit showed wrong: the `outcome` attribute and the fault.
+pub(crate) struct Fault {
+    pub outcome: &'static str,
+    pub text: String,
+}
+
+impl Fault {
+    fn step(fault: &StepFault) -> Fault {
+        Fault {
+            outcome: "bad_step",
+            text: fault.to_string(),
+        }
+    }
+}
 
 /// What voiding a Pass adds to the response: attributes and messages.
 type Voided = (Vec<(String, String)>, Vec<CosmosMsg>);
@@ -50,101 +66,48 @@ pub(crate) fn audit(
     round: u32,
     proof: Option<StepProofMsg>,
 ) -> Result<Response, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
-    let mut challenge = load_challenge(deps.storage, id)?;
-    expect_status(&challenge, ChallengeStatus::Passed)?;
-    let record = challenge
-        .pass
-        .clone()
-        .ok_or(ContractError::NotAuditable { id })?;
-    let until = record.passed_at.plus_seconds(config.settings.audit_seconds);
-    if env.block.time > until {
-        return Err(ContractError::AuditWindowClosed {
-            id,
-            until: until.seconds(),
-        });
-    }
-    // The Pass's own verifier and the device's owner answer audits; they do not open them (an
-    // audit they answer themselves would move bond to them, or hold the Pass's audits).
-    let target = challenge.target.clone().unwrap_or_default();
-    let device = DEVICES.load(deps.storage, &target)?;
-    if info.sender == challenge.verifier || info.sender == device.owner {
-        return Err(ContractError::OwnAudit {});
-    }
-    let mut auditor = bonded_verifier(deps.storage, &config, &info.sender)?;
-    if round >= record.rounds {
+    let a = auditable(deps.storage, &env, &info.sender, id)?;
+    if round >= a.record.rounds {
         return Err(ContractError::StepOutOfRange {
             round,
-            rounds: record.rounds,
+            rounds: a.record.rounds,
         });
     }
     // Only a step the chain can judge is asked for: nobody is voided for an answer that
     // could not be checked.
-    judgeable(&config, &device, &target)?;
+    judgeable(&a.config, &a.device, &a.target)?;
     let response = Response::new()
         .add_attribute("action", "audit")
         .add_attribute("challenge_id", id.to_string())
         .add_attribute("auditor", &info.sender)
         .add_attribute("round", round.to_string());
-    if let Some(proof) = proof {
-        // A proof of a bad step is judged whatever audits are open.
-        if proof.step.round != round {
-            return Err(ContractError::WrongStep {
-                expected: round,
-                got: proof.step.round,
-            });
+    let Some(proof) = proof else {
+        return open_audit(deps.storage, &env, a, &info.sender, (round, None), response);
+    };
+    // A proof of a bad step is judged whatever audits are open.
+    if proof.step.round != round {
+        return Err(ContractError::WrongStep {
+            expected: round,
+            got: proof.step.round,
+        });
+    }
+    match judge(&a.challenge, &a.device, &proof)? {
+        None => Err(ContractError::StepSound { round }),
+        Some(fault) => {
+            let mut challenge = a.challenge;
+            let fault = Fault::step(&fault);
+            shown_wrong(
+                deps,
+                &env,
+                &a.config,
+                id,
+                &mut challenge,
+                fault,
+                &info.sender,
+                response,
+            )
         }
-        return match judge(&challenge, &device, &proof)? {
-            None => Err(ContractError::StepSound { round }),
-            Some(fault) => {
-                let voided = void_bad_step(deps.storage, &config, id, &mut challenge, fault)?;
-                let reward = reward(deps.storage, &config, &env, &info.sender)?;
-                Ok(response
-                    .add_attributes(voided.0)
-                    .add_messages(voided.1)
-                    .add_submessages(reward))
-            }
-        };
     }
-    if AUDITS.has(deps.storage, (id, &info.sender)) {
-        return Err(ContractError::AlreadyAudited { id });
-    }
-    if challenge.open_audits >= MAX_OPEN_AUDITS || challenge.audits >= MAX_AUDITS_PER_PASS {
-        return Err(ContractError::TooManyAudits {
-            open: MAX_OPEN_AUDITS,
-            total: MAX_AUDITS_PER_PASS,
-        });
-    }
-    if auditor.open_challenges >= config.settings.max_open_challenges {
-        return Err(ContractError::TooManyChallenges {
-            max: config.settings.max_open_challenges,
-        });
-    }
-    // An open audit is an open challenge of the auditor's: it cannot withdraw its bond (and
-    // the fee it may owe) before the audit is decided.
-    auditor.open_challenges += 1;
-    VERIFIERS.save(deps.storage, &info.sender, &auditor)?;
-    let deadline = env.block.time.plus_seconds(config.settings.dispute_seconds);
-    AUDITS.save(
-        deps.storage,
-        (id, &info.sender),
-        &Audit {
-            round,
-            deadline,
-            open: true,
-        },
-    )?;
-    if let Some(target) = &challenge.target {
-        DEVICE_AUDITS.save(deps.storage, (target, id, &info.sender), &Empty {})?;
-    }
-    challenge.audits += 1;
-    challenge.open_audits += 1;
-    CHALLENGES.save(deps.storage, id, &challenge)?;
-    // The Pass's verifier stays liable while the audit is open.
-    extend_liability(deps.storage, &challenge.verifier, deadline)?;
-    Ok(response
-        .add_attribute("outcome", "open")
-        .add_attribute("deadline", deadline.seconds().to_string()))
 }
 
 pub(crate) fn answer_audit(
@@ -157,11 +120,9 @@ pub(crate) fn answer_audit(
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let auditor = deps.api.addr_validate(&auditor)?;
-    let (mut challenge, open) = load_open_audit(deps.storage, id, &auditor)?;
-    if env.block.time > open.deadline {
-        return Err(ContractError::AuditLapsed {
-            deadline: open.deadline.seconds(),
-        });
+    let (mut challenge, open) = answerable(deps.storage, &env, id, &auditor)?;
+    if open.gemm.is_some() {
+        return Err(ContractError::WrongAuditKind { id, gemm: true });
     }
     if proof.step.round != open.round {
         return Err(ContractError::WrongStep {
@@ -179,40 +140,199 @@ pub(crate) fn answer_audit(
         .add_attribute("auditor", &auditor)
         .add_attribute("round", open.round.to_string());
     match fault {
-        None => {
-            // Shown right: the pass stands, and the auditor pays for the answer: to the
-            // device's owner unless the Pass's verifier answered (not to whoever copies the
-            // answer first).
-            close_audit(deps.storage, id, &mut challenge, &auditor)?;
-            CHALLENGES.save(deps.storage, id, &challenge)?;
-            let payee = if info.sender == challenge.verifier {
-                info.sender.clone()
-            } else {
-                device.owner
-            };
-            let (fee, transfer) = pay_from_bond(
-                deps.storage,
-                &config,
-                &auditor,
-                config.settings.audit_fee_bps,
-                &payee,
-            )?;
-            Ok(response
-                .add_attribute("outcome", "sound")
-                .add_attribute("fee", fee)
-                .add_attribute("paid_to", payee)
-                .add_messages(transfer))
-        }
+        None => shown_right(
+            deps.storage,
+            &config,
+            id,
+            &mut challenge,
+            &auditor,
+            &info.sender,
+            device.owner,
+            response,
+        ),
+        // Whoever answered showed the device's own bad step.
         Some(fault) => {
-            // Whoever answered showed the device's own bad step.
-            let voided = void_bad_step(deps.storage, &config, id, &mut challenge, fault)?;
-            let reward = reward(deps.storage, &config, &env, &auditor)?;
-            Ok(response
-                .add_attributes(voided.0)
-                .add_messages(voided.1)
-                .add_submessages(reward))
+            let fault = Fault::step(&fault);
+            shown_wrong(
+                deps,
+                &env,
+                &config,
+                id,
+                &mut challenge,
+                fault,
+                &auditor,
+                response,
+            )
         }
     }
+}
+
+/// A Pass `sender` may audit now, with what judging it needs.
+pub(crate) struct Auditable {
+    pub id: u64,
+    pub config: Config,
+    pub challenge: Challenge,
+    pub record: PassRecord,
+    pub device: Device,
+    pub target: String,
+    auditor: Verifier,
+}
+
+/// Challenge `id` as `sender` may audit it: passed, within `audit_seconds` of the Pass, and
+/// `sender` a bonded verifier that is neither the Pass's verifier nor the device's owner.
+pub(crate) fn auditable(
+    storage: &dyn Storage,
+    env: &Env,
+    sender: &Addr,
+    id: u64,
+) -> Result<Auditable, ContractError> {
+    let config = CONFIG.load(storage)?;
+    let challenge = load_challenge(storage, id)?;
+    expect_status(&challenge, ChallengeStatus::Passed)?;
+    let record = challenge
+        .pass
+        .clone()
+        .ok_or(ContractError::NotAuditable { id })?;
+    let until = record.passed_at.plus_seconds(config.settings.audit_seconds);
+    if env.block.time > until {
+        return Err(ContractError::AuditWindowClosed {
+            id,
+            until: until.seconds(),
+        });
+    }
+    // The Pass's own verifier and the device's owner answer audits; they do not open them (an
+    // audit they answer themselves would move bond to them, or hold the Pass's audits).
+    let target = challenge.target.clone().unwrap_or_default();
+    let device = DEVICES.load(storage, &target)?;
+    if *sender == challenge.verifier || *sender == device.owner {
+        return Err(ContractError::OwnAudit {});
+    }
+    let auditor = bonded_verifier(storage, &config, sender)?;
+    Ok(Auditable {
+        id,
+        config,
+        challenge,
+        record,
+        device,
+        target,
+        auditor,
+    })
+}
+
+/// Opens `sender`'s audit of the Pass (of step `round`, or of the GEMM `cells`): one per
+/// auditor and Pass, within the open and total limits; the auditor and the Pass's verifier stay
+/// bound until it is decided.
+pub(crate) fn open_audit(
+    storage: &mut dyn Storage,
+    env: &Env,
+    a: Auditable,
+    sender: &Addr,
+    (round, gemm): (u32, Option<GemmCells>),
+    response: Response,
+) -> Result<Response, ContractError> {
+    let Auditable {
+        id,
+        config,
+        mut challenge,
+        mut auditor,
+        ..
+    } = a;
+    if AUDITS.has(storage, (id, sender)) {
+        return Err(ContractError::AlreadyAudited { id });
+    }
+    if challenge.open_audits >= MAX_OPEN_AUDITS || challenge.audits >= MAX_AUDITS_PER_PASS {
+        return Err(ContractError::TooManyAudits {
+            open: MAX_OPEN_AUDITS,
+            total: MAX_AUDITS_PER_PASS,
+        });
+    }
+    if auditor.open_challenges >= config.settings.max_open_challenges {
+        return Err(ContractError::TooManyChallenges {
+            max: config.settings.max_open_challenges,
+        });
+    }
+    // An open audit is an open challenge of the auditor's: it cannot withdraw its bond (and
+    // the fee it may owe) before the audit is decided.
+    auditor.open_challenges += 1;
+    VERIFIERS.save(storage, sender, &auditor)?;
+    let deadline = env.block.time.plus_seconds(config.settings.dispute_seconds);
+    AUDITS.save(
+        storage,
+        (id, sender),
+        &Audit {
+            round,
+            deadline,
+            open: true,
+            gemm,
+        },
+    )?;
+    if let Some(target) = &challenge.target {
+        DEVICE_AUDITS.save(storage, (target, id, sender), &Empty {})?;
+    }
+    challenge.audits += 1;
+    challenge.open_audits += 1;
+    CHALLENGES.save(storage, id, &challenge)?;
+    // The Pass's verifier stays liable while the audit is open.
+    extend_liability(storage, &challenge.verifier, deadline)?;
+    Ok(response
+        .add_attribute("outcome", "open")
+        .add_attribute("deadline", deadline.seconds().to_string()))
+}
+
+/// The answer to `auditor`'s audit was right: the Pass stands, and the auditor pays for the
+/// answer, to the Pass's verifier if it answered, else to the device's owner (not to whoever
+/// copies the answer first).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn shown_right(
+    storage: &mut dyn Storage,
+    config: &Config,
+    id: u64,
+    challenge: &mut Challenge,
+    auditor: &Addr,
+    answerer: &Addr,
+    owner: Addr,
+    response: Response,
+) -> Result<Response, ContractError> {
+    close_audit(storage, id, challenge, auditor)?;
+    CHALLENGES.save(storage, id, challenge)?;
+    let payee = if *answerer == challenge.verifier {
+        answerer.clone()
+    } else {
+        owner
+    };
+    let (fee, transfer) = pay_from_bond(
+        storage,
+        config,
+        auditor,
+        config.settings.audit_fee_bps,
+        &payee,
+    )?;
+    Ok(response
+        .add_attribute("outcome", "sound")
+        .add_attribute("fee", fee)
+        .add_attribute("paid_to", payee)
+        .add_messages(transfer))
+}
+
+/// What the device signed is shown wrong (a step, or an entry of C): the Pass is voided, its
+/// verifier slashed, the device invalidated, and `rewarded` (the auditor) paid its reward.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn shown_wrong(
+    deps: DepsMut,
+    env: &Env,
+    config: &Config,
+    id: u64,
+    challenge: &mut Challenge,
+    fault: Fault,
+    rewarded: &Addr,
+    response: Response,
+) -> Result<Response, ContractError> {
+    let voided = void_bad(deps.storage, config, id, challenge, fault)?;
+    let reward = reward(deps.storage, config, env, rewarded)?;
+    Ok(response
+        .add_attributes(voided.0)
+        .add_messages(voided.1)
+        .add_submessages(reward))
 }
 
 pub(crate) fn finalize_audit(
@@ -241,6 +361,22 @@ pub(crate) fn finalize_audit(
         .add_attributes(attributes)
         .add_messages(messages)
         .add_submessages(reward))
+}
+
+/// Challenge `id` and `auditor`'s open audit of it, still within its answer window.
+pub(crate) fn answerable(
+    storage: &dyn Storage,
+    env: &Env,
+    id: u64,
+    auditor: &Addr,
+) -> Result<(Challenge, Audit), ContractError> {
+    let (challenge, open) = load_open_audit(storage, id, auditor)?;
+    if env.block.time > open.deadline {
+        return Err(ContractError::AuditLapsed {
+            deadline: open.deadline.seconds(),
+        });
+    }
+    Ok((challenge, open))
 }
 
 /// Challenge `id`, which must be passed, and `auditor`'s open audit of it.
@@ -409,28 +545,28 @@ fn void_pass(
     ))
 }
 
-/// A step of the device's signed transcript is wrong: the Pass is voided, its verifier slashed
-/// and the device invalidated (after the pool un-counts the pass, so the invalidation settles
-/// the epoch as unproven).
-fn void_bad_step(
+/// What the device signed is wrong (a step of its transcript, an entry of its GEMM): the Pass
+/// is voided, its verifier slashed and the device invalidated (after the pool un-counts the
+/// pass, so the invalidation settles the epoch as unproven).
+fn void_bad(
     storage: &mut dyn Storage,
     config: &Config,
     id: u64,
     challenge: &mut Challenge,
-    fault: StepFault,
+    fault: Fault,
 ) -> Result<Voided, ContractError> {
     let (mut attributes, mut messages) = void_pass(storage, id, challenge)?;
     let (slashed, burn) = slash(storage, config, &challenge.verifier)?;
     messages.extend(burn);
-    attributes.push(("outcome".to_string(), "bad_step".to_string()));
-    attributes.push(("fault".to_string(), fault.to_string()));
+    attributes.push(("outcome".to_string(), fault.outcome.to_string()));
+    attributes.push(("fault".to_string(), fault.text.clone()));
     attributes.push(("slashed".to_string(), slashed.to_string()));
     let target = challenge.target.clone().unwrap_or_default();
     if DEVICES.load(storage, &target)?.status == DeviceStatus::Active {
         messages.push(invalidate_device(
             storage,
             &target,
-            &format!("pocps: {fault}"),
+            &format!("pocps: {}", fault.text),
         )?);
         attributes.push(("invalidated".to_string(), target));
     }

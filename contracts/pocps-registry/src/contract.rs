@@ -1,5 +1,5 @@
 //! Entry points of the PoCPS registry, dispatching to the modules that own each flow: `bonds`,
-//! `registration`, `entropy`, `challenge`, `verdict`, `audit`, `rewards` (the reply), `expiry` and `query`.
+//! `registration`, `entropy`, `challenge`, `verdict`, `audit`, `gemm_audit`, `rewards` (the reply), `expiry` and `query`.
 
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
@@ -12,7 +12,9 @@ use crate::error::ContractError;
 use crate::rewards::{self, REPLY_REWARD};
 use crate::settings::validate_settings;
 use crate::state::{CONFIG, Config, DEVICE_COUNT, EPOCH_REWARDS, EpochRewards, NEXT_CHALLENGE};
-use crate::{appeal, audit, bonds, challenge, entropy, expiry, query, registration, verdict};
+use crate::{
+    appeal, audit, bonds, challenge, entropy, expiry, gemm_audit, query, registration, verdict,
+};
 
 /// cw2 name of this contract.
 pub const CONTRACT_NAME: &str = "crates.io:loopin-pocps-registry";
@@ -106,6 +108,16 @@ pub fn execute(
             auditor,
             proof,
         } => audit::answer_audit(deps, env, info, challenge_id, auditor, proof),
+        ExecuteMsg::AuditGemm {
+            challenge_id,
+            cells,
+            proof,
+        } => gemm_audit::audit_gemm(deps, env, info, challenge_id, cells, proof),
+        ExecuteMsg::AnswerGemmAudit {
+            challenge_id,
+            auditor,
+            row,
+        } => gemm_audit::answer_gemm_audit(deps, env, info, challenge_id, auditor, row),
         ExecuteMsg::FinalizeAudit {
             challenge_id,
             auditor,

@@ -226,6 +226,23 @@ pub enum ContractError {
     #[error("the audit asks for step {expected}, not {got}")]
     WrongStep { expected: u32, got: u32 },
 
+    #[error("the audit of challenge {id} is of {}: answer it with {}", if *.gemm { "its GEMM" } else { "a step" }, if *.gemm { "AnswerGemmAudit" } else { "AnswerAudit" })]
+    WrongAuditKind { id: u64, gemm: bool },
+
+    #[error("the Pass of challenge {id} carries no GEMM root to audit")]
+    NoGemmToAudit { id: u64 },
+
+    #[error("GEMM audit cells: {reason}")]
+    BadGemmCells { reason: String },
+
+    #[error("the row shown is not the committed one: {reason}")]
+    BadGemmRow { reason: String },
+
+    #[error(
+        "row {row} is right at the named columns: an audit with a proof must show a wrong entry"
+    )]
+    GemmRowSound { row: u64 },
+
     #[error("the opened steps are not the signed transcript's: {reason}")]
     BadStepProof { reason: String },
 

@@ -11,6 +11,7 @@ pub mod contract;
 mod entropy;
 pub mod error;
 mod expiry;
+mod gemm_audit;
 mod judge;
 mod outgoing;
 mod query;

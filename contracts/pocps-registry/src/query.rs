@@ -4,10 +4,12 @@
 use cosmwasm_std::{Deps, Env, Order, StdResult};
 use cw_storage_plus::Bound;
 use loopin::page_limit;
+use loopin::pool::GemmClass;
 use loopin::registry::{
     AppealDutiesResponse, AssignmentInfo, AssignmentsResponse, AuditInfo, BeaconResponse,
     BeaconRoundResponse, ChallengeResponse, ConfigResponse, DeviceAudit, DeviceAuditsResponse,
-    DeviceResponse, DeviceStatus, DevicesResponse, PassInfo, VerifierResponse,
+    DeviceGemmAudit, DeviceResponse, DeviceStatus, DevicesResponse, GemmCells, PassInfo,
+    VerifierResponse,
 };
 
 use crate::bonds::load_verifier;
@@ -17,7 +19,7 @@ use crate::error::ContractError;
 use crate::judge::hex;
 use crate::state::{
     APPEAL_DUTIES, AUDITS, BeaconRound, CONFIG, DEVICE_AUDITS, DEVICES, Device, LATEST_ROUND,
-    OPEN_ASSIGNMENTS, ROUNDS,
+    OPEN_ASSIGNMENTS, PassRecord, ROUNDS,
 };
 
 fn device_response(token_id: String, device: Device) -> DeviceResponse {
@@ -113,6 +115,7 @@ pub(crate) fn challenge(deps: Deps, challenge_id: u64) -> Result<ChallengeRespon
             passed_at: p.passed_at,
             audit_until: p.passed_at.plus_seconds(config.settings.audit_seconds),
             gemm_root: p.gemm_root.map(|r| hex(&r)),
+            gemm_seed: p.gemm_seed.map(|r| hex(&r)),
         }),
         audits: AUDITS
             .prefix(challenge_id)
@@ -123,6 +126,7 @@ pub(crate) fn challenge(deps: Deps, challenge_id: u64) -> Result<ChallengeRespon
                 auditor,
                 round: a.round,
                 deadline: a.deadline,
+                gemm: a.gemm,
             })
             .collect(),
         appeal: c.appeal,
@@ -232,6 +236,9 @@ pub(crate) fn device_audits(
     let start = start_after
         .as_ref()
         .map(|(id, auditor)| Bound::exclusive((*id, auditor)));
+    let class = DEVICES
+        .may_load(deps.storage, &token_id)?
+        .and_then(|d| d.gemm);
     let mut audits = vec![];
     for item in DEVICE_AUDITS
         .sub_prefix(&token_id)
@@ -252,7 +259,25 @@ pub(crate) fn device_audits(
             rounds: pass.rounds,
             final_state: hex(&pass.final_state),
             transcript_root: hex(&pass.root),
+            gemm: gemm_audit(audit.gemm, &pass, class.as_ref()),
         });
     }
     Ok(DeviceAuditsResponse { audits })
+}
+
+/// What the device needs to answer an audit of its Pass's GEMM (`None` for a step's audit).
+fn gemm_audit(
+    cells: Option<GemmCells>,
+    pass: &PassRecord,
+    class: Option<&GemmClass>,
+) -> Option<DeviceGemmAudit> {
+    let (cells, seed, root, class) = (cells?, pass.gemm_seed?, pass.gemm_root?, class?);
+    Some(DeviceGemmAudit {
+        cells,
+        seed: hex(&seed),
+        m: class.m,
+        k: class.k,
+        n: class.n,
+        root: hex(&root),
+    })
 }

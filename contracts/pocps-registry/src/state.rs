@@ -128,15 +128,22 @@ pub struct PassRecord {
     /// The device-signed root of its GEMM challenge's rows, when its class asks one.
     #[serde(default)]
     pub gemm_root: Option<[u8; 32]>,
+    /// The GEMM seed that root answers (what an audit recomputes entries from).
+    #[serde(default)]
+    pub gemm_seed: Option<[u8; 32]>,
 }
 
 /// An auditor's audit of a Pass.
 #[cw_serde]
 pub struct Audit {
+    /// The step asked for (0 for an audit of the GEMM).
     pub round: u32,
     pub deadline: Timestamp,
-    /// Waiting for its step; false once answered or the Pass voided.
+    /// Waiting for its answer; false once answered or the Pass voided.
     pub open: bool,
+    /// The cells asked for, when the audit is of the Pass's GEMM.
+    #[serde(default)]
+    pub gemm: Option<loopin::registry::GemmCells>,
 }
 
 /// Registry rewards paid in one reward epoch.

@@ -107,7 +107,7 @@ pub(crate) fn submit(
             let mut record =
                 signed_transcript(&config, &commitment, &seed, &transcript, &host, &env)?;
             // The throughput part its class asks, signed for this challenge and in time.
-            record.gemm_root = signed_gemm(
+            (record.gemm_root, record.gemm_seed) = signed_gemm(
                 &config,
                 &device,
                 &commitment,
@@ -115,7 +115,8 @@ pub(crate) fn submit(
                 gemm.as_ref(),
                 rtt_ms,
                 &host,
-            )?;
+            )?
+            .unzip();
             let (leaves, signature) = judge::signed(&answer)?;
             // Proof that the check was made: the device signed this challenge's answer.
             match verify_round_digests(&commitment, &seed, k, &leaves, &signature, &host) {
@@ -403,11 +404,13 @@ fn signed_transcript(
         root,
         passed_at: env.block.time,
         gemm_root: None,
+        gemm_seed: None,
     })
 }
 
-/// The GEMM root of a Pass, checked against the device's class: present exactly when the class
-/// asks one, within its deadline, and signed by the device for this challenge's GEMM seed.
+/// The GEMM root of a Pass and the seed it answers, checked against the device's class: present
+/// exactly when the class asks one, within its deadline, and signed by the device for this
+/// challenge's GEMM seed.
 fn signed_gemm(
     config: &Config,
     device: &crate::state::Device,
@@ -416,7 +419,7 @@ fn signed_gemm(
     gemm: Option<&GemmPassMsg>,
     rtt_ms: u64,
     host: &HostVerifier,
-) -> Result<Option<Hash>, ContractError> {
+) -> Result<Option<(Hash, Hash)>, ContractError> {
     let (class, part) = match (device.gemm.as_ref(), gemm) {
         (None, None) => return Ok(None),
         (None, Some(_)) => return Err(ContractError::ThroughputNotAsked {}),
@@ -443,7 +446,7 @@ fn signed_gemm(
     if !host.verify(&message, &part.signature, &commitment.pubkey) {
         return Err(ContractError::NotSignedForChallenge {});
     }
-    Ok(Some(root))
+    Ok(Some((root, seed)))
 }
 
 /// What the on-chain re-check of a bad-proof claim found.

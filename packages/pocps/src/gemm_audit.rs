@@ -78,7 +78,7 @@ pub fn row_bytes(row: &[i32]) -> Vec<u8> {
 
 /// The row in `bytes` ([`row_bytes`]); `None` unless a whole number of entries.
 pub fn row_from_bytes(bytes: &[u8]) -> Option<Vec<i32>> {
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return None;
     }
     Some(

@@ -196,6 +196,34 @@ impl Net {
         err
     }
 
+    /// The pool's record of stake `stake_id`'s proof of `epoch`.
+    pub fn epoch_proof(&self, stake_id: u64, epoch: u64) -> pair::EpochProofResponse {
+        self.p
+            .app
+            .wrap()
+            .query_wasm_smart(
+                &self.p.pair,
+                &pair::QueryMsg::EpochProof { stake_id, epoch },
+            )
+            .unwrap()
+    }
+
+    /// `seconds` later, with the pool's due epoch boundaries processed (as the keeper does).
+    pub fn later(&mut self, seconds: u64) {
+        self.p
+            .app
+            .update_block(|b| b.time = b.time.plus_seconds(seconds));
+        let keeper = self.addr("dave");
+        while self.p.pool().epoch < self.p.pool().clock_epoch {
+            self.p
+                .exec(
+                    &keeper,
+                    &pair::ExecuteMsg::AdvanceEpoch { max_epochs: None },
+                )
+                .unwrap();
+        }
+    }
+
     pub fn wait(&mut self, seconds: u64) {
         self.p.app.update_block(|b| {
             b.time = b.time.plus_seconds(seconds);

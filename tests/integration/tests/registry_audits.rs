@@ -5,7 +5,6 @@
 //! answer.
 
 use cosmwasm_std::{HexBinary, Uint128};
-use loopin::pair::{EpochProofResponse, QueryMsg as PairQuery};
 use loopin::registry::{
     ChallengeStatus, DeviceAuditsResponse, DeviceStatus, ExecuteMsg, QueryMsg, RegistrySettings,
     StepProofMsg, Verdict,
@@ -18,30 +17,9 @@ use loopin_integration_tests::registry::{
 use loopin_pocps::transcript::Transcript;
 use loopin_pocps_registry::ContractError;
 
-fn epoch_proof(n: &Net, stake_id: u64, epoch: u64) -> EpochProofResponse {
-    n.p.app
-        .wrap()
-        .query_wasm_smart(&n.p.pair, &PairQuery::EpochProof { stake_id, epoch })
-        .unwrap()
-}
-
 /// What a device with no P signs: a chain of made-up reads (each read of it is wrong).
 fn forged_chain(seed: &[u8; 32]) -> Transcript {
     Transcript::new(seed, &vec![7u128; CHAIN as usize])
-}
-
-/// `seconds` later, with the pool's due boundaries processed (as the keeper does).
-fn later(n: &mut Net, seconds: u64) {
-    n.p.app
-        .update_block(|b| b.time = b.time.plus_seconds(seconds));
-    let keeper = n.addr("dave");
-    while n.p.pool().epoch < n.p.pool().clock_epoch {
-        n.p.exec(
-            &keeper,
-            &loopin::pair::ExecuteMsg::AdvanceEpoch { max_epochs: None },
-        )
-        .unwrap();
-    }
 }
 
 /// Alice's device, drawn to Bob, who passes it over `chain(seed)`; the challenge id, the device
@@ -103,7 +81,7 @@ fn a_colluding_verifiers_pass_of_a_device_without_p_is_proven_bad_on_chain_voide
     let (id, d, epoch) = passed_by_bob(&mut n, |n, id, _| forged_chain(&n.seed(id)));
     let token_id = n.devices[d].token_id.clone();
     // The pass counted: the epoch is proven, for now.
-    assert!(epoch_proof(&n, 1, epoch).proven);
+    assert!(n.epoch_proof(1, epoch).proven);
     let record = n.challenge(id).pass.unwrap();
     assert_eq!(record.rounds, CHAIN);
 
@@ -119,7 +97,7 @@ fn a_colluding_verifiers_pass_of_a_device_without_p_is_proven_bad_on_chain_voide
     // answers for the Pass while it can be audited and cannot withdraw it yet.
     let release_at = n.verifier("bob").release_at;
     let now = n.p.app.block_info().time;
-    later(&mut n, release_at.seconds() - now.seconds() + 1);
+    n.later(release_at.seconds() - now.seconds() + 1);
     let err = n.refused("bob", &ExecuteMsg::WithdrawUnbonded {});
     assert!(matches!(err, ContractError::StillLiable { .. }), "{err:?}");
     // Carol audits a step at random; the pair must show it, and all they hold is the forgery.
@@ -154,7 +132,7 @@ fn a_colluding_verifiers_pass_of_a_device_without_p_is_proven_bad_on_chain_voide
     assert_eq!(bob.bonded + bob.unbonding, Uint128::zero());
     assert_eq!(n.device(&token_id).status, DeviceStatus::Invalidated);
     assert_eq!(n.certificate(&token_id), CertificateStatus::Invalidated);
-    let proof = epoch_proof(&n, 1, epoch);
+    let proof = n.epoch_proof(1, epoch);
     assert_eq!((proof.passes, proof.proven), (0, false));
     assert_eq!(n.p.stake_info(1).proven_epochs, 0);
     // Carol's audit was a valid check; her bond is whole.
@@ -178,7 +156,7 @@ fn an_audit_nobody_answers_voids_the_pass_and_slashes_its_verifier_but_keeps_the
     // Not before the time to answer has passed.
     let err = n.refused("client", &finalize);
     assert_eq!(err, ContractError::NotLapsed {});
-    later(&mut n, settings().dispute_seconds + 1);
+    n.later(settings().dispute_seconds + 1);
     // Too late to answer now, even with the step.
     let seed = n.seed(id);
     let honest = n.devices[d].chain(&seed);
@@ -198,7 +176,7 @@ fn an_audit_nobody_answers_voids_the_pass_and_slashes_its_verifier_but_keeps_the
     // Nobody showed the device wrong: it keeps its certificate, but not the pass.
     assert_eq!(n.device(&token_id).status, DeviceStatus::Active);
     assert_eq!(n.device(&token_id).passes, 0);
-    assert_eq!(epoch_proof(&n, 1, epoch).passes, 0);
+    assert_eq!(n.epoch_proof(1, epoch).passes, 0);
     assert_eq!(n.verifier("carol").open_challenges, 0);
     assert!(device_audits(&n, &token_id).is_empty());
     // A voided pass cannot be audited again.
@@ -272,7 +250,7 @@ fn an_honest_pass_survives_any_audit_and_the_auditor_pays_whoever_answers() {
     // within the window.
     assert_eq!(n.challenge(id).status, ChallengeStatus::Passed);
     assert!(!n.verifier("bob").slashed);
-    assert!(epoch_proof(&n, 1, epoch).proven);
+    assert!(n.epoch_proof(1, epoch).proven);
     // The fee took Carol below the least bond: she audits no more until she bonds again.
     let err = n.refused("carol", &audit(id, 7, None));
     assert!(
@@ -285,7 +263,7 @@ fn an_honest_pass_survives_any_audit_and_the_auditor_pays_whoever_answers() {
     let res = n.exec("bob", &answer(&dave, &honest, 7)).unwrap();
     assert_eq!(attr(&res, "paid_to"), Some(n.addr("bob").to_string()));
     // After the window, no more audits.
-    later(&mut n, settings().audit_seconds + 1);
+    n.later(settings().audit_seconds + 1);
     let err = n.refused("carol", &audit(id, 1, None));
     assert!(
         matches!(err, ContractError::AuditWindowClosed { .. }),
@@ -331,7 +309,7 @@ fn an_auditor_holding_the_forged_transcript_proves_the_bad_step_at_once() {
         n.device(&n.devices[d].token_id.clone()).status,
         DeviceStatus::Invalidated
     );
-    assert!(!epoch_proof(&n, 1, epoch).proven);
+    assert!(!n.epoch_proof(1, epoch).proven);
     // Carol's open audit was decided with the Pass.
     assert_eq!(n.verifier("carol").open_challenges, 0);
     assert!(n.challenge(id).audits.is_empty());

@@ -5,20 +5,13 @@
 //! by a quorum of verifiers.
 
 use loopin::factory;
-use loopin::pair::{EpochProofResponse, ExecuteMsg as PairMsg, QueryMsg as PairQuery};
+use loopin::pair::{ExecuteMsg as PairMsg, QueryMsg as PairQuery};
 use loopin::registry::{DeviceStatus, RegistrySettings, Verdict};
 use loopin::stake_cert::{CertificateStatus, StakeMode};
 use loopin_integration_tests::contract_error;
 use loopin_integration_tests::protocol::{LOOP, attr};
 use loopin_integration_tests::registry::{Net, VERIFIERS, bonded_net, bonded_net_with, settings};
 use loopin_pair::ContractError as PairError;
-
-fn epoch_proof(n: &Net, stake_id: u64, epoch: u64) -> EpochProofResponse {
-    n.p.app
-        .wrap()
-        .query_wasm_smart(&n.p.pair, &PairQuery::EpochProof { stake_id, epoch })
-        .unwrap()
-}
 
 fn total_minted(n: &Net) -> u128 {
     let emission: factory::EmissionResponse =
@@ -55,7 +48,7 @@ fn a_pass_proves_the_epoch_its_challenge_was_assigned_in_and_only_proven_epochs_
     passed.dedup();
     assert!(passed.len() >= 3, "passes in epochs {passed:?}");
     for epoch in first..stake.end_epoch {
-        let proof = epoch_proof(&n, 1, epoch);
+        let proof = n.epoch_proof(1, epoch);
         assert!(proof.is_final);
         assert_eq!(proof.proven, passed.contains(&epoch), "epoch {epoch}");
     }
@@ -97,7 +90,7 @@ fn a_device_that_answers_no_challenge_earns_nothing_and_a_quorum_of_verifiers_in
         )
         .unwrap();
         // Nothing proved its epoch.
-        assert_eq!(epoch_proof(&n, 1, epoch).passes, 0);
+        assert_eq!(n.epoch_proof(1, epoch).passes, 0);
         if i + 1 < VERIFIERS.len() {
             n.p.next_epoch();
         }
@@ -161,7 +154,7 @@ fn coverage(choices: u32) -> (usize, usize) {
     let mut proven = 0;
     for stake_id in 1..=u64::from(DEVICES) {
         for epoch in first..first + EPOCHS {
-            proven += usize::from(epoch_proof(&n, stake_id, epoch).proven);
+            proven += usize::from(n.epoch_proof(stake_id, epoch).proven);
         }
     }
     (proven, usize::from(DEVICES) * EPOCHS as usize)

@@ -119,6 +119,27 @@ pub enum ExecuteMsg {
         auditor: String,
         proof: StepProofMsg,
     },
+    /// Audits one row of a passed challenge's GEMM (a Pass on a device whose class asks one)
+    /// at `cells.cols`, which the chain recomputes from the GEMM seed: the same auditors, window,
+    /// limits and one-audit-per-auditor rule as [`ExecuteMsg::Audit`]. With `proof` (the row as
+    /// committed, from an auditor that holds it) it is judged at once and must show a wrong
+    /// entry; without, the row must be shown ([`ExecuteMsg::AnswerGemmAudit`]) within
+    /// `dispute_seconds`. A wrong entry voids the Pass, slashes its verifier and invalidates the
+    /// device, which signed the root; an unanswered audit voids the Pass and slashes its
+    /// verifier; a right row costs the auditor `audit_fee_bps` of its bond, as a right step does.
+    AuditGemm {
+        challenge_id: u64,
+        cells: GemmCells,
+        proof: Option<GemmRowMsg>,
+    },
+    /// Shows the audited row of a Pass's GEMM under its recorded root. Anyone (the device
+    /// recomputes C from the seed on its card).
+    AnswerGemmAudit {
+        challenge_id: u64,
+        /// Whose audit it answers.
+        auditor: String,
+        row: GemmRowMsg,
+    },
     /// Voids the Pass of an audit nobody answered in time and slashes its verifier. Anyone.
     FinalizeAudit { challenge_id: u64, auditor: String },
     /// Closes a challenge that was not assigned or answered in time. Anyone.
@@ -386,15 +407,22 @@ pub struct PassInfo {
     /// The device-signed root of its GEMM challenge's rows, when its class asks one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gemm_root: Option<HexBinary>,
+    /// The GEMM seed the root answers (what an auditor recomputes entries from).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gemm_seed: Option<HexBinary>,
 }
 
 /// An open audit of a step.
 #[cw_serde]
 pub struct AuditInfo {
     pub auditor: Addr,
+    /// The step asked for (0 for an audit of the GEMM).
     pub round: u32,
     /// After this, anyone may void the Pass (`FinalizeAudit`).
     pub deadline: Timestamp,
+    /// The cells asked for, when the audit is of the Pass's GEMM rather than a step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gemm: Option<GemmCells>,
 }
 
 /// An open audit of one of a device's Passes, with what recomputing the step needs.
@@ -414,6 +442,25 @@ pub struct DeviceAudit {
     pub rounds: u32,
     pub final_state: HexBinary,
     pub transcript_root: HexBinary,
+    /// Set when the audit is of the Pass's GEMM (then `round` is 0): what recomputing the row
+    /// needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gemm: Option<DeviceGemmAudit>,
+}
+
+/// An audit of a Pass's GEMM, as the device answers it: recompute C for `seed` and `shape`,
+/// check the root is the one it signed, and show `cells.row` with its path.
+#[cw_serde]
+pub struct DeviceGemmAudit {
+    pub cells: GemmCells,
+    /// The challenge's GEMM seed (`gemm::challenge_seed(secret, randomness, gemm_try)`).
+    pub seed: HexBinary,
+    /// The class's shape (m, k, n).
+    pub m: u32,
+    pub k: u32,
+    pub n: u32,
+    /// The row root the device signed.
+    pub root: HexBinary,
 }
 
 #[cw_serde]

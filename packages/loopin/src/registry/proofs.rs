@@ -95,6 +95,35 @@ pub struct GemmPassMsg {
 /// busy this many times finds the part late.
 pub const MAX_GEMM_TRIES: u32 = 3;
 
+/// The cells of C a GEMM audit names (`loopin_pocps::gemm_audit`): one row, and 1..=4 distinct
+/// columns of it that the chain recomputes from the seed.
+#[cw_serde]
+pub struct GemmCells {
+    /// Row of C, below the class's m.
+    pub row: u64,
+    /// Columns of that row, each below the class's n.
+    pub cols: Vec<u32>,
+}
+
+/// One row of a Pass's C as the device committed it, with its path under the recorded root.
+#[cw_serde]
+pub struct GemmRowMsg {
+    /// The row's n entries, i32 little-endian each (what its leaf hashes).
+    pub entries: Binary,
+    /// Merkle path from the row's leaf up, 32-byte hashes.
+    pub path: Vec<HexBinary>,
+}
+
+impl GemmRowMsg {
+    /// The message form of `row` opened under a tree with `path`.
+    pub fn new(row: &[i32], path: &[[u8; 32]]) -> GemmRowMsg {
+        GemmRowMsg {
+            entries: Binary::from(loopin_pocps::gemm_audit::row_bytes(row)),
+            path: path.iter().map(|h| HexBinary::from(h.as_slice())).collect(),
+        }
+    }
+}
+
 /// One opened step of a transcript (`loopin_pocps::transcript::Step`).
 #[cw_serde]
 pub struct StepMsg {

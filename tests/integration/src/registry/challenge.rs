@@ -253,10 +253,21 @@ impl Net {
         latency_ms: u64,
     ) -> GemmPassMsg {
         let leaves = gemm::leaves(seed, class.shape(), &AtomicBool::new(false)).unwrap();
-        let root: Hash = Tree::new(leaves).root();
+        self.sign_gemm_root(d, class, seed, &Tree::new(leaves).root(), latency_ms)
+    }
+
+    /// `root` (honest or not) signed by device `d` as its answer to `class`'s GEMM with `seed`.
+    pub fn sign_gemm_root(
+        &self,
+        d: usize,
+        class: &GemmClass,
+        seed: &Hash,
+        root: &Hash,
+        latency_ms: u64,
+    ) -> GemmPassMsg {
         let signature = k256_sign(
             &self.devices[d].key,
-            &gemm::message(seed, class.shape(), &root),
+            &gemm::message(seed, class.shape(), root),
         );
         GemmPassMsg {
             row_root: HexBinary::from(root.to_vec()),
@@ -274,8 +285,19 @@ impl Net {
         d: usize,
         class: &GemmClass,
     ) -> anyhow::Result<AppResponse> {
-        let seed = self.seed(id);
         let gemm = self.signed_gemm_root(d, class, &self.gemm_seed(id, 0), 900);
+        self.pass_with_gemm_part(verifier, id, d, gemm)
+    }
+
+    /// A Pass of challenge `id` to device `d` with an honest timed part and `gemm` (honest or not).
+    pub fn pass_with_gemm_part(
+        &mut self,
+        verifier: &str,
+        id: u64,
+        d: usize,
+        gemm: GemmPassMsg,
+    ) -> anyhow::Result<AppResponse> {
+        let seed = self.seed(id);
         let verdict = Verdict::Pass {
             answer: self.devices[d].answer(&seed),
             latency_ms: 20,

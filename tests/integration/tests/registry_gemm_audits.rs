@@ -1,0 +1,343 @@
+//! Audits of a Pass's GEMM (issue 22, "passes are checkable", for the throughput part): a Pass
+//! on a device whose class asks a GEMM records the device-signed row root and the seed it
+//! answers; any bonded verifier may ask for one row of C as committed, and the chain recomputes
+//! the entries it names from the seed. A verifier colluding with a device that computed nothing
+//! is voided and slashed, whether the pair shows its committed row or shows nothing; an honest
+//! pass survives, and the auditor pays for the answer.
+
+use cosmwasm_std::{Binary, HexBinary, Uint128};
+use loopin::pool::{GemmClass, PoolParams};
+use loopin::registry::{
+    ChallengeStatus, DeviceAuditsResponse, DeviceStatus, ExecuteMsg, GemmCells, GemmRowMsg,
+    QueryMsg, RegistrySettings, StepProofMsg,
+};
+use loopin::stake_cert::{CertificateStatus, StakeMode};
+use loopin_integration_tests::protocol::{LOOP, attr, params, protocol_with};
+use loopin_integration_tests::registry::{
+    BOND, Net, VERIFIERS, bonded_net, bonded_net_on, settings,
+};
+use loopin_pocps::gemm::{self, Shape};
+use loopin_pocps::merkle::{Hash, Tree};
+use loopin_pocps_registry::ContractError;
+
+const CLASS: GemmClass = GemmClass {
+    m: 64,
+    k: 40,
+    n: 24,
+    rows: 64,
+    deadline_ms: 1_500,
+};
+const SHAPE: Shape = Shape {
+    m: 64,
+    k: 40,
+    n: 24,
+};
+
+/// A C the device committed: its entries, row-major, and their row tree.
+struct Committed {
+    c: Vec<i32>,
+    tree: Tree,
+}
+
+impl Committed {
+    fn new(c: Vec<i32>) -> Committed {
+        let tree = gemm::commit(&c, SHAPE);
+        Committed { c, tree }
+    }
+
+    /// The true product for `seed`.
+    fn honest(seed: &Hash) -> Committed {
+        let (a, bt) = gemm::inputs(seed, SHAPE);
+        Committed::new(gemm::product(&a, &bt, SHAPE))
+    }
+
+    /// Row `i` as the device shows it, with its path.
+    fn row(&self, i: u64) -> GemmRowMsg {
+        let n = SHAPE.n as usize;
+        let row = &self.c[i as usize * n..(i as usize + 1) * n];
+        GemmRowMsg::new(row, &self.tree.path(i as usize))
+    }
+}
+
+/// Alice's device in a pool whose class asks `CLASS`, drawn to Bob, who passes it with the root
+/// of `commit(gemm seed)` signed by the device; the challenge id, the device, the pool epoch and
+/// what the device committed.
+fn passed_by_bob(
+    settings: RegistrySettings,
+    commit: impl Fn(&Hash) -> Committed,
+) -> (Net, u64, usize, u64, Committed) {
+    let p = protocol_with(
+        PoolParams {
+            gemm: Some(CLASS),
+            ..params()
+        },
+        1_000 * LOOP,
+    );
+    let mut n = bonded_net_on(p, settings);
+    let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let first = n.p.stake_info(1).verified_from.unwrap();
+    while n.p.pool().clock_epoch < first {
+        n.p.next_epoch();
+    }
+    let (id, d) = n.assigned("bob", &VERIFIERS);
+    assert_eq!(d, alice);
+    let seed = n.gemm_seed(id, 0);
+    let committed = commit(&seed);
+    let part = n.sign_gemm_root(d, &CLASS, &seed, &committed.tree.root(), 900);
+    let res = n.pass_with_gemm_part("bob", id, d, part).unwrap();
+    assert_eq!(attr(&res, "counted").as_deref(), Some("true"));
+    let epoch = n.p.pool().clock_epoch;
+    (n, id, d, epoch, committed)
+}
+
+/// What a device with no GPU signs: a C it never computed.
+fn nothing_computed(_: &Hash) -> Committed {
+    Committed::new(vec![0; (SHAPE.m * SHAPE.n) as usize])
+}
+
+fn audit(id: u64, row: u64, cols: &[u32], proof: Option<GemmRowMsg>) -> ExecuteMsg {
+    ExecuteMsg::AuditGemm {
+        challenge_id: id,
+        cells: GemmCells {
+            row,
+            cols: cols.to_vec(),
+        },
+        proof,
+    }
+}
+
+fn answer(n: &Net, id: u64, auditor: &str, row: GemmRowMsg) -> ExecuteMsg {
+    ExecuteMsg::AnswerGemmAudit {
+        challenge_id: id,
+        auditor: n.addr(auditor).to_string(),
+        row,
+    }
+}
+
+fn device_audits(n: &Net, token_id: &str) -> DeviceAuditsResponse {
+    n.q(&QueryMsg::DeviceAudits {
+        token_id: token_id.to_string(),
+        start_after: None,
+        limit: None,
+    })
+}
+
+#[test]
+fn a_colluding_verifiers_pass_of_a_gemm_root_nobody_computed_is_proven_bad_voided_and_slashed() {
+    let (mut n, id, d, epoch, committed) = passed_by_bob(settings(), nothing_computed);
+    let token_id = n.devices[d].token_id.clone();
+    assert!(n.epoch_proof(1, epoch).proven, "the pass counted, for now");
+    let pass = n.challenge(id).pass.unwrap();
+    assert_eq!(
+        pass.gemm_seed.as_ref().unwrap().as_slice(),
+        n.gemm_seed(id, 0)
+    );
+    // Neither the Pass's verifier nor the device's owner may audit it.
+    for who in ["bob", "alice"] {
+        assert_eq!(
+            n.refused(who, &audit(id, 5, &[0], None)),
+            ContractError::OwnAudit {}
+        );
+    }
+    // Carol asks for row 5 at columns 3 and 17.
+    let res = n.exec("carol", &audit(id, 5, &[3, 17], None)).unwrap();
+    assert_eq!(attr(&res, "outcome").as_deref(), Some("open"));
+    // The device finds what recomputing the row needs: the cells, the seed, the shape, its root.
+    let listed = device_audits(&n, &token_id);
+    let asked = listed.audits[0].gemm.clone().expect("an audit of the GEMM");
+    assert_eq!(
+        asked.cells,
+        GemmCells {
+            row: 5,
+            cols: vec![3, 17]
+        }
+    );
+    assert_eq!(asked.seed.as_slice(), n.gemm_seed(id, 0));
+    assert_eq!((asked.m, asked.k, asked.n), (64, 40, 24));
+    assert_eq!(asked.root.as_slice(), committed.tree.root());
+    // A GEMM audit is not answered with a step.
+    let err = n.refused(
+        "alice",
+        &ExecuteMsg::AnswerAudit {
+            challenge_id: id,
+            auditor: n.addr("carol").to_string(),
+            proof: StepProofMsg::from_transcript(&n.devices[d].chain(&n.seed(id)), 0).unwrap(),
+        },
+    );
+    assert_eq!(err, ContractError::WrongAuditKind { id, gemm: true });
+    // All the pair holds is what it committed: showing it proves the device's fault.
+    let res = n
+        .exec("alice", &answer(&n, id, "carol", committed.row(5)))
+        .unwrap();
+    assert_eq!(attr(&res, "outcome").as_deref(), Some("bad_entry"));
+    let truth = loopin_pocps::gemm_audit::entry(&n.gemm_seed(id, 0), SHAPE, 5, 3);
+    assert_eq!(
+        attr(&res, "fault"),
+        Some(format!("C[5][3] is committed as 0, A·B gives {truth}"))
+    );
+    // The pass is void, Bob's whole bond burned, the device invalidated, the epoch unproven.
+    assert_eq!(n.challenge(id).status, ChallengeStatus::Voided);
+    let bob = n.verifier("bob");
+    assert!(bob.slashed);
+    assert_eq!(bob.bonded + bob.unbonding, Uint128::zero());
+    assert_eq!(n.device(&token_id).status, DeviceStatus::Invalidated);
+    assert_eq!(n.certificate(&token_id), CertificateStatus::Invalidated);
+    let proof = n.epoch_proof(1, epoch);
+    assert_eq!((proof.passes, proof.proven), (0, false));
+    assert_eq!(n.p.stake_info(1).proven_epochs, 0);
+    // Carol's audit was a valid check; her bond is whole and she is free.
+    let carol = n.verifier("carol");
+    assert_eq!((carol.valid_checks, carol.bonded.u128()), (1, BOND));
+    assert_eq!(carol.open_challenges, 0);
+}
+
+#[test]
+fn a_gemm_audit_nobody_answers_voids_the_pass_and_slashes_its_verifier_but_keeps_the_device() {
+    let (mut n, id, d, epoch, _) = passed_by_bob(settings(), nothing_computed);
+    let token_id = n.devices[d].token_id.clone();
+    n.exec("carol", &audit(id, 0, &[0], None)).unwrap();
+    let finalize = ExecuteMsg::FinalizeAudit {
+        challenge_id: id,
+        auditor: n.addr("carol").to_string(),
+    };
+    assert_eq!(n.refused("client", &finalize), ContractError::NotLapsed {});
+    n.later(settings().dispute_seconds + 1);
+    // Too late to answer now, even with the true row.
+    let honest = Committed::honest(&n.gemm_seed(id, 0));
+    let err = n.refused("alice", &answer(&n, id, "carol", honest.row(0)));
+    assert!(matches!(err, ContractError::AuditLapsed { .. }), "{err:?}");
+    let res = n.exec("client", &finalize).unwrap();
+    assert_eq!(attr(&res, "outcome").as_deref(), Some("unanswered"));
+    assert_eq!(n.challenge(id).status, ChallengeStatus::Voided);
+    assert!(n.verifier("bob").slashed);
+    // Nobody showed the device wrong: it keeps its certificate, but not the pass.
+    assert_eq!(n.device(&token_id).status, DeviceStatus::Active);
+    assert_eq!(n.epoch_proof(1, epoch).passes, 0);
+    assert_eq!(n.verifier("carol").open_challenges, 0);
+    assert!(device_audits(&n, &token_id).audits.is_empty());
+}
+
+#[test]
+fn an_honest_gemm_pass_survives_an_audit_and_the_auditor_pays_the_device() {
+    let (mut n, id, d, epoch, committed) = passed_by_bob(settings(), Committed::honest);
+    // An auditor holding the rows cannot prove a right row wrong, at any column.
+    for (row, cols) in [(0u64, vec![0u32, 23]), (63, vec![5, 6, 7, 8])] {
+        let err = n.refused("carol", &audit(id, row, &cols, Some(committed.row(row))));
+        assert_eq!(err, ContractError::GemmRowSound { row });
+    }
+    n.exec("carol", &audit(id, 41, &[2, 19], None)).unwrap();
+    // Only the committed row 41 answers it: not row 40's entries, not a changed row 41.
+    let err = n.refused("alice", &answer(&n, id, "carol", committed.row(40)));
+    assert!(matches!(err, ContractError::BadGemmRow { .. }), "{err:?}");
+    let mut changed = committed.row(41);
+    let mut bytes = changed.entries.to_vec();
+    bytes[8] ^= 1;
+    changed.entries = Binary::from(bytes);
+    let err = n.refused("alice", &answer(&n, id, "carol", changed));
+    assert!(matches!(err, ContractError::BadGemmRow { .. }), "{err:?}");
+    // Anyone may show it; the fee, 1 % of Carol's bond, goes to the device's owner.
+    let before = n.p.balance_of("alice");
+    let res = n
+        .exec("client", &answer(&n, id, "carol", committed.row(41)))
+        .unwrap();
+    assert_eq!(attr(&res, "outcome").as_deref(), Some("sound"));
+    let fee = BOND / 100;
+    assert_eq!(n.p.balance_of("alice"), before + fee);
+    let carol = n.verifier("carol");
+    assert_eq!(
+        (carol.bonded.u128(), carol.open_challenges),
+        (BOND - fee, 0)
+    );
+    // The pass stands: Bob keeps his bond, the epoch stays proven.
+    assert_eq!(n.challenge(id).status, ChallengeStatus::Passed);
+    assert!(!n.verifier("bob").slashed);
+    assert!(n.epoch_proof(1, epoch).proven);
+    let token_id = n.devices[d].token_id.clone();
+    assert!(device_audits(&n, &token_id).audits.is_empty());
+    // A step audit of the same Pass is not answered with a row.
+    n.exec(
+        "dave",
+        &ExecuteMsg::Audit {
+            challenge_id: id,
+            round: 1,
+            proof: None,
+        },
+    )
+    .unwrap();
+    let err = n.refused("alice", &answer(&n, id, "dave", committed.row(1)));
+    assert_eq!(err, ContractError::WrongAuditKind { id, gemm: false });
+}
+
+#[test]
+fn an_auditor_holding_a_row_with_one_wrong_entry_proves_it_at_once() {
+    // The forger computed every entry but one.
+    let forge = |seed: &Hash| {
+        let mut c = Committed::honest(seed).c;
+        c[12 * 24 + 7] += 1;
+        Committed::new(c)
+    };
+    let (mut n, id, d, _, committed) = passed_by_bob(settings(), forge);
+    // At the other columns the row is right: no proof there.
+    let err = n.refused("dave", &audit(id, 12, &[6, 8], Some(committed.row(12))));
+    assert_eq!(err, ContractError::GemmRowSound { row: 12 });
+    let res = n
+        .exec("dave", &audit(id, 12, &[6, 7], Some(committed.row(12))))
+        .unwrap();
+    assert_eq!(attr(&res, "outcome").as_deref(), Some("bad_entry"));
+    assert_eq!(n.challenge(id).status, ChallengeStatus::Voided);
+    assert!(n.verifier("bob").slashed);
+    let token_id = n.devices[d].token_id.clone();
+    assert_eq!(n.device(&token_id).status, DeviceStatus::Invalidated);
+    assert_eq!(n.verifier("dave").valid_checks, 1);
+}
+
+#[test]
+fn malformed_gemm_audits_and_answers_are_refused_and_change_nothing() {
+    let (mut n, id, _, _, committed) = passed_by_bob(settings(), Committed::honest);
+    let cells = |e: ContractError| match e {
+        ContractError::BadGemmCells { reason } => reason,
+        other => panic!("{other:?}"),
+    };
+    let e = n.refused("carol", &audit(id, 0, &[], None));
+    assert_eq!(cells(e), "an audit names 1..=4 columns, got 0");
+    let e = n.refused("carol", &audit(id, 0, &[0, 1, 2, 3, 4], None));
+    assert_eq!(cells(e), "an audit names 1..=4 columns, got 5");
+    let e = n.refused("carol", &audit(id, 0, &[3, 3], None));
+    assert_eq!(cells(e), "column 3 is named twice");
+    let e = n.refused("carol", &audit(id, 64, &[0], None));
+    assert_eq!(cells(e), "cell (64, 0) is outside C's 64 x 24");
+    let e = n.refused("carol", &audit(id, 0, &[24], None));
+    assert_eq!(cells(e), "cell (0, 24) is outside C's 64 x 24");
+    // Rows that are not rows: entries not 4 bytes each, a path too long, a hash too short.
+    let mut ragged = committed.row(2);
+    ragged.entries = Binary::from(vec![1u8, 2, 3]);
+    let e = n.refused("carol", &audit(id, 2, &[0], Some(ragged)));
+    assert!(matches!(e, ContractError::BadGemmRow { .. }), "{e:?}");
+    let mut long = committed.row(2);
+    long.path = vec![HexBinary::from([0u8; 32]); 25];
+    let e = n.refused("carol", &audit(id, 2, &[0], Some(long)));
+    assert!(matches!(e, ContractError::BadGemmRow { .. }), "{e:?}");
+    let mut short = committed.row(2);
+    short.path[0] = HexBinary::from([0u8; 31]);
+    let e = n.refused("carol", &audit(id, 2, &[0], Some(short)));
+    assert!(matches!(e, ContractError::BadLength { .. }), "{e:?}");
+    // An answer to an audit nobody opened.
+    let e = n.refused("alice", &answer(&n, id, "carol", committed.row(2)));
+    assert!(matches!(e, ContractError::NoOpenAudit { .. }), "{e:?}");
+    // Nothing was opened by any of it.
+    assert!(n.challenge(id).audits.is_empty());
+    assert_eq!(n.verifier("carol").open_challenges, 0);
+}
+
+#[test]
+fn a_pass_of_a_class_without_a_gemm_has_nothing_to_audit_there() {
+    let mut n = bonded_net();
+    n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let (id, d) = n.assigned("bob", &VERIFIERS);
+    n.pass("bob", id, d).unwrap();
+    assert_eq!(n.challenge(id).pass.unwrap().gemm_seed, None);
+    assert_eq!(
+        n.refused("carol", &audit(id, 0, &[0], None)),
+        ContractError::NoGemmToAudit { id }
+    );
+}
