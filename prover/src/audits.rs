@@ -4,17 +4,27 @@
 //! slashed, or colluding with the auditor). The device signed the transcript and holds P, so it
 //! can always recompute the step from the seed: this module does, and submits `AnswerAudit` with
 //! a key of the miner's (`chain.audit_key_file`; any account may answer, the key only pays gas).
+//!
+//! An audit of a Pass's GEMM asks for one row of C as the device committed it: the device
+//! computes C again on its card (waiting for the card, never taking it from a verifier's timed
+//! GEMM), checks the root is the one it signed, and shows the row ([`answer_gemm`]).
 
+use crate::backend::{Backend, GemmFailed};
+use crate::config::Config;
 use crate::state::ProverState;
 use loopin::registry::{
-    DeviceAudit, DeviceAuditsResponse, ExecuteMsg, QueryMsg, StepMsg, StepProofMsg,
+    DeviceAudit, DeviceAuditsResponse, DeviceGemmAudit, ExecuteMsg, GemmRowMsg, QueryMsg, StepMsg,
+    StepProofMsg,
 };
 use loopin_chain_client::{ChainClient, ClientError};
-use loopin_pocps::merkle::Hash;
+use loopin_pocps::gemm::{self, Shape};
+use loopin_pocps::gemm_audit::{check_cells, judge_row};
+use loopin_pocps::merkle::{Hash, Tree};
 use loopin_pocps::transcript::{SignedTranscript, Transcript, judge_step};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 /// Audits per page read from the registry.
 const PAGE: u32 = 30;
@@ -90,12 +100,66 @@ pub fn answer(state: &ProverState, audit: &DeviceAudit) -> Result<StepProofMsg, 
     })
 }
 
+/// The card GEMM audits are recomputed on: the service's backend and its one-GEMM permit.
+#[derive(Clone)]
+pub struct GemmCard {
+    pub backend: Arc<dyn Backend>,
+    pub permit: Arc<Semaphore>,
+}
+
+/// The answer to an audit of the device's GEMM: C recomputed for the audit's seed and shape on
+/// `backend`, its root checked against the one the device signed, and the audited row shown
+/// with its path, recomputed from the seed on the host. Refused unless the row checks at the
+/// audited columns as the registry judges it (a card that computed C wrong must not hand over
+/// the proof of its own fault).
+pub fn answer_gemm(
+    backend: &dyn Backend,
+    audit: &DeviceGemmAudit,
+) -> Result<GemmRowMsg, NotAnswered> {
+    let seed = hash32(&audit.seed)?;
+    let root = hash32(&audit.root)?;
+    let shape = Shape {
+        m: audit.m,
+        k: audit.k,
+        n: audit.n,
+    };
+    let cells = &audit.cells;
+    check_cells(shape, cells.row, &cells.cols)
+        .map_err(|e| NotAnswered::Unchecked(e.to_string()))?;
+    let never = AtomicBool::new(false);
+    let leaves = backend.gemm(&seed, shape, &never).map_err(|e| match e {
+        GemmFailed::Cancelled => NotAnswered::Unchecked("GEMM cancelled".into()),
+        GemmFailed::Device(e) => NotAnswered::Unchecked(format!("device: {e}")),
+    })?;
+    let tree = Tree::new(leaves);
+    if tree.root() != root {
+        return Err(NotAnswered::NotSigned);
+    }
+    let opened = gemm::open(&seed, shape, &tree, &[cells.row], &never)
+        .and_then(|mut o| o.pop())
+        .ok_or_else(|| NotAnswered::Unchecked("row not opened".into()))?;
+    match judge_row(
+        &seed,
+        shape,
+        &root,
+        cells.row,
+        &cells.cols,
+        &opened.row,
+        &opened.path,
+    ) {
+        Ok(None) => Ok(GemmRowMsg::new(&opened.row, &opened.path)),
+        Ok(Some(fault)) => Err(NotAnswered::OwnFault(fault.to_string())),
+        Err(e) => Err(NotAnswered::Unchecked(e.to_string())),
+    }
+}
+
 /// Reads the open audits of the device `token_id` and answers each.
 pub struct AuditAnswerer {
     client: ChainClient,
     registry: String,
     token_id: String,
     state: Arc<ProverState>,
+    card: Option<GemmCard>,
 }
 
 impl AuditAnswerer {
@@ -110,7 +174,49 @@ impl AuditAnswerer {
             registry,
             token_id,
             state,
+            card: None,
         }
+    }
+
+    /// Answers audits of the device's GEMM too, recomputing C on `card`.
+    pub fn with_card(mut self, card: GemmCard) -> AuditAnswerer {
+        self.card = Some(card);
+        self
+    }
+
+    /// The answer to `audit`, computed off the runtime: a step from the chain over P, or a row
+    /// of C from the card (once it is free).
+    async fn message(
+        &self,
+        audit: &DeviceAudit,
+    ) -> Result<Result<ExecuteMsg, NotAnswered>, AuditError> {
+        let (challenge_id, auditor) = (audit.challenge_id, audit.auditor.to_string());
+        let Some(asked) = audit.gemm.clone() else {
+            let (state, a) = (self.state.clone(), audit.clone());
+            let proof = tokio::task::spawn_blocking(move || answer(&state, &a)).await?;
+            return Ok(proof.map(|proof| ExecuteMsg::AnswerAudit {
+                challenge_id,
+                auditor,
+                proof,
+            }));
+        };
+        let Some(card) = self.card.clone() else {
+            return Ok(Err(NotAnswered::Unchecked(
+                "an audit of the GEMM, and no card to recompute it on".into(),
+            )));
+        };
+        // Untimed: wait for a verifier's GEMM to finish rather than make it find the card busy.
+        let permit = card.permit.clone().acquire_owned().await;
+        let row = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            answer_gemm(card.backend.as_ref(), &asked)
+        })
+        .await?;
+        Ok(row.map(|row| ExecuteMsg::AnswerGemmAudit {
+            challenge_id,
+            auditor,
+            row,
+        }))
     }
 
     /// Every open audit of the device's Passes.
@@ -154,19 +260,12 @@ impl AuditAnswerer {
             if audit.deadline.seconds() < now_s {
                 continue;
             }
-            let state = self.state.clone();
-            let a = audit.clone();
-            let proof = match tokio::task::spawn_blocking(move || answer(&state, &a)).await? {
-                Ok(proof) => proof,
+            let msg = match self.message(&audit).await? {
+                Ok(msg) => msg,
                 Err(e) => {
                     tracing::warn!(challenge_id = audit.challenge_id, error = %e, "not answering the audit");
                     continue;
                 }
-            };
-            let msg = ExecuteMsg::AnswerAudit {
-                challenge_id: audit.challenge_id,
-                auditor: audit.auditor.to_string(),
-                proof,
             };
             match self.client.execute(&self.registry, &msg, &[]).await {
                 Ok(_) => {
@@ -196,6 +295,34 @@ impl AuditAnswerer {
     }
 }
 
+/// Answers the audits of this device's Passes in the background (steps over `state`, GEMM rows
+/// on `card`), signing with the key at `path` (`chain.audit_key_file`).
+pub async fn spawn_answerer(
+    c: &Config,
+    path: &std::path::Path,
+    state: Arc<ProverState>,
+    card: GemmCard,
+) -> Result<(), String> {
+    if c.chain.registry.is_empty() || c.chain.token_id.is_empty() {
+        return Err("chain.audit_key_file needs chain.registry and chain.token_id".into());
+    }
+    let key = loopin_chain_client::Key::from_file(path, &c.chain.node.prefix)
+        .map_err(|e| format!("chain.audit_key_file: {e}"))?;
+    let client = ChainClient::connect(c.chain.node.clone(), key)
+        .await
+        .map_err(|e| format!("chain {}: {e}", c.chain.node.grpc))?;
+    tracing::info!(signer = %client.address(), "answering the audits of this device's passes");
+    AuditAnswerer::new(
+        client,
+        c.chain.registry.clone(),
+        c.chain.token_id.clone(),
+        state,
+    )
+    .with_card(card)
+    .spawn(Duration::from_millis(c.chain.poll_ms.max(1000)));
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,7 +348,59 @@ mod tests {
             rounds: signed.rounds,
             final_state: HexBinary::from(signed.final_state),
             transcript_root: HexBinary::from(signed.root),
+            gemm: None,
         }
+    }
+
+    const SHAPE: Shape = Shape {
+        m: 32,
+        k: 40,
+        n: 24,
+    };
+
+    fn gemm_audit(seed: Hash, root: Hash, row: u64, cols: &[u32]) -> DeviceGemmAudit {
+        DeviceGemmAudit {
+            cells: loopin::registry::GemmCells {
+                row,
+                cols: cols.to_vec(),
+            },
+            seed: HexBinary::from(seed),
+            m: SHAPE.m,
+            k: SHAPE.k,
+            n: SHAPE.n,
+            root: HexBinary::from(root),
+        }
+    }
+
+    #[test]
+    fn the_device_shows_a_row_of_the_gemm_it_signed_recomputed_on_its_card() {
+        let seed = [8u8; 32];
+        let (a, bt) = gemm::inputs(&seed, SHAPE);
+        let c = gemm::product(&a, &bt, SHAPE);
+        let tree = gemm::commit(&c, SHAPE);
+        // The row as the registry judges it: under the signed root, right at the named columns.
+        let row = answer_gemm(&CpuBackend, &gemm_audit(seed, tree.root(), 7, &[0, 23])).unwrap();
+        let entries = loopin_pocps::gemm_audit::row_from_bytes(row.entries.as_slice()).unwrap();
+        assert_eq!(entries, c[7 * 24..8 * 24].to_vec());
+        let path: Vec<Hash> = row
+            .path
+            .iter()
+            .map(|h| h.as_slice().try_into().unwrap())
+            .collect();
+        assert_eq!(
+            judge_row(&seed, SHAPE, &tree.root(), 7, &[0, 23], &entries, &path),
+            Ok(None)
+        );
+        // A root it did not sign (its C recomputes to another): no answer.
+        assert_eq!(
+            answer_gemm(&CpuBackend, &gemm_audit(seed, [1u8; 32], 7, &[0])),
+            Err(NotAnswered::NotSigned)
+        );
+        // Cells outside C: no work, no answer.
+        assert!(matches!(
+            answer_gemm(&CpuBackend, &gemm_audit(seed, tree.root(), 32, &[0])),
+            Err(NotAnswered::Unchecked(_))
+        ));
     }
 
     #[test]

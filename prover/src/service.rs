@@ -98,6 +98,15 @@ fn refusal_label(r: &Refusal) -> &'static str {
 }
 
 impl ProverService {
+    /// The card as the device's audit answerer uses it: the backend, and the permit that keeps
+    /// one GEMM on it at a time.
+    pub fn gemm_card(&self) -> crate::audits::GemmCard {
+        crate::audits::GemmCard {
+            backend: self.backend.clone(),
+            permit: self.gemm_permit.clone(),
+        }
+    }
+
     /// New service.
     pub fn new(
         state: Arc<ProverState>,

@@ -8,7 +8,7 @@ use cosmwasm_std::{Decimal, HexBinary, Uint128, to_json_binary};
 use k256::ecdsa::SigningKey;
 use loopin::registry::{
     ChallengeResponse, ChallengeStatus, CommitmentMsg, ConfigResponse, DeviceResponse, ExecuteMsg,
-    QueryMsg, ReceiveMsg,
+    GemmCells, QueryMsg, ReceiveMsg,
 };
 use loopin::stake_cert::StakeMode;
 use loopin::token;
@@ -17,7 +17,7 @@ use loopin_deploy::{DeployConfig, Deployment};
 use loopin_pocps::challenge::commit_secret;
 use loopin_pocps::encode::{Params, derive_ek};
 use loopin_pocps::sig::{challenge_key_message, k256_sign};
-use loopin_prover::audits::AuditAnswerer;
+use loopin_prover::audits::{AuditAnswerer, GemmCard};
 use loopin_prover::auth::{Gate, pubkey_bytes};
 use loopin_prover::backend::CpuBackend;
 use loopin_prover::chain::{ChainAssignments, RegistrySource};
@@ -388,5 +388,41 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it_and_ans
     assert_eq!(challenge.status, ChallengeStatus::Passed);
     // Nothing left to answer.
     assert_eq!(answerer.answer_open().await.unwrap(), 0);
+
+    // The third verifier audits a row of the Pass's GEMM: the device computes C again on its
+    // card, finds the root it signed, and shows the row; the chain recomputes the named entries
+    // from the seed and finds them right. The fee again goes to the device's owner.
+    let class = devnet_gemm().expect("the devnet class asks a GEMM").shape;
+    let audit = ExecuteMsg::AuditGemm {
+        challenge_id: id,
+        cells: GemmCells {
+            row: 17,
+            cols: vec![0, class.n - 1],
+        },
+        proof: None,
+    };
+    verifiers[2]
+        .execute(&registry, &audit, &[])
+        .await
+        .expect("GEMM audit");
+    let answerer = answerer.with_card(GemmCard {
+        backend: Arc::new(CpuBackend),
+        permit: Arc::new(tokio::sync::Semaphore::new(1)),
+    });
+    let open = answerer.open().await.unwrap();
+    assert_eq!(open.len(), 1);
+    let asked = open[0].gemm.as_ref().expect("an audit of the GEMM");
+    assert_eq!(
+        (asked.cells.row, asked.m, asked.k, asked.n),
+        (17, class.m, class.k, class.n)
+    );
+    let before = balance(miner_addr.clone()).await;
+    assert_eq!(answerer.answer_open().await.unwrap(), 1);
+    assert_eq!(balance(miner_addr.clone()).await, before + fee);
+    let challenge: ChallengeResponse = miner
+        .query_smart(&registry, &QueryMsg::Challenge { challenge_id: id })
+        .await
+        .unwrap();
+    assert_eq!(challenge.status, ChallengeStatus::Passed);
     node.stop().await;
 }

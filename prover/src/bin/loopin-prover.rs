@@ -371,9 +371,6 @@ async fn serve(c: &Config) -> Result<(), String> {
         load_s = t.elapsed().as_secs_f64(),
         "P loaded from disk (checksums and root verified, not re-encoded)"
     );
-    if let Some(path) = &c.chain.audit_key_file {
-        answer_audits(c, path, state.clone()).await?;
-    }
     let gate = Arc::new(Gate::new(
         loopin_prover::chain::assignments(c).await?,
         Duration::from_millis(c.limits.freshness_window_ms),
@@ -404,7 +401,10 @@ async fn serve(c: &Config) -> Result<(), String> {
             ),
         }
     }
-    let svc = ProverService::new(state, backend, gate, limits, metrics);
+    let svc = ProverService::new(state.clone(), backend, gate, limits, metrics);
+    if let Some(path) = &c.chain.audit_key_file {
+        loopin_prover::audits::spawn_answerer(c, path, state, svc.gemm_card()).await?;
+    }
     let listener = tokio::net::TcpListener::bind(&c.listen)
         .await
         .map_err(|e| format!("listen {}: {e}", c.listen))?;
@@ -569,30 +569,4 @@ async fn load_bench(
     let r = verifier::load(&v, &target, &spec, b.load).await;
     running.stop().await;
     Ok(r)
-}
-
-/// Answers the audits of this device's Passes in the background, signing with the key at
-/// `path` (`chain.audit_key_file`).
-async fn answer_audits(
-    c: &Config,
-    path: &std::path::Path,
-    state: Arc<ProverState>,
-) -> Result<(), String> {
-    if c.chain.registry.is_empty() || c.chain.token_id.is_empty() {
-        return Err("chain.audit_key_file needs chain.registry and chain.token_id".into());
-    }
-    let key = loopin_chain_client::Key::from_file(path, &c.chain.node.prefix)
-        .map_err(|e| format!("chain.audit_key_file: {e}"))?;
-    let client = loopin_chain_client::ChainClient::connect(c.chain.node.clone(), key)
-        .await
-        .map_err(|e| format!("chain {}: {e}", c.chain.node.grpc))?;
-    tracing::info!(signer = %client.address(), "answering the audits of this device's passes");
-    loopin_prover::audits::AuditAnswerer::new(
-        client,
-        c.chain.registry.clone(),
-        c.chain.token_id.clone(),
-        state,
-    )
-    .spawn(Duration::from_millis(c.chain.poll_ms.max(1000)));
-    Ok(())
 }
