@@ -1,9 +1,14 @@
 //! Audits by the scenario's verifier agents (docs/registry.md, "Audits"): each keeps the
 //! transcripts of the chains it passed and shows any audited step of them; and each round it
-//! audits a step of a recent Pass by another verifier, finalizing an audit nobody answered.
+//! audits a recent Pass by another verifier, a step of its timed chain or, every other time, a
+//! row of its GEMM (which the device's prover answers, recomputing C), finalizing an audit
+//! nobody answered.
 
 use crate::actors::{Actor, derived};
-use loopin::registry::{ChallengeResponse, ChallengeStatus, ExecuteMsg, QueryMsg, StepProofMsg};
+use loopin::registry::{
+    ChallengeResponse, ChallengeStatus, DeviceAuditsResponse, DeviceResponse, ExecuteMsg,
+    GemmCells, QueryMsg, StepProofMsg,
+};
 use loopin_pocps::transcript::Transcript;
 use serde::Serialize;
 use std::collections::HashSet;
@@ -16,6 +21,12 @@ const LOOK_BACK: u64 = 12;
 pub struct AuditStats {
     /// Audits it opened of others' Passes.
     pub opened: u64,
+    /// Of those, audits of a Pass's GEMM (a row of C).
+    pub gemm_opened: u64,
+    /// Audits it opened that someone (the Pass's verifier, or the device) answered right.
+    pub shown: u64,
+    /// Of those, audits of a GEMM row.
+    pub gemm_shown: u64,
     /// Audits of its own Passes it answered with the step.
     pub answered: u64,
     /// Its audits that voided a Pass (a bad step, or nobody answered).
@@ -33,6 +44,9 @@ impl AuditStats {
         let mut sum = AuditStats::default();
         for s in all {
             sum.opened += s.opened;
+            sum.gemm_opened += s.gemm_opened;
+            sum.shown += s.shown;
+            sum.gemm_shown += s.gemm_shown;
             sum.answered += s.answered;
             sum.voided += s.voided;
             sum.refused += s.refused;
@@ -47,8 +61,8 @@ impl AuditStats {
     /// The line the main job prints.
     pub fn summary(&self) -> String {
         format!(
-            "audits of passes: {} opened, {} answered with the step, {} voided",
-            self.opened, self.answered, self.voided
+            "audits of passes: {} opened ({} of a GEMM row), {} shown right ({} GEMM rows, answered by the devices), {} voided; the verifiers answered {} with the step",
+            self.opened, self.gemm_opened, self.shown, self.gemm_shown, self.voided, self.answered
         )
     }
 }
@@ -64,7 +78,8 @@ struct Kept {
 pub struct Audits {
     kept: Vec<Kept>,
     audited: HashSet<u64>,
-    open: Vec<u64>,
+    /// Its open audits: the challenge, and whether of its GEMM.
+    open: Vec<(u64, bool)>,
     pub stats: AuditStats,
 }
 
@@ -73,6 +88,58 @@ async fn challenge(actor: &Actor, registry: &str, id: u64) -> anyhow::Result<Cha
         .client
         .query_smart(registry, &QueryMsg::Challenge { challenge_id: id })
         .await?)
+}
+
+/// Waits, at most `within`, until no audit of the devices `token_ids` is open: the devices'
+/// provers answer in the background, and the scenario moves the chain's clock a whole beacon
+/// round (the devnet's answer window) at a time, which a prover on a real chain would have
+/// minutes to hours of. Whatever is still open after `within` is left to lapse.
+pub async fn await_device_answers(
+    actor: &Actor,
+    registry: &str,
+    token_ids: &[String],
+    within: std::time::Duration,
+) {
+    let until = tokio::time::Instant::now() + within;
+    for token_id in token_ids {
+        loop {
+            let open: Result<DeviceAuditsResponse, _> = actor
+                .client
+                .query_smart(
+                    registry,
+                    &QueryMsg::DeviceAudits {
+                        token_id: token_id.clone(),
+                        start_after: None,
+                        limit: Some(1),
+                    },
+                )
+                .await;
+            let answered = open.map(|o| o.audits.is_empty()).unwrap_or(true);
+            if answered || tokio::time::Instant::now() >= until {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+}
+
+/// The GEMM class of device `token_id`, if it has one (and the registry answers).
+async fn device_class(
+    actor: &Actor,
+    registry: &str,
+    token_id: &str,
+) -> Option<loopin::pool::GemmClass> {
+    let device: DeviceResponse = actor
+        .client
+        .query_smart(
+            registry,
+            &QueryMsg::Device {
+                token_id: token_id.to_string(),
+            },
+        )
+        .await
+        .ok()?;
+    device.gemm
 }
 
 async fn now(actor: &Actor) -> anyhow::Result<u64> {
@@ -102,7 +169,8 @@ impl Audits {
             if !auditable && c.audits.is_empty() {
                 continue;
             }
-            for audit in &c.audits {
+            // A row of the GEMM only the device can show (it recomputes C on its card).
+            for audit in c.audits.iter().filter(|a| a.gemm.is_none()) {
                 let Some(proof) = StepProofMsg::from_transcript(&kept.transcript, audit.round)
                 else {
                     continue;
@@ -141,9 +209,9 @@ impl Audits {
     ) -> anyhow::Result<()> {
         let now = now(actor).await?;
         let mut open = Vec::new();
-        for id in std::mem::take(&mut self.open) {
+        for (id, gemm) in std::mem::take(&mut self.open) {
             let Ok(c) = challenge(actor, registry, id).await else {
-                open.push(id);
+                open.push((id, gemm));
                 continue;
             };
             let mine = c
@@ -161,8 +229,12 @@ impl Audits {
                         self.stats.voided += 1;
                     }
                 }
-                (_, Some(_)) => open.push(id),
-                (_, None) => {}
+                (_, Some(_)) => open.push((id, gemm)),
+                // No longer open and the Pass stands: answered right.
+                (_, None) => {
+                    self.stats.shown += 1;
+                    self.stats.gemm_shown += u64::from(gemm);
+                }
             }
         }
         self.open = open;
@@ -180,22 +252,37 @@ impl Audits {
             {
                 continue;
             }
-            let round = (u64::from_le_bytes(
-                derived(&format!("{}/audit", actor.address()), seed)[..8]
-                    .try_into()
-                    .unwrap_or_default(),
-            ) % u64::from(pass.rounds.max(1))) as u32;
-            let audit = ExecuteMsg::Audit {
-                challenge_id: id,
-                round,
-                proof: None,
+            let draw = derived(&format!("{}/audit", actor.address()), seed);
+            let pick = |at: usize, below: u64| {
+                u64::from_le_bytes(draw[at..at + 8].try_into().unwrap_or_default()) % below.max(1)
+            };
+            // Every other audit of a Pass with a GEMM asks for a row of it.
+            let class = match (&pass.gemm_root, draw[24] & 1, &c.target) {
+                (Some(_), 1, Some(target)) => device_class(actor, registry, target).await,
+                _ => None,
+            };
+            let audit = match &class {
+                Some(class) => ExecuteMsg::AuditGemm {
+                    challenge_id: id,
+                    cells: GemmCells {
+                        row: pick(0, u64::from(class.m)),
+                        cols: vec![pick(8, u64::from(class.n)) as u32],
+                    },
+                    proof: None,
+                },
+                None => ExecuteMsg::Audit {
+                    challenge_id: id,
+                    round: pick(0, u64::from(pass.rounds)) as u32,
+                    proof: None,
+                },
             };
             self.audited.insert(id);
             match actor.client.execute(registry, &audit, &[]).await {
                 Ok(_) => {
                     self.stats.opened += 1;
-                    self.open.push(id);
-                    tracing::info!(verifier = %actor.name, id, round, "audit opened");
+                    self.stats.gemm_opened += u64::from(class.is_some());
+                    self.open.push((id, class.is_some()));
+                    tracing::info!(verifier = %actor.name, id, gemm = class.is_some(), "audit opened");
                 }
                 Err(e) => {
                     tracing::info!(verifier = %actor.name, id, error = %e, "audit refused");

@@ -13,7 +13,7 @@ use crate::actors::{Actor, derived, faucet, loop_balance};
 use crate::appeals::AppealStats;
 use crate::audits::AuditStats;
 use crate::cheat::Cheat;
-use crate::miner::{Launcher, Miner, MinerPlan};
+use crate::miner::{AUDIT_KEY_OFFSET, Launcher, Miner, MinerPlan};
 pub use crate::report::{CheaterReport, EpochRow, ProofReport, Report, SupplyAudit};
 use crate::report::{chart, price_trends, print_header, print_row};
 use crate::verifier::{Checked, VerifierAgent};
@@ -86,6 +86,9 @@ fn plan(
     }
 }
 
+/// How long a round waits for the devices' provers to answer the audits of their Passes.
+const ANSWERS: Duration = Duration::from_secs(5);
+
 /// The running scenario.
 struct Market {
     config: MarketConfig,
@@ -117,6 +120,9 @@ impl Market {
 
     async fn add_miner(&mut self, plan: MinerPlan) -> anyhow::Result<()> {
         let actor = self.actor(&plan.name, plan.key, 500 * LOOP).await?;
+        // Gas for the account its prover answers audits with.
+        let audits = format!("{}-audits", plan.name);
+        self.actor(&audits, plan.key + AUDIT_KEY_OFFSET, 0).await?;
         let miner = Miner::start(
             plan,
             actor,
@@ -248,6 +254,11 @@ impl Market {
                 Err(e) => tracing::warn!(error = %e, "verifier check"),
             }
         }
+        let honest: Vec<String> = (self.miners.iter())
+            .filter(|m| m.plan.cheat.is_none())
+            .map(|m| m.token_id.clone())
+            .collect();
+        crate::audits::await_device_answers(&self.bank, &self.registry, &honest, ANSWERS).await;
         devnet::advance_time(self.bank.client.channel(), self.settings.round_seconds).await?;
         Ok(())
     }

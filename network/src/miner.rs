@@ -32,6 +32,11 @@ pub struct Launcher {
     pub chain: ChainConfig,
 }
 
+/// The development key a miner's prover answers the audits of its Passes with is the miner's
+/// key plus this: its own account, so its answers never race the miner's transactions for a
+/// sequence number.
+pub const AUDIT_KEY_OFFSET: u8 = 100;
+
 /// What a miner does.
 #[derive(Clone, Debug)]
 pub struct MinerPlan {
@@ -240,13 +245,20 @@ impl Miner {
             .await
             .with_context(|| format!("device registration of {}", plan.name))?;
 
+        // The device answers the audits of its Passes (a row of its GEMM, which only it can
+        // recompute; a step, if the Pass's verifier has not shown it first) with a key of its
+        // own, funded by the market.
+        let audit_key = dir.join("audit.key");
+        std::fs::write(
+            &audit_key,
+            loopin_chain_client::Key::development_mnemonic(plan.key + AUDIT_KEY_OFFSET),
+        )?;
         let chain = ChainSource {
             node: launcher.chain.clone(),
             registry: registry.to_string(),
             token_id: token_id.clone(),
             poll_ms: 300,
-            // The verifier agents answer the audits of their Passes themselves.
-            audit_key_file: None,
+            audit_key_file: Some(audit_key),
         };
         write_config(
             &config_path,

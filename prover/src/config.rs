@@ -66,7 +66,9 @@ pub struct ChainSource {
     pub poll_ms: u64,
     /// A key of the miner's (mnemonic, or `hex:` private key) that answers the audits of this
     /// device's Passes on chain (`loopin_prover::audits`): the device recomputes the audited
-    /// step, so a Pass whose verifier does not answer is not voided. Unset: not answered here.
+    /// step, so a Pass whose verifier does not answer is not voided, and the audited row of a
+    /// Pass's GEMM, which only the device can recompute (on its card). Unset: not answered here,
+    /// and every audit of the GEMM goes unanswered: the Pass is voided.
     pub audit_key_file: Option<std::path::PathBuf>,
 }
 

@@ -20,7 +20,7 @@ use loopin::registry::{ChallengeStatus, DeviceStatus, GemmCells, StepMsg, StepPr
 use loopin_pocps::encode::ENCODING_VERSION;
 use loopin_pocps::transcript::{SignedTranscript, Step, StepFault, judge_step};
 
-use crate::bonds::{bonded_verifier, load_verifier, pay_from_bond, slash};
+use crate::bonds::{bonded_verifier, load_verifier, pay_from_bond, penalize, slash};
 use crate::challenge::{expect_status, load_challenge};
 use crate::error::ContractError;
 use crate::judge::{self, hash32};
@@ -32,10 +32,13 @@ use crate::state::{
     PassRecord, VERIFIERS, Verifier,
 };
 
-/// What the device signed and an audit showed wrong: the `outcome` attribute and the fault.
+/// What the device signed and an audit showed wrong: the `outcome` attribute, the fault, and
+/// what the Pass's verifier loses: its whole bond when it could have seen the fault (it replayed
+/// every step), else `skip_penalty_bps` (it checks a GEMM on sampled rows only).
 pub(crate) struct Fault {
     pub outcome: &'static str,
     pub text: String,
+    pub whole_bond: bool,
 }
 
 impl Fault {
@@ -43,6 +46,7 @@ impl Fault {
         Fault {
             outcome: "bad_step",
             text: fault.to_string(),
+            whole_bond: true,
         }
     }
 }
@@ -347,6 +351,9 @@ pub(crate) fn finalize_audit(
     if env.block.time <= open.deadline {
         return Err(ContractError::NotLapsed {});
     }
+    if open.gemm.is_some() {
+        return crate::gemm_audit::unanswered(deps, &env, &config, id, &mut challenge, &auditor);
+    }
     let (attributes, mut messages) = void_pass(deps.storage, id, &mut challenge)?;
     // Nobody could show the step: the verifier passed what it cannot back. The device keeps its
     // certificate (it may only have lost a lazy verifier) but not the pass.
@@ -500,7 +507,7 @@ fn step(s: &StepMsg) -> Result<Step, ContractError> {
 }
 
 /// The Pass counts for nothing: status Voided, one pass fewer on the device, and the pool told.
-fn void_pass(
+pub(crate) fn void_pass(
     storage: &mut dyn Storage,
     id: u64,
     challenge: &mut Challenge,
@@ -556,11 +563,25 @@ fn void_bad(
     fault: Fault,
 ) -> Result<Voided, ContractError> {
     let (mut attributes, mut messages) = void_pass(storage, id, challenge)?;
-    let (slashed, burn) = slash(storage, config, &challenge.verifier)?;
+    let (taken, burn) = if fault.whole_bond {
+        slash(storage, config, &challenge.verifier)?
+    } else {
+        penalize(
+            storage,
+            config,
+            &challenge.verifier,
+            config.settings.skip_penalty_bps,
+        )?
+    };
     messages.extend(burn);
     attributes.push(("outcome".to_string(), fault.outcome.to_string()));
     attributes.push(("fault".to_string(), fault.text.clone()));
-    attributes.push(("slashed".to_string(), slashed.to_string()));
+    let taken_key = if fault.whole_bond {
+        "slashed"
+    } else {
+        "penalty"
+    };
+    attributes.push((taken_key.to_string(), taken.to_string()));
     let target = challenge.target.clone().unwrap_or_default();
     if DEVICES.load(storage, &target)?.status == DeviceStatus::Active {
         messages.push(invalidate_device(

@@ -8,15 +8,20 @@
 //! a root it did not compute cannot show a right row, and an honest one shows any row by
 //! computing C again on its card.
 
-use cosmwasm_std::{DepsMut, Env, MessageInfo, Response};
+use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Response};
+use loopin::registry::DeviceStatus;
 use loopin::registry::{GemmCells, GemmRowMsg};
 use loopin_pocps::gemm::Shape;
 use loopin_pocps::gemm_audit::{EntryFault, check_cells, judge_row, row_from_bytes};
 
-use crate::audit::{Auditable, Fault, answerable, auditable, open_audit, shown_right, shown_wrong};
+use crate::appeal;
+use crate::audit::{
+    Auditable, Fault, answerable, auditable, open_audit, shown_right, shown_wrong, void_pass,
+};
 use crate::error::ContractError;
 use crate::judge::hash32;
-use crate::state::{CONFIG, Challenge, DEVICES, Device};
+use crate::rewards::reward;
+use crate::state::{CONFIG, Challenge, Config, DEVICES, Device};
 
 /// Longest row path accepted (m ≤ 2^24 rows).
 const MAX_ROW_PATH: usize = 24;
@@ -165,9 +170,52 @@ fn judge(
         .map_err(|e| bad(e.to_string()))
 }
 
+/// A wrong entry is the device's fault (it signed the root). The Pass's verifier checked sampled
+/// rows, as the protocol asks, and may have missed a single wrong row: it pays
+/// `skip_penalty_bps`, not its whole bond (a miner could otherwise burn an honest verifier's
+/// bond with one wrong row, at the price of its own stake).
 fn entry_fault(fault: &EntryFault) -> Fault {
     Fault {
         outcome: "bad_entry",
         text: fault.to_string(),
+        whole_bond: false,
     }
+}
+
+/// Nobody showed the audited row in time. Only the device can (it alone can compute C again and
+/// holds the row tree), so the Pass is voided and the device accused, as a lateness quorum would
+/// accuse it: it keeps its certificate if it appeals and passes challenges from freshly drawn
+/// verifiers, GEMM included; it is invalidated if it does not (at once where the settings allow
+/// no appeal). The Pass's verifier, who could not have answered, loses nothing but the pass.
+pub(crate) fn unanswered(
+    deps: DepsMut,
+    env: &Env,
+    config: &Config,
+    id: u64,
+    challenge: &mut Challenge,
+    auditor: &Addr,
+) -> Result<Response, ContractError> {
+    let (attributes, mut messages) = void_pass(deps.storage, id, challenge)?;
+    let target = challenge.target.clone().unwrap_or_default();
+    let active = DEVICES.load(deps.storage, &target)?.status == DeviceStatus::Active;
+    if active {
+        let window = env.block.time.seconds() / config.settings.lateness_window_seconds;
+        messages.extend(appeal::accuse(
+            deps.storage,
+            config,
+            env.block.time,
+            &target,
+            window,
+            0,
+        )?);
+    }
+    let reward = reward(deps.storage, config, env, auditor)?;
+    Ok(Response::new()
+        .add_attribute("action", "finalize_audit")
+        .add_attribute("challenge_id", id.to_string())
+        .add_attribute("outcome", "unanswered")
+        .add_attribute("accused", if active { target.as_str() } else { "" })
+        .add_attributes(attributes)
+        .add_messages(messages)
+        .add_submessages(reward))
 }

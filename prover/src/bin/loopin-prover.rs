@@ -391,6 +391,11 @@ async fn serve(c: &Config) -> Result<(), String> {
             ClassGemm::Shape(s) => {
                 tracing::info!(?s, "serving the class's GEMM shape only");
                 limits.gemm_shape = Some(s);
+                if c.chain.audit_key_file.is_none() {
+                    tracing::warn!(
+                        "chain.audit_key_file is unset: audits of this device's GEMM go unanswered, and each one unanswered voids a pass and accuses the device"
+                    );
+                }
             }
             ClassGemm::NotAsked => {
                 tracing::info!("the device's class asks no GEMM: none is served");

@@ -3,6 +3,7 @@
 //! [`Net`] that drives verifier bonds, the entropy beacon, challenges and verdicts. Shared by the
 //! `registry_*.rs` tests.
 
+pub mod appeals;
 mod challenge;
 mod device;
 

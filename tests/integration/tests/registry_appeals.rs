@@ -4,7 +4,6 @@
 //! deadlines that allow the verifier's measured round trip, up to their cap.
 
 use cosmwasm_std::Uint128;
-use cw_multi_test::AppResponse;
 use loopin::pool::{GemmClass, PoolParams};
 use loopin::registry::{
     AppealDutiesResponse, ChallengeStatus, DeviceStatus, ExecuteMsg, MAX_APPEALS, QueryMsg,
@@ -12,46 +11,12 @@ use loopin::registry::{
 };
 use loopin::stake_cert::{CertificateStatus, StakeMode};
 use loopin_integration_tests::protocol::{LOOP, attr, params, protocol_with};
-use loopin_integration_tests::registry::{
-    BOND, Net, bonded_net_on, bonded_net_with, challenge_key, settings,
+use loopin_integration_tests::registry::appeals::{
+    APPEAL, MORE, OVERTURNED_BPS, accused_net, accused_net_on, appeal_drawn, appeal_settings,
+    name_of,
 };
+use loopin_integration_tests::registry::{BOND, Net, bonded_net_on, challenge_key, settings};
 use loopin_pocps_registry::ContractError;
-
-const APPEAL: u64 = 3_600;
-const OVERTURNED_BPS: u16 = 500;
-/// Honest verifiers bonded on top of bob, carol and dave.
-const MORE: [&str; 3] = ["erin", "frank", "grace"];
-
-fn appeal_settings() -> RegistrySettings {
-    RegistrySettings {
-        lateness_quorum: 2,
-        appeal_seconds: APPEAL,
-        appeal_draw: 3,
-        appeal_passes: 2,
-        overturned_late_bps: OVERTURNED_BPS,
-        ..settings()
-    }
-}
-
-/// bob, carol, dave, and `more` verifiers, bonded with keys; alice's device staked.
-fn accused_net(s: RegistrySettings, more: &[&str]) -> (Net, String) {
-    accused_net_on(bonded_net_with(s), more)
-}
-
-fn accused_net_on(mut n: Net, more: &[&str]) -> (Net, String) {
-    // Twice the minimum: penalties leave them bonded.
-    for v in ["bob", "carol", "dave"] {
-        n.bond(v, BOND).unwrap();
-    }
-    for v in more {
-        n.fund(v, 2 * BOND);
-        n.bond(v, 2 * BOND).unwrap();
-        n.set_key(v, &challenge_key(v, 0)).unwrap();
-    }
-    let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
-    let token_id = n.devices[alice].token_id.clone();
-    (n, token_id)
-}
 
 /// bob and carol, assigned the device, attest lateness: the quorum accuses it.
 fn cartel_accuses(n: &mut Net, token_id: &str) {
@@ -72,46 +37,6 @@ fn late() -> Verdict {
         rtt_ms: 0,
         throughput: false,
     }
-}
-
-/// Every `drawn` attribute of a DrawAppeal: (verifier address, challenge id).
-fn drawn(res: &AppResponse) -> Vec<(String, u64)> {
-    res.events
-        .iter()
-        .flat_map(|e| &e.attributes)
-        .filter(|a| a.key == "drawn")
-        .map(|a| {
-            let (who, id) = a.value.split_once(':').unwrap();
-            (who.to_string(), id.parse().unwrap())
-        })
-        .collect()
-}
-
-/// Files alice's appeal, waits for a beacon round after it and draws it.
-fn appeal_drawn(n: &mut Net, token_id: &str) -> Vec<(String, u64)> {
-    n.exec(
-        "alice",
-        &ExecuteMsg::Appeal {
-            token_id: token_id.to_string(),
-        },
-    )
-    .unwrap();
-    let draw = ExecuteMsg::DrawAppeal {
-        token_id: token_id.to_string(),
-    };
-    assert!(matches!(
-        n.refused("client", &draw),
-        ContractError::RandomnessPending { .. }
-    ));
-    n.beacon(&["dave", "erin"]);
-    drawn(&n.exec("client", &draw).unwrap())
-}
-
-fn name_of(n: &Net, address: &str) -> &'static str {
-    ["bob", "carol", "dave", "erin", "frank", "grace"]
-        .into_iter()
-        .find(|v| n.addr(v).as_str() == address)
-        .unwrap()
 }
 
 #[test]

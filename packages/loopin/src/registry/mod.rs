@@ -124,9 +124,11 @@ pub enum ExecuteMsg {
     /// limits and one-audit-per-auditor rule as [`ExecuteMsg::Audit`]. With `proof` (the row as
     /// committed, from an auditor that holds it) it is judged at once and must show a wrong
     /// entry; without, the row must be shown ([`ExecuteMsg::AnswerGemmAudit`]) within
-    /// `dispute_seconds`. A wrong entry voids the Pass, slashes its verifier and invalidates the
-    /// device, which signed the root; an unanswered audit voids the Pass and slashes its
-    /// verifier; a right row costs the auditor `audit_fee_bps` of its bond, as a right step does.
+    /// `dispute_seconds`. A wrong entry voids the Pass and invalidates the device, which signed
+    /// the root; its verifier, which checks sampled rows only, pays `skip_penalty_bps`. An
+    /// unanswered audit (only the device can show a row) voids the Pass and accuses the device,
+    /// which may appeal ([`ExecuteMsg::Appeal`]); its verifier keeps its bond. A right row costs
+    /// the auditor `audit_fee_bps` of its bond, as a right step does.
     AuditGemm {
         challenge_id: u64,
         cells: GemmCells,

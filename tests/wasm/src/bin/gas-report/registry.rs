@@ -11,8 +11,9 @@ use std::collections::HashMap;
 use cosmwasm_std::{HexBinary, Uint128, to_json_binary};
 use k256::ecdsa::SigningKey;
 use loopin::registry::{
-    BeaconRoundResponse, ChallengeResponse, ExecuteMsg, GemmPassMsg, InstantiateMsg, OpeningMsg,
-    QueryMsg, ReceiveMsg, SignedAnswer, StepProofMsg, TranscriptMsg, Verdict,
+    BeaconRoundResponse, ChallengeResponse, ExecuteMsg, GemmCells, GemmPassMsg, GemmRowMsg,
+    InstantiateMsg, OpeningMsg, QueryMsg, ReceiveMsg, SignedAnswer, StepProofMsg, TranscriptMsg,
+    Verdict,
 };
 use loopin_pocps::challenge::{commit_secret, indices, round_seed};
 use loopin_pocps::encode::{Params, block_input, encode_block};
@@ -37,6 +38,27 @@ const WHOLE_LEAF: &str = "Submit BadProof refuted: re-check a whole 64-block lea
 const AUDITED: u32 = 12_345;
 const AUDIT_OPEN: &str = "Audit (open, step of a 20,000-read transcript)";
 const AUDIT_SOUND: &str = "AnswerAudit sound (2 steps, 15-level paths, 1 block re-checked)";
+/// The row of the h100 class's C (2^21 × 16384) a GEMM audit names, and its columns (the most
+/// one audit may name).
+const AUDITED_ROW: u64 = 1_234_567;
+const AUDITED_COLS: [u32; 4] = [0, 5, 9_999, 16_383];
+const GEMM_AUDIT_OPEN: &str = "AuditGemm (open, a row of the h100 class's C, 4 columns)";
+const GEMM_AUDIT_SOUND: &str =
+    "AnswerGemmAudit sound (a 16,384-entry row, 21-level path, 4 entries recomputed, k = 16,384)";
+
+/// A row root of the h100 class's C whose audited row is right at the audited columns (what the
+/// chain recomputes), with that row's entries and path: the rest of C is never read.
+fn h100_audited_root(seed: &Hash) -> (Hash, Vec<i32>, Vec<Hash>) {
+    let shape = h100_gemm().shape();
+    let mut row = vec![0i32; shape.n as usize];
+    for col in AUDITED_COLS {
+        row[col as usize] = loopin_pocps::gemm_audit::entry(seed, shape, AUDITED_ROW, col);
+    }
+    let leaf = loopin_pocps::gemm::row_leaf(AUDITED_ROW, &row);
+    let depth = shape.m.trailing_zeros() as usize;
+    let tree = Sparse::new(depth, &HashMap::from([(AUDITED_ROW, leaf)]));
+    (tree.root(), row, tree.path(AUDITED_ROW))
+}
 
 /// A transcript of a production chain whose audited step is right: an audit checks one step
 /// (its block and its link to the next state), so the other reads need not be.
@@ -337,13 +359,13 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
         ),
     );
     // The class's GEMM root, signed by the device for this challenge (the registry checks the
-    // signature, the seed, the shape and the deadline, not the rows).
-    let gemm_root = [0x5a; 32];
+    // signature, the seed, the shape and the deadline; an audit checks a row).
     let gemm_seed = loopin_pocps::gemm::challenge_seed(
         &secrets[0],
         &challenge_randomness(beacon.value.as_slice(), ids[0]),
         0,
     );
+    let (gemm_root, gemm_row, gemm_path) = h100_audited_root(&gemm_seed);
     let gemm = GemmPassMsg {
         row_root: HexBinary::from(gemm_root.to_vec()),
         signature: HexBinary::from(k256_sign(
@@ -423,6 +445,40 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
     )?;
     let got = res.attributes.iter().find(|a| a.key == "outcome").unwrap();
     assert_eq!(got.value, "sound");
+    // An audit of a row of the Pass's GEMM, by an entropy contributor (bonded, and neither the
+    // Pass's verifier nor the device's owner), answered by the device with the row: judged right
+    // by recomputing the four named entries from the seed.
+    exec(
+        report,
+        &mut c,
+        NAME,
+        GEMM_AUDIT_OPEN,
+        &entropy[0],
+        &ExecuteMsg::AuditGemm {
+            challenge_id: ids[0],
+            cells: GemmCells {
+                row: AUDITED_ROW,
+                cols: AUDITED_COLS.to_vec(),
+            },
+            proof: None,
+        },
+        true,
+    )?;
+    let res = exec(
+        report,
+        &mut c,
+        NAME,
+        GEMM_AUDIT_SOUND,
+        &miner,
+        &ExecuteMsg::AnswerGemmAudit {
+            challenge_id: ids[0],
+            auditor: entropy[0].clone(),
+            row: GemmRowMsg::new(&gemm_row, &gemm_path),
+        },
+        true,
+    )?;
+    let got = res.attributes.iter().find(|a| a.key == "outcome").unwrap();
+    assert_eq!(got.value, "sound");
     let pass = report.gas(NAME, PASS).unwrap();
     let one = report.gas(NAME, ONE_BLOCK).unwrap();
     let leaf = report.gas(NAME, WHOLE_LEAF).unwrap();
@@ -457,6 +513,8 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
         "Submit BadProof proven: re-check 1 block (bad)",
         AUDIT_OPEN,
         AUDIT_SOUND,
+        GEMM_AUDIT_OPEN,
+        GEMM_AUDIT_SOUND,
     ] {
         eprintln!(
             "| {NAME} | {call} | {} |",
