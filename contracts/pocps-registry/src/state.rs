@@ -129,7 +129,7 @@ pub struct PassRecord {
     #[serde(default)]
     pub gemm_root: Option<[u8; 32]>,
     /// The GEMM seed that root answers (what an audit recomputes entries from).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gemm_seed: Option<[u8; 32]>,
 }
 
@@ -141,8 +141,8 @@ pub struct Audit {
     pub deadline: Timestamp,
     /// Waiting for its answer; false once answered or the Pass voided.
     pub open: bool,
-    /// The cells asked for, when the audit is of the Pass's GEMM.
-    #[serde(default)]
+    /// The cells asked for, when the audit is of the Pass's GEMM (absent from a step's record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gemm: Option<loopin::registry::GemmCells>,
 }
 
