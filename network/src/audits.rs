@@ -1,13 +1,12 @@
 //! Audits by the scenario's verifier agents (docs/registry.md, "Audits"): each keeps the
 //! transcripts of the chains it passed and shows any audited step of them; and each round it
-//! audits a recent Pass by another verifier, a step of its timed chain or, every other time, a
-//! row of its GEMM (which the device's prover answers, recomputing C), finalizing an audit
-//! nobody answered.
+//! audits a recent Pass by another verifier, a step of its timed chain or, every other time, its
+//! GEMM (a row the beacon draws, which the device's prover answers, recomputing C), finalizing
+//! an audit nobody answered.
 
 use crate::actors::{Actor, derived};
 use loopin::registry::{
-    ChallengeResponse, ChallengeStatus, DeviceAuditsResponse, DeviceResponse, ExecuteMsg,
-    GemmCells, QueryMsg, StepProofMsg,
+    ChallengeResponse, ChallengeStatus, DeviceAuditsResponse, ExecuteMsg, QueryMsg, StepProofMsg,
 };
 use loopin_pocps::transcript::Transcript;
 use serde::Serialize;
@@ -110,36 +109,24 @@ pub async fn await_device_answers(
                     &QueryMsg::DeviceAudits {
                         token_id: token_id.clone(),
                         start_after: None,
-                        limit: Some(1),
+                        limit: None,
                     },
                 )
                 .await;
-            let answered = open.map(|o| o.audits.is_empty()).unwrap_or(true);
+            // A GEMM audit whose cells are not drawn yet cannot be answered this round.
+            let answered = open
+                .map(|o| {
+                    o.audits
+                        .iter()
+                        .all(|a| a.gemm.as_ref().is_some_and(|g| g.cells.is_none()))
+                })
+                .unwrap_or(true);
             if answered || tokio::time::Instant::now() >= until {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
     }
-}
-
-/// The GEMM class of device `token_id`, if it has one (and the registry answers).
-async fn device_class(
-    actor: &Actor,
-    registry: &str,
-    token_id: &str,
-) -> Option<loopin::pool::GemmClass> {
-    let device: DeviceResponse = actor
-        .client
-        .query_smart(
-            registry,
-            &QueryMsg::Device {
-                token_id: token_id.to_string(),
-            },
-        )
-        .await
-        .ok()?;
-    device.gemm
 }
 
 async fn now(actor: &Actor) -> anyhow::Result<u64> {
@@ -256,33 +243,28 @@ impl Audits {
             let pick = |at: usize, below: u64| {
                 u64::from_le_bytes(draw[at..at + 8].try_into().unwrap_or_default()) % below.max(1)
             };
-            // Every other audit of a Pass with a GEMM asks for a row of it.
-            let class = match (&pass.gemm_root, draw[24] & 1, &c.target) {
-                (Some(_), 1, Some(target)) => device_class(actor, registry, target).await,
-                _ => None,
-            };
-            let audit = match &class {
-                Some(class) => ExecuteMsg::AuditGemm {
+            // Every other audit of a Pass with a GEMM asks for a row of it (the beacon draws
+            // which).
+            let gemm = pass.gemm_root.is_some() && draw[24] & 1 == 1;
+            let audit = if gemm {
+                ExecuteMsg::AuditGemm {
                     challenge_id: id,
-                    cells: GemmCells {
-                        row: pick(0, u64::from(class.m)),
-                        cols: vec![pick(8, u64::from(class.n)) as u32],
-                    },
                     proof: None,
-                },
-                None => ExecuteMsg::Audit {
+                }
+            } else {
+                ExecuteMsg::Audit {
                     challenge_id: id,
                     round: pick(0, u64::from(pass.rounds)) as u32,
                     proof: None,
-                },
+                }
             };
             self.audited.insert(id);
             match actor.client.execute(registry, &audit, &[]).await {
                 Ok(_) => {
                     self.stats.opened += 1;
-                    self.stats.gemm_opened += u64::from(class.is_some());
-                    self.open.push((id, class.is_some()));
-                    tracing::info!(verifier = %actor.name, id, gemm = class.is_some(), "audit opened");
+                    self.stats.gemm_opened += u64::from(gemm);
+                    self.open.push((id, gemm));
+                    tracing::info!(verifier = %actor.name, id, gemm, "audit opened");
                 }
                 Err(e) => {
                     tracing::info!(verifier = %actor.name, id, error = %e, "audit refused");

@@ -9,25 +9,27 @@
 //! computes C again on its card (waiting for the card, never taking it from a verifier's timed
 //! GEMM), checks the root is the one it signed, and shows the row ([`answer_gemm`]).
 
-use crate::backend::{Backend, GemmFailed};
 use crate::config::Config;
 use crate::state::ProverState;
 use loopin::registry::{
-    DeviceAudit, DeviceAuditsResponse, DeviceGemmAudit, ExecuteMsg, GemmRowMsg, QueryMsg, StepMsg,
-    StepProofMsg,
+    DeviceAudit, DeviceAuditsResponse, ExecuteMsg, QueryMsg, StepMsg, StepProofMsg,
 };
 use loopin_chain_client::{ChainClient, ClientError};
-use loopin_pocps::gemm::{self, Shape};
-use loopin_pocps::gemm_audit::{check_cells, judge_row};
 use loopin_pocps::merkle::{Hash, Tree};
 use loopin_pocps::transcript::{SignedTranscript, Transcript, judge_step};
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::Semaphore;
+
+mod gemm;
+pub use gemm::{GemmCard, answer_gemm, show_row};
 
 /// Audits per page read from the registry.
 const PAGE: u32 = 30;
+
+/// How long an audit whose answer failed waits before it is computed again.
+pub const RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// Why a pass over the device's audits stopped.
 #[derive(Debug, thiserror::Error)]
@@ -51,9 +53,11 @@ pub enum NotAnswered {
     OwnFault(String),
     #[error("the step does not check: {0}")]
     Unchecked(String),
+    #[error("the audit's cells are not drawn yet")]
+    NotDrawn,
 }
 
-fn hash32(bytes: &[u8]) -> Result<Hash, NotAnswered> {
+pub(crate) fn hash32(bytes: &[u8]) -> Result<Hash, NotAnswered> {
     bytes.try_into().map_err(|_| NotAnswered::Malformed)
 }
 
@@ -100,59 +104,6 @@ pub fn answer(state: &ProverState, audit: &DeviceAudit) -> Result<StepProofMsg, 
     })
 }
 
-/// The card GEMM audits are recomputed on: the service's backend and its one-GEMM permit.
-#[derive(Clone)]
-pub struct GemmCard {
-    pub backend: Arc<dyn Backend>,
-    pub permit: Arc<Semaphore>,
-}
-
-/// The answer to an audit of the device's GEMM: C recomputed for the audit's seed and shape on
-/// `backend`, its root checked against the one the device signed, and the audited row shown
-/// with its path, recomputed from the seed on the host. Refused unless the row checks at the
-/// audited columns as the registry judges it (a card that computed C wrong must not hand over
-/// the proof of its own fault).
-pub fn answer_gemm(
-    backend: &dyn Backend,
-    audit: &DeviceGemmAudit,
-) -> Result<GemmRowMsg, NotAnswered> {
-    let seed = hash32(&audit.seed)?;
-    let root = hash32(&audit.root)?;
-    let shape = Shape {
-        m: audit.m,
-        k: audit.k,
-        n: audit.n,
-    };
-    let cells = &audit.cells;
-    check_cells(shape, cells.row, &cells.cols)
-        .map_err(|e| NotAnswered::Unchecked(e.to_string()))?;
-    let never = AtomicBool::new(false);
-    let leaves = backend.gemm(&seed, shape, &never).map_err(|e| match e {
-        GemmFailed::Cancelled => NotAnswered::Unchecked("GEMM cancelled".into()),
-        GemmFailed::Device(e) => NotAnswered::Unchecked(format!("device: {e}")),
-    })?;
-    let tree = Tree::new(leaves);
-    if tree.root() != root {
-        return Err(NotAnswered::NotSigned);
-    }
-    let opened = gemm::open(&seed, shape, &tree, &[cells.row], &never)
-        .and_then(|mut o| o.pop())
-        .ok_or_else(|| NotAnswered::Unchecked("row not opened".into()))?;
-    match judge_row(
-        &seed,
-        shape,
-        &root,
-        cells.row,
-        &cells.cols,
-        &opened.row,
-        &opened.path,
-    ) {
-        Ok(None) => Ok(GemmRowMsg::new(&opened.row, &opened.path)),
-        Ok(Some(fault)) => Err(NotAnswered::OwnFault(fault.to_string())),
-        Err(e) => Err(NotAnswered::Unchecked(e.to_string())),
-    }
-}
-
 /// Reads the open audits of the device `token_id` and answers each.
 pub struct AuditAnswerer {
     client: ChainClient,
@@ -160,6 +111,8 @@ pub struct AuditAnswerer {
     token_id: String,
     state: Arc<ProverState>,
     card: Option<GemmCard>,
+    /// Audits whose answer failed, and when to try them again (unix seconds).
+    failed: Mutex<HashMap<(u64, String), u64>>,
 }
 
 impl AuditAnswerer {
@@ -175,6 +128,7 @@ impl AuditAnswerer {
             token_id,
             state,
             card: None,
+            failed: Mutex::default(),
         }
     }
 
@@ -185,10 +139,12 @@ impl AuditAnswerer {
     }
 
     /// The answer to `audit`, computed off the runtime: a step from the chain over P, or a row
-    /// of C from the card (once it is free).
+    /// of C from `trees` (C's row tree of each Pass, computed on the card once per pass over the
+    /// audits, whatever number of its audits are open).
     async fn message(
         &self,
         audit: &DeviceAudit,
+        trees: &mut HashMap<u64, Arc<Tree>>,
     ) -> Result<Result<ExecuteMsg, NotAnswered>, AuditError> {
         let (challenge_id, auditor) = (audit.challenge_id, audit.auditor.to_string());
         let Some(asked) = audit.gemm.clone() else {
@@ -200,18 +156,26 @@ impl AuditAnswerer {
                 proof,
             }));
         };
+        if asked.cells.is_none() {
+            return Ok(Err(NotAnswered::NotDrawn));
+        }
         let Some(card) = self.card.clone() else {
             return Ok(Err(NotAnswered::Unchecked(
                 "an audit of the GEMM, and no card to recompute it on".into(),
             )));
         };
-        // Untimed: wait for a verifier's GEMM to finish rather than make it find the card busy.
-        let permit = card.permit.clone().acquire_owned().await;
-        let row = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            answer_gemm(card.backend.as_ref(), &asked)
-        })
-        .await?;
+        let tree = match trees.get(&challenge_id) {
+            Some(tree) => tree.clone(),
+            None => match card.recompute(&asked).await? {
+                Ok(tree) => {
+                    let tree = Arc::new(tree);
+                    trees.insert(challenge_id, tree.clone());
+                    tree
+                }
+                Err(e) => return Ok(Err(e)),
+            },
+        };
+        let row = tokio::task::spawn_blocking(move || show_row(&asked, &tree)).await?;
         Ok(row.map(|row| ExecuteMsg::AnswerGemmAudit {
             challenge_id,
             auditor,
@@ -247,23 +211,35 @@ impl AuditAnswerer {
         }
     }
 
-    /// Answers every open audit once; returns how many answers landed. An answer refused (its
-    /// verifier answered first, the window closed) is logged and skipped.
+    /// Answers every open audit once, the earliest deadline first; returns how many answers
+    /// landed. An audit that could not be answered (its cells not drawn yet, a refused answer:
+    /// its verifier answered first, the window closed, the account out of gas) is logged and
+    /// left for a later pass; one refused or unanswerable waits [`RETRY_AFTER`] before it is
+    /// recomputed.
     pub async fn answer_open(&self) -> Result<usize, AuditError> {
         let mut answered = 0;
         let now_s = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        for audit in self.open().await? {
+        let mut open = self.open().await?;
+        open.sort_by_key(|a| a.deadline);
+        let mut trees = HashMap::new();
+        for audit in open {
             // Past its window it can only be finalized: no recompute for an answer refused.
             if audit.deadline.seconds() < now_s {
                 continue;
             }
-            let msg = match self.message(&audit).await? {
+            let key = (audit.challenge_id, audit.auditor.to_string());
+            if self.backoff(&key, now_s) {
+                continue;
+            }
+            let msg = match self.message(&audit, &mut trees).await? {
                 Ok(msg) => msg,
+                Err(NotAnswered::NotDrawn) => continue,
                 Err(e) => {
                     tracing::warn!(challenge_id = audit.challenge_id, error = %e, "not answering the audit");
+                    self.retry_later(key, now_s);
                     continue;
                 }
             };
@@ -273,11 +249,24 @@ impl AuditAnswerer {
                     tracing::info!(challenge_id = audit.challenge_id, auditor = %audit.auditor, "audit answered");
                 }
                 Err(e) => {
-                    tracing::info!(challenge_id = audit.challenge_id, error = %e, "audit answer refused")
+                    tracing::info!(challenge_id = audit.challenge_id, error = %e, "audit answer refused");
+                    self.retry_later(key, now_s);
                 }
             }
         }
         Ok(answered)
+    }
+
+    /// Whether the audit `key` failed less than [`RETRY_AFTER`] ago (forgetting older failures).
+    fn backoff(&self, key: &(u64, String), now_s: u64) -> bool {
+        let mut failed = self.failed.lock().unwrap_or_else(|e| e.into_inner());
+        failed.retain(|_, until| *until > now_s);
+        failed.contains_key(key)
+    }
+
+    fn retry_later(&self, key: (u64, String), now_s: u64) {
+        let mut failed = self.failed.lock().unwrap_or_else(|e| e.into_inner());
+        failed.insert(key, now_s + RETRY_AFTER.as_secs());
     }
 
     /// Answers open audits every `interval` until the runtime stops or the handle is aborted.
@@ -350,57 +339,6 @@ mod tests {
             transcript_root: HexBinary::from(signed.root),
             gemm: None,
         }
-    }
-
-    const SHAPE: Shape = Shape {
-        m: 32,
-        k: 40,
-        n: 24,
-    };
-
-    fn gemm_audit(seed: Hash, root: Hash, row: u64, cols: &[u32]) -> DeviceGemmAudit {
-        DeviceGemmAudit {
-            cells: loopin::registry::GemmCells {
-                row,
-                cols: cols.to_vec(),
-            },
-            seed: HexBinary::from(seed),
-            m: SHAPE.m,
-            k: SHAPE.k,
-            n: SHAPE.n,
-            root: HexBinary::from(root),
-        }
-    }
-
-    #[test]
-    fn the_device_shows_a_row_of_the_gemm_it_signed_recomputed_on_its_card() {
-        let seed = [8u8; 32];
-        let (a, bt) = gemm::inputs(&seed, SHAPE);
-        let c = gemm::product(&a, &bt, SHAPE);
-        let tree = gemm::commit(&c, SHAPE);
-        // The row as the registry judges it: under the signed root, right at the named columns.
-        let row = answer_gemm(&CpuBackend, &gemm_audit(seed, tree.root(), 7, &[0, 23])).unwrap();
-        let entries = loopin_pocps::gemm_audit::row_from_bytes(row.entries.as_slice()).unwrap();
-        assert_eq!(entries, c[7 * 24..8 * 24].to_vec());
-        let path: Vec<Hash> = row
-            .path
-            .iter()
-            .map(|h| h.as_slice().try_into().unwrap())
-            .collect();
-        assert_eq!(
-            judge_row(&seed, SHAPE, &tree.root(), 7, &[0, 23], &entries, &path),
-            Ok(None)
-        );
-        // A root it did not sign (its C recomputes to another): no answer.
-        assert_eq!(
-            answer_gemm(&CpuBackend, &gemm_audit(seed, [1u8; 32], 7, &[0])),
-            Err(NotAnswered::NotSigned)
-        );
-        // Cells outside C: no work, no answer.
-        assert!(matches!(
-            answer_gemm(&CpuBackend, &gemm_audit(seed, tree.root(), 32, &[0])),
-            Err(NotAnswered::Unchecked(_))
-        ));
     }
 
     #[test]

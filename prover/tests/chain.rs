@@ -8,7 +8,7 @@ use cosmwasm_std::{Decimal, HexBinary, Uint128, to_json_binary};
 use k256::ecdsa::SigningKey;
 use loopin::registry::{
     ChallengeResponse, ChallengeStatus, CommitmentMsg, ConfigResponse, DeviceResponse, ExecuteMsg,
-    GemmCells, QueryMsg, ReceiveMsg,
+    QueryMsg, ReceiveMsg,
 };
 use loopin::stake_cert::StakeMode;
 use loopin::token;
@@ -389,16 +389,13 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it_and_ans
     // Nothing left to answer.
     assert_eq!(answerer.answer_open().await.unwrap(), 0);
 
-    // The third verifier audits a row of the Pass's GEMM: the device computes C again on its
-    // card, finds the root it signed, and shows the row; the chain recomputes the named entries
-    // from the seed and finds them right. The fee again goes to the device's owner.
+    // The third verifier audits the Pass's GEMM; the next beacon round (the other two
+    // verifiers' entropy) draws the cells. The device computes C again on its card, finds the
+    // root it signed, and shows the row; the chain recomputes the drawn entries from the seed
+    // and finds them right. The fee again goes to the device's owner.
     let class = devnet_gemm().expect("the devnet class asks a GEMM").shape;
     let audit = ExecuteMsg::AuditGemm {
         challenge_id: id,
-        cells: GemmCells {
-            row: 17,
-            cols: vec![0, class.n - 1],
-        },
         proof: None,
     };
     verifiers[2]
@@ -411,11 +408,43 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it_and_ans
     });
     let open = answerer.open().await.unwrap();
     assert_eq!(open.len(), 1);
+    assert_eq!(open[0].gemm.as_ref().map(|g| g.cells.clone()), Some(None));
+    assert_eq!(answerer.answer_open().await.unwrap(), 0, "not drawn yet");
+    // The step audit's fee took the second verifier below the least bond: it bonds again to
+    // contribute entropy.
+    let top_up = token::ExecuteMsg::Send {
+        contract: registry.clone(),
+        amount: config.settings.min_bond,
+        msg: to_json_binary(&ReceiveMsg::Bond {}).unwrap(),
+    };
+    verifiers[1]
+        .execute(&d.token, &top_up, &[])
+        .await
+        .expect("bond again");
+    let entropy: Vec<[u8; 32]> = (0..2u8).map(|i| [0xd0 + i; 32]).collect();
+    for (v, e) in verifiers.iter().zip(&entropy) {
+        let msg = ExecuteMsg::CommitEntropy {
+            hash: HexBinary::from(commit_secret(e)),
+        };
+        v.execute(&registry, &msg, &[]).await.expect("entropy");
+    }
+    devnet::advance_time(miner.channel(), config.settings.round_seconds)
+        .await
+        .unwrap();
+    for (v, e) in verifiers.iter().zip(&entropy) {
+        let msg = ExecuteMsg::RevealEntropy {
+            secret: HexBinary::from(e.to_vec()),
+        };
+        v.execute(&registry, &msg, &[]).await.expect("reveal");
+    }
+    devnet::advance_time(miner.channel(), config.settings.round_seconds)
+        .await
+        .unwrap();
+    let open = answerer.open().await.unwrap();
     let asked = open[0].gemm.as_ref().expect("an audit of the GEMM");
-    assert_eq!(
-        (asked.cells.row, asked.m, asked.k, asked.n),
-        (17, class.m, class.k, class.n)
-    );
+    let cells = asked.cells.as_ref().expect("drawn");
+    assert!(cells.row < u64::from(class.m) && cells.cols.len() == 4);
+    assert_eq!((asked.m, asked.k, asked.n), (class.m, class.k, class.n));
     let before = balance(miner_addr.clone()).await;
     assert_eq!(answerer.answer_open().await.unwrap(), 1);
     assert_eq!(balance(miner_addr.clone()).await, before + fee);

@@ -16,7 +16,7 @@ use cosmwasm_std::{
     Timestamp,
 };
 use loopin::pair;
-use loopin::registry::{ChallengeStatus, DeviceStatus, GemmCells, StepMsg, StepProofMsg};
+use loopin::registry::{ChallengeStatus, DeviceStatus, StepMsg, StepProofMsg};
 use loopin_pocps::encode::ENCODING_VERSION;
 use loopin_pocps::transcript::{SignedTranscript, Step, StepFault, judge_step};
 
@@ -29,7 +29,7 @@ use crate::registration::invalidate_device;
 use crate::rewards::reward;
 use crate::state::{
     AUDITS, Audit, CHALLENGES, CONFIG, Challenge, Config, DEVICE_AUDITS, DEVICES, Device,
-    PassRecord, VERIFIERS, Verifier,
+    GEMM_AUDITS, PassRecord, VERIFIERS, Verifier,
 };
 
 /// What the device signed and an audit showed wrong: the `outcome` attribute, the fault, and
@@ -53,6 +53,9 @@ impl Fault {
 
 /// What voiding a Pass adds to the response: attributes and messages.
 type Voided = (Vec<(String, String)>, Vec<CosmosMsg>);
+
+/// Beacon rounds a GEMM audit's answer window allows for its cells to be drawn.
+pub const GEMM_DRAW_ROUNDS: u64 = 2;
 
 /// Longest step path accepted (a transcript of 2^32 reads).
 const MAX_STEP_PATH: usize = 32;
@@ -86,7 +89,14 @@ pub(crate) fn audit(
         .add_attribute("auditor", &info.sender)
         .add_attribute("round", round.to_string());
     let Some(proof) = proof else {
-        return open_audit(deps.storage, &env, a, &info.sender, (round, None), response);
+        return open_audit(
+            deps.storage,
+            &env,
+            a,
+            &info.sender,
+            Asked::Step(round),
+            response,
+        );
     };
     // A proof of a bad step is judged whatever audits are open.
     if proof.step.round != round {
@@ -125,7 +135,7 @@ pub(crate) fn answer_audit(
     let config = CONFIG.load(deps.storage)?;
     let auditor = deps.api.addr_validate(&auditor)?;
     let (mut challenge, open) = answerable(deps.storage, &env, id, &auditor)?;
-    if open.gemm.is_some() {
+    if open.gemm_after.is_some() {
         return Err(ContractError::WrongAuditKind { id, gemm: true });
     }
     if proof.step.round != open.round {
@@ -223,15 +233,23 @@ pub(crate) fn auditable(
     })
 }
 
-/// Opens `sender`'s audit of the Pass (of step `round`, or of the GEMM `cells`): one per
-/// auditor and Pass, within the open and total limits; the auditor and the Pass's verifier stay
-/// bound until it is decided.
+/// What an audit asks for.
+pub(crate) enum Asked {
+    /// Step `round` of the Pass's transcript.
+    Step(u32),
+    /// A row of the Pass's GEMM, its cells drawn by the first beacon round after `after`.
+    Gemm { after: u64 },
+}
+
+/// Opens `sender`'s audit of the Pass: one per auditor and Pass, within the open and total
+/// limits of its kind; the auditor and the Pass's verifier stay bound until it is decided. A
+/// GEMM audit's answer window also covers the beacon rounds its cells may wait for.
 pub(crate) fn open_audit(
     storage: &mut dyn Storage,
     env: &Env,
     a: Auditable,
     sender: &Addr,
-    (round, gemm): (u32, Option<GemmCells>),
+    asked: Asked,
     response: Response,
 ) -> Result<Response, ContractError> {
     let Auditable {
@@ -244,7 +262,11 @@ pub(crate) fn open_audit(
     if AUDITS.has(storage, (id, sender)) {
         return Err(ContractError::AlreadyAudited { id });
     }
-    if challenge.open_audits >= MAX_OPEN_AUDITS || challenge.audits >= MAX_AUDITS_PER_PASS {
+    let (total, open) = match asked {
+        Asked::Step(_) => (challenge.audits, challenge.open_audits),
+        Asked::Gemm { .. } => GEMM_AUDITS.may_load(storage, id)?.unwrap_or_default(),
+    };
+    if open >= MAX_OPEN_AUDITS || total >= MAX_AUDITS_PER_PASS {
         return Err(ContractError::TooManyAudits {
             open: MAX_OPEN_AUDITS,
             total: MAX_AUDITS_PER_PASS,
@@ -259,7 +281,17 @@ pub(crate) fn open_audit(
     // the fee it may owe) before the audit is decided.
     auditor.open_challenges += 1;
     VERIFIERS.save(storage, sender, &auditor)?;
-    let deadline = env.block.time.plus_seconds(config.settings.dispute_seconds);
+    let s = &config.settings;
+    let (round, gemm_after, window) = match asked {
+        Asked::Step(round) => (round, None, s.dispute_seconds),
+        Asked::Gemm { after } => (
+            0,
+            Some(after),
+            s.dispute_seconds
+                .saturating_add(s.round_seconds.saturating_mul(GEMM_DRAW_ROUNDS)),
+        ),
+    };
+    let deadline = env.block.time.plus_seconds(window);
     AUDITS.save(
         storage,
         (id, sender),
@@ -267,15 +299,19 @@ pub(crate) fn open_audit(
             round,
             deadline,
             open: true,
-            gemm,
+            gemm_after,
         },
     )?;
     if let Some(target) = &challenge.target {
         DEVICE_AUDITS.save(storage, (target, id, sender), &Empty {})?;
     }
-    challenge.audits += 1;
-    challenge.open_audits += 1;
-    CHALLENGES.save(storage, id, &challenge)?;
+    if gemm_after.is_some() {
+        GEMM_AUDITS.save(storage, id, &(total + 1, open + 1))?;
+    } else {
+        challenge.audits += 1;
+        challenge.open_audits += 1;
+        CHALLENGES.save(storage, id, &challenge)?;
+    }
     // The Pass's verifier stays liable while the audit is open.
     extend_liability(storage, &challenge.verifier, deadline)?;
     Ok(response
@@ -351,8 +387,9 @@ pub(crate) fn finalize_audit(
     if env.block.time <= open.deadline {
         return Err(ContractError::NotLapsed {});
     }
-    if open.gemm.is_some() {
-        return crate::gemm_audit::unanswered(deps, &env, &config, id, &mut challenge, &auditor);
+    if let Some(after) = open.gemm_after {
+        let lapsed = (&mut challenge, &auditor, after);
+        return crate::gemm_audit::unanswered(deps, &env, &config, id, lapsed);
     }
     let (attributes, mut messages) = void_pass(deps.storage, id, &mut challenge)?;
     // Nobody could show the step: the verifier passed what it cannot back. The device keeps its
@@ -412,17 +449,37 @@ fn close_audit(
     challenge: &mut Challenge,
     auditor: &Addr,
 ) -> Result<(), ContractError> {
-    AUDITS.update(storage, (id, auditor), |a| {
+    let closed = AUDITS.update(storage, (id, auditor), |a| {
         a.map(|a| Audit { open: false, ..a })
             .ok_or(ContractError::NotAuditable { id })
     })?;
     if let Some(target) = &challenge.target {
         DEVICE_AUDITS.remove(storage, (target, id, auditor));
     }
-    challenge.open_audits = challenge.open_audits.saturating_sub(1);
+    if closed.gemm_after.is_some() {
+        let (total, open) = GEMM_AUDITS.may_load(storage, id)?.unwrap_or_default();
+        GEMM_AUDITS.save(storage, id, &(total, open.saturating_sub(1)))?;
+    } else {
+        challenge.open_audits = challenge.open_audits.saturating_sub(1);
+    }
     let mut v = load_verifier(storage, auditor)?;
     v.open_challenges = v.open_challenges.saturating_sub(1);
     VERIFIERS.save(storage, auditor, &v)?;
+    Ok(())
+}
+
+/// `auditor`'s audit of challenge `id` closes without effect (its cells were never drawn): its
+/// record goes, so the auditor may audit the Pass again.
+pub(crate) fn close_undrawn(
+    storage: &mut dyn Storage,
+    id: u64,
+    challenge: &mut Challenge,
+    auditor: &Addr,
+) -> Result<(), ContractError> {
+    close_audit(storage, id, challenge, auditor)?;
+    AUDITS.remove(storage, (id, auditor));
+    let (total, open) = GEMM_AUDITS.may_load(storage, id)?.unwrap_or_default();
+    GEMM_AUDITS.save(storage, id, &(total.saturating_sub(1), open))?;
     Ok(())
 }
 
@@ -563,15 +620,19 @@ fn void_bad(
     fault: Fault,
 ) -> Result<Voided, ContractError> {
     let (mut attributes, mut messages) = void_pass(storage, id, challenge)?;
+    let target = challenge.target.clone().unwrap_or_default();
+    let active = DEVICES.load(storage, &target)?.status == DeviceStatus::Active;
+    // A sampled check's miss costs the verifier only when the device pays too: a device past
+    // its certificate could otherwise hand an accomplice the verifier's penalty for nothing.
+    let bps = if active {
+        config.settings.skip_penalty_bps
+    } else {
+        0
+    };
     let (taken, burn) = if fault.whole_bond {
         slash(storage, config, &challenge.verifier)?
     } else {
-        penalize(
-            storage,
-            config,
-            &challenge.verifier,
-            config.settings.skip_penalty_bps,
-        )?
+        penalize(storage, config, &challenge.verifier, bps)?
     };
     messages.extend(burn);
     attributes.push(("outcome".to_string(), fault.outcome.to_string()));
@@ -582,8 +643,7 @@ fn void_bad(
         "penalty"
     };
     attributes.push((taken_key.to_string(), taken.to_string()));
-    let target = challenge.target.clone().unwrap_or_default();
-    if DEVICES.load(storage, &target)?.status == DeviceStatus::Active {
+    if active {
         messages.push(invalidate_device(
             storage,
             &target,

@@ -110,9 +110,8 @@ pub fn execute(
         } => audit::answer_audit(deps, env, info, challenge_id, auditor, proof),
         ExecuteMsg::AuditGemm {
             challenge_id,
-            cells,
             proof,
-        } => gemm_audit::audit_gemm(deps, env, info, challenge_id, cells, proof),
+        } => gemm_audit::audit_gemm(deps, env, info, challenge_id, proof),
         ExecuteMsg::AnswerGemmAudit {
             challenge_id,
             auditor,
@@ -150,7 +149,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
         }
         QueryMsg::Verifier { address } => to_json_binary(&query::verifier(deps, address)?)?,
         QueryMsg::Challenge { challenge_id } => {
-            to_json_binary(&query::challenge(deps, challenge_id)?)?
+            to_json_binary(&query::challenge(deps, &env, challenge_id)?)?
         }
         QueryMsg::Assignments {
             token_id,
@@ -171,7 +170,13 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             token_id,
             start_after,
             limit,
-        } => to_json_binary(&query::device_audits(deps, token_id, start_after, limit)?)?,
+        } => to_json_binary(&query::device_audits(
+            deps,
+            &env,
+            token_id,
+            start_after,
+            limit,
+        )?)?,
         QueryMsg::AppealDuties {
             verifier,
             start_after,

@@ -17,8 +17,8 @@ use loopin::stake_cert::CertificateStatus;
 use crate::error::ContractError;
 use crate::registration::certificate;
 use crate::state::{
-    CONFIG, Config, DEVICE_COUNT, DEVICE_LIST, DEVICES, Device, FINGERPRINTS, OPEN_ASSIGNMENTS,
-    OPEN_DISPUTES,
+    CONFIG, Config, DEVICE_AUDITS, DEVICE_COUNT, DEVICE_LIST, DEVICES, Device, FINGERPRINTS,
+    OPEN_ASSIGNMENTS, OPEN_DISPUTES,
 };
 
 /// What the stake certificate behind a device says at `now`.
@@ -46,6 +46,16 @@ pub(crate) fn cert_state(deps: Deps, config: &Config, now: Timestamp, token_id: 
 
 /// The first challenge still assigned to or disputed on the device, if any.
 fn open_challenge(storage: &dyn Storage, token_id: &str) -> Result<Option<u64>, ContractError> {
+    // An open audit of its Pass, too: a device that left the draw could not be invalidated by
+    // what the audit shows, and a cheater would prune itself out of its audits.
+    if let Some((id, _)) = DEVICE_AUDITS
+        .sub_prefix(token_id)
+        .keys(storage, None, None, Order::Ascending)
+        .next()
+        .transpose()?
+    {
+        return Ok(Some(id));
+    }
     for index in [&OPEN_ASSIGNMENTS, &OPEN_DISPUTES] {
         if let Some(id) = index
             .prefix(token_id)

@@ -1,25 +1,24 @@
 //! Queries: configuration, devices, verifiers, challenges, open assignments, appeal duties and
 //! the beacon.
 
-use cosmwasm_std::{Deps, Env, Order, StdResult};
+use cosmwasm_std::{Addr, Deps, Env, Order, StdResult};
 use cw_storage_plus::Bound;
 use loopin::page_limit;
-use loopin::pool::GemmClass;
 use loopin::registry::{
     AppealDutiesResponse, AssignmentInfo, AssignmentsResponse, AuditInfo, BeaconResponse,
     BeaconRoundResponse, ChallengeResponse, ConfigResponse, DeviceAudit, DeviceAuditsResponse,
-    DeviceGemmAudit, DeviceResponse, DeviceStatus, DevicesResponse, GemmCells, PassInfo,
-    VerifierResponse,
+    DeviceResponse, DeviceStatus, DevicesResponse, GemmAudit, PassInfo, VerifierResponse,
 };
 
 use crate::bonds::load_verifier;
 use crate::challenge::load_challenge;
 use crate::entropy::current_round;
 use crate::error::ContractError;
+use crate::gemm_audit::drawn_cells;
 use crate::judge::hex;
 use crate::state::{
-    APPEAL_DUTIES, AUDITS, BeaconRound, CONFIG, DEVICE_AUDITS, DEVICES, Device, LATEST_ROUND,
-    OPEN_ASSIGNMENTS, PassRecord, ROUNDS,
+    APPEAL_DUTIES, AUDITS, Audit, BeaconRound, CONFIG, Challenge, DEVICE_AUDITS, DEVICES, Device,
+    LATEST_ROUND, OPEN_ASSIGNMENTS, ROUNDS,
 };
 
 fn device_response(token_id: String, device: Device) -> DeviceResponse {
@@ -93,9 +92,30 @@ pub(crate) fn verifier(deps: Deps, address: String) -> Result<VerifierResponse, 
     })
 }
 
-pub(crate) fn challenge(deps: Deps, challenge_id: u64) -> Result<ChallengeResponse, ContractError> {
+pub(crate) fn challenge(
+    deps: Deps,
+    env: &Env,
+    challenge_id: u64,
+) -> Result<ChallengeResponse, ContractError> {
     let c = load_challenge(deps.storage, challenge_id)?;
     let config = CONFIG.load(deps.storage)?;
+    let mut audits = vec![];
+    for item in AUDITS
+        .prefix(challenge_id)
+        .range(deps.storage, None, None, Order::Ascending)
+    {
+        let (auditor, a) = item?;
+        if !a.open {
+            continue;
+        }
+        let gemm = gemm_audit(deps, env, (challenge_id, &auditor, &a), &c)?;
+        audits.push(AuditInfo {
+            auditor,
+            round: a.round,
+            deadline: a.deadline,
+            gemm,
+        });
+    }
     Ok(ChallengeResponse {
         id: challenge_id,
         verifier: c.verifier,
@@ -117,18 +137,7 @@ pub(crate) fn challenge(deps: Deps, challenge_id: u64) -> Result<ChallengeRespon
             gemm_root: p.gemm_root.map(|r| hex(&r)),
             gemm_seed: p.gemm_seed.map(|r| hex(&r)),
         }),
-        audits: AUDITS
-            .prefix(challenge_id)
-            .range(deps.storage, None, None, Order::Ascending)
-            .filter_map(|r| r.ok())
-            .filter(|(_, a)| a.open)
-            .map(|(auditor, a)| AuditInfo {
-                auditor,
-                round: a.round,
-                deadline: a.deadline,
-                gemm: a.gemm,
-            })
-            .collect(),
+        audits,
         appeal: c.appeal,
     })
 }
@@ -226,6 +235,7 @@ pub(crate) fn appeal_duties(
 
 pub(crate) fn device_audits(
     deps: Deps,
+    env: &Env,
     token_id: String,
     start_after: Option<(u64, String)>,
     limit: Option<u32>,
@@ -236,9 +246,6 @@ pub(crate) fn device_audits(
     let start = start_after
         .as_ref()
         .map(|(id, auditor)| Bound::exclusive((*id, auditor)));
-    let class = DEVICES
-        .may_load(deps.storage, &token_id)?
-        .and_then(|d| d.gemm);
     let mut audits = vec![];
     for item in DEVICE_AUDITS
         .sub_prefix(&token_id)
@@ -247,7 +254,9 @@ pub(crate) fn device_audits(
     {
         let (challenge_id, auditor) = item?;
         let audit = AUDITS.load(deps.storage, (challenge_id, &auditor))?;
-        let pass = load_challenge(deps.storage, challenge_id)?
+        let challenge = load_challenge(deps.storage, challenge_id)?;
+        let gemm = gemm_audit(deps, env, (challenge_id, &auditor, &audit), &challenge)?;
+        let pass = challenge
             .pass
             .ok_or(ContractError::NotAuditable { id: challenge_id })?;
         audits.push(DeviceAudit {
@@ -259,25 +268,48 @@ pub(crate) fn device_audits(
             rounds: pass.rounds,
             final_state: hex(&pass.final_state),
             transcript_root: hex(&pass.root),
-            gemm: gemm_audit(audit.gemm, &pass, class.as_ref()),
+            gemm,
         });
     }
     Ok(DeviceAuditsResponse { audits })
 }
 
-/// What the device needs to answer an audit of its Pass's GEMM (`None` for a step's audit).
+/// What answering `auditor`'s audit of challenge `id` needs, when it is of the Pass's GEMM
+/// (`None` for a step's audit): the cells once drawn, the seed, the shape and the signed root.
 fn gemm_audit(
-    cells: Option<GemmCells>,
-    pass: &PassRecord,
-    class: Option<&GemmClass>,
-) -> Option<DeviceGemmAudit> {
-    let (cells, seed, root, class) = (cells?, pass.gemm_seed?, pass.gemm_root?, class?);
-    Some(DeviceGemmAudit {
+    deps: Deps,
+    env: &Env,
+    (id, auditor, audit): (u64, &Addr, &Audit),
+    challenge: &Challenge,
+) -> Result<Option<GemmAudit>, ContractError> {
+    let Some(after) = audit.gemm_after else {
+        return Ok(None);
+    };
+    let config = CONFIG.load(deps.storage)?;
+    let target = challenge.target.clone().unwrap_or_default();
+    let device = DEVICES.load(deps.storage, &target)?;
+    let cells = drawn_cells(
+        deps.storage,
+        &config,
+        env,
+        id,
+        auditor,
+        after,
+        challenge,
+        &device,
+    )?;
+    let (Some(class), Some(pass)) = (device.gemm.as_ref(), challenge.pass.as_ref()) else {
+        return Ok(None);
+    };
+    let (Some(seed), Some(root)) = (pass.gemm_seed, pass.gemm_root) else {
+        return Ok(None);
+    };
+    Ok(Some(GemmAudit {
         cells,
         seed: hex(&seed),
         m: class.m,
         k: class.k,
         n: class.n,
         root: hex(&root),
-    })
+    }))
 }

@@ -141,9 +141,10 @@ pub struct Audit {
     pub deadline: Timestamp,
     /// Waiting for its answer; false once answered or the Pass voided.
     pub open: bool,
-    /// The cells asked for, when the audit is of the Pass's GEMM (absent from a step's record).
+    /// For an audit of the Pass's GEMM: the beacon round after which its cells are drawn
+    /// (absent from a step's record).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gemm: Option<loopin::registry::GemmCells>,
+    pub gemm_after: Option<u64>,
 }
 
 /// Registry rewards paid in one reward epoch.
@@ -201,3 +202,6 @@ pub const EPOCH_REWARDS: Item<EpochRewards> = Item::new("epoch_rewards");
 pub const DEVICE_AUDITS: Map<(&str, u64, &Addr), Empty> = Map::new("device_audits");
 /// (challenge id, auditor) -> its audit of the challenge's Pass: one per auditor and Pass.
 pub const AUDITS: Map<(u64, &Addr), Audit> = Map::new("audits");
+/// Challenge id -> (GEMM audits of its Pass ever opened, still open): limits of their own, so
+/// audits of steps a cheater can answer do not use up the GEMM's.
+pub const GEMM_AUDITS: Map<u64, (u32, u32)> = Map::new("gemm_audits");

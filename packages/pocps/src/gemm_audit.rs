@@ -17,6 +17,7 @@
 
 use crate::gemm::{GemmError, Shape, a_rows, bt_rows, dot, row_leaf};
 use crate::merkle::{Hash, verify_path};
+use sha2::{Digest, Sha256};
 
 /// Most columns one audit names: bounds what the chain recomputes (each costs 2k/32 hashes).
 pub const MAX_AUDIT_COLS: usize = 4;
@@ -61,6 +62,34 @@ pub fn check_cells(s: Shape, row: u64, cols: &[u32]) -> Result<(), CellsError> {
         }
     }
     Ok(())
+}
+
+/// The cells an open audit asks for, drawn from `randomness` the auditor could not choose (the
+/// registry's beacon after the audit was opened): one row and `min(MAX_AUDIT_COLS, n)` distinct
+/// columns. An auditor naming its own cells could name rows a cheater computed right on
+/// purpose, and fill the Pass's audits with them.
+pub fn draw_cells(randomness: &Hash, s: Shape) -> (u64, Vec<u32>) {
+    let word = |counter: u64| -> u64 {
+        let h: Hash = Sha256::new()
+            .chain_update(b"loopin-pocps/gemm/audit-cells")
+            .chain_update(randomness)
+            .chain_update(counter.to_le_bytes())
+            .finalize()
+            .into();
+        u64::from_le_bytes(h[..8].try_into().unwrap_or_default())
+    };
+    let row = word(0) % u64::from(s.m.max(1));
+    let want = MAX_AUDIT_COLS.min(s.n as usize);
+    let mut cols: Vec<u32> = Vec::with_capacity(want);
+    let mut counter = 1;
+    while cols.len() < want {
+        let col = (word(counter) % u64::from(s.n)) as u32;
+        if !cols.contains(&col) {
+            cols.push(col);
+        }
+        counter += 1;
+    }
+    (row, cols)
 }
 
 /// Entry C[row][col] of the product for `seed`, from one row of A and one of Bᵀ.
@@ -249,6 +278,23 @@ mod tests {
                 got: 23
             })
         );
+    }
+
+    #[test]
+    fn drawn_cells_are_valid_distinct_and_spread_over_c() {
+        let mut rows = std::collections::HashSet::new();
+        for i in 0..200u8 {
+            let (row, cols) = draw_cells(&[i; 32], SHAPE);
+            assert_eq!(check_cells(SHAPE, row, &cols), Ok(()));
+            assert_eq!(cols.len(), 4);
+            rows.insert(row);
+        }
+        // 200 draws over 32 rows reach every row but a handful (expected misses ~0.0006).
+        assert!(rows.len() >= 30, "{}", rows.len());
+        // A C narrower than four columns is asked all of them.
+        let narrow = Shape { m: 4, k: 8, n: 2 };
+        let (_, cols) = draw_cells(&[1; 32], narrow);
+        assert_eq!(cols.len(), 2);
     }
 
     #[test]

@@ -207,3 +207,40 @@ fn an_open_challenge_keeps_an_expired_device_until_it_closes() {
         }
     );
 }
+
+#[test]
+fn a_device_whose_pass_has_an_open_audit_is_not_pruned_out_of_it() {
+    // Pruned while audited, a device could not be invalidated by what the audit shows: a
+    // cheater would prune itself out of its audits the moment its certificate ended.
+    let mut n = bonded_net();
+    let d = n.stake_device_for("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP, 3);
+    let token_id = n.devices[d].token_id.clone();
+    let (id, drawn) = n.assigned("bob", &VERIFIERS);
+    assert_eq!(drawn, d);
+    n.pass("bob", id, d).unwrap();
+    let audit = ExecuteMsg::Audit {
+        challenge_id: id,
+        round: 0,
+        proof: None,
+    };
+    n.exec("carol", &audit).unwrap();
+    n.until_expired(d);
+    assert_eq!(
+        n.refused("client", &prune(&token_id)),
+        ContractError::DeviceChallenged {
+            token_id: token_id.clone(),
+            challenge_id: id
+        }
+    );
+    // Decided (here nobody answered it in time), the audit no longer holds the device.
+    n.exec(
+        "client",
+        &ExecuteMsg::FinalizeAudit {
+            challenge_id: id,
+            auditor: n.addr("carol").to_string(),
+        },
+    )
+    .unwrap();
+    n.exec("client", &prune(&token_id)).unwrap();
+    assert_eq!(n.device(&token_id).status, DeviceStatus::Expired);
+}

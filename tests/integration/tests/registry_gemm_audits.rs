@@ -1,7 +1,7 @@
 //! Audits of a Pass's GEMM (issue 22, "passes are checkable", for the throughput part): a Pass
 //! on a device whose class asks a GEMM records the device-signed row root and the seed it
-//! answers; any bonded verifier may ask for one row of C as committed, and the chain recomputes
-//! the entries it names from the seed. A device that signed a root it never computed loses the
+//! answers; any bonded verifier may ask for one row of C as committed, at cells the beacon draws
+//! after the audit opens, and the chain recomputes those entries from the seed. A device that signed a root it never computed loses the
 //! pass and its certificate, whether it shows its committed row or shows nothing; the verifier
 //! that passed it, which checks sampled rows only, pays the skip penalty, not its whole bond; an
 //! honest pass survives, and the auditor pays for the answer.
@@ -9,8 +9,8 @@
 use cosmwasm_std::{Binary, HexBinary};
 use loopin::pool::{GemmClass, PoolParams};
 use loopin::registry::{
-    ChallengeStatus, DeviceAuditsResponse, DeviceStatus, ExecuteMsg, GemmCells, GemmRowMsg,
-    QueryMsg, RegistrySettings, StepProofMsg,
+    ChallengeStatus, DeviceAuditsResponse, DeviceStatus, ExecuteMsg, GemmCells, GemmProofMsg,
+    GemmRowMsg, QueryMsg, RegistrySettings, StepProofMsg, Verdict,
 };
 use loopin::stake_cert::{CertificateStatus, StakeMode};
 use loopin_integration_tests::protocol::{LOOP, attr, params, protocol_with};
@@ -99,14 +99,25 @@ fn nothing_computed(_: &Hash) -> Committed {
     Committed::new(vec![0; (SHAPE.m * SHAPE.n) as usize])
 }
 
-fn audit(id: u64, row: u64, cols: &[u32], proof: Option<GemmRowMsg>) -> ExecuteMsg {
+/// An audit of challenge `id`'s GEMM whose cells the beacon draws.
+fn audit(id: u64) -> ExecuteMsg {
     ExecuteMsg::AuditGemm {
         challenge_id: id,
-        cells: GemmCells {
-            row,
-            cols: cols.to_vec(),
-        },
-        proof,
+        proof: None,
+    }
+}
+
+/// An audit with the committed `row` of an auditor that holds it, at cells it names.
+fn prove(id: u64, row: u64, cols: &[u32], committed: GemmRowMsg) -> ExecuteMsg {
+    ExecuteMsg::AuditGemm {
+        challenge_id: id,
+        proof: Some(GemmProofMsg {
+            cells: GemmCells {
+                row,
+                cols: cols.to_vec(),
+            },
+            row: committed,
+        }),
     }
 }
 
@@ -126,6 +137,33 @@ fn device_audits(n: &Net, token_id: &str) -> DeviceAuditsResponse {
     })
 }
 
+/// The cells of the device's first open GEMM audit, as it reads them.
+fn drawn(n: &Net, token_id: &str) -> Option<GemmCells> {
+    device_audits(n, token_id).audits[0]
+        .gemm
+        .as_ref()
+        .expect("an audit of the GEMM")
+        .cells
+        .clone()
+}
+
+/// Opens `auditor`'s audit and lets a beacon round without it draw the cells.
+fn audited(n: &mut Net, id: u64, auditor: &str, token_id: &str) -> GemmCells {
+    n.exec(auditor, &audit(id)).unwrap();
+    assert_eq!(
+        drawn(n, token_id),
+        None,
+        "not drawn before a round is final"
+    );
+    let contributors: Vec<&str> = ["bob", "dave", "carol"]
+        .into_iter()
+        .filter(|v| *v != auditor)
+        .take(2)
+        .collect();
+    n.beacon(&contributors);
+    drawn(n, token_id).expect("drawn by the round after the audit")
+}
+
 #[test]
 fn a_pass_of_a_gemm_root_nobody_computed_is_proven_bad_the_device_invalidated_the_verifier_penalised()
  {
@@ -139,24 +177,22 @@ fn a_pass_of_a_gemm_root_nobody_computed_is_proven_bad_the_device_invalidated_th
     );
     // Neither the Pass's verifier nor the device's owner may audit it.
     for who in ["bob", "alice"] {
-        assert_eq!(
-            n.refused(who, &audit(id, 5, &[0], None)),
-            ContractError::OwnAudit {}
-        );
+        assert_eq!(n.refused(who, &audit(id)), ContractError::OwnAudit {});
     }
-    // Carol asks for row 5 at columns 3 and 17.
-    let res = n.exec("carol", &audit(id, 5, &[3, 17], None)).unwrap();
+    // Carol audits; the device may not answer before the beacon draws the cells.
+    let res = n.exec("carol", &audit(id)).unwrap();
     assert_eq!(attr(&res, "outcome").as_deref(), Some("open"));
+    let early = n.refused("alice", &answer(&n, id, "carol", committed.row(0)));
+    assert!(
+        matches!(early, ContractError::RandomnessPending { .. }),
+        "{early:?}"
+    );
+    n.beacon(&["bob", "dave"]);
     // The device finds what recomputing the row needs: the cells, the seed, the shape, its root.
     let listed = device_audits(&n, &token_id);
     let asked = listed.audits[0].gemm.clone().expect("an audit of the GEMM");
-    assert_eq!(
-        asked.cells,
-        GemmCells {
-            row: 5,
-            cols: vec![3, 17]
-        }
-    );
+    let cells = asked.cells.expect("drawn");
+    assert_eq!(cells.cols.len(), 4);
     assert_eq!(asked.seed.as_slice(), n.gemm_seed(id, 0));
     assert_eq!((asked.m, asked.k, asked.n), (64, 40, 24));
     assert_eq!(asked.root.as_slice(), committed.tree.root());
@@ -172,13 +208,18 @@ fn a_pass_of_a_gemm_root_nobody_computed_is_proven_bad_the_device_invalidated_th
     assert_eq!(err, ContractError::WrongAuditKind { id, gemm: true });
     // All the pair holds is what it committed: showing it proves the device's fault.
     let res = n
-        .exec("alice", &answer(&n, id, "carol", committed.row(5)))
+        .exec("alice", &answer(&n, id, "carol", committed.row(cells.row)))
         .unwrap();
     assert_eq!(attr(&res, "outcome").as_deref(), Some("bad_entry"));
-    let truth = loopin_pocps::gemm_audit::entry(&n.gemm_seed(id, 0), SHAPE, 5, 3);
+    let col = cells.cols[0];
+    let truth = loopin_pocps::gemm_audit::entry(&n.gemm_seed(id, 0), SHAPE, cells.row, col);
+    assert_ne!(truth, 0, "this cell of the product is not 0");
     assert_eq!(
         attr(&res, "fault"),
-        Some(format!("C[5][3] is committed as 0, A·B gives {truth}"))
+        Some(format!(
+            "C[{}][{col}] is committed as 0, A·B gives {truth}",
+            cells.row
+        ))
     );
     // The pass is void, the device invalidated, the epoch unproven. Bob checked sampled rows
     // and could have missed a wrong one: he pays the skip penalty (1 %), not his bond.
@@ -204,7 +245,7 @@ fn a_gemm_audit_nobody_answers_voids_the_pass_and_invalidates_the_device_where_n
  {
     let (mut n, id, d, epoch, _) = passed_by_bob(settings(), nothing_computed);
     let token_id = n.devices[d].token_id.clone();
-    n.exec("carol", &audit(id, 0, &[0], None)).unwrap();
+    let cells = audited(&mut n, id, "carol", &token_id);
     let finalize = ExecuteMsg::FinalizeAudit {
         challenge_id: id,
         auditor: n.addr("carol").to_string(),
@@ -213,8 +254,9 @@ fn a_gemm_audit_nobody_answers_voids_the_pass_and_invalidates_the_device_where_n
     n.later(settings().dispute_seconds + 1);
     // Too late to answer now, even with the true row.
     let honest = Committed::honest(&n.gemm_seed(id, 0));
-    let err = n.refused("alice", &answer(&n, id, "carol", honest.row(0)));
+    let err = n.refused("alice", &answer(&n, id, "carol", honest.row(cells.row)));
     assert!(matches!(err, ContractError::AuditLapsed { .. }), "{err:?}");
+    let minted_before = n.verifier("carol").valid_checks;
     let res = n.exec("client", &finalize).unwrap();
     assert_eq!(attr(&res, "outcome").as_deref(), Some("unanswered"));
     assert_eq!(attr(&res, "accused"), Some(token_id.clone()));
@@ -222,19 +264,49 @@ fn a_gemm_audit_nobody_answers_voids_the_pass_and_invalidates_the_device_where_n
     // Only the device can show a row (it alone holds C's row tree): Bob, who could not have
     // answered, keeps his whole bond. The device signed a root it cannot back; these settings
     // allow no appeal, so the accusation invalidates it at once (with appeals, it may keep its
-    // certificate by passing fresh challenges: registry_appeals).
+    // certificate by passing fresh challenges). A silence the device chose pays no reward.
     let bob = n.verifier("bob");
     assert_eq!((bob.slashed, bob.bonded.u128()), (false, BOND));
     assert_eq!(n.device(&token_id).status, DeviceStatus::Invalidated);
     assert_eq!(n.epoch_proof(1, epoch).passes, 0);
+    assert_eq!(n.verifier("carol").valid_checks, minted_before);
     assert_eq!(n.verifier("carol").open_challenges, 0);
     assert!(device_audits(&n, &token_id).audits.is_empty());
+}
+
+#[test]
+fn a_gemm_audit_whose_cells_no_round_drew_closes_without_effect_and_may_be_opened_again() {
+    let (mut n, id, d, epoch, _) = passed_by_bob(settings(), nothing_computed);
+    let token_id = n.devices[d].token_id.clone();
+    n.exec("carol", &audit(id)).unwrap();
+    // No beacon round reaches the quorum: nothing is drawn, and past the window the audit
+    // closes with nobody blamed.
+    n.later(settings().dispute_seconds + 2 * 60 + 1);
+    let res = n
+        .exec(
+            "client",
+            &ExecuteMsg::FinalizeAudit {
+                challenge_id: id,
+                auditor: n.addr("carol").to_string(),
+            },
+        )
+        .unwrap();
+    assert_eq!(attr(&res, "outcome").as_deref(), Some("undrawn"));
+    assert_eq!(n.challenge(id).status, ChallengeStatus::Passed);
+    assert_eq!(n.device(&token_id).status, DeviceStatus::Active);
+    assert!(n.epoch_proof(1, epoch).proven);
+    assert_eq!(n.verifier("carol").open_challenges, 0);
+    // Carol audits again, and this time a round draws the cells.
+    n.exec("carol", &audit(id)).unwrap();
+    n.beacon(&["bob", "dave"]);
+    assert!(drawn(&n, &token_id).is_some());
 }
 
 #[test]
 fn a_device_that_missed_a_gemm_audit_is_accused_and_keeps_its_certificate_by_appealing() {
     // With appeals: the device was offline through the answer window, say. It is accused, not
     // invalidated, and the verifiers an appeal draws find its GEMM right: the accusation drops.
+    // A late vote cast in the same window is not the accusation's: it is not penalised.
     let p = protocol_with(
         PoolParams {
             gemm: Some(CLASS),
@@ -249,9 +321,20 @@ fn a_device_that_missed_a_gemm_audit_is_accused_and_keeps_its_certificate_by_app
     }
     let (id, d) = n.assigned("bob", &["dave", "erin"]);
     n.pass_with_gemm("bob", id, d, &CLASS).unwrap();
-    n.exec("carol", &audit(id, 9, &[1], None)).unwrap();
+    let (late, _) = n.assigned("frank", &["dave", "erin"]);
+    n.submit(
+        "frank",
+        late,
+        Verdict::Late {
+            latency_ms: None,
+            rtt_ms: 0,
+            throughput: false,
+        },
+    )
+    .unwrap();
+    audited(&mut n, id, "carol", &token_id);
     n.later(appeal_settings().dispute_seconds + 1);
-    let bob_before = n.verifier("bob").bonded;
+    let (bob_before, frank_before) = (n.verifier("bob").bonded, n.verifier("frank").bonded);
     let res = n
         .exec(
             "client",
@@ -267,9 +350,15 @@ fn a_device_that_missed_a_gemm_audit_is_accused_and_keeps_its_certificate_by_app
     let accusation = n.device(&token_id).accusation.expect("accused");
     assert_eq!(accusation.votes, 0, "by an audit, not by votes");
     assert_eq!(n.device(&token_id).status, DeviceStatus::Active);
-    // The drawn verifiers pass it, each with the device-signed root for its own seed.
+    // The drawn verifiers (never the auditor) pass it, each with the device-signed root for its
+    // own seed.
     let mut outcome = None;
     for (address, id) in appeal_drawn(&mut n, &token_id) {
+        assert_ne!(
+            address,
+            n.addr("carol").as_str(),
+            "the auditor is not drawn"
+        );
         let who = name_of(&n, &address);
         n.appeal_secret(id);
         let res = n.pass_with_gemm(who, id, 0, &CLASS).unwrap();
@@ -278,21 +367,77 @@ fn a_device_that_missed_a_gemm_audit_is_accused_and_keeps_its_certificate_by_app
     assert_eq!(outcome.as_deref(), Some("upheld"));
     assert_eq!(n.device(&token_id).accusation, None);
     assert_eq!(n.device(&token_id).status, DeviceStatus::Active);
+    assert_eq!(
+        n.verifier("frank").bonded,
+        frank_before,
+        "not the accusation's voter"
+    );
+}
+
+#[test]
+fn steps_a_cheater_can_answer_do_not_use_up_the_audits_of_its_gemm() {
+    // The pair's friends fill the step audits (a device holds P, so its steps are right).
+    let p = protocol_with(
+        PoolParams {
+            gemm: Some(CLASS),
+            ..params()
+        },
+        1_000 * LOOP,
+    );
+    let (mut n, token_id) = accused_net_on(bonded_net_on(p, settings()), &MORE);
+    let first = n.p.stake_info(1).verified_from.unwrap();
+    while n.p.pool().clock_epoch < first {
+        n.p.next_epoch();
+    }
+    let (id, d) = n.assigned("bob", &["dave", "erin"]);
+    let seed = n.gemm_seed(id, 0);
+    let part = n.sign_gemm_root(d, &CLASS, &seed, &nothing_computed(&seed).tree.root(), 900);
+    n.pass_with_gemm_part("bob", id, d, part).unwrap();
+    for (round, friend) in ["carol", "dave", "erin", "frank"].into_iter().enumerate() {
+        n.exec(
+            friend,
+            &ExecuteMsg::Audit {
+                challenge_id: id,
+                round: round as u32,
+                proof: None,
+            },
+        )
+        .unwrap();
+    }
+    let full = n.refused(
+        "grace",
+        &ExecuteMsg::Audit {
+            challenge_id: id,
+            round: 9,
+            proof: None,
+        },
+    );
+    assert!(
+        matches!(full, ContractError::TooManyAudits { .. }),
+        "{full:?}"
+    );
+    // The GEMM's audits have limits of their own: an honest auditor still opens one, and the
+    // cells are the beacon's, not the friends' choice.
+    let res = n.exec("grace", &audit(id)).unwrap();
+    assert_eq!(attr(&res, "outcome").as_deref(), Some("open"));
+    assert_eq!(device_audits(&n, &token_id).audits.len(), 5);
 }
 
 #[test]
 fn an_honest_gemm_pass_survives_an_audit_and_the_auditor_pays_the_device() {
     let (mut n, id, d, epoch, committed) = passed_by_bob(settings(), Committed::honest);
+    let token_id = n.devices[d].token_id.clone();
     // An auditor holding the rows cannot prove a right row wrong, at any column.
     for (row, cols) in [(0u64, vec![0u32, 23]), (63, vec![5, 6, 7, 8])] {
-        let err = n.refused("carol", &audit(id, row, &cols, Some(committed.row(row))));
+        let err = n.refused("carol", &prove(id, row, &cols, committed.row(row)));
         assert_eq!(err, ContractError::GemmRowSound { row });
     }
-    n.exec("carol", &audit(id, 41, &[2, 19], None)).unwrap();
-    // Only the committed row 41 answers it: not row 40's entries, not a changed row 41.
-    let err = n.refused("alice", &answer(&n, id, "carol", committed.row(40)));
+    let cells = audited(&mut n, id, "carol", &token_id);
+    // Only the committed row answers it: not another row's entries, not a changed row.
+    let other = (cells.row + 1) % 64;
+    let err = n.refused("alice", &answer(&n, id, "carol", committed.row(other)));
     assert!(matches!(err, ContractError::BadGemmRow { .. }), "{err:?}");
-    let mut changed = committed.row(41);
+    let mut changed = committed.row(cells.row);
     let mut bytes = changed.entries.to_vec();
     bytes[8] ^= 1;
     changed.entries = Binary::from(bytes);
@@ -301,7 +446,7 @@ fn an_honest_gemm_pass_survives_an_audit_and_the_auditor_pays_the_device() {
     // Anyone may show it; the fee, 1 % of Carol's bond, goes to the device's owner.
     let before = n.p.balance_of("alice");
     let res = n
-        .exec("client", &answer(&n, id, "carol", committed.row(41)))
+        .exec("client", &answer(&n, id, "carol", committed.row(cells.row)))
         .unwrap();
     assert_eq!(attr(&res, "outcome").as_deref(), Some("sound"));
     let fee = BOND / 100;
@@ -315,7 +460,6 @@ fn an_honest_gemm_pass_survives_an_audit_and_the_auditor_pays_the_device() {
     assert_eq!(n.challenge(id).status, ChallengeStatus::Passed);
     assert!(!n.verifier("bob").slashed);
     assert!(n.epoch_proof(1, epoch).proven);
-    let token_id = n.devices[d].token_id.clone();
     assert!(device_audits(&n, &token_id).audits.is_empty());
     // A step audit of the same Pass is not answered with a row.
     n.exec(
@@ -341,10 +485,10 @@ fn an_auditor_holding_a_row_with_one_wrong_entry_proves_it_at_once() {
     };
     let (mut n, id, d, _, committed) = passed_by_bob(settings(), forge);
     // At the other columns the row is right: no proof there.
-    let err = n.refused("dave", &audit(id, 12, &[6, 8], Some(committed.row(12))));
+    let err = n.refused("dave", &prove(id, 12, &[6, 8], committed.row(12)));
     assert_eq!(err, ContractError::GemmRowSound { row: 12 });
     let res = n
-        .exec("dave", &audit(id, 12, &[6, 7], Some(committed.row(12))))
+        .exec("dave", &prove(id, 12, &[6, 7], committed.row(12)))
         .unwrap();
     assert_eq!(attr(&res, "outcome").as_deref(), Some("bad_entry"));
     assert_eq!(n.challenge(id).status, ChallengeStatus::Voided);
@@ -362,28 +506,29 @@ fn malformed_gemm_audits_and_answers_are_refused_and_change_nothing() {
         ContractError::BadGemmCells { reason } => reason,
         other => panic!("{other:?}"),
     };
-    let e = n.refused("carol", &audit(id, 0, &[], None));
+    let row = || committed.row(0);
+    let e = n.refused("carol", &prove(id, 0, &[], row()));
     assert_eq!(cells(e), "an audit names 1..=4 columns, got 0");
-    let e = n.refused("carol", &audit(id, 0, &[0, 1, 2, 3, 4], None));
+    let e = n.refused("carol", &prove(id, 0, &[0, 1, 2, 3, 4], row()));
     assert_eq!(cells(e), "an audit names 1..=4 columns, got 5");
-    let e = n.refused("carol", &audit(id, 0, &[3, 3], None));
+    let e = n.refused("carol", &prove(id, 0, &[3, 3], row()));
     assert_eq!(cells(e), "column 3 is named twice");
-    let e = n.refused("carol", &audit(id, 64, &[0], None));
+    let e = n.refused("carol", &prove(id, 64, &[0], row()));
     assert_eq!(cells(e), "cell (64, 0) is outside C's 64 x 24");
-    let e = n.refused("carol", &audit(id, 0, &[24], None));
+    let e = n.refused("carol", &prove(id, 0, &[24], row()));
     assert_eq!(cells(e), "cell (0, 24) is outside C's 64 x 24");
     // Rows that are not rows: entries not 4 bytes each, a path too long, a hash too short.
     let mut ragged = committed.row(2);
     ragged.entries = Binary::from(vec![1u8, 2, 3]);
-    let e = n.refused("carol", &audit(id, 2, &[0], Some(ragged)));
+    let e = n.refused("carol", &prove(id, 2, &[0], ragged));
     assert!(matches!(e, ContractError::BadGemmRow { .. }), "{e:?}");
     let mut long = committed.row(2);
     long.path = vec![HexBinary::from([0u8; 32]); 25];
-    let e = n.refused("carol", &audit(id, 2, &[0], Some(long)));
+    let e = n.refused("carol", &prove(id, 2, &[0], long));
     assert!(matches!(e, ContractError::BadGemmRow { .. }), "{e:?}");
     let mut short = committed.row(2);
     short.path[0] = HexBinary::from([0u8; 31]);
-    let e = n.refused("carol", &audit(id, 2, &[0], Some(short)));
+    let e = n.refused("carol", &prove(id, 2, &[0], short));
     assert!(matches!(e, ContractError::BadLength { .. }), "{e:?}");
     // An answer to an audit nobody opened.
     let e = n.refused("alice", &answer(&n, id, "carol", committed.row(2)));
@@ -401,7 +546,7 @@ fn a_pass_of_a_class_without_a_gemm_has_nothing_to_audit_there() {
     n.pass("bob", id, d).unwrap();
     assert_eq!(n.challenge(id).pass.unwrap().gemm_seed, None);
     assert_eq!(
-        n.refused("carol", &audit(id, 0, &[0], None)),
+        n.refused("carol", &audit(id)),
         ContractError::NoGemmToAudit { id }
     );
 }

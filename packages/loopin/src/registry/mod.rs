@@ -119,20 +119,24 @@ pub enum ExecuteMsg {
         auditor: String,
         proof: StepProofMsg,
     },
-    /// Audits one row of a passed challenge's GEMM (a Pass on a device whose class asks one)
-    /// at `cells.cols`, which the chain recomputes from the GEMM seed: the same auditors, window,
-    /// limits and one-audit-per-auditor rule as [`ExecuteMsg::Audit`]. With `proof` (the row as
-    /// committed, from an auditor that holds it) it is judged at once and must show a wrong
-    /// entry; without, the row must be shown ([`ExecuteMsg::AnswerGemmAudit`]) within
-    /// `dispute_seconds`. A wrong entry voids the Pass and invalidates the device, which signed
-    /// the root; its verifier, which checks sampled rows only, pays `skip_penalty_bps`. An
+    /// Audits a passed challenge's GEMM (a Pass on a device whose class asks one): the same
+    /// auditors, window and one-audit-per-auditor rule as [`ExecuteMsg::Audit`], with limits of
+    /// its own (4 open, 16 in all). Without `proof`, the cells are drawn by the first beacon
+    /// round after this one that reaches the quorum without the auditor (one row, up to 4
+    /// columns; an auditor naming them could name rows a cheater computed on purpose), and the
+    /// device must show the row ([`ExecuteMsg::AnswerGemmAudit`]) within `dispute_seconds` of
+    /// that round plus the two rounds it may take; if no round draws them by then, the audit
+    /// closes without effect. With `proof` (the row as committed, from an auditor that holds
+    /// it, at cells it names) it is judged at once and must show a wrong entry. A wrong entry
+    /// voids the Pass and invalidates the device, which signed the root; its verifier, which
+    /// checks sampled rows only, pays `skip_penalty_bps` when the device is invalidated. An
     /// unanswered audit (only the device can show a row) voids the Pass and accuses the device,
-    /// which may appeal ([`ExecuteMsg::Appeal`]); its verifier keeps its bond. A right row costs
-    /// the auditor `audit_fee_bps` of its bond, as a right step does.
+    /// which may appeal ([`ExecuteMsg::Appeal`]); its verifier keeps its bond, and no reward is
+    /// paid for it. A right row costs the auditor `audit_fee_bps` of its bond, as a right step
+    /// does.
     AuditGemm {
         challenge_id: u64,
-        cells: GemmCells,
-        proof: Option<GemmRowMsg>,
+        proof: Option<GemmProofMsg>,
     },
     /// Shows the audited row of a Pass's GEMM under its recorded root. Anyone (the device
     /// recomputes C from the seed on its card).
@@ -422,9 +426,9 @@ pub struct AuditInfo {
     pub round: u32,
     /// After this, anyone may void the Pass (`FinalizeAudit`).
     pub deadline: Timestamp,
-    /// The cells asked for, when the audit is of the Pass's GEMM rather than a step.
+    /// Set when the audit is of the Pass's GEMM rather than a step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gemm: Option<GemmCells>,
+    pub gemm: Option<GemmAudit>,
 }
 
 /// An open audit of one of a device's Passes, with what recomputing the step needs.
@@ -447,14 +451,15 @@ pub struct DeviceAudit {
     /// Set when the audit is of the Pass's GEMM (then `round` is 0): what recomputing the row
     /// needs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gemm: Option<DeviceGemmAudit>,
+    pub gemm: Option<GemmAudit>,
 }
 
 /// An audit of a Pass's GEMM, as the device answers it: recompute C for `seed` and `shape`,
 /// check the root is the one it signed, and show `cells.row` with its path.
 #[cw_serde]
-pub struct DeviceGemmAudit {
-    pub cells: GemmCells,
+pub struct GemmAudit {
+    /// The cells asked for; `None` until the beacon round that draws them is final.
+    pub cells: Option<GemmCells>,
     /// The challenge's GEMM seed (`gemm::challenge_seed(secret, randomness, gemm_try)`).
     pub seed: HexBinary,
     /// The class's shape (m, k, n).

@@ -105,6 +105,13 @@ pub struct GemmCells {
     pub cols: Vec<u32>,
 }
 
+/// What an auditor holding a committed row shows at once: the cells it names and the row.
+#[cw_serde]
+pub struct GemmProofMsg {
+    pub cells: GemmCells,
+    pub row: GemmRowMsg,
+}
+
 /// One row of a Pass's C as the device committed it, with its path under the recorded root.
 #[cw_serde]
 pub struct GemmRowMsg {

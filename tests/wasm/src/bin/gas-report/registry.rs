@@ -11,9 +11,9 @@ use std::collections::HashMap;
 use cosmwasm_std::{HexBinary, Uint128, to_json_binary};
 use k256::ecdsa::SigningKey;
 use loopin::registry::{
-    BeaconRoundResponse, ChallengeResponse, ExecuteMsg, GemmCells, GemmPassMsg, GemmRowMsg,
-    InstantiateMsg, OpeningMsg, QueryMsg, ReceiveMsg, SignedAnswer, StepProofMsg, TranscriptMsg,
-    Verdict,
+    BeaconRoundResponse, ChallengeResponse, ExecuteMsg, GemmCells, GemmPassMsg, GemmProofMsg,
+    GemmRowMsg, InstantiateMsg, OpeningMsg, QueryMsg, ReceiveMsg, SignedAnswer, StepProofMsg,
+    TranscriptMsg, Verdict,
 };
 use loopin_pocps::challenge::{commit_secret, indices, round_seed};
 use loopin_pocps::encode::{Params, block_input, encode_block};
@@ -42,18 +42,19 @@ const AUDIT_SOUND: &str = "AnswerAudit sound (2 steps, 15-level paths, 1 block r
 /// one audit may name).
 const AUDITED_ROW: u64 = 1_234_567;
 const AUDITED_COLS: [u32; 4] = [0, 5, 9_999, 16_383];
-const GEMM_AUDIT_OPEN: &str = "AuditGemm (open, a row of the h100 class's C, 4 columns)";
-const GEMM_AUDIT_SOUND: &str =
-    "AnswerGemmAudit sound (a 16,384-entry row, 21-level path, 4 entries recomputed, k = 16,384)";
+const GEMM_AUDIT_OPEN: &str = "AuditGemm (open; the beacon draws a row of the h100 class's C)";
+const GEMM_AUDIT_PROVEN: &str = "AuditGemm proven: a 16,384-entry row, 21-level path, 4 entries recomputed (k = 16,384), the last wrong";
 
-/// A row root of the h100 class's C whose audited row is right at the audited columns (what the
-/// chain recomputes), with that row's entries and path: the rest of C is never read.
+/// A row root of the h100 class's C whose audited row is right at the audited columns but the
+/// last (what the chain recomputes), with that row's entries and path: the rest of C is never
+/// read. Judging a right row (an answer) does the same work and finds no fault.
 fn h100_audited_root(seed: &Hash) -> (Hash, Vec<i32>, Vec<Hash>) {
     let shape = h100_gemm().shape();
     let mut row = vec![0i32; shape.n as usize];
     for col in AUDITED_COLS {
         row[col as usize] = loopin_pocps::gemm_audit::entry(seed, shape, AUDITED_ROW, col);
     }
+    row[AUDITED_COLS[3] as usize] += 1;
     let leaf = loopin_pocps::gemm::row_leaf(AUDITED_ROW, &row);
     let depth = shape.m.trailing_zeros() as usize;
     let tree = Sparse::new(depth, &HashMap::from([(AUDITED_ROW, leaf)]));
@@ -445,9 +446,10 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
     )?;
     let got = res.attributes.iter().find(|a| a.key == "outcome").unwrap();
     assert_eq!(got.value, "sound");
-    // An audit of a row of the Pass's GEMM, by an entropy contributor (bonded, and neither the
-    // Pass's verifier nor the device's owner), answered by the device with the row: judged right
-    // by recomputing the four named entries from the seed.
+    // Audits of the Pass's GEMM by the entropy contributors (bonded, and neither the Pass's
+    // verifier nor the device's owner): one open (the beacon will draw its cells), and one by an
+    // auditor holding the committed row, judged at once: the chain recomputes the four named
+    // entries from the seed and finds the last wrong.
     exec(
         report,
         &mut c,
@@ -456,10 +458,6 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
         &entropy[0],
         &ExecuteMsg::AuditGemm {
             challenge_id: ids[0],
-            cells: GemmCells {
-                row: AUDITED_ROW,
-                cols: AUDITED_COLS.to_vec(),
-            },
             proof: None,
         },
         true,
@@ -468,17 +466,22 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
         report,
         &mut c,
         NAME,
-        GEMM_AUDIT_SOUND,
-        &miner,
-        &ExecuteMsg::AnswerGemmAudit {
+        GEMM_AUDIT_PROVEN,
+        &entropy[1],
+        &ExecuteMsg::AuditGemm {
             challenge_id: ids[0],
-            auditor: entropy[0].clone(),
-            row: GemmRowMsg::new(&gemm_row, &gemm_path),
+            proof: Some(GemmProofMsg {
+                cells: GemmCells {
+                    row: AUDITED_ROW,
+                    cols: AUDITED_COLS.to_vec(),
+                },
+                row: GemmRowMsg::new(&gemm_row, &gemm_path),
+            }),
         },
         true,
     )?;
     let got = res.attributes.iter().find(|a| a.key == "outcome").unwrap();
-    assert_eq!(got.value, "sound");
+    assert_eq!(got.value, "bad_entry");
     let pass = report.gas(NAME, PASS).unwrap();
     let one = report.gas(NAME, ONE_BLOCK).unwrap();
     let leaf = report.gas(NAME, WHOLE_LEAF).unwrap();
@@ -514,7 +517,7 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
         AUDIT_OPEN,
         AUDIT_SOUND,
         GEMM_AUDIT_OPEN,
-        GEMM_AUDIT_SOUND,
+        GEMM_AUDIT_PROVEN,
     ] {
         eprintln!(
             "| {NAME} | {call} | {} |",
