@@ -408,7 +408,7 @@ mod tests {
         let config = DeployConfig::from_toml(include_str!("../devnet.toml")).unwrap();
         assert_eq!(config.chain.chain_id, "loopin-devnet-1");
         assert_eq!(config.classes[0].params.min_epochs, 3);
-        assert_eq!(config.classes[0].params.dispute_epochs, 1);
+        assert_eq!(config.classes[0].params.dispute_epochs, 2);
         let registry = config.registry.clone().unwrap();
         assert!(registry.address.is_none());
         assert_eq!(registry.settings.unwrap().min_rounds, 4);

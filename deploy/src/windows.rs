@@ -8,10 +8,13 @@
 //! - An audit may void a Pass until `audit_seconds + dispute_seconds` after it, and the pool
 //!   un-counts a voided pass only while the epoch's pay is held: `dispute_epochs` epochs after
 //!   its end. A pass may come up to the grace after the end, so the held time must cover
-//!   `grace + audit_seconds + dispute_seconds`, or a void can come after the pay is out.
+//!   `grace + audit_seconds + dispute_seconds`, or a void can come after the pay is out. On a
+//!   class with a GEMM, an audit of it is answered `dispute_seconds` after the last of the
+//!   `GEMM_DRAW_ROUNDS` beacon rounds that may draw its cells is final: up to
+//!   `(GEMM_DRAW_ROUNDS + 1) x round_seconds` more.
 
 use loopin::pool::PoolParams;
-use loopin::registry::RegistrySettings;
+use loopin::registry::{GEMM_DRAW_ROUNDS, RegistrySettings};
 
 /// Why a class's parameters do not fit the registry's windows.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,7 +28,7 @@ pub enum WindowError {
         response: u64,
     },
     #[error(
-        "class {class}: pay is held {held} s after an epoch (dispute_epochs x epoch_seconds), less than the {needed} s in which an audit may void one of its passes (grace + audit_seconds + dispute_seconds)"
+        "class {class}: pay is held {held} s after an epoch (dispute_epochs x epoch_seconds), less than the {needed} s in which an audit may void one of its passes (grace + audit_seconds + dispute_seconds, and for a GEMM class (GEMM_DRAW_ROUNDS + 1) x round_seconds)"
     )]
     PayReleasedBeforeAudits {
         class: String,
@@ -44,10 +47,16 @@ pub fn check(class: &str, p: &PoolParams, s: &RegistrySettings) -> Result<(), Wi
         });
     }
     let held = p.dispute_epochs.saturating_mul(p.epoch_seconds);
+    let draw = if p.gemm.is_some() {
+        (GEMM_DRAW_ROUNDS + 1).saturating_mul(s.round_seconds)
+    } else {
+        0
+    };
     let needed = p
         .pass_grace_seconds
         .saturating_add(s.audit_seconds)
-        .saturating_add(s.dispute_seconds);
+        .saturating_add(s.dispute_seconds)
+        .saturating_add(draw);
     if held < needed {
         return Err(WindowError::PayReleasedBeforeAudits {
             class: class.to_string(),
@@ -92,19 +101,26 @@ mod tests {
     #[test]
     fn pay_released_before_an_audit_can_void_a_pass_is_refused() {
         let (p, mut s) = devnet();
-        s.audit_seconds += 1;
-        let needed = p.pass_grace_seconds + s.audit_seconds + s.dispute_seconds;
+        let held = p.dispute_epochs * p.epoch_seconds;
+        // The devnet class asks a GEMM: its audits wait up to three beacon rounds more.
+        let draw = (GEMM_DRAW_ROUNDS + 1) * s.round_seconds;
+        let devnet_audit = s.audit_seconds;
+        s.audit_seconds = held - p.pass_grace_seconds - s.dispute_seconds - draw + 1;
         assert_eq!(
             check("h100", &p, &s),
             Err(WindowError::PayReleasedBeforeAudits {
                 class: "h100".into(),
-                held: p.dispute_epochs * p.epoch_seconds,
-                needed
+                held,
+                needed: held + 1
             })
         );
+        // Without the GEMM's rounds it would have fitted.
+        let mut no_gemm = p.clone();
+        no_gemm.gemm = None;
+        assert_eq!(check("h100", &no_gemm, &s), Ok(()));
         // And a config file with such windows is refused as it is read.
         let text = include_str!("../devnet.toml").replace(
-            &format!("audit_seconds = {}", s.audit_seconds - 1),
+            &format!("audit_seconds = {devnet_audit}"),
             &format!("audit_seconds = {}", s.audit_seconds),
         );
         let err = DeployConfig::from_toml(&text).unwrap_err();

@@ -79,6 +79,30 @@ fn devnet_gemm() -> Option<ThroughputSpec> {
         .map(ThroughputSpec::from)
 }
 
+/// A beacon round made by `verifiers` (entropy committed, revealed in the next round, and that
+/// round final), their secrets from `tag`.
+async fn beacon_round(verifiers: &[ChainClient], registry: &str, round_seconds: u64, tag: u8) {
+    let entropy: Vec<[u8; 32]> = (0..verifiers.len() as u8).map(|i| [tag + i; 32]).collect();
+    for (v, e) in verifiers.iter().zip(&entropy) {
+        let msg = ExecuteMsg::CommitEntropy {
+            hash: HexBinary::from(commit_secret(e)),
+        };
+        v.execute(registry, &msg, &[]).await.expect("entropy");
+    }
+    devnet::advance_time(verifiers[0].channel(), round_seconds)
+        .await
+        .unwrap();
+    for (v, e) in verifiers.iter().zip(&entropy) {
+        let msg = ExecuteMsg::RevealEntropy {
+            secret: HexBinary::from(e.to_vec()),
+        };
+        v.execute(registry, &msg, &[]).await.expect("reveal");
+    }
+    devnet::advance_time(verifiers[0].channel(), round_seconds)
+        .await
+        .unwrap();
+}
+
 /// Moves the chain to one second into the next beacon round, so a round's transactions
 /// cannot straddle a boundary.
 async fn align_to_round(client: &ChainClient, registry: &str) {
@@ -251,25 +275,7 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it_and_ans
         .unwrap()
         .parse()
         .unwrap();
-    let entropy: Vec<[u8; 32]> = (0..3u8).map(|i| [0xe0 + i; 32]).collect();
-    for (v, e) in verifiers.iter().zip(&entropy) {
-        let msg = ExecuteMsg::CommitEntropy {
-            hash: HexBinary::from(commit_secret(e)),
-        };
-        v.execute(&registry, &msg, &[]).await.expect("entropy");
-    }
-    devnet::advance_time(miner.channel(), config.settings.round_seconds)
-        .await
-        .unwrap();
-    for (v, e) in verifiers.iter().zip(&entropy) {
-        let msg = ExecuteMsg::RevealEntropy {
-            secret: HexBinary::from(e.to_vec()),
-        };
-        v.execute(&registry, &msg, &[]).await.expect("reveal");
-    }
-    devnet::advance_time(miner.channel(), config.settings.round_seconds)
-        .await
-        .unwrap();
+    beacon_round(verifiers, &registry, config.settings.round_seconds, 0xe0).await;
     miner
         .execute(&registry, &ExecuteMsg::Assign { challenge_id: id }, &[])
         .await
@@ -421,25 +427,13 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it_and_ans
         .execute(&d.token, &top_up, &[])
         .await
         .expect("bond again");
-    let entropy: Vec<[u8; 32]> = (0..2u8).map(|i| [0xd0 + i; 32]).collect();
-    for (v, e) in verifiers.iter().zip(&entropy) {
-        let msg = ExecuteMsg::CommitEntropy {
-            hash: HexBinary::from(commit_secret(e)),
-        };
-        v.execute(&registry, &msg, &[]).await.expect("entropy");
-    }
-    devnet::advance_time(miner.channel(), config.settings.round_seconds)
-        .await
-        .unwrap();
-    for (v, e) in verifiers.iter().zip(&entropy) {
-        let msg = ExecuteMsg::RevealEntropy {
-            secret: HexBinary::from(e.to_vec()),
-        };
-        v.execute(&registry, &msg, &[]).await.expect("reveal");
-    }
-    devnet::advance_time(miner.channel(), config.settings.round_seconds)
-        .await
-        .unwrap();
+    beacon_round(
+        &verifiers[..2],
+        &registry,
+        config.settings.round_seconds,
+        0xd0,
+    )
+    .await;
     let open = answerer.open().await.unwrap();
     let asked = open[0].gemm.as_ref().expect("an audit of the GEMM");
     let cells = asked.cells.as_ref().expect("drawn");

@@ -16,7 +16,7 @@ use cosmwasm_std::{
     Timestamp,
 };
 use loopin::pair;
-use loopin::registry::{ChallengeStatus, DeviceStatus, StepMsg, StepProofMsg};
+use loopin::registry::{ChallengeStatus, DeviceStatus, GEMM_DRAW_ROUNDS, StepMsg, StepProofMsg};
 use loopin_pocps::encode::ENCODING_VERSION;
 use loopin_pocps::transcript::{SignedTranscript, Step, StepFault, judge_step};
 
@@ -53,9 +53,6 @@ impl Fault {
 
 /// What voiding a Pass adds to the response: attributes and messages.
 type Voided = (Vec<(String, String)>, Vec<CosmosMsg>);
-
-/// Beacon rounds a GEMM audit's answer window allows for its cells to be drawn.
-pub const GEMM_DRAW_ROUNDS: u64 = 2;
 
 /// Longest step path accepted (a transcript of 2^32 reads).
 const MAX_STEP_PATH: usize = 32;
@@ -153,31 +150,44 @@ pub(crate) fn answer_audit(
         .add_attribute("challenge_id", id.to_string())
         .add_attribute("auditor", &auditor)
         .add_attribute("round", open.round.to_string());
+    // Whoever answered showed the device's own bad step, or its right one.
+    let parties = (&auditor, &info.sender, device.owner);
+    let fault = fault.as_ref().map(Fault::step);
+    decide(
+        deps,
+        &env,
+        &config,
+        (id, &mut challenge),
+        parties,
+        fault,
+        response,
+    )
+}
+
+/// Decides `auditor`'s audit of challenge `id` from what its answer showed: right, the Pass
+/// stands and the auditor pays ([`shown_right`]: to `answerer` if it is the Pass's verifier,
+/// else to `owner`); wrong, the device's fault ([`shown_wrong`]).
+pub(crate) fn decide(
+    deps: DepsMut,
+    env: &Env,
+    config: &Config,
+    (id, challenge): (u64, &mut Challenge),
+    (auditor, answerer, owner): (&Addr, &Addr, Addr),
+    fault: Option<Fault>,
+    response: Response,
+) -> Result<Response, ContractError> {
     match fault {
         None => shown_right(
             deps.storage,
-            &config,
+            config,
             id,
-            &mut challenge,
-            &auditor,
-            &info.sender,
-            device.owner,
+            challenge,
+            auditor,
+            answerer,
+            owner,
             response,
         ),
-        // Whoever answered showed the device's own bad step.
-        Some(fault) => {
-            let fault = Fault::step(&fault);
-            shown_wrong(
-                deps,
-                &env,
-                &config,
-                id,
-                &mut challenge,
-                fault,
-                &auditor,
-                response,
-            )
-        }
+        Some(fault) => shown_wrong(deps, env, config, id, challenge, fault, auditor, response),
     }
 }
 
@@ -243,7 +253,8 @@ pub(crate) enum Asked {
 
 /// Opens `sender`'s audit of the Pass: one per auditor and Pass, within the open and total
 /// limits of its kind; the auditor and the Pass's verifier stay bound until it is decided. A
-/// GEMM audit's answer window also covers the beacon rounds its cells may wait for.
+/// GEMM audit's answer is due `dispute_seconds` after the last round that may draw its cells
+/// is final.
 pub(crate) fn open_audit(
     storage: &mut dyn Storage,
     env: &Env,
@@ -282,16 +293,17 @@ pub(crate) fn open_audit(
     auditor.open_challenges += 1;
     VERIFIERS.save(storage, sender, &auditor)?;
     let s = &config.settings;
-    let (round, gemm_after, window) = match asked {
-        Asked::Step(round) => (round, None, s.dispute_seconds),
-        Asked::Gemm { after } => (
-            0,
-            Some(after),
-            s.dispute_seconds
-                .saturating_add(s.round_seconds.saturating_mul(GEMM_DRAW_ROUNDS)),
-        ),
+    let (round, gemm_after, deadline) = match asked {
+        Asked::Step(round) => (round, None, env.block.time.plus_seconds(s.dispute_seconds)),
+        // `dispute_seconds` after the last round that may draw the cells is final.
+        Asked::Gemm { after } => {
+            let drawn_by = after.saturating_add(GEMM_DRAW_ROUNDS).saturating_add(1);
+            let at = drawn_by
+                .saturating_mul(s.round_seconds)
+                .saturating_add(s.dispute_seconds);
+            (0, Some(after), config.genesis.plus_seconds(at))
+        }
     };
-    let deadline = env.block.time.plus_seconds(window);
     AUDITS.save(
         storage,
         (id, sender),
@@ -367,8 +379,14 @@ pub(crate) fn shown_wrong(
     rewarded: &Addr,
     response: Response,
 ) -> Result<Response, ContractError> {
-    let voided = void_bad(deps.storage, config, id, challenge, fault)?;
-    let reward = reward(deps.storage, config, env, rewarded)?;
+    let whole_bond = fault.whole_bond;
+    let (voided, invalidated) = void_bad(deps.storage, config, id, challenge, fault)?;
+    // A GEMM fault of a device past its certificate costs nobody anything: nor does it pay.
+    let reward = if whole_bond || invalidated {
+        reward(deps.storage, config, env, rewarded)?
+    } else {
+        None
+    };
     Ok(response
         .add_attributes(voided.0)
         .add_messages(voided.1)
@@ -611,14 +629,14 @@ pub(crate) fn void_pass(
 
 /// What the device signed is wrong (a step of its transcript, an entry of its GEMM): the Pass
 /// is voided, its verifier slashed and the device invalidated (after the pool un-counts the
-/// pass, so the invalidation settles the epoch as unproven).
+/// pass, so the invalidation settles the epoch as unproven); whether it was (it was active).
 fn void_bad(
     storage: &mut dyn Storage,
     config: &Config,
     id: u64,
     challenge: &mut Challenge,
     fault: Fault,
-) -> Result<Voided, ContractError> {
+) -> Result<(Voided, bool), ContractError> {
     let (mut attributes, mut messages) = void_pass(storage, id, challenge)?;
     let target = challenge.target.clone().unwrap_or_default();
     let active = DEVICES.load(storage, &target)?.status == DeviceStatus::Active;
@@ -651,5 +669,5 @@ fn void_bad(
         )?);
         attributes.push(("invalidated".to_string(), target));
     }
-    Ok((attributes, messages))
+    Ok(((attributes, messages), active))
 }

@@ -116,7 +116,7 @@ pub fn execute(
             challenge_id,
             auditor,
             row,
-        } => gemm_audit::answer_gemm_audit(deps, env, info, challenge_id, auditor, row),
+        } => gemm_audit::answer_gemm_audit(deps, env, challenge_id, auditor, row),
         ExecuteMsg::FinalizeAudit {
             challenge_id,
             auditor,

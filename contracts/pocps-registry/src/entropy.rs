@@ -97,7 +97,19 @@ pub(crate) fn randomness_round(
     after: u64,
     challenger: &Addr,
 ) -> Result<Option<(u64, BeaconRound)>, ContractError> {
-    let now = current_round(config, env);
+    randomness_round_through(storage, config, env, (after, u64::MAX), challenger)
+}
+
+/// [`randomness_round`] among the rounds `after + 1 ..= last` only: a round past `last` does
+/// not count, whenever it is read.
+pub(crate) fn randomness_round_through(
+    storage: &dyn Storage,
+    config: &Config,
+    env: &Env,
+    (after, last): (u64, u64),
+    challenger: &Addr,
+) -> Result<Option<(u64, BeaconRound)>, ContractError> {
+    let now = current_round(config, env).min(last.saturating_add(1));
     for item in ROUNDS
         .range(
             storage,

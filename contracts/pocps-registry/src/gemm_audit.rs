@@ -17,17 +17,17 @@
 //! computing C again on its card.
 
 use cosmwasm_std::{Addr, DepsMut, Empty, Env, MessageInfo, Response, Storage};
-use loopin::registry::{DeviceStatus, GemmCells, GemmProofMsg, GemmRowMsg};
+use loopin::registry::{DeviceStatus, GEMM_DRAW_ROUNDS, GemmCells, GemmProofMsg, GemmRowMsg};
 use loopin_pocps::gemm::Shape;
 use loopin_pocps::gemm_audit::{EntryFault, check_cells, draw_cells, judge_row, row_from_bytes};
 use sha2::{Digest, Sha256};
 
 use crate::appeal;
 use crate::audit::{
-    Asked, Auditable, Fault, answerable, auditable, close_undrawn, open_audit, shown_right,
-    shown_wrong, void_pass,
+    Asked, Auditable, Fault, answerable, auditable, close_undrawn, decide, open_audit, shown_wrong,
+    void_pass,
 };
-use crate::entropy::{current_round, randomness_round};
+use crate::entropy::{current_round, randomness_round_through};
 use crate::error::ContractError;
 use crate::judge::hash32;
 use crate::state::{CONFIG, Challenge, Config, DEVICES, Device, LATE_VOTES};
@@ -35,10 +35,13 @@ use crate::state::{CONFIG, Challenge, Config, DEVICES, Device, LATE_VOTES};
 /// Longest row path accepted (m ≤ 2^24 rows).
 const MAX_ROW_PATH: usize = 24;
 
-/// The lateness window an accusation by an unanswered GEMM audit is filed under: no late vote
-/// is ever cast in it, so an upheld appeal penalises no voter, and the auditor, recorded there,
-/// is not drawn to judge the appeal.
-pub const AUDIT_ACCUSATION_WINDOW: u64 = u64::MAX;
+/// The lateness window an accusation by an unanswered audit of challenge `id`'s GEMM is filed
+/// under: above every window of time, so no late vote is ever cast in it and an upheld appeal
+/// penalises no voter; the auditor, recorded there, is not drawn to judge that appeal (and only
+/// that one).
+pub fn audit_window(id: u64) -> u64 {
+    (1 << 63) | id
+}
 
 pub(crate) fn audit_gemm(
     deps: DepsMut,
@@ -93,7 +96,6 @@ pub(crate) fn audit_gemm(
 pub(crate) fn answer_gemm_audit(
     deps: DepsMut,
     env: Env,
-    info: MessageInfo,
     id: u64,
     auditor: String,
     row: GemmRowMsg,
@@ -123,36 +125,25 @@ pub(crate) fn answer_gemm_audit(
         .add_attribute("challenge_id", id.to_string())
         .add_attribute("auditor", &auditor)
         .add_attribute("row", cells.row.to_string());
-    match fault {
-        None => shown_right(
-            deps.storage,
-            &config,
-            id,
-            &mut challenge,
-            &auditor,
-            &info.sender,
-            device.owner,
-            response,
-        ),
-        // Whoever answered showed the device's own wrong entry.
-        Some(fault) => {
-            let fault = entry_fault(&fault);
-            shown_wrong(
-                deps,
-                &env,
-                &config,
-                id,
-                &mut challenge,
-                fault,
-                &auditor,
-                response,
-            )
-        }
-    }
+    // The fee goes to the device's owner whoever sends the row: only the device can compute it,
+    // and a copy of its answer taken from the mempool earns nothing.
+    let owner = device.owner.clone();
+    let fault = fault.as_ref().map(entry_fault);
+    let parties = (&auditor, &owner, device.owner);
+    decide(
+        deps,
+        &env,
+        &config,
+        (id, &mut challenge),
+        parties,
+        fault,
+        response,
+    )
 }
 
-/// The cells `auditor`'s open audit of challenge `id` asks for: drawn by the first beacon round
-/// after `after` that reaches the quorum without the auditor; `None` until that round is final.
+/// The cells `auditor`'s open audit of challenge `id` asks for: drawn by the first of the
+/// [`GEMM_DRAW_ROUNDS`] beacon rounds after `after` that reaches the quorum without the auditor;
+/// `None` until that round is final, and for good if none of them does.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn drawn_cells(
     storage: &dyn Storage,
@@ -165,7 +156,10 @@ pub(crate) fn drawn_cells(
     device: &Device,
 ) -> Result<Option<GemmCells>, ContractError> {
     let (shape, ..) = recorded(challenge, device, id)?;
-    let Some((_, beacon)) = randomness_round(storage, config, env, after, auditor)? else {
+    // Only the rounds the answer window allows for: a draw after them would leave the device
+    // no time to answer.
+    let rounds = (after, after.saturating_add(GEMM_DRAW_ROUNDS));
+    let Some((_, beacon)) = randomness_round_through(storage, config, env, rounds, auditor)? else {
         return Ok(None);
     };
     let randomness: [u8; 32] = Sha256::new()
@@ -228,7 +222,7 @@ pub(crate) fn unanswered(
     if active {
         LATE_VOTES.save(
             deps.storage,
-            (&target, AUDIT_ACCUSATION_WINDOW, auditor),
+            (&target, audit_window(id), auditor),
             &Empty {},
         )?;
         messages.extend(appeal::accuse(
@@ -236,7 +230,7 @@ pub(crate) fn unanswered(
             config,
             env.block.time,
             &target,
-            AUDIT_ACCUSATION_WINDOW,
+            audit_window(id),
             0,
         )?);
     }

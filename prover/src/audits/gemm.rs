@@ -31,7 +31,9 @@ impl GemmCard {
             Ok(inputs) => inputs,
             Err(e) => return Ok(Err(e)),
         };
-        let permit = self.permit.clone().acquire_owned().await;
+        let Ok(permit) = self.permit.clone().acquire_owned().await else {
+            return Ok(Err(NotAnswered::Unchecked("the card is closed".into())));
+        };
         let backend = self.backend.clone();
         let leaves = tokio::task::spawn_blocking(move || {
             let never = AtomicBool::new(false);

@@ -9,16 +9,16 @@
 use cosmwasm_std::{Binary, HexBinary};
 use loopin::pool::{GemmClass, PoolParams};
 use loopin::registry::{
-    ChallengeStatus, DeviceAuditsResponse, DeviceStatus, ExecuteMsg, GemmCells, GemmProofMsg,
-    GemmRowMsg, QueryMsg, RegistrySettings, StepProofMsg, Verdict,
+    ChallengeStatus, DeviceAuditsResponse, DeviceStatus, ExecuteMsg, GEMM_DRAW_ROUNDS, GemmCells,
+    GemmProofMsg, GemmRowMsg, QueryMsg, RegistrySettings, StepProofMsg, Verdict,
 };
 use loopin::stake_cert::{CertificateStatus, StakeMode};
-use loopin_integration_tests::protocol::{LOOP, attr, params, protocol_with};
+use loopin_integration_tests::protocol::{LOOP, Protocol, attr, params, protocol_with};
 use loopin_integration_tests::registry::appeals::{
     MORE, accused_net_on, appeal_drawn, appeal_settings, name_of,
 };
 use loopin_integration_tests::registry::{
-    BOND, Net, VERIFIERS, bonded_net, bonded_net_on, settings,
+    BOND, Net, ROUND, VERIFIERS, bonded_net, bonded_net_on, settings,
 };
 use loopin_pocps::gemm::{self, Shape};
 use loopin_pocps::merkle::{Hash, Tree};
@@ -63,6 +63,25 @@ impl Committed {
     }
 }
 
+/// The protocol with a pool whose class asks `CLASS`.
+fn gemm_protocol() -> Protocol {
+    protocol_with(
+        PoolParams {
+            gemm: Some(CLASS),
+            ..params()
+        },
+        1_000 * LOOP,
+    )
+}
+
+/// The pool's epochs until alice's stake (stake 1) is verified: a pass then counts.
+fn until_verified(n: &mut Net) {
+    let first = n.p.stake_info(1).verified_from.unwrap();
+    while n.p.pool().clock_epoch < first {
+        n.p.next_epoch();
+    }
+}
+
 /// Alice's device in a pool whose class asks `CLASS`, drawn to Bob, who passes it with the root
 /// of `commit(gemm seed)` signed by the device; the challenge id, the device, the pool epoch and
 /// what the device committed.
@@ -70,19 +89,10 @@ fn passed_by_bob(
     settings: RegistrySettings,
     commit: impl Fn(&Hash) -> Committed,
 ) -> (Net, u64, usize, u64, Committed) {
-    let p = protocol_with(
-        PoolParams {
-            gemm: Some(CLASS),
-            ..params()
-        },
-        1_000 * LOOP,
-    );
+    let p = gemm_protocol();
     let mut n = bonded_net_on(p, settings);
     let alice = n.stake_device("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
-    let first = n.p.stake_info(1).verified_from.unwrap();
-    while n.p.pool().clock_epoch < first {
-        n.p.next_epoch();
-    }
+    until_verified(&mut n);
     let (id, d) = n.assigned("bob", &VERIFIERS);
     assert_eq!(d, alice);
     let seed = n.gemm_seed(id, 0);
@@ -251,7 +261,7 @@ fn a_gemm_audit_nobody_answers_voids_the_pass_and_invalidates_the_device_where_n
         auditor: n.addr("carol").to_string(),
     };
     assert_eq!(n.refused("client", &finalize), ContractError::NotLapsed {});
-    n.later(settings().dispute_seconds + 1);
+    n.later(settings().dispute_seconds + ROUND + 1);
     // Too late to answer now, even with the true row.
     let honest = Committed::honest(&n.gemm_seed(id, 0));
     let err = n.refused("alice", &answer(&n, id, "carol", honest.row(cells.row)));
@@ -279,9 +289,12 @@ fn a_gemm_audit_whose_cells_no_round_drew_closes_without_effect_and_may_be_opene
     let (mut n, id, d, epoch, _) = passed_by_bob(settings(), nothing_computed);
     let token_id = n.devices[d].token_id.clone();
     n.exec("carol", &audit(id)).unwrap();
-    // No beacon round reaches the quorum: nothing is drawn, and past the window the audit
-    // closes with nobody blamed.
-    n.later(settings().dispute_seconds + 2 * 60 + 1);
+    // No beacon round reaches the quorum within the rounds that may draw the cells; past the
+    // window one does, too late to count (the device could not have answered it in time): the
+    // audit closes with nobody blamed.
+    n.later(settings().dispute_seconds + (GEMM_DRAW_ROUNDS + 1) * ROUND + 1);
+    n.beacon(&["bob", "dave"]);
+    assert_eq!(drawn(&n, &token_id), None, "a late round draws nothing");
     let res = n
         .exec(
             "client",
@@ -307,18 +320,9 @@ fn a_device_that_missed_a_gemm_audit_is_accused_and_keeps_its_certificate_by_app
     // With appeals: the device was offline through the answer window, say. It is accused, not
     // invalidated, and the verifiers an appeal draws find its GEMM right: the accusation drops.
     // A late vote cast in the same window is not the accusation's: it is not penalised.
-    let p = protocol_with(
-        PoolParams {
-            gemm: Some(CLASS),
-            ..params()
-        },
-        1_000 * LOOP,
-    );
+    let p = gemm_protocol();
     let (mut n, token_id) = accused_net_on(bonded_net_on(p, appeal_settings()), &MORE);
-    let first = n.p.stake_info(1).verified_from.unwrap();
-    while n.p.pool().clock_epoch < first {
-        n.p.next_epoch();
-    }
+    until_verified(&mut n);
     let (id, d) = n.assigned("bob", &["dave", "erin"]);
     n.pass_with_gemm("bob", id, d, &CLASS).unwrap();
     let (late, _) = n.assigned("frank", &["dave", "erin"]);
@@ -333,7 +337,7 @@ fn a_device_that_missed_a_gemm_audit_is_accused_and_keeps_its_certificate_by_app
     )
     .unwrap();
     audited(&mut n, id, "carol", &token_id);
-    n.later(appeal_settings().dispute_seconds + 1);
+    n.later(appeal_settings().dispute_seconds + ROUND + 1);
     let (bob_before, frank_before) = (n.verifier("bob").bonded, n.verifier("frank").bonded);
     let res = n
         .exec(
@@ -377,18 +381,9 @@ fn a_device_that_missed_a_gemm_audit_is_accused_and_keeps_its_certificate_by_app
 #[test]
 fn steps_a_cheater_can_answer_do_not_use_up_the_audits_of_its_gemm() {
     // The pair's friends fill the step audits (a device holds P, so its steps are right).
-    let p = protocol_with(
-        PoolParams {
-            gemm: Some(CLASS),
-            ..params()
-        },
-        1_000 * LOOP,
-    );
+    let p = gemm_protocol();
     let (mut n, token_id) = accused_net_on(bonded_net_on(p, settings()), &MORE);
-    let first = n.p.stake_info(1).verified_from.unwrap();
-    while n.p.pool().clock_epoch < first {
-        n.p.next_epoch();
-    }
+    until_verified(&mut n);
     let (id, d) = n.assigned("bob", &["dave", "erin"]);
     let seed = n.gemm_seed(id, 0);
     let part = n.sign_gemm_root(d, &CLASS, &seed, &nothing_computed(&seed).tree.root(), 900);
@@ -443,12 +438,14 @@ fn an_honest_gemm_pass_survives_an_audit_and_the_auditor_pays_the_device() {
     changed.entries = Binary::from(bytes);
     let err = n.refused("alice", &answer(&n, id, "carol", changed));
     assert!(matches!(err, ContractError::BadGemmRow { .. }), "{err:?}");
-    // Anyone may show it; the fee, 1 % of Carol's bond, goes to the device's owner.
+    // Anyone may show it; the fee, 1 % of Carol's bond, goes to the device's owner, even when
+    // the Pass's verifier sends the row (it could only have copied the device's answer).
     let before = n.p.balance_of("alice");
     let res = n
-        .exec("client", &answer(&n, id, "carol", committed.row(cells.row)))
+        .exec("bob", &answer(&n, id, "carol", committed.row(cells.row)))
         .unwrap();
     assert_eq!(attr(&res, "outcome").as_deref(), Some("sound"));
+    assert_eq!(attr(&res, "paid_to"), Some(n.addr("alice").to_string()));
     let fee = BOND / 100;
     assert_eq!(n.p.balance_of("alice"), before + fee);
     let carol = n.verifier("carol");

@@ -105,6 +105,10 @@ pub struct GemmCells {
     pub cols: Vec<u32>,
 }
 
+/// Beacon rounds after an audit of a Pass's GEMM opens that may draw its cells: the answer is
+/// due `dispute_seconds` after the last of them is final, and a draw after them does not count.
+pub const GEMM_DRAW_ROUNDS: u64 = 2;
+
 /// What an auditor holding a committed row shows at once: the cells it names and the row.
 #[cw_serde]
 pub struct GemmProofMsg {
