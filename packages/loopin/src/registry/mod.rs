@@ -146,7 +146,9 @@ pub enum ExecuteMsg {
         auditor: String,
         row: GemmRowMsg,
     },
-    /// Voids the Pass of an audit nobody answered in time and slashes its verifier. Anyone.
+    /// Decides an audit nobody answered in time. Anyone. A step's: the Pass voided and its
+    /// verifier slashed. A GEMM's: the Pass voided and the device accused, or, if no beacon
+    /// round drew its cells in time, closed without effect.
     FinalizeAudit { challenge_id: u64, auditor: String },
     /// Closes a challenge that was not assigned or answered in time. Anyone.
     Expire { challenge_id: u64 },
