@@ -15,7 +15,7 @@ use crate::audits::AuditStats;
 use crate::cheat::Cheat;
 use crate::miner::{AUDIT_KEY_OFFSET, Launcher, Miner, MinerPlan};
 pub use crate::report::{CheaterReport, EpochRow, ProofReport, Report, SupplyAudit};
-use crate::report::{chart, price_trends, print_header, print_row};
+use crate::report::{chart, price_trends, print_header, print_row, proof_reports};
 use crate::verifier::{Checked, VerifierAgent};
 use anyhow::{Context, bail};
 use cosmwasm_std::{HexBinary, Uint128};
@@ -548,58 +548,7 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
         })
         .collect();
     let delivered = m.pool_state().await?.epoch;
-    let mut proofs = vec![];
-    for mi in &m.miners {
-        let stake: loopin::pair::StakeResponse = m
-            .bank
-            .client
-            .query_smart(
-                &m.pool,
-                &PairQuery::Stake {
-                    stake_id: mi.stake_id,
-                },
-            )
-            .await?;
-        let from = stake
-            .verified_from
-            .map_or(stake.end_epoch, |v| v.max(stake.start_epoch));
-        let mut settled_epochs = 0;
-        for epoch in from..stake.end_epoch.min(delivered) {
-            let proof: loopin::pair::EpochProofResponse = m
-                .bank
-                .client
-                .query_smart(
-                    &m.pool,
-                    &PairQuery::EpochProof {
-                        stake_id: mi.stake_id,
-                        epoch,
-                    },
-                )
-                .await?;
-            settled_epochs += u64::from(proof.settled);
-        }
-        proofs.push(ProofReport {
-            miner: mi.plan.name.clone(),
-            cheat: mi.plan.cheat,
-            stake_id: mi.stake_id,
-            ended_epochs: stake.end_epoch.min(delivered).saturating_sub(from),
-            proven_epochs: stake.proven_epochs,
-            settled_epochs,
-        });
-    }
-    let summary: Vec<String> = proofs
-        .iter()
-        .map(|p| {
-            format!(
-                "{} {}/{} ({} settled)",
-                p.miner, p.proven_epochs, p.ended_epochs, p.settled_epochs
-            )
-        })
-        .collect();
-    println!(
-        "proven epochs (only these pay; unproven ones settled): {}",
-        summary.join(", ")
-    );
+    let proofs = proof_reports(&m.bank.client, &m.pool, &m.miners, delivered).await?;
     let audits = AuditStats::sum(m.verifiers.iter().map(|v| &v.audits.stats));
     println!("{}", audits.summary());
     m.appeals.count_outcomes(&m.checks);

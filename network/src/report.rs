@@ -4,7 +4,10 @@
 use crate::appeals::AppealStats;
 use crate::audits::AuditStats;
 use crate::cheat::Cheat;
+use crate::miner::Miner;
 use crate::verifier::Checked;
+use loopin::pair::{EpochProofResponse, QueryMsg as PairQuery, StakeResponse};
+use loopin_chain_client::ChainClient;
 use serde::Serialize;
 
 /// One line of the live table.
@@ -178,4 +181,63 @@ pub(crate) fn chart(report: &Report, path: &std::path::Path) -> anyhow::Result<(
         ],
     )
     .map_err(|e| anyhow::anyhow!("chart {}: {e}", path.display()))
+}
+
+/// Each miner's proven, ended and settled epochs, read from the pool once `delivered` epochs
+/// are over, and printed as one line.
+pub async fn proof_reports(
+    client: &ChainClient,
+    pool: &str,
+    miners: &[Miner],
+    delivered: u64,
+) -> anyhow::Result<Vec<ProofReport>> {
+    let mut proofs = vec![];
+    for mi in miners {
+        let stake: StakeResponse = client
+            .query_smart(
+                pool,
+                &PairQuery::Stake {
+                    stake_id: mi.stake_id,
+                },
+            )
+            .await?;
+        let from = stake
+            .verified_from
+            .map_or(stake.end_epoch, |v| v.max(stake.start_epoch));
+        let mut settled_epochs = 0;
+        for epoch in from..stake.end_epoch.min(delivered) {
+            let proof: EpochProofResponse = client
+                .query_smart(
+                    pool,
+                    &PairQuery::EpochProof {
+                        stake_id: mi.stake_id,
+                        epoch,
+                    },
+                )
+                .await?;
+            settled_epochs += u64::from(proof.settled);
+        }
+        proofs.push(ProofReport {
+            miner: mi.plan.name.clone(),
+            cheat: mi.plan.cheat,
+            stake_id: mi.stake_id,
+            ended_epochs: stake.end_epoch.min(delivered).saturating_sub(from),
+            proven_epochs: stake.proven_epochs,
+            settled_epochs,
+        });
+    }
+    let summary: Vec<String> = proofs
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {}/{} ({} settled)",
+                p.miner, p.proven_epochs, p.ended_epochs, p.settled_epochs
+            )
+        })
+        .collect();
+    println!(
+        "proven epochs (only these pay; unproven ones settled): {}",
+        summary.join(", ")
+    );
+    Ok(proofs)
 }
