@@ -108,17 +108,9 @@ pub(crate) fn answer_gemm_audit(
         .ok_or(ContractError::WrongAuditKind { id, gemm: false })?;
     let target = challenge.target.clone().unwrap_or_default();
     let device = DEVICES.load(deps.storage, &target)?;
-    let cells = drawn_cells(
-        deps.storage,
-        &config,
-        &env,
-        id,
-        &auditor,
-        after,
-        &challenge,
-        &device,
-    )?
-    .ok_or(ContractError::RandomnessPending { round: after })?;
+    let (shape, ..) = recorded(&challenge, &device, id)?;
+    let cells = drawn_cells(deps.storage, (&config, &env), (id, &auditor, after), shape)?
+        .ok_or(ContractError::RandomnessPending { round: after })?;
     let fault = judge(&challenge, &device, id, &cells, &row)?;
     let response = Response::new()
         .add_attribute("action", "answer_gemm_audit")
@@ -142,20 +134,14 @@ pub(crate) fn answer_gemm_audit(
 }
 
 /// The cells `auditor`'s open audit of challenge `id` asks for: drawn by the first of the
-/// [`GEMM_DRAW_ROUNDS`] beacon rounds after `after` that reaches the quorum without the auditor;
-/// `None` until that round is final, and for good if none of them does.
-#[allow(clippy::too_many_arguments)]
+/// [`GEMM_DRAW_ROUNDS`] beacon rounds after `after` that reaches the quorum without the auditor,
+/// in C of `shape`; `None` until that round is final, and for good if none of them does.
 pub(crate) fn drawn_cells(
     storage: &dyn Storage,
-    config: &Config,
-    env: &Env,
-    id: u64,
-    auditor: &Addr,
-    after: u64,
-    challenge: &Challenge,
-    device: &Device,
+    (config, env): (&Config, &Env),
+    (id, auditor, after): (u64, &Addr, u64),
+    shape: Shape,
 ) -> Result<Option<GemmCells>, ContractError> {
-    let (shape, ..) = recorded(challenge, device, id)?;
     // Only the rounds the answer window allows for: a draw after them would leave the device
     // no time to answer.
     let rounds = (after, after.saturating_add(GEMM_DRAW_ROUNDS));
@@ -200,16 +186,8 @@ pub(crate) fn unanswered(
 ) -> Result<Response, ContractError> {
     let target = challenge.target.clone().unwrap_or_default();
     let device = DEVICES.load(deps.storage, &target)?;
-    let drawn = drawn_cells(
-        deps.storage,
-        config,
-        env,
-        id,
-        auditor,
-        after,
-        challenge,
-        &device,
-    )?;
+    let (shape, ..) = recorded(challenge, &device, id)?;
+    let drawn = drawn_cells(deps.storage, (config, env), (id, auditor, after), shape)?;
     let response = Response::new()
         .add_attribute("action", "finalize_audit")
         .add_attribute("challenge_id", id.to_string());
@@ -242,7 +220,7 @@ pub(crate) fn unanswered(
 }
 
 /// The class's shape, and the root and seed the Pass recorded: refused for a Pass without a GEMM.
-fn recorded(
+pub(crate) fn recorded(
     challenge: &Challenge,
     device: &Device,
     id: u64,

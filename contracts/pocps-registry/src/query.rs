@@ -14,7 +14,7 @@ use crate::bonds::load_verifier;
 use crate::challenge::load_challenge;
 use crate::entropy::current_round;
 use crate::error::ContractError;
-use crate::gemm_audit::drawn_cells;
+use crate::gemm_audit::{drawn_cells, recorded};
 use crate::judge::hex;
 use crate::state::{
     APPEAL_DUTIES, AUDITS, Audit, BeaconRound, CONFIG, Challenge, DEVICE_AUDITS, DEVICES, Device,
@@ -288,28 +288,16 @@ fn gemm_audit(
     let config = CONFIG.load(deps.storage)?;
     let target = challenge.target.clone().unwrap_or_default();
     let device = DEVICES.load(deps.storage, &target)?;
-    let cells = drawn_cells(
-        deps.storage,
-        &config,
-        env,
-        id,
-        auditor,
-        after,
-        challenge,
-        &device,
-    )?;
-    let (Some(class), Some(pass)) = (device.gemm.as_ref(), challenge.pass.as_ref()) else {
+    let Ok((shape, root, seed)) = recorded(challenge, &device, id) else {
         return Ok(None);
     };
-    let (Some(seed), Some(root)) = (pass.gemm_seed, pass.gemm_root) else {
-        return Ok(None);
-    };
+    let cells = drawn_cells(deps.storage, (&config, env), (id, auditor, after), shape)?;
     Ok(Some(GemmAudit {
         cells,
         seed: hex(&seed),
-        m: class.m,
-        k: class.k,
-        n: class.n,
+        m: shape.m,
+        k: shape.k,
+        n: shape.n,
         root: hex(&root),
     }))
 }
