@@ -9,18 +9,14 @@ mod common;
 use common::*;
 use loopin::gpu_classes::CLASSES;
 use loopin::registry::Verdict as OnChain;
-use loopin_pocps::encode::Params;
 use loopin_pocps::gemm::Shape;
-use loopin_pocps::merkle::Hash;
 use loopin_prover::auth::{Assignment, Assignments, Gate, pubkey_bytes};
-use loopin_prover::backend::{Backend, Cancelled, CpuBackend, GemmFailed};
 use loopin_prover::metrics::Metrics;
 use loopin_prover::onchain::{Submission, registry_verdict, submission};
 use loopin_prover::service::Limits;
 use loopin_prover::state::ProverState;
 use loopin_prover::verifier::{Outcome, ThroughputSpec};
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -172,28 +168,16 @@ async fn an_assigned_verifier_gets_one_gemm_of_its_class_shape_and_a_busy_card_i
     );
 }
 
-/// A backend whose GEMM commits one wrong row leaf (a card that gets a row wrong, or a prover
-/// that made a row up): the honest recomputation it opens is then not under its root.
-struct OneWrongLeaf;
-
-impl Backend for OneWrongLeaf {
-    fn name(&self) -> &'static str {
-        "one-wrong-leaf"
-    }
-    fn encode_lanes(&self, ek: u128, p: &Params, lane0: u32, n: u32) -> Result<Vec<u128>, String> {
-        CpuBackend.encode_lanes(ek, p, lane0, n)
-    }
-    fn slow_rounds(&self, xs: &[u128], r: u32, c: &AtomicBool) -> Result<Vec<u128>, Cancelled> {
-        CpuBackend.slow_rounds(xs, r, c)
-    }
-    fn gemm(&self, seed: &Hash, s: Shape, c: &AtomicBool) -> Result<Vec<Hash>, GemmFailed> {
-        let mut leaves = CpuBackend.gemm(seed, s, c)?;
+/// A backend whose GEMM commits every row leaf wrong (a card that gets rows wrong, or a prover
+/// that made them up): the honest recomputation it opens is then not under its root.
+const WRONG_LEAVES: common::TamperedGemm = common::TamperedGemm {
+    name: "wrong-leaves",
+    tamper: |_, leaves| {
         for leaf in leaves.iter_mut() {
             leaf[0] ^= 1;
         }
-        Ok(leaves)
-    }
-}
+    },
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_goes_on_chain_for_each_outcome_of_the_gemm_part() {
@@ -227,7 +211,7 @@ async fn what_goes_on_chain_for_each_outcome_of_the_gemm_part() {
     let state = ProverState::from_loaded(init_and_load(dir.path(), 2), key(102));
     let commitment = state.commitment.clone();
     let server = spawn_on(
-        Arc::new(OneWrongLeaf),
+        Arc::new(WRONG_LEAVES),
         state,
         gate(&[&key(2)], 10.0, 10.0),
         Limits::default(),

@@ -2,6 +2,8 @@
 //! (always) and through NVRTC on a GPU (feature `cuda`, only when a driver and a GPU are present;
 //! `LOOPIN_REQUIRE_GPU=1`, as scripts/gpu-check.sh sets, makes a missing GPU a failure).
 
+mod common;
+
 use loopin_pocps::encode::Params;
 use loopin_pocps::gemm::Shape;
 use loopin_pocps::merkle::Hash;
@@ -53,30 +55,18 @@ fn the_self_test_finds_one_wrong_bit_in_the_large_batch() {
 }
 
 /// A backend whose GEMM is right but for one row of 333 (an int32 sum wrapped, say).
-struct OneRowOff;
-
-impl Backend for OneRowOff {
-    fn name(&self) -> &'static str {
-        "one-row-off"
-    }
-    fn encode_lanes(&self, ek: u128, p: &Params, lane0: u32, n: u32) -> Result<Vec<u128>, String> {
-        CpuBackend.encode_lanes(ek, p, lane0, n)
-    }
-    fn slow_rounds(&self, xs: &[u128], r: u32, c: &AtomicBool) -> Result<Vec<u128>, Cancelled> {
-        CpuBackend.slow_rounds(xs, r, c)
-    }
-    fn gemm(&self, seed: &Hash, s: Shape, c: &AtomicBool) -> Result<Vec<Hash>, GemmFailed> {
-        let mut leaves = CpuBackend.gemm(seed, s, c)?;
+const ONE_ROW_OFF: common::TamperedGemm = common::TamperedGemm {
+    name: "one-row-off",
+    tamper: |s, leaves| {
         if s.m == 333 {
             leaves[300][0] ^= 1;
         }
-        Ok(leaves)
-    }
-}
+    },
+};
 
 #[test]
 fn the_self_test_finds_one_wrong_gemm_row() {
-    let err = check(&OneRowOff).unwrap_err();
+    let err = check(&ONE_ROW_OFF).unwrap_err();
     assert_eq!(err, "GEMM 333 x 1027 x 129: row 300 differs");
 }
 

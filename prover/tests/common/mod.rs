@@ -3,8 +3,10 @@
 
 use k256::ecdsa::SigningKey;
 use loopin_pocps::encode::{Params, derive_ek};
+use loopin_pocps::gemm::Shape;
+use loopin_pocps::merkle::Hash;
 use loopin_prover::auth::{Gate, StaticAllowlist, pubkey_bytes};
-use loopin_prover::backend::{Backend, CpuBackend};
+use loopin_prover::backend::{Backend, Cancelled, CpuBackend, GemmFailed};
 use loopin_prover::metrics::Metrics;
 use loopin_prover::service::{self, Limits, ProverService, Running};
 use loopin_prover::state::ProverState;
@@ -12,6 +14,7 @@ use loopin_prover::storage;
 use loopin_prover::verifier::{Spec, Target, ThroughputSpec, Verifier};
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 pub const PARAMS: Params = Params::TEST;
@@ -110,5 +113,29 @@ pub fn spec(deadline_ms: u64) -> Spec {
             deadline_ms,
         }),
         attempt: 0,
+    }
+}
+
+/// The CPU backend with its GEMM's row leaves changed by `tamper` (a card or a prover that gets
+/// rows wrong); everything else is the CPU's.
+pub struct TamperedGemm {
+    pub name: &'static str,
+    pub tamper: fn(Shape, &mut [Hash]),
+}
+
+impl Backend for TamperedGemm {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn encode_lanes(&self, ek: u128, p: &Params, lane0: u32, n: u32) -> Result<Vec<u128>, String> {
+        CpuBackend.encode_lanes(ek, p, lane0, n)
+    }
+    fn slow_rounds(&self, xs: &[u128], r: u32, c: &AtomicBool) -> Result<Vec<u128>, Cancelled> {
+        CpuBackend.slow_rounds(xs, r, c)
+    }
+    fn gemm(&self, seed: &Hash, s: Shape, c: &AtomicBool) -> Result<Vec<Hash>, GemmFailed> {
+        let mut leaves = CpuBackend.gemm(seed, s, c)?;
+        (self.tamper)(s, &mut leaves);
+        Ok(leaves)
     }
 }
