@@ -139,6 +139,13 @@ fn answer(n: &Net, id: u64, auditor: &str, row: GemmRowMsg) -> ExecuteMsg {
     }
 }
 
+fn finalize(n: &Net, id: u64, auditor: &str) -> ExecuteMsg {
+    ExecuteMsg::FinalizeAudit {
+        challenge_id: id,
+        auditor: n.addr(auditor).to_string(),
+    }
+}
+
 fn device_audits(n: &Net, token_id: &str) -> DeviceAuditsResponse {
     n.q(&QueryMsg::DeviceAudits {
         token_id: token_id.to_string(),
@@ -256,10 +263,7 @@ fn a_gemm_audit_nobody_answers_voids_the_pass_and_invalidates_the_device_where_n
     let (mut n, id, d, epoch, _) = passed_by_bob(settings(), nothing_computed);
     let token_id = n.devices[d].token_id.clone();
     let cells = audited(&mut n, id, "carol", &token_id);
-    let finalize = ExecuteMsg::FinalizeAudit {
-        challenge_id: id,
-        auditor: n.addr("carol").to_string(),
-    };
+    let finalize = finalize(&n, id, "carol");
     assert_eq!(n.refused("client", &finalize), ContractError::NotLapsed {});
     n.later(settings().dispute_seconds + ROUND + 1);
     // Too late to answer now, even with the true row.
@@ -295,15 +299,7 @@ fn a_gemm_audit_whose_cells_no_round_drew_closes_without_effect_and_may_be_opene
     n.later(settings().dispute_seconds + (GEMM_DRAW_ROUNDS + 1) * ROUND + 1);
     n.beacon(&["bob", "dave"]);
     assert_eq!(drawn(&n, &token_id), None, "a late round draws nothing");
-    let res = n
-        .exec(
-            "client",
-            &ExecuteMsg::FinalizeAudit {
-                challenge_id: id,
-                auditor: n.addr("carol").to_string(),
-            },
-        )
-        .unwrap();
+    let res = n.exec("client", &finalize(&n, id, "carol")).unwrap();
     assert_eq!(attr(&res, "outcome").as_deref(), Some("undrawn"));
     assert_eq!(n.challenge(id).status, ChallengeStatus::Passed);
     assert_eq!(n.device(&token_id).status, DeviceStatus::Active);
@@ -339,15 +335,7 @@ fn a_device_that_missed_a_gemm_audit_is_accused_and_keeps_its_certificate_by_app
     audited(&mut n, id, "carol", &token_id);
     n.later(appeal_settings().dispute_seconds + ROUND + 1);
     let (bob_before, frank_before) = (n.verifier("bob").bonded, n.verifier("frank").bonded);
-    let res = n
-        .exec(
-            "client",
-            &ExecuteMsg::FinalizeAudit {
-                challenge_id: id,
-                auditor: n.addr("carol").to_string(),
-            },
-        )
-        .unwrap();
+    let res = n.exec("client", &finalize(&n, id, "carol")).unwrap();
     assert_eq!(attr(&res, "accused"), Some(token_id.clone()));
     assert_eq!(n.challenge(id).status, ChallengeStatus::Voided);
     assert_eq!(n.verifier("bob").bonded, bob_before, "bob could not answer");
@@ -546,4 +534,36 @@ fn a_pass_of_a_class_without_a_gemm_has_nothing_to_audit_there() {
         n.refused("carol", &audit(id)),
         ContractError::NoGemmToAudit { id }
     );
+}
+
+#[test]
+fn a_gemm_fault_of_a_device_past_its_certificate_costs_the_verifier_nothing_and_pays_nothing() {
+    // The miner signs one wrong entry, lets its certificate end and prunes the device; an
+    // accomplice then proves the entry wrong. Nothing can be taken from the device now, so the
+    // proof may not take the honest verifier's penalty either, nor mint the accomplice a reward.
+    let forge = |seed: &Hash| {
+        let mut c = Committed::honest(seed).c;
+        c[12 * 24 + 7] += 1;
+        Committed::new(c)
+    };
+    let (mut n, id, d, _, committed) = passed_by_bob(settings(), forge);
+    let token_id = n.devices[d].token_id.clone();
+    n.until_expired(d);
+    n.exec(
+        "client",
+        &ExecuteMsg::Prune {
+            token_id: token_id.clone(),
+        },
+    )
+    .unwrap();
+    assert_eq!(n.device(&token_id).status, DeviceStatus::Expired);
+    let res = n
+        .exec("dave", &prove(id, 12, &[7], committed.row(12)))
+        .unwrap();
+    assert_eq!(attr(&res, "outcome").as_deref(), Some("bad_entry"));
+    assert_eq!(attr(&res, "penalty").as_deref(), Some("0"));
+    assert_eq!(attr(&res, "invalidated"), None);
+    assert_eq!(n.challenge(id).status, ChallengeStatus::Voided);
+    assert_eq!(n.verifier("bob").bonded.u128(), BOND);
+    assert_eq!(n.verifier("dave").valid_checks, 0, "no reward");
 }
