@@ -300,7 +300,7 @@ pub async fn deploy(config: &DeployConfig, client: &ChainClient) -> anyhow::Resu
                     &factory_addr,
                     &factory::ExecuteMsg::SetClassParams {
                         class: class.name.clone(),
-                        params: class.params.clone(),
+                        params: Box::new(class.params.clone()),
                     },
                     &[],
                 )

@@ -7,8 +7,9 @@
 //!   resident): its proofs are valid but late, and a quorum of verifiers' lateness verdicts
 //!   invalidates it.
 //! - [`Cheat::NoGpu`] holds P and answers the timed chain in time, but has no GPU: its class's
-//!   GEMM challenge never finishes within the deadline, so every verifier finds its throughput
-//!   part late, and the quorum invalidates it.
+//!   GEMM challenge never finishes within the deadline, so the verifier the beacon draws for each
+//!   of its sweeps finds it late (it proves no epoch), the class's threshold of missed sweeps
+//!   accuses it, and the appeal, which asks the GEMM again, is lost.
 
 use loopin_pocps::encode::Params;
 use loopin_pocps::gemm::Shape;

@@ -13,7 +13,7 @@ use cosmwasm_std::HexBinary;
 use k256::ecdsa::SigningKey;
 use loopin::registry::{
     AppealDutiesResponse, ChallengeResponse, ChallengeStatus, ConfigResponse, DeviceResponse,
-    ExecuteMsg, QueryMsg, ReceiveMsg, RegistrySettings,
+    ExecuteMsg, QueryMsg, ReceiveMsg, RegistrySettings, SweepDutiesResponse,
 };
 use loopin_pocps::challenge::commit_secret;
 use loopin_pocps::sig::{challenge_key_message, k256_sign};
@@ -40,6 +40,9 @@ pub struct Checked {
     pub rtt_ms: Option<f64>,
     /// Drawn for the device's appeal.
     pub appeal: bool,
+    /// Drawn for the device's sweep of this window (its class's GEMM, asked at the window's
+    /// start).
+    pub sweep: Option<u64>,
     /// The GEMM throughput part, when the device's class asks one and the timed part passed.
     pub throughput: Option<Outcome>,
     /// Time to its signed root, ms.
@@ -233,6 +236,7 @@ impl VerifierAgent {
                 }
             }
         }
+        checked.extend(self.sweeps(settings).await?);
         if let Some((id, secret)) = self.challenge {
             match self.run(settings, id, secret).await? {
                 // Still waiting for its randomness (duties assign it), or refused once.
@@ -241,6 +245,58 @@ impl VerifierAgent {
                     self.challenge = None;
                     checked.extend(c);
                 }
+            }
+        }
+        Ok(checked)
+    }
+
+    /// The sweeps of the current windows the beacon drew it for: each drawn on chain (unless
+    /// someone did already), asked, and its verdict submitted. One after another here, where a
+    /// verifier is drawn for a device or two; a verifier drawn for many asks them concurrently,
+    /// so that one card answering for several identities is asked for all at once.
+    async fn sweeps(&mut self, settings: &RegistrySettings) -> anyhow::Result<Vec<Checked>> {
+        let mut checked = vec![];
+        let mut start_after = None;
+        loop {
+            let page: SweepDutiesResponse = self
+                .actor
+                .client
+                .query_smart(
+                    &self.registry,
+                    &QueryMsg::SweepDuties {
+                        verifier: self.actor.address(),
+                        start_after: start_after.clone(),
+                        limit: None,
+                    },
+                )
+                .await?;
+            for duty in page.duties {
+                let id = match duty.challenge_id {
+                    Some(id) => id,
+                    None => {
+                        let draw = ExecuteMsg::DrawSweep {
+                            token_id: duty.token_id.clone(),
+                            window: duty.window,
+                        };
+                        match self.exec(&draw).await {
+                            Ok(tx) => wasm_attr(&tx, "challenge_id")?.parse()?,
+                            Err(e) => {
+                                tracing::info!(verifier = %self.actor.name, token_id = %duty.token_id, window = duty.window, error = %e, "sweep not drawn");
+                                continue;
+                            }
+                        }
+                    }
+                };
+                self.newest = self.newest.max(id);
+                let secret = self.fresh();
+                if let Ran::Done(Some(mut c)) = self.run(settings, id, secret).await? {
+                    c.sweep = Some(duty.window);
+                    checked.push(c);
+                }
+            }
+            match page.last_scanned {
+                Some(last) => start_after = Some(last),
+                None => break,
             }
         }
         Ok(checked)
@@ -280,8 +336,16 @@ impl VerifierAgent {
             max_deadline_ms: settings.max_deadline_ms,
             randomness: randomness.to_vec(),
             secret: Some(secret),
-            // The device's class's GEMM challenge, asked with the timed one.
-            throughput: device.gemm.as_ref().map(ThroughputSpec::from),
+            // The device's class's GEMM challenge, asked with the timed one when this challenge
+            // carries it (a swept class's: its sweeps and appeals only; a sweep's, once).
+            throughput: device
+                .gemm
+                .as_ref()
+                .filter(|g| g.asked_in(state.sweep.is_some(), state.appeal))
+                .map(|g| ThroughputSpec {
+                    once: state.sweep.is_some(),
+                    ..ThroughputSpec::from(g)
+                }),
             // The retry after a refusal gets a seed the prover has not seen.
             attempt: u32::from(self.refused.contains(&id)),
         };
@@ -333,6 +397,7 @@ impl VerifierAgent {
             outcome: record.outcome,
             rtt_ms: record.rtt_ms,
             appeal: false,
+            sweep: None,
             throughput: record.throughput.as_ref().map(|t| t.outcome),
             throughput_ms: record.throughput.as_ref().and_then(|t| t.commit_ms),
             on_chain,

@@ -36,8 +36,9 @@ impl RegistrySource {
         }
     }
 
-    /// Every open assignment on the device: (challenge key, answer-by in Unix seconds).
-    pub async fn fetch(&self) -> Result<Vec<(Vec<u8>, u64)>, ClientError> {
+    /// Every open assignment on the device: (challenge key, answer-by in Unix seconds, whether
+    /// it carries the class's GEMM).
+    pub async fn fetch(&self) -> Result<Vec<(Vec<u8>, u64, bool)>, ClientError> {
         let mut out = Vec::new();
         let mut start_after = None;
         loop {
@@ -60,7 +61,7 @@ impl RegistrySource {
             out.extend(
                 page.assignments
                     .into_iter()
-                    .map(|a| (a.challenge_key.to_vec(), a.answer_by.seconds())),
+                    .map(|a| (a.challenge_key.to_vec(), a.answer_by.seconds(), a.gemm)),
             );
             if !full {
                 return Ok(out);
@@ -69,11 +70,15 @@ impl RegistrySource {
     }
 }
 
+/// Challenge key -> its open challenges: (answer-by in Unix seconds, carries the GEMM).
+type OpenByKey = HashMap<Vec<u8>, Vec<(u64, bool)>>;
+
 /// The keys the chain currently assigns to this device, each with the answer-by times of its
-/// open challenges; every assigned key gets the same rate, and one GEMM per open challenge.
+/// open challenges and whether each carries the class's GEMM; every assigned key gets the same
+/// rate, and one GEMM per open challenge that carries one.
 #[derive(Clone)]
 pub struct ChainAssignments {
-    keys: Arc<RwLock<HashMap<Vec<u8>, Vec<u64>>>>,
+    keys: Arc<RwLock<OpenByKey>>,
     rate: Assignment,
 }
 
@@ -93,9 +98,9 @@ impl ChainAssignments {
     /// Replaces the set with what `source` reads now; returns the number of assigned keys. On
     /// an error the previous set stays (its entries still lapse at their answer-by time).
     pub async fn refresh(&self, source: &RegistrySource) -> Result<usize, ClientError> {
-        let mut fresh: HashMap<Vec<u8>, Vec<u64>> = HashMap::new();
-        for (key, answer_by) in source.fetch().await? {
-            fresh.entry(key).or_default().push(answer_by);
+        let mut fresh = OpenByKey::new();
+        for (key, answer_by, gemm) in source.fetch().await? {
+            fresh.entry(key).or_default().push((answer_by, gemm));
         }
         let n = fresh.len();
         *self.keys.write().unwrap_or_else(|e| e.into_inner()) = fresh;
@@ -130,14 +135,18 @@ impl Assignments for ChainAssignments {
     fn assignment(&self, verifier_pubkey: &[u8]) -> Option<Assignment> {
         let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
         let now = now_ms() / 1000;
-        let open: Vec<u64> = keys
+        let open: Vec<(u64, bool)> = keys
             .get(verifier_pubkey)?
             .iter()
             .copied()
-            .filter(|&answer_by| now <= answer_by)
+            .filter(|&(answer_by, _)| now <= answer_by)
             .collect();
         (!open.is_empty()).then(|| Assignment {
-            gemm_tickets: Some(open),
+            gemm_tickets: Some(
+                open.into_iter()
+                    .filter_map(|(answer_by, gemm)| gemm.then_some(answer_by))
+                    .collect(),
+            ),
             ..self.rate.clone()
         })
     }

@@ -139,6 +139,11 @@ pub struct ThroughputSpec {
     /// Deadline until the signed root arrives, at zero round trip; the challenge's measured
     /// round trip adds one round trip, at most 200 ms (`loopin::registry::throughput_deadline_for`).
     pub deadline_ms: u64,
+    /// A sweep's GEMM (`loopin::registry::ExecuteMsg::DrawSweep`): asked once, a busy card is
+    /// late (it is answering another identity's sweep). Otherwise a busy card is asked again,
+    /// `MAX_GEMM_TRIES` tries in all.
+    #[serde(default)]
+    pub once: bool,
 }
 
 impl From<&loopin::pool::GemmClass> for ThroughputSpec {
@@ -151,6 +156,7 @@ impl From<&loopin::pool::GemmClass> for ThroughputSpec {
             },
             rows: g.rows,
             deadline_ms: g.deadline_ms,
+            once: false,
         }
     }
 }

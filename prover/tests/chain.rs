@@ -10,6 +10,7 @@ use loopin::registry::{
     ChallengeResponse, ChallengeStatus, CommitmentMsg, ConfigResponse, DeviceResponse, ExecuteMsg,
     QueryMsg, ReceiveMsg,
 };
+use loopin::pool::GemmClass;
 use loopin::stake_cert::StakeMode;
 use loopin::token;
 use loopin_chain_client::{ChainClient, ChainConfig, ChainQuerier, Key, devnet};
@@ -70,13 +71,17 @@ fn spec(secret: Option<[u8; 32]>, randomness: Vec<u8>) -> Spec {
     }
 }
 
-fn devnet_gemm() -> Option<ThroughputSpec> {
+/// The devnet class's GEMM challenge (deploy/devnet.toml), asked with every challenge.
+fn devnet_class_gemm() -> Option<GemmClass> {
     let config = DeployConfig::from_toml(include_str!("../../deploy/devnet.toml")).unwrap();
-    config.classes[0]
-        .params
-        .gemm
-        .as_ref()
-        .map(ThroughputSpec::from)
+    config.classes[0].params.gemm.map(|g| GemmClass {
+        sweep_seconds: 0,
+        ..g
+    })
+}
+
+fn devnet_gemm() -> Option<ThroughputSpec> {
+    devnet_class_gemm().as_ref().map(ThroughputSpec::from)
 }
 
 /// A beacon round made by `verifiers` (entropy committed, revealed in the next round, and that
@@ -153,7 +158,11 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it_and_ans
         .iter()
         .map(|c| (c.address().to_string(), 1_000 * LOOP))
         .collect();
-    let config = DeployConfig::devnet(&chain, 1, &holders).expect("devnet.toml");
+    let mut config = DeployConfig::devnet(&chain, 1, &holders).expect("devnet.toml");
+    // The class asks its GEMM with every challenge here (no sweeps): this test's challenge is
+    // one the verifier opens and `Assign` draws. Sweeps are the main job's and the registry
+    // tests' (`registry_sweeps.rs`).
+    config.classes[0].params.gemm = devnet_class_gemm();
     let d: Deployment = loopin_deploy::deploy(&config, deployer)
         .await
         .expect("deploy");

@@ -76,6 +76,7 @@ async fn a_cpu_prover_fails_the_gemm_challenge_of_every_gpu_class() {
         },
         rows: 64,
         deadline_ms: 10_000,
+        once: false,
     };
     let verdict = verifier
         .throughput(&target, &|_| [9; 32], &cpu_sized, 0)
@@ -126,6 +127,7 @@ async fn an_assigned_verifier_gets_one_gemm_of_its_class_shape_and_a_busy_card_i
         shape,
         rows: 64,
         deadline_ms: 60_000,
+        once: false,
     };
     let seeds = |x: u8| move |t: u32| [x + 16 * t as u8; 32];
     // Another shape than the device's class: refused before any work.

@@ -171,7 +171,7 @@ fn set_class_params(
     deps: DepsMut,
     info: MessageInfo,
     class: String,
-    params: PoolParams,
+    params: Box<PoolParams>,
 ) -> Result<Response, ContractError> {
     cw_ownable::assert_owner(deps.storage, &info.sender)?;
     ensure_class(&class)?;

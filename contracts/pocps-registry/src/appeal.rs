@@ -10,7 +10,7 @@
 //! the whole bonded set, after the appeal is filed.
 
 use cosmwasm_std::{
-    Addr, CosmosMsg, DepsMut, Empty, Env, MessageInfo, Order, Response, Storage, Timestamp, Uint128,
+    Addr, CosmosMsg, DepsMut, Env, MessageInfo, Order, Response, Storage, Timestamp, Uint128,
 };
 use loopin::registry::{
     Accusation, Appeal, AppealDuty, ChallengeStatus, DeviceStatus, MAX_APPEALS,
@@ -19,13 +19,13 @@ use loopin::registry::{
 use sha2::{Digest, Sha256};
 
 use crate::bonds::penalize;
+use crate::draw::{self, Drawn, sortition};
 use crate::entropy::{current_round, randomness_round};
 use crate::error::ContractError;
-use crate::judge;
 use crate::registration::invalidate_device;
 use crate::state::{
     APPEAL_DUTIES, CHALLENGES, CONFIG, Challenge, Config, DEVICES, Device, LATE_COUNT, LATE_ORDER,
-    LATE_VOTES, NEXT_CHALLENGE, OPEN_ASSIGNMENTS, VERIFIERS,
+    LATE_VOTES,
 };
 
 /// What an appeal challenge's verifier found, or that it found nothing in time.
@@ -165,10 +165,8 @@ fn appeal_randomness(beacon: &[u8; 32], token_id: &str, appeal: u32) -> [u8; 32]
         .into()
 }
 
-/// Bonded verifiers an appeal of `device` filed at `filed_at` may draw, with their bonds: not
-/// slashed, at least the minimum bond, a challenge key to sign with, neither the owner nor a
-/// voter of the window, and no bond added or key set since the filing (whoever has seen the
-/// beacon cannot buy or key its way in).
+/// Bonded verifiers an appeal of `device` filed at `filed_at` may draw, with their bonds
+/// ([`draw::pool`]): neither the owner nor a voter of the window.
 fn eligible(
     storage: &dyn Storage,
     config: &Config,
@@ -177,65 +175,11 @@ fn eligible(
     window: u64,
     filed_at: Timestamp,
 ) -> Result<Vec<(Addr, Uint128)>, ContractError> {
-    let mut out = vec![];
-    for item in VERIFIERS.range(storage, None, None, Order::Ascending) {
-        let (address, v) = item?;
-        if v.slashed
-            || v.bonded < config.settings.min_bond
-            || v.challenge_key.is_none()
-            || v.raised_at.is_some_and(|t| t >= filed_at)
-            || address == device.owner
-            || LATE_VOTES.has(storage, (token_id, window, &address))
-        {
-            continue;
-        }
-        out.push((address, v.bonded));
-    }
-    Ok(out)
-}
-
-/// -log2(x / 2^64) in units of 2^-32, for x in 1..2^64 (0 reads as 1): the integer logarithm
-/// and 32 fraction bits by repeated squaring of the mantissa.
-fn neg_log2(x: u64) -> u128 {
-    let x = x.max(1);
-    let whole = 63 - u128::from(x.leading_zeros());
-    // The mantissa in [2^63, 2^64): 1.f in units of 2^-63.
-    let mut m = u128::from(x) << (63 - whole);
-    let mut frac = 0u128;
-    for _ in 0..32 {
-        m = (m * m) >> 63;
-        frac <<= 1;
-        if m >= 1 << 64 {
-            frac |= 1;
-            m >>= 1;
-        }
-    }
-    (64u128 << 32) - ((whole << 32) | frac)
-}
-
-/// Draws up to `n` of `pool`, each with a chance proportional to its bond, by weighted
-/// sortition: each verifier's clock is -log2(u) / bond for its own uniform u = H(randomness,
-/// address), and the `n` earliest are drawn (sampling in proportion to bond, without
-/// replacement). A clock depends on nothing but its own verifier, so one that leaves the pool
-/// or lowers its bond after seeing the beacon moves no other's.
-fn sortition(pool: Vec<(Addr, Uint128)>, randomness: &[u8; 32], n: usize) -> Vec<Addr> {
-    let mut clocks: Vec<(u128, Addr)> = pool
-        .into_iter()
-        .filter(|(_, bond)| !bond.is_zero())
-        .map(|(address, bond)| {
-            let h: [u8; 32] = Sha256::new()
-                .chain_update(randomness)
-                .chain_update(address.as_bytes())
-                .finalize()
-                .into();
-            let mut x = [0u8; 8];
-            x.copy_from_slice(&h[..8]);
-            let clock = (neg_log2(u64::from_be_bytes(x)) << 64) / bond.u128();
-            (clock, address)
-        })
-        .collect();
-    clocks.sort();
-    clocks.into_iter().take(n).map(|(_, a)| a).collect()
+    let candidates = draw::candidates(storage, config)?;
+    Ok(draw::pool(&candidates, filed_at, |address| {
+        *address == device.owner || LATE_VOTES.has(storage, (token_id, window, address))
+    })
+    .collect())
 }
 
 /// `DrawAppeal { token_id }`: anyone draws a filed appeal's verifiers and assigns their
@@ -295,26 +239,14 @@ pub(crate) fn draw_appeal(
         .add_attribute("token_id", &token_id)
         .add_attribute("randomness_round", round.to_string());
     for verifier in drawn {
-        let id = NEXT_CHALLENGE.load(deps.storage)?;
-        NEXT_CHALLENGE.save(deps.storage, &(id + 1))?;
-        let challenge = Challenge {
-            verifier: verifier.clone(),
-            secret_hash: [0; 32],
-            committed_round: appeal.filed_round,
-            randomness_round: Some(round),
-            randomness: Some(judge::challenge_randomness(&beacon.value, id)),
-            target: Some(token_id.clone()),
-            assigned_at: Some(env.block.time),
-            status: ChallengeStatus::Assigned,
-            disputed: None,
-            prev_assigned: None,
-            pass: None,
-            audits: 0,
-            open_audits: 0,
-            appeal: true,
-        };
-        CHALLENGES.save(deps.storage, id, &challenge)?;
-        OPEN_ASSIGNMENTS.save(deps.storage, (&token_id, id), &Empty {})?;
+        let id = draw::assign(
+            deps.storage,
+            &verifier,
+            &token_id,
+            (round, &beacon.value),
+            env.block.time,
+            Drawn::Appeal,
+        )?;
         APPEAL_DUTIES.save(
             deps.storage,
             (&verifier, id),
@@ -324,11 +256,6 @@ pub(crate) fn draw_appeal(
                 answer_by,
             },
         )?;
-        VERIFIERS.update(deps.storage, &verifier, |v| {
-            let mut v = v.unwrap_or_default();
-            v.open_challenges += 1;
-            Ok::<_, ContractError>(v)
-        })?;
         appeal.challenges.push(id);
         response = response.add_attribute("drawn", format!("{verifier}:{id}"));
     }
@@ -495,50 +422,4 @@ fn overturn(
         msgs.extend(burn);
     }
     Ok(msgs)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn neg_log2_is_the_logarithm_to_32_fraction_bits() {
-        let unit = (1u128 << 32) as f64;
-        for x in [1u64, 2, 3, 1000, 1 << 40, u64::MAX / 3, u64::MAX - 1] {
-            let want = -((x as f64) / 2f64.powi(64)).log2();
-            let got = neg_log2(x) as f64 / unit;
-            assert!((got - want).abs() < 1e-8, "{x}: {got} vs {want}");
-        }
-        assert_eq!(neg_log2(0), neg_log2(1));
-    }
-
-    #[test]
-    fn sortition_draws_in_proportion_to_bond() {
-        // Bonds 1, 2 and 7: over many beacons each is drawn first about that often.
-        let pool: Vec<(Addr, Uint128)> = [1u128, 2, 7]
-            .iter()
-            .enumerate()
-            .map(|(i, b)| {
-                (
-                    Addr::unchecked(format!("v{i}")),
-                    Uint128::new(b * 1_000_000),
-                )
-            })
-            .collect();
-        let mut first = [0u32; 3];
-        let tries = 20_000;
-        for t in 0..tries {
-            let r: [u8; 32] = Sha256::digest((t as u32).to_be_bytes()).into();
-            let drawn = sortition(pool.clone(), &r, 1);
-            let i = pool.iter().position(|(a, _)| *a == drawn[0]).unwrap();
-            first[i] += 1;
-        }
-        for (i, share) in [0.1, 0.2, 0.7].iter().enumerate() {
-            let got = f64::from(first[i]) / f64::from(tries);
-            assert!(
-                (got - share).abs() < 0.015,
-                "verifier {i}: {got} vs {share}"
-            );
-        }
-    }
 }

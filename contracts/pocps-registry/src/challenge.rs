@@ -113,6 +113,7 @@ pub(crate) fn commit(
             audits: 0,
             open_audits: 0,
             appeal: false,
+            sweep: None,
         },
     )?;
     verifier.open_challenges += 1;
@@ -304,6 +305,7 @@ pub(crate) fn expire(deps: DepsMut, env: Env, id: u64) -> Result<Response, Contr
     if let (Some(target), Some(at)) = (challenge.target.as_deref(), challenge.assigned_at)
         && challenge.status == ChallengeStatus::Assigned
         && !challenge.appeal
+        && challenge.sweep.is_none()
         && LAST_ASSIGNED.may_load(deps.storage, target)? == Some(at)
     {
         match challenge.prev_assigned {

@@ -13,7 +13,8 @@ use crate::rewards::{self, REPLY_REWARD};
 use crate::settings::validate_settings;
 use crate::state::{CONFIG, Config, DEVICE_COUNT, EPOCH_REWARDS, EpochRewards, NEXT_CHALLENGE};
 use crate::{
-    appeal, audit, bonds, challenge, entropy, expiry, gemm_audit, query, registration, verdict,
+    appeal, audit, bonds, challenge, entropy, expiry, gemm_audit, query, registration, sweep,
+    verdict,
 };
 
 /// cw2 name of this contract.
@@ -128,6 +129,9 @@ pub fn execute(
         ExecuteMsg::FinalizeAccusation { token_id } => {
             appeal::finalize_accusation(deps, env, token_id)
         }
+        ExecuteMsg::DrawSweep { token_id, window } => {
+            sweep::draw_sweep(deps, env, token_id, window)
+        }
     }
 }
 
@@ -182,6 +186,19 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             start_after,
             limit,
         } => to_json_binary(&query::appeal_duties(deps, verifier, start_after, limit)?)?,
+        QueryMsg::Sweep { token_id, window } => {
+            to_json_binary(&sweep::query_sweep(deps, &env, token_id, window)?)?
+        }
+        QueryMsg::SweepDuties {
+            verifier,
+            start_after,
+            limit,
+        } => to_json_binary(&sweep::query_sweep_duties(
+            deps,
+            &env,
+            verifier,
+            (start_after, limit),
+        )?)?,
     })
 }
 

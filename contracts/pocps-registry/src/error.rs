@@ -285,6 +285,31 @@ pub enum ContractError {
     #[error("an accusation may be appealed {max} times")]
     TooManyAppeals { max: u32 },
 
-    #[error("{eligible} verifiers may be drawn for the appeal; it needs {needed}")]
+    #[error("{eligible} verifiers may be drawn; the draw needs {needed}")]
     TooFewVerifiers { eligible: u32, needed: u32 },
+
+    #[error("device {token_id}'s class has no sweeps")]
+    NoSweeps { token_id: String },
+
+    #[error("the sweep's window opens at {opens_at} s")]
+    SweepNotOpen { opens_at: u64 },
+
+    #[error("the sweep's answer was due by {until} s: too late to draw it")]
+    SweepLapsed { until: u64 },
+
+    #[error("the sweep of this window is drawn already: challenge {challenge_id}")]
+    SweepDrawn { challenge_id: u64 },
+
+    #[error(
+        "no beacon round that may draw window {window}'s sweep reached the quorum: it goes unswept"
+    )]
+    SweepUndrawable { window: u64 },
+
+    #[error(
+        "a sweep's GEMM is asked once: try {gemm_try} is a retry, and a card busy with another identity's is not excused"
+    )]
+    SweepRetry { gemm_try: u32 },
+
+    #[error("the device's class asks its GEMM in sweeps only: this challenge carries none")]
+    ThroughputOnlyInSweeps {},
 }

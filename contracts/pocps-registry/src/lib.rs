@@ -8,6 +8,7 @@ mod audit;
 mod bonds;
 mod challenge;
 pub mod contract;
+mod draw;
 mod entropy;
 pub mod error;
 mod expiry;
@@ -19,6 +20,7 @@ mod registration;
 mod rewards;
 mod settings;
 pub mod state;
+mod sweep;
 mod verdict;
 
 pub use crate::error::ContractError;

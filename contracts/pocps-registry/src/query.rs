@@ -34,6 +34,7 @@ fn device_response(token_id: String, device: Device) -> DeviceResponse {
         accusation: device.accusation,
         lateness_quorum: device.lateness_quorum,
         gemm: device.gemm,
+        missed_sweeps: device.missed_sweeps,
     }
 }
 
@@ -139,6 +140,7 @@ pub(crate) fn challenge(
         }),
         audits,
         appeal: c.appeal,
+        sweep: c.sweep,
     })
 }
 
@@ -155,6 +157,7 @@ pub(crate) fn assignments(
     // page always means the end.
     let limit = page_limit(limit);
     let mut assignments = Vec::with_capacity(limit);
+    let device = DEVICES.may_load(deps.storage, &token_id)?;
     for item in OPEN_ASSIGNMENTS
         .prefix(&token_id)
         .keys(deps.storage, start, None, Order::Ascending)
@@ -172,12 +175,18 @@ pub(crate) fn assignments(
         if let Some(challenge_key) = key
             && env.block.time <= answer_by
         {
+            // False only where the class has a GEMM this challenge does not carry.
+            let gemm = device
+                .as_ref()
+                .and_then(|d| d.gemm.as_ref())
+                .is_none_or(|g| g.asked_in(c.sweep.is_some(), c.appeal));
             assignments.push(AssignmentInfo {
                 challenge_id,
                 verifier: c.verifier,
                 challenge_key,
                 assigned_at,
                 answer_by,
+                gemm,
             });
         }
     }

@@ -128,6 +128,7 @@ pub(crate) fn register_device(
             accusation: None,
             lateness_quorum,
             gemm,
+            missed_sweeps: 0,
         },
     )?;
     // The pool supplies the device's hours to clients, and rewards them, only from now on.

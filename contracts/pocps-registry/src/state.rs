@@ -41,6 +41,9 @@ pub struct Device {
     /// signed root in time. `None` (and devices stored before the field): no throughput part.
     #[serde(default)]
     pub gemm: Option<loopin::pool::GemmClass>,
+    /// Sweeps failed in a row since its last passed one or accusation (`crate::sweep`).
+    #[serde(default, skip_serializing_if = "loopin::pool::is_zero")]
+    pub missed_sweeps: u32,
 }
 
 fn chained_encoding() -> u32 {
@@ -115,6 +118,10 @@ pub struct Challenge {
     /// appeal.
     #[serde(default)]
     pub appeal: bool,
+    /// Drawn for its device's sweep in this window ([`crate::sweep`]): no committed secret,
+    /// asked at the window's start, its GEMM at the first try.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<u64>,
 }
 
 /// The device-signed transcript a Pass recorded, and the seed it is checked against.
@@ -205,3 +212,5 @@ pub const AUDITS: Map<(u64, &Addr), Audit> = Map::new("audits");
 /// Challenge id -> (GEMM audits of its Pass ever opened, still open): limits of their own, so
 /// audits of steps a cheater can answer do not use up the GEMM's.
 pub const GEMM_AUDITS: Map<u64, (u32, u32)> = Map::new("gemm_audits");
+/// (device token id, sweep window) -> the challenge `DrawSweep` assigned: one per window.
+pub const SWEEPS: Map<(&str, u64), u64> = Map::new("sweeps");

@@ -29,6 +29,7 @@ use crate::state::{
     CHALLENGES, CONFIG, Challenge, Config, DEVICES, DisputedLeaf, LATE_COUNT, LATE_ORDER, LATE_SEQ,
     LATE_VOTES, OPEN_DISPUTES, PassRecord,
 };
+use crate::sweep;
 
 pub(crate) fn submit(
     deps: DepsMut,
@@ -65,7 +66,7 @@ pub(crate) fn submit(
         return Err(ContractError::ChallengeLapsed {});
     }
     let secret = hash32("secret", &secret)?;
-    if challenge.appeal {
+    if challenge.appeal || challenge.sweep.is_some() {
         // Drawn, not committed: the secret is chosen now. Its seed is this challenge's alone
         // (the randomness binds the challenge id), and it is not entered among the committed
         // hashes: anyone could commit a hash seen in the mempool first and have the drawn
@@ -109,7 +110,7 @@ pub(crate) fn submit(
             // The throughput part its class asks, signed for this challenge and in time.
             (record.gemm_root, record.gemm_seed) = signed_gemm(
                 &config,
-                &device,
+                (&device, &challenge),
                 &commitment,
                 (&secret, &randomness),
                 gemm.as_ref(),
@@ -132,6 +133,9 @@ pub(crate) fn submit(
             }
             let mut device = device;
             device.passes += 1;
+            if challenge.sweep.is_some() {
+                device.missed_sweeps = 0;
+            }
             DEVICES.save(deps.storage, &target, &device)?;
             challenge.pass = Some(record);
             close(deps.storage, id, &mut challenge, ChallengeStatus::Passed)?;
@@ -147,22 +151,25 @@ pub(crate) fn submit(
                 ),
             )?;
             let reward = reward(deps.storage, &config, &env, &info.sender)?;
-            // The pool counts the pass in the epoch the challenge was assigned in: only
-            // epochs with the class's passes pay.
-            let proven = execute_msg(
-                &device.pool,
-                &pair::ExecuteMsg::DeviceProven {
-                    token_id: target.clone(),
-                    challenged_at: assigned_at,
-                    verifier: Some(info.sender.to_string()),
-                },
-            )?;
             let response = response
                 .add_attribute("verdict", "pass")
                 .add_attribute("latency_ms", latency_ms.to_string())
                 .add_attribute("deadline_ms", deadline_ms.to_string())
-                .add_message(proven)
                 .add_submessages(reward);
+            // The pool counts the pass in the epoch the challenge was assigned in: only
+            // epochs with the class's passes pay (a swept class's: its sweeps' only).
+            let response = if sweep::proves_epoch(&device, &challenge) {
+                response.add_message(execute_msg(
+                    &device.pool,
+                    &pair::ExecuteMsg::DeviceProven {
+                        token_id: target.clone(),
+                        challenged_at: assigned_at,
+                        verifier: Some(info.sender.to_string()),
+                    },
+                )?)
+            } else {
+                response.add_attribute("proves_epoch", "false")
+            };
             appeal::count(
                 deps.storage,
                 &config,
@@ -178,8 +185,8 @@ pub(crate) fn submit(
             rtt_ms,
             throughput,
         } => {
-            if throughput && device.gemm.is_none() {
-                return Err(ContractError::ThroughputNotAsked {});
+            if throughput && sweep::gemm_asked(&device, &challenge).is_none() {
+                return Err(sweep::not_asked(&device));
             }
             // A late throughput part is late whatever the timed part's latency.
             if let Some(latency_ms) = latency_ms
@@ -187,6 +194,21 @@ pub(crate) fn submit(
                 && latency_ms <= config.settings.deadline_for(rtt_ms)
             {
                 return Err(ContractError::NotLate { latency_ms });
+            }
+            if let Some(window) = challenge.sweep {
+                // Costs the device the window's proof and counts towards its class's failure
+                // threshold; no vote (module doc of `sweep`).
+                close(deps.storage, id, &mut challenge, ChallengeStatus::Late)?;
+                let response = response
+                    .add_attribute("verdict", "late")
+                    .add_attribute("sweep", window.to_string());
+                return sweep::missed(
+                    deps.storage,
+                    &config,
+                    env.block.time,
+                    (&target, window),
+                    response,
+                );
             }
             if challenge.appeal {
                 // Counts towards the appeal it was drawn for, not as a new vote.
@@ -409,20 +431,21 @@ fn signed_transcript(
 }
 
 /// The GEMM root of a Pass and the seed it answers, checked against the device's class: present
-/// exactly when the class asks one, within its deadline, and signed by the device for this
-/// challenge's GEMM seed.
+/// exactly when the class asks one of this challenge (`sweep::gemm_asked`), within its
+/// deadline, at the first try for a sweep, and signed by the device for this challenge's GEMM
+/// seed.
 fn signed_gemm(
     config: &Config,
-    device: &crate::state::Device,
+    (device, challenge): (&crate::state::Device, &Challenge),
     commitment: &Commitment,
     (secret, randomness): (&Hash, &Hash),
     gemm: Option<&GemmPassMsg>,
     rtt_ms: u64,
     host: &HostVerifier,
 ) -> Result<Option<(Hash, Hash)>, ContractError> {
-    let (class, part) = match (device.gemm.as_ref(), gemm) {
+    let (class, part) = match (sweep::gemm_asked(device, challenge), gemm) {
         (None, None) => return Ok(None),
-        (None, Some(_)) => return Err(ContractError::ThroughputNotAsked {}),
+        (None, Some(_)) => return Err(sweep::not_asked(device)),
         (Some(_), None) => return Err(ContractError::ThroughputMissing {}),
         (Some(class), Some(part)) => (class, part),
     };
@@ -433,6 +456,11 @@ fn signed_gemm(
         return Err(ContractError::ThroughputOverDeadline {
             latency_ms: part.latency_ms,
             deadline_ms,
+        });
+    }
+    if challenge.sweep.is_some() && part.gemm_try > 0 {
+        return Err(ContractError::SweepRetry {
+            gemm_try: part.gemm_try,
         });
     }
     if part.gemm_try >= MAX_GEMM_TRIES {

@@ -72,8 +72,12 @@ pub enum GovernanceAction {
     /// invalidate (seize) any stake, and a rewards minter.
     SetRegistry { registry: String },
     /// Sets the parameters of a class (the immediate `SetClassParams` refuses a class with a
-    /// pool; the pool itself keeps the parameters it was created with).
-    SetClassParams { class: String, params: PoolParams },
+    /// pool; the pool itself keeps the parameters it was created with). Boxed: every other
+    /// action is small.
+    SetClassParams {
+        class: String,
+        params: Box<PoolParams>,
+    },
     /// The pair code of later pools: a new pair becomes a stake-certificate issuer and a
     /// rewards minter.
     SetPairCodeId { code_id: u64 },
@@ -98,8 +102,11 @@ pub enum GovernanceAction {
 pub enum ExecuteMsg {
     /// Sets the parameters of a resource class that has no pool yet. Owner only, at once;
     /// validated (beta < gamma, minimum duration >= T_min). A class with a pool: propose
-    /// [`GovernanceAction::SetClassParams`].
-    SetClassParams { class: String, params: PoolParams },
+    /// [`GovernanceAction::SetClassParams`]. Boxed, as in the action.
+    SetClassParams {
+        class: String,
+        params: Box<PoolParams>,
+    },
     /// Creates the pool of a resource class. Anyone; one pool per class.
     CreatePool { class: String },
     /// Sets the PoCPS registry, which may invalidate stakes and ask for verifier rewards. Owner

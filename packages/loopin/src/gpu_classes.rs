@@ -51,6 +51,10 @@ const SIDE: u32 = 16_384;
 /// Rows opened: computing 90 % of C passes with probability 0.9^64 ≈ 1.2e-3.
 const ROWS: u32 = 64;
 
+/// One sweep an hour ([`GemmClass::sweep_seconds`]): the class's challenge rate, and what a
+/// verifier spends, about 4 s of a core for each device of the h100 class it is drawn for.
+const SWEEP_SECONDS: u64 = 3_600;
+
 /// The classes, fastest first.
 pub const CLASSES: &[GpuClass] = &[
     GpuClass {
@@ -66,6 +70,8 @@ pub const CLASSES: &[GpuClass] = &[
             n: SIDE,
             rows: ROWS,
             deadline_ms: 1_250,
+            sweep_seconds: SWEEP_SECONDS,
+            max_missed_sweeps: 3,
         },
         note: "needs 900 TOPS: no other card listed and no CPU server meets it",
     },
@@ -80,6 +86,8 @@ pub const CLASSES: &[GpuClass] = &[
             n: SIDE,
             rows: ROWS,
             deadline_ms: 1_876,
+            sweep_seconds: SWEEP_SECONDS,
+            max_missed_sweeps: 3,
         },
         note: "needs 300 TOPS: an L40S or RTX 4090 (faster at int8) meets it, and so may a \
                two-socket AMX CPU server reaching 65 % of its peak; the memory of the card is \
@@ -96,6 +104,8 @@ pub const CLASSES: &[GpuClass] = &[
             n: SIDE,
             rows: ROWS,
             deadline_ms: 2_345,
+            sweep_seconds: SWEEP_SECONDS,
+            max_missed_sweeps: 3,
         },
         note: "needs 120 TOPS: a many-core AMX CPU server meets it, so this class proves an \
                int8 rate, not a GPU",
@@ -161,6 +171,7 @@ mod tests {
         for c in CLASSES {
             let p = crate::pool::PoolParams {
                 gemm: Some(c.gemm),
+                epoch_seconds: 3_600,
                 ..crate::pool::tests::params(100)
             };
             assert_eq!(p.validate(), Ok(()), "{}", c.name);

@@ -105,7 +105,33 @@ pub struct GemmClass {
     pub rows: u32,
     /// Time the device has from the request to the signed root, at zero round trip (ms).
     pub deadline_ms: u64,
+    /// The class's sweep period, in seconds: every device of the class is asked its GEMM once
+    /// per window of this length, by a verifier the beacon draws for it, at the window's start
+    /// (`registry::ExecuteMsg::DrawSweep`), so one card cannot answer for several identities in
+    /// turn; only these sweeps prove the class's epochs, and other challenges of its devices
+    /// carry no GEMM. The windows' cadence is the class's challenge rate. 0 (and parameters
+    /// written before it): no sweeps, the GEMM is asked with every challenge and any pass
+    /// proves the epoch. At most `epoch_seconds`, with at least `min_passes_per_epoch`
+    /// windows per epoch.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub sweep_seconds: u64,
+    /// The class's failure threshold: sweeps in a row a device may fail (its drawn verifier
+    /// found it late, or got no answer) before it is accused, as a lateness quorum accuses
+    /// (its owner may appeal; a freshly drawn quorum asks it again, GEMM included). A passed
+    /// sweep starts the count again; a sweep its verifier skipped does not count. 1 to
+    /// [`MAX_MISSED_SWEEPS`] when the class sweeps; ignored when it does not.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub max_missed_sweeps: u32,
 }
+
+/// Whether a number is zero: fields added later are left out of messages while unset, so
+/// readers built before them still parse what they read.
+pub fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
+    *n == T::default()
+}
+
+/// Largest failure threshold a swept class may set.
+pub const MAX_MISSED_SWEEPS: u32 = 32;
 
 /// Fewest rows a class's GEMM challenge opens: computing 90 % of C passes 64 rows with
 /// probability 0.9^64 ≈ 1.2e-3 per challenge, and saves only a tenth of the work.
@@ -119,6 +145,12 @@ pub const MAX_GEMM_B_BYTES: u64 = 1 << 30;
 pub const MAX_GEMM_DEADLINE_MS: u64 = 60_000;
 
 impl GemmClass {
+    /// Whether a challenge carries this GEMM: a sweep's always; when the class sweeps, only a
+    /// sweep's or an appeal's (an appeal re-asks what accused the device); else every one.
+    pub fn asked_in(&self, sweep: bool, appeal: bool) -> bool {
+        self.sweep_seconds == 0 || sweep || appeal
+    }
+
     /// The shape of the product.
     pub fn shape(&self) -> loopin_pocps::gemm::Shape {
         loopin_pocps::gemm::Shape {
@@ -307,6 +339,21 @@ impl PoolParams {
                     g.deadline_ms
                 ));
             }
+            if g.sweep_seconds > 0
+                && (g.sweep_seconds.saturating_mul(1_000) <= 2 * g.deadline_ms
+                    || self.epoch_seconds / g.sweep_seconds < u64::from(self.min_passes_per_epoch))
+            {
+                return out(format!(
+                    "sweeps every {} s: longer than twice the deadline, and at least {} per {} s epoch",
+                    g.sweep_seconds, self.min_passes_per_epoch, self.epoch_seconds
+                ));
+            }
+            if g.sweep_seconds > 0 && !(1..=MAX_MISSED_SWEEPS).contains(&g.max_missed_sweeps) {
+                return out(format!(
+                    "{} missed sweeps before an accusation: 1..={MAX_MISSED_SWEEPS}",
+                    g.max_missed_sweeps
+                ));
+            }
         }
         Ok(())
     }
@@ -359,6 +406,8 @@ pub(crate) mod tests {
             n: 256,
             rows: MIN_GEMM_ROWS,
             deadline_ms: 1_000,
+            sweep_seconds: 0,
+            max_missed_sweeps: 0,
         };
         let with = |g: GemmClass| PoolParams {
             gemm: Some(g),
@@ -401,6 +450,51 @@ pub(crate) mod tests {
                     Err(ParamsError::GemmOutOfRange { .. })
                 ),
                 "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_class_sweeps_every_window_longer_than_twice_its_deadline_and_enough_per_epoch() {
+        let gemm = GemmClass {
+            m: 1024,
+            k: 256,
+            n: 256,
+            rows: MIN_GEMM_ROWS,
+            deadline_ms: 1_000,
+            sweep_seconds: 0,
+            max_missed_sweeps: 0,
+        };
+        // Sweeps in a one-hour epoch, each asking a 1 s GEMM.
+        let with = |sweep_seconds: u64, min_passes_per_epoch: u32| PoolParams {
+            gemm: Some(GemmClass {
+                sweep_seconds,
+                max_missed_sweeps: 3,
+                ..gemm
+            }),
+            min_passes_per_epoch,
+            ..params(100)
+        };
+        assert_eq!(with(1_800, 2).validate(), Ok(()));
+        assert_eq!(with(3_600, 1).validate(), Ok(()));
+        assert_eq!(with(3, 2).validate(), Ok(()));
+        assert_eq!(with(0, 2).validate(), Ok(()));
+        for (sweep, passes) in [(1_800, 3), (3_601, 1), (2, 1)] {
+            assert!(
+                matches!(
+                    with(sweep, passes).validate(),
+                    Err(ParamsError::GemmOutOfRange { .. })
+                ),
+                "sweeps every {sweep} s, {passes} passes"
+            );
+        }
+        // A swept class sets its failure threshold.
+        for missed in [0, MAX_MISSED_SWEEPS + 1] {
+            let mut p = with(1_800, 2);
+            p.gemm.as_mut().unwrap().max_missed_sweeps = missed;
+            assert!(
+                matches!(p.validate(), Err(ParamsError::GemmOutOfRange { .. })),
+                "{missed}"
             );
         }
     }

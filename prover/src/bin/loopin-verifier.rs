@@ -198,6 +198,7 @@ fn spec(c: &ChallengeArgs) -> Result<Spec, String> {
             },
             rows: c.gemm_rows,
             deadline_ms: c.gemm_deadline_ms,
+            once: false,
         }),
         attempt: 0,
     })

@@ -32,7 +32,8 @@ impl Verifier {
     /// randomness, gemm_try)`): the root within `tp.deadline_ms + allowance_ms`
     /// (`loopin::registry::throughput_deadline_for`), then the rows chosen now, opened and
     /// checked. A prover whose card runs another verifier's GEMM says so at once; it is asked
-    /// again on the next try's seed after a random pause, [`MAX_GEMM_TRIES`] tries in all.
+    /// again on the next try's seed after a random pause, [`MAX_GEMM_TRIES`] tries in all (one
+    /// for a sweep's, [`ThroughputSpec::once`]).
     pub async fn throughput(
         &self,
         t: &Target,
@@ -54,6 +55,7 @@ impl Verifier {
             gemm_try: 0,
         };
         let deadline = Duration::from_millis(deadline_ms);
+        let tries = if tp.once { 1 } else { MAX_GEMM_TRIES };
         let mut gemm_try = 0;
         let (seed, commit, took) = loop {
             let seed = seed_of(gemm_try);
@@ -61,7 +63,7 @@ impl Verifier {
             let sent = Instant::now();
             match self.commit(t, &seed, tp, deadline).await {
                 Ok(commit) => break (seed, commit, sent.elapsed()),
-                Err(Refused::Busy) if gemm_try + 1 < MAX_GEMM_TRIES => {
+                Err(Refused::Busy) if gemm_try + 1 < tries => {
                     // Another verifier's GEMM holds the card: wait about one of its deadlines.
                     let jitter = u64::from(crate::auth::random_bytes()[0]);
                     tokio::time::sleep(deadline + deadline * jitter as u32 / 256).await;
@@ -69,7 +71,7 @@ impl Verifier {
                 }
                 Err(Refused::Busy) => {
                     v.outcome = Outcome::Late;
-                    v.reason = Some(format!("card busy at all {MAX_GEMM_TRIES} tries"));
+                    v.reason = Some(format!("card busy at all {tries} tries"));
                     return v;
                 }
                 Err(Refused::Late(reason)) => {

@@ -111,6 +111,7 @@ pub fn spec(deadline_ms: u64) -> Spec {
             },
             rows: 64,
             deadline_ms,
+            once: false,
         }),
         attempt: 0,
     }

@@ -220,7 +220,7 @@ pub fn protocol_with(params: PoolParams, cap: u128) -> Protocol {
         factory.clone(),
         &factory::ExecuteMsg::SetClassParams {
             class: "h100".into(),
-            params,
+            params: Box::new(params),
         },
         &[],
     )
@@ -311,7 +311,7 @@ impl Protocol {
         for msg in [
             loopin::factory::ExecuteMsg::SetClassParams {
                 class: "a100".into(),
-                params: params(),
+                params: Box::new(params()),
             },
             loopin::factory::ExecuteMsg::CreatePool {
                 class: "a100".into(),

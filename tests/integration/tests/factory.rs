@@ -154,7 +154,7 @@ impl Setup {
             &owner,
             &ExecuteMsg::SetClassParams {
                 class: class.into(),
-                params,
+                params: Box::new(params),
             },
         )
     }
@@ -232,7 +232,7 @@ fn governance_sets_validated_parameters_per_class() {
         &stranger,
         &ExecuteMsg::SetClassParams {
             class: "h100".into(),
-            params: params(),
+            params: Box::new(params()),
         },
     ));
     assert!(matches!(err, ContractError::Ownership(_)));

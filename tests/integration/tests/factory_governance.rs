@@ -206,7 +206,7 @@ fn only_the_owner_proposes_and_cancels_and_anyone_executes_in_the_window() {
     let stranger = p.addr("dave");
     let action = GovernanceAction::SetClassParams {
         class: "h100".into(),
-        params: params(),
+        params: Box::new(params()),
     };
     let err: ContractError = contract_error(call(
         &mut p,
@@ -221,7 +221,7 @@ fn only_the_owner_proposes_and_cancels_and_anyone_executes_in_the_window() {
         &mut p,
         &factory::ExecuteMsg::SetClassParams {
             class: "h100".into(),
-            params: params(),
+            params: Box::new(params()),
         },
     ));
     assert_eq!(
@@ -238,7 +238,7 @@ fn only_the_owner_proposes_and_cancels_and_anyone_executes_in_the_window() {
         &mut p,
         GovernanceAction::SetClassParams {
             class: "h100".into(),
-            params: bad,
+            params: Box::new(bad),
         },
     ));
     assert_eq!(

@@ -88,7 +88,7 @@ fn a_cartel_at_the_quorum_cannot_invalidate_an_honest_device_that_appeals() {
     let mut outcome = None;
     for (who, id) in &drawn {
         let who = name_of(&n, who);
-        n.appeal_secret(*id);
+        n.drawn_secret(*id);
         let res = if who == "grace" {
             n.submit(who, *id, late()).unwrap()
         } else {
@@ -125,14 +125,14 @@ fn a_device_that_is_really_late_loses_its_appeal_and_is_invalidated() {
     let drawn = appeal_drawn(&mut n, &token_id);
     assert_eq!(drawn.len(), 3);
     let (first, second) = (drawn[0].clone(), drawn[1].clone());
-    n.appeal_secret(first.1);
+    n.drawn_secret(first.1);
     let res = n.submit(name_of(&n, &first.0), first.1, late()).unwrap();
     assert_eq!(
         attr(&res, "appeal"),
         None,
         "one Late leaves two Passes possible"
     );
-    n.appeal_secret(second.1);
+    n.drawn_secret(second.1);
     let res = n.submit(name_of(&n, &second.0), second.1, late()).unwrap();
     assert_eq!(attr(&res, "appeal").as_deref(), Some("lost"));
     assert_eq!(n.device(&token_id).status, DeviceStatus::Invalidated);
@@ -145,7 +145,7 @@ fn a_device_that_is_really_late_loses_its_appeal_and_is_invalidated() {
     );
     // The third drawn challenge can no longer be answered, and lapses at no cost.
     let third = drawn[2].1;
-    n.appeal_secret(third);
+    n.drawn_secret(third);
     assert!(n.submit(name_of(&n, &drawn[2].0), third, late()).is_err());
 }
 
@@ -352,7 +352,7 @@ fn a_stranger_cannot_block_a_drawn_verdict_by_committing_its_secret_first() {
     cartel_accuses(&mut n, &token_id);
     let drawn = appeal_drawn(&mut n, &token_id);
     let (who, id) = drawn[0].clone();
-    let secret = n.appeal_secret(id);
+    let secret = n.drawn_secret(id);
     // Bob saw the secret (the mempool, or the prover) and commits its hash first.
     n.exec(
         "bob",
@@ -510,8 +510,8 @@ fn an_appeal_pass_is_checked_like_any_pass() {
     let drawn = appeal_drawn(&mut n, &token_id);
     let (who, id) = (name_of(&n, &drawn[0].0), drawn[0].1);
     let other = drawn[1].1;
-    let secret = n.appeal_secret(id);
-    n.appeal_secret(other);
+    let secret = n.drawn_secret(id);
+    n.drawn_secret(other);
     let seed = n.seed(id);
     let pass = |n: &Net, latency_ms: u64, transcript_of: u64| ExecuteMsg::Submit {
         challenge_id: id,
@@ -552,6 +552,8 @@ fn a_cartel_voting_the_gemm_late_cannot_invalidate_a_device_whose_drawn_passes_c
         n: 24,
         rows: 64,
         deadline_ms: 1_500,
+        sweep_seconds: 0,
+        max_missed_sweeps: 0,
     };
     let p = protocol_with(
         PoolParams {
@@ -576,7 +578,7 @@ fn a_cartel_voting_the_gemm_late_cannot_invalidate_a_device_whose_drawn_passes_c
     let drawn = appeal_drawn(&mut n, &token_id);
     // A drawn Pass without the GEMM part is refused, as any Pass on this class.
     let (who, id) = (name_of(&n, &drawn[0].0), drawn[0].1);
-    n.appeal_secret(id);
+    n.drawn_secret(id);
     let seed = n.seed(id);
     let without = ExecuteMsg::Submit {
         challenge_id: id,
@@ -598,7 +600,7 @@ fn a_cartel_voting_the_gemm_late_cannot_invalidate_a_device_whose_drawn_passes_c
     for (address, id) in &drawn {
         let who = name_of(&n, address);
         if *id != drawn[0].1 {
-            n.appeal_secret(*id);
+            n.drawn_secret(*id);
         }
         let res = n.pass_with_gemm(who, *id, 0, &class).unwrap();
         outcome = outcome.or(attr(&res, "appeal"));

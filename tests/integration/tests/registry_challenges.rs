@@ -251,6 +251,7 @@ fn provers_learn_their_open_assignments_and_the_verifiers_keys_from_the_chain() 
             challenge_key: n.verifier("bob").challenge_key.unwrap(),
             assigned_at,
             answer_by: assigned_at.plus_seconds(settings().response_seconds),
+            gemm: true,
         }]
     );
     assert!(n.assignments("h100-99").is_empty());

@@ -30,6 +30,8 @@ const CLASS: GemmClass = GemmClass {
     n: 24,
     rows: 64,
     deadline_ms: 1_500,
+    sweep_seconds: 0,
+    max_missed_sweeps: 0,
 };
 const SHAPE: Shape = Shape {
     m: 64,
@@ -352,7 +354,7 @@ fn a_device_that_missed_a_gemm_audit_is_accused_and_keeps_its_certificate_by_app
             "the auditor is not drawn"
         );
         let who = name_of(&n, &address);
-        n.appeal_secret(id);
+        n.drawn_secret(id);
         let res = n.pass_with_gemm(who, id, 0, &CLASS).unwrap();
         outcome = outcome.or(attr(&res, "appeal"));
     }

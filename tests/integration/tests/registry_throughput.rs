@@ -20,6 +20,8 @@ const CLASS: GemmClass = GemmClass {
     n: 24,
     rows: 64,
     deadline_ms: 1_500,
+    sweep_seconds: 0,
+    max_missed_sweeps: 0,
 };
 
 /// Round trips allowed: 3 of them for the timed part, at most 400 ms above its 100 ms.

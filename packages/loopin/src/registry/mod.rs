@@ -26,10 +26,12 @@ pub const MAX_ATTEMPT: u32 = 1;
 mod appeal;
 mod proofs;
 mod settings;
+mod sweep;
 
 pub use appeal::*;
 pub use proofs::*;
 pub use settings::*;
+pub use sweep::*;
 
 #[cw_serde]
 pub struct InstantiateMsg {
@@ -173,6 +175,17 @@ pub enum ExecuteMsg {
     /// on the device is still assigned or disputed. `Assign` and `RegisterDevice` do the same for
     /// the ended devices they meet.
     Prune { token_id: String },
+    /// Draws the verifier of device `token_id`'s sweep in `window` (its class's
+    /// `GemmClass::sweep_seconds`; window w starts `w × sweep_seconds` after genesis) and
+    /// assigns it the challenge, as asked at the window's start: by weighted sortition over the
+    /// bonded, keyed verifiers other than the owner whose bond and key were set before the
+    /// drawing beacon round began ([`SWEEP_DRAW_ROUNDS`]). Anyone; once per device and window,
+    /// from the window's start until its answer is due. Its verifier picks the secret when it
+    /// submits (as an appeal's does), the Pass must carry the GEMM at its first try, and only
+    /// such Passes prove a swept class's epochs; a Late verdict costs the device the window's
+    /// proof but is no lateness vote (one card answering for two identities is late for one
+    /// of them, and an appeal asking each alone would overturn an honest voter).
+    DrawSweep { token_id: String, window: u64 },
 }
 
 /// What LOOP sent to the registry is for.
@@ -273,6 +286,18 @@ pub enum QueryMsg {
         start_after: Option<u64>,
         limit: Option<u32>,
     },
+    /// A device's sweep in a window: when it opens, its drawn verifier and challenge.
+    #[returns(SweepResponse)]
+    Sweep { token_id: String, window: u64 },
+    /// The sweeps of the current window (of each device's class) that drew `verifier`, among
+    /// the next `limit` (at most [`MAX_SWEEP_SCAN`]) registered devices after `start_after`, by
+    /// token id: what a verifier asks, all at once, as each window opens.
+    #[returns(SweepDutiesResponse)]
+    SweepDuties {
+        verifier: String,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    },
 }
 
 #[cw_serde]
@@ -314,6 +339,9 @@ pub struct DeviceResponse {
     /// Its class's GEMM throughput challenge (`None`: no throughput part).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gemm: Option<crate::pool::GemmClass>,
+    /// Sweeps of its class it failed in a row (its class's `max_missed_sweeps` accuses it).
+    #[serde(default, skip_serializing_if = "crate::pool::is_zero")]
+    pub missed_sweeps: u32,
 }
 
 #[cw_serde]
@@ -346,6 +374,21 @@ pub struct AssignmentInfo {
     pub assigned_at: Timestamp,
     /// After this the challenge can only expire.
     pub answer_by: Timestamp,
+    /// False when its class has a GEMM this challenge does not carry (`GemmClass::asked_in`: a
+    /// swept class's challenges other than sweeps and appeals): the prover serves one GEMM per
+    /// challenge that may carry one and none for the others, so a verifier assigned a timed
+    /// challenge on a swept class cannot keep the card busy when a sweep comes. Left out when
+    /// true, as registries before it meant.
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    pub gemm: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_yes(b: &bool) -> bool {
+    *b
 }
 
 #[cw_serde]
@@ -399,6 +442,10 @@ pub struct ChallengeResponse {
     /// its secret is chosen at submission (no commitment; each secret is still single use).
     #[serde(default)]
     pub appeal: bool,
+    /// Drawn for its device's sweep in this window ([`ExecuteMsg::DrawSweep`]): asked at the
+    /// window's start, its secret chosen at submission, its GEMM at the first try.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<u64>,
 }
 
 /// A Pass's auditable record.

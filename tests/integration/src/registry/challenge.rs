@@ -119,9 +119,10 @@ impl Net {
         id
     }
 
-    /// Chooses the secret of appeal challenge `id`: drawn, not committed, so its verifier picks
-    /// it when it submits (never equal to a committed one, whose bytes are all alike).
-    pub fn appeal_secret(&mut self, id: u64) -> [u8; 32] {
+    /// Chooses the secret of a drawn challenge `id` (an appeal's or a sweep's): not committed,
+    /// so its verifier picks it when it submits (never equal to a committed one, whose bytes
+    /// are all alike).
+    pub fn drawn_secret(&mut self, id: u64) -> [u8; 32] {
         self.nonce += 1;
         let mut secret = [0x5A; 32];
         secret[0] = self.nonce;

@@ -77,11 +77,16 @@ pub(crate) fn challenge_randomness(beacon: &[u8], id: u64) -> Hash {
         .into()
 }
 
-/// The h100 class's GEMM challenge (`loopin::gpu_classes`), which the scenarios' class asks.
+/// The h100 class's GEMM challenge (`loopin::gpu_classes`), which the scenarios' class asks,
+/// with every challenge rather than in sweeps: a sweep's Pass runs the same checks, and the
+/// scenarios assign their challenges by `Assign`.
 pub(crate) fn h100_gemm() -> loopin::pool::GemmClass {
-    loopin::gpu_classes::class("h100")
-        .expect("the h100 class")
-        .gemm
+    loopin::pool::GemmClass {
+        sweep_seconds: 0,
+        ..loopin::gpu_classes::class("h100")
+            .expect("the h100 class")
+            .gemm
+    }
 }
 
 /// Answers for the factory's config, the pool's class (production-80g: 64 GiB at r = 1000) and

@@ -1,0 +1,348 @@
+//! Sweeps: every device of a GEMM class asked its throughput challenge at one moment, once per
+//! window of the class's `sweep_seconds`, each by a verifier the beacon draws for it.
+//!
+//! Why: a miner may register several identities of one class on one card. Asked at moments
+//! verifiers choose, their GEMMs rarely overlap and one card answers for all of them. Asked
+//! together, at the window's start, a card meets one deadline, not k. So for a class with
+//! sweeps, only a sweep's Pass proves an epoch; other challenges of its devices are timed
+//! only. The windows' cadence is the class's challenge rate: verifiers no longer choose it.
+//!
+//! The GEMM's seed still comes from the drawn verifier's secret (picked when it submits, as an
+//! appeal challenge's is): the beacon's value is known from its round's last reveal on, maybe
+//! minutes before the round ends, so a seed taken from it would let a prover start early. Who
+//! is drawn may be known that early; what is asked is not.
+
+use cosmwasm_std::{Addr, Deps, DepsMut, Env, Order, Response, Storage, Timestamp};
+use cw_storage_plus::Bound;
+use loopin::pool::GemmClass;
+use loopin::registry::{
+    DeviceStatus, MAX_SWEEP_SCAN, SWEEP_DRAW_ROUNDS, SweepDutiesResponse, SweepDuty, SweepResponse,
+};
+use sha2::{Digest, Sha256};
+
+use crate::appeal::accuse;
+use crate::draw::{self, Candidate, Drawn, sortition};
+use crate::entropy::{current_round, randomness_round_through};
+use crate::error::ContractError;
+use crate::expiry::{self, CertState};
+use crate::state::{CONFIG, Challenge, Config, DEVICES, Device, SWEEPS};
+
+/// The sweep period of a device's class, if its class sweeps.
+pub(crate) fn period(device: &Device) -> Option<u64> {
+    device
+        .gemm
+        .as_ref()
+        .map(|g| g.sweep_seconds)
+        .filter(|s| *s > 0)
+}
+
+/// The class's GEMM if `challenge`'s Pass on `device` carries it ([`GemmClass::asked_in`]).
+pub(crate) fn gemm_asked<'a>(device: &'a Device, challenge: &Challenge) -> Option<&'a GemmClass> {
+    let class = device.gemm.as_ref()?;
+    class
+        .asked_in(challenge.sweep.is_some(), challenge.appeal)
+        .then_some(class)
+}
+
+/// The lateness "window" an accusation for missed sweeps is filed under: apart from every
+/// window of Late votes (whose voters an upheld appeal would penalise; a sweep's Late verdict
+/// is no vote) and from audits' (`gemm_audit::audit_window`).
+fn missed_window(window: u64) -> u64 {
+    (1 << 62) | window
+}
+
+/// Device `token_id` failed its sweep of `window` (its drawn verifier found it late): one more
+/// missed in a row, and at its class's `max_missed_sweeps` the device is accused, as a lateness
+/// quorum accuses (invalidated at once when the registry allows no appeal).
+pub(crate) fn missed(
+    storage: &mut dyn Storage,
+    config: &Config,
+    now: Timestamp,
+    (token_id, window): (&str, u64),
+    response: Response,
+) -> Result<Response, ContractError> {
+    let mut device = DEVICES.load(storage, token_id)?;
+    device.missed_sweeps = device.missed_sweeps.saturating_add(1);
+    let missed = device.missed_sweeps;
+    let threshold = device.gemm.as_ref().map_or(0, |g| g.max_missed_sweeps);
+    let accused = threshold > 0 && missed >= threshold;
+    if accused {
+        device.missed_sweeps = 0;
+    }
+    DEVICES.save(storage, token_id, &device)?;
+    let response = response.add_attribute("missed_sweeps", missed.to_string());
+    if !accused {
+        return Ok(response);
+    }
+    Ok(
+        match accuse(
+            storage,
+            config,
+            now,
+            token_id,
+            missed_window(window),
+            missed,
+        )? {
+            Some(msg) => response
+                .add_attribute("invalidated", token_id)
+                .add_message(msg),
+            None => response.add_attribute("accused", token_id),
+        },
+    )
+}
+
+/// Why a challenge that asks no GEMM was answered with one.
+pub(crate) fn not_asked(device: &Device) -> ContractError {
+    if device.gemm.is_some() {
+        ContractError::ThroughputOnlyInSweeps {}
+    } else {
+        ContractError::ThroughputNotAsked {}
+    }
+}
+
+/// Whether `challenge`'s Pass proves its epoch: when the class sweeps, only a sweep's does.
+pub(crate) fn proves_epoch(device: &Device, challenge: &Challenge) -> bool {
+    period(device).is_none() || challenge.sweep.is_some()
+}
+
+/// A window's verifier as the beacon drew it.
+struct Draw {
+    verifier: Addr,
+    round: u64,
+    beacon: [u8; 32],
+    /// The challenge counts as asked from then: the window's start, or the drawing round's end
+    /// if that came later.
+    opens_at: Timestamp,
+}
+
+fn window_start(config: &Config, period: u64, window: u64) -> Timestamp {
+    config.genesis.plus_seconds(period.saturating_mul(window))
+}
+
+/// Randomness of a sweep's draw: the beacon value bound to the device and the window.
+fn sweep_randomness(beacon: &[u8; 32], token_id: &str, window: u64) -> [u8; 32] {
+    Sha256::new()
+        .chain_update(b"loopin-registry/sweep")
+        .chain_update(beacon)
+        .chain_update((token_id.len() as u64).to_be_bytes())
+        .chain_update(token_id)
+        .chain_update(window.to_be_bytes())
+        .finalize()
+        .into()
+}
+
+/// The verifier the beacon drew for `device`'s sweep in `window`: `None` while no round that
+/// may draw it is final. Among `candidates`, those whose chance was fixed before the drawing
+/// round began, and never the device's owner.
+fn drawn(
+    storage: &dyn Storage,
+    (config, env): (&Config, &Env),
+    (token_id, device, period): (&str, &Device, u64),
+    window: u64,
+    candidates: &[Candidate],
+) -> Result<Option<Draw>, ContractError> {
+    let start = window_start(config, period, window);
+    let rounds = &config.settings.round_seconds;
+    let first = start.seconds().saturating_sub(config.genesis.seconds()) / rounds;
+    let last = first.saturating_add(SWEEP_DRAW_ROUNDS - 2);
+    let scan = (first.saturating_sub(2), last);
+    let Some((round, beacon)) =
+        randomness_round_through(storage, config, env, scan, &device.owner)?
+    else {
+        if current_round(config, env) > last {
+            return Err(ContractError::SweepUndrawable { window });
+        }
+        return Ok(None);
+    };
+    let round_start = config.genesis.plus_seconds(round.saturating_mul(*rounds));
+    let pool: Vec<_> = draw::pool(candidates, round_start, |a| *a == device.owner).collect();
+    let randomness = sweep_randomness(&beacon.value, token_id, window);
+    let verifier = sortition(pool, &randomness, 1)
+        .pop()
+        .ok_or(ContractError::TooFewVerifiers {
+            eligible: 0,
+            needed: 1,
+        })?;
+    let final_at = round_start.plus_seconds(*rounds);
+    Ok(Some(Draw {
+        verifier,
+        round,
+        beacon: beacon.value,
+        opens_at: start.max(final_at),
+    }))
+}
+
+/// The device `token_id` and its class's sweep period; refused unless it is active and its
+/// class sweeps.
+fn swept(storage: &dyn Storage, token_id: &str) -> Result<(Device, u64), ContractError> {
+    let device =
+        DEVICES
+            .may_load(storage, token_id)?
+            .ok_or_else(|| ContractError::UnknownDevice {
+                token_id: token_id.to_string(),
+            })?;
+    if device.status != DeviceStatus::Active {
+        return Err(ContractError::DeviceNotActive {
+            token_id: token_id.to_string(),
+        });
+    }
+    let period = period(&device).ok_or_else(|| ContractError::NoSweeps {
+        token_id: token_id.to_string(),
+    })?;
+    Ok((device, period))
+}
+
+/// `DrawSweep { token_id, window }`: anyone draws a device's sweep verifier for a window that
+/// has started and assigns it the challenge, as asked at the window's start.
+pub(crate) fn draw_sweep(
+    deps: DepsMut,
+    env: Env,
+    token_id: String,
+    window: u64,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let (device, period) = swept(deps.storage, &token_id)?;
+    if let Some(challenge_id) = SWEEPS.may_load(deps.storage, (&token_id, window))? {
+        return Err(ContractError::SweepDrawn { challenge_id });
+    }
+    let start = window_start(&config, period, window);
+    if env.block.time < start {
+        return Err(ContractError::SweepNotOpen {
+            opens_at: start.seconds(),
+        });
+    }
+    if let CertState::Ended(_) =
+        expiry::cert_state(deps.as_ref(), &config, env.block.time, &token_id)
+    {
+        return Err(ContractError::DeviceNotActive { token_id });
+    }
+    let candidates = draw::candidates(deps.storage, &config)?;
+    let draw = drawn(
+        deps.storage,
+        (&config, &env),
+        (&token_id, &device, period),
+        window,
+        &candidates,
+    )?
+    .ok_or(ContractError::RandomnessPending {
+        round: start.seconds().saturating_sub(config.genesis.seconds())
+            / config.settings.round_seconds,
+    })?;
+    let answer_by = draw.opens_at.plus_seconds(config.settings.response_seconds);
+    if env.block.time > answer_by {
+        return Err(ContractError::SweepLapsed {
+            until: answer_by.seconds(),
+        });
+    }
+    let id = draw::assign(
+        deps.storage,
+        &draw.verifier,
+        &token_id,
+        (draw.round, &draw.beacon),
+        draw.opens_at,
+        Drawn::Sweep(window),
+    )?;
+    SWEEPS.save(deps.storage, (&token_id, window), &id)?;
+    Ok(Response::new()
+        .add_attribute("action", "draw_sweep")
+        .add_attribute("token_id", token_id)
+        .add_attribute("window", window.to_string())
+        .add_attribute("verifier", draw.verifier)
+        .add_attribute("challenge_id", id.to_string())
+        .add_attribute("randomness_round", draw.round.to_string())
+        .add_attribute("answer_by", answer_by.seconds().to_string()))
+}
+
+/// The `Sweep` query.
+pub(crate) fn query_sweep(
+    deps: Deps,
+    env: &Env,
+    token_id: String,
+    window: u64,
+) -> Result<SweepResponse, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let (device, period) = swept(deps.storage, &token_id)?;
+    let candidates = draw::candidates(deps.storage, &config)?;
+    let draw = match drawn(
+        deps.storage,
+        (&config, env),
+        (&token_id, &device, period),
+        window,
+        &candidates,
+    ) {
+        Ok(draw) => draw,
+        Err(ContractError::SweepUndrawable { .. } | ContractError::TooFewVerifiers { .. }) => None,
+        Err(err) => return Err(err),
+    };
+    Ok(SweepResponse {
+        opens_at: window_start(&config, period, window),
+        challenge_id: SWEEPS.may_load(deps.storage, (&token_id, window))?,
+        answer_by: draw
+            .as_ref()
+            .map(|d| d.opens_at.plus_seconds(config.settings.response_seconds)),
+        randomness_round: draw.as_ref().map(|d| d.round),
+        verifier: draw.map(|d| d.verifier),
+        token_id,
+        window,
+    })
+}
+
+/// The `SweepDuties` query: one page of devices, each one draw (for its class's current
+/// window) over the verifiers loaded once.
+pub(crate) fn query_sweep_duties(
+    deps: Deps,
+    env: &Env,
+    verifier: String,
+    (start_after, limit): (Option<String>, Option<u32>),
+) -> Result<SweepDutiesResponse, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let verifier = deps.api.addr_validate(&verifier)?;
+    let candidates = draw::candidates(deps.storage, &config)?;
+    let limit = limit.unwrap_or(MAX_SWEEP_SCAN).min(MAX_SWEEP_SCAN) as usize;
+    let start = start_after.as_deref().map(Bound::exclusive);
+    let mut duties = vec![];
+    let mut last_scanned = None;
+    for item in DEVICES
+        .range(deps.storage, start, None, Order::Ascending)
+        .take(limit)
+    {
+        let (token_id, device) = item?;
+        last_scanned = Some(token_id.clone());
+        let Some(period) = period(&device).filter(|_| device.status == DeviceStatus::Active) else {
+            continue;
+        };
+        let window = env
+            .block
+            .time
+            .seconds()
+            .saturating_sub(config.genesis.seconds())
+            / period;
+        let draw = match drawn(
+            deps.storage,
+            (&config, env),
+            (&token_id, &device, period),
+            window,
+            &candidates,
+        ) {
+            Ok(Some(draw)) => draw,
+            Ok(None)
+            | Err(ContractError::SweepUndrawable { .. } | ContractError::TooFewVerifiers { .. }) => {
+                continue;
+            }
+            Err(err) => return Err(err),
+        };
+        if draw.verifier == verifier {
+            duties.push(SweepDuty {
+                window,
+                challenge_id: SWEEPS.may_load(deps.storage, (&token_id, window))?,
+                answer_by: draw.opens_at.plus_seconds(config.settings.response_seconds),
+                token_id,
+            });
+        }
+    }
+    Ok(SweepDutiesResponse {
+        verifier,
+        duties,
+        last_scanned,
+    })
+}
