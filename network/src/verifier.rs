@@ -20,7 +20,9 @@ use loopin_pocps::sig::{challenge_key_message, k256_sign};
 use loopin_prover::auth::pubkey_bytes;
 use loopin_prover::metrics::Metrics;
 use loopin_prover::onchain::{Submission, commitment_from_msg, submission};
-use loopin_prover::verifier::{Outcome, Spec, Target, ThroughputSpec, Verifier};
+use loopin_prover::verifier::{
+    Outcome, Spec, Target, ThroughputSpec, Verdict as VerdictRecord, Verifier,
+};
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -174,6 +176,10 @@ impl VerifierAgent {
                 tracing::warn!(verifier = %self.actor.name, error = %e, "entropy commit failed")
             }
         }
+        // This round's sweeps, drawn now so that their provers have read them when asked.
+        if let Err(e) = self.sweep_duties(true).await {
+            tracing::warn!(verifier = %self.actor.name, error = %e, "sweep duties failed");
+        }
         match self.challenge {
             None => {
                 let secret = self.fresh();
@@ -250,12 +256,11 @@ impl VerifierAgent {
         Ok(checked)
     }
 
-    /// The sweeps of the current windows the beacon drew it for: each drawn on chain (unless
-    /// someone did already), asked, and its verdict submitted. One after another here, where a
-    /// verifier is drawn for a device or two; a verifier drawn for many asks them concurrently,
-    /// so that one card answering for several identities is asked for all at once.
-    async fn sweeps(&mut self, settings: &RegistrySettings) -> anyhow::Result<Vec<Checked>> {
-        let mut checked = vec![];
+    /// The current windows' sweeps the beacon drew it for: their ids, each drawn on chain
+    /// unless someone did already. Drawn with the round's duties, so that the provers have read
+    /// the assignment when [`Self::check`] asks.
+    async fn sweep_duties(&mut self, draw: bool) -> anyhow::Result<Vec<u64>> {
+        let mut ids = vec![];
         let mut start_after = None;
         loop {
             let page: SweepDutiesResponse = self
@@ -271,32 +276,52 @@ impl VerifierAgent {
                 )
                 .await?;
             for duty in page.duties {
-                let id = match duty.challenge_id {
-                    Some(id) => id,
-                    None => {
-                        let draw = ExecuteMsg::DrawSweep {
+                match duty.challenge_id {
+                    Some(id) => ids.push(id),
+                    None if draw => {
+                        let msg = ExecuteMsg::DrawSweep {
                             token_id: duty.token_id.clone(),
                             window: duty.window,
                         };
-                        match self.exec(&draw).await {
-                            Ok(tx) => wasm_attr(&tx, "challenge_id")?.parse()?,
+                        match self.exec(&msg).await {
+                            Ok(tx) => ids.push(wasm_attr(&tx, "challenge_id")?.parse()?),
                             Err(e) => {
                                 tracing::info!(verifier = %self.actor.name, token_id = %duty.token_id, window = duty.window, error = %e, "sweep not drawn");
-                                continue;
                             }
                         }
                     }
-                };
-                self.newest = self.newest.max(id);
-                let secret = self.fresh();
-                if let Ran::Done(Some(mut c)) = self.run(settings, id, secret).await? {
-                    c.sweep = Some(duty.window);
-                    checked.push(c);
+                    None => {}
                 }
             }
             match page.last_scanned {
                 Some(last) => start_after = Some(last),
                 None => break,
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Asks every sweep it was drawn for and has not answered, all at once (one card answering
+    /// for several identities is asked for all of them together), and submits the verdicts. A
+    /// sweep gets no second try: a prover that refuses it has not answered.
+    async fn sweeps(&mut self, settings: &RegistrySettings) -> anyhow::Result<Vec<Checked>> {
+        let mut prepared = vec![];
+        for id in self.sweep_duties(false).await? {
+            self.newest = self.newest.max(id);
+            let secret = self.fresh();
+            prepared.extend(self.prepare(settings, id, secret).await?);
+        }
+        let client = &self.client;
+        let records = futures::future::join_all(
+            prepared
+                .iter()
+                .map(|p| client.challenge(&p.prover, &p.spec)),
+        )
+        .await;
+        let mut checked = vec![];
+        for (p, record) in prepared.into_iter().zip(records) {
+            if let Ran::Done(Some(c)) = self.conclude(p, record).await? {
+                checked.push(c);
             }
         }
         Ok(checked)
@@ -310,11 +335,25 @@ impl VerifierAgent {
         id: u64,
         secret: [u8; 32],
     ) -> anyhow::Result<Ran> {
+        let Some(p) = self.prepare(settings, id, secret).await? else {
+            return Ok(Ran::NotAssigned);
+        };
+        let record = self.client.challenge(&p.prover, &p.spec).await;
+        self.conclude(p, record).await
+    }
+
+    /// What challenging the device of challenge `id` takes, if the challenge is still assigned.
+    async fn prepare(
+        &self,
+        settings: &RegistrySettings,
+        id: u64,
+        secret: [u8; 32],
+    ) -> anyhow::Result<Option<Prepared>> {
         let state = self.challenge_state(id).await?;
         let (ChallengeStatus::Assigned, Some(target), Some(randomness)) =
             (state.status, state.target, state.randomness)
         else {
-            return Ok(Ran::NotAssigned);
+            return Ok(None);
         };
         let device: DeviceResponse = self
             .actor
@@ -337,7 +376,8 @@ impl VerifierAgent {
             randomness: randomness.to_vec(),
             secret: Some(secret),
             // The device's class's GEMM challenge, asked with the timed one when this challenge
-            // carries it (a swept class's: its sweeps and appeals only; a sweep's, once).
+            // carries it (a swept class's: its sweeps and appeals only; a sweep's, once and
+            // first).
             throughput: device
                 .gemm
                 .as_ref()
@@ -351,8 +391,23 @@ impl VerifierAgent {
         };
         let prover =
             Target::new(&device.endpoint, commitment.clone()).map_err(anyhow::Error::msg)?;
-        let mut record = self.client.challenge(&prover, &spec).await;
-        let verdict = match submission(&record, &commitment, self.refused.contains(&id)) {
+        Ok(Some(Prepared {
+            id,
+            secret,
+            target,
+            spec,
+            prover,
+            commitment,
+            sweep: state.sweep,
+        }))
+    }
+
+    /// Submits the verdict of `record`, the answer to the challenge `p` asked.
+    async fn conclude(&mut self, p: Prepared, mut record: VerdictRecord) -> anyhow::Result<Ran> {
+        let id = p.id;
+        // A sweep gets no second try: its refusal is no answer.
+        let refused_before = self.refused.contains(&id) || p.sweep.is_some();
+        let verdict = match submission(&record, &p.commitment, refused_before) {
             Submission::Retry => {
                 // The prover may not have read the assignment yet: once, try again next round.
                 self.refused.insert(id);
@@ -368,9 +423,9 @@ impl VerifierAgent {
         let submitted = self
             .exec(&ExecuteMsg::Submit {
                 challenge_id: id,
-                secret: HexBinary::from(secret.to_vec()),
+                secret: HexBinary::from(p.secret.to_vec()),
                 verdict,
-                attempt: spec.attempt,
+                attempt: p.spec.attempt,
             })
             .await;
         self.refused.remove(&id);
@@ -393,14 +448,25 @@ impl VerifierAgent {
         Ok(Ran::Done(Some(Checked {
             challenge_id: id,
             verifier: self.actor.name.clone(),
-            target,
+            target: p.target,
             outcome: record.outcome,
             rtt_ms: record.rtt_ms,
             appeal: false,
-            sweep: None,
+            sweep: p.sweep,
             throughput: record.throughput.as_ref().map(|t| t.outcome),
             throughput_ms: record.throughput.as_ref().and_then(|t| t.commit_ms),
             on_chain,
         })))
     }
+}
+
+/// A challenge ready to ask: its id and secret, the device, what to ask and where.
+struct Prepared {
+    id: u64,
+    secret: [u8; 32],
+    target: String,
+    spec: Spec,
+    prover: Target,
+    commitment: loopin_pocps::proof::Commitment,
+    sweep: Option<u64>,
 }

@@ -6,11 +6,11 @@
 
 use cosmwasm_std::{Decimal, HexBinary, Uint128, to_json_binary};
 use k256::ecdsa::SigningKey;
+use loopin::pool::GemmClass;
 use loopin::registry::{
     ChallengeResponse, ChallengeStatus, CommitmentMsg, ConfigResponse, DeviceResponse, ExecuteMsg,
     QueryMsg, ReceiveMsg,
 };
-use loopin::pool::GemmClass;
 use loopin::stake_cert::StakeMode;
 use loopin::token;
 use loopin_chain_client::{ChainClient, ChainConfig, ChainQuerier, Key, devnet};

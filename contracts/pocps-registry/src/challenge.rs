@@ -114,6 +114,7 @@ pub(crate) fn commit(
             open_audits: 0,
             appeal: false,
             sweep: None,
+            drawn_at: None,
         },
     )?;
     verifier.open_challenges += 1;
@@ -299,7 +300,10 @@ pub(crate) fn expire(deps: DepsMut, env: Env, id: u64) -> Result<Response, Contr
             .is_some_and(|d| d.status == DeviceStatus::Active),
         None => false,
     };
-    let skipped = challenge.status == ChallengeStatus::Assigned && target_active;
+    // A sweep drawn late (someone waited, or the drawn verifier changed its bond to hand it on)
+    // left too little time to be the verifier's fault.
+    let drawn_late = crate::sweep::drawn_late(&config, &challenge);
+    let skipped = challenge.status == ChallengeStatus::Assigned && target_active && !drawn_late;
     // A lapsed assignment did not challenge its device: its place in the queue comes back
     // (unless it was assigned again since).
     if let (Some(target), Some(at)) = (challenge.target.as_deref(), challenge.assigned_at)

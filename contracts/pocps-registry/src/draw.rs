@@ -13,8 +13,11 @@ use crate::state::{CHALLENGES, Challenge, Config, NEXT_CHALLENGE, OPEN_ASSIGNMEN
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Drawn {
     Appeal,
-    /// The device's sweep in this window.
-    Sweep(u64),
+    /// The device's sweep in `window`, drawn on chain at `at`.
+    Sweep {
+        window: u64,
+        at: Timestamp,
+    },
 }
 
 /// Assigns `verifier` a challenge on `token_id` it was drawn for by the beacon value of
@@ -46,7 +49,11 @@ pub(crate) fn assign(
         open_audits: 0,
         appeal: drawn == Drawn::Appeal,
         sweep: match drawn {
-            Drawn::Sweep(window) => Some(window),
+            Drawn::Sweep { window, .. } => Some(window),
+            Drawn::Appeal => None,
+        },
+        drawn_at: match drawn {
+            Drawn::Sweep { at, .. } => Some(at),
             Drawn::Appeal => None,
         },
     };

@@ -312,4 +312,9 @@ pub enum ContractError {
 
     #[error("the device's class asks its GEMM in sweeps only: this challenge carries none")]
     ThroughputOnlyInSweeps {},
+
+    #[error(
+        "the class sweeps every {sweep_seconds} s: shorter than the {least} s its draw rounds and response time take, so its sweeps could overlap"
+    )]
+    SweepTooShort { sweep_seconds: u64, least: u64 },
 }

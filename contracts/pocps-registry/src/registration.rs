@@ -129,6 +129,7 @@ pub(crate) fn register_device(
             lateness_quorum,
             gemm,
             missed_sweeps: 0,
+            missed_from: 0,
         },
     )?;
     // The pool supplies the device's hours to clients, and rewards them, only from now on.
@@ -176,6 +177,9 @@ fn meets_class(
             rounds: p.rounds,
             min_rounds,
         });
+    }
+    if let Some(g) = class.params.gemm.as_ref() {
+        crate::sweep::check_period(config, g)?;
     }
     Ok((class.params.lateness_quorum, class.params.gemm))
 }

@@ -44,6 +44,10 @@ pub struct Device {
     /// Sweeps failed in a row since its last passed one or accusation (`crate::sweep`).
     #[serde(default, skip_serializing_if = "loopin::pool::is_zero")]
     pub missed_sweeps: u32,
+    /// The window of the first of those missed sweeps: the streak's lateness window
+    /// (`crate::sweep`), under which its Late verdicts are recorded.
+    #[serde(default, skip_serializing_if = "loopin::pool::is_zero")]
+    pub missed_from: u64,
 }
 
 fn chained_encoding() -> u32 {
@@ -122,6 +126,11 @@ pub struct Challenge {
     /// asked at the window's start, its GEMM at the first try.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<u64>,
+    /// When `DrawSweep` assigned it (a sweep's `assigned_at` is its window's start): a sweep
+    /// drawn with less than half its response time left costs a verifier that lets it lapse
+    /// nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drawn_at: Option<Timestamp>,
 }
 
 /// The device-signed transcript a Pass recorded, and the seed it is checked against.

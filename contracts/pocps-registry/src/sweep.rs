@@ -12,7 +12,7 @@
 //! minutes before the round ends, so a seed taken from it would let a prover start early. Who
 //! is drawn may be known that early; what is asked is not.
 
-use cosmwasm_std::{Addr, Deps, DepsMut, Env, Order, Response, Storage, Timestamp};
+use cosmwasm_std::{Addr, Deps, DepsMut, Empty, Env, Order, Response, Storage, Timestamp};
 use cw_storage_plus::Bound;
 use loopin::pool::GemmClass;
 use loopin::registry::{
@@ -20,12 +20,13 @@ use loopin::registry::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::appeal::accuse;
+use crate::appeal::{accuse, late_liability};
+use crate::audit::extend_liability;
 use crate::draw::{self, Candidate, Drawn, sortition};
 use crate::entropy::{current_round, randomness_round_through};
 use crate::error::ContractError;
 use crate::expiry::{self, CertState};
-use crate::state::{CONFIG, Challenge, Config, DEVICES, Device, SWEEPS};
+use crate::state::{CONFIG, Challenge, Config, DEVICES, Device, LATE_VOTES, SWEEPS};
 
 /// The sweep period of a device's class, if its class sweeps.
 pub(crate) fn period(device: &Device) -> Option<u64> {
@@ -44,30 +45,44 @@ pub(crate) fn gemm_asked<'a>(device: &'a Device, challenge: &Challenge) -> Optio
         .then_some(class)
 }
 
-/// The lateness "window" an accusation for missed sweeps is filed under: apart from every
-/// window of Late votes (whose voters an upheld appeal would penalise; a sweep's Late verdict
-/// is no vote) and from audits' (`gemm_audit::audit_window`).
-fn missed_window(window: u64) -> u64 {
+/// The lateness "window" of a streak of missed sweeps that began in `window`: its Late
+/// verdicts are recorded under it (their verifiers sit on no jury of the appeal it brings) and
+/// the accusation is filed under it; apart from every window of Late votes and from audits'
+/// (`gemm_audit::audit_window`).
+fn streak_window(window: u64) -> u64 {
     (1 << 62) | window
 }
 
-/// Device `token_id` failed its sweep of `window` (its drawn verifier found it late): one more
-/// missed in a row, and at its class's `max_missed_sweeps` the device is accused, as a lateness
-/// quorum accuses (invalidated at once when the registry allows no appeal).
+/// Device `token_id` failed its sweep of `window`: its drawn `verifier` found it late. One more
+/// missed in a row, recorded against the verifier; at its class's `max_missed_sweeps` the device
+/// is accused, as a lateness quorum accuses (invalidated at once where the registry allows no
+/// appeal). The verifier answers for its word until the appeal could be decided, but an upheld
+/// appeal does not penalise it: one card answering for two identities is late for one of them
+/// in a sweep, and found in time by an appeal that asks it alone.
 pub(crate) fn missed(
     storage: &mut dyn Storage,
     config: &Config,
     now: Timestamp,
-    (token_id, window): (&str, u64),
+    (token_id, window, verifier): (&str, u64, &Addr),
     response: Response,
 ) -> Result<Response, ContractError> {
     let mut device = DEVICES.load(storage, token_id)?;
+    if device.missed_sweeps == 0 {
+        device.missed_from = window;
+    }
     device.missed_sweeps = device.missed_sweeps.saturating_add(1);
     let missed = device.missed_sweeps;
+    let streak = streak_window(device.missed_from);
+    LATE_VOTES.save(storage, (token_id, streak, verifier), &Empty {})?;
+    if config.settings.appeal_seconds > 0 {
+        extend_liability(storage, verifier, late_liability(config, now))?;
+    }
     let threshold = device.gemm.as_ref().map_or(0, |g| g.max_missed_sweeps);
-    let accused = threshold > 0 && missed >= threshold;
+    // An accused device is not accused again: the streak goes on counting until it is decided.
+    let accused = threshold > 0 && missed >= threshold && device.accusation.is_none();
     if accused {
         device.missed_sweeps = 0;
+        device.missed_from = 0;
     }
     DEVICES.save(storage, token_id, &device)?;
     let response = response.add_attribute("missed_sweeps", missed.to_string());
@@ -75,14 +90,7 @@ pub(crate) fn missed(
         return Ok(response);
     }
     Ok(
-        match accuse(
-            storage,
-            config,
-            now,
-            token_id,
-            missed_window(window),
-            missed,
-        )? {
+        match accuse(storage, config, now, token_id, streak, missed)? {
             Some(msg) => response
                 .add_attribute("invalidated", token_id)
                 .add_message(msg),
@@ -103,6 +111,47 @@ pub(crate) fn not_asked(device: &Device) -> ContractError {
 /// Whether `challenge`'s Pass proves its epoch: when the class sweeps, only a sweep's does.
 pub(crate) fn proves_epoch(device: &Device, challenge: &Challenge) -> bool {
     period(device).is_none() || challenge.sweep.is_some()
+}
+
+/// Refuses a class whose sweeps could overlap: a window must outlast the rounds that may draw
+/// it and the response time after the last of them, or the previous window's sweep (and its
+/// GEMM ticket) could still be open when the next one starts.
+pub(crate) fn check_period(config: &Config, class: &GemmClass) -> Result<(), ContractError> {
+    let s = &config.settings;
+    let least = SWEEP_DRAW_ROUNDS
+        .saturating_mul(s.round_seconds)
+        .saturating_add(s.response_seconds);
+    if class.sweep_seconds > 0 && class.sweep_seconds < least {
+        return Err(ContractError::SweepTooShort {
+            sweep_seconds: class.sweep_seconds,
+            least,
+        });
+    }
+    Ok(())
+}
+
+/// Whether sweep `challenge` was drawn with less than half its response time left.
+pub(crate) fn drawn_late(config: &Config, challenge: &Challenge) -> bool {
+    let (Some(drawn_at), Some(assigned_at)) = (challenge.drawn_at, challenge.assigned_at) else {
+        return false;
+    };
+    let answer_by = assigned_at.plus_seconds(config.settings.response_seconds);
+    answer_by.seconds().saturating_sub(drawn_at.seconds()) < config.settings.response_seconds / 2
+}
+
+/// When a sweep's Pass counts towards its device's epoch: its window's start (whenever it was
+/// drawn or answered), so each epoch holds exactly one sweep of the device. Other challenges:
+/// when they were assigned.
+pub(crate) fn challenged_at(
+    config: &Config,
+    device: &Device,
+    challenge: &Challenge,
+    assigned_at: Timestamp,
+) -> Timestamp {
+    match (challenge.sweep, period(device)) {
+        (Some(window), Some(period)) => window_start(config, period, window),
+        _ => assigned_at,
+    }
 }
 
 /// A window's verifier as the beacon drew it.
@@ -240,7 +289,10 @@ pub(crate) fn draw_sweep(
         &token_id,
         (draw.round, &draw.beacon),
         draw.opens_at,
-        Drawn::Sweep(window),
+        Drawn::Sweep {
+            window,
+            at: env.block.time,
+        },
     )?;
     SWEEPS.save(deps.storage, (&token_id, window), &id)?;
     Ok(Response::new()

@@ -163,7 +163,12 @@ pub(crate) fn submit(
                     &device.pool,
                     &pair::ExecuteMsg::DeviceProven {
                         token_id: target.clone(),
-                        challenged_at: assigned_at,
+                        challenged_at: sweep::challenged_at(
+                            &config,
+                            &device,
+                            &challenge,
+                            assigned_at,
+                        ),
                         verifier: Some(info.sender.to_string()),
                     },
                 )?)
@@ -206,7 +211,7 @@ pub(crate) fn submit(
                     deps.storage,
                     &config,
                     env.block.time,
-                    (&target, window),
+                    (&target, window, &info.sender),
                     response,
                 );
             }

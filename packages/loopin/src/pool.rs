@@ -111,14 +111,16 @@ pub struct GemmClass {
     /// turn; only these sweeps prove the class's epochs, and other challenges of its devices
     /// carry no GEMM. The windows' cadence is the class's challenge rate. 0 (and parameters
     /// written before it): no sweeps, the GEMM is asked with every challenge and any pass
-    /// proves the epoch. At most `epoch_seconds`, with at least `min_passes_per_epoch`
-    /// windows per epoch.
+    /// proves the epoch. Otherwise exactly `epoch_seconds`, with `min_passes_per_epoch` 1: one
+    /// sweep per epoch, which proves it (a sweep counts in the epoch its window starts in).
+    /// The registry refuses to register a device when it is shorter than its draw rounds
+    /// and response time.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub sweep_seconds: u64,
     /// The class's failure threshold: sweeps in a row a device may fail (its drawn verifier
     /// found it late, or got no answer) before it is accused, as a lateness quorum accuses
     /// (its owner may appeal; a freshly drawn quorum asks it again, GEMM included). A passed
-    /// sweep starts the count again; a sweep its verifier skipped does not count. 1 to
+    /// sweep starts the count again; a sweep its verifier skipped does not count. 2 to
     /// [`MAX_MISSED_SWEEPS`] when the class sweeps; ignored when it does not.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub max_missed_sweeps: u32,
@@ -339,18 +341,21 @@ impl PoolParams {
                     g.deadline_ms
                 ));
             }
+            // One sweep per epoch, and it proves the epoch: with two, one card could pass one
+            // identity's sweep in the first and another's in the second, and both epochs would
+            // be proven (the pool counts one pass per verifier, so two passes could not be
+            // asked either).
             if g.sweep_seconds > 0
-                && (g.sweep_seconds.saturating_mul(1_000) <= 2 * g.deadline_ms
-                    || self.epoch_seconds / g.sweep_seconds < u64::from(self.min_passes_per_epoch))
+                && (g.sweep_seconds != self.epoch_seconds || self.min_passes_per_epoch != 1)
             {
                 return out(format!(
-                    "sweeps every {} s: longer than twice the deadline, and at least {} per {} s epoch",
-                    g.sweep_seconds, self.min_passes_per_epoch, self.epoch_seconds
+                    "sweeps every {} s: one per {} s epoch, proving it alone (min_passes_per_epoch 1, not {})",
+                    g.sweep_seconds, self.epoch_seconds, self.min_passes_per_epoch
                 ));
             }
-            if g.sweep_seconds > 0 && !(1..=MAX_MISSED_SWEEPS).contains(&g.max_missed_sweeps) {
+            if g.sweep_seconds > 0 && !(2..=MAX_MISSED_SWEEPS).contains(&g.max_missed_sweeps) {
                 return out(format!(
-                    "{} missed sweeps before an accusation: 1..={MAX_MISSED_SWEEPS}",
+                    "{} missed sweeps before an accusation: 2..={MAX_MISSED_SWEEPS} (one drawn verifier's word never accuses)",
                     g.max_missed_sweeps
                 ));
             }
@@ -455,7 +460,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_class_sweeps_every_window_longer_than_twice_its_deadline_and_enough_per_epoch() {
+    fn a_class_sweeps_once_per_epoch_and_proves_it_with_that_sweep_alone() {
         let gemm = GemmClass {
             m: 1024,
             k: 256,
@@ -465,7 +470,7 @@ pub(crate) mod tests {
             sweep_seconds: 0,
             max_missed_sweeps: 0,
         };
-        // Sweeps in a one-hour epoch, each asking a 1 s GEMM.
+        // One sweep per one-hour epoch, proving it alone.
         let with = |sweep_seconds: u64, min_passes_per_epoch: u32| PoolParams {
             gemm: Some(GemmClass {
                 sweep_seconds,
@@ -475,11 +480,11 @@ pub(crate) mod tests {
             min_passes_per_epoch,
             ..params(100)
         };
-        assert_eq!(with(1_800, 2).validate(), Ok(()));
         assert_eq!(with(3_600, 1).validate(), Ok(()));
-        assert_eq!(with(3, 2).validate(), Ok(()));
         assert_eq!(with(0, 2).validate(), Ok(()));
-        for (sweep, passes) in [(1_800, 3), (3_601, 1), (2, 1)] {
+        // Two sweeps an epoch (a card passing one identity's in each would prove two epochs),
+        // two passes asked, or a window longer than the epoch.
+        for (sweep, passes) in [(1_800, 1), (1_800, 2), (3_600, 2), (3_601, 1)] {
             assert!(
                 matches!(
                     with(sweep, passes).validate(),
@@ -489,8 +494,8 @@ pub(crate) mod tests {
             );
         }
         // A swept class sets its failure threshold.
-        for missed in [0, MAX_MISSED_SWEEPS + 1] {
-            let mut p = with(1_800, 2);
+        for missed in [0, 1, MAX_MISSED_SWEEPS + 1] {
+            let mut p = with(3_600, 1);
             p.gemm.as_mut().unwrap().max_missed_sweeps = missed;
             assert!(
                 matches!(p.validate(), Err(ParamsError::GemmOutOfRange { .. })),

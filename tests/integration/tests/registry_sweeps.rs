@@ -13,14 +13,14 @@ use loopin::registry::{
 };
 use loopin::stake_cert::StakeMode;
 use loopin_integration_tests::protocol::{LOOP, attr, params, protocol_with};
-use loopin_integration_tests::registry::appeals::{appeal_settings, drawn, name_of};
+use loopin_integration_tests::registry::appeals::{MORE, appeal_settings, drawn, name_of};
 use loopin_integration_tests::registry::{
     BOND, Net, ROUND, VERIFIERS, bonded_net_on, challenge_key, settings,
 };
 use loopin_pocps_registry::ContractError;
 
-/// Two sweeps per one-hour epoch.
-const SWEEP: u64 = 1_800;
+/// One sweep per one-hour epoch.
+const SWEEP: u64 = 3_600;
 const CLASS: GemmClass = GemmClass {
     m: 64,
     k: 40,
@@ -313,6 +313,7 @@ fn a_drawn_verifier_that_skips_its_sweep_pays_the_skip_penalty() {
     let w = next_window(&n);
     open_window(&mut n, w);
     let (id, verifier) = draw(&mut n, 0, w);
+    assert_eq!(n.challenge(id).sweep, Some(w));
     assert_eq!(
         n.refused("client", &ExecuteMsg::Expire { challenge_id: id }),
         ContractError::NotLapsed {}
@@ -325,6 +326,48 @@ fn a_drawn_verifier_that_skips_its_sweep_pays_the_skip_penalty() {
     assert_eq!(attr(&res, "penalty"), Some((BOND / 100).to_string()));
     assert_eq!(n.verifier(verifier).bonded.u128(), BOND - BOND / 100);
     assert_eq!(n.challenge(id).status, ChallengeStatus::Expired);
+}
+
+#[test]
+fn a_sweep_drawn_with_less_than_half_its_time_left_costs_a_verifier_that_lets_it_lapse_nothing() {
+    let mut n = swept_net(1);
+    let w = next_window(&n);
+    open_window(&mut n, w);
+    // Drawn by someone who waited until 200 s of its 600 s were left.
+    n.wait(settings().response_seconds - 200);
+    let (id, verifier) = draw(&mut n, 0, w);
+    n.wait(201);
+    let res = n
+        .exec("client", &ExecuteMsg::Expire { challenge_id: id })
+        .unwrap();
+    assert_eq!(attr(&res, "penalty"), None);
+    assert_eq!(n.verifier(verifier).bonded.u128(), BOND);
+}
+
+#[test]
+fn a_class_whose_sweeps_could_overlap_registers_no_device() {
+    // The response time after the three rounds that may draw a window outlasts the hour.
+    let s = RegistrySettings {
+        response_seconds: 3_500,
+        ..settings()
+    };
+    let p = protocol_with(
+        PoolParams {
+            gemm: Some(CLASS),
+            ..params()
+        },
+        1_000 * LOOP,
+    );
+    let mut n = bonded_net_on(p, s);
+    let d = n.encode_and_stake("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let msg = n.devices[d].register_msg();
+    assert_eq!(
+        n.refused("alice", &msg),
+        ContractError::SweepTooShort {
+            sweep_seconds: SWEEP,
+            least: 3 * ROUND + 3_500
+        }
+    );
 }
 
 #[test]
@@ -407,7 +450,8 @@ fn failing_the_classs_threshold_of_sweeps_in_a_row_accuses_and_a_passed_sweep_st
     )
     .unwrap();
     assert_eq!(n.device(&token_id).missed_sweeps, 0);
-    // Three in a row (the class's max_missed_sweeps): accused, under a window of its own.
+    // Three in a row (the class's max_missed_sweeps): accused, under the streak's own window
+    // (its first missed sweep's).
     for window in [w + 4, w + 5] {
         let res = late_sweep(&mut n, 0, window);
         assert_eq!(attr(&res, "accused"), None);
@@ -417,7 +461,7 @@ fn failing_the_classs_threshold_of_sweeps_in_a_row_accuses_and_a_passed_sweep_st
     let device = n.device(&token_id);
     let accusation = device.accusation.unwrap();
     assert_eq!(accusation.votes, 3);
-    assert_eq!(accusation.window, (1 << 62) | (w + 6));
+    assert_eq!(accusation.window, (1 << 62) | (w + 4));
     assert_eq!(device.missed_sweeps, 0);
     assert_eq!(device.status, DeviceStatus::Active);
 }
@@ -426,10 +470,25 @@ fn failing_the_classs_threshold_of_sweeps_in_a_row_accuses_and_a_passed_sweep_st
 fn an_appeal_of_missed_sweeps_asks_the_gemm_again_and_a_device_that_answers_keeps_its_certificate()
 {
     let mut n = swept_net_with(1, appeal_settings());
+    for v in MORE {
+        n.fund(v, 2 * BOND);
+        n.bond(v, 2 * BOND).unwrap();
+        n.set_key(v, &challenge_key(v, 0)).unwrap();
+    }
     let token_id = n.devices[0].token_id.clone();
     let w = next_window(&n);
+    let mut reporters = vec![];
     for window in w..w + 3 {
-        late_sweep(&mut n, 0, window);
+        open_window(&mut n, window);
+        let (id, verifier) = draw(&mut n, 0, window);
+        n.drawn_secret(id);
+        let late = Verdict::Late {
+            latency_ms: None,
+            rtt_ms: 0,
+            throughput: true,
+        };
+        n.submit(verifier, id, late).unwrap();
+        reporters.push(n.addr(verifier).to_string());
     }
     assert!(n.device(&token_id).accusation.is_some());
     n.exec(
@@ -450,6 +509,13 @@ fn an_appeal_of_missed_sweeps_asks_the_gemm_again_and_a_device_that_answers_keep
         .unwrap();
     let drawn = drawn(&res);
     assert_eq!(drawn.len(), 3);
+    // Whoever reported the missed sweeps sits on no jury of the appeal they brought.
+    for (address, _) in &drawn {
+        assert!(
+            !reporters.contains(address),
+            "{address} reported a missed sweep"
+        );
+    }
     let mut outcome = None;
     for (address, id) in drawn.into_iter().take(2) {
         let verifier = name_of(&n, &address);

@@ -1,17 +1,19 @@
-//! PoCPS registry appeals: the Late verdict that reaches the quorum and accuses, the owner's
-//! Appeal, and DrawAppeal, whose sortition reads every verifier entry once; measured with 10,
-//! 100 and 1,000 bonded verifiers, to show what grows with the verifier set.
+//! PoCPS registry appeals and sweeps: the Late verdict that reaches the quorum and accuses, the
+//! owner's Appeal, DrawAppeal, and DrawSweep (the device's class sweeps), whose sortitions read
+//! every verifier entry once; measured with 10, 100 and 1,000 bonded verifiers, to show what
+//! grows with the verifier set.
 
 use std::collections::HashMap;
 
 use cosmwasm_std::{HexBinary, Uint128, to_json_binary};
 use k256::ecdsa::SigningKey;
+use loopin::pool::GemmClass;
 use loopin::registry::{ExecuteMsg, InstantiateMsg, ReceiveMsg, RegistrySettings, Verdict};
 use loopin_pocps::challenge::commit_secret;
 use loopin_pocps::sig::{challenge_key_message, k256_sign};
 use loopin_wasm_tests::{HarnessError, WasmContract};
 
-use crate::registry_setup::{Device, ROUND, TOKEN_ID, Wiring, challenge_id, settings};
+use crate::registry_setup::{Device, ROUND, TOKEN_ID, Wiring, challenge_id, h100_gemm, settings};
 use crate::report::{Report, exec};
 
 const NAME: &str = "pocps-registry";
@@ -23,6 +25,13 @@ const SIZES: [usize; 3] = [10, 100, 1_000];
 fn draw_call(verifiers: usize) -> String {
     format!("DrawAppeal ({verifiers} bonded verifiers, 3 drawn)")
 }
+
+fn sweep_call(verifiers: usize) -> String {
+    format!("DrawSweep ({verifiers} bonded verifiers, 1 drawn)")
+}
+
+/// The class's sweep period here: the h100 class's production hour.
+const SWEEP: u64 = 3_600;
 
 /// Runs `msg` without a row in the report (set-up), insisting that it succeeds.
 fn setup<M: serde::Serialize>(
@@ -68,12 +77,34 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
          is a verifier that bonded at least `min_bond`.",
         draws[0], SIZES[0], draws[1], SIZES[1], draws[2], SIZES[2],
     ));
+    let sweeps: Vec<u64> = SIZES
+        .iter()
+        .map(|&n| report.gas(NAME, &sweep_call(n)).unwrap_or(0))
+        .collect();
+    let per_verifier = sweeps[2].saturating_sub(sweeps[1]) / (SIZES[2] - SIZES[1]) as u64;
+    report.note(format!(
+        "PoCPS sweeps: DrawSweep draws one verifier by the same sortition, so it reads every \
+         verifier entry once too: {} VM gas with {} bonded verifiers, {} with {}, {} with {}, \
+         about {per_verifier} per entry. Paid once per device and window, by whoever draws it \
+         (the drawn verifier, with its verdict).",
+        sweeps[0], SIZES[0], sweeps[1], SIZES[1], sweeps[2], SIZES[2],
+    ));
     Ok(())
 }
 
 fn run(report: &mut Report, verifiers: usize) -> Result<(), HarnessError> {
     let mut c = WasmContract::load("loopin_pocps_registry")?;
-    let w = Wiring::new(&mut c)?;
+    // The class sweeps, as the production classes do: the accusation below comes from a timed
+    // challenge, and the device's first sweep is drawn at the end.
+    let w = Wiring::with_gemm(
+        &mut c,
+        GemmClass {
+            sweep_seconds: SWEEP,
+            max_missed_sweeps: 3,
+            ..h100_gemm()
+        },
+    )?;
+    let genesis = c.block().time.seconds();
     let (factory_addr, token, pool, miner) = (
         w.factory.clone(),
         w.token.clone(),
@@ -201,5 +232,24 @@ fn run(report: &mut Report, verifiers: usize) -> Result<(), HarnessError> {
     )?;
     let drawn = res.attributes.iter().filter(|a| a.key == "drawn").count();
     assert_eq!(drawn, 3, "three drawn of {verifiers}");
+
+    // The device's sweep of the first window: the round before it drawing, final as it opens.
+    let start = genesis + SWEEP;
+    let now = c.block().time.seconds();
+    c.advance(start - 2 * ROUND - now);
+    beacon(&mut c, &entropy, 3)?;
+    let res = exec(
+        report,
+        &mut c,
+        NAME,
+        &sweep_call(verifiers),
+        &miner,
+        &ExecuteMsg::DrawSweep {
+            token_id: TOKEN_ID.to_string(),
+            window: 1,
+        },
+        true,
+    )?;
+    assert!(res.attributes.iter().any(|a| a.key == "verifier"));
     Ok(())
 }

@@ -8,7 +8,7 @@ use cosmwasm_std::{
 };
 use cosmwasm_std::{Decimal, HexBinary, Timestamp};
 use k256::ecdsa::SigningKey;
-use loopin::pool::PoolParams;
+use loopin::pool::{GemmClass, PoolParams};
 use loopin::registry::{CommitmentMsg, ExecuteMsg, PocpsParams, RegistrySettings};
 use loopin::stake_cert::{
     self, CertificateResponse, CertificateStatus, StakeCertificate, StakeMode,
@@ -80,8 +80,8 @@ pub(crate) fn challenge_randomness(beacon: &[u8], id: u64) -> Hash {
 /// The h100 class's GEMM challenge (`loopin::gpu_classes`), which the scenarios' class asks,
 /// with every challenge rather than in sweeps: a sweep's Pass runs the same checks, and the
 /// scenarios assign their challenges by `Assign`.
-pub(crate) fn h100_gemm() -> loopin::pool::GemmClass {
-    loopin::pool::GemmClass {
+pub(crate) fn h100_gemm() -> GemmClass {
+    GemmClass {
         sweep_seconds: 0,
         ..loopin::gpu_classes::class("h100")
             .expect("the h100 class")
@@ -94,7 +94,7 @@ pub(crate) fn h100_gemm() -> loopin::pool::GemmClass {
 pub(crate) fn querier(
     factory: String,
     config: factory::ConfigResponse,
-    pool: String,
+    (pool, gemm): (String, GemmClass),
     certs: HashMap<String, CertificateResponse>,
 ) -> impl Fn(&WasmQuery) -> cosmwasm_std::QuerierResult + 'static {
     let class = pair::ConfigResponse {
@@ -105,7 +105,7 @@ pub(crate) fn querier(
         params: PoolParams {
             min_proof_bytes: 64 << 30,
             min_proof_rounds: PRODUCTION.rounds,
-            gemm: Some(h100_gemm()),
+            gemm: Some(gemm),
             ..crate::pair::params()
         },
         genesis: 0,
@@ -225,12 +225,23 @@ pub(crate) struct Wiring {
     pub pool: String,
     pub miner: String,
     pub config: factory::ConfigResponse,
+    /// The pool's class's GEMM challenge.
+    pub gemm: GemmClass,
 }
 
 impl Wiring {
-    /// The addresses in `c`, and the querier answering for them with no certificate yet.
+    /// The addresses in `c`, and the querier answering for them with no certificate yet; the
+    /// pool's class asks the h100 class's GEMM with every challenge.
     pub(crate) fn new(
         c: &mut loopin_wasm_tests::WasmContract,
+    ) -> Result<Wiring, loopin_wasm_tests::HarnessError> {
+        Wiring::with_gemm(c, h100_gemm())
+    }
+
+    /// [`Wiring::new`] with the pool's class asking `gemm`.
+    pub(crate) fn with_gemm(
+        c: &mut loopin_wasm_tests::WasmContract,
+        gemm: GemmClass,
     ) -> Result<Wiring, loopin_wasm_tests::HarnessError> {
         let token = c.addr("loop-token");
         let config = factory::ConfigResponse {
@@ -249,6 +260,7 @@ impl Wiring {
             pool: c.addr("pool-h100"),
             miner: c.addr("miner"),
             config,
+            gemm,
         };
         w.certificates(c, HashMap::new())?;
         Ok(w)
@@ -263,7 +275,7 @@ impl Wiring {
         c.set_wasm_querier(querier(
             self.factory.clone(),
             self.config.clone(),
-            self.pool.clone(),
+            (self.pool.clone(), self.gemm),
             certs,
         ))
     }
