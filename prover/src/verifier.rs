@@ -541,3 +541,37 @@ fn judged_within(mut tv: ThroughputVerdict, deadline_ms: u64) -> ThroughputVerdi
     }
     tv
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root_after(ms: f64) -> ThroughputVerdict {
+        ThroughputVerdict {
+            outcome: Outcome::Pass,
+            reason: None,
+            shape: loopin_pocps::gemm::Shape { m: 8, k: 8, n: 8 },
+            rows: vec![],
+            deadline_ms: 1_700,
+            commit_ms: Some(ms),
+            row_root: None,
+            signature: None,
+            gemm_try: 0,
+        }
+    }
+
+    #[test]
+    fn a_sweeps_gemm_taken_with_the_whole_cap_is_judged_by_the_measured_round_trip() {
+        // Asked first with the 200 ms cap (due by 1,700 ms); the round trip measured after it
+        // allows 20 ms: a root after 1,600 ms is late, one after 1,520 ms is not.
+        let late = judged_within(root_after(1_600.0), 1_520);
+        assert_eq!(late.outcome, Outcome::Late);
+        assert_eq!(late.deadline_ms, 1_520);
+        let on_time = judged_within(root_after(1_520.0), 1_520);
+        assert_eq!(on_time.outcome, Outcome::Pass);
+        // What was already late or failed stays so.
+        let mut failed = root_after(10.0);
+        failed.outcome = Outcome::Fail;
+        assert_eq!(judged_within(failed, 1_520).outcome, Outcome::Fail);
+    }
+}

@@ -91,7 +91,8 @@ pub(crate) fn register_device(
     if cert.commitment.as_slice() != pocps.digest() {
         return Err(ContractError::CommitmentMismatch {});
     }
-    let (lateness_quorum, gemm) = meets_class(deps.as_ref(), &config, &cert.pool, &pocps.params)?;
+    let (lateness_quorum, gemm, epoch_origin) =
+        meets_class(deps.as_ref(), &config, &cert.pool, &pocps.params)?;
     // ek binds the fingerprint, the miner and the pool: no two identities share an encoding.
     if derive_ek(
         &fingerprint,
@@ -130,6 +131,7 @@ pub(crate) fn register_device(
             gemm,
             missed_sweeps: 0,
             missed_from: 0,
+            epoch_origin: Some(epoch_origin),
         },
     )?;
     // The pool supplies the device's hours to clients, and rewards them, only from now on.
@@ -160,7 +162,7 @@ fn meets_class(
     config: &Config,
     pool: &cosmwasm_std::Addr,
     p: &loopin_pocps::encode::Params,
-) -> Result<(u32, Option<loopin::pool::GemmClass>), ContractError> {
+) -> Result<(u32, Option<loopin::pool::GemmClass>, u64), ContractError> {
     let class: pair::ConfigResponse = deps
         .querier
         .query_wasm_smart(pool, &pair::QueryMsg::Config {})?;
@@ -181,7 +183,11 @@ fn meets_class(
     if let Some(g) = class.params.gemm.as_ref() {
         crate::sweep::check_period(config, g)?;
     }
-    Ok((class.params.lateness_quorum, class.params.gemm))
+    Ok((
+        class.params.lateness_quorum,
+        class.params.gemm,
+        class.genesis,
+    ))
 }
 
 /// Marks the device invalid, takes it out of the draw and asks its pool to invalidate the

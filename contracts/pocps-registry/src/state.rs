@@ -48,6 +48,11 @@ pub struct Device {
     /// (`crate::sweep`), under which its Late verdicts are recorded.
     #[serde(default, skip_serializing_if = "loopin::pool::is_zero")]
     pub missed_from: u64,
+    /// When its pool's epoch 0 began (the pool's `genesis`): its class's sweep windows are the
+    /// pool's epochs, so each epoch holds exactly one sweep. Devices stored before the field:
+    /// the registry's genesis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch_origin: Option<u64>,
 }
 
 fn chained_encoding() -> u32 {

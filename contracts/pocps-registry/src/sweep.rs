@@ -20,8 +20,7 @@ use loopin::registry::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::appeal::{accuse, late_liability};
-use crate::audit::extend_liability;
+use crate::appeal::accuse;
 use crate::draw::{self, Candidate, Drawn, sortition};
 use crate::entropy::{current_round, randomness_round_through};
 use crate::error::ContractError;
@@ -56,9 +55,9 @@ fn streak_window(window: u64) -> u64 {
 /// Device `token_id` failed its sweep of `window`: its drawn `verifier` found it late. One more
 /// missed in a row, recorded against the verifier; at its class's `max_missed_sweeps` the device
 /// is accused, as a lateness quorum accuses (invalidated at once where the registry allows no
-/// appeal). The verifier answers for its word until the appeal could be decided, but an upheld
-/// appeal does not penalise it: one card answering for two identities is late for one of them
-/// in a sweep, and found in time by an appeal that asks it alone.
+/// appeal). An upheld appeal does not penalise the verifiers that reported the streak (so
+/// their word binds no bond either): one card answering for two identities is late for one of
+/// them in a sweep, and found in time by an appeal that asks it alone.
 pub(crate) fn missed(
     storage: &mut dyn Storage,
     config: &Config,
@@ -74,9 +73,6 @@ pub(crate) fn missed(
     let missed = device.missed_sweeps;
     let streak = streak_window(device.missed_from);
     LATE_VOTES.save(storage, (token_id, streak, verifier), &Empty {})?;
-    if config.settings.appeal_seconds > 0 {
-        extend_liability(storage, verifier, late_liability(config, now))?;
-    }
     let threshold = device.gemm.as_ref().map_or(0, |g| g.max_missed_sweeps);
     // An accused device is not accused again: the streak goes on counting until it is decided.
     let accused = threshold > 0 && missed >= threshold && device.accusation.is_none();
@@ -149,7 +145,7 @@ pub(crate) fn challenged_at(
     assigned_at: Timestamp,
 ) -> Timestamp {
     match (challenge.sweep, period(device)) {
-        (Some(window), Some(period)) => window_start(config, period, window),
+        (Some(window), Some(period)) => window_start(config, device, period, window),
         _ => assigned_at,
     }
 }
@@ -164,8 +160,19 @@ struct Draw {
     opens_at: Timestamp,
 }
 
-fn window_start(config: &Config, period: u64, window: u64) -> Timestamp {
-    config.genesis.plus_seconds(period.saturating_mul(window))
+/// When `device`'s sweep window `window` starts: its pool's epoch `window` (the class sweeps
+/// once per epoch).
+fn window_start(config: &Config, device: &Device, period: u64, window: u64) -> Timestamp {
+    let origin = device
+        .epoch_origin
+        .map_or(config.genesis, Timestamp::from_seconds);
+    origin.plus_seconds(period.saturating_mul(window))
+}
+
+/// The window of `device`'s class that `now` falls in.
+fn window_at(config: &Config, device: &Device, period: u64, now: Timestamp) -> u64 {
+    let origin = device.epoch_origin.unwrap_or(config.genesis.seconds());
+    now.seconds().saturating_sub(origin) / period
 }
 
 /// Randomness of a sweep's draw: the beacon value bound to the device and the window.
@@ -190,7 +197,7 @@ fn drawn(
     window: u64,
     candidates: &[Candidate],
 ) -> Result<Option<Draw>, ContractError> {
-    let start = window_start(config, period, window);
+    let start = window_start(config, device, period, window);
     let rounds = &config.settings.round_seconds;
     let first = start.seconds().saturating_sub(config.genesis.seconds()) / rounds;
     let last = first.saturating_add(SWEEP_DRAW_ROUNDS - 2);
@@ -254,15 +261,14 @@ pub(crate) fn draw_sweep(
     if let Some(challenge_id) = SWEEPS.may_load(deps.storage, (&token_id, window))? {
         return Err(ContractError::SweepDrawn { challenge_id });
     }
-    let start = window_start(&config, period, window);
+    let start = window_start(&config, &device, period, window);
     if env.block.time < start {
         return Err(ContractError::SweepNotOpen {
             opens_at: start.seconds(),
         });
     }
-    if let CertState::Ended(_) =
-        expiry::cert_state(deps.as_ref(), &config, env.block.time, &token_id)
-    {
+    // A certificate running when the window opened: the sweep proves an epoch of its stake.
+    if let CertState::Ended(_) = expiry::cert_state(deps.as_ref(), &config, start, &token_id) {
         return Err(ContractError::DeviceNotActive { token_id });
     }
     let candidates = draw::candidates(deps.storage, &config)?;
@@ -327,7 +333,7 @@ pub(crate) fn query_sweep(
         Err(err) => return Err(err),
     };
     Ok(SweepResponse {
-        opens_at: window_start(&config, period, window),
+        opens_at: window_start(&config, &device, period, window),
         challenge_id: SWEEPS.may_load(deps.storage, (&token_id, window))?,
         answer_by: draw
             .as_ref()
@@ -363,12 +369,7 @@ pub(crate) fn query_sweep_duties(
         let Some(period) = period(&device).filter(|_| device.status == DeviceStatus::Active) else {
             continue;
         };
-        let window = env
-            .block
-            .time
-            .seconds()
-            .saturating_sub(config.genesis.seconds())
-            / period;
+        let window = window_at(&config, &device, period, env.block.time);
         let draw = match drawn(
             deps.storage,
             (&config, env),

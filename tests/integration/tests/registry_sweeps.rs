@@ -6,10 +6,11 @@
 //! for two identities is asked twice at one moment, late for one, and proves one epoch, not two.
 
 use cosmwasm_std::Addr;
+use loopin::pair;
 use loopin::pool::{GemmClass, PoolParams};
 use loopin::registry::{
-    ChallengeStatus, ConfigResponse, DeviceStatus, ExecuteMsg, GemmPassMsg, QueryMsg,
-    RegistrySettings, SweepDutiesResponse, SweepResponse, Verdict,
+    ChallengeStatus, DeviceStatus, ExecuteMsg, GemmPassMsg, QueryMsg, RegistrySettings,
+    SweepDutiesResponse, SweepResponse, Verdict,
 };
 use loopin::stake_cert::StakeMode;
 use loopin_integration_tests::protocol::{LOOP, attr, params, protocol_with};
@@ -60,15 +61,23 @@ fn now(n: &Net) -> u64 {
     n.p.app.block_info().time.seconds()
 }
 
+/// When the pool's epoch 0 began: sweep window w is the pool's epoch w.
+fn pool_genesis(n: &Net) -> u64 {
+    let config: pair::ConfigResponse =
+        n.p.app
+            .wrap()
+            .query_wasm_smart(&n.p.pair, &pair::QueryMsg::Config {})
+            .unwrap();
+    config.genesis
+}
+
 fn window_start(n: &Net, window: u64) -> u64 {
-    let config: ConfigResponse = n.q(&QueryMsg::Config {});
-    config.genesis.seconds() + window * SWEEP
+    pool_genesis(n) + window * SWEEP
 }
 
 /// The first window that starts at least two beacon rounds from now.
 fn next_window(n: &Net) -> u64 {
-    let config: ConfigResponse = n.q(&QueryMsg::Config {});
-    (now(n) + 2 * ROUND - config.genesis.seconds()).div_ceil(SWEEP)
+    (now(n) + 2 * ROUND - pool_genesis(n)).div_ceil(SWEEP)
 }
 
 /// Waits until two rounds before `window` starts, runs a beacon round there (its reveals in the
