@@ -104,7 +104,6 @@ fn run(report: &mut Report, verifiers: usize) -> Result<(), HarnessError> {
             ..h100_gemm()
         },
     )?;
-    let genesis = c.block().time.seconds();
     let (factory_addr, token, pool, miner) = (
         w.factory.clone(),
         w.token.clone(),
@@ -233,9 +232,11 @@ fn run(report: &mut Report, verifiers: usize) -> Result<(), HarnessError> {
     let drawn = res.attributes.iter().filter(|a| a.key == "drawn").count();
     assert_eq!(drawn, 3, "three drawn of {verifiers}");
 
-    // The device's sweep of the first window: the round before it drawing, final as it opens.
-    let start = genesis + SWEEP;
+    // The device's sweep of the next window (its pool's next epoch; the querier's pool began
+    // at time 0): the round before it drawing, final as it opens.
     let now = c.block().time.seconds();
+    let window = (now + 2 * ROUND) / SWEEP + 1;
+    let start = window * SWEEP;
     c.advance(start - 2 * ROUND - now);
     beacon(&mut c, &entropy, 3)?;
     let res = exec(
@@ -246,7 +247,7 @@ fn run(report: &mut Report, verifiers: usize) -> Result<(), HarnessError> {
         &miner,
         &ExecuteMsg::DrawSweep {
             token_id: TOKEN_ID.to_string(),
-            window: 1,
+            window,
         },
         true,
     )?;
