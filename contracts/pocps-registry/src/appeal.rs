@@ -16,7 +16,6 @@ use loopin::registry::{
     Accusation, Appeal, AppealDuty, ChallengeStatus, DeviceStatus, MAX_APPEALS,
     MAX_PENALISED_VOTERS,
 };
-use sha2::{Digest, Sha256};
 
 use crate::bonds::penalize;
 use crate::draw::{self, Drawn, sortition};
@@ -153,18 +152,6 @@ pub(crate) fn appeal(
         .add_attribute("appeal", appeals.to_string()))
 }
 
-/// Randomness of an appeal's draw: the beacon value bound to the device and the appeal.
-fn appeal_randomness(beacon: &[u8; 32], token_id: &str, appeal: u32) -> [u8; 32] {
-    Sha256::new()
-        .chain_update(b"loopin-registry/appeal")
-        .chain_update(beacon)
-        .chain_update((token_id.len() as u64).to_be_bytes())
-        .chain_update(token_id)
-        .chain_update(appeal.to_be_bytes())
-        .finalize()
-        .into()
-}
-
 /// Bonded verifiers an appeal of `device` filed at `filed_at` may draw, with their bonds
 /// ([`draw::pool`]): neither the owner nor a voter of the window.
 fn eligible(
@@ -228,7 +215,12 @@ pub(crate) fn draw_appeal(
             needed,
         });
     }
-    let randomness = appeal_randomness(&beacon.value, &token_id, accusation.appeals);
+    let randomness = draw::randomness(
+        b"loopin-registry/appeal",
+        &beacon.value,
+        &token_id,
+        &accusation.appeals.to_be_bytes(),
+    );
     let drawn = sortition(pool, &randomness, config.settings.appeal_draw as usize);
     let answer_by = env
         .block

@@ -67,6 +67,19 @@ pub(crate) fn assign(
     Ok(id)
 }
 
+/// Randomness of a draw: the beacon value bound to its `domain`, the device and `nth` (the
+/// appeal's number, the sweep's window, big-endian).
+pub(crate) fn randomness(domain: &[u8], beacon: &[u8; 32], token_id: &str, nth: &[u8]) -> [u8; 32] {
+    Sha256::new()
+        .chain_update(domain)
+        .chain_update(beacon)
+        .chain_update((token_id.len() as u64).to_be_bytes())
+        .chain_update(token_id)
+        .chain_update(nth)
+        .finalize()
+        .into()
+}
+
 /// A verifier a draw may pick: its address, bond, and when its chance last rose.
 pub(crate) struct Candidate {
     pub address: Addr,

@@ -18,7 +18,6 @@ use loopin::pool::GemmClass;
 use loopin::registry::{
     DeviceStatus, MAX_SWEEP_SCAN, SWEEP_DRAW_ROUNDS, SweepDutiesResponse, SweepDuty, SweepResponse,
 };
-use sha2::{Digest, Sha256};
 
 use crate::appeal::accuse;
 use crate::draw::{self, Candidate, Drawn, sortition};
@@ -175,18 +174,6 @@ fn window_at(config: &Config, device: &Device, period: u64, now: Timestamp) -> u
     now.seconds().saturating_sub(origin) / period
 }
 
-/// Randomness of a sweep's draw: the beacon value bound to the device and the window.
-fn sweep_randomness(beacon: &[u8; 32], token_id: &str, window: u64) -> [u8; 32] {
-    Sha256::new()
-        .chain_update(b"loopin-registry/sweep")
-        .chain_update(beacon)
-        .chain_update((token_id.len() as u64).to_be_bytes())
-        .chain_update(token_id)
-        .chain_update(window.to_be_bytes())
-        .finalize()
-        .into()
-}
-
 /// The verifier the beacon drew for `device`'s sweep in `window`: `None` while no round that
 /// may draw it is final. Among `candidates`, those whose chance was fixed before the drawing
 /// round began, and never the device's owner.
@@ -212,7 +199,12 @@ fn drawn(
     };
     let round_start = config.genesis.plus_seconds(round.saturating_mul(*rounds));
     let pool: Vec<_> = draw::pool(candidates, round_start, |a| *a == device.owner).collect();
-    let randomness = sweep_randomness(&beacon.value, token_id, window);
+    let randomness = draw::randomness(
+        b"loopin-registry/sweep",
+        &beacon.value,
+        token_id,
+        &window.to_be_bytes(),
+    );
     let verifier = sortition(pool, &randomness, 1)
         .pop()
         .ok_or(ContractError::TooFewVerifiers {
@@ -311,6 +303,17 @@ pub(crate) fn draw_sweep(
         .add_attribute("answer_by", answer_by.seconds().to_string()))
 }
 
+/// A draw as the queries show it: none where no round drew the window or no verifier could be
+/// drawn (a query reports, it does not refuse).
+fn shown(draw: Result<Option<Draw>, ContractError>) -> Result<Option<Draw>, ContractError> {
+    match draw {
+        Err(ContractError::SweepUndrawable { .. } | ContractError::TooFewVerifiers { .. }) => {
+            Ok(None)
+        }
+        other => other,
+    }
+}
+
 /// The `Sweep` query.
 pub(crate) fn query_sweep(
     deps: Deps,
@@ -321,17 +324,13 @@ pub(crate) fn query_sweep(
     let config = CONFIG.load(deps.storage)?;
     let (device, period) = swept(deps.storage, &token_id)?;
     let candidates = draw::candidates(deps.storage, &config)?;
-    let draw = match drawn(
+    let draw = shown(drawn(
         deps.storage,
         (&config, env),
         (&token_id, &device, period),
         window,
         &candidates,
-    ) {
-        Ok(draw) => draw,
-        Err(ContractError::SweepUndrawable { .. } | ContractError::TooFewVerifiers { .. }) => None,
-        Err(err) => return Err(err),
-    };
+    ))?;
     Ok(SweepResponse {
         opens_at: window_start(&config, &device, period, window),
         challenge_id: SWEEPS.may_load(deps.storage, (&token_id, window))?,
@@ -370,19 +369,15 @@ pub(crate) fn query_sweep_duties(
             continue;
         };
         let window = window_at(&config, &device, period, env.block.time);
-        let draw = match drawn(
+        let Some(draw) = shown(drawn(
             deps.storage,
             (&config, env),
             (&token_id, &device, period),
             window,
             &candidates,
-        ) {
-            Ok(Some(draw)) => draw,
-            Ok(None)
-            | Err(ContractError::SweepUndrawable { .. } | ContractError::TooFewVerifiers { .. }) => {
-                continue;
-            }
-            Err(err) => return Err(err),
+        ))?
+        else {
+            continue;
         };
         if draw.verifier == verifier {
             duties.push(SweepDuty {

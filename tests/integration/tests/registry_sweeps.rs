@@ -409,8 +409,9 @@ fn no_owner_is_drawn_for_its_own_device_and_nobody_who_bonds_once_the_drawing_ro
     assert!(!drawn.contains(&n.addr("alice")));
 }
 
-/// Opens `window`, draws device `d`'s sweep and has its verifier find it late.
-fn late_sweep(n: &mut Net, d: usize, window: u64) -> cw_multi_test::AppResponse {
+/// Opens `window`, draws device `d`'s sweep and has its verifier find it late: what the
+/// registry answered, and the verifier.
+fn late_sweep(n: &mut Net, d: usize, window: u64) -> (cw_multi_test::AppResponse, &'static str) {
     open_window(n, window);
     let (id, verifier) = draw(n, d, window);
     n.drawn_secret(id);
@@ -419,7 +420,7 @@ fn late_sweep(n: &mut Net, d: usize, window: u64) -> cw_multi_test::AppResponse 
         rtt_ms: 0,
         throughput: true,
     };
-    n.submit(verifier, id, late).unwrap()
+    (n.submit(verifier, id, late).unwrap(), verifier)
 }
 
 /// Opens `window`, draws device `d`'s sweep and has its verifier pass it.
@@ -442,7 +443,7 @@ fn failing_the_classs_threshold_of_sweeps_in_a_row_accuses_and_a_passed_sweep_st
     let w = next_window(&n);
     // Two late sweeps, then a passed one: the count starts again.
     for (i, window) in [w, w + 1].into_iter().enumerate() {
-        let res = late_sweep(&mut n, 0, window);
+        let (res, _) = late_sweep(&mut n, 0, window);
         assert_eq!(attr(&res, "missed_sweeps"), Some((i + 1).to_string()));
     }
     passed_sweep(&mut n, 0, w + 2);
@@ -462,10 +463,10 @@ fn failing_the_classs_threshold_of_sweeps_in_a_row_accuses_and_a_passed_sweep_st
     // Three in a row (the class's max_missed_sweeps): accused, under the streak's own window
     // (its first missed sweep's).
     for window in [w + 4, w + 5] {
-        let res = late_sweep(&mut n, 0, window);
+        let (res, _) = late_sweep(&mut n, 0, window);
         assert_eq!(attr(&res, "accused"), None);
     }
-    let res = late_sweep(&mut n, 0, w + 6);
+    let (res, _) = late_sweep(&mut n, 0, w + 6);
     assert_eq!(attr(&res, "accused"), Some(token_id.clone()));
     let device = n.device(&token_id);
     let accusation = device.accusation.unwrap();
@@ -488,15 +489,7 @@ fn an_appeal_of_missed_sweeps_asks_the_gemm_again_and_a_device_that_answers_keep
     let w = next_window(&n);
     let mut reporters = vec![];
     for window in w..w + 3 {
-        open_window(&mut n, window);
-        let (id, verifier) = draw(&mut n, 0, window);
-        n.drawn_secret(id);
-        let late = Verdict::Late {
-            latency_ms: None,
-            rtt_ms: 0,
-            throughput: true,
-        };
-        n.submit(verifier, id, late).unwrap();
+        let (_, verifier) = late_sweep(&mut n, 0, window);
         reporters.push(n.addr(verifier).to_string());
     }
     assert!(n.device(&token_id).accusation.is_some());

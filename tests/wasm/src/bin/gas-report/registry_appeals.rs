@@ -14,7 +14,7 @@ use loopin_pocps::sig::{challenge_key_message, k256_sign};
 use loopin_wasm_tests::{HarnessError, WasmContract};
 
 use crate::registry_setup::{Device, ROUND, TOKEN_ID, Wiring, challenge_id, h100_gemm, settings};
-use crate::report::{Report, exec};
+use crate::report::{Report, exec, query};
 
 const NAME: &str = "pocps-registry";
 const ACCUSE: &str = "Submit Late (reaches the quorum: accuses)";
@@ -252,5 +252,24 @@ fn run(report: &mut Report, verifiers: usize) -> Result<(), HarnessError> {
         true,
     )?;
     assert!(res.attributes.iter().any(|a| a.key == "verifier"));
+    // What a verifier polls: its duties over a page of devices (one device here: the verifier
+    // entries loaded once and one draw).
+    let drawn = res
+        .attributes
+        .iter()
+        .find(|a| a.key == "verifier")
+        .map(|a| a.value.clone())
+        .unwrap_or_default();
+    query(
+        report,
+        &mut c,
+        NAME,
+        &format!("SweepDuties (query, 1 device, {verifiers} bonded verifiers)"),
+        &loopin::registry::QueryMsg::SweepDuties {
+            verifier: drawn,
+            start_after: None,
+            limit: None,
+        },
+    )?;
     Ok(())
 }
