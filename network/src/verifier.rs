@@ -32,6 +32,11 @@ pub const CHAIN_ROUNDS: u32 = 8192;
 /// Spot openings s of the timed challenges (phase 2, chosen by a nonce drawn after the commit).
 pub const SPOTS: u32 = 128;
 
+/// How long a verifier waits between reading its drawn sweeps and asking them: a sweep gets
+/// no second try, so its prover must have read the draw (provers poll their assignments at
+/// least once a second by default, `chain.poll_ms`).
+const SWEEP_ASK_DELAY: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// One challenge checked and submitted.
 #[derive(Clone, Debug, Serialize)]
 pub struct Checked {
@@ -309,8 +314,21 @@ impl VerifierAgent {
         for id in self.sweep_duties(false).await? {
             self.newest = self.newest.max(id);
             let secret = self.fresh();
-            prepared.extend(self.prepare(settings, id, secret).await?);
+            // One device's bad record (an endpoint that does not parse) must not cost the others
+            // their sweeps.
+            match self.prepare(settings, id, secret).await {
+                Ok(p) => prepared.extend(p),
+                Err(e) => {
+                    tracing::warn!(verifier = %self.actor.name, id, error = %e, "sweep not asked")
+                }
+            }
         }
+        if prepared.is_empty() {
+            return Ok(vec![]);
+        }
+        // A prover learns of a sweep by polling its assignments (at least once a second by
+        // default): whoever drew it, the verifier asks no sooner than this after reading it.
+        tokio::time::sleep(SWEEP_ASK_DELAY).await;
         let client = &self.client;
         let records = futures::future::join_all(
             prepared

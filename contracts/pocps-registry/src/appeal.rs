@@ -345,6 +345,9 @@ fn record(
     let needed = config.settings.appeal_passes;
     if appeal.passes >= needed {
         device.accusation = None;
+        // What it missed before is judged: the streak starts again.
+        device.missed_sweeps = 0;
+        device.missed_from = 0;
         DEVICES.save(storage, token_id, &device)?;
         let msgs = overturn(storage, config, token_id, accusation.window, appeal)?;
         return Ok((msgs, Some("upheld")));

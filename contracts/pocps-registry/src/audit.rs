@@ -609,6 +609,9 @@ pub(crate) fn void_pass(
     CHALLENGES.save(storage, id, challenge)?;
     let mut messages: Vec<CosmosMsg> = Vec::new();
     if let Some(at) = challenge.assigned_at {
+        // The time the pool counted the pass at (a sweep's: its window's start).
+        let config = CONFIG.load(storage)?;
+        let at = crate::sweep::challenged_at(&config, &device, challenge, at);
         messages.push(execute_msg(
             &device.pool,
             &pair::ExecuteMsg::DeviceProofVoided {

@@ -317,4 +317,9 @@ pub enum ContractError {
         "the class sweeps every {sweep_seconds} s: shorter than the {least} s its draw rounds and response time take, so its sweeps could overlap"
     )]
     SweepTooShort { sweep_seconds: u64, least: u64 },
+
+    #[error(
+        "the class sweeps, and this registry allows no appeal: missed sweeps would invalidate on the drawn verifiers' word alone"
+    )]
+    SweepsWithoutAppeals {},
 }

@@ -122,6 +122,10 @@ pub(crate) fn check_period(config: &Config, class: &GemmClass) -> Result<(), Con
             least,
         });
     }
+    // Missed sweeps rest on the drawn verifiers' word: they may accuse, never invalidate.
+    if class.sweep_seconds > 0 && s.appeal_seconds == 0 {
+        return Err(ContractError::SweepsWithoutAppeals {});
+    }
     Ok(())
 }
 

@@ -32,10 +32,11 @@ const CLASS: GemmClass = GemmClass {
     max_missed_sweeps: 3,
 };
 
-/// Alice's `devices` identities in a class that sweeps, with bob, carol and dave bonded; the
-/// pool's epochs run until her stakes are verified (a pass then counts).
+/// Alice's `devices` identities in a class that sweeps, with bob, carol and dave bonded, on a
+/// registry that allows appeals (a swept class needs them); the pool's epochs run until her
+/// stakes are verified (a pass then counts).
 fn swept_net(devices: u8) -> Net {
-    swept_net_with(devices, settings())
+    swept_net_with(devices, appeal_settings())
 }
 
 fn swept_net_with(devices: u8, settings: RegistrySettings) -> Net {
@@ -354,6 +355,59 @@ fn a_sweep_drawn_with_less_than_half_its_time_left_costs_a_verifier_that_lets_it
 }
 
 #[test]
+fn a_voided_sweep_pass_leaves_its_epoch_unproven_though_it_was_drawn_after_the_window_opened() {
+    let mut n = swept_net(1);
+    let w = next_window(&n);
+    let start = window_start(&n, w);
+    // No beacon round before the window: the round after its start draws it, so the sweep is
+    // asked from that round's end, and counts in the epoch of the window's start.
+    n.later(start - ROUND - now(&n));
+    n.beacon(&VERIFIERS);
+    n.later(0);
+    let epoch = n.p.pool().clock_epoch;
+    let (id, verifier) = draw(&mut n, 0, w);
+    assert!(n.challenge(id).assigned_at.unwrap().seconds() > start);
+    n.drawn_secret(id);
+    let part = gemm_part(&n, id, 0, 0);
+    n.pass_with_gemm_part(verifier, id, 0, part).unwrap();
+    assert_eq!(n.epoch_proof(1, epoch).passes, 1);
+    // An audit nobody answers voids the pass: the pool forgets it.
+    let auditor = VERIFIERS.into_iter().find(|v| *v != verifier).unwrap();
+    let audit = ExecuteMsg::Audit {
+        challenge_id: id,
+        round: 0,
+        proof: None,
+    };
+    n.exec(auditor, &audit).unwrap();
+    n.later(settings().dispute_seconds + 1);
+    let finalize = ExecuteMsg::FinalizeAudit {
+        challenge_id: id,
+        auditor: n.addr(auditor).to_string(),
+    };
+    n.exec("client", &finalize).unwrap();
+    assert_eq!(n.challenge(id).status, ChallengeStatus::Voided);
+    assert_eq!(n.epoch_proof(1, epoch).passes, 0);
+}
+
+#[test]
+fn a_swept_class_on_a_registry_without_appeals_registers_no_device() {
+    let p = protocol_with(
+        PoolParams {
+            gemm: Some(CLASS),
+            ..params()
+        },
+        1_000 * LOOP,
+    );
+    let mut n = bonded_net_on(p, settings());
+    let d = n.encode_and_stake("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP);
+    let msg = n.devices[d].register_msg();
+    assert_eq!(
+        n.refused("alice", &msg),
+        ContractError::SweepsWithoutAppeals {}
+    );
+}
+
+#[test]
 fn a_class_whose_sweeps_could_overlap_registers_no_device() {
     // The response time after the three rounds that may draw a window outlasts the hour.
     let s = RegistrySettings {
@@ -493,6 +547,11 @@ fn an_appeal_of_missed_sweeps_asks_the_gemm_again_and_a_device_that_answers_keep
         reporters.push(n.addr(verifier).to_string());
     }
     assert!(n.device(&token_id).accusation.is_some());
+    // Accused, it misses the next sweep too: the streak goes on counting (no second
+    // accusation), until the appeal is decided.
+    let (res, _) = late_sweep(&mut n, 0, w + 3);
+    assert_eq!(attr(&res, "accused"), None);
+    assert_eq!(n.device(&token_id).missed_sweeps, 1);
     n.exec(
         "alice",
         &ExecuteMsg::Appeal {
@@ -532,7 +591,10 @@ fn an_appeal_of_missed_sweeps_asks_the_gemm_again_and_a_device_that_answers_keep
         outcome = attr(&res, "appeal");
     }
     assert_eq!(outcome.as_deref(), Some("upheld"));
-    assert!(n.device(&token_id).accusation.is_none());
+    let device = n.device(&token_id);
+    assert!(device.accusation.is_none());
+    // What it missed before is judged: the streak starts again.
+    assert_eq!(device.missed_sweeps, 0);
 }
 
 #[test]
