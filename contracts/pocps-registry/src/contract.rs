@@ -13,8 +13,8 @@ use crate::rewards::{self, REPLY_REWARD};
 use crate::settings::validate_settings;
 use crate::state::{CONFIG, Config, DEVICE_COUNT, EPOCH_REWARDS, EpochRewards, NEXT_CHALLENGE};
 use crate::{
-    appeal, audit, bonds, challenge, entropy, expiry, gemm_audit, query, registration, sweep,
-    verdict,
+    appeal, audit, bonds, challenge, entropy, expiry, gemm_audit, query, registration, step_audit,
+    sweep, verdict,
 };
 
 /// cw2 name of this contract.
@@ -103,12 +103,12 @@ pub fn execute(
             challenge_id,
             round,
             proof,
-        } => audit::audit(deps, env, info, challenge_id, round, proof),
+        } => step_audit::audit(deps, env, info, challenge_id, round, proof),
         ExecuteMsg::AnswerAudit {
             challenge_id,
             auditor,
             proof,
-        } => audit::answer_audit(deps, env, info, challenge_id, auditor, proof),
+        } => step_audit::answer_audit(deps, env, info, challenge_id, auditor, proof),
         ExecuteMsg::AuditGemm {
             challenge_id,
             proof,

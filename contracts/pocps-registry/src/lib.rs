@@ -20,6 +20,7 @@ mod registration;
 mod rewards;
 mod settings;
 pub mod state;
+mod step_audit;
 mod sweep;
 mod verdict;
 
