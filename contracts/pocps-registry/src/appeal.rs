@@ -81,17 +81,7 @@ pub(crate) fn accuse(
 
 /// The active, accused device `token_id` and its accusation.
 fn accused(storage: &dyn Storage, token_id: &str) -> Result<(Device, Accusation), ContractError> {
-    let device =
-        DEVICES
-            .may_load(storage, token_id)?
-            .ok_or_else(|| ContractError::UnknownDevice {
-                token_id: token_id.to_string(),
-            })?;
-    if device.status != DeviceStatus::Active {
-        return Err(ContractError::DeviceNotActive {
-            token_id: token_id.to_string(),
-        });
-    }
+    let device = crate::registration::active_device(storage, token_id)?;
     let accusation = device
         .accusation
         .clone()

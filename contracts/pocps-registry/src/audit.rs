@@ -292,7 +292,7 @@ pub(crate) fn finalize_audit(
         let lapsed = (&mut challenge, &auditor, after);
         return crate::gemm_audit::unanswered(deps, &env, &config, id, lapsed);
     }
-    let (attributes, mut messages) = void_pass(deps.storage, id, &mut challenge)?;
+    let (attributes, mut messages) = void_pass(deps.storage, &config, id, &mut challenge)?;
     // Nobody could show the step: the verifier passed what it cannot back. The device keeps its
     // certificate (it may only have lost a lazy verifier) but not the pass.
     let (slashed, burn) = slash(deps.storage, &config, &challenge.verifier)?;
@@ -401,6 +401,7 @@ pub(crate) fn extend_liability(
 /// The Pass counts for nothing: status Voided, one pass fewer on the device, and the pool told.
 pub(crate) fn void_pass(
     storage: &mut dyn Storage,
+    config: &Config,
     id: u64,
     challenge: &mut Challenge,
 ) -> Result<Voided, ContractError> {
@@ -427,8 +428,7 @@ pub(crate) fn void_pass(
     let mut messages: Vec<CosmosMsg> = Vec::new();
     if let Some(at) = challenge.assigned_at {
         // The time the pool counted the pass at (a sweep's: its window's start).
-        let config = CONFIG.load(storage)?;
-        let at = crate::sweep::challenged_at(&config, &device, challenge, at);
+        let at = crate::sweep::challenged_at(config, &device, challenge, at);
         messages.push(execute_msg(
             &device.pool,
             &pair::ExecuteMsg::DeviceProofVoided {
@@ -457,7 +457,7 @@ fn void_bad(
     challenge: &mut Challenge,
     fault: Fault,
 ) -> Result<(Voided, bool), ContractError> {
-    let (mut attributes, mut messages) = void_pass(storage, id, challenge)?;
+    let (mut attributes, mut messages) = void_pass(storage, config, id, challenge)?;
     let target = challenge.target.clone().unwrap_or_default();
     let active = DEVICES.load(storage, &target)?.status == DeviceStatus::Active;
     // A sampled check's miss costs the verifier only when the device pays too: a device past

@@ -152,15 +152,7 @@ pub(crate) fn free_fingerprint(
 /// `Prune { token_id }`: anyone takes an ended device out of the draw.
 pub fn prune(deps: DepsMut, env: Env, token_id: String) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    let device =
-        DEVICES
-            .may_load(deps.storage, &token_id)?
-            .ok_or_else(|| ContractError::UnknownDevice {
-                token_id: token_id.clone(),
-            })?;
-    if device.status != DeviceStatus::Active {
-        return Err(ContractError::DeviceNotActive { token_id });
-    }
+    let device = crate::registration::active_device(deps.storage, &token_id)?;
     let status = match cert_state(deps.as_ref(), &config, env.block.time, &token_id) {
         CertState::Running { expiry } => {
             return Err(ContractError::CertificateStillActive {

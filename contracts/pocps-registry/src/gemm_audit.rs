@@ -195,7 +195,7 @@ pub(crate) fn unanswered(
         close_undrawn(deps.storage, id, challenge, auditor)?;
         return Ok(response.add_attribute("outcome", "undrawn"));
     }
-    let (attributes, mut messages) = void_pass(deps.storage, id, challenge)?;
+    let (attributes, mut messages) = void_pass(deps.storage, config, id, challenge)?;
     let active = device.status == DeviceStatus::Active;
     if active {
         LATE_VOTES.save(

@@ -211,3 +211,22 @@ pub(crate) fn invalidate_device(
         },
     )?)
 }
+
+/// The registered, active device `token_id`: `UnknownDevice` or `DeviceNotActive` otherwise.
+pub(crate) fn active_device(
+    storage: &dyn Storage,
+    token_id: &str,
+) -> Result<Device, ContractError> {
+    let device =
+        DEVICES
+            .may_load(storage, token_id)?
+            .ok_or_else(|| ContractError::UnknownDevice {
+                token_id: token_id.to_string(),
+            })?;
+    if device.status != DeviceStatus::Active {
+        return Err(ContractError::DeviceNotActive {
+            token_id: token_id.to_string(),
+        });
+    }
+    Ok(device)
+}

@@ -227,17 +227,7 @@ fn drawn(
 /// The device `token_id` and its class's sweep period; refused unless it is active and its
 /// class sweeps.
 fn swept(storage: &dyn Storage, token_id: &str) -> Result<(Device, u64), ContractError> {
-    let device =
-        DEVICES
-            .may_load(storage, token_id)?
-            .ok_or_else(|| ContractError::UnknownDevice {
-                token_id: token_id.to_string(),
-            })?;
-    if device.status != DeviceStatus::Active {
-        return Err(ContractError::DeviceNotActive {
-            token_id: token_id.to_string(),
-        });
-    }
+    let device = crate::registration::active_device(storage, token_id)?;
     let period = period(&device).ok_or_else(|| ContractError::NoSweeps {
         token_id: token_id.to_string(),
     })?;
