@@ -227,3 +227,34 @@ pub async fn class_gemm(c: &Config) -> ClassGemm {
         Err(_) => ClassGemm::Unknown,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_verifier_gets_a_gemm_ticket_only_for_open_challenges_that_carry_the_gemm() {
+        let a = ChainAssignments::new(1.0, 1.0);
+        let now = now_ms() / 1000;
+        let (timed_only, sweep, lapsed) = (now + 100, now + 200, now.saturating_sub(5));
+        a.keys.write().unwrap().insert(
+            b"bob".to_vec(),
+            vec![(timed_only, false), (sweep, true), (lapsed, true)],
+        );
+        a.keys
+            .write()
+            .unwrap()
+            .insert(b"carol".to_vec(), vec![(timed_only, false)]);
+        // Bob's timed-only challenge lets him in, but only his sweep gives a GEMM.
+        assert_eq!(
+            a.assignment(b"bob").and_then(|x| x.gemm_tickets),
+            Some(vec![sweep])
+        );
+        // Carol may run her timed challenge and ask no GEMM at all.
+        assert_eq!(
+            a.assignment(b"carol").and_then(|x| x.gemm_tickets),
+            Some(vec![])
+        );
+        assert_eq!(a.assignment(b"dave"), None);
+    }
+}
