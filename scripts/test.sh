@@ -22,6 +22,8 @@ log "checking that schema/ is up to date"
 cargo run --quiet --locked -p loopin --bin schema -- --check
 
 ensure_sshd
+# The wasmd suites (packages/localnet, tests/wasmd) run a real wasmd built from its Go module.
+ensure_wasmd loopin
 
 log "doc tests"
 cargo test --quiet --locked --workspace --doc

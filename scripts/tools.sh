@@ -15,6 +15,12 @@ TOOLS_CACHE="${LOOPIN_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/loopin-tools}
 BINARYEN_VERSION=132
 COSMWASM_CHECK_VERSION=2.3.5
 NEXTEST_VERSION=0.9.151
+# wasmd, the CosmWasm reference chain, built from its Go module (docs/real-chains.md). Its go.mod
+# pins bytedance/sonic v1.14.2, which does not compile on Go >= 1.26 (undefined GoMapIterator);
+# the scratch build takes sonic v1.15.5, the first line that builds there. Nothing of wasmd's
+# source is kept: the module is copied from Go's module cache to a scratch dir, built, removed.
+WASMD_VERSION=v0.61.14
+WASMD_SONIC_VERSION=v1.15.5
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -64,6 +70,44 @@ ensure_nextest() {
     fi
     export PATH="$root/bin:$PATH"
   fi
+}
+
+# wasmd with the bech32 prefix $1 (default loopin): $WASMD. Built once per version and prefix (a
+# few minutes cold on 2 cores) into $TOOLS_CACHE/wasmd-<version>-<prefix>/bin, with the libwasmvm
+# its cgo links copied beside it and found through an $ORIGIN rpath.
+ensure_wasmd() {
+  local prefix="${1:-loopin}"
+  local dir="$TOOLS_CACHE/wasmd-$WASMD_VERSION-$prefix"
+  local bin="$dir/bin/wasmd"
+  if ! [ -x "$bin" ] || ! "$bin" version 2>/dev/null | grep -qx "${WASMD_VERSION#v}"; then
+    command -v go >/dev/null || { log "Go is missing: wasmd is built from its Go module"; return 1; }
+    log "building wasmd $WASMD_VERSION (prefix $prefix) from its Go module into $dir (minutes, once)"
+    local module scratch
+    module="$(go mod download -json "github.com/CosmWasm/wasmd@$WASMD_VERSION" \
+      | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+    [ -d "$module" ] || { log "go mod download github.com/CosmWasm/wasmd@$WASMD_VERSION failed"; return 1; }
+    scratch="$(mktemp -d)"
+    cp -r "$module/." "$scratch/"
+    chmod -R u+w "$scratch"
+    mkdir -p "$dir/bin"
+    (
+      cd "$scratch"
+      export GOFLAGS=-mod=mod
+      go get "github.com/bytedance/sonic@$WASMD_SONIC_VERSION" >&2
+      go build -tags netgo -trimpath -o "$dir/bin/wasmd.part" -ldflags "-checklinkname=0 \
+        -X github.com/cosmos/cosmos-sdk/version.Name=wasm \
+        -X github.com/cosmos/cosmos-sdk/version.AppName=wasmd \
+        -X github.com/cosmos/cosmos-sdk/version.Version=${WASMD_VERSION#v} \
+        -X github.com/CosmWasm/wasmd/app.Bech32Prefix=$prefix \
+        -X github.com/cosmos/cosmos-sdk/version.BuildTags=netgo \
+        -extldflags=-Wl,-rpath,\$ORIGIN" ./cmd/wasmd >&2
+      cp "$(go list -m -f '{{.Dir}}' github.com/CosmWasm/wasmvm/v3)/internal/api/libwasmvm.x86_64.so" "$dir/bin/"
+    )
+    rm -rf "$scratch"
+    mv "$dir/bin/wasmd.part" "$bin"
+  fi
+  WASMD="$bin"
+  export LOOPIN_WASMD="$bin"
 }
 
 # OpenSSH's server, for the miner agent's end-to-end tests (a real sshd on loopback). They create
