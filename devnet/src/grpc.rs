@@ -157,17 +157,11 @@ impl txpb::service_server::Service for TxService {
                     },
                 ),
             })),
-            Err(e) => {
-                let code = if e.is_out_of_gas() {
-                    tonic::Code::ResourceExhausted
-                } else {
-                    tonic::Code::InvalidArgument
-                };
-                Err(Status::new(
-                    code,
-                    format!("codespace {} code {}: {}", e.codespace, e.code, e.log),
-                ))
-            }
+            // The SDK's tx service answers every failed simulation with code Unknown.
+            Err(e) => Err(Status::unknown(format!(
+                "codespace {} code {}: {}",
+                e.codespace, e.code, e.log
+            ))),
         }
     }
 
@@ -200,6 +194,10 @@ impl txpb::service_server::Service for TxService {
         request: Request<txpb::BroadcastTxRequest>,
     ) -> Rpc<txpb::BroadcastTxResponse> {
         let bytes = request.into_inner().tx_bytes;
+        if bytes.is_empty() {
+            // As the SDK's tx service answers, before any CheckTx.
+            return Err(Status::invalid_argument("invalid empty tx"));
+        }
         let hash = crate::chain::tx_hash(&bytes);
         let result = self
             .0
@@ -757,7 +755,10 @@ impl NamedService for WasmQueryService {
 
 fn query_status(e: QueryError) -> Status {
     match e {
-        QueryError::NoSuchContract(addr) => Status::not_found(format!("no such contract: {addr}")),
+        // As wasmd answers: its registered error, code Unknown.
+        QueryError::NoSuchContract(addr) => Status::unknown(format!(
+            "codespace wasm code 22: no such contract: address {addr}"
+        )),
         QueryError::OutOfGas => Status::resource_exhausted("out of gas in query"),
         other => Status::invalid_argument(other.to_string()),
     }

@@ -468,8 +468,8 @@ impl ChainClient {
         memo: &str,
         account: AccountState,
         gas_limit: u64,
+        fee_amount: u128,
     ) -> Result<Vec<u8>> {
-        let fee_amount = (gas_limit as f64 * self.config.gas_price).ceil() as u128;
         let denom: Denom = self.config.denom.parse().map_err(tx_err)?;
         let fee = Fee::from_amount_and_gas(
             Coin {
@@ -506,8 +506,17 @@ impl ChainClient {
         }
     }
 
+    /// The fee for `gas_limit` at the configured gas price.
+    fn fee_for(&self, gas_limit: u64) -> u128 {
+        (gas_limit as f64 * self.config.gas_price).ceil() as u128
+    }
+
+    /// Simulates with a fee of one unit of the denom, not zero: the SDK deducts a non-zero fee
+    /// (two balance writes), and a simulation without it came out ~16,000 gas short on wasmd,
+    /// more than the adjustment covers for a small transaction (a bank send ran out of gas).
+    /// Simulation skips the minimum-gas-price check, so one unit is accepted.
     async fn simulate_at(&self, msgs: &[Any], memo: &str, account: AccountState) -> Result<u64> {
-        let tx_bytes = self.sign(msgs, memo, account, 0)?;
+        let tx_bytes = self.sign(msgs, memo, account, 0, 1)?;
         #[allow(deprecated)]
         let response = txpb::service_client::ServiceClient::new(self.channel.clone())
             .simulate(txpb::SimulateRequest { tx: None, tx_bytes })
@@ -537,7 +546,8 @@ impl ChainClient {
                 Err(e) => return Err(e),
             };
             let gas_limit = ((gas as f64) * self.config.gas_adjustment).ceil() as u64;
-            let bytes = self.sign(&msgs, memo, account, gas_limit.max(1))?;
+            let gas_limit = gas_limit.max(1);
+            let bytes = self.sign(&msgs, memo, account, gas_limit, self.fee_for(gas_limit))?;
             let response = self.broadcast_raw(bytes).await?;
             if response.code == 0 {
                 *guard = Some(AccountState {

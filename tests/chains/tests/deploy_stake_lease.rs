@@ -1,8 +1,7 @@
-//! End to end on the real compiled contracts: a devnet on a TCP port, `loopin-deploy`, then a
-//! miner stakes and a client leases through the chain client with signed transactions; the
-//! devnet restarts from its store (without its compiled-module cache) and serves the same state.
-
-mod common;
+//! End to end on the real compiled contracts, on the devnet and on a real wasmd node:
+//! `loopin-deploy`, then a miner stakes and registers its device, a client leases through the
+//! chain client with signed transactions, an epoch passes and is advanced; the chain restarts
+//! from its store (the devnet without its compiled-module cache) and serves the same state.
 
 use std::path::PathBuf;
 
@@ -12,29 +11,37 @@ use loopin::pair::{self, LeaseResponse, PoolResponse, ReceiveMsg};
 use loopin::pool::PoolParams;
 use loopin::stake_cert::StakeMode;
 use loopin::token;
-use loopin_chain_client::{ChainClient, devnet};
+use loopin_chain_client::{ChainClient, ChainConfig};
 use loopin_deploy::{ClassConfig, DeployConfig, Deployer, Deployment};
 use loopin_pool_math::HOUR;
 use loopin_pool_math::amm::Swap;
 use loopin_pool_math::economics::Economics;
 
-use common::*;
+use loopin_chain_tests::*;
 
 const LOOP: u128 = 1_000_000;
 const RICH: u128 = 1_000_000 * LOOP;
-const EPOCH: u64 = 3_600;
+
+/// The pools' epoch: an hour on the devnet (its clock is fast-forwarded), 20 s of real time on
+/// wasmd.
+fn epoch(kind: Kind) -> u64 {
+    match kind {
+        Kind::Devnet => 3_600,
+        Kind::Wasmd { .. } => 20,
+    }
+}
 
 /// `artifacts/` (or `$LOOPIN_ARTIFACTS`), built with scripts/build-contracts.sh if missing.
 fn artifacts() -> PathBuf {
     let dir = std::env::var_os("LOOPIN_ARTIFACTS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../artifacts"));
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../artifacts"));
     let missing = loopin_deploy::CONTRACTS
         .iter()
         .any(|name| !dir.join(format!("{name}.wasm")).exists());
     if missing {
         let script =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/build-contracts.sh");
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/build-contracts.sh");
         let status = std::process::Command::new(script)
             .status()
             .expect("running scripts/build-contracts.sh");
@@ -43,13 +50,9 @@ fn artifacts() -> PathBuf {
     dir
 }
 
-fn deploy_config(
-    node: &loopin_devnet::NodeHandle,
-    deployer: u8,
-    funded: &[String],
-) -> DeployConfig {
+fn deploy_config(chain: &ChainConfig, epoch: u64, deployer: u8, funded: &[String]) -> DeployConfig {
     DeployConfig {
-        chain: chain_config(node),
+        chain: chain.clone(),
         deployer: Deployer {
             mnemonic: Some(loopin_chain_client::Key::mnemonic_from_entropy(
                 [deployer; 32],
@@ -77,27 +80,32 @@ fn deploy_config(
         },
         emission: EmissionConfig {
             cap_per_epoch: Uint128::new(1_000 * LOOP),
-            epoch_seconds: EPOCH,
+            epoch_seconds: epoch,
         },
         // The devnet's registry: only a device it registered supplies hours.
-        registry: DeployConfig::devnet(&chain_config(node), deployer, &[])
+        registry: DeployConfig::devnet(chain, deployer, &[])
             .expect("devnet.toml")
             .registry,
         classes: vec![ClassConfig {
             name: "h100".into(),
             params: PoolParams {
                 economics: Economics {
-                    alpha: Decimal::from_ratio(LOOP, 1u128),
+                    // Per hour of rate: scaled to the epoch so that T_min is the same
+                    // number of epochs (3) on both chains.
+                    alpha: Decimal::from_ratio(LOOP * u128::from(epoch), 3_600u128),
                     beta: Decimal::from_ratio(LOOP / 10, 1u128),
                     gamma: Decimal::from_ratio(LOOP / 2, 1u128),
                 },
                 exchange_fee: Decimal::permille(3),
-                epoch_seconds: EPOCH,
+                epoch_seconds: epoch,
                 min_epochs: 3,
                 max_epochs: 200,
                 seller_deposit: Uint128::new(LOOP),
                 dispute_epochs: 0,
-                min_lease_hours: loopin::pool::DEFAULT_MIN_LEASE_HOURS.into(),
+                // A quarter of an epoch's hours at most (20 s epochs supply 5,555 µh).
+                min_lease_hours: Uint128::new(
+                    loopin::pool::DEFAULT_MIN_LEASE_HOURS.min(HOUR * u128::from(epoch) / 3_600 / 4),
+                ),
                 min_rate: loopin::pool::DEFAULT_MIN_RATE,
                 max_rate: loopin::pool::DEFAULT_MAX_RATE,
                 min_proof_bytes: loopin::pool::DEFAULT_MIN_PROOF_BYTES,
@@ -194,20 +202,33 @@ fn device_stake(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deploy_stake_lease_restart() {
-    let home = fresh_home("e2e");
-    let config = common::config(home.clone(), &[1, 2, 3]);
-    let node = loopin_devnet::start(config.clone()).await.expect("devnet");
+async fn deploy_stake_lease_restart_on_the_devnet() {
+    deploy_stake_lease_restart(Kind::Devnet).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_stake_lease_restart_on_wasmd() {
+    deploy_stake_lease_restart(Kind::Wasmd { base_port: 29700 }).await;
+}
+
+async fn deploy_stake_lease_restart(kind: Kind) {
+    let mut chain = Chain::start(kind, "e2e", &[1, 2, 3]).await;
+    let epoch = epoch(kind);
     let (deployer, miner, client) = (
-        client(&node, 1).await,
-        client(&node, 2).await,
-        client(&node, 3).await,
+        chain.client(1).await,
+        chain.client(2).await,
+        chain.client(3).await,
     );
     let miner_addr = miner.address().to_string();
     let client_addr = client.address().to_string();
 
     let d = loopin_deploy::deploy(
-        &deploy_config(&node, 1, &[miner_addr.clone(), client_addr.clone()]),
+        &deploy_config(
+            &chain.chain_config(),
+            epoch,
+            1,
+            &[miner_addr.clone(), client_addr.clone()],
+        ),
         &deployer,
     )
     .await
@@ -219,13 +240,15 @@ async fn deploy_stake_lease_restart() {
     assert_eq!(info.code_id, d.code_ids["loopin_pair"]);
     assert_eq!(info.creator, d.factory, "the factory instantiated the pair");
 
-    // A liquidity-provider miner stakes 10 epochs with 1 LOOP fee + 10 LOOP of liquidity.
+    // A liquidity-provider miner stakes 10 epochs with the fee (alpha for rate 1) + 10 LOOP of
+    // liquidity.
+    let fee = (LOOP * u128::from(epoch)).div_ceil(3_600);
     send_hook(
         &miner,
         &d,
-        11 * LOOP,
+        fee + 10 * LOOP,
         &device_stake(
-            &config.chain_id,
+            CHAIN_ID,
             &pair_addr,
             &miner_addr,
             StakeMode::LiquidityProvider,
@@ -235,7 +258,7 @@ async fn deploy_stake_lease_restart() {
     .await;
     assert_eq!(
         loop_balance(&miner, &d.token, &miner_addr).await,
-        RICH - 11 * LOOP
+        RICH - fee - 10 * LOOP
     );
     // The miner registers the device with the registry, which tells the pair: its hours may be
     // leased from now on.
@@ -253,15 +276,17 @@ async fn deploy_stake_lease_restart() {
         .query_smart(&pair_addr, &pair::QueryMsg::Pool {})
         .await
         .unwrap();
-    assert_eq!(pool.reserves.hours.u128(), HOUR);
+    // One epoch of a rate-1 device: an hour on the devnet, 20 s on wasmd.
+    let supplied = HOUR * u128::from(epoch) / 3_600;
+    assert_eq!(pool.reserves.hours.u128(), supplied);
     assert_eq!(pool.reserves.tokens.u128(), 10 * LOOP);
 
-    // A client leases 0.5 h and pays exactly the quote.
+    // A client leases half of it and pays exactly the quote.
     let quote: Swap = client
         .query_smart(
             &pair_addr,
             &pair::QueryMsg::SimulateLease {
-                hours: Uint128::new(HOUR / 2),
+                hours: Uint128::new(supplied / 2),
             },
         )
         .await
@@ -272,7 +297,7 @@ async fn deploy_stake_lease_restart() {
         100 * LOOP,
         &ReceiveMsg::Lease {
             stake_id: 1,
-            hours: Uint128::new(HOUR / 2),
+            hours: Uint128::new(supplied / 2),
             client_key: HexBinary::from([1u8; 32]),
             ssh_key:
                 "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA/sviTJfQXJKl0MknakEdkHhZdlVSTJbzhi3Oejh+S5"
@@ -293,13 +318,11 @@ async fn deploy_stake_lease_restart() {
     assert_eq!(lease.hours, quote.receive);
     assert_eq!(lease.client.as_str(), client_addr);
 
-    // An epoch passes (fast-forward), and the keeper's AdvanceEpoch processes the boundary.
+    // An epoch passes, and the keeper's AdvanceEpoch processes the boundary.
     let before = miner.latest_block().await.unwrap();
-    devnet::advance_time(miner.channel(), EPOCH)
-        .await
-        .expect("advance");
+    chain.advance(epoch).await;
     let after = miner.latest_block().await.unwrap();
-    assert!(after.1 >= before.1 + EPOCH as i64);
+    assert!(after.1 >= before.1 + epoch as i64);
     deployer
         .execute(
             &pair_addr,
@@ -328,15 +351,8 @@ async fn deploy_stake_lease_restart() {
     );
     let height = miner.latest_block().await.unwrap().0;
     drop((deployer, miner, client));
-    node.stop().await;
-    // Without its compiled-module cache: the devnet recompiles the code from its state.
-    std::fs::remove_dir_all(home.join("wasm-cache")).expect("removing the module cache");
-
-    let node = loopin_devnet::start(config).await.expect("restart");
-    let (miner, client) = (
-        common::client(&node, 2).await,
-        common::client(&node, 3).await,
-    );
+    chain.restart().await;
+    let (miner, client) = (chain.client(2).await, chain.client(3).await);
     assert!(miner.latest_block().await.unwrap().0 >= height);
     let pool: PoolResponse = miner
         .query_smart(&pair_addr, &pair::QueryMsg::Pool {})
@@ -349,10 +365,7 @@ async fn deploy_stake_lease_restart() {
         miner.account_of(&miner_addr).await.unwrap(),
         miner.balance(&miner_addr, DENOM).await.unwrap(),
     );
-    assert_eq!(
-        snapshot, again,
-        "the restarted devnet serves the same state"
-    );
+    assert_eq!(snapshot, again, "the restarted chain serves the same state");
     // A signed transaction after the restart: the sequence continues.
     let transfer = token::ExecuteMsg::Transfer {
         recipient: client_addr.clone(),
@@ -366,6 +379,5 @@ async fn deploy_stake_lease_restart() {
         loop_balance(&client, &d.token, &client_addr).await,
         again.1 + LOOP
     );
-    node.stop().await;
-    let _ = std::fs::remove_dir_all(home);
+    chain.stop().await;
 }
