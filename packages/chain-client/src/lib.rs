@@ -305,8 +305,28 @@ impl ChainQuerier {
     }
 
     /// (account number, sequence) of `address`, `None` if the chain has no such account.
+    /// Asks `AccountInfo` (SDK 0.47+), which answers for every account type (vesting and module
+    /// accounts included); a chain without it is asked `Account`, decoded as a `BaseAccount`.
     pub async fn account_of(&self, address: &str) -> Result<Option<(u64, u64)>> {
-        let answer = authpb::query_client::QueryClient::new(self.channel.clone())
+        let mut auth = authpb::query_client::QueryClient::new(self.channel.clone());
+        let answer = auth
+            .account_info(authpb::QueryAccountInfoRequest {
+                address: address.to_string(),
+            })
+            .await;
+        match answer {
+            Ok(r) => {
+                let info = r
+                    .into_inner()
+                    .info
+                    .ok_or_else(|| ClientError::Decode("empty account info".into()))?;
+                return Ok(Some((info.account_number, info.sequence)));
+            }
+            Err(status) if status.code() == tonic::Code::NotFound => return Ok(None),
+            Err(status) if status.code() == tonic::Code::Unimplemented => {}
+            Err(status) => return Err(status.into()),
+        }
+        let answer = auth
             .account(authpb::QueryAccountRequest {
                 address: address.to_string(),
             })
@@ -431,6 +451,18 @@ fn sequence_mismatch(message: &str) -> bool {
     message.contains("account sequence mismatch")
 }
 
+/// The sequence a mismatch error says the chain expects (`account sequence mismatch, expected
+/// 7, got 5`). The node's check state counts transactions still in its mempool, which a query of
+/// the committed account does not: retrying with the queried sequence would fail again.
+fn expected_sequence(message: &str) -> Option<u64> {
+    let rest = &message[message.find("account sequence mismatch, expected ")?..];
+    let digits: String = rest["account sequence mismatch, expected ".len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
 impl ChainClient {
     /// Connects and checks the endpoint serves `config.chain_id` (GetNodeInfo).
     pub async fn connect(config: ChainConfig, key: Key) -> Result<Self> {
@@ -539,7 +571,10 @@ impl ChainClient {
             let gas = match self.simulate_at(&msgs, memo, account).await {
                 Ok(gas) => gas,
                 Err(ClientError::Status(s)) if sequence_mismatch(s.message()) => {
-                    *guard = None;
+                    *guard = expected_sequence(s.message()).map(|sequence| AccountState {
+                        sequence,
+                        ..account
+                    });
                     last_error = Some(ClientError::Status(s));
                     continue;
                 }
@@ -563,7 +598,14 @@ impl ChainClient {
                 log: response.raw_log,
             };
             if error.tx_code() == Some(32) {
-                *guard = None;
+                *guard = match &error {
+                    ClientError::CheckTx { log, .. } => expected_sequence(log),
+                    _ => None,
+                }
+                .map(|sequence| AccountState {
+                    sequence,
+                    ..account
+                });
                 last_error = Some(error);
                 continue;
             }
@@ -821,5 +863,23 @@ pub mod devnet {
         )
         .await
         .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::expected_sequence;
+
+    #[test]
+    fn the_expected_sequence_is_read_from_the_sdk_mismatch_error() {
+        let log = "account sequence mismatch, expected 7, got 5: incorrect account sequence";
+        assert_eq!(expected_sequence(log), Some(7));
+        let simulated = "codespace sdk code 32: account sequence mismatch, expected 12, got 9";
+        assert_eq!(expected_sequence(simulated), Some(12));
+        assert_eq!(expected_sequence("insufficient fees"), None);
+        assert_eq!(
+            expected_sequence("account sequence mismatch, expected x"),
+            None
+        );
     }
 }
