@@ -239,15 +239,26 @@ impl txpb::service_server::Service for TxService {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| Status::internal(e.to_string()))?;
         let total = responses.len() as u64;
-        if req.limit > 0 {
-            let page = req.page.max(1);
-            let skip = (page - 1).saturating_mul(req.limit) as usize;
-            responses = responses
-                .into_iter()
-                .skip(skip)
-                .take(req.limit as usize)
-                .collect();
+        // As the SDK and CometBFT page: 100 by default and at most 100 per page, whatever the
+        // limit asked; a page past the last is refused.
+        let limit = if req.limit == 0 {
+            100
+        } else {
+            req.limit.min(100)
+        };
+        let page = req.page.max(1);
+        let pages = total.div_ceil(limit).max(1);
+        if page > pages {
+            return Err(Status::invalid_argument(format!(
+                "page should be within [1, {pages}] range, given {page}"
+            )));
         }
+        let skip = (page - 1).saturating_mul(limit) as usize;
+        responses = responses
+            .into_iter()
+            .skip(skip)
+            .take(limit as usize)
+            .collect();
         let txs = responses
             .iter()
             .map(|r| {

@@ -5,7 +5,6 @@ use crate::config::ChainEntry;
 use crate::state::StateFile;
 use cosmos_sdk_proto::cosmos::base::abci::v1beta1::TxResponse;
 use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1 as tmpb;
-use cosmos_sdk_proto::cosmos::tx::v1beta1 as txpb;
 use ibc_proto::ibc::core::channel::v1 as chanpb;
 use ibc_proto::ibc::core::client::v1::Height;
 use ibc_proto::ibc::core::connection::v1 as connpb;
@@ -101,22 +100,9 @@ impl IbcChain {
         Ok((header.height.max(0) as u64, nanos))
     }
 
-    /// Every transaction result of block `height`, in order.
+    /// Every transaction result of block `height`, in order (every search page of it).
     pub async fn txs_at(&self, height: u64) -> anyhow::Result<Vec<TxResponse>> {
-        let query = format!("tx.height={height}");
-        #[allow(deprecated)]
-        let request = txpb::GetTxsEventRequest {
-            events: vec![query.clone()],
-            query,
-            page: 1,
-            limit: 1_000,
-            ..Default::default()
-        };
-        let response = txpb::service_client::ServiceClient::new(self.grpc())
-            .get_txs_event(request)
-            .await?
-            .into_inner();
-        Ok(response.tx_responses)
+        Ok(self.client.txs_at(height).await?)
     }
 
     /// The channel end at (port, channel), `None` if there is none.

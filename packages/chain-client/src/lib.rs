@@ -30,6 +30,9 @@ use tonic::transport::Channel;
 
 pub use cosmrs;
 
+/// Results per tx search page: CometBFT's cap.
+pub const TX_SEARCH_PAGE: u64 = 100;
+
 /// The default Cosmos HD path.
 pub const DEFAULT_HD_PATH: &str = "m/44'/118'/0'/0/0";
 
@@ -369,6 +372,33 @@ impl ChainQuerier {
         coin.amount
             .parse()
             .map_err(|e| ClientError::Decode(format!("amount {}: {e}", coin.amount)))
+    }
+
+    /// Every transaction result of block `height`, in block order, read page by page: CometBFT
+    /// caps a search page at 100 results whatever the limit asked, so one page of a full block
+    /// would silently miss the rest.
+    pub async fn txs_at(&self, height: u64) -> Result<Vec<TxResponse>> {
+        let query = format!("tx.height={height}");
+        let mut service = txpb::service_client::ServiceClient::new(self.channel.clone());
+        let mut all: Vec<TxResponse> = Vec::new();
+        for page in 1.. {
+            #[allow(deprecated)]
+            let request = txpb::GetTxsEventRequest {
+                events: Vec::new(),
+                query: query.clone(),
+                page,
+                limit: TX_SEARCH_PAGE,
+                order_by: txpb::OrderBy::Asc as i32,
+                pagination: None,
+            };
+            let response = service.get_txs_event(request).await?.into_inner();
+            let read = response.tx_responses.len();
+            all.extend(response.tx_responses);
+            if read == 0 || all.len() as u64 >= response.total {
+                break;
+            }
+        }
+        Ok(all)
     }
 
     /// Broadcasts transaction bytes signed elsewhere (BROADCAST_MODE_SYNC) and returns the CheckTx response.

@@ -63,13 +63,24 @@ pub struct Chain {
 impl Chain {
     /// Starts a chain of `kind` in a fresh home with dev keys `funded` holding [`FUNDS`] each.
     pub async fn start(kind: Kind, name: &str, funded: &[u8]) -> Self {
+        Self::start_with_block_time(kind, name, funded, None).await
+    }
+
+    /// As [`Chain::start`], with blocks every `block_time_ms` (default 100 ms on the devnet,
+    /// 200 ms on wasmd).
+    pub async fn start_with_block_time(
+        kind: Kind,
+        name: &str,
+        funded: &[u8],
+        block_time_ms: Option<u64>,
+    ) -> Self {
         let home = fresh_home(name);
         match kind {
             Kind::Devnet => {
                 let config = loopin_devnet::Config {
                     home: home.clone(),
                     grpc_addr: "127.0.0.1:0".into(),
-                    block_time_ms: 100,
+                    block_time_ms: block_time_ms.unwrap_or(100),
                     accounts: funded
                         .iter()
                         .map(|n| GenesisAccount {
@@ -93,7 +104,14 @@ impl Chain {
                 }
             }
             Kind::Wasmd { base_port } => {
+                let single = Spec::single(
+                    loopin_localnet::wasmd_path(),
+                    home.clone(),
+                    CHAIN_ID,
+                    base_port,
+                );
                 let spec = Spec {
+                    block_time_ms: block_time_ms.unwrap_or(single.block_time_ms),
                     accounts: funded
                         .iter()
                         .map(|n| Account {
