@@ -37,6 +37,9 @@ pub struct Config {
     /// derives `sha256("loopin-devnet ibc signer" || chain_id)`: fine for a devnet, where
     /// anyone can compute it, never for anything of value.
     pub ibc_signer_hex: Option<String>,
+    /// PEM certificate (chain) and key: with both, gRPC is served over TLS (`https://`).
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -53,6 +56,8 @@ impl Default for Config {
             admin: true,
             accounts: Vec::new(),
             ibc_signer_hex: None,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }

@@ -38,9 +38,22 @@ use crate::wasm::{QUERY_GAS_LIMIT, QueryError, bech32_decode};
 
 type Rpc<T> = Result<Response<T>, Status>;
 
-/// Every service on one router.
-pub fn router(node: Arc<Node>) -> Router {
-    let mut router = tonic::transport::Server::builder()
+/// Every service on one router, over TLS when the config names a certificate and key.
+pub fn router(node: Arc<Node>) -> anyhow::Result<Router> {
+    let mut server = tonic::transport::Server::builder();
+    match (&node.config.tls_cert, &node.config.tls_key) {
+        (Some(cert), Some(key)) => {
+            let read = |p: &std::path::PathBuf| {
+                std::fs::read(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+            };
+            let identity = tonic::transport::Identity::from_pem(read(cert)?, read(key)?);
+            server =
+                server.tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))?;
+        }
+        (None, None) => {}
+        _ => anyhow::bail!("tls_cert and tls_key go together"),
+    }
+    let mut router = server
         .add_service(txpb::service_server::ServiceServer::new(TxService(
             node.clone(),
         )))
@@ -66,7 +79,7 @@ pub fn router(node: Arc<Node>) -> Router {
     if node.config.admin {
         router = router.add_service(AdminService(node));
     }
-    router
+    Ok(router)
 }
 
 fn address(node: &Node, addr: &str) -> Result<Vec<u8>, Status> {

@@ -112,7 +112,7 @@ pub async fn start(config: Config) -> anyhow::Result<NodeHandle> {
     });
 
     let (stop_grpc, stopped_grpc) = oneshot::channel::<()>();
-    let router = grpc::router(node.clone());
+    let router = grpc::router(node.clone())?;
     // TCP_NODELAY: without it, Nagle's algorithm and the client's delayed ACK hold every small
     // response back ~40 ms, which caps a client that waits for each answer at ~25 calls/s.
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));

@@ -26,7 +26,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
-use tonic::transport::Channel;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 
 pub use cosmrs;
 
@@ -47,6 +47,8 @@ pub enum ClientError {
     ChainIdMismatch { expected: String, got: String },
     #[error("key: {0}")]
     Key(String),
+    #[error("config: {0}")]
+    Config(String),
     #[error("tx {txhash} rejected (codespace {codespace}, code {code}): {log}")]
     CheckTx {
         txhash: String,
@@ -108,8 +110,13 @@ fn tx_err(e: impl std::fmt::Display) -> ClientError {
 #[derive(Serialize, Deserialize, Clone, Debug)]
 #[serde(default, deny_unknown_fields)]
 pub struct ChainConfig {
-    /// gRPC endpoint, e.g. `http://127.0.0.1:9090`.
+    /// gRPC endpoint, e.g. `http://127.0.0.1:9090`; `https://` connects over TLS, checked
+    /// against Mozilla's roots (and `ca_file` where set).
     pub grpc: String,
+    /// A PEM file of extra certificate authorities for an `https://` endpoint (a private node's
+    /// own CA).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<std::path::PathBuf>,
     pub chain_id: String,
     /// Bech32 account prefix.
     pub prefix: String,
@@ -129,6 +136,7 @@ impl Default for ChainConfig {
     fn default() -> Self {
         Self {
             grpc: "http://127.0.0.1:9090".into(),
+            ca_file: None,
             chain_id: "loopin-devnet-1".into(),
             prefix: "loopin".into(),
             denom: "uloop".into(),
@@ -272,6 +280,28 @@ struct AccountState {
     sequence: u64,
 }
 
+/// The gRPC endpoint of `config`: TLS for `https://` (webpki roots plus `ca_file`).
+pub fn endpoint(config: &ChainConfig) -> Result<Endpoint> {
+    let endpoint = Channel::from_shared(config.grpc.clone())
+        .map_err(|e| ClientError::Config(format!("endpoint {}: {e}", config.grpc)))?;
+    if !config.grpc.starts_with("https://") {
+        if config.ca_file.is_some() {
+            return Err(ClientError::Config(format!(
+                "ca_file is set but {} is not an https:// endpoint",
+                config.grpc
+            )));
+        }
+        return Ok(endpoint);
+    }
+    let mut tls = ClientTlsConfig::new().with_webpki_roots();
+    if let Some(path) = &config.ca_file {
+        let pem = std::fs::read(path)
+            .map_err(|e| ClientError::Config(format!("ca_file {}: {e}", path.display())))?;
+        tls = tls.ca_certificate(Certificate::from_pem(pem));
+    }
+    Ok(endpoint.tls_config(tls)?)
+}
+
 /// A read-only connection to one chain: queries, no key (provers and watchers).
 #[derive(Clone)]
 pub struct ChainQuerier {
@@ -282,10 +312,7 @@ pub struct ChainQuerier {
 impl ChainQuerier {
     /// Connects and checks the endpoint serves `config.chain_id` (GetNodeInfo).
     pub async fn connect(config: ChainConfig) -> Result<Self> {
-        let channel = Channel::from_shared(config.grpc.clone())
-            .map_err(|e| ClientError::Tx(format!("endpoint {}: {e}", config.grpc)))?
-            .connect()
-            .await?;
+        let channel = endpoint(&config)?.connect().await?;
         let info = tmpb::service_client::ServiceClient::new(channel.clone())
             .get_node_info(tmpb::GetNodeInfoRequest {})
             .await?
