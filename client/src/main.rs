@@ -2,7 +2,7 @@
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
-use loopin_chain_client::{ChainConfig, Key};
+use loopin_chain_client::Key;
 use loopin_client::amount::{format, parse};
 use loopin_client::{LeaseClient, LeaseOrder, pin_and_command};
 use std::path::PathBuf;
@@ -21,21 +21,8 @@ struct Cli {
 
 #[derive(Args, Debug)]
 struct ChainArgs {
-    /// The chain's gRPC endpoint.
-    #[arg(
-        long,
-        env = "LOOPIN_GRPC",
-        default_value = "http://127.0.0.1:9090",
-        global = true
-    )]
-    grpc: String,
-    #[arg(
-        long,
-        env = "LOOPIN_CHAIN_ID",
-        default_value = "loopin-devnet-1",
-        global = true
-    )]
-    chain_id: String,
+    #[command(flatten)]
+    chain: loopin_chain_client::ChainArgs,
     /// The pool (pair contract) address.
     #[arg(long, env = "LOOPIN_PAIR", global = true)]
     pair: Option<String>,
@@ -126,11 +113,7 @@ enum Command {
 }
 
 async fn connect(chain: &ChainArgs) -> anyhow::Result<LeaseClient> {
-    let config = ChainConfig {
-        grpc: chain.grpc.clone(),
-        chain_id: chain.chain_id.clone(),
-        ..ChainConfig::default()
-    };
+    let config = chain.chain.config();
     let key_file = chain
         .key_file
         .as_ref()

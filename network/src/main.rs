@@ -28,21 +28,15 @@ struct Cli {
 
 #[derive(clap::Args)]
 struct Chain {
-    /// The chain's gRPC endpoint.
-    #[arg(long, env = "LOOPIN_GRPC", default_value = "http://127.0.0.1:9090")]
-    grpc: String,
-    /// The chain's id.
-    #[arg(long, env = "LOOPIN_CHAIN_ID", default_value = "loopin-devnet-1")]
-    chain_id: String,
+    #[command(flatten)]
+    chain: loopin_chain_client::ChainArgs,
 }
 
 impl Chain {
     fn config(&self) -> ChainConfig {
         ChainConfig {
-            grpc: self.grpc.clone(),
-            chain_id: self.chain_id.clone(),
             poll_interval_ms: 50,
-            ..ChainConfig::default()
+            ..self.chain.config()
         }
     }
 }

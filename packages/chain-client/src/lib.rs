@@ -148,6 +148,70 @@ impl Default for ChainConfig {
     }
 }
 
+/// The flags (and environment variables) with which a command reaches any Cosmos chain: the
+/// endpoint, chain id, address prefix, fee denom and gas price, none of them fixed to the devnet.
+#[cfg(feature = "cli")]
+#[derive(clap::Args, Clone, Debug)]
+pub struct ChainArgs {
+    /// The chain's gRPC endpoint (`https://` for TLS).
+    #[arg(
+        long,
+        env = "LOOPIN_GRPC",
+        default_value = "http://127.0.0.1:9090",
+        global = true
+    )]
+    pub grpc: String,
+    /// The chain's id (checked against the node's).
+    #[arg(
+        long,
+        env = "LOOPIN_CHAIN_ID",
+        default_value = "loopin-devnet-1",
+        global = true
+    )]
+    pub chain_id: String,
+    /// Bech32 account prefix.
+    #[arg(long, env = "LOOPIN_PREFIX", default_value = "loopin", global = true)]
+    pub prefix: String,
+    /// Fee denom.
+    #[arg(long, env = "LOOPIN_DENOM", default_value = "uloop", global = true)]
+    pub denom: String,
+    /// Fee per unit of gas, in the fee denom (at least the node's minimum gas price).
+    #[arg(
+        long,
+        env = "LOOPIN_GAS_PRICE",
+        default_value_t = 0.0025,
+        global = true
+    )]
+    pub gas_price: f64,
+    /// Simulated gas is multiplied by this.
+    #[arg(
+        long,
+        env = "LOOPIN_GAS_ADJUSTMENT",
+        default_value_t = 1.3,
+        global = true
+    )]
+    pub gas_adjustment: f64,
+    /// Extra certificate authorities (PEM) for an `https://` endpoint.
+    #[arg(long, env = "LOOPIN_CA_FILE", global = true)]
+    pub ca_file: Option<std::path::PathBuf>,
+}
+
+#[cfg(feature = "cli")]
+impl ChainArgs {
+    pub fn config(&self) -> ChainConfig {
+        ChainConfig {
+            grpc: self.grpc.clone(),
+            ca_file: self.ca_file.clone(),
+            chain_id: self.chain_id.clone(),
+            prefix: self.prefix.clone(),
+            denom: self.denom.clone(),
+            gas_price: self.gas_price,
+            gas_adjustment: self.gas_adjustment,
+            ..ChainConfig::default()
+        }
+    }
+}
+
 /// A secp256k1 signing key and its address.
 pub struct Key {
     signing: SigningKey,
@@ -937,6 +1001,48 @@ mod tests {
         assert_eq!(
             expected_sequence("account sequence mismatch, expected x"),
             None
+        );
+    }
+
+    #[cfg(feature = "cli")]
+    #[test]
+    fn every_chain_setting_comes_from_flags_none_is_fixed_to_the_devnet() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            chain: super::ChainArgs,
+        }
+        let cli = Cli::parse_from([
+            "x",
+            "--grpc",
+            "https://grpc.example.org:443",
+            "--chain-id",
+            "osmo-test-5",
+            "--prefix",
+            "osmo",
+            "--denom",
+            "uosmo",
+            "--gas-price",
+            "0.025",
+            "--ca-file",
+            "/etc/ca.pem",
+        ]);
+        let config = cli.chain.config();
+        assert_eq!(config.grpc, "https://grpc.example.org:443");
+        assert_eq!(config.chain_id, "osmo-test-5");
+        assert_eq!(config.prefix, "osmo");
+        assert_eq!(config.denom, "uosmo");
+        assert_eq!(config.gas_price, 0.025);
+        assert_eq!(
+            config.ca_file.as_deref(),
+            Some(std::path::Path::new("/etc/ca.pem"))
+        );
+        // A CA file that is not there is a config error naming it, before any connection.
+        let err = super::endpoint(&config).err().expect("no such CA file");
+        assert!(
+            matches!(err, super::ClientError::Config(ref m) if m.contains("/etc/ca.pem")),
+            "{err}"
         );
     }
 }
