@@ -1039,7 +1039,7 @@ mod tests {
             Some(std::path::Path::new("/etc/ca.pem"))
         );
         // A CA file that is not there is a config error naming it, before any connection.
-        let err = super::endpoint(&config).err().expect("no such CA file");
+        let err = super::endpoint(&config).expect_err("no such CA file");
         assert!(
             matches!(err, super::ClientError::Config(ref m) if m.contains("/etc/ca.pem")),
             "{err}"
