@@ -175,6 +175,9 @@ impl DeployConfig {
 pub struct Deployment {
     pub chain_id: String,
     pub code_ids: BTreeMap<String, u64>,
+    /// SHA-256 of each stored wasm (hex), as the chain reported it and as `artifacts/` has it.
+    #[serde(default)]
+    pub checksums: BTreeMap<String, String>,
     pub factory: String,
     pub token: String,
     pub stake_cert: String,
@@ -199,14 +202,20 @@ pub(crate) fn read_wasm(dir: &Path, name: &str) -> anyhow::Result<Vec<u8>> {
 /// Runs the deployment with `client` (whose key is the deployer).
 pub async fn deploy(config: &DeployConfig, client: &ChainClient) -> anyhow::Result<Deployment> {
     let mut code_ids = BTreeMap::new();
+    let mut checksums = BTreeMap::new();
     let mut gas_used = BTreeMap::new();
     for name in CONTRACTS {
         let wasm = read_wasm(&config.artifacts, name)?;
+        let checksum = hex::encode(&<sha2::Sha256 as sha2::Digest>::digest(&wasm));
         let (id, tx) = client
             .store_code(wasm)
             .await
             .with_context(|| format!("storing {name}"))?;
-        tracing::info!("stored {name} as code {id} (gas {})", tx.gas_used);
+        tracing::info!(
+            "stored {name} as code {id}, checksum {checksum} (gas {})",
+            tx.gas_used
+        );
+        checksums.insert(name.to_string(), checksum);
         gas_used.insert(format!("store {name}"), tx.gas_used);
         code_ids.insert(name.to_string(), id);
     }
@@ -335,6 +344,7 @@ pub async fn deploy(config: &DeployConfig, client: &ChainClient) -> anyhow::Resu
     Ok(Deployment {
         chain_id: config.chain.chain_id.clone(),
         code_ids,
+        checksums,
         factory: factory_addr,
         token: wired.token.to_string(),
         stake_cert: wired.stake_cert.to_string(),

@@ -400,6 +400,8 @@ impl Vm {
         creator: &Addr,
         wasm: &[u8],
     ) -> Result<(u64, Checksum), ExecError> {
+        let inflated = inflate(wasm)?;
+        let wasm = inflated.as_deref().unwrap_or(wasm);
         ctx.borrow_mut()
             .gas
             .consume(COMPILE_COST_PER_BYTE.saturating_mul(wasm.len() as u64))?;
@@ -1199,4 +1201,30 @@ pub fn bank_transfer(
             .add_attribute("sender", from.as_str())
             .add_attribute("amount", coins_string(funds)),
     ])
+}
+
+/// wasmd's upload limit (`MaxWasmSize`), for the inflated code.
+pub const MAX_WASM_SIZE: u64 = 800 * 1024;
+
+/// A gzipped upload inflated (at most [`MAX_WASM_SIZE`] bytes), as wasmd does; `None` for plain
+/// wasm.
+fn inflate(wasm: &[u8]) -> Result<Option<Vec<u8>>, ExecError> {
+    use std::io::Read;
+    if !wasm.starts_with(&[0x1f, 0x8b]) {
+        return Ok(None);
+    }
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(wasm)
+        .take(MAX_WASM_SIZE + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| ExecError::wasm(2, format!("create wasm contract failed: gzip: {e}")))?;
+    if out.len() as u64 > MAX_WASM_SIZE {
+        return Err(ExecError::wasm(
+            2,
+            format!(
+                "create wasm contract failed: uncompress wasm archive: max {MAX_WASM_SIZE} bytes: exceeds limit"
+            ),
+        ));
+    }
+    Ok(Some(out))
 }

@@ -366,6 +366,19 @@ pub fn endpoint(config: &ChainConfig) -> Result<Endpoint> {
     Ok(endpoint.tls_config(tls)?)
 }
 
+/// `bytes` gzipped at the best level, unless they already are (gzip's magic number).
+pub fn gzip(bytes: Vec<u8>) -> Result<Vec<u8>> {
+    use std::io::Write;
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(bytes);
+    }
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder
+        .write_all(&bytes)
+        .and_then(|_| encoder.finish())
+        .map_err(|e| ClientError::Tx(format!("gzip: {e}")))
+}
+
 /// A read-only connection to one chain: queries, no key (provers and watchers).
 #[derive(Clone)]
 pub struct ChainQuerier {
@@ -819,11 +832,17 @@ impl ChainClient {
             .collect()
     }
 
-    /// `MsgStoreCode`; returns the code id.
+    /// `MsgStoreCode` of `wasm`, gzipped as wasmd expects uploads (it inflates them; the
+    /// transaction is a third of the size and pays for its bytes accordingly); returns the code
+    /// id. Bytes already gzipped are sent as they are.
+    ///
+    /// The chain's checksum of the stored code (the `code_checksum` event, SHA-256 of the
+    /// inflated wasm) must be the local one: a node that stored other bytes is an error.
     pub async fn store_code(&self, wasm: Vec<u8>) -> Result<(u64, TxResult)> {
+        let local = hex::encode(Sha256::digest(&wasm));
         let msg = cosmrs::cosmwasm::MsgStoreCode {
             sender: self.sender(),
-            wasm_byte_code: wasm,
+            wasm_byte_code: gzip(wasm)?,
             instantiate_permission: None,
         }
         .to_any()
@@ -833,6 +852,12 @@ impl ChainClient {
             .require_attr("store_code", "code_id")?
             .parse()
             .map_err(|e| ClientError::Decode(format!("code id: {e}")))?;
+        let stored = result.require_attr("store_code", "code_checksum")?;
+        if !stored.eq_ignore_ascii_case(&local) {
+            return Err(ClientError::Decode(format!(
+                "code {id} stored with checksum {stored}, the local wasm's is {local}"
+            )));
+        }
         Ok((id, result))
     }
 

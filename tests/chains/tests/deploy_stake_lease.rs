@@ -235,6 +235,15 @@ async fn deploy_stake_lease_restart(kind: Kind) {
     .expect("deploy");
     eprintln!("deployment: {d:#?}");
     assert_eq!(d.code_ids.len(), loopin_deploy::CONTRACTS.len());
+    // Uploaded gzipped; the chain inflated them and reports each artifact's own checksum.
+    let listed = std::fs::read_to_string(artifacts().join("checksums.txt")).unwrap();
+    for (name, checksum) in &d.checksums {
+        assert!(
+            listed.contains(&format!("{checksum}  ./{name}.wasm")),
+            "{name}: {checksum} not in artifacts/checksums.txt"
+        );
+    }
+    assert_eq!(d.checksums.len(), loopin_deploy::CONTRACTS.len());
     let pair_addr = d.pools["h100"].clone();
     let info = deployer.contract_info(&pair_addr).await.expect("pair info");
     assert_eq!(info.code_id, d.code_ids["loopin_pair"]);
