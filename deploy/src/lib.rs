@@ -206,7 +206,7 @@ pub async fn deploy(config: &DeployConfig, client: &ChainClient) -> anyhow::Resu
     let mut gas_used = BTreeMap::new();
     for name in CONTRACTS {
         let wasm = read_wasm(&config.artifacts, name)?;
-        let checksum = hex::encode(&<sha2::Sha256 as sha2::Digest>::digest(&wasm));
+        let checksum = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&wasm));
         let (id, tx) = client
             .store_code(wasm)
             .await
