@@ -1,5 +1,6 @@
-//! Assignments from the chain, end to end: a devnet running the compiled contracts deployed with
-//! `deploy/devnet.toml`, a device staked and registered with its real commitment, bonded
+//! Assignments from the chain, end to end, on the devnet and on a real wasmd node: the compiled
+//! contracts deployed with `deploy/devnet.toml` (beacon rounds of seconds on wasmd, whose clock
+//! is real), a device staked and registered with its real commitment, bonded
 //! verifiers with registered challenge keys, the entropy beacon and a drawn assignment. The
 //! prover serves exactly the verifier the registry assigned it, until the verdict is on chain,
 //! and the verdict record is accepted by the registry as it is.
@@ -13,7 +14,8 @@ use loopin::registry::{
 };
 use loopin::stake_cert::StakeMode;
 use loopin::token;
-use loopin_chain_client::{ChainClient, ChainConfig, ChainQuerier, Key, devnet};
+use loopin_chain_client::{ChainClient, ChainQuerier, Key};
+use loopin_chain_tests::{Chain, Kind};
 use loopin_deploy::{DeployConfig, Deployment};
 use loopin_pocps::challenge::commit_secret;
 use loopin_pocps::encode::{Params, derive_ek};
@@ -85,8 +87,9 @@ fn devnet_gemm() -> Option<ThroughputSpec> {
 }
 
 /// A beacon round made by `verifiers` (entropy committed, revealed in the next round, and that
-/// round final), their secrets from `tag`.
-async fn beacon_round(verifiers: &[ChainClient], registry: &str, round_seconds: u64, tag: u8) {
+/// round final), their secrets from `tag`. Each step waits for the next round to begin, so that
+/// on wasmd's real clock no step straddles a boundary.
+async fn beacon_round(chain: &Chain, verifiers: &[ChainClient], registry: &str, tag: u8) {
     let entropy: Vec<[u8; 32]> = (0..verifiers.len() as u8).map(|i| [tag + i; 32]).collect();
     for (v, e) in verifiers.iter().zip(&entropy) {
         let msg = ExecuteMsg::CommitEntropy {
@@ -94,23 +97,19 @@ async fn beacon_round(verifiers: &[ChainClient], registry: &str, round_seconds: 
         };
         v.execute(registry, &msg, &[]).await.expect("entropy");
     }
-    devnet::advance_time(verifiers[0].channel(), round_seconds)
-        .await
-        .unwrap();
+    align_to_round(chain, &verifiers[0], registry).await;
     for (v, e) in verifiers.iter().zip(&entropy) {
         let msg = ExecuteMsg::RevealEntropy {
             secret: HexBinary::from(e.to_vec()),
         };
         v.execute(registry, &msg, &[]).await.expect("reveal");
     }
-    devnet::advance_time(verifiers[0].channel(), round_seconds)
-        .await
-        .unwrap();
+    align_to_round(chain, &verifiers[0], registry).await;
 }
 
 /// Moves the chain to one second into the next beacon round, so a round's transactions
 /// cannot straddle a boundary.
-async fn align_to_round(client: &ChainClient, registry: &str) {
+async fn align_to_round(chain: &Chain, client: &ChainClient, registry: &str) {
     let config: ConfigResponse = client
         .query_smart(registry, &QueryMsg::Config {})
         .await
@@ -118,35 +117,28 @@ async fn align_to_round(client: &ChainClient, registry: &str) {
     let round = config.settings.round_seconds;
     let (_, now) = client.latest_block().await.unwrap();
     let offset = (now as u64 - config.genesis.seconds()) % round;
-    devnet::advance_time(client.channel(), round - offset + 1)
-        .await
-        .unwrap();
+    chain.advance(round - offset + 1).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it_and_answers_audits_of_its_passes()
+async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it_and_answers_audits_of_its_passes_on_the_devnet()
  {
+    the_prover_serves_exactly_the_verifiers_the_registry_assigns_it_and_answers_audits_of_its_passes(Kind::Devnet).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it_and_answers_audits_of_its_passes_on_wasmd()
+ {
+    the_prover_serves_exactly_the_verifiers_the_registry_assigns_it_and_answers_audits_of_its_passes(Kind::Wasmd { base_port: 30100 }).await;
+}
+
+async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it_and_answers_audits_of_its_passes(
+    kind: Kind,
+) {
     let home = tempfile::tempdir().unwrap();
     // 1 deploys, 2 mines, 3-5 verify.
-    let node = loopin_devnet::start(loopin_devnet::Config {
-        home: home.path().join("devnet"),
-        grpc_addr: "127.0.0.1:0".into(),
-        block_time_ms: 100,
-        accounts: (1..=5)
-            .map(|n| loopin_devnet::GenesisAccount {
-                address: key(n).address.to_string(),
-                amount: 1_000_000_000_000,
-            })
-            .collect(),
-        ..loopin_devnet::Config::default()
-    })
-    .await
-    .expect("devnet");
-    let chain = ChainConfig {
-        grpc: node.grpc_url(),
-        poll_interval_ms: 25,
-        ..ChainConfig::default()
-    };
+    let node = Chain::start(kind, "prover-chain", &[1, 2, 3, 4, 5]).await;
+    let chain = node.chain_config();
     let mut clients = Vec::new();
     for n in 1..=5 {
         clients.push(ChainClient::connect(chain.clone(), key(n)).await.unwrap());
@@ -159,6 +151,15 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it_and_ans
         .map(|c| (c.address().to_string(), 1_000 * LOOP))
         .collect();
     let mut config = DeployConfig::devnet(&chain, 1, &holders).expect("devnet.toml");
+    if let Kind::Wasmd { .. } = kind {
+        // Real time: beacon rounds of 6 s (of 10 min on the fast-forwarded devnet).
+        let registry = config.registry.as_mut().expect("a registry");
+        registry
+            .settings
+            .as_mut()
+            .expect("new settings")
+            .round_seconds = 6;
+    }
     // The class asks its GEMM with every challenge here (no sweeps): this test's challenge is
     // one the verifier opens and `Assign` draws. Sweeps are the main job's and the registry
     // tests' (`registry_sweeps.rs`).
@@ -267,7 +268,7 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it_and_ans
     assert!(refused_as_unassigned(&early), "{early:?}");
 
     // Verifier 0 commits its secret; a beacon round by all three; anyone assigns.
-    align_to_round(miner, &registry).await;
+    align_to_round(&node, miner, &registry).await;
     let secret = [0x5e; 32];
     let committed = verifiers[0]
         .execute(
@@ -284,7 +285,7 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it_and_ans
         .unwrap()
         .parse()
         .unwrap();
-    beacon_round(verifiers, &registry, config.settings.round_seconds, 0xe0).await;
+    beacon_round(&node, verifiers, &registry, 0xe0).await;
     miner
         .execute(&registry, &ExecuteMsg::Assign { challenge_id: id }, &[])
         .await
@@ -436,13 +437,7 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it_and_ans
         .execute(&d.token, &top_up, &[])
         .await
         .expect("bond again");
-    beacon_round(
-        &verifiers[..2],
-        &registry,
-        config.settings.round_seconds,
-        0xd0,
-    )
-    .await;
+    beacon_round(&node, &verifiers[..2], &registry, 0xd0).await;
     let open = answerer.open().await.unwrap();
     let asked = open[0].gemm.as_ref().expect("an audit of the GEMM");
     let cells = asked.cells.as_ref().expect("drawn");
