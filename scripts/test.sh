@@ -22,8 +22,11 @@ log "checking that schema/ is up to date"
 cargo run --quiet --locked -p loopin --bin schema -- --check
 
 ensure_sshd
-# The wasmd suites (packages/localnet, tests/wasmd) run a real wasmd built from its Go module.
+# The wasmd suites (packages/localnet, tests/chains, the prover's and relayer's chain tests) run
+# real wasmd built from its Go module: LooPIN's chain and a second one with its own prefix, joined
+# by Hermes.
 ensure_wasmd loopin
+ensure_wasmd remote
 
 log "doc tests"
 cargo test --quiet --locked --workspace --doc

@@ -183,20 +183,47 @@ impl Spec {
     }
 }
 
-/// The wasmd binary the scripts built: `$LOOPIN_WASMD`, else the tool cache's default path.
+/// The wasmd binary the scripts built (bech32 prefix `loopin`): `$LOOPIN_WASMD`, else the tool
+/// cache's default path.
 pub fn wasmd_path() -> PathBuf {
-    if let Some(path) = std::env::var_os("LOOPIN_WASMD") {
+    wasmd_path_for("loopin")
+}
+
+/// The wasmd binary built with bech32 prefix `prefix` (`ensure_wasmd <prefix>`):
+/// `$LOOPIN_WASMD` for `loopin`, `$LOOPIN_WASMD_<PREFIX>` for another, else the tool cache's.
+pub fn wasmd_path_for(prefix: &str) -> PathBuf {
+    let variable = if prefix == "loopin" {
+        "LOOPIN_WASMD".to_string()
+    } else {
+        format!("LOOPIN_WASMD_{}", prefix.to_uppercase())
+    };
+    if let Some(path) = std::env::var_os(variable) {
         return path.into();
     }
-    let cache = std::env::var_os("LOOPIN_TOOLS_CACHE")
+    tools_cache().join(format!("wasmd-{WASMD_VERSION}-{prefix}/bin/wasmd"))
+}
+
+/// Hermes as `ensure_hermes` built it: `$LOOPIN_HERMES`, else the tool cache's.
+pub fn hermes_path() -> PathBuf {
+    if let Some(path) = std::env::var_os("LOOPIN_HERMES") {
+        return path.into();
+    }
+    tools_cache().join(format!("hermes-{HERMES_VERSION}/bin/hermes"))
+}
+
+/// The Hermes release the scripts install (scripts/tools.sh).
+pub const HERMES_VERSION: &str = "1.13.2";
+
+/// `$LOOPIN_TOOLS_CACHE`, else `$XDG_CACHE_HOME/loopin-tools`, else `~/.cache/loopin-tools`.
+fn tools_cache() -> PathBuf {
+    std::env::var_os("LOOPIN_TOOLS_CACHE")
         .map(PathBuf::from)
         .or_else(|| {
             std::env::var_os("XDG_CACHE_HOME").map(|c| PathBuf::from(c).join("loopin-tools"))
         })
         .unwrap_or_else(|| {
             PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/loopin-tools")
-        });
-    cache.join(format!("wasmd-{WASMD_VERSION}-loopin/bin/wasmd"))
+        })
 }
 
 /// The wasmd release the scripts build (scripts/tools.sh).
