@@ -6,11 +6,13 @@
 //! - [`chain`]: one chain's IBC queries with proofs, and guarded submission.
 //! - [`events`]: packet events of committed transactions.
 //! - [`relay`]: the packet relayer (recv, ack, timeout).
+//! - [`dead_letter`]: messages a chain keeps refusing, set aside so the rest flow on.
 //! - [`handshake`]: clients, connection and channel creation.
 //! - [`keeper`]: the epoch keeper.
 
 pub mod chain;
 pub mod config;
+pub mod dead_letter;
 pub mod events;
 pub mod handshake;
 pub mod keeper;

@@ -16,6 +16,7 @@
 
 use crate::chain::{IbcChain, Proof};
 use crate::config::PacketsMode;
+use crate::dead_letter::{DeadLetter, Submit, send_all};
 use crate::events::block_packets;
 use crate::state::StateFile;
 use cosmos_sdk_proto::Any;
@@ -358,7 +359,8 @@ impl Relayer {
     }
 
     /// Sends `msgs` to chain `c` in transactions of at most `max_msg_num` messages; returns how
-    /// many were confirmed. The first failure stops (the rest is retried next pass).
+    /// many were confirmed. A message the chain refuses on its own is set aside in the
+    /// dead-letter list (`dead_letter`); any other failure stops (the rest is retried next pass).
     async fn submit_batches(
         &mut self,
         c: usize,
@@ -366,28 +368,62 @@ impl Relayer {
         metric: &str,
     ) -> anyhow::Result<usize> {
         let chain = &self.chains[c];
-        let mut confirmed = 0;
-        for batch in msgs.chunks(chain.entry.max_msg_num) {
-            let start = Instant::now();
-            let result = chain.submit(batch.to_vec(), &mut self.state).await?;
-            confirmed += batch.len();
-            let labels = [("chain", chain.id())];
-            self.metrics.inc(metric, &labels, batch.len() as f64);
-            self.metrics.observe(
-                "tx_latency_confirmed",
-                &labels,
-                start.elapsed().as_secs_f64(),
-            );
-            tracing::info!(
+        let mut to = ToChain {
+            chain,
+            state: &mut self.state,
+            metrics: &self.metrics,
+            metric,
+        };
+        let sent = send_all(msgs, chain.entry.max_msg_num, &mut to).await?;
+        for (msg, error) in sent.refused {
+            let letter = DeadLetter::new(chain.id(), &msg, error);
+            tracing::error!(
                 chain = chain.id(),
-                messages = batch.len(),
-                txhash = result.txhash,
-                height = result.height,
-                metric,
-                "confirmed"
+                type_url = letter.type_url,
+                port = letter.source_port,
+                channel = letter.source_channel,
+                sequence = letter.sequence,
+                error = letter.error,
+                "refused on its own: set aside in the dead-letter list"
             );
+            self.metrics
+                .inc("relayer_dead_letters", &[("chain", chain.id())], 1.0);
+            self.state.dead_letter(letter)?;
         }
-        Ok(confirmed)
+        Ok(sent.confirmed)
+    }
+}
+
+/// One chain as [`send_all`] sends to it: guarded submission, metrics and a log line per
+/// confirmed transaction.
+struct ToChain<'a> {
+    chain: &'a IbcChain,
+    state: &'a mut StateFile,
+    metrics: &'a Metrics,
+    metric: &'a str,
+}
+
+impl Submit for ToChain<'_> {
+    async fn submit(&mut self, msgs: Vec<Any>) -> anyhow::Result<()> {
+        let start = Instant::now();
+        let count = msgs.len();
+        let result = self.chain.submit(msgs, self.state).await?;
+        let labels = [("chain", self.chain.id())];
+        self.metrics.inc(self.metric, &labels, count as f64);
+        self.metrics.observe(
+            "tx_latency_confirmed",
+            &labels,
+            start.elapsed().as_secs_f64(),
+        );
+        tracing::info!(
+            chain = self.chain.id(),
+            messages = count,
+            txhash = result.txhash,
+            height = result.height,
+            metric = self.metric,
+            "confirmed"
+        );
+        Ok(())
     }
 }
 
@@ -417,6 +453,11 @@ fn describe(metrics: &Metrics) {
             "relayer_cursor_height",
             "gauge",
             "Every block up to this height is handled",
+        ),
+        (
+            "relayer_dead_letters",
+            "counter",
+            "Messages a chain refused on their own, set aside (the state file lists them)",
         ),
         (
             "relayer_pass_errors",

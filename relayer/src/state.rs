@@ -24,6 +24,9 @@ pub struct RelayState {
     /// packets are still unreceived, so a transaction in a mempool at a crash is never sent
     /// twice.
     pub pending: BTreeMap<String, u64>,
+    /// Messages a chain refused on their own, set aside with its answer (`dead_letter`).
+    #[serde(default)]
+    pub dead_letters: Vec<crate::dead_letter::DeadLetter>,
 }
 
 /// The state file of one relayer.
@@ -78,6 +81,12 @@ impl StateFile {
     /// Records a broadcast about to happen with `sequence`, before it happens.
     pub fn set_pending(&mut self, chain: &str, sequence: u64) -> anyhow::Result<()> {
         self.state.pending.insert(chain.to_string(), sequence);
+        self.save()
+    }
+
+    /// Sets a refused message aside, persisted.
+    pub fn dead_letter(&mut self, letter: crate::dead_letter::DeadLetter) -> anyhow::Result<()> {
+        self.state.dead_letters.push(letter);
         self.save()
     }
 
