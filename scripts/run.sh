@@ -119,13 +119,36 @@ packet_filter = { policy = "allow", list = $2 }
 
 [keeper]
 chain = "loopin-devnet-1"
+# The keeper's own account: the packet relayer's key signs on both chains.
+key_file = "$home/keeper.key"
 pools = $pools
 price_feed = "$(jq -r .price_feed "$home/ibc.json" 2>/dev/null || true)"
 TOML
 }
 
-if [ -s "$home/ibc.json" ] && [ -s "$home/relayer.toml" ]; then
+# The epoch keeper signs with an account of its own (dev key 250), funded by the deployer.
+[ -s "$home/keeper.key" ] || "$bin/loopin-deploy" dev-key 250 > "$home/keeper.key"
+"$bin/loopin-deploy" --config deploy/devnet.toml --grpc "http://$grpc" send \
+  --to "$("$bin/loopin-deploy" dev-key 250 --address loopin)" --amount 10000000000 > /dev/null
+
+# The relayer's filter lists from the channels an earlier run opened (a rerun rewrites the
+# config, so a config of an older layout is never reused).
+channel_lists() {
+  feed="wasm.$(jq -r .price_feed "$home/ibc.json")"
+  consumer="wasm.$(jq -r .price_consumer "$home/ibc.json")"
+  bridge="wasm.$(jq -r .rewards_bridge "$home/ibc.json")"
+  a_list="$(jq -n -c --arg f "$feed" --arg b "$bridge" \
+    --slurpfile p "$home/price-channel.json" --slurpfile r "$home/rewards-channel.json" \
+    '[[$f, $p[0].a_channel], [$b, $r[0].a_channel]]')"
+  b_list="$(jq -n -c --arg c "$consumer" \
+    --slurpfile p "$home/price-channel.json" --slurpfile r "$home/rewards-channel.json" \
+    '[[$c, $p[0].b_channel], ["transfer", $r[0].b_channel]]')"
+}
+
+if [ -s "$home/ibc.json" ] && [ -s "$home/price-channel.json" ] && [ -s "$home/rewards-channel.json" ]; then
   log "IBC applications and channels already set up: $home/ibc.json"
+  channel_lists
+  write_relayer_config "$a_list" "$b_list"
 else
   log "deploying the IBC applications (loopin-deploy ibc)"
   "$bin/loopin-deploy" --config deploy/devnet.toml --grpc "http://$grpc" ibc \
@@ -143,12 +166,7 @@ else
   "$bin/loopin-relayer" --config "$home/relayer.toml" create channel \
     --a-chain loopin-devnet-1 --b-chain remote-devnet-1 --a-port "$bridge" --b-port transfer \
     --channel-version ics20-1 > "$home/rewards-channel.json"
-  a_list="$(jq -n -c --arg f "$feed" --arg b "$bridge" \
-    --slurpfile p "$home/price-channel.json" --slurpfile r "$home/rewards-channel.json" \
-    '[[$f, $p[0].a_channel], [$b, $r[0].a_channel]]')"
-  b_list="$(jq -n -c --arg c "$consumer" \
-    --slurpfile p "$home/price-channel.json" --slurpfile r "$home/rewards-channel.json" \
-    '[[$c, $p[0].b_channel], ["transfer", $r[0].b_channel]]')"
+  channel_lists
   write_relayer_config "$a_list" "$b_list"
 fi
 log "starting loopin-relayer (config $home/relayer.toml, log $home/relayer.log)"

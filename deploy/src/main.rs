@@ -49,6 +49,14 @@ enum Cmd {
         #[arg(long, num_args = 0..=1, default_missing_value = "loopin")]
         address: Option<String>,
     },
+    /// Sends AMOUNT of the chain's fee denom from the deployer to ADDRESS (a service's own
+    /// account, such as the epoch keeper's); prints the transaction hash.
+    Send {
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        amount: u128,
+    },
     /// Deploys the IBC applications: the price feed (every pool of the deployment) and the
     /// rewards bridge on the chain of --config, the price consumer on the remote chain; prints
     /// their addresses as JSON (docs/relayer.md).
@@ -122,6 +130,12 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(dir) = cli.artifacts {
         config.artifacts = dir;
+    }
+    if let Some(Cmd::Send { to, amount }) = cmd {
+        let client = ChainClient::connect(config.chain.clone(), config.key()?).await?;
+        let tx = client.bank_send(&to, amount).await?;
+        println!("{}", tx.txhash);
+        return Ok(());
     }
     if let Some(Cmd::Ibc {
         deployment,

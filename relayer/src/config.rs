@@ -187,6 +187,11 @@ impl ChainEntry {
 pub struct KeeperConfig {
     /// A chain id of `[[chains]]`.
     pub chain: String,
+    /// The keeper's own key (a mnemonic or `hex:` key file), never the packet relayer's: two
+    /// signers of one account race for its sequences. Required when packets are relayed too;
+    /// the keeper alone may sign with the chain's `key_file`.
+    #[serde(default)]
+    pub key_file: Option<std::path::PathBuf>,
     pub pools: Vec<String>,
     /// A price feed whose prices the keeper publishes each epoch.
     #[serde(default)]
@@ -226,8 +231,31 @@ impl Config {
                 "[keeper] chain {} is not in [[chains]]",
                 keeper.chain
             );
+            if self.mode.packets.enabled {
+                let chain = self.chain(&keeper.chain)?;
+                match &keeper.key_file {
+                    None => anyhow::bail!(
+                        "[keeper] needs a key_file of its own while packets are relayed: one account signing for both races for its sequences"
+                    ),
+                    Some(key) if *key == chain.key_file => anyhow::bail!(
+                        "[keeper] key_file {} is chain {}'s packet key: give the keeper its own",
+                        key.display(),
+                        chain.id
+                    ),
+                    Some(_) => {}
+                }
+            }
         }
         Ok(())
+    }
+
+    /// The keeper's signing key: its own `key_file`, else its chain's.
+    pub fn keeper_key(&self, keeper: &KeeperConfig) -> anyhow::Result<Key> {
+        let chain = self.chain(&keeper.chain)?;
+        match &keeper.key_file {
+            Some(path) => Ok(Key::from_file(path, &chain.account_prefix)?),
+            None => chain.key(),
+        }
     }
 
     pub fn chain(&self, id: &str) -> anyhow::Result<&ChainEntry> {
@@ -273,6 +301,7 @@ gas_price = { price = 0.01, denom = "uother" }
 
 [keeper]
 chain = "loopin-devnet-1"
+key_file = "keeper.key"
 pools = ["loopin1pair"]
 "#;
 
@@ -305,5 +334,19 @@ pools = ["loopin1pair"]
 
         let unknown = EXAMPLE.replace("[telemetry]", "[telemetry]\nbogus = 1");
         assert!(toml::from_str::<Config>(&unknown).is_err());
+
+        // The keeper and the packet relayer never share an account.
+        let shared = EXAMPLE.replace("key_file = \"keeper.key\"\n", "");
+        let config: Config = toml::from_str(&shared).unwrap();
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("key_file of its own"), "{err}");
+        let same = EXAMPLE.replace("\"keeper.key\"", "\"relayer.key\"");
+        let config: Config = toml::from_str(&same).unwrap();
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("packet key"), "{err}");
+        // A keeper-only relayer (packets off, as beside Hermes) may use the chain's key.
+        let alone = shared.replace("enabled = true", "enabled = false");
+        let config: Config = toml::from_str(&alone).unwrap();
+        config.validate().unwrap();
     }
 }

@@ -118,8 +118,11 @@ async fn start(config: Config) -> anyhow::Result<()> {
     let mut tasks = tokio::task::JoinSet::new();
     if let Some(keeper) = config.keeper.clone() {
         let entry = config.chain(&keeper.chain)?.clone();
-        let client =
-            loopin_chain_client::ChainClient::connect(entry.chain_config(), entry.key()?).await?;
+        let client = loopin_chain_client::ChainClient::connect(
+            entry.chain_config(),
+            config.keeper_key(&keeper)?,
+        )
+        .await?;
         let mut worker = Keeper::new(client, keeper.pools);
         if let Some(feed) = keeper.price_feed {
             worker = worker.with_price_feed(feed);
