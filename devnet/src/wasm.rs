@@ -1214,7 +1214,7 @@ fn inflate(wasm: &[u8]) -> Result<Option<Vec<u8>>, ExecError> {
         return Ok(None);
     }
     let mut out = Vec::new();
-    flate2::read::GzDecoder::new(wasm)
+    flate2::read::MultiGzDecoder::new(wasm)
         .take(MAX_WASM_SIZE + 1)
         .read_to_end(&mut out)
         .map_err(|e| ExecError::wasm(2, format!("create wasm contract failed: gzip: {e}")))?;

@@ -131,7 +131,7 @@ fn any<M: prost::Name>(msg: &M) -> Any {
 /// The gRPC status message of a refused transaction (refused at simulation).
 fn refusal(result: Result<TxResult, ClientError>) -> String {
     match result {
-        Err(ClientError::Status(s)) => s.message().to_string(),
+        Err(ClientError::Simulation(s)) => s.message().to_string(),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }

@@ -1,11 +1,14 @@
-//! Messages a chain keeps refusing: a batch that fails is retried one message at a time, and a
-//! message the chain refuses on its own (its fault, not the relayer's: a contract that errors on
-//! every acknowledgement, a proof the chain rejects) is set aside in the persisted dead-letter
-//! list with its error, so the rest of the batch and every later packet flow on. Before this a
-//! single such message held its chain's cursor forever.
+//! Acknowledgements a chain keeps refusing: a batch that fails is retried one message at a
+//! time, and an acknowledgement the chain refuses on its own (a contract whose acknowledgement
+//! handler errors every time) is set aside in the persisted dead-letter list with its error and
+//! its bytes, so the rest of the batch and every later packet flow on. Before this one such
+//! message held its chain's cursor forever.
 //!
-//! Refusals that are the relayer's own condition (no fee funds, fee too low, out of gas, a
-//! sequence race) are not the message's fault: they hold the pass as before and are retried.
+//! Only acknowledgements are set aside. A receive or a timeout refused alone holds the pass: the
+//! next pass reads again which packets are unreceived and which have timed out (a receive that
+//! arrived too late becomes the timeout that refunds it; one another relayer delivered is done).
+//! Refusals that are the relayer's own condition (fees, funds, gas, sequence, a full mempool: the
+//! SDK's codespace) and transport failures are never the message's fault.
 
 use cosmos_sdk_proto::Any;
 use ibc_proto::ibc::core::channel::v1::Packet;
@@ -26,6 +29,9 @@ pub struct DeadLetter {
     pub sequence: u64,
     /// The chain's answer.
     pub error: String,
+    /// The message's bytes (protobuf, hex), to send again by hand once its cause is mended.
+    #[serde(default)]
+    pub message: String,
     /// Unix seconds when it was set aside.
     pub at: u64,
 }
@@ -41,34 +47,36 @@ pub struct Sent {
 
 /// Whether `error` is the chain refusing the message itself (so sending it again as it is
 /// cannot succeed), rather than a transport failure or the relayer's own account condition.
+/// Decided by codespace, never by the text of an error (a contract's error may say anything).
 pub fn refused_on_its_own(error: &anyhow::Error) -> bool {
     let Some(client) = error.downcast_ref::<ClientError>() else {
         return false;
     };
-    // The SDK's codes for the signer's condition: insufficient funds (5), out of gas (11),
-    // insufficient fee (13), wrong sequence (32), already in the mempool cache (19).
-    const SIGNER_CONDITION: [u32; 5] = [5, 11, 13, 19, 32];
     match client {
-        ClientError::CheckTx {
-            codespace, code, ..
+        // Any SDK code (funds, fee, gas, sequence, mempool full) is the signer's condition.
+        ClientError::CheckTx { codespace, .. } | ClientError::DeliverTx { codespace, .. } => {
+            codespace != "sdk"
         }
-        | ClientError::DeliverTx {
-            codespace, code, ..
-        } => !(codespace == "sdk" && SIGNER_CONDITION.contains(code)),
-        // A failed simulation: the chain ran the messages and one failed.
-        ClientError::Status(status) if status.code() == tonic::Code::Unknown => {
-            let message = status.message();
-            ![
-                "insufficient funds",
-                "insufficient fee",
-                "account sequence mismatch",
-                "out of gas",
-            ]
-            .iter()
-            .any(|condition| message.contains(condition))
-        }
+        ClientError::Simulation(status) => simulation_refused_a_message(status.message()),
         _ => false,
     }
+}
+
+/// Whether a refused simulation failed in a message rather than in the ante handler: wasmd says
+/// `failed to execute message; message index: N: ...`; the devnet names the codespace first.
+fn simulation_refused_a_message(message: &str) -> bool {
+    if message.starts_with("failed to execute message; message index: ") {
+        return true;
+    }
+    match message.strip_prefix("codespace ") {
+        Some(rest) => !rest.starts_with("sdk "),
+        None => false,
+    }
+}
+
+/// Only an acknowledgement is ever set aside (see the module's docs).
+fn may_set_aside(msg: &Any) -> bool {
+    msg.type_url == "/ibc.core.channel.v1.MsgAcknowledgement"
 }
 
 /// Sends messages to one chain as one transaction.
@@ -89,15 +97,18 @@ pub(crate) async fn send_all<S: Submit>(
         match to.submit(batch.to_vec()).await {
             Ok(()) => sent.confirmed += batch.len(),
             Err(e) if refused_on_its_own(&e) => {
-                if batch.len() == 1 {
-                    sent.refused.push((batch[0].clone(), e.to_string()));
+                if let [msg] = batch {
+                    if !may_set_aside(msg) {
+                        return Err(e);
+                    }
+                    sent.refused.push((msg.clone(), e.to_string()));
                     continue;
                 }
                 tracing::warn!(error = %e, messages = batch.len(), "batch refused; sending its messages one at a time");
                 for msg in batch {
                     match to.submit(vec![msg.clone()]).await {
                         Ok(()) => sent.confirmed += 1,
-                        Err(e) if refused_on_its_own(&e) => {
+                        Err(e) if refused_on_its_own(&e) && may_set_aside(msg) => {
                             sent.refused.push((msg.clone(), e.to_string()))
                         }
                         Err(e) => return Err(e),
@@ -131,6 +142,7 @@ impl DeadLetter {
             source_channel: packet.source_channel,
             sequence: packet.sequence,
             error,
+            message: hex::encode(&msg.value),
             at: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs())
@@ -260,13 +272,65 @@ mod tests {
             vec![vec![1, 2]],
             "nothing more is tried this pass"
         );
-        // A transport failure is not a refusal either, nor a simulation that ran out of funds.
+        // Nor a transport failure, a full mempool, or any status that is not a simulation's.
         assert!(!refused_on_its_own(&anyhow::anyhow!("connection reset")));
-        let simulated = ClientError::from(tonic::Status::unknown("insufficient funds: 3uloop"));
-        assert!(!refused_on_its_own(&simulated.into()));
-        let failed = ClientError::from(tonic::Status::unknown(
-            "failed to execute message; message index: 0: ack handler failed",
+        let full = ClientError::CheckTx {
+            txhash: "H".into(),
+            codespace: "sdk".into(),
+            code: 20,
+            log: "mempool is full".into(),
+        };
+        assert!(!refused_on_its_own(&full.into()));
+        let node = ClientError::from(tonic::Status::unknown(
+            "failed to execute message; message index: 0: x",
         ));
-        assert!(refused_on_its_own(&failed.into()));
+        assert!(
+            !refused_on_its_own(&node.into()),
+            "an Unknown status of another call"
+        );
+        // A simulation that failed in the ante handler is the signer's; in a message, the
+        // message's, whatever its text says (a contract's error may mimic the SDK's).
+        let simulated = |m: &str| -> anyhow::Error {
+            ClientError::Simulation(Box::new(tonic::Status::unknown(m))).into()
+        };
+        assert!(!refused_on_its_own(&simulated(
+            "insufficient funds: 3uloop"
+        )));
+        assert!(!refused_on_its_own(&simulated(
+            "codespace sdk code 13: insufficient fee"
+        )));
+        assert!(refused_on_its_own(&simulated(
+            "failed to execute message; message index: 0: insufficient funds: ack handler"
+        )));
+        assert!(refused_on_its_own(&simulated(
+            "codespace wasm code 5: ack handler failed"
+        )));
+    }
+
+    #[tokio::test]
+    async fn a_receive_refused_alone_holds_the_pass_so_the_next_reads_it_again() {
+        use ibc_proto::ibc::core::channel::v1::MsgRecvPacket;
+        let recv = |sequence| {
+            Any::from_msg(&MsgRecvPacket {
+                packet: Some(Packet {
+                    sequence,
+                    ..Packet::default()
+                }),
+                ..MsgRecvPacket::default()
+            })
+            .unwrap()
+        };
+        let mut chain = Fake {
+            poisoned: vec![2],
+            always: None,
+            log: Vec::new(),
+        };
+        // Refused because it timed out on the way, or another relayer delivered it first: never
+        // set aside (its timeout must still be sent, its refund still happen).
+        let err = send_all((1..=3).map(recv).collect(), 3, &mut chain)
+            .await
+            .expect_err("held");
+        assert!(refused_on_its_own(&err));
+        assert_eq!(chain.log, vec![vec![1, 2, 3], vec![1], vec![2]]);
     }
 }

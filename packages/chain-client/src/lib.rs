@@ -33,6 +33,9 @@ pub use cosmrs;
 /// Results per tx search page: CometBFT's cap.
 pub const TX_SEARCH_PAGE: u64 = 100;
 
+/// Pages read of one block at most (1,000,000 transactions; a 21 MB block holds far fewer).
+pub const TX_SEARCH_MAX_PAGES: u64 = 10_000;
+
 /// The default Cosmos HD path.
 pub const DEFAULT_HD_PATH: &str = "m/44'/118'/0'/0/0";
 
@@ -43,6 +46,10 @@ pub enum ClientError {
     Transport(#[from] tonic::transport::Error),
     #[error("gRPC {}: {}", .0.code(), .0.message())]
     Status(Box<tonic::Status>),
+    /// The chain ran the transaction in simulation and refused it (its answer): nothing was
+    /// broadcast.
+    #[error("simulation refused: {}", .0.message())]
+    Simulation(Box<tonic::Status>),
     #[error("the endpoint serves chain {got}, expected {expected}")]
     ChainIdMismatch { expected: String, got: String },
     #[error("key: {0}")]
@@ -379,6 +386,26 @@ pub fn gzip(bytes: Vec<u8>) -> Result<Vec<u8>> {
         .map_err(|e| ClientError::Tx(format!("gzip: {e}")))
 }
 
+/// `bytes` inflated if they are gzipped (at most wasmd's 800 KiB upload limit), `None` if not.
+fn gunzip(bytes: &[u8]) -> Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(None);
+    }
+    const LIMIT: u64 = 800 * 1024;
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes)
+        .take(LIMIT + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| ClientError::Tx(format!("gunzip: {e}")))?;
+    if out.len() as u64 > LIMIT {
+        return Err(ClientError::Tx(format!(
+            "the inflated wasm is over {LIMIT} bytes"
+        )));
+    }
+    Ok(Some(out))
+}
+
 /// A read-only connection to one chain: queries, no key (provers and watchers).
 #[derive(Clone)]
 pub struct ChainQuerier {
@@ -496,10 +523,18 @@ impl ChainQuerier {
                 pagination: None,
             };
             let response = service.get_txs_event(request).await?.into_inner();
-            let read = response.tx_responses.len();
+            let read = response.tx_responses.len() as u64;
             all.extend(response.tx_responses);
-            if read == 0 || all.len() as u64 >= response.total {
+            // A short page is the last, whatever `total` claims; a node that keeps sending full
+            // pages past what any block can hold is refused rather than followed.
+            if read < TX_SEARCH_PAGE || all.len() as u64 >= response.total {
                 break;
+            }
+            if page >= TX_SEARCH_MAX_PAGES {
+                return Err(ClientError::Decode(format!(
+                    "block {height}: the node listed more than {} transactions",
+                    TX_SEARCH_PAGE * TX_SEARCH_MAX_PAGES
+                )));
             }
         }
         Ok(all)
@@ -686,7 +721,13 @@ impl ChainClient {
         #[allow(deprecated)]
         let response = txpb::service_client::ServiceClient::new(self.channel.clone())
             .simulate(txpb::SimulateRequest { tx: None, tx_bytes })
-            .await?
+            .await
+            .map_err(|status| match status.code() {
+                // What the SDK answers for a transaction its simulation refused (any failure
+                // of the ante handler or a message): Unknown, with the chain's error.
+                tonic::Code::Unknown => ClientError::Simulation(Box::new(status)),
+                _ => ClientError::Status(Box::new(status)),
+            })?
             .into_inner();
         Ok(response.gas_info.map(|g| g.gas_used).unwrap_or(0))
     }
@@ -704,12 +745,12 @@ impl ChainClient {
             *guard = Some(account);
             let gas = match self.simulate_at(&msgs, memo, account).await {
                 Ok(gas) => gas,
-                Err(ClientError::Status(s)) if sequence_mismatch(s.message()) => {
+                Err(ClientError::Simulation(s)) if sequence_mismatch(s.message()) => {
                     *guard = expected_sequence(s.message()).map(|sequence| AccountState {
                         sequence,
                         ..account
                     });
-                    last_error = Some(ClientError::Status(s));
+                    last_error = Some(ClientError::Simulation(s));
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -720,7 +761,8 @@ impl ChainClient {
             let response = self.broadcast_raw(bytes).await?;
             if response.code == 0 {
                 *guard = Some(AccountState {
-                    sequence: account.sequence + 1,
+                    // Saturating: a node may have named any sequence it liked.
+                    sequence: account.sequence.saturating_add(1),
                     ..account
                 });
                 return Ok(response.txhash);
@@ -839,7 +881,7 @@ impl ChainClient {
     /// The chain's checksum of the stored code (the `code_checksum` event, SHA-256 of the
     /// inflated wasm) must be the local one: a node that stored other bytes is an error.
     pub async fn store_code(&self, wasm: Vec<u8>) -> Result<(u64, TxResult)> {
-        let local = hex::encode(Sha256::digest(&wasm));
+        let local = hex::encode(Sha256::digest(gunzip(&wasm)?.as_deref().unwrap_or(&wasm)));
         let msg = cosmrs::cosmwasm::MsgStoreCode {
             sender: self.sender(),
             wasm_byte_code: gzip(wasm)?,

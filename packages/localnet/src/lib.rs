@@ -208,7 +208,7 @@ pub fn hermes_path() -> PathBuf {
     if let Some(path) = std::env::var_os("LOOPIN_HERMES") {
         return path.into();
     }
-    tools_cache().join(format!("hermes-{HERMES_VERSION}/bin/hermes"))
+    tools_cache().join(format!("hermes-{HERMES_VERSION}-debug/bin/hermes"))
 }
 
 /// The Hermes release the scripts install (scripts/tools.sh).
@@ -250,6 +250,9 @@ pub(crate) async fn wasmd(spec: &Spec, args: &[&str]) -> Result<String> {
 /// Written once the genesis and every node's configs are in place.
 const READY_MARK: &str = "localnet.json";
 
+/// Written before anything else: the home is a network's, even half-written.
+const STARTED_MARK: &str = "localnet.init";
+
 /// Writes the network's genesis and configs under `spec.home`, unless an earlier run did (then
 /// the network resumes its state). Returns whether it wrote them.
 pub async fn init(spec: &Spec) -> Result<bool> {
@@ -258,9 +261,24 @@ pub async fn init(spec: &Spec) -> Result<bool> {
     if mark.exists() {
         return Ok(false);
     }
+    // A half-written home of an earlier init (it left STARTED_MARK) is started again; any other
+    // non-empty directory is not ours to delete.
+    let started = spec.home.join(STARTED_MARK);
     if spec.home.exists() {
+        let empty = std::fs::read_dir(&spec.home)
+            .map_err(io_err(&spec.home))?
+            .next()
+            .is_none();
+        if !empty && !started.exists() {
+            return Err(NetError::Spec(format!(
+                "{} is not empty and holds no network: choose another home",
+                spec.home.display()
+            )));
+        }
         std::fs::remove_dir_all(&spec.home).map_err(io_err(&spec.home))?;
     }
+    std::fs::create_dir_all(&spec.home).map_err(io_err(&spec.home))?;
+    std::fs::write(&started, b"").map_err(io_err(&started))?;
     genesis::write(spec).await?;
     let peers = config::peers(spec).await?;
     for node in 0..spec.validators {

@@ -141,4 +141,16 @@ async fn a_bad_spec_is_refused_before_anything_is_written() {
         "{err}"
     );
     assert!(!bad.home.exists());
+
+    // A directory that holds something else is never deleted.
+    let other = spec("not-ours", 1, 28900);
+    std::fs::create_dir_all(&other.home).unwrap();
+    std::fs::write(other.home.join("precious.txt"), b"keep me").unwrap();
+    let err = loopin_localnet::init(&other).await.unwrap_err();
+    assert!(
+        matches!(err, NetError::Spec(ref m) if m.contains("not empty")),
+        "{err}"
+    );
+    assert!(other.home.join("precious.txt").exists());
+    let _ = std::fs::remove_dir_all(&other.home);
 }

@@ -246,7 +246,7 @@ async fn bad_transactions_are_refused_with_typed_errors(kind: Kind) {
         .await
         .unwrap_err();
     assert!(
-        matches!(too_much, ClientError::Status(ref s) if s.message().contains("insufficient funds")),
+        matches!(too_much, ClientError::Simulation(ref s) if s.message().contains("insufficient funds")),
         "{too_much}"
     );
     assert_eq!(state(&client).await, before);

@@ -20,10 +20,15 @@ async fn a_block_of_more_than_100_txs_is_read_in_full_on_wasmd() {
 }
 
 async fn a_block_of_more_than_100_txs_is_read_in_full(kind: Kind) {
-    // Blocks 4 s apart: the sends below fit in one or two of them.
-    let chain = Chain::start_with_block_time(kind, "tx-search", &[1, 2], Some(4_000)).await;
+    // Blocks 10 s apart, the sends starting just after one: they fit in the next (two at most
+    // on a loaded machine, and then the test says so).
+    let chain = Chain::start_with_block_time(kind, "tx-search", &[1, 2], Some(10_000)).await;
     let client = chain.client(1).await;
     let to = address(2);
+    let (now, _) = client.latest_block().await.unwrap();
+    while client.latest_block().await.unwrap().0 == now {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let mut hashes = Vec::new();
     for _ in 0..TXS {
         let msg = cosmrs::bank::MsgSend {

@@ -37,7 +37,7 @@ async fn bad_uploads_are_refused_and_store_nothing(kind: Kind) {
     assert!(bomb.len() < 4_096);
     let err = upload(&chain, bomb).await.expect_err("a gzip bomb");
     assert!(
-        matches!(err, ClientError::Status(ref s) if s.message()
+        matches!(err, ClientError::Simulation(ref s) if s.message()
             .contains("uncompress wasm archive: max 819200 bytes: exceeds limit")),
         "{err}"
     );
@@ -45,7 +45,7 @@ async fn bad_uploads_are_refused_and_store_nothing(kind: Kind) {
         .await
         .expect_err("not wasm");
     assert!(
-        matches!(err, ClientError::Status(ref s) if s.message()
+        matches!(err, ClientError::Simulation(ref s) if s.message()
             .contains("magic header not detected")),
         "{err}"
     );

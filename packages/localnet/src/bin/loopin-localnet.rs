@@ -19,7 +19,8 @@ struct Args {
     #[arg(long, default_value_t = 1)]
     validators: usize,
     /// Node i listens on BASE + 10 i (RPC), then P2P, gRPC, REST and ABCI.
-    #[arg(long, default_value_t = 26600)]
+    /// (26600 and 27600 are `deploy/hermes/config.toml`'s, which the Hermes test uses.)
+    #[arg(long, default_value_t = 26900)]
     base_port: u16,
     #[arg(long, default_value_t = 200)]
     block_time_ms: u64,
