@@ -178,7 +178,7 @@ log "running the scripted market (loopin-network market)"
   --work-dir "$home/network" --report "$home/report.json" --chart "$home/report.png"
 log "what the relayer delivered (its metrics; the consumer on remote-devnet-1 serves the prices)"
 curl -s "http://127.0.0.1:${LOOPIN_RELAYER_METRICS_PORT:-3001}/metrics" \
-  | grep -E '^(receive|acknowledgment|timeout)_packets_confirmed' || echo "(no packets confirmed yet)"
+  | grep -E '^loopin_relayer_(receive|acknowledgment|timeout)_packets_confirmed' || echo "(no packets confirmed yet)"
 if $once; then
   log "scenario done; stopping (--once)"
   exit 0

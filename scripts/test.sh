@@ -27,6 +27,7 @@ ensure_sshd
 # by Hermes.
 ensure_wasmd loopin
 ensure_wasmd remote
+ensure_hermes
 
 log "doc tests"
 cargo test --quiet --locked --workspace --doc

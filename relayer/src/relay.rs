@@ -161,7 +161,7 @@ impl Relayer {
                 Err(e) => {
                     report.held += 1;
                     self.metrics.inc(
-                        "relayer_pass_errors",
+                        "loopin_relayer_pass_errors",
                         &[("chain", self.chains[x].id())],
                         1.0,
                     );
@@ -253,7 +253,7 @@ impl Relayer {
         }
         self.state.advance(self.chains[x].id(), to)?;
         self.metrics.gauge_set(
-            "relayer_cursor_height",
+            "loopin_relayer_cursor_height",
             &[("chain", self.chains[x].id())],
             to as f64,
         );
@@ -311,10 +311,10 @@ impl Relayer {
             }
         }
         let received = self
-            .submit_batches(y, recvs, "receive_packets_confirmed")
+            .submit_batches(y, recvs, "loopin_relayer_receive_packets_confirmed")
             .await?;
         let timed = self
-            .submit_batches(x, timeouts, "timeout_packets_confirmed")
+            .submit_batches(x, timeouts, "loopin_relayer_timeout_packets_confirmed")
             .await?;
         report.received += received;
         report.timed_out += timed;
@@ -353,7 +353,7 @@ impl Relayer {
             }
         }
         report.acknowledged += self
-            .submit_batches(y, msgs, "acknowledgment_packets_confirmed")
+            .submit_batches(y, msgs, "loopin_relayer_acknowledgment_packets_confirmed")
             .await?;
         Ok(())
     }
@@ -387,7 +387,7 @@ impl Relayer {
                 "refused on its own: set aside in the dead-letter list"
             );
             self.metrics
-                .inc("relayer_dead_letters", &[("chain", chain.id())], 1.0);
+                .inc("loopin_relayer_dead_letters", &[("chain", chain.id())], 1.0);
             self.state.dead_letter(letter)?;
         }
         Ok(sent.confirmed)
@@ -411,7 +411,7 @@ impl Submit for ToChain<'_> {
         let labels = [("chain", self.chain.id())];
         self.metrics.inc(self.metric, &labels, count as f64);
         self.metrics.observe(
-            "tx_latency_confirmed",
+            "loopin_relayer_tx_latency_confirmed_seconds",
             &labels,
             start.elapsed().as_secs_f64(),
         );
@@ -430,37 +430,37 @@ impl Submit for ToChain<'_> {
 fn describe(metrics: &Metrics) {
     for (name, kind, help) in [
         (
-            "receive_packets_confirmed",
+            "loopin_relayer_receive_packets_confirmed",
             "counter",
             "MsgRecvPacket confirmed, per destination chain",
         ),
         (
-            "acknowledgment_packets_confirmed",
+            "loopin_relayer_acknowledgment_packets_confirmed",
             "counter",
             "MsgAcknowledgement confirmed, per source chain",
         ),
         (
-            "timeout_packets_confirmed",
+            "loopin_relayer_timeout_packets_confirmed",
             "counter",
             "MsgTimeout confirmed, per source chain",
         ),
         (
-            "tx_latency_confirmed",
+            "loopin_relayer_tx_latency_confirmed_seconds",
             "histogram",
             "Seconds from submission to confirmation",
         ),
         (
-            "relayer_cursor_height",
+            "loopin_relayer_cursor_height",
             "gauge",
             "Every block up to this height is handled",
         ),
         (
-            "relayer_dead_letters",
+            "loopin_relayer_dead_letters",
             "counter",
             "Messages a chain refused on their own, set aside (the state file lists them)",
         ),
         (
-            "relayer_pass_errors",
+            "loopin_relayer_pass_errors",
             "counter",
             "Passes over a chain that failed and will be retried",
         ),

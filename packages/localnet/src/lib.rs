@@ -212,7 +212,7 @@ pub fn hermes_path() -> PathBuf {
 }
 
 /// The Hermes release the scripts install (scripts/tools.sh).
-pub const HERMES_VERSION: &str = "1.13.2";
+pub const HERMES_VERSION: &str = "1.10.5";
 
 /// `$LOOPIN_TOOLS_CACHE`, else `$XDG_CACHE_HOME/loopin-tools`, else `~/.cache/loopin-tools`.
 fn tools_cache() -> PathBuf {
