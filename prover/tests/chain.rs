@@ -152,7 +152,8 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it_and_ans
         .collect();
     let mut config = DeployConfig::devnet(&chain, 1, &holders).expect("devnet.toml");
     if let Kind::Wasmd { .. } = kind {
-        // Real time: beacon rounds of 6 s (of 10 min on the fast-forwarded devnet).
+        // Real time: beacon rounds of 10 s (of 10 min on the fast-forwarded devnet), room for a
+        // round's transactions on a loaded machine.
         let registry = config.registry.as_mut().expect("a registry");
         registry
             .settings
