@@ -159,7 +159,7 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it_and_ans
             .settings
             .as_mut()
             .expect("new settings")
-            .round_seconds = 6;
+            .round_seconds = 10;
     }
     // The class asks its GEMM with every challenge here (no sweeps): this test's challenge is
     // one the verifier opens and `Assign` draws. Sweeps are the main job's and the registry
