@@ -249,6 +249,26 @@ impl Config {
         Ok(())
     }
 
+    /// Refuses, before anything is signed, a keeper whose key file (under any path, or a copy)
+    /// holds the packet relayer's own key on its chain while packets are relayed.
+    pub fn check_keys(&self) -> anyhow::Result<()> {
+        let Some(keeper) = &self.keeper else {
+            return Ok(());
+        };
+        if !self.mode.packets.enabled {
+            return Ok(());
+        }
+        let chain = self.chain(&keeper.chain)?;
+        let (ours, theirs) = (self.keeper_key(keeper)?, chain.key()?);
+        anyhow::ensure!(
+            ours.address != theirs.address,
+            "[keeper] signs as {}, chain {}'s packet account: give the keeper its own key",
+            ours.address,
+            chain.id
+        );
+        Ok(())
+    }
+
     /// The keeper's signing key: its own `key_file`, else its chain's.
     pub fn keeper_key(&self, keeper: &KeeperConfig) -> anyhow::Result<Key> {
         let chain = self.chain(&keeper.chain)?;
@@ -344,6 +364,27 @@ pools = ["loopin1pair"]
         let config: Config = toml::from_str(&same).unwrap();
         let err = config.validate().unwrap_err().to_string();
         assert!(err.contains("packet key"), "{err}");
+        // Nor a copy of the packet key under another name: the keys themselves are compared.
+        let dir = tempfile::tempdir().unwrap();
+        let mnemonic = Key::development_mnemonic(5);
+        for name in ["relayer.key", "keeper.key"] {
+            std::fs::write(dir.path().join(name), &mnemonic).unwrap();
+        }
+        let copied = EXAMPLE
+            .replace(
+                "\"relayer.key\"",
+                &format!("{:?}", dir.path().join("relayer.key")),
+            )
+            .replace(
+                "\"keeper.key\"",
+                &format!("{:?}", dir.path().join("keeper.key")),
+            );
+        let config: Config = toml::from_str(&copied).unwrap();
+        config.validate().unwrap();
+        let err = config.check_keys().unwrap_err().to_string();
+        assert!(err.contains("give the keeper its own key"), "{err}");
+        std::fs::write(dir.path().join("keeper.key"), Key::development_mnemonic(6)).unwrap();
+        config.check_keys().unwrap();
         // A keeper-only relayer (packets off, as beside Hermes) may use the chain's key.
         let alone = shared.replace("enabled = true", "enabled = false");
         let config: Config = toml::from_str(&alone).unwrap();

@@ -106,6 +106,7 @@ async fn run(cmd: Cmd, config: Config) -> anyhow::Result<()> {
 }
 
 async fn start(config: Config) -> anyhow::Result<()> {
+    config.check_keys()?;
     let metrics = Metrics::new();
     if config.telemetry.enabled {
         let listen = format!("{}:{}", config.telemetry.host, config.telemetry.port);
