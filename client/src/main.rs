@@ -14,13 +14,13 @@ use std::time::Duration;
 #[command(name = "loopin-client", version)]
 struct Cli {
     #[command(flatten)]
-    chain: ChainArgs,
+    chain: ClientArgs,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Args, Debug)]
-struct ChainArgs {
+struct ClientArgs {
     #[command(flatten)]
     chain: loopin_chain_client::ChainArgs,
     /// The pool (pair contract) address.
@@ -112,7 +112,7 @@ enum Command {
     },
 }
 
-async fn connect(chain: &ChainArgs) -> anyhow::Result<LeaseClient> {
+async fn connect(chain: &ClientArgs) -> anyhow::Result<LeaseClient> {
     let config = chain.chain.config();
     let key_file = chain
         .key_file
