@@ -104,6 +104,24 @@ async fn cw20_balance(client: &ChainClient, token: &str, who: &str) -> u128 {
     answer.balance.u128()
 }
 
+/// Waits until `dir/hermes.log` says Hermes has started `times` times: its event source reads
+/// blocks from then on, and a packet sent before that is seen only by a later clearing (none
+/// while no worker of its channel exists yet).
+async fn hermes_started(dir: &Path, times: usize) {
+    let log = dir.join("hermes.log");
+    wait_for("Hermes started", 120, || {
+        let log = log.clone();
+        async move {
+            std::fs::read_to_string(&log)
+                .unwrap_or_default()
+                .matches("Hermes has started")
+                .count()
+                >= times
+        }
+    })
+    .await;
+}
+
 /// `hermes start` as a child process, logging to `dir/hermes.log`.
 fn hermes_start(dir: &Path) -> tokio::process::Child {
     let log = std::fs::OpenOptions::new()
@@ -233,6 +251,7 @@ async fn hermes_relays_prices_and_loop_transfers_between_two_wasmd_chains() {
     let channel = channels.channels[0].clone();
 
     let mut relaying = hermes_start(dir.path());
+    hermes_started(dir.path(), 1).await;
 
     // The keeper, with its own key: advances the pool once an epoch has passed, then publishes.
     let keeper = Keeper::new(
@@ -468,6 +487,7 @@ async fn hermes_relays_prices_and_loop_transfers_between_two_wasmd_chains() {
     })
     .await;
     let mut relaying = hermes_start(dir.path());
+    hermes_started(dir.path(), 2).await;
     wait_for("the timeout's refund", 120, || async {
         cw20_balance(&holder, &token, &holder_a).await == start_balance - 3 * LOOP
     })
