@@ -157,13 +157,11 @@ impl Chain {
     /// more block so a transaction sees the new time).
     pub async fn advance(&self, seconds: u64) {
         match &self.running {
-            Running::Devnet(node, _) => {
-                let channel = ChainClient::connect(self.chain_config(), key(1))
+            Running::Devnet(..) => {
+                let querier = loopin_chain_client::ChainQuerier::connect(self.chain_config())
                     .await
-                    .expect("connect")
-                    .channel();
-                let _ = node;
-                loopin_chain_client::devnet::advance_time(channel, seconds)
+                    .expect("connect");
+                loopin_chain_client::devnet::advance_time(querier.channel(), seconds)
                     .await
                     .expect("advance time");
             }
