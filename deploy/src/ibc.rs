@@ -155,6 +155,7 @@ pub async fn deploy_price_consumer(
         owner: owner.clone(),
         allowed_connections: Some(connections),
         allowed_counterparty_ports: Some(vec![feed_port.to_string()]),
+        max_age_seconds: None,
     };
     let (address, _) = client
         .instantiate(code_id, &init, "LooPIN price consumer", admin, &[])

@@ -579,6 +579,7 @@ async fn price_packets_flow_from_the_feed_to_the_consumer_and_time_out() {
             owner: b.relayer.address().to_string(),
             allowed_connections: Some(vec!["connection-0".into()]),
             allowed_counterparty_ports: None,
+            max_age_seconds: None,
         },
     )
     .await;

@@ -38,4 +38,33 @@ pub enum ContractError {
 
     #[error("no price of pool {pool} on channel {channel}")]
     PriceNotFound { channel: String, pool: String },
+
+    #[error("channel {channel_id} cannot be closed from the consumer's end, only from the feed's")]
+    CloseRefused { channel_id: String },
+
+    #[error("the maximum age of a price must be positive")]
+    ZeroMaxAge {},
+
+    #[error(
+        "the price of pool {pool} on channel {channel} is {age_seconds} s old, older than the {max_age_seconds} s allowed"
+    )]
+    StalePrice {
+        channel: String,
+        pool: String,
+        age_seconds: u64,
+        max_age_seconds: u64,
+    },
+
+    #[error("no price of class {class} on channel {channel}")]
+    ClassNotFound { channel: String, class: String },
+
+    #[error(
+        "pools {} of class {class} all have fresh prices on channel {channel}: ask for one by pool",
+        .pools.join(", ")
+    )]
+    AmbiguousClass {
+        channel: String,
+        class: String,
+        pools: Vec<String>,
+    },
 }

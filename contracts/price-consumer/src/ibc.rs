@@ -4,14 +4,16 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{
-    DepsMut, Env, IbcBasicResponse, IbcChannel, IbcChannelCloseMsg, IbcChannelConnectMsg,
+    DepsMut, Empty, Env, IbcBasicResponse, IbcChannel, IbcChannelCloseMsg, IbcChannelConnectMsg,
     IbcChannelOpenMsg, IbcChannelOpenResponse, IbcPacket, IbcPacketAckMsg, IbcPacketReceiveMsg,
     IbcPacketTimeoutMsg, IbcReceiveResponse, Never, Storage,
 };
 use loopin::price_feed::{Ack, PricePacket, Receipt, check_channel};
 
 use crate::error::ContractError;
-use crate::state::{ALLOWED_CONNECTIONS, ALLOWED_PORTS, CHANNELS, ChannelEnd, PRICES, StoredPrice};
+use crate::state::{
+    ALLOWED_CONNECTIONS, ALLOWED_PORTS, CHANNELS, CLASSES, ChannelEnd, PRICES, StoredPrice,
+};
 
 /// The channel's connection is allowed and, when the owner pinned the feed's port, its other
 /// end is that port. The connection alone does not pin the feed: any contract on the LooPIN
@@ -78,22 +80,35 @@ pub fn ibc_channel_connect(
         .add_attribute("connection", &channel.connection_id))
 }
 
-/// Forgets the channel; the prices it delivered stay queryable (their time shows their age).
+/// Forgets the channel when the feed's end closed it (`CloseConfirm`); the prices it delivered
+/// stay queryable (their age shows). A close started on this end (`CloseInit`) is refused
+/// (`CloseRefused`): the consumer has no owner path that closes a channel, so such a close is
+/// anyone's `MsgChannelCloseInit` on its port, which would cut it off from the feed. The owner
+/// stops a channel's packets with the allowed connections and ports instead.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn ibc_channel_close(
     deps: DepsMut,
     _env: Env,
     msg: IbcChannelCloseMsg,
 ) -> Result<IbcBasicResponse, ContractError> {
-    let id = &msg.channel().endpoint.channel_id;
+    let channel = match msg {
+        IbcChannelCloseMsg::CloseInit { channel } => {
+            return Err(ContractError::CloseRefused {
+                channel_id: channel.endpoint.channel_id,
+            });
+        }
+        IbcChannelCloseMsg::CloseConfirm { channel } => channel,
+    };
+    let id = &channel.endpoint.channel_id;
     CHANNELS.remove(deps.storage, id);
     Ok(IbcBasicResponse::new()
         .add_attribute("action", "channel_close")
         .add_attribute("channel", id))
 }
 
-/// Checks a packet and stores it if it is newer than the channel's price of its pool. Writes
-/// only once every check has passed, so a refused packet changes nothing.
+/// Checks a packet and stores it, with its pool under its class, if it is newer than the
+/// channel's price of its pool. Writes only once every check has passed, so a refused packet
+/// changes nothing.
 fn receive(
     deps: DepsMut,
     env: &Env,
@@ -108,11 +123,12 @@ fn receive(
             })?;
     ensure_allowed(deps.storage, &end)?;
     let price = PricePacket::decode(&packet.data)?;
-    let key = (channel, price.pool.as_str());
-    let newer = PRICES
-        .may_load(deps.storage, key)?
-        .is_none_or(|stored| price.is_newer_than(&stored.packet));
-    if !newer {
+    let pool = price.pool.as_str();
+    let key = (channel, pool);
+    let stored = PRICES.may_load(deps.storage, key)?;
+    if let Some(stored) = &stored
+        && !price.is_newer_than(&stored.packet)
+    {
         return Ok((Receipt::Ignored, price));
     }
     PRICES.save(
@@ -123,6 +139,13 @@ fn receive(
             received_at: env.block.time,
         },
     )?;
+    // A pair's class never changes, but the index follows the packet should a feed say so.
+    if let Some(stored) = stored
+        && stored.packet.class != price.class
+    {
+        CLASSES.remove(deps.storage, (channel, &stored.packet.class, pool));
+    }
+    CLASSES.save(deps.storage, (channel, &price.class, pool), &Empty {})?;
     Ok((Receipt::Stored, price))
 }
 

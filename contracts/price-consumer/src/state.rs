@@ -1,5 +1,5 @@
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::Timestamp;
+use cosmwasm_std::{Empty, Timestamp};
 use cw_storage_plus::{Item, Map};
 use loopin::price_feed::PricePacket;
 
@@ -28,3 +28,12 @@ pub struct StoredPrice {
     /// Block time on this chain when it was stored.
     pub received_at: Timestamp,
 }
+
+/// (channel, class, pool) -> nothing: the pools of each class a channel delivered prices of,
+/// kept with `PRICES` (a stored packet puts its pool under its class). Built from `PRICES` by
+/// `migrate` for a consumer of a version without it.
+pub const CLASSES: Map<(&str, &str, &str), Empty> = Map::new("classes");
+
+/// Oldest price, in seconds, `Price` and `ClassPrice` serve (not stored, as in a consumer
+/// migrated from a version without it: `DEFAULT_MAX_AGE_SECONDS`).
+pub const MAX_AGE: Item<u64> = Item::new("max_age_seconds");

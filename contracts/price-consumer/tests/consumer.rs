@@ -2,7 +2,7 @@
 
 use cosmwasm_std::testing::{
     MockApi, MockQuerier, MockStorage, message_info, mock_dependencies, mock_env,
-    mock_ibc_channel_close_init, mock_ibc_channel_connect_ack, mock_ibc_channel_open_init,
+    mock_ibc_channel_close_confirm, mock_ibc_channel_connect_ack, mock_ibc_channel_open_init,
     mock_ibc_channel_open_try, mock_ibc_packet_recv,
 };
 use cosmwasm_std::{
@@ -11,7 +11,8 @@ use cosmwasm_std::{
 };
 use cw_ownable::OwnershipError;
 use loopin::price_feed::consumer::{
-    ConfigResponse, ExecuteMsg, InstantiateMsg, PriceKey, PriceResponse, PricesResponse, QueryMsg,
+    ConfigResponse, DEFAULT_MAX_AGE_SECONDS, ExecuteMsg, InstantiateMsg, PriceKey, PriceResponse,
+    PricesResponse, QueryMsg,
 };
 use loopin::price_feed::{Ack, ChannelError, PRICE_VERSION, PacketError, PricePacket, Receipt};
 use loopin_pool_math::amm::Reserves;
@@ -37,6 +38,7 @@ fn consumer(allowed: Option<Vec<&str>>) -> (Deps, Env, Addr) {
             owner: owner.to_string(),
             allowed_connections: allowed.map(|list| list.into_iter().map(String::from).collect()),
             allowed_counterparty_ports: None,
+            max_age_seconds: None,
         },
     )
     .unwrap();
@@ -223,6 +225,7 @@ fn accepts_only_unordered_price_channels_on_allowed_connections() {
         ConfigResponse {
             allowed_connections: None,
             allowed_counterparty_ports: None,
+            max_age_seconds: DEFAULT_MAX_AGE_SECONDS,
         }
     );
     connect(&mut deps, &env, "channel-6");
@@ -433,10 +436,12 @@ fn packets_on_a_closed_or_disallowed_channel_are_refused() {
         receive(&mut deps, &env, "channel-5", &packet("pair-a", 1, 1)),
         Ack::error("connection connection-2 is not allowed")
     );
+    // The feed closed its end of channel-6 (CloseConfirm here; a close from this end is
+    // refused, tests/channel_close.rs).
     ibc_channel_close(
         deps.as_mut(),
         env.clone(),
-        mock_ibc_channel_close_init("channel-6", IbcOrder::Unordered, PRICE_VERSION),
+        mock_ibc_channel_close_confirm("channel-6", IbcOrder::Unordered, PRICE_VERSION),
     )
     .unwrap();
     assert_eq!(

@@ -9,11 +9,12 @@ use cosmwasm_std::testing::{
 };
 use cosmwasm_std::{
     Addr, Decimal256, Env, IbcChannel, IbcChannelConnectMsg, IbcChannelOpenMsg, IbcEndpoint,
-    IbcOrder, OwnedDeps, Timestamp, Uint128, from_json, to_json_binary,
+    IbcOrder, OwnedDeps, Uint128, from_json, to_json_binary,
 };
 use cw_ownable::OwnershipError;
 use loopin::price_feed::consumer::{
-    ConfigResponse, ExecuteMsg, InstantiateMsg, PriceResponse, PricesResponse, QueryMsg,
+    ConfigResponse, DEFAULT_MAX_AGE_SECONDS, ExecuteMsg, InstantiateMsg, PriceResponse,
+    PricesResponse, QueryMsg,
 };
 use loopin::price_feed::{Ack, PRICE_VERSION, PricePacket, Receipt};
 use loopin_pool_math::amm::Reserves;
@@ -41,6 +42,7 @@ fn pinned() -> (Deps, Env, Addr) {
             owner: owner.to_string(),
             allowed_connections: Some(vec![LOOPIN.into()]),
             allowed_counterparty_ports: Some(vec![FEED.into()]),
+            max_age_seconds: None,
         },
     )
     .unwrap();
@@ -90,7 +92,8 @@ fn packet(epoch: u64, spot: u128) -> PricePacket {
         capacity: Uint128::new(5_000_000),
         epoch,
         height: 100 + epoch,
-        time: Timestamp::from_seconds(1_000 + epoch),
+        // Observed a little before this chain's block time: fresh.
+        time: mock_env().block.time.minus_seconds(100).plus_seconds(epoch),
     }
 }
 
@@ -212,6 +215,7 @@ fn packets_from_a_port_no_longer_allowed_are_refused() {
         ConfigResponse {
             allowed_connections: Some(vec![LOOPIN.into()]),
             allowed_counterparty_ports: Some(vec!["wasm.feed2".into()]),
+            max_age_seconds: DEFAULT_MAX_AGE_SECONDS,
         }
     );
     assert_eq!(

@@ -137,8 +137,10 @@ pub fn execute(
     }
 }
 
-/// Frees a subscriber's slot now and closes its channel (the chain then calls
-/// `ibc_channel_close` with `CloseInit`, which finds it unsubscribed already).
+/// Frees a subscriber's slot now and closes its channel. The chain then calls
+/// `ibc_channel_close` with `CloseInit` in the same transaction; it accepts the close because it
+/// finds the channel connected once and unsubscribed, which only this eviction does (anyone
+/// else's `CloseInit` is refused).
 fn evict(deps: DepsMut, channel_id: String) -> Result<Response, ContractError> {
     if !SUBSCRIBERS.has(deps.storage, &channel_id) {
         return Err(ContractError::NotSubscribed { channel_id });

@@ -56,4 +56,7 @@ pub enum ContractError {
 
     #[error("the price feed only sends packets")]
     SendOnly {},
+
+    #[error("channel {channel_id} is closed from the feed's end only by its owner's CloseChannel")]
+    CloseRefused { channel_id: String },
 }

@@ -106,19 +106,51 @@ pub(crate) fn unsubscribe(storage: &mut dyn Storage, id: &str) -> StdResult<()> 
     Ok(())
 }
 
-/// Unsubscribes the channel; its delivery counts stay queryable. Also the callback of the
-/// owner's eviction (`CloseChannel`), which unsubscribed it already.
+/// Whether a `CloseInit` on `id` is the owner's own eviction: `CloseChannel` unsubscribes the
+/// channel (its record stays, `open: false`) and closes it in the same transaction, so its
+/// callback finds a channel the feed connected and no longer serves. Every other channel the
+/// feed knows is a subscriber, and one it does not know is still in its handshake.
+fn is_eviction(storage: &dyn Storage, id: &str) -> StdResult<bool> {
+    Ok(CHANNELS
+        .may_load(storage, id)?
+        .is_some_and(|info| !info.open)
+        && !SUBSCRIBERS.has(storage, id))
+}
+
+/// Unsubscribes the channel when its counterparty closed it (`CloseConfirm`); its delivery
+/// counts stay queryable. A close started on this end (`CloseInit`), which anyone may submit on
+/// the feed's port, is refused (`CloseRefused`) unless it is the owner's eviction
+/// (`CloseChannel`), which unsubscribed the channel already: a stranger cannot cut a subscriber
+/// off.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn ibc_channel_close(
     deps: DepsMut,
     _env: Env,
     msg: IbcChannelCloseMsg,
 ) -> Result<IbcBasicResponse, ContractError> {
-    let id = msg.channel().endpoint.channel_id.as_str();
+    let (id, initiated_here) = match &msg {
+        IbcChannelCloseMsg::CloseInit { channel } => (channel.endpoint.channel_id.as_str(), true),
+        IbcChannelCloseMsg::CloseConfirm { channel } => {
+            (channel.endpoint.channel_id.as_str(), false)
+        }
+    };
+    if initiated_here && !is_eviction(deps.storage, id)? {
+        return Err(ContractError::CloseRefused {
+            channel_id: id.to_string(),
+        });
+    }
     unsubscribe(deps.storage, id)?;
     Ok(IbcBasicResponse::new()
         .add_attribute("action", "channel_close")
-        .add_attribute("channel", id))
+        .add_attribute("channel", id)
+        .add_attribute(
+            "closed_by",
+            if initiated_here {
+                "owner"
+            } else {
+                "counterparty"
+            },
+        ))
 }
 
 /// The feed only sends: any packet gets an error acknowledgement and changes nothing.

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use cosmwasm_std::testing::{
     MockApi, MockQuerier, MockStorage, message_info, mock_dependencies, mock_env, mock_ibc_channel,
-    mock_ibc_channel_close_init, mock_ibc_channel_connect_ack, mock_ibc_channel_open_init,
+    mock_ibc_channel_close_confirm, mock_ibc_channel_connect_ack, mock_ibc_channel_open_init,
     mock_ibc_packet_ack, mock_ibc_packet_recv, mock_ibc_packet_timeout,
 };
 use cosmwasm_std::{
@@ -552,10 +552,11 @@ fn a_closed_channel_gets_no_packets() {
     feed.connect("channel-0");
     feed.connect("channel-1");
     let env = feed.env.clone();
+    // The subscriber closed its end; the feed's callback is CloseConfirm.
     ibc_channel_close(
         feed.deps.as_mut(),
         env,
-        mock_ibc_channel_close_init("channel-0", IbcOrder::Unordered, PRICE_VERSION),
+        mock_ibc_channel_close_confirm("channel-0", IbcOrder::Unordered, PRICE_VERSION),
     )
     .unwrap();
 
@@ -647,11 +648,11 @@ fn open_channels_are_capped() {
         ),
         Err(ContractError::TooManySubscribers {})
     );
-    // A closed channel makes room.
+    // A closed channel (its subscriber closed it) makes room.
     ibc_channel_close(
         feed.deps.as_mut(),
         env,
-        mock_ibc_channel_close_init("channel-3", IbcOrder::Unordered, PRICE_VERSION),
+        mock_ibc_channel_close_confirm("channel-3", IbcOrder::Unordered, PRICE_VERSION),
     )
     .unwrap();
     feed.connect("channel-99");
@@ -807,6 +808,7 @@ fn a_published_price_reaches_the_consumer_and_its_acknowledgement_is_counted() {
             owner: admin.to_string(),
             allowed_connections: Some(vec!["connection-2".into()]),
             allowed_counterparty_ports: None,
+            max_age_seconds: None,
         },
     )
     .unwrap();

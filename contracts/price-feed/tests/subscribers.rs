@@ -310,3 +310,67 @@ fn the_owner_evicts_a_subscriber_and_its_slot_is_free_at_once() {
     );
     assert_eq!(feed.subscribers().len(), MAX_SUBSCRIBERS - 1);
 }
+
+#[test]
+fn a_stranger_cannot_close_a_subscribers_channel_from_the_feeds_end() {
+    let mut feed = feed(Some(vec![CONSUMER]));
+    let consumer = channel("channel-0", TRUSTED, CONSUMER);
+    feed.handshake(&consumer).unwrap();
+
+    // Anyone may submit MsgChannelCloseInit on the feed's port: the chain then runs the feed's
+    // close callback. Refused, so the consumer keeps receiving prices.
+    let close_init = |feed: &mut Feed, channel: &IbcChannel| {
+        ibc_channel_close(
+            feed.deps.as_mut(),
+            feed.env.clone(),
+            IbcChannelCloseMsg::CloseInit {
+                channel: channel.clone(),
+            },
+        )
+    };
+    assert_eq!(
+        close_init(&mut feed, &consumer),
+        Err(ContractError::CloseRefused {
+            channel_id: "channel-0".into()
+        })
+    );
+    assert_eq!(
+        close_init(&mut feed, &consumer).unwrap_err().to_string(),
+        "channel channel-0 is closed from the feed's end only by its owner's CloseChannel"
+    );
+    assert_eq!(
+        feed.channels(),
+        vec![info("channel-0", TRUSTED, CONSUMER, true)]
+    );
+    assert_eq!(feed.subscribers(), vec!["channel-0".to_string()]);
+    // A channel still in its handshake (never connected) is not the feed's to close either: a
+    // stranger closing it would abort a subscriber's handshake.
+    let opening = channel("channel-1", TRUSTED, CONSUMER);
+    ibc_channel_open(
+        feed.deps.as_mut(),
+        feed.env.clone(),
+        IbcChannelOpenMsg::new_try(opening.clone(), PRICE_VERSION),
+    )
+    .unwrap();
+    assert_eq!(
+        close_init(&mut feed, &opening),
+        Err(ContractError::CloseRefused {
+            channel_id: "channel-1".into()
+        })
+    );
+
+    // The consumer closing its end (CloseConfirm here) unsubscribes the channel.
+    ibc_channel_close(
+        feed.deps.as_mut(),
+        feed.env.clone(),
+        IbcChannelCloseMsg::CloseConfirm {
+            channel: consumer.clone(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        feed.channels(),
+        vec![info("channel-0", TRUSTED, CONSUMER, false)]
+    );
+    assert_eq!(feed.subscribers(), Vec::<String>::new());
+}

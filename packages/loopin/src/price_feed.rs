@@ -1,10 +1,15 @@
 //! IBC price feed: the packet that carries a LooPIN pool's prices to another chain, its
 //! acknowledgement, the channel rules both ends enforce, and the messages of the two contracts —
 //! the feed (`contracts/price-feed`, on the LooPIN chain, sends) and the consumer
-//! (`contracts/price-consumer`, on the other chain, stores and serves). The protocol is described
-//! in `docs/price-feed.md`.
+//! (`contracts/price-consumer`, on the other chain, stores and serves) — and the standalone JSON
+//! schemas of the packet and the acknowledgement (`schema/loopin-price-feed/ibc/`). The protocol
+//! is described in `docs/price-feed.md`.
 
 use cosmwasm_schema::cw_serde;
+use cosmwasm_schema::schemars::JsonSchema;
+use cosmwasm_schema::schemars::r#gen::SchemaSettings;
+use cosmwasm_schema::schemars::schema::{RootSchema, SchemaObject};
+use cosmwasm_schema::schemars::visit::{Visitor, visit_root_schema, visit_schema_object};
 use cosmwasm_std::{
     Decimal256, IbcChannel, IbcOrder, Timestamp, Uint128, from_json, to_json_binary,
 };
@@ -200,7 +205,9 @@ pub mod feed {
         /// Replaces the ports subscribers' ends may be (none: any). Owner only.
         SetAllowedCounterpartyPorts { ports: Option<Vec<String>> },
         /// Evicts a subscriber: it receives nothing more, its slot is free at once, and the
-        /// channel is closed (`IbcMsg::CloseChannel`). Owner only.
+        /// channel is closed (`IbcMsg::CloseChannel`). Owner only: the only close started on
+        /// the feed's end that the feed accepts (anyone else's `MsgChannelCloseInit` on its
+        /// port is refused with `CloseRefused`).
         CloseChannel { channel_id: String },
     }
 
@@ -278,83 +285,61 @@ pub mod feed {
 }
 
 /// Messages of the price consumer (`contracts/price-consumer`).
-pub mod consumer {
-    use cosmwasm_schema::{QueryResponses, cw_serde};
-    use cosmwasm_std::Timestamp;
-    use cw_ownable::{cw_ownable_execute, cw_ownable_query};
+pub mod consumer;
 
-    use super::PricePacket;
-
-    /// Instantiates the consumer.
-    #[cw_serde]
-    pub struct InstantiateMsg {
-        /// Sets the allowed connections.
-        pub owner: String,
-        /// IBC connections price channels may use; none: any connection.
-        pub allowed_connections: Option<Vec<String>>,
-        /// Ports the feed's end of a channel may be (`wasm.<feed>`); none: any port.
-        pub allowed_counterparty_ports: Option<Vec<String>>,
+/// The packet data's JSON schema (draft 07), as written to `schema/loopin-price-feed/ibc/`.
+/// Unlike the contracts' message schemas, which refuse fields they do not name, it allows any,
+/// at every level, as [`PricePacket::decode`] does: a later feed may add fields under the same
+/// version.
+pub fn packet_schema() -> RootSchema {
+    let mut schema = schema_of::<PricePacket>();
+    schema.schema.metadata().description = Some(format!(
+        "Data of a packet on a `{PRICE_VERSION}` channel (docs/price-feed.md). Receivers ignore \
+         fields they do not know, so a feed may add fields under the same version; removing or \
+         changing one needs a new version."
+    ));
+    struct AllowMore;
+    impl Visitor for AllowMore {
+        fn visit_schema_object(&mut self, schema: &mut SchemaObject) {
+            visit_schema_object(self, schema);
+            if let Some(object) = schema.object.as_mut() {
+                object.additional_properties = Some(Box::new(true.into()));
+            }
+        }
     }
+    visit_root_schema(&mut AllowMore, &mut schema);
+    schema
+}
 
-    #[cw_ownable_execute]
-    #[cw_serde]
-    pub enum ExecuteMsg {
-        /// Replaces the allowed connections (none: any). Channels on a connection no longer
-        /// allowed are refused at their handshake and their packets get error
-        /// acknowledgements. Owner only.
-        SetAllowedConnections { connections: Option<Vec<String>> },
-        /// Replaces the ports the feed's end may be (none: any). Channels from a port no longer
-        /// allowed are refused at their handshake and their packets get error
-        /// acknowledgements. Owner only.
-        SetAllowedCounterpartyPorts { ports: Option<Vec<String>> },
-    }
+/// The acknowledgement's JSON schema (draft 07): exactly one of `result` (success, base64) and
+/// `error` (the refusal's message). The feed parses it as [`Ack`] and counts an acknowledgement
+/// that does not parse — one with another field too — as failed, so the envelope is closed;
+/// what is open is the `result`'s content, which the feed does not read ([`Receipt`]).
+pub fn acknowledgement_schema() -> RootSchema {
+    let mut schema = schema_of::<Ack>();
+    let metadata = schema.schema.metadata();
+    metadata.title = Some("Acknowledgement".to_string());
+    metadata.description = Some(format!(
+        "Acknowledgement of a `{PRICE_VERSION}` packet: `{{\"result\": <base64>}}` when the \
+         consumer took it, the base64 of the JSON of a receipt (`\"stored\"` or `\"ignored\"`; the \
+         feed counts any result as delivered and does not read it), or `{{\"error\": <message>}}` \
+         when it refused it. Exactly one of the two: the feed counts an acknowledgement that \
+         does not parse as failed."
+    ));
+    schema
+}
 
-    #[cw_ownable_query]
-    #[cw_serde]
-    #[derive(QueryResponses)]
-    pub enum QueryMsg {
-        /// The allowed connections.
-        #[returns(ConfigResponse)]
-        Config {},
-        /// The latest price of a pool received on a channel.
-        #[returns(PriceResponse)]
-        Price { channel: String, pool: String },
-        /// Latest prices by channel, then pool.
-        #[returns(PricesResponse)]
-        Prices {
-            start_after: Option<PriceKey>,
-            limit: Option<u32>,
-        },
-    }
+/// The JSON schema of a success acknowledgement's `result` once base64-decoded ([`Receipt`]).
+pub fn receipt_schema() -> RootSchema {
+    schema_of::<Receipt>()
+}
 
-    /// The consumer's settings.
-    #[cw_serde]
-    pub struct ConfigResponse {
-        pub allowed_connections: Option<Vec<String>>,
-        pub allowed_counterparty_ports: Option<Vec<String>>,
-    }
-
-    /// Where a price is kept: the channel it arrived on (which identifies the feed) and the pool.
-    #[cw_serde]
-    pub struct PriceKey {
-        pub channel: String,
-        pub pool: String,
-    }
-
-    /// A pool's latest price on a channel.
-    #[cw_serde]
-    pub struct PriceResponse {
-        pub channel: String,
-        pub packet: PricePacket,
-        /// Block time on this chain when it was stored.
-        pub received_at: Timestamp,
-    }
-
-    /// Latest prices, by channel then pool.
-    #[cw_serde]
-    pub struct PricesResponse {
-        pub prices: Vec<PriceResponse>,
-    }
+/// A type's schema as schemars makes it (draft 07), without the closed objects `schema_for!`
+/// makes of the contracts' messages.
+fn schema_of<T: JsonSchema>() -> RootSchema {
+    SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<T>()
 }
 
 #[cfg(test)]

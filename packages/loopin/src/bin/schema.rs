@@ -1,10 +1,14 @@
-//! Writes the JSON schemas of every contract's messages to `schema/<contract>/`, or with `--check`
-//! verifies that the committed schemas are up to date (CI fails when they are stale).
+//! Writes the JSON schemas of every contract's messages to `schema/<contract>/`, and those of the
+//! price feed's packet, acknowledgement and receipt to `schema/loopin-price-feed/ibc/`, or with
+//! `--check` verifies that the committed schemas are up to date (CI fails when they are stale).
+//! Contract names after the options (`loopin-price-feed loopin-price-consumer`) limit it to
+//! those contracts' directories.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use cosmwasm_schema::generate_api;
+use cosmwasm_schema::schemars::schema::RootSchema;
+use cosmwasm_schema::{Api, generate_api};
 use loopin::price_feed::{self, consumer, feed};
 use loopin::{factory, pair, pool, registry, stake_cert, token};
 
@@ -81,13 +85,64 @@ fn apis() -> Vec<(&'static str, Vec<(String, String)>)> {
                 .into_iter()
                 .map(|(file, body)| (format!("raw/{file}"), body)),
         );
+        if name == "loopin-price-feed" {
+            files.extend(standalone(
+                "ibc",
+                vec![
+                    ("price_packet", price_feed::packet_schema()),
+                    ("acknowledgement", price_feed::acknowledgement_schema()),
+                    ("receipt", price_feed::receipt_schema()),
+                ],
+            ));
+        }
         (name, files)
     })
     .collect()
 }
 
+/// Standalone schemas as `<dir>/<name>.json`, encoded as the contracts' are (cosmwasm-schema
+/// writes an API's responses one schema a file, `response_to_<name>.json`).
+fn standalone(dir: &str, schemas: Vec<(&str, RootSchema)>) -> Vec<(String, String)> {
+    let api = Api {
+        contract_name: String::new(),
+        contract_version: String::new(),
+        instantiate: None,
+        execute: None,
+        query: None,
+        migrate: None,
+        sudo: None,
+        responses: Some(
+            schemas
+                .into_iter()
+                .map(|(name, schema)| (name.to_string(), schema))
+                .collect(),
+        ),
+    };
+    api.render()
+        .to_schema_files()
+        .expect("schema encodes")
+        .into_iter()
+        .map(|(file, body)| {
+            let file = file.strip_prefix("response_to_").unwrap_or(&file);
+            (format!("{dir}/{file}"), body)
+        })
+        .collect()
+}
+
 fn main() -> ExitCode {
     let check = std::env::args().any(|arg| arg == "--check");
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with("--"))
+        .collect();
+    let apis = apis();
+    if let Some(unknown) = only
+        .iter()
+        .find(|name| !apis.iter().any(|(contract, _)| contract == name))
+    {
+        eprintln!("no contract named {unknown}");
+        return ExitCode::FAILURE;
+    }
     // packages/loopin -> repository root.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .ancestors()
@@ -95,7 +150,10 @@ fn main() -> ExitCode {
         .map(|repo| repo.join("schema"))
         .unwrap_or_else(|| PathBuf::from("schema"));
     let mut stale = Vec::new();
-    for (contract, files) in apis() {
+    for (contract, files) in apis {
+        if !only.is_empty() && !only.iter().any(|name| name == contract) {
+            continue;
+        }
         let dir = root.join(contract);
         for (file, body) in files {
             let path = dir.join(&file);

@@ -1,0 +1,134 @@
+//! Messages of the price consumer (`contracts/price-consumer`).
+
+use cosmwasm_schema::{QueryResponses, cw_serde};
+use cosmwasm_std::Timestamp;
+use cw_ownable::{cw_ownable_execute, cw_ownable_query};
+
+use super::PricePacket;
+
+/// `max_age_seconds` when the instantiator gives none: two hours. The feed publishes once per
+/// epoch (an hour on LooPIN's deployment), so a price this old means publishing or relaying has
+/// stopped for more than an epoch.
+pub const DEFAULT_MAX_AGE_SECONDS: u64 = 7_200;
+
+/// Instantiates the consumer.
+#[cw_serde]
+pub struct InstantiateMsg {
+    /// Sets the allowed connections and ports and the maximum age.
+    pub owner: String,
+    /// IBC connections price channels may use; none: any connection.
+    pub allowed_connections: Option<Vec<String>>,
+    /// Ports the feed's end of a channel may be (`wasm.<feed>`); none: any port.
+    pub allowed_counterparty_ports: Option<Vec<String>>,
+    /// Oldest price, in seconds, `Price` and `ClassPrice` serve (positive); older ones they
+    /// refuse as stale. Chosen by whoever instantiates, changed later by the owner only
+    /// (`SetMaxAge`); none: [`DEFAULT_MAX_AGE_SECONDS`].
+    pub max_age_seconds: Option<u64>,
+}
+
+#[cw_ownable_execute]
+#[cw_serde]
+pub enum ExecuteMsg {
+    /// Replaces the allowed connections (none: any). Channels on a connection no longer
+    /// allowed are refused at their handshake and their packets get error
+    /// acknowledgements. Owner only.
+    SetAllowedConnections { connections: Option<Vec<String>> },
+    /// Replaces the ports the feed's end may be (none: any). Channels from a port no longer
+    /// allowed are refused at their handshake and their packets get error
+    /// acknowledgements. Owner only.
+    SetAllowedCounterpartyPorts { ports: Option<Vec<String>> },
+    /// Replaces the oldest age, in seconds, of a price `Price` and `ClassPrice` serve
+    /// (positive). Owner only.
+    SetMaxAge { max_age_seconds: u64 },
+}
+
+#[cw_ownable_query]
+#[cw_serde]
+#[derive(QueryResponses)]
+pub enum QueryMsg {
+    /// The settings. Anyone.
+    #[returns(ConfigResponse)]
+    Config {},
+    /// The latest price of a pool received on a channel, if it is at most `max_age_seconds`
+    /// old; `StalePrice` (with its age) if older, `PriceNotFound` if none. What a contract
+    /// that acts on the price asks. Anyone.
+    #[returns(PriceResponse)]
+    Price { channel: String, pool: String },
+    /// The same price whatever its age, with its age and whether `Price` refuses it;
+    /// `PriceNotFound` if none. Anyone.
+    #[returns(PriceWithAgeResponse)]
+    PriceWithAge { channel: String, pool: String },
+    /// The price of a resource class (`"h100"`) on a channel: that of the one pool of the
+    /// class whose price is at most `max_age_seconds` old. `ClassNotFound` if no pool of the
+    /// class has a price there, `StalePrice` (the youngest one's) if all are older,
+    /// `AmbiguousClass` if several pools of the class have fresh prices. Anyone.
+    #[returns(PriceResponse)]
+    ClassPrice { channel: String, class: String },
+    /// Prices of every pool of a class on a channel whatever their age, with their ages, by
+    /// pool. Anyone.
+    #[returns(PricesWithAgeResponse)]
+    ClassPrices {
+        channel: String,
+        class: String,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    },
+    /// Latest prices by channel, then pool, whatever their age. Anyone.
+    #[returns(PricesResponse)]
+    Prices {
+        start_after: Option<PriceKey>,
+        limit: Option<u32>,
+    },
+}
+
+/// The consumer's settings.
+#[cw_serde]
+pub struct ConfigResponse {
+    pub allowed_connections: Option<Vec<String>>,
+    pub allowed_counterparty_ports: Option<Vec<String>>,
+    /// Oldest price, in seconds, `Price` and `ClassPrice` serve.
+    pub max_age_seconds: u64,
+}
+
+/// Where a price is kept: the channel it arrived on (which identifies the feed) and the pool.
+#[cw_serde]
+pub struct PriceKey {
+    pub channel: String,
+    pub pool: String,
+}
+
+/// A pool's latest price on a channel.
+#[cw_serde]
+pub struct PriceResponse {
+    pub channel: String,
+    pub packet: PricePacket,
+    /// Block time on this chain when it was stored.
+    pub received_at: Timestamp,
+}
+
+/// A pool's latest price on a channel with its age.
+#[cw_serde]
+pub struct PriceWithAgeResponse {
+    pub price: PriceResponse,
+    /// Seconds from the earlier of its observation (`packet.time`, the LooPIN chain's clock)
+    /// and its reception (`received_at`) to this block's time: a packet relayed late is as old
+    /// as its observation, and a LooPIN clock ahead of this chain's cannot make it younger
+    /// than its time here.
+    pub age_seconds: u64,
+    /// The consumer's setting now.
+    pub max_age_seconds: u64,
+    /// `age_seconds > max_age_seconds`: `Price` and `ClassPrice` refuse it.
+    pub stale: bool,
+}
+
+/// Latest prices, by channel then pool.
+#[cw_serde]
+pub struct PricesResponse {
+    pub prices: Vec<PriceResponse>,
+}
+
+/// Latest prices with their ages.
+#[cw_serde]
+pub struct PricesWithAgeResponse {
+    pub prices: Vec<PriceWithAgeResponse>,
+}
