@@ -8,6 +8,12 @@
 //! - an acknowledgement written here for a packet whose source still holds its commitment is
 //!   relayed back (`MsgAcknowledgement`).
 //!
+//! A served channel whose end is CLOSED on either chain (an owner's eviction, a counterparty's
+//! close) is dropped from the routes, and its packets no longer hold a cursor: they are counted
+//! as stranded and passed by. (The LooPIN applications carry no value on a channel that can
+//! close: the price feed's packets are prices, and the rewards bridge refuses to close while
+//! anything is escrowed on its channel.)
+//!
 //! Before building a message the relayer asks the chains what is still to do
 //! (`UnreceivedPackets`, `UnreceivedAcks`), and the cursor of a chain moves past a block only once
 //! everything in it is done. So a relayer killed at any point rereads those blocks on start and
@@ -25,7 +31,7 @@ use ibc_proto::ibc::core::channel::v1::{
 };
 use ibc_proto::ibc::core::client::v1::Height;
 use loopin_prover::metrics::Metrics;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -48,6 +54,8 @@ pub struct PassReport {
     pub timed_out: usize,
     /// Chains whose cursor could not move this pass (an error, or a packet still in flight).
     pub held: usize,
+    /// Packets and acknowledgements passed by because their channel is CLOSED.
+    pub stranded: usize,
 }
 
 /// The packet relayer over a set of chains.
@@ -58,6 +66,8 @@ pub struct Relayer {
     mode: PacketsMode,
     /// Each served channel end → its counterparty.
     routes: BTreeMap<End, End>,
+    /// Served channel ends found CLOSED (on this end or the other): never routed again.
+    closed: BTreeSet<End>,
 }
 
 impl Relayer {
@@ -74,6 +84,7 @@ impl Relayer {
             metrics,
             mode,
             routes: BTreeMap::new(),
+            closed: BTreeSet::new(),
         }
     }
 
@@ -89,8 +100,10 @@ impl Relayer {
         Ok(())
     }
 
-    /// Finds the counterparty of every filtered channel that is open on both ends.
+    /// Drops every route with an end no longer OPEN, then finds the counterparty of every
+    /// filtered channel that is open on both ends.
     async fn resolve_routes(&mut self) -> anyhow::Result<()> {
+        self.drop_closed_routes().await?;
         for (x, chain) in self.chains.iter().enumerate() {
             for (port, channel) in &chain.entry.packet_filter.list {
                 let here = End {
@@ -98,12 +111,22 @@ impl Relayer {
                     port: port.clone(),
                     channel: channel.clone(),
                 };
-                if self.routes.contains_key(&here) {
+                if self.routes.contains_key(&here) || self.closed.contains(&here) {
                     continue;
                 }
                 let Some((end, _)) = chain.channel_end(port, channel).await? else {
                     continue;
                 };
+                if end.state == chanpb::State::Closed as i32 {
+                    tracing::warn!(
+                        chain = chain.id(),
+                        port,
+                        channel,
+                        "served channel is CLOSED; its packets are passed by"
+                    );
+                    self.closed.insert(here);
+                    continue;
+                }
                 let Some(cp) = end
                     .counterparty
                     .filter(|_| end.state == chanpb::State::Open as i32)
@@ -147,6 +170,43 @@ impl Relayer {
                     }
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Removes the routes (both directions) of channels now CLOSED on either end.
+    async fn drop_closed_routes(&mut self) -> anyhow::Result<()> {
+        let mut newly_closed = Vec::new();
+        for (here, there) in &self.routes {
+            if here > there || newly_closed.contains(here) {
+                continue; // each pair once
+            }
+            for end in [here, there] {
+                let chain = &self.chains[end.chain];
+                let state = chain
+                    .channel_end(&end.port, &end.channel)
+                    .await?
+                    .map(|(c, _)| c.state);
+                if state != Some(chanpb::State::Open as i32) {
+                    newly_closed.push(here.clone());
+                    newly_closed.push(there.clone());
+                    break;
+                }
+            }
+        }
+        for end in newly_closed {
+            if self.routes.remove(&end).is_some() {
+                let chain = self.chains[end.chain].id();
+                tracing::warn!(
+                    chain,
+                    port = end.port,
+                    channel = end.channel,
+                    "channel no longer OPEN: route dropped, its packets are passed by"
+                );
+                self.metrics
+                    .inc("loopin_relayer_routes_dropped", &[("chain", chain)], 1.0);
+            }
+            self.closed.insert(end);
         }
         Ok(())
     }
@@ -211,6 +271,8 @@ impl Relayer {
                     && there.channel == packet.destination_channel
                 {
                     sent.push((there.chain, packet));
+                } else if self.closed.contains(&here) {
+                    stranded(&self.metrics, chain.id(), &here, packet.sequence, report);
                 } else if chain.entry.packet_filter.allows(&here.port, &here.channel) {
                     unrouted = true;
                 }
@@ -223,6 +285,8 @@ impl Relayer {
                 };
                 if let Some(there) = self.routes.get(&here) {
                     acked.push((there.chain, packet, ack));
+                } else if self.closed.contains(&here) {
+                    stranded(&self.metrics, chain.id(), &here, packet.sequence, report);
                 } else if chain.entry.packet_filter.allows(&here.port, &here.channel) {
                     unrouted = true;
                 }
@@ -427,6 +491,19 @@ impl Submit for ToChain<'_> {
     }
 }
 
+/// Counts and logs a packet (or acknowledgement) of a CLOSED channel, passed by.
+fn stranded(metrics: &Metrics, chain: &str, end: &End, sequence: u64, report: &mut PassReport) {
+    tracing::warn!(
+        chain,
+        port = end.port,
+        channel = end.channel,
+        sequence,
+        "packet on a CLOSED channel passed by"
+    );
+    metrics.inc("loopin_relayer_packets_stranded", &[("chain", chain)], 1.0);
+    report.stranded += 1;
+}
+
 fn describe(metrics: &Metrics) {
     for (name, kind, help) in [
         (
@@ -448,6 +525,16 @@ fn describe(metrics: &Metrics) {
             "loopin_relayer_tx_latency_confirmed_seconds",
             "histogram",
             "Seconds from submission to confirmation",
+        ),
+        (
+            "loopin_relayer_routes_dropped",
+            "counter",
+            "Served channels dropped because an end is no longer OPEN, per chain",
+        ),
+        (
+            "loopin_relayer_packets_stranded",
+            "counter",
+            "Packets and acknowledgements of CLOSED channels passed by, per chain",
         ),
         (
             "loopin_relayer_cursor_height",

@@ -424,6 +424,35 @@ async fn a_price_packet_reaches_the_consumer_and_its_ack_returns() {
         (idle.received, idle.acknowledged, idle.timed_out),
         (0, 0, 0)
     );
+
+    // The owner evicts the consumer's channel with the next epoch's price in flight. The
+    // feed's end is CLOSED: the relayer drops the route, passes the packet by, and its cursor
+    // moves on instead of holding below the packet forever.
+    devnet::advance_time(owner.channel(), EPOCH_SECONDS)
+        .await
+        .unwrap();
+    assert_eq!(keeper.advance_due().await.unwrap(), 1);
+    assert!(keeper.publish_due().await.unwrap());
+    let evict = feed::ExecuteMsg::CloseChannel {
+        channel_id: open.a_channel.clone(),
+    };
+    owner.execute(&feed_addr, &evict, &[]).await.unwrap();
+    let (closed_at, _) = owner.latest_block().await.unwrap();
+    let mut after_close = PassReport::default();
+    while relayer.state().cursor(A_ID).unwrap_or(0) < closed_at as u64 {
+        let report = relayer.pass().await.unwrap();
+        assert_eq!((report.received, report.held), (0, 0), "{report:?}");
+        after_close.stranded += report.stranded;
+    }
+    assert_eq!(after_close.stranded, 1, "the in-flight price, passed by");
+    let consumer_price: consumer::PriceResponse = reader
+        .query_smart(&consumer_addr, &price_query)
+        .await
+        .unwrap();
+    assert_eq!(
+        consumer_price.packet, published.packet,
+        "still the first price"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
