@@ -1,10 +1,10 @@
 //! The scenario's accounts: deterministic development keys (never for real funds), funded with
-//! the fee denom by the devnet's faucet and with LOOP by a bank account.
+//! with the fee denom (`crate::clock`) and with LOOP by a bank account.
 
 use anyhow::Context;
 use cosmwasm_std::{Uint128, to_json_binary};
 use loopin::token;
-use loopin_chain_client::{ChainClient, ChainConfig, Key, TxResult, devnet};
+use loopin_chain_client::{ChainClient, ChainConfig, Key, TxResult};
 use serde::Serialize;
 
 /// A development key from fixed entropy `n` (the same as `loopin-deploy dev-key n`).
@@ -82,13 +82,6 @@ pub async fn loop_balance(
         )
         .await?;
     Ok(answer.balance.u128())
-}
-
-/// Gives `actor` fee tokens from the devnet faucet (the devnet's admin service).
-pub async fn faucet(actor: &Actor, amount: u128) -> anyhow::Result<()> {
-    devnet::fund(actor.client.channel(), &actor.address(), amount)
-        .await
-        .with_context(|| format!("faucet for {}", actor.name))
 }
 
 /// An attribute of the `wasm` event of a transaction.

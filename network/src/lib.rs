@@ -1,6 +1,7 @@
 //! `loopin-network`: the LooPIN network running on a chain, as its participants run it.
 //!
-//! - [`actors`]: accounts of the scenario (development keys), funding, cw20 helpers.
+//! - [`actors`]: accounts of the scenario (development keys), cw20 helpers.
+//! - [`clock`]: the devnet's fast-forwarded clock and faucet, or a real chain's block time.
 //! - [`miner`]: a miner: builds P with `loopin-prover`, stakes, registers the device, serves.
 //! - [`cheat`]: the two cheating provers of the scenario (discarded encoding, regeneration).
 //! - [`verifier`]: a verifier agent: bond, entropy beacon, challenges, verdicts on chain.
@@ -12,6 +13,7 @@ pub mod actors;
 pub mod appeals;
 pub mod audits;
 pub mod cheat;
+pub mod clock;
 pub mod market;
 pub mod miner;
 pub mod report;

@@ -43,8 +43,8 @@ impl Chain {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Runs the scripted market on a devnet where LooPIN is deployed, with a live table, a JSON
-    /// report and a PNG chart.
+    /// Runs the scripted market on a chain where LooPIN is deployed (the devnet, or a real chain
+    /// such as wasmd), with a live table, a JSON report and a PNG chart.
     Market {
         #[command(flatten)]
         chain: Chain,
@@ -76,6 +76,10 @@ enum Cmd {
         report: PathBuf,
         #[arg(long, default_value = ".devnet/report.png")]
         chart: PathBuf,
+        /// Whose clock: `devnet` (fast-forwarded, fee tokens from its faucet) or `real` (block
+        /// time; the bank account pays every actor's fee tokens). Default: asks the node.
+        #[arg(long, value_enum)]
+        clock: Option<loopin_network::clock::Clock>,
     },
     /// Advances every given pool at its epoch boundary, until stopped.
     Keeper {
@@ -120,6 +124,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             first_port,
             report,
             chart,
+            clock,
         } => {
             let text = std::fs::read_to_string(&deployment)
                 .with_context(|| format!("reading {}", deployment.display()))?;
@@ -139,6 +144,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 epochs,
                 max_epochs: max_epochs.max(epochs),
                 first_port,
+                clock,
                 report: report.clone(),
                 chart: chart.clone(),
             };

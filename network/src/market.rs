@@ -4,15 +4,17 @@
 //! epoch keeper (a separate `loopin-network keeper` process), five miners with their provers
 //! (`loopin-prover serve`; the two cheaters `loopin-network cheat-prover`), four verifier
 //! agents and two clients (two more miners join halfway), and drives the market epoch by epoch
-//! on the devnet's clock: liquidity-provider and seller miners stake, clients lease, a miner
+//! on the chain's clock (the devnet's, fast-forwarded a beacon round at a time, or a real
+//! chain's block time, [`Clock`]): liquidity-provider and seller miners stake, clients lease, a miner
 //! renews, new miners stake halfway, verifiers challenge the drawn devices each beacon round,
 //! miners claim. It prints a live table per epoch and writes a JSON report and a PNG chart of
 //! price and CPH reserve.
 
-use crate::actors::{Actor, derived, faucet, loop_balance};
+use crate::actors::{Actor, derived, loop_balance};
 use crate::appeals::AppealStats;
 use crate::audits::AuditStats;
 use crate::cheat::Cheat;
+pub use crate::clock::Clock;
 use crate::miner::{AUDIT_KEY_OFFSET, Launcher, Miner, MinerPlan};
 pub use crate::report::{CheaterReport, EpochRow, ProofReport, Report, SupplyAudit};
 use crate::report::{chart, price_trends, print_header, print_row, proof_reports};
@@ -26,7 +28,6 @@ use loopin::registry::{
 };
 use loopin::stake_cert::StakeMode;
 use loopin::token;
-use loopin_chain_client::devnet;
 use loopin_deploy::Deployment;
 use loopin_pool_math::HOUR;
 use loopin_pool_math::amm::Swap;
@@ -37,7 +38,7 @@ use tokio::process::{Child, Command};
 
 /// LOOP has 6 decimals.
 const LOOP: u128 = 1_000_000;
-/// Fee tokens each actor gets from the faucet.
+/// Fee tokens each actor gets (from the devnet's faucet, or the bank account).
 const GAS_FUNDS: u128 = 10_000_000_000;
 
 /// What to run.
@@ -54,6 +55,8 @@ pub struct MarketConfig {
     pub max_epochs: u64,
     /// First port of the provers.
     pub first_port: u16,
+    /// Whose clock: `None` asks the node ([`Clock::detect`]).
+    pub clock: Option<Clock>,
     pub report: PathBuf,
     pub chart: PathBuf,
 }
@@ -103,12 +106,19 @@ struct Market {
     checks: Vec<Checked>,
     appeals: AppealStats,
     tag: String,
+    /// The registry's genesis (unix seconds), from which beacon rounds count.
+    genesis: u64,
+    /// What each client leases per epoch, micro-hours.
+    lease_hours: u128,
+    clock: Clock,
+    /// Beacon rounds a real chain's clock passed while a round's work ran over.
+    rounds_overrun: u64,
 }
 
 impl Market {
     async fn actor(&self, name: &str, key: u8, loop_amount: u128) -> anyhow::Result<Actor> {
         let actor = Actor::connect(name, key, &self.config.launcher.chain).await?;
-        faucet(&actor, GAS_FUNDS).await?;
+        self.clock.fund(&self.bank, &actor, GAS_FUNDS).await?;
         if loop_amount > 0 {
             self.bank
                 .transfer_loop(&self.token, &actor.address(), loop_amount)
@@ -167,8 +177,8 @@ impl Market {
             .await?)
     }
 
-    /// Each client leases a quarter hour of the trading epoch on a live device, at most 5 %
-    /// over the quote. Returns the hours leased.
+    /// Each client leases a quarter of a device's epoch (a quarter hour on the devnet) in the
+    /// trading epoch on a live device, at most 5 % over the quote. Returns the hours leased.
     async fn leases(&self, epoch: u64) -> anyhow::Result<f64> {
         let mut leased = 0.0;
         let mut live = Vec::new();
@@ -183,7 +193,7 @@ impl Market {
             return Ok(0.0);
         }
         for (i, client) in self.clients.iter().enumerate() {
-            let hours = Uint128::new(HOUR / 4);
+            let hours = Uint128::new(self.lease_hours);
             let quote: Swap = match client
                 .client
                 .query_smart(&self.pool, &PairQuery::SimulateLease { hours })
@@ -221,8 +231,9 @@ impl Market {
     }
 
     /// One beacon round: every verifier's duties, a pause for the provers to read their
-    /// assignments, every verifier's check; then the devnet's clock moves one round on.
+    /// assignments, every verifier's check; then the clock moves to the next round.
     async fn round(&mut self) -> anyhow::Result<()> {
+        let (_, started) = self.bank.client.latest_block().await?;
         let duties = futures::future::join_all(self.verifiers.iter_mut().map(|v| v.duties())).await;
         for r in duties {
             if let Err(e) = r {
@@ -259,7 +270,19 @@ impl Market {
             .map(|m| m.token_id.clone())
             .collect();
         crate::audits::await_device_answers(&self.bank, &self.registry, &honest, ANSWERS).await;
-        devnet::advance_time(self.bank.client.channel(), self.settings.round_seconds).await?;
+        let genesis = self.genesis;
+        let overrun = (self.clock)
+            .next_round(
+                &self.bank.client,
+                genesis,
+                self.settings.round_seconds,
+                started,
+            )
+            .await?;
+        if overrun > 0 {
+            tracing::warn!(overrun, "a beacon round's work ran over into the next");
+            self.rounds_overrun += overrun;
+        }
         Ok(())
     }
 
@@ -292,11 +315,18 @@ impl Market {
 
 fn spawn_keeper(config: &MarketConfig, key: u8) -> anyhow::Result<Child> {
     let log = std::fs::File::create(config.launcher.work_dir.join("keeper.log"))?;
-    Command::new(&config.launcher.network_bin)
-        .args(["--log", "info", "keeper", "--grpc"])
-        .arg(&config.launcher.chain.grpc)
-        .args(["--chain-id", &config.launcher.chain.chain_id])
-        .args(["--key", &key.to_string(), "--interval-ms", "200"])
+    let chain = &config.launcher.chain;
+    let mut cmd = Command::new(&config.launcher.network_bin);
+    cmd.args(["--log", "info", "keeper", "--grpc"])
+        .arg(&chain.grpc)
+        .args(["--chain-id", &chain.chain_id])
+        .args(["--prefix", &chain.prefix, "--denom", &chain.denom])
+        .args(["--gas-price", &chain.gas_price.to_string()])
+        .args(["--gas-adjustment", &chain.gas_adjustment.to_string()]);
+    if let Some(ca) = &chain.ca_file {
+        cmd.arg("--ca-file").arg(ca);
+    }
+    cmd.args(["--key", &key.to_string(), "--interval-ms", "200"])
         .args(config.deployment.pools.values())
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
@@ -320,7 +350,11 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
         .clone()
         .context("the deployment has no PoCPS registry")?;
     let bank = Actor::connect("bank", config.bank_key, &config.launcher.chain).await?;
-    faucet(&bank, GAS_FUNDS).await?;
+    let clock = match config.clock {
+        Some(clock) => clock,
+        None => Clock::detect(&bank).await?,
+    };
+    clock.fund(&bank, &bank, GAS_FUNDS).await?;
     let needed = 6_000 * LOOP;
     let held = bank.loop_balance(&d.token).await?;
     if held < needed {
@@ -335,6 +369,18 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
         .query_smart(&registry, &RegistryQuery::Config {})
         .await?;
     let (height, _) = bank.client.latest_block().await?;
+    let epoch_seconds = {
+        let c: loopin::pair::ConfigResponse = bank
+            .client
+            .query_smart(&pool, &PairQuery::Config {})
+            .await?;
+        c.params.epoch_seconds
+    };
+    // A device's hours in one epoch: an hour on the devnet, a fraction of one where epochs are
+    // short (real time). Leases and the first provider's LOOP scale with it, so the price per
+    // device-hour is the same on every chain (as is the passive provider's LOOP).
+    let epoch_hours = HOUR * u128::from(epoch_seconds) / 3_600;
+    let scaled = |loop_amount: u128| (loop_amount * epoch_hours / HOUR).max(1);
     let mut m = Market {
         bank,
         token: d.token.clone(),
@@ -347,27 +393,26 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
         checks: vec![],
         appeals: AppealStats::default(),
         tag: format!("h{height}"),
+        genesis: registry_config.genesis.seconds(),
+        lease_hours: (epoch_hours / 4).min(HOUR / 4),
+        clock,
+        rounds_overrun: 0,
         config: config.clone(),
     };
     // The keeper pays its own fees.
     const KEEPER_KEY: u8 = 40;
     m.actor("keeper", KEEPER_KEY, 0).await?;
     let mut keeper = spawn_keeper(&config, KEEPER_KEY)?;
-    let epoch_seconds = {
-        let c: loopin::pair::ConfigResponse = m
-            .bank
-            .client
-            .query_smart(&pool, &PairQuery::Config {})
-            .await?;
-        c.params.epoch_seconds
-    };
     let rounds_per_epoch = (epoch_seconds / m.settings.round_seconds).max(1);
 
-    println!("starting miners, verifiers and clients on pool {pool} (registry {registry})");
+    println!(
+        "starting miners, verifiers and clients on pool {pool} (registry {registry}); {:?} clock, {epoch_seconds} s epochs, {} s beacon rounds",
+        m.clock, m.settings.round_seconds
+    );
     let p = config.first_port;
     // The first provider sets the price (10 LOOP per device-hour); the others match it.
     let mut first = plan("lp-long", 10, StakeMode::LiquidityProvider, 30, None, p);
-    first.max_liquidity = Some(10 * LOOP);
+    first.max_liquidity = Some(scaled(10 * LOOP));
     for plan in [
         first,
         plan("lp-short", 11, StakeMode::LiquidityProvider, 3, None, p + 1),
@@ -406,7 +451,7 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
         deadline: None,
     };
     passive
-        .send_loop(&m.token, &m.pool, 40 * LOOP, &provide)
+        .send_loop(&m.token, &m.pool, scaled(40 * LOOP), &provide)
         .await
         .context("passive liquidity")?;
     for i in 0..4u8 {
@@ -459,14 +504,27 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
                 tracing::warn!(error = %e, "renewal refused");
             }
         }
+        if n == 0 {
+            m.clock
+                .align(&m.bank.client, m.genesis, m.settings.round_seconds)
+                .await?;
+        }
         let leased = m.leases(n).await?;
         let mut dissipated = 0.0;
-        for r in 0..rounds_per_epoch {
-            if r + 1 == rounds_per_epoch {
-                // The trading epoch's unleased hours, just before they dissipate.
-                dissipated = hours_f(m.pool_state().await?.reserves.hours);
+        let start = m.pool_state().await?.clock_epoch;
+        let mut rounds = 0;
+        loop {
+            let state = m.pool_state().await?;
+            if m.clock
+                .epoch_over(rounds, rounds_per_epoch, start, state.clock_epoch)
+            {
+                break;
             }
+            // The trading epoch's unleased hours, just before they dissipate (read before
+            // every round; the last round's reading stays).
+            dissipated = hours_f(state.reserves.hours);
             m.round().await?;
+            rounds += 1;
         }
         wait_advanced(
             &m.bank.client,
@@ -556,6 +614,10 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
     let (rose, fell) = price_trends(&rows, new_stakes_at as usize);
     let report = Report {
         chain_id: d.chain_id.clone(),
+        clock: m.clock,
+        epoch_seconds,
+        round_seconds: m.settings.round_seconds,
+        rounds_overrun: m.rounds_overrun,
         pool,
         registry,
         epochs: rows,

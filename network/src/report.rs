@@ -76,6 +76,14 @@ pub struct SupplyAudit {
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
     pub chain_id: String,
+    /// Whose clock the scenario ran on (`Devnet`: fast-forwarded; `Real`: block time).
+    pub clock: crate::clock::Clock,
+    /// Seconds in an epoch and in a beacon round.
+    pub epoch_seconds: u64,
+    pub round_seconds: u64,
+    /// Beacon rounds a real chain's clock passed while a round's work ran over (those rounds'
+    /// challenges were not opened by the scenario's verifiers).
+    pub rounds_overrun: u64,
     pub pool: String,
     pub registry: String,
     pub epochs: Vec<EpochRow>,
@@ -144,6 +152,8 @@ pub(crate) fn price_trends(rows: &[EpochRow], joined_row: usize) -> (bool, bool)
 
 pub(crate) fn chart(report: &Report, path: &std::path::Path) -> anyhow::Result<()> {
     use loopin_simulator::plot::{Panel, Series, panels};
+    let price_title = format!("LooPIN on {}: price", report.chain_id);
+    let reserve_title = format!("LooPIN on {}: CPH reserve", report.chain_id);
     let points = |f: &dyn Fn(&EpochRow) -> Option<f64>| -> Vec<(f64, f64)> {
         report
             .epochs
@@ -155,7 +165,7 @@ pub(crate) fn chart(report: &Report, path: &std::path::Path) -> anyhow::Result<(
         path,
         &[
             Panel {
-                title: "LooPIN devnet: price",
+                title: &price_title,
                 x_label: "epoch",
                 y_label: "LOOP per device-hour",
                 series: vec![Series {
@@ -164,7 +174,7 @@ pub(crate) fn chart(report: &Report, path: &std::path::Path) -> anyhow::Result<(
                 }],
             },
             Panel {
-                title: "LooPIN devnet: CPH reserve",
+                title: &reserve_title,
                 x_label: "epoch",
                 y_label: "device-hours",
                 series: vec![

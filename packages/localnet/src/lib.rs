@@ -8,10 +8,15 @@
 //!   `collect-gentxs`, as its local scripts do) and each node's configs, once per home;
 //! - [`Network::start`] starts every validator as a child process and waits for blocks; a node can
 //!   be killed and restarted while the others go on, and a restart of the whole network resumes
-//!   its state.
+//!   its state;
+//! - [`Outage`] kills one validator at a planned time, restarts it, and records what the others
+//!   did meanwhile and when it caught up (the main job's 4-validator run).
 
 mod config;
 mod genesis;
+mod outage;
+
+pub use outage::{Outage, OutageRecord};
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

@@ -1,12 +1,12 @@
-//! `loopin-localnet`: runs a local wasmd network in the foreground until Ctrl-C (state kept in
-//! `--home`; a second run resumes it).
+//! `loopin-localnet`: runs a local wasmd network in the foreground until Ctrl-C or SIGTERM (state
+//! kept in `--home`; a second run resumes it), optionally with a planned validator outage.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Parser;
 use loopin_chain_client::Key;
-use loopin_localnet::{Account, Network, Spec};
+use loopin_localnet::{Account, Network, Outage, Spec};
 
 #[derive(Parser)]
 #[command(about = "A local network of wasmd validators on loopback")]
@@ -40,6 +40,18 @@ struct Args {
     /// The wasmd binary (default: $LOOPIN_WASMD, else the tool cache's).
     #[arg(long)]
     wasmd: Option<PathBuf>,
+    /// A planned outage, NODE@AFTER+DOWN in seconds: validator NODE is killed (SIGKILL) AFTER
+    /// seconds from the start and restarted DOWN seconds later; what happened is written to
+    /// `--outage-record`. The network keeps running after it.
+    #[arg(long)]
+    outage: Option<Outage>,
+    /// Where the outage's record goes (JSON; default HOME/outage.json).
+    #[arg(long)]
+    outage_record: Option<PathBuf>,
+    /// Written (JSON: each node's gRPC, RPC and REST URLs) once every validator runs and the
+    /// network has made a block, for scripts to wait on; removed at the start.
+    #[arg(long)]
+    ready_file: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -50,6 +62,9 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
+    // Signals are caught from the start: a script that gives up while the validators start
+    // must not leave them running.
+    let mut stop = Shutdown::new()?;
     let mut accounts = Vec::new();
     for n in 1..=args.dev_keys {
         accounts.push(Account {
@@ -77,7 +92,15 @@ async fn main() -> anyhow::Result<()> {
         min_gas_price: args.min_gas_price,
         accounts,
     };
-    let network = Network::start(spec.clone()).await?;
+    if let Some(ready) = &args.ready_file {
+        let _ = std::fs::remove_file(ready);
+    }
+    let mut network = tokio::select! {
+        started = Network::start(spec.clone()) => started?,
+        // Dropping the starting network kills its validators (their children are kill-on-drop).
+        _ = stop.recv() => return Ok(()),
+    };
+    let mut nodes = Vec::new();
     for node in 0..spec.validators {
         tracing::info!(
             node,
@@ -86,8 +109,63 @@ async fn main() -> anyhow::Result<()> {
             rest = %spec.api_url(node),
             "validator up"
         );
+        nodes.push(serde_json::json!({
+            "grpc": spec.grpc_url(node),
+            "rpc": spec.rpc_url(node),
+            "rest": spec.api_url(node),
+        }));
     }
-    tokio::signal::ctrl_c().await?;
+    if let Some(ready) = &args.ready_file {
+        let text = serde_json::json!({ "chain_id": spec.chain_id, "nodes": nodes });
+        std::fs::write(ready, text.to_string())
+            .with_context(|| format!("writing {}", ready.display()))?;
+    }
+    if let Some(outage) = args.outage {
+        let record_path =
+            (args.outage_record.clone()).unwrap_or_else(|| spec.home.join("outage.json"));
+        let _ = std::fs::remove_file(&record_path);
+        tokio::select! {
+            done = outage.run(&mut network) => {
+                let written = match done {
+                    Ok(record) => serde_json::to_string_pretty(&record)?,
+                    Err(e) => {
+                        tracing::error!(error = %e, "the outage failed");
+                        serde_json::json!({ "error": e.to_string() }).to_string()
+                    }
+                };
+                std::fs::write(&record_path, written)
+                    .with_context(|| format!("writing {}", record_path.display()))?;
+            }
+            _ = stop.recv() => {
+                network.stop().await;
+                return Ok(());
+            }
+        }
+    }
+    stop.recv().await;
     network.stop().await;
     Ok(())
+}
+
+/// Ctrl-C or SIGTERM (a script's `kill`): either stops the validators, which are children.
+struct Shutdown {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    fn new() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt()).context("SIGINT handler")?,
+            terminate: signal(SignalKind::terminate()).context("SIGTERM handler")?,
+        })
+    }
+
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+    }
 }
