@@ -30,6 +30,9 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 
 pub use cosmrs;
 
+pub mod fee_market;
+use fee_market::FeeMarket;
+
 /// Results per tx search page: CometBFT's cap.
 pub const TX_SEARCH_PAGE: u64 = 100;
 
@@ -601,6 +604,7 @@ pub struct ChainClient {
     querier: ChainQuerier,
     key: Key,
     account: Mutex<Option<AccountState>>,
+    fee_market: Mutex<FeeMarket>,
 }
 
 impl std::ops::Deref for ChainClient {
@@ -647,6 +651,7 @@ impl ChainClient {
             querier,
             key,
             account: Mutex::new(None),
+            fee_market: Mutex::new(FeeMarket::Unknown),
         }
     }
 
@@ -707,9 +712,29 @@ impl ChainClient {
         }
     }
 
-    /// The fee for `gas_limit` at the configured gas price.
-    fn fee_for(&self, gas_limit: u64) -> u128 {
-        (gas_limit as f64 * self.config.gas_price).ceil() as u128
+    /// The gas price to pay now: the configured one, or the chain's fee market's current price
+    /// where it is higher (asked before every transaction on a chain that has one; a chain that
+    /// answers it has none is not asked again).
+    pub async fn gas_price_now(&self) -> Result<f64> {
+        let mut market = self.fee_market.lock().await;
+        if *market == FeeMarket::Absent {
+            return Ok(self.config.gas_price);
+        }
+        match fee_market::gas_price(self.channel(), &self.config.denom).await? {
+            None => {
+                *market = FeeMarket::Absent;
+                Ok(self.config.gas_price)
+            }
+            Some(price) => {
+                *market = FeeMarket::Present;
+                Ok(fee_market::price_to_pay(self.config.gas_price, Some(price)))
+            }
+        }
+    }
+
+    /// The fee for `gas_limit` at `gas_price`.
+    fn fee_for(gas_limit: u64, gas_price: f64) -> u128 {
+        (gas_limit as f64 * gas_price).ceil() as u128
     }
 
     /// Simulates with a fee of one unit of the denom, not zero: the SDK deducts a non-zero fee
@@ -757,7 +782,8 @@ impl ChainClient {
             };
             let gas_limit = ((gas as f64) * self.config.gas_adjustment).ceil() as u64;
             let gas_limit = gas_limit.max(1);
-            let bytes = self.sign(&msgs, memo, account, gas_limit, self.fee_for(gas_limit))?;
+            let fee = Self::fee_for(gas_limit, self.gas_price_now().await?);
+            let bytes = self.sign(&msgs, memo, account, gas_limit, fee)?;
             let response = self.broadcast_raw(bytes).await?;
             if response.code == 0 {
                 *guard = Some(AccountState {
