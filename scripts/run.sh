@@ -17,17 +17,28 @@
 #      at least 8 epochs, with a live table, .devnet/report.json and .devnet/report.png, then
 #      shows what the relayer delivered;
 #   7. keeps the chains producing blocks until Ctrl-C (`--once`: stop after the scenario).
+# `--chain wasmd` runs the same market on four real wasmd validators instead (scripts/run-wasmd.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
 
 once=false
-for arg in "$@"; do
-  case "$arg" in
+chain=devnet
+usage() { echo "usage: scripts/run.sh [--once] [--chain devnet|wasmd]" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case "$1" in
     --once) once=true ;;
-    *) echo "usage: scripts/run.sh [--once]" >&2; exit 2 ;;
+    --chain) [ $# -ge 2 ] || usage; chain="$2"; shift ;;
+    --chain=*) chain="${1#--chain=}" ;;
+    *) usage ;;
   esac
+  shift
 done
+case "$chain" in
+  devnet) ;;
+  wasmd) if $once; then exec scripts/run-wasmd.sh --once; else exec scripts/run-wasmd.sh; fi ;;
+  *) usage ;;
+esac
 
 home=.devnet  # deploy/devnet.toml reads the deployer key from here
 grpc="${LOOPIN_GRPC:-127.0.0.1:9090}"
@@ -70,6 +81,7 @@ else
   log "deploying (deploy/devnet.toml)"
   "$bin/loopin-deploy" --config deploy/devnet.toml --grpc "http://$grpc" \
     --output "$home/deployment.json" --chain-json "$home/chain.json" \
+    --assetlist "$home/assetlist.json" \
     --fund-loop "$bank=100000000000" > /dev/null
 fi
 cat "$home/deployment.json"

@@ -2,8 +2,10 @@
 //! LOOP token and the stake certificates) and the PoCPS registry, wires the registry into the
 //! factory, sets the class parameters and creates the pools, all
 //! from a TOML config, against any CosmWasm chain's gRPC endpoint. It writes the deployment
-//! (addresses and code ids) and a chain-registry style `chain.json`.
+//! (addresses and code ids) and the chain-registry `chain.json` and `assetlist.json`.
 
+pub mod admin_tx;
+pub mod chain_registry;
 pub mod ibc;
 pub mod windows;
 
@@ -94,6 +96,12 @@ pub struct DeployConfig {
     pub output: Option<PathBuf>,
     /// Where to write the chain-registry `chain.json`.
     pub chain_json: Option<PathBuf>,
+    /// Where to write the chain-registry `assetlist.json` (the fee token and LOOP).
+    #[serde(default)]
+    pub assetlist: Option<PathBuf>,
+    /// How the chain presents itself in `chain.json` and `assetlist.json`.
+    #[serde(default)]
+    pub chain_registry: Option<chain_registry::ChainRegistryInfo>,
 }
 
 /// The repository's `artifacts/` (or `$LOOPIN_ARTIFACTS`), checked to hold every contract
@@ -354,38 +362,9 @@ pub async fn deploy(config: &DeployConfig, client: &ChainClient) -> anyhow::Resu
     })
 }
 
-/// A chain-registry style `chain.json` for the chain in `chain`.
+/// The chain-registry `chain.json` for the chain in `chain`, with the config's defaults.
 pub fn chain_json(chain: &ChainConfig) -> serde_json::Value {
-    let price = chain.gas_price;
-    serde_json::json!({
-        "$schema": "https://github.com/cosmos/chain-registry/raw/master/chain.schema.json",
-        "chain_name": chain.chain_id.replace('-', ""),
-        "chain_type": "cosmos",
-        "status": "live",
-        "network_type": "devnet",
-        "pretty_name": "LooPIN devnet",
-        "chain_id": chain.chain_id,
-        "bech32_prefix": chain.prefix,
-        "slip44": 118,
-        "fees": {
-            "fee_tokens": [{
-                "denom": chain.denom,
-                "fixed_min_gas_price": price,
-                "low_gas_price": price,
-                "average_gas_price": price * 1.5,
-                "high_gas_price": price * 2.0
-            }]
-        },
-        "codebase": {
-            "cosmwasm_enabled": true,
-            "cosmwasm_version": "2.2"
-        },
-        "apis": {
-            "grpc": [{ "address": chain.grpc, "provider": "loopin-devnet" }],
-            "rpc": [],
-            "rest": []
-        }
-    })
+    chain_registry::ChainRegistryInfo::default().chain_json(chain)
 }
 
 /// Loads the config, connects, deploys and writes the outputs.
@@ -399,12 +378,16 @@ pub async fn run(config: &DeployConfig) -> anyhow::Result<Deployment> {
         std::fs::write(path, serde_json::to_string_pretty(&deployment)?)
             .with_context(|| format!("writing {}", path.display()))?;
     }
+    let info = config.chain_registry.clone().unwrap_or_default();
     if let Some(path) = &config.chain_json {
-        std::fs::write(
-            path,
-            serde_json::to_string_pretty(&chain_json(&config.chain))?,
-        )
-        .with_context(|| format!("writing {}", path.display()))?;
+        let json = info.chain_json(&config.chain);
+        std::fs::write(path, serde_json::to_string_pretty(&json)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = &config.assetlist {
+        let json = info.assetlist_json(&config.chain, &config.token, &deployment);
+        std::fs::write(path, serde_json::to_string_pretty(&json)?)
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(deployment)
 }

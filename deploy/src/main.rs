@@ -4,8 +4,8 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use cosmwasm_std::Uint128;
-use loopin_chain_client::{ChainClient, ChainConfig, Key};
-use loopin_deploy::{DeployConfig, ibc};
+use loopin_chain_client::{ChainClient, ChainConfig, ChainQuerier, Key};
+use loopin_deploy::{DeployConfig, admin_tx, ibc};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -32,6 +32,9 @@ struct Cli {
     /// Where to write the chain-registry chain.json.
     #[arg(long)]
     chain_json: Option<PathBuf>,
+    /// Where to write the chain-registry assetlist.json.
+    #[arg(long)]
+    assetlist: Option<PathBuf>,
     /// Extra initial LOOP balances, ADDRESS=AMOUNT (micro-LOOP); repeatable.
     #[arg(long, value_parser = parse_balance)]
     fund_loop: Vec<(String, Uint128)>,
@@ -56,6 +59,12 @@ enum Cmd {
         to: String,
         #[arg(long)]
         amount: u128,
+    },
+    /// Prints an unsigned transaction from the contracts' admin or owner (a multisig), as
+    /// `wasmd tx ... --generate-only` does, for its members to sign (docs/real-chains.md).
+    Unsigned {
+        #[command(subcommand)]
+        op: admin_tx::UnsignedCmd,
     },
     /// Deploys the IBC applications: the price feed (every pool of the deployment) and the
     /// rewards bridge on the chain of --config, the price consumer on the remote chain; prints
@@ -131,6 +140,15 @@ async fn main() -> anyhow::Result<()> {
     if let Some(dir) = cli.artifacts {
         config.artifacts = dir;
     }
+    if let Some(Cmd::Unsigned { op }) = cmd {
+        let querier = ChainQuerier::connect(config.chain.clone())
+            .await
+            .with_context(|| format!("connecting to {}", config.chain.grpc))?;
+        let tx = op.run(&querier).await?;
+        eprintln!("{}", tx.instructions());
+        println!("{}", tx.json);
+        return Ok(());
+    }
     if let Some(Cmd::Send { to, amount }) = cmd {
         let client = ChainClient::connect(config.chain.clone(), config.key()?).await?;
         let tx = client.bank_send(&to, amount).await?;
@@ -198,6 +216,7 @@ async fn main() -> anyhow::Result<()> {
     }
     config.output = cli.output.or(config.output);
     config.chain_json = cli.chain_json.or(config.chain_json);
+    config.assetlist = cli.assetlist.or(config.assetlist);
     config.token.initial_balances.extend(
         cli.fund_loop
             .into_iter()

@@ -85,6 +85,19 @@ mod tests {
     }
 
     #[test]
+    fn the_wasmd_windows_fit_the_devnet_s_scaled_by_a_thirtieth() {
+        let wasmd = DeployConfig::from_toml(include_str!("../wasmd.toml")).unwrap();
+        let s = wasmd.registry.unwrap().settings.unwrap();
+        let p = &wasmd.classes[0].params;
+        assert_eq!(check("h100", p, &s), Ok(()));
+        let (devnet_p, devnet_s) = devnet();
+        assert_eq!(p.epoch_seconds * 30, devnet_p.epoch_seconds);
+        assert_eq!(s.round_seconds * 30, devnet_s.round_seconds);
+        assert_eq!(s.audit_seconds * 30, devnet_s.audit_seconds);
+        assert_eq!(p.pass_grace_seconds * 30, devnet_p.pass_grace_seconds);
+    }
+
+    #[test]
     fn a_grace_below_the_response_time_is_refused() {
         let (mut p, s) = devnet();
         p.pass_grace_seconds = s.response_seconds - 1;

@@ -119,6 +119,8 @@ fn deploy_config(chain: &ChainConfig, epoch: u64, deployer: u8, funded: &[String
         }],
         output: None,
         chain_json: None,
+        assetlist: None,
+        chain_registry: None,
     }
 }
 
