@@ -60,6 +60,14 @@ enum Cmd {
         #[arg(long)]
         amount: u128,
     },
+    /// Writes chain.json and assetlist.json (--chain-json, --assetlist) for an existing
+    /// deployment, from the config's [chain] and [chain_registry]: no transaction (an endpoint
+    /// added, a registry entry refreshed).
+    RegistryFiles {
+        /// The deployment JSON loopin-deploy wrote.
+        #[arg(long)]
+        deployment: PathBuf,
+    },
     /// Prints an unsigned transaction from the contracts' admin or owner (a multisig), as
     /// `wasmd tx ... --generate-only` does, for its members to sign (docs/real-chains.md).
     Unsigned {
@@ -147,6 +155,28 @@ async fn main() -> anyhow::Result<()> {
         let tx = op.run(&querier).await?;
         eprintln!("{}", tx.instructions());
         println!("{}", tx.json);
+        return Ok(());
+    }
+    if let Some(Cmd::RegistryFiles { deployment }) = cmd {
+        let text = std::fs::read_to_string(&deployment)
+            .with_context(|| format!("reading {}", deployment.display()))?;
+        let deployment: loopin_deploy::Deployment =
+            serde_json::from_str(&text).context("deployment JSON")?;
+        let info = config.chain_registry.clone().unwrap_or_default();
+        let chain_json = cli.chain_json.or(config.chain_json.clone());
+        let assetlist = cli.assetlist.or(config.assetlist.clone());
+        if chain_json.is_none() && assetlist.is_none() {
+            anyhow::bail!("registry-files writes --chain-json and/or --assetlist: name one");
+        }
+        if let Some(path) = chain_json {
+            let json = serde_json::to_string_pretty(&info.chain_json(&config.chain))?;
+            std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?;
+        }
+        if let Some(path) = assetlist {
+            let json = info.assetlist_json(&config.chain, &config.token, &deployment);
+            std::fs::write(&path, serde_json::to_string_pretty(&json)?)
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
         return Ok(());
     }
     if let Some(Cmd::Send { to, amount }) = cmd {
