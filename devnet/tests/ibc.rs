@@ -543,7 +543,7 @@ async fn price_packets_flow_from_the_feed_to_the_consumer_and_time_out() {
     let a = side("loopin-a").await;
     let b = side("loopin-b").await;
 
-    // A: the protocol (a pool to publish) and the feed; B: the consumer, allowing connection-0.
+    // A: the protocol (a pool to publish) and the feed; B: the consumer, pinned to the feed.
     let deployment = loopin_deploy::deploy(
         &DeployConfig::devnet(&a.chain_config(), 1, &[]).expect("deploy config"),
         &a.relayer,
@@ -572,18 +572,19 @@ async fn price_packets_flow_from_the_feed_to_the_consumer_and_time_out() {
         )
         .await
         .expect("add pool");
+    // Pinned to the feed: its port over connection-0 (an unpinned consumer is refused).
+    let feed_port = format!("wasm.{feed}");
     let consumer = store_and_instantiate(
         &b.relayer,
         "loopin_price_consumer",
         &consumer::InstantiateMsg {
             owner: b.relayer.address().to_string(),
             allowed_connections: Some(vec!["connection-0".into()]),
-            allowed_counterparty_ports: None,
+            allowed_counterparty_ports: Some(vec![feed_port.clone()]),
             max_age_seconds: None,
         },
     )
     .await;
-    let feed_port = format!("wasm.{feed}");
     let consumer_port = format!("wasm.{consumer}");
     assert_eq!(
         a.relayer.contract_info(&feed).await.unwrap().ibc_port_id,

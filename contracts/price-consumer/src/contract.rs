@@ -29,6 +29,23 @@ fn validated_max_age(max_age_seconds: u64) -> Result<u64, ContractError> {
     Ok(max_age_seconds)
 }
 
+/// The consumer is pinned to its feed: both lists are given and non-empty. `None` (also a
+/// message without the field) and an empty list are refused alike; opening the consumer to any
+/// connection or port is the owner's deliberate `SetAllowed...` with `None` afterwards.
+fn ensure_pinned(
+    connections: &Option<Vec<String>>,
+    ports: &Option<Vec<String>>,
+) -> Result<(), ContractError> {
+    let unset = |list: &Option<Vec<String>>| list.as_ref().is_none_or(Vec::is_empty);
+    let missing = match (unset(connections), unset(ports)) {
+        (false, false) => return Ok(()),
+        (true, false) => "allowed_connections",
+        (false, true) => "allowed_counterparty_ports",
+        (true, true) => "allowed_connections and allowed_counterparty_ports",
+    };
+    Err(ContractError::Unpinned { missing })
+}
+
 fn allowed_attribute(connections: &Option<Vec<String>>) -> String {
     connections
         .as_ref()
@@ -43,6 +60,7 @@ pub fn instantiate(
     msg: InstantiateMsg,
 ) -> Result<Response, ContractError> {
     cw_utils::nonpayable(&info)?;
+    ensure_pinned(&msg.allowed_connections, &msg.allowed_counterparty_ports)?;
     let max_age = validated_max_age(msg.max_age_seconds.unwrap_or(DEFAULT_MAX_AGE_SECONDS))?;
     let owner = cw_ownable::initialize_owner(deps.storage, deps.api, Some(&msg.owner))?;
     ALLOWED_CONNECTIONS.save(deps.storage, &msg.allowed_connections)?;

@@ -42,6 +42,15 @@ pub enum ContractError {
     #[error("channel {channel_id} cannot be closed from the consumer's end, only from the feed's")]
     CloseRefused { channel_id: String },
 
+    /// Instantiated without a non-empty list of allowed connections (`missing:
+    /// "allowed_connections"`), of allowed counterparty ports (`"allowed_counterparty_ports"`),
+    /// or of both (`"allowed_connections and allowed_counterparty_ports"`). Unpinned, the
+    /// consumer would store the prices of a channel from any contract over any connection.
+    #[error(
+        "the consumer must be pinned to its feed: {missing} missing or empty; name the feed's connection (allowed_connections) and its port wasm.<feed address> (allowed_counterparty_ports)"
+    )]
+    Unpinned { missing: &'static str },
+
     #[error("the maximum age of a price must be positive")]
     ZeroMaxAge {},
 

@@ -15,10 +15,12 @@ use crate::state::{
     ALLOWED_CONNECTIONS, ALLOWED_PORTS, CHANNELS, CLASSES, ChannelEnd, PRICES, StoredPrice,
 };
 
-/// The channel's connection is allowed and, when the owner pinned the feed's port, its other
-/// end is that port. The connection alone does not pin the feed: any contract on the LooPIN
-/// chain can open a channel over it; the port alone does not either: a chain of an attacker's
-/// (a client it controls) can name any port.
+/// The channel's connection is allowed and its other end is an allowed port (the feed's). Both
+/// are pinned at instantiation (`Unpinned` otherwise); either is open only if the owner set it
+/// to `None` since, or, for the ports, if the consumer was migrated from a version without them.
+/// The connection alone does not pin the feed: any contract on the LooPIN chain can open a
+/// channel over it; the port alone does not either: a chain of an attacker's (a client it
+/// controls) can name any port.
 fn ensure_allowed(storage: &dyn Storage, end: &ChannelEnd) -> Result<(), ContractError> {
     if let Some(list) = ALLOWED_CONNECTIONS.load(storage)?
         && !list.contains(&end.connection_id)

@@ -3,10 +3,13 @@ use cosmwasm_std::{Empty, Timestamp};
 use cw_storage_plus::{Item, Map};
 use loopin::price_feed::PricePacket;
 
-/// IBC connections price channels may use; `None`: any.
+/// IBC connections price channels may use; a non-empty list at instantiation, `None` (any) only
+/// if the owner opened it since (`SetAllowedConnections`).
 pub const ALLOWED_CONNECTIONS: Item<Option<Vec<String>>> = Item::new("allowed_connections");
-/// Ports the feed's end of a price channel may be (`wasm.<feed>`); `None` (also when not stored,
-/// as in a consumer migrated from a version without it): any port.
+/// Ports the feed's end of a price channel may be (`wasm.<feed>`); a non-empty list at
+/// instantiation, `None` (any port) only if the owner opened it since
+/// (`SetAllowedCounterpartyPorts`) or, when not stored, in a consumer migrated from a version
+/// without it.
 pub const ALLOWED_PORTS: Item<Option<Vec<String>>> = Item::new("allowed_counterparty_ports");
 /// Open channel id -> its connection and the feed's port.
 pub const CHANNELS: Map<&str, ChannelEnd> = Map::new("channels");

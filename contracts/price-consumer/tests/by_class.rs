@@ -21,6 +21,11 @@ use loopin_price_consumer::state::CLASSES;
 
 type Deps = OwnedDeps<MockStorage, MockApi, MockQuerier>;
 
+/// The connection and the counterparty port of `cosmwasm_std::testing::mock_ibc_channel`'s
+/// channels, to which the consumer is pinned.
+const MOCK_CONNECTION: &str = "connection-2";
+const MOCK_PORT: &str = "their_port";
+
 const H100: &str = "loopin1pair-h100";
 const A100: &str = "loopin1pair-a100";
 /// A second pool of class h100 (a pair of another factory the feed's owner added).
@@ -38,8 +43,8 @@ fn consumer() -> (Deps, Env) {
         message_info(&owner, &[]),
         InstantiateMsg {
             owner: owner.to_string(),
-            allowed_connections: None,
-            allowed_counterparty_ports: None,
+            allowed_connections: Some(vec![MOCK_CONNECTION.into()]),
+            allowed_counterparty_ports: Some(vec![MOCK_PORT.into()]),
             max_age_seconds: Some(600),
         },
     )

@@ -24,8 +24,13 @@ use loopin_price_consumer::ibc::{
 
 type Deps = OwnedDeps<MockStorage, MockApi, MockQuerier>;
 
-/// The consumer at t = 5000 s, allowing `allowed` connections.
-fn consumer(allowed: Option<Vec<&str>>) -> (Deps, Env, Addr) {
+/// The connection and the counterparty port of `cosmwasm_std::testing::mock_ibc_channel`'s
+/// channels (the `mock_ibc_channel_*` messages).
+const MOCK_CONNECTION: &str = "connection-2";
+const MOCK_PORT: &str = "their_port";
+
+/// The consumer at t = 5000 s, allowing `allowed` connections and the mock channels' port.
+fn consumer(allowed: &[&str]) -> (Deps, Env, Addr) {
     let mut deps = mock_dependencies();
     let mut env = mock_env();
     env.block.time = Timestamp::from_seconds(5_000);
@@ -36,8 +41,8 @@ fn consumer(allowed: Option<Vec<&str>>) -> (Deps, Env, Addr) {
         message_info(&owner, &[]),
         InstantiateMsg {
             owner: owner.to_string(),
-            allowed_connections: allowed.map(|list| list.into_iter().map(String::from).collect()),
-            allowed_counterparty_ports: None,
+            allowed_connections: Some(allowed.iter().map(|c| c.to_string()).collect()),
+            allowed_counterparty_ports: Some(vec![MOCK_PORT.into()]),
             max_age_seconds: None,
         },
     )
@@ -124,13 +129,13 @@ fn prices(deps: &Deps, env: &Env, start_after: Option<PriceKey>, limit: u32) -> 
 }
 
 fn channel_on(connection: &str, order: IbcOrder, version: &str) -> IbcChannel {
-    let endpoint = |channel: &str| IbcEndpoint {
-        port_id: "wasm.feed".into(),
+    let endpoint = |port: &str, channel: &str| IbcEndpoint {
+        port_id: port.into(),
         channel_id: channel.into(),
     };
     IbcChannel::new(
-        endpoint("channel-5"),
-        endpoint("channel-0"),
+        endpoint("wasm.consumer", "channel-5"),
+        endpoint(MOCK_PORT, "channel-0"),
         order,
         version,
         connection,
@@ -139,7 +144,7 @@ fn channel_on(connection: &str, order: IbcOrder, version: &str) -> IbcChannel {
 
 #[test]
 fn accepts_only_unordered_price_channels_on_allowed_connections() {
-    let (mut deps, env, owner) = consumer(Some(vec!["connection-0"]));
+    let (mut deps, env, owner) = consumer(&["connection-0"]);
     let open = |deps: &mut Deps, msg| ibc_channel_open(deps.as_mut(), env.clone(), msg);
     assert_eq!(
         open(
@@ -176,7 +181,7 @@ fn accepts_only_unordered_price_channels_on_allowed_connections() {
             mock_ibc_channel_open_init("channel-5", IbcOrder::Unordered, PRICE_VERSION)
         ),
         Err(ContractError::ConnectionNotAllowed {
-            connection_id: "connection-2".into()
+            connection_id: MOCK_CONNECTION.into()
         })
     );
     assert_eq!(
@@ -224,7 +229,7 @@ fn accepts_only_unordered_price_channels_on_allowed_connections() {
         .unwrap(),
         ConfigResponse {
             allowed_connections: None,
-            allowed_counterparty_ports: None,
+            allowed_counterparty_ports: Some(vec![MOCK_PORT.into()]),
             max_age_seconds: DEFAULT_MAX_AGE_SECONDS,
         }
     );
@@ -233,7 +238,7 @@ fn accepts_only_unordered_price_channels_on_allowed_connections() {
 
 #[test]
 fn stores_prices_per_channel_and_pool_and_serves_them_in_pages() {
-    let (mut deps, env, _) = consumer(None);
+    let (mut deps, env, _) = consumer(&[MOCK_CONNECTION]);
     connect(&mut deps, &env, "channel-5");
     connect(&mut deps, &env, "channel-6");
     let (ack, response) = receive_raw(
@@ -310,7 +315,7 @@ fn stores_prices_per_channel_and_pool_and_serves_them_in_pages() {
 
 #[test]
 fn malformed_packets_get_an_error_ack_and_change_nothing() {
-    let (mut deps, env, _) = consumer(None);
+    let (mut deps, env, _) = consumer(&[MOCK_CONNECTION]);
     connect(&mut deps, &env, "channel-5");
     let (ack, response) = receive_raw(
         &mut deps,
@@ -350,7 +355,7 @@ fn malformed_packets_get_an_error_ack_and_change_nothing() {
 
 #[test]
 fn unknown_fields_are_ignored_so_a_feed_may_add_some() {
-    let (mut deps, env, _) = consumer(None);
+    let (mut deps, env, _) = consumer(&[MOCK_CONNECTION]);
     connect(&mut deps, &env, "channel-5");
     let mut json = packet_json(&packet("pair-a", 1, 1));
     json.insert_str(json.len() - 1, r#","volume":"42""#);
@@ -374,7 +379,7 @@ fn packet_json(packet: &PricePacket) -> String {
 
 #[test]
 fn stale_and_replayed_packets_are_acknowledged_and_ignored() {
-    let (mut deps, env, _) = consumer(None);
+    let (mut deps, env, _) = consumer(&[MOCK_CONNECTION]);
     connect(&mut deps, &env, "channel-5");
     let current = packet("pair-a", 7, 120);
     assert_eq!(
@@ -419,7 +424,7 @@ fn stale_and_replayed_packets_are_acknowledged_and_ignored() {
 
 #[test]
 fn packets_on_a_closed_or_disallowed_channel_are_refused() {
-    let (mut deps, env, owner) = consumer(None);
+    let (mut deps, env, owner) = consumer(&[MOCK_CONNECTION]);
     connect(&mut deps, &env, "channel-5");
     connect(&mut deps, &env, "channel-6");
     // The owner narrows the allowed connections: channels on others get error acks.

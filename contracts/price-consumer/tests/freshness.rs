@@ -25,6 +25,11 @@ use loopin_price_consumer::state::MAX_AGE;
 
 type Deps = OwnedDeps<MockStorage, MockApi, MockQuerier>;
 
+/// The connection and the counterparty port of `cosmwasm_std::testing::mock_ibc_channel`'s
+/// channels, to which the consumer is pinned.
+const MOCK_CONNECTION: &str = "connection-2";
+const MOCK_PORT: &str = "their_port";
+
 const CHANNEL: &str = "channel-0";
 const POOL: &str = "loopin1pair";
 
@@ -37,8 +42,8 @@ struct Consumer {
 fn instantiate_msg(owner: &Addr, max_age_seconds: Option<u64>) -> InstantiateMsg {
     InstantiateMsg {
         owner: owner.to_string(),
-        allowed_connections: None,
-        allowed_counterparty_ports: None,
+        allowed_connections: Some(vec![MOCK_CONNECTION.into()]),
+        allowed_counterparty_ports: Some(vec![MOCK_PORT.into()]),
         max_age_seconds,
     }
 }

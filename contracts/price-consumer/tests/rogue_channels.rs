@@ -1,7 +1,8 @@
 //! A consumer pinned to one feed (its port, over the connection to the LooPIN chain): a rogue
 //! channel — another contract's port over the same connection, or the feed's port name claimed
 //! over another connection — cannot open, and its packets cannot overwrite or sit beside the
-//! feed's prices (issue 16, defect 8).
+//! feed's prices (issue 16, defect 8). Pinning is not optional: a consumer cannot be
+//! instantiated without both.
 
 use cosmwasm_std::testing::{
     MockApi, MockQuerier, MockStorage, message_info, mock_dependencies, mock_env,
@@ -9,7 +10,7 @@ use cosmwasm_std::testing::{
 };
 use cosmwasm_std::{
     Addr, Decimal256, Env, IbcChannel, IbcChannelConnectMsg, IbcChannelOpenMsg, IbcEndpoint,
-    IbcOrder, OwnedDeps, Uint128, from_json, to_json_binary,
+    IbcOrder, Order, OwnedDeps, Storage, Uint128, from_json, to_json_binary,
 };
 use cw_ownable::OwnershipError;
 use loopin::price_feed::consumer::{
@@ -159,9 +160,20 @@ fn a_rogue_channel_cannot_overwrite_or_pollute_the_pinned_feeds_prices() {
             connection_id: "connection-9".into()
         })
     );
+    // Another port over another connection — what an unpinned consumer accepted — the same.
+    assert_eq!(
+        handshake(
+            &mut deps,
+            &env,
+            &channel("channel-3", "connection-9", "wasm.rogue")
+        ),
+        Err(ContractError::ConnectionNotAllowed {
+            connection_id: "connection-9".into()
+        })
+    );
 
     // Its packets — a later epoch of the same pool at a price of 1 — are refused.
-    for rogue in ["channel-1", "channel-2"] {
+    for rogue in ["channel-1", "channel-2", "channel-3"] {
         assert_eq!(
             receive(&mut deps, &env, rogue, &packet(99, 1)),
             Ack::error(format!("channel {rogue} is not connected"))
@@ -223,4 +235,121 @@ fn packets_from_a_port_no_longer_allowed_are_refused() {
         Ack::error("counterparty port wasm.feed is not allowed")
     );
     assert_eq!(prices(&deps, &env)[0].packet, packet(5, 12));
+}
+
+/// The attack this refusal stops: a consumer instantiated without allowed connections or ports
+/// accepted a channel from any contract's port over any connection and stored its "prices".
+/// Instantiating it so is refused, whether the lists are absent from the message, `null` or
+/// empty, and nothing is stored.
+#[test]
+fn instantiating_without_pins_is_refused_and_nothing_is_stored() {
+    let connections = || Some(vec![LOOPIN.to_string()]);
+    let ports = || Some(vec![FEED.to_string()]);
+    let cases = [
+        (
+            None,
+            None,
+            "allowed_connections and allowed_counterparty_ports",
+        ),
+        (None, ports(), "allowed_connections"),
+        (connections(), None, "allowed_counterparty_ports"),
+        (Some(vec![]), ports(), "allowed_connections"),
+        (connections(), Some(vec![]), "allowed_counterparty_ports"),
+        (
+            Some(vec![]),
+            Some(vec![]),
+            "allowed_connections and allowed_counterparty_ports",
+        ),
+    ];
+    for (allowed_connections, allowed_counterparty_ports, missing) in cases {
+        let mut deps = mock_dependencies();
+        let env = mock_env();
+        let owner = deps.api.addr_make("owner");
+        let msg = InstantiateMsg {
+            owner: owner.to_string(),
+            allowed_connections,
+            allowed_counterparty_ports,
+            max_age_seconds: None,
+        };
+        assert_eq!(
+            instantiate(deps.as_mut(), env.clone(), message_info(&owner, &[]), msg),
+            Err(ContractError::Unpinned { missing })
+        );
+        assert_eq!(deps.storage.range(None, None, Order::Ascending).count(), 0);
+        // The rogue's handshake finds no consumer to accept it.
+        let rogue = channel("channel-1", "connection-9", "wasm.rogue");
+        assert!(handshake(&mut deps, &env, &rogue).is_err());
+        assert_eq!(deps.storage.range(None, None, Order::Ascending).count(), 0);
+    }
+
+    // A message of a client that predates pinning, without the fields, still parses and gets
+    // the same typed refusal, with what to name.
+    let mut deps = mock_dependencies();
+    let owner = deps.api.addr_make("owner");
+    let msg: InstantiateMsg = from_json(format!(r#"{{"owner":"{owner}"}}"#)).unwrap();
+    let err = instantiate(deps.as_mut(), mock_env(), message_info(&owner, &[]), msg).unwrap_err();
+    assert_eq!(
+        err,
+        ContractError::Unpinned {
+            missing: "allowed_connections and allowed_counterparty_ports"
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "the consumer must be pinned to its feed: allowed_connections and \
+         allowed_counterparty_ports missing or empty; name the feed's connection \
+         (allowed_connections) and its port wasm.<feed address> (allowed_counterparty_ports)"
+    );
+    assert_eq!(deps.storage.range(None, None, Order::Ascending).count(), 0);
+}
+
+/// Opening a pinned consumer to any connection and port stays possible, as the owner's
+/// deliberate choice: a stranger cannot, and until the owner does the rogue channel is refused.
+#[test]
+fn only_the_owner_can_open_a_pinned_consumer_to_any_channel() {
+    let (mut deps, env, owner) = pinned();
+    let rogue = channel("channel-1", "connection-9", "wasm.rogue");
+    assert_eq!(
+        handshake(&mut deps, &env, &rogue),
+        Err(ContractError::ConnectionNotAllowed {
+            connection_id: "connection-9".into()
+        })
+    );
+    let stranger = deps.api.addr_make("stranger");
+    let open = [
+        ExecuteMsg::SetAllowedConnections { connections: None },
+        ExecuteMsg::SetAllowedCounterpartyPorts { ports: None },
+    ];
+    for msg in open.clone() {
+        assert_eq!(
+            execute(
+                deps.as_mut(),
+                env.clone(),
+                message_info(&stranger, &[]),
+                msg
+            ),
+            Err(ContractError::Ownership(OwnershipError::NotOwner))
+        );
+    }
+    assert_eq!(
+        handshake(&mut deps, &env, &rogue),
+        Err(ContractError::ConnectionNotAllowed {
+            connection_id: "connection-9".into()
+        })
+    );
+    for msg in open {
+        execute(deps.as_mut(), env.clone(), message_info(&owner, &[]), msg).unwrap();
+    }
+    assert_eq!(
+        from_json::<ConfigResponse>(
+            query(deps.as_ref(), env.clone(), QueryMsg::Config {}).unwrap()
+        )
+        .unwrap(),
+        ConfigResponse {
+            allowed_connections: None,
+            allowed_counterparty_ports: None,
+            max_age_seconds: DEFAULT_MAX_AGE_SECONDS,
+        }
+    );
+    handshake(&mut deps, &env, &rogue).unwrap();
 }

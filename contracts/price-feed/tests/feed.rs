@@ -806,8 +806,10 @@ fn a_published_price_reaches_the_consumer_and_its_acknowledgement_is_counted() {
         message_info(&admin, &[]),
         consumer_msg::InstantiateMsg {
             owner: admin.to_string(),
+            // Pinned, as it must be, to the mock channel's connection and counterparty port
+            // (the feed's end here).
             allowed_connections: Some(vec!["connection-2".into()]),
-            allowed_counterparty_ports: None,
+            allowed_counterparty_ports: Some(vec!["their_port".into()]),
             max_age_seconds: None,
         },
     )

@@ -16,9 +16,13 @@ pub const DEFAULT_MAX_AGE_SECONDS: u64 = 7_200;
 pub struct InstantiateMsg {
     /// Sets the allowed connections and ports and the maximum age.
     pub owner: String,
-    /// IBC connections price channels may use; none: any connection.
+    /// IBC connections price channels may use: the connection to the feed's chain. Required:
+    /// absent, `null` or an empty list is refused (`Unpinned`). An `Option` so that a message
+    /// without it parses and gets that error.
     pub allowed_connections: Option<Vec<String>>,
-    /// Ports the feed's end of a channel may be (`wasm.<feed>`); none: any port.
+    /// Ports the feed's end of a channel may be: the feed's `wasm.<feed address>`. Required:
+    /// absent, `null` or an empty list is refused (`Unpinned`); with the connection alone any
+    /// contract on the feed's chain could open a price channel.
     pub allowed_counterparty_ports: Option<Vec<String>>,
     /// Oldest price, in seconds, `Price` and `ClassPrice` serve (positive); older ones they
     /// refuse as stale. Chosen by whoever instantiates, changed later by the owner only
@@ -29,13 +33,16 @@ pub struct InstantiateMsg {
 #[cw_ownable_execute]
 #[cw_serde]
 pub enum ExecuteMsg {
-    /// Replaces the allowed connections (none: any). Channels on a connection no longer
-    /// allowed are refused at their handshake and their packets get error
-    /// acknowledgements. Owner only.
+    /// Replaces the allowed connections (an empty list: none). Channels on a connection no
+    /// longer allowed are refused at their handshake and their packets get error
+    /// acknowledgements. `None` opens the consumer to any connection: only the owner may, and
+    /// only deliberately (instantiation requires a list). Owner only.
     SetAllowedConnections { connections: Option<Vec<String>> },
-    /// Replaces the ports the feed's end may be (none: any). Channels from a port no longer
-    /// allowed are refused at their handshake and their packets get error
-    /// acknowledgements. Owner only.
+    /// Replaces the ports the feed's end may be (an empty list: none). Channels from a port no
+    /// longer allowed are refused at their handshake and their packets get error
+    /// acknowledgements. `None` opens the consumer to any port, so that any contract on an
+    /// allowed connection can open a price channel and have its prices stored: only the owner
+    /// may, and only deliberately (instantiation requires a list). Owner only.
     SetAllowedCounterpartyPorts { ports: Option<Vec<String>> },
     /// Replaces the oldest age, in seconds, of a price `Price` and `ClassPrice` serve
     /// (positive). Owner only.
@@ -84,7 +91,10 @@ pub enum QueryMsg {
 /// The consumer's settings.
 #[cw_serde]
 pub struct ConfigResponse {
+    /// `None`: any connection (the owner opened it with `SetAllowedConnections`).
     pub allowed_connections: Option<Vec<String>>,
+    /// `None`: any port (the owner opened it with `SetAllowedCounterpartyPorts`, or a consumer
+    /// migrated from a version without it).
     pub allowed_counterparty_ports: Option<Vec<String>>,
     /// Oldest price, in seconds, `Price` and `ClassPrice` serve.
     pub max_age_seconds: u64,
