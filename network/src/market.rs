@@ -410,9 +410,15 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
         m.clock, m.settings.round_seconds
     );
     let p = config.first_port;
-    // The first provider sets the price (10 LOOP per device-hour); the others match it.
+    // The first provider sets the price (10 LOOP per device-hour); the others match it. On a
+    // chain where an earlier run left the pool priced, it matches that price too (capped at the
+    // devnet's price it could not provide the LOOP the pool's price asks).
     let mut first = plan("lp-long", 10, StakeMode::LiquidityProvider, 30, None, p);
-    first.max_liquidity = Some(scaled(10 * LOOP));
+    if m.pool_state().await?.spot_price.is_none() {
+        first.max_liquidity = Some(scaled(10 * LOOP));
+    } else {
+        println!("the pool is priced already (an earlier run): every provider matches its price");
+    }
     for plan in [
         first,
         plan("lp-short", 11, StakeMode::LiquidityProvider, 3, None, p + 1),

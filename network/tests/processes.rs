@@ -2,7 +2,7 @@
 //! `loopin-network market` (which itself starts `loopin-network keeper`, five `loopin-prover serve`
 //! or `loopin-network cheat-prover` processes, two more halfway), with nothing in process. The
 //! report it writes must show the market working, both cheaters invalidated by the registry, and
-//! a balanced LOOP supply.
+//! a balanced LOOP supply; then the devnet restarts on its state and the scenario runs again.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -78,7 +78,7 @@ fn repo(path: &str) -> PathBuf {
 }
 
 #[test]
-fn the_scripted_market_runs_as_separate_processes() {
+fn the_scripted_market_runs_as_separate_processes_and_again_on_its_own_state() {
     let devnet = binary("loopin-devnet", "loopin-devnet");
     let deploy = binary("loopin-deploy", "loopin-deploy");
     binary("loopin-prover", "loopin-prover");
@@ -95,17 +95,20 @@ fn the_scripted_market_runs_as_separate_processes() {
     .unwrap();
     let deployer = output(Command::new(&deploy).args(["dev-key", "1", "--address"]));
     let bank = output(Command::new(&deploy).args(["dev-key", "2", "--address"]));
-    let mut chain = Command::new(&devnet)
-        .arg("--home")
-        .arg(home.path().join("chain"))
-        .args(["--grpc", &format!("127.0.0.1:{port}")])
-        .args(["--fund", &format!("{}=1000000000000", deployer.trim())])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("loopin-devnet");
-    wait_port(port, &mut chain);
-    let chain = Killed(chain);
+    let start_chain = || {
+        let mut chain = Command::new(&devnet)
+            .arg("--home")
+            .arg(home.path().join("chain"))
+            .args(["--grpc", &format!("127.0.0.1:{port}")])
+            .args(["--fund", &format!("{}=1000000000000", deployer.trim())])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("loopin-devnet");
+        wait_port(port, &mut chain);
+        Killed(chain)
+    };
+    let chain = start_chain();
 
     // The shipped devnet config, with this test's key file and artifacts.
     let config = std::fs::read_to_string(repo("deploy/devnet.toml"))
@@ -130,29 +133,25 @@ fn the_scripted_market_runs_as_separate_processes() {
             .args(["--fund-loop", &format!("{}=100000000000", bank.trim())]),
     );
 
-    let report = home.path().join("report.json");
     let chart = home.path().join("report.png");
-    let table = output(
-        Command::new(&network)
-            .args([
-                "market",
-                "--grpc",
-                &grpc,
-                "--epochs",
-                "6",
-                "--max-epochs",
-                "16",
-            ])
-            .arg("--deployment")
-            .arg(&deployment)
-            .arg("--work-dir")
-            .arg(home.path().join("network"))
-            .args(["--first-port", &free_port_block(8).to_string()])
-            .arg("--report")
-            .arg(&report)
-            .arg("--chart")
-            .arg(&chart),
-    );
+    let market = |epochs: &str, report: &Path| {
+        output(
+            Command::new(&network)
+                .args(["market", "--grpc", &grpc, "--epochs", epochs])
+                .args(["--max-epochs", "16"])
+                .arg("--deployment")
+                .arg(&deployment)
+                .arg("--work-dir")
+                .arg(home.path().join("network"))
+                .args(["--first-port", &free_port_block(8).to_string()])
+                .arg("--report")
+                .arg(report)
+                .arg("--chart")
+                .arg(&chart),
+        )
+    };
+    let report = home.path().join("report.json");
+    let table = market("6", &report);
     println!("{table}");
     drop(chain);
 
@@ -228,4 +227,33 @@ fn the_scripted_market_runs_as_separate_processes() {
             assert!(name.as_str().unwrap().starts_with("cheat-"), "{row}");
         }
     }
+    // The main job runs again on its own state, as after a Ctrl-C of scripts/run.sh: the devnet
+    // resumes its chain from its home, and a second scenario runs beside the first one's stakes.
+    // Its miners are new devices (the run's tag is in their fingerprints), so each prover builds
+    // P afresh in its old data dir instead of refusing the one made for another identity; the
+    // verifiers bond again; the new cheaters are caught the same way.
+    let chain = start_chain();
+    let again = home.path().join("report-again.json");
+    let table = market("2", &again);
+    println!("{table}");
+    drop(chain);
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&again).unwrap()).unwrap();
+    assert!(r["epochs"].as_array().unwrap().len() >= 2, "{table}");
+    assert_eq!(r["supply"]["balanced"], true, "{}", r["supply"]);
+    for cheater in r["cheaters"].as_array().unwrap() {
+        assert!(
+            cheater["invalidated_at_epoch"].is_u64(),
+            "cheater of the second run not caught: {cheater}"
+        );
+    }
+    for row in r["epochs"].as_array().unwrap() {
+        for name in row["invalidated"].as_array().unwrap() {
+            assert!(name.as_str().unwrap().starts_with("cheat-"), "{row}");
+        }
+    }
+    let passes = (r["checks"].as_array().unwrap().iter())
+        .filter(|c| c["outcome"] == "pass")
+        .count();
+    assert!(passes > 0, "the second run's honest devices pass");
 }
