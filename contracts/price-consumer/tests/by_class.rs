@@ -2,29 +2,17 @@
 //! contract's address. The packet carries the pool's class (the feed reads it from the pair), and
 //! the consumer keeps each channel's pools under their classes.
 
-use cosmwasm_std::testing::{
-    MockApi, MockQuerier, MockStorage, message_info, mock_dependencies, mock_env,
-    mock_ibc_channel_connect_ack, mock_ibc_packet_recv,
-};
-use cosmwasm_std::{
-    Decimal256, Env, IbcOrder, Order, OwnedDeps, Timestamp, Uint128, from_json, to_json_binary,
-};
+mod common;
+
+use common::*;
+use cosmwasm_std::{Decimal256, Env, Order, Timestamp, from_json};
 use loopin::price_feed::consumer::{
-    InstantiateMsg, PriceResponse, PriceWithAgeResponse, PricesWithAgeResponse, QueryMsg,
+    PriceResponse, PriceWithAgeResponse, PricesWithAgeResponse, QueryMsg,
 };
-use loopin::price_feed::{Ack, MigrateMsg, PRICE_VERSION, PricePacket, Receipt};
-use loopin_pool_math::amm::Reserves;
+use loopin::price_feed::{MigrateMsg, PricePacket, Receipt};
 use loopin_price_consumer::ContractError;
-use loopin_price_consumer::contract::{instantiate, migrate, query};
-use loopin_price_consumer::ibc::{ibc_channel_connect, ibc_packet_receive};
+use loopin_price_consumer::contract::{migrate, query};
 use loopin_price_consumer::state::CLASSES;
-
-type Deps = OwnedDeps<MockStorage, MockApi, MockQuerier>;
-
-/// The connection and the counterparty port of `cosmwasm_std::testing::mock_ibc_channel`'s
-/// channels, to which the consumer is pinned.
-const MOCK_CONNECTION: &str = "connection-2";
-const MOCK_PORT: &str = "their_port";
 
 const H100: &str = "loopin1pair-h100";
 const A100: &str = "loopin1pair-a100";
@@ -33,54 +21,23 @@ const H100_2: &str = "loopin1pair-h100-2";
 
 /// A consumer at t = 10,000 s with a maximum age of 600 s and channels 0 and 1 connected.
 fn consumer() -> (Deps, Env) {
-    let mut deps = mock_dependencies();
-    let mut env = mock_env();
-    env.block.time = Timestamp::from_seconds(10_000);
-    let owner = deps.api.addr_make("owner");
-    instantiate(
-        deps.as_mut(),
-        env.clone(),
-        message_info(&owner, &[]),
-        InstantiateMsg {
-            owner: owner.to_string(),
-            allowed_connections: Some(vec![MOCK_CONNECTION.into()]),
-            allowed_counterparty_ports: Some(vec![MOCK_PORT.into()]),
-            max_age_seconds: Some(600),
-        },
-    )
-    .unwrap();
+    let (mut deps, env, _) =
+        instantiated(env_at(10_000), &[MOCK_CONNECTION], &[MOCK_PORT], Some(600));
     for channel in ["channel-0", "channel-1"] {
-        ibc_channel_connect(
-            deps.as_mut(),
-            env.clone(),
-            mock_ibc_channel_connect_ack(channel, IbcOrder::Unordered, PRICE_VERSION),
-        )
-        .unwrap();
+        connect_ack(&mut deps, &env, channel);
     }
     (deps, env)
 }
 
 /// `pool`'s price of `epoch`, observed now.
 fn packet(pool: &str, class: &str, epoch: u64, env: &Env) -> PricePacket {
+    let price = Some(Decimal256::percent(1_000 + epoch));
     PricePacket {
-        pool: pool.into(),
         class: class.into(),
-        spot_price: Some(Decimal256::percent(1_000 + epoch)),
-        twap: Some(Decimal256::percent(1_000 + epoch)),
-        twap_window_seconds: 60,
-        reserves: Reserves::new(4_000_000, 50_000_000),
-        capacity: Uint128::new(5_000_000),
-        epoch,
-        height: epoch * 10,
-        time: env.block.time,
+        spot_price: price,
+        twap: price,
+        ..price_packet(pool, epoch, epoch * 10, env.block.time)
     }
-}
-
-fn receive(deps: &mut Deps, env: &Env, channel: &str, packet: &PricePacket) -> Ack {
-    let mut msg = mock_ibc_packet_recv(channel, &()).unwrap();
-    msg.packet.data = to_json_binary(packet).unwrap();
-    let response = ibc_packet_receive(deps.as_mut(), env.clone(), msg).unwrap();
-    from_json(response.acknowledgement.unwrap()).unwrap()
 }
 
 fn class_price(
@@ -94,14 +51,6 @@ fn class_price(
         class: class.into(),
     };
     query(deps.as_ref(), env.clone(), msg).map(|data| from_json(data).unwrap())
-}
-
-fn price(deps: &Deps, env: &Env, channel: &str, pool: &str) -> PriceResponse {
-    let msg = QueryMsg::Price {
-        channel: channel.into(),
-        pool: pool.into(),
-    };
-    from_json(query(deps.as_ref(), env.clone(), msg).unwrap()).unwrap()
 }
 
 fn class_prices(
@@ -133,7 +82,7 @@ fn a_price_is_found_by_its_class_as_by_its_pool() {
     }
     assert_eq!(
         class_price(&deps, &env, "channel-0", "h100"),
-        Ok(price(&deps, &env, "channel-0", H100))
+        Ok(price(&deps, &env, "channel-0", H100).unwrap())
     );
     assert_eq!(
         class_price(&deps, &env, "channel-0", "a100")

@@ -1,53 +1,28 @@
 //! The price consumer: channel rules, storing and serving prices, refusing what it must.
 
+mod common;
+
+use common::*;
 use cosmwasm_std::testing::{
-    MockApi, MockQuerier, MockStorage, message_info, mock_dependencies, mock_env,
-    mock_ibc_channel_close_confirm, mock_ibc_channel_connect_ack, mock_ibc_channel_open_init,
-    mock_ibc_channel_open_try, mock_ibc_packet_recv,
+    message_info, mock_ibc_channel_close_confirm, mock_ibc_channel_open_init,
+    mock_ibc_channel_open_try,
 };
 use cosmwasm_std::{
-    Addr, Binary, Decimal256, Env, IbcChannel, IbcChannelConnectMsg, IbcChannelOpenMsg,
-    IbcEndpoint, IbcOrder, OwnedDeps, Response, Timestamp, Uint128, from_json, to_json_binary,
+    Addr, Binary, Decimal256, Env, IbcChannelConnectMsg, IbcChannelOpenMsg, IbcOrder, Timestamp,
+    to_json_binary,
 };
 use cw_ownable::OwnershipError;
 use loopin::price_feed::consumer::{
-    ConfigResponse, DEFAULT_MAX_AGE_SECONDS, ExecuteMsg, InstantiateMsg, PriceKey, PriceResponse,
-    PricesResponse, QueryMsg,
+    ConfigResponse, DEFAULT_MAX_AGE_SECONDS, ExecuteMsg, PriceKey, PriceResponse,
 };
 use loopin::price_feed::{Ack, ChannelError, PRICE_VERSION, PacketError, PricePacket, Receipt};
-use loopin_pool_math::amm::Reserves;
 use loopin_price_consumer::ContractError;
-use loopin_price_consumer::contract::{execute, instantiate, query};
-use loopin_price_consumer::ibc::{
-    ibc_channel_close, ibc_channel_connect, ibc_channel_open, ibc_packet_receive,
-};
-
-type Deps = OwnedDeps<MockStorage, MockApi, MockQuerier>;
-
-/// The connection and the counterparty port of `cosmwasm_std::testing::mock_ibc_channel`'s
-/// channels (the `mock_ibc_channel_*` messages).
-const MOCK_CONNECTION: &str = "connection-2";
-const MOCK_PORT: &str = "their_port";
+use loopin_price_consumer::contract::execute;
+use loopin_price_consumer::ibc::{ibc_channel_close, ibc_channel_connect, ibc_channel_open};
 
 /// The consumer at t = 5000 s, allowing `allowed` connections and the mock channels' port.
 fn consumer(allowed: &[&str]) -> (Deps, Env, Addr) {
-    let mut deps = mock_dependencies();
-    let mut env = mock_env();
-    env.block.time = Timestamp::from_seconds(5_000);
-    let owner = deps.api.addr_make("owner");
-    instantiate(
-        deps.as_mut(),
-        env.clone(),
-        message_info(&owner, &[]),
-        InstantiateMsg {
-            owner: owner.to_string(),
-            allowed_connections: Some(allowed.iter().map(|c| c.to_string()).collect()),
-            allowed_counterparty_ports: Some(vec![MOCK_PORT.into()]),
-            max_age_seconds: None,
-        },
-    )
-    .unwrap();
-    (deps, env, owner)
+    instantiated(env_at(5_000), allowed, &[MOCK_PORT], None)
 }
 
 fn connect(deps: &mut Deps, env: &Env, channel: &str) {
@@ -57,89 +32,15 @@ fn connect(deps: &mut Deps, env: &Env, channel: &str) {
         mock_ibc_channel_open_init(channel, IbcOrder::Unordered, PRICE_VERSION),
     )
     .unwrap();
-    ibc_channel_connect(
-        deps.as_mut(),
-        env.clone(),
-        mock_ibc_channel_connect_ack(channel, IbcOrder::Unordered, PRICE_VERSION),
-    )
-    .unwrap();
+    connect_ack(deps, env, channel);
 }
 
 fn packet(pool: &str, epoch: u64, height: u64) -> PricePacket {
     PricePacket {
-        pool: pool.into(),
-        class: "h100".into(),
         spot_price: Some(Decimal256::from_atomics(12_500_000u128, 0).unwrap()),
         twap: Some(Decimal256::from_atomics(13_750_000u128, 0).unwrap()),
-        twap_window_seconds: 60,
-        reserves: Reserves::new(4_000_000, 50_000_000),
-        capacity: Uint128::new(5_000_000),
-        epoch,
-        height,
-        time: Timestamp::from_seconds(1_000 + height),
+        ..price_packet(pool, epoch, height, Timestamp::from_seconds(1_000 + height))
     }
-}
-
-/// Delivers raw packet data on `channel`; returns the acknowledgement and the response.
-fn receive_raw(deps: &mut Deps, env: &Env, channel: &str, data: Binary) -> (Ack, Response) {
-    let mut msg = mock_ibc_packet_recv(channel, &()).unwrap();
-    msg.packet.data = data;
-    let response = ibc_packet_receive(deps.as_mut(), env.clone(), msg).unwrap();
-    let ack = from_json(response.acknowledgement.as_ref().unwrap()).unwrap();
-    let mut plain = Response::new();
-    plain.attributes = response.attributes;
-    (ack, plain)
-}
-
-fn receive(deps: &mut Deps, env: &Env, channel: &str, packet: &PricePacket) -> Ack {
-    receive_raw(deps, env, channel, to_json_binary(packet).unwrap()).0
-}
-
-fn price(
-    deps: &Deps,
-    env: &Env,
-    channel: &str,
-    pool: &str,
-) -> Result<PriceResponse, ContractError> {
-    query(
-        deps.as_ref(),
-        env.clone(),
-        QueryMsg::Price {
-            channel: channel.into(),
-            pool: pool.into(),
-        },
-    )
-    .map(|data| from_json(data).unwrap())
-}
-
-fn prices(deps: &Deps, env: &Env, start_after: Option<PriceKey>, limit: u32) -> Vec<PriceResponse> {
-    from_json::<PricesResponse>(
-        query(
-            deps.as_ref(),
-            env.clone(),
-            QueryMsg::Prices {
-                start_after,
-                limit: Some(limit),
-            },
-        )
-        .unwrap(),
-    )
-    .unwrap()
-    .prices
-}
-
-fn channel_on(connection: &str, order: IbcOrder, version: &str) -> IbcChannel {
-    let endpoint = |port: &str, channel: &str| IbcEndpoint {
-        port_id: port.into(),
-        channel_id: channel.into(),
-    };
-    IbcChannel::new(
-        endpoint("wasm.consumer", "channel-5"),
-        endpoint(MOCK_PORT, "channel-0"),
-        order,
-        version,
-        connection,
-    )
 }
 
 #[test]
@@ -162,7 +63,9 @@ fn accepts_only_unordered_price_channels_on_allowed_connections() {
             version: "loopin-price-2".into()
         }))
     );
-    let ours = channel_on("connection-0", IbcOrder::Unordered, PRICE_VERSION);
+    // From the mock channels' port, its end channel-0.
+    let mut ours = channel("channel-5", "connection-0", MOCK_PORT);
+    ours.counterparty_endpoint.channel_id = "channel-0".into();
     assert_eq!(
         open(
             &mut deps,
@@ -223,10 +126,7 @@ fn accepts_only_unordered_price_channels_on_allowed_connections() {
     );
     set(&mut deps, &owner, None).unwrap();
     assert_eq!(
-        from_json::<ConfigResponse>(
-            query(deps.as_ref(), env.clone(), QueryMsg::Config {}).unwrap()
-        )
-        .unwrap(),
+        config(&deps, &env),
         ConfigResponse {
             allowed_connections: None,
             allowed_counterparty_ports: Some(vec![MOCK_PORT.into()]),

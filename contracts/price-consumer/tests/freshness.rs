@@ -3,35 +3,21 @@
 //! from the earlier of the observation (the LooPIN chain's clock) and the reception (this
 //! chain's).
 
-use cosmwasm_std::testing::{
-    MockApi, MockQuerier, MockStorage, message_info, mock_dependencies, mock_env,
-    mock_ibc_channel_connect_ack, mock_ibc_packet_recv,
-};
-use cosmwasm_std::{
-    Addr, Decimal256, Env, IbcOrder, OwnedDeps, Response, Timestamp, Uint128, from_json,
-    to_json_binary,
-};
+mod common;
+
+use common::*;
+use cosmwasm_std::testing::{message_info, mock_dependencies, mock_env};
+use cosmwasm_std::{Addr, Env, Response, Timestamp, from_json};
 use cw_ownable::OwnershipError;
 use loopin::price_feed::consumer::{
-    ConfigResponse, DEFAULT_MAX_AGE_SECONDS, ExecuteMsg, InstantiateMsg, PriceResponse,
-    PriceWithAgeResponse, QueryMsg,
+    DEFAULT_MAX_AGE_SECONDS, ExecuteMsg, PriceResponse, PriceWithAgeResponse, QueryMsg,
 };
-use loopin::price_feed::{Ack, PRICE_VERSION, PricePacket, Receipt};
-use loopin_pool_math::amm::Reserves;
+use loopin::price_feed::{Ack, PricePacket, Receipt};
 use loopin_price_consumer::ContractError;
 use loopin_price_consumer::contract::{execute, instantiate, migrate, query};
-use loopin_price_consumer::ibc::{ibc_channel_connect, ibc_packet_receive};
 use loopin_price_consumer::state::MAX_AGE;
 
-type Deps = OwnedDeps<MockStorage, MockApi, MockQuerier>;
-
-/// The connection and the counterparty port of `cosmwasm_std::testing::mock_ibc_channel`'s
-/// channels, to which the consumer is pinned.
-const MOCK_CONNECTION: &str = "connection-2";
-const MOCK_PORT: &str = "their_port";
-
 const CHANNEL: &str = "channel-0";
-const POOL: &str = "loopin1pair";
 
 struct Consumer {
     deps: Deps,
@@ -39,51 +25,21 @@ struct Consumer {
     owner: Addr,
 }
 
-fn instantiate_msg(owner: &Addr, max_age_seconds: Option<u64>) -> InstantiateMsg {
-    InstantiateMsg {
-        owner: owner.to_string(),
-        allowed_connections: Some(vec![MOCK_CONNECTION.into()]),
-        allowed_counterparty_ports: Some(vec![MOCK_PORT.into()]),
-        max_age_seconds,
-    }
-}
-
 /// A consumer at t = 10,000 s with `max_age_seconds` and a connected channel.
 fn consumer(max_age_seconds: Option<u64>) -> Consumer {
-    let mut deps = mock_dependencies();
-    let mut env = mock_env();
-    env.block.time = Timestamp::from_seconds(10_000);
-    let owner = deps.api.addr_make("owner");
-    instantiate(
-        deps.as_mut(),
-        env.clone(),
-        message_info(&owner, &[]),
-        instantiate_msg(&owner, max_age_seconds),
-    )
-    .unwrap();
-    ibc_channel_connect(
-        deps.as_mut(),
-        env.clone(),
-        mock_ibc_channel_connect_ack(CHANNEL, IbcOrder::Unordered, PRICE_VERSION),
-    )
-    .unwrap();
+    let (mut deps, env, owner) = instantiated(
+        env_at(10_000),
+        &[MOCK_CONNECTION],
+        &[MOCK_PORT],
+        max_age_seconds,
+    );
+    connect_ack(&mut deps, &env, CHANNEL);
     Consumer { deps, env, owner }
 }
 
 /// Epoch `epoch`'s price, observed on the LooPIN chain at `observed` s.
 fn packet(epoch: u64, observed: u64) -> PricePacket {
-    PricePacket {
-        pool: POOL.into(),
-        class: "h100".into(),
-        spot_price: Some(Decimal256::percent(1_250)),
-        twap: Some(Decimal256::percent(1_250)),
-        twap_window_seconds: 60,
-        reserves: Reserves::new(4_000_000, 50_000_000),
-        capacity: Uint128::new(5_000_000),
-        epoch,
-        height: epoch * 10,
-        time: Timestamp::from_seconds(observed),
-    }
+    price_packet(POOL, epoch, epoch * 10, Timestamp::from_seconds(observed))
 }
 
 impl Consumer {
@@ -92,18 +48,11 @@ impl Consumer {
     }
 
     fn receive(&mut self, packet: &PricePacket) -> Ack {
-        let mut msg = mock_ibc_packet_recv(CHANNEL, &()).unwrap();
-        msg.packet.data = to_json_binary(packet).unwrap();
-        let response = ibc_packet_receive(self.deps.as_mut(), self.env.clone(), msg).unwrap();
-        from_json(response.acknowledgement.unwrap()).unwrap()
+        receive(&mut self.deps, &self.env, CHANNEL, packet)
     }
 
     fn price(&self) -> Result<PriceResponse, ContractError> {
-        let msg = QueryMsg::Price {
-            channel: CHANNEL.into(),
-            pool: POOL.into(),
-        };
-        query(self.deps.as_ref(), self.env.clone(), msg).map(|data| from_json(data).unwrap())
+        price(&self.deps, &self.env, CHANNEL, POOL)
     }
 
     fn price_with_age(&self) -> PriceWithAgeResponse {
@@ -126,11 +75,7 @@ impl Consumer {
     }
 
     fn max_age(&self) -> u64 {
-        from_json::<ConfigResponse>(
-            query(self.deps.as_ref(), self.env.clone(), QueryMsg::Config {}).unwrap(),
-        )
-        .unwrap()
-        .max_age_seconds
+        config(&self.deps, &self.env).max_age_seconds
     }
 }
 
@@ -261,7 +206,7 @@ fn the_maximum_age_defaults_to_two_hours_and_only_the_owner_changes_it() {
             deps.as_mut(),
             mock_env(),
             message_info(&owner, &[]),
-            instantiate_msg(&owner, Some(0)),
+            instantiate_msg(&owner, &[MOCK_CONNECTION], &[MOCK_PORT], Some(0)),
         ),
         Err(ContractError::ZeroMaxAge {})
     );

@@ -2,16 +2,18 @@
 //! `cargo run -p loopin --bin schema`): they parse, they are the ones the code makes, and the
 //! packet's allows the fields a later feed may add, as the decoder does.
 
+mod common;
+
 use std::collections::BTreeMap;
 
+use common::{POOL, price_packet};
 use cosmwasm_schema::schemars::_serde_json as serde_json;
 use cosmwasm_schema::schemars::schema::{RootSchema, Schema, SchemaObject};
 use cosmwasm_schema::serde::de::IgnoredAny;
-use cosmwasm_std::{Decimal256, Timestamp, Uint128, from_json, to_json_binary};
+use cosmwasm_std::{Timestamp, from_json, to_json_binary};
 use loopin::price_feed::{
     Ack, PricePacket, Receipt, acknowledgement_schema, packet_schema, receipt_schema,
 };
-use loopin_pool_math::amm::Reserves;
 
 /// A committed schema file parsed by serde_json (schemars' own, re-exported: no dependency of
 /// this crate's; serde-json-wasm, the contracts' JSON, has no floats, and schemas have some).
@@ -31,16 +33,8 @@ fn committed(file: &str) -> String {
 
 fn packet() -> PricePacket {
     PricePacket {
-        pool: "loopin1pair".into(),
-        class: "h100".into(),
-        spot_price: Some(Decimal256::percent(1_250)),
         twap: None,
-        twap_window_seconds: 60,
-        reserves: Reserves::new(4_000_000, 50_000_000),
-        capacity: Uint128::new(5_000_000),
-        epoch: 7,
-        height: 120,
-        time: Timestamp::from_seconds(1_000),
+        ..price_packet(POOL, 7, 120, Timestamp::from_seconds(1_000))
     }
 }
 

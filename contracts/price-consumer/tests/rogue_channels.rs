@@ -4,121 +4,38 @@
 //! feed's prices (issue 16, defect 8). Pinning is not optional: a consumer cannot be
 //! instantiated without both.
 
-use cosmwasm_std::testing::{
-    MockApi, MockQuerier, MockStorage, message_info, mock_dependencies, mock_env,
-    mock_ibc_packet_recv,
-};
-use cosmwasm_std::{
-    Addr, Decimal256, Env, IbcChannel, IbcChannelConnectMsg, IbcChannelOpenMsg, IbcEndpoint,
-    IbcOrder, Order, OwnedDeps, Storage, Uint128, from_json, to_json_binary,
-};
+mod common;
+
+use common::*;
+use cosmwasm_std::testing::{message_info, mock_dependencies, mock_env};
+use cosmwasm_std::{Addr, Decimal256, Env, IbcChannelConnectMsg, Order, Storage, from_json};
 use cw_ownable::OwnershipError;
 use loopin::price_feed::consumer::{
     ConfigResponse, DEFAULT_MAX_AGE_SECONDS, ExecuteMsg, InstantiateMsg, PriceResponse,
-    PricesResponse, QueryMsg,
 };
 use loopin::price_feed::{Ack, PRICE_VERSION, PricePacket, Receipt};
-use loopin_pool_math::amm::Reserves;
 use loopin_price_consumer::ContractError;
-use loopin_price_consumer::contract::{execute, instantiate, query};
-use loopin_price_consumer::ibc::{ibc_channel_connect, ibc_channel_open, ibc_packet_receive};
-
-type Deps = OwnedDeps<MockStorage, MockApi, MockQuerier>;
-
-/// The connection to the LooPIN chain and the feed's port there.
-const LOOPIN: &str = "connection-0";
-const FEED: &str = "wasm.feed";
-const POOL: &str = "loopin1pair";
+use loopin_price_consumer::contract::{execute, instantiate};
+use loopin_price_consumer::ibc::ibc_channel_connect;
 
 /// A consumer pinned to `FEED` over `LOOPIN`, as loopin-deploy instantiates it.
 fn pinned() -> (Deps, Env, Addr) {
-    let mut deps = mock_dependencies();
-    let env = mock_env();
-    let owner = deps.api.addr_make("owner");
-    instantiate(
-        deps.as_mut(),
-        env.clone(),
-        message_info(&owner, &[]),
-        InstantiateMsg {
-            owner: owner.to_string(),
-            allowed_connections: Some(vec![LOOPIN.into()]),
-            allowed_counterparty_ports: Some(vec![FEED.into()]),
-            max_age_seconds: None,
-        },
-    )
-    .unwrap();
-    (deps, env, owner)
-}
-
-/// The consumer's end `id` of a channel on `connection` from `port`.
-fn channel(id: &str, connection: &str, port: &str) -> IbcChannel {
-    IbcChannel::new(
-        IbcEndpoint {
-            port_id: "wasm.consumer".into(),
-            channel_id: id.into(),
-        },
-        IbcEndpoint {
-            port_id: port.into(),
-            channel_id: "channel-7".into(),
-        },
-        IbcOrder::Unordered,
-        PRICE_VERSION,
-        connection,
-    )
-}
-
-/// OpenTry and OpenConfirm on this end; the first refusal.
-fn handshake(deps: &mut Deps, env: &Env, channel: &IbcChannel) -> Result<(), ContractError> {
-    ibc_channel_open(
-        deps.as_mut(),
-        env.clone(),
-        IbcChannelOpenMsg::new_try(channel.clone(), PRICE_VERSION),
-    )?;
-    ibc_channel_connect(
-        deps.as_mut(),
-        env.clone(),
-        IbcChannelConnectMsg::new_confirm(channel.clone()),
-    )?;
-    Ok(())
+    instantiated(mock_env(), &[LOOPIN], &[FEED], None)
 }
 
 fn packet(epoch: u64, spot: u128) -> PricePacket {
+    let price = Some(Decimal256::from_atomics(spot, 0).unwrap());
     PricePacket {
-        pool: POOL.into(),
-        class: "h100".into(),
-        spot_price: Some(Decimal256::from_atomics(spot, 0).unwrap()),
-        twap: Some(Decimal256::from_atomics(spot, 0).unwrap()),
-        twap_window_seconds: 60,
-        reserves: Reserves::new(4_000_000, 50_000_000),
-        capacity: Uint128::new(5_000_000),
-        epoch,
-        height: 100 + epoch,
+        spot_price: price,
+        twap: price,
         // Observed a little before this chain's block time: fresh.
-        time: mock_env().block.time.minus_seconds(100).plus_seconds(epoch),
-    }
-}
-
-fn receive(deps: &mut Deps, env: &Env, channel: &str, packet: &PricePacket) -> Ack {
-    let mut msg = mock_ibc_packet_recv(channel, &()).unwrap();
-    msg.packet.data = to_json_binary(packet).unwrap();
-    let response = ibc_packet_receive(deps.as_mut(), env.clone(), msg).unwrap();
-    from_json(response.acknowledgement.unwrap()).unwrap()
-}
-
-fn prices(deps: &Deps, env: &Env) -> Vec<PriceResponse> {
-    from_json::<PricesResponse>(
-        query(
-            deps.as_ref(),
-            env.clone(),
-            QueryMsg::Prices {
-                start_after: None,
-                limit: Some(100),
-            },
+        ..price_packet(
+            POOL,
+            epoch,
+            100 + epoch,
+            mock_env().block.time.minus_seconds(100).plus_seconds(epoch),
         )
-        .unwrap(),
-    )
-    .unwrap()
-    .prices
+    }
 }
 
 #[test]
@@ -179,19 +96,8 @@ fn a_rogue_channel_cannot_overwrite_or_pollute_the_pinned_feeds_prices() {
             Ack::error(format!("channel {rogue} is not connected"))
         );
     }
-    assert_eq!(prices(&deps, &env), vec![genuine.clone()]);
-    let price: PriceResponse = from_json(
-        query(
-            deps.as_ref(),
-            env.clone(),
-            QueryMsg::Price {
-                channel: "channel-0".into(),
-                pool: POOL.into(),
-            },
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    assert_eq!(prices(&deps, &env, None, 100), vec![genuine.clone()]);
+    let price: PriceResponse = price(&deps, &env, "channel-0", POOL).unwrap();
     assert_eq!(price, genuine);
 }
 
@@ -220,10 +126,7 @@ fn packets_from_a_port_no_longer_allowed_are_refused() {
     )
     .unwrap();
     assert_eq!(
-        from_json::<ConfigResponse>(
-            query(deps.as_ref(), env.clone(), QueryMsg::Config {}).unwrap()
-        )
-        .unwrap(),
+        config(&deps, &env),
         ConfigResponse {
             allowed_connections: Some(vec![LOOPIN.into()]),
             allowed_counterparty_ports: Some(vec!["wasm.feed2".into()]),
@@ -234,7 +137,7 @@ fn packets_from_a_port_no_longer_allowed_are_refused() {
         receive(&mut deps, &env, "channel-0", &packet(6, 1)),
         Ack::error("counterparty port wasm.feed is not allowed")
     );
-    assert_eq!(prices(&deps, &env)[0].packet, packet(5, 12));
+    assert_eq!(prices(&deps, &env, None, 100)[0].packet, packet(5, 12));
 }
 
 /// The attack this refusal stops: a consumer instantiated without allowed connections or ports
@@ -341,10 +244,7 @@ fn only_the_owner_can_open_a_pinned_consumer_to_any_channel() {
         execute(deps.as_mut(), env.clone(), message_info(&owner, &[]), msg).unwrap();
     }
     assert_eq!(
-        from_json::<ConfigResponse>(
-            query(deps.as_ref(), env.clone(), QueryMsg::Config {}).unwrap()
-        )
-        .unwrap(),
+        config(&deps, &env),
         ConfigResponse {
             allowed_connections: None,
             allowed_counterparty_ports: None,
