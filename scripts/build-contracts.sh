@@ -5,9 +5,11 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 
-# Every contract crate, and the cw20-base baseline the gas report compares LOOP against.
+# Every contract crate, the cw20-base baseline the gas report compares LOOP against, and
+# Astroport's factory and xyk pair (crates.io releases) the wasmd flow comparison runs beside
+# LooPIN (tests/chains/examples/flow_gas.rs).
 CONTRACTS=(loopin-token loopin-stake-cert loopin-factory loopin-pair loopin-pocps-registry loopin-price-feed
-  loopin-price-consumer loopin-rewards-bridge cw20-baseline)
+  loopin-price-consumer loopin-rewards-bridge cw20-baseline astroport-factory-baseline astroport-pair-baseline)
 # The capability floor: what the oldest chain LooPIN supports offers, wasmd 0.51 (wasmvm 2.0,
 # CosmWasm 2.0; docs/real-chains.md). A contract that needs a later capability fails here, not on
 # a chain that cannot store it. The tests run on wasmd 0.61 (wasmvm 3), which offers all of these.

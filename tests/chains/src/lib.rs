@@ -209,3 +209,180 @@ impl Chain {
         let _ = std::fs::remove_dir_all(&self.home);
     }
 }
+
+/// LooPIN as the chain suites and examples deploy it: the compiled artifacts, one h100 class
+/// whose epoch is scaled to the chain (an hour on the devnet, seconds on wasmd), and the test
+/// device's signed stake and registration.
+pub mod setup {
+    use std::path::PathBuf;
+
+    use cosmwasm_std::{Decimal, HexBinary, Uint128};
+    use loopin::factory::{EmissionConfig, TokenInit};
+    use loopin::pair::ReceiveMsg;
+    use loopin::pool::PoolParams;
+    use loopin::stake_cert::StakeMode;
+    use loopin_chain_client::ChainConfig;
+    use loopin_deploy::{ClassConfig, DeployConfig, Deployer};
+    use loopin_pool_math::HOUR;
+    use loopin_pool_math::economics::Economics;
+
+    /// One LOOP in its smallest unit.
+    pub const LOOP: u128 = 1_000_000;
+    /// What each funded account holds at the token's instantiation.
+    pub const RICH: u128 = 1_000_000 * LOOP;
+
+    /// `artifacts/` (or `$LOOPIN_ARTIFACTS`), built with scripts/build-contracts.sh if missing.
+    pub fn artifacts() -> PathBuf {
+        let dir = std::env::var_os("LOOPIN_ARTIFACTS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../artifacts"));
+        let missing = loopin_deploy::CONTRACTS
+            .iter()
+            .any(|name| !dir.join(format!("{name}.wasm")).exists());
+        if missing {
+            let script =
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/build-contracts.sh");
+            let status = std::process::Command::new(script)
+                .status()
+                .expect("running scripts/build-contracts.sh");
+            assert!(status.success(), "scripts/build-contracts.sh failed");
+        }
+        dir
+    }
+
+    /// LooPIN with epochs of `epoch` seconds, deployed by dev key `deployer`; `funded` hold
+    /// [`RICH`] LOOP each.
+    pub fn deploy_config(
+        chain: &ChainConfig,
+        epoch: u64,
+        deployer: u8,
+        funded: &[String],
+    ) -> DeployConfig {
+        DeployConfig {
+            chain: chain.clone(),
+            deployer: Deployer {
+                mnemonic: Some(loopin_chain_client::Key::mnemonic_from_entropy(
+                    [deployer; 32],
+                )),
+                key_file: None,
+                hd_path: None,
+            },
+            artifacts: artifacts(),
+            owner: None,
+            admin: None,
+            min_delay: Some(0),
+            token: TokenInit {
+                name: "LooPIN".into(),
+                symbol: "LOOP".into(),
+                decimals: 6,
+                initial_balances: funded
+                    .iter()
+                    .map(|a| cw20::Cw20Coin {
+                        address: a.clone(),
+                        amount: Uint128::new(RICH),
+                    })
+                    .collect(),
+                cap: None,
+                marketing: None,
+            },
+            emission: EmissionConfig {
+                cap_per_epoch: Uint128::new(1_000 * LOOP),
+                epoch_seconds: epoch,
+            },
+            // The devnet's registry: only a device it registered supplies hours.
+            registry: DeployConfig::devnet(chain, deployer, &[])
+                .expect("devnet.toml")
+                .registry,
+            classes: vec![ClassConfig {
+                name: "h100".into(),
+                params: PoolParams {
+                    economics: Economics {
+                        // Per hour of rate: scaled to the epoch so that T_min is the same
+                        // number of epochs (3) on both chains.
+                        alpha: Decimal::from_ratio(LOOP * u128::from(epoch), 3_600u128),
+                        beta: Decimal::from_ratio(LOOP / 10, 1u128),
+                        gamma: Decimal::from_ratio(LOOP / 2, 1u128),
+                    },
+                    exchange_fee: Decimal::permille(3),
+                    epoch_seconds: epoch,
+                    min_epochs: 3,
+                    max_epochs: 200,
+                    seller_deposit: Uint128::new(LOOP),
+                    dispute_epochs: 0,
+                    // A quarter of an epoch's hours at most (20 s epochs supply 5,555 µh).
+                    min_lease_hours: Uint128::new(
+                        loopin::pool::DEFAULT_MIN_LEASE_HOURS
+                            .min(HOUR * u128::from(epoch) / 3_600 / 4),
+                    ),
+                    min_rate: loopin::pool::DEFAULT_MIN_RATE,
+                    max_rate: loopin::pool::DEFAULT_MAX_RATE,
+                    min_proof_bytes: loopin::pool::DEFAULT_MIN_PROOF_BYTES,
+                    min_proof_rounds: loopin::pool::DEFAULT_MIN_PROOF_ROUNDS,
+                    min_passes_per_epoch: loopin::pool::DEFAULT_MIN_PASSES_PER_EPOCH,
+                    pass_grace_seconds: 0,
+                    lateness_quorum: 0,
+                    gemm: None,
+                },
+                create_pool: true,
+            }],
+            output: None,
+            chain_json: None,
+            assetlist: None,
+            chain_registry: None,
+        }
+    }
+
+    /// The test device's key (compressed) and its registration for `staker` in `pair`.
+    pub fn device_registration(pair: &str, staker: &str) -> loopin::device::Registration {
+        let key = k256::ecdsa::SigningKey::from_slice(&[0x42; 32]).expect("a valid key");
+        let pubkey = key.verifying_key().to_encoded_point(true);
+        loopin::device::Registration::encode(
+            pubkey.as_bytes(),
+            staker,
+            pair,
+            b"randomness",
+            loopin_pocps::encode::Params::TEST,
+        )
+    }
+
+    /// A Stake hook of one test device (rate 1), named by its key's id and signed by that key
+    /// over the stake's claim, as the pair requires (`loopin::device`).
+    pub fn device_stake(
+        chain_id: &str,
+        pair: &str,
+        staker: &str,
+        mode: StakeMode,
+        epochs: u64,
+    ) -> ReceiveMsg {
+        use k256::ecdsa::{Signature, SigningKey, signature::hazmat::PrehashSigner};
+        let key = SigningKey::from_slice(&[0x42; 32]).expect("a valid key");
+        let pubkey = key
+            .verifying_key()
+            .to_encoded_point(true)
+            .as_bytes()
+            .to_vec();
+        let device_id = loopin::device::device_id(&pubkey);
+        let commitment = device_registration(pair, staker).digest();
+        let claim = loopin::device::StakeClaim {
+            chain_id,
+            pair,
+            device_id: &device_id,
+            staker,
+            commitment: &commitment,
+            mode,
+            rate: Decimal::one(),
+            epochs,
+        };
+        let signature: Signature = key.sign_prehash(&claim.message()).expect("a 32-byte hash");
+        ReceiveMsg::Stake {
+            device_id,
+            mode,
+            rate: Decimal::one(),
+            epochs,
+            commitment,
+            max_liquidity: None,
+            device_key: HexBinary::from(pubkey),
+            device_signature: HexBinary::from(signature.to_bytes().to_vec()),
+        }
+    }
+}
