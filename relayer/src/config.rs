@@ -136,7 +136,12 @@ impl PacketFilter {
 #[serde(deny_unknown_fields)]
 pub struct ChainEntry {
     pub id: String,
+    /// The node's gRPC endpoint; `https://` connects over TLS (Mozilla's roots, plus `ca_file`).
     pub grpc_addr: String,
+    /// A PEM file of extra certificate authorities for an `https://` endpoint (a private node's
+    /// own CA).
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
     #[serde(default = "default_prefix")]
     pub account_prefix: String,
     /// The relayer's key on this chain: a mnemonic or `hex:` private key file.
@@ -166,6 +171,7 @@ impl ChainEntry {
     pub fn chain_config(&self) -> ChainConfig {
         ChainConfig {
             grpc: self.grpc_addr.clone(),
+            ca_file: self.ca_file.clone(),
             chain_id: self.id.clone(),
             prefix: self.account_prefix.clone(),
             denom: self.gas_price.denom.clone(),
@@ -337,6 +343,23 @@ pools = ["loopin1pair"]
         assert_eq!(config.chain("other-1").unwrap().max_msg_num, 30);
         assert_eq!(config.keeper.unwrap().interval_ms, 1_000);
         assert!(!config.telemetry.enabled);
+    }
+
+    #[test]
+    fn a_private_node_s_ca_reaches_the_chain_client() {
+        let with_ca = EXAMPLE.replace(
+            "grpc_addr = \"http://127.0.0.1:9091\"",
+            "grpc_addr = \"https://node.example:9091\"\nca_file = \"/etc/loopin/node-ca.pem\"",
+        );
+        let config: Config = toml::from_str(&with_ca).unwrap();
+        let other = config.chain("other-1").unwrap().chain_config();
+        assert_eq!(other.grpc, "https://node.example:9091");
+        assert_eq!(
+            other.ca_file.as_deref(),
+            Some(std::path::Path::new("/etc/loopin/node-ca.pem"))
+        );
+        let a = config.chain("loopin-devnet-1").unwrap().chain_config();
+        assert_eq!(a.ca_file, None, "Mozilla's roots only");
     }
 
     #[test]

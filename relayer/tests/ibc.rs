@@ -167,6 +167,7 @@ impl TwoChains {
         ChainEntry {
             id: config.chain_id.clone(),
             grpc_addr: config.grpc.clone(),
+            ca_file: None,
             account_prefix: config.prefix.clone(),
             key_file: self.dir.path().join(format!("key{RELAYER}")),
             gas_price: GasPrice {
