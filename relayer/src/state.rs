@@ -12,6 +12,10 @@ use std::path::{Path, PathBuf};
 
 const FILE: &str = "cursors.json";
 
+/// Dead letters kept, the newest: the whole file is rewritten at every cursor move, so a chain
+/// refusing messages for weeks must not grow it without bound. Older ones are counted.
+pub const MAX_DEAD_LETTERS: usize = 1_000;
+
 /// What survives a restart.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -27,6 +31,10 @@ pub struct RelayState {
     /// Messages a chain refused on their own, set aside with its answer (`dead_letter`).
     #[serde(default)]
     pub dead_letters: Vec<crate::dead_letter::DeadLetter>,
+    /// Dead letters dropped, the oldest first, to keep [`MAX_DEAD_LETTERS`] (their chain's
+    /// answers were logged when they were set aside).
+    #[serde(default)]
+    pub dead_letters_dropped: u64,
 }
 
 /// The state file of one relayer.
@@ -87,6 +95,15 @@ impl StateFile {
     /// Sets a refused message aside, persisted.
     pub fn dead_letter(&mut self, letter: crate::dead_letter::DeadLetter) -> anyhow::Result<()> {
         self.state.dead_letters.push(letter);
+        let over = self
+            .state
+            .dead_letters
+            .len()
+            .saturating_sub(MAX_DEAD_LETTERS);
+        if over > 0 {
+            self.state.dead_letters.drain(..over);
+            self.state.dead_letters_dropped += over as u64;
+        }
         self.save()
     }
 
@@ -137,6 +154,38 @@ mod tests {
                 .pending
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn the_dead_letter_list_keeps_the_newest_and_counts_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut file = StateFile::open(dir.path()).unwrap();
+        let letter = |sequence: u64| crate::dead_letter::DeadLetter {
+            chain: "a".into(),
+            type_url: "/ibc.core.channel.v1.MsgAcknowledgement".into(),
+            source_port: "wasm.feed".into(),
+            source_channel: "channel-0".into(),
+            sequence,
+            error: "refused".into(),
+            message: String::new(),
+            at: 0,
+        };
+        for sequence in 1..=(MAX_DEAD_LETTERS as u64 + 5) {
+            file.dead_letter(letter(sequence)).unwrap();
+        }
+        let reopened = StateFile::open(dir.path()).unwrap();
+        let letters = &reopened.state().dead_letters;
+        assert_eq!(letters.len(), MAX_DEAD_LETTERS);
+        assert_eq!(
+            letters.first().unwrap().sequence,
+            6,
+            "the five oldest dropped"
+        );
+        assert_eq!(
+            letters.last().unwrap().sequence,
+            MAX_DEAD_LETTERS as u64 + 5
+        );
+        assert_eq!(reopened.state().dead_letters_dropped, 5);
     }
 
     #[test]
