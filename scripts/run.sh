@@ -141,7 +141,7 @@ TOML
 # The epoch keeper signs with an account of its own (dev key 250), funded by the deployer.
 [ -s "$home/keeper.key" ] || "$bin/loopin-deploy" dev-key 250 > "$home/keeper.key"
 "$bin/loopin-deploy" --config deploy/devnet.toml --grpc "http://$grpc" send \
-  --to "$("$bin/loopin-deploy" dev-key 250 --address loopin)" --amount 10000000000 > /dev/null
+  --to "$("$bin/loopin-deploy" dev-key 250 --address loopin)" --amount 10000000000 --top-up > /dev/null
 
 # The relayer's filter lists from the channels an earlier run opened (a rerun rewrites the
 # config, so a config of an older layout is never reused).

@@ -367,6 +367,11 @@ pub fn chain_json(chain: &ChainConfig) -> serde_json::Value {
     chain_registry::ChainRegistryInfo::default().chain_json(chain)
 }
 
+/// What an account holding `held` lacks of `target` (`loopin-deploy send --top-up`).
+pub fn lacking(held: u128, target: u128) -> u128 {
+    target.saturating_sub(held)
+}
+
 /// Loads the config, connects, deploys and writes the outputs.
 pub async fn run(config: &DeployConfig) -> anyhow::Result<Deployment> {
     let key = config.key()?;
@@ -395,6 +400,14 @@ pub async fn run(config: &DeployConfig) -> anyhow::Result<Deployment> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_top_up_sends_only_what_is_lacking() {
+        assert_eq!(lacking(0, 100), 100);
+        assert_eq!(lacking(40, 100), 60);
+        assert_eq!(lacking(100, 100), 0);
+        assert_eq!(lacking(250, 100), 0, "never a negative send");
+    }
 
     #[test]
     fn the_devnet_config_parses() {

@@ -53,12 +53,16 @@ enum Cmd {
         address: Option<String>,
     },
     /// Sends AMOUNT of the chain's fee denom from the deployer to ADDRESS (a service's own
-    /// account, such as the epoch keeper's); prints the transaction hash.
+    /// account, such as the epoch keeper's); prints the transaction hash, or nothing when
+    /// --top-up found the account holding AMOUNT already.
     Send {
         #[arg(long)]
         to: String,
         #[arg(long)]
         amount: u128,
+        /// Send only what the account lacks of AMOUNT (a script run again funds nothing twice).
+        #[arg(long)]
+        top_up: bool,
     },
     /// Writes chain.json and assetlist.json (--chain-json, --assetlist) for an existing
     /// deployment, from the config's [chain] and [chain_registry]: no transaction (an endpoint
@@ -179,10 +183,18 @@ async fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    if let Some(Cmd::Send { to, amount }) = cmd {
+    if let Some(Cmd::Send { to, amount, top_up }) = cmd {
         let client = ChainClient::connect(config.chain.clone(), config.key()?).await?;
-        let tx = client.bank_send(&to, amount).await?;
-        println!("{}", tx.txhash);
+        let send = if top_up {
+            let held = client.balance(&to, &config.chain.denom).await?;
+            loopin_deploy::lacking(held, amount)
+        } else {
+            amount
+        };
+        if send > 0 {
+            let tx = client.bank_send(&to, send).await?;
+            println!("{}", tx.txhash);
+        }
         return Ok(());
     }
     if let Some(Cmd::Ibc {
