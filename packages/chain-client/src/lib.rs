@@ -33,6 +33,9 @@ pub use cosmrs;
 pub mod fee_market;
 use fee_market::FeeMarket;
 
+/// How long a connection to a node may take to open.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Results per tx search page: CometBFT's cap.
 pub const TX_SEARCH_PAGE: u64 = 100;
 
@@ -356,8 +359,12 @@ struct AccountState {
 
 /// The gRPC endpoint of `config`: TLS for `https://` (webpki roots plus `ca_file`).
 pub fn endpoint(config: &ChainConfig) -> Result<Endpoint> {
+    // A node that does not answer the TCP handshake (down, firewalled) fails the connection in
+    // seconds instead of the kernel's two minutes of SYN retries. No HTTP/2 keepalive: Go gRPC
+    // servers (wasmd) close connections that ping more often than every five minutes.
     let endpoint = Channel::from_shared(config.grpc.clone())
-        .map_err(|e| ClientError::Config(format!("endpoint {}: {e}", config.grpc)))?;
+        .map_err(|e| ClientError::Config(format!("endpoint {}: {e}", config.grpc)))?
+        .connect_timeout(CONNECT_TIMEOUT);
     if !config.grpc.starts_with("https://") {
         if config.ca_file.is_some() {
             return Err(ClientError::Config(format!(
