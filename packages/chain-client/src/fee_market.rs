@@ -77,10 +77,25 @@ pub async fn gas_price(channel: Channel, denom: &str) -> Result<Option<f64>> {
     }
 }
 
+/// The most a fee market may ask over the configured price before the client refuses to pay:
+/// the price comes from the node, and a dishonest or compromised endpoint must not be able to
+/// drain the signer's fee tokens through it.
+pub const MAX_MARKET_MULTIPLE: f64 = 10.0;
+
 /// The price a transaction pays: the configured one, or the market's where it is higher (a fee
-/// below the market's is refused; the configured one is the operator's floor).
-pub(crate) fn price_to_pay(configured: f64, market: Option<f64>) -> f64 {
-    market.map_or(configured, |m| m.max(configured))
+/// below the market's is refused; the configured one is the operator's floor), never more than
+/// [`MAX_MARKET_MULTIPLE`] times the configured one: above it, an error and nothing signed.
+pub(crate) fn price_to_pay(configured: f64, market: Option<f64>) -> Result<f64> {
+    let Some(market) = market else {
+        return Ok(configured);
+    };
+    if market > configured * MAX_MARKET_MULTIPLE {
+        return Err(ClientError::Config(format!(
+            "the fee market asks {market} per gas, more than {MAX_MARKET_MULTIPLE}x the configured \
+             gas price {configured}: raise gas_price to pay it"
+        )));
+    }
+    Ok(market.max(configured))
 }
 
 /// An SDK `LegacyDec` as gRPC carries it (the integer of 10^-18 units, `"2500000000000000"` for
@@ -102,9 +117,29 @@ mod tests {
 
     #[test]
     fn the_higher_of_the_configured_and_the_market_price_is_paid() {
-        assert_eq!(price_to_pay(0.0025, None), 0.0025, "no fee market");
-        assert_eq!(price_to_pay(0.0025, Some(0.01)), 0.01, "full blocks");
-        assert_eq!(price_to_pay(0.0025, Some(0.001)), 0.0025, "the floor");
+        assert_eq!(price_to_pay(0.0025, None).unwrap(), 0.0025, "no fee market");
+        assert_eq!(
+            price_to_pay(0.0025, Some(0.01)).unwrap(),
+            0.01,
+            "full blocks"
+        );
+        assert_eq!(
+            price_to_pay(0.0025, Some(0.001)).unwrap(),
+            0.0025,
+            "the floor"
+        );
+    }
+
+    #[test]
+    fn a_node_asking_more_than_ten_times_the_configured_price_is_refused() {
+        assert_eq!(
+            price_to_pay(0.0025, Some(0.025)).unwrap(),
+            0.025,
+            "10x is paid"
+        );
+        let err = price_to_pay(0.0025, Some(0.0251)).unwrap_err().to_string();
+        assert!(err.contains("raise gas_price"), "{err}");
+        assert!(price_to_pay(0.0025, Some(1e9)).is_err(), "a drain attempt");
     }
 
     #[test]

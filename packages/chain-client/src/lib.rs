@@ -734,7 +734,7 @@ impl ChainClient {
             }
             Some(price) => {
                 *market = FeeMarket::Present;
-                Ok(fee_market::price_to_pay(self.config.gas_price, Some(price)))
+                fee_market::price_to_pay(self.config.gas_price, Some(price))
             }
         }
     }
