@@ -11,19 +11,69 @@ use loopin::pair::{
     ConfigResponse, ExecuteMsg, LeaseResponse, LeasesResponse, PoolResponse, QueryMsg, ReceiveMsg,
 };
 use loopin::token;
-use loopin_access::{AccessDetails, ClientSecret};
+use loopin_access::{ACCESS_KEY_MESSAGE, AccessDetails, ClientSecret};
 use loopin_chain_client::{ChainClient, ChainConfig, Key, TxResult};
 use loopin_pool_math::amm::Swap;
 use std::path::Path;
 use std::time::Duration;
 
-/// Purpose string of the X25519 secret derived from the account key.
-pub const ACCESS_KEY_PURPOSE: &str = "loopin/lease-access/x25519/v1";
+/// Purpose string of the legacy (v1) X25519 secret derived from the account's private key: the
+/// key leases made before v2 were sealed to.
+pub use loopin_access::ACCESS_KEY_V1_PURPOSE as ACCESS_KEY_PURPOSE;
+
+/// An account's X25519 access keys. New leases register v2, derived from the account's ADR-036
+/// signature of [`ACCESS_KEY_MESSAGE`] exactly as the web app derives it from Keplr
+/// (`loopin_access`); leases registered with the legacy v1 key (from the private key itself)
+/// still open.
+pub struct AccessKeys {
+    v2: ClientSecret,
+    v1: ClientSecret,
+}
+
+impl AccessKeys {
+    pub fn new(key: &Key) -> Self {
+        let signature = key.sign_arbitrary(ACCESS_KEY_MESSAGE.as_bytes());
+        AccessKeys {
+            v2: ClientSecret::from_wallet_signature(&signature)
+                .expect("an ADR-036 signature is 64 bytes"),
+            v1: ClientSecret::from_bytes(key.derive_secret(ACCESS_KEY_PURPOSE)),
+        }
+    }
+
+    /// The public key registered on new leases (v2).
+    pub fn public_key(&self) -> [u8; 32] {
+        self.v2.public_key()
+    }
+
+    /// The secret whose public key is the lease's `client_key`: v2, else v1; None if neither.
+    pub fn for_lease(&self, client_key: &[u8]) -> Option<&ClientSecret> {
+        [&self.v2, &self.v1]
+            .into_iter()
+            .find(|secret| secret.public_key().as_slice() == client_key)
+    }
+
+    /// Opens a lease's sealed access details with the key the lease was registered with.
+    pub fn open(&self, client_key: &[u8], sealed: &[u8]) -> anyhow::Result<AccessDetails> {
+        let secret = self.for_lease(client_key).with_context(|| {
+            format!(
+                "the lease's access key {} is not this account's (v2 {} or v1 {})",
+                hex_string(client_key),
+                hex_string(&self.v2.public_key()),
+                hex_string(&self.v1.public_key())
+            )
+        })?;
+        Ok(AccessDetails::open(secret, sealed)?)
+    }
+}
+
+fn hex_string(bytes: &[u8]) -> String {
+    HexBinary::from(bytes).to_hex()
+}
 
 /// A client account on one pool.
 pub struct LeaseClient {
     chain: ChainClient,
-    secret: ClientSecret,
+    keys: AccessKeys,
     pair: String,
     token: String,
 }
@@ -68,7 +118,7 @@ fn attr(tx: &TxResult, key: &str) -> anyhow::Result<String> {
 impl LeaseClient {
     /// Connects `key` to the pool `pair`.
     pub async fn connect(chain: ChainConfig, key: Key, pair: &str) -> anyhow::Result<Self> {
-        let secret = ClientSecret::from_bytes(key.derive_secret(ACCESS_KEY_PURPOSE));
+        let keys = AccessKeys::new(&key);
         let chain = ChainClient::connect(chain, key).await?;
         let config: ConfigResponse = chain
             .query_smart(pair, &QueryMsg::Config {})
@@ -76,7 +126,7 @@ impl LeaseClient {
             .with_context(|| format!("{pair} is not a LooPIN pool"))?;
         Ok(LeaseClient {
             chain,
-            secret,
+            keys,
             pair: pair.to_string(),
             token: config.token.to_string(),
         })
@@ -86,9 +136,10 @@ impl LeaseClient {
         self.chain.address().to_string()
     }
 
-    /// The X25519 key registered on this client's leases.
+    /// The X25519 key registered on this client's new leases (v2: the one the web app derives
+    /// from the same account).
     pub fn access_key(&self) -> [u8; 32] {
-        self.secret.public_key()
+        self.keys.public_key()
     }
 
     /// What `hours` micro-hours of the trading epoch cost now.
@@ -176,7 +227,8 @@ impl LeaseClient {
             .await?)
     }
 
-    /// Opens a lease's access details, if the miner has posted them.
+    /// Opens a lease's access details, if the miner has posted them, with the key the lease
+    /// records (v2, or v1 for leases made before it).
     pub async fn access(&self, lease_id: u64) -> anyhow::Result<Option<AccessDetails>> {
         let lease = self.lease_info(lease_id).await?;
         if lease.client.as_str() != self.address() {
@@ -184,9 +236,8 @@ impl LeaseClient {
         }
         lease
             .access
-            .map(|sealed| AccessDetails::open(&self.secret, &sealed))
+            .map(|sealed| self.keys.open(&lease.client_key, &sealed))
             .transpose()
-            .map_err(Into::into)
     }
 
     /// Waits up to `timeout` for the miner to post the access details, and opens them.
@@ -333,4 +384,67 @@ pub fn pin_and_command(
         details.user,
         details.host
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOST_KEY: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA/sviTJfQXJKl0MknakEdkHhZdlVSTJbzhi3Oejh+S5";
+
+    fn details() -> AccessDetails {
+        AccessDetails::new(7, 5, "203.0.113.7", 22, "lpn5", HOST_KEY).unwrap()
+    }
+
+    fn account() -> Key {
+        Key::development(1, "loopin").unwrap()
+    }
+
+    #[test]
+    fn a_new_lease_registers_the_v2_key_the_web_app_derives() {
+        let key = account();
+        let keys = AccessKeys::new(&key);
+        let signature = key.sign_arbitrary(ACCESS_KEY_MESSAGE.as_bytes());
+        let v2 = ClientSecret::from_wallet_signature(&signature).unwrap();
+        assert_eq!(keys.public_key(), v2.public_key());
+        let legacy = ClientSecret::from_bytes(key.derive_secret(ACCESS_KEY_PURPOSE));
+        assert_ne!(keys.public_key(), legacy.public_key());
+
+        // The miner seals to the key the lease records: v2 opens it.
+        let client_key = keys.public_key();
+        let sealed = details().seal(&client_key).unwrap();
+        assert_eq!(keys.open(&client_key, &sealed).unwrap(), details());
+    }
+
+    #[test]
+    fn a_lease_made_with_the_legacy_v1_key_still_opens() {
+        let key = account();
+        let keys = AccessKeys::new(&key);
+        let legacy_key =
+            ClientSecret::from_bytes(key.derive_secret(ACCESS_KEY_PURPOSE)).public_key();
+        let sealed = details().seal(&legacy_key).unwrap();
+        assert_eq!(keys.open(&legacy_key, &sealed).unwrap(), details());
+    }
+
+    #[test]
+    fn a_lease_registered_with_another_key_is_refused_by_name() {
+        let keys = AccessKeys::new(&account());
+        let others = AccessKeys::new(&Key::development(2, "loopin").unwrap());
+        let sealed = details().seal(&others.public_key()).unwrap();
+        assert!(keys.for_lease(&others.public_key()).is_none());
+        let error = keys.open(&others.public_key(), &sealed).unwrap_err();
+        assert!(
+            error.to_string().contains("is not this account's"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_access_keys_are_the_same_for_every_session_of_an_account() {
+        assert_eq!(
+            AccessKeys::new(&account()).public_key(),
+            AccessKeys::new(&account()).public_key()
+        );
+    }
 }

@@ -5,10 +5,41 @@
 //! XSalsa20-Poly1305), so only the holder of the client's secret can read them and nobody can
 //! alter them unnoticed; the ciphertext goes on chain with the pair's `PostAccess`. The client CLI
 //! opens them and checks the SSH host key against the fingerprint before it trusts the host.
+//!
+//! # The client's access key (v2)
+//!
+//! The X25519 secret is derived from a wallet signature, because a browser wallet (Keplr) never
+//! reveals the account's private key but does sign arbitrary data (ADR-036, `signArbitrary`):
+//!
+//! 1. the account signs [`ACCESS_KEY_MESSAGE`] (its UTF-8 bytes) with ADR-036: the 64-byte
+//!    `r || s` of secp256k1 ECDSA over the SHA-256 of the amino sign doc
+//!    (`loopin_chain_client::adr036`);
+//! 2. [`ClientSecret::from_wallet_signature`]: HKDF-SHA256 with that signature as the input key
+//!    material, salt [`ACCESS_KEY_SALT`] and info [`ACCESS_KEY_INFO`], 32 bytes out, is the
+//!    X25519 secret (clamped by X25519 when used, as NaCl does).
+//!
+//! This works because the signature is deterministic: Keplr, cosmjs, Ledger's Cosmos app and
+//! `loopin_chain_client::Key::sign_arbitrary` all take the nonce from RFC 6979 and normalise S
+//! low, so one account signing one message always gets the same 64 bytes, and the command line
+//! (holding the mnemonic) and the web app (holding only Keplr) derive the same key. Only the
+//! account's key can make that signature, so only it can derive the secret; the signature is a
+//! secret and must never be posted or logged.
+//!
+//! What breaks it: a wallet that signs with a randomised nonce (RFC 6979 with added entropy, or a
+//! plain random `k`, as some hardware and MPC wallets do) gets a different signature, hence a
+//! different key, every time, and cannot open records sealed to the key it registered before.
+//! Such a wallet is unsupported; a signer that is not secp256k1 ECDSA over this sign doc (e.g. an
+//! Ethereum-style `ethsecp256k1` account, which hashes with Keccak) derives a key of its own that
+//! the command line will not match.
+//!
+//! The first access key (v1, leases made by the command line before v2) was derived from the
+//! private key itself ([`ACCESS_KEY_V1_PURPOSE`]); a lease records
+//! the public key it was sealed to, and the client opens it with whichever of its keys that is.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use crypto_box::{PublicKey, SecretKey};
+use hkdf::Hkdf;
 use loopin::access::{SshKeyError, SshPublicKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -33,11 +64,27 @@ pub struct AccessDetails {
     pub host_key_fingerprint: String,
 }
 
+/// The text a wallet shows and signs (ADR-036) to derive the client's v2 access key: its UTF-8
+/// bytes are the signed data. Changing one byte changes every client's key.
+pub const ACCESS_KEY_MESSAGE: &str = "LooPIN lease access key v2\n\nSigning this derives the key that opens your leases' access details. It sends nothing and costs nothing. Sign it only for LooPIN: whoever has this signature can read your access details.";
+
+/// Purpose of the v1 access key, `Key::derive_secret(ACCESS_KEY_V1_PURPOSE)` of the account's
+/// private key: what the command line registered on leases before v2 (they still open with it).
+pub const ACCESS_KEY_V1_PURPOSE: &str = "loopin/lease-access/x25519/v1";
+
+/// HKDF-SHA256 salt of the v2 access key.
+pub const ACCESS_KEY_SALT: &[u8] = b"loopin/lease-access";
+
+/// HKDF-SHA256 info of the v2 access key.
+pub const ACCESS_KEY_INFO: &[u8] = b"loopin/lease-access/x25519/v2";
+
 /// Why sealing or opening failed.
 #[derive(thiserror::Error, Debug)]
 pub enum AccessError {
     #[error("client key must be 32 bytes, got {0}")]
     KeyLength(usize),
+    #[error("wallet signature must be 64 bytes (r || s), got {0}")]
+    SignatureLength(usize),
     #[error("sealing failed")]
     Seal,
     #[error("the access record does not open with this key (not for this client, or altered)")]
@@ -132,6 +179,20 @@ impl ClientSecret {
         ClientSecret(SecretKey::from(bytes))
     }
 
+    /// The v2 access key from the account's ADR-036 signature of [`ACCESS_KEY_MESSAGE`]
+    /// (`r || s`, 64 bytes): HKDF-SHA256 (salt [`ACCESS_KEY_SALT`], info [`ACCESS_KEY_INFO`]) to
+    /// 32 bytes. See the module documentation for why a signature and which wallets qualify.
+    pub fn from_wallet_signature(signature: &[u8]) -> Result<Self, AccessError> {
+        if signature.len() != 64 {
+            return Err(AccessError::SignatureLength(signature.len()));
+        }
+        let mut secret = [0u8; 32];
+        Hkdf::<Sha256>::new(Some(ACCESS_KEY_SALT), signature)
+            .expand(ACCESS_KEY_INFO, &mut secret)
+            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        Ok(Self::from_bytes(secret))
+    }
+
     /// The public key registered on the lease.
     pub fn public_key(&self) -> [u8; 32] {
         *self.0.public_key().as_bytes()
@@ -180,6 +241,49 @@ mod tests {
             details().known_hosts_line(),
             "[127.0.0.1]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA/sviTJfQXJKl0MknakEdkHhZdlVSTJbzhi3Oejh+S5"
         );
+    }
+
+    /// A fixed 64-byte "signature" (any 64 bytes derive a key; real ones come from a wallet).
+    const SIGNATURE: [u8; 64] = [7; 64];
+
+    #[test]
+    fn a_wallet_signature_derives_the_same_key_every_time() {
+        let first = ClientSecret::from_wallet_signature(&SIGNATURE).unwrap();
+        let again = ClientSecret::from_wallet_signature(&SIGNATURE).unwrap();
+        assert_eq!(first.public_key(), again.public_key());
+        let mut other = SIGNATURE;
+        other[63] ^= 1;
+        let other = ClientSecret::from_wallet_signature(&other).unwrap();
+        assert_ne!(first.public_key(), other.public_key());
+    }
+
+    #[test]
+    fn the_derivation_is_hkdf_sha256_of_the_signature() {
+        // RFC 5869 by hand: PRK = HMAC(salt, signature), OKM = HMAC(PRK, info || 0x01).
+        use hkdf::hmac::{Hmac, Mac};
+        let mut extract = Hmac::<Sha256>::new_from_slice(ACCESS_KEY_SALT).unwrap();
+        extract.update(&SIGNATURE);
+        let prk = extract.finalize().into_bytes();
+        let mut expand = Hmac::<Sha256>::new_from_slice(&prk).unwrap();
+        expand.update(ACCESS_KEY_INFO);
+        expand.update(&[1]);
+        let okm: [u8; 32] = expand.finalize().into_bytes().into();
+        assert_eq!(
+            ClientSecret::from_wallet_signature(&SIGNATURE)
+                .unwrap()
+                .public_key(),
+            ClientSecret::from_bytes(okm).public_key()
+        );
+    }
+
+    #[test]
+    fn a_signature_that_is_not_64_bytes_is_a_typed_error() {
+        for len in [0, 63, 65, 72] {
+            assert!(matches!(
+                ClientSecret::from_wallet_signature(&vec![1; len]),
+                Err(AccessError::SignatureLength(l)) if l == len
+            ));
+        }
     }
 
     #[test]

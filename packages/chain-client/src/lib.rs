@@ -30,6 +30,8 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 
 pub use cosmrs;
 
+pub mod adr036;
+pub use adr036::{Adr036Error, verify_arbitrary};
 pub mod fee_market;
 use fee_market::FeeMarket;
 
