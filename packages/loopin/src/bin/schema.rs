@@ -1,6 +1,8 @@
-//! Writes the JSON schemas of every contract's messages to `schema/<contract>/`, and those of the
-//! price feed's packet, acknowledgement and receipt to `schema/loopin-price-feed/ibc/`, or with
-//! `--check` verifies that the committed schemas are up to date (CI fails when they are stale).
+//! Writes the JSON schemas of every contract's messages to `schema/<contract>/`, those of the cw20
+//! hook messages (the `msg` of a cw20 `Send` to the pair or the registry) next to them as
+//! `schema/<contract>/receive_msg.json`, and those of the price feed's packet, acknowledgement and
+//! receipt to `schema/loopin-price-feed/ibc/`, or with `--check` verifies that the committed
+//! schemas are up to date (CI fails when they are stale).
 //! Contract names after the options (`loopin-price-feed loopin-price-consumer`) limit it to
 //! those contracts' directories.
 
@@ -8,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cosmwasm_schema::schemars::schema::RootSchema;
-use cosmwasm_schema::{Api, generate_api};
+use cosmwasm_schema::{Api, generate_api, schema_for};
 use loopin::price_feed::{self, consumer, feed};
 use loopin::{factory, pair, pool, registry, stake_cert, token};
 
@@ -63,17 +65,20 @@ fn apis() -> Vec<(&'static str, Vec<(String, String)>)> {
         query: consumer::QueryMsg,
         migrate: price_feed::MigrateMsg,
     };
+    // The cw20 hook messages: what a cw20 `Send` to the contract carries in its `msg`.
+    let pair_receive = vec![("receive_msg", schema_for!(pair::ReceiveMsg))];
+    let registry_receive = vec![("receive_msg", schema_for!(registry::ReceiveMsg))];
     [
-        ("loopin-token", token),
-        ("loopin-stake-cert", stake_cert),
-        ("loopin-factory", factory),
-        ("loopin-pair", pair),
-        ("loopin-pocps-registry", registry),
-        ("loopin-price-feed", price_feed),
-        ("loopin-price-consumer", price_consumer),
+        ("loopin-token", token, vec![]),
+        ("loopin-stake-cert", stake_cert, vec![]),
+        ("loopin-factory", factory, vec![]),
+        ("loopin-pair", pair, pair_receive),
+        ("loopin-pocps-registry", registry, registry_receive),
+        ("loopin-price-feed", price_feed, vec![]),
+        ("loopin-price-consumer", price_consumer, vec![]),
     ]
     .into_iter()
-    .map(|(name, api)| {
+    .map(|(name, api, hooks)| {
         let api = api.render();
         let mut files = vec![(
             format!("{name}.json"),
@@ -85,6 +90,7 @@ fn apis() -> Vec<(&'static str, Vec<(String, String)>)> {
                 .into_iter()
                 .map(|(file, body)| (format!("raw/{file}"), body)),
         );
+        files.extend(standalone("", hooks));
         if name == "loopin-price-feed" {
             files.extend(standalone(
                 "ibc",
@@ -100,8 +106,9 @@ fn apis() -> Vec<(&'static str, Vec<(String, String)>)> {
     .collect()
 }
 
-/// Standalone schemas as `<dir>/<name>.json`, encoded as the contracts' are (cosmwasm-schema
-/// writes an API's responses one schema a file, `response_to_<name>.json`).
+/// Standalone schemas as `<dir>/<name>.json` (`<name>.json` where `dir` is empty), encoded as the
+/// contracts' are (cosmwasm-schema writes an API's responses one schema a file,
+/// `response_to_<name>.json`).
 fn standalone(dir: &str, schemas: Vec<(&str, RootSchema)>) -> Vec<(String, String)> {
     let api = Api {
         contract_name: String::new(),
@@ -124,7 +131,12 @@ fn standalone(dir: &str, schemas: Vec<(&str, RootSchema)>) -> Vec<(String, Strin
         .into_iter()
         .map(|(file, body)| {
             let file = file.strip_prefix("response_to_").unwrap_or(&file);
-            (format!("{dir}/{file}"), body)
+            let path = if dir.is_empty() {
+                file.to_string()
+            } else {
+                format!("{dir}/{file}")
+            };
+            (path, body)
         })
         .collect()
 }
