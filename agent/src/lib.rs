@@ -11,4 +11,6 @@ pub mod config;
 pub mod follow;
 pub mod plan;
 pub mod service;
+#[cfg(feature = "test-support")]
+pub mod test_sshd;
 pub mod username;

@@ -12,12 +12,13 @@ use loopin::token;
 use loopin_agent::accounts::Accounts;
 use loopin_agent::config::{AgentConfig, Settings};
 use loopin_agent::service::Agent;
+use loopin_agent::test_sshd::Sshd;
 use loopin_chain_client::{ChainClient, ChainConfig, Key, devnet};
 use loopin_client::{LeaseClient, LeaseOrder, pin_and_command};
 use loopin_deploy::{DeployConfig, Deployment};
 use loopin_prover::metrics::Metrics;
 use loopin_prover::stake::{StakeOffer, signed_stake};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
@@ -54,80 +55,6 @@ impl Drop for KillOnDrop {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
-    }
-}
-
-/// `sshd` on a free loopback port with its own host key, allowing only `prefix*` users.
-struct Sshd {
-    child: Child,
-    port: u16,
-    host_key: PathBuf,
-}
-
-impl Sshd {
-    fn start(dir: &Path, prefix: &str) -> Sshd {
-        assert!(
-            Path::new("/usr/sbin/sshd").exists(),
-            "/usr/sbin/sshd missing: apt-get install openssh-server (scripts/test.sh does)"
-        );
-        let host_key = dir.join("host_ed25519");
-        let out = run(
-            "ssh-keygen",
-            &[
-                "-q",
-                "-t",
-                "ed25519",
-                "-N",
-                "",
-                "-f",
-                host_key.to_str().unwrap(),
-            ],
-        );
-        assert!(out.status.success(), "ssh-keygen: {out:?}");
-        std::fs::create_dir_all("/run/sshd").unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let config = dir.join("sshd_config");
-        std::fs::write(
-            &config,
-            format!(
-                "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nPidFile {}\n\
-                 AuthorizedKeysFile .ssh/authorized_keys\nPasswordAuthentication no\n\
-                 KbdInteractiveAuthentication no\nUsePAM no\nStrictModes yes\n\
-                 AllowUsers {prefix}*\n",
-                host_key.display(),
-                dir.join("sshd.pid").display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new("/usr/sbin/sshd")
-            .args(["-D", "-e", "-f", config.to_str().unwrap()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("sshd");
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Sshd {
-            child,
-            port,
-            host_key: dir.join("host_ed25519.pub"),
-        }
-    }
-}
-
-impl Drop for Sshd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -248,7 +175,7 @@ impl Harness {
             .unwrap();
         assert!(out.status.success(), "ssh-keygen: {out:?}");
 
-        let sshd = Sshd::start(dir.path(), prefix);
+        let sshd = Sshd::start(dir.path(), prefix).expect("sshd");
         let key_file = dir.path().join("miner.key");
         std::fs::write(&key_file, Key::development_mnemonic(2)).unwrap();
         let agent = AgentConfig {

@@ -7,6 +7,7 @@
 pub mod admin_tx;
 pub mod chain_registry;
 pub mod ibc;
+pub mod web;
 pub mod windows;
 
 use std::collections::BTreeMap;

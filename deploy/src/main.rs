@@ -72,6 +72,14 @@ enum Cmd {
         #[arg(long)]
         deployment: PathBuf,
     },
+    /// Writes the web app's `loopin.json` (Keplr's chain info, LOOP, the contracts) for an
+    /// existing deployment to --output (default: stdout), from the config's [chain] and
+    /// [chain_registry], whose `rpc` and `rest` endpoints the browser uses (docs/web.md).
+    WebConfig {
+        /// The deployment JSON loopin-deploy wrote.
+        #[arg(long)]
+        deployment: PathBuf,
+    },
     /// Prints an unsigned transaction from the contracts' admin or owner (a multisig), as
     /// `wasmd tx ... --generate-only` does, for its members to sign (docs/real-chains.md).
     Unsigned {
@@ -180,6 +188,21 @@ async fn main() -> anyhow::Result<()> {
             let json = info.assetlist_json(&config.chain, &config.token, &deployment);
             std::fs::write(&path, serde_json::to_string_pretty(&json)?)
                 .with_context(|| format!("writing {}", path.display()))?;
+        }
+        return Ok(());
+    }
+    if let Some(Cmd::WebConfig { deployment }) = cmd {
+        let text = std::fs::read_to_string(&deployment)
+            .with_context(|| format!("reading {}", deployment.display()))?;
+        let deployment: loopin_deploy::Deployment =
+            serde_json::from_str(&text).context("deployment JSON")?;
+        let info = config.chain_registry.clone().unwrap_or_default();
+        let web = loopin_deploy::web::web_config(&info, &config.chain, &config.token, &deployment)?;
+        let json = serde_json::to_string_pretty(&web)?;
+        match cli.output {
+            Some(path) => std::fs::write(&path, json)
+                .with_context(|| format!("writing {}", path.display()))?,
+            None => println!("{json}"),
         }
         return Ok(());
     }

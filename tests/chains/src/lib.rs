@@ -58,6 +58,10 @@ pub struct Chain {
     pub home: PathBuf,
     running: Running,
     config: ChainConfig,
+    /// CometBFT RPC and REST (LCD) of the node, which browsers and cosmjs talk to; wasmd only
+    /// (the devnet serves gRPC alone).
+    pub rpc_url: Option<String>,
+    pub api_url: Option<String>,
 }
 
 impl Chain {
@@ -101,6 +105,8 @@ impl Chain {
                     home,
                     running: Running::Devnet(node, config),
                     config: chain,
+                    rpc_url: None,
+                    api_url: None,
                 }
             }
             Kind::Wasmd { base_port } => {
@@ -130,12 +136,15 @@ impl Chain {
                     poll_interval_ms: 50,
                     ..spec.chain_config(0, PREFIX)
                 };
+                let (rpc_url, api_url) = (Some(spec.rpc_url(0)), Some(spec.api_url(0)));
                 let network = Network::start(spec).await.expect("wasmd network");
                 Self {
                     kind,
                     home,
                     running: Running::Wasmd(network),
                     config,
+                    rpc_url,
+                    api_url,
                 }
             }
         }

@@ -1,0 +1,268 @@
+//! `loopin-web-fixture --dir DIR`: the chain the web app's browser tests run against, as a
+//! user would find it. One wasmd validator (real CometBFT RPC and REST, CORS open for the app's
+//! origin) with LooPIN deployed; a miner (dev key 2) whose device is staked as the h100 pool's
+//! liquidity provider and registered with the PoCPS registry; the miner's real agent
+//! (`loopin-agent`'s library) serving leases through a real sshd on loopback; an epoch keeper;
+//! and test wallets: alice (dev key 3) and bob (dev key 4) with LOOP and fee tokens, `empty`
+//! (dev key 9) with nothing.
+//!
+//! It writes, in DIR: `loopin.json` (the app's config, as `loopin-deploy web-config` writes it),
+//! `fixture.json` (the wallets' mnemonics, the stake, the sshd), `deployment.json`, and last
+//! `ready`; then serves until SIGINT or SIGTERM, when it removes the accounts it made and stops
+//! the chain. Needs root (accounts) and `/usr/sbin/sshd`, as the agent's ssh suite does.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use cosmwasm_std::{Decimal, Uint128, to_json_binary};
+use loopin::device::Registration;
+use loopin::pair::{ExecuteMsg, PoolResponse, QueryMsg};
+use loopin::stake_cert::StakeMode;
+use loopin::token;
+use loopin_agent::accounts::Accounts;
+use loopin_agent::config::{AgentConfig, Settings};
+use loopin_agent::service::Agent;
+use loopin_agent::test_sshd::Sshd;
+use loopin_chain_client::{ChainClient, Key};
+use loopin_chain_tests::setup::{LOOP, deploy_config};
+use loopin_chain_tests::{Chain, Kind, PREFIX};
+use loopin_deploy::chain_registry::ChainRegistryInfo;
+use loopin_prover::metrics::Metrics;
+use loopin_prover::stake::{StakeOffer, signed_stake};
+use serde_json::json;
+
+const DEPLOYER: u8 = 1;
+const MINER: u8 = 2;
+const ALICE: u8 = 3;
+const BOB: u8 = 4;
+/// Never funded: the app's "insufficient funds" state.
+const EMPTY: u8 = 9;
+/// Accounts the agent makes are `lpw<order>`.
+const USER_PREFIX: &str = "lpw";
+
+#[derive(Parser)]
+#[command(name = "loopin-web-fixture", about = "The web app's test chain")]
+struct Cli {
+    /// Where the chain's state and the files for the tests go (made if missing).
+    #[arg(long)]
+    dir: PathBuf,
+    /// The validator's first port (RPC; gRPC is +2, REST +3: `loopin-localnet`'s layout).
+    #[arg(long, default_value_t = 31_400)]
+    base_port: u16,
+    /// Seconds per epoch: short, so a lease's epoch starts (and its access is posted) within a
+    /// test.
+    #[arg(long, default_value_t = 30)]
+    epoch: u64,
+}
+
+fn key(n: u8) -> Key {
+    Key::development(n, PREFIX).expect("a development key")
+}
+
+fn wallet(n: u8) -> serde_json::Value {
+    json!({
+        "mnemonic": Key::development_mnemonic(n),
+        "address": key(n).address.to_string(),
+    })
+}
+
+fn write(dir: &Path, name: &str, value: &serde_json::Value) -> anyhow::Result<()> {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string_pretty(value)?)
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let dir = std::path::absolute(&cli.dir)?;
+    std::fs::create_dir_all(&dir)?;
+    // sshd (StrictModes) and the accounts must reach the homes below it.
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+    let _ = std::fs::remove_file(dir.join("ready"));
+
+    let chain = Chain::start(
+        Kind::Wasmd {
+            base_port: cli.base_port,
+        },
+        "web",
+        &[DEPLOYER, MINER, ALICE, BOB],
+    )
+    .await;
+    let served = serve(&chain, &dir, cli.epoch).await;
+    chain.stop().await;
+    served
+}
+
+/// Deploys, stakes, starts the agent and the keeper, writes the files, and serves until a
+/// signal.
+async fn serve(chain: &Chain, dir: &Path, epoch: u64) -> anyhow::Result<()> {
+    let chain_config = chain.chain_config();
+    let deployer = chain.client(DEPLOYER).await;
+    let miner = chain.client(MINER).await;
+    let holders: Vec<String> = [MINER, ALICE, BOB]
+        .iter()
+        .map(|n| key(*n).address.to_string())
+        .collect();
+    let config = deploy_config(&chain_config, epoch, DEPLOYER, &holders);
+    let d = loopin_deploy::deploy(&config, &deployer).await?;
+    let pair = d.pools["h100"].clone();
+    let registry = d
+        .registry
+        .clone()
+        .context("the deployment has a registry")?;
+
+    // The device: rate 1 for 200 epochs, the pool's first liquidity provider with 10 LOOP.
+    let device_key = loopin_prover::storage::device_key(dir)?;
+    let registration = Registration::encode(
+        &loopin_prover::auth::pubkey_bytes(&device_key),
+        miner.address().as_ref(),
+        &pair,
+        b"randomness",
+        loopin_pocps::encode::Params::TEST,
+    );
+    let fee = (LOOP * u128::from(epoch)).div_ceil(3_600);
+    let offer = StakeOffer {
+        chain_id: chain_config.chain_id.clone(),
+        pair: pair.clone(),
+        staker: miner.address().to_string(),
+        commitment: registration.digest(),
+        mode: StakeMode::LiquidityProvider,
+        rate: Decimal::one(),
+        epochs: 200,
+        max_liquidity: None,
+    };
+    let stake = token::ExecuteMsg::Send {
+        contract: pair.clone(),
+        amount: Uint128::new(fee + 10 * LOOP),
+        msg: to_json_binary(&signed_stake(&device_key, &offer))?,
+    };
+    let staked = miner.execute(&d.token, &stake, &[]).await?;
+    let stake_id: u64 = staked
+        .event_attr("wasm", "stake_id")
+        .context("stake_id")?
+        .parse()?;
+    let token_id = staked.event_attr("wasm", "token_id").context("token_id")?;
+    miner
+        .execute(
+            &registry,
+            &registration.message(token_id, "http://127.0.0.1:7470"),
+            &[],
+        )
+        .await?;
+
+    let sshd = Sshd::start(dir, USER_PREFIX)?;
+    let (agent, accounts) = start_agent(dir, &chain_config, &pair, &sshd).await?;
+
+    let info = ChainRegistryInfo {
+        rpc: chain.rpc_url.iter().cloned().collect(),
+        rest: chain.api_url.iter().cloned().collect(),
+        ..ChainRegistryInfo::default()
+    };
+    let web = loopin_deploy::web::web_config(&info, &chain_config, &config.token, &d)?;
+    write(dir, "loopin.json", &web)?;
+    write(dir, "deployment.json", &serde_json::to_value(&d)?)?;
+    let host_key = std::fs::read_to_string(&sshd.host_key)?;
+    write(
+        dir,
+        "fixture.json",
+        &json!({
+            "wallets": { "alice": wallet(ALICE), "bob": wallet(BOB), "empty": wallet(EMPTY) },
+            "miner": key(MINER).address.to_string(),
+            "pair": pair,
+            "stakeId": stake_id,
+            "epochSeconds": epoch,
+            "ssh": { "port": sshd.port, "hostKey": host_key.trim(), "userPrefix": USER_PREFIX },
+        }),
+    )?;
+    std::fs::write(dir.join("ready"), "ready\n")?;
+    eprintln!("loopin-web-fixture: ready ({})", dir.display());
+
+    let keeper = keep_epochs(&deployer, &pair, epoch);
+    tokio::select! {
+        _ = agent.run(shutdown()) => {}
+        _ = keeper => {}
+    }
+    for account in accounts.list()? {
+        accounts.remove(&account.user)?;
+    }
+    Ok(())
+}
+
+/// The miner's agent, configured as a miner would (docs/agent.md) for this sshd; accounts left
+/// by an earlier run are removed first.
+async fn start_agent(
+    dir: &Path,
+    chain: &loopin_chain_client::ChainConfig,
+    pair: &str,
+    sshd: &Sshd,
+) -> anyhow::Result<(Agent, Arc<dyn Accounts>)> {
+    let key_file = dir.join("miner.key");
+    std::fs::write(&key_file, Key::development_mnemonic(MINER))?;
+    let agent = AgentConfig {
+        pair: pair.to_string(),
+        key_file,
+        ssh_host: "127.0.0.1".into(),
+        ssh_port: sshd.port,
+        host_key_file: sshd.host_key.clone(),
+        user_prefix: USER_PREFIX.into(),
+        home_root: dir.join("homes"),
+        state_dir: dir.join("agent-state"),
+        poll_ms: 500,
+        metrics_listen: String::new(),
+        ..AgentConfig::default()
+    };
+    let prover = loopin_prover::config::Config {
+        chain: loopin_prover::config::ChainSource {
+            node: chain.clone(),
+            ..Default::default()
+        },
+        agent: Some(toml::Table::try_from(&agent)?),
+        ..Default::default()
+    };
+    let path = dir.join("miner.toml");
+    std::fs::write(&path, toml::to_string(&prover)?)?;
+    let settings = Settings::from_file(&path)?;
+    let accounts = Agent::linux_accounts(&settings);
+    for account in accounts.list()? {
+        accounts.remove(&account.user)?;
+    }
+    let agent = Agent::connect(settings, accounts.clone(), Metrics::new()).await?;
+    Ok((agent, accounts))
+}
+
+/// Processes each epoch boundary once it is due, as the network's keeper does.
+async fn keep_epochs(keeper: &ChainClient, pair: &str, epoch: u64) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(1.max(epoch / 10)));
+    loop {
+        ticker.tick().await;
+        let pool: Result<PoolResponse, _> = keeper.query_smart(pair, &QueryMsg::Pool {}).await;
+        let due = pool.is_ok_and(|pool| pool.clock_epoch > pool.epoch);
+        if due {
+            let advance = ExecuteMsg::AdvanceEpoch { max_epochs: None };
+            if let Err(error) = keeper.execute(pair, &advance, &[]).await {
+                eprintln!("loopin-web-fixture: AdvanceEpoch: {error:#}");
+            }
+        }
+    }
+}
+
+/// SIGINT or SIGTERM.
+async fn shutdown() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("a SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
