@@ -29,6 +29,9 @@ ensure_wasmd loopin
 ensure_wasmd remote
 ensure_hermes
 
+log "the web app (scripts/test-web.sh): its checks, unit tests and browser tests"
+scripts/test-web.sh
+
 log "doc tests"
 cargo test --quiet --locked --workspace --doc
 

@@ -157,3 +157,34 @@ ensure_jq_curl() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq jq curl >&2
   fi
 }
+
+# Debian's Chromium, which the web app's browser tests drive with Playwright (no browser download:
+# the machines reach only the package registries).
+ensure_chromium() {
+  if ! [ -x /usr/bin/chromium ]; then
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    log "installing chromium (Debian), for the web app's browser tests"
+    $sudo apt-get update -qq >&2 || true
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >&2
+  fi
+}
+
+# The web app's npm packages (web/package-lock.json), installed with `npm ci` when the lock file
+# changed since the last install; npm keeps its download cache in ~/.npm, outside the clone.
+# Vite 8 needs Node.js 20.19 or newer.
+ensure_web_deps() {
+  command -v npm >/dev/null || { log "npm is missing: apt-get install -y nodejs npm"; apt-get install -y nodejs npm >&2; }
+  if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'; then
+    log "the web app needs Node.js >= 20.19 (found $(node --version))"
+    return 1
+  fi
+  local stamp="$ROOT/web/node_modules/.loopin-lock.sha256"
+  local want
+  want="$(sha256sum "$ROOT/web/package-lock.json" | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "installing the web app's npm packages (npm ci)"
+    (cd "$ROOT/web" && npm ci --no-audit --no-fund --silent >&2)
+    echo "$want" > "$stamp"
+  fi
+}

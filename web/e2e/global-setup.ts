@@ -1,0 +1,6 @@
+import { startFixture, stopFixture } from "./fixture";
+
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  await startFixture();
+  return stopFixture;
+}
