@@ -3,7 +3,7 @@
 import { defineConfig } from "@playwright/test";
 import { WEB_CONFIG } from "./e2e/fixture";
 
-const PORT = 4173;
+const PORT = Number(process.env.LOOPIN_WEB_PORT ?? 4173);
 
 export default defineConfig({
   testDir: "e2e",

@@ -43,8 +43,12 @@ export async function startFixture(): Promise<void> {
   }
   rmSync(FIXTURE_DIR, { recursive: true, force: true });
   mkdirSync(FIXTURE_DIR, { recursive: true });
-  const log = openSync(join(FIXTURE_DIR, "..", "loopin-web-fixture.log"), "w");
-  child = spawn(binary, ["--dir", FIXTURE_DIR], { stdio: ["ignore", log, log] });
+  const log = openSync(`${FIXTURE_DIR}.log`, "w");
+  // Two runs on one machine (a developer's and a helper's) need their own ports and accounts.
+  const args = ["--dir", FIXTURE_DIR];
+  if (process.env.LOOPIN_WEB_BASE_PORT) args.push("--base-port", process.env.LOOPIN_WEB_BASE_PORT);
+  if (process.env.LOOPIN_WEB_USER_PREFIX) args.push("--user-prefix", process.env.LOOPIN_WEB_USER_PREFIX);
+  child = spawn(binary, args, { stdio: ["ignore", log, log] });
   const exited = new Promise<never>((_, reject) =>
     child?.once("exit", (code) => reject(new Error(`loopin-web-fixture exited (${code}); see its log`))),
   );

@@ -40,8 +40,6 @@ const ALICE: u8 = 3;
 const BOB: u8 = 4;
 /// Never funded: the app's "insufficient funds" state.
 const EMPTY: u8 = 9;
-/// Accounts the agent makes are `lpw<order>`.
-const USER_PREFIX: &str = "lpw";
 
 #[derive(Parser)]
 #[command(name = "loopin-web-fixture", about = "The web app's test chain")]
@@ -56,6 +54,10 @@ struct Cli {
     /// test.
     #[arg(long, default_value_t = 30)]
     epoch: u64,
+    /// Accounts the agent makes are `<user_prefix><order>`; two fixtures on one machine need
+    /// two prefixes (each removes its prefix's accounts at start and end).
+    #[arg(long, default_value = "lpw")]
+    user_prefix: String,
 }
 
 fn key(n: u8) -> Key {
@@ -99,14 +101,14 @@ async fn main() -> anyhow::Result<()> {
         &[DEPLOYER, MINER, ALICE, BOB],
     )
     .await;
-    let served = serve(&chain, &dir, cli.epoch).await;
+    let served = serve(&chain, &dir, cli.epoch, &cli.user_prefix).await;
     chain.stop().await;
     served
 }
 
 /// Deploys, stakes, starts the agent and the keeper, writes the files, and serves until a
 /// signal.
-async fn serve(chain: &Chain, dir: &Path, epoch: u64) -> anyhow::Result<()> {
+async fn serve(chain: &Chain, dir: &Path, epoch: u64, user_prefix: &str) -> anyhow::Result<()> {
     let chain_config = chain.chain_config();
     let deployer = chain.client(DEPLOYER).await;
     let miner = chain.client(MINER).await;
@@ -161,8 +163,8 @@ async fn serve(chain: &Chain, dir: &Path, epoch: u64) -> anyhow::Result<()> {
         )
         .await?;
 
-    let sshd = Sshd::start(dir, USER_PREFIX)?;
-    let (agent, accounts) = start_agent(dir, &chain_config, &pair, &sshd).await?;
+    let sshd = Sshd::start(dir, user_prefix)?;
+    let (agent, accounts) = start_agent(dir, &chain_config, &pair, &sshd, user_prefix).await?;
 
     let info = ChainRegistryInfo {
         rpc: chain.rpc_url.iter().cloned().collect(),
@@ -182,7 +184,7 @@ async fn serve(chain: &Chain, dir: &Path, epoch: u64) -> anyhow::Result<()> {
             "pair": pair,
             "stakeId": stake_id,
             "epochSeconds": epoch,
-            "ssh": { "port": sshd.port, "hostKey": host_key.trim(), "userPrefix": USER_PREFIX },
+            "ssh": { "port": sshd.port, "hostKey": host_key.trim(), "userPrefix": user_prefix },
         }),
     )?;
     std::fs::write(dir.join("ready"), "ready\n")?;
@@ -206,6 +208,7 @@ async fn start_agent(
     chain: &loopin_chain_client::ChainConfig,
     pair: &str,
     sshd: &Sshd,
+    user_prefix: &str,
 ) -> anyhow::Result<(Agent, Arc<dyn Accounts>)> {
     let key_file = dir.join("miner.key");
     std::fs::write(&key_file, Key::development_mnemonic(MINER))?;
@@ -215,7 +218,7 @@ async fn start_agent(
         ssh_host: "127.0.0.1".into(),
         ssh_port: sshd.port,
         host_key_file: sshd.host_key.clone(),
-        user_prefix: USER_PREFIX.into(),
+        user_prefix: user_prefix.into(),
         home_root: dir.join("homes"),
         state_dir: dir.join("agent-state"),
         poll_ms: 500,
