@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fixture, webConfig } from "./fixture";
-import { awaitEpochTimeLeft, connectWallet, leasesOf, loopBalance, openApp, screenshot, sshKey } from "./app";
+import { awaitEpochTimeLeft, chain, connectWallet, leasesOf, loopBalance, openApp, screenshot, sshKey } from "./app";
 
 test.describe.configure({ mode: "serial" });
 
@@ -179,4 +179,26 @@ test("a lease cancelled before its epoch refunds what the page quoted, at least"
   // ... at least 99 % of the quote (the bound signed), and never more than was paid.
   expect(refunded * 100n >= micro(quoted) * 99n).toBe(true);
   expect(refunded <= BigInt(lease.paid)).toBe(true);
+});
+
+test("the market charts past epochs from the chain's events and shows this epoch's TWAP", async ({ page }) => {
+  await openApp(page, "none");
+  const client = await chain();
+  const pair = fixture().pair;
+  // At least one boundary processed by the keeper (30 s epochs).
+  await expect
+    .poll(async () => (await client.searchTx(`wasm._contract_address='${pair}' AND wasm.action='advance_epoch'`)).length, {
+      timeout: 90_000,
+    })
+    .toBeGreaterThan(0);
+  await page.reload();
+  const history = page.getByTestId("history-h100");
+  await expect(history).toBeVisible({ timeout: 60_000 });
+  const boundaries = await client.searchTx(`wasm._contract_address='${pair}' AND wasm.action='advance_epoch'`);
+  const shown = Number(await history.getAttribute("data-epochs"));
+  // Every boundary the chain recorded by now, or more if one passed since the test counted.
+  expect(shown).toBeGreaterThanOrEqual(boundaries.length);
+  await expect(page.getByTestId("price-chart-h100").locator("canvas")).toHaveCount(1);
+  await expect(page.getByTestId("twap-h100")).toContainText("LOOP/h", { timeout: 30_000 });
+  await screenshot(page, "history");
 });

@@ -2,14 +2,44 @@
 import { useEffect, useState } from "react";
 import { chainTime, formatHours, formatLoop } from "./chain";
 import { countdown, poolViews, type PoolView } from "./market";
+import { lastBoundaryHeight, twapSince } from "./history";
+import { History } from "./History";
 import type { Session } from "./session";
 
 const REFRESH_MS = 3_000;
+const TWAP_REFRESH_MS = 15_000;
+
+/** Each pool's TWAP since its last boundary, refreshed slowly (two searches and a historical query). */
+function useTwaps(session: Session, version: number): Record<string, string | null> {
+  const [twaps, setTwaps] = useState<Record<string, string | null>>({});
+  useEffect(() => {
+    let live = true;
+    const refresh = async () => {
+      const entries = await Promise.all(
+        Object.entries(session.config.contracts.pools).map(async ([gpuClass, pair]) => {
+          const height = await lastBoundaryHeight(session.client, pair);
+          const twap = height === undefined ? null : await twapSince(session.config.chain.rpc, session.client, pair, height);
+          return [gpuClass, twap] as const;
+        }),
+      );
+      if (live) setTwaps(Object.fromEntries(entries));
+    };
+    refresh().catch(() => undefined);
+    const timer = setInterval(() => refresh().catch(() => undefined), TWAP_REFRESH_MS);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [session, version]);
+  return twaps;
+}
 
 export function Market({ session, version }: { session: Session; version: number }) {
   const [pools, setPools] = useState<PoolView[]>();
   const [now, setNow] = useState<number>();
   const [failed, setFailed] = useState<string>();
+  const twaps = useTwaps(session, version);
+  const symbol = session.config.token.symbol;
 
   useEffect(() => {
     let live = true;
@@ -44,7 +74,9 @@ export function Market({ session, version }: { session: Session; version: number
             <tr>
               <th>GPU class</th>
               <th>Spot price</th>
+              <th>TWAP this epoch</th>
               <th>Hours on sale</th>
+              <th>Supplied per epoch</th>
               <th>LOOP reserve</th>
               <th>Trading epoch</th>
               <th>Next epoch in</th>
@@ -55,9 +87,13 @@ export function Market({ session, version }: { session: Session; version: number
               <tr key={p.gpuClass} data-testid={`pool-${p.gpuClass}`}>
                 <td>{p.gpuClass}</td>
                 <td data-testid={`spot-${p.gpuClass}`}>
-                  {p.pool.spot_price ? `${Number(p.pool.spot_price).toFixed(4)} ${session.config.token.symbol}/h` : "—"}
+                  {p.pool.spot_price ? `${Number(p.pool.spot_price).toFixed(4)} ${symbol}/h` : "—"}
+                </td>
+                <td data-testid={`twap-${p.gpuClass}`}>
+                  {twaps[p.gpuClass] ? `${Number(twaps[p.gpuClass]).toFixed(4)} ${symbol}/h` : "—"}
                 </td>
                 <td data-testid={`hours-${p.gpuClass}`}>{formatHours(p.pool.reserves.hours)}</td>
+                <td>{formatHours(BigInt(p.pool.provider_hours) + BigInt(p.pool.seller_hours))}</td>
                 <td>{formatLoop(p.pool.reserves.tokens, session.config)}</td>
                 <td>{p.pool.trading_epoch}</td>
                 <td data-testid={`countdown-${p.gpuClass}`}>
@@ -68,6 +104,9 @@ export function Market({ session, version }: { session: Session; version: number
           </tbody>
         </table>
       )}
+      {pools?.map((p) => (
+        <History key={p.gpuClass} session={session} gpuClass={p.gpuClass} pair={p.pair} epoch={p.pool.epoch} />
+      ))}
     </section>
   );
 }
