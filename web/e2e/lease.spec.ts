@@ -58,6 +58,16 @@ test("connecting suggests the chain and LOOP to the wallet, and the market shows
   await expect(page.getByTestId("spot-h100")).toContainText("LOOP/h");
   console.log(`first load to the market's prices: ${Date.now() - started} ms`);
   await expect(page.getByTestId("hours-h100")).not.toHaveText("0 h");
+  // The price shown is the pool's: LOOP per device-hour, reserves' ratio (both in millionths).
+  const client = await chain();
+  await expect
+    .poll(async () => {
+      const shown = await page.getByTestId("spot-h100").innerText();
+      const pool = await client.queryContractSmart(fixture().pair, { pool: {} });
+      const expected = (Number(pool.reserves.tokens) / Number(pool.reserves.hours)).toFixed(4);
+      return shown === `${expected} LOOP/h` ? "same" : `${shown} vs ${expected}`;
+    })
+    .toBe("same");
   await expect(page.getByTestId("countdown-h100")).toHaveText(/^\d+m \d\ds$/);
   await connectWallet(page, wallet!);
   const config = webConfig();

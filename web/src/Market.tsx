@@ -39,7 +39,9 @@ export function Market({ session, version }: { session: Session; version: number
   const [now, setNow] = useState<number>();
   const [failed, setFailed] = useState<string>();
   const twaps = useTwaps(session, version);
-  const symbol = session.config.token.symbol;
+  const { symbol, decimals } = session.config.token;
+  // The pair's prices are LOOP's smallest unit per device-hour.
+  const perHour = (price: string) => `${(Number(price) / 10 ** decimals).toFixed(4)} ${symbol}/h`;
 
   useEffect(() => {
     let live = true;
@@ -87,10 +89,10 @@ export function Market({ session, version }: { session: Session; version: number
               <tr key={p.gpuClass} data-testid={`pool-${p.gpuClass}`}>
                 <td>{p.gpuClass}</td>
                 <td data-testid={`spot-${p.gpuClass}`}>
-                  {p.pool.spot_price ? `${Number(p.pool.spot_price).toFixed(4)} ${symbol}/h` : "—"}
+                  {p.pool.spot_price ? perHour(p.pool.spot_price) : "—"}
                 </td>
                 <td data-testid={`twap-${p.gpuClass}`}>
-                  {twaps[p.gpuClass] ? `${Number(twaps[p.gpuClass]).toFixed(4)} ${symbol}/h` : "—"}
+                  {twaps[p.gpuClass] ? perHour(twaps[p.gpuClass] ?? "0") : "—"}
                 </td>
                 <td data-testid={`hours-${p.gpuClass}`}>{formatHours(p.pool.reserves.hours)}</td>
                 <td>{formatHours(BigInt(p.pool.provider_hours) + BigInt(p.pool.seller_hours))}</td>
