@@ -212,3 +212,15 @@ test("the market charts past epochs from the chain's events and shows this epoch
   await expect(page.getByTestId("twap-h100")).toContainText("LOOP/h", { timeout: 30_000 });
   await screenshot(page, "history");
 });
+
+test("switching account in the wallet shows the new account's balance and leases", async ({ page }) => {
+  const wallet = await openApp(page, "alice");
+  await connectWallet(page, wallet!);
+  const alice = wallet!.address;
+  await expect(page.getByTestId("my-leases")).toContainText("h100");
+  await wallet!.switchAccount(fixture().wallets.empty.mnemonic);
+  await expect(page.getByTestId("wallet-address")).toHaveText(fixture().wallets.empty.address);
+  expect(wallet!.address).not.toBe(alice);
+  await expect(page.getByTestId("loop-balance")).toHaveText("0 LOOP");
+  await expect(page.getByTestId("my-leases")).toContainText("No leases yet.");
+});

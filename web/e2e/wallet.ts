@@ -18,6 +18,8 @@ export interface TestWallet {
   requests: string[];
   /** The next request of this kind is refused as a user would refuse it. */
   rejectNext: Set<string>;
+  /** Switches the wallet to the account of `mnemonic` and tells the page, as Keplr does. */
+  switchAccount(mnemonic: string): Promise<void>;
 }
 
 const PREFIX = "loopin";
@@ -38,15 +40,24 @@ function validateChainInfo(info: ChainInfo): void {
 
 /** Installs the wallet of `mnemonic` in `page` (before any of its scripts run). */
 export async function installWallet(page: Page, mnemonic: string, name = "test"): Promise<TestWallet> {
-  const direct = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix: PREFIX });
-  const amino = await Secp256k1HdWallet.fromMnemonic(mnemonic, { prefix: PREFIX });
-  const [account] = await direct.getAccounts();
+  const keys = async (phrase: string) => {
+    const direct = await DirectSecp256k1HdWallet.fromMnemonic(phrase, { prefix: PREFIX });
+    const amino = await Secp256k1HdWallet.fromMnemonic(phrase, { prefix: PREFIX });
+    const [account] = await direct.getAccounts();
+    return { direct, amino, account };
+  };
+  let { direct, amino, account } = await keys(mnemonic);
   const wallet: TestWallet = {
     address: account.address,
     chains: new Map(),
     tokens: [],
     requests: [],
     rejectNext: new Set(),
+    switchAccount: async (phrase: string) => {
+      ({ direct, amino, account } = await keys(phrase));
+      wallet.address = account.address;
+      await page.evaluate(() => window.dispatchEvent(new Event("keplr_keystorechange")));
+    },
   };
   const enabled = new Set<string>();
   const refuse = (method: string) => {

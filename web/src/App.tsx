@@ -1,11 +1,11 @@
 // The app's shell: loads loopin.json and the node, connects the wallet on request, and shows the
 // market, the lease form and the account's leases. Every user action goes through `run`, which
 // turns whatever it throws into one of the problems of problems.ts.
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { loadConfig } from "./config";
 import { readClient, signingClient, balances, formatLoop, type Balances } from "./chain";
 import { classify, describe, type Problem } from "./problems";
-import { connect, suggestLoop } from "./wallet";
+import { connect, onAccountChange, suggestLoop } from "./wallet";
 import type { Session } from "./session";
 import { Market } from "./Market";
 import { LeaseForm } from "./LeaseForm";
@@ -66,6 +66,15 @@ export function App() {
       // Listing LOOP in the wallet is a courtesy: a wallet that declines it still signs.
       await suggestLoop(wallet, session.config).catch(() => undefined);
     });
+
+  // The user switched account in the wallet: connect the new one (its balance, its leases).
+  const reconnect = useRef<() => void>(() => undefined);
+  useEffect(() => {
+    reconnect.current = () => {
+      if (session?.wallet) void connectWallet();
+    };
+  });
+  useEffect(() => onAccountChange(() => reconnect.current()), []);
 
   return (
     <>

@@ -10,6 +10,8 @@ import { ProblemError } from "./problems";
 declare global {
   interface Window {
     keplr?: Keplr;
+    /** Leap's own name for the same API (it can also answer as window.keplr). */
+    leap?: Keplr;
   }
 }
 
@@ -21,13 +23,20 @@ export interface Connected {
   signer: OfflineSigner;
 }
 
-/** The injected wallet, once the page has loaded (extensions inject late). */
+/** The injected wallet, once the page has loaded (extensions inject late): Keplr, else Leap. */
 export async function findWallet(): Promise<Keplr | undefined> {
-  if (window.keplr) return window.keplr;
+  if (window.keplr ?? window.leap) return window.keplr ?? window.leap;
   if (document.readyState !== "complete") {
     await new Promise<void>((resolve) => window.addEventListener("load", () => resolve(), { once: true }));
   }
-  return window.keplr;
+  return window.keplr ?? window.leap;
+}
+
+/** Calls `onChange` when the user switches account in the wallet; returns the unsubscription. */
+export function onAccountChange(onChange: () => void): () => void {
+  const events = ["keplr_keystorechange", "leap_keystorechange"];
+  events.forEach((name) => window.addEventListener(name, onChange));
+  return () => events.forEach((name) => window.removeEventListener(name, onChange));
 }
 
 /** Suggests the chain (the wallet asks the user once), enables it and returns the account. */
