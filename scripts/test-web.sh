@@ -21,6 +21,6 @@ log "web: production build"
 (cd web && npx vite build --logLevel warn)
 log "web: the browser tests' chain (loopin-web-fixture) and the contracts"
 [ -f artifacts/loopin_pair.wasm ] || scripts/build-contracts.sh
-cargo build --quiet --locked -p loopin-web-fixture
+cargo build --quiet --locked -p loopin-web-fixture -p loopin-client
 log "web: browser tests (Playwright, Debian's Chromium)"
 (cd web && npx playwright test)

@@ -310,8 +310,9 @@ impl LeaseClient {
         Ok(())
     }
 
-    /// Cancels a lease before its epoch (hours sold back, at least `min_refund`); a standing
-    /// order already in delivery is closed instead (its budget refunded). Returns what came back.
+    /// Cancels a lease before its epoch (hours sold back, at least `min_refund`, and a standing
+    /// order's budget); a standing order already in delivery is closed instead (its budget
+    /// refunded). Returns all that came back.
     pub async fn cancel(
         &self,
         lease_id: u64,
@@ -334,8 +335,16 @@ impl LeaseClient {
         } else {
             bail!("lease {lease_id} is in delivery or over: nothing to cancel");
         };
+        let cancels = matches!(msg, ExecuteMsg::CancelLease { .. });
         let tx = self.chain.execute(&self.pair, &msg, &[]).await?;
-        Ok(attr(&tx, "refund")?.parse()?)
+        let refund: u128 = attr(&tx, "refund")?.parse()?;
+        // A cancellation's `refund` is the hours sold back; a standing order's budget comes back
+        // with it (only its client can change the budget, so it is the one read above).
+        Ok(if cancels {
+            refund + lease.budget.u128()
+        } else {
+            refund
+        })
     }
 
     /// Disputes a lease with its bond, a tenth of what the lease paid (returned if governance

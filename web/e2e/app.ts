@@ -56,7 +56,9 @@ export async function awaitEpochTimeLeft(seconds: number): Promise<void> {
     const block = await client.getBlock();
     const now = Math.floor(Date.parse(block.header.time) / 1000);
     const left = params.epoch_seconds - ((now - genesis) % params.epoch_seconds);
-    if (left >= seconds) return;
+    // ... and the boundary behind it processed by the keeper (the pair refuses quotes until then).
+    const pool = await client.queryContractSmart(pair, { pool: {} });
+    if (left >= seconds && pool.epoch === pool.clock_epoch) return;
     await new Promise((r) => setTimeout(r, 1_000));
   }
 }

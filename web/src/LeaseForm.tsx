@@ -2,7 +2,7 @@
 // deadline, paste an SSH public key, sign. The wallet signs twice the first time: the access key
 // (a signature of a fixed text, nothing sent) and the lease.
 import { useEffect, useState } from "react";
-import { chainTime, ensureFunds, formatHours, formatLoop, parseUnits, sendWithHook, wasmAttribute, type Balances } from "./chain";
+import { chainTime, ensureFunds, formatHours, formatLoop, parseUnits, sendWithHook, wasmAttribute, whenCurrent, type Balances } from "./chain";
 import { LoopinPairQueryClient } from "./contracts/LoopinPair.client";
 import type { Swap } from "./contracts/LoopinPair.types";
 import { leasableDevices, poolView, type DeviceView } from "./market";
@@ -45,7 +45,7 @@ export function LeaseForm({ session, run, busy, held }: Props) {
   const getQuote = () =>
     run("Quoting", async () => {
       const q = new LoopinPairQueryClient(client, pair);
-      setQuote(await q.simulateLease({ hours: microHours().toString() }));
+      setQuote(await whenCurrent(() => q.simulateLease({ hours: microHours().toString() })));
     });
 
   const lease = () =>
@@ -59,7 +59,7 @@ export function LeaseForm({ session, run, busy, held }: Props) {
         throw new Error("slippage must be between 0 and 50 %");
       }
       const q = new LoopinPairQueryClient(client, pair);
-      const fresh = await q.simulateLease({ hours: microHours().toString() });
+      const fresh = await whenCurrent(() => q.simulateLease({ hours: microHours().toString() }));
       setQuote(fresh);
       const amount = maxIn(fresh, slippageBps);
       ensureFunds(held ?? { loop: 0n, fee: 0n }, amount, config);

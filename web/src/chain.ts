@@ -124,3 +124,30 @@ export function parseUnits(text: string, decimals: number): bigint {
   if (fraction.length > decimals) throw new Error(`at most ${decimals} decimals`);
   return BigInt(match[1]) * 10n ** BigInt(decimals) + BigInt(fraction.padEnd(decimals, "0") || "0");
 }
+
+/** How long a quote waits for the pool's keeper to process a due epoch boundary. */
+const BOUNDARY_WAIT_MS = 20_000;
+
+/**
+ * Runs a pool query that the pair refuses while an epoch boundary is due ("... epoch boundaries
+ * are due"): right after a boundary, until the keeper's AdvanceEpoch, a quote would describe the
+ * wrong epoch. Waits for the boundary to be processed, then asks again.
+ */
+export async function whenCurrent<T>(query: () => Promise<T>): Promise<T> {
+  const until = Date.now() + BOUNDARY_WAIT_MS;
+  for (;;) {
+    try {
+      return await query();
+    } catch (error) {
+      if (!/epoch boundaries are due/.test(String(error))) throw error;
+      if (Date.now() > until) {
+        throw new ProblemError({
+          kind: "other",
+          detail:
+            "The pool's epoch boundary is due and no keeper has processed it for 20 s: quotes wait for it. Anyone may process it (the pair's AdvanceEpoch); try again in a moment.",
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}

@@ -1,6 +1,6 @@
 // Amounts, bounds and the classification of failures: what the user signs and what they are told.
 import { describe, expect, it } from "vitest";
-import { formatUnits, parseUnits } from "../src/chain";
+import { formatUnits, parseUnits, whenCurrent } from "../src/chain";
 import { checkSshKey, deadline, maxIn, minOut } from "../src/lease";
 import { classify, describe as say, ProblemError } from "../src/problems";
 
@@ -67,5 +67,28 @@ describe("what a user is told", () => {
     const problem = { kind: "wrong-chain", expected: "a-1", actual: "b-1" } as const;
     expect(classify(new ProblemError(problem), rpc)).toEqual(problem);
     expect(say(problem)).toContain("Nothing was sent");
+  });
+});
+
+describe("a quote right after an epoch boundary", () => {
+  it("waits for the keeper to process the boundary, then quotes", async () => {
+    let calls = 0;
+    const quote = await whenCurrent(async () => {
+      calls += 1;
+      if (calls < 3) throw new Error("Query failed with (6): 1 epoch boundaries are due; call AdvanceEpoch first");
+      return "quoted";
+    });
+    expect(quote).toBe("quoted");
+    expect(calls).toBe(3);
+  });
+
+  it("passes any other failure on at once", async () => {
+    let calls = 0;
+    const failing = whenCurrent(async () => {
+      calls += 1;
+      throw new Error("Lease of 1 micro-hours is below the pool's minimum");
+    });
+    await expect(failing).rejects.toThrow(/below the pool's minimum/);
+    expect(calls).toBe(1);
   });
 });

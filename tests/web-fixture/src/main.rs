@@ -185,6 +185,7 @@ async fn serve(chain: &Chain, dir: &Path, epoch: u64, user_prefix: &str) -> anyh
             "stakeId": stake_id,
             "epochSeconds": epoch,
             "ssh": { "port": sshd.port, "hostKey": host_key.trim(), "userPrefix": user_prefix },
+            "grpc": chain_config.grpc,
         }),
     )?;
     std::fs::write(dir.join("ready"), "ready\n")?;
