@@ -14,7 +14,7 @@ use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
 use cosmos_sdk_proto::cosmos::base::abci::v1beta1::{TxMsgData, TxResponse};
 use cosmos_sdk_proto::cosmos::crypto::secp256k1::PubKey;
 use cosmos_sdk_proto::cosmos::tx::signing::v1beta1::SignMode;
-use cosmos_sdk_proto::cosmos::tx::v1beta1::{AuthInfo, SignDoc, Tx, TxBody, TxRaw, mode_info};
+use cosmos_sdk_proto::cosmos::tx::v1beta1::{AuthInfo, SignDoc, TxBody, TxRaw, mode_info};
 use cosmos_sdk_proto::cosmwasm::wasm::v1 as wasmpb;
 use cosmos_sdk_proto::tendermint::abci::{Event as AbciEvent, EventAttribute};
 use cosmwasm_std::{Addr, BlockInfo, Coin, Event, Timestamp, Uint128};
@@ -70,6 +70,9 @@ pub struct DecodedTx {
     pub gas_limit: u64,
     pub fee: Vec<Coin>,
     pub msgs: Vec<ChainMsg>,
+    /// Signed with SIGN_MODE_DIRECT; otherwise SIGN_MODE_UNSPECIFIED, which only a simulation
+    /// takes (cosmjs simulates with it and an empty signature, as the SDK allows).
+    pub direct: bool,
 }
 
 /// The messages the devnet executes.
@@ -465,15 +468,13 @@ impl Chain {
                 ),
             ));
         };
-        let single_direct = matches!(
-            signer_info.mode_info.as_ref().and_then(|m| m.sum.as_ref()),
-            Some(mode_info::Sum::Single(s)) if s.mode == SignMode::Direct as i32
-        );
-        if !single_direct {
-            return Err(ExecError::sdk(
-                18,
-                "only SIGN_MODE_DIRECT is supported: invalid request",
-            ));
+        let single_mode = match signer_info.mode_info.as_ref().and_then(|m| m.sum.as_ref()) {
+            Some(mode_info::Sum::Single(s)) => Some(s.mode),
+            _ => None,
+        };
+        let direct = single_mode == Some(SignMode::Direct as i32);
+        if !direct && single_mode != Some(SignMode::Unspecified as i32) {
+            return Err(only_direct());
         }
         let pubkey = match &signer_info.public_key {
             None => None,
@@ -521,6 +522,7 @@ impl Chain {
             signer,
             pubkey,
             msgs,
+            direct,
         })
     }
 
@@ -586,6 +588,9 @@ impl Chain {
         expected: Option<u64>,
         meter: &mut GasMeter,
     ) -> Result<(), ExecError> {
+        if checked.is_some() && !tx.direct {
+            return Err(only_direct());
+        }
         if tx.body.timeout_height != 0 && tx.body.timeout_height < self.header.height + 1 {
             return Err(ExecError::sdk(
                 30,
@@ -823,9 +828,15 @@ impl Chain {
     /// writes only when all succeed.
     fn deliver(&mut self, bytes: &[u8], tx_index: u32, simulate: bool) -> TxResponse {
         let hash = tx_hash(bytes);
+        // The transaction as it was sent (a `TxRaw`, which decodes as a `Tx`), failed or not:
+        // CometBFT's RPC serves these bytes, whose SHA-256 is the hash.
         let mut response = TxResponse {
             txhash: hash.clone(),
             height: (self.header.height + 1) as i64,
+            tx: Some(Any {
+                type_url: "/cosmos.tx.v1beta1.Tx".into(),
+                value: bytes.to_vec(),
+            }),
             ..TxResponse::default()
         };
         let tx = match self.decode_tx(bytes) {
@@ -876,15 +887,6 @@ impl Chain {
                     }
                     .encode_to_vec(),
                 );
-                response.tx = Some(Any {
-                    type_url: "/cosmos.tx.v1beta1.Tx".into(),
-                    value: Tx {
-                        body: Some(tx.body),
-                        auth_info: Some(tx.auth),
-                        signatures: tx.raw.signatures,
-                    }
-                    .encode_to_vec(),
-                });
                 response
             }
             Err(e) => {
@@ -991,6 +993,10 @@ impl Chain {
     pub fn home(&self) -> &Path {
         &self.config.home
     }
+}
+
+fn only_direct() -> ExecError {
+    ExecError::sdk(18, "only SIGN_MODE_DIRECT is supported: invalid request")
 }
 
 fn fail(mut response: TxResponse, e: ExecError) -> TxResponse {

@@ -24,6 +24,12 @@ pub struct Config {
     pub home: PathBuf,
     /// gRPC listen address; port 0 picks a free one.
     pub grpc_addr: String,
+    /// CometBFT JSON-RPC listen address (cosmjs, Keplr; CometBFT's own default is
+    /// `127.0.0.1:26657`); port 0 picks a free one. Off when absent.
+    pub rpc_addr: Option<String>,
+    /// REST (LCD) listen address (Keplr; the SDK's own default is `127.0.0.1:1317`); port 0
+    /// picks a free one. Off when absent.
+    pub rest_addr: Option<String>,
     /// Block interval, milliseconds.
     pub block_time_ms: u64,
     /// Minimum gas price in `denom` per unit of gas.
@@ -50,6 +56,8 @@ impl Default for Config {
             denom: "uloop".into(),
             home: PathBuf::from(".devnet"),
             grpc_addr: "127.0.0.1:9090".into(),
+            rpc_addr: None,
+            rest_addr: None,
             block_time_ms: 1_000,
             min_gas_price: 0.0025,
             max_tx_gas: 100_000_000,

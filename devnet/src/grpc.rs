@@ -1,7 +1,8 @@
 //! The Cosmos gRPC subset, on the standard protos: tx, auth, bank, tendermint (the
 //! cosmos-sdk-proto server traits) and cosmwasm.wasm.v1 Query plus the dev-only admin service
 //! (served by hand over the prost types: cosmos-sdk-proto generates wasm clients only).
-//! Each service is its own type; a REST gateway or CometBFT RPC can sit beside them later.
+//! Each service is its own type; the CometBFT RPC (`crate::rpc`) and the REST API (`crate::rest`)
+//! call the same services in process through [`routes`].
 
 // tonic's service traits return `Result<_, Status>`; the helpers follow them.
 #![allow(clippy::result_large_err)]
@@ -24,6 +25,7 @@ use cosmos_sdk_proto::tendermint as tm;
 use prost::Message;
 use tonic::codegen::{BoxFuture, http};
 use tonic::server::{NamedService, UnaryService};
+use tonic::service::Routes;
 use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
@@ -38,22 +40,10 @@ use crate::wasm::{QUERY_GAS_LIMIT, QueryError, bech32_decode};
 
 type Rpc<T> = Result<Response<T>, Status>;
 
-/// Every service on one router, over TLS when the config names a certificate and key.
-pub fn router(node: Arc<Node>) -> anyhow::Result<Router> {
-    let mut server = tonic::transport::Server::builder();
-    match (&node.config.tls_cert, &node.config.tls_key) {
-        (Some(cert), Some(key)) => {
-            let read = |p: &std::path::PathBuf| {
-                std::fs::read(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
-            };
-            let identity = tonic::transport::Identity::from_pem(read(cert)?, read(key)?);
-            server =
-                server.tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))?;
-        }
-        (None, None) => {}
-        _ => anyhow::bail!("tls_cert and tls_key go together"),
-    }
-    let mut router = server
+/// Every service, routed by gRPC path: what [`router`] serves over the network and what the
+/// CometBFT RPC's `abci_query` and the REST API call in process (`crate::local_grpc`).
+pub fn routes(node: Arc<Node>) -> Routes {
+    let mut routes = Routes::default()
         .add_service(txpb::service_server::ServiceServer::new(TxService(
             node.clone(),
         )))
@@ -77,9 +67,27 @@ pub fn router(node: Arc<Node>) -> anyhow::Result<Router> {
             node.clone(),
         )));
     if node.config.admin {
-        router = router.add_service(AdminService(node));
+        routes = routes.add_service(AdminService(node));
     }
-    Ok(router)
+    routes
+}
+
+/// Every service on one router, over TLS when the config names a certificate and key.
+pub fn router(node: Arc<Node>) -> anyhow::Result<Router> {
+    let mut server = tonic::transport::Server::builder();
+    match (&node.config.tls_cert, &node.config.tls_key) {
+        (Some(cert), Some(key)) => {
+            let read = |p: &std::path::PathBuf| {
+                std::fs::read(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+            };
+            let identity = tonic::transport::Identity::from_pem(read(cert)?, read(key)?);
+            server =
+                server.tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))?;
+        }
+        (None, None) => {}
+        _ => anyhow::bail!("tls_cert and tls_key go together"),
+    }
+    Ok(server.add_routes(routes(node)))
 }
 
 fn address(node: &Node, addr: &str) -> Result<Vec<u8>, Status> {

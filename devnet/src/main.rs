@@ -1,5 +1,6 @@
-//! `loopin-devnet [--config FILE] [--home DIR] [--grpc ADDR] [--block-time-ms N] [--chain-id ID]
-//!                [--fund ADDRESS=AMOUNT]...`: runs the devnet until Ctrl-C.
+//! `loopin-devnet [--config FILE] [--home DIR] [--grpc ADDR] [--rpc ADDR] [--rest ADDR]
+//!                [--block-time-ms N] [--chain-id ID] [--fund ADDRESS=AMOUNT]...`: runs the devnet
+//!                until Ctrl-C.
 //!
 //! Every flag also reads a `LOOPIN_DEVNET_*` environment variable; flags and variables override
 //! the `--config` file, which overrides the defaults.
@@ -24,6 +25,13 @@ struct Cli {
     /// gRPC listen address; port 0 picks a free one [config default: 127.0.0.1:9090].
     #[arg(long, env = "LOOPIN_DEVNET_GRPC", value_name = "ADDR")]
     grpc: Option<String>,
+    /// Serves the CometBFT JSON-RPC (cosmjs, Keplr) on ADDR, e.g. 127.0.0.1:26657 [config
+    /// default: off].
+    #[arg(long, env = "LOOPIN_DEVNET_RPC", value_name = "ADDR")]
+    rpc: Option<String>,
+    /// Serves the REST (LCD) API (Keplr) on ADDR, e.g. 127.0.0.1:1317 [config default: off].
+    #[arg(long, env = "LOOPIN_DEVNET_REST", value_name = "ADDR")]
+    rest: Option<String>,
     /// Block interval in milliseconds, at least 1 [config default: 1000].
     #[arg(long, env = "LOOPIN_DEVNET_BLOCK_TIME_MS", value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..))]
@@ -75,6 +83,12 @@ impl Cli {
         if let Some(grpc) = self.grpc {
             config.grpc_addr = grpc;
         }
+        if let Some(rpc) = self.rpc {
+            config.rpc_addr = Some(rpc);
+        }
+        if let Some(rest) = self.rest {
+            config.rest_addr = Some(rest);
+        }
         if let Some(block_time_ms) = self.block_time_ms {
             config.block_time_ms = block_time_ms;
         }
@@ -107,6 +121,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         .init();
     let handle = loopin_devnet::start(config).await?;
     println!("loopin-devnet: gRPC on {}", handle.grpc_url());
+    if let Some(url) = handle.rpc_url() {
+        println!("loopin-devnet: CometBFT RPC on {url}");
+    }
+    if let Some(url) = handle.rest_url() {
+        println!("loopin-devnet: REST on {url}");
+    }
     tokio::signal::ctrl_c()
         .await
         .context("waiting for Ctrl-C")?;
@@ -138,6 +158,10 @@ mod tests {
             "250",
             "--chain-id",
             "test-1",
+            "--rpc",
+            "127.0.0.1:26657",
+            "--rest",
+            "127.0.0.1:1317",
         ])
         .unwrap()
         .into_config()
@@ -146,6 +170,8 @@ mod tests {
         assert_eq!(config.grpc_addr, "127.0.0.1:9090");
         assert_eq!(config.block_time_ms, 250);
         assert_eq!(config.chain_id, "test-1");
+        assert_eq!(config.rpc_addr.as_deref(), Some("127.0.0.1:26657"));
+        assert_eq!(config.rest_addr.as_deref(), Some("127.0.0.1:1317"));
         let funded: Vec<_> = config
             .accounts
             .iter()

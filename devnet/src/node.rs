@@ -1,4 +1,5 @@
-//! The running node: the chain behind a mutex, the block clock and the gRPC server.
+//! The running node: the chain behind a mutex, the block clock, the gRPC server and, when
+//! configured, the CometBFT RPC and REST servers.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -55,6 +56,10 @@ impl Node {
 /// A started devnet. [`NodeHandle::stop`] shuts it down and closes the store.
 pub struct NodeHandle {
     pub grpc_addr: SocketAddr,
+    /// The CometBFT RPC's address, when `rpc_addr` is configured.
+    pub rpc_addr: Option<SocketAddr>,
+    /// The REST API's address, when `rest_addr` is configured.
+    pub rest_addr: Option<SocketAddr>,
     pub node: Arc<Node>,
     shutdown: Vec<oneshot::Sender<()>>,
     tasks: Vec<JoinHandle<()>>,
@@ -64,6 +69,16 @@ impl NodeHandle {
     /// `http://<addr>` of the gRPC endpoint.
     pub fn grpc_url(&self) -> String {
         format!("http://{}", self.grpc_addr)
+    }
+
+    /// `http://<addr>` of the CometBFT RPC, if served.
+    pub fn rpc_url(&self) -> Option<String> {
+        self.rpc_addr.map(|a| format!("http://{a}"))
+    }
+
+    /// `http://<addr>` of the REST API, if served.
+    pub fn rest_url(&self) -> Option<String> {
+        self.rest_addr.map(|a| format!("http://{a}"))
     }
 
     pub async fn stop(self) {
@@ -76,7 +91,7 @@ impl NodeHandle {
     }
 }
 
-/// Opens the chain and starts the block clock and the gRPC server.
+/// Opens the chain and starts the block clock, the gRPC server and the configured HTTP servers.
 pub async fn start(config: Config) -> anyhow::Result<NodeHandle> {
     let open_config = config.clone();
     let chain = tokio::task::spawn_blocking(move || Chain::open(open_config)).await??;
@@ -91,6 +106,15 @@ pub async fn start(config: Config) -> anyhow::Result<NodeHandle> {
         .await
         .with_context(|| format!("binding gRPC on {}", config.grpc_addr))?;
     let grpc_addr = listener.local_addr()?;
+    // Bound before anything starts, so a taken port fails the start cleanly.
+    let rpc_listener = match &config.rpc_addr {
+        Some(addr) => Some(crate::http::bind(addr, "the CometBFT RPC").await?),
+        None => None,
+    };
+    let rest_listener = match &config.rest_addr {
+        Some(addr) => Some(crate::http::bind(addr, "the REST API").await?),
+        None => None,
+    };
 
     let (stop_blocks, mut stopped_blocks) = oneshot::channel::<()>();
     let block_node = node.clone();
@@ -127,14 +151,39 @@ pub async fn start(config: Config) -> anyhow::Result<NodeHandle> {
             tracing::error!("gRPC server failed: {e}");
         }
     });
+    let mut shutdown = vec![stop_blocks, stop_grpc];
+    let mut tasks = vec![blocks, server];
+    let rpc_addr = rpc_listener.map(|(listener, addr)| {
+        let (stop, stopped) = oneshot::channel();
+        let router = crate::rpc::router(crate::rpc::Rpc::new(node.clone(), addr));
+        tasks.push(crate::http::spawn(
+            listener,
+            router,
+            "CometBFT RPC",
+            stopped,
+        ));
+        shutdown.push(stop);
+        addr
+    });
+    let rest_addr = rest_listener.map(|(listener, addr)| {
+        let (stop, stopped) = oneshot::channel();
+        let router = crate::rest::router(node.clone());
+        tasks.push(crate::http::spawn(listener, router, "REST", stopped));
+        shutdown.push(stop);
+        addr
+    });
     tracing::info!(
-        "devnet {} at height {height}, gRPC on {grpc_addr}",
-        config.chain_id
+        "devnet {} at height {height}, gRPC on {grpc_addr}, CometBFT RPC on {}, REST on {}",
+        config.chain_id,
+        rpc_addr.map_or("-".into(), |a| a.to_string()),
+        rest_addr.map_or("-".into(), |a| a.to_string()),
     );
     Ok(NodeHandle {
         grpc_addr,
+        rpc_addr,
+        rest_addr,
         node,
-        shutdown: vec![stop_blocks, stop_grpc],
-        tasks: vec![blocks, server],
+        shutdown,
+        tasks,
     })
 }

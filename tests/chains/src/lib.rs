@@ -46,6 +46,9 @@ pub fn fresh_home(name: &str) -> PathBuf {
     dir
 }
 
+// One per running fixture: the devnet's handle and config being larger than a network's costs
+// nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 enum Running {
     Devnet(NodeHandle, loopin_devnet::Config),
     Wasmd(Network),
@@ -58,8 +61,8 @@ pub struct Chain {
     pub home: PathBuf,
     running: Running,
     config: ChainConfig,
-    /// CometBFT RPC and REST (LCD) of the node, which browsers and cosmjs talk to; wasmd only
-    /// (the devnet serves gRPC alone).
+    /// CometBFT RPC and REST (LCD) of the node, which browsers, cosmjs and Keplr talk to (on
+    /// the devnet, its subsets of both: docs/devnet.md).
     pub rpc_url: Option<String>,
     pub api_url: Option<String>,
 }
@@ -84,6 +87,8 @@ impl Chain {
                 let config = loopin_devnet::Config {
                     home: home.clone(),
                     grpc_addr: "127.0.0.1:0".into(),
+                    rpc_addr: Some("127.0.0.1:0".into()),
+                    rest_addr: Some("127.0.0.1:0".into()),
                     block_time_ms: block_time_ms.unwrap_or(100),
                     accounts: funded
                         .iter()
@@ -103,10 +108,10 @@ impl Chain {
                 Self {
                     kind,
                     home,
+                    rpc_url: node.rpc_url(),
+                    api_url: node.rest_url(),
                     running: Running::Devnet(node, config),
                     config: chain,
-                    rpc_url: None,
-                    api_url: None,
                 }
             }
             Kind::Wasmd { base_port } => {
@@ -197,6 +202,8 @@ impl Chain {
                 let _ = std::fs::remove_dir_all(config.home.join("wasm-cache"));
                 let node = loopin_devnet::start(config.clone()).await.expect("restart");
                 self.config.grpc = node.grpc_url();
+                self.rpc_url = node.rpc_url();
+                self.api_url = node.rest_url();
                 self.running = Running::Devnet(node, config);
             }
             Running::Wasmd(network) => {
