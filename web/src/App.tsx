@@ -10,6 +10,8 @@ import type { Session } from "./session";
 import { Market } from "./Market";
 import { LeaseForm } from "./LeaseForm";
 import { MyLeases } from "./MyLeases";
+import { Miner } from "./Miner";
+import { Liquidity } from "./Liquidity";
 
 export type Run = (label: string, action: () => Promise<string | void>) => Promise<void>;
 
@@ -112,6 +114,8 @@ export function App() {
           <LeaseForm session={session} run={run} busy={!!busy} held={held} />
         )}
         {session?.wallet && <MyLeases session={session} run={run} busy={!!busy} version={version} />}
+        {session?.wallet && <Miner session={session} run={run} busy={!!busy} version={version} held={held} />}
+        {session?.wallet && <Liquidity session={session} run={run} busy={!!busy} version={version} held={held} />}
         {!session && !problem && <p className="muted">Loading the chain…</p>}
       </main>
     </>

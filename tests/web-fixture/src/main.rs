@@ -1,6 +1,7 @@
 //! `loopin-web-fixture --dir DIR`: the chain the web app's browser tests run against, as a
 //! user would find it. One wasmd validator (real CometBFT RPC and REST, CORS open for the app's
-//! origin) with LooPIN deployed; a miner (dev key 2) whose device is staked as the h100 pool's
+//! origin), or with `--chain devnet` loopin-devnet with its RPC and REST subsets, with LooPIN
+//! deployed; a miner (dev key 2) whose device is staked as the h100 pool's
 //! liquidity provider and registered with the PoCPS registry; the miner's real agent
 //! (`loopin-agent`'s library) serving leases through a real sshd on loopback; an epoch keeper;
 //! and test wallets: alice (dev key 3) and bob (dev key 4) with LOOP and fee tokens, `empty`
@@ -58,6 +59,10 @@ struct Cli {
     /// two prefixes (each removes its prefix's accounts at start and end).
     #[arg(long, default_value = "lpw")]
     user_prefix: String,
+    /// `wasmd` (a real validator) or `devnet` (loopin-devnet in process, with its CometBFT RPC
+    /// and REST subsets): the app must work on both.
+    #[arg(long, default_value = "wasmd")]
+    chain: String,
 }
 
 fn key(n: u8) -> Key {
@@ -93,14 +98,14 @@ async fn main() -> anyhow::Result<()> {
     std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
     let _ = std::fs::remove_file(dir.join("ready"));
 
-    let chain = Chain::start(
-        Kind::Wasmd {
+    let kind = match cli.chain.as_str() {
+        "wasmd" => Kind::Wasmd {
             base_port: cli.base_port,
         },
-        "web",
-        &[DEPLOYER, MINER, ALICE, BOB],
-    )
-    .await;
+        "devnet" => Kind::Devnet,
+        other => anyhow::bail!("--chain {other}: wasmd or devnet"),
+    };
+    let chain = Chain::start(kind, "web", &[DEPLOYER, MINER, ALICE, BOB]).await;
     let served = serve(&chain, &dir, cli.epoch, &cli.user_prefix).await;
     chain.stop().await;
     served
@@ -175,16 +180,23 @@ async fn serve(chain: &Chain, dir: &Path, epoch: u64, user_prefix: &str) -> anyh
     write(dir, "loopin.json", &web)?;
     write(dir, "deployment.json", &serde_json::to_value(&d)?)?;
     let host_key = std::fs::read_to_string(&sshd.host_key)?;
+    let devices = more_devices(dir, &chain_config.chain_id, &pair)?;
     write(
         dir,
         "fixture.json",
         &json!({
-            "wallets": { "alice": wallet(ALICE), "bob": wallet(BOB), "empty": wallet(EMPTY) },
+            "wallets": {
+                "alice": wallet(ALICE),
+                "bob": wallet(BOB),
+                "empty": wallet(EMPTY),
+                "miner": wallet(MINER),
+            },
             "miner": key(MINER).address.to_string(),
             "pair": pair,
             "stakeId": stake_id,
             "epochSeconds": epoch,
             "ssh": { "port": sshd.port, "hostKey": host_key.trim(), "userPrefix": user_prefix },
+            "devices": devices,
             "grpc": chain_config.grpc,
         }),
     )?;
@@ -200,6 +212,66 @@ async fn serve(chain: &Chain, dir: &Path, epoch: u64, user_prefix: &str) -> anyh
         accounts.remove(&account.user)?;
     }
     Ok(())
+}
+
+/// Devices not staked yet, for the web app's miner pages, as `loopin-prover` prints what a
+/// miner pastes: `bob`'s Stake hook (a seller for 10 epochs, signed by its own device key for bob
+/// in the h100 pool), the same device's hook signed for alice (refused when bob pastes it), and
+/// its registration (`loopin-prover commitment`'s JSON, the ek randomness, an endpoint); and
+/// `miner`'s hook of a third device (a liquidity provider for 3 epochs, signed for the miner).
+fn more_devices(dir: &Path, chain_id: &str, pair: &str) -> anyhow::Result<serde_json::Value> {
+    use loopin_prover::verifier::CommitmentFile;
+    let hook = |key, staker: &str, commitment: &cosmwasm_std::HexBinary, mode, epochs| {
+        let offer = StakeOffer {
+            chain_id: chain_id.to_string(),
+            pair: pair.to_string(),
+            staker: staker.to_string(),
+            commitment: commitment.clone(),
+            mode,
+            rate: Decimal::one(),
+            epochs,
+            max_liquidity: None,
+        };
+        serde_json::to_value(signed_stake(key, &offer))
+    };
+    let bob = key(BOB).address.to_string();
+    let randomness = b"bob's device";
+    let bob_key = loopin_prover::storage::device_key(&dir.join("device-bob"))?;
+    let bob_device = Registration::encode(
+        &loopin_prover::auth::pubkey_bytes(&bob_key),
+        &bob,
+        pair,
+        randomness,
+        loopin_pocps::encode::Params::TEST,
+    );
+    let alice = key(ALICE).address.to_string();
+    let miner = key(MINER).address.to_string();
+    let miner_key = loopin_prover::storage::device_key(&dir.join("device-miner-2"))?;
+    let miner_device = Registration::encode(
+        &loopin_prover::auth::pubkey_bytes(&miner_key),
+        &miner,
+        pair,
+        b"miner's second device",
+        loopin_pocps::encode::Params::TEST,
+    );
+    Ok(json!({
+        "bob": {
+            "stakeHook": hook(&bob_key, &bob, &bob_device.digest(), StakeMode::Seller, 10)?,
+            "foreignStakeHook": hook(&bob_key, &alice, &bob_device.digest(), StakeMode::Seller, 10)?,
+            "commitment": CommitmentFile::from_commitment(&bob_device.commitment),
+            "randomness": cosmwasm_std::HexBinary::from(randomness.as_slice()).to_hex(),
+            "endpoint": "http://127.0.0.1:7471",
+        },
+        "miner": {
+            "stakeHook": hook(
+                &miner_key,
+                &miner,
+                &miner_device.digest(),
+                StakeMode::LiquidityProvider,
+                3,
+            )?,
+        },
+    }))
 }
 
 /// The miner's agent, configured as a miner would (docs/agent.md) for this sshd; accounts left
