@@ -77,16 +77,9 @@ echo
 
 # The web app, served against this chain: its config from the deployment, Keplr's chain info
 # included (docs/web.md).
-ensure_web_deps
 web_port="${LOOPIN_WEB_PORT:-5180}"
-log "building the web app (web/) and serving it on http://127.0.0.1:$web_port"
-"$bin/loopin-deploy" --config deploy/wasmd.toml --output "$home/loopin.json" \
-  web-config --deployment "$home/deployment.json"
-(cd web && npx vite build --logLevel warn)
-(cd web && LOOPIN_WEB_CONFIG="$ROOT/$home/loopin.json" exec node node_modules/vite/bin/vite.js preview --host 127.0.0.1 \
-  --port "$web_port" --strictPort) >> "$home/web.log" 2>&1 &
-web=$!
-trap 'kill "$web" "$localnet" 2>/dev/null || true; wait "$localnet" 2>/dev/null || true' EXIT
+serve_web_app deploy/wasmd.toml "$home/deployment.json" "$home" "$web_port"
+trap 'kill "$WEB_PID" "$localnet" 2>/dev/null || true; wait "$localnet" 2>/dev/null || true' EXIT
 log "the web app: http://127.0.0.1:$web_port (connect Keplr: it suggests $chain_id; dev key 2's mnemonic, \
 loopin-deploy dev-key 2, holds LOOP)"
 

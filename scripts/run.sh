@@ -57,7 +57,9 @@ deployer="$("$bin/loopin-deploy" dev-key 1 --address loopin)"
 bank="$("$bin/loopin-deploy" dev-key 2 --address loopin)"
 
 log "starting loopin-devnet (home $home, gRPC $grpc)"
-"$bin/loopin-devnet" --home "$home" --grpc "$grpc" --fund "$deployer=1000000000000" &
+# CometBFT RPC and REST (deploy/devnet.toml's [chain_registry]) for the web app and Keplr.
+"$bin/loopin-devnet" --home "$home" --grpc "$grpc" --rpc 127.0.0.1:26657 --rest 127.0.0.1:1317 \
+  --fund "$deployer=1000000000000" &
 devnet=$!
 pids=("$devnet")
 trap 'kill "${pids[@]}" 2>/dev/null || true; wait "${pids[@]}" 2>/dev/null || true' EXIT
@@ -86,6 +88,12 @@ else
 fi
 cat "$home/deployment.json"
 echo
+
+web_port="${LOOPIN_WEB_PORT:-5180}"
+serve_web_app deploy/devnet.toml "$home/deployment.json" "$home" "$web_port"
+pids+=("$WEB_PID")
+log "the web app: http://127.0.0.1:$web_port (connect Keplr: it suggests loopin-devnet-1; dev key 2's mnemonic, \
+loopin-deploy dev-key 2, holds LOOP)"
 
 remote_grpc="${LOOPIN_REMOTE_GRPC:-127.0.0.1:9091}"
 log "starting the second chain, remote-devnet-1 (home $home/remote, gRPC $remote_grpc)"

@@ -24,3 +24,6 @@ log "web: the browser tests' chain (loopin-web-fixture) and the contracts"
 cargo build --quiet --locked -p loopin-web-fixture -p loopin-client
 log "web: browser tests (Playwright, Debian's Chromium)"
 (cd web && npx playwright test)
+log "web: the lease journey again on loopin-devnet (its CometBFT RPC and REST subsets)"
+(cd web && LOOPIN_WEB_CHAIN=devnet LOOPIN_WEB_FIXTURE_DIR="${TMPDIR:-/tmp}/loopin-web-fixture-devnet" \
+  LOOPIN_WEB_USER_PREFIX=lpd npx playwright test e2e/lease.spec.ts)

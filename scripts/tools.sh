@@ -188,3 +188,20 @@ ensure_web_deps() {
     echo "$want" > "$stamp"
   fi
 }
+
+# Builds the web app and serves it in the background against a deployment: CONFIG (the deploy
+# config, whose [chain_registry] names the RPC and REST endpoints), DEPLOYMENT (its JSON), OUT
+# (where loopin.json and web.log go), PORT; `loopin-deploy` from $bin. Sets WEB_PID; the caller
+# stops it.
+serve_web_app() {
+  local config="$1" deployment="$2" out="$3" port="$4"
+  ensure_web_deps
+  log "building the web app (web/) and serving it on http://127.0.0.1:$port"
+  "$bin/loopin-deploy" --config "$config" --output "$out/loopin.json" \
+    web-config --deployment "$deployment"
+  (cd "$ROOT/web" && npx vite build --logLevel warn)
+  (cd "$ROOT/web" && LOOPIN_WEB_CONFIG="$(realpath "$out/loopin.json")" exec node \
+    node_modules/vite/bin/vite.js preview --host 127.0.0.1 --port "$port" --strictPort \
+    --bypass-lock) >> "$out/web.log" 2>&1 &
+  WEB_PID=$!
+}

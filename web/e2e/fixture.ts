@@ -48,6 +48,8 @@ export async function startFixture(): Promise<void> {
   const args = ["--dir", FIXTURE_DIR];
   if (process.env.LOOPIN_WEB_BASE_PORT) args.push("--base-port", process.env.LOOPIN_WEB_BASE_PORT);
   if (process.env.LOOPIN_WEB_USER_PREFIX) args.push("--user-prefix", process.env.LOOPIN_WEB_USER_PREFIX);
+  // wasmd (default) or devnet.
+  if (process.env.LOOPIN_WEB_CHAIN) args.push("--chain", process.env.LOOPIN_WEB_CHAIN);
   child = spawn(binary, args, { stdio: ["ignore", log, log] });
   const exited = new Promise<never>((_, reject) =>
     child?.once("exit", (code) => reject(new Error(`loopin-web-fixture exited (${code}); see its log`))),

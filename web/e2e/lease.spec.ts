@@ -209,7 +209,12 @@ test("the market charts past epochs from the chain's events and shows this epoch
   // Every boundary the chain recorded by now, or more if one passed since the test counted.
   expect(shown).toBeGreaterThanOrEqual(boundaries.length);
   await expect(page.getByTestId("price-chart-h100").locator("canvas")).toHaveCount(1);
-  await expect(page.getByTestId("twap-h100")).toContainText("LOOP/h", { timeout: 30_000 });
+  if (process.env.LOOPIN_WEB_CHAIN === "devnet") {
+    // The devnet keeps only its latest state: no historical query, so no TWAP (docs/web.md).
+    await expect(page.getByTestId("twap-h100")).toHaveText("—");
+  } else {
+    await expect(page.getByTestId("twap-h100")).toContainText("LOOP/h", { timeout: 30_000 });
+  }
   await screenshot(page, "history");
 });
 
