@@ -140,11 +140,12 @@ impl ChainRegistryInfo {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::DeployConfig;
 
-    fn deployment() -> Deployment {
+    /// A deployment with placeholder addresses, for the files written from it.
+    pub(crate) fn deployment() -> Deployment {
         Deployment {
             chain_id: "loopin-local-1".into(),
             code_ids: Default::default(),

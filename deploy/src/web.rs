@@ -113,15 +113,9 @@ mod tests {
 
     fn deployment() -> Deployment {
         Deployment {
-            chain_id: "loopin-local-1".into(),
-            code_ids: Default::default(),
-            checksums: Default::default(),
-            factory: "loopin1factory".into(),
-            token: "loopin1token".into(),
-            stake_cert: "loopin1cert".into(),
             registry: Some("loopin1registry".into()),
             pools: [("h100".to_string(), "loopin1pair".to_string())].into(),
-            gas_used: Default::default(),
+            ..crate::chain_registry::tests::deployment()
         }
     }
 

@@ -192,26 +192,9 @@ fn abci_events(events: &[Event]) -> Vec<AbciEvent> {
         .collect()
 }
 
+/// Whole seconds only, as the tx service's `timestamp` has it.
 fn rfc3339(nanos: u64) -> String {
-    // Civil date from days since the epoch (Howard Hinnant's algorithm).
-    let secs = nanos / 1_000_000_000;
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    crate::rfc3339::rfc3339_nanos(nanos - nanos % 1_000_000_000)
 }
 
 /// The whole chain. Not `Sync`: the node wraps it in a mutex.

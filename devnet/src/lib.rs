@@ -16,6 +16,7 @@ pub mod keys;
 pub mod local_grpc;
 pub mod node;
 pub mod rest;
+pub mod rfc3339;
 pub mod rpc;
 pub mod state;
 pub mod store;

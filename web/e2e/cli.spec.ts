@@ -150,21 +150,6 @@ async function leaseInApp(page: Page, publicKey: string): Promise<number> {
   return Number(/Leased: lease (\d+)/.exec(notice)?.[1]);
 }
 
-/**
- * Waits until the pool's clock has at least `seconds` left in its epoch and no boundary is due
- * (the keeper has processed the last one: the app's quotes are refused until it has).
- */
-async function awaitTradingRoom(seconds: number): Promise<void> {
-  const client = await chain();
-  const pair = fixture().pair;
-  for (;;) {
-    await awaitEpochTimeLeft(seconds);
-    const pool = await client.queryContractSmart(pair, { pool: {} });
-    if (pool.clock_epoch === pool.epoch) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 let account: Account;
 
 test.beforeAll(async () => {
@@ -235,7 +220,7 @@ test("a lease made with loopin-client is in the app's My leases and opens there 
 test("a lease made in the app is listed by loopin-client and cancelled by it before its epoch; the app shows it cancelled", async ({ page }) => {
   await openAs(page, account);
   // Room to lease and cancel within the epoch.
-  await awaitTradingRoom(20);
+  await awaitEpochTimeLeft(20);
   const before = await loopBalance(account.address);
   const id = await leaseInApp(page, sshKey()[1]);
   const lease = await leaseOnChain(id);
@@ -276,7 +261,7 @@ test("a lease made in the app is listed by loopin-client and cancelled by it bef
 test("a lease made in the app is opened by loopin-client access: the same ssh command, and it logs in", async ({ page }) => {
   await openAs(page, account);
   const [identity, publicKey] = sshKey();
-  await awaitTradingRoom(10);
+  await awaitEpochTimeLeft(10);
   const before = await loopBalance(account.address);
   const id = await leaseInApp(page, publicKey);
   const lease = await leaseOnChain(id);
@@ -305,7 +290,7 @@ test("a lease made in the app is opened by loopin-client access: the same ssh co
 
 test("a standing order made with loopin-client shows its renewals and budget in the app, and the app's cancel refunds both", async ({ page }) => {
   await openAs(page, account);
-  await awaitTradingRoom(20);
+  await awaitEpochTimeLeft(20);
   const before = await loopBalance(account.address);
   // Two renewals, 20 LOOP of budget, at most 2000 LOOP per device-hour: 6 LOOP for 0.003 h.
   const out = await cli(

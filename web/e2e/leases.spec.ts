@@ -117,21 +117,6 @@ async function leaseInApp(page: Page): Promise<number> {
 
 const signatures = (wallet: TestWallet) => wallet.requests.filter((r) => r === "signDirect").length;
 
-/**
- * Waits until the pool's clock has at least `seconds` left in its epoch and no boundary is due
- * (the keeper has processed the last one: the app's quotes are refused until it has).
- */
-async function awaitTradingRoom(seconds: number): Promise<void> {
-  const client = await chain();
-  const pair = fixture().pair;
-  for (;;) {
-    await awaitEpochTimeLeft(seconds);
-    const pool = await client.queryContractSmart(pair, { pool: {} });
-    if (pool.clock_epoch === pool.epoch) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 let account: Account;
 /** The first test's lease, over by the last test. */
 let firstLease: number;
@@ -143,7 +128,7 @@ test.beforeAll(async () => {
 test("a standing order is extended with the amount signed shown first, renewed from its budget, and closed for the rest", async ({ page }) => {
   const wallet = await openAs(page, account);
   // Room to lease and extend before the lease's epoch.
-  await awaitTradingRoom(20);
+  await awaitEpochTimeLeft(20);
   const id = await leaseInApp(page);
   firstLease = id;
   const lease = await leaseOnChain(id);
@@ -220,7 +205,7 @@ test("a standing order is extended with the amount signed shown first, renewed f
 
 test("an extension the account cannot pay, or that makes no sense, is refused and nothing is signed", async ({ page }) => {
   const wallet = await openAs(page, account);
-  await awaitTradingRoom(15);
+  await awaitEpochTimeLeft(15);
   const id = await leaseInApp(page);
   await page.getByTestId(`extend-open-${id}`).click();
   await expect(page.getByTestId(`extend-form-${id}`)).toBeVisible();
@@ -254,7 +239,7 @@ test("an extension the account cannot pay, or that makes no sense, is refused an
 
 test("a lease is disputed in its epoch with the bond shown before signing; without a reason nothing is signed", async ({ page }) => {
   const wallet = await openAs(page, account);
-  await awaitTradingRoom(15);
+  await awaitEpochTimeLeft(15);
   const id = await leaseInApp(page);
   const lease = await leaseOnChain(id);
   const bond = (BigInt(lease.paid) + 9n) / 10n;

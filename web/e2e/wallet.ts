@@ -24,6 +24,18 @@ export interface TestWallet {
 
 const PREFIX = "loopin";
 
+/** ADR-036's sign doc of `data` for `signer`: amino, with no chain, account, sequence or fee. */
+export function adr036SignDoc(signer: string, data: string): StdSignDoc {
+  return {
+    chain_id: "",
+    account_number: "0",
+    sequence: "0",
+    fee: { gas: "0", amount: [] },
+    msgs: [{ type: "sign/MsgSignData", value: { signer, data: toBase64(toUtf8(data)) } }],
+    memo: "",
+  };
+}
+
 /** Checks what Keplr's chain-info validation checks; a bad config fails the test here. */
 function validateChainInfo(info: ChainInfo): void {
   const need = (ok: unknown, what: string) => {
@@ -121,16 +133,7 @@ export async function installWallet(page: Page, mnemonic: string, name = "test")
         const [chainId, signer, data] = args as [string, string, string];
         known(chainId);
         refuse(method);
-        // ADR-036: an amino doc with no chain, account, sequence or fee.
-        const doc: StdSignDoc = {
-          chain_id: "",
-          account_number: "0",
-          sequence: "0",
-          fee: { gas: "0", amount: [] },
-          msgs: [{ type: "sign/MsgSignData", value: { signer, data: toBase64(toUtf8(data)) } }],
-          memo: "",
-        };
-        return (await amino.signAmino(signer, doc)).signature;
+        return (await amino.signAmino(signer, adr036SignDoc(signer, data))).signature;
       }
       case "suggestToken": {
         const [chainId, contract] = args as [string, string];

@@ -3,8 +3,9 @@
 // they drift from what it derives.
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { Secp256k1HdWallet, serializeSignDoc, type StdSignDoc } from "@cosmjs/amino";
-import { fromBase64, toBase64, toHex, toUtf8 } from "@cosmjs/encoding";
+import { Secp256k1HdWallet, serializeSignDoc } from "@cosmjs/amino";
+import { fromBase64, toHex } from "@cosmjs/encoding";
+import { adr036SignDoc } from "../e2e/wallet";
 import { ACCESS_KEY_MESSAGE, AccessError, accessKeyFromSignature, fingerprint, openAccess } from "../src/access";
 
 interface Account {
@@ -20,17 +21,6 @@ const vectors = JSON.parse(
   readFileSync(new URL("../../packages/access/tests/vectors/access-key-v2.json", import.meta.url), "utf8"),
 ) as { message: string; accounts: Account[] };
 
-function adr036(signer: string, data: string): StdSignDoc {
-  return {
-    chain_id: "",
-    account_number: "0",
-    sequence: "0",
-    fee: { gas: "0", amount: [] },
-    msgs: [{ type: "sign/MsgSignData", value: { signer, data: toBase64(toUtf8(data)) } }],
-    memo: "",
-  };
-}
-
 describe("the lease access key", () => {
   it("signs the same text the CLI signs", () => {
     expect(ACCESS_KEY_MESSAGE).toBe(vectors.message);
@@ -41,7 +31,7 @@ describe("the lease access key", () => {
       const wallet = await Secp256k1HdWallet.fromMnemonic(account.mnemonic, { prefix: "loopin" });
       const [{ address }] = await wallet.getAccounts();
       expect(address).toBe(account.address);
-      const doc = adr036(address, ACCESS_KEY_MESSAGE);
+      const doc = adr036SignDoc(address, ACCESS_KEY_MESSAGE);
       expect(new TextDecoder().decode(serializeSignDoc(doc))).toBe(account.sign_doc);
       const { signature } = await wallet.signAmino(address, doc);
       expect(signature.signature).toBe(account.signature_base64);

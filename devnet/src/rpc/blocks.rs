@@ -5,6 +5,7 @@
 //! `GetLatestValidatorSet` answers), commits carry no signatures, and the hashes the devnet does
 //! not compute (validators, consensus, results, evidence, last commit) are empty.
 
+use crate::rfc3339::rfc3339_nanos;
 use cosmos_sdk_proto::cosmos::base::abci::v1beta1::TxResponse;
 use prost::Message;
 use serde_json::{Value, json};
@@ -17,35 +18,6 @@ use crate::chain::{Header, pubkey_address};
 /// The CometBFT release whose RPC this one answers like (cosmjs picks its client by the
 /// major.minor of `node_info.version`).
 pub const COMETBFT_VERSION: &str = "0.38.17";
-
-/// RFC 3339 in UTC with the fraction Go writes (trailing zeros dropped, none when whole).
-pub fn rfc3339_nanos(nanos: u64) -> String {
-    let secs = nanos / 1_000_000_000;
-    let frac = nanos % 1_000_000_000;
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil date from days since the epoch (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    let fraction = if frac == 0 {
-        String::new()
-    } else {
-        format!(".{frac:09}").trim_end_matches('0').to_string()
-    };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{fraction}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
 
 /// CometBFT's `Txs.Hash()`: the RFC 6962 Merkle root of the transactions' SHA-256 hashes.
 pub fn data_hash(txs: &[Vec<u8>]) -> Vec<u8> {
