@@ -140,6 +140,9 @@ impl Harness {
                     rate: Decimal::one(),
                     epochs: 4,
                     max_liquidity: None,
+                    min_shares: None,
+                    max_price: None,
+                    deadline: None,
                 },
             ))
             .unwrap(),

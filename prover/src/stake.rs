@@ -4,7 +4,7 @@
 //! over the stake's chain, pair, staker, commitment and terms, so the miner's stake is signed
 //! here, where the device key lives (`storage::device_key`).
 
-use cosmwasm_std::{Decimal, HexBinary, Uint128};
+use cosmwasm_std::{Decimal, HexBinary, Timestamp, Uint128};
 use k256::ecdsa::SigningKey;
 use loopin::device::{StakeClaim, device_id};
 use loopin::pair::ReceiveMsg;
@@ -28,6 +28,12 @@ pub struct StakeOffer {
     pub rate: Decimal,
     pub epochs: u64,
     pub max_liquidity: Option<Uint128>,
+    /// A provider's bounds from its quote, outside the device's claim
+    /// (`loopin::pair::ReceiveMsg::Stake`): the fewest shares, the most LOOP per device-hour,
+    /// and the time after which the pair refuses the stake.
+    pub min_shares: Option<Uint128>,
+    pub max_price: Option<Decimal>,
+    pub deadline: Option<Timestamp>,
 }
 
 /// The device's fingerprint: the hash of its compressed key (the registry's fingerprint and
@@ -60,6 +66,9 @@ pub fn signed_stake(key: &SigningKey, offer: &StakeOffer) -> ReceiveMsg {
         max_liquidity: offer.max_liquidity,
         device_key: HexBinary::from(pubkey),
         device_signature: HexBinary::from(signature),
+        min_shares: offer.min_shares,
+        max_price: offer.max_price,
+        deadline: offer.deadline,
     }
 }
 
@@ -80,6 +89,9 @@ mod tests {
             rate: Decimal::one(),
             epochs: 10,
             max_liquidity: None,
+            min_shares: None,
+            max_price: None,
+            deadline: None,
         };
         let ReceiveMsg::Stake {
             device_id,

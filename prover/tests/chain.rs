@@ -202,6 +202,9 @@ async fn the_prover_serves_exactly_the_verifiers_the_registry_assigns_it_and_ans
                 rate: Decimal::one(),
                 epochs: 10,
                 max_liquidity: None,
+                min_shares: None,
+                max_price: None,
+                deadline: None,
             },
         ))
         .unwrap(),

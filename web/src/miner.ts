@@ -86,7 +86,20 @@ export function parseStakeHook(text: string): StakeHook {
   const raw = (json as { stake: unknown }).stake;
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new RefusedError("the stake hook is empty");
   const stake = raw as Record<string, unknown>;
-  const known = ["device_id", "mode", "rate", "epochs", "commitment", "max_liquidity", "device_key", "device_signature"];
+  // The last three are the staker's bounds, outside the device's claim (sent as pasted).
+  const known = [
+    "device_id",
+    "mode",
+    "rate",
+    "epochs",
+    "commitment",
+    "max_liquidity",
+    "device_key",
+    "device_signature",
+    "min_shares",
+    "max_price",
+    "deadline",
+  ];
   const unknown = Object.keys(stake).filter((k) => !known.includes(k));
   if (unknown.length > 0) throw new RefusedError(`the stake hook has unknown fields: ${unknown.join(", ")}`);
   if (stake.mode !== "liquidity_provider" && stake.mode !== "seller") {

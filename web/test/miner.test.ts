@@ -27,6 +27,7 @@ import {
   signedFor,
   slippageBps,
   stakeCost,
+  stakeMsg,
   stakingFee,
   withdrawQuote,
 } from "../src/miner";
@@ -120,6 +121,13 @@ describe("the stake hook", () => {
     }
     const other = "22" + BOB_HOOK.stake.commitment.slice(2);
     expect(signedFor(parseStakeHook(hookText({ commitment: other })), CHAIN, PAIR, BOB)).toBe(false);
+  });
+
+  it("takes the staker's bounds, outside the device's claim, and sends them as pasted", () => {
+    const bounds = { min_shares: "3162277", max_price: "10100000", deadline: "1700000000000000000" };
+    const hook = parseStakeHook(hookText(bounds));
+    expect(signedFor(hook, CHAIN, PAIR, BOB)).toBe(true);
+    expect(stakeMsg(hook).stake).toMatchObject(bounds);
   });
 
   it("refuses what is not a well-formed stake hook", () => {

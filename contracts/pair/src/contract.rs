@@ -164,6 +164,9 @@ fn receive_loop(
             max_liquidity,
             device_key,
             device_signature,
+            min_shares,
+            max_price,
+            deadline,
         } => staking::stake(
             deps,
             env,
@@ -179,6 +182,9 @@ fn receive_loop(
                 max_liquidity,
                 device_key,
                 device_signature,
+                min_shares,
+                max_price,
+                deadline,
             },
         ),
         ReceiveMsg::ProvideLiquidity {

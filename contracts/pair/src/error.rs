@@ -1,4 +1,4 @@
-use cosmwasm_std::{Decimal, OverflowError, StdError, Timestamp, Uint128};
+use cosmwasm_std::{Decimal, Decimal256, OverflowError, StdError, Timestamp, Uint128};
 use cw_utils::PaymentError;
 use loopin::migrate::MigrateError;
 use loopin_pool_math::MathError;
@@ -51,6 +51,12 @@ pub enum ContractError {
 
     #[error("the pool has no price yet: a liquidity provider must stake first")]
     NoPrice {},
+
+    #[error("the stake would mint {minted} shares, below the staker's minimum {min}")]
+    SharesBelowMinimum { minted: Uint128, min: Uint128 },
+
+    #[error("the stake would pay {price} LOOP per device-hour, above the staker's maximum {max}")]
+    PriceAboveMaximum { price: Decimal256, max: Decimal },
 
     #[error("stake {id} not found")]
     StakeNotFound { id: u64 },

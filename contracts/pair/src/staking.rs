@@ -11,6 +11,7 @@ use loopin_pool_math::{MathError, shares};
 use crate::device_claim;
 use crate::epoch::current_pool;
 use crate::error::ContractError;
+use crate::leasing::check_deadline;
 use crate::outflow::{self, per_device_hour};
 use crate::state::{
     CONFIG, Config, POOL, PROVIDER_HOURS_ENDING, SELLER_HOURS_ENDING, SELLER_PRICE, SHARE_VALUE,
@@ -29,6 +30,10 @@ pub struct StakeRequest {
     /// The device's key and its signature over the stake (`device_claim`).
     pub device_key: HexBinary,
     pub device_signature: HexBinary,
+    /// A provider's bounds, outside the device's claim (`ReceiveMsg::Stake`).
+    pub min_shares: Option<Uint128>,
+    pub max_price: Option<Decimal>,
+    pub deadline: Option<Timestamp>,
 }
 
 pub(crate) fn add(
@@ -89,6 +94,7 @@ pub fn stake(
     amount: Uint128,
     request: StakeRequest,
 ) -> Result<Response, ContractError> {
+    check_deadline(&env, request.deadline)?;
     let params = &config.params;
     let (mut pool, advanced) = current_pool(deps.storage, &env, config)?;
     if request.epochs < params.min_epochs || request.epochs > params.max_epochs {
@@ -165,6 +171,21 @@ pub fn stake(
                 }
                 needed
             };
+            // The price the stake pays for its hours: the spot it matches, or the one it sets.
+            if let Some(max) = request.max_price {
+                let price = if sets_price {
+                    Reserves {
+                        hours,
+                        tokens: pool.reserves.tokens.checked_add(liquidity)?,
+                    }
+                    .spot_price()?
+                } else {
+                    pool.reserves.spot_price()?
+                };
+                if price > Decimal256::from(max) {
+                    return Err(ContractError::PriceAboveMaximum { price, max });
+                }
+            }
             let offered = Reserves {
                 hours,
                 tokens: liquidity,
@@ -187,6 +208,14 @@ pub fn stake(
             } else {
                 shares::deposit(&pool.reserves, pool.total_shares, &offered)?
             };
+            if let Some(min) = request.min_shares
+                && deposit.shares < min
+            {
+                return Err(ContractError::SharesBelowMinimum {
+                    minted: deposit.shares,
+                    min,
+                });
+            }
             // Every hour of the device is listed, whatever the share rounding took.
             pool.reserves.hours = pool.reserves.hours.checked_add(hours)?;
             pool.reserves.tokens = pool.reserves.tokens.checked_add(deposit.taken.tokens)?;

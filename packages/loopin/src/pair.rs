@@ -116,6 +116,22 @@ pub enum ReceiveMsg {
     /// that key's signature over the `loopin::device::StakeClaim` of this stake (chain id, pair,
     /// device id, staker, commitment, mode, rate, epochs). Nobody can stake a device without its
     /// key, and a signature does not serve another staker, pool, chain or terms.
+    ///
+    /// A provider's stake is a trade at the pool's price of the moment it executes, so the
+    /// staker bounds it, as a client bounds a lease, by the quote it saw: `max_price`,
+    /// `min_shares` and `deadline`, outside the device's claim (the device consents to the
+    /// terms, not to a price). Whoever sees the stake pending can lease hours just before it,
+    /// raising the price its hours match, and cancel them right after, selling them back into
+    /// the pool the stake deepened at that price: the provider pays more LOOP for shares worth
+    /// less and the lessee keeps much of the difference (docs/pair.md, "Threats"). A floor on
+    /// the shares does not stop that: a pumped price mints the provider *more* shares
+    /// (`h·S/x`, `x` lowered), so the bound is on the price, `max_price`. `max_liquidity` (or
+    /// the LOOP sent) caps the same price for the hours the rate gives, but only if the staker
+    /// sends no more than its quote needs; `max_price` holds whatever is sent. The reverse
+    /// order (hours sold back just before, bought back after) lowers the price and mints fewer
+    /// shares: `min_shares` refuses it. Leasing every hour, so that the stake sets the price
+    /// with all it brings, is not possible: the curve never sells its last hour. All three
+    /// `None` (older clients): bounded by `max_liquidity` and the LOOP sent only.
     Stake {
         device_id: String,
         mode: StakeMode,
@@ -127,6 +143,21 @@ pub enum ReceiveMsg {
         device_key: HexBinary,
         /// The device key's compact signature (r‖s, 64 bytes) over the stake claim.
         device_signature: HexBinary,
+        /// A liquidity provider's floor on the shares minted to it (`SharesBelowMinimum`
+        /// otherwise): the price pushed *down* before the stake (hours sold back) mints fewer
+        /// shares for its hours, and, when it sets the price, LOOP per share raised mints fewer
+        /// for its LOOP. Not read for a seller (it mints none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min_shares: Option<Uint128>,
+        /// The most LOOP (smallest unit) per device-hour a liquidity provider's stake pays:
+        /// the pool's spot price it matches, or, when the pool lists no hours, the price its
+        /// deposit sets (the pool's LOOP, its own included, per its hours);
+        /// `PriceAboveMaximum` otherwise. Not read for a seller.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_price: Option<Decimal>,
+        /// The stake is refused after this time (`DeadlinePassed`), as a lease is.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        deadline: Option<Timestamp>,
     },
     /// Adds LOOP liquidity, which funds the sellers' sales and earns from leases. Shares are
     /// minted at the pool's LOOP per share; at least `min_shares`.

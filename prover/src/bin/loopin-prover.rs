@@ -125,6 +125,16 @@ struct StakeArgs {
     /// A liquidity provider's most LOOP (smallest unit) for its first epoch.
     #[arg(long)]
     max_liquidity: Option<u128>,
+    /// A liquidity provider's fewest shares minted (from its quote); the pair refuses fewer.
+    #[arg(long)]
+    min_shares: Option<u128>,
+    /// A liquidity provider's most LOOP (smallest unit) per device-hour, matched or set (its
+    /// quote plus slippage); the pair refuses a stake at a higher price.
+    #[arg(long)]
+    max_price: Option<String>,
+    /// The pair refuses the stake this many seconds after now (this machine's clock).
+    #[arg(long)]
+    deadline_secs: Option<u64>,
 }
 
 #[derive(Args)]
@@ -282,6 +292,23 @@ fn stake_msg(c: &Config, a: &StakeArgs) -> Result<(), String> {
         .rate
         .parse::<cosmwasm_std::Decimal>()
         .map_err(|e| format!("rate: {e}"))?;
+    let max_price = a
+        .max_price
+        .as_deref()
+        .map(str::parse::<cosmwasm_std::Decimal>)
+        .transpose()
+        .map_err(|e| format!("max-price: {e}"))?;
+    let deadline = match a.deadline_secs {
+        Some(secs) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_err(|e| format!("clock: {e}"))?;
+            Some(cosmwasm_std::Timestamp::from_seconds(
+                now.as_secs().saturating_add(secs),
+            ))
+        }
+        None => None,
+    };
     let l = storage::load(&c.data_dir).map_err(|e| e.to_string())?;
     let key = storage::device_key(&c.data_dir).map_err(|e| e.to_string())?;
     let st = ProverState::from_loaded(l, key.clone());
@@ -294,6 +321,9 @@ fn stake_msg(c: &Config, a: &StakeArgs) -> Result<(), String> {
         rate,
         epochs: a.epochs,
         max_liquidity: a.max_liquidity.map(cosmwasm_std::Uint128::new),
+        min_shares: a.min_shares.map(cosmwasm_std::Uint128::new),
+        max_price,
+        deadline,
     };
     let out =
         serde_json::to_string_pretty(&signed_stake(&key, &offer)).map_err(|e| e.to_string())?;

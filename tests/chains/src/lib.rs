@@ -399,6 +399,9 @@ pub mod setup {
             max_liquidity: None,
             device_key: HexBinary::from(pubkey),
             device_signature: HexBinary::from(signature.to_bytes().to_vec()),
+            min_shares: None,
+            max_price: None,
+            deadline: None,
         }
     }
 }

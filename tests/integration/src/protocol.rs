@@ -429,6 +429,9 @@ impl Protocol {
             max_liquidity: None,
             device_key: HexBinary::from(pubkey.as_bytes()),
             device_signature: HexBinary::from(signature),
+            min_shares: None,
+            max_price: None,
+            deadline: None,
         }
     }
 

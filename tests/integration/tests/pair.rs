@@ -1,6 +1,6 @@
 //! The dissipative pair on the full protocol: factory, LOOP, stake certificates and the pair.
 
-use cosmwasm_std::Uint128;
+use cosmwasm_std::{Decimal, Decimal256, Uint128};
 use cw_multi_test::Executor;
 use loopin::pair::{ExecuteMsg, LeaseResponse, QueryMsg, ReceiveMsg};
 use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, StakeMode};
@@ -694,4 +694,50 @@ fn rewards_beyond_the_emission_cap_stay_owed_and_are_paid_later() {
     let err: ContractError = contract_error(p.exec(&seller, &ExecuteMsg::Claim { stake_id: 2 }));
     assert_eq!(err, ContractError::NothingToClaim {});
     p.check_invariants();
+}
+
+/// A provider's bounds hold when it sets the price too: the price is its LOOP (and any the pool
+/// holds) per device-hour, the shares are the first deposit's less the locked minimum. A seller
+/// pays no price and mints no shares: its bounds are not read.
+#[test]
+fn a_provider_setting_the_price_is_held_to_its_max_price_and_min_shares() {
+    let mut p = protocol();
+    let bounded = |p: &Protocol, who, device, mode, min_shares, max_price| {
+        let mut msg = p.stake_msg(who, device, mode, Decimal::one(), 10);
+        if let ReceiveMsg::Stake {
+            min_shares: floor,
+            max_price: ceiling,
+            ..
+        } = &mut msg
+        {
+            *floor = Some(Uint128::new(min_shares));
+            *ceiling = Some(Decimal::from_ratio(max_price, 1u128));
+        }
+        msg
+    };
+    // 1 LOOP of fee and 10 LOOP for one hour: 10 LOOP per device-hour, 3,161,277 shares.
+    let provider = StakeMode::LiquidityProvider;
+    let msg = bounded(&p, "alice", "gpu-a", provider, 0, 10 * LOOP - 1);
+    assert_eq!(
+        contract_error::<ContractError>(p.send("alice", 11 * LOOP, &msg)),
+        ContractError::PriceAboveMaximum {
+            price: Decimal256::from_ratio(10 * LOOP, 1u128),
+            max: Decimal::from_ratio(10 * LOOP - 1, 1u128),
+        }
+    );
+    let msg = bounded(&p, "alice", "gpu-a", provider, 3_161_278, 10 * LOOP);
+    assert_eq!(
+        contract_error::<ContractError>(p.send("alice", 11 * LOOP, &msg)),
+        ContractError::SharesBelowMinimum {
+            minted: Uint128::new(3_161_277),
+            min: Uint128::new(3_161_278),
+        }
+    );
+    assert_eq!(p.balance_of("alice"), RICH);
+    let msg = bounded(&p, "alice", "gpu-a", provider, 3_161_277, 10 * LOOP);
+    p.send("alice", 11 * LOOP, &msg).unwrap();
+    assert_eq!(p.stake_info(1).shares.u128(), 3_161_277);
+    let seller = bounded(&p, "bob", "gpu-b", StakeMode::Seller, u128::MAX, 0);
+    p.send("bob", 10 * LOOP, &seller).unwrap();
+    assert!(p.stake_info(2).shares.is_zero());
 }

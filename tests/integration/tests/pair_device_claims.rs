@@ -23,28 +23,17 @@ use loopin_pocps::sig::k256_sign;
 const LONGEST: u64 = 200;
 
 /// `msg` with its device key and signature replaced.
-fn with_key(msg: ReceiveMsg, key: Vec<u8>, signature: Vec<u8>) -> ReceiveMsg {
-    match msg {
-        ReceiveMsg::Stake {
-            device_id,
-            mode,
-            rate,
-            epochs,
-            commitment,
-            max_liquidity,
-            ..
-        } => ReceiveMsg::Stake {
-            device_id,
-            mode,
-            rate,
-            epochs,
-            commitment,
-            max_liquidity,
-            device_key: HexBinary::from(key),
-            device_signature: HexBinary::from(signature),
-        },
-        other => other,
+fn with_key(mut msg: ReceiveMsg, key: Vec<u8>, signature: Vec<u8>) -> ReceiveMsg {
+    if let ReceiveMsg::Stake {
+        device_key,
+        device_signature,
+        ..
+    } = &mut msg
+    {
+        *device_key = HexBinary::from(key);
+        *device_signature = HexBinary::from(signature);
     }
+    msg
 }
 
 /// A Seller stake signed by the test device `signer` for `staker`, naming `device_id`.
@@ -56,28 +45,11 @@ fn signed_by(
     rate: Decimal,
     epochs: u64,
 ) -> ReceiveMsg {
-    match p.stake_msg(staker, signer, StakeMode::Seller, rate, epochs) {
-        ReceiveMsg::Stake {
-            mode,
-            rate,
-            epochs,
-            commitment,
-            max_liquidity,
-            device_key,
-            device_signature,
-            ..
-        } => ReceiveMsg::Stake {
-            device_id: device_id.into(),
-            mode,
-            rate,
-            epochs,
-            commitment,
-            max_liquidity,
-            device_key,
-            device_signature,
-        },
-        other => other,
+    let mut msg = p.stake_msg(staker, signer, StakeMode::Seller, rate, epochs);
+    if let ReceiveMsg::Stake { device_id: id, .. } = &mut msg {
+        *id = device_id.into();
     }
+    msg
 }
 
 /// The pair's refusal of `result`.
@@ -250,6 +222,9 @@ fn a_device_signature_serves_only_its_staker_pool_and_terms() {
             max_liquidity: None,
             device_key: bobs_key.clone(),
             device_signature: bobs_signature.clone(),
+            min_shares: None,
+            max_price: None,
+            deadline: None,
         };
         assert_eq!(
             refusal(p.send("bob", 12 * LOOP, &altered)),

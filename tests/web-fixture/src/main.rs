@@ -148,6 +148,9 @@ async fn serve(chain: &Chain, dir: &Path, epoch: u64, user_prefix: &str) -> anyh
         rate: Decimal::one(),
         epochs: 200,
         max_liquidity: None,
+        min_shares: None,
+        max_price: None,
+        deadline: None,
     };
     let stake = token::ExecuteMsg::Send {
         contract: pair.clone(),
@@ -231,6 +234,9 @@ fn more_devices(dir: &Path, chain_id: &str, pair: &str) -> anyhow::Result<serde_
             rate: Decimal::one(),
             epochs,
             max_liquidity: None,
+            min_shares: None,
+            max_price: None,
+            deadline: None,
         };
         serde_json::to_value(signed_stake(key, &offer))
     };

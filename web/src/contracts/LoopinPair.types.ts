@@ -321,11 +321,14 @@ export interface TwapResponse {
 export type ReceiveMsg = {
   stake: {
     commitment: HexBinary;
+    deadline?: Timestamp | null;
     device_id: string;
     device_key: HexBinary;
     device_signature: HexBinary;
     epochs: number;
     max_liquidity?: Uint128 | null;
+    max_price?: Decimal | null;
+    min_shares?: Uint128 | null;
     mode: StakeMode;
     rate: Decimal;
   };

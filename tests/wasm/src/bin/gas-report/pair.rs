@@ -89,6 +89,9 @@ fn stake_msg(pair: &WasmContract, staker: &str, id: u32) -> ReceiveMsg {
         max_liquidity: None,
         device_key: HexBinary::from(pubkey.as_bytes()),
         device_signature: HexBinary::from(k256_sign(&key, &claim.message())),
+        min_shares: None,
+        max_price: None,
+        deadline: None,
     }
 }
 
