@@ -5,7 +5,8 @@
 // what Claim pays now, and Claim.
 import { useEffect, useState } from "react";
 import type { ExecuteResult } from "@cosmjs/cosmwasm-stargate";
-import { ensureFunds, formatHours, formatLoop, parseUnits, sendWithHook, wasmAttribute, type Balances } from "./chain";
+import { chainTime, ensureFunds, formatHours, formatLoop, parseUnits, sendWithHook, wasmAttribute, type Balances } from "./chain";
+import { deadline } from "./lease";
 import { LoopinPairClient, LoopinPairQueryClient } from "./contracts/LoopinPair.client";
 import type { PoolParams } from "./contracts/LoopinPair.types";
 import { LoopinPocpsRegistryClient } from "./contracts/LoopinPocpsRegistry.client";
@@ -17,6 +18,7 @@ import {
   parseStakeHook,
   poolOfHook,
   slippageBps,
+  maxStakePrice,
   stakeCost,
   stakeMsg,
   type StakeCost,
@@ -135,7 +137,14 @@ function StakeForm({ session, run, busy, held }: Omit<Props, "version">) {
       // Checked again now: nothing is signed for a hook the pair would refuse.
       const r = await review(session, wallet.address, text, slippage, liquidity);
       ensureFunds(held ?? { loop: 0n, fee: 0n }, r.cost.send, session.config);
-      const result = await sendWithHook(signing, wallet.address, session.config, r.pair, r.cost.send, stakeMsg(r.hook));
+      const q = new LoopinPairQueryClient(session.client, r.pair);
+      const { reserves } = await q.pool();
+      const bounds = {
+        maxPrice: maxStakePrice(r.cost, reserves, slippageBps(slippage)),
+        deadline: deadline(await chainTime(session.client), 300),
+      };
+      const msg = stakeMsg(r.hook, bounds);
+      const result = await sendWithHook(signing, wallet.address, session.config, r.pair, r.cost.send, msg);
       const paid = r.cost.send - refunded(result, session.config.token.address, r.pair, wallet.address);
       const id = wasmAttribute(result, "stake_id");
       const token = wasmAttribute(result, "token_id");

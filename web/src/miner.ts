@@ -328,9 +328,41 @@ export function stakeCost(
   return { hours, fee, liquidity: matching, maxLiquidity: bound, send: fee + bound };
 }
 
-/** The pair's Stake hook to send: as pasted (the device signed its terms). */
-export function stakeMsg(hook: StakeHook) {
-  return { stake: hook.raw };
+/** A Decimal string (18 places, as cosmwasm's Decimal) of num / den, rounded up. */
+export function decimalCeil(num: bigint, den: bigint): string {
+  const scaled = (num * 10n ** 18n + den - 1n) / den;
+  const whole = scaled / 10n ** 18n;
+  const fraction = (scaled % 10n ** 18n).toString().padStart(18, "0").replace(/0+$/, "");
+  return fraction ? `${whole}.${fraction}` : whole.toString();
+}
+
+/**
+ * The most LOOP (smallest unit) per device-hour a provider's stake accepts: the price it matches
+ * now (or, with no hours listed, the price its deposit sets) plus the slippage allowance. The pair
+ * refuses the stake above it, so a lease pumping the price just before it takes nothing
+ * (docs/pair.md).
+ */
+export function maxStakePrice(cost: StakeCost, reserves: Reserves, slippageBps: number): string {
+  const tokens = reserves.hours === "0" ? BigInt(reserves.tokens) + (cost.liquidity ?? 0n) : BigInt(reserves.tokens);
+  const hours = reserves.hours === "0" ? cost.hours : BigInt(reserves.hours);
+  // LOOP's smallest unit per micro-hour x 1e6 = per device-hour.
+  return decimalCeil(tokens * 1_000_000n * BigInt(10_000 + slippageBps), hours * 10_000n);
+}
+
+/**
+ * The pair's Stake hook to send: the device-signed terms as pasted, and for a provider the bounds
+ * the user signs beside them (outside the device's claim) where the pasted hook has none: the
+ * price bound and a deadline (CosmWasm's nanosecond timestamp).
+ */
+export function stakeMsg(hook: StakeHook, bounds?: { maxPrice: string; deadline: string }) {
+  if (hook.mode !== "liquidity_provider" || !bounds) return { stake: hook.raw };
+  return {
+    stake: {
+      max_price: bounds.maxPrice,
+      deadline: bounds.deadline,
+      ...hook.raw,
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

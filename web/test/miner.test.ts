@@ -12,12 +12,14 @@ import {
   checkTerms,
   commitmentDigest,
   decimalAtomics,
+  decimalCeil,
   deriveEk,
   deviceFingerprint,
   deviceId,
   hoursPerEpoch,
   maintenance,
   matchingLiquidity,
+  maxStakePrice,
   parseCommitment,
   parseStakeHook,
   poolOfHook,
@@ -292,5 +294,39 @@ describe("the device's verdicts", () => {
 
   it("shows a certificate's expiry in UTC", () => {
     expect(formatTime("1796564669000000000")).toBe("2026-12-06 13:44:29 UTC");
+  });
+});
+
+describe("a provider's stake signs its price bound", () => {
+  const hours = 8_333n;
+  const reserves = { hours: "8333", tokens: "10000000" };
+
+  it("matches at most the spot price plus the slippage allowance, per device-hour", () => {
+    // 10 LOOP for 0.008333 h: 1,200,048.0019... smallest units per hour; +1 % rounded up.
+    const bound = maxStakePrice({ hours, fee: 0n, send: 0n }, reserves, 100);
+    expect(bound).toBe(decimalCeil(10_000_000n * 1_000_000n * 10_100n, 8_333n * 10_000n));
+    expect(Number(bound)).toBeCloseTo((10_000_000 / 0.008333) * 1.01, 0);
+  });
+
+  it("bounds the price its own deposit sets in a pool with no hours", () => {
+    const empty = { hours: "0", tokens: "5000000" };
+    const bound = maxStakePrice({ hours, fee: 0n, liquidity: 5_000_000n, send: 0n }, empty, 0);
+    expect(bound).toBe(decimalCeil(10_000_000n * 1_000_000n, hours));
+  });
+
+  it("adds the bounds to a provider's hook only, keeping what the pasted hook says", () => {
+    const base = { device_id: "d", mode: "liquidity_provider" };
+    const hook = { mode: "liquidity_provider", raw: base } as unknown as Parameters<typeof stakeMsg>[0];
+    const bounds = { maxPrice: "12.5", deadline: "1700000300000000000" };
+    expect(stakeMsg(hook, bounds)).toEqual({ stake: { max_price: "12.5", deadline: "1700000300000000000", ...base } });
+    const pasted = { ...hook, raw: { ...base, max_price: "11" } };
+    expect(stakeMsg(pasted, bounds).stake.max_price).toBe("11");
+    const seller = { ...hook, mode: "seller", raw: base } as unknown as Parameters<typeof stakeMsg>[0];
+    expect(stakeMsg(seller, bounds)).toEqual({ stake: base });
+  });
+
+  it("writes decimals as cosmwasm does, rounded up", () => {
+    expect(decimalCeil(1n, 3n)).toBe("0.333333333333333334");
+    expect(decimalCeil(10n, 2n)).toBe("5");
   });
 });
