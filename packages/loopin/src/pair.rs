@@ -275,7 +275,8 @@ pub struct PoolResponse {
     pub clock_epoch: u64,
     pub reserves: Reserves,
     pub total_shares: Uint128,
-    /// Spot price, LOOP per device-hour; none while a reserve is empty.
+    /// Spot price in LOOP's smallest unit per device-hour: the LOOP reserve over the hours
+    /// reserve (micro-hours) times 1e6. None while a reserve is empty.
     pub spot_price: Option<Decimal256>,
     /// Hours per epoch of liquidity-provider stakes in the trading epoch.
     pub provider_hours: Uint128,
