@@ -91,7 +91,7 @@ echo
 
 web_port="${LOOPIN_WEB_PORT:-5180}"
 serve_web_app deploy/devnet.toml "$home/deployment.json" "$home" "$web_port"
-pids+=("$WEB_PID")
+[ -z "$WEB_PID" ] || pids+=("$WEB_PID")
 log "the web app: http://127.0.0.1:$web_port (connect Keplr: it suggests loopin-devnet-1; dev key 2's mnemonic, \
 loopin-deploy dev-key 2, holds LOOP)"
 

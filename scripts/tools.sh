@@ -191,11 +191,16 @@ ensure_web_deps() {
 
 # Builds the web app and serves it in the background against a deployment: CONFIG (the deploy
 # config, whose [chain_registry] names the RPC and REST endpoints), DEPLOYMENT (its JSON), OUT
-# (where loopin.json and web.log go), PORT; `loopin-deploy` from $bin. Sets WEB_PID; the caller
-# stops it.
+# (where loopin.json and web.log go), PORT; `loopin-deploy` from $bin. Sets WEB_PID (empty when
+# the app could not be served); the caller stops it.
 serve_web_app() {
   local config="$1" deployment="$2" out="$3" port="$4"
-  ensure_web_deps
+  WEB_PID=""
+  # The main job runs without the app where Node.js is missing or too old; it says so.
+  if ! ensure_web_deps; then
+    log "not serving the web app (needs Node.js >= 20.19 and npm)"
+    return 0
+  fi
   log "building the web app (web/) and serving it on http://127.0.0.1:$port"
   "$bin/loopin-deploy" --config "$config" --output "$out/loopin.json" \
     web-config --deployment "$deployment"
