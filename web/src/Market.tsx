@@ -1,5 +1,6 @@
 // Every pool (GPU class): spot price per device-hour, reserves, hours on sale, the epoch clock.
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
+import { LoopinPairQueryClient } from "./contracts/LoopinPair.client";
 import { chainTime, formatHours, formatLoop } from "./chain";
 import { countdown, poolViews, type PoolView } from "./market";
 import { lastBoundaryHeight, twapSince } from "./history";
@@ -9,15 +10,26 @@ import type { Session } from "./session";
 const REFRESH_MS = 3_000;
 const TWAP_REFRESH_MS = 15_000;
 
-/** Each pool's TWAP since its last boundary, refreshed slowly (two searches and a historical query). */
+/**
+ * Each pool's TWAP since its last boundary, refreshed slowly. The boundary's height is searched
+ * once per epoch (the search reads every boundary the pool has had), then only the historical
+ * query and the Twap query run.
+ */
 function useTwaps(session: Session, version: number): Record<string, string | null> {
   const [twaps, setTwaps] = useState<Record<string, string | null>>({});
+  const heights = useRef(new Map<string, number | undefined>());
   useEffect(() => {
     let live = true;
+    const boundaryHeight = async (pair: string) => {
+      const { epoch } = await new LoopinPairQueryClient(session.client, pair).pool();
+      const key = `${pair}@${epoch}`;
+      if (!heights.current.has(key)) heights.current.set(key, await lastBoundaryHeight(session.client, pair));
+      return heights.current.get(key);
+    };
     const refresh = async () => {
       const entries = await Promise.all(
         Object.entries(session.config.contracts.pools).map(async ([gpuClass, pair]) => {
-          const height = await lastBoundaryHeight(session.client, pair);
+          const height = await boundaryHeight(pair);
           const twap = height === undefined ? null : await twapSince(session.config.chain.rpc, session.client, pair, height);
           return [gpuClass, twap] as const;
         }),

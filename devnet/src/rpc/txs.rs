@@ -24,14 +24,8 @@ pub fn exec_tx_result(response: &TxResponse) -> Value {
         "info": response.info,
         "gas_wanted": response.gas_wanted.to_string(),
         "gas_used": response.gas_used.to_string(),
-        "events": response.events.iter().map(|e| json!({
-            "type": e.r#type,
-            "attributes": e.attributes.iter().map(|a| json!({
-                "key": a.key,
-                "value": a.value,
-                "index": a.index,
-            })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
+        // The same JSON as the REST API's (CometBFT's and the gateway's shapes agree here).
+        "events": crate::rest::json::events(&response.events),
         "codespace": response.codespace,
     })
 }

@@ -40,28 +40,22 @@ pub enum Adr036Error {
     Mismatch,
 }
 
-/// A JSON string literal of `s`, as `JSON.stringify` writes it (serde_json escapes the same
-/// characters: `"`, `\`, and control characters).
-fn json_string(s: &str) -> String {
-    serde_json::to_string(s).expect("a string serialises to JSON")
-}
-
-/// The ADR-036 sign doc of `data` signed by `signer` (bech32), as the bytes wallets sign:
-/// `{"account_number":"0","chain_id":"","fee":{"amount":[],"gas":"0"},"memo":"","msgs":[{"type":
-/// "sign/MsgSignData","value":{"data":"<base64>","signer":"<signer>"}}],"sequence":"0"}` without
-/// the line break, `data` in standard base64 with padding.
 pub fn sign_doc(signer: &str, data: &[u8]) -> String {
-    let doc = format!(
-        concat!(
-            r#"{{"account_number":"0","chain_id":"","fee":{{"amount":[],"gas":"0"}},"memo":"","#,
-            r#""msgs":[{{"type":{},"value":{{"data":{},"signer":{}}}}}],"sequence":"0"}}"#
-        ),
-        json_string(MSG_SIGN_DATA),
-        json_string(&STANDARD.encode(data)),
-        json_string(signer),
-    );
-    // cosmjs `escapeCharacters`: the amino JSON the Cosmos SDK (Go) writes.
-    doc.replace('&', "\\u0026")
+    // Keys written in sorted order, so the text is the same whether serde_json keeps insertion
+    // order or sorts.
+    let doc = serde_json::json!({
+        "account_number": "0",
+        "chain_id": "",
+        "fee": { "amount": [], "gas": "0" },
+        "memo": "",
+        "msgs": [{
+            "type": MSG_SIGN_DATA,
+            "value": { "data": STANDARD.encode(data), "signer": signer },
+        }],
+        "sequence": "0",
+    });
+    doc.to_string()
+        .replace('&', "\\u0026")
         .replace('<', "\\u003c")
         .replace('>', "\\u003e")
 }
