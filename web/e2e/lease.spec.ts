@@ -126,6 +126,8 @@ test("a client leases, opens the access details in the browser and logs in with 
   await connectWallet(page, wallet!);
   const [identity, publicKey] = sshKey();
   const before = await loopBalance(wallet!.address);
+  // Quote and lease within one epoch: the lease signs the shown quote's bound.
+  await awaitEpochTimeLeft(20);
   await page.getByTestId("hours").fill(HOURS);
   await page.getByTestId("ssh-key").fill(publicKey);
   await page.getByTestId("quote-button").click();

@@ -6,7 +6,7 @@ import { chainTime, ensureFunds, formatHours, formatLoop, parseUnits, sendWithHo
 import { LoopinPairQueryClient } from "./contracts/LoopinPair.client";
 import type { Swap } from "./contracts/LoopinPair.types";
 import { leasableDevices, poolView, type DeviceView } from "./market";
-import { checkSshKey, leaseHook, maxIn } from "./lease";
+import { checkSshKey, leaseHook, maxIn, signedMaxIn } from "./lease";
 import { accessKey, type Session } from "./session";
 import type { Run } from "./App";
 
@@ -27,7 +27,8 @@ export function LeaseForm({ session, run, busy, held }: Props) {
   const [slippage, setSlippage] = useState("1");
   const [deadlineMinutes, setDeadlineMinutes] = useState("5");
   const [sshKey, setSshKey] = useState("");
-  const [quote, setQuote] = useState<Swap>();
+  // The last quote shown, and the pool it is of.
+  const [quote, setQuote] = useState<{ pair: string; swap: Swap }>();
   const pair = config.contracts.pools[gpuClass];
 
   useEffect(() => {
@@ -45,7 +46,7 @@ export function LeaseForm({ session, run, busy, held }: Props) {
   const getQuote = () =>
     run("Quoting", async () => {
       const q = new LoopinPairQueryClient(client, pair);
-      setQuote(await whenCurrent(() => q.simulateLease({ hours: microHours().toString() })));
+      setQuote({ pair, swap: await whenCurrent(() => q.simulateLease({ hours: microHours().toString() })) });
     });
 
   const lease = () =>
@@ -60,8 +61,8 @@ export function LeaseForm({ session, run, busy, held }: Props) {
       }
       const q = new LoopinPairQueryClient(client, pair);
       const fresh = await whenCurrent(() => q.simulateLease({ hours: microHours().toString() }));
-      setQuote(fresh);
-      const amount = maxIn(fresh, slippageBps);
+      const amount = signedMaxIn(quote?.pair === pair ? quote.swap : undefined, fresh, slippageBps);
+      setQuote({ pair, swap: fresh });
       ensureFunds(held ?? { loop: 0n, fee: 0n }, amount, config);
       const key = await accessKey(wallet, config);
       const hook = leaseHook(
@@ -124,8 +125,9 @@ export function LeaseForm({ session, run, busy, held }: Props) {
       />
       {quote && (
         <p data-testid="quote">
-          {formatHours(quote.receive)} for {formatLoop(quote.offer, config)} (fee {formatLoop(quote.fee, config)}); you
-          sign for at most {formatLoop(maxIn(quote, slippageBps || 0), config)}.
+          {formatHours(quote.swap.receive)} for {formatLoop(quote.swap.offer, config)} (fee{" "}
+          {formatLoop(quote.swap.fee, config)}); you sign for at most{" "}
+          {formatLoop(maxIn(quote.swap, slippageBps || 0), config)}.
         </p>
       )}
       <p>

@@ -3,6 +3,7 @@
 // before a deadline; refunds of cancellations bounded below the same way.
 import { toHex } from "@cosmjs/encoding";
 import type { Swap } from "./contracts/LoopinPair.types";
+import { ProblemError } from "./problems";
 
 /** What the lease form asks for. */
 export interface LeaseRequest {
@@ -30,6 +31,23 @@ export function checkSshKey(text: string): string {
 export function maxIn(quote: Swap, slippageBps: number): bigint {
   const offer = BigInt(quote.offer);
   return (offer * BigInt(10_000 + slippageBps) + 9_999n) / 10_000n;
+}
+
+/**
+ * What the client signs for: the bound of the quote it was shown (same hours, same pool), or of a
+ * fresh quote when it asked for none. A price that moved past the shown bound since is refused,
+ * not signed at the new price: the user quotes again and sees it.
+ */
+export function signedMaxIn(shown: Swap | undefined, fresh: Swap, slippageBps: number): bigint {
+  if (shown === undefined || shown.receive !== fresh.receive) return maxIn(fresh, slippageBps);
+  const bound = maxIn(shown, slippageBps);
+  if (BigInt(fresh.offer) > bound) {
+    throw new ProblemError({
+      kind: "other",
+      detail: `The price moved since your quote: ${fresh.offer} now, above the ${bound} you would sign for. Nothing was sent; quote again.`,
+    });
+  }
+  return bound;
 }
 
 /** The least refund to accept for a quoted one: refund x (1 - slippage), rounded down. */

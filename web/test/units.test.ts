@@ -1,7 +1,7 @@
 // Amounts, bounds and the classification of failures: what the user signs and what they are told.
 import { describe, expect, it } from "vitest";
 import { formatUnits, parseUnits, whenCurrent } from "../src/chain";
-import { checkSshKey, deadline, maxIn, minOut } from "../src/lease";
+import { checkSshKey, deadline, maxIn, minOut, signedMaxIn } from "../src/lease";
 import { classify, describe as say, ProblemError } from "../src/problems";
 
 describe("amounts", () => {
@@ -90,5 +90,25 @@ describe("a quote right after an epoch boundary", () => {
     });
     await expect(failing).rejects.toThrow(/below the pool's minimum/);
     expect(calls).toBe(1);
+  });
+});
+
+describe("a lease signs the bound of the quote the user was shown", () => {
+  const shown = { offer: "1000000", receive: "3000", fee: "3000", reserves: { hours: "0", tokens: "0" } };
+
+  it("signs the shown quote's bound while the price stays within it", () => {
+    const fresh = { ...shown, offer: "1005000" };
+    expect(signedMaxIn(shown, fresh, 100)).toBe(1_010_000n);
+  });
+
+  it("refuses, rather than signs, a price pushed past that bound since the quote", () => {
+    const pumped = { ...shown, offer: "1010001" };
+    expect(() => signedMaxIn(shown, pumped, 100)).toThrow(/price moved since your quote/);
+  });
+
+  it("bounds a fresh quote when none was shown for these hours", () => {
+    const other = { ...shown, receive: "4000", offer: "2000000" };
+    expect(signedMaxIn(undefined, shown, 100)).toBe(1_010_000n);
+    expect(signedMaxIn(shown, other, 100)).toBe(2_020_000n);
   });
 });
