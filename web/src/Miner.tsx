@@ -24,7 +24,7 @@ import {
   type StakeCost,
   type StakeHook,
 } from "./miner";
-import { classify, describe } from "./problems";
+import { classify, describe, ProblemError } from "./problems";
 import { formatTime, recentVerdicts, stakesOf, type StakeRow, type VerdictRow } from "./stakes";
 import type { Session } from "./session";
 import type { Run } from "./App";
@@ -136,6 +136,14 @@ function StakeForm({ session, run, busy, held }: Omit<Props, "version">) {
       if (!wallet || !signing) throw new Error("connect a wallet first");
       // Checked again now: nothing is signed for a hook the pair would refuse.
       const r = await review(session, wallet.address, text, slippage, liquidity);
+      // What the user was shown is what it signs for: a cost pushed past it since is refused.
+      const seen = shown?.review?.cost.send;
+      if (seen !== undefined && r.cost.send > seen) {
+        throw new ProblemError({
+          kind: "other",
+          detail: `The pool's price moved since the terms were shown: the stake now sends ${formatLoop(r.cost.send, session.config)}, above the ${formatLoop(seen, session.config)} shown. Nothing was sent; review it again.`,
+        });
+      }
       ensureFunds(held ?? { loop: 0n, fee: 0n }, r.cost.send, session.config);
       const q = new LoopinPairQueryClient(session.client, r.pair);
       const { reserves } = await q.pool();
