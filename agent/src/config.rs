@@ -1,6 +1,7 @@
 //! The agent's settings: the `[agent]` section of the miner's prover config file, whose `[chain]`
 //! section (node, stake certificate) the agent shares.
 
+use crate::confine::limits::{ConfineConfig, LimitsError};
 use crate::username::{UsernameError, check_prefix};
 use loopin_chain_client::ChainConfig;
 use serde::{Deserialize, Serialize};
@@ -34,6 +35,8 @@ pub struct AgentConfig {
     pub lookback_epochs: u64,
     /// Prometheus listen address ("" to disable).
     pub metrics_listen: String,
+    /// How leased sessions are confined (`[agent.confine]`).
+    pub confine: ConfineConfig,
 }
 
 impl Default for AgentConfig {
@@ -51,6 +54,7 @@ impl Default for AgentConfig {
             poll_ms: 2_000,
             lookback_epochs: 8,
             metrics_listen: "127.0.0.1:9471".into(),
+            confine: ConfineConfig::default(),
         }
     }
 }
@@ -66,6 +70,8 @@ pub enum ConfigError {
     Prefix(#[from] UsernameError),
     #[error("[agent] {0} must be set")]
     Missing(&'static str),
+    #[error(transparent)]
+    Confine(#[from] LimitsError),
 }
 
 /// Everything the agent runs with.
@@ -102,6 +108,7 @@ impl Settings {
         if self.agent.ssh_host.is_empty() {
             return Err(ConfigError::Missing("ssh_host"));
         }
+        self.agent.confine.validate()?;
         Ok(())
     }
 }

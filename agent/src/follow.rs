@@ -20,6 +20,10 @@ fn view(lease: loopin::pair::LeaseResponse, stake: &StakeResponse) -> LeaseView 
         epoch: lease.epoch,
         ssh_key: lease.ssh_key,
         client_key: lease.client_key.to_vec(),
+        share: crate::accounts::Share {
+            hours: lease.hours.u128(),
+            hours_per_epoch: stake.hours_per_epoch.u128(),
+        },
         access_posted: lease.access.is_some(),
         cancelled: lease.cancelled,
         completed: lease.completed,

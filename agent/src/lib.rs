@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod config;
+pub mod confine;
 pub mod follow;
 pub mod plan;
 pub mod service;

@@ -29,6 +29,10 @@ struct Cli {
     /// One reconciliation pass, printed as JSON, then exit.
     #[arg(long)]
     once: bool,
+    /// Print the sshd_config block the agent's accounts need (for
+    /// /etc/ssh/sshd_config.d/loopin.conf), then exit.
+    #[arg(long)]
+    print_sshd_config: bool,
     /// Log filter (RUST_LOG syntax).
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     log: String,
@@ -48,8 +52,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(listen) = cli.metrics_listen {
         settings.agent.metrics_listen = listen;
     }
+    if cli.print_sshd_config {
+        settings.validate()?;
+        print!(
+            "{}",
+            loopin_agent::confine::sshd_config(
+                &settings.agent.user_prefix,
+                &settings.agent.confine
+            )
+        );
+        return Ok(());
+    }
     let metrics = Metrics::new();
-    let accounts = Agent::linux_accounts(&settings);
+    let accounts = Agent::linux_accounts(&settings)?;
     let listen = settings.agent.metrics_listen.clone();
     let agent = Agent::connect(settings, accounts, metrics.clone()).await?;
     if cli.once {

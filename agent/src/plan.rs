@@ -5,7 +5,7 @@
 //! restart after any crash converges — leases that started while it was down get their account,
 //! accounts of leases that ended are removed, and nothing that exists is created again.
 
-use crate::accounts::ManagedAccount;
+use crate::accounts::{ManagedAccount, Share};
 use crate::username::Username;
 use loopin::access::SshPublicKey;
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,6 +19,8 @@ pub struct LeaseView {
     pub epoch: u64,
     pub ssh_key: String,
     pub client_key: Vec<u8>,
+    /// Its share of the device: `hours` of the stake's `hours_per_epoch`.
+    pub share: Share,
     pub access_posted: bool,
     pub cancelled: bool,
     pub completed: bool,
@@ -43,8 +45,12 @@ impl LeaseView {
 pub enum Action {
     /// Ends the account's sessions and removes it with its files.
     Remove(Username),
-    /// Creates the account (if missing) with the client's key.
-    Provision { user: Username, key: SshPublicKey },
+    /// Creates the account (if missing) with the client's key, its sandbox sized for `share`.
+    Provision {
+        user: Username,
+        key: SshPublicKey,
+        share: Share,
+    },
     /// Posts the sealed access details of a lease.
     PostAccess {
         lease_id: u64,
@@ -73,11 +79,11 @@ pub fn plan(
 ) -> Result<Plan, crate::username::UsernameError> {
     let mut result = Plan::default();
     // Orders being delivered, with the key of their active lease.
-    let mut desired: BTreeMap<u64, SshPublicKey> = BTreeMap::new();
+    let mut desired: BTreeMap<u64, (SshPublicKey, Share)> = BTreeMap::new();
     for lease in leases.iter().filter(|lease| lease.active_in(epoch)) {
         match SshPublicKey::parse(&lease.ssh_key) {
             Ok(key) => {
-                desired.entry(lease.order).or_insert(key);
+                desired.entry(lease.order).or_insert((key, lease.share));
             }
             Err(error) => result.refused.push((lease.id, error.to_string())),
         }
@@ -91,7 +97,7 @@ pub fn plan(
             result.actions.push(Action::Remove(account.user.clone()));
         }
     }
-    for (order, key) in &desired {
+    for (order, (key, share)) in &desired {
         if !present
             .get(order)
             .is_some_and(|account| account.provisioned)
@@ -99,6 +105,7 @@ pub fn plan(
             result.actions.push(Action::Provision {
                 user: Username::for_order(prefix, *order)?,
                 key: key.clone(),
+                share: *share,
             });
         }
     }
@@ -129,6 +136,10 @@ mod tests {
 
     const KEY: &str =
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA/sviTJfQXJKl0MknakEdkHhZdlVSTJbzhi3Oejh+S5";
+    const SHARE: Share = Share {
+        hours: 1,
+        hours_per_epoch: 4,
+    };
 
     fn lease(id: u64, order: u64, epoch: u64) -> LeaseView {
         LeaseView {
@@ -137,6 +148,7 @@ mod tests {
             epoch,
             ssh_key: KEY.into(),
             client_key: vec![1; 32],
+            share: SHARE,
             access_posted: false,
             cancelled: false,
             completed: false,
@@ -147,7 +159,7 @@ mod tests {
     fn account(order: u64, provisioned: bool) -> ManagedAccount {
         ManagedAccount {
             user: Username::for_order("lpn", order).unwrap(),
-            uid: 2000 + order as u32,
+            uid: Some(2000 + order as u32),
             provisioned,
         }
     }
@@ -164,7 +176,8 @@ mod tests {
             vec![
                 Action::Provision {
                     user: user(3),
-                    key: SshPublicKey::parse(KEY).unwrap()
+                    key: SshPublicKey::parse(KEY).unwrap(),
+                    share: SHARE,
                 },
                 Action::PostAccess {
                     lease_id: 3,
@@ -204,7 +217,8 @@ mod tests {
                 Action::Remove(user(3)),
                 Action::Provision {
                     user: user(9),
-                    key: SshPublicKey::parse(KEY).unwrap()
+                    key: SshPublicKey::parse(KEY).unwrap(),
+                    share: SHARE,
                 },
                 Action::PostAccess {
                     lease_id: 9,

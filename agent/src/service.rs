@@ -2,6 +2,7 @@
 
 use crate::accounts::{Accounts, LinuxAccounts};
 use crate::config::Settings;
+use crate::confine::{ConfineError, Confinement};
 use crate::follow::snapshot;
 use crate::plan::{Action, plan};
 use loopin::access::SshPublicKey;
@@ -102,15 +103,32 @@ impl Agent {
         })
     }
 
-    /// Linux accounts as configured.
-    pub fn linux_accounts(settings: &Settings) -> Arc<dyn Accounts> {
-        Arc::new(LinuxAccounts {
-            prefix: settings.agent.user_prefix.clone(),
-            home_root: settings.agent.home_root.clone(),
-            state_dir: settings.agent.state_dir.clone(),
-            gpu_groups: settings.agent.gpu_groups.clone(),
+    /// Linux accounts as configured, their sessions confined unless `[agent.confine] enabled`
+    /// is false. Refused where the host cannot confine (no bwrap, no cgroup v2, a controller
+    /// missing): the agent fails closed rather than serve leases unconfined.
+    pub fn linux_accounts(settings: &Settings) -> Result<Arc<dyn Accounts>, ConfineError> {
+        let agent = &settings.agent;
+        let confinement = if agent.confine.enabled {
+            Some(Confinement::new(
+                agent.confine.clone(),
+                &agent.user_prefix,
+                &agent.state_dir,
+            )?)
+        } else {
+            tracing::warn!(
+                "[agent.confine] enabled = false: tenants' sessions run unconfined on this host"
+            );
+            None
+        };
+        Ok(Arc::new(LinuxAccounts {
+            prefix: agent.user_prefix.clone(),
+            home_root: agent.home_root.clone(),
+            state_dir: agent.state_dir.clone(),
+            keys_dir: agent.confine.keys_dir.clone(),
+            gpu_groups: agent.gpu_groups.clone(),
             passwd: "/etc/passwd".into(),
-        })
+            confinement,
+        }))
     }
 
     pub fn address(&self) -> String {
@@ -179,10 +197,10 @@ impl Agent {
                         }
                     }
                 }
-                Action::Provision { user, key } => {
+                Action::Provision { user, key, share } => {
                     let name = user.to_string();
                     match self
-                        .blocking(move |accounts| accounts.provision(&user, &key))
+                        .blocking(move |accounts| accounts.provision(&user, &key, share))
                         .await?
                     {
                         Ok(()) => {

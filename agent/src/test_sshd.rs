@@ -1,6 +1,8 @@
 //! A real OpenSSH server for end-to-end tests of leased access (feature `test-support`): Debian's
 //! `sshd` on a free loopback port, with a host key of its own, admitting only the agent's
-//! accounts. The agent's ssh suite and the web app's browser fixture log clients in through it.
+//! accounts, configured as docs/agent.md tells a miner to (keys from the agent's root-owned
+//! directory, no forwarding, no user rc, the session directory passed to `loopin-session`). The
+//! agent's ssh and isolation suites and the web app's browser fixture log clients in through it.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -30,8 +32,13 @@ pub enum SshdError {
 }
 
 impl Sshd {
-    /// Starts it with its files (host key, config, pid file) in `dir`.
-    pub fn start(dir: &Path, prefix: &str) -> Result<Sshd, SshdError> {
+    /// Starts it with its files (host key, config, pid file) in `dir`, reading authorized keys
+    /// from `confine.keys_dir` and telling `loopin-session` its `confine.session_dir`.
+    pub fn start(
+        dir: &Path,
+        prefix: &str,
+        confine: &crate::confine::limits::ConfineConfig,
+    ) -> Result<Sshd, SshdError> {
         if !Path::new("/usr/sbin/sshd").exists() {
             return Err(SshdError::Missing);
         }
@@ -57,11 +64,11 @@ impl Sshd {
             &config,
             format!(
                 "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nPidFile {}\n\
-                 AuthorizedKeysFile .ssh/authorized_keys\nPasswordAuthentication no\n\
-                 KbdInteractiveAuthentication no\nUsePAM no\nStrictModes yes\n\
-                 AllowUsers {prefix}*\n",
+                 PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n\
+                 StrictModes yes\nAllowUsers {prefix}*\n{}",
                 host_key.display(),
-                dir.join("sshd.pid").display()
+                dir.join("sshd.pid").display(),
+                crate::confine::sshd_config(prefix, confine),
             ),
         )
         .map_err(|e| SshdError::Io("sshd_config", e))?;
@@ -89,6 +96,40 @@ impl Sshd {
         let _ = sshd.child.kill();
         Err(SshdError::NotListening(port))
     }
+}
+
+/// Confinement for tests, as a miner configures it but small (64 MiB of memory, one core, 64
+/// processes, a 32 MiB home, an 8 MiB /tmp): its directories under `/run/loopin-test-<prefix>`
+/// (sshd's StrictModes wants the key directory's parents owned by root and not world-writable,
+/// which a temporary directory under /tmp is not), with a copy of `session_binary` there that
+/// every tenant can execute, the cgroups under `loopin-test`. Whatever an earlier run left there
+/// is removed.
+pub fn test_confinement(
+    prefix: &str,
+    session_binary: &Path,
+) -> std::io::Result<crate::confine::limits::ConfineConfig> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let root = PathBuf::from(format!("/run/loopin-test-{prefix}"));
+    if root.exists() {
+        std::fs::remove_dir_all(&root)?;
+    }
+    std::fs::create_dir_all(&root)?;
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755))?;
+    let binary = root.join("loopin-session");
+    std::fs::copy(session_binary, &binary)?;
+    std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755))?;
+    Ok(crate::confine::limits::ConfineConfig {
+        session_binary: binary,
+        session_dir: root.join("sessions"),
+        keys_dir: root.join("keys"),
+        cgroup_parent: "loopin-test".into(),
+        memory_mib: 64,
+        cpus: 1.0,
+        pids_max: 64,
+        disk_mib: 32,
+        tmp_mib: 8,
+        ..crate::confine::limits::ConfineConfig::default()
+    })
 }
 
 impl Drop for Sshd {

@@ -12,7 +12,7 @@ use loopin::token;
 use loopin_agent::accounts::Accounts;
 use loopin_agent::config::{AgentConfig, Settings};
 use loopin_agent::service::Agent;
-use loopin_agent::test_sshd::Sshd;
+use loopin_agent::test_sshd::{Sshd, test_confinement};
 use loopin_chain_client::{ChainClient, ChainConfig, Key, devnet};
 use loopin_client::{LeaseClient, LeaseOrder, pin_and_command};
 use loopin_deploy::{DeployConfig, Deployment};
@@ -178,7 +178,12 @@ impl Harness {
             .unwrap();
         assert!(out.status.success(), "ssh-keygen: {out:?}");
 
-        let sshd = Sshd::start(dir.path(), prefix).expect("sshd");
+        let confine = test_confinement(
+            prefix,
+            std::path::Path::new(env!("CARGO_BIN_EXE_loopin-session")),
+        )
+        .expect("confinement");
+        let sshd = Sshd::start(dir.path(), prefix, &confine).expect("sshd");
         let key_file = dir.path().join("miner.key");
         std::fs::write(&key_file, Key::development_mnemonic(2)).unwrap();
         let agent = AgentConfig {
@@ -192,6 +197,7 @@ impl Harness {
             state_dir: dir.path().join("agent-state"),
             poll_ms: 200,
             metrics_listen: String::new(),
+            confine,
             ..AgentConfig::default()
         };
         let prover = loopin_prover::config::Config {
@@ -205,7 +211,7 @@ impl Harness {
         let config = dir.path().join("miner.toml");
         std::fs::write(&config, toml::to_string(&prover).unwrap()).unwrap();
         let settings = Settings::from_file(&config).unwrap();
-        clear_accounts(Agent::linux_accounts(&settings).as_ref());
+        clear_accounts(Agent::linux_accounts(&settings).unwrap().as_ref());
         Harness {
             _devnet: node,
             dir,
@@ -223,7 +229,7 @@ impl Harness {
     async fn agent(&self) -> Agent {
         Agent::connect(
             self.settings.clone(),
-            Agent::linux_accounts(&self.settings),
+            Agent::linux_accounts(&self.settings).unwrap(),
             Metrics::new(),
         )
         .await
@@ -343,8 +349,15 @@ async fn a_client_leases_logs_in_with_its_key_and_is_locked_out_when_the_lease_e
     let stdout = String::from_utf8_lossy(&out.stdout);
     let mut lines = stdout.lines();
     assert_eq!(lines.next(), Some(format!("hello from {user}").as_str()));
+    // The session runs in the lease's sandbox: its /tmp is its own, not the host's.
     let left_behind = PathBuf::from(lines.next().expect("mktemp path"));
-    assert!(left_behind.exists());
+    assert!(
+        !left_behind.exists(),
+        "{} written into the host's /tmp",
+        left_behind.display()
+    );
+    let inside = h.ssh(&login, &format!("test -f {}", left_behind.display()));
+    assert!(inside.status.success(), "{inside:?}");
     // The key is restricted: no port forwarding to the host's loopback.
     let forward = h.ssh(
         &login.replacen(
@@ -378,11 +391,6 @@ async fn a_client_leases_logs_in_with_its_key_and_is_locked_out_when_the_lease_e
     assert_eq!(pass.completed, vec![lease_id]);
     assert!(!user_exists(&user));
     assert!(!h.settings.agent.home_root.join(&user).exists());
-    assert!(
-        !left_behind.exists(),
-        "{} left behind",
-        left_behind.display()
-    );
     let ended = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             if let Some(status) = session.try_wait().unwrap() {
@@ -484,7 +492,7 @@ async fn an_agent_killed_during_a_lease_reconciles_without_leaks_or_duplicates()
         sealed,
         "access posted twice"
     );
-    let managed = Agent::linux_accounts(&h.settings).list().unwrap();
+    let managed = Agent::linux_accounts(&h.settings).unwrap().list().unwrap();
     assert_eq!(managed.len(), 1, "{managed:?}");
     assert_eq!(managed[0].user.as_str(), second_user);
     assert!(managed[0].provisioned);
@@ -499,5 +507,5 @@ async fn an_agent_killed_during_a_lease_reconciles_without_leaks_or_duplicates()
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), second_user);
 
     drop(agent);
-    clear_accounts(Agent::linux_accounts(&h.settings).as_ref());
+    clear_accounts(Agent::linux_accounts(&h.settings).unwrap().as_ref());
 }

@@ -25,8 +25,9 @@ use loopin::stake_cert::StakeMode;
 use loopin::token;
 use loopin_agent::accounts::Accounts;
 use loopin_agent::config::{AgentConfig, Settings};
+use loopin_agent::confine::limits::ConfineConfig;
 use loopin_agent::service::Agent;
-use loopin_agent::test_sshd::Sshd;
+use loopin_agent::test_sshd::{Sshd, test_confinement};
 use loopin_chain_client::{ChainClient, Key};
 use loopin_chain_tests::setup::{LOOP, deploy_config};
 use loopin_chain_tests::{Chain, Kind, PREFIX};
@@ -171,8 +172,19 @@ async fn serve(chain: &Chain, dir: &Path, epoch: u64, user_prefix: &str) -> anyh
         )
         .await?;
 
-    let sshd = Sshd::start(dir, user_prefix)?;
-    let (agent, accounts) = start_agent(dir, &chain_config, &pair, &sshd, user_prefix).await?;
+    // Tenants' sessions confined as on a miner's host: `loopin-session` is built beside this
+    // binary (scripts/test-web.sh builds it).
+    let session = std::env::current_exe()?.with_file_name("loopin-session");
+    if !session.exists() {
+        anyhow::bail!(
+            "{} missing: cargo build -p loopin-agent --bin loopin-session",
+            session.display()
+        );
+    }
+    let confine = test_confinement(user_prefix, &session)?;
+    let sshd = Sshd::start(dir, user_prefix, &confine)?;
+    let (agent, accounts) =
+        start_agent(dir, &chain_config, &pair, &sshd, user_prefix, confine).await?;
 
     let info = ChainRegistryInfo {
         rpc: chain.rpc_url.iter().cloned().collect(),
@@ -288,6 +300,7 @@ async fn start_agent(
     pair: &str,
     sshd: &Sshd,
     user_prefix: &str,
+    confine: ConfineConfig,
 ) -> anyhow::Result<(Agent, Arc<dyn Accounts>)> {
     let key_file = dir.join("miner.key");
     std::fs::write(&key_file, Key::development_mnemonic(MINER))?;
@@ -302,6 +315,7 @@ async fn start_agent(
         state_dir: dir.join("agent-state"),
         poll_ms: 500,
         metrics_listen: String::new(),
+        confine,
         ..AgentConfig::default()
     };
     let prover = loopin_prover::config::Config {
@@ -315,7 +329,7 @@ async fn start_agent(
     let path = dir.join("miner.toml");
     std::fs::write(&path, toml::to_string(&prover)?)?;
     let settings = Settings::from_file(&path)?;
-    let accounts = Agent::linux_accounts(&settings);
+    let accounts = Agent::linux_accounts(&settings)?;
     for account in accounts.list()? {
         accounts.remove(&account.user)?;
     }

@@ -1,0 +1,214 @@
+//! Confinement of a lease's sessions: a tenant gets the GPU it leased and nothing else of the
+//! miner's host.
+//!
+//! Per lease (docs/agent.md, "Tenant isolation"):
+//! - [`disk`]: its home, an ext4 image of the lease's size, loop-mounted;
+//! - [`cgroup`]: its cgroup, with memory, pids and CPU limits from the lease's share of the
+//!   device ([`limits`]), and the kill that ends every process of the lease at once;
+//! - [`sandbox`]: bubblewrap namespaces (PID, IPC, UTS, user, mount) holding a supervisor;
+//! - [`session`]: the login shell hands each ssh session's descriptors to that supervisor, so
+//!   nothing the tenant runs is ever outside the sandbox;
+//! - [`firewall`]: nftables rejects a tenant's packets to the host's own addresses.
+
+pub mod cgroup;
+pub mod disk;
+pub mod firewall;
+pub mod limits;
+pub mod sandbox;
+pub mod session;
+
+use cgroup::{CgroupError, Hierarchies, LeaseCgroup};
+use disk::DiskError;
+use firewall::FirewallError;
+use limits::{ConfineConfig, Limits, LimitsError};
+use sandbox::Tenant;
+use std::os::unix::fs::PermissionsExt as _;
+use std::os::unix::net::UnixListener;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Why a lease's confinement could not be set up or taken down.
+#[derive(thiserror::Error, Debug)]
+pub enum ConfineError {
+    #[error(transparent)]
+    Limits(#[from] LimitsError),
+    #[error(transparent)]
+    Cgroup(#[from] CgroupError),
+    #[error(transparent)]
+    Disk(#[from] DiskError),
+    #[error(transparent)]
+    Firewall(#[from] FirewallError),
+    #[error("{0} is missing: {1}")]
+    Missing(PathBuf, &'static str),
+    #[error("{0}: {1}")]
+    Io(PathBuf, std::io::Error),
+    #[error(
+        "the sandbox of {0} did not start within 5 s (is bwrap able to create user namespaces?)"
+    )]
+    NotStarted(String),
+}
+
+/// The host side of every lease's confinement.
+pub struct Confinement {
+    pub config: ConfineConfig,
+    prefix: String,
+    images: PathBuf,
+    hierarchies: Hierarchies,
+}
+
+impl Confinement {
+    /// Checks the host can confine (bwrap, the session binary, cgroup v2 and the controllers)
+    /// and keeps the homes' images in `<state_dir>/homes`.
+    pub fn new(
+        config: ConfineConfig,
+        prefix: &str,
+        state_dir: &Path,
+    ) -> Result<Confinement, ConfineError> {
+        config.validate()?;
+        for (path, what) in [
+            (&config.bwrap, "install bubblewrap"),
+            (
+                &config.session_binary,
+                "install loopin-session (cargo install --path agent)",
+            ),
+        ] {
+            if !path.exists() {
+                return Err(ConfineError::Missing(path.clone(), what));
+            }
+        }
+        Ok(Confinement {
+            config,
+            prefix: prefix.to_string(),
+            images: state_dir.join("homes"),
+            hierarchies: Hierarchies::detect()?,
+        })
+    }
+
+    fn cgroup(&self, user: &str) -> LeaseCgroup {
+        self.hierarchies.lease(&self.config.cgroup_parent, user)
+    }
+
+    fn image(&self, user: &str) -> PathBuf {
+        self.images.join(format!("{user}.img"))
+    }
+
+    /// The socket of `user`'s supervisor.
+    pub fn socket(&self, user: &str) -> PathBuf {
+        session::socket_path(&self.config.session_dir, user)
+    }
+
+    /// Whether `user`'s sandbox is up (its supervisor in its cgroup, its socket in place).
+    pub fn running(&self, user: &str) -> bool {
+        self.cgroup(user).populated() && self.socket(user).exists()
+    }
+
+    /// Pids of `user`'s sandbox (its supervisor and every session).
+    pub fn pids(&self, user: &str) -> Vec<i32> {
+        self.cgroup(user).pids()
+    }
+
+    /// Times `user`'s sandbox hit its memory limit.
+    pub fn memory_events(&self, user: &str) -> u64 {
+        self.cgroup(user).memory_events()
+    }
+
+    /// Sets up `tenant`'s home, cgroup and sandbox for `limits`; a sandbox already up is kept.
+    pub fn start(&self, tenant: &Tenant, limits: &Limits) -> Result<(), ConfineError> {
+        if self.running(&tenant.user) {
+            return Ok(());
+        }
+        disk::mount_home(
+            &self.image(&tenant.user),
+            &tenant.home,
+            limits.disk_bytes,
+            tenant.uid,
+            tenant.gid,
+        )?;
+        let cgroup = self.cgroup(&tenant.user);
+        // A half-started sandbox (a crash) is ended before a new one starts.
+        cgroup.kill()?;
+        cgroup.create(limits)?;
+        let dir = &self.config.session_dir;
+        std::fs::create_dir_all(dir).map_err(|e| ConfineError::Io(dir.clone(), e))?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o711))
+            .map_err(|e| ConfineError::Io(dir.clone(), e))?;
+        let socket = self.socket(&tenant.user);
+        match std::fs::remove_file(&socket) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(ConfineError::Io(socket, e));
+            }
+            _ => {}
+        }
+        let listener =
+            UnixListener::bind(&socket).map_err(|e| ConfineError::Io(socket.clone(), e))?;
+        std::os::unix::fs::chown(&socket, Some(tenant.uid), Some(tenant.gid))
+            .and_then(|()| {
+                std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))
+            })
+            .map_err(|e| ConfineError::Io(socket.clone(), e))?;
+        sandbox::start(
+            &self.config,
+            limits,
+            tenant,
+            cgroup.entry()?,
+            listener.into(),
+        )
+        .map_err(|e| ConfineError::Io(self.config.bwrap.clone(), e))?;
+        let start = Instant::now();
+        // The supervisor is up when bwrap's children (its pid 1 and the supervisor) are there.
+        while cgroup.pids().len() < 2 {
+            if start.elapsed() > Duration::from_secs(5) {
+                return Err(ConfineError::NotStarted(tenant.user.clone()));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Ok(())
+    }
+
+    /// Ends every process of `user`'s lease (cgroup kill), removes its cgroup, socket and home.
+    /// Stopping what is not there succeeds.
+    pub fn stop(&self, user: &str, home: &Path) -> Result<(), ConfineError> {
+        self.cgroup(user).remove()?;
+        let socket = self.socket(user);
+        match std::fs::remove_file(&socket) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(ConfineError::Io(socket, e));
+            }
+            _ => {}
+        }
+        disk::remove_home(&self.image(user), home)?;
+        Ok(())
+    }
+
+    /// Names of the lease cgroups of this agent's accounts now on the host (running or left by
+    /// a crash).
+    pub fn sandboxes(&self) -> Vec<String> {
+        self.hierarchies
+            .leases(&self.config.cgroup_parent)
+            .into_iter()
+            .filter(|name| name.starts_with(&self.prefix))
+            .collect()
+    }
+
+    /// Rejects `uids`' packets to the host's own addresses (replacing the previous set).
+    pub fn firewall(&self, uids: &[u32]) -> Result<(), ConfineError> {
+        Ok(firewall::apply(&self.prefix, uids)?)
+    }
+}
+
+/// The part of sshd_config a miner adds for the agent's accounts (`loopin-agent
+/// --print-sshd-config`, docs/agent.md): keys only from
+/// the agent's root-owned directory, no forwarding of any kind, no `~/.ssh/rc`, no tunnel, and
+/// the session directory for `loopin-session`.
+pub fn sshd_config(prefix: &str, confine: &ConfineConfig) -> String {
+    format!(
+        "Match User {prefix}*\n\
+         \tAuthorizedKeysFile {}/%u\n\
+         \tDisableForwarding yes\n\
+         \tPermitTunnel no\n\
+         \tPermitUserRC no\n\
+         \tSetEnv LOOPIN_SESSION_DIR={}\n",
+        confine.keys_dir.display(),
+        confine.session_dir.display(),
+    )
+}

@@ -1,0 +1,202 @@
+//! A lease's sandbox: bubblewrap, run as the tenant (an unprivileged user namespace), started in
+//! the lease's cgroup, holding the supervisor that runs the tenant's sessions.
+//!
+//! What the tenant sees: the system read-only (`system_paths`), a fresh `/proc` of its own PID
+//! namespace (no process of the host or of another tenant), a minimal `/dev` plus the leased
+//! GPU's nodes, its own home (its ext4 image) and private, size-capped `/tmp`, `/var/tmp` and
+//! `/run`. Nothing else of the host: not `/home`, `/root`, `/var`, `/srv`, nor the prover's or
+//! the agent's files. No capabilities, no nested user namespaces, its own IPC and UTS.
+
+use super::cgroup::Entry;
+use super::limits::{ConfineConfig, Limits};
+use std::os::fd::{AsRawFd as _, OwnedFd};
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Where the supervisor's binary appears inside the sandbox.
+pub const SUPERVISOR_PATH: &str = "/run/loopin/loopin-session";
+
+/// Who the sandbox runs as, and where its home is.
+#[derive(Clone, Debug)]
+pub struct Tenant {
+    pub user: String,
+    pub uid: u32,
+    pub gid: u32,
+    /// Supplementary groups (those that open the GPU's nodes).
+    pub groups: Vec<u32>,
+    pub home: PathBuf,
+}
+
+/// The merged-/usr links of a Debian system, reproduced as links (or bound where the host has
+/// directories).
+const ROOT_LINKS: [&str; 5] = ["/bin", "/sbin", "/lib", "/lib64", "/lib32"];
+
+/// bwrap's arguments for `tenant`'s sandbox (everything after the program name).
+pub fn bwrap_args(config: &ConfineConfig, limits: &Limits, tenant: &Tenant) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "--unshare-user",
+        "--disable-userns",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--new-session",
+        "--cap-drop",
+        "ALL",
+        "--clearenv",
+        "--hostname",
+    ]
+    .iter()
+    .map(|arg| arg.to_string())
+    .collect();
+    args.push(tenant.user.clone());
+    let path = |p: &Path| p.to_string_lossy().to_string();
+    for system in &config.system_paths {
+        if system.is_dir() {
+            args.extend(["--ro-bind".into(), path(system), path(system)]);
+        }
+    }
+    for link in ROOT_LINKS {
+        let link = Path::new(link);
+        match std::fs::symlink_metadata(link) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                if let Ok(target) = std::fs::read_link(link) {
+                    args.extend(["--symlink".into(), path(&target), path(link)]);
+                }
+            }
+            Ok(meta) if meta.is_dir() => {
+                args.extend(["--ro-bind".into(), path(link), path(link)]);
+            }
+            _ => {}
+        }
+    }
+    args.extend([
+        "--proc".into(),
+        "/proc".into(),
+        "--dev".into(),
+        "/dev".into(),
+    ]);
+    for device in &config.gpu_devices {
+        if device.exists() {
+            args.extend(["--dev-bind".into(), path(device), path(device)]);
+        }
+    }
+    for tmp in ["/tmp", "/var/tmp", "/run"] {
+        args.extend([
+            "--size".into(),
+            limits.tmp_bytes.to_string(),
+            "--tmpfs".into(),
+            tmp.into(),
+        ]);
+    }
+    args.extend([
+        "--ro-bind".into(),
+        path(&config.session_binary),
+        SUPERVISOR_PATH.into(),
+        "--bind".into(),
+        path(&tenant.home),
+        path(&tenant.home),
+        "--chdir".into(),
+        path(&tenant.home),
+        "--".into(),
+        SUPERVISOR_PATH.into(),
+        "--supervise".into(),
+        "--home".into(),
+        path(&tenant.home),
+        "--user".into(),
+        tenant.user.clone(),
+    ]);
+    args
+}
+
+/// Starts the sandbox: bwrap enters the lease's cgroup (`entry`), takes the session socket's
+/// listener as fd 3, drops to the tenant and builds the sandbox. Returns at once; a thread
+/// reaps it when it ends (at the lease's end, by the cgroup's kill).
+pub fn start(
+    config: &ConfineConfig,
+    limits: &Limits,
+    tenant: &Tenant,
+    entry: Entry,
+    listener: OwnedFd,
+) -> std::io::Result<()> {
+    let mut command = Command::new(&config.bwrap);
+    command
+        .args(bwrap_args(config, limits, tenant))
+        .env_clear()
+        .current_dir("/")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let listener_fd = listener.as_raw_fd();
+    let (uid, gid) = (tenant.uid, tenant.gid);
+    let mut groups: Vec<libc::gid_t> = tenant.groups.clone();
+    if !groups.contains(&gid) {
+        groups.push(gid);
+    }
+    // SAFETY: the hook only makes async-signal-safe system calls (write, dup2, fcntl,
+    // setgroups, setgid, setuid) on values prepared before the fork.
+    unsafe {
+        command.pre_exec(move || {
+            entry.enter()?;
+            if libc::dup2(listener_fd, 3) != 3 {
+                return Err(std::io::Error::last_os_error());
+            }
+            if libc::fcntl(3, libc::F_SETFD, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            if libc::setgroups(groups.len(), groups.as_ptr()) != 0
+                || libc::setgid(gid) != 0
+                || libc::setuid(uid) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = command.spawn()?;
+    drop(listener);
+    std::thread::spawn(move || {
+        let _ = child.wait();
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sandbox_sees_the_system_read_only_and_only_its_own_home() {
+        let config = ConfineConfig {
+            system_paths: vec!["/usr".into(), "/etc".into(), "/no-such-dir".into()],
+            ..ConfineConfig::default()
+        };
+        let limits = Limits::for_lease(&config, 1, 1);
+        let tenant = Tenant {
+            user: "lpn7".into(),
+            uid: 2001,
+            gid: 2001,
+            groups: vec![],
+            home: "/home/loopin/lpn7".into(),
+        };
+        let args = bwrap_args(&config, &limits, &tenant).join(" ");
+        assert!(args.contains("--ro-bind /usr /usr"));
+        assert!(args.contains("--ro-bind /etc /etc"));
+        assert!(!args.contains("no-such-dir"));
+        assert!(args.contains("--bind /home/loopin/lpn7 /home/loopin/lpn7"));
+        assert!(!args.contains("--bind / "));
+        assert!(!args.contains("--bind /home/loopin "));
+        for isolation in [
+            "--unshare-pid",
+            "--unshare-ipc",
+            "--unshare-user",
+            "--disable-userns",
+            "--cap-drop ALL",
+        ] {
+            assert!(args.contains(isolation), "{isolation}");
+        }
+        assert!(args.contains(&format!("--size {} --tmpfs /tmp", limits.tmp_bytes)));
+        assert!(args.ends_with("--supervise --home /home/loopin/lpn7 --user lpn7"));
+    }
+}
