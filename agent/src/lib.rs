@@ -13,5 +13,7 @@ pub mod follow;
 pub mod plan;
 pub mod service;
 #[cfg(feature = "test-support")]
+pub mod test_host;
+#[cfg(feature = "test-support")]
 pub mod test_sshd;
 pub mod username;

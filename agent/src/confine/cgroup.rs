@@ -348,21 +348,20 @@ impl LeaseCgroup {
         Ok(())
     }
 
-    /// Times the lease's memory limit was hit (OOM kills included), where the host counts them.
-    pub fn memory_events(&self) -> u64 {
+    /// Processes of the lease the kernel killed for passing its memory limit (`oom_kill` of
+    /// memory.events in v2, of memory.oom_control in v1).
+    pub fn oom_kills(&self) -> u64 {
         let dir = self.dir_of("memory");
-        if let Ok(events) = std::fs::read_to_string(dir.join("memory.events")) {
-            return events
-                .lines()
-                .filter_map(|line| line.split_once(' '))
-                .filter(|(key, _)| *key == "max" || *key == "oom_kill")
-                .filter_map(|(_, value)| value.trim().parse::<u64>().ok())
-                .sum();
-        }
-        std::fs::read_to_string(dir.join("memory.failcnt"))
-            .ok()
-            .and_then(|count| count.trim().parse().ok())
-            .unwrap_or(0)
+        ["memory.events", "memory.oom_control"]
+            .iter()
+            .filter_map(|file| std::fs::read_to_string(dir.join(file)).ok())
+            .flat_map(|text| {
+                text.lines()
+                    .filter_map(|line| line.strip_prefix("oom_kill "))
+                    .filter_map(|count| count.trim().parse::<u64>().ok())
+                    .collect::<Vec<_>>()
+            })
+            .sum()
     }
 }
 

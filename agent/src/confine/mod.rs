@@ -107,9 +107,9 @@ impl Confinement {
         self.cgroup(user).pids()
     }
 
-    /// Times `user`'s sandbox hit its memory limit.
-    pub fn memory_events(&self, user: &str) -> u64 {
-        self.cgroup(user).memory_events()
+    /// Processes of `user`'s sandbox killed for passing its memory limit.
+    pub fn oom_kills(&self, user: &str) -> u64 {
+        self.cgroup(user).oom_kills()
     }
 
     /// Sets up `tenant`'s home, cgroup and sandbox for `limits`; a sandbox already up is kept.

@@ -99,6 +99,10 @@ pub fn bwrap_args(config: &ConfineConfig, limits: &Limits, tenant: &Tenant) -> V
         path(&tenant.home),
         "--chdir".into(),
         path(&tenant.home),
+        // The sandbox's own root (where bwrap made the mount points) read-only last: nothing
+        // but the home and the private /tmp, /var/tmp and /run is writable.
+        "--remount-ro".into(),
+        "/".into(),
         "--".into(),
         SUPERVISOR_PATH.into(),
         "--supervise".into(),
@@ -197,6 +201,7 @@ mod tests {
             assert!(args.contains(isolation), "{isolation}");
         }
         assert!(args.contains(&format!("--size {} --tmpfs /tmp", limits.tmp_bytes)));
+        assert!(args.contains("--remount-ro / --"));
         assert!(args.ends_with("--supervise --home /home/loopin/lpn7 --user lpn7"));
     }
 }
