@@ -18,8 +18,8 @@ build() {
     local target=${CARGO_TARGET_DIR:-target}/gpu
     CARGO_TARGET_DIR="$target" CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
         cargo build --release --locked -p loopin-prover --features cuda --bins
-    cp "$target/release/loopin-prover" "$B/loopin-prover"
-    strip "$B/loopin-prover" 2>/dev/null || true
+    cp "$target/release/loopin-prover" "$target/release/loopin-gpu-residue" "$B/"
+    strip "$B/loopin-prover" "$B/loopin-gpu-residue" 2>/dev/null || true
     ls -l "$B"
 }
 
@@ -116,6 +116,13 @@ run() {
     #    verified, with the GPU backend and with the CPU backend.
     step "service: 1000 challenges, GPU backend" 60 "$p" --backend cuda bench --encode-lanes 0 --gemm-rows 0 --load 1000
     step "service: 1000 challenges, CPU backend" 60 "$p" --backend cpu bench --encode-lanes 0 --gemm-rows 0 --load 1000
+    # 6. Tenant isolation on the card (docs/agent.md): one process fills 90 % of the free memory
+    #    with a marker and exits, as a tenant's do at a lease's end; a second one, as the next
+    #    tenant's, allocates as much without clearing it and must find none of the marker.
+    ls -l /dev/nvidia* 2>/dev/null || true
+    step "GPU memory between tenants: write" 120 "$B/loopin-gpu-residue" write
+    step "GPU memory between tenants: scan (exits 1 on any residue)" 120 \
+        bash -c "'$B/loopin-gpu-residue' scan | tee '$out/residue.json'"
     date -u
     return $failed
 }
