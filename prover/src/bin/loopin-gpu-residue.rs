@@ -30,7 +30,7 @@ fn main() -> ExitCode {
         _ => Err("usage: loopin-gpu-residue write|scan [--fraction 0.9]".to_string()),
     };
     match result {
-        Ok(found) if found == 0 => ExitCode::SUCCESS,
+        Ok(0) => ExitCode::SUCCESS,
         Ok(_) => ExitCode::from(1),
         Err(error) => {
             eprintln!("loopin-gpu-residue: {error}");
