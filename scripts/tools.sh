@@ -136,17 +136,19 @@ ensure_hermes() {
 }
 
 # OpenSSH's server, for the miner agent's end-to-end tests (a real sshd on loopback), and what
-# confines a lease's sessions (bubblewrap, nftables, mkfs.ext4 for the size-capped home). They
+# confines a lease's sessions (bubblewrap, passt's pasta for the sandbox's network, nftables,
+# mkfs.ext4 for the size-capped home). They
 # create and remove Linux accounts, so they run as root, as the CI and the devnet machines do.
 ensure_sshd() {
   if ! [ -x /usr/sbin/sshd ] || ! command -v ssh >/dev/null || ! command -v bwrap >/dev/null \
-    || ! command -v nft >/dev/null || ! command -v mkfs.ext4 >/dev/null; then
+    || ! command -v pasta >/dev/null || ! command -v nft >/dev/null \
+    || ! command -v mkfs.ext4 >/dev/null; then
     local sudo=""
     [ "$(id -u)" = 0 ] || sudo="sudo"
-    log "installing openssh-server, openssh-client, bubblewrap, nftables, e2fsprogs (Debian)"
+    log "installing openssh-server, openssh-client, bubblewrap, passt, nftables, e2fsprogs (Debian)"
     $sudo apt-get update -qq >&2 || true
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq openssh-server openssh-client \
-      bubblewrap nftables e2fsprogs >&2
+      bubblewrap passt nftables e2fsprogs >&2
   fi
 }
 

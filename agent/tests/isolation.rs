@@ -245,7 +245,7 @@ fn a_tenant_cannot_write_outside_its_home() {
 fn a_tenant_exceeding_its_memory_is_killed_and_nothing_else_is() {
     let Some(host) = host("lpimem") else { return };
     let (hog, neighbour) = (host.tenant(1).unwrap(), host.tenant(2).unwrap());
-    // 200 MiB into tail's buffer, against a 64 MiB limit.
+    // 200 MiB into tail's buffer, against a limit of 112 MiB (64 and the sandbox's 48).
     let out = ssh(
         &host,
         &hog,
@@ -434,4 +434,109 @@ fn a_restarted_agent_ends_a_sandbox_whose_account_a_crash_left_half_removed() {
     host.accounts.remove(&tenant).unwrap();
     assert_eq!(processes_of(uid), vec![]);
     assert!(host.accounts.list().unwrap().is_empty());
+}
+
+#[test]
+fn a_tenant_cannot_take_a_host_port_or_reach_a_host_abstract_socket() {
+    let Some(host) = host("lpibind") else { return };
+    let tenant = host.tenant(1).unwrap();
+    // A port free on the host, as the prover's is while it restarts.
+    let port = std::net::TcpListener::bind("0.0.0.0:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // The tenant listens on it, and keeps listening while the host looks.
+    let out = ssh(
+        &host,
+        &tenant,
+        &format!(
+            "(setsid python3 -c 'import socket, time; s = socket.socket(); \
+             s.bind((\"0.0.0.0\", {port})); s.listen(); time.sleep(30)' \
+             </dev/null >/dev/null 2>&1 &); sleep 1; \
+             exec 3<>/dev/tcp/127.0.0.1/{port} && echo listening"
+        ),
+    );
+    assert_eq!(stdout(&out), "listening\n", "{out:?}");
+    // It bound in its own network namespace: the host's port is still free.
+    assert!(std::net::TcpListener::bind(("0.0.0.0", port)).is_ok());
+
+    // A host service's abstract Unix socket.
+    use std::os::linux::net::SocketAddrExt as _;
+    let addr = std::os::unix::net::SocketAddr::from_abstract_name(b"loopin-test-lpibind").unwrap();
+    let _abstract = std::os::unix::net::UnixListener::bind_addr(&addr).unwrap();
+    let out = ssh(
+        &host,
+        &tenant,
+        "python3 -c 'import socket; s = socket.socket(socket.AF_UNIX); \
+         s.connect(\"\\0loopin-test-lpibind\"); print(\"connected\")'",
+    );
+    assert!(refused(&out, "ConnectionRefusedError"), "{out:?}");
+}
+
+/// A peer outside the host: a network namespace behind a veth pair, routed from the host.
+struct Peer {
+    name: String,
+}
+
+impl Peer {
+    fn start(name: &str, subnet: u8) -> Peer {
+        let ip = |args: &str| {
+            let out = Command::new("ip").args(args.split(' ')).output().unwrap();
+            assert!(out.status.success(), "ip {args}: {out:?}");
+        };
+        let _ = Command::new("ip").args(["netns", "del", name]).output();
+        let _ = Command::new("ip")
+            .args(["link", "del", &format!("{name}0")])
+            .output();
+        ip(&format!("netns add {name}"));
+        ip(&format!(
+            "link add {name}0 type veth peer name {name}1 netns {name}"
+        ));
+        ip(&format!("addr add 10.{subnet}.0.1/24 dev {name}0"));
+        ip(&format!("link set {name}0 up"));
+        ip(&format!(
+            "-n {name} addr add 10.{subnet}.0.2/24 dev {name}1"
+        ));
+        ip(&format!("-n {name} link set {name}1 up"));
+        ip(&format!("-n {name} link set lo up"));
+        Peer { name: name.into() }
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .output();
+        let _ = Command::new("ip")
+            .args(["link", "del", &format!("{}0", self.name)])
+            .output();
+    }
+}
+
+#[test]
+fn a_tenant_reaches_addresses_beyond_the_host() {
+    let Some(host) = host("lpiegress") else {
+        return;
+    };
+    let tenant = host.tenant(1).unwrap();
+    let _peer = Peer::start("lpiegress", 213);
+    // A server on the peer, answering once.
+    let mut server = Command::new("ip")
+        .args(["netns", "exec", "lpiegress", "python3", "-c"])
+        .arg(
+            "import socket; s = socket.socket(); s.bind(('10.213.0.2', 47001)); s.listen(); \
+             c, _ = s.accept(); c.sendall(b'beyond the host\\n'); c.close()",
+        )
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let out = ssh(
+        &host,
+        &tenant,
+        "exec 3<>/dev/tcp/10.213.0.2/47001 && head -1 <&3",
+    );
+    assert_eq!(stdout(&out), "beyond the host\n", "{out:?}");
+    assert!(server.wait().unwrap().success());
 }

@@ -43,8 +43,8 @@ fn user_exists(name: &str) -> bool {
 
 /// Removes accounts a failed earlier run of the same test may have left.
 fn clear_accounts(accounts: &dyn Accounts) {
-    for account in accounts.list().unwrap() {
-        accounts.remove(&account.user).unwrap();
+    for account in accounts.list().unwrap_or_default() {
+        let _ = accounts.remove(&account.user);
     }
 }
 
@@ -71,6 +71,18 @@ struct Harness {
     sshd: Sshd,
     config: PathBuf,
     settings: Settings,
+}
+
+impl Drop for Harness {
+    /// Accounts, their sandboxes, the firewall's table and the test's directories go with it.
+    fn drop(&mut self) {
+        if let Ok(accounts) = Agent::linux_accounts(&self.settings) {
+            clear_accounts(accounts.as_ref());
+        }
+        let prefix = &self.settings.agent.user_prefix;
+        let _ = loopin_agent::confine::firewall::remove(prefix);
+        let _ = std::fs::remove_dir_all(format!("/run/loopin-test-{prefix}"));
+    }
 }
 
 impl Harness {

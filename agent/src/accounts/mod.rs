@@ -273,6 +273,7 @@ impl Accounts for LinuxAccounts {
                     .map(|(_, gid)| gid)
                     .collect(),
                 home: home.clone(),
+                session_dir: confinement.session_dir(user.as_str()),
             };
             confinement.start(&tenant, &limits)?;
         }

@@ -14,6 +14,9 @@ pub struct ConfineConfig {
     pub enabled: bool,
     /// Debian's `bwrap` (package bubblewrap).
     pub bwrap: PathBuf,
+    /// Debian's `pasta` (package passt): the sandbox's own network namespace, with egress
+    /// through user-mode networking and no way back to the host.
+    pub pasta: PathBuf,
     /// The `loopin-session` binary: every account's login shell, and the supervisor that runs
     /// inside each lease's sandbox.
     pub session_binary: PathBuf,
@@ -48,6 +51,7 @@ impl Default for ConfineConfig {
         ConfineConfig {
             enabled: true,
             bwrap: PathBuf::from("/usr/bin/bwrap"),
+            pasta: PathBuf::from("/usr/bin/pasta"),
             session_binary: PathBuf::from("/usr/local/bin/loopin-session"),
             session_dir: PathBuf::from("/run/loopin-agent/sessions"),
             keys_dir: PathBuf::from("/etc/loopin-agent/authorized_keys"),
@@ -84,6 +88,9 @@ pub enum LimitsError {
 pub const MIN_MIB: u64 = 16;
 /// The fewest processes a lease may have.
 pub const MIN_PIDS: u64 = 16;
+/// Memory the sandbox's own machinery takes in the lease's cgroup, added to the tenant's share,
+/// MiB: pasta's buffers (about 30 MiB measured), bubblewrap and the supervisor.
+pub const SANDBOX_MIB: u64 = 48;
 
 impl ConfineConfig {
     /// Refuses settings a sandbox cannot be built from.
@@ -133,6 +140,7 @@ impl ConfineConfig {
 /// What one lease's sandbox may use.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Limits {
+    /// The tenant's share plus [`SANDBOX_MIB`].
     pub memory_bytes: u64,
     /// CFS quota per 100 ms period, microseconds.
     pub cpu_quota_us: u64,
@@ -160,7 +168,7 @@ impl Limits {
         let memory_mib = share(config.memory_mib, MIN_MIB);
         let cpu_whole = (config.cpus * CPU_PERIOD_US as f64) as u64;
         Limits {
-            memory_bytes: memory_mib * MIB,
+            memory_bytes: (memory_mib + SANDBOX_MIB) * MIB,
             cpu_quota_us: share(cpu_whole, CPU_PERIOD_US / 100),
             pids_max: config.pids_max,
             disk_bytes: share(config.disk_mib, MIN_MIB) * MIB,
@@ -187,7 +195,7 @@ mod tests {
     #[test]
     fn a_lease_of_the_whole_epoch_gets_the_whole_allotment() {
         let limits = Limits::for_lease(&config(), 3_600, 3_600);
-        assert_eq!(limits.memory_bytes, 1_000 * MIB);
+        assert_eq!(limits.memory_bytes, (1_000 + SANDBOX_MIB) * MIB);
         assert_eq!(limits.cpu_quota_us, 400_000);
         assert_eq!(limits.pids_max, 100);
         assert_eq!(limits.disk_bytes, 2_000 * MIB);
@@ -198,7 +206,7 @@ mod tests {
     #[test]
     fn a_lease_of_a_quarter_of_the_hours_gets_a_quarter() {
         let limits = Limits::for_lease(&config(), 900, 3_600);
-        assert_eq!(limits.memory_bytes, 250 * MIB);
+        assert_eq!(limits.memory_bytes, (250 + SANDBOX_MIB) * MIB);
         assert_eq!(limits.cpu_quota_us, 100_000);
         assert_eq!(limits.disk_bytes, 500 * MIB);
         assert_eq!(limits.pids_max, 100);
@@ -207,7 +215,7 @@ mod tests {
     #[test]
     fn a_tiny_lease_gets_the_floors() {
         let limits = Limits::for_lease(&config(), 1, 1_000_000);
-        assert_eq!(limits.memory_bytes, MIN_MIB * MIB);
+        assert_eq!(limits.memory_bytes, (MIN_MIB + SANDBOX_MIB) * MIB);
         assert_eq!(limits.disk_bytes, MIN_MIB * MIB);
         assert_eq!(limits.cpu_quota_us, 1_000);
         assert_eq!(limits.tmp_bytes, MIN_MIB * MIB);

@@ -5,7 +5,8 @@
 //! - [`disk`]: its home, an ext4 image of the lease's size, loop-mounted;
 //! - [`cgroup`]: its cgroup, with memory, pids and CPU limits from the lease's share of the
 //!   device ([`limits`]), and the kill that ends every process of the lease at once;
-//! - [`sandbox`]: bubblewrap namespaces (PID, IPC, UTS, user, mount) holding a supervisor;
+//! - [`sandbox`]: bubblewrap namespaces (PID, IPC, UTS, user, mount) holding a supervisor, in a
+//!   network namespace of its own that pasta gives egress to;
 //! - [`session`]: the login shell hands each ssh session's descriptors to that supervisor, so
 //!   nothing the tenant runs is ever outside the sandbox;
 //! - [`firewall`]: nftables rejects a tenant's packets to the host's own addresses.
@@ -23,7 +24,6 @@ use firewall::FirewallError;
 use limits::{ConfineConfig, Limits, LimitsError};
 use sandbox::Tenant;
 use std::os::unix::fs::PermissionsExt as _;
-use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -48,6 +48,14 @@ pub enum ConfineError {
     NotStarted(String),
 }
 
+/// Removes a session directory (the tenant's socket in it). Removing a missing one succeeds.
+fn remove_session_dir(dir: &Path) -> Result<(), ConfineError> {
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(ConfineError::Io(dir.into(), e)),
+        _ => Ok(()),
+    }
+}
+
 /// The host side of every lease's confinement.
 pub struct Confinement {
     pub config: ConfineConfig,
@@ -67,6 +75,7 @@ impl Confinement {
         config.validate()?;
         for (path, what) in [
             (&config.bwrap, "install bubblewrap"),
+            (&config.pasta, "install passt"),
             (
                 &config.session_binary,
                 "install loopin-session (cargo install --path agent)",
@@ -97,9 +106,19 @@ impl Confinement {
         session::socket_path(&self.config.session_dir, user)
     }
 
-    /// Whether `user`'s sandbox is up (its supervisor in its cgroup, its socket in place).
+    /// `user`'s session directory, where its supervisor binds the socket.
+    pub fn session_dir(&self, user: &str) -> PathBuf {
+        self.config.session_dir.join(user)
+    }
+
+    /// Whether `user`'s sandbox is up: its supervisor running in its cgroup, its socket there.
+    /// A sandbox whose supervisor died (pasta alone is left) is not.
     pub fn running(&self, user: &str) -> bool {
-        self.cgroup(user).populated() && self.socket(user).exists()
+        let supervisor = self.cgroup(user).pids().into_iter().any(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|comm| comm.trim_end() == "loopin-session")
+        });
+        supervisor && self.socket(user).exists()
     }
 
     /// Pids of `user`'s sandbox (its supervisor and every session).
@@ -132,31 +151,18 @@ impl Confinement {
         std::fs::create_dir_all(dir).map_err(|e| ConfineError::Io(dir.clone(), e))?;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o711))
             .map_err(|e| ConfineError::Io(dir.clone(), e))?;
-        let socket = self.socket(&tenant.user);
-        match std::fs::remove_file(&socket) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(ConfineError::Io(socket, e));
-            }
-            _ => {}
-        }
-        let listener =
-            UnixListener::bind(&socket).map_err(|e| ConfineError::Io(socket.clone(), e))?;
-        std::os::unix::fs::chown(&socket, Some(tenant.uid), Some(tenant.gid))
-            .and_then(|()| {
-                std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))
-            })
-            .map_err(|e| ConfineError::Io(socket.clone(), e))?;
-        sandbox::start(
-            &self.config,
-            limits,
-            tenant,
-            cgroup.entry()?,
-            listener.into(),
-        )
-        .map_err(|e| ConfineError::Io(self.config.bwrap.clone(), e))?;
+        // The lease's own directory, where its supervisor binds the socket: made afresh, so
+        // nothing a previous tenant of the name left is in it.
+        let own = &tenant.session_dir;
+        remove_session_dir(own)?;
+        std::fs::create_dir(own).map_err(|e| ConfineError::Io(own.clone(), e))?;
+        std::os::unix::fs::chown(own, Some(tenant.uid), Some(tenant.gid))
+            .and_then(|()| std::fs::set_permissions(own, std::fs::Permissions::from_mode(0o700)))
+            .map_err(|e| ConfineError::Io(own.clone(), e))?;
+        sandbox::start(&self.config, limits, tenant, cgroup.entry()?)
+            .map_err(|e| ConfineError::Io(self.config.pasta.clone(), e))?;
         let start = Instant::now();
-        // The supervisor is up when bwrap's children (its pid 1 and the supervisor) are there.
-        while cgroup.pids().len() < 2 {
+        while !self.running(&tenant.user) {
             if start.elapsed() > Duration::from_secs(5) {
                 return Err(ConfineError::NotStarted(tenant.user.clone()));
             }
@@ -169,13 +175,7 @@ impl Confinement {
     /// Stopping what is not there succeeds.
     pub fn stop(&self, user: &str, home: &Path) -> Result<(), ConfineError> {
         self.cgroup(user).remove()?;
-        let socket = self.socket(user);
-        match std::fs::remove_file(&socket) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(ConfineError::Io(socket, e));
-            }
-            _ => {}
-        }
+        remove_session_dir(&self.session_dir(user))?;
         disk::remove_home(&self.image(user), home)?;
         Ok(())
     }

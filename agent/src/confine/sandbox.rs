@@ -1,5 +1,12 @@
 //! A lease's sandbox: bubblewrap, run as the tenant (an unprivileged user namespace), started in
-//! the lease's cgroup, holding the supervisor that runs the tenant's sessions.
+//! the lease's cgroup, holding the supervisor that runs the tenant's sessions, inside a network
+//! namespace of its own made by pasta.
+//!
+//! The network namespace keeps the host's loopback, its abstract Unix sockets and its ports out
+//! of the tenant's reach (a tenant cannot bind the prover's port while the prover restarts);
+//! pasta gives it egress through sockets of its own, the tenant's, which the firewall keeps off
+//! the host's addresses. Nothing reaches in: no port is forwarded to the namespace, and the
+//! gateway address is not mapped to the host.
 //!
 //! What the tenant sees: the system read-only (`system_paths`), a fresh `/proc` of its own PID
 //! namespace (no process of the host or of another tenant), a minimal `/dev` plus the leased
@@ -9,15 +16,17 @@
 
 use super::cgroup::Entry;
 use super::limits::{ConfineConfig, Limits};
-use std::os::fd::{AsRawFd as _, OwnedFd};
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// Where the supervisor's binary appears inside the sandbox.
 pub const SUPERVISOR_PATH: &str = "/run/loopin/loopin-session";
+/// Where the lease's session directory (`<session_dir>/<user>`, the tenant's) appears inside
+/// the sandbox; the supervisor binds its socket there.
+pub const SESSION_DIR_INSIDE: &str = "/run/loopin/session";
 
-/// Who the sandbox runs as, and where its home is.
+/// Who the sandbox runs as, where its home is, and the directory its supervisor's socket is in.
 #[derive(Clone, Debug)]
 pub struct Tenant {
     pub user: String,
@@ -26,11 +35,32 @@ pub struct Tenant {
     /// Supplementary groups (those that open the GPU's nodes).
     pub groups: Vec<u32>,
     pub home: PathBuf,
+    /// `<session_dir>/<user>`, the tenant's own (0700).
+    pub session_dir: PathBuf,
 }
 
 /// The merged-/usr links of a Debian system, reproduced as links (or bound where the host has
 /// directories).
 const ROOT_LINKS: [&str; 5] = ["/bin", "/sbin", "/lib", "/lib64", "/lib32"];
+
+/// pasta's arguments before bwrap's command line: a network namespace with the host's addresses
+/// copied, egress only (no port forwarded in either direction), the gateway not mapped to the
+/// host, in the foreground so that it lives and dies with the sandbox.
+pub const PASTA_ARGS: [&str; 13] = [
+    "--config-net",
+    "--no-map-gw",
+    "--quiet",
+    "--foreground",
+    "-t",
+    "none",
+    "-u",
+    "none",
+    "-T",
+    "none",
+    "-U",
+    "none",
+    "--",
+];
 
 /// bwrap's arguments for `tenant`'s sandbox (everything after the program name).
 pub fn bwrap_args(config: &ConfineConfig, limits: &Limits, tenant: &Tenant) -> Vec<String> {
@@ -51,6 +81,13 @@ pub fn bwrap_args(config: &ConfineConfig, limits: &Limits, tenant: &Tenant) -> V
     .map(|arg| arg.to_string())
     .collect();
     args.push(tenant.user.clone());
+    // pasta's user namespace maps the tenant to root; the sandbox's maps it back.
+    args.extend([
+        "--uid".into(),
+        tenant.uid.to_string(),
+        "--gid".into(),
+        tenant.gid.to_string(),
+    ]);
     let path = |p: &Path| p.to_string_lossy().to_string();
     for system in &config.system_paths {
         if system.is_dir() {
@@ -95,6 +132,9 @@ pub fn bwrap_args(config: &ConfineConfig, limits: &Limits, tenant: &Tenant) -> V
         path(&config.session_binary),
         SUPERVISOR_PATH.into(),
         "--bind".into(),
+        path(&tenant.session_dir),
+        SESSION_DIR_INSIDE.into(),
+        "--bind".into(),
         path(&tenant.home),
         path(&tenant.home),
         "--chdir".into(),
@@ -110,45 +150,42 @@ pub fn bwrap_args(config: &ConfineConfig, limits: &Limits, tenant: &Tenant) -> V
         path(&tenant.home),
         "--user".into(),
         tenant.user.clone(),
+        "--socket".into(),
+        format!("{SESSION_DIR_INSIDE}/sock"),
     ]);
     args
 }
 
-/// Starts the sandbox: bwrap enters the lease's cgroup (`entry`), takes the session socket's
-/// listener as fd 3, drops to the tenant and builds the sandbox. Returns at once; a thread
-/// reaps it when it ends (at the lease's end, by the cgroup's kill).
+/// Starts the sandbox: pasta enters the lease's cgroup (`entry`), drops to the tenant and makes
+/// the network namespace, in which bwrap builds the sandbox and the supervisor binds its
+/// socket. Returns at once; a thread reaps it when it ends (at the lease's end, by the cgroup's
+/// kill).
 pub fn start(
     config: &ConfineConfig,
     limits: &Limits,
     tenant: &Tenant,
     entry: Entry,
-    listener: OwnedFd,
 ) -> std::io::Result<()> {
-    let mut command = Command::new(&config.bwrap);
+    let mut command = Command::new(&config.pasta);
     command
+        .args(PASTA_ARGS)
+        .arg(&config.bwrap)
         .args(bwrap_args(config, limits, tenant))
         .env_clear()
         .current_dir("/")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    let listener_fd = listener.as_raw_fd();
     let (uid, gid) = (tenant.uid, tenant.gid);
     let mut groups: Vec<libc::gid_t> = tenant.groups.clone();
     if !groups.contains(&gid) {
         groups.push(gid);
     }
-    // SAFETY: the hook only makes async-signal-safe system calls (write, dup2, fcntl,
-    // setgroups, setgid, setuid) on values prepared before the fork.
+    // SAFETY: the hook only makes async-signal-safe system calls (write, setgroups, setgid,
+    // setuid) on values prepared before the fork.
     unsafe {
         command.pre_exec(move || {
             entry.enter()?;
-            if libc::dup2(listener_fd, 3) != 3 {
-                return Err(std::io::Error::last_os_error());
-            }
-            if libc::fcntl(3, libc::F_SETFD, 0) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
             if libc::setgroups(groups.len(), groups.as_ptr()) != 0
                 || libc::setgid(gid) != 0
                 || libc::setuid(uid) != 0
@@ -159,7 +196,6 @@ pub fn start(
         });
     }
     let mut child = command.spawn()?;
-    drop(listener);
     std::thread::spawn(move || {
         let _ = child.wait();
     });
@@ -183,6 +219,7 @@ mod tests {
             gid: 2001,
             groups: vec![],
             home: "/home/loopin/lpn7".into(),
+            session_dir: "/run/loopin-agent/sessions/lpn7".into(),
         };
         let args = bwrap_args(&config, &limits, &tenant).join(" ");
         assert!(args.contains("--ro-bind /usr /usr"));
@@ -202,6 +239,9 @@ mod tests {
         }
         assert!(args.contains(&format!("--size {} --tmpfs /tmp", limits.tmp_bytes)));
         assert!(args.contains("--remount-ro / --"));
-        assert!(args.ends_with("--supervise --home /home/loopin/lpn7 --user lpn7"));
+        assert!(args.contains("--bind /run/loopin-agent/sessions/lpn7 /run/loopin/session"));
+        assert!(args.ends_with(
+            "--supervise --home /home/loopin/lpn7 --user lpn7 --socket /run/loopin/session/sock"
+        ));
     }
 }

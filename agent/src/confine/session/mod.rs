@@ -13,6 +13,7 @@
 use std::ffi::OsString;
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::fs::PermissionsExt as _;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
@@ -57,6 +58,8 @@ pub struct SupervisorConfig {
     pub shell: PathBuf,
     pub user: String,
     pub path: String,
+    /// Where the supervisor binds its socket itself (`--socket`); `None`: the listener is fd 3.
+    pub socket: Option<PathBuf>,
 }
 
 impl SupervisorConfig {
@@ -67,6 +70,7 @@ impl SupervisorConfig {
             shell: PathBuf::from("/bin/bash"),
             user: user.into(),
             path: "/usr/local/bin:/usr/bin:/bin".to_owned(),
+            socket: None,
         }
     }
 }
@@ -93,7 +97,7 @@ impl From<nix::Error> for SessionError {
 
 /// `dir/<user>.sock`.
 pub fn socket_path(dir: &Path, user: &str) -> PathBuf {
-    dir.join(format!("{user}.sock"))
+    dir.join(user).join("sock")
 }
 
 /// Whether a variable may travel from the login into the session.
@@ -436,12 +440,37 @@ pub fn main_supervise(args: &[OsString]) -> i32 {
             return 2;
         }
     };
-    if let Err(e) = check_listening_unix_socket(3) {
-        eprintln!("loopin-session: fd 3 must be a listening Unix socket: {e}");
-        return 2;
-    }
-    // SAFETY: fd 3 was checked to be a listening socket, handed to us by the root agent.
-    let listener = unsafe { UnixListener::from_raw_fd(3) };
+    // Descriptors that the sandbox's builders left open (pasta's, bwrap's) are closed, so no
+    // session inherits one.
+    let first = if config.socket.is_some() { 3 } else { 4 };
+    // SAFETY: close_range(2) on descriptors this process owns and does not use.
+    unsafe { libc::syscall(libc::SYS_close_range, first as u32, u32::MAX, 0u32) };
+    let listener = match &config.socket {
+        // Bound by the supervisor itself: when it dies, nobody holds the socket and a login is
+        // refused at once instead of waiting on a listener nobody serves.
+        Some(path) => {
+            let _ = std::fs::remove_file(path);
+            let bound = UnixListener::bind(path).and_then(|listener| {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+                Ok(listener)
+            });
+            match bound {
+                Ok(listener) => listener,
+                Err(e) => {
+                    eprintln!("loopin-session: {}: {e}", path.display());
+                    return 2;
+                }
+            }
+        }
+        None => {
+            if let Err(e) = check_listening_unix_socket(3) {
+                eprintln!("loopin-session: fd 3 must be a listening Unix socket: {e}");
+                return 2;
+            }
+            // SAFETY: fd 3 was checked to be a listening socket, handed to us by the agent.
+            unsafe { UnixListener::from_raw_fd(3) }
+        }
+    };
     match supervise(listener, &config) {
         Ok(()) => 0,
         Err(e) => {
@@ -455,10 +484,11 @@ pub fn main_supervise(args: &[OsString]) -> i32 {
 pub fn parse_supervise_args(args: &[OsString]) -> Result<SupervisorConfig, SessionError> {
     let usage = |what: String| {
         SessionError::Usage(format!(
-            "{what}; loopin-session --supervise --home H --user U [--shell S] [--path P]"
+            "{what}; loopin-session --supervise --home H --user U [--socket PATH] [--shell S] \
+             [--path P]"
         ))
     };
-    let (mut home, mut user, mut shell, mut path) = (None, None, None, None);
+    let (mut home, mut user, mut shell, mut path, mut socket) = (None, None, None, None, None);
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         let flag = flag.to_string_lossy();
@@ -476,6 +506,7 @@ pub fn parse_supervise_args(args: &[OsString]) -> Result<SupervisorConfig, Sessi
             "--shell" => shell = Some(PathBuf::from(value)),
             "--user" => user = Some(text()?),
             "--path" => path = Some(text()?),
+            "--socket" => socket = Some(PathBuf::from(value)),
             _ => return Err(usage(format!("unknown option {flag}"))),
         }
     }
@@ -484,6 +515,7 @@ pub fn parse_supervise_args(args: &[OsString]) -> Result<SupervisorConfig, Sessi
     let mut config = SupervisorConfig::new(home, user);
     config.shell = shell.unwrap_or(config.shell);
     config.path = path.unwrap_or(config.path);
+    config.socket = socket;
     Ok(config)
 }
 

@@ -7,6 +7,7 @@ use super::*;
 fn start_supervisor() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_path(dir.path(), "lpn1");
+    std::fs::create_dir(dir.path().join("lpn1")).expect("session dir");
     let listener = UnixListener::bind(&socket).expect("bind");
     let mut config = SupervisorConfig::new(dir.path(), "lpn1");
     config.shell = PathBuf::from("/bin/sh");
@@ -151,6 +152,7 @@ fn run_json(socket: &Path, body: &[u8]) -> (Vec<u8>, bool) {
 fn a_shell_that_cannot_start_reports_127() {
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_path(dir.path(), "lpn2");
+    std::fs::create_dir(dir.path().join("lpn2")).expect("session dir");
     let listener = UnixListener::bind(&socket).expect("bind");
     let mut config = SupervisorConfig::new(dir.path(), "lpn2");
     config.shell = dir.path().join("no-such-shell");
@@ -185,7 +187,7 @@ fn sshd_login_arguments_parse() {
     assert_eq!(parse_login_args(&args).ok(), Some(Some("ls -l".into())));
     assert_eq!(
         socket_path(Path::new("/run/s"), "lpn7"),
-        PathBuf::from("/run/s/lpn7.sock")
+        PathBuf::from("/run/s/lpn7/sock")
     );
 }
 
