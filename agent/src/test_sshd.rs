@@ -64,7 +64,7 @@ impl Sshd {
             &config,
             format!(
                 "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nPidFile {}\n\
-                 PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n\
+                 PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM yes\n\
                  StrictModes yes\nAllowUsers {prefix}*\n{}",
                 host_key.display(),
                 dir.join("sshd.pid").display(),

@@ -540,3 +540,34 @@ fn a_tenant_reaches_addresses_beyond_the_host() {
     assert_eq!(stdout(&out), "beyond the host\n", "{out:?}");
     assert!(server.wait().unwrap().success());
 }
+
+#[test]
+fn a_tenants_pam_environment_reaches_nothing_outside_the_sandbox() {
+    // sshd runs PAM as Debian ships it: pam_env reads the account's ~/.pam_environment
+    // (user_readenv=1) into the login shell's environment, on the host.
+    let Some(host) = host("lpipam") else { return };
+    let tenant = host.tenant(1).unwrap();
+    let out = ssh(
+        &host,
+        &tenant,
+        "echo 'LD_PRELOAD DEFAULT=/lpipam/evil.so' > ~/.pam_environment; \
+         mkdir -p ~/.config/systemd/user; echo written",
+    );
+    assert_eq!(stdout(&out), "written\n", "{out:?}");
+    // Had it reached the login shell outside the sandbox, the loader would have tried it there.
+    let out = ssh(&host, &tenant, "echo $LD_PRELOAD; echo in");
+    assert_eq!(stdout(&out), "\nin\n", "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("evil.so"), "{stderr}");
+    // What sshd and PAM read as the account's home is root's and empty.
+    let passwd_home = Command::new("getent")
+        .args(["passwd", tenant.as_str()])
+        .output()
+        .unwrap();
+    let passwd_home = stdout(&passwd_home);
+    let passwd_home = Path::new(passwd_home.trim().split(':').nth(5).unwrap());
+    assert_ne!(passwd_home, host.home(&tenant));
+    let meta = std::fs::metadata(passwd_home).unwrap();
+    assert_eq!(std::os::unix::fs::MetadataExt::uid(&meta), 0);
+    assert_eq!(std::fs::read_dir(passwd_home).unwrap().count(), 0);
+}

@@ -105,6 +105,41 @@ impl LinuxAccounts {
         self.home_root.join(user.as_str())
     }
 
+    /// The home the account has in the passwd file. Confined: a root-owned empty directory,
+    /// the same for every account, so that nothing sshd, PAM or logind read from "~" on the
+    /// host (`~/.pam_environment`, `~/.ssh/rc`, `~/.config/systemd/user`) is the tenant's to
+    /// write; its real home is mounted at [`Self::home`] and bound into its sandbox only.
+    /// Unconfined: the real home.
+    fn passwd_home(&self, user: &Username) -> PathBuf {
+        match &self.confinement {
+            Some(_) => self.home_root.join(".empty"),
+            None => self.home(user),
+        }
+    }
+
+    /// Makes the shared empty home: root's, 0755, empty (anything found in it is removed).
+    fn empty_home(&self) -> Result<(), AccountError> {
+        let empty = self.home_root.join(".empty");
+        let io = |e| AccountError::Io(empty.display().to_string(), e);
+        match std::fs::symlink_metadata(&empty) {
+            Ok(meta) if meta.is_dir() && !meta.file_type().is_symlink() => {
+                for entry in std::fs::read_dir(&empty).map_err(io)?.flatten() {
+                    let path = entry.path();
+                    let removed = match entry.file_type() {
+                        Ok(kind) if kind.is_dir() => std::fs::remove_dir_all(&path),
+                        _ => std::fs::remove_file(&path),
+                    };
+                    removed.map_err(io)?;
+                }
+            }
+            Ok(_) => return Err(AccountError::UnsafePath(empty)),
+            Err(_) => DirBuilder::new().mode(0o755).create(&empty).map_err(io)?,
+        }
+        std::os::unix::fs::lchown(&empty, Some(0), Some(0)).map_err(io)?;
+        std::fs::set_permissions(&empty, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .map_err(io)
+    }
+
     fn entry(&self, user: &Username) -> Result<Option<PasswdEntry>, AccountError> {
         Ok(read_passwd(&self.passwd)?
             .into_iter()
@@ -155,15 +190,22 @@ impl LinuxAccounts {
             .create(&self.home_root)
             .map_err(|e| AccountError::Io(self.home_root.display().to_string(), e))?;
         let comment = format!("{MARKER} order {}", user.order());
-        let home_arg = self.home(user).display().to_string();
+        let home_arg = self.passwd_home(user).display().to_string();
         let groups: Vec<String> = group_ids(&self.gpu_groups)
             .into_iter()
             .map(|(name, _)| name)
             .collect();
         let groups = groups.join(",");
         let shell = self.shell();
+        let create = if self.confinement.is_some() {
+            // The real home is the lease's image, mounted by the confinement.
+            self.empty_home()?;
+            "--no-create-home"
+        } else {
+            "--create-home"
+        };
         let mut args = vec![
-            "--create-home",
+            create,
             "--home-dir",
             &home_arg,
             "--shell",
@@ -233,8 +275,12 @@ impl Accounts for LinuxAccounts {
             }
             Some(entry) => {
                 // Left half-made (or half-removed) by a crash: make sure it can log in, into
-                // the session the agent's settings say.
+                // the session and with the home the agent's settings say.
                 let shell = self.shell();
+                if self.confinement.is_some() {
+                    self.empty_home()?;
+                }
+                let passwd_home = self.passwd_home(user).display().to_string();
                 run_ok(
                     "usermod",
                     &[
@@ -244,6 +290,8 @@ impl Accounts for LinuxAccounts {
                         "",
                         "--shell",
                         &shell,
+                        "--home",
+                        &passwd_home,
                         user.as_str(),
                     ],
                 )?;
@@ -257,8 +305,10 @@ impl Accounts for LinuxAccounts {
                 self.create(user)?
             }
         };
-        std::fs::set_permissions(&home, std::os::unix::fs::PermissionsExt::from_mode(0o700))
-            .map_err(|e| AccountError::Io(home.display().to_string(), e))?;
+        if self.confinement.is_none() {
+            std::fs::set_permissions(&home, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+                .map_err(|e| AccountError::Io(home.display().to_string(), e))?;
+        }
         install_key(&self.keys_dir, user.as_str(), entry.gid, key)?;
         if let Some(confinement) = &self.confinement {
             // The firewall knows the tenant before anything of it runs.
@@ -307,7 +357,14 @@ impl Accounts for LinuxAccounts {
                 // A login shell that was starting a session as the sandbox ended.
                 confinement.stop(user.as_str(), &home)?;
             }
-            run_ok("userdel", &["--remove", "--force", user.as_str()]).or_else(|error| {
+            // Confined, the passwd home is the shared empty one: never userdel's to remove (the
+            // lease's own home went with its image).
+            let userdel: &[&str] = if self.confinement.is_some() {
+                &["--force", user.as_str()]
+            } else {
+                &["--remove", "--force", user.as_str()]
+            };
+            run_ok("userdel", userdel).or_else(|error| {
                 // userdel exits 12 when the home was already gone; the account is what counts.
                 match self.entry(user)? {
                     None => Ok(()),
