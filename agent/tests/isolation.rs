@@ -142,7 +142,9 @@ fn tenant_connects(host: &TestHost, tenant: &Username, address: &str, port: u16)
     let out = ssh(
         host,
         tenant,
-        &format!("exec 3<>/dev/tcp/{address}/{port} && echo connected"),
+        // A refused connection through pasta is not refused inside (Debian 12's passt): it
+        // hangs until TCP gives up. Five seconds tell either way.
+        &format!("timeout 5 bash -c 'exec 3<>/dev/tcp/{address}/{port}' && echo connected"),
     );
     stdout(&out).contains("connected")
 }
@@ -515,23 +517,32 @@ impl Drop for Peer {
     }
 }
 
-#[test]
-fn a_tenant_reaches_addresses_beyond_the_host() {
-    let Some(host) = host("lpiegress") else {
-        return;
-    };
-    let tenant = host.tenant(1).unwrap();
-    let _peer = Peer::start("lpiegress", 213);
-    // A server on the peer, answering once.
-    let mut server = Command::new("ip")
-        .args(["netns", "exec", "lpiegress", "python3", "-c"])
-        .arg(
-            "import socket; s = socket.socket(); s.bind(('10.213.0.2', 47001)); s.listen(); \
-             c, _ = s.accept(); c.sendall(b'beyond the host\\n'); c.close()",
-        )
+/// A server on `peer` at `address:port` answering `answer` to the first connection, if any.
+fn serve_once(peer: &str, address: &str, port: u16, answer: &str) -> std::process::Child {
+    let child = Command::new("ip")
+        .args(["netns", "exec", peer, "timeout", "20", "python3", "-c"])
+        .arg(format!(
+            "import socket; s = socket.socket(); s.bind(('{address}', {port})); s.listen(); \
+             c, _ = s.accept(); c.sendall(b'{answer}\\n'); c.close()"
+        ))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(300));
+    child
+}
+
+#[test]
+fn a_tenant_reaches_addresses_beyond_the_host_but_not_the_blocked_networks() {
+    let Some(host) = host_with("lpiegress", |config| {
+        config.blocked_networks.push("10.215.0.0/24".into());
+    }) else {
+        return;
+    };
+    let tenant = host.tenant(1).unwrap();
+    let (_open, _blocked) = (Peer::start("lpiegress", 213), Peer::start("lpiblock", 215));
+    let mut server = serve_once("lpiegress", "10.213.0.2", 47001, "beyond the host");
     let out = ssh(
         &host,
         &tenant,
@@ -539,6 +550,53 @@ fn a_tenant_reaches_addresses_beyond_the_host() {
     );
     assert_eq!(stdout(&out), "beyond the host\n", "{out:?}");
     assert!(server.wait().unwrap().success());
+
+    // A network the miner blocked (its LAN, say): refused, and the server never hears of it.
+    let mut server = serve_once("lpiblock", "10.215.0.2", 47002, "blocked");
+    assert!(std::net::TcpStream::connect(("10.215.0.2", 47002)).is_ok());
+    assert!(
+        server.wait().unwrap().success(),
+        "the host itself reaches it"
+    );
+    let mut server = serve_once("lpiblock", "10.215.0.2", 47002, "blocked");
+    assert!(!tenant_connects(&host, &tenant, "10.215.0.2", 47002));
+    let _ = server.kill();
+    assert!(
+        !server.wait().unwrap().success(),
+        "the tenant's connection arrived"
+    );
+}
+
+#[test]
+fn a_tenants_multicast_and_broadcast_reach_no_host_service() {
+    let Some(host) = host("lpicast") else { return };
+    let tenant = host.tenant(1).unwrap();
+    // A host service listening on every address, as mDNS or SSDP responders do.
+    let service = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+    service.set_broadcast(true).unwrap();
+    service
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let port = service.local_addr().unwrap().port();
+    let out = ssh(
+        &host,
+        &tenant,
+        &format!(
+            "python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); \
+             s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1); \
+             [s.sendto(b\"x\", (a, {port})) for a in \
+             (\"224.0.0.1\", \"255.255.255.255\", \"127.0.0.1\")]; print(\"sent\")'"
+        ),
+    );
+    assert!(
+        stdout(&out).contains("sent") || !out.status.success(),
+        "{out:?}"
+    );
+    let mut buf = [0u8; 16];
+    assert!(
+        service.recv_from(&mut buf).is_err(),
+        "a tenant's datagram reached the host's service"
+    );
 }
 
 #[test]

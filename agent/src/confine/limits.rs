@@ -44,6 +44,10 @@ pub struct ConfineConfig {
     /// Host directories the tenant sees read-only (the system). Nothing else of the host is in
     /// its view: not /home, /root, /var, /srv, /run, nor the prover's or the agent's files.
     pub system_paths: Vec<PathBuf>,
+    /// Networks (CIDR) a tenant may not reach beyond the host's own addresses, which are always
+    /// refused: by default link-local, where cloud hosts serve their metadata (and credentials).
+    /// A miner adds its LAN, a container bridge, a management network.
+    pub blocked_networks: Vec<String>,
 }
 
 impl Default for ConfineConfig {
@@ -63,6 +67,7 @@ impl Default for ConfineConfig {
             tmp_mib: 4_096,
             gpu_devices: Vec::new(),
             system_paths: ["/usr", "/etc", "/opt"].iter().map(PathBuf::from).collect(),
+            blocked_networks: vec!["169.254.0.0/16".into(), "fe80::/10".into()],
         }
     }
 }
@@ -82,6 +87,17 @@ pub enum LimitsError {
     Relative(PathBuf),
     #[error("[agent.confine] cgroup_parent {0:?} must be a relative path of plain names")]
     CgroupParent(String),
+    #[error("[agent.confine] blocked_networks: {0:?} is not an address/prefix (CIDR)")]
+    Network(String),
+}
+
+/// A network of `blocked_networks`: its address and prefix length, `None` if malformed.
+pub fn parse_network(cidr: &str) -> Option<(std::net::IpAddr, u8)> {
+    let (address, prefix) = cidr.split_once('/')?;
+    let address: std::net::IpAddr = address.parse().ok()?;
+    let prefix: u8 = prefix.parse().ok()?;
+    let max = if address.is_ipv4() { 32 } else { 128 };
+    (prefix <= max).then_some((address, prefix))
 }
 
 /// The smallest home, /tmp and memory a lease gets, MiB, whatever its share.
@@ -132,6 +148,13 @@ impl ConfineConfig {
         };
         if !self.cgroup_parent.split('/').all(plain) {
             return Err(LimitsError::CgroupParent(self.cgroup_parent.clone()));
+        }
+        if let Some(bad) = self
+            .blocked_networks
+            .iter()
+            .find(|cidr| parse_network(cidr).is_none())
+        {
+            return Err(LimitsError::Network(bad.clone()));
         }
         Ok(())
     }
@@ -249,6 +272,22 @@ mod tests {
                 config.validate(),
                 Err(LimitsError::CgroupParent(parent.into())),
                 "{parent}"
+            );
+        }
+        for network in [
+            "10.0.0.0",
+            "10.0.0.0/33",
+            "fe80::/129",
+            "x/8",
+            "10.0.0.0/8; drop",
+            "",
+        ] {
+            let mut config = config();
+            config.blocked_networks = vec![network.into()];
+            assert_eq!(
+                config.validate(),
+                Err(LimitsError::Network(network.into())),
+                "{network}"
             );
         }
         config().validate().unwrap();

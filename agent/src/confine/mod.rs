@@ -192,7 +192,11 @@ impl Confinement {
 
     /// Rejects `uids`' packets to the host's own addresses (replacing the previous set).
     pub fn firewall(&self, uids: &[u32]) -> Result<(), ConfineError> {
-        Ok(firewall::apply(&self.prefix, uids)?)
+        Ok(firewall::apply(
+            &self.prefix,
+            uids,
+            &self.config.blocked_networks,
+        )?)
     }
 }
 
