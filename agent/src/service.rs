@@ -11,6 +11,7 @@ use loopin_access::AccessDetails;
 use loopin_chain_client::{ChainClient, Key};
 use loopin_prover::metrics::Metrics;
 use std::collections::BTreeSet;
+use std::os::unix::fs::PermissionsExt as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -87,6 +88,19 @@ impl Agent {
         metrics: Arc<Metrics>,
     ) -> anyhow::Result<Agent> {
         settings.validate()?;
+        // The miner's key signs for its stakes: readable by root alone, as ssh wants of a private
+        // key (a tenant sees /etc and /opt; a 0644 key there would be its).
+        let mode = std::fs::metadata(&settings.agent.key_file)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", settings.agent.key_file.display()))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            anyhow::bail!(
+                "{} is readable by others (mode {:o}): chmod 600 it",
+                settings.agent.key_file.display(),
+                mode & 0o777
+            );
+        }
         let key = Key::from_file(&settings.agent.key_file, &settings.chain.prefix)?;
         let client = ChainClient::connect(settings.chain.clone(), key).await?;
         let line = std::fs::read_to_string(&settings.agent.host_key_file)

@@ -68,6 +68,7 @@ impl TestHost {
         let mut confine = test_confinement(prefix, session_binary)?;
         edit(&mut confine);
         let sshd = Sshd::start(dir.path(), prefix, &confine)?;
+        confine.sshd_config = sshd.config.clone();
         let state_dir = dir.path().join("agent-state");
         let confinement = if confine.enabled {
             Some(Confinement::new(confine.clone(), prefix, &state_dir)?)

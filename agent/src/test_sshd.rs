@@ -16,6 +16,8 @@ pub struct Sshd {
     pub port: u16,
     /// Its public host key file (`<dir>/host_ed25519.pub`).
     pub host_key: PathBuf,
+    /// Its configuration file (`<dir>/sshd_config`): confinement's `sshd_config`.
+    pub config: PathBuf,
 }
 
 /// Why the test server did not start.
@@ -86,6 +88,7 @@ impl Sshd {
             child,
             port,
             host_key: dir.join("host_ed25519.pub"),
+            config,
         };
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {

@@ -190,14 +190,20 @@ impl Harness {
             .unwrap();
         assert!(out.status.success(), "ssh-keygen: {out:?}");
 
-        let confine = test_confinement(
+        let mut confine = test_confinement(
             prefix,
             std::path::Path::new(env!("CARGO_BIN_EXE_loopin-session")),
         )
         .expect("confinement");
         let sshd = Sshd::start(dir.path(), prefix, &confine).expect("sshd");
+        confine.sshd_config = sshd.config.clone();
         let key_file = dir.path().join("miner.key");
         std::fs::write(&key_file, Key::development_mnemonic(2)).unwrap();
+        std::fs::set_permissions(
+            &key_file,
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
         let agent = AgentConfig {
             pair: pair.clone(),
             key_file,

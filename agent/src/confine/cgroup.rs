@@ -30,6 +30,21 @@ pub enum CgroupError {
     Io(PathBuf, std::io::Error),
     #[error("processes of {0} survived cgroup.kill for 5 s")]
     Unkillable(PathBuf),
+    #[error(
+        "swap is on and {0} cannot be limited: a lease could spill past its memory into swap \
+         (enable swap accounting: swapaccount=1, or turn swap off)"
+    )]
+    SwapUnlimited(PathBuf),
+}
+
+/// Whether the host has swap (`SwapTotal` in /proc/meminfo above zero).
+fn swap_on() -> bool {
+    std::fs::read_to_string("/proc/meminfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("SwapTotal:"))
+        .and_then(|rest| rest.split_whitespace().next()?.parse::<u64>().ok())
+        .is_some_and(|kib| kib > 0)
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CgroupError + '_ {
@@ -236,7 +251,11 @@ impl LeaseCgroup {
             match (*controller, place) {
                 ("memory", Place::Unified) => {
                     write(&dir.join("memory.max"), &limits.memory_bytes.to_string())?;
-                    write(&dir.join("memory.swap.max"), "0").or_else(ignore_missing)?;
+                    let swap = dir.join("memory.swap.max");
+                    match write(&swap, "0") {
+                        Err(_) if swap_on() => return Err(CgroupError::SwapUnlimited(swap)),
+                        other => other.or_else(ignore_missing)?,
+                    }
                 }
                 ("memory", Place::V1(_)) => {
                     let bytes = limits.memory_bytes.to_string();
@@ -246,10 +265,19 @@ impl LeaseCgroup {
                         let _ = std::fs::write(dir.join("memory.memsw.limit_in_bytes"), &bytes);
                         let _ = std::fs::write(dir.join("memory.limit_in_bytes"), &bytes);
                     }
-                    let set = std::fs::read_to_string(dir.join("memory.limit_in_bytes"))
-                        .map_err(io(&dir))?;
-                    if set.trim().parse::<u64>().ok() > Some(limits.memory_bytes) {
+                    let read = |file: &str| {
+                        std::fs::read_to_string(dir.join(file))
+                            .ok()
+                            .and_then(|set| set.trim().parse::<u64>().ok())
+                    };
+                    if read("memory.limit_in_bytes") > Some(limits.memory_bytes) {
                         write(&dir.join("memory.limit_in_bytes"), &bytes)?;
+                    }
+                    if swap_on() && read("memory.memsw.limit_in_bytes") != Some(limits.memory_bytes)
+                    {
+                        return Err(CgroupError::SwapUnlimited(
+                            dir.join("memory.memsw.limit_in_bytes"),
+                        ));
                     }
                 }
                 ("pids", _) => write(&dir.join("pids.max"), &limits.pids_max.to_string())?,

@@ -23,8 +23,11 @@ pub struct ConfineConfig {
     /// Root-owned directory of the sessions' sockets (`<user>.sock`); `loopin-session` finds it
     /// at `$LOOPIN_SESSION_DIR`, set by sshd_config's `SetEnv` when it is not the default.
     pub session_dir: PathBuf,
+    /// The sshd configuration checked at start (`sshd -T`) for what confinement needs.
+    pub sshd_config: PathBuf,
     /// Root-owned directory of the tenants' `authorized_keys` (`<user>`), outside the homes the
-    /// tenants can write: sshd_config's `AuthorizedKeysFile <keys_dir>/%u`.
+    /// tenants can write and outside `system_paths` (which tenants see): sshd_config's
+    /// `AuthorizedKeysFile <keys_dir>/%u`.
     pub keys_dir: PathBuf,
     /// The leases' cgroups are `<cgroup_parent>/<user>` in each hierarchy.
     pub cgroup_parent: String,
@@ -58,7 +61,8 @@ impl Default for ConfineConfig {
             pasta: PathBuf::from("/usr/bin/pasta"),
             session_binary: PathBuf::from("/usr/local/bin/loopin-session"),
             session_dir: PathBuf::from("/run/loopin-agent/sessions"),
-            keys_dir: PathBuf::from("/etc/loopin-agent/authorized_keys"),
+            sshd_config: PathBuf::from("/etc/ssh/sshd_config"),
+            keys_dir: PathBuf::from("/var/lib/loopin-agent/authorized_keys"),
             cgroup_parent: "loopin".into(),
             memory_mib: 65_536,
             cpus: 8.0,
@@ -129,6 +133,7 @@ impl ConfineConfig {
             &self.session_binary,
             &self.session_dir,
             &self.keys_dir,
+            &self.sshd_config,
         ]
         .into_iter()
         .chain(&self.gpu_devices)

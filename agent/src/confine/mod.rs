@@ -17,6 +17,7 @@ pub mod firewall;
 pub mod limits;
 pub mod sandbox;
 pub mod session;
+pub mod sshd;
 
 use cgroup::{CgroupError, Hierarchies, LeaseCgroup};
 use disk::DiskError;
@@ -46,6 +47,8 @@ pub enum ConfineError {
         "the sandbox of {0} did not start within 5 s (is bwrap able to create user namespaces?)"
     )]
     NotStarted(String),
+    #[error("sshd is not set up for confined accounts: {0}")]
+    Sshd(String),
 }
 
 /// Removes a session directory (the tenant's socket in it). Removing a missing one succeeds.
@@ -65,7 +68,8 @@ pub struct Confinement {
 }
 
 impl Confinement {
-    /// Checks the host can confine (bwrap, the session binary, cgroup v2 and the controllers)
+    /// Checks the host can confine (bwrap, pasta, the session binary, cgroup v2 and the
+    /// controllers) and that sshd serves the accounts as confinement needs ([`sshd::check`]),
     /// and keeps the homes' images in `<state_dir>/homes`.
     pub fn new(
         config: ConfineConfig,
@@ -85,6 +89,7 @@ impl Confinement {
                 return Err(ConfineError::Missing(path.clone(), what));
             }
         }
+        sshd::check(prefix, &config).map_err(ConfineError::Sshd)?;
         Ok(Confinement {
             config,
             prefix: prefix.to_string(),
@@ -200,19 +205,4 @@ impl Confinement {
     }
 }
 
-/// The part of sshd_config a miner adds for the agent's accounts (`loopin-agent
-/// --print-sshd-config`, docs/agent.md): keys only from
-/// the agent's root-owned directory, no forwarding of any kind, no `~/.ssh/rc`, no tunnel, and
-/// the session directory for `loopin-session`.
-pub fn sshd_config(prefix: &str, confine: &ConfineConfig) -> String {
-    format!(
-        "Match User {prefix}*\n\
-         \tAuthorizedKeysFile {}/%u\n\
-         \tDisableForwarding yes\n\
-         \tPermitTunnel no\n\
-         \tPermitUserRC no\n\
-         \tSetEnv LOOPIN_SESSION_DIR={}\n",
-        confine.keys_dir.display(),
-        confine.session_dir.display(),
-    )
-}
+pub use sshd::config_block as sshd_config;

@@ -181,8 +181,9 @@ async fn serve(chain: &Chain, dir: &Path, epoch: u64, user_prefix: &str) -> anyh
             session.display()
         );
     }
-    let confine = test_confinement(user_prefix, &session)?;
+    let mut confine = test_confinement(user_prefix, &session)?;
     let sshd = Sshd::start(dir, user_prefix, &confine)?;
+    confine.sshd_config = sshd.config.clone();
     let (agent, accounts) =
         start_agent(dir, &chain_config, &pair, &sshd, user_prefix, confine).await?;
 
@@ -304,6 +305,10 @@ async fn start_agent(
 ) -> anyhow::Result<(Agent, Arc<dyn Accounts>)> {
     let key_file = dir.join("miner.key");
     std::fs::write(&key_file, Key::development_mnemonic(MINER))?;
+    std::fs::set_permissions(
+        &key_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )?;
     let agent = AgentConfig {
         pair: pair.to_string(),
         key_file,
