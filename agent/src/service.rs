@@ -176,12 +176,15 @@ impl Agent {
             agent.lookback_epochs,
         )
         .await?;
-        let accounts = self.blocking(|accounts| accounts.list()).await??;
-        let plan = plan(&agent.user_prefix, chain.epoch, &chain.leases, &accounts)?;
         let mut report = PassReport {
             epoch: chain.epoch,
             ..PassReport::default()
         };
+        if let Err(error) = self.blocking(|accounts| accounts.maintain()).await? {
+            self.error(&mut report, "maintain", error);
+        }
+        let accounts = self.blocking(|accounts| accounts.list()).await??;
+        let plan = plan(&agent.user_prefix, chain.epoch, &chain.leases, &accounts)?;
         for (lease_id, reason) in &plan.refused {
             tracing::warn!(lease_id, reason, "lease refused");
             self.metrics

@@ -295,10 +295,15 @@ fn a_tenant_filling_its_disk_stops_at_its_quota() {
         &host,
         &tenant,
         "dd if=/dev/zero of=$HOME/fill bs=1M count=100 2>&1; \
-         dd if=/dev/zero of=/tmp/fill bs=1M count=100 2>&1",
+         dd if=/dev/zero of=/tmp/fill bs=1M count=100 2>&1; \
+         dd if=/dev/zero of=/run/loopin/session/fill bs=1M count=100 2>&1; \
+         mkdir -p /run/loopin/session/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q 2>&1",
     );
     let text = stdout(&out);
-    assert_eq!(text.matches("No space left on device").count(), 2, "{text}");
+    // The home, the private /tmp, and the session directory, which is on the host's /run: a
+    // tmpfs of 64 KiB and 16 inodes of its own, so neither the host's /run filled nor a deep
+    // tree the agent would have to walk at removal.
+    assert_eq!(text.matches("No space left on device").count(), 4, "{text}");
     let home = std::fs::metadata(host.home(&tenant).join("fill"))
         .unwrap()
         .len();
@@ -628,4 +633,42 @@ fn a_tenants_pam_environment_reaches_nothing_outside_the_sandbox() {
     let meta = std::fs::metadata(passwd_home).unwrap();
     assert_eq!(std::os::unix::fs::MetadataExt::uid(&meta), 0);
     assert_eq!(std::fs::read_dir(passwd_home).unwrap().count(), 0);
+}
+
+#[test]
+fn a_firewall_flushed_by_a_ruleset_reload_is_back_on_the_next_pass() {
+    let Some(host) = host("lpireload") else {
+        return;
+    };
+    let tenant = host.tenant(1).unwrap();
+    // An address of the host that pasta does not copy into the tenant's namespace (a second
+    // interface's, a container bridge's), with a service on every address.
+    let extra = "10.218.0.1";
+    let _ = Command::new("ip")
+        .args(["addr", "del", &format!("{extra}/32"), "dev", "lo"])
+        .output();
+    let out = Command::new("ip")
+        .args(["addr", "add", &format!("{extra}/32"), "dev", "lo"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let service = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = service.local_addr().unwrap().port();
+    assert!(!tenant_connects(&host, &tenant, extra, port));
+
+    // `systemctl reload nftables` runs `flush ruleset` first: the agent's table is gone, and
+    // the tenant reaches the host's service.
+    let flushed = Command::new("nft")
+        .args(["delete", "table", "inet", "loopin_agent_lpireload"])
+        .output()
+        .unwrap();
+    assert!(flushed.status.success(), "{flushed:?}");
+    assert!(tenant_connects(&host, &tenant, extra, port));
+
+    // The next pass puts it back.
+    host.accounts.maintain().unwrap();
+    assert!(!tenant_connects(&host, &tenant, extra, port));
+    let _ = Command::new("ip")
+        .args(["addr", "del", &format!("{extra}/32"), "dev", "lo"])
+        .output();
 }

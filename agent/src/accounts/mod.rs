@@ -77,6 +77,11 @@ pub trait Accounts: Send + Sync {
     /// Ends its processes and removes it, its home and its files. Removing a missing account
     /// succeeds.
     fn remove(&self, user: &Username) -> Result<(), AccountError>;
+    /// Puts back what the host may have lost since the last pass (the firewall's table after a
+    /// ruleset reload flushed it). Run at the start of every pass.
+    fn maintain(&self) -> Result<(), AccountError> {
+        Ok(())
+    }
 }
 
 /// Accounts managed with the shadow utilities (`useradd`, `userdel`), confined by
@@ -229,6 +234,12 @@ impl LinuxAccounts {
 }
 
 impl Accounts for LinuxAccounts {
+    fn maintain(&self) -> Result<(), AccountError> {
+        // `nft -f /etc/nftables.conf` (a reload) starts with `flush ruleset`: the table is
+        // replaced whole, every pass.
+        self.refresh_firewall()
+    }
+
     fn list(&self) -> Result<Vec<ManagedAccount>, AccountError> {
         let mut accounts: Vec<ManagedAccount> = self
             .managed()?

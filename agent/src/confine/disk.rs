@@ -106,3 +106,39 @@ pub fn remove_home(image: &Path, home: &Path) -> Result<(), DiskError> {
     }
     Ok(())
 }
+
+/// Mounts a tmpfs of its own at `dir` (made if missing), owned by `uid:gid`, mode 0700, 64 KiB
+/// and 16 inodes: a lease's session directory, which its tenant can write from inside its
+/// sandbox, so that it can neither fill the host's /run nor grow a tree the agent must walk.
+pub fn mount_session_dir(dir: &Path, uid: u32, gid: u32) -> Result<(), DiskError> {
+    unmount_dir(dir)?;
+    std::fs::create_dir_all(dir).map_err(|e| DiskError::Io(dir.into(), e))?;
+    let options =
+        format!("size=64k,nr_inodes=16,mode=0700,uid={uid},gid={gid},nosuid,nodev,noexec");
+    run(
+        "mount",
+        &[
+            "-t",
+            "tmpfs",
+            "-o",
+            &options,
+            "tmpfs",
+            &dir.to_string_lossy(),
+        ],
+    )
+}
+
+/// Unmounts what is mounted at `dir` (lazily if busy) and removes the empty mount point.
+/// Removing a missing one succeeds.
+pub fn unmount_dir(dir: &Path) -> Result<(), DiskError> {
+    while mounted(dir) {
+        let path = dir.to_string_lossy().to_string();
+        if run("umount", &[&path]).is_err() {
+            run("umount", &["--lazy", &path])?;
+        }
+    }
+    match std::fs::remove_dir(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(DiskError::Io(dir.into(), e)),
+        _ => Ok(()),
+    }
+}

@@ -51,14 +51,6 @@ pub enum ConfineError {
     Sshd(String),
 }
 
-/// Removes a session directory (the tenant's socket in it). Removing a missing one succeeds.
-fn remove_session_dir(dir: &Path) -> Result<(), ConfineError> {
-    match std::fs::remove_dir_all(dir) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(ConfineError::Io(dir.into(), e)),
-        _ => Ok(()),
-    }
-}
-
 /// The host side of every lease's confinement.
 pub struct Confinement {
     pub config: ConfineConfig,
@@ -123,7 +115,10 @@ impl Confinement {
             std::fs::read_to_string(format!("/proc/{pid}/comm"))
                 .is_ok_and(|comm| comm.trim_end() == "loopin-session")
         });
-        supervisor && self.socket(user).exists()
+        // The socket itself, never what a link the tenant put there points at.
+        let socket = std::fs::symlink_metadata(self.socket(user))
+            .is_ok_and(|meta| std::os::unix::fs::FileTypeExt::is_socket(&meta.file_type()));
+        supervisor && socket
     }
 
     /// Pids of `user`'s sandbox (its supervisor and every session).
@@ -156,14 +151,9 @@ impl Confinement {
         std::fs::create_dir_all(dir).map_err(|e| ConfineError::Io(dir.clone(), e))?;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o711))
             .map_err(|e| ConfineError::Io(dir.clone(), e))?;
-        // The lease's own directory, where its supervisor binds the socket: made afresh, so
-        // nothing a previous tenant of the name left is in it.
-        let own = &tenant.session_dir;
-        remove_session_dir(own)?;
-        std::fs::create_dir(own).map_err(|e| ConfineError::Io(own.clone(), e))?;
-        std::os::unix::fs::chown(own, Some(tenant.uid), Some(tenant.gid))
-            .and_then(|()| std::fs::set_permissions(own, std::fs::Permissions::from_mode(0o700)))
-            .map_err(|e| ConfineError::Io(own.clone(), e))?;
+        // The lease's own directory, where its supervisor binds the socket: a tiny tmpfs of the
+        // tenant's, made afresh, so nothing a previous tenant of the name left is in it.
+        disk::mount_session_dir(&tenant.session_dir, tenant.uid, tenant.gid)?;
         sandbox::start(&self.config, limits, tenant, cgroup.entry()?)
             .map_err(|e| ConfineError::Io(self.config.pasta.clone(), e))?;
         let start = Instant::now();
@@ -180,7 +170,7 @@ impl Confinement {
     /// Stopping what is not there succeeds.
     pub fn stop(&self, user: &str, home: &Path) -> Result<(), ConfineError> {
         self.cgroup(user).remove()?;
-        remove_session_dir(&self.session_dir(user))?;
+        disk::unmount_dir(&self.session_dir(user))?;
         disk::remove_home(&self.image(user), home)?;
         Ok(())
     }

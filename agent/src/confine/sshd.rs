@@ -72,6 +72,35 @@ pub fn problems(effective: &str, confine: &ConfineConfig) -> Vec<String> {
                 .into(),
         );
     }
+    // Settings under which sshd itself serves the tenant on the host, or lets it choose keys
+    // or principals the agent did not install.
+    for key in [
+        "forcecommand",
+        "chrootdirectory",
+        "authorizedkeyscommand",
+        "authorizedprincipalscommand",
+        "authorizedprincipalsfile",
+        "trustedusercakeys",
+    ] {
+        if let Some(value) = get(key).first()
+            && value != "none"
+        {
+            problems.push(format!(
+                "{key} must be none for the agent's accounts, not {value}"
+            ));
+        }
+    }
+    // A client's environment reaches the login shell on the host: only the locale.
+    for accepted in get("acceptenv") {
+        for name in accepted.split_whitespace() {
+            if name != "LANG" && name != "LC_*" {
+                problems.push(format!(
+                    "acceptenv {name}: a client's variable reaches the login shell on the host \
+                     (only LANG and LC_* may)"
+                ));
+            }
+        }
+    }
     let session_dir = format!("LOOPIN_SESSION_DIR={}", confine.session_dir.display());
     let default_dir =
         confine.session_dir.as_path() == std::path::Path::new(super::session::DEFAULT_SESSION_DIR);
@@ -84,22 +113,33 @@ pub fn problems(effective: &str, confine: &ConfineConfig) -> Vec<String> {
 /// Runs `sshd -T` for an account of `prefix` with `confine.sshd_config` and refuses what
 /// [`problems`] finds.
 pub fn check(prefix: &str, confine: &ConfineConfig) -> Result<(), String> {
-    let out = Command::new("/usr/sbin/sshd")
-        .arg("-T")
-        .arg("-f")
-        .arg(&confine.sshd_config)
-        .arg("-C")
-        .arg(format!("user={prefix}0,host=localhost,addr=127.0.0.1"))
-        .output()
-        .map_err(|e| format!("sshd -T: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "sshd -T -f {}: {}",
-            confine.sshd_config.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
+    // From loopback, from an IPv4 and from an IPv6 client: a Match on the address must not
+    // loosen what the accounts get.
+    let mut problems_found = Vec::new();
+    for addr in ["127.0.0.1", "203.0.113.5", "2001:db8::5"] {
+        let out = Command::new("/usr/sbin/sshd")
+            .arg("-T")
+            .arg("-f")
+            .arg(&confine.sshd_config)
+            .arg("-C")
+            .arg(format!("user={prefix}0,host=client.example,addr={addr}"))
+            .output()
+            .map_err(|e| format!("sshd -T: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "sshd -T -f {}: {}",
+                confine.sshd_config.display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        for problem in problems(&String::from_utf8_lossy(&out.stdout), confine) {
+            let problem = format!("{problem} (from {addr})");
+            if !problems_found.contains(&problem) {
+                problems_found.push(problem);
+            }
+        }
     }
-    let problems = problems(&String::from_utf8_lossy(&out.stdout), confine);
+    let problems = problems_found;
     if problems.is_empty() {
         return Ok(());
     }
@@ -117,7 +157,8 @@ mod tests {
     const GOOD: &str = "usepam yes\nmaxsessions 4\npermituserrc no\ndisableforwarding yes\n\
         authorizedkeysfile /var/lib/loopin-agent/authorized_keys/%u\n\
         subsystem sftp /usr/lib/openssh/sftp-server\npermittunnel no\n\
-        permituserenvironment no\n";
+        permituserenvironment no\nacceptenv LANG\nacceptenv LC_*\nforcecommand none\n\
+        chrootdirectory none\nauthorizedkeyscommand none\n";
 
     #[test]
     fn sshd_as_the_block_sets_it_passes() {
@@ -153,6 +194,22 @@ mod tests {
                 "subsystem sftp internal-sftp",
                 "internal-sftp",
             ),
+            (
+                "forcecommand none",
+                "forcecommand internal-sftp",
+                "forcecommand",
+            ),
+            (
+                "chrootdirectory none",
+                "chrootdirectory /srv",
+                "chrootdirectory",
+            ),
+            (
+                "authorizedkeyscommand none",
+                "authorizedkeyscommand /usr/bin/keys",
+                "authorizedkeyscommand",
+            ),
+            ("acceptenv LC_*", "acceptenv LC_* LD_*", "LD_*"),
         ] {
             let found = problems(&GOOD.replace(from, to), &config);
             assert_eq!(found.len(), 1, "{to}: {found:?}");

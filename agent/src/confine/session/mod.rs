@@ -13,6 +13,7 @@
 use std::ffi::OsString;
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::os::unix::fs::PermissionsExt as _;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -142,6 +143,28 @@ pub fn current_user_socket() -> Result<PathBuf, SessionError> {
     Ok(socket_path(&dir, &user.name))
 }
 
+/// Connects to `socket` only if it is a socket of this process's own user, never through a
+/// link: the lease's session directory is its tenant's to write, and a link there must not make
+/// the login shell, outside the sandbox, hand its descriptors to something of the host's.
+fn connect_own_socket(socket: &Path) -> io::Result<UnixStream> {
+    use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _};
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH | libc::O_NOFOLLOW)
+        .open(socket)?;
+    let meta = file.metadata()?;
+    // SAFETY: getuid(2) cannot fail.
+    let uid = unsafe { libc::getuid() };
+    if !meta.file_type().is_socket() || meta.uid() != uid {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "not a socket of this account's own",
+        ));
+    }
+    // The very inode checked, through its O_PATH descriptor.
+    UnixStream::connect(format!("/proc/self/fd/{}", file.as_raw_fd()))
+}
+
 /// Client mode: runs the login on `socket` and returns the exit code for the process.
 pub fn run_client(socket: &Path, args: &[OsString]) -> i32 {
     let command = match parse_login_args(args) {
@@ -188,7 +211,7 @@ pub fn request_session(
     let mut frame = len.to_le_bytes().to_vec();
     frame.extend_from_slice(&body);
 
-    let mut conn = UnixStream::connect(socket).map_err(|source| SessionError::NotRunning {
+    let mut conn = connect_own_socket(socket).map_err(|source| SessionError::NotRunning {
         socket: socket.to_owned(),
         source,
     })?;

@@ -181,6 +181,28 @@ fn a_missing_socket_gives_exit_255() {
 }
 
 #[test]
+fn a_link_where_the_socket_should_be_is_not_followed() {
+    // A real supervisor elsewhere, as a host service's socket would be.
+    let (_elsewhere, target) = start_supervisor();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let socket = socket_path(dir.path(), "lpn1");
+    std::fs::create_dir(dir.path().join("lpn1")).expect("session dir");
+    std::os::unix::fs::symlink(&target, &socket).expect("symlink");
+    let (r, w) = nix::unistd::pipe().expect("pipe");
+    let request = SessionRequest {
+        command: Some("true".into()),
+        env: vec![],
+    };
+    let refused = request_session(&socket, &request, [r.as_fd(), w.as_fd(), w.as_fd()]);
+    assert!(
+        matches!(refused, Err(SessionError::NotRunning { .. })),
+        "{refused:?}"
+    );
+    // The same supervisor through its own path serves.
+    assert_eq!(run(&target, "true", &[]).0, 0);
+}
+
+#[test]
 fn sshd_login_arguments_parse() {
     assert_eq!(parse_login_args(&[]).ok(), Some(None));
     let args: Vec<OsString> = vec!["-c".into(), "ls -l".into()];
