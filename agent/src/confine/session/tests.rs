@@ -101,15 +101,7 @@ fn garbage_on_the_socket_is_refused_and_the_supervisor_still_serves() {
     assert_refused(&socket, &frame);
     // The right frame with only two descriptors.
     let conn = UnixStream::connect(&socket).expect("connect");
-    let fds = [0, 1];
-    sendmsg::<()>(
-        conn.as_raw_fd(),
-        &[IoSlice::new(&frame)],
-        &[ControlMessage::ScmRights(&fds)],
-        MsgFlags::empty(),
-        None,
-    )
-    .expect("sendmsg");
+    send_frame(&conn, &frame, &[0, 1]);
     let mut reply = Vec::new();
     (&conn).read_to_end(&mut reply).expect("read");
     assert!(reply.is_empty());
@@ -123,6 +115,18 @@ fn garbage_on_the_socket_is_refused_and_the_supervisor_still_serves() {
     assert_eq!((status, out.as_str()), (0, "still\n"));
 }
 
+/// Sends `frame` on `conn` with `fds` attached, in one message.
+fn send_frame(conn: &UnixStream, frame: &[u8], fds: &[RawFd]) {
+    sendmsg::<()>(
+        conn.as_raw_fd(),
+        &[IoSlice::new(frame)],
+        &[ControlMessage::ScmRights(fds)],
+        MsgFlags::empty(),
+        None,
+    )
+    .expect("sendmsg");
+}
+
 /// Sends a raw JSON body with three descriptors (a pipe's ends); returns the reply bytes
 /// and whether the supervisor has closed its copies of the pipe's write end.
 fn run_json(socket: &Path, body: &[u8]) -> (Vec<u8>, bool) {
@@ -130,15 +134,11 @@ fn run_json(socket: &Path, body: &[u8]) -> (Vec<u8>, bool) {
     let mut frame = (body.len() as u32).to_le_bytes().to_vec();
     frame.extend_from_slice(body);
     let (r, w) = nix::unistd::pipe().expect("pipe");
-    let fds = [r.as_raw_fd(), w.as_raw_fd(), w.as_raw_fd()];
-    sendmsg::<()>(
-        conn.as_raw_fd(),
-        &[IoSlice::new(&frame)],
-        &[ControlMessage::ScmRights(&fds)],
-        MsgFlags::empty(),
-        None,
-    )
-    .expect("sendmsg");
+    send_frame(
+        &conn,
+        &frame,
+        &[r.as_raw_fd(), w.as_raw_fd(), w.as_raw_fd()],
+    );
     let mut reply = Vec::new();
     (&conn).read_to_end(&mut reply).expect("read");
     drop(w);
