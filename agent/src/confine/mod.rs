@@ -48,7 +48,7 @@ pub enum ConfineError {
     )]
     NotStarted(String),
     #[error("sshd is not set up for confined accounts: {0}")]
-    Sshd(String),
+    Sshd(#[from] sshd::SshdError),
 }
 
 /// The host side of every lease's confinement.
@@ -81,7 +81,7 @@ impl Confinement {
                 return Err(ConfineError::Missing(path.clone(), what));
             }
         }
-        sshd::check(prefix, &config).map_err(ConfineError::Sshd)?;
+        sshd::check(prefix, &config)?;
         Ok(Confinement {
             config,
             prefix: prefix.to_string(),

@@ -3,7 +3,24 @@
 //! sshd that would let a tenant run code outside its sandbox fails the start instead.
 
 use super::limits::ConfineConfig;
+use std::path::PathBuf;
 use std::process::Command;
+
+/// Why sshd was refused for the agent's accounts.
+#[derive(thiserror::Error, Debug)]
+pub enum SshdError {
+    #[error("sshd -T -f {config}: {reason}")]
+    Run { config: PathBuf, reason: String },
+    #[error(
+        "{config} for {prefix}* accounts: {} (loopin-agent --print-sshd-config prints the block)",
+        problems.join("; ")
+    )]
+    Refused {
+        config: PathBuf,
+        prefix: String,
+        problems: Vec<String>,
+    },
+}
 
 /// What sshd_config must say for the agent's accounts, and why.
 const REQUIRED: [(&str, &str, &str); 4] = [
@@ -112,7 +129,11 @@ pub fn problems(effective: &str, confine: &ConfineConfig) -> Vec<String> {
 
 /// Runs `sshd -T` for an account of `prefix` with `confine.sshd_config` and refuses what
 /// [`problems`] finds.
-pub fn check(prefix: &str, confine: &ConfineConfig) -> Result<(), String> {
+pub fn check(prefix: &str, confine: &ConfineConfig) -> Result<(), SshdError> {
+    let run_error = |reason: String| SshdError::Run {
+        config: confine.sshd_config.clone(),
+        reason,
+    };
     // From loopback, from an IPv4 and from an IPv6 client: a Match on the address must not
     // loosen what the accounts get.
     let mut problems_found = Vec::new();
@@ -124,12 +145,10 @@ pub fn check(prefix: &str, confine: &ConfineConfig) -> Result<(), String> {
             .arg("-C")
             .arg(format!("user={prefix}0,host=client.example,addr={addr}"))
             .output()
-            .map_err(|e| format!("sshd -T: {e}"))?;
+            .map_err(|e| run_error(e.to_string()))?;
         if !out.status.success() {
-            return Err(format!(
-                "sshd -T -f {}: {}",
-                confine.sshd_config.display(),
-                String::from_utf8_lossy(&out.stderr).trim()
+            return Err(run_error(
+                String::from_utf8_lossy(&out.stderr).trim().to_string(),
             ));
         }
         for problem in problems(&String::from_utf8_lossy(&out.stdout), confine) {
@@ -139,15 +158,14 @@ pub fn check(prefix: &str, confine: &ConfineConfig) -> Result<(), String> {
             }
         }
     }
-    let problems = problems_found;
-    if problems.is_empty() {
+    if problems_found.is_empty() {
         return Ok(());
     }
-    Err(format!(
-        "{} for {prefix}* accounts: {} (loopin-agent --print-sshd-config prints the block)",
-        confine.sshd_config.display(),
-        problems.join("; ")
-    ))
+    Err(SshdError::Refused {
+        config: confine.sshd_config.clone(),
+        prefix: prefix.to_string(),
+        problems: problems_found,
+    })
 }
 
 #[cfg(test)]

@@ -298,3 +298,44 @@ fn a_tenants_pam_environment_reaches_nothing_outside_the_sandbox() {
     assert_eq!(std::os::unix::fs::MetadataExt::uid(&meta), 0);
     assert_eq!(std::fs::read_dir(passwd_home).unwrap().count(), 0);
 }
+
+#[test]
+fn an_sshd_that_would_let_a_tenant_out_stops_the_agent_from_starting() {
+    use loopin_agent::confine::sshd::SshdError;
+    use loopin_agent::confine::{ConfineError, Confinement};
+    let Some(host) = host("lpisshd") else { return };
+    let good = std::fs::read_to_string(&host.sshd.config).unwrap();
+    let mut confine =
+        loopin_agent::test_sshd::test_confinement("lpisshdx", Path::new(SESSION)).unwrap();
+    // The miner's sshd, with forwarding left on and a client's LD_* accepted.
+    let bad = host.dir.path().join("sshd_config.bad");
+    std::fs::write(
+        &bad,
+        good.replace(
+            "Match User lpisshd*",
+            "AcceptEnv LANG LC_* LD_*\nMatch User lpisshd*",
+        )
+        .replace("DisableForwarding yes", "DisableForwarding no")
+        .replace(
+            &host.accounts.keys_dir.display().to_string(),
+            &confine.keys_dir.display().to_string(),
+        )
+        .replace("/run/loopin-test-lpisshd/", "/run/loopin-test-lpisshdx/")
+        .replace("lpisshd*", "lpisshdx*"),
+    )
+    .unwrap();
+    confine.sshd_config = bad;
+    let refused = Confinement::new(confine, "lpisshdx", &host.dir.path().join("state"));
+    let Err(ConfineError::Sshd(SshdError::Refused { problems, .. })) = refused else {
+        panic!("started: {:?}", refused.err());
+    };
+    assert!(
+        problems.iter().any(|p| p.starts_with("disableforwarding")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.starts_with("acceptenv LD_*")),
+        "{problems:?}"
+    );
+    let _ = std::fs::remove_dir_all("/run/loopin-test-lpisshdx");
+}

@@ -311,9 +311,8 @@ fn serve(mut conn: UnixStream, config: &SupervisorConfig) {
 }
 
 /// Reads one frame and its three descriptors; every descriptor received is closed on error.
-fn receive_request(conn: &UnixStream) -> Result<(SessionRequest, [OwnedFd; 3]), String> {
-    conn.set_read_timeout(Some(REQUEST_TIMEOUT))
-        .map_err(|e| e.to_string())?;
+fn receive_request(conn: &UnixStream) -> Result<(SessionRequest, [OwnedFd; 3]), SessionError> {
+    conn.set_read_timeout(Some(REQUEST_TIMEOUT))?;
     let mut fds: Vec<OwnedFd> = Vec::new();
     let mut buf: Vec<u8> = Vec::new();
     let mut chunk = vec![0u8; 8192];
@@ -324,7 +323,9 @@ fn receive_request(conn: &UnixStream) -> Result<(SessionRequest, [OwnedFd; 3]), 
             Some(head) => {
                 let len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
                 if len > MAX_FRAME {
-                    return Err(format!("oversized frame ({len} bytes)"));
+                    return Err(SessionError::Protocol(format!(
+                        "oversized frame ({len} bytes)"
+                    )));
                 }
                 4 + len
             }
@@ -341,7 +342,7 @@ fn receive_request(conn: &UnixStream) -> Result<(SessionRequest, [OwnedFd; 3]), 
                 Some(&mut cmsg),
                 MsgFlags::MSG_CMSG_CLOEXEC,
             )
-            .map_err(|e| format!("receive: {e}"))?;
+            .map_err(|e| SessionError::Protocol(format!("receive: {e}")))?;
             match msg.cmsgs() {
                 Ok(cmsgs) => {
                     for c in cmsgs {
@@ -359,20 +360,23 @@ fn receive_request(conn: &UnixStream) -> Result<(SessionRequest, [OwnedFd; 3]), 
             }
         };
         if truncated {
-            return Err("control data truncated".into());
+            return Err(SessionError::Protocol("control data truncated".into()));
         }
         if bytes == 0 {
-            return Err(format!("short frame ({} bytes)", buf.len()));
+            return Err(SessionError::Protocol(format!(
+                "short frame ({} bytes)",
+                buf.len()
+            )));
         }
         buf.extend_from_slice(&chunk[..bytes]);
     }
-    let request: SessionRequest =
-        serde_json::from_slice(&buf[4..]).map_err(|e| format!("bad request: {e}"))?;
+    let request: SessionRequest = serde_json::from_slice(&buf[4..])
+        .map_err(|e| SessionError::Protocol(format!("bad request: {e}")))?;
     let got = fds.len();
     let fds: [OwnedFd; 3] = fds
         .try_into()
-        .map_err(|_| format!("expected 3 descriptors, got {got}"))?;
-    conn.set_read_timeout(None).map_err(|e| e.to_string())?;
+        .map_err(|_| SessionError::Protocol(format!("expected 3 descriptors, got {got}")))?;
+    conn.set_read_timeout(None)?;
     Ok((request, fds))
 }
 
