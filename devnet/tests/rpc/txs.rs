@@ -174,19 +174,9 @@ async fn signed_tx_broadcast_found_by_tx_and_tx_search() {
         .unwrap()
         .gas_used;
     assert!(cosmjs_gas > 0);
-    let refused = ok(
-        addr,
-        "broadcast_tx_sync",
-        json!({ "tx": B64.encode(&unsigned) }),
-    )
-    .await;
+    let refused = broadcast(addr, &unsigned).await;
     assert_eq!(refused["code"], 18);
-    assert!(
-        refused["log"]
-            .as_str()
-            .unwrap()
-            .contains("SIGN_MODE_DIRECT")
-    );
+    assert_log_contains(&refused, "SIGN_MODE_DIRECT");
 
     // broadcastTxSync(): the tx base64, the answer's hash hex.
     let tx = sign(
@@ -197,7 +187,7 @@ async fn signed_tx_broadcast_found_by_tx_and_tx_search() {
         gas_used * 2,
     );
     let expected_hash = hex::encode_upper(Sha256::digest(&tx));
-    let sent = ok(addr, "broadcast_tx_sync", json!({ "tx": B64.encode(&tx) })).await;
+    let sent = broadcast(addr, &tx).await;
     assert_eq!(sent["code"], 0, "{sent}");
     assert_eq!(sent["hash"], expected_hash);
 
@@ -347,27 +337,12 @@ async fn signed_tx_broadcast_found_by_tx_and_tx_search() {
         account.sequence,
         gas_used * 2 + 1,
     );
-    let refused = ok(
-        addr,
-        "broadcast_tx_sync",
-        json!({ "tx": B64.encode(&stale) }),
-    )
-    .await;
+    let refused = broadcast(addr, &stale).await;
     assert_eq!(refused["code"], 32);
     assert_eq!(refused["codespace"], "sdk");
-    assert!(
-        refused["log"]
-            .as_str()
-            .unwrap()
-            .contains("account sequence mismatch")
-    );
+    assert_log_contains(&refused, "account sequence mismatch");
     // Bytes that are no transaction.
-    let garbage = ok(
-        addr,
-        "broadcast_tx_sync",
-        json!({ "tx": B64.encode(b"garbage") }),
-    )
-    .await;
+    let garbage = broadcast(addr, b"garbage").await;
     assert_eq!(garbage["code"], 2);
 
     // Keplr's cw20 balance: the REST smart query (base64 in the path), and its feature probe.
@@ -384,4 +359,15 @@ async fn signed_tx_broadcast_found_by_tx_and_tx_search() {
 
     cosmjs(&node, &contract, &expected_hash).await;
     node.stop().await;
+}
+
+/// `broadcast_tx_sync` of `tx`: the node's answer (its `code` says whether it was taken).
+async fn broadcast(addr: SocketAddr, tx: &[u8]) -> Value {
+    ok(addr, "broadcast_tx_sync", json!({ "tx": B64.encode(tx) })).await
+}
+
+/// The answer's `log` names `text`.
+fn assert_log_contains(answer: &Value, text: &str) {
+    let log = answer["log"].as_str().unwrap_or_default();
+    assert!(log.contains(text), "{text} not in {log:?}");
 }
