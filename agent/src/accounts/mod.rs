@@ -363,11 +363,8 @@ impl Accounts for LinuxAccounts {
             confinement.stop(user.as_str(), &home)?;
         }
         if let Some(entry) = entry {
+            // Login shells outside the sandbox (they cannot start another: only the agent does).
             kill_processes(user, entry.uid)?;
-            if let Some(confinement) = &self.confinement {
-                // A login shell that was starting a session as the sandbox ended.
-                confinement.stop(user.as_str(), &home)?;
-            }
             // Confined, the passwd home is the shared empty one: never userdel's to remove (the
             // lease's own home went with its image).
             let userdel: &[&str] = if self.confinement.is_some() {
@@ -382,8 +379,11 @@ impl Accounts for LinuxAccounts {
                     Some(_) => Err(error),
                 }
             })?;
-            for dir in SHARED_DIRS {
-                remove_owned(Path::new(dir), entry.uid);
+            // Only an unconfined account can have written the host's shared directories.
+            if self.confinement.is_none() {
+                for dir in SHARED_DIRS {
+                    remove_owned(Path::new(dir), entry.uid);
+                }
             }
             self.refresh_firewall()?;
         }
