@@ -3,21 +3,24 @@
 
 use std::path::PathBuf;
 
+pub mod host_calls;
 pub mod sdk_gas;
 
 use cosmwasm_std::{
     Binary, BlockInfo, Coin, ContractResult, Empty, Env, MessageInfo, Response, Timestamp,
 };
 use cosmwasm_vm::internals::{Logger, check_wasm};
-use cosmwasm_vm::testing::{MockApi, MockInstanceOptions, MockQuerier, mock_env};
+use cosmwasm_vm::testing::{MockInstanceOptions, mock_env};
 use cosmwasm_vm::{
     Backend, Instance, InstanceOptions, VmError, WasmLimits, call_execute, call_instantiate,
-    call_migrate, call_query,
+    call_migrate, call_query, call_reply_raw,
 };
 
+use crate::host_calls::{Counters, CountingApi, CountingQuerier, HostCalls};
 use crate::sdk_gas::ChainStorage;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 use thiserror::Error;
 
 /// Gas limit of a harness instance: far above any single call, so every call is measured whole.
@@ -66,6 +69,8 @@ pub struct Gas {
     pub storage: u64,
     /// SDK gas of the events the call emitted.
     pub events: u64,
+    /// The host calls the call made (`host_calls`).
+    pub calls: HostCalls,
 }
 
 impl Gas {
@@ -109,8 +114,9 @@ fn from_contract<T>(result: ContractResult<T>) -> Result<T, String> {
 
 /// One compiled contract instance with its own storage, block clock and gas meter.
 pub struct WasmContract {
-    instance: Instance<MockApi, ChainStorage, MockQuerier>,
+    instance: Instance<CountingApi, ChainStorage, CountingQuerier>,
     env: Env,
+    counters: Arc<Counters>,
 }
 
 impl WasmContract {
@@ -125,10 +131,11 @@ impl WasmContract {
             &WasmLimits::default(),
             Logger::Off,
         )?;
+        let counters = Arc::new(Counters::default());
         let backend = Backend {
-            api: MockApi::default(),
+            api: CountingApi::new(counters.clone()),
             storage: ChainStorage::default(),
-            querier: MockQuerier::new(&[]),
+            querier: CountingQuerier::new(counters.clone()),
         };
         let options = InstanceOptions {
             gas_limit: INSTANCE_GAS_LIMIT,
@@ -137,6 +144,7 @@ impl WasmContract {
         Ok(Self {
             instance,
             env: mock_env(),
+            counters,
         })
     }
 
@@ -173,7 +181,7 @@ impl WasmContract {
         H: Fn(&cosmwasm_std::WasmQuery) -> cosmwasm_std::QuerierResult + 'static,
     {
         self.instance.with_querier(|querier| {
-            querier.update_wasm(handler);
+            querier.inner.update_wasm(handler);
             Ok(())
         })?;
         Ok(())
@@ -181,15 +189,17 @@ impl WasmContract {
 
     fn gas_used(&mut self) -> Gas {
         let report = self.instance.create_gas_report();
-        let storage = self
+        let (storage, mut calls) = self
             .instance
-            .with_storage(|storage| Ok(storage.used()))
+            .with_storage(|storage| Ok((storage.used(), storage.calls())))
             .unwrap_or_default();
+        (calls.addresses, calls.address_bytes, calls.queries) = self.counters.read();
         Gas {
             internal: report.used_internally,
             external: report.used_externally,
             storage,
             events: 0,
+            calls,
         }
     }
 
@@ -207,6 +217,7 @@ impl WasmContract {
                 external: after.external - before.external,
                 storage: after.storage - before.storage,
                 events: 0,
+                calls: after.calls.since(before.calls),
             },
         })
     }
@@ -282,6 +293,29 @@ impl WasmContract {
             )?))
         })
         .map(Self::with_events)
+    }
+
+    /// Runs `reply` with a raw JSON `Reply` (the harness runs no sub-messages; a scenario
+    /// writes the reply the chain would send).
+    pub fn reply_raw(&mut self, reply: &[u8]) -> Result<Outcome<Response>, HarnessError> {
+        self.metered(|this| {
+            let result =
+                call_reply_raw(&mut this.instance, &serde_json::to_vec(&this.env)?, reply)?;
+            Ok(from_contract(serde_json::from_slice::<
+                ContractResult<Response>,
+            >(&result)?))
+        })
+        .map(Self::with_events)
+    }
+
+    /// Sets the bank balance the contract's queries see for `address` (the harness moves no
+    /// funds; a scenario keeps the balances a chain would have).
+    pub fn set_balance(&mut self, address: &str, balance: &[Coin]) -> Result<(), HarnessError> {
+        self.instance.with_querier(|querier| {
+            querier.inner.update_balance(address, balance.to_vec());
+            Ok(())
+        })?;
+        Ok(())
     }
 
     /// Runs `migrate` with `msg` on the stored state.

@@ -11,6 +11,8 @@ use cosmwasm_std::{Order, Record};
 use cosmwasm_vm::testing::MockStorage;
 use cosmwasm_vm::{BackendResult, Storage};
 use loopin_sdk_gas::{CONTRACT_KEY_PREFIX, DELETE_FLAT, iter_step, read, write};
+
+use crate::host_calls::HostCalls;
 pub use loopin_sdk_gas::{GAS_MULTIPLIER, INSTANCE_COST, event_cost};
 
 /// The mock backend's storage, with every operation priced in SDK gas as a chain's
@@ -23,6 +25,8 @@ pub struct ChainStorage {
     /// Iterators whose first item was already charged (the SDK charges it at creation, and
     /// again when the iterator moves past it).
     started: RefCell<HashSet<u32>>,
+    /// The storage calls so far (`HostCalls`' storage fields).
+    calls: Cell<HostCalls>,
 }
 
 impl ChainStorage {
@@ -31,8 +35,19 @@ impl ChainStorage {
         self.used.get()
     }
 
+    /// The storage calls so far.
+    pub fn calls(&self) -> HostCalls {
+        self.calls.get()
+    }
+
     fn charge(&self, gas: u64) {
         self.used.set(self.used.get() + gas);
+    }
+
+    fn count(&self, update: impl FnOnce(&mut HostCalls)) {
+        let mut calls = self.calls.get();
+        update(&mut calls);
+        self.calls.set(calls);
     }
 }
 
@@ -49,6 +64,11 @@ impl Storage for ChainStorage {
             .and_then(|v| v.as_ref())
             .map_or(0, Vec::len) as u64;
         self.charge(read(key_bytes(key), value));
+        self.count(|calls| {
+            calls.reads += 1;
+            calls.read_key_bytes += key.len() as u64;
+            calls.read_bytes += value;
+        });
         (result, gas)
     }
 
@@ -58,6 +78,7 @@ impl Storage for ChainStorage {
         end: Option<&[u8]>,
         order: Order,
     ) -> BackendResult<u32> {
+        self.count(|calls| calls.scans += 1);
         self.inner.scan(start, end, order)
     }
 
@@ -69,16 +90,22 @@ impl Storage for ChainStorage {
             _ => iter_step(0, 0),
         };
         self.charge(if first { 2 * item } else { item });
+        self.count(|calls| calls.steps += 1);
         (result, gas)
     }
 
     fn set(&mut self, key: &[u8], value: &[u8]) -> BackendResult<()> {
         self.charge(write(key_bytes(key), value.len() as u64));
+        self.count(|calls| {
+            calls.writes += 1;
+            calls.write_bytes += (key.len() + value.len()) as u64;
+        });
         self.inner.set(key, value)
     }
 
     fn remove(&mut self, key: &[u8]) -> BackendResult<()> {
         self.charge(DELETE_FLAT);
+        self.count(|calls| calls.removes += 1);
         self.inner.remove(key)
     }
 }

@@ -4,6 +4,7 @@
 //! Run: `scripts/gas-report.sh` (builds the artifacts first), or
 //! `cargo run --release -p loopin-wasm-tests --bin gas-report` with `artifacts/` built.
 
+mod astroport;
 mod cw20;
 mod pair;
 mod registry;
@@ -20,14 +21,27 @@ use crate::report::Report;
 
 fn main() -> Result<(), HarnessError> {
     let mut report = Report::default();
-    // `LOOPIN_GAS_ONLY=registry`: that scenario alone, printed to stderr, no report written.
-    if std::env::var("LOOPIN_GAS_ONLY").as_deref() == Ok("registry") {
-        registry::scenario(&mut report)?;
-        return registry_appeals::scenario(&mut report);
+    // `LOOPIN_GAS_ONLY=registry` (or `pair`): that scenario alone, printed to stderr, no report
+    // written.
+    match std::env::var("LOOPIN_GAS_ONLY").as_deref() {
+        Ok("registry") => {
+            registry::scenario(&mut report)?;
+            registry_appeals::scenario(&mut report)?;
+            report.print_rows();
+            return Ok(());
+        }
+        Ok("pair") => {
+            astroport::scenario(&mut report)?;
+            pair::scenario(&mut report)?;
+            report.print_rows();
+            return Ok(());
+        }
+        _ => {}
     }
     cw20::scenario(&mut report, "cw20_baseline", "cw20-base")?;
     cw20::scenario(&mut report, "loopin_token", "loopin-token")?;
     stake_cert::scenario(&mut report)?;
+    astroport::scenario(&mut report)?;
     pair::scenario(&mut report)?;
     registry::scenario(&mut report)?;
     registry_appeals::scenario(&mut report)?;

@@ -220,6 +220,13 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
                 hours: Uint128::new(HOUR / 2),
             },
         )?;
+        query(
+            report,
+            &mut pair,
+            NAME,
+            "query Config",
+            &QueryMsg::Config {},
+        )?;
         query(report, &mut pair, NAME, "query Pool", &QueryMsg::Pool {})?;
         exec(
             report,
@@ -443,10 +450,36 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
         large_active as f64 / small_active as f64,
         large_expiring as f64 / small_expiring as f64,
     ));
-    report.note(
-        "Lease is the pair's LOOP -> hours swap; Astroport's xyk Swap measured 103.5M VM gas at \
-         opt-level 3 in cosmwasm-vm 2.3.5 with the same wasm-opt pipeline (../shared/NOTES.md)."
-            .to_string(),
-    );
+    compare_with_astroport(report);
     Ok(())
+}
+
+/// The pair's user actions against Astroport's xyk pair measured in the same run (its cw20
+/// pool: a token's Send, as LOOP reaches the pair): a Lease is a swap; a Stake, a Claim and a
+/// CancelLease each move liquidity or a position as a ProvideLiquidity does.
+fn compare_with_astroport(report: &mut Report) {
+    let astroport = crate::astroport::NAME;
+    let (Some(swap), Some(provide)) = (
+        report.gas(astroport, "Swap, cw20 pool"),
+        report.gas(astroport, "ProvideLiquidity, cw20 pool"),
+    ) else {
+        return;
+    };
+    let ours = |call: &str| report.gas(NAME, call).unwrap_or(0);
+    let lease = ours("Lease (LOOP -> hours swap)");
+    let mut line = format!(
+        "Against Astroport's xyk pair in this run (cw20 pool): Lease {lease} is {:.2}x its Swap \
+         ({swap}; target <= 1.00)",
+        lease as f64 / swap as f64
+    );
+    for call in [
+        "Stake (provider, matches the price)",
+        "Claim (settled provider + rewards)",
+        "CancelLease (hours -> LOOP swap)",
+    ] {
+        let gas = ours(call);
+        line += &format!("; {call} {gas} is {:.2}x", gas as f64 / provide as f64);
+    }
+    line += &format!(" its ProvideLiquidity ({provide}; target <= 1.20).");
+    report.note(line);
 }

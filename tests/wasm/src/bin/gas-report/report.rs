@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use cosmwasm_std::Response;
+use cosmwasm_std::{Coin, Response};
 use loopin_wasm_tests::{Gas, HarnessError, Outcome, WasmContract, read_artifact};
 use serde::Serialize;
 
@@ -51,6 +51,21 @@ impl Report {
         self.notes.push(note);
     }
 
+    /// Each row's call, total VM gas and wasm part, on stderr (a scenario run alone).
+    pub fn print_rows(&self) {
+        for row in &self.rows {
+            let host = row.gas.calls.vm_gas().min(row.gas.internal);
+            eprintln!(
+                "{:>14} {:>14} wasm  {} | {} | {:?}",
+                row.gas.total(),
+                row.gas.internal - host,
+                row.contract,
+                row.call,
+                row.gas.calls
+            );
+        }
+    }
+
     pub fn gas(&self, contract: &str, call: &str) -> Option<u64> {
         self.rows
             .iter()
@@ -78,6 +93,24 @@ pub fn exec<M: Serialize>(
     }
 }
 
+/// [`exec`] with funds: `msg` is encoded here and sent with `funds`; the call must succeed.
+pub fn exec_raw<M: Serialize>(
+    report: &mut Report,
+    contract: &mut WasmContract,
+    name: &'static str,
+    call: &str,
+    sender: &str,
+    msg: &M,
+    funds: &[Coin],
+) -> Result<Response, HarnessError> {
+    let msg = serde_json::to_vec(msg)?;
+    let outcome = report.record(name, call, contract.execute_raw(sender, &msg, funds)?);
+    match outcome.result {
+        Ok(response) => Ok(response),
+        Err(err) => panic!("{name} {call}: unexpected outcome {err}"),
+    }
+}
+
 pub fn query<M: Serialize>(
     report: &mut Report,
     contract: &mut WasmContract,
@@ -93,9 +126,65 @@ pub fn query<M: Serialize>(
     Ok(())
 }
 
+impl Report {
+    /// Where each call's internal gas went: the host calls it made (counted by the harness's
+    /// backend, `loopin_wasm_tests::host_calls`) and what the VM charged for them, and the rest,
+    /// its own wasm.
+    fn render_breakdown(&self, out: &mut String) {
+        write!(
+            out,
+            "\n## Where the gas goes\n\n\
+             Each call's host calls, counted by the harness's backend, and what the VM charges for\n\
+             them (*host*: a flat 18,000 per call, 200,000 plus 115 per byte for each region of the\n\
+             contract's memory a call reads: keys, written values, query requests; an address check\n\
+             1.26M as wasmd prices it). *wasm* is the rest of the internal gas: the contract's own\n\
+             code (decoding its message and the values it reads from JSON, encoding what it writes\n\
+             and returns, arithmetic, hashing, signature checks' set-up). Reads and writes are\n\
+             `count/bytes` (keys and values). A query's own execution (another contract's) is not\n\
+             in these figures.\n\n"
+        )
+        .unwrap();
+        writeln!(
+            out,
+            "| contract | call | reads | writes | removes | scans/steps | addresses | queries | host | wasm | wasm share |"
+        )
+        .unwrap();
+        writeln!(
+            out,
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        )
+        .unwrap();
+        for row in &self.rows {
+            let calls = row.gas.calls;
+            let host = calls.vm_gas().min(row.gas.internal);
+            let wasm = row.gas.internal - host;
+            writeln!(
+                out,
+                "| {} | {} | {}/{} | {}/{} | {} | {}/{} | {} | {} | {} | {} | {:.0}% |",
+                row.contract,
+                row.call,
+                calls.reads,
+                calls.read_key_bytes + calls.read_bytes,
+                calls.writes,
+                calls.write_bytes,
+                calls.removes,
+                calls.scans,
+                calls.steps,
+                calls.addresses,
+                calls.queries,
+                host,
+                wasm,
+                wasm as f64 / row.gas.internal.max(1) as f64 * 100.0
+            )
+            .unwrap();
+        }
+    }
+}
+
 /// Every artifact, by size.
-const ARTIFACTS: [&str; 6] = [
+const ARTIFACTS: [&str; 7] = [
     "cw20_baseline",
+    "astroport_pair_baseline",
     "loopin_token",
     "loopin_stake_cert",
     "loopin_factory",
@@ -159,6 +248,7 @@ impl Report {
         for note in &self.notes {
             writeln!(out, "\n{note}").unwrap();
         }
+        self.render_breakdown(&mut out);
         writeln!(out, "\n## Artifact sizes\n").unwrap();
         writeln!(out, "| artifact | bytes | KiB | of wasmd's 800 KiB limit |").unwrap();
         writeln!(out, "|---|---:|---:|---:|").unwrap();
