@@ -8,7 +8,11 @@ use loopin_pocps::proof::*;
 use loopin_pocps::sig::{K256Verifier, k256_sign};
 use std::hint::black_box;
 
+#[path = "pocps/sloth.rs"]
+mod sloth;
+
 fn benches(c: &mut Criterion) {
+    sloth::benches(c);
     c.bench_function("sloth_slow (1 round)", |b| {
         b.iter(|| sloth_slow(black_box(123456789)))
     });

@@ -366,7 +366,9 @@ pub fn verify_throughput(
     spots: &[(u64, u128, Vec<Hash>)],
 ) -> Result<(), VerifyError> {
     for (n, (j, y, path)) in spots.iter().enumerate() {
-        if decode_block(*y, rounds) != throughput_input(seed, root, *j)
+        // A value outside the field is no block (and the field's arithmetic assumes y < p).
+        if *y >= crate::field::P
+            || decode_block(*y, rounds) != throughput_input(seed, root, *j)
             || !verify_path(batch_root, leaf_hash(&[*y]), *j, path)
         {
             return Err(VerifyError::Throughput(n));

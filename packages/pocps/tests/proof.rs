@@ -124,6 +124,21 @@ fn partial_throughput_batch_fails() {
     );
 }
 
+/// A prover's value outside the field is refused, not a panic in the field's arithmetic
+/// (release builds check overflow).
+#[test]
+fn a_throughput_value_outside_the_field_is_refused() {
+    let (seed, root) = ([3u8; 32], [4u8; 32]);
+    for y in [loopin_pocps::field::P, u128::MAX, u128::MAX - 5] {
+        let tree = Tree::new(vec![leaf_hash(&[y])]);
+        let spots = [(0u64, y, tree.path(0))];
+        assert_eq!(
+            verify_throughput(&seed, 1, &root, &tree.root(), &spots),
+            Err(VerifyError::Throughput(0))
+        );
+    }
+}
+
 fn slow(x: u128) -> u128 {
     loopin_pocps::field::sloth_slow(x)
 }
