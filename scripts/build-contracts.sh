@@ -22,6 +22,12 @@ ensure_cosmwasm_check
 
 cd "$ROOT"
 mkdir -p artifacts
+WASM_DIS="$(dirname "$WASM_OPT")/wasm-dis"
+WASM_AS="$(dirname "$WASM_OPT")/wasm-as"
+FEATURES=(--enable-bulk-memory --enable-bulk-memory-opt --enable-sign-ext --enable-mutable-globals
+  --enable-nontrapping-float-to-int --enable-multivalue --enable-reference-types)
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 # Contracts built for size rather than speed: the registry carries the PoCPS judges (Sloth
 # blocks, transcripts, GEMM entries) and was at 94 % of wasmd's upload limit at opt-level 3;
@@ -39,15 +45,31 @@ for crate in "${CONTRACTS[@]}"; do
   CARGO_PROFILE_RELEASE_OPT_LEVEL=$opt RUSTFLAGS='-C link-arg=-s -D warnings' \
     cargo build --quiet --release --locked --target wasm32-unknown-unknown --lib -p "$crate"
   name="${crate//-/_}"
-  # A function with a single caller is inlined only up to $one_caller expressions: wasm-opt
-  # would otherwise fold every handler into `execute`, and the registry's passed the 100 locals
-  # cosmwasm-check (and wasmd) allow a function.
-  "$WASM_OPT" "$TARGET_DIR/wasm32-unknown-unknown/release/$name.wasm" "-O$opt" \
-    --one-caller-inline-max-function-size "$one_caller" \
-    --enable-bulk-memory --enable-bulk-memory-opt --enable-sign-ext --enable-mutable-globals \
-    --enable-nontrapping-float-to-int --enable-multivalue --enable-reference-types \
-    --llvm-memory-copy-fill-lowering --strip-target-features -o "artifacts/$name.wasm"
+  # cosmwasm-vm refuses bulk memory, so memory.copy and memory.fill are lowered to functions
+  # (binaryen's lowering); binaryen writes them a byte at a time, which made copying most of
+  # a contract's gas (docs/gas.md), so they are replaced with word-at-a-time ones first
+  # (scripts/wasm/). Then the optimisation: a function with a single caller is inlined only
+  # up to $one_caller expressions: wasm-opt would otherwise fold every handler into `execute`,
+  # and the registry's passed the 100 locals cosmwasm-check (and wasmd) allow a function.
+  lowered="$WORK/$name.lowered.wasm"
+  "$WASM_OPT" "$TARGET_DIR/wasm32-unknown-unknown/release/$name.wasm" "${FEATURES[@]}" \
+    --llvm-memory-copy-fill-lowering -g -o "$lowered"
+  "$WASM_DIS" "$lowered" -o "$WORK/$name.wat"
+  perl scripts/wasm/replace-memory-ops.pl "$WORK/$name.wat" > "$WORK/$name.patched.wat"
+  "$WASM_AS" "${FEATURES[@]}" "$WORK/$name.patched.wat" -o "$lowered"
+  "$WASM_OPT" "$lowered" "-O$opt" --one-caller-inline-max-function-size "$one_caller" \
+    "${FEATURES[@]}" --strip-debug --strip-target-features -o "artifacts/$name.wasm"
 done
+
+# The replacements alone, exported, for tests/wasm/tests/memory_ops.rs (outside artifacts/*.wasm:
+# not a contract).
+mkdir -p artifacts/test
+{
+  echo '(module (memory (export "memory") 1)'
+  cat scripts/wasm/memory-copy.wat scripts/wasm/memory-fill.wat
+  echo '(export "copy" (func $__loopin_memory_copy)) (export "fill" (func $__loopin_memory_fill)))'
+} > "$WORK/memory_ops.wat"
+"$WASM_AS" "$WORK/memory_ops.wat" -o artifacts/test/memory_ops.wasm
 
 log "checking artifacts"
 "$COSMWASM_CHECK" --available-capabilities "$CAPABILITIES" artifacts/*.wasm >&2

@@ -4,7 +4,6 @@
 //! that calls another one, a service and the schema generator all use the same types.
 
 pub mod access;
-pub mod compact;
 pub mod device;
 pub mod factory;
 pub mod gpu_classes;

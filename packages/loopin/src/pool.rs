@@ -89,8 +89,9 @@ pub struct PoolParams {
     /// The class's GEMM throughput challenge (`loopin_pocps::gemm`), asked with every timed
     /// challenge of its devices: a Pass must carry the device-signed root of C's rows, within
     /// the deadline. `None`: no throughput part (parameters written before it). The registry
-    /// reads it when the device registers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// reads it when the device registers. Left out of JSON when `None` (readers older than
+    /// the field refuse unknown fields); kept in the pair's packed `Config`.
+    #[serde(default, skip_serializing_if = "loopin_packed::is_none_outside_packed")]
     pub gemm: Option<GemmClass>,
 }
 

@@ -40,9 +40,10 @@ pub struct GemmClass {
 }
 
 /// Whether a number is zero: fields added later are left out of messages while unset, so
-/// readers built before them still parse what they read.
+/// readers built before them still parse what they read (kept in packed state, which needs
+/// every field: `loopin_packed`).
 pub fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
-    *n == T::default()
+    loopin_packed::is_default_outside_packed(n)
 }
 
 /// Largest failure threshold a swept class may set.
