@@ -163,6 +163,60 @@ pub fn decode_blocks(blocks: &mut [u128], rounds: u32) {
     rounds_n::<4>(blocks, rounds, sloth_fast_n);
 }
 
+/// Blocks [`first_mismatch`] decodes together: a production leaf (64 blocks) in one batch, and a
+/// bounded buffer (3 KiB on the stack) however many blocks a verifier checks.
+pub const CHECK_BATCH: usize = 64;
+
+/// The index of the first pair `(block, input)` for which `block ≥ p` or
+/// `decode_block(block, rounds) != input`; `None` when every block decodes to its input.
+///
+/// The same answer as checking the pairs one after the other, but the blocks are decoded
+/// [`CHECK_BATCH`] at a time by [`decode_blocks`] (chains interleaved). A value ≥ p is refused
+/// as [`is_block`] refuses it, and never reaches the field arithmetic (0 is decoded in its
+/// place). Stops after the first batch holding a mismatch.
+pub fn first_mismatch(rounds: u32, pairs: impl IntoIterator<Item = (u128, u128)>) -> Option<usize> {
+    let mut pairs = pairs.into_iter();
+    let mut done = 0usize;
+    loop {
+        let mut decoded = [0u128; CHECK_BATCH];
+        let mut want = [None::<u128>; CHECK_BATCH];
+        let mut n = 0;
+        for (block, input) in pairs.by_ref().take(CHECK_BATCH) {
+            if block < PRIME {
+                decoded[n] = block;
+                want[n] = Some(input);
+            }
+            n += 1;
+        }
+        if n == 0 {
+            return None;
+        }
+        decode_blocks(&mut decoded[..n], rounds);
+        let bad = decoded[..n]
+            .iter()
+            .zip(&want[..n])
+            .position(|(d, w)| *w != Some(*d));
+        if let Some(k) = bad {
+            return Some(done + k);
+        }
+        done += n;
+    }
+}
+
+/// The index of the first `(block, lane, i)` whose block is not block `i` of `lane` for this ek;
+/// `None` when all are. Equal to the first `k` with `!is_block(ek, lane, i, block, rounds)`,
+/// checked in batches ([`first_mismatch`]).
+pub fn first_non_block(
+    ek: u128,
+    rounds: u32,
+    blocks: impl IntoIterator<Item = (u128, u32, u32)>,
+) -> Option<usize> {
+    let pairs = blocks
+        .into_iter()
+        .map(|(block, lane, i)| (block, block_input(ek, lane, i)));
+    first_mismatch(rounds, pairs)
+}
+
 /// Recover ek from P (the first block of lane 0) by the fast direction: its input is ek + 1.
 pub fn recover_ek(first_block: u128, rounds: u32) -> u128 {
     (decode_block(first_block, rounds) + PRIME - 1) % PRIME

@@ -1,7 +1,7 @@
 //! Proof types, the prover (storage openings, throughput batch) and verification.
 
 use crate::challenge::indices;
-use crate::encode::{Params, decode_block, is_block};
+use crate::encode::{Params, first_mismatch, first_non_block, is_block};
 use crate::merkle::{Hash, Tree, leaf_hash, verify_path};
 use crate::sig::SigVerifier;
 use sha2::{Digest, Sha256};
@@ -181,6 +181,17 @@ pub fn check_block(c: &Commitment, o: &Opening, n: usize) -> bool {
     is_block(c.ek, lane, i, b, c.params.rounds)
 }
 
+/// The first block of an opening that is not the encoding of its own input (a value ≥ p
+/// included), or `None` when every block is: the first `n` with `!check_block(c, o, n)`, with the
+/// leaf's blocks decoded together (`encode::first_non_block`, chains interleaved).
+pub fn first_bad_block(c: &Commitment, o: &Opening) -> Option<usize> {
+    let places = o.blocks.iter().enumerate().map(|(n, &b)| {
+        let (lane, i) = block_place(&c.params, o.index, n);
+        (b, lane, i)
+    });
+    first_non_block(c.ek, c.params.rounds, places)
+}
+
 /// Hash of an answer, folded into the next round's seed.
 pub fn answer_hash(p: &RoundProof) -> Hash {
     let mut h = Sha256::new();
@@ -230,14 +241,13 @@ impl Prover {
     }
 }
 
-/// Verify one leaf: every block decodes to its own input.
+/// Verify one leaf: every block decodes to its own input (the leaf's blocks decoded together,
+/// [`first_bad_block`]).
 pub(crate) fn check_leaf(c: &Commitment, o: &Opening, j: usize) -> Result<(), VerifyError> {
-    for n in 0..o.blocks.len() {
-        if !check_block(c, o, n) {
-            return Err(VerifyError::BadBlock(j));
-        }
+    match first_bad_block(c, o) {
+        Some(_) => Err(VerifyError::BadBlock(j)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Verify one challenge round (fast direction plus hashing): the entry point a contract calls.
@@ -365,12 +375,14 @@ pub fn verify_throughput(
     batch_root: &Hash,
     spots: &[(u64, u128, Vec<Hash>)],
 ) -> Result<(), VerifyError> {
+    // The spots' outputs decoded together; a value outside the field is no output (and never
+    // reaches the field's arithmetic). The first spot failing either check is reported.
+    let pairs = spots
+        .iter()
+        .map(|(j, y, _)| (*y, throughput_input(seed, root, *j)));
+    let bad_output = first_mismatch(rounds, pairs);
     for (n, (j, y, path)) in spots.iter().enumerate() {
-        // A value outside the field is no block (and the field's arithmetic assumes y < p).
-        if *y >= crate::field::P
-            || decode_block(*y, rounds) != throughput_input(seed, root, *j)
-            || !verify_path(batch_root, leaf_hash(&[*y]), *j, path)
-        {
+        if bad_output == Some(n) || !verify_path(batch_root, leaf_hash(&[*y]), *j, path) {
             return Err(VerifyError::Throughput(n));
         }
     }

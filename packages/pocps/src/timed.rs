@@ -17,7 +17,7 @@
 //! deadline prices) or forge it, and a forged read is always rejected, however the forged value
 //! was chosen (so steering later reads into kept blocks buys nothing).
 
-use crate::encode::is_block;
+use crate::encode::first_non_block;
 use crate::merkle::Hash;
 use crate::proof::{
     Commitment, Opening, Prover, VerifyError, check_leaf, position_place, verify_opening_path,
@@ -226,11 +226,13 @@ pub fn verify_timed(
     if fin != commit.final_state {
         return Err(VerifyError::ChainMismatch);
     }
-    for (r, (&b, &q)) in reveal.transcript.iter().zip(&pos).enumerate() {
+    // Every read against the block at its position, decoded in batches: the first bad read.
+    let reads = reveal.transcript.iter().zip(&pos).map(|(&b, &q)| {
         let (lane, i) = position_place(p, q);
-        if !is_block(c.ek, lane, i, b, p.rounds) {
-            return Err(VerifyError::BadRead(r));
-        }
+        (b, lane, i)
+    });
+    if let Some(r) = first_non_block(c.ek, p.rounds, reads) {
+        return Err(VerifyError::BadRead(r));
     }
     let spots = spot_rounds(nonce, &fin, rounds as usize, s);
     if reveal.openings.len() != spots.len() {

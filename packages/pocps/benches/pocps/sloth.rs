@@ -1,11 +1,14 @@
 //! The `sloth` group: the per-core limit of interleaved slow Sloth rounds and the CPU encoder,
 //! side by side in one run (`cargo bench -p loopin-pocps --bench pocps -- sloth`). Every figure
-//! is slow rounds per second ("elem/s"): one round = 125 squarings + the sign rule.
+//! is slow rounds per second ("elem/s"): one round = 125 squarings + the sign rule; except the
+//! verification rows (`decode_blocks`, `verify leaf`), in fast rounds. The leaf check, old and
+//! new, alone: `cargo bench -p loopin-pocps --bench pocps -- 'verify leaf'`.
 use criterion::{Criterion, Throughput};
 use loopin_pocps::encode::{
-    CpuEncoder, Encoder, Params, decode_blocks, derive_ek, encode_blocks_n,
+    CpuEncoder, Encoder, Params, decode_blocks, derive_ek, encode_blocks, encode_blocks_n,
 };
 use loopin_pocps::field::{sloth_slow, sloth_slow_n};
+use loopin_pocps::proof::{Commitment, Opening, block_place, check_block, first_bad_block};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -56,7 +59,8 @@ fn pool(threads: usize) -> rayon::ThreadPool {
         .expect("a rayon pool")
 }
 
-/// The per-core limit, the encoder on 1 and 2 threads, the old one-chain path.
+/// The per-core limit, the encoder on 1 and 2 threads, the old one-chain path; the verifier's
+/// batch decode and its leaf check, old and new.
 pub fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("sloth");
     g.warm_up_time(Duration::from_secs(1));
@@ -97,6 +101,7 @@ pub fn benches(c: &mut Criterion) {
     g.bench_function("decode_blocks (64 blocks x r=1000)", |b| {
         b.iter(|| decode_blocks(black_box(&mut leaf), 1000))
     });
+    verify_leaf(&mut g);
     g.finish();
     let filters: Vec<String> = std::env::args()
         .skip(1)
@@ -105,6 +110,100 @@ pub fn benches(c: &mut Criterion) {
     if filters.is_empty() || filters.iter().any(|f| f.contains("sloth")) {
         paired();
     }
+    if filters.is_empty()
+        || filters
+            .iter()
+            .any(|f| f.contains("sloth") || f.contains("leaf"))
+    {
+        paired_leaf();
+    }
+}
+
+/// Production parameters (production-80g: 2^17 lanes x 2^15 blocks, r = 1000, 64-block leaves).
+const PRODUCTION: Params = Params {
+    lanes: 1 << 17,
+    blocks_per_lane: 1 << 15,
+    rounds: 1000,
+    blocks_per_leaf: 64,
+};
+
+/// An honest production opening (its leaf's 64 blocks, no path) and its commitment.
+fn production_leaf() -> (Commitment, Opening) {
+    let params = PRODUCTION;
+    let ek = derive_ek(b"fp", "m", "p", b"leaf");
+    let index = 12_345_678u64;
+    let (lane, first) = block_place(&params, index, 0);
+    let mut blocks = vec![0u128; params.blocks_per_leaf as usize];
+    encode_blocks(ek, lane, first, params.rounds, &mut blocks);
+    let c = Commitment {
+        params,
+        root: [0u8; 32],
+        ek,
+        pubkey: vec![],
+    };
+    let o = Opening {
+        index,
+        blocks,
+        path: vec![],
+    };
+    assert!((0..o.blocks.len()).all(|k| check_block(&c, &o, k)));
+    assert!(first_bad_block(&c, &o).is_none());
+    (c, o)
+}
+
+/// The leaf check of [`verify_leaf`], old and new, measured paired: each runs 20 times in turn,
+/// 60 passes, so a neighbour's load hits both alike. Prints each one's best and median time per
+/// leaf and the ratio of the medians.
+fn paired_leaf() {
+    const PASSES: usize = 60;
+    const REPS: usize = 20;
+    let (c, o) = production_leaf();
+    let n = o.blocks.len();
+    let mut times = [Vec::new(), Vec::new()];
+    for pass in 0..PASSES {
+        for (k, t) in times.iter_mut().enumerate() {
+            let start = std::time::Instant::now();
+            for _ in 0..REPS {
+                let ok = if k == 0 {
+                    (0..n).all(|b| check_block(black_box(&c), black_box(&o), b))
+                } else {
+                    first_bad_block(black_box(&c), black_box(&o)).is_none()
+                };
+                assert!(ok);
+            }
+            if pass >= 3 {
+                t.push(start.elapsed().as_secs_f64() / REPS as f64 * 1e6);
+            }
+        }
+    }
+    let mut med = [0.0; 2];
+    println!("paired leaf check (64 blocks, r = 1000; µs per leaf):");
+    for (k, (t, name)) in times
+        .iter_mut()
+        .zip(["old: check_block x 64", "new: first_bad_block"])
+        .enumerate()
+    {
+        t.sort_by(f64::total_cmp);
+        med[k] = t[t.len() / 2];
+        println!("  {name:<24} best {:>7.1}  median {:>7.1}", t[0], med[k]);
+    }
+    println!("  old / new (medians): {:.2}x", med[0] / med[1]);
+}
+
+/// Checking one honest production opening's leaf (64 blocks x r = 1000), the way the verifiers
+/// did before (`check_block` on each block, one chain at a time) and the way they do now
+/// (`first_bad_block`: the leaf decoded in one batch, four chains interleaved).
+fn verify_leaf(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    let (c, o) = production_leaf();
+    let n = o.blocks.len();
+    g.throughput(Throughput::Elements(n as u64 * u64::from(c.params.rounds)));
+    g.bench_function("verify leaf, old: check_block x 64 (r=1000)", |b| {
+        b.iter(|| (0..n).all(|k| check_block(black_box(&c), black_box(&o), k)))
+    });
+    g.bench_function(
+        "verify leaf, new: first_bad_block (64 blocks, r=1000)",
+        |b| b.iter(|| first_bad_block(black_box(&c), black_box(&o)).is_none()),
+    );
 }
 
 /// One workload of the paired measurement: a name and a closure doing `rounds` slow rounds.
