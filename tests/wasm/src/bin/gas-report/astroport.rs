@@ -171,31 +171,31 @@ fn run(report: &mut Report, first: First) -> Result<(), HarnessError> {
     };
     let (mut a, mut b) = (1_000_000_000u128, 2_000_000_000u128);
     hold(&mut pair, pulled(0, a), b)?;
-    let call = format!("ProvideLiquidity (first){label}");
-    exec_raw(
+    // A deposit of `(x, y)` by Alice, measured as `call`.
+    let deposit = |report: &mut Report, pair: &mut WasmContract, call: String, x, y| {
+        exec_raw(
+            report,
+            pair,
+            NAME,
+            &call,
+            &alice,
+            &provide(x, y),
+            &funds(x, y),
+        )
+    };
+    deposit(
         report,
         &mut pair,
-        NAME,
-        &call,
-        &alice,
-        &provide(a, b),
-        &funds(a, b),
+        format!("ProvideLiquidity (first){label}"),
+        a,
+        b,
     )?;
     // sqrt(1e9 * 2e9): the first provider's shares.
     books.supply.set(1_414_213_562);
     hold(&mut pair, pulled(a, a + 10_000_000), b + 20_000_000)?;
     (a, b) = (a + 10_000_000, b + 20_000_000);
     let call = format!("ProvideLiquidity{label}");
-    let sent = funds(10_000_000, 20_000_000);
-    exec_raw(
-        report,
-        &mut pair,
-        NAME,
-        &call,
-        &alice,
-        &provide(10_000_000, 20_000_000),
-        &sent,
-    )?;
+    deposit(report, &mut pair, call, 10_000_000, 20_000_000)?;
     books.supply.set(books.supply.get() + 14_142_135);
 
     let offer = 1_000_000u128;
