@@ -4,6 +4,7 @@ use cw_storage_plus::{Item, Map};
 use loopin::registry::{
     Accusation, AppealDuty, ChallengeStatus, CommitmentMsg, DeviceStatus, RegistrySettings,
 };
+use loopin_packed::{PackedItem, PackedMap};
 
 #[cw_serde]
 pub struct Config {
@@ -51,7 +52,7 @@ pub struct Device {
     /// When its pool's epoch 0 began (the pool's `genesis`): its class's sweep windows are the
     /// pool's epochs, so each epoch holds exactly one sweep. Devices stored before the field:
     /// the registry's genesis.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "loopin_packed::is_none_outside_packed")]
     pub epoch_origin: Option<u64>,
 }
 
@@ -129,12 +130,12 @@ pub struct Challenge {
     pub appeal: bool,
     /// Drawn for its device's sweep in this window ([`crate::sweep`]): no committed secret,
     /// asked at the window's start, its GEMM at the first try.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "loopin_packed::is_none_outside_packed")]
     pub sweep: Option<u64>,
     /// When `DrawSweep` assigned it (a sweep's `assigned_at` is its window's start): a sweep
     /// drawn with less than half its response time left costs a verifier that lets it lapse
     /// nothing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "loopin_packed::is_none_outside_packed")]
     pub drawn_at: Option<Timestamp>,
 }
 
@@ -150,7 +151,7 @@ pub struct PassRecord {
     #[serde(default)]
     pub gemm_root: Option<[u8; 32]>,
     /// The GEMM seed that root answers (what an audit recomputes entries from).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "loopin_packed::is_none_outside_packed")]
     pub gemm_seed: Option<[u8; 32]>,
 }
 
@@ -176,9 +177,9 @@ pub struct EpochRewards {
     pub paid: Uint128,
 }
 
-pub const CONFIG: Item<Config> = Item::new("config");
+pub const CONFIG: PackedItem<Config> = PackedItem::new("config");
 /// Token id -> device.
-pub const DEVICES: Map<&str, Device> = Map::new("devices");
+pub const DEVICES: PackedMap<&str, Device> = PackedMap::new("devices");
 /// Dense list of active devices (slot -> token id), for uniform draws.
 pub const DEVICE_LIST: Map<u64, String> = Map::new("device_list");
 pub const DEVICE_COUNT: Item<u64> = Item::new("device_count");
@@ -196,7 +197,7 @@ pub const ROUNDS: Map<u64, BeaconRound> = Map::new("rounds");
 pub const CONTRIBUTORS: Map<(u64, &Addr), Empty> = Map::new("contributors");
 /// Latest round with contributions.
 pub const LATEST_ROUND: Item<u64> = Item::new("latest_round");
-pub const CHALLENGES: Map<u64, Challenge> = Map::new("challenges");
+pub const CHALLENGES: PackedMap<u64, Challenge> = PackedMap::new("challenges");
 /// Challenge key -> its verifier (a key belongs to one verifier).
 pub const CHALLENGE_KEYS: Map<&[u8], Addr> = Map::new("challenge_keys");
 /// (target token id, challenge id) of every challenge in status Assigned.

@@ -21,8 +21,9 @@
 use std::cell::Cell;
 use std::marker::PhantomData;
 
+use cosmwasm_std::Order;
 use cosmwasm_std::{Addr, QuerierWrapper, StdError, StdResult, Storage, from_json};
-use cw_storage_plus::{Map, PrimaryKey};
+use cw_storage_plus::{Bound, KeyDeserialize, Map, PrimaryKey};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -134,8 +135,7 @@ impl<T: Serialize + DeserializeOwned> PackedItem<T> {
 }
 
 /// Values keyed as cw-storage-plus's `Map` with the same namespace keys them (the same keys, so
-/// its key helpers and raw readers of the keys still apply). Point access only: ranges decode
-/// values as JSON and are not offered.
+/// its key helpers and raw readers of the keys still apply).
 pub struct PackedMap<K, T> {
     keys: Map<K, T>,
 }
@@ -164,12 +164,43 @@ impl<'a, K: PrimaryKey<'a>, T: Serialize + DeserializeOwned> PackedMap<K, T> {
             .ok_or_else(|| StdError::not_found(std::any::type_name::<T>()))
     }
 
+    /// The storage key of entry `k` (cw-storage-plus's, for raw access in tests and tools).
+    pub fn key(&self, k: K) -> Vec<u8> {
+        self.keys.key(k).to_vec()
+    }
+
     pub fn has(&self, storage: &dyn Storage, k: K) -> bool {
         storage.get(&self.keys.key(k)).is_some()
     }
 
     pub fn remove(&self, storage: &mut dyn Storage, k: K) {
         storage.remove(&self.keys.key(k));
+    }
+
+    /// Entries in key order between the bounds, as `Map::range` gives them. Walks the keys with
+    /// cw-storage-plus and reads each value (a read per entry besides the step).
+    pub fn range<'c>(
+        &self,
+        storage: &'c dyn Storage,
+        min: Option<Bound<'a, K>>,
+        max: Option<Bound<'a, K>>,
+        order: Order,
+    ) -> impl Iterator<Item = StdResult<(K::Output, T)>> + 'c
+    where
+        K: KeyDeserialize,
+        T: 'c,
+    {
+        let namespace = self.keys.namespace_bytes();
+        let mut prefix = (namespace.len() as u16).to_be_bytes().to_vec();
+        prefix.extend_from_slice(namespace);
+        self.keys
+            .keys_raw(storage, min, max, order)
+            .map(move |key| {
+                let bytes = storage
+                    .get(&[prefix.as_slice(), &key].concat())
+                    .ok_or_else(|| StdError::not_found(std::any::type_name::<T>()))?;
+                Ok((K::from_vec(key)?, decode(&bytes)?))
+            })
     }
 
     /// Reads entry `k` from another contract's storage (raw query); `None` if absent.
@@ -253,6 +284,45 @@ mod tests {
         // The flag is off again after packing.
         assert_eq!(to_json_vec(&message).unwrap(), br#"{"amount":"1"}"#);
         assert_eq!(decode::<Message>(br#"{"amount":"1"}"#).unwrap(), message);
+    }
+
+    #[test]
+    fn a_range_gives_packed_and_json_entries_in_key_order_within_its_bounds() {
+        let mut storage = MockStorage::new();
+        let map = PackedMap::<&str, Record>::new("records");
+        let legacy = Map::<&str, Record>::new("records");
+        let mut b = record();
+        b.amount = Uint128::new(2);
+        map.save(&mut storage, "c", &record()).unwrap();
+        legacy.save(&mut storage, "b", &b).unwrap();
+        map.save(&mut storage, "a", &record()).unwrap();
+        // Another map's entries are not in the range.
+        PackedMap::<&str, Record>::new("recordz")
+            .save(&mut storage, "b", &record())
+            .unwrap();
+        let all: Vec<_> = map
+            .range(&storage, None, None, Order::Ascending)
+            .collect::<StdResult<_>>()
+            .unwrap();
+        assert_eq!(
+            all,
+            vec![
+                ("a".to_string(), record()),
+                ("b".to_string(), b.clone()),
+                ("c".to_string(), record()),
+            ]
+        );
+        let after_a: Vec<_> = map
+            .range(
+                &storage,
+                Some(Bound::exclusive("a")),
+                None,
+                Order::Descending,
+            )
+            .map(|entry| entry.map(|(key, _)| key))
+            .collect::<StdResult<_>>()
+            .unwrap();
+        assert_eq!(after_a, ["c", "b"]);
     }
 
     #[test]

@@ -522,7 +522,7 @@ fn a_bad_proof_claim_cannot_judge_a_device_of_the_earlier_encoding() {
     let reg = n.reg.clone();
     {
         let mut storage = n.p.app.contract_storage_mut(&reg);
-        let stored: Device = from_json(storage.get(&key).unwrap()).unwrap();
+        let stored: Device = loopin_packed::decode(&storage.get(&key).unwrap()).unwrap();
         assert_eq!(stored.encoding, loopin_pocps::encode::ENCODING_VERSION);
         let json = String::from_utf8(to_json_vec(&stored).unwrap()).unwrap();
         let legacy = json.replace(",\"encoding\":2", "");

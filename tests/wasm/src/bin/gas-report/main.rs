@@ -11,6 +11,8 @@ mod registry;
 mod registry_appeals;
 mod registry_setup;
 mod report;
+mod scaling;
+mod scaling_setup;
 mod stake_cert;
 
 use std::path::PathBuf;
@@ -30,6 +32,8 @@ fn main() -> Result<(), HarnessError> {
             report.print_rows();
             return Ok(());
         }
+        // The pair against 10, 1,000 and 100,000 stakes, leases and positions: bench/scaling.md.
+        Ok("scaling") => return scaling::scenario(),
         Ok("pair") => {
             astroport::scenario(&mut report)?;
             pair::scenario(&mut report)?;

@@ -20,9 +20,9 @@ use loopin_wasm_tests::{Gas, HarnessError, WasmContract};
 use crate::report::{Report, exec, query};
 
 const NAME: &str = "pair";
-const EPOCH: u64 = 3_600;
-const LOOP: u128 = 1_000_000;
-const SSH_KEY: &str =
+pub(crate) const EPOCH: u64 = 3_600;
+pub(crate) const LOOP: u128 = 1_000_000;
+pub(crate) const SSH_KEY: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA/sviTJfQXJKl0MknakEdkHhZdlVSTJbzhi3Oejh+S5";
 
 /// The h100 class the gas report's pair runs (and the registry's pool answers with).
@@ -52,7 +52,7 @@ pub(crate) fn params() -> PoolParams {
 }
 
 /// LOOP sent to the pair by `from` through the token's Send.
-fn hook(from: &str, amount: u128, msg: &ReceiveMsg) -> ExecuteMsg {
+pub(crate) fn hook(from: &str, amount: u128, msg: &ReceiveMsg) -> ExecuteMsg {
     ExecuteMsg::Receive(Cw20ReceiveMsg {
         sender: from.to_string(),
         amount: Uint128::new(amount),
@@ -61,7 +61,7 @@ fn hook(from: &str, amount: u128, msg: &ReceiveMsg) -> ExecuteMsg {
 }
 
 /// Device `id`'s stake by `staker`, signed by the device's key (`loopin::device`).
-fn stake_msg(pair: &WasmContract, staker: &str, id: u32) -> ReceiveMsg {
+pub(crate) fn stake_msg(pair: &WasmContract, staker: &str, id: u32) -> ReceiveMsg {
     let mut seed = [0x11u8; 32];
     seed[..4].copy_from_slice(&id.to_le_bytes());
     let key = k256::ecdsa::SigningKey::from_slice(&seed).expect("a valid secp256k1 key");
@@ -97,7 +97,7 @@ fn stake_msg(pair: &WasmContract, staker: &str, id: u32) -> ReceiveMsg {
 
 /// Stands in for the factory, the only contract the pair queries: its registry, its owner
 /// (governance), and emission with room left.
-fn factory_stand_in(
+pub(crate) fn factory_stand_in(
     factory: &str,
     registry: &str,
     governance: &str,

@@ -1,0 +1,500 @@
+//! Scaling of the dissipative pair: every user-facing execute and query measured against a pair
+//! holding n = 10, 1,000 and 100,000 other stakes, leases and liquidity positions
+//! (`scaling_setup.rs`), in one table. Writes `bench/scaling.md`.
+//!
+//! Run: `LOOPIN_GAS_ONLY=scaling cargo run --profile service -p loopin-wasm-tests --bin
+//! gas-report` with `artifacts/` built. `LOOPIN_SCALING_N=10,1000` measures other sizes;
+//! `LOOPIN_SCALING_REPORT` writes elsewhere.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use cosmwasm_std::{Binary, Uint128};
+use loopin::pair::{ExecuteMsg, QueryMsg, ReceiveMsg};
+use loopin_pool_math::HOUR;
+use loopin_wasm_tests::{Gas, HarnessError};
+use serde_json::Value;
+
+use crate::scaling_setup::{
+    Bench, EPOCH, GEN_LEASE_HOURS, GEN_LIQUIDITY, LOOP, PLENTY, PROBE_SEED, hook, lease_msg,
+    stake_msg,
+};
+
+const COMMAND: &str =
+    "LOOPIN_GAS_ONLY=scaling cargo run --profile service -p loopin-wasm-tests --bin gas-report";
+/// The page the paged queries ask for.
+const PAGE: u32 = 10;
+/// Above this ratio of the largest n's gas to the smallest's a call is not flat.
+const FLAT: f64 = 1.1;
+
+/// One call measured at one n.
+struct Measured {
+    call: &'static str,
+    gas: Gas,
+}
+
+/// The calls made against one generated pair, in order.
+struct Probe {
+    bench: Bench,
+    rows: Vec<Measured>,
+}
+
+impl Probe {
+    fn exec(
+        &mut self,
+        call: &'static str,
+        sender: &str,
+        msg: &ExecuteMsg,
+    ) -> Result<(), HarnessError> {
+        let outcome = self.bench.pair.execute(sender, msg)?;
+        if let Err(err) = &outcome.result {
+            panic!("n = {}: {call} failed: {err}", self.bench.n);
+        }
+        self.rows.push(Measured {
+            call,
+            gas: outcome.gas,
+        });
+        Ok(())
+    }
+
+    fn query(&mut self, call: &'static str, msg: &QueryMsg) -> Result<Value, HarnessError> {
+        let outcome = self.bench.pair.query::<_, Value>(msg)?;
+        let gas = outcome.gas;
+        let value = match outcome.result {
+            Ok(value) => value,
+            Err(err) => panic!("n = {}: {call} failed: {err}", self.bench.n),
+        };
+        self.rows.push(Measured { call, gas });
+        Ok(value)
+    }
+
+    /// The registry's pass for each of `stakes`, then the clock to the next boundary.
+    fn prove_and_wait(&mut self, stakes: &[u64], measure: bool) -> Result<(), HarnessError> {
+        let registry = self.bench.registry.clone();
+        for (k, id) in stakes.iter().enumerate() {
+            let proven = ExecuteMsg::DeviceProven {
+                token_id: format!("h100-{id}"),
+                challenged_at: self.bench.pair.block().time,
+                verifier: Some(self.bench.pair.addr("verifier")),
+            };
+            if measure && k == 0 {
+                self.exec(
+                    "DeviceProven (from the registry, a pass)",
+                    &registry,
+                    &proven,
+                )?;
+            } else {
+                self.bench.run(&registry, &proven)?;
+            }
+        }
+        self.bench.pair.advance(EPOCH);
+        Ok(())
+    }
+}
+
+/// Every user-facing call of the pair, on fresh actors, against the generated state.
+fn probe(bench: Bench) -> Result<Vec<Measured>, HarnessError> {
+    let n = bench.n;
+    let mut p = Probe {
+        bench,
+        rows: vec![],
+    };
+    let (token, registry, governance, keeper) = (
+        p.bench.token.clone(),
+        p.bench.registry.clone(),
+        p.bench.governance.clone(),
+        p.bench.keeper.clone(),
+    );
+    let addr = |p: &Probe, label: &str| p.bench.pair.addr(label);
+    let (miner_a, miner_b) = (addr(&p, "probe-a"), addr(&p, "probe-b"));
+    let (client, lp) = (addr(&p, "probe-client"), addr(&p, "probe-lp"));
+    let (stake_a, stake_b) = (n + 1, n + 2);
+    let (lease_cancelled, order, renewal) = (n + 1, n + 2, n + 3);
+    let middle = n.div_ceil(2);
+
+    // Stakes: one measured, one to renew and to carry a standing order.
+    let msg = hook(
+        &miner_a,
+        PLENTY,
+        &stake_msg(&p.bench.pair, &miner_a, PROBE_SEED + 1),
+    );
+    p.exec("Stake (provider, matches the price)", &token, &msg)?;
+    let registered = ExecuteMsg::DeviceRegistered {
+        token_id: format!("h100-{stake_a}"),
+    };
+    p.exec(
+        "DeviceRegistered (from the registry)",
+        &registry,
+        &registered,
+    )?;
+    let msg = hook(
+        &miner_b,
+        PLENTY,
+        &stake_msg(&p.bench.pair, &miner_b, PROBE_SEED + 2),
+    );
+    p.bench.run(&token, &msg)?;
+    let registered = ExecuteMsg::DeviceRegistered {
+        token_id: format!("h100-{stake_b}"),
+    };
+    p.bench.run(&registry, &registered)?;
+
+    // Queries, with every stake, lease and position in place.
+    p.query("query Config", &QueryMsg::Config {})?;
+    p.query("query Pool", &QueryMsg::Pool {})?;
+    let hours = Uint128::new(HOUR / 2);
+    p.query("query SimulateLease", &QueryMsg::SimulateLease { hours })?;
+    p.query("query SimulateSell", &QueryMsg::SimulateSell { hours })?;
+    p.query("query Twap", &QueryMsg::Twap { since: None })?;
+    let stake = QueryMsg::Stake { stake_id: middle };
+    p.query("query Stake (a generated one)", &stake)?;
+    let lease = QueryMsg::Lease { lease_id: middle };
+    p.query("query Lease (a generated one)", &lease)?;
+    let crowd_miner = p.bench.crowd_miner.clone();
+    let page = |owner: &str, start_after: Option<u64>| QueryMsg::StakesByOwner {
+        owner: owner.to_string(),
+        start_after,
+        limit: Some(PAGE),
+    };
+    let last_start = (n > u64::from(PAGE)).then(|| n - u64::from(PAGE));
+    let first = page(&crowd_miner, None);
+    let answer = p.query("query StakesByOwner (owner of all n: first page)", &first)?;
+    assert_eq!(
+        answer["stakes"].as_array().map(Vec::len),
+        Some(PAGE as usize)
+    );
+    let last = page(&crowd_miner, last_start);
+    let answer = p.query("query StakesByOwner (owner of all n: last page)", &last)?;
+    assert_eq!(
+        answer["stakes"].as_array().map(Vec::len),
+        Some(PAGE as usize)
+    );
+    p.query(
+        "query StakesByOwner (owner of 1 among n)",
+        &page(&miner_a, None),
+    )?;
+    let crowd_client = p.bench.crowd_client.clone();
+    let page = |client: &str, start_after: Option<u64>| QueryMsg::LeasesByClient {
+        client: client.to_string(),
+        start_after,
+        limit: Some(PAGE),
+    };
+    let answer = p.query(
+        "query LeasesByClient (client of all n: first page)",
+        &page(&crowd_client, None),
+    )?;
+    assert_eq!(
+        answer["leases"].as_array().map(Vec::len),
+        Some(PAGE as usize)
+    );
+    let answer = p.query(
+        "query LeasesByClient (client of all n: last page)",
+        &page(&crowd_client, last_start),
+    )?;
+    assert_eq!(
+        answer["leases"].as_array().map(Vec::len),
+        Some(PAGE as usize)
+    );
+    let by_stake = QueryMsg::LeasesByStake {
+        stake_id: middle,
+        epoch: 1,
+    };
+    p.query("query LeasesByStake (a generated stake)", &by_stake)?;
+    let proof = QueryMsg::EpochProof {
+        stake_id: middle,
+        epoch: 1,
+    };
+    p.query("query EpochProof", &proof)?;
+    let position = QueryMsg::Liquidity {
+        owner: p.bench.lp(middle),
+    };
+    p.query("query Liquidity (one of n positions)", &position)?;
+
+    // Leases: one bought and sold back, one standing order.
+    let msg = hook(&client, PLENTY, &lease_msg(stake_a, HOUR / 2, None, None));
+    p.exec("Lease (LOOP -> hours swap)", &token, &msg)?;
+    let cancel = ExecuteMsg::CancelLease {
+        lease_id: lease_cancelled,
+        min_refund: Uint128::zero(),
+        deadline: None,
+    };
+    p.exec("CancelLease (hours -> LOOP swap)", &client, &cancel)?;
+    let standing = lease_msg(stake_b, HOUR / 4, Some(3), Some(keeper.clone()));
+    p.bench.run(&token, &hook(&client, 100 * LOOP, &standing))?;
+    let extend = ReceiveMsg::Extend {
+        lease_id: order,
+        renewals: 2,
+    };
+    let extend = hook(&client, 10 * LOOP, &extend);
+    p.exec("Extend (standing order)", &token, &extend)?;
+    let access = ExecuteMsg::PostAccess {
+        lease_id: order,
+        ciphertext: Binary::from(vec![0x5a; 256]),
+    };
+    p.exec("PostAccess (256 bytes)", &miner_b, &access)?;
+
+    // Liquidity in and half of it out.
+    let provide = ReceiveMsg::ProvideLiquidity {
+        min_shares: Uint128::zero(),
+        deadline: None,
+    };
+    p.exec("ProvideLiquidity", &token, &hook(&lp, 10 * LOOP, &provide))?;
+    let position = QueryMsg::Liquidity { owner: lp.clone() };
+    let answer = p.query("query Liquidity (the new position)", &position)?;
+    let shares: u128 = answer["shares"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("shares");
+    let withdraw = ExecuteMsg::WithdrawLiquidity {
+        shares: Uint128::new(shares / 2),
+        min_out: Uint128::zero(),
+        deadline: None,
+    };
+    p.exec("WithdrawLiquidity (half a position)", &lp, &withdraw)?;
+    let renew = ExecuteMsg::Renew { stake_id: stake_b };
+    p.exec("Renew", &miner_b, &renew)?;
+
+    // Boundaries: 1 with every stake active, 3 with the n generated ones (and stake a) ending.
+    let advance = ExecuteMsg::AdvanceEpoch {
+        max_epochs: Some(1),
+    };
+    p.prove_and_wait(&[stake_a, stake_b], true)?;
+    p.exec("AdvanceEpoch (every stake active)", &keeper, &advance)?;
+    let renew_lease = ExecuteMsg::RenewLease { lease_id: order };
+    p.exec("RenewLease (standing order)", &keeper, &renew_lease)?;
+    let dispute = ReceiveMsg::Dispute {
+        lease_id: order,
+        reason: "no access".into(),
+    };
+    p.exec(
+        "Dispute (bonded)",
+        &token,
+        &hook(&client, 10 * LOOP, &dispute),
+    )?;
+    let resolve = ExecuteMsg::ResolveDispute {
+        lease_id: order,
+        refund: Uint128::new(LOOP),
+    };
+    p.exec(
+        "ResolveDispute (refund from provider shares)",
+        &governance,
+        &resolve,
+    )?;
+    p.prove_and_wait(&[stake_a, stake_b], false)?;
+    p.bench.run(&keeper, &advance)?;
+    let complete = ExecuteMsg::CompleteLease { lease_id: order };
+    p.exec("CompleteLease", &miner_b, &complete)?;
+    p.prove_and_wait(&[stake_a, stake_b], false)?;
+    p.exec("AdvanceEpoch (n + 1 stakes ending)", &keeper, &advance)?;
+    p.prove_and_wait(&[stake_b], false)?;
+    p.bench.run(&keeper, &advance)?;
+
+    // The ended stake claimed; the order closed; the renewed stake invalidated.
+    let claimable = QueryMsg::Claimable { stake_id: stake_a };
+    p.query("query Claimable (an ended stake)", &claimable)?;
+    let claim = ExecuteMsg::Claim { stake_id: stake_a };
+    p.exec("Claim (settled provider + rewards)", &miner_a, &claim)?;
+    let close = ExecuteMsg::CloseOrder { lease_id: renewal };
+    p.exec("CloseOrder (standing order)", &client, &close)?;
+    let invalidate = ExecuteMsg::Invalidate {
+        token_id: format!("h100-{stake_b}"),
+        reason: "bad openings".into(),
+    };
+    p.exec(
+        "Invalidate (provider, leases refunded)",
+        &registry,
+        &invalidate,
+    )?;
+    Ok(p.rows)
+}
+
+/// Why a call's gas may differ with n: the page it reads, or what else it touches.
+fn reason(call: &str) -> Option<&'static str> {
+    Some(match call {
+        c if c.contains("StakesByOwner") || c.contains("LeasesByClient") => {
+            "Paged: at most `limit` (here 10) index steps and record loads, whatever the owner holds."
+        }
+        c if c.starts_with("AdvanceEpoch") => {
+            "Paged by `max_epochs` (here 1): per boundary it reads and writes aggregates keyed by \
+             epoch, never a stake."
+        }
+        c if c.contains("LeasesByStake") || c.starts_with("Invalidate") => {
+            "Bounded by the stake's leases in one epoch (at most MAX_LEASES_PER_EPOCH = 32)."
+        }
+        c if c.starts_with("Claim") => {
+            "Bounded by SETTLE_PAGE (4) unproven epochs and CLAIM_PAGE (64) seller epochs."
+        }
+        _ => return None,
+    })
+}
+
+fn sizes() -> Vec<u64> {
+    std::env::var("LOOPIN_SCALING_N")
+        .ok()
+        .map(|list| {
+            list.split(',')
+                .map(|n| n.trim().parse().expect("LOOPIN_SCALING_N: numbers"))
+                .collect()
+        })
+        .unwrap_or_else(|| vec![10, 1_000, 100_000])
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub fn scenario() -> Result<(), HarnessError> {
+    let sizes = sizes();
+    let started = Instant::now();
+    let mut columns: Vec<Vec<Measured>> = vec![];
+    let mut timings = vec![];
+    for &n in &sizes {
+        let t = Instant::now();
+        let bench = Bench::generate(n)?;
+        let built = t.elapsed().as_secs_f64();
+        columns.push(probe(bench)?);
+        timings.push((n, built, t.elapsed().as_secs_f64() - built));
+        eprintln!("n = {n}: state built in {built:.0} s");
+    }
+    let markdown = render(&sizes, &columns, &timings, started.elapsed().as_secs_f64());
+    print!("{markdown}");
+    let out = std::env::var_os("LOOPIN_SCALING_REPORT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../bench/scaling.md")
+        });
+    std::fs::write(&out, markdown).map_err(|source| HarnessError::MissingArtifact {
+        path: out.display().to_string(),
+        source,
+    })?;
+    eprintln!("wrote {}", out.display());
+    Ok(())
+}
+
+fn render(
+    sizes: &[u64],
+    columns: &[Vec<Measured>],
+    timings: &[(u64, f64, f64)],
+    total: f64,
+) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "# Pair scaling: gas against the size of the state\n");
+    let _ = writeln!(md, "Produced by `{COMMAND}` (needs `artifacts/` built).\n");
+    let _ = writeln!(
+        md,
+        "Each column is a fresh `loopin_pair.wasm` in cosmwasm-vm holding *n* provider stakes \
+         (rate 1, 3 epochs, one owner), each registered and leased once ({GEN_LEASE_HOURS} \
+         micro-hours, one client), and *n* passive liquidity positions ({GEN_LIQUIDITY} LOOP \
+         units, one owner each): 4n real execute calls (signed Stake, DeviceRegistered, Lease, \
+         ProvideLiquidity), all in epoch 0. Then the same calls, by actors of their own, are \
+         measured on it: stakes, leases and a standing order, liquidity, four boundaries (the \
+         third ends the n generated stakes), a claim, and queries. Paged queries ask for \
+         {PAGE} entries. Gas is the VM's (`Outcome.gas.total()`)."
+    );
+    let _ = writeln!(md);
+    let mut header = "| call |".to_string();
+    let mut rule = "|---|".to_string();
+    for n in sizes {
+        let _ = write!(header, " n = {} |", thousands(*n));
+        rule += "---:|";
+    }
+    header += " largest / smallest |";
+    rule += "---:|";
+    let _ = writeln!(md, "{header}\n{rule}");
+    let mut growing = vec![];
+    let mut steepest = ("", 0.0);
+    for (row, first) in columns[0].iter().enumerate() {
+        let gas: Vec<Gas> = columns.iter().map(|column| column[row].gas).collect();
+        assert!(columns.iter().all(|column| column[row].call == first.call));
+        let totals: Vec<u64> = gas.iter().map(|g| g.total()).collect();
+        let (min, max) = (
+            *totals.iter().min().expect("a size"),
+            *totals.iter().max().expect("a size"),
+        );
+        let ratio = max as f64 / min as f64;
+        let mut line = format!("| {} |", first.call);
+        for total in &totals {
+            let _ = write!(line, " {total} |");
+        }
+        let _ = writeln!(md, "{line} {ratio:.3} |");
+        if ratio > steepest.1 {
+            steepest = (first.call, ratio);
+        }
+        if ratio > 1.02 {
+            growing.push((first.call, ratio, gas));
+        }
+    }
+    let findings = growing
+        .iter()
+        .filter(|(call, ratio, _)| *ratio > FLAT && reason(call).is_none())
+        .count();
+    let _ = writeln!(
+        md,
+        "\n{} calls measured; the steepest is {} at {:.3}x; {findings} grow past {FLAT} without \
+         a page size to explain it.",
+        columns[0].len(),
+        steepest.0,
+        steepest.1,
+    );
+    let _ = writeln!(md);
+    let _ = writeln!(
+        md,
+        "## Calls whose gas differs by more than 2 % between sizes\n\nFlat means a ratio of at \
+         most {FLAT}; host calls are those of the smallest and the largest n.\n"
+    );
+    if growing.is_empty() {
+        let _ = writeln!(md, "None.");
+    }
+    for (call, ratio, gas) in growing {
+        let (small, large) = (gas[0].calls, gas[gas.len() - 1].calls);
+        let verdict = match (ratio > FLAT, reason(call)) {
+            (true, None) => "**finding: grows with no page size to explain it**",
+            (true, Some(_)) => "grows, bounded by a page",
+            (false, _) => "within the bound",
+        };
+        let _ = writeln!(
+            md,
+            "- {call}: {ratio:.3}x, {verdict}. Storage reads {} -> {} ({} -> {} bytes), writes \
+             {} -> {} ({} -> {} bytes), iteration steps {} -> {}.{}",
+            small.reads,
+            large.reads,
+            small.read_bytes,
+            large.read_bytes,
+            small.writes,
+            large.writes,
+            small.write_bytes,
+            large.write_bytes,
+            small.steps,
+            large.steps,
+            reason(call).map(|r| format!(" {r}")).unwrap_or_default(),
+        );
+        if (small.reads, small.writes, small.removes, small.steps)
+            == (large.reads, large.writes, large.removes, large.steps)
+        {
+            let _ = writeln!(
+                md,
+                "  Same storage calls at every n: the difference is the bytes they move and the \
+                 wasm work on them (longer ids, keys and amounts as the pool grows)."
+            );
+        }
+    }
+    let _ = writeln!(md);
+    let mut line = "Time on this machine (2 shared cores): ".to_string();
+    for (n, built, probed) in timings {
+        let _ = write!(
+            line,
+            "n = {}: state {built:.0} s, calls {probed:.1} s; ",
+            thousands(*n)
+        );
+    }
+    let _ = writeln!(md, "{line}{total:.0} s in all.");
+    md
+}
