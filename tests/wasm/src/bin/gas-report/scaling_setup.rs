@@ -22,8 +22,6 @@ pub const PLENTY: u128 = 1_000 * LOOP;
 /// Device key seeds of the probe's own stakes, apart from the generated ones.
 pub const PROBE_SEED: u32 = 0x8000_0000;
 
-
-
 /// A lease of `hours` on `stake_id`; with `renewals`, a standing order renewable by `renewer`.
 pub fn lease_msg(
     stake_id: u64,
@@ -42,8 +40,6 @@ pub fn lease_msg(
         renewer,
     }
 }
-
-
 
 /// A pair holding the generated state, and who acts on it.
 pub struct Bench {
