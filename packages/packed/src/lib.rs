@@ -75,14 +75,10 @@ impl Drop for Packing {
 
 /// The bytes stored for `value`.
 pub fn encode<T: Serialize>(value: &T) -> StdResult<Vec<u8>> {
-    let mut bytes = vec![PACKED_V0];
-    let packing = Packing::start();
-    let body = postcard::to_allocvec(value)
-        .map_err(|err| StdError::serialize_err(std::any::type_name::<T>(), err));
-    drop(packing);
-    let body = body?;
-    bytes.extend_from_slice(&body);
-    Ok(bytes)
+    let _packing = Packing::start();
+    // Encoded after the version byte, in one buffer.
+    postcard::to_extend(value, vec![PACKED_V0])
+        .map_err(|err| StdError::serialize_err(std::any::type_name::<T>(), err))
 }
 
 /// A stored value: packed, or the JSON an earlier version wrote.

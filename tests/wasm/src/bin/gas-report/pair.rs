@@ -97,7 +97,22 @@ pub(crate) fn stake_msg(pair: &WasmContract, staker: &str, id: u32) -> ReceiveMs
 
 /// Stands in for the factory, the only contract the pair queries: its registry, its owner
 /// (governance), and emission with room left.
-pub(crate) fn factory_stand_in(
+/// Answers `pair`'s queries to its factory (`pair.addr("factory")`) with [`factory_stand_in`];
+/// returns the registry and the governance it names.
+pub(crate) fn stand_in_factory(pair: &mut WasmContract) -> Result<(String, String), HarnessError> {
+    let (factory, registry, governance) = (
+        pair.addr("factory"),
+        pair.addr("registry"),
+        pair.addr("governance"),
+    );
+    let (stand_in_registry, stand_in_governance) = (registry.clone(), governance.clone());
+    pair.set_wasm_querier(move |query| {
+        factory_stand_in(&factory, &stand_in_registry, &stand_in_governance, query)
+    })?;
+    Ok((registry, governance))
+}
+
+fn factory_stand_in(
     factory: &str,
     registry: &str,
     governance: &str,
@@ -159,13 +174,7 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
         stake_cert: cert,
         params: params(),
     };
-    let registry = pair.addr("registry");
-    let governance = pair.addr("governance");
-    let (stand_in, stand_in_registry, stand_in_governance) =
-        (factory.clone(), registry.clone(), governance.clone());
-    pair.set_wasm_querier(move |query| {
-        factory_stand_in(&stand_in, &stand_in_registry, &stand_in_governance, query)
-    })?;
+    let (registry, governance) = stand_in_factory(&mut pair)?;
     let outcome = pair.instantiate(&factory, &instantiate)?;
     if detail {
         report.record(NAME, "instantiate", outcome).unwrap();

@@ -8,7 +8,7 @@ use loopin::pool::PairInstantiateMsg;
 use loopin_pool_math::HOUR;
 use loopin_wasm_tests::{HarnessError, WasmContract};
 
-use crate::pair::factory_stand_in;
+use crate::pair::stand_in_factory;
 pub(crate) use crate::pair::{EPOCH, LOOP, SSH_KEY, hook, stake_msg};
 
 /// A generated lease: the smallest a rate-1 stake's lease may be (its hour over its 32 slots), so
@@ -74,13 +74,7 @@ impl Bench {
     pub fn generate(n: u64) -> Result<Self, HarnessError> {
         let mut pair = WasmContract::load("loopin_pair")?;
         let factory = pair.addr("factory");
-        let registry = pair.addr("registry");
-        let governance = pair.addr("governance");
-        let (stand_in, stand_in_registry, stand_in_governance) =
-            (factory.clone(), registry.clone(), governance.clone());
-        pair.set_wasm_querier(move |query| {
-            factory_stand_in(&stand_in, &stand_in_registry, &stand_in_governance, query)
-        })?;
+        let (registry, governance) = stand_in_factory(&mut pair)?;
         let instantiate = PairInstantiateMsg {
             class: "h100".into(),
             factory: factory.clone(),
