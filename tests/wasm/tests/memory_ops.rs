@@ -57,14 +57,14 @@ fn pattern(n: usize) -> Vec<u8> {
 #[test]
 fn copies_equal_copy_within_for_every_overlap_alignment_and_length() {
     let mut ops = Ops::load();
-    let area = 96;
-    for len in 0..40usize {
+    let area = 112;
+    for len in 0..88usize {
         for src in 0..24usize {
             for dst in 0..24usize {
                 let mut expected = pattern(area);
                 ops.write(&expected);
                 ops.call("copy", [dst as i32, src as i32, len as i32])
-                    .unwrap();
+                    .unwrap_or_else(|err| panic!("dst {dst} src {src} len {len}: {err}"));
                 expected.copy_within(src..src + len, dst);
                 assert_eq!(ops.read(area), expected, "dst {dst} src {src} len {len}");
             }
@@ -75,8 +75,8 @@ fn copies_equal_copy_within_for_every_overlap_alignment_and_length() {
 #[test]
 fn fills_equal_fill_for_every_alignment_length_and_value() {
     let mut ops = Ops::load();
-    let area = 64;
-    for len in 0..40usize {
+    let area = 112;
+    for len in 0..88usize {
         for dst in 0..12usize {
             for value in [0i32, 0x5a, 0xff, 0x1ab] {
                 let mut expected = pattern(area);
@@ -98,9 +98,16 @@ fn an_out_of_bounds_copy_or_fill_traps_and_writes_nothing() {
     let mut ops = Ops::load();
     let page = 65_536;
     ops.write(&pattern(64));
-    assert!(ops.call("copy", [page - 4, 0, 8]).is_err());
-    assert!(ops.call("copy", [0, page - 4, 8]).is_err());
-    assert!(ops.call("fill", [page - 4, 1, 8]).is_err());
+    // One size of each path: straight-line cases up to 32 bytes, the 32-byte steps beyond.
+    for size in [1, 3, 8, 20, 40] {
+        assert!(ops.call("copy", [page - size + 1, 0, size]).is_err());
+        assert!(ops.call("copy", [0, page - size + 1, size]).is_err());
+        assert!(ops.call("copy", [page - size + 1, page - size - 8, size]).is_err());
+        assert!(ops.call("fill", [page - size + 1, 1, size]).is_err());
+    }
+    // Copying or filling nothing still traps past the end.
+    assert!(ops.call("copy", [page + 1, 0, 0]).is_err());
+    assert!(ops.call("fill", [page + 1, 1, 0]).is_err());
     assert_eq!(ops.read(64), pattern(64));
     // Up to the last byte is in bounds.
     ops.call("copy", [page - 8, 0, 8]).unwrap();
