@@ -13,6 +13,8 @@ mod registry_setup;
 mod report;
 mod scaling;
 mod scaling_setup;
+mod scaling_stake_cert;
+mod scaling_table;
 mod stake_cert;
 
 use std::path::PathBuf;

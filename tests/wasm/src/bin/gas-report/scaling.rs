@@ -1,38 +1,25 @@
 //! Scaling of the dissipative pair: every user-facing execute and query measured against a pair
 //! holding n = 10, 1,000 and 100,000 other stakes, leases and liquidity positions
-//! (`scaling_setup.rs`), in one table. Writes `bench/scaling.md`.
+//! (`scaling_setup.rs`); with the stake certificates' (`scaling_stake_cert.rs`), one report.
+//! Writes `bench/scaling.md`.
 //!
 //! Run: `LOOPIN_GAS_ONLY=scaling cargo run --profile service -p loopin-wasm-tests --bin
 //! gas-report` with `artifacts/` built. `LOOPIN_SCALING_N=10,1000` measures other sizes;
 //! `LOOPIN_SCALING_REPORT` writes elsewhere.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::time::Instant;
 
 use cosmwasm_std::{Binary, Uint128};
 use loopin::pair::{ExecuteMsg, QueryMsg, ReceiveMsg};
 use loopin_pool_math::HOUR;
-use loopin_wasm_tests::{Gas, HarnessError};
+use loopin_wasm_tests::HarnessError;
 use serde_json::Value;
 
 use crate::scaling_setup::{
     Bench, EPOCH, GEN_LEASE_HOURS, GEN_LIQUIDITY, LOOP, PLENTY, PROBE_SEED, hook, lease_msg,
     stake_msg,
 };
-
-const COMMAND: &str =
-    "LOOPIN_GAS_ONLY=scaling cargo run --profile service -p loopin-wasm-tests --bin gas-report";
-/// The page the paged queries ask for.
-const PAGE: u32 = 10;
-/// Above this ratio of the largest n's gas to the smallest's a call is not flat.
-const FLAT: f64 = 1.1;
-
-/// One call measured at one n.
-struct Measured {
-    call: &'static str,
-    gas: Gas,
-}
+use crate::scaling_table::{COMMAND, Measured, Measurements, PAGE, Table, sizes};
 
 /// The calls made against one generated pair, in order.
 struct Probe {
@@ -328,43 +315,35 @@ fn reason(call: &str) -> Option<&'static str> {
     })
 }
 
-fn sizes() -> Vec<u64> {
-    std::env::var("LOOPIN_SCALING_N")
-        .ok()
-        .map(|list| {
-            list.split(',')
-                .map(|n| n.trim().parse().expect("LOOPIN_SCALING_N: numbers"))
-                .collect()
-        })
-        .unwrap_or_else(|| vec![10, 1_000, 100_000])
-}
-
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 pub fn scenario() -> Result<(), HarnessError> {
     let sizes = sizes();
-    let started = Instant::now();
-    let mut columns: Vec<Vec<Measured>> = vec![];
-    let mut timings = vec![];
-    for &n in &sizes {
-        let t = Instant::now();
-        let bench = Bench::generate(n)?;
-        let built = t.elapsed().as_secs_f64();
-        columns.push(probe(bench)?);
-        timings.push((n, built, t.elapsed().as_secs_f64() - built));
-        eprintln!("n = {n}: state built in {built:.0} s");
-    }
-    let markdown = render(&sizes, &columns, &timings, started.elapsed().as_secs_f64());
+    let measured = Measurements::run("pair", &sizes, Bench::generate, probe)?;
+    let certs = crate::scaling_stake_cert::measure(&sizes)?;
+    let pair = Table {
+        title: "The dissipative pair",
+        description: format!(
+            "Each column is a fresh `loopin_pair.wasm` in cosmwasm-vm holding *n* provider \
+             stakes (rate 1, 3 epochs, one owner), each registered and leased once \
+             ({GEN_LEASE_HOURS} micro-hours, one client), and *n* passive liquidity positions \
+             ({GEN_LIQUIDITY} LOOP units, one owner each): 4n real execute calls (signed Stake, \
+             DeviceRegistered, Lease, ProvideLiquidity), all in epoch 0. Then the same calls, \
+             by actors of their own, are measured on it: stakes, leases and a standing order, \
+             liquidity, four boundaries (the third ends the n generated stakes), a claim, and \
+             queries. Paged queries ask for {PAGE} entries."
+        ),
+        sizes: &sizes,
+        columns: &measured.columns,
+        reason,
+        timings: &measured.timings,
+    };
+    let certs = crate::scaling_stake_cert::table(&sizes, &certs);
+    let markdown = format!(
+        "# Scaling: gas against the size of the state\n\nProduced by `{COMMAND}` (needs \
+         `artifacts/` built). Gas is the VM's (`Outcome.gas.total()`), every state made by real \
+         calls to the compiled contract.\n\n{}\n{}",
+        pair.render(),
+        certs.render()
+    );
     print!("{markdown}");
     let out = std::env::var_os("LOOPIN_SCALING_REPORT")
         .map(PathBuf::from)
@@ -377,124 +356,4 @@ pub fn scenario() -> Result<(), HarnessError> {
     })?;
     eprintln!("wrote {}", out.display());
     Ok(())
-}
-
-fn render(
-    sizes: &[u64],
-    columns: &[Vec<Measured>],
-    timings: &[(u64, f64, f64)],
-    total: f64,
-) -> String {
-    let mut md = String::new();
-    let _ = writeln!(md, "# Pair scaling: gas against the size of the state\n");
-    let _ = writeln!(md, "Produced by `{COMMAND}` (needs `artifacts/` built).\n");
-    let _ = writeln!(
-        md,
-        "Each column is a fresh `loopin_pair.wasm` in cosmwasm-vm holding *n* provider stakes \
-         (rate 1, 3 epochs, one owner), each registered and leased once ({GEN_LEASE_HOURS} \
-         micro-hours, one client), and *n* passive liquidity positions ({GEN_LIQUIDITY} LOOP \
-         units, one owner each): 4n real execute calls (signed Stake, DeviceRegistered, Lease, \
-         ProvideLiquidity), all in epoch 0. Then the same calls, by actors of their own, are \
-         measured on it: stakes, leases and a standing order, liquidity, four boundaries (the \
-         third ends the n generated stakes), a claim, and queries. Paged queries ask for \
-         {PAGE} entries. Gas is the VM's (`Outcome.gas.total()`)."
-    );
-    let _ = writeln!(md);
-    let mut header = "| call |".to_string();
-    let mut rule = "|---|".to_string();
-    for n in sizes {
-        let _ = write!(header, " n = {} |", thousands(*n));
-        rule += "---:|";
-    }
-    header += " largest / smallest |";
-    rule += "---:|";
-    let _ = writeln!(md, "{header}\n{rule}");
-    let mut growing = vec![];
-    let mut steepest = ("", 0.0);
-    for (row, first) in columns[0].iter().enumerate() {
-        let gas: Vec<Gas> = columns.iter().map(|column| column[row].gas).collect();
-        assert!(columns.iter().all(|column| column[row].call == first.call));
-        let totals: Vec<u64> = gas.iter().map(|g| g.total()).collect();
-        let (min, max) = (
-            *totals.iter().min().expect("a size"),
-            *totals.iter().max().expect("a size"),
-        );
-        let ratio = max as f64 / min as f64;
-        let mut line = format!("| {} |", first.call);
-        for total in &totals {
-            let _ = write!(line, " {total} |");
-        }
-        let _ = writeln!(md, "{line} {ratio:.3} |");
-        if ratio > steepest.1 {
-            steepest = (first.call, ratio);
-        }
-        if ratio > 1.02 {
-            growing.push((first.call, ratio, gas));
-        }
-    }
-    let findings = growing
-        .iter()
-        .filter(|(call, ratio, _)| *ratio > FLAT && reason(call).is_none())
-        .count();
-    let _ = writeln!(
-        md,
-        "\n{} calls measured; the steepest is {} at {:.3}x; {findings} grow past {FLAT} without \
-         a page size to explain it.",
-        columns[0].len(),
-        steepest.0,
-        steepest.1,
-    );
-    let _ = writeln!(md);
-    let _ = writeln!(
-        md,
-        "## Calls whose gas differs by more than 2 % between sizes\n\nFlat means a ratio of at \
-         most {FLAT}; host calls are those of the smallest and the largest n.\n"
-    );
-    if growing.is_empty() {
-        let _ = writeln!(md, "None.");
-    }
-    for (call, ratio, gas) in growing {
-        let (small, large) = (gas[0].calls, gas[gas.len() - 1].calls);
-        let verdict = match (ratio > FLAT, reason(call)) {
-            (true, None) => "**finding: grows with no page size to explain it**",
-            (true, Some(_)) => "grows, bounded by a page",
-            (false, _) => "within the bound",
-        };
-        let _ = writeln!(
-            md,
-            "- {call}: {ratio:.3}x, {verdict}. Storage reads {} -> {} ({} -> {} bytes), writes \
-             {} -> {} ({} -> {} bytes), iteration steps {} -> {}.{}",
-            small.reads,
-            large.reads,
-            small.read_bytes,
-            large.read_bytes,
-            small.writes,
-            large.writes,
-            small.write_bytes,
-            large.write_bytes,
-            small.steps,
-            large.steps,
-            reason(call).map(|r| format!(" {r}")).unwrap_or_default(),
-        );
-        if (small.reads, small.writes, small.removes, small.steps)
-            == (large.reads, large.writes, large.removes, large.steps)
-        {
-            let _ = writeln!(
-                md,
-                "  Same storage calls at every n: the difference is the bytes they move and the \
-                 wasm work on them (longer ids, keys and amounts as the pool grows)."
-            );
-        }
-    }
-    let _ = writeln!(md);
-    let mut line = "Time on this machine (2 shared cores): ".to_string();
-    for (n, built, probed) in timings {
-        let _ = write!(
-            line,
-            "n = {}: state {built:.0} s, calls {probed:.1} s; ",
-            thousands(*n)
-        );
-    }
-    let _ = writeln!(md, "{line}{total:.0} s in all.");
-    md
 }

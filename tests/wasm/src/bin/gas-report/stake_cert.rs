@@ -6,7 +6,7 @@ use loopin_wasm_tests::{HarnessError, WasmContract};
 
 use crate::report::{Report, exec, query};
 
-fn mint_msg(
+pub(crate) fn mint_msg(
     contract: &WasmContract,
     id: u32,
     pool: &str,
