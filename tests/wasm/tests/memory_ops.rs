@@ -102,7 +102,10 @@ fn an_out_of_bounds_copy_or_fill_traps_and_writes_nothing() {
     for size in [1, 3, 8, 20, 40] {
         assert!(ops.call("copy", [page - size + 1, 0, size]).is_err());
         assert!(ops.call("copy", [0, page - size + 1, size]).is_err());
-        assert!(ops.call("copy", [page - size + 1, page - size - 8, size]).is_err());
+        assert!(
+            ops.call("copy", [page - size + 1, page - size - 8, size])
+                .is_err()
+        );
         assert!(ops.call("fill", [page - size + 1, 1, size]).is_err());
     }
     // Copying or filling nothing still traps past the end.
