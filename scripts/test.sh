@@ -18,8 +18,11 @@ cargo clippy --quiet --locked -p loopin-prover --all-targets --features cuda -- 
 log "building and checking the contracts"
 scripts/build-contracts.sh
 
+log "building the workspace's binaries and tests (one feature set, shared by every step below)"
+build_workspace
+
 log "checking that schema/ is up to date"
-cargo run --quiet --locked -p loopin --bin schema -- --check
+target/debug/schema --check
 
 ensure_sshd
 # The wasmd suites (packages/localnet, tests/chains, the prover's and relayer's chain tests) run

@@ -63,6 +63,15 @@ ensure_cosmwasm_check() {
   COSMWASM_CHECK="$bin"
 }
 
+# Every binary and test of the workspace in the dev profile, with one set of features: the set
+# `cargo test --workspace` (nextest) resolves, dev-dependencies included. Whatever needs a binary
+# of another package (the web tests, the separate-process network test) builds it this way, so
+# it reuses the test build instead of compiling tonic, the devnet and the chain clients again
+# with another package's features (which ran CI out of disk).
+build_workspace() {
+  cargo build --quiet --locked --workspace --bins --tests
+}
+
 # cargo-nextest, pinned; a machine's own install of the same version is used as it is.
 ensure_nextest() {
   local root="$TOOLS_CACHE/cargo-nextest-$NEXTEST_VERSION"

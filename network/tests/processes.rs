@@ -9,15 +9,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// Builds `bin` of `package` (same profile as this test) and returns its path.
-fn binary(package: &str, bin: &str) -> PathBuf {
+/// Builds the workspace's binaries (as `scripts/tools.sh`'s `build_workspace` does: the features
+/// of the whole test build, so under `scripts/test.sh` nothing is compiled again) and returns the
+/// paths of `bins`, beside this test's own.
+fn binaries<const N: usize>(bins: [&str; N]) -> [PathBuf; N] {
     let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", package, "--bin", bin])
+        .args(["build", "--quiet", "--workspace", "--bins", "--tests"])
         .status()
         .expect("cargo build");
-    assert!(status.success(), "building {bin}");
+    assert!(status.success(), "building the workspace's binaries");
     let network = PathBuf::from(env!("CARGO_BIN_EXE_loopin-network"));
-    network.with_file_name(bin)
+    bins.map(|bin| network.with_file_name(bin))
 }
 
 fn free_port() -> u16 {
@@ -79,9 +81,8 @@ fn repo(path: &str) -> PathBuf {
 
 #[test]
 fn the_scripted_market_runs_as_separate_processes_and_again_on_its_own_state() {
-    let devnet = binary("loopin-devnet", "loopin-devnet");
-    let deploy = binary("loopin-deploy", "loopin-deploy");
-    binary("loopin-prover", "loopin-prover");
+    // loopin-prover is started by `loopin-network market`, from beside itself.
+    let [devnet, deploy] = binaries(["loopin-devnet", "loopin-deploy"]);
     let network = PathBuf::from(env!("CARGO_BIN_EXE_loopin-network"));
     let home = tempfile::tempdir().unwrap();
     let port = free_port();
