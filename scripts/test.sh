@@ -20,6 +20,8 @@ scripts/build-contracts.sh
 
 log "building the workspace's binaries and tests (one feature set, shared by every step below)"
 build_workspace
+# Tests that start another package's binary find it built (network/tests/processes.rs).
+export LOOPIN_WORKSPACE_BUILT=1
 
 log "checking that schema/ is up to date"
 target/debug/schema --check

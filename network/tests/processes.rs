@@ -9,17 +9,24 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// Builds the workspace's binaries (as `scripts/tools.sh`'s `build_workspace` does: the features
-/// of the whole test build, so under `scripts/test.sh` nothing is compiled again) and returns the
-/// paths of `bins`, beside this test's own.
+/// The paths of `bins`, beside this test's own. `scripts/test.sh` has built them with the rest
+/// of the workspace (`build_workspace` in `scripts/tools.sh`) and says so in
+/// `LOOPIN_WORKSPACE_BUILT`; run alone, the test builds them the same way (the features of the
+/// whole test build: `cargo build -p` would compile tonic and the chain clients again).
 fn binaries<const N: usize>(bins: [&str; N]) -> [PathBuf; N] {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--workspace", "--bins", "--tests"])
-        .status()
-        .expect("cargo build");
-    assert!(status.success(), "building the workspace's binaries");
+    if std::env::var_os("LOOPIN_WORKSPACE_BUILT").is_none() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "--workspace", "--bins", "--tests"])
+            .status()
+            .expect("cargo build");
+        assert!(status.success(), "building the workspace's binaries");
+    }
     let network = PathBuf::from(env!("CARGO_BIN_EXE_loopin-network"));
-    bins.map(|bin| network.with_file_name(bin))
+    bins.map(|bin| {
+        let path = network.with_file_name(bin);
+        assert!(path.is_file(), "{} is not built", path.display());
+        path
+    })
 }
 
 fn free_port() -> u16 {
