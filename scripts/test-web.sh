@@ -21,8 +21,9 @@ log "web: production build"
 (cd web && npx vite build --logLevel warn)
 log "web: the browser tests' chain (loopin-web-fixture) and the contracts"
 [ -f artifacts/loopin_pair.wasm ] || scripts/build-contracts.sh
-# loopin-web-fixture, loopin-client and loopin-session, built with the rest of the workspace.
-build_workspace
+# loopin-web-fixture, loopin-client and loopin-session, built with the rest of the workspace
+# (scripts/test.sh has done that already and says so).
+[ -n "${LOOPIN_WORKSPACE_BUILT:-}" ] || build_workspace
 log "web: browser tests (Playwright, Debian's Chromium)"
 (cd web && npx playwright test)
 log "web: the lease journey again on loopin-devnet (its CometBFT RPC and REST subsets)"
