@@ -9,7 +9,7 @@ use loopin::migrate::ensure_upgrade;
 use loopin::stake_cert::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 
 use crate::error::ContractError;
-use crate::{execute, query};
+use crate::{execute, query, state};
 
 /// cw2 name of this contract.
 pub const CONTRACT_NAME: &str = "crates.io:loopin-stake-cert";
@@ -89,8 +89,10 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
     let from = ensure_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    let reindexed = state::reindex_active(deps.storage)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")
         .add_attribute("from_version", from.to_string())
-        .add_attribute("to_version", CONTRACT_VERSION))
+        .add_attribute("to_version", CONTRACT_VERSION)
+        .add_attribute("reindexed", reindexed.to_string()))
 }

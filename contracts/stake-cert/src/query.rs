@@ -8,8 +8,8 @@ use cw721::msg::{AllNftInfoResponse, NftInfoResponse, OwnerOfResponse};
 use cw721::query as cw721_query;
 use loopin::page_limit;
 use loopin::stake_cert::{
-    CertificateResponse, CertificateStatus, CertificatesResponse, IssuersResponse, QueryMsg,
-    StakeCertificate,
+    ACTIVE_AT_SCAN_LIMIT, ActiveCertificatesResponse, CertificateResponse, CertificateStatus,
+    CertificatesResponse, IssuersResponse, QueryMsg, StakeCertificate,
 };
 
 use crate::state::{
@@ -188,14 +188,18 @@ fn by_pool(
     collect(deps.storage, token_ids, now)
 }
 
-/// Walks the expiry index from `time` on, keeping certificates that have started by `time`.
+/// An expiry index entry: (expiry ns, token id) -> start ns.
+type IndexEntry = ((u64, String), u64);
+
+/// Walks the expiry index from `time` on, returning certificates that have started by `time` and
+/// walking over (without loading) those that have not, at most [`ACTIVE_AT_SCAN_LIMIT`] entries.
 fn active_at(
     deps: Deps,
     time: Timestamp,
     pool: Option<String>,
     start_after: Option<String>,
     limit: Option<u32>,
-) -> StdResult<CertificatesResponse> {
+) -> StdResult<ActiveCertificatesResponse> {
     let pool: Option<Addr> = pool.map(|p| deps.api.addr_validate(&p)).transpose()?;
     let cursor = match &start_after {
         Some(token_id) => Some((
@@ -209,30 +213,42 @@ fn active_at(
         Some(key) => Bound::exclusive(key),
         None => Bound::inclusive((time.nanos().saturating_add(1), "")),
     };
-    let keys: Box<dyn Iterator<Item = StdResult<(u64, String)>>> = match &pool {
-        Some(pool) => POOL_ACTIVE_BY_EXPIRY.sub_prefix(pool).keys(
+    let entries: Box<dyn Iterator<Item = StdResult<IndexEntry>>> = match &pool {
+        Some(pool) => POOL_ACTIVE_BY_EXPIRY.sub_prefix(pool).range(
             deps.storage,
             Some(start),
             None,
             Order::Ascending,
         ),
-        None => ACTIVE_BY_EXPIRY.keys(deps.storage, Some(start), None, Order::Ascending),
+        None => ACTIVE_BY_EXPIRY.range(deps.storage, Some(start), None, Order::Ascending),
     };
+    let limit = page_limit(limit);
     let mut certificates = Vec::new();
-    for key in keys {
-        let (_, token_id) = key?;
-        let cert = load(deps.storage, &token_id)?;
-        if cert.is_active_at(time) {
-            certificates.push(CertificateResponse {
-                token_id,
-                certificate: cert.at(time),
+    let mut last: Option<String> = None;
+    for (walked, entry) in entries.enumerate() {
+        if certificates.len() == limit || walked == ACTIVE_AT_SCAN_LIMIT {
+            // Stopped with entries left: the next call continues after the last one walked.
+            return Ok(ActiveCertificatesResponse {
+                certificates,
+                next: last,
             });
-            if certificates.len() == page_limit(limit) {
-                break;
+        }
+        let ((_, token_id), started) = entry?;
+        if started <= time.nanos() {
+            let cert = load(deps.storage, &token_id)?;
+            if cert.is_active_at(time) {
+                certificates.push(CertificateResponse {
+                    token_id: token_id.clone(),
+                    certificate: cert.at(time),
+                });
             }
         }
+        last = Some(token_id);
     }
-    Ok(CertificatesResponse { certificates })
+    Ok(ActiveCertificatesResponse {
+        certificates,
+        next: None,
+    })
 }
 
 fn device_certificate(

@@ -1,6 +1,6 @@
 //! Storage: cw721's token store holds the certificates; LooPIN adds issuers and indexes.
 
-use cosmwasm_std::{Addr, Empty, StdResult, Storage};
+use cosmwasm_std::{Addr, Empty, Order, StdResult, Storage};
 use cw_storage_plus::Map;
 use cw721::state::Cw721Config;
 use loopin::stake_cert::{CertificateStatus, StakeCertificate};
@@ -16,10 +16,11 @@ pub const ISSUERS: Map<&Addr, Empty> = Map::new("issuers");
 pub const DEVICE_CERTIFICATE: Map<&str, String> = Map::new("device_certificate");
 /// (pool, token id): every certificate of a pool.
 pub const POOL_CERTIFICATES: Map<(&Addr, &str), Empty> = Map::new("pool_certificates");
-/// (expiry ns, token id) of every certificate recorded `Active`.
-pub const ACTIVE_BY_EXPIRY: Map<(u64, &str), Empty> = Map::new("active_by_expiry");
-/// (pool, expiry ns, token id) of every certificate recorded `Active`.
-pub const POOL_ACTIVE_BY_EXPIRY: Map<(&Addr, u64, &str), Empty> = Map::new("pool_active_by_expiry");
+/// (expiry ns, token id) -> start ns of every certificate recorded `Active`. The start is in the
+/// value so that `ActiveAt` skips certificates not yet started without loading them.
+pub const ACTIVE_BY_EXPIRY: Map<(u64, &str), u64> = Map::new("active_by_expiry");
+/// (pool, expiry ns, token id) -> start ns of every certificate recorded `Active`.
+pub const POOL_ACTIVE_BY_EXPIRY: Map<(&Addr, u64, &str), u64> = Map::new("pool_active_by_expiry");
 
 /// Adds a certificate recorded `Active` to the expiry indexes.
 pub fn index_active(
@@ -28,9 +29,9 @@ pub fn index_active(
     cert: &StakeCertificate,
 ) -> StdResult<()> {
     if cert.status == CertificateStatus::Active {
-        let expiry = cert.expiry.nanos();
-        ACTIVE_BY_EXPIRY.save(storage, (expiry, token_id), &Empty {})?;
-        POOL_ACTIVE_BY_EXPIRY.save(storage, (&cert.pool, expiry, token_id), &Empty {})?;
+        let (expiry, start) = (cert.expiry.nanos(), cert.start.nanos());
+        ACTIVE_BY_EXPIRY.save(storage, (expiry, token_id), &start)?;
+        POOL_ACTIVE_BY_EXPIRY.save(storage, (&cert.pool, expiry, token_id), &start)?;
     }
     Ok(())
 }
@@ -40,4 +41,18 @@ pub fn unindex_active(storage: &mut dyn Storage, token_id: &str, cert: &StakeCer
     let expiry = cert.expiry.nanos();
     ACTIVE_BY_EXPIRY.remove(storage, (expiry, token_id));
     POOL_ACTIVE_BY_EXPIRY.remove(storage, (&cert.pool, expiry, token_id));
+}
+
+/// Rewrites both expiry indexes' values from the certificates (code before the start was kept in
+/// the index stored `{}` there). Loads every certificate recorded `Active`, so it costs O(active
+/// certificates); run by `migrate`. Returns how many certificates it rewrote.
+pub fn reindex_active(storage: &mut dyn Storage) -> StdResult<usize> {
+    let keys: Vec<(u64, String)> = ACTIVE_BY_EXPIRY
+        .keys(storage, None, None, Order::Ascending)
+        .collect::<StdResult<_>>()?;
+    for (_, token_id) in &keys {
+        let cert = certificates().nft_info.load(storage, token_id)?.extension;
+        index_active(storage, token_id, &cert)?;
+    }
+    Ok(keys.len())
 }

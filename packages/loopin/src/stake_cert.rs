@@ -175,8 +175,11 @@ pub enum QueryMsg {
         limit: Option<u32>,
     },
     /// Certificates active at `time` (default: now), optionally of one pool, by expiry then token
-    /// id. `start_after` is the last token id of the previous page.
-    #[returns(CertificatesResponse)]
+    /// id. One call walks at most [`ACTIVE_AT_SCAN_LIMIT`] entries of the expiry index (certificates
+    /// not yet started at `time` are walked over, not returned), so a page may hold fewer than
+    /// `limit` certificates, or none, while more follow: continue with the answer's `next` as
+    /// `start_after` until it is `None`.
+    #[returns(ActiveCertificatesResponse)]
     ActiveAt {
         time: Option<Timestamp>,
         pool: Option<String>,
@@ -250,6 +253,21 @@ pub struct CertificateResponse {
 #[cw_serde]
 pub struct CertificatesResponse {
     pub certificates: Vec<CertificateResponse>,
+}
+
+/// Most expiry-index entries one `ActiveAt` call walks. Skipping an entry reads only the index
+/// (its value is the certificate's start), about 0.1M VM gas, so a call that walks this many and
+/// returns nothing stays far below a chain's smart-query gas limit (wasmd's default is 3M SDK gas).
+pub const ACTIVE_AT_SCAN_LIMIT: usize = 1_000;
+
+#[cw_serde]
+pub struct ActiveCertificatesResponse {
+    /// Certificates active at the asked time, in expiry then token id order.
+    pub certificates: Vec<CertificateResponse>,
+    /// Where the next call continues (pass it as `start_after`): the last index entry this call
+    /// walked, returned or skipped. `None` when the walk reached the end of the index: nothing
+    /// more is active at that time.
+    pub next: Option<String>,
 }
 
 #[cw_serde]

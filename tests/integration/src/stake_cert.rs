@@ -14,8 +14,9 @@ use cw721::msg::{
 };
 use cw721::state::CollectionInfo;
 use loopin::stake_cert::{
-    COMMITMENT_LEN, CertificateResponse, CertificateStatus, CertificatesResponse, ExecuteMsg,
-    InstantiateMsg, IssuersResponse, QueryMsg, StakeCertificate, StakeMode, StakeTerms,
+    ActiveCertificatesResponse, COMMITMENT_LEN, CertificateResponse, CertificateStatus,
+    CertificatesResponse, ExecuteMsg, InstantiateMsg, IssuersResponse, QueryMsg, StakeCertificate,
+    StakeMode, StakeTerms,
 };
 use loopin_stake_cert::ContractError;
 use serde::de::DeserializeOwned;
@@ -227,6 +228,23 @@ impl Suite {
         })
     }
 
+    /// One `ActiveAt` call, whole answer.
+    pub fn active_at(
+        &self,
+        time: Option<Timestamp>,
+        pool: Option<&Addr>,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    ) -> ActiveCertificatesResponse {
+        self.query(&QueryMsg::ActiveAt {
+            time,
+            pool: pool.map(Addr::to_string),
+            start_after,
+            limit,
+        })
+    }
+
+    /// The certificates of one `ActiveAt` call.
     pub fn active_page(
         &self,
         time: Option<Timestamp>,
@@ -234,13 +252,7 @@ impl Suite {
         start_after: Option<String>,
         limit: Option<u32>,
     ) -> Vec<CertificateResponse> {
-        let response: CertificatesResponse = self.query(&QueryMsg::ActiveAt {
-            time,
-            pool: pool.map(Addr::to_string),
-            start_after,
-            limit,
-        });
-        response.certificates
+        self.active_at(time, pool, start_after, limit).certificates
     }
 
     /// Token ids active at `time`, on one page of the default size.

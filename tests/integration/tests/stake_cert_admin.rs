@@ -1,9 +1,10 @@
 //! The stake certificate on cw-multi-test. The minter handover, in two steps, and guarded
 //! migration.
 
-use cosmwasm_std::{Addr, BlockInfo};
+use cosmwasm_std::{Addr, BlockInfo, Empty};
 use cw_multi_test::Executor;
 use cw_ownable::{Action, Expiration, Ownership, OwnershipError};
+use cw_storage_plus::Map;
 use cw721::msg::MinterResponse;
 use loopin::migrate::MigrateError;
 use loopin::stake_cert::{ExecuteMsg, MigrateMsg, QueryMsg};
@@ -303,4 +304,58 @@ fn migrate_keeps_the_stake_cert_and_refuses_other_contracts() {
     )
     .unwrap();
     assert_eq!(s.status("st-1"), Invalidated);
+}
+
+#[test]
+fn migrate_rewrites_the_expiry_indexes_earlier_code_wrote() {
+    let mut s = Suite::new();
+    let a = s.a.clone();
+    let cert = s.cert.clone();
+    let (start, expiry) = (ts(T0 + HOUR), ts(T0 + 10 * HOUR));
+    s.mint(
+        &a.pool_a,
+        "st-1",
+        &a.miner,
+        terms(&a.pool_a, "gpu-0", start, expiry),
+    );
+    let time = Some(ts(T0 + 2 * HOUR));
+    let answers =
+        |s: &Suite| [None, Some(&a.pool_a)].map(|pool| s.active_at(time, pool, None, None));
+    let before = answers(&s);
+    assert_eq!(ids(&before[0].certificates), ["st-1"]);
+    assert_eq!(before[0], before[1]);
+
+    // Code before the index kept each certificate's start stored `{}` as the indexes' values.
+    {
+        let mut storage = s.app.contract_storage_mut(&cert);
+        Map::<(u64, &str), Empty>::new("active_by_expiry")
+            .save(storage.as_mut(), (expiry.nanos(), "st-1"), &Empty {})
+            .unwrap();
+        Map::<(&Addr, u64, &str), Empty>::new("pool_active_by_expiry")
+            .save(
+                storage.as_mut(),
+                (&a.pool_a, expiry.nanos(), "st-1"),
+                &Empty {},
+            )
+            .unwrap();
+    }
+    let query = QueryMsg::ActiveAt {
+        time,
+        pool: None,
+        start_after: None,
+        limit: None,
+    };
+    assert!(
+        s.query_err(&query).contains("u64"),
+        "{}",
+        s.query_err(&query)
+    );
+
+    // Migrating rewrites both from the certificates, and ActiveAt answers as before.
+    let response = s
+        .app
+        .migrate_contract(a.admin.clone(), cert.clone(), &MigrateMsg {}, s.code)
+        .unwrap();
+    assert_eq!(attr(&response, "reindexed"), "1");
+    assert_eq!(answers(&s), before);
 }

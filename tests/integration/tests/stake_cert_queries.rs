@@ -4,8 +4,8 @@
 use cosmwasm_std::{Addr, Timestamp};
 use cw721::msg::{AllNftInfoResponse, TokensResponse};
 use loopin::stake_cert::{
-    CertificateResponse, CertificateStatus, CertificatesResponse, ExecuteMsg, QueryMsg,
-    StakeCertificate,
+    ACTIVE_AT_SCAN_LIMIT, CertificateResponse, CertificateStatus, CertificatesResponse, ExecuteMsg,
+    QueryMsg, StakeCertificate,
 };
 
 use loopin_integration_tests::stake_cert::*;
@@ -132,7 +132,8 @@ fn expected_active<'m>(
     active
 }
 
-/// Pages through ActiveAt with `limit`, checking each page's size, and returns every result.
+/// Pages through ActiveAt with `limit`, following each answer's `next`, checking each page's
+/// size, and returns every result.
 fn page_through(
     s: &Suite,
     time: Option<Timestamp>,
@@ -140,20 +141,14 @@ fn page_through(
     limit: u32,
 ) -> Vec<CertificateResponse> {
     let mut all: Vec<CertificateResponse> = Vec::new();
+    let mut cursor = None;
     loop {
-        let cursor = all.last().map(|c| c.token_id.clone());
-        let page = s.active_page(time, pool, cursor, Some(limit));
-        assert!(page.len() <= limit as usize);
-        if page.is_empty() {
-            return all;
-        }
-        let full = page.len() == limit as usize;
-        all.extend(page);
-        if !full {
-            // A short page is the last one.
-            let cursor = all.last().map(|c| c.token_id.clone());
-            assert!(s.active_page(time, pool, cursor, Some(limit)).is_empty());
-            return all;
+        let page = s.active_at(time, pool, cursor, Some(limit));
+        assert!(page.certificates.len() <= limit as usize);
+        all.extend(page.certificates);
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return all,
         }
     }
 }
@@ -449,4 +444,66 @@ fn certificates_by_owner_and_by_pool_paginate_by_token_id() {
             "{msg:?}"
         );
     }
+}
+
+#[test]
+fn active_at_walks_a_bounded_stretch_of_not_yet_started_stakes_and_says_where_to_go_on() {
+    let mut s = Suite::new();
+    let a = s.a.clone();
+    // Stakes starting ten hours on, expiring first, then three that have started, expiring last:
+    // asked for an early time, the walk meets every later stake before the active ones.
+    let later = ACTIVE_AT_SCAN_LIMIT as u64 + 50;
+    for i in 0..later {
+        s.mint(
+            &a.pool_a,
+            &format!("later-{i:04}"),
+            &a.miner,
+            terms(
+                &a.pool_a,
+                &format!("dev-later-{i}"),
+                ts(T0 + 10 * HOUR),
+                ts(T0 + 20 * HOUR + i),
+            ),
+        );
+    }
+    let started: Vec<String> = (0..3).map(|i| format!("now-{i}")).collect();
+    for (i, token_id) in started.iter().enumerate() {
+        s.mint(
+            &a.pool_a,
+            token_id,
+            &a.miner,
+            terms(
+                &a.pool_a,
+                &format!("dev-now-{i}"),
+                ts(T0),
+                ts(T0 + 30 * HOUR + i as u64),
+            ),
+        );
+    }
+    let early = Some(ts(T0 + HOUR));
+    for pool in [None, Some(&a.pool_a)] {
+        // The first call walks the scan limit's worth of later stakes, returns none of them, and
+        // names the last one it walked.
+        let first = s.active_at(early, pool, None, Some(100));
+        assert!(first.certificates.is_empty());
+        let last_walked = format!("later-{:04}", ACTIVE_AT_SCAN_LIMIT - 1);
+        assert_eq!(first.next.as_deref(), Some(last_walked.as_str()));
+        // The second walks the rest and the three started ones, and reaches the end.
+        let second = s.active_at(early, pool, first.next, Some(100));
+        assert_eq!(ids(&second.certificates), started);
+        assert_eq!(second.next, None);
+        assert_eq!(ids(&page_through(&s, early, pool, 2)), started);
+        // Once they have all started, every one is returned, a page at a time.
+        let all = page_through(&s, Some(ts(T0 + 11 * HOUR)), pool, 100);
+        assert_eq!(all.len() as u64, later + 3);
+    }
+    // A full page says where to go on only when entries are left: `next` is `None` at the end.
+    let three = s.active_at(Some(ts(T0 + 25 * HOUR)), None, None, Some(3));
+    assert_eq!(ids(&three.certificates), started);
+    assert_eq!(three.next, None);
+    let one = s.active_at(Some(ts(T0 + 25 * HOUR)), None, None, Some(2));
+    assert_eq!(one.next.as_deref(), Some("now-1"));
+    let rest = s.active_at(Some(ts(T0 + 25 * HOUR)), None, one.next, Some(2));
+    assert_eq!(ids(&rest.certificates), ["now-2"]);
+    assert_eq!(rest.next, None);
 }

@@ -3,7 +3,7 @@
 use cosmwasm_std::{Decimal, HexBinary, Uint128, coins};
 use cw20::{BalanceResponse, Cw20Coin, TokenInfoResponse};
 use loopin::stake_cert::{
-    self, CertificateResponse, CertificateStatus, CertificatesResponse, StakeMode, StakeTerms,
+    self, ActiveCertificatesResponse, CertificateResponse, CertificateStatus, StakeMode, StakeTerms,
 };
 use loopin::token::{self, MinterResponse, SupplyAuditResponse};
 use loopin_wasm_tests::WasmContract;
@@ -182,7 +182,7 @@ fn stake_certificate_is_soulbound_and_expires_with_block_time() {
     assert_eq!(cert.certificate.miner.as_str(), miner);
 
     contract.advance(3_599);
-    let active: CertificatesResponse = contract
+    let active: ActiveCertificatesResponse = contract
         .query(&stake_cert::QueryMsg::ActiveAt {
             time: None,
             pool: Some(pool.clone()),
@@ -196,7 +196,7 @@ fn stake_certificate_is_soulbound_and_expires_with_block_time() {
     contract.advance(1);
     let cert: CertificateResponse = contract.query(&query).unwrap().unwrap();
     assert_eq!(cert.certificate.status, CertificateStatus::Expired);
-    let active: CertificatesResponse = contract
+    let active: ActiveCertificatesResponse = contract
         .query(&stake_cert::QueryMsg::ActiveAt {
             time: None,
             pool: None,

@@ -7,7 +7,7 @@
 
 import type { Coin, StdFee } from "@cosmjs/amino";
 import type { CosmWasmClient, ExecuteResult, SigningCosmWasmClient } from "@cosmjs/cosmwasm-stargate";
-import type { Action, AllNftInfoResponseForStakeCertificate, ApprovalsResponse, Binary, CertificateResponse, CertificatesResponse, CollectionInfo, Expiration, IssuersResponse, MinterResponse, NftInfoResponseForStakeCertificate, NullableCertificateResponse, NumTokensResponse, OwnerOfResponse, OwnershipForAddr, StakeTerms, Timestamp, TokensResponse } from "./LoopinStakeCert.types";
+import type { Action, ActiveCertificatesResponse, AllNftInfoResponseForStakeCertificate, ApprovalsResponse, Binary, CertificateResponse, CertificatesResponse, CollectionInfo, Expiration, IssuersResponse, MinterResponse, NftInfoResponseForStakeCertificate, NullableCertificateResponse, NumTokensResponse, OwnerOfResponse, OwnershipForAddr, StakeTerms, Timestamp, TokensResponse } from "./LoopinStakeCert.types";
 
 export interface LoopinStakeCertReadOnlyInterface {
   contractAddress: string;
@@ -44,7 +44,7 @@ export interface LoopinStakeCertReadOnlyInterface {
     pool?: string;
     startAfter?: string;
     time?: Timestamp;
-  }) => Promise<CertificatesResponse>;
+  }) => Promise<ActiveCertificatesResponse>;
   deviceCertificate: ({
     deviceId
   }: {
@@ -182,7 +182,7 @@ export class LoopinStakeCertQueryClient implements LoopinStakeCertReadOnlyInterf
     pool?: string;
     startAfter?: string;
     time?: Timestamp;
-  }): Promise<CertificatesResponse> => {
+  }): Promise<ActiveCertificatesResponse> => {
     return this.client.queryContractSmart(this.contractAddress, {
       active_at: {
         limit,

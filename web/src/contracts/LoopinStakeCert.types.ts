@@ -179,8 +179,9 @@ export type QueryMsg = {
 export interface MigrateMsg {}
 export type Addr = string;
 export type CertificateStatus = "active" | "expired" | "invalidated";
-export interface CertificatesResponse {
+export interface ActiveCertificatesResponse {
   certificates: CertificateResponse[];
+  next?: string | null;
 }
 export interface CertificateResponse {
   certificate: StakeCertificate;
@@ -218,6 +219,9 @@ export interface TokensResponse {
 }
 export interface ApprovalsResponse {
   approvals: Approval[];
+}
+export interface CertificatesResponse {
+  certificates: CertificateResponse[];
 }
 export interface CollectionInfo {
   name: string;

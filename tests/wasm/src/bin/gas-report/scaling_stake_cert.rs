@@ -3,7 +3,7 @@
 //! pool and held by one miner (the worst case for the owner's and the pool's indexes).
 
 use cosmwasm_std::Timestamp;
-use loopin::stake_cert::{ExecuteMsg, QueryMsg};
+use loopin::stake_cert::{ACTIVE_AT_SCAN_LIMIT, ExecuteMsg, QueryMsg};
 use loopin_wasm_tests::{HarnessError, WasmContract};
 use serde_json::Value;
 
@@ -226,15 +226,18 @@ fn probe(mut b: Bench) -> Result<Vec<Measured>, HarnessError> {
         "query ActiveAt (the pool, 70 hours on: a page or less)",
         &msg,
     )?;
-    // Before any certificate started: every entry expires later, so the walk passes all of
-    // them, skipping each for its start. Nothing bounds it but n (a finding, docs/gas.md).
+    // Before any certificate started: every entry expires later, so the walk passes them,
+    // skipping each for the start its index entry holds, and stops after the scan limit.
     let before = Some(b.start.minus_seconds(1));
     let msg = active(before, Some(pool.clone()), None);
     let answer = b.query(
-        "query ActiveAt (before any started: empty, walks all n)",
+        "query ActiveAt (before any started: empty, walks a bounded stretch)",
         &msg,
     )?;
     assert_eq!(answer["certificates"].as_array().map(Vec::len), Some(0));
+    // The pool's index holds n and more: all walked only below the limit.
+    let walked_all = (b.n as usize) < ACTIVE_AT_SCAN_LIMIT;
+    assert_eq!(answer["next"].is_null(), walked_all, "n = {}", b.n);
     let tokens = QueryMsg::Tokens {
         owner: crowd.clone(),
         start_after: None,
@@ -281,6 +284,10 @@ fn reason(call: &str) -> Option<&'static str> {
     Some(match call {
         c if c.contains("page") => {
             "Paged: at most `limit` (here 10) index steps and certificate loads."
+        }
+        c if c.contains("bounded stretch") => {
+            "Bounded: at most `ACTIVE_AT_SCAN_LIMIT` (1,000) index entries walked, each read \
+             from the index alone (its value is the start); the caller continues with `next`."
         }
         _ => return None,
     })
