@@ -59,11 +59,9 @@ pub(crate) fn assign(
     };
     CHALLENGES.save(storage, id, &challenge)?;
     OPEN_ASSIGNMENTS.save(storage, (token_id, id), &Empty {})?;
-    VERIFIERS.update(storage, verifier, |v| {
-        let mut v = v.unwrap_or_default();
-        v.open_challenges += 1;
-        Ok::<_, ContractError>(v)
-    })?;
+    let mut v = VERIFIERS.may_load(storage, verifier)?.unwrap_or_default();
+    v.open_challenges += 1;
+    VERIFIERS.save(storage, verifier, &v)?;
     Ok(id)
 }
 

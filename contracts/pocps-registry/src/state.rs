@@ -189,7 +189,8 @@ pub const DEVICE_COUNT: Item<u64> = Item::new("device_count");
 pub const LAST_ASSIGNED: Map<&str, Timestamp> = Map::new("last_assigned");
 /// Fingerprint of an active device -> its token id.
 pub const FINGERPRINTS: Map<&[u8], String> = Map::new("fingerprints");
-pub const VERIFIERS: Map<&Addr, Verifier> = Map::new("verifiers");
+/// Verifier -> its bond, standing and key (packed: every draw reads every entry).
+pub const VERIFIERS: PackedMap<&Addr, Verifier> = PackedMap::new("verifiers");
 /// Verifier -> (round, hash) of its pending entropy commitment.
 pub const ENTROPY_COMMITS: Map<&Addr, (u64, [u8; 32])> = Map::new("entropy_commits");
 pub const ROUNDS: Map<u64, BeaconRound> = Map::new("rounds");
