@@ -2,8 +2,9 @@
 //! instantiation and migration, device registration (and a seller's bound on its first sale) and
 //! verifier bonds, with real PoCPS encodings (`Params::TEST`, k256 device keys).
 
-use cosmwasm_std::{HexBinary, Uint128, to_json_binary};
+use cosmwasm_std::{Addr, HexBinary, Uint128, to_json_binary};
 use cw_multi_test::Executor;
+use cw_storage_plus::Map;
 use k256::ecdsa::SigningKey;
 use loopin::registry::{
     ChallengeStatus, CommitmentMsg, DeviceStatus, ExecuteMsg, InstantiateMsg, MigrateMsg,
@@ -12,9 +13,10 @@ use loopin::registry::{
 use loopin::stake_cert::{self, StakeMode};
 use loopin_integration_tests::protocol::LOOP;
 use loopin_integration_tests::registry::{
-    BOND, ROUND, challenge_key, net, registry_contract, settings,
+    BOND, ROUND, bonded_net, challenge_key, net, registry_contract, settings,
 };
 use loopin_pocps_registry::ContractError;
+use loopin_pocps_registry::state::{VERIFIERS, Verifier};
 use loopin_pool_math::HOUR;
 
 #[test]
@@ -466,4 +468,36 @@ fn a_commitment_below_its_class_does_not_register() {
     let msg = n.devices[d].register_msg();
     n.exec("alice", &msg)
         .expect("a commitment meeting its class registers");
+}
+
+#[test]
+fn a_verifier_stored_as_json_by_earlier_code_keeps_its_bond_and_is_packed_on_its_next_save() {
+    let mut n = bonded_net();
+    let (bob, reg) = (n.addr("bob"), n.reg.clone());
+    let before = n.verifier("bob");
+    let packed_key = VERIFIERS.key(&bob);
+    let json = Map::<&Addr, Verifier>::new("verifiers");
+    {
+        // Earlier code stored verifiers as cw-storage-plus JSON.
+        let mut storage = n.p.app.contract_storage_mut(&reg);
+        let verifier = VERIFIERS.load(storage.as_ref(), &bob).unwrap();
+        json.save(storage.as_mut(), &bob, &verifier).unwrap();
+        let raw = storage.get(&packed_key).unwrap();
+        assert_eq!(raw.first(), Some(&b'{'));
+    }
+    // Read as before, and every path that reads it works: unbonding part of the bond.
+    assert_eq!(n.verifier("bob"), before);
+    n.exec(
+        "bob",
+        &ExecuteMsg::Unbond {
+            amount: Uint128::new(1),
+        },
+    )
+    .unwrap();
+    let after = n.verifier("bob");
+    assert_eq!(after.bonded.u128(), before.bonded.u128() - 1);
+    assert_eq!(after.unbonding.u128(), before.unbonding.u128() + 1);
+    // Saved packed now: a version byte, not JSON.
+    let storage = n.p.app.contract_storage(&reg);
+    assert_eq!(storage.get(&packed_key).unwrap().first(), Some(&0));
 }
