@@ -1,6 +1,6 @@
 //! Storage: cw721's token store holds the certificates; LooPIN adds issuers and indexes.
 
-use cosmwasm_std::{Addr, Empty, Order, StdResult, Storage};
+use cosmwasm_std::{Addr, Empty, Order, StdError, StdResult, Storage};
 use cw_storage_plus::Map;
 use cw721::state::Cw721Config;
 use loopin::stake_cert::{CertificateStatus, StakeCertificate};
@@ -43,10 +43,18 @@ pub fn unindex_active(storage: &mut dyn Storage, token_id: &str, cert: &StakeCer
     POOL_ACTIVE_BY_EXPIRY.remove(storage, (&cert.pool, expiry, token_id));
 }
 
-/// Rewrites both expiry indexes' values from the certificates (code before the start was kept in
-/// the index stored `{}` there). Loads every certificate recorded `Active`, so it costs O(active
-/// certificates); run by `migrate`. Returns how many certificates it rewrote.
+/// Rewrites both expiry indexes' values from the certificates when code from before the start
+/// was kept in the index wrote them (it stored `{}` there); run by `migrate`. Every entry is
+/// written by the same code, so the first tells: holding a start, nothing is done (one read).
+/// Otherwise it loads every certificate recorded `Active` (O(active certificates), once).
+/// Returns how many certificates it rewrote.
 pub fn reindex_active(storage: &mut dyn Storage) -> StdResult<usize> {
+    let first = ACTIVE_BY_EXPIRY
+        .range(storage, None, None, Order::Ascending)
+        .next();
+    if !matches!(first, Some(Err(StdError::ParseErr { .. }))) {
+        return Ok(0);
+    }
     let keys: Vec<(u64, String)> = ACTIVE_BY_EXPIRY
         .keys(storage, None, None, Order::Ascending)
         .collect::<StdResult<_>>()?;
