@@ -256,8 +256,9 @@ pub struct CertificatesResponse {
 }
 
 /// Most expiry-index entries one `ActiveAt` call walks. Skipping an entry reads only the index
-/// (its value is the certificate's start), about 0.1M VM gas, so a call that walks this many and
-/// returns nothing stays far below a chain's smart-query gas limit (wasmd's default is 3M SDK gas).
+/// (its value is the certificate's start), about 1.2M VM gas, so a call that walks this many and
+/// returns nothing costs about 8,500 SDK gas, far below a chain's smart-query gas limit (wasmd's
+/// default is 3M SDK gas).
 pub const ACTIVE_AT_SCAN_LIMIT: usize = 1_000;
 
 #[cw_serde]
