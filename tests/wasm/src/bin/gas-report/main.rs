@@ -12,6 +12,7 @@ mod registry_appeals;
 mod registry_setup;
 mod report;
 mod scaling;
+mod scaling_registry;
 mod scaling_setup;
 mod scaling_stake_cert;
 mod scaling_table;

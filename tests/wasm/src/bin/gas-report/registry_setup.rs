@@ -138,6 +138,8 @@ pub(crate) struct Device {
     pub pubkey: Vec<u8>,
     pub fingerprint: Hash,
     pub ek: u128,
+    /// Its stake certificate's token id.
+    pub token_id: String,
     miner: String,
     pool: String,
 }
@@ -148,7 +150,17 @@ pub(crate) const TOKEN_ID: &str = "h100-1";
 
 impl Device {
     pub(crate) fn new(miner: &str, pool: &str) -> Device {
-        let key = SigningKey::from_slice(&[0x77u8; 32]).unwrap();
+        Device::numbered(miner, pool, 0)
+    }
+
+    /// Device number `id` (0 is [`Device::new`]'s, [`TOKEN_ID`]): its own key, and `h100-{id + 1}`
+    /// as token id.
+    pub(crate) fn numbered(miner: &str, pool: &str, id: u64) -> Device {
+        let mut secret = [0x77u8; 32];
+        if id > 0 {
+            secret[..8].copy_from_slice(&id.to_be_bytes());
+        }
+        let key = SigningKey::from_slice(&secret).unwrap();
         let pubkey = key
             .verifying_key()
             .to_encoded_point(true)
@@ -161,6 +173,7 @@ impl Device {
             pubkey,
             fingerprint,
             ek,
+            token_id: format!("h100-{}", id + 1),
             miner: miner.to_string(),
             pool: pool.to_string(),
         }
@@ -180,7 +193,7 @@ impl Device {
     /// answers it.
     pub(crate) fn certificate(&self, root: Hash, now: Timestamp) -> CertificateResponse {
         CertificateResponse {
-            token_id: TOKEN_ID.to_string(),
+            token_id: self.token_id.clone(),
             certificate: StakeCertificate {
                 pool: Addr::unchecked(&self.pool),
                 device_id: HexBinary::from(self.fingerprint).to_hex(),
@@ -198,7 +211,7 @@ impl Device {
     /// Its `RegisterDevice`.
     pub(crate) fn register(&self, root: Hash) -> ExecuteMsg {
         ExecuteMsg::RegisterDevice {
-            token_id: TOKEN_ID.to_string(),
+            token_id: self.token_id.clone(),
             fingerprint: HexBinary::from(self.fingerprint),
             commitment: CommitmentMsg {
                 params: PocpsParams {

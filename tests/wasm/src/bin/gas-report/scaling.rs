@@ -1,7 +1,7 @@
 //! Scaling of the dissipative pair: every user-facing execute and query measured against a pair
 //! holding n = 10, 1,000 and 100,000 other stakes, leases and liquidity positions
-//! (`scaling_setup.rs`); with the stake certificates' (`scaling_stake_cert.rs`), one report.
-//! Writes `bench/scaling.md`.
+//! (`scaling_setup.rs`); with the stake certificates' (`scaling_stake_cert.rs`) and the
+//! registry's (`scaling_registry.rs`), one report. Writes `bench/scaling.md`.
 //!
 //! Run: `LOOPIN_GAS_ONLY=scaling cargo run --profile service -p loopin-wasm-tests --bin
 //! gas-report` with `artifacts/` built. `LOOPIN_SCALING_N=10,1000` measures other sizes;
@@ -319,6 +319,7 @@ pub fn scenario() -> Result<(), HarnessError> {
     let sizes = sizes();
     let measured = Measurements::run("pair", &sizes, Bench::generate, probe)?;
     let certs = crate::scaling_stake_cert::measure(&sizes)?;
+    let registry = crate::scaling_registry::measure(&sizes)?;
     let pair = Table {
         title: "The dissipative pair",
         description: format!(
@@ -337,12 +338,14 @@ pub fn scenario() -> Result<(), HarnessError> {
         timings: &measured.timings,
     };
     let certs = crate::scaling_stake_cert::table(&sizes, &certs);
+    let registry = crate::scaling_registry::table(&sizes, &registry);
     let markdown = format!(
         "# Scaling: gas against the size of the state\n\nProduced by `{COMMAND}` (needs \
          `artifacts/` built). Gas is the VM's (`Outcome.gas.total()`), every state made by real \
-         calls to the compiled contract.\n\n{}\n{}",
+         calls to the compiled contract.\n\n{}\n{}\n{}",
         pair.render(),
-        certs.render()
+        certs.render(),
+        registry.render()
     );
     print!("{markdown}");
     let out = std::env::var_os("LOOPIN_SCALING_REPORT")

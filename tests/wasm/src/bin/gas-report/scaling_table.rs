@@ -175,7 +175,7 @@ impl Table<'_> {
         let reason = (self.reason)(call);
         let verdict = match (ratio > FLAT, reason) {
             (true, None) => "**finding: grows with no page size to explain it**",
-            (true, Some(_)) => "grows, bounded by a page",
+            (true, Some(_)) => "grows, for the reason given",
             (false, _) => "within the bound",
         };
         let _ = writeln!(
