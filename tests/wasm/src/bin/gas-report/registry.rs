@@ -19,14 +19,14 @@ use loopin_pocps::challenge::{commit_secret, indices, round_seed};
 use loopin_pocps::encode::{Params, block_input, encode_block};
 use loopin_pocps::merkle::{Hash, leaf_hash, node_hash};
 use loopin_pocps::proof::{Opening, position_place, round_message};
-use loopin_pocps::sig::{challenge_key_message, k256_sign};
+use loopin_pocps::sig::k256_sign;
 use loopin_pocps::timed::{next_state, position};
 use loopin_pocps::transcript::{Transcript, transcript_message};
 use loopin_wasm_tests::{HarnessError, WasmContract};
 
 use crate::registry_setup::{
     CHAIN_ROUNDS, Device, K, PRODUCTION, ROUND, TOKEN_ID, Wiring, challenge_id,
-    challenge_randomness, h100_gemm, settings,
+    challenge_randomness, h100_gemm, set_key_msg, settings,
 };
 use crate::report::{Report, exec, query};
 
@@ -163,21 +163,12 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
     // Every checker registers the key it signs prover requests with (proof of possession).
     for (i, who) in checkers.iter().enumerate() {
         let key = SigningKey::from_slice(&[0x50 + i as u8; 32]).unwrap();
-        let pubkey = key
-            .verifying_key()
-            .to_encoded_point(true)
-            .as_bytes()
-            .to_vec();
-        let message = challenge_key_message(&c.contract_addr(), who, &pubkey);
         let call = if i == 0 {
             "SetChallengeKey"
         } else {
             "SetChallengeKey (again)"
         };
-        let msg = ExecuteMsg::SetChallengeKey {
-            pubkey: HexBinary::from(pubkey),
-            signature: HexBinary::from(k256_sign(&key, &message)),
-        };
+        let msg = set_key_msg(&c.contract_addr(), who, &key);
         exec(report, &mut c, NAME, call, who, &msg, true)?;
     }
 

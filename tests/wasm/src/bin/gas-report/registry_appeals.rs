@@ -6,14 +6,14 @@
 use std::collections::HashMap;
 
 use cosmwasm_std::{HexBinary, Uint128, to_json_binary};
-use k256::ecdsa::SigningKey;
 use loopin::pool::GemmClass;
 use loopin::registry::{ExecuteMsg, InstantiateMsg, ReceiveMsg, RegistrySettings, Verdict};
 use loopin_pocps::challenge::commit_secret;
-use loopin_pocps::sig::{challenge_key_message, k256_sign};
 use loopin_wasm_tests::{HarnessError, WasmContract};
 
-use crate::registry_setup::{Device, ROUND, TOKEN_ID, Wiring, challenge_id, h100_gemm, settings};
+use crate::registry_setup::{
+    Device, ROUND, TOKEN_ID, Wiring, challenge_id, h100_gemm, set_key_msg, settings, verifier_key,
+};
 use crate::report::{Report, exec, query};
 
 const NAME: &str = "pocps-registry";
@@ -138,19 +138,7 @@ fn run(report: &mut Report, verifiers: usize) -> Result<(), HarnessError> {
         setup(&mut c, &token, &bond)?;
     }
     for (i, who) in all.iter().enumerate() {
-        let mut bytes = [0x33u8; 32];
-        bytes[..8].copy_from_slice(&(i as u64 + 1).to_be_bytes());
-        let key = SigningKey::from_slice(&bytes).unwrap();
-        let pubkey = key
-            .verifying_key()
-            .to_encoded_point(true)
-            .as_bytes()
-            .to_vec();
-        let message = challenge_key_message(&c.contract_addr(), who, &pubkey);
-        let msg = ExecuteMsg::SetChallengeKey {
-            pubkey: HexBinary::from(pubkey),
-            signature: HexBinary::from(k256_sign(&key, &message)),
-        };
+        let msg = set_key_msg(&c.contract_addr(), who, &verifier_key(i as u64));
         setup(&mut c, who, &msg)?;
     }
     let accusers = [all[0].clone(), all[1].clone()];

@@ -17,7 +17,7 @@ use loopin::{factory, pair};
 use loopin_pocps::encode::{Params, derive_ek};
 use loopin_pocps::merkle::Hash;
 use loopin_pocps::proof::Commitment;
-use loopin_pocps::sig::device_fingerprint;
+use loopin_pocps::sig::{challenge_key_message, device_fingerprint, k256_sign};
 use sha2::{Digest, Sha256};
 
 /// Openings per round k, the beacon round, and the chained reads R of a production timed chain.
@@ -131,6 +131,32 @@ pub(crate) fn querier(
     }
 }
 
+/// A key's compressed SEC1 point (what the registry takes as a public key).
+pub(crate) fn compressed(key: &SigningKey) -> Vec<u8> {
+    key.verifying_key()
+        .to_encoded_point(true)
+        .as_bytes()
+        .to_vec()
+}
+
+/// Verifier number `i`'s challenge key in the scenarios with many verifiers.
+pub(crate) fn verifier_key(i: u64) -> SigningKey {
+    let mut bytes = [0x33u8; 32];
+    bytes[..8].copy_from_slice(&(i + 1).to_be_bytes());
+    SigningKey::from_slice(&bytes).unwrap()
+}
+
+/// `who`'s `SetChallengeKey` with `key` on the registry at `registry`: the key and its proof of
+/// possession.
+pub(crate) fn set_key_msg(registry: &str, who: &str, key: &SigningKey) -> ExecuteMsg {
+    let pubkey = compressed(key);
+    let message = challenge_key_message(registry, who, &pubkey);
+    ExecuteMsg::SetChallengeKey {
+        pubkey: HexBinary::from(pubkey),
+        signature: HexBinary::from(k256_sign(key, &message)),
+    }
+}
+
 /// The scenarios' device, of `miner` in `pool` at production-80g: its key, its fingerprint (the
 /// key's) and its ek.
 pub(crate) struct Device {
@@ -161,11 +187,7 @@ impl Device {
             secret[..8].copy_from_slice(&id.to_be_bytes());
         }
         let key = SigningKey::from_slice(&secret).unwrap();
-        let pubkey = key
-            .verifying_key()
-            .to_encoded_point(true)
-            .as_bytes()
-            .to_vec();
+        let pubkey = compressed(&key);
         let fingerprint = device_fingerprint(&pubkey);
         let ek = derive_ek(&fingerprint, miner, pool, EK_RANDOMNESS);
         Device {

@@ -19,12 +19,12 @@ use crate::scaling_setup::{
     Bench, EPOCH, GEN_LEASE_HOURS, GEN_LIQUIDITY, LOOP, PLENTY, PROBE_SEED, hook, lease_msg,
     stake_msg,
 };
-use crate::scaling_table::{COMMAND, Measured, Measurements, PAGE, Table, sizes};
+use crate::scaling_table::{COMMAND, Measured, Measurements, PAGE, Recorder, Table, sizes};
 
 /// The calls made against one generated pair, in order.
 struct Probe {
     bench: Bench,
-    rows: Vec<Measured>,
+    rec: Recorder,
 }
 
 impl Probe {
@@ -35,25 +35,13 @@ impl Probe {
         msg: &ExecuteMsg,
     ) -> Result<(), HarnessError> {
         let outcome = self.bench.pair.execute(sender, msg)?;
-        if let Err(err) = &outcome.result {
-            panic!("n = {}: {call} failed: {err}", self.bench.n);
-        }
-        self.rows.push(Measured {
-            call,
-            gas: outcome.gas,
-        });
+        self.rec.record(call, outcome);
         Ok(())
     }
 
     fn query(&mut self, call: &'static str, msg: &QueryMsg) -> Result<Value, HarnessError> {
         let outcome = self.bench.pair.query::<_, Value>(msg)?;
-        let gas = outcome.gas;
-        let value = match outcome.result {
-            Ok(value) => value,
-            Err(err) => panic!("n = {}: {call} failed: {err}", self.bench.n),
-        };
-        self.rows.push(Measured { call, gas });
-        Ok(value)
+        Ok(self.rec.record(call, outcome))
     }
 
     /// The registry's pass for each of `stakes`, then the clock to the next boundary.
@@ -85,7 +73,7 @@ fn probe(bench: Bench) -> Result<Vec<Measured>, HarnessError> {
     let n = bench.n;
     let mut p = Probe {
         bench,
-        rows: vec![],
+        rec: Recorder::new("pair", n),
     };
     let (token, registry, governance, keeper) = (
         p.bench.token.clone(),
@@ -292,7 +280,7 @@ fn probe(bench: Bench) -> Result<Vec<Measured>, HarnessError> {
         &registry,
         &invalidate,
     )?;
-    Ok(p.rows)
+    Ok(p.rec.rows)
 }
 
 /// Why a call's gas may differ with n: the page it reads, or what else it touches.

@@ -6,17 +6,17 @@
 use std::collections::HashMap;
 
 use cosmwasm_std::{HexBinary, Response, Uint128, to_json_binary};
-use k256::ecdsa::SigningKey;
 use loopin::pool::GemmClass;
 use loopin::registry::{ExecuteMsg, InstantiateMsg, QueryMsg, ReceiveMsg};
 use loopin::stake_cert::CertificateResponse;
 use loopin_pocps::challenge::commit_secret;
-use loopin_pocps::sig::{challenge_key_message, k256_sign};
 use loopin_wasm_tests::{HarnessError, WasmContract};
 use serde_json::Value;
 
-use crate::registry_setup::{Device, ROUND, TOKEN_ID, Wiring, challenge_id, h100_gemm, settings};
-use crate::scaling_table::{Measured, Measurements, PAGE, Table, thousands};
+use crate::registry_setup::{
+    Device, ROUND, TOKEN_ID, Wiring, challenge_id, h100_gemm, set_key_msg, settings, verifier_key,
+};
+use crate::scaling_table::{Measured, Measurements, PAGE, Recorder, Table, thousands};
 
 /// The class's sweep period (the h100 class's production hour).
 const SWEEP: u64 = 3_600;
@@ -38,7 +38,7 @@ struct Bench {
     /// Two bonded verifiers that make the beacon's rounds (the quorum is 2).
     entropy: [String; 2],
     rounds: u8,
-    rows: Vec<Measured>,
+    rec: Recorder,
 }
 
 fn verifier(c: &WasmContract, i: u64) -> String {
@@ -55,19 +55,7 @@ fn bond(who: &str) -> ExecuteMsg {
 
 /// Verifier `i`'s `SetChallengeKey`, with a key of its own.
 fn set_key(c: &WasmContract, who: &str, i: u64) -> ExecuteMsg {
-    let mut bytes = [0x33u8; 32];
-    bytes[..8].copy_from_slice(&(i + 1).to_be_bytes());
-    let key = SigningKey::from_slice(&bytes).unwrap();
-    let pubkey = key
-        .verifying_key()
-        .to_encoded_point(true)
-        .as_bytes()
-        .to_vec();
-    let message = challenge_key_message(&c.contract_addr(), who, &pubkey);
-    ExecuteMsg::SetChallengeKey {
-        pubkey: HexBinary::from(pubkey),
-        signature: HexBinary::from(k256_sign(&key, &message)),
-    }
+    set_key_msg(&c.contract_addr(), who, &verifier_key(i))
 }
 
 /// Runs a set-up call, insisting that it succeeds.
@@ -123,7 +111,7 @@ impl Bench {
             certs,
             entropy,
             rounds: 0,
-            rows: vec![],
+            rec: Recorder::new("pocps-registry", n),
         })
     }
 
@@ -134,28 +122,12 @@ impl Bench {
         msg: &ExecuteMsg,
     ) -> Result<Response, HarnessError> {
         let outcome = self.c.execute(sender, msg)?;
-        let response = match outcome.result {
-            Ok(response) => response,
-            Err(err) => panic!("registry, n = {}: {call} failed: {err}", self.n),
-        };
-        self.rows.push(Measured {
-            call,
-            gas: outcome.gas,
-        });
-        Ok(response)
+        Ok(self.rec.record(call, outcome))
     }
 
     fn query(&mut self, call: &'static str, msg: &QueryMsg) -> Result<Value, HarnessError> {
         let outcome = self.c.query::<_, Value>(msg)?;
-        let value = match outcome.result {
-            Ok(value) => value,
-            Err(err) => panic!("registry, n = {}: {call} failed: {err}", self.n),
-        };
-        self.rows.push(Measured {
-            call,
-            gas: outcome.gas,
-        });
-        Ok(value)
+        Ok(self.rec.record(call, outcome))
     }
 
     /// One beacon round by the two contributors, left final; the first of each kind of call
@@ -296,7 +268,7 @@ fn probe(mut b: Bench) -> Result<Vec<Measured>, HarnessError> {
     };
     let other = verifier(&b.c, 1);
     b.exec("Unbond (a generated verifier)", &other, &unbond)?;
-    Ok(b.rows)
+    Ok(b.rec.rows)
 }
 
 /// Why a call's gas may differ with n.

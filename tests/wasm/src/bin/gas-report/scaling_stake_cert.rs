@@ -7,7 +7,7 @@ use loopin::stake_cert::{ACTIVE_AT_SCAN_LIMIT, ExecuteMsg, QueryMsg};
 use loopin_wasm_tests::{HarnessError, WasmContract};
 use serde_json::Value;
 
-use crate::scaling_table::{Measured, Measurements, PAGE, Table};
+use crate::scaling_table::{Measured, Measurements, PAGE, Recorder, Table};
 use crate::stake_cert::mint_msg;
 
 /// A generated certificate's expiry: 24 to 71 hours after the start, spread over the index.
@@ -23,7 +23,7 @@ struct Bench {
     pool: String,
     crowd: String,
     start: Timestamp,
-    rows: Vec<Measured>,
+    rec: Recorder,
 }
 
 impl Bench {
@@ -56,7 +56,7 @@ impl Bench {
             pool,
             crowd,
             start,
-            rows: vec![],
+            rec: Recorder::new("stake-cert", u64::from(n)),
         })
     }
 
@@ -67,27 +67,13 @@ impl Bench {
         msg: &ExecuteMsg,
     ) -> Result<(), HarnessError> {
         let outcome = self.contract.execute(sender, msg)?;
-        if let Err(err) = &outcome.result {
-            panic!("stake-cert, n = {}: {call} failed: {err}", self.n);
-        }
-        self.rows.push(Measured {
-            call,
-            gas: outcome.gas,
-        });
+        self.rec.record(call, outcome);
         Ok(())
     }
 
     fn query(&mut self, call: &'static str, msg: &QueryMsg) -> Result<Value, HarnessError> {
         let outcome = self.contract.query::<_, Value>(msg)?;
-        let value = match outcome.result {
-            Ok(value) => value,
-            Err(err) => panic!("stake-cert, n = {}: {call} failed: {err}", self.n),
-        };
-        self.rows.push(Measured {
-            call,
-            gas: outcome.gas,
-        });
-        Ok(value)
+        Ok(self.rec.record(call, outcome))
     }
 
     /// Queries a page and checks it is full.
@@ -276,7 +262,7 @@ fn probe(mut b: Bench) -> Result<Vec<Measured>, HarnessError> {
     b.exec("Burn (issuer)", &other_pool, &burn)?;
     let remove = ExecuteMsg::RemoveIssuer { issuer: other_pool };
     b.exec("RemoveIssuer", &minter, &remove)?;
-    Ok(b.rows)
+    Ok(b.rec.rows)
 }
 
 /// Why a call's gas may differ with n.

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use loopin_wasm_tests::{Gas, HarnessError};
+use loopin_wasm_tests::{Gas, HarnessError, Outcome};
 
 /// The command that writes `bench/scaling.md`.
 pub const COMMAND: &str =
@@ -18,6 +18,37 @@ pub const FLAT: f64 = 1.1;
 pub struct Measured {
     pub call: &'static str,
     pub gas: Gas,
+}
+
+/// The calls measured on one contract at one size, each of which must succeed.
+pub struct Recorder {
+    /// The contract and the size, for a failure's message.
+    pub name: &'static str,
+    pub n: u64,
+    pub rows: Vec<Measured>,
+}
+
+impl Recorder {
+    pub fn new(name: &'static str, n: u64) -> Self {
+        Self {
+            name,
+            n,
+            rows: vec![],
+        }
+    }
+
+    /// Keeps the call's gas and returns its result; panics with the contract's error if it
+    /// failed (every call of a scaling probe is one that succeeds).
+    pub fn record<T>(&mut self, call: &'static str, outcome: Outcome<T>) -> T {
+        let value = outcome
+            .result
+            .unwrap_or_else(|err| panic!("{}, n = {}: {call} failed: {err}", self.name, self.n));
+        self.rows.push(Measured {
+            call,
+            gas: outcome.gas,
+        });
+        value
+    }
 }
 
 /// (n, seconds building the state, seconds measuring on it).
