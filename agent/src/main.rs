@@ -3,7 +3,7 @@
 use clap::Parser;
 use loopin_agent::config::Settings;
 use loopin_agent::service::Agent;
-use loopin_prover::metrics::Metrics;
+use loopin_telemetry::metrics::Metrics;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -98,7 +98,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    loopin_prover::init_tracing(&cli.log);
+    loopin_telemetry::init_tracing(&cli.log);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -9,7 +9,7 @@ use loopin::access::SshPublicKey;
 use loopin::pair::ExecuteMsg;
 use loopin_access::AccessDetails;
 use loopin_chain_client::{ChainClient, Key};
-use loopin_prover::metrics::Metrics;
+use loopin_telemetry::metrics::Metrics;
 use std::collections::BTreeSet;
 use std::os::unix::fs::PermissionsExt as _;
 use std::sync::Arc;

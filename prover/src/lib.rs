@@ -11,7 +11,8 @@
 //! - [`verifier`]: the client (deadlines, RTT, both phases); [`answer`] checks its answers,
 //!   [`record`] is the verdict record, [`load`] the load generator.
 //! - [`onchain`]: verdict records as the registry's `Submit` verdicts (and what to submit).
-//! - [`metrics`]: Prometheus endpoint. [`config`]: configuration file and defaults.
+//! - [`metrics`]: Prometheus endpoint (`loopin-telemetry`). [`config`]: configuration file and
+//!   defaults.
 pub mod answer;
 pub mod audits;
 pub mod auth;
@@ -20,7 +21,6 @@ pub mod chain;
 pub mod config;
 pub mod limits;
 pub mod load;
-pub mod metrics;
 pub mod onchain;
 pub mod record;
 pub mod service;
@@ -39,12 +39,6 @@ pub mod pb {
     pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("prover_descriptor");
 }
 
-/// Log to stderr with an env-filter directive such as "info" or "loopin_prover=debug".
-pub fn init_tracing(filter: &str) {
-    let f = tracing_subscriber::EnvFilter::try_new(filter)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(f)
-        .with_writer(std::io::stderr)
-        .try_init();
-}
+/// The registry and logging set-up every service shares (`loopin-telemetry`), under the paths
+/// the prover's users know.
+pub use loopin_telemetry::{init_tracing, metrics};

@@ -3,13 +3,13 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use loopin_prover::metrics::Metrics;
 use loopin_relayer::chain::IbcChain;
 use loopin_relayer::config::Config;
 use loopin_relayer::handshake::{ChannelSpec, create_channel};
 use loopin_relayer::keeper::Keeper;
 use loopin_relayer::relay::Relayer;
 use loopin_relayer::state::StateFile;
+use loopin_telemetry::metrics::Metrics;
 use std::path::PathBuf;
 use std::time::Duration;
 

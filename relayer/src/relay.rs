@@ -30,7 +30,7 @@ use ibc_proto::ibc::core::channel::v1::{
     self as chanpb, MsgAcknowledgement, MsgRecvPacket, MsgTimeout, Packet,
 };
 use ibc_proto::ibc::core::client::v1::Height;
-use loopin_prover::metrics::Metrics;
+use loopin_telemetry::metrics::Metrics;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

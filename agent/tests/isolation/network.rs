@@ -29,7 +29,7 @@ async fn a_tenant_cannot_reach_the_provers_or_the_agents_ports() {
     // the prover's gRPC (which verifiers reach from outside).
     let metrics_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let metrics_port = metrics_listener.local_addr().unwrap().port();
-    tokio::spawn(loopin_prover::metrics::Metrics::new().serve(metrics_listener));
+    tokio::spawn(loopin_telemetry::metrics::Metrics::new().serve(metrics_listener));
     let prover = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
     prover.set_nonblocking(true).unwrap();
     let prover_port = prover.local_addr().unwrap().port();

@@ -205,3 +205,80 @@ impl Metrics {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_gauges_and_histograms_in_the_text_format_with_escaped_labels() {
+        let m = Metrics::new();
+        m.describe("jobs_total", "counter", "Jobs done.");
+        m.inc("jobs_total", &[("kind", "a\"b\\c\nd")], 2.0);
+        m.inc("jobs_total", &[("kind", "a\"b\\c\nd")], 1.0);
+        m.gauge_set("queue", &[], 4.0);
+        m.gauge_add("queue", &[], -1.5);
+        m.observe("latency_seconds", &[("op", "x")], 0.003);
+        m.observe("latency_seconds", &[("op", "x")], 40.0);
+        assert_eq!(m.counter("jobs_total", &[("kind", "a\"b\\c\nd")]), 3.0);
+        assert_eq!(m.gauge("queue", &[]), 2.5);
+        let text = m.render();
+        for line in [
+            "# HELP jobs_total Jobs done.",
+            "# TYPE jobs_total counter",
+            "jobs_total{kind=\"a\\\"b\\\\c\\nd\"} 3",
+            "# TYPE queue gauge",
+            "queue 2.5",
+            "# TYPE latency_seconds histogram",
+            "latency_seconds_bucket{op=\"x\",le=\"0.0025\"} 0",
+            "latency_seconds_bucket{op=\"x\",le=\"0.005\"} 1",
+            "latency_seconds_bucket{op=\"x\",le=\"30\"} 1",
+            "latency_seconds_bucket{op=\"x\",le=\"+Inf\"} 2",
+            "latency_seconds_sum{op=\"x\"} 40.003",
+            "latency_seconds_count{op=\"x\"} 2",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line:?} not in\n{text}");
+        }
+    }
+
+    /// Sends `request` and reads until the server closes. The server may close (or reset)
+    /// before reading all of a long request: what arrived until then is the answer.
+    async fn ask(addr: std::net::SocketAddr, request: &[u8]) -> String {
+        let mut sock = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let _ = sock.write_all(request).await;
+        let mut answer = Vec::new();
+        let _ = sock.read_to_end(&mut answer).await;
+        String::from_utf8_lossy(&answer).into_owned()
+    }
+
+    #[tokio::test]
+    async fn serves_metrics_and_answers_anything_else_with_404_or_nothing() {
+        let m = Metrics::new();
+        m.inc("up_total", &[], 1.0);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(m.clone().serve(listener));
+
+        let ok = ask(addr, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").await;
+        assert!(ok.starts_with("HTTP/1.1 200 OK\r\n"), "{ok}");
+        assert!(ok.contains("text/plain; version=0.0.4"));
+        assert!(ok.ends_with("up_total 1\n"), "{ok}");
+        let other = ask(addr, b"GET /secrets HTTP/1.1\r\n\r\n").await;
+        assert!(other.starts_with("HTTP/1.1 404 Not Found\r\n"), "{other}");
+        let post = ask(addr, b"POST /metrics HTTP/1.1\r\n\r\n").await;
+        assert!(post.starts_with("HTTP/1.1 404 Not Found\r\n"), "{post}");
+        // Garbage, and a head longer than the buffer: answered with 404, the server lives on.
+        let garbage = ask(addr, &[0xff; 64]).await;
+        assert!(
+            garbage.is_empty() || garbage.starts_with("HTTP/1.1 404"),
+            "{garbage}"
+        );
+        let long = ask(addr, &vec![b'a'; 10_000]).await;
+        assert!(
+            long.is_empty() || long.starts_with("HTTP/1.1 404"),
+            "{long}"
+        );
+        let again = ask(addr, b"GET /metrics HTTP/1.1\r\n\r\n").await;
+        assert!(again.starts_with("HTTP/1.1 200 OK\r\n"), "{again}");
+    }
+}
