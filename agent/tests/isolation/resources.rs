@@ -91,10 +91,16 @@ fn a_daemonized_process_does_not_outlive_the_lease() {
         "(setsid nohup sleep 1000 </dev/null >/dev/null 2>&1 &); echo detached",
     );
     assert_eq!(stdout(&out), "detached\n");
-    assert!(
-        processes_of(uid).iter().any(|(_, name)| name == "sleep"),
-        "the daemon did not start"
-    );
+    // The shell answers before its detached child has become `sleep` (setsid, then nohup, then
+    // sleep, each an exec): wait for it, on a loaded host too.
+    let started = (0..200).any(|_| {
+        let running = processes_of(uid).iter().any(|(_, name)| name == "sleep");
+        if !running {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        running
+    });
+    assert!(started, "the daemon did not start");
     host.accounts.remove(&tenant).unwrap();
     assert_eq!(processes_of(uid), vec![], "a process outlived the lease");
     assert!(host.accounts.list().unwrap().is_empty());
