@@ -135,27 +135,34 @@ impl Bench {
     fn beacon(&mut self, measure: bool) -> Result<(), HarnessError> {
         self.rounds += 1;
         let secrets = [[self.rounds; 32], [self.rounds.wrapping_add(100); 32]];
-        let entropy = self.entropy.clone();
-        for (i, (who, secret)) in entropy.iter().zip(&secrets).enumerate() {
-            let hash = HexBinary::from(commit_secret(secret));
-            let msg = ExecuteMsg::CommitEntropy { hash };
+        let commits = secrets.map(|secret| ExecuteMsg::CommitEntropy {
+            hash: HexBinary::from(commit_secret(&secret)),
+        });
+        self.contribute("CommitEntropy", &commits, measure)?;
+        self.c.advance(ROUND);
+        let reveals = secrets.map(|secret| ExecuteMsg::RevealEntropy {
+            secret: HexBinary::from(secret.to_vec()),
+        });
+        self.contribute("RevealEntropy", &reveals, measure)?;
+        self.c.advance(ROUND);
+        Ok(())
+    }
+
+    /// Each entropy contributor sends its message; the first is measured as `call` when
+    /// `measure`.
+    fn contribute(
+        &mut self,
+        call: &'static str,
+        msgs: &[ExecuteMsg; 2],
+        measure: bool,
+    ) -> Result<(), HarnessError> {
+        for (i, (who, msg)) in self.entropy.clone().iter().zip(msgs).enumerate() {
             if measure && i == 0 {
-                self.exec("CommitEntropy", who, &msg)?;
+                self.exec(call, who, msg)?;
             } else {
-                setup(&mut self.c, who, &msg)?;
+                setup(&mut self.c, who, msg)?;
             }
         }
-        self.c.advance(ROUND);
-        for (i, (who, secret)) in entropy.iter().zip(&secrets).enumerate() {
-            let secret = HexBinary::from(secret.to_vec());
-            let msg = ExecuteMsg::RevealEntropy { secret };
-            if measure && i == 0 {
-                self.exec("RevealEntropy", who, &msg)?;
-            } else {
-                setup(&mut self.c, who, &msg)?;
-            }
-        }
-        self.c.advance(ROUND);
         Ok(())
     }
 }
