@@ -175,7 +175,7 @@ fn set_class_params(
 ) -> Result<Response, ContractError> {
     cw_ownable::assert_owner(deps.storage, &info.sender)?;
     ensure_class(&class)?;
-    params.validate()?;
+    governance::validate_params(deps.storage, &params)?;
     let pooled = POOLS.has(deps.storage, &class);
     let action = GovernanceAction::SetClassParams { class, params };
     if pooled {

@@ -14,7 +14,7 @@ use loopin::factory::{
     ProposalsResponse,
 };
 use loopin::page_limit;
-use loopin::pool::is_valid_class;
+use loopin::pool::{PoolParams, is_valid_class};
 
 use crate::error::ContractError;
 use crate::state::{CLASS_PARAMS, CONFIG, GOVERNANCE, POOLS, PROPOSALS};
@@ -75,6 +75,21 @@ pub fn timelocked(
     })
 }
 
+/// Checks a class's parameters, and that its liquidity reward alone fits the emission cap.
+pub(crate) fn validate_params(
+    storage: &dyn Storage,
+    params: &PoolParams,
+) -> Result<(), ContractError> {
+    params.validate()?;
+    let emission = CONFIG.load(storage)?.emission;
+    params.incentives().check_within_emission(
+        params.epoch_seconds,
+        emission.cap_per_epoch,
+        emission.epoch_seconds,
+    )?;
+    Ok(())
+}
+
 /// Checks an action without applying it.
 fn validate(deps: Deps, action: &GovernanceAction) -> Result<(), ContractError> {
     match action {
@@ -83,7 +98,7 @@ fn validate(deps: Deps, action: &GovernanceAction) -> Result<(), ContractError> 
         }
         GovernanceAction::SetClassParams { class, params } => {
             ensure_class(class)?;
-            params.validate()?;
+            validate_params(deps.storage, params)?;
         }
         GovernanceAction::SetPairCodeId { .. } => {}
         GovernanceAction::SetAdmin { admin } => {

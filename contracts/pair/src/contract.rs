@@ -20,6 +20,7 @@ use crate::leasing::{self, LeaseRequest};
 use crate::staking::{self, StakeRequest};
 use crate::state::{CONFIG, Config, POOL, Pool};
 use crate::{claim, disputes, liquidity, proofs, slashing, unproven, verification};
+use crate::{lease_rewards, liquidity_rewards};
 use crate::{outflow, query};
 
 /// cw2 name of this contract.
@@ -139,6 +140,12 @@ pub fn execute(
             min_out,
             deadline,
         } => liquidity::withdraw(deps, env, info.sender, shares, min_out, deadline),
+        ExecuteMsg::ClaimLeaseRewards { lease_ids } => {
+            lease_rewards::claim_lease_rewards(deps, env, info.sender, lease_ids)
+        }
+        ExecuteMsg::ClaimLiquidityRewards {} => {
+            liquidity_rewards::claim_liquidity_rewards(deps, info.sender)
+        }
     }
 }
 
@@ -276,6 +283,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
     let from = ensure_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    let config_rewritten = crate::upgrade::rewrite_config(deps.storage)?;
     // Nothing recorded the passes of epochs up to the current one: they count proven.
     let mut config = CONFIG.load(deps.storage)?;
     if config.proofs_from.is_none() {
@@ -289,6 +297,7 @@ pub fn migrate(deps: DepsMut, env: Env, _msg: MigrateMsg) -> Result<Response, Co
     Ok(Response::new()
         .add_attribute("action", "migrate")
         .add_attribute("dispute_bonds_moved", bonds_moved)
+        .add_attribute("config_rewritten", config_rewritten.to_string())
         .add_attribute("proofs_from", config.proofs_from().to_string())
         .add_attribute("from_version", from.to_string())
         .add_attribute("to_version", CONTRACT_VERSION))

@@ -205,4 +205,21 @@ pub enum ContractError {
 
     #[error("the device key did not sign this stake (staker, pool, chain and terms)")]
     InvalidDeviceSignature {},
+
+    #[error("lease {id} was cancelled or refunded: it earns no rewards")]
+    LeaseRewardForfeited { id: u64 },
+
+    #[error("lease {id} is disputed: its rewards wait for governance's ruling")]
+    LeaseDisputed { id: u64 },
+
+    #[error(
+        "the rewards of lease {id} are due once its epoch {epoch} is final and its dispute window closed"
+    )]
+    LeaseRewardNotDue { id: u64, epoch: u64 },
+
+    #[error("epoch {epoch} is not proven: its leases earn no rewards")]
+    EpochNotProven { epoch: u64 },
+
+    #[error("a claim names 1 to {max} distinct leases")]
+    InvalidLeaseList { max: u32 },
 }

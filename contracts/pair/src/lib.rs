@@ -9,8 +9,10 @@ mod device_claim;
 mod disputes;
 mod epoch;
 pub mod error;
+mod lease_rewards;
 mod leasing;
 mod liquidity;
+mod liquidity_rewards;
 mod outflow;
 mod proofs;
 mod query;
@@ -19,6 +21,7 @@ mod slashing;
 mod staking;
 pub mod state;
 mod unproven;
+mod upgrade;
 mod verification;
 
 pub use crate::error::ContractError;

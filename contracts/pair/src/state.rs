@@ -265,6 +265,9 @@ pub const PASS_VERIFIERS: Map<(u64, u64, &Addr), Empty> = Map::new("pass_verifie
 /// (stake id, epoch, verifier) -> the assignment time of the pass counted in `PASS_VERIFIERS`:
 /// only the void of that very pass un-counts it.
 pub const PASS_AT: Map<(u64, u64, &Addr), Timestamp> = Map::new("pass_at");
+/// Lease id -> what is still owed of its rewards (`loopin::pool::Incentives`) once a claim
+/// paid some of them; absent: none claimed yet.
+pub const LEASE_REWARDS_LEFT: Map<u64, loopin::pool::LeaseReward> = Map::new("lease_rewards_left");
 /// (stake id, epoch) of every unproven epoch settled: its leases refunded, a seller's proceeds
 /// of it taken back.
 pub const UNPROVEN_SETTLED: Map<(u64, u64), Empty> = Map::new("unproven_settled");

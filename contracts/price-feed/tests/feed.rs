@@ -104,6 +104,7 @@ impl MockPair {
                     pass_grace_seconds: 0,
                     lateness_quorum: 0,
                     gemm: None,
+                    incentives: None,
                 },
                 genesis: 0,
             }),

@@ -19,6 +19,8 @@ pub const MAX_ACCESS_LEN: usize = 1024;
 pub const MAX_DISPUTE_REASON_LEN: usize = 256;
 /// A dispute's bond is the disputed lease's price divided by this, rounded up (at least 1).
 pub const DISPUTE_BOND_DIVISOR: u128 = 10;
+/// Most leases one `ClaimLeaseRewards` pays.
+pub const MAX_CLAIMED_LEASES: usize = 32;
 
 #[cw_serde]
 pub enum ExecuteMsg {
@@ -101,6 +103,20 @@ pub enum ExecuteMsg {
         min_out: Uint128,
         deadline: Option<Timestamp>,
     },
+    /// Pays the rewards of delivered leases (the class's `incentives`): to the sender, the
+    /// client's reward of each lease it bought and the utilisation reward of each lease its
+    /// stake served (both, for a lease of its own). A lease's rewards are due once its epoch is
+    /// proven, final and past the dispute window, and it was neither cancelled nor refunded and
+    /// has no open dispute; a stake invalidated since earns no utilisation reward. 1 to
+    /// [`MAX_CLAIMED_LEASES`] distinct leases, refused as a whole if one is not due. Minted
+    /// within the factory's emission left this epoch; the rest stays owed on the lease. The
+    /// lease's client or the serving stake's owner only.
+    ClaimLeaseRewards { lease_ids: Vec<u64> },
+    /// Pays the sender's passive liquidity rewards accrued so far (the class's
+    /// `incentives.liquidity_per_epoch`, shared among the shares held through each epoch),
+    /// within the factory's emission left this epoch; the rest stays owed. Anyone with
+    /// liquidity rewards.
+    ClaimLiquidityRewards {},
 }
 
 /// What LOOP sent to the pair is for.
@@ -253,6 +269,14 @@ pub enum QueryMsg {
     /// The accumulator as of now; with `since`, the TWAP over the window.
     #[returns(TwapResponse)]
     Twap { since: Option<PriceAccumulator> },
+    /// A lease's rewards still owed, to its client and to the serving stake's owner, and
+    /// whether a claim would pay them now.
+    #[returns(LeaseRewardsResponse)]
+    LeaseRewards { lease_id: u64 },
+    /// A passive liquidity provider's rewards: accrued and unpaid, and its shares earning now
+    /// or from the next epoch on.
+    #[returns(LiquidityRewardsResponse)]
+    LiquidityRewards { owner: String },
 }
 
 #[cw_serde]
@@ -433,6 +457,30 @@ pub struct LeasesResponse {
 pub struct LiquidityResponse {
     pub shares: Uint128,
     pub value: Uint128,
+}
+
+#[cw_serde]
+pub struct LeaseRewardsResponse {
+    pub lease_id: u64,
+    /// The client's reward still owed (all of it until a claim paid some).
+    pub client: Uint128,
+    /// The serving stake's owner's utilisation reward still owed.
+    pub miner: Uint128,
+    /// Why a claim would not pay them now (not yet due, forfeited); `None` when it would.
+    pub not_due: Option<String>,
+}
+
+#[cw_serde]
+pub struct LiquidityRewardsResponse {
+    /// Rewards accrued up to the last processed boundary and not paid yet.
+    pub owed: Uint128,
+    /// Shares held since before the last boundary: they share this epoch's reward.
+    pub earning_shares: Uint128,
+    /// Shares provided during this epoch: they earn from the next epoch on.
+    pub waiting_shares: Uint128,
+    /// What the pool shares among passive liquidity per epoch, and the shares earning it now.
+    pub per_epoch: Uint128,
+    pub total_earning_shares: Uint128,
 }
 
 #[cw_serde]

@@ -6,8 +6,10 @@ use loopin_pool_math::MathError;
 use loopin_pool_math::economics::Economics;
 
 mod gemm;
+mod incentives;
 
 pub use gemm::*;
+pub use incentives::*;
 
 /// Longest accepted resource-class name ("rtx4090", "h100", ...).
 pub const MAX_CLASS_LEN: usize = 32;
@@ -93,6 +95,12 @@ pub struct PoolParams {
     /// the field refuse unknown fields); kept in the pair's packed `Config`.
     #[serde(default, skip_serializing_if = "loopin_packed::is_none_outside_packed")]
     pub gemm: Option<GemmClass>,
+    /// What the class pays beyond `gamma` (issue 19): to a stake's owner and to the client for
+    /// every device-hour leased and delivered in a proven epoch, and to passive liquidity per
+    /// epoch held ([`Incentives`]). `None`: nothing beyond `gamma` (parameters written before
+    /// it). Left out of JSON when `None`, as `gemm` is.
+    #[serde(default, skip_serializing_if = "loopin_packed::is_none_outside_packed")]
+    pub incentives: Option<Incentives>,
 }
 
 /// Smallest lease unless governance sets another: 0.01 device-hour (36 s of a device).
@@ -190,6 +198,19 @@ pub enum ParamsError {
     LatenessQuorumTooLarge { quorum: u32 },
     #[error("GEMM challenge: {reason}")]
     GemmOutOfRange { reason: String },
+
+    #[error(
+        "lease rewards of {per_hour} LOOP per device-hour need an exchange fee to be bounded by"
+    )]
+    LeaseRewardsWithoutFee { per_hour: Decimal },
+
+    #[error(
+        "a liquidity reward of {per_emission_epoch} LOOP per emission epoch is above the factory's cap of {cap}"
+    )]
+    LiquidityRewardAboveCap {
+        per_emission_epoch: Uint128,
+        cap: Uint128,
+    },
 }
 
 impl PoolParams {
@@ -254,7 +275,15 @@ impl PoolParams {
             g.check(self.epoch_seconds, self.min_passes_per_epoch)
                 .map_err(|reason| ParamsError::GemmOutOfRange { reason })?;
         }
+        if let Some(incentives) = &self.incentives {
+            incentives.check(self.exchange_fee)?;
+        }
         Ok(())
+    }
+
+    /// The class's incentives, zero when it sets none.
+    pub fn incentives(&self) -> Incentives {
+        self.incentives.unwrap_or_default()
     }
 }
 
@@ -294,6 +323,7 @@ pub(crate) mod tests {
             pass_grace_seconds: 0,
             lateness_quorum: 0,
             gemm: None,
+            incentives: None,
         }
     }
 

@@ -208,6 +208,40 @@ impl<'a, K: PrimaryKey<'a>, T: Serialize + DeserializeOwned> PackedMap<K, T> {
     }
 }
 
+/// Reads a `T` packed by an earlier version that had only its first `FIELDS` fields: the
+/// fields added since must come last and carry `#[serde(default)]`, and read their defaults.
+/// Packed values are positional, so a type that gained a field cannot read what was packed
+/// before; a migration decodes the old value through a copy of the outer type whose field of
+/// type `T` is a `Prefix<T, N>` (for a field added to `T` itself, the outer type needs no
+/// change but this one field).
+pub struct Prefix<T, const FIELDS: usize>(pub T);
+
+impl<'de, T: serde::Deserialize<'de>, const FIELDS: usize> serde::Deserialize<'de>
+    for Prefix<T, FIELDS>
+{
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields<T>(PhantomData<T>);
+
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Fields<T> {
+            type Value = T;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("the leading fields of a packed struct")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
+                // The struct's own visitor reads the fields in order; past the `FIELDS` the
+                // sequence holds, it takes their defaults.
+                T::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+            }
+        }
+
+        deserializer
+            .deserialize_tuple(FIELDS, Fields(PhantomData))
+            .map(Prefix)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,6 +293,52 @@ mod tests {
         map.save(&mut storage, 4, &old).unwrap();
         assert_eq!(storage.get(&legacy.key(4)).unwrap()[0], PACKED_V0);
         assert_eq!(map.load(&storage, 4).unwrap(), old);
+    }
+
+    #[cw_serde]
+    struct Before {
+        owner: Addr,
+        amount: Uint128,
+        rate: Decimal,
+        flag: bool,
+    }
+
+    /// An outer record, packed with the inner one before it gained `added_later`, then read
+    /// through `Prefix`: the fields after the inner record still line up.
+    #[test]
+    fn a_value_packed_before_its_type_gained_a_field_reads_through_prefix() {
+        #[derive(serde::Serialize)]
+        struct OldOuter {
+            inner: Before,
+            after: u64,
+        }
+        #[derive(serde::Deserialize)]
+        struct Outer {
+            inner: Prefix<Record, 4>,
+            after: u64,
+        }
+        let old = OldOuter {
+            inner: Before {
+                owner: Addr::unchecked("cosmwasm1owner"),
+                amount: Uint128::new(5),
+                rate: Decimal::permille(3),
+                flag: true,
+            },
+            after: 300,
+        };
+        let packed = encode(&old).unwrap();
+        let read: Outer = decode(&packed).unwrap();
+        assert_eq!(read.after, 300);
+        assert_eq!(
+            read.inner.0,
+            Record {
+                amount: Uint128::new(5),
+                added_later: None,
+                ..record()
+            }
+        );
+        // Read as the current type, the same bytes do not line up.
+        assert!(decode::<(Record, u64)>(&packed).is_err() || decode::<(Record, u64)>(&packed).unwrap().1 != 300);
     }
 
     #[cw_serde]

@@ -338,6 +338,7 @@ pub mod setup {
                     pass_grace_seconds: 0,
                     lateness_quorum: 0,
                     gemm: None,
+                    incentives: None,
                 },
                 create_pool: true,
             }],

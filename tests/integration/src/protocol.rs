@@ -64,6 +64,7 @@ pub fn params() -> PoolParams {
         pass_grace_seconds: 0,
         lateness_quorum: 0,
         gemm: None,
+        incentives: None,
     }
 }
 

@@ -48,6 +48,7 @@ pub(crate) fn params() -> PoolParams {
         pass_grace_seconds: 0,
         lateness_quorum: 0,
         gemm: None,
+        incentives: None,
     }
 }
 
