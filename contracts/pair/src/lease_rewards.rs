@@ -17,14 +17,19 @@ use crate::proofs::{is_final, is_proven};
 use crate::state::{CONFIG, Config, LEASE_REWARDS_LEFT, LEASES, Lease, POOL, Pool, STAKES, Stake};
 
 /// What is still owed of a lease's rewards: all of them until a claim paid some.
-fn owed(storage: &dyn Storage, config: &Config, lease: &Lease) -> Result<LeaseReward, ContractError> {
+fn owed(
+    storage: &dyn Storage,
+    config: &Config,
+    lease: &Lease,
+) -> Result<LeaseReward, ContractError> {
     if let Some(left) = LEASE_REWARDS_LEFT.may_load(storage, lease.id)? {
         return Ok(left);
     }
-    Ok(config
-        .params
-        .incentives()
-        .lease_reward(lease.hours, lease.paid, config.params.exchange_fee)?)
+    Ok(config.params.incentives().lease_reward(
+        lease.hours,
+        lease.paid,
+        config.params.exchange_fee,
+    )?)
 }
 
 /// Refuses a lease whose rewards a claim may not pay now: cancelled or refunded (forfeited for
@@ -86,8 +91,16 @@ fn claimable(
     check_due(storage, config, now, pool, &lease, &stake)?;
     let left = owed(storage, config, &lease)?;
     let mine = LeaseReward {
-        client: if is_client { left.client } else { Uint128::zero() },
-        miner: if is_miner { left.miner } else { Uint128::zero() },
+        client: if is_client {
+            left.client
+        } else {
+            Uint128::zero()
+        },
+        miner: if is_miner {
+            left.miner
+        } else {
+            Uint128::zero()
+        },
     };
     Ok((left, mine))
 }
@@ -99,7 +112,9 @@ pub fn claim_lease_rewards(
     lease_ids: Vec<u64>,
 ) -> Result<Response, ContractError> {
     let distinct: BTreeSet<u64> = lease_ids.iter().copied().collect();
-    if lease_ids.is_empty() || lease_ids.len() > MAX_CLAIMED_LEASES || distinct.len() != lease_ids.len()
+    if lease_ids.is_empty()
+        || lease_ids.len() > MAX_CLAIMED_LEASES
+        || distinct.len() != lease_ids.len()
     {
         return Err(ContractError::InvalidLeaseList {
             max: MAX_CLAIMED_LEASES as u32,

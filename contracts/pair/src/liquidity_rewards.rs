@@ -115,9 +115,7 @@ impl Book {
         if reward.is_zero() {
             return Ok(None);
         }
-        let mut rewards = LIQUIDITY_REWARDS
-            .may_load(storage)?
-            .unwrap_or_default();
+        let mut rewards = LIQUIDITY_REWARDS.may_load(storage)?.unwrap_or_default();
         let joined = rewards.catch_up(epoch, reward)?;
         let mut book = Book {
             rewards,
@@ -138,14 +136,18 @@ impl Book {
     fn settle(&mut self, storage: &dyn Storage) -> Result<(), ContractError> {
         let p = &mut self.position;
         let now = self.rewards.per_share;
-        p.owed = p.owed.checked_add(times(p.earning, now.checked_sub(p.checkpoint)?)?)?;
+        p.owed = p
+            .owed
+            .checked_add(times(p.earning, now.checked_sub(p.checkpoint)?)?)?;
         if !p.waiting.is_zero() && p.waiting_since < self.rewards.epoch {
             let boundary = p.waiting_since + 1;
             let joined = match self.joined {
                 Some((at, value)) if at == boundary => value,
                 _ => PER_SHARE_AT.load(storage, boundary)?,
             };
-            p.owed = p.owed.checked_add(times(p.waiting, now.checked_sub(joined)?)?)?;
+            p.owed = p
+                .owed
+                .checked_add(times(p.waiting, now.checked_sub(joined)?)?)?;
             p.earning = p.earning.checked_add(p.waiting)?;
             p.waiting = Uint128::zero();
         }

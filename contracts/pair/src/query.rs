@@ -240,14 +240,14 @@ pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractE
                 .transpose()?;
             to_json_binary(&TwapResponse { accumulator, twap })?
         }
-        QueryMsg::LeaseRewards { lease_id } => to_json_binary(
-            &crate::lease_rewards::query_lease_rewards(
+        QueryMsg::LeaseRewards { lease_id } => {
+            to_json_binary(&crate::lease_rewards::query_lease_rewards(
                 deps.storage,
                 &config,
                 env.block.time,
                 lease_id,
-            )?,
-        )?,
+            )?)?
+        }
         QueryMsg::LiquidityRewards { owner } => {
             let owner = deps.api.addr_validate(&owner)?;
             to_json_binary(&crate::liquidity_rewards::query_liquidity_rewards(

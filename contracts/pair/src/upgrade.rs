@@ -85,7 +85,10 @@ mod tests {
         let old = [&packed[..at], &packed[at + 1..]].concat();
         let mut storage = MockStorage::new();
         storage.set(b"config", &old);
-        assert!(CONFIG.load(&storage).is_err(), "the current type cannot read it");
+        assert!(
+            CONFIG.load(&storage).is_err(),
+            "the current type cannot read it"
+        );
         assert!(rewrite_config(&mut storage).unwrap());
         assert_eq!(CONFIG.load(&storage).unwrap(), config);
         assert!(!rewrite_config(&mut storage).unwrap(), "once only");

@@ -338,7 +338,10 @@ mod tests {
             }
         );
         // Read as the current type, the same bytes do not line up.
-        assert!(decode::<(Record, u64)>(&packed).is_err() || decode::<(Record, u64)>(&packed).unwrap().1 != 300);
+        assert!(
+            decode::<(Record, u64)>(&packed).is_err()
+                || decode::<(Record, u64)>(&packed).unwrap().1 != 300
+        );
     }
 
     #[cw_serde]

@@ -1,0 +1,383 @@
+//! The class's incentives beyond gamma (issue 19): rewards per leased-and-delivered hour to
+//! the client and to the serving stake's owner, and a reward per epoch to passive liquidity
+//! held through it. Each is paid only for what was delivered and proven, and none can be
+//! farmed: leasing from your own device, or providing liquidity around a boundary, loses more
+//! than it earns (measured here to the micro-LOOP).
+
+use cosmwasm_std::{Decimal, Uint128};
+use cw_multi_test::{AppResponse, Executor};
+use loopin::factory;
+use loopin::pair::{
+    ExecuteMsg, LeaseRewardsResponse, LiquidityRewardsResponse, MAX_CLAIMED_LEASES, QueryMsg,
+    ReceiveMsg,
+};
+use loopin::pool::{Incentives, ParamsError, PoolParams};
+use loopin::stake_cert::StakeMode;
+use loopin_integration_tests::contract_error;
+use loopin_integration_tests::protocol::{LOOP, Protocol, actor, market_on, params, protocol_with};
+use loopin_integration_tests::proven::{number, stake};
+use loopin_pair::ContractError;
+use loopin_pool_math::HOUR;
+
+/// 0.004 LOOP per leased device-hour to the miner, 0.006 to the client, 1 LOOP per epoch to
+/// passive liquidity.
+fn incentives() -> Incentives {
+    Incentives {
+        utilisation: Decimal::from_ratio(4_000u128, 1u128),
+        client: Decimal::from_ratio(6_000u128, 1u128),
+        liquidity_per_epoch: Uint128::new(LOOP),
+    }
+}
+
+fn params_with(incentives: Incentives) -> PoolParams {
+    PoolParams {
+        incentives: Some(incentives),
+        ..params()
+    }
+}
+
+/// [`loopin_integration_tests::protocol::market`] on a class with `incentives` and an emission
+/// cap of `cap` per epoch.
+fn market_paying(incentives: Incentives, cap: u128) -> Protocol {
+    market_on(protocol_with(params_with(incentives), cap))
+}
+
+fn lease_rewards(p: &Protocol, lease_id: u64) -> LeaseRewardsResponse {
+    p.app
+        .wrap()
+        .query_wasm_smart(&p.pair, &QueryMsg::LeaseRewards { lease_id })
+        .unwrap()
+}
+
+fn liquidity_rewards(p: &Protocol, who: &str) -> LiquidityRewardsResponse {
+    let owner = p.addr(who).to_string();
+    p.app
+        .wrap()
+        .query_wasm_smart(&p.pair, &QueryMsg::LiquidityRewards { owner })
+        .unwrap()
+}
+
+fn claim_leases(p: &mut Protocol, who: &str, lease_ids: &[u64]) -> anyhow::Result<AppResponse> {
+    let sender = p.addr(who);
+    let msg = ExecuteMsg::ClaimLeaseRewards {
+        lease_ids: lease_ids.to_vec(),
+    };
+    p.exec(&sender, &msg)
+}
+
+fn claim_liquidity(p: &mut Protocol, who: &str) -> anyhow::Result<AppResponse> {
+    let sender = p.addr(who);
+    p.exec(&sender, &ExecuteMsg::ClaimLiquidityRewards {})
+}
+
+/// What a claim minted.
+fn rewards(claim: anyhow::Result<AppResponse>) -> u128 {
+    number(&claim.unwrap(), "rewards")
+}
+
+fn provide(p: &mut Protocol, who: &str, amount: u128) {
+    let msg = ReceiveMsg::ProvideLiquidity {
+        min_shares: Uint128::one(),
+        deadline: None,
+    };
+    p.send(who, amount, &msg).unwrap();
+}
+
+#[test]
+fn a_delivered_lease_of_a_proven_epoch_pays_its_client_and_its_miner_once() {
+    let mut p = market_paying(incentives(), 1_000 * LOOP);
+    let res = p.lease("client", 1, HOUR / 2, 20 * LOOP).unwrap();
+    let id = number(&res, "lease_id") as u64;
+    let epoch = number(&res, "epoch") as u64;
+    let owed = lease_rewards(&p, id);
+    // Half a device-hour: 0.003 LOOP to the client, 0.002 to Alice, whose stake served it.
+    assert_eq!((owed.client.u128(), owed.miner.u128()), (3_000, 2_000));
+    assert!(owed.not_due.is_some());
+    // Not before its epoch is delivered and final.
+    let err: ContractError = contract_error(claim_leases(&mut p, "client", &[id]));
+    assert_eq!(err, ContractError::LeaseRewardNotDue { id, epoch });
+    p.next_epoch();
+    let err: ContractError = contract_error(claim_leases(&mut p, "client", &[id]));
+    assert_eq!(err, ContractError::LeaseRewardNotDue { id, epoch });
+    p.next_epoch();
+    assert_eq!(lease_rewards(&p, id).not_due, None);
+    // Nobody else claims them.
+    let err: ContractError = contract_error(claim_leases(&mut p, "mallory", &[id]));
+    assert_eq!(err, ContractError::Unauthorized {});
+    let before = p.balance_of("client");
+    assert_eq!(rewards(claim_leases(&mut p, "client", &[id])), 3_000);
+    assert_eq!(p.balance_of("client"), before + 3_000);
+    let err: ContractError = contract_error(claim_leases(&mut p, "client", &[id]));
+    assert_eq!(err, ContractError::NothingToClaim {});
+    let before = p.balance_of("alice");
+    assert_eq!(rewards(claim_leases(&mut p, "alice", &[id])), 2_000);
+    assert_eq!(p.balance_of("alice"), before + 2_000);
+    let left = lease_rewards(&p, id);
+    assert_eq!(
+        (left.client, left.miner),
+        (Uint128::zero(), Uint128::zero())
+    );
+}
+
+#[test]
+fn a_cancelled_lease_and_a_lease_of_an_unproven_epoch_earn_nothing() {
+    let mut p = market_paying(incentives(), 1_000 * LOOP);
+    let res = p.lease("client", 1, HOUR / 2, 20 * LOOP).unwrap();
+    let cancelled = number(&res, "lease_id") as u64;
+    let client = p.addr("client");
+    p.exec(
+        &client,
+        &ExecuteMsg::CancelLease {
+            lease_id: cancelled,
+            min_refund: Uint128::zero(),
+            deadline: None,
+        },
+    )
+    .unwrap();
+    // Bob's device is registered but answers no challenge: its epoch is unproven.
+    let bob = stake(&mut p, "bob", "gpu-b", StakeMode::LiquidityProvider, false);
+    let res = p.lease("client", bob, HOUR / 2, 20 * LOOP).unwrap();
+    let unproven = number(&res, "lease_id") as u64;
+    let epoch = number(&res, "epoch") as u64;
+    p.next_epoch();
+    p.next_epoch();
+    let err: ContractError = contract_error(claim_leases(&mut p, "client", &[cancelled]));
+    assert_eq!(err, ContractError::LeaseRewardForfeited { id: cancelled });
+    let shown = lease_rewards(&p, cancelled);
+    assert_eq!(
+        (shown.client, shown.miner),
+        (Uint128::zero(), Uint128::zero())
+    );
+    let err: ContractError = contract_error(claim_leases(&mut p, "client", &[unproven]));
+    assert_eq!(err, ContractError::EpochNotProven { epoch });
+    // Once the epoch is settled (its client refunded), the lease's reward is forfeited.
+    let dave = p.addr("dave");
+    p.exec(
+        &dave,
+        &ExecuteMsg::SettleUnproven {
+            stake_id: bob,
+            epoch,
+        },
+    )
+    .unwrap();
+    let err: ContractError = contract_error(claim_leases(&mut p, "bob", &[unproven]));
+    assert_eq!(err, ContractError::LeaseRewardForfeited { id: unproven });
+}
+
+#[test]
+fn a_claim_names_one_to_the_most_distinct_leases_and_is_refused_whole_if_one_is_not_due() {
+    let mut p = market_paying(incentives(), 1_000 * LOOP);
+    let first = number(
+        &p.lease("client", 1, HOUR / 4, 20 * LOOP).unwrap(),
+        "lease_id",
+    ) as u64;
+    p.next_epoch();
+    p.next_epoch();
+    let second = p.lease("client", 1, HOUR / 4, 20 * LOOP).unwrap();
+    let (second, epoch) = (
+        number(&second, "lease_id") as u64,
+        number(&second, "epoch") as u64,
+    );
+    let max = MAX_CLAIMED_LEASES as u32;
+    for ids in [
+        vec![],
+        vec![first, first],
+        vec![first; MAX_CLAIMED_LEASES + 1],
+    ] {
+        let err: ContractError = contract_error(claim_leases(&mut p, "client", &ids));
+        assert_eq!(err, ContractError::InvalidLeaseList { max });
+    }
+    let err: ContractError = contract_error(claim_leases(&mut p, "client", &[first, second]));
+    assert_eq!(err, ContractError::LeaseRewardNotDue { id: second, epoch });
+    let err: ContractError = contract_error(claim_leases(&mut p, "client", &[first, 999]));
+    assert_eq!(err, ContractError::LeaseNotFound { id: 999 });
+    // Nothing was paid by the refused claims.
+    assert_eq!(lease_rewards(&p, first).client.u128(), 1_500);
+    assert_eq!(rewards(claim_leases(&mut p, "client", &[first])), 1_500);
+}
+
+/// Alice is the pool's only liquidity provider and the miner of its only device: every LOOP a
+/// lease pays goes to her shares but the fee. Leasing her own hours still loses: the rewards
+/// are at most half the fee, at any rates governance sets and at any price.
+#[test]
+fn leasing_from_your_own_device_loses_at_least_half_the_exchange_fee() {
+    let generous = Incentives {
+        utilisation: Decimal::from_ratio(LOOP, 1u128),
+        client: Decimal::from_ratio(LOOP, 1u128),
+        liquidity_per_epoch: Uint128::zero(),
+    };
+    for (rates, expected_reward) in [(incentives(), 5_000), (generous, 15_044)] {
+        let mut p = market_paying(rates, 1_000 * LOOP);
+        let wealth = |p: &Protocol| {
+            let pool = p.pool();
+            let shares = p.stake_info(1).shares.u128();
+            p.balance_of("alice") + pool.reserves.tokens.u128() * shares / pool.total_shares.u128()
+        };
+        let before = wealth(&p);
+        let res = p.lease("alice", 1, HOUR / 2, 20 * LOOP).unwrap();
+        let (id, fee) = (number(&res, "lease_id") as u64, number(&res, "fee_burned"));
+        assert_eq!(fee, 30_091);
+        p.next_epoch();
+        p.next_epoch();
+        let reward = rewards(claim_leases(&mut p, "alice", &[id]));
+        assert_eq!(reward, expected_reward);
+        assert!(2 * reward <= fee);
+        let loss = before - wealth(&p);
+        // What the lease paid came back to her shares, but the fee (and the sliver the locked
+        // minimum liquidity holds); the reward gives back at most half the fee.
+        assert!(
+            loss + reward >= fee,
+            "loss {loss}, reward {reward}, fee {fee}"
+        );
+        assert!(loss >= fee - expected_reward, "loss {loss}");
+        assert!(loss > 0);
+    }
+}
+
+#[test]
+fn passive_liquidity_earns_each_epoch_it_is_held_through_shared_by_shares() {
+    let mut p = market_paying(incentives(), 1_000 * LOOP);
+    provide(&mut p, "dave", 10 * LOOP);
+    let waiting = liquidity_rewards(&p, "dave");
+    assert_eq!(waiting.earning_shares, Uint128::zero());
+    assert!(!waiting.waiting_shares.is_zero());
+    // Dave's shares wait out the epoch they were provided in, then earn epoch 1 alone.
+    p.next_epoch();
+    assert_eq!(liquidity_rewards(&p, "dave").owed, Uint128::zero());
+    p.next_epoch();
+    let dave = liquidity_rewards(&p, "dave");
+    // The epoch's LOOP, less the rounding of the reward per share (down).
+    assert!(LOOP - dave.owed.u128() <= 1);
+    assert_eq!(dave.earning_shares, waiting.waiting_shares);
+    // Carol provides as much during epoch 2: Dave alone earns epoch 2, both share epoch 3.
+    provide(&mut p, "carol", 10 * LOOP);
+    p.next_epoch();
+    p.next_epoch();
+    let (dave, carol) = (
+        liquidity_rewards(&p, "dave"),
+        liquidity_rewards(&p, "carol"),
+    );
+    let (d, c) = (dave.earning_shares.u128(), carol.earning_shares.u128());
+    assert_eq!(dave.total_earning_shares.u128(), d + c);
+    let dave_share = LOOP * d / (d + c);
+    assert!(dave.owed.u128().abs_diff(2 * LOOP + dave_share) <= 1);
+    assert!(carol.owed.u128().abs_diff(LOOP - dave_share) <= 1);
+    assert!(dave.owed.u128() + carol.owed.u128() <= 3 * LOOP);
+    // Paid through the factory; a second claim finds nothing.
+    let before = p.balance_of("dave");
+    assert_eq!(rewards(claim_liquidity(&mut p, "dave")), dave.owed.u128());
+    assert_eq!(p.balance_of("dave"), before + dave.owed.u128());
+    let err: ContractError = contract_error(claim_liquidity(&mut p, "dave"));
+    assert_eq!(err, ContractError::NothingToClaim {});
+    let err: ContractError = contract_error(claim_liquidity(&mut p, "mallory"));
+    assert_eq!(err, ContractError::NothingToClaim {});
+}
+
+#[test]
+fn providing_just_before_a_boundary_and_withdrawing_just_after_earns_nothing_and_pays_the_fee() {
+    let mut p = market_paying(incentives(), 1_000 * LOOP);
+    provide(&mut p, "dave", 10 * LOOP);
+    p.next_epoch();
+    // Carol provides ten times Dave's liquidity at the end of epoch 1 ...
+    let before = p.balance_of("carol");
+    provide(&mut p, "carol", 100 * LOOP);
+    p.next_epoch();
+    // ... and withdraws it all right after the boundary.
+    let shares = p.liquidity("carol").shares;
+    let carol = p.addr("carol");
+    p.exec(
+        &carol,
+        &ExecuteMsg::WithdrawLiquidity {
+            shares,
+            min_out: Uint128::one(),
+            deadline: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(liquidity_rewards(&p, "carol").owed, Uint128::zero());
+    let err: ContractError = contract_error(claim_liquidity(&mut p, "carol"));
+    assert_eq!(err, ContractError::NothingToClaim {});
+    let loss = before - p.balance_of("carol");
+    // 0.3 % of what she withdrew, rounded up, burned.
+    assert_eq!(loss, 300_000);
+    // Dave held through both epochs: epoch 1 and epoch 2 are his, undiluted.
+    p.next_epoch();
+    assert!(2 * LOOP - liquidity_rewards(&p, "dave").owed.u128() <= 2);
+}
+
+#[test]
+fn rewards_beyond_the_emission_left_stay_owed_and_are_paid_later() {
+    let rates = Incentives {
+        liquidity_per_epoch: Uint128::zero(),
+        ..incentives()
+    };
+    let mut p = market_paying(rates, 2_000);
+    let id = number(
+        &p.lease("client", 1, HOUR / 2, 20 * LOOP).unwrap(),
+        "lease_id",
+    ) as u64;
+    p.next_epoch();
+    p.next_epoch();
+    let res = p
+        .exec(
+            &p.addr("client"),
+            &ExecuteMsg::ClaimLeaseRewards {
+                lease_ids: vec![id],
+            },
+        )
+        .unwrap();
+    assert_eq!(number(&res, "rewards"), 2_000);
+    assert_eq!(number(&res, "rewards_owed"), 1_000);
+    assert_eq!(lease_rewards(&p, id).client.u128(), 1_000);
+    let err: ContractError = contract_error(claim_leases(&mut p, "alice", &[id]));
+    assert_eq!(
+        err,
+        ContractError::EmissionExhausted {
+            owed: 2_000u128.into()
+        }
+    );
+    p.next_epoch();
+    assert_eq!(rewards(claim_leases(&mut p, "client", &[id])), 1_000);
+    assert_eq!(rewards(claim_leases(&mut p, "alice", &[id])), 1_000);
+    assert_eq!(lease_rewards(&p, id).miner.u128(), 1_000);
+}
+
+#[test]
+fn governance_cannot_set_incentives_that_cannot_be_paid_or_bounded() {
+    let mut p = market_paying(incentives(), 1_000 * LOOP);
+    let owner = actor(&p.app, "governance");
+    let config: loopin::pair::ConfigResponse = p
+        .app
+        .wrap()
+        .query_wasm_smart(&p.pair, &QueryMsg::Config {})
+        .unwrap();
+    let mut refused = |params: PoolParams| -> loopin_factory::ContractError {
+        let msg = factory::ExecuteMsg::SetClassParams {
+            class: "a100".into(),
+            params: Box::new(params),
+        };
+        contract_error(
+            p.app
+                .execute_contract(owner.clone(), config.factory.clone(), &msg, &[]),
+        )
+    };
+    assert_eq!(
+        refused(params_with(Incentives {
+            liquidity_per_epoch: Uint128::new(1_000 * LOOP + 1),
+            ..incentives()
+        })),
+        loopin_factory::ContractError::Params(ParamsError::LiquidityRewardAboveCap {
+            per_emission_epoch: Uint128::new(1_000 * LOOP + 1),
+            cap: Uint128::new(1_000 * LOOP),
+        })
+    );
+    assert_eq!(
+        refused(PoolParams {
+            exchange_fee: Decimal::zero(),
+            ..params_with(incentives())
+        }),
+        loopin_factory::ContractError::Params(ParamsError::LeaseRewardsWithoutFee {
+            per_hour: Decimal::from_ratio(10_000u128, 1u128),
+        })
+    );
+}
