@@ -48,7 +48,12 @@ pub(crate) fn params() -> PoolParams {
         pass_grace_seconds: 0,
         lateness_quorum: 0,
         gemm: None,
-        incentives: None,
+        // Lease and liquidity rewards on (issue 19): the rows of a class that pays them.
+        incentives: Some(loopin::pool::Incentives {
+            utilisation: Decimal::from_ratio(LOOP / 250, 1u128),
+            client: Decimal::from_ratio(LOOP * 3 / 500, 1u128),
+            liquidity_per_epoch: Uint128::new(LOOP),
+        }),
     }
 }
 
@@ -325,6 +330,25 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
             &hook(&client, 10 * LOOP, &extend),
             true,
         )?;
+        // Lease 3, delivered in a proven epoch: its rewards are claimed at the end.
+        pair.execute(&token, &lease)?.unwrap();
+        let more = hook(
+            &lp,
+            5 * LOOP,
+            &ReceiveMsg::ProvideLiquidity {
+                min_shares: Uint128::zero(),
+                deadline: None,
+            },
+        );
+        exec(
+            report,
+            &mut pair,
+            NAME,
+            "ProvideLiquidity (to a waiting position)",
+            &token,
+            &more,
+            true,
+        )?;
     }
 
     let advance = ExecuteMsg::AdvanceEpoch {
@@ -433,6 +457,7 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
             &ExecuteMsg::Claim { stake_id: 1 },
             true,
         )?;
+        incentive_claims(report, &mut pair, &client)?;
         // The renewed stake 2 still supplies hours and carries the standing order.
         let invalidate = ExecuteMsg::Invalidate {
             token_id: "h100-2".into(),
@@ -449,6 +474,43 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
         )?;
     }
     Ok((active.total(), expiring.total()))
+}
+
+/// The rewards of lease 3 and of the liquidity provider's position, three epochs after both.
+fn incentive_claims(
+    report: &mut Report,
+    pair: &mut WasmContract,
+    client: &str,
+) -> Result<(), HarnessError> {
+    let lp = pair.addr("liquidity");
+    query(
+        report,
+        pair,
+        NAME,
+        "query LeaseRewards",
+        &QueryMsg::LeaseRewards { lease_id: 3 },
+    )?;
+    query(
+        report,
+        pair,
+        NAME,
+        "query LiquidityRewards",
+        &QueryMsg::LiquidityRewards { owner: lp.clone() },
+    )?;
+    let claim = ExecuteMsg::ClaimLeaseRewards { lease_ids: vec![3] };
+    let label = "ClaimLeaseRewards (client, 1 lease)";
+    exec(report, pair, NAME, label, client, &claim, true)?;
+    let claim = ExecuteMsg::ClaimLiquidityRewards {};
+    exec(
+        report,
+        pair,
+        NAME,
+        "ClaimLiquidityRewards",
+        &lp,
+        &claim,
+        true,
+    )?;
+    Ok(())
 }
 
 pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {

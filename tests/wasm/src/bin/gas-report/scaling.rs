@@ -271,6 +271,22 @@ fn probe(bench: Bench) -> Result<Vec<Measured>, HarnessError> {
     p.exec("Claim (settled provider + rewards)", &miner_a, &claim)?;
     let close = ExecuteMsg::CloseOrder { lease_id: renewal };
     p.exec("CloseOrder (standing order)", &client, &close)?;
+    // The rewards of the renewal (delivered in a proven epoch) and of the probe's liquidity,
+    // which has earned three epochs among the n positions.
+    let rewards = QueryMsg::LeaseRewards { lease_id: renewal };
+    p.query("query LeaseRewards", &rewards)?;
+    let claim = ExecuteMsg::ClaimLeaseRewards {
+        lease_ids: vec![renewal],
+    };
+    p.exec("ClaimLeaseRewards (client, 1 lease)", &client, &claim)?;
+    let rewards = QueryMsg::LiquidityRewards { owner: lp.clone() };
+    p.query("query LiquidityRewards (one of n + 1 positions)", &rewards)?;
+    let claim = ExecuteMsg::ClaimLiquidityRewards {};
+    p.exec(
+        "ClaimLiquidityRewards (one of n + 1 positions)",
+        &lp,
+        &claim,
+    )?;
     let invalidate = ExecuteMsg::Invalidate {
         token_id: format!("h100-{stake_b}"),
         reason: "bad openings".into(),
@@ -296,7 +312,7 @@ fn reason(call: &str) -> Option<&'static str> {
         c if c.contains("LeasesByStake") || c.starts_with("Invalidate") => {
             "Bounded by the stake's leases in one epoch (at most MAX_LEASES_PER_EPOCH = 32)."
         }
-        c if c.starts_with("Claim") => {
+        c if c.starts_with("Claim (") => {
             "Bounded by SETTLE_PAGE (4) unproven epochs and CLAIM_PAGE (64) seller epochs."
         }
         _ => return None,
