@@ -136,6 +136,7 @@ export interface PoolParams {
   epoch_seconds: number;
   exchange_fee: Decimal;
   gemm?: GemmClass | null;
+  incentives?: Incentives | null;
   lateness_quorum?: number;
   max_epochs: number;
   max_rate?: Decimal & string;
@@ -161,6 +162,11 @@ export interface GemmClass {
   n: number;
   rows: number;
   sweep_seconds?: number;
+}
+export interface Incentives {
+  client: Decimal;
+  liquidity_per_epoch: Uint128;
+  utilisation: Decimal;
 }
 export type QueryMsg = {
   config: {};

@@ -7,7 +7,7 @@
 
 import type { Coin, StdFee } from "@cosmjs/amino";
 import type { CosmWasmClient, ExecuteResult, SigningCosmWasmClient } from "@cosmjs/cosmwasm-stargate";
-import type { Binary, ClaimableResponse, ConfigResponse, EpochProofResponse, LeaseResponse, LeasesResponse, LiquidityResponse, PoolResponse, PriceAccumulator, StakeResponse, StakesResponse, Swap, Timestamp, TwapResponse, Uint128 } from "./LoopinPair.types";
+import type { Binary, ClaimableResponse, ConfigResponse, EpochProofResponse, LeaseResponse, LeaseRewardsResponse, LeasesResponse, LiquidityResponse, LiquidityRewardsResponse, PoolResponse, PriceAccumulator, StakeResponse, StakesResponse, Swap, Timestamp, TwapResponse, Uint128 } from "./LoopinPair.types";
 
 export interface LoopinPairReadOnlyInterface {
   contractAddress: string;
@@ -89,6 +89,16 @@ export interface LoopinPairReadOnlyInterface {
   }: {
     since?: PriceAccumulator;
   }) => Promise<TwapResponse>;
+  leaseRewards: ({
+    leaseId
+  }: {
+    leaseId: number;
+  }) => Promise<LeaseRewardsResponse>;
+  liquidityRewards: ({
+    owner
+  }: {
+    owner: string;
+  }) => Promise<LiquidityRewardsResponse>;
 }
 export class LoopinPairQueryClient implements LoopinPairReadOnlyInterface {
   client: CosmWasmClient;
@@ -110,6 +120,8 @@ export class LoopinPairQueryClient implements LoopinPairReadOnlyInterface {
     this.claimable = this.claimable.bind(this);
     this.liquidity = this.liquidity.bind(this);
     this.twap = this.twap.bind(this);
+    this.leaseRewards = this.leaseRewards.bind(this);
+    this.liquidityRewards = this.liquidityRewards.bind(this);
   }
   config = async (): Promise<ConfigResponse> => {
     return this.client.queryContractSmart(this.contractAddress, {
@@ -277,6 +289,28 @@ export class LoopinPairQueryClient implements LoopinPairReadOnlyInterface {
       }
     });
   };
+  leaseRewards = async ({
+    leaseId
+  }: {
+    leaseId: number;
+  }): Promise<LeaseRewardsResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      lease_rewards: {
+        lease_id: leaseId
+      }
+    });
+  };
+  liquidityRewards = async ({
+    owner
+  }: {
+    owner: string;
+  }): Promise<LiquidityRewardsResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      liquidity_rewards: {
+        owner
+      }
+    });
+  };
 }
 export interface LoopinPairInterface extends LoopinPairReadOnlyInterface {
   contractAddress: string;
@@ -389,6 +423,12 @@ export interface LoopinPairInterface extends LoopinPairReadOnlyInterface {
     minOut: Uint128;
     shares: Uint128;
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
+  claimLeaseRewards: ({
+    leaseIds
+  }: {
+    leaseIds: number[];
+  }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
+  claimLiquidityRewards: (fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
 }
 export class LoopinPairClient extends LoopinPairQueryClient implements LoopinPairInterface {
   declare client: SigningCosmWasmClient;
@@ -415,6 +455,8 @@ export class LoopinPairClient extends LoopinPairQueryClient implements LoopinPai
     this.deviceProofVoided = this.deviceProofVoided.bind(this);
     this.settleUnproven = this.settleUnproven.bind(this);
     this.withdrawLiquidity = this.withdrawLiquidity.bind(this);
+    this.claimLeaseRewards = this.claimLeaseRewards.bind(this);
+    this.claimLiquidityRewards = this.claimLiquidityRewards.bind(this);
   }
   receive = async ({
     amount,
@@ -632,6 +674,22 @@ export class LoopinPairClient extends LoopinPairQueryClient implements LoopinPai
         min_out: minOut,
         shares
       }
+    }, fee_, memo_, funds_);
+  };
+  claimLeaseRewards = async ({
+    leaseIds
+  }: {
+    leaseIds: number[];
+  }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      claim_lease_rewards: {
+        lease_ids: leaseIds
+      }
+    }, fee_, memo_, funds_);
+  };
+  claimLiquidityRewards = async (fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      claim_liquidity_rewards: {}
     }, fee_, memo_, funds_);
   };
 }

@@ -20,6 +20,7 @@ export interface PoolParams {
   epoch_seconds: number;
   exchange_fee: Decimal;
   gemm?: GemmClass | null;
+  incentives?: Incentives | null;
   lateness_quorum?: number;
   max_epochs: number;
   max_rate?: Decimal & string;
@@ -45,6 +46,11 @@ export interface GemmClass {
   n: number;
   rows: number;
   sweep_seconds?: number;
+}
+export interface Incentives {
+  client: Decimal;
+  liquidity_per_epoch: Uint128;
+  utilisation: Decimal;
 }
 export type ExecuteMsg = {
   receive: Cw20ReceiveMsg;
@@ -120,6 +126,12 @@ export type ExecuteMsg = {
     min_out: Uint128;
     shares: Uint128;
   };
+} | {
+  claim_lease_rewards: {
+    lease_ids: number[];
+  };
+} | {
+  claim_liquidity_rewards: {};
 };
 export type Binary = string;
 export type Timestamp = Uint64;
@@ -189,6 +201,14 @@ export type QueryMsg = {
   twap: {
     since?: PriceAccumulator | null;
   };
+} | {
+  lease_rewards: {
+    lease_id: number;
+  };
+} | {
+  liquidity_rewards: {
+    owner: string;
+  };
 };
 export type Uint256 = string;
 export interface PriceAccumulator {
@@ -257,9 +277,22 @@ export interface EpochProofResponse {
   settled: boolean;
   stake_id: number;
 }
+export interface LeaseRewardsResponse {
+  client: Uint128;
+  lease_id: number;
+  miner: Uint128;
+  not_due?: string | null;
+}
 export interface LiquidityResponse {
   shares: Uint128;
   value: Uint128;
+}
+export interface LiquidityRewardsResponse {
+  earning_shares: Uint128;
+  owed: Uint128;
+  per_epoch: Uint128;
+  total_earning_shares: Uint128;
+  waiting_shares: Uint128;
 }
 export type Int128 = string;
 export type Decimal256 = string;
