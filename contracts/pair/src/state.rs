@@ -272,6 +272,23 @@ pub const LEASE_REWARDS_LEFT: Map<u64, loopin::pool::LeaseReward> = Map::new("le
 /// of it taken back.
 pub const UNPROVEN_SETTLED: Map<(u64, u64), Empty> = Map::new("unproven_settled");
 
+/// A pair's config for unit tests: the test contracts' addresses, hour-long epochs.
+#[cfg(test)]
+pub(crate) fn config(params: PoolParams, genesis: u64, proofs_from: Option<u64>) -> Config {
+    Config {
+        class: "h100".into(),
+        factory: Addr::unchecked("factory"),
+        token: Addr::unchecked("token"),
+        stake_cert: Addr::unchecked("stake-cert"),
+        params,
+        clock: EpochClock {
+            genesis,
+            length: 3600,
+        },
+        proofs_from,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,18 +397,7 @@ mod tests {
         )
         .unwrap();
         for params in [params(None), params(Some(gemm))] {
-            let config = Config {
-                class: "h100".into(),
-                factory: Addr::unchecked("factory"),
-                token: Addr::unchecked("token"),
-                stake_cert: Addr::unchecked("stake-cert"),
-                params,
-                clock: EpochClock {
-                    genesis: 1,
-                    length: 3600,
-                },
-                proofs_from: Some(0),
-            };
+            let config = config(params, 1, Some(0));
             let packed = encode(&config).unwrap();
             assert!(packed.len() < cosmwasm_std::to_json_vec(&config).unwrap().len() / 2);
             assert_eq!(decode::<Config>(&packed).unwrap(), config);

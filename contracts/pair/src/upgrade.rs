@@ -64,18 +64,7 @@ mod tests {
                 "max_epochs":200,"seller_deposit":"1000000","lateness_quorum":3}"#,
         )
         .unwrap();
-        let config = Config {
-            class: "h100".into(),
-            factory: Addr::unchecked("factory"),
-            token: Addr::unchecked("token"),
-            stake_cert: Addr::unchecked("stake-cert"),
-            params,
-            clock: EpochClock {
-                genesis: 1_700_000_000,
-                length: 3_600,
-            },
-            proofs_from: Some(12),
-        };
+        let config = crate::state::config(params, 1_700_000_000, Some(12));
         // The earlier layout: the same bytes less the `None` of `incentives`, which sits
         // right before the clock.
         let packed = encode(&config).unwrap();

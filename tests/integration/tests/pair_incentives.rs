@@ -75,6 +75,11 @@ fn rewards(claim: anyhow::Result<AppResponse>) -> u128 {
     number(&claim.unwrap(), "rewards")
 }
 
+/// The client's lease of `hours` on Alice's device; its id.
+fn lease(p: &mut Protocol, hours: u128) -> u64 {
+    number(&p.lease("client", 1, hours, 20 * LOOP).unwrap(), "lease_id") as u64
+}
+
 fn provide(p: &mut Protocol, who: &str, amount: u128) {
     let msg = ReceiveMsg::ProvideLiquidity {
         min_shares: Uint128::one(),
@@ -167,10 +172,7 @@ fn a_cancelled_lease_and_a_lease_of_an_unproven_epoch_earn_nothing() {
 #[test]
 fn a_claim_names_one_to_the_most_distinct_leases_and_is_refused_whole_if_one_is_not_due() {
     let mut p = market_paying(incentives(), 1_000 * LOOP);
-    let first = number(
-        &p.lease("client", 1, HOUR / 4, 20 * LOOP).unwrap(),
-        "lease_id",
-    ) as u64;
+    let first = lease(&mut p, HOUR / 4);
     p.next_epoch();
     p.next_epoch();
     let second = p.lease("client", 1, HOUR / 4, 20 * LOOP).unwrap();
@@ -312,10 +314,7 @@ fn rewards_beyond_the_emission_left_stay_owed_and_are_paid_later() {
         ..incentives()
     };
     let mut p = market_paying(rates, 2_000);
-    let id = number(
-        &p.lease("client", 1, HOUR / 2, 20 * LOOP).unwrap(),
-        "lease_id",
-    ) as u64;
+    let id = lease(&mut p, HOUR / 2);
     p.next_epoch();
     p.next_epoch();
     let res = p
