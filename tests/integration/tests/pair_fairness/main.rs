@@ -48,6 +48,14 @@
 //!    within the bounds they set (a sandwich within slippage is an AMM's, not a defect); and
 //!    every supplier's final balance is as in 1.
 //!
+//! 5. The class pays every incentive (issue 19) in both worlds: the adversary claims the lease
+//!    rewards of its leases and its passive liquidity rewards at any time; a claim of an honest
+//!    lease's rewards is refused, and what a lease's rewards pay it is at most half the exchange
+//!    fee the lease burned (so its own leases never pay for themselves). Rewards are emission:
+//!    V and G leave them out, as they leave out `gamma`, so rules 1 and 4 hold with the
+//!    adversary's reward claims among its actions. (Its liquidity shares a pool's liquidity
+//!    reward with `lp`'s as any provider's do; that is supply, like a stake's.)
+//!
 //! Findings (each reproduced by its own test below, kept once fixed):
 //! - `a_round_trip_lease_does_not_lift_a_settlement` (rule 1): a lease held through a provider's
 //!   last epoch and cancelled 1 s before its settlement pumped the per-share average, so the

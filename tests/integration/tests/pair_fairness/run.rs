@@ -6,7 +6,7 @@ use cosmwasm_std::{Decimal, Uint128};
 use loopin::pair::{ConfigResponse, ExecuteMsg, QueryMsg, ReceiveMsg};
 use loopin_integration_tests::protocol::{EPOCH, LOOP};
 use loopin_pair::ContractError;
-use loopin_pool_math::amm::Swap;
+use loopin_pool_math::amm::{Swap, fee_on};
 use loopin_pool_math::{HOUR, MathError};
 
 use crate::steps::{Adv, Step};
@@ -285,6 +285,25 @@ impl Run {
                     self.a.adv_stakes.push(a);
                 }
             }
+            Adv::ClaimLeaseRewards(i) => {
+                // Rule 5: only its own leases, and never more than half their fee.
+                if let Some(lease_id) = pick(b, i)
+                    && let Some(lease) = b.lease_info(lease_id)
+                {
+                    let msg = ExecuteMsg::ClaimLeaseRewards {
+                        lease_ids: vec![lease_id],
+                    };
+                    if let Ok(response) = b.exec(ADV, &msg) {
+                        assert!(!honest(b, lease_id), "carol claimed dave's lease rewards");
+                        let paid = attr(&response, "rewards").unwrap();
+                        let fee = fee_on(lease.paid.u128(), Decimal::permille(3)).unwrap();
+                        assert!(2 * paid <= fee, "lease {lease_id} paid {paid}, fee {fee}");
+                    }
+                }
+            }
+            Adv::ClaimLiquidityRewards => {
+                let _ = b.exec(ADV, &ExecuteMsg::ClaimLiquidityRewards {});
+            }
             Adv::RenewStake(i) => {
                 let Some(&id) = b.adv_stakes.get(i % b.adv_stakes.len().max(1)) else {
                     return;
@@ -423,6 +442,9 @@ impl Run {
             let adv: Vec<_> = w.adv_stakes.iter().map(|id| (ADV, *id)).collect();
             for (who, stake_id) in SUPPLIERS.into_iter().chain(adv) {
                 while w.exec(who, &ExecuteMsg::Claim { stake_id }).is_ok() {}
+            }
+            for who in ["lp", ADV] {
+                let _ = w.exec(who, &ExecuteMsg::ClaimLiquidityRewards {});
             }
             w.p.check_invariants();
         }

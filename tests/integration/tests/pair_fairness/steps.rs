@@ -43,6 +43,9 @@ pub(crate) enum Adv {
     /// Seller?, epochs, rate in tenths: mirrored in A.
     Stake(bool, u64, u64),
     RenewStake(usize),
+    /// Claims the rewards of one of its leases (or, now and then, of dave's).
+    ClaimLeaseRewards(usize),
+    ClaimLiquidityRewards,
 }
 
 fn log_amount(max_exp: u32) -> impl Strategy<Value = u128> {
@@ -66,6 +69,8 @@ fn adv() -> impl Strategy<Value = Adv> {
         1 => Just(Adv::Advance),
         1 => (any::<bool>(), 3u64..8, 1u64..=10).prop_map(|(s, e, r)| Adv::Stake(s, e, r)),
         1 => pick.prop_map(Adv::RenewStake),
+        1 => pick.prop_map(Adv::ClaimLeaseRewards),
+        1 => Just(Adv::ClaimLiquidityRewards),
     ]
 }
 

@@ -9,9 +9,10 @@ use cw_multi_test::{AppResponse, Executor};
 use loopin::pair::{
     ExecuteMsg, LeaseResponse, LiquidityResponse, PoolResponse, QueryMsg, ReceiveMsg,
 };
+use loopin::pool::{Incentives, PoolParams};
 use loopin::stake_cert::StakeMode;
 use loopin::token;
-use loopin_integration_tests::protocol::{self, LOOP, Protocol, SSH_KEY, protocol};
+use loopin_integration_tests::protocol::{self, LOOP, Protocol, SSH_KEY, params, protocol_with};
 use loopin_pair::ContractError;
 use loopin_pair::state::{SELLER_PRICE, SHARE_VALUE, STAKES};
 use loopin_pool_math::HOUR;
@@ -25,6 +26,14 @@ pub(crate) fn attr(response: &AppResponse, key: &str) -> Option<u128> {
 pub(crate) fn error(err: &anyhow::Error) -> Option<&ContractError> {
     err.downcast_ref::<ContractError>()
 }
+
+/// The class pays every incentive (issue 19): 0.004 LOOP per leased device-hour to the miner,
+/// 0.006 to the client, 1 LOOP per epoch to passive liquidity.
+const INCENTIVES: Incentives = Incentives {
+    utilisation: Decimal::raw(4_000 * 1_000_000_000_000_000_000),
+    client: Decimal::raw(6_000 * 1_000_000_000_000_000_000),
+    liquidity_per_epoch: Uint128::new(LOOP),
+};
 
 /// One world: the protocol and what the harness tracks in it.
 pub(crate) struct World {
@@ -45,7 +54,13 @@ pub(crate) struct World {
 
 impl World {
     pub(crate) fn new(bob_epochs: u64, seller_epochs: u64) -> World {
-        let mut p = protocol();
+        let mut p = protocol_with(
+            PoolParams {
+                incentives: Some(INCENTIVES),
+                ..params()
+            },
+            1_000 * LOOP,
+        );
         let fund = token::ExecuteMsg::Transfer {
             recipient: p.addr("lp").to_string(),
             amount: Uint128::new(1_000 * LOOP),
@@ -99,7 +114,13 @@ impl World {
     pub(crate) fn exec(&mut self, from: &str, msg: &ExecuteMsg) -> anyhow::Result<AppResponse> {
         let (sender, pair) = (self.p.addr(from), self.p.pair.clone());
         let result = self.p.app.execute_contract(sender.clone(), pair, msg, &[]);
-        if let (Ok(response), ExecuteMsg::Claim { .. }) = (&result, msg) {
+        if let (
+            Ok(response),
+            ExecuteMsg::Claim { .. }
+            | ExecuteMsg::ClaimLeaseRewards { .. }
+            | ExecuteMsg::ClaimLiquidityRewards {},
+        ) = (&result, msg)
+        {
             *self.rewards.entry(sender).or_default() += attr(response, "rewards").unwrap_or(0);
         }
         result
