@@ -505,6 +505,7 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
             let mid = &m.miners[2];
             let renew = PairMsg::Renew {
                 stake_id: mid.stake_id,
+                epochs: None,
             };
             if let Err(e) = mid.actor.client.execute(&m.pool, &renew, &[]).await {
                 tracing::warn!(error = %e, "renewal refused");

@@ -181,7 +181,20 @@ fn serve_once(peer: &str, address: &str, port: u16, answer: &str) -> std::proces
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    // Listening before anyone connects: python's start-up takes longer than any fixed pause on
+    // a loaded host (a connection made before the bind was refused, and the test failed).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        let listening = Command::new("ip")
+            .args(["netns", "exec", peer, "ss", "-Hltn"])
+            .arg(format!("sport = :{port}"))
+            .output()
+            .is_ok_and(|out| !out.stdout.is_empty());
+        if listening {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
     child
 }
 

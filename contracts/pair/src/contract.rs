@@ -20,7 +20,7 @@ use crate::leasing::{self, LeaseRequest};
 use crate::staking::{self, StakeRequest};
 use crate::state::{CONFIG, Config, POOL, Pool};
 use crate::{claim, disputes, liquidity, proofs, slashing, unproven, verification};
-use crate::{lease_rewards, liquidity_rewards};
+use crate::{lease_rewards, lifecycle, liquidity_rewards};
 use crate::{outflow, query};
 
 /// cw2 name of this contract.
@@ -95,7 +95,13 @@ pub fn execute(
     match msg {
         ExecuteMsg::Receive(receive) => receive_loop(deps, env, info, receive),
         ExecuteMsg::AdvanceEpoch { max_epochs } => advance_epoch(deps, env, max_epochs),
-        ExecuteMsg::Renew { stake_id } => staking::renew(deps, env, info.sender, stake_id),
+        ExecuteMsg::Renew { stake_id, epochs } => {
+            lifecycle::renew(deps, env, info.sender, stake_id, epochs)
+        }
+        ExecuteMsg::SetAutoRenew {
+            stake_id,
+            until_epoch,
+        } => lifecycle::set_auto_renew(deps, info.sender, stake_id, until_epoch),
         ExecuteMsg::Claim { stake_id } => claim::claim(deps, env, info.sender, stake_id),
         ExecuteMsg::CancelLease {
             lease_id,
@@ -237,6 +243,7 @@ fn receive_loop(
                 },
             )
         }
+        ReceiveMsg::TopUp { stake_id } => lifecycle::top_up(deps, sender, stake_id, receive.amount),
         ReceiveMsg::Dispute { lease_id, reason } => {
             disputes::dispute(deps, env, &config, sender, receive.amount, lease_id, reason)
         }

@@ -222,4 +222,19 @@ pub enum ContractError {
 
     #[error("a claim names 1 to {max} distinct leases")]
     InvalidLeaseList { max: u32 },
+
+    #[error("a renewal adds 1 to {max} epochs")]
+    InvalidRenewal { max: u32 },
+
+    #[error("stake {id} may be renewed by others up to epoch {until}, not to {new_end}")]
+    BeyondAutoRenew { id: u64, until: u64, new_end: u64 },
+
+    #[error("a standing renewal ends after the stake's end {end} and at most at epoch {longest}")]
+    InvalidAutoRenew { end: u64, longest: u64 },
+
+    #[error("stake {id} is a liquidity provider's: it has no deposit")]
+    NotASeller { id: u64 },
+
+    #[error("stake {id} is finished")]
+    StakeFinished { id: u64 },
 }

@@ -11,6 +11,7 @@ mod epoch;
 pub mod error;
 mod lease_rewards;
 mod leasing;
+mod lifecycle;
 mod liquidity;
 mod liquidity_rewards;
 mod outflow;

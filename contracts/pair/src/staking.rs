@@ -14,10 +14,10 @@ use crate::error::ContractError;
 use crate::leasing::check_deadline;
 use crate::outflow::{self, per_device_hour};
 use crate::state::{
-    CONFIG, Config, POOL, PROVIDER_HOURS_ENDING, SELLER_HOURS_ENDING, SELLER_PRICE, SHARE_VALUE,
-    SHARES_ENDING, STAKE_BY_TOKEN, STAKES, STAKES_BY_OWNER, Stake, UNPROVEN_SETTLED,
+    Config, POOL, PROVIDER_HOURS_ENDING, SELLER_PRICE, SHARE_VALUE, SHARES_ENDING, STAKE_BY_TOKEN,
+    STAKES, STAKES_BY_OWNER, Stake, UNPROVEN_SETTLED,
 };
-use crate::verification::{book_seller, first_unsold, in_market};
+use crate::verification::first_unsold;
 
 /// What a Stake hook asks for.
 pub struct StakeRequest {
@@ -68,7 +68,7 @@ pub(crate) fn sub(
     Ok(())
 }
 
-fn timestamp(config: &Config, epoch: u64) -> Result<Timestamp, ContractError> {
+pub(crate) fn timestamp(config: &Config, epoch: u64) -> Result<Timestamp, ContractError> {
     Ok(Timestamp::from_seconds(config.clock.start_of(epoch)?))
 }
 
@@ -342,82 +342,6 @@ pub(crate) fn load_owned(
         return Err(ContractError::Invalidated { id });
     }
     Ok(stake)
-}
-
-pub fn renew(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
-    let mut stake = load_owned(deps.storage, &sender, id)?;
-    let (mut pool, advanced) = current_pool(deps.storage, &env, &config)?;
-    if stake.end_epoch <= pool.trading_epoch() {
-        return Err(ContractError::RenewTooLate { id });
-    }
-    let epochs = stake.end_epoch - stake.start_epoch + 1;
-    if epochs > config.params.max_epochs {
-        return Err(ContractError::InvalidDuration {
-            min: config.params.min_epochs,
-            max: config.params.max_epochs,
-        });
-    }
-    let (old_end, new_end) = (stake.end_epoch, stake.end_epoch + 1);
-    match stake.mode {
-        StakeMode::LiquidityProvider => {
-            sub(
-                deps.storage,
-                &PROVIDER_HOURS_ENDING,
-                old_end,
-                stake.hours_per_epoch,
-            )?;
-            add(
-                deps.storage,
-                &PROVIDER_HOURS_ENDING,
-                new_end,
-                stake.hours_per_epoch,
-            )?;
-            sub(deps.storage, &SHARES_ENDING, old_end, stake.shares)?;
-            add(deps.storage, &SHARES_ENDING, new_end, stake.shares)?;
-        }
-        StakeMode::Seller => {
-            // A clawback still owed must stay covered by what the deposit returns at the end.
-            if maintenance(&config, stake.hours_per_epoch, epochs)?
-                > stake.deposit.saturating_sub(stake.clawback)
-            {
-                return Err(ContractError::DepositTooLow {});
-            }
-            if in_market(&stake) {
-                sub(
-                    deps.storage,
-                    &SELLER_HOURS_ENDING,
-                    old_end,
-                    stake.hours_per_epoch,
-                )?;
-                add(
-                    deps.storage,
-                    &SELLER_HOURS_ENDING,
-                    new_end,
-                    stake.hours_per_epoch,
-                )?;
-            } else if stake.verified_from.is_some_and(|from| from < new_end) {
-                // Registered with one epoch left, it was verified from its end and nothing of
-                // it was booked; renewed, that epoch is its first, sold at the next boundary as
-                // a registration's would be. (Left out, its hours were listed by the other
-                // sellers' sale without being sold, and its claim paid out of their escrow.)
-                book_seller(deps.storage, &mut pool, &stake, new_end)?;
-            }
-        }
-    }
-    stake.end_epoch = new_end;
-    STAKES.save(deps.storage, id, &stake)?;
-    POOL.save(deps.storage, &pool)?;
-    let extend = stake_cert::ExecuteMsg::Extend {
-        token_id: stake.token_id.clone(),
-        expiry: timestamp(&config, new_end)?,
-    };
-    Ok(Response::new()
-        .add_attribute("action", "renew")
-        .add_attribute("stake_id", id.to_string())
-        .add_attribute("end_epoch", new_end.to_string())
-        .add_message(outflow::execute(&config.stake_cert, &extend)?)
-        .add_messages(outflow::burn(&config.token, advanced.fees)?))
 }
 
 #[cfg(test)]

@@ -19,6 +19,8 @@ pub const MAX_ACCESS_LEN: usize = 1024;
 pub const MAX_DISPUTE_REASON_LEN: usize = 256;
 /// A dispute's bond is the disputed lease's price divided by this, rounded up (at least 1).
 pub const DISPUTE_BOND_DIVISOR: u128 = 10;
+/// Most epochs one `Renew` adds.
+pub const MAX_RENEW_EPOCHS: u32 = 64;
 /// Most leases one `ClaimLeaseRewards` pays.
 pub const MAX_CLAIMED_LEASES: usize = 32;
 
@@ -28,8 +30,23 @@ pub enum ExecuteMsg {
     Receive(Cw20ReceiveMsg),
     /// Processes due epoch boundaries, at most `max_epochs` (default 16) of them. Anyone.
     AdvanceEpoch { max_epochs: Option<u32> },
-    /// Extends a stake by one epoch, before its last epoch is traded. Its owner only.
-    Renew { stake_id: u64 },
+    /// Extends a stake by `epochs` (default 1, at most [`MAX_RENEW_EPOCHS`]), before its last
+    /// epoch is traded, within the class's `max_epochs` (a seller's deposit must cover the
+    /// longer stake's maintenance: `TopUp`). Its owner, or anyone when the new end is within
+    /// the owner's standing instruction (`SetAutoRenew`): a keeper renews it each epoch, or
+    /// several at once, without the miner's signature.
+    Renew {
+        stake_id: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        epochs: Option<u32>,
+    },
+    /// The owner's standing instruction to renew its stake: anyone may renew it up to epoch
+    /// `until_epoch` (after its end, at most `max_epochs` after its start); `None` withdraws
+    /// it. Its owner only.
+    SetAutoRenew {
+        stake_id: u64,
+        until_epoch: Option<u64>,
+    },
     /// Pays what a stake has earned so far: settled liquidity, released seller proceeds, the
     /// deposit and rewards at the end. Its owner only.
     Claim { stake_id: u64 },
@@ -212,6 +229,10 @@ pub enum ReceiveMsg {
     /// Adds `renewals` epochs to the standing order whose latest lease is `lease_id`; the LOOP
     /// sent joins its budget. The lease's client only, while the lease is not over.
     Extend { lease_id: u64, renewals: u32 },
+    /// Adds the LOOP sent to a seller's maintenance deposit, so that a longer stake (`Renew`)
+    /// is covered; returned at its end less the maintenance burn, as the deposit is. The
+    /// stake's owner only, until it is finished.
+    TopUp { stake_id: u64 },
 }
 
 #[cw_serde]

@@ -266,7 +266,13 @@ fn a_cheating_provider_recovers_nothing_its_clients_paid_for() {
     let bob = p.addr("bob");
     let err: ContractError = contract_error(p.exec(&bob, &ExecuteMsg::Claim { stake_id: 2 }));
     assert_eq!(err, ContractError::Invalidated { id: 2 });
-    let err: ContractError = contract_error(p.exec(&bob, &ExecuteMsg::Renew { stake_id: 2 }));
+    let err: ContractError = contract_error(p.exec(
+        &bob,
+        &ExecuteMsg::Renew {
+            stake_id: 2,
+            epochs: None,
+        },
+    ));
     assert_eq!(err, ContractError::Invalidated { id: 2 });
     assert_eq!(p.pool().reserves.hours.u128(), HOUR);
 }
@@ -277,19 +283,45 @@ fn renewal_works_before_the_last_traded_epoch_only() {
     p.stake("alice", "gpu-a", StakeMode::LiquidityProvider, 3, 11 * LOOP)
         .unwrap();
     let alice = p.addr("alice");
-    p.exec(&alice, &ExecuteMsg::Renew { stake_id: 1 }).unwrap();
+    p.exec(
+        &alice,
+        &ExecuteMsg::Renew {
+            stake_id: 1,
+            epochs: None,
+        },
+    )
+    .unwrap();
     assert_eq!(p.stake_info(1).end_epoch, 5);
     let stranger = p.addr("dave");
-    let err: ContractError = contract_error(p.exec(&stranger, &ExecuteMsg::Renew { stake_id: 1 }));
+    let err: ContractError = contract_error(p.exec(
+        &stranger,
+        &ExecuteMsg::Renew {
+            stake_id: 1,
+            epochs: None,
+        },
+    ));
     assert_eq!(err, ContractError::Unauthorized {});
     for _ in 0..3 {
         p.next_epoch();
     }
     // Trading epoch 4 is its last: still renewable. After the next boundary it is not.
-    p.exec(&alice, &ExecuteMsg::Renew { stake_id: 1 }).unwrap();
+    p.exec(
+        &alice,
+        &ExecuteMsg::Renew {
+            stake_id: 1,
+            epochs: None,
+        },
+    )
+    .unwrap();
     p.next_epoch();
     p.next_epoch();
-    let err: ContractError = contract_error(p.exec(&alice, &ExecuteMsg::Renew { stake_id: 1 }));
+    let err: ContractError = contract_error(p.exec(
+        &alice,
+        &ExecuteMsg::Renew {
+            stake_id: 1,
+            epochs: None,
+        },
+    ));
     assert_eq!(err, ContractError::RenewTooLate { id: 1 });
 }
 

@@ -207,7 +207,13 @@ fn apply(p: &mut Protocol, waiting: &mut Vec<String>, op: &Op) {
             false
         }
         Op::Renew { who, stake } => {
-            let _ = p.exec(&p.addr(name(*who)), &ExecuteMsg::Renew { stake_id: *stake });
+            let _ = p.exec(
+                &p.addr(name(*who)),
+                &ExecuteMsg::Renew {
+                    stake_id: *stake,
+                    epochs: None,
+                },
+            );
             false
         }
         Op::Claim { who, stake } => {

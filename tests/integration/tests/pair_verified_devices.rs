@@ -260,8 +260,14 @@ fn a_seller_renewed_into_the_market_after_a_late_registration_is_sold_like_any_o
     assert_eq!(p.stake_info(id).verified_from, Some(end));
     let sellers = p.pool().seller_hours;
     let seller = p.addr("seller");
-    p.exec(&seller, &ExecuteMsg::Renew { stake_id: id })
-        .unwrap();
+    p.exec(
+        &seller,
+        &ExecuteMsg::Renew {
+            stake_id: id,
+            epochs: None,
+        },
+    )
+    .unwrap();
     let hours = p.stake_info(id).hours_per_epoch;
     assert_eq!(
         p.pool().seller_hours,

@@ -330,9 +330,18 @@ export interface LoopinPairInterface extends LoopinPairReadOnlyInterface {
     maxEpochs?: number;
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
   renew: ({
+    epochs,
     stakeId
   }: {
+    epochs?: number;
     stakeId: number;
+  }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
+  setAutoRenew: ({
+    stakeId,
+    untilEpoch
+  }: {
+    stakeId: number;
+    untilEpoch?: number;
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
   claim: ({
     stakeId
@@ -442,6 +451,7 @@ export class LoopinPairClient extends LoopinPairQueryClient implements LoopinPai
     this.receive = this.receive.bind(this);
     this.advanceEpoch = this.advanceEpoch.bind(this);
     this.renew = this.renew.bind(this);
+    this.setAutoRenew = this.setAutoRenew.bind(this);
     this.claim = this.claim.bind(this);
     this.cancelLease = this.cancelLease.bind(this);
     this.renewLease = this.renewLease.bind(this);
@@ -487,13 +497,30 @@ export class LoopinPairClient extends LoopinPairQueryClient implements LoopinPai
     }, fee_, memo_, funds_);
   };
   renew = async ({
+    epochs,
     stakeId
   }: {
+    epochs?: number;
     stakeId: number;
   }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
     return await this.client.execute(this.sender, this.contractAddress, {
       renew: {
+        epochs,
         stake_id: stakeId
+      }
+    }, fee_, memo_, funds_);
+  };
+  setAutoRenew = async ({
+    stakeId,
+    untilEpoch
+  }: {
+    stakeId: number;
+    untilEpoch?: number;
+  }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      set_auto_renew: {
+        stake_id: stakeId,
+        until_epoch: untilEpoch
       }
     }, fee_, memo_, funds_);
   };

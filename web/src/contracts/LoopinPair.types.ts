@@ -60,7 +60,13 @@ export type ExecuteMsg = {
   };
 } | {
   renew: {
+    epochs?: number | null;
     stake_id: number;
+  };
+} | {
+  set_auto_renew: {
+    stake_id: number;
+    until_epoch?: number | null;
   };
 } | {
   claim: {
@@ -390,5 +396,9 @@ export type ReceiveMsg = {
   extend: {
     lease_id: number;
     renewals: number;
+  };
+} | {
+  top_up: {
+    stake_id: number;
   };
 };

@@ -54,7 +54,9 @@
 //!    fee the lease burned (so its own leases never pay for themselves). Rewards are emission:
 //!    V and G leave them out, as they leave out `gamma`, so rules 1 and 4 hold with the
 //!    adversary's reward claims among its actions. (Its liquidity shares a pool's liquidity
-//!    reward with `lp`'s as any provider's do; that is supply, like a stake's.)
+//!    reward with `lp`'s as any provider's do; that is supply, like a stake's.) Its own stakes
+//!    are renewed by 1 to 3 epochs at a time (mirrored in A); renewing an honest supplier's
+//!    stake, setting its standing renewal or topping up its deposit is refused.
 //!
 //! Findings (each reproduced by its own test below, kept once fixed):
 //! - `a_round_trip_lease_does_not_lift_a_settlement` (rule 1): a lease held through a provider's

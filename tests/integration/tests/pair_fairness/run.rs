@@ -301,16 +301,36 @@ impl Run {
                     }
                 }
             }
+            Adv::MeddleWithStake(i) => {
+                let (name, stake_id) = SUPPLIERS[i % SUPPLIERS.len()];
+                let renew = ExecuteMsg::Renew {
+                    stake_id,
+                    epochs: None,
+                };
+                assert!(b.exec(ADV, &renew).is_err(), "carol renewed {name}'s stake");
+                let standing = ExecuteMsg::SetAutoRenew {
+                    stake_id,
+                    until_epoch: Some(100),
+                };
+                let set = b.exec(ADV, &standing);
+                assert!(set.is_err(), "carol set {name}'s standing renewal");
+                let top_up = b.send(ADV, LOOP, &ReceiveMsg::TopUp { stake_id });
+                assert!(top_up.is_err(), "carol topped up {name}'s deposit");
+            }
             Adv::ClaimLiquidityRewards => {
                 let _ = b.exec(ADV, &ExecuteMsg::ClaimLiquidityRewards {});
             }
-            Adv::RenewStake(i) => {
+            Adv::RenewStake(i, epochs) => {
                 let Some(&id) = b.adv_stakes.get(i % b.adv_stakes.len().max(1)) else {
                     return;
                 };
-                if b.exec(ADV, &ExecuteMsg::Renew { stake_id: id }).is_ok() {
+                let renew = |stake_id| ExecuteMsg::Renew {
+                    stake_id,
+                    epochs: Some(epochs),
+                };
+                if b.exec(ADV, &renew(id)).is_ok() {
                     let stake_id = self.a.adv_stakes[i % self.a.adv_stakes.len()];
-                    let renewed = self.a.exec(ADV, &ExecuteMsg::Renew { stake_id });
+                    let renewed = self.a.exec(ADV, &renew(stake_id));
                     renewed.unwrap_or_else(|e| panic!("renewal mirrored in A: {}", e.root_cause()));
                 }
             }

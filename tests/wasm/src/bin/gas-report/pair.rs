@@ -272,7 +272,10 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
             NAME,
             "Renew",
             &miner_2,
-            &ExecuteMsg::Renew { stake_id: 2 },
+            &ExecuteMsg::Renew {
+                stake_id: 2,
+                epochs: None,
+            },
             true,
         )?;
         let lp = pair.addr("liquidity");

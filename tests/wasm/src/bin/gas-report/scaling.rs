@@ -226,7 +226,10 @@ fn probe(bench: Bench) -> Result<Vec<Measured>, HarnessError> {
         deadline: None,
     };
     p.exec("WithdrawLiquidity (half a position)", &lp, &withdraw)?;
-    let renew = ExecuteMsg::Renew { stake_id: stake_b };
+    let renew = ExecuteMsg::Renew {
+        stake_id: stake_b,
+        epochs: None,
+    };
     p.exec("Renew", &miner_b, &renew)?;
 
     // Boundaries: 1 with every stake active, 3 with the n generated ones (and stake a) ending.
