@@ -31,15 +31,20 @@ fn load_renewable(
     let stake = STAKES
         .may_load(storage, id)?
         .ok_or(ContractError::StakeNotFound { id })?;
-    if stake.owner == *sender {
-        return load_owned(storage, sender, id);
-    }
-    let until = AUTO_RENEW
-        .may_load(storage, id)?
-        .ok_or(ContractError::Unauthorized {})?;
+    let until = match stake.owner == *sender {
+        true => None,
+        false => Some(
+            AUTO_RENEW
+                .may_load(storage, id)?
+                .ok_or(ContractError::Unauthorized {})?,
+        ),
+    };
     if stake.invalidated {
         return Err(ContractError::Invalidated { id });
     }
+    let Some(until) = until else {
+        return Ok(stake);
+    };
     let new_end = stake.end_epoch + epochs;
     if new_end > until {
         return Err(ContractError::BeyondAutoRenew { id, until, new_end });
