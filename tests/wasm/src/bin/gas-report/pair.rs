@@ -68,13 +68,23 @@ pub(crate) fn hook(from: &str, amount: u128, msg: &ReceiveMsg) -> ExecuteMsg {
 
 /// Device `id`'s stake by `staker`, signed by the device's key (`loopin::device`).
 pub(crate) fn stake_msg(pair: &WasmContract, staker: &str, id: u32) -> ReceiveMsg {
+    stake_msg_as(pair, staker, id, StakeMode::LiquidityProvider)
+}
+
+/// [`stake_msg`] in `mode`.
+pub(crate) fn stake_msg_as(
+    pair: &WasmContract,
+    staker: &str,
+    id: u32,
+    mode: StakeMode,
+) -> ReceiveMsg {
     let mut seed = [0x11u8; 32];
     seed[..4].copy_from_slice(&id.to_le_bytes());
     let key = k256::ecdsa::SigningKey::from_slice(&seed).expect("a valid secp256k1 key");
     let pubkey = key.verifying_key().to_encoded_point(true);
     let device_id = device_id(pubkey.as_bytes());
     let commitment = HexBinary::from([7u8; 32]);
-    let (mode, rate, epochs) = (StakeMode::LiquidityProvider, Decimal::one(), 3);
+    let (rate, epochs) = (Decimal::one(), 3);
     let contract = pair.contract_addr();
     let claim = StakeClaim {
         chain_id: &pair.block().chain_id,
@@ -475,8 +485,47 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
             &invalidate,
             true,
         )?;
+        lifecycle(report, &mut pair, &token, stakes + 1)?;
     }
     Ok((active.total(), expiring.total()))
+}
+
+/// A seller's stake (`id`) topped up, given a standing renewal and renewed by a keeper.
+fn lifecycle(
+    report: &mut Report,
+    pair: &mut WasmContract,
+    token: &str,
+    id: u32,
+) -> Result<(), HarnessError> {
+    let seller = pair.addr("seller");
+    let msg = stake_msg_as(pair, &seller, id, StakeMode::Seller);
+    pair.execute(token, &hook(&seller, 11 * LOOP, &msg))?
+        .unwrap();
+    let stake_id = u64::from(id);
+    let top_up = hook(&seller, LOOP, &ReceiveMsg::TopUp { stake_id });
+    exec(
+        report,
+        pair,
+        NAME,
+        "TopUp (a seller's deposit)",
+        token,
+        &top_up,
+        true,
+    )?;
+    let end = 2 + 3 + 10;
+    let standing = ExecuteMsg::SetAutoRenew {
+        stake_id,
+        until_epoch: Some(end),
+    };
+    exec(report, pair, NAME, "SetAutoRenew", &seller, &standing, true)?;
+    let renew = ExecuteMsg::Renew {
+        stake_id,
+        epochs: Some(3),
+    };
+    let keeper = pair.addr("keeper");
+    let label = "Renew (a keeper, 3 epochs, standing instruction)";
+    exec(report, pair, NAME, label, &keeper, &renew, true)?;
+    Ok(())
 }
 
 /// The rewards of lease 3 and of the liquidity provider's position, three epochs after both.
