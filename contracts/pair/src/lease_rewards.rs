@@ -44,7 +44,14 @@ fn check_due(
     stake: &Stake,
 ) -> Result<(), ContractError> {
     let id = lease.id;
-    if lease.cancelled || !lease.refunded.is_zero() {
+    // A ruling that granted a refund forfeits them, even where the stake's held pay could
+    // cover none of it (the hours were ruled undelivered all the same).
+    let ruled_undelivered = lease
+        .dispute
+        .as_ref()
+        .and_then(|dispute| dispute.resolution.as_ref())
+        .is_some_and(|resolution| !resolution.refund.is_zero());
+    if lease.cancelled || !lease.refunded.is_zero() || ruled_undelivered {
         return Err(ContractError::LeaseRewardForfeited { id });
     }
     if lease

@@ -248,6 +248,11 @@ pub fn renew_lease(
         renewed_by: None,
         completed: false,
         dispute: None,
+        // A new purchase: nothing of it is refunded or cancelled, whatever a ruling gave back
+        // on the lease it renews (inherited, a refund of the previous epoch made the renewal
+        // look refunded: not cancellable, its unproven refund short, its rewards forfeited).
+        refunded: Uint128::zero(),
+        cancelled: false,
         ..previous.clone()
     };
     previous.renewed_by = Some(next_id);

@@ -4,7 +4,7 @@
 
 use cosmwasm_std::{Addr, DepsMut, Env, Response, Storage, Uint128};
 use cw_storage_plus::Map;
-use loopin::pair::MAX_RENEW_EPOCHS;
+use loopin::pair::{AUTO_RENEW_AHEAD, MAX_RENEW_EPOCHS};
 use loopin::stake_cert::{self, StakeMode};
 
 use crate::epoch::current_pool;
@@ -20,18 +20,19 @@ use crate::verification::{book_seller, in_market};
 /// epoch of a renewal by anyone but the owner is at most this.
 pub const AUTO_RENEW: Map<u64, u64> = Map::new("auto_renew");
 
-/// Loads a stake that `sender` may renew to `new_end`: its owner, or anyone within the owner's
-/// standing instruction.
+/// Loads a stake that `sender` may renew by `epochs` while `trading` is traded: its owner, or
+/// anyone within the owner's standing instruction and [`AUTO_RENEW_AHEAD`].
 fn load_renewable(
     storage: &dyn Storage,
     sender: &Addr,
     id: u64,
     epochs: u64,
+    trading: u64,
 ) -> Result<Stake, ContractError> {
     let stake = STAKES
         .may_load(storage, id)?
         .ok_or(ContractError::StakeNotFound { id })?;
-    let until = match stake.owner == *sender {
+    let instruction = match stake.owner == *sender {
         true => None,
         false => Some(
             AUTO_RENEW
@@ -42,9 +43,10 @@ fn load_renewable(
     if stake.invalidated {
         return Err(ContractError::Invalidated { id });
     }
-    let Some(until) = until else {
+    let Some(until) = instruction else {
         return Ok(stake);
     };
+    let until = until.min(trading + AUTO_RENEW_AHEAD);
     let new_end = stake.end_epoch + epochs;
     if new_end > until {
         return Err(ContractError::BeyondAutoRenew { id, until, new_end });
@@ -114,8 +116,9 @@ pub fn renew(
         });
     }
     let config = CONFIG.load(deps.storage)?;
-    let mut stake = load_renewable(deps.storage, &sender, id, u64::from(epochs))?;
     let (mut pool, advanced) = current_pool(deps.storage, &env, &config)?;
+    let trading = pool.trading_epoch();
+    let mut stake = load_renewable(deps.storage, &sender, id, u64::from(epochs), trading)?;
     if stake.end_epoch <= pool.trading_epoch() {
         return Err(ContractError::RenewTooLate { id });
     }

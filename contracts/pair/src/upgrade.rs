@@ -3,7 +3,7 @@
 
 use cosmwasm_std::{Addr, Storage};
 use loopin::pool::PoolParams;
-use loopin_packed::Prefix;
+use loopin_packed::{Prefix, decode_exact};
 use loopin_pool_math::capacity::EpochClock;
 use serde::Deserialize;
 
@@ -28,13 +28,15 @@ struct ConfigBeforeIncentives {
 /// Rewrites a config packed before `PoolParams::incentives` (no incentives: the pool keeps
 /// the parameters it was created with). Whether it did.
 pub fn rewrite_config(storage: &mut dyn Storage) -> Result<bool, ContractError> {
-    if CONFIG.load(storage).is_ok() {
-        return Ok(false);
-    }
     let bytes = storage
         .get(b"config")
         .ok_or_else(|| cosmwasm_std::StdError::not_found("config"))?;
-    let old: ConfigBeforeIncentives = loopin_packed::decode(&bytes)?;
+    // Exactly one layout reads every byte (an earlier one can decode as a later one, wrongly,
+    // with bytes left over).
+    if decode_exact::<Config>(&bytes).is_ok() {
+        return Ok(false);
+    }
+    let old: ConfigBeforeIncentives = decode_exact(&bytes)?;
     CONFIG.save(
         storage,
         &Config {

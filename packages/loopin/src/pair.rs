@@ -21,6 +21,10 @@ pub const MAX_DISPUTE_REASON_LEN: usize = 256;
 pub const DISPUTE_BOND_DIVISOR: u128 = 10;
 /// Most epochs one `Renew` adds.
 pub const MAX_RENEW_EPOCHS: u32 = 64;
+/// A renewal by anyone but the owner (within its `SetAutoRenew`) leaves the stake ending at most
+/// this many epochs after the trading epoch: the owner's commitment never runs further ahead of
+/// now, so withdrawing the instruction takes effect within as many epochs.
+pub const AUTO_RENEW_AHEAD: u64 = 3;
 /// Most leases one `ClaimLeaseRewards` pays.
 pub const MAX_CLAIMED_LEASES: usize = 32;
 
@@ -33,8 +37,9 @@ pub enum ExecuteMsg {
     /// Extends a stake by `epochs` (default 1, at most [`MAX_RENEW_EPOCHS`]), before its last
     /// epoch is traded, within the class's `max_epochs` (a seller's deposit must cover the
     /// longer stake's maintenance: `TopUp`). Its owner, or anyone when the new end is within
-    /// the owner's standing instruction (`SetAutoRenew`): a keeper renews it each epoch, or
-    /// several at once, without the miner's signature.
+    /// the owner's standing instruction (`SetAutoRenew`) and at most [`AUTO_RENEW_AHEAD`]
+    /// epochs after the trading epoch: a keeper keeps it rolling without the miner's
+    /// signature each epoch.
     Renew {
         stake_id: u64,
         #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -90,6 +90,23 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> StdResult<T> {
     }
 }
 
+/// [`decode`], refusing a packed value with bytes left over: a value packed in an earlier
+/// layout can decode without error as a later one (postcard ignores what follows), wrongly.
+/// What a migration tells layouts apart with.
+pub fn decode_exact<T: DeserializeOwned>(bytes: &[u8]) -> StdResult<T> {
+    match bytes.split_first() {
+        Some((&PACKED_V0, body)) => match postcard::take_from_bytes(body) {
+            Ok((value, [])) => Ok(value),
+            Ok((_, rest)) => Err(StdError::parse_err(
+                std::any::type_name::<T>(),
+                format!("{} bytes left over", rest.len()),
+            )),
+            Err(err) => Err(StdError::parse_err(std::any::type_name::<T>(), err)),
+        },
+        _ => from_json(bytes),
+    }
+}
+
 /// A single value under `key`, as cw-storage-plus's `Item` keys it.
 pub struct PackedItem<T> {
     key: &'static [u8],

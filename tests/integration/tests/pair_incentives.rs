@@ -380,3 +380,58 @@ fn governance_cannot_set_incentives_that_cannot_be_paid_or_bounded() {
         })
     );
 }
+
+/// Found by the review of the incentives: a standing order's renewal copied the refund a ruling
+/// had granted on the lease it renewed, so the renewal, a new purchase, looked refunded: its
+/// rewards were forfeited, it could not be cancelled, and an unproven epoch refunded it short.
+#[test]
+fn a_renewal_of_a_lease_refunded_by_a_ruling_is_a_new_purchase() {
+    let mut p = market_on(protocol_with(
+        PoolParams {
+            dispute_epochs: 1,
+            ..params_with(incentives())
+        },
+        1_000 * LOOP,
+    ));
+    let order = ReceiveMsg::Lease {
+        stake_id: 1,
+        hours: Uint128::new(HOUR / 4),
+        client_key: cosmwasm_std::HexBinary::from([1u8; 32]),
+        ssh_key: loopin_integration_tests::protocol::SSH_KEY.into(),
+        deadline: None,
+        renewals: Some(2),
+        max_renewal_price: None,
+        renewer: None,
+    };
+    let first = number(&p.send("client", 20 * LOOP, &order).unwrap(), "lease_id") as u64;
+    p.next_epoch();
+    let dispute = ReceiveMsg::Dispute {
+        lease_id: first,
+        reason: "no access".into(),
+    };
+    p.send("client", 20 * LOOP, &dispute).unwrap();
+    let governance = actor(&p.app, "governance");
+    let ruling = ExecuteMsg::ResolveDispute {
+        lease_id: first,
+        refund: Uint128::new(LOOP),
+    };
+    p.exec(&governance, &ruling).unwrap();
+    let client = p.addr("client");
+    let renewal = p
+        .exec(&client, &ExecuteMsg::RenewLease { lease_id: first })
+        .unwrap();
+    let renewal = number(&renewal, "lease_id") as u64;
+    let lease: loopin::pair::LeaseResponse = p
+        .app
+        .wrap()
+        .query_wasm_smart(&p.pair, &QueryMsg::Lease { lease_id: renewal })
+        .unwrap();
+    assert_eq!((lease.refunded, lease.cancelled), (Uint128::zero(), false));
+    // Its rewards are due once delivered; the ruled lease's are forfeited.
+    for _ in 0..3 {
+        p.next_epoch();
+    }
+    assert_eq!(rewards(claim_leases(&mut p, "client", &[renewal])), 1_500);
+    let err: ContractError = contract_error(claim_leases(&mut p, "client", &[first]));
+    assert_eq!(err, ContractError::LeaseRewardForfeited { id: first });
+}

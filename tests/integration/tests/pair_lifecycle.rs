@@ -3,7 +3,7 @@
 //! cover a longer stake.
 
 use cw_multi_test::AppResponse;
-use loopin::pair::{ExecuteMsg, MAX_RENEW_EPOCHS, ReceiveMsg};
+use loopin::pair::{AUTO_RENEW_AHEAD, ExecuteMsg, MAX_RENEW_EPOCHS, ReceiveMsg};
 use loopin::stake_cert::StakeMode;
 use loopin_integration_tests::contract_error;
 use loopin_integration_tests::protocol::{LOOP, Protocol, market};
@@ -84,12 +84,25 @@ fn a_keeper_renews_a_stake_within_its_owners_standing_instruction_and_no_further
     assert_eq!(err, ContractError::Unauthorized {});
     auto_renew(&mut p, "bob", bob, Some(end + 3));
     let expiry = certificate_expiry(&p, bob);
-    // Dave, a keeper, renews it an epoch at a time and then two at once, to the instruction's
-    // end; the certificate follows.
-    assert_eq!(renewed(&mut p, "dave", bob, None), end + 1);
-    p.next_epoch();
-    assert_eq!(renewed(&mut p, "dave", bob, Some(2)), end + 3);
+    // A keeper keeps it rolling, never more than AUTO_RENEW_AHEAD epochs past the trading
+    // epoch: not all of the instruction at once.
+    let trading = p.pool().trading_epoch;
+    let err: ContractError = contract_error(renew(&mut p, "dave", bob, Some(3)));
+    assert_eq!(
+        err,
+        ContractError::BeyondAutoRenew {
+            id: bob,
+            until: trading + AUTO_RENEW_AHEAD,
+            new_end: end + 3
+        }
+    );
+    // Each epoch Dave renews it by one, to the instruction's end; the certificate follows.
+    for renewal in 1..=3 {
+        p.next_epoch();
+        assert_eq!(renewed(&mut p, "dave", bob, None), end + renewal);
+    }
     assert_eq!(certificate_expiry(&p, bob), expiry + 3 * 3_600);
+    p.next_epoch();
     let err: ContractError = contract_error(renew(&mut p, "dave", bob, None));
     assert_eq!(
         err,

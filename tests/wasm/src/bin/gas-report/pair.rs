@@ -490,7 +490,8 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
     Ok((active.total(), expiring.total()))
 }
 
-/// A seller's stake (`id`) topped up, given a standing renewal and renewed by a keeper.
+/// A seller's stake (`id`) topped up, given a standing renewal, renewed by a keeper and by its
+/// owner.
 fn lifecycle(
     report: &mut Report,
     pair: &mut WasmContract,
@@ -512,19 +513,24 @@ fn lifecycle(
         &top_up,
         true,
     )?;
-    let end = 2 + 3 + 10;
     let standing = ExecuteMsg::SetAutoRenew {
         stake_id,
-        until_epoch: Some(end),
+        until_epoch: Some(20),
     };
     exec(report, pair, NAME, "SetAutoRenew", &seller, &standing, true)?;
-    let renew = ExecuteMsg::Renew {
-        stake_id,
-        epochs: Some(3),
-    };
+    // A boundary later its end is near enough for a keeper (AUTO_RENEW_AHEAD).
     let keeper = pair.addr("keeper");
-    let label = "Renew (a keeper, 3 epochs, standing instruction)";
-    exec(report, pair, NAME, label, &keeper, &renew, true)?;
+    pair.advance(EPOCH);
+    let advance = ExecuteMsg::AdvanceEpoch { max_epochs: None };
+    pair.execute(&keeper, &advance)?.unwrap();
+    let renew = |epochs| ExecuteMsg::Renew {
+        stake_id,
+        epochs: Some(epochs),
+    };
+    let label = "Renew (a keeper, standing instruction)";
+    exec(report, pair, NAME, label, &keeper, &renew(1), true)?;
+    let label = "Renew (the owner, 3 epochs at once)";
+    exec(report, pair, NAME, label, &seller, &renew(3), true)?;
     Ok(())
 }
 
