@@ -100,6 +100,49 @@ impl Economics {
     }
 }
 
+impl Economics {
+    /// Eq. (7) with the utilisation reward (issue 19): net LOOP per unit of rate when
+    /// `leased_hours` of the `working_hours` were leased and delivered, each paying `utilisation`
+    /// LOOP more: `-alpha - beta*T + gamma*T1 + u*T_leased`.
+    pub fn net_with_utilisation(
+        &self,
+        committed_hours: Decimal256,
+        working_hours: Decimal256,
+        leased_hours: Decimal256,
+        utilisation: Decimal,
+    ) -> Result<SignedDecimal256, MathError> {
+        let extra = Decimal256::from(utilisation)
+            .checked_mul(leased_hours)
+            .map_err(|_| MathError::Overflow)
+            .and_then(|d| SignedDecimal256::try_from(d).map_err(|_| MathError::Overflow))?;
+        self.net(committed_hours, working_hours)?
+            .checked_add(extra)
+            .map_err(|_| MathError::Overflow)
+    }
+
+    /// Break-even working time of eq. (8) when a fraction `leased` (at most 1) of the working
+    /// hours is leased at `utilisation` per hour: `T1 = (alpha + beta*T) / (gamma + u*leased)`.
+    /// With nothing leased it is eq. (8)'s; T_min, which governance holds `min_epochs` to, is
+    /// that of a device never leased (nothing guarantees a lease).
+    pub fn break_even_hours_leased(
+        &self,
+        committed_hours: Decimal256,
+        leased: Decimal,
+        utilisation: Decimal,
+    ) -> Result<Decimal256, MathError> {
+        self.validate()?;
+        let cost = Decimal256::from(self.beta)
+            .checked_mul(committed_hours)
+            .and_then(|v| v.checked_add(Decimal256::from(self.alpha)))
+            .map_err(|_| MathError::Overflow)?;
+        let earned = Decimal256::from(utilisation)
+            .checked_mul(Decimal256::from(leased.min(Decimal::one())))
+            .and_then(|v| v.checked_add(Decimal256::from(self.gamma)))
+            .map_err(|_| MathError::Overflow)?;
+        cost.checked_div(earned).map_err(|_| MathError::Overflow)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +175,32 @@ mod tests {
         assert_eq!(t1, Decimal256::from_ratio(40u128, 1u128));
         assert_eq!(e.net(t, t1).unwrap(), SignedDecimal256::zero());
         assert!(e.net(t, t1 - Decimal256::one()).unwrap().is_negative());
+    }
+
+    #[test]
+    fn the_utilisation_reward_lowers_a_leased_devices_break_even_and_not_t_min() {
+        // alpha = 10, beta = 0.1, gamma = 0.5, u = 0.1 per leased hour.
+        let e = economics(10, 100, 500);
+        let u = Decimal::permille(100);
+        let t = Decimal256::from_ratio(100u128, 1u128);
+        // Never leased: eq. (8), T1 = 40.
+        assert_eq!(
+            e.break_even_hours_leased(t, Decimal::zero(), u).unwrap(),
+            e.break_even_hours(t).unwrap()
+        );
+        // Always leased: (10 + 10) / 0.6 = 33.3 h, and eq. (7) with u is zero there.
+        let t1 = e.break_even_hours_leased(t, Decimal::one(), u).unwrap();
+        assert_eq!(t1, Decimal256::from_ratio(100u128, 3u128));
+        let net = e.net_with_utilisation(t, t1, t1, u).unwrap();
+        let tolerance = SignedDecimal256::percent(1);
+        assert!(net > -tolerance && net < tolerance, "{net}");
+        // Half leased: 20 / 0.55.
+        let half = e
+            .break_even_hours_leased(t, Decimal::percent(50), u)
+            .unwrap();
+        assert!(half > t1 && half < e.break_even_hours(t).unwrap());
+        // T_min is a device's that is never leased.
+        assert_eq!(e.t_min_epochs(3_600).unwrap(), 25);
     }
 
     #[test]

@@ -502,6 +502,11 @@ fn lifecycle(
     let msg = stake_msg_as(pair, &seller, id, StakeMode::Seller);
     pair.execute(token, &hook(&seller, 11 * LOOP, &msg))?
         .unwrap();
+    let registered = ExecuteMsg::DeviceRegistered {
+        token_id: format!("h100-{id}"),
+    };
+    let registry = pair.addr("registry");
+    pair.execute(&registry, &registered)?.unwrap();
     let stake_id = u64::from(id);
     let top_up = hook(&seller, LOOP, &ReceiveMsg::TopUp { stake_id });
     exec(
@@ -518,11 +523,13 @@ fn lifecycle(
         until_epoch: Some(20),
     };
     exec(report, pair, NAME, "SetAutoRenew", &seller, &standing, true)?;
-    // A boundary later its end is near enough for a keeper (AUTO_RENEW_AHEAD).
+    // Two boundaries later its end is near enough for a keeper (AUTO_RENEW_AHEAD).
     let keeper = pair.addr("keeper");
-    pair.advance(EPOCH);
     let advance = ExecuteMsg::AdvanceEpoch { max_epochs: None };
-    pair.execute(&keeper, &advance)?.unwrap();
+    for _ in 0..2 {
+        pair.advance(EPOCH);
+        pair.execute(&keeper, &advance)?.unwrap();
+    }
     let renew = |epochs| ExecuteMsg::Renew {
         stake_id,
         epochs: Some(epochs),
