@@ -72,10 +72,65 @@ pub fn signed_stake(key: &SigningKey, offer: &StakeOffer) -> ReceiveMsg {
     }
 }
 
+/// The registry's `RegisterDevice` for certificate `token_id`: the device's fingerprint (its
+/// key's), its commitment, the endpoint verifiers reach it at and the ek randomness it was
+/// encoded with (hex). What the miner sends after its stake (docs/miner.md, step 4).
+pub fn register_device(
+    key: &SigningKey,
+    commitment: &loopin_pocps::proof::Commitment,
+    token_id: &str,
+    endpoint: &str,
+    randomness: &str,
+) -> Result<loopin::registry::ExecuteMsg, String> {
+    if token_id.is_empty() {
+        return Err("no certificate: pass --token-id or set [chain] token_id".into());
+    }
+    let ek_randomness =
+        HexBinary::from_hex(randomness).map_err(|e| format!("identity.randomness (hex): {e}"))?;
+    Ok(loopin::registry::ExecuteMsg::RegisterDevice {
+        token_id: token_id.to_string(),
+        fingerprint: HexBinary::from(fingerprint(key)),
+        commitment: commitment.into(),
+        endpoint: endpoint.to_string(),
+        ek_randomness,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use loopin_pocps::sig::{K256Verifier, SigVerifier};
+
+    #[test]
+    fn the_registration_names_the_device_by_its_key_with_its_commitment() {
+        let key = SigningKey::from_slice(&[0x42; 32]).unwrap();
+        let commitment = loopin_pocps::proof::Commitment {
+            params: loopin_pocps::encode::Params::TEST,
+            root: [3u8; 32],
+            ek: 77,
+            pubkey: pubkey_bytes(&key),
+        };
+        let msg =
+            register_device(&key, &commitment, "h100-7", "http://10.0.0.1:7470", "0a0b").unwrap();
+        let loopin::registry::ExecuteMsg::RegisterDevice {
+            token_id,
+            fingerprint: fp,
+            commitment: sent,
+            endpoint,
+            ek_randomness,
+        } = msg
+        else {
+            panic!("a registration")
+        };
+        assert_eq!(token_id, "h100-7");
+        assert_eq!(fp.as_slice(), fingerprint(&key));
+        assert_eq!(sent, loopin::registry::CommitmentMsg::from(&commitment));
+        assert_eq!(endpoint, "http://10.0.0.1:7470");
+        assert_eq!(ek_randomness.as_slice(), [0x0a, 0x0b]);
+        // No certificate, or randomness that is not hex: a clear error, nothing printed.
+        assert!(register_device(&key, &commitment, "", "e", "00").is_err());
+        assert!(register_device(&key, &commitment, "h100-7", "e", "zz").is_err());
+    }
 
     #[test]
     fn the_hook_names_the_device_by_its_key_and_carries_its_signature() {

@@ -96,6 +96,15 @@ enum Cmd {
     /// Print the pair's Stake hook (JSON) for this device, signed by the device key: the pair
     /// takes a stake of the device only with it (chain id from --chain-id or [chain.node]).
     StakeMsg(StakeArgs),
+    /// Print the registry's RegisterDevice (JSON) for this device's certificate.
+    RegisterMsg {
+        /// The stake certificate; default [chain] token_id.
+        #[arg(long)]
+        token_id: Option<String>,
+        /// Where verifiers reach this prover, e.g. http://203.0.113.7:7470.
+        #[arg(long)]
+        endpoint: String,
+    },
     /// Serve challenges.
     Serve,
     /// Measure encoding, the GEMM throughput challenge and challenge latency under load.
@@ -270,6 +279,24 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Cmd::StakeMsg(a) => stake_msg(&c, a),
+        Cmd::RegisterMsg { token_id, endpoint } => {
+            let l = storage::load(&c.data_dir).map_err(|e| e.to_string())?;
+            let key = storage::device_key(&c.data_dir).map_err(|e| e.to_string())?;
+            let st = ProverState::from_loaded(l, key.clone());
+            let token_id = token_id.as_deref().unwrap_or(&c.chain.token_id);
+            let msg = loopin_prover::stake::register_device(
+                &key,
+                &st.commitment,
+                token_id,
+                endpoint,
+                &c.identity.randomness,
+            )?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&msg).map_err(|e| e.to_string())?
+            );
+            Ok(())
+        }
         Cmd::Serve => serve(&c).await,
         Cmd::Bench(b) => bench(&c, b).await,
         Cmd::Selftest => selftest(&c),

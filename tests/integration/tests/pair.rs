@@ -283,45 +283,23 @@ fn renewal_works_before_the_last_traded_epoch_only() {
     p.stake("alice", "gpu-a", StakeMode::LiquidityProvider, 3, 11 * LOOP)
         .unwrap();
     let alice = p.addr("alice");
-    p.exec(
-        &alice,
-        &ExecuteMsg::Renew {
-            stake_id: 1,
-            epochs: None,
-        },
-    )
-    .unwrap();
+    let renew = ExecuteMsg::Renew {
+        stake_id: 1,
+        epochs: None,
+    };
+    p.exec(&alice, &renew).unwrap();
     assert_eq!(p.stake_info(1).end_epoch, 5);
     let stranger = p.addr("dave");
-    let err: ContractError = contract_error(p.exec(
-        &stranger,
-        &ExecuteMsg::Renew {
-            stake_id: 1,
-            epochs: None,
-        },
-    ));
+    let err: ContractError = contract_error(p.exec(&stranger, &renew));
     assert_eq!(err, ContractError::Unauthorized {});
     for _ in 0..3 {
         p.next_epoch();
     }
     // Trading epoch 4 is its last: still renewable. After the next boundary it is not.
-    p.exec(
-        &alice,
-        &ExecuteMsg::Renew {
-            stake_id: 1,
-            epochs: None,
-        },
-    )
-    .unwrap();
+    p.exec(&alice, &renew).unwrap();
     p.next_epoch();
     p.next_epoch();
-    let err: ContractError = contract_error(p.exec(
-        &alice,
-        &ExecuteMsg::Renew {
-            stake_id: 1,
-            epochs: None,
-        },
-    ));
+    let err: ContractError = contract_error(p.exec(&alice, &renew));
     assert_eq!(err, ContractError::RenewTooLate { id: 1 });
 }
 
