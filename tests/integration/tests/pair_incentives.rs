@@ -435,3 +435,61 @@ fn a_renewal_of_a_lease_refunded_by_a_ruling_is_a_new_purchase() {
     let err: ContractError = contract_error(claim_leases(&mut p, "client", &[first]));
     assert_eq!(err, ContractError::LeaseRewardForfeited { id: first });
 }
+
+/// Found by the review: a ruling that grants a refund the stake's held pay cannot cover (its
+/// position was seized by an invalidation in between) leaves nothing refunded on the lease; the
+/// hours were ruled undelivered all the same, so its client earns no reward for them.
+#[test]
+fn a_lease_ruled_undelivered_earns_nothing_even_when_its_refund_could_not_be_paid() {
+    let mut p = market_on(protocol_with(
+        PoolParams {
+            dispute_epochs: 2,
+            ..params_with(incentives())
+        },
+        1_000 * LOOP,
+    ));
+    let bob = loopin_integration_tests::proven::stake(
+        &mut p,
+        "bob",
+        "gpu-b",
+        StakeMode::LiquidityProvider,
+        true,
+    );
+    let res = p.lease("client", bob, HOUR / 2, 20 * LOOP).unwrap();
+    let (id, paid) = (number(&res, "lease_id") as u64, number(&res, "paid"));
+    p.next_epoch();
+    p.next_epoch();
+    let dispute = ReceiveMsg::Dispute {
+        lease_id: id,
+        reason: "no access".into(),
+    };
+    p.send("client", 20 * LOOP, &dispute).unwrap();
+    let registry = p.registry.clone();
+    let token_id = p.stake_info(bob).token_id;
+    let invalidate = ExecuteMsg::Invalidate {
+        token_id,
+        reason: "bad openings".into(),
+    };
+    p.exec(&registry, &invalidate).unwrap();
+    let governance = actor(&p.app, "governance");
+    let ruling = ExecuteMsg::ResolveDispute {
+        lease_id: id,
+        refund: Uint128::new(paid),
+    };
+    p.exec(&governance, &ruling).unwrap();
+    let lease: loopin::pair::LeaseResponse = p
+        .app
+        .wrap()
+        .query_wasm_smart(&p.pair, &QueryMsg::Lease { lease_id: id })
+        .unwrap();
+    assert_eq!(
+        lease.refunded,
+        Uint128::zero(),
+        "nothing was left to pay it"
+    );
+    for _ in 0..3 {
+        p.next_epoch();
+    }
+    let err: ContractError = contract_error(claim_leases(&mut p, "client", &[id]));
+    assert_eq!(err, ContractError::LeaseRewardForfeited { id });
+}
