@@ -76,6 +76,15 @@ fn check_due(
     Ok(())
 }
 
+/// Lease `id` and the stake that served it.
+fn lease_and_stake(storage: &dyn Storage, id: u64) -> Result<(Lease, Stake), ContractError> {
+    let lease = LEASES
+        .may_load(storage, id)?
+        .ok_or(ContractError::LeaseNotFound { id })?;
+    let stake = STAKES.load(storage, lease.stake_id)?;
+    Ok((lease, stake))
+}
+
 /// The rewards of one lease owed to `sender` (its client's, its stake owner's, or both), after
 /// checking they are due.
 fn claimable(
@@ -86,10 +95,7 @@ fn claimable(
     sender: &Addr,
     id: u64,
 ) -> Result<(LeaseReward, LeaseReward), ContractError> {
-    let lease = LEASES
-        .may_load(storage, id)?
-        .ok_or(ContractError::LeaseNotFound { id })?;
-    let stake = STAKES.load(storage, lease.stake_id)?;
+    let (lease, stake) = lease_and_stake(storage, id)?;
     let is_client = lease.client == *sender;
     let is_miner = stake.owner == *sender && !stake.invalidated;
     if !is_client && stake.owner != *sender {
@@ -173,10 +179,7 @@ pub fn query_lease_rewards(
     now: Timestamp,
     id: u64,
 ) -> Result<LeaseRewardsResponse, ContractError> {
-    let lease = LEASES
-        .may_load(storage, id)?
-        .ok_or(ContractError::LeaseNotFound { id })?;
-    let stake = STAKES.load(storage, lease.stake_id)?;
+    let (lease, stake) = lease_and_stake(storage, id)?;
     let pool = POOL.load(storage)?;
     let mut left = owed(storage, config, &lease)?;
     let not_due = check_due(storage, config, now, &pool, &lease, &stake).err();

@@ -5,7 +5,7 @@ use cosmwasm_std::{Addr, DepsMut, Env, Response, Timestamp, Uint128};
 use crate::epoch::{current_pool, tokens_for_deposits, tokens_for_shares};
 use crate::error::ContractError;
 use crate::leasing::check_deadline;
-use crate::liquidity_rewards;
+use crate::liquidity_rewards::{self, Change};
 use crate::outflow;
 use crate::state::{CONFIG, Config, LIQUIDITY, POOL};
 
@@ -38,7 +38,8 @@ pub fn provide(
         .may_load(deps.storage, &provider)?
         .unwrap_or_default();
     LIQUIDITY.save(deps.storage, &provider, &held.checked_add(minted)?)?;
-    liquidity_rewards::on_provide(deps.storage, config, &provider, pool.epoch, held, minted)?;
+    let change = Change::Provided(minted);
+    liquidity_rewards::on_change(deps.storage, config, &provider, pool.epoch, held, change)?;
     POOL.save(deps.storage, &pool)?;
     Ok(Response::new()
         .add_attribute("action", "provide_liquidity")
@@ -87,7 +88,8 @@ pub fn withdraw(
     pool.reserves.tokens = pool.reserves.tokens.checked_sub(gross)?;
     pool.total_shares = pool.total_shares.checked_sub(shares)?;
     LIQUIDITY.save(deps.storage, &provider, &(held - shares))?;
-    liquidity_rewards::on_withdraw(deps.storage, &config, &provider, pool.epoch, held, shares)?;
+    let change = Change::Withdrawn(shares);
+    liquidity_rewards::on_change(deps.storage, &config, &provider, pool.epoch, held, change)?;
     POOL.save(deps.storage, &pool)?;
     Ok(Response::new()
         .add_attribute("action", "withdraw_liquidity")

@@ -187,36 +187,30 @@ impl Book {
     }
 }
 
-/// A provider of `held` passive shares adds `minted` at processed boundary `epoch`.
-pub(crate) fn on_provide(
-    storage: &mut dyn Storage,
-    config: &Config,
-    owner: &Addr,
-    epoch: u64,
-    held: Uint128,
-    minted: Uint128,
-) -> Result<(), ContractError> {
-    if let Some(mut book) = Book::load(storage, config, owner, epoch, held)? {
-        book.add(minted)?;
-        book.save(storage, owner)?;
-    }
-    Ok(())
+/// What a passive provider does to its shares.
+pub(crate) enum Change {
+    Provided(Uint128),
+    Withdrawn(Uint128),
 }
 
-/// A provider of `held` passive shares withdraws `shares` at processed boundary `epoch`.
-pub(crate) fn on_withdraw(
+/// Books a provider's change of shares at processed boundary `epoch`, when the class pays
+/// liquidity rewards.
+pub(crate) fn on_change(
     storage: &mut dyn Storage,
     config: &Config,
     owner: &Addr,
     epoch: u64,
     held: Uint128,
-    shares: Uint128,
+    change: Change,
 ) -> Result<(), ContractError> {
-    if let Some(mut book) = Book::load(storage, config, owner, epoch, held)? {
-        book.remove(shares)?;
-        book.save(storage, owner)?;
+    let Some(mut book) = Book::load(storage, config, owner, epoch, held)? else {
+        return Ok(());
+    };
+    match change {
+        Change::Provided(shares) => book.add(shares)?,
+        Change::Withdrawn(shares) => book.remove(shares)?,
     }
-    Ok(())
+    book.save(storage, owner)
 }
 
 pub fn claim_liquidity_rewards(deps: DepsMut, sender: Addr) -> Result<Response, ContractError> {
