@@ -19,7 +19,7 @@ use crate::error::ContractError;
 use crate::leasing::{self, LeaseRequest};
 use crate::staking::{self, StakeRequest};
 use crate::state::{CONFIG, Config, POOL, Pool};
-use crate::{claim, disputes, liquidity, proofs, slashing, unproven, verification};
+use crate::{claim, disputes, exit, liquidity, proofs, slashing, unproven, verification};
 use crate::{lease_rewards, lifecycle, liquidity_rewards};
 use crate::{outflow, query};
 
@@ -103,6 +103,7 @@ pub fn execute(
             until_epoch,
         } => lifecycle::set_auto_renew(deps, info.sender, stake_id, until_epoch),
         ExecuteMsg::Claim { stake_id } => claim::claim(deps, env, info.sender, stake_id),
+        ExecuteMsg::Exit { stake_id } => exit::exit(deps, env, info.sender, stake_id),
         ExecuteMsg::CancelLease {
             lease_id,
             min_refund,

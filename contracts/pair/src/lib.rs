@@ -9,6 +9,7 @@ mod device_claim;
 mod disputes;
 mod epoch;
 pub mod error;
+mod exit;
 mod lease_rewards;
 mod leasing;
 mod lifecycle;

@@ -71,8 +71,25 @@ fn extend(
             max: config.params.max_epochs,
         });
     }
-    let (old_end, new_end) = (stake.end_epoch, stake.end_epoch + epochs);
     let hours = stake.hours_per_epoch;
+    // A clawback still owed must stay covered by what the deposit returns at the end.
+    if stake.mode == StakeMode::Seller
+        && maintenance(config, hours, total)? > stake.deposit.saturating_sub(stake.clawback)
+    {
+        return Err(ContractError::DepositTooLow {});
+    }
+    move_end(storage, pool, stake, stake.end_epoch + epochs)
+}
+
+/// Moves the stake's hours (and a provider's shares) in the books from ending at its end to
+/// ending at `new_end`, later (a renewal) or earlier (an exit), and sets its end.
+pub(crate) fn move_end(
+    storage: &mut dyn Storage,
+    pool: &mut crate::state::Pool,
+    stake: &mut Stake,
+    new_end: u64,
+) -> Result<(), ContractError> {
+    let (old_end, hours) = (stake.end_epoch, stake.hours_per_epoch);
     match stake.mode {
         StakeMode::LiquidityProvider => {
             sub(storage, &PROVIDER_HOURS_ENDING, old_end, hours)?;
@@ -80,15 +97,14 @@ fn extend(
             sub(storage, &SHARES_ENDING, old_end, stake.shares)?;
             add(storage, &SHARES_ENDING, new_end, stake.shares)?;
         }
+        StakeMode::Seller if in_market(stake) => {
+            // Ending at or before its first unsold epoch, the boundary that would sell it drops
+            // it first: nothing more is sold.
+            sub(storage, &SELLER_HOURS_ENDING, old_end, hours)?;
+            add(storage, &SELLER_HOURS_ENDING, new_end, hours)?;
+        }
         StakeMode::Seller => {
-            // A clawback still owed must stay covered by what the deposit returns at the end.
-            if maintenance(config, hours, total)? > stake.deposit.saturating_sub(stake.clawback) {
-                return Err(ContractError::DepositTooLow {});
-            }
-            if in_market(stake) {
-                sub(storage, &SELLER_HOURS_ENDING, old_end, hours)?;
-                add(storage, &SELLER_HOURS_ENDING, new_end, hours)?;
-            } else if stake.verified_from.is_some_and(|from| from < new_end) {
+            if stake.verified_from.is_some_and(|from| from < new_end) {
                 // Registered with one epoch left, it was verified from its end and nothing of
                 // it was booked; renewed, that epoch is its first, sold at the next boundary as
                 // a registration's would be. (Left out, its hours were listed by the other

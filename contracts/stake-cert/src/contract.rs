@@ -61,6 +61,9 @@ pub fn execute(
         ExecuteMsg::Extend { token_id, expiry } => {
             execute::extend(deps, env, info, token_id, expiry)
         }
+        ExecuteMsg::Curtail { token_id, expiry } => {
+            execute::curtail(deps, env, info, token_id, expiry)
+        }
         ExecuteMsg::Expire { token_id } => execute::expire(deps, env, info, token_id),
         ExecuteMsg::Invalidate { token_id, reason } => {
             execute::invalidate(deps, env, info, token_id, reason)

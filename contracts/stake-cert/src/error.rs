@@ -87,6 +87,16 @@ pub enum ContractError {
         current: Timestamp,
     },
 
+    #[error(
+        "new expiry {expiry} must be before the current expiry {current} and after both now ({now}) and the start {start}"
+    )]
+    InvalidCurtail {
+        expiry: Timestamp,
+        current: Timestamp,
+        now: Timestamp,
+        start: Timestamp,
+    },
+
     #[error("{issuer} is already an issuer")]
     IssuerExists { issuer: String },
 

@@ -225,6 +225,35 @@ pub fn extend(
         .add_attribute("expiry", expiry.seconds().to_string()))
 }
 
+pub fn curtail(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    token_id: String,
+    expiry: Timestamp,
+) -> Result<Response, ContractError> {
+    let mut nft = load_authorized(deps.storage, &info.sender, &token_id)?;
+    let now = env.block.time;
+    ensure_active(&token_id, &nft.extension, now)?;
+    let (current, start) = (nft.extension.expiry, nft.extension.start);
+    if expiry >= current || expiry <= now || expiry <= start {
+        return Err(ContractError::InvalidCurtail {
+            expiry,
+            current,
+            now,
+            start,
+        });
+    }
+    unindex_active(deps.storage, &token_id, &nft.extension);
+    nft.extension.expiry = expiry;
+    index_active(deps.storage, &token_id, &nft.extension)?;
+    save(deps.storage, &token_id, &nft)?;
+    Ok(Response::new()
+        .add_attribute("action", "curtail")
+        .add_attribute("token_id", token_id)
+        .add_attribute("expiry", expiry.seconds().to_string()))
+}
+
 pub fn expire(
     deps: DepsMut,
     env: Env,

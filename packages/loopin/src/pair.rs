@@ -52,6 +52,16 @@ pub enum ExecuteMsg {
         stake_id: u64,
         until_epoch: Option<u64>,
     },
+    /// Ends a stake early: it still supplies the epoch being delivered and the trading epoch
+    /// (clients may have leased their hours) and ends at the next epoch; its certificate's
+    /// expiry moves there. It forfeits the maintenance of the epochs it gives up (the class's
+    /// `beta` per device-hour), burned: a seller's out of its deposit, a provider's out of its
+    /// locked shares, valued as a withdrawal's. Until the new end it is challenged as before,
+    /// and it is paid, as at any end, once that epoch is final and its dispute window has
+    /// closed: a failed challenge still invalidates it. Withdraws its `SetAutoRenew`. Its owner
+    /// only; refused while a dispute is open on it (`ExitDisputed`) or when it ends by then
+    /// anyway (`ExitTooLate`).
+    Exit { stake_id: u64 },
     /// Pays what a stake has earned so far: settled liquidity, released seller proceeds, the
     /// deposit and rewards at the end. Its owner only.
     Claim { stake_id: u64 },

@@ -117,6 +117,9 @@ pub enum ExecuteMsg {
     },
     /// Moves the expiry later (renewal). The certificate must be active.
     Extend { token_id: String, expiry: Timestamp },
+    /// Moves the expiry earlier (an early exit from the stake), to a time after both now and
+    /// the certificate's start. The certificate must be active. Minter or its issuer only.
+    Curtail { token_id: String, expiry: Timestamp },
     /// Ends the stake now: status `Expired`, expiry the current block time.
     Expire { token_id: String },
     /// Marks the certificate invalid (a failed PoCPS challenge). Final.

@@ -1,0 +1,280 @@
+//! Early exit (issue 19): a stake ends before its term, still serving what clients may have
+//! leased, forfeiting the maintenance of the epochs it gives up; refused while a dispute is
+//! open, for anyone but its owner, and when it gives up nothing. (What an exit cannot dodge,
+//! a challenge failed before the new end, and the device moving to a new stake afterwards are
+//! in `registry_exit.rs`, with the real registry.)
+
+use cosmwasm_std::Uint128;
+use cw_multi_test::AppResponse;
+use loopin::pair::{ExecuteMsg, ReceiveMsg};
+use loopin::stake_cert::StakeMode;
+use loopin_integration_tests::contract_error;
+use loopin_integration_tests::protocol::{EPOCH, LOOP, Protocol, market};
+use loopin_integration_tests::proven::{claim_to_the_end, number};
+use loopin_pair::ContractError;
+use loopin_pool_math::HOUR;
+
+/// One epoch of a rate-1 stake's maintenance (beta = 0.1 LOOP per device-hour).
+const UPKEEP: u128 = LOOP / 10;
+
+fn exit(p: &mut Protocol, who: &str, stake_id: u64) -> anyhow::Result<AppResponse> {
+    let sender = p.addr(who);
+    p.exec(&sender, &ExecuteMsg::Exit { stake_id })
+}
+
+fn total_supply(p: &Protocol) -> u128 {
+    let info: cw20::TokenInfoResponse = p
+        .app
+        .wrap()
+        .query_wasm_smart(&p.token, &cw20::Cw20QueryMsg::TokenInfo {})
+        .unwrap();
+    info.total_supply.u128()
+}
+
+/// The certificate's expiry, in seconds.
+fn certificate_expiry(p: &Protocol, stake_id: u64) -> u64 {
+    let token_id = p.stake_info(stake_id).token_id;
+    let info: cw721::msg::NftInfoResponse<loopin::stake_cert::StakeCertificate> = p
+        .app
+        .wrap()
+        .query_wasm_smart(
+            &p.stake_cert,
+            &loopin::stake_cert::QueryMsg::NftInfo { token_id },
+        )
+        .unwrap();
+    info.extension.expiry.seconds()
+}
+
+/// Stakes `device` for ten epochs; returns the stake's id.
+fn stake_ten(p: &mut Protocol, who: &str, device: &str, mode: StakeMode) -> u64 {
+    let amount = if mode == StakeMode::Seller { 10 } else { 11 } * LOOP;
+    let res = p.stake(who, device, mode, 10, amount).unwrap();
+    number(&res, "stake_id") as u64
+}
+
+#[test]
+fn a_seller_that_exits_forfeits_the_maintenance_it_gives_up_and_is_paid_at_the_new_end() {
+    let mut p = market();
+    let seller = stake_ten(&mut p, "seller", "gpu-s", StakeMode::Seller);
+    p.send("seller", LOOP, &ReceiveMsg::TopUp { stake_id: seller })
+        .unwrap();
+    let start = p.stake_info(seller).start_epoch;
+    let expiry = certificate_expiry(&p, seller);
+    // A seller's stake starts at the epoch after the trading epoch (its first sale).
+    for _ in 0..3 {
+        p.next_epoch();
+    }
+    // Two epochs in, the seller leaves: it still supplies the epoch being delivered and the
+    // trading epoch, and ends at the next one, giving up seven of its ten epochs.
+    let trading = p.pool().trading_epoch;
+    assert_eq!(trading, start + 2);
+    let supply = total_supply(&p);
+    let escrow = p.pool().escrow.u128();
+    let res = exit(&mut p, "seller", seller).unwrap();
+    assert_eq!(number(&res, "end_epoch"), u128::from(trading + 1));
+    assert_eq!(number(&res, "epochs_given_up"), 7);
+    // Their maintenance (0.7 LOOP) is burned out of the deposit at once.
+    assert_eq!(number(&res, "forfeited"), 7 * UPKEEP);
+    assert_eq!(total_supply(&p), supply - 7 * UPKEEP);
+    let stake = p.stake_info(seller);
+    assert_eq!(stake.end_epoch, trading + 1);
+    assert_eq!(stake.deposit.u128(), 2 * LOOP - 7 * UPKEEP);
+    assert_eq!(p.pool().escrow.u128(), escrow - 7 * UPKEEP);
+    // Its certificate now expires at the new end: seven epochs earlier.
+    assert_eq!(certificate_expiry(&p, seller), expiry - 7 * EPOCH);
+    // At the next boundary its hours are no longer sold; at the end it is paid as any stake:
+    // the deposit less the maintenance of the three epochs it supplied (nothing was sold:
+    // no client paid the pool for hours), and gamma for its
+    // three proven epochs.
+    p.next_epoch();
+    assert_eq!(p.pool().seller_hours, Uint128::zero());
+    for _ in 0..3 {
+        p.next_epoch();
+    }
+    let before = p.balance_of("seller");
+    let (paid, rewards) = claim_to_the_end(&mut p, "seller", seller);
+    assert!(p.stake_info(seller).finished);
+    assert_eq!(paid, 2 * LOOP - 7 * UPKEEP - 3 * UPKEEP);
+    assert_eq!(rewards, 3 * LOOP / 2);
+    assert_eq!(p.balance_of("seller"), before + paid + rewards);
+    p.check_invariants();
+}
+
+#[test]
+fn a_provider_that_exits_forfeits_shares_worth_the_maintenance_and_the_others_lose_nothing() {
+    let mut p = market();
+    let bob = stake_ten(&mut p, "bob", "gpu-b", StakeMode::LiquidityProvider);
+    p.next_epoch();
+    p.next_epoch();
+    let pool = p.pool();
+    let (y, s) = (pool.reserves.tokens.u128(), pool.total_shares.u128());
+    let shares = p.stake_info(bob).shares.u128();
+    let supply = total_supply(&p);
+    let res = exit(&mut p, "bob", bob).unwrap();
+    // Seven epochs' maintenance, 0.7 LOOP, in shares at LOOP per share (nothing traded: spot
+    // and its average agree), rounded up; that LOOP leaves the pool and is burned.
+    let forfeited = (7 * UPKEEP * s).div_ceil(y);
+    assert_eq!(number(&res, "shares_forfeited"), forfeited);
+    assert_eq!(number(&res, "forfeited"), 7 * UPKEEP);
+    assert_eq!(p.stake_info(bob).shares.u128(), shares - forfeited);
+    let after = p.pool();
+    assert_eq!(after.reserves.tokens.u128(), y - 7 * UPKEEP);
+    assert_eq!(after.total_shares.u128(), s - forfeited);
+    assert_eq!(total_supply(&p), supply - 7 * UPKEEP);
+    // LOOP per share of those who stay (Alice's) did not fall.
+    assert!(
+        Uint128::new(y - 7 * UPKEEP).full_mul(s) >= Uint128::new(y).full_mul(s - forfeited),
+        "LOOP per share fell"
+    );
+    // The price of hours stays quoted and the hours of the trading epoch stay listed.
+    assert_eq!(after.reserves.hours, pool.reserves.hours);
+    // At its new end Bob is settled what his remaining shares are worth, and (gamma - beta)
+    // for his three proven epochs.
+    let value = (shares - forfeited) * (y - 7 * UPKEEP) / (s - forfeited);
+    for _ in 0..4 {
+        p.next_epoch();
+    }
+    let (paid, rewards) = claim_to_the_end(&mut p, "bob", bob);
+    assert_eq!(paid, value);
+    assert_eq!(rewards, 3 * 4 * LOOP / 10);
+    p.check_invariants();
+}
+
+#[test]
+fn an_exit_withdraws_the_standing_renewal_and_ends_standing_orders_at_the_new_end() {
+    let mut p = market();
+    let bob = stake_ten(&mut p, "bob", "gpu-b", StakeMode::LiquidityProvider);
+    let end = p.stake_info(bob).end_epoch;
+    let sender = p.addr("bob");
+    let msg = ExecuteMsg::SetAutoRenew {
+        stake_id: bob,
+        until_epoch: Some(end + 5),
+    };
+    p.exec(&sender, &msg).unwrap();
+    // A client's standing order on Bob's device: an hour now and three renewals.
+    let order = ReceiveMsg::Lease {
+        stake_id: bob,
+        hours: Uint128::new(HOUR / 4),
+        client_key: cosmwasm_std::HexBinary::from([1u8; 32]),
+        ssh_key: loopin_integration_tests::protocol::SSH_KEY.into(),
+        deadline: None,
+        renewals: Some(3),
+        max_renewal_price: None,
+        renewer: None,
+    };
+    let res = p.send("client", 20 * LOOP, &order).unwrap();
+    let lease = number(&res, "lease_id") as u64;
+    exit(&mut p, "bob", bob).unwrap();
+    // Renewing it is Bob's own decision again: a keeper is refused.
+    let keeper = p.addr("dave");
+    let renew = ExecuteMsg::Renew {
+        stake_id: bob,
+        epochs: None,
+    };
+    let err: ContractError = contract_error(p.exec(&keeper, &renew));
+    assert_eq!(err, ContractError::Unauthorized {});
+    // The leased hour is served; the next epoch's is not Bob's to sell any more, so the order
+    // cannot renew, and its client gets the whole budget back when closing it.
+    p.next_epoch();
+    let client = p.addr("client");
+    let err: ContractError =
+        contract_error(p.exec(&client, &ExecuteMsg::RenewLease { lease_id: lease }));
+    let end = p.stake_info(bob).end_epoch;
+    assert_eq!(
+        err,
+        ContractError::NotSupplying {
+            id: bob,
+            epoch: end
+        }
+    );
+    let info: loopin::pair::LeaseResponse = p
+        .app
+        .wrap()
+        .query_wasm_smart(&p.pair, &loopin::pair::QueryMsg::Lease { lease_id: lease })
+        .unwrap();
+    let budget = info.budget.u128();
+    assert!(budget > 0);
+    let before = p.balance_of("client");
+    p.exec(&client, &ExecuteMsg::CloseOrder { lease_id: lease })
+        .unwrap();
+    assert_eq!(p.balance_of("client"), before + budget);
+}
+
+#[test]
+fn an_exit_is_refused_with_a_typed_error_and_changes_nothing() {
+    let mut p = market();
+    let bob = stake_ten(&mut p, "bob", "gpu-b", StakeMode::LiquidityProvider);
+    let carol = stake_ten(&mut p, "carol", "gpu-c", StakeMode::LiquidityProvider);
+    let short = p
+        .stake(
+            "seller",
+            "gpu-e",
+            StakeMode::LiquidityProvider,
+            3,
+            11 * LOOP,
+        )
+        .map(|res| number(&res, "stake_id") as u64)
+        .unwrap();
+    // A client leases half an hour of Carol's device and disputes it once its epoch has started.
+    let lease = p
+        .lease("client", carol, HOUR / 2, 100 * LOOP)
+        .map(|res| number(&res, "lease_id") as u64)
+        .unwrap();
+    p.next_epoch();
+    // Short of its term by two epochs, the seller's provider stake first exits, giving up one,
+    // then gives up nothing more.
+    exit(&mut p, "seller", short).unwrap();
+    let dispute = ReceiveMsg::Dispute {
+        lease_id: lease,
+        reason: "no access".into(),
+    };
+    p.send("client", 10 * LOOP, &dispute).unwrap();
+    let disputed = p.stake_info(carol).disputed;
+    assert!(!disputed.is_zero());
+    let refusals: Vec<(&str, u64, ContractError)> = vec![
+        ("dave", bob, ContractError::Unauthorized {}),
+        ("bob", 99, ContractError::StakeNotFound { id: 99 }),
+        (
+            "carol",
+            carol,
+            ContractError::ExitDisputed {
+                id: carol,
+                disputed,
+            },
+        ),
+        (
+            "seller",
+            short,
+            ContractError::ExitTooLate {
+                id: short,
+                end_epoch: p.stake_info(short).end_epoch,
+            },
+        ),
+    ];
+    for (who, id, expected) in refusals {
+        let pool = p.pool();
+        let stakes = [bob, carol, short].map(|id| p.stake_info(id));
+        let err: ContractError = contract_error(exit(&mut p, who, id));
+        assert_eq!(err, expected, "{who} exiting {id}");
+        assert_eq!(p.pool(), pool);
+        assert_eq!([bob, carol, short].map(|id| p.stake_info(id)), stakes);
+    }
+    // Invalidated, or finished, a stake has nothing to exit.
+    let registry = p.registry.clone();
+    let token_id = p.stake_info(bob).token_id;
+    let invalidate = ExecuteMsg::Invalidate {
+        token_id,
+        reason: "failed a challenge".into(),
+    };
+    p.exec(&registry, &invalidate).unwrap();
+    let err: ContractError = contract_error(exit(&mut p, "bob", bob));
+    assert_eq!(err, ContractError::Invalidated { id: bob });
+    for _ in 0..2 {
+        p.next_epoch();
+    }
+    claim_to_the_end(&mut p, "seller", short);
+    assert!(p.stake_info(short).finished);
+    let err: ContractError = contract_error(exit(&mut p, "seller", short));
+    assert_eq!(err, ContractError::StakeFinished { id: short });
+    p.check_invariants();
+}
