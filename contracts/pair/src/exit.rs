@@ -94,7 +94,8 @@ fn take_forfeit(
     Ok(())
 }
 
-/// Ends a stake at the epoch after the trading epoch, forfeiting the maintenance of the epochs
+/// Ends a stake at the epoch after the trading epoch (after its first epoch, for a seller's
+/// not started yet), forfeiting the maintenance of the epochs
 /// given up. Its owner only; refused for a stake already ending by then, invalidated,
 /// finished or under an open dispute. Withdraws the standing renewal instruction.
 pub fn exit(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response, ContractError> {
@@ -110,7 +111,8 @@ pub fn exit(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response, 
         });
     }
     let (mut pool, advanced) = current_pool(deps.storage, &env, &config)?;
-    let new_end = pool.trading_epoch() + 1;
+    // A seller's stake starts at the epoch after the trading epoch: it keeps that one.
+    let new_end = (pool.trading_epoch() + 1).max(stake.start_epoch + 1);
     if stake.end_epoch <= new_end {
         return Err(ContractError::ExitTooLate {
             id,

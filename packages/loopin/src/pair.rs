@@ -53,7 +53,8 @@ pub enum ExecuteMsg {
         until_epoch: Option<u64>,
     },
     /// Ends a stake early: it still supplies the epoch being delivered and the trading epoch
-    /// (clients may have leased their hours) and ends at the next epoch; its certificate's
+    /// (clients may have leased their hours) and ends at the next epoch (a seller's stake not
+    /// started yet keeps its first epoch); its certificate's
     /// expiry moves there. It forfeits the maintenance of the epochs it gives up (the class's
     /// `beta` per device-hour), burned: a seller's out of its deposit, a provider's out of its
     /// locked shares, valued as a withdrawal's. Until the new end it is challenged as before,

@@ -107,6 +107,21 @@ fn every_bad_input_gets_a_typed_error_and_changes_nothing() {
             current: ts(T0 + 24 * HOUR),
         },
     ));
+    // An early exit moves the expiry earlier, never later, to now or before the start.
+    for expiry in [ts(T0 + 24 * HOUR), now, ts(T0)] {
+        cases.push((
+            ExecuteMsg::Curtail {
+                token_id: "st-1".into(),
+                expiry,
+            },
+            ContractError::InvalidCurtail {
+                expiry,
+                current: ts(T0 + 24 * HOUR),
+                now,
+                start: ts(T0),
+            },
+        ));
+    }
     cases.push((
         ExecuteMsg::UpdateMinterOwnership(Action::AcceptOwnership),
         ContractError::Ownership(OwnershipError::TransferNotFound),
@@ -216,6 +231,13 @@ fn one_of_each(a: &Actors) -> Vec<(Addr, ExecuteMsg)> {
         ),
         (
             a.pool_a.clone(),
+            ExecuteMsg::Curtail {
+                token_id: "st-1".into(),
+                expiry: ts(T0 + 2 * HOUR),
+            },
+        ),
+        (
+            a.pool_a.clone(),
             ExecuteMsg::Expire {
                 token_id: "st-1".into(),
             },
@@ -297,7 +319,7 @@ fn funds_attached_to_any_execute_are_refused_and_change_nothing() {
         }
     }
     // Without funds, the authorised messages go through: the funds were the only reason.
-    for (sender, msg) in &messages[..4] {
+    for (sender, msg) in &messages[..5] {
         let before = s.snapshot();
         s.exec(sender, msg).unwrap();
         assert_ne!(before, s.snapshot(), "{msg:?} did nothing");
