@@ -18,7 +18,6 @@ pub struct Miner {
     pub end: u64,
     pub shares: u128,
     pub deposit: u128,
-    pub first_proceeds: u128,
     pub failed: bool,
     pub invalidated: bool,
     pub finished: bool,

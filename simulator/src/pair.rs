@@ -2,17 +2,26 @@
 //! uses. Aggregates only, as in the contract; per-stake state lives with the agents.
 //!
 //! During epoch `c` the pool trades hours of epoch `c + 1`. At each boundary unleased hours are
-//! withdrawn, ending providers are settled at `min(y, TWAP(y))`, active providers' hours are
-//! re-listed and sellers' hours are sold into the pool as one swap.
+//! withdrawn, ending providers are settled at the LOOP per share `v = y / S` of the boundary,
+//! active providers' hours are re-listed and registered sellers' hours are sold into the pool as
+//! one sale within the seller budget (what the epoch's clients paid for hours). Passive
+//! liquidity buys shares at `v⁺ = max(y / S, its average since the boundary)` and is paid
+//! `v⁻ = min(y / S, that average)` less the exit fee.
+//!
+//! The contract's seller budget is an exact per-share account of the clients' trades
+//! (`contracts/pair/src/revenue.rs`), which `loopin-pool-math` does not hold: [`Pair::advance`]
+//! estimates it from the epoch's net lease revenue, and [`Pair::advance_with`] takes it from
+//! the caller (the differential test, `tests/integration/tests/pair_vs_simulator.rs`, gives it
+//! the contract's).
 
 use std::collections::BTreeMap;
 
 use cosmwasm_std::{Decimal, Decimal256, Uint128};
-use loopin_pool_math::MathError;
-use loopin_pool_math::amm::{Reserves, Swap};
+use loopin_pool_math::amm::{Reserves, Swap, fee_on};
 use loopin_pool_math::capacity::EpochClock;
-use loopin_pool_math::oracle::{PriceAccumulator, TimeWeighted};
+use loopin_pool_math::oracle::{PriceAccumulator, TimeWeightedRatio};
 use loopin_pool_math::shares::{self, share_of};
+use loopin_pool_math::{HOUR, MathError};
 
 /// What one epoch boundary did.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -27,6 +36,17 @@ pub struct Boundary {
     pub fee: u128,
 }
 
+/// What a withdrawal of passive liquidity pays.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Withdrawal {
+    /// LOOP taken out of the reserve.
+    pub gross: u128,
+    /// The exit fee, burned.
+    pub fee: u128,
+    /// What the provider receives.
+    pub out: u128,
+}
+
 /// The pool state a pair contract keeps, minus storage.
 #[derive(Clone, Debug)]
 pub struct Pair {
@@ -37,16 +57,22 @@ pub struct Pair {
     pub reserves: Reserves,
     pub total_shares: Uint128,
     pub provider_hours: u128,
+    /// Hours per epoch of registered sellers that the next boundary's sale sells.
     pub seller_hours: u128,
-    /// LOOP owed to stakes (settlements, seller proceeds and deposits).
+    /// LOOP owed outside the reserves (settlements, seller proceeds and deposits, standing
+    /// orders' budgets).
     pub escrow: u128,
     pub accumulator: PriceAccumulator,
-    tokens_twap: TimeWeighted,
-    epoch_mark: TimeWeighted,
+    /// LOOP per share, time-weighted, and its value at the last boundary (`v⁺`, `v⁻`).
+    share_value_twap: TimeWeightedRatio,
+    share_value_mark: TimeWeightedRatio,
+    /// Net LOOP the clients' trades of the trading epoch's hours left in the reserve, less the
+    /// part of shares that left: [`Pair::advance`]'s estimate of the seller budget.
+    lease_revenue: i128,
     provider_ending: BTreeMap<u64, u128>,
     seller_ending: BTreeMap<u64, u128>,
     shares_ending: BTreeMap<u64, u128>,
-    /// End epoch -> (LOOP reserve used, total shares) of the settlement.
+    /// End epoch -> (LOOP reserve, total shares) of the settlement.
     share_value: BTreeMap<u64, (Uint128, Uint128)>,
     /// Trading epoch -> LOOP per micro-hour paid to sellers.
     seller_price: BTreeMap<u64, Decimal256>,
@@ -61,6 +87,18 @@ fn sub(map: &mut BTreeMap<u64, u128>, key: u64, amount: u128) {
     *slot = slot.saturating_sub(amount);
 }
 
+/// `per_hour` LOOP per device-hour over `micro_hours`, rounded down (what the pool pays) or up
+/// (what it charges).
+pub fn per_device_hour(per_hour: Decimal, micro_hours: u128, round_up: bool) -> u128 {
+    let value = per_hour * Decimal::from_ratio(micro_hours, HOUR);
+    if round_up {
+        value.to_uint_ceil()
+    } else {
+        value.to_uint_floor()
+    }
+    .u128()
+}
+
 impl Pair {
     pub fn new(clock: EpochClock, fee: Decimal) -> Self {
         Self {
@@ -73,8 +111,9 @@ impl Pair {
             seller_hours: 0,
             escrow: 0,
             accumulator: PriceAccumulator::start(clock.genesis),
-            tokens_twap: TimeWeighted::start(clock.genesis),
-            epoch_mark: TimeWeighted::start(clock.genesis),
+            share_value_twap: TimeWeightedRatio::start(clock.genesis),
+            share_value_mark: TimeWeightedRatio::start(clock.genesis),
+            lease_revenue: 0,
             provider_ending: BTreeMap::new(),
             seller_ending: BTreeMap::new(),
             shares_ending: BTreeMap::new(),
@@ -96,11 +135,51 @@ impl Pair {
             .map(|p| p.to_string().parse().unwrap_or(0.0))
     }
 
+    /// LOOP per liquidity share at spot; `None` while there are no shares.
+    pub fn share_value(&self) -> Option<Decimal256> {
+        (!self.total_shares.is_zero())
+            .then(|| Decimal256::from_ratio(self.reserves.tokens, self.total_shares))
+    }
+
     /// Advances the oracles to `now` (every state change does this first, as the contract).
     pub fn observe(&mut self, now: u64) -> Result<(), MathError> {
         self.accumulator = self.accumulator.advance(now, &self.reserves)?;
-        self.tokens_twap = self.tokens_twap.advance(now, self.reserves.tokens)?;
+        self.share_value_twap = self.share_value_twap.advance(now, self.share_value())?;
         Ok(())
+    }
+
+    /// The share value's average since the last boundary, with the spot value; `None` unless
+    /// both exist.
+    fn average_and_spot(&self) -> Result<Option<(Decimal256, Decimal256)>, MathError> {
+        let average = self
+            .share_value_twap
+            .average_since(&self.share_value_mark)?;
+        Ok(average.zip(self.share_value()))
+    }
+
+    /// The LOOP reserve a withdrawal's shares are valued against: `v⁻` times the shares,
+    /// rounded down.
+    fn tokens_for_exits(&self) -> Result<Uint128, MathError> {
+        Ok(match self.average_and_spot()? {
+            Some((average, spot)) if average < spot => {
+                let at_average = Decimal256::from_ratio(self.total_shares, 1u128) * average;
+                Uint128::try_from(at_average.to_uint_floor())
+                    .map_err(|_| MathError::Overflow)?
+                    .min(self.reserves.tokens)
+            }
+            _ => self.reserves.tokens,
+        })
+    }
+
+    /// The LOOP reserve a deposit buys shares against: `v⁺` times the shares, rounded up.
+    fn tokens_for_deposits(&self) -> Result<Uint128, MathError> {
+        Ok(match self.average_and_spot()? {
+            Some((average, spot)) if average > spot => {
+                let at_average = Decimal256::from_ratio(self.total_shares, 1u128) * average;
+                Uint128::try_from(at_average.to_uint_ceil()).map_err(|_| MathError::Overflow)?
+            }
+            _ => self.reserves.tokens,
+        })
     }
 
     /// A liquidity provider lists `hours` per epoch for trading epochs `[c+1, end)`. It matches
@@ -143,15 +222,23 @@ impl Pair {
         Ok((minted.u128(), taken.u128()))
     }
 
-    /// A seller sells its first epoch's `hours` at once and commits the rest to later
-    /// boundaries. Returns the swap (proceeds escrowed, fee burned).
-    pub fn stake_seller(&mut self, hours: u128, end: u64) -> Result<Swap, MathError> {
-        let sale = self.reserves.sell_hours(Uint128::new(hours), self.fee)?;
-        self.reserves = sale.reserves;
-        self.escrow += sale.receive.u128();
+    /// A seller's device registered: its `hours` per epoch are sold at every boundary from the
+    /// next one until the one that trades `end` (docs/pair.md, Stake: *Seller*). Its deposit is
+    /// escrowed at its stake ([`Pair::hold`]).
+    pub fn register_seller(&mut self, hours: u128, end: u64) {
         self.seller_hours += hours;
         add(&mut self.seller_ending, end, hours);
-        Ok(sale)
+    }
+
+    /// LOOP held outside the reserves: a seller's deposit, a standing order's budget.
+    pub fn hold(&mut self, amount: u128) {
+        self.escrow += amount;
+    }
+
+    /// LOOP paid out of escrow: a claim, a standing order's budget returned.
+    pub fn release(&mut self, amount: u128) -> Result<(), MathError> {
+        self.escrow = self.escrow.checked_sub(amount).ok_or(MathError::Overflow)?;
+        Ok(())
     }
 
     /// Extends a stake ending at `end` by one epoch.
@@ -167,6 +254,13 @@ impl Pair {
         }
     }
 
+    /// Books a client's trade of the trading epoch's hours.
+    fn trade(&mut self, swap: &Swap) {
+        let before = self.reserves.tokens.u128() as i128;
+        self.reserves = swap.reserves;
+        self.lease_revenue += self.reserves.tokens.u128() as i128 - before;
+    }
+
     /// A client buys at least `hours` micro-hours of the trading epoch, paying at most
     /// `max_offer` LOOP.
     pub fn lease(&mut self, hours: u128, max_offer: u128) -> Result<Option<Swap>, MathError> {
@@ -176,12 +270,87 @@ impl Pair {
         if swap.offer.u128() > max_offer {
             return Ok(None);
         }
-        self.reserves = swap.reserves;
+        self.trade(&swap);
         Ok(Some(swap))
     }
 
-    /// The boundary into epoch `c + 1`, trading `c + 2` (docs/pair.md, AdvanceEpoch).
+    /// A standing order buys its `hours` for the trading epoch out of its budget (escrowed),
+    /// paying at most `bound`.
+    pub fn renew_order(&mut self, hours: u128, bound: u128) -> Result<Option<Swap>, MathError> {
+        let Some(swap) = self.lease(hours, bound)? else {
+            return Ok(None);
+        };
+        self.release(swap.offer.u128())?;
+        Ok(Some(swap))
+    }
+
+    /// A lease of the trading epoch's `hours` cancelled: they are sold back along the curve.
+    pub fn cancel(&mut self, hours: u128) -> Result<Swap, MathError> {
+        let sale = self.reserves.sell_hours(Uint128::new(hours), self.fee)?;
+        self.trade(&sale);
+        Ok(sale)
+    }
+
+    /// Passive LOOP liquidity: `floor(amount / v⁺)` shares. Fails without a price or for no
+    /// share.
+    pub fn provide(&mut self, amount: u128) -> Result<u128, MathError> {
+        if self.total_shares.is_zero() || self.reserves.tokens.is_zero() {
+            return Err(MathError::EmptyPool);
+        }
+        let minted =
+            Uint128::new(amount).multiply_ratio(self.total_shares, self.tokens_for_deposits()?);
+        if minted.is_zero() {
+            return Err(MathError::DepositTooSmall);
+        }
+        self.reserves.tokens += Uint128::new(amount);
+        self.total_shares += minted;
+        Ok(minted.u128())
+    }
+
+    /// Withdraws `shares` of passive liquidity at `v⁻`, less the exit fee (burned). Fails when
+    /// it would pay nothing.
+    pub fn withdraw(&mut self, shares: u128) -> Result<Withdrawal, MathError> {
+        let total = self.total_shares.u128();
+        if shares == 0 || shares > total {
+            return Err(MathError::ZeroAmount);
+        }
+        let gross = Uint128::new(shares)
+            .multiply_ratio(self.tokens_for_exits()?, self.total_shares)
+            .u128();
+        let fee = fee_on(gross, self.fee)?;
+        let out = gross.saturating_sub(fee);
+        if out == 0 {
+            return Err(MathError::ZeroAmount);
+        }
+        self.leave(shares);
+        self.reserves.tokens -= Uint128::new(gross);
+        self.total_shares -= Uint128::new(shares);
+        Ok(Withdrawal { gross, fee, out })
+    }
+
+    /// `shares` leave the pool: they take their part of the epoch's lease revenue.
+    fn leave(&mut self, shares: u128) {
+        let total = self.total_shares.u128();
+        if total > 0 {
+            let kept = Uint128::new(self.lease_revenue.unsigned_abs())
+                .multiply_ratio(total - shares, total)
+                .u128() as i128;
+            self.lease_revenue = kept * self.lease_revenue.signum();
+        }
+    }
+
+    /// The boundary into epoch `c + 1`, trading `c + 2` (docs/pair.md, AdvanceEpoch), with the
+    /// seller budget estimated from the epoch's net lease revenue.
     pub fn advance(&mut self) -> Result<Boundary, MathError> {
+        self.advance_with(|pair| pair.lease_revenue.max(0) as u128)
+    }
+
+    /// The boundary, with the seller budget `budget` gives for the pool as it stands after the
+    /// settlements and the renewal of hours.
+    pub fn advance_with(
+        &mut self,
+        budget: impl FnOnce(&Self) -> u128,
+    ) -> Result<Boundary, MathError> {
         let boundary = self.epoch + 1;
         let trading = boundary + 1;
         self.observe(self.clock.start_of(boundary)?)?;
@@ -191,30 +360,33 @@ impl Pair {
         };
         self.reserves.hours = Uint128::zero();
 
+        // Settlement at spot, after every trade of the epoch that ends.
         if let Some(shares) = self.shares_ending.remove(&trading)
             && shares > 0
         {
-            let average = self.tokens_twap.average_since(&self.epoch_mark)?;
-            let tokens = average.map_or(self.reserves.tokens, |a| a.min(self.reserves.tokens));
+            let tokens = self.reserves.tokens;
             let value = share_of(tokens, Uint128::new(shares), self.total_shares)?;
             self.share_value
                 .insert(trading, (tokens, self.total_shares));
+            self.leave(shares);
             self.reserves.tokens -= value;
             self.total_shares -= Uint128::new(shares);
             self.escrow += value.u128();
             report.settled = value.u128();
         }
-        self.epoch_mark = self.tokens_twap;
+        self.share_value_mark = self.share_value_twap;
 
         self.provider_hours -= self.provider_ending.remove(&trading).unwrap_or_default();
         self.seller_hours -= self.seller_ending.remove(&trading).unwrap_or_default();
         self.reserves.hours = Uint128::new(self.provider_hours);
         self.epoch = boundary;
 
+        let budget = Uint128::new(budget(self));
+        self.lease_revenue = 0;
         if self.seller_hours > 0
-            && let Ok(sale) = self
-                .reserves
-                .sell_hours(Uint128::new(self.seller_hours), self.fee)
+            && let Ok(sale) =
+                self.reserves
+                    .sell_hours_within(Uint128::new(self.seller_hours), self.fee, budget)
         {
             self.reserves = sale.reserves;
             self.escrow += sale.receive.u128();
@@ -235,6 +407,18 @@ impl Pair {
                 .checked_multiply_ratio(*tokens, *total)
                 .map_or(0, |v| v.u128())
         })
+    }
+
+    /// The settlement of the provider stakes ending at `end`: the LOOP reserve and the total
+    /// shares at its boundary, which each stake's shares are paid a part of.
+    pub fn settlement(&self, end: u64) -> Option<(Uint128, Uint128)> {
+        self.share_value.get(&end).copied()
+    }
+
+    /// LOOP per micro-hour the sellers' sale of `epoch` paid; `None` if their hours were not
+    /// sold (and so not listed).
+    pub fn seller_price(&self, epoch: u64) -> Option<Decimal256> {
+        self.seller_price.get(&epoch).copied()
     }
 
     /// What a seller of `hours` per epoch earned for `epoch` (0 if its hours were not sold).
@@ -261,6 +445,7 @@ impl Pair {
             Uint128::new(shares),
             self.total_shares,
         )?;
+        self.leave(shares);
         self.reserves.tokens -= value;
         self.total_shares -= Uint128::new(shares);
         sub(&mut self.shares_ending, end, shares);
@@ -285,7 +470,6 @@ impl Pair {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use loopin_pool_math::HOUR;
 
     /// The worked example of docs/pair.md.
     #[test]
@@ -303,9 +487,43 @@ mod tests {
         let before = pair.reserves.tokens.u128();
         let boundary = pair.advance().unwrap();
         assert_eq!(boundary.withdrawn, 2 * HOUR - lease.receive.u128());
-        // B leaves with about half the LOOP; A alone holds the pool at a higher price.
+        // B leaves with about half the LOOP at the boundary's LOOP per share; A alone holds the
+        // pool at a higher price.
         assert!(boundary.settled.abs_diff(before / 2) < loop_ / 100);
         assert_eq!(pair.reserves.hours.u128(), HOUR);
         assert!((pair.price().unwrap() / loop_ as f64 - 13.33).abs() < 0.05);
+    }
+
+    /// A registered seller's hours are sold at the next boundary, within what the epoch's
+    /// clients paid: with no lease they are listed for nothing.
+    #[test]
+    fn a_sellers_hours_are_sold_at_the_boundary_within_the_lease_revenue() {
+        let clock = EpochClock::new(0, 3_600).unwrap();
+        let mut pair = Pair::new(clock, Decimal::permille(3));
+        pair.stake_provider(HOUR, 100, 10_000_000).unwrap();
+        pair.register_seller(HOUR, 5);
+        let boundary = pair.advance().unwrap();
+        assert_eq!((boundary.seller_proceeds, boundary.fee), (0, 0));
+        assert_eq!(pair.reserves.hours.u128(), 2 * HOUR);
+        let lease = pair.lease(HOUR / 2, u128::MAX).unwrap().unwrap();
+        let boundary = pair.advance().unwrap();
+        let paid = lease.offer.u128() - lease.fee.u128();
+        assert!(boundary.seller_proceeds + boundary.fee <= paid);
+        assert!(boundary.seller_proceeds > 0);
+        assert_eq!(pair.seller_payout(3, HOUR), boundary.seller_proceeds);
+    }
+
+    /// Passive liquidity moved in and out within an epoch, around nothing, costs the exit fee.
+    #[test]
+    fn passive_liquidity_in_and_out_pays_the_exit_fee() {
+        let clock = EpochClock::new(0, 3_600).unwrap();
+        let mut pair = Pair::new(clock, Decimal::permille(3));
+        pair.stake_provider(HOUR, 100, 10_000_000).unwrap();
+        pair.observe(100).unwrap();
+        let shares = pair.provide(5_000_000).unwrap();
+        pair.observe(200).unwrap();
+        let paid = pair.withdraw(shares).unwrap();
+        assert!(paid.gross <= 5_000_000 && paid.gross + 2 >= 5_000_000);
+        assert_eq!(paid.fee, fee_on(paid.gross, pair.fee).unwrap());
     }
 }

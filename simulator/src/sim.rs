@@ -140,7 +140,8 @@ impl Sim {
     fn stake(&mut self, provider: bool, cost: f64) -> Result<(), MathError> {
         let m = &self.s.miners;
         let epochs = m.epochs;
-        let start = self.pair.trading_epoch();
+        // A provider's hours join the trading epoch; a seller's are sold from the next boundary.
+        let start = self.pair.trading_epoch() + u64::from(!provider);
         let end = start + epochs;
         let alpha = (self.s.economics.alpha * Decimal::from_ratio(LOOP, 1u128))
             .to_uint_ceil()
@@ -171,13 +172,10 @@ impl Sim {
                 self.hours * m.max_epochs as u128,
                 true,
             );
-            let Ok(sale) = self.pair.stake_seller(self.hours, end) else {
-                return Ok(()); // the sale would pay nothing: the candidate waits
-            };
-            self.pair.escrow += deposit;
-            self.rec.burned_fees += loop_f(sale.fee.u128());
+            // Its device registers at once: its hours go in every boundary's sale until `end`.
+            self.pair.hold(deposit);
+            self.pair.register_seller(self.hours, end);
             miner.deposit = deposit;
-            miner.first_proceeds = sale.receive.u128();
             miner.paid_in += deposit;
         }
         self.rec.burned_staking += loop_f(alpha);
@@ -354,8 +352,8 @@ impl Sim {
                 value
             }
         } else {
-            let mut unpaid = miner.deposit + miner.first_proceeds;
-            for epoch in miner.start + 1..miner.end.min(trading + 1) {
+            let mut unpaid = miner.deposit;
+            for epoch in miner.start..miner.end.min(trading + 1) {
                 unpaid += self.pair.seller_payout(epoch, miner.hours);
             }
             if miner.end > trading {
@@ -393,8 +391,8 @@ impl Sim {
                     0,
                 )
             } else {
-                let mut proceeds = m.first_proceeds;
-                for epoch in m.start + 1..m.end {
+                let mut proceeds = 0;
+                for epoch in m.start..m.end {
                     proceeds += self.pair.seller_payout(epoch, m.hours);
                 }
                 let upkeep = per_hours(e.beta, committed, true).min(m.deposit);

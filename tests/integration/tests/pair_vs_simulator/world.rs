@@ -1,0 +1,291 @@
+//! The two pairs side by side: the compiled contract on cw-multi-test ([`Protocol`]) and the
+//! simulator's [`Pair`], with what the test knows of each stake and lease (the simulator keeps
+//! aggregates only; per-stake state lives with its agents, here the test).
+
+use cosmwasm_std::{Decimal, Uint128};
+use cw_multi_test::AppResponse;
+use loopin::pair::{ConfigResponse, ExecuteMsg, QueryMsg};
+use loopin::pool::PoolParams;
+use loopin_integration_tests::protocol::{EPOCH, Protocol, attr};
+use loopin_pair::state::{SELLER_PRICE, SHARE_VALUE};
+use loopin_pool_math::capacity::EpochClock;
+use loopin_simulator::pair::{Pair, per_device_hour};
+
+/// A numeric attribute of a response.
+pub fn number(response: &AppResponse, key: &str) -> u128 {
+    attr(response, key)
+        .unwrap_or_else(|| panic!("no attribute {key}"))
+        .parse()
+        .unwrap()
+}
+
+/// A stake as its miner knows it.
+#[derive(Clone, Debug)]
+pub struct StakeModel {
+    pub id: u64,
+    pub owner: &'static str,
+    pub provider: bool,
+    pub token_id: String,
+    pub hours: u128,
+    pub start: u64,
+    pub end: u64,
+    pub shares: u128,
+    pub deposit: u128,
+    pub paid_until: u64,
+    pub finished: bool,
+}
+
+/// A lease as its client knows it.
+#[derive(Clone, Debug)]
+pub struct LeaseModel {
+    pub id: u64,
+    pub client: &'static str,
+    pub epoch: u64,
+    pub hours: u128,
+    pub budget: u128,
+    pub renewals_left: u32,
+    pub cancelled: bool,
+}
+
+/// What the sequence did, for the run's summary and its lower bounds.
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    pub stakes: usize,
+    pub sellers: usize,
+    pub leases: usize,
+    pub renewals: usize,
+    pub cancels: usize,
+    pub closes: usize,
+    pub provides: usize,
+    pub withdrawals: usize,
+    pub boundaries: usize,
+    pub seller_sales: usize,
+    pub settlements: usize,
+    pub claims: usize,
+    pub paid: u128,
+    pub rewards: u128,
+}
+
+impl Tally {
+    pub fn absorb(&mut self, other: &Tally) {
+        self.stakes += other.stakes;
+        self.sellers += other.sellers;
+        self.leases += other.leases;
+        self.renewals += other.renewals;
+        self.cancels += other.cancels;
+        self.closes += other.closes;
+        self.provides += other.provides;
+        self.withdrawals += other.withdrawals;
+        self.boundaries += other.boundaries;
+        self.seller_sales += other.seller_sales;
+        self.settlements += other.settlements;
+        self.claims += other.claims;
+        self.paid += other.paid;
+        self.rewards += other.rewards;
+    }
+}
+
+pub struct World {
+    pub p: Protocol,
+    pub sim: Pair,
+    pub params: PoolParams,
+    pub stakes: Vec<StakeModel>,
+    pub leases: Vec<LeaseModel>,
+    pub devices: u64,
+    pub tally: Tally,
+}
+
+impl World {
+    pub fn new(p: Protocol) -> Self {
+        let config: ConfigResponse = p
+            .app
+            .wrap()
+            .query_wasm_smart(&p.pair, &QueryMsg::Config {})
+            .unwrap();
+        let clock = EpochClock::new(config.genesis, config.params.epoch_seconds).unwrap();
+        let sim = Pair::new(clock, config.params.exchange_fee);
+        Self {
+            p,
+            sim,
+            params: config.params,
+            stakes: vec![],
+            leases: vec![],
+            devices: 0,
+            tally: Tally::default(),
+        }
+    }
+
+    pub fn now(&self) -> u64 {
+        self.p.app.block_info().time.seconds()
+    }
+
+    /// The simulator observes the clock, as every call to the contract does first.
+    pub fn observe(&mut self) {
+        let now = self.now();
+        self.sim.observe(now).unwrap();
+    }
+
+    /// Both pairs' books agree: reserves, shares, hours per epoch, escrow, epoch.
+    pub fn compare(&self, context: &str) {
+        let pool = self.p.pool();
+        let sim = &self.sim;
+        assert_eq!(pool.epoch, sim.epoch, "epoch after {context}");
+        assert_eq!(pool.reserves, sim.reserves, "reserves after {context}");
+        assert_eq!(
+            pool.total_shares, sim.total_shares,
+            "shares after {context}"
+        );
+        assert_eq!(
+            pool.provider_hours.u128(),
+            sim.provider_hours,
+            "provider hours after {context}"
+        );
+        assert_eq!(
+            pool.seller_hours.u128(),
+            sim.seller_hours,
+            "seller hours after {context}"
+        );
+        assert_eq!(pool.escrow.u128(), sim.escrow, "escrow after {context}");
+    }
+
+    /// Proves the current epoch of every stake that supplies it, moves to `offset` seconds into
+    /// the next epoch and processes the boundary on both pairs.
+    pub fn advance(&mut self, offset: u64) {
+        let epoch = self.sim.epoch;
+        for stake in self.stakes.clone() {
+            if stake.start <= epoch && epoch < stake.end {
+                self.p.prove(&stake.token_id).unwrap();
+            }
+        }
+        self.compare("the passes");
+        let next = self.sim.clock.start_of(epoch + 1).unwrap() + offset.min(EPOCH - 1);
+        self.p.app.update_block(|block| {
+            block.time = cosmwasm_std::Timestamp::from_seconds(next);
+            block.height += 1;
+        });
+        let keeper = self.p.addr("dave");
+        let response = self
+            .p
+            .exec(&keeper, &ExecuteMsg::AdvanceEpoch { max_epochs: None })
+            .unwrap();
+        assert_eq!(number(&response, "boundaries"), 1);
+        let after = self.p.pool();
+        // The seller budget is the contract's (the simulator has no exact account of it): what
+        // its sale took out of the LOOP reserve after the settlements.
+        let boundary = self
+            .sim
+            .advance_with(|sim| {
+                sim.reserves
+                    .tokens
+                    .u128()
+                    .saturating_sub(after.reserves.tokens.u128())
+            })
+            .unwrap();
+        self.observe();
+        self.tally.boundaries += 1;
+        self.tally.seller_sales += usize::from(boundary.seller_proceeds > 0);
+        self.tally.settlements += usize::from(boundary.settled > 0);
+        let trading = self.sim.trading_epoch();
+        let wrap = self.p.app.wrap();
+        let price = SELLER_PRICE
+            .query(&wrap, self.p.pair.clone(), trading)
+            .unwrap();
+        assert_eq!(
+            price,
+            self.sim.seller_price(trading),
+            "seller price of {trading}"
+        );
+        let settlement = SHARE_VALUE
+            .query(&wrap, self.p.pair.clone(), trading)
+            .unwrap();
+        assert_eq!(
+            settlement.map(|s| (s.tokens, s.total_shares)),
+            self.sim.settlement(trading),
+            "settlement of {trading}"
+        );
+        self.compare("the boundary");
+        assert_eq!(number(&response, "burned"), boundary.fee, "sale's fee");
+    }
+
+    /// What claiming `stake` pays now by the simulator's books: `(payout, rewards, upkeep,
+    /// paid_until, finished)`, or `None` for nothing to claim. Every epoch is proven (passes at
+    /// each boundary), the dispute window and the pass grace are zero, and the emission cap is
+    /// far above any claim.
+    pub fn expected_claim(&self, stake: &StakeModel) -> Option<(u128, u128, u128, u64, bool)> {
+        if stake.finished {
+            return None;
+        }
+        let economics = self.params.economics;
+        let epochs = u128::from(stake.end - stake.start);
+        let epoch = self.sim.epoch;
+        if stake.provider {
+            if epoch < stake.end {
+                return None;
+            }
+            let payout = self.sim.provider_payout(stake.end, stake.shares);
+            let net = economics.gamma - economics.beta;
+            let rewards = per_device_hour(net, stake.hours * epochs, false);
+            return Some((payout, rewards, 0, stake.end, true));
+        }
+        let until = epoch.min(stake.end).min(stake.paid_until + 64);
+        if until <= stake.paid_until {
+            return None;
+        }
+        let mut payout: u128 = (stake.paid_until..until)
+            .map(|e| self.sim.seller_payout(e, stake.hours))
+            .sum();
+        let (mut rewards, mut upkeep) = (0, 0);
+        let finished = until == stake.end;
+        if finished {
+            upkeep = per_device_hour(economics.beta, stake.hours * epochs, true).min(stake.deposit);
+            payout += stake.deposit - upkeep;
+            rewards = per_device_hour(economics.gamma, stake.hours * epochs, false);
+        }
+        Some((payout, rewards, upkeep, until, finished))
+    }
+
+    /// The owner claims `stake`: the contract pays exactly what the simulator's books say.
+    pub fn claim(&mut self, index: usize) {
+        let stake = self.stakes[index].clone();
+        let owner = self.p.addr(stake.owner);
+        let expected = self.expected_claim(&stake);
+        let result = self
+            .p
+            .exec(&owner, &ExecuteMsg::Claim { stake_id: stake.id });
+        let Some((payout, rewards, upkeep, paid_until, finished)) = expected else {
+            assert!(result.is_err(), "claim of {stake:?}: nothing expected");
+            return;
+        };
+        let response = result.unwrap_or_else(|e| panic!("claim of {stake:?}: {e:?}"));
+        assert_eq!(number(&response, "payout"), payout, "payout of {stake:?}");
+        assert_eq!(
+            number(&response, "rewards"),
+            rewards,
+            "rewards of {stake:?}"
+        );
+        self.sim.release(payout + upkeep).unwrap();
+        let model = &mut self.stakes[index];
+        model.paid_until = paid_until;
+        model.finished = finished;
+        self.tally.claims += 1;
+        self.tally.paid += payout;
+        self.tally.rewards += rewards;
+    }
+
+    /// A seller's deposit: a LOOP per device-hour per hour of rate, at least the maintenance of
+    /// its whole stake.
+    pub fn seller_deposit(&self, rate: Decimal, hours: u128, epochs: u64) -> u128 {
+        let maintenance =
+            per_device_hour(self.params.economics.beta, hours * u128::from(epochs), true);
+        self.params
+            .seller_deposit
+            .mul_ceil(rate)
+            .u128()
+            .max(maintenance)
+    }
+}
+
+/// `amount` as the contract's integer type.
+pub fn uint(amount: u128) -> Uint128 {
+    Uint128::new(amount)
+}
