@@ -4,6 +4,7 @@
 //! the contract, with miners, clients and verifiers as agents, deterministically for a seed.
 
 pub mod agents;
+pub mod emission;
 pub mod experiments;
 pub mod figures;
 pub mod pair;

@@ -17,6 +17,7 @@
 use std::collections::BTreeMap;
 
 use cosmwasm_std::{Decimal, Decimal256, Uint128};
+use loopin::pool::{Incentives, LeaseReward};
 use loopin_pool_math::amm::{Reserves, Swap, fee_on};
 use loopin_pool_math::capacity::EpochClock;
 use loopin_pool_math::oracle::{PriceAccumulator, TimeWeightedRatio};
@@ -76,6 +77,8 @@ pub struct Pair {
     share_value: BTreeMap<u64, (Uint128, Uint128)>,
     /// Trading epoch -> LOOP per micro-hour paid to sellers.
     seller_price: BTreeMap<u64, Decimal256>,
+    /// The class's rewards beyond `gamma` (none by default).
+    pub incentives: Incentives,
 }
 
 fn add(map: &mut BTreeMap<u64, u128>, key: u64, amount: u128) {
@@ -119,7 +122,20 @@ impl Pair {
             shares_ending: BTreeMap::new(),
             share_value: BTreeMap::new(),
             seller_price: BTreeMap::new(),
+            incentives: Incentives::default(),
         }
+    }
+
+    /// The pair of a class paying `incentives`.
+    pub fn with_incentives(self, incentives: Incentives) -> Self {
+        Self { incentives, ..self }
+    }
+
+    /// The rewards of a lease of `hours` that paid `paid` (fee included), once delivered in a
+    /// proven epoch: to its client and to the owner of the stake that served it.
+    pub fn lease_reward(&self, hours: u128, paid: u128) -> Result<LeaseReward, MathError> {
+        self.incentives
+            .lease_reward(Uint128::new(hours), Uint128::new(paid), self.fee)
     }
 
     /// The epoch whose hours are traded now.

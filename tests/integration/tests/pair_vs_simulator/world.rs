@@ -2,13 +2,14 @@
 //! simulator's [`Pair`], with what the test knows of each stake and lease (the simulator keeps
 //! aggregates only; per-stake state lives with its agents, here the test).
 
-use cosmwasm_std::{Decimal, Uint128};
+use cosmwasm_std::{Addr, Decimal, Uint128};
 use cw_multi_test::AppResponse;
 use loopin::pair::{ConfigResponse, ExecuteMsg, QueryMsg};
-use loopin::pool::PoolParams;
+use loopin::pool::{LeaseReward, PoolParams};
 use loopin_integration_tests::protocol::{EPOCH, Protocol, attr};
 use loopin_pair::state::{SELLER_PRICE, SHARE_VALUE};
 use loopin_pool_math::capacity::EpochClock;
+use loopin_simulator::emission::Emission;
 use loopin_simulator::pair::{Pair, per_device_hour};
 
 /// A numeric attribute of a response.
@@ -33,6 +34,8 @@ pub struct StakeModel {
     pub deposit: u128,
     pub paid_until: u64,
     pub finished: bool,
+    /// Rewards earned but not minted yet (the emission cap was reached).
+    pub rewards_owed: u128,
 }
 
 /// A lease as its client knows it.
@@ -40,6 +43,12 @@ pub struct StakeModel {
 pub struct LeaseModel {
     pub id: u64,
     pub client: &'static str,
+    /// Index of the serving stake in [`World::stakes`].
+    pub stake: usize,
+    /// What it paid, fee included.
+    pub paid: u128,
+    /// Its rewards still owed, once a claim paid some of them.
+    pub rewards_left: Option<LeaseReward>,
     pub epoch: u64,
     pub hours: u128,
     pub budget: u128,
@@ -62,6 +71,8 @@ pub struct Tally {
     pub seller_sales: usize,
     pub settlements: usize,
     pub claims: usize,
+    pub lease_reward_claims: usize,
+    pub capped_claims: usize,
     pub paid: u128,
     pub rewards: u128,
 }
@@ -80,6 +91,8 @@ impl Tally {
         self.seller_sales += other.seller_sales;
         self.settlements += other.settlements;
         self.claims += other.claims;
+        self.lease_reward_claims += other.lease_reward_claims;
+        self.capped_claims += other.capped_claims;
         self.paid += other.paid;
         self.rewards += other.rewards;
     }
@@ -88,6 +101,9 @@ impl Tally {
 pub struct World {
     pub p: Protocol,
     pub sim: Pair,
+    /// The factory's emission cap, as the simulator models it.
+    pub emission: Emission,
+    pub factory: Addr,
     pub params: PoolParams,
     pub stakes: Vec<StakeModel>,
     pub leases: Vec<LeaseModel>,
@@ -96,17 +112,22 @@ pub struct World {
 }
 
 impl World {
-    pub fn new(p: Protocol) -> Self {
+    /// Both pairs, on a protocol whose factory mints at most `cap` per emission epoch (of
+    /// [`EPOCH`], from the pair's genesis: one block instantiates both).
+    pub fn new(p: Protocol, cap: u128) -> Self {
         let config: ConfigResponse = p
             .app
             .wrap()
             .query_wasm_smart(&p.pair, &QueryMsg::Config {})
             .unwrap();
         let clock = EpochClock::new(config.genesis, config.params.epoch_seconds).unwrap();
-        let sim = Pair::new(clock, config.params.exchange_fee);
+        let incentives = config.params.incentives.unwrap_or_default();
+        let sim = Pair::new(clock, config.params.exchange_fee).with_incentives(incentives);
         Self {
             p,
             sim,
+            emission: Emission::new(config.genesis, EPOCH, cap),
+            factory: config.factory,
             params: config.params,
             stakes: vec![],
             leases: vec![],
@@ -205,71 +226,6 @@ impl World {
         );
         self.compare("the boundary");
         assert_eq!(number(&response, "burned"), boundary.fee, "sale's fee");
-    }
-
-    /// What claiming `stake` pays now by the simulator's books: `(payout, rewards, upkeep,
-    /// paid_until, finished)`, or `None` for nothing to claim. Every epoch is proven (passes at
-    /// each boundary), the dispute window and the pass grace are zero, and the emission cap is
-    /// far above any claim.
-    pub fn expected_claim(&self, stake: &StakeModel) -> Option<(u128, u128, u128, u64, bool)> {
-        if stake.finished {
-            return None;
-        }
-        let economics = self.params.economics;
-        let epochs = u128::from(stake.end - stake.start);
-        let epoch = self.sim.epoch;
-        if stake.provider {
-            if epoch < stake.end {
-                return None;
-            }
-            let payout = self.sim.provider_payout(stake.end, stake.shares);
-            let net = economics.gamma - economics.beta;
-            let rewards = per_device_hour(net, stake.hours * epochs, false);
-            return Some((payout, rewards, 0, stake.end, true));
-        }
-        let until = epoch.min(stake.end).min(stake.paid_until + 64);
-        if until <= stake.paid_until {
-            return None;
-        }
-        let mut payout: u128 = (stake.paid_until..until)
-            .map(|e| self.sim.seller_payout(e, stake.hours))
-            .sum();
-        let (mut rewards, mut upkeep) = (0, 0);
-        let finished = until == stake.end;
-        if finished {
-            upkeep = per_device_hour(economics.beta, stake.hours * epochs, true).min(stake.deposit);
-            payout += stake.deposit - upkeep;
-            rewards = per_device_hour(economics.gamma, stake.hours * epochs, false);
-        }
-        Some((payout, rewards, upkeep, until, finished))
-    }
-
-    /// The owner claims `stake`: the contract pays exactly what the simulator's books say.
-    pub fn claim(&mut self, index: usize) {
-        let stake = self.stakes[index].clone();
-        let owner = self.p.addr(stake.owner);
-        let expected = self.expected_claim(&stake);
-        let result = self
-            .p
-            .exec(&owner, &ExecuteMsg::Claim { stake_id: stake.id });
-        let Some((payout, rewards, upkeep, paid_until, finished)) = expected else {
-            assert!(result.is_err(), "claim of {stake:?}: nothing expected");
-            return;
-        };
-        let response = result.unwrap_or_else(|e| panic!("claim of {stake:?}: {e:?}"));
-        assert_eq!(number(&response, "payout"), payout, "payout of {stake:?}");
-        assert_eq!(
-            number(&response, "rewards"),
-            rewards,
-            "rewards of {stake:?}"
-        );
-        self.sim.release(payout + upkeep).unwrap();
-        let model = &mut self.stakes[index];
-        model.paid_until = paid_until;
-        model.finished = finished;
-        self.tally.claims += 1;
-        self.tally.paid += payout;
-        self.tally.rewards += rewards;
     }
 
     /// A seller's deposit: a LOOP per device-hour per hour of rate, at least the maintenance of
