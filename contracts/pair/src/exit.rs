@@ -14,7 +14,7 @@
 use cosmwasm_std::{Addr, DepsMut, Env, Response, Storage, Uint128};
 use loopin::stake_cert::{self, StakeMode};
 
-use crate::epoch::{current_pool, tokens_for_shares};
+use crate::epoch::current_pool;
 use crate::error::ContractError;
 use crate::lifecycle::{AUTO_RENEW, move_end};
 use crate::outflow;
@@ -42,11 +42,14 @@ fn seller_forfeit(config: &Config, stake: &Stake, new_end: u64) -> Result<Forfei
     })
 }
 
-/// A provider forfeits the same maintenance out of its locked shares, valued as a withdrawal
-/// is (LOOP per share at spot, never above its average this epoch: a price pumped for the exit
-/// forfeits no fewer shares), rounded up, at most all of them. The shares and that LOOP leave
-/// the pool; LOOP per share of those who stay does not fall (the shares are valued at no more
-/// than spot).
+/// A provider forfeits the same maintenance out of its locked shares at the spot LOOP per
+/// share, rounded up, at most all of them: the shares and that LOOP leave the pool and LOOP per
+/// share of those who stay is unchanged (up to rounding, in their favour). Valued lower (as a
+/// withdrawal is, at the epoch's average when spot is above it), the difference stayed in the
+/// pool as a gift that the exiter's own passive liquidity shared: the value-fairness property
+/// found an honest provider worse off beside an adversary whose exit was cheaper that way. A
+/// spot pumped for the exit gains nothing: a lease that lifts LOOP per share lifts it for every
+/// share, and the cancel that lowers it lowers it for every share, the exiter's included.
 fn provider_forfeit(
     config: &Config,
     pool: &Pool,
@@ -54,7 +57,7 @@ fn provider_forfeit(
     new_end: u64,
 ) -> Result<Forfeit, ContractError> {
     let owed = maintenance(config, stake.hours_per_epoch, stake.end_epoch - new_end)?;
-    let reserve = tokens_for_shares(pool)?;
+    let reserve = pool.reserves.tokens;
     if reserve.is_zero() || pool.total_shares.is_zero() {
         return Ok(Forfeit {
             tokens: Uint128::zero(),
@@ -82,8 +85,8 @@ fn take_forfeit(
             pool.escrow = pool.escrow.checked_sub(forfeit.tokens)?;
         }
         StakeMode::LiquidityProvider => {
-            // Valued below spot, the shares leave their part of this epoch's revenue behind,
-            // as a withdrawal's do.
+            // Valued at spot (rounded in the pool's favour), the shares take their part of
+            // this epoch's revenue and budget with them, as a settlement's do.
             pool.record_exit(forfeit.shares, forfeit.tokens)?;
             sub(storage, &SHARES_ENDING, stake.end_epoch, forfeit.shares)?;
             stake.shares -= forfeit.shares;

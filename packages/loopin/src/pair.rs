@@ -57,7 +57,7 @@ pub enum ExecuteMsg {
     /// started yet keeps its first epoch); its certificate's
     /// expiry moves there. It forfeits the maintenance of the epochs it gives up (the class's
     /// `beta` per device-hour), burned: a seller's out of its deposit, a provider's out of its
-    /// locked shares, valued as a withdrawal's. Until the new end it is challenged as before,
+    /// locked shares at the spot LOOP per share. Until the new end it is challenged as before,
     /// and it is paid, as at any end, once that epoch is final and its dispute window has
     /// closed: a failed challenge still invalidates it. Withdraws its `SetAutoRenew`. Its owner
     /// only; refused while a dispute is open on it (`ExitDisputed`) or when it ends by then

@@ -111,8 +111,8 @@ fn a_provider_that_exits_forfeits_shares_worth_the_maintenance_and_the_others_lo
     let shares = p.stake_info(bob).shares.u128();
     let supply = total_supply(&p);
     let res = exit(&mut p, "bob", bob).unwrap();
-    // Seven epochs' maintenance, 0.7 LOOP, in shares at LOOP per share (nothing traded: spot
-    // and its average agree), rounded up; that LOOP leaves the pool and is burned.
+    // Seven epochs' maintenance, 0.7 LOOP, in shares at the spot LOOP per share, rounded up;
+    // that LOOP leaves the pool and is burned.
     let forfeited = (7 * UPKEEP * s).div_ceil(y);
     assert_eq!(number(&res, "shares_forfeited"), forfeited);
     assert_eq!(number(&res, "forfeited"), 7 * UPKEEP);
@@ -137,6 +137,44 @@ fn a_provider_that_exits_forfeits_shares_worth_the_maintenance_and_the_others_lo
     let (paid, rewards) = claim_to_the_end(&mut p, "bob", bob);
     assert_eq!(paid, value);
     assert_eq!(rewards, 3 * 4 * LOOP / 10);
+    p.check_invariants();
+}
+
+/// LOOP per share (`y / S`) as a fraction.
+fn per_share(p: &Protocol) -> (u128, u128) {
+    let pool = p.pool();
+    (pool.reserves.tokens.u128(), pool.total_shares.u128())
+}
+
+#[test]
+fn an_exit_after_a_lease_leaves_loop_per_share_where_it_was() {
+    // Found by the value-fairness property: valued as a withdrawal is (at the epoch's average,
+    // below spot after a lease), the forfeited shares left a gift in the pool that the
+    // exiter's own passive liquidity shared, and an honest provider beside it was worse off
+    // than without that liquidity.
+    let mut p = market();
+    let bob = stake_ten(&mut p, "bob", "gpu-b", StakeMode::LiquidityProvider);
+    p.next_epoch();
+    let send = ReceiveMsg::ProvideLiquidity {
+        min_shares: Uint128::one(),
+        deadline: None,
+    };
+    p.send("bob", 50 * LOOP, &send).unwrap();
+    // Half an epoch later a lease lifts the spot above its average since the boundary.
+    p.app
+        .update_block(|block| block.time = block.time.plus_seconds(EPOCH / 2));
+    p.lease("client", 1, HOUR / 2, 100 * LOOP).unwrap();
+    let (y, s) = per_share(&p);
+    exit(&mut p, "bob", bob).unwrap();
+    let (y2, s2) = per_share(&p);
+    // Unchanged but for the rounding of the shares forfeited (up, so at most one share's worth
+    // more for those who stay).
+    let (before, after) = (Uint128::new(y).full_mul(s2), Uint128::new(y2).full_mul(s));
+    assert!(after >= before, "LOOP per share fell");
+    assert!(
+        after - before <= Uint128::new(y).full_mul(1u128),
+        "LOOP per share rose by more than one share's worth: {y}/{s} -> {y2}/{s2}"
+    );
     p.check_invariants();
 }
 

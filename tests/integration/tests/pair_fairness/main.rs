@@ -4,8 +4,8 @@
 //! minimum-size leases, standing orders), cancel, close, renew its own and others' orders, claim
 //! any stake, dispute its own leases, advance epochs, wait to 1 second before a boundary, stake
 //! its own devices as provider or seller. World A holds the honest parties and, of the
-//! adversary, only its *supply*: the same stakes (then renewals and claims of them) at the same
-//! times. Honest parties: `alice` (a provider stake running the whole case), `bob` (a provider
+//! adversary, only its *supply*: the same stakes (then renewals, early exits and claims of them)
+//! at the same times. Honest parties: `alice` (a provider stake running the whole case), `bob` (a provider
 //! stake that settles within the case), `seller` (a seller stake), `lp` (passive liquidity),
 //! `client` (single leases) and `dave` (a standing order it renews itself, then closes and
 //! replaces when a renewal fails).
@@ -55,8 +55,9 @@
 //!    V and G leave them out, as they leave out `gamma`, so rules 1 and 4 hold with the
 //!    adversary's reward claims among its actions. (Its liquidity shares a pool's liquidity
 //!    reward with `lp`'s as any provider's do; that is supply, like a stake's.) Its own stakes
-//!    are renewed by 1 to 3 epochs at a time (mirrored in A); renewing an honest supplier's
-//!    stake, setting its standing renewal or topping up its deposit is refused.
+//!    are renewed by 1 to 3 epochs at a time, or ended early (both mirrored in A: an exit's
+//!    forfeit leaves with the adversary's shares at spot, so LOOP per share is unchanged); renewing or ending an honest supplier's stake, setting its standing renewal or
+//!    topping up its deposit is refused.
 //!
 //! Findings (each reproduced by its own test below, kept once fixed):
 //! - `a_round_trip_lease_does_not_lift_a_settlement` (rule 1): a lease held through a provider's
@@ -71,6 +72,11 @@
 //!   paid at the epoch's lowest, a settlement left the rest of its shares' value in the pool for
 //!   every share at the boundary, so the adversary's liquidity took part of what Alice and `lp`
 //!   would have had (0.002 LOOP in a 4,000-step run). Fixed: settlements are paid at spot.
+//! - `pair_exit.rs`: `an_exit_after_a_lease_leaves_loop_per_share_where_it_was` (rule 1): an
+//!   early exit's forfeited shares were valued as a withdrawal's (below spot after a lease),
+//!   so the rest of their value stayed in the pool for every share, the adversary's passive
+//!   liquidity's included, and Alice beside it had 0.0025 LOOP less than without it (a
+//!   20,000-step run). Fixed: forfeited shares are valued at spot.
 //! - Not a finding: an honest purchase refused because the adversary bought the pool's hours
 //!   (`InsufficientLiquidity` from the pool's math) is rule 3's "hours someone bought".
 //!

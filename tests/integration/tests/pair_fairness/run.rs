@@ -314,6 +314,8 @@ impl Run {
                 };
                 let set = b.exec(ADV, &standing);
                 assert!(set.is_err(), "carol set {name}'s standing renewal");
+                let exit = b.exec(ADV, &ExecuteMsg::Exit { stake_id });
+                assert!(exit.is_err(), "carol ended {name}'s stake");
                 let top_up = b.send(ADV, LOOP, &ReceiveMsg::TopUp { stake_id });
                 assert!(top_up.is_err(), "carol topped up {name}'s deposit");
             }
@@ -332,6 +334,16 @@ impl Run {
                     let stake_id = self.a.adv_stakes[i % self.a.adv_stakes.len()];
                     let renewed = self.a.exec(ADV, &renew(stake_id));
                     renewed.unwrap_or_else(|e| panic!("renewal mirrored in A: {}", e.root_cause()));
+                }
+            }
+            Adv::ExitStake(i) => {
+                let Some(&id) = b.adv_stakes.get(i % b.adv_stakes.len().max(1)) else {
+                    return;
+                };
+                if b.exec(ADV, &ExecuteMsg::Exit { stake_id: id }).is_ok() {
+                    let stake_id = self.a.adv_stakes[i % self.a.adv_stakes.len()];
+                    let exited = self.a.exec(ADV, &ExecuteMsg::Exit { stake_id });
+                    exited.unwrap_or_else(|e| panic!("exit mirrored in A: {}", e.root_cause()));
                 }
             }
         }

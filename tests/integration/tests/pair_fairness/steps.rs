@@ -44,7 +44,10 @@ pub(crate) enum Adv {
     Stake(bool, u64, u64),
     /// One of its stakes, renewed by 1 to 3 epochs (mirrored in A).
     RenewStake(usize, u32),
-    /// Renews or tops up an honest supplier's stake, or sets its standing renewal: refused.
+    /// One of its stakes ended early (mirrored in A).
+    ExitStake(usize),
+    /// Renews, exits or tops up an honest supplier's stake, or sets its standing renewal:
+    /// refused.
     MeddleWithStake(usize),
     /// Claims the rewards of one of its leases (or, now and then, of dave's).
     ClaimLeaseRewards(usize),
@@ -72,6 +75,7 @@ fn adv() -> impl Strategy<Value = Adv> {
         1 => Just(Adv::Advance),
         1 => (any::<bool>(), 3u64..8, 1u64..=10).prop_map(|(s, e, r)| Adv::Stake(s, e, r)),
         1 => (pick, 1u32..=3).prop_map(|(i, e)| Adv::RenewStake(i, e)),
+        1 => pick.prop_map(Adv::ExitStake),
         1 => pick.prop_map(Adv::MeddleWithStake),
         1 => pick.prop_map(Adv::ClaimLeaseRewards),
         1 => Just(Adv::ClaimLiquidityRewards),
