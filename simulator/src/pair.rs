@@ -79,6 +79,13 @@ pub struct Pair {
     seller_price: BTreeMap<u64, Decimal256>,
     /// The class's rewards beyond `gamma` (none by default).
     pub incentives: Incentives,
+    /// Passive shares earning the liquidity reward (held since before the last boundary) and
+    /// waiting for the next boundary (provided since).
+    pub passive_earning: u128,
+    pub passive_waiting: u128,
+    /// Boundary -> the liquidity reward of the epoch it ended and the passive shares held
+    /// through that epoch, which share it.
+    liquidity_rewards: BTreeMap<u64, (u128, u128)>,
 }
 
 fn add(map: &mut BTreeMap<u64, u128>, key: u64, amount: u128) {
@@ -123,6 +130,9 @@ impl Pair {
             share_value: BTreeMap::new(),
             seller_price: BTreeMap::new(),
             incentives: Incentives::default(),
+            passive_earning: 0,
+            passive_waiting: 0,
+            liquidity_rewards: BTreeMap::new(),
         }
     }
 
@@ -259,14 +269,20 @@ impl Pair {
 
     /// Extends a stake ending at `end` by one epoch.
     pub fn renew(&mut self, provider: bool, hours: u128, shares: u128, end: u64) {
+        self.move_end(provider, hours, shares, end, end + 1);
+    }
+
+    /// Moves a stake's end from `end` to `new_end` (a renewal by several epochs): its hours,
+    /// and a provider's shares, leave the books at the boundary that trades `new_end`.
+    pub fn move_end(&mut self, provider: bool, hours: u128, shares: u128, end: u64, new_end: u64) {
         if provider {
             sub(&mut self.provider_ending, end, hours);
-            add(&mut self.provider_ending, end + 1, hours);
+            add(&mut self.provider_ending, new_end, hours);
             sub(&mut self.shares_ending, end, shares);
-            add(&mut self.shares_ending, end + 1, shares);
+            add(&mut self.shares_ending, new_end, shares);
         } else {
             sub(&mut self.seller_ending, end, hours);
-            add(&mut self.seller_ending, end + 1, hours);
+            add(&mut self.seller_ending, new_end, hours);
         }
     }
 
@@ -320,12 +336,14 @@ impl Pair {
         }
         self.reserves.tokens += Uint128::new(amount);
         self.total_shares += minted;
+        self.passive_waiting += minted.u128();
         Ok(minted.u128())
     }
 
-    /// Withdraws `shares` of passive liquidity at `v⁻`, less the exit fee (burned). Fails when
-    /// it would pay nothing.
-    pub fn withdraw(&mut self, shares: u128) -> Result<Withdrawal, MathError> {
+    /// Withdraws `shares` of passive liquidity at `v⁻`, less the exit fee (burned), `waiting`
+    /// of them provided since the last boundary (a provider's waiting shares leave first:
+    /// they have earned no liquidity reward yet). Fails when it would pay nothing.
+    pub fn withdraw(&mut self, shares: u128, waiting: u128) -> Result<Withdrawal, MathError> {
         let total = self.total_shares.u128();
         if shares == 0 || shares > total {
             return Err(MathError::ZeroAmount);
@@ -341,6 +359,9 @@ impl Pair {
         self.leave(shares);
         self.reserves.tokens -= Uint128::new(gross);
         self.total_shares -= Uint128::new(shares);
+        let waiting = waiting.min(shares);
+        self.passive_waiting -= waiting;
+        self.passive_earning -= shares - waiting;
         Ok(Withdrawal { gross, fee, out })
     }
 
@@ -374,6 +395,14 @@ impl Pair {
             withdrawn: self.reserves.hours.u128(),
             ..Boundary::default()
         };
+        // The epoch that ends pays its liquidity reward to the passive shares held through it;
+        // the shares provided during it earn from the next one on.
+        let reward = self.incentives.liquidity_per_epoch.u128();
+        if reward > 0 && self.passive_earning > 0 {
+            self.liquidity_rewards
+                .insert(boundary, (reward, self.passive_earning));
+        }
+        self.passive_earning += std::mem::take(&mut self.passive_waiting);
         self.reserves.hours = Uint128::zero();
 
         // Settlement at spot, after every trade of the epoch that ends.
@@ -429,6 +458,12 @@ impl Pair {
     /// shares at its boundary, which each stake's shares are paid a part of.
     pub fn settlement(&self, end: u64) -> Option<(Uint128, Uint128)> {
         self.share_value.get(&end).copied()
+    }
+
+    /// The liquidity reward of the epoch that boundary `boundary` ended and the passive shares
+    /// that shared it; `None` if it paid none.
+    pub fn liquidity_reward(&self, boundary: u64) -> Option<(u128, u128)> {
+        self.liquidity_rewards.get(&boundary).copied()
     }
 
     /// LOOP per micro-hour the sellers' sale of `epoch` paid; `None` if their hours were not
@@ -538,7 +573,7 @@ mod tests {
         pair.observe(100).unwrap();
         let shares = pair.provide(5_000_000).unwrap();
         pair.observe(200).unwrap();
-        let paid = pair.withdraw(shares).unwrap();
+        let paid = pair.withdraw(shares, shares).unwrap();
         assert!(paid.gross <= 5_000_000 && paid.gross + 2 >= 5_000_000);
         assert_eq!(paid.fee, fee_on(paid.gross, pair.fee).unwrap());
     }

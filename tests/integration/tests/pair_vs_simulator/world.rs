@@ -10,6 +10,8 @@ use loopin_integration_tests::protocol::{EPOCH, Protocol, attr};
 use loopin_pair::state::{SELLER_PRICE, SHARE_VALUE};
 use loopin_pool_math::capacity::EpochClock;
 use loopin_simulator::emission::Emission;
+
+use crate::liquidity::Passive;
 use loopin_simulator::pair::{Pair, per_device_hour};
 
 /// A numeric attribute of a response.
@@ -63,6 +65,7 @@ pub struct Tally {
     pub sellers: usize,
     pub leases: usize,
     pub renewals: usize,
+    pub renewed_stakes: usize,
     pub cancels: usize,
     pub closes: usize,
     pub provides: usize,
@@ -72,6 +75,7 @@ pub struct Tally {
     pub settlements: usize,
     pub claims: usize,
     pub lease_reward_claims: usize,
+    pub liquidity_claims: usize,
     pub capped_claims: usize,
     pub paid: u128,
     pub rewards: u128,
@@ -83,6 +87,7 @@ impl Tally {
         self.sellers += other.sellers;
         self.leases += other.leases;
         self.renewals += other.renewals;
+        self.renewed_stakes += other.renewed_stakes;
         self.cancels += other.cancels;
         self.closes += other.closes;
         self.provides += other.provides;
@@ -92,6 +97,7 @@ impl Tally {
         self.settlements += other.settlements;
         self.claims += other.claims;
         self.lease_reward_claims += other.lease_reward_claims;
+        self.liquidity_claims += other.liquidity_claims;
         self.capped_claims += other.capped_claims;
         self.paid += other.paid;
         self.rewards += other.rewards;
@@ -107,6 +113,7 @@ pub struct World {
     pub params: PoolParams,
     pub stakes: Vec<StakeModel>,
     pub leases: Vec<LeaseModel>,
+    pub passive: Passive,
     pub devices: u64,
     pub tally: Tally,
 }
@@ -131,6 +138,7 @@ impl World {
             params: config.params,
             stakes: vec![],
             leases: vec![],
+            passive: Passive::default(),
             devices: 0,
             tally: Tally::default(),
         }
@@ -225,6 +233,8 @@ impl World {
             "settlement of {trading}"
         );
         self.compare("the boundary");
+        self.accrue_liquidity_rewards();
+        self.compare_liquidity_rewards();
         assert_eq!(number(&response, "burned"), boundary.fee, "sale's fee");
     }
 
