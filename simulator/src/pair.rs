@@ -10,13 +10,15 @@
 //!
 //! The contract's seller budget is an exact per-share account of the clients' trades
 //! (`contracts/pair/src/revenue.rs`), which `loopin-pool-math` does not hold: [`Pair::advance`]
-//! estimates it from the epoch's net lease revenue, and [`Pair::advance_with`] takes it from
-//! the caller (the differential test, `tests/integration/tests/pair_vs_simulator.rs`, gives it
-//! the contract's).
+//! estimates it as the epoch's lease revenue per share times the shares at the boundary (within
+//! two micro-LOOP of the contract's in an epoch without withdrawals; a withdrawal paid below
+//! spot leaves revenue behind that the estimate does not count), and [`Pair::advance_with`]
+//! takes it from the caller (the differential test,
+//! `tests/integration/tests/pair_vs_simulator.rs`, gives it the contract's).
 
 use std::collections::BTreeMap;
 
-use cosmwasm_std::{Decimal, Decimal256, Uint128};
+use cosmwasm_std::{Decimal, Decimal256, SignedDecimal256, Uint128, Uint256};
 use loopin::pool::{Incentives, LeaseReward};
 use loopin_pool_math::amm::{Reserves, Swap, fee_on};
 use loopin_pool_math::capacity::EpochClock;
@@ -67,9 +69,10 @@ pub struct Pair {
     /// LOOP per share, time-weighted, and its value at the last boundary (`v⁺`, `v⁻`).
     share_value_twap: TimeWeightedRatio,
     share_value_mark: TimeWeightedRatio,
-    /// Net LOOP the clients' trades of the trading epoch's hours left in the reserve, less the
-    /// part of shares that left: [`Pair::advance`]'s estimate of the seller budget.
-    lease_revenue: i128,
+    /// LOOP per share the clients' trades of the trading epoch's hours left in the reserve,
+    /// each divided by the shares of its instant: [`Pair::advance`]'s estimate of the seller
+    /// budget, times the shares at the boundary.
+    revenue_per_share: SignedDecimal256,
     provider_ending: BTreeMap<u64, u128>,
     seller_ending: BTreeMap<u64, u128>,
     shares_ending: BTreeMap<u64, u128>,
@@ -123,7 +126,7 @@ impl Pair {
             accumulator: PriceAccumulator::start(clock.genesis),
             share_value_twap: TimeWeightedRatio::start(clock.genesis),
             share_value_mark: TimeWeightedRatio::start(clock.genesis),
-            lease_revenue: 0,
+            revenue_per_share: SignedDecimal256::zero(),
             provider_ending: BTreeMap::new(),
             seller_ending: BTreeMap::new(),
             shares_ending: BTreeMap::new(),
@@ -290,7 +293,12 @@ impl Pair {
     fn trade(&mut self, swap: &Swap) {
         let before = self.reserves.tokens.u128() as i128;
         self.reserves = swap.reserves;
-        self.lease_revenue += self.reserves.tokens.u128() as i128 - before;
+        let change = self.reserves.tokens.u128() as i128 - before;
+        if let Ok(per_share) =
+            SignedDecimal256::checked_from_ratio(change, self.total_shares.u128() as i128)
+        {
+            self.revenue_per_share += per_share;
+        }
     }
 
     /// A client buys at least `hours` micro-hours of the trading epoch, paying at most
@@ -356,7 +364,6 @@ impl Pair {
         if out == 0 {
             return Err(MathError::ZeroAmount);
         }
-        self.leave(shares);
         self.reserves.tokens -= Uint128::new(gross);
         self.total_shares -= Uint128::new(shares);
         let waiting = waiting.min(shares);
@@ -365,21 +372,17 @@ impl Pair {
         Ok(Withdrawal { gross, fee, out })
     }
 
-    /// `shares` leave the pool: they take their part of the epoch's lease revenue.
-    fn leave(&mut self, shares: u128) {
-        let total = self.total_shares.u128();
-        if total > 0 {
-            let kept = Uint128::new(self.lease_revenue.unsigned_abs())
-                .multiply_ratio(total - shares, total)
-                .u128() as i128;
-            self.lease_revenue = kept * self.lease_revenue.signum();
-        }
-    }
-
     /// The boundary into epoch `c + 1`, trading `c + 2` (docs/pair.md, AdvanceEpoch), with the
-    /// seller budget estimated from the epoch's net lease revenue.
+    /// seller budget estimated as the epoch's lease revenue per share times the shares present
+    /// (a share leaving takes its part; the contract's withdrawals, paid below spot, leave some
+    /// of theirs behind, which this estimate does not count).
     pub fn advance(&mut self) -> Result<Boundary, MathError> {
-        self.advance_with(|pair| pair.lease_revenue.max(0) as u128)
+        self.advance_with(|pair| {
+            let per_share = Uint256::try_from(pair.revenue_per_share.atomics()).unwrap_or_default();
+            let budget =
+                Decimal256::new(per_share) * Decimal256::from_ratio(pair.total_shares, 1u128);
+            Uint128::try_from(budget.to_uint_floor()).map_or(0, |b| b.u128())
+        })
     }
 
     /// The boundary, with the seller budget `budget` gives for the pool as it stands after the
@@ -413,7 +416,6 @@ impl Pair {
             let value = share_of(tokens, Uint128::new(shares), self.total_shares)?;
             self.share_value
                 .insert(trading, (tokens, self.total_shares));
-            self.leave(shares);
             self.reserves.tokens -= value;
             self.total_shares -= Uint128::new(shares);
             self.escrow += value.u128();
@@ -427,7 +429,7 @@ impl Pair {
         self.epoch = boundary;
 
         let budget = Uint128::new(budget(self));
-        self.lease_revenue = 0;
+        self.revenue_per_share = SignedDecimal256::zero();
         if self.seller_hours > 0
             && let Ok(sale) =
                 self.reserves
@@ -496,7 +498,6 @@ impl Pair {
             Uint128::new(shares),
             self.total_shares,
         )?;
-        self.leave(shares);
         self.reserves.tokens -= value;
         self.total_shares -= Uint128::new(shares);
         sub(&mut self.shares_ending, end, shares);

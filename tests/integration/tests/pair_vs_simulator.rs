@@ -8,7 +8,10 @@
 //! numbers, and passive liquidity the contract refuses the simulator refuses too.
 //!
 //! The seller budget is the one thing the simulator takes from the contract: its exact
-//! per-share account (`contracts/pair/src/revenue.rs`) is not in `loopin-pool-math`.
+//! per-share account (`contracts/pair/src/revenue.rs`) is not in `loopin-pool-math`. The
+//! simulator's own estimate of it is checked too, within two micro-LOOP of the contract's in
+//! every epoch without a withdrawal (the runs count how often and by how much it is off in the
+//! others).
 //!
 //! `LOOPIN_DIFF_OPS` sets the total number of operations (default 1,200);
 //! `LOOPIN_DIFF_SEED` replays the seed a run printed.

@@ -286,6 +286,7 @@ pub fn withdraw(w: &mut World, who: usize, permille: u128) {
             );
             w.sim = sim;
             w.passive_withdrawn(ACTORS[who], shares, waiting);
+            w.withdrawn_this_epoch = true;
             w.tally.withdrawals += 1;
         }
         Err(e) => assert!(

@@ -72,6 +72,10 @@ pub struct Tally {
     pub withdrawals: usize,
     pub boundaries: usize,
     pub seller_sales: usize,
+    /// Sellers' sales the simulator's own budget estimate gets wrong, and by how much LOOP in
+    /// all.
+    pub estimated_sales_off: usize,
+    pub estimated_sales_error: u128,
     pub settlements: usize,
     pub claims: usize,
     pub lease_reward_claims: usize,
@@ -94,6 +98,8 @@ impl Tally {
         self.withdrawals += other.withdrawals;
         self.boundaries += other.boundaries;
         self.seller_sales += other.seller_sales;
+        self.estimated_sales_off += other.estimated_sales_off;
+        self.estimated_sales_error += other.estimated_sales_error;
         self.settlements += other.settlements;
         self.claims += other.claims;
         self.lease_reward_claims += other.lease_reward_claims;
@@ -114,6 +120,8 @@ pub struct World {
     pub stakes: Vec<StakeModel>,
     pub leases: Vec<LeaseModel>,
     pub passive: Passive,
+    /// Passive liquidity was withdrawn since the last boundary.
+    pub withdrawn_this_epoch: bool,
     pub devices: u64,
     pub tally: Tally,
 }
@@ -139,6 +147,7 @@ impl World {
             stakes: vec![],
             leases: vec![],
             passive: Passive::default(),
+            withdrawn_this_epoch: false,
             devices: 0,
             tally: Tally::default(),
         }
@@ -199,6 +208,8 @@ impl World {
             .unwrap();
         assert_eq!(number(&response, "boundaries"), 1);
         let after = self.p.pool();
+        // What the simulator's own estimate of the budget would have sold (`Pair::advance`).
+        let estimate = self.sim.clone().advance().unwrap();
         // The seller budget is the contract's (the simulator has no exact account of it): what
         // its sale took out of the LOOP reserve after the settlements.
         let boundary = self
@@ -213,6 +224,20 @@ impl World {
         self.observe();
         self.tally.boundaries += 1;
         self.tally.seller_sales += usize::from(boundary.seller_proceeds > 0);
+        // Without a withdrawal in the epoch the estimate is the contract's budget but for the
+        // rounding (the contract floors the revenue's total, then the budget per share, then
+        // the budget); a withdrawal paid below spot leaves revenue behind that it misses.
+        let off = estimate.seller_proceeds.abs_diff(boundary.seller_proceeds);
+        if !std::mem::take(&mut self.withdrawn_this_epoch) {
+            assert!(
+                off <= 2,
+                "the simulator's seller budget is {off} off: {estimate:?}, {boundary:?}"
+            );
+        }
+        if off > 0 {
+            self.tally.estimated_sales_off += 1;
+            self.tally.estimated_sales_error += off;
+        }
         self.tally.settlements += usize::from(boundary.settled > 0);
         let trading = self.sim.trading_epoch();
         let wrap = self.p.app.wrap();
