@@ -19,7 +19,7 @@ use loopin_pocps::challenge::commit_secret;
 use loopin_pocps::sig::{challenge_key_message, k256_sign};
 use loopin_prover::auth::pubkey_bytes;
 use loopin_prover::metrics::Metrics;
-use loopin_prover::onchain::{Submission, commitment_from_msg, submission};
+use loopin_prover::onchain::{Submission, device_commitment, submission};
 use loopin_prover::verifier::{
     Outcome, Spec, Target, ThroughputSpec, Verdict as VerdictRecord, Verifier,
 };
@@ -383,7 +383,7 @@ impl VerifierAgent {
                 },
             )
             .await?;
-        let commitment = commitment_from_msg(&device.commitment).map_err(anyhow::Error::msg)?;
+        let commitment = device_commitment(&device).map_err(anyhow::Error::msg)?;
         let spec = Spec {
             chain_rounds: CHAIN_ROUNDS,
             spots: SPOTS,

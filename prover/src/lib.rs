@@ -23,6 +23,7 @@ pub mod limits;
 pub mod load;
 pub mod onchain;
 pub mod record;
+pub mod rotation;
 pub mod service;
 pub mod sessions;
 pub mod stake;

@@ -35,6 +35,16 @@ pub fn commitment_from_msg(m: &CommitmentMsg) -> Result<Commitment, String> {
     })
 }
 
+/// The commitment a verifier checks a registered device's answers against: the one it
+/// registered, with the key its answers are signed with now (`RotateDeviceKey`).
+pub fn device_commitment(device: &registry::DeviceResponse) -> Result<Commitment, String> {
+    let mut commitment = commitment_from_msg(&device.commitment)?;
+    if let Some(key) = &device.signing_key {
+        commitment.pubkey = key.to_vec();
+    }
+    Ok(commitment)
+}
+
 /// Why a record cannot be submitted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NotSubmittable {

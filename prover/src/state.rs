@@ -107,6 +107,13 @@ impl ProverState {
         ProverState::new(params, l.ek, tree, Box::new(Resident(blocks)), key)
     }
 
+    /// The same state answering with `signer` (a rotated key, `storage::signing_key`); the
+    /// commitment keeps the device key, its identity.
+    pub fn with_signer(mut self, signer: SigningKey) -> ProverState {
+        self.key = signer;
+        self
+    }
+
     /// Root of P.
     pub fn root(&self) -> Hash {
         self.commitment.root

@@ -335,8 +335,41 @@ pub fn load(dir: &Path) -> Result<Loaded, StorageError> {
 }
 
 /// The device signing key in `dir/device.key` (hex), created with OS randomness when absent.
+/// Its fingerprint is the device's identity (and so its ek and P), for good.
 pub fn device_key(dir: &Path) -> Result<k256::ecdsa::SigningKey, StorageError> {
-    let p = dir.join("device.key");
+    key_file(dir, "device.key")
+}
+
+/// The key the device's answers are signed with: `dir/signing.key` once a key rotation was
+/// committed ([`commit_signing_key`]), else the device key.
+pub fn signing_key(dir: &Path) -> Result<k256::ecdsa::SigningKey, StorageError> {
+    if dir.join(SIGNING_KEY).exists() {
+        return key_file(dir, SIGNING_KEY);
+    }
+    device_key(dir)
+}
+
+/// The key a rotation moves to: `dir/signing-next.key`, created when absent.
+pub fn next_signing_key(dir: &Path) -> Result<k256::ecdsa::SigningKey, StorageError> {
+    key_file(dir, NEXT_SIGNING_KEY)
+}
+
+/// Makes the next key the signing key, once the registry has accepted the rotation.
+pub fn commit_signing_key(dir: &Path) -> Result<(), StorageError> {
+    let next = dir.join(NEXT_SIGNING_KEY);
+    if !next.exists() {
+        return Err(StorageError::Meta(next, "no key rotation to commit".into()));
+    }
+    io(&next, fs::rename(&next, dir.join(SIGNING_KEY)))
+}
+
+const SIGNING_KEY: &str = "signing.key";
+const NEXT_SIGNING_KEY: &str = "signing-next.key";
+
+/// A secp256k1 secret key in `dir/name` (hex), created with OS randomness (mode 0600) when
+/// absent.
+fn key_file(dir: &Path, name: &str) -> Result<k256::ecdsa::SigningKey, StorageError> {
+    let p = dir.join(name);
     match fs::read_to_string(&p) {
         Ok(s) => hex::decode(s.trim())
             .ok()

@@ -13,8 +13,8 @@ use crate::rewards::{self, REPLY_REWARD};
 use crate::settings::validate_settings;
 use crate::state::{CONFIG, Config, DEVICE_COUNT, EPOCH_REWARDS, EpochRewards, NEXT_CHALLENGE};
 use crate::{
-    appeal, audit, bonds, challenge, entropy, expiry, gemm_audit, query, registration, step_audit,
-    sweep, verdict,
+    appeal, audit, bonds, challenge, entropy, expiry, gemm_audit, key_rotation, query,
+    registration, step_audit, sweep, verdict,
 };
 
 /// cw2 name of this contract.
@@ -66,6 +66,20 @@ pub fn execute(
         ExecuteMsg::Receive(msg) => bonds::receive(deps, env, info, msg),
         ExecuteMsg::Unbond { amount } => bonds::unbond(deps, env, info, amount),
         ExecuteMsg::WithdrawUnbonded {} => bonds::withdraw(deps, env, info),
+        ExecuteMsg::RotateDeviceKey {
+            token_id,
+            new_key,
+            current_key_signature,
+            new_key_signature,
+        } => key_rotation::rotate_device_key(
+            deps,
+            env,
+            info,
+            token_id,
+            new_key,
+            current_key_signature,
+            new_key_signature,
+        ),
         ExecuteMsg::RegisterDevice {
             token_id,
             fingerprint,

@@ -193,6 +193,12 @@ pub enum ContractError {
     #[error("only the device's owner may defend it")]
     NotDeviceOwner {},
 
+    #[error("the new device key is the current one")]
+    SameDeviceKey {},
+
+    #[error("the {key} key's signature over the key rotation does not verify")]
+    InvalidRotationSignature { key: String },
+
     #[error("the path does not lead the disputed leaf to the root")]
     InvalidPath {},
 

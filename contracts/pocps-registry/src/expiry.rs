@@ -45,7 +45,10 @@ pub(crate) fn cert_state(deps: Deps, config: &Config, now: Timestamp, token_id: 
 }
 
 /// The first challenge still assigned to or disputed on the device, if any.
-fn open_challenge(storage: &dyn Storage, token_id: &str) -> Result<Option<u64>, ContractError> {
+pub(crate) fn open_challenge(
+    storage: &dyn Storage,
+    token_id: &str,
+) -> Result<Option<u64>, ContractError> {
     // An open audit of its Pass, too: a device that left the draw could not be invalidated by
     // what the audit shows, and a cheater would prune itself out of its audits.
     if let Some((id, _)) = DEVICE_AUDITS

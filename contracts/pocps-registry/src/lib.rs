@@ -14,6 +14,7 @@ pub mod error;
 mod expiry;
 mod gemm_audit;
 mod judge;
+mod key_rotation;
 mod outgoing;
 mod query;
 mod registration;

@@ -17,12 +17,17 @@ use crate::error::ContractError;
 use crate::gemm_audit::{drawn_cells, recorded};
 use crate::judge::hex;
 use crate::state::{
-    APPEAL_DUTIES, AUDITS, Audit, BeaconRound, CONFIG, Challenge, DEVICE_AUDITS, DEVICES, Device,
-    LATEST_ROUND, OPEN_ASSIGNMENTS, ROUNDS,
+    APPEAL_DUTIES, AUDITS, Audit, BeaconRound, CONFIG, Challenge, DEVICE_AUDITS, DEVICE_KEYS,
+    DEVICES, Device, LATEST_ROUND, OPEN_ASSIGNMENTS, ROUNDS,
 };
 
-fn device_response(token_id: String, device: Device) -> DeviceResponse {
-    DeviceResponse {
+fn device_response(
+    storage: &dyn cosmwasm_std::Storage,
+    token_id: String,
+    device: Device,
+) -> StdResult<DeviceResponse> {
+    let rotated = DEVICE_KEYS.may_load(storage, &token_id)?;
+    Ok(DeviceResponse {
         token_id,
         owner: device.owner,
         pool: device.pool,
@@ -35,7 +40,9 @@ fn device_response(token_id: String, device: Device) -> DeviceResponse {
         lateness_quorum: device.lateness_quorum,
         gemm: device.gemm,
         missed_sweeps: device.missed_sweeps,
-    }
+        signing_key: rotated.as_ref().map(|r| r.key.clone()),
+        key_rotations: rotated.map_or(0, |r| r.rotations),
+    })
 }
 
 pub(crate) fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
@@ -56,7 +63,7 @@ pub(crate) fn device(deps: Deps, token_id: String) -> Result<DeviceResponse, Con
             .ok_or_else(|| ContractError::UnknownDevice {
                 token_id: token_id.clone(),
             })?;
-    Ok(device_response(token_id, device))
+    Ok(device_response(deps.storage, token_id, device)?)
 }
 
 pub(crate) fn devices(
@@ -72,7 +79,7 @@ pub(crate) fn devices(
                 .map_or(true, |(_, d)| d.status == DeviceStatus::Active)
         })
         .take(page_limit(limit))
-        .map(|item| item.map(|(id, d)| device_response(id, d)))
+        .map(|item| item.and_then(|(id, d)| device_response(deps.storage, id, d)))
         .collect::<StdResult<_>>()?;
     Ok(DevicesResponse { devices })
 }

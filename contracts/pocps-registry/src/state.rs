@@ -180,6 +180,16 @@ pub struct EpochRewards {
 pub const CONFIG: PackedItem<Config> = PackedItem::new("config");
 /// Token id -> device.
 pub const DEVICES: PackedMap<&str, Device> = PackedMap::new("devices");
+/// Token id -> the key a device's answers are checked with since its last `RotateDeviceKey`
+/// and its rotations so far; absent: the commitment's key, none. Apart from [`DEVICES`] so that
+/// devices stored before rotations load unchanged.
+pub const DEVICE_KEYS: Map<&str, RotatedKey> = Map::new("device_keys");
+
+#[cw_serde]
+pub struct RotatedKey {
+    pub key: HexBinary,
+    pub rotations: u32,
+}
 /// Dense list of active devices (slot -> token id), for uniform draws.
 pub const DEVICE_LIST: Map<u64, String> = Map::new("device_list");
 pub const DEVICE_COUNT: Item<u64> = Item::new("device_count");

@@ -22,6 +22,7 @@ use crate::bonds::{load_verifier, slash};
 use crate::challenge::{close, expect_status, leave_open, load_challenge};
 use crate::error::ContractError;
 use crate::judge::{self, HostVerifier, hash32};
+use crate::key_rotation::current_key;
 use crate::outgoing::execute_msg;
 use crate::registration::invalidate_device;
 use crate::rewards::reward;
@@ -80,7 +81,10 @@ pub(crate) fn submit(
         return Err(ContractError::DeviceNotActive { token_id: target });
     }
     let seed = judge::seed(&secret, &randomness, attempt);
-    let commitment = judge::commitment(&device.commitment)?;
+    let mut commitment = judge::commitment(&device.commitment)?;
+    // Answers are signed with the device's key of now (`RotateDeviceKey`); the commitment's
+    // key stays its identity.
+    commitment.pubkey = current_key(deps.storage, &target, &device)?.0.to_vec();
     let k = config.settings.openings_per_round;
     let host = HostVerifier(deps.api);
     let response = Response::new()

@@ -64,6 +64,41 @@ impl StakeClaim<'_> {
     }
 }
 
+/// What a device's current signing key and its new one both sign to rotate the key the
+/// registry checks its answers with (`registry::ExecuteMsg::RotateDeviceKey`): the current one
+/// proves the rotation is the device's, the new one that its holder has it. `rotation` is the
+/// number of rotations before this one, so a rotation signed once cannot be replayed later
+/// (back to a key since replaced, say).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct KeyRotation<'a> {
+    pub chain_id: &'a str,
+    pub registry: &'a str,
+    pub token_id: &'a str,
+    /// The new key: SEC1 compressed (33 bytes).
+    pub new_key: &'a [u8],
+    pub rotation: u32,
+}
+
+impl KeyRotation<'_> {
+    /// The 32-byte hash both keys sign (domain-separated, every field length-prefixed).
+    pub fn message(&self) -> [u8; 32] {
+        let rotation = self.rotation.to_le_bytes();
+        let mut h = Sha256::new();
+        h.update(b"loopin-registry/key-rotation/v1");
+        for part in [
+            self.chain_id.as_bytes(),
+            self.registry.as_bytes(),
+            self.token_id.as_bytes(),
+            self.new_key,
+            &rotation,
+        ] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part);
+        }
+        h.finalize().into()
+    }
+}
+
 /// A device's registration for a stake, for tests and devnets: its P encoded here at `params`
 /// (small parameters only; a real device's P comes from `loopin-prover init`), the commitment
 /// whose digest the stake carries, and the registry's `RegisterDevice` for the certificate the

@@ -105,6 +105,22 @@ enum Cmd {
         #[arg(long)]
         endpoint: String,
     },
+    /// Print the registry's RotateDeviceKey (JSON) from the key answers are signed with now to
+    /// a new one (data_dir/signing-next.key), signed by both; send it, then rotate-key-commit
+    /// and restart serve. The device key stays the device's identity.
+    RotateKeyMsg {
+        /// The stake certificate; default [chain] token_id.
+        #[arg(long)]
+        token_id: Option<String>,
+        /// The registry's address; default [chain] registry.
+        #[arg(long)]
+        registry: Option<String>,
+        /// The device's rotations so far (the registry's Device query: key_rotations).
+        #[arg(long, default_value = "0")]
+        rotation: u32,
+    },
+    /// Sign answers with data_dir/signing-next.key from now on (once the registry accepted it).
+    RotateKeyCommit,
     /// Serve challenges.
     Serve,
     /// Measure encoding, the GEMM throughput challenge and challenge latency under load.
@@ -297,6 +313,23 @@ async fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
+        Cmd::RotateKeyMsg {
+            token_id,
+            registry,
+            rotation,
+        } => {
+            let target = loopin_prover::rotation::RotationTarget {
+                chain_id: c.chain.node.chain_id.clone(),
+                registry: registry.clone().unwrap_or_else(|| c.chain.registry.clone()),
+                token_id: token_id.clone().unwrap_or_else(|| c.chain.token_id.clone()),
+                rotation: *rotation,
+            };
+            let msg = loopin_prover::rotation::rotation_from_dir(&c.data_dir, &target)?;
+            let out = serde_json::to_string_pretty(&msg).map_err(|e| e.to_string())?;
+            println!("{out}");
+            Ok(())
+        }
+        Cmd::RotateKeyCommit => storage::commit_signing_key(&c.data_dir).map_err(|e| e.to_string()),
         Cmd::Serve => serve(&c).await,
         Cmd::Bench(b) => bench(&c, b).await,
         Cmd::Selftest => selftest(&c),
@@ -420,8 +453,9 @@ async fn serve(c: &Config) -> Result<(), String> {
     let t = Instant::now();
     let loaded = storage::load(&c.data_dir).map_err(|e| e.to_string())?;
     let key = storage::device_key(&c.data_dir).map_err(|e| e.to_string())?;
+    let signer = storage::signing_key(&c.data_dir).map_err(|e| e.to_string())?;
     // P stays in host memory: between challenges the tenant has the whole card.
-    let state = Arc::new(ProverState::from_loaded(loaded, key));
+    let state = Arc::new(ProverState::from_loaded(loaded, key).with_signer(signer));
     tracing::info!(
         root = %hex::encode(state.root()),
         backend = backend.name(),

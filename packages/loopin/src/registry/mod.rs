@@ -60,6 +60,21 @@ pub enum ExecuteMsg {
         endpoint: String,
         ek_randomness: HexBinary,
     },
+    /// Replaces the key the device's answers are checked with: `new_key` (33-byte compressed
+    /// SEC1), with the signatures of the current key (the commitment's, or the last rotation's)
+    /// and of the new one over `loopin::device::KeyRotation` (this chain, this registry,
+    /// `token_id`, `new_key`, the device's rotations so far). The device's identity — its
+    /// fingerprint, its ek, its P — does not change: a key thought leaked is retired without
+    /// encoding P again. The device's owner only, while it is active and no challenge on it is
+    /// open (its answer would be signed with the key being replaced); `DeviceChallenged`
+    /// otherwise. A later stake of the device still needs its original key's signature (the
+    /// pair's `device_id` is that key's fingerprint).
+    RotateDeviceKey {
+        token_id: String,
+        new_key: HexBinary,
+        current_key_signature: HexBinary,
+        new_key_signature: HexBinary,
+    },
     /// Commits H(secret) (`loopin_pocps::challenge::commit_secret`) of an entropy contribution
     /// to the current beacon round, revealed in the next one. Bonded verifiers only.
     CommitEntropy { hash: HexBinary },
@@ -342,6 +357,13 @@ pub struct DeviceResponse {
     /// Sweeps of its class it failed in a row (its class's `max_missed_sweeps` accuses it).
     #[serde(default, skip_serializing_if = "crate::pool::is_zero")]
     pub missed_sweeps: u32,
+    /// The key its answers are checked with now: the commitment's `pubkey` until a
+    /// `RotateDeviceKey`. (Absent from registries before it: the commitment's.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_key: Option<HexBinary>,
+    /// Rotations of its key so far (the next `KeyRotation::rotation`).
+    #[serde(default, skip_serializing_if = "crate::pool::is_zero")]
+    pub key_rotations: u32,
 }
 
 #[cw_serde]

@@ -1,0 +1,152 @@
+//! Rotating the key the device's answers are signed with (`loopin::device::KeyRotation`): the
+//! registry's `RotateDeviceKey`, signed here by the key in use and the next one, where both
+//! live (`storage::signing_key`, `storage::next_signing_key`). Once the registry has accepted
+//! it, `storage::commit_signing_key` makes the next key the one the prover signs with. The
+//! device key (`device.key`) stays its identity: its fingerprint, ek and P do not change.
+
+use cosmwasm_std::HexBinary;
+use k256::ecdsa::SigningKey;
+use loopin::device::KeyRotation;
+use loopin::registry::ExecuteMsg;
+use loopin_pocps::sig::k256_sign;
+
+use crate::auth::pubkey_bytes;
+
+/// Where the rotation happens: the registry's chain and address, the device's certificate and
+/// the device's rotations so far (the registry's `DeviceResponse::key_rotations`).
+#[derive(Clone, Debug)]
+pub struct RotationTarget {
+    pub chain_id: String,
+    pub registry: String,
+    pub token_id: String,
+    pub rotation: u32,
+}
+
+/// The registry's `RotateDeviceKey` from `current` (the key answers are signed with now) to
+/// `next`, signed by both.
+pub fn rotate_device_key(
+    current: &SigningKey,
+    next: &SigningKey,
+    target: &RotationTarget,
+) -> Result<ExecuteMsg, String> {
+    if target.token_id.is_empty() || target.registry.is_empty() {
+        return Err(
+            "no certificate or registry: pass --token-id and --registry, or set them in [chain]"
+                .into(),
+        );
+    }
+    let new_key = pubkey_bytes(next);
+    if new_key == pubkey_bytes(current) {
+        return Err("the next key is the current one".into());
+    }
+    let message = KeyRotation {
+        chain_id: &target.chain_id,
+        registry: &target.registry,
+        token_id: &target.token_id,
+        new_key: &new_key,
+        rotation: target.rotation,
+    }
+    .message();
+    Ok(ExecuteMsg::RotateDeviceKey {
+        token_id: target.token_id.clone(),
+        new_key: HexBinary::from(new_key),
+        current_key_signature: HexBinary::from(k256_sign(current, &message)),
+        new_key_signature: HexBinary::from(k256_sign(next, &message)),
+    })
+}
+
+/// [`rotate_device_key`] from the keys in `dir`: the one in use and the next one (created
+/// there when absent).
+pub fn rotation_from_dir(
+    dir: &std::path::Path,
+    target: &RotationTarget,
+) -> Result<ExecuteMsg, String> {
+    let current = crate::storage::signing_key(dir).map_err(|e| e.to_string())?;
+    let next = crate::storage::next_signing_key(dir).map_err(|e| e.to_string())?;
+    rotate_device_key(&current, &next, target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use loopin_pocps::sig::{K256Verifier, SigVerifier};
+
+    fn target(rotation: u32) -> RotationTarget {
+        RotationTarget {
+            chain_id: "loopin-1".into(),
+            registry: "wasm1registry".into(),
+            token_id: "h100-7".into(),
+            rotation,
+        }
+    }
+
+    #[test]
+    fn both_keys_sign_this_rotation_and_no_other() {
+        let (current, next) = (
+            SigningKey::from_slice(&[0x42; 32]).unwrap(),
+            SigningKey::from_slice(&[0x43; 32]).unwrap(),
+        );
+        let ExecuteMsg::RotateDeviceKey {
+            token_id,
+            new_key,
+            current_key_signature,
+            new_key_signature,
+        } = rotate_device_key(&current, &next, &target(2)).unwrap()
+        else {
+            panic!("not a rotation");
+        };
+        assert_eq!(token_id, "h100-7");
+        assert_eq!(new_key.as_slice(), pubkey_bytes(&next).as_slice());
+        let message = |rotation| {
+            KeyRotation {
+                chain_id: "loopin-1",
+                registry: "wasm1registry",
+                token_id: "h100-7",
+                new_key: new_key.as_slice(),
+                rotation,
+            }
+            .message()
+        };
+        let old = pubkey_bytes(&current);
+        assert!(K256Verifier.verify(&message(2), &current_key_signature, &old));
+        assert!(K256Verifier.verify(&message(2), &new_key_signature, &new_key));
+        // Signed for rotation 2, it is no rotation 3's.
+        assert!(!K256Verifier.verify(&message(3), &current_key_signature, &old));
+    }
+
+    #[test]
+    fn a_committed_rotation_signs_answers_with_the_next_key_and_keeps_the_identity() {
+        let dir = tempfile::tempdir().unwrap();
+        let device = crate::storage::device_key(dir.path()).unwrap();
+        let msg = rotation_from_dir(dir.path(), &target(0)).unwrap();
+        let ExecuteMsg::RotateDeviceKey { new_key, .. } = msg else {
+            panic!("not a rotation");
+        };
+        // Until committed, answers are signed with the device key; a second message names the
+        // same next key.
+        let signer = crate::storage::signing_key(dir.path()).unwrap();
+        assert_eq!(pubkey_bytes(&signer), pubkey_bytes(&device));
+        let again = rotation_from_dir(dir.path(), &target(0)).unwrap();
+        assert!(matches!(again, ExecuteMsg::RotateDeviceKey { new_key: k, .. } if k == new_key));
+        crate::storage::commit_signing_key(dir.path()).unwrap();
+        let signer = crate::storage::signing_key(dir.path()).unwrap();
+        assert_eq!(pubkey_bytes(&signer).as_slice(), new_key.as_slice());
+        assert_eq!(
+            pubkey_bytes(&crate::storage::device_key(dir.path()).unwrap()),
+            pubkey_bytes(&device),
+            "the device key, its identity, is unchanged"
+        );
+        // Nothing left to commit.
+        assert!(crate::storage::commit_signing_key(dir.path()).is_err());
+    }
+
+    #[test]
+    fn a_rotation_to_the_same_key_or_without_a_certificate_is_refused() {
+        let key = SigningKey::from_slice(&[0x42; 32]).unwrap();
+        let other = SigningKey::from_slice(&[0x43; 32]).unwrap();
+        assert!(rotate_device_key(&key, &key, &target(0)).is_err());
+        let mut no_cert = target(0);
+        no_cert.token_id.clear();
+        assert!(rotate_device_key(&key, &other, &no_cert).is_err());
+    }
+}
