@@ -491,7 +491,7 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
 }
 
 /// A seller's stake (`id`) topped up, given a standing renewal, renewed by a keeper and by its
-/// owner.
+/// owner, then ended early; a provider's stake (`id + 1`) ended early.
 fn lifecycle(
     report: &mut Report,
     pair: &mut WasmContract,
@@ -538,6 +538,19 @@ fn lifecycle(
     exec(report, pair, NAME, label, &keeper, &renew(1), true)?;
     let label = "Renew (the owner, 3 epochs at once)";
     exec(report, pair, NAME, label, &seller, &renew(3), true)?;
+    let exit = ExecuteMsg::Exit { stake_id };
+    let label = "Exit (a seller, deposit forfeit)";
+    exec(report, pair, NAME, label, &seller, &exit, true)?;
+    // A provider's exit forfeits shares: the pool's reserves and revenue book change too.
+    let provider = pair.addr("provider");
+    let msg = stake_msg_as(pair, &provider, id + 1, StakeMode::LiquidityProvider);
+    pair.execute(token, &hook(&provider, 11 * LOOP, &msg))?
+        .unwrap();
+    let exit = ExecuteMsg::Exit {
+        stake_id: stake_id + 1,
+    };
+    let label = "Exit (a provider, shares forfeit)";
+    exec(report, pair, NAME, label, &provider, &exit, true)?;
     Ok(())
 }
 
