@@ -343,6 +343,11 @@ export interface LoopinPairInterface extends LoopinPairReadOnlyInterface {
     stakeId: number;
     untilEpoch?: number;
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
+  exit: ({
+    stakeId
+  }: {
+    stakeId: number;
+  }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
   claim: ({
     stakeId
   }: {
@@ -452,6 +457,7 @@ export class LoopinPairClient extends LoopinPairQueryClient implements LoopinPai
     this.advanceEpoch = this.advanceEpoch.bind(this);
     this.renew = this.renew.bind(this);
     this.setAutoRenew = this.setAutoRenew.bind(this);
+    this.exit = this.exit.bind(this);
     this.claim = this.claim.bind(this);
     this.cancelLease = this.cancelLease.bind(this);
     this.renewLease = this.renewLease.bind(this);
@@ -521,6 +527,17 @@ export class LoopinPairClient extends LoopinPairQueryClient implements LoopinPai
       set_auto_renew: {
         stake_id: stakeId,
         until_epoch: untilEpoch
+      }
+    }, fee_, memo_, funds_);
+  };
+  exit = async ({
+    stakeId
+  }: {
+    stakeId: number;
+  }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      exit: {
+        stake_id: stakeId
       }
     }, fee_, memo_, funds_);
   };

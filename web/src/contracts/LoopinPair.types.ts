@@ -69,6 +69,10 @@ export type ExecuteMsg = {
     until_epoch?: number | null;
   };
 } | {
+  exit: {
+    stake_id: number;
+  };
+} | {
   claim: {
     stake_id: number;
   };

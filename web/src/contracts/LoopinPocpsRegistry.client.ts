@@ -285,6 +285,17 @@ export interface LoopinPocpsRegistryInterface extends LoopinPocpsRegistryReadOnl
     fingerprint: HexBinary;
     tokenId: string;
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
+  rotateDeviceKey: ({
+    currentKeySignature,
+    newKey,
+    newKeySignature,
+    tokenId
+  }: {
+    currentKeySignature: HexBinary;
+    newKey: HexBinary;
+    newKeySignature: HexBinary;
+    tokenId: string;
+  }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
   commitEntropy: ({
     hash
   }: {
@@ -422,6 +433,7 @@ export class LoopinPocpsRegistryClient extends LoopinPocpsRegistryQueryClient im
     this.unbond = this.unbond.bind(this);
     this.withdrawUnbonded = this.withdrawUnbonded.bind(this);
     this.registerDevice = this.registerDevice.bind(this);
+    this.rotateDeviceKey = this.rotateDeviceKey.bind(this);
     this.commitEntropy = this.commitEntropy.bind(this);
     this.revealEntropy = this.revealEntropy.bind(this);
     this.setChallengeKey = this.setChallengeKey.bind(this);
@@ -494,6 +506,26 @@ export class LoopinPocpsRegistryClient extends LoopinPocpsRegistryQueryClient im
         ek_randomness: ekRandomness,
         endpoint,
         fingerprint,
+        token_id: tokenId
+      }
+    }, fee_, memo_, funds_);
+  };
+  rotateDeviceKey = async ({
+    currentKeySignature,
+    newKey,
+    newKeySignature,
+    tokenId
+  }: {
+    currentKeySignature: HexBinary;
+    newKey: HexBinary;
+    newKeySignature: HexBinary;
+    tokenId: string;
+  }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      rotate_device_key: {
+        current_key_signature: currentKeySignature,
+        new_key: newKey,
+        new_key_signature: newKeySignature,
         token_id: tokenId
       }
     }, fee_, memo_, funds_);

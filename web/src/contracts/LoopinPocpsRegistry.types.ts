@@ -58,6 +58,13 @@ export type ExecuteMsg = {
     token_id: string;
   };
 } | {
+  rotate_device_key: {
+    current_key_signature: HexBinary;
+    new_key: HexBinary;
+    new_key_signature: HexBinary;
+    token_id: string;
+  };
+} | {
   commit_entropy: {
     hash: HexBinary;
   };
@@ -380,11 +387,13 @@ export interface DeviceResponse {
   endpoint: string;
   fingerprint: HexBinary;
   gemm?: GemmClass | null;
+  key_rotations?: number;
   lateness_quorum?: number;
   missed_sweeps?: number;
   owner: Addr;
   passes: number;
   pool: Addr;
+  signing_key?: HexBinary | null;
   status: DeviceStatus;
   token_id: string;
 }

@@ -343,6 +343,13 @@ export interface LoopinStakeCertInterface extends LoopinStakeCertReadOnlyInterfa
     expiry: Timestamp;
     tokenId: string;
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
+  curtail: ({
+    expiry,
+    tokenId
+  }: {
+    expiry: Timestamp;
+    tokenId: string;
+  }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
   expire: ({
     tokenId
   }: {
@@ -427,6 +434,7 @@ export class LoopinStakeCertClient extends LoopinStakeCertQueryClient implements
     this.contractAddress = contractAddress;
     this.mint = this.mint.bind(this);
     this.extend = this.extend.bind(this);
+    this.curtail = this.curtail.bind(this);
     this.expire = this.expire.bind(this);
     this.invalidate = this.invalidate.bind(this);
     this.burn = this.burn.bind(this);
@@ -469,6 +477,20 @@ export class LoopinStakeCertClient extends LoopinStakeCertQueryClient implements
   }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
     return await this.client.execute(this.sender, this.contractAddress, {
       extend: {
+        expiry,
+        token_id: tokenId
+      }
+    }, fee_, memo_, funds_);
+  };
+  curtail = async ({
+    expiry,
+    tokenId
+  }: {
+    expiry: Timestamp;
+    tokenId: string;
+  }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      curtail: {
         expiry,
         token_id: tokenId
       }

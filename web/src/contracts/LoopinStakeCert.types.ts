@@ -23,6 +23,11 @@ export type ExecuteMsg = {
     token_id: string;
   };
 } | {
+  curtail: {
+    expiry: Timestamp;
+    token_id: string;
+  };
+} | {
   expire: {
     token_id: string;
   };
