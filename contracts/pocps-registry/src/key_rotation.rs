@@ -12,16 +12,18 @@ use crate::expiry::open_challenge;
 use crate::judge::HostVerifier;
 use crate::state::{DEVICE_KEYS, DEVICES, Device, RotatedKey};
 
-/// The key device `token_id`'s answers are checked with now, and its rotations so far.
+/// The key `device`'s answers are checked with now, and its rotations so far: its
+/// fingerprint's, whatever certificate it is registered under.
 pub(crate) fn current_key(
     storage: &dyn Storage,
-    token_id: &str,
     device: &Device,
 ) -> Result<(HexBinary, u32), ContractError> {
-    Ok(match DEVICE_KEYS.may_load(storage, token_id)? {
-        Some(rotated) => (rotated.key, rotated.rotations),
-        None => (device.commitment.pubkey.clone(), 0),
-    })
+    Ok(
+        match DEVICE_KEYS.may_load(storage, device.fingerprint.as_slice())? {
+            Some(rotated) => (rotated.key, rotated.rotations),
+            None => (device.commitment.pubkey.clone(), 0),
+        },
+    )
 }
 
 /// The new key: 33-byte compressed SEC1, not the current one.
@@ -85,7 +87,7 @@ pub(crate) fn rotate_device_key(
     if device.status != DeviceStatus::Active {
         return Err(ContractError::DeviceNotActive { token_id });
     }
-    let (current, rotations) = current_key(deps.storage, &token_id, &device)?;
+    let (current, rotations) = current_key(deps.storage, &device)?;
     check_new_key(&new_key, &current)?;
     // An answer in flight is signed with the key being replaced.
     if let Some(challenge_id) = open_challenge(deps.storage, &token_id)? {
@@ -112,7 +114,7 @@ pub(crate) fn rotate_device_key(
         key: new_key.clone(),
         rotations: rotations + 1,
     };
-    DEVICE_KEYS.save(deps.storage, &token_id, &rotated)?;
+    DEVICE_KEYS.save(deps.storage, device.fingerprint.as_slice(), &rotated)?;
     Ok(Response::new()
         .add_attribute("action", "rotate_device_key")
         .add_attribute("token_id", token_id)

@@ -26,7 +26,7 @@ fn device_response(
     token_id: String,
     device: Device,
 ) -> StdResult<DeviceResponse> {
-    let rotated = DEVICE_KEYS.may_load(storage, &token_id)?;
+    let rotated = DEVICE_KEYS.may_load(storage, device.fingerprint.as_slice())?;
     Ok(DeviceResponse {
         token_id,
         owner: device.owner,

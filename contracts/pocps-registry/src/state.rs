@@ -180,10 +180,12 @@ pub struct EpochRewards {
 pub const CONFIG: PackedItem<Config> = PackedItem::new("config");
 /// Token id -> device.
 pub const DEVICES: PackedMap<&str, Device> = PackedMap::new("devices");
-/// Token id -> the key a device's answers are checked with since its last `RotateDeviceKey`
-/// and its rotations so far; absent: the commitment's key, none. Apart from [`DEVICES`] so that
-/// devices stored before rotations load unchanged.
-pub const DEVICE_KEYS: Map<&str, RotatedKey> = Map::new("device_keys");
+/// Fingerprint -> the key a device's answers are checked with since its last
+/// `RotateDeviceKey` and its rotations so far; absent: the commitment's key, none. By
+/// fingerprint, the device's identity, so a rotation holds under the device's later
+/// certificates too (by certificate, a new stake fell back to the retired key). Apart from
+/// [`DEVICES`] so that devices stored before rotations load unchanged.
+pub const DEVICE_KEYS: Map<&[u8], RotatedKey> = Map::new("device_keys");
 
 #[cw_serde]
 pub struct RotatedKey {

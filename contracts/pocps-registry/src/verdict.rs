@@ -84,7 +84,7 @@ pub(crate) fn submit(
     let mut commitment = judge::commitment(&device.commitment)?;
     // Answers are signed with the device's key of now (`RotateDeviceKey`); the commitment's
     // key stays its identity.
-    commitment.pubkey = current_key(deps.storage, &target, &device)?.0.to_vec();
+    commitment.pubkey = current_key(deps.storage, &device)?.0.to_vec();
     let k = config.settings.openings_per_round;
     let host = HostVerifier(deps.api);
     let response = Response::new()

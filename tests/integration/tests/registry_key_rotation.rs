@@ -196,3 +196,34 @@ fn a_rotation_is_refused_with_a_typed_error_and_changes_nothing() {
     );
     assert_eq!(device_of(&n, d), before);
 }
+
+#[test]
+fn a_rotation_holds_for_the_device_under_its_next_certificate() {
+    // Found by an attacker's review: kept per certificate, the rotation lapsed when the GPU was
+    // staked again, and the registry checked its answers with the retired key (a thief of that
+    // key could sign a bad answer and have the new stake seized).
+    let mut n = bonded_net();
+    let old = n.stake_device_for("alice", 1, StakeMode::LiquidityProvider, 11 * LOOP, 3);
+    // A second device keeps the draw going after the first one's certificate ends.
+    n.stake_device("seller", 2, StakeMode::LiquidityProvider, 11 * LOOP);
+    let device_key = n.devices[old].key.clone();
+    let msg = rotation_msg(&n, old, &device_key, &key(40), 0);
+    n.exec("alice", &msg).unwrap();
+    n.until_expired(old);
+    // The same GPU (same identity: a stake is still signed by its device key) staked again.
+    let new = n.encode_and_stake_for("alice", 1, StakeMode::LiquidityProvider, 12 * LOOP, 3);
+    let msg = n.devices[new].register_msg();
+    n.exec("alice", &msg).unwrap();
+    let device = n.device(&n.devices[new].token_id);
+    assert_eq!(
+        device.signing_key,
+        Some(HexBinary::from(k256_pubkey(&key(40))))
+    );
+    assert_eq!(device.key_rotations, 1);
+    // Its answers are checked with the rotated key: the retired key's are refused.
+    let id = n.assigned_to("bob", &VERIFIERS, new);
+    let err = contract_error_of(n.pass("bob", id, new));
+    assert_eq!(err, ContractError::NotSignedForChallenge {});
+    n.devices[new].key = key(40);
+    n.pass("bob", id, new).unwrap();
+}

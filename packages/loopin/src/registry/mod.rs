@@ -65,7 +65,8 @@ pub enum ExecuteMsg {
     /// and of the new one over `loopin::device::KeyRotation` (this chain, this registry,
     /// `token_id`, `new_key`, the device's rotations so far). The device's identity — its
     /// fingerprint, its ek, its P — does not change: a key thought leaked is retired without
-    /// encoding P again. The device's owner only, while it is active and no challenge on it is
+    /// encoding P again, and the rotation holds for the device (its fingerprint) under its later
+    /// certificates too. The device's owner only, while it is active and no challenge on it is
     /// open (its answer would be signed with the key being replaced); `DeviceChallenged`
     /// otherwise. A later stake of the device still needs its original key's signature (the
     /// pair's `device_id` is that key's fingerprint).
