@@ -8,6 +8,7 @@ use loopin::stake_cert::StakeMode;
 
 use crate::epoch::current_pool;
 use crate::error::ContractError;
+use crate::exit::{EXITS, ExitRecord};
 use crate::outflow::{self, per_device_hour};
 use crate::proofs::{final_until, is_proven, needs_settling, rewarded_epochs};
 use crate::staking::{load_owned, maintenance, seller_proceeds, settled_value};
@@ -67,6 +68,9 @@ pub(crate) struct ClaimPlan {
     pub finished: bool,
     /// Pay retained in escrow for open disputes after this claim.
     pub retained: Uint128,
+    /// An exit's forfeit burned out of this claim's pay (`exit`), after everything clients
+    /// were owed.
+    pub forfeit: Uint128,
 }
 
 impl ClaimPlan {
@@ -124,7 +128,9 @@ fn plan_page(
         paid_until: stake.paid_until,
         finished: stake.finished,
         retained: stake.retained,
+        forfeit: Uint128::zero(),
     };
+    let exit = EXITS.may_load(storage, stake.id)?;
     if stake.finished {
         // Pay retained for disputes resolved since, and rewards left owed.
         plan.payout = stake.retained.saturating_sub(stake.disputed);
@@ -132,8 +138,10 @@ fn plan_page(
         if stake.rewards_owed.is_zero() && plan.payout.is_zero() {
             return Err(ContractError::NothingToClaim {});
         }
-        return Ok(plan);
+        return Ok(plan.less_forfeit(exit.as_ref()));
     }
+    // An exited stake's last pay waits for the verdicts its device may still get.
+    let held = exit.as_ref().is_some_and(|e| pool.epoch < e.paid_from);
     let epochs = stake.end_epoch - stake.start_epoch;
     // Rewards are for the proven epochs of a registered device only.
     let rewarded = rewarded_epochs(config, stake);
@@ -141,7 +149,7 @@ fn plan_page(
     let delivered = released(config, pool, stake);
     match stake.mode {
         StakeMode::LiquidityProvider => {
-            if delivered < stake.end_epoch || final_until(config, now) < stake.end_epoch {
+            if delivered < stake.end_epoch || final_until(config, now) < stake.end_epoch || held {
                 return Err(ContractError::NothingToClaim {});
             }
             plan.payout = settled_value(storage, stake)?;
@@ -162,7 +170,7 @@ fn plan_page(
                 }
             }
             plan.paid_until = stake.paid_until.max(until);
-            if plan.paid_until == stake.end_epoch {
+            if plan.paid_until == stake.end_epoch && !held {
                 plan.upkeep =
                     maintenance(config, stake.hours_per_epoch, epochs)?.min(stake.deposit);
                 plan.payout += stake.deposit - plan.upkeep;
@@ -180,10 +188,22 @@ fn plan_page(
     let due = plan.payout.checked_add(stake.retained)?;
     plan.retained = due.min(stake.disputed);
     plan.payout = due - plan.retained;
-    Ok(plan)
+    Ok(match plan.finished {
+        true => plan.less_forfeit(exit.as_ref()),
+        false => plan,
+    })
 }
 
 impl ClaimPlan {
+    /// Burns what is left of an exit's forfeit out of the pay, the stake's last: what clients
+    /// were owed (clawback, disputes, unproven epochs) has been taken before.
+    fn less_forfeit(mut self, exit: Option<&ExitRecord>) -> ClaimPlan {
+        let left = exit.map_or(Uint128::zero(), |e| e.forfeit);
+        self.forfeit = left.min(self.payout);
+        self.payout -= self.forfeit;
+        self
+    }
+
     /// Whether the claim pays nothing and changes nothing a claimant sees.
     fn is_empty(&self) -> bool {
         self.payout.is_zero() && self.rewards.is_zero() && !self.finished
@@ -275,7 +295,16 @@ pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
     };
     let left = emission_left(&deps.querier, &config, plan.rewards)?;
     let plan = plan.within_emission(&stake, left)?;
-    pool.escrow = pool.escrow.checked_sub(plan.payout + plan.upkeep)?;
+    pool.escrow = pool
+        .escrow
+        .checked_sub(plan.payout + plan.upkeep + plan.forfeit)?;
+    if !plan.forfeit.is_zero() {
+        EXITS.update(deps.storage, id, |exit| -> Result<_, ContractError> {
+            let mut exit = exit.ok_or(ContractError::StakeNotFound { id })?;
+            exit.forfeit -= plan.forfeit;
+            Ok(exit)
+        })?;
+    }
     stake.paid_until = plan.paid_until;
     stake.finished = plan.finished;
     stake.rewards_owed = plan.rewards_owed;
@@ -283,13 +312,14 @@ pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
     stake.retained = plan.retained;
     STAKES.save(deps.storage, id, &stake)?;
     POOL.save(deps.storage, &pool)?;
-    let burned = advanced.fees + plan.upkeep;
+    let burned = advanced.fees + plan.upkeep + plan.forfeit;
     Ok(Response::new()
         .add_attribute("action", "claim")
         .add_attribute("stake_id", id.to_string())
         .add_attribute("payout", plan.payout)
         .add_attribute("rewards", plan.rewards)
         .add_attribute("rewards_owed", plan.rewards_owed)
+        .add_attribute("forfeit", plan.forfeit)
         .add_attribute("refunded_unproven", settled.refunded())
         .add_attribute("burned", burned + settled.burned)
         .add_attribute("finished", stake.finished.to_string())

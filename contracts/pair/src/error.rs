@@ -238,11 +238,6 @@ pub enum ContractError {
     #[error("stake {id} is finished")]
     StakeFinished { id: u64 },
 
-    #[error(
-        "stake {id} cannot exit while disputes are open on it ({disputed} LOOP of leases disputed)"
-    )]
-    ExitDisputed { id: u64, disputed: Uint128 },
-
     #[error("stake {id} ends at epoch {end_epoch} already: an exit would give up nothing")]
     ExitTooLate { id: u64, end_epoch: u64 },
 }

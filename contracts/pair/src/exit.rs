@@ -3,115 +3,73 @@
 //! epoch, whose hours clients may have leased, and it ends at the next epoch. It forfeits the
 //! maintenance of the epochs it gives up, so that an exit costs what staying would have cost in
 //! burn, without the pay: a commitment that is cheap to drop commits nothing (docs/pair.md,
-//! "Early exit").
+//! "Exit").
 //!
-//! An exit cannot dodge a challenge or a dispute: the stake and its certificate stay live to
-//! the new end, its device is challenged until then, and nothing is paid before the end's
-//! epoch is final and its dispute window has closed, so a failed challenge still invalidates
-//! it and seizes what it holds, as at a normal end. A stake with an open dispute cannot exit
-//! (`ExitDisputed`): the deposit that would be forfeited backs the dispute's refund.
+//! Clients come first. The forfeit is not taken at the exit but out of the stake's last pay,
+//! after the refunds of its unproven epochs, disputes and clawbacks (taken at the exit, it
+//! burned what backs them: a miner whose refunds would eat its stake lost nothing by exiting,
+//! and its clients lost the difference; an attacker's review found it). And an exit cannot
+//! dodge a verdict: the stake and its certificate stay live to the new end, its device is
+//! challenged until then, and its last pay waits, beyond the end's dispute window, for the
+//! registry's lateness window and appeal to run out, so a failure found late still invalidates
+//! it and seizes what it holds.
 
-use cosmwasm_std::{Addr, DepsMut, Env, Response, Storage, Uint128};
-use loopin::stake_cert::{self, StakeMode};
+use cosmwasm_schema::cw_serde;
+use cosmwasm_std::{Addr, DepsMut, Env, QuerierWrapper, Response, Uint128};
+use cw_storage_plus::Map;
+use loopin::pair::DEFAULT_EXIT_HOLD_EPOCHS;
+use loopin::stake_cert;
+use loopin::{factory, registry};
 
 use crate::epoch::current_pool;
 use crate::error::ContractError;
 use crate::lifecycle::{AUTO_RENEW, move_end};
 use crate::outflow;
-use crate::staking::{load_owned, maintenance, sub, timestamp};
-use crate::state::{CONFIG, Config, POOL, Pool, SHARES_ENDING, STAKES, Stake};
+use crate::staking::{load_owned, maintenance, timestamp};
+use crate::state::{CONFIG, Config, POOL, STAKES};
 
-/// What an exit forfeits, burned.
-struct Forfeit {
-    /// LOOP burned: from a seller's deposit, or a provider's shares' value.
-    tokens: Uint128,
-    /// A provider's shares given up (their value is `tokens`).
-    shares: Uint128,
+/// What an exit leaves to settle at the stake's end.
+#[cw_serde]
+pub struct ExitRecord {
+    /// Maintenance of the epochs given up, still to burn out of the stake's last pay.
+    pub forfeit: Uint128,
+    /// The stake's last pay (a seller's deposit, a provider's settlement) is released from
+    /// this processed epoch on.
+    pub paid_from: u64,
 }
 
-/// A seller forfeits the maintenance of the epochs it gives up out of its deposit, keeping
-/// covered the maintenance of the epochs it still supplies and any clawback owed.
-fn seller_forfeit(config: &Config, stake: &Stake, new_end: u64) -> Result<Forfeit, ContractError> {
-    let hours = stake.hours_per_epoch;
-    let given_up = maintenance(config, hours, stake.end_epoch - new_end)?;
-    let kept =
-        maintenance(config, hours, new_end - stake.start_epoch)?.checked_add(stake.clawback)?;
-    Ok(Forfeit {
-        tokens: given_up.min(stake.deposit.saturating_sub(kept)),
-        shares: Uint128::zero(),
-    })
-}
+/// Stake id -> its exit's record.
+pub const EXITS: Map<u64, ExitRecord> = Map::new("exits");
 
-/// A provider forfeits the same maintenance out of its locked shares at the spot LOOP per
-/// share, rounded up, at most all of them: the shares and that LOOP leave the pool and LOOP per
-/// share of those who stay is unchanged (up to rounding, in their favour). Valued lower (as a
-/// withdrawal is, at the epoch's average when spot is above it), the difference stayed in the
-/// pool as a gift that the exiter's own passive liquidity shared: the value-fairness property
-/// found an honest provider worse off beside an adversary whose exit was cheaper that way. A
-/// spot pumped for the exit gains nothing: a lease that lifts LOOP per share lifts it for every
-/// share, and the cancel that lowers it lowers it for every share, the exiter's included.
-fn provider_forfeit(
-    config: &Config,
-    pool: &Pool,
-    stake: &Stake,
-    new_end: u64,
-) -> Result<Forfeit, ContractError> {
-    let owed = maintenance(config, stake.hours_per_epoch, stake.end_epoch - new_end)?;
-    let reserve = pool.reserves.tokens;
-    if reserve.is_zero() || pool.total_shares.is_zero() {
-        return Ok(Forfeit {
-            tokens: Uint128::zero(),
-            shares: Uint128::zero(),
-        });
-    }
-    let shares = owed
-        .checked_mul_ceil((pool.total_shares, reserve))
-        .unwrap_or(Uint128::MAX)
-        .min(stake.shares);
-    let tokens = owed.min(shares.multiply_ratio(reserve, pool.total_shares));
-    Ok(Forfeit { tokens, shares })
-}
-
-/// Takes the forfeit out of the stake and the pool.
-fn take_forfeit(
-    storage: &mut dyn Storage,
-    pool: &mut Pool,
-    stake: &mut Stake,
-    forfeit: &Forfeit,
-) -> Result<(), ContractError> {
-    match stake.mode {
-        StakeMode::Seller => {
-            stake.deposit -= forfeit.tokens;
-            pool.escrow = pool.escrow.checked_sub(forfeit.tokens)?;
-        }
-        StakeMode::LiquidityProvider => {
-            // Valued at spot (rounded in the pool's favour), the shares take their part of
-            // this epoch's revenue and budget with them, as a settlement's do.
-            pool.record_exit(forfeit.shares, forfeit.tokens)?;
-            sub(storage, &SHARES_ENDING, stake.end_epoch, forfeit.shares)?;
-            stake.shares -= forfeit.shares;
-            pool.total_shares = pool.total_shares.checked_sub(forfeit.shares)?;
-            pool.reserves.tokens = pool.reserves.tokens.checked_sub(forfeit.tokens)?;
-        }
-    }
-    Ok(())
+/// Epochs a verdict on the device may still take after its last challenge: the registry's
+/// lateness window and appeal, rounded up to whole epochs, at least the class's dispute
+/// window; [`DEFAULT_EXIT_HOLD_EPOCHS`] when no registry contract answers.
+fn verdict_epochs(querier: &QuerierWrapper, config: &Config) -> u64 {
+    let registry_settings = || -> Option<registry::RegistrySettings> {
+        let factory: factory::ConfigResponse = querier
+            .query_wasm_smart(&config.factory, &factory::QueryMsg::Config {})
+            .ok()?;
+        let registry: registry::ConfigResponse = querier
+            .query_wasm_smart(factory.registry?, &registry::QueryMsg::Config {})
+            .ok()?;
+        Some(registry.settings)
+    };
+    let epoch = config.params.epoch_seconds.max(1);
+    let hold = registry_settings().map_or(DEFAULT_EXIT_HOLD_EPOCHS, |s| {
+        (s.lateness_window_seconds + s.appeal_seconds).div_ceil(epoch)
+    });
+    hold.max(config.params.dispute_epochs)
 }
 
 /// Ends a stake at the epoch after the trading epoch (after its first epoch, for a seller's
-/// not started yet), forfeiting the maintenance of the epochs
-/// given up. Its owner only; refused for a stake already ending by then, invalidated,
-/// finished or under an open dispute. Withdraws the standing renewal instruction.
+/// not started yet), forfeiting the maintenance of the epochs given up out of its last pay.
+/// Its owner only; refused for a stake already ending by then, invalidated or finished.
+/// Withdraws the standing renewal instruction.
 pub fn exit(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let mut stake = load_owned(deps.storage, &sender, id)?;
     if stake.finished {
         return Err(ContractError::StakeFinished { id });
-    }
-    if !stake.disputed.is_zero() {
-        return Err(ContractError::ExitDisputed {
-            id,
-            disputed: stake.disputed,
-        });
     }
     let (mut pool, advanced) = current_pool(deps.storage, &env, &config)?;
     // A seller's stake starts at the epoch after the trading epoch: it keeps that one.
@@ -123,13 +81,13 @@ pub fn exit(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response, 
         });
     }
     let given_up = stake.end_epoch - new_end;
-    let forfeit = match stake.mode {
-        StakeMode::Seller => seller_forfeit(&config, &stake, new_end)?,
-        StakeMode::LiquidityProvider => provider_forfeit(&config, &pool, &stake, new_end)?,
+    let record = ExitRecord {
+        forfeit: maintenance(&config, stake.hours_per_epoch, given_up)?,
+        paid_from: new_end + verdict_epochs(&deps.querier, &config),
     };
-    take_forfeit(deps.storage, &mut pool, &mut stake, &forfeit)?;
     move_end(deps.storage, &mut pool, &mut stake, new_end)?;
     AUTO_RENEW.remove(deps.storage, id);
+    EXITS.save(deps.storage, id, &record)?;
     STAKES.save(deps.storage, id, &stake)?;
     POOL.save(deps.storage, &pool)?;
     let curtail = stake_cert::ExecuteMsg::Curtail {
@@ -141,11 +99,8 @@ pub fn exit(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response, 
         .add_attribute("stake_id", id.to_string())
         .add_attribute("end_epoch", new_end.to_string())
         .add_attribute("epochs_given_up", given_up.to_string())
-        .add_attribute("forfeited", forfeit.tokens)
-        .add_attribute("shares_forfeited", forfeit.shares)
+        .add_attribute("forfeit", record.forfeit)
+        .add_attribute("paid_from", record.paid_from.to_string())
         .add_message(outflow::execute(&config.stake_cert, &curtail)?)
-        .add_messages(outflow::burn(
-            &config.token,
-            forfeit.tokens + advanced.fees,
-        )?))
+        .add_messages(outflow::burn(&config.token, advanced.fees)?))
 }

@@ -4,7 +4,7 @@
 
 use cosmwasm_std::{Addr, DepsMut, Env, Response, Storage, Uint128};
 use cw_storage_plus::Map;
-use loopin::pair::{AUTO_RENEW_AHEAD, MAX_RENEW_EPOCHS};
+use loopin::pair::{AUTO_RENEW_AHEAD, AutoRenewal, AutoRenewalsResponse, MAX_RENEW_EPOCHS};
 use loopin::stake_cert::{self, StakeMode};
 
 use crate::epoch::current_pool;
@@ -220,4 +220,28 @@ pub fn top_up(
         .add_attribute("stake_id", id.to_string())
         .add_attribute("amount", amount)
         .add_attribute("deposit", stake.deposit))
+}
+
+/// Standing renewal instructions after `start_after`, at most `limit`, by stake id.
+pub fn query_auto_renewals(
+    storage: &dyn Storage,
+    start_after: Option<u64>,
+    limit: usize,
+) -> Result<AutoRenewalsResponse, ContractError> {
+    let start = start_after.map(cw_storage_plus::Bound::exclusive);
+    let renewals = AUTO_RENEW
+        .range(storage, start, None, cosmwasm_std::Order::Ascending)
+        .take(limit)
+        .map(|item| {
+            let (stake_id, until_epoch) = item?;
+            let stake = STAKES.load(storage, stake_id)?;
+            Ok(AutoRenewal {
+                stake_id,
+                until_epoch,
+                end_epoch: stake.end_epoch,
+                renewable: !stake.invalidated && !stake.finished,
+            })
+        })
+        .collect::<Result<_, ContractError>>()?;
+    Ok(AutoRenewalsResponse { renewals })
 }

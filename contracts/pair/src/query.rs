@@ -248,6 +248,9 @@ pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractE
                 lease_id,
             )?)?
         }
+        QueryMsg::AutoRenewals { start_after, limit } => to_json_binary(
+            &crate::lifecycle::query_auto_renewals(deps.storage, start_after, page_limit(limit))?,
+        )?,
         QueryMsg::LiquidityRewards { owner } => {
             let owner = deps.api.addr_validate(&owner)?;
             to_json_binary(&crate::liquidity_rewards::query_liquidity_rewards(

@@ -25,6 +25,9 @@ pub const MAX_RENEW_EPOCHS: u32 = 64;
 /// this many epochs after the trading epoch: the owner's commitment never runs further ahead of
 /// now, so withdrawing the instruction takes effect within as many epochs.
 pub const AUTO_RENEW_AHEAD: u64 = 3;
+/// Epochs an exited stake's last pay waits after its end when the registry's lateness window
+/// and appeal cannot be read (no registry contract answers): a day of hourly epochs.
+pub const DEFAULT_EXIT_HOLD_EPOCHS: u64 = 24;
 /// Most leases one `ClaimLeaseRewards` pays.
 pub const MAX_CLAIMED_LEASES: usize = 32;
 
@@ -54,14 +57,14 @@ pub enum ExecuteMsg {
     },
     /// Ends a stake early: it still supplies the epoch being delivered and the trading epoch
     /// (clients may have leased their hours) and ends at the next epoch (a seller's stake not
-    /// started yet keeps its first epoch); its certificate's
-    /// expiry moves there. It forfeits the maintenance of the epochs it gives up (the class's
-    /// `beta` per device-hour), burned: a seller's out of its deposit, a provider's out of its
-    /// locked shares at the spot LOOP per share. Until the new end it is challenged as before,
-    /// and it is paid, as at any end, once that epoch is final and its dispute window has
-    /// closed: a failed challenge still invalidates it. Withdraws its `SetAutoRenew`. Its owner
-    /// only; refused while a dispute is open on it (`ExitDisputed`) or when it ends by then
-    /// anyway (`ExitTooLate`).
+    /// started yet keeps its first); its certificate's expiry moves there. It forfeits the
+    /// maintenance of the epochs it gives up (the class's `beta` per device-hour), burned out
+    /// of its last pay (a seller's deposit, a provider's settlement) after what its clients are
+    /// owed (unproven epochs' refunds, disputes, clawbacks). That last pay waits, past the
+    /// end's dispute window, for the registry's lateness window and appeal (or
+    /// [`DEFAULT_EXIT_HOLD_EPOCHS`]): a failure found after the exit still invalidates the
+    /// stake and seizes it. Withdraws its `SetAutoRenew`. Its owner only; refused when it ends
+    /// by then anyway (`ExitTooLate`).
     Exit { stake_id: u64 },
     /// Pays what a stake has earned so far: settled liquidity, released seller proceeds, the
     /// deposit and rewards at the end. Its owner only.
@@ -314,6 +317,29 @@ pub enum QueryMsg {
     /// or from the next epoch on.
     #[returns(LiquidityRewardsResponse)]
     LiquidityRewards { owner: String },
+    /// Standing renewal instructions (`SetAutoRenew`), by stake id: what a keeper renews.
+    #[returns(AutoRenewalsResponse)]
+    AutoRenewals {
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
+}
+
+#[cw_serde]
+pub struct AutoRenewal {
+    pub stake_id: u64,
+    /// Anyone may renew the stake up to this end epoch (and no further than
+    /// [`AUTO_RENEW_AHEAD`] epochs after the trading epoch).
+    pub until_epoch: u64,
+    /// The stake's end epoch now.
+    pub end_epoch: u64,
+    /// An invalidated or finished stake is renewed no more.
+    pub renewable: bool,
+}
+
+#[cw_serde]
+pub struct AutoRenewalsResponse {
+    pub renewals: Vec<AutoRenewal>,
 }
 
 #[cw_serde]

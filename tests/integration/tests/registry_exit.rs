@@ -7,15 +7,15 @@ use loopin::pair;
 use loopin::registry::{DeviceStatus, RegistrySettings};
 use loopin::stake_cert::{CertificateStatus, StakeMode};
 use loopin_integration_tests::contract_error;
-use loopin_integration_tests::protocol::{LOOP, RICH, attr};
+use loopin_integration_tests::protocol::{EPOCH, LOOP, RICH, attr};
 use loopin_integration_tests::registry::{
     Net, VERIFIERS, bad_proof, bonded_net, bonded_net_with, settings,
 };
 
-fn exit(n: &mut Net, who: &str, stake_id: u64) {
+fn exit(n: &mut Net, who: &str, stake_id: u64) -> cw_multi_test::AppResponse {
     let sender = n.p.addr(who);
     n.p.exec(&sender, &pair::ExecuteMsg::Exit { stake_id })
-        .unwrap();
+        .unwrap()
 }
 
 #[test]
@@ -27,9 +27,16 @@ fn an_exit_dodges_no_challenge_a_bad_proof_before_the_new_end_still_seizes_the_s
     n.stake_device("alice", 1, StakeMode::LiquidityProvider, 101 * LOOP);
     // The seller pays the 1 LOOP fee and leaves a 1 LOOP deposit, then leaves at once.
     let seller = n.stake_device("seller", 2, StakeMode::Seller, 10 * LOOP);
-    exit(&mut n, "seller", 2);
-    // It keeps its first epoch and the maintenance of that one: 0.1 LOOP.
-    assert_eq!(n.p.stake_info(2).deposit.u128(), LOOP / 10);
+    let res = exit(&mut n, "seller", 2);
+    // Its last pay waits past its end for the registry's lateness window and appeal.
+    let s = settings();
+    let hold = (s.lateness_window_seconds + s.appeal_seconds).div_ceil(EPOCH);
+    let end = n.p.stake_info(2).end_epoch;
+    assert_eq!(attr(&res, "paid_from"), Some((end + hold).to_string()));
+    // It keeps its first epoch; the maintenance of the nine it gave up is owed out of its last
+    // pay, so the deposit stays whole until then.
+    assert_eq!(n.p.stake_info(2).deposit.u128(), LOOP);
+    assert_eq!(attr(&res, "forfeit"), Some((9 * LOOP / 10).to_string()));
     let token_id = n.devices[seller].token_id.clone();
     assert_eq!(n.certificate(&token_id), CertificateStatus::Active);
     // Until its new end its device is drawn as before; a bad block in its answer is proven.

@@ -55,8 +55,8 @@
 //!    V and G leave them out, as they leave out `gamma`, so rules 1 and 4 hold with the
 //!    adversary's reward claims among its actions. (Its liquidity shares a pool's liquidity
 //!    reward with `lp`'s as any provider's do; that is supply, like a stake's.) Its own stakes
-//!    are renewed by 1 to 3 epochs at a time, or ended early (both mirrored in A: an exit's
-//!    forfeit leaves with the adversary's shares at spot, so LOOP per share is unchanged); renewing or ending an honest supplier's stake, setting its standing renewal or
+//!    are renewed by 1 to 3 epochs at a time, or ended early (both mirrored in A: an exit
+//!    leaves the pool as it was: its forfeit comes out of the stake's last pay); renewing or ending an honest supplier's stake, setting its standing renewal or
 //!    topping up its deposit is refused.
 //!
 //! Findings (each reproduced by its own test below, kept once fixed):
@@ -76,7 +76,8 @@
 //!   early exit's forfeited shares were valued as a withdrawal's (below spot after a lease),
 //!   so the rest of their value stayed in the pool for every share, the adversary's passive
 //!   liquidity's included, and Alice beside it had 0.0025 LOOP less than without it (a
-//!   20,000-step run). Fixed: forfeited shares are valued at spot.
+//!   20,000-step run). Fixed: valued at spot; then (an attacker's review: burned at the exit,
+//!   the forfeit came out of what backs clients' refunds) out of the stake's last pay.
 //! - Not a finding: an honest purchase refused because the adversary bought the pool's hours
 //!   (`InsufficientLiquidity` from the pool's math) is rule 3's "hours someone bought".
 //!

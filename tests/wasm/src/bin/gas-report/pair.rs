@@ -539,9 +539,9 @@ fn lifecycle(
     let label = "Renew (the owner, 3 epochs at once)";
     exec(report, pair, NAME, label, &seller, &renew(3), true)?;
     let exit = ExecuteMsg::Exit { stake_id };
-    let label = "Exit (a seller, deposit forfeit)";
+    let label = "Exit (a seller)";
     exec(report, pair, NAME, label, &seller, &exit, true)?;
-    // A provider's exit forfeits shares: the pool's reserves and revenue book change too.
+    // A provider's exit moves its share settlement too.
     let provider = pair.addr("provider");
     let msg = stake_msg_as(pair, &provider, id + 1, StakeMode::LiquidityProvider);
     pair.execute(token, &hook(&provider, 11 * LOOP, &msg))?
@@ -549,7 +549,7 @@ fn lifecycle(
     let exit = ExecuteMsg::Exit {
         stake_id: stake_id + 1,
     };
-    let label = "Exit (a provider, shares forfeit)";
+    let label = "Exit (a provider)";
     exec(report, pair, NAME, label, &provider, &exit, true)?;
     Ok(())
 }
