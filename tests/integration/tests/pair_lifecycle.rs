@@ -3,7 +3,10 @@
 //! cover a longer stake.
 
 use cw_multi_test::AppResponse;
-use loopin::pair::{AUTO_RENEW_AHEAD, ExecuteMsg, MAX_RENEW_EPOCHS, ReceiveMsg};
+use loopin::pair::{
+    AUTO_RENEW_AHEAD, AutoRenewal, AutoRenewalsResponse, ExecuteMsg, MAX_RENEW_EPOCHS, QueryMsg,
+    ReceiveMsg,
+};
 use loopin::stake_cert::StakeMode;
 use loopin_integration_tests::contract_error;
 use loopin_integration_tests::protocol::{LOOP, Protocol, market};
@@ -33,6 +36,15 @@ fn auto_renew(p: &mut Protocol, who: &str, stake_id: u64, until_epoch: Option<u6
         until_epoch,
     };
     p.exec(&sender, &msg).unwrap();
+}
+
+fn auto_renewals(p: &Protocol) -> Vec<AutoRenewal> {
+    let msg = QueryMsg::AutoRenewals {
+        start_after: None,
+        limit: None,
+    };
+    let res: AutoRenewalsResponse = p.app.wrap().query_wasm_smart(&p.pair, &msg).unwrap();
+    res.renewals
 }
 
 /// The certificate's expiry, in epochs of the test clock (one hour each from the genesis).
@@ -83,6 +95,16 @@ fn a_keeper_renews_a_stake_within_its_owners_standing_instruction_and_no_further
     ));
     assert_eq!(err, ContractError::Unauthorized {});
     auto_renew(&mut p, "bob", bob, Some(end + 3));
+    // A keeper finds it among the pool's standing instructions.
+    assert_eq!(
+        auto_renewals(&p),
+        vec![AutoRenewal {
+            stake_id: bob,
+            until_epoch: end + 3,
+            end_epoch: end,
+            renewable: true
+        }]
+    );
     let expiry = certificate_expiry(&p, bob);
     // A keeper keeps it rolling, never more than AUTO_RENEW_AHEAD epochs past the trading
     // epoch: not all of the instruction at once.
@@ -115,6 +137,7 @@ fn a_keeper_renews_a_stake_within_its_owners_standing_instruction_and_no_further
     // Bob himself is not bound by it; withdrawn, nobody else renews.
     assert_eq!(renewed(&mut p, "bob", bob, None), end + 4);
     auto_renew(&mut p, "bob", bob, None);
+    assert_eq!(auto_renewals(&p), vec![]);
     let err: ContractError = contract_error(renew(&mut p, "dave", bob, None));
     assert_eq!(err, ContractError::Unauthorized {});
     // The renewed stake is paid for every epoch: seven proven epochs of (gamma - beta).

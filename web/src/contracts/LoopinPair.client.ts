@@ -7,7 +7,7 @@
 
 import type { Coin, StdFee } from "@cosmjs/amino";
 import type { CosmWasmClient, ExecuteResult, SigningCosmWasmClient } from "@cosmjs/cosmwasm-stargate";
-import type { Binary, ClaimableResponse, ConfigResponse, EpochProofResponse, LeaseResponse, LeaseRewardsResponse, LeasesResponse, LiquidityResponse, LiquidityRewardsResponse, PoolResponse, PriceAccumulator, StakeResponse, StakesResponse, Swap, Timestamp, TwapResponse, Uint128 } from "./LoopinPair.types";
+import type { AutoRenewalsResponse, Binary, ClaimableResponse, ConfigResponse, EpochProofResponse, LeaseResponse, LeaseRewardsResponse, LeasesResponse, LiquidityResponse, LiquidityRewardsResponse, PoolResponse, PriceAccumulator, StakeResponse, StakesResponse, Swap, Timestamp, TwapResponse, Uint128 } from "./LoopinPair.types";
 
 export interface LoopinPairReadOnlyInterface {
   contractAddress: string;
@@ -99,6 +99,13 @@ export interface LoopinPairReadOnlyInterface {
   }: {
     owner: string;
   }) => Promise<LiquidityRewardsResponse>;
+  autoRenewals: ({
+    limit,
+    startAfter
+  }: {
+    limit?: number;
+    startAfter?: number;
+  }) => Promise<AutoRenewalsResponse>;
 }
 export class LoopinPairQueryClient implements LoopinPairReadOnlyInterface {
   client: CosmWasmClient;
@@ -122,6 +129,7 @@ export class LoopinPairQueryClient implements LoopinPairReadOnlyInterface {
     this.twap = this.twap.bind(this);
     this.leaseRewards = this.leaseRewards.bind(this);
     this.liquidityRewards = this.liquidityRewards.bind(this);
+    this.autoRenewals = this.autoRenewals.bind(this);
   }
   config = async (): Promise<ConfigResponse> => {
     return this.client.queryContractSmart(this.contractAddress, {
@@ -308,6 +316,20 @@ export class LoopinPairQueryClient implements LoopinPairReadOnlyInterface {
     return this.client.queryContractSmart(this.contractAddress, {
       liquidity_rewards: {
         owner
+      }
+    });
+  };
+  autoRenewals = async ({
+    limit,
+    startAfter
+  }: {
+    limit?: number;
+    startAfter?: number;
+  }): Promise<AutoRenewalsResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      auto_renewals: {
+        limit,
+        start_after: startAfter
       }
     });
   };

@@ -219,6 +219,11 @@ export type QueryMsg = {
   liquidity_rewards: {
     owner: string;
   };
+} | {
+  auto_renewals: {
+    limit?: number | null;
+    start_after?: number | null;
+  };
 };
 export type Uint256 = string;
 export interface PriceAccumulator {
@@ -226,6 +231,15 @@ export interface PriceAccumulator {
   time: number;
 }
 export interface MigrateMsg {}
+export interface AutoRenewalsResponse {
+  renewals: AutoRenewal[];
+}
+export interface AutoRenewal {
+  end_epoch: number;
+  renewable: boolean;
+  stake_id: number;
+  until_epoch: number;
+}
 export interface ClaimableResponse {
   burned: Uint128;
   finished: boolean;
