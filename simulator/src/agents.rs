@@ -35,6 +35,15 @@ pub struct Miner {
     pub rewards: u128,
     /// LOOP burned from it: staking fee and maintenance.
     pub fees: u128,
+    /// Lease rewards (client's part, miner's part) of the hours leased on this device for the
+    /// trading epoch and the epoch being delivered.
+    pub reward_trading: (u128, u128),
+    pub reward_current: (u128, u128),
+    /// Utilisation rewards of delivered epochs, paid with its claim; and all it ever earned.
+    pub lease_rewards_due: u128,
+    pub utilisation: u128,
+    /// Rewards its claim could not mint within the emission cap, minted by later claims.
+    pub rewards_owed: u128,
 }
 
 impl Miner {
@@ -52,6 +61,7 @@ impl Miner {
     pub fn roll_leases(&mut self) {
         self.leased_current = std::mem::take(&mut self.leased_trading);
         self.paid_current = std::mem::take(&mut self.paid_trading);
+        self.reward_current = std::mem::take(&mut self.reward_trading);
     }
 }
 
@@ -60,11 +70,27 @@ impl Miner {
 pub struct Client {
     pub max_price: f64,
     pub share: f64,
+    /// A long-job client: it places standing orders of this many epochs (0: it buys epoch by
+    /// epoch).
+    pub job_epochs: u64,
+    pub order: Option<Order>,
+}
+
+/// An open standing order: the same hours every epoch, renewed out of an escrowed budget at
+/// most `max_price` per device-hour.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Order {
+    pub hours: u128,
+    pub renewals_left: u64,
+    pub budget: u128,
 }
 
 impl Client {
     /// Device-hours this client wants for `epoch`: base × daily swing × noise.
     pub fn demand(&self, params: &ClientParams, epoch: u64, rng: &mut ChaCha8Rng) -> f64 {
+        if self.job_epochs > 0 {
+            return params.demand_per_epoch * self.share;
+        }
         let phase = (epoch % 24) as f64 / 24.0 * std::f64::consts::TAU;
         let daily = 1.0 + params.daily_swing * phase.sin();
         let noise = 1.0 + params.noise * (rng.r#gen::<f64>() * 2.0 - 1.0);

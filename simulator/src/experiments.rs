@@ -204,23 +204,65 @@ pub fn roi_against_t(
     Ok(rows)
 }
 
-/// Cost per GPU-hour against the baseline across presets: rows of
-/// `(preset, summary)`.
-pub fn cost_comparison(seed: u64, epochs: u64) -> Result<Vec<(Preset, Summary)>, MathError> {
+/// Cost per GPU-hour against the baseline across presets, and issue 19's agents without and
+/// with the class's incentives (miners ignoring, then counting the utilisation reward): rows
+/// of `(name, summary)`.
+pub fn cost_comparison(seed: u64, epochs: u64) -> Result<Vec<(String, Summary)>, MathError> {
     let presets = [
         Preset::Market,
         Preset::ProvidersOnly,
         Preset::IdleGpus,
         Preset::Failures,
+        Preset::Orders,
     ];
-    presets
+    let mut scenarios: Vec<Scenario> = presets.iter().map(|p| p.scenario(seed, epochs)).collect();
+    scenarios.push(Scenario::orders(seed, epochs).with_incentives(false));
+    scenarios.push(Preset::Incentives.scenario(seed, epochs));
+    scenarios
         .iter()
-        .map(|&p| Ok((p, Summary::of(&run(&p.scenario(seed, epochs))?))))
+        .map(|s| Ok((s.name.clone(), Summary::of(&run(s)?))))
         .collect()
 }
 
+/// Issue 19's agents over several seeds: rows `[seed, clients pay without incentives, clients
+/// pay with them (miners counting the utilisation reward), the same net of the client reward,
+/// lease fee per hour with them]`, LOOP per useful device-hour.
+pub fn incentive_seeds(seeds: &[u64], epochs: u64) -> Result<Vec<Vec<f64>>, MathError> {
+    seeds
+        .iter()
+        .map(|&seed| {
+            let without = Summary::of(&run(&Preset::Orders.scenario(seed, epochs))?);
+            let with = Summary::of(&run(&Preset::Incentives.scenario(seed, epochs))?);
+            Ok(vec![
+                seed as f64,
+                without.client_cost,
+                with.client_cost,
+                with.client_net_cost,
+                with.lease_fee_per_hour,
+            ])
+        })
+        .collect()
+}
+
+/// Eq. (8) with the utilisation reward for a stake of `hours`: the break-even working hours
+/// `(T1 without, T1 with)` when a share `leased` of the working hours is leased and each pays
+/// `utilisation` LOOP more (`Economics::break_even_hours_leased`).
+pub fn break_even_leased(
+    e: &Economics,
+    hours: u64,
+    leased: f64,
+    utilisation: f64,
+) -> Result<(f64, f64), MathError> {
+    let t = Decimal256::from_ratio(hours, 1u64);
+    let ratio = |x: f64| Decimal::from_ratio((x.max(0.0) * 1e12).round() as u128, 10u128.pow(12));
+    let with = e.break_even_hours_leased(t, ratio(leased), ratio(utilisation))?;
+    Ok((f(e.break_even_hours(t)?), f(with)))
+}
+
 /// The market with miners' costs uniform in `[0.5, 1.5] × scale × baseline`, two candidates per
-/// epoch, and with `subsidy: false` `gamma` barely above `beta`.
+/// epoch, and with `subsidy: false` `gamma` barely above `beta`. The class pays the incentives
+/// of [`Scenario::with_incentives`], miners ignoring them: every run is the one without
+/// incentives, its clients paid their client reward on top.
 pub fn sweep_scenario(seed: u64, epochs: u64, scale: f64, subsidy: bool) -> Scenario {
     let mut s = Scenario::market(seed, epochs);
     s.name = format!("cost{scale}{}", if subsidy { "" } else { "-nosubsidy" });
@@ -230,11 +272,15 @@ pub fn sweep_scenario(seed: u64, epochs: u64, scale: f64, subsidy: bool) -> Scen
     if !subsidy {
         s.economics.gamma = s.economics.beta + Decimal::permille(1);
     }
+    let name = s.name.clone();
+    let mut s = s.with_incentives(false);
+    s.name = name;
     s
 }
 
 /// Client cost against miners' cost: rows `[mean miner cost / baseline, client cost / baseline,
-/// (client + issuance) / baseline, useful hours / baseline hours, mean miner ROI]`. Miners' costs
+/// (client + issuance) / baseline, useful hours / baseline hours, mean miner ROI, eq. (7) net per
+/// hour, client cost net of the client reward / baseline]`. Miners' costs
 /// are uniform in `[0.5, 1.5] × scale × baseline`; `subsidy: false` sets `gamma` barely above
 /// `beta`, so miners live on clients' payments alone.
 pub fn cost_sweep(
@@ -254,6 +300,7 @@ pub fn cost_sweep(
             summary.useful / summary.baseline_hours.max(1e-9),
             summary.miner_roi,
             summary.miner_reward_net_per_hour,
+            summary.client_net_cost / s.baseline_price,
         ]);
     }
     Ok(rows)

@@ -295,12 +295,15 @@ pub fn all(dir: &Path, seed: u64, epochs: u64) -> Res {
     )?;
 
     let mut cost = String::from(
-        "preset,client_cost,cost_with_issuance,baseline,ratio,served_pool,served_baseline,utilisation,miner_roi\n",
+        "preset,client_cost,cost_with_issuance,baseline,ratio,served_pool,served_baseline,utilisation,miner_roi,\
+         client_net_cost,client_reward_per_hour,lease_fee_per_hour,miner_net_per_hour,miner_utilisation_per_hour,\
+         passive_return,passive_return_without_rewards,passive_rewards,emission,owed_at_end,epochs_ending_owed,standing_leased\n",
     );
-    for (preset, s) in experiments::cost_comparison(seed, epochs)? {
+    let comparison = experiments::cost_comparison(seed, epochs)?;
+    for (name, s) in &comparison {
         writeln!(
             cost,
-            "{preset:?},{},{},{},{},{},{},{},{}",
+            "{name},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             s.client_cost,
             s.cost_with_issuance,
             1.0,
@@ -308,10 +311,38 @@ pub fn all(dir: &Path, seed: u64, epochs: u64) -> Res {
             s.useful,
             s.baseline_hours,
             s.mean_utilisation,
-            s.miner_roi
+            s.miner_roi,
+            s.client_net_cost,
+            s.client_reward_per_hour,
+            s.lease_fee_per_hour,
+            s.miner_net_per_hour,
+            s.miner_utilisation_per_hour,
+            s.passive_return,
+            s.passive_return_without_rewards,
+            s.passive_rewards,
+            s.emission,
+            s.owed,
+            s.owed_epochs,
+            s.standing_leased
         )?;
     }
     report::write(dir, "cost-vs-baseline.csv", &cost)?;
+    if let Some((_, s)) = comparison.iter().find(|(n, _)| n == "incentives") {
+        let per_leased = s.miner_lease_rewards / s.leased.max(1e-9);
+        let (t1, t1_leased) = experiments::break_even_leased(
+            &Scenario::market(seed, 1).economics,
+            168,
+            s.mean_utilisation,
+            per_leased,
+        )?;
+        writeln!(
+            notes,
+            "utilisation_reward_per_leased_hour,{per_leased}\nmean_utilisation,{}\n\
+             t1_hours_168_without,{t1}\nt1_hours_168_with_utilisation,{t1_leased}",
+            s.mean_utilisation
+        )?;
+    }
+    incentive_figures(dir, seed, epochs)?;
     let scales = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8];
     let header = [
         "miner_cost",
@@ -319,6 +350,8 @@ pub fn all(dir: &Path, seed: u64, epochs: u64) -> Res {
         "cost_with_issuance",
         "served",
         "miner_roi",
+        "eq7_net_per_hour",
+        "client_net_cost",
     ];
     let with = experiments::cost_sweep(seed, epochs, &scales, true)?;
     let without = experiments::cost_sweep(seed, epochs, &scales, false)?;
@@ -344,6 +377,10 @@ pub fn all(dir: &Path, seed: u64, epochs: u64) -> Res {
                 points: col(&with, 2),
             },
             Series {
+                name: "clients pay, net of the client reward (γ − β = 0.04)",
+                points: col(&with, 6),
+            },
+            Series {
                 name: "clients pay (γ − β = 0.001)",
                 points: col(&without, 1),
             },
@@ -353,9 +390,87 @@ pub fn all(dir: &Path, seed: u64, epochs: u64) -> Res {
             },
         ],
     )?;
-    for preset in [Preset::Market, Preset::ProvidersOnly, Preset::IdleGpus] {
+    for preset in [
+        Preset::Market,
+        Preset::ProvidersOnly,
+        Preset::IdleGpus,
+        Preset::Incentives,
+    ] {
         run_report(&run(&preset.scenario(seed, epochs))?, dir)?;
     }
     report::write(dir, "paper-checks.csv", &format!("metric,value\n{notes}"))?;
+    Ok(())
+}
+
+/// Issue 19's figures: where the incentive preset's rewards went, within the emission cap, and
+/// its clients' cost per GPU-hour without and with the incentives over several seeds.
+fn incentive_figures(dir: &Path, seed: u64, epochs: u64) -> Res {
+    let outcome = run(&Preset::Incentives.scenario(seed, epochs))?;
+    let r = &outcome.records;
+    line_chart(
+        &dir.join("incentives-emission.png"),
+        "incentives: cumulative emission by recipient, and rewards owed (cap 100 LOOP/day)",
+        "epoch",
+        "LOOP",
+        &[
+            Series {
+                name: "miners (γ, utilisation)",
+                points: cumulative(r, |e| e.emission_miners),
+            },
+            Series {
+                name: "verifiers",
+                points: cumulative(r, |e| e.emission_verifiers),
+            },
+            Series {
+                name: "clients",
+                points: cumulative(r, |e| e.emission_clients),
+            },
+            Series {
+                name: "passive liquidity",
+                points: cumulative(r, |e| e.emission_passive),
+            },
+            Series {
+                name: "owed (after each epoch's claims)",
+                points: r.iter().map(|e| (e.epoch as f64, e.owed)).collect(),
+            },
+        ],
+    )?;
+    let seeds: Vec<u64> = (seed..seed + 8).collect();
+    let rows = experiments::incentive_seeds(&seeds, epochs)?;
+    report::write(
+        dir,
+        "incentive-seeds.csv",
+        &report::table_csv(
+            &[
+                "seed",
+                "client_cost_without",
+                "client_cost_with",
+                "client_net_cost_with",
+                "lease_fee_per_hour_with",
+            ],
+            &rows,
+        ),
+    )?;
+    let col = |i: usize| rows.iter().map(|r| (r[0], r[i])).collect::<Vec<_>>();
+    line_chart(
+        &dir.join("incentive-seeds.png"),
+        "Clients' LOOP per GPU-hour, issue 19's agents, by seed",
+        "seed",
+        "LOOP per useful device-hour",
+        &[
+            Series {
+                name: "no incentives (orders)",
+                points: col(1),
+            },
+            Series {
+                name: "incentives: clients pay",
+                points: col(2),
+            },
+            Series {
+                name: "incentives: net of the client reward",
+                points: col(3),
+            },
+        ],
+    )?;
     Ok(())
 }

@@ -37,6 +37,27 @@ pub struct Summary {
     pub miner_reward_net_per_hour: f64,
     pub invalidated: usize,
     pub undelivered: f64,
+    /// Exchange fees clients' leases burned, per useful hour.
+    pub lease_fee_per_hour: f64,
+    /// Client rewards earned (delivered leases), per useful hour.
+    pub client_reward_per_hour: f64,
+    /// `client_cost` less the client reward, LOOP valued as everywhere here (constant).
+    pub client_net_cost: f64,
+    /// Mean utilisation reward per committed device-hour over finished, valid stakes.
+    pub miner_utilisation_per_hour: f64,
+    /// Utilisation rewards earned by every stake, LOOP.
+    pub miner_lease_rewards: f64,
+    /// The passive provider's return over the run, with and without its liquidity reward, and
+    /// the reward earned (LOOP).
+    pub passive_return: f64,
+    pub passive_return_without_rewards: f64,
+    pub passive_rewards: f64,
+    /// Rewards still owed at the end (the cap left them for later claims), and the epochs that
+    /// ended with rewards owed.
+    pub owed: f64,
+    pub owed_epochs: usize,
+    /// Device-hours leased by standing orders.
+    pub standing_leased: f64,
 }
 
 impl Summary {
@@ -46,6 +67,8 @@ impl Summary {
         let leased = sum(|e| e.leased);
         let paid = sum(|e| e.client_paid);
         let emission = sum(|e| e.emission());
+        let client_rewards = sum(|e| e.client_rewards);
+        let owed = r.last().map_or(0.0, |e| e.owed);
         let burned = sum(|e| e.burned());
         let n = r.len().max(1) as f64;
         let done: Vec<_> = outcome
@@ -65,7 +88,7 @@ impl Summary {
             useful,
             baseline_hours: sum(|e| e.baseline_hours),
             client_cost: per(paid),
-            cost_with_issuance: per(paid + emission),
+            cost_with_issuance: per(paid - client_rewards + emission + owed),
             cost_ratio: per(paid) / outcome.scenario.baseline_price,
             mean_utilisation: sum(|e| e.utilisation) / n,
             mean_price: sum(|e| e.price) / n,
@@ -91,6 +114,21 @@ impl Summary {
             },
             invalidated: outcome.miners.iter().filter(|m| m.invalidated).count(),
             undelivered: sum(|e| e.undelivered),
+            lease_fee_per_hour: per(sum(|e| e.lease_fees)),
+            client_reward_per_hour: per(client_rewards),
+            client_net_cost: per(paid - client_rewards),
+            miner_utilisation_per_hour: done
+                .iter()
+                .map(|m| m.utilisation as f64 / 1e6 / hours(m))
+                .sum::<f64>()
+                / count,
+            miner_lease_rewards: sum(|e| e.miner_lease_rewards),
+            passive_return: outcome.passive.returns().0,
+            passive_return_without_rewards: outcome.passive.returns().1,
+            passive_rewards: outcome.passive.earned as f64 / 1e6,
+            owed,
+            owed_epochs: r.iter().filter(|e| e.owed > 0.0).count(),
+            standing_leased: sum(|e| e.standing_leased),
         }
     }
 
@@ -100,7 +138,10 @@ impl Summary {
             "metric,value\ndemanded_hours,{}\nleased_hours,{}\nuseful_hours,{}\nbaseline_hours,{}\nclient_cost_per_hour,{}\n\
              cost_with_issuance_per_hour,{}\ncost_ratio_to_baseline,{}\nmean_utilisation,{}\nmean_price,{}\n\
              emission,{}\nburned,{}\nminers,{}\nminer_net_per_hour,{}\nminer_roi,{}\nminer_reward_net_per_hour,{}\ninvalidated,{}\n\
-             undelivered_hours,{}\n",
+             undelivered_hours,{}\nlease_fee_per_hour,{}\nclient_reward_per_hour,{}\nclient_net_cost_per_hour,{}\n\
+             miner_utilisation_reward_per_hour,{}\nminer_lease_rewards,{}\npassive_return,{}\n\
+             passive_return_without_rewards,{}\npassive_rewards,{}\nowed_at_end,{}\nepochs_ending_owed,{}\n\
+             standing_leased_hours,{}\n",
             self.demanded,
             self.leased,
             self.useful,
@@ -117,7 +158,18 @@ impl Summary {
             self.miner_roi,
             self.miner_reward_net_per_hour,
             self.invalidated,
-            self.undelivered
+            self.undelivered,
+            self.lease_fee_per_hour,
+            self.client_reward_per_hour,
+            self.client_net_cost,
+            self.miner_utilisation_per_hour,
+            self.miner_lease_rewards,
+            self.passive_return,
+            self.passive_return_without_rewards,
+            self.passive_rewards,
+            self.owed,
+            self.owed_epochs,
+            self.standing_leased
         )
     }
 }
@@ -127,12 +179,14 @@ pub fn records_csv(records: &[EpochRecord]) -> String {
     let mut out = String::from(
         "epoch,price,reserve_hours,reserve_loop,capacity,demanded,baseline_hours,leased,utilisation,\
          client_paid,withdrawn,burned_fees,burned_staking,burned_maintenance,burned_slashed,\
-         emission_miners,emission_verifiers,active_stakes,failed_undetected,invalidated,undelivered\n",
+         emission_miners,emission_verifiers,active_stakes,failed_undetected,invalidated,undelivered,\
+         lease_fees,standing_leased,client_rewards,miner_lease_rewards,passive_rewards,\
+         emission_clients,emission_passive,owed\n",
     );
     for r in records {
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             r.epoch,
             r.price,
             r.reserve_hours,
@@ -153,7 +207,15 @@ pub fn records_csv(records: &[EpochRecord]) -> String {
             r.active_stakes,
             r.failed_undetected,
             r.invalidated,
-            r.undelivered
+            r.undelivered,
+            r.lease_fees,
+            r.standing_leased,
+            r.client_rewards,
+            r.miner_lease_rewards,
+            r.passive_rewards,
+            r.emission_clients,
+            r.emission_passive,
+            r.owed
         );
     }
     out

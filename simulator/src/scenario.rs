@@ -1,6 +1,7 @@
 //! Scenario parameters and the named presets of the CLI.
 
-use cosmwasm_std::Decimal;
+use cosmwasm_std::{Decimal, Uint128};
+use loopin::pool::Incentives;
 use loopin_pool_math::economics::Economics;
 
 /// LOOP smallest units per LOOP.
@@ -76,6 +77,40 @@ pub struct VerifierParams {
     pub reward_per_check: f64,
 }
 
+/// The class's incentives beyond `gamma` and the factory's emission cap (issue 19).
+#[derive(Clone, Debug, Default)]
+pub struct RewardParams {
+    /// Lease rewards (LOOP smallest units per leased-and-delivered device-hour, to the miner
+    /// and to the client, together at most half the lease's exchange fee) and the passive
+    /// liquidity reward per epoch.
+    pub incentives: Incentives,
+    /// The factory's cap: LOOP smallest units per emission epoch, and the emission epoch in
+    /// seconds. `None`: unlimited (the model before issue 19).
+    pub cap: Option<(u128, u64)>,
+    /// Miners count the utilisation reward they have been earning per supplied hour in their
+    /// entry and renewal decisions.
+    pub miners_count_lease_rewards: bool,
+}
+
+/// Clients with jobs longer than an epoch: standing orders (a lease with renewals).
+#[derive(Clone, Debug, Default)]
+pub struct StandingParams {
+    /// Share of the clients (rounded) running long jobs; they want their share of the mean
+    /// demand every epoch of a job, without the daily swing or noise.
+    pub share: f64,
+    /// Epochs of a job: its first lease and `job_epochs - 1` renewals.
+    pub job_epochs: u64,
+}
+
+/// One passive liquidity provider (`ProvideLiquidity`), holding to the end of the run.
+#[derive(Clone, Debug, Default)]
+pub struct PassiveParams {
+    /// LOOP provided (0: none).
+    pub amount: f64,
+    /// The epoch it provides in.
+    pub epoch: u64,
+}
+
 /// A full scenario.
 #[derive(Clone, Debug)]
 pub struct Scenario {
@@ -90,6 +125,9 @@ pub struct Scenario {
     pub miners: MinerParams,
     pub clients: ClientParams,
     pub verifiers: VerifierParams,
+    pub rewards: RewardParams,
+    pub standing: StandingParams,
+    pub passive: PassiveParams,
 }
 
 /// Named presets.
@@ -105,6 +143,12 @@ pub enum Preset {
     IdleGpus,
     /// Frequent device failures caught by verifiers.
     Failures,
+    /// The market with issue 19's agents and the factory's emission cap, but a class paying no
+    /// incentives: standing orders for long jobs, a passive liquidity provider.
+    Orders,
+    /// `orders` on a class paying the incentives ([`Scenario::with_incentives`]), miners
+    /// counting the utilisation reward.
+    Incentives,
 }
 
 impl Preset {
@@ -131,6 +175,8 @@ impl Preset {
             Preset::Failures => {
                 s.miners.failure_rate = 0.01;
             }
+            Preset::Orders => s = Scenario::orders(seed, epochs),
+            Preset::Incentives => s = Scenario::orders(seed, epochs).with_incentives(true),
         }
         s.name = format!("{self:?}").to_lowercase();
         s
@@ -179,6 +225,63 @@ impl Scenario {
                 detection: 0.95,
                 reward_per_check: 0.01,
             },
+            rewards: RewardParams::default(),
+            standing: StandingParams::default(),
+            passive: PassiveParams::default(),
         }
+    }
+
+    /// The market with issue 19's agents on a class without incentives: 30 % of the clients
+    /// run day-long jobs as standing orders, a passive provider puts 10 LOOP in the pool on day
+    /// two, and the factory mints within a cap of 100 LOOP per day (owed rewards carried).
+    pub fn orders(seed: u64, epochs: u64) -> Self {
+        let mut s = Scenario::market(seed, epochs);
+        s.name = "orders".into();
+        s.standing = StandingParams {
+            share: 0.3,
+            job_epochs: 24,
+        };
+        s.passive = PassiveParams {
+            amount: 10.0,
+            epoch: 24,
+        };
+        s.rewards.cap = Some((100 * LOOP, 86_400));
+        s
+    }
+
+    /// The class's incentives: the integration tests' class (`pair_incentives.rs`), 0.004 LOOP
+    /// per leased device-hour to the miner and 0.006 to the client, which at any price below
+    /// 6.67 LOOP per device-hour (fee 0.3 %) exceed the bound and are scaled down together to
+    /// half the exchange fee the lease burned (60 % of it to the client, 40 % to the miner), and
+    /// 0.01 LOOP per epoch to passive liquidity (0.24 LOOP a day, within the cap, as the
+    /// factory requires). `respond`: miners count the utilisation reward when they enter and
+    /// renew.
+    pub fn with_incentives(mut self, respond: bool) -> Self {
+        self.rewards.incentives = Incentives {
+            utilisation: Decimal::from_ratio(4_000u128, 1u128),
+            client: Decimal::from_ratio(6_000u128, 1u128),
+            liquidity_per_epoch: Uint128::new(LOOP / 100),
+        };
+        self.rewards.miners_count_lease_rewards = respond;
+        self.name = format!("{}-incentives", self.name);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The incentive preset's class passes the factory's checks: lease rewards need a fee, the
+    /// liquidity reward fits the cap.
+    #[test]
+    fn the_incentive_class_is_one_the_factory_accepts() {
+        let s = Preset::Incentives.scenario(1, 10);
+        let (cap, emission_seconds) = s.rewards.cap.unwrap();
+        let i = s.rewards.incentives;
+        i.check(s.exchange_fee).unwrap();
+        i.check_within_emission(s.epoch_seconds, Uint128::new(cap), emission_seconds)
+            .unwrap();
+        assert!(!i.per_leased_hour().unwrap().is_zero());
     }
 }

@@ -9,6 +9,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::agents::{Client, Miner, poisson};
 use crate::pair::Pair;
+use crate::rewards::{Ledger, Passive};
 use crate::scenario::{EntryPolicy, LOOP, RenewalPolicy, Scenario};
 
 /// Clients buy in steps of this many micro-hours (0.01 device-hour).
@@ -45,6 +46,19 @@ pub struct EpochRecord {
     pub invalidated: usize,
     /// Leased device-hours a failed device did not deliver.
     pub undelivered: f64,
+    /// Exchange fees clients' leases burned (part of `burned_fees`).
+    pub lease_fees: f64,
+    /// Device-hours leased by standing orders (part of `leased`).
+    pub standing_leased: f64,
+    /// Lease and liquidity rewards earned in the epoch (delivered, or held through it).
+    pub client_rewards: f64,
+    pub miner_lease_rewards: f64,
+    pub passive_rewards: f64,
+    /// Emission to clients and passive liquidity (miners' includes their utilisation reward).
+    pub emission_clients: f64,
+    pub emission_passive: f64,
+    /// Rewards owed once the epoch's claims were made: what the emission cap left for later.
+    pub owed: f64,
 }
 
 impl EpochRecord {
@@ -53,7 +67,10 @@ impl EpochRecord {
     }
 
     pub fn emission(&self) -> f64 {
-        self.emission_miners + self.emission_verifiers
+        self.emission_miners
+            + self.emission_verifiers
+            + self.emission_clients
+            + self.emission_passive
     }
 }
 
@@ -63,17 +80,19 @@ pub struct Outcome {
     pub scenario: Scenario,
     pub records: Vec<EpochRecord>,
     pub miners: Vec<Miner>,
+    /// The passive liquidity provider, withdrawn after the last epoch.
+    pub passive: Passive,
 }
 
-fn loop_f(amount: u128) -> f64 {
+pub(crate) fn loop_f(amount: u128) -> f64 {
     amount as f64 / LOOP as f64
 }
 
-fn hours_f(hours: u128) -> f64 {
+pub(crate) fn hours_f(hours: u128) -> f64 {
     hours as f64 / HOUR as f64
 }
 
-fn to_loop(amount: f64) -> u128 {
+pub(crate) fn to_loop(amount: f64) -> u128 {
     (amount.max(0.0) * LOOP as f64) as u128
 }
 
@@ -89,16 +108,20 @@ fn per_hours(per_hour: Decimal, hours: u128, up: bool) -> u128 {
     .u128()
 }
 
-struct Sim {
-    s: Scenario,
-    rng: ChaCha8Rng,
-    pair: Pair,
-    miners: Vec<Miner>,
-    clients: Vec<Client>,
+pub(crate) struct Sim {
+    pub(crate) s: Scenario,
+    pub(crate) rng: ChaCha8Rng,
+    pub(crate) pair: Pair,
+    pub(crate) miners: Vec<Miner>,
+    pub(crate) clients: Vec<Client>,
     hours: u128,
     /// Moving average of clients' LOOP per supplied device-hour.
     revenue_per_hour: f64,
-    rec: EpochRecord,
+    /// Moving average of miners' utilisation reward per supplied device-hour.
+    pub(crate) lease_reward_per_hour: f64,
+    pub(crate) ledger: Ledger,
+    pub(crate) passive: Passive,
+    pub(crate) rec: EpochRecord,
 }
 
 impl Sim {
@@ -106,16 +129,26 @@ impl Sim {
         let clock = EpochClock::new(0, s.epoch_seconds)?;
         let mut rng = ChaCha8Rng::seed_from_u64(s.seed);
         let count = s.clients.count.max(1) as f64;
+        let long_jobs = (s.standing.share * count).round() as u32;
         let clients = (0..s.clients.count)
-            .map(|_| Client {
+            .map(|i| Client {
                 max_price: rng.gen_range(s.clients.max_price_low..=s.clients.max_price_high),
                 share: 1.0 / count,
+                job_epochs: if i < long_jobs {
+                    s.standing.job_epochs.max(1)
+                } else {
+                    0
+                },
+                order: None,
             })
             .collect();
         Ok(Sim {
-            pair: Pair::new(clock, s.exchange_fee),
+            pair: Pair::new(clock, s.exchange_fee).with_incentives(s.rewards.incentives),
             hours: hours_per_epoch(Decimal::one(), s.epoch_seconds)?.u128(),
             revenue_per_hour: s.miners.initial_price * 0.5,
+            lease_reward_per_hour: 0.0,
+            ledger: Ledger::new(s.rewards.cap),
+            passive: Passive::default(),
             s,
             rng,
             miners: Vec::new(),
@@ -124,7 +157,7 @@ impl Sim {
         })
     }
 
-    fn now(&self, fraction: f64) -> Result<u64, MathError> {
+    pub(crate) fn now(&self, fraction: f64) -> Result<u64, MathError> {
         let start = self.pair.clock.start_of(self.pair.epoch)?;
         Ok(start + (self.s.epoch_seconds as f64 * fraction) as u64)
     }
@@ -134,7 +167,12 @@ impl Sim {
         let e = &self.s.economics;
         let f = |d: Decimal| d.to_string().parse::<f64>().unwrap_or(0.0);
         let hours = epochs as f64 * self.s.epoch_seconds as f64 / 3_600.0;
-        self.revenue_per_hour + f(e.gamma) - f(e.beta) - f(e.alpha) / hours - cost
+        let lease_rewards = if self.s.rewards.miners_count_lease_rewards {
+            self.lease_reward_per_hour
+        } else {
+            0.0
+        };
+        self.revenue_per_hour + lease_rewards + f(e.gamma) - f(e.beta) - f(e.alpha) / hours - cost
     }
 
     fn stake(&mut self, provider: bool, cost: f64) -> Result<(), MathError> {
@@ -232,7 +270,11 @@ impl Sim {
 
     /// Largest purchase (in steps) whose average price stays within `max_price`: `(hours
     /// received, LOOP paid, fee burned)`.
-    fn buy(&mut self, want: u128, max_price: f64) -> Result<Option<(u128, u128, u128)>, MathError> {
+    pub(crate) fn buy(
+        &mut self,
+        want: u128,
+        max_price: f64,
+    ) -> Result<Option<(u128, u128, u128)>, MathError> {
         let available = self.pair.reserves.hours.u128();
         let cap = want.min(available.saturating_sub(1)) / LEASE_STEP;
         let budget = |q: u128| to_loop(max_price * hours_f(q * LEASE_STEP));
@@ -261,28 +303,52 @@ impl Sim {
             .map(|swap| (swap.receive.u128(), swap.offer.u128(), swap.fee.u128())))
     }
 
-    /// Places a lease's hours on devices with free hours in the trading epoch.
-    fn assign(&mut self, mut hours: u128, paid: u128) {
+    /// Books a client's lease of the trading epoch: records it, places its hours on devices
+    /// with free hours, with what it paid and the rewards it will earn once delivered.
+    pub(crate) fn book_lease(
+        &mut self,
+        hours: u128,
+        paid: u128,
+        fee: u128,
+    ) -> Result<(), MathError> {
+        let reward = self.pair.lease_reward(hours, paid)?;
+        let (client, miner) = (reward.client.u128(), reward.miner.u128());
         let total = hours.max(1);
         let trading = self.pair.trading_epoch();
-        for miner in self.miners.iter_mut().filter(|m| m.supplies(trading)) {
-            let take = miner.hours.saturating_sub(miner.leased_trading).min(hours);
+        let mut left = hours;
+        for m in self.miners.iter_mut().filter(|m| m.supplies(trading)) {
+            let take = m.hours.saturating_sub(m.leased_trading).min(left);
             if take > 0 {
-                miner.leased_trading += take;
-                miner.paid_trading += paid * take / total;
-                hours -= take;
+                m.leased_trading += take;
+                m.paid_trading += paid * take / total;
+                m.reward_trading.0 += client * take / total;
+                m.reward_trading.1 += miner * take / total;
+                left -= take;
             }
-            if hours == 0 {
+            if left == 0 {
                 break;
             }
         }
+        self.rec.leased += hours_f(hours);
+        self.rec.client_paid += loop_f(paid);
+        self.rec.burned_fees += loop_f(fee);
+        self.rec.lease_fees += loop_f(fee);
+        Ok(())
     }
 
     fn demand(&mut self) -> Result<(), MathError> {
         let mut order: Vec<usize> = (0..self.clients.len()).collect();
         order.shuffle(&mut self.rng);
+        // Keepers renew standing orders first, early in the epoch.
+        let mut renewed = vec![false; self.clients.len()];
+        for &i in &order {
+            renewed[i] = self.renew_order(i)?;
+        }
         for i in order {
             let client = self.clients[i].clone();
+            if renewed[i] {
+                continue;
+            }
             let want = client.demand(&self.s.clients, self.pair.epoch, &mut self.rng);
             self.rec.demanded += want;
             if client.max_price >= self.s.baseline_price {
@@ -290,10 +356,10 @@ impl Sim {
             }
             let want = (want * HOUR as f64) as u128;
             if let Some((hours, paid, fee)) = self.buy(want, client.max_price)? {
-                self.assign(hours, paid);
-                self.rec.leased += hours_f(hours);
-                self.rec.client_paid += loop_f(paid);
-                self.rec.burned_fees += loop_f(fee);
+                self.book_lease(hours, paid, fee)?;
+                if client.job_epochs > 0 {
+                    self.open_order(i, hours)?;
+                }
             }
         }
         Ok(())
@@ -322,7 +388,11 @@ impl Sim {
                     self.invalidate(i)?;
                 }
             }
-            self.rec.emission_verifiers += v.reward_per_check * checks as f64;
+            let now = self.now(0.2)?;
+            let minted = self
+                .ledger
+                .verifiers(now, to_loop(v.reward_per_check * checks as f64));
+            self.rec.emission_verifiers += loop_f(minted);
         }
         for miner in &self.miners {
             if miner.failed && miner.supplies(epoch) {
@@ -370,13 +440,26 @@ impl Sim {
         let m = &mut self.miners[i];
         m.invalidated = true;
         m.finished = true;
+        // Its delivered leases' utilisation rewards are forfeited (its clients keep theirs).
+        m.lease_rewards_due = 0;
         Ok(())
     }
 
-    /// Claims of stakes whose last epoch has been delivered (lazy in the contract; here at once).
-    fn claims(&mut self) {
+    /// Claims of stakes whose last epoch has been delivered (lazy in the contract; here at once),
+    /// minting the rewards within the emission cap: what was left owed by earlier claims first.
+    fn claims(&mut self) -> Result<(), MathError> {
         let e = self.s.economics;
         let delivered = self.pair.epoch;
+        let now = self.now(0.1)?;
+        for i in 0..self.miners.len() {
+            if self.miners[i].rewards_owed > 0 {
+                let owed = self.miners[i].rewards_owed;
+                let minted = self.ledger.mint(now, owed);
+                self.miners[i].rewards_owed -= minted;
+                self.miners[i].rewards += minted;
+                self.rec.emission_miners += loop_f(minted);
+            }
+        }
         for i in 0..self.miners.len() {
             let m = &self.miners[i];
             if m.finished || m.invalidated || delivered < m.end {
@@ -402,15 +485,20 @@ impl Sim {
                     upkeep,
                 )
             };
+            let rewards = rewards + std::mem::take(&mut self.miners[i].lease_rewards_due);
+            let minted = self.ledger.mint(now, rewards);
             self.pair.escrow -= received.min(self.pair.escrow);
             self.rec.burned_maintenance += loop_f(burned);
-            self.rec.emission_miners += loop_f(rewards);
+            self.rec.emission_miners += loop_f(minted);
             let m = &mut self.miners[i];
             m.received += received;
-            m.rewards += rewards;
+            m.rewards += minted;
+            m.rewards_owed += rewards - minted;
             m.fees += burned;
             m.finished = true;
         }
+        self.claim_others(now);
+        Ok(())
     }
 
     fn epoch(&mut self) -> Result<EpochRecord, MathError> {
@@ -421,10 +509,15 @@ impl Sim {
         };
         let now = self.now(0.1)?;
         self.pair.observe(now)?;
-        self.claims();
+        self.claims()?;
         self.failures_and_checks()?;
+        // What this epoch's claims could not mint (the rewards earned at its end are claimed
+        // at the next one's start).
+        let owed: u128 = self.miners.iter().map(|m| m.rewards_owed).sum();
+        self.rec.owed = loop_f(owed + self.ledger.owed());
         self.arrivals()?;
         self.renewals();
+        self.provide_passive()?;
         let trading = self.pair.trading_epoch();
         let capacity: u128 = self
             .miners
@@ -434,7 +527,9 @@ impl Sim {
             .sum();
         self.pair.observe(self.now(0.5)?)?;
         self.demand()?;
+        self.deliver();
         let boundary = self.pair.advance()?;
+        self.liquidity_reward();
         for miner in self.miners.iter_mut() {
             miner.roll_leases();
         }
@@ -459,6 +554,8 @@ impl Sim {
         if rec.capacity > 0.0 {
             let observed = rec.client_paid / rec.capacity;
             self.revenue_per_hour = 0.9 * self.revenue_per_hour + 0.1 * observed;
+            let rewarded = rec.miner_lease_rewards / rec.capacity;
+            self.lease_reward_per_hour = 0.9 * self.lease_reward_per_hour + 0.1 * rewarded;
         }
         Ok(self.rec.clone())
     }
@@ -471,9 +568,11 @@ pub fn run(scenario: &Scenario) -> Result<Outcome, MathError> {
     for _ in 0..scenario.epochs {
         records.push(sim.epoch()?);
     }
+    sim.withdraw_passive()?;
     Ok(Outcome {
         scenario: scenario.clone(),
         records,
         miners: sim.miners,
+        passive: sim.passive,
     })
 }

@@ -184,3 +184,44 @@ fn plots_render_with_the_embedded_font() {
     assert_eq!(&bytes[1..4], b"PNG");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Issue 19: on a class paying the incentives, with the agents deciding as they would without
+/// them, every trade is the same, and the client reward lowers the clients' LOOP per GPU-hour
+/// below the no-incentive run's by a positive amount of at most half the exchange fee their
+/// leases burned (`LEASE_REWARD_FEE_SHARE`).
+#[test]
+fn the_client_reward_lowers_the_cost_per_gpu_hour_by_at_most_half_the_fee() {
+    let without = Summary::of(&run(&Scenario::orders(1, 400)).unwrap());
+    let with = Summary::of(&run(&Scenario::orders(1, 400).with_incentives(false)).unwrap());
+    assert_eq!(with.client_cost, without.client_cost);
+    assert_eq!(with.lease_fee_per_hour, without.lease_fee_per_hour);
+    let lower = without.client_cost - with.client_net_cost;
+    assert!(lower > 0.0, "the client reward lowers the net cost");
+    assert!(
+        lower <= 0.5 * with.lease_fee_per_hour + 1e-12,
+        "{lower} above half the fee {}",
+        with.lease_fee_per_hour
+    );
+    // The miner's part goes to the miners, the passive provider earns its liquidity reward.
+    assert!(with.miner_lease_rewards > 0.0 && with.passive_rewards > 0.0);
+    assert!(with.passive_return > with.passive_return_without_rewards);
+    assert!(without.standing_leased > 0.0);
+}
+
+/// Every reward is minted within the factory's cap per emission epoch, and what the cap leaves
+/// stays owed and is minted later.
+#[test]
+fn rewards_stay_within_the_emission_cap_and_what_it_leaves_is_owed() {
+    let s = Preset::Incentives.scenario(2, 400);
+    let (cap, seconds) = s.rewards.cap.unwrap();
+    let per_day = (seconds / s.epoch_seconds) as usize;
+    let outcome = run(&s).unwrap();
+    for day in outcome.records.chunks(per_day) {
+        let minted: f64 = day.iter().map(|e| e.emission()).sum();
+        assert!(minted <= cap as f64 / 1e6 + 1e-6, "{minted} in a day");
+    }
+    let owed = outcome.records.iter().map(|e| e.owed).fold(0.0, f64::max);
+    assert!(owed > 0.0, "the cap binds when a cohort of stakes claims");
+    let unlimited = Summary::of(&run(&Preset::Market.scenario(2, 400)).unwrap());
+    assert_eq!(unlimited.owed, 0.0);
+}
