@@ -209,18 +209,29 @@ pub fn extend(
     token_id: String,
     expiry: Timestamp,
 ) -> Result<Response, ContractError> {
-    let mut nft = load_authorized(deps.storage, &info.sender, &token_id)?;
+    let nft = load_authorized(deps.storage, &info.sender, &token_id)?;
     ensure_active(&token_id, &nft.extension, env.block.time)?;
     let current = nft.extension.expiry;
     if expiry <= current {
         return Err(ContractError::ExpiryNotLater { expiry, current });
     }
-    unindex_active(deps.storage, &token_id, &nft.extension);
+    set_expiry(deps.storage, "extend", token_id, nft, expiry)
+}
+
+/// Moves an active certificate's expiry (re-indexed) and answers with `action`.
+fn set_expiry(
+    storage: &mut dyn Storage,
+    action: &str,
+    token_id: String,
+    mut nft: NftInfo<StakeCertificate>,
+    expiry: Timestamp,
+) -> Result<Response, ContractError> {
+    unindex_active(storage, &token_id, &nft.extension);
     nft.extension.expiry = expiry;
-    index_active(deps.storage, &token_id, &nft.extension)?;
-    save(deps.storage, &token_id, &nft)?;
+    index_active(storage, &token_id, &nft.extension)?;
+    save(storage, &token_id, &nft)?;
     Ok(Response::new()
-        .add_attribute("action", "extend")
+        .add_attribute("action", action)
         .add_attribute("token_id", token_id)
         .add_attribute("expiry", expiry.seconds().to_string()))
 }
@@ -232,7 +243,7 @@ pub fn curtail(
     token_id: String,
     expiry: Timestamp,
 ) -> Result<Response, ContractError> {
-    let mut nft = load_authorized(deps.storage, &info.sender, &token_id)?;
+    let nft = load_authorized(deps.storage, &info.sender, &token_id)?;
     let now = env.block.time;
     ensure_active(&token_id, &nft.extension, now)?;
     let (current, start) = (nft.extension.expiry, nft.extension.start);
@@ -244,14 +255,7 @@ pub fn curtail(
             start,
         });
     }
-    unindex_active(deps.storage, &token_id, &nft.extension);
-    nft.extension.expiry = expiry;
-    index_active(deps.storage, &token_id, &nft.extension)?;
-    save(deps.storage, &token_id, &nft)?;
-    Ok(Response::new()
-        .add_attribute("action", "curtail")
-        .add_attribute("token_id", token_id)
-        .add_attribute("expiry", expiry.seconds().to_string()))
+    set_expiry(deps.storage, "curtail", token_id, nft, expiry)
 }
 
 pub fn expire(

@@ -510,6 +510,20 @@ impl Protocol {
             .unwrap()
     }
 
+    /// The expiry (seconds) of stake `id`'s certificate.
+    pub fn certificate_expiry(&self, id: u64) -> u64 {
+        let token_id = self.stake_info(id).token_id;
+        let info: cw721::msg::NftInfoResponse<loopin::stake_cert::StakeCertificate> = self
+            .app
+            .wrap()
+            .query_wasm_smart(
+                &self.stake_cert,
+                &loopin::stake_cert::QueryMsg::NftInfo { token_id },
+            )
+            .unwrap();
+        info.extension.expiry.seconds()
+    }
+
     pub fn stake_info(&self, id: u64) -> StakeResponse {
         self.app
             .wrap()

@@ -42,20 +42,6 @@ fn total_supply(p: &Protocol) -> u128 {
     info.total_supply.u128()
 }
 
-/// The certificate's expiry, in seconds.
-fn certificate_expiry(p: &Protocol, stake_id: u64) -> u64 {
-    let token_id = p.stake_info(stake_id).token_id;
-    let info: cw721::msg::NftInfoResponse<loopin::stake_cert::StakeCertificate> = p
-        .app
-        .wrap()
-        .query_wasm_smart(
-            &p.stake_cert,
-            &loopin::stake_cert::QueryMsg::NftInfo { token_id },
-        )
-        .unwrap();
-    info.extension.expiry.seconds()
-}
-
 /// Stakes `device` for ten epochs; returns the stake's id.
 fn stake_ten(p: &mut Protocol, who: &str, device: &str, mode: StakeMode) -> u64 {
     let amount = if mode == StakeMode::Seller { 10 } else { 11 } * LOOP;
@@ -70,7 +56,7 @@ fn a_seller_that_exits_forfeits_the_maintenance_it_gives_up_and_is_paid_at_the_n
     p.send("seller", LOOP, &ReceiveMsg::TopUp { stake_id: seller })
         .unwrap();
     let start = p.stake_info(seller).start_epoch;
-    let expiry = certificate_expiry(&p, seller);
+    let expiry = p.certificate_expiry(seller);
     // A seller's stake starts at the epoch after the trading epoch (its first sale).
     for _ in 0..3 {
         p.next_epoch();
@@ -92,7 +78,7 @@ fn a_seller_that_exits_forfeits_the_maintenance_it_gives_up_and_is_paid_at_the_n
     assert_eq!(stake.end_epoch, trading + 1);
     assert_eq!(stake.deposit.u128(), 2 * LOOP);
     // Its certificate now expires at the new end: seven epochs earlier.
-    assert_eq!(certificate_expiry(&p, seller), expiry - 7 * EPOCH);
+    assert_eq!(p.certificate_expiry(seller), expiry - 7 * EPOCH);
     // At the next boundary its hours are no longer sold.
     p.next_epoch();
     assert_eq!(p.pool().seller_hours, Uint128::zero());

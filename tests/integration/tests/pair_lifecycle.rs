@@ -47,20 +47,6 @@ fn auto_renewals(p: &Protocol) -> Vec<AutoRenewal> {
     res.renewals
 }
 
-/// The certificate's expiry, in epochs of the test clock (one hour each from the genesis).
-fn certificate_expiry(p: &Protocol, stake_id: u64) -> u64 {
-    let token_id = p.stake_info(stake_id).token_id;
-    let info: cw721::msg::NftInfoResponse<loopin::stake_cert::StakeCertificate> = p
-        .app
-        .wrap()
-        .query_wasm_smart(
-            &p.stake_cert,
-            &loopin::stake_cert::QueryMsg::NftInfo { token_id },
-        )
-        .unwrap();
-    info.extension.expiry.seconds()
-}
-
 #[test]
 fn a_keeper_renews_a_stake_within_its_owners_standing_instruction_and_no_further() {
     let mut p = market();
@@ -105,7 +91,7 @@ fn a_keeper_renews_a_stake_within_its_owners_standing_instruction_and_no_further
             renewable: true
         }]
     );
-    let expiry = certificate_expiry(&p, bob);
+    let expiry = p.certificate_expiry(bob);
     // A keeper keeps it rolling, never more than AUTO_RENEW_AHEAD epochs past the trading
     // epoch: not all of the instruction at once.
     let trading = p.pool().trading_epoch;
@@ -123,7 +109,7 @@ fn a_keeper_renews_a_stake_within_its_owners_standing_instruction_and_no_further
         p.next_epoch();
         assert_eq!(renewed(&mut p, "dave", bob, None), end + renewal);
     }
-    assert_eq!(certificate_expiry(&p, bob), expiry + 3 * 3_600);
+    assert_eq!(p.certificate_expiry(bob), expiry + 3 * 3_600);
     p.next_epoch();
     let err: ContractError = contract_error(renew(&mut p, "dave", bob, None));
     assert_eq!(
