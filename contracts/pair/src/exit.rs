@@ -41,22 +41,37 @@ pub struct ExitRecord {
 /// Stake id -> its exit's record.
 pub const EXITS: Map<u64, ExitRecord> = Map::new("exits");
 
+/// The registry's windows an exited stake's last pay waits for: read alone out of its
+/// `Config` (the whole settings, decoded, take more wasm locals than the VM allows a function).
+#[derive(serde::Deserialize)]
+struct RegistryConfig {
+    settings: VerdictWindows,
+}
+
+#[derive(serde::Deserialize)]
+struct VerdictWindows {
+    #[serde(default)]
+    lateness_window_seconds: u64,
+    #[serde(default)]
+    appeal_seconds: u64,
+}
+
 /// Epochs a verdict on the device may still take after its last challenge: the registry's
 /// lateness window and appeal, rounded up to whole epochs, at least the class's dispute
 /// window; [`DEFAULT_EXIT_HOLD_EPOCHS`] when no registry contract answers.
 fn verdict_epochs(querier: &QuerierWrapper, config: &Config) -> u64 {
-    let registry_settings = || -> Option<registry::RegistrySettings> {
+    let registry_windows = || -> Option<VerdictWindows> {
         let factory: factory::ConfigResponse = querier
             .query_wasm_smart(&config.factory, &factory::QueryMsg::Config {})
             .ok()?;
-        let registry: registry::ConfigResponse = querier
+        let registry: RegistryConfig = querier
             .query_wasm_smart(factory.registry?, &registry::QueryMsg::Config {})
             .ok()?;
         Some(registry.settings)
     };
     let epoch = config.params.epoch_seconds.max(1);
-    let hold = registry_settings().map_or(DEFAULT_EXIT_HOLD_EPOCHS, |s| {
-        (s.lateness_window_seconds + s.appeal_seconds).div_ceil(epoch)
+    let hold = registry_windows().map_or(DEFAULT_EXIT_HOLD_EPOCHS, |w| {
+        (w.lateness_window_seconds + w.appeal_seconds).div_ceil(epoch)
     });
     hold.max(config.params.dispute_epochs)
 }
