@@ -5,6 +5,9 @@
 //! keepers (or a retry after an unconfirmed transaction) cannot advance twice either. A failed
 //! advance is retried on the next tick; a keeper that was down catches up, 16 epochs per call.
 //!
+//! It renews the stakes whose owners left a standing instruction (`SetAutoRenew`) as their end
+//! comes near, within the instruction: a miner's stake rolls on without a signature each epoch.
+//!
 //! It also settles every stake's unproven epochs as they end (`SettleUnproven`, docs/pair.md
 //! "Proven epochs"), so a client of a device that proved nothing is refunded without asking.
 //!
@@ -12,12 +15,18 @@
 //! pool of the feed is advanced and one has an epoch the feed has not sent yet, it calls the
 //! feed's `Publish {}`, which sends the packets to every subscribed chain (docs/price-feed.md).
 
-use loopin::pair::{EpochProofResponse, ExecuteMsg, PoolResponse, QueryMsg, StakeResponse};
+use loopin::pair::{
+    AUTO_RENEW_AHEAD, AutoRenewalsResponse, EpochProofResponse, ExecuteMsg, MAX_RENEW_EPOCHS,
+    PoolResponse, QueryMsg, StakeResponse,
+};
 use loopin::price_feed::feed;
 use loopin_chain_client::ChainClient;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
+
+/// Standing renewal instructions read per query.
+const RENEWALS_PAGE: u32 = 30;
 
 /// The keeper of a set of pools.
 pub struct Keeper {
@@ -189,6 +198,71 @@ impl Keeper {
         Ok(settled)
     }
 
+    /// Renews, within its owner's standing instruction (`SetAutoRenew`), every stake whose end
+    /// is near: to the instruction's end, never more than `AUTO_RENEW_AHEAD` epochs after the
+    /// trading epoch (the pair's own bound), so the stake rolls on without its miner signing
+    /// each epoch. Returns the stakes renewed. A renewal refused (a seller's deposit too low
+    /// for the longer stake, its last epoch already traded) is logged and left to its owner; a
+    /// pool that cannot be read is retried on the next tick.
+    pub async fn renew_due(&self) -> anyhow::Result<usize> {
+        let mut renewed = 0;
+        for pool in &self.pools {
+            let Some(state) = self.pool_state(pool).await else {
+                continue;
+            };
+            let ahead = state.trading_epoch + AUTO_RENEW_AHEAD;
+            let mut start_after = None;
+            loop {
+                let page: AutoRenewalsResponse = self
+                    .client
+                    .query_smart(
+                        pool,
+                        &QueryMsg::AutoRenewals {
+                            start_after,
+                            limit: Some(RENEWALS_PAGE),
+                        },
+                    )
+                    .await?;
+                let Some(last) = page.renewals.last() else {
+                    break;
+                };
+                start_after = Some(last.stake_id);
+                for due in &page.renewals {
+                    let target = due.until_epoch.min(ahead);
+                    if !due.renewable
+                        || due.end_epoch <= state.trading_epoch
+                        || target <= due.end_epoch
+                    {
+                        continue;
+                    }
+                    let epochs = u32::try_from(target - due.end_epoch).unwrap_or(u32::MAX);
+                    let msg = ExecuteMsg::Renew {
+                        stake_id: due.stake_id,
+                        epochs: Some(epochs.min(MAX_RENEW_EPOCHS)),
+                    };
+                    match self.client.execute(pool, &msg, &[]).await {
+                        Ok(_) => {
+                            renewed += 1;
+                            tracing::info!(
+                                pool,
+                                stake_id = due.stake_id,
+                                to = target,
+                                "renewed a stake"
+                            );
+                        }
+                        Err(e) => {
+                            tracing::warn!(pool, stake_id = due.stake_id, error = %e, "renewal refused")
+                        }
+                    }
+                }
+                if page.renewals.len() < RENEWALS_PAGE as usize {
+                    break;
+                }
+            }
+        }
+        Ok(renewed)
+    }
+
     /// The pool's state, or `None` (logged) when it cannot be read: retried on the next tick.
     async fn pool_state(&self, pool: &str) -> Option<PoolResponse> {
         match self.client.query_smart(pool, &QueryMsg::Pool {}).await {
@@ -215,6 +289,9 @@ impl Keeper {
             tick.tick().await;
             if let Err(e) = self.advance_due().await {
                 tracing::warn!(error = %e, "keeper tick failed");
+            }
+            if let Err(e) = self.renew_due().await {
+                tracing::warn!(error = %e, "renewing stakes failed; retrying next tick");
             }
             if let Err(e) = self.settle_due().await {
                 tracing::warn!(error = %e, "settling unproven epochs failed; retrying next tick");

@@ -10,7 +10,10 @@
 
 use cosmos_sdk_proto::cosmos::base::abci::v1beta1::TxResponse;
 use cosmos_sdk_proto::cosmos::tx::v1beta1 as txpb;
-use loopin::pair::{ConfigResponse, ExecuteMsg, PoolResponse, QueryMsg};
+use loopin::pair::{
+    AUTO_RENEW_AHEAD, ConfigResponse, ExecuteMsg, PoolResponse, QueryMsg, StakeResponse,
+};
+use loopin::stake_cert::StakeMode;
 use loopin_chain_client::{ChainClient, ChainConfig, Key, devnet};
 use loopin_deploy::{ClassConfig, DeployConfig, Deployment};
 use loopin_relayer::keeper::{Keeper, wait_advanced};
@@ -26,6 +29,10 @@ const EPOCH_SECONDS: u64 = 3_600;
 const PAGE: u64 = 16;
 /// Development keys: 1 deploys, 2 to 4 keep, 9 is an account with no contract.
 const DEPLOYER: u8 = 1;
+
+/// The miner's development key, and a LOOP in its smallest unit.
+const MINER: u8 = 3;
+const LOOP: u128 = 1_000_000;
 
 fn key(n: u8) -> Key {
     Key::development(n, "loopin").expect("dev key")
@@ -68,7 +75,9 @@ impl Devnet {
         let deployer = ChainClient::connect(chain.clone(), key(DEPLOYER))
             .await
             .unwrap();
-        let mut config = DeployConfig::devnet(&chain, DEPLOYER, &[]).expect("devnet.toml");
+        // The miner (key 3) holds LOOP to stake with.
+        let holders = [(key(MINER).address.to_string(), 1_000 * LOOP)];
+        let mut config = DeployConfig::devnet(&chain, DEPLOYER, &holders).expect("devnet.toml");
         let h100 = config.classes[0].clone();
         assert_eq!(h100.params.epoch_seconds, EPOCH_SECONDS);
         config.classes.push(ClassConfig {
@@ -420,4 +429,67 @@ async fn a_pool_address_that_is_not_a_pair_is_logged_and_the_others_advance() {
     net.fast_forward(2).await;
     assert_eq!(keeper.advance_due().await.unwrap(), 2);
     assert_eq!(net.epochs().await, vec![(e0 + 5, e0 + 5); 2]);
+}
+
+/// Stake 1's end epoch in `pool`.
+async fn stake_end(net: &Devnet, pool: &str) -> u64 {
+    let stake: StakeResponse = net
+        .observer
+        .query_smart(pool, &QueryMsg::Stake { stake_id: 1 })
+        .await
+        .unwrap();
+    stake.end_epoch
+}
+
+/// A stake whose owner left a standing instruction (`SetAutoRenew`) rolls on: each epoch the
+/// keeper renews it to AUTO_RENEW_AHEAD epochs past the trading epoch, up to the instruction's
+/// end and no further, without the miner signing anything after the instruction.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_keeper_renews_a_stake_within_its_owners_standing_instruction() {
+    let net = Devnet::start().await;
+    let pool = net.pools[0].clone();
+    let miner = ChainClient::connect(net.chain.clone(), key(MINER))
+        .await
+        .unwrap();
+    let staker = key(MINER).address.to_string();
+    let hook = loopin_chain_tests::setup::device_stake(
+        &net.chain.chain_id,
+        &pool,
+        &staker,
+        StakeMode::LiquidityProvider,
+        3,
+    );
+    let send = cw20::Cw20ExecuteMsg::Send {
+        contract: pool.clone(),
+        amount: (20 * LOOP).into(),
+        msg: cosmwasm_std::to_json_binary(&hook).unwrap(),
+    };
+    miner
+        .execute(&net.deployment.token, &send, &[])
+        .await
+        .unwrap();
+    let end = stake_end(&net, &pool).await;
+    let standing = ExecuteMsg::SetAutoRenew {
+        stake_id: 1,
+        until_epoch: Some(end + 3),
+    };
+    miner.execute(&pool, &standing, &[]).await.unwrap();
+    let keeper = net.keeper(2, vec![pool.clone()]).await;
+    // A three-epoch stake already ends AUTO_RENEW_AHEAD epochs past the trading epoch.
+    assert_eq!(keeper.renew_due().await.unwrap(), 0);
+    for epoch in 1..=3 {
+        net.fast_forward(1).await;
+        keeper.advance_due().await.unwrap();
+        assert_eq!(keeper.renew_due().await.unwrap(), 1, "epoch {epoch}");
+        let state = net.pool(&pool).await;
+        assert_eq!(stake_end(&net, &pool).await, end + epoch);
+        assert_eq!(end + epoch, state.trading_epoch + AUTO_RENEW_AHEAD);
+        // Renewed once per epoch: a second tick finds nothing due.
+        assert_eq!(keeper.renew_due().await.unwrap(), 0);
+    }
+    // The instruction's end is reached: no further.
+    net.fast_forward(1).await;
+    keeper.advance_due().await.unwrap();
+    assert_eq!(keeper.renew_due().await.unwrap(), 0);
+    assert_eq!(stake_end(&net, &pool).await, end + 3);
 }
