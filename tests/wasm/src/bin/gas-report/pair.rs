@@ -523,6 +523,11 @@ fn lifecycle(
         until_epoch: Some(20),
     };
     exec(report, pair, NAME, "SetAutoRenew", &seller, &standing, true)?;
+    let renewals = QueryMsg::AutoRenewals {
+        start_after: None,
+        limit: None,
+    };
+    query(report, pair, NAME, "query AutoRenewals", &renewals)?;
     // Two boundaries later its end is near enough for a keeper (AUTO_RENEW_AHEAD).
     let keeper = pair.addr("keeper");
     let advance = ExecuteMsg::AdvanceEpoch { max_epochs: None };

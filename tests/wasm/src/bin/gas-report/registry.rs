@@ -26,7 +26,7 @@ use loopin_wasm_tests::{HarnessError, WasmContract};
 
 use crate::registry_setup::{
     CHAIN_ROUNDS, Device, K, PRODUCTION, ROUND, TOKEN_ID, Wiring, challenge_id,
-    challenge_randomness, h100_gemm, set_key_msg, settings,
+    challenge_randomness, h100_gemm, rotate_key_msg, set_key_msg, settings,
 };
 use crate::report::{Report, exec, query};
 
@@ -267,6 +267,16 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
         &device.register(tree.root()),
         true,
     )?;
+    // The device's key rotated, then back (its answers below are signed by its first key).
+    let next = SigningKey::from_slice(&[0x5a; 32]).expect("a valid secp256k1 key");
+    let (chain_id, registry) = (c.block().chain_id.clone(), c.contract_addr());
+    for (rotation, from, to, call) in [
+        (0, &device.key, &next, "RotateDeviceKey"),
+        (1, &next, &device.key, "RotateDeviceKey (back)"),
+    ] {
+        let msg = rotate_key_msg(&chain_id, &registry, &token_id, from, to, rotation);
+        exec(report, &mut c, NAME, call, &miner, &msg, true)?;
+    }
     for (i, &id) in ids.iter().enumerate() {
         let call = if i == 0 { "Assign" } else { "Assign (again)" };
         exec(

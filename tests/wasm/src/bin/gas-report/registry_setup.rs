@@ -146,6 +146,33 @@ pub(crate) fn verifier_key(i: u64) -> SigningKey {
     SigningKey::from_slice(&bytes).unwrap()
 }
 
+/// The device's `RotateDeviceKey` from `from` to `to` (its `rotation`-th), signed by both, on
+/// the registry at `registry` of chain `chain_id`.
+pub(crate) fn rotate_key_msg(
+    chain_id: &str,
+    registry: &str,
+    token_id: &str,
+    from: &SigningKey,
+    to: &SigningKey,
+    rotation: u32,
+) -> ExecuteMsg {
+    let new_key = compressed(to);
+    let message = loopin::device::KeyRotation {
+        chain_id,
+        registry,
+        token_id,
+        new_key: &new_key,
+        rotation,
+    }
+    .message();
+    ExecuteMsg::RotateDeviceKey {
+        token_id: token_id.to_string(),
+        new_key: HexBinary::from(new_key),
+        current_key_signature: HexBinary::from(k256_sign(from, &message)),
+        new_key_signature: HexBinary::from(k256_sign(to, &message)),
+    }
+}
+
 /// `who`'s `SetChallengeKey` with `key` on the registry at `registry`: the key and its proof of
 /// possession.
 pub(crate) fn set_key_msg(registry: &str, who: &str, key: &SigningKey) -> ExecuteMsg {

@@ -140,6 +140,18 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
         },
         true,
     )?;
+    exec(
+        report,
+        &mut contract,
+        NAME,
+        "Curtail",
+        &pool,
+        &stake_cert::ExecuteMsg::Curtail {
+            token_id: token_id.clone(),
+            expiry: now.plus_seconds(36 * 3_600),
+        },
+        true,
+    )?;
 
     query(
         report,
