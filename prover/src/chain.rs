@@ -192,6 +192,25 @@ pub async fn assignments(c: &Config) -> Result<Box<dyn Assignments>, String> {
     Ok(Box::new(chain))
 }
 
+/// The key the registry checks the device's answers with, when rotated (`RotateDeviceKey`);
+/// `None` when not rotated, not registered, or no registry is configured or reachable.
+pub async fn registry_signing_key(c: &Config) -> Option<Vec<u8>> {
+    if c.chain.registry.is_empty() || c.chain.token_id.is_empty() {
+        return None;
+    }
+    let querier = ChainQuerier::connect(c.chain.node.clone()).await.ok()?;
+    let device: loopin::registry::DeviceResponse = querier
+        .query_smart(
+            &c.chain.registry,
+            &QueryMsg::Device {
+                token_id: c.chain.token_id.clone(),
+            },
+        )
+        .await
+        .ok()?;
+    device.signing_key.map(|k| k.to_vec())
+}
+
 /// What the registry says of the device's class's GEMM challenge.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ClassGemm {

@@ -66,6 +66,37 @@ pub fn rotation_from_dir(
     rotate_device_key(&current, &next, target)
 }
 
+/// The key `serve` signs answers with, given the one the registry checks them with
+/// (`registry_key`, from its Device query; `None`: not known, or never rotated): of the keys in
+/// `dir` (`signing.key` or the device key, then `signing-next.key`), the one the registry
+/// names. So a rotation the registry accepted is followed at the next start even if
+/// `rotate-key-commit` was not run, and one it did not accept is not. An error when the
+/// registry names a key none of them is: every answer would fail its check.
+pub fn serving_key(
+    dir: &std::path::Path,
+    registry_key: Option<&[u8]>,
+) -> Result<SigningKey, String> {
+    let current = crate::storage::signing_key(dir).map_err(|e| e.to_string())?;
+    let Some(wanted) = registry_key else {
+        return Ok(current);
+    };
+    if pubkey_bytes(&current) == wanted {
+        return Ok(current);
+    }
+    if dir.join("signing-next.key").exists() {
+        let next = crate::storage::next_signing_key(dir).map_err(|e| e.to_string())?;
+        if pubkey_bytes(&next) == wanted {
+            crate::storage::commit_signing_key(dir).map_err(|e| e.to_string())?;
+            return Ok(next);
+        }
+    }
+    Err(format!(
+        "the registry checks this device's answers with key {}, which none of the keys in {} is",
+        hex::encode(wanted),
+        dir.display()
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +169,32 @@ mod tests {
         );
         // Nothing left to commit.
         assert!(crate::storage::commit_signing_key(dir.path()).is_err());
+    }
+
+    #[test]
+    fn serve_signs_with_the_key_the_registry_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let device = crate::storage::device_key(dir.path()).unwrap();
+        // Never rotated: the device key.
+        let key = serving_key(dir.path(), None).unwrap();
+        assert_eq!(pubkey_bytes(&key), pubkey_bytes(&device));
+        let same = pubkey_bytes(&device);
+        assert_eq!(
+            pubkey_bytes(&serving_key(dir.path(), Some(&same)).unwrap()),
+            same
+        );
+        // A rotation the registry accepted but not committed here: followed, and committed.
+        let ExecuteMsg::RotateDeviceKey { new_key, .. } =
+            rotation_from_dir(dir.path(), &target(0)).unwrap()
+        else {
+            panic!("not a rotation");
+        };
+        let key = serving_key(dir.path(), Some(new_key.as_slice())).unwrap();
+        assert_eq!(pubkey_bytes(&key).as_slice(), new_key.as_slice());
+        assert!(!dir.path().join("signing-next.key").exists());
+        // A key the registry names that is not here: refused.
+        let stranger = pubkey_bytes(&SigningKey::from_slice(&[0x44; 32]).unwrap());
+        assert!(serving_key(dir.path(), Some(&stranger)).is_err());
     }
 
     #[test]

@@ -453,7 +453,8 @@ async fn serve(c: &Config) -> Result<(), String> {
     let t = Instant::now();
     let loaded = storage::load(&c.data_dir).map_err(|e| e.to_string())?;
     let key = storage::device_key(&c.data_dir).map_err(|e| e.to_string())?;
-    let signer = storage::signing_key(&c.data_dir).map_err(|e| e.to_string())?;
+    let registry_key = loopin_prover::chain::registry_signing_key(c).await;
+    let signer = loopin_prover::rotation::serving_key(&c.data_dir, registry_key.as_deref())?;
     // P stays in host memory: between challenges the tenant has the whole card.
     let state = Arc::new(ProverState::from_loaded(loaded, key).with_signer(signer));
     tracing::info!(
