@@ -37,6 +37,9 @@ ensure_hermes
 log "the web app (scripts/test-web.sh): its checks, unit tests and browser tests"
 scripts/test-web.sh
 
+log "docs/miner.md, followed literally on a wasmd validator (scripts/miner-doc.sh)"
+scripts/miner-doc.sh
+
 log "doc tests"
 cargo test --quiet --locked --workspace --doc
 

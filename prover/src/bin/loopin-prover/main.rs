@@ -433,6 +433,11 @@ async fn serve(c: &Config) -> Result<(), String> {
     let key = storage::device_key(&c.data_dir).map_err(|e| e.to_string())?;
     let registry_key = loopin_prover::chain::registry_signing_key(c).await;
     let signer = loopin_prover::rotation::serving_key(&c.data_dir, registry_key.as_deref())?;
+    tracing::info!(
+        signing_key = %hex::encode(loopin_prover::auth::pubkey_bytes(&signer)),
+        rotated = registry_key.is_some(),
+        "answers are signed with this key (the one the registry checks them with)"
+    );
     // P stays in host memory: between challenges the tenant has the whole card.
     let state = Arc::new(ProverState::from_loaded(loaded, key).with_signer(signer));
     tracing::info!(
