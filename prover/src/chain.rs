@@ -199,6 +199,14 @@ pub async fn registry_signing_key(c: &Config) -> Option<Vec<u8>> {
         return None;
     }
     let querier = ChainQuerier::connect(c.chain.node.clone()).await.ok()?;
+    device_signing_key(&querier, c).await.ok().flatten()
+}
+
+/// The registry's Device query's `signing_key` for the configured certificate.
+async fn device_signing_key(
+    querier: &ChainQuerier,
+    c: &Config,
+) -> Result<Option<Vec<u8>>, ClientError> {
     let device: loopin::registry::DeviceResponse = querier
         .query_smart(
             &c.chain.registry,
@@ -206,9 +214,49 @@ pub async fn registry_signing_key(c: &Config) -> Option<Vec<u8>> {
                 token_id: c.chain.token_id.clone(),
             },
         )
-        .await
-        .ok()?;
-    device.signing_key.map(|k| k.to_vec())
+        .await?;
+    Ok(device.signing_key.map(|k| k.to_vec()))
+}
+
+/// Follows, every `chain.poll_ms`, the key the registry checks the device's answers with: a
+/// rotation accepted while `state` serves is signed with from the next poll on (without a
+/// restart, and committed in `data_dir`). Nothing is started without a registry.
+pub fn spawn_follow_signing_key(
+    c: &Config,
+    state: std::sync::Arc<crate::state::ProverState>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    if c.chain.registry.is_empty() || c.chain.token_id.is_empty() {
+        return None;
+    }
+    let c = c.clone();
+    Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(c.chain.poll_ms.max(100)));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut querier = None;
+        loop {
+            tick.tick().await;
+            if querier.is_none() {
+                querier = ChainQuerier::connect(c.chain.node.clone()).await.ok();
+            }
+            let Some(q) = &querier else { continue };
+            let registry_key = match device_signing_key(q, &c).await {
+                Ok(key) => key,
+                Err(e) => {
+                    tracing::debug!(error = %e, "device key read failed; next poll");
+                    continue;
+                }
+            };
+            match crate::rotation::follow_registry_key(&state, &c.data_dir, registry_key.as_deref())
+            {
+                Ok(true) => tracing::info!(
+                    signing_key = %hex::encode(state.signing_pubkey()),
+                    "the registry accepted a key rotation: answers are signed with this key"
+                ),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot follow the registry's device key"),
+            }
+        }
+    }))
 }
 
 /// What the registry says of the device's class's GEMM challenge.

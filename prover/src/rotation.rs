@@ -97,6 +97,25 @@ pub fn serving_key(
     ))
 }
 
+/// Follows a rotation the registry accepted while `state` serves: when the key the registry
+/// names (`registry_key`, `None`: never rotated or not known) is not the one `state` signs
+/// with, switches to it ([`serving_key`]: committing `signing-next.key` if that is the one) and
+/// says so (`Ok(true)`). An error when it is none of the keys in `dir`: `state` keeps its key.
+pub fn follow_registry_key(
+    state: &crate::state::ProverState,
+    dir: &std::path::Path,
+    registry_key: Option<&[u8]>,
+) -> Result<bool, String> {
+    let Some(wanted) = registry_key else {
+        return Ok(false);
+    };
+    if state.signing_pubkey() == wanted {
+        return Ok(false);
+    }
+    state.set_signer(serving_key(dir, Some(wanted))?);
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +214,63 @@ mod tests {
         // A key the registry names that is not here: refused.
         let stranger = pubkey_bytes(&SigningKey::from_slice(&[0x44; 32]).unwrap());
         assert!(serving_key(dir.path(), Some(&stranger)).is_err());
+    }
+
+    #[test]
+    fn a_serving_prover_follows_the_rotation_the_registry_accepted_and_no_other() {
+        use crate::backend::CpuBackend;
+        use loopin_pocps::encode::{Params, derive_ek};
+        let dir = tempfile::tempdir().unwrap();
+        let ek = derive_ek(b"rotation", "miner", "pool", b"r");
+        crate::storage::init(
+            dir.path(),
+            ek,
+            &Params::TEST,
+            &CpuBackend,
+            1,
+            &mut |_, _| true,
+        )
+        .unwrap();
+        let device = crate::storage::device_key(dir.path()).unwrap();
+        let state = crate::state::ProverState::from_loaded(
+            crate::storage::load(dir.path()).unwrap(),
+            device.clone(),
+        );
+        let old = pubkey_bytes(&device);
+        // Not rotated, or the registry names the key in use: nothing changes.
+        assert_eq!(follow_registry_key(&state, dir.path(), None), Ok(false));
+        assert_eq!(
+            follow_registry_key(&state, dir.path(), Some(&old)),
+            Ok(false)
+        );
+        // A key the registry names that is not here: refused, the state keeps its key.
+        let stranger = pubkey_bytes(&SigningKey::from_slice(&[0x44; 32]).unwrap());
+        assert!(follow_registry_key(&state, dir.path(), Some(&stranger)).is_err());
+        assert_eq!(state.signing_pubkey(), old);
+        // The rotation lands: the next answer is signed with the new key, and it is committed.
+        let ExecuteMsg::RotateDeviceKey { new_key, .. } =
+            rotation_from_dir(dir.path(), &target(0)).unwrap()
+        else {
+            panic!("not a rotation");
+        };
+        assert_eq!(
+            follow_registry_key(&state, dir.path(), Some(new_key.as_slice())),
+            Ok(true)
+        );
+        assert_eq!(state.signing_pubkey().as_slice(), new_key.as_slice());
+        let msg = [7u8; 32];
+        assert!(K256Verifier.verify(&msg, &state.sign(&msg), new_key.as_slice()));
+        assert!(!K256Verifier.verify(&msg, &state.sign(&msg), &old));
+        assert!(!dir.path().join("signing-next.key").exists());
+        assert_eq!(
+            state.commitment.pubkey, old,
+            "the identity stays the device key"
+        );
+        // Followed once: the next poll changes nothing.
+        assert_eq!(
+            follow_registry_key(&state, dir.path(), Some(new_key.as_slice())),
+            Ok(false)
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use loopin_pocps::merkle::{Hash, Tree};
 use loopin_pocps::proof::{Commitment, Opening, RoundProof, round_message};
 use loopin_pocps::sig::k256_sign;
 use loopin_pocps::timed::{TimedCommit, chain, spot_leaves, timed_message};
+use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Where the prover reads blocks of P from.
@@ -71,7 +72,9 @@ pub struct ProverState {
     pub tree: Tree,
     /// Block source.
     pub source: Box<dyn BlockSource>,
-    key: SigningKey,
+    /// The key answers are signed with: the device key, or the key a rotation moved to (it can
+    /// change while serving: [`ProverState::set_signer`]).
+    key: RwLock<SigningKey>,
 }
 
 impl ProverState {
@@ -93,7 +96,7 @@ impl ProverState {
             commitment,
             tree,
             source,
-            key,
+            key: RwLock::new(key),
         }
     }
 
@@ -109,9 +112,20 @@ impl ProverState {
 
     /// The same state answering with `signer` (a rotated key, `storage::signing_key`); the
     /// commitment keeps the device key, its identity.
-    pub fn with_signer(mut self, signer: SigningKey) -> ProverState {
-        self.key = signer;
+    pub fn with_signer(self, signer: SigningKey) -> ProverState {
+        self.set_signer(signer);
         self
+    }
+
+    /// Answers signed from now on are signed with `signer` (a rotation the registry accepted
+    /// while this state serves).
+    pub fn set_signer(&self, signer: SigningKey) {
+        *self.key.write().unwrap_or_else(|e| e.into_inner()) = signer;
+    }
+
+    /// The public key (SEC1 compressed) answers are signed with now.
+    pub fn signing_pubkey(&self) -> Vec<u8> {
+        crate::auth::pubkey_bytes(&self.key.read().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Root of P.
@@ -119,9 +133,9 @@ impl ProverState {
         self.commitment.root
     }
 
-    /// Sign a 32-byte message hash with the device key.
+    /// Sign a 32-byte message hash with the key answers are signed with now.
     pub fn sign(&self, msg: &Hash) -> Vec<u8> {
-        k256_sign(&self.key, msg)
+        k256_sign(&self.key.read().unwrap_or_else(|e| e.into_inner()), msg)
     }
 
     fn leaf(&self, i: u64) -> Opening {

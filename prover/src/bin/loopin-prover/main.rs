@@ -446,6 +446,8 @@ async fn serve(c: &Config) -> Result<(), String> {
         load_s = t.elapsed().as_secs_f64(),
         "P loaded from disk (checksums and root verified, not re-encoded)"
     );
+    // A rotation accepted while serving is followed from the next poll on, without a restart.
+    let _follow = loopin_prover::chain::spawn_follow_signing_key(c, state.clone());
     let gate = Arc::new(Gate::new(
         loopin_prover::chain::assignments(c).await?,
         Duration::from_millis(c.limits.freshness_window_ms),
