@@ -25,14 +25,18 @@ fail() { echo "miner-doc: $*" >&2; exit 1; }
 check() { printf '    check: %s\n' "$*" >&2; }
 deployment() { jq -er "$1" "$MINER_DOC_WORK/deployment.json"; }
 smart() { wasmd query wasm contract-state smart "$1" "$2" -o json | jq -er .data; }
+# Waits until the process of `unit` (its pid file, from the systemctl stand-in) listens on
+# `port`: something else on the port does not count.
 wait_port() {
-  local port="$1" log="$2"
+  local port="$1" unit="$2" pid
+  pid="$(cat "$MINER_DOC_WORK/run/$unit.pid")"
   for _ in $(seq 240); do
-    [ -n "$(ss -Hltn "sport = :$port")" ] && return 0
+    [[ "$(ss -Hltnp "sport = :$port")" == *"pid=$pid,"* ]] && return 0
     sleep 0.25
   done
-  tail -20 "$log" >&2
-  fail "nothing listens on port $port"
+  ss -Hltnp "sport = :$port" >&2
+  tail -20 "$MINER_DOC_WORK/run/$unit.log" >&2
+  fail "$unit (pid $pid) does not listen on port $port"
 }
 
 # What the page expects its reader to have before step 1: the chain's addresses and gas price,
@@ -79,6 +83,7 @@ reader_after_1() {
     -e 's|^cpus = .*|cpus = 1.0|' \
     -e 's|^disk_mib = .*|disk_mib = 256|' \
     -e 's|^gpu_devices = .*|gpu_devices = []|' \
+    -e "s|^user_prefix = .*|user_prefix = \"$MINER_DOC_AGENT_PREFIX\"|" \
     "$toml"
   if grep -nE '"(loopin1|GPU-)?\.\.\."' "$toml" >&2; then fail "a CHANGE value is left in $toml"; fi
   check "installed: loopin-prover, loopin-agent; user loopin-prover; $toml filled in"
@@ -112,15 +117,15 @@ reader_after_4() {
 }
 
 reader_after_5() {
-  wait_port 7470 "$MINER_DOC_WORK/run/loopin-prover.log"
-  wait_port 9470 "$MINER_DOC_WORK/run/loopin-prover.log"
-  wait_port 9471 "$MINER_DOC_WORK/run/loopin-agent.log"
+  wait_port 7470 loopin-prover
+  wait_port 9470 loopin-prover
+  wait_port 9471 loopin-agent
   [ "$(ps -o uid= -p "$(cat "$MINER_DOC_WORK/run/loopin-prover.pid")" | tr -d ' ')" = "$(id -u loopin-prover)" ] \
     || fail "the prover does not run as loopin-prover"
   # (empty until the first request or reconciliation pass: 200 is what is asked here)
   curl -fsS -o /dev/null http://127.0.0.1:9470/metrics || fail "the prover's metrics"
   curl -fsS -o /dev/null http://127.0.0.1:9471/metrics || fail "the agent's metrics"
-  grep -q "^Match User lpn" /etc/ssh/sshd_config.d/loopin.conf || fail "the agent's sshd config"
+  grep -q "^Match User $MINER_DOC_AGENT_PREFIX" /etc/ssh/sshd_config.d/loopin.conf || fail "the agent's sshd config"
   check "prover (as loopin-prover) on :7470 and :9470, agent on :9471, sshd -t accepts the agent's config"
 }
 
@@ -158,7 +163,7 @@ reader_after_7b() {
   done
   grep -q "$new_key" "$log" || fail "the serving prover does not sign with the new key"
   [ ! -e /var/lib/loopin-prover/signing-next.key ] || fail "the prover did not commit the new key"
-  wait_port 7470 "$log"
+  wait_port 7470 loopin-prover
   check "the registry checks answers with the new key; the serving prover followed it, no restart"
 }
 
@@ -167,5 +172,8 @@ reader_after_8() {
   local stake
   stake="$(smart "$POOL" "{\"stake\":{\"stake_id\":$STAKE_ID}}")"
   [ "$(jq -r .end_epoch <<< "$stake")" = "$EXIT_END" ] || fail "the stake's end is not the exit's"
-  check "the stake now ends at epoch $EXIT_END"
+  [ "$EXIT_END" -lt "$END" ] || fail "the exit did not bring the end ($END) earlier"
+  [ "$(jq -r .forfeit exit.json)" -gt 0 ] || fail "the exit forfeited nothing"
+  [ "$(jq -r .paid_from exit.json)" -gt "$EXIT_END" ] || fail "the last pay is not held past the new end"
+  check "the stake now ends at epoch $EXIT_END (was $END), forfeits $(jq -r .forfeit exit.json), paid from epoch $(jq -r .paid_from exit.json)"
 }
