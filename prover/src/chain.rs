@@ -218,9 +218,15 @@ async fn device_signing_key(
     Ok(device.signing_key.map(|k| k.to_vec()))
 }
 
+/// How long one read of the device's key may take before the connection is dropped and made
+/// again at the next poll (a half-open connection would otherwise stop the following).
+const FOLLOW_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Follows, every `chain.poll_ms`, the key the registry checks the device's answers with: a
 /// rotation accepted while `state` serves is signed with from the next poll on (without a
-/// restart, and committed in `data_dir`). Nothing is started without a registry.
+/// restart, and committed in `data_dir`). A problem (the node unreachable, a key the registry
+/// names that is not in `data_dir`) is logged once when it starts, not at every poll. Nothing is
+/// started without a registry.
 pub fn spawn_follow_signing_key(
     c: &Config,
     state: std::sync::Arc<crate::state::ProverState>,
@@ -233,30 +239,66 @@ pub fn spawn_follow_signing_key(
         let mut tick = tokio::time::interval(Duration::from_millis(c.chain.poll_ms.max(100)));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut querier = None;
+        let mut last_problem: Option<String> = None;
         loop {
             tick.tick().await;
-            if querier.is_none() {
-                querier = ChainQuerier::connect(c.chain.node.clone()).await.ok();
-            }
-            let Some(q) = &querier else { continue };
-            let registry_key = match device_signing_key(q, &c).await {
-                Ok(key) => key,
-                Err(e) => {
-                    tracing::debug!(error = %e, "device key read failed; next poll");
-                    continue;
+            match follow_once(&c, &state, &mut querier).await {
+                Ok(followed) => {
+                    if followed {
+                        tracing::info!(
+                            signing_key = %hex::encode(state.signing_pubkey()),
+                            "the registry checks answers with another key: they are signed with it"
+                        );
+                    }
+                    if last_problem.take().is_some() {
+                        tracing::info!("the registry's device key is followed again");
+                    }
                 }
-            };
-            match crate::rotation::follow_registry_key(&state, &c.data_dir, registry_key.as_deref())
-            {
-                Ok(true) => tracing::info!(
-                    signing_key = %hex::encode(state.signing_pubkey()),
-                    "the registry accepted a key rotation: answers are signed with this key"
-                ),
-                Ok(false) => {}
-                Err(e) => tracing::warn!(error = %e, "cannot follow the registry's device key"),
+                Err(problem) => {
+                    if last_problem.as_deref() != Some(problem.as_str()) {
+                        tracing::warn!(%problem, "cannot follow the registry's device key");
+                        last_problem = Some(problem);
+                    }
+                }
             }
         }
     }))
+}
+
+/// One poll of [`spawn_follow_signing_key`]: reads the key the registry checks the device's
+/// answers with (the device key when never rotated) and switches `state` to it; `Ok(true)` when
+/// it switched. A failed or slow read drops the connection, made again at the next poll.
+async fn follow_once(
+    c: &Config,
+    state: &crate::state::ProverState,
+    querier: &mut Option<ChainQuerier>,
+) -> Result<bool, String> {
+    if querier.is_none() {
+        let connected = ChainQuerier::connect(c.chain.node.clone())
+            .await
+            .map_err(|e| format!("chain {}: {e}", c.chain.node.grpc))?;
+        *querier = Some(connected);
+    }
+    let Some(q) = querier.as_ref() else {
+        return Err("no connection to the chain".into());
+    };
+    let registry_key =
+        match tokio::time::timeout(FOLLOW_READ_TIMEOUT, device_signing_key(q, c)).await {
+            Ok(Ok(key)) => key,
+            Ok(Err(e)) => {
+                *querier = None;
+                return Err(format!("reading the device's key: {e}"));
+            }
+            Err(_) => {
+                *querier = None;
+                return Err(format!(
+                    "reading the device's key took over {FOLLOW_READ_TIMEOUT:?}"
+                ));
+            }
+        };
+    // Never rotated (or a registry that has no rotation on record): the commitment's key.
+    let wanted = registry_key.unwrap_or_else(|| state.commitment.pubkey.clone());
+    crate::rotation::follow_registry_key(state, &c.data_dir, Some(&wanted))
 }
 
 /// What the registry says of the device's class's GEMM challenge.

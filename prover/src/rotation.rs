@@ -68,8 +68,8 @@ pub fn rotation_from_dir(
 
 /// The key `serve` signs answers with, given the one the registry checks them with
 /// (`registry_key`, from its Device query; `None`: not known, or never rotated): of the keys in
-/// `dir` (`signing.key` or the device key, then `signing-next.key`), the one the registry
-/// names. So a rotation the registry accepted is followed at the next start even if
+/// `dir` (`signing.key` or the device key, then `signing-next.key`, then the device key), the
+/// one the registry names. So a rotation the registry accepted is followed at the next start even if
 /// `rotate-key-commit` was not run, and one it did not accept is not. An error when the
 /// registry names a key none of them is: every answer would fail its check.
 pub fn serving_key(
@@ -89,6 +89,11 @@ pub fn serving_key(
             crate::storage::commit_signing_key(dir).map_err(|e| e.to_string())?;
             return Ok(next);
         }
+    }
+    // A registry with no rotation on record (a new deployment) checks with the device key.
+    let device = crate::storage::device_key(dir).map_err(|e| e.to_string())?;
+    if pubkey_bytes(&device) == wanted {
+        return Ok(device);
     }
     Err(format!(
         "the registry checks this device's answers with key {}, which none of the keys in {} is",
@@ -271,6 +276,13 @@ mod tests {
             follow_registry_key(&state, dir.path(), Some(new_key.as_slice())),
             Ok(false)
         );
+        // A registry with no rotation on record (redeployed) checks with the device key: followed.
+        assert_eq!(
+            follow_registry_key(&state, dir.path(), Some(&old)),
+            Ok(true)
+        );
+        assert_eq!(state.signing_pubkey(), old);
+        assert!(K256Verifier.verify(&msg, &state.sign(&msg), &old));
     }
 
     #[test]
