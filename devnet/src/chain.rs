@@ -24,14 +24,16 @@ use ripemd::Ripemd160;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::address::{bech32_decode, bech32_encode};
 use crate::bank;
 use crate::config::Config;
+use crate::exec::{Ctx, ExecError, GasMeter, MsgOutcome, Shared};
 use crate::ibc::IbcTxMsg;
 use crate::ibc::proof::Prover;
 use crate::keys;
 use crate::state::State;
 use crate::store::Store;
-use crate::wasm::{Ctx, ExecError, GasMeter, MsgOutcome, Shared, Vm, bech32_encode};
+use crate::wasm::Vm;
 
 /// SDK gas per byte of a transaction (TxSizeCostPerByte).
 const TX_SIZE_COST_PER_BYTE: u64 = 10;
@@ -223,8 +225,13 @@ impl Chain {
         let home: PathBuf = config.home.clone();
         std::fs::create_dir_all(&home)?;
         let store = Store::open(&home.join("chain.redb"))?;
-        let vm = Vm::new(&home.join("wasm-cache"), &config.prefix, &config.chain_id)
-            .map_err(|e| anyhow::anyhow!("wasm cache: {e}"))?;
+        let vm = Vm::new(
+            &home.join("wasm-cache"),
+            &config.prefix,
+            &config.chain_id,
+            Box::new(crate::router::Modules),
+        )
+        .map_err(|e| anyhow::anyhow!("wasm cache: {e}"))?;
         let state = State::from_committed(store.load_state()?);
         let ibc_signer =
             crate::ibc::proof::signer_key(config.ibc_signer_hex.as_deref(), &config.chain_id)
@@ -274,7 +281,7 @@ impl Chain {
             self.config.chain_id.clone().into_bytes(),
         );
         for account in self.config.accounts.clone() {
-            let addr = crate::wasm::bech32_decode(&self.config.prefix, &account.address)
+            let addr = bech32_decode(&self.config.prefix, &account.address)
                 .map_err(|e| anyhow::anyhow!("genesis account: {e}"))?;
             bank::mint(
                 &mut self.state,
@@ -478,7 +485,7 @@ impl Chain {
             .iter()
             .map(ChainMsg::decode)
             .collect::<Result<Vec<_>, _>>()?;
-        let signer = crate::wasm::bech32_decode(&self.config.prefix, msgs[0].signer())
+        let signer = bech32_decode(&self.config.prefix, msgs[0].signer())
             .map_err(|e| ExecError::sdk(7, format!("{e}: invalid address")))?;
         if msgs.iter().any(|m| m.signer() != msgs[0].signer()) {
             return Err(ExecError::sdk(
@@ -783,9 +790,9 @@ impl Chain {
                 ChainMsg::Ibc(m) => crate::ibc::execute(ctx, vm, m)?,
                 ChainMsg::Send(m) => {
                     vm.canonical(&m.to_address)?;
-                    let events = crate::wasm::bank_transfer(
-                        vm,
+                    let events = crate::bank::send_coins(
                         ctx,
+                        vm.prefix(),
                         &sender,
                         &Addr::unchecked(m.to_address.clone()),
                         &coins(&m.amount)?,

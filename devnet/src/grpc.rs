@@ -33,10 +33,12 @@ use ibc_proto::ibc::core::channel::v1 as chanpb;
 use ibc_proto::ibc::core::client::v1 as clientpb;
 use ibc_proto::ibc::core::connection::v1 as connpb;
 
+use crate::address::{bech32_decode, bech32_encode};
 use crate::chain::{Chain, Header};
+use crate::exec::{GAS_MULTIPLIER, QueryError};
 use crate::ibc::query::{ChannelQuery, ClientQuery, ConnectionQuery};
 use crate::node::Node;
-use crate::wasm::{QUERY_GAS_LIMIT, QueryError, bech32_decode};
+use crate::wasm::QUERY_GAS_LIMIT;
 
 type Rpc<T> = Result<Response<T>, Status>;
 
@@ -397,7 +399,7 @@ impl authpb::query_server::Query for AuthService {
         request: Request<authpb::AddressBytesToStringRequest>,
     ) -> Rpc<authpb::AddressBytesToStringResponse> {
         let bytes = request.into_inner().address_bytes;
-        crate::wasm::bech32_encode(&self.0.config.prefix, &bytes)
+        bech32_encode(&self.0.config.prefix, &bytes)
             .map(|address_string| {
                 Response::new(authpb::AddressBytesToStringResponse { address_string })
             })
@@ -685,7 +687,7 @@ impl tmpb::service_server::Service for TendermintService {
             .with_chain(|chain| (chain.header().height, *chain.ibc_signer().verifying_key()))
             .await?;
         let compressed = key.to_encoded_point(true);
-        let address = crate::wasm::bech32_encode(
+        let address = bech32_encode(
             &prefix,
             &crate::chain::pubkey_address(compressed.as_bytes()),
         )
@@ -800,7 +802,7 @@ fn smart_query(chain: &mut Chain, contract: &str, msg: &[u8]) -> Result<Vec<u8>,
     if serde_json::from_slice::<serde_json::Value>(msg).is_err() {
         return Err(Status::invalid_argument("query data must be json"));
     }
-    let gas = QUERY_GAS_LIMIT * crate::wasm::GAS_MULTIPLIER;
+    let gas = QUERY_GAS_LIMIT * GAS_MULTIPLIER;
     let (result, _) = chain.query(|ctx, vm| vm.query_smart(ctx, contract, msg, gas, 0));
     result.map(|b| b.to_vec()).map_err(query_status)
 }

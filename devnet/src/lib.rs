@@ -6,9 +6,11 @@
 //! Cosmos gRPC subset that cosmrs-based services use, and, when configured, the CometBFT
 //! JSON-RPC and REST subsets that cosmjs and Keplr use. See docs/devnet.md.
 
+pub mod address;
 pub mod bank;
 pub mod chain;
 pub mod config;
+pub mod exec;
 pub mod grpc;
 pub mod http;
 pub mod ibc;
@@ -17,6 +19,7 @@ pub mod local_grpc;
 pub mod node;
 pub mod rest;
 pub mod rfc3339;
+pub mod router;
 pub mod rpc;
 pub mod state;
 pub mod store;

@@ -924,7 +924,7 @@ async fn ics20_transfers_mint_vouchers_and_refund_error_acknowledgements() {
         open_channel(&c, "transfer", &c_conn, &d, "transfer", &d_conn, "ics20-1").await;
     assert_eq!((c_ch.as_str(), d_ch.as_str()), ("channel-0", "channel-0"));
     let escrow =
-        loopin_devnet::wasm::bech32_encode(PREFIX, &transfer::escrow_address("transfer", &c_ch))
+        loopin_devnet::address::bech32_encode(PREFIX, &transfer::escrow_address("transfer", &c_ch))
             .unwrap();
     let voucher = transfer::voucher_denom("transfer/channel-0/uloop");
     let sender = c.user.address().to_string();

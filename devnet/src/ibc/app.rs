@@ -17,10 +17,10 @@ use ibc_proto::ibc::core::channel::v1::{Channel, Order, Packet};
 
 use super::error::IbcError;
 use super::{Host, store, transfer};
-use crate::wasm::{ExecError, Shared, Vm};
+use crate::exec::{ExecError, Shared};
+use crate::wasm::{ContractInstance, Vm};
 
-/// Prefix of a contract's port: `wasm.{address}`.
-pub const WASM_PORT_PREFIX: &str = "wasm.";
+pub use crate::wasm::WASM_PORT_PREFIX;
 /// The ICS-20 module's port.
 pub const TRANSFER_PORT: &str = "transfer";
 
@@ -121,7 +121,7 @@ fn basic(
     host: &Host,
     contract: &Addr,
     call: impl FnOnce(
-        &mut crate::wasm::ContractInstance,
+        &mut ContractInstance,
         &cosmwasm_std::Env,
     ) -> cosmwasm_vm::VmResult<
         cosmwasm_std::ContractResult<cosmwasm_std::IbcBasicResponse>,

@@ -14,7 +14,7 @@ use super::app;
 use super::error::IbcError;
 use super::store::{self, Metered};
 use super::{Host, client, connection, paths, response};
-use crate::wasm::{ExecError, MsgOutcome};
+use crate::exec::{ExecError, MsgOutcome};
 
 pub fn state_name(state: i32) -> String {
     State::try_from(state)

@@ -11,7 +11,7 @@ use prost::Message;
 use super::error::IbcError;
 use super::proof;
 use super::store::{self, Metered};
-use crate::wasm::MsgOutcome;
+use crate::exec::MsgOutcome;
 
 /// The client type, the prefix of every client id.
 pub const CLIENT_TYPE: &str = "06-solomachine";

@@ -13,7 +13,7 @@ use prost::Message;
 use super::error::IbcError;
 use super::store::{self, Metered};
 use super::{client, paths, response};
-use crate::wasm::MsgOutcome;
+use crate::exec::MsgOutcome;
 
 /// The one connection version: identifier "1" with both orderings (channels are refused
 /// ORDERED later, as their own rule).

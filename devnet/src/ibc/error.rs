@@ -1,7 +1,7 @@
 //! Why an IBC message was refused: one variant per rule, each with its ABCI code in the `ibc`
 //! codespace (the table in docs/devnet.md, "IBC").
 
-use crate::wasm::ExecError;
+use crate::exec::ExecError;
 
 /// The codespace of every IBC error.
 pub const CODESPACE: &str = "ibc";

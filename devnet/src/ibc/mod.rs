@@ -34,7 +34,8 @@ use ibc_proto::ibc::core::connection::v1::{
 };
 use prost::Message;
 
-use crate::wasm::{ExecError, MsgOutcome, Shared, Vm};
+use crate::exec::{ExecError, MsgOutcome, Shared};
+use crate::wasm::Vm;
 
 pub mod app;
 pub mod channel;

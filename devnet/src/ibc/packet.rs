@@ -16,7 +16,7 @@ use super::channel::{self, connection_id, expect_state};
 use super::error::IbcError;
 use super::store::{self, Metered};
 use super::{Host, client, connection, paths, proof, response};
-use crate::wasm::{ExecError, MsgOutcome};
+use crate::exec::{ExecError, MsgOutcome};
 
 fn height_text(h: Option<&Height>) -> String {
     let h = h.copied().unwrap_or_default();

@@ -10,11 +10,11 @@ use ibc_proto::ibc::core::connection::v1::ConnectionEnd;
 use ibc_proto::ibc::lightclients::solomachine::v3::ClientState;
 use prost::Message;
 
-use crate::keys;
-use crate::state::{State, prefix_end};
-use crate::wasm::{
+use crate::exec::{
     DELETE_FLAT, ITER_FLAT, READ_FLAT, READ_PER_BYTE, Shared, WRITE_FLAT, WRITE_PER_BYTE,
 };
+use crate::keys;
+use crate::state::{State, prefix_end};
 
 /// Read access to the state.
 pub trait KvRead {
@@ -54,10 +54,10 @@ impl Metered<'_> {
     }
 
     /// Out of gas if the meter ran over.
-    pub fn check_gas(&self) -> Result<(), crate::wasm::ExecError> {
+    pub fn check_gas(&self) -> Result<(), crate::exec::ExecError> {
         let gas = self.0.borrow().gas;
         if gas.used > gas.limit {
-            return Err(crate::wasm::ExecError::out_of_gas(gas.limit, gas.used));
+            return Err(crate::exec::ExecError::out_of_gas(gas.limit, gas.used));
         }
         Ok(())
     }

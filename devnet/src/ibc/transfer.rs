@@ -17,8 +17,9 @@ use super::app::TRANSFER_PORT;
 use super::error::IbcError;
 use super::store;
 use super::{Host, packet, response};
+use crate::address::{bech32_decode, bech32_encode};
 use crate::bank;
-use crate::wasm::{ExecError, MsgOutcome, bech32_decode, bech32_encode};
+use crate::exec::{ExecError, MsgOutcome};
 
 /// The ICS-20 channel version.
 pub const VERSION: &str = "ics20-1";
@@ -139,7 +140,7 @@ fn bank_gas(host: &Host) {
     c.gas.used = c
         .gas
         .used
-        .saturating_add(3 * (crate::wasm::READ_FLAT + crate::wasm::WRITE_FLAT));
+        .saturating_add(3 * (crate::exec::READ_FLAT + crate::exec::WRITE_FLAT));
 }
 
 /// Receives a transfer: unescrows a returning native token or mints a voucher. An error is the
