@@ -17,13 +17,16 @@ pub mod ibc;
 pub mod keys;
 pub mod local_grpc;
 pub mod node;
+pub mod proto_json;
 pub mod rest;
 pub mod rfc3339;
 pub mod router;
 pub mod rpc;
+pub mod server;
 pub mod state;
 pub mod store;
 pub mod wasm;
 
 pub use config::{Config, GenesisAccount};
-pub use node::{NodeHandle, start};
+pub use node::Node;
+pub use server::{NodeHandle, start};

@@ -17,7 +17,6 @@
 //! | `packet.rs` | send, receive, acknowledge, time out |
 //! | `app.rs` | ports: contracts' IBC entry points, the transfer module |
 //! | `transfer.rs` | ICS-20 |
-//! | `query.rs` | the `ibc.core.*` gRPC query services |
 
 use std::sync::Arc;
 
@@ -45,7 +44,6 @@ pub mod error;
 pub mod packet;
 pub mod paths;
 pub mod proof;
-pub mod query;
 pub mod store;
 pub mod transfer;
 

@@ -1,6 +1,6 @@
 //! The REST (LCD) subset Keplr uses for an account and a cw20 token, served over HTTP with CORS
 //! open: each route calls the same gRPC service the gRPC server runs ([`crate::local_grpc`]) and
-//! writes its answer as the Cosmos SDK's gRPC gateway does (`json.rs`).
+//! writes its answer as the Cosmos SDK's gRPC gateway does (`crate::proto_json`).
 //!
 //! | route | gRPC method |
 //! | --- | --- |
@@ -19,8 +19,6 @@
 
 // The routes answer with the gRPC services' `Status`, as the gateway maps it.
 #![allow(clippy::result_large_err)]
-
-pub mod json;
 
 use std::sync::Arc;
 
@@ -41,6 +39,7 @@ use tonic::{Code, Status};
 use crate::http::{MAX_BODY, json};
 use crate::local_grpc::LocalGrpc;
 use crate::node::Node;
+use crate::proto_json;
 
 /// The REST routes (CORS is added by [`crate::http::spawn`]).
 pub fn router(node: Arc<Node>) -> Router {
@@ -171,7 +170,7 @@ async fn handle(grpc: &LocalGrpc, request: Request<Body>) -> Result<Value, Statu
                     &tmpb::GetNodeInfoRequest {},
                 )
                 .await?;
-            Ok(json::node_info(&r))
+            Ok(proto_json::node_info(&r))
         }
         (&Method::GET, ["cosmos", "base", "tendermint", "v1beta1", "syncing"]) => {
             let r: tmpb::GetSyncingResponse = grpc
@@ -194,7 +193,7 @@ async fn handle(grpc: &LocalGrpc, request: Request<Body>) -> Result<Value, Statu
             let account = r
                 .account
                 .ok_or_else(|| Status::internal("the account service answered no account"))?;
-            Ok(json::account(&account))
+            Ok(proto_json::account(&account))
         }
         (&Method::GET, ["cosmos", "bank", "v1beta1", "balances", address]) => {
             let r: bankpb::QueryAllBalancesResponse = grpc
@@ -208,7 +207,7 @@ async fn handle(grpc: &LocalGrpc, request: Request<Body>) -> Result<Value, Statu
                 )
                 .await?;
             Ok(json!({
-                "balances": r.balances.iter().map(json::coin).collect::<Vec<_>>(),
+                "balances": r.balances.iter().map(proto_json::coin).collect::<Vec<_>>(),
                 "pagination": { "next_key": null, "total": r.balances.len().to_string() },
             }))
         }
@@ -222,7 +221,7 @@ async fn handle(grpc: &LocalGrpc, request: Request<Body>) -> Result<Value, Statu
                     },
                 )
                 .await?;
-            Ok(json!({ "balance": r.balance.as_ref().map(json::coin) }))
+            Ok(json!({ "balance": r.balance.as_ref().map(proto_json::coin) }))
         }
         (
             &Method::GET,
@@ -245,7 +244,7 @@ async fn handle(grpc: &LocalGrpc, request: Request<Body>) -> Result<Value, Statu
                     },
                 )
                 .await?;
-            Ok(json::smart(&r.data))
+            Ok(proto_json::smart(&r.data))
         }
         (&Method::POST, ["cosmos", "tx", "v1beta1", "simulate"]) => {
             let body = body_json(request.into_body()).await?;
@@ -257,7 +256,7 @@ async fn handle(grpc: &LocalGrpc, request: Request<Body>) -> Result<Value, Statu
             let r: txpb::SimulateResponse = grpc
                 .unary("/cosmos.tx.v1beta1.Service/Simulate", &simulate)
                 .await?;
-            Ok(json::simulate(&r))
+            Ok(proto_json::simulate(&r))
         }
         (&Method::POST, ["cosmos", "tx", "v1beta1", "txs"]) => {
             let body = body_json(request.into_body()).await?;
@@ -268,7 +267,7 @@ async fn handle(grpc: &LocalGrpc, request: Request<Body>) -> Result<Value, Statu
             let r: txpb::BroadcastTxResponse = grpc
                 .unary("/cosmos.tx.v1beta1.Service/BroadcastTx", &broadcast)
                 .await?;
-            Ok(json::tx_response(&r.tx_response.unwrap_or_default()))
+            Ok(proto_json::tx_response(&r.tx_response.unwrap_or_default()))
         }
         _ => Err(not_implemented()),
     }

@@ -31,7 +31,6 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use base64::Engine;
 use serde_json::{Value, json};
 
 use crate::http::{MAX_BODY, json};
@@ -72,9 +71,7 @@ fn arg_names(method: &str) -> Option<&'static [&'static str]> {
         .map(|(_, args)| *args)
 }
 
-pub(crate) fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
+pub(crate) use crate::proto_json::b64;
 
 pub(crate) fn chain_error(e: impl std::fmt::Display) -> RpcError {
     RpcError::internal(e.to_string())

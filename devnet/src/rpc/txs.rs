@@ -25,7 +25,7 @@ pub fn exec_tx_result(response: &TxResponse) -> Value {
         "gas_wanted": response.gas_wanted.to_string(),
         "gas_used": response.gas_used.to_string(),
         // The same JSON as the REST API's (CometBFT's and the gateway's shapes agree here).
-        "events": crate::rest::json::events(&response.events),
+        "events": crate::proto_json::events(&response.events),
         "codespace": response.codespace,
     })
 }

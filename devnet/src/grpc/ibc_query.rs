@@ -15,13 +15,13 @@ use ibc_proto::ibc::core::connection::v1 as connpb;
 use prost::Message;
 use tonic::{Request, Response, Status};
 
-use super::client::client_state_any;
-use super::proof::Prover;
-use super::{paths, store};
+use crate::ibc::client::client_state_any;
+use crate::ibc::proof::Prover;
+use crate::ibc::{paths, store};
 use crate::node::Node;
 use crate::state::State;
 
-type Rpc<T> = Result<Response<T>, Status>;
+use super::Rpc;
 
 fn unimplemented<T>(what: &str) -> Rpc<T> {
     Err(Status::unimplemented(format!(

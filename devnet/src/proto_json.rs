@@ -1,6 +1,8 @@
 //! The REST answers' JSON, as the Cosmos SDK's gRPC gateway writes the protobuf responses:
 //! field names in snake_case, 64-bit integers as strings, bytes base64, `Any` with `@type`.
+//! Shared by the REST API and the CometBFT RPC (which writes events and bytes the same way).
 
+use base64::Engine;
 use cosmos_sdk_proto::Any;
 use cosmos_sdk_proto::cosmos::auth::v1beta1::BaseAccount;
 use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSendResponse;
@@ -12,8 +14,6 @@ use cosmos_sdk_proto::cosmwasm::wasm::v1 as wasmpb;
 use cosmos_sdk_proto::tendermint::abci::Event;
 use prost::Message;
 use serde_json::{Value, json};
-
-use crate::rpc::b64;
 
 pub fn coin(c: &Coin) -> Value {
     json!({ "denom": c.denom, "amount": c.amount })
@@ -169,4 +169,9 @@ pub fn tx_response(r: &TxResponse) -> Value {
             "events": events(&r.events),
         }
     })
+}
+
+/// Bytes as standard base64, as both HTTP APIs write them.
+pub fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }

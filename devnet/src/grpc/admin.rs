@@ -1,0 +1,93 @@
+//! loopin.devnet.v1.Admin (dev only): AdvanceTime and Fund, served only with `admin = true`.
+
+// tonic's service traits return `Result<_, Status>`; the helpers follow them.
+#![allow(clippy::result_large_err)]
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use prost::Message;
+use tonic::Status;
+use tonic::codegen::{BoxFuture, http};
+use tonic::server::NamedService;
+
+use crate::node::Node;
+
+use super::address;
+use super::unary::{HttpResponse, unary, unimplemented_http};
+
+/// `loopin.devnet.v1.AdvanceTimeRequest`: moves the clock `seconds` forward and seals a block.
+#[derive(Clone, PartialEq, Message)]
+pub struct AdvanceTimeRequest {
+    #[prost(uint64, tag = "1")]
+    pub seconds: u64,
+}
+
+/// The block sealed after the jump.
+#[derive(Clone, PartialEq, Message)]
+pub struct AdvanceTimeResponse {
+    #[prost(uint64, tag = "1")]
+    pub height: u64,
+    #[prost(uint64, tag = "2")]
+    pub time_unix_nanos: u64,
+}
+
+/// `loopin.devnet.v1.FundRequest`: the faucet, minting the native denom.
+#[derive(Clone, PartialEq, Message)]
+pub struct FundRequest {
+    #[prost(string, tag = "1")]
+    pub address: String,
+    #[prost(string, tag = "2")]
+    pub amount: String,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct FundResponse {}
+
+/// loopin.devnet.v1.Admin: AdvanceTime and Fund. Served only with `admin = true`.
+#[derive(Clone)]
+pub struct AdminService(pub(super) Arc<Node>);
+
+impl NamedService for AdminService {
+    const NAME: &'static str = "loopin.devnet.v1.Admin";
+}
+
+impl tonic::codegen::Service<http::Request<tonic::body::Body>> for AdminService {
+    type Response = HttpResponse;
+    type Error = Infallible;
+    type Future = BoxFuture<HttpResponse, Infallible>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<tonic::body::Body>) -> Self::Future {
+        let node = self.0.clone();
+        match req.uri().path() {
+            "/loopin.devnet.v1.Admin/AdvanceTime" => {
+                unary(req, move |r: AdvanceTimeRequest| async move {
+                    node.with_chain(move |chain| chain.advance_time(r.seconds))
+                        .await?;
+                    let header = node.produce_block().await?;
+                    Ok(AdvanceTimeResponse {
+                        height: header.height,
+                        time_unix_nanos: header.time_nanos,
+                    })
+                })
+            }
+            "/loopin.devnet.v1.Admin/Fund" => unary(req, move |r: FundRequest| async move {
+                let addr = address(&node, &r.address)?;
+                let amount: u128 = r
+                    .amount
+                    .parse()
+                    .map_err(|_| Status::invalid_argument("amount must be an integer"))?;
+                node.with_chain(move |chain| chain.fund(&addr, amount))
+                    .await?
+                    .map_err(|e| Status::invalid_argument(e.log))?;
+                Ok(FundResponse {})
+            }),
+            _ => unimplemented_http(),
+        }
+    }
+}
