@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The project's test command: formatting, lints, the wasm build and check, schema freshness, then
-# every test in the workspace. The last line printed is the test runner's own summary.
+# The project's test command: formatting, lints, the wasm build and check, the structure check
+# (tests/structure), schema freshness, then every test in the workspace. The last line printed is
+# the test runner's own summary.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
@@ -22,6 +23,9 @@ log "building the workspace's binaries and tests (one feature set, shared by eve
 build_workspace
 # Tests that start another package's binary find it built (network/tests/processes.rs).
 export LOOPIN_WORKSPACE_BUILT=1
+
+log "structure: module cycles, service dependencies, file and function length (tests/structure)"
+target/debug/structure-check
 
 log "checking that schema/ is up to date"
 target/debug/schema --check
