@@ -1,5 +1,5 @@
-//! The agent's settings: the `[agent]` section of the miner's prover config file, whose `[chain]`
-//! section (node, stake certificate) the agent shares.
+//! The agent's settings: the `[agent]` section of the miner's config file (`loopin-miner-config`,
+//! which the prover reads), whose `[chain]` section (node, stake certificate) the agent shares.
 
 use crate::confine::limits::{ConfineConfig, LimitsError};
 use crate::username::{UsernameError, check_prefix};
@@ -87,7 +87,7 @@ pub struct Settings {
 impl Settings {
     /// Reads the miner's config file (the prover's, with an `[agent]` section).
     pub fn from_file(path: &Path) -> Result<Settings, ConfigError> {
-        let prover = loopin_prover::config::Config::from_file(path).map_err(ConfigError::File)?;
+        let prover = loopin_miner_config::Config::from_file(path).map_err(ConfigError::File)?;
         let agent = match prover.agent {
             Some(table) => table.try_into()?,
             None => AgentConfig::default(),

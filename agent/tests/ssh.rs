@@ -218,8 +218,8 @@ impl Harness {
             confine,
             ..AgentConfig::default()
         };
-        let prover = loopin_prover::config::Config {
-            chain: loopin_prover::config::ChainSource {
+        let prover = loopin_miner_config::Config {
+            chain: loopin_miner_config::ChainSource {
                 node: chain.clone(),
                 ..Default::default()
             },

@@ -11,15 +11,13 @@
 //! - [`verifier`]: the client (deadlines, RTT, both phases); [`answer`] checks its answers,
 //!   [`record`] is the verdict record, [`load`] the load generator.
 //! - [`onchain`]: verdict records as the registry's `Submit` verdicts (and what to submit).
-//! - [`metrics`]: Prometheus endpoint (`loopin-telemetry`). [`config`]: configuration file and
-//!   defaults.
+//! - [`metrics`]: Prometheus endpoint (`loopin-telemetry`). [`config`]: the miner's config file
+//!   and its defaults (`loopin-miner-config`, which the agent reads too).
 pub mod answer;
 pub mod audits;
 pub mod auth;
 pub mod backend;
 pub mod chain;
-pub mod config;
-pub mod limits;
 pub mod load;
 pub mod onchain;
 pub mod record;
@@ -31,6 +29,11 @@ pub mod state;
 pub mod storage;
 pub mod verifier;
 pub mod wire;
+
+/// The miner's config file, shared with the agent (`loopin-miner-config`), under the paths the
+/// prover's code and users know: `loopin_prover::config::Config`, `loopin_prover::limits::Limits`.
+pub use loopin_miner_config as config;
+pub use loopin_miner_config::limits;
 
 /// Generated protobuf and tonic code for `loopin.prover.v1`.
 pub mod pb {

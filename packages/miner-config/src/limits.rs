@@ -1,5 +1,5 @@
 //! The prover service's limits: sizes, concurrency, sessions, deadlines (`[limits]` in the
-//! prover's configuration).
+//! miner's config file).
 
 /// Service limits.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -1,6 +1,13 @@
-//! Configuration: a TOML file, overridden by environment variables and flags (see the binaries).
+//! The miner's config file: one TOML file that the prover (`loopin-prover`) and the agent
+//! (`loopin-agent`, its `[agent]` section and `[chain]`) both read. The prover overrides it with
+//! environment variables and flags (see its binary).
+//!
+//! A package, not a module of the prover, so the agent reads the file without depending on the
+//! prover service.
 
-use crate::service::Limits;
+pub mod limits;
+
+pub use limits::Limits;
 use loopin_pocps::encode::Params;
 use std::path::{Path, PathBuf};
 
@@ -159,7 +166,7 @@ impl Config {
     /// (`loopin::device::device_fingerprint`). The stake certificate's device id is its hex, the
     /// pair takes a stake of it only signed by that key, and the registry derives ek from it.
     pub fn fingerprint_hash(&self, key: &k256::ecdsa::SigningKey) -> [u8; 32] {
-        crate::stake::fingerprint(key)
+        loopin::device::device_fingerprint(&loopin_pocps::sig::k256_pubkey(key))
     }
 
     /// ek from the device key and the identity, as the registry checks it.
@@ -185,5 +192,96 @@ impl Config {
             .iter()
             .map(|k| hex::decode(k.trim()).map_err(|e| format!("verifier key {k:?}: {e}")))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_round_trip_through_the_file_format() {
+        let text = toml::to_string(&Config::default()).unwrap();
+        let back: Config = toml::from_str(&text).unwrap();
+        assert_eq!(back.listen, "127.0.0.1:7470");
+        assert_eq!(back.limits, Limits::default());
+        assert_eq!(back.verifiers, Verifiers::default());
+        assert_eq!(back.chain.poll_ms, 1000);
+        assert!(back.agent.is_none());
+    }
+
+    #[test]
+    fn the_file_keeps_the_agent_section_and_refuses_unknown_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("miner.toml");
+        std::fs::write(
+            &path,
+            "backend = \"cpu\"\nparams = \"test\"\n\
+             [identity]\nminer = \"loopin1m\"\npool = \"loopin1p\"\nrandomness = \"00ff\"\n\
+             [chain]\ntoken_id = \"7\"\n[chain.node]\ngrpc = \"http://10.0.0.1:9090\"\n\
+             [limits]\nmax_concurrent = 2\n\
+             [agent]\npair = \"loopin1pair\"\n",
+        )
+        .unwrap();
+        let c = Config::from_file(&path).unwrap();
+        assert_eq!(c.backend, "cpu");
+        assert_eq!(c.chain.token_id, "7");
+        assert_eq!(c.chain.node.grpc, "http://10.0.0.1:9090");
+        assert_eq!(c.limits.max_concurrent, 2);
+        assert_eq!(
+            c.agent.as_ref().unwrap()["pair"].as_str(),
+            Some("loopin1pair")
+        );
+        assert!(c.encoding_params().is_ok());
+
+        std::fs::write(&path, "listen = \"0.0.0.0:1\"\nshell = \"/bin/sh\"\n").unwrap();
+        assert!(Config::from_file(&path).unwrap_err().contains("shell"));
+        std::fs::write(&path, "[limits]\nmax_threads = 1\n").unwrap();
+        assert!(Config::from_file(&path).is_err());
+    }
+
+    #[test]
+    fn ek_needs_the_identity_and_uses_the_device_key() {
+        let key = k256::ecdsa::SigningKey::from_slice(&[7u8; 32]).unwrap();
+        let mut c = Config::default();
+        assert!(c.ek(&key).is_err());
+        c.identity = Identity {
+            fingerprint: "GPU-0".into(),
+            miner: "loopin1m".into(),
+            pool: "loopin1p".into(),
+            randomness: "00ff".into(),
+        };
+        let fp = c.fingerprint_hash(&key);
+        assert_eq!(
+            fp,
+            loopin::device::device_fingerprint(&loopin_pocps::sig::k256_pubkey(&key))
+        );
+        let ek = c.ek(&key).unwrap();
+        assert_eq!(
+            ek,
+            loopin_pocps::encode::derive_ek(&fp, "loopin1m", "loopin1p", &[0, 0xff])
+        );
+        c.identity.randomness = "zz".into();
+        assert!(c.ek(&key).is_err());
+    }
+
+    #[test]
+    fn presets_and_custom_parameters() {
+        assert!(preset("test").is_some());
+        assert!(preset("production-80g").is_some());
+        assert!(preset("nonsense").is_none());
+        let c = Config {
+            params: "nonsense".into(),
+            ..Config::default()
+        };
+        assert!(c.encoding_params().is_err());
+        let allow = Config {
+            verifiers: Verifiers {
+                allow: vec![" 02ab ".into()],
+                ..Verifiers::default()
+            },
+            ..Config::default()
+        };
+        assert_eq!(allow.allowlist().unwrap(), vec![vec![0x02, 0xab]]);
     }
 }
