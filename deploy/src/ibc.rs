@@ -5,8 +5,8 @@
 use crate::{Deployment, read_wasm};
 use anyhow::Context;
 use loopin::price_feed::{consumer, feed};
+use loopin::rewards_bridge::{AllowMsg, InstantiateMsg};
 use loopin_chain_client::ChainClient;
-use loopin_rewards_bridge::msg::{AllowMsg, InitMsg};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -113,7 +113,7 @@ pub async fn deploy_ibc_apps(
             .with_context(|| format!("adding pool {pair} to the price feed"))?;
     }
     let code_id = store(client, artifacts, "loopin_rewards_bridge").await?;
-    let init = InitMsg {
+    let init = InstantiateMsg {
         default_timeout: settings.transfer_timeout_seconds,
         gov_contract: owner.clone(),
         allowlist: vec![AllowMsg {

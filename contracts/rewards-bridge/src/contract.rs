@@ -8,7 +8,10 @@ use cw20_ics20::contract as ics20;
 use cw20_ics20::state::CONFIG;
 
 use crate::error::ContractError;
-use crate::msg::{ExecuteMsg, InitMsg, MigrateMsg, QueryMsg};
+use crate::msg::{
+    ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, ics20_execute, ics20_instantiate,
+    ics20_migrate, ics20_query,
+};
 
 /// cw20-ics20's instantiation: default timeout, governance (who may allow more tokens) and the
 /// allowlist of cw20 tokens (LOOP).
@@ -17,10 +20,10 @@ pub fn instantiate(
     deps: DepsMut,
     env: Env,
     info: MessageInfo,
-    msg: InitMsg,
+    msg: InstantiateMsg,
 ) -> Result<Response, ContractError> {
     cw_utils::nonpayable(&info)?;
-    Ok(ics20::instantiate(deps, env, info, msg)?)
+    Ok(ics20::instantiate(deps, env, info, ics20_instantiate(msg))?)
 }
 
 /// cw20-ics20's messages: `Receive` (a cw20 `Send` carrying a `TransferMsg`), `Allow` and
@@ -36,12 +39,12 @@ pub fn execute(
     if let ExecuteMsg::Transfer(_) = msg {
         return Err(ContractError::NativeTransfer {});
     }
-    Ok(ics20::execute(deps, env, info, msg)?)
+    Ok(ics20::execute(deps, env, info, ics20_execute(msg))?)
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
-    ics20::query(deps, env, msg)
+    ics20::query(deps, env, ics20_query(msg))
 }
 
 /// cw20-ics20's migration: same contract (`crates.io:cw20-ics20`), never a downgrade. Its
@@ -61,7 +64,7 @@ pub fn migrate(deps: DepsMut, env: Env, msg: MigrateMsg) -> Result<Response, Con
             });
         }
     }
-    Ok(ics20::migrate(deps, env, msg)?)
+    Ok(ics20::migrate(deps, env, ics20_migrate(msg))?)
 }
 
 /// cw20-ics20's replies: a refund or release that failed becomes an error acknowledgement.

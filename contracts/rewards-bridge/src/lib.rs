@@ -3,8 +3,9 @@
 //! Every entry point delegates to cw-plus's `cw20-ics20` (2.0.0, pinned exactly), so the ICS-20
 //! protocol — the `FungibleTokenPacketData` JSON, the `ics20-1` unordered channels, the
 //! per-channel escrow balances, the refund on an error acknowledgement or a timeout, the return
-//! of vouchers — is that crate's code, and its messages, queries, state and cw2 record are its
-//! own (`cw20_ics20::msg`, re-exported in [`msg`]). A LOOP holder sends LOOP to the bridge with
+//! of vouchers — is that crate's code, and its state and cw2 record are its own. Its messages
+//! and queries have the JSON of `cw20_ics20::msg`; they are declared in `loopin::rewards_bridge`
+//! (re-exported in [`msg`]) so services need not depend on this crate. A LOOP holder sends LOOP to the bridge with
 //! the token's `Send { contract: <bridge>, amount, msg: TransferMsg }`; the bridge escrows it and
 //! sends one packet with the denom `cw20:<token address>`. See `docs/rewards-bridge.md`.
 //!

@@ -102,15 +102,16 @@ fn a_voucher_coming_back_releases_the_escrowed_loop() {
     // The other chain sends 0.5 LOOP of vouchers back: the denom is the voucher's trace, prefixed
     // with the sending chain's end of the channel (the mock packet's source).
     let bob = addr(&b.deps, "bob");
-    let back = Ics20Packet::new(
-        Uint128::new(500_000),
-        format!(
+    let back = Ics20Packet {
+        amount: Uint128::new(500_000),
+        denom: format!(
             "their-port/channel-1234/{}",
             cw20_denom(b.loop_token.as_str())
         ),
-        REMOTE,
-        bob.as_str(),
-    );
+        sender: REMOTE.into(),
+        receiver: bob.to_string(),
+        memo: None,
+    };
     let response = ibc_packet_receive(
         b.deps.as_mut(),
         mock_env(),
@@ -243,7 +244,7 @@ fn native_coins_are_refused() {
         Err(ContractError::Payment(PaymentError::NonPayable {}))
     );
     let mut deps = mock_dependencies();
-    let init = InitMsg {
+    let init = InstantiateMsg {
         default_timeout: DEFAULT_TIMEOUT,
         gov_contract: addr(&deps, "gov").to_string(),
         allowlist: vec![],

@@ -12,6 +12,7 @@ pub mod pair;
 pub mod pool;
 pub mod price_feed;
 pub mod registry;
+pub mod rewards_bridge;
 pub mod stake_cert;
 pub mod token;
 

@@ -21,8 +21,8 @@ pub use loopin_rewards_bridge::ibc::{
     ibc_packet_timeout,
 };
 pub use loopin_rewards_bridge::msg::{
-    AllowMsg, AllowedResponse, ChannelResponse, ExecuteMsg, ICS20_VERSION, Ics20Ack, Ics20Packet,
-    InitMsg, MigrateMsg, QueryMsg, TransferMsg, cw20_denom,
+    AllowMsg, AllowedResponse, Amount, ChannelResponse, ExecuteMsg, ICS20_VERSION, Ics20Ack,
+    Ics20Packet, InstantiateMsg, MigrateMsg, QueryMsg, TransferMsg, cw20_denom,
 };
 
 pub type Deps = OwnedDeps<MockStorage, MockApi, MockQuerier>;
@@ -51,7 +51,7 @@ pub fn bridge() -> Bridge {
     let loop_token = addr(&deps, "loop-token");
     let gov = addr(&deps, "deployer");
     let alice = addr(&deps, "alice");
-    let msg = InitMsg {
+    let msg = InstantiateMsg {
         default_timeout: DEFAULT_TIMEOUT,
         gov_contract: gov.to_string(),
         allowlist: vec![AllowMsg {
@@ -150,7 +150,7 @@ impl Bridge {
             .unwrap(),
         )
         .unwrap();
-        let of = |amounts: &[cw20_ics20::amount::Amount]| {
+        let of = |amounts: &[Amount]| {
             amounts
                 .iter()
                 .find(|a| a.denom() == cw20_denom(self.loop_token.as_str()))
