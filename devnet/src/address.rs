@@ -1,5 +1,6 @@
 //! Addresses: bech32 with the chain's prefix over raw bytes, and wasmd's contract addresses.
 
+use ripemd::Ripemd160;
 use sha2::{Digest, Sha256};
 
 use crate::exec::ExecError;
@@ -42,4 +43,9 @@ pub fn contract_address(code_id: u64, instance_id: u64) -> Vec<u8> {
 /// invalid address) otherwise.
 pub fn canonical(prefix: &str, addr: &str) -> Result<Vec<u8>, ExecError> {
     bech32_decode(prefix, addr).map_err(|e| ExecError::sdk(7, format!("{e}: invalid address")))
+}
+
+/// The account address of a compressed secp256k1 public key.
+pub fn pubkey_address(pubkey: &[u8]) -> Vec<u8> {
+    Ripemd160::digest(Sha256::digest(pubkey)).to_vec()
 }

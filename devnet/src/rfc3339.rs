@@ -28,3 +28,22 @@ pub fn rfc3339_nanos(nanos: u64) -> String {
         rem % 60
     )
 }
+
+/// Whole seconds only, as the tx service's `timestamp` has it.
+pub fn rfc3339_seconds(nanos: u64) -> String {
+    rfc3339_nanos(nanos - nanos % 1_000_000_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_formats() {
+        assert_eq!(rfc3339_seconds(0), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            rfc3339_seconds(1_700_000_000 * 1_000_000_000),
+            "2023-11-14T22:13:20Z"
+        );
+    }
+}

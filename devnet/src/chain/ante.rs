@@ -2,15 +2,15 @@
 //! mempool).
 
 use cosmos_sdk_proto::Any;
+use cosmos_sdk_proto::cosmos::auth::v1beta1::BaseAccount;
 use cosmos_sdk_proto::cosmos::crypto::secp256k1::PubKey;
 use cosmos_sdk_proto::cosmos::tx::v1beta1::SignDoc;
 use k256::ecdsa::signature::Verifier;
 use prost::Message;
-use ripemd::Ripemd160;
-use sha2::{Digest, Sha256};
 
 use super::Chain;
 use super::tx::{DecodedTx, only_direct, tx_hash};
+use crate::address::pubkey_address;
 use crate::bank;
 use crate::exec::{ExecError, GasMeter};
 use crate::keys;
@@ -21,11 +21,6 @@ pub(super) const TX_SIZE_COST_PER_BYTE: u64 = 10;
 pub(super) const SIG_VERIFY_COST: u64 = 1_000;
 /// Address of the fee collector module account's bytes (ADR-028 style, fixed).
 pub(super) const FEE_COLLECTOR: &str = "fee_collector";
-
-/// The account address of a compressed secp256k1 public key.
-pub fn pubkey_address(pubkey: &[u8]) -> Vec<u8> {
-    Ripemd160::digest(Sha256::digest(pubkey)).to_vec()
-}
 
 impl Chain {
     pub(super) fn required_fee(&self, gas_limit: u64) -> u128 {
@@ -93,6 +88,50 @@ impl Chain {
         if checked.is_some() && !tx.direct {
             return Err(only_direct());
         }
+        self.check_limits(tx)?;
+        let paid = self.check_fee(tx, checked.is_some())?;
+        meter.consume(TX_SIZE_COST_PER_BYTE * tx_len as u64)?;
+        let mut account = self.account(&tx.signer).ok_or_else(|| {
+            ExecError::sdk(
+                9,
+                format!(
+                    "account {} not found: unknown address",
+                    self.addr_string(&tx.signer)
+                ),
+            )
+        })?;
+        let (stored_key, pubkey) = signer_key(&account, tx)?;
+        let expected_seq = expected.unwrap_or(account.sequence);
+        if tx.sequence != expected_seq {
+            return Err(ExecError::sdk(
+                32,
+                format!(
+                    "account sequence mismatch, expected {expected_seq}, got {}: incorrect account sequence",
+                    tx.sequence
+                ),
+            ));
+        }
+        meter.consume(SIG_VERIFY_COST)?;
+        if let Some(hash) = checked {
+            self.verify_signature(tx, hash, &pubkey, account.account_number)?;
+        }
+        if paid > 0 {
+            self.collect_fee(tx, &account.address)?;
+        }
+        account.sequence += 1;
+        if stored_key.is_none() {
+            account.pub_key = Some(Any {
+                type_url: "/cosmos.crypto.secp256k1.PubKey".into(),
+                value: PubKey { key: pubkey }.encode_to_vec(),
+            });
+        }
+        self.state
+            .set(&keys::account(&tx.signer), account.encode_to_vec());
+        Ok(())
+    }
+
+    /// The tx's timeout height and gas limit against the next block.
+    fn check_limits(&self, tx: &DecodedTx) -> Result<(), ExecError> {
         if tx.body.timeout_height != 0 && tx.body.timeout_height < self.header.height + 1 {
             return Err(ExecError::sdk(
                 30,
@@ -112,15 +151,20 @@ impl Chain {
                 ),
             ));
         }
-        let denom = self.config.denom.clone();
+        Ok(())
+    }
+
+    /// The fee paid in the chain's denom; refused below the minimum gas price when `checked`.
+    fn check_fee(&self, tx: &DecodedTx, checked: bool) -> Result<u128, ExecError> {
+        let denom = &self.config.denom;
         let required = self.required_fee(tx.gas_limit);
         let paid: u128 = tx
             .fee
             .iter()
-            .filter(|c| c.denom == denom)
+            .filter(|c| &c.denom == denom)
             .map(|c| c.amount.u128())
             .sum();
-        if checked.is_some() && paid < required {
+        if checked && paid < required {
             return Err(ExecError::sdk(
                 13,
                 format!(
@@ -128,82 +172,31 @@ impl Chain {
                 ),
             ));
         }
-        meter.consume(TX_SIZE_COST_PER_BYTE * tx_len as u64)?;
-        let mut account = self.account(&tx.signer).ok_or_else(|| {
-            ExecError::sdk(
-                9,
-                format!(
-                    "account {} not found: unknown address",
-                    self.addr_string(&tx.signer)
-                ),
+        Ok(paid)
+    }
+
+    /// Moves the tx's whole fee from the signer (`payer`, its address) to the fee collector.
+    fn collect_fee(&mut self, tx: &DecodedTx, payer: &str) -> Result<(), ExecError> {
+        let collector = pubkey_address(FEE_COLLECTOR.as_bytes());
+        for coin in &tx.fee {
+            bank::transfer(
+                &mut self.state,
+                &tx.signer,
+                &collector,
+                &coin.denom,
+                coin.amount.u128(),
+                payer,
             )
-        })?;
-        let stored_key = account
-            .pub_key
-            .as_ref()
-            .and_then(|any| PubKey::decode(&*any.value).ok())
-            .map(|pk| pk.key);
-        let pubkey = match (&stored_key, &tx.pubkey) {
-            (Some(stored), Some(given)) if stored != given => {
-                return Err(ExecError::sdk(
-                    8,
-                    "pubKey does not match the account's: invalid pubkey",
-                ));
-            }
-            (Some(stored), _) => stored.clone(),
-            (None, Some(given)) => given.clone(),
-            (None, None) => {
-                return Err(ExecError::sdk(
-                    8,
-                    "pubkey on account is not set: invalid pubkey",
-                ));
-            }
-        };
-        let expected_seq = expected.unwrap_or(account.sequence);
-        if tx.sequence != expected_seq {
-            return Err(ExecError::sdk(
-                32,
-                format!(
-                    "account sequence mismatch, expected {expected_seq}, got {}: incorrect account sequence",
-                    tx.sequence
-                ),
-            ));
-        }
-        meter.consume(SIG_VERIFY_COST)?;
-        if let Some(hash) = checked {
-            self.verify_signature(tx, hash, &pubkey, account.account_number)?;
-        }
-        if paid > 0 {
-            let collector = pubkey_address(FEE_COLLECTOR.as_bytes());
-            for coin in &tx.fee {
-                bank::transfer(
-                    &mut self.state,
-                    &tx.signer,
-                    &collector,
-                    &coin.denom,
-                    coin.amount.u128(),
-                    &account.address,
+            .map_err(|e| {
+                ExecError::sdk(
+                    5,
+                    format!(
+                        "{}: insufficient funds",
+                        e.log.trim_end_matches(": insufficient funds")
+                    ),
                 )
-                .map_err(|e| {
-                    ExecError::sdk(
-                        5,
-                        format!(
-                            "{}: insufficient funds",
-                            e.log.trim_end_matches(": insufficient funds")
-                        ),
-                    )
-                })?;
-            }
+            })?;
         }
-        account.sequence += 1;
-        if stored_key.is_none() {
-            account.pub_key = Some(Any {
-                type_url: "/cosmos.crypto.secp256k1.PubKey".into(),
-                value: PubKey { key: pubkey }.encode_to_vec(),
-            });
-        }
-        self.state
-            .set(&keys::account(&tx.signer), account.encode_to_vec());
         Ok(())
     }
 
@@ -229,4 +222,34 @@ impl Chain {
         self.mempool.push((hash.clone(), bytes));
         Ok(hash)
     }
+}
+
+/// The key the tx is checked with: the account's stored key (the tx's must match it), else the
+/// tx's own. Returns the stored key too (`None` until the account's first tx).
+fn signer_key(
+    account: &BaseAccount,
+    tx: &DecodedTx,
+) -> Result<(Option<Vec<u8>>, Vec<u8>), ExecError> {
+    let stored_key = account
+        .pub_key
+        .as_ref()
+        .and_then(|any| PubKey::decode(&*any.value).ok())
+        .map(|pk| pk.key);
+    let pubkey = match (&stored_key, &tx.pubkey) {
+        (Some(stored), Some(given)) if stored != given => {
+            return Err(ExecError::sdk(
+                8,
+                "pubKey does not match the account's: invalid pubkey",
+            ));
+        }
+        (Some(stored), _) => stored.clone(),
+        (None, Some(given)) => given.clone(),
+        (None, None) => {
+            return Err(ExecError::sdk(
+                8,
+                "pubkey on account is not set: invalid pubkey",
+            ));
+        }
+    };
+    Ok((stored_key, pubkey))
 }

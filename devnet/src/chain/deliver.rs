@@ -33,11 +33,6 @@ fn abci_events(events: &[Event]) -> Vec<AbciEvent> {
         .collect()
 }
 
-/// Whole seconds only, as the tx service's `timestamp` has it.
-pub(super) fn rfc3339(nanos: u64) -> String {
-    crate::rfc3339::rfc3339_nanos(nanos - nanos % 1_000_000_000)
-}
-
 fn fail(mut response: TxResponse, e: ExecError) -> TxResponse {
     response.code = e.code;
     response.codespace = e.codespace.to_string();
@@ -68,81 +63,91 @@ impl Chain {
                         },
                     ),
             );
-            let outcome = match msg {
-                ChainMsg::StoreCode(m) => {
-                    let (id, checksum) = vm.store_code(ctx, &sender, &m.wasm_byte_code)?;
-                    let response = wasmpb::MsgStoreCodeResponse {
-                        code_id: id,
-                        checksum: checksum.as_slice().to_vec(),
-                    }
-                    .encode_to_vec();
-                    MsgOutcome {
-                        events: vec![
-                            Event::new("store_code")
-                                .add_attribute("code_checksum", checksum.to_hex())
-                                .add_attribute("code_id", id.to_string()),
-                        ],
-                        data: None,
-                        msg_responses: vec![cosmwasm_std::MsgResponse {
-                            type_url: "/cosmwasm.wasm.v1.MsgStoreCodeResponse".into(),
-                            value: response.into(),
-                        }],
-                    }
-                }
-                ChainMsg::Instantiate(m) => {
-                    let admin = (!m.admin.is_empty()).then(|| m.admin.clone());
-                    vm.instantiate(
-                        ctx,
-                        &sender,
-                        m.code_id,
-                        admin,
-                        &m.label,
-                        &m.msg,
-                        &coins(&m.funds)?,
-                        0,
-                    )?
-                    .1
-                }
-                ChainMsg::Execute(m) => vm.execute(
-                    ctx,
-                    &sender,
-                    &Addr::unchecked(m.contract.clone()),
-                    &m.msg,
-                    &coins(&m.funds)?,
-                    0,
-                )?,
-                ChainMsg::Migrate(m) => vm.migrate(
-                    ctx,
-                    &sender,
-                    &Addr::unchecked(m.contract.clone()),
-                    m.code_id,
-                    &m.msg,
-                    0,
-                )?,
-                ChainMsg::Ibc(m) => crate::ibc::execute(ctx, vm, m)?,
-                ChainMsg::Send(m) => {
-                    vm.canonical(&m.to_address)?;
-                    let events = crate::bank::send_coins(
-                        ctx,
-                        vm.prefix(),
-                        &sender,
-                        &Addr::unchecked(m.to_address.clone()),
-                        &coins(&m.amount)?,
-                    )?;
-                    MsgOutcome {
-                        events,
-                        data: None,
-                        msg_responses: vec![cosmwasm_std::MsgResponse {
-                            type_url: "/cosmos.bank.v1beta1.MsgSendResponse".into(),
-                            value: Default::default(),
-                        }],
-                    }
-                }
-            };
+            let outcome = Self::run_msg(ctx, vm, &sender, msg)?;
             all.events.extend(outcome.events);
             all.msg_responses.extend(outcome.msg_responses);
         }
         Ok(all)
+    }
+
+    /// Runs one message of a transaction, signed by `sender`.
+    fn run_msg(
+        ctx: &Shared,
+        vm: &Arc<Vm>,
+        sender: &Addr,
+        msg: &ChainMsg,
+    ) -> Result<MsgOutcome, ExecError> {
+        Ok(match msg {
+            ChainMsg::StoreCode(m) => {
+                let (id, checksum) = vm.store_code(ctx, sender, &m.wasm_byte_code)?;
+                let response = wasmpb::MsgStoreCodeResponse {
+                    code_id: id,
+                    checksum: checksum.as_slice().to_vec(),
+                }
+                .encode_to_vec();
+                MsgOutcome {
+                    events: vec![
+                        Event::new("store_code")
+                            .add_attribute("code_checksum", checksum.to_hex())
+                            .add_attribute("code_id", id.to_string()),
+                    ],
+                    data: None,
+                    msg_responses: vec![cosmwasm_std::MsgResponse {
+                        type_url: "/cosmwasm.wasm.v1.MsgStoreCodeResponse".into(),
+                        value: response.into(),
+                    }],
+                }
+            }
+            ChainMsg::Instantiate(m) => {
+                let admin = (!m.admin.is_empty()).then(|| m.admin.clone());
+                vm.instantiate(
+                    ctx,
+                    sender,
+                    m.code_id,
+                    admin,
+                    &m.label,
+                    &m.msg,
+                    &coins(&m.funds)?,
+                    0,
+                )?
+                .1
+            }
+            ChainMsg::Execute(m) => vm.execute(
+                ctx,
+                sender,
+                &Addr::unchecked(m.contract.clone()),
+                &m.msg,
+                &coins(&m.funds)?,
+                0,
+            )?,
+            ChainMsg::Migrate(m) => vm.migrate(
+                ctx,
+                sender,
+                &Addr::unchecked(m.contract.clone()),
+                m.code_id,
+                &m.msg,
+                0,
+            )?,
+            ChainMsg::Ibc(m) => crate::ibc::execute(ctx, vm, m)?,
+            ChainMsg::Send(m) => {
+                vm.canonical(&m.to_address)?;
+                let events = crate::bank::send_coins(
+                    ctx,
+                    vm.prefix(),
+                    sender,
+                    &Addr::unchecked(m.to_address.clone()),
+                    &coins(&m.amount)?,
+                )?;
+                MsgOutcome {
+                    events,
+                    data: None,
+                    msg_responses: vec![cosmwasm_std::MsgResponse {
+                        type_url: "/cosmos.bank.v1beta1.MsgSendResponse".into(),
+                        value: Default::default(),
+                    }],
+                }
+            }
+        })
     }
 
     /// Executes a transaction against the current state (DeliverTx when `simulate` is false).
@@ -234,19 +239,5 @@ impl Chain {
             return Err(ExecError::new(codespace, response.code, response.raw_log));
         }
         Ok(response)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rfc3339_formats() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(
-            rfc3339(1_700_000_000 * 1_000_000_000),
-            "2023-11-14T22:13:20Z"
-        );
     }
 }

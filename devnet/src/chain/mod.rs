@@ -35,9 +35,6 @@ mod ante;
 mod deliver;
 mod tx;
 
-use deliver::rfc3339;
-
-pub use ante::pubkey_address;
 pub use tx::{ChainMsg, DecodedTx, tx_hash};
 
 /// A committed block's header, as the devnet keeps it.
@@ -306,7 +303,7 @@ impl Chain {
         let time = self.next_time();
         for (index, (hash, bytes)) in txs.iter().enumerate() {
             let mut response = self.deliver(bytes, index as u32, false);
-            response.timestamp = rfc3339(time);
+            response.timestamp = crate::rfc3339::rfc3339_seconds(time);
             results.push((hash.clone().into_bytes(), response.encode_to_vec()));
         }
         self.verified.clear();

@@ -5,15 +5,15 @@ use cosmos_sdk_proto::Any;
 use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
 use cosmos_sdk_proto::cosmos::crypto::secp256k1::PubKey;
 use cosmos_sdk_proto::cosmos::tx::signing::v1beta1::SignMode;
-use cosmos_sdk_proto::cosmos::tx::v1beta1::{AuthInfo, TxBody, TxRaw, mode_info};
+use cosmos_sdk_proto::cosmos::tx::v1beta1::{AuthInfo, SignerInfo, TxBody, TxRaw, mode_info};
 use cosmos_sdk_proto::cosmwasm::wasm::v1 as wasmpb;
 use cosmwasm_std::{Coin, Uint128};
 use prost::Message;
 use sha2::{Digest, Sha256};
 
 use super::Chain;
-use super::ante::pubkey_address;
 use crate::address::bech32_decode;
+use crate::address::pubkey_address;
 use crate::exec::ExecError;
 use crate::ibc::IbcTxMsg;
 
@@ -141,27 +141,7 @@ impl Chain {
         let raw = TxRaw::decode(bytes).map_err(|e| parse("tx", e))?;
         let body = TxBody::decode(&*raw.body_bytes).map_err(|e| parse("body", e))?;
         let auth = AuthInfo::decode(&*raw.auth_info_bytes).map_err(|e| parse("auth info", e))?;
-        if body.messages.is_empty() {
-            return Err(ExecError::sdk(
-                18,
-                "must contain at least one message: invalid request",
-            ));
-        }
-        if body.memo.len() > MAX_MEMO {
-            return Err(ExecError::sdk(
-                12,
-                format!(
-                    "maximum number of characters is {MAX_MEMO} but received {} characters: memo too large",
-                    body.memo.len()
-                ),
-            ));
-        }
-        if !body.extension_options.is_empty() || !body.non_critical_extension_options.is_empty() {
-            return Err(ExecError::sdk(
-                18,
-                "extension options are not supported: invalid request",
-            ));
-        }
+        check_body(&body)?;
         let [signer_info] = auth.signer_infos.as_slice() else {
             return Err(ExecError::sdk(
                 15,
@@ -171,28 +151,7 @@ impl Chain {
                 ),
             ));
         };
-        let single_mode = match signer_info.mode_info.as_ref().and_then(|m| m.sum.as_ref()) {
-            Some(mode_info::Sum::Single(s)) => Some(s.mode),
-            _ => None,
-        };
-        let direct = single_mode == Some(SignMode::Direct as i32);
-        if !direct && single_mode != Some(SignMode::Unspecified as i32) {
-            return Err(only_direct());
-        }
-        let pubkey = match &signer_info.public_key {
-            None => None,
-            Some(any) if any.type_url == "/cosmos.crypto.secp256k1.PubKey" => Some(
-                PubKey::decode(&*any.value)
-                    .map_err(|e| ExecError::sdk(8, format!("{e}: invalid pubkey")))?
-                    .key,
-            ),
-            Some(any) => {
-                return Err(ExecError::sdk(
-                    8,
-                    format!("unsupported key type {}: invalid pubkey", any.type_url),
-                ));
-            }
-        };
+        let (direct, pubkey) = mode_and_key(signer_info)?;
         let msgs = body
             .messages
             .iter()
@@ -228,4 +187,58 @@ impl Chain {
             direct,
         })
     }
+}
+
+/// A body's stateless checks: at least one message, the memo's length, no extension options.
+fn check_body(body: &TxBody) -> Result<(), ExecError> {
+    if body.messages.is_empty() {
+        return Err(ExecError::sdk(
+            18,
+            "must contain at least one message: invalid request",
+        ));
+    }
+    if body.memo.len() > MAX_MEMO {
+        return Err(ExecError::sdk(
+            12,
+            format!(
+                "maximum number of characters is {MAX_MEMO} but received {} characters: memo too large",
+                body.memo.len()
+            ),
+        ));
+    }
+    if !body.extension_options.is_empty() || !body.non_critical_extension_options.is_empty() {
+        return Err(ExecError::sdk(
+            18,
+            "extension options are not supported: invalid request",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the signer signed in SIGN_MODE_DIRECT (unspecified is taken for simulation, any
+/// other mode refused), and its secp256k1 public key if the tx carries one.
+fn mode_and_key(signer_info: &SignerInfo) -> Result<(bool, Option<Vec<u8>>), ExecError> {
+    let single_mode = match signer_info.mode_info.as_ref().and_then(|m| m.sum.as_ref()) {
+        Some(mode_info::Sum::Single(s)) => Some(s.mode),
+        _ => None,
+    };
+    let direct = single_mode == Some(SignMode::Direct as i32);
+    if !direct && single_mode != Some(SignMode::Unspecified as i32) {
+        return Err(only_direct());
+    }
+    let pubkey = match &signer_info.public_key {
+        None => None,
+        Some(any) if any.type_url == "/cosmos.crypto.secp256k1.PubKey" => Some(
+            PubKey::decode(&*any.value)
+                .map_err(|e| ExecError::sdk(8, format!("{e}: invalid pubkey")))?
+                .key,
+        ),
+        Some(any) => {
+            return Err(ExecError::sdk(
+                8,
+                format!("unsupported key type {}: invalid pubkey", any.type_url),
+            ));
+        }
+    };
+    Ok((direct, pubkey))
 }

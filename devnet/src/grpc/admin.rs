@@ -14,7 +14,7 @@ use tonic::server::NamedService;
 
 use crate::node::Node;
 
-use super::address;
+use super::status::address;
 use super::unary::{HttpResponse, unary, unimplemented_http};
 
 /// `loopin.devnet.v1.AdvanceTimeRequest`: moves the clock `seconds` forward and seals a block.

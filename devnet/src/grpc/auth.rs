@@ -13,7 +13,7 @@ use tonic::{Request, Response, Status};
 use crate::address::bech32_encode;
 use crate::node::Node;
 
-use super::{Rpc, address, unimplemented};
+use super::status::{Rpc, address, unimplemented};
 
 pub struct AuthService(pub(super) Arc<Node>);
 

@@ -11,7 +11,7 @@ use tonic::{Request, Response, Status};
 
 use crate::node::Node;
 
-use super::{Rpc, address, unimplemented};
+use super::status::{Rpc, address, unimplemented};
 
 pub struct BankService(pub(super) Arc<Node>);
 

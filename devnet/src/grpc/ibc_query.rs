@@ -21,7 +21,7 @@ use crate::ibc::{paths, store};
 use crate::node::Node;
 use crate::state::State;
 
-use super::Rpc;
+use super::status::Rpc;
 
 fn unimplemented<T>(what: &str) -> Rpc<T> {
     Err(Status::unimplemented(format!(

@@ -25,19 +25,18 @@ use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1 as tmpb;
 use cosmos_sdk_proto::cosmos::tx::v1beta1 as txpb;
 use tonic::service::Routes;
 use tonic::transport::server::Router;
-use tonic::{Response, Status};
 
 use ibc_proto::ibc::core::channel::v1 as chanpb;
 use ibc_proto::ibc::core::client::v1 as clientpb;
 use ibc_proto::ibc::core::connection::v1 as connpb;
 
-use crate::address::bech32_decode;
 use crate::node::Node;
 
 mod admin;
 mod auth;
 mod bank;
 mod ibc_query;
+mod status;
 mod tendermint;
 mod tx;
 mod unary;
@@ -50,8 +49,6 @@ pub use ibc_query::{ChannelQuery, ClientQuery, ConnectionQuery};
 pub use tendermint::TendermintService;
 pub use tx::TxService;
 pub use wasm::WasmQueryService;
-
-type Rpc<T> = Result<Response<T>, Status>;
 
 /// Every service, routed by gRPC path: what [`router`] serves over the network and what the
 /// CometBFT RPC's `abci_query` and the REST API call in process (`crate::local_grpc`).
@@ -101,15 +98,4 @@ pub fn router(node: Arc<Node>) -> anyhow::Result<Router> {
         _ => anyhow::bail!("tls_cert and tls_key go together"),
     }
     Ok(server.add_routes(routes(node)))
-}
-
-fn address(node: &Node, addr: &str) -> Result<Vec<u8>, Status> {
-    bech32_decode(&node.config.prefix, addr)
-        .map_err(|e| Status::invalid_argument(format!("invalid address: {e}")))
-}
-
-fn unimplemented<T>(what: &str) -> Rpc<T> {
-    Err(Status::unimplemented(format!(
-        "{what} is not served by the devnet"
-    )))
 }

@@ -13,7 +13,7 @@ use crate::address::bech32_encode;
 use crate::chain::Header;
 use crate::node::Node;
 
-use super::{Rpc, unimplemented};
+use super::status::{Rpc, unimplemented};
 
 pub struct TendermintService(pub(super) Arc<Node>);
 
@@ -155,7 +155,7 @@ impl tmpb::service_server::Service for TendermintService {
         let compressed = key.to_encoded_point(true);
         let address = bech32_encode(
             &prefix,
-            &crate::chain::pubkey_address(compressed.as_bytes()),
+            &crate::address::pubkey_address(compressed.as_bytes()),
         )
         .map_err(Status::internal)?;
         Ok(Response::new(tmpb::GetLatestValidatorSetResponse {

@@ -12,7 +12,7 @@ use tonic::{Request, Response, Status};
 
 use crate::node::Node;
 
-use super::{Rpc, unimplemented};
+use super::status::{Rpc, unimplemented};
 
 pub struct TxService(pub(super) Arc<Node>);
 

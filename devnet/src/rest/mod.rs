@@ -164,64 +164,20 @@ async fn handle(grpc: &LocalGrpc, request: Request<Body>) -> Result<Value, Statu
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     match (&method, segments.as_slice()) {
         (&Method::GET, ["cosmos", "base", "tendermint", "v1beta1", "node_info"]) => {
-            let r: tmpb::GetNodeInfoResponse = grpc
-                .unary(
-                    "/cosmos.base.tendermint.v1beta1.Service/GetNodeInfo",
-                    &tmpb::GetNodeInfoRequest {},
-                )
-                .await?;
-            Ok(proto_json::node_info(&r))
+            node_info(grpc).await
         }
         (&Method::GET, ["cosmos", "base", "tendermint", "v1beta1", "syncing"]) => {
-            let r: tmpb::GetSyncingResponse = grpc
-                .unary(
-                    "/cosmos.base.tendermint.v1beta1.Service/GetSyncing",
-                    &tmpb::GetSyncingRequest {},
-                )
-                .await?;
-            Ok(json!({ "syncing": r.syncing }))
+            syncing(grpc).await
         }
         (&Method::GET, ["cosmos", "auth", "v1beta1", "accounts", address]) => {
-            let r: authpb::QueryAccountResponse = grpc
-                .unary(
-                    "/cosmos.auth.v1beta1.Query/Account",
-                    &authpb::QueryAccountRequest {
-                        address: address.to_string(),
-                    },
-                )
-                .await?;
-            let account = r
-                .account
-                .ok_or_else(|| Status::internal("the account service answered no account"))?;
-            Ok(proto_json::account(&account))
+            account(grpc, address).await
         }
         (&Method::GET, ["cosmos", "bank", "v1beta1", "balances", address]) => {
-            let r: bankpb::QueryAllBalancesResponse = grpc
-                .unary(
-                    "/cosmos.bank.v1beta1.Query/AllBalances",
-                    &bankpb::QueryAllBalancesRequest {
-                        address: address.to_string(),
-                        pagination: None,
-                        resolve_denom: false,
-                    },
-                )
-                .await?;
-            Ok(json!({
-                "balances": r.balances.iter().map(proto_json::coin).collect::<Vec<_>>(),
-                "pagination": { "next_key": null, "total": r.balances.len().to_string() },
-            }))
+            balances(grpc, address).await
         }
         (&Method::GET, ["cosmos", "bank", "v1beta1", "balances", address, "by_denom"]) => {
-            let r: bankpb::QueryBalanceResponse = grpc
-                .unary(
-                    "/cosmos.bank.v1beta1.Query/Balance",
-                    &bankpb::QueryBalanceRequest {
-                        address: address.to_string(),
-                        denom: query_param(&query, "denom").unwrap_or_default(),
-                    },
-                )
-                .await?;
-            Ok(json!({ "balance": r.balance.as_ref().map(proto_json::coin) }))
+            let denom = query_param(&query, "denom").unwrap_or_default();
+            balance(grpc, address, denom).await
         }
         (
             &Method::GET,
@@ -234,43 +190,119 @@ async fn handle(grpc: &LocalGrpc, request: Request<Body>) -> Result<Value, Statu
                 "smart",
                 rest @ ..,
             ],
-        ) if !rest.is_empty() => {
-            let r: wasmpb::QuerySmartContractStateResponse = grpc
-                .unary(
-                    "/cosmwasm.wasm.v1.Query/SmartContractState",
-                    &wasmpb::QuerySmartContractStateRequest {
-                        address: address.to_string(),
-                        query_data: path_bytes(&rest.join("/"))?,
-                    },
-                )
-                .await?;
-            Ok(proto_json::smart(&r.data))
-        }
+        ) if !rest.is_empty() => smart(grpc, address, path_bytes(&rest.join("/"))?).await,
         (&Method::POST, ["cosmos", "tx", "v1beta1", "simulate"]) => {
-            let body = body_json(request.into_body()).await?;
-            #[allow(deprecated)]
-            let simulate = txpb::SimulateRequest {
-                tx: None,
-                tx_bytes: tx_bytes(&body)?,
-            };
-            let r: txpb::SimulateResponse = grpc
-                .unary("/cosmos.tx.v1beta1.Service/Simulate", &simulate)
-                .await?;
-            Ok(proto_json::simulate(&r))
+            simulate(grpc, body_json(request.into_body()).await?).await
         }
         (&Method::POST, ["cosmos", "tx", "v1beta1", "txs"]) => {
-            let body = body_json(request.into_body()).await?;
-            let broadcast = txpb::BroadcastTxRequest {
-                tx_bytes: tx_bytes(&body)?,
-                mode: broadcast_mode(&body)?,
-            };
-            let r: txpb::BroadcastTxResponse = grpc
-                .unary("/cosmos.tx.v1beta1.Service/BroadcastTx", &broadcast)
-                .await?;
-            Ok(proto_json::tx_response(&r.tx_response.unwrap_or_default()))
+            broadcast(grpc, body_json(request.into_body()).await?).await
         }
         _ => Err(not_implemented()),
     }
+}
+
+async fn node_info(grpc: &LocalGrpc) -> Result<Value, Status> {
+    let r: tmpb::GetNodeInfoResponse = grpc
+        .unary(
+            "/cosmos.base.tendermint.v1beta1.Service/GetNodeInfo",
+            &tmpb::GetNodeInfoRequest {},
+        )
+        .await?;
+    Ok(proto_json::node_info(&r))
+}
+
+async fn syncing(grpc: &LocalGrpc) -> Result<Value, Status> {
+    let r: tmpb::GetSyncingResponse = grpc
+        .unary(
+            "/cosmos.base.tendermint.v1beta1.Service/GetSyncing",
+            &tmpb::GetSyncingRequest {},
+        )
+        .await?;
+    Ok(json!({ "syncing": r.syncing }))
+}
+
+async fn account(grpc: &LocalGrpc, address: &str) -> Result<Value, Status> {
+    let r: authpb::QueryAccountResponse = grpc
+        .unary(
+            "/cosmos.auth.v1beta1.Query/Account",
+            &authpb::QueryAccountRequest {
+                address: address.to_string(),
+            },
+        )
+        .await?;
+    let account = r
+        .account
+        .ok_or_else(|| Status::internal("the account service answered no account"))?;
+    Ok(proto_json::account(&account))
+}
+
+async fn balances(grpc: &LocalGrpc, address: &str) -> Result<Value, Status> {
+    let r: bankpb::QueryAllBalancesResponse = grpc
+        .unary(
+            "/cosmos.bank.v1beta1.Query/AllBalances",
+            &bankpb::QueryAllBalancesRequest {
+                address: address.to_string(),
+                pagination: None,
+                resolve_denom: false,
+            },
+        )
+        .await?;
+    Ok(json!({
+        "balances": r.balances.iter().map(proto_json::coin).collect::<Vec<_>>(),
+        "pagination": { "next_key": null, "total": r.balances.len().to_string() },
+    }))
+}
+
+async fn balance(grpc: &LocalGrpc, address: &str, denom: String) -> Result<Value, Status> {
+    let r: bankpb::QueryBalanceResponse = grpc
+        .unary(
+            "/cosmos.bank.v1beta1.Query/Balance",
+            &bankpb::QueryBalanceRequest {
+                address: address.to_string(),
+                denom,
+            },
+        )
+        .await?;
+    Ok(json!({ "balance": r.balance.as_ref().map(proto_json::coin) }))
+}
+
+async fn smart(grpc: &LocalGrpc, address: &str, query_data: Vec<u8>) -> Result<Value, Status> {
+    let r: wasmpb::QuerySmartContractStateResponse = grpc
+        .unary(
+            "/cosmwasm.wasm.v1.Query/SmartContractState",
+            &wasmpb::QuerySmartContractStateRequest {
+                address: address.to_string(),
+                query_data,
+            },
+        )
+        .await?;
+    Ok(proto_json::smart(&r.data))
+}
+
+async fn simulate(grpc: &LocalGrpc, body: serde_json::Map<String, Value>) -> Result<Value, Status> {
+    #[allow(deprecated)]
+    let simulate = txpb::SimulateRequest {
+        tx: None,
+        tx_bytes: tx_bytes(&body)?,
+    };
+    let r: txpb::SimulateResponse = grpc
+        .unary("/cosmos.tx.v1beta1.Service/Simulate", &simulate)
+        .await?;
+    Ok(proto_json::simulate(&r))
+}
+
+async fn broadcast(
+    grpc: &LocalGrpc,
+    body: serde_json::Map<String, Value>,
+) -> Result<Value, Status> {
+    let broadcast = txpb::BroadcastTxRequest {
+        tx_bytes: tx_bytes(&body)?,
+        mode: broadcast_mode(&body)?,
+    };
+    let r: txpb::BroadcastTxResponse = grpc
+        .unary("/cosmos.tx.v1beta1.Service/BroadcastTx", &broadcast)
+        .await?;
+    Ok(proto_json::tx_response(&r.tx_response.unwrap_or_default()))
 }
 
 #[cfg(test)]

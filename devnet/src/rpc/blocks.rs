@@ -13,7 +13,8 @@ use sha2::{Digest, Sha256};
 
 use super::jsonrpc::{Params, RpcError};
 use super::{Rpc, b64, chain_error};
-use crate::chain::{Header, pubkey_address};
+use crate::address::pubkey_address;
+use crate::chain::Header;
 
 /// The CometBFT release whose RPC this one answers like (cosmjs picks its client by the
 /// major.minor of `node_info.version`).

@@ -110,11 +110,6 @@ impl Vm {
         depth: usize,
     ) -> (SystemResult<ContractResult<Binary>>, u64) {
         let read_cost = vm_gas(READ_FLAT);
-        let no_such = |addr: &str| {
-            SystemResult::Err(SystemError::NoSuchContract {
-                addr: addr.to_string(),
-            })
-        };
         match request {
             WasmQuery::Smart { contract_addr, msg } => {
                 let (result, used) = self.query_smart(ctx, contract_addr, msg, gas_limit, depth);
@@ -139,45 +134,9 @@ impl Vm {
                 }
             }
             WasmQuery::ContractInfo { contract_addr } => {
-                let meta = self
-                    .canonical(contract_addr)
-                    .ok()
-                    .and_then(|c| self.contract_meta(ctx, &c));
-                match meta {
-                    Some(meta) => (
-                        json_answer(serde_json::json!({
-                            "code_id": meta.code_id,
-                            "creator": meta.creator,
-                            "admin": meta.admin,
-                            "pinned": false,
-                            "ibc_port": self.ibc_port_of(ctx, contract_addr),
-                        })),
-                        read_cost,
-                    ),
-                    None => (no_such(contract_addr), read_cost),
-                }
+                (self.contract_info(ctx, contract_addr), read_cost)
             }
-            WasmQuery::CodeInfo { code_id } => {
-                let info: Option<CodeInfo> = ctx
-                    .borrow()
-                    .state
-                    .get(&keys::code(*code_id))
-                    .and_then(|b| serde_json::from_slice(&b).ok());
-                match info {
-                    Some(info) => (
-                        json_answer(serde_json::json!({
-                            "code_id": code_id,
-                            "creator": info.creator,
-                            "checksum": info.checksum,
-                        })),
-                        read_cost,
-                    ),
-                    None => (
-                        SystemResult::Err(SystemError::NoSuchCode { code_id: *code_id }),
-                        read_cost,
-                    ),
-                }
-            }
+            WasmQuery::CodeInfo { code_id } => (code_info(ctx, *code_id), read_cost),
             other => (
                 SystemResult::Err(SystemError::UnsupportedRequest {
                     kind: format!("{:?}", QueryRequest::<Empty>::Wasm(other.clone()))
@@ -189,4 +148,50 @@ impl Vm {
             ),
         }
     }
+
+    /// A contract's info, as wasmd answers `ContractInfo`.
+    fn contract_info(
+        &self,
+        ctx: &Shared,
+        contract_addr: &str,
+    ) -> SystemResult<ContractResult<Binary>> {
+        let meta = self
+            .canonical(contract_addr)
+            .ok()
+            .and_then(|c| self.contract_meta(ctx, &c));
+        match meta {
+            Some(meta) => json_answer(serde_json::json!({
+                "code_id": meta.code_id,
+                "creator": meta.creator,
+                "admin": meta.admin,
+                "pinned": false,
+                "ibc_port": self.ibc_port_of(ctx, contract_addr),
+            })),
+            None => no_such(contract_addr),
+        }
+    }
+}
+
+/// A code's info, as wasmd answers `CodeInfo`.
+fn code_info(ctx: &Shared, code_id: u64) -> SystemResult<ContractResult<Binary>> {
+    let info: Option<CodeInfo> = ctx
+        .borrow()
+        .state
+        .get(&keys::code(code_id))
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    match info {
+        Some(info) => json_answer(serde_json::json!({
+            "code_id": code_id,
+            "creator": info.creator,
+            "checksum": info.checksum,
+        })),
+        None => SystemResult::Err(SystemError::NoSuchCode { code_id }),
+    }
+}
+
+/// The answer for a contract that does not exist.
+fn no_such(addr: &str) -> SystemResult<ContractResult<Binary>> {
+    SystemResult::Err(SystemError::NoSuchContract {
+        addr: addr.to_string(),
+    })
 }
