@@ -151,7 +151,7 @@ pub(crate) fn price_trends(rows: &[EpochRow], joined_row: usize) -> (bool, bool)
 }
 
 pub(crate) fn chart(report: &Report, path: &std::path::Path) -> anyhow::Result<()> {
-    use loopin_simulator::plot::{Panel, Series, panels};
+    use loopin_plot::{Panel, Series, panels};
     let price_title = format!("LooPIN on {}: price", report.chain_id);
     let reserve_title = format!("LooPIN on {}: CPH reserve", report.chain_id);
     let points = |f: &dyn Fn(&EpochRow) -> Option<f64>| -> Vec<(f64, f64)> {

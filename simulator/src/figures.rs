@@ -7,10 +7,10 @@ use std::path::Path;
 use cosmwasm_std::Decimal;
 
 use crate::experiments::{self, example_stakes};
-use crate::plot::{Series, line_chart};
 use crate::report::{self, Summary};
 use crate::scenario::{Preset, Scenario};
 use crate::sim::{EpochRecord, Outcome, run};
+use loopin_plot::{Series, line_chart};
 
 type Res = Result<(), Box<dyn Error>>;
 

@@ -9,7 +9,6 @@ pub mod experiments;
 pub mod figures;
 mod orders;
 pub mod pair;
-pub mod plot;
 pub mod report;
 pub mod rewards;
 pub mod scenario;

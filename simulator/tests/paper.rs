@@ -169,12 +169,12 @@ fn plots_render_with_the_embedded_font() {
     let dir = std::env::temp_dir().join(format!("loopin-sim-plot-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("line.png");
-    loopin_simulator::plot::line_chart(
+    loopin_plot::line_chart(
         &path,
         "test",
         "x",
         "y",
-        &[loopin_simulator::plot::Series {
+        &[loopin_plot::Series {
             name: "line",
             points: vec![(0.0, 0.0), (1.0, 2.0)],
         }],

@@ -1,5 +1,7 @@
 //! PNG line charts (plotters' bitmap backend, text drawn with an embedded DejaVu Sans through
-//! ab_glyph, so no system font library is needed).
+//! ab_glyph, so no system font library is needed): the simulator's figures (docs/economics.md)
+//! and the network's market report. A package of its own so the network draws its chart without
+//! depending on the simulator.
 
 use std::path::Path;
 use std::sync::Once;
@@ -19,7 +21,9 @@ fn ensure_font() {
 
 /// One named line.
 pub struct Series<'a> {
+    /// The legend's label.
     pub name: &'a str,
+    /// (x, y) in order; points with a non-finite coordinate do not count toward the axes' ranges.
     pub points: Vec<(f64, f64)>,
 }
 
@@ -50,9 +54,13 @@ fn bounds(series: &[Series]) -> ((f64, f64), (f64, f64)) {
 
 /// One chart of a figure: its title, axis labels and lines.
 pub struct Panel<'a> {
+    /// The caption above the chart.
     pub title: &'a str,
+    /// The horizontal axis' label.
     pub x_label: &'a str,
+    /// The vertical axis' label.
     pub y_label: &'a str,
+    /// The lines, coloured in order.
     pub series: Vec<Series<'a>>,
 }
 
@@ -135,4 +143,37 @@ pub fn line_chart(
             series,
         }],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panels_stack_into_one_png_with_the_embedded_font() {
+        let dir = std::env::temp_dir().join(format!("loopin-plot-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("panels.png");
+        let line = |k: f64| Series {
+            name: "line",
+            points: (0..20).map(|i| (i as f64, (i as f64 * k).sin())).collect(),
+        };
+        let panel = |series| Panel {
+            title: "title",
+            x_label: "x",
+            y_label: "y",
+            series,
+        };
+        panels(
+            &path,
+            &[panel(vec![line(0.3)]), panel(vec![line(0.1), line(0.2)])],
+        )
+        .unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(&bytes[1..4], b"PNG");
+        // IHDR: width and height, big-endian, after the signature and the chunk's length and type.
+        let be = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+        assert_eq!((be(16), be(20)), (900, 2 * 520));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
