@@ -18,8 +18,9 @@
 use serde_json::{Value, json};
 use tonic::{Code, Status};
 
+use super::context::Rpc;
 use super::jsonrpc::{Params, RpcError};
-use super::{Rpc, b64};
+use crate::proto_json::b64;
 
 /// Paths the devnet's services serve that are no queries: mutations go through transactions.
 const REFUSED: &[&str] = &[

@@ -11,10 +11,11 @@ use prost::Message;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::context::{Rpc, chain_error};
 use super::jsonrpc::{Params, RpcError};
-use super::{Rpc, b64, chain_error};
 use crate::address::pubkey_address;
 use crate::chain::Header;
+use crate::proto_json::b64;
 
 /// The CometBFT release whose RPC this one answers like (cosmjs picks its client by the
 /// major.minor of `node_info.version`).

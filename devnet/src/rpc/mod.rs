@@ -10,6 +10,7 @@
 //! | file | responsibility |
 //! | --- | --- |
 //! | `mod.rs` | the server, request handling and the method table |
+//! | `context.rs` | what every method reads (`Rpc`) |
 //! | `jsonrpc.rs` | requests, params, errors |
 //! | `blocks.rs` | `status`, `health`, `abci_info`, `block`, `block_results` |
 //! | `abci.rs` | `abci_query` over the gRPC services |
@@ -19,12 +20,12 @@
 
 pub mod abci;
 pub mod blocks;
+pub mod context;
 pub mod index;
 pub mod jsonrpc;
 pub mod query;
 pub mod txs;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -34,18 +35,8 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::http::{MAX_BODY, json};
-use crate::local_grpc::LocalGrpc;
-use crate::node::Node;
+pub use context::Rpc;
 use jsonrpc::{Params, RpcError};
-
-/// What every method reads: the node, its gRPC services in process and the tx index.
-pub struct Rpc {
-    pub node: Arc<Node>,
-    pub grpc: LocalGrpc,
-    pub index: tokio::sync::Mutex<index::TxIndex>,
-    /// Where this server listens (`node_info.other.rpc_address`).
-    pub addr: SocketAddr,
-}
 
 /// Every method served, with its parameters' names in CometBFT's order.
 const METHODS: &[(&str, &[&str])] = &[
@@ -71,22 +62,7 @@ fn arg_names(method: &str) -> Option<&'static [&'static str]> {
         .map(|(_, args)| *args)
 }
 
-pub(crate) use crate::proto_json::b64;
-
-pub(crate) fn chain_error(e: impl std::fmt::Display) -> RpcError {
-    RpcError::internal(e.to_string())
-}
-
 impl Rpc {
-    pub fn new(node: Arc<Node>, addr: SocketAddr) -> Arc<Self> {
-        Arc::new(Self {
-            grpc: LocalGrpc::new(node.clone()),
-            node,
-            index: tokio::sync::Mutex::new(index::TxIndex::default()),
-            addr,
-        })
-    }
-
     /// Runs one method.
     pub async fn call(&self, method: &str, params: &Params) -> Result<Value, RpcError> {
         match method {

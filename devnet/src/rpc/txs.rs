@@ -6,10 +6,11 @@ use prost::Message;
 use serde_json::{Value, json};
 
 use super::blocks::raw_tx;
+use super::context::{Rpc, chain_error};
 use super::index::IndexedTx;
 use super::jsonrpc::{Params, RpcError};
 use super::query::Query;
-use super::{Rpc, b64, chain_error};
+use crate::proto_json::b64;
 
 /// CometBFT's `tx_search` pages: 30 per page by default, at most 100.
 const DEFAULT_PER_PAGE: i64 = 30;
