@@ -16,13 +16,13 @@ use cosmwasm_vm::{
 use ibc_proto::ibc::core::channel::v1::{Channel, Order, Packet};
 
 use super::error::IbcError;
-use super::{Host, store, transfer};
+use super::host::Host;
+use super::{store, transfer};
 use crate::exec::{ExecError, Shared};
 use crate::wasm::{ContractInstance, Vm};
 
+pub use super::transfer::TRANSFER_PORT;
 pub use crate::wasm::WASM_PORT_PREFIX;
-/// The ICS-20 module's port.
-pub const TRANSFER_PORT: &str = "transfer";
 
 /// Who owns a port.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -12,51 +12,12 @@ use prost::Message;
 
 use super::app;
 use super::error::IbcError;
+use super::host::{Host, response};
 use super::store::{self, Metered};
-use super::{Host, client, connection, paths, response};
+use super::{client, connection, paths};
 use crate::exec::{ExecError, MsgOutcome};
 
-pub fn state_name(state: i32) -> String {
-    State::try_from(state)
-        .map(|s| s.as_str_name().to_string())
-        .unwrap_or_else(|_| format!("state {state}"))
-}
-
-/// The channel end, which must exist.
-pub fn get(m: &Metered, port: &str, channel: &str) -> Result<Channel, IbcError> {
-    store::channel(m, port, channel).ok_or_else(|| IbcError::ChannelNotFound {
-        port: port.into(),
-        channel: channel.into(),
-    })
-}
-
-pub fn expect_state(
-    port: &str,
-    channel: &str,
-    end: &Channel,
-    expected: State,
-) -> Result<(), IbcError> {
-    if end.state != expected as i32 {
-        return Err(IbcError::ChannelState {
-            port: port.into(),
-            channel: channel.into(),
-            state: state_name(end.state),
-            expected: expected.as_str_name(),
-        });
-    }
-    Ok(())
-}
-
-/// The channel's one connection hop.
-pub fn connection_id(end: &Channel) -> Result<&str, IbcError> {
-    match end.connection_hops.as_slice() {
-        [hop] => Ok(hop),
-        hops => Err(IbcError::Invalid(format!(
-            "a channel has exactly one connection hop, not {}",
-            hops.len()
-        ))),
-    }
-}
+pub use super::ends::{connection_id, expect_state, get, state_name};
 
 fn unordered(end: &Channel) -> Result<(), IbcError> {
     if end.ordering == Order::Unordered as i32 {

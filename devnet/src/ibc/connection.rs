@@ -11,8 +11,9 @@ use ibc_proto::ibc::core::connection::v1::{
 use prost::Message;
 
 use super::error::IbcError;
+use super::host::response;
 use super::store::{self, Metered};
-use super::{client, paths, response};
+use super::{client, paths};
 use crate::exec::MsgOutcome;
 
 /// The one connection version: identifier "1" with both orderings (channels are refused

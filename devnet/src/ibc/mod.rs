@@ -10,18 +10,21 @@
 //! | `error.rs` | typed refusals (codespace `ibc`) |
 //! | `paths.rs` | ICS-24 paths and commitments |
 //! | `proof.rs` | the signer key, signing and verifying proofs |
+//! | `host.rs` | what every handler works with, a message's outcome |
 //! | `store.rs` | the host's records in the state |
+//! | `ends.rs` | reading a channel end: its state and connection |
 //! | `client.rs` | signature clients |
 //! | `connection.rs` | the connection handshake |
 //! | `channel.rs` | the channel handshake and closing |
-//! | `packet.rs` | send, receive, acknowledge, time out |
+//! | `send.rs` | sending a packet (no application is called) |
+//! | `packet.rs` | receive, acknowledge, time out |
 //! | `app.rs` | ports: contracts' IBC entry points, the transfer module |
 //! | `transfer.rs` | ICS-20 |
 
 use std::sync::Arc;
 
 use cosmos_sdk_proto::Any;
-use cosmwasm_std::{Addr, Event, IbcMsg};
+use cosmwasm_std::{Addr, IbcMsg};
 use ibc_proto::ibc::applications::transfer::v1::MsgTransfer;
 use ibc_proto::ibc::core::channel::v1::{
     MsgAcknowledgement, MsgChannelCloseConfirm, MsgChannelCloseInit, MsgChannelOpenAck,
@@ -40,41 +43,18 @@ pub mod app;
 pub mod channel;
 pub mod client;
 pub mod connection;
+pub mod ends;
 pub mod error;
+pub mod host;
 pub mod packet;
 pub mod paths;
 pub mod proof;
+pub mod send;
 pub mod store;
 pub mod transfer;
 
 pub use error::IbcError;
-
-/// What an IBC handler works with: the running transaction and the VM (for contracts' entry
-/// points), at a contract call depth.
-pub struct Host<'a> {
-    pub ctx: &'a Shared,
-    pub vm: &'a Arc<Vm>,
-    pub depth: usize,
-}
-
-impl Host<'_> {
-    /// The transaction's state, gas metered.
-    pub fn m(&self) -> store::Metered<'_> {
-        store::Metered(self.ctx)
-    }
-}
-
-/// A message's outcome: its events and one `msg_responses` entry.
-pub(crate) fn response(events: Vec<Event>, type_url: &str, value: Vec<u8>) -> MsgOutcome {
-    MsgOutcome {
-        events,
-        data: None,
-        msg_responses: vec![cosmwasm_std::MsgResponse {
-            type_url: type_url.to_string(),
-            value: value.into(),
-        }],
-    }
-}
+pub use host::Host;
 
 macro_rules! ibc_msgs {
     ($($variant:ident($ty:ty) = $url:literal, $signer:ident;)*) => {
@@ -181,7 +161,7 @@ pub(crate) fn contract_msg(
             channel_id,
             data,
             timeout,
-        } => packet::send_from_contract(&host, sender, &channel_id, data.to_vec(), &timeout),
+        } => send::send_from_contract(&host, sender, &channel_id, data.to_vec(), &timeout),
         IbcMsg::CloseChannel { channel_id } => {
             channel::close_from_contract(&host, sender, &channel_id)
         }

@@ -13,15 +13,16 @@ use prost::Message;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::app::TRANSFER_PORT;
 use super::error::IbcError;
-use super::store;
-use super::{Host, packet, response};
+use super::host::{Host, response};
+use super::{send, store};
 use crate::address::{bech32_decode, bech32_encode};
 use crate::bank;
 use crate::exec::{ExecError, MsgOutcome};
 
 /// The ICS-20 channel version.
+/// The ICS-20 module's port.
+pub const TRANSFER_PORT: &str = "transfer";
 pub const VERSION: &str = "ics20-1";
 /// Longest receiver and memo a `MsgTransfer` may carry (ibc-go's limits).
 const MAX_RECEIVER: usize = 2_048;
@@ -302,7 +303,7 @@ pub fn transfer(host: &Host, msg: &MsgTransfer) -> Result<MsgOutcome, ExecError>
     }
     let sender = host.vm.canonical(&msg.sender)?;
     let m = host.m();
-    packet::open_channel(&m, &msg.source_port, &msg.source_channel)?;
+    send::open_channel(&m, &msg.source_port, &msg.source_channel)?;
     let full_denom = match token.denom.strip_prefix("ibc/") {
         Some(hash) => {
             let trace = store::denom_trace(&m, &hash.to_uppercase())
@@ -346,7 +347,7 @@ pub fn transfer(host: &Host, msg: &MsgTransfer) -> Result<MsgOutcome, ExecError>
         Some(h) => h.revision_height,
         None => 0,
     };
-    let (sent, event) = packet::send(
+    let (sent, event) = send::send(
         host,
         &msg.source_port,
         &msg.source_channel,
