@@ -279,28 +279,8 @@ pub fn on_timeout(host: &Host, p: &Packet) -> Result<Vec<Event>, ExecError> {
 /// and sends the packet.
 pub fn transfer(host: &Host, msg: &MsgTransfer) -> Result<MsgOutcome, ExecError> {
     let fail = |s: String| ExecError::from(IbcError::Transfer(s));
-    if msg.source_port != TRANSFER_PORT {
-        return Err(fail(format!(
-            "source port {} is not {TRANSFER_PORT}",
-            msg.source_port
-        )));
-    }
-    let token = msg.token.clone().ok_or_else(|| fail("no token".into()))?;
-    let amount = match token.amount.parse::<u128>() {
-        Ok(a) if a > 0 => a,
-        _ => return Err(fail(format!("invalid amount {:?}", token.amount))),
-    };
-    if token.denom.is_empty() {
-        return Err(fail("empty denom".into()));
-    }
-    if msg.receiver.trim().is_empty() || msg.receiver.len() > MAX_RECEIVER {
-        return Err(fail(format!(
-            "the receiver must be 1 to {MAX_RECEIVER} characters"
-        )));
-    }
-    if msg.memo.len() > MAX_MEMO {
-        return Err(fail(format!("the memo is over {MAX_MEMO} characters")));
-    }
+    let amount = check_transfer(msg)?;
+    let token = msg.token.clone().unwrap_or_default();
     let sender = host.vm.canonical(&msg.sender)?;
     let m = host.m();
     send::open_channel(&m, &msg.source_port, &msg.source_channel)?;
@@ -312,27 +292,7 @@ pub fn transfer(host: &Host, msg: &MsgTransfer) -> Result<MsgOutcome, ExecError>
         }
         None => token.denom.clone(),
     };
-    let source_prefix = format!("{}/{}/", msg.source_port, msg.source_channel);
-    bank_gas(host);
-    if full_denom.starts_with(&source_prefix) {
-        // Going back to where it came from: the voucher is burnt.
-        bank::burn(
-            &mut host.ctx.borrow_mut().state,
-            &sender,
-            &token.denom,
-            amount,
-        )?;
-    } else {
-        let escrow = escrow_address(&msg.source_port, &msg.source_channel);
-        bank::transfer(
-            &mut host.ctx.borrow_mut().state,
-            &sender,
-            &escrow,
-            &token.denom,
-            amount,
-            &msg.sender,
-        )?;
-    }
+    take_tokens(host, msg, &sender, &token.denom, &full_denom, amount)?;
     let data = PacketData {
         amount: amount.to_string(),
         denom: full_denom,
@@ -371,6 +331,64 @@ pub fn transfer(host: &Host, msg: &MsgTransfer) -> Result<MsgOutcome, ExecError>
         }
         .encode_to_vec(),
     ))
+}
+
+/// A transfer's stateless checks: the port, a positive amount of a named denom, the receiver
+/// and memo lengths. Returns the amount.
+fn check_transfer(msg: &MsgTransfer) -> Result<u128, ExecError> {
+    let fail = |s: String| ExecError::from(IbcError::Transfer(s));
+    if msg.source_port != TRANSFER_PORT {
+        return Err(fail(format!(
+            "source port {} is not {TRANSFER_PORT}",
+            msg.source_port
+        )));
+    }
+    let token = msg.token.as_ref().ok_or_else(|| fail("no token".into()))?;
+    let amount = match token.amount.parse::<u128>() {
+        Ok(a) if a > 0 => a,
+        _ => return Err(fail(format!("invalid amount {:?}", token.amount))),
+    };
+    if token.denom.is_empty() {
+        return Err(fail("empty denom".into()));
+    }
+    if msg.receiver.trim().is_empty() || msg.receiver.len() > MAX_RECEIVER {
+        return Err(fail(format!(
+            "the receiver must be 1 to {MAX_RECEIVER} characters"
+        )));
+    }
+    if msg.memo.len() > MAX_MEMO {
+        return Err(fail(format!("the memo is over {MAX_MEMO} characters")));
+    }
+    Ok(amount)
+}
+
+/// Takes the tokens from `sender`: a voucher going back to where it came from (`full_denom`
+/// starts with this channel) is burnt, anything else escrowed.
+fn take_tokens(
+    host: &Host,
+    msg: &MsgTransfer,
+    sender: &[u8],
+    denom: &str,
+    full_denom: &str,
+    amount: u128,
+) -> Result<(), ExecError> {
+    let source_prefix = format!("{}/{}/", msg.source_port, msg.source_channel);
+    bank_gas(host);
+    if full_denom.starts_with(&source_prefix) {
+        // Going back to where it came from: the voucher is burnt.
+        bank::burn(&mut host.ctx.borrow_mut().state, sender, denom, amount)?;
+    } else {
+        let escrow = escrow_address(&msg.source_port, &msg.source_channel);
+        bank::transfer(
+            &mut host.ctx.borrow_mut().state,
+            sender,
+            &escrow,
+            denom,
+            amount,
+            &msg.sender,
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

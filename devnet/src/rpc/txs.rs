@@ -125,32 +125,7 @@ pub async fn tx_search(rpc: &Rpc, params: &Params) -> Result<Value, RpcError> {
     let page = params.int("page")?;
     let query = Query::parse(&text).map_err(|e| RpcError::internal(format!("query: {e}")))?;
 
-    // Matches as (height, index, hash), in chain order. A hash condition is one lookup; any
-    // other query reads the index.
-    let mut found: Vec<(u64, u32, String)> = match query.equals("tx", "hash") {
-        Some(hash) => match lookup(rpc, hash.to_uppercase()).await? {
-            Some((response, index)) => {
-                let tx = IndexedTx::new(response.height.max(0) as u64, index, &response);
-                if tx.matches(&query) {
-                    vec![(tx.height, tx.index, tx.hash)]
-                } else {
-                    Vec::new()
-                }
-            }
-            None => Vec::new(),
-        },
-        None => {
-            let mut index = rpc.index.lock().await;
-            index
-                .catch_up(&rpc.node)
-                .await
-                .map_err(RpcError::internal)?;
-            index
-                .search(&query)
-                .map(|tx| (tx.height, tx.index, tx.hash.clone()))
-                .collect()
-        }
-    };
+    let mut found = matches(rpc, &query).await?;
     if descending {
         found.reverse();
     }
@@ -171,8 +146,43 @@ pub async fn tx_search(rpc: &Rpc, params: &Params) -> Result<Value, RpcError> {
         .take(per_page)
         .map(|(_, index, hash)| (index, hash))
         .collect();
-    let results = rpc
-        .node
+    let results = load_results(rpc, chosen).await?;
+    Ok(json!({ "txs": results, "total_count": total.to_string() }))
+}
+
+/// The transactions `query` matches as (height, index, hash), in chain order.
+async fn matches(rpc: &Rpc, query: &Query) -> Result<Vec<(u64, u32, String)>, RpcError> {
+    // Matches as (height, index, hash), in chain order. A hash condition is one lookup; any
+    // other query reads the index.
+    Ok(match query.equals("tx", "hash") {
+        Some(hash) => match lookup(rpc, hash.to_uppercase()).await? {
+            Some((response, index)) => {
+                let tx = IndexedTx::new(response.height.max(0) as u64, index, &response);
+                if tx.matches(query) {
+                    vec![(tx.height, tx.index, tx.hash)]
+                } else {
+                    Vec::new()
+                }
+            }
+            None => Vec::new(),
+        },
+        None => {
+            let mut index = rpc.index.lock().await;
+            index
+                .catch_up(&rpc.node)
+                .await
+                .map_err(RpcError::internal)?;
+            index
+                .search(query)
+                .map(|tx| (tx.height, tx.index, tx.hash.clone()))
+                .collect()
+        }
+    })
+}
+
+/// The stored results of the chosen transactions, as `tx_search` answers them.
+async fn load_results(rpc: &Rpc, chosen: Vec<(u32, String)>) -> Result<Vec<Value>, RpcError> {
+    rpc.node
         .with_chain(move |chain| {
             chosen
                 .into_iter()
@@ -189,6 +199,5 @@ pub async fn tx_search(rpc: &Rpc, params: &Params) -> Result<Value, RpcError> {
                 .collect::<Result<Vec<_>, _>>()
         })
         .await
-        .map_err(|e| RpcError::internal(e.message()))??;
-    Ok(json!({ "txs": results, "total_count": total.to_string() }))
+        .map_err(|e| RpcError::internal(e.message()))?
 }

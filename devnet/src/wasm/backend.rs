@@ -1,14 +1,11 @@
 //! The VM's backend for one contract instance: its address API, its metered view of the
-//! state (its own prefix, read-only in queries) and its querier, which hands every query to
-//! the chain's [`super::Router`].
-
-use std::sync::Arc;
+//! state (its own prefix, read-only in queries) and its querier, which hands every query to a
+//! [`QueryHandler`] (the VM, which asks the chain's router), so this module names neither.
 
 use cosmwasm_std::{Addr, Binary, ContractResult, Empty, Order, QueryRequest, Record};
 use cosmwasm_std::{SystemError, SystemResult};
 use cosmwasm_vm::{BackendApi, BackendError, BackendResult, GasInfo, Querier, Storage};
 
-use super::Vm;
 use crate::address::{bech32_decode, bech32_encode};
 use crate::exec::{
     DELETE_FLAT, ITER_FLAT, READ_FLAT, READ_PER_BYTE, Shared, WRITE_FLAT, WRITE_PER_BYTE, vm_gas,
@@ -132,10 +129,23 @@ impl Storage for ContractStorage {
     }
 }
 
+/// Answers a query a contract (`caller`) makes, within `gas_limit` VM gas, at contract call
+/// depth `depth`: the answer and the VM gas it used.
+pub trait QueryHandler {
+    fn query(
+        &self,
+        ctx: &Shared,
+        caller: &Addr,
+        request: &QueryRequest<Empty>,
+        gas_limit: u64,
+        depth: usize,
+    ) -> (SystemResult<ContractResult<Binary>>, u64);
+}
+
 /// Answers a contract's queries from the same state, running other contracts read-only.
 pub struct ChainQuerier {
     pub(super) ctx: Shared,
-    pub(super) vm: Arc<Vm>,
+    pub(super) handler: Box<dyn QueryHandler>,
     pub(super) depth: usize,
     /// The contract that queries (its IBC port answers `IbcQuery`).
     pub(super) contract: Addr,
@@ -159,8 +169,7 @@ impl Querier for ChainQuerier {
                 );
             }
         };
-        let (result, gas) = self.vm.router.query(
-            &self.vm,
+        let (result, gas) = self.handler.query(
             &self.ctx,
             &self.contract,
             &request,

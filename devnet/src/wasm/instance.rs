@@ -3,12 +3,16 @@
 
 use std::sync::Arc;
 
-use cosmwasm_std::{Addr, ContractResult, Empty, Env, MessageInfo, Reply, Response};
+use cosmwasm_std::{
+    Addr, Binary, ContractResult, Empty, Env, MessageInfo, QueryRequest, Reply, Response,
+    SystemResult,
+};
 use cosmwasm_std::{Checksum, TransactionInfo};
 use cosmwasm_vm::{
     Backend, InstanceOptions, VmError, call_execute, call_instantiate, call_migrate, call_reply,
 };
 
+use super::backend::QueryHandler;
 use super::{
     Api, ChainQuerier, ContractInstance, ContractStorage, MAX_DEPTH, Vm, WASM_PORT_PREFIX,
 };
@@ -121,7 +125,7 @@ impl Vm {
             },
             querier: ChainQuerier {
                 ctx: ctx.clone(),
-                vm: self.clone(),
+                handler: Box::new(VmQuerier(self.clone())),
                 depth,
                 contract: contract.clone(),
             },
@@ -174,5 +178,24 @@ impl Vm {
             }
         };
         has_ibc.then(|| format!("{}{contract}", WASM_PORT_PREFIX))
+    }
+}
+
+/// The VM as its instances' [`QueryHandler`]: every query a contract makes goes to the chain's
+/// router.
+pub(super) struct VmQuerier(pub(super) Arc<Vm>);
+
+impl QueryHandler for VmQuerier {
+    fn query(
+        &self,
+        ctx: &Shared,
+        caller: &Addr,
+        request: &QueryRequest<Empty>,
+        gas_limit: u64,
+        depth: usize,
+    ) -> (SystemResult<ContractResult<Binary>>, u64) {
+        self.0
+            .router
+            .query(&self.0, ctx, caller, request, gas_limit, depth)
     }
 }

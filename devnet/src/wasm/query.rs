@@ -8,6 +8,7 @@ use cosmwasm_std::{
 };
 use cosmwasm_vm::{Backend, InstanceOptions, VmError, call_query};
 
+use super::instance::VmQuerier;
 use super::{Api, ChainQuerier, CodeInfo, ContractStorage, MAX_DEPTH, Vm};
 use crate::exec::{INSTANCE_COST, QueryError, READ_FLAT, Shared, json_answer, vm_gas};
 use crate::keys;
@@ -55,7 +56,7 @@ impl Vm {
             },
             querier: ChainQuerier {
                 ctx: ctx.clone(),
-                vm: self.clone(),
+                handler: Box::new(VmQuerier(self.clone())),
                 depth,
                 contract: Addr::unchecked(contract),
             },
