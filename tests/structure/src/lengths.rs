@@ -25,7 +25,7 @@ pub struct LongFile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LongFunction {
     /// `path::name`: the file, then the inline modules, the impl's type or the trait, and the
-    /// function (`devnet/src/chain.rs::Chain::deliver_tx`); `#2`, `#3` for a repeated name.
+    /// function (`devnet/src/chain/deliver.rs::Chain::deliver`); `#2`, `#3` for a repeated name.
     pub key: String,
     /// The line of its `fn`.
     pub line: usize,
