@@ -7,50 +7,25 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use prost::Message;
 use tonic::Status;
 use tonic::codegen::{BoxFuture, http};
 use tonic::server::NamedService;
+
+use loopin_devnet_admin::{
+    ADVANCE_TIME, AdvanceTimeRequest, AdvanceTimeResponse, FUND, FundRequest, FundResponse, SERVICE,
+};
 
 use crate::node::Node;
 
 use super::status::address;
 use super::unary::{HttpResponse, unary, unimplemented_http};
 
-/// `loopin.devnet.v1.AdvanceTimeRequest`: moves the clock `seconds` forward and seals a block.
-#[derive(Clone, PartialEq, Message)]
-pub struct AdvanceTimeRequest {
-    #[prost(uint64, tag = "1")]
-    pub seconds: u64,
-}
-
-/// The block sealed after the jump.
-#[derive(Clone, PartialEq, Message)]
-pub struct AdvanceTimeResponse {
-    #[prost(uint64, tag = "1")]
-    pub height: u64,
-    #[prost(uint64, tag = "2")]
-    pub time_unix_nanos: u64,
-}
-
-/// `loopin.devnet.v1.FundRequest`: the faucet, minting the native denom.
-#[derive(Clone, PartialEq, Message)]
-pub struct FundRequest {
-    #[prost(string, tag = "1")]
-    pub address: String,
-    #[prost(string, tag = "2")]
-    pub amount: String,
-}
-
-#[derive(Clone, PartialEq, Message)]
-pub struct FundResponse {}
-
 /// loopin.devnet.v1.Admin: AdvanceTime and Fund. Served only with `admin = true`.
 #[derive(Clone)]
 pub struct AdminService(pub(super) Arc<Node>);
 
 impl NamedService for AdminService {
-    const NAME: &'static str = "loopin.devnet.v1.Admin";
+    const NAME: &'static str = SERVICE;
 }
 
 impl tonic::codegen::Service<http::Request<tonic::body::Body>> for AdminService {
@@ -65,18 +40,16 @@ impl tonic::codegen::Service<http::Request<tonic::body::Body>> for AdminService 
     fn call(&mut self, req: http::Request<tonic::body::Body>) -> Self::Future {
         let node = self.0.clone();
         match req.uri().path() {
-            "/loopin.devnet.v1.Admin/AdvanceTime" => {
-                unary(req, move |r: AdvanceTimeRequest| async move {
-                    node.with_chain(move |chain| chain.advance_time(r.seconds))
-                        .await?;
-                    let header = node.produce_block().await?;
-                    Ok(AdvanceTimeResponse {
-                        height: header.height,
-                        time_unix_nanos: header.time_nanos,
-                    })
+            ADVANCE_TIME => unary(req, move |r: AdvanceTimeRequest| async move {
+                node.with_chain(move |chain| chain.advance_time(r.seconds))
+                    .await?;
+                let header = node.produce_block().await?;
+                Ok(AdvanceTimeResponse {
+                    height: header.height,
+                    time_unix_nanos: header.time_nanos,
                 })
-            }
-            "/loopin.devnet.v1.Admin/Fund" => unary(req, move |r: FundRequest| async move {
+            }),
+            FUND => unary(req, move |r: FundRequest| async move {
                 let addr = address(&node, &r.address)?;
                 let amount: u128 = r
                     .amount

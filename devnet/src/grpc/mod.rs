@@ -42,7 +42,7 @@ mod tx;
 mod unary;
 mod wasm;
 
-pub use admin::{AdminService, AdvanceTimeRequest, AdvanceTimeResponse, FundRequest, FundResponse};
+pub use admin::AdminService;
 pub use auth::AuthService;
 pub use bank::BankService;
 pub use ibc_query::{ChannelQuery, ClientQuery, ConnectionQuery};

@@ -4,33 +4,11 @@
 use prost::Message;
 use tonic::transport::Channel;
 
+use loopin_devnet_admin::{ADVANCE_TIME, AdvanceTimeRequest, FUND, FundRequest, FundResponse};
+
+pub use loopin_devnet_admin::AdvanceTimeResponse;
+
 use crate::Result;
-
-#[derive(Clone, PartialEq, Message)]
-struct AdvanceTimeRequest {
-    #[prost(uint64, tag = "1")]
-    seconds: u64,
-}
-
-/// The block sealed after a fast-forward.
-#[derive(Clone, PartialEq, Message)]
-pub struct AdvanceTimeResponse {
-    #[prost(uint64, tag = "1")]
-    pub height: u64,
-    #[prost(uint64, tag = "2")]
-    pub time_unix_nanos: u64,
-}
-
-#[derive(Clone, PartialEq, Message)]
-struct FundRequest {
-    #[prost(string, tag = "1")]
-    address: String,
-    #[prost(string, tag = "2")]
-    amount: String,
-}
-
-#[derive(Clone, PartialEq, Message)]
-struct FundResponse {}
 
 async fn unary<Req, Resp>(channel: Channel, path: &'static str, req: Req) -> Result<Resp>
 where
@@ -51,19 +29,14 @@ where
 
 /// Moves the devnet's clock forward by `seconds` and seals a block.
 pub async fn advance_time(channel: Channel, seconds: u64) -> Result<AdvanceTimeResponse> {
-    unary(
-        channel,
-        "/loopin.devnet.v1.Admin/AdvanceTime",
-        AdvanceTimeRequest { seconds },
-    )
-    .await
+    unary(channel, ADVANCE_TIME, AdvanceTimeRequest { seconds }).await
 }
 
 /// Mints the fee denom to `address` (the devnet faucet).
 pub async fn fund(channel: Channel, address: &str, amount: u128) -> Result<()> {
     unary::<_, FundResponse>(
         channel,
-        "/loopin.devnet.v1.Admin/Fund",
+        FUND,
         FundRequest {
             address: address.to_string(),
             amount: amount.to_string(),
