@@ -113,23 +113,7 @@ impl Vm {
         self.ensure_module(ctx, &checksum)?;
         ctx.borrow_mut().gas.consume(INSTANCE_COST)?;
         let gas = ctx.borrow().gas;
-        let backend = Backend {
-            api: Api {
-                prefix: self.prefix.clone(),
-            },
-            storage: ContractStorage {
-                ctx: ctx.clone(),
-                prefix: keys::contract_store(&canonical),
-                read_only: false,
-                iterators: Vec::new(),
-            },
-            querier: ChainQuerier {
-                ctx: ctx.clone(),
-                handler: Box::new(VmQuerier(self.clone())),
-                depth,
-                contract: contract.clone(),
-            },
-        };
+        let backend = self.backend(ctx, &canonical, contract, depth, false);
         let env = self.env(ctx, contract);
         let mut instance = self
             .cache
@@ -150,6 +134,35 @@ impl Vm {
         match result.map_err(|e| vm_error(e, &gas))? {
             ContractResult::Ok(response) => Ok(response),
             ContractResult::Err(msg) => Err(ExecError::wasm(5, msg)),
+        }
+    }
+
+    /// The backend of an instance of `contract` (raw address `canonical`), its storage
+    /// read-only for a query, its querier at contract call depth `depth`.
+    pub(super) fn backend(
+        self: &Arc<Self>,
+        ctx: &Shared,
+        canonical: &[u8],
+        contract: &Addr,
+        depth: usize,
+        read_only: bool,
+    ) -> Backend<Api, ContractStorage, ChainQuerier> {
+        Backend {
+            api: Api {
+                prefix: self.prefix.clone(),
+            },
+            storage: ContractStorage {
+                ctx: ctx.clone(),
+                prefix: keys::contract_store(canonical),
+                read_only,
+                iterators: Vec::new(),
+            },
+            querier: ChainQuerier {
+                ctx: ctx.clone(),
+                handler: Box::new(VmQuerier(self.clone())),
+                depth,
+                contract: contract.clone(),
+            },
         }
     }
 

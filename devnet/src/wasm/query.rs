@@ -6,10 +6,9 @@ use std::sync::Arc;
 use cosmwasm_std::{
     Addr, Binary, ContractResult, Empty, QueryRequest, SystemError, SystemResult, WasmQuery,
 };
-use cosmwasm_vm::{Backend, InstanceOptions, VmError, call_query};
+use cosmwasm_vm::{InstanceOptions, VmError, call_query};
 
-use super::instance::VmQuerier;
-use super::{Api, ChainQuerier, CodeInfo, ContractStorage, MAX_DEPTH, Vm};
+use super::{CodeInfo, MAX_DEPTH, Vm};
 use crate::exec::{INSTANCE_COST, QueryError, READ_FLAT, Shared, json_answer, vm_gas};
 use crate::keys;
 
@@ -44,23 +43,7 @@ impl Vm {
         if gas_limit <= instance_cost {
             return (Err(QueryError::OutOfGas), gas_limit);
         }
-        let backend = Backend {
-            api: Api {
-                prefix: self.prefix.clone(),
-            },
-            storage: ContractStorage {
-                ctx: ctx.clone(),
-                prefix: keys::contract_store(&canonical),
-                read_only: true,
-                iterators: Vec::new(),
-            },
-            querier: ChainQuerier {
-                ctx: ctx.clone(),
-                handler: Box::new(VmQuerier(self.clone())),
-                depth,
-                contract: Addr::unchecked(contract),
-            },
-        };
+        let backend = self.backend(ctx, &canonical, &Addr::unchecked(contract), depth, true);
         let env = self.env(ctx, &Addr::unchecked(contract));
         let mut instance = match self.cache.get_instance(
             &checksum,
