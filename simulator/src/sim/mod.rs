@@ -7,6 +7,8 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+mod claims;
+
 use crate::agents::{Client, Miner, poisson};
 use crate::pair::Pair;
 use crate::rewards::{Ledger, Passive};
