@@ -7,6 +7,7 @@
 //! `{"error":"..."}`.
 
 use cosmwasm_std::{Event, IbcChannel, StdAck};
+use ibc_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use ibc_proto::ibc::applications::transfer::v1::{DenomTrace, MsgTransfer, MsgTransferResponse};
 use ibc_proto::ibc::core::channel::v1::Packet;
 use prost::Message;
@@ -20,9 +21,9 @@ use crate::address::{bech32_decode, bech32_encode};
 use crate::bank;
 use crate::exec::{ExecError, MsgOutcome};
 
-/// The ICS-20 channel version.
 /// The ICS-20 module's port.
 pub const TRANSFER_PORT: &str = "transfer";
+/// The ICS-20 channel version.
 pub const VERSION: &str = "ics20-1";
 /// Longest receiver and memo a `MsgTransfer` may carry (ibc-go's limits).
 const MAX_RECEIVER: usize = 2_048;
@@ -279,8 +280,7 @@ pub fn on_timeout(host: &Host, p: &Packet) -> Result<Vec<Event>, ExecError> {
 /// and sends the packet.
 pub fn transfer(host: &Host, msg: &MsgTransfer) -> Result<MsgOutcome, ExecError> {
     let fail = |s: String| ExecError::from(IbcError::Transfer(s));
-    let amount = check_transfer(msg)?;
-    let token = msg.token.clone().unwrap_or_default();
+    let (token, amount) = check_transfer(msg)?;
     let sender = host.vm.canonical(&msg.sender)?;
     let m = host.m();
     send::open_channel(&m, &msg.source_port, &msg.source_channel)?;
@@ -334,8 +334,8 @@ pub fn transfer(host: &Host, msg: &MsgTransfer) -> Result<MsgOutcome, ExecError>
 }
 
 /// A transfer's stateless checks: the port, a positive amount of a named denom, the receiver
-/// and memo lengths. Returns the amount.
-fn check_transfer(msg: &MsgTransfer) -> Result<u128, ExecError> {
+/// and memo lengths. Returns the token and its amount.
+fn check_transfer(msg: &MsgTransfer) -> Result<(&ProtoCoin, u128), ExecError> {
     let fail = |s: String| ExecError::from(IbcError::Transfer(s));
     if msg.source_port != TRANSFER_PORT {
         return Err(fail(format!(
@@ -359,7 +359,7 @@ fn check_transfer(msg: &MsgTransfer) -> Result<u128, ExecError> {
     if msg.memo.len() > MAX_MEMO {
         return Err(fail(format!("the memo is over {MAX_MEMO} characters")));
     }
-    Ok(amount)
+    Ok((token, amount))
 }
 
 /// Takes the tokens from `sender`: a voucher going back to where it came from (`full_denom`

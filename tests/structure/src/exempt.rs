@@ -65,10 +65,15 @@ pub fn is_test_path(relative: &str) -> bool {
     false
 }
 
-/// Whether a file says, in its first five lines, that it was generated.
+/// Whether a file says, in a plain comment in its first five lines, that it was generated: the
+/// `@generated` marker or "do not edit", as code generators write them. A doc comment (`//!`,
+/// `///`) that merely uses the word does not count.
 pub fn is_generated(source: &str) -> bool {
     source.lines().take(5).any(|line| {
-        line.trim_start().starts_with("//") && line.to_lowercase().contains("generated")
+        let line = line.trim_start();
+        let plain = line.starts_with("//") && !line.starts_with("///") && !line.starts_with("//!");
+        let lower = line.to_lowercase();
+        plain && (lower.contains("@generated") || lower.contains("do not edit"))
     })
 }
 
