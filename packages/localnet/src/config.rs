@@ -6,7 +6,9 @@ use std::path::Path;
 
 use toml::{Table, Value};
 
-use crate::{NetError, Result, Spec, io_err, wasmd};
+use crate::error::{NetError, Result, io_err};
+use crate::spec::Spec;
+use crate::tools::wasmd;
 
 /// `id@host:port` of every validator, for `persistent_peers`.
 pub(crate) async fn peers(spec: &Spec) -> Result<Vec<String>> {

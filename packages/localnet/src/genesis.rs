@@ -4,7 +4,9 @@
 
 use serde_json::{Value, json};
 
-use crate::{NetError, Result, Spec, io_err, wasmd};
+use crate::error::{NetError, Result, io_err};
+use crate::spec::Spec;
+use crate::tools::wasmd;
 
 /// Each validator's own balance at genesis and its self-delegation (equal voting power).
 const VALIDATOR_FUNDS: u128 = 1_000_000_000_000;

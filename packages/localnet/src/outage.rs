@@ -2,7 +2,8 @@
 //! then restarted on its state and followed until it has caught up, with what happened
 //! recorded (heights, times) for the run's report.
 
-use crate::{NetError, Network, Result};
+use crate::Network;
+use crate::error::{NetError, Result};
 use loopin_chain_client::ChainQuerier;
 use serde::Serialize;
 use std::str::FromStr;
