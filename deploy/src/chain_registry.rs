@@ -5,7 +5,7 @@
 //! request is checked against (`scripts/check-chain-registry.sh` validates them with those
 //! schemas, given a checkout of the registry).
 
-use crate::Deployment;
+use crate::deployment::Deployment;
 use loopin::factory::TokenInit;
 use loopin_chain_client::ChainConfig;
 use serde::{Deserialize, Serialize};

@@ -6,6 +6,7 @@
 
 pub mod admin_tx;
 pub mod chain_registry;
+mod deployment;
 pub mod ibc;
 pub mod web;
 pub mod windows;
@@ -19,6 +20,8 @@ use loopin::pool::PoolParams;
 use loopin::registry::{self, RegistrySettings};
 use loopin_chain_client::{ChainClient, ChainConfig, DEFAULT_HD_PATH, Key};
 use serde::{Deserialize, Serialize};
+
+pub use deployment::Deployment;
 
 /// The contracts every deployment stores, by artifact name (`<dir>/<name>.wasm`).
 pub const CONTRACTS: [&str; 5] = [
@@ -177,25 +180,6 @@ impl DeployConfig {
             (None, None) => bail!("[deployer] needs mnemonic or key_file"),
         }
     }
-}
-
-/// What was deployed.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-pub struct Deployment {
-    pub chain_id: String,
-    pub code_ids: BTreeMap<String, u64>,
-    /// SHA-256 of each stored wasm (hex), as the chain reported it and as `artifacts/` has it.
-    #[serde(default)]
-    pub checksums: BTreeMap<String, String>,
-    pub factory: String,
-    pub token: String,
-    pub stake_cert: String,
-    /// The PoCPS registry wired into the factory.
-    pub registry: Option<String>,
-    /// Pair address by class.
-    pub pools: BTreeMap<String, String>,
-    /// Gas used by each step, for the record.
-    pub gas_used: BTreeMap<String, i64>,
 }
 
 pub(crate) fn read_wasm(dir: &Path, name: &str) -> anyhow::Result<Vec<u8>> {

@@ -3,7 +3,8 @@
 use anyhow::Context;
 use loopin_chain_client::ChainQuerier;
 
-use super::{AdminOp, UnsignedTx, unsigned_tx};
+use super::op::AdminOp;
+use super::{UnsignedTx, unsigned_tx};
 
 /// The flags every unsigned transaction takes.
 #[derive(clap::Args, Debug, Clone)]

@@ -7,7 +7,7 @@ use loopin_chain_client::cosmrs::tx::Msg;
 use loopin_chain_client::cosmrs::{self, AccountId, Any, Coin};
 use serde::Serialize;
 
-use super::AdminOp;
+use super::op::AdminOp;
 
 // The SDK's proto-JSON, in its field order; u64 as strings, unset fields as it prints them.
 #[derive(Serialize)]

@@ -20,9 +20,11 @@ use loopin_chain_client::{ChainQuerier, ClientError};
 
 mod cli;
 mod json;
+mod op;
 
 pub use cli::{TxFlags, UnsignedCmd};
 pub use json::chain_address;
+pub use op::AdminOp;
 
 /// Gas added to the simulated (and adjusted) gas of a sender whose public key the chain does not
 /// know yet, a multisig's first transaction: the simulation counts one secp256k1 key and
@@ -32,44 +34,6 @@ pub use json::chain_address;
 /// on top of the adjustment covers a multisig of about ten members. Once the key is on chain the
 /// simulation counts it.
 pub const MULTISIG_GAS_ALLOWANCE: u64 = 40_000;
-
-/// One operation of the admin (migrations, the admin itself) or of a contract's owner.
-#[derive(Clone, Debug, PartialEq)]
-pub enum AdminOp {
-    /// `MsgMigrateContract`: `contract` to code `code_id`, calling its `migrate` with `msg`.
-    Migrate {
-        contract: String,
-        code_id: u64,
-        msg: serde_json::Value,
-    },
-    /// `MsgUpdateAdmin`: hands the wasm admin of `contract` to `new_admin`.
-    UpdateAdmin { contract: String, new_admin: String },
-    /// `MsgClearAdmin`: no admin any more, the contract can never be migrated again.
-    ClearAdmin { contract: String },
-    /// `MsgExecuteContract` of `msg` with `funds` (amount, denom), e.g. a factory governance
-    /// proposal signed by its owner.
-    Execute {
-        contract: String,
-        msg: serde_json::Value,
-        funds: Vec<(u128, String)>,
-    },
-}
-
-impl AdminOp {
-    pub fn contract(&self) -> &str {
-        match self {
-            Self::Migrate { contract, .. }
-            | Self::UpdateAdmin { contract, .. }
-            | Self::ClearAdmin { contract }
-            | Self::Execute { contract, .. } => contract,
-        }
-    }
-
-    /// Whether only the contract's wasm admin may send it.
-    fn needs_admin(&self) -> bool {
-        !matches!(self, Self::Execute { .. })
-    }
-}
 
 /// An unsigned transaction and what its signers need to sign it offline.
 #[derive(Clone, Debug)]
