@@ -4,7 +4,7 @@
 //! loopback, a `~/.ssh/rc` run by sshd outside the sandbox). sshd_config points
 //! `AuthorizedKeysFile` here (docs/agent.md).
 
-use super::AccountError;
+use super::error::AccountError;
 use loopin::access::SshPublicKey;
 use std::fs::{DirBuilder, OpenOptions};
 use std::io::Write as _;

@@ -6,15 +6,17 @@
 //! root-owned marker file in the agent's state directory records that provisioning finished, so a
 //! crash between `useradd` and the key install is finished on restart, not repeated.
 
+mod error;
 mod keys;
 mod system;
 
+pub use error::AccountError;
 pub use keys::{KEY_OPTIONS, install_key, key_path, remove_key};
 
+use crate::confine::Confinement;
 use crate::confine::limits::Limits;
 use crate::confine::sandbox::Tenant;
-use crate::confine::{ConfineError, Confinement};
-use crate::username::{Username, UsernameError};
+use crate::username::Username;
 use loopin::access::SshPublicKey;
 use std::fs::DirBuilder;
 use std::os::unix::fs::DirBuilderExt as _;
@@ -25,25 +27,6 @@ use system::{PasswdEntry, group_ids, kill_processes, read_passwd, remove_owned, 
 pub const MARKER: &str = "loopin-agent";
 /// Shared directories searched for files a removed account left behind (an unconfined session's).
 const SHARED_DIRS: [&str; 3] = ["/tmp", "/var/tmp", "/dev/shm"];
-
-/// Why an account operation failed.
-#[derive(thiserror::Error, Debug)]
-pub enum AccountError {
-    #[error(transparent)]
-    Username(#[from] UsernameError),
-    #[error(transparent)]
-    Confine(#[from] ConfineError),
-    #[error("{0}: {1}")]
-    Io(String, std::io::Error),
-    #[error("{command} failed: {stderr}")]
-    Command { command: String, stderr: String },
-    #[error("{0} exists but was not created by the agent; refusing to touch it")]
-    Foreign(String),
-    #[error("unsafe path {0}: a symlink or not a directory")]
-    UnsafePath(PathBuf),
-    #[error("processes of {0} survive SIGKILL")]
-    Unkillable(String),
-}
 
 /// An account the agent manages, as found on the system.
 #[derive(Clone, Debug, PartialEq, Eq)]

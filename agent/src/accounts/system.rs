@@ -1,7 +1,7 @@
 //! What the account code asks of the system: `/etc/passwd` and `/etc/group`, the shadow
 //! utilities, and the processes and files an account leaves.
 
-use super::AccountError;
+use super::error::AccountError;
 use crate::username::Username;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::Path;
