@@ -2,7 +2,7 @@
 //! phase 2) with loopin-pocps.
 
 use crate::pb;
-use crate::verifier::Spec;
+use crate::verifier::spec::Spec;
 use crate::wire;
 use loopin_pocps::merkle::Hash;
 use loopin_pocps::proof::{Commitment, RoundProof, verify_round};

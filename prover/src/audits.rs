@@ -14,15 +14,18 @@ use crate::state::ProverState;
 use loopin::registry::{
     DeviceAudit, DeviceAuditsResponse, ExecuteMsg, QueryMsg, StepMsg, StepProofMsg,
 };
-use loopin_chain_client::{ChainClient, ClientError};
-use loopin_pocps::merkle::{Hash, Tree};
+use loopin_chain_client::ChainClient;
+use loopin_pocps::merkle::Tree;
 use loopin_pocps::transcript::{SignedTranscript, Transcript, judge_step};
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+mod error;
 mod gemm;
+pub(crate) use error::hash32;
+pub use error::{AuditError, NotAnswered};
 pub use gemm::{GemmCard, answer_gemm, show_row};
 
 /// Audits per page read from the registry.
@@ -30,36 +33,6 @@ const PAGE: u32 = 30;
 
 /// How long an audit whose answer failed waits before it is computed again.
 pub const RETRY_AFTER: Duration = Duration::from_secs(60);
-
-/// Why a pass over the device's audits stopped.
-#[derive(Debug, thiserror::Error)]
-pub enum AuditError {
-    #[error("reading the device's audits: {0}")]
-    Chain(#[from] ClientError),
-    #[error("recomputing a step: {0}")]
-    Task(#[from] tokio::task::JoinError),
-}
-
-/// Why the device does not answer an audit itself.
-#[derive(Debug, PartialEq, Eq, thiserror::Error)]
-pub enum NotAnswered {
-    #[error("a field of the audit has the wrong length")]
-    Malformed,
-    #[error("the recomputed transcript is not the one the device signed (P changed?)")]
-    NotSigned,
-    #[error("step {round} is outside the transcript's {rounds} reads")]
-    OutOfRange { round: u32, rounds: u32 },
-    #[error("the device signed a bad step: {0} (answering would prove its own fault)")]
-    OwnFault(String),
-    #[error("the step does not check: {0}")]
-    Unchecked(String),
-    #[error("the audit's cells are not drawn yet")]
-    NotDrawn,
-}
-
-pub(crate) fn hash32(bytes: &[u8]) -> Result<Hash, NotAnswered> {
-    bytes.try_into().map_err(|_| NotAnswered::Malformed)
-}
 
 /// The answer to `audit`: the chain recomputed from its seed over this device's P, and the
 /// audited step (with the next) opened under the transcript root the device signed. Refused
@@ -319,6 +292,7 @@ mod tests {
     use crate::storage;
     use cosmwasm_std::{Addr, HexBinary, Timestamp};
     use loopin_pocps::encode::{Params, derive_ek};
+    use loopin_pocps::merkle::Hash;
 
     fn state(dir: &std::path::Path) -> ProverState {
         let ek = derive_ek(b"audits", "miner", "pool", b"r");

@@ -2,7 +2,7 @@
 //! the product, never for the host work after it), its root checked against the one the device
 //! signed, and the audited row shown with its path, recomputed from the seed on the host.
 
-use super::{AuditError, NotAnswered, hash32};
+use super::error::{AuditError, NotAnswered, hash32};
 use crate::backend::{Backend, GemmFailed};
 use loopin::registry::{GemmAudit, GemmRowMsg};
 use loopin_pocps::gemm::{self, Shape};

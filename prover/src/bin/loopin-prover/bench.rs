@@ -1,7 +1,22 @@
 //! `loopin-prover bench`: the encoding rate, the GEMM throughput challenge and challenge
 //! latency under load, measured on this host.
 
-use super::*;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use loopin_prover::backend::Backend;
+use loopin_prover::config::Config;
+
+use loopin_prover::auth::{Gate, StaticAllowlist};
+use loopin_prover::metrics::Metrics;
+use loopin_prover::service::{self, Limits, ProverService};
+use loopin_prover::state::ProverState;
+use loopin_prover::storage;
+use loopin_prover::verifier::{self, Spec, Target, Verifier};
+
+use crate::pick::pick_backend;
 
 #[derive(Args)]
 pub(crate) struct BenchArgs {

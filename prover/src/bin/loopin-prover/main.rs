@@ -1,22 +1,23 @@
 //! `loopin-prover`: init (build P), commitment, serve, bench.
 
 mod bench;
+mod pick;
 
 use bench::{BenchArgs, bench};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use loopin_prover::auth::{Gate, StaticAllowlist};
-use loopin_prover::backend::{self, Backend};
+use loopin_prover::auth::Gate;
+use loopin_prover::backend;
 use loopin_prover::config::Config;
 use loopin_prover::metrics::Metrics;
-use loopin_prover::service::{self, Limits, ProverService};
+use loopin_prover::service::{self, ProverService};
 use loopin_prover::state::ProverState;
 use loopin_prover::storage;
-use loopin_prover::verifier::{self, CommitmentFile, Spec, Target, Verifier};
+use loopin_prover::verifier::CommitmentFile;
+use pick::pick_backend;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 #[derive(Parser)]
@@ -212,25 +213,6 @@ fn config(cli: &Cli) -> Result<Config, String> {
         c.chain.node.chain_id = v.clone();
     }
     Ok(c)
-}
-
-fn pick_backend(c: &Config) -> Result<Arc<dyn Backend>, String> {
-    match c.backend.as_str() {
-        "cpu" => Ok(Arc::new(backend::CpuBackend)),
-        "auto" => Ok(backend::select(true)),
-        "cuda" => {
-            let b = backend::select(true);
-            if b.name() == "cuda" {
-                Ok(b)
-            } else {
-                Err(
-                    "backend = cuda but no CUDA driver/GPU (or built without --features cuda)"
-                        .into(),
-                )
-            }
-        }
-        other => Err(format!("unknown backend {other:?} (auto, cpu, cuda)")),
-    }
 }
 
 fn main() -> ExitCode {
