@@ -17,17 +17,6 @@ use loopin_pocps::merkle::Hash;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Kernel source (also compiled for the host in tests).
-pub const KERNEL_SRC: &str = include_str!("../../kernels/sloth.cu");
-/// GEMM kernel source (also compiled for the host in tests).
-pub const GEMM_SRC: &str = include_str!("../../kernels/gemm.cu");
-/// GEMM source with the tensor-core tile kernel `loopin_gemm_tile_mma` (gemm_mma.cu uses gemm.cu's
-/// code, so it follows it in one NVRTC source).
-pub const GEMM_MMA_SRC: &str = concat!(
-    include_str!("../../kernels/gemm.cu"),
-    include_str!("../../kernels/gemm_mma.cu")
-);
-
 /// Device memory for one band of rows of the GEMM challenge (its rows of A, C and leaves); Bᵀ
 /// (n · k bytes, at most 4 GiB) is held besides.
 const GEMM_BAND_BYTES: u64 = 256 << 20;
@@ -37,12 +26,6 @@ const GEMM_BAND_ROWS: u64 = 1 << 20;
 /// The tile kernel's output tile (`LP_TM` × `LP_TN` in gemm.cu) and threads a block (`LP_TT`).
 const GEMM_TILE: u32 = 64;
 const GEMM_TILE_THREADS: u32 = 256;
-/// The tensor-core tile kernel's output tile (`LP_MM` × `LP_MN` in gemm_mma.cu) and threads a block
-/// (`LP_MT`).
-const GEMM_MMA_TILE: (u32, u32) = (128, 256);
-const GEMM_MMA_THREADS: u32 = 256;
-/// `LOOPIN_GEMM_MMA=0` keeps the dp4a tile kernel even where the tensor-core one passes its check.
-const GEMM_MMA_ENV: &str = "LOOPIN_GEMM_MMA";
 /// Stream tags of gemm.cu: "a" and "bt".
 const TAG_A: u32 = 0;
 const TAG_BT: u32 = 1;
@@ -110,32 +93,6 @@ fn cfg(n: u32) -> LaunchConfig {
         block_dim: (THREADS, 1, 1),
         shared_mem_bytes: 0,
     }
-}
-
-/// The virtual architecture NVRTC compiles for: `LOOPIN_NVRTC_ARCH` (e.g. `compute_75`, or
-/// `default` for NVRTC's own default), else the GPU's compute capability, so the code generator
-/// targets the chip it runs on rather than NVRTC's oldest default.
-fn nvrtc_arch(ctx: &CudaContext) -> Option<String> {
-    match std::env::var("LOOPIN_NVRTC_ARCH") {
-        Ok(a) if a == "default" => None,
-        Ok(a) => Some(a),
-        Err(_) => ctx
-            .compute_capability()
-            .ok()
-            .map(|(major, minor)| format!("compute_{major}{minor}")),
-    }
-}
-
-fn compile(src: &str, arch: Option<&str>, defines: &[&str]) -> Result<cudarc::nvrtc::Ptx, String> {
-    let mut options: Vec<String> = arch
-        .map(|a| vec![format!("--gpu-architecture={a}")])
-        .unwrap_or_default();
-    options.extend(defines.iter().map(|d| format!("--define-macro={d}")));
-    let opts = cudarc::nvrtc::CompileOptions {
-        options,
-        ..Default::default()
-    };
-    cudarc::nvrtc::compile_ptx_with_opts(src, opts).map_err(|e| format!("NVRTC: {e:?}"))
 }
 
 /// Compiles and loads `kernels/gemm.cu`: for the GPU's architecture (`__dp4a` on sm_61+), else
@@ -213,18 +170,11 @@ fn device_err(what: &str) -> impl Fn(DriverError) -> GemmFailed + '_ {
     move |e| GemmFailed::Device(format!("{what}: {e:?}"))
 }
 
-/// A tile kernel's launch for a band of `rows` × `n`: `tile` (rows, columns) outputs and `threads`
-/// a block.
-fn tile_cfg(rows: u32, n: u32, tile: (u32, u32), threads: u32) -> LaunchConfig {
-    LaunchConfig {
-        grid_dim: (n.div_ceil(tile.1), rows.div_ceil(tile.0), 1),
-        block_dim: (threads, 1, 1),
-        shared_mem_bytes: 0,
-    }
-}
-
 mod mma;
+mod nvrtc;
 use mma::{load_mma, mma_checked};
+pub use nvrtc::{GEMM_MMA_SRC, GEMM_SRC, KERNEL_SRC};
+use nvrtc::{GEMM_MMA_THREADS, GEMM_MMA_TILE, compile, nvrtc_arch, tile_cfg};
 
 impl CudaBackend {
     /// Load the driver, pick device 0, compile and load the kernels (and check the tensor-core

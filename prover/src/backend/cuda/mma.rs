@@ -1,7 +1,14 @@
 //! The tensor-core tile kernel (`kernels/gemm_mma.cu`): compiled for sm_80+, and used only
 //! after it reproduced a CPU product bit for bit on the device, in a CUDA context of its own.
 
-use super::*;
+use std::sync::Arc;
+
+use cudarc::driver::{CudaContext, CudaFunction, CudaStream, DriverError, PushKernelArg};
+use loopin_pocps::gemm::Shape;
+
+use super::nvrtc::{
+    GEMM_MMA_ENV, GEMM_MMA_SRC, GEMM_MMA_THREADS, GEMM_MMA_TILE, compile, nvrtc_arch, tile_cfg,
+};
 
 /// Compiles gemm.cu + gemm_mma.cu for the GPU's architecture when it is sm_80+, else (or when NVRTC
 /// does not know it) for compute_80, which every sm_80+ GPU runs: PTX that holds the tensor-core
