@@ -6,9 +6,12 @@
 pub mod appeals;
 mod challenge;
 mod device;
+mod device_setup;
+mod params;
 
 pub use challenge::bad_proof;
 pub use device::Device;
+pub use params::{BOND, CHAIN, EK_RANDOMNESS, K, REWARD, ROUND};
 
 use cosmwasm_std::{Addr, Empty, Uint128};
 use cw_multi_test::{AppResponse, Contract, ContractWrapper, Executor};
@@ -24,14 +27,6 @@ use loopin_pocps_registry::ContractError;
 
 use crate::contract_error;
 use crate::protocol::{LOOP, Protocol, protocol};
-
-pub const K: u32 = 8;
-/// Chained reads R of the timed chains the tests' verifiers ask for (the registry's least).
-pub const CHAIN: u32 = 24;
-pub const ROUND: u64 = 60;
-pub const BOND: u128 = 100 * LOOP;
-pub const REWARD: u128 = LOOP;
-pub const EK_RANDOMNESS: &[u8] = b"beacon-value-at-setup";
 
 pub fn registry_contract() -> Box<dyn Contract<Empty>> {
     Box::new(

@@ -86,6 +86,7 @@
 //! party's B − A. `LOOPIN_FAIRNESS_OPS` sets the total number of steps (default 100,000, as CI
 //! runs: 248 s on one core of the debug build here).
 
+mod params;
 mod run;
 mod steps;
 mod world;
@@ -95,17 +96,12 @@ use loopin_integration_tests::seeds;
 use loopin_pool_math::HOUR;
 use proptest::prelude::*;
 
+use params::{ADV, MIN_LEASE, TOL};
 use run::Run;
 use steps::{Adv, Step, step};
 use world::World;
 
 const OPS_PER_CASE: usize = 200;
-const ADV: &str = "carol";
-const MIN_LEASE: u128 = loopin::pool::DEFAULT_MIN_LEASE_HOURS;
-/// Rounding allowed per comparison (micro-LOOP).
-const TOL: i128 = 100;
-/// The honest stakes, in the order they are made.
-const SUPPLIERS: [(&str, u64); 3] = [("alice", 1), ("bob", 2), ("seller", 3)];
 
 #[test]
 fn honest_parties_lose_nothing_to_an_adversary() {

@@ -9,9 +9,9 @@ use loopin_pair::ContractError;
 use loopin_pool_math::amm::{Swap, fee_on};
 use loopin_pool_math::{HOUR, MathError};
 
+use crate::params::{ADV, MIN_LEASE, SUPPLIERS, TOL};
 use crate::steps::{Adv, Step};
 use crate::world::{World, attr, error};
-use crate::{ADV, MIN_LEASE, SUPPLIERS, TOL};
 
 /// Both worlds, and what honest clients paid in B beyond A (rule 4).
 pub(crate) struct Run {

@@ -5,7 +5,7 @@ use loopin_integration_tests::protocol::EPOCH;
 use loopin_pool_math::HOUR;
 use proptest::prelude::*;
 
-use crate::MIN_LEASE;
+use crate::params::MIN_LEASE;
 
 /// One step of the shared timeline; `Adv` steps run in world B only (but for its supply).
 #[derive(Clone, Debug)]

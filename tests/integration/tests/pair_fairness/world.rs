@@ -17,7 +17,7 @@ use loopin_pair::ContractError;
 use loopin_pair::state::{SELLER_PRICE, SHARE_VALUE, STAKES};
 use loopin_pool_math::HOUR;
 
-use crate::SUPPLIERS;
+use crate::params::SUPPLIERS;
 
 pub(crate) fn attr(response: &AppResponse, key: &str) -> Option<u128> {
     protocol::attr(response, key)?.parse().ok()

@@ -5,28 +5,10 @@
 //! checkpoint per provider, flooring at each: what it paid and owes is at most the exact sum
 //! and short of it by at most two micro-LOOP per accounting of the provider.
 
-use std::collections::BTreeMap;
-
 use cosmwasm_std::{Decimal256, Uint128};
 use loopin::pair::{ExecuteMsg, LiquidityRewardsResponse, QueryMsg};
 
 use crate::world::{World, number};
-
-/// A passive provider's own view of its liquidity rewards.
-#[derive(Clone, Debug, Default)]
-pub struct PassiveModel {
-    /// Shares held since before the last boundary, and provided since.
-    pub earning: u128,
-    pub waiting: u128,
-    /// Its exact part of every epoch's reward so far.
-    pub earned: Decimal256,
-    /// What claims minted for it.
-    pub paid: u128,
-    /// Calls that accounted its rewards (provide, withdraw, claim).
-    pub accounted: u128,
-}
-
-pub type Passive = BTreeMap<&'static str, PassiveModel>;
 
 impl World {
     /// `who` provided `shares`: they wait for the next boundary.

@@ -2,7 +2,9 @@
 //! simulator's [`Pair`], with what the test knows of each stake and lease (the simulator keeps
 //! aggregates only; per-stake state lives with its agents, here the test).
 
-use cosmwasm_std::{Addr, Decimal, Uint128};
+use std::collections::BTreeMap;
+
+use cosmwasm_std::{Addr, Decimal, Decimal256, Uint128};
 use cw_multi_test::AppResponse;
 use loopin::pair::{ConfigResponse, ExecuteMsg, QueryMsg};
 use loopin::pool::{LeaseReward, PoolParams};
@@ -11,7 +13,6 @@ use loopin_pair::state::{SELLER_PRICE, SHARE_VALUE};
 use loopin_pool_math::capacity::EpochClock;
 use loopin_simulator::emission::Emission;
 
-use crate::liquidity::Passive;
 use loopin_simulator::pair::{Pair, per_device_hour};
 
 /// A numeric attribute of a response.
@@ -280,3 +281,19 @@ impl World {
 pub fn uint(amount: u128) -> Uint128 {
     Uint128::new(amount)
 }
+
+/// A passive provider's own view of its liquidity rewards.
+#[derive(Clone, Debug, Default)]
+pub struct PassiveModel {
+    /// Shares held since before the last boundary, and provided since.
+    pub earning: u128,
+    pub waiting: u128,
+    /// Its exact part of every epoch's reward so far.
+    pub earned: Decimal256,
+    /// What claims minted for it.
+    pub paid: u128,
+    /// Calls that accounted its rewards (provide, withdraw, claim).
+    pub accounted: u128,
+}
+
+pub type Passive = BTreeMap<&'static str, PassiveModel>;
