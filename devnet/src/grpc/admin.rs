@@ -1,8 +1,5 @@
 //! loopin.devnet.v1.Admin (dev only): AdvanceTime and Fund, served only with `admin = true`.
 
-// tonic's service traits return `Result<_, Status>`; the helpers follow them.
-#![allow(clippy::result_large_err)]
-
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::task::{Context, Poll};

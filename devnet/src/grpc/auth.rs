@@ -1,8 +1,5 @@
 //! cosmos.auth.v1beta1.Query: accounts and the chain's auth parameters.
 
-// tonic's service traits return `Result<_, Status>`; the helpers follow them.
-#![allow(clippy::result_large_err)]
-
 use std::sync::Arc;
 
 use cosmos_sdk_proto::Any;

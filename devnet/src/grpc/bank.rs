@@ -1,8 +1,5 @@
 //! cosmos.bank.v1beta1.Query: balances and supply.
 
-// tonic's service traits return `Result<_, Status>`; the helpers follow them.
-#![allow(clippy::result_large_err)]
-
 use std::sync::Arc;
 
 use cosmos_sdk_proto::cosmos::bank::v1beta1 as bankpb;

@@ -3,9 +3,6 @@
 //! `UNIMPLEMENTED`). Values are read from the latest committed block and proven with this
 //! chain's IBC signer at that block's height and time (`proof_height`).
 
-// tonic's service traits return `Result<_, Status>`.
-#![allow(clippy::result_large_err)]
-
 use std::sync::Arc;
 
 use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageResponse;

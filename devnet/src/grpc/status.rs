@@ -1,9 +1,6 @@
 //! What every service of this folder shares: the answer type, an address argument checked, and
 //! the answer for a method the devnet does not serve.
 
-// tonic's service traits return `Result<_, Status>`; the helpers follow them.
-#![allow(clippy::result_large_err)]
-
 use tonic::{Response, Status};
 
 use crate::address::bech32_decode;

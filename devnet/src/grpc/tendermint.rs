@@ -1,8 +1,5 @@
 //! cosmos.base.tendermint.v1beta1.Service: node info, syncing, blocks and the validator set.
 
-// tonic's service traits return `Result<_, Status>`; the helpers follow them.
-#![allow(clippy::result_large_err)]
-
 use std::sync::Arc;
 
 use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1 as tmpb;

@@ -1,8 +1,5 @@
 //! cosmos.tx.v1beta1.Service: simulate, broadcast, and the transactions by hash or height.
 
-// tonic's service traits return `Result<_, Status>`; the helpers follow them.
-#![allow(clippy::result_large_err)]
-
 use std::sync::Arc;
 
 use cosmos_sdk_proto::cosmos::base::abci::v1beta1 as abcipb;

@@ -1,9 +1,6 @@
 //! Hand-served unary services (cosmos-sdk-proto generates no server for wasm.v1.Query, and
 //! the admin service is the devnet's own): one call decoded with prost and answered once.
 
-// tonic's service traits return `Result<_, Status>`; the helpers follow them.
-#![allow(clippy::result_large_err)]
-
 use std::convert::Infallible;
 use std::future::Future;
 use std::marker::PhantomData;

@@ -1,8 +1,5 @@
 //! cosmwasm.wasm.v1.Query: smart, raw, contract info, code info and contracts by code.
 
-// tonic's service traits return `Result<_, Status>`; the helpers follow them.
-#![allow(clippy::result_large_err)]
-
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::task::{Context, Poll};
