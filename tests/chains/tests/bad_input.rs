@@ -267,3 +267,40 @@ async fn bad_transactions_are_refused_with_typed_errors(kind: Kind) {
 
     chain.stop().await;
 }
+
+/// A good send pays exactly what its signer signed: the fee goes whole to the fee collector, the
+/// amount whole to the recipient, and nothing else leaves the signer (the ante handler's fee
+/// collection and the bank send, which issue 20 moved into their own functions).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_good_send_pays_exactly_its_fee_and_amount_on_the_devnet() {
+    let chain = Chain::start(Kind::Devnet, "exact-fee", &[1, 2]).await;
+    let client = chain.client(1).await;
+    // One send first, so the account has its public key on chain.
+    client.bank_send(&address(2), 7).await.expect("good send");
+    let collector = loopin_devnet::address::bech32_encode(
+        PREFIX,
+        &loopin_devnet::address::pubkey_address(b"fee_collector"),
+    )
+    .unwrap();
+    let (signer, recipient, _) = state(&client).await;
+    let collected = client.balance(&collector, DENOM).await.unwrap();
+
+    let bytes = signed(&client, Spec::default()).await;
+    let response = client.broadcast_raw(bytes).await.unwrap();
+    assert_eq!(response.code, 0, "{}", response.raw_log);
+    let result = client.wait_tx(&response.txhash).await.unwrap();
+    assert_eq!(result.response.code, 0, "{}", result.response.raw_log);
+
+    let (signer_after, recipient_after, _) = state(&client).await;
+    assert_eq!(
+        signer - signer_after,
+        1_000 + 5,
+        "the fee and the amount, nothing more"
+    );
+    assert_eq!(recipient_after - recipient, 5);
+    assert_eq!(
+        client.balance(&collector, DENOM).await.unwrap() - collected,
+        1_000
+    );
+    chain.stop().await;
+}
