@@ -3,8 +3,10 @@
 //! - [`metrics`]: a Prometheus registry (counters, gauges, histograms with labels) and its
 //!   `/metrics` HTTP endpoint.
 //! - [`init_tracing`]: logs to stderr under an env-filter directive.
+//! - [`program`]: the one way a binary runs its `main` (runtime, logging, exit codes).
 
 pub mod metrics;
+pub mod program;
 
 /// Log to stderr with an env-filter directive such as "info" or "loopin_prover=debug"; an
 /// invalid directive falls back to "info". A second call does nothing.
