@@ -192,11 +192,61 @@ pub(crate) fn read_wasm(dir: &Path, name: &str) -> anyhow::Result<Vec<u8>> {
     })
 }
 
+/// Gas used by each step of a deployment, by step.
+type GasUsed = BTreeMap<String, i64>;
+
 /// Runs the deployment with `client` (whose key is the deployer).
 pub async fn deploy(config: &DeployConfig, client: &ChainClient) -> anyhow::Result<Deployment> {
+    let mut gas_used = GasUsed::new();
+    let (code_ids, checksums) = store_contracts(config, client, &mut gas_used).await?;
+    let deployer = client.address().to_string();
+    let owner = config.owner.clone().unwrap_or_else(|| deployer.clone());
+    log_admin(config.admin.as_deref(), &deployer);
+    let factory_addr =
+        instantiate_factory(config, client, &code_ids, &owner, &mut gas_used).await?;
+    let wired: factory::ConfigResponse = client
+        .query_smart(&factory_addr, &factory::QueryMsg::Config {})
+        .await?;
+    let owner_signs = owner == deployer;
+    if !owner_signs && (config.registry.is_some() || !config.classes.is_empty()) {
+        tracing::warn!(
+            "the owner {owner} is not the deployer: class parameters and the registry are left to governance"
+        );
+    }
+    let registry = pocps_registry(config, client, &code_ids, &factory_addr, &mut gas_used).await?;
+    // Before the first pool these take effect at once; afterwards they are proposals.
+    if owner_signs {
+        configure_factory(
+            config,
+            client,
+            &factory_addr,
+            registry.as_deref(),
+            &mut gas_used,
+        )
+        .await?;
+    }
+    let pools = create_pools(config, client, &factory_addr, &mut gas_used).await?;
+    Ok(Deployment {
+        chain_id: config.chain.chain_id.clone(),
+        code_ids,
+        checksums,
+        factory: factory_addr,
+        token: wired.token.to_string(),
+        stake_cert: wired.stake_cert.to_string(),
+        registry,
+        pools,
+        gas_used,
+    })
+}
+
+/// Stores every contract of [`CONTRACTS`]: their code ids and checksums, by name.
+async fn store_contracts(
+    config: &DeployConfig,
+    client: &ChainClient,
+    gas_used: &mut GasUsed,
+) -> anyhow::Result<(BTreeMap<String, u64>, BTreeMap<String, String>)> {
     let mut code_ids = BTreeMap::new();
     let mut checksums = BTreeMap::new();
-    let mut gas_used = BTreeMap::new();
     for name in CONTRACTS {
         let wasm = read_wasm(&config.artifacts, name)?;
         let checksum = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&wasm));
@@ -212,9 +262,11 @@ pub async fn deploy(config: &DeployConfig, client: &ChainClient) -> anyhow::Resu
         gas_used.insert(format!("store {name}"), tx.gas_used);
         code_ids.insert(name.to_string(), id);
     }
-    let deployer = client.address().to_string();
-    let owner = config.owner.clone().unwrap_or_else(|| deployer.clone());
-    let admin = config.admin.as_deref();
+    Ok((code_ids, checksums))
+}
+
+/// Logs who the contracts' wasm admin will be, warning when it is the deployer's key.
+fn log_admin(admin: Option<&str>, deployer: &str) {
     match admin {
         None => tracing::info!("no wasm admin: the contracts cannot be migrated"),
         Some(admin) if admin == deployer => tracing::warn!(
@@ -222,8 +274,19 @@ pub async fn deploy(config: &DeployConfig, client: &ChainClient) -> anyhow::Resu
         ),
         Some(admin) => tracing::info!("wasm admin of every contract: {admin}"),
     }
+}
+
+/// Instantiates the factory (which creates the token and the stake certificates) owned by
+/// `owner`: its address.
+async fn instantiate_factory(
+    config: &DeployConfig,
+    client: &ChainClient,
+    code_ids: &BTreeMap<String, u64>,
+    owner: &str,
+    gas_used: &mut GasUsed,
+) -> anyhow::Result<String> {
     let msg = factory::InstantiateMsg {
-        owner: owner.clone(),
+        owner: owner.to_string(),
         token_code_id: code_ids["loopin_token"],
         token: config.token.clone(),
         stake_cert_code_id: code_ids["loopin_stake_cert"],
@@ -237,22 +300,25 @@ pub async fn deploy(config: &DeployConfig, client: &ChainClient) -> anyhow::Resu
             code_ids["loopin_factory"],
             &msg,
             "LooPIN factory",
-            admin,
+            config.admin.as_deref(),
             &[],
         )
         .await
         .context("instantiating the factory")?;
     gas_used.insert("instantiate factory".into(), tx.gas_used);
-    let wired: factory::ConfigResponse = client
-        .query_smart(&factory_addr, &factory::QueryMsg::Config {})
-        .await?;
-    let owner_signs = owner == deployer;
-    if !owner_signs && (config.registry.is_some() || !config.classes.is_empty()) {
-        tracing::warn!(
-            "the owner {owner} is not the deployer: class parameters and the registry are left to governance"
-        );
-    }
-    let registry = match &config.registry {
+    Ok(factory_addr)
+}
+
+/// The config's PoCPS registry: the existing address, or a new one instantiated with its
+/// settings; none without a `[registry]`.
+async fn pocps_registry(
+    config: &DeployConfig,
+    client: &ChainClient,
+    code_ids: &BTreeMap<String, u64>,
+    factory_addr: &str,
+    gas_used: &mut GasUsed,
+) -> anyhow::Result<Option<String>> {
+    Ok(match &config.registry {
         None => None,
         Some(RegistryConfig {
             address: Some(address),
@@ -263,7 +329,7 @@ pub async fn deploy(config: &DeployConfig, client: &ChainClient) -> anyhow::Resu
             settings: Some(settings),
         }) => {
             let msg = registry::InstantiateMsg {
-                factory: factory_addr.clone(),
+                factory: factory_addr.to_string(),
                 settings: settings.clone(),
             };
             let (address, tx) = client
@@ -271,7 +337,7 @@ pub async fn deploy(config: &DeployConfig, client: &ChainClient) -> anyhow::Resu
                     code_ids["loopin_pocps_registry"],
                     &msg,
                     "LooPIN PoCPS registry",
-                    admin,
+                    config.admin.as_deref(),
                     &[],
                 )
                 .await
@@ -280,42 +346,59 @@ pub async fn deploy(config: &DeployConfig, client: &ChainClient) -> anyhow::Resu
             Some(address)
         }
         Some(_) => bail!("[registry] needs exactly one of address and settings"),
-    };
-    // Before the first pool these take effect at once; afterwards they are proposals.
-    if owner_signs {
-        if let Some(registry) = &registry {
-            let tx = client
-                .execute(
-                    &factory_addr,
-                    &factory::ExecuteMsg::SetRegistry {
-                        registry: registry.clone(),
-                    },
-                    &[],
-                )
-                .await
-                .context("setting the registry")?;
-            gas_used.insert("set registry".into(), tx.gas_used);
-        }
-        for class in &config.classes {
-            let tx = client
-                .execute(
-                    &factory_addr,
-                    &factory::ExecuteMsg::SetClassParams {
-                        class: class.name.clone(),
-                        params: Box::new(class.params.clone()),
-                    },
-                    &[],
-                )
-                .await
-                .with_context(|| format!("setting the parameters of class {}", class.name))?;
-            gas_used.insert(format!("set class {}", class.name), tx.gas_used);
-        }
+    })
+}
+
+/// As the factory's owner: wires `registry` into the factory and sets every class's parameters.
+async fn configure_factory(
+    config: &DeployConfig,
+    client: &ChainClient,
+    factory_addr: &str,
+    registry: Option<&str>,
+    gas_used: &mut GasUsed,
+) -> anyhow::Result<()> {
+    if let Some(registry) = registry {
+        let tx = client
+            .execute(
+                factory_addr,
+                &factory::ExecuteMsg::SetRegistry {
+                    registry: registry.to_string(),
+                },
+                &[],
+            )
+            .await
+            .context("setting the registry")?;
+        gas_used.insert("set registry".into(), tx.gas_used);
     }
+    for class in &config.classes {
+        let tx = client
+            .execute(
+                factory_addr,
+                &factory::ExecuteMsg::SetClassParams {
+                    class: class.name.clone(),
+                    params: Box::new(class.params.clone()),
+                },
+                &[],
+            )
+            .await
+            .with_context(|| format!("setting the parameters of class {}", class.name))?;
+        gas_used.insert(format!("set class {}", class.name), tx.gas_used);
+    }
+    Ok(())
+}
+
+/// Creates the pool of every class with `create_pool`: pair address by class.
+async fn create_pools(
+    config: &DeployConfig,
+    client: &ChainClient,
+    factory_addr: &str,
+    gas_used: &mut GasUsed,
+) -> anyhow::Result<BTreeMap<String, String>> {
     let mut pools = BTreeMap::new();
     for class in config.classes.iter().filter(|c| c.create_pool) {
         let tx = client
             .execute(
-                &factory_addr,
+                factory_addr,
                 &factory::ExecuteMsg::CreatePool {
                     class: class.name.clone(),
                 },
@@ -326,7 +409,7 @@ pub async fn deploy(config: &DeployConfig, client: &ChainClient) -> anyhow::Resu
         gas_used.insert(format!("create pool {}", class.name), tx.gas_used);
         let pool: factory::PoolResponse = client
             .query_smart(
-                &factory_addr,
+                factory_addr,
                 &factory::QueryMsg::Pool {
                     class: class.name.clone(),
                 },
@@ -334,17 +417,7 @@ pub async fn deploy(config: &DeployConfig, client: &ChainClient) -> anyhow::Resu
             .await?;
         pools.insert(class.name.clone(), pool.pair.to_string());
     }
-    Ok(Deployment {
-        chain_id: config.chain.chain_id.clone(),
-        code_ids,
-        checksums,
-        factory: factory_addr,
-        token: wired.token.to_string(),
-        stake_cert: wired.stake_cert.to_string(),
-        registry,
-        pools,
-        gas_used,
-    })
+    Ok(pools)
 }
 
 /// The chain-registry `chain.json` for the chain in `chain`, with the config's defaults.

@@ -6,7 +6,9 @@ use clap::{Parser, Subcommand};
 use cosmwasm_std::Uint128;
 use loopin_chain_client::{ChainClient, ChainConfig, ChainQuerier, Key};
 use loopin_deploy::{DeployConfig, admin_tx, ibc};
-use std::path::PathBuf;
+use loopin_telemetry::program;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
@@ -89,201 +91,256 @@ enum Cmd {
     /// Deploys the IBC applications: the price feed (every pool of the deployment) and the
     /// rewards bridge on the chain of --config, the price consumer on the remote chain; prints
     /// their addresses as JSON (docs/relayer.md).
-    Ibc {
-        /// The deployment JSON of the LooPIN chain.
-        #[arg(long)]
-        deployment: PathBuf,
-        /// The other chain's gRPC endpoint, chain id, account prefix and fee denom.
-        #[arg(long)]
-        remote_grpc: String,
-        #[arg(long)]
-        remote_chain_id: String,
-        #[arg(long)]
-        remote_prefix: String,
-        #[arg(long)]
-        remote_denom: String,
-        /// The key (mnemonic or `hex:`) that deploys and owns the consumer there.
-        #[arg(long)]
-        remote_key_file: PathBuf,
-        /// Where to write the addresses JSON.
-        #[arg(long)]
-        output: Option<PathBuf>,
-        /// The LooPIN chain's connection the price channel will use: the feed accepts
-        /// subscribers on it only.
-        #[arg(long, default_value = ibc::FIRST_CONNECTION)]
-        price_connection: String,
-        /// The other chain's connection the price channel will use: the consumer accepts the
-        /// feed's channel on it only.
-        #[arg(long, default_value = ibc::FIRST_CONNECTION)]
-        remote_price_connection: String,
-        /// The wasm admin of the consumer on the other chain (a multisig there); none if absent.
-        /// The LooPIN side's admin is the config's `admin`.
-        #[arg(long)]
-        remote_admin: Option<String>,
-    },
+    Ibc(IbcArgs),
 }
 
-fn parse_balance(s: &str) -> Result<(String, Uint128), String> {
-    let (address, amount) = s.split_once('=').ok_or("expected ADDRESS=AMOUNT")?;
-    let amount: u128 = amount.parse().map_err(|e| format!("amount: {e}"))?;
+// The arguments of `ibc` (its help is the variant's).
+#[derive(clap::Args)]
+struct IbcArgs {
+    /// The deployment JSON of the LooPIN chain.
+    #[arg(long)]
+    deployment: PathBuf,
+    /// The other chain's gRPC endpoint, chain id, account prefix and fee denom.
+    #[arg(long)]
+    remote_grpc: String,
+    #[arg(long)]
+    remote_chain_id: String,
+    #[arg(long)]
+    remote_prefix: String,
+    #[arg(long)]
+    remote_denom: String,
+    /// The key (mnemonic or `hex:`) that deploys and owns the consumer there.
+    #[arg(long)]
+    remote_key_file: PathBuf,
+    /// Where to write the addresses JSON.
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// The LooPIN chain's connection the price channel will use: the feed accepts
+    /// subscribers on it only.
+    #[arg(long, default_value = ibc::FIRST_CONNECTION)]
+    price_connection: String,
+    /// The other chain's connection the price channel will use: the consumer accepts the
+    /// feed's channel on it only.
+    #[arg(long, default_value = ibc::FIRST_CONNECTION)]
+    remote_price_connection: String,
+    /// The wasm admin of the consumer on the other chain (a multisig there); none if absent.
+    /// The LooPIN side's admin is the config's `admin`.
+    #[arg(long)]
+    remote_admin: Option<String>,
+}
+
+/// `ADDRESS=AMOUNT` of `--fund-loop`.
+fn parse_balance(s: &str) -> anyhow::Result<(String, Uint128)> {
+    let (address, amount) = s
+        .split_once('=')
+        .ok_or_else(|| anyhow::anyhow!("expected ADDRESS=AMOUNT"))?;
+    let amount: u128 = amount.parse().map_err(|e| anyhow::anyhow!("amount: {e}"))?;
     Ok((address.to_string(), Uint128::new(amount)))
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    let cli = Cli::parse();
-    let cmd = cli.cmd;
-    if let Some(Cmd::DevKey { n, address }) = cmd {
-        match address {
-            Some(prefix) => println!("{}", Key::development(n, &prefix)?.address),
-            None => println!("{}", Key::development_mnemonic(n)),
+fn main() -> ExitCode {
+    // RUST_LOG, as before; "info" when it is unset (or invalid).
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_string());
+    program::run("loopin-deploy", Some(&filter), run(Cli::parse()))
+}
+
+/// Runs the subcommand, or the deployment without one.
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let Cli {
+        cmd,
+        config,
+        grpc,
+        artifacts,
+        output,
+        chain_json,
+        assetlist,
+        fund_loop,
+    } = cli;
+    let load = || load_config(config.as_deref(), grpc.clone(), artifacts.clone());
+    match cmd {
+        Some(Cmd::DevKey { n, address }) => dev_key(n, address),
+        Some(Cmd::Unsigned { op }) => unsigned(&load()?, op).await,
+        Some(Cmd::RegistryFiles { deployment }) => {
+            registry_files(&load()?, &deployment, chain_json, assetlist)
         }
-        return Ok(());
+        Some(Cmd::WebConfig { deployment }) => web_config(&load()?, &deployment, output),
+        Some(Cmd::Send { to, amount, top_up }) => send(&load()?, &to, amount, top_up).await,
+        Some(Cmd::Ibc(args)) => deploy_ibc(&load()?, args).await,
+        None => deploy(load()?, output, chain_json, assetlist, fund_loop).await,
     }
-    let path = cli
-        .config
-        .context("--config FILE is required (or a subcommand)")?;
+}
+
+/// `dev-key N`: development key N's mnemonic, or its address with `--address`.
+fn dev_key(n: u8, address: Option<String>) -> anyhow::Result<()> {
+    match address {
+        Some(prefix) => println!("{}", Key::development(n, &prefix)?.address),
+        None => println!("{}", Key::development_mnemonic(n)),
+    }
+    Ok(())
+}
+
+/// The `--config` file with the command line's `--grpc` and `--artifacts` over it.
+fn load_config(
+    path: Option<&Path>,
+    grpc: Option<String>,
+    artifacts: Option<PathBuf>,
+) -> anyhow::Result<DeployConfig> {
+    let path = path.context("--config FILE is required (or a subcommand)")?;
     let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let mut config =
         DeployConfig::from_toml(&text).with_context(|| format!("parsing {}", path.display()))?;
-    if let Some(grpc) = cli.grpc {
+    if let Some(grpc) = grpc {
         config.chain.grpc = grpc;
     }
-    if let Some(dir) = cli.artifacts {
+    if let Some(dir) = artifacts {
         config.artifacts = dir;
     }
-    if let Some(Cmd::Unsigned { op }) = cmd {
-        let querier = ChainQuerier::connect(config.chain.clone())
-            .await
-            .with_context(|| format!("connecting to {}", config.chain.grpc))?;
-        let tx = op.run(&querier).await?;
-        eprintln!("{}", tx.instructions());
-        println!("{}", tx.json);
-        return Ok(());
+    Ok(config)
+}
+
+/// A deployment JSON that loopin-deploy wrote; `what` names it in the error of a bad one.
+fn read_deployment(path: &Path, what: &str) -> anyhow::Result<loopin_deploy::Deployment> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| what.to_string())
+}
+
+/// `unsigned`: prints the unsigned transaction (stdout) and how to sign it (stderr).
+async fn unsigned(config: &DeployConfig, op: admin_tx::UnsignedCmd) -> anyhow::Result<()> {
+    let querier = ChainQuerier::connect(config.chain.clone())
+        .await
+        .with_context(|| format!("connecting to {}", config.chain.grpc))?;
+    let tx = op.run(&querier).await?;
+    eprintln!("{}", tx.instructions());
+    println!("{}", tx.json);
+    Ok(())
+}
+
+/// `registry-files`: writes chain.json and/or assetlist.json for an existing deployment.
+fn registry_files(
+    config: &DeployConfig,
+    deployment: &Path,
+    chain_json: Option<PathBuf>,
+    assetlist: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let deployment = read_deployment(deployment, "deployment JSON")?;
+    let info = config.chain_registry.clone().unwrap_or_default();
+    let chain_json = chain_json.or(config.chain_json.clone());
+    let assetlist = assetlist.or(config.assetlist.clone());
+    if chain_json.is_none() && assetlist.is_none() {
+        anyhow::bail!("registry-files writes --chain-json and/or --assetlist: name one");
     }
-    if let Some(Cmd::RegistryFiles { deployment }) = cmd {
-        let text = std::fs::read_to_string(&deployment)
-            .with_context(|| format!("reading {}", deployment.display()))?;
-        let deployment: loopin_deploy::Deployment =
-            serde_json::from_str(&text).context("deployment JSON")?;
-        let info = config.chain_registry.clone().unwrap_or_default();
-        let chain_json = cli.chain_json.or(config.chain_json.clone());
-        let assetlist = cli.assetlist.or(config.assetlist.clone());
-        if chain_json.is_none() && assetlist.is_none() {
-            anyhow::bail!("registry-files writes --chain-json and/or --assetlist: name one");
-        }
-        if let Some(path) = chain_json {
-            let json = serde_json::to_string_pretty(&info.chain_json(&config.chain))?;
-            std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?;
-        }
-        if let Some(path) = assetlist {
-            let json = info.assetlist_json(&config.chain, &config.token, &deployment);
-            std::fs::write(&path, serde_json::to_string_pretty(&json)?)
-                .with_context(|| format!("writing {}", path.display()))?;
-        }
-        return Ok(());
+    if let Some(path) = chain_json {
+        let json = serde_json::to_string_pretty(&info.chain_json(&config.chain))?;
+        std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?;
     }
-    if let Some(Cmd::WebConfig { deployment }) = cmd {
-        let text = std::fs::read_to_string(&deployment)
-            .with_context(|| format!("reading {}", deployment.display()))?;
-        let deployment: loopin_deploy::Deployment =
-            serde_json::from_str(&text).context("deployment JSON")?;
-        let info = config.chain_registry.clone().unwrap_or_default();
-        let web = loopin_deploy::web::web_config(&info, &config.chain, &config.token, &deployment)?;
-        let json = serde_json::to_string_pretty(&web)?;
-        match cli.output {
-            Some(path) => std::fs::write(&path, json)
-                .with_context(|| format!("writing {}", path.display()))?,
-            None => println!("{json}"),
-        }
-        return Ok(());
+    if let Some(path) = assetlist {
+        let json = info.assetlist_json(&config.chain, &config.token, &deployment);
+        std::fs::write(&path, serde_json::to_string_pretty(&json)?)
+            .with_context(|| format!("writing {}", path.display()))?;
     }
-    if let Some(Cmd::Send { to, amount, top_up }) = cmd {
-        let client = ChainClient::connect(config.chain.clone(), config.key()?).await?;
-        let send = if top_up {
-            let held = client.balance(&to, &config.chain.denom).await?;
-            loopin_deploy::lacking(held, amount)
-        } else {
-            amount
-        };
-        if send > 0 {
-            let tx = client.bank_send(&to, send).await?;
-            println!("{}", tx.txhash);
+    Ok(())
+}
+
+/// `web-config`: the web app's `loopin.json` to `output`, or stdout.
+fn web_config(
+    config: &DeployConfig,
+    deployment: &Path,
+    output: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let deployment = read_deployment(deployment, "deployment JSON")?;
+    let info = config.chain_registry.clone().unwrap_or_default();
+    let web = loopin_deploy::web::web_config(&info, &config.chain, &config.token, &deployment)?;
+    let json = serde_json::to_string_pretty(&web)?;
+    match output {
+        Some(path) => {
+            std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?
         }
-        return Ok(());
+        None => println!("{json}"),
     }
-    if let Some(Cmd::Ibc {
-        deployment,
-        remote_grpc,
-        remote_chain_id,
-        remote_prefix,
-        remote_denom,
-        remote_key_file,
-        output,
-        price_connection,
-        remote_price_connection,
-        remote_admin,
-    }) = cmd
-    {
-        let text = std::fs::read_to_string(&deployment)
-            .with_context(|| format!("reading {}", deployment.display()))?;
-        let deployment: loopin_deploy::Deployment = serde_json::from_str(&text)
-            .with_context(|| format!("parsing {}", deployment.display()))?;
-        let client = ChainClient::connect(config.chain.clone(), config.key()?).await?;
-        let apps = ibc::deploy_ibc_apps(
-            &client,
-            &config.artifacts,
-            &deployment,
-            &ibc::IbcSettings {
-                feed_connections: vec![price_connection],
-                admin: config.admin.clone(),
-                ..ibc::IbcSettings::default()
-            },
-        )
-        .await?;
-        let remote = ChainConfig {
-            grpc: remote_grpc,
-            chain_id: remote_chain_id,
-            prefix: remote_prefix.clone(),
-            denom: remote_denom,
-            ..config.chain.clone()
-        };
-        let remote_key = Key::from_file(&remote_key_file, &remote_prefix)?;
-        let remote_client = ChainClient::connect(remote, remote_key).await?;
-        let consumer = ibc::deploy_price_consumer(
-            &remote_client,
-            &config.artifacts,
-            &apps.price_feed_port(),
-            vec![remote_price_connection],
-            remote_admin.as_deref(),
-        )
-        .await?;
-        ibc::pin_price_consumer(&client, &apps, &consumer).await?;
-        let json = serde_json::to_string_pretty(&serde_json::json!({
-            "price_feed": apps.price_feed,
-            "rewards_bridge": apps.rewards_bridge,
-            "price_consumer": consumer,
-        }))?;
-        if let Some(output) = output {
-            std::fs::write(&output, &json)
-                .with_context(|| format!("writing {}", output.display()))?;
-        }
-        println!("{json}");
-        return Ok(());
+    Ok(())
+}
+
+/// `send`: `amount` (or, with `top_up`, what `to` lacks of it) from the deployer to `to`.
+async fn send(config: &DeployConfig, to: &str, amount: u128, top_up: bool) -> anyhow::Result<()> {
+    let client = ChainClient::connect(config.chain.clone(), config.key()?).await?;
+    let send = if top_up {
+        let held = client.balance(to, &config.chain.denom).await?;
+        loopin_deploy::lacking(held, amount)
+    } else {
+        amount
+    };
+    if send > 0 {
+        let tx = client.bank_send(to, send).await?;
+        println!("{}", tx.txhash);
     }
-    config.output = cli.output.or(config.output);
-    config.chain_json = cli.chain_json.or(config.chain_json);
-    config.assetlist = cli.assetlist.or(config.assetlist);
+    Ok(())
+}
+
+/// `ibc`: the price feed and the rewards bridge here, the price consumer on the remote chain,
+/// pinned to each other; prints (and writes to `--output`) their addresses.
+async fn deploy_ibc(config: &DeployConfig, args: IbcArgs) -> anyhow::Result<()> {
+    let deployment = read_deployment(
+        &args.deployment,
+        &format!("parsing {}", args.deployment.display()),
+    )?;
+    let client = ChainClient::connect(config.chain.clone(), config.key()?).await?;
+    let apps = ibc::deploy_ibc_apps(
+        &client,
+        &config.artifacts,
+        &deployment,
+        &ibc::IbcSettings {
+            feed_connections: vec![args.price_connection],
+            admin: config.admin.clone(),
+            ..ibc::IbcSettings::default()
+        },
+    )
+    .await?;
+    let remote = ChainConfig {
+        grpc: args.remote_grpc,
+        chain_id: args.remote_chain_id,
+        prefix: args.remote_prefix.clone(),
+        denom: args.remote_denom,
+        ..config.chain.clone()
+    };
+    let remote_key = Key::from_file(&args.remote_key_file, &args.remote_prefix)?;
+    let remote_client = ChainClient::connect(remote, remote_key).await?;
+    let consumer = ibc::deploy_price_consumer(
+        &remote_client,
+        &config.artifacts,
+        &apps.price_feed_port(),
+        vec![args.remote_price_connection],
+        args.remote_admin.as_deref(),
+    )
+    .await?;
+    ibc::pin_price_consumer(&client, &apps, &consumer).await?;
+    let json = serde_json::to_string_pretty(&serde_json::json!({
+        "price_feed": apps.price_feed,
+        "rewards_bridge": apps.rewards_bridge,
+        "price_consumer": consumer,
+    }))?;
+    if let Some(output) = args.output {
+        std::fs::write(&output, &json).with_context(|| format!("writing {}", output.display()))?;
+    }
+    println!("{json}");
+    Ok(())
+}
+
+/// No subcommand: deploys LooPIN with the command line's outputs and balances over the
+/// config's, and prints the deployment.
+async fn deploy(
+    mut config: DeployConfig,
+    output: Option<PathBuf>,
+    chain_json: Option<PathBuf>,
+    assetlist: Option<PathBuf>,
+    fund_loop: Vec<(String, Uint128)>,
+) -> anyhow::Result<()> {
+    config.output = output.or(config.output);
+    config.chain_json = chain_json.or(config.chain_json);
+    config.assetlist = assetlist.or(config.assetlist);
     config.token.initial_balances.extend(
-        cli.fund_loop
+        fund_loop
             .into_iter()
             .map(|(address, amount)| cw20::Cw20Coin { address, amount }),
     );

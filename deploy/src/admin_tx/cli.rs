@@ -63,14 +63,23 @@ pub enum UnsignedCmd {
     },
 }
 
-fn parse_coin(s: &str) -> Result<(u128, String), String> {
+/// A `--amount` that is not AMOUNTDENOM.
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub enum CoinArgError {
+    #[error("{0:?}: expected AMOUNTDENOM, e.g. 5uloop")]
+    Amount(String),
+    #[error("{0:?}: no denom")]
+    NoDenom(String),
+}
+
+fn parse_coin(s: &str) -> Result<(u128, String), CoinArgError> {
     let digits = s.chars().take_while(char::is_ascii_digit).count();
     let (amount, denom) = s.split_at(digits);
     let amount = amount
         .parse()
-        .map_err(|_| format!("{s:?}: expected AMOUNTDENOM, e.g. 5uloop"))?;
+        .map_err(|_| CoinArgError::Amount(s.to_string()))?;
     if denom.is_empty() {
-        return Err(format!("{s:?}: no denom"));
+        return Err(CoinArgError::NoDenom(s.to_string()));
     }
     Ok((amount, denom.to_string()))
 }

@@ -121,81 +121,113 @@ pub(super) fn message(
     prefix: &str,
 ) -> anyhow::Result<(Any, MessageJson)> {
     let contract = chain_address(op.contract(), prefix, "contract")?;
-    let any_err = |e: cosmrs::ErrorReport| anyhow::anyhow!("encoding the message: {e}");
-    let (any, json) = match op {
-        AdminOp::Migrate { code_id, msg, .. } => {
-            let m = cosmrs::cosmwasm::MsgMigrateContract {
-                sender: sender.clone(),
-                contract,
-                code_id: *code_id,
-                msg: json_object(msg, "migrate")?,
-            };
-            let any = m.to_any().map_err(any_err)?;
-            let json = MessageJson::Migrate {
-                type_url: any.type_url.clone(),
-                sender: m.sender.to_string(),
-                contract: m.contract.to_string(),
-                code_id: m.code_id.to_string(),
-                msg: serde_json::from_slice(&m.msg)?,
-            };
-            (any, json)
-        }
+    match op {
+        AdminOp::Migrate { code_id, msg, .. } => migrate(sender, contract, *code_id, msg),
         AdminOp::UpdateAdmin { new_admin, .. } => {
-            let m = cosmrs::cosmwasm::MsgUpdateAdmin {
-                sender: sender.clone(),
-                new_admin: chain_address(new_admin, prefix, "new admin")?,
-                contract,
-            };
-            let any = m.to_any().map_err(any_err)?;
-            let json = MessageJson::UpdateAdmin {
-                type_url: any.type_url.clone(),
-                sender: m.sender.to_string(),
-                new_admin: m.new_admin.to_string(),
-                contract: m.contract.to_string(),
-            };
-            (any, json)
+            let new_admin = chain_address(new_admin, prefix, "new admin")?;
+            update_admin(sender, contract, new_admin)
         }
-        AdminOp::ClearAdmin { .. } => {
-            let m = cosmrs::cosmwasm::MsgClearAdmin {
-                sender: sender.clone(),
-                contract,
-            };
-            let any = m.to_any().map_err(any_err)?;
-            let json = MessageJson::ClearAdmin {
-                type_url: any.type_url.clone(),
-                sender: m.sender.to_string(),
-                contract: m.contract.to_string(),
-            };
-            (any, json)
-        }
-        AdminOp::Execute { msg, funds, .. } => {
-            let funds = funds
-                .iter()
-                .map(|(amount, denom)| {
-                    Ok(Coin {
-                        denom: denom
-                            .parse()
-                            .map_err(|e| anyhow::anyhow!("denom {denom:?}: {e}"))?,
-                        amount: *amount,
-                    })
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            let m = cosmrs::cosmwasm::MsgExecuteContract {
-                sender: sender.clone(),
-                contract,
-                msg: json_object(msg, "execute")?,
-                funds,
-            };
-            let any = m.to_any().map_err(any_err)?;
-            let json = MessageJson::Execute {
-                type_url: any.type_url.clone(),
-                sender: m.sender.to_string(),
-                contract: m.contract.to_string(),
-                msg: serde_json::from_slice(&m.msg)?,
-                funds: m.funds.iter().map(CoinJson::from).collect(),
-            };
-            (any, json)
-        }
+        AdminOp::ClearAdmin { .. } => clear_admin(sender, contract),
+        AdminOp::Execute { msg, funds, .. } => execute(sender, contract, msg, funds),
+    }
+}
+
+/// A cosmrs message that could not be encoded as an `Any`.
+fn any_err(e: cosmrs::ErrorReport) -> anyhow::Error {
+    anyhow::anyhow!("encoding the message: {e}")
+}
+
+/// `MsgMigrateContract` of `contract` to `code_id` with `msg`.
+fn migrate(
+    sender: &AccountId,
+    contract: AccountId,
+    code_id: u64,
+    msg: &serde_json::Value,
+) -> anyhow::Result<(Any, MessageJson)> {
+    let m = cosmrs::cosmwasm::MsgMigrateContract {
+        sender: sender.clone(),
+        contract,
+        code_id,
+        msg: json_object(msg, "migrate")?,
+    };
+    let any = m.to_any().map_err(any_err)?;
+    let json = MessageJson::Migrate {
+        type_url: any.type_url.clone(),
+        sender: m.sender.to_string(),
+        contract: m.contract.to_string(),
+        code_id: m.code_id.to_string(),
+        msg: serde_json::from_slice(&m.msg)?,
+    };
+    Ok((any, json))
+}
+
+/// `MsgUpdateAdmin` of `contract` to `new_admin`.
+fn update_admin(
+    sender: &AccountId,
+    contract: AccountId,
+    new_admin: AccountId,
+) -> anyhow::Result<(Any, MessageJson)> {
+    let m = cosmrs::cosmwasm::MsgUpdateAdmin {
+        sender: sender.clone(),
+        new_admin,
+        contract,
+    };
+    let any = m.to_any().map_err(any_err)?;
+    let json = MessageJson::UpdateAdmin {
+        type_url: any.type_url.clone(),
+        sender: m.sender.to_string(),
+        new_admin: m.new_admin.to_string(),
+        contract: m.contract.to_string(),
+    };
+    Ok((any, json))
+}
+
+/// `MsgClearAdmin` of `contract`.
+fn clear_admin(sender: &AccountId, contract: AccountId) -> anyhow::Result<(Any, MessageJson)> {
+    let m = cosmrs::cosmwasm::MsgClearAdmin {
+        sender: sender.clone(),
+        contract,
+    };
+    let any = m.to_any().map_err(any_err)?;
+    let json = MessageJson::ClearAdmin {
+        type_url: any.type_url.clone(),
+        sender: m.sender.to_string(),
+        contract: m.contract.to_string(),
+    };
+    Ok((any, json))
+}
+
+/// `MsgExecuteContract` of `msg` on `contract` with `funds` (amount, denom).
+fn execute(
+    sender: &AccountId,
+    contract: AccountId,
+    msg: &serde_json::Value,
+    funds: &[(u128, String)],
+) -> anyhow::Result<(Any, MessageJson)> {
+    let funds = funds
+        .iter()
+        .map(|(amount, denom)| {
+            Ok(Coin {
+                denom: denom
+                    .parse()
+                    .map_err(|e| anyhow::anyhow!("denom {denom:?}: {e}"))?,
+                amount: *amount,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let m = cosmrs::cosmwasm::MsgExecuteContract {
+        sender: sender.clone(),
+        contract,
+        msg: json_object(msg, "execute")?,
+        funds,
+    };
+    let any = m.to_any().map_err(any_err)?;
+    let json = MessageJson::Execute {
+        type_url: any.type_url.clone(),
+        sender: m.sender.to_string(),
+        contract: m.contract.to_string(),
+        msg: serde_json::from_slice(&m.msg)?,
+        funds: m.funds.iter().map(CoinJson::from).collect(),
     };
     Ok((any, json))
 }

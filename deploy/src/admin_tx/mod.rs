@@ -207,6 +207,28 @@ pub async fn unsigned_tx(
         .with_context(|| {
             format!("the sender {sender} has no account on {chain_id}: send it the fees first")
         })?;
+    check_contract(querier, sender, op).await?;
+    let (gas_limit, simulated_gas) = match gas {
+        Some(gas) => (gas, None),
+        None => simulated_gas_limit(querier, sender, any, memo, sequence).await?,
+    };
+    let fee = (gas_limit as f64 * config.gas_price).ceil() as u128;
+    Ok(UnsignedTx {
+        json: json::tx_json(vec![json], memo, fee, &config.denom, gas_limit),
+        chain_id: chain_id.clone(),
+        sender: sender.to_string(),
+        account_number,
+        sequence,
+        gas_limit,
+        fee,
+        simulated_gas,
+    })
+}
+
+/// Refuses `op` where the chain would: no such contract, a sender that is not its wasm admin
+/// (for an admin operation), no such code to migrate to, an admin handed to itself.
+async fn check_contract(querier: &ChainQuerier, sender: &str, op: &AdminOp) -> anyhow::Result<()> {
+    let chain_id = &querier.config.chain_id;
     let contract = op.contract();
     let info = match querier.contract_info(contract).await {
         Ok(info) => info,
@@ -244,32 +266,29 @@ pub async fn unsigned_tx(
         }
         _ => {}
     }
-    let (gas_limit, simulated_gas) = match gas {
-        Some(gas) => (gas, None),
-        None => {
-            let key = key_on_chain(querier, sender).await?;
-            let used = simulate(querier, vec![any], memo, sequence, key)
-                .await
-                .with_context(|| {
-                    format!("simulating the transaction from {sender} (give --gas to skip the simulation)")
-                })?;
-            let adjusted = (used as f64 * config.gas_adjustment).ceil() as u64;
-            let allowance = match key {
-                KeyOnChain::Unknown => MULTISIG_GAS_ALLOWANCE,
-                _ => 0,
-            };
-            (adjusted + allowance, Some(used))
-        }
+    Ok(())
+}
+
+/// The gas limit from the chain's simulation of `any`: what it used times the config's
+/// adjustment, plus [`MULTISIG_GAS_ALLOWANCE`] for a sender whose key the chain does not know;
+/// and what the simulation used.
+async fn simulated_gas_limit(
+    querier: &ChainQuerier,
+    sender: &str,
+    any: Any,
+    memo: &str,
+    sequence: u64,
+) -> anyhow::Result<(u64, Option<u64>)> {
+    let key = key_on_chain(querier, sender).await?;
+    let used = simulate(querier, vec![any], memo, sequence, key)
+        .await
+        .with_context(|| {
+            format!("simulating the transaction from {sender} (give --gas to skip the simulation)")
+        })?;
+    let adjusted = (used as f64 * querier.config.gas_adjustment).ceil() as u64;
+    let allowance = match key {
+        KeyOnChain::Unknown => MULTISIG_GAS_ALLOWANCE,
+        _ => 0,
     };
-    let fee = (gas_limit as f64 * config.gas_price).ceil() as u128;
-    Ok(UnsignedTx {
-        json: json::tx_json(vec![json], memo, fee, &config.denom, gas_limit),
-        chain_id: chain_id.clone(),
-        sender: sender.to_string(),
-        account_number,
-        sequence,
-        gas_limit,
-        fee,
-        simulated_gas,
-    })
+    Ok((adjusted + allowance, Some(used)))
 }
