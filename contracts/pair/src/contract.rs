@@ -16,10 +16,10 @@ use loopin_pool_math::oracle::{PriceAccumulator, TimeWeightedRatio};
 
 use crate::epoch::{DEFAULT_ADVANCE, MAX_ADVANCE, advance};
 use crate::error::ContractError;
-use crate::leasing::{self, LeaseRequest};
-use crate::staking::{self, StakeRequest};
+use crate::requests::{LeaseRequest, StakeRequest};
 use crate::state::{CONFIG, Config, POOL, Pool};
-use crate::{claim, disputes, exit, liquidity, proofs, slashing, unproven, verification};
+use crate::verification;
+use crate::{claim, disputes, exit, leasing, liquidity, proofs, slashing, staking, unproven};
 use crate::{lease_rewards, lifecycle, liquidity_rewards};
 use crate::{outflow, query};
 

@@ -14,7 +14,7 @@ use loopin::device::{DEVICE_KEY_LEN, DEVICE_SIGNATURE_LEN, StakeClaim, device_id
 use loopin::pool::PoolParams;
 
 use crate::error::ContractError;
-use crate::staking::StakeRequest;
+use crate::requests::StakeRequest;
 
 /// Refuses a stake below the class's smallest rate, or one its device's key did not sign.
 pub fn check(

@@ -16,10 +16,10 @@ use crate::error::ContractError;
 use crate::leasing::load_clients_lease;
 use crate::outflow;
 use crate::proofs::is_proven;
-use crate::staking::{maintenance, seller_proceeds, settled_value, sub};
+use crate::staking::{maintenance, seller_proceeds, settled_value};
 use crate::state::{
     CONFIG, Config, DISPUTE_BONDS, LEASES, OPEN_DISPUTES, POOL, Pool, SHARES_ENDING, STAKES, Stake,
-    UNPROVEN_SETTLED,
+    UNPROVEN_SETTLED, sub,
 };
 
 /// The bond a dispute of a lease that paid `paid` needs: a tenth of it, rounded up, at least 1.

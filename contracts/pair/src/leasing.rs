@@ -1,8 +1,8 @@
 //! Leases: buy hours of the trading epoch on a device, cancel before the epoch, post access.
 
 use cosmwasm_std::{
-    Addr, Binary, Decimal, DepsMut, Empty, Env, HexBinary, OverflowError, OverflowOperation,
-    Response, Storage, Timestamp, Uint128,
+    Addr, Binary, Decimal, DepsMut, Empty, Env, OverflowError, OverflowOperation, Response,
+    Storage, Timestamp, Uint128,
 };
 use loopin::access::SshPublicKey;
 use loopin::pair::{CLIENT_KEY_LEN, MAX_ACCESS_LEN, MAX_LEASES_PER_EPOCH};
@@ -13,19 +13,11 @@ use loopin_pool_math::amm::Swap;
 use crate::epoch::current_pool;
 use crate::error::ContractError;
 use crate::outflow;
+use crate::requests::{LeaseRequest, check_deadline};
 use crate::state::{
     CONFIG, Config, LEASE_COUNT, LEASED, LEASES, LEASES_BY_CLIENT, Lease, POOL, Pool, STAKE_LEASES,
     STAKES,
 };
-
-pub(crate) fn check_deadline(env: &Env, deadline: Option<Timestamp>) -> Result<(), ContractError> {
-    match deadline {
-        Some(deadline) if env.block.time > deadline => {
-            Err(ContractError::DeadlinePassed { deadline })
-        }
-        _ => Ok(()),
-    }
-}
 
 /// Loads a lease for an action only its client may take.
 pub(crate) fn load_clients_lease(
@@ -40,18 +32,6 @@ pub(crate) fn load_clients_lease(
         return Err(ContractError::Unauthorized {});
     }
     Ok(lease)
-}
-
-/// A lease request from a Lease hook.
-pub struct LeaseRequest {
-    pub stake_id: u64,
-    pub hours: Uint128,
-    pub client_key: HexBinary,
-    pub ssh_key: String,
-    pub deadline: Option<Timestamp>,
-    pub renewals: u32,
-    pub max_renewal_price: Option<Decimal>,
-    pub renewer: Option<Addr>,
 }
 
 /// Buys `hours` of the trading epoch on stake `id` and records the lease. Checks the device

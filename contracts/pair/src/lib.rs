@@ -18,6 +18,7 @@ mod liquidity_rewards;
 mod outflow;
 mod proofs;
 mod query;
+mod requests;
 mod revenue;
 mod slashing;
 mod staking;

@@ -10,9 +10,10 @@ use loopin::stake_cert::{self, StakeMode};
 use crate::epoch::current_pool;
 use crate::error::ContractError;
 use crate::outflow;
-use crate::staking::{add, load_owned, maintenance, sub, timestamp};
+use crate::staking::{load_owned, maintenance, timestamp};
 use crate::state::{
     CONFIG, Config, POOL, PROVIDER_HOURS_ENDING, SELLER_HOURS_ENDING, SHARES_ENDING, STAKES, Stake,
+    add, sub,
 };
 use crate::verification::{book_seller, in_market};
 

@@ -4,9 +4,9 @@ use cosmwasm_std::{Addr, DepsMut, Env, Response, Timestamp, Uint128};
 
 use crate::epoch::{current_pool, tokens_for_deposits, tokens_for_shares};
 use crate::error::ContractError;
-use crate::leasing::check_deadline;
 use crate::liquidity_rewards::{self, Change};
 use crate::outflow;
+use crate::requests::check_deadline;
 use crate::state::{CONFIG, Config, LIQUIDITY, POOL};
 
 pub fn provide(

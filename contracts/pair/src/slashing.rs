@@ -11,10 +11,10 @@ use loopin_pool_math::shares::share_of;
 use crate::epoch::current_pool;
 use crate::error::ContractError;
 use crate::outflow;
-use crate::staking::{seller_proceeds, settled_value, sub};
+use crate::staking::{seller_proceeds, settled_value};
 use crate::state::{
     CONFIG, LEASED, LEASES, Lease, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING,
-    SHARES_ENDING, STAKE_LEASES, STAKES, Stake,
+    SHARES_ENDING, STAKE_LEASES, STAKES, Stake, sub,
 };
 
 /// Takes what the stake still holds in the pool or in escrow: the pot its refunds come from.

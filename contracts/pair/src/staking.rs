@@ -1,8 +1,6 @@
 //! Stakes: stake, renew, claim.
 
-use cosmwasm_std::{
-    Addr, Decimal, Decimal256, DepsMut, Env, HexBinary, Response, Storage, Timestamp, Uint128,
-};
+use cosmwasm_std::{Addr, Decimal256, DepsMut, Env, Response, Storage, Timestamp, Uint128};
 use loopin::stake_cert::{self, StakeMode, StakeTerms};
 use loopin_pool_math::amm::Reserves;
 use loopin_pool_math::capacity::hours_per_epoch;
@@ -11,62 +9,13 @@ use loopin_pool_math::{MathError, shares};
 use crate::device_claim;
 use crate::epoch::current_pool;
 use crate::error::ContractError;
-use crate::leasing::check_deadline;
 use crate::outflow::{self, per_device_hour};
+use crate::requests::{StakeRequest, check_deadline};
 use crate::state::{
     Config, POOL, PROVIDER_HOURS_ENDING, SELLER_PRICE, SHARE_VALUE, SHARES_ENDING, STAKE_BY_TOKEN,
-    STAKES, STAKES_BY_OWNER, Stake, UNPROVEN_SETTLED,
+    STAKES, STAKES_BY_OWNER, Stake, UNPROVEN_SETTLED, add,
 };
 use crate::verification::first_unsold;
-
-/// What a Stake hook asks for.
-pub struct StakeRequest {
-    pub device_id: String,
-    pub mode: StakeMode,
-    pub rate: Decimal,
-    pub epochs: u64,
-    pub commitment: HexBinary,
-    pub max_liquidity: Option<Uint128>,
-    /// The device's key and its signature over the stake (`device_claim`).
-    pub device_key: HexBinary,
-    pub device_signature: HexBinary,
-    /// A provider's bounds, outside the device's claim (`ReceiveMsg::Stake`).
-    pub min_shares: Option<Uint128>,
-    pub max_price: Option<Decimal>,
-    pub deadline: Option<Timestamp>,
-}
-
-pub(crate) fn add(
-    storage: &mut dyn Storage,
-    map: &cw_storage_plus::Map<u64, Uint128>,
-    epoch: u64,
-    amount: Uint128,
-) -> Result<(), ContractError> {
-    let total = map
-        .may_load(storage, epoch)?
-        .unwrap_or_default()
-        .checked_add(amount)?;
-    map.save(storage, epoch, &total)?;
-    Ok(())
-}
-
-pub(crate) fn sub(
-    storage: &mut dyn Storage,
-    map: &cw_storage_plus::Map<u64, Uint128>,
-    epoch: u64,
-    amount: Uint128,
-) -> Result<(), ContractError> {
-    let total = map
-        .may_load(storage, epoch)?
-        .unwrap_or_default()
-        .checked_sub(amount)?;
-    if total.is_zero() {
-        map.remove(storage, epoch);
-    } else {
-        map.save(storage, epoch, &total)?;
-    }
-    Ok(())
-}
 
 pub(crate) fn timestamp(config: &Config, epoch: u64) -> Result<Timestamp, ContractError> {
     Ok(Timestamp::from_seconds(config.clock.start_of(epoch)?))

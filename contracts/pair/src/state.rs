@@ -2,7 +2,7 @@
 
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{
-    Addr, Decimal, Decimal256, Empty, HexBinary, SignedDecimal256, Timestamp, Uint128,
+    Addr, Decimal, Decimal256, Empty, HexBinary, SignedDecimal256, Storage, Timestamp, Uint128,
 };
 use cw_storage_plus::{Item, Map};
 use loopin::pair::Dispute;
@@ -13,6 +13,8 @@ use loopin_pool_math::MathError;
 use loopin_pool_math::amm::Reserves;
 use loopin_pool_math::capacity::EpochClock;
 use loopin_pool_math::oracle::{PriceAccumulator, TimeWeighted, TimeWeightedRatio};
+
+use crate::error::ContractError;
 
 #[cw_serde]
 pub struct Config {
@@ -271,6 +273,40 @@ pub const LEASE_REWARDS_LEFT: Map<u64, loopin::pool::LeaseReward> = Map::new("le
 /// (stake id, epoch) of every unproven epoch settled: its leases refunded, a seller's proceeds
 /// of it taken back.
 pub const UNPROVEN_SETTLED: Map<(u64, u64), Empty> = Map::new("unproven_settled");
+
+/// Adds `amount` to the per-epoch total of `epoch` in `map` (`SHARES_ENDING` and the like).
+pub(crate) fn add(
+    storage: &mut dyn Storage,
+    map: &Map<u64, Uint128>,
+    epoch: u64,
+    amount: Uint128,
+) -> Result<(), ContractError> {
+    let total = map
+        .may_load(storage, epoch)?
+        .unwrap_or_default()
+        .checked_add(amount)?;
+    map.save(storage, epoch, &total)?;
+    Ok(())
+}
+
+/// Takes `amount` from the per-epoch total of `epoch` in `map`, removing a total that reaches zero.
+pub(crate) fn sub(
+    storage: &mut dyn Storage,
+    map: &Map<u64, Uint128>,
+    epoch: u64,
+    amount: Uint128,
+) -> Result<(), ContractError> {
+    let total = map
+        .may_load(storage, epoch)?
+        .unwrap_or_default()
+        .checked_sub(amount)?;
+    if total.is_zero() {
+        map.remove(storage, epoch);
+    } else {
+        map.save(storage, epoch, &total)?;
+    }
+    Ok(())
+}
 
 /// A pair's config for unit tests: the test contracts' addresses, hour-long epochs.
 #[cfg(test)]

@@ -9,9 +9,9 @@ use loopin::stake_cert::StakeMode;
 
 use crate::epoch::current_pool;
 use crate::error::ContractError;
-use crate::staking::add;
 use crate::state::{
     CONFIG, Config, POOL, Pool, SELLER_HOURS_ENDING, SELLER_PRICE, STAKE_BY_TOKEN, STAKES, Stake,
+    add,
 };
 
 /// Refuses any sender but the registry the factory names now.
