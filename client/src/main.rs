@@ -5,7 +5,8 @@ use clap::{Args, Parser, Subcommand};
 use loopin_chain_client::Key;
 use loopin_client::amount::{format, parse};
 use loopin_client::{LeaseClient, LeaseOrder, pin_and_command};
-use std::path::PathBuf;
+use loopin_telemetry::program;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -39,42 +40,7 @@ enum Command {
         hours: String,
     },
     /// Leases hours on a device and prints the ssh command once the miner posts access.
-    Lease {
-        /// The device's stake id in the pool.
-        #[arg(long)]
-        stake_id: u64,
-        /// Device-hours, e.g. 0.5.
-        #[arg(long)]
-        hours: String,
-        /// Your OpenSSH public key file.
-        #[arg(long)]
-        ssh_key: PathBuf,
-        /// Most the price may move against the quote, in basis points.
-        #[arg(long, default_value_t = 100)]
-        max_slippage_bps: u32,
-        /// Seconds after which the chain refuses the lease.
-        #[arg(long, default_value_t = 60)]
-        deadline_secs: u64,
-        /// Further epochs of a standing order.
-        #[arg(long, default_value_t = 0)]
-        renewals: u32,
-        /// LOOP kept as the standing order's budget.
-        #[arg(long, default_value = "0")]
-        budget: String,
-        /// The most a renewal pays, LOOP per device-hour (default: the budget split evenly over
-        /// the renewals left).
-        #[arg(long)]
-        max_renewal_price: Option<String>,
-        /// An address besides yours allowed to renew the order (a keeper you trust).
-        #[arg(long)]
-        renewer: Option<String>,
-        /// Seconds to wait for the access details (0: do not wait).
-        #[arg(long, default_value_t = 3_900)]
-        wait_secs: u64,
-        /// Where the host key is pinned.
-        #[arg(long, default_value = "loopin_known_hosts")]
-        known_hosts: PathBuf,
-    },
+    Lease(LeaseArgs),
     /// Prints the ssh command of a lease whose access details are posted.
     Access {
         lease_id: u64,
@@ -112,6 +78,45 @@ enum Command {
     },
 }
 
+// The arguments of `lease` (its help is the variant's).
+#[derive(Args, Debug)]
+struct LeaseArgs {
+    /// The device's stake id in the pool.
+    #[arg(long)]
+    stake_id: u64,
+    /// Device-hours, e.g. 0.5.
+    #[arg(long)]
+    hours: String,
+    /// Your OpenSSH public key file.
+    #[arg(long)]
+    ssh_key: PathBuf,
+    /// Most the price may move against the quote, in basis points.
+    #[arg(long, default_value_t = 100)]
+    max_slippage_bps: u32,
+    /// Seconds after which the chain refuses the lease.
+    #[arg(long, default_value_t = 60)]
+    deadline_secs: u64,
+    /// Further epochs of a standing order.
+    #[arg(long, default_value_t = 0)]
+    renewals: u32,
+    /// LOOP kept as the standing order's budget.
+    #[arg(long, default_value = "0")]
+    budget: String,
+    /// The most a renewal pays, LOOP per device-hour (default: the budget split evenly over
+    /// the renewals left).
+    #[arg(long)]
+    max_renewal_price: Option<String>,
+    /// An address besides yours allowed to renew the order (a keeper you trust).
+    #[arg(long)]
+    renewer: Option<String>,
+    /// Seconds to wait for the access details (0: do not wait).
+    #[arg(long, default_value_t = 3_900)]
+    wait_secs: u64,
+    /// Where the host key is pinned.
+    #[arg(long, default_value = "loopin_known_hosts")]
+    known_hosts: PathBuf,
+}
+
 async fn connect(chain: &ClientArgs) -> anyhow::Result<LeaseClient> {
     let config = chain.chain.config();
     let key_file = chain
@@ -126,108 +131,21 @@ async fn connect(chain: &ClientArgs) -> anyhow::Result<LeaseClient> {
     LeaseClient::connect(config, key, pair).await
 }
 
+/// Runs the subcommand against the pool.
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let client = connect(&cli.chain).await?;
     match cli.command {
-        Command::Quote { hours } => {
-            let hours = parse(&hours)?;
-            let quote = client.quote(hours).await.context(
-                "quote (when epoch boundaries are due, `lease` processes them first; \
-                 a quote waits for that)",
-            )?;
-            println!(
-                "{} h cost {} LOOP (fee {} LOOP burned), {} LOOP/h",
-                format(quote.receive.u128()),
-                format(quote.offer.u128()),
-                format(quote.fee.u128()),
-                format(quote.offer.u128() * 1_000_000 / quote.receive.u128().max(1)),
-            );
-        }
-        Command::Lease {
-            stake_id,
-            hours,
-            ssh_key,
-            max_slippage_bps,
-            deadline_secs,
-            renewals,
-            budget,
-            max_renewal_price,
-            renewer,
-            wait_secs,
-            known_hosts,
-        } => {
-            let order = LeaseOrder {
-                stake_id,
-                hours: parse(&hours)?,
-                ssh_key: std::fs::read_to_string(&ssh_key)
-                    .with_context(|| format!("reading {}", ssh_key.display()))?,
-                max_slippage_bps,
-                deadline_secs,
-                renewals,
-                budget: parse(&budget)?,
-                max_renewal_price: max_renewal_price.as_deref().map(parse).transpose()?,
-                renewer,
-            };
-            let leased = client.lease(&order).await?;
-            println!(
-                "lease {} on stake {stake_id}: {} h of epoch {} for {} LOOP",
-                leased.lease_id,
-                format(order.hours),
-                leased.epoch,
-                format(leased.paid)
-            );
-            if wait_secs > 0 {
-                println!("waiting for the miner's access details...");
-                let details = client
-                    .wait_access(leased.lease_id, Duration::from_secs(wait_secs))
-                    .await?;
-                println!("{}", pin_and_command(&details, &known_hosts, None)?);
-            }
-        }
+        Command::Quote { hours } => quote(&client, &hours).await,
+        Command::Lease(args) => lease(&client, args).await,
         Command::Access {
             lease_id,
             known_hosts,
-        } => match client.access(lease_id).await? {
-            Some(details) => println!("{}", pin_and_command(&details, &known_hosts, None)?),
-            None => anyhow::bail!("lease {lease_id}: no access details posted yet"),
-        },
-        Command::Leases => {
-            println!("lease  order  stake  epoch  hours      paid       status");
-            for lease in client.leases().await? {
-                let status = if lease.cancelled {
-                    "cancelled"
-                } else if lease.completed {
-                    "completed"
-                } else if lease.dispute.is_some() {
-                    "disputed"
-                } else if lease.access.is_some() {
-                    "access posted"
-                } else {
-                    "booked"
-                };
-                println!(
-                    "{:<6} {:<6} {:<6} {:<6} {:<10} {:<10} {status}{}",
-                    lease.id,
-                    lease.order,
-                    lease.stake_id,
-                    lease.epoch,
-                    format(lease.hours.u128()),
-                    format(lease.paid.u128()),
-                    if lease.renewals_left > 0 {
-                        format!(
-                            ", {} renewals left, budget {}",
-                            lease.renewals_left,
-                            format(lease.budget.u128())
-                        )
-                    } else {
-                        String::new()
-                    }
-                );
-            }
-        }
+        } => access(&client, lease_id, &known_hosts).await,
+        Command::Leases => leases(&client).await,
         Command::Renew { lease_id } => {
             let renewal = client.renew(lease_id).await?;
             println!("order of lease {lease_id} renewed: lease {renewal}");
+            Ok(())
         }
         Command::Extend {
             lease_id,
@@ -236,48 +154,152 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             client.extend(lease_id, renewals, parse(&budget)?).await?;
             println!("order of lease {lease_id}: {renewals} more epochs");
+            Ok(())
         }
         Command::Cancel {
             lease_id,
             min_refund,
             deadline_secs,
-        } => {
-            let refund = client
-                .cancel(lease_id, parse(&min_refund)?, deadline_secs)
-                .await?;
-            println!("lease {lease_id}: {} LOOP refunded", format(refund));
-        }
-        Command::Dispute { lease_id, reason } => {
-            let bond = client.dispute(lease_id, &reason).await?;
-            println!(
-                "lease {lease_id} disputed with a bond of {} LOOP; what it paid is held from the \
-                 miner's pay until governance rules",
-                format(bond)
-            );
-        }
+        } => cancel(&client, lease_id, &min_refund, deadline_secs).await,
+        Command::Dispute { lease_id, reason } => dispute(&client, lease_id, &reason).await,
+    }
+}
+
+/// `quote`: the price of `hours` device-hours of the next epoch.
+async fn quote(client: &LeaseClient, hours: &str) -> anyhow::Result<()> {
+    let hours = parse(hours)?;
+    let quote = client.quote(hours).await.context(
+        "quote (when epoch boundaries are due, `lease` processes them first; \
+         a quote waits for that)",
+    )?;
+    println!(
+        "{} h cost {} LOOP (fee {} LOOP burned), {} LOOP/h",
+        format(quote.receive.u128()),
+        format(quote.offer.u128()),
+        format(quote.fee.u128()),
+        format(quote.offer.u128() * 1_000_000 / quote.receive.u128().max(1)),
+    );
+    Ok(())
+}
+
+/// `lease`: leases the hours, then waits for the access details and prints the ssh command.
+async fn lease(client: &LeaseClient, args: LeaseArgs) -> anyhow::Result<()> {
+    let LeaseArgs {
+        stake_id,
+        hours,
+        ssh_key,
+        max_slippage_bps,
+        deadline_secs,
+        renewals,
+        budget,
+        max_renewal_price,
+        renewer,
+        wait_secs,
+        known_hosts,
+    } = args;
+    let order = LeaseOrder {
+        stake_id,
+        hours: parse(&hours)?,
+        ssh_key: std::fs::read_to_string(&ssh_key)
+            .with_context(|| format!("reading {}", ssh_key.display()))?,
+        max_slippage_bps,
+        deadline_secs,
+        renewals,
+        budget: parse(&budget)?,
+        max_renewal_price: max_renewal_price.as_deref().map(parse).transpose()?,
+        renewer,
+    };
+    let leased = client.lease(&order).await?;
+    println!(
+        "lease {} on stake {stake_id}: {} h of epoch {} for {} LOOP",
+        leased.lease_id,
+        format(order.hours),
+        leased.epoch,
+        format(leased.paid)
+    );
+    if wait_secs > 0 {
+        println!("waiting for the miner's access details...");
+        let details = client
+            .wait_access(leased.lease_id, Duration::from_secs(wait_secs))
+            .await?;
+        println!("{}", pin_and_command(&details, &known_hosts, None)?);
     }
     Ok(())
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("loopin-client: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("loopin-client: {error:#}");
-            ExitCode::FAILURE
-        }
+/// `access`: the ssh command of a lease whose access details are posted.
+async fn access(client: &LeaseClient, lease_id: u64, known_hosts: &Path) -> anyhow::Result<()> {
+    match client.access(lease_id).await? {
+        Some(details) => println!("{}", pin_and_command(&details, known_hosts, None)?),
+        None => anyhow::bail!("lease {lease_id}: no access details posted yet"),
     }
+    Ok(())
+}
+
+/// `leases`: a table of this account's leases.
+async fn leases(client: &LeaseClient) -> anyhow::Result<()> {
+    println!("lease  order  stake  epoch  hours      paid       status");
+    for lease in client.leases().await? {
+        let status = if lease.cancelled {
+            "cancelled"
+        } else if lease.completed {
+            "completed"
+        } else if lease.dispute.is_some() {
+            "disputed"
+        } else if lease.access.is_some() {
+            "access posted"
+        } else {
+            "booked"
+        };
+        println!(
+            "{:<6} {:<6} {:<6} {:<6} {:<10} {:<10} {status}{}",
+            lease.id,
+            lease.order,
+            lease.stake_id,
+            lease.epoch,
+            format(lease.hours.u128()),
+            format(lease.paid.u128()),
+            if lease.renewals_left > 0 {
+                format!(
+                    ", {} renewals left, budget {}",
+                    lease.renewals_left,
+                    format(lease.budget.u128())
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(())
+}
+
+/// `cancel`: cancels the lease, accepting no less than `min_refund` back.
+async fn cancel(
+    client: &LeaseClient,
+    lease_id: u64,
+    min_refund: &str,
+    deadline_secs: u64,
+) -> anyhow::Result<()> {
+    let refund = client
+        .cancel(lease_id, parse(min_refund)?, deadline_secs)
+        .await?;
+    println!("lease {lease_id}: {} LOOP refunded", format(refund));
+    Ok(())
+}
+
+/// `dispute`: disputes the lease with its bond.
+async fn dispute(client: &LeaseClient, lease_id: u64, reason: &str) -> anyhow::Result<()> {
+    let bond = client.dispute(lease_id, reason).await?;
+    println!(
+        "lease {lease_id} disputed with a bond of {} LOOP; what it paid is held from the \
+         miner's pay until governance rules",
+        format(bond)
+    );
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    program::run("loopin-client", None, run(Cli::parse()))
 }
 
 #[cfg(test)]
@@ -301,7 +323,10 @@ mod tests {
             "id.pub",
         ])
         .unwrap();
-        assert!(matches!(cli.command, Command::Lease { stake_id: 3, .. }));
+        assert!(matches!(
+            cli.command,
+            Command::Lease(LeaseArgs { stake_id: 3, .. })
+        ));
         assert!(Cli::try_parse_from(["loopin-client", "lease", "--hours", "1"]).is_err());
     }
 }
