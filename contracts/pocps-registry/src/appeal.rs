@@ -18,10 +18,10 @@ use loopin::registry::{
 };
 
 use crate::bonds::penalize;
+use crate::device::{active_device, invalidate_device};
 use crate::draw::{self, Drawn, sortition};
 use crate::entropy::{current_round, randomness_round};
 use crate::error::ContractError;
-use crate::registration::invalidate_device;
 use crate::state::{
     APPEAL_DUTIES, CHALLENGES, CONFIG, Challenge, Config, DEVICES, Device, LATE_COUNT, LATE_ORDER,
     LATE_VOTES,
@@ -81,7 +81,7 @@ pub(crate) fn accuse(
 
 /// The active, accused device `token_id` and its accusation.
 fn accused(storage: &dyn Storage, token_id: &str) -> Result<(Device, Accusation), ContractError> {
-    let device = crate::registration::active_device(storage, token_id)?;
+    let device = active_device(storage, token_id)?;
     let accusation = device
         .accusation
         .clone()

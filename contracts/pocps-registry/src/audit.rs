@@ -21,9 +21,9 @@ use loopin::registry::{ChallengeStatus, DeviceStatus, GEMM_DRAW_ROUNDS};
 
 use crate::bonds::{bonded_verifier, load_verifier, pay_from_bond, penalize, slash};
 use crate::challenge::{expect_status, load_challenge};
+use crate::device::invalidate_device;
 use crate::error::ContractError;
 use crate::outgoing::execute_msg;
-use crate::registration::invalidate_device;
 use crate::rewards::reward;
 use crate::state::{
     AUDITS, Audit, CHALLENGES, CONFIG, Challenge, Config, DEVICE_AUDITS, DEVICES, Device,

@@ -14,11 +14,10 @@ use cosmwasm_std::{Deps, DepsMut, Env, Order, Response, Storage, Timestamp};
 use loopin::registry::DeviceStatus;
 use loopin::stake_cert::CertificateStatus;
 
+use crate::device::{active_device, certificate, leave_draw};
 use crate::error::ContractError;
-use crate::registration::certificate;
 use crate::state::{
-    CONFIG, Config, DEVICE_AUDITS, DEVICE_COUNT, DEVICE_LIST, DEVICES, Device, FINGERPRINTS,
-    OPEN_ASSIGNMENTS, OPEN_DISPUTES,
+    CONFIG, Config, DEVICE_AUDITS, DEVICES, Device, FINGERPRINTS, OPEN_ASSIGNMENTS, OPEN_DISPUTES,
 };
 
 /// What the stake certificate behind a device says at `now`.
@@ -72,38 +71,6 @@ pub(crate) fn open_challenge(
     Ok(None)
 }
 
-/// Takes an active device out of the dense draw list (swap-remove) and frees its fingerprint.
-/// The caller saves the device's new status.
-pub(crate) fn leave_draw(
-    storage: &mut dyn Storage,
-    token_id: &str,
-    device: &Device,
-) -> Result<(), ContractError> {
-    crate::state::LAST_ASSIGNED.remove(storage, token_id);
-    if FINGERPRINTS
-        .may_load(storage, &device.fingerprint)?
-        .as_deref()
-        == Some(token_id)
-    {
-        FINGERPRINTS.remove(storage, &device.fingerprint);
-    }
-    let last = DEVICE_COUNT.load(storage)?.checked_sub(1).ok_or_else(|| {
-        ContractError::DeviceNotActive {
-            token_id: token_id.to_string(),
-        }
-    })?;
-    if device.slot != last {
-        let moved = DEVICE_LIST.load(storage, last)?;
-        DEVICE_LIST.save(storage, device.slot, &moved)?;
-        let mut other = DEVICES.load(storage, &moved)?;
-        other.slot = device.slot;
-        DEVICES.save(storage, &moved, &other)?;
-    }
-    DEVICE_LIST.remove(storage, last);
-    DEVICE_COUNT.save(storage, &last)?;
-    Ok(())
-}
-
 /// Prunes the active device `token_id` whose certificate ended with `status`, unless a
 /// challenge on it is still open (`DeviceChallenged`, nothing changed).
 pub(crate) fn release(
@@ -155,7 +122,7 @@ pub(crate) fn free_fingerprint(
 /// `Prune { token_id }`: anyone takes an ended device out of the draw.
 pub fn prune(deps: DepsMut, env: Env, token_id: String) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    let device = crate::registration::active_device(deps.storage, &token_id)?;
+    let device = active_device(deps.storage, &token_id)?;
     let status = match cert_state(deps.as_ref(), &config, env.block.time, &token_id) {
         CertState::Running { expiry } => {
             return Err(ContractError::CertificateStillActive {

@@ -8,6 +8,7 @@ mod audit;
 mod bonds;
 mod challenge;
 pub mod contract;
+mod device;
 mod draw;
 mod entropy;
 pub mod error;

@@ -20,6 +20,7 @@ use loopin::registry::{
 };
 
 use crate::appeal::accuse;
+use crate::device::active_device;
 use crate::draw::{self, Candidate, Drawn, sortition};
 use crate::entropy::{current_round, randomness_round_through};
 use crate::error::ContractError;
@@ -227,7 +228,7 @@ fn drawn(
 /// The device `token_id` and its class's sweep period; refused unless it is active and its
 /// class sweeps.
 fn swept(storage: &dyn Storage, token_id: &str) -> Result<(Device, u64), ContractError> {
-    let device = crate::registration::active_device(storage, token_id)?;
+    let device = active_device(storage, token_id)?;
     let period = period(&device).ok_or_else(|| ContractError::NoSweeps {
         token_id: token_id.to_string(),
     })?;

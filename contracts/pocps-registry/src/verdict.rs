@@ -20,11 +20,11 @@ use crate::appeal::{self, Finding, accuse, late_liability};
 use crate::audit::extend_liability;
 use crate::bonds::{load_verifier, slash};
 use crate::challenge::{close, expect_status, leave_open, load_challenge};
+use crate::device::invalidate_device;
 use crate::error::ContractError;
 use crate::judge::{self, HostVerifier, hash32};
 use crate::key_rotation::current_key;
 use crate::outgoing::execute_msg;
-use crate::registration::invalidate_device;
 use crate::rewards::reward;
 use crate::state::{
     CHALLENGES, CONFIG, Challenge, Config, DEVICES, DisputedLeaf, LATE_COUNT, LATE_ORDER, LATE_SEQ,
