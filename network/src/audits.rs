@@ -195,6 +195,14 @@ impl Audits {
         seed: u64,
     ) -> anyhow::Result<()> {
         let now = now(actor).await?;
+        self.follow_open(actor, registry, now).await;
+        self.open_one(actor, registry, newest, seed, now).await;
+        Ok(())
+    }
+
+    /// Tallies the agent's open audits: voided, answered right, or past their deadline unanswered
+    /// (finalized, which voids the Pass); the rest stay open.
+    async fn follow_open(&mut self, actor: &Actor, registry: &str, now: u64) {
         let mut open = Vec::new();
         for (id, gemm) in std::mem::take(&mut self.open) {
             let Ok(c) = challenge(actor, registry, id).await else {
@@ -225,6 +233,11 @@ impl Audits {
             }
         }
         self.open = open;
+    }
+
+    /// Opens one audit of a still auditable Pass by another verifier among the newest
+    /// challenges, or counts a round with nothing to audit.
+    async fn open_one(&mut self, actor: &Actor, registry: &str, newest: u64, seed: u64, now: u64) {
         for id in (newest.saturating_sub(LOOK_BACK)..=newest).rev() {
             if self.audited.contains(&id) {
                 continue;
@@ -272,9 +285,8 @@ impl Audits {
                     self.stats.last_refusal = Some(e.to_string());
                 }
             }
-            return Ok(());
+            return;
         }
         self.stats.nothing_to_audit += 1;
-        Ok(())
     }
 }

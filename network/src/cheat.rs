@@ -59,11 +59,32 @@ impl Backend for NoGpu {
     }
 }
 
+/// Why a cheating prover stopped serving (or never started). Each variant's text is its cause's
+/// own (none is a `source`): the binary prints the same line it always has.
+#[derive(Debug, thiserror::Error)]
+pub enum CheatError {
+    /// P or the device key could not be read from the data directory.
+    #[error("{0}")]
+    Storage(storage::StorageError),
+    /// The chain's assignments (who may challenge) could not be read.
+    #[error("{0}")]
+    Assignments(String),
+    /// The listen address could not be bound.
+    #[error("listen {listen}: {error}")]
+    Listen {
+        listen: String,
+        error: std::io::Error,
+    },
+    /// The gRPC service failed.
+    #[error("{0}")]
+    Serve(Box<dyn std::error::Error + Send + Sync>),
+}
+
 /// Serves the prover configured by `c` (P from `c.data_dir`, built by `loopin-prover init`) with
 /// `cheat`'s block source, until Ctrl-C.
-pub async fn serve(c: &Config, cheat: Cheat) -> Result<(), String> {
-    let loaded = storage::load(&c.data_dir).map_err(|e| e.to_string())?;
-    let key = storage::device_key(&c.data_dir).map_err(|e| e.to_string())?;
+pub async fn serve(c: &Config, cheat: Cheat) -> Result<(), CheatError> {
+    let loaded = storage::load(&c.data_dir).map_err(CheatError::Storage)?;
+    let key = storage::device_key(&c.data_dir).map_err(CheatError::Storage)?;
     let params = loaded.prover.params;
     let source: Box<dyn BlockSource> = match cheat {
         Cheat::Discard => {
@@ -88,7 +109,9 @@ pub async fn serve(c: &Config, cheat: Cheat) -> Result<(), String> {
     };
     let state = ProverState::new(params, loaded.ek, loaded.prover.tree.clone(), source, key);
     let gate = Arc::new(Gate::new(
-        chain::assignments(c).await?,
+        chain::assignments(c)
+            .await
+            .map_err(|e| CheatError::Assignments(e.to_string()))?,
         Duration::from_millis(c.limits.freshness_window_ms),
     ));
     let svc = ProverService::new(
@@ -100,11 +123,14 @@ pub async fn serve(c: &Config, cheat: Cheat) -> Result<(), String> {
     );
     let listener = tokio::net::TcpListener::bind(&c.listen)
         .await
-        .map_err(|e| format!("listen {}: {e}", c.listen))?;
+        .map_err(|error| CheatError::Listen {
+            listen: c.listen.clone(),
+            error,
+        })?;
     tracing::warn!(?cheat, listen = %c.listen, "serving as a cheating prover (scenario)");
     service::serve(svc, listener, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
-    .map_err(|e| e.to_string())
+    .map_err(CheatError::Serve)
 }

@@ -144,6 +144,29 @@ async fn wait_listening(
     bail!("the prover of {name} is not listening on {addr}")
 }
 
+/// `loopin-prover` with a miner's config.
+struct Prover<'a> {
+    bin: &'a Path,
+    config: &'a Path,
+}
+
+impl Prover<'_> {
+    /// `loopin-prover --config <config> --log warn <args>`.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(self.bin);
+        cmd.arg("--config").arg(self.config).args(["--log", "warn"]);
+        cmd.args(args);
+        cmd
+    }
+}
+
+/// What a stake left: the stake certificate's token id and the pool's stake id.
+struct Staked {
+    token_id: String,
+    stake_id: u64,
+    fingerprint_hash: HexBinary,
+}
+
 impl Miner {
     /// Builds P, stakes in `pool`, registers with `registry` and starts serving. `tag` makes the
     /// device's fingerprint unique per run, so a scenario can run again on the same chain.
@@ -156,16 +179,7 @@ impl Miner {
         registry: &str,
         tag: &str,
     ) -> anyhow::Result<Miner> {
-        let dir = launcher.work_dir.join(&plan.name);
-        // Each run's miners are new devices (their fingerprints carry the run's tag): an
-        // encoding an earlier run left here was made for another identity, and the prover
-        // rightly refuses to serve it.
-        let stale = dir.join("p");
-        if stale.exists() {
-            std::fs::remove_dir_all(&stale)
-                .with_context(|| format!("removing {}", stale.display()))?;
-        }
-        std::fs::create_dir_all(&dir)?;
+        let dir = fresh_dir(launcher, &plan)?;
         let listen = format!("127.0.0.1:{}", plan.port);
         let fingerprint = format!("GPU-{}-{tag}", plan.name);
         let ek_randomness = derived(&fingerprint, 0);
@@ -180,61 +194,16 @@ impl Miner {
             &config_path,
             &prover_config(&dir, &listen, identity.clone(), None),
         )?;
-        let prover = |args: &[&str]| {
-            let mut cmd = Command::new(&launcher.prover_bin);
-            cmd.arg("--config")
-                .arg(&config_path)
-                .args(["--log", "warn"]);
-            cmd.args(args);
-            cmd
+        let prover = Prover {
+            bin: &launcher.prover_bin,
+            config: &config_path,
         };
-        run(
-            &mut prover(&["init", "--no-progress"]),
-            "loopin-prover init",
-        )
-        .await?;
-        let printed = run(&mut prover(&["commitment"]), "loopin-prover commitment").await?;
-        let commitment = serde_json::from_str::<CommitmentFile>(&printed)
-            .context("commitment JSON")?
-            .to_commitment()
-            .map_err(anyhow::Error::msg)?;
-
-        // The device's consent: the prover signs the stake with the device key, whose
-        // fingerprint is the device id (and the fingerprint the registry derives ek from).
-        let mode = match plan.mode {
-            StakeMode::LiquidityProvider => "liquidity-provider",
-            StakeMode::Seller => "seller",
-        };
-        let epochs = plan.epochs.to_string();
-        let mut args = vec![
-            "--chain-id",
-            launcher.chain.chain_id.as_str(),
-            "stake-msg",
-            "--mode",
-            mode,
-            "--epochs",
-            epochs.as_str(),
-        ];
-        let max_liquidity = plan.max_liquidity.map(|m| m.to_string());
-        if let Some(m) = &max_liquidity {
-            args.extend(["--max-liquidity", m.as_str()]);
-        }
-        let printed = run(&mut prover(&args), "loopin-prover stake-msg").await?;
-        let stake: ReceiveMsg = serde_json::from_str(&printed).context("stake hook JSON")?;
-        let ReceiveMsg::Stake { device_id, .. } = &stake else {
-            bail!("loopin-prover stake-msg printed another hook");
-        };
-        let fingerprint_hash = HexBinary::from_hex(device_id).context("device id")?;
-        let tx = actor
-            .send_loop(token, pool, plan.stake_loop, &stake)
-            .await
-            .with_context(|| format!("stake of {}", plan.name))?;
-        let token_id = wasm_attr(&tx, "token_id")?;
-        let stake_id = wasm_attr(&tx, "stake_id")?.parse()?;
+        let commitment = build_p(&prover).await?;
+        let staked = stake(&prover, launcher, &plan, &actor, token, pool).await?;
         let endpoint = format!("http://{listen}");
         let register = RegistryMsg::RegisterDevice {
-            token_id: token_id.clone(),
-            fingerprint: fingerprint_hash,
+            token_id: staked.token_id.clone(),
+            fingerprint: staked.fingerprint_hash,
             commitment: CommitmentMsg::from(&commitment),
             endpoint: endpoint.clone(),
             ek_randomness: HexBinary::from(ek_randomness),
@@ -244,49 +213,15 @@ impl Miner {
             .execute(registry, &register, &[])
             .await
             .with_context(|| format!("device registration of {}", plan.name))?;
-
-        // The device answers the audits of its Passes (a row of its GEMM, which only it can
-        // recompute; a step, if the Pass's verifier has not shown it first) with a key of its
-        // own, funded by the market.
-        let audit_key = dir.join("audit.key");
-        std::fs::write(
-            &audit_key,
-            loopin_chain_client::Key::development_mnemonic(plan.key + AUDIT_KEY_OFFSET),
-        )?;
-        let chain = ChainSource {
-            node: launcher.chain.clone(),
-            registry: registry.to_string(),
-            token_id: token_id.clone(),
-            poll_ms: 300,
-            audit_key_file: Some(audit_key),
-        };
+        let chain = audit_source(&dir, launcher, &plan, registry, &staked.token_id)?;
         write_config(
             &config_path,
             &prover_config(&dir, &listen, identity, Some(chain)),
         )?;
-        let log_path = dir.join("prover.log");
-        let log = std::fs::File::create(&log_path)?;
-        let mut cmd = match plan.cheat {
-            None => {
-                let mut cmd = prover(&["serve"]);
-                cmd.stdout(Stdio::null());
-                cmd
-            }
-            Some(cheat) => {
-                let mut cmd = Command::new(&launcher.network_bin);
-                cmd.args(["--log", "warn", "cheat-prover", "--config"])
-                    .arg(&config_path)
-                    .args(["--mode", cheat_name(cheat)]);
-                cmd
-            }
-        };
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("starting the prover of {}", plan.name))?;
-        wait_listening(&listen, &mut child, &plan.name, &log_path).await?;
+        let child = serve(&prover, launcher, &plan, &dir, &listen).await?;
+        let Staked {
+            token_id, stake_id, ..
+        } = staked;
         tracing::info!(miner = %plan.name, %token_id, stake_id, cheat = ?plan.cheat, %endpoint, "miner serving");
         Ok(Miner {
             plan,
@@ -311,4 +246,142 @@ fn cheat_name(cheat: Cheat) -> &'static str {
         Cheat::Regenerate => "regenerate",
         Cheat::NoGpu => "no-gpu",
     }
+}
+
+/// The miner's directory, without the encoding an earlier run left there.
+fn fresh_dir(launcher: &Launcher, plan: &MinerPlan) -> anyhow::Result<PathBuf> {
+    let dir = launcher.work_dir.join(&plan.name);
+    // Each run's miners are new devices (their fingerprints carry the run's tag): an
+    // encoding an earlier run left here was made for another identity, and the prover
+    // rightly refuses to serve it.
+    let stale = dir.join("p");
+    if stale.exists() {
+        std::fs::remove_dir_all(&stale).with_context(|| format!("removing {}", stale.display()))?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Builds P (`loopin-prover init`) and reads its commitment (`loopin-prover commitment`).
+async fn build_p(prover: &Prover<'_>) -> anyhow::Result<Commitment> {
+    run(
+        &mut prover.command(&["init", "--no-progress"]),
+        "loopin-prover init",
+    )
+    .await?;
+    let printed = run(
+        &mut prover.command(&["commitment"]),
+        "loopin-prover commitment",
+    )
+    .await?;
+    serde_json::from_str::<CommitmentFile>(&printed)
+        .context("commitment JSON")?
+        .to_commitment()
+        .map_err(anyhow::Error::msg)
+}
+
+/// Stakes the device in `pool` with the stake hook its prover signed (`loopin-prover
+/// stake-msg`).
+async fn stake(
+    prover: &Prover<'_>,
+    launcher: &Launcher,
+    plan: &MinerPlan,
+    actor: &Actor,
+    token: &str,
+    pool: &str,
+) -> anyhow::Result<Staked> {
+    // The device's consent: the prover signs the stake with the device key, whose
+    // fingerprint is the device id (and the fingerprint the registry derives ek from).
+    let mode = match plan.mode {
+        StakeMode::LiquidityProvider => "liquidity-provider",
+        StakeMode::Seller => "seller",
+    };
+    let epochs = plan.epochs.to_string();
+    let mut args = vec![
+        "--chain-id",
+        launcher.chain.chain_id.as_str(),
+        "stake-msg",
+        "--mode",
+        mode,
+        "--epochs",
+        epochs.as_str(),
+    ];
+    let max_liquidity = plan.max_liquidity.map(|m| m.to_string());
+    if let Some(m) = &max_liquidity {
+        args.extend(["--max-liquidity", m.as_str()]);
+    }
+    let printed = run(&mut prover.command(&args), "loopin-prover stake-msg").await?;
+    let stake: ReceiveMsg = serde_json::from_str(&printed).context("stake hook JSON")?;
+    let ReceiveMsg::Stake { device_id, .. } = &stake else {
+        bail!("loopin-prover stake-msg printed another hook");
+    };
+    let fingerprint_hash = HexBinary::from_hex(device_id).context("device id")?;
+    let tx = actor
+        .send_loop(token, pool, plan.stake_loop, &stake)
+        .await
+        .with_context(|| format!("stake of {}", plan.name))?;
+    Ok(Staked {
+        token_id: wasm_attr(&tx, "token_id")?,
+        stake_id: wasm_attr(&tx, "stake_id")?.parse()?,
+        fingerprint_hash,
+    })
+}
+
+/// The prover's chain source: the device answers the audits of its Passes (a row of its GEMM,
+/// which only it can recompute; a step, if the Pass's verifier has not shown it first) with a
+/// key of its own, funded by the market.
+fn audit_source(
+    dir: &Path,
+    launcher: &Launcher,
+    plan: &MinerPlan,
+    registry: &str,
+    token_id: &str,
+) -> anyhow::Result<ChainSource> {
+    let audit_key = dir.join("audit.key");
+    std::fs::write(
+        &audit_key,
+        loopin_chain_client::Key::development_mnemonic(plan.key + AUDIT_KEY_OFFSET),
+    )?;
+    Ok(ChainSource {
+        node: launcher.chain.clone(),
+        registry: registry.to_string(),
+        token_id: token_id.to_string(),
+        poll_ms: 300,
+        audit_key_file: Some(audit_key),
+    })
+}
+
+/// Starts the serving prover (`loopin-prover serve`, or the plan's cheating prover), logging to
+/// `prover.log`, and waits until it listens.
+async fn serve(
+    prover: &Prover<'_>,
+    launcher: &Launcher,
+    plan: &MinerPlan,
+    dir: &Path,
+    listen: &str,
+) -> anyhow::Result<Child> {
+    let log_path = dir.join("prover.log");
+    let log = std::fs::File::create(&log_path)?;
+    let mut cmd = match plan.cheat {
+        None => {
+            let mut cmd = prover.command(&["serve"]);
+            cmd.stdout(Stdio::null());
+            cmd
+        }
+        Some(cheat) => {
+            let mut cmd = Command::new(&launcher.network_bin);
+            cmd.args(["--log", "warn", "cheat-prover", "--config"])
+                .arg(prover.config)
+                .args(["--mode", cheat_name(cheat)]);
+            cmd
+        }
+    };
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("starting the prover of {}", plan.name))?;
+    wait_listening(listen, &mut child, &plan.name, &log_path).await?;
+    Ok(child)
 }
