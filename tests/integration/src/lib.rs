@@ -5,6 +5,7 @@ pub mod proven;
 pub mod registry;
 pub mod seeds;
 pub mod stake_cert;
+pub mod views;
 
 use cosmwasm_std::Empty;
 use cw_multi_test::{AppResponse, Contract, ContractWrapper};

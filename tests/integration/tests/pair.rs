@@ -3,7 +3,7 @@
 use cosmwasm_std::{Decimal, Decimal256, Uint128};
 use cw_multi_test::Executor;
 use loopin::pair::{ExecuteMsg, LeaseResponse, QueryMsg, ReceiveMsg};
-use loopin::stake_cert::{self, CertificateResponse, CertificateStatus, StakeMode};
+use loopin::stake_cert::{CertificateStatus, StakeMode};
 use loopin_integration_tests::contract_error;
 use loopin_integration_tests::protocol::{
     EPOCH, LOOP, Protocol, RICH, SSH_KEY, market, protocol, protocol_with_emission_cap,
@@ -31,16 +31,7 @@ fn the_first_provider_sets_the_price_and_an_idle_renewed_pool_is_conservative() 
         Some(cosmwasm_std::Decimal256::from_ratio(10 * LOOP, 1u128))
     );
     assert_eq!(p.balance_of("alice"), RICH - 11 * LOOP);
-    let cert: CertificateResponse = p
-        .app
-        .wrap()
-        .query_wasm_smart(
-            &p.stake_cert,
-            &stake_cert::QueryMsg::Certificate {
-                token_id: "h100-1".into(),
-            },
-        )
-        .unwrap();
+    let cert = p.certificate("h100-1");
     assert_eq!(cert.certificate.status, CertificateStatus::Active);
     assert_eq!(
         cert.certificate.expiry.seconds() - cert.certificate.start.seconds(),
@@ -184,18 +175,9 @@ fn an_epoch_is_never_advanced_twice() {
 #[test]
 fn a_cheating_seller_leaves_with_no_more_than_it_put_at_risk() {
     let mut p = protocol();
-    p.stake(
-        "alice",
-        "gpu-a",
-        StakeMode::LiquidityProvider,
-        10,
-        101 * LOOP,
-    )
-    .unwrap();
     // The seller pays the 1 LOOP fee and leaves max(1 LOOP, beta * 3 h = 0.3 LOOP) as deposit;
     // Dave's lease of Alice's hours funds the sale of its first hour at the next boundary.
-    p.stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
-        .unwrap();
+    p.stake_provider_and_seller();
     let escrow = p.pool().escrow;
     p.fund_sellers("dave", 1, HOUR / 10);
     assert!(p.pool().escrow > escrow, "its first hour was sold");
@@ -224,16 +206,7 @@ fn a_cheating_seller_leaves_with_no_more_than_it_put_at_risk() {
         contract_error(p.exec(&seller_addr, &ExecuteMsg::Claim { stake_id: 2 }));
     assert_eq!(err, ContractError::Invalidated { id: 2 });
     assert_eq!(p.balance_of("seller"), RICH - 2 * LOOP);
-    let cert: CertificateResponse = p
-        .app
-        .wrap()
-        .query_wasm_smart(
-            &p.stake_cert,
-            &stake_cert::QueryMsg::Certificate {
-                token_id: "h100-2".into(),
-            },
-        )
-        .unwrap();
+    let cert = p.certificate("h100-2");
     assert_eq!(cert.certificate.status, CertificateStatus::Invalidated);
     // Its device's hours are gone from the pool: only Alice's hour is listed.
     assert_eq!(p.pool().reserves.hours.u128(), HOUR);
@@ -631,16 +604,7 @@ fn a_standing_order_renews_a_job_epoch_by_epoch_from_its_budget() {
 /// A provider (stake 1, 10 epochs) and a 3-epoch seller (stake 2), run until the seller's hours
 /// are delivered; returns what claiming the seller's stake pays now.
 fn seller_stake_delivered(p: &mut Protocol) -> loopin::pair::ClaimableResponse {
-    p.stake(
-        "alice",
-        "gpu-a",
-        StakeMode::LiquidityProvider,
-        10,
-        101 * LOOP,
-    )
-    .unwrap();
-    p.stake("seller", "gpu-s", StakeMode::Seller, 3, 10 * LOOP)
-        .unwrap();
+    p.stake_provider_and_seller();
     // Its epochs are 2 to 4, each sold at the boundary before it.
     for _ in 0..5 {
         p.next_epoch();

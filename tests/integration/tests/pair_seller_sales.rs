@@ -27,17 +27,6 @@ fn provide(p: &mut Protocol, who: &str, amount: u128) {
     p.send(who, amount, &provide).unwrap();
 }
 
-/// `who` withdraws all its passive liquidity.
-fn withdraw_all(p: &mut Protocol, who: &str) {
-    let withdraw = ExecuteMsg::WithdrawLiquidity {
-        shares: p.liquidity(who).shares,
-        min_out: Uint128::zero(),
-        deadline: None,
-    };
-    let sender = p.addr(who);
-    p.exec(&sender, &withdraw).unwrap();
-}
-
 /// What `who`'s seller stake was paid for its hours over its life: its claims' payouts, less
 /// the deposit they return (rewards are minted apart).
 fn proceeds(p: &mut Protocol, who: &str, stake_id: u64) -> u128 {
@@ -225,7 +214,7 @@ fn liquidity_moved_in_and_out_leaves_the_sellers_budget_unchanged() {
         p.lease("client", 1, 3 * HOUR / 10, 10_000 * LOOP).unwrap();
         if round_trip > 0 {
             provide(&mut p, "carol", round_trip);
-            withdraw_all(&mut p, "carol");
+            p.withdraw_all("carol");
         }
         next_boundary_sale(&mut p)
     };
@@ -264,7 +253,7 @@ fn liquidity_withdrawn_before_a_cancel_does_not_sell_the_seller_for_nothing() {
             provide(&mut p, "carol", carol_deposit);
             let lease = p.lease("carol", 1, 6 * HOUR / 10, 10_000 * LOOP).unwrap();
             let lease_id: u64 = attr(&lease, "lease_id").unwrap().parse().unwrap();
-            withdraw_all(&mut p, "carol");
+            p.withdraw_all("carol");
             let carol = p.addr("carol");
             let cancel = ExecuteMsg::CancelLease {
                 lease_id,
