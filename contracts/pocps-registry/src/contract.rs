@@ -1,5 +1,5 @@
 //! Entry points of the PoCPS registry, dispatching to the modules that own each flow: `bonds`,
-//! `registration`, `entropy`, `challenge`, `verdict`, `audit`, `gemm_audit`, `rewards` (the reply), `expiry` and `query`.
+//! `registration`, `entropy`, `challenge`, `verdict`, `audit`, `rewards` (the reply), `expiry` and `query`.
 
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
@@ -13,8 +13,8 @@ use crate::rewards::{self, REPLY_REWARD};
 use crate::settings::validate_settings;
 use crate::state::{CONFIG, Config, DEVICE_COUNT, EPOCH_REWARDS, EpochRewards, NEXT_CHALLENGE};
 use crate::{
-    appeal, audit, bonds, challenge, entropy, expiry, gemm_audit, key_rotation, query,
-    registration, step_audit, sweep, verdict,
+    appeal, audit, bonds, challenge, entropy, expiry, key_rotation, query, registration, sweep,
+    verdict,
 };
 
 /// cw2 name of this contract.
@@ -117,21 +117,21 @@ pub fn execute(
             challenge_id,
             round,
             proof,
-        } => step_audit::audit(deps, env, info, challenge_id, round, proof),
+        } => audit::step::audit(deps, env, info, challenge_id, round, proof),
         ExecuteMsg::AnswerAudit {
             challenge_id,
             auditor,
             proof,
-        } => step_audit::answer_audit(deps, env, info, challenge_id, auditor, proof),
+        } => audit::step::answer_audit(deps, env, info, challenge_id, auditor, proof),
         ExecuteMsg::AuditGemm {
             challenge_id,
             proof,
-        } => gemm_audit::audit_gemm(deps, env, info, challenge_id, proof),
+        } => audit::gemm::audit_gemm(deps, env, info, challenge_id, proof),
         ExecuteMsg::AnswerGemmAudit {
             challenge_id,
             auditor,
             row,
-        } => gemm_audit::answer_gemm_audit(deps, env, challenge_id, auditor, row),
+        } => audit::gemm::answer_gemm_audit(deps, env, challenge_id, auditor, row),
         ExecuteMsg::FinalizeAudit {
             challenge_id,
             auditor,

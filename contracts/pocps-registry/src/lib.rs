@@ -13,7 +13,6 @@ mod draw;
 mod entropy;
 pub mod error;
 mod expiry;
-mod gemm_audit;
 mod judge;
 mod key_rotation;
 mod outgoing;
@@ -22,7 +21,6 @@ mod registration;
 mod rewards;
 mod settings;
 pub mod state;
-mod step_audit;
 mod sweep;
 mod verdict;
 

@@ -10,11 +10,11 @@ use loopin::registry::{
     DeviceResponse, DeviceStatus, DevicesResponse, GemmAudit, PassInfo, VerifierResponse,
 };
 
+use crate::audit::gemm::{drawn_cells, recorded};
 use crate::bonds::load_verifier;
 use crate::challenge::load_challenge;
 use crate::entropy::current_round;
 use crate::error::ContractError;
-use crate::gemm_audit::{drawn_cells, recorded};
 use crate::judge::hex;
 use crate::state::{
     APPEAL_DUTIES, AUDITS, Audit, BeaconRound, CONFIG, Challenge, DEVICE_AUDITS, DEVICE_KEYS,

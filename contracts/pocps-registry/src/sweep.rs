@@ -47,7 +47,7 @@ pub(crate) fn gemm_asked<'a>(device: &'a Device, challenge: &Challenge) -> Optio
 /// The lateness "window" of a streak of missed sweeps that began in `window`: its Late
 /// verdicts are recorded under it (their verifiers sit on no jury of the appeal it brings) and
 /// the accusation is filed under it; apart from every window of Late votes and from audits'
-/// (`gemm_audit::audit_window`).
+/// (`audit::gemm::audit_window`).
 fn streak_window(window: u64) -> u64 {
     (1 << 62) | window
 }

@@ -1,7 +1,7 @@
 //! Audits of a Pass's GEMM (`loopin_pocps::gemm_audit`): the Pass records the root the device
 //! signed over the rows of C and the seed it answers; an audit asks for one row at up to four
 //! columns, and the chain judges the row as committed by recomputing those entries from the
-//! seed. The rules (who audits, the window, fee, void) are the step audits' ([`crate::audit`]),
+//! seed. The rules (who audits, the window, fee, void) are the step audits' ([`super::rules`]),
 //! with limits of their own; what is asked, who chooses it, and what a fault costs differ.
 //!
 //! - **The beacon chooses the cells** of an open audit (the first round after it that reaches
@@ -22,11 +22,11 @@ use loopin_pocps::gemm::Shape;
 use loopin_pocps::gemm_audit::{EntryFault, check_cells, draw_cells, judge_row, row_from_bytes};
 use sha2::{Digest, Sha256};
 
-use crate::appeal;
-use crate::audit::{
+use super::rules::{
     Asked, Auditable, Fault, answerable, auditable, close_undrawn, decide, open_audit, shown_wrong,
     void_pass,
 };
+use crate::appeal;
 use crate::entropy::{current_round, randomness_round_through};
 use crate::error::ContractError;
 use crate::judge::hash32;
@@ -177,7 +177,7 @@ fn entry_fault(fault: &EntryFault) -> Fault {
 /// accused (with no appeal allowed, invalidated at once); it keeps its certificate by winning
 /// an appeal, GEMM included. The Pass's verifier, who could not have answered, loses nothing
 /// but the pass, and no reward is paid for a silence the device chose.
-pub(crate) fn unanswered(
+pub(super) fn unanswered(
     deps: DepsMut,
     env: &Env,
     config: &Config,

@@ -1,19 +1,7 @@
-//! Audits of passed challenges: a Pass records the device-signed transcript of the timed chain
-//! (`loopin_pocps::transcript`); for `audit_seconds` any bonded verifier may name one step of
-//! it. A step is judged on chain from two openings and one block check:
-//! - shown right: the auditor pays `audit_fee_bps` of its bond to whoever showed it;
-//! - shown wrong: the device signed a bad chain, so the Pass is voided, its verifier slashed
-//!   (it passed what it did not check) and the device invalidated;
-//! - not shown within `dispute_seconds`: the Pass is voided and its verifier slashed (nobody
-//!   could back what it passed); the device, which may only have lost a lazy verifier, keeps
-//!   its certificate but not the pass, so its epoch may end unproven.
-//!
-//! In every voided case the pool is told (`pair::ExecuteMsg::DeviceProofVoided`): the pass no
-//! longer counts towards its epoch.
-//!
-//! This module holds what audits of both kinds share (opening, deciding, voiding, finalizing);
-//! a step audit's entry points are in [`crate::step_audit`], a GEMM row's in
-//! [`crate::gemm_audit`].
+//! The rules audits of both kinds share: who may open one, opening it, deciding it from what
+//! its answer showed (right: the auditor pays; wrong: the Pass is voided and the device
+//! invalidated), closing it, and voiding a Pass. The entry points are in [`super::step`] and
+//! [`super::gemm`].
 
 use cosmwasm_std::{Addr, CosmosMsg, DepsMut, Empty, Env, Order, Response, Storage, Timestamp};
 use loopin::pair;
@@ -276,38 +264,6 @@ pub(crate) fn shown_wrong(
         .add_submessages(reward))
 }
 
-pub(crate) fn finalize_audit(
-    deps: DepsMut,
-    env: Env,
-    id: u64,
-    auditor: String,
-) -> Result<Response, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
-    let auditor = deps.api.addr_validate(&auditor)?;
-    let (mut challenge, open) = load_open_audit(deps.storage, id, &auditor)?;
-    if env.block.time <= open.deadline {
-        return Err(ContractError::NotLapsed {});
-    }
-    if let Some(after) = open.gemm_after {
-        let lapsed = (&mut challenge, &auditor, after);
-        return crate::gemm_audit::unanswered(deps, &env, &config, id, lapsed);
-    }
-    let (attributes, mut messages) = void_pass(deps.storage, &config, id, &mut challenge)?;
-    // Nobody could show the step: the verifier passed what it cannot back. The device keeps its
-    // certificate (it may only have lost a lazy verifier) but not the pass.
-    let (slashed, burn) = slash(deps.storage, &config, &challenge.verifier)?;
-    messages.extend(burn);
-    let reward = reward(deps.storage, &config, &env, &auditor)?;
-    Ok(Response::new()
-        .add_attribute("action", "finalize_audit")
-        .add_attribute("challenge_id", id.to_string())
-        .add_attribute("outcome", "unanswered")
-        .add_attribute("slashed", slashed)
-        .add_attributes(attributes)
-        .add_messages(messages)
-        .add_submessages(reward))
-}
-
 /// Challenge `id` and `auditor`'s open audit of it, still within its answer window.
 pub(crate) fn answerable(
     storage: &dyn Storage,
@@ -325,7 +281,7 @@ pub(crate) fn answerable(
 }
 
 /// Challenge `id`, which must be passed, and `auditor`'s open audit of it.
-fn load_open_audit(
+pub(super) fn load_open_audit(
     storage: &dyn Storage,
     id: u64,
     auditor: &Addr,

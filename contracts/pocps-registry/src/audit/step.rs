@@ -1,15 +1,19 @@
 //! Audits of a Pass's timed chain: any bonded verifier names one step of the device-signed
 //! transcript, and the chain judges it from two openings and one block check
-//! ([`crate::audit`] has the rules both kinds of audit share).
+//! ([`super::rules`] has the rules both kinds of audit share), and what an unanswered one costs.
 
-use cosmwasm_std::{DepsMut, Env, HexBinary, MessageInfo, Response};
+use cosmwasm_std::{Addr, DepsMut, Env, HexBinary, MessageInfo, Response};
 use loopin::registry::{StepMsg, StepProofMsg};
 use loopin_pocps::encode::ENCODING_VERSION;
 use loopin_pocps::transcript::{SignedTranscript, Step, StepFault, judge_step};
 
-use crate::audit::{Asked, Fault, answerable, auditable, decide, open_audit, shown_wrong};
+use super::rules::{
+    Asked, Fault, answerable, auditable, decide, open_audit, shown_wrong, void_pass,
+};
+use crate::bonds::slash;
 use crate::error::ContractError;
 use crate::judge::{self, hash32};
+use crate::rewards::reward;
 use crate::state::{CONFIG, Challenge, Config, DEVICES, Device};
 
 impl Fault {
@@ -191,4 +195,29 @@ fn step(s: &StepMsg) -> Result<Step, ContractError> {
             .map(|h: &HexBinary| hash32("path", h))
             .collect::<Result<_, _>>()?,
     })
+}
+
+/// A step audit nobody answered within its window: nobody could show the step, so the
+/// verifier passed what it cannot back. The Pass is voided and its verifier slashed; the
+/// device keeps its certificate (it may only have lost a lazy verifier) but not the pass; the
+/// auditor is paid its reward.
+pub(super) fn unanswered(
+    deps: DepsMut,
+    env: &Env,
+    config: &Config,
+    id: u64,
+    (challenge, auditor): (&mut Challenge, &Addr),
+) -> Result<Response, ContractError> {
+    let (attributes, mut messages) = void_pass(deps.storage, config, id, challenge)?;
+    let (slashed, burn) = slash(deps.storage, config, &challenge.verifier)?;
+    messages.extend(burn);
+    let reward = reward(deps.storage, config, env, auditor)?;
+    Ok(Response::new()
+        .add_attribute("action", "finalize_audit")
+        .add_attribute("challenge_id", id.to_string())
+        .add_attribute("outcome", "unanswered")
+        .add_attribute("slashed", slashed)
+        .add_attributes(attributes)
+        .add_messages(messages)
+        .add_submessages(reward))
 }
