@@ -113,10 +113,33 @@ pub async fn create_channel(
     let a_client = create_client(a, b, state).await?;
     let b_client = create_client(b, a, state).await?;
 
+    let a_connection = connection_init(a, &a_client, &b_client, state).await?;
+    let b_connection = connection_try(a, b, &a_client, &b_client, &a_connection, state).await?;
+    connection_ack_confirm(a, b, &a_connection, &b_connection, state).await?;
+    let a_channel = channel_init(a, spec, &a_connection, state).await?;
+    let b_channel = channel_try(a, b, spec, &b_connection, &a_channel, state).await?;
+    channel_ack_confirm(a, b, spec, &a_channel, &b_channel, state).await?;
+    Ok(OpenChannel {
+        a_client,
+        b_client,
+        a_connection,
+        b_connection,
+        a_channel,
+        b_channel,
+    })
+}
+
+/// ConnectionOpenInit on `a` (client `a_client`, counterparty client `b_client`): its connection.
+async fn connection_init(
+    a: &IbcChain,
+    a_client: &str,
+    b_client: &str,
+    state: &mut StateFile,
+) -> anyhow::Result<String> {
     let init = connpb::MsgConnectionOpenInit {
-        client_id: a_client.clone(),
+        client_id: a_client.to_string(),
         counterparty: Some(connpb::Counterparty {
-            client_id: b_client.clone(),
+            client_id: b_client.to_string(),
             connection_id: String::new(),
             prefix: prefix(),
         }),
@@ -125,15 +148,25 @@ pub async fn create_channel(
         signer: a.signer(),
     };
     let result = a.submit(vec![Any::from_msg(&init)?], state).await?;
-    let a_connection = attr(&result, "connection_open_init", "connection_id")?;
+    attr(&result, "connection_open_init", "connection_id")
+}
 
-    let proof = connection_proof(a, &a_connection).await?;
+/// ConnectionOpenTry on `b`, with the proof of `a`'s `a_connection`: `b`'s connection.
+async fn connection_try(
+    a: &IbcChain,
+    b: &IbcChain,
+    a_client: &str,
+    b_client: &str,
+    a_connection: &str,
+    state: &mut StateFile,
+) -> anyhow::Result<String> {
+    let proof = connection_proof(a, a_connection).await?;
     #[allow(deprecated)]
     let try_msg = connpb::MsgConnectionOpenTry {
-        client_id: b_client.clone(),
+        client_id: b_client.to_string(),
         counterparty: Some(connpb::Counterparty {
-            client_id: a_client.clone(),
-            connection_id: a_connection.clone(),
+            client_id: a_client.to_string(),
+            connection_id: a_connection.to_string(),
             prefix: prefix(),
         }),
         counterparty_versions: vec![version()],
@@ -143,12 +176,21 @@ pub async fn create_channel(
         ..Default::default()
     };
     let result = b.submit(vec![Any::from_msg(&try_msg)?], state).await?;
-    let b_connection = attr(&result, "connection_open_try", "connection_id")?;
+    attr(&result, "connection_open_try", "connection_id")
+}
 
-    let proof = connection_proof(b, &b_connection).await?;
+/// ConnectionOpenAck on `a` and ConnectionOpenConfirm on `b`, each with the other's proof.
+async fn connection_ack_confirm(
+    a: &IbcChain,
+    b: &IbcChain,
+    a_connection: &str,
+    b_connection: &str,
+    state: &mut StateFile,
+) -> anyhow::Result<()> {
+    let proof = connection_proof(b, b_connection).await?;
     let ack = connpb::MsgConnectionOpenAck {
-        connection_id: a_connection.clone(),
-        counterparty_connection_id: b_connection.clone(),
+        connection_id: a_connection.to_string(),
+        counterparty_connection_id: b_connection.to_string(),
         version: Some(version()),
         proof_try: proof.bytes,
         proof_height: Some(proof.height),
@@ -157,15 +199,24 @@ pub async fn create_channel(
     };
     a.submit(vec![Any::from_msg(&ack)?], state).await?;
 
-    let proof = connection_proof(a, &a_connection).await?;
+    let proof = connection_proof(a, a_connection).await?;
     let confirm = connpb::MsgConnectionOpenConfirm {
-        connection_id: b_connection.clone(),
+        connection_id: b_connection.to_string(),
         proof_ack: proof.bytes,
         proof_height: Some(proof.height),
         signer: b.signer(),
     };
     b.submit(vec![Any::from_msg(&confirm)?], state).await?;
+    Ok(())
+}
 
+/// ChannelOpenInit on `a`'s port over `a_connection`: its channel.
+async fn channel_init(
+    a: &IbcChain,
+    spec: &ChannelSpec,
+    a_connection: &str,
+    state: &mut StateFile,
+) -> anyhow::Result<String> {
     let init = chanpb::MsgChannelOpenInit {
         port_id: spec.a_port.clone(),
         channel: Some(chanpb::Channel {
@@ -175,16 +226,27 @@ pub async fn create_channel(
                 port_id: spec.b_port.clone(),
                 channel_id: String::new(),
             }),
-            connection_hops: vec![a_connection.clone()],
+            connection_hops: vec![a_connection.to_string()],
             version: spec.version.clone(),
             upgrade_sequence: 0,
         }),
         signer: a.signer(),
     };
     let result = a.submit(vec![Any::from_msg(&init)?], state).await?;
-    let a_channel = attr(&result, "channel_open_init", "channel_id")?;
+    attr(&result, "channel_open_init", "channel_id")
+}
 
-    let (a_end, proof) = channel_end(a, &spec.a_port, &a_channel).await?;
+/// ChannelOpenTry on `b`'s port over `b_connection`, with the proof of `a`'s `a_channel` and
+/// its version: `b`'s channel.
+async fn channel_try(
+    a: &IbcChain,
+    b: &IbcChain,
+    spec: &ChannelSpec,
+    b_connection: &str,
+    a_channel: &str,
+    state: &mut StateFile,
+) -> anyhow::Result<String> {
+    let (a_end, proof) = channel_end(a, &spec.a_port, a_channel).await?;
     #[allow(deprecated)]
     let try_msg = chanpb::MsgChannelOpenTry {
         port_id: spec.b_port.clone(),
@@ -193,9 +255,9 @@ pub async fn create_channel(
             ordering: chanpb::Order::Unordered as i32,
             counterparty: Some(chanpb::Counterparty {
                 port_id: spec.a_port.clone(),
-                channel_id: a_channel.clone(),
+                channel_id: a_channel.to_string(),
             }),
-            connection_hops: vec![b_connection.clone()],
+            connection_hops: vec![b_connection.to_string()],
             version: a_end.version.clone(),
             upgrade_sequence: 0,
         }),
@@ -206,13 +268,23 @@ pub async fn create_channel(
         ..Default::default()
     };
     let result = b.submit(vec![Any::from_msg(&try_msg)?], state).await?;
-    let b_channel = attr(&result, "channel_open_try", "channel_id")?;
+    attr(&result, "channel_open_try", "channel_id")
+}
 
-    let (b_end, proof) = channel_end(b, &spec.b_port, &b_channel).await?;
+/// ChannelOpenAck on `a` and ChannelOpenConfirm on `b`, each with the other's proof.
+async fn channel_ack_confirm(
+    a: &IbcChain,
+    b: &IbcChain,
+    spec: &ChannelSpec,
+    a_channel: &str,
+    b_channel: &str,
+    state: &mut StateFile,
+) -> anyhow::Result<()> {
+    let (b_end, proof) = channel_end(b, &spec.b_port, b_channel).await?;
     let ack = chanpb::MsgChannelOpenAck {
         port_id: spec.a_port.clone(),
-        channel_id: a_channel.clone(),
-        counterparty_channel_id: b_channel.clone(),
+        channel_id: a_channel.to_string(),
+        counterparty_channel_id: b_channel.to_string(),
         counterparty_version: b_end.version.clone(),
         proof_try: proof.bytes,
         proof_height: Some(proof.height),
@@ -220,22 +292,14 @@ pub async fn create_channel(
     };
     a.submit(vec![Any::from_msg(&ack)?], state).await?;
 
-    let (_, proof) = channel_end(a, &spec.a_port, &a_channel).await?;
+    let (_, proof) = channel_end(a, &spec.a_port, a_channel).await?;
     let confirm = chanpb::MsgChannelOpenConfirm {
         port_id: spec.b_port.clone(),
-        channel_id: b_channel.clone(),
+        channel_id: b_channel.to_string(),
         proof_ack: proof.bytes,
         proof_height: Some(proof.height),
         signer: b.signer(),
     };
     b.submit(vec![Any::from_msg(&confirm)?], state).await?;
-
-    Ok(OpenChannel {
-        a_client,
-        b_client,
-        a_connection,
-        b_connection,
-        a_channel,
-        b_channel,
-    })
+    Ok(())
 }

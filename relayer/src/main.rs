@@ -10,7 +10,9 @@ use loopin_relayer::keeper::Keeper;
 use loopin_relayer::relay::Relayer;
 use loopin_relayer::state::StateFile;
 use loopin_telemetry::metrics::Metrics;
+use loopin_telemetry::program;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
 #[derive(Parser)]
@@ -51,25 +53,29 @@ enum Create {
     },
 }
 
-#[tokio::main]
-async fn main() {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match Config::load(&cli.config) {
         Ok(config) => config,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            std::process::exit(2);
-        }
+        Err(e) => return program::usage(PROGRAM, e),
     };
+    // The log filter is the config's (RUST_LOG over it), so the body starts logging itself.
+    program::run(PROGRAM, None, async move {
+        init_logging(&config);
+        run(cli.cmd, config).await
+    })
+}
+
+const PROGRAM: &str = "loopin-relayer";
+
+/// Logs to stdout under RUST_LOG, or the config's `log_level`.
+fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&config.global.log_level));
     tracing_subscriber::fmt().with_env_filter(filter).init();
-    if let Err(e) = run(cli.cmd, config).await {
-        eprintln!("error: {e:#}");
-        std::process::exit(1);
-    }
 }
 
+/// Runs the subcommand.
 async fn run(cmd: Cmd, config: Config) -> anyhow::Result<()> {
     match cmd {
         Cmd::Create {
@@ -82,29 +88,40 @@ async fn run(cmd: Cmd, config: Config) -> anyhow::Result<()> {
                     channel_version,
                 },
         } => {
-            let a = IbcChain::connect(config.chain(&a_chain)?.clone()).await?;
-            let b = IbcChain::connect(config.chain(&b_chain)?.clone()).await?;
-            let mut state = StateFile::open(&config.state.dir)?;
             let spec = ChannelSpec {
                 a_port,
                 b_port,
                 version: channel_version,
             };
-            let open = create_channel(&a, &b, &spec, &mut state).await?;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&serde_json::json!({
-                    "a_client": open.a_client, "b_client": open.b_client,
-                    "a_connection": open.a_connection, "b_connection": open.b_connection,
-                    "a_channel": open.a_channel, "b_channel": open.b_channel,
-                }))?
-            );
-            Ok(())
+            channel(&config, &a_chain, &b_chain, &spec).await
         }
         Cmd::Start => start(config).await,
     }
 }
 
+/// `create channel`: the handshake between two configured chains; prints the identifiers.
+async fn channel(
+    config: &Config,
+    a_chain: &str,
+    b_chain: &str,
+    spec: &ChannelSpec,
+) -> anyhow::Result<()> {
+    let a = IbcChain::connect(config.chain(a_chain)?.clone()).await?;
+    let b = IbcChain::connect(config.chain(b_chain)?.clone()).await?;
+    let mut state = StateFile::open(&config.state.dir)?;
+    let open = create_channel(&a, &b, spec, &mut state).await?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::json!({
+            "a_client": open.a_client, "b_client": open.b_client,
+            "a_connection": open.a_connection, "b_connection": open.b_connection,
+            "a_channel": open.a_channel, "b_channel": open.b_channel,
+        }))?
+    );
+    Ok(())
+}
+
+/// `start`: relays packets and runs the keeper until stopped.
 async fn start(config: Config) -> anyhow::Result<()> {
     config.check_keys()?;
     let metrics = Metrics::new();
