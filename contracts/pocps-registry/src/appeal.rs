@@ -216,33 +216,55 @@ pub(crate) fn draw_appeal(
         .block
         .time
         .plus_seconds(config.settings.response_seconds);
-    let mut response = Response::new()
+    let response = Response::new()
         .add_attribute("action", "draw_appeal")
         .add_attribute("token_id", &token_id)
         .add_attribute("randomness_round", round.to_string());
+    let response = assign_drawn(
+        deps.storage,
+        (&token_id, appeal),
+        drawn,
+        (round, &beacon.value),
+        (env.block.time, answer_by),
+        response,
+    )?;
+    device.accusation = Some(accusation);
+    DEVICES.save(deps.storage, &token_id, &device)?;
+    Ok(response)
+}
+
+/// Assigns each `drawn` verifier a challenge on the device `token_id` for its `appeal`, asked
+/// at `now` and due by `answer_by`: an appeal duty of the verifier's, one challenge more of
+/// the appeal's, and a `drawn` attribute each.
+fn assign_drawn(
+    storage: &mut dyn Storage,
+    (token_id, appeal): (&str, &mut Appeal),
+    drawn: Vec<Addr>,
+    (round, beacon): (u64, &[u8; 32]),
+    (now, answer_by): (Timestamp, Timestamp),
+    mut response: Response,
+) -> Result<Response, ContractError> {
     for verifier in drawn {
         let id = draw::assign(
-            deps.storage,
+            storage,
             &verifier,
-            &token_id,
-            (round, &beacon.value),
-            env.block.time,
+            token_id,
+            (round, beacon),
+            now,
             Drawn::Appeal,
         )?;
         APPEAL_DUTIES.save(
-            deps.storage,
+            storage,
             (&verifier, id),
             &AppealDuty {
                 challenge_id: id,
-                token_id: token_id.clone(),
+                token_id: token_id.to_string(),
                 answer_by,
             },
         )?;
         appeal.challenges.push(id);
         response = response.add_attribute("drawn", format!("{verifier}:{id}"));
     }
-    device.accusation = Some(accusation);
-    DEVICES.save(deps.storage, &token_id, &device)?;
     Ok(response)
 }
 

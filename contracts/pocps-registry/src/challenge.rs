@@ -1,10 +1,13 @@
 //! Challenges from a verifier's commit to their close: the challenge key, the commit, the
 //! random assignment to a device, closing, and expiry of lapsed challenges.
 
-use cosmwasm_std::{DepsMut, Empty, Env, HexBinary, MessageInfo, Response, Storage, Timestamp};
+use cosmwasm_std::{
+    Addr, DepsMut, Empty, Env, HexBinary, MessageInfo, Response, Storage, Timestamp,
+};
 use loopin::registry::{
     CHALLENGE_KEY_LEN, ChallengeStatus, DeviceStatus, MAX_ASSIGN_TRIES, MAX_ROUND_SCAN,
 };
+use loopin_pocps::merkle::Hash;
 use loopin_pocps::sig::{SigVerifier, challenge_key_message};
 
 use crate::appeal::{self, Finding};
@@ -14,9 +17,9 @@ use crate::error::ContractError;
 use crate::expiry;
 use crate::judge::{self, HostVerifier, hash32};
 use crate::state::{
-    APPEAL_DUTIES, CHALLENGE_KEYS, CHALLENGES, CONFIG, Challenge, DEVICE_COUNT, DEVICE_LIST,
-    DEVICES, LAST_ASSIGNED, NEXT_CHALLENGE, OPEN_ASSIGNMENTS, OPEN_DISPUTES, SECRET_HASHES,
-    VERIFIERS, Verifier,
+    APPEAL_DUTIES, CHALLENGE_KEYS, CHALLENGES, CONFIG, Challenge, Config, DEVICE_COUNT,
+    DEVICE_LIST, DEVICES, Device, LAST_ASSIGNED, NEXT_CHALLENGE, OPEN_ASSIGNMENTS, OPEN_DISPUTES,
+    SECRET_HASHES, VERIFIERS, Verifier,
 };
 
 pub(crate) fn load_challenge(storage: &dyn Storage, id: u64) -> Result<Challenge, ContractError> {
@@ -126,7 +129,9 @@ pub(crate) fn commit(
         .add_attribute("round", round.to_string()))
 }
 
-pub(crate) fn assign(deps: DepsMut, env: Env, id: u64) -> Result<Response, ContractError> {
+/// `Assign { challenge_id }`: anyone assigns a committed challenge, once the first beacon round
+/// after its commit is final, to a device that round draws ([`draw_target`]).
+pub(crate) fn assign(mut deps: DepsMut, env: Env, id: u64) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let mut challenge = load_challenge(deps.storage, id)?;
     expect_status(&challenge, ChallengeStatus::Committed)?;
@@ -144,55 +149,12 @@ pub(crate) fn assign(deps: DepsMut, env: Env, id: u64) -> Result<Response, Contr
         return Err(ContractError::ChallengeLapsed {});
     }
     let randomness = judge::challenge_randomness(&beacon.value, id);
-    let mut count = DEVICE_COUNT.load(deps.storage)?;
-    // The running candidate: the device assigned longest ago among those compared so far
-    // (never assigned first). A device that does not beat it costs two small reads.
-    let mut target: Option<(String, Option<Timestamp>)> = None;
-    let mut compared = 0;
-    let mut walk = judge::Walk::new(&randomness, count);
-    // Devices whose certificate ended, met on the way: pruned (out of the draw, fingerprint
-    // free), each at the cost of its draw, so gas stays bounded by MAX_ASSIGN_TRIES queries.
-    let mut pruned = vec![];
-    for attempt in 0..MAX_ASSIGN_TRIES {
-        if count == 0 || compared >= config.settings.assign_choices {
-            break;
-        }
-        let token_id = DEVICE_LIST.load(deps.storage, walk.slot(attempt))?;
-        let last = LAST_ASSIGNED.may_load(deps.storage, &token_id)?;
-        if let Some((best, best_last)) = &target
-            && (*best == token_id || last >= *best_last)
-        {
-            compared += 1;
-            continue;
-        }
-        let device = DEVICES.load(deps.storage, &token_id)?;
-        // Never a device of the verifier's own.
-        if device.owner == challenge.verifier {
-            continue;
-        }
-        match expiry::cert_state(deps.as_ref(), &config, env.block.time, &token_id) {
-            expiry::CertState::Running { .. } => {
-                compared += 1;
-                target = Some((token_id, last));
-            }
-            // One with a challenge still open stays until it closes; it is skipped.
-            expiry::CertState::Ended(status) => {
-                match expiry::release(deps.storage, &token_id, device, status) {
-                    Ok(()) => {
-                        count -= 1;
-                        walk = judge::Walk::new(&randomness, count);
-                        pruned.push(token_id);
-                    }
-                    Err(
-                        ContractError::DeviceChallenged { .. }
-                        | ContractError::DeviceAccused { .. },
-                    ) => {}
-                    Err(err) => return Err(err),
-                }
-            }
-        }
-    }
-    let target = target.map(|(token_id, _)| token_id);
+    let (target, pruned) = draw_target(
+        deps.branch(),
+        (&config, &env),
+        &challenge.verifier,
+        &randomness,
+    )?;
     // A refusal undoes the prunes with everything else: a draw that meets only ended devices
     // is refused until they are pruned (`Prune`) or their challenges close.
     let target = target.ok_or(ContractError::NoEligibleTarget {})?;
@@ -216,6 +178,76 @@ pub(crate) fn assign(deps: DepsMut, env: Env, id: u64) -> Result<Response, Contr
     } else {
         response.add_attribute("pruned", pruned.join(","))
     })
+}
+
+/// The device `randomness` draws for `verifier`'s challenge, if any, and the ended devices
+/// pruned on the way. Up to `MAX_ASSIGN_TRIES` slots of the dense list are walked and
+/// `assign_choices` eligible devices compared; the running candidate is the device assigned
+/// longest ago among those compared so far (never assigned first), never one of the
+/// verifier's own.
+fn draw_target(
+    deps: DepsMut,
+    (config, env): (&Config, &Env),
+    verifier: &Addr,
+    randomness: &Hash,
+) -> Result<(Option<String>, Vec<String>), ContractError> {
+    let mut count = DEVICE_COUNT.load(deps.storage)?;
+    // A device that does not beat the running candidate costs two small reads.
+    let mut target: Option<(String, Option<Timestamp>)> = None;
+    let mut compared = 0;
+    let mut walk = judge::Walk::new(randomness, count);
+    // Devices whose certificate ended, met on the way: pruned (out of the draw, fingerprint
+    // free), each at the cost of its draw, so gas stays bounded by MAX_ASSIGN_TRIES queries.
+    let mut pruned = vec![];
+    for attempt in 0..MAX_ASSIGN_TRIES {
+        if count == 0 || compared >= config.settings.assign_choices {
+            break;
+        }
+        let token_id = DEVICE_LIST.load(deps.storage, walk.slot(attempt))?;
+        let last = LAST_ASSIGNED.may_load(deps.storage, &token_id)?;
+        if let Some((best, best_last)) = &target
+            && (*best == token_id || last >= *best_last)
+        {
+            compared += 1;
+            continue;
+        }
+        let device = DEVICES.load(deps.storage, &token_id)?;
+        // Never a device of the verifier's own.
+        if device.owner == *verifier {
+            continue;
+        }
+        match expiry::cert_state(deps.as_ref(), config, env.block.time, &token_id) {
+            expiry::CertState::Running { .. } => {
+                compared += 1;
+                target = Some((token_id, last));
+            }
+            expiry::CertState::Ended(status) => {
+                if prune_met(deps.storage, &token_id, device, status)? {
+                    count -= 1;
+                    walk = judge::Walk::new(randomness, count);
+                    pruned.push(token_id);
+                }
+            }
+        }
+    }
+    Ok((target.map(|(token_id, _)| token_id), pruned))
+}
+
+/// Prunes an ended device the draw met: whether it was. One with a challenge still open (or
+/// accused) stays until it closes; it is skipped.
+fn prune_met(
+    storage: &mut dyn Storage,
+    token_id: &str,
+    device: Device,
+    status: DeviceStatus,
+) -> Result<bool, ContractError> {
+    match expiry::release(storage, token_id, device, status) {
+        Ok(()) => Ok(true),
+        Err(ContractError::DeviceChallenged { .. } | ContractError::DeviceAccused { .. }) => {
+            Ok(false)
+        }
+        Err(err) => Err(err),
+    }
 }
 
 /// Drops the challenge from its target's open assignments or disputes (no-op unless it was
@@ -252,71 +284,17 @@ pub(crate) fn close(
     Ok(verifier)
 }
 
+/// `Expire { challenge_id }`: anyone closes a challenge that lapsed, committed and never
+/// assigned in time or assigned and never answered; a verifier that skipped its assigned
+/// challenge pays `skip_penalty_bps` ([`skipped`]).
 pub(crate) fn expire(deps: DepsMut, env: Env, id: u64) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let mut challenge = load_challenge(deps.storage, id)?;
-    let lapsed = match challenge.status {
-        ChallengeStatus::Committed => {
-            // Lapsed once a qualifying round exists and its assignment window passed, or when
-            // no round qualified for the scan length.
-            let now = current_round(&config, &env);
-            match randomness_round(
-                deps.storage,
-                &config,
-                &env,
-                challenge.committed_round,
-                &challenge.verifier,
-            )? {
-                Some((round, _)) => {
-                    now > round.saturating_add(config.settings.assign_window_rounds)
-                }
-                None => {
-                    now > challenge
-                        .committed_round
-                        .saturating_add(u64::from(MAX_ROUND_SCAN))
-                        .saturating_add(config.settings.assign_window_rounds)
-                }
-            }
-        }
-        ChallengeStatus::Assigned => challenge
-            .assigned_at
-            .is_some_and(|at| env.block.time > at.plus_seconds(config.settings.response_seconds)),
-        _ => {
-            return Err(ContractError::WrongStatus {
-                status: format!("{:?}", challenge.status),
-                expected: "Committed or Assigned".into(),
-            });
-        }
-    };
-    if !lapsed {
+    if !lapsed(deps.storage, &config, &env, &challenge)? {
         return Err(ContractError::NotLapsed {});
     }
-    // A challenge assigned to its verifier and never answered is work it skipped; one never
-    // assigned (no beacon round qualified), or whose device stopped being active before the
-    // verifier could submit (`Submit` is refused then), is not its fault.
-    let target_active = match challenge.target.as_deref() {
-        Some(t) => DEVICES
-            .may_load(deps.storage, t)?
-            .is_some_and(|d| d.status == DeviceStatus::Active),
-        None => false,
-    };
-    // A sweep drawn late (someone waited, or the drawn verifier changed its bond to hand it on)
-    // left too little time to be the verifier's fault.
-    let drawn_late = crate::sweep::drawn_late(&config, &challenge);
-    let skipped = challenge.status == ChallengeStatus::Assigned && target_active && !drawn_late;
-    // A lapsed assignment did not challenge its device: its place in the queue comes back
-    // (unless it was assigned again since).
-    if let (Some(target), Some(at)) = (challenge.target.as_deref(), challenge.assigned_at)
-        && challenge.status == ChallengeStatus::Assigned
-        && !challenge.appeal
-        && challenge.sweep.is_none()
-        && LAST_ASSIGNED.may_load(deps.storage, target)? == Some(at)
-    {
-        match challenge.prev_assigned {
-            Some(prev) => LAST_ASSIGNED.save(deps.storage, target, &prev)?,
-            None => LAST_ASSIGNED.remove(deps.storage, target),
-        }
-    }
+    let skipped = skipped(deps.storage, &config, &challenge)?;
+    give_back_place(deps.storage, &challenge)?;
     close(deps.storage, id, &mut challenge, ChallengeStatus::Expired)?;
     let response = Response::new()
         .add_attribute("action", "expire")
@@ -344,4 +322,83 @@ pub(crate) fn expire(deps: DepsMut, env: Env, id: u64) -> Result<Response, Contr
     Ok(response
         .add_attribute("penalty", penalty.to_string())
         .add_messages(burn))
+}
+
+/// Whether `challenge` lapsed: committed, once a qualifying round exists and its assignment
+/// window passed, or when no round qualified for the scan length; assigned, once its response
+/// time passed. Any other status is refused.
+fn lapsed(
+    storage: &dyn Storage,
+    config: &Config,
+    env: &Env,
+    challenge: &Challenge,
+) -> Result<bool, ContractError> {
+    Ok(match challenge.status {
+        ChallengeStatus::Committed => {
+            let now = current_round(config, env);
+            match randomness_round(
+                storage,
+                config,
+                env,
+                challenge.committed_round,
+                &challenge.verifier,
+            )? {
+                Some((round, _)) => {
+                    now > round.saturating_add(config.settings.assign_window_rounds)
+                }
+                None => {
+                    now > challenge
+                        .committed_round
+                        .saturating_add(u64::from(MAX_ROUND_SCAN))
+                        .saturating_add(config.settings.assign_window_rounds)
+                }
+            }
+        }
+        ChallengeStatus::Assigned => challenge
+            .assigned_at
+            .is_some_and(|at| env.block.time > at.plus_seconds(config.settings.response_seconds)),
+        _ => {
+            return Err(ContractError::WrongStatus {
+                status: format!("{:?}", challenge.status),
+                expected: "Committed or Assigned".into(),
+            });
+        }
+    })
+}
+
+/// Whether the lapsed `challenge` is work its verifier skipped: assigned to it and never
+/// answered. One never assigned (no beacon round qualified), or whose device stopped being
+/// active before the verifier could submit (`Submit` is refused then), is not its fault.
+fn skipped(
+    storage: &dyn Storage,
+    config: &Config,
+    challenge: &Challenge,
+) -> Result<bool, ContractError> {
+    let target_active = match challenge.target.as_deref() {
+        Some(t) => DEVICES
+            .may_load(storage, t)?
+            .is_some_and(|d| d.status == DeviceStatus::Active),
+        None => false,
+    };
+    // A sweep drawn late (someone waited, or the drawn verifier changed its bond to hand it on)
+    // left too little time to be the verifier's fault.
+    let drawn_late = crate::sweep::drawn_late(config, challenge);
+    Ok(challenge.status == ChallengeStatus::Assigned && target_active && !drawn_late)
+}
+
+/// A lapsed assignment did not challenge its device: its place in the queue comes back
+/// (unless it was assigned again since).
+fn give_back_place(storage: &mut dyn Storage, challenge: &Challenge) -> Result<(), ContractError> {
+    if let (Some(target), Some(at)) = (challenge.target.as_deref(), challenge.assigned_at)
+        && challenge.status == ChallengeStatus::Assigned
+        && !challenge.appeal
+        && challenge.sweep.is_none()
+        && LAST_ASSIGNED.may_load(storage, target)? == Some(at)
+    {
+        match challenge.prev_assigned {
+            Some(prev) => LAST_ASSIGNED.save(storage, target, &prev)?,
+            None => LAST_ASSIGNED.remove(storage, target),
+        }
+    }
+    Ok(())
 }
