@@ -119,17 +119,7 @@ fn plan_page(
     stake: &Stake,
     page_end: Option<u64>,
 ) -> Result<ClaimPlan, ContractError> {
-    let mut plan = ClaimPlan {
-        payout: Uint128::zero(),
-        clawback: stake.clawback,
-        upkeep: Uint128::zero(),
-        rewards: stake.rewards_owed,
-        rewards_owed: Uint128::zero(),
-        paid_until: stake.paid_until,
-        finished: stake.finished,
-        retained: stake.retained,
-        forfeit: Uint128::zero(),
-    };
+    let mut plan = ClaimPlan::unpaid(stake);
     let exit = EXITS.may_load(storage, stake.id)?;
     if stake.finished {
         // Pay retained for disputes resolved since, and rewards left owed.
@@ -142,59 +132,110 @@ fn plan_page(
     }
     // An exited stake's last pay waits for the verdicts its device may still get.
     let held = exit.as_ref().is_some_and(|e| pool.epoch < e.paid_from);
-    let epochs = stake.end_epoch - stake.start_epoch;
-    // Rewards are for the proven epochs of a registered device only.
-    let rewarded = rewarded_epochs(config, stake);
-    let economics = config.params.economics;
     let delivered = released(config, pool, stake);
     match stake.mode {
         StakeMode::LiquidityProvider => {
             if delivered < stake.end_epoch || final_until(config, now) < stake.end_epoch || held {
                 return Err(ContractError::NothingToClaim {});
             }
-            plan.payout = settled_value(storage, stake)?;
-            // A provider's maintenance burn is netted against its reward.
-            let net = economics.gamma.checked_sub(economics.beta)?;
-            plan.rewards = per_device_hour(net, stake.hours_per_epoch, rewarded, false)?;
-            plan.finished = true;
+            plan_provider_pay(storage, config, stake, &mut plan)?;
         }
         StakeMode::Seller => {
             let until = match page_end {
                 Some(until) => until,
                 None => seller_page(storage, config, now, stake, delivered)?.0,
             };
-            for epoch in stake.paid_until..until {
-                // An unproven epoch pays its clients back, not the seller (`unproven`).
-                if is_proven(storage, config, stake, epoch)? {
-                    plan.payout += seller_proceeds(storage, stake, epoch)?;
-                }
-            }
-            plan.paid_until = stake.paid_until.max(until);
-            if plan.paid_until == stake.end_epoch && !held {
-                plan.upkeep =
-                    maintenance(config, stake.hours_per_epoch, epochs)?.min(stake.deposit);
-                plan.payout += stake.deposit - plan.upkeep;
-                plan.rewards =
-                    per_device_hour(economics.gamma, stake.hours_per_epoch, rewarded, false)?;
-                plan.finished = true;
-            }
+            plan_seller_pay(storage, config, stake, until, held, &mut plan)?;
         }
     }
-    // Refunds already paid to clients out of escrow are netted off the pay; then what open
-    // disputes' leases paid is retained (with what was retained before), and no more.
-    let netted = plan.payout.min(stake.clawback);
-    plan.payout -= netted;
-    plan.clawback = stake.clawback - netted;
-    let due = plan.payout.checked_add(stake.retained)?;
-    plan.retained = due.min(stake.disputed);
-    plan.payout = due - plan.retained;
+    plan.net_clawback_and_retain(stake)?;
     Ok(match plan.finished {
         true => plan.less_forfeit(exit.as_ref()),
         false => plan,
     })
 }
 
+/// A delivered provider's pay: its settled value, and its rewards for its proven epochs (a
+/// provider's maintenance burn is netted against them). It finishes the stake.
+fn plan_provider_pay(
+    storage: &dyn Storage,
+    config: &Config,
+    stake: &Stake,
+    plan: &mut ClaimPlan,
+) -> Result<(), ContractError> {
+    let economics = config.params.economics;
+    // Rewards are for the proven epochs of a registered device only.
+    let rewarded = rewarded_epochs(config, stake);
+    plan.payout = settled_value(storage, stake)?;
+    let net = economics.gamma.checked_sub(economics.beta)?;
+    plan.rewards = per_device_hour(net, stake.hours_per_epoch, rewarded, false)?;
+    plan.finished = true;
+    Ok(())
+}
+
+/// A seller's pay for its proven epochs up to `until`; at its end (unless `held` for an exit's
+/// verdicts) its deposit less its maintenance burn, and its rewards for its proven epochs.
+fn plan_seller_pay(
+    storage: &dyn Storage,
+    config: &Config,
+    stake: &Stake,
+    until: u64,
+    held: bool,
+    plan: &mut ClaimPlan,
+) -> Result<(), ContractError> {
+    let epochs = stake.end_epoch - stake.start_epoch;
+    // Rewards are for the proven epochs of a registered device only.
+    let rewarded = rewarded_epochs(config, stake);
+    for epoch in stake.paid_until..until {
+        // An unproven epoch pays its clients back, not the seller (`unproven`).
+        if is_proven(storage, config, stake, epoch)? {
+            plan.payout += seller_proceeds(storage, stake, epoch)?;
+        }
+    }
+    plan.paid_until = stake.paid_until.max(until);
+    if plan.paid_until == stake.end_epoch && !held {
+        plan.upkeep = maintenance(config, stake.hours_per_epoch, epochs)?.min(stake.deposit);
+        plan.payout += stake.deposit - plan.upkeep;
+        plan.rewards = per_device_hour(
+            config.params.economics.gamma,
+            stake.hours_per_epoch,
+            rewarded,
+            false,
+        )?;
+        plan.finished = true;
+    }
+    Ok(())
+}
+
 impl ClaimPlan {
+    /// A plan that pays nothing yet: the stake's clawback, owed rewards, page and retained pay
+    /// as they are.
+    fn unpaid(stake: &Stake) -> ClaimPlan {
+        ClaimPlan {
+            payout: Uint128::zero(),
+            clawback: stake.clawback,
+            upkeep: Uint128::zero(),
+            rewards: stake.rewards_owed,
+            rewards_owed: Uint128::zero(),
+            paid_until: stake.paid_until,
+            finished: stake.finished,
+            retained: stake.retained,
+            forfeit: Uint128::zero(),
+        }
+    }
+
+    /// Nets refunds already paid to clients out of escrow off the pay; then retains what open
+    /// disputes' leases paid (with what was retained before), and no more.
+    fn net_clawback_and_retain(&mut self, stake: &Stake) -> Result<(), ContractError> {
+        let netted = self.payout.min(stake.clawback);
+        self.payout -= netted;
+        self.clawback = stake.clawback - netted;
+        let due = self.payout.checked_add(stake.retained)?;
+        self.retained = due.min(stake.disputed);
+        self.payout = due - self.retained;
+        Ok(())
+    }
+
     /// Burns what is left of an exit's forfeit out of the pay, the stake's last: what clients
     /// were owed (clawback, disputes, unproven epochs) has been taken before.
     fn less_forfeit(mut self, exit: Option<&ExitRecord>) -> ClaimPlan {
@@ -226,60 +267,23 @@ pub(crate) fn plan_claim(
     Ok(plan)
 }
 
+/// Claims what a stake has earned now: settles the unproven epochs on the way first, then pays
+/// its plan (within the emission cap) to its owner.
 pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let mut stake = load_owned(deps.storage, &sender, id)?;
     let (mut pool, advanced) = current_pool(deps.storage, &env, &config)?;
     let now = env.block.time;
-    // Unproven epochs on the way are settled first: their clients are refunded before the
-    // stake is paid anything for later ones.
     let mut settled = Settled::default();
-    let delivered = released(&config, &pool, &stake);
-    // A seller's page is fixed before its unproven epochs are settled, so the plan pays up to
-    // the same epoch.
-    let mut page_end = None;
-    let all_settled = match stake.mode {
-        _ if stake.finished => true,
-        StakeMode::Seller => {
-            let (until, unproven) = seller_page(deps.storage, &config, now, &stake, delivered)?;
-            page_end = Some(until);
-            for epoch in unproven {
-                settle(
-                    deps.storage,
-                    &config,
-                    &mut pool,
-                    &mut stake,
-                    epoch,
-                    &mut settled,
-                )?;
-            }
-            true
-        }
-        StakeMode::LiquidityProvider if delivered >= stake.end_epoch => settle_provider(
-            deps.storage,
-            &config,
-            now,
-            &mut pool,
-            &mut stake,
-            &mut settled,
-        )?,
-        StakeMode::LiquidityProvider => true,
-    };
-    // A plan that pays nothing is still applied when the claim settled epochs or moved the
-    // page: it moves the seller's page on and keeps its clawback and retained pay right.
-    let plan = if all_settled {
-        let plan = plan_page(deps.storage, &config, now, &pool, &stake, page_end)?;
-        // A page that pays nothing still moves on (epochs before registration, without a
-        // price, settled by others, or netted against a clawback): else a seller whose next 64
-        // epochs pay nothing could never be paid again.
-        if plan.is_empty() && settled.epochs == 0 && plan.paid_until == stake.paid_until {
-            return Err(ContractError::NothingToClaim {});
-        }
-        Some(plan)
-    } else {
-        None
-    };
-    let Some(plan) = plan else {
+    let (all_settled, page_end) = settle_on_the_way(
+        deps.storage,
+        &config,
+        now,
+        &mut pool,
+        &mut stake,
+        &mut settled,
+    )?;
+    if !all_settled {
         // Only a provider's settlements this time: its next claim goes on after them.
         STAKES.save(deps.storage, id, &stake)?;
         POOL.save(deps.storage, &pool)?;
@@ -292,24 +296,19 @@ pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
             .add_attribute("burned", settled.burned + advanced.fees)
             .add_messages(settled.messages(&config)?)
             .add_messages(outflow::burn(&config.token, advanced.fees)?));
-    };
+    }
+    // A plan that pays nothing is still applied when the claim settled epochs or moved the
+    // page: it moves the seller's page on and keeps its clawback and retained pay right.
+    let plan = plan_page(deps.storage, &config, now, &pool, &stake, page_end)?;
+    // A page that pays nothing still moves on (epochs before registration, without a
+    // price, settled by others, or netted against a clawback): else a seller whose next 64
+    // epochs pay nothing could never be paid again.
+    if plan.is_empty() && settled.epochs == 0 && plan.paid_until == stake.paid_until {
+        return Err(ContractError::NothingToClaim {});
+    }
     let left = emission_left(&deps.querier, &config, plan.rewards)?;
     let plan = plan.within_emission(&stake, left)?;
-    pool.escrow = pool
-        .escrow
-        .checked_sub(plan.payout + plan.upkeep + plan.forfeit)?;
-    if !plan.forfeit.is_zero() {
-        EXITS.update(deps.storage, id, |exit| -> Result<_, ContractError> {
-            let mut exit = exit.ok_or(ContractError::StakeNotFound { id })?;
-            exit.forfeit -= plan.forfeit;
-            Ok(exit)
-        })?;
-    }
-    stake.paid_until = plan.paid_until;
-    stake.finished = plan.finished;
-    stake.rewards_owed = plan.rewards_owed;
-    stake.clawback = plan.clawback;
-    stake.retained = plan.retained;
+    apply_plan(deps.storage, &mut pool, id, &mut stake, &plan)?;
     STAKES.save(deps.storage, id, &stake)?;
     POOL.save(deps.storage, &pool)?;
     let burned = advanced.fees + plan.upkeep + plan.forfeit;
@@ -331,4 +330,61 @@ pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
             &stake.owner,
             plan.rewards,
         )?))
+}
+
+/// Settles the unproven epochs a claim passes, before the stake is paid anything for later
+/// ones: their clients are refunded first. Returns whether all are settled (a provider's may
+/// take more than one claim) and, for a seller, its page's end, fixed before its unproven
+/// epochs are settled so that the plan pays up to the same epoch.
+fn settle_on_the_way(
+    storage: &mut dyn Storage,
+    config: &Config,
+    now: Timestamp,
+    pool: &mut Pool,
+    stake: &mut Stake,
+    settled: &mut Settled,
+) -> Result<(bool, Option<u64>), ContractError> {
+    let delivered = released(config, pool, stake);
+    Ok(match stake.mode {
+        _ if stake.finished => (true, None),
+        StakeMode::Seller => {
+            let (until, unproven) = seller_page(storage, config, now, stake, delivered)?;
+            for epoch in unproven {
+                settle(storage, config, pool, stake, epoch, settled)?;
+            }
+            (true, Some(until))
+        }
+        StakeMode::LiquidityProvider if delivered >= stake.end_epoch => (
+            settle_provider(storage, config, now, pool, stake, settled)?,
+            None,
+        ),
+        StakeMode::LiquidityProvider => (true, None),
+    })
+}
+
+/// Takes a claim's payout, upkeep and forfeit out of escrow, burns the forfeit off stake `id`'s
+/// exit, and moves the stake on to the plan's page, rewards owed, clawback and retained pay.
+fn apply_plan(
+    storage: &mut dyn Storage,
+    pool: &mut Pool,
+    id: u64,
+    stake: &mut Stake,
+    plan: &ClaimPlan,
+) -> Result<(), ContractError> {
+    pool.escrow = pool
+        .escrow
+        .checked_sub(plan.payout + plan.upkeep + plan.forfeit)?;
+    if !plan.forfeit.is_zero() {
+        EXITS.update(storage, id, |exit| -> Result<_, ContractError> {
+            let mut exit = exit.ok_or(ContractError::StakeNotFound { id })?;
+            exit.forfeit -= plan.forfeit;
+            Ok(exit)
+        })?;
+    }
+    stake.paid_until = plan.paid_until;
+    stake.finished = plan.finished;
+    stake.rewards_owed = plan.rewards_owed;
+    stake.clawback = plan.clawback;
+    stake.retained = plan.retained;
+    Ok(())
 }

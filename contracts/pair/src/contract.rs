@@ -3,7 +3,7 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{
-    Binary, Decimal256, Deps, DepsMut, Env, MessageInfo, Response, SignedDecimal256, Uint128,
+    Addr, Binary, Decimal256, Deps, DepsMut, Env, MessageInfo, Response, SignedDecimal256, Uint128,
     from_json,
 };
 use cw20::Cw20ReceiveMsg;
@@ -14,14 +14,13 @@ use loopin_pool_math::amm::Reserves;
 use loopin_pool_math::capacity::EpochClock;
 use loopin_pool_math::oracle::{PriceAccumulator, TimeWeightedRatio};
 
-use crate::epoch::{DEFAULT_ADVANCE, MAX_ADVANCE, advance};
 use crate::error::ContractError;
+use crate::query;
 use crate::requests::{LeaseRequest, StakeRequest};
 use crate::state::{CONFIG, Config, POOL, Pool};
-use crate::verification;
 use crate::{claim, disputes, exit, leasing, liquidity, proofs, slashing, staking, unproven};
+use crate::{epoch, verification};
 use crate::{lease_rewards, lifecycle, liquidity_rewards};
-use crate::{outflow, query};
 
 /// cw2 name of this contract.
 pub const CONTRACT_NAME: &str = "crates.io:loopin-pair";
@@ -94,7 +93,7 @@ pub fn execute(
     cw_utils::nonpayable(&info)?;
     match msg {
         ExecuteMsg::Receive(receive) => receive_loop(deps, env, info, receive),
-        ExecuteMsg::AdvanceEpoch { max_epochs } => advance_epoch(deps, env, max_epochs),
+        ExecuteMsg::AdvanceEpoch { max_epochs } => epoch::advance_epoch(deps, env, max_epochs),
         ExecuteMsg::Renew { stake_id, epochs } => {
             lifecycle::renew(deps, env, info.sender, stake_id, epochs)
         }
@@ -156,6 +155,7 @@ pub fn execute(
     }
 }
 
+/// The cw20 Receive hook: LOOP the LOOP token sent with a `ReceiveMsg` (`dispatch_hook`).
 fn receive_loop(
     deps: DepsMut,
     env: Env,
@@ -168,7 +168,26 @@ fn receive_loop(
         return Err(ContractError::WrongToken {});
     }
     let sender = deps.api.addr_validate(&receive.sender)?;
-    match from_json(&receive.msg)? {
+    dispatch_hook(
+        deps,
+        env,
+        &config,
+        sender,
+        receive.amount,
+        from_json(&receive.msg)?,
+    )
+}
+
+/// A Receive hook's message to its feature's handler, with the LOOP it brought and its sender.
+fn dispatch_hook(
+    deps: DepsMut,
+    env: Env,
+    config: &Config,
+    sender: Addr,
+    amount: Uint128,
+    msg: ReceiveMsg,
+) -> Result<Response, ContractError> {
+    match msg {
         ReceiveMsg::Stake {
             device_id,
             mode,
@@ -181,13 +200,8 @@ fn receive_loop(
             min_shares,
             max_price,
             deadline,
-        } => staking::stake(
-            deps,
-            env,
-            &config,
-            sender,
-            receive.amount,
-            StakeRequest {
+        } => {
+            let request = StakeRequest {
                 device_id,
                 mode,
                 rate,
@@ -199,20 +213,13 @@ fn receive_loop(
                 min_shares,
                 max_price,
                 deadline,
-            },
-        ),
+            };
+            staking::stake(deps, env, config, sender, amount, request)
+        }
         ReceiveMsg::ProvideLiquidity {
             min_shares,
             deadline,
-        } => liquidity::provide(
-            deps,
-            env,
-            &config,
-            sender,
-            receive.amount,
-            min_shares,
-            deadline,
-        ),
+        } => liquidity::provide(deps, env, config, sender, amount, min_shares, deadline),
         ReceiveMsg::Lease {
             stake_id,
             hours,
@@ -223,64 +230,28 @@ fn receive_loop(
             max_renewal_price,
             renewer,
         } => {
-            let renewer = renewer
-                .map(|renewer| deps.api.addr_validate(&renewer))
-                .transpose()?;
-            leasing::lease(
-                deps,
-                env,
-                &config,
-                sender,
-                receive.amount,
-                LeaseRequest {
-                    stake_id,
-                    hours,
-                    client_key,
-                    ssh_key,
-                    deadline,
-                    renewals: renewals.unwrap_or(0),
-                    max_renewal_price,
-                    renewer,
-                },
-            )
+            let request = LeaseRequest {
+                stake_id,
+                hours,
+                client_key,
+                ssh_key,
+                deadline,
+                renewals: renewals.unwrap_or(0),
+                max_renewal_price,
+                renewer: renewer
+                    .map(|renewer| deps.api.addr_validate(&renewer))
+                    .transpose()?,
+            };
+            leasing::lease(deps, env, config, sender, amount, request)
         }
-        ReceiveMsg::TopUp { stake_id } => lifecycle::top_up(deps, sender, stake_id, receive.amount),
+        ReceiveMsg::TopUp { stake_id } => lifecycle::top_up(deps, sender, stake_id, amount),
         ReceiveMsg::Dispute { lease_id, reason } => {
-            disputes::dispute(deps, env, &config, sender, receive.amount, lease_id, reason)
+            disputes::dispute(deps, env, config, sender, amount, lease_id, reason)
         }
-        ReceiveMsg::Extend { lease_id, renewals } => leasing::extend(
-            deps,
-            env,
-            &config,
-            sender,
-            receive.amount,
-            lease_id,
-            renewals,
-        ),
+        ReceiveMsg::Extend { lease_id, renewals } => {
+            leasing::extend(deps, env, config, sender, amount, lease_id, renewals)
+        }
     }
-}
-
-fn advance_epoch(
-    deps: DepsMut,
-    env: Env,
-    max_epochs: Option<u32>,
-) -> Result<Response, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
-    let mut pool = POOL.load(deps.storage)?;
-    let limit = max_epochs.unwrap_or(DEFAULT_ADVANCE).clamp(1, MAX_ADVANCE);
-    let advanced = advance(deps.storage, &env, &config, &mut pool, u64::from(limit))?;
-    if advanced.boundaries == 0 {
-        return Err(ContractError::NothingToAdvance {});
-    }
-    POOL.save(deps.storage, &pool)?;
-    Ok(Response::new()
-        .add_attribute("action", "advance_epoch")
-        .add_attribute("epoch", pool.epoch.to_string())
-        .add_attribute("boundaries", advanced.boundaries.to_string())
-        .add_attribute("hours", pool.reserves.hours)
-        .add_attribute("tokens", pool.reserves.tokens)
-        .add_attribute("burned", advanced.fees)
-        .add_messages(outflow::burn(&config.token, advanced.fees)?))
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]

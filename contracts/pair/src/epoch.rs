@@ -1,15 +1,16 @@
 //! Epoch boundaries: withdrawal, settlement, renewal and the sellers' sale (docs/pair.md).
 //! Each boundary touches aggregates only, so its cost is independent of the number of stakes.
 
-use cosmwasm_std::{Decimal, Decimal256, Env, Storage, Uint128, Uint256};
+use cosmwasm_std::{Decimal, Decimal256, DepsMut, Env, Response, Storage, Uint128, Uint256};
 use loopin_pool_math::MathError;
 use loopin_pool_math::amm::Swap;
 use loopin_pool_math::shares::share_of;
 
 use crate::error::ContractError;
+use crate::outflow;
 use crate::state::{
-    Config, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING, SELLER_PRICE, SHARE_VALUE,
-    SHARES_ENDING, Settlement,
+    CONFIG, Config, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING, SELLER_PRICE,
+    SHARE_VALUE, SHARES_ENDING, Settlement,
 };
 
 /// Boundaries any other operation processes on its own before it runs; more need AdvanceEpoch.
@@ -209,4 +210,28 @@ pub fn current_pool(
     pool.accumulator = pool.accumulator.advance(now, &pool.reserves)?;
     pool.observe_share_value(now)?;
     Ok((pool, advanced))
+}
+
+/// Processes up to `max_epochs` due boundaries (an AdvanceEpoch); refused when none is due.
+pub fn advance_epoch(
+    deps: DepsMut,
+    env: Env,
+    max_epochs: Option<u32>,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut pool = POOL.load(deps.storage)?;
+    let limit = max_epochs.unwrap_or(DEFAULT_ADVANCE).clamp(1, MAX_ADVANCE);
+    let advanced = advance(deps.storage, &env, &config, &mut pool, u64::from(limit))?;
+    if advanced.boundaries == 0 {
+        return Err(ContractError::NothingToAdvance {});
+    }
+    POOL.save(deps.storage, &pool)?;
+    Ok(Response::new()
+        .add_attribute("action", "advance_epoch")
+        .add_attribute("epoch", pool.epoch.to_string())
+        .add_attribute("boundaries", advanced.boundaries.to_string())
+        .add_attribute("hours", pool.reserves.hours)
+        .add_attribute("tokens", pool.reserves.tokens)
+        .add_attribute("burned", advanced.fees)
+        .add_messages(outflow::burn(&config.token, advanced.fees)?))
 }

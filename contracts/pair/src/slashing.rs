@@ -2,7 +2,9 @@
 //! refunded (a seller's first out of what the pool gained on hours it will not deliver) out of
 //! the failed miner's position, and the rest of that position is burned.
 
-use cosmwasm_std::{Decimal, DepsMut, Env, MessageInfo, Order, Response, Uint128};
+use cosmwasm_std::{
+    CosmosMsg, Decimal, DepsMut, Env, MessageInfo, Order, Response, Storage, Uint128,
+};
 use loopin::stake_cert::MAX_REASON_LEN;
 use loopin::stake_cert::{self, StakeMode};
 use loopin_pool_math::amm::{fee_on, gross_for_net};
@@ -13,7 +15,7 @@ use crate::error::ContractError;
 use crate::outflow;
 use crate::staking::{seller_proceeds, settled_value};
 use crate::state::{
-    CONFIG, LEASED, LEASES, Lease, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING,
+    CONFIG, Config, LEASED, LEASES, Lease, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_HOURS_ENDING,
     SHARES_ENDING, STAKE_LEASES, STAKES, Stake, sub,
 };
 
@@ -127,6 +129,10 @@ fn withdraw_capacity(
     Ok(unleased)
 }
 
+/// Invalidates a stake whose device failed a PoCPS challenge (the registry's call): settles its
+/// unproven epochs, seizes its position and withdraws its hours, refunds its clients of the
+/// epochs in delivery and trading, gives the pool back what it paid for hours that leave it,
+/// burns the rest and invalidates its certificate.
 pub fn invalidate(
     mut deps: DepsMut,
     env: Env,
@@ -164,63 +170,7 @@ pub fn invalidate(
     let unleased = withdraw_capacity(&mut deps, &mut pool, &stake)?;
     let undelivered =
         undelivered_sale(&deps, trading, &stake, unleased, config.params.exchange_fee)?;
-
-    // Refund the leases of the epoch in delivery (for its remaining time) and of the trading
-    // epoch (in full), in lease order, as far as the pot goes.
-    let current = pool.epoch;
-    let epoch_end = config.clock.start_of(current + 1)?;
-    let remaining = epoch_end.saturating_sub(env.block.time.seconds());
-    let mut refunds = Vec::new();
-    for epoch in [current, current + 1] {
-        let lease_ids: Vec<u64> = STAKE_LEASES
-            .prefix((id, epoch))
-            .keys(deps.storage, None, None, Order::Ascending)
-            .collect::<Result<_, _>>()?;
-        for lease_id in lease_ids {
-            let mut lease = LEASES.load(deps.storage, lease_id)?;
-            if lease.cancelled {
-                continue;
-            }
-            let owed = if epoch == current {
-                lease
-                    .paid
-                    .multiply_ratio(remaining, config.params.epoch_seconds)
-            } else {
-                lease.paid
-            };
-            // The pool's margin on hours it will not deliver first, then the failed miner's
-            // position.
-            let margin = pool_margin(
-                seller_proceeds(deps.storage, &stake, epoch)?,
-                &stake,
-                &lease,
-                owed,
-                config.params.exchange_fee,
-            )?
-            .min(pool.reserves.tokens);
-            let before = pool.reserves.tokens;
-            pool.reserves.tokens -= margin;
-            if epoch == current + 1 {
-                // Refunded before its epoch started: no longer revenue for the sellers' sale.
-                pool.record_lease_trade(before)?;
-            }
-            let from_pot = (owed - margin).min(pot);
-            pot -= from_pot;
-            let refund = margin + from_pot;
-            // A standing order on the failed device ends: its budget goes back as well.
-            pool.escrow = pool.escrow.checked_sub(lease.budget)?;
-            let returned = refund + lease.budget;
-            lease.refunded = refund;
-            lease.cancelled = true;
-            lease.renewals_left = 0;
-            lease.budget = Uint128::zero();
-            LEASES.save(deps.storage, lease_id, &lease)?;
-            if let Some(msg) = outflow::transfer(&config.token, &lease.client, returned)? {
-                refunds.push(msg);
-            }
-        }
-    }
-
+    let refunds = refund_leases(deps.storage, &config, &env, &mut pool, id, &stake, &mut pot)?;
     // The providers paid for the seller's hours of the trading epoch that now leave the pool
     // unleased: that LOOP goes back to the pool's reserve before anything is burned.
     let returned = undelivered.min(pot);
@@ -246,4 +196,88 @@ pub fn invalidate(
         .add_messages(settled.messages(&config)?)
         .add_messages(refunds)
         .add_messages(outflow::burn(&config.token, pot + advanced.fees)?))
+}
+
+/// Refunds the invalidated stake `id`'s leases of the epoch in delivery (for its remaining time)
+/// and of the trading epoch (in full), in lease order, as far as the `pot` goes; returns the
+/// transfers to their clients.
+fn refund_leases(
+    storage: &mut dyn Storage,
+    config: &Config,
+    env: &Env,
+    pool: &mut Pool,
+    id: u64,
+    stake: &Stake,
+    pot: &mut Uint128,
+) -> Result<Vec<CosmosMsg>, ContractError> {
+    let current = pool.epoch;
+    let epoch_end = config.clock.start_of(current + 1)?;
+    let remaining = epoch_end.saturating_sub(env.block.time.seconds());
+    let mut refunds = Vec::new();
+    for epoch in [current, current + 1] {
+        let lease_ids: Vec<u64> = STAKE_LEASES
+            .prefix((id, epoch))
+            .keys(storage, None, None, Order::Ascending)
+            .collect::<Result<_, _>>()?;
+        for lease_id in lease_ids {
+            let mut lease = LEASES.load(storage, lease_id)?;
+            if lease.cancelled {
+                continue;
+            }
+            let owed = if epoch == current {
+                lease
+                    .paid
+                    .multiply_ratio(remaining, config.params.epoch_seconds)
+            } else {
+                lease.paid
+            };
+            // The pool's margin on hours it will not deliver first, then the failed miner's
+            // position.
+            let margin = pool_margin(
+                seller_proceeds(storage, stake, epoch)?,
+                stake,
+                &lease,
+                owed,
+                config.params.exchange_fee,
+            )?
+            .min(pool.reserves.tokens);
+            let trading = epoch == current + 1;
+            let returned = refund_lease(pool, &mut lease, owed, margin, trading, pot)?;
+            LEASES.save(storage, lease_id, &lease)?;
+            if let Some(msg) = outflow::transfer(&config.token, &lease.client, returned)? {
+                refunds.push(msg);
+            }
+        }
+    }
+    Ok(refunds)
+}
+
+/// Refunds `owed` of a lease of the invalidated stake: its `margin` (`pool_margin`) out of the
+/// LOOP reserve, then the failed miner's position as far as the `pot` goes (taken from it here),
+/// and closes the lease (a standing order on the failed device ends). Returns what its client is sent: the refund and the order's budget.
+fn refund_lease(
+    pool: &mut Pool,
+    lease: &mut Lease,
+    owed: Uint128,
+    margin: Uint128,
+    trading: bool,
+    pot: &mut Uint128,
+) -> Result<Uint128, ContractError> {
+    let before = pool.reserves.tokens;
+    pool.reserves.tokens -= margin;
+    if trading {
+        // Refunded before its epoch started: no longer revenue for the sellers' sale.
+        pool.record_lease_trade(before)?;
+    }
+    let from_pot = (owed - margin).min(*pot);
+    *pot -= from_pot;
+    let refund = margin + from_pot;
+    // A standing order on the failed device ends: its budget goes back as well.
+    pool.escrow = pool.escrow.checked_sub(lease.budget)?;
+    let returned = refund + lease.budget;
+    lease.refunded = refund;
+    lease.cancelled = true;
+    lease.renewals_left = 0;
+    lease.budget = Uint128::zero();
+    Ok(returned)
 }

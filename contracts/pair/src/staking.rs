@@ -12,8 +12,8 @@ use crate::error::ContractError;
 use crate::outflow::{self, per_device_hour};
 use crate::requests::{StakeRequest, check_deadline};
 use crate::state::{
-    Config, POOL, PROVIDER_HOURS_ENDING, SELLER_PRICE, SHARE_VALUE, SHARES_ENDING, STAKE_BY_TOKEN,
-    STAKES, STAKES_BY_OWNER, Stake, UNPROVEN_SETTLED, add,
+    Config, POOL, PROVIDER_HOURS_ENDING, Pool, SELLER_PRICE, SHARE_VALUE, SHARES_ENDING,
+    STAKE_BY_TOKEN, STAKES, STAKES_BY_OWNER, Stake, UNPROVEN_SETTLED, add,
 };
 use crate::verification::first_unsold;
 
@@ -35,6 +35,16 @@ pub(crate) fn maintenance(
     )?)
 }
 
+/// The LOOP a Stake hook brought, and what of it is left once its staking fee is taken.
+struct Payment {
+    amount: Uint128,
+    staking_fee: Uint128,
+    available: Uint128,
+}
+
+/// Stakes a device (a Stake hook): checks the request and its device's claim, takes the
+/// staking fee, lists a provider's hours with its LOOP or escrows a seller's deposit, records
+/// the stake and mints its certificate; the rest of the LOOP goes back to the staker.
 pub fn stake(
     deps: DepsMut,
     env: Env,
@@ -57,7 +67,40 @@ pub fn stake(
     if hours.is_zero() {
         return Err(ContractError::InvalidRate {});
     }
-    let staking_fee = params
+    let payment = take_staking_fee(config, &request, amount)?;
+    let mut stake = new_stake(config, &mut pool, &staker, &request, hours);
+    let burned = payment.staking_fee + advanced.fees;
+    let spent = match request.mode {
+        StakeMode::LiquidityProvider => {
+            list_provider_hours(deps.storage, &mut pool, &mut stake, &request, &payment)?
+        }
+        StakeMode::Seller => {
+            escrow_seller_deposit(config, &mut pool, &mut stake, &request, &payment)?
+        }
+    };
+    STAKES.save(deps.storage, stake.id, &stake)?;
+    STAKES_BY_OWNER.save(deps.storage, (&staker, stake.id), &cosmwasm_std::Empty {})?;
+    STAKE_BY_TOKEN.save(deps.storage, &stake.token_id, &stake.id)?;
+    POOL.save(deps.storage, &pool)?;
+    let mint = mint_certificate(&env, config, &stake, request)?;
+    Ok(stake_response(&stake, &payment, burned)
+        .add_message(outflow::execute(&config.stake_cert, &mint)?)
+        .add_messages(outflow::burn(&config.token, burned)?)
+        .add_messages(outflow::transfer(
+            &config.token,
+            &staker,
+            payment.available - spent,
+        )?))
+}
+
+/// Takes the staking fee (`alpha` of the rate, rounded up) out of the LOOP a stake brought.
+fn take_staking_fee(
+    config: &Config,
+    request: &StakeRequest,
+    amount: Uint128,
+) -> Result<Payment, ContractError> {
+    let staking_fee = config
+        .params
         .economics
         .alpha
         .checked_mul(request.rate)?
@@ -69,21 +112,35 @@ pub fn stake(
                 needed: staking_fee,
                 offered: amount,
             })?;
-    let start = first_unsold(&pool, request.mode);
-    let end = start + request.epochs;
+    Ok(Payment {
+        amount,
+        staking_fee,
+        available,
+    })
+}
+
+/// A new stake of `hours` per epoch, from the first epoch its mode can still supply, with the
+/// pool's next stake id (taken here); nothing listed or escrowed yet.
+fn new_stake(
+    config: &Config,
+    pool: &mut Pool,
+    staker: &Addr,
+    request: &StakeRequest,
+    hours: Uint128,
+) -> Stake {
+    let start = first_unsold(pool, request.mode);
     let id = pool.next_stake_id;
     pool.next_stake_id += 1;
-    let token_id = format!("{}-{id}", config.class);
-    let mut stake = Stake {
+    Stake {
         id,
         owner: staker.clone(),
-        token_id: token_id.clone(),
+        token_id: format!("{}-{id}", config.class),
         device_id: request.device_id.clone(),
         mode: request.mode,
         rate: request.rate,
         hours_per_epoch: hours,
         start_epoch: start,
-        end_epoch: end,
+        end_epoch: start + request.epochs,
         shares: Uint128::zero(),
         deposit: Uint128::zero(),
         first_proceeds: None,
@@ -98,143 +155,196 @@ pub fn stake(
         verified_from: None,
         proven_epochs: 0,
         settled_through: 0,
+    }
+}
+
+/// A provider's stake: lists every hour of its device with the LOOP that matches them, mints
+/// its shares and books their end. Returns the LOOP it put in the pool.
+fn list_provider_hours(
+    storage: &mut dyn Storage,
+    pool: &mut Pool,
+    stake: &mut Stake,
+    request: &StakeRequest,
+    payment: &Payment,
+) -> Result<Uint128, ContractError> {
+    let hours = stake.hours_per_epoch;
+    // Without hours listed (a new pool, or every hour leased or gone) the provider sets
+    // the price with the LOOP it brings; otherwise it matches the spot price.
+    let sets_price = pool.reserves.hours.is_zero();
+    let liquidity = provider_liquidity(pool, request, payment, hours, sets_price)?;
+    check_max_price(pool, request, hours, liquidity, sets_price)?;
+    let deposit = provider_deposit(pool, hours, liquidity, sets_price)?;
+    if let Some(min) = request.min_shares
+        && deposit.shares < min
+    {
+        return Err(ContractError::SharesBelowMinimum {
+            minted: deposit.shares,
+            min,
+        });
+    }
+    // Every hour of the device is listed, whatever the share rounding took.
+    pool.reserves.hours = pool.reserves.hours.checked_add(hours)?;
+    pool.reserves.tokens = pool.reserves.tokens.checked_add(deposit.taken.tokens)?;
+    pool.total_shares = pool
+        .total_shares
+        .checked_add(deposit.shares + deposit.locked)?;
+    pool.provider_hours = pool.provider_hours.checked_add(hours)?;
+    stake.shares = deposit.shares;
+    add(storage, &SHARES_ENDING, stake.end_epoch, deposit.shares)?;
+    add(storage, &PROVIDER_HOURS_ENDING, stake.end_epoch, hours)?;
+    Ok(deposit.taken.tokens)
+}
+
+/// The LOOP a provider lists its hours with: what it brings (up to its `max_liquidity`) where
+/// it sets the price, else what matches its hours at the spot price, which it must cover.
+fn provider_liquidity(
+    pool: &Pool,
+    request: &StakeRequest,
+    payment: &Payment,
+    hours: Uint128,
+    sets_price: bool,
+) -> Result<Uint128, ContractError> {
+    let available = payment.available;
+    if sets_price {
+        return Ok(request.max_liquidity.unwrap_or(available).min(available));
+    }
+    let needed = pool.reserves.matching_tokens(hours)?;
+    if request.max_liquidity.is_some_and(|max| needed > max) || needed > available {
+        return Err(ContractError::InsufficientFunds {
+            needed: payment.staking_fee + needed,
+            offered: request
+                .max_liquidity
+                .map_or(payment.amount, |max| payment.staking_fee + max),
+        });
+    }
+    Ok(needed)
+}
+
+/// Refuses a provider's stake above its `max_price`: the price it pays for its hours, the spot
+/// it matches or the one it sets.
+fn check_max_price(
+    pool: &Pool,
+    request: &StakeRequest,
+    hours: Uint128,
+    liquidity: Uint128,
+    sets_price: bool,
+) -> Result<(), ContractError> {
+    let Some(max) = request.max_price else {
+        return Ok(());
     };
-    let burned = staking_fee + advanced.fees;
-
-    let spent = match request.mode {
-        StakeMode::LiquidityProvider => {
-            // Without hours listed (a new pool, or every hour leased or gone) the provider sets
-            // the price with the LOOP it brings; otherwise it matches the spot price.
-            let sets_price = pool.reserves.hours.is_zero();
-            let liquidity = if sets_price {
-                request.max_liquidity.unwrap_or(available).min(available)
-            } else {
-                let needed = pool.reserves.matching_tokens(hours)?;
-                if request.max_liquidity.is_some_and(|max| needed > max) || needed > available {
-                    return Err(ContractError::InsufficientFunds {
-                        needed: staking_fee + needed,
-                        offered: request
-                            .max_liquidity
-                            .map_or(amount, |max| staking_fee + max),
-                    });
-                }
-                needed
-            };
-            // The price the stake pays for its hours: the spot it matches, or the one it sets.
-            if let Some(max) = request.max_price {
-                let price = if sets_price {
-                    Reserves {
-                        hours,
-                        tokens: pool.reserves.tokens.checked_add(liquidity)?,
-                    }
-                    .spot_price()?
-                } else {
-                    pool.reserves.spot_price()?
-                };
-                if price > Decimal256::from(max) {
-                    return Err(ContractError::PriceAboveMaximum { price, max });
-                }
-            }
-            let offered = Reserves {
-                hours,
-                tokens: liquidity,
-            };
-            let deposit = if sets_price && !pool.total_shares.is_zero() {
-                // Shares are claims on LOOP: valued on the LOOP side alone.
-                if pool.reserves.tokens.is_zero() {
-                    return Err(ContractError::NoPrice {});
-                }
-                let minted = liquidity.multiply_ratio(pool.total_shares, pool.reserves.tokens);
-                if minted.is_zero() {
-                    return Err(MathError::DepositTooSmall.into());
-                }
-                shares::Deposit {
-                    shares: minted,
-                    locked: Uint128::zero(),
-                    taken: offered,
-                    reserves: pool.reserves,
-                }
-            } else {
-                shares::deposit(&pool.reserves, pool.total_shares, &offered)?
-            };
-            if let Some(min) = request.min_shares
-                && deposit.shares < min
-            {
-                return Err(ContractError::SharesBelowMinimum {
-                    minted: deposit.shares,
-                    min,
-                });
-            }
-            // Every hour of the device is listed, whatever the share rounding took.
-            pool.reserves.hours = pool.reserves.hours.checked_add(hours)?;
-            pool.reserves.tokens = pool.reserves.tokens.checked_add(deposit.taken.tokens)?;
-            pool.total_shares = pool
-                .total_shares
-                .checked_add(deposit.shares + deposit.locked)?;
-            pool.provider_hours = pool.provider_hours.checked_add(hours)?;
-            stake.shares = deposit.shares;
-            add(deps.storage, &SHARES_ENDING, end, deposit.shares)?;
-            add(deps.storage, &PROVIDER_HOURS_ENDING, end, hours)?;
-            deposit.taken.tokens
+    let price = if sets_price {
+        Reserves {
+            hours,
+            tokens: pool.reserves.tokens.checked_add(liquidity)?,
         }
-        StakeMode::Seller => {
-            let deposit = params
-                .seller_deposit
-                .mul_ceil(request.rate)
-                .max(maintenance(config, hours, request.epochs)?);
-            if deposit > available {
-                return Err(ContractError::InsufficientFunds {
-                    needed: staking_fee + deposit,
-                    offered: amount,
-                });
-            }
-            // Its hours are sold only once its device is registered (`DeviceRegistered`):
-            // the pool pays nothing for hours no device has.
-            pool.escrow = pool.escrow.checked_add(deposit)?;
-            stake.deposit = deposit;
-            deposit
-        }
+        .spot_price()?
+    } else {
+        pool.reserves.spot_price()?
     };
+    if price > Decimal256::from(max) {
+        return Err(ContractError::PriceAboveMaximum { price, max });
+    }
+    Ok(())
+}
 
-    STAKES.save(deps.storage, id, &stake)?;
-    STAKES_BY_OWNER.save(deps.storage, (&staker, id), &cosmwasm_std::Empty {})?;
-    STAKE_BY_TOKEN.save(deps.storage, &token_id, &id)?;
-    POOL.save(deps.storage, &pool)?;
+/// The shares a provider's `hours` and `liquidity` mint. Where it sets the price of a pool
+/// with shares, they are valued on the LOOP side alone (shares are claims on LOOP).
+fn provider_deposit(
+    pool: &Pool,
+    hours: Uint128,
+    liquidity: Uint128,
+    sets_price: bool,
+) -> Result<shares::Deposit, ContractError> {
+    let offered = Reserves {
+        hours,
+        tokens: liquidity,
+    };
+    if !sets_price || pool.total_shares.is_zero() {
+        return Ok(shares::deposit(
+            &pool.reserves,
+            pool.total_shares,
+            &offered,
+        )?);
+    }
+    if pool.reserves.tokens.is_zero() {
+        return Err(ContractError::NoPrice {});
+    }
+    let minted = liquidity.multiply_ratio(pool.total_shares, pool.reserves.tokens);
+    if minted.is_zero() {
+        return Err(MathError::DepositTooSmall.into());
+    }
+    Ok(shares::Deposit {
+        shares: minted,
+        locked: Uint128::zero(),
+        taken: offered,
+        reserves: pool.reserves,
+    })
+}
 
-    let mint = stake_cert::ExecuteMsg::Mint {
-        token_id: token_id.clone(),
-        owner: staker.to_string(),
+/// A seller's stake: escrows its deposit (the class's `seller_deposit` of its rate, at least
+/// its maintenance). Its hours are sold only once its device is registered
+/// (`DeviceRegistered`): the pool pays nothing for hours no device has. Returns the deposit.
+fn escrow_seller_deposit(
+    config: &Config,
+    pool: &mut Pool,
+    stake: &mut Stake,
+    request: &StakeRequest,
+    payment: &Payment,
+) -> Result<Uint128, ContractError> {
+    let deposit = config
+        .params
+        .seller_deposit
+        .mul_ceil(request.rate)
+        .max(maintenance(config, stake.hours_per_epoch, request.epochs)?);
+    if deposit > payment.available {
+        return Err(ContractError::InsufficientFunds {
+            needed: payment.staking_fee + deposit,
+            offered: payment.amount,
+        });
+    }
+    pool.escrow = pool.escrow.checked_add(deposit)?;
+    stake.deposit = deposit;
+    Ok(deposit)
+}
+
+/// The stake-cert Mint of a new stake's certificate, its terms those of the stake.
+fn mint_certificate(
+    env: &Env,
+    config: &Config,
+    stake: &Stake,
+    request: StakeRequest,
+) -> Result<stake_cert::ExecuteMsg, ContractError> {
+    Ok(stake_cert::ExecuteMsg::Mint {
+        token_id: stake.token_id.clone(),
+        owner: stake.owner.to_string(),
         terms: StakeTerms {
             pool: env.contract.address.to_string(),
             device_id: request.device_id,
             mode: request.mode,
-            start: timestamp(config, start)?,
-            expiry: timestamp(config, end)?,
+            start: timestamp(config, stake.start_epoch)?,
+            expiry: timestamp(config, stake.end_epoch)?,
             rate: request.rate,
             commitment: request.commitment,
         },
         token_uri: None,
-    };
-    Ok(Response::new()
+    })
+}
+
+/// The attributes of a Stake.
+fn stake_response(stake: &Stake, payment: &Payment, burned: Uint128) -> Response {
+    Response::new()
         .add_attribute("action", "stake")
-        .add_attribute("stake_id", id.to_string())
-        .add_attribute("token_id", token_id)
-        .add_attribute("staker", &staker)
-        .add_attribute("mode", format!("{:?}", request.mode))
-        .add_attribute("hours_per_epoch", hours)
-        .add_attribute("start_epoch", start.to_string())
-        .add_attribute("end_epoch", end.to_string())
+        .add_attribute("stake_id", stake.id.to_string())
+        .add_attribute("token_id", &stake.token_id)
+        .add_attribute("staker", &stake.owner)
+        .add_attribute("mode", format!("{:?}", stake.mode))
+        .add_attribute("hours_per_epoch", stake.hours_per_epoch)
+        .add_attribute("start_epoch", stake.start_epoch.to_string())
+        .add_attribute("end_epoch", stake.end_epoch.to_string())
         .add_attribute("shares", stake.shares)
         .add_attribute("deposit", stake.deposit)
-        .add_attribute("staking_fee_burned", staking_fee)
+        .add_attribute("staking_fee_burned", payment.staking_fee)
         .add_attribute("burned", burned)
-        .add_message(outflow::execute(&config.stake_cert, &mint)?)
-        .add_messages(outflow::burn(&config.token, burned)?)
-        .add_messages(outflow::transfer(
-            &config.token,
-            &staker,
-            available - spent,
-        )?))
 }
 
 /// What a seller stake earned for the hours it sold to `epoch`, rounded down.

@@ -20,8 +20,8 @@ use crate::outflow;
 use crate::proofs::{is_closed, is_final, is_proven, provable};
 use crate::staking::seller_proceeds;
 use crate::state::{
-    CONFIG, Config, DISPUTE_BONDS, LEASES, OPEN_DISPUTES, POOL, Pool, STAKE_LEASES, STAKES, Stake,
-    UNPROVEN_SETTLED,
+    CONFIG, Config, DISPUTE_BONDS, LEASES, Lease, OPEN_DISPUTES, POOL, Pool, STAKE_LEASES, STAKES,
+    Stake, UNPROVEN_SETTLED,
 };
 
 /// What settling unproven epochs did.
@@ -68,7 +68,6 @@ pub(crate) fn settle(
     epoch: u64,
     settled: &mut Settled,
 ) -> Result<(), ContractError> {
-    let fee = config.params.exchange_fee;
     // A seller's proceeds of the epoch leave escrow: they pay its clients first.
     let proceeds = match stake.mode {
         StakeMode::Seller if epoch >= stake.paid_until => seller_proceeds(storage, stake, epoch)?,
@@ -78,15 +77,56 @@ pub(crate) fn settle(
     // From here on the epoch's proceeds are no longer the stake's held pay.
     UNPROVEN_SETTLED.save(storage, (stake.id, epoch), &Empty {})?;
     let mut pot = proceeds;
+    let owed = owed_to_clients(storage, config, pool, stake, epoch, &mut pot)?;
+    refund_clients(storage, config, pool, stake, owed, settled)?;
+    // The pool gets back what it paid for the hours, leased or not, fee included.
+    if !proceeds.is_zero() {
+        let cost = Uint128::new(gross_for_net(proceeds.u128(), config.params.exchange_fee)?);
+        let from_pot = cost.min(pot);
+        pot -= from_pot;
+        let from_held = take_held_pay(storage, config, pool, stake, cost - from_pot)?;
+        let returned = from_pot + from_held;
+        pool.reserves.tokens = pool.reserves.tokens.checked_add(returned)?;
+        settled.returned = settled.returned.checked_add(returned)?;
+    }
+    settled.epochs += 1;
+    settled.burned = settled.burned.checked_add(pot)?;
+    Ok(())
+}
+
+/// What an unproven epoch owes its clients, once the pool and the proceeds have paid.
+struct Owed {
+    /// (lease, what the pool and the proceeds pay of its refund, what they lack), in lease
+    /// order.
+    leases: Vec<(Lease, Uint128, Uint128)>,
+    /// What they lack in all.
+    short: Uint128,
+    /// The bonds of the open disputes the settlement closes.
+    bonds: Uint128,
+}
+
+/// The first pass over the epoch's leases: takes each one's refund from the LOOP a seller's
+/// lease left in the reserve, then from the epoch's proceeds (`pot`), and closes its open
+/// dispute's retention; returns what each is paid and lacks.
+fn owed_to_clients(
+    storage: &mut dyn Storage,
+    config: &Config,
+    pool: &mut Pool,
+    stake: &mut Stake,
+    epoch: u64,
+    pot: &mut Uint128,
+) -> Result<Owed, ContractError> {
+    let fee = config.params.exchange_fee;
     let seller = stake.mode == StakeMode::Seller;
     let lease_ids: Vec<u64> = STAKE_LEASES
         .prefix((stake.id, epoch))
         .keys(storage, None, None, Order::Ascending)
         .collect::<Result<_, _>>()?;
-    // (lease, what the pool and the proceeds pay of its refund, what they lack)
-    let mut owed_to = vec![];
-    let mut short = Uint128::zero();
-    let mut bonds = Uint128::zero();
+    let mut owed_to = Owed {
+        leases: vec![],
+        short: Uint128::zero(),
+        bonds: Uint128::zero(),
+    };
     for lease_id in lease_ids {
         let lease = LEASES.load(storage, lease_id)?;
         if lease.cancelled {
@@ -96,7 +136,7 @@ pub(crate) fn settle(
             // No longer retained from the stake's pay: the refund below is the ruling.
             stake.disputed = stake.disputed.saturating_sub(lease.paid);
             OPEN_DISPUTES.remove(storage, (stake.id, lease_id));
-            bonds = bonds.checked_add(dispute.bond)?;
+            owed_to.bonds = owed_to.bonds.checked_add(dispute.bond)?;
         }
         // What a dispute or a cancellation already gave back is not owed again.
         let owed = lease.paid.saturating_sub(lease.refunded);
@@ -115,16 +155,28 @@ pub(crate) fn settle(
         let to_seller = kept - from_pool;
         pool.escrow = pool.escrow.checked_add(to_seller)?;
         stake.retained = stake.retained.checked_add(to_seller)?;
-        let from_pot = (owed - from_pool).min(pot);
-        pot -= from_pot;
+        let from_pot = (owed - from_pool).min(*pot);
+        *pot -= from_pot;
         let lack = owed - from_pool - from_pot;
-        short = short.checked_add(lack)?;
-        owed_to.push((lease, from_pool + from_pot, lack));
+        owed_to.short = owed_to.short.checked_add(lack)?;
+        owed_to.leases.push((lease, from_pool + from_pot, lack));
     }
-    // What the pool and the proceeds lack comes from the stake's other held pay, taken once,
-    // to the leases in order.
-    let mut held = take_held_pay(storage, config, pool, stake, short)?;
-    for (mut lease, paid, lack) in owed_to {
+    Ok(owed_to)
+}
+
+/// The second pass: what the pool and the proceeds lack comes from the stake's other held pay,
+/// taken once, to the leases in order; each lease records its refund (an open dispute closed
+/// as upheld, its bond returned with it) and its client is owed it in `settled`.
+fn refund_clients(
+    storage: &mut dyn Storage,
+    config: &Config,
+    pool: &mut Pool,
+    stake: &mut Stake,
+    owed: Owed,
+    settled: &mut Settled,
+) -> Result<(), ContractError> {
+    let mut held = take_held_pay(storage, config, pool, stake, owed.short)?;
+    for (mut lease, paid, lack) in owed.leases {
         let from_held = lack.min(held);
         held -= from_held;
         let refund = paid + from_held;
@@ -140,22 +192,10 @@ pub(crate) fn settle(
         LEASES.save(storage, lease.id, &lease)?;
         settled.refunds.push((lease.client, returned));
     }
-    if !bonds.is_zero() {
+    if !owed.bonds.is_zero() {
         let held_bonds = DISPUTE_BONDS.may_load(storage)?.unwrap_or_default();
-        DISPUTE_BONDS.save(storage, &held_bonds.checked_sub(bonds)?)?;
+        DISPUTE_BONDS.save(storage, &held_bonds.checked_sub(owed.bonds)?)?;
     }
-    // The pool gets back what it paid for the hours, leased or not, fee included.
-    if !proceeds.is_zero() {
-        let cost = Uint128::new(gross_for_net(proceeds.u128(), fee)?);
-        let from_pot = cost.min(pot);
-        pot -= from_pot;
-        let from_held = take_held_pay(storage, config, pool, stake, cost - from_pot)?;
-        let returned = from_pot + from_held;
-        pool.reserves.tokens = pool.reserves.tokens.checked_add(returned)?;
-        settled.returned = settled.returned.checked_add(returned)?;
-    }
-    settled.epochs += 1;
-    settled.burned = settled.burned.checked_add(pot)?;
     Ok(())
 }
 
