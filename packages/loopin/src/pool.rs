@@ -273,7 +273,9 @@ impl PoolParams {
         }
         if let Some(g) = &self.gemm {
             g.check(self.epoch_seconds, self.min_passes_per_epoch)
-                .map_err(|reason| ParamsError::GemmOutOfRange { reason })?;
+                .map_err(|err| ParamsError::GemmOutOfRange {
+                    reason: err.to_string(),
+                })?;
         }
         if let Some(incentives) = &self.incentives {
             incentives.check(self.exchange_fee)?;

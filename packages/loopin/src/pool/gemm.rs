@@ -79,27 +79,24 @@ impl GemmClass {
     /// Refuses a challenge no prover answers or a verifier checks in bounds, and sweeps that
     /// are not once per epoch of `epoch_seconds` proving it alone; the reason, for
     /// `ParamsError::GemmOutOfRange`.
-    pub fn check(&self, epoch_seconds: u64, min_passes_per_epoch: u32) -> Result<(), String> {
-        if let Err(e) = self.shape().check() {
-            return Err(e.to_string());
-        }
+    pub fn check(
+        &self,
+        epoch_seconds: u64,
+        min_passes_per_epoch: u32,
+    ) -> Result<(), GemmClassError> {
+        self.shape().check()?;
         if !(MIN_GEMM_ROWS..=MAX_GEMM_ROWS).contains(&self.rows) || self.rows > self.m {
-            return Err(format!(
-                "rows {} must be in {MIN_GEMM_ROWS}..={MAX_GEMM_ROWS} and at most m",
-                self.rows
-            ));
+            return Err(GemmClassError::Rows { rows: self.rows });
         }
         if self.shape().bt_bytes() > MAX_GEMM_B_BYTES {
-            return Err(format!(
-                "B of {} bytes: at most {MAX_GEMM_B_BYTES}",
-                self.shape().bt_bytes()
-            ));
+            return Err(GemmClassError::BTooLarge {
+                bytes: self.shape().bt_bytes(),
+            });
         }
         if self.deadline_ms == 0 || self.deadline_ms > MAX_GEMM_DEADLINE_MS {
-            return Err(format!(
-                "deadline {} ms: 1..={MAX_GEMM_DEADLINE_MS}",
-                self.deadline_ms
-            ));
+            return Err(GemmClassError::Deadline {
+                deadline_ms: self.deadline_ms,
+            });
         }
         // One sweep per epoch, and it proves the epoch: with two, one card could pass one
         // identity's sweep in the first and another's in the second, and both epochs would
@@ -108,19 +105,50 @@ impl GemmClass {
         if self.sweep_seconds > 0
             && (self.sweep_seconds != epoch_seconds || min_passes_per_epoch != 1)
         {
-            return Err(format!(
-                "sweeps every {} s: one per {} s epoch, proving it alone (min_passes_per_epoch 1, not {})",
-                self.sweep_seconds, epoch_seconds, min_passes_per_epoch
-            ));
+            return Err(GemmClassError::SweepsNotPerEpoch {
+                sweep_seconds: self.sweep_seconds,
+                epoch_seconds,
+                min_passes_per_epoch,
+            });
         }
         if self.sweep_seconds > 0 && !(2..=MAX_MISSED_SWEEPS).contains(&self.max_missed_sweeps) {
-            return Err(format!(
-                "{} missed sweeps before an accusation: 2..={MAX_MISSED_SWEEPS} (one drawn verifier's word never accuses)",
-                self.max_missed_sweeps
-            ));
+            return Err(GemmClassError::MissedSweeps {
+                missed: self.max_missed_sweeps,
+            });
         }
         Ok(())
     }
+}
+
+/// Why a class's GEMM challenge is refused (`GemmClass::check`).
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
+pub enum GemmClassError {
+    /// A shape no prover answers or verifier checks.
+    #[error(transparent)]
+    Shape(#[from] loopin_pocps::gemm::GemmError),
+    #[error(
+        "rows {rows} must be in {}..={} and at most m",
+        MIN_GEMM_ROWS,
+        MAX_GEMM_ROWS
+    )]
+    Rows { rows: u32 },
+    #[error("B of {bytes} bytes: at most {}", MAX_GEMM_B_BYTES)]
+    BTooLarge { bytes: u64 },
+    #[error("deadline {deadline_ms} ms: 1..={}", MAX_GEMM_DEADLINE_MS)]
+    Deadline { deadline_ms: u64 },
+    #[error(
+        "sweeps every {sweep_seconds} s: one per {epoch_seconds} s epoch, proving it alone (min_passes_per_epoch 1, not {min_passes_per_epoch})"
+    )]
+    SweepsNotPerEpoch {
+        sweep_seconds: u64,
+        epoch_seconds: u64,
+        min_passes_per_epoch: u32,
+    },
+    #[error(
+        "{missed} missed sweeps before an accusation: 2..={} (one drawn verifier's word never accuses)",
+        MAX_MISSED_SWEEPS
+    )]
+    MissedSweeps { missed: u32 },
 }
 
 #[cfg(test)]
