@@ -98,24 +98,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    loopin_telemetry::init_tracing(&cli.log);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("loopin-agent: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("loopin-agent: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
+    let log = cli.log.clone();
+    loopin_telemetry::program::run("loopin-agent", Some(&log), run(cli))
 }
 
 #[cfg(test)]

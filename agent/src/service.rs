@@ -194,70 +194,7 @@ impl Agent {
         // Orders whose account could not be removed: their leases are not complete yet.
         let mut still_present = BTreeSet::new();
         for action in plan.actions {
-            match action {
-                Action::Remove(user) => {
-                    let name = user.to_string();
-                    let order = user.order();
-                    match self
-                        .blocking(move |accounts| accounts.remove(&user))
-                        .await?
-                    {
-                        Ok(()) => {
-                            tracing::info!(user = name, "account removed");
-                            self.metrics
-                                .inc("loopin_agent_accounts_removed_total", &[], 1.0);
-                            report.removed.push(name);
-                        }
-                        Err(error) => {
-                            still_present.insert(order);
-                            self.error(&mut report, "remove", error);
-                        }
-                    }
-                }
-                Action::Provision { user, key, share } => {
-                    let name = user.to_string();
-                    match self
-                        .blocking(move |accounts| accounts.provision(&user, &key, share))
-                        .await?
-                    {
-                        Ok(()) => {
-                            tracing::info!(user = name, "account provisioned");
-                            self.metrics
-                                .inc("loopin_agent_accounts_provisioned_total", &[], 1.0);
-                            report.provisioned.push(name);
-                        }
-                        Err(error) => self.error(&mut report, "provision", error),
-                    }
-                }
-                Action::PostAccess {
-                    lease_id,
-                    user,
-                    client_key,
-                } => match self.post_access(lease_id, &user, &client_key).await {
-                    Ok(()) => {
-                        tracing::info!(lease_id, user = %user, "access posted");
-                        self.metrics
-                            .inc("loopin_agent_access_posted_total", &[], 1.0);
-                        report.posted.push(lease_id);
-                    }
-                    Err(error) => self.error(&mut report, "post_access", error),
-                },
-                Action::Complete { lease_id, order } => {
-                    if still_present.contains(&order) {
-                        continue;
-                    }
-                    let msg = ExecuteMsg::CompleteLease { lease_id };
-                    match self.client.execute(&agent.pair, &msg, &[]).await {
-                        Ok(_) => {
-                            tracing::info!(lease_id, "lease completed");
-                            self.metrics
-                                .inc("loopin_agent_leases_completed_total", &[], 1.0);
-                            report.completed.push(lease_id);
-                        }
-                        Err(error) => self.error(&mut report, "complete", error),
-                    }
-                }
-            }
+            self.act(action, &mut report, &mut still_present).await?;
         }
         let present = self.blocking(|accounts| accounts.list()).await??.len();
         self.metrics
@@ -266,6 +203,89 @@ impl Agent {
             .gauge_set("loopin_agent_epoch", &[], chain.epoch as f64);
         self.metrics.inc("loopin_agent_passes_total", &[], 1.0);
         Ok(report)
+    }
+
+    /// Takes one action of the plan; a failed step is reported in `report`. An order whose
+    /// account could not be removed goes into `still_present`, and its leases are not completed.
+    async fn act(
+        &self,
+        action: Action,
+        report: &mut PassReport,
+        still_present: &mut BTreeSet<u64>,
+    ) -> anyhow::Result<()> {
+        match action {
+            Action::Remove(user) => {
+                let name = user.to_string();
+                let order = user.order();
+                match self
+                    .blocking(move |accounts| accounts.remove(&user))
+                    .await?
+                {
+                    Ok(()) => {
+                        tracing::info!(user = name, "account removed");
+                        self.metrics
+                            .inc("loopin_agent_accounts_removed_total", &[], 1.0);
+                        report.removed.push(name);
+                    }
+                    Err(error) => {
+                        still_present.insert(order);
+                        self.error(report, "remove", error);
+                    }
+                }
+            }
+            Action::Provision { user, key, share } => {
+                let name = user.to_string();
+                match self
+                    .blocking(move |accounts| accounts.provision(&user, &key, share))
+                    .await?
+                {
+                    Ok(()) => {
+                        tracing::info!(user = name, "account provisioned");
+                        self.metrics
+                            .inc("loopin_agent_accounts_provisioned_total", &[], 1.0);
+                        report.provisioned.push(name);
+                    }
+                    Err(error) => self.error(report, "provision", error),
+                }
+            }
+            Action::PostAccess {
+                lease_id,
+                user,
+                client_key,
+            } => match self.post_access(lease_id, &user, &client_key).await {
+                Ok(()) => {
+                    tracing::info!(lease_id, user = %user, "access posted");
+                    self.metrics
+                        .inc("loopin_agent_access_posted_total", &[], 1.0);
+                    report.posted.push(lease_id);
+                }
+                Err(error) => self.error(report, "post_access", error),
+            },
+            Action::Complete { lease_id, order } => {
+                if !still_present.contains(&order) {
+                    self.complete(lease_id, report).await;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Records lease `lease_id` complete on chain.
+    async fn complete(&self, lease_id: u64, report: &mut PassReport) {
+        let msg = ExecuteMsg::CompleteLease { lease_id };
+        match self
+            .client
+            .execute(&self.settings.agent.pair, &msg, &[])
+            .await
+        {
+            Ok(_) => {
+                tracing::info!(lease_id, "lease completed");
+                self.metrics
+                    .inc("loopin_agent_leases_completed_total", &[], 1.0);
+                report.completed.push(lease_id);
+            }
+            Err(error) => self.error(report, "complete", error),
+        }
     }
 
     async fn post_access(

@@ -13,13 +13,26 @@
 //! passes descriptors. Everything the tenant runs is a child of the supervisor, confined by the
 //! sandbox's namespaces and cgroup.
 
+use std::convert::Infallible;
 use std::ffi::OsString;
+use std::process::ExitCode;
 
 use loopin_agent::confine::session;
+use loopin_telemetry::program;
 
-fn main() {
+/// The exit code is the answer (the session's status, 255 where no session could start), so the
+/// body never fails.
+fn main() -> ExitCode {
+    program::run_sync("loopin-session", None, || {
+        Ok::<_, Infallible>(ExitCode::from(session() as u8))
+    })
+}
+
+/// Supervises, or runs the login shell's client: its exit status (`exit(2)` keeps its low
+/// byte, as this does).
+fn session() -> i32 {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
-    let code = if args.first().is_some_and(|a| a == "--supervise") {
+    if args.first().is_some_and(|a| a == "--supervise") {
         session::main_supervise(&args[1..])
     } else {
         match session::current_user_socket() {
@@ -29,6 +42,5 @@ fn main() {
                 255
             }
         }
-    };
-    std::process::exit(code);
+    }
 }

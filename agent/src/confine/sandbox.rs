@@ -64,6 +64,21 @@ pub const PASTA_ARGS: [&str; 13] = [
 
 /// bwrap's arguments for `tenant`'s sandbox (everything after the program name).
 pub fn bwrap_args(config: &ConfineConfig, limits: &Limits, tenant: &Tenant) -> Vec<String> {
+    let mut args = namespace_args(tenant);
+    host_mounts(config, &mut args);
+    private_mounts(config, limits, &mut args);
+    supervisor_args(config, tenant, &mut args);
+    args
+}
+
+/// A path as one argument.
+fn path(p: &Path) -> String {
+    p.to_string_lossy().to_string()
+}
+
+/// The sandbox's own namespaces, no capabilities, an empty environment, the tenant's host name
+/// and ids.
+fn namespace_args(tenant: &Tenant) -> Vec<String> {
     let mut args: Vec<String> = [
         "--unshare-user",
         "--disable-userns",
@@ -88,7 +103,11 @@ pub fn bwrap_args(config: &ConfineConfig, limits: &Limits, tenant: &Tenant) -> V
         "--gid".into(),
         tenant.gid.to_string(),
     ]);
-    let path = |p: &Path| p.to_string_lossy().to_string();
+    args
+}
+
+/// The host's system directories read-only, and its merged-/usr links.
+fn host_mounts(config: &ConfineConfig, args: &mut Vec<String>) {
     for system in &config.system_paths {
         if system.is_dir() {
             args.extend(["--ro-bind".into(), path(system), path(system)]);
@@ -108,6 +127,11 @@ pub fn bwrap_args(config: &ConfineConfig, limits: &Limits, tenant: &Tenant) -> V
             _ => {}
         }
     }
+}
+
+/// A private /proc and /dev with the GPUs bound in, and size-limited private /tmp, /var/tmp and
+/// /run.
+fn private_mounts(config: &ConfineConfig, limits: &Limits, args: &mut Vec<String>) {
     args.extend([
         "--proc".into(),
         "/proc".into(),
@@ -127,6 +151,11 @@ pub fn bwrap_args(config: &ConfineConfig, limits: &Limits, tenant: &Tenant) -> V
             tmp.into(),
         ]);
     }
+}
+
+/// The supervisor binary, the session directory and the home bound in, the root read-only, and
+/// the supervisor's command line.
+fn supervisor_args(config: &ConfineConfig, tenant: &Tenant, args: &mut Vec<String>) {
     args.extend([
         "--ro-bind".into(),
         path(&config.session_binary),
@@ -153,7 +182,6 @@ pub fn bwrap_args(config: &ConfineConfig, limits: &Limits, tenant: &Tenant) -> V
         "--socket".into(),
         format!("{SESSION_DIR_INSIDE}/sock"),
     ]);
-    args
 }
 
 /// Starts the sandbox: pasta enters the lease's cgroup (`entry`), drops to the tenant and makes
