@@ -1,10 +1,11 @@
-//! Runs the four checks over a tree and gathers what they find.
+//! Runs the checks over a tree and gathers what they find.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::cycles::{Cycle, Edge, cycles, file_edges};
 use crate::error::{Result, parse_file};
+use crate::errors::{Offence, anyhow_uses, is_library_file, string_errors};
 use crate::exempt::{is_generated, is_test_path};
 use crate::lengths::{
     LongFile, LongFunction, MAX_FILE_LINES, MAX_FN_LINES, line_count, long_functions,
@@ -20,6 +21,10 @@ pub struct Findings {
     pub service_deps: Vec<ServiceDep>,
     pub long_files: Vec<LongFile>,
     pub long_functions: Vec<LongFunction>,
+    /// `Result<_, String>` outside tests.
+    pub string_errors: Vec<Offence>,
+    /// Paths into anyhow in the library layer (`packages/`, outside binaries).
+    pub library_anyhow: Vec<Offence>,
     /// Things worth a look that are no finding (a `mod x;` with no file).
     pub notes: Vec<String>,
 }
@@ -46,22 +51,24 @@ impl Tree {
     }
 }
 
-/// All four checks on a workspace.
+/// Every check on a workspace.
 pub fn check(metadata: &Metadata) -> Result<Findings> {
     let mut findings = check_tree(&Tree::from_metadata(metadata))?;
     findings.service_deps = service_dependencies(metadata);
     Ok(findings)
 }
 
-/// The checks that read the source: module cycles, long files, long functions.
+/// The checks that read the source: module cycles, long files, long functions, the error style.
 pub fn check_tree(tree: &Tree) -> Result<Findings> {
     let modules = module_cycles(tree)?;
-    let (long_files, long_functions) = long_code(&tree.root, &modules.test_files)?;
+    let code = scan_code(&tree.root, &modules.test_files)?;
     Ok(Findings {
         cycles: modules.cycles,
         service_deps: Vec::new(),
-        long_files,
-        long_functions,
+        long_files: code.long_files,
+        long_functions: code.long_functions,
+        string_errors: code.string_errors,
+        library_anyhow: code.library_anyhow,
         notes: modules.notes,
     })
 }
@@ -124,8 +131,24 @@ pub fn long_code(
     root: &Path,
     test_files: &BTreeSet<PathBuf>,
 ) -> Result<(Vec<LongFile>, Vec<LongFunction>)> {
-    let mut long_files = Vec::new();
-    let mut functions = Vec::new();
+    let code = scan_code(root, test_files)?;
+    Ok((code.long_files, code.long_functions))
+}
+
+/// What the rules that read each file find in it.
+#[derive(Debug, Default)]
+pub struct Code {
+    pub long_files: Vec<LongFile>,
+    pub long_functions: Vec<LongFunction>,
+    pub string_errors: Vec<Offence>,
+    pub library_anyhow: Vec<Offence>,
+}
+
+/// The length and error-style rules over every `.rs` file under `root`, except test code (by
+/// path, or declared under `#[cfg(test)]`: `test_files`) and generated code; each file is read
+/// and parsed once.
+pub fn scan_code(root: &Path, test_files: &BTreeSet<PathBuf>) -> Result<Code> {
+    let mut code = Code::default();
     for file in rust_files(root)? {
         let path = relative_to(root, &file);
         if is_test_path(&path) || test_files.contains(&file) {
@@ -137,14 +160,25 @@ pub fn long_code(
         }
         let lines = line_count(&source);
         if lines > MAX_FILE_LINES {
-            long_files.push(LongFile {
+            code.long_files.push(LongFile {
                 path: path.clone(),
                 lines,
             });
         }
-        functions.extend(long_functions(&syntax, &path, MAX_FN_LINES));
+        code.long_functions
+            .extend(long_functions(&syntax, &path, MAX_FN_LINES));
+        let offence = |line| Offence {
+            path: path.clone(),
+            line,
+        };
+        code.string_errors
+            .extend(string_errors(&syntax).into_iter().map(offence));
+        if is_library_file(&path) {
+            code.library_anyhow
+                .extend(anyhow_uses(&syntax).into_iter().map(offence));
+        }
     }
-    Ok((long_files, functions))
+    Ok(code)
 }
 
 /// The `.rs` files under `root`, sorted, leaving out hidden directories, `target` and

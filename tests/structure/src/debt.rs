@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::check::Findings;
 use crate::error::{Error, Result};
+use crate::errors::Offence;
 
 /// The known offenders, as `known-debt.toml` holds them.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
@@ -27,6 +28,12 @@ pub struct KnownDebt {
     /// `path::fn_name` -> lines.
     #[serde(default)]
     pub long_functions: BTreeMap<String, usize>,
+    /// File -> how many `Result<_, String>` it has.
+    #[serde(default)]
+    pub string_errors: BTreeMap<String, usize>,
+    /// File -> how many paths into anyhow it has (library layer).
+    #[serde(default)]
+    pub library_anyhow: BTreeMap<String, usize>,
 }
 
 /// What the comparison says: failures (exit 1) and notes (fine, but worth saying).
@@ -52,6 +59,8 @@ impl KnownDebt {
                 .iter()
                 .map(|f| (f.key.clone(), f.lines))
                 .collect(),
+            string_errors: per_file(&findings.string_errors),
+            library_anyhow: per_file(&findings.library_anyhow),
         }
     }
 
@@ -95,6 +104,14 @@ impl KnownDebt {
         for (key, lines) in &self.long_functions {
             let _ = writeln!(out, "{} = {lines}", quote(key));
         }
+        out.push_str("\n[string_errors]\n");
+        for (path, count) in &self.string_errors {
+            let _ = writeln!(out, "{} = {count}", quote(path));
+        }
+        out.push_str("\n[library_anyhow]\n");
+        for (path, count) in &self.library_anyhow {
+            let _ = writeln!(out, "{} = {count}", quote(path));
+        }
         out
     }
 
@@ -115,6 +132,15 @@ const HEADER: &str = "\
 # `cargo run -p loopin-structure --bin structure-check -- --write-known-debt`, which writes
 # today's offenders: only do that to remove entries).
 ";
+
+/// How many offences each file has.
+pub fn per_file(offences: &[Offence]) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for offence in offences {
+        *counts.entry(offence.path.clone()).or_insert(0) += 1;
+    }
+    counts
+}
 
 fn quote(text: &str) -> String {
     toml::Value::String(text.to_string()).to_string()
@@ -167,7 +193,51 @@ pub fn compare(findings: &Findings, debt: &KnownDebt) -> Verdict {
         &debt.long_functions,
         &mut verdict,
     );
+    compare_counts(
+        "Result<_, String> (use a typed error)",
+        &findings.string_errors,
+        &debt.string_errors,
+        &mut verdict,
+    );
+    compare_counts(
+        "anyhow in the library layer (use a thiserror enum)",
+        &findings.library_anyhow,
+        &debt.library_anyhow,
+        &mut verdict,
+    );
     verdict
+}
+
+/// A rule counted per file: a file with more offences than listed fails (each offence named by
+/// its line), a listed file with none fails until removed, fewer is a note.
+fn compare_counts(
+    what: &str,
+    found: &[Offence],
+    listed: &BTreeMap<String, usize>,
+    verdict: &mut Verdict,
+) {
+    let counts = per_file(found);
+    for (path, &count) in &counts {
+        let known = listed.get(path).copied().unwrap_or(0);
+        if count > known {
+            let lines: Vec<String> = found
+                .iter()
+                .filter(|o| &o.path == path)
+                .map(|o| o.line.to_string())
+                .collect();
+            verdict.failures.push(format!(
+                "{what}: {path} has {count} (known-debt.toml lists {known}), at lines {}",
+                lines.join(", ")
+            ));
+        } else if count < known {
+            verdict.notes.push(format!(
+                "{what}: {path} has {count}, known-debt.toml lists {known}: lower it there"
+            ));
+        }
+    }
+    for path in listed.keys().filter(|p| !counts.contains_key(*p)) {
+        verdict.failures.push(now_clean(what, path));
+    }
 }
 
 fn compare_cycles(findings: &Findings, debt: &KnownDebt, verdict: &mut Verdict) {

@@ -27,6 +27,20 @@ pub fn describe_findings(findings: &Findings) -> String {
     for function in &findings.long_functions {
         let _ = writeln!(out, "function {}: {} lines", function.key, function.lines);
     }
+    for offence in &findings.string_errors {
+        let _ = writeln!(
+            out,
+            "Result<_, String> at {}:{}",
+            offence.path, offence.line
+        );
+    }
+    for offence in &findings.library_anyhow {
+        let _ = writeln!(
+            out,
+            "anyhow in a library at {}:{}",
+            offence.path, offence.line
+        );
+    }
     out
 }
 
@@ -54,10 +68,13 @@ pub fn summary(findings: &Findings, debt: &KnownDebt) -> String {
         .count();
     format!(
         "structure: {} module cycles ({cycles} known), {} service dependencies ({deps} known), \
-         {} files over 600 lines ({files} known), {} functions over 80 lines ({functions} known)",
+         {} files over 600 lines ({files} known), {} functions over 80 lines ({functions} known), \
+         {} Result<_, String>, {} uses of anyhow in packages/",
         findings.cycles.len(),
         findings.service_deps.len(),
         findings.long_files.len(),
         findings.long_functions.len(),
+        findings.string_errors.len(),
+        findings.library_anyhow.len(),
     )
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use loopin_structure::cycles::{Cycle, Edge};
 use loopin_structure::lengths::{LongFile, LongFunction};
 use loopin_structure::services::ServiceDep;
+use loopin_structure::errors::Offence;
 use loopin_structure::{Findings, KnownDebt, compare};
 
 fn findings() -> Findings {
@@ -30,6 +31,11 @@ fn findings() -> Findings {
             line: 10,
             lines: 120,
         }],
+        string_errors: vec![Offence {
+            path: "src/big.rs".into(),
+            line: 12,
+        }],
+        library_anyhow: vec![],
         notes: vec![],
     }
 }
@@ -140,6 +146,8 @@ fn a_fixed_offender_still_listed_fails() {
              known-debt.toml",
             "file src/big.rs is now clean, remove from known-debt.toml",
             "function src/big.rs::Big::run is now clean, remove from known-debt.toml",
+            "Result<_, String> (use a typed error) src/big.rs is now clean, remove from \
+             known-debt.toml",
         ]
     );
 }
