@@ -265,3 +265,49 @@ pub fn query_proposals(
 pub fn query_proposal(deps: Deps, id: u64) -> Result<Proposal, ContractError> {
     pending(deps.storage, id)
 }
+
+/// An owner's change made at once while no pool exists (no user has value it could reach);
+/// afterwards it must be proposed.
+pub(crate) fn before_pools(
+    deps: DepsMut,
+    info: MessageInfo,
+    action: GovernanceAction,
+) -> Result<Response, ContractError> {
+    cw_ownable::assert_owner(deps.storage, &info.sender)?;
+    if has_pools(deps.storage) {
+        return Err(timelocked(deps.storage, &action)?);
+    }
+    apply(deps, action)
+}
+
+/// A class without a pool gets its parameters at once: a pool created later is created with
+/// them, in the open, before anyone stakes. A class with a pool goes through the timelock.
+pub(crate) fn set_class_params(
+    deps: DepsMut,
+    info: MessageInfo,
+    class: String,
+    params: Box<PoolParams>,
+) -> Result<Response, ContractError> {
+    cw_ownable::assert_owner(deps.storage, &info.sender)?;
+    ensure_class(&class)?;
+    validate_params(deps.storage, &params)?;
+    let pooled = POOLS.has(deps.storage, &class);
+    let action = GovernanceAction::SetClassParams { class, params };
+    if pooled {
+        return Err(timelocked(deps.storage, &action)?);
+    }
+    apply(deps, action)
+}
+
+/// cw-ownable's two-step transfer (or renouncement) of the factory's ownership.
+pub(crate) fn update_ownership(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    action: cw_ownable::Action,
+) -> Result<Response, ContractError> {
+    let ownership = cw_ownable::update_ownership(deps, &env.block, &info.sender, action)?;
+    Ok(Response::new()
+        .add_attribute("action", "update_ownership")
+        .add_attributes(ownership.into_attributes()))
+}

@@ -8,8 +8,12 @@
 //! can reach value already in a pool go through a timelock (`governance`, docs/governance.md).
 
 pub mod contract;
+mod emission;
 pub mod error;
 pub mod governance;
+mod pools;
+mod query;
 pub mod state;
+mod wiring;
 
 pub use crate::error::ContractError;
