@@ -1,9 +1,11 @@
 //! Entry points of the PoCPS registry, dispatching to the modules that own each flow: `bonds`,
-//! `registration`, `entropy`, `challenge`, `verdict`, `audit`, `rewards` (the reply), `expiry` and `query`.
+//! `registration`, `key_rotation`, `expiry`, `entropy`, `challenge`, `verdict`, `audit`, `appeal`,
+//! `sweep`, `rewards` (the reply) and `query`. `execute` hands each message to its feature's
+//! dispatch (`execute_bonds`, `execute_devices`, ...), which calls its one handler.
 
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
-use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Reply, Response, to_json_binary};
+use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Reply, Response};
 use loopin::factory;
 use loopin::migrate::ensure_upgrade;
 use loopin::registry::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
@@ -63,23 +65,62 @@ pub fn execute(
 ) -> Result<Response, ContractError> {
     cw_utils::nonpayable(&info)?;
     match msg {
+        ExecuteMsg::Receive(_) | ExecuteMsg::Unbond { .. } | ExecuteMsg::WithdrawUnbonded {} => {
+            execute_bonds(deps, env, info, msg)
+        }
+        ExecuteMsg::RegisterDevice { .. }
+        | ExecuteMsg::RotateDeviceKey { .. }
+        | ExecuteMsg::Prune { .. } => execute_devices(deps, env, info, msg),
+        ExecuteMsg::CommitEntropy { .. } | ExecuteMsg::RevealEntropy { .. } => {
+            execute_beacon(deps, env, info, msg)
+        }
+        ExecuteMsg::SetChallengeKey { .. }
+        | ExecuteMsg::Commit { .. }
+        | ExecuteMsg::Assign { .. }
+        | ExecuteMsg::Submit { .. }
+        | ExecuteMsg::Defend { .. }
+        | ExecuteMsg::Finalize { .. }
+        | ExecuteMsg::Expire { .. } => execute_challenges(deps, env, info, msg),
+        ExecuteMsg::Audit { .. }
+        | ExecuteMsg::AnswerAudit { .. }
+        | ExecuteMsg::AuditGemm { .. }
+        | ExecuteMsg::AnswerGemmAudit { .. }
+        | ExecuteMsg::FinalizeAudit { .. } => execute_audits(deps, env, info, msg),
+        ExecuteMsg::Appeal { .. }
+        | ExecuteMsg::DrawAppeal { .. }
+        | ExecuteMsg::FinalizeAccusation { .. }
+        | ExecuteMsg::DrawSweep { .. } => execute_accusations(deps, env, info, msg),
+    }
+}
+
+/// What `execute` dispatches to a feature's handlers is that feature's message; any other is
+/// a dispatch bug.
+const MISDISPATCHED: &str = "execute dispatches each message to its feature";
+
+/// Verifier bonds ([`bonds`]): bonding (a cw20 `Receive`), unbonding, withdrawing.
+fn execute_bonds(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+) -> Result<Response, ContractError> {
+    match msg {
         ExecuteMsg::Receive(msg) => bonds::receive(deps, env, info, msg),
         ExecuteMsg::Unbond { amount } => bonds::unbond(deps, env, info, amount),
         ExecuteMsg::WithdrawUnbonded {} => bonds::withdraw(deps, env, info),
-        ExecuteMsg::RotateDeviceKey {
-            token_id,
-            new_key,
-            current_key_signature,
-            new_key_signature,
-        } => key_rotation::rotate_device_key(
-            deps,
-            env,
-            info,
-            token_id,
-            new_key,
-            current_key_signature,
-            new_key_signature,
-        ),
+        _ => unreachable!("{MISDISPATCHED}"),
+    }
+}
+
+/// Devices: registration ([`registration`]), key rotation ([`key_rotation`]) and pruning an
+/// ended one ([`expiry`]).
+fn execute_devices(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+) -> Result<Response, ContractError> {
+    match msg {
         ExecuteMsg::RegisterDevice {
             token_id,
             fingerprint,
@@ -96,8 +137,48 @@ pub fn execute(
             endpoint,
             ek_randomness,
         ),
+        ExecuteMsg::RotateDeviceKey {
+            token_id,
+            new_key,
+            current_key_signature,
+            new_key_signature,
+        } => key_rotation::rotate_device_key(
+            deps,
+            env,
+            info,
+            token_id,
+            new_key,
+            current_key_signature,
+            new_key_signature,
+        ),
+        ExecuteMsg::Prune { token_id } => expiry::prune(deps, env, token_id),
+        _ => unreachable!("{MISDISPATCHED}"),
+    }
+}
+
+/// The entropy beacon ([`entropy`]): commits and reveals.
+fn execute_beacon(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+) -> Result<Response, ContractError> {
+    match msg {
         ExecuteMsg::CommitEntropy { hash } => entropy::commit_entropy(deps, env, info, hash),
         ExecuteMsg::RevealEntropy { secret } => entropy::reveal_entropy(deps, env, info, secret),
+        _ => unreachable!("{MISDISPATCHED}"),
+    }
+}
+
+/// Challenges ([`challenge`]) and their verdicts ([`verdict`]): the challenge key, commit,
+/// assignment, verdict, defence, finalization and expiry.
+fn execute_challenges(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+) -> Result<Response, ContractError> {
+    match msg {
         ExecuteMsg::SetChallengeKey { pubkey, signature } => {
             challenge::set_challenge_key(deps, env, info, pubkey, signature)
         }
@@ -113,6 +194,19 @@ pub fn execute(
             verdict::defend(deps, env, info, challenge_id, path)
         }
         ExecuteMsg::Finalize { challenge_id } => verdict::finalize(deps, env, challenge_id),
+        ExecuteMsg::Expire { challenge_id } => challenge::expire(deps, env, challenge_id),
+        _ => unreachable!("{MISDISPATCHED}"),
+    }
+}
+
+/// Audits of passes ([`audit`]): a step's, a GEMM row's, their answers and finalization.
+fn execute_audits(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+) -> Result<Response, ContractError> {
+    match msg {
         ExecuteMsg::Audit {
             challenge_id,
             round,
@@ -136,8 +230,19 @@ pub fn execute(
             challenge_id,
             auditor,
         } => audit::finalize_audit(deps, env, challenge_id, auditor),
-        ExecuteMsg::Expire { challenge_id } => challenge::expire(deps, env, challenge_id),
-        ExecuteMsg::Prune { token_id } => expiry::prune(deps, env, token_id),
+        _ => unreachable!("{MISDISPATCHED}"),
+    }
+}
+
+/// Accusations ([`appeal`]: the owner's appeal, its draw, the accusation's end) and the sweeps
+/// that may bring them ([`sweep`]).
+fn execute_accusations(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+) -> Result<Response, ContractError> {
+    match msg {
         ExecuteMsg::Appeal { token_id } => appeal::appeal(deps, env, info, token_id),
         ExecuteMsg::DrawAppeal { token_id } => appeal::draw_appeal(deps, env, token_id),
         ExecuteMsg::FinalizeAccusation { token_id } => {
@@ -146,6 +251,7 @@ pub fn execute(
         ExecuteMsg::DrawSweep { token_id, window } => {
             sweep::draw_sweep(deps, env, token_id, window)
         }
+        _ => unreachable!("{MISDISPATCHED}"),
     }
 }
 
@@ -159,61 +265,7 @@ pub fn reply(deps: DepsMut, _env: Env, msg: Reply) -> Result<Response, ContractE
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
-    Ok(match msg {
-        QueryMsg::Config {} => to_json_binary(&query::config(deps)?)?,
-        QueryMsg::Device { token_id } => to_json_binary(&query::device(deps, token_id)?)?,
-        QueryMsg::Devices { start_after, limit } => {
-            to_json_binary(&query::devices(deps, start_after, limit)?)?
-        }
-        QueryMsg::Verifier { address } => to_json_binary(&query::verifier(deps, address)?)?,
-        QueryMsg::Challenge { challenge_id } => {
-            to_json_binary(&query::challenge(deps, &env, challenge_id)?)?
-        }
-        QueryMsg::Assignments {
-            token_id,
-            start_after,
-            limit,
-        } => to_json_binary(&query::assignments(
-            deps,
-            &env,
-            token_id,
-            start_after,
-            limit,
-        )?)?,
-        QueryMsg::Beacon {} => to_json_binary(&query::beacon(deps, &env)?)?,
-        QueryMsg::BeaconRound { round } => {
-            to_json_binary(&query::beacon_round(deps, &env, round)?)?
-        }
-        QueryMsg::DeviceAudits {
-            token_id,
-            start_after,
-            limit,
-        } => to_json_binary(&query::device_audits(
-            deps,
-            &env,
-            token_id,
-            start_after,
-            limit,
-        )?)?,
-        QueryMsg::AppealDuties {
-            verifier,
-            start_after,
-            limit,
-        } => to_json_binary(&query::appeal_duties(deps, verifier, start_after, limit)?)?,
-        QueryMsg::Sweep { token_id, window } => {
-            to_json_binary(&sweep::query_sweep(deps, &env, token_id, window)?)?
-        }
-        QueryMsg::SweepDuties {
-            verifier,
-            start_after,
-            limit,
-        } => to_json_binary(&sweep::query_sweep_duties(
-            deps,
-            &env,
-            verifier,
-            (start_after, limit),
-        )?)?,
-    })
+    query::dispatch(deps, env, msg)
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]

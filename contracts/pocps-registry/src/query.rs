@@ -1,13 +1,13 @@
 //! Queries: configuration, devices, verifiers, challenges, open assignments, appeal duties and
 //! the beacon.
 
-use cosmwasm_std::{Addr, Deps, Env, Order, StdResult};
+use cosmwasm_std::{Addr, Binary, Deps, Env, Order, StdResult, to_json_binary};
 use cw_storage_plus::Bound;
 use loopin::page_limit;
 use loopin::registry::{
     AppealDutiesResponse, AssignmentInfo, AssignmentsResponse, AuditInfo, BeaconResponse,
     BeaconRoundResponse, ChallengeResponse, ConfigResponse, DeviceAudit, DeviceAuditsResponse,
-    DeviceResponse, DeviceStatus, DevicesResponse, GemmAudit, PassInfo, VerifierResponse,
+    DeviceResponse, DeviceStatus, DevicesResponse, GemmAudit, PassInfo, QueryMsg, VerifierResponse,
 };
 
 use crate::audit::gemm::{drawn_cells, recorded};
@@ -20,6 +20,64 @@ use crate::state::{
     APPEAL_DUTIES, AUDITS, Audit, BeaconRound, CONFIG, Challenge, DEVICE_AUDITS, DEVICE_KEYS,
     DEVICES, Device, LATEST_ROUND, OPEN_ASSIGNMENTS, ROUNDS,
 };
+use crate::sweep;
+
+/// The `query` entry point's dispatch: one `query_*` per message.
+pub(crate) fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
+    Ok(match msg {
+        QueryMsg::Config {} => to_json_binary(&query_config(deps)?)?,
+        QueryMsg::Device { token_id } => to_json_binary(&query_device(deps, token_id)?)?,
+        QueryMsg::Devices { start_after, limit } => {
+            to_json_binary(&query_devices(deps, start_after, limit)?)?
+        }
+        QueryMsg::Verifier { address } => to_json_binary(&query_verifier(deps, address)?)?,
+        QueryMsg::Challenge { challenge_id } => {
+            to_json_binary(&query_challenge(deps, &env, challenge_id)?)?
+        }
+        QueryMsg::Assignments {
+            token_id,
+            start_after,
+            limit,
+        } => to_json_binary(&query_assignments(
+            deps,
+            &env,
+            token_id,
+            start_after,
+            limit,
+        )?)?,
+        QueryMsg::Beacon {} => to_json_binary(&query_beacon(deps, &env)?)?,
+        QueryMsg::BeaconRound { round } => to_json_binary(&query_beacon_round(deps, &env, round)?)?,
+        QueryMsg::DeviceAudits {
+            token_id,
+            start_after,
+            limit,
+        } => to_json_binary(&query_device_audits(
+            deps,
+            &env,
+            token_id,
+            start_after,
+            limit,
+        )?)?,
+        QueryMsg::AppealDuties {
+            verifier,
+            start_after,
+            limit,
+        } => to_json_binary(&query_appeal_duties(deps, verifier, start_after, limit)?)?,
+        QueryMsg::Sweep { token_id, window } => {
+            to_json_binary(&sweep::query_sweep(deps, &env, token_id, window)?)?
+        }
+        QueryMsg::SweepDuties {
+            verifier,
+            start_after,
+            limit,
+        } => to_json_binary(&sweep::query_sweep_duties(
+            deps,
+            &env,
+            verifier,
+            (start_after, limit),
+        )?)?,
+    })
+}
 
 fn device_response(
     storage: &dyn cosmwasm_std::Storage,
@@ -45,7 +103,7 @@ fn device_response(
     })
 }
 
-pub(crate) fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
+pub(crate) fn query_config(deps: Deps) -> Result<ConfigResponse, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     Ok(ConfigResponse {
         factory: config.factory,
@@ -56,7 +114,7 @@ pub(crate) fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
     })
 }
 
-pub(crate) fn device(deps: Deps, token_id: String) -> Result<DeviceResponse, ContractError> {
+pub(crate) fn query_device(deps: Deps, token_id: String) -> Result<DeviceResponse, ContractError> {
     let device =
         DEVICES
             .may_load(deps.storage, &token_id)?
@@ -66,7 +124,7 @@ pub(crate) fn device(deps: Deps, token_id: String) -> Result<DeviceResponse, Con
     Ok(device_response(deps.storage, token_id, device)?)
 }
 
-pub(crate) fn devices(
+pub(crate) fn query_devices(
     deps: Deps,
     start_after: Option<String>,
     limit: Option<u32>,
@@ -84,7 +142,10 @@ pub(crate) fn devices(
     Ok(DevicesResponse { devices })
 }
 
-pub(crate) fn verifier(deps: Deps, address: String) -> Result<VerifierResponse, ContractError> {
+pub(crate) fn query_verifier(
+    deps: Deps,
+    address: String,
+) -> Result<VerifierResponse, ContractError> {
     let address = deps.api.addr_validate(&address)?;
     let v = load_verifier(deps.storage, &address)?;
     Ok(VerifierResponse {
@@ -100,7 +161,7 @@ pub(crate) fn verifier(deps: Deps, address: String) -> Result<VerifierResponse, 
     })
 }
 
-pub(crate) fn challenge(
+pub(crate) fn query_challenge(
     deps: Deps,
     env: &Env,
     challenge_id: u64,
@@ -151,7 +212,7 @@ pub(crate) fn challenge(
     })
 }
 
-pub(crate) fn assignments(
+pub(crate) fn query_assignments(
     deps: Deps,
     env: &Env,
     token_id: String,
@@ -200,7 +261,7 @@ pub(crate) fn assignments(
     Ok(AssignmentsResponse { assignments })
 }
 
-pub(crate) fn beacon(deps: Deps, env: &Env) -> Result<BeaconResponse, ContractError> {
+pub(crate) fn query_beacon(deps: Deps, env: &Env) -> Result<BeaconResponse, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     Ok(BeaconResponse {
         current_round: current_round(&config, env),
@@ -208,7 +269,7 @@ pub(crate) fn beacon(deps: Deps, env: &Env) -> Result<BeaconResponse, ContractEr
     })
 }
 
-pub(crate) fn beacon_round(
+pub(crate) fn query_beacon_round(
     deps: Deps,
     env: &Env,
     round: u64,
@@ -228,7 +289,7 @@ pub(crate) fn beacon_round(
     })
 }
 
-pub(crate) fn appeal_duties(
+pub(crate) fn query_appeal_duties(
     deps: Deps,
     verifier: String,
     start_after: Option<u64>,
@@ -249,7 +310,7 @@ pub(crate) fn appeal_duties(
     Ok(AppealDutiesResponse { verifier, duties })
 }
 
-pub(crate) fn device_audits(
+pub(crate) fn query_device_audits(
     deps: Deps,
     env: &Env,
     token_id: String,

@@ -52,13 +52,13 @@ pub(crate) fn register_device(
     )?;
     let terms = meets_class(deps.as_ref(), &config, &cert.pool, &pocps.params)?;
     // ek binds the fingerprint, the miner and the pool: no two identities share an encoding.
-    if derive_ek(
+    let ek = derive_ek(
         &fingerprint,
         info.sender.as_str(),
         cert.pool.as_str(),
         &ek_randomness,
-    ) != pocps.ek
-    {
+    );
+    if ek != pocps.ek {
         return Err(ContractError::EkMismatch {});
     }
     // One active registration per fingerprint; one whose certificate has ended is pruned here,

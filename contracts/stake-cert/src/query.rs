@@ -4,7 +4,7 @@ use cosmwasm_std::{
     Addr, Binary, Deps, Env, Order, StdError, StdResult, Storage, Timestamp, to_json_binary,
 };
 use cw_storage_plus::Bound;
-use cw721::msg::{AllNftInfoResponse, NftInfoResponse, OwnerOfResponse};
+use cw721::msg::{AllNftInfoResponse, ApprovalsResponse, NftInfoResponse, OwnerOfResponse};
 use cw721::query as cw721_query;
 use loopin::page_limit;
 use loopin::stake_cert::{
@@ -17,68 +17,52 @@ use crate::state::{
     certificates,
 };
 
+/// The `query` entry point's dispatch: one `query_*` per message (cw721's own where the
+/// certificate adds nothing).
 pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
     let now = env.block.time;
     match msg {
         QueryMsg::Certificate { token_id } => {
-            to_json_binary(&certificate(deps.storage, token_id, now)?)
+            to_json_binary(&query_certificate(deps.storage, token_id, now)?)
         }
         QueryMsg::CertificatesByOwner {
             owner,
             start_after,
             limit,
-        } => to_json_binary(&by_owner(deps, owner, start_after, limit, now)?),
+        } => to_json_binary(&query_by_owner(deps, owner, start_after, limit, now)?),
         QueryMsg::CertificatesByPool {
             pool,
             start_after,
             limit,
-        } => to_json_binary(&by_pool(deps, pool, start_after, limit, now)?),
+        } => to_json_binary(&query_by_pool(deps, pool, start_after, limit, now)?),
         QueryMsg::ActiveAt {
             time,
             pool,
             start_after,
             limit,
-        } => to_json_binary(&active_at(
-            deps,
-            time.unwrap_or(now),
-            pool,
-            start_after,
-            limit,
-        )?),
+        } => {
+            let time = time.unwrap_or(now);
+            to_json_binary(&query_active_at(deps, time, pool, start_after, limit)?)
+        }
         QueryMsg::DeviceCertificate { device_id } => {
-            to_json_binary(&device_certificate(deps.storage, device_id, now)?)
+            to_json_binary(&query_device_certificate(deps.storage, device_id, now)?)
         }
         QueryMsg::Issuers { start_after, limit } => {
-            to_json_binary(&issuers(deps, start_after, limit)?)
+            to_json_binary(&query_issuers(deps, start_after, limit)?)
         }
         QueryMsg::OwnerOf {
             token_id,
             include_expired,
-        } => to_json_binary(&cw721_query::query_owner_of(
-            deps,
-            &env,
-            token_id,
-            include_expired.unwrap_or(false),
-        )?),
+        } => to_json_binary(&query_owner_of(deps, &env, token_id, include_expired)?),
         QueryMsg::Approvals {
             token_id,
             include_expired,
-        } => to_json_binary(&cw721_query::query_approvals(
-            deps,
-            &env,
-            token_id,
-            include_expired.unwrap_or(false),
-        )?),
-        QueryMsg::NftInfo { token_id } => to_json_binary(&nft_info(deps.storage, &token_id, now)?),
+        } => to_json_binary(&query_approvals(deps, &env, token_id, include_expired)?),
+        QueryMsg::NftInfo { token_id } => {
+            to_json_binary(&query_nft_info(deps.storage, &token_id, now)?)
+        }
         QueryMsg::AllNftInfo { token_id, .. } => {
-            let info = nft_info(deps.storage, &token_id, now)?;
-            to_json_binary(&AllNftInfoResponse {
-                access: OwnerOfResponse {
-                    owner: info.extension.miner.to_string(),
-                    approvals: vec![],
-                },
-                info,
-            })
+            to_json_binary(&query_all_nft_info(deps.storage, &token_id, now)?)
         }
         QueryMsg::Tokens {
             owner,
@@ -106,6 +90,43 @@ pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
     }
 }
 
+/// `OwnerOf`: cw721's answer (expired approvals left out unless asked).
+fn query_owner_of(
+    deps: Deps,
+    env: &Env,
+    token_id: String,
+    include_expired: Option<bool>,
+) -> StdResult<OwnerOfResponse> {
+    cw721_query::query_owner_of(deps, env, token_id, include_expired.unwrap_or(false))
+}
+
+/// `Approvals`: cw721's answer (expired approvals left out unless asked).
+fn query_approvals(
+    deps: Deps,
+    env: &Env,
+    token_id: String,
+    include_expired: Option<bool>,
+) -> StdResult<ApprovalsResponse> {
+    cw721_query::query_approvals(deps, env, token_id, include_expired.unwrap_or(false))
+}
+
+/// `AllNftInfo`: the certificate's NFT info, owned by its miner, with no approvals (none can
+/// be given).
+fn query_all_nft_info(
+    storage: &dyn Storage,
+    token_id: &str,
+    now: Timestamp,
+) -> StdResult<AllNftInfoResponse<StakeCertificate>> {
+    let info = query_nft_info(storage, token_id, now)?;
+    Ok(AllNftInfoResponse {
+        access: OwnerOfResponse {
+            owner: info.extension.miner.to_string(),
+            approvals: vec![],
+        },
+        info,
+    })
+}
+
 fn load(storage: &dyn Storage, token_id: &str) -> StdResult<StakeCertificate> {
     certificates()
         .nft_info
@@ -114,7 +135,7 @@ fn load(storage: &dyn Storage, token_id: &str) -> StdResult<StakeCertificate> {
         .ok_or_else(|| StdError::not_found(format!("certificate {token_id}")))
 }
 
-fn certificate(
+fn query_certificate(
     storage: &dyn Storage,
     token_id: String,
     now: Timestamp,
@@ -126,7 +147,7 @@ fn certificate(
     })
 }
 
-fn nft_info(
+fn query_nft_info(
     storage: &dyn Storage,
     token_id: &str,
     now: Timestamp,
@@ -147,12 +168,12 @@ fn collect(
     now: Timestamp,
 ) -> StdResult<CertificatesResponse> {
     let certificates = token_ids
-        .map(|token_id| certificate(storage, token_id?, now))
+        .map(|token_id| query_certificate(storage, token_id?, now))
         .collect::<StdResult<_>>()?;
     Ok(CertificatesResponse { certificates })
 }
 
-fn by_owner(
+fn query_by_owner(
     deps: Deps,
     owner: String,
     start_after: Option<String>,
@@ -172,7 +193,7 @@ fn by_owner(
     collect(deps.storage, token_ids, now)
 }
 
-fn by_pool(
+fn query_by_pool(
     deps: Deps,
     pool: String,
     start_after: Option<String>,
@@ -193,7 +214,7 @@ type IndexEntry = ((u64, String), u64);
 
 /// Walks the expiry index from `time` on, returning certificates that have started by `time` and
 /// walking over (without loading) those that have not, at most [`ACTIVE_AT_SCAN_LIMIT`] entries.
-fn active_at(
+fn query_active_at(
     deps: Deps,
     time: Timestamp,
     pool: Option<String>,
@@ -251,7 +272,7 @@ fn active_at(
     })
 }
 
-fn device_certificate(
+fn query_device_certificate(
     storage: &dyn Storage,
     device_id: String,
     now: Timestamp,
@@ -259,11 +280,11 @@ fn device_certificate(
     let Some(token_id) = DEVICE_CERTIFICATE.may_load(storage, &device_id)? else {
         return Ok(None);
     };
-    let response = certificate(storage, token_id, now)?;
+    let response = query_certificate(storage, token_id, now)?;
     Ok((response.certificate.status == CertificateStatus::Active).then_some(response))
 }
 
-fn issuers(
+fn query_issuers(
     deps: Deps,
     start_after: Option<String>,
     limit: Option<u32>,

@@ -68,16 +68,12 @@ pub(super) fn submit_pass(
     challenge.pass = Some(record);
     close(deps.storage, id, &mut challenge, ChallengeStatus::Passed)?;
     // Its verifier answers for the Pass as long as it can be audited.
-    extend_liability(
-        deps.storage,
-        &verifier,
-        env.block.time.plus_seconds(
-            config
-                .settings
-                .audit_seconds
-                .saturating_add(config.settings.dispute_seconds),
-        ),
-    )?;
+    let audit_time = config.settings.audit_seconds;
+    let audits_end = env
+        .block
+        .time
+        .plus_seconds(audit_time.saturating_add(config.settings.dispute_seconds));
+    extend_liability(deps.storage, &verifier, audits_end)?;
     let reward = reward(deps.storage, &config, env, &verifier)?;
     let response = response
         .add_attribute("verdict", "pass")
