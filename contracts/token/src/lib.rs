@@ -6,6 +6,8 @@
 
 pub mod contract;
 pub mod error;
+mod query;
 pub mod state;
+mod supply;
 
 pub use crate::error::ContractError;
