@@ -11,6 +11,9 @@
 pub mod contract;
 pub mod error;
 pub mod ibc;
+mod owner;
+mod publish;
+mod query;
 pub mod state;
 
 pub use crate::error::ContractError;
