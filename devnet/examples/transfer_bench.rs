@@ -188,6 +188,31 @@ async fn cw20_balance(client: &ChainClient, token: &str, who: &str) -> anyhow::R
     Ok(answer.balance.u128())
 }
 
+/// The devnet node of a run, its deployer and the chain's fee terms.
+struct Bench {
+    node: loopin_devnet::NodeHandle,
+    home: PathBuf,
+    deployer: ChainClient,
+    chain_id: String,
+    denom: String,
+    gas_price: f64,
+}
+
+/// What the timed window and the verification measured.
+struct Measured {
+    total: u64,
+    simulated: u64,
+    gas_limit: u64,
+    gas_used: i64,
+    sign_time: Duration,
+    broadcast_time: Duration,
+    window: Duration,
+    verify_time: Duration,
+    per_block: BTreeMap<i64, u64>,
+    start_height: i64,
+    end_height: i64,
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -203,10 +228,6 @@ async fn main() -> anyhow::Result<()> {
             wasm_path.display()
         )
     })?;
-
-    // The node: a fresh home, gRPC on a free TCP port, deployer and senders funded at genesis.
-    let deployer_key =
-        Key::from_bytes(&Sha256::digest(b"loopin transfer_bench deployer"), "loopin")?;
     let senders = (0..args.accounts)
         .map(|i| {
             let key = bench_key(&format!("sender {i}"))?;
@@ -214,6 +235,27 @@ async fn main() -> anyhow::Result<()> {
             Ok(Sender { key, address })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let bench = start_node(&args, &senders).await?;
+    let token_addr = deploy_token(&bench.deployer, wasm, &senders).await?;
+    let measured = measure(&args, &bench, &senders, &token_addr).await?;
+    report(&args, &bench, &measured, &wasm_path)?;
+    let Bench {
+        node,
+        home,
+        deployer,
+        ..
+    } = bench;
+    drop(deployer);
+    node.stop().await;
+    let _ = std::fs::remove_dir_all(&home);
+    Ok(())
+}
+
+/// The node: a fresh home, gRPC on a free TCP port, the deployer and the senders funded at
+/// genesis; and the deployer's client.
+async fn start_node(args: &Args, senders: &[Sender]) -> anyhow::Result<Bench> {
+    let deployer_key =
+        Key::from_bytes(&Sha256::digest(b"loopin transfer_bench deployer"), "loopin")?;
     let home = std::env::temp_dir().join(format!("loopin-transfer-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&home);
     let config = Config {
@@ -244,8 +286,22 @@ async fn main() -> anyhow::Result<()> {
         ..ChainConfig::default()
     };
     let deployer = ChainClient::connect(chain, deployer_key).await?;
+    Ok(Bench {
+        node,
+        home,
+        deployer,
+        chain_id,
+        denom,
+        gas_price,
+    })
+}
 
-    // The real token, with a balance for every sender.
+/// The real token, with a balance for every sender: its address.
+async fn deploy_token(
+    deployer: &ChainClient,
+    wasm: Vec<u8>,
+    senders: &[Sender],
+) -> anyhow::Result<String> {
     let (code_id, _) = deployer.store_code(wasm).await?;
     let init = token::InstantiateMsg {
         name: "Bench Token".into(),
@@ -267,41 +323,27 @@ async fn main() -> anyhow::Result<()> {
     let (token_addr, _) = deployer
         .instantiate(code_id, &init, "bench token", None, &[])
         .await?;
-    let supply = INITIAL * args.accounts as u128;
+    Ok(token_addr)
+}
 
-    // Account numbers, then one simulated transfer for the gas limit (x1.3, as the client does).
-    let mut numbers = Vec::with_capacity(senders.len());
-    for s in &senders {
-        let (number, sequence) = deployer
-            .account_of(s.address.as_ref())
-            .await?
-            .context("sender account missing")?;
-        ensure!(
-            sequence == 0,
-            "sender {} has sequence {sequence}",
-            s.address
-        );
-        numbers.push(number);
-    }
+/// Signs every transfer, runs the timed window and verifies what it committed.
+async fn measure(
+    args: &Args,
+    bench: &Bench,
+    senders: &[Sender],
+    token_addr: &str,
+) -> anyhow::Result<Measured> {
+    let deployer = &bench.deployer;
+    let numbers = account_numbers(deployer, senders).await?;
     let signer = Signer {
-        chain_id: chain_id.parse()?,
+        chain_id: bench.chain_id.parse()?,
         token: token_addr.parse().map_err(cosmos)?,
-        denom: denom.parse().map_err(cosmos)?,
-        gas_price,
-        senders: &senders,
+        denom: bench.denom.parse().map_err(cosmos)?,
+        gas_price: bench.gas_price,
+        senders,
     };
     let mut tx_client = txpb::service_client::ServiceClient::new(deployer.channel());
-    #[allow(deprecated)]
-    let simulated = tx_client
-        .simulate(txpb::SimulateRequest {
-            tx: None,
-            tx_bytes: signer.sign(0, 0, numbers[0], 0)?,
-        })
-        .await?
-        .into_inner()
-        .gas_info
-        .context("no gas info")?
-        .gas_used;
+    let simulated = simulate(&mut tx_client, &signer, numbers[0]).await?;
     let gas_limit = (simulated as f64 * 1.3).ceil() as u64;
 
     // Pre-signing (outside the timed window).
@@ -321,8 +363,74 @@ async fn main() -> anyhow::Result<()> {
         connections.push(ChainQuerier::connect(deployer.config.clone()).await?);
     }
     let start_height = deployer.latest_block().await?.0;
+    let (hashes, broadcast_time, window) = timed_window(&connections, signed).await?;
 
-    // The timed window: broadcast everything concurrently, then wait for the last commits.
+    let verify_start = Instant::now();
+    let (per_block, gas_used) =
+        verify_committed(&mut tx_client, &hashes, args.txs_per_account).await?;
+    let fee = fee_for(gas_limit, bench.gas_price);
+    verify_balances(args, bench, senders, token_addr, fee).await?;
+    let verify_time = verify_start.elapsed();
+    let end_height = deployer.latest_block().await?.0;
+    Ok(Measured {
+        total,
+        simulated,
+        gas_limit,
+        gas_used,
+        sign_time,
+        broadcast_time,
+        window,
+        verify_time,
+        per_block,
+        start_height,
+        end_height,
+    })
+}
+
+/// Every sender's account number (each at sequence 0).
+async fn account_numbers(deployer: &ChainClient, senders: &[Sender]) -> anyhow::Result<Vec<u64>> {
+    let mut numbers = Vec::with_capacity(senders.len());
+    for s in senders {
+        let (number, sequence) = deployer
+            .account_of(s.address.as_ref())
+            .await?
+            .context("sender account missing")?;
+        ensure!(
+            sequence == 0,
+            "sender {} has sequence {sequence}",
+            s.address
+        );
+        numbers.push(number);
+    }
+    Ok(numbers)
+}
+
+/// The gas one simulated transfer uses (the gas limit is 1.3 times it, as the client does).
+async fn simulate(
+    tx_client: &mut txpb::service_client::ServiceClient<Channel>,
+    signer: &Signer<'_>,
+    account_number: u64,
+) -> anyhow::Result<u64> {
+    #[allow(deprecated)]
+    let simulated = tx_client
+        .simulate(txpb::SimulateRequest {
+            tx: None,
+            tx_bytes: signer.sign(0, 0, account_number, 0)?,
+        })
+        .await?
+        .into_inner()
+        .gas_info
+        .context("no gas info")?
+        .gas_used;
+    Ok(simulated)
+}
+
+/// The timed window: broadcasts everything concurrently, then waits for the last commits.
+/// Every sender's hashes, the time until every broadcast was admitted, and the window.
+async fn timed_window(
+    connections: &[ChainQuerier],
+    signed: Vec<Vec<Vec<u8>>>,
+) -> anyhow::Result<(Vec<Vec<String>>, Duration, Duration)> {
     let start = Instant::now();
     let tasks: Vec<_> = signed
         .into_iter()
@@ -362,15 +470,22 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     let window = start.elapsed();
+    Ok((hashes, broadcast_time, window))
+}
 
-    // Verification: every transaction committed with code 0; sequences, fees and balances exact.
-    let verify_start = Instant::now();
+/// Verification: every transaction committed with code 0. Transactions by block height, and the
+/// most gas one used.
+async fn verify_committed(
+    tx_client: &mut txpb::service_client::ServiceClient<Channel>,
+    hashes: &[Vec<String>],
+    txs_per_account: u64,
+) -> anyhow::Result<(BTreeMap<i64, u64>, i64)> {
     let mut per_block: BTreeMap<i64, u64> = BTreeMap::new();
     let mut gas_used = 0i64;
-    for account_hashes in &hashes {
-        ensure!(account_hashes.len() as u64 == args.txs_per_account);
+    for account_hashes in hashes {
+        ensure!(account_hashes.len() as u64 == txs_per_account);
         for hash in account_hashes {
-            let Some(response) = get_tx(&mut tx_client, hash).await? else {
+            let Some(response) = get_tx(tx_client, hash).await? else {
                 bail!("tx {hash} is not in any block");
             };
             ensure!(
@@ -384,6 +499,20 @@ async fn main() -> anyhow::Result<()> {
             gas_used = gas_used.max(response.gas_used);
         }
     }
+    Ok((per_block, gas_used))
+}
+
+/// Verification: every sender's sequence, fee balance and cw20 balance exact, and the token's
+/// balances adding up to its unchanged supply.
+async fn verify_balances(
+    args: &Args,
+    bench: &Bench,
+    senders: &[Sender],
+    token_addr: &str,
+    fee: u128,
+) -> anyhow::Result<()> {
+    let deployer = &bench.deployer;
+    let supply = INITIAL * args.accounts as u128;
     let mut expected = vec![INITIAL; senders.len()];
     for i in 0..senders.len() {
         for k in 0..args.txs_per_account {
@@ -392,12 +521,11 @@ async fn main() -> anyhow::Result<()> {
             expected[to] += amount;
         }
     }
-    let fee = fee_for(gas_limit, gas_price);
     let fees = fee * u128::from(args.txs_per_account);
     let mut sum = 0u128;
     for (i, s) in senders.iter().enumerate() {
         let address = s.address.to_string();
-        let balance = cw20_balance(&deployer, &token_addr, &address).await?;
+        let balance = cw20_balance(deployer, token_addr, &address).await?;
         ensure!(
             balance == expected[i],
             "sender {i}: cw20 balance {balance}, expected {}",
@@ -413,7 +541,7 @@ async fn main() -> anyhow::Result<()> {
             "sender {i}: sequence {sequence}, expected {}",
             args.txs_per_account
         );
-        let native = deployer.balance(&address, &denom).await?;
+        let native = deployer.balance(&address, &bench.denom).await?;
         ensure!(
             native == u128::from(NATIVE_FUNDS) - fees,
             "sender {i}: native balance {native}, expected {}",
@@ -421,61 +549,68 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     let info: cw20::TokenInfoResponse = deployer
-        .query_smart(&token_addr, &token::QueryMsg::TokenInfo {})
+        .query_smart(token_addr, &token::QueryMsg::TokenInfo {})
         .await?;
     ensure!(
         info.total_supply.u128() == supply && sum == supply,
         "supply {} and sum of balances {sum}, expected {supply}",
         info.total_supply
     );
-    let verify_time = verify_start.elapsed();
-    let end_height = deployer.latest_block().await?.0;
+    Ok(())
+}
 
-    let blocks = per_block.len() as u64;
-    let max_per_block = per_block.values().copied().max().unwrap_or(0);
-    let secs = window.as_secs_f64();
+/// Prints the run's configuration, timings and throughput.
+fn report(
+    args: &Args,
+    bench: &Bench,
+    m: &Measured,
+    wasm_path: &std::path::Path,
+) -> anyhow::Result<()> {
+    let (total, gas_limit, simulated, gas_used) = (m.total, m.gas_limit, m.simulated, m.gas_used);
+    let (start_height, end_height) = (m.start_height, m.end_height);
+    let denom = &bench.denom;
+    let supply = INITIAL * args.accounts as u128;
+    let blocks = m.per_block.len() as u64;
+    let max_per_block = m.per_block.values().copied().max().unwrap_or(0);
+    let secs = m.window.as_secs_f64();
     println!("transfer_bench: signed cw20 Transfer txs through loopin-devnet over gRPC");
     println!(
         "  config      : {} senders x {} txs = {total} txs, block time {} ms, {} gRPC connections, \
          gas limit {gas_limit} (simulated {simulated}, max used {gas_used}), fee {}{denom}",
-        senders.len(),
+        args.accounts,
         args.txs_per_account,
         args.block_time_ms,
         args.connections,
-        fee,
+        fee_for(gas_limit, bench.gas_price),
     );
     println!(
         "  artifact    : {} ({} bytes)",
         wasm_path.display(),
-        std::fs::metadata(&wasm_path)?.len()
+        std::fs::metadata(wasm_path)?.len()
     );
     println!(
         "  signing     : {:.3} s before the window ({:.0} signatures/s, not counted)",
-        sign_time.as_secs_f64(),
-        total as f64 / sign_time.as_secs_f64()
+        m.sign_time.as_secs_f64(),
+        total as f64 / m.sign_time.as_secs_f64()
     );
     println!(
         "  window      : {secs:.3} s from the first broadcast to the last commit \
          (all broadcasts admitted after {:.3} s)",
-        broadcast_time.as_secs_f64()
+        m.broadcast_time.as_secs_f64()
     );
     println!(
         "  blocks      : {blocks} with transfers (heights {}..={}; chain went {start_height} -> {end_height}), \
          mean {:.1} txs/block, max {max_per_block}",
-        per_block.keys().next().copied().unwrap_or(0),
-        per_block.keys().last().copied().unwrap_or(0),
+        m.per_block.keys().next().copied().unwrap_or(0),
+        m.per_block.keys().last().copied().unwrap_or(0),
         total as f64 / blocks as f64,
     );
     println!(
         "  verified    : {total} txs code 0; {} sequences, fee balances and cw20 balances exact; \
          supply {supply} = sum of balances ({:.1} s)",
-        senders.len(),
-        verify_time.as_secs_f64()
+        args.accounts,
+        m.verify_time.as_secs_f64()
     );
     println!("  throughput  : {:.0} transfers/s", total as f64 / secs);
-
-    drop(deployer);
-    node.stop().await;
-    let _ = std::fs::remove_dir_all(&home);
     Ok(())
 }

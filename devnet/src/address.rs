@@ -5,24 +5,54 @@ use sha2::{Digest, Sha256};
 
 use crate::exec::ExecError;
 
-pub fn bech32_encode(prefix: &str, bytes: &[u8]) -> Result<String, String> {
-    let hrp = bech32::Hrp::parse(prefix).map_err(|e| e.to_string())?;
-    bech32::encode::<bech32::Bech32>(hrp, bytes).map_err(|e| e.to_string())
+/// Why an address could not be encoded or decoded (the texts are the SDK's).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddressError {
+    /// The prefix is not a valid bech32 human-readable part.
+    #[error("{0}")]
+    Prefix(bech32::primitives::hrp::Error),
+    /// The bytes cannot be encoded (too long for bech32).
+    #[error("{0}")]
+    Encode(String),
+    /// Not bech32 at all.
+    #[error("{address}: {reason}")]
+    Decode { address: String, reason: String },
+    #[error("{address}: invalid Bech32 prefix; expected {expected}, got {got}")]
+    WrongPrefix {
+        address: String,
+        expected: String,
+        got: String,
+    },
+    #[error("{0}: invalid address length")]
+    Length(String),
+    #[error("{0}: address must be lower case")]
+    Case(String),
 }
 
-pub fn bech32_decode(prefix: &str, address: &str) -> Result<Vec<u8>, String> {
-    let (hrp, data) = bech32::decode(address).map_err(|e| format!("{address}: {e}"))?;
+/// `bytes` as a bech32 address with `prefix`.
+pub fn bech32_encode(prefix: &str, bytes: &[u8]) -> Result<String, AddressError> {
+    let hrp = bech32::Hrp::parse(prefix).map_err(AddressError::Prefix)?;
+    bech32::encode::<bech32::Bech32>(hrp, bytes).map_err(|e| AddressError::Encode(e.to_string()))
+}
+
+/// The bytes of `address`, which must be lower-case bech32 with `prefix` and 1 to 255 bytes.
+pub fn bech32_decode(prefix: &str, address: &str) -> Result<Vec<u8>, AddressError> {
+    let (hrp, data) = bech32::decode(address).map_err(|e| AddressError::Decode {
+        address: address.to_string(),
+        reason: e.to_string(),
+    })?;
     if hrp.as_str() != prefix {
-        return Err(format!(
-            "{address}: invalid Bech32 prefix; expected {prefix}, got {}",
-            hrp.as_str()
-        ));
+        return Err(AddressError::WrongPrefix {
+            address: address.to_string(),
+            expected: prefix.to_string(),
+            got: hrp.as_str().to_string(),
+        });
     }
     if data.is_empty() || data.len() > 255 {
-        return Err(format!("{address}: invalid address length"));
+        return Err(AddressError::Length(address.to_string()));
     }
     if address.to_lowercase() != address {
-        return Err(format!("{address}: address must be lower case"));
+        return Err(AddressError::Case(address.to_string()));
     }
     Ok(data)
 }

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use loopin_devnet::{Config, GenesisAccount};
+use loopin_telemetry::program;
 
 /// A single-process local CosmWasm chain: runs the compiled contracts and serves Cosmos gRPC.
 #[derive(Parser, Debug)]
@@ -47,18 +48,17 @@ struct Cli {
 }
 
 /// `ADDRESS=AMOUNT` with a non-empty address and an integer amount.
-fn parse_fund(value: &str) -> Result<GenesisAccount, String> {
+fn parse_fund(value: &str) -> anyhow::Result<GenesisAccount> {
     let (address, amount) = value
         .split_once('=')
-        .ok_or_else(|| format!("expected ADDRESS=AMOUNT, got `{value}`"))?;
+        .ok_or_else(|| anyhow::anyhow!("expected ADDRESS=AMOUNT, got `{value}`"))?;
     let address = address.trim();
     if address.is_empty() {
-        return Err(format!("no address before `=` in `{value}`"));
+        anyhow::bail!("no address before `=` in `{value}`");
     }
-    let amount = amount
-        .trim()
-        .parse()
-        .map_err(|e| format!("amount `{amount}` is not a whole number of base units: {e}"))?;
+    let amount = amount.trim().parse().map_err(|e| {
+        anyhow::anyhow!("amount `{amount}` is not a whole number of base units: {e}")
+    })?;
     Ok(GenesisAccount {
         address: address.to_string(),
         amount,
@@ -100,17 +100,13 @@ impl Cli {
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    match run(Cli::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("loopin-devnet: error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+fn main() -> ExitCode {
+    // The devnet logs to stdout (RUST_LOG, "info" without it) once its config is read, so the
+    // body starts its logging itself.
+    program::run("loopin-devnet", None, run(Cli::parse()))
 }
 
+/// Runs the devnet until Ctrl-C.
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = cli.into_config()?;
     tracing_subscriber::fmt()

@@ -88,7 +88,7 @@ impl authpb::query_server::Query for AuthService {
             .map(|address_string| {
                 Response::new(authpb::AddressBytesToStringResponse { address_string })
             })
-            .map_err(Status::invalid_argument)
+            .map_err(|e| Status::invalid_argument(e.to_string()))
     }
     async fn address_string_to_bytes(
         &self,

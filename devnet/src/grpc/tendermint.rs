@@ -154,7 +154,7 @@ impl tmpb::service_server::Service for TendermintService {
             &prefix,
             &crate::address::pubkey_address(compressed.as_bytes()),
         )
-        .map_err(Status::internal)?;
+        .map_err(|e| Status::internal(e.to_string()))?;
         Ok(Response::new(tmpb::GetLatestValidatorSetResponse {
             block_height: height as i64,
             validators: vec![tmpb::Validator {

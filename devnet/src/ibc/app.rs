@@ -265,7 +265,7 @@ pub fn on_recv(
         }
         App::Transfer => transfer::on_recv(host, packet)
             .map(|events| (events, Some(transfer::success_ack())))
-            .map_err(|e| ExecError::new("transfer", 1, e)),
+            .map_err(|e| ExecError::new("transfer", 1, e.to_string())),
     };
     match result {
         Ok(outcome) => {

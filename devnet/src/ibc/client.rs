@@ -47,7 +47,7 @@ fn check(state: &ClientState) -> Result<(), IbcError> {
         .public_key
         .as_ref()
         .ok_or_else(|| IbcError::InvalidClient("the consensus state has no public key".into()))?;
-    proof::public_key_from_any(key).map_err(IbcError::InvalidClient)?;
+    proof::public_key_from_any(key).map_err(|e| IbcError::InvalidClient(e.to_string()))?;
     if consensus.diversifier.is_empty() {
         return Err(IbcError::InvalidClient(
             "the diversifier (the counterparty's chain id) is empty".into(),
@@ -124,17 +124,19 @@ pub fn verify(
         return Err(IbcError::ClientFrozen(client_id.into()));
     }
     let height = proof_height(height)?;
-    let invalid = |reason: String| IbcError::InvalidProof {
+    let invalid = |reason: proof::ProofError| IbcError::InvalidProof {
         path: path.to_string(),
         height,
-        reason,
+        reason: reason.to_string(),
     };
     let consensus = consensus(&state)?;
     let key = consensus
         .public_key
         .as_ref()
         .ok_or_else(|| IbcError::InvalidClient("the consensus state has no public key".into()))
-        .and_then(|k| proof::public_key_from_any(k).map_err(IbcError::InvalidClient))?;
+        .and_then(|k| {
+            proof::public_key_from_any(k).map_err(|e| IbcError::InvalidClient(e.to_string()))
+        })?;
     {
         let mut c = m.0.borrow_mut();
         c.gas.used = c.gas.used.saturating_add(VERIFY_GAS);

@@ -216,7 +216,7 @@ pub fn timeout(host: &Host, msg: &MsgTimeout) -> Result<MsgOutcome, ExecError> {
         proof::timestamp(&msg.proof_unreceived).map_err(|reason| IbcError::InvalidProof {
             path: path.clone(),
             height: proof_height,
-            reason,
+            reason: reason.to_string(),
         })?;
     let th = timeout_height(&p);
     let timed_out = (th != 0 && proof_height >= th)

@@ -19,17 +19,44 @@ use sha2::{Digest, Sha256};
 /// Type URL of a secp256k1 public key.
 pub const PUBKEY_TYPE_URL: &str = "/cosmos.crypto.secp256k1.PubKey";
 
+/// Why a signer key, a public key or a proof was refused (the reason an [`IbcError`] carries).
+///
+/// [`IbcError`]: super::error::IbcError
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProofError {
+    #[error("ibc_signer_hex: {0}")]
+    SignerHex(hex::FromHexError),
+    #[error("ibc_signer_hex: {0} bytes, expected 32")]
+    SignerLength(usize),
+    #[error("ibc_signer_hex: not a secp256k1 key: {0}")]
+    SignerKey(String),
+    #[error("public key type {0} is not {PUBKEY_TYPE_URL}")]
+    PublicKeyType(String),
+    #[error("public key: {0}")]
+    PublicKey(prost::DecodeError),
+    #[error("public key: not a secp256k1 point")]
+    NotAPoint,
+    #[error("undecodable proof: {0}")]
+    Undecodable(prost::DecodeError),
+    #[error("the signature is not 64 bytes of r || s")]
+    SignatureLength,
+    #[error("the signature's s is not low")]
+    HighS,
+    #[error("signature verification failed")]
+    Verification,
+}
+
 /// The signer key of the config (`ibc_signer_hex`, 32-byte secret in hex) or, without one, the
 /// development key `sha256("loopin-devnet ibc signer" || chain_id)`.
-pub fn signer_key(secret_hex: Option<&str>, chain_id: &str) -> Result<SigningKey, String> {
+pub fn signer_key(secret_hex: Option<&str>, chain_id: &str) -> Result<SigningKey, ProofError> {
     let secret: Vec<u8> = match secret_hex {
         Some(hex_text) => hex::decode(hex_text.trim())
-            .map_err(|e| format!("ibc_signer_hex: {e}"))
+            .map_err(ProofError::SignerHex)
             .and_then(|b| {
                 if b.len() == 32 {
                     Ok(b)
                 } else {
-                    Err(format!("ibc_signer_hex: {} bytes, expected 32", b.len()))
+                    Err(ProofError::SignerLength(b.len()))
                 }
             })?,
         None => {
@@ -39,7 +66,7 @@ pub fn signer_key(secret_hex: Option<&str>, chain_id: &str) -> Result<SigningKey
             hasher.finalize().to_vec()
         }
     };
-    SigningKey::from_slice(&secret).map_err(|e| format!("ibc_signer_hex: not a secp256k1 key: {e}"))
+    SigningKey::from_slice(&secret).map_err(|e| ProofError::SignerKey(e.to_string()))
 }
 
 /// A compressed public key as the `Any` a client and the validator set carry.
@@ -54,15 +81,12 @@ pub fn public_key_any(key: &VerifyingKey) -> Any {
 }
 
 /// The public key in an `Any`, if it is a valid compressed or uncompressed secp256k1 key.
-pub fn public_key_from_any(any: &Any) -> Result<VerifyingKey, String> {
+pub fn public_key_from_any(any: &Any) -> Result<VerifyingKey, ProofError> {
     if any.type_url != PUBKEY_TYPE_URL {
-        return Err(format!(
-            "public key type {} is not {PUBKEY_TYPE_URL}",
-            any.type_url
-        ));
+        return Err(ProofError::PublicKeyType(any.type_url.clone()));
     }
-    let key = PubKey::decode(&*any.value).map_err(|e| format!("public key: {e}"))?;
-    VerifyingKey::from_sec1_bytes(&key.key).map_err(|_| "public key: not a secp256k1 point".into())
+    let key = PubKey::decode(&*any.value).map_err(ProofError::PublicKey)?;
+    VerifyingKey::from_sec1_bytes(&key.key).map_err(|_| ProofError::NotAPoint)
 }
 
 fn sign_bytes(height: u64, timestamp: u64, diversifier: &str, path: &str, data: &[u8]) -> Vec<u8> {
@@ -124,10 +148,10 @@ impl Prover<'_> {
 }
 
 /// The timestamp a proof claims (what a timeout is judged by), unverified.
-pub fn timestamp(proof: &[u8]) -> Result<u64, String> {
+pub fn timestamp(proof: &[u8]) -> Result<u64, ProofError> {
     TimestampedSignatureData::decode(proof)
         .map(|p| p.timestamp)
-        .map_err(|e| format!("undecodable proof: {e}"))
+        .map_err(ProofError::Undecodable)
 }
 
 /// Checks that `proof` is `key`'s signature of `data` at `path`, block `height` of chain
@@ -139,19 +163,18 @@ pub fn verify(
     proof: &[u8],
     path: &str,
     data: &[u8],
-) -> Result<u64, String> {
-    let proof =
-        TimestampedSignatureData::decode(proof).map_err(|e| format!("undecodable proof: {e}"))?;
-    let signature = Signature::from_slice(&proof.signature_data)
-        .map_err(|_| "the signature is not 64 bytes of r || s".to_string())?;
+) -> Result<u64, ProofError> {
+    let proof = TimestampedSignatureData::decode(proof).map_err(ProofError::Undecodable)?;
+    let signature =
+        Signature::from_slice(&proof.signature_data).map_err(|_| ProofError::SignatureLength)?;
     if signature.normalize_s().is_some() {
-        return Err("the signature's s is not low".into());
+        return Err(ProofError::HighS);
     }
     key.verify(
         &sign_bytes(height, proof.timestamp, diversifier, path, data),
         &signature,
     )
-    .map_err(|_| "signature verification failed".to_string())?;
+    .map_err(|_| ProofError::Verification)?;
     Ok(proof.timestamp)
 }
 
@@ -179,7 +202,7 @@ mod tests {
             verify(&public, d, h, &proof, p, data).unwrap_err()
         };
         assert_eq!(
-            fails("chain-b", 5, "connections/connection-0", b"end"),
+            fails("chain-b", 5, "connections/connection-0", b"end").to_string(),
             "signature verification failed"
         );
         fails("chain-a", 6, "connections/connection-0", b"end");
@@ -211,6 +234,7 @@ mod tests {
         assert!(
             signer_key(Some("abcd"), "x")
                 .unwrap_err()
+                .to_string()
                 .contains("2 bytes")
         );
         assert!(signer_key(Some("zz"), "x").is_err());

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use super::error::IbcError;
 use super::host::{Host, response};
 use super::{send, store};
-use crate::address::{bech32_decode, bech32_encode};
+use crate::address::{AddressError, bech32_decode, bech32_encode};
 use crate::bank;
 use crate::exec::{ExecError, MsgOutcome};
 
@@ -115,23 +115,50 @@ pub fn check_open(
     Ok(VERSION.to_string())
 }
 
-fn parse_data(data: &[u8]) -> Result<(PacketData, u128), String> {
-    let data: PacketData = serde_json::from_slice(data)
-        .map_err(|e| format!("cannot unmarshal ICS-20 transfer packet data: {e}"))?;
+/// Why a received transfer is refused: the message of its error acknowledgement (ibc-go's
+/// texts).
+#[derive(Debug, thiserror::Error)]
+pub enum RecvError {
+    #[error("cannot unmarshal ICS-20 transfer packet data: {0}")]
+    Unmarshal(serde_json::Error),
+    #[error("denomination cannot be blank")]
+    BlankDenom,
+    #[error("sender address cannot be blank")]
+    BlankSender,
+    #[error("invalid amount {0:?}: a positive integer below 2^128")]
+    Amount(String),
+    #[error("invalid receiver address {address}: {error}")]
+    Receiver {
+        address: String,
+        error: AddressError,
+    },
+    #[error("cannot unescrow {amount}{denom}: {log}")]
+    Unescrow {
+        amount: u128,
+        denom: String,
+        log: String,
+    },
+    #[error("invalid denomination {0:?}")]
+    Denom(String),
+    #[error("cannot mint {amount}{denom}: {log}")]
+    Mint {
+        amount: u128,
+        denom: String,
+        log: String,
+    },
+}
+
+fn parse_data(data: &[u8]) -> Result<(PacketData, u128), RecvError> {
+    let data: PacketData = serde_json::from_slice(data).map_err(RecvError::Unmarshal)?;
     if data.denom.trim().is_empty() {
-        return Err("denomination cannot be blank".into());
+        return Err(RecvError::BlankDenom);
     }
     if data.sender.trim().is_empty() {
-        return Err("sender address cannot be blank".into());
+        return Err(RecvError::BlankSender);
     }
     let amount = match data.amount.parse::<u128>() {
         Ok(a) if a > 0 => a,
-        _ => {
-            return Err(format!(
-                "invalid amount {:?}: a positive integer below 2^128",
-                data.amount
-            ));
-        }
+        _ => return Err(RecvError::Amount(data.amount)),
     };
     Ok((data, amount))
 }
@@ -147,10 +174,13 @@ fn bank_gas(host: &Host) {
 
 /// Receives a transfer: unescrows a returning native token or mints a voucher. An error is the
 /// message of the error acknowledgement (the caller drops every write).
-pub fn on_recv(host: &Host, p: &Packet) -> Result<Vec<Event>, String> {
+pub fn on_recv(host: &Host, p: &Packet) -> Result<Vec<Event>, RecvError> {
     let (data, amount) = parse_data(&p.data)?;
-    let receiver = bech32_decode(host.vm.prefix(), &data.receiver)
-        .map_err(|e| format!("invalid receiver address {}: {e}", data.receiver))?;
+    let receiver =
+        bech32_decode(host.vm.prefix(), &data.receiver).map_err(|error| RecvError::Receiver {
+            address: data.receiver.clone(),
+            error,
+        })?;
     let source_prefix = format!("{}/{}/", p.source_port, p.source_channel);
     let m = host.m();
     bank_gas(host);
@@ -169,10 +199,14 @@ pub fn on_recv(host: &Host, p: &Packet) -> Result<Vec<Event>, String> {
                 amount,
                 &escrow_text,
             )
-            .map_err(|e| format!("cannot unescrow {amount}{local}: {}", e.log))?;
+            .map_err(|e| RecvError::Unescrow {
+                amount,
+                denom: local.clone(),
+                log: e.log,
+            })?;
             local
         }
-        Some(_) => return Err(format!("invalid denomination {:?}", data.denom)),
+        Some(_) => return Err(RecvError::Denom(data.denom)),
         None => {
             let full = format!(
                 "{}/{}/{}",
@@ -194,7 +228,11 @@ pub fn on_recv(host: &Host, p: &Packet) -> Result<Vec<Event>, String> {
                 &voucher,
                 amount,
             )
-            .map_err(|e| format!("cannot mint {amount}{voucher}: {}", e.log))?;
+            .map_err(|e| RecvError::Mint {
+                amount,
+                denom: voucher.clone(),
+                log: e.log,
+            })?;
             voucher
         }
     };

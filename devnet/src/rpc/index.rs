@@ -10,6 +10,22 @@ use prost::Message;
 
 use super::query::{EventView, Query};
 use crate::node::Node;
+use crate::store::StoreError;
+
+/// Why the index could not catch up with the chain.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// The node's chain could not be reached (it is shutting down).
+    #[error("{}", .0.message())]
+    Node(Box<tonic::Status>),
+    #[error("{0}")]
+    Store(StoreError),
+    #[error("stored result at height {height}: {error}")]
+    Decode {
+        height: u64,
+        error: prost::DecodeError,
+    },
+}
 
 /// Blocks read per turn of the chain's lock while catching up.
 const CHUNK: u64 = 1_000;
@@ -78,7 +94,7 @@ impl Default for TxIndex {
 
 impl TxIndex {
     /// Indexes the blocks committed since the last call.
-    pub async fn catch_up(&mut self, node: &Arc<Node>) -> Result<(), String> {
+    pub async fn catch_up(&mut self, node: &Arc<Node>) -> Result<(), IndexError> {
         loop {
             let from = self.next_height;
             let (latest, blocks) = node
@@ -91,12 +107,12 @@ impl TxIndex {
                         .map(|blocks| (latest, blocks))
                 })
                 .await
-                .map_err(|e| e.message().to_string())?
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| IndexError::Node(Box::new(e)))?
+                .map_err(IndexError::Store)?;
             for (height, txs) in blocks {
                 for (index, bytes) in txs.iter().enumerate() {
                     let response = TxResponse::decode(bytes.as_slice())
-                        .map_err(|e| format!("stored result at height {height}: {e}"))?;
+                        .map_err(|error| IndexError::Decode { height, error })?;
                     self.txs
                         .push(IndexedTx::new(height, index as u32, &response));
                 }

@@ -171,7 +171,7 @@ async fn matches(rpc: &Rpc, query: &Query) -> Result<Vec<(u64, u32, String)>, Rp
             index
                 .catch_up(&rpc.node)
                 .await
-                .map_err(RpcError::internal)?;
+                .map_err(|e| RpcError::internal(e.to_string()))?;
             index
                 .search(query)
                 .map(|tx| (tx.height, tx.index, tx.hash.clone()))

@@ -22,18 +22,19 @@ impl BackendApi for Api {
     fn addr_validate(&self, input: &str) -> BackendResult<()> {
         let result = bech32_decode(&self.prefix, input)
             .map(|_| ())
-            .map_err(BackendError::user_err);
+            .map_err(|e| BackendError::user_err(e.to_string()));
         (result, GasInfo::with_cost(0))
     }
     fn addr_canonicalize(&self, human: &str) -> BackendResult<Vec<u8>> {
         (
-            bech32_decode(&self.prefix, human).map_err(BackendError::user_err),
+            bech32_decode(&self.prefix, human).map_err(|e| BackendError::user_err(e.to_string())),
             GasInfo::with_cost(0),
         )
     }
     fn addr_humanize(&self, canonical: &[u8]) -> BackendResult<String> {
         (
-            bech32_encode(&self.prefix, canonical).map_err(BackendError::user_err),
+            bech32_encode(&self.prefix, canonical)
+                .map_err(|e| BackendError::user_err(e.to_string())),
             GasInfo::with_cost(0),
         )
     }

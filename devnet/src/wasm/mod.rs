@@ -24,7 +24,7 @@ use std::path::Path;
 use cosmwasm_std::{
     Addr, Binary, Checksum, ContractResult, CosmosMsg, Empty, QueryRequest, SystemResult,
 };
-use cosmwasm_vm::{Cache, CacheOptions, Size};
+use cosmwasm_vm::{Cache, CacheOptions, Size, VmError};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
 
@@ -120,11 +120,11 @@ impl Vm {
         prefix: &str,
         chain_id: &str,
         router: Box<dyn Router>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, VmError> {
         let capabilities: HashSet<String> = CAPABILITIES.split(',').map(str::to_string).collect();
         let options = CacheOptions::new(dir, capabilities, Size::mebi(256), Size::mebi(32));
         // SAFETY: the cache directory is the devnet's own, written only by this cache.
-        let cache = unsafe { Cache::new(options) }.map_err(|e| e.to_string())?;
+        let cache = unsafe { Cache::new(options) }?;
         Ok(Self {
             cache,
             pinned: Mutex::new(HashSet::new()),
@@ -142,7 +142,7 @@ impl Vm {
     pub fn addr(&self, bytes: &[u8]) -> Result<Addr, ExecError> {
         bech32_encode(&self.prefix, bytes)
             .map(Addr::unchecked)
-            .map_err(|e| ExecError::sdk(7, e))
+            .map_err(|e| ExecError::sdk(7, e.to_string()))
     }
 
     pub fn canonical(&self, addr: &str) -> Result<Vec<u8>, ExecError> {
