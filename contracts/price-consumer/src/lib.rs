@@ -11,6 +11,7 @@
 pub mod contract;
 pub mod error;
 pub mod ibc;
+mod owner;
 pub mod query;
 pub mod state;
 

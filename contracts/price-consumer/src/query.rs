@@ -1,15 +1,86 @@
 //! The consumer's price queries: by pool or by resource class, refusing a stale price or
 //! serving it with its age.
 
-use cosmwasm_std::{Order, StdResult, Storage, Timestamp};
+use cosmwasm_std::{Binary, Deps, Env, Order, StdResult, Storage, Timestamp, to_json_binary};
 use cw_storage_plus::Bound;
 use loopin::page_limit;
 use loopin::price_feed::consumer::{
-    DEFAULT_MAX_AGE_SECONDS, PriceResponse, PriceWithAgeResponse, PricesWithAgeResponse,
+    ConfigResponse, DEFAULT_MAX_AGE_SECONDS, PriceKey, PriceResponse, PriceWithAgeResponse,
+    PricesResponse, PricesWithAgeResponse, QueryMsg,
 };
 
 use crate::error::ContractError;
-use crate::state::{CLASSES, MAX_AGE, PRICES, StoredPrice};
+use crate::state::{ALLOWED_CONNECTIONS, ALLOWED_PORTS, CLASSES, MAX_AGE, PRICES, StoredPrice};
+
+/// The consumer's queries, one function per message, each answer as JSON.
+pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
+    let now = env.block.time;
+    Ok(match msg {
+        QueryMsg::Config {} => to_json_binary(&query_config(deps)?)?,
+        QueryMsg::Price { channel, pool } => {
+            to_json_binary(&query_price(deps.storage, now, channel, pool)?)?
+        }
+        QueryMsg::PriceWithAge { channel, pool } => {
+            to_json_binary(&price_with_age(deps.storage, now, channel, pool)?)?
+        }
+        QueryMsg::ClassPrice { channel, class } => {
+            to_json_binary(&class_price(deps.storage, now, &channel, &class)?)?
+        }
+        QueryMsg::ClassPrices {
+            channel,
+            class,
+            start_after,
+            limit,
+        } => to_json_binary(&class_prices(
+            deps.storage,
+            now,
+            &channel,
+            &class,
+            start_after.as_deref(),
+            limit,
+        )?)?,
+        QueryMsg::Prices { start_after, limit } => {
+            to_json_binary(&query_prices(deps, start_after, limit)?)?
+        }
+        QueryMsg::Ownership {} => to_json_binary(&cw_ownable::get_ownership(deps.storage)?)?,
+    })
+}
+
+/// The allowed connections and ports, and the maximum age.
+fn query_config(deps: Deps) -> StdResult<ConfigResponse> {
+    Ok(ConfigResponse {
+        allowed_connections: ALLOWED_CONNECTIONS.load(deps.storage)?,
+        allowed_counterparty_ports: ALLOWED_PORTS.may_load(deps.storage)?.flatten(),
+        max_age_seconds: max_age(deps.storage)?,
+    })
+}
+
+/// A channel's fresh price of a pool (`StalePrice` if it is older than the maximum).
+fn query_price(
+    storage: &dyn Storage,
+    now: Timestamp,
+    channel: String,
+    pool: String,
+) -> Result<PriceResponse, ContractError> {
+    fresh(price_with_age(storage, now, channel, pool)?)
+}
+
+/// Every stored price, by channel and pool, whatever its age.
+fn query_prices(
+    deps: Deps,
+    start_after: Option<PriceKey>,
+    limit: Option<u32>,
+) -> StdResult<PricesResponse> {
+    let start = start_after
+        .as_ref()
+        .map(|key| Bound::exclusive((key.channel.as_str(), key.pool.as_str())));
+    let prices = PRICES
+        .range(deps.storage, start, None, Order::Ascending)
+        .take(page_limit(limit))
+        .map(|item| item.map(|((channel, _), stored)| price_response(channel, stored)))
+        .collect::<StdResult<_>>()?;
+    Ok(PricesResponse { prices })
+}
 
 /// The oldest age `Price` and `ClassPrice` serve.
 pub fn max_age(storage: &dyn Storage) -> StdResult<u64> {
