@@ -20,10 +20,11 @@
 
 use loopin_pocps::attack::{Model, PRODUCTION_80G};
 use loopin_pocps::encode::{Params, derive_ek};
+use loopin_pocps::proof::Commitment;
 use loopin_prover::auth::{Gate, StaticAllowlist, pubkey_bytes};
 use loopin_prover::backend::CpuBackend;
 use loopin_prover::metrics::Metrics;
-use loopin_prover::service::{self, Limits, ProverService};
+use loopin_prover::service::{self, Limits, ProverService, Running};
 use loopin_prover::state::ProverState;
 use loopin_prover::storage;
 use loopin_prover::verifier::{Spec, Target, Verifier};
@@ -160,6 +161,10 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len()) - 1]
 }
 
+/// The deadline model of the production set, with this machine's measured honest round
+/// (attack_report).
+const T_ROUND: f64 = 0.517e-6;
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let n: usize = std::env::args()
@@ -167,11 +172,34 @@ async fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(400);
     let dir = tempfile::tempdir().expect("temporary directory");
+    let (running, commitment, verifier) = honest_prover(dir.path()).await;
+    print_header(n);
+    for rtt_ms in [1.0f64, 50.0, 150.0] {
+        let rtt = rtt_ms / 1e3;
+        for (name, recovery) in [("TLP", (2.0 * rtt).max(0.010)), ("RTO", 0.200 + rtt)] {
+            let link = Link {
+                one_way: Duration::from_secs_f64(rtt / 2.0),
+                jitter: Duration::from_millis(10),
+                loss: 0.01,
+                recovery: Duration::from_secs_f64(recovery),
+            };
+            let addr = proxy(running.addr, link).await;
+            let target =
+                Target::new(&format!("http://{addr}"), commitment.clone()).expect("target");
+            let row = measure(&verifier, &target, n).await;
+            print_row(rtt_ms, name, n, &row);
+        }
+    }
+}
+
+/// An honest prover over P of the test parameters in `dir`, served in process, with its
+/// commitment and the one verifier it allows.
+async fn honest_prover(dir: &std::path::Path) -> (Running, Commitment, Arc<Verifier>) {
     let params = Params::TEST;
     let ek = derive_ek(b"tail", "miner", "pool", b"r");
-    storage::init(dir.path(), ek, &params, &CpuBackend, 1, &mut |_, _| true).expect("init");
+    storage::init(dir, ek, &params, &CpuBackend, 1, &mut |_, _| true).expect("init");
     let device = k256::ecdsa::SigningKey::from_slice(&[3u8; 32]).expect("key");
-    let state = ProverState::from_loaded(storage::load(dir.path()).expect("load"), device);
+    let state = ProverState::from_loaded(storage::load(dir).expect("load"), device);
     let commitment = state.commitment.clone();
     let vkey = k256::ecdsa::SigningKey::from_slice(&[4u8; 32]).expect("key");
     let gate = Arc::new(Gate::new(
@@ -192,9 +220,12 @@ async fn main() {
     );
     let running = service::spawn(svc, "127.0.0.1:0").await.expect("serve");
     let verifier = Arc::new(Verifier::new(vkey, Metrics::new()));
-    // The production deadline model with this machine's measured honest round (attack_report).
+    (running, commitment, verifier)
+}
+
+/// The table's title and column heads.
+fn print_header(n: usize) {
     let set = PRODUCTION_80G;
-    let t_round = 0.517e-6;
     println!(
         "honest tail: {n} challenges per row (R = {}, s = {}, k = 8; P of the test set), jitter ±10 ms, loss 1 % per segment",
         set.rounds, set.spots
@@ -216,87 +247,100 @@ async fn main() {
         "/yr quorum",
         "/yr appeal"
     );
-    for rtt_ms in [1.0f64, 50.0, 150.0] {
-        let rtt = rtt_ms / 1e3;
-        for (name, recovery) in [("TLP", (2.0 * rtt).max(0.010)), ("RTO", 0.200 + rtt)] {
-            let link = Link {
-                one_way: Duration::from_secs_f64(rtt / 2.0),
-                jitter: Duration::from_millis(10),
-                loss: 0.01,
-                recovery: Duration::from_secs_f64(recovery),
-            };
-            let addr = proxy(running.addr, link).await;
-            let target =
-                Target::new(&format!("http://{addr}"), commitment.clone()).expect("target");
-            let spec = Spec {
-                chain_rounds: set.rounds,
-                spots: set.spots,
-                openings: 8,
-                deadline_ms: 10_000,
-                rtt_factor: 0,
-                max_deadline_ms: 0,
-                randomness: b"tail".to_vec(),
-                secret: None,
-                throughput: None,
-                attempt: 0,
-            };
-            // One at a time, as a verifier challenges a prover: concurrent challenges on one
-            // connection would queue each commit behind another's untimed phase-2 transfer.
-            let model = |rtt| Model {
-                t_slow: 0.0,
-                t_round,
-                rtt,
-                t_fetch: 0.0,
-            };
-            // The rule: D(rtt) = D at zero RTT + fixed margin + 3 × the probes' median RTT.
-            let base = |margin: f64| (model(0.0).deadline(set.rounds) * 1e3 + margin).ceil() as u64;
-            let rule = |margin: f64, probe: f64| {
-                let base = base(margin);
-                loopin::registry::deadline_for(
-                    base,
-                    RTT_FACTOR,
-                    base + u64::from(RTT_FACTOR) * 200,
-                    loopin_prover::verifier::whole_ms(probe),
-                )
-            };
-            let mut latencies = Vec::with_capacity(n);
-            let mut probes = Vec::with_capacity(n);
-            let (mut late_a, mut late_b) = (0, 0);
-            for _ in 0..n {
-                let record = verifier.challenge(&target, &spec).await;
-                let latency = record.rtt_ms.unwrap_or(f64::INFINITY);
-                let probe = record.baseline_rtt_ms.unwrap_or(f64::INFINITY);
-                late_a += usize::from(latency > rule(MARGIN_A_MS, probe) as f64);
-                late_b += usize::from(latency > rule(MARGIN_B_MS, probe) as f64);
-                latencies.push(latency);
-                probes.push(probe);
-            }
-            latencies.sort_by(f64::total_cmp);
-            probes.sort_by(f64::total_cmp);
-            let d_fixed = model(rtt).deadline(set.rounds) * 1e3;
-            let late_fixed = latencies.iter().filter(|&&l| l > d_fixed).count();
-            let probe = quantile(&probes, 0.5);
-            let quorum_year = yearly_false_invalidation(late_b, n);
-            println!(
-                "{:>4}ms {:>9} {:>7.1} {:>7.1} {:>7.1} {:>7.1} {:>4}/{:<4} {:>7.1} {:>7} {:>3}/{:<4} {:>7} {:>3}/{:<4} {:>10.1e} {:>10.1e}",
-                rtt_ms,
-                name,
-                quantile(&latencies, 0.5),
-                quantile(&latencies, 0.99),
-                quantile(&latencies, 1.0),
-                d_fixed,
-                late_fixed,
-                n,
-                probe,
-                rule(MARGIN_A_MS, probe),
-                late_a,
-                n,
-                rule(MARGIN_B_MS, probe),
-                late_b,
-                n,
-                quorum_year,
-                quorum_year * appeal_lost(late_b, n),
-            );
-        }
+}
+
+/// The production set's deadline model at round trip `rtt` (s).
+fn model(rtt: f64) -> Model {
+    Model {
+        t_slow: 0.0,
+        t_round: T_ROUND,
+        rtt,
+        t_fetch: 0.0,
     }
+}
+
+/// The rule: D(rtt) = D at zero RTT + fixed margin + 3 × the probes' median RTT (ms).
+fn rule(margin: f64, probe: f64) -> u64 {
+    let base = (model(0.0).deadline(PRODUCTION_80G.rounds) * 1e3 + margin).ceil() as u64;
+    loopin::registry::deadline_for(
+        base,
+        RTT_FACTOR,
+        base + u64::from(RTT_FACTOR) * 200,
+        loopin_prover::verifier::whole_ms(probe),
+    )
+}
+
+/// One row's measurements: the sorted latencies and probes, and the challenges late under the
+/// rule with margins A and B.
+struct Row {
+    latencies: Vec<f64>,
+    probes: Vec<f64>,
+    late_a: usize,
+    late_b: usize,
+}
+
+/// `n` challenges of `target`, one at a time, as a verifier challenges a prover: concurrent
+/// challenges on one connection would queue each commit behind another's untimed phase-2
+/// transfer.
+async fn measure(verifier: &Verifier, target: &Target, n: usize) -> Row {
+    let set = PRODUCTION_80G;
+    let spec = Spec {
+        chain_rounds: set.rounds,
+        spots: set.spots,
+        openings: 8,
+        deadline_ms: 10_000,
+        rtt_factor: 0,
+        max_deadline_ms: 0,
+        randomness: b"tail".to_vec(),
+        secret: None,
+        throughput: None,
+        attempt: 0,
+    };
+    let mut row = Row {
+        latencies: Vec::with_capacity(n),
+        probes: Vec::with_capacity(n),
+        late_a: 0,
+        late_b: 0,
+    };
+    for _ in 0..n {
+        let record = verifier.challenge(target, &spec).await;
+        let latency = record.rtt_ms.unwrap_or(f64::INFINITY);
+        let probe = record.baseline_rtt_ms.unwrap_or(f64::INFINITY);
+        row.late_a += usize::from(latency > rule(MARGIN_A_MS, probe) as f64);
+        row.late_b += usize::from(latency > rule(MARGIN_B_MS, probe) as f64);
+        row.latencies.push(latency);
+        row.probes.push(probe);
+    }
+    row.latencies.sort_by(f64::total_cmp);
+    row.probes.sort_by(f64::total_cmp);
+    row
+}
+
+/// One row of the table: the link (`rtt_ms`, recovery `name`) and what `n` challenges over it
+/// measured.
+fn print_row(rtt_ms: f64, name: &str, n: usize, row: &Row) {
+    let d_fixed = model(rtt_ms / 1e3).deadline(PRODUCTION_80G.rounds) * 1e3;
+    let late_fixed = row.latencies.iter().filter(|&&l| l > d_fixed).count();
+    let probe = quantile(&row.probes, 0.5);
+    let quorum_year = yearly_false_invalidation(row.late_b, n);
+    println!(
+        "{:>4}ms {:>9} {:>7.1} {:>7.1} {:>7.1} {:>7.1} {:>4}/{:<4} {:>7.1} {:>7} {:>3}/{:<4} {:>7} {:>3}/{:<4} {:>10.1e} {:>10.1e}",
+        rtt_ms,
+        name,
+        quantile(&row.latencies, 0.5),
+        quantile(&row.latencies, 0.99),
+        quantile(&row.latencies, 1.0),
+        d_fixed,
+        late_fixed,
+        n,
+        probe,
+        rule(MARGIN_A_MS, probe),
+        row.late_a,
+        n,
+        rule(MARGIN_B_MS, probe),
+        row.late_b,
+        n,
+        quorum_year,
+        quorum_year * appeal_lost(row.late_b, n),
+    );
 }

@@ -3,9 +3,9 @@
 
 use crate::pb;
 use crate::verifier::spec::Spec;
-use crate::wire;
+use crate::wire::{self, WireError};
 use loopin_pocps::merkle::Hash;
-use loopin_pocps::proof::{Commitment, RoundProof, verify_round};
+use loopin_pocps::proof::{Commitment, RoundProof, VerifyError, verify_round};
 use loopin_pocps::sig::{K256Verifier, SigVerifier};
 use loopin_pocps::timed::{TimedCommit, TimedReveal, TimedTerms, verify_timed};
 use loopin_pocps::transcript::{Transcript, transcript_message};
@@ -22,6 +22,29 @@ pub struct Checked {
     pub transcript_signature: Vec<u8>,
 }
 
+/// Why a timed challenge's answers do not check: the reason a failed verdict records.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AnswerError {
+    /// An answer's bytes do not decode.
+    #[error(transparent)]
+    Wire(#[from] WireError),
+    /// The timed proof does not verify.
+    #[error("timed proof: {0}")]
+    Timed(VerifyError),
+    /// The signed transcript root is not the replayed transcript's.
+    #[error("transcript root: not the root of the transcript sent")]
+    TranscriptRoot,
+    /// The transcript root's signature is not the device's.
+    #[error("transcript root: bad signature")]
+    TranscriptSignature,
+    /// A round proof was asked for and none (or a malformed one) came.
+    #[error("round proof: missing or malformed openings")]
+    NoRoundProof,
+    /// The round proof does not verify.
+    #[error("round proof: {0}")]
+    Round(VerifyError),
+}
+
 /// Decode and verify both answers of a timed challenge: the timed proof, the signed transcript
 /// root (the root of the replayed transcript, signed by the device) and the round proof, if one
 /// was asked for.
@@ -32,7 +55,7 @@ pub fn check_answer(
     commit: &pb::ChallengeCommit,
     spot_nonce: &Hash,
     opening: &pb::ChallengeOpening,
-) -> Result<Checked, String> {
+) -> Result<Checked, AnswerError> {
     let commit = TimedCommit {
         final_state: wire::hash(&commit.final_state, "final_state")?,
         signature: commit.timed_signature.clone(),
@@ -51,11 +74,11 @@ pub fn check_answer(
         spots: spec.spots,
     };
     verify_timed(c, &terms, &commit, spot_nonce, &reveal, &K256Verifier)
-        .map_err(|e| format!("timed proof: {e}"))?;
+        .map_err(AnswerError::Timed)?;
     let transcript = Transcript::new(seed, &reveal.transcript);
     let signed = transcript.signed();
     if opening.transcript_root.as_slice() != signed.root.as_slice() {
-        return Err("transcript root: not the root of the transcript sent".into());
+        return Err(AnswerError::TranscriptRoot);
     }
     let message = transcript_message(
         &c.root,
@@ -65,14 +88,13 @@ pub fn check_answer(
         &signed.root,
     );
     if !K256Verifier.verify(&message, &opening.transcript_signature, &c.pubkey) {
-        return Err("transcript root: bad signature".into());
+        return Err(AnswerError::TranscriptSignature);
     }
     let round = if spec.openings == 0 {
         None
     } else {
-        let p = signed_round_proof(opening).ok_or("round proof: missing or malformed openings")?;
-        verify_round(c, seed, spec.openings, &p, &K256Verifier)
-            .map_err(|e| format!("round proof: {e}"))?;
+        let p = signed_round_proof(opening).ok_or(AnswerError::NoRoundProof)?;
+        verify_round(c, seed, spec.openings, &p, &K256Verifier).map_err(AnswerError::Round)?;
         Some(p)
     };
     Ok(Checked {

@@ -264,15 +264,18 @@ pub async fn spawn_answerer(
     path: &std::path::Path,
     state: Arc<ProverState>,
     card: GemmCard,
-) -> Result<(), String> {
+) -> Result<(), AuditError> {
     if c.chain.registry.is_empty() || c.chain.token_id.is_empty() {
-        return Err("chain.audit_key_file needs chain.registry and chain.token_id".into());
+        return Err(AuditError::NoRegistry);
     }
-    let key = loopin_chain_client::Key::from_file(path, &c.chain.node.prefix)
-        .map_err(|e| format!("chain.audit_key_file: {e}"))?;
+    let key =
+        loopin_chain_client::Key::from_file(path, &c.chain.node.prefix).map_err(AuditError::Key)?;
     let client = ChainClient::connect(c.chain.node.clone(), key)
         .await
-        .map_err(|e| format!("chain {}: {e}", c.chain.node.grpc))?;
+        .map_err(|error| AuditError::Connect {
+            node: c.chain.node.grpc.clone(),
+            error,
+        })?;
     tracing::info!(signer = %client.address(), "answering the audits of this device's passes");
     AuditAnswerer::new(
         client,

@@ -234,7 +234,9 @@ impl Backend for HostKernel {
 mod choose;
 #[cfg(feature = "cuda")]
 pub mod cuda;
+mod error;
 pub mod gemm_host;
 pub mod selftest;
 
 pub use choose::select;
+pub use error::BackendError;

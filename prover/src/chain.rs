@@ -15,6 +15,46 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+/// Why the chain could not be read, or the registry's device key not followed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// The static allowlist does not parse (the config's words).
+    #[error("{0}")]
+    Allowlist(String),
+    /// A registry without the device's certificate.
+    #[error("chain.token_id (--token-id) is required with a registry")]
+    NoTokenId,
+    /// The node could not be reached.
+    #[error("chain {node}: {error}")]
+    Connect {
+        /// The node's gRPC endpoint.
+        node: String,
+        error: ClientError,
+    },
+    /// No connection to read through.
+    #[error("no connection to the chain")]
+    NotConnected,
+    /// The registry's Device query failed.
+    #[error("reading the device's key: {0}")]
+    ReadKey(ClientError),
+    /// The registry's Device query took too long.
+    #[error("reading the device's key took over {0:?}")]
+    ReadKeyTimeout(Duration),
+    /// The key the registry names could not be followed.
+    #[error(transparent)]
+    Rotation(#[from] crate::rotation::RotationError),
+}
+
+impl ChainError {
+    /// A failed connection to the node configured in `c`.
+    fn connect(c: &Config, error: ClientError) -> Self {
+        ChainError::Connect {
+            node: c.chain.node.grpc.clone(),
+            error,
+        }
+    }
+}
+
 /// Where the assignments of one device are read.
 #[derive(Clone)]
 pub struct RegistrySource {
@@ -155,10 +195,10 @@ impl Assignments for ChainAssignments {
 /// Who may challenge a prover configured by `c`: the registry's open assignments, read now and
 /// then every `chain.poll_ms` in the background, when a registry is configured; else the static
 /// allowlist.
-pub async fn assignments(c: &Config) -> Result<Box<dyn Assignments>, String> {
+pub async fn assignments(c: &Config) -> Result<Box<dyn Assignments>, ChainError> {
     let (rate, burst) = (c.verifiers.rate_per_s, c.verifiers.burst);
     if c.chain.registry.is_empty() {
-        let allow = c.allowlist()?;
+        let allow = c.allowlist().map_err(ChainError::Allowlist)?;
         if allow.is_empty() {
             tracing::warn!(
                 "no registry and no allowlisted verifiers: every challenge will be refused"
@@ -167,14 +207,14 @@ pub async fn assignments(c: &Config) -> Result<Box<dyn Assignments>, String> {
         return Ok(Box::new(StaticAllowlist::new(allow, rate, burst)));
     }
     if c.chain.token_id.is_empty() {
-        return Err("chain.token_id (--token-id) is required with a registry".into());
+        return Err(ChainError::NoTokenId);
     }
     if !c.verifiers.allow.is_empty() {
         tracing::warn!("a registry is configured: the static allowlist is ignored");
     }
     let querier = ChainQuerier::connect(c.chain.node.clone())
         .await
-        .map_err(|e| format!("chain {}: {e}", c.chain.node.grpc))?;
+        .map_err(|e| ChainError::connect(c, e))?;
     let source = RegistrySource::new(querier, c.chain.registry.clone(), c.chain.token_id.clone());
     let chain = ChainAssignments::new(rate, burst);
     match chain.refresh(&source).await {
@@ -255,6 +295,7 @@ pub fn spawn_follow_signing_key(
                     }
                 }
                 Err(problem) => {
+                    let problem = problem.to_string();
                     if last_problem.as_deref() != Some(problem.as_str()) {
                         tracing::warn!(%problem, "cannot follow the registry's device key");
                         last_problem = Some(problem);
@@ -272,33 +313,35 @@ async fn follow_once(
     c: &Config,
     state: &crate::state::ProverState,
     querier: &mut Option<ChainQuerier>,
-) -> Result<bool, String> {
+) -> Result<bool, ChainError> {
     if querier.is_none() {
         let connected = ChainQuerier::connect(c.chain.node.clone())
             .await
-            .map_err(|e| format!("chain {}: {e}", c.chain.node.grpc))?;
+            .map_err(|e| ChainError::connect(c, e))?;
         *querier = Some(connected);
     }
     let Some(q) = querier.as_ref() else {
-        return Err("no connection to the chain".into());
+        return Err(ChainError::NotConnected);
     };
     let registry_key =
         match tokio::time::timeout(FOLLOW_READ_TIMEOUT, device_signing_key(q, c)).await {
             Ok(Ok(key)) => key,
             Ok(Err(e)) => {
                 *querier = None;
-                return Err(format!("reading the device's key: {e}"));
+                return Err(ChainError::ReadKey(e));
             }
             Err(_) => {
                 *querier = None;
-                return Err(format!(
-                    "reading the device's key took over {FOLLOW_READ_TIMEOUT:?}"
-                ));
+                return Err(ChainError::ReadKeyTimeout(FOLLOW_READ_TIMEOUT));
             }
         };
     // Never rotated (or a registry that has no rotation on record): the commitment's key.
     let wanted = registry_key.unwrap_or_else(|| state.commitment.pubkey.clone());
-    crate::rotation::follow_registry_key(state, &c.data_dir, Some(&wanted))
+    Ok(crate::rotation::follow_registry_key(
+        state,
+        &c.data_dir,
+        Some(&wanted),
+    )?)
 }
 
 /// What the registry says of the device's class's GEMM challenge.

@@ -16,12 +16,12 @@
 //! - Error (refused, unreachable) is no verdict.
 
 use crate::verifier::{OpeningHex, Outcome, Verdict, whole_ms};
-use crate::wire;
+use crate::wire::{self, WireError};
 use loopin::registry::{self, CommitmentMsg, GemmPassMsg, OpeningMsg, SignedAnswer, TranscriptMsg};
 use loopin_pocps::proof::{Commitment, Opening, check_block, verify_opening_path};
 
 /// The commitment a registry `DeviceResponse` carries, for checking the device.
-pub fn commitment_from_msg(m: &CommitmentMsg) -> Result<Commitment, String> {
+pub fn commitment_from_msg(m: &CommitmentMsg) -> Result<Commitment, WireError> {
     Ok(Commitment {
         params: loopin_pocps::encode::Params {
             lanes: m.params.lanes,
@@ -37,7 +37,7 @@ pub fn commitment_from_msg(m: &CommitmentMsg) -> Result<Commitment, String> {
 
 /// The commitment a verifier checks a registered device's answers against: the one it
 /// registered, with the key its answers are signed with now (`RotateDeviceKey`).
-pub fn device_commitment(device: &registry::DeviceResponse) -> Result<Commitment, String> {
+pub fn device_commitment(device: &registry::DeviceResponse) -> Result<Commitment, WireError> {
     let mut commitment = commitment_from_msg(&device.commitment)?;
     if let Some(key) = &device.signing_key {
         commitment.pubkey = key.to_vec();
@@ -68,8 +68,8 @@ fn opening(o: &OpeningHex) -> Result<Opening, NotSubmittable> {
     let path = hex::decode(&o.path).map_err(|e| bad(e.to_string()))?;
     Ok(Opening {
         index: o.index,
-        blocks: wire::bytes_to_blocks(&blocks).map_err(bad)?,
-        path: wire::bytes_to_hashes(&path).map_err(bad)?,
+        blocks: wire::bytes_to_blocks(&blocks).map_err(|e| bad(e.to_string()))?,
+        path: wire::bytes_to_hashes(&path).map_err(|e| bad(e.to_string()))?,
     })
 }
 

@@ -11,6 +11,32 @@ use loopin::registry::ExecuteMsg;
 use loopin_pocps::sig::k256_sign;
 
 use crate::auth::pubkey_bytes;
+use crate::storage::StorageError;
+
+/// Why a rotation cannot be made, or the key to serve with cannot be chosen.
+#[derive(Debug, thiserror::Error)]
+pub enum RotationError {
+    /// No certificate or registry to rotate the key at.
+    #[error("no certificate or registry: pass --token-id and --registry, or set them in [chain]")]
+    NoTarget,
+    /// The next key is the one in use.
+    #[error("the next key is the current one")]
+    SameKey,
+    /// A key file could not be read or made.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The registry checks answers with a key none of the data dir's keys is.
+    #[error(
+        "the registry checks this device's answers with key {key}, which none of the keys in {} is",
+        .dir.display()
+    )]
+    UnknownKey {
+        /// The registry's key, hex.
+        key: String,
+        /// The data dir.
+        dir: std::path::PathBuf,
+    },
+}
 
 /// Where the rotation happens: the registry's chain and address, the device's certificate and
 /// the device's rotations so far (the registry's `DeviceResponse::key_rotations`).
@@ -28,16 +54,13 @@ pub fn rotate_device_key(
     current: &SigningKey,
     next: &SigningKey,
     target: &RotationTarget,
-) -> Result<ExecuteMsg, String> {
+) -> Result<ExecuteMsg, RotationError> {
     if target.token_id.is_empty() || target.registry.is_empty() {
-        return Err(
-            "no certificate or registry: pass --token-id and --registry, or set them in [chain]"
-                .into(),
-        );
+        return Err(RotationError::NoTarget);
     }
     let new_key = pubkey_bytes(next);
     if new_key == pubkey_bytes(current) {
-        return Err("the next key is the current one".into());
+        return Err(RotationError::SameKey);
     }
     let message = KeyRotation {
         chain_id: &target.chain_id,
@@ -60,9 +83,9 @@ pub fn rotate_device_key(
 pub fn rotation_from_dir(
     dir: &std::path::Path,
     target: &RotationTarget,
-) -> Result<ExecuteMsg, String> {
-    let current = crate::storage::signing_key(dir).map_err(|e| e.to_string())?;
-    let next = crate::storage::next_signing_key(dir).map_err(|e| e.to_string())?;
+) -> Result<ExecuteMsg, RotationError> {
+    let current = crate::storage::signing_key(dir)?;
+    let next = crate::storage::next_signing_key(dir)?;
     rotate_device_key(&current, &next, target)
 }
 
@@ -75,8 +98,8 @@ pub fn rotation_from_dir(
 pub fn serving_key(
     dir: &std::path::Path,
     registry_key: Option<&[u8]>,
-) -> Result<SigningKey, String> {
-    let current = crate::storage::signing_key(dir).map_err(|e| e.to_string())?;
+) -> Result<SigningKey, RotationError> {
+    let current = crate::storage::signing_key(dir)?;
     let Some(wanted) = registry_key else {
         return Ok(current);
     };
@@ -84,22 +107,21 @@ pub fn serving_key(
         return Ok(current);
     }
     if dir.join("signing-next.key").exists() {
-        let next = crate::storage::next_signing_key(dir).map_err(|e| e.to_string())?;
+        let next = crate::storage::next_signing_key(dir)?;
         if pubkey_bytes(&next) == wanted {
-            crate::storage::commit_signing_key(dir).map_err(|e| e.to_string())?;
+            crate::storage::commit_signing_key(dir)?;
             return Ok(next);
         }
     }
     // A registry with no rotation on record (a new deployment) checks with the device key.
-    let device = crate::storage::device_key(dir).map_err(|e| e.to_string())?;
+    let device = crate::storage::device_key(dir)?;
     if pubkey_bytes(&device) == wanted {
         return Ok(device);
     }
-    Err(format!(
-        "the registry checks this device's answers with key {}, which none of the keys in {} is",
-        hex::encode(wanted),
-        dir.display()
-    ))
+    Err(RotationError::UnknownKey {
+        key: hex::encode(wanted),
+        dir: dir.to_path_buf(),
+    })
 }
 
 /// Follows a rotation the registry accepted while `state` serves: when the key the registry
@@ -110,7 +132,7 @@ pub fn follow_registry_key(
     state: &crate::state::ProverState,
     dir: &std::path::Path,
     registry_key: Option<&[u8]>,
-) -> Result<bool, String> {
+) -> Result<bool, RotationError> {
     let Some(wanted) = registry_key else {
         return Ok(false);
     };
@@ -243,10 +265,13 @@ mod tests {
         );
         let old = pubkey_bytes(&device);
         // Not rotated, or the registry names the key in use: nothing changes.
-        assert_eq!(follow_registry_key(&state, dir.path(), None), Ok(false));
         assert_eq!(
-            follow_registry_key(&state, dir.path(), Some(&old)),
-            Ok(false)
+            follow_registry_key(&state, dir.path(), None).ok(),
+            Some(false)
+        );
+        assert_eq!(
+            follow_registry_key(&state, dir.path(), Some(&old)).ok(),
+            Some(false)
         );
         // A key the registry names that is not here: refused, the state keeps its key.
         let stranger = pubkey_bytes(&SigningKey::from_slice(&[0x44; 32]).unwrap());
@@ -259,8 +284,8 @@ mod tests {
             panic!("not a rotation");
         };
         assert_eq!(
-            follow_registry_key(&state, dir.path(), Some(new_key.as_slice())),
-            Ok(true)
+            follow_registry_key(&state, dir.path(), Some(new_key.as_slice())).ok(),
+            Some(true)
         );
         assert_eq!(state.signing_pubkey().as_slice(), new_key.as_slice());
         let msg = [7u8; 32];
@@ -273,13 +298,13 @@ mod tests {
         );
         // Followed once: the next poll changes nothing.
         assert_eq!(
-            follow_registry_key(&state, dir.path(), Some(new_key.as_slice())),
-            Ok(false)
+            follow_registry_key(&state, dir.path(), Some(new_key.as_slice())).ok(),
+            Some(false)
         );
         // A registry with no rotation on record (redeployed) checks with the device key: followed.
         assert_eq!(
-            follow_registry_key(&state, dir.path(), Some(&old)),
-            Ok(true)
+            follow_registry_key(&state, dir.path(), Some(&old)).ok(),
+            Some(true)
         );
         assert_eq!(state.signing_pubkey(), old);
         assert!(K256Verifier.verify(&msg, &state.sign(&msg), &old));

@@ -251,7 +251,8 @@ impl ProverService {
         let started = Instant::now();
         let deadline = self.deadline(&req, started);
         let r = req.into_inner();
-        let seed = wire::hash(&r.seed, "seed").map_err(Status::invalid_argument)?;
+        let seed =
+            wire::hash(&r.seed, "seed").map_err(|e| Status::invalid_argument(e.to_string()))?;
         let l = &self.limits;
         if r.chain_rounds == 0 || r.chain_rounds > l.max_chain_rounds {
             return Err(Status::invalid_argument(format!(
@@ -306,7 +307,8 @@ impl ProverService {
         let deadline = self.deadline(&req, started);
         let r = req.into_inner();
         let id = session_id(&r.session)?;
-        let nonce = wire::hash(&r.nonce, "nonce").map_err(Status::invalid_argument)?;
+        let nonce =
+            wire::hash(&r.nonce, "nonce").map_err(|e| Status::invalid_argument(e.to_string()))?;
         let body = body_challenge_open(&r.session, &r.nonce);
         let verifier = self.gate(Kind::ChallengeOpen, r.auth.as_ref(), &body)?;
         let pending = self.sessions.take(&id, &verifier, |p| match p {

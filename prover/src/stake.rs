@@ -13,6 +13,17 @@ use loopin_pocps::sig::k256_sign;
 
 use crate::auth::pubkey_bytes;
 
+/// Why a device's registration cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    /// No certificate to register the device under.
+    #[error("no certificate: pass --token-id or set [chain] token_id")]
+    NoCertificate,
+    /// The ek randomness is not hex.
+    #[error("identity.randomness (hex): {0}")]
+    Randomness(cosmwasm_std::StdError),
+}
+
 /// A stake of this device, as the miner asks for it.
 #[derive(Clone, Debug)]
 pub struct StakeOffer {
@@ -81,12 +92,11 @@ pub fn register_device(
     token_id: &str,
     endpoint: &str,
     randomness: &str,
-) -> Result<loopin::registry::ExecuteMsg, String> {
+) -> Result<loopin::registry::ExecuteMsg, RegisterError> {
     if token_id.is_empty() {
-        return Err("no certificate: pass --token-id or set [chain] token_id".into());
+        return Err(RegisterError::NoCertificate);
     }
-    let ek_randomness =
-        HexBinary::from_hex(randomness).map_err(|e| format!("identity.randomness (hex): {e}"))?;
+    let ek_randomness = HexBinary::from_hex(randomness).map_err(RegisterError::Randomness)?;
     Ok(loopin::registry::ExecuteMsg::RegisterDevice {
         token_id: token_id.to_string(),
         fingerprint: HexBinary::from(fingerprint(key)),

@@ -170,22 +170,7 @@ pub fn init(
     }
     io(dir, fs::create_dir_all(dir))?;
     let bp = blocks_path(dir);
-    let mut meta = match read_meta(dir)? {
-        Some(m) => {
-            if m.params != *params || m.ek != ek_hex(ek) {
-                return Err(StorageError::Mismatch(dir.to_path_buf()));
-            }
-            m
-        }
-        None => Meta {
-            format: 1,
-            params: *params,
-            ek: ek_hex(ek),
-            chunk_lanes,
-            chunks: Vec::new(),
-            root: None,
-        },
-    };
+    let mut meta = meta_for(dir, ek, params, chunk_lanes)?;
     let chunk_lanes = meta.chunk_lanes;
     let total = n_chunks(params, chunk_lanes);
     let mut f = io(
@@ -197,44 +182,97 @@ pub fn init(
             .truncate(false)
             .open(&bp),
     )?;
-    // Keep only the recorded chunks, after checking them: a chunk written but not recorded (crash
-    // between write and meta) is dropped and encoded again.
+    keep_recorded(&mut f, &bp, &mut meta)?;
+    let reused_chunks = meta.chunks.len();
+    let reused_lanes: u64 = (0..reused_chunks)
+        .map(|c| lanes_of(params, chunk_lanes, c).1)
+        .sum();
+    if !progress(reused_lanes, params.lanes as u64) && reused_chunks < total {
+        return Err(StorageError::Interrupted);
+    }
+    io(&bp, f.seek(SeekFrom::End(0)))?;
+    let encoded_lanes = encode_chunks(&mut f, dir, &mut meta, ek, backend, reused_lanes, progress)?;
+    drop(f);
+    let root = final_root(dir, &mut meta, encoded_lanes)?;
+    Ok(InitReport {
+        encoded_lanes,
+        reused_lanes,
+        root,
+    })
+}
+
+/// The metadata of the P in `dir` (it must be for `params` and `ek`), or a new one when none.
+fn meta_for(dir: &Path, ek: u128, params: &Params, chunk_lanes: u32) -> Result<Meta, StorageError> {
+    match read_meta(dir)? {
+        Some(m) => {
+            if m.params != *params || m.ek != ek_hex(ek) {
+                return Err(StorageError::Mismatch(dir.to_path_buf()));
+            }
+            Ok(m)
+        }
+        None => Ok(Meta {
+            format: 1,
+            params: *params,
+            ek: ek_hex(ek),
+            chunk_lanes,
+            chunks: Vec::new(),
+            root: None,
+        }),
+    }
+}
+
+/// The first lane and the number of lanes of chunk `c`.
+fn lanes_of(params: &Params, chunk_lanes: u32, c: usize) -> (u64, u64) {
+    let lane0 = c as u64 * chunk_lanes as u64;
+    (lane0, (params.lanes as u64 - lane0).min(chunk_lanes as u64))
+}
+
+/// Keeps only the recorded chunks of `f` (at `bp`), after checking them: a chunk written but
+/// not recorded (crash between write and meta) is dropped and encoded again.
+fn keep_recorded(f: &mut File, bp: &Path, meta: &mut Meta) -> Result<(), StorageError> {
+    let (params, chunk_lanes) = (&meta.params, meta.chunk_lanes);
     let mut recorded: u64 = 0;
     for c in 0..meta.chunks.len() {
         recorded += chunk_bytes(params, chunk_lanes, c);
     }
-    let len = io(&bp, f.metadata())?.len();
+    let len = io(bp, f.metadata())?.len();
     if len < recorded {
         // Data lost behind our back: restart from the last chunk that is complete and valid.
         meta.chunks.clear();
         meta.root = None;
         recorded = 0;
     }
-    io(&bp, f.set_len(recorded))?;
-    io(&bp, f.seek(SeekFrom::Start(0)))?;
+    io(bp, f.set_len(recorded))?;
+    io(bp, f.seek(SeekFrom::Start(0)))?;
     for (c, want) in meta.chunks.iter().enumerate() {
         let mut buf = vec![0u8; chunk_bytes(params, chunk_lanes, c) as usize];
-        io(&bp, f.read_exact(&mut buf))?;
+        io(bp, f.read_exact(&mut buf))?;
         if hex::encode(Sha256::digest(&buf)) != *want {
             return Err(StorageError::Checksum(c));
         }
     }
-    let reused_chunks = meta.chunks.len();
-    let lanes_of = |c: usize| {
-        let lane0 = c as u64 * chunk_lanes as u64;
-        (lane0, (params.lanes as u64 - lane0).min(chunk_lanes as u64))
-    };
-    let reused_lanes: u64 = (0..reused_chunks).map(|c| lanes_of(c).1).sum();
-    let mut done = reused_lanes;
+    Ok(())
+}
+
+/// Encodes the chunks `meta` has not recorded yet, appending each to `f` and recording its
+/// checksum; `done` lanes are already there. Returns the lanes encoded.
+fn encode_chunks(
+    f: &mut File,
+    dir: &Path,
+    meta: &mut Meta,
+    ek: u128,
+    backend: &dyn Backend,
+    mut done: u64,
+    progress: &mut dyn FnMut(u64, u64) -> bool,
+) -> Result<u64, StorageError> {
+    let bp = blocks_path(dir);
+    let (params, chunk_lanes) = (meta.params, meta.chunk_lanes);
+    let total = n_chunks(&params, chunk_lanes);
     let mut encoded_lanes = 0;
-    if !progress(done, params.lanes as u64) && reused_chunks < total {
-        return Err(StorageError::Interrupted);
-    }
-    io(&bp, f.seek(SeekFrom::End(0)))?;
-    for c in reused_chunks..total {
-        let (lane0, n) = lanes_of(c);
+    for c in meta.chunks.len()..total {
+        let (lane0, n) = lanes_of(&params, chunk_lanes, c);
         let blocks = backend
-            .encode_lanes(ek, params, lane0 as u32, n as u32)
+            .encode_lanes(ek, &params, lane0 as u32, n as u32)
             .map_err(StorageError::Backend)?;
         if blocks.len() as u64 != n * params.blocks_per_lane as u64 {
             return Err(StorageError::Backend("wrong number of blocks".into()));
@@ -243,29 +281,29 @@ pub fn init(
         io(&bp, f.write_all(&bytes))?;
         io(&bp, f.sync_data())?;
         meta.chunks.push(hex::encode(Sha256::digest(&bytes)));
-        write_meta(dir, &meta)?;
+        write_meta(dir, meta)?;
         done += n;
         encoded_lanes += n;
         if !progress(done, params.lanes as u64) && c + 1 < total {
             return Err(StorageError::Interrupted);
         }
     }
-    drop(f);
-    let root = match meta.root.as_deref().and_then(parse_hash) {
-        Some(r) if encoded_lanes == 0 => r,
+    Ok(encoded_lanes)
+}
+
+/// The Merkle root of P: the recorded one when nothing was encoded, else computed from the
+/// blocks on disk and recorded.
+fn final_root(dir: &Path, meta: &mut Meta, encoded_lanes: u64) -> Result<Hash, StorageError> {
+    match meta.root.as_deref().and_then(parse_hash) {
+        Some(r) if encoded_lanes == 0 => Ok(r),
         _ => {
-            let prover = load_blocks(dir, &meta)?;
+            let prover = load_blocks(dir, meta)?;
             let r = prover.tree.root();
             meta.root = Some(hex::encode(r));
-            write_meta(dir, &meta)?;
-            r
+            write_meta(dir, meta)?;
+            Ok(r)
         }
-    };
-    Ok(InitReport {
-        encoded_lanes,
-        reused_lanes,
-        root,
-    })
+    }
 }
 
 fn parse_hash(s: &str) -> Option<Hash> {

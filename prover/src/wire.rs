@@ -1,10 +1,24 @@
 //! Conversions between protobuf messages and loopin-pocps types. Decoding never panics: every
-//! length is checked and a malformed message yields an error string.
+//! length is checked and a malformed message yields a [`WireError`].
 
 use crate::pb;
 use loopin_pocps::encode::Params;
 use loopin_pocps::merkle::Hash;
 use loopin_pocps::proof::Opening;
+
+/// Why bytes of a message do not decode.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WireError {
+    /// Blocks are 16 bytes each.
+    #[error("block bytes not a multiple of 16")]
+    BlockBytes,
+    /// Path hashes are 32 bytes each.
+    #[error("path bytes not a multiple of 32")]
+    PathBytes,
+    /// A hash field (named) that is not 32 bytes.
+    #[error("{0} must be 32 bytes")]
+    HashLength(&'static str),
+}
 
 /// Blocks to bytes (16 LE bytes each).
 pub fn blocks_to_bytes(b: &[u128]) -> Vec<u8> {
@@ -12,9 +26,9 @@ pub fn blocks_to_bytes(b: &[u128]) -> Vec<u8> {
 }
 
 /// Bytes to blocks.
-pub fn bytes_to_blocks(b: &[u8]) -> Result<Vec<u128>, String> {
+pub fn bytes_to_blocks(b: &[u8]) -> Result<Vec<u128>, WireError> {
     if !b.len().is_multiple_of(16) {
-        return Err("block bytes not a multiple of 16".into());
+        return Err(WireError::BlockBytes);
     }
     Ok(b.chunks_exact(16)
         .map(|c| {
@@ -31,9 +45,9 @@ pub fn hashes_to_bytes(h: &[Hash]) -> Vec<u8> {
 }
 
 /// Bytes to hashes.
-pub fn bytes_to_hashes(b: &[u8]) -> Result<Vec<Hash>, String> {
+pub fn bytes_to_hashes(b: &[u8]) -> Result<Vec<Hash>, WireError> {
     if !b.len().is_multiple_of(32) {
-        return Err("path bytes not a multiple of 32".into());
+        return Err(WireError::PathBytes);
     }
     Ok(b.chunks_exact(32)
         .map(|c| {
@@ -45,8 +59,8 @@ pub fn bytes_to_hashes(b: &[u8]) -> Result<Vec<Hash>, String> {
 }
 
 /// A 32-byte hash from bytes.
-pub fn hash(b: &[u8], what: &str) -> Result<Hash, String> {
-    b.try_into().map_err(|_| format!("{what} must be 32 bytes"))
+pub fn hash(b: &[u8], what: &'static str) -> Result<Hash, WireError> {
+    b.try_into().map_err(|_| WireError::HashLength(what))
 }
 
 /// Opening to protobuf.
@@ -59,7 +73,7 @@ pub fn opening_to_pb(o: &Opening) -> pb::Opening {
 }
 
 /// Opening from protobuf.
-pub fn opening_from_pb(o: &pb::Opening) -> Result<Opening, String> {
+pub fn opening_from_pb(o: &pb::Opening) -> Result<Opening, WireError> {
     Ok(Opening {
         index: o.index,
         blocks: bytes_to_blocks(&o.blocks)?,

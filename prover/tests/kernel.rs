@@ -47,7 +47,7 @@ impl Backend for OneBitOff {
 
 #[test]
 fn the_self_test_finds_one_wrong_bit_in_the_large_batch() {
-    let err = check(&OneBitOff).unwrap_err();
+    let err = check(&OneBitOff).unwrap_err().to_string();
     assert!(
         err.starts_with("slow-round batch, r = 8: value 40000 is"),
         "{err}"
@@ -66,7 +66,7 @@ const ONE_ROW_OFF: common::TamperedGemm = common::TamperedGemm {
 
 #[test]
 fn the_self_test_finds_one_wrong_gemm_row() {
-    let err = check(&ONE_ROW_OFF).unwrap_err();
+    let err = check(&ONE_ROW_OFF).unwrap_err().to_string();
     assert_eq!(err, "GEMM 333 x 1027 x 129: row 300 differs");
 }
 

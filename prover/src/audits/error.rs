@@ -10,6 +10,19 @@ pub enum AuditError {
     Chain(#[from] ClientError),
     #[error("recomputing a step: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// Answering needs the registry and the device's certificate.
+    #[error("chain.audit_key_file needs chain.registry and chain.token_id")]
+    NoRegistry,
+    /// The key that signs the answers could not be read.
+    #[error("chain.audit_key_file: {0}")]
+    Key(ClientError),
+    /// The node could not be reached.
+    #[error("chain {node}: {error}")]
+    Connect {
+        /// The node's gRPC endpoint.
+        node: String,
+        error: ClientError,
+    },
 }
 
 /// Why the device does not answer an audit itself.

@@ -7,7 +7,9 @@
 //! a third module): only after it reproduced a CPU product bit for bit on the device at start-up,
 //! else the dp4a tile kernel stays ([`CudaBackend::gemm_path`] tells which).
 
-use super::{Backend, Cancelled, GemmFailed, from_limbs, inputs_valid, split, to_limbs};
+use super::{
+    Backend, BackendError, Cancelled, GemmFailed, from_limbs, inputs_valid, split, to_limbs,
+};
 use cudarc::driver::{
     CudaContext, CudaFunction, CudaSlice, CudaStream, DriverError, LaunchConfig, PushKernelArg,
 };
@@ -41,8 +43,18 @@ pub struct CudaBackend {
     encode: CudaFunction,
     throughput: CudaFunction,
     /// The GEMM kernels, or why they could not be compiled (the sloth kernels work regardless).
-    gemm: Result<GemmKernels, String>,
+    gemm: Result<GemmKernels, BackendError>,
     device: String,
+}
+
+/// Device memory of one GEMM challenge: Bᵀ, and one band of rows' A, C and leaves.
+struct GemmBuffers {
+    /// Rows a band ([`band_rows`]).
+    band: u32,
+    bt: CudaSlice<u8>,
+    a: CudaSlice<u8>,
+    c: CudaSlice<i32>,
+    leaves: CudaSlice<u8>,
 }
 
 /// The kernels of `kernels/gemm.cu` (and the tensor-core tile kernel of `kernels/gemm_mma.cu`).
@@ -97,22 +109,22 @@ fn cfg(n: u32) -> LaunchConfig {
 
 /// Compiles and loads `kernels/gemm.cu`: for the GPU's architecture (`__dp4a` on sm_61+), else
 /// without `__dp4a` (the scalar dot product the host build checks), else NVRTC's default PTX.
-fn load_gemm(ctx: &Arc<CudaContext>, arch: Option<&str>) -> Result<GemmKernels, String> {
+fn load_gemm(ctx: &Arc<CudaContext>, arch: Option<&str>) -> Result<GemmKernels, BackendError> {
     let tries: [(Option<&str>, &[&str]); 3] = [
         (arch, &[]),
         (arch, &["LOOPIN_NO_DP4A"]),
         (None, &["LOOPIN_NO_DP4A"]),
     ];
-    let mut last = String::new();
+    let mut last = None;
     for (a, defines) in tries {
         let loaded = compile(GEMM_SRC, a, defines).and_then(|ptx| {
             let module = ctx
                 .load_module(ptx)
-                .map_err(|e| format!("load GEMM module: {e:?}"))?;
-            let f = |name: &str| {
+                .map_err(BackendError::driver("load GEMM module"))?;
+            let f = |name: &'static str| {
                 module
                     .load_function(name)
-                    .map_err(|e| format!("{name}: {e:?}"))
+                    .map_err(BackendError::driver(name))
             };
             Ok(GemmKernels {
                 gen_stream: f("loopin_gemm_gen")?,
@@ -133,11 +145,12 @@ fn load_gemm(ctx: &Arc<CudaContext>, arch: Option<&str>) -> Result<GemmKernels, 
             }
             Err(e) => {
                 tracing::warn!(arch = a.unwrap_or("default"), ?defines, error = %e, "GEMM kernels failed");
-                last = e;
+                last = Some(e);
             }
         }
     }
-    Err(last)
+    // Three tries, each failed: `last` is the third's error.
+    Err(last.unwrap_or(BackendError::NoDevice))
 }
 
 /// Rows a band of the GEMM challenge: its A (k bytes a row), C (4n) and leaves (32) within
@@ -179,20 +192,20 @@ use nvrtc::{GEMM_MMA_THREADS, GEMM_MMA_TILE, compile, nvrtc_arch, tile_cfg};
 impl CudaBackend {
     /// Load the driver, pick device 0, compile and load the kernels (and check the tensor-core
     /// tile kernel: [`CudaBackend::gemm_path`]).
-    pub fn new() -> Result<CudaBackend, String> {
+    pub fn new() -> Result<CudaBackend, BackendError> {
         if !libraries_present() {
-            return Err("libcuda / libnvrtc not found".into());
+            return Err(BackendError::NoLibraries);
         }
-        let n = CudaContext::device_count().map_err(|e| format!("cuInit/device count: {e:?}"))?;
+        let n = CudaContext::device_count().map_err(BackendError::driver("cuInit/device count"))?;
         if n < 1 {
-            return Err("no CUDA device".into());
+            return Err(BackendError::NoDevice);
         }
         // Before the backend's context exists (see `mma_checked`).
         let mma = mma_checked().unwrap_or_else(|e| {
             tracing::warn!(error = %e, "GEMM: tensor-core tile kernel not used");
             None
         });
-        let ctx = CudaContext::new(0).map_err(|e| format!("context: {e:?}"))?;
+        let ctx = CudaContext::new(0).map_err(BackendError::driver("context"))?;
         let device = ctx.name().unwrap_or_else(|_| "unknown GPU".into());
         let arch = nvrtc_arch(&ctx);
         let ptx = compile(KERNEL_SRC, arch.as_deref(), &[]).or_else(|e| match arch.as_deref() {
@@ -206,13 +219,13 @@ impl CudaBackend {
         })?;
         let module = ctx
             .load_module(ptx)
-            .map_err(|e| format!("load module: {e:?}"))?;
+            .map_err(BackendError::driver("load module"))?;
         let encode = module
             .load_function("loopin_encode_lanes")
-            .map_err(|e| format!("{e:?}"))?;
+            .map_err(BackendError::Cuda)?;
         let throughput = module
             .load_function("loopin_throughput")
-            .map_err(|e| format!("{e:?}"))?;
+            .map_err(BackendError::Cuda)?;
         let mut gemm = load_gemm(&ctx, arch.as_deref());
         if let (Some(ptx), Ok(g)) = (mma, gemm.as_mut()) {
             match load_mma(&ctx, ptx) {
@@ -263,9 +276,8 @@ impl CudaBackend {
         seed: &[u8; 32],
         shape: Shape,
         cancel: &AtomicBool,
-    ) -> Result<Vec<[u8; 32]>, String> {
+    ) -> Result<Vec<[u8; 32]>, GemmFailed> {
         self.gemm_checked(seed, shape, cancel)
-            .map_err(|e| e.to_string())
     }
 
     fn gemm_checked(
@@ -290,6 +302,8 @@ impl CudaBackend {
         Ok(leaves)
     }
 
+    /// The GEMM's leaves, band by band (see [`CudaBackend::gemm_leaves`]); `cancel` is read
+    /// before each band.
     fn gemm_bands(
         &self,
         g: &GemmKernels,
@@ -298,82 +312,120 @@ impl CudaBackend {
         cancel: &AtomicBool,
     ) -> Result<Vec<Hash>, GemmFailed> {
         let seed = seed_words(seed);
-        let (m, k, n) = (s.m, s.k, s.n);
         if cancel.load(Ordering::Relaxed) {
             return Err(GemmFailed::Cancelled);
         }
+        let mut bufs = self.gemm_buffers(g, &seed, s)?;
+        let mut out: Vec<Hash> = Vec::with_capacity(s.m as usize);
+        let mut row0 = 0u32;
+        while row0 < s.m {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(GemmFailed::Cancelled);
+            }
+            let rows = bufs.band.min(s.m - row0);
+            out.extend(self.gemm_band(g, &seed, s, &mut bufs, row0, rows)?);
+            row0 += rows;
+        }
+        Ok(out)
+    }
+
+    /// Bᵀ generated on the device, and the buffers of one band of rows (A, C, leaves).
+    fn gemm_buffers(
+        &self,
+        g: &GemmKernels,
+        seed: &[u64; 4],
+        s: Shape,
+    ) -> Result<GemmBuffers, GemmFailed> {
+        let (k, n) = (s.k, s.n);
         let bt_len = u64::from(n) * u64::from(k);
         let mut bt = self
             .stream
             .alloc_zeros::<u8>(bt_len as usize)
             .map_err(device_err("alloc Bᵀ"))?;
-        self.gemm_gen(g, &seed, TAG_BT, 0, bt_len, &mut bt)?;
+        self.gemm_gen(g, seed, TAG_BT, 0, bt_len, &mut bt)?;
         let band = band_rows(s);
-        let mut a = self
+        let a = self
             .stream
             .alloc_zeros::<u8>(band as usize * k as usize)
             .map_err(device_err("alloc A band"))?;
-        let mut c = self
+        let c = self
             .stream
             .alloc_zeros::<i32>(band as usize * n as usize)
             .map_err(device_err("alloc C band"))?;
-        let mut leaves = self
+        let leaves = self
             .stream
             .alloc_zeros::<u8>(band as usize * 32)
             .map_err(device_err("alloc leaves"))?;
-        let mut out: Vec<Hash> = Vec::with_capacity(m as usize);
-        let mut row0 = 0u32;
-        while row0 < m {
-            if cancel.load(Ordering::Relaxed) {
-                return Err(GemmFailed::Cancelled);
-            }
-            let rows = band.min(m - row0);
-            let first = u64::from(row0) * u64::from(k);
-            self.gemm_gen(
-                g,
-                &seed,
-                TAG_A,
-                first,
-                u64::from(rows) * u64::from(k),
-                &mut a,
-            )?;
+        Ok(GemmBuffers {
+            band,
+            bt,
+            a,
+            c,
+            leaves,
+        })
+    }
 
-            let (tile_fn, tile) = match &g.tile_mma {
-                Some(f) => (f, tile_cfg(rows, n, GEMM_MMA_TILE, GEMM_MMA_THREADS)),
-                None => (
-                    &g.tile,
-                    tile_cfg(rows, n, (GEMM_TILE, GEMM_TILE), GEMM_TILE_THREADS),
-                ),
-            };
-            let mut b = self.stream.launch_builder(tile_fn);
-            b.arg(&a).arg(&bt).arg(&rows).arg(&k).arg(&n).arg(&mut c);
-            // SAFETY: matches `loopin_gemm_tile` / `loopin_gemm_tile_mma(const uchar *a, const
-            // uchar *bt, u32 rows, u32 k, u32 n, int *c)`; `a` holds band·k ≥ rows·k bytes, `bt`
-            // n·k bytes, `c` band·n ≥ rows·n i32s, the extents the kernels index (they bound every
-            // row and column they touch); the grid covers rows × n with the block size and tile
-            // each kernel expects (256 threads, and 64 × 64 or 128 × 256).
-            unsafe { b.launch(tile) }.map_err(device_err("launch tile"))?;
+    /// The leaves of rows `row0 .. row0 + rows` (at most a band): their A generated, multiplied
+    /// by Bᵀ and hashed on the device, the leaves copied back.
+    fn gemm_band(
+        &self,
+        g: &GemmKernels,
+        seed: &[u64; 4],
+        s: Shape,
+        bufs: &mut GemmBuffers,
+        row0: u32,
+        rows: u32,
+    ) -> Result<Vec<Hash>, GemmFailed> {
+        let (k, n) = (s.k, s.n);
+        let first = u64::from(row0) * u64::from(k);
+        let a_len = u64::from(rows) * u64::from(k);
+        self.gemm_gen(g, seed, TAG_A, first, a_len, &mut bufs.a)?;
 
-            let row0_64 = u64::from(row0);
-            let mut b = self.stream.launch_builder(&g.leaves);
-            b.arg(&c).arg(&rows).arg(&n).arg(&row0_64).arg(&mut leaves);
-            // SAFETY: matches `loopin_gemm_leaves(const int *c, u32 rows, u32 n, u64 row0, uchar
-            // *out)`; threads t < rows read c[t·n .. t·n + n] (c holds ≥ rows·n) and write
-            // out[32t .. 32t + 32] (leaves holds band·32 ≥ rows·32 bytes).
-            unsafe { b.launch(cfg(rows)) }.map_err(device_err("launch leaves"))?;
+        let (tile_fn, tile) = match &g.tile_mma {
+            Some(f) => (f, tile_cfg(rows, n, GEMM_MMA_TILE, GEMM_MMA_THREADS)),
+            None => (
+                &g.tile,
+                tile_cfg(rows, n, (GEMM_TILE, GEMM_TILE), GEMM_TILE_THREADS),
+            ),
+        };
+        let mut b = self.stream.launch_builder(tile_fn);
+        b.arg(&bufs.a)
+            .arg(&bufs.bt)
+            .arg(&rows)
+            .arg(&k)
+            .arg(&n)
+            .arg(&mut bufs.c);
+        // SAFETY: matches `loopin_gemm_tile` / `loopin_gemm_tile_mma(const uchar *a, const
+        // uchar *bt, u32 rows, u32 k, u32 n, int *c)`; `a` holds band·k ≥ rows·k bytes, `bt`
+        // n·k bytes, `c` band·n ≥ rows·n i32s, the extents the kernels index (they bound every
+        // row and column they touch); the grid covers rows × n with the block size and tile
+        // each kernel expects (256 threads, and 64 × 64 or 128 × 256).
+        unsafe { b.launch(tile) }.map_err(device_err("launch tile"))?;
 
-            let host = self
-                .stream
-                .clone_dtoh(&leaves.slice(..rows as usize * 32))
-                .map_err(device_err("GEMM band"))?;
-            out.extend(host.chunks_exact(32).map(|h| {
+        let row0_64 = u64::from(row0);
+        let mut b = self.stream.launch_builder(&g.leaves);
+        b.arg(&bufs.c)
+            .arg(&rows)
+            .arg(&n)
+            .arg(&row0_64)
+            .arg(&mut bufs.leaves);
+        // SAFETY: matches `loopin_gemm_leaves(const int *c, u32 rows, u32 n, u64 row0, uchar
+        // *out)`; threads t < rows read c[t·n .. t·n + n] (c holds ≥ rows·n) and write
+        // out[32t .. 32t + 32] (leaves holds band·32 ≥ rows·32 bytes).
+        unsafe { b.launch(cfg(rows)) }.map_err(device_err("launch leaves"))?;
+
+        let host = self
+            .stream
+            .clone_dtoh(&bufs.leaves.slice(..rows as usize * 32))
+            .map_err(device_err("GEMM band"))?;
+        Ok(host
+            .chunks_exact(32)
+            .map(|h| {
                 let mut leaf = [0u8; 32];
                 leaf.copy_from_slice(h);
                 leaf
-            }));
-            row0 += rows;
-        }
-        Ok(out)
+            })
+            .collect())
     }
 
     /// `out[0 .. len)` = bytes `offset .. offset + len` (`len` > 0) of the stream `tag` of `seed`.
@@ -463,21 +515,21 @@ impl Backend for CudaBackend {
             if cancel.load(Ordering::Relaxed) {
                 return Err(Cancelled);
             }
-            let run = || -> Result<Vec<u64>, String> {
+            let run = || -> Result<Vec<u64>, BackendError> {
                 let inp = self
                     .stream
                     .clone_htod(&to_limbs(chunk))
-                    .map_err(|e| format!("{e:?}"))?;
+                    .map_err(BackendError::Cuda)?;
                 let mut out = self
                     .stream
                     .alloc_zeros::<u64>(chunk.len() * 2)
-                    .map_err(|e| format!("{e:?}"))?;
+                    .map_err(BackendError::Cuda)?;
                 let n = chunk.len() as u32;
                 let mut b = self.stream.launch_builder(&self.throughput);
                 b.arg(&inp).arg(&n).arg(&rounds).arg(&mut out);
                 // SAFETY: matches `loopin_throughput`; both buffers hold 2n limbs.
-                unsafe { b.launch(cfg(n)) }.map_err(|e| format!("launch: {e:?}"))?;
-                self.stream.clone_dtoh(&out).map_err(|e| format!("{e:?}"))
+                unsafe { b.launch(cfg(n)) }.map_err(BackendError::driver("launch"))?;
+                self.stream.clone_dtoh(&out).map_err(BackendError::Cuda)
             };
             match run() {
                 Ok(limbs) => res.extend(from_limbs(&limbs)),

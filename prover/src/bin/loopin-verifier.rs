@@ -108,45 +108,30 @@ struct ChallengeArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    loopin_prover::init_tracing(&cli.log);
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: tokio runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match rt.block_on(run(cli)) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    let log = cli.log.clone();
+    loopin_telemetry::program::run("loopin-verifier", Some(&log), run(cli))
 }
 
-fn read_key(p: &Option<PathBuf>) -> Result<k256::ecdsa::SigningKey, String> {
+fn read_key(p: &Option<PathBuf>) -> anyhow::Result<k256::ecdsa::SigningKey> {
     let p = p
         .as_ref()
-        .ok_or("--key (or LOOPIN_VERIFIER_KEY) is required")?;
-    let s = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        .ok_or_else(|| anyhow::anyhow!("--key (or LOOPIN_VERIFIER_KEY) is required"))?;
+    let s = std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
     hex::decode(s.trim())
         .ok()
         .and_then(|b| k256::ecdsa::SigningKey::from_slice(&b).ok())
-        .ok_or_else(|| format!("{}: not a secp256k1 secret key (hex)", p.display()))
+        .ok_or_else(|| anyhow::anyhow!("{}: not a secp256k1 secret key (hex)", p.display()))
 }
 
-async fn targets(c: &ChallengeArgs) -> Result<Vec<Target>, String> {
+async fn targets(c: &ChallengeArgs) -> anyhow::Result<Vec<Target>> {
     let mut out = Vec::new();
     for t in &c.targets {
         match t.split_once('=') {
             Some((url, path)) => {
-                let s = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+                let s =
+                    std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
                 let cf: CommitmentFile =
-                    serde_json::from_str(&s).map_err(|e| format!("{path}: {e}"))?;
+                    serde_json::from_str(&s).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
                 out.push(Target::new(url, cf.to_commitment()?)?);
             }
             None if c.trust_info => {
@@ -159,8 +144,14 @@ async fn targets(c: &ChallengeArgs) -> Result<Vec<Target>, String> {
                         pubkey: Vec::new(),
                     },
                 )?;
-                let i = probe.info().await.map_err(|e| format!("{t}: {e}"))?;
-                let params = i.params.as_ref().ok_or("Info without params")?;
+                let i = probe
+                    .info()
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{t}: {e}"))?;
+                let params = i
+                    .params
+                    .as_ref()
+                    .ok_or_else(|| anyhow::anyhow!("Info without params"))?;
                 let cf = CommitmentFile {
                     params: loopin_prover::wire::params_from_pb(params),
                     root: hex::encode(&i.root),
@@ -171,16 +162,14 @@ async fn targets(c: &ChallengeArgs) -> Result<Vec<Target>, String> {
                 out.push(Target::new(t, cf.to_commitment()?)?);
             }
             None => {
-                return Err(format!(
-                    "{t}: expected URL=COMMITMENT.json (or --trust-info)"
-                ));
+                anyhow::bail!("{t}: expected URL=COMMITMENT.json (or --trust-info)");
             }
         }
     }
     Ok(out)
 }
 
-fn spec(c: &ChallengeArgs) -> Result<Spec, String> {
+fn spec(c: &ChallengeArgs) -> anyhow::Result<Spec> {
     Ok(Spec {
         chain_rounds: c.chain_rounds,
         spots: c.spots,
@@ -188,7 +177,7 @@ fn spec(c: &ChallengeArgs) -> Result<Spec, String> {
         deadline_ms: c.deadline_ms,
         rtt_factor: c.rtt_factor,
         max_deadline_ms: c.max_deadline_ms,
-        randomness: hex::decode(&c.randomness).map_err(|e| format!("--randomness: {e}"))?,
+        randomness: hex::decode(&c.randomness).map_err(|e| anyhow::anyhow!("--randomness: {e}"))?,
         secret: None,
         throughput: (c.gemm_m > 0).then_some(ThroughputSpec {
             shape: loopin_pocps::gemm::Shape {
@@ -204,19 +193,21 @@ fn spec(c: &ChallengeArgs) -> Result<Spec, String> {
     })
 }
 
-async fn run(cli: Cli) -> Result<ExitCode, String> {
+/// The command's work; a challenge's exit code is its verdict: 0 when every target passed,
+/// 2 otherwise.
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let metrics = Metrics::new();
     if !cli.metrics_listen.is_empty() {
         let l = tokio::net::TcpListener::bind(&cli.metrics_listen)
             .await
-            .map_err(|e| format!("metrics listen {}: {e}", cli.metrics_listen))?;
+            .map_err(|e| anyhow::anyhow!("metrics listen {}: {e}", cli.metrics_listen))?;
         tokio::spawn(metrics.clone().serve(l));
     }
     match &cli.cmd {
         Cmd::Keygen { out } => {
             let k = loopin_prover::auth::random_key();
             std::fs::write(out, hex::encode(k.to_bytes()))
-                .map_err(|e| format!("{}: {e}", out.display()))?;
+                .map_err(|e| anyhow::anyhow!("{}: {e}", out.display()))?;
             println!("{}", hex::encode(loopin_prover::auth::pubkey_bytes(&k)));
             Ok(ExitCode::SUCCESS)
         }
@@ -224,9 +215,11 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             let v = Arc::new(Verifier::new(read_key(&cli.key)?, metrics));
             let ts = targets(c).await?;
             let verdicts = v.challenge_many(&ts, &spec(c)?).await;
-            let json = serde_json::to_string_pretty(&verdicts).map_err(|e| e.to_string())?;
+            let json = serde_json::to_string_pretty(&verdicts)?;
             match out {
-                Some(p) => std::fs::write(p, json).map_err(|e| format!("{}: {e}", p.display()))?,
+                Some(p) => {
+                    std::fs::write(p, json).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
+                }
                 None => println!("{json}"),
             }
             for vd in &verdicts {
@@ -247,12 +240,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Cmd::Load { c, count } => {
             let v = Arc::new(Verifier::new(read_key(&cli.key)?, metrics));
             let ts = targets(c).await?;
-            let t = ts.first().ok_or("no target")?;
+            let t = ts.first().ok_or_else(|| anyhow::anyhow!("no target"))?;
             let r = verifier::load(&v, t, &spec(c)?, *count).await;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?
-            );
+            println!("{}", serde_json::to_string_pretty(&r)?);
             Ok(ExitCode::SUCCESS)
         }
     }

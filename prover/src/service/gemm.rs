@@ -27,7 +27,8 @@ impl ProverService {
         let started = Instant::now();
         let deadline = self.deadline(&req, started);
         let r = req.into_inner();
-        let seed = wire::hash(&r.seed, "seed").map_err(Status::invalid_argument)?;
+        let seed =
+            wire::hash(&r.seed, "seed").map_err(|e| Status::invalid_argument(e.to_string()))?;
         let shape = Shape {
             m: r.m,
             k: r.k,

@@ -4,7 +4,7 @@
 //! test. A busy card is asked again on a fresh seed; any other failure (late, refused, unsigned,
 //! a wrong row) is a verdict against the device: no valid root in time is no answer.
 
-use super::{Target, ThroughputSpec, Verifier, ms};
+use super::{Target, ThroughputSpec, Verifier, VerifierError, ms};
 use crate::auth::{Kind, body_open, body_throughput, now_ms, sign_header};
 use crate::pb;
 use crate::record::{Outcome, ThroughputVerdict};
@@ -55,50 +55,16 @@ impl Verifier {
             gemm_try: 0,
         };
         let deadline = Duration::from_millis(deadline_ms);
-        let tries = if tp.once { 1 } else { MAX_GEMM_TRIES };
-        let mut gemm_try = 0;
-        let (seed, commit, took) = loop {
-            let seed = seed_of(gemm_try);
-            v.gemm_try = gemm_try;
-            let sent = Instant::now();
-            match self.commit(t, &seed, tp, deadline).await {
-                Ok(commit) => break (seed, commit, sent.elapsed()),
-                Err(Refused::Busy) if gemm_try + 1 < tries => {
-                    // Another verifier's GEMM holds the card: wait about one of its deadlines.
-                    let jitter = u64::from(crate::auth::random_bytes()[0]);
-                    tokio::time::sleep(deadline + deadline * jitter as u32 / 256).await;
-                    gemm_try += 1;
-                }
-                Err(Refused::Busy) => {
-                    v.outcome = Outcome::Late;
-                    v.reason = Some(format!("card busy at all {tries} tries"));
-                    return v;
-                }
-                Err(Refused::Late(reason)) => {
-                    v.outcome = Outcome::Late;
-                    v.reason = Some(reason);
-                    return v;
-                }
-            }
+        let Some((seed, commit, took)) = self.root_within(t, seed_of, tp, deadline, &mut v).await
+        else {
+            return v;
         };
-        let seed = &seed;
         v.commit_ms = Some(ms(took));
         v.row_root = Some(hex::encode(&commit.row_root));
         v.signature = Some(hex::encode(&commit.signature));
-        let Ok(root) = wire::hash(&commit.row_root, "row_root") else {
-            v.outcome = Outcome::Fail;
-            v.reason = Some("row_root must be 32 bytes".into());
+        let Some(root) = signed_root(&c.pubkey, &seed, tp, &commit, &mut v) else {
             return v;
         };
-        if !K256Verifier.verify(
-            &gemm::message(seed, tp.shape, &root),
-            &commit.signature,
-            &c.pubkey,
-        ) {
-            v.outcome = Outcome::Fail;
-            v.reason = Some("bad device signature on the row root".into());
-            return v;
-        }
         // The rows are chosen now, after the root is fixed.
         let nonce = crate::auth::random_bytes();
         let rows = gemm::rows(&nonce, &root, tp.shape.m, tp.rows);
@@ -107,11 +73,11 @@ impl Verifier {
             Ok(o) => o,
             Err(e) => {
                 v.outcome = Outcome::Fail;
-                v.reason = Some(e);
+                v.reason = Some(e.to_string());
                 return v;
             }
         };
-        let (shape, seed, count) = (tp.shape, *seed, tp.rows);
+        let (shape, count) = (tp.shape, tp.rows);
         let checked = tokio::task::spawn_blocking(move || {
             gemm::verify(&seed, shape, &root, &nonce, count, &openings)
         })
@@ -129,6 +95,45 @@ impl Verifier {
             Err(e) => v.reason = Some(format!("verification task failed: {e}")),
         }
         v
+    }
+
+    /// Phase 1 with the retries of a busy card: the seed, commit and time to it of the first
+    /// try that brought a root within `deadline`. `None` when none did (late, refused, or the
+    /// card busy at every try: the verdict says which).
+    async fn root_within(
+        &self,
+        t: &Target,
+        seed_of: &(dyn Fn(u32) -> Hash + Sync),
+        tp: &ThroughputSpec,
+        deadline: Duration,
+        v: &mut ThroughputVerdict,
+    ) -> Option<(Hash, pb::ThroughputCommit, Duration)> {
+        let tries = if tp.once { 1 } else { MAX_GEMM_TRIES };
+        let mut gemm_try = 0;
+        loop {
+            let seed = seed_of(gemm_try);
+            v.gemm_try = gemm_try;
+            let sent = Instant::now();
+            match self.commit(t, &seed, tp, deadline).await {
+                Ok(commit) => return Some((seed, commit, sent.elapsed())),
+                Err(Refused::Busy) if gemm_try + 1 < tries => {
+                    // Another verifier's GEMM holds the card: wait about one of its deadlines.
+                    let jitter = u64::from(crate::auth::random_bytes()[0]);
+                    tokio::time::sleep(deadline + deadline * jitter as u32 / 256).await;
+                    gemm_try += 1;
+                }
+                Err(Refused::Busy) => {
+                    v.outcome = Outcome::Late;
+                    v.reason = Some(format!("card busy at all {tries} tries"));
+                    return None;
+                }
+                Err(Refused::Late(reason)) => {
+                    v.outcome = Outcome::Late;
+                    v.reason = Some(reason);
+                    return None;
+                }
+            }
+        }
     }
 
     /// Phase 1: ask for the root of the GEMM with `seed`, within `deadline`.
@@ -188,7 +193,7 @@ impl Verifier {
         t: &Target,
         session: &[u8],
         rows: &[u64],
-    ) -> Result<Vec<RowOpening>, String> {
+    ) -> Result<Vec<RowOpening>, VerifierError> {
         let body = body_open(session, rows);
         let h = sign_header(
             &self.key,
@@ -207,8 +212,13 @@ impl Verifier {
         let mut client = t.client.clone();
         let opening =
             match tokio::time::timeout(OPEN_ROWS_TIMEOUT, client.throughput_open(req)).await {
-                Err(_) => return Err(format!("no rows within {} s", OPEN_ROWS_TIMEOUT.as_secs())),
-                Ok(Err(s)) => return Err(format!("open refused: {:?}: {}", s.code(), s.message())),
+                Err(_) => return Err(VerifierError::NoRows(OPEN_ROWS_TIMEOUT.as_secs())),
+                Ok(Err(s)) => {
+                    return Err(VerifierError::RowsRefused {
+                        code: s.code(),
+                        message: s.message().to_string(),
+                    });
+                }
                 Ok(Ok(r)) => r.into_inner(),
             };
         opening
@@ -223,4 +233,30 @@ impl Verifier {
             })
             .collect()
     }
+}
+
+/// The row root of `commit`, if it is 32 bytes signed by the device (`pubkey`) over the GEMM
+/// with `seed`; else `None`, the verdict a failure saying why.
+fn signed_root(
+    pubkey: &[u8],
+    seed: &Hash,
+    tp: &ThroughputSpec,
+    commit: &pb::ThroughputCommit,
+    v: &mut ThroughputVerdict,
+) -> Option<Hash> {
+    let Ok(root) = wire::hash(&commit.row_root, "row_root") else {
+        v.outcome = Outcome::Fail;
+        v.reason = Some("row_root must be 32 bytes".into());
+        return None;
+    };
+    if !K256Verifier.verify(
+        &gemm::message(seed, tp.shape, &root),
+        &commit.signature,
+        pubkey,
+    ) {
+        v.outcome = Outcome::Fail;
+        v.reason = Some("bad device signature on the row root".into());
+        return None;
+    }
+    Some(root)
 }

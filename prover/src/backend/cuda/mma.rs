@@ -6,6 +6,7 @@ use std::sync::Arc;
 use cudarc::driver::{CudaContext, CudaFunction, CudaStream, DriverError, PushKernelArg};
 use loopin_pocps::gemm::Shape;
 
+use super::BackendError;
 use super::nvrtc::{
     GEMM_MMA_ENV, GEMM_MMA_SRC, GEMM_MMA_THREADS, GEMM_MMA_TILE, compile, nvrtc_arch, tile_cfg,
 };
@@ -13,7 +14,7 @@ use super::nvrtc::{
 /// Compiles gemm.cu + gemm_mma.cu for the GPU's architecture when it is sm_80+, else (or when NVRTC
 /// does not know it) for compute_80, which every sm_80+ GPU runs: PTX that holds the tensor-core
 /// instruction (below compute_80 the kernel is its dp4a fallback).
-pub(super) fn compile_mma(arch: Option<&str>) -> Result<cudarc::nvrtc::Ptx, String> {
+pub(super) fn compile_mma(arch: Option<&str>) -> Result<cudarc::nvrtc::Ptx, BackendError> {
     let own = arch.filter(|a| {
         a.strip_prefix("compute_")
             .and_then(|v| v.parse::<u32>().ok())
@@ -24,24 +25,30 @@ pub(super) fn compile_mma(arch: Option<&str>) -> Result<cudarc::nvrtc::Ptx, Stri
         p.as_bytes()
             .is_some_and(|b| b.windows(needle.len()).any(|w| w == needle))
     };
-    let mut last = String::new();
+    let mut last = BackendError::NoMma("compute_80".into());
     for a in own.into_iter().chain(["compute_80"]) {
         match compile(GEMM_MMA_SRC, Some(a), &[]) {
             Ok(ptx) if has_mma(&ptx) => return Ok(ptx),
-            Ok(_) => last = format!("{a}: no mma.sync in the PTX"),
-            Err(e) => last = format!("{a}: {e}"),
+            Ok(_) => last = BackendError::NoMma(a.into()),
+            Err(e) => {
+                last = BackendError::MmaCompile {
+                    arch: a.into(),
+                    error: Box::new(e),
+                }
+            }
         }
     }
     Err(last)
 }
 
+/// The tensor-core tile kernel loaded from `ptx` into `ctx`.
 pub(super) fn load_mma(
     ctx: &Arc<CudaContext>,
     ptx: cudarc::nvrtc::Ptx,
-) -> Result<CudaFunction, String> {
+) -> Result<CudaFunction, BackendError> {
     ctx.load_module(ptx)
         .and_then(|m| m.load_function("loopin_gemm_tile_mma"))
-        .map_err(|e| format!("load loopin_gemm_tile_mma: {e:?}"))
+        .map_err(BackendError::driver("load loopin_gemm_tile_mma"))
 }
 
 /// Self-check shapes (rows, k, n): byte loads (k % 16 != 0) with every edge ragged; 128-bit loads
@@ -57,7 +64,10 @@ const MMA_CHECK: [(u32, u32, u32); 4] = [
 /// `f` (`loopin_gemm_tile_mma`) against `loopin_pocps::gemm::product`, on arbitrary bytes and the
 /// extreme sums: row 0 of A and column 0 of B all -128 (the largest sum), row 1 of A all 127 (with
 /// column 0, the most negative), column 1 alternating 127 / -128.
-pub(super) fn mma_self_check(stream: &Arc<CudaStream>, f: &CudaFunction) -> Result<(), String> {
+pub(super) fn mma_self_check(
+    stream: &Arc<CudaStream>,
+    f: &CudaFunction,
+) -> Result<(), BackendError> {
     let mut x = 0x2545_f491_4f6c_dd1du64;
     let mut bytes = |len: usize| -> Vec<i8> {
         (0..len)
@@ -91,13 +101,16 @@ pub(super) fn mma_self_check(stream: &Arc<CudaStream>, f: &CudaFunction) -> Resu
             unsafe { b.launch(tile_cfg(rows, n, GEMM_MMA_TILE, GEMM_MMA_THREADS)) }?;
             stream.clone_dtoh(&dc)
         };
-        let got = run().map_err(|e| format!("{rows}x{k}x{n}: {e:?}"))?;
+        let got = run().map_err(|error| BackendError::MmaRun { rows, k, n, error })?;
         if got != want {
             let bad = got.iter().zip(&want).filter(|(g, w)| g != w).count();
-            return Err(format!(
-                "{rows}x{k}x{n}: {bad} of {} entries wrong",
-                want.len()
-            ));
+            return Err(BackendError::MmaWrong {
+                rows,
+                k,
+                n,
+                bad,
+                entries: want.len(),
+            });
         }
     }
     Ok(())
@@ -109,26 +122,29 @@ pub(super) fn mma_self_check(stream: &Arc<CudaStream>, f: &CudaFunction) -> Resu
 /// kernel is a sticky error that fails every later call of its context, so it must not be the
 /// backend's. Where the driver makes no such context (e.g. exclusive-process compute mode with
 /// another context in the process) the kernel is not used.
-pub(super) fn mma_checked() -> Result<Option<cudarc::nvrtc::Ptx>, String> {
+pub(super) fn mma_checked() -> Result<Option<cudarc::nvrtc::Ptx>, BackendError> {
     use cudarc::driver::{result, sys};
     if std::env::var(GEMM_MMA_ENV).is_ok_and(|v| v == "0") {
         tracing::info!("GEMM: tensor-core tile kernel off ({GEMM_MMA_ENV}=0)");
         return Ok(None);
     }
-    let dev = result::device::get(0).map_err(|e| format!("device: {e:?}"))?;
+    let dev = result::device::get(0).map_err(BackendError::driver("device"))?;
     let mut raw: sys::CUcontext = std::ptr::null_mut();
     // SAFETY: cuCtxCreate_v2 (in every driver) writes a new context to `raw` when it succeeds.
     unsafe { sys::cuCtxCreate_v2(&mut raw, 0, dev) }
         .result()
-        .map_err(|e| format!("a context for the check: {e:?}"))?;
+        .map_err(BackendError::driver("a context for the check"))?;
     // SAFETY: `raw` is a live context of device 0, made just above; cudarc owns it from here and
     // destroys it on drop (we do, when wrapping fails).
-    let ctx = unsafe { CudaContext::from_raw_context(0, dev, raw) }.map_err(|e| {
+    let ctx = unsafe { CudaContext::from_raw_context(0, dev, raw) }.map_err(|error| {
         // SAFETY: not wrapped, so still ours to destroy, once.
         let _ = unsafe { sys::cuCtxDestroy_v2(raw) };
-        format!("wrap context: {e:?}")
+        BackendError::Driver {
+            what: "wrap context",
+            error,
+        }
     })?;
-    let (major, minor) = ctx.compute_capability().map_err(|e| format!("{e:?}"))?;
+    let (major, minor) = ctx.compute_capability().map_err(BackendError::Cuda)?;
     if major < 8 {
         tracing::info!(major, minor, "GEMM: no int8 mma.sync below sm_80; dp4a");
         return Ok(None);

@@ -1,6 +1,7 @@
 //! The kernels' sources, compiling them with NVRTC for the GPU's architecture, and the tensor-core
 //! tile kernel's launch shape (shared by the backend and the tensor-core check, `mma.rs`).
 
+use super::BackendError;
 use cudarc::driver::{CudaContext, LaunchConfig};
 
 /// Kernel source (also compiled for the host in tests).
@@ -35,11 +36,12 @@ pub(super) fn nvrtc_arch(ctx: &CudaContext) -> Option<String> {
     }
 }
 
+/// `src` compiled by NVRTC for `arch` (NVRTC's default without one), with `defines` set.
 pub(super) fn compile(
     src: &str,
     arch: Option<&str>,
     defines: &[&str],
-) -> Result<cudarc::nvrtc::Ptx, String> {
+) -> Result<cudarc::nvrtc::Ptx, BackendError> {
     let mut options: Vec<String> = arch
         .map(|a| vec![format!("--gpu-architecture={a}")])
         .unwrap_or_default();
@@ -48,7 +50,7 @@ pub(super) fn compile(
         options,
         ..Default::default()
     };
-    cudarc::nvrtc::compile_ptx_with_opts(src, opts).map_err(|e| format!("NVRTC: {e:?}"))
+    cudarc::nvrtc::compile_ptx_with_opts(src, opts).map_err(BackendError::Nvrtc)
 }
 
 /// A tile kernel's launch for a band of `rows` × `n`: `tile` (rows, columns) outputs and `threads`

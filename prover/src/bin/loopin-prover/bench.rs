@@ -43,16 +43,18 @@ pub(crate) struct BenchArgs {
     json: Option<std::path::PathBuf>,
 }
 
-pub(crate) async fn bench(c: &Config, b: &BenchArgs) -> Result<(), String> {
+pub(crate) async fn bench(c: &Config, b: &BenchArgs) -> anyhow::Result<()> {
     let backend = pick_backend(c)?;
     let threads = rayon::current_num_threads();
     println!("backend: {} ({} worker threads)", backend.name(), threads);
     let mut json = serde_json::json!({ "backend": backend.name(), "threads": threads });
     if b.encode_lanes > 0 {
-        let params = c.encoding_params()?;
+        let params = c.encoding_params().map_err(anyhow::Error::msg)?;
         let n = b.encode_lanes.min(params.lanes);
         let t = Instant::now();
-        let blocks = backend.encode_lanes(0x1234_5678, &params, 0, n)?;
+        let blocks = backend
+            .encode_lanes(0x1234_5678, &params, 0, n)
+            .map_err(anyhow::Error::msg)?;
         let s = t.elapsed().as_secs_f64();
         let slow = blocks.len() as f64 * params.rounds as f64;
         let gib_blocks = (1u64 << 30) as f64 / 16.0;
@@ -74,16 +76,14 @@ pub(crate) async fn bench(c: &Config, b: &BenchArgs) -> Result<(), String> {
     }
     if b.gemm_rows > 0 {
         let class = loopin::gpu_classes::class(&b.gemm_class)
-            .ok_or_else(|| format!("no GPU class {:?}", b.gemm_class))?;
+            .ok_or_else(|| anyhow::anyhow!("no GPU class {:?}", b.gemm_class))?;
         let full = class.gemm.shape();
         let shape = loopin_pocps::gemm::Shape {
             m: b.gemm_rows,
             ..full
         };
         let t = Instant::now();
-        backend
-            .gemm(&[1u8; 32], shape, &AtomicBool::new(false))
-            .map_err(|e| e.to_string())?;
+        backend.gemm(&[1u8; 32], shape, &AtomicBool::new(false))?;
         let s = t.elapsed().as_secs_f64();
         let tops = 2.0 * shape.work() as f64 / s / 1e12;
         let prod = s * f64::from(full.m) / f64::from(shape.m);
@@ -110,14 +110,12 @@ pub(crate) async fn bench(c: &Config, b: &BenchArgs) -> Result<(), String> {
         });
     }
     if let Some(path) = &b.json {
-        std::fs::write(path, json.to_string()).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::write(path, json.to_string())
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     }
     if b.load > 0 {
         let r = load_bench(backend, b).await?;
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?
-        );
+        println!("{}", serde_json::to_string_pretty(&r)?);
     }
     Ok(())
 }
@@ -126,10 +124,13 @@ pub(crate) async fn bench(c: &Config, b: &BenchArgs) -> Result<(), String> {
 async fn load_bench(
     backend: Arc<dyn Backend>,
     b: &BenchArgs,
-) -> Result<verifier::LoadReport, String> {
-    let (params, rounds, spots) = loopin_prover::config::preset("test").ok_or("no test preset")?;
+) -> anyhow::Result<verifier::LoadReport> {
+    let (params, rounds, spots) =
+        loopin_prover::config::preset("test").ok_or_else(|| anyhow::anyhow!("no test preset"))?;
     let ek = loopin_pocps::encode::derive_ek(b"bench", "miner", "pool", b"r");
-    let blocks = backend.encode_lanes(ek, &params, 0, params.lanes)?;
+    let blocks = backend
+        .encode_lanes(ek, &params, 0, params.lanes)
+        .map_err(anyhow::Error::msg)?;
     let p = loopin_pocps::proof::Prover::new(blocks, params);
     let key = loopin_prover::auth::random_key();
     let loaded = storage::Loaded { ek, prover: p };
@@ -154,9 +155,7 @@ async fn load_bench(
     };
     let commitment = state.commitment.clone();
     let svc = ProverService::new(state, backend, gate, limits, Metrics::new());
-    let running = service::spawn(svc, "127.0.0.1:0")
-        .await
-        .map_err(|e| e.to_string())?;
+    let running = service::spawn(svc, "127.0.0.1:0").await?;
     let v = Arc::new(Verifier::new(vkey, Metrics::new()));
     let target = Target::new(&running.url(), commitment)?;
     let spec = Spec {

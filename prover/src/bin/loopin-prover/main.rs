@@ -166,9 +166,9 @@ struct StakeArgs {
     deadline_secs: Option<u64>,
 }
 
-fn config(cli: &Cli) -> Result<Config, String> {
+fn config(cli: &Cli) -> anyhow::Result<Config> {
     let mut c = match &cli.config {
-        Some(p) => Config::from_file(p)?,
+        Some(p) => Config::from_file(p).map_err(anyhow::Error::msg)?,
         None => Config::default(),
     };
     if let Some(v) = &cli.data_dir {
@@ -217,27 +217,11 @@ fn config(cli: &Cli) -> Result<Config, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    loopin_prover::init_tracing(&cli.log);
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: tokio runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match rt.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    let log = cli.log.clone();
+    loopin_telemetry::program::run("loopin-prover", Some(&log), run(cli))
 }
 
-async fn run(cli: Cli) -> Result<(), String> {
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let c = config(&cli)?;
     match &cli.cmd {
         Cmd::Init {
@@ -245,19 +229,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             no_progress,
         } => init(&c, chunk_lanes.unwrap_or(c.chunk_lanes), *no_progress),
         Cmd::Commitment => {
-            let l = storage::load(&c.data_dir).map_err(|e| e.to_string())?;
-            let key = storage::device_key(&c.data_dir).map_err(|e| e.to_string())?;
+            let l = storage::load(&c.data_dir)?;
+            let key = storage::device_key(&c.data_dir)?;
             let st = ProverState::from_loaded(l, key);
             let out =
-                serde_json::to_string_pretty(&CommitmentFile::from_commitment(&st.commitment))
-                    .map_err(|e| e.to_string())?;
+                serde_json::to_string_pretty(&CommitmentFile::from_commitment(&st.commitment))?;
             println!("{out}");
             Ok(())
         }
         Cmd::StakeMsg(a) => stake_msg(&c, a),
         Cmd::RegisterMsg { token_id, endpoint } => {
-            let l = storage::load(&c.data_dir).map_err(|e| e.to_string())?;
-            let key = storage::device_key(&c.data_dir).map_err(|e| e.to_string())?;
+            let l = storage::load(&c.data_dir)?;
+            let key = storage::device_key(&c.data_dir)?;
             let st = ProverState::from_loaded(l, key.clone());
             let token_id = token_id.as_deref().unwrap_or(&c.chain.token_id);
             let msg = loopin_prover::stake::register_device(
@@ -267,10 +250,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 endpoint,
                 &c.identity.randomness,
             )?;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&msg).map_err(|e| e.to_string())?
-            );
+            println!("{}", serde_json::to_string_pretty(&msg)?);
             Ok(())
         }
         Cmd::RotateKeyMsg {
@@ -285,52 +265,50 @@ async fn run(cli: Cli) -> Result<(), String> {
                 rotation: *rotation,
             };
             let msg = loopin_prover::rotation::rotation_from_dir(&c.data_dir, &target)?;
-            let out = serde_json::to_string_pretty(&msg).map_err(|e| e.to_string())?;
+            let out = serde_json::to_string_pretty(&msg)?;
             println!("{out}");
             Ok(())
         }
-        Cmd::RotateKeyCommit => storage::commit_signing_key(&c.data_dir).map_err(|e| e.to_string()),
+        Cmd::RotateKeyCommit => Ok(storage::commit_signing_key(&c.data_dir)?),
         Cmd::Serve => serve(&c).await,
         Cmd::Bench(b) => bench(&c, b).await,
         Cmd::Selftest => selftest(&c),
     }
 }
 
-fn stake_msg(c: &Config, a: &StakeArgs) -> Result<(), String> {
+fn stake_msg(c: &Config, a: &StakeArgs) -> anyhow::Result<()> {
     use loopin::stake_cert::StakeMode;
     use loopin_prover::stake::{StakeOffer, signed_stake};
     let mode = match a.mode.as_str() {
         "liquidity-provider" | "provider" => StakeMode::LiquidityProvider,
         "seller" => StakeMode::Seller,
         other => {
-            return Err(format!(
-                "unknown mode {other:?} (liquidity-provider, seller)"
-            ));
+            anyhow::bail!("unknown mode {other:?} (liquidity-provider, seller)");
         }
     };
     let rate = a
         .rate
         .parse::<cosmwasm_std::Decimal>()
-        .map_err(|e| format!("rate: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("rate: {e}"))?;
     let max_price = a
         .max_price
         .as_deref()
         .map(str::parse::<cosmwasm_std::Decimal>)
         .transpose()
-        .map_err(|e| format!("max-price: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("max-price: {e}"))?;
     let deadline = match a.deadline_secs {
         Some(secs) => {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
-                .map_err(|e| format!("clock: {e}"))?;
+                .map_err(|e| anyhow::anyhow!("clock: {e}"))?;
             Some(cosmwasm_std::Timestamp::from_seconds(
                 now.as_secs().saturating_add(secs),
             ))
         }
         None => None,
     };
-    let l = storage::load(&c.data_dir).map_err(|e| e.to_string())?;
-    let key = storage::device_key(&c.data_dir).map_err(|e| e.to_string())?;
+    let l = storage::load(&c.data_dir)?;
+    let key = storage::device_key(&c.data_dir)?;
     let st = ProverState::from_loaded(l, key.clone());
     let offer = StakeOffer {
         chain_id: c.chain.node.chain_id.clone(),
@@ -345,17 +323,16 @@ fn stake_msg(c: &Config, a: &StakeArgs) -> Result<(), String> {
         max_price,
         deadline,
     };
-    let out =
-        serde_json::to_string_pretty(&signed_stake(&key, &offer)).map_err(|e| e.to_string())?;
+    let out = serde_json::to_string_pretty(&signed_stake(&key, &offer))?;
     println!("{out}");
     Ok(())
 }
 
-fn init(c: &Config, chunk_lanes: u32, no_progress: bool) -> Result<(), String> {
-    let params = c.encoding_params()?;
+fn init(c: &Config, chunk_lanes: u32, no_progress: bool) -> anyhow::Result<()> {
+    let params = c.encoding_params().map_err(anyhow::Error::msg)?;
     // The device key first: the device's identity (and so ek) is its fingerprint.
-    let key = storage::device_key(&c.data_dir).map_err(|e| e.to_string())?;
-    let ek = c.ek(&key)?;
+    let key = storage::device_key(&c.data_dir)?;
+    let ek = c.ek(&key).map_err(anyhow::Error::msg)?;
     let backend = pick_backend(c)?;
     let chunk = if chunk_lanes == 0 {
         storage::default_chunk_lanes(&params)
@@ -372,7 +349,7 @@ fn init(c: &Config, chunk_lanes: u32, no_progress: bool) -> Result<(), String> {
         ProgressStyle::with_template(
             "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} blocks {per_sec} ETA {eta}",
         )
-        .map_err(|e| e.to_string())?,
+        ?,
     );
     tracing::info!(backend = backend.name(), ?params, chunk_lanes = chunk, dir = %c.data_dir.display(), "init");
     let mut first = true;
@@ -394,8 +371,7 @@ fn init(c: &Config, chunk_lanes: u32, no_progress: bool) -> Result<(), String> {
             }
             true
         },
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     pb.finish();
     eprintln!(
         "P ready in {}: {} lanes encoded, {} reused, root {} ({:.1} s)",
@@ -408,11 +384,11 @@ fn init(c: &Config, chunk_lanes: u32, no_progress: bool) -> Result<(), String> {
     Ok(())
 }
 
-async fn serve(c: &Config) -> Result<(), String> {
+async fn serve(c: &Config) -> anyhow::Result<()> {
     let backend = pick_backend(c)?;
     let t = Instant::now();
-    let loaded = storage::load(&c.data_dir).map_err(|e| e.to_string())?;
-    let key = storage::device_key(&c.data_dir).map_err(|e| e.to_string())?;
+    let loaded = storage::load(&c.data_dir)?;
+    let key = storage::device_key(&c.data_dir)?;
     let registry_key = loopin_prover::chain::registry_signing_key(c).await;
     let signer = loopin_prover::rotation::serving_key(&c.data_dir, registry_key.as_deref())?;
     tracing::info!(
@@ -438,7 +414,7 @@ async fn serve(c: &Config) -> Result<(), String> {
     if !c.metrics_listen.is_empty() {
         let l = tokio::net::TcpListener::bind(&c.metrics_listen)
             .await
-            .map_err(|e| format!("metrics listen {}: {e}", c.metrics_listen))?;
+            .map_err(|e| anyhow::anyhow!("metrics listen {}: {e}", c.metrics_listen))?;
         tracing::info!(addr = %c.metrics_listen, "metrics on /metrics");
         tokio::spawn(metrics.clone().serve(l));
     }
@@ -471,20 +447,20 @@ async fn serve(c: &Config) -> Result<(), String> {
     }
     let listener = tokio::net::TcpListener::bind(&c.listen)
         .await
-        .map_err(|e| format!("listen {}: {e}", c.listen))?;
+        .map_err(|e| anyhow::anyhow!("listen {}: {e}", c.listen))?;
     service::serve(svc, listener, async {
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down");
     })
     .await
-    .map_err(|e| e.to_string())
+    .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-fn selftest(c: &Config) -> Result<(), String> {
+fn selftest(c: &Config) -> anyhow::Result<()> {
     let backend = pick_backend(c)?;
     let t = Instant::now();
     let checks = backend::selftest::check(backend.as_ref())
-        .map_err(|e| format!("{} backend differs: {e}", backend.name()))?;
+        .map_err(|e| anyhow::anyhow!("{} backend differs: {e}", backend.name()))?;
     for check in &checks {
         println!("ok: {} ({} values)", check.name, check.values);
     }

@@ -6,7 +6,7 @@ use loopin_prover::backend::{self, Backend};
 use loopin_prover::config::Config;
 
 /// The backend of `c.backend`.
-pub(crate) fn pick_backend(c: &Config) -> Result<Arc<dyn Backend>, String> {
+pub(crate) fn pick_backend(c: &Config) -> anyhow::Result<Arc<dyn Backend>> {
     match c.backend.as_str() {
         "cpu" => Ok(Arc::new(backend::CpuBackend)),
         "auto" => Ok(backend::select(true)),
@@ -15,12 +15,11 @@ pub(crate) fn pick_backend(c: &Config) -> Result<Arc<dyn Backend>, String> {
             if b.name() == "cuda" {
                 Ok(b)
             } else {
-                Err(
+                anyhow::bail!(
                     "backend = cuda but no CUDA driver/GPU (or built without --features cuda)"
-                        .into(),
                 )
             }
         }
-        other => Err(format!("unknown backend {other:?} (auto, cpu, cuda)")),
+        other => anyhow::bail!("unknown backend {other:?} (auto, cpu, cuda)"),
     }
 }
