@@ -184,6 +184,41 @@ impl Verifier {
         self.nonce.fetch_add(1, Ordering::Relaxed)
     }
 
+    /// An error with no reason, naming the prover, the verifier and the challenge's terms, no
+    /// secret, seed or nonce yet: what a challenge's verdict starts from.
+    fn no_verdict(&self, t: &Target, spec: &Spec) -> Verdict {
+        let c = &t.commitment;
+        Verdict {
+            outcome: Outcome::Error,
+            reason: None,
+            endpoint: t.endpoint.clone(),
+            prover_root: hex::encode(c.root),
+            device_pubkey: hex::encode(&c.pubkey),
+            verifier_pubkey: hex::encode(self.pubkey()),
+            secret: String::new(),
+            secret_commitment: String::new(),
+            randomness: hex::encode(&spec.randomness),
+            seed: String::new(),
+            nonce: 0,
+            issued_at_ms: 0,
+            chain_rounds: spec.chain_rounds,
+            spots: spec.spots,
+            openings: spec.openings,
+            deadline_ms: spec.deadline_ms,
+            rtt_ms: None,
+            baseline_rtt_ms: None,
+            server_ms: None,
+            final_state: None,
+            timed_signature: None,
+            spot_nonce: None,
+            transcript_root: None,
+            transcript_signature: None,
+            transcript: None,
+            round_proof: None,
+            throughput: None,
+        }
+    }
+
     /// Challenge every target at the same moment (one GPU posing as two cannot answer both in time).
     pub async fn challenge_many(self: &Arc<Self>, targets: &[Target], spec: &Spec) -> Vec<Verdict> {
         let tasks: Vec<_> = targets
@@ -198,33 +233,8 @@ impl Verifier {
         let mut out = Vec::with_capacity(tasks.len());
         for (t, task) in targets.iter().zip(tasks) {
             out.push(task.await.unwrap_or_else(|e| Verdict {
-                outcome: Outcome::Error,
                 reason: Some(format!("task failed: {e}")),
-                endpoint: t.endpoint.clone(),
-                prover_root: hex::encode(t.commitment.root),
-                device_pubkey: hex::encode(&t.commitment.pubkey),
-                verifier_pubkey: hex::encode(self.pubkey()),
-                secret: String::new(),
-                secret_commitment: String::new(),
-                randomness: hex::encode(&spec.randomness),
-                seed: String::new(),
-                nonce: 0,
-                issued_at_ms: 0,
-                chain_rounds: spec.chain_rounds,
-                spots: spec.spots,
-                openings: spec.openings,
-                deadline_ms: spec.deadline_ms,
-                rtt_ms: None,
-                baseline_rtt_ms: None,
-                server_ms: None,
-                final_state: None,
-                timed_signature: None,
-                spot_nonce: None,
-                transcript_root: None,
-                transcript_signature: None,
-                transcript: None,
-                round_proof: None,
-                throughput: None,
+                ..self.no_verdict(t, spec)
             }));
         }
         out

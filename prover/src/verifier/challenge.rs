@@ -82,35 +82,12 @@ impl Verifier {
     /// The verdict before anything is asked: an error with no reason, naming the prover, the
     /// verifier and the challenge's terms.
     fn blank_verdict(&self, t: &Target, spec: &Spec, secret: &Hash, seed: &Hash) -> Verdict {
-        let c = &t.commitment;
         Verdict {
-            outcome: Outcome::Error,
-            reason: None,
-            endpoint: t.endpoint.clone(),
-            prover_root: hex::encode(c.root),
-            device_pubkey: hex::encode(&c.pubkey),
-            verifier_pubkey: hex::encode(self.pubkey()),
             secret: hex::encode(secret),
             secret_commitment: hex::encode(commit_secret(secret)),
-            randomness: hex::encode(&spec.randomness),
             seed: hex::encode(seed),
             nonce: self.next_nonce(),
-            issued_at_ms: 0,
-            chain_rounds: spec.chain_rounds,
-            spots: spec.spots,
-            openings: spec.openings,
-            deadline_ms: spec.deadline_ms,
-            rtt_ms: None,
-            baseline_rtt_ms: None,
-            server_ms: None,
-            final_state: None,
-            timed_signature: None,
-            spot_nonce: None,
-            transcript_root: None,
-            transcript_signature: None,
-            transcript: None,
-            round_proof: None,
-            throughput: None,
+            ..self.no_verdict(t, spec)
         }
     }
 
