@@ -157,6 +157,7 @@ fn plan_page(
 
 /// A delivered provider's pay: its settled value, and its rewards for its proven epochs (a
 /// provider's maintenance burn is netted against them). It finishes the stake.
+#[inline(always)]
 fn plan_provider_pay(
     storage: &dyn Storage,
     config: &Config,
@@ -175,6 +176,7 @@ fn plan_provider_pay(
 
 /// A seller's pay for its proven epochs up to `until`; at its end (unless `held` for an exit's
 /// verdicts) its deposit less its maintenance burn, and its rewards for its proven epochs.
+#[inline(always)]
 fn plan_seller_pay(
     storage: &dyn Storage,
     config: &Config,
@@ -210,6 +212,7 @@ fn plan_seller_pay(
 impl ClaimPlan {
     /// A plan that pays nothing yet: the stake's clawback, owed rewards, page and retained pay
     /// as they are.
+    #[inline(always)]
     fn unpaid(stake: &Stake) -> ClaimPlan {
         ClaimPlan {
             payout: Uint128::zero(),
@@ -226,6 +229,7 @@ impl ClaimPlan {
 
     /// Nets refunds already paid to clients out of escrow off the pay; then retains what open
     /// disputes' leases paid (with what was retained before), and no more.
+    #[inline(always)]
     fn net_clawback_and_retain(&mut self, stake: &Stake) -> Result<(), ContractError> {
         let netted = self.payout.min(stake.clawback);
         self.payout -= netted;
@@ -336,6 +340,7 @@ pub fn claim(deps: DepsMut, env: Env, sender: Addr, id: u64) -> Result<Response,
 /// ones: their clients are refunded first. Returns whether all are settled (a provider's may
 /// take more than one claim) and, for a seller, its page's end, fixed before its unproven
 /// epochs are settled so that the plan pays up to the same epoch.
+#[inline(always)]
 fn settle_on_the_way(
     storage: &mut dyn Storage,
     config: &Config,
@@ -364,6 +369,7 @@ fn settle_on_the_way(
 
 /// Takes a claim's payout, upkeep and forfeit out of escrow, burns the forfeit off stake `id`'s
 /// exit, and moves the stake on to the plan's page, rewards owed, clawback and retained pay.
+#[inline(always)]
 fn apply_plan(
     storage: &mut dyn Storage,
     pool: &mut Pool,

@@ -179,6 +179,7 @@ fn receive_loop(
 }
 
 /// A Receive hook's message to its feature's handler, with the LOOP it brought and its sender.
+#[inline(always)]
 fn dispatch_hook(
     deps: DepsMut,
     env: Env,

@@ -8,7 +8,6 @@ use loopin::pair::{
     ClaimableResponse, ConfigResponse, LeaseResponse, LeasesResponse, LiquidityResponse,
     PoolResponse, QueryMsg, StakeResponse, StakesResponse, TwapResponse,
 };
-use loopin_pool_math::amm::Swap;
 use loopin_pool_math::oracle::PriceAccumulator;
 
 use crate::claim::{emission_left, plan_claim};
@@ -92,46 +91,40 @@ fn query_lease(storage: &dyn Storage, id: u64) -> Result<LeaseResponse, Contract
     })
 }
 
-/// The pair's queries: one `query_*` per message, its answer as JSON.
+/// The pair's queries: one `query_*` per message, each answering with its JSON.
 pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     Ok(match msg {
         QueryMsg::Config {} => to_json_binary(&query_config(config))?,
-        QueryMsg::Pool {} => to_json_binary(&query_pool(deps, &env, &config)?)?,
+        QueryMsg::Pool {} => query_pool(deps, &env, &config)?,
         QueryMsg::Stake { stake_id } => to_json_binary(&query_stake(deps.storage, stake_id)?)?,
         QueryMsg::Lease { lease_id } => to_json_binary(&query_lease(deps.storage, lease_id)?)?,
         QueryMsg::StakesByOwner {
             owner,
             start_after,
             limit,
-        } => to_json_binary(&query_stakes_by_owner(deps, owner, start_after, limit)?)?,
+        } => query_stakes_by_owner(deps, owner, start_after, limit)?,
         QueryMsg::LeasesByClient {
             client,
             start_after,
             limit,
-        } => to_json_binary(&query_leases_by_client(deps, client, start_after, limit)?)?,
+        } => query_leases_by_client(deps, client, start_after, limit)?,
         QueryMsg::LeasesByStake { stake_id, epoch } => {
-            to_json_binary(&query_leases_by_stake(deps, stake_id, epoch)?)?
+            query_leases_by_stake(deps, stake_id, epoch)?
         }
         QueryMsg::Disputes {
             stake_id,
             start_after,
             limit,
-        } => to_json_binary(&query_disputes(deps, stake_id, start_after, limit)?)?,
+        } => query_disputes(deps, stake_id, start_after, limit)?,
         QueryMsg::EpochProof { stake_id, epoch } => to_json_binary(
             &crate::proofs::query_epoch_proof(deps.storage, &env, stake_id, epoch)?,
         )?,
-        QueryMsg::Claimable { stake_id } => {
-            to_json_binary(&query_claimable(deps, &env, &config, stake_id)?)?
-        }
-        QueryMsg::Liquidity { owner } => to_json_binary(&query_liquidity(deps, &env, owner)?)?,
-        QueryMsg::SimulateLease { hours } => {
-            to_json_binary(&query_simulate_lease(deps, &env, &config, hours)?)?
-        }
-        QueryMsg::SimulateSell { hours } => {
-            to_json_binary(&query_simulate_sell(deps, &env, &config, hours)?)?
-        }
-        QueryMsg::Twap { since } => to_json_binary(&query_twap(deps, &env, &config, since)?)?,
+        QueryMsg::Claimable { stake_id } => query_claimable(deps, &env, &config, stake_id)?,
+        QueryMsg::Liquidity { owner } => query_liquidity(deps, &env, owner)?,
+        QueryMsg::SimulateLease { hours } => query_simulate_lease(deps, &env, &config, hours)?,
+        QueryMsg::SimulateSell { hours } => query_simulate_sell(deps, &env, &config, hours)?,
+        QueryMsg::Twap { since } => query_twap(deps, &env, &config, since)?,
         QueryMsg::LeaseRewards { lease_id } => {
             to_json_binary(&crate::lease_rewards::query_lease_rewards(
                 deps.storage,
@@ -167,9 +160,9 @@ fn query_config(config: Config) -> ConfigResponse {
 }
 
 /// The pool as stored (its epoch may be behind the clock's, which it reports too).
-fn query_pool(deps: Deps, env: &Env, config: &Config) -> Result<PoolResponse, ContractError> {
+fn query_pool(deps: Deps, env: &Env, config: &Config) -> Result<Binary, ContractError> {
     let (pool, clock_epoch) = pool_now(deps, env, config)?;
-    Ok(PoolResponse {
+    Ok(to_json_binary(&PoolResponse {
         epoch: pool.epoch,
         trading_epoch: pool.trading_epoch(),
         clock_epoch,
@@ -183,7 +176,7 @@ fn query_pool(deps: Deps, env: &Env, config: &Config) -> Result<PoolResponse, Co
         lease_revenue: pool.lease_revenue()?,
         seller_budget: pool.seller_budget()?,
         dispute_bonds: DISPUTE_BONDS.may_load(deps.storage)?.unwrap_or_default(),
-    })
+    })?)
 }
 
 /// Stakes of one owner, by id.
@@ -192,7 +185,7 @@ fn query_stakes_by_owner(
     owner: String,
     start_after: Option<u64>,
     limit: Option<u32>,
-) -> Result<StakesResponse, ContractError> {
+) -> Result<Binary, ContractError> {
     let owner = deps.api.addr_validate(&owner)?;
     let stakes = STAKES_BY_OWNER
         .prefix(&owner)
@@ -205,7 +198,7 @@ fn query_stakes_by_owner(
         .take(page_limit(limit))
         .map(|id| query_stake(deps.storage, id?))
         .collect::<Result<_, _>>()?;
-    Ok(StakesResponse { stakes })
+    Ok(to_json_binary(&StakesResponse { stakes })?)
 }
 
 /// Leases of one client, by id.
@@ -214,7 +207,7 @@ fn query_leases_by_client(
     client: String,
     start_after: Option<u64>,
     limit: Option<u32>,
-) -> Result<LeasesResponse, ContractError> {
+) -> Result<Binary, ContractError> {
     let client = deps.api.addr_validate(&client)?;
     let leases = LEASES_BY_CLIENT
         .prefix(&client)
@@ -227,22 +220,18 @@ fn query_leases_by_client(
         .take(page_limit(limit))
         .map(|id| query_lease(deps.storage, id?))
         .collect::<Result<_, _>>()?;
-    Ok(LeasesResponse { leases })
+    Ok(to_json_binary(&LeasesResponse { leases })?)
 }
 
 /// The leases of one stake's epoch.
-fn query_leases_by_stake(
-    deps: Deps,
-    stake_id: u64,
-    epoch: u64,
-) -> Result<LeasesResponse, ContractError> {
+fn query_leases_by_stake(deps: Deps, stake_id: u64, epoch: u64) -> Result<Binary, ContractError> {
     // At most MAX_LEASES_PER_EPOCH entries.
     let leases = STAKE_LEASES
         .prefix((stake_id, epoch))
         .keys(deps.storage, None, None, Order::Ascending)
         .map(|id| query_lease(deps.storage, id?))
         .collect::<Result<_, _>>()?;
-    Ok(LeasesResponse { leases })
+    Ok(to_json_binary(&LeasesResponse { leases })?)
 }
 
 /// Open disputes on one stake, by lease id.
@@ -251,7 +240,7 @@ fn query_disputes(
     stake_id: u64,
     start_after: Option<u64>,
     limit: Option<u32>,
-) -> Result<LeasesResponse, ContractError> {
+) -> Result<Binary, ContractError> {
     let leases = OPEN_DISPUTES
         .prefix(stake_id)
         .keys(
@@ -263,7 +252,7 @@ fn query_disputes(
         .take(page_limit(limit))
         .map(|id| query_lease(deps.storage, id?))
         .collect::<Result<_, _>>()?;
-    Ok(LeasesResponse { leases })
+    Ok(to_json_binary(&LeasesResponse { leases })?)
 }
 
 /// What a Claim of the stake would pay and burn now, within what is left of the emission.
@@ -272,7 +261,7 @@ fn query_claimable(
     env: &Env,
     config: &Config,
     stake_id: u64,
-) -> Result<ClaimableResponse, ContractError> {
+) -> Result<Binary, ContractError> {
     let pool = current(deps, env, config)?;
     let stake = STAKES
         .may_load(deps.storage, stake_id)?
@@ -280,21 +269,17 @@ fn query_claimable(
     let plan = plan_claim(deps.storage, config, env.block.time, &pool, &stake, None)?;
     let left = emission_left(&deps.querier, config, plan.rewards)?;
     let plan = plan.within_emission(&stake, left)?;
-    Ok(ClaimableResponse {
+    Ok(to_json_binary(&ClaimableResponse {
         payout: plan.payout,
         rewards: plan.rewards,
         rewards_owed: plan.rewards_owed,
         burned: plan.upkeep,
         finished: plan.finished,
-    })
+    })?)
 }
 
 /// A passive provider's shares, and what a withdrawal would be paid now, before the exit fee.
-fn query_liquidity(
-    deps: Deps,
-    env: &Env,
-    owner: String,
-) -> Result<LiquidityResponse, ContractError> {
+fn query_liquidity(deps: Deps, env: &Env, owner: String) -> Result<Binary, ContractError> {
     let owner = deps.api.addr_validate(&owner)?;
     let shares = LIQUIDITY
         .may_load(deps.storage, &owner)?
@@ -307,7 +292,7 @@ fn query_liquidity(
     } else {
         shares.multiply_ratio(tokens_for_shares(&pool)?, pool.total_shares)
     };
-    Ok(LiquidityResponse { shares, value })
+    Ok(to_json_binary(&LiquidityResponse { shares, value })?)
 }
 
 /// What a lease of `hours` costs now.
@@ -316,10 +301,12 @@ fn query_simulate_lease(
     env: &Env,
     config: &Config,
     hours: Uint128,
-) -> Result<Swap, ContractError> {
-    Ok(current(deps, env, config)?
-        .reserves
-        .buy_exact_hours(hours, config.params.exchange_fee)?)
+) -> Result<Binary, ContractError> {
+    Ok(to_json_binary(
+        &current(deps, env, config)?
+            .reserves
+            .buy_exact_hours(hours, config.params.exchange_fee)?,
+    )?)
 }
 
 /// What selling `hours` back (a cancellation) pays now, along the curve.
@@ -328,10 +315,12 @@ fn query_simulate_sell(
     env: &Env,
     config: &Config,
     hours: Uint128,
-) -> Result<Swap, ContractError> {
-    Ok(current(deps, env, config)?
-        .reserves
-        .sell_hours(hours, config.params.exchange_fee)?)
+) -> Result<Binary, ContractError> {
+    Ok(to_json_binary(
+        &current(deps, env, config)?
+            .reserves
+            .sell_hours(hours, config.params.exchange_fee)?,
+    )?)
 }
 
 /// The price accumulator brought up to now, and the average price since `since` if given.
@@ -340,7 +329,7 @@ fn query_twap(
     env: &Env,
     config: &Config,
     since: Option<PriceAccumulator>,
-) -> Result<TwapResponse, ContractError> {
+) -> Result<Binary, ContractError> {
     let pool = current(deps, env, config)?;
     let accumulator = pool
         .accumulator
@@ -348,5 +337,5 @@ fn query_twap(
     let twap = since
         .map(|earlier| accumulator.twap_since(&earlier))
         .transpose()?;
-    Ok(TwapResponse { accumulator, twap })
+    Ok(to_json_binary(&TwapResponse { accumulator, twap })?)
 }

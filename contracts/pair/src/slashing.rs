@@ -201,6 +201,7 @@ pub fn invalidate(
 /// Refunds the invalidated stake `id`'s leases of the epoch in delivery (for its remaining time)
 /// and of the trading epoch (in full), in lease order, as far as the `pot` goes; returns the
 /// transfers to their clients.
+#[inline(always)]
 fn refund_leases(
     storage: &mut dyn Storage,
     config: &Config,
@@ -255,6 +256,7 @@ fn refund_leases(
 /// Refunds `owed` of a lease of the invalidated stake: its `margin` (`pool_margin`) out of the
 /// LOOP reserve, then the failed miner's position as far as the `pot` goes (taken from it here),
 /// and closes the lease (a standing order on the failed device ends). Returns what its client is sent: the refund and the order's budget.
+#[inline(always)]
 fn refund_lease(
     pool: &mut Pool,
     lease: &mut Lease,

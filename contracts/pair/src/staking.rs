@@ -94,6 +94,7 @@ pub fn stake(
 }
 
 /// Takes the staking fee (`alpha` of the rate, rounded up) out of the LOOP a stake brought.
+#[inline(always)]
 fn take_staking_fee(
     config: &Config,
     request: &StakeRequest,
@@ -121,6 +122,7 @@ fn take_staking_fee(
 
 /// A new stake of `hours` per epoch, from the first epoch its mode can still supply, with the
 /// pool's next stake id (taken here); nothing listed or escrowed yet.
+#[inline(always)]
 fn new_stake(
     config: &Config,
     pool: &mut Pool,
@@ -160,6 +162,7 @@ fn new_stake(
 
 /// A provider's stake: lists every hour of its device with the LOOP that matches them, mints
 /// its shares and books their end. Returns the LOOP it put in the pool.
+#[inline(always)]
 fn list_provider_hours(
     storage: &mut dyn Storage,
     pool: &mut Pool,
@@ -197,6 +200,7 @@ fn list_provider_hours(
 
 /// The LOOP a provider lists its hours with: what it brings (up to its `max_liquidity`) where
 /// it sets the price, else what matches its hours at the spot price, which it must cover.
+#[inline(always)]
 fn provider_liquidity(
     pool: &Pool,
     request: &StakeRequest,
@@ -222,6 +226,7 @@ fn provider_liquidity(
 
 /// Refuses a provider's stake above its `max_price`: the price it pays for its hours, the spot
 /// it matches or the one it sets.
+#[inline(always)]
 fn check_max_price(
     pool: &Pool,
     request: &StakeRequest,
@@ -249,6 +254,7 @@ fn check_max_price(
 
 /// The shares a provider's `hours` and `liquidity` mint. Where it sets the price of a pool
 /// with shares, they are valued on the LOOP side alone (shares are claims on LOOP).
+#[inline(always)]
 fn provider_deposit(
     pool: &Pool,
     hours: Uint128,
@@ -284,6 +290,7 @@ fn provider_deposit(
 /// A seller's stake: escrows its deposit (the class's `seller_deposit` of its rate, at least
 /// its maintenance). Its hours are sold only once its device is registered
 /// (`DeviceRegistered`): the pool pays nothing for hours no device has. Returns the deposit.
+#[inline(always)]
 fn escrow_seller_deposit(
     config: &Config,
     pool: &mut Pool,
@@ -308,6 +315,7 @@ fn escrow_seller_deposit(
 }
 
 /// The stake-cert Mint of a new stake's certificate, its terms those of the stake.
+#[inline(always)]
 fn mint_certificate(
     env: &Env,
     config: &Config,
@@ -331,6 +339,7 @@ fn mint_certificate(
 }
 
 /// The attributes of a Stake.
+#[inline(always)]
 fn stake_response(stake: &Stake, payment: &Payment, burned: Uint128) -> Response {
     Response::new()
         .add_attribute("action", "stake")

@@ -108,6 +108,7 @@ struct Owed {
 /// The first pass over the epoch's leases: takes each one's refund from the LOOP a seller's
 /// lease left in the reserve, then from the epoch's proceeds (`pot`), and closes its open
 /// dispute's retention; returns what each is paid and lacks.
+#[inline(always)]
 fn owed_to_clients(
     storage: &mut dyn Storage,
     config: &Config,
@@ -167,6 +168,7 @@ fn owed_to_clients(
 /// The second pass: what the pool and the proceeds lack comes from the stake's other held pay,
 /// taken once, to the leases in order; each lease records its refund (an open dispute closed
 /// as upheld, its bond returned with it) and its client is owed it in `settled`.
+#[inline(always)]
 fn refund_clients(
     storage: &mut dyn Storage,
     config: &Config,
