@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use cosmwasm_std::Decimal;
+use loopin_pool_math::dissipation::Commitment;
 
 use crate::experiments::{self, example_stakes};
 use crate::report::{self, Summary};
@@ -46,6 +47,15 @@ pub fn run_report(outcome: &Outcome, dir: &Path) -> Res {
         &format!("{name}-summary.csv"),
         &Summary::of(outcome).to_csv(),
     )?;
+    price_chart(outcome, dir)?;
+    reserves_chart(outcome, dir)?;
+    utilisation_and_supply_charts(outcome, dir)
+}
+
+/// A run's price of an hour, what its clients paid on average and the baseline.
+fn price_chart(outcome: &Outcome, dir: &Path) -> Res {
+    let name = &outcome.scenario.name;
+    let r = &outcome.records;
     line_chart(
         &dir.join(format!("{name}-price.png")),
         &format!("{name}: price of an hour and the baseline (daily means)"),
@@ -75,6 +85,13 @@ pub fn run_report(outcome: &Outcome, dir: &Path) -> Res {
             },
         ],
     )?;
+    Ok(())
+}
+
+/// A run's reserves, capacity, leased and demanded hours.
+fn reserves_chart(outcome: &Outcome, dir: &Path) -> Res {
+    let name = &outcome.scenario.name;
+    let r = &outcome.records;
     line_chart(
         &dir.join(format!("{name}-reserves.png")),
         &format!("{name}: reserves and capacity (daily means)"),
@@ -99,6 +116,13 @@ pub fn run_report(outcome: &Outcome, dir: &Path) -> Res {
             },
         ],
     )?;
+    Ok(())
+}
+
+/// A run's utilisation, and its cumulative emission, burns and client payments.
+fn utilisation_and_supply_charts(outcome: &Outcome, dir: &Path) -> Res {
+    let name = &outcome.scenario.name;
+    let r = &outcome.records;
     line_chart(
         &dir.join(format!("{name}-utilisation.png")),
         &format!("{name}: utilisation (daily means)"),
@@ -135,9 +159,33 @@ pub fn run_report(outcome: &Outcome, dir: &Path) -> Res {
 /// Every figure of the paper's sections 4-5 and the reports.
 pub fn all(dir: &Path, seed: u64, epochs: u64) -> Res {
     let mut notes = String::new();
-
     let stakes = example_stakes();
-    let stair = experiments::staircase(&stakes, 3_600, 60)?;
+    staircase_figure(dir, &stakes, &mut notes)?;
+    dissipation_figure(dir, &stakes)?;
+    break_even_figures(dir)?;
+    let limit = experiments::defi_limit(seed, epochs.min(720))?;
+    writeln!(notes, "defi_limit_max_relative_reserve_change,{limit}")?;
+
+    roi_figure(dir, seed, epochs)?;
+    cost_comparison(dir, seed, epochs, &mut notes)?;
+    incentive_figures(dir, seed, epochs)?;
+    cost_sweep_figure(dir, seed, epochs)?;
+    for preset in [
+        Preset::Market,
+        Preset::ProvidersOnly,
+        Preset::IdleGpus,
+        Preset::Incentives,
+    ] {
+        run_report(&run(&preset.scenario(seed, epochs))?, dir)?;
+    }
+    report::write(dir, "paper-checks.csv", &format!("metric,value\n{notes}"))?;
+    Ok(())
+}
+
+/// Eq. (3)/(6): committed hours, continuous against the pool's staircase, and its error bound
+/// in `notes`.
+fn staircase_figure(dir: &Path, stakes: &[Commitment], notes: &mut String) -> Res {
+    let stair = experiments::staircase(stakes, 3_600, 60)?;
     report::write(
         dir,
         "eq6-staircase.csv",
@@ -169,7 +217,12 @@ pub fn all(dir: &Path, seed: u64, epochs: u64) -> Res {
         stair.max_error, stair.max_bound
     )?;
 
-    let diss = experiments::dissipation(&stakes, 3_600, 60)?;
+    Ok(())
+}
+
+/// Eq. (5): the dissipation rate of the same stakes.
+fn dissipation_figure(dir: &Path, stakes: &[Commitment]) -> Res {
+    let diss = experiments::dissipation(stakes, 3_600, 60)?;
     report::write(
         dir,
         "eq5-dissipation.csv",
@@ -192,6 +245,11 @@ pub fn all(dir: &Path, seed: u64, epochs: u64) -> Res {
         ],
     )?;
 
+    Ok(())
+}
+
+/// Eq. (8): the share of T a device works to break even, and T_min.
+fn break_even_figures(dir: &Path) -> Res {
     let ratios = [0, 200, 400, 600, 800, 900];
     let ts: Vec<u64> = (1..=50).map(|i| i * 20).collect();
     let sweep = experiments::break_even_sweep(&[2, 10], &ratios, Decimal::percent(5), &ts)?;
@@ -254,9 +312,11 @@ pub fn all(dir: &Path, seed: u64, epochs: u64) -> Res {
         }],
     )?;
 
-    let limit = experiments::defi_limit(seed, epochs.min(720))?;
-    writeln!(notes, "defi_limit_max_relative_reserve_change,{limit}")?;
+    Ok(())
+}
 
+/// A miner's net LOOP per committed hour against T, simulated and by eq. (7).
+fn roi_figure(dir: &Path, seed: u64, epochs: u64) -> Res {
     let base = Scenario::market(seed, epochs.min(24 * 60));
     let roi = experiments::roi_against_t(&base, &[24, 50, 100, 168, 336, 720], 100.0)?;
     report::write(
@@ -294,6 +354,12 @@ pub fn all(dir: &Path, seed: u64, epochs: u64) -> Res {
         ],
     )?;
 
+    Ok(())
+}
+
+/// The presets' costs against the fixed-price baseline, and the incentive preset's utilisation
+/// reward in `notes`.
+fn cost_comparison(dir: &Path, seed: u64, epochs: u64, notes: &mut String) -> Res {
     let mut cost = String::from(
         "preset,client_cost,cost_with_issuance,baseline,ratio,served_pool,served_baseline,utilisation,miner_roi,\
          client_net_cost,client_reward_per_hour,lease_fee_per_hour,miner_net_per_hour,miner_utilisation_per_hour,\
@@ -342,7 +408,11 @@ pub fn all(dir: &Path, seed: u64, epochs: u64) -> Res {
             s.mean_utilisation
         )?;
     }
-    incentive_figures(dir, seed, epochs)?;
+    Ok(())
+}
+
+/// Clients' cost per GPU-hour against miners' cost, with and without the emission subsidy.
+fn cost_sweep_figure(dir: &Path, seed: u64, epochs: u64) -> Res {
     let scales = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8];
     let header = [
         "miner_cost",
@@ -390,15 +460,6 @@ pub fn all(dir: &Path, seed: u64, epochs: u64) -> Res {
             },
         ],
     )?;
-    for preset in [
-        Preset::Market,
-        Preset::ProvidersOnly,
-        Preset::IdleGpus,
-        Preset::Incentives,
-    ] {
-        run_report(&run(&preset.scenario(seed, epochs))?, dir)?;
-    }
-    report::write(dir, "paper-checks.csv", &format!("metric,value\n{notes}"))?;
     Ok(())
 }
 

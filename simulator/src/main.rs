@@ -1,12 +1,14 @@
 //! `loopin-sim`: runs presets and writes the paper's figures.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use loopin_simulator::report::Summary;
 use loopin_simulator::scenario::Preset;
 use loopin_simulator::sim::run;
 use loopin_simulator::{experiments, figures};
+use loopin_telemetry::program;
 
 #[derive(Parser)]
 #[command(name = "loopin-sim", about = "LooPIN protocol economics simulator")]
@@ -47,8 +49,13 @@ enum Command {
     },
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    match Cli::parse().command {
+fn main() -> ExitCode {
+    program::run_sync("loopin-sim", None, || run_command(Cli::parse().command))
+}
+
+/// Runs the subcommand.
+fn run_command(command: Command) -> Result<(), Box<dyn std::error::Error>> {
+    match command {
         Command::Run {
             preset,
             epochs,
