@@ -16,6 +16,17 @@ use loopin::{factory, pair, pool, registry, stake_cert, token};
 
 /// Every contract's API, as (directory name, files).
 fn apis() -> Vec<(&'static str, Vec<(String, String)>)> {
+    contract_apis()
+        .into_iter()
+        .map(|(name, api, hooks)| (name, files(name, api, hooks)))
+        .collect()
+}
+
+/// A contract's directory name, its API and its cw20 hook messages' schemas.
+type ContractApi = (&'static str, Api, Vec<(&'static str, RootSchema)>);
+
+/// Every contract's API, with its cw20 hook messages' schemas.
+fn contract_apis() -> Vec<ContractApi> {
     let token = generate_api! {
         name: "loopin-token",
         instantiate: token::InstantiateMsg,
@@ -77,33 +88,35 @@ fn apis() -> Vec<(&'static str, Vec<(String, String)>)> {
         ("loopin-price-feed", price_feed, vec![]),
         ("loopin-price-consumer", price_consumer, vec![]),
     ]
-    .into_iter()
-    .map(|(name, api, hooks)| {
-        let api = api.render();
-        let mut files = vec![(
-            format!("{name}.json"),
-            api.to_string().expect("schema encodes"),
-        )];
-        files.extend(
-            api.to_schema_files()
-                .expect("schema encodes")
-                .into_iter()
-                .map(|(file, body)| (format!("raw/{file}"), body)),
-        );
-        files.extend(standalone("", hooks));
-        if name == "loopin-price-feed" {
-            files.extend(standalone(
-                "ibc",
-                vec![
-                    ("price_packet", price_feed::packet_schema()),
-                    ("acknowledgement", price_feed::acknowledgement_schema()),
-                    ("receipt", price_feed::receipt_schema()),
-                ],
-            ));
-        }
-        (name, files)
-    })
-    .collect()
+    .into()
+}
+
+/// The files of one contract: its API, its raw schemas, its hooks' and (for the price feed) its
+/// IBC packets'.
+fn files(name: &str, api: Api, hooks: Vec<(&str, RootSchema)>) -> Vec<(String, String)> {
+    let api = api.render();
+    let mut files = vec![(
+        format!("{name}.json"),
+        api.to_string().expect("schema encodes"),
+    )];
+    files.extend(
+        api.to_schema_files()
+            .expect("schema encodes")
+            .into_iter()
+            .map(|(file, body)| (format!("raw/{file}"), body)),
+    );
+    files.extend(standalone("", hooks));
+    if name == "loopin-price-feed" {
+        files.extend(standalone(
+            "ibc",
+            vec![
+                ("price_packet", price_feed::packet_schema()),
+                ("acknowledgement", price_feed::acknowledgement_schema()),
+                ("receipt", price_feed::receipt_schema()),
+            ],
+        ));
+    }
+    files
 }
 
 /// Standalone schemas as `<dir>/<name>.json` (`<name>.json` where `dir` is empty), encoded as the
