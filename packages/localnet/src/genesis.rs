@@ -16,7 +16,16 @@ const VALIDATOR_STAKE: u128 = 100_000_000_000;
 const VOTING_PERIOD: &str = "30s";
 const EXPEDITED_VOTING_PERIOD: &str = "15s";
 
+/// Writes every node's genesis: their validator keys, the funded accounts, the validators'
+/// gentxs collected into the first node's genesis, which every node gets.
 pub(crate) async fn write(spec: &Spec) -> Result<()> {
+    let validators = validator_keys(spec).await?;
+    let first = funded_genesis(spec, &validators)?;
+    gentxs(spec, &first).await
+}
+
+/// `init` and a test-keyring validator key per node: the validators' addresses.
+async fn validator_keys(spec: &Spec) -> Result<Vec<String>> {
     let mut validators = Vec::new();
     for node in 0..spec.validators {
         let home = spec.node_home(node);
@@ -64,7 +73,12 @@ pub(crate) async fn write(spec: &Spec) -> Result<()> {
         .await?;
         validators.push(address.trim().to_string());
     }
+    Ok(validators)
+}
 
+/// The first node's genesis with the accounts and validators funded and fast governance: its
+/// path.
+fn funded_genesis(spec: &Spec, validators: &[String]) -> Result<std::path::PathBuf> {
     let first = spec.node_home(0).join("config/genesis.json");
     let mut genesis: Value = read_json(&first)?;
     let mut funded: Vec<(String, u128)> = spec
@@ -73,20 +87,21 @@ pub(crate) async fn write(spec: &Spec) -> Result<()> {
         .map(|a| (a.address.clone(), a.amount))
         .collect();
     funded.extend(validators.iter().map(|v| (v.clone(), VALIDATOR_FUNDS)));
-    fund(&mut genesis, &spec.denom, &funded).map_err(|message| NetError::Format {
-        path: first.clone(),
-        message,
-    })?;
+    fund(&mut genesis, &spec.denom, &funded, &first)?;
     fast_governance(&mut genesis);
     write_json(&first, &genesis)?;
+    Ok(first)
+}
 
+/// One gentx per validator, collected into `first` (validated), which every node then gets.
+async fn gentxs(spec: &Spec, first: &std::path::Path) -> Result<()> {
     let gentx_dir = spec.node_home(0).join("config/gentx");
     std::fs::create_dir_all(&gentx_dir).map_err(io_err(&gentx_dir))?;
     for node in 0..spec.validators {
         let home = spec.node_home(node);
         if node > 0 {
             let to = home.join("config/genesis.json");
-            std::fs::copy(&first, &to).map_err(io_err(&to))?;
+            std::fs::copy(first, &to).map_err(io_err(&to))?;
         }
         let document = gentx_dir.join(format!("gentx-{node}.json"));
         wasmd(
@@ -125,19 +140,29 @@ pub(crate) async fn write(spec: &Spec) -> Result<()> {
     wasmd(spec, &["genesis", "validate", "--home", &home0]).await?;
     for node in 1..spec.validators {
         let to = spec.node_home(node).join("config/genesis.json");
-        std::fs::copy(&first, &to).map_err(io_err(&to))?;
+        std::fs::copy(first, &to).map_err(io_err(&to))?;
     }
     Ok(())
 }
 
 /// Adds base accounts and their balances; the bank's total supply is left for the chain to sum.
-fn fund(genesis: &mut Value, denom: &str, accounts: &[(String, u128)]) -> Result<(), String> {
+/// Fails naming the genesis at `path` when it lacks a section.
+fn fund(
+    genesis: &mut Value,
+    denom: &str,
+    accounts: &[(String, u128)],
+    path: &std::path::Path,
+) -> Result<()> {
+    let missing = |message: &str| NetError::Format {
+        path: path.to_path_buf(),
+        message: message.to_string(),
+    };
     let app = genesis
         .get_mut("app_state")
-        .ok_or("no app_state in genesis")?;
+        .ok_or_else(|| missing("no app_state in genesis"))?;
     let auth = app["auth"]["accounts"]
         .as_array_mut()
-        .ok_or("no auth.accounts in genesis")?;
+        .ok_or_else(|| missing("no auth.accounts in genesis"))?;
     for (address, _) in accounts {
         auth.push(json!({
             "@type": "/cosmos.auth.v1beta1.BaseAccount",
@@ -149,7 +174,7 @@ fn fund(genesis: &mut Value, denom: &str, accounts: &[(String, u128)]) -> Result
     }
     let balances = app["bank"]["balances"]
         .as_array_mut()
-        .ok_or("no bank.balances in genesis")?;
+        .ok_or_else(|| missing("no bank.balances in genesis"))?;
     for (address, amount) in accounts {
         balances.push(json!({
             "address": address,

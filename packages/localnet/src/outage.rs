@@ -17,13 +17,18 @@ pub struct Outage {
     pub down: Duration,
 }
 
+/// An outage that is not `NODE@AFTER+DOWN`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?}: expected NODE@AFTER+DOWN (seconds), e.g. 3@240+90")]
+pub struct OutageSyntax(pub String);
+
 impl FromStr for Outage {
-    type Err = String;
+    type Err = OutageSyntax;
 
     /// `NODE@AFTER+DOWN`, seconds: `3@240+90` kills validator 3 four minutes after the start
     /// and restarts it 90 s later.
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("{s:?}: expected NODE@AFTER+DOWN (seconds), e.g. 3@240+90");
+    fn from_str(s: &str) -> Result<Self, OutageSyntax> {
+        let bad = || OutageSyntax(s.to_string());
         let (node, times) = s.split_once('@').ok_or_else(bad)?;
         let (after, down) = times.split_once('+').ok_or_else(bad)?;
         let secs = |v: &str| v.trim().parse::<u64>().map_err(|_| bad());
