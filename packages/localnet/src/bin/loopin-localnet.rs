@@ -1,12 +1,14 @@
 //! `loopin-localnet`: runs a local wasmd network in the foreground until Ctrl-C or SIGTERM (state
 //! kept in `--home`; a second run resumes it), optionally with a planned validator outage.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
 use loopin_chain_client::Key;
 use loopin_localnet::{Account, Network, Outage, Spec};
+use loopin_telemetry::program;
 
 #[derive(Parser)]
 #[command(about = "A local network of wasmd validators on loopback")]
@@ -54,17 +56,51 @@ struct Args {
     ready_file: Option<PathBuf>,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    // The network logs to stdout (RUST_LOG, "info" without it): the body starts its logging.
+    program::run("loopin-localnet", None, run(Args::parse()))
+}
+
+/// Starts the network, announces it, runs the outage if one is planned, and stops the
+/// validators at Ctrl-C or SIGTERM.
+async fn run(args: Args) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let args = Args::parse();
     // Signals are caught from the start: a script that gives up while the validators start
     // must not leave them running.
     let mut stop = Shutdown::new()?;
+    let spec = spec(&args)?;
+    if let Some(ready) = &args.ready_file {
+        let _ = std::fs::remove_file(ready);
+    }
+    let mut network = tokio::select! {
+        started = Network::start(spec.clone()) => started?,
+        // Dropping the starting network kills its validators (their children are kill-on-drop).
+        _ = stop.recv() => return Ok(()),
+    };
+    announce(&spec, args.ready_file.as_deref())?;
+    if let Some(outage) = args.outage {
+        let record_path =
+            (args.outage_record.clone()).unwrap_or_else(|| spec.home.join("outage.json"));
+        let _ = std::fs::remove_file(&record_path);
+        tokio::select! {
+            done = outage.run(&mut network) => record_outage(done, &record_path)?,
+            _ = stop.recv() => {
+                network.stop().await;
+                return Ok(());
+            }
+        }
+    }
+    stop.recv().await;
+    network.stop().await;
+    Ok(())
+}
+
+/// The network the command line asks for: its development keys and `--fund` accounts funded.
+fn spec(args: &Args) -> anyhow::Result<Spec> {
     let mut accounts = Vec::new();
     for n in 1..=args.dev_keys {
         accounts.push(Account {
@@ -81,25 +117,24 @@ async fn main() -> anyhow::Result<()> {
             amount: amount.parse().with_context(|| format!("--fund {entry}"))?,
         });
     }
-    let spec = Spec {
-        wasmd: args.wasmd.unwrap_or_else(loopin_localnet::wasmd_path),
-        home: args.home,
-        chain_id: args.chain_id,
-        denom: args.denom,
+    Ok(Spec {
+        wasmd: args
+            .wasmd
+            .clone()
+            .unwrap_or_else(loopin_localnet::wasmd_path),
+        home: args.home.clone(),
+        chain_id: args.chain_id.clone(),
+        denom: args.denom.clone(),
         validators: args.validators,
         base_port: args.base_port,
         block_time_ms: args.block_time_ms,
         min_gas_price: args.min_gas_price,
         accounts,
-    };
-    if let Some(ready) = &args.ready_file {
-        let _ = std::fs::remove_file(ready);
-    }
-    let mut network = tokio::select! {
-        started = Network::start(spec.clone()) => started?,
-        // Dropping the starting network kills its validators (their children are kill-on-drop).
-        _ = stop.recv() => return Ok(()),
-    };
+    })
+}
+
+/// Logs every validator's endpoints and writes them to the ready file, if one is asked for.
+fn announce(spec: &Spec, ready_file: Option<&Path>) -> anyhow::Result<()> {
     let mut nodes = Vec::new();
     for node in 0..spec.validators {
         tracing::info!(
@@ -115,36 +150,28 @@ async fn main() -> anyhow::Result<()> {
             "rest": spec.api_url(node),
         }));
     }
-    if let Some(ready) = &args.ready_file {
+    if let Some(ready) = ready_file {
         let text = serde_json::json!({ "chain_id": spec.chain_id, "nodes": nodes });
         std::fs::write(ready, text.to_string())
             .with_context(|| format!("writing {}", ready.display()))?;
     }
-    if let Some(outage) = args.outage {
-        let record_path =
-            (args.outage_record.clone()).unwrap_or_else(|| spec.home.join("outage.json"));
-        let _ = std::fs::remove_file(&record_path);
-        tokio::select! {
-            done = outage.run(&mut network) => {
-                let written = match done {
-                    Ok(record) => serde_json::to_string_pretty(&record)?,
-                    Err(e) => {
-                        tracing::error!(error = %e, "the outage failed");
-                        serde_json::json!({ "error": e.to_string() }).to_string()
-                    }
-                };
-                std::fs::write(&record_path, written)
-                    .with_context(|| format!("writing {}", record_path.display()))?;
-            }
-            _ = stop.recv() => {
-                network.stop().await;
-                return Ok(());
-            }
-        }
-    }
-    stop.recv().await;
-    network.stop().await;
     Ok(())
+}
+
+/// Writes what the outage did, or why it failed, to `record_path`.
+fn record_outage(
+    done: loopin_localnet::Result<loopin_localnet::OutageRecord>,
+    record_path: &Path,
+) -> anyhow::Result<()> {
+    let written = match done {
+        Ok(record) => serde_json::to_string_pretty(&record)?,
+        Err(e) => {
+            tracing::error!(error = %e, "the outage failed");
+            serde_json::json!({ "error": e.to_string() }).to_string()
+        }
+    };
+    std::fs::write(record_path, written)
+        .with_context(|| format!("writing {}", record_path.display()))
 }
 
 /// Ctrl-C or SIGTERM (a script's `kill`): either stops the validators, which are children.
