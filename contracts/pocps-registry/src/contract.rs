@@ -5,7 +5,7 @@
 
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
-use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Reply, Response};
+use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Reply, Response, StdError};
 use loopin::factory;
 use loopin::migrate::ensure_upgrade;
 use loopin::registry::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
@@ -93,9 +93,11 @@ pub fn execute(
     }
 }
 
-/// What `execute` dispatches to a feature's handlers is that feature's message; any other is
-/// a dispatch bug.
-const MISDISPATCHED: &str = "execute dispatches each message to its feature";
+/// What `execute` dispatches to a feature's handlers is that feature's message; any other would
+/// be a dispatch bug, answered with an error rather than a panic (no input reaches it).
+fn misdispatched() -> ContractError {
+    StdError::generic_err("execute dispatches each message to its feature").into()
+}
 
 /// Verifier bonds ([`bonds`]): bonding (a cw20 `Receive`), unbonding, withdrawing.
 fn execute_bonds(
@@ -108,7 +110,7 @@ fn execute_bonds(
         ExecuteMsg::Receive(msg) => bonds::receive(deps, env, info, msg),
         ExecuteMsg::Unbond { amount } => bonds::unbond(deps, env, info, amount),
         ExecuteMsg::WithdrawUnbonded {} => bonds::withdraw(deps, env, info),
-        _ => unreachable!("{MISDISPATCHED}"),
+        _ => Err(misdispatched()),
     }
 }
 
@@ -152,7 +154,7 @@ fn execute_devices(
             new_key_signature,
         ),
         ExecuteMsg::Prune { token_id } => expiry::prune(deps, env, token_id),
-        _ => unreachable!("{MISDISPATCHED}"),
+        _ => Err(misdispatched()),
     }
 }
 
@@ -166,7 +168,7 @@ fn execute_beacon(
     match msg {
         ExecuteMsg::CommitEntropy { hash } => entropy::commit_entropy(deps, env, info, hash),
         ExecuteMsg::RevealEntropy { secret } => entropy::reveal_entropy(deps, env, info, secret),
-        _ => unreachable!("{MISDISPATCHED}"),
+        _ => Err(misdispatched()),
     }
 }
 
@@ -195,7 +197,7 @@ fn execute_challenges(
         }
         ExecuteMsg::Finalize { challenge_id } => verdict::finalize(deps, env, challenge_id),
         ExecuteMsg::Expire { challenge_id } => challenge::expire(deps, env, challenge_id),
-        _ => unreachable!("{MISDISPATCHED}"),
+        _ => Err(misdispatched()),
     }
 }
 
@@ -230,7 +232,7 @@ fn execute_audits(
             challenge_id,
             auditor,
         } => audit::finalize_audit(deps, env, challenge_id, auditor),
-        _ => unreachable!("{MISDISPATCHED}"),
+        _ => Err(misdispatched()),
     }
 }
 
@@ -251,7 +253,7 @@ fn execute_accusations(
         ExecuteMsg::DrawSweep { token_id, window } => {
             sweep::draw_sweep(deps, env, token_id, window)
         }
-        _ => unreachable!("{MISDISPATCHED}"),
+        _ => Err(misdispatched()),
     }
 }
 
