@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail, ensure};
+use anyhow::{Context, ensure};
 use clap::Parser;
 use cosmrs::crypto::secp256k1::SigningKey;
 use cosmrs::proto::cosmos::tx::v1beta1 as txpb;
@@ -188,6 +188,11 @@ async fn cw20_balance(client: &ChainClient, token: &str, who: &str) -> anyhow::R
     Ok(answer.balance.u128())
 }
 
+// The verification after the timed window.
+#[path = "transfer_bench/verify.rs"]
+mod verify;
+use verify::{verify_balances, verify_committed};
+
 /// The devnet node of a run, its deployer and the chain's fee terms.
 struct Bench {
     node: loopin_devnet::NodeHandle,
@@ -239,15 +244,9 @@ async fn main() -> anyhow::Result<()> {
     let token_addr = deploy_token(&bench.deployer, wasm, &senders).await?;
     let measured = measure(&args, &bench, &senders, &token_addr).await?;
     report(&args, &bench, &measured, &wasm_path)?;
-    let Bench {
-        node,
-        home,
-        deployer,
-        ..
-    } = bench;
-    drop(deployer);
-    node.stop().await;
-    let _ = std::fs::remove_dir_all(&home);
+    drop(bench.deployer);
+    bench.node.stop().await;
+    let _ = std::fs::remove_dir_all(&bench.home);
     Ok(())
 }
 
@@ -471,92 +470,6 @@ async fn timed_window(
     }
     let window = start.elapsed();
     Ok((hashes, broadcast_time, window))
-}
-
-/// Verification: every transaction committed with code 0. Transactions by block height, and the
-/// most gas one used.
-async fn verify_committed(
-    tx_client: &mut txpb::service_client::ServiceClient<Channel>,
-    hashes: &[Vec<String>],
-    txs_per_account: u64,
-) -> anyhow::Result<(BTreeMap<i64, u64>, i64)> {
-    let mut per_block: BTreeMap<i64, u64> = BTreeMap::new();
-    let mut gas_used = 0i64;
-    for account_hashes in hashes {
-        ensure!(account_hashes.len() as u64 == txs_per_account);
-        for hash in account_hashes {
-            let Some(response) = get_tx(tx_client, hash).await? else {
-                bail!("tx {hash} is not in any block");
-            };
-            ensure!(
-                response.code == 0,
-                "tx {hash} failed in block {}: code {} {}",
-                response.height,
-                response.code,
-                response.raw_log
-            );
-            *per_block.entry(response.height).or_default() += 1;
-            gas_used = gas_used.max(response.gas_used);
-        }
-    }
-    Ok((per_block, gas_used))
-}
-
-/// Verification: every sender's sequence, fee balance and cw20 balance exact, and the token's
-/// balances adding up to its unchanged supply.
-async fn verify_balances(
-    args: &Args,
-    bench: &Bench,
-    senders: &[Sender],
-    token_addr: &str,
-    fee: u128,
-) -> anyhow::Result<()> {
-    let deployer = &bench.deployer;
-    let supply = INITIAL * args.accounts as u128;
-    let mut expected = vec![INITIAL; senders.len()];
-    for i in 0..senders.len() {
-        for k in 0..args.txs_per_account {
-            let (to, amount) = transfer_of(i, k, senders.len());
-            expected[i] -= amount;
-            expected[to] += amount;
-        }
-    }
-    let fees = fee * u128::from(args.txs_per_account);
-    let mut sum = 0u128;
-    for (i, s) in senders.iter().enumerate() {
-        let address = s.address.to_string();
-        let balance = cw20_balance(deployer, token_addr, &address).await?;
-        ensure!(
-            balance == expected[i],
-            "sender {i}: cw20 balance {balance}, expected {}",
-            expected[i]
-        );
-        sum += balance;
-        let (_, sequence) = deployer
-            .account_of(&address)
-            .await?
-            .context("sender account missing")?;
-        ensure!(
-            sequence == args.txs_per_account,
-            "sender {i}: sequence {sequence}, expected {}",
-            args.txs_per_account
-        );
-        let native = deployer.balance(&address, &bench.denom).await?;
-        ensure!(
-            native == u128::from(NATIVE_FUNDS) - fees,
-            "sender {i}: native balance {native}, expected {}",
-            u128::from(NATIVE_FUNDS) - fees
-        );
-    }
-    let info: cw20::TokenInfoResponse = deployer
-        .query_smart(token_addr, &token::QueryMsg::TokenInfo {})
-        .await?;
-    ensure!(
-        info.total_supply.u128() == supply && sum == supply,
-        "supply {} and sum of balances {sum}, expected {supply}",
-        info.total_supply
-    );
-    Ok(())
 }
 
 /// Prints the run's configuration, timings and throughput.
