@@ -33,11 +33,6 @@ use loopin_devnet::{Config, GenesisAccount};
 use sha2::{Digest, Sha256};
 use tonic::transport::Channel;
 
-/// Native funds of every genesis account (fees).
-const NATIVE_FUNDS: u64 = 1_000_000_000_000;
-/// cw20 balance of every sender at instantiation.
-const INITIAL: u128 = 1_000_000_000;
-
 #[derive(Parser, Debug)]
 #[command(about = "Signed cw20 transfers per second through a devnet node over gRPC")]
 struct Args {
@@ -81,12 +76,6 @@ fn bench_key(name: &str) -> anyhow::Result<SigningKey> {
 struct Sender {
     key: SigningKey,
     address: AccountId,
-}
-
-/// What sender `i`'s `k`-th transfer moves, and to whom: amounts vary so a lost or doubled
-/// transfer shows in the balances.
-fn transfer_of(i: usize, k: u64, accounts: usize) -> (usize, u128) {
-    ((i + 1 + k as usize % 3) % accounts, 1 + u128::from(k % 7))
 }
 
 struct Signer<'a> {
@@ -157,41 +146,10 @@ async fn broadcast_all(querier: ChainQuerier, txs: Vec<Vec<u8>>) -> anyhow::Resu
     Ok(hashes)
 }
 
-/// `GetTx` of `hash`: `None` while it is not in a block.
-async fn get_tx(
-    client: &mut txpb::service_client::ServiceClient<Channel>,
-    hash: &str,
-) -> anyhow::Result<Option<cosmrs::proto::cosmos::base::abci::v1beta1::TxResponse>> {
-    match client
-        .get_tx(txpb::GetTxRequest {
-            hash: hash.to_string(),
-        })
-        .await
-    {
-        Ok(r) => Ok(Some(
-            r.into_inner().tx_response.context("empty tx response")?,
-        )),
-        Err(s) if s.code() == tonic::Code::NotFound => Ok(None),
-        Err(s) => Err(s.into()),
-    }
-}
-
-async fn cw20_balance(client: &ChainClient, token: &str, who: &str) -> anyhow::Result<u128> {
-    let answer: cw20::BalanceResponse = client
-        .query_smart(
-            token,
-            &token::QueryMsg::Balance {
-                address: who.to_string(),
-            },
-        )
-        .await?;
-    Ok(answer.balance.u128())
-}
-
 // The verification after the timed window.
 #[path = "transfer_bench/verify.rs"]
 mod verify;
-use verify::{verify_balances, verify_committed};
+use verify::{INITIAL, NATIVE_FUNDS, get_tx, transfer_of, verify_balances, verify_committed};
 
 /// The devnet node of a run, its deployer and the chain's fee terms.
 struct Bench {
@@ -368,7 +326,16 @@ async fn measure(
     let (per_block, gas_used) =
         verify_committed(&mut tx_client, &hashes, args.txs_per_account).await?;
     let fee = fee_for(gas_limit, bench.gas_price);
-    verify_balances(args, bench, senders, token_addr, fee).await?;
+    let addresses: Vec<String> = senders.iter().map(|s| s.address.to_string()).collect();
+    verify_balances(
+        deployer,
+        &bench.denom,
+        &addresses,
+        args.txs_per_account,
+        token_addr,
+        fee,
+    )
+    .await?;
     let verify_time = verify_start.elapsed();
     let end_height = deployer.latest_block().await?.0;
     Ok(Measured {
