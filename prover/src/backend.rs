@@ -27,6 +27,20 @@ pub enum GemmFailed {
     Device(String),
 }
 
+/// Why a backend did not encode lanes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EncodeError {
+    /// The parameters are not valid, or the key is not a field element.
+    #[error("invalid parameters")]
+    InvalidParams,
+    /// The lanes asked for do not fit in memory's address range.
+    #[error("size overflow")]
+    SizeOverflow,
+    /// The device failed (an allocation, the launch, the copy back), in the driver's words.
+    #[error("{0}")]
+    Device(String),
+}
+
 /// A backend computing the slow direction.
 pub trait Backend: Send + Sync {
     /// "cpu", "cuda", ...
@@ -38,7 +52,7 @@ pub trait Backend: Send + Sync {
         params: &Params,
         lane0: u32,
         n: u32,
-    ) -> Result<Vec<u128>, String>;
+    ) -> Result<Vec<u128>, EncodeError>;
     /// `rounds` slow Sloth rounds on every input (the kernel's bulk path, which the self-test
     /// checks bit for bit); stops early when `cancel` is set.
     fn slow_rounds(
@@ -67,7 +81,7 @@ impl Backend for CpuBackend {
         params: &Params,
         lane0: u32,
         n: u32,
-    ) -> Result<Vec<u128>, String> {
+    ) -> Result<Vec<u128>, EncodeError> {
         use rayon::prelude::*;
         Ok((lane0..lane0.saturating_add(n))
             .into_par_iter()
@@ -155,14 +169,14 @@ impl Backend for HostKernel {
         params: &Params,
         lane0: u32,
         n: u32,
-    ) -> Result<Vec<u128>, String> {
+    ) -> Result<Vec<u128>, EncodeError> {
         if !params.is_valid() || ek >= PRIME {
-            return Err("invalid parameters".into());
+            return Err(EncodeError::InvalidParams);
         }
         let len = (n as usize)
             .checked_mul(params.blocks_per_lane as usize)
             .and_then(|x| x.checked_mul(2))
-            .ok_or("size overflow")?;
+            .ok_or(EncodeError::SizeOverflow)?;
         let mut out = vec![0u64; len];
         let (lo, hi) = split(ek);
         // SAFETY: `out` holds 2·n·blocks_per_lane limbs, exactly what the C loop writes; it

@@ -273,7 +273,7 @@ fn encode_chunks(
         let (lane0, n) = lanes_of(&params, chunk_lanes, c);
         let blocks = backend
             .encode_lanes(ek, &params, lane0 as u32, n as u32)
-            .map_err(StorageError::Backend)?;
+            .map_err(|e| StorageError::Backend(e.to_string()))?;
         if blocks.len() as u64 != n * params.blocks_per_lane as u64 {
             return Err(StorageError::Backend("wrong number of blocks".into()));
         }

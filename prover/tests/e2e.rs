@@ -6,7 +6,7 @@ use loopin::registry::Verdict as OnChain;
 use loopin_pocps::encode::Params;
 use loopin_pocps::merkle::Tree;
 use loopin_pocps::proof::{Opening, check_block};
-use loopin_prover::backend::{Backend, Cancelled, CpuBackend, GemmFailed};
+use loopin_prover::backend::{Backend, Cancelled, CpuBackend, EncodeError, GemmFailed};
 use loopin_prover::metrics::Metrics;
 use loopin_prover::onchain::registry_verdict;
 use loopin_prover::service::Limits;
@@ -250,7 +250,7 @@ impl Backend for Counting {
         p: &loopin_pocps::encode::Params,
         lane0: u32,
         n: u32,
-    ) -> Result<Vec<u128>, String> {
+    ) -> Result<Vec<u128>, EncodeError> {
         self.0.fetch_add(n as u64, Ordering::SeqCst);
         CpuBackend.encode_lanes(ek, p, lane0, n)
     }

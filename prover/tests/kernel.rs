@@ -8,7 +8,7 @@ use loopin_pocps::encode::Params;
 use loopin_pocps::gemm::Shape;
 use loopin_pocps::merkle::Hash;
 use loopin_prover::backend::selftest::{self, check};
-use loopin_prover::backend::{Backend, Cancelled, CpuBackend, GemmFailed, HostKernel};
+use loopin_prover::backend::{Backend, Cancelled, CpuBackend, EncodeError, GemmFailed, HostKernel};
 use std::sync::atomic::AtomicBool;
 
 #[test]
@@ -30,7 +30,13 @@ impl Backend for OneBitOff {
     fn name(&self) -> &'static str {
         "one-bit-off"
     }
-    fn encode_lanes(&self, ek: u128, p: &Params, lane0: u32, n: u32) -> Result<Vec<u128>, String> {
+    fn encode_lanes(
+        &self,
+        ek: u128,
+        p: &Params,
+        lane0: u32,
+        n: u32,
+    ) -> Result<Vec<u128>, EncodeError> {
         CpuBackend.encode_lanes(ek, p, lane0, n)
     }
     fn slow_rounds(&self, xs: &[u128], r: u32, c: &AtomicBool) -> Result<Vec<u128>, Cancelled> {

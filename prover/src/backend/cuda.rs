@@ -8,7 +8,8 @@
 //! else the dp4a tile kernel stays ([`CudaBackend::gemm_path`] tells which).
 
 use super::{
-    Backend, BackendError, Cancelled, GemmFailed, from_limbs, inputs_valid, split, to_limbs,
+    Backend, BackendError, Cancelled, EncodeError, GemmFailed, from_limbs, inputs_valid, split,
+    to_limbs,
 };
 use cudarc::driver::{
     CudaContext, CudaFunction, CudaSlice, CudaStream, DriverError, LaunchConfig, PushKernelArg,
@@ -471,18 +472,18 @@ impl Backend for CudaBackend {
         params: &Params,
         lane0: u32,
         n: u32,
-    ) -> Result<Vec<u128>, String> {
+    ) -> Result<Vec<u128>, EncodeError> {
         if !params.is_valid() || ek >= loopin_pocps::field::P {
-            return Err("invalid parameters".into());
+            return Err(EncodeError::InvalidParams);
         }
         let len = (n as usize)
             .checked_mul(params.blocks_per_lane as usize)
             .and_then(|x| x.checked_mul(2))
-            .ok_or("size overflow")?;
+            .ok_or(EncodeError::SizeOverflow)?;
         let mut out = self
             .stream
             .alloc_zeros::<u64>(len)
-            .map_err(|e| format!("{e:?}"))?;
+            .map_err(|e| EncodeError::Device(format!("{e:?}")))?;
         let (lo, hi) = split(ek);
         let (bpl, rounds) = (params.blocks_per_lane, params.rounds);
         let mut b = self.stream.launch_builder(&self.encode);
@@ -495,8 +496,11 @@ impl Backend for CudaBackend {
             .arg(&mut out);
         // SAFETY: argument types and order match `loopin_encode_lanes`; `out` has 2·n·bpl limbs,
         // the extent the kernel indexes with t < n.
-        unsafe { b.launch(cfg(n)) }.map_err(|e| format!("launch: {e:?}"))?;
-        let host = self.stream.clone_dtoh(&out).map_err(|e| format!("{e:?}"))?;
+        unsafe { b.launch(cfg(n)) }.map_err(|e| EncodeError::Device(format!("launch: {e:?}")))?;
+        let host = self
+            .stream
+            .clone_dtoh(&out)
+            .map_err(|e| EncodeError::Device(format!("{e:?}")))?;
         Ok(from_limbs(&host))
     }
 

@@ -73,9 +73,9 @@ pub enum BackendError {
     /// The CPU reference did not compute a GEMM.
     #[error("cpu: gemm cancelled")]
     CpuGemm,
-    /// The backend did not encode lanes (its own words).
+    /// The backend did not encode lanes.
     #[error("{0}")]
-    Encode(String),
+    Encode(super::EncodeError),
     /// No libcuda or libnvrtc to load.
     #[error("libcuda / libnvrtc not found")]
     NoLibraries,

@@ -6,7 +6,7 @@ use loopin_pocps::encode::{Params, derive_ek};
 use loopin_pocps::gemm::Shape;
 use loopin_pocps::merkle::Hash;
 use loopin_prover::auth::{Gate, StaticAllowlist, pubkey_bytes};
-use loopin_prover::backend::{Backend, Cancelled, CpuBackend, GemmFailed};
+use loopin_prover::backend::{Backend, Cancelled, CpuBackend, EncodeError, GemmFailed};
 use loopin_prover::metrics::Metrics;
 use loopin_prover::service::{self, Limits, ProverService, Running};
 use loopin_prover::state::ProverState;
@@ -128,7 +128,13 @@ impl Backend for TamperedGemm {
     fn name(&self) -> &'static str {
         self.name
     }
-    fn encode_lanes(&self, ek: u128, p: &Params, lane0: u32, n: u32) -> Result<Vec<u128>, String> {
+    fn encode_lanes(
+        &self,
+        ek: u128,
+        p: &Params,
+        lane0: u32,
+        n: u32,
+    ) -> Result<Vec<u128>, EncodeError> {
         CpuBackend.encode_lanes(ek, p, lane0, n)
     }
     fn slow_rounds(&self, xs: &[u128], r: u32, c: &AtomicBool) -> Result<Vec<u128>, Cancelled> {
