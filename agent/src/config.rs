@@ -63,7 +63,7 @@ impl Default for AgentConfig {
 #[derive(thiserror::Error, Debug)]
 pub enum ConfigError {
     #[error("{0}")]
-    File(String),
+    File(loopin_miner_config::ConfigError),
     #[error("[agent]: {0}")]
     Section(#[from] toml::de::Error),
     #[error("[agent] user_prefix: {0}")]

@@ -140,25 +140,54 @@ impl Default for Config {
     }
 }
 
+/// Why a miner's config was refused (the texts name the file or the field).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {error}")]
+    Read {
+        path: std::path::PathBuf,
+        error: std::io::Error,
+    },
+    #[error("{path}: {error}")]
+    Parse {
+        path: std::path::PathBuf,
+        error: toml::de::Error,
+    },
+    #[error("unknown parameter set {0:?}")]
+    UnknownParams(String),
+    #[error("invalid parameters")]
+    InvalidParams,
+    #[error("identity.miner and identity.pool are required")]
+    NoIdentity,
+    #[error("identity.randomness (hex): {0}")]
+    Randomness(hex::FromHexError),
+}
+
 impl Config {
     /// Read a TOML file.
-    pub fn from_file(p: &Path) -> Result<Config, String> {
-        let s = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-        toml::from_str(&s).map_err(|e| format!("{}: {e}", p.display()))
+    pub fn from_file(p: &Path) -> Result<Config, ConfigError> {
+        let s = std::fs::read_to_string(p).map_err(|error| ConfigError::Read {
+            path: p.to_path_buf(),
+            error,
+        })?;
+        toml::from_str(&s).map_err(|error| ConfigError::Parse {
+            path: p.to_path_buf(),
+            error,
+        })
     }
 
     /// Encoding parameters.
-    pub fn encoding_params(&self) -> Result<Params, String> {
+    pub fn encoding_params(&self) -> Result<Params, ConfigError> {
         let p = match self.custom_params {
             Some(p) => p,
             None => preset(&self.params)
                 .map(|x| x.0)
-                .ok_or_else(|| format!("unknown parameter set {:?}", self.params))?,
+                .ok_or_else(|| ConfigError::UnknownParams(self.params.clone()))?,
         };
         if p.is_valid() {
             Ok(p)
         } else {
-            Err("invalid parameters".into())
+            Err(ConfigError::InvalidParams)
         }
     }
 
@@ -170,13 +199,12 @@ impl Config {
     }
 
     /// ek from the device key and the identity, as the registry checks it.
-    pub fn ek(&self, key: &k256::ecdsa::SigningKey) -> Result<u128, String> {
+    pub fn ek(&self, key: &k256::ecdsa::SigningKey) -> Result<u128, ConfigError> {
         let i = &self.identity;
         if i.miner.is_empty() || i.pool.is_empty() {
-            return Err("identity.miner and identity.pool are required".into());
+            return Err(ConfigError::NoIdentity);
         }
-        let r =
-            hex::decode(&i.randomness).map_err(|e| format!("identity.randomness (hex): {e}"))?;
+        let r = hex::decode(&i.randomness).map_err(ConfigError::Randomness)?;
         Ok(loopin_pocps::encode::derive_ek(
             &self.fingerprint_hash(key),
             &i.miner,
@@ -235,7 +263,12 @@ mod tests {
         assert!(c.encoding_params().is_ok());
 
         std::fs::write(&path, "listen = \"0.0.0.0:1\"\nshell = \"/bin/sh\"\n").unwrap();
-        assert!(Config::from_file(&path).unwrap_err().contains("shell"));
+        assert!(
+            Config::from_file(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("shell")
+        );
         std::fs::write(&path, "[limits]\nmax_threads = 1\n").unwrap();
         assert!(Config::from_file(&path).is_err());
     }
