@@ -13,7 +13,8 @@ use loopin_agent::accounts::Accounts;
 use loopin_agent::config::{AgentConfig, Settings};
 use loopin_agent::service::Agent;
 use loopin_agent::test_sshd::{Sshd, test_confinement};
-use loopin_chain_client::{ChainClient, ChainConfig, Key, devnet};
+use loopin_chain_client::{ChainClient, Key, devnet};
+use loopin_chain_tests::{Chain, Kind, key};
 use loopin_client::{LeaseClient, LeaseOrder, pin_and_command};
 use loopin_deploy::{DeployConfig, Deployment};
 use loopin_prover::stake::{StakeOffer, signed_stake};
@@ -24,10 +25,6 @@ use std::time::Duration;
 
 const LOOP: u128 = 1_000_000;
 const EPOCH_SECONDS: u64 = 3_600;
-
-fn key(n: u8) -> Key {
-    Key::development(n, "loopin").unwrap()
-}
 
 fn run(program: &str, args: &[&str]) -> Output {
     Command::new(program)
@@ -61,7 +58,7 @@ impl Drop for KillOnDrop {
 /// A devnet with LooPIN deployed, a device staked as the pool's first liquidity provider, a
 /// client account with an SSH key, and the miner's config file for the agent.
 struct Harness {
-    _devnet: loopin_devnet::NodeHandle,
+    _devnet: Chain,
     dir: tempfile::TempDir,
     miner: ChainClient,
     pair: String,
@@ -95,25 +92,8 @@ impl Harness {
             std::os::unix::fs::PermissionsExt::from_mode(0o755),
         )
         .unwrap();
-        let node = loopin_devnet::start(loopin_devnet::Config {
-            home: dir.path().join("devnet"),
-            grpc_addr: "127.0.0.1:0".into(),
-            block_time_ms: 100,
-            accounts: (1..=3)
-                .map(|n| loopin_devnet::GenesisAccount {
-                    address: key(n).address.to_string(),
-                    amount: 1_000_000_000_000,
-                })
-                .collect(),
-            ..loopin_devnet::Config::default()
-        })
-        .await
-        .expect("devnet");
-        let chain = ChainConfig {
-            grpc: node.grpc_url(),
-            poll_interval_ms: 25,
-            ..ChainConfig::default()
-        };
+        let devnet = Chain::start(Kind::Devnet, "agent-ssh", &[1, 2, 3]).await;
+        let chain = devnet.chain_config();
         let deployer = ChainClient::connect(chain.clone(), key(1)).await.unwrap();
         let miner = ChainClient::connect(chain.clone(), key(2)).await.unwrap();
         let holders: Vec<(String, u128)> = [2u8, 3]
@@ -231,7 +211,7 @@ impl Harness {
         let settings = Settings::from_file(&config).unwrap();
         clear_accounts(Agent::linux_accounts(&settings).unwrap().as_ref());
         Harness {
-            _devnet: node,
+            _devnet: devnet,
             dir,
             miner,
             pair,

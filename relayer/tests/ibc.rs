@@ -9,6 +9,7 @@
 use cosmwasm_std::{Uint128, to_json_binary};
 use loopin::price_feed::{consumer, feed};
 use loopin_chain_client::{ChainClient, ChainConfig, Key, devnet};
+use loopin_chain_tests::{Chain, DevnetIdentity};
 use loopin_deploy::ibc::{self, IbcApps, IbcSettings};
 use loopin_deploy::{DeployConfig, Deployment, repository_artifacts};
 use loopin_relayer::chain::IbcChain;
@@ -47,8 +48,8 @@ fn key(n: u8, prefix: &str) -> Key {
 
 struct TwoChains {
     dir: tempfile::TempDir,
-    _a: loopin_devnet::NodeHandle,
-    _b: loopin_devnet::NodeHandle,
+    _a: Chain,
+    _b: Chain,
     a: ChainConfig,
     b: ChainConfig,
     deployment: Deployment,
@@ -64,42 +65,33 @@ struct TwoChains {
 impl TwoChains {
     async fn start() -> TwoChains {
         let dir = tempfile::tempdir().unwrap();
-        let devnet = |id: &str, prefix: &str, denom: &str, home: &str| loopin_devnet::Config {
-            chain_id: id.into(),
-            prefix: prefix.into(),
-            denom: denom.into(),
-            home: dir.path().join(home),
-            grpc_addr: "127.0.0.1:0".into(),
-            block_time_ms: 100,
-            accounts: [DEPLOYER, HOLDER, RELAYER]
+        let funded = |prefix: &str| -> Vec<String> {
+            [DEPLOYER, HOLDER, RELAYER]
                 .iter()
-                .map(|n| loopin_devnet::GenesisAccount {
-                    address: key(*n, prefix).address.to_string(),
-                    amount: 1_000_000_000_000,
-                })
-                .collect(),
-            ..loopin_devnet::Config::default()
+                .map(|n| key(*n, prefix).address.to_string())
+                .collect()
         };
-        let node_a = loopin_devnet::start(devnet(A_ID, "loopin", "uloop", "a"))
-            .await
-            .expect("devnet A");
-        let node_b = loopin_devnet::start(devnet(B_ID, B_PREFIX, B_DENOM, "b"))
-            .await
-            .expect("devnet B");
-        let a = ChainConfig {
-            grpc: node_a.grpc_url(),
-            chain_id: A_ID.into(),
-            poll_interval_ms: 25,
-            ..ChainConfig::default()
-        };
-        let b = ChainConfig {
-            grpc: node_b.grpc_url(),
-            chain_id: B_ID.into(),
-            prefix: B_PREFIX.into(),
-            denom: B_DENOM.into(),
-            poll_interval_ms: 25,
-            ..ChainConfig::default()
-        };
+        let chain_a = Chain::start_devnet(
+            "relayer-a",
+            DevnetIdentity {
+                chain_id: A_ID,
+                prefix: "loopin",
+                denom: "uloop",
+            },
+            &funded("loopin"),
+        )
+        .await;
+        let chain_b = Chain::start_devnet(
+            "relayer-b",
+            DevnetIdentity {
+                chain_id: B_ID,
+                prefix: B_PREFIX,
+                denom: B_DENOM,
+            },
+            &funded(B_PREFIX),
+        )
+        .await;
+        let (a, b) = (chain_a.chain_config(), chain_b.chain_config());
         let deployer = ChainClient::connect(a.clone(), key(DEPLOYER, "loopin"))
             .await
             .unwrap();
@@ -140,8 +132,8 @@ impl TwoChains {
         TwoChains {
             holder_on_b: key(HOLDER, B_PREFIX).address.to_string(),
             dir,
-            _a: node_a,
-            _b: node_b,
+            _a: chain_a,
+            _b: chain_b,
             a,
             b,
             deployment,

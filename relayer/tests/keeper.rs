@@ -14,7 +14,8 @@ use loopin::pair::{
     AUTO_RENEW_AHEAD, ConfigResponse, ExecuteMsg, PoolResponse, QueryMsg, StakeResponse,
 };
 use loopin::stake_cert::StakeMode;
-use loopin_chain_client::{ChainClient, ChainConfig, Key, devnet};
+use loopin_chain_client::{ChainClient, ChainConfig, devnet};
+use loopin_chain_tests::{Chain, Kind, key};
 use loopin_deploy::{ClassConfig, DeployConfig, Deployment};
 use loopin_relayer::keeper::{Keeper, wait_advanced};
 use std::collections::BTreeMap;
@@ -34,13 +35,8 @@ const DEPLOYER: u8 = 1;
 const MINER: u8 = 3;
 const LOOP: u128 = 1_000_000;
 
-fn key(n: u8) -> Key {
-    Key::development(n, "loopin").expect("dev key")
-}
-
 struct Devnet {
-    _home: tempfile::TempDir,
-    _node: loopin_devnet::NodeHandle,
+    _devnet: Chain,
     chain: ChainConfig,
     deployment: Deployment,
     /// h100 and a100, in the order they were created.
@@ -52,26 +48,8 @@ impl Devnet {
     /// A devnet with LooPIN deployed and two pools, whose clock is 30 s past a boundary of
     /// both and whose pools have processed every due boundary.
     async fn start() -> Devnet {
-        let home = tempfile::tempdir().unwrap();
-        let node = loopin_devnet::start(loopin_devnet::Config {
-            home: home.path().join("devnet"),
-            grpc_addr: "127.0.0.1:0".into(),
-            block_time_ms: 100,
-            accounts: (1..=4)
-                .map(|n| loopin_devnet::GenesisAccount {
-                    address: key(n).address.to_string(),
-                    amount: 1_000_000_000_000,
-                })
-                .collect(),
-            ..loopin_devnet::Config::default()
-        })
-        .await
-        .expect("devnet");
-        let chain = ChainConfig {
-            grpc: node.grpc_url(),
-            poll_interval_ms: 25,
-            ..ChainConfig::default()
-        };
+        let devnet = Chain::start(Kind::Devnet, "keeper", &[1, 2, 3, 4]).await;
+        let chain = devnet.chain_config();
         let deployer = ChainClient::connect(chain.clone(), key(DEPLOYER))
             .await
             .unwrap();
@@ -92,8 +70,7 @@ impl Devnet {
             deployment.pools["a100"].clone(),
         ];
         let net = Devnet {
-            _home: home,
-            _node: node,
+            _devnet: devnet,
             chain,
             deployment,
             pools,

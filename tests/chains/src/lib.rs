@@ -46,6 +46,25 @@ pub fn fresh_home(name: &str) -> PathBuf {
     dir
 }
 
+/// Which devnet to start: its chain id, bech32 prefix and fee denom.
+#[derive(Clone, Copy, Debug)]
+pub struct DevnetIdentity<'a> {
+    pub chain_id: &'a str,
+    pub prefix: &'a str,
+    pub denom: &'a str,
+}
+
+impl Default for DevnetIdentity<'_> {
+    /// LooPIN's devnet: [`CHAIN_ID`], [`PREFIX`], [`DENOM`].
+    fn default() -> Self {
+        DevnetIdentity {
+            chain_id: CHAIN_ID,
+            prefix: PREFIX,
+            denom: DENOM,
+        }
+    }
+}
+
 // One per running fixture: the devnet's handle and config being larger than a network's costs
 // nothing worth a box.
 #[allow(clippy::large_enum_variant)]
@@ -84,35 +103,8 @@ impl Chain {
         let home = fresh_home(name);
         match kind {
             Kind::Devnet => {
-                let config = loopin_devnet::Config {
-                    home: home.clone(),
-                    grpc_addr: "127.0.0.1:0".into(),
-                    rpc_addr: Some("127.0.0.1:0".into()),
-                    rest_addr: Some("127.0.0.1:0".into()),
-                    block_time_ms: block_time_ms.unwrap_or(100),
-                    accounts: funded
-                        .iter()
-                        .map(|n| GenesisAccount {
-                            address: address(*n),
-                            amount: FUNDS,
-                        })
-                        .collect(),
-                    ..loopin_devnet::Config::default()
-                };
-                let node = loopin_devnet::start(config.clone()).await.expect("devnet");
-                let chain = ChainConfig {
-                    grpc: node.grpc_url(),
-                    poll_interval_ms: 25,
-                    ..ChainConfig::default()
-                };
-                Self {
-                    kind,
-                    home,
-                    rpc_url: node.rpc_url(),
-                    api_url: node.rest_url(),
-                    running: Running::Devnet(node, config),
-                    config: chain,
-                }
+                let accounts: Vec<String> = funded.iter().map(|n| address(*n)).collect();
+                Self::devnet(home, DevnetIdentity::default(), &accounts, block_time_ms).await
             }
             Kind::Wasmd { base_port } => {
                 let single = Spec::single(
@@ -152,6 +144,55 @@ impl Chain {
                     api_url,
                 }
             }
+        }
+    }
+
+    /// A devnet with its own chain id, address prefix and fee denom (suites that run two chains
+    /// side by side, as the IBC ones do), whose `funded` addresses hold [`FUNDS`] each.
+    pub async fn start_devnet(name: &str, identity: DevnetIdentity<'_>, funded: &[String]) -> Self {
+        Self::devnet(fresh_home(name), identity, funded, None).await
+    }
+
+    async fn devnet(
+        home: PathBuf,
+        identity: DevnetIdentity<'_>,
+        funded: &[String],
+        block_time_ms: Option<u64>,
+    ) -> Self {
+        let config = loopin_devnet::Config {
+            chain_id: identity.chain_id.into(),
+            prefix: identity.prefix.into(),
+            denom: identity.denom.into(),
+            home: home.clone(),
+            grpc_addr: "127.0.0.1:0".into(),
+            rpc_addr: Some("127.0.0.1:0".into()),
+            rest_addr: Some("127.0.0.1:0".into()),
+            block_time_ms: block_time_ms.unwrap_or(100),
+            accounts: funded
+                .iter()
+                .map(|address| GenesisAccount {
+                    address: address.clone(),
+                    amount: FUNDS,
+                })
+                .collect(),
+            ..loopin_devnet::Config::default()
+        };
+        let node = loopin_devnet::start(config.clone()).await.expect("devnet");
+        let chain = ChainConfig {
+            grpc: node.grpc_url(),
+            chain_id: identity.chain_id.into(),
+            prefix: identity.prefix.into(),
+            denom: identity.denom.into(),
+            poll_interval_ms: 25,
+            ..ChainConfig::default()
+        };
+        Self {
+            kind: Kind::Devnet,
+            home,
+            rpc_url: node.rpc_url(),
+            api_url: node.rest_url(),
+            running: Running::Devnet(node, config),
+            config: chain,
         }
     }
 
@@ -222,6 +263,15 @@ impl Chain {
             Running::Wasmd(network) => network.stop().await,
             Running::Stopped => {}
         }
+        let _ = std::fs::remove_dir_all(&self.home);
+    }
+}
+
+impl Drop for Chain {
+    /// A chain a suite did not stop is stopped with it (the devnet's servers are told to shut
+    /// down when its handle goes, wasmd's processes are killed with the network's); its home
+    /// goes too, so suites leave no state in the temporary directory.
+    fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.home);
     }
 }
