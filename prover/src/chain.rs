@@ -18,9 +18,9 @@ use std::time::Duration;
 /// Why the chain could not be read, or the registry's device key not followed.
 #[derive(Debug, thiserror::Error)]
 pub enum ChainError {
-    /// The static allowlist does not parse (the config's words).
+    /// The static allowlist does not parse.
     #[error("{0}")]
-    Allowlist(String),
+    Allowlist(loopin_miner_config::ConfigError),
     /// A registry without the device's certificate.
     #[error("chain.token_id (--token-id) is required with a registry")]
     NoTokenId,

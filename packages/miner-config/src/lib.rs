@@ -161,6 +161,12 @@ pub enum ConfigError {
     NoIdentity,
     #[error("identity.randomness (hex): {0}")]
     Randomness(hex::FromHexError),
+    /// An allowlisted verifier key (as written) is not hex.
+    #[error("verifier key {key:?}: {error}")]
+    VerifierKey {
+        key: String,
+        error: hex::FromHexError,
+    },
 }
 
 impl Config {
@@ -214,11 +220,16 @@ impl Config {
     }
 
     /// Allowlisted keys as bytes.
-    pub fn allowlist(&self) -> Result<Vec<Vec<u8>>, String> {
+    pub fn allowlist(&self) -> Result<Vec<Vec<u8>>, ConfigError> {
         self.verifiers
             .allow
             .iter()
-            .map(|k| hex::decode(k.trim()).map_err(|e| format!("verifier key {k:?}: {e}")))
+            .map(|k| {
+                hex::decode(k.trim()).map_err(|error| ConfigError::VerifierKey {
+                    key: k.clone(),
+                    error,
+                })
+            })
             .collect()
     }
 }
