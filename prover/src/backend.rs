@@ -41,6 +41,18 @@ pub enum EncodeError {
     Device(String),
 }
 
+/// The 64-bit limbs a native encoder writes for `n` lanes (two per block), once the key and the
+/// parameters are checked: what the host kernel and the CUDA backend allocate before encoding.
+pub(crate) fn encode_limbs(ek: u128, params: &Params, n: u32) -> Result<usize, EncodeError> {
+    if !params.is_valid() || ek >= PRIME {
+        return Err(EncodeError::InvalidParams);
+    }
+    (n as usize)
+        .checked_mul(params.blocks_per_lane as usize)
+        .and_then(|x| x.checked_mul(2))
+        .ok_or(EncodeError::SizeOverflow)
+}
+
 /// A backend computing the slow direction.
 pub trait Backend: Send + Sync {
     /// "cpu", "cuda", ...
@@ -170,13 +182,7 @@ impl Backend for HostKernel {
         lane0: u32,
         n: u32,
     ) -> Result<Vec<u128>, EncodeError> {
-        if !params.is_valid() || ek >= PRIME {
-            return Err(EncodeError::InvalidParams);
-        }
-        let len = (n as usize)
-            .checked_mul(params.blocks_per_lane as usize)
-            .and_then(|x| x.checked_mul(2))
-            .ok_or(EncodeError::SizeOverflow)?;
+        let len = encode_limbs(ek, params, n)?;
         let mut out = vec![0u64; len];
         let (lo, hi) = split(ek);
         // SAFETY: `out` holds 2·n·blocks_per_lane limbs, exactly what the C loop writes; it

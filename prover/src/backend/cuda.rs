@@ -473,13 +473,7 @@ impl Backend for CudaBackend {
         lane0: u32,
         n: u32,
     ) -> Result<Vec<u128>, EncodeError> {
-        if !params.is_valid() || ek >= loopin_pocps::field::P {
-            return Err(EncodeError::InvalidParams);
-        }
-        let len = (n as usize)
-            .checked_mul(params.blocks_per_lane as usize)
-            .and_then(|x| x.checked_mul(2))
-            .ok_or(EncodeError::SizeOverflow)?;
+        let len = super::encode_limbs(ek, params, n)?;
         let mut out = self
             .stream
             .alloc_zeros::<u64>(len)
