@@ -8,26 +8,9 @@ use std::hint::black_box;
 use std::time::Instant;
 
 fn main() {
-    // Serial slow round on this CPU (one dependent chain).
-    let n = 400_000;
-    let t0 = Instant::now();
-    let mut x = 12345u128;
-    for _ in 0..n {
-        x = sloth_slow(x);
-    }
-    black_box(x);
-    let t_slow = t0.elapsed().as_secs_f64() / n as f64;
-    // Honest chained round: random read in a 512 MiB table + one SHA-256.
-    let table: Vec<u128> = (0..(1u64 << 25)).map(|i| i as u128 * 0x9E37_79B9).collect();
-    let rounds = 200_000;
-    let t0 = Instant::now();
-    let mut st = [7u8; 32];
-    for _ in 0..rounds {
-        let b = table[position(&st, table.len() as u64) as usize];
-        st = next_state(&st, b);
-    }
-    black_box(st);
-    let t_round = t0.elapsed().as_secs_f64() / rounds as f64;
+    let t_slow = measure_slow_round();
+    let table = honest_table();
+    let t_round = measure_honest_round(&table);
     println!(
         "measured: slow Sloth round {:.1} ns (serial), honest chained round {:.1} ns",
         t_slow * 1e9,
@@ -36,16 +19,63 @@ fn main() {
     println!(
         "attacker model: fastest serial hardware = this CPU's measured slow round; parallel regeneration of openings\n"
     );
+    honest_tail(&table, t_slow, t_round);
+    for set in [PRODUCTION_80G, PRODUCTION_24G] {
+        attack_section(set, t_slow, t_round);
+    }
+    steering_tries();
+    capped(t_slow, t_round);
+    trade_off(t_slow, t_round);
+}
 
-    // The deadline model with P resident, at a given RTT.
-    let resident = |rtt: f64| Model {
+/// Serial slow round on this CPU (one dependent chain), in seconds per round.
+fn measure_slow_round() -> f64 {
+    let n = 400_000;
+    let t0 = Instant::now();
+    let mut x = 12345u128;
+    for _ in 0..n {
+        x = sloth_slow(x);
+    }
+    black_box(x);
+    t0.elapsed().as_secs_f64() / n as f64
+}
+
+/// The 512 MiB table the honest rounds read from.
+fn honest_table() -> Vec<u128> {
+    (0..(1u64 << 25)).map(|i| i as u128 * 0x9E37_79B9).collect()
+}
+
+/// Honest chained round: random read in the table + one SHA-256, in seconds per round.
+fn measure_honest_round(table: &[u128]) -> f64 {
+    let rounds = 200_000;
+    let t0 = Instant::now();
+    let mut st = [7u8; 32];
+    for _ in 0..rounds {
+        let b = table[position(&st, table.len() as u64) as usize];
+        st = next_state(&st, b);
+    }
+    black_box(st);
+    t0.elapsed().as_secs_f64() / rounds as f64
+}
+
+/// The deadline model with P resident, at a given RTT.
+fn resident(t_slow: f64, t_round: f64, rtt: f64) -> Model {
+    Model {
         t_slow,
         t_round,
         rtt,
         t_fetch: 0.0,
-    };
-    // Honest response times: whole chains of the production R reads on the same table, as the
-    // prover runs them, so the tail (p99.9) is measured rather than modelled.
+    }
+}
+
+/// The q-quantile of sorted chain times (q = 1.0 is the maximum).
+fn quantile(chains: &[f64], q: f64) -> f64 {
+    chains[((chains.len() as f64 * q).ceil() as usize).clamp(1, chains.len()) - 1]
+}
+
+/// Honest response times: whole chains of the production R reads on the same table, as the
+/// prover runs them, so the tail (p99.9) is measured rather than modelled.
+fn honest_tail(table: &[u128], t_slow: f64, t_round: f64) {
     let r_prod = PRODUCTION_80G.rounds;
     let mut chains: Vec<f64> = (0..2_000u32)
         .map(|i| {
@@ -61,20 +91,18 @@ fn main() {
         })
         .collect();
     chains.sort_by(f64::total_cmp);
-    let quantile =
-        |q: f64| chains[((chains.len() as f64 * q).ceil() as usize).clamp(1, chains.len()) - 1];
     println!(
         "honest chain of R = {r_prod} reads, {} runs: p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.2} ms",
         chains.len(),
-        quantile(0.5) * 1e3,
-        quantile(0.99) * 1e3,
-        quantile(0.999) * 1e3,
-        quantile(1.0) * 1e3
+        quantile(&chains, 0.5) * 1e3,
+        quantile(&chains, 0.99) * 1e3,
+        quantile(&chains, 0.999) * 1e3,
+        quantile(&chains, 1.0) * 1e3
     );
     for rtt in [0.001, 0.050] {
-        let m = resident(rtt);
+        let m = resident(t_slow, t_round, rtt);
         let d = m.deadline(r_prod);
-        let p999 = rtt + quantile(0.999);
+        let p999 = rtt + quantile(&chains, 0.999);
         println!(
             "  RTT {:.0} ms: D = {:.1} ms, honest p99.9 = RTT + chain = {:.1} ms = {:.2} D",
             rtt * 1e3,
@@ -84,101 +112,114 @@ fn main() {
         );
     }
     println!();
+}
 
-    for set in [PRODUCTION_80G, PRODUCTION_24G] {
-        let p = set.params;
-        println!(
-            "== {} (P = {} GiB, r = {}, R = {}, s = {}) ==",
-            set.name,
-            (p.lanes as u64 * p.blocks_per_lane as u64 * 16) >> 30,
-            p.rounds,
-            set.rounds,
-            set.spots
-        );
-        println!(
-            "{:<34} {:>6} {:>10} {:>10} {:>10} {:>10} {:>9}",
-            "attack", "RTT", "T_honest", "T_attack", "D", "ratio", "T_att/D"
-        );
-        for rtt in [0.001, 0.05] {
-            let m = resident(rtt);
-            let rows: Vec<(String, f64)> = vec![
-                ("honest".into(), m.honest(set.rounds)),
-                (
-                    "keeps f=0.9, regenerates the rest".into(),
-                    m.attacker(
-                        set.rounds,
-                        expected_serial_rounds(&p, set.rounds, 0.9) as u64,
-                    ),
-                ),
-                (
-                    "keeps f=0.5, regenerates the rest".into(),
-                    m.attacker(
-                        set.rounds,
-                        expected_serial_rounds(&p, set.rounds, 0.5) as u64,
-                    ),
-                ),
-                (
-                    "regeneration on demand (f=0)".into(),
-                    m.attacker(
-                        set.rounds,
-                        expected_serial_rounds(&p, set.rounds, 0.0) as u64,
-                    ),
-                ),
-                (
-                    "sybil (half of each, = f=0.5 each)".into(),
-                    m.attacker(
-                        set.rounds,
-                        expected_serial_rounds(&p, set.rounds, 0.5) as u64,
-                    ),
-                ),
-                (
-                    "P not resident (NVMe 80 us)".into(),
-                    Model {
-                        t_fetch: 80e-6,
-                        ..m
-                    }
-                    .attacker(set.rounds, 0),
-                ),
-            ];
-            let d = m.deadline(set.rounds);
-            let h = m.honest(set.rounds);
-            for (name, t) in rows {
-                println!(
-                    "{:<34} {:>4}ms {:>9.4}s {:>9.4}s {:>9.4}s {:>10.1} {:>9.2}",
-                    name,
-                    rtt * 1e3,
-                    h,
-                    t,
-                    d,
-                    t / h,
-                    t / d
-                );
-            }
-        }
-        let honest_compute = set.rounds as f64 * t_round;
-        let c2 = expected_serial_rounds(&p, set.rounds, 0.5) * t_slow;
-        println!(
-            "compute ratio (attacker f=0.5 extra / honest chain): {:.0}",
-            c2 / honest_compute
-        );
-        println!("chance per challenge that an attacker keeping f passes (log10 of the bound):");
-        for rtt in [0.001, 0.05, 0.15] {
-            let m = resident(rtt);
-            let bounds: Vec<String> = [0.25, 0.5, 0.8, 0.9, 0.99, 0.999]
-                .iter()
-                .map(|&f| format!("f={f}: {:.0}", log10_pass_bound(&m, &set, f)))
-                .collect();
-            println!(
-                "  RTT {:>3.0} ms (regenerates at most {} reads within D): {}",
-                rtt * 1e3,
-                m.affordable_regenerations(&p, set.rounds),
-                bounds.join(", ")
-            );
-        }
-        println!();
+/// One parameter set's section: the attack table, the compute ratio and the pass bounds.
+fn attack_section(set: TimedSet, t_slow: f64, t_round: f64) {
+    let p = set.params;
+    println!(
+        "== {} (P = {} GiB, r = {}, R = {}, s = {}) ==",
+        set.name,
+        (p.lanes as u64 * p.blocks_per_lane as u64 * 16) >> 30,
+        p.rounds,
+        set.rounds,
+        set.spots
+    );
+    println!(
+        "{:<34} {:>6} {:>10} {:>10} {:>10} {:>10} {:>9}",
+        "attack", "RTT", "T_honest", "T_attack", "D", "ratio", "T_att/D"
+    );
+    for rtt in [0.001, 0.05] {
+        attack_rows(&set, resident(t_slow, t_round, rtt), rtt);
     }
-    steering_tries();
-    capped(t_slow, t_round);
+    let honest_compute = set.rounds as f64 * t_round;
+    let c2 = expected_serial_rounds(&p, set.rounds, 0.5) * t_slow;
+    println!(
+        "compute ratio (attacker f=0.5 extra / honest chain): {:.0}",
+        c2 / honest_compute
+    );
+    pass_bounds(&set, t_slow, t_round);
+    println!();
+}
+
+/// The attack table's rows at one RTT: T_honest, T_attack, D and the ratios.
+fn attack_rows(set: &TimedSet, m: Model, rtt: f64) {
+    let p = set.params;
+    let rows: Vec<(String, f64)> = vec![
+        ("honest".into(), m.honest(set.rounds)),
+        (
+            "keeps f=0.9, regenerates the rest".into(),
+            m.attacker(
+                set.rounds,
+                expected_serial_rounds(&p, set.rounds, 0.9) as u64,
+            ),
+        ),
+        (
+            "keeps f=0.5, regenerates the rest".into(),
+            m.attacker(
+                set.rounds,
+                expected_serial_rounds(&p, set.rounds, 0.5) as u64,
+            ),
+        ),
+        (
+            "regeneration on demand (f=0)".into(),
+            m.attacker(
+                set.rounds,
+                expected_serial_rounds(&p, set.rounds, 0.0) as u64,
+            ),
+        ),
+        (
+            "sybil (half of each, = f=0.5 each)".into(),
+            m.attacker(
+                set.rounds,
+                expected_serial_rounds(&p, set.rounds, 0.5) as u64,
+            ),
+        ),
+        (
+            "P not resident (NVMe 80 us)".into(),
+            Model {
+                t_fetch: 80e-6,
+                ..m
+            }
+            .attacker(set.rounds, 0),
+        ),
+    ];
+    let d = m.deadline(set.rounds);
+    let h = m.honest(set.rounds);
+    for (name, t) in rows {
+        println!(
+            "{:<34} {:>4}ms {:>9.4}s {:>9.4}s {:>9.4}s {:>10.1} {:>9.2}",
+            name,
+            rtt * 1e3,
+            h,
+            t,
+            d,
+            t / h,
+            t / d
+        );
+    }
+}
+
+/// Chance per challenge that an attacker keeping f passes, at 1, 50 and 150 ms RTT.
+fn pass_bounds(set: &TimedSet, t_slow: f64, t_round: f64) {
+    println!("chance per challenge that an attacker keeping f passes (log10 of the bound):");
+    for rtt in [0.001, 0.05, 0.15] {
+        let m = resident(t_slow, t_round, rtt);
+        let bounds: Vec<String> = [0.25, 0.5, 0.8, 0.9, 0.99, 0.999]
+            .iter()
+            .map(|&f| format!("f={f}: {:.0}", log10_pass_bound(&m, set, f)))
+            .collect();
+        println!(
+            "  RTT {:>3.0} ms (regenerates at most {} reads within D): {}",
+            rtt * 1e3,
+            m.affordable_regenerations(&set.params, set.rounds),
+            bounds.join(", ")
+        );
+    }
+}
+
+/// The trade-off curve (R = 20000, 50 ms RTT): Sloth rounds per block vs attack and encoding cost.
+fn trade_off(t_slow: f64, t_round: f64) {
     println!(
         "\ntrade-off (R = 20000, 50 ms RTT): Sloth rounds per block r vs attacker f=0.5 and encoding cost"
     );
