@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use loopin_structure::cycles::{Cycle, Edge};
+use loopin_structure::errors::Offence;
 use loopin_structure::lengths::{LongFile, LongFunction};
 use loopin_structure::services::ServiceDep;
-use loopin_structure::errors::Offence;
 use loopin_structure::{Findings, KnownDebt, compare};
 
 fn findings() -> Findings {
