@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cycles::{Cycle, Edge, cycles, file_edges};
 use crate::error::{Result, parse_file};
-use crate::errors::{Offence, anyhow_uses, is_library_file, string_errors};
+use crate::errors::{Offence, error_style, is_library_file};
 use crate::exempt::{is_generated, is_test_path};
 use crate::lengths::{
     LongFile, LongFunction, MAX_FILE_LINES, MAX_FN_LINES, line_count, long_functions,
@@ -171,11 +171,12 @@ pub fn scan_code(root: &Path, test_files: &BTreeSet<PathBuf>) -> Result<Code> {
             path: path.clone(),
             line,
         };
+        let style = error_style(&syntax);
         code.string_errors
-            .extend(string_errors(&syntax).into_iter().map(offence));
+            .extend(style.string_errors.into_iter().map(offence));
         if is_library_file(&path) {
             code.library_anyhow
-                .extend(anyhow_uses(&syntax).into_iter().map(offence));
+                .extend(style.anyhow.into_iter().map(offence));
         }
     }
     Ok(code)

@@ -31,19 +31,24 @@ pub fn is_library_file(relative: &str) -> bool {
     !matches!(rest.first(), Some(&"bin") | Some(&"main.rs") | None)
 }
 
-/// The lines of a parsed file's `Result<_, String>` types, outside test code.
-pub fn string_errors(file: &syn::File) -> Vec<usize> {
-    let mut finder = Finder::default();
-    finder.visit_file(file);
-    finder.string_errors
+/// Where a parsed file breaks the error style, outside test code (one walk of the file).
+#[derive(Debug, Default)]
+pub struct ErrorStyle {
+    /// The lines of its `Result<_, String>` types.
+    pub string_errors: Vec<usize>,
+    /// The lines of its paths into the `anyhow` crate (`use anyhow::..`, `anyhow::Result`,
+    /// `anyhow::bail!`).
+    pub anyhow: Vec<usize>,
 }
 
-/// The lines of a parsed file's paths into the `anyhow` crate (`use anyhow::..`, `anyhow::Result`,
-/// `anyhow::bail!`), outside test code.
-pub fn anyhow_uses(file: &syn::File) -> Vec<usize> {
+/// The error style's offences in a parsed file.
+pub fn error_style(file: &syn::File) -> ErrorStyle {
     let mut finder = Finder::default();
     finder.visit_file(file);
-    finder.anyhow
+    ErrorStyle {
+        string_errors: finder.string_errors,
+        anyhow: finder.anyhow,
+    }
 }
 
 #[derive(Default)]
@@ -52,20 +57,19 @@ struct Finder {
     anyhow: Vec<usize>,
 }
 
-/// Whether a type is `String` (or `std::string::String`).
+/// Whether a type is `String` (or `std::string::String`, `alloc::string::String`).
 fn is_string(ty: &Type) -> bool {
     let Type::Path(TypePath { qself: None, path }) = ty else {
         return false;
     };
-    let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-    matches!(
-        names
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .as_slice(),
-        ["String"] | ["std", "string", "String"] | ["alloc", "string", "String"]
-    )
+    let mut names = path.segments.iter().map(|s| s.ident.to_string());
+    match (names.next(), names.next(), names.next(), names.next()) {
+        (Some(one), None, None, None) => one == "String",
+        (Some(root), Some(module), Some(name), None) => {
+            (root == "std" || root == "alloc") && module == "string" && name == "String"
+        }
+        _ => false,
+    }
 }
 
 /// Whether a path is `Result<_, String>` (any path whose last segment is `Result`).
