@@ -30,9 +30,7 @@ pub fn instantiate(
     msg: InstantiateMsg,
 ) -> Result<Response, ContractError> {
     cw_utils::nonpayable(&info)?;
-    if msg.emission.epoch_seconds == 0 {
-        return Err(ContractError::ZeroEmissionEpoch {});
-    }
+    msg.emission.validate()?;
     let owner = deps.api.addr_validate(&msg.owner)?;
     cw_ownable::initialize_owner(deps.storage, deps.api, Some(owner.as_str()))?;
     let admin = msg

@@ -1,6 +1,7 @@
 use cosmwasm_std::{StdError, Timestamp, Uint128};
 use cw_ownable::OwnershipError;
 use cw_utils::PaymentError;
+use loopin::factory::EmissionError;
 use loopin::migrate::MigrateError;
 use loopin::pool::ParamsError;
 use thiserror::Error;
@@ -44,8 +45,8 @@ pub enum ContractError {
     #[error("amount must be positive")]
     ZeroAmount {},
 
-    #[error("emission epoch length must be positive")]
-    ZeroEmissionEpoch {},
+    #[error("{0}")]
+    Emission(#[from] EmissionError),
 
     #[error("the token and stake-certificate contracts are not instantiated yet")]
     NotWired {},

@@ -5,10 +5,11 @@ use cosmwasm_std::entry_point;
 use cosmwasm_std::{Binary, Deps, DepsMut, Empty, Env, MessageInfo, Order, Response, StdResult};
 use loopin::migrate::ensure_upgrade;
 use loopin::price_feed::MigrateMsg;
-use loopin::price_feed::consumer::{DEFAULT_MAX_AGE_SECONDS, ExecuteMsg, InstantiateMsg, QueryMsg};
+use loopin::price_feed::consumer::{ExecuteMsg, InstantiateMsg, QueryMsg};
+use loopin::price_feed::settings::{AllowList, list_attribute};
 
 use crate::error::ContractError;
-use crate::owner::{self, allowed_attribute, ensure_pinned, validated_max_age};
+use crate::owner;
 use crate::query;
 use crate::state::{ALLOWED_CONNECTIONS, ALLOWED_PORTS, CLASSES, MAX_AGE, PRICES};
 
@@ -25,8 +26,7 @@ pub fn instantiate(
     msg: InstantiateMsg,
 ) -> Result<Response, ContractError> {
     cw_utils::nonpayable(&info)?;
-    ensure_pinned(&msg.allowed_connections, &msg.allowed_counterparty_ports)?;
-    let max_age = validated_max_age(msg.max_age_seconds.unwrap_or(DEFAULT_MAX_AGE_SECONDS))?;
+    let max_age = msg.validate()?;
     let owner = cw_ownable::initialize_owner(deps.storage, deps.api, Some(&msg.owner))?;
     ALLOWED_CONNECTIONS.save(deps.storage, &msg.allowed_connections)?;
     ALLOWED_PORTS.save(deps.storage, &msg.allowed_counterparty_ports)?;
@@ -36,12 +36,12 @@ pub fn instantiate(
         .add_attribute("action", "instantiate")
         .add_attribute("owner", owner.owner.map(String::from).unwrap_or_default())
         .add_attribute(
-            "allowed_connections",
-            allowed_attribute(&msg.allowed_connections),
+            AllowList::Connections.attribute(),
+            list_attribute(msg.allowed_connections.as_deref()),
         )
         .add_attribute(
-            "allowed_counterparty_ports",
-            allowed_attribute(&msg.allowed_counterparty_ports),
+            AllowList::CounterpartyPorts.attribute(),
+            list_attribute(msg.allowed_counterparty_ports.as_deref()),
         )
         .add_attribute("max_age_seconds", max_age.to_string()))
 }

@@ -2,6 +2,7 @@ use cosmwasm_std::StdError;
 use cw_ownable::OwnershipError;
 use cw_utils::PaymentError;
 use loopin::migrate::MigrateError;
+use loopin::price_feed::settings::SettingsError;
 use loopin::price_feed::{ChannelError, PacketError};
 use thiserror::Error;
 
@@ -27,12 +28,6 @@ pub enum ContractError {
     #[error("{0}")]
     Packet(#[from] PacketError),
 
-    #[error("connection {connection_id} is not allowed")]
-    ConnectionNotAllowed { connection_id: String },
-
-    #[error("counterparty port {port_id} is not allowed")]
-    CounterpartyPortNotAllowed { port_id: String },
-
     #[error("channel {channel} is not connected")]
     UnknownChannel { channel: String },
 
@@ -42,17 +37,8 @@ pub enum ContractError {
     #[error("channel {channel_id} cannot be closed from the consumer's end, only from the feed's")]
     CloseRefused { channel_id: String },
 
-    /// Instantiated without a non-empty list of allowed connections (`missing:
-    /// "allowed_connections"`), of allowed counterparty ports (`"allowed_counterparty_ports"`),
-    /// or of both (`"allowed_connections and allowed_counterparty_ports"`). Unpinned, the
-    /// consumer would store the prices of a channel from any contract over any connection.
-    #[error(
-        "the consumer must be pinned to its feed: {missing} missing or empty; name the feed's connection (allowed_connections) and its port wasm.<feed address> (allowed_counterparty_ports)"
-    )]
-    Unpinned { missing: &'static str },
-
-    #[error("the maximum age of a price must be positive")]
-    ZeroMaxAge {},
+    #[error("{0}")]
+    Settings(#[from] SettingsError),
 
     #[error(
         "the price of pool {pool} on channel {channel} is {age_seconds} s old, older than the {max_age_seconds} s allowed"

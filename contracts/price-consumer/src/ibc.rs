@@ -8,7 +8,7 @@ use cosmwasm_std::{
     IbcChannelOpenMsg, IbcChannelOpenResponse, IbcPacket, IbcPacketAckMsg, IbcPacketReceiveMsg,
     IbcPacketTimeoutMsg, IbcReceiveResponse, Never, Storage,
 };
-use loopin::price_feed::{Ack, PricePacket, Receipt, check_channel};
+use loopin::price_feed::{Ack, PricePacket, Receipt, check_channel, settings};
 
 use crate::error::ContractError;
 use crate::state::{
@@ -22,20 +22,14 @@ use crate::state::{
 /// channel over it; the port alone does not either: a chain of an attacker's (a client it
 /// controls) can name any port.
 fn ensure_allowed(storage: &dyn Storage, end: &ChannelEnd) -> Result<(), ContractError> {
-    if let Some(list) = ALLOWED_CONNECTIONS.load(storage)?
-        && !list.contains(&end.connection_id)
-    {
-        return Err(ContractError::ConnectionNotAllowed {
-            connection_id: end.connection_id.clone(),
-        });
-    }
-    if let Some(ports) = ALLOWED_PORTS.may_load(storage)?.flatten()
-        && !ports.contains(&end.counterparty_port)
-    {
-        return Err(ContractError::CounterpartyPortNotAllowed {
-            port_id: end.counterparty_port.clone(),
-        });
-    }
+    let connections = ALLOWED_CONNECTIONS.load(storage)?;
+    let ports = ALLOWED_PORTS.may_load(storage)?.flatten();
+    settings::ensure_allowed(
+        connections.as_deref(),
+        ports.as_deref(),
+        &end.connection_id,
+        &end.counterparty_port,
+    )?;
     Ok(())
 }
 

@@ -83,9 +83,9 @@ fn accepts_only_unordered_price_channels_on_allowed_connections() {
             &mut deps,
             mock_ibc_channel_open_init("channel-5", IbcOrder::Unordered, PRICE_VERSION)
         ),
-        Err(ContractError::ConnectionNotAllowed {
+        Err(ContractError::Channel(ChannelError::ConnectionNotAllowed {
             connection_id: MOCK_CONNECTION.into()
-        })
+        }))
     );
     assert_eq!(
         open(&mut deps, IbcChannelOpenMsg::new_init(ours.clone())),

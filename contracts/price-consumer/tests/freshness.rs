@@ -12,6 +12,7 @@ use cw_ownable::OwnershipError;
 use loopin::price_feed::consumer::{
     DEFAULT_MAX_AGE_SECONDS, ExecuteMsg, PriceResponse, PriceWithAgeResponse, QueryMsg,
 };
+use loopin::price_feed::settings::SettingsError;
 use loopin::price_feed::{Ack, PricePacket, Receipt};
 use loopin_price_consumer::ContractError;
 use loopin_price_consumer::contract::{execute, instantiate, migrate, query};
@@ -192,7 +193,7 @@ fn the_maximum_age_defaults_to_two_hours_and_only_the_owner_changes_it() {
     let owner = consumer.owner.clone();
     assert_eq!(
         consumer.set_max_age(&owner, 0),
-        Err(ContractError::ZeroMaxAge {})
+        Err(ContractError::Settings(SettingsError::ZeroMaxAge {}))
     );
     assert_eq!(consumer.max_age(), DEFAULT_MAX_AGE_SECONDS);
     consumer.set_max_age(&owner, 86_400).unwrap();
@@ -208,7 +209,7 @@ fn the_maximum_age_defaults_to_two_hours_and_only_the_owner_changes_it() {
             message_info(&owner, &[]),
             instantiate_msg(&owner, &[MOCK_CONNECTION], &[MOCK_PORT], Some(0)),
         ),
-        Err(ContractError::ZeroMaxAge {})
+        Err(ContractError::Settings(SettingsError::ZeroMaxAge {}))
     );
 }
 

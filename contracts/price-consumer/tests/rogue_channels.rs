@@ -13,7 +13,8 @@ use cw_ownable::OwnershipError;
 use loopin::price_feed::consumer::{
     ConfigResponse, DEFAULT_MAX_AGE_SECONDS, ExecuteMsg, InstantiateMsg, PriceResponse,
 };
-use loopin::price_feed::{Ack, PRICE_VERSION, PricePacket, Receipt};
+use loopin::price_feed::settings::SettingsError;
+use loopin::price_feed::{Ack, ChannelError, PRICE_VERSION, PricePacket, Receipt};
 use loopin_price_consumer::ContractError;
 use loopin_price_consumer::contract::{execute, instantiate};
 use loopin_price_consumer::ibc::ibc_channel_connect;
@@ -56,9 +57,11 @@ fn a_rogue_channel_cannot_overwrite_or_pollute_the_pinned_feeds_prices() {
     let rogue = channel("channel-1", LOOPIN, "wasm.rogue");
     assert_eq!(
         handshake(&mut deps, &env, &rogue),
-        Err(ContractError::CounterpartyPortNotAllowed {
-            port_id: "wasm.rogue".into()
-        })
+        Err(ContractError::Channel(
+            ChannelError::CounterpartyPortNotAllowed {
+                port_id: "wasm.rogue".into()
+            }
+        ))
     );
     assert_eq!(
         ibc_channel_connect(
@@ -66,16 +69,18 @@ fn a_rogue_channel_cannot_overwrite_or_pollute_the_pinned_feeds_prices() {
             env.clone(),
             IbcChannelConnectMsg::new_ack(rogue, PRICE_VERSION)
         ),
-        Err(ContractError::CounterpartyPortNotAllowed {
-            port_id: "wasm.rogue".into()
-        })
+        Err(ContractError::Channel(
+            ChannelError::CounterpartyPortNotAllowed {
+                port_id: "wasm.rogue".into()
+            }
+        ))
     );
     // A chain of the attacker's (a client it controls) naming the feed's port: refused too.
     assert_eq!(
         handshake(&mut deps, &env, &channel("channel-2", "connection-9", FEED)),
-        Err(ContractError::ConnectionNotAllowed {
+        Err(ContractError::Channel(ChannelError::ConnectionNotAllowed {
             connection_id: "connection-9".into()
-        })
+        }))
     );
     // Another port over another connection — what an unpinned consumer accepted — the same.
     assert_eq!(
@@ -84,9 +89,9 @@ fn a_rogue_channel_cannot_overwrite_or_pollute_the_pinned_feeds_prices() {
             &env,
             &channel("channel-3", "connection-9", "wasm.rogue")
         ),
-        Err(ContractError::ConnectionNotAllowed {
+        Err(ContractError::Channel(ChannelError::ConnectionNotAllowed {
             connection_id: "connection-9".into()
-        })
+        }))
     );
 
     // Its packets — a later epoch of the same pool at a price of 1 — are refused.
@@ -176,7 +181,7 @@ fn instantiating_without_pins_is_refused_and_nothing_is_stored() {
         };
         assert_eq!(
             instantiate(deps.as_mut(), env.clone(), message_info(&owner, &[]), msg),
-            Err(ContractError::Unpinned { missing })
+            Err(ContractError::Settings(SettingsError::Unpinned { missing }))
         );
         assert_eq!(deps.storage.range(None, None, Order::Ascending).count(), 0);
         // The rogue's handshake finds no consumer to accept it.
@@ -193,9 +198,9 @@ fn instantiating_without_pins_is_refused_and_nothing_is_stored() {
     let err = instantiate(deps.as_mut(), mock_env(), message_info(&owner, &[]), msg).unwrap_err();
     assert_eq!(
         err,
-        ContractError::Unpinned {
+        ContractError::Settings(SettingsError::Unpinned {
             missing: "allowed_connections and allowed_counterparty_ports"
-        }
+        })
     );
     assert_eq!(
         err.to_string(),
@@ -214,9 +219,9 @@ fn only_the_owner_can_open_a_pinned_consumer_to_any_channel() {
     let rogue = channel("channel-1", "connection-9", "wasm.rogue");
     assert_eq!(
         handshake(&mut deps, &env, &rogue),
-        Err(ContractError::ConnectionNotAllowed {
+        Err(ContractError::Channel(ChannelError::ConnectionNotAllowed {
             connection_id: "connection-9".into()
-        })
+        }))
     );
     let stranger = deps.api.addr_make("stranger");
     let open = [
@@ -236,9 +241,9 @@ fn only_the_owner_can_open_a_pinned_consumer_to_any_channel() {
     }
     assert_eq!(
         handshake(&mut deps, &env, &rogue),
-        Err(ContractError::ConnectionNotAllowed {
+        Err(ContractError::Channel(ChannelError::ConnectionNotAllowed {
             connection_id: "connection-9".into()
-        })
+        }))
     );
     for msg in open {
         execute(deps.as_mut(), env.clone(), message_info(&owner, &[]), msg).unwrap();

@@ -6,10 +6,11 @@ use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response};
 use loopin::migrate::ensure_upgrade;
 use loopin::price_feed::MigrateMsg;
 use loopin::price_feed::feed::{ExecuteMsg, InstantiateMsg, QueryMsg};
+use loopin::price_feed::settings::{AllowList, list_attribute};
 
 use crate::error::ContractError;
-use crate::owner::{self, ports_attribute, validated};
-use crate::state::{ALLOWED_CONNECTIONS, ALLOWED_PORTS, CONFIG};
+use crate::owner;
+use crate::state::{ALLOWED_CONNECTIONS, ALLOWED_PORTS, CONFIG, Config};
 use crate::{publish, query};
 
 /// cw2 name of this contract.
@@ -25,7 +26,11 @@ pub fn instantiate(
     msg: InstantiateMsg,
 ) -> Result<Response, ContractError> {
     cw_utils::nonpayable(&info)?;
-    let config = validated(msg.packet_timeout_seconds, msg.twap_window_seconds)?;
+    msg.validate()?;
+    let config = Config {
+        packet_timeout_seconds: msg.packet_timeout_seconds,
+        twap_window_seconds: msg.twap_window_seconds,
+    };
     let owner = cw_ownable::initialize_owner(deps.storage, deps.api, Some(&msg.owner))?;
     CONFIG.save(deps.storage, &config)?;
     ALLOWED_CONNECTIONS.save(deps.storage, &msg.allowed_connections)?;
@@ -34,10 +39,13 @@ pub fn instantiate(
     Ok(Response::new()
         .add_attribute("action", "instantiate")
         .add_attribute("owner", owner.owner.map(String::from).unwrap_or_default())
-        .add_attribute("allowed_connections", msg.allowed_connections.join(","))
         .add_attribute(
-            "allowed_counterparty_ports",
-            ports_attribute(&msg.allowed_counterparty_ports),
+            AllowList::Connections.attribute(),
+            list_attribute(Some(&msg.allowed_connections)),
+        )
+        .add_attribute(
+            AllowList::CounterpartyPorts.attribute(),
+            list_attribute(msg.allowed_counterparty_ports.as_deref()),
         ))
 }
 

@@ -4,6 +4,7 @@ use cw_utils::PaymentError;
 use loopin::migrate::MigrateError;
 use loopin::price_feed::ChannelError;
 use loopin::price_feed::feed::{MAX_POOLS, MAX_SUBSCRIBERS};
+use loopin::price_feed::settings::SettingsError;
 use thiserror::Error;
 
 /// Errors of the price feed.
@@ -24,8 +25,8 @@ pub enum ContractError {
     #[error("{0}")]
     Channel(#[from] ChannelError),
 
-    #[error("packet timeout must be positive")]
-    ZeroTimeout {},
+    #[error("{0}")]
+    Settings(#[from] SettingsError),
 
     #[error("pool {pair} is already published")]
     PoolExists { pair: String },
@@ -38,12 +39,6 @@ pub enum ContractError {
 
     #[error("the feed serves at most {MAX_SUBSCRIBERS} open channels")]
     TooManySubscribers {},
-
-    #[error("connection {connection_id} is not allowed to subscribe")]
-    ConnectionNotAllowed { connection_id: String },
-
-    #[error("counterparty port {port_id} is not allowed to subscribe")]
-    CounterpartyPortNotAllowed { port_id: String },
 
     #[error("channel {channel_id} is not a subscriber")]
     NotSubscribed { channel_id: String },

@@ -9,7 +9,7 @@ use cosmwasm_std::{
     IbcPacketTimeoutMsg, IbcReceiveResponse, Never, Order, StdResult, Storage, from_json,
 };
 use loopin::price_feed::feed::{ChannelInfo, MAX_SUBSCRIBERS};
-use loopin::price_feed::{Ack, check_channel};
+use loopin::price_feed::{Ack, check_channel, settings};
 
 use crate::error::ContractError;
 use crate::state::{ALLOWED_CONNECTIONS, ALLOWED_PORTS, CHANNELS, SUBSCRIBERS};
@@ -31,19 +31,13 @@ fn ensure_room(storage: &dyn Storage) -> Result<(), ContractError> {
 /// take every slot.
 fn ensure_allowed(storage: &dyn Storage, channel: &IbcChannel) -> Result<(), ContractError> {
     let connections = ALLOWED_CONNECTIONS.may_load(storage)?.unwrap_or_default();
-    if !connections.contains(&channel.connection_id) {
-        return Err(ContractError::ConnectionNotAllowed {
-            connection_id: channel.connection_id.clone(),
-        });
-    }
-    let port = &channel.counterparty_endpoint.port_id;
-    if let Some(ports) = ALLOWED_PORTS.may_load(storage)?.flatten()
-        && !ports.contains(port)
-    {
-        return Err(ContractError::CounterpartyPortNotAllowed {
-            port_id: port.clone(),
-        });
-    }
+    let ports = ALLOWED_PORTS.may_load(storage)?.flatten();
+    settings::ensure_allowed(
+        Some(&connections),
+        ports.as_deref(),
+        &channel.connection_id,
+        &channel.counterparty_endpoint.port_id,
+    )?;
     Ok(())
 }
 

@@ -4,32 +4,12 @@
 use cosmwasm_std::{DepsMut, Env, IbcMsg, MessageInfo, Order, Response, StdResult};
 use loopin::pair;
 use loopin::price_feed::feed::MAX_POOLS;
+use loopin::price_feed::settings::{self, AllowList};
 
 use crate::error::ContractError;
 use crate::state::{
     ALLOWED_CONNECTIONS, ALLOWED_PORTS, CONFIG, Config, OBSERVATIONS, POOLS, PUBLISHED, SUBSCRIBERS,
 };
-
-/// The config, refused with a zero packet timeout.
-pub(crate) fn validated(
-    packet_timeout_seconds: u64,
-    twap_window_seconds: u64,
-) -> Result<Config, ContractError> {
-    if packet_timeout_seconds == 0 {
-        return Err(ContractError::ZeroTimeout {});
-    }
-    Ok(Config {
-        packet_timeout_seconds,
-        twap_window_seconds,
-    })
-}
-
-/// The allowed counterparty ports as an attribute: the list, or "any".
-pub(crate) fn ports_attribute(ports: &Option<Vec<String>>) -> String {
-    ports
-        .as_ref()
-        .map_or_else(|| "any".to_string(), |list| list.join(","))
-}
 
 /// cw-ownable's two-step transfer (or renouncement) of the feed's ownership.
 pub(crate) fn update_ownership(
@@ -48,9 +28,7 @@ pub(crate) fn set_allowed_connections(
     connections: Vec<String>,
 ) -> Result<Response, ContractError> {
     ALLOWED_CONNECTIONS.save(deps.storage, &connections)?;
-    Ok(Response::new()
-        .add_attribute("action", "set_allowed_connections")
-        .add_attribute("allowed_connections", connections.join(",")))
+    Ok(AllowList::Connections.replaced(Some(&connections)))
 }
 
 /// Sets the counterparty ports subscribers' channels may come from (`None`: any).
@@ -59,9 +37,7 @@ pub(crate) fn set_allowed_counterparty_ports(
     ports: Option<Vec<String>>,
 ) -> Result<Response, ContractError> {
     ALLOWED_PORTS.save(deps.storage, &ports)?;
-    Ok(Response::new()
-        .add_attribute("action", "set_allowed_counterparty_ports")
-        .add_attribute("allowed_counterparty_ports", ports_attribute(&ports)))
+    Ok(AllowList::CounterpartyPorts.replaced(ports.as_deref()))
 }
 
 /// Changes the packet timeout or the TWAP window, each kept where not given.
@@ -71,10 +47,12 @@ pub(crate) fn update_config(
     twap_window_seconds: Option<u64>,
 ) -> Result<Response, ContractError> {
     let old = CONFIG.load(deps.storage)?;
-    let config = validated(
-        packet_timeout_seconds.unwrap_or(old.packet_timeout_seconds),
-        twap_window_seconds.unwrap_or(old.twap_window_seconds),
-    )?;
+    let config = Config {
+        packet_timeout_seconds: settings::packet_timeout(
+            packet_timeout_seconds.unwrap_or(old.packet_timeout_seconds),
+        )?,
+        twap_window_seconds: twap_window_seconds.unwrap_or(old.twap_window_seconds),
+    };
     CONFIG.save(deps.storage, &config)?;
     Ok(Response::new()
         .add_attribute("action", "update_config")

@@ -23,6 +23,7 @@ use loopin::price_feed::feed::{
     ChannelInfo, ChannelsResponse, ConfigResponse, ExecuteMsg, InstantiateMsg, MAX_SUBSCRIBERS,
     PoolInfo, PublishedResponse, QueryMsg,
 };
+use loopin::price_feed::settings::SettingsError;
 use loopin::price_feed::{
     Ack, ChannelError, PRICE_VERSION, PricePacket, Receipt, consumer as consumer_msg,
 };
@@ -718,7 +719,7 @@ fn only_the_owner_manages_pools_and_settings() {
                 twap_window_seconds: None
             }
         ),
-        Err(ContractError::ZeroTimeout {})
+        Err(ContractError::Settings(SettingsError::ZeroTimeout {}))
     );
     assert_eq!(
         feed.query::<ConfigResponse>(QueryMsg::Config {}),

@@ -38,6 +38,24 @@ pub struct EmissionConfig {
     pub epoch_seconds: u64,
 }
 
+/// Why an emission config was refused.
+#[derive(thiserror::Error, Debug, PartialEq, Eq)]
+pub enum EmissionError {
+    /// A zero-second emission epoch: the epoch of a time could not be computed.
+    #[error("emission epoch length must be positive")]
+    ZeroEpoch {},
+}
+
+impl EmissionConfig {
+    /// Refuses a zero-second epoch.
+    pub fn validate(&self) -> Result<(), EmissionError> {
+        if self.epoch_seconds == 0 {
+            return Err(EmissionError::ZeroEpoch {});
+        }
+        Ok(())
+    }
+}
+
 /// The timelock's delay when the instantiation names none: two days.
 pub const DEFAULT_MIN_DELAY: u64 = 2 * 86_400;
 /// The longest `min_delay`: 30 days (a longer one could freeze governance by mistake).

@@ -125,6 +125,15 @@ pub enum ChannelError {
 
     #[error("counterparty version must be {PRICE_VERSION}, not {version}")]
     WrongCounterpartyVersion { version: String },
+
+    /// The channel's connection is not in the end's allowed connections
+    /// ([`settings::ensure_allowed`]).
+    #[error("connection {connection_id} is not allowed")]
+    ConnectionNotAllowed { connection_id: String },
+
+    /// The channel's other end is not one of the allowed counterparty ports.
+    #[error("counterparty port {port_id} is not allowed")]
+    CounterpartyPortNotAllowed { port_id: String },
 }
 
 /// The channel rules both ends share: unordered, version exactly [`PRICE_VERSION`] on this end
@@ -182,6 +191,14 @@ pub mod feed {
         /// Ports a subscriber's end may be (e.g. `wasm.<consumer>`); none: any port on an
         /// allowed connection.
         pub allowed_counterparty_ports: Option<Vec<String>>,
+    }
+
+    impl InstantiateMsg {
+        /// Refuses a zero packet timeout.
+        pub fn validate(&self) -> Result<(), super::settings::SettingsError> {
+            super::settings::packet_timeout(self.packet_timeout_seconds)?;
+            Ok(())
+        }
     }
 
     #[cw_ownable_execute]
@@ -286,6 +303,7 @@ pub mod feed {
 
 /// Messages of the price consumer (`contracts/price-consumer`).
 pub mod consumer;
+pub mod settings;
 
 /// The packet data's JSON schema (draft 07), as written to `schema/loopin-price-feed/ibc/`.
 /// Unlike the contracts' message schemas, which refuse fields they do not name, it allows any,

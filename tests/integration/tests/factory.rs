@@ -7,8 +7,8 @@ use cosmwasm_std::{
 use cw_multi_test::{App, AppBuilder, Contract, ContractWrapper, Executor};
 use cw_ownable::{Action, Ownership};
 use loopin::factory::{
-    ConfigResponse, EmissionConfig, EmissionResponse, ExecuteMsg, GovernanceAction, InstantiateMsg,
-    PoolResponse, PoolsResponse, QueryMsg, TMinResponse, TokenInit,
+    ConfigResponse, EmissionConfig, EmissionError, EmissionResponse, ExecuteMsg, GovernanceAction,
+    InstantiateMsg, PoolResponse, PoolsResponse, QueryMsg, TMinResponse, TokenInit,
 };
 use loopin::pool::{PairInstantiateMsg, ParamsError, PoolParams};
 use loopin::stake_cert::{self, IssuersResponse};
@@ -79,6 +79,11 @@ struct Setup {
 }
 
 fn setup() -> Setup {
+    setup_with_emission_epoch(EMISSION_EPOCH).unwrap()
+}
+
+/// The factory instantiated with emission epochs of `epoch_seconds`.
+fn setup_with_emission_epoch(epoch_seconds: u64) -> anyhow::Result<Setup> {
     let mut app = AppBuilder::default().build(|_, _, _| {});
     let owner = app.api().addr_make("governance");
     let stranger = app.api().addr_make("stranger");
@@ -106,33 +111,31 @@ fn setup() -> Setup {
         pair_code_id: pair_code,
         emission: EmissionConfig {
             cap_per_epoch: Uint128::new(CAP),
-            epoch_seconds: EMISSION_EPOCH,
+            epoch_seconds,
         },
         admin: Some(admin.to_string()),
         min_delay: Some(DELAY),
     };
-    let factory = app
-        .instantiate_contract(
-            factory_code,
-            owner.clone(),
-            &msg,
-            &[],
-            "factory",
-            Some(admin.to_string()),
-        )
-        .unwrap();
+    let factory = app.instantiate_contract(
+        factory_code,
+        owner.clone(),
+        &msg,
+        &[],
+        "factory",
+        Some(admin.to_string()),
+    )?;
     let config: ConfigResponse = app
         .wrap()
         .query_wasm_smart(&factory, &QueryMsg::Config {})
         .unwrap();
-    Setup {
+    Ok(Setup {
         app,
         factory,
         owner,
         admin,
         stranger,
         config,
-    }
+    })
 }
 
 impl Setup {
@@ -197,6 +200,16 @@ impl Setup {
             .unwrap();
         balance.balance.u128()
     }
+}
+
+#[test]
+fn a_zero_second_emission_epoch_is_refused_at_instantiation() {
+    let err = setup_with_emission_epoch(0).err().expect("refused");
+    assert_eq!(
+        err.downcast::<ContractError>().unwrap(),
+        ContractError::Emission(EmissionError::ZeroEpoch {})
+    );
+    assert!(setup_with_emission_epoch(1).is_ok());
 }
 
 #[test]

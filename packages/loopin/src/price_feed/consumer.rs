@@ -5,6 +5,7 @@ use cosmwasm_std::Timestamp;
 use cw_ownable::{cw_ownable_execute, cw_ownable_query};
 
 use super::PricePacket;
+use super::settings::{self, SettingsError};
 
 /// `max_age_seconds` when the instantiator gives none: two hours. The feed publishes once per
 /// epoch (an hour on LooPIN's deployment), so a price this old means publishing or relaying has
@@ -28,6 +29,29 @@ pub struct InstantiateMsg {
     /// refuse as stale. Chosen by whoever instantiates, changed later by the owner only
     /// (`SetMaxAge`); none: [`DEFAULT_MAX_AGE_SECONDS`].
     pub max_age_seconds: Option<u64>,
+}
+
+impl InstantiateMsg {
+    /// The maximum age the consumer starts with, once both allow lists are found given and
+    /// non-empty (`Unpinned` otherwise: `None`, a message without the field and an empty list
+    /// are refused alike; opening the consumer to any connection or port is the owner's
+    /// deliberate `SetAllowed...` with `None` afterwards) and the age positive.
+    pub fn validate(&self) -> Result<u64, SettingsError> {
+        let unset = |list: &Option<Vec<String>>| list.as_ref().is_none_or(Vec::is_empty);
+        let missing = match (
+            unset(&self.allowed_connections),
+            unset(&self.allowed_counterparty_ports),
+        ) {
+            (false, false) => None,
+            (true, false) => Some("allowed_connections"),
+            (false, true) => Some("allowed_counterparty_ports"),
+            (true, true) => Some("allowed_connections and allowed_counterparty_ports"),
+        };
+        if let Some(missing) = missing {
+            return Err(SettingsError::Unpinned { missing });
+        }
+        settings::max_age(self.max_age_seconds.unwrap_or(DEFAULT_MAX_AGE_SECONDS))
+    }
 }
 
 #[cw_ownable_execute]
