@@ -8,6 +8,24 @@ cd "$ROOT"
 # One-shot builds gain nothing from incremental state, which doubled the target dir on CI.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
+# Free disk and memory where the build writes, at the start and again after any failing step:
+# a linker that fails with only "exit status: 1" (collect2 after ld was killed, or a full disk)
+# is then told apart from a broken build by the last lines CI keeps.
+resources() {
+  df -h "$ROOT" | tail -1 | awk '{print "disk: " $4 " free of " $2 " (" $5 " used) at '"$ROOT"'"}'
+  free -m | awk '/^Mem:/ {print "memory: " $7 " MiB available of " $2 " MiB"}'
+}
+report_failure() {
+  local status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "test.sh: a step failed (exit $status); resources now:" >&2
+    resources >&2
+  fi
+}
+trap report_failure EXIT
+log "resources at the start"
+resources
+
 log "cargo fmt --check"
 cargo fmt --all -- --check
 
