@@ -5,6 +5,7 @@
 //! escape a slash by moving or destroying its certificate. The minter (the factory) and the pools
 //! it authorises as issuers mint, extend, expire, invalidate and burn them.
 
+mod active;
 pub mod contract;
 pub mod error;
 mod execute;

@@ -1,21 +1,19 @@
 //! Query handlers. Certificates are always reported with their status at the query's block time.
 
 use cosmwasm_std::{
-    Addr, Binary, Deps, Env, Order, StdError, StdResult, Storage, Timestamp, to_json_binary,
+    Binary, Deps, Env, Order, StdError, StdResult, Storage, Timestamp, to_json_binary,
 };
 use cw_storage_plus::Bound;
 use cw721::msg::{AllNftInfoResponse, ApprovalsResponse, NftInfoResponse, OwnerOfResponse};
 use cw721::query as cw721_query;
 use loopin::page_limit;
 use loopin::stake_cert::{
-    ACTIVE_AT_SCAN_LIMIT, ActiveCertificatesResponse, CertificateResponse, CertificateStatus,
-    CertificatesResponse, IssuersResponse, QueryMsg, StakeCertificate,
+    CertificateResponse, CertificateStatus, CertificatesResponse, IssuersResponse, QueryMsg,
+    StakeCertificate,
 };
 
-use crate::state::{
-    ACTIVE_BY_EXPIRY, DEVICE_CERTIFICATE, ISSUERS, POOL_ACTIVE_BY_EXPIRY, POOL_CERTIFICATES,
-    certificates,
-};
+use crate::active;
+use crate::state::{DEVICE_CERTIFICATE, ISSUERS, POOL_CERTIFICATES, certificates};
 
 /// The `query` entry point's dispatch: one `query_*` per message (cw721's own where the
 /// certificate adds nothing).
@@ -42,7 +40,7 @@ pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
             limit,
         } => {
             let time = time.unwrap_or(now);
-            to_json_binary(&query_active_at(deps, time, pool, start_after, limit)?)
+            active::query_active_at(deps, time, pool, start_after, limit)
         }
         QueryMsg::DeviceCertificate { device_id } => {
             to_json_binary(&query_device_certificate(deps.storage, device_id, now)?)
@@ -127,7 +125,7 @@ fn query_all_nft_info(
     })
 }
 
-fn load(storage: &dyn Storage, token_id: &str) -> StdResult<StakeCertificate> {
+pub(crate) fn load(storage: &dyn Storage, token_id: &str) -> StdResult<StakeCertificate> {
     certificates()
         .nft_info
         .may_load(storage, token_id)?
@@ -207,69 +205,6 @@ fn query_by_pool(
         .keys(deps.storage, start, None, Order::Ascending)
         .take(page_limit(limit));
     collect(deps.storage, token_ids, now)
-}
-
-/// An expiry index entry: (expiry ns, token id) -> start ns.
-type IndexEntry = ((u64, String), u64);
-
-/// Walks the expiry index from `time` on, returning certificates that have started by `time` and
-/// walking over (without loading) those that have not, at most [`ACTIVE_AT_SCAN_LIMIT`] entries.
-fn query_active_at(
-    deps: Deps,
-    time: Timestamp,
-    pool: Option<String>,
-    start_after: Option<String>,
-    limit: Option<u32>,
-) -> StdResult<ActiveCertificatesResponse> {
-    let pool: Option<Addr> = pool.map(|p| deps.api.addr_validate(&p)).transpose()?;
-    let cursor = match &start_after {
-        Some(token_id) => Some((
-            load(deps.storage, token_id)?.expiry.nanos(),
-            token_id.as_str(),
-        )),
-        None => None,
-    };
-    // Certificates expiring at `time` or earlier are not active at `time`.
-    let start = match cursor {
-        Some(key) => Bound::exclusive(key),
-        None => Bound::inclusive((time.nanos().saturating_add(1), "")),
-    };
-    let entries: Box<dyn Iterator<Item = StdResult<IndexEntry>>> = match &pool {
-        Some(pool) => POOL_ACTIVE_BY_EXPIRY.sub_prefix(pool).range(
-            deps.storage,
-            Some(start),
-            None,
-            Order::Ascending,
-        ),
-        None => ACTIVE_BY_EXPIRY.range(deps.storage, Some(start), None, Order::Ascending),
-    };
-    let limit = page_limit(limit);
-    let mut certificates = Vec::new();
-    let mut last: Option<String> = None;
-    for (walked, entry) in entries.enumerate() {
-        if certificates.len() == limit || walked == ACTIVE_AT_SCAN_LIMIT {
-            // Stopped with entries left: the next call continues after the last one walked.
-            return Ok(ActiveCertificatesResponse {
-                certificates,
-                next: last,
-            });
-        }
-        let ((_, token_id), started) = entry?;
-        if started <= time.nanos() {
-            let cert = load(deps.storage, &token_id)?;
-            if cert.is_active_at(time) {
-                certificates.push(CertificateResponse {
-                    token_id: token_id.clone(),
-                    certificate: cert.at(time),
-                });
-            }
-        }
-        last = Some(token_id);
-    }
-    Ok(ActiveCertificatesResponse {
-        certificates,
-        next: None,
-    })
 }
 
 fn query_device_certificate(

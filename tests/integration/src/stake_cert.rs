@@ -4,7 +4,8 @@
 
 use crate::{contract_error, stake_cert_contract};
 use cosmwasm_std::{
-    Addr, Decimal, Empty, HexBinary, Record, StdError, Timestamp, coins, to_json_binary,
+    Addr, Decimal, Empty, HexBinary, QueryRequest, Record, StdError, Timestamp, WasmQuery, coins,
+    from_json, to_json_binary, to_json_vec,
 };
 use cw_multi_test::{App, AppBuilder, AppResponse, Executor};
 use cw_ownable::{Expiration, Ownership};
@@ -236,12 +237,39 @@ impl Suite {
         start_after: Option<String>,
         limit: Option<u32>,
     ) -> ActiveCertificatesResponse {
-        self.query(&QueryMsg::ActiveAt {
+        let msg = QueryMsg::ActiveAt {
             time,
             pool: pool.map(Addr::to_string),
             start_after,
             limit,
-        })
+        };
+        // The contract writes this answer from the stored certificates' bytes; it must be what
+        // encoding the decoded answer gives, byte for byte, and each certificate what
+        // `Certificate` reports but for the status, which is `Active` at `time`.
+        let request: QueryRequest<Empty> = QueryRequest::Wasm(WasmQuery::Smart {
+            contract_addr: self.cert.to_string(),
+            msg: to_json_binary(&msg).unwrap(),
+        });
+        let raw = self
+            .app
+            .wrap()
+            .raw_query(&to_json_vec(&request).unwrap())
+            .unwrap()
+            .unwrap();
+        let page: ActiveCertificatesResponse = from_json(&raw).unwrap();
+        assert_eq!(to_json_vec(&page).unwrap(), raw.to_vec(), "{msg:?}");
+        for entry in &page.certificates {
+            assert_eq!(entry.certificate.status, CertificateStatus::Active);
+            let stored = self.certificate(&entry.token_id);
+            assert_eq!(
+                StakeCertificate {
+                    status: CertificateStatus::Active,
+                    ..stored
+                },
+                entry.certificate
+            );
+        }
+        page
     }
 
     /// The certificates of one `ActiveAt` call.

@@ -26,8 +26,8 @@ use crate::report::Report;
 
 fn main() -> Result<(), HarnessError> {
     let mut report = Report::default();
-    // `LOOPIN_GAS_ONLY=registry` (or `pair`): that scenario alone, printed to stderr, no report
-    // written.
+    // `LOOPIN_GAS_ONLY=registry` (or `pair`, `stake-cert`): that scenario alone, printed to
+    // stderr, no report written.
     match std::env::var("LOOPIN_GAS_ONLY").as_deref() {
         Ok("registry") => {
             registry::scenario(&mut report)?;
@@ -40,6 +40,11 @@ fn main() -> Result<(), HarnessError> {
         Ok("pair") => {
             astroport::scenario(&mut report)?;
             pair::scenario(&mut report)?;
+            report.print_rows();
+            return Ok(());
+        }
+        Ok("stake-cert") => {
+            stake_cert::scenario(&mut report)?;
             report.print_rows();
             return Ok(());
         }
