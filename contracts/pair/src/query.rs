@@ -1,10 +1,8 @@
 //! Queries. Simulations price exactly what execution would, and refuse while a boundary is due
 //! (execution would first process it).
 
-use cosmwasm_std::{
-    Addr, Binary, Deps, Empty, Env, Order, StdResult, Storage, Uint128, to_json_binary,
-};
-use cw_storage_plus::{Bound, Map};
+use cosmwasm_std::{Binary, Deps, Env, Order, Storage, Uint128, to_json_binary};
+use cw_storage_plus::Bound;
 use loopin::page_limit;
 use loopin::pair::{
     ClaimableResponse, ConfigResponse, LeaseResponse, LeasesResponse, LiquidityResponse,
@@ -181,28 +179,6 @@ fn query_pool(deps: Deps, env: &Env, config: &Config) -> Result<Binary, Contract
     })?)
 }
 
-/// One page of the ids `index` keeps under `addr`, ascending (an owner's stakes, a client's
-/// leases).
-fn page_of_ids(
-    deps: Deps,
-    index: &Map<(&Addr, u64), Empty>,
-    addr: &str,
-    start_after: Option<u64>,
-    limit: Option<u32>,
-) -> Result<Vec<u64>, ContractError> {
-    let addr = deps.api.addr_validate(addr)?;
-    Ok(index
-        .prefix(&addr)
-        .keys(
-            deps.storage,
-            start_after.map(Bound::exclusive),
-            None,
-            Order::Ascending,
-        )
-        .take(page_limit(limit))
-        .collect::<StdResult<_>>()?)
-}
-
 /// Stakes of one owner, by id.
 fn query_stakes_by_owner(
     deps: Deps,
@@ -210,9 +186,17 @@ fn query_stakes_by_owner(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> Result<Binary, ContractError> {
-    let stakes = page_of_ids(deps, &STAKES_BY_OWNER, &owner, start_after, limit)?
-        .into_iter()
-        .map(|id| query_stake(deps.storage, id))
+    let owner = deps.api.addr_validate(&owner)?;
+    let stakes = STAKES_BY_OWNER
+        .prefix(&owner)
+        .keys(
+            deps.storage,
+            start_after.map(Bound::exclusive),
+            None,
+            Order::Ascending,
+        )
+        .take(page_limit(limit))
+        .map(|id| query_stake(deps.storage, id?))
         .collect::<Result<_, _>>()?;
     Ok(to_json_binary(&StakesResponse { stakes })?)
 }
@@ -224,9 +208,17 @@ fn query_leases_by_client(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> Result<Binary, ContractError> {
-    let leases = page_of_ids(deps, &LEASES_BY_CLIENT, &client, start_after, limit)?
-        .into_iter()
-        .map(|id| query_lease(deps.storage, id))
+    let client = deps.api.addr_validate(&client)?;
+    let leases = LEASES_BY_CLIENT
+        .prefix(&client)
+        .keys(
+            deps.storage,
+            start_after.map(Bound::exclusive),
+            None,
+            Order::Ascending,
+        )
+        .take(page_limit(limit))
+        .map(|id| query_lease(deps.storage, id?))
         .collect::<Result<_, _>>()?;
     Ok(to_json_binary(&LeasesResponse { leases })?)
 }
