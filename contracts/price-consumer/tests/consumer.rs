@@ -15,6 +15,7 @@ use cw_ownable::OwnershipError;
 use loopin::price_feed::consumer::{
     ConfigResponse, DEFAULT_MAX_AGE_SECONDS, ExecuteMsg, PriceKey, PriceResponse,
 };
+use loopin::price_feed::settings::SettingsError;
 use loopin::price_feed::{Ack, ChannelError, PRICE_VERSION, PacketError, PricePacket, Receipt};
 use loopin_price_consumer::ContractError;
 use loopin_price_consumer::contract::execute;
@@ -83,9 +84,11 @@ fn accepts_only_unordered_price_channels_on_allowed_connections() {
             &mut deps,
             mock_ibc_channel_open_init("channel-5", IbcOrder::Unordered, PRICE_VERSION)
         ),
-        Err(ContractError::Channel(ChannelError::ConnectionNotAllowed {
-            connection_id: MOCK_CONNECTION.into()
-        }))
+        Err(ContractError::Settings(
+            SettingsError::ConnectionNotAllowed {
+                connection_id: MOCK_CONNECTION.into()
+            }
+        ))
     );
     assert_eq!(
         open(&mut deps, IbcChannelOpenMsg::new_init(ours.clone())),

@@ -14,7 +14,7 @@ use loopin::price_feed::consumer::{
     ConfigResponse, DEFAULT_MAX_AGE_SECONDS, ExecuteMsg, InstantiateMsg, PriceResponse,
 };
 use loopin::price_feed::settings::SettingsError;
-use loopin::price_feed::{Ack, ChannelError, PRICE_VERSION, PricePacket, Receipt};
+use loopin::price_feed::{Ack, PRICE_VERSION, PricePacket, Receipt};
 use loopin_price_consumer::ContractError;
 use loopin_price_consumer::contract::{execute, instantiate};
 use loopin_price_consumer::ibc::ibc_channel_connect;
@@ -57,8 +57,8 @@ fn a_rogue_channel_cannot_overwrite_or_pollute_the_pinned_feeds_prices() {
     let rogue = channel("channel-1", LOOPIN, "wasm.rogue");
     assert_eq!(
         handshake(&mut deps, &env, &rogue),
-        Err(ContractError::Channel(
-            ChannelError::CounterpartyPortNotAllowed {
+        Err(ContractError::Settings(
+            SettingsError::CounterpartyPortNotAllowed {
                 port_id: "wasm.rogue".into()
             }
         ))
@@ -69,8 +69,8 @@ fn a_rogue_channel_cannot_overwrite_or_pollute_the_pinned_feeds_prices() {
             env.clone(),
             IbcChannelConnectMsg::new_ack(rogue, PRICE_VERSION)
         ),
-        Err(ContractError::Channel(
-            ChannelError::CounterpartyPortNotAllowed {
+        Err(ContractError::Settings(
+            SettingsError::CounterpartyPortNotAllowed {
                 port_id: "wasm.rogue".into()
             }
         ))
@@ -78,9 +78,11 @@ fn a_rogue_channel_cannot_overwrite_or_pollute_the_pinned_feeds_prices() {
     // A chain of the attacker's (a client it controls) naming the feed's port: refused too.
     assert_eq!(
         handshake(&mut deps, &env, &channel("channel-2", "connection-9", FEED)),
-        Err(ContractError::Channel(ChannelError::ConnectionNotAllowed {
-            connection_id: "connection-9".into()
-        }))
+        Err(ContractError::Settings(
+            SettingsError::ConnectionNotAllowed {
+                connection_id: "connection-9".into()
+            }
+        ))
     );
     // Another port over another connection — what an unpinned consumer accepted — the same.
     assert_eq!(
@@ -89,9 +91,11 @@ fn a_rogue_channel_cannot_overwrite_or_pollute_the_pinned_feeds_prices() {
             &env,
             &channel("channel-3", "connection-9", "wasm.rogue")
         ),
-        Err(ContractError::Channel(ChannelError::ConnectionNotAllowed {
-            connection_id: "connection-9".into()
-        }))
+        Err(ContractError::Settings(
+            SettingsError::ConnectionNotAllowed {
+                connection_id: "connection-9".into()
+            }
+        ))
     );
 
     // Its packets — a later epoch of the same pool at a price of 1 — are refused.
@@ -219,9 +223,11 @@ fn only_the_owner_can_open_a_pinned_consumer_to_any_channel() {
     let rogue = channel("channel-1", "connection-9", "wasm.rogue");
     assert_eq!(
         handshake(&mut deps, &env, &rogue),
-        Err(ContractError::Channel(ChannelError::ConnectionNotAllowed {
-            connection_id: "connection-9".into()
-        }))
+        Err(ContractError::Settings(
+            SettingsError::ConnectionNotAllowed {
+                connection_id: "connection-9".into()
+            }
+        ))
     );
     let stranger = deps.api.addr_make("stranger");
     let open = [
@@ -241,9 +247,11 @@ fn only_the_owner_can_open_a_pinned_consumer_to_any_channel() {
     }
     assert_eq!(
         handshake(&mut deps, &env, &rogue),
-        Err(ContractError::Channel(ChannelError::ConnectionNotAllowed {
-            connection_id: "connection-9".into()
-        }))
+        Err(ContractError::Settings(
+            SettingsError::ConnectionNotAllowed {
+                connection_id: "connection-9".into()
+            }
+        ))
     );
     for msg in open {
         execute(deps.as_mut(), env.clone(), message_info(&owner, &[]), msg).unwrap();

@@ -10,10 +10,11 @@ use cosmwasm_std::{
     IbcEndpoint, IbcMsg, IbcOrder, Order, OwnedDeps, Response, from_json,
 };
 use cw_ownable::OwnershipError;
+use loopin::price_feed::PRICE_VERSION;
 use loopin::price_feed::feed::{
     ChannelInfo, ChannelsResponse, ExecuteMsg, InstantiateMsg, MAX_SUBSCRIBERS, QueryMsg,
 };
-use loopin::price_feed::{ChannelError, PRICE_VERSION};
+use loopin::price_feed::settings::SettingsError;
 use loopin_price_feed::ContractError;
 use loopin_price_feed::contract::{execute, instantiate, query};
 use loopin_price_feed::ibc::{ibc_channel_close, ibc_channel_connect, ibc_channel_open};
@@ -142,15 +143,17 @@ fn an_attacker_cannot_fill_the_subscriber_slots_from_other_connections_or_ports(
         let id = format!("channel-{n}");
         assert_eq!(
             feed.handshake(&channel(&id, "connection-9", CONSUMER)),
-            Err(ContractError::Channel(ChannelError::ConnectionNotAllowed {
-                connection_id: "connection-9".into()
-            }))
+            Err(ContractError::Settings(
+                SettingsError::ConnectionNotAllowed {
+                    connection_id: "connection-9".into()
+                }
+            ))
         );
         let id = format!("channel-{}", MAX_SUBSCRIBERS + n);
         assert_eq!(
             feed.handshake(&channel(&id, TRUSTED, "wasm.attacker")),
-            Err(ContractError::Channel(
-                ChannelError::CounterpartyPortNotAllowed {
+            Err(ContractError::Settings(
+                SettingsError::CounterpartyPortNotAllowed {
                     port_id: "wasm.attacker".into()
                 }
             ))
@@ -164,9 +167,11 @@ fn an_attacker_cannot_fill_the_subscriber_slots_from_other_connections_or_ports(
             feed.env.clone(),
             IbcChannelOpenMsg::new_init(channel("channel-90", "connection-9", CONSUMER)),
         ),
-        Err(ContractError::Channel(ChannelError::ConnectionNotAllowed {
-            connection_id: "connection-9".into()
-        }))
+        Err(ContractError::Settings(
+            SettingsError::ConnectionNotAllowed {
+                connection_id: "connection-9".into()
+            }
+        ))
     );
     assert_eq!(
         ibc_channel_connect(
@@ -177,8 +182,8 @@ fn an_attacker_cannot_fill_the_subscriber_slots_from_other_connections_or_ports(
                 PRICE_VERSION
             ),
         ),
-        Err(ContractError::Channel(
-            ChannelError::CounterpartyPortNotAllowed {
+        Err(ContractError::Settings(
+            SettingsError::CounterpartyPortNotAllowed {
                 port_id: "wasm.attacker".into()
             }
         ))
@@ -211,9 +216,11 @@ fn an_empty_allow_list_accepts_no_subscriber_until_the_owner_adds_a_connection()
     feed.execute(&owner, set(&[])).unwrap();
     assert_eq!(
         feed.handshake(&channel("channel-0", TRUSTED, CONSUMER)),
-        Err(ContractError::Channel(ChannelError::ConnectionNotAllowed {
-            connection_id: TRUSTED.into()
-        }))
+        Err(ContractError::Settings(
+            SettingsError::ConnectionNotAllowed {
+                connection_id: TRUSTED.into()
+            }
+        ))
     );
     feed.execute(&owner, set(&["connection-3", TRUSTED]))
         .unwrap();
@@ -308,8 +315,8 @@ fn the_owner_evicts_a_subscriber_and_its_slot_is_free_at_once() {
     feed.execute(&owner, evict("channel-1")).unwrap();
     assert_eq!(
         feed.handshake(&channel("channel-60", TRUSTED, "wasm.attacker")),
-        Err(ContractError::Channel(
-            ChannelError::CounterpartyPortNotAllowed {
+        Err(ContractError::Settings(
+            SettingsError::CounterpartyPortNotAllowed {
                 port_id: "wasm.attacker".into()
             }
         ))

@@ -13,8 +13,7 @@ use cw_storage_plus::Bound;
 use loopin::page_limit;
 use loopin::stake_cert::ACTIVE_AT_SCAN_LIMIT;
 
-use crate::query::load;
-use crate::state::{ACTIVE_BY_EXPIRY, POOL_ACTIVE_BY_EXPIRY, certificates};
+use crate::state::{ACTIVE_BY_EXPIRY, POOL_ACTIVE_BY_EXPIRY, certificates, load};
 
 /// An expiry index entry: (expiry ns, token id) -> start ns.
 type IndexEntry = ((u64, String), u64);

@@ -13,7 +13,7 @@ use loopin::stake_cert::{
 };
 
 use crate::active;
-use crate::state::{DEVICE_CERTIFICATE, ISSUERS, POOL_CERTIFICATES, certificates};
+use crate::state::{DEVICE_CERTIFICATE, ISSUERS, POOL_CERTIFICATES, certificates, load};
 
 /// The `query` entry point's dispatch: one `query_*` per message (cw721's own where the
 /// certificate adds nothing).
@@ -123,14 +123,6 @@ fn query_all_nft_info(
         },
         info,
     })
-}
-
-pub(crate) fn load(storage: &dyn Storage, token_id: &str) -> StdResult<StakeCertificate> {
-    certificates()
-        .nft_info
-        .may_load(storage, token_id)?
-        .map(|nft| nft.extension)
-        .ok_or_else(|| StdError::not_found(format!("certificate {token_id}")))
 }
 
 fn query_certificate(

@@ -10,6 +10,16 @@ pub fn certificates() -> Cw721Config<'static, StakeCertificate> {
     Cw721Config::default()
 }
 
+/// The certificate `token_id`, as recorded (its status not yet read at a time); `NotFound`
+/// without one.
+pub fn load(storage: &dyn Storage, token_id: &str) -> StdResult<StakeCertificate> {
+    certificates()
+        .nft_info
+        .may_load(storage, token_id)?
+        .map(|nft| nft.extension)
+        .ok_or_else(|| StdError::not_found(format!("certificate {token_id}")))
+}
+
 /// Pools authorised by the minter to issue certificates for themselves.
 pub const ISSUERS: Map<&Addr, Empty> = Map::new("issuers");
 /// Device id -> token id of the device's latest certificate.

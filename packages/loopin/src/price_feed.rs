@@ -125,15 +125,6 @@ pub enum ChannelError {
 
     #[error("counterparty version must be {PRICE_VERSION}, not {version}")]
     WrongCounterpartyVersion { version: String },
-
-    /// The channel's connection is not in the end's allowed connections
-    /// ([`settings::ensure_allowed`]).
-    #[error("connection {connection_id} is not allowed")]
-    ConnectionNotAllowed { connection_id: String },
-
-    /// The channel's other end is not one of the allowed counterparty ports.
-    #[error("counterparty port {port_id} is not allowed")]
-    CounterpartyPortNotAllowed { port_id: String },
 }
 
 /// The channel rules both ends share: unordered, version exactly [`PRICE_VERSION`] on this end

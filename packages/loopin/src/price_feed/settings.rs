@@ -6,8 +6,6 @@
 use cosmwasm_std::Response;
 use thiserror::Error;
 
-use super::ChannelError;
-
 /// A setting refused by its message's checks; nothing is stored.
 #[derive(Error, Debug, PartialEq, Eq)]
 pub enum SettingsError {
@@ -28,6 +26,14 @@ pub enum SettingsError {
         "the consumer must be pinned to its feed: {missing} missing or empty; name the feed's connection (allowed_connections) and its port wasm.<feed address> (allowed_counterparty_ports)"
     )]
     Unpinned { missing: &'static str },
+
+    /// A channel's connection is not in the end's allowed connections ([`ensure_allowed`]).
+    #[error("connection {connection_id} is not allowed")]
+    ConnectionNotAllowed { connection_id: String },
+
+    /// A channel's other end is not one of the allowed counterparty ports.
+    #[error("counterparty port {port_id} is not allowed")]
+    CounterpartyPortNotAllowed { port_id: String },
 }
 
 /// A packet timeout, refused when zero.
@@ -55,18 +61,18 @@ pub fn ensure_allowed(
     ports: Option<&[String]>,
     connection_id: &str,
     port_id: &str,
-) -> Result<(), ChannelError> {
+) -> Result<(), SettingsError> {
     if let Some(list) = connections
         && !list.iter().any(|allowed| allowed == connection_id)
     {
-        return Err(ChannelError::ConnectionNotAllowed {
+        return Err(SettingsError::ConnectionNotAllowed {
             connection_id: connection_id.to_string(),
         });
     }
     if let Some(list) = ports
         && !list.iter().any(|allowed| allowed == port_id)
     {
-        return Err(ChannelError::CounterpartyPortNotAllowed {
+        return Err(SettingsError::CounterpartyPortNotAllowed {
             port_id: port_id.to_string(),
         });
     }
@@ -135,13 +141,13 @@ mod tests {
         );
         assert_eq!(
             ensure_allowed(both.0, both.1, "connection-1", "wasm.feed"),
-            Err(ChannelError::ConnectionNotAllowed {
+            Err(SettingsError::ConnectionNotAllowed {
                 connection_id: "connection-1".to_string()
             })
         );
         assert_eq!(
             ensure_allowed(both.0, both.1, "connection-0", "wasm.rogue"),
-            Err(ChannelError::CounterpartyPortNotAllowed {
+            Err(SettingsError::CounterpartyPortNotAllowed {
                 port_id: "wasm.rogue".to_string()
             })
         );
