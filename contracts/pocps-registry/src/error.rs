@@ -196,6 +196,11 @@ pub enum ContractError {
     #[error("the new device key is the current one")]
     SameDeviceKey {},
 
+    #[error(
+        "device key {key} was retired by an earlier rotation of this device; rotate to a new key"
+    )]
+    RetiredDeviceKey { key: String },
+
     #[error("the {key} key's signature over the key rotation does not verify")]
     InvalidRotationSignature { key: String },
 

@@ -2,7 +2,7 @@
 //! a key thought leaked (a leaked key signs answers the device never gave, which a bad-proof
 //! claim would then slash) is retired without a new identity, so P is not encoded again.
 
-use cosmwasm_std::{Deps, DepsMut, Env, HexBinary, MessageInfo, Response, Storage};
+use cosmwasm_std::{Deps, DepsMut, Empty, Env, HexBinary, MessageInfo, Response, Storage};
 use loopin::device::{DEVICE_KEY_LEN, KeyRotation};
 use loopin::registry::DeviceStatus;
 use loopin_pocps::sig::SigVerifier;
@@ -10,7 +10,7 @@ use loopin_pocps::sig::SigVerifier;
 use crate::error::ContractError;
 use crate::expiry::open_challenge;
 use crate::judge::HostVerifier;
-use crate::state::{DEVICE_KEYS, DEVICES, Device, RotatedKey};
+use crate::state::{DEVICE_KEYS, DEVICES, Device, RETIRED_DEVICE_KEYS, RotatedKey};
 
 /// The key `device`'s answers are checked with now, and its rotations so far: its
 /// fingerprint's, whatever certificate it is registered under.
@@ -65,7 +65,7 @@ fn check_signatures(
 }
 
 /// Replaces the key device `token_id`'s answers are checked with. Its owner only, while it is
-/// active and no challenge on it is open.
+/// active and no challenge on it is open, and never with a key an earlier rotation retired.
 pub(crate) fn rotate_device_key(
     deps: DepsMut,
     env: Env,
@@ -89,6 +89,12 @@ pub(crate) fn rotate_device_key(
     }
     let (current, rotations) = current_key(deps.storage, &device)?;
     check_new_key(&new_key, &current)?;
+    let fingerprint = device.fingerprint.as_slice();
+    if RETIRED_DEVICE_KEYS.has(deps.storage, (fingerprint, new_key.as_slice())) {
+        return Err(ContractError::RetiredDeviceKey {
+            key: new_key.to_hex(),
+        });
+    }
     // An answer in flight is signed with the key being replaced.
     if let Some(challenge_id) = open_challenge(deps.storage, &token_id)? {
         return Err(ContractError::DeviceChallenged {
@@ -114,7 +120,8 @@ pub(crate) fn rotate_device_key(
         key: new_key.clone(),
         rotations: rotations + 1,
     };
-    DEVICE_KEYS.save(deps.storage, device.fingerprint.as_slice(), &rotated)?;
+    DEVICE_KEYS.save(deps.storage, fingerprint, &rotated)?;
+    RETIRED_DEVICE_KEYS.save(deps.storage, (fingerprint, current.as_slice()), &Empty {})?;
     Ok(Response::new()
         .add_attribute("action", "rotate_device_key")
         .add_attribute("token_id", token_id)

@@ -187,6 +187,11 @@ pub const DEVICES: PackedMap<&str, Device> = PackedMap::new("devices");
 /// [`DEVICES`] so that devices stored before rotations load unchanged.
 pub const DEVICE_KEYS: Map<&[u8], RotatedKey> = Map::new("device_keys");
 
+/// (fingerprint, key) of every key a rotation replaced, the device's first key included. A
+/// retired key is refused as a new one: a key retired as leaked must not come back, by a
+/// restored backup or a mistake (`RetiredDeviceKey`).
+pub const RETIRED_DEVICE_KEYS: Map<(&[u8], &[u8]), Empty> = Map::new("retired_device_keys");
+
 #[cw_serde]
 pub struct RotatedKey {
     pub key: HexBinary,

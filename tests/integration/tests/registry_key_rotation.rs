@@ -1,7 +1,8 @@
 //! Rotating a device's key with proof of the old one (issue 19): the registry checks the
 //! device's answers with the new key from then on, its identity (fingerprint, ek, P) unchanged;
 //! refused, changing nothing, without both keys' signatures over this rotation, for anyone but
-//! the device's owner, while a challenge on it is open, and for a replayed rotation.
+//! the device's owner, while a challenge on it is open, for a replayed rotation, and back to a
+//! key an earlier rotation retired.
 
 use cosmwasm_std::HexBinary;
 use k256::ecdsa::SigningKey;
@@ -183,13 +184,40 @@ fn a_rotation_is_refused_with_a_typed_error_and_changes_nothing() {
         }
     );
     n.pass("bob", id, d).unwrap();
-    // Rotated to a new key and back, the first rotation cannot be replayed to the new key.
+    // Rotated to a new key, the device cannot go back to the key it retired (thought leaked:
+    // a restored backup must not bring it back), with every signature right.
     n.exec("alice", &good).unwrap();
-    let back = rotation_msg(&n, d, &key(40), &old, 1);
-    n.exec("alice", &back).unwrap();
     let before = device_of(&n, d);
+    let back = rotation_msg(&n, d, &key(40), &old, 1);
+    assert_eq!(
+        n.refused("alice", &back),
+        ContractError::RetiredDeviceKey {
+            key: HexBinary::from(k256_pubkey(&old)).to_hex()
+        }
+    );
+    assert_eq!(device_of(&n, d), before);
+    // Nor, after a second rotation, to the one before.
+    n.exec("alice", &rotation_msg(&n, d, &key(40), &key(41), 1))
+        .unwrap();
+    let before = device_of(&n, d);
+    for retired in [&old, &key(40)] {
+        assert_eq!(
+            n.refused("alice", &rotation_msg(&n, d, &key(41), retired, 2)),
+            ContractError::RetiredDeviceKey {
+                key: HexBinary::from(k256_pubkey(retired)).to_hex()
+            }
+        );
+    }
+    // The first rotation replayed would bring back the key it installed, retired since.
     assert_eq!(
         n.refused("alice", &good),
+        ContractError::RetiredDeviceKey {
+            key: HexBinary::from(k256_pubkey(&key(40))).to_hex()
+        }
+    );
+    // A rotation to a fresh key signed for an earlier rotation number is not this rotation's.
+    assert_eq!(
+        n.refused("alice", &rotation_msg(&n, d, &key(41), &key(42), 1)),
         ContractError::InvalidRotationSignature {
             key: "current".into()
         }
