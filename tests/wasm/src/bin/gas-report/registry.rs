@@ -227,7 +227,7 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
     // The device: its tree holds the leaves every challenge will open; its fingerprint is its
     // key's.
     let device = Device::new(&miner, &pool);
-    let (key, ek) = (&device.key, device.ek);
+    let ek = device.ek;
     let seeds: Vec<Hash> = ids
         .iter()
         .zip(&secrets)
@@ -267,16 +267,19 @@ pub fn scenario(report: &mut Report) -> Result<(), HarnessError> {
         &device.register(tree.root()),
         true,
     )?;
-    // The device's key rotated, then back (its answers below are signed by its first key).
+    // The device's key rotated twice (a retired key never comes back); its answers below are
+    // signed by the third.
     let next = SigningKey::from_slice(&[0x5a; 32]).expect("a valid secp256k1 key");
+    let third = SigningKey::from_slice(&[0x5b; 32]).expect("a valid secp256k1 key");
     let (chain_id, registry) = (c.block().chain_id.clone(), c.contract_addr());
     for (rotation, from, to, call) in [
         (0, &device.key, &next, "RotateDeviceKey"),
-        (1, &next, &device.key, "RotateDeviceKey (back)"),
+        (1, &next, &third, "RotateDeviceKey (again)"),
     ] {
         let msg = rotate_key_msg(&chain_id, &registry, &token_id, from, to, rotation);
         exec(report, &mut c, NAME, call, &miner, &msg, true)?;
     }
+    let key = &third;
     for (i, &id) in ids.iter().enumerate() {
         let call = if i == 0 { "Assign" } else { "Assign (again)" };
         exec(
