@@ -145,36 +145,14 @@ fn attack_section(set: TimedSet, t_slow: f64, t_round: f64) {
 /// The attack table's rows at one RTT: T_honest, T_attack, D and the ratios.
 fn attack_rows(set: &TimedSet, m: Model, rtt: f64) {
     let p = set.params;
+    // An attacker who keeps a fraction f of P and regenerates the rest it is asked for.
+    let keeps = |f: f64| m.attacker(set.rounds, expected_serial_rounds(&p, set.rounds, f) as u64);
     let rows: Vec<(String, f64)> = vec![
         ("honest".into(), m.honest(set.rounds)),
-        (
-            "keeps f=0.9, regenerates the rest".into(),
-            m.attacker(
-                set.rounds,
-                expected_serial_rounds(&p, set.rounds, 0.9) as u64,
-            ),
-        ),
-        (
-            "keeps f=0.5, regenerates the rest".into(),
-            m.attacker(
-                set.rounds,
-                expected_serial_rounds(&p, set.rounds, 0.5) as u64,
-            ),
-        ),
-        (
-            "regeneration on demand (f=0)".into(),
-            m.attacker(
-                set.rounds,
-                expected_serial_rounds(&p, set.rounds, 0.0) as u64,
-            ),
-        ),
-        (
-            "sybil (half of each, = f=0.5 each)".into(),
-            m.attacker(
-                set.rounds,
-                expected_serial_rounds(&p, set.rounds, 0.5) as u64,
-            ),
-        ),
+        ("keeps f=0.9, regenerates the rest".into(), keeps(0.9)),
+        ("keeps f=0.5, regenerates the rest".into(), keeps(0.5)),
+        ("regeneration on demand (f=0)".into(), keeps(0.0)),
+        ("sybil (half of each, = f=0.5 each)".into(), keeps(0.5)),
         (
             "P not resident (NVMe 80 us)".into(),
             Model {

@@ -43,18 +43,9 @@ pub struct ErrorStyle {
 
 /// The error style's offences in a parsed file.
 pub fn error_style(file: &syn::File) -> ErrorStyle {
-    let mut finder = Finder::default();
-    finder.visit_file(file);
-    ErrorStyle {
-        string_errors: finder.string_errors,
-        anyhow: finder.anyhow,
-    }
-}
-
-#[derive(Default)]
-struct Finder {
-    string_errors: Vec<usize>,
-    anyhow: Vec<usize>,
+    let mut style = ErrorStyle::default();
+    style.visit_file(file);
+    style
 }
 
 /// Whether a type is `String` (or `std::string::String`, `alloc::string::String`).
@@ -104,7 +95,7 @@ fn use_root_is_anyhow(tree: &UseTree) -> bool {
     }
 }
 
-impl<'ast> Visit<'ast> for Finder {
+impl<'ast> Visit<'ast> for ErrorStyle {
     fn visit_path(&mut self, path: &'ast Path) {
         let line = path
             .segments

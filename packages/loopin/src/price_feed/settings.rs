@@ -116,6 +116,8 @@ pub fn list_attribute(values: Option<&[String]>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use cosmwasm_std::Attribute;
+
     use super::*;
 
     fn list(items: &[&str]) -> Vec<String> {
@@ -162,16 +164,11 @@ mod tests {
     #[test]
     fn a_replaced_list_is_reported_with_its_action_and_entries() {
         let response = AllowList::CounterpartyPorts.replaced(Some(&list(&["a", "b"])));
-        let attributes: Vec<(&str, &str)> = response
-            .attributes
-            .iter()
-            .map(|attr| (attr.key.as_str(), attr.value.as_str()))
-            .collect();
         assert_eq!(
-            attributes,
+            response.attributes,
             [
-                ("action", "set_allowed_counterparty_ports"),
-                ("allowed_counterparty_ports", "a,b")
+                Attribute::new("action", "set_allowed_counterparty_ports"),
+                Attribute::new("allowed_counterparty_ports", "a,b"),
             ]
         );
         assert_eq!(list_attribute(None), "any");
