@@ -507,3 +507,28 @@ fn active_at_walks_a_bounded_stretch_of_not_yet_started_stakes_and_says_where_to
     assert_eq!(ids(&rest.certificates), ["now-2"]);
     assert_eq!(rest.next, None);
 }
+
+#[test]
+fn a_token_uri_that_spells_a_certificate_does_not_change_what_active_at_answers() {
+    // ActiveAt copies each certificate out of cw721's stored record: a token URI written to look
+    // like the record's certificate (another pool, the key it is found under) must not be what
+    // it copies.
+    let mut s = Suite::new();
+    let a = s.a.clone();
+    let spoof = r#"x","extension":{"pool":"evil","status":"active"},"token_uri":""#;
+    let mint = ExecuteMsg::Mint {
+        token_id: "st-uri".into(),
+        owner: a.miner.to_string(),
+        terms: terms(&a.pool_a, "dev-uri", ts(T0), ts(T0 + 10 * HOUR)),
+        token_uri: Some(spoof.into()),
+    };
+    s.exec(&a.pool_a, &mint).unwrap();
+    // The helper also checks the answer byte for byte against encoding it, and the certificate
+    // against `Certificate`'s.
+    for pool in [None, Some(&a.pool_a)] {
+        let page = s.active_at(Some(ts(T0 + HOUR)), pool, None, None);
+        assert_eq!(ids(&page.certificates), ["st-uri"]);
+        assert_eq!(page.certificates[0].certificate.pool, a.pool_a);
+        assert_eq!(page.certificates[0].certificate.device_id, "dev-uri");
+    }
+}
