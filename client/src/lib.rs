@@ -3,9 +3,10 @@
 //! dispute. `loopin-client` is the command line over [`LeaseClient`].
 
 pub mod amount;
+pub mod error;
 
-use anyhow::{Context as _, bail};
 use cosmwasm_std::{HexBinary, Timestamp, Uint128, to_json_binary};
+pub use error::{LeaseError, Result};
 use loopin::access::SshPublicKey;
 use loopin::pair::{
     ConfigResponse, ExecuteMsg, LeaseResponse, LeasesResponse, PoolResponse, QueryMsg, ReceiveMsg,
@@ -53,15 +54,14 @@ impl AccessKeys {
     }
 
     /// Opens a lease's sealed access details with the key the lease was registered with.
-    pub fn open(&self, client_key: &[u8], sealed: &[u8]) -> anyhow::Result<AccessDetails> {
-        let secret = self.for_lease(client_key).with_context(|| {
-            format!(
-                "the lease's access key {} is not this account's (v2 {} or v1 {})",
-                hex_string(client_key),
-                hex_string(&self.v2.public_key()),
-                hex_string(&self.v1.public_key())
-            )
-        })?;
+    pub fn open(&self, client_key: &[u8], sealed: &[u8]) -> Result<AccessDetails> {
+        let secret = self
+            .for_lease(client_key)
+            .ok_or_else(|| LeaseError::ForeignAccessKey {
+                lease_key: hex_string(client_key),
+                v2: hex_string(&self.v2.public_key()),
+                v1: hex_string(&self.v1.public_key()),
+            })?;
         Ok(AccessDetails::open(secret, sealed)?)
     }
 }
@@ -109,21 +109,41 @@ pub struct Leased {
     pub quote: Swap,
 }
 
-fn attr(tx: &TxResult, key: &str) -> anyhow::Result<String> {
+fn attr(tx: &TxResult, key: &str) -> Result<String> {
     tx.event_attr("wasm", key)
         .map(str::to_string)
-        .with_context(|| format!("transaction {} has no {key} attribute", tx.txhash))
+        .ok_or_else(|| LeaseError::MissingAttribute {
+            txhash: tx.txhash.clone(),
+            key: key.to_string(),
+        })
+}
+
+/// The transaction's `key` attribute, a number.
+fn number<T: std::str::FromStr<Err = std::num::ParseIntError>>(
+    tx: &TxResult,
+    key: &str,
+) -> Result<T> {
+    let value = attr(tx, key)?;
+    value.parse().map_err(|source| LeaseError::BadAttribute {
+        txhash: tx.txhash.clone(),
+        key: key.to_string(),
+        value,
+        source,
+    })
 }
 
 impl LeaseClient {
     /// Connects `key` to the pool `pair`.
-    pub async fn connect(chain: ChainConfig, key: Key, pair: &str) -> anyhow::Result<Self> {
+    pub async fn connect(chain: ChainConfig, key: Key, pair: &str) -> Result<Self> {
         let keys = AccessKeys::new(&key);
         let chain = ChainClient::connect(chain, key).await?;
         let config: ConfigResponse = chain
             .query_smart(pair, &QueryMsg::Config {})
             .await
-            .with_context(|| format!("{pair} is not a LooPIN pool"))?;
+            .map_err(|source| LeaseError::NotAPool {
+                pair: pair.to_string(),
+                source: Box::new(source),
+            })?;
         Ok(LeaseClient {
             chain,
             keys,
@@ -143,7 +163,7 @@ impl LeaseClient {
     }
 
     /// What `hours` micro-hours of the trading epoch cost now.
-    pub async fn quote(&self, hours: u128) -> anyhow::Result<Swap> {
+    pub async fn quote(&self, hours: u128) -> Result<Swap> {
         Ok(self
             .chain
             .query_smart(
@@ -155,7 +175,7 @@ impl LeaseClient {
             .await?)
     }
 
-    async fn send(&self, amount: u128, msg: &ReceiveMsg) -> anyhow::Result<TxResult> {
+    async fn send(&self, amount: u128, msg: &ReceiveMsg) -> Result<TxResult> {
         let send = token::ExecuteMsg::Send {
             contract: self.pair.clone(),
             amount: Uint128::new(amount),
@@ -164,14 +184,14 @@ impl LeaseClient {
         Ok(self.chain.execute(&self.token, &send, &[]).await?)
     }
 
-    async fn deadline(&self, secs: u64) -> anyhow::Result<Timestamp> {
+    async fn deadline(&self, secs: u64) -> Result<Timestamp> {
         let (_, now) = self.chain.latest_block().await?;
         Ok(Timestamp::from_seconds(now.max(0) as u64 + secs))
     }
 
     /// Processes the pool's due epoch boundaries (anyone may), so quotes are for the epoch the
     /// lease will buy. Nothing is sent when none is due.
-    pub async fn advance_if_due(&self) -> anyhow::Result<()> {
+    pub async fn advance_if_due(&self) -> Result<()> {
         let pool: PoolResponse = self
             .chain
             .query_smart(&self.pair, &QueryMsg::Pool {})
@@ -185,12 +205,12 @@ impl LeaseClient {
 
     /// Leases hours on a device: processes due boundaries, quotes, sends at most the quote plus
     /// the slippage allowance (and the order's budget), refunded what is not spent.
-    pub async fn lease(&self, order: &LeaseOrder) -> anyhow::Result<Leased> {
+    pub async fn lease(&self, order: &LeaseOrder) -> Result<Leased> {
         if order.ssh_key.contains("PRIVATE KEY") {
-            bail!("that is a private key: pass the public one (the .pub file)");
+            return Err(LeaseError::PrivateKey);
         }
         let ssh_key = SshPublicKey::parse(order.ssh_key.trim())
-            .context("the ssh public key")?
+            .map_err(LeaseError::SshKey)?
             .to_openssh();
         self.advance_if_due().await?;
         let quote = self.quote(order.hours).await?;
@@ -198,7 +218,10 @@ impl LeaseClient {
         let max_in = offer
             .checked_mul(10_000 + u128::from(order.max_slippage_bps))
             .map(|scaled| scaled.div_ceil(10_000))
-            .context("amount overflows")?;
+            .ok_or(LeaseError::AmountOverflow {
+                offer,
+                max_slippage_bps: order.max_slippage_bps,
+            })?;
         let msg = ReceiveMsg::Lease {
             stake_id: order.stake_id,
             hours: Uint128::new(order.hours),
@@ -213,14 +236,14 @@ impl LeaseClient {
         };
         let tx = self.send(max_in + order.budget, &msg).await?;
         Ok(Leased {
-            lease_id: attr(&tx, "lease_id")?.parse()?,
-            epoch: attr(&tx, "epoch")?.parse()?,
-            paid: attr(&tx, "paid")?.parse()?,
+            lease_id: number(&tx, "lease_id")?,
+            epoch: number(&tx, "epoch")?,
+            paid: number(&tx, "paid")?,
             quote,
         })
     }
 
-    pub async fn lease_info(&self, lease_id: u64) -> anyhow::Result<LeaseResponse> {
+    pub async fn lease_info(&self, lease_id: u64) -> Result<LeaseResponse> {
         Ok(self
             .chain
             .query_smart(&self.pair, &QueryMsg::Lease { lease_id })
@@ -229,10 +252,10 @@ impl LeaseClient {
 
     /// Opens a lease's access details, if the miner has posted them, with the key the lease
     /// records (v2, or v1 for leases made before it).
-    pub async fn access(&self, lease_id: u64) -> anyhow::Result<Option<AccessDetails>> {
+    pub async fn access(&self, lease_id: u64) -> Result<Option<AccessDetails>> {
         let lease = self.lease_info(lease_id).await?;
         if lease.client.as_str() != self.address() {
-            bail!("lease {lease_id} is not this account's");
+            return Err(LeaseError::NotOurs { lease_id });
         }
         lease
             .access
@@ -241,36 +264,35 @@ impl LeaseClient {
     }
 
     /// Waits up to `timeout` for the miner to post the access details, and opens them.
-    pub async fn wait_access(
-        &self,
-        lease_id: u64,
-        timeout: Duration,
-    ) -> anyhow::Result<AccessDetails> {
+    pub async fn wait_access(&self, lease_id: u64, timeout: Duration) -> Result<AccessDetails> {
         let until = tokio::time::Instant::now() + timeout;
         loop {
             if let Some(details) = self.access(lease_id).await? {
                 if details.lease_id != lease_id {
-                    bail!("access record is for lease {}", details.lease_id);
+                    return Err(LeaseError::WrongLease {
+                        lease_id,
+                        got: details.lease_id,
+                    });
                 }
                 return Ok(details);
             }
             let lease = self.lease_info(lease_id).await?;
             if lease.cancelled {
-                bail!("lease {lease_id} was cancelled");
+                return Err(LeaseError::Cancelled { lease_id });
             }
             if tokio::time::Instant::now() >= until {
-                bail!(
-                    "no access details for lease {lease_id} after {}s (its epoch {} may not have started)",
-                    timeout.as_secs(),
-                    lease.epoch
-                );
+                return Err(LeaseError::NoAccessYet {
+                    lease_id,
+                    waited_secs: timeout.as_secs(),
+                    epoch: lease.epoch,
+                });
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
     }
 
     /// This account's leases, every page.
-    pub async fn leases(&self) -> anyhow::Result<Vec<LeaseResponse>> {
+    pub async fn leases(&self) -> Result<Vec<LeaseResponse>> {
         let mut all = Vec::new();
         let mut start_after = None;
         loop {
@@ -295,16 +317,16 @@ impl LeaseClient {
 
     /// Adds `renewals` epochs and `budget` LOOP to a standing order.
     /// Renews a standing order for the next epoch (its client, or the renewer it named).
-    pub async fn renew(&self, lease_id: u64) -> anyhow::Result<u64> {
+    pub async fn renew(&self, lease_id: u64) -> Result<u64> {
         self.advance_if_due().await?;
         let tx = self
             .chain
             .execute(&self.pair, &ExecuteMsg::RenewLease { lease_id }, &[])
             .await?;
-        Ok(attr(&tx, "lease_id")?.parse()?)
+        number(&tx, "lease_id")
     }
 
-    pub async fn extend(&self, lease_id: u64, renewals: u32, budget: u128) -> anyhow::Result<()> {
+    pub async fn extend(&self, lease_id: u64, renewals: u32, budget: u128) -> Result<()> {
         self.send(budget, &ReceiveMsg::Extend { lease_id, renewals })
             .await?;
         Ok(())
@@ -318,7 +340,7 @@ impl LeaseClient {
         lease_id: u64,
         min_refund: u128,
         deadline_secs: u64,
-    ) -> anyhow::Result<u128> {
+    ) -> Result<u128> {
         let lease = self.lease_info(lease_id).await?;
         let pool: PoolResponse = self
             .chain
@@ -333,11 +355,11 @@ impl LeaseClient {
         } else if lease.renewals_left > 0 || !lease.budget.is_zero() {
             ExecuteMsg::CloseOrder { lease_id }
         } else {
-            bail!("lease {lease_id} is in delivery or over: nothing to cancel");
+            return Err(LeaseError::NothingToCancel { lease_id });
         };
         let cancels = matches!(msg, ExecuteMsg::CancelLease { .. });
         let tx = self.chain.execute(&self.pair, &msg, &[]).await?;
-        let refund: u128 = attr(&tx, "refund")?.parse()?;
+        let refund: u128 = number(&tx, "refund")?;
         // A cancellation's `refund` is the hours sold back; a standing order's budget comes back
         // with it (only its client can change the budget, so it is the one read above).
         Ok(if cancels {
@@ -350,7 +372,7 @@ impl LeaseClient {
     /// Disputes a lease with its bond, a tenth of what the lease paid (returned if governance
     /// upholds the dispute, burned if it rejects it); what the lease paid is retained from the
     /// miner's pay until governance rules. Returns the bond.
-    pub async fn dispute(&self, lease_id: u64, reason: &str) -> anyhow::Result<u128> {
+    pub async fn dispute(&self, lease_id: u64, reason: &str) -> Result<u128> {
         let lease = self.lease_info(lease_id).await?;
         let bond = loopin::pair::DISPUTE_BOND_DIVISOR;
         let bond = lease.paid.u128().div_ceil(bond).max(1);
@@ -369,7 +391,7 @@ pub fn pin_and_command(
     details: &AccessDetails,
     known_hosts: &Path,
     identity: Option<&Path>,
-) -> anyhow::Result<String> {
+) -> Result<String> {
     let line = details.known_hosts_line();
     let host_field = line.split(' ').next().unwrap_or_default().to_string();
     let existing = std::fs::read_to_string(known_hosts).unwrap_or_default();
@@ -379,10 +401,10 @@ pub fn pin_and_command(
         .collect();
     lines.push(&line);
     if let Some(dir) = known_hosts.parent() {
-        std::fs::create_dir_all(dir)?;
+        std::fs::create_dir_all(dir).map_err(io_error("creating", dir))?;
     }
     std::fs::write(known_hosts, lines.join("\n") + "\n")
-        .with_context(|| format!("writing {}", known_hosts.display()))?;
+        .map_err(io_error("writing", known_hosts))?;
     let identity = identity
         .map(|path| format!(" -i {}", path.display()))
         .unwrap_or_default();
@@ -393,6 +415,14 @@ pub fn pin_and_command(
         details.user,
         details.host
     ))
+}
+
+fn io_error(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> LeaseError {
+    move |source| LeaseError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 #[cfg(test)]

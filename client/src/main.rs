@@ -128,7 +128,7 @@ async fn connect(chain: &ClientArgs) -> anyhow::Result<LeaseClient> {
         .pair
         .as_ref()
         .context("--pair (or LOOPIN_PAIR) is required")?;
-    LeaseClient::connect(config, key, pair).await
+    Ok(LeaseClient::connect(config, key, pair).await?)
 }
 
 /// Runs the subcommand against the pool.
