@@ -2,8 +2,8 @@
 //! price consumer on another chain. Kept apart from [`crate::deploy`]: they are only useful
 //! where a relayer connects a second chain (docs/relayer.md).
 
+use crate::error::DeployError;
 use crate::{Deployment, read_wasm};
-use anyhow::Context;
 use loopin::price_feed::{consumer, feed};
 use loopin::rewards_bridge::{AllowMsg, InstantiateMsg};
 use loopin_chain_client::ChainClient;
@@ -66,11 +66,14 @@ impl IbcApps {
     }
 }
 
-async fn store(client: &ChainClient, artifacts: &Path, name: &str) -> anyhow::Result<u64> {
+async fn store(client: &ChainClient, artifacts: &Path, name: &str) -> Result<u64, DeployError> {
     let (code_id, _) = client
         .store_code(read_wasm(artifacts, name)?)
         .await
-        .with_context(|| format!("storing {name}"))?;
+        .map_err(|source| DeployError::Store {
+            name: name.to_string(),
+            source: Box::new(source),
+        })?;
     Ok(code_id)
 }
 
@@ -81,7 +84,7 @@ pub async fn deploy_ibc_apps(
     artifacts: &Path,
     deployment: &Deployment,
     settings: &IbcSettings,
-) -> anyhow::Result<IbcApps> {
+) -> Result<IbcApps, DeployError> {
     let owner = client.address().to_string();
     let code_id = store(client, artifacts, "loopin_price_feed").await?;
     let init = feed::InstantiateMsg {
@@ -101,7 +104,10 @@ pub async fn deploy_ibc_apps(
             &[],
         )
         .await
-        .context("instantiating the price feed")?;
+        .map_err(|source| DeployError::Instantiate {
+            contract: "the price feed",
+            source: Box::new(source),
+        })?;
     for pair in deployment.pools.values() {
         client
             .execute(
@@ -110,7 +116,10 @@ pub async fn deploy_ibc_apps(
                 &[],
             )
             .await
-            .with_context(|| format!("adding pool {pair} to the price feed"))?;
+            .map_err(|source| DeployError::AddPoolToFeed {
+                pair: pair.clone(),
+                source: Box::new(source),
+            })?;
     }
     let code_id = store(client, artifacts, "loopin_rewards_bridge").await?;
     let init = InstantiateMsg {
@@ -131,7 +140,10 @@ pub async fn deploy_ibc_apps(
             &[],
         )
         .await
-        .context("instantiating the rewards bridge")?;
+        .map_err(|source| DeployError::Instantiate {
+            contract: "the rewards bridge",
+            source: Box::new(source),
+        })?;
     Ok(IbcApps {
         price_feed,
         rewards_bridge,
@@ -148,7 +160,7 @@ pub async fn deploy_price_consumer(
     feed_port: &str,
     connections: Vec<String>,
     admin: Option<&str>,
-) -> anyhow::Result<String> {
+) -> Result<String, DeployError> {
     let owner = client.address().to_string();
     let code_id = store(client, artifacts, "loopin_price_consumer").await?;
     let init = consumer::InstantiateMsg {
@@ -160,7 +172,10 @@ pub async fn deploy_price_consumer(
     let (address, _) = client
         .instantiate(code_id, &init, "LooPIN price consumer", admin, &[])
         .await
-        .context("instantiating the price consumer")?;
+        .map_err(|source| DeployError::Instantiate {
+            contract: "the price consumer",
+            source: Box::new(source),
+        })?;
     Ok(address)
 }
 
@@ -170,7 +185,7 @@ pub async fn pin_price_consumer(
     client: &ChainClient,
     apps: &IbcApps,
     consumer: &str,
-) -> anyhow::Result<()> {
+) -> Result<(), DeployError> {
     client
         .execute(
             &apps.price_feed,
@@ -180,6 +195,9 @@ pub async fn pin_price_consumer(
             &[],
         )
         .await
-        .context("allowing the price consumer's port on the price feed")?;
+        .map_err(|source| DeployError::PinConsumer {
+            consumer: consumer.to_string(),
+            source: Box::new(source),
+        })?;
     Ok(())
 }

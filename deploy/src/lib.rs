@@ -7,6 +7,7 @@
 pub mod admin_tx;
 pub mod chain_registry;
 mod deployment;
+pub mod error;
 pub mod ibc;
 pub mod web;
 pub mod windows;
@@ -14,7 +15,6 @@ pub mod windows;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
 use loopin::factory::{self, EmissionConfig, TokenInit};
 use loopin::pool::PoolParams;
 use loopin::registry::{self, RegistrySettings};
@@ -22,6 +22,7 @@ use loopin_chain_client::{ChainClient, ChainConfig, DEFAULT_HD_PATH, Key};
 use serde::{Deserialize, Serialize};
 
 pub use deployment::Deployment;
+pub use error::DeployError;
 
 /// The contracts every deployment stores, by artifact name (`<dir>/<name>.wasm`).
 pub const CONTRACTS: [&str; 5] = [
@@ -110,17 +111,14 @@ pub struct DeployConfig {
 
 /// The repository's `artifacts/` (or `$LOOPIN_ARTIFACTS`), checked to hold every contract
 /// (`scripts/build-contracts.sh` builds them). For tests.
-pub fn repository_artifacts() -> anyhow::Result<PathBuf> {
+pub fn repository_artifacts() -> Result<PathBuf, DeployError> {
     let dir = std::env::var_os("LOOPIN_ARTIFACTS")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../artifacts"));
     for name in CONTRACTS {
         let path = dir.join(format!("{name}.wasm"));
         if !path.exists() {
-            bail!(
-                "{} missing: run scripts/build-contracts.sh first",
-                path.display()
-            );
+            return Err(DeployError::MissingArtifact { path });
         }
     }
     Ok(dir)
@@ -129,7 +127,7 @@ pub fn repository_artifacts() -> anyhow::Result<PathBuf> {
 impl DeployConfig {
     /// Reads a config, refusing one whose classes and registry disagree on their windows
     /// ([`windows::check`]).
-    pub fn from_toml(text: &str) -> anyhow::Result<Self> {
+    pub fn from_toml(text: &str) -> Result<Self, DeployError> {
         let config: Self = toml::from_str(text)?;
         if let Some(settings) = config.registry.as_ref().and_then(|r| r.settings.as_ref()) {
             for class in &config.classes {
@@ -146,7 +144,7 @@ impl DeployConfig {
         chain: &ChainConfig,
         deployer: u8,
         holders: &[(String, u128)],
-    ) -> anyhow::Result<Self> {
+    ) -> Result<Self, DeployError> {
         let mut config = Self::from_toml(include_str!("../devnet.toml"))?;
         config.chain = chain.clone();
         config.deployer = Deployer {
@@ -168,7 +166,7 @@ impl DeployConfig {
     }
 
     /// The deployer's key from the config.
-    pub fn key(&self) -> anyhow::Result<Key> {
+    pub fn key(&self) -> Result<Key, DeployError> {
         let prefix = &self.chain.prefix;
         match (&self.deployer.mnemonic, &self.deployer.key_file) {
             (Some(m), _) => Ok(Key::from_mnemonic(
@@ -177,26 +175,24 @@ impl DeployConfig {
                 prefix,
             )?),
             (None, Some(path)) => Ok(Key::from_file(path, prefix)?),
-            (None, None) => bail!("[deployer] needs mnemonic or key_file"),
+            (None, None) => Err(DeployError::NoDeployerKey),
         }
     }
 }
 
-pub(crate) fn read_wasm(dir: &Path, name: &str) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn read_wasm(dir: &Path, name: &str) -> Result<Vec<u8>, DeployError> {
     let path = dir.join(format!("{name}.wasm"));
-    std::fs::read(&path).with_context(|| {
-        format!(
-            "reading {}; build the contracts first with scripts/build-contracts.sh",
-            path.display()
-        )
-    })
+    std::fs::read(&path).map_err(|source| DeployError::ReadWasm { path, source })
 }
 
 /// Gas used by each step of a deployment, by step.
 type GasUsed = BTreeMap<String, i64>;
 
 /// Runs the deployment with `client` (whose key is the deployer).
-pub async fn deploy(config: &DeployConfig, client: &ChainClient) -> anyhow::Result<Deployment> {
+pub async fn deploy(
+    config: &DeployConfig,
+    client: &ChainClient,
+) -> Result<Deployment, DeployError> {
     let mut gas_used = GasUsed::new();
     let (code_ids, checksums) = store_contracts(config, client, &mut gas_used).await?;
     let deployer = client.address().to_string();
@@ -244,7 +240,7 @@ async fn store_contracts(
     config: &DeployConfig,
     client: &ChainClient,
     gas_used: &mut GasUsed,
-) -> anyhow::Result<(BTreeMap<String, u64>, BTreeMap<String, String>)> {
+) -> Result<(BTreeMap<String, u64>, BTreeMap<String, String>), DeployError> {
     let mut code_ids = BTreeMap::new();
     let mut checksums = BTreeMap::new();
     for name in CONTRACTS {
@@ -253,7 +249,10 @@ async fn store_contracts(
         let (id, tx) = client
             .store_code(wasm)
             .await
-            .with_context(|| format!("storing {name}"))?;
+            .map_err(|source| DeployError::Store {
+                name: name.to_string(),
+                source: Box::new(source),
+            })?;
         tracing::info!(
             "stored {name} as code {id}, checksum {checksum} (gas {})",
             tx.gas_used
@@ -284,7 +283,7 @@ async fn instantiate_factory(
     code_ids: &BTreeMap<String, u64>,
     owner: &str,
     gas_used: &mut GasUsed,
-) -> anyhow::Result<String> {
+) -> Result<String, DeployError> {
     let msg = factory::InstantiateMsg {
         owner: owner.to_string(),
         token_code_id: code_ids["loopin_token"],
@@ -304,7 +303,10 @@ async fn instantiate_factory(
             &[],
         )
         .await
-        .context("instantiating the factory")?;
+        .map_err(|source| DeployError::Instantiate {
+            contract: "the factory",
+            source: Box::new(source),
+        })?;
     gas_used.insert("instantiate factory".into(), tx.gas_used);
     Ok(factory_addr)
 }
@@ -317,7 +319,7 @@ async fn pocps_registry(
     code_ids: &BTreeMap<String, u64>,
     factory_addr: &str,
     gas_used: &mut GasUsed,
-) -> anyhow::Result<Option<String>> {
+) -> Result<Option<String>, DeployError> {
     Ok(match &config.registry {
         None => None,
         Some(RegistryConfig {
@@ -341,11 +343,14 @@ async fn pocps_registry(
                     &[],
                 )
                 .await
-                .context("instantiating the registry")?;
+                .map_err(|source| DeployError::Instantiate {
+                    contract: "the registry",
+                    source: Box::new(source),
+                })?;
             gas_used.insert("instantiate registry".into(), tx.gas_used);
             Some(address)
         }
-        Some(_) => bail!("[registry] needs exactly one of address and settings"),
+        Some(_) => return Err(DeployError::RegistryConfig),
     })
 }
 
@@ -356,7 +361,7 @@ async fn configure_factory(
     factory_addr: &str,
     registry: Option<&str>,
     gas_used: &mut GasUsed,
-) -> anyhow::Result<()> {
+) -> Result<(), DeployError> {
     if let Some(registry) = registry {
         let tx = client
             .execute(
@@ -367,7 +372,10 @@ async fn configure_factory(
                 &[],
             )
             .await
-            .context("setting the registry")?;
+            .map_err(|source| DeployError::SetRegistry {
+                registry: registry.to_string(),
+                source: Box::new(source),
+            })?;
         gas_used.insert("set registry".into(), tx.gas_used);
     }
     for class in &config.classes {
@@ -381,7 +389,10 @@ async fn configure_factory(
                 &[],
             )
             .await
-            .with_context(|| format!("setting the parameters of class {}", class.name))?;
+            .map_err(|source| DeployError::SetClassParams {
+                class: class.name.clone(),
+                source: Box::new(source),
+            })?;
         gas_used.insert(format!("set class {}", class.name), tx.gas_used);
     }
     Ok(())
@@ -393,7 +404,7 @@ async fn create_pools(
     client: &ChainClient,
     factory_addr: &str,
     gas_used: &mut GasUsed,
-) -> anyhow::Result<BTreeMap<String, String>> {
+) -> Result<BTreeMap<String, String>, DeployError> {
     let mut pools = BTreeMap::new();
     for class in config.classes.iter().filter(|c| c.create_pool) {
         let tx = client
@@ -405,7 +416,10 @@ async fn create_pools(
                 &[],
             )
             .await
-            .with_context(|| format!("creating the pool of class {}", class.name))?;
+            .map_err(|source| DeployError::CreatePool {
+                class: class.name.clone(),
+                source: Box::new(source),
+            })?;
         gas_used.insert(format!("create pool {}", class.name), tx.gas_used);
         let pool: factory::PoolResponse = client
             .query_smart(
@@ -430,27 +444,35 @@ pub fn lacking(held: u128, target: u128) -> u128 {
     target.saturating_sub(held)
 }
 
+/// Writes `text` to `path`.
+fn write(path: &Path, text: &str) -> Result<(), DeployError> {
+    std::fs::write(path, text).map_err(|source| DeployError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// Loads the config, connects, deploys and writes the outputs.
-pub async fn run(config: &DeployConfig) -> anyhow::Result<Deployment> {
+pub async fn run(config: &DeployConfig) -> Result<Deployment, DeployError> {
     let key = config.key()?;
     let client = ChainClient::connect(config.chain.clone(), key)
         .await
-        .with_context(|| format!("connecting to {}", config.chain.grpc))?;
+        .map_err(|source| DeployError::Connect {
+            grpc: config.chain.grpc.clone(),
+            source: Box::new(source),
+        })?;
     let deployment = deploy(config, &client).await?;
     if let Some(path) = &config.output {
-        std::fs::write(path, serde_json::to_string_pretty(&deployment)?)
-            .with_context(|| format!("writing {}", path.display()))?;
+        write(path, &serde_json::to_string_pretty(&deployment)?)?;
     }
     let info = config.chain_registry.clone().unwrap_or_default();
     if let Some(path) = &config.chain_json {
         let json = info.chain_json(&config.chain);
-        std::fs::write(path, serde_json::to_string_pretty(&json)?)
-            .with_context(|| format!("writing {}", path.display()))?;
+        write(path, &serde_json::to_string_pretty(&json)?)?;
     }
     if let Some(path) = &config.assetlist {
         let json = info.assetlist_json(&config.chain, &config.token, &deployment);
-        std::fs::write(path, serde_json::to_string_pretty(&json)?)
-            .with_context(|| format!("writing {}", path.display()))?;
+        write(path, &serde_json::to_string_pretty(&json)?)?;
     }
     Ok(deployment)
 }

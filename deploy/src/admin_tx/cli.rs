@@ -1,8 +1,8 @@
 //! `loopin-deploy unsigned migrate|update-admin|clear-admin|execute`.
 
-use anyhow::Context;
 use loopin_chain_client::ChainQuerier;
 
+use super::error::AdminTxError;
 use super::op::AdminOp;
 use super::{UnsignedTx, unsigned_tx};
 
@@ -84,17 +84,20 @@ fn parse_coin(s: &str) -> Result<(u128, String), CoinArgError> {
     Ok((amount, denom.to_string()))
 }
 
-fn parse_msg(text: &str) -> anyhow::Result<serde_json::Value> {
+fn parse_msg(text: &str) -> Result<serde_json::Value, AdminTxError> {
     let text = match text.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?,
+        Some(path) => std::fs::read_to_string(path).map_err(|source| AdminTxError::ReadMsg {
+            path: path.to_string(),
+            source,
+        })?,
         None => text.to_string(),
     };
-    serde_json::from_str(&text).context("the message is not JSON")
+    serde_json::from_str(&text).map_err(AdminTxError::MsgNotJson)
 }
 
 impl UnsignedCmd {
     /// The operation and its flags.
-    pub fn op(&self) -> anyhow::Result<(AdminOp, &TxFlags)> {
+    pub fn op(&self) -> Result<(AdminOp, &TxFlags), AdminTxError> {
         Ok(match self {
             Self::Migrate { tx, code_id, msg } => (
                 AdminOp::Migrate {
@@ -129,7 +132,7 @@ impl UnsignedCmd {
     }
 
     /// Builds the transaction against the chain of `querier`.
-    pub async fn run(&self, querier: &ChainQuerier) -> anyhow::Result<UnsignedTx> {
+    pub async fn run(&self, querier: &ChainQuerier) -> Result<UnsignedTx, AdminTxError> {
         let (op, tx) = self.op()?;
         unsigned_tx(querier, &tx.sender, &op, &tx.note, tx.gas).await
     }

@@ -2,11 +2,11 @@
 //! the SDK's field order, `"@type"` on each message, 64-bit integers as strings, the contract
 //! messages as JSON objects.
 
-use anyhow::bail;
 use loopin_chain_client::cosmrs::tx::Msg;
 use loopin_chain_client::cosmrs::{self, AccountId, Any, Coin};
 use serde::Serialize;
 
+use super::error::AdminTxError;
 use super::op::AdminOp;
 
 // The SDK's proto-JSON, in its field order; u64 as strings, unset fields as it prints them.
@@ -93,22 +93,29 @@ pub(super) enum MessageJson {
 }
 
 /// `text` as an address of the chain with bech32 prefix `prefix`.
-pub fn chain_address(text: &str, prefix: &str, what: &str) -> anyhow::Result<AccountId> {
-    let id: AccountId = text
-        .parse()
-        .map_err(|e| anyhow::anyhow!("{what} {text:?} is not a bech32 address: {e}"))?;
+pub fn chain_address(text: &str, prefix: &str, what: &str) -> Result<AccountId, AdminTxError> {
+    let id: AccountId = text.parse().map_err(|e| AdminTxError::NotBech32 {
+        what: what.to_string(),
+        text: text.to_string(),
+        reason: format!("{e}"),
+    })?;
     if id.prefix() != prefix {
-        bail!(
-            "{what} {text} is not an address of this chain: its prefix is {:?}, the chain's {prefix:?}",
-            id.prefix()
-        );
+        return Err(AdminTxError::OtherChain {
+            what: what.to_string(),
+            text: text.to_string(),
+            prefix: id.prefix().to_string(),
+            chain_prefix: prefix.to_string(),
+        });
     }
     Ok(id)
 }
 
-fn json_object(msg: &serde_json::Value, what: &str) -> anyhow::Result<Vec<u8>> {
+fn json_object(msg: &serde_json::Value, what: &'static str) -> Result<Vec<u8>, AdminTxError> {
     if !msg.is_object() {
-        bail!("the {what} message must be a JSON object, not {msg}");
+        return Err(AdminTxError::NotObject {
+            what,
+            msg: msg.clone(),
+        });
     }
     Ok(serde_json::to_vec(msg)?)
 }
@@ -119,7 +126,7 @@ pub(super) fn message(
     op: &AdminOp,
     sender: &AccountId,
     prefix: &str,
-) -> anyhow::Result<(Any, MessageJson)> {
+) -> Result<(Any, MessageJson), AdminTxError> {
     let contract = chain_address(op.contract(), prefix, "contract")?;
     match op {
         AdminOp::Migrate { code_id, msg, .. } => migrate(sender, contract, *code_id, msg),
@@ -133,8 +140,8 @@ pub(super) fn message(
 }
 
 /// A cosmrs message that could not be encoded as an `Any`.
-fn any_err(e: cosmrs::ErrorReport) -> anyhow::Error {
-    anyhow::anyhow!("encoding the message: {e}")
+fn any_err(e: cosmrs::ErrorReport) -> AdminTxError {
+    AdminTxError::Encode(format!("{e}"))
 }
 
 /// `MsgMigrateContract` of `contract` to `code_id` with `msg`.
@@ -143,7 +150,7 @@ fn migrate(
     contract: AccountId,
     code_id: u64,
     msg: &serde_json::Value,
-) -> anyhow::Result<(Any, MessageJson)> {
+) -> Result<(Any, MessageJson), AdminTxError> {
     let m = cosmrs::cosmwasm::MsgMigrateContract {
         sender: sender.clone(),
         contract,
@@ -166,7 +173,7 @@ fn update_admin(
     sender: &AccountId,
     contract: AccountId,
     new_admin: AccountId,
-) -> anyhow::Result<(Any, MessageJson)> {
+) -> Result<(Any, MessageJson), AdminTxError> {
     let m = cosmrs::cosmwasm::MsgUpdateAdmin {
         sender: sender.clone(),
         new_admin,
@@ -183,7 +190,10 @@ fn update_admin(
 }
 
 /// `MsgClearAdmin` of `contract`.
-fn clear_admin(sender: &AccountId, contract: AccountId) -> anyhow::Result<(Any, MessageJson)> {
+fn clear_admin(
+    sender: &AccountId,
+    contract: AccountId,
+) -> Result<(Any, MessageJson), AdminTxError> {
     let m = cosmrs::cosmwasm::MsgClearAdmin {
         sender: sender.clone(),
         contract,
@@ -203,18 +213,19 @@ fn execute(
     contract: AccountId,
     msg: &serde_json::Value,
     funds: &[(u128, String)],
-) -> anyhow::Result<(Any, MessageJson)> {
+) -> Result<(Any, MessageJson), AdminTxError> {
     let funds = funds
         .iter()
         .map(|(amount, denom)| {
             Ok(Coin {
-                denom: denom
-                    .parse()
-                    .map_err(|e| anyhow::anyhow!("denom {denom:?}: {e}"))?,
+                denom: denom.parse().map_err(|e| AdminTxError::Denom {
+                    denom: denom.clone(),
+                    reason: format!("{e}"),
+                })?,
                 amount: *amount,
             })
         })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>, AdminTxError>>()?;
     let m = cosmrs::cosmwasm::MsgExecuteContract {
         sender: sender.clone(),
         contract,

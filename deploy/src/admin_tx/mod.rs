@@ -5,7 +5,6 @@
 //! signatures), for the members to sign with `wasmd tx sign --multisig`, combine with
 //! `wasmd tx multisign` and send with `wasmd tx broadcast` (docs/real-chains.md).
 
-use anyhow::{Context, bail};
 use loopin_chain_client::cosmrs::proto::cosmos::auth::v1beta1 as authpb;
 use loopin_chain_client::cosmrs::proto::cosmos::crypto::multisig::LegacyAminoPubKey;
 use loopin_chain_client::cosmrs::proto::cosmos::crypto::multisig::v1beta1::{
@@ -19,10 +18,12 @@ use loopin_chain_client::cosmrs::{Any, Coin};
 use loopin_chain_client::{ChainQuerier, ClientError};
 
 mod cli;
+mod error;
 mod json;
 mod op;
 
 pub use cli::{TxFlags, UnsignedCmd};
+pub use error::AdminTxError;
 pub use json::chain_address;
 pub use op::AdminOp;
 
@@ -78,7 +79,7 @@ enum KeyOnChain {
     Multisig { threshold: usize, members: usize },
 }
 
-async fn key_on_chain(querier: &ChainQuerier, sender: &str) -> anyhow::Result<KeyOnChain> {
+async fn key_on_chain(querier: &ChainQuerier, sender: &str) -> Result<KeyOnChain, AdminTxError> {
     let answer = authpb::query_client::QueryClient::new(querier.channel())
         .account_info(authpb::QueryAccountInfoRequest {
             address: sender.to_string(),
@@ -91,8 +92,7 @@ async fn key_on_chain(querier: &ChainQuerier, sender: &str) -> anyhow::Result<Ke
     if key.type_url != "/cosmos.crypto.multisig.LegacyAminoPubKey" {
         return Ok(KeyOnChain::Single);
     }
-    let key = LegacyAminoPubKey::decode(&*key.value)
-        .map_err(|e| anyhow::anyhow!("the sender's multisig key: {e}"))?;
+    let key = LegacyAminoPubKey::decode(&*key.value).map_err(AdminTxError::MultisigKey)?;
     Ok(KeyOnChain::Multisig {
         threshold: key.threshold as usize,
         members: key.public_keys.len(),
@@ -109,12 +109,12 @@ async fn simulate(
     memo: &str,
     sequence: u64,
     key: KeyOnChain,
-) -> anyhow::Result<u64> {
-    let denom = querier
-        .config
-        .denom
-        .parse()
-        .map_err(|e| anyhow::anyhow!("fee denom: {e}"))?;
+) -> Result<u64, AdminTxError> {
+    let denom = &querier.config.denom;
+    let denom = denom.parse().map_err(|e| AdminTxError::FeeDenom {
+        denom: denom.clone(),
+        reason: format!("{e}"),
+    })?;
     // One unit of fee, not zero: the fee deduction's writes are counted (chain-client's note).
     let fee = Fee::from_amount_and_gas(Coin { denom, amount: 1 }, 0u64);
     let single = txpb::ModeInfo {
@@ -159,7 +159,7 @@ async fn simulate(
     let tx = txpb::TxRaw {
         body_bytes: Body::new(msgs, memo, 0u32)
             .into_bytes()
-            .map_err(|e| anyhow::anyhow!("{e}"))?,
+            .map_err(|e| AdminTxError::Body(format!("{e}")))?,
         auth_info_bytes: auth_info.encode_to_vec(),
         signatures: vec![signature],
     };
@@ -171,7 +171,7 @@ async fn simulate(
     let response = txpb::service_client::ServiceClient::new(querier.channel())
         .simulate(request)
         .await
-        .map_err(|s| anyhow::anyhow!("{}", s.message()))?
+        .map_err(|s| AdminTxError::SimulationRefused(s.message().to_string()))?
         .into_inner();
     Ok(response.gas_info.map(|g| g.gas_used).unwrap_or(0))
 }
@@ -193,7 +193,7 @@ pub async fn unsigned_tx(
     op: &AdminOp,
     memo: &str,
     gas: Option<u64>,
-) -> anyhow::Result<UnsignedTx> {
+) -> Result<UnsignedTx, AdminTxError> {
     let config = &querier.config;
     let sender_id = chain_address(sender, &config.prefix, "sender")?;
     let (any, json) = json::message(op, &sender_id, &config.prefix)?;
@@ -203,9 +203,13 @@ pub async fn unsigned_tx(
     let (account_number, sequence) = querier
         .account_of(sender)
         .await
-        .with_context(|| format!("looking up the sender {sender}"))?
-        .with_context(|| {
-            format!("the sender {sender} has no account on {chain_id}: send it the fees first")
+        .map_err(|source| AdminTxError::LookupSender {
+            sender: sender.to_string(),
+            source: Box::new(source),
+        })?
+        .ok_or_else(|| AdminTxError::NoAccount {
+            sender: sender.to_string(),
+            chain_id: chain_id.clone(),
         })?;
     check_contract(querier, sender, op).await?;
     let (gas_limit, simulated_gas) = match gas {
@@ -227,16 +231,28 @@ pub async fn unsigned_tx(
 
 /// Refuses `op` where the chain would: no such contract, a sender that is not its wasm admin
 /// (for an admin operation), no such code to migrate to, an admin handed to itself.
-async fn check_contract(querier: &ChainQuerier, sender: &str, op: &AdminOp) -> anyhow::Result<()> {
+async fn check_contract(
+    querier: &ChainQuerier,
+    sender: &str,
+    op: &AdminOp,
+) -> Result<(), AdminTxError> {
     let chain_id = &querier.config.chain_id;
     let contract = op.contract();
     let info = match querier.contract_info(contract).await {
         Ok(info) => info,
-        Err(ClientError::Status(s)) if not_found(s.code() as i32) => bail!(
-            "no contract {contract} on {chain_id} (the chain answered: {})",
-            s.message()
-        ),
-        Err(e) => return Err(e).with_context(|| format!("querying the contract {contract}")),
+        Err(ClientError::Status(s)) if not_found(s.code() as i32) => {
+            return Err(AdminTxError::NoContract {
+                contract: contract.to_string(),
+                chain_id: chain_id.clone(),
+                answer: s.message().to_string(),
+            });
+        }
+        Err(source) => {
+            return Err(AdminTxError::QueryContract {
+                contract: contract.to_string(),
+                source: Box::new(source),
+            });
+        }
     };
     if op.needs_admin() && info.admin != sender {
         let admin = if info.admin.is_empty() {
@@ -244,9 +260,11 @@ async fn check_contract(querier: &ChainQuerier, sender: &str, op: &AdminOp) -> a
         } else {
             info.admin.clone()
         };
-        bail!(
-            "{contract}'s wasm admin is {admin}, not the sender {sender}: the chain would refuse the transaction"
-        );
+        return Err(AdminTxError::NotAdmin {
+            contract: contract.to_string(),
+            admin,
+            sender: sender.to_string(),
+        });
     }
     match op {
         AdminOp::Migrate { code_id, .. } => {
@@ -254,15 +272,22 @@ async fn check_contract(querier: &ChainQuerier, sender: &str, op: &AdminOp) -> a
                 .code(wasmpb::QueryCodeRequest { code_id: *code_id })
                 .await
                 .map_err(|s| match not_found(s.code() as i32) {
-                    true => anyhow::anyhow!(
-                        "no code {code_id} on {chain_id} (the chain answered: {})",
-                        s.message()
-                    ),
-                    false => anyhow::anyhow!("querying code {code_id}: {s}"),
+                    true => AdminTxError::NoCode {
+                        code_id: *code_id,
+                        chain_id: chain_id.clone(),
+                        answer: s.message().to_string(),
+                    },
+                    false => AdminTxError::QueryCode {
+                        code_id: *code_id,
+                        status: s.to_string(),
+                    },
                 })?;
         }
         AdminOp::UpdateAdmin { new_admin, .. } if *new_admin == info.admin => {
-            bail!("{new_admin} is already {contract}'s wasm admin");
+            return Err(AdminTxError::AlreadyAdmin {
+                new_admin: new_admin.clone(),
+                contract: contract.to_string(),
+            });
         }
         _ => {}
     }
@@ -278,12 +303,13 @@ async fn simulated_gas_limit(
     any: Any,
     memo: &str,
     sequence: u64,
-) -> anyhow::Result<(u64, Option<u64>)> {
+) -> Result<(u64, Option<u64>), AdminTxError> {
     let key = key_on_chain(querier, sender).await?;
     let used = simulate(querier, vec![any], memo, sequence, key)
         .await
-        .with_context(|| {
-            format!("simulating the transaction from {sender} (give --gas to skip the simulation)")
+        .map_err(|source| AdminTxError::Simulate {
+            sender: sender.to_string(),
+            source: Box::new(source),
         })?;
     let adjusted = (used as f64 * querier.config.gas_adjustment).ceil() as u64;
     let allowance = match key {
