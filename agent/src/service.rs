@@ -1,19 +1,48 @@
 //! The agent's loop: read the chain, read the system, plan, act; metrics for each step.
 
-use crate::accounts::{Accounts, LinuxAccounts};
-use crate::config::Settings;
+use crate::accounts::{AccountError, Accounts, LinuxAccounts};
+use crate::config::{ConfigError, Settings};
 use crate::confine::{ConfineError, Confinement};
 use crate::follow::snapshot;
 use crate::plan::{Action, plan};
-use loopin::access::SshPublicKey;
+use crate::username::UsernameError;
+use loopin::access::{SshKeyError, SshPublicKey};
 use loopin::pair::ExecuteMsg;
-use loopin_access::AccessDetails;
-use loopin_chain_client::{ChainClient, Key};
+use loopin_access::{AccessDetails, AccessError};
+use loopin_chain_client::{ChainClient, ClientError, Key};
 use loopin_telemetry::metrics::Metrics;
 use std::collections::BTreeSet;
 use std::os::unix::fs::PermissionsExt as _;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Why the agent could not start, or a pass could not run (a failed step of a pass is reported
+/// in its [`PassReport`] instead).
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Chain(#[from] ClientError),
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    #[error(transparent)]
+    Username(#[from] UsernameError),
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    #[error(transparent)]
+    Blocking(#[from] tokio::task::JoinError),
+    #[error("{}: {error}", path.display())]
+    Read {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("{}: {error}", path.display())]
+    HostKey { path: PathBuf, error: SshKeyError },
+    #[error("{} is readable by others (mode {mode:o}): chmod 600 it", path.display())]
+    KeyReadable { path: PathBuf, mode: u32 },
+}
 
 /// What one pass did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -86,27 +115,35 @@ impl Agent {
         settings: Settings,
         accounts: Arc<dyn Accounts>,
         metrics: Arc<Metrics>,
-    ) -> anyhow::Result<Agent> {
+    ) -> Result<Agent, ServiceError> {
         settings.validate()?;
         // The miner's key signs for its stakes: readable by root alone, as ssh wants of a private
         // key (a tenant sees /etc and /opt; a 0644 key there would be its).
-        let mode = std::fs::metadata(&settings.agent.key_file)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", settings.agent.key_file.display()))?
+        let key_file = &settings.agent.key_file;
+        let mode = std::fs::metadata(key_file)
+            .map_err(|error| ServiceError::Read {
+                path: key_file.clone(),
+                error,
+            })?
             .permissions()
             .mode();
         if mode & 0o077 != 0 {
-            anyhow::bail!(
-                "{} is readable by others (mode {:o}): chmod 600 it",
-                settings.agent.key_file.display(),
-                mode & 0o777
-            );
+            return Err(ServiceError::KeyReadable {
+                path: key_file.clone(),
+                mode: mode & 0o777,
+            });
         }
         let key = Key::from_file(&settings.agent.key_file, &settings.chain.prefix)?;
         let client = ChainClient::connect(settings.chain.clone(), key).await?;
-        let line = std::fs::read_to_string(&settings.agent.host_key_file)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", settings.agent.host_key_file.display()))?;
-        let host_key = SshPublicKey::parse(line.trim())
-            .map_err(|e| anyhow::anyhow!("{}: {e}", settings.agent.host_key_file.display()))?;
+        let host_key_file = &settings.agent.host_key_file;
+        let line = std::fs::read_to_string(host_key_file).map_err(|error| ServiceError::Read {
+            path: host_key_file.clone(),
+            error,
+        })?;
+        let host_key = SshPublicKey::parse(line.trim()).map_err(|error| ServiceError::HostKey {
+            path: host_key_file.clone(),
+            error,
+        })?;
         describe(&metrics);
         Ok(Agent {
             settings,
@@ -159,14 +196,14 @@ impl Agent {
     async fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce(&dyn Accounts) -> T + Send + 'static,
-    ) -> anyhow::Result<T> {
+    ) -> Result<T, ServiceError> {
         let accounts = self.accounts.clone();
         Ok(tokio::task::spawn_blocking(move || work(accounts.as_ref())).await?)
     }
 
     /// One pass: compare the chain with the system and act. A failed step is reported and
     /// retried on the next pass; the others go on.
-    pub async fn reconcile(&self) -> anyhow::Result<PassReport> {
+    pub async fn reconcile(&self) -> Result<PassReport, ServiceError> {
         let agent = &self.settings.agent;
         let chain = snapshot(
             &self.client,
@@ -212,7 +249,7 @@ impl Agent {
         action: Action,
         report: &mut PassReport,
         still_present: &mut BTreeSet<u64>,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), ServiceError> {
         match action {
             Action::Remove(user) => {
                 let name = user.to_string();
@@ -293,7 +330,7 @@ impl Agent {
         lease_id: u64,
         user: &crate::username::Username,
         client_key: &[u8],
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), ServiceError> {
         let agent = &self.settings.agent;
         let details = AccessDetails::new(
             lease_id,
