@@ -2,6 +2,7 @@
 //! and transaction submission guarded by the persisted pending sequence.
 
 use crate::config::ChainEntry;
+use crate::error::RelayError;
 use crate::state::StateFile;
 use cosmos_sdk_proto::cosmos::base::abci::v1beta1::TxResponse;
 use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1 as tmpb;
@@ -27,10 +28,10 @@ pub struct Proof {
 }
 
 impl Proof {
-    fn new(bytes: Vec<u8>, height: Option<Height>) -> anyhow::Result<Proof> {
-        let height = height.ok_or_else(|| anyhow::anyhow!("a proof without a height"))?;
+    fn new(bytes: Vec<u8>, height: Option<Height>) -> Result<Proof, RelayError> {
+        let height = height.ok_or(RelayError::ProofWithoutHeight)?;
         let timestamp = TimestampedSignatureData::decode(bytes.as_slice())
-            .map_err(|e| anyhow::anyhow!("undecodable proof: {e}"))?
+            .map_err(RelayError::UndecodableProof)?
             .timestamp;
         Ok(Proof {
             bytes,
@@ -46,7 +47,7 @@ type ProvenAnswer<T> = (Option<T>, Vec<u8>, Option<Height>);
 /// A queried channel or connection end with its proof; `None` when the chain has none.
 fn proven_end<T>(
     answer: Result<ProvenAnswer<T>, tonic::Status>,
-) -> anyhow::Result<Option<(T, Proof)>> {
+) -> Result<Option<(T, Proof)>, RelayError> {
     match answer {
         Ok((Some(end), proof, height)) => Ok(Some((end, Proof::new(proof, height)?))),
         Ok((None, _, _)) => Ok(None),
@@ -62,7 +63,7 @@ pub struct IbcChain {
 }
 
 impl IbcChain {
-    pub async fn connect(entry: ChainEntry) -> anyhow::Result<IbcChain> {
+    pub async fn connect(entry: ChainEntry) -> Result<IbcChain, RelayError> {
         let key = entry.key()?;
         let client = ChainClient::connect(entry.chain_config(), key).await?;
         Ok(IbcChain { entry, client })
@@ -86,22 +87,25 @@ impl IbcChain {
     }
 
     /// The latest committed height and its block time (ns).
-    pub async fn latest(&self) -> anyhow::Result<(u64, u64)> {
+    pub async fn latest(&self) -> Result<(u64, u64), RelayError> {
         let block = tmpb::service_client::ServiceClient::new(self.grpc())
             .get_latest_block(tmpb::GetLatestBlockRequest {})
             .await?
             .into_inner();
-        let header = block
-            .sdk_block
-            .and_then(|b| b.header)
-            .ok_or_else(|| anyhow::anyhow!("{}: a block without a header", self.id()))?;
+        let header =
+            block
+                .sdk_block
+                .and_then(|b| b.header)
+                .ok_or_else(|| RelayError::NoHeader {
+                    chain: self.id().to_string(),
+                })?;
         let time = header.time.unwrap_or_default();
         let nanos = (time.seconds.max(0) as u64) * 1_000_000_000 + time.nanos.max(0) as u64;
         Ok((header.height.max(0) as u64, nanos))
     }
 
     /// Every transaction result of block `height`, in order (every search page of it).
-    pub async fn txs_at(&self, height: u64) -> anyhow::Result<Vec<TxResponse>> {
+    pub async fn txs_at(&self, height: u64) -> Result<Vec<TxResponse>, RelayError> {
         Ok(self.client.txs_at(height).await?)
     }
 
@@ -110,7 +114,7 @@ impl IbcChain {
         &self,
         port: &str,
         channel: &str,
-    ) -> anyhow::Result<Option<(chanpb::Channel, Proof)>> {
+    ) -> Result<Option<(chanpb::Channel, Proof)>, RelayError> {
         let answer = self
             .channels()
             .channel(chanpb::QueryChannelRequest {
@@ -128,7 +132,7 @@ impl IbcChain {
     pub async fn connection_end(
         &self,
         id: &str,
-    ) -> anyhow::Result<Option<(connpb::ConnectionEnd, Proof)>> {
+    ) -> Result<Option<(connpb::ConnectionEnd, Proof)>, RelayError> {
         let answer = connpb::query_client::QueryClient::new(self.grpc())
             .connection(connpb::QueryConnectionRequest {
                 connection_id: id.into(),
@@ -146,7 +150,7 @@ impl IbcChain {
         port: &str,
         channel: &str,
         sequences: Vec<u64>,
-    ) -> anyhow::Result<Vec<u64>> {
+    ) -> Result<Vec<u64>, RelayError> {
         Ok(self
             .channels()
             .unreceived_packets(chanpb::QueryUnreceivedPacketsRequest {
@@ -166,7 +170,7 @@ impl IbcChain {
         port: &str,
         channel: &str,
         sequences: Vec<u64>,
-    ) -> anyhow::Result<Vec<u64>> {
+    ) -> Result<Vec<u64>, RelayError> {
         Ok(self
             .channels()
             .unreceived_acks(chanpb::QueryUnreceivedAcksRequest {
@@ -180,7 +184,7 @@ impl IbcChain {
     }
 
     /// Proof of a packet's commitment.
-    pub async fn commitment_proof(&self, packet: &chanpb::Packet) -> anyhow::Result<Proof> {
+    pub async fn commitment_proof(&self, packet: &chanpb::Packet) -> Result<Proof, RelayError> {
         let r = self
             .channels()
             .packet_commitment(chanpb::QueryPacketCommitmentRequest {
@@ -194,7 +198,10 @@ impl IbcChain {
     }
 
     /// Proof that a packet has not been received (a timeout's evidence), or `None` if it has.
-    pub async fn unreceived_proof(&self, packet: &chanpb::Packet) -> anyhow::Result<Option<Proof>> {
+    pub async fn unreceived_proof(
+        &self,
+        packet: &chanpb::Packet,
+    ) -> Result<Option<Proof>, RelayError> {
         let r = self
             .channels()
             .packet_receipt(chanpb::QueryPacketReceiptRequest {
@@ -211,7 +218,7 @@ impl IbcChain {
     }
 
     /// Proof of the acknowledgement written for a packet received here.
-    pub async fn ack_proof(&self, packet: &chanpb::Packet) -> anyhow::Result<Proof> {
+    pub async fn ack_proof(&self, packet: &chanpb::Packet) -> Result<Proof, RelayError> {
         let r = self
             .channels()
             .packet_acknowledgement(chanpb::QueryPacketAcknowledgementRequest {
@@ -225,28 +232,29 @@ impl IbcChain {
     }
 
     /// The chain's IBC signer key (the one validator's public key), as an `Any`.
-    pub async fn signer_key(&self) -> anyhow::Result<cosmos_sdk_proto::Any> {
+    pub async fn signer_key(&self) -> Result<cosmos_sdk_proto::Any, RelayError> {
         let set = tmpb::service_client::ServiceClient::new(self.grpc())
             .get_latest_validator_set(tmpb::GetLatestValidatorSetRequest { pagination: None })
             .await?
             .into_inner();
         let [validator] = set.validators.as_slice() else {
-            anyhow::bail!(
-                "{}: expected one validator (the devnet's IBC signer), found {}",
-                self.id(),
-                set.validators.len()
-            );
+            return Err(RelayError::Validators {
+                chain: self.id().to_string(),
+                found: set.validators.len(),
+            });
         };
         validator
             .pub_key
             .clone()
-            .ok_or_else(|| anyhow::anyhow!("{}: the validator has no public key", self.id()))
+            .ok_or_else(|| RelayError::NoValidatorKey {
+                chain: self.id().to_string(),
+            })
     }
 
     /// Waits, after a restart, for a transaction this relayer broadcast before it stopped: until
     /// the account's sequence moves past it (it landed) or `PENDING_WAIT_BLOCKS` blocks pass
     /// (it was dropped). Only then may the chain's view of packets be trusted again.
-    pub async fn settle_pending(&self, state: &mut StateFile) -> anyhow::Result<()> {
+    pub async fn settle_pending(&self, state: &mut StateFile) -> Result<(), RelayError> {
         let Some(sequence) = state.state().pending.get(self.id()).copied() else {
             return Ok(());
         };
@@ -276,7 +284,7 @@ impl IbcChain {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        state.clear_pending(self.id())
+        Ok(state.clear_pending(self.id())?)
     }
 
     /// Sends one transaction of `msgs`: the sequence is recorded before the broadcast and
@@ -285,13 +293,13 @@ impl IbcChain {
         &self,
         msgs: Vec<cosmos_sdk_proto::Any>,
         state: &mut StateFile,
-    ) -> anyhow::Result<TxResult> {
+    ) -> Result<TxResult, RelayError> {
         let (_, sequence) = self
             .client
             .account_of(&self.signer())
             .await?
-            .ok_or_else(|| {
-                anyhow::anyhow!("{}: the relayer's account does not exist", self.id())
+            .ok_or_else(|| RelayError::NoAccount {
+                chain: self.id().to_string(),
             })?;
         state.set_pending(self.id(), sequence)?;
         let result = self.client.send(msgs, "loopin-relayer").await;

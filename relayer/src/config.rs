@@ -4,6 +4,7 @@
 //! operator who runs Hermes reads it at once. LooPIN adds `[state]` (where the persisted cursors
 //! live), a `key_file` per chain instead of Hermes' keyring, and `[keeper]`.
 
+use crate::error::ConfigError;
 use loopin_chain_client::{ChainConfig, Key};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -182,8 +183,8 @@ impl ChainEntry {
         }
     }
 
-    pub fn key(&self) -> anyhow::Result<Key> {
-        Ok(Key::from_file(&self.key_file, &self.account_prefix)?)
+    pub fn key(&self) -> loopin_chain_client::Result<Key> {
+        Key::from_file(&self.key_file, &self.account_prefix)
     }
 }
 
@@ -211,43 +212,44 @@ fn default_keeper_interval() -> u64 {
 }
 
 impl Config {
-    pub fn load(path: &Path) -> anyhow::Result<Config> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
-        let config: Config =
-            toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+            path: path.to_path_buf(),
+            error,
+        })?;
+        let config: Config = toml::from_str(&text).map_err(|error| ConfigError::Parse {
+            path: path.to_path_buf(),
+            error,
+        })?;
         config.validate()?;
         Ok(config)
     }
 
     /// Refuses a config that cannot be served: duplicate or unknown chain ids, a zero batch.
-    pub fn validate(&self) -> anyhow::Result<()> {
+    pub fn validate(&self) -> Result<(), ConfigError> {
         let mut ids = std::collections::HashSet::new();
         for chain in &self.chains {
-            anyhow::ensure!(ids.insert(&chain.id), "chain {} is listed twice", chain.id);
-            anyhow::ensure!(
-                chain.max_msg_num > 0,
-                "chain {}: max_msg_num must be at least 1",
-                chain.id
-            );
+            if !ids.insert(&chain.id) {
+                return Err(ConfigError::ChainTwice(chain.id.clone()));
+            }
+            if chain.max_msg_num == 0 {
+                return Err(ConfigError::NoBatch(chain.id.clone()));
+            }
         }
         if let Some(keeper) = &self.keeper {
-            anyhow::ensure!(
-                ids.contains(&keeper.chain),
-                "[keeper] chain {} is not in [[chains]]",
-                keeper.chain
-            );
+            if !ids.contains(&keeper.chain) {
+                return Err(ConfigError::KeeperChain(keeper.chain.clone()));
+            }
             if self.mode.packets.enabled {
                 let chain = self.chain(&keeper.chain)?;
                 match &keeper.key_file {
-                    None => anyhow::bail!(
-                        "[keeper] needs a key_file of its own while packets are relayed: one account signing for both races for its sequences"
-                    ),
-                    Some(key) if *key == chain.key_file => anyhow::bail!(
-                        "[keeper] key_file {} is chain {}'s packet key: give the keeper its own",
-                        key.display(),
-                        chain.id
-                    ),
+                    None => return Err(ConfigError::KeeperKeyMissing),
+                    Some(key) if *key == chain.key_file => {
+                        return Err(ConfigError::KeeperKeyFileShared {
+                            key_file: key.clone(),
+                            chain: chain.id.clone(),
+                        });
+                    }
                     Some(_) => {}
                 }
             }
@@ -257,7 +259,7 @@ impl Config {
 
     /// Refuses, before anything is signed, a keeper whose key file (under any path, or a copy)
     /// holds the packet relayer's own key on its chain while packets are relayed.
-    pub fn check_keys(&self) -> anyhow::Result<()> {
+    pub fn check_keys(&self) -> Result<(), ConfigError> {
         let Some(keeper) = &self.keeper else {
             return Ok(());
         };
@@ -266,29 +268,29 @@ impl Config {
         }
         let chain = self.chain(&keeper.chain)?;
         let (ours, theirs) = (self.keeper_key(keeper)?, chain.key()?);
-        anyhow::ensure!(
-            ours.address != theirs.address,
-            "[keeper] signs as {}, chain {}'s packet account: give the keeper its own key",
-            ours.address,
-            chain.id
-        );
+        if ours.address == theirs.address {
+            return Err(ConfigError::KeeperAccountShared {
+                address: ours.address.to_string(),
+                chain: chain.id.clone(),
+            });
+        }
         Ok(())
     }
 
     /// The keeper's signing key: its own `key_file`, else its chain's.
-    pub fn keeper_key(&self, keeper: &KeeperConfig) -> anyhow::Result<Key> {
+    pub fn keeper_key(&self, keeper: &KeeperConfig) -> Result<Key, ConfigError> {
         let chain = self.chain(&keeper.chain)?;
         match &keeper.key_file {
             Some(path) => Ok(Key::from_file(path, &chain.account_prefix)?),
-            None => chain.key(),
+            None => Ok(chain.key()?),
         }
     }
 
-    pub fn chain(&self, id: &str) -> anyhow::Result<&ChainEntry> {
+    pub fn chain(&self, id: &str) -> Result<&ChainEntry, ConfigError> {
         self.chains
             .iter()
             .find(|c| c.id == id)
-            .ok_or_else(|| anyhow::anyhow!("chain {id} is not in [[chains]]"))
+            .ok_or_else(|| ConfigError::UnknownChain(id.to_string()))
     }
 }
 

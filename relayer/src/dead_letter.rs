@@ -10,6 +10,7 @@
 //! Refusals that are the relayer's own condition (fees, funds, gas, sequence, a full mempool: the
 //! SDK's codespace) and transport failures are never the message's fault.
 
+use crate::error::RelayError;
 use cosmos_sdk_proto::Any;
 use ibc_proto::ibc::core::channel::v1::Packet;
 use loopin_chain_client::ClientError;
@@ -48,8 +49,8 @@ pub struct Sent {
 /// Whether `error` is the chain refusing the message itself (so sending it again as it is
 /// cannot succeed), rather than a transport failure or the relayer's own account condition.
 /// Decided by codespace, never by the text of an error (a contract's error may say anything).
-pub fn refused_on_its_own(error: &anyhow::Error) -> bool {
-    let Some(client) = error.downcast_ref::<ClientError>() else {
+pub fn refused_on_its_own(error: &RelayError) -> bool {
+    let RelayError::Chain(client) = error else {
         return false;
     };
     match client {
@@ -81,7 +82,7 @@ fn may_set_aside(msg: &Any) -> bool {
 
 /// Sends messages to one chain as one transaction.
 pub(crate) trait Submit {
-    async fn submit(&mut self, msgs: Vec<Any>) -> anyhow::Result<()>;
+    async fn submit(&mut self, msgs: Vec<Any>) -> Result<(), RelayError>;
 }
 
 /// Sends `msgs` in batches of at most `max`; a batch the chain refuses is sent again one
@@ -91,7 +92,7 @@ pub(crate) async fn send_all<S: Submit>(
     msgs: Vec<Any>,
     max: usize,
     to: &mut S,
-) -> anyhow::Result<Sent> {
+) -> Result<Sent, RelayError> {
     let mut sent = Sent::default();
     for batch in msgs.chunks(max.max(1)) {
         match to.submit(batch.to_vec()).await {
@@ -173,7 +174,7 @@ mod tests {
         DeadLetter::new("a", msg, String::new()).sequence
     }
 
-    fn refusal() -> anyhow::Error {
+    fn refusal() -> RelayError {
         ClientError::DeliverTx {
             txhash: "H".into(),
             height: 7,
@@ -190,12 +191,12 @@ mod tests {
     /// `always`, and logs what it was sent.
     struct Fake {
         poisoned: Vec<u64>,
-        always: Option<fn() -> anyhow::Error>,
+        always: Option<fn() -> RelayError>,
         log: Vec<Vec<u64>>,
     }
 
     impl Submit for Fake {
-        async fn submit(&mut self, msgs: Vec<Any>) -> anyhow::Result<()> {
+        async fn submit(&mut self, msgs: Vec<Any>) -> Result<(), RelayError> {
             let sequences: Vec<u64> = msgs.iter().map(sequence).collect();
             self.log.push(sequences.clone());
             if let Some(error) = self.always {
@@ -246,7 +247,7 @@ mod tests {
         assert_eq!(letter.type_url, "/ibc.core.channel.v1.MsgAcknowledgement");
     }
 
-    fn broke() -> anyhow::Error {
+    fn broke() -> RelayError {
         ClientError::CheckTx {
             txhash: "H".into(),
             codespace: "sdk".into(),
@@ -273,7 +274,9 @@ mod tests {
             "nothing more is tried this pass"
         );
         // Nor a transport failure, a full mempool, or any status that is not a simulation's.
-        assert!(!refused_on_its_own(&anyhow::anyhow!("connection reset")));
+        assert!(!refused_on_its_own(&RelayError::from(
+            tonic::Status::unavailable("connection reset")
+        )));
         let full = ClientError::CheckTx {
             txhash: "H".into(),
             codespace: "sdk".into(),
@@ -290,7 +293,7 @@ mod tests {
         );
         // A simulation that failed in the ante handler is the signer's; in a message, the
         // message's, whatever its text says (a contract's error may mimic the SDK's).
-        let simulated = |m: &str| -> anyhow::Error {
+        let simulated = |m: &str| -> RelayError {
             ClientError::Simulation(Box::new(tonic::Status::unknown(m))).into()
         };
         assert!(!refused_on_its_own(&simulated(

@@ -4,6 +4,7 @@
 //! each holds the other chain's IBC signer key, read from its validator set at creation.
 
 use crate::chain::{IbcChain, Proof};
+use crate::error::RelayError;
 use crate::state::StateFile;
 use cosmos_sdk_proto::Any;
 use ibc_proto::ibc::core::channel::v1 as chanpb;
@@ -32,11 +33,15 @@ pub struct OpenChannel {
     pub b_channel: String,
 }
 
-fn attr(result: &TxResult, ty: &str, key: &str) -> anyhow::Result<String> {
+fn attr(result: &TxResult, ty: &str, key: &str) -> Result<String, RelayError> {
     result
         .event_attr(ty, key)
         .map(str::to_string)
-        .ok_or_else(|| anyhow::anyhow!("tx {}: no {ty}.{key} event", result.txhash))
+        .ok_or_else(|| RelayError::MissingEvent {
+            txhash: result.txhash.clone(),
+            ty: ty.to_string(),
+            key: key.to_string(),
+        })
 }
 
 fn prefix() -> Option<MerklePrefix> {
@@ -57,7 +62,7 @@ async fn create_client(
     host: &IbcChain,
     tracked: &IbcChain,
     state: &mut StateFile,
-) -> anyhow::Result<String> {
+) -> Result<String, RelayError> {
     let (height, time) = tracked.latest().await?;
     let consensus = solopb::ConsensusState {
         public_key: Some(tracked.signer_key().await?),
@@ -78,11 +83,14 @@ async fn create_client(
     attr(&result, "create_client", "client_id")
 }
 
-async fn connection_proof(chain: &IbcChain, id: &str) -> anyhow::Result<Proof> {
+async fn connection_proof(chain: &IbcChain, id: &str) -> Result<Proof, RelayError> {
     Ok(chain
         .connection_end(id)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("{}: no connection {id}", chain.id()))?
+        .ok_or_else(|| RelayError::NoConnection {
+            chain: chain.id().to_string(),
+            id: id.to_string(),
+        })?
         .1)
 }
 
@@ -90,11 +98,15 @@ async fn channel_end(
     chain: &IbcChain,
     port: &str,
     channel: &str,
-) -> anyhow::Result<(chanpb::Channel, Proof)> {
+) -> Result<(chanpb::Channel, Proof), RelayError> {
     chain
         .channel_end(port, channel)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("{}: no channel {port}/{channel}", chain.id()))
+        .ok_or_else(|| RelayError::NoChannel {
+            chain: chain.id().to_string(),
+            port: port.to_string(),
+            channel: channel.to_string(),
+        })
 }
 
 /// Opens an UNORDERED channel between `a` and `b` over a new client pair and connection. Both
@@ -105,7 +117,7 @@ pub async fn create_channel(
     b: &IbcChain,
     spec: &ChannelSpec,
     state: &mut StateFile,
-) -> anyhow::Result<OpenChannel> {
+) -> Result<OpenChannel, RelayError> {
     for chain in [a, b] {
         let (height, _) = chain.latest().await?;
         state.start_at(chain.id(), height)?;
@@ -135,7 +147,7 @@ async fn connection_init(
     a_client: &str,
     b_client: &str,
     state: &mut StateFile,
-) -> anyhow::Result<String> {
+) -> Result<String, RelayError> {
     let init = connpb::MsgConnectionOpenInit {
         client_id: a_client.to_string(),
         counterparty: Some(connpb::Counterparty {
@@ -159,7 +171,7 @@ async fn connection_try(
     b_client: &str,
     a_connection: &str,
     state: &mut StateFile,
-) -> anyhow::Result<String> {
+) -> Result<String, RelayError> {
     let proof = connection_proof(a, a_connection).await?;
     #[allow(deprecated)]
     let try_msg = connpb::MsgConnectionOpenTry {
@@ -186,7 +198,7 @@ async fn connection_ack_confirm(
     a_connection: &str,
     b_connection: &str,
     state: &mut StateFile,
-) -> anyhow::Result<()> {
+) -> Result<(), RelayError> {
     let proof = connection_proof(b, b_connection).await?;
     let ack = connpb::MsgConnectionOpenAck {
         connection_id: a_connection.to_string(),
@@ -216,7 +228,7 @@ async fn channel_init(
     spec: &ChannelSpec,
     a_connection: &str,
     state: &mut StateFile,
-) -> anyhow::Result<String> {
+) -> Result<String, RelayError> {
     let init = chanpb::MsgChannelOpenInit {
         port_id: spec.a_port.clone(),
         channel: Some(chanpb::Channel {
@@ -245,7 +257,7 @@ async fn channel_try(
     b_connection: &str,
     a_channel: &str,
     state: &mut StateFile,
-) -> anyhow::Result<String> {
+) -> Result<String, RelayError> {
     let (a_end, proof) = channel_end(a, &spec.a_port, a_channel).await?;
     #[allow(deprecated)]
     let try_msg = chanpb::MsgChannelOpenTry {
@@ -279,7 +291,7 @@ async fn channel_ack_confirm(
     a_channel: &str,
     b_channel: &str,
     state: &mut StateFile,
-) -> anyhow::Result<()> {
+) -> Result<(), RelayError> {
     let (b_end, proof) = channel_end(b, &spec.b_port, b_channel).await?;
     let ack = chanpb::MsgChannelOpenAck {
         port_id: spec.a_port.clone(),

@@ -15,6 +15,7 @@
 //! pool of the feed is advanced and one has an epoch the feed has not sent yet, it calls the
 //! feed's `Publish {}`, which sends the packets to every subscribed chain (docs/price-feed.md).
 
+use crate::error::KeeperError;
 use loopin::pair::{
     AUTO_RENEW_AHEAD, AutoRenewalsResponse, EpochProofResponse, ExecuteMsg, MAX_RENEW_EPOCHS,
     PoolResponse, QueryMsg, StakeResponse,
@@ -56,7 +57,7 @@ impl Keeper {
     /// Calls the price feed's `Publish {}` when it has something to send: every pool of the
     /// feed has processed its due boundaries and at least one has an epoch not yet published.
     /// Returns whether it published. Without a feed, does nothing.
-    pub async fn publish_due(&self) -> anyhow::Result<bool> {
+    pub async fn publish_due(&self) -> Result<bool, KeeperError> {
         let Some(feed_addr) = &self.price_feed else {
             return Ok(false);
         };
@@ -93,7 +94,7 @@ impl Keeper {
 
     /// Advances every pool whose boundary is due; returns the pools advanced. A pool that cannot
     /// be read (not a pair, a node error) is logged and skipped: the others still advance.
-    pub async fn advance_due(&self) -> anyhow::Result<usize> {
+    pub async fn advance_due(&self) -> Result<usize, KeeperError> {
         let mut advanced = 0;
         for pool in &self.pools {
             let Some(state) = self.pool_state(pool).await else {
@@ -127,7 +128,7 @@ impl Keeper {
     /// seller's hours) is made whole as the epoch ends. Returns the epochs settled. A settlement
     /// refused (the stake's own claim settled it first, its pay was released) is logged and
     /// skipped; a pool that cannot be read is retried on the next tick.
-    pub async fn settle_due(&self) -> anyhow::Result<usize> {
+    pub async fn settle_due(&self) -> Result<usize, KeeperError> {
         let mut settled = 0;
         for pool in &self.pools {
             let Some(state) = self.pool_state(pool).await else {
@@ -192,7 +193,7 @@ impl Keeper {
             }
             self.settled_before
                 .lock()
-                .map_err(|_| anyhow::anyhow!("keeper state poisoned"))?
+                .map_err(|_| KeeperError::Poisoned)?
                 .insert(pool.clone(), stop);
         }
         Ok(settled)
@@ -204,7 +205,7 @@ impl Keeper {
     /// each epoch. Returns the stakes renewed. A renewal refused (a seller's deposit too low
     /// for the longer stake, its last epoch already traded) is logged and left to its owner; a
     /// pool that cannot be read is retried on the next tick.
-    pub async fn renew_due(&self) -> anyhow::Result<usize> {
+    pub async fn renew_due(&self) -> Result<usize, KeeperError> {
         let mut renewed = 0;
         for pool in &self.pools {
             let Some(state) = self.pool_state(pool).await else {
@@ -309,7 +310,7 @@ pub async fn wait_advanced(
     client: &ChainClient,
     pools: &[String],
     timeout: Duration,
-) -> anyhow::Result<()> {
+) -> Result<(), KeeperError> {
     let start = std::time::Instant::now();
     loop {
         let mut due = false;
@@ -321,7 +322,7 @@ pub async fn wait_advanced(
             return Ok(());
         }
         if start.elapsed() > timeout {
-            anyhow::bail!("the epoch keeper did not advance the pools within {timeout:?}");
+            return Err(KeeperError::NotAdvanced(timeout));
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

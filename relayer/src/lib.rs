@@ -9,10 +9,12 @@
 //! - [`dead_letter`]: messages a chain keeps refusing, set aside so the rest flow on.
 //! - [`handshake`]: clients, connection and channel creation.
 //! - [`keeper`]: the epoch keeper.
+//! - [`error`]: the error types, one per domain.
 
 pub mod chain;
 pub mod config;
 pub mod dead_letter;
+pub mod error;
 pub mod events;
 pub mod handshake;
 pub mod keeper;

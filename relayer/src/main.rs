@@ -168,6 +168,6 @@ async fn start(config: Config) -> anyhow::Result<()> {
             tracing::info!("stopping");
             Ok(())
         }
-        Some(done) = tasks.join_next() => done?,
+        Some(done) = tasks.join_next() => Ok(done??),
     }
 }

@@ -5,6 +5,7 @@
 //! The file is replaced atomically (written beside, synced, renamed, directory synced), so a
 //! `kill -9` at any instant leaves either the old or the new state, never a torn one.
 
+use crate::error::StateError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -46,15 +47,19 @@ pub struct StateFile {
 impl StateFile {
     /// Opens `dir/cursors.json`, creating the directory; a missing file is an empty state, an
     /// unreadable one an error (never silently reset: that would relay from genesis again).
-    pub fn open(dir: &Path) -> anyhow::Result<StateFile> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
+    pub fn open(dir: &Path) -> Result<StateFile, StateError> {
+        std::fs::create_dir_all(dir).map_err(|error| StateError::CreateDir {
+            dir: dir.to_path_buf(),
+            error,
+        })?;
         let path = dir.join(FILE);
         let state = match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| anyhow::anyhow!("{} is corrupt: {e}", path.display()))?,
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|error| StateError::Corrupt {
+                path: path.clone(),
+                error,
+            })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => RelayState::default(),
-            Err(e) => anyhow::bail!("reading {}: {e}", path.display()),
+            Err(error) => return Err(StateError::Read { path, error }),
         };
         Ok(StateFile { path, state })
     }
@@ -68,7 +73,7 @@ impl StateFile {
     }
 
     /// Moves a chain's cursor (never backwards) and persists.
-    pub fn advance(&mut self, chain: &str, height: u64) -> anyhow::Result<()> {
+    pub fn advance(&mut self, chain: &str, height: u64) -> Result<(), StateError> {
         let cursor = self.state.cursors.entry(chain.to_string()).or_default();
         if height <= *cursor {
             return Ok(());
@@ -78,7 +83,7 @@ impl StateFile {
     }
 
     /// Sets a chain's cursor if it has none (a new channel: nothing before it to relay).
-    pub fn start_at(&mut self, chain: &str, height: u64) -> anyhow::Result<()> {
+    pub fn start_at(&mut self, chain: &str, height: u64) -> Result<(), StateError> {
         if self.state.cursors.contains_key(chain) {
             return Ok(());
         }
@@ -87,13 +92,16 @@ impl StateFile {
     }
 
     /// Records a broadcast about to happen with `sequence`, before it happens.
-    pub fn set_pending(&mut self, chain: &str, sequence: u64) -> anyhow::Result<()> {
+    pub fn set_pending(&mut self, chain: &str, sequence: u64) -> Result<(), StateError> {
         self.state.pending.insert(chain.to_string(), sequence);
         self.save()
     }
 
     /// Sets a refused message aside, persisted.
-    pub fn dead_letter(&mut self, letter: crate::dead_letter::DeadLetter) -> anyhow::Result<()> {
+    pub fn dead_letter(
+        &mut self,
+        letter: crate::dead_letter::DeadLetter,
+    ) -> Result<(), StateError> {
         self.state.dead_letters.push(letter);
         let over = self
             .state
@@ -107,24 +115,29 @@ impl StateFile {
         self.save()
     }
 
-    pub fn clear_pending(&mut self, chain: &str) -> anyhow::Result<()> {
+    pub fn clear_pending(&mut self, chain: &str) -> Result<(), StateError> {
         if self.state.pending.remove(chain).is_some() {
             self.save()?;
         }
         Ok(())
     }
 
-    fn save(&self) -> anyhow::Result<()> {
+    fn save(&self) -> Result<(), StateError> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         let tmp = self.path.with_extension("json.tmp");
         let bytes = serde_json::to_vec_pretty(&self.state)?;
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(&bytes)?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&tmp, &self.path)?;
-        std::fs::File::open(dir)?.sync_all()?;
-        Ok(())
+        let write = || -> std::io::Result<()> {
+            let mut file = std::fs::File::create(&tmp)?;
+            file.write_all(&bytes)?;
+            file.sync_all()?;
+            drop(file);
+            std::fs::rename(&tmp, &self.path)?;
+            std::fs::File::open(dir)?.sync_all()
+        };
+        write().map_err(|error| StateError::Save {
+            path: self.path.clone(),
+            error,
+        })
     }
 }
 

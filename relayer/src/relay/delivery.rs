@@ -4,6 +4,7 @@
 
 use super::{Acked, PassReport, Relayer};
 use crate::chain::Proof;
+use crate::error::RelayError;
 use cosmos_sdk_proto::Any;
 use ibc_proto::ibc::core::channel::v1::{MsgAcknowledgement, MsgRecvPacket, MsgTimeout, Packet};
 use ibc_proto::ibc::core::client::v1::Height;
@@ -18,7 +19,7 @@ impl Relayer {
         y: usize,
         packets: Vec<Packet>,
         report: &mut PassReport,
-    ) -> anyhow::Result<bool> {
+    ) -> Result<bool, RelayError> {
         let (src, dst) = (&self.chains[x], &self.chains[y]);
         let mut complete = true;
         let mut recvs = Vec::new();
@@ -78,7 +79,7 @@ impl Relayer {
         y: usize,
         acks: Vec<Acked>,
         report: &mut PassReport,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), RelayError> {
         let (here, source) = (&self.chains[x], &self.chains[y]);
         let mut msgs = Vec::new();
         let mut groups: BTreeMap<(String, String), Vec<Acked>> = BTreeMap::new();
@@ -126,7 +127,7 @@ fn proof_times_out(packet: &Packet, proof: &Proof) -> bool {
     timed_out(packet, proof.height.revision_height, proof.timestamp)
 }
 
-fn recv_msg(packet: Packet, proof: Proof, signer: String) -> anyhow::Result<Any> {
+fn recv_msg(packet: Packet, proof: Proof, signer: String) -> Result<Any, RelayError> {
     Ok(Any::from_msg(&MsgRecvPacket {
         packet: Some(packet),
         proof_commitment: proof.bytes,
@@ -135,7 +136,7 @@ fn recv_msg(packet: Packet, proof: Proof, signer: String) -> anyhow::Result<Any>
     })?)
 }
 
-fn timeout_msg(packet: Packet, proof: Proof, signer: String) -> anyhow::Result<Any> {
+fn timeout_msg(packet: Packet, proof: Proof, signer: String) -> Result<Any, RelayError> {
     Ok(Any::from_msg(&MsgTimeout {
         next_sequence_recv: packet.sequence,
         packet: Some(packet),

@@ -27,6 +27,7 @@
 
 use crate::chain::IbcChain;
 use crate::config::PacketsMode;
+use crate::error::RelayError;
 use crate::events::block_packets;
 use crate::state::StateFile;
 use ibc_proto::ibc::core::channel::v1::Packet;
@@ -100,7 +101,7 @@ impl Relayer {
     }
 
     /// Waits for transactions broadcast before a restart to land or expire.
-    pub async fn settle(&mut self) -> anyhow::Result<()> {
+    pub async fn settle(&mut self) -> Result<(), RelayError> {
         for chain in &self.chains {
             chain.settle_pending(&mut self.state).await?;
         }
@@ -108,7 +109,7 @@ impl Relayer {
     }
 
     /// One pass over every chain's new blocks.
-    pub async fn pass(&mut self) -> anyhow::Result<PassReport> {
+    pub async fn pass(&mut self) -> Result<PassReport, RelayError> {
         self.resolve_routes().await?;
         let mut report = PassReport::default();
         for x in 0..self.chains.len() {
@@ -129,7 +130,7 @@ impl Relayer {
     }
 
     /// Runs passes until the process stops.
-    pub async fn run(&mut self) -> anyhow::Result<()> {
+    pub async fn run(&mut self) -> Result<(), RelayError> {
         self.settle().await?;
         let interval = Duration::from_millis(self.mode.poll_interval_ms.max(10));
         loop {
@@ -141,7 +142,7 @@ impl Relayer {
     }
 
     /// Handles chain `x`'s blocks after its cursor, then moves the cursor.
-    async fn relay_from(&mut self, x: usize, report: &mut PassReport) -> anyhow::Result<()> {
+    async fn relay_from(&mut self, x: usize, report: &mut PassReport) -> Result<(), RelayError> {
         let chain = &self.chains[x];
         let (latest, _) = chain.latest().await?;
         let from = self.state.cursor(chain.id()).unwrap_or(0) + 1;

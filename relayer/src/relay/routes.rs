@@ -2,12 +2,13 @@
 //! and the ends found CLOSED, which are never routed again.
 
 use super::{End, Relayer};
+use crate::error::RelayError;
 use ibc_proto::ibc::core::channel::v1 as chanpb;
 
 impl Relayer {
     /// Drops every route with an end no longer OPEN, then finds the counterparty of every
     /// filtered channel that is open on both ends.
-    pub(super) async fn resolve_routes(&mut self) -> anyhow::Result<()> {
+    pub(super) async fn resolve_routes(&mut self) -> Result<(), RelayError> {
         self.drop_closed_routes().await?;
         for (x, chain) in self.chains.iter().enumerate() {
             for (port, channel) in &chain.entry.packet_filter.list {
@@ -80,7 +81,7 @@ impl Relayer {
     }
 
     /// Removes the routes (both directions) of channels now CLOSED on either end.
-    async fn drop_closed_routes(&mut self) -> anyhow::Result<()> {
+    async fn drop_closed_routes(&mut self) -> Result<(), RelayError> {
         let mut newly_closed = Vec::new();
         for (here, there) in &self.routes {
             if here > there || newly_closed.contains(here) {

@@ -4,6 +4,7 @@
 use super::Relayer;
 use crate::chain::IbcChain;
 use crate::dead_letter::{DeadLetter, Submit, send_all};
+use crate::error::RelayError;
 use crate::state::StateFile;
 use cosmos_sdk_proto::Any;
 use loopin_telemetry::metrics::Metrics;
@@ -18,7 +19,7 @@ impl Relayer {
         c: usize,
         msgs: Vec<Any>,
         metric: &str,
-    ) -> anyhow::Result<usize> {
+    ) -> Result<usize, RelayError> {
         let chain = &self.chains[c];
         let mut to = ToChain {
             chain,
@@ -56,7 +57,7 @@ struct ToChain<'a> {
 }
 
 impl Submit for ToChain<'_> {
-    async fn submit(&mut self, msgs: Vec<Any>) -> anyhow::Result<()> {
+    async fn submit(&mut self, msgs: Vec<Any>) -> Result<(), RelayError> {
         let start = Instant::now();
         let count = msgs.len();
         let result = self.chain.submit(msgs, self.state).await?;
