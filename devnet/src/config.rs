@@ -71,7 +71,7 @@ impl Default for Config {
 }
 
 impl Config {
-    pub fn from_toml(text: &str) -> anyhow::Result<Self> {
-        Ok(toml::from_str(text)?)
+    pub fn from_toml(text: &str) -> Result<Self, toml::de::Error> {
+        toml::from_str(text)
     }
 }

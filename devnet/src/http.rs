@@ -3,7 +3,6 @@
 
 use std::net::SocketAddr;
 
-use anyhow::Context;
 use axum::Router;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -12,6 +11,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
+
+use crate::error::StartError;
 
 /// The largest request body either server reads (a gzipped wasm upload of 800 KiB is ~1.1 MB
 /// in base64 inside JSON; CometBFT's own default is 1 MB).
@@ -28,10 +29,14 @@ pub fn cors() -> CorsLayer {
 }
 
 /// Binds `addr` (`what` names the server in the error).
-pub async fn bind(addr: &str, what: &str) -> anyhow::Result<(TcpListener, SocketAddr)> {
+pub async fn bind(addr: &str, what: &str) -> Result<(TcpListener, SocketAddr), StartError> {
     let listener = TcpListener::bind(addr)
         .await
-        .with_context(|| format!("binding {what} on {addr}"))?;
+        .map_err(|source| StartError::Bind {
+            what: what.to_string(),
+            addr: addr.to_string(),
+            source,
+        })?;
     let local = listener.local_addr()?;
     Ok((listener, local))
 }

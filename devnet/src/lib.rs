@@ -10,6 +10,7 @@ pub mod address;
 pub mod bank;
 pub mod chain;
 pub mod config;
+pub mod error;
 pub mod exec;
 pub mod grpc;
 pub mod http;
@@ -28,5 +29,6 @@ pub mod store;
 pub mod wasm;
 
 pub use config::{Config, GenesisAccount};
+pub use error::{ChainError, StartError};
 pub use node::Node;
 pub use server::{NodeHandle, start};

@@ -5,12 +5,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::chain::Chain;
 use crate::config::Config;
+use crate::error::StartError;
 use crate::grpc;
 use crate::node::Node;
 
@@ -53,14 +53,18 @@ impl NodeHandle {
 }
 
 /// Opens the chain and starts the block clock, the gRPC server and the configured HTTP servers.
-pub async fn start(config: Config) -> anyhow::Result<NodeHandle> {
+pub async fn start(config: Config) -> Result<NodeHandle, StartError> {
     let open_config = config.clone();
     let chain = tokio::task::spawn_blocking(move || Chain::open(open_config)).await??;
     let height = chain.header().height;
     let node = Arc::new(Node::new(chain, config.clone()));
     let listener = tokio::net::TcpListener::bind(&config.grpc_addr)
         .await
-        .with_context(|| format!("binding gRPC on {}", config.grpc_addr))?;
+        .map_err(|source| StartError::Bind {
+            what: "gRPC".to_string(),
+            addr: config.grpc_addr.clone(),
+            source,
+        })?;
     let grpc_addr = listener.local_addr()?;
     // Bound before anything starts, so a taken port fails the start cleanly.
     let rpc_listener = match &config.rpc_addr {
@@ -137,7 +141,7 @@ fn spawn_block_clock(node: Arc<Node>, block_time_ms: u64) -> (oneshot::Sender<()
 fn spawn_grpc(
     node: Arc<Node>,
     listener: tokio::net::TcpListener,
-) -> anyhow::Result<(oneshot::Sender<()>, JoinHandle<()>)> {
+) -> Result<(oneshot::Sender<()>, JoinHandle<()>), StartError> {
     let (stop_grpc, stopped_grpc) = oneshot::channel::<()>();
     let router = grpc::router(node)?;
     // TCP_NODELAY: without it, Nagle's algorithm and the client's delayed ACK hold every small

@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 use crate::address::{bech32_decode, bech32_encode};
 use crate::bank;
 use crate::config::Config;
+use crate::error::ChainError;
 use crate::exec::{Ctx, ExecError, GasMeter, Shared};
 use crate::ibc::proof::Prover;
 use crate::keys;
@@ -83,7 +84,7 @@ pub struct Chain {
 
 impl Chain {
     /// Opens the chain at `config.home`, applying genesis on first start.
-    pub fn open(config: Config) -> anyhow::Result<Self> {
+    pub fn open(config: Config) -> Result<Self, ChainError> {
         let home: PathBuf = config.home.clone();
         std::fs::create_dir_all(&home)?;
         let store = Store::open(&home.join("chain.redb"))?;
@@ -93,11 +94,10 @@ impl Chain {
             &config.chain_id,
             Box::new(crate::router::Modules),
         )
-        .map_err(|e| anyhow::anyhow!("wasm cache: {e}"))?;
+        .map_err(ChainError::WasmCache)?;
         let state = State::from_committed(store.load_state()?);
         let ibc_signer =
-            crate::ibc::proof::signer_key(config.ibc_signer_hex.as_deref(), &config.chain_id)
-                .map_err(|e| anyhow::anyhow!(e))?;
+            crate::ibc::proof::signer_key(config.ibc_signer_hex.as_deref(), &config.chain_id)?;
         let mut chain = Self {
             config,
             state,
@@ -119,12 +119,13 @@ impl Chain {
                     .get(&keys::meta("chain_id"))
                     .map(|b| String::from_utf8_lossy(&b).into_owned())
                     .unwrap_or_default();
-                anyhow::ensure!(
-                    stored_chain_id == chain.config.chain_id,
-                    "the store at {} belongs to chain {stored_chain_id}, not {}",
-                    home.display(),
-                    chain.config.chain_id
-                );
+                if stored_chain_id != chain.config.chain_id {
+                    return Err(ChainError::OtherChain {
+                        home,
+                        stored: stored_chain_id,
+                        configured: chain.config.chain_id,
+                    });
+                }
                 chain.offset_nanos = chain
                     .state
                     .get(&keys::meta("offset"))
@@ -137,21 +138,28 @@ impl Chain {
         Ok(chain)
     }
 
-    fn genesis(&mut self) -> anyhow::Result<()> {
+    fn genesis(&mut self) -> Result<(), ChainError> {
         self.state.set(
             &keys::meta("chain_id"),
             self.config.chain_id.clone().into_bytes(),
         );
         for account in self.config.accounts.clone() {
-            let addr = bech32_decode(&self.config.prefix, &account.address)
-                .map_err(|e| anyhow::anyhow!("genesis account: {e}"))?;
+            let addr = bech32_decode(&self.config.prefix, &account.address).map_err(|error| {
+                ChainError::GenesisAccount {
+                    address: account.address.clone(),
+                    error,
+                }
+            })?;
             bank::mint(
                 &mut self.state,
                 &addr,
                 &self.config.denom,
                 account.amount.into(),
             )
-            .map_err(|e| anyhow::anyhow!("genesis: {e}"))?;
+            .map_err(|error| ChainError::Genesis {
+                address: account.address.clone(),
+                error,
+            })?;
             self.ensure_account(&addr);
         }
         self.commit(Vec::new())?;
@@ -295,7 +303,7 @@ impl Chain {
     }
 
     /// Produces one block with every mempool transaction, persists it and returns its header.
-    pub fn produce_block(&mut self) -> anyhow::Result<Header> {
+    pub fn produce_block(&mut self) -> Result<Header, ChainError> {
         let txs = std::mem::take(&mut self.mempool);
         self.mempool_hashes.clear();
         self.check_sequences.clear();
@@ -310,12 +318,16 @@ impl Chain {
         self.commit_at(results, time)
     }
 
-    fn commit(&mut self, results: Vec<(Vec<u8>, Vec<u8>)>) -> anyhow::Result<Header> {
+    fn commit(&mut self, results: Vec<(Vec<u8>, Vec<u8>)>) -> Result<Header, ChainError> {
         let time = self.next_time();
         self.commit_at(results, time)
     }
 
-    fn commit_at(&mut self, results: Vec<(Vec<u8>, Vec<u8>)>, time: u64) -> anyhow::Result<Header> {
+    fn commit_at(
+        &mut self,
+        results: Vec<(Vec<u8>, Vec<u8>)>,
+        time: u64,
+    ) -> Result<Header, ChainError> {
         let mut header = Header {
             height: self.header.height + 1,
             time_nanos: time,

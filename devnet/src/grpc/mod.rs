@@ -30,6 +30,7 @@ use ibc_proto::ibc::core::channel::v1 as chanpb;
 use ibc_proto::ibc::core::client::v1 as clientpb;
 use ibc_proto::ibc::core::connection::v1 as connpb;
 
+use crate::error::StartError;
 use crate::node::Node;
 
 mod admin;
@@ -83,19 +84,22 @@ pub fn routes(node: Arc<Node>) -> Routes {
 }
 
 /// Every service on one router, over TLS when the config names a certificate and key.
-pub fn router(node: Arc<Node>) -> anyhow::Result<Router> {
+pub fn router(node: Arc<Node>) -> Result<Router, StartError> {
     let mut server = tonic::transport::Server::builder();
     match (&node.config.tls_cert, &node.config.tls_key) {
         (Some(cert), Some(key)) => {
             let read = |p: &std::path::PathBuf| {
-                std::fs::read(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+                std::fs::read(p).map_err(|error| StartError::TlsFile {
+                    path: p.clone(),
+                    error,
+                })
             };
             let identity = tonic::transport::Identity::from_pem(read(cert)?, read(key)?);
             server =
                 server.tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))?;
         }
         (None, None) => {}
-        _ => anyhow::bail!("tls_cert and tls_key go together"),
+        _ => return Err(StartError::TlsHalf),
     }
     Ok(server.add_routes(routes(node)))
 }
