@@ -1,14 +1,14 @@
 //! The scenario's accounts: deterministic development keys (never for real funds), funded with
 //! with the fee denom (`crate::clock`) and with LOOP by a bank account.
 
-use anyhow::Context;
+use crate::error::{NetworkError, Result};
 use cosmwasm_std::{Uint128, to_json_binary};
 use loopin::token;
 use loopin_chain_client::{ChainClient, ChainConfig, Key, TxResult};
 use serde::Serialize;
 
 /// A development key from fixed entropy `n` (the same as `loopin-deploy dev-key n`).
-pub fn dev_key(n: u8, prefix: &str) -> anyhow::Result<Key> {
+pub fn dev_key(n: u8, prefix: &str) -> Result<Key> {
     Ok(Key::development(n, prefix)?)
 }
 
@@ -20,11 +20,14 @@ pub struct Actor {
 
 impl Actor {
     /// Connects development key `n` as `name`.
-    pub async fn connect(name: &str, n: u8, chain: &ChainConfig) -> anyhow::Result<Actor> {
+    pub async fn connect(name: &str, n: u8, chain: &ChainConfig) -> Result<Actor> {
         let key = dev_key(n, &chain.prefix)?;
         let client = ChainClient::connect(chain.clone(), key)
             .await
-            .with_context(|| format!("connecting {name}"))?;
+            .map_err(|source| NetworkError::Connect {
+                name: name.to_string(),
+                source: Box::new(source),
+            })?;
         Ok(Actor {
             name: name.to_string(),
             client,
@@ -36,7 +39,7 @@ impl Actor {
     }
 
     /// LOOP balance of this account.
-    pub async fn loop_balance(&self, token: &str) -> anyhow::Result<u128> {
+    pub async fn loop_balance(&self, token: &str) -> Result<u128> {
         loop_balance(&self.client, token, &self.address()).await
     }
 
@@ -47,7 +50,7 @@ impl Actor {
         contract: &str,
         amount: u128,
         msg: &M,
-    ) -> anyhow::Result<TxResult> {
+    ) -> Result<TxResult> {
         let send = token::ExecuteMsg::Send {
             contract: contract.to_string(),
             amount: Uint128::new(amount),
@@ -57,7 +60,7 @@ impl Actor {
     }
 
     /// cw20 `Transfer`.
-    pub async fn transfer_loop(&self, token: &str, to: &str, amount: u128) -> anyhow::Result<()> {
+    pub async fn transfer_loop(&self, token: &str, to: &str, amount: u128) -> Result<()> {
         let msg = token::ExecuteMsg::Transfer {
             recipient: to.to_string(),
             amount: Uint128::new(amount),
@@ -68,11 +71,7 @@ impl Actor {
 }
 
 /// LOOP balance of `address`.
-pub async fn loop_balance(
-    client: &ChainClient,
-    token: &str,
-    address: &str,
-) -> anyhow::Result<u128> {
+pub async fn loop_balance(client: &ChainClient, token: &str, address: &str) -> Result<u128> {
     let answer: cw20::BalanceResponse = client
         .query_smart(
             token,
@@ -85,10 +84,13 @@ pub async fn loop_balance(
 }
 
 /// An attribute of the `wasm` event of a transaction.
-pub fn wasm_attr(tx: &TxResult, key: &str) -> anyhow::Result<String> {
+pub fn wasm_attr(tx: &TxResult, key: &str) -> Result<String> {
     tx.event_attr("wasm", key)
         .map(str::to_string)
-        .with_context(|| format!("no wasm attribute {key} in {}", tx.txhash))
+        .ok_or_else(|| NetworkError::NoWasmAttr {
+            key: key.to_string(),
+            txhash: tx.txhash.clone(),
+        })
 }
 
 /// A 32-byte value derived from a label and a counter (scenario secrets, reproducible).

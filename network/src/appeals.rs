@@ -4,6 +4,7 @@
 //! finalized by whoever meets it.
 
 use crate::actors::Actor;
+use crate::error::Result;
 use crate::verifier::Checked;
 use loopin::registry::{DeviceResponse, DeviceStatus, ExecuteMsg, QueryMsg};
 use serde::Serialize;
@@ -55,12 +56,7 @@ impl AppealStats {
     /// The owner's step for its device `token_id`, once a round: appeal an accusation, draw a
     /// filed appeal once a beacon round after it is final; finalize one whose time to appeal
     /// is over (anyone may; here the owner that let it pass).
-    pub async fn follow(
-        &mut self,
-        owner: &Actor,
-        registry: &str,
-        token_id: &str,
-    ) -> anyhow::Result<()> {
+    pub async fn follow(&mut self, owner: &Actor, registry: &str, token_id: &str) -> Result<()> {
         let device: DeviceResponse = owner
             .client
             .query_smart(

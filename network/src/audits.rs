@@ -5,6 +5,7 @@
 //! an audit nobody answered.
 
 use crate::actors::{Actor, derived};
+use crate::error::Result;
 use loopin::registry::{
     ChallengeResponse, ChallengeStatus, DeviceAuditsResponse, ExecuteMsg, QueryMsg, StepProofMsg,
 };
@@ -82,7 +83,7 @@ pub struct Audits {
     pub stats: AuditStats,
 }
 
-async fn challenge(actor: &Actor, registry: &str, id: u64) -> anyhow::Result<ChallengeResponse> {
+async fn challenge(actor: &Actor, registry: &str, id: u64) -> Result<ChallengeResponse> {
     Ok(actor
         .client
         .query_smart(registry, &QueryMsg::Challenge { challenge_id: id })
@@ -129,7 +130,7 @@ pub async fn await_device_answers(
     }
 }
 
-async fn now(actor: &Actor) -> anyhow::Result<u64> {
+async fn now(actor: &Actor) -> Result<u64> {
     Ok(actor.client.latest_block().await?.1.max(0) as u64)
 }
 
@@ -140,7 +141,7 @@ impl Audits {
     }
 
     /// Shows the step of every open audit of a kept Pass; drops Passes no longer auditable.
-    pub async fn answer(&mut self, actor: &Actor, registry: &str) -> anyhow::Result<()> {
+    pub async fn answer(&mut self, actor: &Actor, registry: &str) -> Result<()> {
         let now = now(actor).await?;
         let mut still = Vec::new();
         for kept in std::mem::take(&mut self.kept) {
@@ -193,7 +194,7 @@ impl Audits {
         registry: &str,
         newest: u64,
         seed: u64,
-    ) -> anyhow::Result<()> {
+    ) -> Result<()> {
         let now = now(actor).await?;
         self.follow_open(actor, registry, now).await;
         self.open_one(actor, registry, newest, seed, now).await;

@@ -8,7 +8,7 @@
 //! service, which only the devnet serves.
 
 use crate::actors::Actor;
-use anyhow::Context;
+use crate::error::{NetworkError, Result};
 use loopin_chain_client::{ChainClient, ClientError, devnet};
 use std::time::Duration;
 
@@ -28,23 +28,26 @@ const POLL: Duration = Duration::from_millis(250);
 impl Clock {
     /// The devnet when its admin service answers (a faucet grant of nothing to `probe`), a real
     /// chain when the node says it has no such service; any other failure is an error.
-    pub async fn detect(probe: &Actor) -> anyhow::Result<Clock> {
+    pub async fn detect(probe: &Actor) -> Result<Clock> {
         match devnet::fund(probe.client.channel(), &probe.address(), 0).await {
             Ok(()) => Ok(Clock::Devnet),
             Err(ClientError::Status(s)) if s.code() == tonic::Code::Unimplemented => {
                 Ok(Clock::Real)
             }
-            Err(e) => Err(e).context("asking the node for the devnet's admin service"),
+            Err(e) => Err(NetworkError::DevnetProbe(Box::new(e))),
         }
     }
 
     /// Gives `to` `amount` of the fee denom: minted by the devnet's faucet, or sent by `bank`
     /// (which must hold it: on a real chain, funded at genesis or by its operator).
-    pub async fn fund(&self, bank: &Actor, to: &Actor, amount: u128) -> anyhow::Result<()> {
+    pub async fn fund(&self, bank: &Actor, to: &Actor, amount: u128) -> Result<()> {
         match self {
             Clock::Devnet => devnet::fund(to.client.channel(), &to.address(), amount)
                 .await
-                .with_context(|| format!("faucet for {}", to.name)),
+                .map_err(|source| NetworkError::Faucet {
+                    to: to.name.clone(),
+                    source: Box::new(source),
+                }),
             Clock::Real => {
                 if bank.address() == to.address() {
                     return Ok(());
@@ -52,7 +55,11 @@ impl Clock {
                 bank.client
                     .bank_send(&to.address(), amount)
                     .await
-                    .with_context(|| format!("fee tokens for {} from {}", to.name, bank.name))?;
+                    .map_err(|source| NetworkError::FeeTokens {
+                        to: to.name.clone(),
+                        from: bank.name.clone(),
+                        source: Box::new(source),
+                    })?;
                 Ok(())
             }
         }
@@ -69,7 +76,7 @@ impl Clock {
         genesis: u64,
         round: u64,
         started: i64,
-    ) -> anyhow::Result<u64> {
+    ) -> Result<u64> {
         match self {
             Clock::Devnet => {
                 devnet::advance_time(client.channel(), round).await?;
@@ -87,12 +94,7 @@ impl Clock {
 
     /// Waits, on a real chain, for the first block one second into a beacon round (before the
     /// scenario's first round); nothing to wait for on the devnet.
-    pub async fn align(
-        &self,
-        client: &ChainClient,
-        genesis: u64,
-        round: u64,
-    ) -> anyhow::Result<()> {
+    pub async fn align(&self, client: &ChainClient, genesis: u64, round: u64) -> Result<()> {
         match self {
             Clock::Devnet => Ok(()),
             Clock::Real => {
@@ -122,7 +124,7 @@ fn round_index(now: i64, genesis: u64, round: u64) -> u64 {
 }
 
 /// Waits until the chain's latest block time is at least `target` (unix seconds).
-async fn wait_for_time(client: &ChainClient, target: u64) -> anyhow::Result<()> {
+async fn wait_for_time(client: &ChainClient, target: u64) -> Result<()> {
     loop {
         let (_, time) = client.latest_block().await?;
         if time >= 0 && time as u64 >= target {

@@ -14,7 +14,10 @@ pub mod appeals;
 pub mod audits;
 pub mod cheat;
 pub mod clock;
+pub mod error;
 pub mod market;
 pub mod miner;
 pub mod report;
 pub mod verifier;
+
+pub use error::NetworkError;

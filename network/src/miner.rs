@@ -7,7 +7,7 @@
 
 use crate::actors::{Actor, derived, wasm_attr};
 use crate::cheat::Cheat;
-use anyhow::{Context, bail};
+use crate::error::{NetworkError, Result};
 use cosmwasm_std::HexBinary;
 use loopin::pair::ReceiveMsg;
 use loopin::registry::{CommitmentMsg, ExecuteMsg as RegistryMsg};
@@ -91,35 +91,36 @@ fn prover_config(
     }
 }
 
-fn write_config(path: &Path, c: &Config) -> anyhow::Result<()> {
-    std::fs::write(path, toml::to_string(c).context("prover config")?)
-        .with_context(|| format!("writing {}", path.display()))
+fn write_config(path: &Path, c: &Config) -> Result<()> {
+    let text = toml::to_string(c).map_err(NetworkError::ProverConfig)?;
+    std::fs::write(path, text).map_err(|source| NetworkError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
-async fn run(cmd: &mut Command, what: &str) -> anyhow::Result<String> {
+async fn run(cmd: &mut Command, what: &str) -> Result<String> {
     let out = cmd
         .stdin(Stdio::null())
         .output()
         .await
-        .with_context(|| format!("starting {what}"))?;
+        .map_err(|source| NetworkError::Spawn {
+            what: what.to_string(),
+            source,
+        })?;
     if !out.status.success() {
-        bail!(
-            "{what} failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
+        return Err(NetworkError::CommandFailed {
+            what: what.to_string(),
+            status: out.status,
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        });
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Waits until `addr` accepts TCP connections; if the prover exits first, fails with the end of
 /// its log.
-async fn wait_listening(
-    addr: &str,
-    child: &mut Child,
-    name: &str,
-    log: &Path,
-) -> anyhow::Result<()> {
+async fn wait_listening(addr: &str, child: &mut Child, name: &str, log: &Path) -> Result<()> {
     for _ in 0..300 {
         if tokio::net::TcpStream::connect(addr).await.is_ok() {
             return Ok(());
@@ -134,14 +135,19 @@ async fn wait_listening(
                 .into_iter()
                 .rev()
                 .collect();
-            bail!(
-                "the prover of {name} exited: {status}; {}:\n{tail}",
-                log.display()
-            );
+            return Err(NetworkError::ProverExited {
+                miner: name.to_string(),
+                status,
+                log: log.to_path_buf(),
+                tail,
+            });
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    bail!("the prover of {name} is not listening on {addr}")
+    Err(NetworkError::NotListening {
+        miner: name.to_string(),
+        addr: addr.to_string(),
+    })
 }
 
 /// `loopin-prover` with a miner's config.
@@ -178,7 +184,7 @@ impl Miner {
         pool: &str,
         registry: &str,
         tag: &str,
-    ) -> anyhow::Result<Miner> {
+    ) -> Result<Miner> {
         let dir = fresh_dir(launcher, &plan)?;
         let listen = format!("127.0.0.1:{}", plan.port);
         let fingerprint = format!("GPU-{}-{tag}", plan.name);
@@ -212,7 +218,10 @@ impl Miner {
             .client
             .execute(registry, &register, &[])
             .await
-            .with_context(|| format!("device registration of {}", plan.name))?;
+            .map_err(|source| NetworkError::DeviceRegistration {
+                miner: plan.name.clone(),
+                source: Box::new(source),
+            })?;
         let chain = audit_source(&dir, launcher, &plan, registry, &staked.token_id)?;
         write_config(
             &config_path,
@@ -249,21 +258,24 @@ fn cheat_name(cheat: Cheat) -> &'static str {
 }
 
 /// The miner's directory, without the encoding an earlier run left there.
-fn fresh_dir(launcher: &Launcher, plan: &MinerPlan) -> anyhow::Result<PathBuf> {
+fn fresh_dir(launcher: &Launcher, plan: &MinerPlan) -> Result<PathBuf> {
     let dir = launcher.work_dir.join(&plan.name);
     // Each run's miners are new devices (their fingerprints carry the run's tag): an
     // encoding an earlier run left here was made for another identity, and the prover
     // rightly refuses to serve it.
     let stale = dir.join("p");
     if stale.exists() {
-        std::fs::remove_dir_all(&stale).with_context(|| format!("removing {}", stale.display()))?;
+        std::fs::remove_dir_all(&stale).map_err(|source| NetworkError::Remove {
+            path: stale.clone(),
+            source,
+        })?;
     }
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }
 
 /// Builds P (`loopin-prover init`) and reads its commitment (`loopin-prover commitment`).
-async fn build_p(prover: &Prover<'_>) -> anyhow::Result<Commitment> {
+async fn build_p(prover: &Prover<'_>) -> Result<Commitment> {
     run(
         &mut prover.command(&["init", "--no-progress"]),
         "loopin-prover init",
@@ -275,9 +287,9 @@ async fn build_p(prover: &Prover<'_>) -> anyhow::Result<Commitment> {
     )
     .await?;
     serde_json::from_str::<CommitmentFile>(&printed)
-        .context("commitment JSON")?
+        .map_err(NetworkError::CommitmentJson)?
         .to_commitment()
-        .map_err(anyhow::Error::msg)
+        .map_err(NetworkError::Commitment)
 }
 
 /// Stakes the device in `pool` with the stake hook its prover signed (`loopin-prover
@@ -289,7 +301,7 @@ async fn stake(
     actor: &Actor,
     token: &str,
     pool: &str,
-) -> anyhow::Result<Staked> {
+) -> Result<Staked> {
     // The device's consent: the prover signs the stake with the device key, whose
     // fingerprint is the device id (and the fingerprint the registry derives ek from).
     let mode = match plan.mode {
@@ -311,15 +323,18 @@ async fn stake(
         args.extend(["--max-liquidity", m.as_str()]);
     }
     let printed = run(&mut prover.command(&args), "loopin-prover stake-msg").await?;
-    let stake: ReceiveMsg = serde_json::from_str(&printed).context("stake hook JSON")?;
+    let stake: ReceiveMsg = serde_json::from_str(&printed).map_err(NetworkError::StakeHookJson)?;
     let ReceiveMsg::Stake { device_id, .. } = &stake else {
-        bail!("loopin-prover stake-msg printed another hook");
+        return Err(NetworkError::OtherHook);
     };
-    let fingerprint_hash = HexBinary::from_hex(device_id).context("device id")?;
+    let fingerprint_hash = HexBinary::from_hex(device_id).map_err(NetworkError::DeviceId)?;
     let tx = actor
         .send_loop(token, pool, plan.stake_loop, &stake)
         .await
-        .with_context(|| format!("stake of {}", plan.name))?;
+        .map_err(|source| NetworkError::Stake {
+            miner: plan.name.clone(),
+            source: Box::new(source),
+        })?;
     Ok(Staked {
         token_id: wasm_attr(&tx, "token_id")?,
         stake_id: wasm_attr(&tx, "stake_id")?.parse()?,
@@ -336,7 +351,7 @@ fn audit_source(
     plan: &MinerPlan,
     registry: &str,
     token_id: &str,
-) -> anyhow::Result<ChainSource> {
+) -> Result<ChainSource> {
     let audit_key = dir.join("audit.key");
     std::fs::write(
         &audit_key,
@@ -359,7 +374,7 @@ async fn serve(
     plan: &MinerPlan,
     dir: &Path,
     listen: &str,
-) -> anyhow::Result<Child> {
+) -> Result<Child> {
     let log_path = dir.join("prover.log");
     let log = std::fs::File::create(&log_path)?;
     let mut cmd = match plan.cheat {
@@ -381,7 +396,10 @@ async fn serve(
         .stderr(log)
         .kill_on_drop(true)
         .spawn()
-        .with_context(|| format!("starting the prover of {}", plan.name))?;
+        .map_err(|source| NetworkError::Spawn {
+            what: format!("the prover of {}", plan.name),
+            source,
+        })?;
     wait_listening(listen, &mut child, &plan.name, &log_path).await?;
     Ok(child)
 }

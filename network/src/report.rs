@@ -4,6 +4,7 @@
 use crate::appeals::AppealStats;
 use crate::audits::AuditStats;
 use crate::cheat::Cheat;
+use crate::error::{NetworkError, Result};
 use crate::miner::Miner;
 use crate::verifier::Checked;
 use loopin::pair::{EpochProofResponse, QueryMsg as PairQuery, StakeResponse};
@@ -150,7 +151,7 @@ pub(crate) fn price_trends(rows: &[EpochRow], joined_row: usize) -> (bool, bool)
     (rose, fell)
 }
 
-pub(crate) fn chart(report: &Report, path: &std::path::Path) -> anyhow::Result<()> {
+pub(crate) fn chart(report: &Report, path: &std::path::Path) -> Result<()> {
     use loopin_plot::{Panel, Series, panels};
     let price_title = format!("LooPIN on {}: price", report.chain_id);
     let reserve_title = format!("LooPIN on {}: CPH reserve", report.chain_id);
@@ -190,7 +191,10 @@ pub(crate) fn chart(report: &Report, path: &std::path::Path) -> anyhow::Result<(
             },
         ],
     )
-    .map_err(|e| anyhow::anyhow!("chart {}: {e}", path.display()))
+    .map_err(|e| NetworkError::Chart {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
 }
 
 /// Each miner's proven, ended and settled epochs, read from the pool once `delivered` epochs
@@ -200,7 +204,7 @@ pub async fn proof_reports(
     pool: &str,
     miners: &[Miner],
     delivered: u64,
-) -> anyhow::Result<Vec<ProofReport>> {
+) -> Result<Vec<ProofReport>> {
     let mut proofs = vec![];
     for mi in miners {
         let stake: StakeResponse = client

@@ -8,7 +8,7 @@
 
 use crate::actors::{Actor, wasm_attr};
 use crate::audits::Audits;
-use anyhow::Context;
+use crate::error::{NetworkError, Result};
 use cosmwasm_std::HexBinary;
 use k256::ecdsa::SigningKey;
 use loopin::registry::{
@@ -94,7 +94,7 @@ impl VerifierAgent {
         token: &str,
         registry: &str,
         challenge_key: SigningKey,
-    ) -> anyhow::Result<VerifierAgent> {
+    ) -> Result<VerifierAgent> {
         let config: ConfigResponse = actor
             .client
             .query_smart(registry, &QueryMsg::Config {})
@@ -109,7 +109,10 @@ impl VerifierAgent {
                 &ReceiveMsg::Bond {},
             )
             .await
-            .with_context(|| format!("bond of {}", actor.name))?;
+            .map_err(|source| NetworkError::Bond {
+                verifier: actor.name.clone(),
+                source: Box::new(source),
+            })?;
         let pubkey = pubkey_bytes(&challenge_key);
         let message = challenge_key_message(registry, &actor.address(), &pubkey);
         let register = ExecuteMsg::SetChallengeKey {
@@ -120,7 +123,10 @@ impl VerifierAgent {
             .client
             .execute(registry, &register, &[])
             .await
-            .with_context(|| format!("challenge key of {}", actor.name))?;
+            .map_err(|source| NetworkError::ChallengeKey {
+                verifier: actor.name.clone(),
+                source: Box::new(source),
+            })?;
         Ok(VerifierAgent {
             actor,
             registry: registry.to_string(),
@@ -141,11 +147,11 @@ impl VerifierAgent {
         loopin_prover::auth::random_bytes()
     }
 
-    async fn exec(&self, msg: &ExecuteMsg) -> anyhow::Result<loopin_chain_client::TxResult> {
+    async fn exec(&self, msg: &ExecuteMsg) -> Result<loopin_chain_client::TxResult> {
         Ok(self.actor.client.execute(&self.registry, msg, &[]).await?)
     }
 
-    async fn challenge_state(&self, id: u64) -> anyhow::Result<ChallengeResponse> {
+    async fn challenge_state(&self, id: u64) -> Result<ChallengeResponse> {
         Ok(self
             .actor
             .client
@@ -154,7 +160,7 @@ impl VerifierAgent {
     }
 
     /// This round's duties: reveal and commit entropy, open a challenge or get it assigned.
-    pub async fn duties(&mut self) -> anyhow::Result<()> {
+    pub async fn duties(&mut self) -> Result<()> {
         let seed = self.counter;
         if let Err(e) = self
             .audits
@@ -218,7 +224,7 @@ impl VerifierAgent {
 
     /// Challenges the device of its assigned challenge, and of every appeal challenge it was
     /// drawn for, and submits the verdicts.
-    pub async fn check(&mut self, settings: &RegistrySettings) -> anyhow::Result<Vec<Checked>> {
+    pub async fn check(&mut self, settings: &RegistrySettings) -> Result<Vec<Checked>> {
         // Audits of its Passes first: their answer windows are short.
         if let Err(e) = self.audits.answer(&self.actor, &self.registry).await {
             tracing::warn!(verifier = %self.actor.name, error = %e, "answering audits failed");
@@ -264,7 +270,7 @@ impl VerifierAgent {
     /// The current windows' sweeps the beacon drew it for: their ids, each drawn on chain
     /// unless someone did already. Drawn with the round's duties, so that the provers have read
     /// the assignment when [`Self::check`] asks.
-    async fn sweep_duties(&mut self, draw: bool) -> anyhow::Result<Vec<u64>> {
+    async fn sweep_duties(&mut self, draw: bool) -> Result<Vec<u64>> {
         let mut ids = vec![];
         let mut start_after = None;
         loop {
@@ -309,7 +315,7 @@ impl VerifierAgent {
     /// Asks every sweep it was drawn for and has not answered, all at once (one card answering
     /// for several identities is asked for all of them together), and submits the verdicts. A
     /// sweep gets no second try: a prover that refuses it has not answered.
-    async fn sweeps(&mut self, settings: &RegistrySettings) -> anyhow::Result<Vec<Checked>> {
+    async fn sweeps(&mut self, settings: &RegistrySettings) -> Result<Vec<Checked>> {
         let mut prepared = vec![];
         for id in self.sweep_duties(false).await? {
             self.newest = self.newest.max(id);
@@ -347,12 +353,7 @@ impl VerifierAgent {
 
     /// Challenges the device of challenge `id` with `secret` and submits the verdict, if the
     /// challenge is still assigned.
-    async fn run(
-        &mut self,
-        settings: &RegistrySettings,
-        id: u64,
-        secret: [u8; 32],
-    ) -> anyhow::Result<Ran> {
+    async fn run(&mut self, settings: &RegistrySettings, id: u64, secret: [u8; 32]) -> Result<Ran> {
         let Some(p) = self.prepare(settings, id, secret).await? else {
             return Ok(Ran::NotAssigned);
         };
@@ -366,7 +367,7 @@ impl VerifierAgent {
         settings: &RegistrySettings,
         id: u64,
         secret: [u8; 32],
-    ) -> anyhow::Result<Option<Prepared>> {
+    ) -> Result<Option<Prepared>> {
         let state = self.challenge_state(id).await?;
         let (ChallengeStatus::Assigned, Some(target), Some(randomness)) =
             (state.status, state.target, state.randomness)
@@ -383,7 +384,7 @@ impl VerifierAgent {
                 },
             )
             .await?;
-        let commitment = device_commitment(&device).map_err(anyhow::Error::msg)?;
+        let commitment = device_commitment(&device).map_err(NetworkError::DeviceCommitment)?;
         let spec = Spec {
             chain_rounds: CHAIN_ROUNDS,
             spots: SPOTS,
@@ -408,7 +409,7 @@ impl VerifierAgent {
             attempt: u32::from(self.refused.contains(&id)),
         };
         let prover =
-            Target::new(&device.endpoint, commitment.clone()).map_err(anyhow::Error::msg)?;
+            Target::new(&device.endpoint, commitment.clone()).map_err(NetworkError::Target)?;
         Ok(Some(Prepared {
             id,
             secret,
@@ -421,7 +422,7 @@ impl VerifierAgent {
     }
 
     /// Submits the verdict of `record`, the answer to the challenge `p` asked.
-    async fn conclude(&mut self, p: Prepared, mut record: VerdictRecord) -> anyhow::Result<Ran> {
+    async fn conclude(&mut self, p: Prepared, mut record: VerdictRecord) -> Result<Ran> {
         let id = p.id;
         // A sweep gets no second try: its refusal is no answer.
         let refused_before = self.refused.contains(&id) || p.sweep.is_some();

@@ -3,6 +3,7 @@
 
 use super::setup::plan;
 use super::{LOOP, Market, hours_f, loop_f};
+use crate::error::Result;
 use crate::report::{EpochRow, print_header, print_row};
 use loopin::pair::ExecuteMsg as PairMsg;
 use loopin::registry::DeviceStatus;
@@ -23,7 +24,7 @@ pub(super) struct Played {
 impl Market {
     /// Runs `config.epochs` epochs, and more (up to `max_epochs`) while a cheater is still
     /// active, printing a row of the live table after each.
-    pub(super) async fn play(&mut self, rounds_per_epoch: u64) -> anyhow::Result<Played> {
+    pub(super) async fn play(&mut self, rounds_per_epoch: u64) -> Result<Played> {
         let (epochs, max_epochs) = (self.config.epochs, self.config.max_epochs);
         let new_stakes_at = epochs / 2;
         let mut rows: Vec<EpochRow> = Vec::new();
@@ -85,7 +86,7 @@ impl Market {
 
     /// New capacity: a provider at the spot price and a seller, whose hours are sold into the
     /// pool at each boundary.
-    async fn add_new_capacity(&mut self) -> anyhow::Result<()> {
+    async fn add_new_capacity(&mut self) -> Result<()> {
         let base = self.config.first_port + 5;
         // It matches the spot price, whatever it has become: up to 400 LOOP.
         let mut new_lp = plan("lp-new", 16, StakeMode::LiquidityProvider, 30, None, base);
@@ -110,7 +111,7 @@ impl Market {
 
     /// The epoch's beacon rounds, until the clock says the epoch is over. Returns the trading
     /// epoch's unleased hours, just before they dissipate.
-    async fn epoch_rounds(&mut self, rounds_per_epoch: u64) -> anyhow::Result<f64> {
+    async fn epoch_rounds(&mut self, rounds_per_epoch: u64) -> Result<f64> {
         let mut dissipated = 0.0;
         let start = self.pool_state().await?.clock_epoch;
         let mut rounds = 0;
@@ -132,7 +133,7 @@ impl Market {
     }
 
     /// Waits for the keeper to advance the pool, then every miner claims.
-    async fn claim_all(&self) -> anyhow::Result<()> {
+    async fn claim_all(&self) -> Result<()> {
         wait_advanced(
             &self.bank.client,
             std::slice::from_ref(&self.pool),
@@ -155,7 +156,7 @@ impl Market {
         &self,
         epoch: u64,
         invalidated_at: &mut [Option<u64>],
-    ) -> anyhow::Result<(usize, Vec<String>)> {
+    ) -> Result<(usize, Vec<String>)> {
         let mut invalidated = Vec::new();
         let mut active = 0;
         for (i, miner) in self.miners.iter().enumerate() {

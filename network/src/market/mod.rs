@@ -19,11 +19,11 @@
 use crate::actors::Actor;
 use crate::appeals::AppealStats;
 pub use crate::clock::Clock;
+use crate::error::{NetworkError, Result};
 use crate::miner::{Launcher, Miner};
 use crate::report::chart;
 pub use crate::report::{CheaterReport, EpochRow, ProofReport, Report, SupplyAudit};
 use crate::verifier::{Checked, VerifierAgent};
-use anyhow::Context;
 use cosmwasm_std::Uint128;
 use loopin_deploy::Deployment;
 use loopin_pool_math::HOUR;
@@ -92,7 +92,7 @@ struct Market {
 }
 
 /// Runs the scenario and returns its report (also written to `config.report`, with the chart).
-pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
+pub async fn run(config: MarketConfig) -> Result<Report> {
     std::fs::create_dir_all(&config.launcher.work_dir)?;
     let (mut m, opened) = Market::open(&config).await?;
     // The keeper pays its own fees.
@@ -115,8 +115,12 @@ pub async fn run(config: MarketConfig) -> anyhow::Result<Report> {
         miner.stop().await;
     }
     let _ = keeper.kill().await;
-    std::fs::write(&config.report, serde_json::to_string_pretty(&report)?)
-        .with_context(|| format!("writing {}", config.report.display()))?;
+    std::fs::write(&config.report, serde_json::to_string_pretty(&report)?).map_err(|source| {
+        NetworkError::Write {
+            path: config.report.clone(),
+            source,
+        }
+    })?;
     chart(&report, &config.chart)?;
     Ok(report)
 }

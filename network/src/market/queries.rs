@@ -3,12 +3,13 @@
 
 use super::Market;
 use crate::actors::loop_balance;
+use crate::error::Result;
 use loopin::pair::{PoolResponse, QueryMsg as PairQuery};
 use loopin::registry::{DeviceResponse, DeviceStatus, QueryMsg as RegistryQuery};
 use loopin::token;
 
 impl Market {
-    pub(super) async fn pool_state(&self) -> anyhow::Result<PoolResponse> {
+    pub(super) async fn pool_state(&self) -> Result<PoolResponse> {
         Ok(self
             .bank
             .client
@@ -16,7 +17,7 @@ impl Market {
             .await?)
     }
 
-    pub(super) async fn device_status(&self, token_id: &str) -> anyhow::Result<DeviceStatus> {
+    pub(super) async fn device_status(&self, token_id: &str) -> Result<DeviceStatus> {
         let d: DeviceResponse = self
             .bank
             .client
@@ -30,7 +31,7 @@ impl Market {
         Ok(d.status)
     }
 
-    pub(super) async fn supply(&self) -> anyhow::Result<token::SupplyAuditResponse> {
+    pub(super) async fn supply(&self) -> Result<token::SupplyAuditResponse> {
         Ok(self
             .bank
             .client
@@ -38,7 +39,7 @@ impl Market {
             .await?)
     }
 
-    pub(super) async fn holders_sum(&self) -> anyhow::Result<(usize, u128)> {
+    pub(super) async fn holders_sum(&self) -> Result<(usize, u128)> {
         let mut start_after = None;
         let (mut holders, mut sum) = (0usize, 0u128);
         loop {

@@ -3,6 +3,7 @@
 
 use super::{Market, hours_f};
 use crate::actors::derived;
+use crate::error::Result;
 use cosmwasm_std::{HexBinary, Uint128};
 use loopin::pair::{QueryMsg as PairQuery, ReceiveMsg};
 use loopin::registry::DeviceStatus;
@@ -16,7 +17,7 @@ const ANSWERS: Duration = Duration::from_secs(5);
 impl Market {
     /// Each client leases a quarter of a device's epoch (a quarter hour on the devnet) in the
     /// trading epoch on a live device, at most 5 % over the quote. Returns the hours leased.
-    pub(super) async fn leases(&self, epoch: u64) -> anyhow::Result<f64> {
+    pub(super) async fn leases(&self, epoch: u64) -> Result<f64> {
         let mut leased = 0.0;
         let mut live = Vec::new();
         for m in &self.miners {
@@ -69,7 +70,7 @@ impl Market {
 
     /// One beacon round: every verifier's duties, a pause for the provers to read their
     /// assignments, every verifier's check; then the clock moves to the next round.
-    pub(super) async fn round(&mut self) -> anyhow::Result<()> {
+    pub(super) async fn round(&mut self) -> Result<()> {
         let (_, started) = self.bank.client.latest_block().await?;
         let duties = futures::future::join_all(self.verifiers.iter_mut().map(|v| v.duties())).await;
         for r in duties {

@@ -7,9 +7,9 @@ use crate::actors::{Actor, derived};
 use crate::appeals::AppealStats;
 use crate::cheat::Cheat;
 use crate::clock::Clock;
+use crate::error::{NetworkError, Result};
 use crate::miner::{AUDIT_KEY_OFFSET, Miner, MinerPlan};
 use crate::verifier::VerifierAgent;
-use anyhow::{Context, bail};
 use cosmwasm_std::Uint128;
 use k256::ecdsa::SigningKey;
 use loopin::pair::{QueryMsg as PairQuery, ReceiveMsg};
@@ -55,7 +55,7 @@ pub(super) fn plan(
     }
 }
 
-fn spawn_keeper(config: &MarketConfig, key: u8) -> anyhow::Result<Child> {
+fn spawn_keeper(config: &MarketConfig, key: u8) -> Result<Child> {
     let log = std::fs::File::create(config.launcher.work_dir.join("keeper.log"))?;
     let chain = &config.launcher.chain;
     let mut cmd = Command::new(&config.launcher.network_bin);
@@ -75,28 +75,29 @@ fn spawn_keeper(config: &MarketConfig, key: u8) -> anyhow::Result<Child> {
         .stderr(log)
         .kill_on_drop(true)
         .spawn()
-        .context("starting the epoch keeper")
+        .map_err(|source| NetworkError::Spawn {
+            what: "the epoch keeper".to_string(),
+            source,
+        })
 }
 
 impl Market {
-    pub(super) async fn actor(
-        &self,
-        name: &str,
-        key: u8,
-        loop_amount: u128,
-    ) -> anyhow::Result<Actor> {
+    pub(super) async fn actor(&self, name: &str, key: u8, loop_amount: u128) -> Result<Actor> {
         let actor = Actor::connect(name, key, &self.config.launcher.chain).await?;
         self.clock.fund(&self.bank, &actor, GAS_FUNDS).await?;
         if loop_amount > 0 {
             self.bank
                 .transfer_loop(&self.token, &actor.address(), loop_amount)
                 .await
-                .with_context(|| format!("LOOP for {name}"))?;
+                .map_err(|source| NetworkError::Loop {
+                    name: name.to_string(),
+                    source: Box::new(source),
+                })?;
         }
         Ok(actor)
     }
 
-    pub(super) async fn add_miner(&mut self, plan: MinerPlan) -> anyhow::Result<()> {
+    pub(super) async fn add_miner(&mut self, plan: MinerPlan) -> Result<()> {
         let actor = self.actor(&plan.name, plan.key, 500 * LOOP).await?;
         // Gas for the account its prover answers audits with.
         let audits = format!("{}-audits", plan.name);
@@ -117,24 +118,23 @@ impl Market {
 
     /// The epoch keeper: its account funded (it pays its own fees), then its process started
     /// (killed when dropped).
-    pub(super) async fn start_keeper(&self, key: u8) -> anyhow::Result<Child> {
+    pub(super) async fn start_keeper(&self, key: u8) -> Result<Child> {
         self.actor("keeper", key, 0).await?;
         spawn_keeper(&self.config, key)
     }
 
     /// Connects the bank, checks it holds the scenario's LOOP, and reads the pool's and the
     /// registry's settings.
-    pub(super) async fn open(config: &MarketConfig) -> anyhow::Result<(Market, Opened)> {
+    pub(super) async fn open(config: &MarketConfig) -> Result<(Market, Opened)> {
         let d = &config.deployment;
         let pool = d
             .pools
             .get(&config.class)
-            .with_context(|| format!("no pool of class {} in the deployment", config.class))?
+            .ok_or_else(|| NetworkError::NoPool {
+                class: config.class.clone(),
+            })?
             .clone();
-        let registry = d
-            .registry
-            .clone()
-            .context("the deployment has no PoCPS registry")?;
+        let registry = d.registry.clone().ok_or(NetworkError::NoRegistry)?;
         let bank = Actor::connect("bank", config.bank_key, &config.launcher.chain).await?;
         let clock = match config.clock {
             Some(clock) => clock,
@@ -144,11 +144,11 @@ impl Market {
         let needed = 6_000 * LOOP;
         let held = bank.loop_balance(&d.token).await?;
         if held < needed {
-            bail!(
-                "the bank ({}) holds {held} uLOOP, the scenario needs {needed}: deploy with --fund-loop {}={needed}",
-                bank.address(),
-                bank.address()
-            );
+            return Err(NetworkError::BankShort {
+                bank: bank.address(),
+                held,
+                needed,
+            });
         }
         let registry_config: RegistryConfig = bank
             .client
@@ -193,7 +193,7 @@ impl Market {
     }
 
     /// The miners of the first half: three providers and the three cheaters.
-    pub(super) async fn start_miners(&mut self, opened: &Opened) -> anyhow::Result<()> {
+    pub(super) async fn start_miners(&mut self, opened: &Opened) -> Result<()> {
         let p = self.config.first_port;
         // The first provider sets the price (10 LOOP per device-hour); the others match it. On a
         // chain where an earlier run left the pool priced, it matches that price too (capped at
@@ -242,7 +242,7 @@ impl Market {
 
     /// A passive liquidity provider (LOOP only, no device), the four verifiers and the two
     /// clients.
-    pub(super) async fn start_others(&mut self, opened: &Opened) -> anyhow::Result<()> {
+    pub(super) async fn start_others(&mut self, opened: &Opened) -> Result<()> {
         // A passive liquidity provider: LOOP only, no device.
         let passive = self.actor("lp-passive", 33, 100 * LOOP).await?;
         let provide = ReceiveMsg::ProvideLiquidity {
@@ -252,7 +252,7 @@ impl Market {
         passive
             .send_loop(&self.token, &self.pool, opened.scaled(40 * LOOP), &provide)
             .await
-            .context("passive liquidity")?;
+            .map_err(|source| NetworkError::PassiveLiquidity(Box::new(source)))?;
         for i in 0..4u8 {
             let actor = self
                 .actor(&format!("verifier-{i}"), 20 + i, 200 * LOOP)
@@ -261,7 +261,7 @@ impl Market {
                 "challenge-key",
                 u64::from(i) + opened.height as u64,
             ))
-            .context("challenge key")?;
+            .map_err(NetworkError::ChallengeKeyBytes)?;
             self.verifiers
                 .push(VerifierAgent::join(actor, &self.token, &self.registry, key).await?);
         }

@@ -4,15 +4,12 @@
 use super::Market;
 use super::epochs::Played;
 use crate::audits::AuditStats;
+use crate::error::Result;
 use crate::report::{CheaterReport, Report, SupplyAudit, price_trends, proof_reports};
 
 impl Market {
     /// The report of the epochs `played` (the audits' and appeals' summaries are printed).
-    pub(super) async fn report(
-        &mut self,
-        played: Played,
-        epoch_seconds: u64,
-    ) -> anyhow::Result<Report> {
+    pub(super) async fn report(&mut self, played: Played, epoch_seconds: u64) -> Result<Report> {
         let supply = self.supply_audit().await?;
         let cheaters = self.cheater_reports(&played.invalidated_at);
         let delivered = self.pool_state().await?.epoch;
@@ -44,7 +41,7 @@ impl Market {
     }
 
     /// The token's supply audit, and every holder's balance summed against it.
-    async fn supply_audit(&self) -> anyhow::Result<SupplyAudit> {
+    async fn supply_audit(&self) -> Result<SupplyAudit> {
         let (holders, sum_of_balances) = self.holders_sum().await?;
         let audit = self.supply().await?;
         Ok(SupplyAudit {
