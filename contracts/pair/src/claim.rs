@@ -9,6 +9,7 @@ use loopin::stake_cert::StakeMode;
 use crate::epoch::current_pool;
 use crate::error::ContractError;
 use crate::exit::{EXITS, ExitRecord};
+use crate::holds::{first_held, stake_held};
 use crate::outflow::{self, per_device_hour};
 use crate::proofs::{final_until, is_proven, needs_settling, rewarded_epochs};
 use crate::staking::{load_owned, maintenance, seller_proceeds, settled_value};
@@ -36,10 +37,12 @@ fn seller_page(
     stake: &Stake,
     delivered: u64,
 ) -> Result<(u64, Vec<u64>), ContractError> {
-    // Only final epochs: a pass may still come for one in its grace period.
+    // Only final epochs: a pass may still come for one in its grace period. And none held: a
+    // pass of it may still be voided.
     let until = delivered
         .min(final_until(config, now))
         .min(stake.paid_until + CLAIM_PAGE);
+    let until = first_held(storage, now, stake.id, (stake.paid_until, until))?.unwrap_or(until);
     let mut unproven = vec![];
     for epoch in stake.paid_until..until {
         if needs_settling(storage, config, now, stake, epoch)? {
@@ -135,7 +138,11 @@ fn plan_page(
     let delivered = released(config, pool, stake);
     match stake.mode {
         StakeMode::LiquidityProvider => {
-            if delivered < stake.end_epoch || final_until(config, now) < stake.end_epoch || held {
+            if delivered < stake.end_epoch
+                || final_until(config, now) < stake.end_epoch
+                || held
+                || stake_held(storage, now, stake.id)?
+            {
                 return Err(ContractError::NothingToClaim {});
             }
             plan_provider_pay(storage, config, stake, &mut plan)?;

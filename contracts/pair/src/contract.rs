@@ -125,19 +125,10 @@ pub fn execute(
         ExecuteMsg::Invalidate { token_id, reason } => {
             slashing::invalidate(deps, env, info, token_id, reason)
         }
-        ExecuteMsg::DeviceRegistered { token_id } => {
-            verification::device_registered(deps, env, info.sender, token_id)
-        }
-        ExecuteMsg::DeviceProven {
-            token_id,
-            challenged_at,
-            verifier,
-        } => proofs::device_proven(deps, env, info.sender, token_id, challenged_at, verifier),
-        ExecuteMsg::DeviceProofVoided {
-            token_id,
-            challenged_at,
-            verifier,
-        } => proofs::device_proof_voided(deps, info.sender, token_id, challenged_at, verifier),
+        msg @ (ExecuteMsg::DeviceRegistered { .. }
+        | ExecuteMsg::DeviceProven { .. }
+        | ExecuteMsg::DeviceProofVoided { .. }
+        | ExecuteMsg::DeviceProofAudited { .. }) => registry_report(deps, env, info.sender, msg),
         ExecuteMsg::SettleUnproven { stake_id, epoch } => {
             unproven::settle_unproven(deps, env, stake_id, epoch)
         }
@@ -152,6 +143,46 @@ pub fn execute(
         ExecuteMsg::ClaimLiquidityRewards {} => {
             liquidity_rewards::claim_liquidity_rewards(deps, info.sender)
         }
+    }
+}
+
+/// The registry's reports about a device: its registration and its passes (`verification`,
+/// `proofs`). The registry only, which each handler checks.
+fn registry_report(
+    deps: DepsMut,
+    env: Env,
+    sender: Addr,
+    msg: ExecuteMsg,
+) -> Result<Response, ContractError> {
+    match msg {
+        ExecuteMsg::DeviceRegistered { token_id } => {
+            verification::device_registered(deps, env, sender, token_id)
+        }
+        ExecuteMsg::DeviceProven {
+            token_id,
+            challenged_at,
+            verifier,
+            audit_until,
+        } => proofs::device_proven(
+            deps,
+            env,
+            sender,
+            token_id,
+            challenged_at,
+            (verifier, audit_until),
+        ),
+        ExecuteMsg::DeviceProofVoided {
+            token_id,
+            challenged_at,
+            verifier,
+        } => proofs::device_proof_voided(deps, sender, token_id, challenged_at, verifier),
+        ExecuteMsg::DeviceProofAudited {
+            token_id,
+            challenged_at,
+            verifier,
+            open,
+        } => proofs::device_proof_audited(deps, sender, token_id, (challenged_at, verifier), open),
+        _ => Err(cosmwasm_std::StdError::generic_err("not a registry report").into()),
     }
 }
 

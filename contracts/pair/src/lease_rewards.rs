@@ -12,6 +12,7 @@ use loopin::pool::LeaseReward;
 
 use crate::claim::emission_left;
 use crate::error::ContractError;
+use crate::holds::first_held;
 use crate::outflow;
 use crate::proofs::{is_final, is_proven};
 use crate::state::{CONFIG, Config, LEASE_REWARDS_LEFT, LEASES, Lease, POOL, Pool, STAKES, Stake};
@@ -63,8 +64,12 @@ fn check_due(
     }
     // Released as a seller's pay is (`claim::released`): delivered, and its dispute window
     // closed; and final, so no pass can still change whether it is proven.
+    // And not held: a pass of it may still be voided (`holds`).
     let released = pool.epoch.saturating_sub(config.params.dispute_epochs);
-    if lease.epoch >= released || !is_final(config, now, lease.epoch) {
+    if lease.epoch >= released
+        || !is_final(config, now, lease.epoch)
+        || first_held(storage, now, stake.id, (lease.epoch, lease.epoch + 1))?.is_some()
+    {
         return Err(ContractError::LeaseRewardNotDue {
             id,
             epoch: lease.epoch,

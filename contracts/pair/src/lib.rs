@@ -14,6 +14,7 @@ mod disputes;
 mod epoch;
 pub mod error;
 mod exit;
+mod holds;
 mod lease_rewards;
 mod leasing;
 mod lifecycle;

@@ -9,6 +9,7 @@ use cosmwasm_std::{Addr, Deps, DepsMut, Empty, Env, Response, Storage, Timestamp
 use loopin::pair::EpochProofResponse;
 
 use crate::error::ContractError;
+use crate::holds;
 use crate::state::{
     CONFIG, Config, PASS_AT, PASS_VERIFIERS, PASSES, STAKE_BY_TOKEN, STAKES, Stake,
     UNPROVEN_SETTLED,
@@ -103,7 +104,7 @@ pub fn device_proven(
     sender: Addr,
     token_id: String,
     challenged_at: Timestamp,
-    verifier: Option<String>,
+    (verifier, audit_until): (Option<String>, Option<Timestamp>),
 ) -> Result<Response, ContractError> {
     let (config, id, mut stake, epoch) =
         registry_report(deps.as_ref(), &sender, &token_id, challenged_at)?;
@@ -133,9 +134,15 @@ pub fn device_proven(
         stake.proven_epochs += 1;
         STAKES.save(deps.storage, id, &stake)?;
     }
+    // The epoch's pay waits for the pass's audit window, if the pool's own hold ends sooner.
+    let held = match audit_until {
+        Some(until) => holds::hold_until(deps.storage, &config, (id, epoch), until)?,
+        None => false,
+    };
     Ok(response
         .add_attribute("counted", "true")
-        .add_attribute("passes", count.to_string()))
+        .add_attribute("passes", count.to_string())
+        .add_attribute("held", held.to_string()))
 }
 
 /// A report from the registry about the device of `token_id`: the config, the stake's id and
@@ -177,16 +184,7 @@ pub fn device_proof_voided(
         .add_attribute("action", "device_proof_voided")
         .add_attribute("stake_id", id.to_string())
         .add_attribute("epoch", epoch.to_string());
-    let paid = stake.finished
-        || (stake.mode == StakeMode::Seller && epoch < stake.paid_until)
-        || UNPROVEN_SETTLED.has(deps.storage, (id, epoch));
-    // Only the void of the pass that was counted un-counts it (a verifier's second pass in an
-    // epoch counted nothing).
-    let counted = PASS_VERIFIERS.has(deps.storage, (id, epoch, &verifier))
-        && PASS_AT
-            .may_load(deps.storage, (id, epoch, &verifier))?
-            .is_none_or(|at| at == challenged_at);
-    if paid || !counted {
+    if !counted_unpaid(deps.storage, &stake, epoch, &verifier, challenged_at)? {
         return Ok(response.add_attribute("uncounted", "false"));
     }
     PASS_VERIFIERS.remove(deps.storage, (id, epoch, &verifier));
@@ -200,6 +198,67 @@ pub fn device_proof_voided(
     Ok(response
         .add_attribute("uncounted", "true")
         .add_attribute("passes", count.saturating_sub(1).to_string()))
+}
+
+/// Whether `verifier`'s pass of the stake's `epoch` assigned at `challenged_at` is the one
+/// counted there (a verifier's second pass in an epoch counted nothing).
+fn is_counted(
+    storage: &dyn Storage,
+    (id, epoch): (u64, u64),
+    verifier: &Addr,
+    challenged_at: Timestamp,
+) -> Result<bool, ContractError> {
+    Ok(PASS_VERIFIERS.has(storage, (id, epoch, verifier))
+        && PASS_AT
+            .may_load(storage, (id, epoch, verifier))?
+            .is_none_or(|at| at == challenged_at))
+}
+
+/// Whether the stake's `epoch` has its pay out: a seller paid for it, a finished stake, the
+/// epoch settled as unproven.
+fn is_paid(storage: &dyn Storage, stake: &Stake, epoch: u64) -> bool {
+    stake.finished
+        || (stake.mode == StakeMode::Seller && epoch < stake.paid_until)
+        || UNPROVEN_SETTLED.has(storage, (stake.id, epoch))
+}
+
+/// Whether `verifier`'s pass of the stake's `epoch` is the counted one, with the epoch's pay
+/// not yet out: what a void un-counts, and what an audit holds.
+fn counted_unpaid(
+    storage: &dyn Storage,
+    stake: &Stake,
+    epoch: u64,
+    verifier: &Addr,
+    challenged_at: Timestamp,
+) -> Result<bool, ContractError> {
+    Ok(!is_paid(storage, stake, epoch)
+        && is_counted(storage, (stake.id, epoch), verifier, challenged_at)?)
+}
+
+/// The registry opened the first audit of a pass it reported (`open`), or its last one closed
+/// (decided with the pass standing, or before its void): the pass's epoch is held while one is
+/// open (`holds`). An audit of a pass that was not counted, or of an epoch whose pay is out,
+/// holds nothing; its close releases only what its opening held (an epoch settled as unproven
+/// meanwhile included).
+pub fn device_proof_audited(
+    deps: DepsMut,
+    sender: Addr,
+    token_id: String,
+    (challenged_at, verifier): (Timestamp, String),
+    open: bool,
+) -> Result<Response, ContractError> {
+    let (_, id, stake, epoch) = registry_report(deps.as_ref(), &sender, &token_id, challenged_at)?;
+    let verifier = deps.api.addr_validate(&verifier)?;
+    let held = match open {
+        true => counted_unpaid(deps.storage, &stake, epoch, &verifier, challenged_at)?,
+        false => is_counted(deps.storage, (id, epoch), &verifier, challenged_at)?,
+    };
+    let held = held && holds::audited(deps.storage, (id, epoch), open)?;
+    Ok(Response::new()
+        .add_attribute("action", "device_proof_audited")
+        .add_attribute("stake_id", id.to_string())
+        .add_attribute("epoch", epoch.to_string())
+        .add_attribute("held", (held && open).to_string()))
 }
 
 pub(crate) fn query_epoch_proof(

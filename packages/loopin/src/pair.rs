@@ -117,6 +117,12 @@ pub enum ExecuteMsg {
         /// `None` from a registry older than the field: counted as one verifier, the registry.
         #[serde(default)]
         verifier: Option<String>,
+        /// The last time an audit may open on the pass (the registry's `audit_seconds` after
+        /// it): the epoch's pay is held until then when the pool's own hold ends sooner, so
+        /// nothing is paid for a pass that can still be voided. `None` from a registry older
+        /// than the field: no hold beyond the pool's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        audit_until: Option<Timestamp>,
     },
     /// A pass the registry reported (`DeviceProven`) was voided by an audit: it no longer
     /// counts towards its epoch, which may so end unproven. Changes nothing once the epoch's
@@ -126,6 +132,18 @@ pub enum ExecuteMsg {
         token_id: String,
         challenged_at: Timestamp,
         verifier: String,
+    },
+    /// A counted pass (`DeviceProven`) got its first open audit (`open`), or its last open
+    /// audit was decided with the pass standing (`!open`): while a pass of an epoch has an
+    /// open audit, the epoch's pay (a seller's proceeds, the stake's rewards, its leases'
+    /// rewards) is held, since the audit may void the pass. Changes nothing for a pass never
+    /// counted or an epoch whose pay is out. The registry only (it sends this from `Audit`
+    /// and from an audit's decision).
+    DeviceProofAudited {
+        token_id: String,
+        challenged_at: Timestamp,
+        verifier: String,
+        open: bool,
     },
     /// Settles a stake's epoch that ended unproven (fewer passes than the class asks): every
     /// lease of it is refunded to its client out of what the stake holds (a lease under an

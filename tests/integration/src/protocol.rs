@@ -368,6 +368,7 @@ impl Protocol {
                 token_id: token_id.into(),
                 challenged_at,
                 verifier,
+                audit_until: None,
             },
         )
     }

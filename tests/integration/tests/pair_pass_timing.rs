@@ -141,6 +141,7 @@ fn a_pass_submitted_in_the_grace_after_its_epoch_still_proves_it_and_nothing_set
         token_id: token_id.clone(),
         challenged_at: at,
         verifier: Some(carol.clone()),
+        audit_until: None,
     };
     let res = p.exec(&registry, &report(assigned)).unwrap();
     assert_eq!(attr(&res, "counted").as_deref(), Some("true"));
@@ -258,6 +259,7 @@ fn a_sellers_claim_in_the_grace_waits_for_the_epochs_pass() {
                 token_id,
                 challenged_at: assigned,
                 verifier: Some(carol),
+                audit_until: None,
             },
         )
         .unwrap();

@@ -156,6 +156,7 @@ fn only_the_registry_reports_passes_and_a_report_too_late_counts_nothing() {
         token_id: token_id.clone(),
         challenged_at: at,
         verifier: Some(carol.clone()),
+        audit_until: None,
     };
     let now = p.app.block_info().time;
     let bob = p.addr("bob");

@@ -57,6 +57,9 @@ fn a_pass_proves_the_epoch_its_challenge_was_assigned_in_and_only_proven_epochs_
     while n.p.pool().epoch < stake.end_epoch + 1 {
         n.p.next_epoch();
     }
+    // Paid once no audit can void a pass any more, a day after the last
+    // (`registry_audit_holds`).
+    n.later(settings().audit_seconds);
     // Alice's rewards: (gamma - beta) = 0.4 LOOP per device-hour of each proven epoch only
     // (with every epoch counted she would have had 4 LOOP).
     let owner = n.addr("alice");

@@ -426,10 +426,12 @@ export interface LoopinPairInterface extends LoopinPairReadOnlyInterface {
     tokenId: string;
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
   deviceProven: ({
+    auditUntil,
     challengedAt,
     tokenId,
     verifier
   }: {
+    auditUntil?: Timestamp;
     challengedAt: Timestamp;
     tokenId: string;
     verifier?: string;
@@ -440,6 +442,17 @@ export interface LoopinPairInterface extends LoopinPairReadOnlyInterface {
     verifier
   }: {
     challengedAt: Timestamp;
+    tokenId: string;
+    verifier: string;
+  }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
+  deviceProofAudited: ({
+    challengedAt,
+    open,
+    tokenId,
+    verifier
+  }: {
+    challengedAt: Timestamp;
+    open: boolean;
     tokenId: string;
     verifier: string;
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
@@ -491,6 +504,7 @@ export class LoopinPairClient extends LoopinPairQueryClient implements LoopinPai
     this.deviceRegistered = this.deviceRegistered.bind(this);
     this.deviceProven = this.deviceProven.bind(this);
     this.deviceProofVoided = this.deviceProofVoided.bind(this);
+    this.deviceProofAudited = this.deviceProofAudited.bind(this);
     this.settleUnproven = this.settleUnproven.bind(this);
     this.withdrawLiquidity = this.withdrawLiquidity.bind(this);
     this.claimLeaseRewards = this.claimLeaseRewards.bind(this);
@@ -678,16 +692,19 @@ export class LoopinPairClient extends LoopinPairQueryClient implements LoopinPai
     }, fee_, memo_, funds_);
   };
   deviceProven = async ({
+    auditUntil,
     challengedAt,
     tokenId,
     verifier
   }: {
+    auditUntil?: Timestamp;
     challengedAt: Timestamp;
     tokenId: string;
     verifier?: string;
   }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
     return await this.client.execute(this.sender, this.contractAddress, {
       device_proven: {
+        audit_until: auditUntil,
         challenged_at: challengedAt,
         token_id: tokenId,
         verifier
@@ -706,6 +723,26 @@ export class LoopinPairClient extends LoopinPairQueryClient implements LoopinPai
     return await this.client.execute(this.sender, this.contractAddress, {
       device_proof_voided: {
         challenged_at: challengedAt,
+        token_id: tokenId,
+        verifier
+      }
+    }, fee_, memo_, funds_);
+  };
+  deviceProofAudited = async ({
+    challengedAt,
+    open,
+    tokenId,
+    verifier
+  }: {
+    challengedAt: Timestamp;
+    open: boolean;
+    tokenId: string;
+    verifier: string;
+  }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      device_proof_audited: {
+        challenged_at: challengedAt,
+        open,
         token_id: tokenId,
         verifier
       }

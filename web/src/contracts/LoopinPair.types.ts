@@ -115,6 +115,7 @@ export type ExecuteMsg = {
   };
 } | {
   device_proven: {
+    audit_until?: Timestamp | null;
     challenged_at: Timestamp;
     token_id: string;
     verifier?: string | null;
@@ -122,6 +123,13 @@ export type ExecuteMsg = {
 } | {
   device_proof_voided: {
     challenged_at: Timestamp;
+    token_id: string;
+    verifier: string;
+  };
+} | {
+  device_proof_audited: {
+    challenged_at: Timestamp;
+    open: boolean;
     token_id: string;
     verifier: string;
   };

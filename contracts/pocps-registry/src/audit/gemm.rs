@@ -192,8 +192,10 @@ pub(super) fn unanswered(
         .add_attribute("action", "finalize_audit")
         .add_attribute("challenge_id", id.to_string());
     if drawn.is_none() {
-        close_undrawn(deps.storage, id, challenge, auditor)?;
-        return Ok(response.add_attribute("outcome", "undrawn"));
+        let release = close_undrawn(deps.storage, config, id, challenge, auditor)?;
+        return Ok(response
+            .add_attribute("outcome", "undrawn")
+            .add_messages(release));
     }
     let (attributes, mut messages) = void_pass(deps.storage, config, id, challenge)?;
     let active = device.status == DeviceStatus::Active;

@@ -9,13 +9,15 @@
 //!   its certificate but not the pass, so its epoch may end unproven.
 //!
 //! In every voided case the pool is told (`pair::ExecuteMsg::DeviceProofVoided`): the pass no
-//! longer counts towards its epoch.
+//! longer counts towards its epoch. While a Pass has an open audit its epoch's pay is held in
+//! the pool (`DeviceProofAudited`, [`pool`]): nothing is paid for a pass that can be voided.
 //!
 //! [`rules`] holds what audits of both kinds share (opening, deciding, voiding); a step audit's
 //! entry points are in [`step`], a GEMM row's in [`gemm`]; finalizing an unanswered audit of
 //! either kind is here.
 
 pub(crate) mod gemm;
+mod pool;
 mod rules;
 pub(crate) mod step;
 

@@ -7,11 +7,11 @@ use cosmwasm_std::{Addr, CosmosMsg, DepsMut, Empty, Env, Order, Response, Storag
 use loopin::pair;
 use loopin::registry::{ChallengeStatus, DeviceStatus, GEMM_DRAW_ROUNDS};
 
+use super::pool;
 use crate::bonds::{bonded_verifier, load_verifier, pay_from_bond, penalize, slash};
 use crate::challenge::{expect_status, load_challenge};
 use crate::device::invalidate_device;
 use crate::error::ContractError;
-use crate::outgoing::execute_msg;
 use crate::rewards::reward;
 use crate::state::{
     AUDITS, Audit, CHALLENGES, CONFIG, Challenge, Config, DEVICE_AUDITS, DEVICES, Device,
@@ -139,11 +139,14 @@ pub(crate) fn open_audit(
         config,
         mut challenge,
         mut auditor,
+        device,
+        target,
         ..
     } = a;
     if AUDITS.has(storage, (id, sender)) {
         return Err(ContractError::AlreadyAudited { id });
     }
+    let hold = pool::held_if_first(storage, &config, (&device, &target), id, &challenge)?;
     let (total, open) = match asked {
         Asked::Step(_) => (challenge.audits, challenge.open_audits),
         Asked::Gemm { .. } => GEMM_AUDITS.may_load(storage, id)?.unwrap_or_default(),
@@ -198,6 +201,7 @@ pub(crate) fn open_audit(
     // The Pass's verifier stays liable while the audit is open.
     extend_liability(storage, &challenge.verifier, deadline)?;
     Ok(response
+        .add_messages(hold)
         .add_attribute("outcome", "open")
         .add_attribute("deadline", deadline.seconds().to_string()))
 }
@@ -218,6 +222,7 @@ pub(crate) fn shown_right(
 ) -> Result<Response, ContractError> {
     close_audit(storage, id, challenge, auditor)?;
     CHALLENGES.save(storage, id, challenge)?;
+    let release = pool::released_if_last(storage, config, id, challenge)?;
     let payee = if *answerer == challenge.verifier {
         answerer.clone()
     } else {
@@ -234,7 +239,8 @@ pub(crate) fn shown_right(
         .add_attribute("outcome", "sound")
         .add_attribute("fee", fee)
         .add_attribute("paid_to", payee)
-        .add_messages(transfer))
+        .add_messages(transfer)
+        .add_messages(release))
 }
 
 /// What the device signed is shown wrong (a step, or an entry of C): the Pass is voided, its
@@ -326,18 +332,20 @@ fn close_audit(
 }
 
 /// `auditor`'s audit of challenge `id` closes without effect (its cells were never drawn): its
-/// record goes, so the auditor may audit the Pass again.
+/// record goes, so the auditor may audit the Pass again. The pool's release of the Pass's
+/// epoch when it was the last open audit.
 pub(crate) fn close_undrawn(
     storage: &mut dyn Storage,
+    config: &Config,
     id: u64,
     challenge: &mut Challenge,
     auditor: &Addr,
-) -> Result<(), ContractError> {
+) -> Result<Option<CosmosMsg>, ContractError> {
     close_audit(storage, id, challenge, auditor)?;
     AUDITS.remove(storage, (id, auditor));
     let (total, open) = GEMM_AUDITS.may_load(storage, id)?.unwrap_or_default();
     GEMM_AUDITS.save(storage, id, &(total.saturating_sub(1), open))?;
-    Ok(())
+    pool::released_if_last(storage, config, id, challenge)
 }
 
 /// `verifier` stays liable (cannot withdraw what it unbonded) until at least `until`.
@@ -381,19 +389,24 @@ pub(crate) fn void_pass(
     }
     challenge.status = ChallengeStatus::Voided;
     CHALLENGES.save(storage, id, challenge)?;
-    let mut messages: Vec<CosmosMsg> = Vec::new();
-    if let Some(at) = challenge.assigned_at {
-        // The time the pool counted the pass at (a sweep's: its window's start).
-        let at = crate::sweep::challenged_at(config, &device, challenge, at);
-        messages.push(execute_msg(
-            &device.pool,
-            &pair::ExecuteMsg::DeviceProofVoided {
-                token_id: target.clone(),
-                challenged_at: at,
-                verifier: challenge.verifier.to_string(),
-            },
-        )?);
-    }
+    // The pool's hold for its open audits ends (a Pass voided by a step shown at once had
+    // none), and the pass no longer counts.
+    let on = (&device, target.as_str());
+    let released = match open.is_empty() {
+        true => None,
+        false => pool::audited(config, on, challenge, false)?,
+    };
+    let voided = pool::report(
+        config,
+        on,
+        challenge,
+        |token_id, challenged_at, verifier| pair::ExecuteMsg::DeviceProofVoided {
+            token_id,
+            challenged_at,
+            verifier,
+        },
+    )?;
+    let messages: Vec<CosmosMsg> = released.into_iter().chain(voided).collect();
     Ok((
         vec![
             ("voided".to_string(), id.to_string()),

@@ -69,10 +69,8 @@ pub(super) fn submit_pass(
     close(deps.storage, id, &mut challenge, ChallengeStatus::Passed)?;
     // Its verifier answers for the Pass as long as it can be audited.
     let audit_time = config.settings.audit_seconds;
-    let audits_end = env
-        .block
-        .time
-        .plus_seconds(audit_time.saturating_add(config.settings.dispute_seconds));
+    let audits_open = env.block.time.plus_seconds(audit_time);
+    let audits_end = audits_open.plus_seconds(config.settings.dispute_seconds);
     extend_liability(deps.storage, &verifier, audits_end)?;
     let reward = reward(deps.storage, &config, env, &verifier)?;
     let response = response
@@ -84,7 +82,7 @@ pub(super) fn submit_pass(
     // the class's passes pay (a swept class's: its sweeps' only).
     let response = if sweep::proves_epoch(&device, &challenge) {
         let at = sweep::challenged_at(&config, &device, &challenge, assigned_at);
-        response.add_message(proven(&device, &target, at, &verifier)?)
+        response.add_message(proven(&device, &target, at, &verifier, audits_open)?)
     } else {
         response.add_attribute("proves_epoch", "false")
     };
@@ -134,12 +132,14 @@ fn checked_record(
     }
 }
 
-/// Tells the device's pool that `verifier`'s Pass proved it at `challenged_at`.
+/// Tells the device's pool that `verifier`'s Pass proved it at `challenged_at`, and until when
+/// an audit may open on the Pass (`audits_open`: the pool holds the epoch's pay until then).
 fn proven(
     device: &Device,
     target: &str,
     challenged_at: Timestamp,
     verifier: &Addr,
+    audits_open: Timestamp,
 ) -> Result<CosmosMsg, ContractError> {
     Ok(execute_msg(
         &device.pool,
@@ -147,6 +147,7 @@ fn proven(
             token_id: target.to_string(),
             challenged_at,
             verifier: Some(verifier.to_string()),
+            audit_until: Some(audits_open),
         },
     )?)
 }

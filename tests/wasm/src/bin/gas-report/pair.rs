@@ -378,6 +378,7 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
                 token_id: format!("h100-{i}"),
                 challenged_at: pair.block().time,
                 verifier: Some(pair.addr("verifier")),
+                audit_until: Some(pair.block().time),
             };
             pair.execute(&registry, &proven)?.unwrap();
         }
@@ -392,6 +393,7 @@ fn run(report: &mut Report, stakes: u32, detail: bool) -> Result<(u64, u64), Har
             token_id: "h100-1".into(),
             challenged_at: pair.block().time,
             verifier: Some(pair.addr("verifier")),
+            audit_until: Some(pair.block().time),
         };
         let label = "DeviceProven (from the registry, a pass)";
         exec(report, &mut pair, NAME, label, &registry, &proven, true)?;

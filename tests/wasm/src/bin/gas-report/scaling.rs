@@ -52,6 +52,7 @@ impl Probe {
                 token_id: format!("h100-{id}"),
                 challenged_at: self.bench.pair.block().time,
                 verifier: Some(self.bench.pair.addr("verifier")),
+                audit_until: Some(self.bench.pair.block().time),
             };
             if measure && k == 0 {
                 self.exec(
