@@ -23,7 +23,7 @@ pub struct Findings {
     pub long_functions: Vec<LongFunction>,
     /// `Result<_, String>` outside tests.
     pub string_errors: Vec<Offence>,
-    /// Paths into anyhow in the library layer (`packages/`, outside binaries).
+    /// Paths into anyhow in library code (every crate's `src/`, outside binaries).
     pub library_anyhow: Vec<Offence>,
     /// Things worth a look that are no finding (a `mod x;` with no file).
     pub notes: Vec<String>,

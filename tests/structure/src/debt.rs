@@ -31,7 +31,7 @@ pub struct KnownDebt {
     /// File -> how many `Result<_, String>` it has.
     #[serde(default)]
     pub string_errors: BTreeMap<String, usize>,
-    /// File -> how many paths into anyhow it has (library layer).
+    /// File -> how many paths into anyhow it has (library code).
     #[serde(default)]
     pub library_anyhow: BTreeMap<String, usize>,
 }
@@ -200,7 +200,7 @@ pub fn compare(findings: &Findings, debt: &KnownDebt) -> Verdict {
         &mut verdict,
     );
     compare_counts(
-        "anyhow in the library layer (use a thiserror enum)",
+        "anyhow in library code (use a thiserror enum)",
         &findings.library_anyhow,
         &debt.library_anyhow,
         &mut verdict,

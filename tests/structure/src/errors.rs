@@ -1,5 +1,5 @@
 //! The error style (issue 20, docs/architecture.md "Conventions"): no `Result<_, String>` in code
-//! outside tests, and no anyhow in the library layer (`packages/`, outside its binaries), whose
+//! outside tests, and no anyhow in library code (every crate's `src/` outside its binaries), whose
 //! callers branch on typed errors. Test code (`#[test]` functions, `#[cfg(test)]` items) is left
 //! out, as for the length rules.
 
@@ -19,15 +19,18 @@ pub struct Offence {
     pub line: usize,
 }
 
-/// Whether a file (relative, with `/`) is library-layer code: under `packages/<name>/src/`, and
-/// neither a binary's (`src/bin/`, `src/main.rs`) nor a build script.
+/// Whether a file (relative, with `/`) is library code, where anyhow has no place: a crate's
+/// `src/` (a package's or contract's, `packages/<name>/src/`, `contracts/<name>/src/`, or a
+/// service's, `<service>/src/`), and neither a binary's (`src/bin/`, `src/main.rs`) nor a build
+/// script. Test crates (`tests/`) and the benchmarks' baselines (`bench/`) are not.
 pub fn is_library_file(relative: &str) -> bool {
-    let mut parts = relative.split('/');
-    let (Some("packages"), Some(_), Some("src")) = (parts.next(), parts.next(), parts.next())
-    else {
-        return false;
+    let parts: Vec<&str> = relative.split('/').collect();
+    let rest = match parts.as_slice() {
+        ["tests" | "bench", ..] => return false,
+        ["packages" | "contracts", _, "src", rest @ ..] => rest,
+        [_, "src", rest @ ..] => rest,
+        _ => return false,
     };
-    let rest: Vec<&str> = parts.collect();
     !matches!(rest.first(), Some(&"bin") | Some(&"main.rs") | None)
 }
 

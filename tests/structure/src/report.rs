@@ -69,7 +69,7 @@ pub fn summary(findings: &Findings, debt: &KnownDebt) -> String {
     format!(
         "structure: {} module cycles ({cycles} known), {} service dependencies ({deps} known), \
          {} files over 600 lines ({files} known), {} functions over 80 lines ({functions} known), \
-         {} Result<_, String>, {} uses of anyhow in packages/",
+         {} Result<_, String>, {} uses of anyhow in libraries",
         findings.cycles.len(),
         findings.service_deps.len(),
         findings.long_files.len(),
