@@ -42,6 +42,15 @@ pub enum ContractError {
         remaining: Uint128,
     },
 
+    #[error(
+        "with class {class}'s, the classes' liquidity rewards would be {total} LOOP per emission epoch, above the factory's cap of {cap}"
+    )]
+    LiquidityRewardsAboveCap {
+        class: String,
+        total: Uint128,
+        cap: Uint128,
+    },
+
     #[error("amount must be positive")]
     ZeroAmount {},
 

@@ -75,18 +75,40 @@ pub fn timelocked(
     })
 }
 
-/// Checks a class's parameters, and that its liquidity reward alone fits the emission cap.
+/// Checks class `class`'s parameters, and that its liquidity reward fits the emission cap, alone
+/// and with every other class's: each class owes its providers its reward every epoch, so the
+/// classes' rewards together must fit, or one class's providers are paid first and another's
+/// wait.
 pub(crate) fn validate_params(
     storage: &dyn Storage,
+    class: &str,
     params: &PoolParams,
 ) -> Result<(), ContractError> {
     params.validate()?;
     let emission = CONFIG.load(storage)?.emission;
+    let per_emission_epoch = |p: &PoolParams| {
+        p.incentives()
+            .liquidity_per_emission_epoch(p.epoch_seconds, emission.epoch_seconds)
+    };
     params.incentives().check_within_emission(
         params.epoch_seconds,
         emission.cap_per_epoch,
         emission.epoch_seconds,
     )?;
+    let mut total = per_emission_epoch(params)?;
+    for entry in CLASS_PARAMS.range(storage, None, None, Order::Ascending) {
+        let (other, other_params) = entry?;
+        if other != class {
+            total = total.saturating_add(per_emission_epoch(&other_params)?);
+        }
+    }
+    if total > emission.cap_per_epoch {
+        return Err(ContractError::LiquidityRewardsAboveCap {
+            class: class.to_string(),
+            total,
+            cap: emission.cap_per_epoch,
+        });
+    }
     Ok(())
 }
 
@@ -98,7 +120,7 @@ fn validate(deps: Deps, action: &GovernanceAction) -> Result<(), ContractError> 
         }
         GovernanceAction::SetClassParams { class, params } => {
             ensure_class(class)?;
-            validate_params(deps.storage, params)?;
+            validate_params(deps.storage, class, params)?;
         }
         GovernanceAction::SetPairCodeId { .. } => {}
         GovernanceAction::SetAdmin { admin } => {
@@ -127,6 +149,8 @@ pub fn apply(deps: DepsMut, action: GovernanceAction) -> Result<Response, Contra
             response.add_attribute("registry", registry)
         }
         GovernanceAction::SetClassParams { class, params } => {
+            // Again at its execution: another class's change may have landed since the proposal.
+            validate_params(deps.storage, &class, &params)?;
             CLASS_PARAMS.save(deps.storage, &class, &params)?;
             response
                 .add_attribute("class", class)
@@ -290,7 +314,7 @@ pub(crate) fn set_class_params(
 ) -> Result<Response, ContractError> {
     cw_ownable::assert_owner(deps.storage, &info.sender)?;
     ensure_class(&class)?;
-    validate_params(deps.storage, &params)?;
+    validate_params(deps.storage, &class, &params)?;
     let pooled = POOLS.has(deps.storage, &class);
     let action = GovernanceAction::SetClassParams { class, params };
     if pooled {

@@ -381,6 +381,87 @@ fn governance_cannot_set_incentives_that_cannot_be_paid_or_bounded() {
     );
 }
 
+/// Every class owes its providers its liquidity reward each epoch: a class is refused a reward
+/// that fits the emission cap alone but not with the other classes' (issue 19's "sum within
+/// the cap"), when it is set and again when a proposal of it is executed.
+#[test]
+fn the_classes_liquidity_rewards_together_fit_the_emission_cap() {
+    let mut p = market_paying(incentives(), 1_000 * LOOP);
+    let owner = actor(&p.app, "governance");
+    let config: loopin::pair::ConfigResponse = p
+        .app
+        .wrap()
+        .query_wasm_smart(&p.pair, &QueryMsg::Config {})
+        .unwrap();
+    let set = |class: &str, per_epoch: u128| factory::ExecuteMsg::SetClassParams {
+        class: class.into(),
+        params: Box::new(params_with(Incentives {
+            liquidity_per_epoch: Uint128::new(per_epoch),
+            ..incentives()
+        })),
+    };
+    // h100 pays 1 LOOP an epoch (one pool epoch per emission epoch): a100 may pay 999 more,
+    // not a micro-LOOP above.
+    let err: loopin_factory::ContractError = contract_error(p.app.execute_contract(
+        owner.clone(),
+        config.factory.clone(),
+        &set("a100", 999 * LOOP + 1),
+        &[],
+    ));
+    assert_eq!(
+        err,
+        loopin_factory::ContractError::LiquidityRewardsAboveCap {
+            class: "a100".into(),
+            total: Uint128::new(1_000 * LOOP + 1),
+            cap: Uint128::new(1_000 * LOOP),
+        }
+    );
+    // h100 has a pool, so raising its reward to 2 LOOP is a proposal: it fits when proposed.
+    let raise = factory::ExecuteMsg::Propose {
+        action: factory::GovernanceAction::SetClassParams {
+            class: "h100".into(),
+            params: Box::new(params_with(Incentives {
+                liquidity_per_epoch: Uint128::new(2 * LOOP),
+                ..incentives()
+            })),
+        },
+    };
+    let res = p
+        .app
+        .execute_contract(owner.clone(), config.factory.clone(), &raise, &[])
+        .unwrap();
+    let id: u64 = loopin_integration_tests::protocol::attr(&res, "proposal_id")
+        .unwrap()
+        .parse()
+        .unwrap();
+    p.app
+        .execute_contract(
+            owner.clone(),
+            config.factory.clone(),
+            &set("a100", 999 * LOOP),
+            &[],
+        )
+        .unwrap();
+    // With a100's 999 LOOP set since, it no longer fits: refused when executed, and when
+    // proposed again.
+    let too_much = loopin_factory::ContractError::LiquidityRewardsAboveCap {
+        class: "h100".into(),
+        total: Uint128::new(1_001 * LOOP),
+        cap: Uint128::new(1_000 * LOOP),
+    };
+    let execute = factory::ExecuteMsg::Execute { id };
+    let err: loopin_factory::ContractError = contract_error(p.app.execute_contract(
+        owner.clone(),
+        config.factory.clone(),
+        &execute,
+        &[],
+    ));
+    assert_eq!(err, too_much);
+    let err: loopin_factory::ContractError =
+        contract_error(p.app.execute_contract(owner, config.factory, &raise, &[]));
+    assert_eq!(err, too_much);
+}
+
 /// Found by the review of the incentives: a standing order's renewal copied the refund a ruling
 /// had granted on the lease it renewed, so the renewal, a new purchase, looked refunded: its
 /// rewards were forfeited, it could not be cancelled, and an unproven epoch refunded it short.

@@ -64,22 +64,33 @@ impl Incentives {
         Ok(())
     }
 
-    /// Refuses a liquidity reward that alone would take more than the factory's emission cap:
-    /// `liquidity_per_epoch` times the pool epochs in one emission epoch (rounded up).
+    /// The liquidity reward of one emission epoch of `emission_epoch_seconds`:
+    /// `liquidity_per_epoch` times the pool epochs of `epoch_seconds` in it (rounded up).
+    pub fn liquidity_per_emission_epoch(
+        &self,
+        epoch_seconds: u64,
+        emission_epoch_seconds: u64,
+    ) -> Result<Uint128, ParamsError> {
+        if epoch_seconds == 0 {
+            return Err(ParamsError::Math(MathError::ZeroEpoch));
+        }
+        let epochs = emission_epoch_seconds.div_ceil(epoch_seconds).max(1);
+        Ok(self
+            .liquidity_per_epoch
+            .checked_mul(Uint128::from(epochs))
+            .map_err(|_| MathError::Overflow)?)
+    }
+
+    /// Refuses a liquidity reward that alone would take more than the factory's emission cap
+    /// ([`Self::liquidity_per_emission_epoch`]).
     pub fn check_within_emission(
         &self,
         epoch_seconds: u64,
         cap_per_epoch: Uint128,
         emission_epoch_seconds: u64,
     ) -> Result<(), ParamsError> {
-        if epoch_seconds == 0 {
-            return Err(ParamsError::Math(MathError::ZeroEpoch));
-        }
-        let epochs = emission_epoch_seconds.div_ceil(epoch_seconds).max(1);
-        let per_emission_epoch = self
-            .liquidity_per_epoch
-            .checked_mul(Uint128::from(epochs))
-            .map_err(|_| MathError::Overflow)?;
+        let per_emission_epoch =
+            self.liquidity_per_emission_epoch(epoch_seconds, emission_epoch_seconds)?;
         if per_emission_epoch > cap_per_epoch {
             return Err(ParamsError::LiquidityRewardAboveCap {
                 per_emission_epoch,
