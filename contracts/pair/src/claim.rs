@@ -42,7 +42,7 @@ fn seller_page(
     let until = delivered
         .min(final_until(config, now))
         .min(stake.paid_until + CLAIM_PAGE);
-    let until = first_held(storage, now, stake.id, (stake.paid_until, until))?.unwrap_or(until);
+    let until = first_held(storage, now, stake.id, (stake.paid_until, until)).unwrap_or(until);
     let mut unproven = vec![];
     for epoch in stake.paid_until..until {
         if needs_settling(storage, config, now, stake, epoch)? {
@@ -141,7 +141,7 @@ fn plan_page(
             if delivered < stake.end_epoch
                 || final_until(config, now) < stake.end_epoch
                 || held
-                || stake_held(storage, now, stake.id)?
+                || stake_held(storage, now, stake.id)
             {
                 return Err(ContractError::NothingToClaim {});
             }

@@ -127,8 +127,7 @@ pub fn execute(
         }
         msg @ (ExecuteMsg::DeviceRegistered { .. }
         | ExecuteMsg::DeviceProven { .. }
-        | ExecuteMsg::DeviceProofVoided { .. }
-        | ExecuteMsg::DeviceProofAudited { .. }) => registry_report(deps, env, info.sender, msg),
+        | ExecuteMsg::DeviceProofAudit { .. }) => registry_report(deps, env, info.sender, msg),
         ExecuteMsg::SettleUnproven { stake_id, epoch } => {
             unproven::settle_unproven(deps, env, stake_id, epoch)
         }
@@ -171,17 +170,12 @@ fn registry_report(
             challenged_at,
             (verifier, audit_until),
         ),
-        ExecuteMsg::DeviceProofVoided {
+        ExecuteMsg::DeviceProofAudit {
             token_id,
             challenged_at,
             verifier,
-        } => proofs::device_proof_voided(deps, sender, token_id, challenged_at, verifier),
-        ExecuteMsg::DeviceProofAudited {
-            token_id,
-            challenged_at,
-            verifier,
-            open,
-        } => proofs::device_proof_audited(deps, sender, token_id, (challenged_at, verifier), open),
+            event,
+        } => proofs::device_proof_audit(deps, sender, token_id, (challenged_at, verifier), event),
         _ => Err(cosmwasm_std::StdError::generic_err("not a registry report").into()),
     }
 }

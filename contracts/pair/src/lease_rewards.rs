@@ -68,7 +68,7 @@ fn check_due(
     let released = pool.epoch.saturating_sub(config.params.dispute_epochs);
     if lease.epoch >= released
         || !is_final(config, now, lease.epoch)
-        || first_held(storage, now, stake.id, (lease.epoch, lease.epoch + 1))?.is_some()
+        || first_held(storage, now, stake.id, (lease.epoch, lease.epoch + 1)).is_some()
     {
         return Err(ContractError::LeaseRewardNotDue {
             id,

@@ -6,7 +6,7 @@
 //! earns nothing for it.
 
 use cosmwasm_std::{Addr, Deps, DepsMut, Empty, Env, Response, Storage, Timestamp};
-use loopin::pair::EpochProofResponse;
+use loopin::pair::{AuditEvent, EpochProofResponse};
 
 use crate::error::ContractError;
 use crate::holds;
@@ -166,40 +166,6 @@ fn registry_report(
     Ok((config, id, stake, epoch))
 }
 
-/// The registry voided a pass it reported: it no longer counts towards its epoch (and the
-/// epoch, back below the class's passes, no longer earns rewards and is settled as unproven
-/// once final). Nothing changes when the pass was never counted or the epoch's pay is out:
-/// a seller already paid for it, or a finished stake.
-pub fn device_proof_voided(
-    deps: DepsMut,
-    sender: Addr,
-    token_id: String,
-    challenged_at: Timestamp,
-    verifier: String,
-) -> Result<Response, ContractError> {
-    let (config, id, mut stake, epoch) =
-        registry_report(deps.as_ref(), &sender, &token_id, challenged_at)?;
-    let verifier = deps.api.addr_validate(&verifier)?;
-    let response = Response::new()
-        .add_attribute("action", "device_proof_voided")
-        .add_attribute("stake_id", id.to_string())
-        .add_attribute("epoch", epoch.to_string());
-    if !counted_unpaid(deps.storage, &stake, epoch, &verifier, challenged_at)? {
-        return Ok(response.add_attribute("uncounted", "false"));
-    }
-    PASS_VERIFIERS.remove(deps.storage, (id, epoch, &verifier));
-    PASS_AT.remove(deps.storage, (id, epoch, &verifier));
-    let count = passes(deps.storage, id, epoch)?;
-    PASSES.save(deps.storage, (id, epoch), &count.saturating_sub(1))?;
-    if count == config.params.min_passes_per_epoch && epoch >= config.proofs_from() {
-        stake.proven_epochs = stake.proven_epochs.saturating_sub(1);
-        STAKES.save(deps.storage, id, &stake)?;
-    }
-    Ok(response
-        .add_attribute("uncounted", "true")
-        .add_attribute("passes", count.saturating_sub(1).to_string()))
-}
-
 /// Whether `verifier`'s pass of the stake's `epoch` assigned at `challenged_at` is the one
 /// counted there (a verifier's second pass in an epoch counted nothing).
 fn is_counted(
@@ -235,30 +201,70 @@ fn counted_unpaid(
         && is_counted(storage, (stake.id, epoch), verifier, challenged_at)?)
 }
 
-/// The registry opened the first audit of a pass it reported (`open`), or its last one closed
-/// (decided with the pass standing, or before its void): the pass's epoch is held while one is
-/// open (`holds`). An audit of a pass that was not counted, or of an epoch whose pay is out,
-/// holds nothing; its close releases only what its opening held (an epoch settled as unproven
-/// meanwhile included).
-pub fn device_proof_audited(
+/// The registry's report of what an audit did to a pass it reported (`DeviceProofAudit`): its
+/// first audit opened (the epoch is held while one is open, `holds`), its last one closed with
+/// the pass standing (released), or the pass voided (`uncount`). An audit of a pass that was
+/// not counted, or of an epoch whose pay is out, holds nothing; a clearing releases only what
+/// an opening held (an epoch settled as unproven meanwhile included).
+pub fn device_proof_audit(
     deps: DepsMut,
     sender: Addr,
     token_id: String,
     (challenged_at, verifier): (Timestamp, String),
-    open: bool,
+    event: AuditEvent,
 ) -> Result<Response, ContractError> {
-    let (_, id, stake, epoch) = registry_report(deps.as_ref(), &sender, &token_id, challenged_at)?;
+    let (config, id, stake, epoch) =
+        registry_report(deps.as_ref(), &sender, &token_id, challenged_at)?;
     let verifier = deps.api.addr_validate(&verifier)?;
-    let held = match open {
-        true => counted_unpaid(deps.storage, &stake, epoch, &verifier, challenged_at)?,
-        false => is_counted(deps.storage, (id, epoch), &verifier, challenged_at)?,
-    };
-    let held = held && holds::audited(deps.storage, (id, epoch), open)?;
-    Ok(Response::new()
-        .add_attribute("action", "device_proof_audited")
+    let response = Response::new()
+        .add_attribute("action", "device_proof_audit")
         .add_attribute("stake_id", id.to_string())
-        .add_attribute("epoch", epoch.to_string())
-        .add_attribute("held", (held && open).to_string()))
+        .add_attribute("epoch", epoch.to_string());
+    let pass = (&verifier, challenged_at);
+    let (key, changed) = match event {
+        AuditEvent::Voided => {
+            return uncount(deps.storage, &config, stake, (epoch, pass), response);
+        }
+        AuditEvent::Opened => (
+            "held",
+            counted_unpaid(deps.storage, &stake, epoch, &verifier, challenged_at)?
+                && holds::audited(deps.storage, (id, epoch), true),
+        ),
+        AuditEvent::Cleared => (
+            "released",
+            is_counted(deps.storage, (id, epoch), &verifier, challenged_at)?
+                && holds::audited(deps.storage, (id, epoch), false),
+        ),
+    };
+    Ok(response.add_attribute(key, changed.to_string()))
+}
+
+/// The registry voided a pass it reported: it no longer counts towards its epoch (and the
+/// epoch, back below the class's passes, no longer earns rewards and is settled as unproven
+/// once final). Nothing changes when the pass was never counted or the epoch's pay is out:
+/// a seller already paid for it, or a finished stake.
+fn uncount(
+    storage: &mut dyn Storage,
+    config: &Config,
+    mut stake: Stake,
+    (epoch, (verifier, challenged_at)): (u64, (&Addr, Timestamp)),
+    response: Response,
+) -> Result<Response, ContractError> {
+    let id = stake.id;
+    if !counted_unpaid(storage, &stake, epoch, verifier, challenged_at)? {
+        return Ok(response.add_attribute("uncounted", "false"));
+    }
+    PASS_VERIFIERS.remove(storage, (id, epoch, verifier));
+    PASS_AT.remove(storage, (id, epoch, verifier));
+    let count = passes(storage, id, epoch)?;
+    PASSES.save(storage, (id, epoch), &count.saturating_sub(1))?;
+    if count == config.params.min_passes_per_epoch && epoch >= config.proofs_from() {
+        stake.proven_epochs = stake.proven_epochs.saturating_sub(1);
+        STAKES.save(storage, id, &stake)?;
+    }
+    Ok(response
+        .add_attribute("uncounted", "true")
+        .add_attribute("passes", count.saturating_sub(1).to_string()))
 }
 
 pub(crate) fn query_epoch_proof(

@@ -6,6 +6,9 @@ use cw20::Cw20ReceiveMsg;
 use loopin_pool_math::amm::Reserves;
 use loopin_pool_math::oracle::PriceAccumulator;
 
+mod audit;
+pub use audit::AuditEvent;
+
 use crate::pool::PoolParams;
 use crate::stake_cert::StakeMode;
 
@@ -124,26 +127,28 @@ pub enum ExecuteMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         audit_until: Option<Timestamp>,
     },
-    /// A pass the registry reported (`DeviceProven`) was voided by an audit: it no longer
-    /// counts towards its epoch, which may so end unproven. Changes nothing once the epoch's
-    /// pay was released (a seller paid for it, a finished stake) or the pass was never
-    /// counted. The registry only (it sends this when an audit voids a Pass).
-    DeviceProofVoided {
+    /// What an audit did to a pass the registry reported (`DeviceProven`), by `verifier` at
+    /// `challenged_at` on the device of `token_id` (docs/pair.md, "Proven epochs"):
+    /// - [`AuditEvent::Opened`]: its first audit opened. While a counted pass has an open
+    ///   audit, its epoch's pay (a seller's proceeds, the stake's rewards, its leases'
+    ///   rewards) is held, since the audit may void it.
+    /// - [`AuditEvent::Cleared`]: its last open audit was decided with the pass standing (or
+    ///   closed before its void): what its opening held is released.
+    /// - [`AuditEvent::Voided`]: it no longer counts towards its epoch, which may so end
+    ///   unproven.
+    ///
+    /// Changes nothing for a pass never counted, or once the epoch's pay was released (a seller
+    /// paid for it, a finished stake); a clearing releases only what an opening held. The
+    /// registry only (it sends this from `Audit`, an audit's decision and `FinalizeAudit`).
+    /// Also read under its former name, `device_proof_voided`, which carried only voids.
+    #[serde(alias = "device_proof_voided")]
+    DeviceProofAudit {
         token_id: String,
         challenged_at: Timestamp,
         verifier: String,
-    },
-    /// A counted pass (`DeviceProven`) got its first open audit (`open`), or its last open
-    /// audit was decided with the pass standing (`!open`): while a pass of an epoch has an
-    /// open audit, the epoch's pay (a seller's proceeds, the stake's rewards, its leases'
-    /// rewards) is held, since the audit may void the pass. Changes nothing for a pass never
-    /// counted or an epoch whose pay is out. The registry only (it sends this from `Audit`
-    /// and from an audit's decision).
-    DeviceProofAudited {
-        token_id: String,
-        challenged_at: Timestamp,
-        verifier: String,
-        open: bool,
+        /// `voided` when absent (the message's former form).
+        #[serde(default)]
+        event: AuditEvent,
     },
     /// Settles a stake's epoch that ended unproven (fewer passes than the class asks): every
     /// lease of it is refunded to its client out of what the stake holds (a lease under an

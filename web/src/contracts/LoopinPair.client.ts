@@ -7,7 +7,7 @@
 
 import type { Coin, StdFee } from "@cosmjs/amino";
 import type { CosmWasmClient, ExecuteResult, SigningCosmWasmClient } from "@cosmjs/cosmwasm-stargate";
-import type { AutoRenewalsResponse, Binary, ClaimableResponse, ConfigResponse, EpochProofResponse, LeaseResponse, LeaseRewardsResponse, LeasesResponse, LiquidityResponse, LiquidityRewardsResponse, PoolResponse, PriceAccumulator, StakeResponse, StakesResponse, Swap, Timestamp, TwapResponse, Uint128 } from "./LoopinPair.types";
+import type { AuditEvent, AutoRenewalsResponse, Binary, ClaimableResponse, ConfigResponse, EpochProofResponse, LeaseResponse, LeaseRewardsResponse, LeasesResponse, LiquidityResponse, LiquidityRewardsResponse, PoolResponse, PriceAccumulator, StakeResponse, StakesResponse, Swap, Timestamp, TwapResponse, Uint128 } from "./LoopinPair.types";
 
 export interface LoopinPairReadOnlyInterface {
   contractAddress: string;
@@ -436,23 +436,14 @@ export interface LoopinPairInterface extends LoopinPairReadOnlyInterface {
     tokenId: string;
     verifier?: string;
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
-  deviceProofVoided: ({
+  deviceProofAudit: ({
     challengedAt,
+    event,
     tokenId,
     verifier
   }: {
     challengedAt: Timestamp;
-    tokenId: string;
-    verifier: string;
-  }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
-  deviceProofAudited: ({
-    challengedAt,
-    open,
-    tokenId,
-    verifier
-  }: {
-    challengedAt: Timestamp;
-    open: boolean;
+    event?: AuditEvent;
     tokenId: string;
     verifier: string;
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
@@ -503,8 +494,7 @@ export class LoopinPairClient extends LoopinPairQueryClient implements LoopinPai
     this.invalidate = this.invalidate.bind(this);
     this.deviceRegistered = this.deviceRegistered.bind(this);
     this.deviceProven = this.deviceProven.bind(this);
-    this.deviceProofVoided = this.deviceProofVoided.bind(this);
-    this.deviceProofAudited = this.deviceProofAudited.bind(this);
+    this.deviceProofAudit = this.deviceProofAudit.bind(this);
     this.settleUnproven = this.settleUnproven.bind(this);
     this.withdrawLiquidity = this.withdrawLiquidity.bind(this);
     this.claimLeaseRewards = this.claimLeaseRewards.bind(this);
@@ -711,38 +701,21 @@ export class LoopinPairClient extends LoopinPairQueryClient implements LoopinPai
       }
     }, fee_, memo_, funds_);
   };
-  deviceProofVoided = async ({
+  deviceProofAudit = async ({
     challengedAt,
+    event,
     tokenId,
     verifier
   }: {
     challengedAt: Timestamp;
+    event?: AuditEvent;
     tokenId: string;
     verifier: string;
   }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
     return await this.client.execute(this.sender, this.contractAddress, {
-      device_proof_voided: {
+      device_proof_audit: {
         challenged_at: challengedAt,
-        token_id: tokenId,
-        verifier
-      }
-    }, fee_, memo_, funds_);
-  };
-  deviceProofAudited = async ({
-    challengedAt,
-    open,
-    tokenId,
-    verifier
-  }: {
-    challengedAt: Timestamp;
-    open: boolean;
-    tokenId: string;
-    verifier: string;
-  }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
-    return await this.client.execute(this.sender, this.contractAddress, {
-      device_proof_audited: {
-        challenged_at: challengedAt,
-        open,
+        event,
         token_id: tokenId,
         verifier
       }

@@ -121,15 +121,9 @@ export type ExecuteMsg = {
     verifier?: string | null;
   };
 } | {
-  device_proof_voided: {
+  device_proof_audit: {
     challenged_at: Timestamp;
-    token_id: string;
-    verifier: string;
-  };
-} | {
-  device_proof_audited: {
-    challenged_at: Timestamp;
-    open: boolean;
+    event?: AuditEvent & string;
     token_id: string;
     verifier: string;
   };
@@ -154,6 +148,7 @@ export type ExecuteMsg = {
 export type Binary = string;
 export type Timestamp = Uint64;
 export type Uint64 = string;
+export type AuditEvent = "opened" | "cleared" | "voided";
 export interface Cw20ReceiveMsg {
   amount: Uint128;
   msg: Binary;

@@ -8,9 +8,10 @@
 //!   could back what it passed); the device, which may only have lost a lazy verifier, keeps
 //!   its certificate but not the pass, so its epoch may end unproven.
 //!
-//! In every voided case the pool is told (`pair::ExecuteMsg::DeviceProofVoided`): the pass no
-//! longer counts towards its epoch. While a Pass has an open audit its epoch's pay is held in
-//! the pool (`DeviceProofAudited`, [`pool`]): nothing is paid for a pass that can be voided.
+//! In every voided case the pool is told (`pair::ExecuteMsg::DeviceProofAudit`, `Voided`): the
+//! pass no longer counts towards its epoch. While a Pass has an open audit its epoch's pay is
+//! held in the pool (`Opened`, then `Cleared`; [`pool`]): nothing is paid for a pass that can be
+//! voided.
 //!
 //! [`rules`] holds what audits of both kinds share (opening, deciding, voiding); a step audit's
 //! entry points are in [`step`], a GEMM row's in [`gemm`]; finalizing an unanswered audit of

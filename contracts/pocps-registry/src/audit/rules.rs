@@ -4,7 +4,7 @@
 //! [`super::gemm`].
 
 use cosmwasm_std::{Addr, CosmosMsg, DepsMut, Empty, Env, Order, Response, Storage, Timestamp};
-use loopin::pair;
+use loopin::pair::AuditEvent;
 use loopin::registry::{ChallengeStatus, DeviceStatus, GEMM_DRAW_ROUNDS};
 
 use super::pool;
@@ -394,18 +394,9 @@ pub(crate) fn void_pass(
     let on = (&device, target.as_str());
     let released = match open.is_empty() {
         true => None,
-        false => pool::audited(config, on, challenge, false)?,
+        false => pool::report(config, on, challenge, AuditEvent::Cleared)?,
     };
-    let voided = pool::report(
-        config,
-        on,
-        challenge,
-        |token_id, challenged_at, verifier| pair::ExecuteMsg::DeviceProofVoided {
-            token_id,
-            challenged_at,
-            verifier,
-        },
-    )?;
+    let voided = pool::report(config, on, challenge, AuditEvent::Voided)?;
     let messages: Vec<CosmosMsg> = released.into_iter().chain(voided).collect();
     Ok((
         vec![
