@@ -108,9 +108,7 @@ pub async fn epoch(
     anyhow::ensure!(advanced == 1, "the keeper advanced {advanced} pools");
     let keeper_s = tick.elapsed().as_secs_f64();
     let wall_s = start.elapsed().as_secs_f64();
-    let (h1, _) = cast.querier.latest_block().await?;
-    let mut gas = GasBook::default();
-    gas.read_blocks(&cast.querier, h0 + 1, h1).await?;
+    let (h1, gas) = gas_since(cast, h0).await?;
     Ok(EpochRow {
         leases,
         refused,
@@ -119,6 +117,14 @@ pub async fn epoch(
         keeper_s,
         gas,
     })
+}
+
+/// The chain's height now and the gas of every transaction in the blocks after `h0` up to it.
+async fn gas_since(cast: &Cast, h0: i64) -> anyhow::Result<(i64, GasBook)> {
+    let (h1, _) = cast.querier.latest_block().await?;
+    let mut gas = GasBook::default();
+    gas.read_blocks(&cast.querier, h0 + 1, h1).await?;
+    Ok((h1, gas))
 }
 
 /// The keeper is away for `paused` epochs; its ticks until the pool is current.
@@ -141,9 +147,7 @@ pub async fn catch_up(
         advances += n;
     }
     let wall_s = start.elapsed().as_secs_f64();
-    let (h1, _) = cast.querier.latest_block().await?;
-    let mut gas = GasBook::default();
-    gas.read_blocks(&cast.querier, h0 + 1, h1).await?;
+    let (_, gas) = gas_since(cast, h0).await?;
     Ok(CatchUp {
         paused,
         ticks,
@@ -159,9 +163,7 @@ pub async fn settle(cast: &Cast, keeper: &Keeper) -> anyhow::Result<Settled> {
     let start = Instant::now();
     let settled = keeper.settle_due().await?;
     let wall_s = start.elapsed().as_secs_f64();
-    let (h1, _) = cast.querier.latest_block().await?;
-    let mut gas = GasBook::default();
-    gas.read_blocks(&cast.querier, h0 + 1, h1).await?;
+    let (_, gas) = gas_since(cast, h0).await?;
     Ok(Settled {
         settled,
         wall_s,

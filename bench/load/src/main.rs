@@ -73,12 +73,13 @@ async fn main() -> anyhow::Result<()> {
 fn command(args: &Args) -> String {
     let stakes: Vec<String> = args.stakes.iter().map(|s| s.to_string()).collect();
     format!(
-        "cargo run --profile service -p loopin-load -- --stakes {} --epochs {} --leases-per-stake {} --stakes-per-verifier {} --pause {}",
+        "cargo run --profile service -p loopin-load -- --stakes {} --epochs {} --leases-per-stake {} --stakes-per-verifier {} --pause {} --settle-max-stakes {}",
         stakes.join(","),
         args.epochs,
         args.leases_per_stake,
         args.stakes_per_verifier,
-        args.pause
+        args.pause,
+        args.settle_max_stakes
     )
 }
 
