@@ -341,15 +341,22 @@ fn rewards_beyond_the_emission_left_stay_owed_and_are_paid_later() {
     assert_eq!(lease_rewards(&p, id).miner.u128(), 1_000);
 }
 
-#[test]
-fn governance_cannot_set_incentives_that_cannot_be_paid_or_bounded() {
-    let mut p = market_paying(incentives(), 1_000 * LOOP);
+/// A market with incentives and a 1,000 LOOP emission cap, its governance and its pair's config
+/// (which names the factory).
+fn governed_market() -> (Protocol, cosmwasm_std::Addr, loopin::pair::ConfigResponse) {
+    let p = market_paying(incentives(), 1_000 * LOOP);
     let owner = actor(&p.app, "governance");
-    let config: loopin::pair::ConfigResponse = p
+    let config = p
         .app
         .wrap()
         .query_wasm_smart(&p.pair, &QueryMsg::Config {})
         .unwrap();
+    (p, owner, config)
+}
+
+#[test]
+fn governance_cannot_set_incentives_that_cannot_be_paid_or_bounded() {
+    let (mut p, owner, config) = governed_market();
     let mut refused = |params: PoolParams| -> loopin_factory::ContractError {
         let msg = factory::ExecuteMsg::SetClassParams {
             class: "a100".into(),
@@ -386,13 +393,7 @@ fn governance_cannot_set_incentives_that_cannot_be_paid_or_bounded() {
 /// the cap"), when it is set and again when a proposal of it is executed.
 #[test]
 fn the_classes_liquidity_rewards_together_fit_the_emission_cap() {
-    let mut p = market_paying(incentives(), 1_000 * LOOP);
-    let owner = actor(&p.app, "governance");
-    let config: loopin::pair::ConfigResponse = p
-        .app
-        .wrap()
-        .query_wasm_smart(&p.pair, &QueryMsg::Config {})
-        .unwrap();
+    let (mut p, owner, config) = governed_market();
     let set = |class: &str, per_epoch: u128| factory::ExecuteMsg::SetClassParams {
         class: class.into(),
         params: Box::new(params_with(Incentives {
