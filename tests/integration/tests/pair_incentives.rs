@@ -14,7 +14,9 @@ use loopin::pair::{
 use loopin::pool::{Incentives, ParamsError, PoolParams};
 use loopin::stake_cert::StakeMode;
 use loopin_integration_tests::contract_error;
-use loopin_integration_tests::protocol::{LOOP, Protocol, actor, market_on, params, protocol_with};
+use loopin_integration_tests::protocol::{
+    EPOCH, LOOP, Protocol, actor, attr, market_on, params, protocol_with,
+};
 use loopin_integration_tests::proven::{number, stake};
 use loopin_pair::ContractError;
 use loopin_pool_math::HOUR;
@@ -574,4 +576,38 @@ fn a_lease_ruled_undelivered_earns_nothing_even_when_its_refund_could_not_be_pai
     }
     let err: ContractError = contract_error(claim_leases(&mut p, "client", &[id]));
     assert_eq!(err, ContractError::LeaseRewardForfeited { id });
+}
+
+/// A lease's rewards wait for its epoch's hold (issue 22, `holds`): while a pass counted in the
+/// epoch may still be audited, nothing is paid for the epoch.
+#[test]
+fn a_leases_rewards_wait_while_a_pass_of_its_epoch_can_still_be_audited() {
+    let mut p = market_paying(incentives(), 1_000 * LOOP);
+    let res = p.lease("client", 1, HOUR / 2, 20 * LOOP).unwrap();
+    let id = number(&res, "lease_id") as u64;
+    let epoch = number(&res, "epoch") as u64;
+    while p.pool().clock_epoch < epoch {
+        p.next_epoch();
+    }
+    // In the lease's epoch, Dave's pass of the device may be audited for ten epochs.
+    let now = p.app.block_info().time;
+    let audit_until = now.plus_seconds(10 * EPOCH);
+    let registry = p.registry.clone();
+    let msg = ExecuteMsg::DeviceProven {
+        token_id: p.stake_info(1).token_id,
+        challenged_at: now,
+        verifier: Some(p.addr("dave").to_string()),
+        audit_until: Some(audit_until),
+    };
+    let res = p.exec(&registry, &msg).unwrap();
+    assert_eq!(attr(&res, "held").as_deref(), Some("true"), "{res:?}");
+    // Delivered and final two epochs on, as without the hold, but still held.
+    p.next_epoch();
+    p.next_epoch();
+    let err: ContractError = contract_error(claim_leases(&mut p, "client", &[id]));
+    assert_eq!(err, ContractError::LeaseRewardNotDue { id, epoch });
+    while p.app.block_info().time <= audit_until {
+        p.next_epoch();
+    }
+    assert_eq!(rewards(claim_leases(&mut p, "client", &[id])), 3_000);
 }
